@@ -1,0 +1,163 @@
+"""Browser tests: the real app served by waitress in a subprocess on a fresh PostGIS
+database with the demo commune, driven by Playwright in Debian's headless Chromium.
+
+Fixtures: ``live_server`` (base URL; ``.db_url``, ``.maildir``), ``page`` (a fresh
+French browser context), ``shot(page, name)`` (saves tests/screenshots/<name>.png),
+``login(page, email, password)``, ``e2e_db`` (a SQLAlchemy session factory on the
+served database, to check what the pages did), ``mails()`` (e-mails written so far).
+"""
+from __future__ import annotations
+
+import email
+import glob
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from vvs_core.testing import DEMO_PASSWORD, base_settings, enabled_module_names, mail_text, postgis_url  # noqa: F401
+
+HERE = Path(__file__).parent
+SCREENSHOTS = HERE.parent / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fresh_database(name: str) -> str:
+    import psycopg
+
+    base = postgis_url()
+    parts = urlsplit(base)
+    admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = urlunsplit(parts._replace(path=f"/{name}"))
+    with psycopg.connect(urlunsplit(urlsplit(url)._replace(scheme="postgresql")), autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    return url
+
+
+class LiveServer(str):
+    db_url: str
+    maildir: str
+    process: subprocess.Popen
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    db_url = fresh_database(f"vvs_e2e_{os.getpid()}")
+    from vvs_core.migrate import upgrade
+
+    upgrade(db_url, enabled_module_names(base_settings(db_url)))
+    from vvs_core.demo import load_demo
+    from vvs_core.models import get_engine, get_session_factory
+    from vvs_core.settings import core_registry
+
+    engine = get_engine(db_url)
+    session = get_session_factory(engine)()
+    load_demo(session, core_registry().resolve(base_settings(db_url), environ={}))
+    session.commit()
+    session.close()
+    engine.dispose()
+    maildir = tempfile.mkdtemp(prefix="vvs-e2e-mail-")
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, str(HERE / "serve.py"), db_url, str(port), maildir])
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError("the e2e server exited at start-up")
+            time.sleep(0.2)
+    server = LiveServer(url)
+    server.db_url, server.maildir, server.process = db_url, maildir, proc
+    yield server
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def e2e_db(live_server):
+    from vvs_core.models import get_engine, get_session_factory
+
+    engine = get_engine(live_server.db_url)
+    yield get_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(locale="fr-FR", viewport={"width": 412, "height": 915}, base_url=live_server)
+    context.set_default_timeout(15000)
+    pg = context.new_page()
+    errors = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield pg
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def shot():
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(pg, name: str):
+        path = SCREENSHOTS / f"{name}.png"
+        pg.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def login():
+    def do(pg, email_address: str, password: str = DEMO_PASSWORD):
+        pg.goto("/connexion")
+        pg.get_by_label("Adresse e-mail").fill(email_address)
+        pg.get_by_label("Mot de passe").fill(password)
+        pg.get_by_role("button", name="Se connecter").click()
+        pg.wait_for_load_state()
+
+    return do
+
+
+@pytest.fixture
+def mails(live_server):
+    def read():
+        out = []
+        for path in sorted(glob.glob(os.path.join(live_server.maildir, "*.eml")), key=os.path.getmtime):
+            with open(path, "rb") as fh:
+                out.append(email.message_from_binary_file(fh))
+        return out
+
+    return read

@@ -1,0 +1,17 @@
+"""Serve the real application for browser tests: ``python serve.py DB_URL PORT MAILDIR``.
+
+Runs in its own process with the inline broker and its worker threads, like
+``make run``, so e-mails and SMS are really produced by the outbox.
+"""
+import sys
+
+from waitress import serve
+
+from vvs_core import main
+from vvs_core.testing import base_settings
+
+if __name__ == "__main__":
+    db_url, port, maildir = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    settings = base_settings(db_url, **{"vvs.email.folder": maildir, "vvs.public_url": f"http://127.0.0.1:{port}"})
+    app = main({}, **settings)
+    serve(app, host="127.0.0.1", port=port, threads=4, _quiet=True)

@@ -1,0 +1,23 @@
+"""vvs: the Pyramid application factory."""
+from pyramid.config import Configurator
+
+from .plugins import hookimpl  # noqa: F401  (plugins write ``from vvs_core import hookimpl``)
+
+
+def main(global_config, **settings):
+    """Build the WSGI application from the .ini settings."""
+    config = make_config(settings)
+    app = config.make_wsgi_app()
+    from . import tasks
+
+    tasks.set_task_registry(config.registry)
+    if config.registry.settings["vvs.broker_url"] == "inline":
+        tasks.start_inline_worker(config.registry, config.registry.settings["vvs.inline_worker_threads"])
+    return app
+
+
+def make_config(settings, registry_extras=None) -> Configurator:
+    """The configured Configurator; tests and commands use it without serving."""
+    from .app import configure
+
+    return configure(settings, registry_extras or {})

@@ -1,0 +1,73 @@
+"""Configuration order: settings → broker → plugin manager → core → plugins → checks."""
+from __future__ import annotations
+
+from pyramid.config import Configurator
+
+from . import plugins as plugin_discovery
+from .errors import ConfigurationError
+from .settings import core_registry
+
+
+def load_settings(raw: dict, installed: dict | None = None):
+    """Resolve settings and build the plugin manager (shared by the app and commands)."""
+    installed = plugin_discovery.installed_plugins() if installed is None else installed
+    declared = core_registry()
+    plugin_setting = raw.get("vvs.plugins", "*")
+    names = plugin_discovery.enabled_names(str(plugin_setting).split(), installed)
+    pm = plugin_discovery.build_plugin_manager(names, installed)
+    for owner_settings in pm.hook.vvs_register_settings():
+        for setting in owner_settings or []:
+            declared.declare(setting)
+    from .providers import collect_provider_specs
+
+    specs = collect_provider_specs(pm)
+    for spec in specs:
+        for setting in spec.settings:
+            if setting.name not in declared.declared:
+                declared.declare(setting, owner=f"provider {spec.kind}:{spec.name}")
+    settings = declared.resolve(raw)
+    secret = settings.get("vvs.secret") or ""
+    if len(secret) < 32:
+        raise ConfigurationError("setting vvs.secret must be at least 32 characters long (set VVS_SECRET)")
+    return settings, pm, declared, names, specs
+
+
+def configure(raw_settings: dict, registry_extras: dict) -> Configurator:
+    settings, pm, declared, names, specs = load_settings(dict(raw_settings))
+    settings.setdefault("pyramid.default_locale_name", "fr")
+
+    from .tasks import configure_broker
+
+    configure_broker(settings)  # before any actor module is imported
+
+    config = Configurator(settings=settings)
+    for key, value in registry_extras.items():
+        config.registry[key] = value
+    config.registry.vvs_plugins = pm
+    config.registry.vvs_settings = declared
+    config.registry.vvs_enabled_plugins = names
+    config.registry.vvs_periodic_tasks = []
+
+    config.include("pyramid_chameleon")
+    config.include("pyramid_services")
+    config.include(".models")
+    config.include(".tasks")
+    config.include(".security")
+    config.include(".i18n")
+    config.include(".providers")
+    config.registry.vvs_provider_specs = specs
+    config.include(".notify")
+    config.include(".web")
+    config.include(".views")
+    config.commit()
+
+    for name in names:
+        module = plugin_discovery.plugin_module_name(pm, name)
+        config.include(module)
+    config.commit()
+
+    from .security import check_every_view_has_permission
+
+    check_every_view_has_permission(config)
+    pm.hook.vvs_startup.call_historic(kwargs={"registry": config.registry})
+    return config

@@ -1,0 +1,205 @@
+"""Geography of communities: which one contains a home, which are near, overlaps, size.
+
+The only module that knows which backend runs. On PostgreSQL every query is SQL
+through GeoAlchemy2 and index-backed (GiST on the boundary, and on its Lambert-93
+projection for distances in metres). On SQLite the boundaries are loaded into
+Shapely STRtrees cached per process and rebuilt when a boundary changes. Both
+answer the same on the same data: distances are Lambert-93 metres on both.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from pyproj import Geod, Transformer
+from shapely.geometry import Point, Polygon, box
+from shapely.strtree import STRtree
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session
+
+from .models import Community
+
+L93 = 2154
+_to_l93 = Transformer.from_crs(4326, L93, always_xy=True)
+_from_l93 = Transformer.from_crs(L93, 4326, always_xy=True)
+_geod = Geod(ellps="WGS84")
+
+# "interiors intersect": sharing an edge or a corner is not an overlap.
+OVERLAP_PATTERN = "T********"
+
+
+def as_point(point) -> Point:
+    if isinstance(point, Point):
+        return point
+    lon, lat = point
+    return Point(float(lon), float(lat))
+
+
+def to_l93(geom):
+    return shapely.transform(geom, lambda xy: np.column_stack(_to_l93.transform(xy[:, 0], xy[:, 1])))
+
+
+def from_l93(geom):
+    return shapely.transform(geom, lambda xy: np.column_stack(_from_l93.transform(xy[:, 0], xy[:, 1])))
+
+
+def area_m2(polygon) -> float:
+    """Geodesic area of a (lon, lat) polygon in square metres."""
+    area, _ = _geod.geometry_area_perimeter(polygon)
+    return abs(area)
+
+
+def square_around(point, side_m: float) -> Polygon:
+    """A square of ``side_m`` metres centred on ``point``, in (lon, lat)."""
+    centre = to_l93(as_point(point))
+    half = side_m / 2
+    return from_l93(box(centre.x - half, centre.y - half, centre.x + half, centre.y + half))
+
+
+@dataclass(frozen=True)
+class Nearby:
+    community_id: int
+    distance_m: float
+
+
+def _is_postgis(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+# --- PostGIS ------------------------------------------------------------------
+
+_tbl = Community.__table__
+_pt = func.ST_SetSRID(func.ST_MakePoint(bindparam("lon"), bindparam("lat")), 4326)
+_CONTAINS_SQL = select(_tbl.c.id).where(func.ST_Contains(_tbl.c.boundary, _pt)).order_by(_tbl.c.id).limit(1)
+_L93_BOUNDARY = func.ST_Transform(_tbl.c.boundary, L93)
+_NEAR_SQL = (
+    select(_tbl.c.id, func.ST_Distance(_L93_BOUNDARY, func.ST_Transform(_pt, L93)).label("d"))
+    .where(func.ST_DWithin(_L93_BOUNDARY, func.ST_Transform(_pt, L93), bindparam("metres")))
+    .order_by("d", _tbl.c.id)
+)
+_poly = func.ST_GeomFromWKB(bindparam("wkb"), 4326)
+_OVERLAP_SQL = (
+    select(_tbl.c.id)
+    .where(func.ST_Intersects(_tbl.c.boundary, _poly))
+    .where(func.ST_Relate(_tbl.c.boundary, _poly, OVERLAP_PATTERN))
+    .order_by(_tbl.c.id)
+)
+
+
+# --- Shapely (SQLite) ---------------------------------------------------------
+
+class _ShapelyIndex:
+    """STRtrees over every community boundary, in lon/lat and in Lambert-93."""
+
+    def __init__(self, rows):
+        self.ids = np.array([r[0] for r in rows], dtype=np.int64)
+        self.geoms = [shapely.from_wkb(r[1]) for r in rows]
+        self.tree = STRtree(self.geoms)
+        self.geoms_l93 = [to_l93(g) for g in self.geoms]
+        self.tree_l93 = STRtree(self.geoms_l93)
+
+    def contains(self, point):
+        hits = self.tree.query(point, predicate="within")
+        return int(self.ids[hits].min()) if len(hits) else None
+
+    def near(self, point, metres):
+        p = to_l93(point)
+        hits = self.tree_l93.query(p, predicate="dwithin", distance=metres)
+        out = [Nearby(int(self.ids[i]), float(self.geoms_l93[i].distance(p))) for i in hits]
+        return sorted(out, key=lambda n: (n.distance_m, n.community_id))
+
+    def overlapping(self, polygon):
+        hits = self.tree.query(polygon, predicate="intersects")
+        return sorted(int(self.ids[i]) for i in hits if self.geoms[i].relate_pattern(polygon, OVERLAP_PATTERN))
+
+
+_cache_lock = threading.Lock()
+_cache: dict = {}
+
+
+def _fingerprint(session):
+    # Changes whenever a community is added, removed or its boundary saved; also
+    # differs inside a transaction that has not committed yet, so it is always right.
+    row = session.execute(
+        select(func.count(_tbl.c.id), func.max(_tbl.c.boundary_changed_at), func.coalesce(func.sum(_tbl.c.id), 0))
+    ).one()
+    bind = session.get_bind()
+    return (str(getattr(bind, "engine", bind).url), row[0], str(row[1]), row[2])
+
+
+def _shapely_index(session) -> _ShapelyIndex:
+    session.flush()
+    key = _fingerprint(session)
+    with _cache_lock:
+        index = _cache.get(key)
+    if index is None:
+        rows = session.execute(select(_tbl.c.id, _tbl.c.boundary)).all()
+        index = _ShapelyIndex([(r[0], shapely.to_wkb(r[1])) for r in rows])
+        with _cache_lock:
+            _cache.clear()
+            _cache[key] = index
+    return index
+
+
+# --- The API the rest of the code uses ---------------------------------------
+
+def find_community_id_at(session: Session, point) -> int | None:
+    """Id of the community whose boundary contains ``point`` (lon, lat), or None."""
+    p = as_point(point)
+    if _is_postgis(session):
+        return session.execute(_CONTAINS_SQL, {"lon": p.x, "lat": p.y}).scalar()
+    return _shapely_index(session).contains(p)
+
+
+def find_community_at(session: Session, point) -> Community | None:
+    cid = find_community_id_at(session, point)
+    return session.get(Community, cid) if cid is not None else None
+
+
+def communities_near(session: Session, point, metres: float) -> list[Nearby]:
+    """Communities whose boundary is within ``metres`` of ``point``, nearest first."""
+    p = as_point(point)
+    if _is_postgis(session):
+        rows = session.execute(_NEAR_SQL, {"lon": p.x, "lat": p.y, "metres": float(metres)}).all()
+        return [Nearby(int(r[0]), float(r[1])) for r in rows]
+    return _shapely_index(session).near(p, float(metres))
+
+
+def overlapping_community_ids(session: Session, polygon, exclude_id: int | None = None) -> list[int]:
+    """Ids of communities whose interior overlaps ``polygon`` (touching is allowed)."""
+    if _is_postgis(session):
+        session.flush()
+        ids = list(session.execute(_OVERLAP_SQL, {"wkb": shapely.to_wkb(polygon)}).scalars())
+    else:
+        ids = _shapely_index(session).overlapping(polygon)
+    return [i for i in ids if i != exclude_id]
+
+
+@dataclass(frozen=True)
+class SizeCheck:
+    ok: bool
+    area_m2: float
+    message: str = ""
+
+
+def check_boundary_size(polygon, min_m2: float, max_m2: float) -> SizeCheck:
+    """Is the area acceptable for about a hundred homes (bounds from settings)?"""
+    area = area_m2(polygon)
+    if area < min_m2:
+        return SizeCheck(False, area, f"La délimitation est trop petite ({area / 10000:.2f} ha ; minimum {min_m2 / 10000:.2f} ha).")
+    if area > max_m2:
+        return SizeCheck(False, area, f"La délimitation est trop grande ({area / 10000:.1f} ha ; maximum {max_m2 / 10000:.1f} ha).")
+    return SizeCheck(True, area)
+
+
+def validate_polygon(polygon) -> str | None:
+    """A French message when ``polygon`` is not a usable boundary, else None."""
+    if polygon is None or polygon.is_empty or polygon.geom_type != "Polygon":
+        return "La délimitation doit être un polygone."
+    if len(polygon.exterior.coords) < 4:
+        return "La délimitation doit avoir au moins trois sommets."
+    if not polygon.is_valid:
+        return "La délimitation se croise elle-même : déplacez les sommets pour qu'elle forme une zone simple."
+    return None

@@ -1,0 +1,47 @@
+"""Alembic, assembled from the core and every enabled plugin.
+
+The core's migrations live in ``vvs_core/migrations/versions`` (branch label
+``vvs_core``); a plugin that has tables ships ``<plugin>/migrations/`` with its own
+version folder and a first revision with ``branch_labels = ("<plugin>",)`` and
+``depends_on = "vvs_core"``. ``upgrade`` goes to ``heads``.
+"""
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+
+def version_locations(module_names: list[str]) -> list[str]:
+    locations = [str(resources.files("vvs_core") / "migrations" / "versions")]
+    for name in module_names:
+        folder = Path(str(resources.files(name))) / "migrations" / "versions"
+        if folder.is_dir():
+            locations.append(str(folder))
+    return locations
+
+
+def alembic_config(database_url: str, module_names: list[str]) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("vvs_core") / "migrations"))
+    # ';' separates locations whatever the OS; set the separator explicitly.
+    cfg.set_main_option("version_path_separator", ";")
+    cfg.set_main_option("path_separator", ";")
+    cfg.set_main_option("version_locations", ";".join(version_locations(module_names)))
+    cfg.attributes["database_url"] = database_url
+    return cfg
+
+
+def upgrade(database_url: str, module_names: list[str], revision: str = "heads", connection=None) -> None:
+    cfg = alembic_config(database_url, module_names)
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    command.upgrade(cfg, revision)
+
+
+def current_heads(database_url: str, module_names: list[str]):
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config(database_url, module_names)).get_heads()

@@ -1,0 +1,94 @@
+"""Communes, neighbourhood communities, memberships and the community event log."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import utcnow
+from .geometry import Geometry
+from .meta import Base
+
+VALIDATION_MODES = ("platform", "referent", "mairie")
+MEMBER_ROLES = ("member", "referent")
+MEMBERSHIP_STATUSES = ("pending", "active", "rejected", "left")
+
+
+class Commune(Base):
+    __tablename__ = "communes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    insee: Mapped[str] = mapped_column(String(5), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    postcodes: Mapped[list] = mapped_column(JSON, default=list)
+    centre = mapped_column(Geometry("POINT"), nullable=False)
+    boundary = mapped_column(Geometry("GEOMETRY"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    communities = relationship("Community", back_populates="commune")
+
+
+class Community(Base):
+    __tablename__ = "communities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    address_label: Mapped[str] = mapped_column(String(255), default="")
+    boundary = mapped_column(Geometry("POLYGON"), nullable=False)
+    validation_mode: Mapped[str] = mapped_column(String(16), default="referent")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    boundary_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    commune = relationship("Commune", back_populates="communities")
+    memberships = relationship("Membership", back_populates="community")
+
+    def __repr__(self):
+        return f"<Community {self.id} {self.name!r}>"
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "community_id", name="uq_memberships_user_community"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16), default="member")
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user = relationship("User", back_populates="memberships", foreign_keys=[user_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    community = relationship("Community", back_populates="memberships")
+
+    @property
+    def is_referent(self) -> bool:
+        return self.role == "referent"
+
+
+class CommunityEvent(Base):
+    """A movement in a community's history, and the audit trail of the platform.
+
+    ``public`` events are shown to members as "Mouvements"; the others (moderation,
+    views of hidden numbers…) only to référents, the mairie and administrators.
+    """
+    __tablename__ = "community_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    subject_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(64), index=True)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+    actor = relationship("User", foreign_keys=[actor_id])
+    subject_user = relationship("User", foreign_keys=[subject_user_id])

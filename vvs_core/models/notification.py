@@ -1,0 +1,45 @@
+"""The notification outbox: one row per (subject, recipient, channel)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..clock import utcnow
+from .meta import Base
+
+CHANNELS = ("sms", "email", "push")
+# pending → sending (claimed by a worker) → sent → delivered; or failed / cancelled
+STATUSES = ("pending", "sending", "sent", "delivered", "failed", "cancelled")
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_status_next", "status", "next_attempt_at"),
+        Index("ix_notifications_subject", "subject_type", "subject_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    subject_type: Mapped[str] = mapped_column(String(40), default="")
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    recipient_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    address: Mapped[str] = mapped_column(String(254), default="")  # phone or e-mail at send time
+    title: Mapped[str] = mapped_column(String(255), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    html: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    provider: Mapped[str] = mapped_column(String(40), default="")
+    provider_ref: Mapped[str | None] = mapped_column(String(120), index=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,83 @@
+"""Users: residents, référents, mairie agents, moderators and administrators."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, DateTime, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import utcnow
+from .geometry import Geometry
+from .meta import Base
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    first_name: Mapped[str] = mapped_column(String(80), default="")
+    last_name: Mapped[str] = mapped_column(String(80), default="")
+    pseudonym: Mapped[str] = mapped_column(String(80), default="")
+    mobile: Mapped[str | None] = mapped_column(String(20), index=True)   # E.164
+    landline: Mapped[str | None] = mapped_column(String(20))
+    hide_mobile: Mapped[bool] = mapped_column(Boolean, default=False)
+    hide_landline: Mapped[bool] = mapped_column(Boolean, default=False)
+    address_label: Mapped[str] = mapped_column(String(255), default="")
+    home = mapped_column(Geometry("POINT"), nullable=True)
+    presentation: Mapped[str] = mapped_column(Text, default="")
+    interests: Mapped[list] = mapped_column(JSON, default=list)
+    housing: Mapped[dict] = mapped_column(JSON, default=dict)  # never shown to neighbours
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    notification_prefs: Mapped[dict] = mapped_column(JSON, default=dict)
+    newsletter: Mapped[bool] = mapped_column(Boolean, default=False)
+    locale: Mapped[str] = mapped_column(String(5), default="fr")
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_moderator: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "active", "suspended" (cannot post), "closed" (account closed, data erased)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Bumped on password change or logout-everywhere: older sessions stop working.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    memberships = relationship("Membership", back_populates="user", foreign_keys="Membership.user_id")
+
+    @property
+    def full_name(self) -> str:
+        if self.status == "closed":
+            return "ancien membre"
+        return f"{self.first_name} {self.last_name}".strip() or self.pseudonym or "membre"
+
+    @property
+    def display_pseudonym(self) -> str:
+        if self.status == "closed":
+            return "ancien membre"
+        return self.pseudonym or self.first_name or "membre"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == "closed"
+
+    def __repr__(self):
+        return f"<User {self.id}>"
+
+
+class Token(Base):
+    """Single-use expiring tokens: password reset, e-mail confirmation, e-mail change.
+
+    Only a hash of the token is stored.
+    """
+    __tablename__ = "tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, index=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

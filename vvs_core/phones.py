@@ -1,0 +1,42 @@
+"""Phone numbers: validated and normalised to E.164 with ``phonenumbers``; masked in logs."""
+from __future__ import annotations
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberType
+
+
+def normalise_phone(text: str, kind: str = "any", region: str = "FR") -> tuple[str | None, str | None]:
+    """(E.164 number, None) or (None, French error message). ``kind``: mobile, landline, any."""
+    text = (text or "").strip()
+    if not text:
+        return None, None
+    try:
+        number = phonenumbers.parse(text, region)
+    except NumberParseException:
+        return None, "Numéro de téléphone invalide."
+    if not phonenumbers.is_valid_number(number):
+        return None, "Numéro de téléphone invalide."
+    ntype = phonenumbers.number_type(number)
+    mobile_types = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    if kind == "mobile" and ntype not in mobile_types:
+        return None, "Ce numéro n'est pas un numéro de portable (06 ou 07)."
+    if kind == "landline" and ntype in (PhoneNumberType.MOBILE,):
+        return None, "Ce numéro est un portable : indiquez-le dans le champ « Téléphone portable »."
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
+
+
+def display_phone(e164: str | None) -> str:
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, "FR")
+    except NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def mask_phone(e164: str | None) -> str:
+    """For log lines: never a full phone number."""
+    if not e164:
+        return ""
+    return e164[:6] + "*" * max(0, len(e164) - 8) + e164[-2:]

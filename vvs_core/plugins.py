@@ -1,0 +1,69 @@
+"""Plugin discovery (entry points ``vvs``), enablement (``vvs.plugins``) and the manager.
+
+One ``pluggy.PluginManager`` per application, stored as ``registry.vvs_plugins``.
+An installed plugin that the .ini does not list is never imported.
+"""
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import entry_points
+
+import pluggy
+
+from . import hookspecs
+from .errors import ConfigurationError
+
+PROJECT = "vvs"
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+def installed_plugins() -> dict[str, object]:
+    """Name → entry point, for every distribution declaring a ``vvs`` entry point."""
+    return {ep.name: ep for ep in entry_points(group=PROJECT)}
+
+
+def enabled_names(setting, installed: dict) -> list[str]:
+    names = setting if isinstance(setting, list) else str(setting or "").split()
+    if names == ["*"]:
+        return sorted(installed)
+    unknown = [n for n in names if n not in installed]
+    if unknown:
+        listing = ", ".join(sorted(installed)) or "none"
+        raise ConfigurationError(
+            f"vvs.plugins names {unknown[0]!r}, which is not installed; installed plugins: {listing}"
+        )
+    return names
+
+
+def build_plugin_manager(plugin_names: list[str], installed: dict | None = None) -> pluggy.PluginManager:
+    """Create the manager with the core defaults and the named plugins registered."""
+    installed = installed_plugins() if installed is None else installed
+    pm = pluggy.PluginManager(PROJECT)
+    pm.add_hookspecs(hookspecs)
+    from . import defaults
+
+    pm.register(defaults, name="vvs_core.defaults")
+    for name in plugin_names:
+        try:
+            module = installed[name].load()
+        except ImportError as exc:
+            raise ConfigurationError(f"plugin {name} cannot be imported: {exc}") from exc
+        pm.register(module, name=name)
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise ConfigurationError(f"a plugin implements an unknown hook: {exc}") from exc
+    return pm
+
+
+def plugin_module_name(pm, name) -> str:
+    return pm.get_plugin(name).__name__
+
+
+def hooks_implemented(pm, name) -> list[str]:
+    plugin = pm.get_plugin(name)
+    return sorted(h.name for h in pm.get_hookcallers(plugin) or [])
+
+
+def import_plugin_module(name: str):
+    return importlib.import_module(name)

@@ -1,0 +1,299 @@
+"""Security: the Pyramid 2 policy, principals, ACL contexts, passwords, deny by default.
+
+Principals: ``user:<id>``, ``role:resident`` (active member somewhere),
+``role:moderator``, ``role:admin`` (the platform team), ``community:<id>:member``,
+``community:<id>:referent``, ``community:<id>:pending``, and whatever plugins add
+through ``vvs_principals`` (the mairie plugin adds ``commune:<insee>:agent``).
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from datetime import timedelta
+from functools import lru_cache
+from importlib import resources
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, ACLHelper, Everyone
+from pyramid.httpexceptions import HTTPNotFound
+from pyramid.interfaces import IException, IExceptionResponse
+from pyramid.session import SignedCookieSessionFactory
+from pyramid.static import static_view
+from sqlalchemy import select
+
+from .clock import aware, utcnow
+from .errors import ConfigurationError
+from .models import Community, Membership, Token, User
+
+SESSION_USER = "uid"
+SESSION_EPOCH = "epoch"
+SESSION_LOGIN_AT = "login_at"
+
+_hasher = PasswordHasher()
+
+
+# --- Passwords ----------------------------------------------------------------
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    if user is None or not user.password_hash:
+        _hasher.hash(password)  # same cost whether the account exists or not
+        return False
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    text = resources.files("vvs_core.data").joinpath("common-passwords.txt").read_text("utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def password_problem(password: str, min_length: int = 12, context: tuple[str, ...] = ()) -> str | None:
+    """A French message saying why ``password`` is refused, or None when it is sound."""
+    if len(password) < min_length:
+        return f"Le mot de passe doit comporter au moins {min_length} caractères."
+    if len(password) > 256:
+        return "Le mot de passe est trop long (256 caractères au plus)."
+    lowered = password.lower()
+    if lowered in common_passwords() or len(set(lowered)) < 4:
+        return "Ce mot de passe est trop courant : choisissez-en un autre, par exemple une phrase de plusieurs mots."
+    for word in context:
+        word = (word or "").lower()
+        if len(word) >= 4 and word in lowered and len(lowered) - len(word) < 8:
+            return "Le mot de passe ne doit pas reprendre votre nom ou votre adresse e-mail."
+    return None
+
+
+# --- Tokens (password reset, e-mail confirmation) ------------------------------
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(dbsession, user: User, purpose: str, hours: float = 24, data: dict | None = None) -> str:
+    token = secrets.token_urlsafe(32)
+    dbsession.add(Token(user_id=user.id, purpose=purpose, token_hash=_digest(token),
+                        data=data or {}, expires_at=utcnow() + timedelta(hours=hours)))
+    return token
+
+
+def consume_token(dbsession, token: str, purpose: str) -> Token | None:
+    """The token's row if valid, unexpired and unused; marks it used."""
+    if not token or len(token) > 100:
+        return None
+    row = dbsession.execute(select(Token).where(Token.token_hash == _digest(token))).scalar_one_or_none()
+    if row is None or row.purpose != purpose or row.used_at is not None or aware(row.expires_at) < utcnow():
+        return None
+    row.used_at = utcnow()
+    return row
+
+
+# --- Identity and principals --------------------------------------------------
+
+def load_user(request) -> User | None:
+    session = request.session
+    uid = session.get(SESSION_USER)
+    if uid is None:
+        return None
+    max_age = request.registry.settings["vvs.session_max_age"]
+    if time.time() - session.get(SESSION_LOGIN_AT, 0) > max_age:
+        session.invalidate()
+        return None
+    user = request.dbsession.get(User, uid)
+    if user is None or user.status == "closed" or user.session_epoch != session.get(SESSION_EPOCH):
+        session.invalidate()
+        return None
+    return user
+
+
+def user_principals(request, user: User) -> list[str]:
+    principals = [Everyone, Authenticated, f"user:{user.id}"]
+    if user.is_admin:
+        principals.append("role:admin")
+    if user.is_moderator:
+        principals.append("role:moderator")
+    rows = request.dbsession.execute(
+        select(Membership.community_id, Membership.role, Membership.status).where(Membership.user_id == user.id)
+    ).all()
+    for community_id, role, status in rows:
+        if status == "active":
+            principals.append("role:resident")
+            principals.append(f"community:{community_id}:member")
+            if role == "referent":
+                principals.append("role:referent")
+                principals.append(f"community:{community_id}:referent")
+        elif status == "pending":
+            principals.append(f"community:{community_id}:pending")
+    for extra in request.registry.vvs_plugins.hook.vvs_principals(request=request, user=user):
+        principals.extend(extra or [])
+    return sorted(set(principals))
+
+
+def effective_principals(request) -> list[str]:
+    user = request.user
+    return user_principals(request, user) if user is not None else [Everyone]
+
+
+class SecurityPolicy:
+    def __init__(self):
+        self.acl = ACLHelper()
+
+    def identity(self, request):
+        return request.user
+
+    def authenticated_userid(self, request):
+        user = request.user
+        return user.id if user is not None else None
+
+    def permits(self, request, context, permission):
+        return self.acl.permits(context, request.principals, permission)
+
+    def remember(self, request, userid, **kw):
+        user = request.dbsession.get(User, userid)
+        session = request.session
+        session.invalidate()  # a fresh session at login: no fixation
+        session[SESSION_USER] = userid
+        session[SESSION_EPOCH] = user.session_epoch
+        session[SESSION_LOGIN_AT] = int(time.time())
+        session.new_csrf_token()
+        request.__dict__.pop("user", None)
+        request.__dict__.pop("principals", None)
+        return []
+
+    def forget(self, request, **kw):
+        request.session.invalidate()
+        request.__dict__.pop("user", None)
+        request.__dict__.pop("principals", None)
+        return []
+
+
+# --- Contexts -----------------------------------------------------------------
+
+class RootContext:
+    """Default context: what any signed-in user or role may do."""
+
+    __acl__ = [
+        (Allow, Everyone, "public"),
+        (Allow, Authenticated, "account"),
+        (Allow, "role:resident", "resident"),
+        (Allow, "role:referent", "referent"),
+        (Allow, "role:moderator", "moderate"),
+        (Allow, "role:admin", ALL_PERMISSIONS),
+    ]
+
+    def __init__(self, request):
+        self.request = request
+
+
+class CommunityContext:
+    """A community, found from the ``community_id`` route segment.
+
+    Permissions: ``community.view`` (members), ``community.manage`` (référents),
+    ``membership.decide`` (who validates in its mode), ``community.mairie``
+    (agents of its commune).
+    """
+
+    def __init__(self, request, community: Community):
+        self.request = request
+        self.community = community
+
+    @property
+    def __acl__(self):
+        c = self.community
+        insee = c.commune.insee
+        agent = f"commune:{insee}:agent"
+        acl = [
+            (Allow, "role:admin", ALL_PERMISSIONS),
+            (Allow, Everyone, "public"),
+            (Allow, Authenticated, "account"),
+            (Allow, f"community:{c.id}:member", ("community.view", "community.member")),
+            (Allow, f"community:{c.id}:referent", ("community.view", "community.member", "community.manage")),
+            (Allow, agent, ("community.view", "community.mairie")),
+            (Allow, f"community:{c.id}:pending", "community.pending"),
+        ]
+        mode = effective_validation_mode(self.request, c)
+        if mode == "referent":
+            acl.append((Allow, f"community:{c.id}:referent", "membership.decide"))
+        elif mode == "mairie":
+            acl.append((Allow, agent, "membership.decide"))
+        acl.append((Allow, "role:moderator", "moderate"))
+        return acl
+
+
+def community_factory(request):
+    raw = request.matchdict.get("community_id", "")
+    if not str(raw).isdigit() or len(str(raw)) > 12:
+        raise HTTPNotFound()
+    community = request.dbsession.get(Community, int(raw))
+    if community is None:
+        raise HTTPNotFound()
+    return CommunityContext(request, community)
+
+
+def effective_validation_mode(request, community) -> str:
+    imposed = request.registry.vvs_plugins.hook.vvs_validation_mode_imposed(request=request, community=community)
+    return imposed or community.validation_mode
+
+
+# --- Deny by default ----------------------------------------------------------
+
+def require_permission(view, info):
+    """View deriver: refuse at start-up any view that names no permission."""
+    opts = info.options
+    context = opts.get("context")
+    is_exception_view = info.exception_only or (
+        isinstance(context, type) and issubclass(context, BaseException)
+    )
+    if opts.get("permission") is None and not is_exception_view and not isinstance(info.original_view, static_view):
+        where = opts.get("route_name") or opts.get("name") or getattr(info.original_view, "__name__", "?")
+        module = getattr(info.original_view, "__module__", "?")
+        raise ConfigurationError(
+            f"view {module}.{getattr(info.original_view, '__name__', '?')} (route {where}) declares no permission: "
+            "give it one (use permission='public' for a page anyone may see)"
+        )
+    return view
+
+
+def check_every_view_has_permission(config) -> None:
+    """The deriver already refused any view without a permission; this double-checks the
+    introspected views so that a view registered by unusual means is caught too."""
+    for intr in config.registry.introspector.get_category("views"):
+        view = intr["introspectable"]
+        perms = [r for r in config.registry.introspector.related(view) if r.category_name == "permissions"]
+        context = view["context"]
+        if isinstance(context, type) and issubclass(context, BaseException):
+            continue
+        if context is IExceptionResponse or getattr(context, "isOrExtends", lambda i: False)(IException):
+            continue
+        if isinstance(view["callable"], static_view) or view.get("exception_only"):
+            continue
+        if not perms:
+            raise ConfigurationError(f"view {view['callable']!r} for route {view['route_name']} (context {context!r}) declares no permission")
+
+
+def includeme(config):
+    settings = config.get_settings()
+    config.set_session_factory(SignedCookieSessionFactory(
+        settings["vvs.secret"],
+        cookie_name="vvs_session",
+        secure=settings["vvs.secure_cookies"],
+        httponly=True,
+        samesite="Lax",
+        timeout=settings["vvs.session_idle_timeout"],
+        reissue_time=60,
+        salt="vvs.session.",
+    ))
+    config.set_default_csrf_options(require_csrf=True)
+    config.set_security_policy(SecurityPolicy())
+    config.set_root_factory(RootContext)
+    config.add_request_method(load_user, "user", reify=True)
+    config.add_request_method(effective_principals, "principals", reify=True)
+    config.add_view_deriver(require_permission)

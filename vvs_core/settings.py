@@ -1,0 +1,165 @@
+"""Settings: declared once with their default, documented in docs/configuration.md.
+
+Every ``vvs.*`` key must be declared (by the core here, or by a plugin through
+``vvs_register_settings``); an unknown key stops start-up. Any declared setting can
+come from the environment by one mechanical rule: ``vvs.sms.ovh.app_secret`` is
+read from ``VVS_SMS_OVH_APP_SECRET`` (dots become underscores, upper case), and the
+environment wins over the ``.ini``.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .errors import ConfigurationError
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any = None
+    doc: str = ""
+    secret: bool = False
+    parse: Callable[[str], Any] | None = None
+    required: bool = False
+
+    @property
+    def env_name(self) -> str:
+        return env_name(self.name)
+
+
+def env_name(key: str) -> str:
+    return key.upper().replace(".", "_")
+
+
+def as_bool(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on", "oui"):
+        return True
+    if text in ("0", "false", "no", "off", "non", ""):
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def as_int(value) -> int:
+    return int(str(value).strip())
+
+
+def as_float(value) -> float:
+    return float(str(value).strip())
+
+
+def as_list(value) -> list[str]:
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [part for part in str(value or "").replace(",", " ").split() if part]
+
+
+CORE_SETTINGS = [
+    Setting("vvs.plugins", "*", "Plugins to enable, separated by spaces; `*` enables every installed plugin.", parse=as_list),
+    Setting("vvs.database_url", "sqlite:///var/vvs.sqlite", "SQLAlchemy URL: `sqlite:///path` (embedded, Shapely geometry) or `postgresql+psycopg://…` (PostGIS).", secret=True),
+    Setting("vvs.broker_url", "inline", "Queue broker: `inline` (worker thread in the web process, development only), `redis://…` or `amqp://…`.", secret=True),
+    Setting("vvs.inline_worker_threads", 2, "Worker threads of the inline broker.", parse=as_int),
+    Setting("vvs.secret", None, "Secret used to sign session cookies and tokens (at least 32 characters).", secret=True, required=True),
+    Setting("vvs.secure_cookies", True, "Send cookies with the Secure flag (turn off only for plain-HTTP development).", parse=as_bool),
+    Setting("vvs.session_idle_timeout", 1800, "Seconds of inactivity after which a session ends.", parse=as_int),
+    Setting("vvs.session_max_age", 43200, "Seconds after login after which a session ends whatever the activity.", parse=as_int),
+    Setting("vvs.public_url", "http://localhost:6543", "Public base URL, used in e-mails, SMS and feeds."),
+    Setting("vvs.site_name", "Voisins vigilants et solidaires", "Name shown in pages and messages."),
+    Setting("vvs.platform_email", "equipe@vvs.invalid", "Sender and contact address of the platform team."),
+    Setting("vvs.ratelimit_url", "memory://", "Store of the rate limits: `memory://` (one process) or `redis://…` (shared by every process).", secret=True),
+    Setting("vvs.ratelimit.login", "10/300", "Login attempts allowed per account and per address: `count/seconds`."),
+    Setting("vvs.ratelimit.signup", "5/3600", "Sign-ups allowed per address: `count/seconds`."),
+    Setting("vvs.ratelimit.reset", "5/3600", "Password-reset requests allowed per account and per address: `count/seconds`."),
+    Setting("vvs.password_min_length", 12, "Minimum password length.", parse=as_int),
+    Setting("vvs.community.min_area_m2", 10000, "Smallest acceptable community area, in m² (about a hundred homes: 1 ha is a dense block).", parse=as_float),
+    Setting("vvs.community.max_area_m2", 2000000, "Largest acceptable community area, in m² (2 km² is a scattered hamlet).", parse=as_float),
+    Setting("vvs.community.nearby_m", 1000, "Distance in metres under which a community counts as near a home.", parse=as_float),
+    Setting("vvs.community.default_size_m", 250, "Side in metres of the square drawn around a home for a new community.", parse=as_float),
+    Setting("vvs.sms.provider", "console", "SMS provider name (`console` built in; `ovh` with the vvs_sms_ovh plugin)."),
+    Setting("vvs.email.provider", "folder", "E-mail provider name (`folder` built in; `smtp` with the vvs_email_smtp plugin)."),
+    Setting("vvs.email.folder", "var/mail", "Folder where the `folder` e-mail provider writes `.eml` files."),
+    Setting("vvs.email.sender", "Voisins vigilants <ne-pas-repondre@vvs.invalid>", "From: address of the e-mails sent."),
+    Setting("vvs.geocoder.provider", "manual", "Geocoder name (`manual` built in: the resident places the marker; `ban` with vvs_geocoder_ban)."),
+    Setting("vvs.outbox.max_attempts", 6, "Delivery attempts before a notification is marked failed.", parse=as_int),
+    Setting("vvs.outbox.batch_size", 500, "Notifications handed to a provider per queue message.", parse=as_int),
+    Setting("vvs.outbox.sweep_interval", 15, "Seconds between two passes of the sweeper that re-enqueues what was left pending.", parse=as_int),
+    Setting("vvs.outbox.claim_timeout", 60, "Seconds after which a notification claimed by a dead worker is handed out again.", parse=as_int),
+    Setting("vvs.outbox.retry_backoff", 5, "Seconds before the first retry of a transient failure (doubles each time, capped at 60).", parse=as_int),
+    Setting("vvs.validation.escalation_days", 15, "Days after which a pending membership request goes to the platform team.", parse=as_int),
+    Setting("vvs.demo_commune", "77449", "INSEE code of the commune `vvs demo` loads."),
+    Setting("vvs.map.tile_url", "", "Tile URL template for map backgrounds (empty: no background, nothing loaded from another host)."),
+    Setting("vvs.map.tile_attribution", "", "Attribution shown under the map when tiles are used."),
+]
+
+
+@dataclass
+class SettingsRegistry:
+    declared: dict[str, Setting] = field(default_factory=dict)
+
+    def declare(self, setting: Setting, owner: str = "vvs_core") -> None:
+        if setting.name in self.declared:
+            raise ConfigurationError(f"setting {setting.name} is declared twice (second time by {owner})")
+        if not setting.name.startswith("vvs."):
+            raise ConfigurationError(f"setting {setting.name} declared by {owner} must start with 'vvs.'")
+        self.declared[setting.name] = setting
+
+    def resolve(self, raw: dict, environ: dict | None = None) -> dict:
+        """Return the settings with defaults, environment overrides and parsed values.
+
+        Raises ConfigurationError on an unknown ``vvs.*`` key, a missing required
+        value or a value that does not parse.
+        """
+        environ = os.environ if environ is None else environ
+        unknown = sorted(k for k in raw if k.startswith("vvs.") and k not in self.declared)
+        if unknown:
+            key = unknown[0]
+            close = difflib.get_close_matches(key, self.declared, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ConfigurationError(
+                f"unknown setting {key}{hint}; see docs/configuration.md for every setting"
+            )
+        out = dict(raw)
+        for name, setting in self.declared.items():
+            value = environ.get(setting.env_name, raw.get(name, setting.default))
+            if value is None or value == "":
+                if setting.required:
+                    raise ConfigurationError(
+                        f"setting {name} is required: set it in the .ini or in the environment as {setting.env_name}"
+                    )
+                out[name] = setting.default if value is None else value
+                if setting.parse and out[name] not in (None, ""):
+                    out[name] = setting.parse(out[name])
+                continue
+            if setting.parse:
+                try:
+                    value = setting.parse(value)
+                except (TypeError, ValueError):
+                    raise ConfigurationError(f"setting {name} = {value!r} is not valid: {setting.doc}") from None
+            out[name] = value
+        return out
+
+    def masked(self, settings: dict) -> dict:
+        """The settings with secrets replaced by '***', for printing."""
+        return {
+            k: ("***" if k in self.declared and self.declared[k].secret and v else v)
+            for k, v in settings.items()
+            if k.startswith("vvs.")
+        }
+
+
+def core_registry() -> SettingsRegistry:
+    registry = SettingsRegistry()
+    for setting in CORE_SETTINGS:
+        registry.declare(setting)
+    return registry
+
+
+def parse_rate(text: str) -> tuple[int, int]:
+    """'10/300' → (10, 300): at most 10 events per 300 seconds."""
+    count, _, seconds = str(text).partition("/")
+    return int(count), int(seconds or 60)

@@ -1,0 +1,308 @@
+"""Test support for vvs and for plugin authors.
+
+Fixtures (load with ``pytest_plugins = ["vvs_core.testing"]``):
+- ``backend`` / ``db_url``: each test using them runs twice, on SQLite (Shapely
+  geometry) and on PostgreSQL + PostGIS (``VVS_TEST_DATABASE_URL``); migrations run
+  once per backend per session.
+- ``dbsession``: a session inside a transaction rolled back after the test.
+- ``app_registry``, ``testapp``: the real application (every installed plugin) bound
+  to that transaction; ``testapp.login(user)`` signs in.
+- ``make_user``, ``make_community``: small factories.
+- ``run_tasks(registry)``: runs the queued dramatiq messages in this thread.
+Provider contract suites: ``SMSSenderContract``, ``EmailSenderContract``.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+
+TEST_SECRET = "test-secret-" + "x" * 40
+DEMO_PASSWORD = "un voisin attentif 2026"
+
+
+def base_settings(database_url: str, **overrides) -> dict:
+    tmp = tempfile.mkdtemp(prefix="vvs-test-")
+    settings = {
+        "vvs.database_url": database_url,
+        "vvs.broker_url": "inline",
+        "vvs.secret": TEST_SECRET,
+        "vvs.secure_cookies": "false",
+        "vvs.email.folder": os.path.join(tmp, "mail"),
+        "vvs.plugins": "*",
+        "vvs.public_url": "http://localhost",
+    }
+    settings.update(overrides)
+    return settings
+
+
+def postgis_url() -> str:
+    url = os.environ.get("VVS_TEST_DATABASE_URL")
+    if not url:
+        pytest.fail("VVS_TEST_DATABASE_URL is not set: run the suite with `make test` (it starts PostGIS)")
+    return url
+
+
+def enabled_module_names(settings) -> list[str]:
+    from .app import load_settings
+    from .plugins import plugin_module_name
+
+    _s, pm, _d, names, _specs = load_settings(dict(settings))
+    return [plugin_module_name(pm, n) for n in names]
+
+
+_migrated: dict = {}
+
+
+def migrated_url(backend: str, tmp_root: Path) -> str:
+    if backend in _migrated:
+        return _migrated[backend]
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_root / 'vvs-test.sqlite'}"
+    else:
+        url = postgis_url()
+    from .migrate import upgrade
+
+    upgrade(url, enabled_module_names(base_settings(url)))
+    _migrated[backend] = url
+    return url
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgis"])
+def backend(request):
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def db_url(backend, tmp_path_factory):
+    return migrated_url(backend, tmp_path_factory.mktemp("db"))
+
+
+_engines: dict = {}
+
+
+@pytest.fixture(scope="session")
+def engine(db_url):
+    from .models import get_engine
+
+    if db_url not in _engines:
+        _engines[db_url] = get_engine(db_url)
+    return _engines[db_url]
+
+
+@pytest.fixture
+def connection(engine):
+    conn = engine.connect()
+    outer = conn.begin()
+    try:
+        yield conn
+    finally:
+        outer.rollback()
+        conn.close()
+
+
+@pytest.fixture
+def session_factory(connection):
+    from sqlalchemy.orm import sessionmaker
+
+    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+@pytest.fixture
+def dbsession(session_factory):
+    session = session_factory()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+_apps: dict = {}
+
+
+def build_app(db_url: str, **overrides):
+    from . import make_config
+
+    config = make_config(base_settings(db_url, **overrides))
+    return config.make_wsgi_app()
+
+
+@pytest.fixture
+def app(db_url, session_factory):
+    if db_url not in _apps:
+        _apps[db_url] = build_app(db_url)
+    wsgi = _apps[db_url]
+    registry = wsgi.registry
+    saved = registry["dbsession_factory"]
+    registry["dbsession_factory"] = session_factory
+    registry["vvs.ratelimit_store"] = None  # each test starts with fresh rate limits
+    from .tasks import set_task_registry
+
+    set_task_registry(registry)
+    try:
+        yield wsgi
+    finally:
+        registry["dbsession_factory"] = saved
+        drop_queued_tasks()
+
+
+@pytest.fixture
+def app_registry(app):
+    return app.registry
+
+
+class VVSTestApp:
+    """WebTest's TestApp with helpers to sign in and to post forms with their token."""
+
+    def __init__(self, wsgi):
+        import webtest
+
+        self.wsgi = wsgi
+        self.t = webtest.TestApp(wsgi, extra_environ={"REMOTE_ADDR": "127.0.0.1"})
+
+    def __getattr__(self, name):
+        return getattr(self.t, name)
+
+    def login(self, user_or_email, password: str = DEMO_PASSWORD):
+        email = user_or_email if isinstance(user_or_email, str) else user_or_email.email
+        page = self.t.get("/connexion")
+        form = page.forms["deform"]
+        form["email"] = email
+        form["password"] = password
+        response = form.submit("submit")
+        assert response.status_int in (302, 303), response.text[:2000]
+        return response
+
+    def csrf(self) -> str:
+        page = self.t.get("/charte")
+        match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        return match.group(1) if match else ""
+
+    def post_csrf(self, url, params=None, **kw):
+        params = dict(params or {})
+        params.setdefault("csrf_token", self.csrf())
+        return self.t.post(url, params, **kw)
+
+
+@pytest.fixture
+def testapp(app):
+    return VVSTestApp(app)
+
+
+@pytest.fixture
+def make_user(dbsession):
+    from .models import User
+    from .security import hash_password
+
+    counter = {"n": 0}
+    hashed = {}
+
+    def factory(email=None, password=DEMO_PASSWORD, **fields):
+        counter["n"] += 1
+        if password not in hashed:
+            hashed[password] = hash_password(password)
+        user = User(
+            email=email or f"user{counter['n']}-{os.urandom(3).hex()}@example.test",
+            password_hash=hashed[password],
+            first_name=fields.pop("first_name", f"Prénom{counter['n']}"),
+            last_name=fields.pop("last_name", "Testeur"),
+            pseudonym=fields.pop("pseudonym", f"voisin{counter['n']}"),
+            mobile=fields.pop("mobile", f"+3361234{counter['n']:04d}"),
+            **fields,
+        )
+        dbsession.add(user)
+        dbsession.flush()
+        return user
+
+    return factory
+
+
+SERRIS = (2.7861, 48.8453)
+
+
+@pytest.fixture
+def commune(dbsession):
+    from shapely.geometry import Point
+
+    from .models import Commune
+
+    c = Commune(insee="77449", name="Serris", postcodes=["77700"], centre=Point(*SERRIS))
+    dbsession.add(c)
+    dbsession.flush()
+    return c
+
+
+@pytest.fixture
+def make_community(dbsession, commune):
+    from .geo import square_around
+    from .models import Community, Membership
+
+    def factory(name="Quartier test", centre=SERRIS, side_m=300, members=(), referents=(), **fields):
+        community = Community(commune_id=commune.id, name=name, boundary=square_around(centre, side_m), **fields)
+        dbsession.add(community)
+        dbsession.flush()
+        for user in members:
+            dbsession.add(Membership(user_id=user.id, community_id=community.id, status="active"))
+        for user in referents:
+            dbsession.add(Membership(user_id=user.id, community_id=community.id, status="active", role="referent"))
+        dbsession.flush()
+        return community
+
+    return factory
+
+
+def run_tasks(max_rounds: int = 20) -> int:
+    """Run the messages queued on the inline (stub) broker in this thread, including
+    the ones they enqueue and delayed ones; returns how many ran."""
+    import dramatiq
+
+    broker = dramatiq.get_broker()
+    ran = 0
+    for _ in range(max_rounds):
+        pending = []
+        for queue in list(broker.queues.values()):  # includes the ".DQ" delay queues
+            while not queue.empty():
+                pending.append(queue.get_nowait())
+        if not pending:
+            break
+        for raw in pending:
+            message = dramatiq.Message.decode(raw)
+            actor = broker.get_actor(message.actor_name)
+            actor.fn(*message.args, **message.kwargs)
+            ran += 1
+    return ran
+
+
+def mail_text(message) -> str:
+    """The text/plain part of an e-mail (``email.message.Message``)."""
+    if message.is_multipart():
+        for part in message.walk():
+            if part.get_content_type() == "text/plain":
+                return part.get_payload(decode=True).decode()
+    return message.get_payload(decode=True).decode()
+
+
+def read_mails(folder: str) -> list:
+    """E-mails the ``folder`` provider wrote, oldest first."""
+    import email
+    import glob
+
+    out = []
+    for path in sorted(glob.glob(os.path.join(folder, "*.eml")), key=os.path.getmtime):
+        with open(path, "rb") as fh:
+            out.append(email.message_from_binary_file(fh))
+    return out
+
+
+def drop_queued_tasks() -> None:
+    import dramatiq
+
+    broker = dramatiq.get_broker()
+    if hasattr(broker, "flush_all"):
+        broker.flush_all()
+
+
+from .provider_contracts import EmailSenderContract, SMSSenderContract  # noqa: E402,F401

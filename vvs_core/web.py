@@ -1,0 +1,210 @@
+"""Web skeleton: layout globals, menu, flash messages, static assets, security headers,
+French error pages, deform set-up and the health check."""
+from __future__ import annotations
+
+import logging
+from importlib import resources
+
+import deform
+from pyramid.events import BeforeRender, subscriber  # noqa: F401
+from pyramid.httpexceptions import HTTPForbidden, HTTPFound, HTTPNotFound
+from pyramid.i18n import get_localizer
+from pyramid.interfaces import IRoutesMapper
+from pyramid.threadlocal import get_current_request
+from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config, view_config  # noqa: F401
+
+log = logging.getLogger(__name__)
+
+EMERGENCY_NOTICE = "En cas d'urgence ou de flagrant délit, appelez le 17."
+
+
+def flash(request, message: str, queue: str = "info") -> None:
+    """Show ``message`` on the next page (queues: info, success, warning, error)."""
+    request.session.flash(message, queue=queue)
+
+
+def route_exists(request, name: str) -> bool:
+    return request.registry.getUtility(IRoutesMapper).get_route(name) is not None
+
+
+def menu_items(request):
+    items = []
+    for answer in request.registry.vvs_plugins.hook.vvs_menu_items(request=request):
+        items.extend(answer or [])
+    return sorted(items, key=lambda i: (i.order, i.label))
+
+
+def csp_header(settings) -> str:
+    img = "'self' data: blob:"
+    tiles = settings.get("vvs.map.tile_url") or ""
+    if tiles.startswith("http"):
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(tiles.replace("{s}", "a"))
+        img += f" {parts.scheme}://{parts.netloc.replace('a.', '*.', 1)}"
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        f"img-src {img}; font-src 'self'; connect-src 'self'; object-src 'none'; "
+        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+def security_headers_tween_factory(handler, registry):
+    csp = csp_header(registry.settings)
+    secure = registry.settings["vvs.secure_cookies"]
+
+    def tween(request):
+        response = handler(request)
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", csp)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
+        if secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.user is not None if "user" in request.__dict__ else False:
+            headers.setdefault("Cache-Control", "private, no-store")
+        return response
+
+    return tween
+
+
+def add_renderer_globals(event):
+    request = event.get("request")
+    if request is None:
+        return
+    event.setdefault("layout", request.registry["vvs.layout"])
+    event.setdefault("site_name", request.registry.settings["vvs.site_name"])
+    event.setdefault("emergency_notice", EMERGENCY_NOTICE)
+
+
+def layout_helpers(request):
+    """What the layout macro needs, computed once per request."""
+    return LayoutHelpers(request)
+
+
+class LayoutHelpers:
+    def __init__(self, request):
+        self.request = request
+
+    @property
+    def menu(self):
+        return menu_items(self.request)
+
+    def flashes(self):
+        out = []
+        for queue in ("error", "warning", "success", "info"):
+            for message in self.request.session.pop_flash(queue):
+                out.append((queue, message))
+        return out
+
+    def static(self, path: str) -> str:
+        return self.request.static_path(f"vvs_core:static/{path}")
+
+    def leaflet(self, path: str) -> str:
+        return self.request.static_path(f"{leaflet_dir()}/{path}")
+
+    def deform_resources(self, form):
+        if form is None:
+            return {"css": [], "js": []}
+        res = form.get_widget_resources()
+        return {
+            "css": [self.request.static_path(r) for r in res["css"]],
+            "js": [self.request.static_path(r) for r in res["js"]],
+        }
+
+    @property
+    def csrf_token(self):
+        return self.request.session.get_csrf_token()
+
+
+def leaflet_dir() -> str:
+    import xstatic.pkg.leaflet as xleaflet
+
+    return xleaflet.BASE_DIR
+
+
+def deform_translator(term):
+    request = get_current_request()
+    return get_localizer(request).translate(term) if request is not None else term
+
+
+def configure_deform(config):
+    search_path = (
+        str(resources.files("vvs_core") / "templates" / "deform"),
+        str(resources.files("deform") / "templates"),
+    )
+    deform.Form.set_default_renderer(deform.ZPTRendererFactory(search_path, translator=deform_translator))
+    config.add_static_view("static_deform", "deform:static", cache_max_age=3600)
+
+
+# --- Error pages --------------------------------------------------------------
+
+def notfound_view(request):
+    request.response.status = 404
+    return {"title": "Page introuvable"}
+
+
+def forbidden_view(request):
+    if request.user is None and request.method == "GET":
+        from urllib.parse import quote
+
+        return HTTPFound(request.route_path("login") + "?next=" + quote(request.path_qs, safe=""))
+    request.response.status = 403
+    return {"title": "Accès refusé"}
+
+
+def error_view(exc, request):
+    log.exception("unhandled error on %s %s", request.method, request.path, exc_info=exc)
+    request.response.status = 500
+    return {"title": "Erreur du serveur"}
+
+
+def health_view(request):
+    """Database and broker status, as JSON; 503 when one is down."""
+    import dramatiq
+    from sqlalchemy import text
+
+    status = {"database": "ok", "broker": "ok"}
+    try:
+        request.dbsession.execute(text("SELECT 1"))
+    except Exception as exc:  # report, don't raise: this is the health check
+        status["database"] = f"error: {type(exc).__name__}"
+    try:
+        broker = dramatiq.get_broker()
+        client = getattr(broker, "client", None)
+        if client is not None:
+            client.ping()
+        status["broker_type"] = type(broker).__name__
+    except Exception as exc:
+        status["broker"] = f"error: {type(exc).__name__}"
+    ok = status["database"] == "ok" and status["broker"] == "ok"
+    request.response.status = 200 if ok else 503
+    status["status"] = "ok" if ok else "degraded"
+    return status
+
+
+def includeme(config):
+    config.add_tween("vvs_core.web.security_headers_tween_factory")
+    config.add_static_view("static", "vvs_core:static", cache_max_age=3600)
+    config.add_static_view("static_leaflet", leaflet_dir(), cache_max_age=3600)
+    configure_deform(config)
+    config.add_subscriber(add_renderer_globals, BeforeRender)
+    config.add_request_method(layout_helpers, "layout", reify=True)
+    config.add_request_method(flash, "flash")
+    config.registry["vvs.layout"] = None  # set by the templates loader below
+    from pyramid.renderers import get_renderer  # noqa: F401
+
+    config.add_notfound_view(notfound_view, renderer="vvs_core:templates/error.pt", append_slash=HTTPFound)
+    config.add_forbidden_view(forbidden_view, renderer="vvs_core:templates/error.pt")
+    config.add_exception_view(error_view, context=Exception, renderer="vvs_core:templates/error.pt")
+    config.add_route("health", "/health")
+    config.add_view(health_view, route_name="health", renderer="json", permission="public")
+    config.action(None, _load_layout, args=(config.registry,), order=10)
+
+
+def _load_layout(registry):
+    from pyramid.renderers import get_renderer
+
+    registry["vvs.layout"] = get_renderer("vvs_core:templates/layout.pt", registry=registry).implementation()
