@@ -1,6 +1,9 @@
 """Configuration order: settings → broker → plugin manager → core → plugins → checks."""
 from __future__ import annotations
 
+import os
+from dataclasses import replace
+
 from pyramid.config import Configurator
 
 from . import plugins as plugin_discovery
@@ -12,7 +15,8 @@ def load_settings(raw: dict, installed: dict | None = None):
     """Resolve settings and build the plugin manager (shared by the app and commands)."""
     installed = plugin_discovery.installed_plugins() if installed is None else installed
     declared = core_registry()
-    plugin_setting = raw.get("vvs.plugins", "*")
+    # The environment wins, as for every setting (VVS_PLUGINS).
+    plugin_setting = os.environ.get("VVS_PLUGINS", raw.get("vvs.plugins", "*"))
     names = plugin_discovery.enabled_names(str(plugin_setting).split(), installed)
     pm = plugin_discovery.build_plugin_manager(names, installed)
     for owner_settings in pm.hook.vvs_register_settings():
@@ -24,7 +28,8 @@ def load_settings(raw: dict, installed: dict | None = None):
     for spec in specs:
         for setting in spec.settings:
             if setting.name not in declared.declared:
-                declared.declare(setting, owner=f"provider {spec.kind}:{spec.name}")
+                # Required only when this provider is the one chosen (checked in providers.py).
+                declared.declare(replace(setting, required=False), owner=f"provider {spec.kind}:{spec.name}")
     settings = declared.resolve(raw)
     secret = settings.get("vvs.secret") or ""
     if len(secret) < 32:

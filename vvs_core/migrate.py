@@ -34,11 +34,29 @@ def alembic_config(database_url: str, module_names: list[str]) -> Config:
     return cfg
 
 
-def upgrade(database_url: str, module_names: list[str], revision: str = "heads", connection=None) -> None:
-    cfg = alembic_config(database_url, module_names)
+def installed_module_names() -> list[str]:
+    from importlib.metadata import entry_points
+
+    return sorted({ep.value.split(":")[0] for ep in entry_points(group="vvs")})
+
+
+def upgrade(database_url: str, module_names: list[str], connection=None) -> None:
+    """Upgrade the core and the enabled plugins' branches to their heads.
+
+    The version locations of every installed plugin are known to Alembic, so a
+    database that once had a plugin enabled still resolves its revisions after the
+    plugin is turned off; only the enabled branches are upgraded.
+    """
+    known = sorted(set(module_names) | set(installed_module_names()))
+    cfg = alembic_config(database_url, known)
     if connection is not None:
         cfg.attributes["connection"] = connection
-    command.upgrade(cfg, revision)
+    targets = ["vvs_core@head"] + [
+        f"{name}@head" for name in module_names
+        if (Path(str(resources.files(name))) / "migrations" / "versions").is_dir()
+    ]
+    for target in targets:
+        command.upgrade(cfg, target)
 
 
 def current_heads(database_url: str, module_names: list[str]):

@@ -5,7 +5,12 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 from sqlalchemy import func, select
 
+from ..invitations import invitation_counts
 from ..models import Community, Membership
+from ..security import effective_validation_mode
+
+WHO_DECIDES = {"platform": "l'équipe de la plateforme", "referent": "le référent de la communauté",
+               "mairie": "la mairie"}
 
 
 def memberships_of(request, user):
@@ -22,20 +27,33 @@ def member_count(dbsession, community_id: int) -> int:
     ).scalar_one()
 
 
+def recent_activity(request, user, limit: int = 20) -> list:
+    activity = []
+    for answer in request.registry.vvs_plugins.hook.vvs_home_activity(request=request, user=user):
+        activity.extend(answer or [])
+    activity.sort(key=lambda a: a.when, reverse=True)
+    return activity[:limit]
+
+
+def community_summary(request, membership, community) -> dict:
+    active = membership.status == "active"
+    return {
+        "membership": membership, "community": community,
+        "members": member_count(request.dbsession, community.id),
+        "url": request.route_path("community", community_id=community.id) if active else None,
+        "decides": WHO_DECIDES.get(effective_validation_mode(request, community), "") if not active else "",
+        "invitations": invitation_counts(request.dbsession, community, request.user) if active else None,
+    }
+
+
 @view_config(route_name="home", renderer="vvs_core:templates/home.pt", permission="public")
 def home_view(request):
     user = request.user
     if user is None:
         return HTTPFound(request.route_path("login"))
-    rows = memberships_of(request, user)
-    communities = [
-        {"membership": m, "community": c, "members": member_count(request.dbsession, c.id)} for m, c in rows
-    ]
-    activity = []
-    for answer in request.registry.vvs_plugins.hook.vvs_home_activity(request=request, user=user):
-        activity.extend(answer or [])
-    activity.sort(key=lambda a: a.when, reverse=True)
-    return {"title": "Accueil", "communities": communities, "activity": activity[:20]}
+    communities = [community_summary(request, m, c) for m, c in memberships_of(request, user)]
+    return {"title": "Accueil", "communities": communities, "activity": recent_activity(request, user),
+            "extra_css": [request.layout.static("css/resident.css")]}
 
 
 @view_config(route_name="charter", renderer="vvs_core:templates/charter.pt", permission="public")

@@ -1,0 +1,1 @@
+"""Benchmarks of vvs, each reported against a ceiling measured in the same run."""

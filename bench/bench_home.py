@@ -1,0 +1,72 @@
+"""Home page of a logged-in resident vs its ceiling (same template, fixed data), and a
+hello-world view, all served by gunicorn (2 sync workers) on PostGIS + Redis."""
+from __future__ import annotations
+
+import json
+import re
+
+import requests
+
+from .common import Gunicorn, bench_settings, log, measure
+
+EMAIL, PASSWORD = "bench.resident@example.test", "un voisin attentif 2026"
+
+
+def prepare(db_url: str) -> None:
+    from shapely.geometry import Point
+
+    from vvs_core.geo import square_around
+    from vvs_core.models import Commune, Community, Membership, User, get_engine, get_session_factory
+    from vvs_core.security import hash_password
+
+    engine = get_engine(db_url)
+    session = get_session_factory(engine)()
+    commune = Commune(insee="77449", name="Serris", postcodes=["77700"], centre=Point(2.7861, 48.8453))
+    session.add(commune)
+    session.flush()
+    community = Community(commune_id=commune.id, name="Quartier du Parc", boundary=square_around((2.7861, 48.8453), 300))
+    session.add(community)
+    session.flush()
+    user = User(email=EMAIL, password_hash=hash_password(PASSWORD), first_name="Marie", last_name="Banc",
+                pseudonym="marie", home=Point(2.7861, 48.8453))
+    session.add(user)
+    session.flush()
+    session.add(Membership(user_id=user.id, community_id=community.id, status="active"))
+    for i in range(30):
+        other = User(email=f"n{i}@example.test", first_name=f"N{i}", last_name="Voisin", pseudonym=f"n{i}")
+        session.add(other)
+        session.flush()
+        session.add(Membership(user_id=other.id, community_id=community.id, status="active"))
+    session.commit()
+    engine.dispose()
+
+
+def session_cookie(base_url: str) -> str:
+    http = requests.Session()
+    page = http.get(f"{base_url}/connexion")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    res = http.post(f"{base_url}/connexion", data={"csrf_token": token, "email": EMAIL, "password": PASSWORD,
+                                                     "submit": "submit"}, allow_redirects=False)
+    assert res.status_code in (302, 303), res.status_code
+    return f"vvs_session={http.cookies['vvs_session']}"
+
+
+def run(db_url: str) -> dict:
+    prepare(db_url)
+    env = {"VVS_BENCH_SETTINGS": json.dumps(bench_settings(db_url))}
+    with Gunicorn("bench.wsgi:app", env) as server:
+        cookie = session_cookie(server.url)
+        home = measure(f"{server.url}/", headers={"Cookie": cookie})
+        log(f"home: {home}")
+        ceiling = measure(f"{server.url}/bench/home-ceiling")
+        log(f"home ceiling: {ceiling}")
+        hello = measure(f"{server.url}/bench/hello")
+        log(f"hello: {hello}")
+    return {
+        "home_rps": round(home["rps"]),
+        "home_p99_ms": round(home["p99_ms"], 1),
+        "home_ceiling_rps": round(ceiling["rps"]),
+        "home_ceiling_p99_ms": round(ceiling["p99_ms"], 1),
+        "home_ratio": round(home["rps"] / ceiling["rps"], 2),
+        "hello_rps": round(hello["rps"]),
+    }

@@ -1,0 +1,50 @@
+"""The application as gunicorn serves it in the benchmarks, plus two reference views:
+``/bench/hello`` (a bare hello world) and ``/bench/home-ceiling`` (the home page's
+template rendered from fixed in-memory data, no database: the page's ceiling)."""
+import json
+import os
+from datetime import datetime, timezone
+
+from pyramid.response import Response
+
+from vvs_core import make_config
+from vvs_core.hooktypes import ActivityItem
+
+
+class _Community:
+    def __init__(self, name):
+        self.name = name
+
+
+class _Membership:
+    status, role = "active", "member"
+
+
+FIXED = {
+    "title": "Accueil",
+    "greeting": "Marie",
+    "communities": [{"membership": _Membership(), "community": _Community("Quartier du Parc"), "members": 31}],
+    "activity": [ActivityItem(datetime(2026, 11, 1, 9, 30, tzinfo=timezone.utc), f"Activité {i}", "/") for i in range(5)],
+}
+
+
+def hello(request):
+    return Response("<!DOCTYPE html><title>hello</title><p>Bonjour</p>", content_type="text/html")
+
+
+def home_ceiling(request):
+    return FIXED
+
+
+def build():
+    settings = json.loads(os.environ["VVS_BENCH_SETTINGS"])
+    config = make_config(settings)
+    config.add_route("bench_hello", "/bench/hello")
+    config.add_view(hello, route_name="bench_hello", permission="public")
+    config.add_route("bench_home_ceiling", "/bench/home-ceiling")
+    config.add_view(home_ceiling, route_name="bench_home_ceiling", permission="public",
+                    renderer="vvs_core:templates/home.pt")
+    return config.make_wsgi_app()
+
+
+app = build()

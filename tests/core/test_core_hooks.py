@@ -1,0 +1,91 @@
+"""The start-up hooks: a plugin's settings, providers and start-up callback are used."""
+import pytest
+
+from vvs_core import plugins as discovery
+from vvs_core.app import load_settings
+from vvs_core.errors import ConfigurationError
+from vvs_core.hooktypes import ProviderSpec
+from vvs_core.interfaces import SendResult
+from vvs_core.settings import Setting
+from vvs_core.testing import base_settings
+
+
+class EchoSMS:
+    name = "echo"
+
+    def __init__(self, settings):
+        self.prefix = settings["vvs.echo.prefix"]
+
+    def send_batch(self, messages):
+        return [SendResult(m.key, True, f"{self.prefix}-{i}") for i, m in enumerate(messages)]
+
+
+class EchoPlugin:
+    """A provider plugin as a third party would write it."""
+
+    started = []
+
+    @discovery.hookimpl
+    def vvs_register_settings(self):
+        return [Setting("vvs.echo.flavour", "vanille", "A setting of the test plugin.")]
+
+    @discovery.hookimpl
+    def vvs_register_providers(self):
+        return [ProviderSpec("sms", "echo", EchoSMS, settings=[Setting("vvs.echo.prefix", None, "Reference prefix.", required=True)])]
+
+    @discovery.hookimpl
+    def vvs_startup(self, registry):
+        self.started.append(registry)
+
+
+class EP:
+    name = "vvs_echo"
+
+    def load(self):
+        return EchoPlugin()
+
+
+def installed_with_echo():
+    installed = dict(discovery.installed_plugins())
+    installed["vvs_echo"] = EP()
+    return installed
+
+
+def test_vvs_register_settings(tmp_path):
+    raw = base_settings(f"sqlite:///{tmp_path}/x.sqlite", **{"vvs.plugins": "vvs_echo", "vvs.echo.flavour": "fraise",
+                                                             "vvs.echo.prefix": "p"})
+    settings, *_ = load_settings(raw, installed=installed_with_echo())
+    assert settings["vvs.echo.flavour"] == "fraise"
+    raw.pop("vvs.echo.flavour")
+    raw["vvs.echo.flavor"] = "x"
+    with pytest.raises(ConfigurationError, match="vvs.echo.flavor"):
+        load_settings(raw, installed=installed_with_echo())
+
+
+def test_vvs_register_providers(tmp_path):
+    from vvs_core.providers import build_providers
+
+    raw = base_settings(f"sqlite:///{tmp_path}/x.sqlite", **{"vvs.plugins": "vvs_echo", "vvs.sms.provider": "echo"})
+    settings, pm, _d, _n, specs = load_settings(raw | {"vvs.echo.prefix": "ref"}, installed=installed_with_echo())
+    services = build_providers(settings, specs)
+    assert isinstance(services["sms"], EchoSMS) and services["sms"].prefix == "ref"
+    settings, pm, _d, _n, specs = load_settings(raw, installed=installed_with_echo())
+    with pytest.raises(ConfigurationError, match="vvs.echo.prefix"):
+        build_providers(settings, specs)
+    settings["vvs.sms.provider"] = "pigeon"
+    with pytest.raises(ConfigurationError, match="pigeon.*available: console, echo"):
+        build_providers(settings, specs)
+
+
+def test_vvs_startup_is_historic():
+    pm = discovery.build_plugin_manager([], {})
+    calls = []
+    pm.hook.vvs_startup.call_historic(kwargs={"registry": "R"})
+
+    class Late:
+        @discovery.hookimpl
+        def vvs_startup(self, registry):
+            calls.append(registry)
+
+    pm.register(Late())
+    assert calls == ["R"]
