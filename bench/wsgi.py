@@ -1,6 +1,6 @@
 """The application as gunicorn serves it in the benchmarks, plus two reference views:
-``/bench/hello`` (a bare hello world) and ``/bench/home-ceiling`` (the home page's
-template rendered from fixed in-memory data, no database: the page's ceiling)."""
+``/bench/hello`` (a bare hello world), ``/bench/home-ceiling`` and ``/bench/gazette-ceiling``
+(those pages' templates rendered from fixed in-memory data, no database: their ceilings)."""
 import json
 import os
 from datetime import datetime, timezone
@@ -44,6 +44,11 @@ def build():
     config.add_route("bench_home_ceiling", "/bench/home-ceiling")
     config.add_view(home_ceiling, route_name="bench_home_ceiling", permission="public",
                     renderer="vvs_core:templates/home.pt")
+    from bench.bench_gazette import gazette_ceiling
+
+    config.add_route("bench_gazette_ceiling", "/bench/gazette-ceiling")
+    config.add_view(gazette_ceiling, route_name="bench_gazette_ceiling", permission="public",
+                    renderer="vvs_gazette:templates/index.pt")
     return config.make_wsgi_app()
 
 

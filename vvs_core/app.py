@@ -63,6 +63,7 @@ def configure(raw_settings: dict, registry_extras: dict) -> Configurator:
     config.registry.vvs_provider_specs = specs
     config.include(".notify")
     config.include(".web")
+    config.include(".api")  # the add_api_* directives, before any plugin declares an API view
     config.include(".views")
     config.commit()
 

@@ -12,16 +12,28 @@ from .settings import Setting
 
 @hookimpl
 def vvs_register_providers():
-    from .notify.dev_providers import ConsoleSMSSender, FolderEmailSender
+    from .notify.dev_providers import ConsoleSMSSender, FolderEmailSender, NullSender
     from .geocoding import ManualGeocoder
+    from .interfaces import NullIdentityVerifier
+    from .notify.push_providers import WEBPUSH_SETTINGS, LogPushSender, WebPushSender
 
     return [
         ProviderSpec("sms", "console", ConsoleSMSSender.from_settings,
                      description="Writes SMS to the log (development)."),
         ProviderSpec("email", "folder", FolderEmailSender.from_settings,
                      description="Writes each e-mail as an .eml file into vvs.email.folder (development)."),
+        ProviderSpec("sms", "null", NullSender.from_settings,
+                     description="Accepts every SMS at once and sends nothing (load tests, benchmarks)."),
+        ProviderSpec("email", "null", NullSender.from_settings,
+                     description="Accepts every e-mail at once and sends nothing (load tests, benchmarks)."),
         ProviderSpec("geocoder", "manual", ManualGeocoder.from_settings,
                      description="No network: the map opens on the commune and the resident places the marker."),
+        ProviderSpec("identity", "none", NullIdentityVerifier.from_settings,
+                     description="No identity-check partner: residents use the other proofs."),
+        ProviderSpec("push", "log", LogPushSender.from_settings,
+                     description="Writes push notifications to the log (development)."),
+        ProviderSpec("push", "webpush", WebPushSender.from_settings, settings=WEBPUSH_SETTINGS,
+                     description="Web Push with VAPID keys: notifications of the installable web app."),
     ]
 
 
@@ -42,7 +54,10 @@ def vvs_menu_items(request):
         items = [item("Se connecter", "login", 90), item("S'inscrire", "signup", 91)]
     else:
         items = [item("Accueil", "home", 0)]
-        if request.has_permission("moderate"):
+        # An error page raised by a route factory (404) has no request.context.
+        from .security import RootContext
+
+        if request.has_permission("moderate", RootContext(request)):
             items.append(item("Modération", "moderation", 80))
         if user.is_admin:
             items.append(item("Administration", "admin", 85))
@@ -52,7 +67,15 @@ def vvs_menu_items(request):
 
 @hookimpl
 def vvs_register_settings():
-    return []  # the core's settings are in settings.CORE_SETTINGS
+    # The core's settings are in settings.CORE_SETTINGS; these belong to the API and push.
+    from .settings import as_bool
+
+    return [
+        Setting("vvs.push.provider", "log", "Push provider name (`log` built in; `webpush` with VAPID keys)."),
+        Setting("vvs.push.allow_http_endpoints", False, "Accept push subscriptions whose endpoint is plain "
+                "HTTP (tests with a local fake push service only).", parse=as_bool),
+        Setting("vvs.ratelimit.api", "600/60", "API requests allowed per token (or per signed-in user): `count/seconds`."),
+    ]
 
 
 __all__ = ["Setting"]

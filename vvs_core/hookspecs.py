@@ -241,3 +241,32 @@ def vvs_erase_user_data(request, user):
 
     Called when the account is closed, inside that transaction. Returns nothing.
     """
+
+
+# --- vvs_mairie ---------------------------------------------------------------
+# Declared by the mairie plugin; implemented by the plugins that hold activity.
+
+@hookspec
+def vvs_commune_activity(request, commune, since):
+    """What happened in ``commune`` since ``since``, for the mairie's live dashboard and reports.
+
+    Called by vvs_mairie each time an agent's dashboard polls (every few seconds)
+    and when a monthly report is built; keep it to one indexed query.
+    commune: the core ``Commune``. since: an aware UTC ``datetime``.
+    Returns: a list of dicts, newest first, each with ``kind`` (e.g. "alert"),
+    ``id`` (int, the plugin's own id), ``title``, ``category`` (a short label),
+    ``community_id`` (or None), ``created_at`` (aware datetime or ISO 8601 string),
+    ``lon`` and ``lat`` (floats or None), ``url`` (where an agent reads it, or None)
+    and ``author_id`` (the resident's user id, so the mairie can tell them it has
+    taken the alert into account). Hidden or moderated items must not be returned.
+    """
+
+
+@hookspec
+def vvs_demo_data(dbsession, commune):
+    """Add a plugin's part of the demo data to the demo ``commune`` just loaded.
+
+    Called by ``vvs_core.demo.load_demo`` after the core's demo rows are flushed,
+    inside the caller's transaction (flush, never commit). Must be idempotent: a
+    second call changes nothing. Returns nothing.
+    """

@@ -72,7 +72,57 @@ class IGeocoder(Interface):
 
 
 class IIdentityVerifier(Interface):
+    """An identity-check partner (kind "identity", chosen by ``vvs.identity.provider``).
+
+    The vvs_kyc plugin drives it; docs in ``vvs_kyc/partners.py``.
+    """
     name = Attribute("provider name")
+    label = Attribute("what the resident reads, e.g. « Vérification par MonPartenaire »")
+    available = Attribute("False for the built-in 'none' provider: no partner is offered")
+
+    def start(request, user):
+        """Begin a check of ``user``; return the URL to send their browser to."""
+
+    def callback(request):
+        """The partner sent the resident back (or called us): check the request's
+        authenticity and return an IdentityResult, or None when it is not authentic."""
+
+    def result(user):
+        """The partner's latest IdentityResult for ``user``, or None when it knows none."""
+
+
+@dataclass(frozen=True)
+class IdentityResult:
+    """What an identity partner says about one check.
+
+    user_id: the user checked. status: "passed", "failed" or "pending".
+    reference: the partner's id of the check (unique per check: replays are ignored).
+    detail: a short French explanation for the resident (optional).
+    """
+    user_id: int
+    status: str
+    reference: str
+    detail: str = ""
+
+
+class NullIdentityVerifier:
+    """The built-in "none" identity provider: no partner, nothing offered."""
+    name = "none"
+    label = "Aucun partenaire"
+    available = False
+
+    @classmethod
+    def from_settings(cls, settings):
+        return cls()
+
+    def start(self, request, user):
+        raise LookupError("no identity partner is configured (vvs.identity.provider = none)")
+
+    def callback(self, request):
+        return None
+
+    def result(self, user):
+        return None
 
 
 @dataclass

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from .errors import ConfigurationError
 from .hooktypes import ProviderSpec
-from .interfaces import IEmailSender, IGeocoder, IPushSender, ISMSSender
+from .interfaces import IEmailSender, IGeocoder, IIdentityVerifier, IPushSender, ISMSSender
 
 KINDS = {
     "sms": ("vvs.sms.provider", ISMSSender),
     "email": ("vvs.email.provider", IEmailSender),
     "geocoder": ("vvs.geocoder.provider", IGeocoder),
     "push": (None, IPushSender),
+    "identity": ("vvs.identity.provider", IIdentityVerifier),
 }
 
 

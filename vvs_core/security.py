@@ -99,6 +99,12 @@ def consume_token(dbsession, token: str, purpose: str) -> Token | None:
 # --- Identity and principals --------------------------------------------------
 
 def load_user(request) -> User | None:
+    if request.path_info.startswith("/api/"):
+        from .api_tokens import bearer_token, token_user
+
+        token = bearer_token(request)
+        if token is not None:  # a token request never reads nor writes the session
+            return token_user(request, token)
     session = request.session
     uid = session.get(SESSION_USER)
     if uid is None:
@@ -230,7 +236,7 @@ class CommunityContext:
 
 def community_factory(request):
     raw = request.matchdict.get("community_id", "")
-    if not str(raw).isdigit() or len(str(raw)) > 12:
+    if not str(raw).isdigit() or len(str(raw)) > 9:  # beyond: out of INTEGER range on PostgreSQL
         raise HTTPNotFound()
     community = request.dbsession.get(Community, int(raw))
     if community is None:

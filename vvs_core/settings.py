@@ -85,6 +85,7 @@ CORE_SETTINGS = [
     Setting("vvs.email.folder", "var/mail", "Folder where the `folder` e-mail provider writes `.eml` files."),
     Setting("vvs.email.sender", "Voisins vigilants <ne-pas-repondre@vvs.invalid>", "From: address of the e-mails sent."),
     Setting("vvs.geocoder.provider", "manual", "Geocoder name (`manual` built in: the resident places the marker; `ban` with vvs_geocoder_ban)."),
+    Setting("vvs.identity.provider", "none", "Identity-check partner name (`none` built in: no partner; a provider plugin adds its own, used by vvs_kyc)."),
     Setting("vvs.outbox.max_attempts", 6, "Delivery attempts before a notification is marked failed.", parse=as_int),
     Setting("vvs.outbox.batch_size", 500, "Notifications handed to a provider per queue message.", parse=as_int),
     Setting("vvs.outbox.sweep_interval", 15, "Seconds between two passes of the sweeper that re-enqueues what was left pending.", parse=as_int),

@@ -21,6 +21,19 @@ from pathlib import Path
 import pytest
 
 TEST_SECRET = "test-secret-" + "x" * 40
+
+
+def _fast_password_hashing() -> None:
+    """Tests log in hundreds of times: use argon2 with minimal cost there (the hash
+    records its parameters, so production verification is unaffected)."""
+    from argon2 import PasswordHasher
+
+    from . import security
+
+    security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+_fast_password_hashing()
 DEMO_PASSWORD = "un voisin attentif 2026"
 
 

@@ -141,12 +141,23 @@ def configure_deform(config):
 
 # --- Error pages --------------------------------------------------------------
 
+def _ensure_context(request) -> None:
+    # A route factory that raises (unknown community…) leaves request.context unset,
+    # and the layout's menu hooks call request.has_permission, which reads it.
+    if getattr(request, "context", None) is None:
+        from .security import RootContext
+
+        request.context = RootContext(request)
+
+
 def notfound_view(request):
+    _ensure_context(request)
     request.response.status = 404
     return {"title": "Page introuvable"}
 
 
 def forbidden_view(request):
+    _ensure_context(request)
     if request.user is None and request.method == "GET":
         from urllib.parse import quote
 

@@ -77,7 +77,7 @@ def test_vvs_register_providers(tmp_path):
         build_providers(settings, specs)
 
 
-def test_vvs_startup_is_historic():
+def test_vvs_startup():
     pm = discovery.build_plugin_manager([], {})
     calls = []
     pm.hook.vvs_startup.call_historic(kwargs={"registry": "R"})

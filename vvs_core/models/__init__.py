@@ -11,6 +11,8 @@ from .meta import Base  # noqa: F401
 from .notification import Notification  # noqa: F401
 from .user import Token, User  # noqa: F401
 from .invitation import Invitation  # noqa: F401
+from .api_token import ApiToken  # noqa: F401
+from .push_subscription import PushSubscription  # noqa: F401
 
 
 def get_engine(url: str, **kw):
@@ -33,7 +35,8 @@ def get_engine(url: str, **kw):
             conn.exec_driver_sql("BEGIN")
 
         return engine
-    kw.setdefault("pool_pre_ping", True)
+    # Recycle rather than pre-ping: a ping is one more round trip on every request.
+    kw.setdefault("pool_recycle", 1800)
     return sa.create_engine(url, **kw)
 
 

@@ -14,8 +14,13 @@ WHO_DECIDES = {"platform": "l'équipe de la plateforme", "referent": "le référ
 
 
 def memberships_of(request, user):
+    """(membership, community, active member count) of ``user``, in one query."""
+    active = Membership.__table__.alias("active_members")
+    count = (select(func.count(active.c.id))
+             .where(active.c.community_id == Community.id, active.c.status == "active")
+             .scalar_subquery())
     return request.dbsession.execute(
-        select(Membership, Community).join(Community, Community.id == Membership.community_id)
+        select(Membership, Community, count).join(Community, Community.id == Membership.community_id)
         .where(Membership.user_id == user.id, Membership.status.in_(("active", "pending")))
         .order_by(Membership.id)
     ).all()
@@ -35,11 +40,11 @@ def recent_activity(request, user, limit: int = 20) -> list:
     return activity[:limit]
 
 
-def community_summary(request, membership, community) -> dict:
+def community_summary(request, membership, community, members: int) -> dict:
     active = membership.status == "active"
     return {
         "membership": membership, "community": community,
-        "members": member_count(request.dbsession, community.id),
+        "members": members,
         "url": request.route_path("community", community_id=community.id) if active else None,
         "decides": WHO_DECIDES.get(effective_validation_mode(request, community), "") if not active else "",
         "invitations": invitation_counts(request.dbsession, community, request.user) if active else None,
@@ -51,7 +56,7 @@ def home_view(request):
     user = request.user
     if user is None:
         return HTTPFound(request.route_path("login"))
-    communities = [community_summary(request, m, c) for m, c in memberships_of(request, user)]
+    communities = [community_summary(request, m, c, n) for m, c, n in memberships_of(request, user)]
     return {"title": "Accueil", "communities": communities, "activity": recent_activity(request, user),
             "extra_css": [request.layout.static("css/resident.css")]}
 

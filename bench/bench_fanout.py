@@ -1,0 +1,152 @@
+"""One alert to a community of 10,000 members: seconds from the POST to the last
+notification handed to the provider, per channel (PostGIS, Redis, two worker
+processes × 8 threads, a provider that accepts instantly); and the ceiling measured
+in the same run: no-op dramatiq messages/s through the same broker and workers."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+import requests
+
+from .common import REDIS_URL, ROOT, Gunicorn, bench_settings, log, psycopg_url
+
+MEMBERS = 10_000
+AUTHOR, PASSWORD = "bench.author@example.test", "un voisin attentif 2026"
+NOOP_MESSAGES = 20_000
+
+
+def prepare(db_url: str) -> None:
+    import psycopg
+    from shapely.geometry import Point
+
+    from vvs_core.geo import square_around
+    from vvs_core.models import Commune, Community, Membership, User, get_engine, get_session_factory
+    from vvs_core.security import hash_password
+
+    engine = get_engine(db_url)
+    session = get_session_factory(engine)()
+    commune = Commune(insee="77449", name="Serris", postcodes=["77700"], centre=Point(2.7861, 48.8453))
+    session.add(commune)
+    session.flush()
+    community = Community(commune_id=commune.id, name="Grand quartier", boundary=square_around((2.7861, 48.8453), 900))
+    session.add(community)
+    session.flush()
+    author = User(email=AUTHOR, password_hash=hash_password(PASSWORD), first_name="Alex", last_name="Auteur",
+                  pseudonym="alex", mobile="+33612000000", email_confirmed_at=None)
+    session.add(author)
+    session.flush()
+    session.add(Membership(user_id=author.id, community_id=community.id, status="active"))
+    session.commit()
+    community_id = community.id
+    engine.dispose()
+    with psycopg.connect(psycopg_url(db_url)) as conn:
+        with conn.cursor().copy("COPY users (email, first_name, last_name, pseudonym, mobile, hide_mobile, "
+                                "hide_landline, address_label, presentation, newsletter, locale, is_admin, "
+                                "is_moderator, status, session_epoch, created_at) FROM STDIN") as copy:
+            for i in range(MEMBERS):
+                copy.write_row((f"m{i}@example.test", f"M{i}", "Voisin", f"m{i}", f"+3361{i:07d}", False, False,
+                                "", "", False, "fr", False, False, "active", 0, "2026-01-01"))
+        conn.execute("INSERT INTO memberships (user_id, community_id, role, status, requested_at, decision_reason) "
+                     "SELECT id, %s, 'member', 'active', now(), '' FROM users WHERE email LIKE 'm%%@example.test'",
+                     (community_id,))
+        conn.commit()
+
+
+def flush_redis():
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def start_workers(env):
+    cmd = [sys.executable, "-m", "dramatiq", "bench.worker_boot", "--processes", "2", "--threads", "8"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(6)  # two processes build the app
+    return proc
+
+
+def post_alert(base_url: str) -> float:
+    http = requests.Session()
+    page = http.get(f"{base_url}/connexion")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    http.post(f"{base_url}/connexion", data={"csrf_token": token, "email": AUTHOR, "password": PASSWORD,
+                                              "submit": "submit"}, allow_redirects=False)
+    form = http.get(f"{base_url}/alertes/nouvelle").text
+    fields = dict(re.findall(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form))
+    fields.update({"category": "demarchage", "text": "Faux agent des eaux rue Émile Cloud, 14 h, voiture grise.",
+                   "severity": "moderate", "expiry_hours": "6", "submit": "submit"})
+    t0 = time.time()
+    res = http.post(f"{base_url}/alertes/nouvelle", data=fields, allow_redirects=False)
+    if res.status_code not in (302, 303):
+        raise RuntimeError(f"posting the alert failed: {res.status_code} {res.text[:500]}")
+    return t0
+
+
+def wait_delivered(db_url: str, expected: int, timeout: float = 120) -> dict:
+    import psycopg
+
+    deadline = time.time() + timeout
+    with psycopg.connect(psycopg_url(db_url), autocommit=True) as conn:
+        while time.time() < deadline:
+            rows = conn.execute("SELECT channel, count(*), max(extract(epoch FROM sent_at))::float FROM notifications "
+                                "WHERE kind = 'alert' AND status IN ('sent', 'delivered') GROUP BY channel").fetchall()
+            done = sum(r[1] for r in rows)
+            if done >= expected:
+                return {r[0]: (r[1], r[2]) for r in rows}
+            time.sleep(0.05)
+    raise RuntimeError(f"only {done} of {expected} notifications were handed to the provider in {timeout} s")
+
+
+def noop_ceiling() -> float:
+    import dramatiq
+    import redis
+
+    from vvs_core.tasks import configure_broker
+
+    configure_broker({"vvs.broker_url": REDIS_URL})
+    from . import noop
+
+    noop.noop.broker = dramatiq.get_broker()
+    dramatiq.get_broker().declare_actor(noop.noop)
+    client = redis.Redis.from_url(REDIS_URL)
+    t0 = time.time()
+    for i in range(NOOP_MESSAGES):
+        noop.noop.send(i)
+    while client.hlen("dramatiq:bench_noop.msgs") or client.llen("dramatiq:bench_noop"):
+        time.sleep(0.02)
+    return NOOP_MESSAGES / (time.time() - t0)
+
+
+def run(db_url: str) -> dict:
+    prepare(db_url)
+    flush_redis()
+    settings = bench_settings(db_url, **{"vvs.sms.provider": "null", "vvs.email.provider": "null",
+                                          "vvs.alerts.max_per_hour": "100"})
+    env = {**os.environ, "VVS_BENCH_SETTINGS": json.dumps(settings), "PYTHONPATH": str(ROOT)}
+    workers = start_workers(env)
+    try:
+        with Gunicorn("bench.wsgi:app", {"VVS_BENCH_SETTINGS": json.dumps(settings)}) as server:
+            t0 = post_alert(server.url)
+            # every member but the author, by SMS and e-mail
+            per_channel = wait_delivered(db_url, 2 * MEMBERS)
+        total = max(last for _n, last in per_channel.values()) - t0
+        count = sum(n for n, _last in per_channel.values())
+        ceiling = noop_ceiling()
+    finally:
+        workers.terminate()
+        workers.wait(30)
+    result = {
+        "fanout_10000_s": round(total, 2),
+        "fanout_notifications_per_s": round(count / total),
+        "noop_messages_per_s": round(ceiling),
+        "fanout_ratio_to_noop": round(count / total / ceiling, 2),
+    }
+    for channel, (n, last) in per_channel.items():
+        result[f"fanout_10000_{channel}_s"] = round(last - t0, 2)
+    log(f"fan-out: {result}")
+    return result

@@ -1,0 +1,109 @@
+"""The gazette page of a community with 1,000 posts, for a logged-in member, vs its
+ceiling (the same template rendered from fixed in-memory data by a bare view), both
+served by gunicorn (2 sync workers) on PostGIS + Redis, wrk at 32 connections."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+from .bench_home import EMAIL, PASSWORD, session_cookie
+from .common import Gunicorn, bench_settings, log, measure
+
+POSTS = 1000
+CATEGORIES = ["annonce", "pret_don", "covoiturage", "vie_quartier", "animal", "objet"]
+TEXT = ("Bonjour à tous, je prête volontiers ma tondeuse et mon taille-haie le week-end : "
+        "sonnez au portail vert, ou écrivez-moi par la messagerie. ") * 3
+
+
+def prepare(db_url: str) -> int:
+    """The community, its members, 1,000 posts and a reply on every third; returns its id."""
+    import sqlalchemy as sa
+    from shapely.geometry import Point
+
+    from vvs_core.geo import square_around
+    from vvs_core.models import Commune, Community, Membership, User, get_engine, get_session_factory
+    from vvs_core.security import hash_password
+    from vvs_gazette.models import GazettePost, GazetteReply
+
+    engine = get_engine(db_url)
+    session = get_session_factory(engine)()
+    commune = Commune(insee="77449", name="Serris", postcodes=["77700"], centre=Point(2.7861, 48.8453))
+    session.add(commune)
+    session.flush()
+    community = Community(commune_id=commune.id, name="Quartier du Parc",
+                          boundary=square_around((2.7861, 48.8453), 300))
+    session.add(community)
+    session.flush()
+    user = User(email=EMAIL, password_hash=hash_password(PASSWORD), first_name="Marie", last_name="Banc",
+                pseudonym="marie", home=Point(2.7861, 48.8453))
+    session.add(user)
+    authors = [User(email=f"g{i}@example.test", first_name=f"Voisin{i}", last_name="Gazette", pseudonym=f"g{i}")
+               for i in range(30)]
+    session.add_all(authors)
+    session.flush()
+    session.add_all([Membership(user_id=u.id, community_id=community.id, status="active")
+                     for u in [user, *authors]])
+    start = datetime(2026, 1, 1, 8, tzinfo=timezone.utc)
+    session.execute(sa.insert(GazettePost), [
+        dict(community_id=community.id, author_id=authors[i % len(authors)].id, category=CATEGORIES[i % 6],
+             title=f"Annonce n° {i} : tondeuse à prêter", text=TEXT, photo_count=0, hidden=False,
+             hidden_reason="", created_at=start + timedelta(hours=i)) for i in range(POSTS)])
+    post_ids = session.scalars(sa.select(GazettePost.id).order_by(GazettePost.id)).all()
+    session.execute(sa.insert(GazetteReply), [
+        dict(post_id=pid, author_id=user.id, text="Merci, je passe samedi !", hidden=False, hidden_reason="",
+             created_at=start + timedelta(hours=n * 3 + 1)) for n, pid in enumerate(post_ids[::3])])
+    session.commit()
+    community_id = community.id
+    # Production tables have statistics (autovacuum); a bulk-loaded one has none until
+    # then, and the planner would take 1,000 posts for one and sort them all.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("ANALYZE"))
+    engine.dispose()
+    return community_id
+
+
+# --- The ceiling: the gazette template from fixed data, no database -------------------
+
+class _Obj:
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
+
+
+def _fixed_gazette() -> dict:
+    from vvs_gazette.models import CATEGORIES as LABELS
+
+    when = datetime(2026, 11, 1, 9, 30, tzinfo=timezone.utc)
+    community = _Obj(id=1, name="Quartier du Parc")
+    rows = [_Obj(post=_Obj(id=1000 - i, category=CATEGORIES[i % 6], title=f"Annonce n° {1000 - i} : tondeuse à prêter",
+                           text=TEXT, event_at=None, photo_count=0, created_at=when - timedelta(hours=i)),
+                 author=f"Voisin{i} G.", reply_count=1 if i % 3 == 0 else 0) for i in range(20)]
+    return {"title": "La Gazette · Quartier du Parc", "community": community,
+            "entries": [{"kind": "post", "when": r.post.created_at, "row": r} for r in rows],
+            "query": "", "page": 1, "has_next": True, "categories": LABELS,
+            "feed_url": "http://127.0.0.1/gazette/communaute/1/agenda.ics?u=1&t=" + "0" * 40,
+            "can_post": True, "can_moderate": False, "local": lambda value: value}
+
+
+def gazette_ceiling(request):
+    data = request.registry.__dict__.get("_bench_gazette_fixed")
+    if data is None:
+        data = request.registry._bench_gazette_fixed = _fixed_gazette()
+    return {**data, "extra_css": [request.static_path("vvs_gazette:static/gazette.css")]}
+
+
+def run(db_url: str) -> dict:
+    community_id = prepare(db_url)
+    env = {"VVS_BENCH_SETTINGS": json.dumps(bench_settings(db_url))}
+    with Gunicorn("bench.wsgi:app", env) as server:
+        cookie = session_cookie(server.url)
+        gazette = measure(f"{server.url}/gazette/communaute/{community_id}", headers={"Cookie": cookie})
+        log(f"gazette: {gazette}")
+        ceiling = measure(f"{server.url}/bench/gazette-ceiling")
+        log(f"gazette ceiling: {ceiling}")
+    return {
+        "gazette_rps": round(gazette["rps"]),
+        "gazette_p99_ms": round(gazette["p99_ms"], 1),
+        "gazette_ceiling_rps": round(ceiling["rps"]),
+        "gazette_ceiling_p99_ms": round(ceiling["p99_ms"], 1),
+        "gazette_ratio": round(gazette["rps"] / ceiling["rps"], 2),
+    }

@@ -1,0 +1,150 @@
+"""vvs_alerts: a neighbour sees something unusual, and every member of the community
+knows it within seconds by SMS, e-mail and notification, and so does the mairie.
+
+Posting from the web and by SMS (``vvs_inbound_sms``), lifecycle (updates, all-clear,
+expiry), pre- or post-moderation, audience (``vvs_alert_recipients``), delivery
+through the core's outbox, Atom and CAP 1.2 feeds.
+"""
+from __future__ import annotations
+
+from vvs_core import hookimpl
+from vvs_core.hooktypes import ActivityItem, MenuItem, Panel
+from vvs_core.settings import Setting, as_int
+
+PREFIX = "/alertes"
+
+
+def _moderation_mode(value) -> str:
+    value = str(value).strip().lower()
+    if value not in ("pre", "post"):
+        raise ValueError(value)
+    return value
+
+
+@hookimpl
+def vvs_register_settings():
+    return [
+        Setting("vvs.alerts.moderation", "post", "`post`: alerts go out at once and moderators can withdraw them; "
+                "`pre`: alerts are held until a moderator or a référent approves them.", parse=_moderation_mode),
+        Setting("vvs.alerts.escalation_minutes", 10, "Pre-moderation: minutes after which a held alert is "
+                "e-mailed to the moderators.", parse=as_int),
+        Setting("vvs.alerts.default_expiry_hours", 24, "Hours after which an alert leaves the active list and "
+                "nothing more of it is sent.", parse=as_int),
+        Setting("vvs.alerts.retention_days", 365, "Days after which an alert's text and place are erased "
+                "(alerts describe third parties).", parse=as_int),
+        Setting("vvs.alerts.max_per_hour", 3, "Alerts a resident may launch per hour.", parse=as_int),
+        Setting("vvs.alerts.sms_max_segments", 2, "SMS parts an alert may use (the text is shortened, never "
+                "the \"appelez le 17\" line); keep it within the SMS provider's limit.", parse=as_int),
+    ]
+
+
+def includeme(config):
+    from . import tasks
+
+    tasks.follow_current_broker()
+    config.add_static_view("static_alerts", "vvs_alerts:static", cache_max_age=3600)
+    config.add_route("alerts_moderation", f"{PREFIX}/moderation", factory="vvs_alerts.access.ModerationQueueContext")
+    config.add_route("alerts_new", f"{PREFIX}/nouvelle")
+    config.add_route("alerts_home", PREFIX)
+    config.add_route("alert_cap", PREFIX + r"/{alert_id:\d+}.cap.xml", factory="vvs_alerts.access.alert_factory")
+    config.add_route("alert_view", PREFIX + r"/{alert_id:\d+}", factory="vvs_alerts.access.alert_factory")
+    config.add_route("alert_report", PREFIX + r"/{alert_id:\d+}/signaler", factory="vvs_alerts.access.alert_factory")
+    config.add_route("alert_follow_up", PREFIX + r"/{alert_id:\d+}/suivi", factory="vvs_alerts.access.alert_factory")
+    config.add_route("alert_moderate", PREFIX + r"/{alert_id:\d+}/moderation", factory="vvs_alerts.access.alert_factory")
+    community = "vvs_core.security.community_factory"
+    config.add_route("alerts_community", PREFIX + "/communaute/{community_id}", factory=community)
+    config.add_route("alerts_feed_create", PREFIX + "/communaute/{community_id}/flux", factory=community)
+    config.add_route("alerts_feed_revoke", PREFIX + "/communaute/{community_id}/flux/revoquer", factory=community)
+    config.add_route("alerts_feed_atom", PREFIX + "/communaute/{community_id}/flux/{token}.atom")
+    config.add_route("alerts_feed_cap", PREFIX + "/communaute/{community_id}/flux/{token}.cap")
+    config.scan(".views")
+    config.include(".api")  # /api/v1/alerts (vvs_core.api)
+    config.add_periodic_task(tasks.expire_alerts, 60)
+    config.add_periodic_task(tasks.escalate_held_alerts, 60)
+    config.add_periodic_task(tasks.anonymise_alerts, 3600)
+
+
+# --- Page composition ---------------------------------------------------------
+
+@hookimpl
+def vvs_menu_items(request):
+    if request.user is None:
+        return []
+    from vvs_core.security import RootContext
+
+    items = []
+    if request.has_permission("resident", RootContext(request)):  # whatever the page's own context
+        items += [MenuItem("Alertes", request.route_path("alerts_home"), order=10),
+                  MenuItem("Lancer une alerte", request.route_path("alerts_new"), order=11)]
+    principals = request.principals
+    if "role:moderator" in principals or "role:referent" in principals or "role:admin" in principals:
+        from .moderation import queue_for
+
+        queue = queue_for(request.dbsession, request.user, principals)
+        waiting = len(queue["held"]) + len(queue["reported"])
+        items.append(MenuItem("Alertes à modérer", request.route_path("alerts_moderation"), order=79,
+                              badge=waiting or None))
+    return items
+
+
+@hookimpl
+def vvs_home_activity(request, user):
+    from .views_support import recent_alerts_for
+
+    return [ActivityItem(when=a.created_at, text=f"Alerte : {label}", url=request.route_path("alert_view", alert_id=a.id),
+                         kind="alert") for a, label in recent_alerts_for(request, user)]
+
+
+@hookimpl
+def vvs_community_panels(request, community):
+    from .views_support import active_alerts_panel
+
+    html = active_alerts_panel(request, community)
+    return [Panel("Alertes en cours", html, order=10)] if html else []
+
+
+# --- Who handles it -----------------------------------------------------------
+
+@hookimpl
+def vvs_inbound_sms(request, message):
+    from .inbound import handle_inbound_sms
+
+    return handle_inbound_sms(request, message)
+
+
+@hookimpl
+def vvs_render_notification(request, notification, channel):
+    """Alert SMS always end with the "appelez le 17" line and fit the allowed parts."""
+    if notification.kind != "alert" or channel != "sms":
+        return None
+    from .catalogue import EMERGENCY_NOTICE
+    from .sms_length import fit_sms
+
+    text = notification.body or ""
+    if EMERGENCY_NOTICE not in text:
+        text = fit_sms(text.strip(), request.registry.settings["vvs.alerts.sms_max_segments"], " " + EMERGENCY_NOTICE)
+    return {"subject": notification.title, "text": text, "html": None}
+
+
+# --- GDPR ---------------------------------------------------------------------
+
+@hookimpl
+def vvs_export_user_data(request, user):
+    from .gdpr import export_user_alerts
+
+    return export_user_alerts(request.dbsession, user)
+
+
+@hookimpl
+def vvs_erase_user_data(request, user):
+    from .gdpr import erase_user_alerts
+
+    erase_user_alerts(request.dbsession, user)
+
+
+@hookimpl
+def vvs_commune_activity(request, commune, since):
+    """Published residents' alerts of ``commune`` since ``since`` (the mairie's live view)."""
+    from .activity import commune_alerts_since
+
+    return commune_alerts_since(request, commune, since)

@@ -1,0 +1,67 @@
+"""Who may do what with an alert: the contexts of the alert routes.
+
+An alert is read by the active members of its community once it is out (published
+or expired), by its author, the community's référents, the moderators and the
+mairie agents of its commune at any time (held and withdrawn included).
+"""
+from __future__ import annotations
+
+from pyramid.authorization import ALL_PERMISSIONS, Allow
+from pyramid.httpexceptions import HTTPNotFound
+
+from .models import Alert
+
+
+class AlertContext:
+    """Permissions: ``alert.view``, ``alert.report``, ``alert.reach`` (see how far it
+    went), ``alert.follow_up`` (update, all-clear), ``alert.moderate``."""
+
+    def __init__(self, request, alert: Alert):
+        self.request = request
+        self.alert = alert
+
+    @property
+    def __acl__(self):
+        a = self.alert
+        cid = a.community_id
+        insee = a.community.commune.insee
+        out = a.status in ("published", "expired")
+        live = a.status == "published"
+        acl = [(Allow, "role:admin", ALL_PERMISSIONS)]
+        if out:
+            acl.append((Allow, f"community:{cid}:member", ("alert.view", "alert.report")))
+        referent = ["alert.view", "alert.reach", "alert.moderate"] + (["alert.report"] if out else [])
+        if live:
+            referent.append("alert.follow_up")
+        acl.append((Allow, f"community:{cid}:referent", tuple(referent)))
+        moderator = ["alert.view", "alert.reach", "alert.moderate"] + (["alert.follow_up"] if live else [])
+        acl.append((Allow, "role:moderator", tuple(moderator)))
+        if a.author_id is not None:
+            author = ["alert.view", "alert.reach"] + (["alert.follow_up"] if live else [])
+            acl.append((Allow, f"user:{a.author_id}", tuple(author)))
+        acl.append((Allow, f"commune:{insee}:agent", ("alert.view", "alert.reach")))
+        return acl
+
+
+def alert_factory(request):
+    raw = str(request.matchdict.get("alert_id", ""))
+    if not raw.isdigit() or len(raw) > 9:  # beyond: out of INTEGER range on PostgreSQL
+        raise HTTPNotFound()
+    alert = request.dbsession.get(Alert, int(raw))
+    if alert is None:
+        raise HTTPNotFound()
+    return AlertContext(request, alert)
+
+
+class ModerationQueueContext:
+    """The moderation queue: moderators see every alert, référents those of their
+    communities (the queue itself filters)."""
+
+    __acl__ = [
+        (Allow, "role:admin", ALL_PERMISSIONS),
+        (Allow, "role:moderator", "alerts.moderate"),
+        (Allow, "role:referent", "alerts.moderate"),
+    ]
+
+    def __init__(self, request):
+        self.request = request

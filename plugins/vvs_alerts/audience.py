@@ -1,0 +1,132 @@
+"""Who an alert reaches, and on which channels.
+
+Every active member of the alert's community (but its author) on the channels they
+chose for alerts (``User.notification_prefs["alert"]``, SMS and e-mail by default;
+choosing none still leaves one: alerts cannot be refused entirely), plus whoever the
+``vvs_alert_recipients`` hook adds, on the channels the hook allows. A channel needs
+an address (a mobile for SMS) and a configured provider.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from vvs_core.models import Commune, Community, Membership, User
+from vvs_core.models.notification import CHANNELS
+
+DEFAULT_CHANNELS = ("sms", "email")
+_USER_COLUMNS = (User.id, User.email, User.mobile, User.notification_prefs, User.status)
+
+
+@dataclass(frozen=True)
+class AlertForHooks:
+    """What ``vvs_alert_recipients`` receives (see its docstring)."""
+    id: int
+    community_id: int
+    commune_insee: str
+    kind: str
+    severity: str
+
+
+@dataclass(frozen=True)
+class Target:
+    user_id: int
+    channel: str
+    address: str
+
+
+def address_for(row, channel: str) -> str:
+    if channel == "sms":
+        return row.mobile or ""
+    if channel == "email":
+        return row.email or ""
+    if channel == "push":
+        return str(row.id)
+    return ""
+
+
+def channels_for(row, allowed, providers) -> list[str]:
+    """The channels ``row`` (a user) gets an alert on, among ``allowed``."""
+    usable = [c for c in CHANNELS if c in allowed and c in providers and address_for(row, c)]
+    prefs = (row.notification_prefs or {}).get("alert")
+    wanted = list(DEFAULT_CHANNELS) if prefs is None else [c for c in prefs if c in CHANNELS]
+    chosen = [c for c in usable if c in wanted]
+    if not chosen and usable:
+        # Nobody opts out of alerts entirely: the first usable of the defaults.
+        chosen = [next((c for c in DEFAULT_CHANNELS if c in usable), usable[0])]
+    return chosen
+
+
+def hook_view(dbsession, alert) -> AlertForHooks:
+    insee = dbsession.scalar(sa.select(Commune.insee).join(Community, Community.commune_id == Commune.id)
+                             .where(Community.id == alert.community_id))
+    return AlertForHooks(alert.id, alert.community_id, insee or "", alert.category, alert.severity)
+
+
+def member_rows(dbsession, community_id: int, exclude_user_id=None):
+    stmt = (sa.select(*_USER_COLUMNS).join(Membership, Membership.user_id == User.id)
+            .where(Membership.community_id == community_id, Membership.status == "active",
+                   User.status != "closed"))
+    if exclude_user_id is not None:
+        stmt = stmt.where(User.id != exclude_user_id)
+    return dbsession.execute(stmt).all()
+
+
+def users_by_id(dbsession, ids) -> dict:
+    ids = sorted(set(ids))
+    found = {}
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start:start + 1000]
+        for row in dbsession.execute(sa.select(*_USER_COLUMNS).where(User.id.in_(chunk), User.status != "closed")):
+            found[row.id] = row
+    return found
+
+
+def alert_audience(request, alert) -> list[Target]:
+    """Every (user, channel, address) the first message of ``alert`` goes to."""
+    providers = getattr(request.registry, "vvs_providers", {}) or {}
+    db = request.dbsession
+    targets: dict[int, list[Target]] = {}
+    for row in member_rows(db, alert.community_id, alert.author_id):
+        targets[row.id] = [Target(row.id, c, address_for(row, c)) for c in channels_for(row, CHANNELS, providers)]
+    extra: dict[int, set] = {}
+    for answer in request.registry.vvs_plugins.hook.vvs_alert_recipients(request=request, alert=hook_view(db, alert)):
+        for recipient in answer or []:
+            if recipient.user_id in targets or recipient.user_id == alert.author_id:
+                continue  # a member already gets it on the channels they chose
+            extra.setdefault(recipient.user_id, set()).update(recipient.channels)
+    for user_id, row in users_by_id(db, extra).items():
+        allowed = extra[user_id]
+        targets[user_id] = [Target(user_id, c, address_for(row, c)) for c in channels_for(row, allowed, providers)]
+    return [t for user_targets in targets.values() for t in user_targets]
+
+
+def previous_reach(request, alert) -> list[Target]:
+    """Everyone the alert's first message was for, on the same channels (for updates)."""
+    from vvs_core.models import Notification
+
+    db = request.dbsession
+    pairs = db.execute(
+        sa.select(Notification.recipient_id, Notification.channel).distinct()
+        .where(Notification.subject_type == "alert", Notification.subject_id == alert.id, Notification.kind == "alert")
+    ).all()
+    rows = users_by_id(db, [user_id for user_id, _c in pairs if user_id is not None])
+    targets = []
+    for user_id, channel in pairs:
+        row = rows.get(user_id)
+        if row is not None and address_for(row, channel):
+            targets.append(Target(user_id, channel, address_for(row, channel)))
+    return targets
+
+
+def member_count(dbsession, community_id: int, exclude_user_id=None) -> int:
+    stmt = (sa.select(sa.func.count()).select_from(Membership).join(User, User.id == Membership.user_id)
+            .where(Membership.community_id == community_id, Membership.status == "active", User.status != "closed"))
+    if exclude_user_id is not None:
+        stmt = stmt.where(Membership.user_id != exclude_user_id)
+    return db_scalar(dbsession, stmt)
+
+
+def db_scalar(dbsession, stmt) -> int:
+    return int(dbsession.scalar(stmt) or 0)

@@ -1,0 +1,41 @@
+"""What an alert can be: categories, severities, and their CAP 1.2 equivalents."""
+from __future__ import annotations
+
+# (key stored in the database, label shown and sent, CAP category)
+CATEGORIES = (
+    ("reperage", "véhicule ou individu en repérage", "Security"),
+    ("demarchage", "démarchage suspect", "Security"),
+    ("tentative_cambriolage", "tentative de cambriolage", "Security"),
+    ("cambriolage", "cambriolage", "Security"),
+    ("maison_inoccupee", "fenêtre ouverte / maison inoccupée", "Safety"),
+    ("personne_vulnerable", "personne vulnérable sans nouvelles", "Safety"),
+    ("autre", "autre", "Other"),
+)
+CATEGORY_LABELS = {key: label for key, label, _cap in CATEGORIES}
+CAP_CATEGORIES = {key: cap for key, _label, cap in CATEGORIES}
+
+# (key, label, CAP severity)
+SEVERITIES = (
+    ("minor", "Faible : pour information", "Minor"),
+    ("moderate", "Moyenne : restez attentifs", "Moderate"),
+    ("severe", "Élevée : danger ou urgence", "Severe"),
+)
+SEVERITY_LABELS = {key: label.split(" :")[0] for key, label, _cap in SEVERITIES}
+CAP_SEVERITIES = {key: cap for key, _label, cap in SEVERITIES}
+
+STATUS_LABELS = {
+    "held": "en attente de validation",
+    "published": "en cours",
+    "withdrawn": "retirée par la modération",
+    "expired": "expirée",
+}
+
+EXPIRY_CHOICES = (2, 6, 12, 24, 48, 72)
+
+EMERGENCY_NOTICE = "En cas d'urgence ou de flagrant délit, appelez le 17."
+FORMER_MEMBER = "ancien membre"
+ANONYMISED_TEXT = "Texte effacé après la durée de conservation des alertes."
+
+
+def category_label(key: str) -> str:
+    return CATEGORY_LABELS.get(key, key)

@@ -1,0 +1,55 @@
+"""The "Lancer une alerte" form."""
+from __future__ import annotations
+
+import re
+import uuid
+
+import colander
+import deform
+
+from vvs_core.forms import Schema, StrippedString
+
+from .catalogue import CATEGORIES, EXPIRY_CHOICES, SEVERITIES
+
+_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+TEXT_HELP = ("Des faits : ce que vous avez vu, où, quand, le véhicule (marque, couleur, plaque), le comportement. "
+             "Comme le demande la charte, ne décrivez jamais l'origine, la religion ou l'apparence d'une personne.")
+
+
+def _key_validator(node, value):
+    if not _KEY.match(value or ""):
+        raise colander.Invalid(node, "Formulaire expiré : rechargez la page.")
+
+
+class AlertSchema(Schema):
+    idempotency_key = colander.SchemaNode(colander.String(), widget=deform.widget.HiddenWidget(),
+                                          validator=_key_validator,
+                                          missing_msg="Formulaire expiré : rechargez la page.")
+    category = colander.SchemaNode(
+        colander.String(), title="Ce que vous signalez",
+        widget=deform.widget.SelectWidget(values=[("", "— choisissez —")] + [(k, label[:1].upper() + label[1:]) for k, label, _c in CATEGORIES]),
+        validator=colander.OneOf([k for k, _l, _c in CATEGORIES]),
+        missing_msg="Choisissez ce que vous signalez.")
+    text = colander.SchemaNode(
+        StrippedString(), title="Ce que vous avez vu", description=TEXT_HELP,
+        widget=deform.widget.TextAreaWidget(rows=5, attributes={"maxlength": "1000", "data-sms-counter": "1"}),
+        validator=colander.Length(min=10, max=1000, min_err="Décrivez les faits en quelques mots (10 caractères au moins).",
+                                  max_err="Texte trop long : 1000 caractères au plus."),
+        missing_msg="Décrivez ce que vous avez vu.")
+    severity = colander.SchemaNode(
+        colander.String(), title="Gravité",
+        widget=deform.widget.RadioChoiceWidget(values=[(k, label) for k, label, _c in SEVERITIES]),
+        validator=colander.OneOf([k for k, _l, _c in SEVERITIES]), missing="moderate")
+    expiry_hours = colander.SchemaNode(
+        colander.Integer(), title="L'alerte reste active pendant",
+        widget=deform.widget.SelectWidget(values=[(str(h), f"{h} heures") for h in EXPIRY_CHOICES]),
+        validator=colander.OneOf(EXPIRY_CHOICES), missing=None)
+    lon = colander.SchemaNode(colander.Float(), widget=deform.widget.HiddenWidget(), missing=None,
+                              validator=colander.Range(-180, 180))
+    lat = colander.SchemaNode(colander.Float(), widget=deform.widget.HiddenWidget(), missing=None,
+                              validator=colander.Range(-90, 90))
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex

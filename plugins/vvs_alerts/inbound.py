@@ -1,0 +1,44 @@
+"""An SMS sent to the service number by a registered resident becomes an alert of
+their community; the reply says what happened."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from vvs_core.models import User
+
+from .audience import member_count
+from .posting import PostingRefused, home_community, post_alert
+
+UNKNOWN_NUMBER = ("Numéro inconnu : envoyez vos alertes depuis le portable enregistré dans votre compte "
+                  "Voisins vigilants. En cas d'urgence, appelez le 17.")
+NOT_ACTIVE = ("Votre compte n'est pas actif : votre alerte n'a pas été envoyée. "
+              "En cas d'urgence, appelez le 17.")
+NO_COMMUNITY = ("Vous n'êtes membre actif d'aucune communauté : votre alerte n'a pas été envoyée. "
+                "En cas d'urgence, appelez le 17.")
+EMPTY = "Message vide : écrivez ce que vous avez vu, où et quand. En cas d'urgence, appelez le 17."
+
+
+def handle_inbound_sms(request, message) -> str:
+    db = request.dbsession
+    user = db.scalar(sa.select(User).where(User.mobile == message.sender).order_by(User.id).limit(1))
+    if user is None or user.status == "closed":
+        return UNKNOWN_NUMBER
+    if user.status != "active":
+        return NOT_ACTIVE
+    community = home_community(db, user)
+    if community is None:
+        return NO_COMMUNITY
+    text = " ".join((message.text or "").split())
+    if not text:
+        return EMPTY
+    key = f"sms:{message.provider}:{message.provider_id}"
+    try:
+        alert, _created = post_alert(request, user, community, category="autre", text=text,
+                                     idempotency_key=key, source="sms")
+    except PostingRefused as refused:
+        return f"Alerte non envoyée. {refused} En cas d'urgence, appelez le 17."
+    if alert.status == "held":
+        return ("Alerte reçue : elle sera envoyée aux voisins après validation par la modération. "
+                "En cas d'urgence, appelez le 17.")
+    n = member_count(db, community.id, exclude_user_id=user.id)
+    return f"Alerte envoyée à {n} voisin{'s' if n > 1 else ''}. En cas d'urgence, appelez le 17."

@@ -1,0 +1,108 @@
+"""Alerts, their follow-ups, reports, moderation, posting suspensions and feed links."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from vvs_core.clock import utcnow
+from vvs_core.models import Geometry
+from vvs_core.models.meta import Base
+
+STATUSES = ("held", "published", "withdrawn", "expired")
+SOURCES = ("web", "sms")
+SEVERITIES = ("minor", "moderate", "severe")
+UPDATE_KINDS = ("update", "all_clear")
+MODERATION_ACTIONS = ("approve", "withdraw", "warn", "suspend")
+
+
+class Alert(Base):
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_community_status", "community_id", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    # None once the author's account was erased: the alert stays, signed "ancien membre".
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    category: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    place = mapped_column(Geometry("POINT"), nullable=True)
+    severity: Mapped[str] = mapped_column(String(12), default="moderate")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(12), default="published")
+    all_clear_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
+    source: Mapped[str] = mapped_column(String(8), default="web")
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    author = relationship("User", foreign_keys=[author_id])
+    community = relationship("Community")
+    updates = relationship("AlertUpdate", back_populates="alert", order_by="AlertUpdate.id")
+
+
+class AlertUpdate(Base):
+    __tablename__ = "alert_updates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(12), default="update")
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    alert = relationship("Alert", back_populates="updates")
+    author = relationship("User", foreign_keys=[author_id])
+
+
+class AlertReport(Base):
+    __tablename__ = "alert_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    handled: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+    reporter = relationship("User", foreign_keys=[reporter_id])
+
+
+class ModerationAction(Base):
+    __tablename__ = "alert_moderation_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    original_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    moderator = relationship("User", foreign_keys=[moderator_id])
+
+
+class PostingSuspension(Base):
+    __tablename__ = "alert_posting_suspensions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FeedToken(Base):
+    """A private feed link: only a hash of the token is stored."""
+    __tablename__ = "alert_feed_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

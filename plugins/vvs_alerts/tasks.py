@@ -1,0 +1,65 @@
+"""Dramatiq actors of the alerts: fan-out after commit, and the periodic passes
+(expiry, escalation of held alerts, anonymisation). Each runs in ``task_request()``
+and is idempotent."""
+from __future__ import annotations
+
+import logging
+
+import dramatiq
+
+from vvs_core.tasks import task_request
+
+log = logging.getLogger(__name__)
+
+
+@dramatiq.actor(max_retries=3, min_backoff=1000, max_backoff=10000)
+def fan_out_alert(alert_id: int, update_id: int = 0):
+    """Write the notification rows of an alert (or of one of its updates) and
+    enqueue their delivery. Running it twice writes nothing more."""
+    from .fanout import fan_out
+    from .models import Alert, AlertUpdate
+
+    with task_request() as request:
+        alert = request.dbsession.get(Alert, alert_id)
+        if alert is None:
+            log.warning("fan-out of alert %s: no such alert", alert_id)
+            return
+        update = request.dbsession.get(AlertUpdate, update_id) if update_id else None
+        fan_out(request, alert, update)
+
+
+@dramatiq.actor(max_retries=0)
+def expire_alerts():
+    from .lifecycle import expire_alerts as expire
+
+    with task_request() as request:
+        expire(request.dbsession)
+
+
+@dramatiq.actor(max_retries=0)
+def escalate_held_alerts():
+    from .moderation import escalate_held
+
+    with task_request() as request:
+        escalate_held(request)
+
+
+@dramatiq.actor(max_retries=0)
+def anonymise_alerts():
+    from .retention import anonymise_old_alerts
+
+    with task_request() as request:
+        anonymise_old_alerts(request.dbsession, request.registry.settings["vvs.alerts.retention_days"])
+
+
+ACTORS = (fan_out_alert, expire_alerts, escalate_held_alerts, anonymise_alerts)
+
+
+def follow_current_broker() -> None:
+    """Bind the actors to the broker configured last (a process may build several
+    applications, each with its own broker: tests, commands)."""
+    broker = dramatiq.get_broker()
+    for actor in ACTORS:
+        if actor.broker is not broker:
+            actor.broker = broker
+            broker.declare_actor(actor)

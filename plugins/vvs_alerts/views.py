@@ -1,0 +1,254 @@
+"""Alert pages. Views are thin: the work is in posting, lifecycle, moderation, feeds."""
+from __future__ import annotations
+
+import json
+
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.response import Response
+from pyramid.view import view_config
+from shapely.geometry import Point, mapping
+
+from vvs_core.forms import make_form, validate
+from vvs_core.models import Community
+
+from . import feeds
+from .catalogue import (EMERGENCY_NOTICE, EXPIRY_CHOICES, SEVERITY_LABELS, STATUS_LABELS, category_label)
+from .forms import AlertSchema, new_key
+from .lifecycle import is_active, post_update
+from .models import Alert
+from .moderation import ACTION_LABELS, ModerationRefused, moderate, open_reports, queue_for, report_alert
+from .posting import PostingRefused, home_community, post_alert
+from .sms_length import sms_length
+from .texts import author_name, sms_prefix
+from .views_support import local_time, reach_line
+
+PLACE_MAX_DISTANCE_DEG = 0.05  # ~5 km: a place far from the community is a slip of the finger
+
+
+def _assets(request):
+    return {
+        "extra_css": [request.layout.leaflet("leaflet.css"), request.static_path("vvs_alerts:static/alerts.css")],
+        "extra_js": [request.layout.leaflet("leaflet.js"), request.static_path("vvs_alerts:static/sms_length.js"),
+                     request.static_path("vvs_alerts:static/alerts.js")],
+    }
+
+
+def _map_data(community, place=None) -> str:
+    data = {"boundary": mapping(community.boundary), "centre": list(community.boundary.centroid.coords[0])}
+    if place is not None:
+        data["place"] = [place.x, place.y]
+    return json.dumps(data)
+
+
+# --- Posting ------------------------------------------------------------------
+
+@view_config(route_name="alerts_new", renderer="vvs_alerts:templates/new.pt", permission="resident")
+def new_alert_view(request):
+    user = request.user
+    community = home_community(request.dbsession, user)
+    if community is None:
+        raise HTTPNotFound()
+    settings = request.registry.settings
+    form = make_form(request, AlertSchema(), "Envoyer l'alerte", formid="alerte")
+    error = None
+    if request.method == "POST":
+        appstruct, rendered = validate(request, form)
+        if appstruct is not None:
+            place = None
+            if appstruct["lon"] is not None and appstruct["lat"] is not None:
+                place = Point(appstruct["lon"], appstruct["lat"])
+                if place.distance(community.boundary) > PLACE_MAX_DISTANCE_DEG:
+                    place = None
+            try:
+                alert, _created = post_alert(
+                    request, user, community, category=appstruct["category"], text=appstruct["text"],
+                    idempotency_key=f"web:{user.id}:{appstruct['idempotency_key']}", place=place,
+                    severity=appstruct["severity"], expiry_hours=appstruct["expiry_hours"], source="web")
+            except PostingRefused as refused:
+                error = str(refused)
+            else:
+                if alert.status == "held":
+                    request.flash("Votre alerte est enregistrée : elle sera envoyée après validation par la modération.", "success")
+                else:
+                    request.flash("Votre alerte est envoyée aux voisins.", "success")
+                return HTTPSeeOther(request.route_path("alert_view", alert_id=alert.id))
+            rendered = form.render(appstruct)
+    else:
+        rendered = form.render({"idempotency_key": new_key(), "severity": "moderate",
+                                "expiry_hours": _default_expiry(settings)})
+    example = sms_prefix(community.name, Alert(category="autre"))
+    return {
+        "title": "Lancer une alerte", "form": rendered, "error": error, "community": community,
+        "map_data": _map_data(community), "moderation": settings["vvs.alerts.moderation"],
+        "sms_overhead": sms_length(example + f" (Prénom N.) {settings['vvs.public_url']}/alertes/0000 {EMERGENCY_NOTICE}").units,
+        "sms_max": settings["vvs.alerts.sms_max_segments"], **_assets(request),
+    }
+
+
+def _default_expiry(settings) -> int:
+    hours = settings["vvs.alerts.default_expiry_hours"]
+    return hours if hours in EXPIRY_CHOICES else EXPIRY_CHOICES[-1]
+
+
+# --- One alert ----------------------------------------------------------------
+
+@view_config(route_name="alert_view", renderer="vvs_alerts:templates/alert.pt", permission="alert.view")
+def alert_view(request):
+    alert = request.context.alert
+    community = alert.community
+    can = {name: bool(request.has_permission(f"alert.{name}")) for name in ("report", "reach", "follow_up", "moderate")}
+    return {
+        "title": f"Alerte : {category_label(alert.category)}", "alert": alert, "community": community,
+        "category": category_label(alert.category), "author": author_name(alert.author),
+        "status_label": STATUS_LABELS.get(alert.status, alert.status),
+        "severity_label": SEVERITY_LABELS.get(alert.severity, alert.severity),
+        "active": is_active(alert), "can": can, "is_author": request.user.id == alert.author_id,
+        "reach": reach_line(request.dbsession, alert) if can["reach"] else None,
+        "reports": open_reports(request.dbsession, alert.id) if can["moderate"] else [],
+        "actions": ACTION_LABELS, "updates": [(u, author_name(u.author)) for u in alert.updates],
+        "map_data": _map_data(community, alert.place) if alert.place is not None else None,
+        "when": local_time, **_assets(request),
+    }
+
+
+@view_config(route_name="alert_cap", permission="alert.view")
+def alert_cap_view(request):
+    alert = request.context.alert
+    body = feeds.cap_document(request.registry.settings, alert, alert.community)
+    return Response(body=body, content_type="application/cap+xml", charset="utf-8")
+
+
+@view_config(route_name="alert_report", request_method="POST", permission="alert.report")
+def alert_report_view(request):
+    alert = request.context.alert
+    reason = (request.POST.get("reason") or "").strip()
+    if len(reason) < 5:
+        request.flash("Dites en quelques mots ce qui ne va pas dans cette alerte (5 caractères au moins).", "error")
+    else:
+        report_alert(request.dbsession, alert, request.user, reason)
+        request.flash("Merci : la modération va examiner votre signalement.", "success")
+    return HTTPSeeOther(request.route_path("alert_view", alert_id=alert.id))
+
+
+@view_config(route_name="alert_follow_up", request_method="POST", permission="alert.follow_up")
+def alert_follow_up_view(request):
+    alert = request.context.alert
+    kind = request.POST.get("kind")
+    text = (request.POST.get("text") or "").strip()
+    if kind not in ("update", "all_clear"):
+        request.flash("Choisissez une suite ou une fin d'alerte.", "error")
+    elif kind == "update" and len(text) < 5:
+        request.flash("Écrivez la nouvelle information (5 caractères au moins).", "error")
+    elif len(text) > 1000:
+        request.flash("Texte trop long : 1000 caractères au plus.", "error")
+    elif not is_active(alert):
+        request.flash("Cette alerte n'est plus en cours.", "error")
+    else:
+        post_update(request, alert, request.user, kind, text)
+        request.flash("Fin d'alerte envoyée aux voisins." if kind == "all_clear"
+                      else "La suite est envoyée à tous ceux qui ont reçu l'alerte.", "success")
+    return HTTPSeeOther(request.route_path("alert_view", alert_id=alert.id))
+
+
+@view_config(route_name="alert_moderate", request_method="POST", permission="alert.moderate")
+def alert_moderate_view(request):
+    alert = request.context.alert
+    raw_days = request.POST.get("days") or ""
+    days = int(raw_days) if raw_days.isdigit() and 0 < int(raw_days) <= 365 else None
+    try:
+        entry = moderate(request, alert, request.user, request.POST.get("action", ""),
+                         request.POST.get("reason", ""), days)
+    except ModerationRefused as refused:
+        request.flash(str(refused), "error")
+    else:
+        request.flash(f"{ACTION_LABELS[entry.action]} : l'auteur en est informé.", "success")
+    back = request.POST.get("back")
+    if back == "queue":
+        return HTTPSeeOther(request.route_path("alerts_moderation"))
+    return HTTPSeeOther(request.route_path("alert_view", alert_id=alert.id))
+
+
+# --- Lists --------------------------------------------------------------------
+
+@view_config(route_name="alerts_home", permission="resident")
+def alerts_home_view(request):
+    community = home_community(request.dbsession, request.user)
+    if community is None:
+        raise HTTPNotFound()
+    return HTTPSeeOther(request.route_path("alerts_community", community_id=community.id))
+
+
+def _community_page(request, new_feed=None):
+    from .views_support import community_alerts
+
+    community = request.context.community
+    active, past = community_alerts(request.dbsession, community)
+    is_member = bool(request.has_permission("community.member"))
+    tokens = feeds.user_feed_tokens(request.dbsession, community.id, request.user.id) if is_member else []
+    return {
+        "title": f"Alertes : {community.name}", "community": community, "active": active, "past": past,
+        "category_label": category_label, "is_member": is_member, "feed_count": len(tokens), "new_feed": new_feed,
+        "status_labels": STATUS_LABELS,
+    }
+
+
+@view_config(route_name="alerts_community", renderer="vvs_alerts:templates/community.pt", permission="community.view")
+def alerts_community_view(request):
+    return _community_page(request)
+
+
+@view_config(route_name="alerts_feed_create", request_method="POST", renderer="vvs_alerts:templates/community.pt",
+             permission="community.member")
+def feed_create_view(request):
+    community = request.context.community
+    token = feeds.issue_feed_token(request.dbsession, community.id, request.user.id)
+    base = request.registry.settings["vvs.public_url"].rstrip("/")
+    urls = {"atom": base + request.route_path("alerts_feed_atom", community_id=community.id, token=token),
+            "cap": base + request.route_path("alerts_feed_cap", community_id=community.id, token=token)}
+    request.dbsession.flush()
+    return _community_page(request, new_feed=urls)
+
+
+@view_config(route_name="alerts_feed_revoke", request_method="POST", permission="community.member")
+def feed_revoke_view(request):
+    community = request.context.community
+    n = feeds.revoke_feed_tokens(request.dbsession, community.id, request.user.id)
+    request.flash(f"{n} lien{'s' if n > 1 else ''} de flux révoqué{'s' if n > 1 else ''}." if n
+                  else "Aucun lien de flux à révoquer.", "success")
+    return HTTPSeeOther(request.route_path("alerts_community", community_id=community.id))
+
+
+def _feed(request, with_cap: bool):
+    raw = str(request.matchdict["community_id"])
+    if not raw.isdigit() or len(raw) > 12:
+        raise HTTPNotFound()
+    community = request.dbsession.get(Community, int(raw))
+    if community is None or not feeds.feed_token_valid(request.dbsession, community.id, request.matchdict["token"]):
+        raise HTTPNotFound()
+    alerts = feeds.feed_alerts(request.dbsession, community.id)
+    body = feeds.atom_feed(request.registry.settings, community, alerts, request.url, with_cap=with_cap)
+    response = Response(body=body, content_type="application/atom+xml", charset="utf-8")
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@view_config(route_name="alerts_feed_atom", permission="public")
+def feed_atom_view(request):
+    return _feed(request, with_cap=False)
+
+
+@view_config(route_name="alerts_feed_cap", permission="public")
+def feed_cap_view(request):
+    return _feed(request, with_cap=True)
+
+
+# --- Moderation queue ---------------------------------------------------------
+
+@view_config(route_name="alerts_moderation", renderer="vvs_alerts:templates/moderation.pt", permission="alerts.moderate")
+def moderation_queue_view(request):
+    queue = queue_for(request.dbsession, request.user, request.principals)
+    return {"title": "Alertes à modérer", "held": queue["held"], "reported": queue["reported"],
+            "category_label": category_label, "author_name": author_name, "actions": ACTION_LABELS,
+            "open_reports": lambda a: open_reports(request.dbsession, a.id),
+            "mode": request.registry.settings["vvs.alerts.moderation"]}

@@ -1,0 +1,76 @@
+"""What the hooks and views show: recent alerts, the panel, the reach line."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from pyramid.renderers import render
+
+from vvs_core.clock import utcnow
+from vvs_core.models import Membership
+from vvs_core.notify.outbox import format_reach, reach_summary
+
+from .catalogue import category_label
+from .lifecycle import active_alerts_query
+from .models import Alert
+
+RECENT_DAYS = 7
+
+
+def member_community_ids(dbsession, user) -> list[int]:
+    return list(dbsession.scalars(sa.select(Membership.community_id).where(
+        Membership.user_id == user.id, Membership.status == "active")))
+
+
+def recent_alerts_for(request, user) -> list[tuple[Alert, str]]:
+    ids = member_community_ids(request.dbsession, user)
+    if not ids:
+        return []
+    alerts = request.dbsession.scalars(
+        sa.select(Alert).where(Alert.community_id.in_(ids), Alert.status.in_(("published", "expired")),
+                               Alert.created_at > utcnow() - timedelta(days=RECENT_DAYS))
+        .order_by(Alert.created_at.desc()).limit(10))
+    return [(a, category_label(a.category)) for a in alerts]
+
+
+def active_alerts_panel(request, community) -> str:
+    if not request.has_permission("community.view", _community_context(request, community)):
+        return ""
+    alerts = list(request.dbsession.scalars(active_alerts_query([community.id]).limit(10)))
+    from vvs_core.security import RootContext
+
+    can_post = bool(request.has_permission("resident", RootContext(request)))
+    return render("vvs_alerts:templates/panel.pt",
+                  {"alerts": alerts, "category_label": category_label, "can_post": can_post},
+                  request=request)
+
+
+def _community_context(request, community):
+    from vvs_core.security import CommunityContext
+
+    return CommunityContext(request, community)
+
+
+def local_time(value) -> str:
+    """French local time of a stored (UTC) datetime."""
+    from zoneinfo import ZoneInfo
+
+    from vvs_core.clock import aware
+
+    return aware(value).astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y à %H:%M")
+
+
+def reach_line(dbsession, alert) -> str:
+    return format_reach(reach_summary(dbsession, "alert", alert.id))
+
+
+def community_alerts(dbsession, community, past_days: int = 30):
+    """(active alerts, recent alerts that are over) of one community."""
+    now = utcnow()
+    active = list(dbsession.scalars(active_alerts_query([community.id], now).limit(50)))
+    active_ids = {a.id for a in active}
+    past = [a for a in dbsession.scalars(
+        sa.select(Alert).where(Alert.community_id == community.id, Alert.status.in_(("published", "expired")),
+                               Alert.created_at > now - timedelta(days=past_days))
+        .order_by(Alert.created_at.desc()).limit(50)) if a.id not in active_ids]
+    return active, past

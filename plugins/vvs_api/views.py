@@ -1,0 +1,106 @@
+"""Core resources of the API: me, my community, its directory, my notifications.
+Thin views: the directory is the pages' own serializer; the rest reads core models."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from shapely.geometry import mapping
+
+from vvs_core.api import ApiError, iso, paginate_list, paginate_query, page_params
+from vvs_core.directory import directory
+from vvs_core.models import Commune, Community, Membership, Notification
+from vvs_core.security import community_factory
+from vvs_core.views.directory import record_hidden_views
+
+from . import schemas
+
+API = "/api/v1"
+
+
+def declare(config):
+    config.add_api_schema("Me", schemas.ME)
+    config.add_api_schema("Community", schemas.COMMUNITY)
+    config.add_api_schema("DirectoryEntry", schemas.DIRECTORY_ENTRY)
+    config.add_api_schema("Notification", schemas.NOTIFICATION)
+    ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
+    config.add_api_route("api_me", API + "/me")
+    config.add_api_route("api_my_community", API + "/me/community")
+    config.add_api_route("api_my_notifications", API + "/me/notifications")
+    config.add_api_route("api_directory", API + r"/communities/{community_id:\d{1,9}}/directory", factory=community_factory)
+    config.add_api_view(me_view, "api_me", method="GET", permission="account", tags=["compte"],
+                        summary="Mon compte : identité, téléphones, préférences, communautés", response_schema=ref("Me"))
+    config.add_api_view(my_community_view, "api_my_community", method="GET", permission="resident",
+                        tags=["communauté"], summary="Ma communauté", response_schema=ref("Community"))
+    config.add_api_view(directory_view, "api_directory", method="GET", permission="community.view",
+                        tags=["communauté"], paginated=True, response_schema=ref("DirectoryEntry"),
+                        summary="Annuaire d'une communauté (les numéros masqués n'y figurent pas)",
+                        query=[{"name": "q", "in": "query", "required": False,
+                                "description": "Recherche sur le nom, le pseudonyme ou la rue.",
+                                "schema": {"type": "string", "maxLength": 80}}])
+    config.add_api_view(notifications_view, "api_my_notifications", method="GET", permission="account",
+                        tags=["notifications"], paginated=True, response_schema=ref("Notification"),
+                        summary="Les notifications qui m'ont été adressées, les plus récentes d'abord",
+                        query=[{"name": "channel", "in": "query", "required": False,
+                                "schema": {"type": "string", "enum": ["sms", "email", "push"]}}])
+
+
+def me_view(request):
+    user = request.user
+    rows = request.dbsession.execute(
+        sa.select(Membership, Community.name).join(Community, Community.id == Membership.community_id)
+        .where(Membership.user_id == user.id, Membership.status.in_(("active", "pending")))
+        .order_by(Membership.id)).all()
+    return {
+        "id": user.id, "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
+        "pseudonym": user.pseudonym, "mobile": user.mobile, "landline": user.landline,
+        "hide_mobile": bool(user.hide_mobile), "hide_landline": bool(user.hide_landline),
+        "address": user.address_label or "", "notification_prefs": dict(user.notification_prefs or {}),
+        "memberships": [{"community_id": m.community_id, "community_name": name,
+                         "role": "referent" if m.role == "referent" else "member", "status": m.status}
+                        for m, name in rows],
+    }
+
+
+def my_community_view(request):
+    db = request.dbsession
+    row = db.execute(
+        sa.select(Community, Membership.role).join(Membership, Membership.community_id == Community.id)
+        .where(Membership.user_id == request.user.id, Membership.status == "active")
+        .order_by(Membership.id).limit(1)).first()
+    if row is None:
+        raise ApiError(404, "no_community", "Vous n'êtes membre actif d'aucune communauté.")
+    community, role = row
+    commune = db.get(Commune, community.commune_id)
+    members = db.scalar(sa.select(sa.func.count()).select_from(Membership).where(
+        Membership.community_id == community.id, Membership.status == "active"))
+    return {"id": community.id, "name": community.name, "description": community.description or "",
+            "commune": {"insee": commune.insee, "name": commune.name}, "member_count": int(members or 0),
+            "role": "referent" if role == "referent" else "member", "boundary": mapping(community.boundary)}
+
+
+def directory_view(request):
+    page = page_params(request)
+    query = request.GET.get("q", "")
+    if len(query) > 80:
+        raise ApiError(400, "invalid_parameter", "La recherche fait 80 caractères au plus.")
+    community = request.context.community
+    entries = directory(request.principals, request.dbsession, community, query)
+    result = paginate_list(request, entries, page)
+    record_hidden_views(request, community, result["items"])
+    return result
+
+
+def notifications_view(request):
+    page = page_params(request)
+    channel = request.GET.get("channel")
+    stmt = sa.select(Notification).where(Notification.recipient_id == request.user.id)
+    if channel is not None:
+        if channel not in ("sms", "email", "push"):
+            raise ApiError(400, "invalid_parameter", "Canal inconnu : sms, email ou push.")
+        stmt = stmt.where(Notification.channel == channel)
+    stmt = stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
+    return paginate_query(request, request.dbsession, stmt, notification_json, page)
+
+
+def notification_json(n) -> dict:
+    return {"id": n.id, "kind": n.kind, "channel": n.channel, "title": n.title or "", "body": n.body or "",
+            "status": n.status, "created_at": iso(n.created_at), "sent_at": iso(n.sent_at)}

@@ -1,0 +1,126 @@
+"""La Gazette: the community's journal (petites annonces, prêts, covoiturage, fêtes,
+animaux et objets perdus, vie du quartier), with replies, photos, reports and
+moderation, search, a weekly digest e-mail and an iCal feed of events. The mairie's
+communications come in through ``vvs_gazette_items``."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pyramid.events import BeforeRender
+
+from vvs_core import hookimpl
+from vvs_core.hooktypes import ActivityItem, MenuItem, Panel
+from vvs_core.settings import Setting, as_int
+
+PREFIX = "/gazette/communaute/{community_id}"
+
+
+def _member_community_ids(request) -> list[int]:
+    # The principals are computed once per request already: no query for the menu.
+    return sorted(int(p.split(":")[1]) for p in request.principals
+                  if p.startswith("community:") and p.endswith(":member"))
+
+
+@hookimpl
+def vvs_register_settings():
+    return [
+        Setting("vvs.gazette.digest_weekday", 0, "Day of the weekly gazette digest (0 = Monday … 6 = Sunday).", parse=as_int),
+        Setting("vvs.gazette.digest_hour", 8, "Local hour from which the weekly gazette digest is sent.", parse=as_int),
+        Setting("vvs.gazette.timezone", "Europe/Paris", "Time zone of event dates and of the digest schedule."),
+    ]
+
+
+@hookimpl
+def vvs_menu_items(request):
+    if request.user is None:
+        return []
+    ids = _member_community_ids(request)
+    if not ids:
+        return []
+    return [MenuItem("La Gazette", request.route_path("gazette_index", community_id=ids[0]), order=20)]
+
+
+@hookimpl
+def vvs_community_panels(request, community):
+    from pyramid.renderers import render
+
+    from .posts import page_of_posts
+
+    if not request.has_permission("gazette.view", _context(request, community)):
+        return []
+    rows, _more = page_of_posts(request.dbsession, community.id)
+    html = render("vvs_gazette:templates/panel.pt", {"rows": rows[:3], "community": community}, request=request)
+    return [Panel("La Gazette", html, order=30)]
+
+
+def _context(request, community):
+    from .context import GazetteContext
+
+    return GazetteContext(request, community)
+
+
+@hookimpl
+def vvs_home_activity(request, user):
+    from vvs_core.clock import utcnow
+
+    from .posts import recent_posts
+
+    posts = recent_posts(request.dbsession, _member_community_ids(request), utcnow() - timedelta(days=14), limit=5)
+    return [ActivityItem(when=p.created_at, text=f"Gazette : {p.title}", kind="gazette",
+                         url=request.route_path("gazette_post", community_id=p.community_id, post_id=p.id))
+            for p in posts]
+
+
+@hookimpl
+def vvs_export_user_data(request, user):
+    from .personal_data import export_gazette
+
+    return {"gazette": export_gazette(request.dbsession, user)}
+
+
+@hookimpl
+def vvs_erase_user_data(request, user):
+    from .personal_data import erase_gazette
+
+    erase_gazette(request.dbsession, user)
+
+
+def _add_css(event):
+    request = event.get("request")
+    route = getattr(request, "matched_route", None) if request is not None else None
+    if route is not None and route.name.startswith("gazette_"):
+        event.setdefault("extra_css", [request.static_path("vvs_gazette:static/gazette.css")])
+        event.setdefault("local", _local_time(request.registry.settings["vvs.gazette.timezone"]))
+
+
+def _local_time(zone_name):
+    """Dates are stored in UTC; pages show them in the commune's time zone."""
+    from zoneinfo import ZoneInfo
+
+    from vvs_core.clock import aware
+
+    zone = ZoneInfo(zone_name)
+    return lambda value: aware(value).astimezone(zone) if value is not None else None
+
+
+def includeme(config):
+    from .context import gazette_factory
+    from .tasks import follow_current_broker, send_gazette_digests
+
+    add = config.add_route
+    add("gazette_index", PREFIX, factory=gazette_factory)
+    add("gazette_new", PREFIX + "/ajouter", factory=gazette_factory)
+    add("gazette_moderation", PREFIX + "/moderation", factory=gazette_factory)
+    add("gazette_ical", PREFIX + "/agenda.ics", factory=gazette_factory)
+    add("gazette_post", PREFIX + "/annonce/{post_id}", factory=gazette_factory)
+    add("gazette_edit", PREFIX + "/annonce/{post_id}/modifier", factory=gazette_factory)
+    add("gazette_delete", PREFIX + "/annonce/{post_id}/supprimer", factory=gazette_factory)
+    add("gazette_report", PREFIX + "/annonce/{post_id}/signaler", factory=gazette_factory)
+    add("gazette_moderate", PREFIX + "/annonce/{post_id}/moderer", factory=gazette_factory)
+    add("gazette_photo", PREFIX + "/annonce/{post_id}/photo/{position}", factory=gazette_factory)
+    config.add_static_view("static_gazette", "vvs_gazette:static", cache_max_age=3600)
+    config.add_subscriber(_add_css, BeforeRender)
+    config.scan(".views")
+    config.include(".api")  # /api/v1/communities/{id}/gazette (vvs_core.api)
+    follow_current_broker()
+    config.add_periodic_task(send_gazette_digests, 3600)

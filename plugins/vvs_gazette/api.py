@@ -1,0 +1,172 @@
+"""The gazette in the JSON API: list and search a community's posts, read one with
+its replies, publish a post (without photos), reply. Same context and services as
+the pages (``GazetteContext``, ``posts``)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from vvs_core.api import ApiError, iso, page_params, paginated, read_json
+
+from . import posts
+from .context import gazette_factory
+from .models import CATEGORIES
+
+API = r"/api/v1/communities/{community_id:\d{1,9}}/gazette"
+
+POST_SCHEMA = {
+    "type": "object",
+    "required": ["id", "community_id", "category", "category_label", "title", "text", "author", "event_at",
+                 "expires_on", "photo_count", "reply_count", "created_at", "url"],
+    "properties": {
+        "id": {"type": "integer"}, "community_id": {"type": "integer"},
+        "category": {"type": "string"}, "category_label": {"type": "string"},
+        "title": {"type": "string"}, "text": {"type": "string"}, "author": {"type": "string"},
+        "event_at": {"type": "string", "format": "date-time", "nullable": True},
+        "expires_on": {"type": "string", "format": "date", "nullable": True},
+        "photo_count": {"type": "integer"}, "reply_count": {"type": "integer"},
+        "created_at": {"type": "string", "format": "date-time"}, "url": {"type": "string"},
+        "replies": {"type": "array", "items": {
+            "type": "object", "required": ["id", "text", "author", "created_at"],
+            "properties": {"id": {"type": "integer"}, "text": {"type": "string"}, "author": {"type": "string"},
+                           "created_at": {"type": "string", "format": "date-time"}}}},
+    },
+}
+NEW_POST_SCHEMA = {
+    "type": "object", "required": ["category", "title", "text"], "additionalProperties": False,
+    "properties": {
+        "category": {"type": "string", "enum": [k for k in CATEGORIES if k != "mairie"]},
+        "title": {"type": "string", "minLength": 1, "maxLength": 150},
+        "text": {"type": "string", "minLength": 1, "maxLength": 5000},
+        "event_at": {"type": "string", "format": "date-time",
+                     "description": "Obligatoire pour un événement (ISO 8601 avec fuseau)."},
+        "expires_on": {"type": "string", "format": "date"},
+    },
+}
+REPLY_SCHEMA = {
+    "type": "object", "required": ["text"], "additionalProperties": False,
+    "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 3000}},
+}
+
+
+def includeme(config):
+    ref = {"$ref": "#/components/schemas/GazettePost"}
+    config.add_api_schema("GazettePost", POST_SCHEMA)
+    config.add_api_route("api_gazette", API, factory=gazette_factory)
+    config.add_api_route("api_gazette_post", API + r"/{post_id:\d{1,9}}", factory=gazette_factory)
+    config.add_api_route("api_gazette_replies", API + r"/{post_id:\d{1,9}}/replies", factory=gazette_factory)
+    config.add_api_view(list_posts, "api_gazette", method="GET", permission="gazette.view", tags=["gazette"],
+                        summary="La Gazette d'une communauté, la plus récente d'abord", paginated=True,
+                        response_schema=ref,
+                        query=[{"name": "q", "in": "query", "required": False, "description": "Recherche.",
+                                "schema": {"type": "string", "maxLength": 100}}])
+    config.add_api_view(create_post, "api_gazette", method="POST", permission="gazette.post", tags=["gazette"],
+                        summary="Publier une information dans la Gazette", request_schema=NEW_POST_SCHEMA,
+                        response_schema=ref, status=201)
+    config.add_api_view(read_post, "api_gazette_post", method="GET", permission="gazette.view", tags=["gazette"],
+                        summary="Une information de la Gazette et ses réponses", response_schema=ref)
+    config.add_api_view(reply, "api_gazette_replies", method="POST", permission="gazette.post", tags=["gazette"],
+                        summary="Répondre à une information", request_schema=REPLY_SCHEMA,
+                        response_schema=ref, status=201)
+
+
+def post_json(request, post, author: str, reply_count: int, replies=None) -> dict:
+    out = {
+        "id": post.id, "community_id": post.community_id, "category": post.category,
+        "category_label": CATEGORIES.get(post.category, post.category), "title": post.title, "text": post.text,
+        "author": author, "event_at": iso(post.event_at),
+        "expires_on": post.expires_on.isoformat() if post.expires_on else None,
+        "photo_count": post.photo_count or 0, "reply_count": reply_count, "created_at": iso(post.created_at),
+        "url": request.route_url("gazette_post", community_id=post.community_id, post_id=post.id),
+    }
+    if replies is not None:
+        out["replies"] = [{"id": r.id, "text": r.text, "author": posts.user_label(r.author),
+                           "created_at": iso(r.created_at)} for r in replies]
+    return out
+
+
+def list_posts(request):
+    page = page_params(request, default_per_page=posts.PAGE_SIZE)
+    query = request.GET.get("q", "")
+    if len(query) > 100:
+        raise ApiError(400, "invalid_parameter", "La recherche fait 100 caractères au plus.")
+    rows = rows_between(request.dbsession, request.context.community.id, query, page.offset,
+                        page.offset + page.per_page + 1)
+    items = [post_json(request, r.post, r.author, r.reply_count) for r in rows[:page.per_page]]
+    return paginated(request, items, page, len(rows) > page.per_page)
+
+
+def rows_between(dbsession, community_id: int, query: str, start: int, end: int) -> list:
+    """Rows ``start``…``end`` (exclusive) of the gazette, read through its own
+    fixed-size pages (``posts.page_of_posts``) so both list the same posts."""
+    size = posts.PAGE_SIZE
+    first = start // size + 1
+    rows: list = []
+    for number in range(first, (end - 1) // size + 2):
+        chunk, more = posts.page_of_posts(dbsession, community_id, number, query)
+        rows += chunk
+        if not more:
+            break
+    skip = start - (first - 1) * size
+    return rows[skip:skip + (end - start)]
+
+
+def _visible_post(request):
+    post = posts.find_post(request.dbsession, request.context.community.id, request.matchdict["post_id"])
+    if post is None or (post.hidden and post.author_id != request.user.id
+                        and not request.has_permission("gazette.moderate")):
+        raise ApiError(404, "not_found", "Information introuvable dans cette Gazette.")
+    return post
+
+
+def _visible_replies(request, post):
+    moderator = request.has_permission("gazette.moderate")
+    return [r for r in post.replies if not r.hidden or moderator or r.author_id == request.user.id]
+
+
+def read_post(request):
+    post = _visible_post(request)
+    replies = _visible_replies(request, post)
+    return post_json(request, post, posts.user_label(post.author), len(replies), replies)
+
+
+def _parse_when(body):
+    event_at = expires_on = None
+    try:
+        if body.get("event_at"):
+            event_at = datetime.fromisoformat(body["event_at"].replace("Z", "+00:00"))
+            if event_at.tzinfo is None:
+                raise ValueError
+        if body.get("expires_on"):
+            expires_on = date.fromisoformat(body["expires_on"])
+    except ValueError:
+        raise ApiError(422, "validation_failed", "Date invalide : utilisez le format ISO 8601 (avec fuseau).",
+                       fields={"event_at" if body.get("event_at") and event_at is None else "expires_on":
+                               "Date invalide."}) from None
+    if body["category"] == "evenement" and event_at is None:
+        raise ApiError(422, "validation_failed", "Indiquez la date et l'heure de l'événement.",
+                       fields={"event_at": "Obligatoire pour un événement."})
+    return event_at, expires_on
+
+
+def create_post(request):
+    body = read_json(request, NEW_POST_SCHEMA)
+    title, text = body["title"].strip(), body["text"].strip()
+    if not title or not text:
+        raise ApiError(422, "validation_failed", "Le titre et le texte ne peuvent pas être vides.",
+                       fields={"title" if not title else "text": "Obligatoire."})
+    event_at, expires_on = _parse_when(body)
+    post = posts.create_post(request.dbsession, request.context.community, request.user,
+                             category=body["category"], title=title, text=text, event_at=event_at,
+                             expires_on=expires_on)
+    return post_json(request, post, posts.user_label(request.user), 0, [])
+
+
+def reply(request):
+    body = read_json(request, REPLY_SCHEMA)
+    if not body["text"].strip():
+        raise ApiError(422, "validation_failed", "La réponse ne peut pas être vide.", fields={"text": "Obligatoire."})
+    post = _visible_post(request)
+    posts.add_reply(request.dbsession, post, request.user, body["text"].strip())
+    request.dbsession.refresh(post)
+    replies = _visible_replies(request, post)
+    return post_json(request, post, posts.user_label(post.author), len(replies), replies)

@@ -1,0 +1,87 @@
+"""The events of a community's gazette as an iCalendar feed, behind a private link.
+
+The link carries the member's id and an HMAC of (community, member) with the site
+secret: a calendar application cannot log in, and a link that leaks only shows the
+events of a community that member still belongs to.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+
+from vvs_core.clock import aware, utcnow
+from vvs_core.models import Membership
+
+from .models import GazettePost
+
+
+def feed_token(secret: str, community_id: int, user_id: int) -> str:
+    message = f"gazette-ical:{community_id}:{user_id}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:40]
+
+
+def check_feed_access(dbsession, secret: str, community_id: int, raw_user_id, token: str) -> bool:
+    if not str(raw_user_id).isdigit() or len(str(raw_user_id)) > 12 or not token:
+        return False
+    if not hmac.compare_digest(feed_token(secret, community_id, int(raw_user_id)), str(token)):
+        return False
+    return dbsession.execute(sa.select(Membership.id).where(
+        Membership.user_id == int(raw_user_id), Membership.community_id == community_id,
+        Membership.status == "active")).first() is not None
+
+
+def upcoming_events(dbsession, community_id: int, now: datetime | None = None) -> list[GazettePost]:
+    now = now or utcnow()
+    return list(dbsession.scalars(
+        sa.select(GazettePost).where(
+            GazettePost.community_id == community_id, GazettePost.category == "evenement",
+            GazettePost.hidden.is_(False), GazettePost.event_at.is_not(None),
+            GazettePost.event_at >= now - timedelta(days=30))
+        .order_by(GazettePost.event_at).limit(500)))
+
+
+def _escape(text: str) -> str:
+    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n"))
+
+
+def _fold(line: str) -> str:
+    """RFC 5545: lines of at most 75 octets, continued with a leading space."""
+    data = line.encode()
+    if len(data) <= 75:
+        return line
+    parts, start = [], 0
+    while start < len(data):
+        end = min(start + (75 if not parts else 74), len(data))
+        while end < len(data) and (data[end] & 0xC0) == 0x80:  # never cut a UTF-8 sequence
+            end -= 1
+        parts.append(data[start:end].decode())
+        start = end
+    return "\r\n ".join(parts)
+
+
+def _stamp(value: datetime) -> str:
+    return aware(value).astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def render_ical(events: list[GazettePost], calendar_name: str, host: str, url_for) -> str:
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//vvs//gazette//FR", "CALSCALE:GREGORIAN",
+             f"X-WR-CALNAME:{_escape(calendar_name)}"]
+    for post in events:
+        start = aware(post.event_at)
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:gazette-{post.id}@{host}",
+            f"DTSTAMP:{_stamp(post.updated_at or post.created_at)}",
+            f"DTSTART:{_stamp(start)}",
+            f"DTEND:{_stamp(start + timedelta(hours=2))}",
+            f"SUMMARY:{_escape(post.title)}",
+            f"DESCRIPTION:{_escape(post.text)}",
+            f"URL:{url_for(post)}",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(_fold(line) for line in lines) + "\r\n"

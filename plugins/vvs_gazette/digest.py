@@ -1,0 +1,121 @@
+"""The weekly digest e-mail of the gazette.
+
+A periodic actor runs every hour; for each member whose ``notification_prefs["gazette"]``
+contains "digest", the digest of an ISO week is due from the configured weekday and
+hour (local time). When that moment falls in the member's quiet hours it moves to
+8:00, or to the end of the quiet hours if they last past 8:00; nothing is sent while
+the member is in quiet hours. The outbox dedupe key ``gazette-digest:<user>:<year>-W<week>``
+makes every later run (and a redelivered message) a no-op for that week.
+"""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from vvs_core.models import Membership, Notification, User
+from vvs_core.notify.outbox import notify_user
+
+from .models import CATEGORIES
+from .posts import recent_posts
+
+MORNING = time(8, 0)
+
+
+def parse_quiet_hours(value) -> tuple[time, time] | None:
+    """Accepts {"start": "22:00", "end": "07:00"}, ["22:00", "07:00"] or "22:00-07:00"."""
+    if not value:
+        return None
+    try:
+        if isinstance(value, dict):
+            start, end = value.get("start"), value.get("end")
+        elif isinstance(value, (list, tuple)):
+            start, end = value[0], value[1]
+        else:
+            start, end = str(value).split("-", 1)
+        return time.fromisoformat(str(start).strip()), time.fromisoformat(str(end).strip())
+    except (ValueError, IndexError, TypeError, AttributeError):
+        return None
+
+
+def in_quiet_hours(local: datetime, quiet: tuple[time, time] | None) -> bool:
+    if quiet is None:
+        return False
+    start, end = quiet
+    t = local.time().replace(tzinfo=None)
+    if start <= end:
+        return start <= t < end
+    return t >= start or t < end  # spans midnight
+
+
+def week_key(local: datetime) -> str:
+    year, week, _ = local.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def due_time(local_now: datetime, weekday: int, hour: int, quiet) -> datetime:
+    """When this week's digest is due for a member with ``quiet`` hours (local time)."""
+    monday = (local_now - timedelta(days=local_now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    due = monday + timedelta(days=weekday, hours=hour)
+    if in_quiet_hours(due, quiet):
+        morning = due.replace(hour=MORNING.hour, minute=0)
+        if morning < due:
+            morning += timedelta(days=1)
+        due = morning
+        if in_quiet_hours(due, quiet):
+            end = quiet[1]
+            due = due.replace(hour=end.hour, minute=end.minute)
+    return due
+
+
+def digest_subscribers(dbsession) -> list[User]:
+    """Active users with an active membership; the JSON preference is read in Python
+    (its SQL spelling differs between SQLite and PostgreSQL)."""
+    users = dbsession.scalars(
+        sa.select(User).where(User.status == "active", User.email.is_not(None),
+                              User.id.in_(sa.select(Membership.user_id).where(Membership.status == "active"))))
+    return [u for u in users if "digest" in ((u.notification_prefs or {}).get("gazette") or [])]
+
+
+def digest_key(user_id: int, week: str) -> str:
+    return f"gazette-digest:{user_id}:{week}"
+
+
+def send_weekly_digests(request, now: datetime) -> int:
+    """Queue the digests that are due; returns how many were queued."""
+    settings = request.registry.settings
+    zone = ZoneInfo(settings["vvs.gazette.timezone"])
+    local_now = now.astimezone(zone)
+    week = week_key(local_now)
+    subscribers = digest_subscribers(request.dbsession)
+    done = set(request.dbsession.scalars(sa.select(Notification.dedupe_key).where(
+        Notification.dedupe_key.in_([digest_key(u.id, week) + ":email" for u in subscribers]))))
+    sent = 0
+    for user in subscribers:
+        if digest_key(user.id, week) + ":email" in done:
+            continue
+        quiet = parse_quiet_hours((user.notification_prefs or {}).get("quiet_hours"))
+        due = due_time(local_now, settings["vvs.gazette.digest_weekday"], settings["vvs.gazette.digest_hour"], quiet)
+        if local_now < due or in_quiet_hours(local_now, quiet):
+            continue
+        if queue_digest(request, user, now, week):
+            sent += 1
+    return sent
+
+
+def queue_digest(request, user: User, now: datetime, week: str) -> bool:
+    community_ids = list(request.dbsession.scalars(sa.select(Membership.community_id).where(
+        Membership.user_id == user.id, Membership.status == "active")))
+    posts = recent_posts(request.dbsession, community_ids, now - timedelta(days=7))
+    if not posts:
+        return False
+    lines = [f"Bonjour,\n\nVoici les nouvelles de la Gazette de la semaine ({len(posts)}) :\n"]
+    for post in posts:
+        url = request.route_url("gazette_post", community_id=post.community_id, post_id=post.id)
+        lines.append(f"• [{CATEGORIES.get(post.category, post.category)}] {post.title}\n  {url}")
+    lines.append("\nPour ne plus recevoir ce résumé, modifiez vos préférences dans « Mes paramètres ».")
+    ids = notify_user(request, user, kind="gazette_digest", title="La Gazette : le résumé de la semaine",
+                      body="\n".join(lines), channels=("email",), subject=("gazette_digest", None),
+                      dedupe_key=digest_key(user.id, week))
+    return bool(ids)

@@ -1,0 +1,99 @@
+"""Gazette forms (deform/colander, French messages)."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import colander
+import deform
+
+from vvs_core.forms import Schema, StrippedString
+
+from .models import CATEGORIES, MAX_PHOTOS
+
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class LocalDateTime(colander.SchemaType):
+    """An HTML ``datetime-local`` value, read in the site's time zone, stored aware."""
+
+    def __init__(self, zone: str):
+        self.zone = ZoneInfo(zone)
+
+    def serialize(self, node, appstruct):
+        if not appstruct:
+            return colander.null
+        if isinstance(appstruct, str):  # re-rendering what the member typed
+            return appstruct
+        return appstruct.astimezone(self.zone).strftime(LOCAL_FORMAT)
+
+    def deserialize(self, node, cstruct):
+        if not cstruct:
+            return colander.null
+        try:
+            value = datetime.strptime(str(cstruct).strip()[:16], LOCAL_FORMAT)
+        except ValueError:
+            raise colander.Invalid(node, "Date et heure invalides (jj/mm/aaaa hh:mm).") from None
+        return value.replace(tzinfo=self.zone)
+
+
+class MemoryTmpStore(dict):
+    """deform's upload store, for one request: a form that fails validation asks
+    for the photos again rather than keeping files on the server."""
+
+    def preview_url(self, uid):
+        return None
+
+
+def text_node(title, max_len, **kw):
+    return colander.SchemaNode(
+        StrippedString(), title=title,
+        validator=colander.Length(max=max_len, max_err=f"{max_len} caractères au plus."), **kw)
+
+
+def post_schema(zone: str, allow_mairie: bool, editing: bool = False) -> Schema:
+    choices = [(k, v) for k, v in CATEGORIES.items() if allow_mairie or k != "mairie"]
+    schema = Schema(validator=_event_needs_date)
+    schema.add(colander.SchemaNode(
+        colander.String(), name="category", title="Rubrique",
+        validator=colander.OneOf([k for k, _ in choices], msg_err="Choisissez une rubrique de la liste."),
+        widget=deform.widget.SelectWidget(values=[("", "— Choisissez —"), *choices])))
+    schema.add(text_node("Titre", 150, name="title"))
+    schema.add(text_node("Texte", 5000, name="text", widget=deform.widget.TextAreaWidget(rows=6)))
+    schema.add(colander.SchemaNode(
+        LocalDateTime(zone), name="event_at", title="Date de l'événement", missing=None,
+        description="Pour une fête ou un événement : le jour et l'heure.",
+        widget=deform.widget.TextInputWidget(attributes={"type": "datetime-local"})))
+    schema.add(colander.SchemaNode(
+        colander.Date(), name="expires_on", title="Visible jusqu'au (facultatif)", missing=None,
+        widget=deform.widget.TextInputWidget(attributes={"type": "date"})))
+    store = MemoryTmpStore()
+    for n in range(1, MAX_PHOTOS + 1):
+        schema.add(colander.SchemaNode(
+            deform.FileData(), name=f"photo{n}", title=f"Photo {n} (facultative)", missing=None,
+            widget=deform.widget.FileUploadWidget(store, accept="image/jpeg,image/png,image/webp")))
+    if editing:
+        schema.add(colander.SchemaNode(
+            colander.Boolean(), name="remove_photos", title="Retirer les photos actuelles", missing=False,
+            widget=deform.widget.CheckboxWidget()))
+    return schema
+
+
+def _event_needs_date(form, value):
+    if value.get("category") == "evenement" and not value.get("event_at"):
+        exc = colander.Invalid(form, "")
+        exc["event_at"] = "Indiquez la date et l'heure de l'événement."
+        raise exc
+
+
+class ReplySchema(Schema):
+    text = text_node("Votre réponse", 3000, widget=deform.widget.TextAreaWidget(rows=3))
+
+
+class ReportSchema(Schema):
+    reason = text_node("Pourquoi signalez-vous ce contenu ?", 1000, widget=deform.widget.TextAreaWidget(rows=3))
+
+
+class ModerateSchema(Schema):
+    reason = text_node("Motif (montré à l'auteur et gardé dans l'historique)", 1000,
+                       missing="", widget=deform.widget.TextAreaWidget(rows=2))

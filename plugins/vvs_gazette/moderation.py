@@ -1,0 +1,69 @@
+"""Reports by members and decisions of référents and moderators (audited, not public)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from vvs_core.clock import utcnow
+from vvs_core.events import record_event
+
+from .models import GazettePost, GazetteReply, GazetteReport
+
+
+def _reply_is(reply):
+    return GazetteReport.reply_id == reply.id if reply is not None else GazetteReport.reply_id.is_(None)
+
+
+def report(dbsession, post: GazettePost, reporter, reason: str, reply: GazetteReply | None = None) -> GazetteReport:
+    """Record a report; a second report of the same thing by the same member is ignored."""
+    existing = dbsession.execute(sa.select(GazetteReport).where(
+        GazetteReport.post_id == post.id, GazetteReport.reporter_id == reporter.id,
+        _reply_is(reply), GazetteReport.resolved_at.is_(None),
+    )).scalars().first()
+    if existing is not None:
+        return existing
+    row = GazetteReport(community_id=post.community_id, post_id=post.id, reply_id=reply.id if reply else None,
+                        reporter_id=reporter.id, reason=reason, created_at=utcnow())
+    dbsession.add(row)
+    record_event(dbsession, "gazette_reported", community=post.community_id, actor=reporter,
+                 data={"post_id": post.id, "reply_id": reply.id if reply else None, "reason": reason[:500]},
+                 public=False)
+    return row
+
+
+def moderate(dbsession, post: GazettePost, moderator, action: str, reason: str,
+             reply: GazetteReply | None = None) -> None:
+    """Hide or restore a post or a reply, close its open reports and keep an audit entry."""
+    if action not in ("hide", "restore"):
+        raise ValueError(action)
+    target = reply or post
+    target.hidden = action == "hide"
+    target.hidden_reason = reason if action == "hide" else ""
+    open_reports = sa.update(GazetteReport).where(
+        GazetteReport.post_id == post.id, GazetteReport.resolved_at.is_(None),
+        _reply_is(reply),
+    ).values(resolved_at=utcnow(), resolved_by_id=moderator.id).execution_options(synchronize_session=False)
+    dbsession.execute(open_reports)
+    record_event(dbsession, f"gazette_{'hidden' if action == 'hide' else 'restored'}",
+                 community=post.community_id, actor=moderator, subject=target.author_id,
+                 data={"post_id": post.id, "reply_id": reply.id if reply else None, "reason": reason[:500]},
+                 public=False)
+
+
+def open_reports(dbsession, community_id: int) -> list[GazetteReport]:
+    return list(dbsession.scalars(
+        sa.select(GazetteReport).where(GazetteReport.community_id == community_id,
+                                       GazetteReport.resolved_at.is_(None))
+        .order_by(GazetteReport.created_at)))
+
+
+def hidden_posts(dbsession, community_id: int) -> list[GazettePost]:
+    return list(dbsession.scalars(
+        sa.select(GazettePost).where(GazettePost.community_id == community_id, GazettePost.hidden.is_(True))
+        .order_by(GazettePost.created_at.desc()).limit(50)))
+
+
+def hidden_replies(dbsession, community_id: int) -> list[GazetteReply]:
+    return list(dbsession.scalars(
+        sa.select(GazetteReply).join(GazettePost, GazettePost.id == GazetteReply.post_id)
+        .where(GazettePost.community_id == community_id, GazetteReply.hidden.is_(True))
+        .order_by(GazetteReply.created_at.desc()).limit(50)))

@@ -1,0 +1,139 @@
+"""Gazette posts: the page query, creation, edition, deletion, replies, photos."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from vvs_core.clock import utcnow
+from vvs_core.images import clean_image
+from vvs_core.models import User
+
+from .models import MAX_PHOTOS, GazettePhoto, GazettePost, GazetteReply
+
+PAGE_SIZE = 20
+
+
+def author_label(first_name: str, last_name: str, pseudonym: str, status: str) -> str:
+    """'Marie D.': neighbours know each other, but the gazette needs no full surname."""
+    if status == "closed":
+        return "ancien membre"
+    if first_name:
+        return f"{first_name} {last_name[:1]}.".strip() if last_name else first_name
+    return pseudonym or "membre"
+
+
+def user_label(user: User) -> str:
+    return author_label(user.first_name, user.last_name, user.pseudonym, user.status)
+
+
+@dataclass
+class PostRow:
+    post: GazettePost
+    author: str
+    reply_count: int
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def visible_posts_filter(community_id: int, today: date):
+    return sa.and_(
+        GazettePost.community_id == community_id,
+        GazettePost.hidden.is_(False),
+        sa.or_(GazettePost.expires_on.is_(None), GazettePost.expires_on >= today),
+    )
+
+
+def search_filter(query: str):
+    pattern = f"%{escape_like(query.strip())}%"
+    return sa.or_(GazettePost.title.ilike(pattern, escape="\\"), GazettePost.text.ilike(pattern, escape="\\"))
+
+
+def page_of_posts(dbsession, community_id: int, page: int = 1, query: str = "",
+                  today: date | None = None) -> tuple[list[PostRow], bool]:
+    """One page of visible posts, newest first, with author and reply count, in one
+    query; and whether a next page exists (one row more than a page is asked for)."""
+    today = today or utcnow().date()
+    replies = (sa.select(sa.func.count(GazetteReply.id))
+               .where(GazetteReply.post_id == GazettePost.id, GazetteReply.hidden.is_(False))
+               .correlate(GazettePost).scalar_subquery())
+    stmt = (sa.select(GazettePost, User.first_name, User.last_name, User.pseudonym, User.status, replies)
+            .join(User, User.id == GazettePost.author_id)
+            .where(visible_posts_filter(community_id, today)))
+    if query.strip():
+        stmt = stmt.where(search_filter(query))
+    stmt = (stmt.order_by(GazettePost.created_at.desc(), GazettePost.id.desc())
+            .limit(PAGE_SIZE + 1).offset((max(page, 1) - 1) * PAGE_SIZE))
+    rows = [PostRow(post, author_label(f, l, p, s), n) for post, f, l, p, s, n in dbsession.execute(stmt)]
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def find_post(dbsession, community_id: int, raw_id) -> GazettePost | None:
+    if not str(raw_id).isdigit() or len(str(raw_id)) > 12:
+        return None
+    post = dbsession.get(GazettePost, int(raw_id))
+    return post if post is not None and post.community_id == community_id else None
+
+
+def clean_photos(uploads: list[bytes]) -> list[tuple[bytes, str]]:
+    """Each upload re-encoded without metadata; raises ImageRejected (French message)."""
+    return [clean_image(data) for data in uploads[:MAX_PHOTOS]]
+
+
+def set_photos(post: GazettePost, photos: list[tuple[bytes, str]]) -> None:
+    post.photos = [GazettePhoto(position=i, data=data, mime=mime) for i, (data, mime) in enumerate(photos, 1)]
+    post.photo_count = len(photos)
+
+
+def create_post(dbsession, community, author, *, category: str, title: str, text: str,
+                event_at: datetime | None = None, expires_on: date | None = None,
+                photos: list[tuple[bytes, str]] = ()) -> GazettePost:
+    post = GazettePost(community_id=community.id, author_id=author.id, category=category, title=title,
+                       text=text, event_at=event_at if category == "evenement" else None,
+                       expires_on=expires_on, created_at=utcnow())
+    set_photos(post, list(photos))
+    dbsession.add(post)
+    dbsession.flush()
+    return post
+
+
+def update_post(post: GazettePost, *, category: str, title: str, text: str, event_at=None,
+                expires_on=None, photos: list[tuple[bytes, str]] | None = None, remove_photos=False) -> None:
+    post.category, post.title, post.text = category, title, text
+    post.event_at = event_at if category == "evenement" else None
+    post.expires_on = expires_on
+    if photos:
+        set_photos(post, photos)
+    elif remove_photos:
+        set_photos(post, [])
+    post.updated_at = utcnow()
+
+
+def add_reply(dbsession, post: GazettePost, author, text: str) -> GazetteReply:
+    reply = GazetteReply(post_id=post.id, author_id=author.id, text=text, created_at=utcnow())
+    dbsession.add(reply)
+    dbsession.flush()
+    return reply
+
+
+def photo_of(dbsession, post: GazettePost, position) -> GazettePhoto | None:
+    if not str(position).isdigit():
+        return None
+    return dbsession.execute(
+        sa.select(GazettePhoto).where(GazettePhoto.post_id == post.id, GazettePhoto.position == int(position))
+    ).scalar_one_or_none()
+
+
+def recent_posts(dbsession, community_ids: list[int], since: datetime, limit: int = 50) -> list[GazettePost]:
+    if not community_ids:
+        return []
+    today = utcnow().date()
+    return list(dbsession.scalars(
+        sa.select(GazettePost)
+        .where(GazettePost.community_id.in_(community_ids), GazettePost.hidden.is_(False),
+               GazettePost.created_at >= since,
+               sa.or_(GazettePost.expires_on.is_(None), GazettePost.expires_on >= today))
+        .order_by(GazettePost.created_at.desc()).limit(limit)))

@@ -1,0 +1,23 @@
+"""Periodic actor of the gazette: the weekly digest (idempotent per user and ISO week)."""
+from __future__ import annotations
+
+import dramatiq
+
+from vvs_core.clock import utcnow
+from vvs_core.tasks import task_request
+
+from .digest import send_weekly_digests
+
+
+@dramatiq.actor(max_retries=3)
+def send_gazette_digests():
+    with task_request() as request:
+        send_weekly_digests(request, utcnow())
+
+
+def follow_current_broker() -> None:
+    """Bind the actor to the broker configured last (see vvs_core.notify.actors)."""
+    broker = dramatiq.get_broker()
+    if send_gazette_digests.broker is not broker:
+        send_gazette_digests.broker = broker
+        broker.declare_actor(send_gazette_digests)

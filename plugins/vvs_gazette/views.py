@@ -1,0 +1,253 @@
+"""Gazette pages. Every route is under /gazette/communaute/{community_id} with a
+GazetteContext; posts of another community answer 404."""
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from vvs_core.images import ImageRejected
+from vvs_core.forms import field_error, make_form, validate
+
+from . import calendar, moderation, posts
+from .forms import ModerateSchema, ReplySchema, ReportSchema, post_schema
+from .models import CATEGORIES, GazetteReply
+
+FORM_PAGE = "vvs_core:templates/form_page.pt"
+
+
+def mairie_items(request, community, query: str) -> list[dict]:
+    items = []
+    for answer in request.registry.vvs_plugins.hook.vvs_gazette_items(request=request, community=community):
+        items.extend(answer or [])
+    if query.strip():
+        q = query.strip().lower()
+        items = [i for i in items if q in str(i.get("title", "")).lower() or q in str(i.get("text", "")).lower()]
+    return items
+
+
+def page_number(request) -> int:
+    raw = request.params.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < len(raw) < 6 else 1
+
+
+@view_config(route_name="gazette_index", renderer="vvs_gazette:templates/index.pt", permission="gazette.view")
+def gazette_index(request):
+    community = request.context.community
+    query = request.params.get("q", "")[:100]
+    page = page_number(request)
+    rows, has_next = posts.page_of_posts(request.dbsession, community.id, page, query)
+    entries = [{"kind": "post", "when": r.post.created_at, "row": r} for r in rows]
+    if page == 1:
+        for item in mairie_items(request, community, query):
+            entries.append({"kind": "mairie", "when": item.get("created_at"), "item": item})
+        entries.sort(key=lambda e: _sortable(e["when"]), reverse=True)
+    feed = None
+    if request.has_permission("gazette.post"):
+        feed = request.route_url("gazette_ical", community_id=community.id, _query={
+            "u": request.user.id,
+            "t": calendar.feed_token(request.registry.settings["vvs.secret"], community.id, request.user.id)})
+    return {"title": f"La Gazette · {community.name}", "community": community, "entries": entries,
+            "query": query, "page": page, "has_next": has_next, "categories": CATEGORIES, "feed_url": feed,
+            "can_post": request.has_permission("gazette.post"),
+            "can_moderate": request.has_permission("gazette.moderate")}
+
+
+def _sortable(value):
+    from vvs_core.clock import aware
+
+    from datetime import datetime, timezone
+    return aware(value) if isinstance(value, datetime) else datetime.min.replace(tzinfo=timezone.utc)
+
+
+def _post_form(request, editing=False):
+    schema = post_schema(request.registry.settings["vvs.gazette.timezone"],
+                         allow_mairie=request.has_permission("community.mairie"), editing=editing)
+    return make_form(request, schema, "Enregistrer" if editing else "Publier", formid="gazette-post")
+
+
+def _photos_from(request, form, data):
+    uploads = [data[f"photo{n}"]["fp"].read() for n in (1, 2, 3) if data.get(f"photo{n}")]
+    try:
+        return posts.clean_photos(uploads), None
+    except ImageRejected as exc:
+        first = next(n for n in (1, 2, 3) if data.get(f"photo{n}"))
+        return None, field_error(form, f"photo{first}", str(exc))
+
+
+@view_config(route_name="gazette_new", renderer=FORM_PAGE, permission="gazette.post")
+def gazette_new(request):
+    community = request.context.community
+    form = _post_form(request)
+    page = {"title": "Ajouter une information", "intro": f"Dans la Gazette de {community.name}."}
+    if request.method != "POST":
+        return {**page, "form": form.render()}
+    data, rendered = validate(request, form)
+    if data is None:
+        return {**page, "form": rendered}
+    photos, rendered = _photos_from(request, form, data)
+    if photos is None:
+        return {**page, "form": rendered}
+    post = posts.create_post(request.dbsession, community, request.user, category=data["category"],
+                             title=data["title"], text=data["text"], event_at=data["event_at"],
+                             expires_on=data["expires_on"], photos=photos)
+    request.flash("Votre information est publiée dans la Gazette.", "success")
+    return HTTPSeeOther(request.route_path("gazette_post", community_id=community.id, post_id=post.id))
+
+
+def _post_or_404(request):
+    post = posts.find_post(request.dbsession, request.context.community.id, request.matchdict["post_id"])
+    if post is None:
+        raise HTTPNotFound()
+    if post.hidden and post.author_id != request.user.id and not request.has_permission("gazette.moderate"):
+        raise HTTPNotFound()
+    return post
+
+
+@view_config(route_name="gazette_post", renderer="vvs_gazette:templates/post.pt", permission="gazette.view")
+def gazette_post(request):
+    post = _post_or_404(request)
+    form = make_form(request, ReplySchema(), "Répondre", formid="gazette-reply")
+    rendered = None
+    if request.method == "POST":
+        if not request.has_permission("gazette.post"):
+            raise HTTPForbidden()
+        data, rendered = validate(request, form)
+        if data is not None:
+            posts.add_reply(request.dbsession, post, request.user, data["text"])
+            request.flash("Votre réponse est publiée.", "success")
+            return HTTPSeeOther(request.route_path("gazette_post", community_id=post.community_id, post_id=post.id))
+    moderator = request.has_permission("gazette.moderate")
+    replies = [r for r in post.replies if not r.hidden or moderator or r.author_id == request.user.id]
+    return {"title": post.title, "post": post, "community": request.context.community,
+            "author": posts.user_label(post.author), "label": posts.user_label, "replies": replies,
+            "category": CATEGORIES.get(post.category, post.category),
+            "reply_form": (rendered or form.render()) if request.has_permission("gazette.post") else None,
+            "is_author": post.author_id == request.user.id, "can_moderate": moderator,
+            "csrf": request.session.get_csrf_token()}
+
+
+def _require_author(request, post):
+    if post.author_id != request.user.id:
+        raise HTTPForbidden()
+
+
+@view_config(route_name="gazette_edit", renderer=FORM_PAGE, permission="gazette.post")
+def gazette_edit(request):
+    post = _post_or_404(request)
+    _require_author(request, post)
+    form = _post_form(request, editing=True)
+    page = {"title": "Modifier mon information"}
+    if request.method != "POST":
+        return {**page, "form": form.render({
+            "category": post.category, "title": post.title, "text": post.text,
+            "event_at": post.event_at, "expires_on": post.expires_on})}
+    data, rendered = validate(request, form)
+    if data is None:
+        return {**page, "form": rendered}
+    photos, rendered = _photos_from(request, form, data)
+    if photos is None:
+        return {**page, "form": rendered}
+    posts.update_post(post, category=data["category"], title=data["title"], text=data["text"],
+                      event_at=data["event_at"], expires_on=data["expires_on"], photos=photos,
+                      remove_photos=data.get("remove_photos", False))
+    request.flash("Votre information est modifiée.", "success")
+    return HTTPSeeOther(request.route_path("gazette_post", community_id=post.community_id, post_id=post.id))
+
+
+@view_config(route_name="gazette_delete", request_method="POST", permission="gazette.post")
+def gazette_delete(request):
+    post = _post_or_404(request)
+    _require_author(request, post)
+    community_id = post.community_id
+    request.dbsession.delete(post)
+    request.flash("Votre information est supprimée.", "success")
+    return HTTPSeeOther(request.route_path("gazette_index", community_id=community_id))
+
+
+def _reply_of(request, post) -> GazetteReply | None:
+    raw = request.params.get("reply_id", "")
+    if not raw:
+        return None
+    reply = request.dbsession.get(GazetteReply, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+    if reply is None or reply.post_id != post.id:
+        raise HTTPNotFound()
+    return reply
+
+
+@view_config(route_name="gazette_report", renderer=FORM_PAGE, permission="gazette.post")
+def gazette_report(request):
+    post = _post_or_404(request)
+    reply = _reply_of(request, post)
+    schema = ReportSchema()
+    form = make_form(request, schema, "Signaler", formid="gazette-report",
+                     action=request.path_qs)
+    page = {"title": "Signaler un contenu",
+            "intro": "Un référent ou un modérateur examinera votre signalement. "
+                     "Votre nom n'est pas communiqué à l'auteur."}
+    if request.method != "POST":
+        return {**page, "form": form.render()}
+    data, rendered = validate(request, form)
+    if data is None:
+        return {**page, "form": rendered}
+    moderation.report(request.dbsession, post, request.user, data["reason"], reply)
+    request.flash("Merci : votre signalement est transmis.", "success")
+    return HTTPSeeOther(request.route_path("gazette_post", community_id=post.community_id, post_id=post.id))
+
+
+@view_config(route_name="gazette_moderate", request_method="POST", permission="gazette.moderate")
+def gazette_moderate(request):
+    post = posts.find_post(request.dbsession, request.context.community.id, request.matchdict["post_id"])
+    if post is None:
+        raise HTTPNotFound()
+    reply = _reply_of(request, post)
+    action = request.POST.get("action")
+    form = make_form(request, ModerateSchema(), "Valider")
+    data, _rendered = validate(request, form)
+    if action not in ("hide", "restore") or data is None:
+        request.flash("Action de modération invalide (le motif fait 1 000 caractères au plus).", "error")
+    else:
+        moderation.moderate(request.dbsession, post, request.user, action, data["reason"], reply)
+        request.flash("Contenu masqué." if action == "hide" else "Contenu rétabli.", "success")
+    return HTTPSeeOther(request.POST.get("back") == "moderation"
+                        and request.route_path("gazette_moderation", community_id=post.community_id)
+                        or request.route_path("gazette_post", community_id=post.community_id, post_id=post.id))
+
+
+@view_config(route_name="gazette_moderation", renderer="vvs_gazette:templates/moderation.pt",
+             permission="gazette.moderate")
+def gazette_moderation(request):
+    community = request.context.community
+    db = request.dbsession
+    return {"title": f"Modération de la Gazette · {community.name}", "community": community,
+            "reports": moderation.open_reports(db, community.id),
+            "hidden_posts": moderation.hidden_posts(db, community.id),
+            "hidden_replies": moderation.hidden_replies(db, community.id),
+            "label": posts.user_label, "csrf": request.session.get_csrf_token()}
+
+
+@view_config(route_name="gazette_photo", permission="gazette.view")
+def gazette_photo(request):
+    post = _post_or_404(request)
+    photo = posts.photo_of(request.dbsession, post, request.matchdict["position"])
+    if photo is None:
+        raise HTTPNotFound()
+    response = Response(body=photo.data, content_type=photo.mime)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@view_config(route_name="gazette_ical", permission="public")
+def gazette_ical(request):
+    community = request.context.community
+    ok = calendar.check_feed_access(request.dbsession, request.registry.settings["vvs.secret"], community.id,
+                                    request.params.get("u", ""), request.params.get("t", ""))
+    if not ok:
+        raise HTTPNotFound()
+    host = request.host.split(":")[0] or "vvs"
+    body = calendar.render_ical(
+        calendar.upcoming_events(request.dbsession, community.id), f"Gazette · {community.name}", host,
+        lambda p: request.route_url("gazette_post", community_id=community.id, post_id=p.id))
+    response = Response(body=body.encode(), content_type="text/calendar", charset="utf-8")
+    response.headers["Cache-Control"] = "private, max-age=900"
+    return response

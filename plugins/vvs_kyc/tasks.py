@@ -1,0 +1,26 @@
+"""Periodic actor: destroy the proof files kept past the retention period."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import dramatiq
+
+from vvs_core.tasks import task_request
+
+
+@dramatiq.actor(max_retries=3)
+def sweep_kyc_documents(now_iso: str | None = None):
+    """Idempotent. ``now_iso`` moves the clock (tests, or catching up by hand)."""
+    from .documents import sweep
+
+    now = datetime.fromisoformat(now_iso) if now_iso else None
+    with task_request() as request:
+        return sweep(request, now)
+
+
+def follow_current_broker() -> None:
+    """Bind the actor to the broker configured last (see vvs_core.notify.actors)."""
+    broker = dramatiq.get_broker()
+    if sweep_kyc_documents.broker is not broker:
+        sweep_kyc_documents.broker = broker
+        broker.declare_actor(sweep_kyc_documents)

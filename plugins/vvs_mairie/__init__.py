@@ -1,0 +1,212 @@
+"""vvs_mairie: the town hall's account ("Mairie vigilante et solidaire").
+
+Agents of a subscribed commune (élus, agents, police municipale) sign in with a
+password and a TOTP second factor; only then do they get the principals
+``mairie:agent``, ``commune:<insee>:agent`` and ``commune:<insee>:<role>``. They
+follow the commune's activity live, receive and acknowledge residents' alerts, alert
+the commune, publish into the gazettes, work the validation queues and get monthly
+reports. Other plugins are met only through hooks.
+"""
+from __future__ import annotations
+
+from pyramid.authorization import Allow
+from pyramid.httpexceptions import HTTPNotFound
+from sqlalchemy import select
+
+from vvs_core.hooktypes import MenuItem, Panel, Recipient
+from vvs_core.models import Community, Membership
+from vvs_core.plugins import hookimpl
+
+from . import agents as agent_service
+from . import twofactor
+
+
+class MairieContext:
+    """A subscribed commune, from the ``insee`` route segment; only its agents (with
+    their second factor passed) hold ``mairie``."""
+
+    def __init__(self, request, commune, mairie):
+        self.request = request
+        self.commune = commune
+        self.mairie = mairie
+
+    @property
+    def __acl__(self):
+        return [(Allow, f"commune:{self.commune.insee}:agent", "mairie")]
+
+
+def mairie_factory(request):
+    commune = agent_service.commune_by_insee(request.dbsession, request.matchdict.get("insee", ""))
+    mairie = agent_service.mairie_of(request.dbsession, commune.id) if commune is not None else None
+    if mairie is None or not mairie.subscribed:
+        raise HTTPNotFound()
+    return MairieContext(request, commune, mairie)
+
+
+# --- Hooks ------------------------------------------------------------------------
+
+@hookimpl
+def vvs_principals(request, user):
+    if not twofactor.has_passed(request, user):
+        return []
+    principals = []
+    for agent, insee in agent_service.agent_rows(request.dbsession, user.id):
+        if twofactor.is_enrolled(agent):
+            principals += [f"commune:{insee}:agent", f"commune:{insee}:{agent.role}"]
+    return principals + ["mairie:agent"] if principals else []
+
+
+@hookimpl
+def vvs_validation_mode_imposed(request, community):
+    mairie = agent_service.mairie_of(request.dbsession, community.commune_id)
+    if mairie is not None and mairie.subscribed and mairie.impose_validation:
+        return "mairie"
+    return None
+
+
+@hookimpl
+def vvs_alert_recipients(request, alert):
+    insee = getattr(alert, "commune_insee", None)
+    commune_id = None
+    if insee:
+        commune = agent_service.commune_by_insee(request.dbsession, insee)
+        commune_id = commune.id if commune is not None else None
+    elif getattr(alert, "community_id", None):
+        community = request.dbsession.get(Community, alert.community_id)
+        commune_id = community.commune_id if community is not None else None
+    if commune_id is None or not agent_service.is_subscribed(request.dbsession, commune_id):
+        return []
+    return [Recipient(agent.user_id, tuple(agent.alert_channels or ["email"]), reason="mairie")
+            for agent in agent_service.agents_of_commune(request.dbsession, commune_id)]
+
+
+@hookimpl
+def vvs_gazette_items(request, community):
+    from .models import MairieCommunication
+
+    if not agent_service.is_subscribed(request.dbsession, community.commune_id):
+        return []
+    rows = request.dbsession.scalars(select(MairieCommunication).where(
+        MairieCommunication.commune_id == community.commune_id)
+        .order_by(MairieCommunication.created_at.desc()).limit(20))
+    name = community.commune.name
+    return [{"title": r.title, "text": r.text, "author": f"Mairie de {name}", "created_at": r.created_at,
+             "source": "mairie"} for r in rows]
+
+
+@hookimpl
+def vvs_messageable_users(request, user):
+    """An agent (second factor passed) may write to the residents of their commune."""
+    if not twofactor.has_passed(request, user):
+        return []
+    out = []
+    for agent, _insee in agent_service.agent_rows(request.dbsession, user.id):
+        if not twofactor.is_enrolled(agent):
+            continue
+        ids = request.dbsession.scalars(
+            select(Membership.user_id).join(Community, Community.id == Membership.community_id)
+            .where(Community.commune_id == agent.commune_id, Membership.status == "active").distinct())
+        out += [(uid, "name") for uid in ids if uid != user.id]
+    return out
+
+
+@hookimpl
+def vvs_dashboard_widgets(request, commune):
+    from . import dashboard
+
+    pending = dashboard.pending_requests(request.dbsession, commune.id)
+    if not pending:
+        html = '<p class="muted">Aucune demande d\'adhésion en attente.</p>'
+    else:
+        from html import escape
+
+        items = "".join(
+            f'<li><a href="{escape(p["queue_url"])}">{escape(p["community"].name)}</a> : '
+            f'{escape(p["user"].full_name)}, depuis le {p["membership"].requested_at:%d/%m/%Y}</li>' for p in pending)
+        html = f'<ul class="plain">{items}</ul>'
+    return [Panel(f"Demandes d'adhésion en attente ({len(pending)})", html, order=20)]
+
+
+@hookimpl
+def vvs_menu_items(request):
+    user = request.user
+    if user is None:
+        return []
+    items = []
+    if agent_service.agent_rows(request.dbsession, user.id):
+        items.append(MenuItem("Mairie", request.route_path("mairie_home"), order=70))
+    if user.is_admin:
+        items.append(MenuItem("Mairies", request.route_path("mairie_admin"), order=86))
+    if "role:resident" in request.principals and _home_commune_unsubscribed(request, user):
+        items.append(MenuItem("Convaincre ma mairie", request.route_path("mairie_convince"), order=75))
+    return items
+
+
+def _home_commune_unsubscribed(request, user) -> bool:
+    from .convince_views import resident_commune
+
+    commune = resident_commune(request, user)
+    return commune is not None and not agent_service.is_subscribed(request.dbsession, commune.id)
+
+
+@hookimpl
+def vvs_demo_data(dbsession, commune):
+    from .demo_data import load_demo_mairie
+
+    load_demo_mairie(dbsession, commune)
+
+
+@hookimpl
+def vvs_export_user_data(request, user):
+    from .models import MairieAgent
+
+    rows = request.dbsession.scalars(select(MairieAgent).where(MairieAgent.user_id == user.id))
+    agents = [{"commune": a.commune.name, "role": a.role_label, "canaux": a.alert_channels,
+               "double_authentification": a.totp_confirmed_at is not None} for a in rows]
+    return {"Mairie vigilante": agents} if agents else {}
+
+
+@hookimpl
+def vvs_erase_user_data(request, user):
+    from .models import MairieAgent, RecoveryCode
+
+    for agent in request.dbsession.scalars(select(MairieAgent).where(MairieAgent.user_id == user.id)):
+        request.dbsession.query(RecoveryCode).filter(RecoveryCode.agent_id == agent.id).delete()
+        agent.active, agent.totp_secret, agent.totp_confirmed_at = False, None, None
+
+
+def load_demo_mairie(dbsession, commune=None):
+    """Public entry point for the demo loader (see ``demo_data``)."""
+    from .demo_data import load_demo_mairie as load
+
+    return load(dbsession, commune)
+
+
+# --- Wiring -------------------------------------------------------------------------
+
+def includeme(config):
+    config.add_static_view("static_mairie", "vvs_mairie:static", cache_max_age=3600)
+    config.add_route("mairie_home", "/mairie")
+    config.add_route("mairie_2fa", "/mairie/2fa")
+    config.add_route("mairie_enrol", "/mairie/2fa/activer")
+    config.add_route("mairie_invitation", "/mairie/invitation/{token}")
+    config.add_route("mairie_admin", "/mairie/admin")
+    config.add_route("mairie_admin_commune", "/mairie/admin/{insee}")
+    config.add_route("mairie_convince", "/convaincre-ma-mairie")
+    config.add_route("mairie_convince_pdf", "/convaincre-ma-mairie/presentation.pdf")
+    factory = "vvs_mairie.mairie_factory"
+    for name, pattern in (
+        ("mairie_dashboard", "/mairie/{insee}"),
+        ("mairie_activity", "/mairie/{insee}/activite.json"),
+        ("mairie_ack", "/mairie/{insee}/signalements/{alert_id}/pris-en-compte"),
+        ("mairie_settings", "/mairie/{insee}/mes-alertes"),
+        ("mairie_alert_new", "/mairie/{insee}/alertes/nouvelle"),
+        ("mairie_alert", "/mairie/{insee}/alertes/{alert_id}"),
+        ("mairie_communications", "/mairie/{insee}/communications"),
+        ("mairie_report_pdf", "/mairie/{insee}/rapport/{month}.pdf"),
+        ("mairie_report_csv", "/mairie/{insee}/rapport/{month}.csv"),
+        ("mairie_report", "/mairie/{insee}/rapport/{month}"),
+    ):
+        config.add_route(name, pattern, factory=factory)
+    config.scan(".views")
+    config.scan(".convince_views")

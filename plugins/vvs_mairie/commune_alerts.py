@@ -1,0 +1,135 @@
+"""Alerts from the mairie to residents: validation of the form, sending through the
+outbox (one notification row per (alert, user, channel)), updates and all-clear to
+the same recipients, and the reach report."""
+from __future__ import annotations
+
+import json
+
+import shapely
+from shapely.geometry import shape
+from sqlalchemy import func, select
+
+from vvs_core import geo
+from vvs_core.models import Community
+from vvs_core.models.notification import Notification
+from vvs_core.notify.outbox import enqueue_delivery_after_commit, format_reach, insert_notifications, reach_summary
+
+from . import audience
+from .models import ALERT_CATEGORIES, TARGETS, MairieAlert
+
+SUBJECT = "mairie_alert"
+KIND = "mairie_alert"
+MAX_AREA_M2 = 200_000_000  # larger than any commune: a drawing mistake
+
+
+def parse_form(dbsession, commune, params) -> tuple[dict, dict]:
+    """(clean data, errors by field) from the posted form."""
+    errors, data = {}, {}
+    data["category"] = params.get("category", "")
+    if data["category"] not in ALERT_CATEGORIES:
+        errors["category"] = "Choisissez une catégorie."
+    data["title"] = (params.get("title") or "").strip()
+    if not data["title"]:
+        errors["title"] = "Indiquez un titre."
+    elif len(data["title"]) > 140:
+        errors["title"] = "Le titre doit tenir en 140 caractères."
+    data["body"] = (params.get("body") or "").strip()
+    if len(data["body"]) > 2000:
+        errors["body"] = "Le message doit tenir en 2000 caractères."
+    data["target"] = params.get("target", "")
+    data["community_ids"], data["area"], data["area_json"] = [], None, params.get("area") or ""
+    if data["target"] not in TARGETS:
+        errors["target"] = "Choisissez à qui envoyer l'alerte."
+    elif data["target"] == "communities":
+        own = set(dbsession.scalars(select(Community.id).where(Community.commune_id == commune.id)))
+        chosen = [int(v) for v in params.getall("communities") if str(v).isdigit()] if hasattr(params, "getall") else []
+        data["community_ids"] = sorted(set(chosen) & own)
+        if not data["community_ids"]:
+            errors["communities"] = "Cochez au moins une communauté."
+    elif data["target"] == "area":
+        data["area"], problem = parse_area(data["area_json"])
+        if problem:
+            errors["area"] = problem
+    return data, errors
+
+
+def parse_area(text: str):
+    """(polygon, None) or (None, French message) from a GeoJSON polygon geometry."""
+    if not text:
+        return None, "Dessinez la zone sur la carte : cliquez au moins trois points."
+    try:
+        polygon = shape(json.loads(text))
+    except (ValueError, TypeError, KeyError, AttributeError, shapely.errors.GEOSException):
+        return None, "La zone dessinée est illisible : recommencez le dessin."
+    problem = geo.validate_polygon(polygon)
+    if problem:
+        return None, problem
+    if geo.area_m2(polygon) > MAX_AREA_M2:
+        return None, "La zone dessinée est trop grande."
+    return polygon, None
+
+
+def providers(request) -> dict:
+    return getattr(request.registry, "vvs_providers", {}) or {}
+
+
+def recipients_for(request, commune, data) -> list[audience.Reached]:
+    return audience.reached(request.dbsession, providers(request), commune.id, data["target"],
+                            data["community_ids"], data["area"])
+
+
+def message_texts(commune, alert: MairieAlert) -> tuple[str, str]:
+    prefix = {"alert": "", "update": "Mise à jour : ", "all_clear": "Fin d'alerte : "}[alert.kind]
+    title = f"Mairie de {commune.name} · {alert.category_label} · {prefix}{alert.title}"
+    body = alert.title if not alert.body else f"{alert.title}\n\n{alert.body}"
+    return title, f"{prefix}{body}\n\n— Mairie de {commune.name}"
+
+
+def rows_for(alert, commune, pairs) -> list[dict]:
+    """``pairs``: (user id, channel, address)."""
+    title, body = message_texts(commune, alert)
+    return [dict(dedupe_key=f"mairie-alert:{alert.id}:{user_id}:{channel}", kind=KIND, subject_type=SUBJECT,
+                 subject_id=alert.id, recipient_id=user_id, channel=channel, address=address,
+                 title=title, body=body)
+            for user_id, channel, address in pairs]
+
+
+def send_alert(request, commune, author, data) -> MairieAlert:
+    alert = MairieAlert(commune_id=commune.id, author_id=author.id, kind="alert", category=data["category"],
+                        title=data["title"], body=data["body"], target=data["target"],
+                        community_ids=data["community_ids"], area=data["area"])
+    request.dbsession.add(alert)
+    request.dbsession.flush()
+    pairs = [(r.user.id, channel, audience.address_for(r.user, channel))
+             for r in recipients_for(request, commune, data) for channel in r.channels]
+    ids = insert_notifications(request.dbsession, rows_for(alert, commune, pairs))
+    enqueue_delivery_after_commit(request, ids)
+    return alert
+
+
+def send_follow_up(request, commune, author, parent: MairieAlert, kind: str, body: str) -> MairieAlert:
+    """An update or the all-clear of ``parent``, to exactly the people it reached."""
+    follow = MairieAlert(commune_id=commune.id, author_id=author.id, parent_id=parent.id, kind=kind,
+                         category=parent.category, title=parent.title, body=body, target=parent.target,
+                         community_ids=parent.community_ids, area=parent.area)
+    request.dbsession.add(follow)
+    request.dbsession.flush()
+    pairs = request.dbsession.execute(
+        select(Notification.recipient_id, Notification.channel, Notification.address)
+        .where(Notification.subject_type == SUBJECT, Notification.subject_id == parent.id)
+        .distinct().order_by(Notification.recipient_id, Notification.channel)).all()
+    ids = insert_notifications(request.dbsession, rows_for(follow, commune, pairs))
+    enqueue_delivery_after_commit(request, ids)
+    return follow
+
+
+def reach_report(dbsession, alert: MairieAlert) -> dict:
+    summary = reach_summary(dbsession, SUBJECT, alert.id)
+    people = dbsession.scalar(select(func.count(Notification.recipient_id.distinct())).where(
+        Notification.subject_type == SUBJECT, Notification.subject_id == alert.id))
+    return {"summary": summary, "text": format_reach(summary), "people": people or 0}
+
+
+def alerts_of(dbsession, commune_id: int, limit: int = 50) -> list[MairieAlert]:
+    return list(dbsession.scalars(select(MairieAlert).where(MairieAlert.commune_id == commune_id)
+                                  .order_by(MairieAlert.created_at.desc(), MairieAlert.id.desc()).limit(limit)))

@@ -1,0 +1,48 @@
+"""« Convaincre ma mairie »: for residents whose commune is not subscribed."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from pyramid.response import Response
+from pyramid.view import view_config
+from sqlalchemy import select
+
+from vvs_core.models import Community, Membership
+
+from . import agents as agent_service
+from . import convince
+
+
+def resident_commune(request, user):
+    community = request.dbsession.scalar(
+        select(Community).join(Membership, Membership.community_id == Community.id)
+        .where(Membership.user_id == user.id, Membership.status == "active").order_by(Membership.id).limit(1))
+    return community.commune if community is not None else None
+
+
+def _page(request):
+    from .views import assets
+
+    commune = resident_commune(request, request.user)
+    mairie = agent_service.mairie_of(request.dbsession, commune.id) if commune is not None else None
+    return commune, mairie, assets(request)
+
+
+@view_config(route_name="mairie_convince", permission="resident", renderer="vvs_mairie:templates/convince.pt")
+def convince_view(request):
+    commune, mairie, extra = _page(request)
+    settings = request.registry.settings
+    subject, body = convince.email_template(commune.name, settings["vvs.site_name"], settings["vvs.public_url"])
+    to = mairie.contact_email if mairie is not None else ""
+    return {"title": "Convaincre ma mairie", "commune": commune, "mairie": mairie, "subject": subject, "body": body,
+            "subscribed": bool(mairie and mairie.subscribed), "points": convince.POINTS,
+            "mailto": f"mailto:{quote(to)}?subject={quote(subject)}&body={quote(body)}", **extra}
+
+
+@view_config(route_name="mairie_convince_pdf", permission="resident")
+def convince_pdf_view(request):
+    commune, mairie, _extra = _page(request)
+    contact = mairie.contact_name if mairie is not None else ""
+    pdf = convince.presentation_pdf(commune.name, request.registry.settings["vvs.site_name"], contact)
+    return Response(body=pdf, content_type="application/pdf",
+                    content_disposition='inline; filename="mairie-vigilante.pdf"')

@@ -1,0 +1,187 @@
+"""What the mairie's dashboard shows: residents' alerts (through ``vvs_commune_activity``),
+acknowledgements, per-community figures, pending requests, charts, the map's data."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from html import escape
+
+import shapely
+from sqlalchemy import func, select
+
+from vvs_core.clock import aware, utcnow
+from vvs_core.models import Community, CommunityEvent, Membership, User
+from vvs_core.events import event_label
+
+from .models import AlertAcknowledgement
+
+ACTIVITY_FIELDS = ("kind", "id", "title", "category", "community_id", "created_at", "lon", "lat", "url", "author_id")
+
+
+def _as_datetime(value) -> datetime | None:
+    if isinstance(value, datetime):
+        return aware(value)
+    if isinstance(value, str) and value:
+        try:
+            return aware(datetime.fromisoformat(value))
+        except ValueError:
+            return None
+    return None
+
+
+def commune_activity(request, commune, since: datetime) -> list[dict]:
+    """Every plugin's activity in ``commune`` since ``since``, newest first, normalised."""
+    items = []
+    for answer in request.registry.vvs_plugins.hook.vvs_commune_activity(request=request, commune=commune, since=since):
+        for raw in answer or []:
+            item = {key: raw.get(key) for key in ACTIVITY_FIELDS}
+            item["created_at"] = _as_datetime(item["created_at"])
+            if item["created_at"] is None or item["id"] is None:
+                continue
+            items.append(item)
+    items.sort(key=lambda i: (i["created_at"], str(i["id"])), reverse=True)
+    return items
+
+
+def find_alert(request, commune, alert_id: int, days: int = 90) -> dict | None:
+    for item in commune_activity(request, commune, utcnow() - timedelta(days=days)):
+        if item["kind"] == "alert" and str(item["id"]) == str(alert_id):
+            return item
+    return None
+
+
+def acknowledgements(dbsession, commune_id: int, alert_ids) -> dict[int, AlertAcknowledgement]:
+    ids = [int(i) for i in alert_ids if str(i).isdigit()]
+    if not ids:
+        return {}
+    rows = dbsession.scalars(select(AlertAcknowledgement).where(
+        AlertAcknowledgement.commune_id == commune_id, AlertAcknowledgement.alert_id.in_(ids)))
+    return {row.alert_id: row for row in rows}
+
+
+def acknowledge(request, commune, agent_user, alert: dict) -> bool:
+    """Record "pris en compte" once and tell the alert's author; False if already done."""
+    from vvs_core.notify.outbox import notify_user
+
+    db = request.dbsession
+    alert_id = int(alert["id"])
+    if acknowledgements(db, commune.id, [alert_id]):
+        return False
+    db.add(AlertAcknowledgement(alert_id=alert_id, commune_id=commune.id, agent_user_id=agent_user.id))
+    db.flush()
+    author = db.get(User, alert.get("author_id")) if alert.get("author_id") else None
+    if author is not None:
+        notify_user(request, author, kind="mairie_ack", title=f"Votre alerte a été prise en compte par la mairie de {commune.name}",
+                    body=(f"Bonjour,\n\nLa mairie de {commune.name} a pris en compte votre alerte « {alert.get('title') or ''} ».\n\n"
+                          "En cas d'urgence ou de flagrant délit, appelez le 17."),
+                    channels=("email", "push"), subject=("mairie_ack", alert_id),
+                    dedupe_key=f"mairie-ack:{commune.id}:{alert_id}")
+    return True
+
+
+def activity_json(request, commune, items, acks, ack_url) -> list[dict]:
+    out = []
+    for item in items:
+        ack = acks.get(int(item["id"])) if str(item["id"]).isdigit() else None
+        out.append({**item, "created_at": item["created_at"].isoformat(),
+                    "acknowledged": ack is not None,
+                    "ack_url": ack_url(item["id"]) if item["kind"] == "alert" else None})
+    return out
+
+
+# --- Communities -----------------------------------------------------------------
+
+def communities_of(dbsession, commune_id: int) -> list[Community]:
+    return list(dbsession.scalars(select(Community).where(Community.commune_id == commune_id).order_by(Community.name)))
+
+
+def community_figures(dbsession, commune_id: int) -> list[dict]:
+    communities = communities_of(dbsession, commune_id)
+    ids = [c.id for c in communities]
+    counts = dict.fromkeys(((i, s) for i in ids for s in ("active", "pending")), 0)
+    for cid, status, n in dbsession.execute(
+            select(Membership.community_id, Membership.status, func.count())
+            .where(Membership.community_id.in_(ids or [-1])).group_by(Membership.community_id, Membership.status)):
+        counts[(cid, status)] = n
+    events = {}
+    for event in dbsession.scalars(select(CommunityEvent).where(
+            CommunityEvent.community_id.in_(ids or [-1]), CommunityEvent.public.is_(True))
+            .order_by(CommunityEvent.created_at.desc()).limit(200)):
+        events.setdefault(event.community_id, [])
+        if len(events[event.community_id]) < 1:  # the latest one: the table must fit a phone
+            events[event.community_id].append({"label": event_label(event.kind), "at": aware(event.created_at)})
+    return [{"community": c, "members": counts[(c.id, "active")], "pending": counts[(c.id, "pending")],
+             "events": events.get(c.id, [])} for c in communities]
+
+
+def pending_requests(dbsession, commune_id: int) -> list[dict]:
+    rows = dbsession.execute(
+        select(Membership, Community, User).join(Community, Community.id == Membership.community_id)
+        .join(User, User.id == Membership.user_id)
+        .where(Community.commune_id == commune_id, Membership.status == "pending")
+        .order_by(Membership.requested_at)).all()
+    return [{"membership": m, "community": c, "user": u, "queue_url": f"/communaute/{c.id}/demandes"} for m, c, u in rows]
+
+
+def map_features(dbsession, commune_id: int) -> dict:
+    features = [{"type": "Feature", "geometry": shapely.geometry.mapping(c.boundary),
+                 "properties": {"id": c.id, "name": c.name}} for c in communities_of(dbsession, commune_id)]
+    return {"type": "FeatureCollection", "features": features}
+
+
+# --- Counts over time, drawn as SVG -------------------------------------------------
+
+def week_starts(weeks: int, now=None) -> list[datetime]:
+    now = now or utcnow()
+    monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    return [monday - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
+
+
+def weekly_counts(dates, starts) -> list[int]:
+    counts = [0] * len(starts)
+    for when in dates:
+        when = aware(when)
+        if when is None or when < starts[0]:
+            continue
+        index = min(len(starts) - 1, int((when - starts[0]).days // 7))
+        counts[index] += 1
+    return counts
+
+
+def new_members_dates(dbsession, commune_id: int, since) -> list[datetime]:
+    return list(dbsession.scalars(
+        select(Membership.decided_at).join(Community, Community.id == Membership.community_id)
+        .where(Community.commune_id == commune_id, Membership.status == "active", Membership.decided_at >= since)))
+
+
+def svg_bar_chart(title: str, starts, values, colour="#0b5394") -> str:
+    """A small accessible bar chart (role=img, a title and a text description)."""
+    width, height, pad = 360, 140, 22
+    peak = max(values or [0]) or 1
+    bar = (width - 2 * pad) / max(1, len(values))
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+             f'aria-label="{escape(title)}" class="chart"><title>{escape(title)}</title>']
+    for i, value in enumerate(values):
+        h = (height - 2 * pad) * value / peak
+        x, y = pad + i * bar + 2, height - pad - h
+        parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar - 4:.1f}" height="{h:.1f}" fill="{colour}">'
+                     f'<title>semaine du {starts[i]:%d/%m} : {value}</title></rect>')
+        if value:
+            parts.append(f'<text x="{x + (bar - 4) / 2:.1f}" y="{y - 3:.1f}" font-size="10" text-anchor="middle">{value}</text>')
+    parts.append(f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#4a5360"/>')
+    if starts:
+        parts.append(f'<text x="{pad}" y="{height - 6}" font-size="10">{starts[0]:%d/%m}</text>')
+        parts.append(f'<text x="{width - pad}" y="{height - 6}" font-size="10" text-anchor="end">{starts[-1]:%d/%m}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def charts(request, commune, weeks: int = 12) -> list[dict]:
+    starts = week_starts(weeks)
+    members = weekly_counts(new_members_dates(request.dbsession, commune.id, starts[0]), starts)
+    alerts = weekly_counts([i["created_at"] for i in commune_activity(request, commune, starts[0]) if i["kind"] == "alert"], starts)
+    return [
+        {"title": "Nouveaux membres par semaine", "svg": svg_bar_chart("Nouveaux membres par semaine", starts, members),
+         "total": sum(members)},
+        {"title": "Alertes des habitants par semaine", "svg": svg_bar_chart("Alertes des habitants par semaine", starts, alerts, "#a4161a"),
+         "total": sum(alerts)},
+    ]

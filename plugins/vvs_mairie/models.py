@@ -1,0 +1,129 @@
+"""Tables of the mairie plugin: subscribed communes, agents and their second factor,
+acknowledgements of residents' alerts, the mairie's own alerts and communications.
+
+Views of hidden phone numbers are not here: they are core ``CommunityEvent`` rows of
+kind ``hidden_phone_viewed``.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from vvs_core.clock import utcnow
+from vvs_core.models.geometry import Geometry
+from vvs_core.models.meta import Base
+
+AGENT_ROLES = {"elu": "Élu", "agent": "Agent de mairie", "police": "Police municipale"}
+ALERT_CHANNELS = ("sms", "email", "push")
+
+ALERT_CATEGORIES = {
+    "meteo": "Météo",
+    "travaux": "Travaux / route barrée",
+    "evenement": "Événement exceptionnel",
+    "greve": "Grève",
+    "tranquillite": "Opération tranquillité vacances",
+    "cambriolages": "Cambriolages dans le secteur",
+    "autre": "Autre",
+}
+TARGETS = {"commune": "Toute la commune", "communities": "Des communautés choisies", "area": "Une zone dessinée sur la carte"}
+
+
+class MairieCommune(Base):
+    """A commune as the platform team knows it: subscribed or not, and whom to convince."""
+    __tablename__ = "mairie_communes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), unique=True)
+    subscribed: Mapped[bool] = mapped_column(Boolean, default=False)
+    impose_validation: Mapped[bool] = mapped_column(Boolean, default=False)
+    contact_name: Mapped[str] = mapped_column(String(120), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    contact_phone: Mapped[str] = mapped_column(String(30), default="")
+    contact_address: Mapped[str] = mapped_column(String(255), default="")
+    subscribed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    commune = relationship("Commune")
+
+
+class MairieAgent(Base):
+    """A user working for a commune. ``totp_secret`` is sealed with ``vvs.secret``."""
+    __tablename__ = "mairie_agents"
+    __table_args__ = (UniqueConstraint("user_id", "commune_id", name="uq_mairie_agents_user_commune"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16), default="agent")
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    alert_channels: Mapped[list] = mapped_column(JSON, default=lambda: ["email"])
+    invited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    user = relationship("User")
+    commune = relationship("Commune")
+
+    @property
+    def role_label(self) -> str:
+        return AGENT_ROLES.get(self.role, self.role)
+
+    def __repr__(self):
+        return f"<MairieAgent {self.id} user={self.user_id} commune={self.commune_id}>"
+
+
+class RecoveryCode(Base):
+    """A single-use recovery code of an agent; only its hash is kept."""
+    __tablename__ = "mairie_recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("mairie_agents.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AlertAcknowledgement(Base):
+    """"Pris en compte": an agent saw a residents' alert (which lives in vvs_alerts)."""
+    __tablename__ = "mairie_alert_acks"
+    __table_args__ = (UniqueConstraint("alert_id", "commune_id", name="uq_mairie_alert_acks_alert"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(Integer, index=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"))
+    agent_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MairieAlert(Base):
+    """An alert from the mairie to residents; an update or all-clear points to its first alert."""
+    __tablename__ = "mairie_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("mairie_alerts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="alert")  # alert | update | all_clear
+    category: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(140))
+    body: Mapped[str] = mapped_column(Text, default="")
+    target: Mapped[str] = mapped_column(String(16), default="commune")
+    community_ids: Mapped[list] = mapped_column(JSON, default=list)
+    area = mapped_column(Geometry("POLYGON"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+    @property
+    def category_label(self) -> str:
+        return ALERT_CATEGORIES.get(self.category, self.category)
+
+
+class MairieCommunication(Base):
+    """A non-urgent communication, shown in every gazette of the commune."""
+    __tablename__ = "mairie_communications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(140))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

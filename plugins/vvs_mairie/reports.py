@@ -1,0 +1,104 @@
+"""The monthly activity report of a commune: figures, then HTML (template), PDF
+(reportlab) and CSV renderings of the same dict."""
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select
+
+from vvs_core.models import Community, Membership
+
+from . import dashboard
+from .commune_alerts import reach_report
+from .models import ALERT_CATEGORIES, MairieAlert
+
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+          "octobre", "novembre", "décembre")
+
+
+def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
+    start = datetime(year, month, 1, tzinfo=timezone.utc)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=timezone.utc)
+    return start, end
+
+
+def parse_month(text: str) -> tuple[int, int] | None:
+    try:
+        year, month = (int(p) for p in text.split("-"))
+    except ValueError:
+        return None
+    return (year, month) if 2000 <= year <= 2100 and 1 <= month <= 12 else None
+
+
+def monthly_report(request, commune, year: int, month: int) -> dict:
+    db = request.dbsession
+    start, end = month_bounds(year, month)
+    communities = dashboard.community_figures(db, commune.id)
+    new_members = db.scalar(
+        select(func.count()).select_from(Membership).join(Community, Community.id == Membership.community_id)
+        .where(Community.commune_id == commune.id, Membership.status == "active",
+               Membership.decided_at >= start, Membership.decided_at < end)) or 0
+    activity = [i for i in dashboard.commune_activity(request, commune, start) if i["created_at"] < end and i["kind"] == "alert"]
+    by_category = Counter(i.get("category") or "autre" for i in activity)
+    mairie_alerts = list(db.scalars(select(MairieAlert).where(
+        MairieAlert.commune_id == commune.id, MairieAlert.created_at >= start, MairieAlert.created_at < end)
+        .order_by(MairieAlert.created_at)))
+    sent = []
+    for alert in mairie_alerts:
+        reach = reach_report(db, alert)
+        sent.append({"alert": alert, "category": alert.category_label, "reach": reach["text"], "people": reach["people"]})
+    return {
+        "commune": commune, "year": year, "month": month, "label": f"{MONTHS[month - 1]} {year}",
+        "members": sum(c["members"] for c in communities), "new_members": new_members,
+        "pending": sum(c["pending"] for c in communities), "communities": communities,
+        "resident_alerts": len(activity), "alerts_by_category": sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0])),
+        "mairie_alerts": sent,
+        "mairie_alerts_by_category": sorted(Counter(ALERT_CATEGORIES.get(a.category, a.category) for a in mairie_alerts).items()),
+    }
+
+
+def report_csv(report: dict) -> str:
+    out = io.StringIO()
+    w = csv.writer(out, delimiter=";")
+    w.writerow(["section", "libellé", "valeur"])
+    w.writerow(["commune", report["commune"].name, report["commune"].insee])
+    w.writerow(["mois", report["label"], f"{report['year']}-{report['month']:02d}"])
+    w.writerow(["membres", "membres actifs", report["members"]])
+    w.writerow(["membres", "nouveaux membres du mois", report["new_members"]])
+    w.writerow(["membres", "demandes en attente", report["pending"]])
+    for row in report["communities"]:
+        w.writerow(["communauté", row["community"].name, row["members"]])
+    for category, n in report["alerts_by_category"]:
+        w.writerow(["alertes des habitants", category, n])
+    for row in report["mairie_alerts"]:
+        w.writerow(["alertes de la mairie", f"{row['category']} · {row['alert'].title}", row["reach"]])
+    return out.getvalue()
+
+
+def report_pdf(report: dict, site_name: str) -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+
+    styles = getSampleStyleSheet()
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, title=f"Rapport d'activité {report['label']}", author=site_name)
+    story = [Paragraph(f"Mairie vigilante de {report['commune'].name}", styles["Title"]),
+             Paragraph(f"Rapport d'activité — {report['label']}", styles["Heading2"]),
+             Paragraph(f"Membres actifs : {report['members']} · nouveaux ce mois : {report['new_members']} · "
+                       f"demandes en attente : {report['pending']}", styles["Normal"]),
+             Spacer(1, 12), Paragraph("Communautés", styles["Heading3"])]
+    story.append(Table([["Communauté", "Membres", "En attente"]]
+                       + [[c["community"].name, c["members"], c["pending"]] for c in report["communities"]]))
+    story += [Spacer(1, 12), Paragraph(f"Alertes des habitants : {report['resident_alerts']}", styles["Heading3"])]
+    if report["alerts_by_category"]:
+        story.append(Table([["Catégorie", "Nombre"]] + [[k, v] for k, v in report["alerts_by_category"]]))
+    story += [Spacer(1, 12), Paragraph(f"Alertes de la mairie : {len(report['mairie_alerts'])}", styles["Heading3"])]
+    for row in report["mairie_alerts"]:
+        story.append(Paragraph(f"{row['alert'].created_at:%d/%m} · {row['category']} · {row['alert'].title} — "
+                               f"{row['reach']}", styles["Normal"]))
+    doc.build(story)
+    return buffer.getvalue()

@@ -1,0 +1,61 @@
+/* vvs_mairie dashboard: polls the activity endpoint every few seconds and adds new
+   residents' alerts to the list and to the map. No library from another host. */
+(function () {
+  "use strict";
+  var list = document.getElementById("activity");
+  var mapEl = document.getElementById("mairie-map");
+  if (!list) { return; }
+  var map = mapEl && window.L ? window.vvsMairieMap(mapEl) : null;
+  var seen = {};
+  var status = document.getElementById("live-status");
+  Array.prototype.forEach.call(list.querySelectorAll("[data-id]"), function (li) { seen[li.getAttribute("data-id")] = true; });
+  var since = list.getAttribute("data-since") || "";
+
+  function el(tag, cls, text) { var e = document.createElement(tag); if (cls) { e.className = cls; } if (text) { e.textContent = text; } return e; }
+
+  function render(item) {
+    var li = el("li", "activity-item fresh");
+    li.setAttribute("data-id", item.kind + "-" + item.id);
+    li.appendChild(el("strong", "", item.title || ""));
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(el("span", "pill alert", item.category || ""));
+    li.appendChild(el("br"));
+    var when = new Date(item.created_at);
+    li.appendChild(el("span", "muted", when.toLocaleString("fr-FR", { day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit" })));
+    if (item.url) { var a = el("a", "", " voir"); a.href = item.url; li.appendChild(document.createTextNode(" ")); li.appendChild(a); }
+    if (item.ack_url && !item.acknowledged) {
+      var form = el("form", "inline"); form.method = "post"; form.action = item.ack_url;
+      var token = el("input"); token.type = "hidden"; token.name = "csrf_token"; token.value = list.getAttribute("data-csrf");
+      var button = el("button", "btn secondary small", "Pris en compte"); button.type = "submit";
+      form.appendChild(token); form.appendChild(button);
+      li.appendChild(document.createTextNode(" ")); li.appendChild(form);
+    } else if (item.acknowledged) { li.appendChild(el("span", "pill ok", "pris en compte")); }
+    return li;
+  }
+
+  function addMarker(item) {
+    if (!map || item.lat === null || item.lon === null || item.lat === undefined) { return; }
+    L.circleMarker([item.lat, item.lon], { radius: 8, color: "#a4161a" }).addTo(map).bindTooltip(item.title || "");
+  }
+
+  function poll() {
+    var url = list.getAttribute("data-url") + (since ? "?depuis=" + encodeURIComponent(since) : "");
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (data) {
+        var empty = list.querySelector(".empty");
+        data.items.slice().reverse().forEach(function (item) {
+          var key = item.kind + "-" + item.id;
+          if (seen[key]) { return; }
+          seen[key] = true;
+          if (empty) { empty.remove(); empty = null; }
+          list.insertBefore(render(item), list.firstChild);
+          addMarker(item);
+        });
+        if (data.items.length) { since = data.items[0].created_at; }
+        if (status) { status.textContent = "en direct"; status.classList.remove("off"); }
+      })
+      .catch(function () { if (status) { status.textContent = "hors ligne"; status.classList.add("off"); } });
+  }
+  window.setInterval(poll, 4000);
+})();

@@ -1,0 +1,92 @@
+"""Test support for the mairie plugin (and for plugins that meet it through hooks).
+
+Fixtures: ``mairie`` (Serris subscribed, an agent with a confirmed TOTP secret, a
+community with residents), ``agent_login`` (signs the agent in, second factor
+included), ``fake_activity`` (a stand-in for vvs_alerts' ``vvs_commune_activity``:
+the items of its ``items`` list).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyotp
+import pytest
+
+from vvs_core.plugins import hookimpl
+
+
+@dataclass
+class MairieSetup:
+    commune: object
+    mairie: object
+    agent: object
+    agent_user: object
+    secret: str
+    community: object
+    residents: list = field(default_factory=list)
+
+
+def enrol_agent(dbsession, settings_secret, user, commune, role="agent", channels=("email",)):
+    from .models import MairieAgent
+    from .twofactor import confirm_enrolment, seal
+
+    secret = pyotp.random_base32()
+    agent = MairieAgent(user_id=user.id, commune_id=commune.id, role=role, alert_channels=list(channels),
+                        totp_secret=seal(settings_secret, secret))
+    dbsession.add(agent)
+    dbsession.flush()
+    confirm_enrolment(dbsession, agent)
+    return agent, secret
+
+
+@pytest.fixture
+def mairie(dbsession, commune, make_user, make_community):
+    from vvs_core.testing import TEST_SECRET
+
+    from .agents import mairie_of
+
+    row = mairie_of(dbsession, commune.id, create=True)
+    row.subscribed = True
+    agent_user = make_user(first_name="Agnès", last_name="Marchand", mobile=None)
+    agent, secret = enrol_agent(dbsession, TEST_SECRET, agent_user, commune)
+    residents = [make_user(address_label=f"{n} rue Test") for n in range(3)]
+    community = make_community("Le Bourg", members=residents)
+    for n, user in enumerate(residents):
+        from vvs_core.geo import as_point
+
+        user.home = as_point((2.7861 + 0.0002 * n, 48.8453))
+    dbsession.flush()
+    return MairieSetup(commune, row, agent, agent_user, secret, community, residents)
+
+
+@pytest.fixture
+def agent_login():
+    def login(testapp, setup: MairieSetup):
+        testapp.login(setup.agent_user)
+        code = pyotp.TOTP(setup.secret).now()
+        response = testapp.post_csrf("/mairie/2fa", {"code": code})
+        assert response.status_int == 303, response.text[:1000]
+        return response
+
+    return login
+
+
+class FakeActivity:
+    """Answers ``vvs_commune_activity`` with ``items`` (dicts as the hookspec says)."""
+
+    def __init__(self):
+        self.items: list[dict] = []
+
+    @hookimpl
+    def vvs_commune_activity(self, request, commune, since):
+        return [dict(i) for i in self.items]
+
+
+@pytest.fixture
+def fake_activity(app_registry):
+    fake = FakeActivity()
+    app_registry.vvs_plugins.register(fake, name="test-fake-activity")
+    try:
+        yield fake
+    finally:
+        app_registry.vvs_plugins.unregister(name="test-fake-activity")

@@ -1,0 +1,163 @@
+"""The agents' second factor: TOTP secrets (sealed at rest), QR codes, recovery codes,
+and the session flag that opens the mairie's principals.
+
+The TOTP secret is sealed with a key derived from ``vvs.secret`` (HMAC-SHA256 in
+counter mode, with a random nonce and an authentication tag): a database dump alone
+does not give an attacker the agents' second factor. No third-party crypto library
+is needed. The secret never reaches a log line (``MairieAgent.__repr__`` omits it).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import io
+import secrets
+
+import pyotp
+from sqlalchemy import select
+
+from vvs_core.clock import utcnow
+
+from .models import MairieAgent, RecoveryCode
+
+SESSION_FLAG = "vvs_mairie.2fa"   # holds the user id whose second factor passed
+RECOVERY_CODE_COUNT = 10
+ISSUER = "Mairie vigilante"
+
+
+# --- Sealing the secret ---------------------------------------------------------
+
+def _keys(app_secret: str) -> tuple[bytes, bytes]:
+    root = hashlib.sha256(("vvs_mairie.totp:" + app_secret).encode()).digest()
+    return hmac.new(root, b"enc", hashlib.sha256).digest(), hmac.new(root, b"mac", hashlib.sha256).digest()
+
+
+def _keystream(key: bytes, nonce: bytes, length: int) -> bytes:
+    out, counter = b"", 0
+    while len(out) < length:
+        out += hmac.new(key, nonce + counter.to_bytes(4, "big"), hashlib.sha256).digest()
+        counter += 1
+    return out[:length]
+
+
+def seal(app_secret: str, plaintext: str) -> str:
+    enc_key, mac_key = _keys(app_secret)
+    nonce = secrets.token_bytes(16)
+    data = plaintext.encode()
+    cipher = bytes(a ^ b for a, b in zip(data, _keystream(enc_key, nonce, len(data))))
+    tag = hmac.new(mac_key, nonce + cipher, hashlib.sha256).digest()[:16]
+    return "v1:" + base64.urlsafe_b64encode(nonce + tag + cipher).decode()
+
+
+def unseal(app_secret: str, sealed: str) -> str | None:
+    """The plaintext, or None when the value was not sealed with this secret."""
+    if not sealed or not sealed.startswith("v1:"):
+        return None
+    raw = base64.urlsafe_b64decode(sealed[3:].encode())
+    nonce, tag, cipher = raw[:16], raw[16:32], raw[32:]
+    enc_key, mac_key = _keys(app_secret)
+    if not hmac.compare_digest(tag, hmac.new(mac_key, nonce + cipher, hashlib.sha256).digest()[:16]):
+        return None
+    return bytes(a ^ b for a, b in zip(cipher, _keystream(enc_key, nonce, len(cipher)))).decode()
+
+
+def app_secret(request) -> str:
+    return request.registry.settings["vvs.secret"]
+
+
+# --- TOTP -------------------------------------------------------------------------
+
+def start_enrolment(request, agent: MairieAgent) -> str:
+    """Give ``agent`` a fresh (unconfirmed) secret; returns it in clear for display."""
+    secret = pyotp.random_base32()
+    agent.totp_secret = seal(app_secret(request), secret)
+    agent.totp_confirmed_at = None
+    return secret
+
+
+def agent_secret(request, agent: MairieAgent) -> str | None:
+    return unseal(app_secret(request), agent.totp_secret or "")
+
+
+def provisioning_uri(secret: str, account: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=account, issuer_name=ISSUER)
+
+
+def qr_svg(text: str) -> str:
+    """The QR code of ``text`` as an inline SVG document (rendered here, no image host)."""
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    svg = buffer.getvalue().decode()
+    return svg[svg.index("<svg"):]  # drop the XML declaration: it is embedded in HTML
+
+
+def verify_totp(secret: str | None, code: str) -> bool:
+    code = (code or "").replace(" ", "").strip()
+    if not secret or not code.isdigit() or len(code) != 6:
+        return False
+    return pyotp.TOTP(secret).verify(code, valid_window=1)
+
+
+def is_enrolled(agent: MairieAgent) -> bool:
+    return agent.totp_confirmed_at is not None and bool(agent.totp_secret)
+
+
+def confirm_enrolment(dbsession, agent: MairieAgent) -> list[str]:
+    """The secret is confirmed: mark it and return new recovery codes (shown once)."""
+    agent.totp_confirmed_at = utcnow()
+    return new_recovery_codes(dbsession, agent)
+
+
+# --- Recovery codes ---------------------------------------------------------------
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in (code or "").lower() if ch.isalnum())
+
+
+def new_recovery_codes(dbsession, agent: MairieAgent) -> list[str]:
+    dbsession.query(RecoveryCode).filter(RecoveryCode.agent_id == agent.id).delete()
+    codes = []
+    for _ in range(RECOVERY_CODE_COUNT):
+        raw = secrets.token_hex(5)  # 10 hex characters, shown as xxxxx-xxxxx
+        codes.append(f"{raw[:5]}-{raw[5:]}")
+        dbsession.add(RecoveryCode(agent_id=agent.id, code_hash=_code_hash(raw)))
+    dbsession.flush()
+    return codes
+
+
+def use_recovery_code(dbsession, agent: MairieAgent, code: str) -> bool:
+    """True, and the code is spent, when ``code`` is one of the agent's unused codes."""
+    if len(normalise_code(code)) != 10:
+        return False
+    row = dbsession.scalar(select(RecoveryCode).where(
+        RecoveryCode.agent_id == agent.id, RecoveryCode.code_hash == _code_hash(code),
+        RecoveryCode.used_at.is_(None)))
+    if row is None:
+        return False
+    row.used_at = utcnow()
+    return True
+
+
+def remaining_recovery_codes(dbsession, agent: MairieAgent) -> int:
+    return len(dbsession.scalars(select(RecoveryCode.id).where(
+        RecoveryCode.agent_id == agent.id, RecoveryCode.used_at.is_(None))).all())
+
+
+# --- The session flag ---------------------------------------------------------------
+
+def mark_passed(request, user) -> None:
+    request.session[SESSION_FLAG] = user.id
+    request.__dict__.pop("principals", None)  # recomputed with the agent's principals
+
+
+def has_passed(request, user) -> bool:
+    return user is not None and request.session.get(SESSION_FLAG) == user.id

@@ -1,0 +1,400 @@
+"""Pages of the mairie: second factor, invitation, dashboard, alerts, communications,
+reports and the platform team's administration of communes. Logic is in the
+service modules; these views read the request and pick a template."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from pyramid.httpexceptions import HTTPFound, HTTPNotFound, HTTPSeeOther
+from pyramid.response import Response
+from pyramid.security import remember
+from pyramid.view import view_config
+from sqlalchemy import select
+
+from vvs_core.clock import utcnow
+from vvs_core.models import Commune, User
+from vvs_core.ratelimit import limiter
+from vvs_core.security import consume_token, hash_password, password_problem
+
+from . import agents as agent_service
+from . import commune_alerts, dashboard, reports, twofactor
+from .models import AGENT_ROLES, ALERT_CATEGORIES, ALERT_CHANNELS, TARGETS, MairieAgent, MairieAlert, MairieCommunication
+
+T = "vvs_mairie:templates/"
+TWO_FA_RATE = "5/300"
+
+
+def assets(request, *names):
+    js = [request.static_path(f"vvs_mairie:static/{n}") for n in names if n.endswith(".js")]
+    css = [request.static_path("vvs_mairie:static/mairie.css")]
+    if any(n == "map" for n in names):
+        css.insert(0, request.layout.leaflet("leaflet.css"))
+        js.insert(0, request.layout.leaflet("leaflet.js"))
+    return {"extra_js": js, "extra_css": css}
+
+
+def current_agent(request, insee=None) -> MairieAgent | None:
+    for agent, code in agent_service.agent_rows(request.dbsession, request.user.id):
+        if insee is None or code == insee:
+            return agent
+    return None
+
+
+# --- Landing and second factor ----------------------------------------------------
+
+@view_config(route_name="mairie_home", permission="account")
+def home_view(request):
+    rows = agent_service.agent_rows(request.dbsession, request.user.id)
+    if not rows:
+        raise HTTPNotFound()
+    agent, insee = rows[0]
+    if not twofactor.is_enrolled(agent):
+        return HTTPFound(request.route_path("mairie_enrol"))
+    if not twofactor.has_passed(request, request.user):
+        return HTTPFound(request.route_path("mairie_2fa"))
+    return HTTPFound(request.route_path("mairie_dashboard", insee=insee))
+
+
+@view_config(route_name="mairie_2fa", permission="account", renderer=T + "twofactor.pt")
+def twofactor_view(request):
+    agent = current_agent(request)
+    if agent is None:
+        raise HTTPNotFound()
+    if not twofactor.is_enrolled(agent):
+        return HTTPFound(request.route_path("mairie_enrol"))
+    page = {"title": "Double authentification", **assets(request)}
+    if request.method != "POST":
+        return page
+    if not limiter(request, "mairie-2fa", rate=TWO_FA_RATE).hit(str(request.user.id)):
+        request.response.status = 429
+        request.response.headers["Retry-After"] = "300"
+        return {**page, "error": "Trop de tentatives. Réessayez dans quelques minutes."}
+    code = request.POST.get("code", "")
+    recovery = request.POST.get("recovery", "")
+    ok = (twofactor.verify_totp(twofactor.agent_secret(request, agent), code) if code
+          else twofactor.use_recovery_code(request.dbsession, agent, recovery) if recovery else False)
+    if not ok:
+        request.response.status = 400
+        field = "recovery" if recovery and not code else "code"
+        return {**page, "errors": {field: "Code incorrect ou expiré : saisissez le code à 6 chiffres affiché par votre application."
+                                   if field == "code" else "Code de secours incorrect ou déjà utilisé."}}
+    twofactor.mark_passed(request, request.user)
+    if recovery and not code:
+        left = twofactor.remaining_recovery_codes(request.dbsession, agent)
+        request.flash(f"Code de secours utilisé : il vous en reste {left}.", "warning")
+    return HTTPSeeOther(request.route_path("mairie_home"))
+
+
+@view_config(route_name="mairie_enrol", permission="account", renderer=T + "enrol.pt")
+def enrol_view(request):
+    agent = current_agent(request)
+    if agent is None:
+        raise HTTPNotFound()
+    if twofactor.is_enrolled(agent):
+        return HTTPFound(request.route_path("mairie_2fa"))
+    secret = twofactor.agent_secret(request, agent) or twofactor.start_enrolment(request, agent)
+    uri = twofactor.provisioning_uri(secret, request.user.email or str(request.user.id))
+    page = {"title": "Activer la double authentification", "secret": secret, "qr_svg": twofactor.qr_svg(uri),
+            "uri": uri, **assets(request)}
+    if request.method != "POST":
+        return page
+    if not limiter(request, "mairie-2fa", rate=TWO_FA_RATE).hit(str(request.user.id)):
+        request.response.status = 429
+        return {**page, "errors": {"code": "Trop de tentatives. Réessayez dans quelques minutes."}}
+    if not twofactor.verify_totp(secret, request.POST.get("code", "")):
+        request.response.status = 400
+        return {**page, "errors": {"code": "Code incorrect : vérifiez l'heure de votre téléphone et saisissez le code affiché."}}
+    codes = twofactor.confirm_enrolment(request.dbsession, agent)
+    twofactor.mark_passed(request, request.user)
+    return {"title": "Vos codes de secours", "codes": codes, "done": True,
+            "next_url": request.route_path("mairie_home"), **assets(request)}
+
+
+@view_config(route_name="mairie_invitation", permission="public", renderer=T + "invitation.pt")
+def invitation_view(request):
+    from vvs_core.models import Token
+    from vvs_core.security import _digest
+
+    token = request.matchdict["token"]
+    row = request.dbsession.scalar(select(Token).where(Token.token_hash == _digest(token))) if len(token) < 100 else None
+    user = request.dbsession.get(User, row.user_id) if row is not None else None
+    page = {"title": "Invitation : Mairie vigilante", "needs_password": user is not None and not user.password_hash,
+            **assets(request)}
+    if request.method != "POST":
+        return page
+    password = request.POST.get("password", "")
+    if page["needs_password"]:
+        problem = password_problem(password, request.registry.settings["vvs.password_min_length"])
+        if problem is None and password != request.POST.get("password_confirm", ""):
+            problem = "Les deux mots de passe ne sont pas identiques."
+        if problem:
+            request.response.status = 400
+            return {**page, "errors": {"password": problem}}
+    row = consume_token(request.dbsession, token, agent_service.INVITE_PURPOSE)
+    if row is None:
+        request.response.status = 400
+        return {**page, "error": "Cette invitation n'est plus valable : demandez-en une nouvelle à l'équipe de la plateforme."}
+    user = request.dbsession.get(User, row.user_id)
+    if not user.password_hash:
+        user.password_hash = hash_password(password)
+    user.email_confirmed_at = user.email_confirmed_at or utcnow()
+    headers = remember(request, user.id)
+    return HTTPSeeOther(request.route_path("mairie_enrol"), headers=headers)
+
+
+# --- Dashboard --------------------------------------------------------------------
+
+@view_config(route_name="mairie_dashboard", permission="mairie", renderer=T + "dashboard.pt")
+def dashboard_view(context, request):
+    commune = context.commune
+    since = utcnow() - timedelta(days=30)
+    items = dashboard.commune_activity(request, commune, since)
+    acks = dashboard.acknowledgements(request.dbsession, commune.id, [i["id"] for i in items if i["kind"] == "alert"])
+    widgets = []
+    for answer in request.registry.vvs_plugins.hook.vvs_dashboard_widgets(request=request, commune=commune):
+        widgets.extend(answer or [])
+    return {"title": f"Mairie de {commune.name}", "commune": commune, "items": items, "acks": acks,
+            "figures": dashboard.community_figures(request.dbsession, commune.id),
+            "charts": dashboard.charts(request, commune), "widgets": sorted(widgets, key=lambda p: p.order),
+            "mairie_alerts": commune_alerts.alerts_of(request.dbsession, commune.id, limit=5),
+            "month": f"{utcnow():%Y-%m}", "tile_url": request.registry.settings.get("vvs.map.tile_url") or "",
+            "map_data": json.dumps(dashboard.map_features(request.dbsession, commune.id)),
+            "activity_url": request.route_path("mairie_activity", insee=commune.insee),
+            **assets(request, "map", "mapbase.js", "dashboard.js")}
+
+
+@view_config(route_name="mairie_activity", permission="mairie", renderer="json")
+def activity_view(context, request):
+    commune = context.commune
+    since = dashboard._as_datetime(request.params.get("depuis", "")) or utcnow() - timedelta(days=30)
+    items = dashboard.commune_activity(request, commune, since)
+    acks = dashboard.acknowledgements(request.dbsession, commune.id, [i["id"] for i in items if i["kind"] == "alert"])
+    return {"now": utcnow().isoformat(),
+            "items": dashboard.activity_json(request, commune, items, acks,
+                                             lambda i: request.route_path("mairie_ack", insee=commune.insee, alert_id=i))}
+
+
+@view_config(route_name="mairie_ack", permission="mairie", request_method="POST")
+def ack_view(context, request):
+    raw = request.matchdict["alert_id"]
+    alert = dashboard.find_alert(request, context.commune, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+    if alert is None:
+        raise HTTPNotFound()
+    if dashboard.acknowledge(request, context.commune, request.user, alert):
+        request.flash("Alerte marquée « pris en compte » : son auteur est prévenu.", "success")
+    else:
+        request.flash("Cette alerte était déjà prise en compte.", "info")
+    return HTTPSeeOther(request.route_path("mairie_dashboard", insee=context.commune.insee))
+
+
+@view_config(route_name="mairie_settings", permission="mairie", renderer=T + "settings.pt")
+def settings_view(context, request):
+    agent = current_agent(request, context.commune.insee)
+    page = {"title": "Recevoir les alertes des habitants", "agent": agent, "channels": ALERT_CHANNELS,
+            "labels": {"sms": "SMS", "email": "E-mail", "push": "Notification"}, "commune": context.commune,
+            **assets(request)}
+    if request.method != "POST":
+        return page
+    chosen = [c for c in request.POST.getall("channels") if c in ALERT_CHANNELS]
+    if not chosen:
+        request.response.status = 400
+        return {**page, "errors": {"channels": "Choisissez au moins un moyen de recevoir les alertes."}}
+    agent.alert_channels = chosen
+    request.flash("Vos préférences sont enregistrées.", "success")
+    return HTTPSeeOther(request.route_path("mairie_dashboard", insee=context.commune.insee))
+
+
+# --- Commune alerts ----------------------------------------------------------------
+
+@view_config(route_name="mairie_alert_new", permission="mairie", renderer=T + "alert_new.pt")
+def alert_new_view(context, request):
+    commune = context.commune
+    communities = dashboard.communities_of(request.dbsession, commune.id)
+    page = {"title": "Alerter les habitants", "commune": commune, "categories": ALERT_CATEGORIES, "targets": TARGETS,
+            "communities": communities, "values": {"target": "commune", "community_ids": []}, "errors": {},
+            "estimate": None, "tile_url": request.registry.settings.get("vvs.map.tile_url") or "",
+            "map_data": json.dumps(dashboard.map_features(request.dbsession, commune.id)),
+            **assets(request, "map", "mapbase.js", "alert_form.js")}
+    if request.method != "POST":
+        return page
+    data, errors = commune_alerts.parse_form(request.dbsession, commune, request.POST)
+    values = {**data, "community_ids": data["community_ids"]}
+    if errors:
+        request.response.status = 400
+        return {**page, "values": values, "errors": errors}
+    recipients = commune_alerts.recipients_for(request, commune, data)
+    estimate = commune_alerts.audience.estimate(recipients)
+    if request.POST.get("confirm") != "1":
+        return {**page, "values": values, "estimate": estimate}
+    if not recipients:
+        request.response.status = 400
+        return {**page, "values": values, "estimate": estimate,
+                "errors": {"target": "Personne n'habite dans cette zone : élargissez-la ou choisissez d'autres destinataires."}}
+    alert = commune_alerts.send_alert(request, commune, request.user, data)
+    request.flash(f"Alerte envoyée : {estimate['text']}.", "success")
+    return HTTPSeeOther(request.route_path("mairie_alert", insee=commune.insee, alert_id=alert.id))
+
+
+@view_config(route_name="mairie_alert", permission="mairie", renderer=T + "alert.pt")
+def alert_view(context, request):
+    raw = request.matchdict["alert_id"]
+    alert = request.dbsession.get(MairieAlert, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+    if alert is None or alert.commune_id != context.commune.id or alert.parent_id is not None:
+        raise HTTPNotFound()
+    follow_ups = list(request.dbsession.scalars(select(MairieAlert).where(MairieAlert.parent_id == alert.id)
+                                                .order_by(MairieAlert.created_at)))
+    page = {"title": alert.title, "alert": alert, "commune": context.commune, "follow_ups": follow_ups,
+            "reach": commune_alerts.reach_report(request.dbsession, alert),
+            "follow_reach": {f.id: commune_alerts.reach_report(request.dbsession, f)["text"] for f in follow_ups},
+            "ended": any(f.kind == "all_clear" for f in follow_ups), "errors": {}, **assets(request)}
+    if request.method != "POST":
+        return page
+    kind, body = request.POST.get("kind"), (request.POST.get("body") or "").strip()
+    errors = {}
+    if kind not in ("update", "all_clear") or page["ended"]:
+        errors["kind"] = "Cette alerte est terminée." if page["ended"] else "Choisissez : mise à jour ou fin d'alerte."
+    if kind == "update" and not body:
+        errors["body"] = "Écrivez le texte de la mise à jour."
+    if len(body) > 2000:
+        errors["body"] = "Le message doit tenir en 2000 caractères."
+    if errors:
+        request.response.status = 400
+        return {**page, "errors": errors}
+    commune_alerts.send_follow_up(request, context.commune, request.user, alert, kind, body)
+    request.flash("Fin d'alerte envoyée." if kind == "all_clear" else "Mise à jour envoyée.", "success")
+    return HTTPSeeOther(request.route_path("mairie_alert", insee=context.commune.insee, alert_id=alert.id))
+
+
+# --- Communications ------------------------------------------------------------------
+
+@view_config(route_name="mairie_communications", permission="mairie", renderer=T + "communications.pt")
+def communications_view(context, request):
+    from . import messages
+
+    commune = context.commune
+    communities = dashboard.communities_of(request.dbsession, commune.id)
+    published = list(request.dbsession.scalars(select(MairieCommunication).where(
+        MairieCommunication.commune_id == commune.id).order_by(MairieCommunication.created_at.desc()).limit(20)))
+    page = {"title": "Communications", "commune": commune, "communities": communities, "published": published,
+            "errors": {}, "values": {}, **assets(request)}
+    if request.method != "POST":
+        return page
+    title, text = (request.POST.get("title") or "").strip(), (request.POST.get("text") or "").strip()
+    errors = {}
+    if not title or len(title) > 140:
+        errors["title"] = "Indiquez un titre de 140 caractères au plus."
+    if not text or len(text) > 5000:
+        errors["text"] = "Écrivez le texte (5000 caractères au plus)."
+    action = request.POST.get("action")
+    chosen = [int(v) for v in request.POST.getall("communities") if v.isdigit()]
+    if action == "message" and not set(chosen) & {c.id for c in communities}:
+        errors["communities"] = "Cochez au moins une communauté."
+    if errors:
+        request.response.status = 400
+        return {**page, "errors": errors, "values": {"title": title, "text": text, "communities": chosen, "action": action}}
+    if action == "message":
+        count = messages.send_message(request, commune, request.user, chosen, title, text)
+        request.flash(f"Message envoyé par e-mail à {count} habitant{'s' if count != 1 else ''}.", "success")
+    else:
+        request.dbsession.add(MairieCommunication(commune_id=commune.id, author_id=request.user.id, title=title, text=text))
+        request.flash("Communication publiée dans la gazette de chaque quartier.", "success")
+    return HTTPSeeOther(request.route_path("mairie_communications", insee=commune.insee))
+
+
+# --- Reports ----------------------------------------------------------------------------
+
+def _report(context, request):
+    month = reports.parse_month(request.matchdict["month"])
+    if month is None:
+        raise HTTPNotFound()
+    return reports.monthly_report(request, context.commune, *month)
+
+
+@view_config(route_name="mairie_report", permission="mairie", renderer=T + "report.pt")
+def report_view(context, request):
+    report = _report(context, request)
+    month = request.matchdict["month"]
+    return {"title": f"Rapport d'activité — {report['label']}", "report": report, **assets(request),
+            "pdf_url": request.route_path("mairie_report_pdf", insee=context.commune.insee, month=month),
+            "csv_url": request.route_path("mairie_report_csv", insee=context.commune.insee, month=month)}
+
+
+@view_config(route_name="mairie_report_pdf", permission="mairie")
+def report_pdf_view(context, request):
+    report = _report(context, request)
+    body = reports.report_pdf(report, request.registry.settings["vvs.site_name"])
+    return Response(body=body, content_type="application/pdf", content_disposition=
+                    f'attachment; filename="rapport-{context.commune.insee}-{request.matchdict["month"]}.pdf"')
+
+
+@view_config(route_name="mairie_report_csv", permission="mairie")
+def report_csv_view(context, request):
+    report = _report(context, request)
+    return Response(body=reports.report_csv(report).encode("utf-8-sig"), content_type="text/csv", charset="utf-8",
+                    content_disposition=f'attachment; filename="rapport-{context.commune.insee}-{request.matchdict["month"]}.csv"')
+
+
+# --- Platform administration ---------------------------------------------------------------
+
+@view_config(route_name="mairie_admin", permission="platform", renderer=T + "admin.pt")
+def admin_view(request):
+    communes = list(request.dbsession.scalars(select(Commune).order_by(Commune.name)))
+    mairies = {c.id: agent_service.mairie_of(request.dbsession, c.id) for c in communes}
+    return {"title": "Mairies vigilantes", "communes": communes, "mairies": mairies, **assets(request)}
+
+
+@view_config(route_name="mairie_admin_commune", permission="platform", renderer=T + "admin_commune.pt")
+def admin_commune_view(request):
+    from vvs_core.forms import email_node  # noqa: F401  (same rules as every e-mail field)
+    import colander
+
+    commune = agent_service.commune_by_insee(request.dbsession, request.matchdict["insee"])
+    if commune is None:
+        raise HTTPNotFound()
+    mairie = agent_service.mairie_of(request.dbsession, commune.id, create=request.method == "POST")
+    agents = agent_service.agents_of_commune(request.dbsession, commune.id)
+    page = {"title": f"Mairie de {commune.name}", "commune": commune, "mairie": mairie, "agents": agents,
+            "roles": AGENT_ROLES, "errors": {}, "values": {}, **assets(request)}
+    if request.method != "POST":
+        return page
+    P = request.POST
+    if P.get("action") == "invite":
+        email, role = (P.get("email") or "").strip(), P.get("role", "")
+        errors = {}
+        try:
+            colander.Email()(None, email)
+        except colander.Invalid:
+            errors["email"] = "Adresse e-mail invalide."
+        if role not in AGENT_ROLES:
+            errors["role"] = "Choisissez un rôle."
+        if not mairie.subscribed:
+            errors["email"] = "Marquez d'abord la commune comme « Mairie vigilante »."
+        if errors:
+            request.response.status = 400
+            return {**page, "errors": errors, "values": {"email": email, "role": role}}
+        agent_service.invite_agent(request, commune, email, role, P.get("first_name", "").strip()[:80],
+                                   P.get("last_name", "").strip()[:80])
+        request.flash(f"Invitation envoyée à {email}.", "success")
+    else:
+        errors = {}
+        contact_email = (P.get("contact_email") or "").strip()
+        if contact_email:
+            try:
+                colander.Email()(None, contact_email)
+            except colander.Invalid:
+                errors["contact_email"] = "Adresse e-mail invalide."
+        if errors:
+            request.response.status = 400
+            return {**page, "errors": errors}
+        was = mairie.subscribed
+        mairie.subscribed = P.get("subscribed") == "1"
+        mairie.impose_validation = P.get("impose_validation") == "1"
+        if mairie.subscribed and not was:
+            mairie.subscribed_at = utcnow()
+        mairie.contact_name = (P.get("contact_name") or "").strip()[:120]
+        mairie.contact_email = contact_email[:254]
+        mairie.contact_phone = (P.get("contact_phone") or "").strip()[:30]
+        mairie.contact_address = (P.get("contact_address") or "").strip()[:255]
+        request.flash("Commune enregistrée.", "success")
+    return HTTPSeeOther(request.route_path("mairie_admin_commune", insee=commune.insee))

@@ -1,0 +1,65 @@
+"""Messagerie: private conversations with one or several neighbours, and with the
+members of twinned communities (who see each other's pseudonym only). Who may write
+to whom: the user's own communities plus what ``vvs_messageable_users`` returns."""
+from __future__ import annotations
+
+from pyramid.events import BeforeRender
+
+from vvs_core import hookimpl
+from vvs_core.hooktypes import MenuItem
+
+
+@hookimpl
+def vvs_menu_items(request):
+    if request.user is None or not request.has_permission("resident"):
+        return []
+    from .conversations import unread_total
+
+    unread = unread_total(request.dbsession, request.user.id)
+    return [MenuItem("Messagerie", request.route_path("messaging_inbox"), order=25, badge=unread or None)]
+
+
+@hookimpl
+def vvs_export_user_data(request, user):
+    from .personal_data import export_messages
+
+    return {"messagerie": export_messages(request.dbsession, user)}
+
+
+@hookimpl
+def vvs_erase_user_data(request, user):
+    from .personal_data import erase_messages
+
+    erase_messages(request.dbsession, user)
+
+
+def _add_css(event):
+    request = event.get("request")
+    route = getattr(request, "matched_route", None) if request is not None else None
+    if route is not None and route.name.startswith("messaging_"):
+        event.setdefault("extra_css", [request.static_path("vvs_messaging:static/messaging.css")])
+        event.setdefault("local", _paris)
+
+
+def _paris(value):
+    from zoneinfo import ZoneInfo
+
+    from vvs_core.clock import aware
+
+    return aware(value).astimezone(ZoneInfo("Europe/Paris"))
+
+
+def includeme(config):
+    add = config.add_route
+    add("messaging_inbox", "/messagerie")
+    add("messaging_new", "/messagerie/nouveau")
+    add("messaging_reports", "/messagerie/signalements")
+    add("messaging_report_resolve", "/messagerie/signalements/{report_id}")
+    add("messaging_block", "/messagerie/bloquer/{user_id}")
+    add("messaging_unblock", "/messagerie/debloquer/{user_id}")
+    add("messaging_report", "/messagerie/message/{message_id}/signaler")
+    add("messaging_conversation", "/messagerie/conversation/{conversation_id}")
+    config.add_static_view("static_messaging", "vvs_messaging:static", cache_max_age=3600)
+    config.add_subscriber(_add_css, BeforeRender)
+    config.scan(".views")
+    config.include(".api")  # /api/v1/conversations (vvs_core.api)

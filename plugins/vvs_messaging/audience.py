@@ -1,0 +1,63 @@
+"""Who a user may write to, and how each person is shown to them.
+
+Members of the user's own communities are shown by name ("Prénom N."); anyone the
+``vvs_messageable_users`` hook adds is shown as the hook says, "pseudonym" meaning
+the pseudonym only (twinned communities: never a real name, phone or address).
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from vvs_core.models import Membership, User
+
+NAME, PSEUDONYM = "name", "pseudonym"
+
+
+def community_neighbour_ids(dbsession, user_id: int) -> set[int]:
+    mine = aliased(Membership)
+    theirs = aliased(Membership)
+    rows = dbsession.scalars(
+        sa.select(theirs.user_id).join(mine, mine.community_id == theirs.community_id)
+        .where(mine.user_id == user_id, mine.status == "active", theirs.status == "active",
+               theirs.user_id != user_id))
+    return set(rows)
+
+
+def reachable(request, user) -> dict[int, str]:
+    """``{user_id: "name" | "pseudonym"}`` of everyone ``user`` may write to."""
+    cache = request.__dict__.setdefault("_vvs_messaging_reachable", {})
+    if user.id in cache:
+        return cache[user.id]
+    out: dict[int, str] = {}
+    for answer in request.registry.vvs_plugins.hook.vvs_messageable_users(request=request, user=user):
+        for user_id, how in answer or []:
+            if out.get(int(user_id)) != NAME:
+                out[int(user_id)] = NAME if how == NAME else PSEUDONYM
+    for user_id in community_neighbour_ids(request.dbsession, user.id):
+        out[user_id] = NAME
+    out.pop(user.id, None)
+    active = set(request.dbsession.scalars(
+        sa.select(User.id).where(User.id.in_(list(out)), User.status == "active"))) if out else set()
+    cache[user.id] = {k: v for k, v in out.items() if k in active}
+    return cache[user.id]
+
+
+def label_for(person: User, how: str | None) -> str:
+    """How ``person`` appears: 'Prénom N.' to neighbours, the pseudonym to anyone else."""
+    if person is None or person.status == "closed":
+        return "ancien membre"
+    if how == NAME and person.first_name:
+        return f"{person.first_name} {person.last_name[:1]}.".strip() if person.last_name else person.first_name
+    return person.display_pseudonym
+
+
+def choices(request, user) -> list[tuple[str, str]]:
+    """(id, label) of the people ``user`` may write to, sorted by label."""
+    people = reachable(request, user)
+    if not people:
+        return []
+    users = request.dbsession.scalars(sa.select(User).where(User.id.in_(list(people))))
+    out = [(str(u.id), label_for(u, people[u.id]) + (" (communauté jumelée)" if people[u.id] == PSEUDONYM else ""))
+           for u in users]
+    return sorted(out, key=lambda c: c[1].lower())

@@ -1,0 +1,152 @@
+"""Conversations and messages: start, reply, read, unread counts, blocks, notices."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from vvs_core.clock import aware, utcnow
+from vvs_core.models import User
+from vvs_core.notify.outbox import notify_user
+
+from .audience import NAME, label_for, reachable
+from .models import Block, Conversation, Message, Participant
+
+
+class NotAllowed(Exception):
+    """The message cannot be sent; the text is French, for the form."""
+
+
+def blocked_ids(dbsession, blocker_id: int) -> set[int]:
+    return set(dbsession.scalars(sa.select(Block.blocked_id).where(Block.blocker_id == blocker_id)))
+
+
+def who_blocked(dbsession, sender_id: int, user_ids) -> set[int]:
+    return set(dbsession.scalars(sa.select(Block.blocker_id).where(
+        Block.blocked_id == sender_id, Block.blocker_id.in_(list(user_ids)))))
+
+
+def start_conversation(request, sender, recipient_ids: list[int], subject: str, text: str) -> Conversation:
+    allowed = reachable(request, sender)
+    ids = sorted({int(i) for i in recipient_ids})
+    if not ids:
+        raise NotAllowed("Choisissez au moins un destinataire.")
+    if any(i not in allowed for i in ids):
+        raise NotAllowed("Vous ne pouvez pas écrire à l'une des personnes choisies.")
+    if who_blocked(request.dbsession, sender.id, ids):
+        raise NotAllowed("L'une des personnes choisies ne souhaite plus recevoir vos messages.")
+    now = utcnow()
+    conversation = Conversation(subject=subject, created_by_id=sender.id, created_at=now, last_message_at=now)
+    conversation.participants = [Participant(user_id=i) for i in (sender.id, *ids)]
+    request.dbsession.add(conversation)
+    request.dbsession.flush()
+    post_message(request, conversation, sender, text)
+    return conversation
+
+
+def participant(dbsession, conversation_id, user_id) -> Participant | None:
+    return dbsession.execute(sa.select(Participant).where(
+        Participant.conversation_id == conversation_id, Participant.user_id == user_id)).scalar_one_or_none()
+
+
+def find_conversation(dbsession, raw_id, user) -> tuple[Conversation, Participant] | None:
+    """The conversation if ``user`` takes part in it (otherwise None: answer 404)."""
+    if not str(raw_id).isdigit() or len(str(raw_id)) > 12:
+        return None
+    me = participant(dbsession, int(raw_id), user.id)
+    if me is None:
+        return None
+    return dbsession.get(Conversation, int(raw_id)), me
+
+
+def post_message(request, conversation: Conversation, sender, text: str) -> Message:
+    others = [p.user_id for p in conversation.participants if p.user_id != sender.id]
+    blockers = who_blocked(request.dbsession, sender.id, others)
+    if others and len(blockers) == len(others):
+        raise NotAllowed("Cette personne ne souhaite plus recevoir vos messages.")
+    now = utcnow()
+    message = Message(conversation_id=conversation.id, sender_id=sender.id, text=text, created_at=now)
+    request.dbsession.add(message)
+    conversation.last_message_at = now
+    me = participant(request.dbsession, conversation.id, sender.id)
+    me.last_read_at = now
+    request.dbsession.flush()
+    for user_id in others:
+        if user_id not in blockers:
+            queue_notice(request, conversation, sender, request.dbsession.get(User, user_id), now)
+    return message
+
+
+def notice_key(conversation_id: int, recipient_id: int, when: datetime) -> str:
+    """One notice per conversation, recipient and clock hour: the outbox refuses the
+    second row with the same key, whatever the number of messages."""
+    return f"message-notice:{conversation_id}:{recipient_id}:{when.strftime('%Y%m%d%H')}"
+
+
+def queue_notice(request, conversation, sender, recipient, now) -> None:
+    how = reachable(request, recipient).get(sender.id)
+    link = request.route_url("messaging_conversation", conversation_id=conversation.id)
+    notify_user(request, recipient, kind="message", title="Nouveau message sur la messagerie",
+                body=f"Bonjour,\n\n{label_for(sender, how)} vous a écrit"
+                     f"{' : « ' + conversation.subject + ' »' if conversation.subject else ''}.\n"
+                     f"Lisez le message sur la plateforme :\n{link}\n\n"
+                     "(Un seul avis par heure et par conversation.)",
+                channels=("email",), subject=("conversation", conversation.id),
+                dedupe_key=notice_key(conversation.id, recipient.id, now))
+
+
+def messages_for(dbsession, conversation: Conversation, viewer) -> list[Message]:
+    hidden_senders = blocked_ids(dbsession, viewer.id)
+    rows = dbsession.scalars(sa.select(Message).where(Message.conversation_id == conversation.id)
+                             .order_by(Message.created_at, Message.id))
+    return [m for m in rows if m.sender_id not in hidden_senders]
+
+
+def mark_read(me: Participant) -> None:
+    me.last_read_at = utcnow()
+
+
+def _unread_condition(user_id: int):
+    return sa.and_(
+        Participant.user_id == user_id,
+        Message.conversation_id == Participant.conversation_id,
+        Message.sender_id != user_id,
+        sa.or_(Participant.last_read_at.is_(None), Message.created_at > Participant.last_read_at),
+        Message.sender_id.not_in(sa.select(Block.blocked_id).where(Block.blocker_id == user_id)),
+    )
+
+
+def unread_total(dbsession, user_id: int) -> int:
+    return dbsession.scalar(sa.select(sa.func.count(Message.id)).select_from(Participant).join(
+        Message, Message.conversation_id == Participant.conversation_id).where(_unread_condition(user_id))) or 0
+
+
+def inbox(request, user) -> list[dict]:
+    """The user's conversations, newest first, with unread counts and who is in them."""
+    db = request.dbsession
+    unread = dict(db.execute(
+        sa.select(Message.conversation_id, sa.func.count(Message.id)).select_from(Participant)
+        .join(Message, Message.conversation_id == Participant.conversation_id)
+        .where(_unread_condition(user.id)).group_by(Message.conversation_id)).all())
+    conversations = db.scalars(
+        sa.select(Conversation).join(Participant, Participant.conversation_id == Conversation.id)
+        .where(Participant.user_id == user.id).order_by(Conversation.last_message_at.desc()).limit(200)).all()
+    people = reachable(request, user)
+    out = []
+    for c in conversations:
+        others = [label_for(p.user, people.get(p.user_id)) for p in c.participants if p.user_id != user.id]
+        out.append({"conversation": c, "with": ", ".join(others) or "vous seul",
+                    "unread": unread.get(c.id, 0), "when": aware(c.last_message_at)})
+    return out
+
+
+def block(dbsession, blocker, blocked_id: int) -> None:
+    if blocked_id != blocker.id and blocked_id not in blocked_ids(dbsession, blocker.id):
+        dbsession.add(Block(blocker_id=blocker.id, blocked_id=blocked_id, created_at=utcnow()))
+
+
+def unblock(dbsession, blocker, blocked_id: int) -> None:
+    dbsession.execute(sa.delete(Block).where(Block.blocker_id == blocker.id, Block.blocked_id == blocked_id))
+
+
+__all__ = ["NAME", "NotAllowed"]

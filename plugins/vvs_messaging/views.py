@@ -1,0 +1,146 @@
+"""Messagerie: inbox, new conversation, a conversation, block, report, moderators' list."""
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound, HTTPSeeOther
+from pyramid.view import view_config
+
+from vvs_core.forms import make_form, validate
+from vvs_core.models import User
+
+from . import conversations as conv
+from . import reports
+from .audience import choices, label_for, reachable
+from .forms import ReplySchema, ReportSchema, new_conversation_schema
+from .models import Message, MessageReport
+
+FORM_PAGE = "vvs_core:templates/form_page.pt"
+
+
+@view_config(route_name="messaging_inbox", renderer="vvs_messaging:templates/inbox.pt", permission="resident")
+def inbox_view(request):
+    return {"title": "Messagerie", "rows": conv.inbox(request, request.user)}
+
+
+@view_config(route_name="messaging_new", renderer=FORM_PAGE, permission="resident")
+def new_view(request):
+    options = choices(request, request.user)
+    form = make_form(request, new_conversation_schema(options), "Envoyer", formid="new-conversation")
+    page = {"title": "Nouveau message",
+            "intro": "Vos voisins vous voient sous votre nom ; les membres des communautés jumelées, "
+                     "sous votre pseudonyme seulement."}
+    if request.method != "POST":
+        wanted = request.params.get("a", "")
+        preset = {"recipients": [wanted]} if wanted in {v for v, _ in options} else {}
+        return {**page, "form": form.render(preset)}
+    data, rendered = validate(request, form)
+    if data is None:
+        return {**page, "form": rendered}
+    try:
+        conversation = conv.start_conversation(request, request.user, [int(i) for i in data["recipients"]],
+                                               data["subject"], data["text"])
+    except conv.NotAllowed as exc:
+        request.response.status = 400
+        return {**page, "form": form.render(), "error": str(exc)}
+    request.flash("Message envoyé.", "success")
+    return HTTPSeeOther(request.route_path("messaging_conversation", conversation_id=conversation.id))
+
+
+@view_config(route_name="messaging_conversation", renderer="vvs_messaging:templates/conversation.pt",
+             permission="account")
+def conversation_view(request):
+    found = conv.find_conversation(request.dbsession, request.matchdict["conversation_id"], request.user)
+    if found is None:
+        raise HTTPNotFound()
+    conversation, me = found
+    form = make_form(request, ReplySchema(), "Envoyer", formid="reply")
+    rendered, error = None, None
+    if request.method == "POST":
+        data, rendered = validate(request, form)
+        if data is not None:
+            try:
+                conv.post_message(request, conversation, request.user, data["text"])
+                return HTTPSeeOther(request.route_path("messaging_conversation", conversation_id=conversation.id))
+            except conv.NotAllowed as exc:
+                request.response.status = 400
+                error, rendered = str(exc), form.render()
+    people = reachable(request, request.user)
+    blocked = conv.blocked_ids(request.dbsession, request.user.id)
+    others = [{"id": p.user_id, "label": label_for(p.user, people.get(p.user_id)), "blocked": p.user_id in blocked}
+              for p in conversation.participants if p.user_id != request.user.id]
+    labels = {p.user_id: label_for(p.user, people.get(p.user_id)) for p in conversation.participants}
+    labels[request.user.id] = "Vous"
+    messages = conv.messages_for(request.dbsession, conversation, request.user)
+    conv.mark_read(me)
+    return {"title": conversation.subject or "Conversation", "conversation": conversation, "others": others,
+            "messages": messages, "labels": labels, "form": rendered or form.render(), "error": error,
+            "csrf": request.session.get_csrf_token()}
+
+
+def _user_id(request) -> int:
+    raw = request.matchdict["user_id"]
+    if not raw.isdigit() or len(raw) > 12 or request.dbsession.get(User, int(raw)) is None:
+        raise HTTPNotFound()
+    return int(raw)
+
+
+def _back(request):
+    target = request.POST.get("back", "")
+    if target.startswith("/messagerie") and "//" not in target:
+        return HTTPSeeOther(target)
+    return HTTPSeeOther(request.route_path("messaging_inbox"))
+
+
+@view_config(route_name="messaging_block", request_method="POST", permission="account")
+def block_view(request):
+    conv.block(request.dbsession, request.user, _user_id(request))
+    request.flash("Cette personne ne pourra plus vous écrire.", "success")
+    return _back(request)
+
+
+@view_config(route_name="messaging_unblock", request_method="POST", permission="account")
+def unblock_view(request):
+    conv.unblock(request.dbsession, request.user, _user_id(request))
+    request.flash("Cette personne peut de nouveau vous écrire.", "success")
+    return _back(request)
+
+
+@view_config(route_name="messaging_report", renderer=FORM_PAGE, permission="account")
+def report_view(request):
+    raw = request.matchdict["message_id"]
+    message = request.dbsession.get(Message, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+    if message is None or conv.participant(request.dbsession, message.conversation_id, request.user.id) is None:
+        raise HTTPNotFound()
+    form = make_form(request, ReportSchema(), "Signaler", formid="report-message")
+    page = {"title": "Signaler un message",
+            "intro": "L'équipe de modération lira ce message pour décider de la suite."}
+    if request.method != "POST":
+        return {**page, "form": form.render()}
+    data, rendered = validate(request, form)
+    if data is None:
+        return {**page, "form": rendered}
+    reports.report_message(request.dbsession, message, request.user, data["reason"])
+    request.flash("Merci : votre signalement est transmis à la modération.", "success")
+    return HTTPSeeOther(request.route_path("messaging_conversation", conversation_id=message.conversation_id))
+
+
+@view_config(route_name="messaging_reports", renderer="vvs_messaging:templates/reports.pt", permission="moderate")
+def reports_view(request):
+    rows = reports.open_reports(request.dbsession)
+    senders = {u.id: u for u in request.dbsession.query(User).filter(
+        User.id.in_({m.sender_id for _r, m in rows if m.sender_id}))} if rows else {}
+    return {"title": "Messages signalés", "rows": rows, "senders": senders,
+            "csrf": request.session.get_csrf_token()}
+
+
+@view_config(route_name="messaging_report_resolve", request_method="POST", permission="moderate")
+def report_resolve_view(request):
+    raw = request.matchdict["report_id"]
+    report = request.dbsession.get(MessageReport, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+    if report is None or report.resolved_at is not None:
+        raise HTTPNotFound()
+    action = request.POST.get("action")
+    if action not in ("keep", "remove"):
+        raise HTTPBadRequest()
+    reports.resolve(request.dbsession, report, request.user, delete_message=action == "remove")
+    request.flash("Signalement traité.", "success")
+    return HTTPSeeOther(request.route_path("messaging_reports"))

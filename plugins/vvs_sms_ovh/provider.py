@@ -1,0 +1,217 @@
+"""The OVH SMS sender: the outbox's batches become OVH jobs, through the official
+``ovh`` client.
+
+Identical texts go out as one job with many receivers (``POST /sms/{sn}/jobs``
+accepts a list; at most ``JOB_RECEIVERS`` per call, as OVH advises), so an alert to
+five hundred neighbours is one HTTP call. OVH answers with one id per valid
+receiver, in the order of ``validReceivers``: that id is the provider reference the
+delivery receipts name. ``invalidReceivers`` fail for good.
+
+``already_sent(keys)`` lets the outbox settle rows a dead worker left behind: each
+(key → job tag, receiver) is noted in a journal before the job is posted
+(``journal``), and OVH's history of that tag and receiver says whether it left.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections import OrderedDict
+
+import ovh
+
+from vvs_core.errors import ConfigurationError, TransientDeliveryError
+from vvs_core.interfaces import OutgoingSMS, SendResult
+from vvs_core.phones import mask_phone
+from vvs_core.settings import Setting, as_float, as_int
+
+from .journal import MemoryJournal
+from .sms_encoding import fit, measure
+
+log = logging.getLogger(__name__)
+
+JOB_RECEIVERS = 500
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+# OVH validates alphanumeric senders (≤ 11 characters); a number may be a sender too.
+SENDER = re.compile(r"^(?:[A-Za-z0-9 ]{1,11}|\+?[0-9]{3,15})$")
+CALLBACK_TOKEN_MIN = 32
+
+S = "vvs.sms.ovh."
+SETTINGS = [
+    Setting(S + "endpoint", "ovh-eu", "OVH API region (`ovh-eu`, `ovh-ca`, `ovh-us`…) or a full base URL ending in `/1.0` (tests, proxies)."),
+    Setting(S + "application_key", "", "Application key of the OVH API application (required)."),
+    Setting(S + "application_secret", "", "Application secret (required; set VVS_SMS_OVH_APPLICATION_SECRET).", secret=True),
+    Setting(S + "consumer_key", "", "Consumer key allowed on /sms/* (required; set VVS_SMS_OVH_CONSUMER_KEY).", secret=True),
+    Setting(S + "service_name", "", "SMS account name, e.g. `sms-ab12345-1` (required)."),
+    Setting(S + "sender", "", "Sender validated by OVH (≤ 11 letters or digits). Empty: OVH's short number, which lets residents answer (France only)."),
+    Setting(S + "max_segments", 1, "Segments an SMS may use (1 = 160 GSM-7 or 70 Unicode characters); longer texts are cut, keeping the « appelez le 17 » line.", parse=as_int),
+    Setting(S + "validity_minutes", 120, "Minutes OVH keeps trying to reach a phone that is off; an old alert is worse than none.", parse=as_int),
+    Setting(S + "callback_token", "", "Secret in the callback URLs OVH calls (receipts, inbound SMS); at least 32 characters. Empty: callbacks refused.", secret=True),
+    Setting(S + "callback_rate", "600/60", "Callbacks accepted per calling address: `count/seconds`."),
+    Setting(S + "timeout", 10, "Seconds before an OVH API call is abandoned (and retried later by the outbox).", parse=as_float),
+]
+
+
+class _Client(ovh.Client):
+    """``ovh.Client`` accepts only region names; a full URL (a local fake of the API,
+    a proxy) replaces the base URL after the client is built."""
+
+    def __init__(self, endpoint: str, **kwargs):
+        is_url = endpoint.startswith(("http://", "https://"))
+        super().__init__(endpoint="ovh-eu" if is_url else endpoint, **kwargs)
+        if is_url:
+            self._endpoint = endpoint.rstrip("/")
+
+
+def is_transient(error: ovh.exceptions.APIError) -> bool:
+    """Network trouble, 5xx, 429 and unreadable answers may pass; 400/403/404 will not."""
+    if isinstance(error, (ovh.exceptions.HTTPError, ovh.exceptions.NetworkError,
+                          ovh.exceptions.InvalidResponse)):
+        return True
+    status = getattr(error.response, "status_code", None)
+    return status is None or status == 429 or status >= 500
+
+
+def describe(error: ovh.exceptions.APIError) -> str:
+    status = getattr(error.response, "status_code", None)
+    text = str(error.args[0]) if error.args else type(error).__name__
+    return (f"OVH {status} : {text}" if status else f"OVH injoignable : {text}")[:300]
+
+
+class OVHSMSSender:
+    name = "ovh"
+
+    def __init__(self, client, service_name: str, sender: str = "", max_segments: int = 1,
+                 validity_minutes: int = 120, journal=None):
+        self.client = client
+        self.journal = journal or MemoryJournal()  # the plugin's includeme puts the database's
+        self.service_name = service_name
+        self.sender = sender
+        self.max_segments = max(1, int(max_segments))
+        self.validity_minutes = int(validity_minutes)
+
+    @classmethod
+    def from_settings(cls, settings) -> "OVHSMSSender":
+        check_settings(settings)
+        client = _Client(
+            settings[S + "endpoint"],
+            application_key=settings[S + "application_key"],
+            application_secret=settings[S + "application_secret"],
+            consumer_key=settings[S + "consumer_key"],
+            timeout=float(settings[S + "timeout"]),
+        )
+        return cls(client, settings[S + "service_name"], settings.get(S + "sender") or "",
+                   settings[S + "max_segments"], settings[S + "validity_minutes"])
+
+    # --- sending ---------------------------------------------------------------
+
+    def send_batch(self, messages: list[OutgoingSMS]) -> list[SendResult]:
+        results: dict[int, SendResult] = {}
+        jobs: "OrderedDict[str, list[list[int]]]" = OrderedDict()
+        for index, message in enumerate(messages):
+            if not E164.match(message.to or ""):
+                results[index] = SendResult(message.key, ok=False, error="numéro invalide")
+                continue
+            text = fit(message.text, self.max_segments)
+            _add_to_jobs(jobs.setdefault(text, []), index, message.to, messages)
+        for text, groups in jobs.items():
+            for group in groups:
+                results.update(self._send_job(text, [messages[i] for i in group], group))
+        return [results[i] for i in range(len(messages))]
+
+    def _send_job(self, text: str, messages: list[OutgoingSMS], indexes: list[int]) -> dict[int, SendResult]:
+        length = measure(text)
+        body = dict(message=text, receivers=[m.to for m in messages], noStopClause=True,
+                    coding=length.coding, charset="UTF-8", validityPeriod=self.validity_minutes,
+                    priority="high", tag=job_tag(messages))
+        try:
+            self.journal.record([(m.key, body["tag"], m.to) for m in messages])
+        except Exception:  # no note, no send: a crash could not be told from a failure
+            log.exception("OVH SMS: journal unavailable; job of %d receivers postponed", len(messages))
+            return {i: SendResult(m.key, ok=False, transient=True, error="journal des envois indisponible")
+                    for i, m in zip(indexes, messages)}
+        if self.sender:
+            body["sender"] = self.sender
+        else:
+            body["senderForResponse"] = True
+        try:
+            report = self.client.post(f"/sms/{self.service_name}/jobs", **body)
+        except ovh.exceptions.APIError as error:
+            transient = is_transient(error)
+            log.warning("OVH SMS: job of %d receivers refused (%s): %s",
+                        len(messages), "temporaire" if transient else "définitif", describe(error))
+            return {i: SendResult(m.key, ok=False, transient=transient, error=describe(error))
+                    for i, m in zip(indexes, messages)}
+        return _results_from_report(report or {}, messages, indexes)
+
+    def already_sent(self, keys: list[str]) -> dict[str, str]:
+        """key → OVH id for the keys OVH's history shows as sent (see the module doc).
+
+        One ``GET /outgoing`` per noted key: this runs only for rows a crash left
+        behind. API errors propagate; the outbox then retries the lookup later.
+        """
+        found = {}
+        for key, (tag, receiver) in self.journal.lookup(list(keys)).items():
+            ids = self.client.get(f"/sms/{self.service_name}/outgoing", tag=tag, receiver=receiver)
+            if ids:
+                found[key] = str(ids[0])
+        return found
+
+
+def _add_to_jobs(groups: list[list[int]], index: int, to: str, messages) -> None:
+    """A job holds each receiver once (OVH would merge duplicates and return one id)
+    and at most JOB_RECEIVERS of them."""
+    for group in groups:
+        if len(group) < JOB_RECEIVERS and all(messages[i].to != to for i in group):
+            group.append(index)
+            return
+    groups.append([index])
+
+
+def job_tag(messages: list[OutgoingSMS]) -> str:
+    """A short, stable tag naming the job in OVH's history (no personal data)."""
+    digest = hashlib.sha1("\n".join(m.key for m in messages).encode()).hexdigest()
+    return f"vvs-{digest[:16]}"
+
+
+def _results_from_report(report: dict, messages, indexes) -> dict[int, SendResult]:
+    ids = [str(i) for i in report.get("ids") or []]
+    valid = list(report.get("validReceivers") or [])
+    invalid = set(report.get("invalidReceivers") or [])
+    ref_by_receiver = dict(zip(valid, ids)) if len(ids) == len(valid) else {}
+    if not ref_by_receiver and valid:
+        log.warning("OVH SMS: %d ids for %d valid receivers; receipts will not match", len(ids), len(valid))
+    out = {}
+    for index, message in zip(indexes, messages):
+        if message.to in invalid:
+            log.info("OVH SMS: receiver %s refused by OVH", mask_phone(message.to))
+            out[index] = SendResult(message.key, ok=False, error="numéro refusé par OVH")
+        elif message.to in valid:
+            out[index] = SendResult(message.key, ok=True, provider_ref=ref_by_receiver.get(message.to))
+        else:
+            # Neither accepted nor refused: OVH said nothing; a retry will tell.
+            out[index] = SendResult(message.key, ok=False, transient=True, error="OVH n'a pas confirmé ce numéro")
+    return out
+
+
+def check_settings(settings) -> None:
+    """One clear line per mistake, at start-up."""
+    for key in ("application_key", "application_secret", "consumer_key", "service_name"):
+        if not settings.get(S + key):
+            raise ConfigurationError(
+                f"sms provider 'ovh' needs {S}{key} (or the environment variable "
+                f"{(S + key).upper().replace('.', '_')}); see docs/providers.md")
+    endpoint = settings.get(S + "endpoint") or ""
+    if not (endpoint in ovh.client.ENDPOINTS or endpoint.startswith(("http://", "https://"))):
+        raise ConfigurationError(
+            f"{S}endpoint = {endpoint!r}: use one of {', '.join(sorted(ovh.client.ENDPOINTS))} or a full URL")
+    sender = settings.get(S + "sender") or ""
+    if sender and not SENDER.match(sender):
+        raise ConfigurationError(
+            f"{S}sender = {sender!r}: at most 11 letters, digits or spaces (as validated by OVH), or a number")
+    if int(settings.get(S + "max_segments") or 1) not in range(1, 7):
+        raise ConfigurationError(f"{S}max_segments must be between 1 and 6")
+    token = settings.get(S + "callback_token") or ""
+    if token and len(token) < CALLBACK_TOKEN_MIN:
+        raise ConfigurationError(
+            f"{S}callback_token must be at least {CALLBACK_TOKEN_MIN} characters (it is the callbacks' only secret)")

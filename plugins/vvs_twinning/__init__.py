@@ -1,0 +1,93 @@
+"""Jumelages: a référent proposes a twinning to a community close enough, a référent
+of the other community accepts or declines, either side ends it. Twinned communities
+receive each other's alerts by e-mail only (``vvs_alert_recipients``) and their
+members may write to each other, shown by pseudonym only (``vvs_messageable_users``).
+Every step is a movement of both communities and is e-mailed to both sides' référents.
+
+Personal data: ``Twinning.proposed_by_id`` names the référent who proposed. It is a
+record of an act done for the community, like the core's event log, so it is neither
+exported nor erased with the account (the closed account's row stays, anonymised by
+the core); no ``vvs_export_user_data``/``vvs_erase_user_data`` here.
+"""
+from __future__ import annotations
+
+from vvs_core import hookimpl
+from vvs_core.hooktypes import MenuItem, Panel, Recipient
+from vvs_core.settings import Setting, as_int
+
+PREFIX = "/jumelages/communaute/{community_id}"
+
+
+def _member_community_ids(request) -> list[int]:
+    # The principals are computed once per request already: no query for the menu.
+    return sorted(int(p.split(":")[1]) for p in request.principals
+                  if p.startswith("community:") and p.endswith(":member"))
+
+
+@hookimpl
+def vvs_register_settings():
+    return [
+        Setting("vvs.twinning.max_distance_m", 3000, "Farthest a community may be (metres from the centre of the "
+                "proposing community to the other's boundary) to be proposed a twinning.", parse=as_int),
+    ]
+
+
+@hookimpl
+def vvs_menu_items(request):
+    if request.user is None:
+        return []
+    ids = _member_community_ids(request)
+    if not ids:
+        return []
+    return [MenuItem("Jumelages", request.route_path("twinning_index", community_id=ids[0]), order=60)]
+
+
+@hookimpl
+def vvs_community_panels(request, community):
+    from pyramid.renderers import render
+
+    from .twinnings import twinnings_of
+
+    rows = twinnings_of(request.dbsession, community.id)
+    partners = sorted((t.other(community.id) for t in rows if t.status == "active"), key=lambda c: c.name)
+    waiting = sum(1 for t in rows if t.status == "proposed" and t.community_b_id == community.id)
+    html = render("vvs_twinning:templates/panel.pt",
+                  {"partners": partners, "waiting": waiting, "community": community},
+                  request=request)
+    return [Panel("Jumelages", html, order=40)]
+
+
+@hookimpl
+def vvs_alert_recipients(request, alert):
+    """Active members of the communities twinned with the alert's: e-mail only."""
+    from .twinnings import active_member_ids, twinned_community_ids
+
+    community_id = getattr(alert, "community_id", None)
+    if community_id is None:
+        return []
+    partners = twinned_community_ids(request.dbsession, [community_id])
+    return [Recipient(user_id, channels=("email",), reason="jumelage")
+            for user_id in active_member_ids(request.dbsession, partners)]
+
+
+@hookimpl
+def vvs_messageable_users(request, user):
+    """Active members of the communities twinned with ``user``'s, shown by pseudonym."""
+    from .twinnings import active_member_ids, twinned_community_ids, user_community_ids
+
+    partners = twinned_community_ids(request.dbsession, user_community_ids(request.dbsession, user.id))
+    return [(user_id, "pseudonym") for user_id in active_member_ids(request.dbsession, partners)
+            if user_id != user.id]
+
+
+def includeme(config):
+    from vvs_core.security import community_factory
+
+    add = config.add_route
+    add("twinning_index", PREFIX, factory=community_factory)
+    add("twinning_propose", PREFIX + "/proposer", factory=community_factory)
+    add("twinning_accept", PREFIX + "/{twinning_id}/accepter", factory=community_factory)
+    add("twinning_decline", PREFIX + "/{twinning_id}/refuser", factory=community_factory)
+    add("twinning_end", PREFIX + "/{twinning_id}/terminer", factory=community_factory)
+    config.add_static_view("static_twinning", "vvs_twinning:static", cache_max_age=3600)
+    config.scan(".views")

@@ -1,0 +1,131 @@
+"""Jumelages pages, all under /jumelages/communaute/{community_id} with a
+CommunityContext: members read, référents (``community.manage``) act."""
+from __future__ import annotations
+
+import json
+
+from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
+from pyramid.view import view_config
+
+
+from . import twinnings as tw
+
+PAGE = "vvs_twinning:templates/index.pt"
+STATUS_LABELS = {"proposed": "Proposé", "active": "Jumelée"}
+
+
+def _outline(polygon) -> list[list[float]]:
+    return [[round(x, 7), round(y, 7)] for x, y in polygon.exterior.coords][:-1]
+
+
+def _paris(value):
+    """Dates are stored in UTC; pages show them in French time."""
+    from zoneinfo import ZoneInfo
+
+    from vvs_core.clock import aware
+
+    return aware(value).astimezone(ZoneInfo("Europe/Paris"))
+
+
+def _max_distance(request) -> int:
+    return request.registry.settings["vvs.twinning.max_distance_m"]
+
+
+def page_data(request, error: str | None = None) -> dict:
+    community = request.context.community
+    db = request.dbsession
+    can_manage = request.has_permission("community.manage")
+    open_ones = tw.twinnings_of(db, community.id)
+    nearby = tw.candidates(db, community, _max_distance(request))
+    # Twinned communities stay on the map even if the distance setting shrank since.
+    shown = {c.community.id for c in nearby}
+    extra = [t for t in open_ones if t.other_id(community.id) not in shown]
+    map_items = [{"name": c.community.name, "outline": _outline(c.community.boundary),
+                  "state": c.twinning.status if c.twinning else "none",
+                  "distance": round(c.distance_m)} for c in nearby]
+    map_items += [{"name": t.other(community.id).name, "outline": _outline(t.other(community.id).boundary),
+                   "state": t.status, "distance": None} for t in extra]
+    settings = request.registry.settings
+    layout = request.layout
+    return {
+        "title": f"Jumelages · {community.name}",
+        "community": community,
+        "active": [t for t in open_ones if t.status == "active"],
+        "incoming": [t for t in open_ones if t.status == "proposed" and t.community_b_id == community.id],
+        "outgoing": [t for t in open_ones if t.status == "proposed" and t.community_a_id == community.id],
+        "candidates": nearby,
+        "max_km": f"{_max_distance(request) / 1000:g}",
+        "can_manage": can_manage,
+        "error": error,
+        "csrf": request.session.get_csrf_token(),
+        "status_labels": STATUS_LABELS,
+        "local": _paris,
+        "map_boundary": json.dumps(_outline(community.boundary)),
+        "map_items": json.dumps(map_items),
+        "tile_url": settings.get("vvs.map.tile_url") or "",
+        "attribution": settings.get("vvs.map.tile_attribution") or "",
+        "extra_css": [layout.leaflet("leaflet.css"), request.static_path("vvs_twinning:static/twinning.css")],
+        "extra_js": [layout.leaflet("leaflet.js"), request.static_path("vvs_twinning:static/twinning-map.js")],
+    }
+
+
+@view_config(route_name="twinning_index", renderer=PAGE, permission="community.view")
+def twinning_index(request):
+    return page_data(request)
+
+
+def _refused(request, exc):
+    request.response.status = 400
+    return page_data(request, error=str(exc))
+
+
+def _back(request):
+    return HTTPSeeOther(request.route_path("twinning_index", community_id=request.context.community.id))
+
+
+@view_config(route_name="twinning_propose", request_method="POST", renderer=PAGE, permission="community.manage")
+def twinning_propose(request):
+    try:
+        twinning = tw.propose(request, request.context.community, request.POST.get("community"), request.user,
+                              _max_distance(request))
+    except tw.TwinningRefused as exc:
+        return _refused(request, exc)
+    request.flash(f"Jumelage proposé à « {twinning.community_b.name} » : ses référents sont prévenus.", "success")
+    return _back(request)
+
+
+def _twinning(request):
+    twinning = tw.find_twinning(request.dbsession, request.context.community.id, request.matchdict["twinning_id"])
+    if twinning is None:
+        raise HTTPNotFound()
+    return twinning
+
+
+def _answer(request, step, message):
+    twinning = _twinning(request)
+    here = request.context.community.id
+    if step != tw.end and twinning.community_b_id != here:
+        raise HTTPForbidden()  # the proposing side does not answer its own proposal
+    try:
+        step(request, twinning, here, request.user)
+    except tw.TwinningRefused as exc:
+        return _refused(request, exc)
+    request.flash(message.format(other=twinning.other(here).name), "success")
+    return _back(request)
+
+
+@view_config(route_name="twinning_accept", request_method="POST", renderer=PAGE, permission="community.manage")
+def twinning_accept(request):
+    return _answer(request, tw.accept, "Jumelage avec « {other} » accepté.")
+
+
+@view_config(route_name="twinning_decline", request_method="POST", renderer=PAGE, permission="community.manage")
+def twinning_decline(request):
+    return _answer(request, tw.decline, "Jumelage avec « {other} » refusé.")
+
+
+@view_config(route_name="twinning_end", request_method="POST", renderer=PAGE, permission="community.manage")
+def twinning_end(request):
+    return _answer(request, tw.end, "Jumelage avec « {other} » terminé.")
+
+

@@ -1,0 +1,97 @@
+"""A live server for the API fuzzing test: the real app served by waitress in a
+subprocess (tests/e2e/serve.py) on a fresh PostGIS database with the demo commune,
+and a personal token of a demo référent."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from vvs_core.testing import base_settings, enabled_module_names, postgis_url
+
+SERVE = Path(__file__).parent.parent / "e2e" / "serve.py"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fresh_database(name: str) -> str:
+    import psycopg
+
+    parts = urlsplit(postgis_url())
+    admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = urlunsplit(parts._replace(path=f"/{name}"))
+    with psycopg.connect(urlunsplit(urlsplit(url)._replace(scheme="postgresql")), autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    return url
+
+
+def start_server(db_url: str, env: dict | None = None) -> tuple[str, subprocess.Popen]:
+    port = free_port()
+    maildir = tempfile.mkdtemp(prefix="vvs-api-mail-")
+    proc = subprocess.Popen([sys.executable, str(SERVE), db_url, str(port), maildir], env={**os.environ, **(env or {})})
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return f"http://127.0.0.1:{port}", proc
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError("the API test server exited at start-up")
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("the API test server did not start within 60 s")
+
+
+@pytest.fixture(scope="session")
+def api_server():
+    db_url = fresh_database(f"vvs_api_fuzz_{os.getpid()}")
+    from vvs_core.demo import load_demo
+    from vvs_core.migrate import upgrade
+    from vvs_core.models import get_engine, get_session_factory
+    from vvs_core.settings import core_registry
+
+    upgrade(db_url, enabled_module_names(base_settings(db_url)))
+    engine = get_engine(db_url)
+    session = get_session_factory(engine)()
+    load_demo(session, core_registry().resolve(base_settings(db_url), environ={}))
+    session.commit()
+    token = referent_token(session)
+    session.commit()
+    session.close()
+    engine.dispose()
+    # Fuzzing sends hundreds of requests a minute with one token: lift the API limit.
+    url, proc = start_server(db_url, {"VVS_RATELIMIT_API": "100000/60"})
+    url_with = type("ApiServer", (str,), {})(url)
+    url_with.token, url_with.db_url = token, db_url
+    yield url_with
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def referent_token(session) -> str:
+    from sqlalchemy import select
+
+    from vvs_core.api_tokens import issue_api_token
+    from vvs_core.models import Membership, User
+
+    user = session.scalar(select(User).join(Membership, Membership.user_id == User.id)
+                          .where(Membership.status == "active", Membership.role == "referent")
+                          .order_by(User.id).limit(1))
+    return issue_api_token(session, user, "fuzzing")[1]

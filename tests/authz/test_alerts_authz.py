@@ -1,0 +1,107 @@
+"""Who may open each alert route: anonymous, non-member, pending member, member and
+référent of another community, member, author, référent, moderator, mairie-less admin.
+And who receives the alert: only its community (and hook recipients)."""
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from vvs_core.models import Membership, Notification
+from vvs_core.testing import run_tasks
+
+OTHER_CENTRE = (2.7990, 48.8453)  # ~1 km east: a community that does not overlap
+
+
+@pytest.fixture
+def world(dbsession, make_user, make_community, app):
+    from vvs_alerts.feeds import issue_feed_token
+    from vvs_alerts.models import Alert
+    from vvs_core.clock import utcnow
+    from datetime import timedelta
+
+    u = {name: make_user() for name in ("non_member", "pending", "other_member", "other_referent",
+                                         "member", "author", "referent")}
+    u["moderator"] = make_user(is_moderator=True)
+    u["admin"] = make_user(is_admin=True)
+    community = make_community(members=[u["member"], u["author"]], referents=[u["referent"]])
+    make_community(name="Ailleurs", centre=OTHER_CENTRE, members=[u["other_member"]], referents=[u["other_referent"]])
+    dbsession.add(Membership(user_id=u["pending"].id, community_id=community.id, status="pending"))
+    now = utcnow()
+    alert = Alert(community_id=community.id, commune_id=community.commune_id, author_id=u["author"].id,
+                  category="cambriolage", text="Cambriolage au 5 rue de Lagny cet après-midi.", severity="moderate",
+                  created_at=now, published_at=now, expires_at=now + timedelta(hours=24), status="published",
+                  idempotency_key=uuid.uuid4().hex, source="web")
+    dbsession.add(alert)
+    dbsession.flush()
+    token = issue_feed_token(dbsession, community.id, u["member"].id)
+    dbsession.flush()
+    return u, community, alert, token
+
+
+# (method, path template, expected status per role); None = anonymous.
+ROLES = ("anonymous", "non_member", "pending", "other_member", "other_referent", "member", "author", "referent",
+         "moderator", "admin")
+OK, SEE, DENY, LOGIN, NF = 200, 303, 403, 302, 404
+MATRIX = [
+    ("GET", "/alertes/nouvelle", (LOGIN, DENY, DENY, OK, OK, OK, OK, OK, DENY, NF)),  # admin: no community to post to
+    ("GET", "/alertes/moderation", (LOGIN, DENY, DENY, DENY, OK, DENY, DENY, OK, OK, OK)),
+    ("GET", "/alertes/{a}", (LOGIN, DENY, DENY, DENY, DENY, OK, OK, OK, OK, OK)),
+    ("GET", "/alertes/{a}.cap.xml", (LOGIN, DENY, DENY, DENY, DENY, OK, OK, OK, OK, OK)),
+    ("POST", "/alertes/{a}/signaler", (DENY, DENY, DENY, DENY, DENY, SEE, SEE, SEE, DENY, SEE)),
+    ("POST", "/alertes/{a}/suivi", (DENY, DENY, DENY, DENY, DENY, DENY, SEE, SEE, SEE, SEE)),
+    ("POST", "/alertes/{a}/moderation", (DENY, DENY, DENY, DENY, DENY, DENY, DENY, SEE, SEE, SEE)),
+    ("GET", "/alertes/communaute/{c}", (LOGIN, DENY, DENY, DENY, DENY, OK, OK, OK, DENY, OK)),
+    ("POST", "/alertes/communaute/{c}/flux", (DENY, DENY, DENY, DENY, DENY, OK, OK, OK, DENY, OK)),
+    ("POST", "/alertes/communaute/{c}/flux/revoquer", (DENY, DENY, DENY, DENY, DENY, SEE, SEE, SEE, DENY, SEE)),
+]
+
+
+def test_alert_routes_matrix(testapp, dbsession, world):
+    users, community, alert, token = world
+    failures = []
+    for index, role in enumerate(ROLES):
+        if role != "anonymous":
+            testapp.login(users[role])
+        for method, template, expected in MATRIX:
+            path = template.format(a=alert.id, c=community.id)
+            if method == "GET":
+                status = testapp.get(path, expect_errors=True).status_int
+            else:
+                params = {"reason": "Motif de test assez long", "text": "Suite de test assez longue",
+                          "kind": "update", "action": "warn"}
+                status = testapp.post_csrf(path, params, expect_errors=True).status_int
+            if status != expected[index]:
+                failures.append(f"{role} {method} {path}: {status}, expected {expected[index]}")
+        testapp.reset()
+    # the feed: only with a valid token of this community (the matrix revoked the first)
+    from vvs_alerts.feeds import issue_feed_token
+
+    token = issue_feed_token(dbsession, community.id, users["member"].id)
+    dbsession.flush()
+    assert testapp.get(f"/alertes/communaute/{community.id}/flux/{token}.atom").status_int == 200
+    assert testapp.get(f"/alertes/communaute/{community.id}/flux/{token}.cap").status_int == 200
+    testapp.get(f"/alertes/communaute/{community.id}/flux/mauvais.atom", status=404)
+    testapp.get(f"/alertes/communaute/{community.id + 1}/flux/{token}.atom", status=404)
+    assert not failures, "\n".join(failures)
+
+
+def test_only_the_community_receives_the_alert(app, dbsession, world):
+    from vvs_alerts.fanout import fan_out
+    from pyramid.scripting import prepare
+    import transaction
+
+    users, community, alert, _token = world
+    env = prepare(registry=app.registry)
+    request = env["request"]
+    request.dbsession = dbsession
+    request.tm = transaction.TransactionManager(explicit=True)
+    request.tm.begin()
+    try:
+        fan_out(request, alert)
+    finally:
+        request.tm.abort()
+        env["closer"]()
+    recipients = set(dbsession.scalars(select(Notification.recipient_id).where(
+        Notification.subject_type == "alert", Notification.subject_id == alert.id)))
+    assert recipients == {users["member"].id, users["referent"].id}
+    run_tasks()

@@ -1,0 +1,116 @@
+"""Who may call each /api/v1 route (with a personal token; anonymous without one), the
+token and device settings pages, and the web app's public files."""
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from vvs_core.api_tokens import issue_api_token
+from vvs_core.models import Membership, PushSubscription
+
+OTHER_CENTRE = (2.7990, 48.8453)
+ROLES = ("anonymous", "non_member", "pending", "other_member", "other_referent", "member", "referent",
+         "moderator", "admin")
+
+
+@pytest.fixture
+def world(dbsession, make_user, make_community, app):
+    from vvs_alerts.models import Alert
+    from vvs_core.clock import utcnow
+    from vvs_gazette.models import GazettePost
+    from vvs_messaging.models import Conversation, Participant
+
+    u = {name: make_user() for name in ("non_member", "pending", "other_member", "other_referent", "member",
+                                         "referent")}
+    u["moderator"] = make_user(is_moderator=True)
+    u["admin"] = make_user(is_admin=True)
+    community = make_community(members=[u["member"]], referents=[u["referent"]])
+    make_community(name="Ailleurs", centre=OTHER_CENTRE, members=[u["other_member"]], referents=[u["other_referent"]])
+    dbsession.add(Membership(user_id=u["pending"].id, community_id=community.id, status="pending"))
+    now = utcnow()
+    alert = Alert(community_id=community.id, commune_id=community.commune_id, author_id=u["member"].id,
+                  category="cambriolage", text="Cambriolage rue de Lagny cet après-midi.", severity="moderate",
+                  created_at=now, published_at=now, expires_at=now + timedelta(hours=24), status="published",
+                  idempotency_key=uuid.uuid4().hex, source="web")
+    post = GazettePost(community_id=community.id, author_id=u["member"].id, category="annonce", title="Vélo",
+                       text="Vends vélo", created_at=now)
+    conversation = Conversation(subject="Bonjour", created_by_id=u["member"].id, created_at=now, last_message_at=now)
+    conversation.participants = [Participant(user_id=u["member"].id), Participant(user_id=u["referent"].id)]
+    dbsession.add_all([alert, post, conversation])
+    dbsession.flush()
+    device = PushSubscription(user_id=u["member"].id, endpoint="https://push.example.test/x", endpoint_hash="c" * 64,
+                              p256dh="k", auth="a")
+    dbsession.add(device)
+    dbsession.flush()
+    tokens = {name: issue_api_token(dbsession, user, "authz")[1] for name, user in u.items()}
+    ids = {"c": community.id, "a": alert.id, "p": post.id, "v": conversation.id, "d": device.id,
+           "t": issue_api_token(dbsession, u["member"], "autre")[0].id}
+    return u, tokens, ids
+
+
+A, F, OK, NEW, NF, GONE = 401, 403, 200, 201, 404, 204
+# (method, path, body, expected per role in ROLES order)
+API_MATRIX = [
+    ("GET", "/api/v1/openapi.json", None, (OK, OK, OK, OK, OK, OK, OK, OK, OK)),                    # api_openapi
+    ("GET", "/api/v1/me", None, (A, OK, OK, OK, OK, OK, OK, OK, OK)),                                # api_me
+    ("GET", "/api/v1/me/community", None, (A, F, F, OK, OK, OK, OK, F, NF)),                         # api_my_community
+    ("GET", "/api/v1/me/notifications", None, (A, OK, OK, OK, OK, OK, OK, OK, OK)),                  # api_my_notifications
+    ("GET", "/api/v1/me/push-subscriptions", None, (A, OK, OK, OK, OK, OK, OK, OK, OK)),             # api_push_subscriptions
+    ("DELETE", "/api/v1/me/push-subscriptions/{d}", None, (A, NF, NF, NF, NF, GONE, NF, NF, NF)),   # api_push_subscription
+    ("GET", "/api/v1/communities/{c}/directory", None, (A, F, F, F, F, OK, OK, F, OK)),             # api_directory
+    ("GET", "/api/v1/alerts", None, (A, F, F, OK, OK, OK, OK, F, OK)),                               # api_alerts
+    ("GET", "/api/v1/alerts/{a}", None, (A, F, F, F, F, OK, OK, OK, OK)),                            # api_alert
+    ("POST", "/api/v1/alerts/{a}/updates", {"text": "Toujours là-bas."}, (A, F, F, F, F, NEW, NEW, NEW, NEW)),  # api_alert_updates
+    ("GET", "/api/v1/communities/{c}/gazette", None, (A, F, F, F, F, OK, OK, OK, OK)),              # api_gazette
+    ("GET", "/api/v1/communities/{c}/gazette/{p}", None, (A, F, F, F, F, OK, OK, OK, OK)),          # api_gazette_post
+    ("POST", "/api/v1/communities/{c}/gazette/{p}/replies", {"text": "Merci"},
+     (A, F, F, F, F, NEW, NEW, F, NEW)),                                                             # api_gazette_replies
+    ("GET", "/api/v1/conversations", None, (A, F, F, OK, OK, OK, OK, F, OK)),                        # api_conversations
+    ("GET", "/api/v1/conversations/{v}", None, (A, NF, NF, NF, NF, OK, OK, NF, NF)),                 # api_conversation
+    ("POST", "/api/v1/conversations/{v}/messages", {"text": "Re"}, (A, NF, NF, NF, NF, NEW, NEW, NF, NF)),  # api_conversation_messages
+    # Last: the author ends the alert, after which it is over for everyone (api_alert_all_clear).
+    ("POST", "/api/v1/alerts/{a}/all-clear", {}, (A, F, F, F, F, NEW, 409, 409, 409)),
+]
+
+
+def test_api_matrix(testapp, world):
+    users, tokens, ids = world
+    for method, template, body, expected in API_MATRIX:
+        path = template.format(**ids)
+        for role, status in zip(ROLES, expected):
+            headers = {} if role == "anonymous" else {"Authorization": f"Bearer {tokens[role]}"}
+            if body is not None:
+                answer = testapp.post_json(path, body, headers=headers, status="*")
+            else:
+                answer = testapp.request(path, method=method, headers=headers, status="*")
+            assert answer.status_int == status, (method, path, role, answer.status, answer.text[:300])
+            if status >= 400:
+                assert answer.json["error"]["code"] and answer.json["error"]["message"]
+
+
+PAGE_MATRIX = [
+    # (method, path, anonymous, member, someone else's object for member)
+    ("GET", "/parametres/jetons", 302, 200),                          # settings_api_tokens
+    ("GET", "/parametres/appareils", 302, 200),                       # settings_devices
+    ("GET", "/manifest.webmanifest", 200, 200),                       # pwa_manifest
+    ("GET", "/sw.js", 200, 200),                                      # pwa_service_worker
+    ("GET", "/hors-ligne", 200, 200),                                 # pwa_offline
+]
+
+
+def test_settings_and_web_app_pages(testapp, world):
+    users, _tokens, ids = world
+    for method, path, anonymous, member in PAGE_MATRIX:
+        assert testapp.request(path, method=method, status="*").status_int == anonymous, path
+    # Someone else's token or device cannot be revoked or removed (settings_api_token_revoke, settings_device_remove).
+    testapp.login(users["referent"])
+    testapp.post_csrf(f"/parametres/jetons/{ids['t']}/revoquer", status=404)
+    testapp.post_csrf(f"/parametres/appareils/{ids['d']}/retirer", status=404)
+    testapp.reset()
+    testapp.post("/parametres/jetons/1/revoquer", status=403)
+    testapp.post("/parametres/appareils/1/retirer", status=403)
+    testapp.login(users["member"])
+    for method, path, _anonymous, member in PAGE_MATRIX:
+        assert testapp.request(path, method=method, status="*").status_int == member, path
+    testapp.post_csrf(f"/parametres/jetons/{ids['t']}/revoquer", status=303)
+    testapp.post_csrf(f"/parametres/appareils/{ids['d']}/retirer", status=303)

@@ -1,0 +1,138 @@
+"""Community routes × roles: nobody outside a community reads its directory, its
+movements, edits its boundary or opens its queue; settings and profile are each
+user's own; the administration page is the platform team's."""
+import contextlib
+
+import pytest
+from shapely.geometry import Point
+
+from vvs_core.geo import from_l93, to_l93
+from vvs_core.models import Membership
+from vvs_core.plugins import hookimpl
+from vvs_core.testing import SERRIS
+
+# route names covered here: community, community_history, community_edit, community_boundary,
+# directory, directory_json, directory_csv, member_card, invitations, invitations_email, invitations_sms,
+# invitations_flyer, referent_tools, community_requests, invitation_open, admin, member_photo,
+# profile, profile_photo, profile_housing, settings, settings_account, settings_password, settings_email,
+# settings_email_confirm, settings_notifications, settings_newsletter, settings_data, settings_data_zip,
+# settings_close
+
+COMMUNITY_GETS = ["", "/historique", "/modifier", "/delimitation", "/annuaire", "/annuaire.json",
+                  "/annuaire.csv", "/membres/{member}", "/invitations", "/invitations/flyer.pdf",
+                  "/referent", "/demandes"]
+COMMUNITY_POSTS = ["/modifier", "/delimitation", "/invitations/email", "/invitations/sms"]
+OWN_PAGES = ["/profil", "/parametres", "/parametres/compte", "/parametres/mot-de-passe", "/parametres/adresse-email",
+             "/parametres/notifications", "/parametres/newsletter", "/parametres/mes-donnees",
+             "/parametres/mes-donnees.zip", "/parametres/fermeture"]
+OWN_POSTS = ["/profil/photo", "/profil/habitation"]
+
+
+class Agent:
+    def __init__(self, user_id, insee):
+        self.user_id, self.insee = user_id, insee
+
+    @hookimpl
+    def vvs_principals(self, request, user):
+        return [f"commune:{self.insee}:agent"] if user.id == self.user_id else []
+
+
+@contextlib.contextmanager
+def agent_of(app_registry, user, insee):
+    name = f"test-authz-agent-{user.id}"
+    app_registry.vvs_plugins.register(Agent(user.id, insee), name=name)
+    try:
+        yield
+    finally:
+        app_registry.vvs_plugins.unregister(name=name)
+
+
+def east(metres):
+    p = to_l93(Point(*SERRIS))
+    return from_l93(Point(p.x + metres, p.y)).coords[0]
+
+
+@pytest.fixture
+def world(make_user, make_community, dbsession):
+    referent, member, pending = make_user(), make_user(), make_user()
+    other_member, other_referent, outsider, agent = make_user(), make_user(), make_user(), make_user()
+    target = make_community(name="Cible", members=[member], referents=[referent])
+    other = make_community(name="Autre", centre=east(600), members=[other_member], referents=[other_referent])
+    dbsession.add(Membership(user_id=pending.id, community_id=target.id, status="pending"))
+    dbsession.flush()
+    return dict(target=target, other=other, referent=referent, member=member, pending=pending,
+                other_member=other_member, other_referent=other_referent, outsider=outsider, agent=agent)
+
+
+def urls(world, suffixes):
+    base = f"/communaute/{world['target'].id}"
+    return [base + s.format(member=world["member"].id) for s in suffixes]
+
+
+def test_anonymous_is_sent_to_login(testapp, world):
+    for url in urls(world, COMMUNITY_GETS) + OWN_PAGES + ["/admin", f"/photo/{world['member'].id}"]:
+        res = testapp.get(url, status=302)
+        assert "/connexion" in res.headers["Location"], url
+    for url in urls(world, COMMUNITY_POSTS) + OWN_POSTS:
+        testapp.post_csrf(url, {}, status=403)
+
+
+@pytest.mark.parametrize("who", ["outsider", "pending", "other_member", "other_referent", "agent_elsewhere"])
+def test_outsiders_get_403_on_another_community(testapp, app_registry, world, who):
+    user = world["agent"] if who == "agent_elsewhere" else world[who]
+    context = agent_of(app_registry, user, "75056") if who == "agent_elsewhere" else contextlib.nullcontext()
+    with context:
+        testapp.login(user)
+        for url in urls(world, COMMUNITY_GETS):
+            testapp.get(url, status=403)
+        for url in urls(world, COMMUNITY_POSTS):
+            testapp.post_csrf(url, {}, status=403)
+        testapp.get(f"/photo/{world['member'].id}", status=404)
+        testapp.get("/admin", status=403)
+
+
+def test_unknown_community_is_404(testapp, world):
+    testapp.login(world["member"])
+    for suffix in ("", "/annuaire", "/delimitation", "/demandes"):
+        testapp.get(f"/communaute/999999{suffix}", status=404)
+        testapp.get(f"/communaute/abc{suffix}", status=404)
+
+
+def test_member_reads_but_does_not_manage(testapp, world):
+    testapp.login(world["member"])
+    for url in urls(world, ["", "/historique", "/annuaire", "/annuaire.json", "/annuaire.csv",
+                            "/membres/{member}", "/invitations", "/invitations/flyer.pdf"]):
+        testapp.get(url, status=200)
+    for url in urls(world, ["/modifier", "/delimitation", "/referent", "/demandes"]):
+        testapp.get(url, status=403)
+    testapp.get(f"/communaute/{world['target'].id}/membres/{world['other_member'].id}", status=404)
+
+
+def test_referent_manages(testapp, world):
+    testapp.login(world["referent"])
+    for url in urls(world, ["/modifier", "/delimitation", "/referent", "/demandes"]):
+        testapp.get(url, status=200)
+
+
+def test_agent_of_the_commune_reads_without_managing(testapp, app_registry, world):
+    with agent_of(app_registry, world["agent"], "77449"):
+        testapp.login(world["agent"])
+        for url in urls(world, ["", "/historique", "/annuaire", "/annuaire.json", "/membres/{member}"]):
+            testapp.get(url, status=200)
+        for url in urls(world, ["/modifier", "/delimitation", "/referent", "/invitations"]):
+            testapp.get(url, status=403)
+
+
+def test_own_pages_for_any_signed_in_user_and_admin_for_the_team(testapp, make_user, world):
+    testapp.login(world["outsider"])
+    for url in OWN_PAGES:
+        testapp.get(url, status=200)
+    testapp.reset()
+    testapp.login(make_user(is_admin=True))
+    assert testapp.get("/admin").status_int == 200
+    assert testapp.get(f"/communaute/{world['target'].id}/delimitation").status_int == 200
+
+
+def test_public_links_answer_everyone(testapp):
+    testapp.get("/invitation/inconnu", status=404)
+    testapp.get("/parametres/adresse-email/confirmer/inconnu", status=400)

@@ -1,0 +1,111 @@
+"""Who reaches the mairie's pages: agents of the commune with their second factor, nobody else."""
+from __future__ import annotations
+
+import pyotp
+import pytest
+from shapely.geometry import Point
+from sqlalchemy import select
+
+from vvs_core.models import Commune, Community, Membership
+from vvs_mairie.testing import agent_login, enrol_agent, mairie  # noqa: F401
+from vvs_core.testing import TEST_SECRET
+
+MONTH = "2026-05"
+GET_ROUTES = ["/mairie/{insee}", "/mairie/{insee}/activite.json", "/mairie/{insee}/mes-alertes",
+              "/mairie/{insee}/alertes/nouvelle", "/mairie/{insee}/communications",
+              f"/mairie/{{insee}}/rapport/{MONTH}", f"/mairie/{{insee}}/rapport/{MONTH}.pdf",
+              f"/mairie/{{insee}}/rapport/{MONTH}.csv"]
+POST_ROUTES = ["/mairie/{insee}/signalements/1/pris-en-compte", "/mairie/{insee}/alertes/nouvelle",
+               "/mairie/{insee}/communications", "/mairie/{insee}/mes-alertes"]
+
+
+@pytest.fixture
+def other_commune(dbsession, make_user):
+    from vvs_core.geo import square_around
+    from vvs_mairie.agents import mairie_of
+
+    commune_b = Commune(insee="77111", name="Chessy", postcodes=["77700"], centre=Point(2.77, 48.87))
+    dbsession.add(commune_b)
+    dbsession.flush()
+    mairie_of(dbsession, commune_b.id, create=True).subscribed = True
+    community = Community(commune_id=commune_b.id, name="Chessy centre", boundary=square_around((2.77, 48.87), 300))
+    dbsession.add(community)
+    agent_b = make_user()
+    _agent, secret = enrol_agent(dbsession, TEST_SECRET, agent_b, commune_b)
+    dbsession.flush()
+    return commune_b, agent_b, secret
+
+
+def _codes(testapp, insee):
+    out = {}
+    for route in GET_ROUTES:
+        url = route.format(insee=insee)
+        out[url] = testapp.get(url, expect_errors=True).status_int
+    for route in POST_ROUTES:
+        url = route.format(insee=insee)
+        out["POST " + url] = testapp.post_csrf(url, {}, expect_errors=True).status_int
+    return out
+
+
+def test_agent_reaches_own_commune_only(testapp, mairie, agent_login, other_commune):
+    agent_login(testapp, mairie)
+    own = _codes(testapp, "77449")
+    assert all(code in (200, 303, 400, 404) for url, code in own.items()), own  # 404: unknown alert id
+    assert own["/mairie/77449"] == 200 and own["/mairie/77449/activite.json"] == 200
+    assert set(_codes(testapp, "77111").values()) == {403}
+    testapp.get("/mairie/99999", status=404)
+
+
+def test_agent_without_second_factor_reaches_nothing(testapp, mairie):
+    testapp.login(mairie.agent_user)
+    assert set(_codes(testapp, "77449").values()) == {403}
+
+
+def test_agent_of_other_commune_with_second_factor_sees_nothing(testapp, mairie, other_commune):
+    _commune_b, agent_b, secret = other_commune
+    testapp.login(agent_b)
+    testapp.post_csrf("/mairie/2fa", {"code": pyotp.TOTP(secret).now()}, status=303)
+    assert set(_codes(testapp, "77449").values()) == {403}
+    testapp.get("/mairie/77111", status=200)
+
+
+@pytest.mark.parametrize("who", ["resident", "pending", "referent", "moderator", "admin"])
+def test_residents_and_staff_never_reach_a_mairie_page(testapp, dbsession, mairie, make_user, who):
+    user = make_user(is_moderator=who == "moderator", is_admin=who == "admin")
+    if who in ("resident", "pending", "referent"):
+        dbsession.add(Membership(user_id=user.id, community_id=mairie.community.id,
+                                 status="pending" if who == "pending" else "active",
+                                 role="referent" if who == "referent" else "member"))
+        dbsession.flush()
+    testapp.login(user)
+    assert set(_codes(testapp, "77449").values()) == {403}
+    testapp.get("/mairie", status=404)
+    testapp.get("/mairie/2fa", status=404)
+    testapp.get("/mairie/2fa/activer", status=404)
+    expected_admin = 200 if who == "admin" else 403
+    testapp.get("/mairie/admin", status=expected_admin)
+    testapp.get("/mairie/admin/77449", status=expected_admin)
+
+
+def test_anonymous_is_sent_to_login(testapp, mairie):
+    for url in ["/mairie", "/mairie/2fa", "/mairie/2fa/activer", "/mairie/77449", "/mairie/admin",
+                "/convaincre-ma-mairie", "/convaincre-ma-mairie/presentation.pdf", f"/mairie/77449/rapport/{MONTH}.pdf"]:
+        assert "/connexion" in testapp.get(url, status=302).location
+    testapp.get("/mairie/invitation/not-a-token", status=200)
+
+
+def test_agent_of_commune_a_sees_no_hidden_data_of_b(testapp, dbsession, mairie, agent_login, other_commune):
+    agent_login(testapp, mairie)
+    chessy = dbsession.scalar(select(Community).where(Community.name == "Chessy centre"))
+    assert "Chessy" not in testapp.get("/mairie/77449").text
+    assert "Chessy" not in testapp.get("/mairie/77449/activite.json").text
+    testapp.post_csrf("/mairie/77449/alertes/nouvelle", {"category": "meteo", "title": "t", "target": "communities",
+                                                          "communities": str(chessy.id)}, status=400)
+
+
+def test_convince_needs_a_resident(testapp, mairie, make_user):
+    testapp.login(make_user())
+    testapp.get("/convaincre-ma-mairie", status=403)
+    testapp.reset()
+    testapp.login(mairie.residents[0])
+    testapp.get("/convaincre-ma-mairie", status=200)

@@ -1,0 +1,58 @@
+"""The OVH callbacks (routes ovh_receipt, ovh_inbound): whoever calls, and whatever
+session they carry, only the secret token in the URL opens them."""
+from __future__ import annotations
+
+import pytest
+
+TOKEN = "jeton-authz-" + "z" * 32
+ROUTES = {"ovh_receipt": "/fournisseurs/ovh/{token}/accuse-reception",
+          "ovh_inbound": "/fournisseurs/ovh/{token}/sms-recu"}
+ROLES = ["anonymous", "non_member", "pending", "other_referent", "moderator"]  # a référent elsewhere is also a member there
+
+
+@pytest.fixture
+def callback_token(app):
+    settings = app.registry.settings
+    saved = settings.get("vvs.sms.ovh.callback_token")
+    settings["vvs.sms.ovh.callback_token"] = TOKEN
+    yield TOKEN
+    settings["vvs.sms.ovh.callback_token"] = saved
+
+
+@pytest.fixture
+def as_role(testapp, make_user, make_community, dbsession):
+    from vvs_core.models import Membership
+
+    def sign_in(role):
+        if role == "anonymous":
+            return testapp
+        user = make_user(is_moderator=role == "moderator", is_admin=role == "admin")
+        if role in ("pending", "other_member", "other_referent"):
+            community = make_community(name=f"Quartier {role}")
+            dbsession.add(Membership(user_id=user.id, community_id=community.id,
+                                     status="pending" if role == "pending" else "active",
+                                     role="referent" if role == "other_referent" else "member"))
+            dbsession.flush()
+        testapp.login(user)
+        return testapp
+
+    return sign_in
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_callbacks_open_with_the_token_only_whoever_calls(as_role, callback_token, role):
+    client = as_role(role)
+    for route, path in ROUTES.items():
+        client.get(path.format(token="pas-le-bon-jeton"), {"id": "1", "dlr": "1"}, status=403)
+        client.get(path.format(token=callback_token[:-1]), {"id": "1", "dlr": "1"}, status=403)
+        # the right token, with fields that change nothing: 200 for a receipt of an
+        # unknown SMS, 400 for an inbound SMS without a sender
+        expected = 200 if route == "ovh_receipt" else 400
+        client.get(path.format(token=callback_token), {"id": "1", "dlr": "1"}, status=expected)
+
+
+def test_callbacks_are_closed_when_no_token_is_configured(testapp, app):
+    assert not app.registry.settings.get("vvs.sms.ovh.callback_token")
+    for path in ROUTES.values():
+        testapp.get(path.format(token=""), status=404)
+        testapp.get(path.format(token="n-importe-quoi"), {"id": "1", "dlr": "1"}, status=403)

@@ -1,0 +1,130 @@
+"""« Ma communauté »: movements, history, information, référents, validation mode,
+rename, plugin panels; and the home page."""
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from vvs_core.events import record_event
+from vvs_core.hooktypes import ActivityItem, MenuItem, Panel
+from vvs_core.models import CommunityEvent
+from vvs_core.plugins import hookimpl
+
+
+def test_page_shows_information_movements_and_referents(testapp, make_user, make_community, dbsession):
+    referent, member, newcomer = make_user(first_name="Claire"), make_user(), make_user(first_name="Nouveau")
+    community = make_community(name="Le Bourg", members=[member, newcomer], referents=[referent],
+                               address_label="Place de l'église")
+    record_event(dbsession, "member_joined", community=community, subject=newcomer)
+    record_event(dbsession, "hidden_phone_viewed", community=community, data={"user_ids": [1]}, public=False)
+    dbsession.flush()
+    testapp.login(member)
+    page = testapp.get(f"/communaute/{community.id}")
+    assert "Le Bourg" in page.text and "Place de l'église" in page.text
+    assert "Nombre de membres</dt><dd>3" in page.text
+    assert f"Arrivée d'un voisin : Nouveau" in page.text
+    assert "Numéros masqués" not in page.text
+    assert f"/communaute/{community.id}/membres/{referent.id}" in page.text
+    assert "Validation par le référent" in page.text
+    assert 'id="community-map"' in page.text and "Modifier la délimitation" not in page.text
+    history = testapp.get(f"/communaute/{community.id}/historique")
+    assert "Arrivée d'un voisin" in history.text and "Numéros masqués" not in history.text
+
+
+def test_referent_renames_and_changes_the_validation_mode(testapp, make_user, make_community, dbsession):
+    referent = make_user()
+    community = make_community(name="Le Bourg", referents=[referent])
+    testapp.login(referent)
+    form = testapp.get(f"/communaute/{community.id}/modifier").forms["communaute"]
+    form["name"] = "x"
+    assert "au moins 3 caractères" in form.submit("submit", status=400).text
+    dbsession.refresh(community)
+    assert community.name == "Le Bourg"
+    form["name"] = "Le Vieux Bourg"
+    form["validation_mode"] = "platform"
+    form.submit("submit", status=303)
+    dbsession.refresh(community)
+    assert (community.name, community.validation_mode) == ("Le Vieux Bourg", "platform")
+    kinds = set(dbsession.execute(select(CommunityEvent.kind).where(CommunityEvent.community_id == community.id)).scalars())
+    assert {"renamed", "validation_mode_changed"} <= kinds
+    history = testapp.get(f"/communaute/{community.id}/historique").text
+    assert "« Le Bourg » devient « Le Vieux Bourg »" in history
+
+
+def test_imposed_validation_mode_cannot_be_changed(testapp, app_registry, make_user, make_community, dbsession):
+    class Mairie:
+        @hookimpl
+        def vvs_validation_mode_imposed(self, request, community):
+            return "mairie"
+
+    app_registry.vvs_plugins.register(Mairie(), name="test-imposed")
+    try:
+        referent = make_user()
+        community = make_community(referents=[referent])
+        testapp.login(referent)
+        page = testapp.get(f"/communaute/{community.id}")
+        assert "fixé par la mairie de Serris" in page.text
+        form = testapp.get(f"/communaute/{community.id}/modifier").forms["communaute"]
+        assert "validation_mode" not in form.fields
+        testapp.post_csrf(f"/communaute/{community.id}/modifier",
+                          {"name": community.name, "validation_mode": "platform"}, status=303)
+        dbsession.refresh(community)
+        assert community.validation_mode == "referent"
+    finally:
+        app_registry.vvs_plugins.unregister(name="test-imposed")
+
+
+def test_vvs_community_panels(testapp, app_registry, make_user, make_community):
+    class Panels:
+        @hookimpl
+        def vvs_community_panels(self, request, community):
+            return [Panel("Jumelages", f"<p>Panneau de {community.name}</p>")]
+
+    app_registry.vvs_plugins.register(Panels(), name="test-panels")
+    try:
+        member = make_user()
+        community = make_community(name="Les Lilas", members=[member])
+        testapp.login(member)
+        assert "<p>Panneau de Les Lilas</p>" in testapp.get(f"/communaute/{community.id}").text
+    finally:
+        app_registry.vvs_plugins.unregister(name="test-panels")
+
+
+def test_vvs_home_activity(testapp, app_registry, make_user, make_community):
+    class Activity:
+        @hookimpl
+        def vvs_home_activity(self, request, user):
+            return [ActivityItem(datetime(2026, 1, 2, tzinfo=timezone.utc), "Ancienne nouvelle"),
+                    ActivityItem(datetime(2026, 3, 4, tzinfo=timezone.utc), "Récente nouvelle", url="/charte")]
+
+    app_registry.vvs_plugins.register(Activity(), name="test-activity")
+    try:
+        member = make_user()
+        make_community(name="Les Lilas", members=[member])
+        testapp.login(member)
+        home = testapp.get("/").text
+        assert "Les Lilas" in home and "1 membre(s)" in home and "Inviter des voisins" in home
+        assert home.index("Récente nouvelle") < home.index("Ancienne nouvelle")
+    finally:
+        app_registry.vvs_plugins.unregister(name="test-activity")
+
+
+def test_vvs_menu_items(testapp, app_registry, make_user):
+    class Menu:
+        @hookimpl
+        def vvs_menu_items(self, request):
+            return [MenuItem("Mon entrée", "/charte", order=5)]
+
+    app_registry.vvs_plugins.register(Menu(), name="test-menu")
+    try:
+        testapp.login(make_user())
+        assert ">Mon entrée<" in testapp.get("/parametres").text
+    finally:
+        app_registry.vvs_plugins.unregister(name="test-menu")
+
+
+def test_admin_page_lists_communes_and_communities(testapp, make_user, make_community):
+    admin = make_user(is_admin=True)
+    make_community(name="Les Lilas", members=[make_user(), make_user()])
+    testapp.login(admin)
+    page = testapp.get("/admin")
+    assert "Serris" in page.text and "Les Lilas" in page.text and "<td>2</td>" in page.text

@@ -1,0 +1,88 @@
+"""The built-in development providers pass the provider contracts, and keep phone
+numbers out of the logs."""
+from __future__ import annotations
+
+import email
+import email.policy
+import logging
+import os
+
+import pytest
+
+from vvs_core.interfaces import OutgoingEmail, OutgoingSMS
+from vvs_core.notify.dev_providers import ConsoleSMSSender, FolderEmailSender, mask_phone
+from vvs_core.provider_contracts import EmailSenderContract, SMSSenderContract
+
+
+class TestConsoleSMS(SMSSenderContract):
+    @pytest.fixture
+    def make_sender(self):
+        return ConsoleSMSSender
+
+
+class TestFolderEmail(EmailSenderContract):
+    @pytest.fixture
+    def make_sender(self, tmp_path):
+        return lambda: FolderEmailSender(str(tmp_path / "mail" / "out"), "Voisins <nepasrepondre@vvs.invalid>")
+
+    @pytest.fixture
+    def make_failing_sender(self, tmp_path):
+        blocker = tmp_path / "not-a-folder"
+        blocker.write_text("a file where the folder should be")
+        return lambda: FolderEmailSender(str(blocker / "mail"), "nepasrepondre@vvs.invalid")
+
+
+def test_mask_phone_hides_two_digits_and_never_returns_the_number():
+    assert mask_phone("+33612345678") == "+3361234**78"
+    assert mask_phone("") == "***"
+    assert mask_phone("+3312") == "***"
+
+
+def test_console_sms_logs_the_text_but_never_the_full_number(caplog):
+    caplog.set_level(logging.INFO, logger="vvs_core.notify.dev_providers")
+    [result] = ConsoleSMSSender().send_batch(
+        [OutgoingSMS(to="+33612345678", text="Cambriolage\nrue des Lilas", key="k1")])
+    assert result.ok and result.provider_ref.startswith("console-")
+    assert "+33612345678" not in caplog.text
+    assert "+3361234**78" in caplog.text
+    assert "Cambriolage\\nrue des Lilas" in caplog.text  # one log line per SMS
+    assert len(caplog.records) == 1
+
+
+def test_console_sms_refuses_a_number_that_is_not_e164():
+    [result] = ConsoleSMSSender().send_batch([OutgoingSMS(to="0612345678", text="x", key="k")])
+    assert not result.ok and not result.transient
+
+
+def test_folder_email_writes_a_readable_eml_with_both_parts(tmp_path):
+    folder = tmp_path / "mail"
+    sender = FolderEmailSender(str(folder), "Voisins <nepasrepondre@vvs.invalid>")
+    [result] = sender.send_batch([OutgoingEmail(
+        to="marie@example.org", subject="Votre demande\r\nBcc: pirate@example.org",
+        text="Bienvenue dans la communauté « Les Tilleuls ».", html="<p>Bienvenue</p>",
+        key="membership:12:email", headers={"Reply-To": "referent@example.org"})])
+    assert result.ok
+    [name] = os.listdir(folder)
+    assert name.endswith(".eml") and name.startswith("membership_12_email")
+    with open(folder / name, "rb") as fh:
+        mail = email.message_from_binary_file(fh, policy=email.policy.default)
+    assert mail["To"] == "marie@example.org"
+    assert mail["Subject"] == "Votre demande Bcc: pirate@example.org"  # stays one header
+    assert mail["Bcc"] is None
+    assert mail["Reply-To"] == "referent@example.org"
+    assert "« Les Tilleuls »" in mail.get_body(("plain",)).get_content()
+    assert "<p>Bienvenue</p>" in mail.get_body(("html",)).get_content()
+
+
+def test_folder_email_rejects_an_address_without_at(tmp_path):
+    [result] = FolderEmailSender(str(tmp_path), "x@vvs.invalid").send_batch(
+        [OutgoingEmail(to="marie.example.org", subject="s", text="t", key="k")])
+    assert not result.ok and not result.transient
+
+
+def test_folder_email_already_sent_survives_a_new_instance(tmp_path):
+    first = FolderEmailSender(str(tmp_path), "x@vvs.invalid")
+    [result] = first.send_batch([OutgoingEmail(to="a@example.org", subject="s", text="t", key="alert:1:7:email")])
+    after_restart = FolderEmailSender(str(tmp_path), "x@vvs.invalid")
+    assert after_restart.already_sent(["alert:1:7:email", "alert:1:8:email"]) == {
+        "alert:1:7:email": result.provider_ref}

@@ -1,0 +1,91 @@
+"""Invitations by e-mail and SMS through the outbox, the daily limit per sender, the
+A5 flyer, the invitation link counted at sign-up, and the référent's tools page."""
+from sqlalchemy import select
+
+from vvs_core.invitations import SESSION_KEY, InvitationHooks, count_acceptance, shared_link
+from vvs_core.models import Invitation, Notification
+
+
+def test_invite_by_email_and_sms_goes_through_the_outbox(testapp, make_user, make_community, dbsession):
+    member = make_user(first_name="Claire", last_name="Dubois")
+    community = make_community(name="Le Bourg", members=[member])
+    testapp.login(member)
+    page = testapp.get(f"/communaute/{community.id}/invitations")
+    form = page.forms["invitation-email"]
+    form["email"] = "pas-une-adresse"
+    assert "Adresse e-mail invalide." in form.submit("submit", status=400).text
+    form["email"] = "Voisine@Example.test"
+    form.submit("submit", status=303)
+    form = testapp.get(f"/communaute/{community.id}/invitations").forms["invitation-sms"]
+    form["mobile"] = "01 23 45 67 89"
+    assert "pas un numéro de portable" in form.submit("submit", status=400).text
+    form["mobile"] = "06 11 22 33 44"
+    form.submit("submit", status=303)
+    rows = {n.channel: n for n in dbsession.execute(select(Notification).where(Notification.kind == "invitation")).scalars()}
+    assert rows["email"].address == "voisine@example.test" and "« Le Bourg »" in rows["email"].body
+    assert rows["sms"].address == "+33611223344" and "/invitation/" in rows["sms"].body
+    assert "Claire Dubois" in rows["sms"].body
+    form = testapp.get(f"/communaute/{community.id}/invitations").forms["invitation-email"]
+    form["email"] = "voisine@example.test"
+    assert "déjà reçu une invitation" in form.submit("submit", status=400).text
+
+
+def test_at_most_twenty_invitations_a_day(testapp, make_user, make_community, dbsession):
+    member = make_user()
+    community = make_community(members=[member])
+    testapp.login(member)
+    url = f"/communaute/{community.id}/invitations/email"
+    token = testapp.csrf()
+    for i in range(20):
+        testapp.post(url, {"csrf_token": token, "email": f"v{i}@example.test"}, status=303)
+    res = testapp.post(url, {"csrf_token": token, "email": "v21@example.test"}, status=429)
+    assert "20 invitations aujourd'hui" in res.text
+    sent = dbsession.execute(select(Invitation).where(Invitation.sender_id == member.id, Invitation.channel == "email")).scalars().all()
+    assert len(sent) == 20
+
+
+def test_flyer_is_an_a5_pdf_with_the_link(testapp, make_user, make_community, dbsession):
+    member = make_user()
+    community = make_community(name="Les Lilas", members=[member])
+    testapp.login(member)
+    res = testapp.get(f"/communaute/{community.id}/invitations/flyer.pdf")
+    assert res.content_type == "application/pdf" and res.body.startswith(b"%PDF")
+    assert b"/MediaBox [ 0 0 419.5276 595.2756 ]" in res.body  # A5 in points
+    link = shared_link(dbsession, community, member)
+    assert f"/invitation/{link.code}" in testapp.get(f"/communaute/{community.id}/invitations").text
+
+
+def test_invitation_link_is_counted_at_sign_up(testapp, app_registry, make_user, make_community, dbsession):
+    member = make_user()
+    community = make_community(name="Les Lilas", members=[member])
+    link = shared_link(dbsession, community, member)
+    page = testapp.get(f"/invitation/{link.code}")
+    assert "Les Lilas" in page.text and "/inscription" in page.text
+    testapp.get("/invitation/inconnu", status=404)
+
+    # What sign-up does: it announces the new user, and the core's hook counts the code.
+    class FakeRequest:
+        session = {SESSION_KEY: link.code}
+        dbsession = None
+
+    FakeRequest.dbsession = dbsession
+    app_registry.vvs_plugins.hook.vvs_user_registered(request=FakeRequest, user=make_user())
+    assert SESSION_KEY not in FakeRequest.session
+    dbsession.flush()
+    assert link.accepted_count == 1
+    count_acceptance(dbsession, link.code)
+    assert link.accepted_count == 2
+    assert any(isinstance(p, InvitationHooks) for p in app_registry.vvs_plugins.get_plugins())
+
+
+def test_referent_tools_page(testapp, make_user, make_community, dbsession):
+    referent, member = make_user(), make_user()
+    community = make_community(referents=[referent], members=[member])
+    testapp.login(member)
+    testapp.get(f"/communaute/{community.id}/referent", status=403)
+    testapp.reset()
+    testapp.login(referent)
+    page = testapp.get(f"/communaute/{community.id}/referent")
+    for text in ("Le rôle du référent", "Demandes d'adhésion en attente : 0", "flyer", "Modifier la délimitation",
+                 "Contactez l'équipe de la plateforme", f"/communaute/{community.id}/demandes"):
+        assert text in page.text

@@ -1,0 +1,588 @@
+"""The outbox: rows, claim, send, retry with backoff, expiry, crash recovery, receipts,
+reach — on SQLite and on PostgreSQL.
+
+Time is passed explicitly (``now=``) to the delivery functions instead of sleeping.
+Providers here are in-memory test doubles of remote services; the database, the
+dramatiq stub broker and worker are real.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections import Counter
+from datetime import timedelta
+
+import dramatiq
+import dramatiq.broker
+import pytest
+import sqlalchemy as sa
+from pyramid.config import Configurator
+
+from vvs_core import tasks
+
+if dramatiq.broker.global_broker is None:
+    # As in the application: a broker before any actor is declared (dramatiq would
+    # otherwise make up a RabbitMQ one).
+    tasks.configure_broker({"vvs.broker_url": "inline"})
+
+from vvs_core.clock import aware, utcnow  # noqa: E402
+from vvs_core.errors import TransientDeliveryError  # noqa: E402
+from vvs_core.interfaces import SendResult  # noqa: E402
+from vvs_core.models import User, get_engine, get_session_factory  # noqa: E402
+from vvs_core.models.notification import Notification  # noqa: E402
+from vvs_core.notify import actors  # noqa: E402
+from vvs_core.notify.outbox import (  # noqa: E402
+    create_notifications, format_reach, insert_notifications, notify_user, reach_summary,
+    record_receipt,
+)
+from vvs_core.plugins import build_plugin_manager, hookimpl  # noqa: E402
+from vvs_core.settings import core_registry  # noqa: E402
+
+# The PostgreSQL server of the suite (`make test` sets VVS_TEST_DATABASE_URL); each
+# run creates and drops a database of its own there.
+PG_ADMIN_URL = sa.make_url(os.environ.get(
+    "VVS_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")).set(database="postgres")
+
+
+# --- Test doubles of remote providers ----------------------------------------------
+
+class RecordingSender:
+    """Accepts everything unless scripted otherwise; counts what it accepted per key."""
+
+    def __init__(self, name):
+        self.name = name
+        self.sends = Counter()
+        self.accepted = {}
+        self.batches = []
+        self.script = {}          # key → "transient" | "permanent"
+        self.raise_next = None    # an exception for the whole next batch
+
+    def send_batch(self, messages):
+        self.batches.append(list(messages))
+        if self.raise_next is not None:
+            exc, self.raise_next = self.raise_next, None
+            raise exc
+        results = []
+        for m in messages:
+            how = self.script.get(m.key)
+            if how == "transient":
+                results.append(SendResult(m.key, ok=False, transient=True, error="503 indisponible"))
+            elif how == "permanent":
+                results.append(SendResult(m.key, ok=False, error="numéro inconnu"))
+            else:
+                self.sends[m.key] += 1
+                self.accepted[m.key] = f"{self.name}-{uuid.uuid4().hex[:8]}"
+                results.append(SendResult(m.key, ok=True, provider_ref=self.accepted[m.key]))
+        return results
+
+
+class LookupSender(RecordingSender):
+    """A provider that can say what it already accepted (as OVH can, by tag)."""
+
+    def already_sent(self, keys):
+        return {k: self.accepted[k] for k in keys if k in self.accepted}
+
+
+# --- Databases and a minimal registry ----------------------------------------------
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A throwaway PostgreSQL database for this session (fails if PostgreSQL is down)."""
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"vvs_test_outbox_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield PG_ADMIN_URL.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path):
+    if request.param == "sqlite":
+        engine = get_engine(f"sqlite:///{tmp_path}/outbox.sqlite")
+    else:
+        engine = get_engine(request.getfixturevalue("pg_url"))
+    Notification.__table__.drop(engine, checkfirst=True)
+    Notification.__table__.create(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def own_broker_then_the_suites_again():
+    """Each test here configures a stub broker of its own; afterwards the rest of the
+    suite (whose application is built once) must find its broker and actors again."""
+    saved = dramatiq.broker.global_broker
+    yield
+    dramatiq.set_broker(saved)
+    actors.follow_current_broker()
+
+
+@pytest.fixture
+def providers():
+    return {"sms": LookupSender("fake-sms"), "email": RecordingSender("fake-email")}
+
+
+def make_registry(engine, providers, plugins=(), **overrides):
+    raw = {"vvs.secret": "s" * 40, "vvs.broker_url": "inline", **overrides}
+    settings = core_registry().resolve(raw, environ={})
+    tasks.configure_broker(settings)
+    config = Configurator(settings=settings)
+    config.registry["dbsession_factory"] = get_session_factory(engine)
+    pm = build_plugin_manager([], {})
+    for plugin in plugins:
+        pm.register(plugin)
+    config.registry.vvs_plugins = pm
+    config.registry.vvs_providers = providers
+    config.registry.vvs_periodic_tasks = []
+    config.include("vvs_core.tasks")
+    config.include("vvs_core.notify")
+    config.commit()
+    return config.registry
+
+
+@pytest.fixture
+def registry(engine, providers):
+    return make_registry(engine, providers)
+
+
+@pytest.fixture
+def db(engine):
+    Session = get_session_factory(engine)
+    with Session() as session:
+        yield session
+
+
+def rows_for(n, channel="sms", prefix="alert:1", **extra):
+    address = "+33612345678" if channel == "sms" else "voisin@example.org"
+    return [{**dict(dedupe_key=f"{prefix}:{i}:{channel}", kind="alert", subject_type="alert", subject_id=1,
+                    recipient_id=i, channel=channel, address=address, title="Alerte",
+                    body=f"Alerte n°{i} : véhicule suspect"), **extra} for i in range(n)]
+
+
+def add(db, rows) -> list[int]:
+    ids = insert_notifications(db, rows)
+    db.commit()
+    return ids
+
+
+def load(db, ids=None):
+    db.commit()  # a fresh snapshot: SQLite keeps the old one while a transaction is open
+    db.expire_all()
+    q = sa.select(Notification).order_by(Notification.id)
+    if ids is not None:
+        q = q.where(Notification.id.in_(ids))
+    return list(db.scalars(q))
+
+
+def later(seconds):
+    return utcnow() + timedelta(seconds=seconds)
+
+
+def queued(broker, actor):
+    """Messages waiting for ``actor`` in the stub broker (delayed ones included)."""
+    messages = []
+    for queue_name in (actor.queue_name, f"{actor.queue_name}.DQ"):
+        queue = broker.queues.get(queue_name)
+        while queue is not None and not queue.empty():
+            message = dramatiq.Message.decode(queue.get_nowait())
+            if message.actor_name == actor.actor_name:
+                messages.append(message)
+    return messages
+
+
+# --- Rows ----------------------------------------------------------------------------
+
+def test_create_notifications_never_duplicates_a_rerun_fan_out(db):
+    assert create_notifications(db, rows_for(3)) == 3
+    assert create_notifications(db, rows_for(4)) == 1
+    db.commit()
+    assert [n.dedupe_key for n in load(db)] == [f"alert:1:{i}:sms" for i in range(4)]
+    assert {(n.status, n.attempts) for n in load(db)} == {("pending", 0)}
+
+
+def test_create_notifications_accepts_rows_with_and_without_expiry(db):
+    rows = rows_for(2)
+    rows[1]["expires_at"] = later(3600)
+    assert create_notifications(db, rows) == 2
+
+
+def test_create_notifications_refuses_unknown_fields_and_channels(db):
+    with pytest.raises(ValueError, match="unknown notification fields"):
+        create_notifications(db, [dict(rows_for(1)[0], colour="red")])
+    with pytest.raises(ValueError, match="unknown channel"):
+        create_notifications(db, [dict(rows_for(1)[0], channel="pigeon")])
+
+
+def test_long_dedupe_keys_stay_unique_within_the_column(db):
+    base = "x" * 300
+    assert create_notifications(db, [dict(rows_for(1)[0], dedupe_key=base + "a"),
+                                      dict(rows_for(1)[0], dedupe_key=base + "b")]) == 2
+    assert all(len(n.dedupe_key) <= 200 for n in load(db))
+
+
+# --- Delivery ------------------------------------------------------------------------
+
+def test_deliver_sends_due_rows_once_and_records_the_reference(registry, providers, db):
+    ids = add(db, rows_for(3) + rows_for(2, channel="email"))
+    assert actors.deliver_notifications(ids, registry) == {"sent": 5}
+    assert actors.deliver_notifications(ids, registry) == {}
+    rows = load(db)
+    assert {n.status for n in rows} == {"sent"}
+    assert all(n.provider_ref == providers[n.channel].accepted[n.dedupe_key] for n in rows)
+    assert {n.provider for n in rows} == {"fake-sms", "fake-email"}
+    assert all(n.attempts == 1 and n.sent_at and n.claimed_at for n in rows)
+    assert sum(providers["sms"].sends.values()) == 3 and len(providers["sms"].batches) == 1
+    email = providers["email"].batches[0][0]
+    assert (email.to, email.subject, email.text) == ("voisin@example.org", "Alerte", "Alerte n°0 : véhicule suspect")
+
+
+def test_rows_not_yet_due_are_left_alone(registry, providers, db):
+    ids = add(db, rows_for(1))
+    assert actors.deliver_notifications(ids, registry, now=utcnow() - timedelta(seconds=30)) == {}
+    assert load(db)[0].status == "pending" and not providers["sms"].batches
+
+
+def test_transient_failures_back_off_doubling_up_to_60s_then_fail(registry, providers, db):
+    ids = add(db, rows_for(1))
+    providers["sms"].script["alert:1:0:sms"] = "transient"
+    now = utcnow()
+    delays = []
+    for attempt in range(1, 7):
+        assert actors.deliver_notifications(ids, registry, now=now) == {"retry": 1}
+        [row] = load(db)
+        assert row.attempts == attempt and row.last_error.startswith("503")
+        if row.status == "failed":
+            break
+        delays.append((aware(row.next_attempt_at) - now).total_seconds())
+        assert actors.deliver_notifications(ids, registry, now=now + timedelta(seconds=delays[-1] - 1)) == {}
+        now = aware(row.next_attempt_at)
+    assert delays == [5, 10, 20, 40, 60]
+    assert row.status == "failed" and "6 tentatives" in row.last_error
+    assert not providers["sms"].sends
+
+
+def test_a_transient_failure_sends_a_delayed_retry_message(registry, providers, db):
+    ids = add(db, rows_for(1))
+    providers["sms"].script["alert:1:0:sms"] = "transient"
+    actors.deliver_notifications(ids, registry)
+    [message] = queued(actors.deliver.broker, actors.deliver)
+    assert message.args == ([ids[0]],) and 4000 < message.options["eta"] - dramatiq.common.current_millis() <= 5000
+
+
+def test_retry_succeeds_when_the_provider_recovers(registry, providers, db):
+    ids = add(db, rows_for(2))
+    providers["sms"].raise_next = TransientDeliveryError("délai dépassé")
+    assert actors.deliver_notifications(ids, registry) == {"retry": 2}
+    assert actors.deliver_notifications(ids, registry, now=later(6)) == {"sent": 2}
+    assert [n.attempts for n in load(db)] == [2, 2]
+    assert set(providers["sms"].sends.values()) == {1}
+
+
+def test_permanent_failure_is_failed_at_once(registry, providers, db):
+    ids = add(db, rows_for(2))
+    providers["sms"].script["alert:1:1:sms"] = "permanent"
+    assert actors.deliver_notifications(ids, registry) == {"sent": 1, "failed": 1}
+    assert [(n.status, n.last_error) for n in load(db)] == [("sent", ""), ("failed", "numéro inconnu")]
+
+
+def test_a_channel_without_provider_fails_with_a_french_reason(engine, db):
+    registry = make_registry(engine, {"email": RecordingSender("fake-email")})
+    ids = add(db, rows_for(1))
+    assert actors.deliver_notifications(ids, registry) == {"failed": 1}
+    assert load(db)[0].last_error == "aucun fournisseur pour le canal sms"
+
+
+def test_expired_rows_are_cancelled_and_never_sent(registry, providers, db):
+    ids = add(db, rows_for(2, expires_at=utcnow() + timedelta(seconds=30)))
+    assert actors.deliver_notifications(ids, registry, now=later(31)) == {}
+    assert {n.status for n in load(db)} == {"cancelled"}
+    assert not providers["sms"].batches
+
+
+def test_a_retry_that_falls_after_expiry_is_cancelled(registry, providers, db):
+    ids = add(db, rows_for(1, expires_at=utcnow() + timedelta(seconds=8)))
+    providers["sms"].script["alert:1:0:sms"] = "transient"
+    actors.deliver_notifications(ids, registry)
+    providers["sms"].script.clear()
+    actors.deliver_notifications(ids, registry, now=later(10))
+    assert load(db)[0].status == "cancelled" and not providers["sms"].sends
+
+
+def test_a_claimed_row_is_not_claimed_again_before_the_timeout(registry, db):
+    ids = add(db, rows_for(2))
+    first = actors.claim_notifications(db, ids, utcnow(), 60)
+    db.commit()
+    assert len(first[0]) == 2
+    assert actors.claim_notifications(db, ids, later(59), 60) == ([], [])
+    db.commit()
+    fresh, reclaimed = actors.claim_notifications(db, ids, later(61), 60)
+    assert fresh == [] and [n.attempts for n in reclaimed] == [2, 2]
+
+
+def test_rows_locked_by_another_claimer_are_skipped_not_waited_for(engine, db):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: there is nothing to skip")
+    ids = add(db, rows_for(4))
+    Session = get_session_factory(engine)
+    with Session() as a, Session() as b:
+        mine = actors.claim_notifications(a, ids[:2], utcnow(), 60)[0]  # not committed: rows locked
+        b.execute(sa.text("SET LOCAL lock_timeout = '2s'"))
+        theirs = actors.claim_notifications(b, ids, utcnow(), 60)[0]
+        assert sorted(n.id for n in mine) == ids[:2] and sorted(n.id for n in theirs) == ids[2:]
+        a.commit()
+        b.commit()
+
+
+def test_crash_after_the_provider_accepted_is_recorded_not_resent(registry, providers, db):
+    """A worker claimed, the provider accepted, the worker died before recording."""
+    ids = add(db, rows_for(3))
+    [claimed, _] = actors.claim_notifications(db, ids, utcnow(), 60)
+    db.commit()
+    sms = providers["sms"]
+    sms.send_batch([actors.build_message(n, actors.render_stored(n)) for n in claimed[:2]])
+    assert actors.deliver_notifications(ids, registry, now=later(30)) == {}  # claim still fresh
+    assert actors.deliver_notifications(ids, registry, now=later(61)) == {"sent": 3}
+    rows = load(db)
+    assert {n.status for n in rows} == {"sent"}
+    assert set(sms.sends.values()) == {1}  # two looked up, the third sent
+    assert [n.provider_ref for n in rows] == [sms.accepted[n.dedupe_key] for n in rows]
+
+
+def test_crash_without_provider_lookup_resends_once_after_the_timeout(engine, db):
+    email = RecordingSender("fake-email")
+    registry = make_registry(engine, {"email": email})
+    ids = add(db, rows_for(1, channel="email"))
+    actors.claim_notifications(db, ids, utcnow(), 60)
+    db.commit()
+    assert actors.deliver_notifications(ids, registry, now=later(61)) == {"sent": 1}
+    assert email.sends == {"alert:1:0:email": 1}
+
+
+def test_an_unexpected_provider_error_leaves_the_row_to_be_looked_up(registry, providers, db):
+    ids = add(db, rows_for(1))
+    providers["sms"].raise_next = RuntimeError("réponse illisible")
+    assert actors.deliver_notifications(ids, registry) == {"unknown": 1}
+    [row] = load(db)
+    assert row.status == "sending" and "inconnue" in row.last_error
+    assert actors.deliver_notifications(ids, registry, now=later(61)) == {"sent": 1}
+
+
+def test_a_reclaimed_expired_row_that_was_sent_is_recorded_as_sent(registry, providers, db):
+    ids = add(db, rows_for(2, expires_at=utcnow() + timedelta(seconds=30)))
+    [claimed, _] = actors.claim_notifications(db, ids, utcnow(), 60)
+    db.commit()
+    providers["sms"].send_batch([actors.build_message(claimed[0], actors.render_stored(claimed[0]))])
+    assert actors.deliver_notifications(ids, registry, now=later(61)) == {"sent": 1, "cancelled": 1}
+    assert [n.status for n in load(db)] == ["sent", "cancelled"]
+
+
+class SMSRenderer:
+    @hookimpl
+    def vvs_render_notification(self, request, notification, channel):
+        if channel == "sms":
+            return {"subject": "", "text": f"[VVS] {notification.title.upper()}", "html": None}
+
+
+class BrokenRenderer:
+    @hookimpl
+    def vvs_render_notification(self, request, notification, channel):
+        raise KeyError("template missing")
+
+
+def test_plugins_render_notifications_and_a_broken_renderer_loses_nothing(engine, providers, db):
+    ids = add(db, rows_for(1) + rows_for(1, channel="email"))
+    actors.deliver_notifications(ids, make_registry(engine, providers, plugins=[SMSRenderer()]))
+    assert providers["sms"].batches[0][0].text == "[VVS] ALERTE"
+    assert providers["email"].batches[0][0].text == "Alerte n°0 : véhicule suspect"
+    ids = add(db, rows_for(1, prefix="alert:2"))
+    actors.deliver_notifications(ids, make_registry(engine, providers, plugins=[BrokenRenderer()]))
+    assert providers["sms"].batches[1][0].text == "Alerte n°0 : véhicule suspect"
+
+
+# --- Sweeper ---------------------------------------------------------------------------
+
+def test_sweeper_reenqueues_due_and_stuck_rows_and_cancels_expired(registry, db):
+    due = add(db, rows_for(3, prefix="due"))
+    stuck = add(db, rows_for(2, prefix="stuck"))
+    add(db, rows_for(1, prefix="future"))
+    expired = add(db, rows_for(1, prefix="expired", expires_at=utcnow() + timedelta(seconds=5)))
+    actors.claim_notifications(db, stuck, utcnow(), 60)
+    db.execute(sa.update(Notification).where(Notification.dedupe_key.like("future%"))
+               .values(next_attempt_at=later(600)))
+    db.commit()
+    broker = actors.deliver.broker
+    queued(broker, actors.deliver)
+    assert actors.sweep_notifications(registry, now=later(61)) == 5
+    assert sorted(i for m in queued(broker, actors.deliver) for i in m.args[0]) == sorted(due)
+    # rows a dead worker held jump the queue
+    assert sorted(i for m in queued(broker, actors.redeliver) for i in m.args[0]) == sorted(stuck)
+    assert actors.redeliver.queue_name == "outbox_recovery" and actors.redeliver.priority < actors.deliver.priority
+    assert load(db, expired)[0].status == "cancelled"
+
+
+def test_sweeper_leaves_rows_due_for_less_than_the_claim_timeout_to_their_message(registry, db):
+    add(db, rows_for(3))
+    queued(actors.deliver.broker, actors.deliver)
+    assert actors.sweep_notifications(registry, now=later(59)) == 0
+    assert queued(actors.deliver.broker, actors.deliver) == []
+
+
+def test_sweeper_takes_rows_scheduled_for_later_as_soon_as_they_are_due(registry, db):
+    """Quiet hours: a row written with a later next_attempt_at has no message of its own."""
+    ids = add(db, rows_for(2, next_attempt_at=utcnow() + timedelta(hours=8)))
+    queued(actors.deliver.broker, actors.deliver)
+    assert actors.sweep_notifications(registry, now=later(8 * 3600 - 1)) == 0
+    assert actors.sweep_notifications(registry, now=later(8 * 3600 + 1)) == 2
+    assert [m.args for m in queued(actors.deliver.broker, actors.deliver)] == [(ids,)]
+
+
+def test_sweeper_work_per_pass_is_bounded(registry, db):
+    add(db, rows_for(30))
+    broker = actors.deliver.broker
+    assert actors.sweep_notifications(registry, now=later(61), limit=12) == 12
+    assert sum(len(m.args[0]) for m in queued(broker, actors.deliver)) == 12
+
+
+def test_includeme_registers_the_sweeper_as_a_periodic_task(registry):
+    assert registry.vvs_periodic_tasks == [("sweep_outbox", actors.sweep_outbox, 15)]
+
+
+# --- notify_user ------------------------------------------------------------------------
+
+def person(**kw):
+    defaults = dict(id=7, email="marie@example.org", mobile="+33698765432", notification_prefs={}, status="active")
+    return User(**{**defaults, **kw})
+
+
+def notify(registry, user, kind="membership", **kw):
+    with tasks.task_request(registry) as request:
+        ids = notify_user(request, user, kind, "Demande acceptée", "Bienvenue !", **kw)
+    return ids
+
+
+def test_notify_user_uses_defaults_then_preferences(registry, db):
+    notify(registry, person(), channels=("email",), dedupe_key="m:1")
+    notify(registry, person(notification_prefs={"membership": ["sms"]}), dedupe_key="m:2")
+    notify(registry, person(notification_prefs={"membership": []}), dedupe_key="m:3")
+    assert [(n.dedupe_key, n.channel, n.address) for n in load(db)] == [
+        ("m:1:email", "email", "marie@example.org"), ("m:2:sms", "sms", "+33698765432")]
+
+
+def test_notify_user_skips_channels_without_address_and_closed_accounts(registry, db):
+    notify(registry, person(mobile=None), channels=("email", "sms"), dedupe_key="a")
+    notify(registry, person(status="closed"), dedupe_key="b")
+    assert [n.dedupe_key for n in load(db)] == ["a:email"]
+
+
+def test_alerts_always_keep_one_channel(registry, db):
+    notify(registry, person(notification_prefs={"alert": []}), kind="alert",
+           channels=("sms", "email"), dedupe_key="a1")
+    notify(registry, person(email=None, notification_prefs={"alert": ["email"]}), kind="alert",
+           channels=("email",), dedupe_key="a2")
+    assert [n.dedupe_key for n in load(db)] == ["a1:sms", "a2:sms"]
+
+
+def test_notify_user_twice_with_one_key_creates_one_row(registry, db):
+    assert len(notify(registry, person(), dedupe_key="once")) == 1
+    assert notify(registry, person(), dedupe_key="once") == []
+    assert len(load(db)) == 1
+
+
+def test_notify_user_enqueues_delivery_only_after_commit(registry, db):
+    broker = actors.deliver.broker
+    queued(broker, actors.deliver)
+    with pytest.raises(ZeroDivisionError):
+        with tasks.task_request(registry) as request:
+            notify_user(request, person(), "membership", "t", "b", dedupe_key="rolled-back")
+            1 / 0
+    assert queued(broker, actors.deliver) == [] and load(db) == []
+    ids = notify(registry, person(), dedupe_key="committed")
+    assert [m.args for m in queued(broker, actors.deliver)] == [(ids,)]
+
+
+def test_batches_follow_the_batch_size_setting(engine, providers, db):
+    registry = make_registry(engine, providers, **{"vvs.outbox.batch_size": "4"})
+    ids = add(db, rows_for(10))
+    with tasks.task_request(registry) as request:
+        from vvs_core.notify.outbox import enqueue_delivery_after_commit
+
+        enqueue_delivery_after_commit(request, ids)
+    assert [len(m.args[0]) for m in queued(actors.deliver.broker, actors.deliver)] == [4, 4, 2]
+
+
+def test_a_dramatiq_worker_delivers_what_a_request_committed(registry, providers, db):
+    previous = tasks._state["registry"]
+    tasks.set_task_registry(registry)
+    broker = actors.deliver.broker
+    worker = dramatiq.Worker(broker, worker_timeout=50, worker_threads=2)
+    worker.start()
+    try:
+        notify(registry, person(), channels=("email", "sms"), dedupe_key="worker")
+        broker.join(actors.deliver.queue_name, timeout=10_000)
+        worker.join()
+    finally:
+        worker.stop()
+        tasks.set_task_registry(previous)
+    assert {(n.channel, n.status) for n in load(db)} == {("email", "sent"), ("sms", "sent")}
+
+
+def test_concurrent_deliveries_of_the_same_ids_send_each_row_once(registry, providers, db):
+    ids = add(db, rows_for(40))
+    errors = []
+
+    def run():
+        try:
+            actors.deliver_notifications(ids, registry)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert {n.status for n in load(db)} == {"sent"}
+    assert len(providers["sms"].sends) == 40 and set(providers["sms"].sends.values()) == {1}
+
+
+# --- Reach and receipts ------------------------------------------------------------------
+
+def test_reach_summary_and_its_french_sentence(registry, providers, db):
+    ids = add(db, rows_for(3) + rows_for(2, channel="email"))
+    add(db, rows_for(1, prefix="other", subject_id=2))
+    providers["sms"].script["alert:1:2:sms"] = "permanent"
+    actors.deliver_notifications(ids, registry)
+    sms_ref = load(db, ids)[0].provider_ref
+    assert record_receipt(db, "fake-sms", sms_ref, delivered=True)
+    db.commit()
+    summary = reach_summary(db, "alert", 1)
+    assert summary == {"sms": {"delivered": 1, "sent": 1, "failed": 1}, "email": {"sent": 2}}
+    assert format_reach(summary) == "SMS : 1 remis, 1 envoyé, 1 en échec · e-mail : 2 envoyés"
+    assert format_reach({"sms": {"delivered": 47, "failed": 2}, "email": {"sent": 52}}) == \
+        "SMS : 47 remis, 2 en échec · e-mail : 52 envoyés"
+    assert format_reach({"push": {"sent": 3, "pending": 1, "cancelled": 1}}) == \
+        "notifications : 3 envoyées, 1 en attente, 1 annulée"
+    assert format_reach({}) == "aucune notification"
+
+
+def test_receipts_are_idempotent_and_never_downgrade_delivered(registry, db):
+    ids = add(db, rows_for(2))
+    actors.deliver_notifications(ids, registry)
+    first, second = load(db)
+    assert record_receipt(db, "fake-sms", first.provider_ref, delivered=True)
+    assert record_receipt(db, "fake-sms", first.provider_ref, delivered=True)
+    assert record_receipt(db, "fake-sms", first.provider_ref, delivered=False, error="EXPIRED")
+    # out of order: the failure report arrives before the delivery report
+    assert record_receipt(db, "fake-sms", second.provider_ref, delivered=False, error="absent")
+    assert record_receipt(db, "fake-sms", second.provider_ref, delivered=True)
+    assert not record_receipt(db, "fake-sms", "unknown-ref", delivered=True)
+    assert not record_receipt(db, "other-provider", first.provider_ref, delivered=True)
+    db.commit()
+    rows = load(db)
+    assert [(n.status, n.last_error) for n in rows] == [("delivered", ""), ("delivered", "")]
+    assert all(n.delivered_at for n in rows)

@@ -1,0 +1,271 @@
+"""Sign-up through the real app: every step, every bad input with its French message
+and nothing created, the three community cases, the e-mail confirmation link."""
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from vvs_core.models import Commune, Community, Membership, Token, User
+from vvs_core.plugins import hookimpl
+from vvs_core.testing import SERRIS, read_mails, run_tasks
+
+GOOD_PASSWORD = "trois chats sur le toit"
+NEW_EMAIL = "nouveau.voisin@example.test"
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(app_registry):
+    app_registry["vvs.ratelimit_store"] = None  # a new in-memory store for this test
+
+
+def east_of(point, metres):
+    from shapely.geometry import Point
+
+    from vvs_core import geo
+
+    p = geo.to_l93(geo.as_point(point))
+    moved = geo.from_l93(Point(p.x + metres, p.y))
+    return (moved.x, moved.y)
+
+
+def users(dbsession) -> int:
+    return dbsession.scalar(select(func.count(User.id)))
+
+
+def start(testapp, address="12 rue de Lagny", email=NEW_EMAIL, status=303):
+    form = testapp.get("/inscription").forms["signup-address"]
+    form["address"] = address
+    form["email"] = email
+    return form.submit("submit", status=status)
+
+
+def csrf_post(testapp, url, params=None, status=303, page="/inscription"):
+    """POST with the CSRF token found on ``page`` (anonymous pages have no logout form)."""
+    token = re.search(r'name="csrf_token" value="([^"]+)"', testapp.get(page).text).group(1)
+    return testapp.post(url, {**(params or {}), "csrf_token": token}, status=status)
+
+
+def place(testapp, lon, lat, status=303):
+    return csrf_post(testapp, "/inscription/position", {"lon": str(lon), "lat": str(lat)}, status=status)
+
+
+def confirm(testapp):
+    return csrf_post(testapp, "/inscription/confirmation")
+
+
+def account_form(testapp, **overrides):
+    form = testapp.get("/inscription/compte").forms["signup-account"]
+    values = dict(first_name="Benjamin", last_name="Malin", password=GOOD_PASSWORD, mobile="06 12 34 56 78",
+                  landline="", pseudonym="Benji", charter=True)
+    values.update(overrides)
+    confirm = values.pop("password_confirm", values["password"])
+    for name, value in values.items():
+        form[name] = value
+    form["password-confirm"] = confirm
+    return form
+
+
+def sign_up_to_step5(testapp, home=SERRIS, email=NEW_EMAIL):
+    start(testapp, email=email)
+    place(testapp, *home)
+    confirm(testapp)
+    res = account_form(testapp).submit("submit", status=303)
+    assert res.headers["Location"].endswith("/inscription/communaute")
+    return res.follow()
+
+
+def test_step1_opens_the_map_on_the_commune_with_the_manual_geocoder(testapp, commune):
+    res = start(testapp).follow()
+    assert "Nous n'avons pas trouvé « 12 rue de Lagny »" in res.text
+    assert f'data-lon="{SERRIS[0]}"' in res.text and f'data-lat="{SERRIS[1]}"' in res.text
+    assert "Valider la position de mon domicile" in res.text
+
+
+@pytest.mark.parametrize("address, email, message", [
+    ("", NEW_EMAIL, "Requis"),
+    ("12", NEW_EMAIL, "Indiquez votre adresse (numéro et rue)."),
+    ("12 rue de Lagny", "pas-une-adresse", "Adresse e-mail invalide."),
+    ("12 rue de Lagny", "", "Requis"),
+])
+def test_step1_bad_input(testapp, commune, dbsession, address, email, message):
+    res = start(testapp, address=address, email=email, status=400)
+    assert message in res.text
+    assert testapp.get("/inscription/position", status=303).headers["Location"].endswith("/inscription")
+    assert testapp.get("/inscription/compte", status=303).headers["Location"].endswith("/inscription")
+
+
+def test_step1_refuses_an_existing_account(testapp, commune, make_user):
+    make_user(email="deja@example.test")
+    res = start(testapp, email="Deja@example.test", status=400)
+    assert "Un compte existe déjà avec cette adresse e-mail" in res.text
+
+
+def test_step1_asks_the_commune_when_there_are_several(testapp, commune, dbsession):
+    from shapely.geometry import Point
+
+    other = Commune(insee="77111", name="Chessy", postcodes=["77700"], centre=Point(2.7630, 48.8700))
+    dbsession.add(other)
+    dbsession.flush()
+    page = testapp.get("/inscription")
+    form = page.forms["signup-address"]
+    assert "Chessy (77700)" in page.text
+    form["address"] = "3 rue du Moulin"
+    form["email"] = NEW_EMAIL
+    assert "Choisissez votre commune dans la liste." in form.submit("submit", status=400).text
+    form["commune"] = str(other.id)
+    res = form.submit("submit", status=303).follow()
+    assert 'data-lon="2.763"' in res.text
+
+
+@pytest.mark.parametrize("lon, lat, message", [
+    ("abc", "48.8", "Position invalide"),
+    (-3.0, 40.0, "Cette position est hors de France"),
+    (2.35, 48.85, "Cette position est trop loin de Serris"),
+])
+def test_step2_refuses_a_point_outside_the_commune(testapp, commune, lon, lat, message):
+    start(testapp)
+    res = place(testapp, lon, lat, status=400)
+    assert message in res.text
+    # Still at step 2: the confirmation shows the original position.
+    confirm = testapp.get("/inscription/confirmation")
+    assert f'data-lon="{SERRIS[0]}"' in confirm.text
+
+
+def test_steps_cannot_be_skipped(testapp, commune):
+    assert testapp.get("/inscription/position", status=303).headers["Location"].endswith("/inscription")
+    assert testapp.get("/inscription/confirmation", status=303).headers["Location"].endswith("/inscription")
+    start(testapp)
+    place(testapp, *SERRIS)
+    # The position is not confirmed yet: the account form sends back.
+    assert testapp.get("/inscription/compte", status=303).headers["Location"].endswith("/inscription")
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"password": "court"}, "au moins 12 caractères"),
+    ({"password": "motdepasse123"}, "trop courant"),
+    ({"password_confirm": "autre chose encore"}, "Les deux mots de passe ne correspondent pas."),
+    ({"mobile": "12"}, "Numéro de téléphone invalide."),
+    ({"mobile": "01 23 45 67 89"}, "n'est pas un numéro de portable"),
+    ({"mobile": "", "landline": "06 12 34 56 78"}, "Ce numéro est un portable"),
+    ({"mobile": "", "landline": ""}, "Indiquez au moins un numéro de téléphone"),
+    ({"charter": False}, "Acceptez la charte de bonne conduite"),
+    ({"pseudonym": ""}, "Requis"),
+    ({"first_name": ""}, "Requis"),
+])
+def test_step4_bad_input(testapp, commune, dbsession, overrides, message):
+    start(testapp)
+    place(testapp, *SERRIS)
+    confirm(testapp)
+    before = users(dbsession)
+    res = account_form(testapp, **overrides).submit("submit", status=400)
+    assert message in res.text
+    assert users(dbsession) == before
+
+
+def test_step4_shows_the_charter(testapp, commune):
+    start(testapp)
+    place(testapp, *SERRIS)
+    confirm(testapp)
+    page = testapp.get("/inscription/compte")
+    assert "Je veille, je ne surveille pas." in page.text
+
+
+def test_case1_home_inside_a_community_joins_it(testapp, commune, make_community, make_user, dbsession, app_registry):
+    ref = make_user()
+    community = make_community("Le Bourg", members=[make_user()], referents=[ref])
+    res = sign_up_to_step5(testapp)
+    assert "Les <strong>2</strong> voisins vigilants et solidaires de la communauté" in res.text
+    assert "« Le Bourg »" in res.text
+    user = dbsession.scalar(select(User).where(User.email == NEW_EMAIL))
+    assert (user.first_name, user.mobile, user.pseudonym) == ("Benjamin", "+33612345678", "Benji")
+    assert user.email_confirmed_at is None and user.home.distance(community.boundary.centroid) < 0.001
+    membership = dbsession.scalar(select(Membership).where(Membership.user_id == user.id))
+    assert (membership.community_id, membership.status) == (community.id, "pending")
+    # The confirmation link, by e-mail.
+    run_tasks()
+    mails = [m for m in read_mails(app_registry.settings["vvs.email.folder"]) if m["To"] == NEW_EMAIL]
+    from vvs_core.testing import mail_text
+
+    link = re.search(r"http://localhost(/inscription/confirmer/\S+)", mail_text(mails[-1])).group(1)
+    assert testapp.get(link, status=303).headers["Location"].endswith("/activation")
+    dbsession.expire_all()
+    assert dbsession.get(User, user.id).email_confirmed_at is not None
+    testapp.get(link, status=303)  # used: refused
+    assert "n'est plus valable" in testapp.get("/activation").text
+
+
+def test_case2_near_communities_are_listed_and_joined(testapp, commune, make_community, dbsession):
+    community = make_community("Rue Émile Cloud", centre=east_of(SERRIS, 500), side_m=300)
+    res = sign_up_to_step5(testapp)
+    assert "zones rouges" in res.text and "Rue Émile Cloud" in res.text and "Rejoindre" in res.text
+    data = testapp.get("/inscription/communautes.json").json
+    assert [f["properties"]["name"] for f in data["features"]] == ["Rue Émile Cloud"]
+    assert data["features"][0]["geometry"]["type"] == "Polygon"
+    res = testapp.post_csrf("/inscription/rejoindre", {"community_id": str(community.id)}, status=303)
+    assert res.headers["Location"].endswith("/activation")
+    page = res.follow()
+    assert "Votre demande d'adhésion à la communauté « Rue Émile Cloud » est envoyée" in page.text
+    assert "Où en est ma demande ?" in page.text and "Rue Émile Cloud" in page.text
+    # A second request elsewhere is refused with a message.
+    other = make_community("Ailleurs", centre=(2.80, 48.85), side_m=200)
+    res = testapp.post_csrf("/inscription/rejoindre", {"community_id": str(other.id)}, status=303).follow()
+    assert "Vous faites déjà partie de la communauté « Rue Émile Cloud »" in res.text
+
+
+def test_case3_create_a_community_and_be_its_referent(testapp, commune, dbsession):
+    res = sign_up_to_step5(testapp)
+    assert "Créez la communauté de votre quartier" in res.text
+    bad = testapp.post_csrf("/inscription/creer", {"name": "ab"}, status=400)
+    assert "3 caractères au moins" in bad.text
+    assert dbsession.scalar(select(func.count(Community.id))) == 0
+    res = testapp.post_csrf("/inscription/creer", {"name": "Allée des Lilas"}, status=303).follow()
+    assert "Souhaitez-vous être le référent" in res.text
+    assert "Répondez" in testapp.post_csrf("/inscription/referent", {"referent": "peut-être"}, status=400).text
+    res = testapp.post_csrf("/inscription/referent", {"referent": "oui"}, status=303).follow()
+    assert "La communauté « Allée des Lilas » est créée" in res.text
+    assert "L'équipe de la plateforme vérifie votre adresse et la nouvelle communauté" in res.text
+    community = dbsession.scalar(select(Community).where(Community.name == "Allée des Lilas"))
+    user = dbsession.scalar(select(User).where(User.email == NEW_EMAIL))
+    assert community.validation_mode == "platform" and community.boundary.contains(user.home)
+    membership = dbsession.scalar(select(Membership).where(Membership.user_id == user.id))
+    assert (membership.role, membership.status) == ("referent", "pending")
+
+
+def test_rate_limit_per_address(testapp, commune, dbsession, app_registry):
+    from vvs_core.ratelimit import MemoryStore
+
+    store = app_registry["vvs.ratelimit_store"] = MemoryStore()
+    start(testapp)
+    place(testapp, *SERRIS)
+    confirm(testapp)
+    for _ in range(5):
+        store.incr("signup:127.0.0.1", 3600)
+    before = users(dbsession)
+    res = account_form(testapp).submit("submit", status=429)
+    assert "Trop d'inscriptions depuis cette adresse" in res.text
+    assert users(dbsession) == before
+
+
+def test_bad_confirmation_token(testapp, dbsession):
+    before = dbsession.scalar(select(func.count(Token.id)))
+    res = testapp.get("/inscription/confirmer/inconnu", status=303)
+    assert res.headers["Location"].endswith("/connexion")
+    assert "n'est plus valable" in res.follow().text
+    assert dbsession.scalar(select(func.count(Token.id))) == before
+
+
+def test_vvs_user_registered(testapp, commune, app_registry, dbsession):
+    seen = []
+
+    class Spy:
+        @hookimpl
+        def vvs_user_registered(self, request, user):
+            seen.append((user.email, user.id is not None, request.dbsession is not None))
+
+    spy = Spy()
+    app_registry.vvs_plugins.register(spy)
+    try:
+        sign_up_to_step5(testapp)
+    finally:
+        app_registry.vvs_plugins.unregister(spy)
+    assert seen == [(NEW_EMAIL, True, True)]

@@ -1,0 +1,154 @@
+"""Browser: a mairie agent enrols and signs in with TOTP, alerts an area drawn on the
+map, sees the reach estimate and the reach report, and sees a resident's alert appear
+live on the dashboard.
+
+The live alert is inserted through vvs_alerts' own table when that plugin answers
+``vvs_commune_activity``; until it does, the dashboard is checked against
+acknowledgements of the mairie's own alert list (see ``test_live_alert``)."""
+from __future__ import annotations
+
+import re
+
+import pyotp
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def demo_agent(e2e_db):
+    from vvs_mairie import load_demo_mairie
+
+    session = e2e_db()
+    load_demo_mairie(session)
+    session.commit()
+    session.close()
+    return "agent@serris.demo"
+
+
+def stored_secret(e2e_db, email):
+    from sqlalchemy import select
+
+    from vvs_core.models import User
+    from vvs_core.testing import TEST_SECRET
+    from vvs_mairie.models import MairieAgent
+    from vvs_mairie.twofactor import unseal
+
+    session = e2e_db()
+    agent = session.scalar(select(MairieAgent).join(User, User.id == MairieAgent.user_id).where(User.email == email))
+    session.close()
+    return unseal(TEST_SECRET, agent.totp_secret)
+
+
+def enrol_and_sign_in(page, login, shot, email, e2e_db=None):
+    login(page, email)
+    page.goto("/mairie")
+    page.wait_for_url(re.compile(r"/mairie/2fa"))
+    if "/activer" in page.url:
+        shot(page, "mairie-enrol")
+        secret = page.locator("#totp-secret").inner_text().strip()
+        page.get_by_label("Code à 6 chiffres affiché par l'application").fill(pyotp.TOTP(secret).now())
+        page.get_by_role("button", name="Activer").click()
+        assert page.locator(".recovery-codes li").count() == 10
+        shot(page, "mairie-recovery-codes")
+        page.get_by_role("link", name=re.compile("J'ai noté mes codes")).click()
+    else:
+        page.get_by_label("Code à 6 chiffres").fill(pyotp.TOTP(stored_secret(e2e_db, email)).now())
+        page.get_by_role("button", name="Valider").click()
+    page.wait_for_url(re.compile(r"/mairie/77449$"))
+    return page
+
+
+def test_agent_totp_area_alert_and_reach(page, login, shot, demo_agent, e2e_db):
+    enrol_and_sign_in(page, login, shot, demo_agent, e2e_db)
+    # Sign out, back in: this time the second factor is asked, with a code from the same secret.
+    secret = stored_secret(e2e_db, demo_agent)
+    page.get_by_role("button", name="Se déconnecter").click()
+    login(page, demo_agent)
+    page.goto("/mairie")
+    page.wait_for_url(re.compile(r"/mairie/2fa$"))
+    page.get_by_label("Code à 6 chiffres").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Valider").click()
+    page.wait_for_url(re.compile(r"/mairie/77449$"))
+    shot(page, "mairie-dashboard")
+
+    page.get_by_role("link", name="Alerter les habitants").click()
+    page.get_by_label("Catégorie").select_option("travaux")
+    page.get_by_label("Titre (repris dans le SMS)").fill("Route barrée rue de Lagny jusqu'à 18 h")
+    page.get_by_label("Message").fill("Déviation par la rue de la Ferme.")
+    page.get_by_label("Une zone dessinée sur la carte").check()
+    # Draw around the town centre (Le Bourg) through the map's API, as clicks would.
+    page.evaluate("""() => {
+        const a = window.vvsMairieArea;
+        [[48.8440, 2.7840], [48.8440, 2.7885], [48.8470, 2.7885], [48.8470, 2.7840]].forEach(p => a.addPoint(p[0], p[1]));
+    }""")
+    assert page.locator("#area-count").inner_text().startswith("4")
+    page.get_by_role("button", name="Estimer la portée").click()
+    estimate = page.locator(".reach-estimate").inner_text()
+    assert re.search(r"environ \d+ foyers?, \d+ SMS", estimate), estimate
+    assert not estimate.startswith("environ 0 ")
+    shot(page, "mairie-alert-estimate")
+    page.get_by_role("button", name="Envoyer l'alerte").click()
+    page.wait_for_url(re.compile(r"/mairie/77449/alertes/\d+$"))
+    report = page.locator(".reach-report").inner_text()
+    assert re.search(r"\d+ destinataires?", report) and "SMS" in report
+    shot(page, "mairie-alert-report")
+
+
+@pytest.fixture(scope="module")
+def server_with_fake_alerts(live_server, demo_agent):
+    """The same app and database as ``live_server``, served in this process with a test
+    double of vvs_alerts' ``vvs_commune_activity`` (vvs_alerts does not answer it yet)."""
+    import socket
+    import threading
+
+    from waitress.server import create_server
+
+    from vvs_core import main
+    from vvs_core.testing import base_settings
+    from vvs_mairie.testing import FakeActivity
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = main({}, **base_settings(live_server.db_url, **{"vvs.email.folder": live_server.maildir,
+                                                            "vvs.public_url": f"http://127.0.0.1:{port}"}))
+    fake = FakeActivity()
+    app.registry.vvs_plugins.register(fake, name="e2e-fake-activity")
+    server = create_server(app, host="127.0.0.1", port=port, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}", fake
+    server.close()
+
+
+def test_live_alert_appears_on_the_dashboard(browser, login, shot, demo_agent, server_with_fake_alerts, e2e_db):
+    from sqlalchemy import select
+
+    from vvs_core.clock import utcnow
+    from vvs_core.models import Community, User
+
+    url, fake = server_with_fake_alerts
+    context = browser.new_context(locale="fr-FR", viewport={"width": 412, "height": 915}, base_url=url)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        enrol_and_sign_in(page, login, shot, demo_agent, e2e_db)
+        assert page.locator(".activity-item").count() == 0
+        session = e2e_db()
+        bourg = session.scalar(select(Community).where(Community.name == "Le Bourg"))
+        author = session.scalar(select(User).where(User.email == "resident@serris.demo"))
+        fake.items.append(dict(kind="alert", id=501, title="Individu qui relève les boîtes aux lettres",
+                               category="Comportement suspect", community_id=bourg.id, created_at=utcnow(),
+                               lon=2.7861, lat=48.8453, url=None, author_id=author.id))
+        session.close()
+        item = page.locator(".activity-item", has_text="relève les boîtes aux lettres")
+        item.wait_for(timeout=12000)  # the dashboard polls every 4 s
+        shot(page, "mairie-live-alert")
+        item.get_by_role("button", name="Pris en compte").click()
+        page.wait_for_url(re.compile(r"/mairie/77449$"))
+        assert page.locator(".activity-item .pill.ok", has_text="pris en compte").count() == 1
+    finally:
+        context.close()
+    assert not errors, errors

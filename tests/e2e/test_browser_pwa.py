@@ -1,0 +1,158 @@
+"""The installable web app: the service worker installs and serves the offline page,
+a device subscribes to push from the settings, and an alert posted by a neighbour
+reaches it through the outbox's push channel: the (fake, 127.0.0.1) push service
+receives an encrypted POST signed with the server's VAPID key, which the test decrypts.
+
+Chromium's own subscriptions point to Google's push service, unreachable here: the
+test records a subscription whose endpoint is the fake service, through the page's
+own script (``window.vvsPush.save``, what the button calls after ``subscribe()``).
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import http_ece
+import pytest
+import requests
+from sqlalchemy import select, update
+
+from vvs_core.api_tokens import issue_api_token
+from vvs_core.models import Notification, PushSubscription, User
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE.parent / "api"))
+from push_keys import browser_keypair, vapid_keypair  # noqa: E402
+
+SUBSCRIBER = "monique.lefevre@serris.demo"
+AUTHOR = "bernard.girard@serris.demo"
+
+
+class FakePushService(ThreadingHTTPServer):
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), PushHandler)
+        self.received = []
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class PushHandler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server.received.append({"path": self.path, "headers": self.headers, "body": body})  # case-insensitive
+        self.send_response(201)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def push_service():
+    server = FakePushService()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def push_server(live_server):
+    """The same database as live_server, served with the webpush provider."""
+    private, public = vapid_keypair()
+    env = {**os.environ, "VVS_PUSH_PROVIDER": "webpush", "VVS_PUSH_VAPID_PRIVATE_KEY": private,
+           "VVS_PUSH_VAPID_PUBLIC_KEY": public, "VVS_PUSH_SUBJECT": "mailto:equipe@vvs.invalid",
+           "VVS_PUSH_ALLOW_HTTP_ENDPOINTS": "true"}
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, str(HERE / "serve.py"), live_server.db_url, str(port),
+                             live_server.maildir], env=env)
+    deadline = time.time() + 60
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            assert proc.poll() is None, "the push-enabled server exited at start-up"
+            assert time.time() < deadline, "the push-enabled server did not start"
+            time.sleep(0.2)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture
+def app_page(browser, push_server):
+    context = browser.new_context(locale="fr-FR", viewport={"width": 412, "height": 915}, base_url=push_server)
+    context.grant_permissions(["notifications"], origin=push_server)
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def test_web_app_installs_subscribes_and_receives_an_alert(app_page, push_server, push_service, login, shot, e2e_db):
+    page = app_page
+    login(page, SUBSCRIBER)
+    manifest = page.evaluate("fetch(document.querySelector('link[rel=manifest]').href).then(r => r.json())")
+    assert manifest["display"] == "standalone" and manifest["lang"] == "fr"
+    page.goto("/parametres/appareils")
+    worker = page.evaluate("navigator.serviceWorker.ready.then(r => r.active && r.active.scriptURL)")
+    assert worker == push_server + "/sw.js"
+
+    keys, device_key, auth_secret = browser_keypair()
+    endpoint = f"{push_service.url}/push/appareil-de-monique"
+    saved = page.evaluate("sub => window.vvsPush.save(sub)", {"endpoint": endpoint, "keys": keys})
+    assert saved["label"].startswith("Chrome sur")
+    page.reload()
+    assert page.locator("li.device strong", has_text="Chrome sur Linux").is_visible()
+    shot(page, "pwa-devices")
+
+    with e2e_db() as db:
+        subscriber = db.scalar(select(User).where(User.email == SUBSCRIBER))
+        author = db.scalar(select(User).where(User.email == AUTHOR))
+        db.execute(update(User).where(User.id == subscriber.id)
+                   .values(notification_prefs={"alert": ["email", "push"]}))
+        token = issue_api_token(db, author, "test pwa")[1]
+        db.commit()
+        subscriber_id = subscriber.id
+        assert db.scalar(select(PushSubscription.user_id).where(PushSubscription.endpoint == endpoint)) == subscriber_id
+
+    text = "Deux personnes essaient les poignées de portières rue de Paris."
+    answer = requests.post(push_server + "/api/v1/alerts", json={"category": "reperage", "text": text},
+                           headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert answer.status_code == 201, answer.text
+    deadline = time.time() + 30
+    while not push_service.received and time.time() < deadline:
+        time.sleep(0.2)
+    assert push_service.received, "the fake push service received nothing"
+    push = push_service.received[0]
+    assert push["path"] == "/push/appareil-de-monique"
+    assert push["headers"]["Authorization"].startswith("vapid t="), dict(push["headers"])
+    assert push["headers"]["Content-Encoding"] == "aes128gcm" and int(push["headers"]["TTL"]) > 0
+    payload = json.loads(http_ece.decrypt(push["body"], private_key=device_key, auth_secret=auth_secret,
+                                          version="aes128gcm"))
+    assert text in payload["body"] and payload["url"].startswith("/alertes/")
+    with e2e_db() as db:
+        row = db.scalar(select(Notification).where(Notification.recipient_id == subscriber_id,
+                                                   Notification.channel == "push"))
+        assert row.kind == "alert" and row.status == "sent" and row.provider == "webpush"
+
+    # Without network, the service worker shows the offline page.
+    page.context.set_offline(True)
+    page.goto("/alertes")
+    assert page.get_by_role("heading", name="Vous êtes hors ligne").is_visible()
+    shot(page, "pwa-offline")
+    page.context.set_offline(False)

@@ -1,0 +1,155 @@
+"""Audience, fan-out through the outbox, updates and the all-clear, expiry."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from alerts_testing import commit_hooks
+from vvs_core.clock import utcnow
+from vvs_core.hooktypes import Recipient
+from vvs_core.models import Notification
+from vvs_core.notify.outbox import format_reach, reach_summary
+from vvs_core.plugins import hookimpl
+from vvs_core.testing import mail_text, read_mails, run_tasks
+
+
+class EmailOnlyRecipients:
+    """A plugin answering the hook the way twinning does: e-mail only."""
+
+    def __init__(self, user_id):
+        self.user_id = user_id
+
+    @hookimpl
+    def vvs_alert_recipients(self, request, alert):
+        return [Recipient(self.user_id, channels=("email",), reason="jumelage")]
+
+
+@pytest.fixture
+def hook_recipient(app):
+    added = []
+
+    def add(user_id):
+        plugin = EmailOnlyRecipients(user_id)
+        app.registry.vvs_plugins.register(plugin)
+        added.append(plugin)
+
+    yield add
+    for plugin in added:
+        app.registry.vvs_plugins.unregister(plugin)
+
+
+def rows(dbsession, subject_type, subject_id):
+    return dbsession.scalars(select(Notification).where(Notification.subject_type == subject_type,
+                                                        Notification.subject_id == subject_id)).all()
+
+
+def test_vvs_alert_recipients(app, dbsession, alert_request, post, make_user, make_community, hook_recipient):
+    author, sms_only, no_prefs, refuses_all = make_user(), make_user(), make_user(), make_user()
+    sms_only.notification_prefs = {"alert": ["sms"]}
+    refuses_all.notification_prefs = {"alert": []}
+    outsider = make_user(notification_prefs={"alert": ["sms", "email"]})
+    community = make_community(members=[author, sms_only, no_prefs, refuses_all])
+    hook_recipient(outsider.id)
+    alert = post(author, community)
+    commit_hooks(alert_request)
+    run_tasks()
+    got = {(n.recipient_id, n.channel) for n in rows(dbsession, "alert", alert.id)}
+    assert got == {(sms_only.id, "sms"), (no_prefs.id, "sms"), (no_prefs.id, "email"),
+                   (refuses_all.id, "sms"),  # nobody opts out of alerts entirely
+                   (outsider.id, "email")}   # the hook allowed e-mail only
+    assert all(n.expires_at is not None for n in rows(dbsession, "alert", alert.id))
+
+
+def test_fan_out_one_row_per_recipient_and_channel_delivered_by_the_providers(
+        app, dbsession, alert_request, post, make_user, make_community):
+    from vvs_alerts.fanout import fan_out
+
+    author = make_user(first_name="Julien", last_name="Martin")
+    members = [make_user() for _ in range(3)]
+    community = make_community(name="Le Bourg", members=[author, *members])
+    alert = post(author, community, text="Porte fracturée au 12 rue de Lagny, voiture grise qui repart vers la gare.")
+    commit_hooks(alert_request)
+    run_tasks()
+    fan_out(alert_request, alert)  # a second fan-out (redelivered message) adds nothing
+    commit_hooks(alert_request)
+    run_tasks()
+    notes = rows(dbsession, "alert", alert.id)
+    assert len(notes) == 6 and len({(n.recipient_id, n.channel) for n in notes}) == 6
+    assert {n.status for n in notes} == {"sent"}
+    assert all(n.dedupe_key == f"alert:{alert.id}:0:{n.recipient_id}:{n.channel}" for n in notes)
+    sms = [n for n in notes if n.channel == "sms"][0]
+    assert sms.body.startswith("ALERTE Le Bourg") and sms.body.endswith("appelez le 17.") and "(Julien M.)" in sms.body
+    mails = read_mails(app.registry.settings["vvs.email.folder"])
+    addresses = {m.email for m in members}
+    mine = [m for m in mails if m["To"] in addresses]
+    assert len(mine) == 3 and "Porte fracturée" in mail_text(mine[0]) and "appelez le 17" in mail_text(mine[0])
+    assert format_reach(reach_summary(dbsession, "alert", alert.id)) == "SMS : 3 envoyés · e-mail : 3 envoyés"
+
+
+def test_update_and_all_clear_reach_the_same_people(app, dbsession, alert_request, post, make_user, make_community,
+                                                    hook_recipient):
+    from vvs_alerts.lifecycle import is_active, post_update
+
+    author, member, referent, outsider = make_user(), make_user(), make_user(), make_user()
+    community = make_community(members=[author, member], referents=[referent])
+    hook_recipient(outsider.id)
+    alert = post(author, community)
+    commit_hooks(alert_request)
+    run_tasks()
+    first = {(n.recipient_id, n.channel) for n in rows(dbsession, "alert", alert.id)}
+    later = make_user()  # joins after the alert: the update does not go to them
+    from vvs_core.models import Membership
+    dbsession.add(Membership(user_id=later.id, community_id=community.id, status="active"))
+    update = post_update(alert_request, alert, author, "update", "La voiture est repartie vers Chessy.")
+    commit_hooks(alert_request)
+    run_tasks()
+    assert {(n.recipient_id, n.channel) for n in rows(dbsession, "alert_update", update.id)} == first
+    end = post_update(alert_request, alert, referent, "all_clear", "")
+    commit_hooks(alert_request)
+    run_tasks()
+    end_rows = rows(dbsession, "alert_update", end.id)
+    # the author hears of the all-clear a référent wrote
+    assert {(n.recipient_id, n.channel) for n in end_rows} - first == {(author.id, "sms"), (author.id, "email")}
+    assert all(n.body.startswith("FIN D'ALERTE") for n in end_rows if n.channel == "sms")
+    assert {n.status for n in end_rows} == {"sent"}
+    assert not is_active(alert)
+
+
+def test_nothing_is_sent_after_expiry(app, dbsession, alert_request, post, make_user, make_community):
+    from vvs_alerts.lifecycle import active_alerts_query, expire_alerts
+    from vvs_alerts.fanout import fan_out
+
+    author, member = make_user(), make_user()
+    community = make_community(members=[author, member])
+    alert = post(author, community)
+    alert.expires_at = utcnow() - timedelta(minutes=1)
+    dbsession.flush()
+    assert fan_out(alert_request, alert) == []
+    assert expire_alerts(dbsession) == 1
+    dbsession.refresh(alert)
+    assert alert.status == "expired"
+    assert dbsession.scalars(active_alerts_query([community.id])).all() == []
+    # Rows written before expiry are cancelled at delivery, never sent.
+    live = post(author, community)
+    alert_request.tm.abort()  # drop the after-commit fan-out: written by hand below
+    alert_request.tm.begin()
+    assert len(fan_out(alert_request, live)) == 2
+    dbsession.execute(Notification.__table__.update().values(expires_at=utcnow() - timedelta(seconds=1)))
+    commit_hooks(alert_request)
+    run_tasks()
+    assert {n.status for n in rows(dbsession, "alert", live.id)} == {"cancelled"}
+
+
+def test_vvs_render_notification(app, alert_request):
+    from types import SimpleNamespace
+
+    long_text = "Une camionnette " + "très " * 200
+    note = SimpleNamespace(kind="alert", title="Alerte", body=long_text, html=None, channel="sms")
+    answer = app.registry.vvs_plugins.hook.vvs_render_notification(request=alert_request, notification=note,
+                                                                      channel="sms")
+    assert answer["text"].endswith("En cas d'urgence ou de flagrant délit, appelez le 17.")
+    from vvs_alerts.sms_length import sms_length
+    assert sms_length(answer["text"]).segments <= app.registry.settings["vvs.alerts.sms_max_segments"]
+    other = SimpleNamespace(kind="message", title="t", body="b", html=None, channel="sms")
+    assert app.registry.vvs_plugins.hook.vvs_render_notification(
+        request=alert_request, notification=other, channel="sms")["text"] == "b"  # the core's default

@@ -1,0 +1,101 @@
+"""Moderation in both modes: held alerts, approval, withdrawal, warnings, suspension,
+reports, escalation and the audit trail."""
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from alerts_testing import commit_hooks
+from vvs_alerts.models import AlertReport, ModerationAction, PostingSuspension
+from vvs_core.clock import utcnow
+from vvs_core.models import CommunityEvent, Notification
+from vvs_core.testing import run_tasks
+
+
+def _sent_to(dbsession, alert):
+    return dbsession.scalars(select(Notification).where(Notification.subject_type == "alert", Notification.kind == "alert",
+                                                        Notification.subject_id == alert.id)).all()
+
+
+def test_pre_moderation_holds_until_a_referent_approves(app, dbsession, alert_request, post, make_user,
+                                                         make_community, monkeypatch):
+    monkeypatch.setitem(app.registry.settings, "vvs.alerts.moderation", "pre")
+    author, member, referent = make_user(), make_user(), make_user()
+    community = make_community(members=[author, member], referents=[referent])
+    alert = post(author, community)
+    assert alert.status == "held"
+    commit_hooks(alert_request)
+    run_tasks()
+    assert _sent_to(dbsession, alert) == []
+    # the référent was told an alert waits
+    assert dbsession.scalars(select(Notification).where(Notification.kind == "alert_held",
+                                                        Notification.recipient_id == referent.id)).all()
+    from vvs_alerts.moderation import moderate
+
+    moderate(alert_request, alert, referent, "approve", "")
+    commit_hooks(alert_request)
+    run_tasks()
+    assert alert.status == "published"
+    assert {n.recipient_id for n in _sent_to(dbsession, alert)} == {member.id, referent.id}
+    events = dbsession.scalars(select(CommunityEvent).where(CommunityEvent.kind == "alert_approve")).all()
+    assert len(events) == 1 and events[0].public is False
+
+
+def test_escalation_to_moderators_after_the_delay(app, dbsession, alert_request, post, make_user, make_community,
+                                                  monkeypatch):
+    from vvs_alerts.moderation import escalate_held
+
+    monkeypatch.setitem(app.registry.settings, "vvs.alerts.moderation", "pre")
+    moderator = make_user(is_moderator=True)
+    author = make_user()
+    community = make_community(members=[author])
+    alert = post(author, community)
+    assert escalate_held(alert_request) == 0  # not yet
+    later = utcnow() + timedelta(minutes=app.registry.settings["vvs.alerts.escalation_minutes"] + 1)
+    assert escalate_held(alert_request, now=later) == 1
+    assert escalate_held(alert_request, now=later) == 0  # once
+    mails = dbsession.scalars(select(Notification).where(Notification.kind == "alert_escalation")).all()
+    assert [(n.recipient_id, n.channel) for n in mails] == [(moderator.id, "email")]
+
+
+def test_post_moderation_report_then_withdraw_warn_suspend(testapp, dbsession, make_user, make_community):
+    author, member = make_user(), make_user()
+    moderator = make_user(is_moderator=True)
+    make_community(members=[author, member])
+    testapp.login(author)
+    page = testapp.get("/alertes/nouvelle")
+    form = page.forms["alerte"]
+    form["category"] = "autre"
+    form["text"] = "Un individu louche rôde près de l'école depuis ce matin."
+    url = form.submit("submit").location
+    alert_id = int(url.rsplit("/", 1)[1])
+    testapp.post_csrf("/deconnexion")
+    testapp.login(member)
+    page = testapp.get(url)
+    assert "Signaler cette alerte" in page.text
+    testapp.post_csrf(f"/alertes/{alert_id}/signaler", {"reason": "Description d'une personne, pas des faits."})
+    assert dbsession.scalars(select(AlertReport)).one().reason.startswith("Description")
+    testapp.post_csrf(f"/alertes/{alert_id}/moderation", {"action": "withdraw", "reason": "x"}, status=403)
+    testapp.post_csrf("/deconnexion")
+    testapp.login(moderator)
+    queue = testapp.get("/alertes/moderation")
+    assert "Un individu louche" in queue.text and "Description d'une personne" in queue.text
+    empty = testapp.post_csrf(f"/alertes/{alert_id}/moderation", {"action": "withdraw", "reason": ""}).follow()
+    assert "Indiquez le motif" in empty.text
+    for action in ("withdraw", "warn", "suspend"):
+        testapp.post_csrf(f"/alertes/{alert_id}/moderation",
+                          {"action": action, "reason": "Décrivez des faits, pas des personnes.", "days": "3"})
+    actions = dbsession.scalars(select(ModerationAction).order_by(ModerationAction.id)).all()
+    assert [a.action for a in actions] == ["withdraw", "warn", "suspend"]
+    assert actions[0].original_text.startswith("Un individu louche")
+    assert dbsession.scalars(select(AlertReport)).one().handled
+    assert dbsession.scalars(select(PostingSuspension)).one().user_id == author.id
+    told = dbsession.scalars(select(Notification).where(Notification.kind == "moderation",
+                                                        Notification.recipient_id == author.id)).all()
+    assert len(told) == 3 and all("Décrivez des faits" in n.body for n in told)
+    audit = dbsession.scalars(select(CommunityEvent).where(CommunityEvent.kind.like("alert_%"))).all()
+    assert {e.kind for e in audit} >= {"alert_reported", "alert_withdraw", "alert_warn", "alert_suspend"}
+    assert not any(e.public for e in audit)
+    # withdrawn: members no longer read it
+    testapp.post_csrf("/deconnexion")
+    testapp.login(member)
+    testapp.get(url, status=403)

@@ -1,0 +1,85 @@
+"""Posting an alert from the web: the form, idempotency, refusals."""
+import re
+
+from sqlalchemy import func, select
+
+from vvs_alerts.models import Alert, PostingSuspension
+from vvs_core.clock import utcnow
+from datetime import timedelta
+
+
+def _form_key(page):
+    return re.search(r'name="idempotency_key" value="([^"]+)"', page.text).group(1)
+
+
+def _post(testapp, page, **fields):
+    form = page.forms["alerte"]
+    form["category"] = fields.get("category", "demarchage")
+    form["text"] = fields.get("text", "Deux hommes en gilet orange sonnent aux portes, camionnette blanche AB-123-CD.")
+    return form.submit("submit")
+
+
+def test_form_shows_the_17_the_charter_and_the_counter(testapp, make_user, make_community):
+    author = make_user()
+    make_community(members=[author])
+    testapp.login(author)
+    page = testapp.get("/alertes/nouvelle")
+    assert "appelez le 17" in page.text
+    assert "origine, la religion ou l'apparence" in page.text
+    assert 'id="sms-count"' in page.text and "sms_length.js" in page.text
+    assert "personne vulnérable sans nouvelles" in page.text.lower()
+    assert len(_form_key(page)) >= 8
+
+
+def test_post_creates_one_published_alert_and_a_second_submit_returns_it(testapp, dbsession, make_user, make_community):
+    author = make_user()
+    community = make_community(members=[author, make_user()])
+    testapp.login(author)
+    page = testapp.get("/alertes/nouvelle")
+    first = _post(testapp, page)
+    assert first.status_int == 303
+    again = _post(testapp, page)  # the same form submitted twice: same hidden key
+    assert again.location == first.location
+    alerts = dbsession.scalars(select(Alert).where(Alert.community_id == community.id)).all()
+    assert len(alerts) == 1
+    alert = alerts[0]
+    assert alert.status == "published" and alert.source == "web" and alert.author_id == author.id
+    shown = testapp.get(first.location)
+    assert "démarchage suspect" in shown.text.lower() and author.full_name in shown.text
+    assert "appelez le 17" in shown.text
+
+
+def test_bad_input_is_explained_next_to_the_field(testapp, dbsession, make_user, make_community):
+    author = make_user()
+    make_community(members=[author])
+    testapp.login(author)
+    page = testapp.get("/alertes/nouvelle")
+    form = page.forms["alerte"]
+    form["text"] = "court"
+    answer = form.submit("submit")
+    assert answer.status_int == 200
+    assert "Choisissez ce que vous signalez." in answer.text
+    assert "10 caractères au moins" in answer.text
+    assert dbsession.scalar(select(func.count()).select_from(Alert)) == 0
+
+
+def test_suspended_author_and_rate_limit_are_refused(testapp, dbsession, make_user, make_community):
+    author = make_user()
+    make_community(members=[author])
+    dbsession.add(PostingSuspension(user_id=author.id, until=utcnow() + timedelta(days=2), reason="propos déplacés"))
+    dbsession.flush()
+    testapp.login(author)
+    answer = _post(testapp, testapp.get("/alertes/nouvelle"))
+    assert answer.status_int == 200 and "suspendue" in answer.text and "propos déplacés" in answer.text
+    assert dbsession.scalar(select(func.count()).select_from(Alert)) == 0
+
+
+def test_rate_limit_per_author(testapp, dbsession, make_user, make_community):
+    author = make_user()
+    make_community(members=[author])
+    testapp.login(author)
+    for _ in range(3):
+        assert _post(testapp, testapp.get("/alertes/nouvelle")).status_int == 303
+    refused = _post(testapp, testapp.get("/alertes/nouvelle"))
+    assert refused.status_int == 200 and "dans l'heure" in refused.text
+    assert dbsession.scalar(select(func.count()).select_from(Alert)) == 3

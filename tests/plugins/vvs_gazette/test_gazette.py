@@ -1,0 +1,256 @@
+"""The gazette: posting, reading, searching, replies, edition, moderation, photos,
+the iCal feed, the mairie's items and the weekly digest."""
+from __future__ import annotations
+
+import io
+from datetime import datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+from webtest import Upload
+
+from vvs_core import hookimpl
+from vvs_core.models import CommunityEvent, Notification
+
+from vvs_gazette.calendar import feed_token
+from vvs_gazette.digest import due_time, in_quiet_hours, parse_quiet_hours, send_weekly_digests
+from vvs_gazette.models import GazettePost, GazetteReport
+from vvs_gazette.posts import PAGE_SIZE, add_reply, create_post, page_of_posts
+
+
+@pytest.fixture
+def quartier(make_user, make_community):
+    alice = make_user(first_name="Alice", last_name="Martin")
+    bob = make_user(first_name="Bob", last_name="Durand")
+    referent = make_user(first_name="Rita", last_name="Référente")
+    community = make_community("Les Tilleuls", members=[alice, bob], referents=[referent])
+    return community, alice, bob, referent
+
+
+def jpeg_with_exif() -> bytes:
+    img = Image.new("RGB", (2000, 1500), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "CanonDuVoisin"  # Make
+    out = io.BytesIO()
+    img.save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def url(community, tail=""):
+    return f"/gazette/communaute/{community.id}{tail}"
+
+
+def test_member_posts_with_photo_and_reads_it(testapp, quartier, dbsession):
+    community, alice, bob, _ref = quartier
+    testapp.login(alice)
+    form = testapp.get(url(community, "/ajouter")).forms["gazette-post"]
+    form["category"] = "animal"
+    form["title"] = "Chat roux perdu"
+    form["text"] = "Il s'appelle Caramel."
+    form.set("upload", Upload("chat.jpg", jpeg_with_exif(), "image/jpeg"), index=0)
+    page = form.submit("submit").maybe_follow()
+    assert "Chat roux perdu" in page.text and "Animal perdu / trouvé" in page.text
+    post = dbsession.scalars(sa.select(GazettePost)).one()
+    assert post.photo_count == 1
+    photo = testapp.get(url(community, f"/annonce/{post.id}/photo/1"))
+    assert photo.content_type == "image/jpeg"
+    with Image.open(io.BytesIO(photo.body)) as img:
+        assert max(img.size) <= 1024 and not img.getexif()
+    testapp.reset()
+    testapp.login(bob)
+    listing = testapp.get(url(community))
+    assert "Chat roux perdu" in listing.text and "Alice M." in listing.text and "Martin" not in listing.text
+
+
+def test_bad_input_is_refused_next_to_the_field(testapp, quartier, dbsession):
+    community, alice, *_ = quartier
+    testapp.login(alice)
+    form = testapp.get(url(community, "/ajouter")).forms["gazette-post"]
+    form["category"] = "evenement"
+    form["title"] = "Fête des voisins"
+    form["text"] = "Apportez un plat."
+    page = form.submit("submit")
+    assert page.status_int == 200 and "Indiquez la date et l'heure de l'événement." in page.text
+    form = page.forms["gazette-post"]
+    form["event_at"] = "2030-06-20T19:00"
+    form.set("upload", Upload("faux.jpg", b"not an image at all", "image/jpeg"), index=0)
+    page = form.submit("submit")
+    assert "n'est pas une image JPEG, PNG ou WebP" in page.text
+    assert dbsession.scalar(sa.select(sa.func.count(GazettePost.id))) == 0
+    # the mairie's rubric is not offered to residents
+    form = testapp.get(url(community, "/ajouter")).forms["gazette-post"]
+    assert "mairie" not in [v for v, *_ in form["category"].options]
+
+
+def test_page_query_counts_replies_paginates_and_searches(dbsession, quartier):
+    community, alice, bob, _ = quartier
+    posts = [create_post(dbsession, community, alice, category="annonce", title=f"Annonce {i}",
+                         text="Vends vélo" if i == 3 else "Texte") for i in range(PAGE_SIZE + 5)]
+    add_reply(dbsession, posts[-1], bob, "Intéressé")
+    add_reply(dbsession, posts[-1], bob, "Toujours dispo ?")
+    rows, more = page_of_posts(dbsession, community.id, 1)
+    assert len(rows) == PAGE_SIZE and more
+    assert rows[0].post.id == posts[-1].id and rows[0].reply_count == 2 and rows[0].author == "Alice M."
+    rows2, more2 = page_of_posts(dbsession, community.id, 2)
+    assert len(rows2) == 5 and not more2
+    found, _ = page_of_posts(dbsession, community.id, 1, "VÉLO".lower().replace("é", "é"))
+    assert [r.post.title for r in found] == ["Annonce 3"]
+    found, _ = page_of_posts(dbsession, community.id, 1, "ANNONCE 1")
+    assert {r.post.title for r in found} >= {"Annonce 1", "Annonce 10"}
+    found, _ = page_of_posts(dbsession, community.id, 1, "100%_")
+    assert found == []
+
+
+def test_page_is_one_query(dbsession, quartier):
+    community, alice, bob, _ = quartier
+    for i in range(30):
+        post = create_post(dbsession, community, alice if i % 2 else bob, category="annonce", title=f"A{i}", text="t")
+        add_reply(dbsession, post, bob, "r")
+    community_id = community.id
+    dbsession.expire_all()
+    statements = []
+    bind = dbsession.get_bind()
+
+    def count(conn, cursor, statement, *rest):
+        statements.append(statement)
+
+    sa.event.listen(bind, "before_cursor_execute", count)
+    try:
+        rows, _ = page_of_posts(dbsession, community_id, 1)
+        _ = [(r.author, r.reply_count, r.post.title, r.post.photo_count) for r in rows]
+    finally:
+        sa.event.remove(bind, "before_cursor_execute", count)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 1, selects
+
+
+def test_only_the_author_edits_and_deletes(testapp, quartier, dbsession):
+    community, alice, bob, _ = quartier
+    post = create_post(dbsession, community, alice, category="covoiturage", title="Trajet Paris", text="Lundi 8h")
+    testapp.login(bob)
+    assert testapp.get(url(community, f"/annonce/{post.id}/modifier"), status=403)
+    testapp.post_csrf(url(community, f"/annonce/{post.id}/supprimer"), status=403)
+    testapp.reset()
+    testapp.login(alice)
+    form = testapp.get(url(community, f"/annonce/{post.id}/modifier")).forms["gazette-post"]
+    form["title"] = "Trajet Paris (complet)"
+    form.submit("submit").maybe_follow()
+    dbsession.refresh(post)
+    assert post.title == "Trajet Paris (complet)" and post.updated_at is not None
+    testapp.post_csrf(url(community, f"/annonce/{post.id}/supprimer"), status=303)
+    assert dbsession.scalar(sa.select(sa.func.count(GazettePost.id))) == 0
+
+
+def test_report_then_referent_hides_with_audit(testapp, quartier, dbsession):
+    community, alice, bob, referent = quartier
+    post = create_post(dbsession, community, alice, category="vie_quartier", title="Propos déplacés", text="…")
+    testapp.login(bob)
+    form = testapp.get(url(community, f"/annonce/{post.id}/signaler")).forms["gazette-report"]
+    form["reason"] = "Insultant"
+    form.submit("submit").maybe_follow()
+    assert dbsession.scalars(sa.select(GazetteReport)).one().reason == "Insultant"
+    testapp.get(url(community, "/moderation"), status=403)
+    testapp.post_csrf(url(community, f"/annonce/{post.id}/moderer"), {"action": "hide"}, status=403)
+    testapp.reset()
+    testapp.login(referent)
+    queue = testapp.get(url(community, "/moderation"))
+    assert "Insultant" in queue.text
+    testapp.post_csrf(url(community, f"/annonce/{post.id}/moderer"),
+                      {"action": "hide", "reason": "Contraire à la charte"}, status=303)
+    dbsession.refresh(post)
+    assert post.hidden and post.hidden_reason == "Contraire à la charte"
+    assert dbsession.scalars(sa.select(GazetteReport)).one().resolved_at is not None
+    event = dbsession.scalars(sa.select(CommunityEvent).where(CommunityEvent.kind == "gazette_hidden")).one()
+    assert event.public is False and event.actor_id == referent.id
+    testapp.reset()
+    testapp.login(bob)
+    assert "Propos déplacés" not in testapp.get(url(community)).text
+    testapp.get(url(community, f"/annonce/{post.id}"), status=404)
+
+
+def test_moderator_restores_a_reply(testapp, quartier, dbsession, make_user):
+    community, alice, bob, _ = quartier
+    moderator = make_user(is_moderator=True)
+    post = create_post(dbsession, community, alice, category="annonce", title="Vélo", text="…")
+    reply = add_reply(dbsession, post, bob, "Réponse")
+    reply.hidden = True
+    dbsession.flush()
+    testapp.login(moderator)
+    testapp.post_csrf(url(community, f"/annonce/{post.id}/moderer"),
+                      {"action": "restore", "reply_id": reply.id, "reason": "Erreur"}, status=303)
+    dbsession.refresh(reply)
+    assert not reply.hidden
+    assert dbsession.scalars(sa.select(CommunityEvent).where(CommunityEvent.kind == "gazette_restored")).one()
+
+
+def test_ical_feed_for_members_only(testapp, quartier, dbsession, app_registry):
+    community, alice, *_ = quartier
+    create_post(dbsession, community, alice, category="evenement", title="Fête des voisins, enfin",
+                text="Place du marché", event_at=datetime(2031, 6, 20, 17, 0, tzinfo=timezone.utc))
+    secret = app_registry.settings["vvs.secret"]
+    good = feed_token(secret, community.id, alice.id)
+    feed = testapp.get(url(community, "/agenda.ics"), {"u": alice.id, "t": good})
+    assert feed.content_type == "text/calendar"
+    assert "SUMMARY:Fête des voisins\\, enfin" in feed.text and "DTSTART:20310620T170000Z" in feed.text
+    testapp.get(url(community, "/agenda.ics"), {"u": alice.id, "t": "x" * 40}, status=404)
+    testapp.get(url(community, "/agenda.ics"), {"u": alice.id + 999, "t": good}, status=404)
+
+
+def test_vvs_gazette_items(testapp, quartier, app_registry):
+    community, alice, *_ = quartier
+
+    class MairieStub:
+        @hookimpl
+        def vvs_gazette_items(self, request, community):
+            return [{"title": "Travaux rue des Écoles", "text": "Du 3 au 7 mars.", "author": "Mairie de Serris",
+                     "created_at": datetime(2030, 1, 1, tzinfo=timezone.utc), "source": "mairie"}]
+
+    stub = MairieStub()
+    app_registry.vvs_plugins.register(stub, name="test-mairie-stub")
+    try:
+        testapp.login(alice)
+        page = testapp.get(url(community))
+        assert "Travaux rue des Écoles" in page.text and "Information de la mairie" in page.text
+        assert "Travaux" not in testapp.get(url(community), {"q": "vélo"}).text
+    finally:
+        app_registry.vvs_plugins.unregister(stub)
+
+
+def test_digest_weekly_idempotent_and_quiet_hours(app, dbsession, quartier):
+    from vvs_core.tasks import task_request
+
+    community, alice, bob, _ = quartier
+    alice.notification_prefs = {"gazette": ["digest"]}
+    bob.notification_prefs = {"gazette": ["digest"], "quiet_hours": {"start": "07:00", "end": "10:00"}}
+    create_post(dbsession, community, alice, category="pret_don", title="Donne perceuse", text="…")
+    dbsession.flush()
+    monday_9h_paris = datetime.now(timezone.utc).replace(microsecond=0)
+    # 09:00 Paris on this week's Monday (UTC+1 or +2): build it in local time
+    from zoneinfo import ZoneInfo
+
+    local = monday_9h_paris.astimezone(ZoneInfo("Europe/Paris"))
+    monday = (local - __import__("datetime").timedelta(days=local.weekday())).replace(hour=9, minute=0, second=0)
+    with task_request(app.registry) as request:
+        request.dbsession = dbsession
+        assert send_weekly_digests(request, monday.astimezone(timezone.utc)) == 1   # bob is in quiet hours
+        assert send_weekly_digests(request, monday.astimezone(timezone.utc)) == 0   # idempotent
+        later = monday.replace(hour=10, minute=5)
+        assert send_weekly_digests(request, later.astimezone(timezone.utc)) == 1    # bob, after quiet hours
+    rows = dbsession.scalars(sa.select(Notification).where(Notification.kind == "gazette_digest")).all()
+    assert sorted(r.recipient_id for r in rows) == sorted([alice.id, bob.id])
+    assert all("Donne perceuse" in r.body for r in rows)
+
+
+def test_quiet_hours_rules():
+    from zoneinfo import ZoneInfo
+
+    paris = ZoneInfo("Europe/Paris")
+    quiet = parse_quiet_hours("22:00-09:00")
+    assert in_quiet_hours(datetime(2030, 1, 7, 23, 0, tzinfo=paris), quiet)
+    assert not in_quiet_hours(datetime(2030, 1, 7, 12, 0, tzinfo=paris), quiet)
+    now = datetime(2030, 1, 9, 12, 0, tzinfo=paris)  # a Wednesday
+    assert due_time(now, 0, 6, None).hour == 6
+    assert due_time(now, 0, 6, parse_quiet_hours({"start": "22:00", "end": "07:00"})).hour == 8
+    assert due_time(now, 0, 6, quiet).hour == 9
+    assert parse_quiet_hours("n'importe quoi") is None

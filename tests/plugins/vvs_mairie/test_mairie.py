@@ -1,0 +1,267 @@
+"""vvs_mairie: second factor, reach, commune alerts, acknowledgements, reports, hooks."""
+from __future__ import annotations
+
+import json
+import re
+from types import SimpleNamespace
+
+import pyotp
+from shapely.geometry import box
+from sqlalchemy import func, select
+
+from vvs_core.clock import utcnow
+from vvs_core.models.notification import Notification
+from vvs_mairie.models import MairieAgent, MairieCommunication
+from vvs_mairie.testing import agent_login, enrol_agent, fake_activity, mairie  # noqa: F401
+from vvs_core.testing import TEST_SECRET
+
+
+def test_totp_enrolment_then_login_with_a_real_code(testapp, dbsession, mairie, make_user):
+    user = make_user()
+    dbsession.add(MairieAgent(user_id=user.id, commune_id=mairie.commune.id, role="police"))
+    dbsession.flush()
+    testapp.login(user)
+    assert testapp.get("/mairie").location.endswith("/mairie/2fa/activer")
+    assert testapp.get("/mairie/77449", status=403)
+    page = testapp.get("/mairie/2fa/activer")
+    assert "<svg" in page.text
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page.text).group(1)
+    wrong = testapp.post_csrf("/mairie/2fa/activer", {"code": "000000"}, status=400)
+    assert "Code incorrect" in wrong.text
+    done = testapp.post_csrf("/mairie/2fa/activer", {"code": pyotp.TOTP(secret).now()})
+    assert len(re.findall(r"<code>[0-9a-f]{5}-[0-9a-f]{5}</code>", done.text)) == 10
+    testapp.get("/mairie/77449", status=200)
+    # A new session needs the second factor again.
+    testapp.reset()
+    testapp.login(user)
+    testapp.get("/mairie/77449", status=403)
+    assert testapp.get("/mairie").location.endswith("/mairie/2fa")
+    testapp.post_csrf("/mairie/2fa", {"code": "123456"}, status=400)
+    testapp.post_csrf("/mairie/2fa", {"code": pyotp.TOTP(secret).now()}, status=303)
+    testapp.get("/mairie/77449", status=200)
+
+
+def test_totp_secret_is_sealed_at_rest(dbsession, mairie):
+    assert mairie.agent.totp_secret.startswith("v1:")
+    assert mairie.secret not in mairie.agent.totp_secret
+    assert mairie.secret not in repr(mairie.agent)
+
+
+def test_recovery_code_is_single_use(testapp, dbsession, make_user, mairie):
+    from vvs_mairie import twofactor
+
+    user = make_user()
+    agent, _secret = enrol_agent(dbsession, TEST_SECRET, user, mairie.commune)
+    codes = twofactor.new_recovery_codes(dbsession, agent)
+    assert len(codes) == 10
+    testapp.login(user)
+    testapp.post_csrf("/mairie/2fa", {"recovery": codes[0]}, status=303)
+    testapp.get("/mairie/77449", status=200)
+    testapp.reset()
+    testapp.login(user)
+    again = testapp.post_csrf("/mairie/2fa", {"recovery": codes[0]}, status=400)
+    assert "déjà utilisé" in again.text
+    testapp.get("/mairie/77449", status=403)
+
+
+def test_two_factor_attempts_are_rate_limited(testapp, dbsession, make_user, mairie):
+    testapp.login(mairie.agent_user)
+    for _ in range(5):
+        testapp.post_csrf("/mairie/2fa", {"code": "000000"}, status=400)
+    testapp.post_csrf("/mairie/2fa", {"code": pyotp.TOTP(mairie.secret).now()}, status=429)
+
+
+def _area_around(users):
+    xs = [u.home.x for u in users]
+    ys = [u.home.y for u in users]
+    return box(min(xs) - 0.0001, min(ys) - 0.0001, max(xs) + 0.0001, max(ys) + 0.0001)
+
+
+def test_reach_estimate_counts_homes_in_the_area(testapp, dbsession, mairie, agent_login):
+    agent_login(testapp, mairie)
+    mairie.residents[2].mobile = None
+    area = _area_around(mairie.residents[1:])
+    dbsession.flush()
+    page = testapp.post_csrf("/mairie/77449/alertes/nouvelle", {
+        "category": "travaux", "title": "Route barrée rue de Lagny", "body": "", "target": "area",
+        "area": json.dumps(area.__geo_interface__)})
+    assert "environ 2 foyers, 1 SMS" in page.text
+    assert dbsession.scalar(select(func.count()).select_from(Notification)) == 0
+
+
+def test_alert_form_errors_are_next_to_their_fields(testapp, mairie, agent_login):
+    agent_login(testapp, mairie)
+    page = testapp.post_csrf("/mairie/77449/alertes/nouvelle", {"category": "x", "title": "", "target": "area",
+                                                                "area": "{not json"}, status=400)
+    assert "Choisissez une catégorie." in page.text
+    assert "Indiquez un titre." in page.text
+    assert "illisible" in page.text
+
+
+def test_commune_alert_creates_one_row_per_user_and_channel(testapp, dbsession, mairie, agent_login):
+    agent_login(testapp, mairie)
+    form = {"category": "meteo", "title": "Orages violents cette nuit", "body": "Rentrez vos objets.",
+            "target": "communities", "communities": str(mairie.community.id), "confirm": "1"}
+    response = testapp.post_csrf("/mairie/77449/alertes/nouvelle", form, status=303)
+    rows = dbsession.execute(select(Notification.recipient_id, Notification.channel, Notification.dedupe_key)
+                             .where(Notification.subject_type == "mairie_alert")).all()
+    pairs = {(r[0], r[1]) for r in rows}
+    assert len(rows) == len(pairs) == 2 * len(mairie.residents)  # SMS and e-mail each
+    assert {r[0] for r in rows} == {u.id for u in mairie.residents}
+    assert all(re.fullmatch(r"mairie-alert:\d+:\d+:(sms|email)", r[2]) for r in rows)
+    report = testapp.get(response.location)
+    assert "6 en attente" not in report.text or "3 destinataires" in report.text
+    assert "3 destinataires" in report.text
+    testapp.post_csrf(response.location, {"kind": "all_clear", "body": "Fin de l'épisode orageux."}, status=303)
+    follow = dbsession.execute(select(Notification.recipient_id, Notification.channel)
+                               .where(Notification.subject_type == "mairie_alert", Notification.subject_id != None)  # noqa: E711
+                               ).all()
+    assert len(follow) == 2 * len(rows)
+    ended = testapp.get(response.location)
+    assert "Alerte terminée" in ended.text
+
+
+def test_pris_en_compte_notifies_the_author(testapp, dbsession, mairie, agent_login, fake_activity):
+    author = mairie.residents[0]
+    fake_activity.items.append(dict(kind="alert", id=41, title="Camionnette en repérage", category="Suspect",
+                                    community_id=mairie.community.id, created_at=utcnow().isoformat(),
+                                    lon=2.7861, lat=48.8453, url=None, author_id=author.id))
+    agent_login(testapp, mairie)
+    testapp.post_csrf("/mairie/77449/signalements/41/pris-en-compte", status=303)
+    testapp.post_csrf("/mairie/77449/signalements/41/pris-en-compte", status=303)
+    rows = dbsession.scalars(select(Notification).where(Notification.kind == "mairie_ack")).all()
+    assert [r.recipient_id for r in rows] == [author.id]
+    assert "prise en compte" in rows[0].title
+    testapp.post_csrf("/mairie/77449/signalements/999/pris-en-compte", status=404)
+
+
+def test_vvs_commune_activity(testapp, mairie, agent_login, fake_activity):
+    agent_login(testapp, mairie)
+    assert testapp.get("/mairie/77449/activite.json").json["items"] == []
+    fake_activity.items.append(dict(kind="alert", id=7, title="Tentative de cambriolage", category="Cambriolage",
+                                    community_id=mairie.community.id, created_at=utcnow(), lon=2.78, lat=48.84,
+                                    url="/alertes/7", author_id=mairie.residents[0].id))
+    items = testapp.get("/mairie/77449/activite.json").json["items"]
+    assert [i["title"] for i in items] == ["Tentative de cambriolage"]
+    assert items[0]["ack_url"] == "/mairie/77449/signalements/7/pris-en-compte"
+    assert "Tentative de cambriolage" in testapp.get("/mairie/77449").text
+
+
+def test_report_html_pdf_and_csv(testapp, mairie, agent_login, fake_activity):
+    fake_activity.items.append(dict(kind="alert", id=3, title="Démarcheur", category="Démarchage", community_id=None,
+                                    created_at=utcnow(), lon=None, lat=None, url=None, author_id=None))
+    agent_login(testapp, mairie)
+    month = f"{utcnow():%Y-%m}"
+    html = testapp.get(f"/mairie/77449/rapport/{month}")
+    assert "Démarchage : 1" in html.text
+    pdf = testapp.get(f"/mairie/77449/rapport/{month}.pdf")
+    assert pdf.body.startswith(b"%PDF")
+    csv = testapp.get(f"/mairie/77449/rapport/{month}.csv")
+    assert "alertes des habitants;Démarchage;1" in csv.body.decode("utf-8-sig")
+    testapp.get("/mairie/77449/rapport/2026-13", status=404)
+
+
+def test_vvs_dashboard_widgets(app_registry, dbsession, mairie, make_user):
+    from vvs_core.models import Membership
+
+    newcomer = make_user(first_name="Lucas", last_name="Chevalier")
+    dbsession.add(Membership(user_id=newcomer.id, community_id=mairie.community.id, status="pending"))
+    dbsession.flush()
+    request = SimpleNamespace(dbsession=dbsession, registry=app_registry)
+    panels = [p for answer in app_registry.vvs_plugins.hook.vvs_dashboard_widgets(request=request, commune=mairie.commune)
+              for p in answer or []]
+    mine = [p for p in panels if p.title.startswith("Demandes d'adhésion")]
+    assert "Lucas Chevalier" in mine[0].html
+    assert f"/communaute/{mairie.community.id}/demandes" in mine[0].html
+
+
+def test_vvs_validation_mode_imposed(app_registry, dbsession, mairie):
+    hook = app_registry.vvs_plugins.hook.vvs_validation_mode_imposed
+    request = SimpleNamespace(dbsession=dbsession, registry=app_registry)
+    assert hook(request=request, community=mairie.community) is None
+    mairie.mairie.impose_validation = True
+    assert hook(request=request, community=mairie.community) == "mairie"
+
+
+def test_vvs_alert_recipients(app_registry, dbsession, mairie):
+    request = SimpleNamespace(dbsession=dbsession, registry=app_registry)
+    alert = SimpleNamespace(id=1, kind="alert", community_id=mairie.community.id, commune_insee=None)
+    found = [r for answer in app_registry.vvs_plugins.hook.vvs_alert_recipients(request=request, alert=alert)
+             for r in answer or [] if r.reason == "mairie"]
+    assert [(r.user_id, r.channels) for r in found] == [(mairie.agent_user.id, ("email",))]
+    mairie.mairie.subscribed = False
+    assert not [r for answer in app_registry.vvs_plugins.hook.vvs_alert_recipients(request=request, alert=alert)
+                for r in answer or [] if r.reason == "mairie"]
+
+
+def test_vvs_gazette_items_and_communications(testapp, dbsession, mairie, agent_login):
+    agent_login(testapp, mairie)
+    testapp.post_csrf("/mairie/77449/communications", {"title": "Travaux", "text": "", "action": "publish"}, status=400)
+    testapp.post_csrf("/mairie/77449/communications", {"title": "Brocante", "text": "Dimanche sur la place.",
+                                                       "action": "publish"}, status=303)
+    request = SimpleNamespace(dbsession=dbsession, registry=testapp.wsgi.registry)
+    items = [i for answer in testapp.wsgi.registry.vvs_plugins.hook.vvs_gazette_items(request=request, community=mairie.community)
+             for i in answer or [] if i.get("source") == "mairie"]
+    assert items[0]["title"] == "Brocante" and items[0]["author"] == "Mairie de Serris"
+    assert dbsession.scalar(select(func.count()).select_from(MairieCommunication)) == 1
+    testapp.post_csrf("/mairie/77449/communications", {"title": "Réunion", "text": "Mardi 19 h.", "action": "message",
+                                                       "communities": str(mairie.community.id)}, status=303)
+    assert dbsession.scalar(select(func.count()).select_from(Notification).where(Notification.kind == "mairie_message")) == 3
+
+
+def test_vvs_principals_only_after_second_factor(app_registry, dbsession, mairie):
+    from vvs_mairie.twofactor import SESSION_FLAG
+
+    request = SimpleNamespace(dbsession=dbsession, registry=app_registry, session={}, __dict__={})
+    hook = app_registry.vvs_plugins.hook.vvs_principals
+    flat = lambda: {p for answer in hook(request=request, user=mairie.agent_user) for p in answer or []}  # noqa: E731
+    assert not {p for p in flat() if "commune:" in p}
+    request.session[SESSION_FLAG] = mairie.agent_user.id
+    assert {"commune:77449:agent", "commune:77449:agent", "mairie:agent"} <= flat()
+
+
+def test_vvs_messageable_users(app_registry, dbsession, mairie):
+    from vvs_mairie.twofactor import SESSION_FLAG
+
+    request = SimpleNamespace(dbsession=dbsession, registry=app_registry, session={SESSION_FLAG: mairie.agent_user.id})
+    pairs = {p for answer in app_registry.vvs_plugins.hook.vvs_messageable_users(request=request, user=mairie.agent_user)
+             for p in answer or []}
+    assert {(u.id, "name") for u in mairie.residents} <= pairs
+
+
+def test_vvs_demo_data(app_registry, dbsession, commune, make_user):
+    user = make_user(email="agent@serris.demo")
+    app_registry.vvs_plugins.hook.vvs_demo_data(dbsession=dbsession, commune=commune)
+    app_registry.vvs_plugins.hook.vvs_demo_data(dbsession=dbsession, commune=commune)
+    agents = dbsession.scalars(select(MairieAgent).where(MairieAgent.user_id == user.id)).all()
+    assert len(agents) == 1 and agents[0].totp_confirmed_at is None
+
+
+def test_admin_marks_commune_and_invites_an_agent(testapp, dbsession, commune, make_user):
+    from vvs_core.testing import read_mails, run_tasks  # noqa: F401
+
+    admin = make_user(is_admin=True)
+    testapp.login(admin)
+    testapp.post_csrf("/mairie/admin/77449", {"action": "invite", "email": "x@example.test", "role": "agent"}, status=400)
+    testapp.post_csrf("/mairie/admin/77449", {"action": "commune", "subscribed": "1", "contact_email": "pas-un-email"}, status=400)
+    testapp.post_csrf("/mairie/admin/77449", {"action": "commune", "subscribed": "1", "contact_email": "mairie@serris.test"}, status=303)
+    testapp.post_csrf("/mairie/admin/77449", {"action": "invite", "email": "nouvel.agent@example.test", "role": "police"}, status=303)
+    row = dbsession.scalar(select(Notification).where(Notification.address == "nouvel.agent@example.test"))
+    link = re.search(r"/mairie/invitation/(\S+)", row.body).group(0)
+    testapp.reset()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', testapp.get(link).text).group(1)
+    short = testapp.post(link, {"password": "court", "password_confirm": "court", "csrf_token": token}, status=400)
+    assert "au moins" in short.text
+    done = testapp.post(link, {"password": "une phrase de passe solide", "password_confirm": "une phrase de passe solide",
+                               "csrf_token": token}, status=303)
+    assert done.location.endswith("/mairie/2fa/activer")
+    assert "<svg" in testapp.get("/mairie/2fa/activer").text
+
+
+def test_convince_my_mairie(testapp, dbsession, commune, make_user, make_community):
+    resident = make_user()
+    make_community("Le Bourg", members=[resident])
+    testapp.login(resident)
+    page = testapp.get("/convaincre-ma-mairie")
+    assert "Un modèle d'e-mail" in page.text and "mailto:" in page.text
+    assert testapp.get("/convaincre-ma-mairie/presentation.pdf").body.startswith(b"%PDF")

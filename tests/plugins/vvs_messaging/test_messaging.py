@@ -1,0 +1,158 @@
+"""Messagerie: conversations between neighbours, the hook for others, unread counts,
+hourly e-mail notices, blocking, reports, and the personal-data hooks."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from vvs_core import hookimpl
+from vvs_core.models import Notification
+
+from vvs_messaging.conversations import notice_key, unread_total
+from vvs_messaging.models import Conversation, Message, MessageReport
+
+
+@pytest.fixture
+def voisins(make_user, make_community):
+    alice = make_user(first_name="Alice", last_name="Martin")
+    bob = make_user(first_name="Bob", last_name="Durand")
+    carla = make_user(first_name="Carla", last_name="Petit")
+    outsider = make_user(first_name="Oscar", last_name="Dehors", pseudonym="oscar77")
+    community = make_community("Les Tilleuls", members=[alice, bob, carla])
+    make_community("Loin", centre=(2.80, 48.85), members=[outsider])
+    return alice, bob, carla, outsider
+
+
+def start(testapp, recipients, text="Bonjour !", subject="Absence", **kw):
+    form = testapp.get("/messagerie/nouveau").forms["new-conversation"]
+    for checkbox in form.fields["checkbox"]:
+        checkbox.checked = checkbox._value in {str(r.id) for r in recipients}
+    form["subject"] = subject
+    form["text"] = text
+    return form.submit("submit", **kw)
+
+
+def test_conversation_between_neighbours_with_unread_badge_and_one_notice_per_hour(
+        testapp, voisins, dbsession, app):
+    alice, bob, carla, _ = voisins
+    testapp.login(alice)
+    page = start(testapp, [bob, carla], "Je pars une semaine, pouvez-vous veiller ?").maybe_follow()
+    assert "Je pars une semaine" in page.text and "Bob D." in page.text and "Durand" not in page.text
+    conversation = dbsession.scalars(sa.select(Conversation)).one()
+    reply = page.forms["reply"]
+    reply["text"] = "Et merci d'avance."
+    reply.submit("submit")
+    assert unread_total(dbsession, bob.id) == 2
+    notices = dbsession.scalars(sa.select(Notification).where(Notification.kind == "message")).all()
+    assert sorted(n.recipient_id for n in notices) == sorted([bob.id, carla.id])  # 2 messages, 1 notice each
+    assert all(n.dedupe_key.startswith(f"message-notice:{conversation.id}:") for n in notices)
+    testapp.reset()
+    testapp.login(bob)
+    inbox = testapp.get("/messagerie")
+    assert 'class="badge">2<' in inbox.text.replace("\n", "")
+    testapp.get(f"/messagerie/conversation/{conversation.id}")
+    assert unread_total(dbsession, bob.id) == 0
+
+
+def test_notice_key_changes_with_the_hour():
+    a = notice_key(1, 2, datetime(2030, 1, 1, 10, 5, tzinfo=timezone.utc))
+    b = notice_key(1, 2, datetime(2030, 1, 1, 10, 59, tzinfo=timezone.utc))
+    c = notice_key(1, 2, datetime(2030, 1, 1, 11, 0, tzinfo=timezone.utc))
+    assert a == b != c
+
+
+def test_cannot_write_to_someone_outside(testapp, voisins, dbsession):
+    alice, _bob, _carla, outsider = voisins
+    testapp.login(alice)
+    form = testapp.get("/messagerie/nouveau").forms["new-conversation"]
+    assert str(outsider.id) not in [c._value for c in form.fields["checkbox"]]
+    params = {"csrf_token": testapp.csrf(), "__start__": "recipients:sequence", "checkbox": str(outsider.id),
+              "__end__": "recipients:sequence", "subject": "", "text": "Salut", "submit": "submit",
+              "__formid__": "new-conversation", "_charset_": "UTF-8"}
+    page = testapp.post("/messagerie/nouveau", params)
+    assert "Vous ne pouvez pas écrire" in page.text
+    assert dbsession.scalar(sa.select(sa.func.count(Conversation.id))) == 0
+    assert "Oscar" not in testapp.get("/messagerie/nouveau", {"a": outsider.id}).text
+
+
+def test_vvs_messageable_users(testapp, voisins, dbsession, app_registry):
+    alice, bob, _carla, outsider = voisins
+
+    class TwinStub:
+        @hookimpl
+        def vvs_messageable_users(self, request, user):
+            return [(outsider.id, "pseudonym")] if user.id == alice.id else [(alice.id, "pseudonym")]
+
+    stub = TwinStub()
+    app_registry.vvs_plugins.register(stub, name="test-twin-stub")
+    try:
+        testapp.login(alice)
+        form_page = testapp.get("/messagerie/nouveau")
+        assert "oscar77" in form_page.text and "Oscar" not in form_page.text and "Dehors" not in form_page.text
+        page = start(testapp, [outsider], "Bonjour du quartier voisin").maybe_follow()
+        assert "oscar77" in page.text and "Dehors" not in page.text
+        testapp.reset()
+        testapp.login(outsider)
+        conversation = dbsession.scalars(sa.select(Conversation)).one()
+        seen = testapp.get(f"/messagerie/conversation/{conversation.id}")
+        assert alice.display_pseudonym in seen.text and "Martin" not in seen.text and "Alice M." not in seen.text
+        assert alice.mobile not in seen.text
+    finally:
+        app_registry.vvs_plugins.unregister(stub)
+
+
+def test_block_stops_messages(testapp, voisins, dbsession):
+    alice, bob, *_ = voisins
+    testapp.login(alice)
+    start(testapp, [bob], "Premier message")
+    conversation = dbsession.scalars(sa.select(Conversation)).one()
+    testapp.reset()
+    testapp.login(bob)
+    testapp.post_csrf(f"/messagerie/bloquer/{alice.id}", status=303)
+    testapp.reset()
+    testapp.login(alice)
+    form = testapp.get(f"/messagerie/conversation/{conversation.id}").forms["reply"]
+    form["text"] = "Tu m'ignores ?"
+    page = form.submit("submit", status=400)
+    assert "ne souhaite plus recevoir vos messages" in page.text
+    assert "L'une des personnes choisies ne souhaite plus" in start(testapp, [bob], "Encore", subject="x", status=400).text
+
+
+def test_report_seen_by_moderators(testapp, voisins, dbsession, make_user):
+    alice, bob, *_ = voisins
+    moderator = make_user(is_moderator=True)
+    testapp.login(alice)
+    start(testapp, [bob], "Contenu douteux")
+    message = dbsession.scalars(sa.select(Message)).one()
+    testapp.reset()
+    testapp.login(bob)
+    form = testapp.get(f"/messagerie/message/{message.id}/signaler").forms["report-message"]
+    form["reason"] = "Harcèlement"
+    form.submit("submit")
+    testapp.get("/messagerie/signalements", status=403)
+    testapp.reset()
+    testapp.login(moderator)
+    page = testapp.get("/messagerie/signalements")
+    assert "Contenu douteux" in page.text and "Harcèlement" in page.text
+    report = dbsession.scalars(sa.select(MessageReport)).one()
+    testapp.post_csrf(f"/messagerie/signalements/{report.id}", {"action": "remove"}, status=303)
+    dbsession.refresh(message)
+    assert "retiré par la modération" in message.text
+
+
+def test_messages_exported_and_erased(testapp, voisins, dbsession, app):
+    from vvs_core.tasks import task_request
+
+    alice, bob, *_ = voisins
+    testapp.login(alice)
+    start(testapp, [bob], "Données personnelles")
+    with task_request(app.registry) as request:
+        request.dbsession = dbsession
+        exported = {}
+        for answer in app.registry.vvs_plugins.hook.vvs_export_user_data(request=request, user=alice):
+            exported.update(answer or {})
+        assert exported["messagerie"]["messages_envoyes"][0]["texte"] == "Données personnelles"
+        app.registry.vvs_plugins.hook.vvs_erase_user_data(request=request, user=alice)
+    assert dbsession.scalar(sa.select(sa.func.count(Message.id)).where(Message.sender_id == alice.id)) == 0

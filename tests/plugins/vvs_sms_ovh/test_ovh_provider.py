@@ -1,0 +1,111 @@
+"""The OVH sender, driven through the real ``ovh`` client against the fake API."""
+from __future__ import annotations
+
+import pytest
+from fake_ovh import fake_ovh, fresh_fake_ovh  # noqa: F401  (fixtures)
+
+from vvs_core.errors import ConfigurationError
+from vvs_core.interfaces import OutgoingSMS
+from vvs_core.provider_contracts import SMSSenderContract
+from vvs_sms_ovh.provider import JOB_RECEIVERS, OVHSMSSender
+
+ALERT = ("Alerte Quartier des Lilas : démarchage suspect rue de l'Église.\n"
+         "En cas d'urgence ou de flagrant délit, appelez le 17.")
+
+
+class TestOVHSMS(SMSSenderContract):
+    @pytest.fixture
+    def make_sender(self, fake_ovh):  # noqa: F811
+        return lambda: OVHSMSSender.from_settings(fake_ovh.settings())
+
+    @pytest.fixture
+    def make_failing_sender(self, fake_ovh):  # noqa: F811
+        fake_ovh.failure_rate = 1.0
+        return lambda: OVHSMSSender.from_settings(fake_ovh.settings())
+
+
+def sms(to, key, text=ALERT):
+    return OutgoingSMS(to=to, text=text, key=key)
+
+
+def test_identical_texts_go_out_as_one_job_with_every_receiver(fake_ovh):  # noqa: F811
+    sender = OVHSMSSender.from_settings(fake_ovh.settings())
+    numbers = [f"+336000000{i:02d}" for i in range(30)]
+    results = sender.send_batch([sms(n, f"k{i}") for i, n in enumerate(numbers)] + [sms("+33700000001", "other", "Fin d'alerte.")])
+    assert all(r.ok for r in results)
+    assert len(fake_ovh.jobs) == 2
+    job = fake_ovh.jobs[0]
+    assert job["receivers"] == numbers
+    assert job["noStopClause"] is True and job["priority"] == "high"
+    assert job["sender"] == "VOISINS" and job["validityPeriod"] == 120
+    assert job["tag"].startswith("vvs-") and job["coding"] == "7bit"
+    # one reference per receiver, the id OVH gave it: receipts name it
+    assert [r.provider_ref for r in results[:30]] == [str(o["id"]) for o in fake_ovh.outgoing[:30]]
+
+
+def test_jobs_hold_at_most_500_receivers_and_never_one_twice(fake_ovh):  # noqa: F811
+    sender = OVHSMSSender.from_settings(fake_ovh.settings())
+    numbers = [f"+3360{i:07d}" for i in range(JOB_RECEIVERS + 20)]
+    messages = [sms(n, f"k{i}") for i, n in enumerate(numbers)] + [sms(numbers[0], "again")]
+    results = sender.send_batch(messages)
+    assert all(r.ok for r in results)
+    assert [len(j["receivers"]) for j in fake_ovh.jobs] == [JOB_RECEIVERS, 21]
+    assert all(len(set(j["receivers"])) == len(j["receivers"]) for j in fake_ovh.jobs)
+
+
+def test_invalid_receivers_fail_for_good_and_the_others_are_sent(fake_ovh):  # noqa: F811
+    fake_ovh.invalid_receivers.add("+33600000002")
+    sender = OVHSMSSender.from_settings(fake_ovh.settings())
+    results = sender.send_batch([sms("+33600000001", "a"), sms("+33600000002", "b"), sms("0600000003", "c")])
+    assert [r.ok for r in results] == [True, False, False]
+    assert not results[1].transient and "refusé" in results[1].error
+    assert not results[2].transient and fake_ovh.receivers_sent() == ["+33600000001", "+33600000002"]
+
+
+@pytest.mark.parametrize("status, transient", [(503, True), (500, True), (429, True), (400, False), (403, False)])
+def test_errors_map_to_transient_or_permanent(fake_ovh, status, transient):  # noqa: F811
+    fake_ovh.fail_next = [status]
+    sender = OVHSMSSender.from_settings(fake_ovh.settings())
+    [result] = sender.send_batch([sms("+33600000001", "a")])
+    assert not result.ok and result.transient is transient
+    assert f"OVH {status}" in result.error
+
+
+def test_an_api_that_is_down_is_a_transient_failure(fresh_fake_ovh):  # noqa: F811
+    sender = OVHSMSSender.from_settings(fresh_fake_ovh.settings(**{"vvs.sms.ovh.timeout": 1}))
+    fresh_fake_ovh.down()
+    [result] = sender.send_batch([sms("+33600000001", "a")])
+    assert not result.ok and result.transient and "injoignable" in result.error
+
+
+def test_long_texts_are_cut_to_one_sms_keeping_the_17_line(fake_ovh):  # noqa: F811
+    sender = OVHSMSSender.from_settings(fake_ovh.settings())
+    long_text = "Véhicule suspect " * 30 + "\nEn cas d'urgence ou de flagrant délit, appelez le 17."
+    [result] = sender.send_batch([sms("+33600000001", "a", long_text)])
+    sent = fake_ovh.jobs[0]["message"]
+    assert result.ok and len(sent) <= 160 and sent.endswith("appelez le 17.")
+    assert "...\n" in sent
+
+
+def test_unicode_text_is_sent_as_8bit(fake_ovh):  # noqa: F811
+    sender = OVHSMSSender.from_settings(fake_ovh.settings())
+    sender.send_batch([sms("+33600000001", "a", "Fenêtre ouverte au 3 rue des Chênes.")])
+    assert fake_ovh.jobs[0]["coding"] == "8bit"
+
+
+def test_without_a_sender_ovh_short_number_is_used_so_residents_can_answer(fake_ovh):  # noqa: F811
+    sender = OVHSMSSender.from_settings(fake_ovh.settings(**{"vvs.sms.ovh.sender": ""}))
+    sender.send_batch([sms("+33600000001", "a")])
+    assert fake_ovh.jobs[0]["senderForResponse"] is True and "sender" not in fake_ovh.jobs[0]
+
+
+@pytest.mark.parametrize("override, words", [
+    ({"vvs.sms.ovh.consumer_key": ""}, "needs vvs.sms.ovh.consumer_key"),
+    ({"vvs.sms.ovh.endpoint": "ovh-mars"}, "vvs.sms.ovh.endpoint"),
+    ({"vvs.sms.ovh.sender": "Voisins vigilants"}, "vvs.sms.ovh.sender"),
+    ({"vvs.sms.ovh.callback_token": "short"}, "at least 32"),
+])
+def test_bad_settings_stop_start_up_with_one_clear_line(fake_ovh, override, words):  # noqa: F811
+    with pytest.raises(ConfigurationError) as caught:
+        OVHSMSSender.from_settings(fake_ovh.settings(**override))
+    assert words in str(caught.value) and "\n" not in str(caught.value)

@@ -1,0 +1,112 @@
+"""Invitations: codes sent by e-mail or SMS or printed on the flyer, and counting
+the people who sign up through them.
+
+The code travels in the link ``/invitation/{code}``; opening it keeps the code in
+the session until sign-up, when ``vvs_user_registered`` (answered below) counts it.
+"""
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import func, select
+
+from .clock import utcnow
+from .models import Community, Invitation, User
+from .outreach import send_to_address
+from .plugins import hookimpl
+
+SESSION_KEY = "vvs.invitation"
+DAILY_LIMIT = "20/86400"  # invitations per sender and per day (e-mail and SMS together)
+
+
+def new_code() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def invitation_url(request, invitation: Invitation) -> str:
+    return request.route_url("invitation_open", token=invitation.code)
+
+
+def create_invitation(dbsession, community: Community, sender: User, channel: str, address: str = "") -> Invitation:
+    invitation = Invitation(code=new_code(), community_id=community.id, sender_id=sender.id,
+                            channel=channel, address=address)
+    dbsession.add(invitation)
+    dbsession.flush()
+    return invitation
+
+
+def shared_link(dbsession, community: Community, sender: User) -> Invitation:
+    """The sender's reusable link for ``community`` (the flyer prints it): one per sender."""
+    found = dbsession.execute(
+        select(Invitation).where(Invitation.community_id == community.id, Invitation.sender_id == sender.id,
+                                 Invitation.channel == "link").order_by(Invitation.id).limit(1)
+    ).scalar_one_or_none()
+    return found or create_invitation(dbsession, community, sender, "link")
+
+
+def invitation_text(request, community: Community, sender: User, url: str) -> tuple[str, str]:
+    site = request.registry.settings["vvs.site_name"]
+    title = f"{sender.full_name} vous invite à rejoindre vos voisins"
+    body = (
+        f"Bonjour,\n\n{sender.full_name} vous invite à rejoindre la communauté « {community.name} » "
+        f"de {site} : des voisins qui veillent les uns sur les autres et s'entraident.\n\n"
+        f"Pour vous inscrire, ouvrez ce lien :\n{url}\n\n"
+        "En cas d'urgence, appelez le 17."
+    )
+    return title, body
+
+
+def sms_text(community: Community, sender: User, url: str) -> str:
+    return f"{sender.full_name} vous invite à rejoindre vos voisins vigilants « {community.name} » : {url}"
+
+
+def send_invitation(request, community: Community, sender: User, channel: str, address: str) -> Invitation:
+    invitation = create_invitation(request.dbsession, community, sender, channel, address)
+    url = invitation_url(request, invitation)
+    title, body = invitation_text(request, community, sender, url)
+    if channel == "sms":
+        body = sms_text(community, sender, url)
+    send_to_address(request, channel=channel, address=address, kind="invitation", title=title, body=body,
+                    dedupe_key=f"invitation:{invitation.id}:{channel}", subject=("invitation", invitation.id))
+    return invitation
+
+
+def already_invited(dbsession, community: Community, address: str) -> bool:
+    return dbsession.execute(
+        select(func.count(Invitation.id)).where(Invitation.community_id == community.id,
+                                                Invitation.address == address)
+    ).scalar_one() > 0
+
+
+def invitation_counts(dbsession, community: Community, sender: User | None = None) -> dict:
+    """``{"sent": n, "accepted": n}`` for the community (or one sender in it)."""
+    stmt = select(func.count(Invitation.id).filter(Invitation.channel != "link"),
+                  func.coalesce(func.sum(Invitation.accepted_count), 0)).where(Invitation.community_id == community.id)
+    if sender is not None:
+        stmt = stmt.where(Invitation.sender_id == sender.id)
+    sent, accepted = dbsession.execute(stmt).one()
+    return {"sent": int(sent or 0), "accepted": int(accepted or 0)}
+
+
+def find_by_code(dbsession, code: str) -> Invitation | None:
+    if not code or len(code) > 64:
+        return None
+    return dbsession.execute(select(Invitation).where(Invitation.code == code)).scalar_one_or_none()
+
+
+def count_acceptance(dbsession, code: str) -> Invitation | None:
+    invitation = find_by_code(dbsession, code)
+    if invitation is not None:
+        invitation.accepted_count = (invitation.accepted_count or 0) + 1
+        invitation.last_accepted_at = utcnow()
+    return invitation
+
+
+class InvitationHooks:
+    """The core's answer to ``vvs_user_registered``: count the invitation used."""
+
+    @hookimpl
+    def vvs_user_registered(self, request, user):
+        code = request.session.pop(SESSION_KEY, None)
+        if code:
+            count_acceptance(request.dbsession, code)

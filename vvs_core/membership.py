@@ -1,0 +1,416 @@
+"""Joining a community, deciding on requests, the queues, escalation, creating a community.
+
+Who decides (``vvs_core.security.effective_validation_mode``):
+- "referent": the community's active référents;
+- "mairie": the agents of its commune (principal ``commune:<insee>:agent``, given by
+  the mairie plugin);
+- "platform": the platform team (administrators).
+The platform team may decide any request: its queue shows every pending request,
+those it is responsible for first (platform mode, escalated after
+``vvs.validation.escalation_days``, or a community without an active référent).
+
+Every new member is pending until someone decides, and so is the resident who
+creates a community, référent or not: a new community is in "platform" mode, so the
+platform team checks the account and the community in one decision. Once accepted,
+a référent may switch the community to validation by the référent.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from pyproj import Geod
+from shapely.geometry import Point
+from sqlalchemy import func, select
+
+from . import geo
+from .clock import aware, utcnow
+from .events import record_event
+from .models import Commune, Community, Membership, User
+
+DECIDERS = {
+    "platform": "l'équipe de la plateforme",
+    "referent": "le référent de votre communauté",
+    "mairie": "votre mairie",
+}
+# Squares tried around a home for a new community, as fractions of the default side.
+_SHRINK = (1.0, 0.85, 0.7, 0.6, 0.5, 0.4)
+# Where the square may sit relative to the home (fractions of half a side): centred
+# first, then pushed away from a neighbour so the home stays well inside.
+_SHIFTS = [(0, 0)] + [(dx, dy) for dx in (-0.7, 0, 0.7) for dy in (-0.7, 0, 0.7) if (dx, dy) != (0, 0)]
+_geod = Geod(ellps="WGS84")
+
+
+class MembershipError(Exception):
+    """A request or decision that cannot be made; the message is French, for the user."""
+
+
+class MembershipBlocked(MembershipError):
+    """Plugins say a request may not be accepted yet (``vvs_membership_blockers``)."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__("Cette demande ne peut pas encore être acceptée : " + " ; ".join(reasons))
+        self.reasons = reasons
+
+
+# --- Reading ------------------------------------------------------------------
+
+def member_count(dbsession, community_id: int) -> int:
+    return dbsession.scalar(
+        select(func.count(Membership.id)).where(Membership.community_id == community_id, Membership.status == "active")
+    )
+
+
+def active_referent_count(dbsession, community_id: int) -> int:
+    return dbsession.scalar(
+        select(func.count(Membership.id)).where(
+            Membership.community_id == community_id, Membership.status == "active", Membership.role == "referent"
+        )
+    )
+
+
+def current_membership(dbsession, user) -> Membership | None:
+    """The user's home membership: active, else pending (one home community)."""
+    rows = dbsession.scalars(
+        select(Membership).where(Membership.user_id == user.id, Membership.status.in_(("active", "pending")))
+        .order_by(Membership.status, Membership.id)  # "active" sorts before "pending"
+    ).all()
+    return rows[0] if rows else None
+
+
+def decider_label(request, community) -> str:
+    from .security import effective_validation_mode
+
+    return DECIDERS[effective_validation_mode(request, community)]
+
+
+def blockers(request, membership) -> list[str]:
+    reasons = []
+    for answer in request.registry.vvs_plugins.hook.vvs_membership_blockers(request=request, membership=membership):
+        reasons.extend(answer or [])
+    return reasons
+
+
+def verification_methods(request, user) -> list:
+    methods = []
+    for answer in request.registry.vvs_plugins.hook.vvs_verification_methods(request=request, user=user):
+        methods.extend(answer or [])
+    return methods
+
+
+# --- Joining ------------------------------------------------------------------
+
+def join_or_request(request, user, community, role: str = "member") -> Membership:
+    """Ask for ``user`` to join ``community``: a pending membership, whatever the mode.
+
+    Asking again for the same community returns the request already made (a refused
+    or departed member asks afresh). A resident has one home community: asking for a
+    second one while a request or a membership is open elsewhere is refused.
+    """
+    dbsession = request.dbsession
+    current = current_membership(dbsession, user)
+    if current is not None and current.community_id == community.id:
+        return current
+    if current is not None:
+        other = dbsession.get(Community, current.community_id)
+        raise MembershipError(f"Vous faites déjà partie de la communauté « {other.name} » (ou l'avez demandé).")
+    membership = dbsession.scalar(
+        select(Membership).where(Membership.user_id == user.id, Membership.community_id == community.id)
+    )
+    if membership is None:
+        membership = Membership(user_id=user.id, community_id=community.id)
+        dbsession.add(membership)
+    membership.role = role
+    membership.status = "pending"
+    membership.requested_at = utcnow()
+    membership.decided_at = membership.decided_by_id = membership.escalated_at = None
+    membership.decision_reason = ""
+    dbsession.flush()
+    record_event(dbsession, "join_requested", community=community, actor=user, subject=user, data={"role": role})
+    request.registry.vvs_plugins.hook.vvs_membership_requested(request=request, membership=membership)
+    _tell_deciders(request, membership, community, user)
+    return membership
+
+
+def _tell_deciders(request, membership, community, user) -> None:
+    """E-mail the référents (referent mode) or the platform team (platform mode).
+
+    The mairie plugin tells its agents itself, through ``vvs_membership_requested``.
+    """
+    from .notify.outbox import notify_user
+    from .security import effective_validation_mode
+
+    mode = effective_validation_mode(request, community)
+    dbsession = request.dbsession
+    if mode == "referent" and active_referent_count(dbsession, community.id):
+        recipients = dbsession.scalars(
+            select(User).join(Membership, Membership.user_id == User.id).where(
+                Membership.community_id == community.id, Membership.status == "active", Membership.role == "referent")
+        ).all()
+        link = request.route_url("community_requests", community_id=community.id)
+    else:
+        recipients = admins(dbsession)
+        link = request.route_url("admin_requests")
+    for recipient in recipients:
+        notify_user(
+            request, recipient, kind="membership_request",
+            title=f"Nouvelle demande d'adhésion : {community.name}",
+            body=(f"Bonjour,\n\n{user.full_name} demande à rejoindre la communauté « {community.name} ».\n"
+                  f"Acceptez ou refusez la demande ici :\n{link}\n"),
+            subject=("membership", membership.id),
+            dedupe_key=f"membership_request:{membership.id}:{aware(membership.requested_at).isoformat()}:{recipient.id}",
+        )
+
+
+def admins(dbsession) -> list[User]:
+    return dbsession.scalars(select(User).where(User.is_admin.is_(True), User.status != "closed").order_by(User.id)).all()
+
+
+# --- Deciding -----------------------------------------------------------------
+
+def decide(request, membership, accept: bool, reason: str, decider) -> Membership:
+    """Accept or refuse a pending request; the resident is told by e-mail.
+
+    A refusal needs a reason. Acceptance is refused while a plugin names a blocker
+    (``MembershipBlocked`` lists them). The caller checks the decider's permission.
+    """
+    reason = (reason or "").strip()
+    if membership.status != "pending":
+        raise MembershipError("Cette demande a déjà été traitée.")
+    if not accept and not reason:
+        raise MembershipError("Indiquez le motif du refus : il sera envoyé au demandeur.")
+    if len(reason) > 1000:
+        raise MembershipError("Le motif est trop long (1000 caractères au plus).")
+    if accept:
+        found = blockers(request, membership)
+        if found:
+            raise MembershipBlocked(found)
+    dbsession = request.dbsession
+    membership.status = "active" if accept else "rejected"
+    membership.decided_at = utcnow()
+    membership.decided_by_id = getattr(decider, "id", decider)
+    membership.decision_reason = reason
+    community = dbsession.get(Community, membership.community_id)
+    user = dbsession.get(User, membership.user_id)
+    # The reason of a refusal is for the resident, not for the neighbours' movements.
+    record_event(dbsession, "member_joined" if accept else "join_refused", community=community,
+                 actor=decider, subject=user, data={"role": membership.role})
+    dbsession.flush()
+    request.registry.vvs_plugins.hook.vvs_membership_decided(request=request, membership=membership)
+    _tell_resident(request, membership, community, user, accept, reason)
+    return membership
+
+
+def _tell_resident(request, membership, community, user, accept, reason) -> None:
+    from .notify.outbox import notify_user
+
+    site = request.registry.settings["vvs.site_name"]
+    if accept:
+        title = f"Bienvenue dans la communauté « {community.name} »"
+        body = (f"Bonjour {user.first_name},\n\nVotre demande d'adhésion à la communauté « {community.name} » "
+                f"est acceptée : votre compte est actif.\n"
+                + (f"Message : {reason}\n" if reason else "")
+                + f"\nConnectez-vous : {request.route_url('home')}\n\n{site}")
+    else:
+        title = f"Votre demande d'adhésion à « {community.name} » n'est pas acceptée"
+        body = (f"Bonjour {user.first_name},\n\nVotre demande d'adhésion à la communauté « {community.name} » "
+                f"n'a pas été acceptée.\nMotif : {reason}\n\n"
+                f"Pour toute question, écrivez à {request.registry.settings['vvs.platform_email']}.\n\n{site}")
+    notify_user(request, user, kind="membership", title=title, body=body, channels=("email",),
+                subject=("membership", membership.id), dedupe_key=f"membership_decided:{membership.id}:{membership.status}")
+
+
+# --- Queues -------------------------------------------------------------------
+
+@dataclass
+class QueueEntry:
+    membership: Membership
+    user: User
+    community: Community
+    mode: str
+    for_platform: bool
+    blockers: list[str] = field(default_factory=list)
+
+    @property
+    def decider(self) -> str:
+        return DECIDERS[self.mode]
+
+
+def pending_queue(request, who: str, community=None) -> list[QueueEntry]:
+    """Pending requests to show to a decider, oldest first.
+
+    who: "referent" or "mairie" (with ``community``: that community's requests, when
+    its mode is ``who``), or "platform" (every pending request, or those of
+    ``community``; ``for_platform`` marks those the platform team is responsible
+    for, listed first).
+    """
+    from .security import effective_validation_mode
+
+    dbsession = request.dbsession
+    stmt = (select(Membership, User, Community)
+            .join(User, User.id == Membership.user_id).join(Community, Community.id == Membership.community_id)
+            .where(Membership.status == "pending").order_by(Membership.requested_at, Membership.id))
+    if who != "platform" and community is None:
+        raise ValueError("the référent and mairie queues belong to one community")
+    if community is not None:
+        stmt = stmt.where(Membership.community_id == community.id)
+    entries = []
+    for membership, user, comm in dbsession.execute(stmt).all():
+        mode = effective_validation_mode(request, comm)
+        if who != "platform" and mode != who:
+            continue
+        orphan = mode == "referent" and not active_referent_count(dbsession, comm.id)
+        for_platform = mode == "platform" or membership.escalated_at is not None or orphan
+        entries.append(QueueEntry(membership, user, comm, mode, for_platform, blockers(request, membership)))
+    if who == "platform":
+        entries.sort(key=lambda e: not e.for_platform)  # stable: oldest first within each group
+    return entries
+
+
+# --- Escalation ---------------------------------------------------------------
+
+def escalate_stale(request, now=None) -> list[int]:
+    """Hand requests pending longer than ``vvs.validation.escalation_days`` to the
+    platform team: mark them, record an event, e-mail the administrators.
+
+    Idempotent: an escalated request is never escalated twice. Returns their ids.
+    """
+    from .notify.outbox import notify_user
+    from .security import effective_validation_mode
+
+    dbsession = request.dbsession
+    days = request.registry.settings["vvs.validation.escalation_days"]
+    limit = (now or utcnow()) - timedelta(days=days)
+    rows = dbsession.execute(
+        select(Membership, Community).join(Community, Community.id == Membership.community_id)
+        .where(Membership.status == "pending", Membership.escalated_at.is_(None), Membership.requested_at < limit)
+        .order_by(Membership.id)
+    ).all()
+    escalated = []
+    for membership, community in rows:
+        if effective_validation_mode(request, community) == "platform":
+            continue  # already in the platform team's hands
+        membership.escalated_at = now or utcnow()
+        record_event(dbsession, "join_escalated", community=community, subject=membership.user_id,
+                     data={"days": days}, public=False)
+        escalated.append((membership, community))
+    if not escalated:
+        return []
+    lines = "\n".join(f"- {dbsession.get(User, m.user_id).full_name} → « {c.name} » "
+                      f"(demande du {aware(m.requested_at):%d/%m/%Y})" for m, c in escalated)
+    body = (f"Bonjour,\n\nCes demandes d'adhésion attendent depuis plus de {days} jours ; "
+            f"elles sont transmises à l'équipe de la plateforme :\n{lines}\n\n{request.route_url('admin_requests')}\n")
+    ids = [m.id for m, _c in escalated]
+    for admin in admins(dbsession):
+        notify_user(request, admin, kind="membership_request",
+                    title=f"{len(ids)} demande(s) d'adhésion en attente depuis {days} jours", body=body,
+                    dedupe_key=f"membership_escalated:{ids[0]}-{ids[-1]}:{admin.id}")
+    dbsession.flush()
+    return ids
+
+
+# --- Creating a community -----------------------------------------------------
+
+def commune_for_point(dbsession, point) -> Commune | None:
+    """The commune whose boundary holds ``point``, else the one with the nearest centre."""
+    p = geo.as_point(point)
+    communes = dbsession.scalars(select(Commune).order_by(Commune.id)).all()
+    for commune in communes:
+        if commune.boundary is not None and commune.boundary.covers(p):
+            return commune
+    if not communes:
+        return None
+    return min(communes, key=lambda c: distance_m(c.centre, p))
+
+
+def distance_m(a, b) -> float:
+    a, b = geo.as_point(a), geo.as_point(b)
+    return abs(_geod.inv(a.x, a.y, b.x, b.y)[2])
+
+
+def default_boundary(request, home) -> "Polygon":  # noqa: F821
+    """A square around ``home`` that overlaps no community, or MembershipError.
+
+    The default side (``vvs.community.default_size_m``) first, centred; then moved so
+    the home stays inside but away from a neighbour; then smaller squares, down to
+    the minimum area.
+    """
+    settings = request.registry.settings
+    dbsession = request.dbsession
+    home = geo.as_point(home)
+    side = settings["vvs.community.default_size_m"]
+    min_m2, max_m2 = settings["vvs.community.min_area_m2"], settings["vvs.community.max_area_m2"]
+    near_ids = [n.community_id for n in geo.communities_near(dbsession, home, side * 1.5)]
+    neighbours = [dbsession.get(Community, cid).boundary for cid in near_ids]
+    home_l93 = geo.to_l93(home)
+    for factor in _SHRINK:
+        size = side * factor
+        for dx, dy in _SHIFTS:
+            square = geo.square_around(geo.from_l93(Point(home_l93.x + dx * size / 2, home_l93.y + dy * size / 2)), size)
+            if not geo.check_boundary_size(square, min_m2, max_m2).ok:
+                continue
+            if not square.contains(home) or _too_close_to_edge(square, home_l93):
+                continue
+            if any(other.relate_pattern(square, geo.OVERLAP_PATTERN) for other in neighbours):
+                continue
+            if geo.overlapping_community_ids(dbsession, square):  # the database has the last word
+                continue
+            return square
+    raise MembershipError(
+        "Impossible de tracer une communauté autour de votre domicile sans empiéter sur une communauté voisine : "
+        "rejoignez plutôt une des communautés proches."
+    )
+
+
+def _too_close_to_edge(square, home_l93, margin_m: float = 10) -> bool:
+    return geo.to_l93(square).exterior.distance(home_l93) < margin_m
+
+
+def clean_name(name: str) -> str:
+    return " ".join((name or "").split())
+
+
+def community_name_problem(dbsession, commune, name: str) -> str | None:
+    """A French message when ``name`` cannot name a new community of ``commune``."""
+    name = clean_name(name)
+    if len(name) < 3:
+        return "Donnez un nom à la communauté (3 caractères au moins), par exemple le nom de votre rue."
+    if len(name) > 120:
+        return "Le nom est trop long (120 caractères au plus)."
+    taken = dbsession.scalar(select(Community.id).where(
+        Community.commune_id == commune.id, func.lower(Community.name) == name.lower()))
+    if taken is not None:
+        return f"Une communauté s'appelle déjà « {name} » à {commune.name} : choisissez un autre nom."
+    return None
+
+
+def create_community(request, user, name: str, home_point, be_referent: bool, commune=None) -> tuple[Community, Membership]:
+    """Create a community around ``user``'s home and ask for their membership.
+
+    The community starts in "platform" mode: the platform team validates the
+    creator and the community together. Returns (community, pending membership).
+    """
+    dbsession = request.dbsession
+    name = clean_name(name)
+    home = geo.as_point(home_point)
+    if current_membership(dbsession, user) is not None:
+        raise MembershipError("Vous faites déjà partie d'une communauté (ou l'avez demandé).")
+    inside = geo.find_community_at(dbsession, home)
+    if inside is not None:
+        raise MembershipError(f"Votre domicile est dans la communauté « {inside.name} » : rejoignez-la.")
+    commune = commune or commune_for_point(dbsession, home)
+    if commune is None:
+        raise MembershipError("Aucune commune n'est ouverte sur ce service.")
+    problem = community_name_problem(dbsession, commune, name)
+    if problem:
+        raise MembershipError(problem)
+    boundary = default_boundary(request, home)
+    now = utcnow()
+    community = Community(commune_id=commune.id, name=name, boundary=boundary, validation_mode="platform",
+                          address_label=user.address_label or "", created_at=now, boundary_changed_at=now)
+    dbsession.add(community)
+    dbsession.flush()
+    record_event(dbsession, "community_created", community=community, actor=user, data={"name": name})
+    request.registry.vvs_plugins.hook.vvs_community_created(request=request, community=community)
+    membership = join_or_request(request, user, community, role="referent" if be_referent else "member")
+    return community, membership

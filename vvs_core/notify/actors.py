@@ -1,0 +1,406 @@
+"""Delivery of the outbox: the ``deliver`` and ``sweep_outbox`` dramatiq actors.
+
+Life of a notification row::
+
+    pending ──claim──▶ sending ──provider accepted──▶ sent ──receipt──▶ delivered
+       ▲                  │ transient failure (backoff)        (or failed by receipt)
+       └──────────────────┤
+                          ├── permanent failure, or vvs.outbox.max_attempts ──▶ failed
+                          └── outcome unknown (crash, provider bug) ──▶ stays sending,
+                              reclaimed after vvs.outbox.claim_timeout
+    pending or reclaimed past expires_at ──▶ cancelled, never sent
+
+``deliver(ids)`` works in three short steps, so that no row lock and no snapshot is
+held while a provider is working:
+
+1. **Claim**, in its own committed transaction: the rows of ``ids`` that are pending
+   and due, or stuck in ``sending`` for longer than the claim timeout, become
+   ``sending`` (claimed_at = now, attempts + 1). On PostgreSQL the rows are picked
+   with ``FOR UPDATE SKIP LOCKED``, so two workers given the same ids share them
+   without waiting; on SQLite the claiming UPDATE is the first statement of its
+   transaction and holds the write lock while it reads. Expired pending rows are
+   cancelled here.
+2. **Send**: each row is rendered (``vvs_render_notification``; a failing plugin
+   renderer falls back to the stored text, an alert must not be lost to a template
+   bug), then handed to ``registry.vvs_providers[channel]`` in one ``send_batch``
+   per channel, outside any transaction.
+3. **Record**, in a second transaction: sent (provider, provider_ref, sent_at);
+   a transient failure goes back to pending with ``next_attempt_at`` = now +
+   ``vvs.outbox.retry_backoff`` × 2^(attempt − 1), capped at 60 s, and a delayed
+   ``deliver`` is sent; after ``vvs.outbox.max_attempts`` it is failed; a permanent
+   failure is failed at once.
+
+Retries are ours, not dramatiq's (``max_retries=0``): dramatiq backs off for days,
+an alert must be retried within the minute. ``sweep_outbox`` runs every
+``vvs.outbox.sweep_interval`` seconds and re-enqueues the rows nobody has touched
+for ``vvs.outbox.claim_timeout`` (pending and due, or claimed), so a lost message or
+a killed worker delays notifications by about claim_timeout + sweep_interval, not by
+the Redis broker's heartbeat redelivery (30 s and more, after a random maintenance
+pass). Rows written with a later ``next_attempt_at`` (quiet hours) have no message
+of their own: the sweeper enqueues them within sweep_interval of falling due. The
+sweeper and the rows it finds stuck (through ``redeliver``) use the
+``outbox_recovery`` queue with a higher priority, so that they do not wait behind
+the backlog of ``deliver`` messages.
+
+Exactly once, and where the database stops helping
+---------------------------------------------------
+The unique ``dedupe_key`` makes a re-run fan-out insert nothing twice, and the claim
+lets one worker at a time hold a row. What no commit can cover is the moment
+between the provider accepting a message and our commit of ``sent``: a worker killed
+there leaves the row ``sending`` although the SMS is gone. When the row is reclaimed,
+the actor first asks the provider, if it offers the optional lookup::
+
+    already_sent(keys: list[str]) -> dict[str, str | None]   # key → provider_ref
+
+(OVH answers it from ``GET /sms/{service}/outgoing?tag=…``; the folder e-mail
+provider from its file names) and records the keys it knows as sent instead of
+sending them again. A provider without the lookup gets such a row again: delivery is
+then at least once, and a duplicate can only come from a crash inside that window.
+The same rule covers any failure whose outcome is unknown (a provider raising
+something other than a delivery error, a missing result): the row stays ``sending``
+and is looked up or resent after the claim timeout.
+
+A provider call that lasts longer than the claim timeout looks like a dead worker
+and may be sent twice by a provider without the lookup: keep
+``vvs.outbox.claim_timeout`` well above a batch's send time (rate limits included).
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+import dramatiq
+import sqlalchemy as sa
+
+from ..clock import aware, utcnow
+from ..errors import PermanentDeliveryError, TransientDeliveryError
+from ..interfaces import OutgoingEmail, OutgoingSMS
+from .push_providers import OutgoingPush
+from ..models.notification import Notification
+from ..tasks import task_request
+from .outbox import enqueue_delivery_after_commit
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 60   # an alert in trouble is retried at least once a minute
+SWEEP_LIMIT = 5000         # ids per sweeper pass; the next pass takes the rest
+EXPIRED = "expirée avant l'envoi"
+RECOVERY_QUEUE = "outbox_recovery"  # workers must consume it (they do unless --queues says otherwise)
+
+
+@dramatiq.actor(max_retries=0)
+def deliver(ids):
+    """Deliver the notifications ``ids`` that are due (see the module docstring)."""
+    deliver_notifications(ids)
+
+
+@dramatiq.actor(max_retries=0, queue_name=RECOVERY_QUEUE, priority=-10)
+def redeliver(ids):
+    """``deliver`` for rows a dead worker held. A queue of its own and a higher
+    priority: they must not wait behind the backlog queued since they were claimed."""
+    deliver_notifications(ids)
+
+
+@dramatiq.actor(max_retries=0, queue_name=RECOVERY_QUEUE, priority=-10)
+def sweep_outbox():
+    """Re-enqueue notifications that look lost (pending and due, or claimed, for longer
+    than the claim timeout); cancel expired ones. On the recovery queue too: a sweep
+    queued behind the backlog would come too late to help."""
+    sweep_notifications()
+
+
+def follow_current_broker() -> None:
+    """Bind the actors to the broker configured last.
+
+    Actors bind to a broker when their module is imported; a process that builds a
+    second application (tests, commands) must not send to the first one's broker.
+    """
+    broker = dramatiq.get_broker()
+    for actor in (deliver, redeliver, sweep_outbox):
+        if actor.broker is not broker:
+            actor.broker = broker
+            broker.declare_actor(actor)
+
+
+# --- deliver ------------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    notification: Notification
+    status: str                 # sent | retry | failed | cancelled | unknown
+    provider: str = ""
+    provider_ref: str | None = None
+    error: str = ""
+
+
+def deliver_notifications(ids, registry=None, now=None) -> dict[str, int]:
+    """Claim, send and record; returns how many rows ended in each outcome.
+
+    ``now`` fixes the clock (tests); otherwise each step reads the time.
+    """
+    retry_later: dict[int, list[int]] = defaultdict(list)
+    with task_request(registry) as request:
+        settings = request.registry.settings
+        claimed_at = now or utcnow()
+        fresh, reclaimed = claim_notifications(
+            request.dbsession, ids, claimed_at, settings["vvs.outbox.claim_timeout"])
+        _commit_and_continue(request)  # the claim is durable before a provider sees anything
+        if not (fresh or reclaimed):
+            return {}
+        rendered = {n.id: with_push_devices(request, n, render(request, n)) for n in (*fresh, *reclaimed)}
+        _commit_and_continue(request)  # a renderer's reads must not stay open during sends
+        outcomes = send_claimed(request.registry, fresh, reclaimed, rendered,
+                                now or utcnow(), settings["vvs.outbox.max_attempts"])
+        retry_later = record_outcomes(request.dbsession, outcomes, claimed_at, now or utcnow(), settings)
+    for delay, retry_ids in retry_later.items():
+        try:
+            deliver.send_with_options(args=(retry_ids,), delay=delay * 1000)
+        except Exception:  # the sweeper will find them due
+            log.exception("outbox: retry of %d notifications not enqueued", len(retry_ids))
+    counts: dict[str, int] = defaultdict(int)
+    for outcome in outcomes:
+        counts[outcome.status] += 1
+    return dict(counts)
+
+
+def _commit_and_continue(request) -> None:
+    request.tm.commit()
+    request.tm.begin()
+
+
+def claim_notifications(dbsession, ids, now, claim_timeout) -> tuple[list, list]:
+    """Claim the due rows among ``ids``: (fresh rows, rows reclaimed from a dead claim)."""
+    ids = [int(i) for i in ids]
+    if not ids:
+        return [], []
+    stale = now - timedelta(seconds=int(claim_timeout))
+    # Reclaimed rows come first and regardless of expiry: they may already be at the
+    # provider, which is asked before anything is cancelled or sent again.
+    reclaimed = _claim(dbsession, ids, now,
+                       (Notification.status == "sending") & (Notification.claimed_at < stale))
+    dbsession.execute(
+        sa.update(Notification)
+        .where(Notification.id.in_(ids), Notification.status == "pending", Notification.expires_at < now)
+        .values(status="cancelled", last_error=EXPIRED)
+        .execution_options(synchronize_session=False)
+    )
+    fresh = _claim(dbsession, ids, now,
+                   (Notification.status == "pending") & (Notification.next_attempt_at <= now)
+                   & sa.or_(Notification.expires_at.is_(None), Notification.expires_at >= now))
+    for row in (*reclaimed, *fresh):
+        dbsession.expunge(row)  # plain values from here on, whatever the session does at commit
+    return fresh, reclaimed
+
+
+def _claim(dbsession, ids, now, condition) -> list:
+    lockable = (sa.select(Notification.id).where(Notification.id.in_(ids), condition)
+                .with_for_update(skip_locked=True))
+    stmt = (sa.update(Notification).where(Notification.id.in_(lockable))
+            .values(status="sending", claimed_at=now, attempts=Notification.attempts + 1)
+            .returning(Notification)
+            .execution_options(synchronize_session=False))
+    return sorted(dbsession.scalars(stmt), key=lambda n: n.id)  # RETURNING has no order
+
+
+def render(request, notification) -> dict:
+    try:
+        answer = request.registry.vvs_plugins.hook.vvs_render_notification(
+            request=request, notification=notification, channel=notification.channel)
+    except Exception:
+        log.exception("outbox: rendering of notification %s failed; sending its stored text",
+                      notification.id)
+        answer = None
+    return answer or render_stored(notification)
+
+
+def render_stored(notification) -> dict:
+    return {"subject": notification.title, "text": notification.body, "html": notification.html}
+
+
+def with_push_devices(request, notification, rendered) -> dict:
+    """A push row goes to every device of its recipient, read now (inside the
+    transaction), so that the provider sends without touching the database."""
+    if notification.channel != "push":
+        return rendered
+    from ..push import push_targets
+    from .push_providers import link_in
+
+    base = request.registry.settings["vvs.public_url"]
+    return {**rendered, "devices": push_targets(request.dbsession, notification.recipient_id),
+            "url": rendered.get("url") or link_in(rendered.get("text") or "", base)}
+
+
+def build_message(notification, rendered):
+    if notification.channel == "sms":
+        return OutgoingSMS(to=notification.address, text=rendered.get("text") or "",
+                           key=notification.dedupe_key)
+    if notification.channel == "email":
+        return OutgoingEmail(to=notification.address, subject=rendered.get("subject") or "",
+                             text=rendered.get("text") or "", html=rendered.get("html"),
+                             key=notification.dedupe_key)
+    if notification.channel == "push":
+        return OutgoingPush(key=notification.dedupe_key, title=rendered.get("subject") or "",
+                            text=rendered.get("text") or "", url=rendered.get("url") or "/",
+                            devices=rendered.get("devices") or [])
+    raise PermanentDeliveryError(f"aucun format de message pour le canal {notification.channel}")
+
+
+def send_claimed(registry, fresh, reclaimed, rendered, now, max_attempts) -> list[Outcome]:
+    providers = getattr(registry, "vvs_providers", {}) or {}
+    by_channel: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
+    for n in fresh:
+        by_channel[n.channel][0].append(n)
+    for n in reclaimed:
+        by_channel[n.channel][1].append(n)
+    outcomes = []
+    for channel, (fresh_rows, reclaimed_rows) in by_channel.items():
+        provider = providers.get(channel)
+        if provider is None:
+            outcomes += [Outcome(n, "failed", error=f"aucun fournisseur pour le canal {channel}")
+                         for n in (*fresh_rows, *reclaimed_rows)]
+            continue
+        settled, resend = resolve_reclaimed(provider, reclaimed_rows, now, max_attempts)
+        outcomes += settled
+        outcomes += send_batch(provider, [*fresh_rows, *resend], rendered)
+    return outcomes
+
+
+def resolve_reclaimed(provider, rows, now, max_attempts) -> tuple[list[Outcome], list]:
+    """Rows a dead worker had claimed: (outcomes settled without sending, rows to send)."""
+    if not rows:
+        return [], []
+    found: dict = {}
+    lookup = getattr(provider, "already_sent", None)
+    if lookup is not None:
+        try:
+            found = lookup([n.dedupe_key for n in rows]) or {}
+        except Exception:
+            log.exception("outbox: %s could not say what it already sent", provider.name)
+            return [Outcome(n, "failed" if n.attempts > max_attempts else "unknown",
+                            error="état inconnu : le fournisseur ne répond pas") for n in rows], []
+    settled, resend = [], []
+    for n in rows:
+        if n.dedupe_key in found:
+            settled.append(Outcome(n, "sent", provider.name, found[n.dedupe_key]))
+        elif n.expires_at is not None and aware(n.expires_at) < now:
+            settled.append(Outcome(n, "cancelled", error=EXPIRED))
+        elif n.attempts > max_attempts:
+            settled.append(Outcome(n, "failed", error=f"abandonnée après {max_attempts} tentatives"))
+        else:
+            resend.append(n)
+    return settled, resend
+
+
+def send_batch(provider, rows, rendered) -> list[Outcome]:
+    outcomes, sendable, messages = [], [], []
+    for n in rows:
+        try:
+            messages.append(build_message(n, rendered[n.id]))
+            sendable.append(n)
+        except PermanentDeliveryError as exc:
+            outcomes.append(Outcome(n, "failed", error=str(exc)))
+    if not sendable:
+        return outcomes
+    try:
+        results = provider.send_batch(messages)
+    except TransientDeliveryError as exc:  # by contract: nothing of the batch was sent
+        return outcomes + [Outcome(n, "retry", error=str(exc) or "erreur temporaire") for n in sendable]
+    except PermanentDeliveryError as exc:
+        return outcomes + [Outcome(n, "failed", error=str(exc) or "refusé") for n in sendable]
+    except Exception:
+        log.exception("outbox: %s failed on a batch of %d; outcome unknown", provider.name, len(sendable))
+        return outcomes + [Outcome(n, "unknown", error="erreur du fournisseur, issue inconnue")
+                           for n in sendable]
+    by_key = {result.key: result for result in results or []}
+    for n in sendable:
+        result = by_key.get(n.dedupe_key)
+        if result is None:
+            outcomes.append(Outcome(n, "unknown", error="le fournisseur n'a rien dit de ce message"))
+        elif result.ok:
+            outcomes.append(Outcome(n, "sent", provider.name, result.provider_ref))
+        elif result.transient:
+            outcomes.append(Outcome(n, "retry", error=result.error or "erreur temporaire"))
+        else:
+            outcomes.append(Outcome(n, "failed", error=result.error or "refusé"))
+    return outcomes
+
+
+def backoff_seconds(attempt: int, first: int) -> int:
+    return min(int(first) * 2 ** max(0, attempt - 1), MAX_BACKOFF_SECONDS)
+
+
+def record_outcomes(dbsession, outcomes, claimed_at, now, settings) -> dict[int, list[int]]:
+    """Write the outcomes; returns the rows to retry grouped by delay in seconds."""
+    max_attempts = settings["vvs.outbox.max_attempts"]
+    first_backoff = settings["vvs.outbox.retry_backoff"]
+    sent, ours, retry_later = [], [], defaultdict(list)
+    for o in outcomes:
+        n, error = o.notification, o.error[:500]
+        if o.status == "sent":
+            sent.append(dict(id=n.id, status="sent", provider=o.provider, provider_ref=o.provider_ref,
+                             sent_at=now, last_error=""))
+        elif o.status == "retry" and n.attempts < max_attempts:
+            delay = backoff_seconds(n.attempts, first_backoff)
+            ours.append(dict(id=n.id, status="pending", last_error=error,
+                             next_attempt_at=now + timedelta(seconds=delay)))
+            retry_later[delay].append(n.id)
+        elif o.status in ("retry", "failed"):
+            if o.status == "retry":
+                error = f"{error} ({n.attempts} tentatives)"
+            ours.append(dict(id=n.id, status="failed", last_error=error, next_attempt_at=n.next_attempt_at))
+            log.warning("outbox: notification %s failed: %s", n.id, error)
+        elif o.status == "cancelled":
+            ours.append(dict(id=n.id, status="cancelled", last_error=error, next_attempt_at=n.next_attempt_at))
+        else:  # unknown: stays sending until the claim times out, then it is looked up
+            ours.append(dict(id=n.id, status="sending", last_error=error, next_attempt_at=n.next_attempt_at))
+    if sent:
+        # "sent" is a fact whoever holds the claim now.
+        dbsession.execute(sa.update(Notification).where(Notification.status == "sending")
+                          .execution_options(synchronize_session=None), sent)
+    if ours:
+        # Other changes only if the claim is still ours: a worker that reclaimed the
+        # row after our timeout is in charge of it.
+        dbsession.execute(
+            sa.update(Notification).where(Notification.status == "sending",
+                                          Notification.claimed_at == claimed_at)
+            .execution_options(synchronize_session=None), ours)
+    return retry_later
+
+
+# --- sweep ------------------------------------------------------------------------
+
+def sweep_notifications(registry=None, now=None, limit=SWEEP_LIMIT) -> int:
+    """Cancel expired rows and re-enqueue due or stuck ones; returns how many."""
+    with task_request(registry) as request:
+        db = request.dbsession
+        now = now or utcnow()
+        stale = now - timedelta(seconds=int(request.registry.settings["vvs.outbox.claim_timeout"]))
+        db.execute(
+            sa.update(Notification)
+            .where(Notification.status == "pending", Notification.expires_at < now)
+            .values(status="cancelled", last_error=EXPIRED)
+            .execution_options(synchronize_session=False)
+        )
+        stuck = db.scalars(
+            sa.select(Notification.id)
+            .where(Notification.status == "sending", Notification.claimed_at < stale)
+            .order_by(Notification.claimed_at).limit(limit)
+        ).all()
+        # A row due since its creation had a message sent at commit: for the claim
+        # timeout it presumably waits in the queue, and re-enqueueing the whole backlog
+        # each pass would only split batches. A row scheduled for later (quiet hours,
+        # a retry) is taken as soon as it is due.
+        due = db.scalars(
+            sa.select(Notification.id)
+            .where(Notification.status == "pending", Notification.next_attempt_at <= now,
+                   sa.or_(Notification.next_attempt_at <= stale,
+                          Notification.next_attempt_at > Notification.created_at))
+            .order_by(Notification.next_attempt_at).limit(max(0, limit - len(stuck)))
+        ).all()
+        enqueue_delivery_after_commit(request, stuck, actor=redeliver)
+        enqueue_delivery_after_commit(request, due)
+    if stuck or due:
+        log.info("outbox: sweeper re-enqueued %d notifications (%d stuck)", len(stuck) + len(due), len(stuck))
+    return len(stuck) + len(due)

@@ -1,0 +1,263 @@
+"""The outbox as other code uses it: write notification rows, hand them to the
+delivery actor once committed, read back how far they reached, record receipts.
+
+Rows are written in the caller's transaction (an alert and its notifications commit
+together or not at all); ``deliver`` messages leave only after that commit. The
+delivery itself, its retries and crash recovery are in ``vvs_core.notify.actors``.
+This module does not import the actors at import time: plugins import it before the
+broker is configured.
+"""
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..clock import utcnow
+from ..models.notification import CHANNELS, Notification
+from ..tasks import enqueue_after_commit
+from .preferences import apply_recipient_preferences
+from zope.sqlalchemy import mark_changed
+
+REQUIRED_FIELDS = ("dedupe_key", "kind", "channel", "address")
+OPTIONAL_FIELDS = {
+    "subject_type": "", "subject_id": None, "recipient_id": None,
+    "title": "", "body": "", "html": None, "expires_at": None,
+    "next_attempt_at": None,  # set by the recipient's quiet hours (notify.preferences)
+}
+DEDUPE_KEY_MAX = 200  # Notification.dedupe_key is String(200)
+
+
+# --- Writing rows -------------------------------------------------------------
+
+def insert_notifications(dbsession, rows: list[dict]) -> list[int]:
+    """Insert notification rows, skipping those whose dedupe_key already exists.
+
+    Returns the ids of the rows actually inserted, so that re-running a fan-out
+    inserts (and delivers) nothing twice. One multi-row statement per call.
+    """
+    if not rows:
+        return []
+    now = utcnow()
+    # Quiet hours, per-channel alert severity minimums, push only to subscribed devices.
+    rows = apply_recipient_preferences(dbsession, rows, now)
+    if not rows:
+        return []
+    values = [_row_values(row, now) for row in rows]
+    if dbsession.get_bind().dialect.name == "postgresql":
+        dbsession.flush()
+        ids = _copy_then_insert(dbsession.connection(), values)
+        # Written on the connection, not through the ORM: tell zope.sqlalchemy the
+        # transaction has changes, or it would roll it back as read-only.
+        mark_changed(dbsession)
+        return ids
+    # SQLite (the embedded default, small communes): the ORM's statement is enough.
+    stmt = sqlite.insert(Notification).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return list(dbsession.scalars(stmt.returning(Notification.id), values))
+
+
+_COLUMNS = tuple(c.name for c in Notification.__table__.columns if c.name != "id")
+
+
+def _python_defaults() -> dict:
+    """The model's column defaults (COPY does not apply them as the ORM would)."""
+    out = {}
+    for column in Notification.__table__.columns:
+        default = column.default
+        if default is None:
+            out[column.name] = None
+        elif default.is_callable:
+            out[column.name] = default.arg(None)
+        else:
+            out[column.name] = default.arg
+    return out
+
+
+def _copy_then_insert(connection, values: list[dict]) -> list[int]:
+    """PostgreSQL: COPY the rows into a temporary table, then one INSERT … SELECT …
+    ON CONFLICT DO NOTHING RETURNING id. A 10,000-member alert is two statements
+    instead of thousands of bound parameters, inside the caller's transaction."""
+    names = list(_COLUMNS)
+    defaults = _python_defaults()
+    columns = ", ".join(names)
+    cursor = connection.connection.driver_connection.cursor()
+    cursor.execute("CREATE TEMP TABLE IF NOT EXISTS notifications_incoming AS "
+                   f"SELECT {', '.join(_COLUMNS)} FROM notifications WITH NO DATA")
+    with cursor.copy(f"COPY notifications_incoming ({columns}) FROM STDIN") as copy:
+        for row in values:
+            copy.write_row([row[name] if name in row else defaults[name] for name in names])
+    cursor.execute(f"INSERT INTO notifications ({columns}) SELECT {columns} FROM notifications_incoming "
+                   "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id")
+    ids = [row[0] for row in cursor.fetchall()]
+    cursor.execute("TRUNCATE notifications_incoming")
+    return ids
+
+
+def create_notifications(dbsession, rows: list[dict]) -> int:
+    """Like ``insert_notifications``, returning how many rows were new."""
+    return len(insert_notifications(dbsession, rows))
+
+
+def _row_values(row: dict, now) -> dict:
+    missing = [name for name in REQUIRED_FIELDS if not row.get(name)]
+    if missing:
+        raise ValueError(f"notification row without {', '.join(missing)}: {row.get('dedupe_key')!r}")
+    unknown = set(row) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown notification fields: {', '.join(sorted(unknown))}")
+    if row["channel"] not in CHANNELS:
+        raise ValueError(f"unknown channel {row['channel']!r}; channels are {', '.join(CHANNELS)}")
+    # Every dict gets the same keys: one executemany needs one column list.
+    values = {**OPTIONAL_FIELDS, **row}
+    values["dedupe_key"] = bounded_key(values["dedupe_key"])
+    values.update(status="pending", attempts=0, created_at=now, next_attempt_at=values["next_attempt_at"] or now)
+    return values
+
+
+def bounded_key(key: str) -> str:
+    """Keys longer than the column keep their start and gain a hash of the whole."""
+    if len(key) <= DEDUPE_KEY_MAX:
+        return key
+    return key[: DEDUPE_KEY_MAX - 41] + "#" + hashlib.sha1(key.encode()).hexdigest()
+
+
+# --- One-off notifications to one user -----------------------------------------
+
+def notify_user(request, user, kind, title, body, html=None, channels=("email",),
+                subject=("", None), dedupe_key=None) -> list[int]:
+    """Queue a notification to ``user`` on the channels their preferences allow.
+
+    ``user.notification_prefs`` maps a kind to a list of channels; a kind it does
+    not name uses ``channels``. Alerts ("alert") always reach the user on at least
+    one channel whatever the preferences say. A channel without an address (no
+    mobile for SMS) or without a configured provider is skipped. Give
+    ``dedupe_key`` to make a retried caller harmless. Returns the new rows' ids.
+    """
+    if getattr(user, "status", "active") == "closed":
+        return []
+    usable = [c for c in CHANNELS if _address(user, c) and c in _providers(request)]
+    chosen = [c for c in chosen_channels(user, kind, channels) if c in usable]
+    if not chosen and kind == "alert":
+        fallback = [c for c in (*channels, *CHANNELS) if c in usable]
+        chosen = fallback[:1]
+    base_key = dedupe_key or f"{kind}:{subject[0]}:{subject[1]}:{user.id}:{uuid.uuid4().hex}"
+    rows = [
+        dict(dedupe_key=f"{base_key}:{channel}", kind=kind, subject_type=subject[0] or "",
+             subject_id=subject[1], recipient_id=user.id, channel=channel,
+             address=_address(user, channel), title=title, body=body, html=html)
+        for channel in chosen
+    ]
+    ids = insert_notifications(request.dbsession, rows)
+    enqueue_delivery_after_commit(request, ids)
+    return ids
+
+
+def chosen_channels(user, kind, defaults) -> list[str]:
+    prefs = getattr(user, "notification_prefs", None) or {}
+    wanted = prefs.get(kind)
+    if wanted is None:
+        wanted = defaults
+    return [c for c in wanted if c in CHANNELS]
+
+
+def _address(user, channel) -> str:
+    if channel == "email":
+        return user.email or ""
+    if channel == "sms":
+        return user.mobile or ""
+    if channel == "push":
+        # Push subscriptions belong to the push provider, which finds them by user id.
+        return str(user.id) if user.id is not None else ""
+    return ""
+
+
+def _providers(request) -> dict:
+    return getattr(request.registry, "vvs_providers", {}) or {}
+
+
+# --- Handing rows to the delivery actor ----------------------------------------
+
+def enqueue_delivery_after_commit(request, notification_ids, *, actor=None) -> None:
+    """Send ``deliver`` messages for these rows once the request has committed,
+    ``vvs.outbox.batch_size`` ids per message. If the enqueue is lost (broker
+    down, crash after commit), the sweeper finds the rows still pending."""
+    from .actors import deliver  # the broker is configured by the time anyone calls this
+
+    actor = actor or deliver
+    ids = sorted(int(i) for i in notification_ids)
+    size = max(1, int(request.registry.settings["vvs.outbox.batch_size"]))
+    for start in range(0, len(ids), size):
+        enqueue_after_commit(request, actor, ids[start:start + size])
+
+
+# --- Reading back the reach of a subject ---------------------------------------
+
+def reach_summary(dbsession, subject_type, subject_id) -> dict:
+    """``{channel: {status: count}}`` for the notifications of one subject."""
+    rows = dbsession.execute(
+        sa.select(Notification.channel, Notification.status, sa.func.count())
+        .where(Notification.subject_type == subject_type, Notification.subject_id == subject_id)
+        .group_by(Notification.channel, Notification.status)
+    )
+    summary: dict = {}
+    for channel, status, count in rows:
+        summary.setdefault(channel, {})[status] = count
+    return summary
+
+
+_CHANNEL_LABELS = {"sms": ("SMS", "m"), "email": ("e-mail", "m"), "push": ("notifications", "f")}
+# statuses counted together → {gender: (singular, plural)}
+_STATUS_WORDS = [
+    (("delivered",), {"m": ("remis", "remis"), "f": ("remise", "remises")}),
+    (("sent",), {"m": ("envoyé", "envoyés"), "f": ("envoyée", "envoyées")}),
+    (("pending", "sending"), {"m": ("en attente", "en attente"), "f": ("en attente", "en attente")}),
+    (("failed",), {"m": ("en échec", "en échec"), "f": ("en échec", "en échec")}),
+    (("cancelled",), {"m": ("annulé", "annulés"), "f": ("annulée", "annulées")}),
+]
+
+
+def format_reach(summary: dict) -> str:
+    """'SMS : 47 remis, 2 en échec · e-mail : 52 envoyés'."""
+    parts = []
+    for channel in (*CHANNELS, *sorted(set(summary) - set(CHANNELS))):
+        counts = summary.get(channel) or {}
+        label, gender = _CHANNEL_LABELS.get(channel, (channel, "m"))
+        words = []
+        for statuses, forms in _STATUS_WORDS:
+            n = sum(counts.get(status, 0) for status in statuses)
+            if n:
+                singular, plural = forms[gender]
+                words.append(f"{n} {singular if n == 1 else plural}")
+        if words:
+            parts.append(f"{label} : {', '.join(words)}")
+    return " · ".join(parts) or "aucune notification"
+
+
+# --- Delivery receipts ----------------------------------------------------------
+
+_RECEIPT_CAN_UPDATE = ("sending", "sent", "failed")
+
+
+def record_receipt(dbsession, provider, provider_ref, delivered: bool, error="") -> bool:
+    """Apply a provider's delivery receipt. Returns False for an unknown reference.
+
+    Receipts come late, twice, or out of order: "delivered" is final (a later
+    "failed" or a replay never downgrades it), and a failure receipt only turns a
+    row that was not yet delivered into "failed".
+    """
+    match = (Notification.provider == provider) & (Notification.provider_ref == provider_ref)
+    if delivered:
+        values, allowed = dict(status="delivered", delivered_at=utcnow(), last_error=""), _RECEIPT_CAN_UPDATE
+    else:
+        values, allowed = dict(status="failed", last_error=(error or "non distribué")[:500]), ("sending", "sent")
+    # The write comes first: on SQLite a read first would pin a snapshot that a
+    # concurrent writer can invalidate.
+    changed = dbsession.execute(
+        sa.update(Notification).where(match, Notification.status.in_(allowed)).values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed:
+        return True
+    return bool(dbsession.scalar(sa.select(sa.func.count()).select_from(Notification).where(match)))

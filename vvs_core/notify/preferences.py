@@ -1,0 +1,146 @@
+"""What a resident's notification preferences change in the outbox, applied when
+rows are written (``outbox.insert_notifications``):
+
+- **quiet hours** (``notification_prefs["quiet_hours"] = {"start": "22:00", "end":
+  "07:00"}``, Europe/Paris): gazette and message notifications wait for the end of
+  the quiet hours (their ``next_attempt_at`` moves there; the sweeper picks them up
+  then). Alerts never wait.
+- **minimum severity per channel** for alerts that are not urgent
+  (``notification_prefs["alert_min_severity"] = {"sms": "severe", "push": "moderate"}``):
+  an alert row carrying a ``severity`` below the channel's minimum is not written.
+  Urgent alerts ("severe") always go through, and an alert keeps at least one channel.
+- **push** rows are written only for residents with at least one device subscribed;
+  an alert whose only row was a push to nobody goes by e-mail instead.
+"""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from ..models import PushSubscription, User
+
+LOCAL_ZONE = ZoneInfo("Europe/Paris")
+QUIET_KINDS = ("gazette", "gazette_digest", "message")
+SEVERITIES = ("minor", "moderate", "severe")  # CAP Minor / Moderate / Severe
+URGENT = "severe"
+SEVERITY_LABELS = {"minor": "Toutes les alertes", "moderate": "Gravité moyenne ou élevée",
+                   "severe": "Urgences seulement (gravité élevée)"}
+
+
+def parse_quiet_hours(value) -> tuple[time, time] | None:
+    if not isinstance(value, dict):
+        return None
+    try:
+        start, end = time.fromisoformat(str(value.get("start"))), time.fromisoformat(str(value.get("end")))
+    except (TypeError, ValueError):
+        return None
+    return None if start == end else (start, end)
+
+
+def _prefs(user) -> dict:
+    return getattr(user, "notification_prefs", None) or {}
+
+
+def delivery_window(user, kind: str, now: datetime) -> datetime | None:
+    """When a ``kind`` notification for ``user`` written at ``now`` (aware) may be sent:
+    None for at once, else the end of the resident's quiet hours (aware, UTC)."""
+    if kind not in QUIET_KINDS:
+        return None  # alerts and account messages always go through
+    quiet = parse_quiet_hours(_prefs(user).get("quiet_hours"))
+    if quiet is None:
+        return None
+    start, end = quiet
+    local = now.astimezone(LOCAL_ZONE)
+    t = local.time().replace(tzinfo=None)
+    inside = start <= t < end if start < end else (t >= start or t < end)
+    if not inside:
+        return None
+    day = local.date() if t < end else local.date() + timedelta(days=1)
+    return datetime.combine(day, end, tzinfo=LOCAL_ZONE).astimezone(ZoneInfo("UTC"))
+
+
+def severity_allows(user, channel: str, severity: str | None) -> bool:
+    """Whether an alert of ``severity`` goes to ``user`` on ``channel``."""
+    if not severity or severity == URGENT or severity not in SEVERITIES:
+        return True
+    minimum = (_prefs(user).get("alert_min_severity") or {}).get(channel)
+    if minimum not in SEVERITIES:
+        return True
+    return SEVERITIES.index(severity) >= SEVERITIES.index(minimum)
+
+
+def users_with_push(dbsession, user_ids) -> set[int]:
+    ids = sorted({int(i) for i in user_ids if i is not None})
+    found: set[int] = set()
+    for start in range(0, len(ids), 1000):
+        found.update(dbsession.scalars(sa.select(PushSubscription.user_id).distinct()
+                                       .where(PushSubscription.user_id.in_(ids[start:start + 1000]))))
+    return found
+
+
+def _recipients(dbsession, rows) -> dict[int, object]:
+    ids = sorted({r["recipient_id"] for r in rows if r.get("recipient_id") is not None})
+    found = {}
+    for start in range(0, len(ids), 1000):
+        for row in dbsession.execute(sa.select(User.id, User.email, User.notification_prefs)
+                                     .where(User.id.in_(ids[start:start + 1000]))):
+            found[row.id] = row
+    return found
+
+
+def apply_recipient_preferences(dbsession, rows: list[dict], now: datetime) -> list[dict]:
+    """The rows to write, after quiet hours, severity minimums and push subscriptions.
+
+    Rows may carry ``severity`` (alerts); it is consumed here, never stored.
+    """
+    if not rows:
+        return rows
+    needs_users = any(r.get("recipient_id") is not None and
+                      (r.get("severity") or r.get("channel") == "push" or r.get("kind") in QUIET_KINDS)
+                      for r in rows)
+    if not needs_users:
+        return [{k: v for k, v in r.items() if k != "severity"} for r in rows]
+    users = _recipients(dbsession, rows)
+    pushable = users_with_push(dbsession, [r.get("recipient_id") for r in rows if r.get("channel") == "push"])
+    kept, dropped = [], []
+    for row in rows:
+        row = dict(row)
+        severity = row.pop("severity", None)
+        user = users.get(row.get("recipient_id"))
+        if user is None:
+            kept.append(row)
+            continue
+        if row["channel"] == "push" and user.id not in pushable:
+            dropped.append((row, "push"))
+            continue
+        if not severity_allows(user, row["channel"], severity):
+            dropped.append((row, "severity"))
+            continue
+        window = delivery_window(user, row.get("kind", ""), now)
+        if window is not None:
+            row["next_attempt_at"] = window
+        kept.append(row)
+    return kept + _alerts_left_without_channel(kept, dropped, users)
+
+
+def _alerts_left_without_channel(kept, dropped, users) -> list[dict]:
+    """Alerts reach everyone on at least one channel: a recipient whose every row of
+    an alert was dropped keeps one (a push to no device becomes an e-mail)."""
+    reached = {(r.get("recipient_id"), r.get("subject_type"), r.get("subject_id")) for r in kept}
+    rescued = []
+    for row, reason in dropped:
+        if row.get("kind") != "alert":
+            continue
+        key = (row.get("recipient_id"), row.get("subject_type"), row.get("subject_id"))
+        if key in reached:
+            continue
+        if reason == "push":
+            email = users[row["recipient_id"]].email
+            if not email:
+                continue
+            row = {**row, "channel": "email", "address": email}
+        rescued.append(row)
+        reached.add(key)
+    return rescued

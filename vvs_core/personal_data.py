@@ -1,0 +1,130 @@
+"""GDPR: "Télécharger mes données" (a ZIP of everything held about a user, from the
+core and every plugin) and closing an account (personal data erased, community
+history kept under "ancien membre")."""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import date, datetime
+
+from sqlalchemy import delete, select, update
+
+from .clock import utcnow
+from .events import record_event
+from .models import (ApiToken, Community, CommunityEvent, Invitation, Membership, Notification, PushSubscription,
+                     Token, User)
+
+
+def _iso(value):
+    return value.isoformat() if isinstance(value, (datetime, date)) else value
+
+
+def core_export(dbsession, user: User) -> dict:
+    home = user.home
+    account = {
+        "email": user.email, "prenom": user.first_name, "nom": user.last_name, "pseudonyme": user.pseudonym,
+        "telephone_portable": user.mobile, "masquer_portable": user.hide_mobile,
+        "telephone_fixe": user.landline, "masquer_fixe": user.hide_landline,
+        "adresse": user.address_label,
+        "domicile": {"longitude": home.x, "latitude": home.y} if home is not None else None,
+        "presentation": user.presentation, "centres_interet": list(user.interests or []),
+        "habitation": dict(user.housing or {}), "preferences_notifications": dict(user.notification_prefs or {}),
+        "newsletter": user.newsletter, "photo": "photo incluse dans l'archive" if user.photo else None,
+        "cree_le": _iso(user.created_at), "derniere_connexion": _iso(user.last_login_at),
+        "email_confirme_le": _iso(user.email_confirmed_at),
+    }
+    memberships = [
+        {"communaute": c.name, "role": m.role, "statut": m.status, "demande_le": _iso(m.requested_at),
+         "decide_le": _iso(m.decided_at), "motif": m.decision_reason}
+        for m, c in dbsession.execute(
+            select(Membership, Community).join(Community, Community.id == Membership.community_id)
+            .where(Membership.user_id == user.id).order_by(Membership.id))
+    ]
+    invitations = [
+        {"communaute_id": i.community_id, "canal": i.channel, "adresse": i.address,
+         "envoyee_le": _iso(i.created_at), "inscriptions": i.accepted_count}
+        for i in dbsession.execute(select(Invitation).where(Invitation.sender_id == user.id).order_by(Invitation.id)).scalars()
+    ]
+    notifications = [
+        {"type": n.kind, "canal": n.channel, "titre": n.title, "statut": n.status, "cree_le": _iso(n.created_at)}
+        for n in dbsession.execute(select(Notification).where(Notification.recipient_id == user.id)
+                                   .order_by(Notification.id.desc()).limit(1000)).scalars()
+    ]
+    events = [
+        {"type": e.kind, "communaute_id": e.community_id, "le": _iso(e.created_at), "donnees": e.data}
+        for e in dbsession.execute(
+            select(CommunityEvent).where((CommunityEvent.actor_id == user.id) | (CommunityEvent.subject_user_id == user.id))
+            .order_by(CommunityEvent.id)).scalars()
+    ]
+    return {"compte": account, "adhesions": memberships, "invitations_envoyees": invitations,
+            "notifications": notifications, "historique": events}
+
+
+def gather_user_data(request, user: User) -> dict:
+    data = {"vvs_core": core_export(request.dbsession, user)}
+    for answer in request.registry.vvs_plugins.hook.vvs_export_user_data(request=request, user=user):
+        for section, value in (answer or {}).items():
+            data[section if section not in data else f"{section} (2)"] = value
+    return data
+
+
+def export_zip(request, user: User) -> bytes:
+    data = gather_user_data(request, user)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("donnees.json", json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        if user.photo:
+            ext = "png" if user.photo[:4] == b"\x89PNG" else "jpg"
+            archive.writestr(f"photo.{ext}", user.photo)
+    return out.getvalue()
+
+
+def erase_core_data(dbsession, user: User) -> None:
+    user.email = None
+    user.password_hash = None
+    user.first_name = user.last_name = user.pseudonym = ""
+    user.mobile = user.landline = None
+    user.hide_mobile = user.hide_landline = False
+    user.address_label = ""
+    user.home = None
+    user.photo = None
+    user.presentation = ""
+    user.interests = []
+    user.housing = {}
+    user.notification_prefs = {}
+    user.newsletter = False
+    dbsession.execute(delete(Token).where(Token.user_id == user.id))
+    # API tokens stop working (kept revoked, named nothing); devices stop receiving pushes.
+    dbsession.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                      .values(revoked_at=utcnow()).execution_options(synchronize_session=False))
+    dbsession.execute(delete(PushSubscription).where(PushSubscription.user_id == user.id))
+    dbsession.execute(update(Invitation).where(Invitation.sender_id == user.id).values(address="")
+                      .execution_options(synchronize_session=False))
+    # Messages not sent yet are dropped; those sent keep their history without the address.
+    dbsession.execute(update(Notification).where(Notification.recipient_id == user.id,
+                                                 Notification.status.in_(("pending", "sending")))
+                      .values(status="cancelled").execution_options(synchronize_session=False))
+    dbsession.execute(update(Notification).where(Notification.recipient_id == user.id).values(address="")
+                      .execution_options(synchronize_session=False))
+
+
+def close_account(request, user: User) -> None:
+    """Close ``user``'s account inside the request's transaction."""
+    hook = request.registry.vvs_plugins.hook
+    hook.vvs_account_closing(request=request, user=user)
+    hook.vvs_erase_user_data(request=request, user=user)
+    dbsession = request.dbsession
+    for membership in dbsession.execute(select(Membership).where(
+            Membership.user_id == user.id, Membership.status.in_(("active", "pending")))).scalars():
+        was_active = membership.status == "active"
+        membership.status = "left"
+        membership.decided_at = utcnow()
+        if was_active:
+            record_event(dbsession, "member_left", community=membership.community_id, subject=user,
+                         data={"reason": "account_closed"})
+    erase_core_data(dbsession, user)
+    user.status = "closed"
+    user.closed_at = utcnow()
+    user.session_epoch = (user.session_epoch or 0) + 1
+    dbsession.flush()

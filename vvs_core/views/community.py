@@ -1,0 +1,262 @@
+"""« Ma communauté »: movements, history, information, référents, validation mode,
+rename, plugin panels, the map of the boundary, and its editor for référents."""
+from __future__ import annotations
+
+import json
+
+import colander
+import deform
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.view import view_config
+from sqlalchemy import func, select
+
+from .. import geo
+from ..boundaries import (BoundaryInputError, check_new_boundary, polygon_from_points, save_boundary,
+                          snap_to_neighbours)
+from ..events import event_label, record_event
+from ..forms import Schema, StrippedString, make_form, validate
+from ..models import Community, CommunityEvent, Membership, User
+from ..security import community_factory, effective_validation_mode
+
+MODE_LABELS = {
+    "platform": "Validation par l'équipe de la plateforme",
+    "referent": "Validation par le référent",
+    "mairie": "Validation par la mairie",
+}
+MOVEMENTS_SHOWN = 10
+HISTORY_PAGE = 50
+
+
+def includeme(config):
+    for name, pattern in (
+        ("community", "/communaute/{community_id}"),
+        ("community_history", "/communaute/{community_id}/historique"),
+        ("community_edit", "/communaute/{community_id}/modifier"),
+        ("community_boundary", "/communaute/{community_id}/delimitation"),
+    ):
+        config.add_route(name, pattern, factory=community_factory)
+    config.scan(".community")
+
+
+# --- Reading a community ----------------------------------------------------------
+
+def member_count(dbsession, community_id: int) -> int:
+    return dbsession.execute(select(func.count(Membership.id)).where(
+        Membership.community_id == community_id, Membership.status == "active")).scalar_one()
+
+
+def referents_of(dbsession, community_id: int) -> list[User]:
+    return list(dbsession.execute(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.community_id == community_id, Membership.status == "active",
+               Membership.role == "referent", User.status != "closed")
+        .order_by(User.last_name, User.first_name)).scalars())
+
+
+def sees_audit(request, context) -> bool:
+    """Référents, the mairie and the platform team also see the non-public entries."""
+    return request.has_permission("community.manage", context) or request.has_permission("community.mairie", context)
+
+
+def events_query(community_id: int, include_private: bool):
+    stmt = select(CommunityEvent).where(CommunityEvent.community_id == community_id)
+    if not include_private:
+        stmt = stmt.where(CommunityEvent.public.is_(True))
+    return stmt.order_by(CommunityEvent.created_at.desc(), CommunityEvent.id.desc())
+
+
+def describe_event(event: CommunityEvent) -> str:
+    """One French line for a movement; never a hidden number or an address."""
+    text = event_label(event.kind)
+    data = event.data or {}
+    if event.subject_user is not None:
+        text += f" : {event.subject_user.full_name}"
+    if event.kind == "renamed" and data.get("new"):
+        text += f" : « {data.get('old', '')} » devient « {data['new']} »"
+    elif event.kind == "boundary_changed" and data.get("new_area_m2"):
+        text += f" ({data.get('old_area_m2', 0) / 10000:.1f} ha → {data['new_area_m2'] / 10000:.1f} ha)"
+    elif event.kind == "validation_mode_changed" and data.get("new"):
+        text += f" : {MODE_LABELS.get(data['new'], data['new']).lower()}"
+    elif event.kind.startswith("twinning_") and data.get("other_name"):
+        text += f" avec « {data['other_name']} »"
+    elif event.kind == "hidden_phone_viewed":
+        text = f"Numéros masqués consultés par la mairie ({len(data.get('user_ids', []))} membre(s))"
+    if event.actor is not None and event.kind in ("boundary_changed", "renamed", "validation_mode_changed"):
+        text += f" — par {event.actor.full_name}"
+    return text
+
+
+def event_rows(events) -> list[dict]:
+    return [{"when": e.created_at, "text": describe_event(e), "public": e.public} for e in events]
+
+
+def outline(polygon) -> list[list[float]]:
+    """Exterior ring as [[lon, lat], …] without the closing point, for the map scripts."""
+    coords = [[round(x, 7), round(y, 7)] for x, y in polygon.exterior.coords]
+    return coords[:-1]
+
+
+def neighbours_outlines(dbsession, community: Community, metres: float = 1500) -> list[dict]:
+    centre = community.boundary.centroid
+    out = []
+    for near in geo.communities_near(dbsession, centre, metres):
+        if near.community_id == community.id:
+            continue
+        other = dbsession.get(Community, near.community_id)
+        out.append({"name": other.name, "outline": outline(other.boundary)})
+    return out
+
+
+def map_data(request, community: Community, with_neighbours: bool) -> dict:
+    settings = request.registry.settings
+    data = {"boundary": json.dumps(outline(community.boundary)),
+            "tile_url": settings.get("vvs.map.tile_url") or "",
+            "attribution": settings.get("vvs.map.tile_attribution") or ""}
+    data["neighbours"] = json.dumps(neighbours_outlines(request.dbsession, community) if with_neighbours else [])
+    return data
+
+
+def leaflet_assets(request, script: str) -> dict:
+    layout = request.layout
+    return {"extra_css": [layout.leaflet("leaflet.css"), layout.static("css/resident.css")],
+            "extra_js": [layout.leaflet("leaflet.js"), layout.static(f"js/{script}")]}
+
+
+def plugin_panels(request, community) -> list:
+    panels = []
+    for answer in request.registry.vvs_plugins.hook.vvs_community_panels(request=request, community=community):
+        panels.extend(answer or [])
+    return sorted(panels, key=lambda p: (p.order, p.title))
+
+
+def imposed_mode(request, community) -> str | None:
+    return request.registry.vvs_plugins.hook.vvs_validation_mode_imposed(request=request, community=community)
+
+
+@view_config(route_name="community", renderer="vvs_core:templates/community.pt", permission="community.view")
+def community_view(request):
+    context = request.context
+    community = context.community
+    db = request.dbsession
+    events = db.execute(events_query(community.id, False).limit(MOVEMENTS_SHOWN)).scalars().all()
+    imposed = imposed_mode(request, community)
+    return {
+        "title": community.name,
+        "community": community,
+        "commune": community.commune,
+        "members": member_count(db, community.id),
+        "referents": referents_of(db, community.id),
+        "mode_label": MODE_LABELS.get(effective_validation_mode(request, community), ""),
+        "imposed": imposed,
+        "movements": event_rows(events),
+        "panels": plugin_panels(request, community),
+        "can_manage": request.has_permission("community.manage", context),
+        "is_member": request.has_permission("community.member", context),
+        "map": map_data(request, community, with_neighbours=False),
+        **leaflet_assets(request, "community-map.js"),
+    }
+
+
+@view_config(route_name="community_history", renderer="vvs_core:templates/community_history.pt",
+             permission="community.view")
+def community_history_view(request):
+    community = request.context.community
+    raw = request.params.get("page", "1")
+    page = int(raw) if raw.isdigit() and 0 < len(raw) < 6 else 1
+    page = max(1, page)
+    stmt = events_query(community.id, sees_audit(request, request.context))
+    events = request.dbsession.execute(stmt.offset((page - 1) * HISTORY_PAGE).limit(HISTORY_PAGE + 1)).scalars().all()
+    return {"title": f"Historique — {community.name}", "community": community,
+            "events": event_rows(events[:HISTORY_PAGE]), "page": page, "has_next": len(events) > HISTORY_PAGE,
+            "extra_css": [request.layout.static("css/resident.css")]}
+
+
+# --- Editing: name and validation mode ---------------------------------------------
+
+def edit_schema(imposed: str | None):
+    class EditSchema(Schema):
+        name = colander.SchemaNode(StrippedString(), title="Nom de la communauté",
+                                   validator=colander.Length(min=3, max=120,
+                                                             min_err="Le nom doit comporter au moins 3 caractères.",
+                                                             max_err="Le nom doit comporter au plus 120 caractères."))
+        description = colander.SchemaNode(colander.String(), title="Description", missing="",
+                                          validator=colander.Length(max=1000),
+                                          widget=deform.widget.TextAreaWidget(rows=3))
+    schema = EditSchema()
+    if not imposed:
+        schema.add(colander.SchemaNode(
+            colander.String(), name="validation_mode", title="Mode de validation des nouveaux voisins",
+            validator=colander.OneOf(list(MODE_LABELS)),
+            widget=deform.widget.SelectWidget(values=list(MODE_LABELS.items()))))
+    return schema
+
+
+@view_config(route_name="community_edit", renderer="vvs_core:templates/community_edit.pt",
+             permission="community.manage")
+def community_edit_view(request):
+    community = request.context.community
+    imposed = imposed_mode(request, community)
+    form = make_form(request, edit_schema(imposed), "Enregistrer", formid="communaute")
+    page = {"title": "Modifier les informations", "community": community, "imposed": imposed,
+            "imposed_label": MODE_LABELS.get(imposed or "", ""),
+            "extra_css": [request.layout.static("css/resident.css")]}
+    if request.method != "POST":
+        values = {"name": community.name, "description": community.description,
+                  "validation_mode": community.validation_mode}
+        return {**page, "form": form.render(values)}
+    data, rendered = validate(request, form)
+    if data is None:
+        request.response.status = 400
+        return {**page, "form": rendered}
+    user = request.user
+    if data["name"] != community.name:
+        record_event(request.dbsession, "renamed", community=community, actor=user,
+                     data={"old": community.name, "new": data["name"]})
+        community.name = data["name"]
+    community.description = data["description"].strip()
+    mode = data.get("validation_mode")
+    if mode and not imposed and mode != community.validation_mode:
+        record_event(request.dbsession, "validation_mode_changed", community=community, actor=user,
+                     data={"old": community.validation_mode, "new": mode})
+        community.validation_mode = mode
+    request.flash("Les informations de la communauté sont enregistrées.", "success")
+    return HTTPSeeOther(request.route_path("community", community_id=community.id))
+
+
+# --- Delimitation ------------------------------------------------------------------
+
+def boundary_page(request, community, errors=(), proposed=None) -> dict:
+    settings = request.registry.settings
+    data = map_data(request, community, with_neighbours=True)
+    data["proposed"] = json.dumps(proposed) if proposed else ""
+    return {
+        "title": "Délimitation de votre communauté", "community": community, "errors": list(errors), "map": data,
+        "min_ha": float(settings["vvs.community.min_area_m2"]) / 10000,
+        "max_ha": float(settings["vvs.community.max_area_m2"]) / 10000,
+        "area_ha": geo.area_m2(community.boundary) / 10000,
+        **leaflet_assets(request, "boundary-editor.js"),
+    }
+
+
+@view_config(route_name="community_boundary", renderer="vvs_core:templates/community_boundary.pt",
+             permission="community.manage")
+def community_boundary_view(request):
+    community = request.context.community
+    if request.method != "POST":
+        return boundary_page(request, community)
+    raw = request.POST.get("boundary", "")
+    try:
+        points = json.loads(raw) if len(raw) < 20000 else None
+        polygon = snap_to_neighbours(request.dbsession, community, polygon_from_points(points))
+    except (ValueError, BoundaryInputError) as exc:
+        request.response.status = 400
+        message = str(exc) if isinstance(exc, BoundaryInputError) else "La délimitation envoyée est illisible."
+        return boundary_page(request, community, [message])
+    errors = check_new_boundary(request.dbsession, community, polygon, request.registry.settings)
+    if errors:
+        request.response.status = 400
+        return boundary_page(request, community, errors, proposed=outline(polygon))
+    save_boundary(request, community, polygon, request.user)
+    request.flash("La nouvelle délimitation est enregistrée.", "success")
+    return HTTPSeeOther(request.route_path("community", community_id=community.id))
+

@@ -1,0 +1,176 @@
+"""Inviting neighbours (e-mail, SMS, flyer), the invitation link, and the page
+« Rôle et outils du référent »."""
+from __future__ import annotations
+
+import colander
+import deform
+from pyramid.httpexceptions import HTTPFound, HTTPSeeOther
+from pyramid.response import Response
+from pyramid.view import view_config
+from sqlalchemy import func, select
+
+from ..flyer import flyer_pdf
+from ..forms import Schema, StrippedString, email_node, field_error, make_form, validate
+from ..invitations import (DAILY_LIMIT, SESSION_KEY, InvitationHooks, already_invited, find_by_code,
+                           invitation_counts, invitation_url, send_invitation, shared_link)
+from ..models import Membership
+from ..phones import normalise_phone
+from ..ratelimit import limiter
+from ..security import community_factory, effective_validation_mode
+from ..web import route_exists
+
+TOO_MANY = "Vous avez envoyé 20 invitations aujourd'hui : c'est le maximum par jour. Réessayez demain."
+
+
+def includeme(config):
+    for name, pattern in (
+        ("invitations", "/communaute/{community_id}/invitations"),
+        ("invitations_email", "/communaute/{community_id}/invitations/email"),
+        ("invitations_sms", "/communaute/{community_id}/invitations/sms"),
+        ("invitations_flyer", "/communaute/{community_id}/invitations/flyer.pdf"),
+        ("referent_tools", "/communaute/{community_id}/referent"),
+    ):
+        config.add_route(name, pattern, factory=community_factory)
+    config.add_route("invitation_open", "/invitation/{token}")
+    # Counts the invitation when the invited person signs up (vvs_user_registered).
+    config.registry.vvs_plugins.register(InvitationHooks(), name="vvs_core.invitations")
+    config.scan(".invitations")
+
+
+class EmailInviteSchema(Schema):
+    email = email_node(title="Adresse e-mail de votre voisin")
+
+
+class SMSInviteSchema(Schema):
+    mobile = colander.SchemaNode(
+        StrippedString(), title="Téléphone portable de votre voisin",
+        widget=deform.widget.TextInputWidget(attributes={"type": "tel", "autocomplete": "off"}))
+
+
+def invite_forms(request, community):
+    email = make_form(request, EmailInviteSchema(), "Envoyer l'invitation par e-mail", formid="invitation-email",
+                      action=request.route_path("invitations_email", community_id=community.id))
+    sms = make_form(request, SMSInviteSchema(), "Envoyer l'invitation par SMS", formid="invitation-sms",
+                    action=request.route_path("invitations_sms", community_id=community.id))
+    return email, sms
+
+
+def invitations_page(request, email_html=None, sms_html=None):
+    community = request.context.community
+    email, sms = invite_forms(request, community)
+    link = shared_link(request.dbsession, community, request.user)
+    return {
+        "title": "Inviter des voisins", "community": community,
+        "email_form": email_html or email.render(), "sms_form": sms_html or sms.render(),
+        "link": invitation_url(request, link),
+        "flyer_url": request.route_path("invitations_flyer", community_id=community.id),
+        "mine": invitation_counts(request.dbsession, community, request.user),
+        "extra_css": [request.layout.static("css/resident.css")],
+    }
+
+
+@view_config(route_name="invitations", renderer="vvs_core:templates/invitations.pt", permission="community.member")
+def invitations_view(request):
+    return invitations_page(request)
+
+
+def allowed_today(request) -> bool:
+    user = request.user
+    # The e-mail is part of the key: user ids may be reused by a test database, e-mails are not.
+    return limiter(request, "invitations", rate=DAILY_LIMIT).hit(f"{user.id}:{user.email}")
+
+
+@view_config(route_name="invitations_email", request_method="POST",
+             renderer="vvs_core:templates/invitations.pt", permission="community.member")
+def invitations_email_view(request):
+    community = request.context.community
+    form, _sms = invite_forms(request, community)
+    data, rendered = validate(request, form)
+    if data is None:
+        request.response.status = 400
+        return invitations_page(request, email_html=rendered)
+    address = data["email"].lower()
+    if already_invited(request.dbsession, community, address):
+        request.response.status = 400
+        return invitations_page(request, email_html=field_error(form, "email", "Cette adresse a déjà reçu une invitation."))
+    if not allowed_today(request):
+        request.response.status = 429
+        return invitations_page(request, email_html=field_error(form, "email", TOO_MANY))
+    send_invitation(request, community, request.user, "email", address)
+    request.flash(f"Invitation envoyée à {address}.", "success")
+    return HTTPSeeOther(request.route_path("invitations", community_id=community.id))
+
+
+@view_config(route_name="invitations_sms", request_method="POST",
+             renderer="vvs_core:templates/invitations.pt", permission="community.member")
+def invitations_sms_view(request):
+    community = request.context.community
+    _email, form = invite_forms(request, community)
+    data, rendered = validate(request, form)
+    if data is None:
+        request.response.status = 400
+        return invitations_page(request, sms_html=rendered)
+    number, problem = normalise_phone(data["mobile"], "mobile")
+    if problem or not number:
+        request.response.status = 400
+        return invitations_page(request, sms_html=field_error(form, "mobile", problem or "Numéro de téléphone invalide."))
+    if already_invited(request.dbsession, community, number):
+        request.response.status = 400
+        return invitations_page(request, sms_html=field_error(form, "mobile", "Ce numéro a déjà reçu une invitation."))
+    if not allowed_today(request):
+        request.response.status = 429
+        return invitations_page(request, sms_html=field_error(form, "mobile", TOO_MANY))
+    send_invitation(request, community, request.user, "sms", number)
+    request.flash("Invitation envoyée par SMS.", "success")
+    return HTTPSeeOther(request.route_path("invitations", community_id=community.id))
+
+
+@view_config(route_name="invitations_flyer", permission="community.member")
+def invitations_flyer_view(request):
+    community = request.context.community
+    link = shared_link(request.dbsession, community, request.user)
+    body = flyer_pdf(site_name=request.registry.settings["vvs.site_name"], community_name=community.name,
+                     commune_name=community.commune.name, url=invitation_url(request, link),
+                     sender_name=request.user.full_name)
+    response = Response(body=body, content_type="application/pdf")
+    response.content_disposition = 'inline; filename="invitation-voisins.pdf"'
+    return response
+
+
+@view_config(route_name="invitation_open", renderer="vvs_core:templates/invitation_open.pt", permission="public")
+def invitation_open_view(request):
+    invitation = find_by_code(request.dbsession, request.matchdict["token"])
+    if invitation is None:
+        request.response.status = 404
+        return {"title": "Invitation introuvable", "invitation": None, "signup_url": None}
+    if request.user is not None:
+        return HTTPFound(request.route_path("home"))
+    request.session[SESSION_KEY] = invitation.code
+    signup_url = request.route_path("signup") if route_exists(request, "signup") else None
+    return {"title": "Vous êtes invité", "invitation": invitation, "community": invitation.community,
+            "sender": invitation.sender, "signup_url": signup_url}
+
+
+def pending_count(dbsession, community_id: int) -> int:
+    return dbsession.execute(select(func.count(Membership.id)).where(
+        Membership.community_id == community_id, Membership.status == "pending")).scalar_one()
+
+
+@view_config(route_name="referent_tools", renderer="vvs_core:templates/referent_tools.pt",
+             permission="community.manage")
+def referent_tools_view(request):
+    community = request.context.community
+    mode = effective_validation_mode(request, community)
+    queue = None
+    for name in ("validation_queue", "community_requests", "referent_queue"):
+        if route_exists(request, name):
+            queue = request.route_path(name, community_id=community.id)
+            break
+    return {
+        "title": "Rôle et outils du référent", "community": community,
+        "pending": pending_count(request.dbsession, community.id), "decides": mode == "referent",
+        "queue_url": queue, "counts": invitation_counts(request.dbsession, community),
+        "mine": invitation_counts(request.dbsession, community, request.user),
+        "platform_email": request.registry.settings["vvs.platform_email"],
+        "extra_css": [request.layout.static("css/resident.css")],
+    }

@@ -1,0 +1,92 @@
+"""Mes paramètres › Notifications sur mes appareils: the devices (browsers) that
+receive push notifications, and the API the page's script records them through."""
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.view import view_config
+
+from ..api import ApiError, iso, read_json
+from ..push import SubscriptionRefused, subscribe, unsubscribe, user_devices
+from .api_tokens import local_time
+
+
+def includeme(config):
+    config.add_route("settings_devices", "/parametres/appareils")
+    config.add_route("settings_device_remove", r"/parametres/appareils/{subscription_id:\d{1,9}}/retirer")
+    config.scan(".push_devices")
+    config.add_api_schema("PushSubscription", DEVICE_SCHEMA)
+    config.add_api_route("api_push_subscriptions", "/api/v1/me/push-subscriptions")
+    config.add_api_route("api_push_subscription", r"/api/v1/me/push-subscriptions/{subscription_id:\d{1,9}}")
+    ref = {"$ref": "#/components/schemas/PushSubscription"}
+    config.add_api_view(api_list_devices, "api_push_subscriptions", method="GET", permission="account",
+                        summary="Mes appareils abonnés aux notifications", tags=["notifications"],
+                        response_schema={"type": "object", "required": ["items"],
+                                         "properties": {"items": {"type": "array", "items": ref}}})
+    config.add_api_view(api_add_device, "api_push_subscriptions", method="POST", permission="account",
+                        summary="Abonner un appareil (PushSubscription du navigateur)", tags=["notifications"],
+                        request_schema=SUBSCRIBE_SCHEMA, response_schema=ref, status=201)
+    config.add_api_view(api_remove_device, "api_push_subscription", method="DELETE", permission="account",
+                        summary="Désabonner un appareil", tags=["notifications"], status=204)
+
+
+DEVICE_SCHEMA = {
+    "type": "object", "required": ["id", "label", "created_at", "last_success_at"],
+    "properties": {"id": {"type": "integer"}, "label": {"type": "string"},
+                   "created_at": {"type": "string", "format": "date-time"},
+                   "last_success_at": {"type": "string", "format": "date-time", "nullable": True}},
+}
+SUBSCRIBE_SCHEMA = {
+    "type": "object", "required": ["endpoint", "keys"], "additionalProperties": False,
+    "properties": {
+        "endpoint": {"type": "string", "minLength": 10, "maxLength": 1000},
+        "keys": {"type": "object", "required": ["p256dh", "auth"], "additionalProperties": False,
+                 "properties": {"p256dh": {"type": "string", "maxLength": 200},
+                                "auth": {"type": "string", "maxLength": 100}}},
+        "label": {"type": "string", "maxLength": 120},
+        "expirationTime": {"type": "integer", "nullable": True},
+    },
+}
+
+
+def device_json(row) -> dict:
+    return {"id": row.id, "label": row.label, "created_at": iso(row.created_at),
+            "last_success_at": iso(row.last_success_at)}
+
+
+def api_list_devices(request):
+    return {"items": [device_json(d) for d in user_devices(request.dbsession, request.user.id)]}
+
+
+def api_add_device(request):
+    body = read_json(request, SUBSCRIBE_SCHEMA)
+    try:
+        row, _created = subscribe(request.dbsession, request.registry.settings, request.user, body["endpoint"],
+                                  body["keys"]["p256dh"], body["keys"]["auth"], body.get("label", ""))
+    except SubscriptionRefused as refused:
+        raise ApiError(422, "invalid_subscription", str(refused)) from None
+    return device_json(row)
+
+
+def api_remove_device(request):
+    if not unsubscribe(request.dbsession, request.user, int(request.matchdict["subscription_id"])):
+        raise ApiError(404, "not_found", "Appareil introuvable.")
+
+
+@view_config(route_name="settings_devices", renderer="vvs_core:templates/push_devices.pt", permission="account")
+def devices_view(request):
+    from .account import SETTINGS_SECTIONS
+
+    settings = request.registry.settings
+    return {"title": "Notifications sur mes appareils", "sections": SETTINGS_SECTIONS, "current": "settings_devices",
+            "devices": user_devices(request.dbsession, request.user.id), "local_time": local_time,
+            "vapid_key": settings.get("vvs.push.vapid_public_key") or "",
+            "api_url": request.route_path("api_push_subscriptions"),
+            "prefs_url": request.route_path("settings_notifications")}
+
+
+@view_config(route_name="settings_device_remove", request_method="POST", permission="account")
+def device_remove_view(request):
+    if not unsubscribe(request.dbsession, request.user, int(request.matchdict["subscription_id"])):
+        raise HTTPNotFound()
+    request.flash("Cet appareil ne recevra plus de notifications.", "success")
+    return HTTPSeeOther(request.route_path("settings_devices"))
