@@ -13,7 +13,7 @@ from vvs_core.hooktypes import ActivityItem
 
 class _Community:
     def __init__(self, name):
-        self.name = name
+        self.id, self.name = 1, name
 
 
 class _Membership:
@@ -23,7 +23,8 @@ class _Membership:
 FIXED = {
     "title": "Accueil",
     "greeting": "Marie",
-    "communities": [{"membership": _Membership(), "community": _Community("Quartier du Parc"), "members": 31}],
+    "communities": [{"membership": _Membership(), "community": _Community("Quartier du Parc"), "members": 31,
+                     "url": "/communaute/1", "decides": "", "invitations": {"sent": 3, "accepted": 1}}],
     "activity": [ActivityItem(datetime(2026, 11, 1, 9, 30, tzinfo=timezone.utc), f"Activité {i}", "/") for i in range(5)],
 }
 
@@ -33,7 +34,7 @@ def hello(request):
 
 
 def home_ceiling(request):
-    return FIXED
+    return {**FIXED, "extra_css": [request.layout.static("css/resident.css")]}
 
 
 def build():

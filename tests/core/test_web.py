@@ -132,3 +132,10 @@ def test_login_never_redirects_off_site(testapp, make_user, target):
     form["email"], form["password"] = user.email, DEMO_PASSWORD
     res = form.submit("submit")
     assert res.headers["Location"].endswith("/")
+
+
+def test_english_is_available(testapp):
+    res = testapp.get("/connexion", {"_LOCALE_": "en"})
+    assert "Sign in" in res.text and "call 17" in res.text
+    # remembered by a cookie on the next page
+    assert "Skip to content" in testapp.get("/charte").text

@@ -57,7 +57,8 @@ def home_view(request):
     if user is None:
         return HTTPFound(request.route_path("login"))
     communities = [community_summary(request, m, c, n) for m, c, n in memberships_of(request, user)]
-    return {"title": "Accueil", "communities": communities, "activity": recent_activity(request, user),
+    return {"title": "Accueil", "greeting": user.first_name or user.display_pseudonym,
+            "communities": communities, "activity": recent_activity(request, user),
             "extra_css": [request.layout.static("css/resident.css")]}
 
 
