@@ -19,7 +19,7 @@ def commune_alerts_since(request, commune, since) -> list[dict]:
         {
             "kind": "alert",
             "id": alert.id,
-            "title": CATEGORY_LABELS.get(alert.category, alert.category),
+            "title": _excerpt(alert.text) or CATEGORY_LABELS.get(alert.category, alert.category),
             "category": CATEGORY_LABELS.get(alert.category, alert.category),
             "community_id": alert.community_id,
             "created_at": alert.created_at,
@@ -30,3 +30,8 @@ def commune_alerts_since(request, commune, since) -> list[dict]:
         }
         for alert in rows
     ]
+
+
+def _excerpt(text: str, length: int = 90) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"

@@ -12,6 +12,10 @@ from vvs_core.testing import base_settings
 
 if __name__ == "__main__":
     db_url, port, maildir = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    settings = base_settings(db_url, **{"vvs.email.folder": maildir, "vvs.public_url": f"http://127.0.0.1:{port}"})
+    # Every browser test comes from 127.0.0.1: per-address limits would stop the
+    # suite, not an attacker (the limits themselves are tested through WebTest).
+    settings = base_settings(db_url, **{"vvs.email.folder": maildir, "vvs.public_url": f"http://127.0.0.1:{port}",
+                                        "vvs.ratelimit.login": "1000/300", "vvs.ratelimit.signup": "1000/3600",
+                                        "vvs.ratelimit.reset": "1000/3600", "vvs.alerts.max_per_hour": "100"})
     app = main({}, **settings)
     serve(app, host="127.0.0.1", port=port, threads=4, _quiet=True)
