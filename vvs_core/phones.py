@@ -36,7 +36,8 @@ def display_phone(e164: str | None) -> str:
 
 
 def mask_phone(e164: str | None) -> str:
-    """For log lines: never a full phone number."""
-    if not e164:
-        return ""
-    return e164[:6] + "*" * max(0, len(e164) - 8) + e164[-2:]
+    """For log lines: '+33612345678' → '+3361234**78', never the whole number."""
+    number = str(e164 or "")
+    if len(number) < 6:
+        return "***"
+    return number[:-4] + "**" + number[-2:]

@@ -14,19 +14,11 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from ..interfaces import OutgoingEmail, OutgoingSMS, SendResult
+from ..phones import mask_phone
 
 log = logging.getLogger(__name__)
 
 _PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")  # E.164
-
-
-def mask_phone(number: str) -> str:
-    """'+33612345678' → '+3361234**78': enough to tell test numbers apart, never the
-    whole number in a log line."""
-    number = str(number or "")
-    if len(number) < 6:
-        return "***"
-    return number[:-4] + "**" + number[-2:]
 
 
 def _one_line(text: str) -> str:
