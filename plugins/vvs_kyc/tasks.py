@@ -1,11 +1,14 @@
 """Periodic actor: destroy the proof files kept past the retention period."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 import dramatiq
 
 from vvs_core.tasks import task_request
+
+log = logging.getLogger(__name__)
 
 
 @dramatiq.actor(max_retries=3)
@@ -15,7 +18,8 @@ def sweep_kyc_documents(now_iso: str | None = None):
 
     now = datetime.fromisoformat(now_iso) if now_iso else None
     with task_request() as request:
-        return sweep(request, now)
+        counts = sweep(request, now)
+    log.info("KYC sweep: %s", counts)
 
 
 def follow_current_broker() -> None:
