@@ -133,17 +133,19 @@ def redis_db():
 class Worker:
     """One ``python -m dramatiq`` process group, started and killed by the test only."""
 
-    def __init__(self, env, log_dir):
+    def __init__(self, env, log_dir, module="outbox_worker_boot", name="worker"):
         self.env = env
         self.log_dir = log_dir
+        self.module = module
+        self.name = name
         self.proc = None
         self.starts = 0
 
     def start(self):
         self.starts += 1
-        log = open(self.log_dir / f"worker-{self.starts}.log", "wb")
+        log = open(self.log_dir / f"{self.name}-{self.starts}.log", "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "dramatiq", "outbox_worker_boot", "--path", str(HERE),
+            [sys.executable, "-m", "dramatiq", self.module, "--path", str(HERE),
              "--processes", "1", "--threads", "4"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
@@ -162,7 +164,8 @@ class Worker:
             self.kill()
 
     def logs(self) -> str:
-        return "\n".join(p.read_text(errors="replace")[-3000:] for p in sorted(self.log_dir.glob("worker-*.log")))
+        return "\n".join(p.read_text(errors="replace")[-3000:]
+                         for p in sorted(self.log_dir.glob(f"{self.name}-*.log")))
 
 
 def status_counts(session) -> dict:

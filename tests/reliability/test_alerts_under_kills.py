@@ -1,0 +1,250 @@
+"""Alerts always arrive, exactly once (issue: "Alerts that always arrive").
+
+Real Redis broker, two dramatiq worker processes running the real application with
+vvs_alerts, a recording fake of the provider that counts what it accepts.
+
+1. 200 alerts to a community of 500 members, SMS and e-mail, while a worker is
+   SIGKILLed every couple of seconds and restarted: afterwards every (alert, member,
+   channel) reached the provider exactly once and nothing is left pending. Reports the
+   worst time from a kill to the delivery of what was in flight at that moment.
+2. The provider fails 30 % of the messages, then is down for a while: everything is
+   delivered after it recovers, nothing twice, and nothing of an alert after its expiry.
+"""
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from datetime import timedelta
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from test_outbox_worker_kill import PG_ADMIN_URL, REDIS_URL, Worker, redis_db  # noqa: F401
+
+from vvs_core.clock import utcnow
+
+pytestmark = [pytest.mark.redis, pytest.mark.reliability, pytest.mark.slow]
+
+MEMBERS = 500
+FAKE_TABLES = [
+    "CREATE TABLE fake_accepted (key text PRIMARY KEY, sends integer NOT NULL, at timestamptz NOT NULL DEFAULT now())",
+    "CREATE TABLE fake_provider_mode (failure_rate real NOT NULL, down boolean NOT NULL)",
+    "INSERT INTO fake_provider_mode VALUES (0, false)",
+]
+
+
+def plain(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@pytest.fixture
+def alerts_db():
+    from vvs_core.migrate import upgrade
+
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"vvs_test_alerts_kill_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(plain(url), autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    upgrade(url, ["vvs_alerts"])
+    with psycopg.connect(plain(url), autocommit=True) as conn:
+        for statement in FAKE_TABLES:
+            conn.execute(statement)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def settings_env(url: str) -> dict:
+    return {"VVS_DATABASE_URL": url, "VVS_BROKER_URL": REDIS_URL, "VVS_SECRET": "alerts-kill-test-" + "s" * 32,
+            "VVS_OUTBOX_CLAIM_TIMEOUT": "5", "VVS_OUTBOX_SWEEP_INTERVAL": "1", "VVS_OUTBOX_RETRY_BACKOFF": "1",
+            "VVS_OUTBOX_MAX_ATTEMPTS": "100", "VVS_OUTBOX_BATCH_SIZE": "250", "VVS_ALERTS_MAX_PER_HOUR": "10000"}
+
+
+def community_of_members(url: str) -> int:
+    """A commune, a community and MEMBERS active members with a mobile and an e-mail."""
+    from vvs_core.geo import square_around
+
+    boundary = square_around((2.7861, 48.8453), 900).wkt
+    with psycopg.connect(plain(url)) as conn:
+        conn.execute("INSERT INTO communes (insee, name, postcodes, centre, created_at) VALUES "
+                     "('77449', 'Serris', '[\"77700\"]', ST_SetSRID(ST_MakePoint(2.7861, 48.8453), 4326), now())")
+        community_id = conn.execute(
+            "INSERT INTO communities (commune_id, name, boundary, validation_mode, created_at, boundary_changed_at) "
+            "SELECT id, 'Grand quartier', ST_GeomFromText(%s, 4326), 'referent', now(), now() FROM communes "
+            "RETURNING id", (boundary,)).fetchone()[0]
+        with conn.cursor().copy("COPY users (email, first_name, last_name, pseudonym, mobile, status, "
+                                "created_at) FROM STDIN") as copy:
+            for i in range(MEMBERS):
+                copy.write_row((f"m{i}@example.test", f"M{i}", "Voisin", f"m{i}", f"+336{i:08d}", "active",
+                                "2026-01-01"))
+        conn.execute("INSERT INTO memberships (user_id, community_id, role, status, requested_at) "
+                     "SELECT id, %s, 'member', 'active', now() FROM users", (community_id,))
+        conn.commit()
+    return community_id
+
+
+class Poster:
+    """Posts alerts through vvs_alerts' own service, in the test process, on the same
+    Redis broker (fan-out messages are sent after each commit)."""
+
+    def __init__(self, url: str):
+        import dramatiq
+
+        from vvs_core import make_config, tasks
+
+        self.saved_broker = dramatiq.broker.global_broker
+        env = settings_env(url)
+        raw = {"vvs.plugins": "vvs_alerts", "vvs.email.folder": os.environ.get("TMPDIR", "/tmp")}
+        previous = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        try:
+            self.registry = make_config(raw).make_wsgi_app().registry
+        finally:
+            for k, v in previous.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+        self.tasks = tasks
+
+    def post(self, n: int, community_id: int, expires_in: timedelta | None = None) -> int:
+        from vvs_alerts.posting import post_alert
+        from vvs_core.models import Community, User
+
+        with self.tasks.task_request(self.registry) as request:
+            db = request.dbsession
+            author = db.scalar(sa.select(User).where(User.email == "m0@example.test"))
+            alert, _ = post_alert(request, author, db.get(Community, community_id), category="demarchage",
+                                  text=f"Alerte n° {n} : faux agent des eaux rue Émile Cloud, voiture grise.",
+                                  idempotency_key=f"kill-test-{n}")
+            if expires_in is not None:
+                alert.expires_at = utcnow() + expires_in
+            return alert.id
+
+    def close(self):
+        import dramatiq
+
+        from vvs_alerts import tasks as alert_tasks
+        from vvs_core.notify import actors
+
+        dramatiq.set_broker(self.saved_broker)
+        actors.follow_current_broker()
+        alert_tasks.follow_current_broker()
+
+
+def counts(conn) -> dict:
+    return dict(conn.execute("SELECT status, count(*) FROM notifications WHERE kind = 'alert' "
+                             "GROUP BY status").fetchall())
+
+
+def wait_until_settled(conn, expected_total: int, deadline: float) -> dict:
+    while time.monotonic() < deadline:
+        now = counts(conn)
+        if sum(now.values()) >= expected_total and not now.get("pending") and not now.get("sending"):
+            return now
+        time.sleep(0.5)
+    return counts(conn)
+
+
+def test_200_alerts_to_500_members_while_workers_are_killed(alerts_db, redis_db, tmp_path, record_property):
+    community_id = community_of_members(alerts_db)
+    env = {**os.environ, **settings_env(alerts_db)}
+    workers = [Worker(env, tmp_path, module="alerts_worker_boot", name=f"w{i}") for i in range(2)]
+    for w in workers:
+        w.start()
+    poster = Poster(alerts_db)
+    expected = 200 * (MEMBERS - 1) * 2  # the author is not notified of their own alert
+    recoveries = []
+    try:
+        time.sleep(5)  # both workers boot
+        for n in range(200):
+            poster.post(n, community_id)
+        conn = psycopg.connect(plain(alerts_db), autocommit=True)
+        kills, turn, start = [], 0, time.monotonic()
+        while time.monotonic() - start < 120:
+            done = counts(conn)
+            if done.get("sent", 0) >= expected * 0.9:
+                break
+            time.sleep(2)
+            in_flight = [r[0] for r in conn.execute("SELECT id FROM notifications WHERE status = 'sending'")]
+            killed_at = time.monotonic()
+            workers[turn % 2].kill()
+            workers[turn % 2].start()
+            kills.append((killed_at, in_flight))
+            turn += 1
+        settled = wait_until_settled(conn, expected, time.monotonic() + 150)
+        for killed_at, in_flight in kills:
+            if not in_flight:
+                continue
+            last = conn.execute("SELECT max(sent_at) FROM notifications WHERE id = ANY(%s)", (in_flight,)).fetchone()[0]
+            first_kill_wall = utcnow() - timedelta(seconds=time.monotonic() - killed_at)
+            recoveries.append((last - first_kill_wall).total_seconds())
+        accepted = conn.execute("SELECT count(*), coalesce(max(sends), 0), coalesce(sum(sends), 0) "
+                                "FROM fake_accepted").fetchone()
+        orphans = conn.execute("SELECT count(*) FROM notifications n LEFT JOIN fake_accepted f ON f.key = n.dedupe_key "
+                               "WHERE n.kind = 'alert' AND f.key IS NULL").fetchone()[0]
+    finally:
+        poster.close()
+        for w in workers:
+            w.stop()
+    worst = max(recoveries) if recoveries else 0.0
+    record_property("kills", len(kills))
+    record_property("worst_kill_to_redelivery_s", round(worst, 1))
+    print(f"\n{len(kills)} kills; worst time from a kill to the delivery of what was in flight: {worst:.1f} s")
+    assert len(kills) >= 3, "the workers were not killed during the delivery"
+    assert settled == {"sent": expected}, (settled, workers[0].logs()[-2000:])
+    assert accepted[0] == expected and accepted[1] == 1 and accepted[2] == expected, accepted
+    assert orphans == 0
+    assert worst < 90
+
+
+def test_flaky_then_down_provider_delivers_everything_once_and_nothing_after_expiry(alerts_db, redis_db, tmp_path):
+    community_id = community_of_members(alerts_db)
+    env = {**os.environ, **settings_env(alerts_db)}
+    workers = [Worker(env, tmp_path, module="alerts_worker_boot", name=f"f{i}") for i in range(2)]
+    conn = psycopg.connect(plain(alerts_db), autocommit=True)
+    conn.execute("UPDATE fake_provider_mode SET failure_rate = 0.3, down = false")
+    for w in workers:
+        w.start()
+    poster = Poster(alerts_db)
+    try:
+        time.sleep(5)
+        ids = [poster.post(n, community_id) for n in range(10)]
+        time.sleep(3)
+        conn.execute("UPDATE fake_provider_mode SET down = true")
+        short = poster.post(99, community_id, expires_in=timedelta(seconds=6))  # expires while the provider is down
+        time.sleep(10)
+        conn.execute("UPDATE fake_provider_mode SET failure_rate = 0, down = false")
+        recovered_at = utcnow()
+        expected = 10 * (MEMBERS - 1) * 2
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            left = conn.execute("SELECT count(*) FROM notifications WHERE status IN ('pending', 'sending')").fetchone()[0]
+            if not left:
+                break
+            time.sleep(0.5)
+        by_alert = dict(conn.execute(
+            "SELECT subject_id, count(*) FILTER (WHERE status = 'sent') FROM notifications "
+            "WHERE subject_type = 'alert' GROUP BY subject_id").fetchall())
+        expires_at = conn.execute("SELECT expires_at FROM alerts WHERE id = %s", (short,)).fetchone()[0]
+        late = conn.execute("SELECT count(*) FROM fake_accepted f JOIN notifications n ON n.dedupe_key = f.key "
+                            "WHERE n.subject_id = %s AND f.at > %s", (short, expires_at)).fetchone()[0]
+        statuses_short = dict(conn.execute("SELECT status, count(*) FROM notifications WHERE subject_id = %s "
+                                           "AND subject_type = 'alert' GROUP BY status", (short,)).fetchall())
+        twice = conn.execute("SELECT count(*) FROM fake_accepted WHERE sends > 1").fetchone()[0]
+    finally:
+        poster.close()
+        for w in workers:
+            w.stop()
+    assert sum(by_alert[i] for i in ids) == expected, by_alert
+    assert twice == 0
+    assert late == 0, "a notification of an expired alert reached the provider"
+    assert statuses_short.get("cancelled", 0) > 0 and not statuses_short.get("pending"), statuses_short
+    assert utcnow() - recovered_at < timedelta(seconds=120)
