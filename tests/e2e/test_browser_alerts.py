@@ -1,7 +1,7 @@
 """Browser: a resident posts an alert (post-moderation, the app's setting), sees its
 reach; a neighbour reports it; a moderator keeps it from the queue; the author posts
-the all-clear. Pre-moderation is covered through WebTest in
-tests/plugins/vvs_alerts/test_moderation.py."""
+the all-clear. Pre-moderation: test_browser_alerts_premoderation.py (and WebTest in
+tests/plugins/vvs_alerts/test_moderation.py)."""
 import re
 import time
 

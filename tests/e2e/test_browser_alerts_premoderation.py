@@ -1,0 +1,77 @@
+"""Browser: pre-moderation. A second server on the same database runs with
+``vvs.alerts.moderation = pre`` (set, like any setting, by its environment variable):
+the resident's alert is held, the référent validates it from the moderation queue,
+and only then does it reach the neighbours."""
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import HERE, free_port
+from playwright.sync_api import expect
+
+RESIDENT = "monique.lefevre@serris.demo"   # Le Bourg; posts in no other browser test
+REFERENT = "referent@serris.demo"          # référente of Le Bourg
+
+
+@pytest.fixture(scope="module")
+def premoderated_server(live_server):
+    import socket
+    import tempfile
+
+    port = free_port()
+    env = {**os.environ, "VVS_ALERTS_MODERATION": "pre"}
+    proc = subprocess.Popen([sys.executable, str(HERE / "serve.py"), live_server.db_url, str(port),
+                             tempfile.mkdtemp(prefix="vvs-e2e-pre-")], env=env)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            assert proc.poll() is None, "the pre-moderation server exited at start-up"
+            time.sleep(0.2)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_held_until_the_referent_validates_it(browser, premoderated_server, login, shot):
+    def fresh():
+        context = browser.new_context(locale="fr-FR", viewport={"width": 412, "height": 915},
+                                      base_url=premoderated_server)
+        context.set_default_timeout(15000)
+        return context, context.new_page()
+
+    ctx, page = fresh()
+    login(page, RESIDENT)
+    page.goto("/alertes/nouvelle")
+    page.get_by_label("Ce que vous signalez").select_option(label="Tentative de cambriolage")
+    page.get_by_label("Ce que vous avez vu").fill("Volet forcé au 12 rue de la Ferme vers 3 h, deux personnes parties à pied.")
+    page.get_by_role("button", name="Envoyer l'alerte").click()
+    expect(page.get_by_text("en attente de validation").first).to_be_visible()
+    assert "aucune notification" in page.locator("#alert-reach").inner_text()
+    shot(page, "alerts-premoderation-held")
+    alert_url = page.url
+    ctx.close()
+
+    ctx, page = fresh()
+    login(page, REFERENT)
+    page.goto("/alertes/moderation")
+    item = page.locator("li, article, tr, section", has_text="Volet forcé au 12 rue de la Ferme").last
+    shot(page, "alerts-premoderation-queue")
+    item.get_by_role("button", name="Valider et envoyer").click()
+    page.goto(alert_url)
+    expect(page.get_by_text("en attente de validation")).to_have_count(0)
+    deadline = time.time() + 30
+    text = ""
+    while time.time() < deadline:
+        text = page.locator("#alert-reach").inner_text()
+        if "envoy" in text or "remis" in text:
+            break
+        time.sleep(0.5)
+        page.reload()
+    shot(page, "alerts-premoderation-sent")
+    assert "envoy" in text or "remis" in text, text
+    ctx.close()
