@@ -18,13 +18,15 @@ from dramatiq.brokers.stub import StubBroker
 
 log = logging.getLogger(__name__)
 
-_state = {"registry": None, "broker_url": None, "inline_worker": None}
+_state = {"registry": None, "broker_url": None, "broker": None, "inline_worker": None}
 
 
 def configure_broker(settings) -> dramatiq.Broker:
     url = settings.get("vvs.broker_url", "inline")
-    if _state["broker_url"] == url and dramatiq.get_broker() is not None and url != "inline":
-        return dramatiq.get_broker()
+    # Reuse the broker made for this URL only while it is still the global one (tests
+    # and tools may have set another since).
+    if url != "inline" and _state["broker_url"] == url and dramatiq.broker.global_broker is _state["broker"]:
+        return _state["broker"]
     if url.startswith("redis://") or url.startswith("rediss://"):
         from dramatiq.brokers.redis import RedisBroker
 
@@ -44,6 +46,7 @@ def configure_broker(settings) -> dramatiq.Broker:
         raise ConfigurationError(f"vvs.broker_url = {url!r}: use inline, redis://… or amqp://…")
     dramatiq.set_broker(broker)
     _state["broker_url"] = url
+    _state["broker"] = broker
     return broker
 
 

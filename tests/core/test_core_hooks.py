@@ -89,3 +89,21 @@ def test_vvs_startup():
 
     pm.register(Late())
     assert calls == ["R"]
+
+
+def test_configure_broker_does_not_reuse_a_broker_that_is_no_longer_global():
+    import dramatiq
+    from dramatiq.brokers.stub import StubBroker
+
+    from vvs_core.tasks import configure_broker
+
+    saved = dramatiq.broker.global_broker
+    try:
+        first = configure_broker({"vvs.broker_url": "redis://127.0.0.1:6379/12"})
+        assert configure_broker({"vvs.broker_url": "redis://127.0.0.1:6379/12"}) is first
+        other = StubBroker()
+        dramatiq.set_broker(other)
+        again = configure_broker({"vvs.broker_url": "redis://127.0.0.1:6379/12"})
+        assert again is not other and dramatiq.get_broker() is again
+    finally:
+        dramatiq.set_broker(saved)
