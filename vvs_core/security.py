@@ -143,6 +143,13 @@ def user_principals(request, user: User) -> list[str]:
     return sorted(set(principals))
 
 
+def member_community_ids(request) -> list[int]:
+    """Ids of the communities the current user is an active member of, read from the
+    principals already computed for this request (no query)."""
+    return sorted(int(p.split(":")[1]) for p in request.principals
+                  if p.startswith("community:") and p.endswith(":member"))
+
+
 def effective_principals(request) -> list[str]:
     user = request.user
     return user_principals(request, user) if user is not None else [Everyone]

@@ -11,14 +11,9 @@ from pyramid.events import BeforeRender
 from vvs_core import hookimpl
 from vvs_core.hooktypes import ActivityItem, MenuItem, Panel
 from vvs_core.settings import Setting, as_int
+from vvs_core.security import member_community_ids
 
 PREFIX = "/gazette/communaute/{community_id}"
-
-
-def _member_community_ids(request) -> list[int]:
-    # The principals are computed once per request already: no query for the menu.
-    return sorted(int(p.split(":")[1]) for p in request.principals
-                  if p.startswith("community:") and p.endswith(":member"))
 
 
 @hookimpl
@@ -34,7 +29,7 @@ def vvs_register_settings():
 def vvs_menu_items(request):
     if request.user is None:
         return []
-    ids = _member_community_ids(request)
+    ids = member_community_ids(request)
     if not ids:
         return []
     return [MenuItem("La Gazette", request.route_path("gazette_index", community_id=ids[0]), order=20)]
@@ -65,7 +60,7 @@ def vvs_home_activity(request, user):
 
     from .posts import recent_posts
 
-    posts = recent_posts(request.dbsession, _member_community_ids(request), utcnow() - timedelta(days=14), limit=5)
+    posts = recent_posts(request.dbsession, member_community_ids(request), utcnow() - timedelta(days=14), limit=5)
     return [ActivityItem(when=p.created_at, text=f"Gazette : {p.title}", kind="gazette",
                          url=request.route_path("gazette_post", community_id=p.community_id, post_id=p.id))
             for p in posts]

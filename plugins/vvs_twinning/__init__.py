@@ -14,14 +14,9 @@ from __future__ import annotations
 from vvs_core import hookimpl
 from vvs_core.hooktypes import MenuItem, Panel, Recipient
 from vvs_core.settings import Setting, as_int
+from vvs_core.security import member_community_ids
 
 PREFIX = "/jumelages/communaute/{community_id}"
-
-
-def _member_community_ids(request) -> list[int]:
-    # The principals are computed once per request already: no query for the menu.
-    return sorted(int(p.split(":")[1]) for p in request.principals
-                  if p.startswith("community:") and p.endswith(":member"))
 
 
 @hookimpl
@@ -36,7 +31,7 @@ def vvs_register_settings():
 def vvs_menu_items(request):
     if request.user is None:
         return []
-    ids = _member_community_ids(request)
+    ids = member_community_ids(request)
     if not ids:
         return []
     return [MenuItem("Jumelages", request.route_path("twinning_index", community_id=ids[0]), order=60)]
