@@ -57,6 +57,7 @@ def configure(raw_settings: dict, registry_extras: dict) -> Configurator:
     config.include("pyramid_services")
     config.include(".models")
     config.include(".tasks")
+    config.include(".cache")
     config.include(".security")
     config.include(".i18n")
     config.include(".providers")

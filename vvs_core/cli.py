@@ -103,8 +103,12 @@ def open_session(loaded: Loaded):
     """A plain session (no transaction manager): commands commit themselves."""
     from sqlalchemy.orm import Session
 
+    from .cache import cache_url, shared_generation
     from .models import get_engine
 
+    url = cache_url(loaded.settings)
+    if url.startswith(("redis://", "rediss://")):
+        shared_generation(url)  # the running web processes' page caches hear of this command's writes
     return Session(get_engine(loaded.database_url), expire_on_commit=False)
 
 
@@ -292,7 +296,7 @@ def cmd_settings(args) -> int:
 
 
 # Secrets whose only secret part is the password: the rest says which server is used.
-SERVER_URLS = ("vvs.database_url", "vvs.broker_url", "vvs.ratelimit_url")
+SERVER_URLS = ("vvs.database_url", "vvs.broker_url", "vvs.ratelimit_url", "vvs.cache_url")
 
 
 def masked_setting(name: str, value) -> str:

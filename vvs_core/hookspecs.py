@@ -51,7 +51,11 @@ def vvs_startup(registry):
 def vvs_menu_items(request):
     """Add entries to the header menu.
 
-    Called on every page render for the current user.
+    Called on every page render for the current user; the whole menu is cached per user,
+    principals and language until the next write to the database (or
+    ``vvs.cache_seconds``), so the answer must not depend on the page being shown: check
+    permissions against ``RootContext(request)`` or a context you build, not
+    ``request.context``.
     request: the current request (``request.user`` may be None).
     Returns: a list of ``MenuItem`` (or None). Only show what the user may open.
     """
@@ -80,7 +84,8 @@ def vvs_community_panels(request, community):
 def vvs_home_activity(request, user):
     """Recent activity to show on the resident's home page.
 
-    Called when ``user`` opens their home page.
+    Called when ``user`` opens their home page; the answer is cached per user and language
+    until the next write to the database (or ``vvs.cache_seconds``).
     Returns: a list of ``ActivityItem`` (the core sorts them, newest first).
     """
 

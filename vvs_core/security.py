@@ -113,7 +113,9 @@ def load_user(request) -> User | None:
     if time.time() - session.get(SESSION_LOGIN_AT, 0) > max_age:
         session.invalidate()
         return None
-    user = request.dbsession.get(User, uid)
+    from .cache import cached_row
+
+    user = cached_row(request, User, uid)
     if user is None or user.status == "closed" or user.session_epoch != session.get(SESSION_EPOCH):
         session.invalidate()
         return None
@@ -126,10 +128,7 @@ def user_principals(request, user: User) -> list[str]:
         principals.append("role:admin")
     if user.is_moderator:
         principals.append("role:moderator")
-    rows = request.dbsession.execute(
-        select(Membership.community_id, Membership.role, Membership.status).where(Membership.user_id == user.id)
-    ).all()
-    for community_id, role, status in rows:
+    for community_id, role, status in request.memberships:
         if status == "active":
             principals.append("role:resident")
             principals.append(f"community:{community_id}:member")
@@ -141,6 +140,21 @@ def user_principals(request, user: User) -> list[str]:
     for extra in request.registry.vvs_plugins.hook.vvs_principals(request=request, user=user):
         principals.extend(extra or [])
     return sorted(set(principals))
+
+
+def memberships(request) -> list[tuple[int, str, str]]:
+    """(community id, role, status) of every membership of the signed-in user, any status;
+    read once per request, from the page cache while nothing was written."""
+    user = request.user
+    if user is None:
+        return []
+
+    def load():
+        return [tuple(row) for row in request.dbsession.execute(
+            select(Membership.community_id, Membership.role, Membership.status)
+            .where(Membership.user_id == user.id).order_by(Membership.id))]
+
+    return request.cached(("memberships", user.id), load)
 
 
 def member_community_ids(request) -> list[int]:
@@ -177,14 +191,14 @@ class SecurityPolicy:
         session[SESSION_EPOCH] = user.session_epoch
         session[SESSION_LOGIN_AT] = int(time.time())
         session.new_csrf_token()
-        request.__dict__.pop("user", None)
-        request.__dict__.pop("principals", None)
+        for name in ("user", "principals", "memberships"):
+            request.__dict__.pop(name, None)
         return []
 
     def forget(self, request, **kw):
         request.session.invalidate()
-        request.__dict__.pop("user", None)
-        request.__dict__.pop("principals", None)
+        for name in ("user", "principals", "memberships"):
+            request.__dict__.pop(name, None)
         return []
 
 
@@ -219,9 +233,17 @@ class CommunityContext:
         self.community = community
 
     @property
+    def acl_facts(self) -> tuple[str, str]:
+        """(INSEE code of the commune, effective validation mode): what the ACL needs beyond
+        the community row, cached (the mode asks the plugins, who may query)."""
+        c, request = self.community, self.request
+        return request.cached(("community-acl", c.id),
+                              lambda: (c.commune.insee, effective_validation_mode(request, c)))
+
+    @property
     def __acl__(self):
         c = self.community
-        insee = c.commune.insee
+        insee, mode = self.acl_facts
         agent = f"commune:{insee}:agent"
         acl = [
             (Allow, "role:admin", ALL_PERMISSIONS),
@@ -232,7 +254,6 @@ class CommunityContext:
             (Allow, agent, ("community.view", "community.mairie")),
             (Allow, f"community:{c.id}:pending", "community.pending"),
         ]
-        mode = effective_validation_mode(self.request, c)
         if mode == "referent":
             acl.append((Allow, f"community:{c.id}:referent", "membership.decide"))
         elif mode == "mairie":
@@ -245,7 +266,9 @@ def community_factory(request):
     raw = request.matchdict.get("community_id", "")
     if not str(raw).isdigit() or len(str(raw)) > 9:  # beyond: out of INTEGER range on PostgreSQL
         raise HTTPNotFound()
-    community = request.dbsession.get(Community, int(raw))
+    from .cache import cached_row
+
+    community = cached_row(request, Community, int(raw))
     if community is None:
         raise HTTPNotFound()
     return CommunityContext(request, community)
@@ -309,4 +332,5 @@ def includeme(config):
     config.set_root_factory(RootContext)
     config.add_request_method(load_user, "user", reify=True)
     config.add_request_method(effective_principals, "principals", reify=True)
+    config.add_request_method(memberships, "memberships", reify=True)
     config.add_view_deriver(require_permission)

@@ -72,6 +72,8 @@ CORE_SETTINGS = [
     Setting("vvs.site_name", "Voisins vigilants et solidaires", "Name shown in pages and messages."),
     Setting("vvs.platform_email", "equipe@vvs.invalid", "Sender and contact address of the platform team."),
     Setting("vvs.ratelimit_url", "memory://", "Store of the rate limits: `memory://` (one process) or `redis://…` (shared by every process).", secret=True),
+    Setting("vvs.cache_url", "", "Where the cache of signed-in pages learns that data changed: `memory://` (one process), `redis://…` (several web processes or workers: required then), `none` (no cache). Empty: the broker's Redis, `memory://` with the inline broker, `none` with AMQP.", secret=True),
+    Setting("vvs.cache_seconds", 30, "Longest time a cached page value is served, even with no write (0 turns the cache off).", parse=as_float),
     Setting("vvs.ratelimit.login", "10/300", "Login attempts allowed per account and per address: `count/seconds`."),
     Setting("vvs.ratelimit.signup", "5/3600", "Sign-ups allowed per address: `count/seconds`."),
     Setting("vvs.ratelimit.reset", "5/3600", "Password-reset requests allowed per account and per address: `count/seconds`."),

@@ -28,10 +28,17 @@ def route_exists(request, name: str) -> bool:
 
 
 def menu_items(request):
-    items = []
-    for answer in request.registry.vvs_plugins.hook.vvs_menu_items(request=request):
-        items.extend(answer or [])
-    return sorted(items, key=lambda i: (i.order, i.label))
+    """The header menu: the plugins' answers, cached per user, principals and language
+    until the next write (see ``vvs_core.cache``)."""
+    def collect():
+        items = []
+        for answer in request.registry.vvs_plugins.hook.vvs_menu_items(request=request):
+            items.extend(answer or [])
+        return sorted(items, key=lambda i: (i.order, i.label))
+
+    user = request.user
+    key = ("menu", user.id if user is not None else None, request.locale_name, tuple(request.principals))
+    return request.cached(key, collect)
 
 
 def csp_header(settings) -> str:

@@ -19,11 +19,12 @@ class GazetteContext(CommunityContext):
     @cached_property
     def __acl__(self):
         c = self.community
+        insee, _mode = self.acl_facts
         return [
             *super().__acl__,
             (Allow, f"community:{c.id}:member", ("gazette.view", "gazette.post")),
             (Allow, f"community:{c.id}:referent", ("gazette.view", "gazette.post", "gazette.moderate")),
-            (Allow, f"commune:{c.commune.insee}:agent", "gazette.view"),
+            (Allow, f"commune:{insee}:agent", "gazette.view"),
             (Allow, "role:moderator", ("gazette.view", "gazette.moderate")),
         ]
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 
@@ -69,6 +70,13 @@ def page_of_posts(dbsession, community_id: int, page: int = 1, query: str = "",
             .limit(PAGE_SIZE + 1).offset((max(page, 1) - 1) * PAGE_SIZE))
     rows = [PostRow(post, author_label(f, l, p, s), n) for post, f, l, p, s, n in dbsession.execute(stmt)]
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def plain_row(row: PostRow) -> PostRow:
+    """``row`` with its post's columns copied into a plain object (to be cached)."""
+    post = row.post
+    columns = {attr.key: getattr(post, attr.key) for attr in sa.inspect(GazettePost).column_attrs}
+    return PostRow(SimpleNamespace(**columns), row.author, row.reply_count)
 
 
 def find_post(dbsession, community_id: int, raw_id) -> GazettePost | None:

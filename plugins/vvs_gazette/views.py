@@ -6,6 +6,7 @@ from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from vvs_core.clock import utcnow
 from vvs_core.images import ImageRejected
 from vvs_core.forms import field_error, make_form, validate
 
@@ -36,12 +37,7 @@ def gazette_index(request):
     community = request.context.community
     query = request.params.get("q", "")[:100]
     page = page_number(request)
-    rows, has_next = posts.page_of_posts(request.dbsession, community.id, page, query)
-    entries = [{"kind": "post", "when": r.post.created_at, "row": r} for r in rows]
-    if page == 1:
-        for item in mairie_items(request, community, query):
-            entries.append({"kind": "mairie", "when": item.get("created_at"), "item": item})
-        entries.sort(key=lambda e: _sortable(e["when"]), reverse=True)
+    entries, has_next = page_entries(request, community, page, query)
     feed = None
     if request.has_permission("gazette.post"):
         feed = request.route_url("gazette_ical", community_id=community.id, _query={
@@ -51,6 +47,21 @@ def gazette_index(request):
             "query": query, "page": page, "has_next": has_next, "categories": CATEGORIES, "feed_url": feed,
             "can_post": request.has_permission("gazette.post"),
             "can_moderate": request.has_permission("gazette.moderate")}
+
+
+def page_entries(request, community, page: int, query: str) -> tuple[list[dict], bool]:
+    """The page's posts (and, on the first, the mairie's items) as plain data, and whether a
+    next page exists; cached until the next write to the database."""
+    def load():
+        rows, has_next = posts.page_of_posts(request.dbsession, community.id, page, query)
+        entries = [{"kind": "post", "when": r.post.created_at, "row": posts.plain_row(r)} for r in rows]
+        if page == 1:
+            for item in mairie_items(request, community, query):
+                entries.append({"kind": "mairie", "when": item.get("created_at"), "item": item})
+            entries.sort(key=lambda e: _sortable(e["when"]), reverse=True)
+        return entries, has_next
+
+    return request.cached(("gazette", community.id, page, query, utcnow().date()), load)
 
 
 def _sortable(value):

@@ -11,7 +11,9 @@ from vvs_core.hooktypes import MenuItem
 
 @hookimpl
 def vvs_menu_items(request):
-    if request.user is None or not request.has_permission("resident"):
+    from vvs_core.security import RootContext
+
+    if request.user is None or not request.has_permission("resident", RootContext(request)):
         return []
     from .conversations import unread_total
 

@@ -98,7 +98,11 @@ def live_server():
 
 @pytest.fixture(scope="session")
 def e2e_db(live_server):
+    from vvs_core.cache import shared_generation
     from vvs_core.models import get_engine, get_session_factory
+
+    if os.environ.get("VVS_TEST_REDIS_URL"):  # this process's writes reach the server's page cache
+        shared_generation(os.environ["VVS_TEST_REDIS_URL"])
 
     engine = get_engine(live_server.db_url)
     yield get_session_factory(engine)

@@ -3,6 +3,7 @@
 Runs in its own process with the inline broker and its worker threads, like
 ``make run``, so e-mails and SMS are really produced by the outbox.
 """
+import os
 import sys
 
 from waitress import serve
@@ -17,5 +18,9 @@ if __name__ == "__main__":
     settings = base_settings(db_url, **{"vvs.email.folder": maildir, "vvs.public_url": f"http://127.0.0.1:{port}",
                                         "vvs.ratelimit.login": "1000/300", "vvs.ratelimit.signup": "1000/3600",
                                         "vvs.ratelimit.reset": "1000/3600", "vvs.alerts.max_per_hour": "100"})
+    # The tests also write to the database from their own process: the page cache must
+    # hear of it, through the shared generation in Redis (see tests/e2e/conftest.py).
+    if os.environ.get("VVS_TEST_REDIS_URL"):
+        settings["vvs.cache_url"] = os.environ["VVS_TEST_REDIS_URL"]
     app = main({}, **settings)
     serve(app, host="127.0.0.1", port=port, threads=4, _quiet=True)

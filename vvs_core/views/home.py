@@ -1,6 +1,8 @@
 """The resident's home page and the charter."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 from sqlalchemy import func, select
@@ -41,9 +43,11 @@ def recent_activity(request, user, limit: int = 20) -> list:
 
 
 def community_summary(request, membership, community, members: int) -> dict:
+    """Plain data (it is cached beyond this request's session)."""
     active = membership.status == "active"
     return {
-        "membership": membership, "community": community,
+        "membership": SimpleNamespace(status=membership.status, role=membership.role),
+        "community": SimpleNamespace(id=community.id, name=community.name),
         "members": members,
         "url": request.route_path("community", community_id=community.id) if active else None,
         "decides": WHO_DECIDES.get(effective_validation_mode(request, community), "") if not active else "",
@@ -56,9 +60,13 @@ def home_view(request):
     user = request.user
     if user is None:
         return HTTPFound(request.route_path("login"))
-    communities = [community_summary(request, m, c, n) for m, c, n in memberships_of(request, user)]
+
+    def summary():
+        return {"communities": [community_summary(request, m, c, n) for m, c, n in memberships_of(request, user)],
+                "activity": recent_activity(request, user)}
+
     return {"title": "Accueil", "greeting": user.first_name or user.display_pseudonym,
-            "communities": communities, "activity": recent_activity(request, user),
+            **request.cached(("home", user.id, request.locale_name), summary),
             "extra_css": [request.layout.static("css/resident.css")]}
 
 
