@@ -39,6 +39,7 @@ test: $(VENV)/.installed-test catalogs
 bench: $(VENV)/.installed-test
 	@if [ -f bench/__main__.py ]; then \
 		scripts/test-services.sh $(TEST_DB) $(TEST_REDIS_DB) && \
+		scripts/apt-install.sh wrk && \
 		VVS_TEST_DATABASE_URL=$(TEST_DATABASE_URL) VVS_TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m bench; \
 	else \
 		echo "No benchmark yet (bench/__main__.py is missing)."; \

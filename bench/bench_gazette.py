@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 from .bench_home import EMAIL, PASSWORD, session_cookie
 from .common import Gunicorn, bench_settings, log, measure
@@ -64,17 +65,12 @@ def prepare(db_url: str) -> int:
 
 # --- The ceiling: the gazette template from fixed data, no database -------------------
 
-class _Obj:
-    def __init__(self, **fields):
-        self.__dict__.update(fields)
-
-
 def _fixed_gazette() -> dict:
     from vvs_gazette.models import CATEGORIES as LABELS
 
     when = datetime(2026, 11, 1, 9, 30, tzinfo=timezone.utc)
-    community = _Obj(id=1, name="Quartier du Parc")
-    rows = [_Obj(post=_Obj(id=1000 - i, category=CATEGORIES[i % 6], title=f"Annonce n° {1000 - i} : tondeuse à prêter",
+    community = SimpleNamespace(id=1, name="Quartier du Parc")
+    rows = [SimpleNamespace(post=SimpleNamespace(id=1000 - i, category=CATEGORIES[i % 6], title=f"Annonce n° {1000 - i} : tondeuse à prêter",
                            text=TEXT, event_at=None, photo_count=0, created_at=when - timedelta(hours=i)),
                  author=f"Voisin{i} G.", reply_count=1 if i % 3 == 0 else 0) for i in range(20)]
     return {"title": "La Gazette · Quartier du Parc", "community": community,
@@ -85,6 +81,9 @@ def _fixed_gazette() -> dict:
 
 
 def gazette_ceiling(request):
+    from .wsgi import as_fixed_resident
+
+    as_fixed_resident(request)
     data = request.registry.__dict__.get("_bench_gazette_fixed")
     if data is None:
         data = request.registry._bench_gazette_fixed = _fixed_gazette()
@@ -100,7 +99,14 @@ def run(db_url: str) -> dict:
         log(f"gazette: {gazette}")
         ceiling = measure(f"{server.url}/bench/gazette-ceiling")
         log(f"gazette ceiling: {ceiling}")
+    env = {"VVS_BENCH_SETTINGS": json.dumps(bench_settings(db_url, **{"vvs.cache_url": "none"}))}
+    with Gunicorn("bench.wsgi:app", env) as server:
+        uncached = measure(f"{server.url}/gazette/communaute/{community_id}",
+                           headers={"Cookie": session_cookie(server.url)})
+        log(f"gazette, cache off: {uncached}")
     return {
+        "gazette_uncached_rps": round(uncached["rps"]),
+        "gazette_uncached_p99_ms": round(uncached["p99_ms"], 1),
         "gazette_rps": round(gazette["rps"]),
         "gazette_p99_ms": round(gazette["p99_ms"], 1),
         "gazette_ceiling_rps": round(ceiling["rps"]),

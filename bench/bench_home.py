@@ -1,5 +1,6 @@
 """Home page of a logged-in resident vs its ceiling (same template, fixed data), and a
-hello-world view, all served by gunicorn (2 sync workers) on PostGIS + Redis."""
+hello-world view, all served by gunicorn (2 sync workers) on PostGIS + Redis; then the
+home page again with the page cache off."""
 from __future__ import annotations
 
 import json
@@ -62,7 +63,15 @@ def run(db_url: str) -> dict:
         log(f"home ceiling: {ceiling}")
         hello = measure(f"{server.url}/bench/hello")
         log(f"hello: {hello}")
+    # The same page with the page cache off: what every request would cost if each one
+    # followed a write (the cache's worst case).
+    env = {"VVS_BENCH_SETTINGS": json.dumps(bench_settings(db_url, **{"vvs.cache_url": "none"}))}
+    with Gunicorn("bench.wsgi:app", env) as server:
+        uncached = measure(f"{server.url}/", headers={"Cookie": session_cookie(server.url)})
+        log(f"home, cache off: {uncached}")
     return {
+        "home_uncached_rps": round(uncached["rps"]),
+        "home_uncached_p99_ms": round(uncached["p99_ms"], 1),
         "home_rps": round(home["rps"]),
         "home_p99_ms": round(home["p99_ms"], 1),
         "home_ceiling_rps": round(ceiling["rps"]),

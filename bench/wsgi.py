@@ -1,32 +1,49 @@
 """The application as gunicorn serves it in the benchmarks, plus two reference views:
 ``/bench/hello`` (a bare hello world), ``/bench/home-ceiling`` and ``/bench/gazette-ceiling``
-(those pages' templates rendered from fixed in-memory data, no database: their ceilings)."""
+(those pages' templates rendered from fixed in-memory data, no database: their ceilings).
+
+A ceiling renders the page as the signed-in resident sees it (header menu with their
+entries, log-out button) from fixed data: no session is read, no user loaded, no query."""
 import json
 import os
 from datetime import datetime, timezone
+from types import SimpleNamespace
 
 from pyramid.response import Response
 
 from vvs_core import make_config
-from vvs_core.hooktypes import ActivityItem
+from vvs_core.hooktypes import ActivityItem, MenuItem
+from vvs_core.web import LayoutHelpers
 
-
-class _Community:
-    def __init__(self, name):
-        self.id, self.name = 1, name
-
-
-class _Membership:
-    status, role = "active", "member"
-
+FIXED_USER = SimpleNamespace(id=1, first_name="Marie", display_pseudonym="marie")
+# The resident's menu as the real page shows it.
+FIXED_MENU = [MenuItem(label, url, order) for order, (url, label) in enumerate([
+    ("/", "Accueil"), ("/alertes", "Alertes"), ("/alertes/nouvelle", "Lancer une alerte"),
+    ("/gazette/communaute/1", "La Gazette"), ("/messagerie", "Messagerie"), ("/jumelages/communaute/1", "Jumelages"),
+    ("/convaincre-ma-mairie", "Convaincre ma mairie"), ("/parametres", "Mes paramètres")])]
 
 FIXED = {
     "title": "Accueil",
     "greeting": "Marie",
-    "communities": [{"membership": _Membership(), "community": _Community("Quartier du Parc"), "members": 31,
+    "communities": [{"membership": SimpleNamespace(status="active", role="member"),
+                     "community": SimpleNamespace(id=1, name="Quartier du Parc"), "members": 31,
                      "url": "/communaute/1", "decides": "", "invitations": {"sent": 3, "accepted": 1}}],
     "activity": [ActivityItem(datetime(2026, 11, 1, 9, 30, tzinfo=timezone.utc), f"Activité {i}", "/") for i in range(5)],
 }
+
+
+class FixedLayout(LayoutHelpers):
+    menu = FIXED_MENU
+
+    @property
+    def csrf_token(self):
+        return "0" * 40
+
+
+def as_fixed_resident(request) -> None:
+    """Make the layout render for the fixed signed-in resident."""
+    request.__dict__["user"] = FIXED_USER
+    request.__dict__["layout"] = FixedLayout(request)
 
 
 def hello(request):
@@ -34,6 +51,7 @@ def hello(request):
 
 
 def home_ceiling(request):
+    as_fixed_resident(request)
     return {**FIXED, "extra_css": [request.layout.static("css/resident.css")]}
 
 
