@@ -51,7 +51,8 @@ def gazette_index(request):
 
 def page_entries(request, community, page: int, query: str) -> tuple[list[dict], bool]:
     """The page's posts (and, on the first, the mairie's items) as plain data, and whether a
-    next page exists; cached until the next write to the database."""
+    next page exists; cached until the next write to the database (not searches: any
+    text makes a new key, and they are rare)."""
     def load():
         rows, has_next = posts.page_of_posts(request.dbsession, community.id, page, query)
         entries = [{"kind": "post", "when": r.post.created_at, "row": posts.plain_row(r)} for r in rows]
@@ -61,7 +62,9 @@ def page_entries(request, community, page: int, query: str) -> tuple[list[dict],
             entries.sort(key=lambda e: _sortable(e["when"]), reverse=True)
         return entries, has_next
 
-    return request.cached(("gazette", community.id, page, query, utcnow().date()), load)
+    if query.strip():
+        return load()
+    return request.cached(("gazette", community.id, page, utcnow().date()), load)
 
 
 def _sortable(value):
