@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import time
+
 import pyotp
 import pytest
 
@@ -61,9 +63,13 @@ def mairie(dbsession, commune, make_user, make_community):
 
 @pytest.fixture
 def agent_login():
+    used = []
+
     def login(testapp, setup: MairieSetup):
         testapp.login(setup.agent_user)
-        code = pyotp.TOTP(setup.secret).now()
+        # A code is accepted once: a second sign-in in the same test takes the next one.
+        code = pyotp.TOTP(setup.secret).at(time.time() + 30 * len(used))
+        used.append(code)
         response = testapp.post_csrf("/mairie/2fa", {"code": code})
         assert response.status_int == 303, response.text[:1000]
         return response

@@ -13,9 +13,10 @@ import hashlib
 import hmac
 import io
 import secrets
+import time
 
 import pyotp
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from vvs_core.clock import utcnow
 
@@ -96,11 +97,38 @@ def qr_svg(text: str) -> str:
     return svg[svg.index("<svg"):]  # drop the XML declaration: it is embedded in HTML
 
 
-def verify_totp(secret: str | None, code: str) -> bool:
+def matching_step(secret: str | None, code: str, now: float | None = None) -> int | None:
+    """The time step (30 s) whose code is ``code``, among the previous, current and next
+    one (phones drift), or None."""
     code = (code or "").replace(" ", "").strip()
     if not secret or not code.isdigit() or len(code) != 6:
+        return None
+    totp = pyotp.TOTP(secret)
+    step = int((time.time() if now is None else now) // totp.interval)
+    for candidate in (step - 1, step, step + 1):
+        if hmac.compare_digest(totp.generate_otp(candidate), code):
+            return candidate
+    return None
+
+
+def accept_totp(dbsession, agent: MairieAgent, secret: str | None, code: str, now: float | None = None) -> bool:
+    """Whether ``code`` is valid and later than the last code this agent used: a code
+    seen once (over the shoulder, by a keylogger) cannot open a second session
+    (RFC 6238 §5.2). One conditional UPDATE, so two requests cannot both use it."""
+    step = matching_step(secret, code, now)
+    if step is None:
         return False
-    return pyotp.TOTP(secret).verify(code, valid_window=1)
+    used = dbsession.execute(
+        update(MairieAgent)
+        .where(MairieAgent.id == agent.id,
+               or_(MairieAgent.totp_last_step.is_(None), MairieAgent.totp_last_step < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if used:
+        agent.totp_last_step = step
+        return True
+    return False
 
 
 def is_enrolled(agent: MairieAgent) -> bool:

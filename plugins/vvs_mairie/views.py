@@ -72,7 +72,7 @@ def twofactor_view(request):
         return {**page, "error": "Trop de tentatives. Réessayez dans quelques minutes."}
     code = request.POST.get("code", "")
     recovery = request.POST.get("recovery", "")
-    ok = (twofactor.verify_totp(twofactor.agent_secret(request, agent), code) if code
+    ok = (twofactor.accept_totp(request.dbsession, agent, twofactor.agent_secret(request, agent), code) if code
           else twofactor.use_recovery_code(request.dbsession, agent, recovery) if recovery else False)
     if not ok:
         request.response.status = 400
@@ -102,7 +102,7 @@ def enrol_view(request):
     if not limiter(request, "mairie-2fa", rate=TWO_FA_RATE).hit(str(request.user.id)):
         request.response.status = 429
         return {**page, "errors": {"code": "Trop de tentatives. Réessayez dans quelques minutes."}}
-    if not twofactor.verify_totp(secret, request.POST.get("code", "")):
+    if not twofactor.accept_totp(request.dbsession, agent, secret, request.POST.get("code", "")):
         request.response.status = 400
         return {**page, "errors": {"code": "Code incorrect : vérifiez l'heure de votre téléphone et saisissez le code affiché."}}
     codes = twofactor.confirm_enrolment(request.dbsession, agent)

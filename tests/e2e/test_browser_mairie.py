@@ -8,6 +8,7 @@ acknowledgements of the mairie's own alert list (see ``test_live_alert``)."""
 from __future__ import annotations
 
 import re
+import time
 
 import pyotp
 import pytest
@@ -40,6 +41,20 @@ def stored_secret(e2e_db, email):
     return unseal(TEST_SECRET, agent.totp_secret)
 
 
+def forget_last_code(e2e_db, email):
+    """As if the codes used by an earlier test were long past: each code is accepted once,
+    and a test cannot wait for the phone's next one."""
+    from sqlalchemy import select, update
+
+    from vvs_core.models import User
+    from vvs_mairie.models import MairieAgent
+
+    with e2e_db() as session:
+        user_id = session.scalar(select(User.id).where(User.email == email))
+        session.execute(update(MairieAgent).where(MairieAgent.user_id == user_id).values(totp_last_step=None))
+        session.commit()
+
+
 def enrol_and_sign_in(page, login, shot, email, e2e_db=None):
     login(page, email)
     page.goto("/mairie")
@@ -53,6 +68,7 @@ def enrol_and_sign_in(page, login, shot, email, e2e_db=None):
         shot(page, "mairie-recovery-codes")
         page.get_by_role("link", name=re.compile("J'ai noté mes codes")).click()
     else:
+        forget_last_code(e2e_db, email)
         page.get_by_label("Code à 6 chiffres").fill(pyotp.TOTP(stored_secret(e2e_db, email)).now())
         page.get_by_role("button", name="Valider").click()
     page.wait_for_url(re.compile(r"/mairie/77449$"))
@@ -67,7 +83,8 @@ def test_agent_totp_area_alert_and_reach(page, login, shot, demo_agent, e2e_db):
     login(page, demo_agent)
     page.goto("/mairie")
     page.wait_for_url(re.compile(r"/mairie/2fa$"))
-    page.get_by_label("Code à 6 chiffres").fill(pyotp.TOTP(secret).now())
+    # A code is accepted once: the next one (the phone would show it within 30 s).
+    page.get_by_label("Code à 6 chiffres").fill(pyotp.TOTP(secret).at(time.time() + 30))
     page.get_by_role("button", name="Valider").click()
     page.wait_for_url(re.compile(r"/mairie/77449$"))
     shot(page, "mairie-dashboard")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from types import SimpleNamespace
 
 import pyotp
@@ -37,8 +38,24 @@ def test_totp_enrolment_then_login_with_a_real_code(testapp, dbsession, mairie, 
     testapp.get("/mairie/77449", status=403)
     assert testapp.get("/mairie").location.endswith("/mairie/2fa")
     testapp.post_csrf("/mairie/2fa", {"code": "123456"}, status=400)
-    testapp.post_csrf("/mairie/2fa", {"code": pyotp.TOTP(secret).now()}, status=303)
+    # The enrolment's code was used once: it opens no second session.
+    reused = testapp.post_csrf("/mairie/2fa", {"code": pyotp.TOTP(secret).now()}, status=400)
+    assert "Code incorrect ou expiré" in reused.text
+    testapp.post_csrf("/mairie/2fa", {"code": pyotp.TOTP(secret).at(time.time() + 30)}, status=303)
     testapp.get("/mairie/77449", status=200)
+
+
+def test_a_totp_code_is_accepted_once_and_only_near_its_time(dbsession, mairie):
+    from vvs_mairie.twofactor import accept_totp
+
+    secret, agent, now = mairie.secret, mairie.agent, 1_800_000_000
+    totp = pyotp.TOTP(secret)
+    assert not accept_totp(dbsession, agent, secret, totp.at(now - 90), now=now)  # too old
+    assert accept_totp(dbsession, agent, secret, totp.at(now), now=now)
+    assert not accept_totp(dbsession, agent, secret, totp.at(now), now=now + 5)  # the same code again
+    assert not accept_totp(dbsession, agent, secret, totp.at(now - 30), now=now + 5)  # an earlier one
+    assert accept_totp(dbsession, agent, secret, totp.at(now + 30), now=now + 5)  # the next one
+    assert not accept_totp(dbsession, agent, secret, "12 34", now=now)
 
 
 def test_totp_secret_is_sealed_at_rest(dbsession, mairie):
