@@ -1,7 +1,8 @@
 """One alert to a community of 10,000 members: seconds from the POST to the last
 notification handed to the provider, per channel (PostGIS, Redis, two worker
 processes × 8 threads, a provider that accepts instantly); and the ceiling measured
-in the same run: no-op dramatiq messages/s through the same broker and workers."""
+in the same run: no-op dramatiq messages/s through the same broker and workers. Three
+alerts one after the other (VVS_BENCH_RUNS), the median kept."""
 from __future__ import annotations
 
 import json
@@ -13,7 +14,7 @@ import time
 
 import requests
 
-from .common import REDIS_URL, ROOT, Gunicorn, bench_settings, log, psycopg_url
+from .common import REDIS_URL, ROOT, RUNS, Gunicorn, bench_settings, log, psycopg_url
 
 MEMBERS = 10_000
 AUTHOR, PASSWORD = "bench.author@example.test", "un voisin attentif 2026"
@@ -70,7 +71,7 @@ def start_workers(env):
     return proc
 
 
-def post_alert(base_url: str) -> float:
+def post_alert(base_url: str, run: int = 0) -> float:
     http = requests.Session()
     page = http.get(f"{base_url}/connexion")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
@@ -78,7 +79,7 @@ def post_alert(base_url: str) -> float:
                                               "submit": "submit"}, allow_redirects=False)
     form = http.get(f"{base_url}/alertes/nouvelle").text
     fields = dict(re.findall(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form))
-    fields.update({"category": "demarchage", "text": "Faux agent des eaux rue Émile Cloud, 14 h, voiture grise.",
+    fields.update({"category": "demarchage", "text": f"Faux agent des eaux rue Émile Cloud, 14 h, voiture grise (n° {run + 1}).",
                    "severity": "moderate", "expiry_hours": "6", "submit": "submit"})
     t0 = time.time()
     res = http.post(f"{base_url}/alertes/nouvelle", data=fields, allow_redirects=False)
@@ -87,14 +88,22 @@ def post_alert(base_url: str) -> float:
     return t0
 
 
-def wait_delivered(db_url: str, expected: int, timeout: float = 120) -> dict:
+def last_notification_id(db_url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(psycopg_url(db_url), autocommit=True) as conn:
+        return conn.execute("SELECT coalesce(max(id), 0) FROM notifications").fetchone()[0]
+
+
+def wait_delivered(db_url: str, expected: int, after_id: int = 0, timeout: float = 120) -> dict:
     import psycopg
 
     deadline = time.time() + timeout
     with psycopg.connect(psycopg_url(db_url), autocommit=True) as conn:
         while time.time() < deadline:
             rows = conn.execute("SELECT channel, count(*), max(extract(epoch FROM sent_at))::float FROM notifications "
-                                "WHERE kind = 'alert' AND status IN ('sent', 'delivered') GROUP BY channel").fetchall()
+                                "WHERE kind = 'alert' AND id > %s AND status IN ('sent', 'delivered') GROUP BY channel",
+                                (after_id,)).fetchall()
             done = sum(r[1] for r in rows)
             if done >= expected:
                 return {r[0]: (r[1], r[2]) for r in rows}
@@ -130,11 +139,16 @@ def run(db_url: str) -> dict:
     env = {**os.environ, "VVS_BENCH_SETTINGS": json.dumps(settings), "PYTHONPATH": str(ROOT)}
     workers = start_workers(env)
     try:
+        runs = []
         with Gunicorn("bench.wsgi:app", {"VVS_BENCH_SETTINGS": json.dumps(settings)}) as server:
-            t0 = post_alert(server.url)
-            # every member but the author, by SMS and e-mail
-            per_channel = wait_delivered(db_url, 2 * MEMBERS)
-        total = max(last for _n, last in per_channel.values()) - t0
+            for n in range(RUNS):  # one alert after the other; the median run is kept
+                after = last_notification_id(db_url)
+                t0 = post_alert(server.url, n)
+                # every member but the author, by SMS and e-mail
+                per_channel = wait_delivered(db_url, 2 * MEMBERS, after)
+                runs.append((max(last for _n, last in per_channel.values()) - t0, t0, per_channel))
+                log(f"fan-out run {n + 1}: {runs[-1][0]:.2f} s")
+        total, t0, per_channel = sorted(runs, key=lambda r: r[0])[len(runs) // 2]
         count = sum(n for n, _last in per_channel.values())
         ceiling = noop_ceiling()
     finally:
