@@ -158,10 +158,9 @@ def memberships(request) -> list[tuple[int, str, str]]:
 
 
 def member_community_ids(request) -> list[int]:
-    """Ids of the communities the current user is an active member of, read from the
-    principals already computed for this request (no query)."""
-    return sorted(int(p.split(":")[1]) for p in request.principals
-                  if p.startswith("community:") and p.endswith(":member"))
+    """Ids of the communities the current user is an active member of (no query while
+    ``request.memberships`` is cached)."""
+    return sorted(cid for cid, _role, status in request.memberships if status == "active")
 
 
 def effective_principals(request) -> list[str]:
