@@ -6,7 +6,8 @@ from .plugins import hookimpl  # noqa: F401  (plugins write ``from vvs_core impo
 
 def main(global_config, **settings):
     """Build the WSGI application from the .ini settings."""
-    config = make_config(settings)
+    # pserve's ``http_port=`` (make run) is also where links point unless vvs.public_url is set.
+    config = make_config(settings, port=global_config.get("http_port"))
     app = config.make_wsgi_app()
     from . import tasks
 
@@ -16,8 +17,8 @@ def main(global_config, **settings):
     return app
 
 
-def make_config(settings, registry_extras=None) -> Configurator:
+def make_config(settings, registry_extras=None, port=None) -> Configurator:
     """The configured Configurator; tests and commands use it without serving."""
     from .app import configure
 
-    return configure(settings, registry_extras or {})
+    return configure(settings, registry_extras or {}, port=port)

@@ -30,6 +30,7 @@ from pyramid.response import Response
 
 from .clock import aware
 from .ratelimit import client_address, limiter
+from .links import public_base_url
 
 log = logging.getLogger(__name__)
 
@@ -447,7 +448,7 @@ def openapi_document(request) -> dict:
                  "description": "Authentification : jeton personnel (Authorization: Bearer vvs_…) créé dans "
                                 "Mes paramètres › Jetons d'accès, ou session du site (en-tête X-CSRF-Token "
                                 "pour les requêtes qui modifient). Erreurs : {\"error\": {\"code\", \"message\"}}."},
-        "servers": [{"url": request.application_url}],
+        "servers": [{"url": public_base_url(request)}],
         "paths": paths,
         "components": {
             "schemas": {"Error": ERROR_SCHEMA, "Page": PAGE_SCHEMA, **api.schemas},

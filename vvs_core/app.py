@@ -6,13 +6,18 @@ from dataclasses import replace
 
 from pyramid.config import Configurator
 
+from . import links
 from . import plugins as plugin_discovery
 from .errors import ConfigurationError
 from .settings import core_registry
 
 
-def load_settings(raw: dict, installed: dict | None = None):
-    """Resolve settings and build the plugin manager (shared by the app and commands)."""
+def load_settings(raw: dict, installed: dict | None = None, port=None):
+    """Resolve settings and build the plugin manager (shared by the app and commands).
+
+    ``port``: the port the development server was told to listen on (pserve's
+    ``http_port=``), the default of ``vvs.public_url`` with the ``PORT`` variable.
+    """
     installed = plugin_discovery.installed_plugins() if installed is None else installed
     declared = core_registry()
     # The environment wins, as for every setting (VVS_PLUGINS).
@@ -30,15 +35,16 @@ def load_settings(raw: dict, installed: dict | None = None):
             if setting.name not in declared.declared:
                 # Required only when this provider is the one chosen (checked in providers.py).
                 declared.declare(replace(setting, required=False), owner=f"provider {spec.kind}:{spec.name}")
-    settings = declared.resolve(raw)
+    settings = declared.resolve(links.with_default_public_url(raw, port))
     secret = settings.get("vvs.secret") or ""
     if len(secret) < 32:
         raise ConfigurationError("setting vvs.secret must be at least 32 characters long (set VVS_SECRET)")
     return settings, pm, declared, names, specs
 
 
-def configure(raw_settings: dict, registry_extras: dict) -> Configurator:
-    settings, pm, declared, names, specs = load_settings(dict(raw_settings))
+def configure(raw_settings: dict, registry_extras: dict, port=None) -> Configurator:
+    settings, pm, declared, names, specs = load_settings(dict(raw_settings), port=port)
+    links.warn_about_public_url(settings, links.is_set(raw_settings))
     settings.setdefault("pyramid.default_locale_name", "fr")
 
     from .tasks import configure_broker

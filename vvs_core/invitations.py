@@ -14,6 +14,7 @@ from .clock import utcnow
 from .models import Community, Invitation, User
 from .outreach import send_to_address
 from .plugins import hookimpl
+from .links import absolute_url
 
 SESSION_KEY = "vvs.invitation"
 DAILY_LIMIT = "20/86400"  # invitations per sender and per day (e-mail and SMS together)
@@ -24,7 +25,7 @@ def new_code() -> str:
 
 
 def invitation_url(request, invitation: Invitation) -> str:
-    return request.route_url("invitation_open", token=invitation.code)
+    return absolute_url(request, "invitation_open", token=invitation.code)
 
 
 def create_invitation(dbsession, community: Community, sender: User, channel: str, address: str = "") -> Invitation:

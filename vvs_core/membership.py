@@ -27,6 +27,7 @@ from . import geo
 from .clock import aware, utcnow
 from .events import record_event
 from .models import Commune, Community, Membership, User
+from .links import absolute_url
 
 DECIDERS = {
     "platform": "l'équipe de la plateforme",
@@ -147,10 +148,10 @@ def _tell_deciders(request, membership, community, user) -> None:
             select(User).join(Membership, Membership.user_id == User.id).where(
                 Membership.community_id == community.id, Membership.status == "active", Membership.role == "referent")
         ).all()
-        link = request.route_url("community_requests", community_id=community.id)
+        link = absolute_url(request, "community_requests", community_id=community.id)
     else:
         recipients = admins(dbsession)
-        link = request.route_url("admin_requests")
+        link = absolute_url(request, "admin_requests")
     for recipient in recipients:
         notify_user(
             request, recipient, kind="membership_request",
@@ -210,7 +211,7 @@ def _tell_resident(request, membership, community, user, accept, reason) -> None
         body = (f"Bonjour {user.first_name},\n\nVotre demande d'adhésion à la communauté « {community.name} » "
                 f"est acceptée : votre compte est actif.\n"
                 + (f"Message : {reason}\n" if reason else "")
-                + f"\nConnectez-vous : {request.route_url('home')}\n\n{site}")
+                + f"\nConnectez-vous : {absolute_url(request, 'home')}\n\n{site}")
     else:
         title = f"Votre demande d'adhésion à « {community.name} » n'est pas acceptée"
         body = (f"Bonjour {user.first_name},\n\nVotre demande d'adhésion à la communauté « {community.name} » "
@@ -299,7 +300,7 @@ def escalate_stale(request, now=None) -> list[int]:
     lines = "\n".join(f"- {dbsession.get(User, m.user_id).full_name} → « {c.name} » "
                       f"(demande du {aware(m.requested_at):%d/%m/%Y})" for m, c in escalated)
     body = (f"Bonjour,\n\nCes demandes d'adhésion attendent depuis plus de {days} jours ; "
-            f"elles sont transmises à l'équipe de la plateforme :\n{lines}\n\n{request.route_url('admin_requests')}\n")
+            f"elles sont transmises à l'équipe de la plateforme :\n{lines}\n\n{absolute_url(request, 'admin_requests')}\n")
     ids = [m.id for m, _c in escalated]
     for admin in admins(dbsession):
         notify_user(request, admin, kind="membership_request",

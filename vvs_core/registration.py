@@ -19,6 +19,7 @@ from .membership import distance_m
 from .models import Commune, User
 from .phones import normalise_phone
 from .security import consume_token, hash_password, issue_token
+from .links import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ def send_confirmation(request, user) -> None:
     from .notify.outbox import notify_user
 
     token = issue_token(request.dbsession, user, "email_confirm", hours=EMAIL_CONFIRM_HOURS, data={"email": user.email})
-    link = request.route_url("signup_email_confirm", token=token)
+    link = absolute_url(request, "signup_email_confirm", token=token)
     site = request.registry.settings["vvs.site_name"]
     notify_user(
         request, user, kind="account", title="Confirmez votre adresse e-mail",

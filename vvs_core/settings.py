@@ -49,6 +49,13 @@ def as_int(value) -> int:
     return int(str(value).strip())
 
 
+def as_int_between(value, low: int, high: int) -> int:
+    number = as_int(value)
+    if not low <= number <= high:
+        raise ValueError(f"{number} is not between {low} and {high}")
+    return number
+
+
 def as_float(value) -> float:
     return float(str(value).strip())
 
@@ -68,7 +75,7 @@ CORE_SETTINGS = [
     Setting("vvs.secure_cookies", True, "Send cookies with the Secure flag (turn off only for plain-HTTP development).", parse=as_bool),
     Setting("vvs.session_idle_timeout", 1800, "Seconds of inactivity after which a session ends.", parse=as_int),
     Setting("vvs.session_max_age", 43200, "Seconds after login after which a session ends whatever the activity.", parse=as_int),
-    Setting("vvs.public_url", "http://localhost:6543", "Public base URL, used in e-mails, SMS and feeds."),
+    Setting("vvs.public_url", "http://localhost:6543", "Public address of the site (scheme, host, optional path): the base of every absolute link, in SMS, e-mails, Atom and CAP feeds, iCal, the flyer's QR code, push notifications and API answers. Unset: `http://localhost:PORT`, the port the development server listens on (`PORT=8080 make run`); in production (Secure cookies or a separate queue) an unset or local address is a warning at start-up."),
     Setting("vvs.site_name", "Voisins vigilants et solidaires", "Name shown in pages and messages."),
     Setting("vvs.platform_email", "equipe@vvs.invalid", "Sender and contact address of the platform team."),
     Setting("vvs.ratelimit_url", "memory://", "Store of the rate limits: `memory://` (one process) or `redis://…` (shared by every process).", secret=True),
@@ -83,6 +90,7 @@ CORE_SETTINGS = [
     Setting("vvs.community.nearby_m", 1000, "Distance in metres under which a community counts as near a home.", parse=as_float),
     Setting("vvs.community.default_size_m", 250, "Side in metres of the square drawn around a home for a new community.", parse=as_float),
     Setting("vvs.sms.provider", "console", "SMS provider name (`console` built in; `ovh` with the vvs_sms_ovh plugin)."),
+    Setting("vvs.sms.max_segments", 2, "Most parts any SMS may use, 1 to 6 (GSM-7: 160 characters alone, 153 per part; UCS-2: 70 and 67). Before a provider sees an SMS, the outbox transliterates it to GSM-7 where French allows (ê → e, ’ → ', « » → \") and shortens a longer text, keeping its links and its « appelez le 17 » line (vvs_core/sms.py, docs/providers.md).", parse=lambda v: as_int_between(v, 1, 6)),
     Setting("vvs.email.provider", "folder", "E-mail provider name (`folder` built in; `smtp` with the vvs_email_smtp plugin)."),
     Setting("vvs.email.folder", "var/mail", "Folder where the `folder` e-mail provider writes `.eml` files."),
     Setting("vvs.email.sender", "Voisins vigilants <ne-pas-repondre@vvs.invalid>", "From: address of the e-mails sent."),

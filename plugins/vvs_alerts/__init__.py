@@ -33,18 +33,21 @@ def vvs_register_settings():
         Setting("vvs.alerts.retention_days", 365, "Days after which an alert's text and place are erased "
                 "(alerts describe third parties).", parse=as_int),
         Setting("vvs.alerts.max_per_hour", 3, "Alerts a resident may launch per hour.", parse=as_int),
-        Setting("vvs.alerts.sms_max_segments", 2, "SMS parts an alert may use (the text is shortened, never "
-                "the \"appelez le 17\" line); keep it within the SMS provider's limit.", parse=as_int),
+        Setting("vvs.alerts.sms_max_segments", 2, "SMS parts an alert may use, at most `vvs.sms.max_segments`: "
+                "the end of the description is cut; the category, the community, the author, the link and "
+                "\"appelez le 17\" always stay.", parse=as_int),
     ]
 
 
 def includeme(config):
     from . import tasks
 
+    check_sms_parts(config.registry.settings)
     tasks.follow_current_broker()
     config.add_static_view("static_alerts", "vvs_alerts:static", cache_max_age=3600)
     config.add_route("alerts_moderation", f"{PREFIX}/moderation", factory="vvs_alerts.access.ModerationQueueContext")
     config.add_route("alerts_new", f"{PREFIX}/nouvelle")
+    config.add_route("alerts_sms_preview", f"{PREFIX}/nouvelle/sms")
     config.add_route("alerts_home", PREFIX)
     config.add_route("alert_cap", PREFIX + r"/{alert_id:\d+}.cap.xml", factory="vvs_alerts.access.alert_factory")
     config.add_route("alert_view", PREFIX + r"/{alert_id:\d+}", factory="vvs_alerts.access.alert_factory")
@@ -103,6 +106,16 @@ def vvs_community_panels(request, community):
     return [Panel("Alertes en cours", html, order=10)] if html else []
 
 
+def check_sms_parts(settings) -> None:
+    from vvs_core.errors import ConfigurationError
+
+    alerts, every = settings["vvs.alerts.sms_max_segments"], settings["vvs.sms.max_segments"]
+    if not 1 <= alerts <= every:
+        raise ConfigurationError(
+            f"vvs.alerts.sms_max_segments = {alerts} must be between 1 and vvs.sms.max_segments = {every} "
+            "(the outbox cuts every SMS to vvs.sms.max_segments parts)")
+
+
 # --- Who handles it -----------------------------------------------------------
 
 @hookimpl
@@ -117,12 +130,14 @@ def vvs_render_notification(request, notification, channel):
     """Alert SMS always end with the "appelez le 17" line and fit the allowed parts."""
     if notification.kind != "alert" or channel != "sms":
         return None
-    from .catalogue import EMERGENCY_NOTICE
-    from .sms_length import fit_sms
+    from vvs_core import sms
+
+    from .catalogue import SMS_EMERGENCY_NOTICE
 
     text = notification.body or ""
-    if EMERGENCY_NOTICE not in text:
-        text = fit_sms(text.strip(), request.registry.settings["vvs.alerts.sms_max_segments"], " " + EMERGENCY_NOTICE)
+    if not sms.EMERGENCY_LINE.search(text):
+        text = sms.fit_text(text.strip() + " " + SMS_EMERGENCY_NOTICE,
+                            request.registry.settings["vvs.alerts.sms_max_segments"])
     return {"subject": notification.title, "text": text, "html": None}
 
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from shapely.geometry import Point
 
 from vvs_core.api import ApiError, iso, paginate_query, page_params, read_json
+from vvs_core.links import absolute_url
 
 from .access import alert_factory
 from .catalogue import CATEGORIES, EXPIRY_CHOICES, SEVERITIES, STATUS_LABELS, category_label
@@ -108,7 +109,7 @@ def alert_json(request, alert) -> dict:
         "all_clear_at": iso(alert.all_clear_at), "place": place,
         "updates": [{"id": u.id, "kind": u.kind, "text": u.text, "author": author_name(u.author),
                      "created_at": iso(u.created_at)} for u in alert.updates],
-        "url": request.route_url("alert_view", alert_id=alert.id),
+        "url": absolute_url(request, "alert_view", alert_id=alert.id),
     }
 
 

@@ -33,6 +33,8 @@ STATUS_LABELS = {
 EXPIRY_CHOICES = (2, 6, 12, 24, 48, 72)
 
 EMERGENCY_NOTICE = "En cas d'urgence ou de flagrant délit, appelez le 17."
+# The same instruction where every character counts: 21 more characters of the alert.
+SMS_EMERGENCY_NOTICE = "En cas d'urgence, appelez le 17."
 FORMER_MEMBER = "ancien membre"
 ANONYMISED_TEXT = "Texte effacé après la durée de conservation des alertes."
 

@@ -31,7 +31,6 @@ def fan_out(request, alert, update=None) -> list[int]:
     if alert.status != "published" or aware(alert.expires_at) <= now:
         return []
     db = request.dbsession
-    settings = request.registry.settings
     community = db.get(Community, alert.community_id)
     writer = db.get(User, update.author_id) if update is not None and update.author_id else None
     author = writer or (db.get(User, alert.author_id) if alert.author_id else None)
@@ -43,8 +42,8 @@ def fan_out(request, alert, update=None) -> list[int]:
         if alert.author_id and update.author_id != alert.author_id:
             targets += _author_targets(request, alert, targets)
         subject_type, subject_id, kind = "alert_update", update.id, "alert"
-    sms = sms_text(settings, community.name, alert, update, author)
-    subject, text, html = email_content(settings, community.name, alert, update, author)
+    sms = sms_text(request, community.name, alert, update, author)
+    subject, text, html = email_content(request, community.name, alert, update, author)
     contents = {"sms": dict(title=subject, body=sms), "email": dict(title=subject, body=text, html=html),
                 "push": dict(title=subject, body=sms)}
     rows = [

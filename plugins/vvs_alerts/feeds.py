@@ -8,13 +8,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from lxml import etree
 
 from vvs_core.clock import aware, utcnow
+from vvs_core.links import absolute_url, public_host
 from vvs_core.models import Membership
 
 from .catalogue import CAP_CATEGORIES, CAP_SEVERITIES, EMERGENCY_NOTICE, category_label
@@ -80,9 +80,8 @@ def cap_sender(settings) -> str:
     return "".join(c for c in settings["vvs.platform_email"] if c not in " ,<&") or "vvs"
 
 
-def cap_identifier(settings, alert_id: int, suffix: str = "") -> str:
-    host = urlsplit(settings["vvs.public_url"]).hostname or "vvs"
-    return f"{host}-alerte-{alert_id}{suffix}"
+def cap_identifier(registry, alert_id: int, suffix: str = "") -> str:
+    return f"{public_host(registry)}-alerte-{alert_id}{suffix}"
 
 
 def cap_polygon(boundary) -> str:
@@ -97,10 +96,10 @@ def _sub(parent, name, text=None):
     return element
 
 
-def cap_alert(settings, alert, community) -> etree._Element:
+def cap_alert(registry, alert, community) -> etree._Element:
     """The alert's present state as one CAP message: Alert, then Update after an
     update or the all-clear, Cancel once withdrawn (both referencing the first)."""
-    sender = cap_sender(settings)
+    sender = cap_sender(registry.settings)
     updates = list(alert.updates)
     last = updates[-1] if updates else None
     first_sent = alert.published_at or alert.created_at
@@ -111,7 +110,7 @@ def cap_alert(settings, alert, community) -> etree._Element:
     else:
         msg_type, suffix, sent = "Alert", "", first_sent
     root = etree.Element(f"{{{CAP_NS}}}alert", nsmap={None: CAP_NS})
-    _sub(root, "identifier", cap_identifier(settings, alert.id, suffix))
+    _sub(root, "identifier", cap_identifier(registry, alert.id, suffix))
     _sub(root, "sender", sender)
     _sub(root, "sent", cap_time(sent))
     _sub(root, "status", "Actual")
@@ -119,7 +118,7 @@ def cap_alert(settings, alert, community) -> etree._Element:
     _sub(root, "scope", "Restricted")
     _sub(root, "restriction", f"Membres de la communauté « {community.name} »")
     if msg_type != "Alert":
-        _sub(root, "references", f"{sender},{cap_identifier(settings, alert.id)},{cap_time(first_sent)}")
+        _sub(root, "references", f"{sender},{cap_identifier(registry, alert.id)},{cap_time(first_sent)}")
     info = _sub(root, "info")
     _sub(info, "language", "fr-FR")
     _sub(info, "category", CAP_CATEGORIES.get(alert.category, "Other"))
@@ -138,7 +137,7 @@ def cap_alert(settings, alert, community) -> etree._Element:
         description += f"\n\n{label} ({cap_time(update.created_at)}) : {update.text or 'situation revenue à la normale.'}"
     _sub(info, "description", description)
     _sub(info, "instruction", EMERGENCY_NOTICE)
-    _sub(info, "web", alert_url(settings, alert.id))
+    _sub(info, "web", alert_url(registry, alert.id))
     area = _sub(info, "area")
     _sub(area, "areaDesc", f"{community.name} ({community.commune.name})")
     _sub(area, "polygon", cap_polygon(community.boundary))
@@ -147,8 +146,8 @@ def cap_alert(settings, alert, community) -> etree._Element:
     return root
 
 
-def cap_document(settings, alert, community) -> bytes:
-    return etree.tostring(cap_alert(settings, alert, community), xml_declaration=True, encoding="UTF-8",
+def cap_document(registry, alert, community) -> bytes:
+    return etree.tostring(cap_alert(registry, alert, community), xml_declaration=True, encoding="UTF-8",
                           pretty_print=True)
 
 
@@ -161,11 +160,11 @@ def _atom(parent, name, text=None, **attrs):
     return element
 
 
-def atom_feed(settings, community, alerts, self_url: str, with_cap: bool = False) -> bytes:
+def atom_feed(registry, community, alerts, self_url: str, with_cap: bool = False) -> bytes:
     """Atom 1.0; ``with_cap`` puts each alert's CAP message in its entry's content."""
+    settings = registry.settings
     feed = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS})
-    base = settings["vvs.public_url"].rstrip("/")
-    _atom(feed, "id", f"{base}/alertes/communaute/{community.id}")
+    _atom(feed, "id", absolute_url(registry, "alerts_community", community_id=community.id))
     _atom(feed, "title", f"Alertes : {community.name}")
     latest = max((aware(a.updates[-1].created_at if a.updates else a.created_at) for a in alerts), default=utcnow())
     _atom(feed, "updated", latest.isoformat(timespec="seconds"))
@@ -174,17 +173,17 @@ def atom_feed(settings, community, alerts, self_url: str, with_cap: bool = False
     _atom(author, "name", settings["vvs.site_name"])
     for alert in alerts:
         entry = _atom(feed, "entry")
-        _atom(entry, "id", alert_url(settings, alert.id))
+        _atom(entry, "id", alert_url(registry, alert.id))
         last = alert.updates[-1] if alert.updates else None
         _atom(entry, "title", f"{headline(alert, last)} ({alert.created_at.strftime('%d/%m/%Y %H:%M')})")
         _atom(entry, "updated", aware(last.created_at if last else alert.created_at).isoformat(timespec="seconds"))
         _atom(entry, "published", aware(alert.created_at).isoformat(timespec="seconds"))
         who = _atom(entry, "author")
         _atom(who, "name", author_name(alert.author))
-        _atom(entry, "link", rel="alternate", type="text/html", href=alert_url(settings, alert.id))
+        _atom(entry, "link", rel="alternate", type="text/html", href=alert_url(registry, alert.id))
         if with_cap:
             content = _atom(entry, "content", type="application/cap+xml")
-            content.append(cap_alert(settings, alert, community))
+            content.append(cap_alert(registry, alert, community))
         else:
             text = alert.text
             for update in alert.updates:

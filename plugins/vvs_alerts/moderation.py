@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from vvs_core.clock import utcnow
 from vvs_core.events import record_event
+from vvs_core.links import absolute_url
 from vvs_core.models import Membership, User
 from vvs_core.notify.outbox import notify_user
 
@@ -89,7 +90,7 @@ def tell_author(request, alert, entry, days) -> None:
     if author is None:
         return
     label = category_label(alert.category)
-    url = f"{request.registry.settings['vvs.public_url'].rstrip('/')}/alertes/{alert.id}"
+    url = absolute_url(request, "alert_view", alert_id=alert.id)
     if entry.action == "approve":
         title, body = "Votre alerte a été validée", f"Votre alerte « {label} » a été validée et envoyée aux voisins."
     elif entry.action == "withdraw":
@@ -140,13 +141,13 @@ def escalate_held(request, now=None) -> int:
     if not due:
         return 0
     moderators = list(db.scalars(sa.select(User).where(User.is_moderator.is_(True), User.status != "closed")))
-    base = request.registry.settings["vvs.public_url"].rstrip("/")
+    queue = absolute_url(request, "alerts_moderation")
     for alert in due:
         alert.escalated_at = now
         for moderator in moderators:
             notify_user(request, moderator, "alert_escalation", "Alerte en attente de validation",
                         f"Une alerte attend une validation depuis plus de {minutes} minutes :\n\n{alert.text}\n\n"
-                        f"File de modération : {base}/alertes/moderation\n\n{EMERGENCY_NOTICE}",
+                        f"File de modération : {queue}\n\n{EMERGENCY_NOTICE}",
                         channels=("email",), subject=("alert_admin", alert.id),
                         dedupe_key=f"alert_escalation:{alert.id}:{moderator.id}")
         record_event(db, "alert_escalated", community=alert.community_id, subject=alert.author_id,

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from vvs_core.clock import utcnow
+from vvs_core.links import absolute_url
 from vvs_core.models import Community, Membership, User
 from vvs_core.notify.outbox import notify_user
 from vvs_core.tasks import enqueue_after_commit
@@ -115,7 +116,7 @@ def referents_of(dbsession, community_id) -> list[User]:
 
 
 def tell_referents_held(request, alert, community) -> None:
-    url = f"{request.registry.settings['vvs.public_url'].rstrip('/')}/alertes/{alert.id}"
+    url = absolute_url(request, "alert_view", alert_id=alert.id)
     for referent in referents_of(request.dbsession, community.id):
         if referent.id == alert.author_id:
             continue

@@ -1,10 +1,14 @@
 """The words of an alert as they leave the platform: SMS, e-mail, names, links."""
 from __future__ import annotations
 
+import re
+
 from markupsafe import escape
 
-from .catalogue import EMERGENCY_NOTICE, FORMER_MEMBER, category_label
-from .sms_length import fit_sms
+from vvs_core import sms
+from vvs_core.links import absolute_url
+
+from .catalogue import EMERGENCY_NOTICE, FORMER_MEMBER, SMS_EMERGENCY_NOTICE, category_label
 
 
 def author_name(user) -> str:
@@ -22,8 +26,9 @@ def short_author(user) -> str:
     return f"{user.first_name} {initial}.".strip() if user.first_name else user.display_pseudonym
 
 
-def alert_url(settings, alert_id: int) -> str:
-    return f"{settings['vvs.public_url'].rstrip('/')}/alertes/{alert_id}"
+def alert_url(source, alert_id: int) -> str:
+    """The alert's public page; ``source``: the request, or the registry."""
+    return absolute_url(source, "alert_view", alert_id=alert_id)
 
 
 def headline(alert, update=None) -> str:
@@ -43,18 +48,58 @@ def sms_prefix(community_name: str, alert, update=None) -> str:
     return f"SUITE ALERTE {community_name} - {category_label(alert.category)} : "
 
 
-def sms_text(settings, community_name, alert, update, author) -> str:
-    """The SMS, fitted to ``vvs.alerts.sms_max_segments`` parts; the 17 notice is never cut."""
-    body = (update.text if update is not None else alert.text).strip()
-    if update is not None and update.kind == "all_clear" and not body:
+SMS_MIN_DESCRIPTION = 100  # characters of the description an alert SMS keeps, even cut mid-word
+
+
+def sms_body(alert, update=None) -> str:
+    """What the SMS says of the facts, on one line (an SMS has no room for blank lines)."""
+    body = (update.text if update is not None else alert.text) or ""
+    if update is not None and update.kind == "all_clear" and not body.strip():
         body = "la situation est revenue à la normale."
-    ending = f" ({short_author(author)}) {alert_url(settings, alert.id)} {EMERGENCY_NOTICE}"
-    return fit_sms(sms_prefix(community_name, alert, update) + body, settings["vvs.alerts.sms_max_segments"], ending)
+    return re.sub(r"\s+", " ", body).strip()
 
 
-def email_content(settings, community_name, alert, update, author) -> tuple[str, str, str]:
+def sms_ending(request, alert_id: int, author) -> str:
+    return f" ({short_author(author)}) {alert_url(request, alert_id)} {SMS_EMERGENCY_NOTICE}"
+
+
+def fit_alert_sms(request, community_name, alert, update, author, body=None) -> sms.FittedSMS:
+    """The SMS in ``vvs.alerts.sms_max_segments`` parts: category, community, author, link and
+    the 17 line always survive; what is cut is the end of the description."""
+    return sms.fit(sms_prefix(community_name, alert, update), sms_body(alert, update) if body is None else body,
+                   sms_ending(request, alert.id or 0, author), request.registry.settings["vvs.alerts.sms_max_segments"],
+                   keep_at_least=SMS_MIN_DESCRIPTION)
+
+
+def sms_text(request, community_name, alert, update, author) -> str:
+    return fit_alert_sms(request, community_name, alert, update, author).text
+
+
+def sms_preview(request, community, category: str, text: str, next_id: int) -> dict:
+    """The SMS the alert being written would send, for the counter under the form:
+    the same function as the real SMS, so the counter cannot disagree with it."""
+    from types import SimpleNamespace
+
+    alert = SimpleNamespace(id=next_id, category=category, text=text)
+    fitted = fit_alert_sms(request, community.name, alert, None, request.user)
+    limit = request.registry.settings["vvs.alerts.sms_max_segments"]
+    parts = fitted.length.segments
+    messages = f"{parts} message{'s' if parts > 1 else ''}"
+    if not sms_body(alert):
+        sentence = ""
+    elif fitted.shortened:
+        sentence = (f"SMS : {messages} (le maximum). Il reprendra les {fitted.body_kept} premiers caractères "
+                    "de votre texte ; le texte complet reste sur le site, au bout du lien.")
+    else:
+        sentence = f"SMS : {messages} sur {limit} possibles. Il reprendra tout votre texte."
+    return {"sms": fitted.text, "parts": parts, "max_parts": limit, "encoding": fitted.length.encoding,
+            "kept": fitted.body_kept, "total": fitted.body_total, "shortened": fitted.shortened,
+            "message": sentence}
+
+
+def email_content(request, community_name, alert, update, author) -> tuple[str, str, str]:
     """(subject, text, html) of the e-mail."""
-    url = alert_url(settings, alert.id)
+    url = alert_url(request, alert.id)
     title = f"{headline(alert, update)} ({community_name})"
     lines = []
     if update is not None:

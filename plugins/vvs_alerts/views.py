@@ -3,23 +3,24 @@ from __future__ import annotations
 
 import json
 
+import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
 from pyramid.view import view_config
 from shapely.geometry import Point, mapping
 
 from vvs_core.forms import make_form, validate
+from vvs_core.links import absolute_url
 from vvs_core.models import Community
 
 from . import feeds
-from .catalogue import (EMERGENCY_NOTICE, EXPIRY_CHOICES, SEVERITY_LABELS, STATUS_LABELS, category_label)
+from .catalogue import (CATEGORY_LABELS, EXPIRY_CHOICES, SEVERITY_LABELS, STATUS_LABELS, category_label)
 from .forms import AlertSchema, new_key
 from .lifecycle import is_active, post_update
 from .models import Alert
 from .moderation import ACTION_LABELS, ModerationRefused, moderate, open_reports, queue_for, report_alert
 from .posting import PostingRefused, home_community, post_alert
-from .sms_length import sms_length
-from .texts import author_name, sms_prefix
+from .texts import author_name, sms_preview
 from .views_support import local_time, reach_line
 
 PLACE_MAX_DISTANCE_DEG = 0.05  # ~5 km: a place far from the community is a slip of the finger
@@ -28,8 +29,7 @@ PLACE_MAX_DISTANCE_DEG = 0.05  # ~5 km: a place far from the community is a slip
 def _assets(request):
     return {
         "extra_css": [request.layout.leaflet("leaflet.css"), request.static_path("vvs_alerts:static/alerts.css")],
-        "extra_js": [request.layout.leaflet("leaflet.js"), request.static_path("vvs_alerts:static/sms_length.js"),
-                     request.static_path("vvs_alerts:static/alerts.js")],
+        "extra_js": [request.layout.leaflet("leaflet.js"), request.static_path("vvs_alerts:static/alerts.js")],
     }
 
 
@@ -76,13 +76,29 @@ def new_alert_view(request):
     else:
         rendered = form.render({"idempotency_key": new_key(), "severity": "moderate",
                                 "expiry_hours": _default_expiry(settings)})
-    example = sms_prefix(community.name, Alert(category="autre"))
     return {
         "title": "Lancer une alerte", "form": rendered, "error": error, "community": community,
         "map_data": _map_data(community), "moderation": settings["vvs.alerts.moderation"],
-        "sms_overhead": sms_length(example + f" (Prénom N.) {settings['vvs.public_url']}/alertes/0000 {EMERGENCY_NOTICE}").units,
-        "sms_max": settings["vvs.alerts.sms_max_segments"], **_assets(request),
+        "sms_preview_url": request.route_path("alerts_sms_preview"), **_assets(request),
     }
+
+
+PREVIEW_MAX_CHARS = 5000  # the form takes 1000; a longer paste is still counted, not refused
+
+
+@view_config(route_name="alerts_sms_preview", request_method="POST", renderer="json", permission="resident")
+def sms_preview_view(request):
+    """The counter under the alert form: the SMS this text would make, computed by the
+    same code as the real one (vvs_core.sms through vvs_alerts.texts)."""
+    community = home_community(request.dbsession, request.user)
+    if community is None:
+        raise HTTPNotFound()
+    text = str(request.POST.get("text") or "")[:PREVIEW_MAX_CHARS]
+    category = str(request.POST.get("category") or "")
+    if category not in CATEGORY_LABELS:
+        category = "autre"
+    next_id = (request.dbsession.scalar(sa.select(sa.func.max(Alert.id))) or 0) + 1
+    return sms_preview(request, community, category, text, next_id)
 
 
 def _default_expiry(settings) -> int:
@@ -114,7 +130,7 @@ def alert_view(request):
 @view_config(route_name="alert_cap", permission="alert.view")
 def alert_cap_view(request):
     alert = request.context.alert
-    body = feeds.cap_document(request.registry.settings, alert, alert.community)
+    body = feeds.cap_document(request.registry, alert, alert.community)
     return Response(body=body, content_type="application/cap+xml", charset="utf-8")
 
 
@@ -202,9 +218,8 @@ def alerts_community_view(request):
 def feed_create_view(request):
     community = request.context.community
     token = feeds.issue_feed_token(request.dbsession, community.id, request.user.id)
-    base = request.registry.settings["vvs.public_url"].rstrip("/")
-    urls = {"atom": base + request.route_path("alerts_feed_atom", community_id=community.id, token=token),
-            "cap": base + request.route_path("alerts_feed_cap", community_id=community.id, token=token)}
+    urls = {"atom": absolute_url(request, "alerts_feed_atom", community_id=community.id, token=token),
+            "cap": absolute_url(request, "alerts_feed_cap", community_id=community.id, token=token)}
     request.dbsession.flush()
     return _community_page(request, new_feed=urls)
 
@@ -226,7 +241,9 @@ def _feed(request, with_cap: bool):
     if community is None or not feeds.feed_token_valid(request.dbsession, community.id, request.matchdict["token"]):
         raise HTTPNotFound()
     alerts = feeds.feed_alerts(request.dbsession, community.id)
-    body = feeds.atom_feed(request.registry.settings, community, alerts, request.url, with_cap=with_cap)
+    self_url = absolute_url(request, request.matched_route.name, community_id=community.id,
+                            token=request.matchdict["token"])
+    body = feeds.atom_feed(request.registry, community, alerts, self_url, with_cap=with_cap)
     response = Response(body=body, content_type="application/atom+xml", charset="utf-8")
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Robots-Tag"] = "noindex"

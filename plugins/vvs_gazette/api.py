@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from vvs_core.api import ApiError, iso, page_params, paginated, read_json
+from vvs_core.links import absolute_url
 
 from . import posts
 from .context import gazette_factory
@@ -76,7 +77,7 @@ def post_json(request, post, author: str, reply_count: int, replies=None) -> dic
         "author": author, "event_at": iso(post.event_at),
         "expires_on": post.expires_on.isoformat() if post.expires_on else None,
         "photo_count": post.photo_count or 0, "reply_count": reply_count, "created_at": iso(post.created_at),
-        "url": request.route_url("gazette_post", community_id=post.community_id, post_id=post.id),
+        "url": absolute_url(request, "gazette_post", community_id=post.community_id, post_id=post.id),
     }
     if replies is not None:
         out["replies"] = [{"id": r.id, "text": r.text, "author": posts.user_label(r.author),

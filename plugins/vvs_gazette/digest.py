@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from vvs_core.models import Membership, Notification, User
 from vvs_core.notify.outbox import notify_user
+from vvs_core.links import absolute_url
 
 from .models import CATEGORIES
 from .posts import recent_posts
@@ -112,7 +113,7 @@ def queue_digest(request, user: User, now: datetime, week: str) -> bool:
         return False
     lines = [f"Bonjour,\n\nVoici les nouvelles de la Gazette de la semaine ({len(posts)}) :\n"]
     for post in posts:
-        url = request.route_url("gazette_post", community_id=post.community_id, post_id=post.id)
+        url = absolute_url(request, "gazette_post", community_id=post.community_id, post_id=post.id)
         lines.append(f"• [{CATEGORIES.get(post.category, post.category)}] {post.title}\n  {url}")
     lines.append("\nPour ne plus recevoir ce résumé, modifiez vos préférences dans « Mes paramètres ».")
     ids = notify_user(request, user, kind="gazette_digest", title="La Gazette : le résumé de la semaine",

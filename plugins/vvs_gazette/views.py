@@ -9,6 +9,7 @@ from pyramid.view import view_config
 from vvs_core.clock import utcnow
 from vvs_core.images import ImageRejected
 from vvs_core.forms import field_error, make_form, validate
+from vvs_core.links import absolute_url, public_host
 
 from . import calendar, moderation, posts
 from .forms import ModerateSchema, ReplySchema, ReportSchema, post_schema
@@ -40,7 +41,7 @@ def gazette_index(request):
     entries, has_next = page_entries(request, community, page, query)
     feed = None
     if request.has_permission("gazette.post"):
-        feed = request.route_url("gazette_ical", community_id=community.id, _query={
+        feed = absolute_url(request, "gazette_ical", community_id=community.id, _query={
             "u": request.user.id,
             "t": calendar.feed_token(request.registry.settings["vvs.secret"], community.id, request.user.id)})
     return {"title": f"La Gazette · {community.name}", "community": community, "entries": entries,
@@ -258,10 +259,10 @@ def gazette_ical(request):
                                     request.params.get("u", ""), request.params.get("t", ""))
     if not ok:
         raise HTTPNotFound()
-    host = request.host.split(":")[0] or "vvs"
+    host = public_host(request)
     body = calendar.render_ical(
         calendar.upcoming_events(request.dbsession, community.id), f"Gazette · {community.name}", host,
-        lambda p: request.route_url("gazette_post", community_id=community.id, post_id=p.id))
+        lambda p: absolute_url(request, "gazette_post", community_id=community.id, post_id=p.id))
     response = Response(body=body.encode(), content_type="text/calendar", charset="utf-8")
     response.headers["Cache-Control"] = "private, max-age=900"
     return response

@@ -14,6 +14,7 @@ from vvs_core.membership import current_membership
 from vvs_core.models import Commune, Community, User
 from vvs_core.notify.outbox import notify_user
 from vvs_core.security import effective_validation_mode
+from vvs_core.links import absolute_url
 
 from . import storage
 from .checks import KycError, after_pass, new_check, record
@@ -169,7 +170,7 @@ def _tell_resident(request, user, check, accept, accepted_member) -> None:
         title = "Votre justificatif de domicile n'est pas accepté"
         body = (f"Bonjour {user.first_name},\n\nVotre justificatif de domicile n'a pas été accepté ; "
                 f"il a été détruit.\nMotif : {check.reason}\n\nVous pouvez en envoyer un autre : "
-                f"{request.route_url('kyc_document')}\n")
+                f"{absolute_url(request, 'kyc_document')}\n")
     notify_user(request, user, kind="kyc", title=title, body=body, channels=("email",),
                 subject=("kyc_check", check.id), dedupe_key=f"kyc_decided:{check.id}:{user.id}")
 

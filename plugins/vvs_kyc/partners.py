@@ -16,7 +16,8 @@ The object the factory returns has:
 ``start(request, user) -> str``
     Begin a check of ``user`` and return the URL to send their browser to (the
     partner's page). The partner sends the browser back to
-    ``request.route_url("kyc_partner_return")`` with whatever its protocol carries.
+    ``absolute_url(request, "kyc_partner_return")`` (``vvs_core.links``) with whatever
+    its protocol carries.
 
 ``callback(request) -> IdentityResult | None``
     Called on that return URL (GET, the resident signed in). Check the request's

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from vvs_core.clock import utcnow
 from vvs_core.models import Commune, User
 from vvs_core.security import issue_token
+from vvs_core.links import absolute_url
 
 from .models import AGENT_ROLES, MairieAgent, MairieCommune
 
@@ -68,7 +69,7 @@ def invite_agent(request, commune: Commune, email: str, role: str, first_name: s
     agent.role, agent.active, agent.invited_at = role, True, utcnow()
     db.flush()
     token = issue_token(db, user, INVITE_PURPOSE, hours=INVITE_HOURS, data={"agent_id": agent.id})
-    link = request.route_url("mairie_invitation", token=token)
+    link = absolute_url(request, "mairie_invitation", token=token)
     notify_user(request, user, kind="account", title=f"Invitation : Mairie vigilante de {commune.name}",
                 body=(f"Bonjour,\n\nVous êtes invité(e) à rejoindre l'espace « Mairie vigilante » de {commune.name} "
                       f"en tant que {AGENT_ROLES[role].lower()}.\n\nOuvrez ce lien (valable {INVITE_HOURS} heures) "

@@ -4,12 +4,13 @@ the same recipients, and the reach report."""
 from __future__ import annotations
 
 import json
+import re
 
 import shapely
 from shapely.geometry import shape
 from sqlalchemy import func, select
 
-from vvs_core import geo
+from vvs_core import geo, sms
 from vvs_core.models import Community
 from vvs_core.models.notification import Notification
 from vvs_core.notify.outbox import enqueue_delivery_after_commit, format_reach, insert_notifications, reach_summary
@@ -85,12 +86,22 @@ def message_texts(commune, alert: MairieAlert) -> tuple[str, str]:
     return title, f"{prefix}{body}\n\n— Mairie de {commune.name}"
 
 
-def rows_for(alert, commune, pairs) -> list[dict]:
+def sms_text(commune, alert: MairieAlert, max_segments: int) -> str:
+    """The SMS: who speaks and the title first (they always survive), then as much of
+    the message as ``max_segments`` parts hold."""
+    prefix = {"alert": "", "update": "Mise à jour : ", "all_clear": "Fin d'alerte : "}[alert.kind]
+    body = re.sub(r"\s+", " ", alert.body or "").strip()
+    head = f"Mairie de {commune.name} - {prefix}{alert.title}" + (" : " if body else "")
+    return sms.fit(head, body, "", max_segments).text
+
+
+def rows_for(request, alert, commune, pairs) -> list[dict]:
     """``pairs``: (user id, channel, address)."""
     title, body = message_texts(commune, alert)
+    short = sms_text(commune, alert, request.registry.settings["vvs.sms.max_segments"])
     return [dict(dedupe_key=f"mairie-alert:{alert.id}:{user_id}:{channel}", kind=KIND, subject_type=SUBJECT,
                  subject_id=alert.id, recipient_id=user_id, channel=channel, address=address,
-                 title=title, body=body)
+                 title=title, body=short if channel == "sms" else body)
             for user_id, channel, address in pairs]
 
 
@@ -102,7 +113,7 @@ def send_alert(request, commune, author, data) -> MairieAlert:
     request.dbsession.flush()
     pairs = [(r.user.id, channel, audience.address_for(r.user, channel))
              for r in recipients_for(request, commune, data) for channel in r.channels]
-    ids = insert_notifications(request.dbsession, rows_for(alert, commune, pairs))
+    ids = insert_notifications(request.dbsession, rows_for(request, alert, commune, pairs))
     enqueue_delivery_after_commit(request, ids)
     return alert
 
@@ -118,7 +129,7 @@ def send_follow_up(request, commune, author, parent: MairieAlert, kind: str, bod
         select(Notification.recipient_id, Notification.channel, Notification.address)
         .where(Notification.subject_type == SUBJECT, Notification.subject_id == parent.id)
         .distinct().order_by(Notification.recipient_id, Notification.channel)).all()
-    ids = insert_notifications(request.dbsession, rows_for(follow, commune, pairs))
+    ids = insert_notifications(request.dbsession, rows_for(request, follow, commune, pairs))
     enqueue_delivery_after_commit(request, ids)
     return follow
 

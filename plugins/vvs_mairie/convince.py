@@ -14,12 +14,12 @@ POINTS = (
 )
 
 
-def email_template(commune_name: str, site_name: str, public_url: str) -> tuple[str, str]:
+def email_template(commune_name: str, site_name: str, site_url: str) -> tuple[str, str]:
     subject = f"Proposition : {commune_name}, « Mairie vigilante et solidaire »"
     body = (f"Madame, Monsieur,\n\nHabitant(e) de {commune_name}, je participe à {site_name}, le réseau d'entraide "
             "et de vigilance entre voisins.\n\nLa commune pourrait rejoindre le dispositif « Mairie vigilante et "
             "solidaire » :\n" + "".join(f"- {p}\n" for p in POINTS)
-            + f"\nPour en savoir plus : {public_url}\n\nJe vous prie d'agréer mes salutations distinguées.\n")
+            + f"\nPour en savoir plus : {site_url}\n\nJe vous prie d'agréer mes salutations distinguées.\n")
     return subject, body
 
 

@@ -8,6 +8,7 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from vvs_core.models import Community, Membership
+from vvs_core.links import absolute_url
 
 from . import agents as agent_service
 from . import convince
@@ -32,7 +33,7 @@ def _page(request):
 def convince_view(request):
     commune, mairie, extra = _page(request)
     settings = request.registry.settings
-    subject, body = convince.email_template(commune.name, settings["vvs.site_name"], settings["vvs.public_url"])
+    subject, body = convince.email_template(commune.name, settings["vvs.site_name"], absolute_url(request, "home"))
     to = mairie.contact_email if mairie is not None else ""
     return {"title": "Convaincre ma mairie", "commune": commune, "mairie": mairie, "subject": subject, "body": body,
             "subscribed": bool(mairie and mairie.subscribed), "points": convince.POINTS,

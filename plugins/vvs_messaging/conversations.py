@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from vvs_core.clock import aware, utcnow
 from vvs_core.models import User
 from vvs_core.notify.outbox import notify_user
+from vvs_core.links import absolute_url
 
 from .audience import NAME, label_for, reachable
 from .models import Block, Conversation, Message, Participant
@@ -85,7 +86,7 @@ def notice_key(conversation_id: int, recipient_id: int, when: datetime) -> str:
 
 def queue_notice(request, conversation, sender, recipient, now) -> None:
     how = reachable(request, recipient).get(sender.id)
-    link = request.route_url("messaging_conversation", conversation_id=conversation.id)
+    link = absolute_url(request, "messaging_conversation", conversation_id=conversation.id)
     notify_user(request, recipient, kind="message", title="Nouveau message sur la messagerie",
                 body=f"Bonjour,\n\n{label_for(sender, how)} vous a écrit"
                      f"{' : « ' + conversation.subject + ' »' if conversation.subject else ''}.\n"

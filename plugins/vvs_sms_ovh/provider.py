@@ -20,13 +20,13 @@ from collections import OrderedDict
 
 import ovh
 
+from vvs_core import sms
 from vvs_core.errors import ConfigurationError, TransientDeliveryError
 from vvs_core.interfaces import OutgoingSMS, SendResult
 from vvs_core.phones import mask_phone
 from vvs_core.settings import Setting, as_float, as_int
 
 from .journal import MemoryJournal
-from .sms_encoding import fit, measure
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,6 @@ SETTINGS = [
     Setting(S + "consumer_key", "", "Consumer key allowed on /sms/* (required; set VVS_SMS_OVH_CONSUMER_KEY).", secret=True),
     Setting(S + "service_name", "", "SMS account name, e.g. `sms-ab12345-1` (required)."),
     Setting(S + "sender", "", "Sender validated by OVH (≤ 11 letters or digits). Empty: OVH's short number, which lets residents answer (France only)."),
-    Setting(S + "max_segments", 1, "Segments an SMS may use (1 = 160 GSM-7 or 70 Unicode characters); longer texts are cut, keeping the « appelez le 17 » line.", parse=as_int),
     Setting(S + "validity_minutes", 120, "Minutes OVH keeps trying to reach a phone that is off; an old alert is worse than none.", parse=as_int),
     Setting(S + "callback_token", "", "Secret in the callback URLs OVH calls (receipts, inbound SMS); at least 32 characters. Empty: callbacks refused.", secret=True),
     Setting(S + "callback_rate", "600/60", "Callbacks accepted per calling address: `count/seconds`."),
@@ -81,13 +80,11 @@ def describe(error: ovh.exceptions.APIError) -> str:
 class OVHSMSSender:
     name = "ovh"
 
-    def __init__(self, client, service_name: str, sender: str = "", max_segments: int = 1,
-                 validity_minutes: int = 120, journal=None):
+    def __init__(self, client, service_name: str, sender: str = "", validity_minutes: int = 120, journal=None):
         self.client = client
         self.journal = journal or MemoryJournal()  # the plugin's includeme puts the database's
         self.service_name = service_name
         self.sender = sender
-        self.max_segments = max(1, int(max_segments))
         self.validity_minutes = int(validity_minutes)
 
     @classmethod
@@ -101,7 +98,7 @@ class OVHSMSSender:
             timeout=float(settings[S + "timeout"]),
         )
         return cls(client, settings[S + "service_name"], settings.get(S + "sender") or "",
-                   settings[S + "max_segments"], settings[S + "validity_minutes"])
+                   settings[S + "validity_minutes"])
 
     # --- sending ---------------------------------------------------------------
 
@@ -112,15 +109,15 @@ class OVHSMSSender:
             if not E164.match(message.to or ""):
                 results[index] = SendResult(message.key, ok=False, error="numéro invalide")
                 continue
-            text = fit(message.text, self.max_segments)
-            _add_to_jobs(jobs.setdefault(text, []), index, message.to, messages)
+            # The outbox already transliterated and fitted the text (vvs_core.sms.fit_text).
+            _add_to_jobs(jobs.setdefault(message.text, []), index, message.to, messages)
         for text, groups in jobs.items():
             for group in groups:
                 results.update(self._send_job(text, [messages[i] for i in group], group))
         return [results[i] for i in range(len(messages))]
 
     def _send_job(self, text: str, messages: list[OutgoingSMS], indexes: list[int]) -> dict[int, SendResult]:
-        length = measure(text)
+        length = sms.measure(text)  # GSM-7 → 7bit; anything else (another script) → 8bit, i.e. UCS-2
         body = dict(message=text, receivers=[m.to for m in messages], noStopClause=True,
                     coding=length.coding, charset="UTF-8", validityPeriod=self.validity_minutes,
                     priority="high", tag=job_tag(messages))
@@ -209,8 +206,6 @@ def check_settings(settings) -> None:
     if sender and not SENDER.match(sender):
         raise ConfigurationError(
             f"{S}sender = {sender!r}: at most 11 letters, digits or spaces (as validated by OVH), or a number")
-    if int(settings.get(S + "max_segments") or 1) not in range(1, 7):
-        raise ConfigurationError(f"{S}max_segments must be between 1 and 6")
     token = settings.get(S + "callback_token") or ""
     if token and len(token) < CALLBACK_TOKEN_MIN:
         raise ConfigurationError(

@@ -12,6 +12,7 @@ from vvs_core.clock import utcnow
 from vvs_core.events import record_event
 from vvs_core.models import Community, Membership, User
 from vvs_core.notify.outbox import notify_user
+from vvs_core.links import absolute_url
 
 from .models import OPEN_STATUSES, Twinning, pair_key
 
@@ -173,7 +174,7 @@ def _record_step(request, twinning: Twinning, step: str, user: User) -> None:
     text = sentence.format(a=a.name, b=b.name)
     for referent in referents_of(db, [a.id, b.id]):
         here = a if _is_referent_of(db, referent.id, a.id) else b
-        link = request.route_url("twinning_index", community_id=here.id)
+        link = absolute_url(request, "twinning_index", community_id=here.id)
         notify_user(request, referent, "twinning", f"{subject} : {a.name} et {b.name}",
                     f"Bonjour,\n\n{text}\n\nLes jumelages de « {here.name} » : {link}\n",
                     channels=("email",), subject=("twinning", twinning.id),

@@ -44,6 +44,7 @@ ROLES = ("anonymous", "non_member", "pending", "other_member", "other_referent",
 OK, SEE, DENY, LOGIN, NF = 200, 303, 403, 302, 404
 MATRIX = [
     ("GET", "/alertes/nouvelle", (LOGIN, DENY, DENY, OK, OK, OK, OK, OK, DENY, NF)),  # admin: no community to post to
+    ("POST", "/alertes/nouvelle/sms", (DENY, DENY, DENY, OK, OK, OK, OK, OK, DENY, NF)),  # the SMS counter
     ("GET", "/alertes/moderation", (LOGIN, DENY, DENY, DENY, OK, DENY, DENY, OK, OK, OK)),
     ("GET", "/alertes/{a}", (LOGIN, DENY, DENY, DENY, DENY, OK, OK, OK, OK, OK)),
     ("GET", "/alertes/{a}.cap.xml", (LOGIN, DENY, DENY, DENY, DENY, OK, OK, OK, OK, OK)),

@@ -76,7 +76,9 @@ import sqlalchemy as sa
 
 from ..clock import aware, utcnow
 from ..errors import PermanentDeliveryError, TransientDeliveryError
+from .. import sms
 from ..interfaces import OutgoingEmail, OutgoingSMS
+from ..links import public_base_url
 from .push_providers import OutgoingPush
 from ..models.notification import Notification
 from ..tasks import task_request
@@ -212,7 +214,12 @@ def render(request, notification) -> dict:
         log.exception("outbox: rendering of notification %s failed; sending its stored text",
                       notification.id)
         answer = None
-    return answer or render_stored(notification)
+    answer = answer or render_stored(notification)
+    if notification.channel == "sms":
+        # What every SMS provider receives: GSM-7 wherever French allows, in at most
+        # vvs.sms.max_segments parts, links and the 17 line kept (vvs_core.sms).
+        answer = {**answer, "text": sms.fit_text(answer.get("text") or "", request.registry.settings["vvs.sms.max_segments"])}
+    return answer
 
 
 def render_stored(notification) -> dict:
@@ -227,7 +234,7 @@ def with_push_devices(request, notification, rendered) -> dict:
     from ..push import push_targets
     from .push_providers import link_in
 
-    base = request.registry.settings["vvs.public_url"]
+    base = public_base_url(request)
     return {**rendered, "devices": push_targets(request.dbsession, notification.recipient_id),
             "url": rendered.get("url") or link_in(rendered.get("text") or "", base)}
 

@@ -15,6 +15,7 @@ from email.utils import formatdate, make_msgid
 
 from ..interfaces import OutgoingEmail, OutgoingSMS, SendResult
 from ..phones import mask_phone
+from ..sms import measure
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,8 @@ def _one_line(text: str) -> str:
 
 
 class ConsoleSMSSender:
-    """Writes each SMS to the ``vvs_core.notify.dev_providers`` logger."""
+    """Writes each SMS to the ``vvs_core.notify.dev_providers`` logger, exactly as a
+    real provider would receive it, with its alphabet and its number of parts."""
 
     name = "console"
 
@@ -42,8 +44,9 @@ class ConsoleSMSSender:
                 results.append(SendResult(message.key, ok=False, error="numéro invalide"))
                 continue
             ref = f"console-{uuid.uuid4().hex[:16]}"
-            log.info("SMS à %s [%s] (%d caractères) : %s",
-                     mask_phone(message.to), ref, len(message.text), _one_line(message.text))
+            length = measure(message.text)
+            log.info("SMS à %s [%s] (%s, %d SMS, %d caractères) : %s", mask_phone(message.to), ref,
+                     length.encoding, length.segments, len(message.text), _one_line(message.text))
             results.append(SendResult(message.key, ok=True, provider_ref=ref))
         return results
 

@@ -150,12 +150,12 @@ class WebPushSender:
         return SendResult(message.key, ok=False, transient=transient, error="; ".join(errors)[:300])
 
 
-def link_in(text: str, public_url: str) -> str:
+def link_in(text: str, base_url: str) -> str:
     """Where a tap on the notification leads: the first link to this site in its
     text (an alert's SMS text ends with the alert's address), else the home page."""
     import re
 
-    base = (public_url or "").rstrip("/")
+    base = (base_url or "").rstrip("/")
     for match in re.finditer(r"https?://\S+", text or ""):
         url = match.group(0).rstrip(".,;)»")
         if base and url.startswith(base + "/"):

@@ -20,6 +20,7 @@ from ..personal_data import close_account, export_zip
 from ..phones import display_phone, normalise_phone
 from .delivery_prefs_form import add_delivery_nodes, delivery_prefs, delivery_values
 from ..security import consume_token, hash_password, issue_token, password_problem, verify_password
+from ..links import absolute_url
 
 INTERESTS = (
     "Gastronomie", "L'oenologie", "La cuisine", "La culture", "La musique", "La photographie",
@@ -376,7 +377,7 @@ def settings_email_view(request):
         request.response.status = 400
         return settings_page(request, title, field_error(form, "email", "Cette adresse est déjà utilisée par un autre compte."), intro)
     token = issue_token(request.dbsession, user, "email_change", hours=24, data={"email": new})
-    link = request.route_url("settings_email_confirm", token=token)
+    link = absolute_url(request, "settings_email_confirm", token=token)
     send_to_address(
         request, channel="email", address=new, kind="account", recipient_id=user.id,
         title="Confirmez votre nouvelle adresse e-mail",

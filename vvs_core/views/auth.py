@@ -15,6 +15,7 @@ from ..forms import Schema, email_node, make_form, validate
 from ..models import User
 from ..ratelimit import client_address, limiter
 from ..security import consume_token, hash_password, issue_token, password_problem, verify_password
+from ..links import absolute_url
 
 TOO_MANY = "Trop de tentatives. Réessayez dans quelques minutes."
 
@@ -100,7 +101,7 @@ def password_forgot_view(request):
         from ..notify.outbox import notify_user
 
         token = issue_token(request.dbsession, user, "password_reset", hours=1)
-        link = request.route_url("password_reset", token=token)
+        link = absolute_url(request, "password_reset", token=token)
         notify_user(request, user, kind="account", title="Réinitialisation de votre mot de passe",
                     body=f"Bonjour,\n\nPour choisir un nouveau mot de passe, ouvrez ce lien (valable une heure) :\n{link}\n\n"
                          "Si vous n'avez rien demandé, ignorez ce message.",

@@ -3,27 +3,49 @@
 (function () {
   "use strict";
 
-  function plural(n, word) { return n + " " + word + (n > 1 ? "s" : ""); }
-
+  // The counter under the alert text asks the server what the SMS would be (the
+  // same code as the real SMS: vvs_core/sms.py), a moment after the resident stops typing.
   function smsCounter() {
-    var box = document.querySelector("[data-sms-overhead]");
+    var box = document.querySelector("[data-sms-preview]");
     var textarea = document.querySelector("textarea[data-sms-counter]");
     var out = document.getElementById("sms-count");
-    if (!box || !textarea || !out || !window.vvsSmsLength) { return; }
-    var overhead = parseInt(box.getAttribute("data-sms-overhead"), 10) || 0;
-    var max = parseInt(box.getAttribute("data-sms-max"), 10) || 1;
-    textarea.setAttribute("aria-describedby", (textarea.getAttribute("aria-describedby") || "") + " sms-count");
-    function update() {
-      var own = window.vvsSmsLength(textarea.value);
-      // The SMS also carries the community, your name, the link and the 17 line.
-      var whole = window.vvsSmsLength(textarea.value + new Array(overhead + 1).join("x"));
-      var segments = whole.segments;
-      out.textContent = plural(textarea.value.length, "caractère") + " · SMS : " + plural(segments, "message") +
-        " (" + own.encoding + ")" + (segments > max ? " — le SMS sera raccourci, le texte complet reste sur le site." : "");
-      out.className = "sms-count" + (segments > max ? " over" : "");
+    if (!box || !textarea || !out || !window.fetch) { return; }
+    var category = document.querySelector("select[name=category]");
+    var timer = null, asked = 0;
+    textarea.setAttribute("aria-describedby", ((textarea.getAttribute("aria-describedby") || "") + " sms-count").trim());
+    function show(answer) {
+      out.textContent = "";
+      out.className = "sms-count" + (answer.shortened ? " over" : "");
+      if (!answer.message) { return; }
+      var line = document.createElement("p");
+      line.textContent = answer.message;
+      var details = document.createElement("details");
+      var summary = document.createElement("summary");
+      summary.textContent = "Voir le SMS tel que les voisins le recevront";
+      var preview = document.createElement("p");
+      preview.className = "sms-preview";
+      preview.textContent = answer.sms;
+      details.appendChild(summary);
+      details.appendChild(preview);
+      out.appendChild(line);
+      out.appendChild(details);
     }
-    textarea.addEventListener("input", update);
-    update();
+    function ask() {
+      var mine = ++asked;
+      var body = new URLSearchParams();
+      body.set("text", textarea.value);
+      body.set("category", category ? category.value : "");
+      fetch(box.getAttribute("data-sms-preview"), {
+        method: "POST", credentials: "same-origin", body: body,
+        headers: { "Accept": "application/json", "X-CSRF-Token": box.getAttribute("data-csrf") }
+      }).then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (answer) { if (answer && mine === asked) { show(answer); } })
+        .catch(function () { /* offline: the counter waits for the next keystroke */ });
+    }
+    function later() { clearTimeout(timer); timer = setTimeout(ask, 300); }
+    textarea.addEventListener("input", later);
+    if (category) { category.addEventListener("change", later); }
+    if (textarea.value) { ask(); }
   }
 
   function map() {

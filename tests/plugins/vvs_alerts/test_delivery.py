@@ -147,9 +147,10 @@ def test_vvs_render_notification(app, alert_request):
     note = SimpleNamespace(kind="alert", title="Alerte", body=long_text, html=None, channel="sms")
     answer = app.registry.vvs_plugins.hook.vvs_render_notification(request=alert_request, notification=note,
                                                                       channel="sms")
-    assert answer["text"].endswith("En cas d'urgence ou de flagrant délit, appelez le 17.")
-    from vvs_alerts.sms_length import sms_length
-    assert sms_length(answer["text"]).segments <= app.registry.settings["vvs.alerts.sms_max_segments"]
+    assert answer["text"].endswith("En cas d'urgence, appelez le 17.")
+    from vvs_core.sms import measure
+    assert measure(answer["text"]).segments <= app.registry.settings["vvs.alerts.sms_max_segments"]
+    assert measure(answer["text"]).encoding == "GSM-7" and "très très" in answer["text"]
     other = SimpleNamespace(kind="message", title="t", body="b", html=None, channel="sms")
     assert app.registry.vvs_plugins.hook.vvs_render_notification(
         request=alert_request, notification=other, channel="sms")["text"] == "b"  # the core's default

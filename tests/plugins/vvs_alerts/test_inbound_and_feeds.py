@@ -53,8 +53,8 @@ def test_cap_validates_against_the_oasis_schema(testapp, dbsession, alert_reques
     author = make_user()
     community = make_community(members=[author])
     alert = post(author, community, place=Point(2.7861, 48.8453), severity="severe")
-    settings = alert_request.registry.settings
-    doc = cap_alert(settings, alert, community)
+    registry = alert_request.registry
+    doc = cap_alert(registry, alert, community)
     XSD.assertValid(doc)
     assert doc.findtext(f"{CAP}msgType") == "Alert" and doc.findtext(f"{CAP}scope") == "Restricted"
     assert not doc.findtext(f"{CAP}sent").endswith("Z") and doc.findtext(f"{CAP}sent")[-6] in "+-"
@@ -66,11 +66,11 @@ def test_cap_validates_against_the_oasis_schema(testapp, dbsession, alert_reques
     assert 48 < lat < 49 and 2 < lon < 3  # lat,lon order
     post_update(alert_request, alert, author, "all_clear", "")
     dbsession.refresh(alert)
-    update = cap_alert(settings, alert, community)
+    update = cap_alert(registry, alert, community)
     XSD.assertValid(update)
     assert update.findtext(f"{CAP}msgType") == "Update" and update.findtext(f"{CAP}references")
     alert.status = "withdrawn"
-    cancel = cap_alert(settings, alert, community)
+    cancel = cap_alert(registry, alert, community)
     XSD.assertValid(cancel)
     assert cancel.findtext(f"{CAP}msgType") == "Cancel"
     testapp.login(author)

@@ -26,9 +26,29 @@ def test_form_shows_the_17_the_charter_and_the_counter(testapp, make_user, make_
     page = testapp.get("/alertes/nouvelle")
     assert "appelez le 17" in page.text
     assert "origine, la religion ou l'apparence" in page.text
-    assert 'id="sms-count"' in page.text and "sms_length.js" in page.text
+    assert 'id="sms-count"' in page.text and 'data-sms-preview="/alertes/nouvelle/sms"' in page.text
     assert "personne vulnérable sans nouvelles" in page.text.lower()
     assert len(_form_key(page)) >= 8
+
+
+def test_the_counter_shows_the_sms_the_server_would_send(testapp, make_user, make_community):
+    author = make_user(first_name="Julien", last_name="Martin")
+    make_community(name="Le Bourg", members=[author])
+    testapp.login(author)
+    text = ("Camionnette blanche immatriculée en Belgique, deux hommes regardent les boîtes aux lettres rue de "
+            "l’Église depuis ce matin, ils s’arrêtent à chaque maison. Ne leur ouvrez pas « pour un contrôle ».")
+    short = testapp.post_csrf("/alertes/nouvelle/sms", {"text": text, "category": "reperage"}).json
+    assert short["sms"].startswith("ALERTE Le Bourg - véhicule ou individu en repérage : Camionnette blanche")
+    assert "les boites aux lettres rue de l'Église" in short["sms"] and short["encoding"] == "GSM-7"
+    assert short["sms"].endswith("(Julien M.) http://localhost/alertes/" + short["sms"].rsplit("/", 1)[1])
+    assert short["max_parts"] == 2 and short["parts"] <= 2
+    assert short["message"].startswith("SMS : ")
+    long = testapp.post_csrf("/alertes/nouvelle/sms", {"text": text * 3, "category": "nimporte"}).json
+    assert long["shortened"] and long["parts"] == 2 and long["kept"] >= 100
+    assert f"les {long['kept']} premiers caractères" in long["message"]
+    assert long["sms"].startswith("ALERTE Le Bourg - autre : ")  # an unknown category counts as "autre"
+    assert testapp.post_csrf("/alertes/nouvelle/sms", {"text": ""}).json["message"] == ""
+    assert testapp.post_csrf("/alertes/nouvelle/sms", {"text": "x" * 100_000}).json["parts"] == 2
 
 
 def test_post_creates_one_published_alert_and_a_second_submit_returns_it(testapp, dbsession, make_user, make_community):

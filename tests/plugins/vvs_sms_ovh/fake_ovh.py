@@ -56,7 +56,7 @@ class FakeOVH:
             "vvs.sms.ovh.endpoint": self.url, "vvs.sms.ovh.application_key": APP_KEY,
             "vvs.sms.ovh.application_secret": APP_SECRET, "vvs.sms.ovh.consumer_key": CONSUMER_KEY,
             "vvs.sms.ovh.service_name": SERVICE, "vvs.sms.ovh.sender": "VOISINS",
-            "vvs.sms.ovh.max_segments": 1, "vvs.sms.ovh.validity_minutes": 120,
+            "vvs.sms.ovh.validity_minutes": 120,
             "vvs.sms.ovh.callback_token": "", "vvs.sms.ovh.timeout": 2.0,
         }
         values.update(overrides)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 from fake_ovh import fake_ovh, fresh_fake_ovh  # noqa: F401  (fixtures)
+from ovh_app import ovh_app  # noqa: F401  (fixture)
 
 from vvs_core.errors import ConfigurationError
 from vvs_core.interfaces import OutgoingSMS
@@ -78,19 +79,38 @@ def test_an_api_that_is_down_is_a_transient_failure(fresh_fake_ovh):  # noqa: F8
     assert not result.ok and result.transient and "injoignable" in result.error
 
 
-def test_long_texts_are_cut_to_one_sms_keeping_the_17_line(fake_ovh):  # noqa: F811
+def test_the_text_is_sent_as_given_with_the_coding_it_needs(fake_ovh):  # noqa: F811
+    """The outbox prepares texts (vvs_core.sms); the provider only reads their alphabet."""
     sender = OVHSMSSender.from_settings(fake_ovh.settings())
-    long_text = "Véhicule suspect " * 30 + "\nEn cas d'urgence ou de flagrant délit, appelez le 17."
-    [result] = sender.send_batch([sms("+33600000001", "a", long_text)])
-    sent = fake_ovh.jobs[0]["message"]
-    assert result.ok and len(sent) <= 160 and sent.endswith("appelez le 17.")
-    assert "...\n" in sent
+    sender.send_batch([sms("+33600000001", "a", "Fenetre ouverte au 3 rue de l'Église."),
+                       sms("+33600000002", "b", "Вор на улице Лилас.")])
+    gsm, ucs2 = fake_ovh.jobs
+    assert (gsm["message"], gsm["coding"]) == ("Fenetre ouverte au 3 rue de l'Église.", "7bit")
+    assert (ucs2["message"], ucs2["coding"]) == ("Вор на улице Лилас.", "8bit")
 
 
-def test_unicode_text_is_sent_as_8bit(fake_ovh):  # noqa: F811
-    sender = OVHSMSSender.from_settings(fake_ovh.settings())
-    sender.send_batch([sms("+33600000001", "a", "Fenêtre ouverte au 3 rue des Chênes.")])
-    assert fake_ovh.jobs[0]["coding"] == "8bit"
+ACCEPTANCE = ("Camionnette blanche immatriculée en Belgique, deux hommes regardent les boîtes aux lettres rue de "
+              "l’Église depuis ce matin, ils s’arrêtent à chaque maison. Ne leur ouvrez pas « pour un contrôle ». "
+              "Ils sont repassés vers 11 h, toujours aussi lentement, en notant des choses sur un carnet.")
+
+
+def test_through_the_outbox_ovh_receives_french_in_gsm7_within_the_allowed_parts(ovh_app, dbsession,
+                                                                                  fake_ovh):  # noqa: F811
+    from vvs_core.notify.actors import deliver_notifications
+    from vvs_core.notify.outbox import insert_notifications
+    from vvs_core.sms import measure
+
+    text = ACCEPTANCE + " " + ACCEPTANCE + " Voir : http://localhost/alertes/7 En cas d'urgence, appelez le 17."
+    ids = insert_notifications(dbsession, [
+        dict(dedupe_key="ovh-fr", kind="test", channel="sms", address="+33639981234", body=text),
+        dict(dedupe_key="ovh-ru", kind="test", channel="sms", address="+33639981235", body="Вор на улице. " * 30)])
+    deliver_notifications(ids, registry=ovh_app.registry)
+    french, russian = sorted(fake_ovh.jobs, key=lambda job: job["receivers"])
+    assert french["coding"] == "7bit" and "les boites aux lettres rue de l'Église" in french["message"]
+    assert french["message"].endswith("... http://localhost/alertes/7 En cas d'urgence, appelez le 17.")
+    assert measure(french["message"]).segments == ovh_app.registry.settings["vvs.sms.max_segments"] == 2
+    assert not any(c in french["message"] for c in "’«»…")
+    assert russian["coding"] == "8bit" and measure(russian["message"]).segments <= 2
 
 
 def test_without_a_sender_ovh_short_number_is_used_so_residents_can_answer(fake_ovh):  # noqa: F811
