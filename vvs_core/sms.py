@@ -76,15 +76,15 @@ EMOJI_WORDS = {
     "✅": "(ok)", "✔": "(ok)", "✓": "(ok)", "☑": "(ok)", "❌": "(x)", "✖": "(x)", "⛔": "(interdit)", "🚫": "(interdit)",
     "📞": "tel.", "☎": "tel.", "📱": "tel.", "✉": "courriel", "📧": "courriel",
     "🚗": "voiture", "🚘": "voiture", "🚙": "voiture", "🚕": "taxi", "🚐": "camionnette", "🚚": "camion",
-    "🚛": "camion", "🏍": "moto", "🛵": "scooter", "🚲": "velo", "🚌": "bus", "🚜": "tracteur",
+    "🚛": "camion", "🏍": "moto", "🛵": "scooter", "🚲": "vélo", "🚌": "bus", "🚜": "tracteur",
     "🚓": "police", "🚔": "police", "👮": "police", "🚒": "pompiers", "🧑‍🚒": "pompiers", "🚑": "ambulance",
     "🔥": "feu", "💧": "eau", "🌊": "inondation", "⚡": "orage", "🌩": "orage", "⛈": "orage", "❄": "neige",
     "🌫": "brouillard", "💨": "vent", "🌪": "tempete",
     "🐱": "chat", "🐈": "chat", "🐶": "chien", "🐕": "chien", "🐦": "oiseau", "🐴": "cheval",
-    "🏠": "maison", "🏡": "maison", "🏫": "ecole", "⛪": "eglise", "🏥": "hopital",
-    "🔑": "cle", "🔒": "ferme", "🔓": "ouvert", "🚪": "porte", "🪟": "fenetre", "💡": "lumiere",
+    "🏠": "maison", "🏡": "maison", "🏫": "école", "⛪": "église", "🏥": "hopital",
+    "🔑": "clé", "🔒": "fermé", "🔓": "ouvert", "🚪": "porte", "🪟": "fenetre", "💡": "lumière",
     "🕐": "heure", "⏰": "heure", "📍": "lieu", "🗺": "carte", "💶": "euros", "💰": "argent",
-    "👤": "personne", "👥": "personnes", "👶": "bebe", "👴": "personne agee", "👵": "personne agee",
+    "👤": "personne", "👥": "personnes", "👶": "bébé", "👴": "personne agée", "👵": "personne agée",
 }
 _EMOJI_FIRST = {k[0]: k for k in EMOJI_WORDS}  # keys are one code point except a few sequences
 

@@ -146,3 +146,9 @@ def test_fit_text_never_exceeds_the_parts_and_keeps_the_link(prose, parts):
     short = fit_text(text, parts)
     assert measure(short).segments <= parts
     assert "http://voisins.example.fr/alertes/42" in short and "appelez le 17" in short
+
+
+def test_every_replacement_of_the_tables_is_gsm7():
+    assert all(sms.is_gsm7(v) for v in sms.TRANSLITERATION.values())
+    assert all(sms.is_gsm7(v) for v in sms.EMOJI_WORDS.values())
+    assert not any(sms.is_gsm7(k) for k in sms.TRANSLITERATION)  # nothing listed that GSM-7 already has

@@ -23,7 +23,17 @@ def _wait_for_reach(page, timeout=30):
     return page.locator("#alert-reach").inner_text()
 
 
-def test_post_report_moderate_and_all_clear(browser, live_server, login, shot):
+def _wait_for(read, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = read()
+        if value:
+            return value
+        time.sleep(0.3)
+    return read()
+
+
+def test_post_report_moderate_and_all_clear(browser, live_server, login, shot, e2e_db, mails):
     def fresh():
         context = browser.new_context(locale="fr-FR", viewport={"width": 412, "height": 915}, base_url=live_server)
         context.set_default_timeout(15000)
@@ -35,14 +45,33 @@ def test_post_report_moderate_and_all_clear(browser, live_server, login, shot):
     expect(page.get_by_text("En cas d'urgence ou de flagrant délit, appelez le 17").first).to_be_visible()
     page.get_by_label("Ce que vous signalez").select_option(label="Démarchage suspect")
     text = page.get_by_label("Ce que vous avez vu")
-    text.fill("Deux hommes en gilet orange se disent du gaz, camionnette blanche AB-123-CD, rue de Lagny.")
-    expect(page.locator("#sms-count")).to_contain_text("SMS")
+    text.fill("Deux hommes en gilet orange se disent « du gaz », ils s’arrêtent à chaque boîte aux lettres ; "
+              "camionnette blanche AB-123-CD, rue de Lagny.")
+    # the counter shows the SMS the server will send: GSM-7, with the link on this server
+    expect(page.locator("#sms-count")).to_contain_text("Il reprendra tout votre texte")
+    page.get_by_text("Voir le SMS tel que les voisins le recevront").click()
+    preview = page.locator(".sms-preview")
+    expect(preview).to_contain_text('se disent "du gaz", ils s\'arretent à chaque boite aux lettres')
+    expect(preview).to_contain_text(live_server + "/alertes/")
     page.locator("#alert-map").click()
     shot(page, "alerts-new")
     page.get_by_role("button", name="Envoyer l'alerte").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Démarchage suspect")
     alert_url = page.url
+    alert_id = int(alert_url.rsplit("/", 1)[1])
     reach = _wait_for_reach(page)
+    from sqlalchemy import select
+    from vvs_core.models import Notification
+
+    with e2e_db() as db:
+        sms = db.scalars(select(Notification.body).where(Notification.subject_type == "alert",
+                                                         Notification.subject_id == alert_id,
+                                                         Notification.channel == "sms")).all()
+    assert sms and all("chaque boite aux lettres" in body and f"{alert_url} En cas d'urgence" in body for body in sms)
+    from vvs_core.testing import mail_text
+
+    alert_mails = _wait_for(lambda: [mail_text(m) for m in mails() if alert_url in mail_text(m)])
+    assert alert_mails and "chaque boîte aux lettres" in alert_mails[0]
     assert re.search(r"(SMS|e-mail) : \d+", reach), reach
     shot(page, "alerts-view-reach")
     ctx.close()

@@ -12,6 +12,7 @@
     if (!box || !textarea || !out || !window.fetch) { return; }
     var category = document.querySelector("select[name=category]");
     var timer = null, asked = 0;
+    textarea.parentNode.insertBefore(out, textarea.nextSibling);  // right under the text it describes
     textarea.setAttribute("aria-describedby", ((textarea.getAttribute("aria-describedby") || "") + " sms-count").trim());
     function show(answer) {
       out.textContent = "";
