@@ -289,6 +289,20 @@ def run_tasks(max_rounds: int = 20) -> int:
     return ran
 
 
+def wait_for(predicate, timeout: float = 30, interval: float = 0.3):
+    """The first truthy answer of ``predicate()`` within ``timeout`` seconds, else its
+    last answer (falsy): tests wait for a condition, never for a fixed time."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(interval)
+    return predicate()
+
+
 def mail_text(message) -> str:
     """The text/plain part of an e-mail (``email.message.Message``)."""
     if message.is_multipart():

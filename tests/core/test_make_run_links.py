@@ -12,7 +12,6 @@ import re
 import socket
 import subprocess
 import sys
-import time
 from email import message_from_binary_file
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import pytest
 import requests
 from lxml import html
 
-from vvs_core.testing import DEMO_PASSWORD, mail_text
+from vvs_core.testing import DEMO_PASSWORD, mail_text, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -36,14 +35,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(condition, what: str, seconds: float = 60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+def waited(predicate, what: str, seconds: float = 60):
+    found = wait_for(predicate, seconds)
+    assert found, f"timed out waiting for {what}"
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +64,7 @@ def served(tmp_path_factory):
         except requests.RequestException:
             return process.poll() is not None and pytest.fail(log_path.read_text())
     try:
-        wait_for(up, "the server to answer", 120)
+        waited(up, "the server to answer", 120)
         yield base, log_path, here / "mail"
     finally:
         process.terminate()
@@ -103,7 +98,7 @@ def test_the_alert_sms_and_e_mails_link_to_the_served_port(served):
     assert re.fullmatch(r"/alertes/\d+", alert_path)
     link = base + alert_path
 
-    printed = wait_for(lambda: [line for line in log_path.read_text(encoding="utf-8").splitlines()
+    printed = waited(lambda: [line for line in log_path.read_text(encoding="utf-8").splitlines()
                                 if "SMS à" in line and link + " " in line], "the SMS in the server's log")
     sms = printed[0].split(" : ", 1)[1]
     assert "(GSM-7, 2 SMS," in printed[0]
@@ -118,7 +113,7 @@ def test_the_alert_sms_and_e_mails_link_to_the_served_port(served):
             with open(path, "rb") as fh:
                 found.append(mail_text(message_from_binary_file(fh)))
         return found
-    texts = wait_for(mails, "the alert e-mails")
+    texts = waited(mails, "the alert e-mails")
     assert all(f"Voir l'alerte : {link}" in text for text in texts)
     assert all(set(re.findall(r"https?://[^\s/]+", text)) == {base} for text in texts)
     assert "les boîtes aux lettres rue de l’Église" in texts[0]  # e-mails keep the French as written

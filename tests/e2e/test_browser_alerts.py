@@ -23,16 +23,6 @@ def _wait_for_reach(page, timeout=30):
     return page.locator("#alert-reach").inner_text()
 
 
-def _wait_for(read, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = read()
-        if value:
-            return value
-        time.sleep(0.3)
-    return read()
-
-
 def test_post_report_moderate_and_all_clear(browser, live_server, login, shot, e2e_db, mails):
     def fresh():
         context = browser.new_context(locale="fr-FR", viewport={"width": 412, "height": 915}, base_url=live_server)
@@ -68,9 +58,9 @@ def test_post_report_moderate_and_all_clear(browser, live_server, login, shot, e
                                                          Notification.subject_id == alert_id,
                                                          Notification.channel == "sms")).all()
     assert sms and all("chaque boite aux lettres" in body and f"{alert_url} En cas d'urgence" in body for body in sms)
-    from vvs_core.testing import mail_text
+    from vvs_core.testing import mail_text, wait_for
 
-    alert_mails = _wait_for(lambda: [mail_text(m) for m in mails() if alert_url in mail_text(m)])
+    alert_mails = wait_for(lambda: [mail_text(m) for m in mails() if alert_url in mail_text(m)])
     assert alert_mails and "chaque boîte aux lettres" in alert_mails[0]
     assert re.search(r"(SMS|e-mail) : \d+", reach), reach
     shot(page, "alerts-view-reach")

@@ -4,7 +4,6 @@ pseudonym only; an alert of Le Bourg reaches Val d'Europe by e-mail only; the
 twinning ends. Every step is in both histories and e-mailed to both référents."""
 from __future__ import annotations
 
-import time
 from email.header import decode_header, make_header
 
 import pytest
@@ -12,7 +11,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from vvs_core.models import Community, Membership, Notification, User
-from vvs_core.testing import mail_text
+from vvs_core.testing import mail_text, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -41,16 +40,6 @@ def subject(message) -> str:
 def logout(page):
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_load_state()
-
-
-def wait_for(predicate, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.5)
-    return predicate()
 
 
 def test_propose_accept_message_alert_and_end(page, login, shot, e2e_db, mails):
