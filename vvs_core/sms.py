@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # GSM 03.38 basic character set (one septet each) and extension table (an escape
 # septet plus one: two septets each).
@@ -252,7 +253,8 @@ def fit(head: str, body: str, tail: str = "", max_segments: int = 1, keep_at_lea
 def _longest_prefix(text: str, build, max_segments: int, at_word: bool = True, floor: int = 0) -> str:
     """The longest start of ``text`` for which ``build(start)`` fits, without trailing
     spaces or dangling punctuation, moved back to a word boundary when one is close."""
-    low, high = 0, len(text)
+    # Every character costs at least one unit: a longer start cannot fit.
+    low, high = 0, min(len(text), max_segments * GSM7_SINGLE)
     while low < high:  # bisection: a shorter start never costs more parts
         middle = (low + high + 1) // 2
         if fits(build(text[:middle].rstrip()), max_segments):
@@ -272,6 +274,7 @@ LINK = re.compile(r"https?://\S+")
 EMERGENCY_LINE = re.compile(r"(?:en cas d'urgence[^.!?\n]*?)?appelez le 17\b[^.!?\n]*[.!?]?", re.IGNORECASE)
 
 
+@lru_cache(maxsize=256)  # an alert's text is fitted once for its hundreds of recipients
 def fit_text(text: str, max_segments: int) -> str:
     """Any SMS text, transliterated and shortened to ``max_segments`` parts.
 
