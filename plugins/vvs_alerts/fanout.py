@@ -14,7 +14,7 @@ from vvs_core.models import Community, User
 from vvs_core.notify.outbox import enqueue_delivery_after_commit, insert_notifications
 
 from .audience import alert_audience, previous_reach
-from .texts import email_content, sms_text
+from .texts import email_content, push_text, sms_text
 
 log = logging.getLogger(__name__)
 INSERT_CHUNK = 5000  # rows per INSERT statement
@@ -45,7 +45,7 @@ def fan_out(request, alert, update=None) -> list[int]:
     sms = sms_text(request, community.name, alert, update, author)
     subject, text, html = email_content(request, community.name, alert, update, author)
     contents = {"sms": dict(title=subject, body=sms), "email": dict(title=subject, body=text, html=html),
-                "push": dict(title=subject, body=sms)}
+                "push": dict(title=subject, body=push_text(request, community.name, alert, update, author))}
     rows = [
         dict(dedupe_key=dedupe_key(alert.id, update.id if update else None, t.user_id, t.channel),
              kind=kind, subject_type=subject_type, subject_id=subject_id, recipient_id=t.user_id,

@@ -75,6 +75,19 @@ def sms_text(request, community_name, alert, update, author) -> str:
     return fit_alert_sms(request, community_name, alert, update, author).text
 
 
+PUSH_MAX_DESCRIPTION = 240  # a notification shows a few lines; the tap opens the whole alert
+
+
+def push_text(request, community_name, alert, update, author) -> str:
+    """The push notification: the French as written (accents, emoji: a push is not an
+    SMS), the description shortened to a few lines, the link that a tap opens."""
+    body = sms_body(alert, update)
+    if len(body) > PUSH_MAX_DESCRIPTION:
+        body = body[:PUSH_MAX_DESCRIPTION].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+    return (f"{sms_prefix(community_name, alert, update)}{body} ({short_author(author)}) "
+            f"{alert_url(request, alert.id)} {SMS_EMERGENCY_NOTICE}")
+
+
 def sms_preview(request, community, category: str, text: str, next_id: int) -> dict:
     """The SMS the alert being written would send, for the counter under the form:
     the same function as the real SMS, so the counter cannot disagree with it."""

@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 
 from vvs_core.api_tokens import issue_api_token
 from vvs_core.models import Notification, PushSubscription, User
+from vvs_core.testing import wait_for
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent / "api"))
@@ -145,10 +146,13 @@ def test_web_app_installs_subscribes_and_receives_an_alert(app_page, push_server
     payload = json.loads(http_ece.decrypt(push["body"], private_key=device_key, auth_secret=auth_secret,
                                           version="aes128gcm"))
     assert text in payload["body"] and payload["url"].startswith("/alertes/")
-    with e2e_db() as db:
-        row = db.scalar(select(Notification).where(Notification.recipient_id == subscriber_id,
-                                                   Notification.channel == "push"))
-        assert row.kind == "alert" and row.status == "sent" and row.provider == "webpush"
+    def recorded():  # the outbox records "sent" just after the push service answered
+        with e2e_db() as db:
+            return db.scalar(select(Notification).where(Notification.recipient_id == subscriber_id,
+                                                        Notification.channel == "push",
+                                                        Notification.status == "sent"))
+    row = wait_for(recorded)
+    assert row is not None and row.kind == "alert" and row.provider == "webpush"
 
     # Without network, the service worker shows the offline page.
     page.context.set_offline(True)

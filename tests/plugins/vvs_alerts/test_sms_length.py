@@ -188,3 +188,17 @@ def test_the_console_provider_prints_each_alert_of_the_corpus(app, dbsession, al
         assert start in sent.replace("\\n", "\n")
     assert any("les boites aux lettres rue de l'Église" in line for line in printed)
     assert not any("…" in line or "’" in line or "«" in line for line in printed)
+
+
+def test_push_notifications_keep_the_french_as_written(registry):
+    """A push is not an SMS: accents, apostrophes and emoji stay; only its length is kept short."""
+    from vvs_alerts.texts import push_text
+
+    request = Request.blank("/")
+    request.registry = registry
+    writer = SimpleNamespace(first_name="Éloïse", last_name="Œttinger", is_closed=False, display_pseudonym="")
+    text = push_text(request, "Rue Émile Cloud", SimpleNamespace(id=7, category="autre", text=CORPUS[3] * 3), None,
+                     writer)
+    assert text.startswith("ALERTE Rue Émile Cloud - autre : 🚨 La D231 est inondée") and "d’eau" in text
+    assert "…" in text and len(text) < 400
+    assert text.endswith(f"(Éloïse Œ.) {PUBLIC_URL}/alertes/7 En cas d'urgence, appelez le 17.")
