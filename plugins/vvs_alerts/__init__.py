@@ -135,7 +135,7 @@ def vvs_render_notification(request, notification, channel):
     from .catalogue import SMS_EMERGENCY_NOTICE
 
     text = notification.body or ""
-    if not sms.EMERGENCY_LINE.search(text):
+    if "appelez le 17" not in text.lower():
         text = sms.fit_text(text.strip() + " " + SMS_EMERGENCY_NOTICE,
                             request.registry.settings["vvs.alerts.sms_max_segments"])
     return {"subject": notification.title, "text": text, "html": None}
