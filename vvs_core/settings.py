@@ -60,6 +60,13 @@ def as_float(value) -> float:
     return float(str(value).strip())
 
 
+def _choice(value, allowed) -> str:
+    text = str(value).strip()
+    if text not in allowed:
+        raise ValueError(f"{text!r} is not one of {', '.join(allowed)}")
+    return text
+
+
 def as_list(value) -> list[str]:
     if isinstance(value, (list, tuple)):
         return list(value)
@@ -103,8 +110,12 @@ CORE_SETTINGS = [
     Setting("vvs.outbox.retry_backoff", 5, "Seconds before the first retry of a transient failure (doubles each time, capped at 60).", parse=as_int),
     Setting("vvs.validation.escalation_days", 15, "Days after which a pending membership request goes to the platform team.", parse=as_int),
     Setting("vvs.demo_commune", "77449", "INSEE code of the commune `vvs demo` loads."),
-    Setting("vvs.map.tile_url", "", "Tile URL template for map backgrounds (empty: no background, nothing loaded from another host)."),
-    Setting("vvs.map.tile_attribution", "", "Attribution shown under the map when tiles are used."),
+    Setting("vvs.map.tile_url", "", "Tile URL template of the plan background of every map (`{z}`, `{x}`, `{y}`, `{s}`), e.g. the IGN Géoplateforme's Plan IGN v2. The visitor's browser fetches the tiles from that host; empty: no background, nothing loaded from another host. See docs/install.md, \"Maps\"."),
+    Setting("vvs.map.tile_attribution", "", "Attribution shown on the map with the plan tiles (required by most tile providers), e.g. `© IGN – Géoplateforme`."),
+    Setting("vvs.map.satellite_url", "", "Tile URL template of the satellite (aerial photograph) background, offered next to the plan by a switch on every map, e.g. the IGN's ORTHOIMAGERY.ORTHOPHOTOS layer; empty: plan only."),
+    Setting("vvs.map.satellite_attribution", "", "Attribution shown on the map with the satellite tiles."),
+    Setting("vvs.accessibility.conformity", "non", "Conformance stated by the accessibility statement (/accessibilite) and the footer: `non`, `partiellement` or `totalement` (conforme). The RGAA requires `non` until a complete RGAA audit has been done; the statement always publishes the automated measurements of the browser tests.", parse=lambda v: _choice(v, ("non", "partiellement", "totalement"))),
+    Setting("vvs.map.max_zoom", 19, "Deepest zoom level the tile layers serve (19 for the IGN Géoplateforme and OpenStreetMap).", parse=as_int),
 ]
 
 

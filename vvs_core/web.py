@@ -42,13 +42,9 @@ def menu_items(request):
 
 
 def csp_header(settings) -> str:
-    img = "'self' data: blob:"
-    tiles = settings.get("vvs.map.tile_url") or ""
-    if tiles.startswith("http"):
-        from urllib.parse import urlsplit
+    from .maps import tile_sources
 
-        parts = urlsplit(tiles.replace("{s}", "a"))
-        img += f" {parts.scheme}://{parts.netloc.replace('a.', '*.', 1)}"
+    img = " ".join(["'self' data: blob:", *tile_sources(settings)])
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; "
         f"img-src {img}; font-src 'self'; connect-src 'self'; object-src 'none'; "
@@ -111,6 +107,30 @@ class LayoutHelpers:
 
     def leaflet(self, path: str) -> str:
         return self.request.static_path(f"{leaflet_dir()}/{path}")
+
+    def map_assets(self, *scripts: str, css=()) -> dict:
+        """``extra_js``/``extra_css`` of a page with a map: Leaflet, the shared map set-up
+        (vvs_core/static/js/vvs-map.js: tile layers, plan/satellite switch, community
+        labels, keyboard editing), then the page's own ``scripts`` and ``css`` (URLs)."""
+        return {"extra_js": [self.leaflet("leaflet.js"), self.static("js/vvs-map.js"), *scripts],
+                "extra_css": [self.leaflet("leaflet.css"), self.static("css/maps.css"), *css]}
+
+    @property
+    def accessibility_status(self) -> str:
+        """« non conforme »…: the mention the RGAA requires in the footer of every page."""
+        from .accessibility import conformity_label
+
+        return conformity_label(self.request.registry.settings)
+
+    @property
+    def map_layers_json(self) -> str:
+        """The tile layers of the settings, read by vvs-map.js from a <meta> of the layout."""
+        registry = self.request.registry
+        if "vvs.map_layers_json" not in registry:
+            from .maps import tile_layers_json
+
+            registry["vvs.map_layers_json"] = tile_layers_json(registry.settings)
+        return registry["vvs.map_layers_json"]
 
     def deform_resources(self, form):
         if form is None:

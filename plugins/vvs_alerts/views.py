@@ -27,14 +27,13 @@ PLACE_MAX_DISTANCE_DEG = 0.05  # ~5 km: a place far from the community is a slip
 
 
 def _assets(request):
-    return {
-        "extra_css": [request.layout.leaflet("leaflet.css"), request.static_path("vvs_alerts:static/alerts.css")],
-        "extra_js": [request.layout.leaflet("leaflet.js"), request.static_path("vvs_alerts:static/alerts.js")],
-    }
+    return request.layout.map_assets(request.static_path("vvs_alerts:static/alerts.js"),
+                                     css=[request.static_path("vvs_alerts:static/alerts.css")])
 
 
 def _map_data(community, place=None) -> str:
-    data = {"boundary": mapping(community.boundary), "centre": list(community.boundary.centroid.coords[0])}
+    data = {"boundary": mapping(community.boundary), "centre": list(community.boundary.centroid.coords[0]),
+            "name": community.name}
     if place is not None:
         data["place"] = [place.x, place.y]
     return json.dumps(data)

@@ -28,10 +28,13 @@ TWO_FA_RATE = "5/300"
 def assets(request, *names):
     js = [request.static_path(f"vvs_mairie:static/{n}") for n in names if n.endswith(".js")]
     css = [request.static_path("vvs_mairie:static/mairie.css")]
-    if any(n == "map" for n in names):
-        css.insert(0, request.layout.leaflet("leaflet.css"))
-        js.insert(0, request.layout.leaflet("leaflet.js"))
+    if "map" in names:
+        return request.layout.map_assets(*js, css=css)
     return {"extra_js": js, "extra_css": css}
+
+
+def map_centre(commune) -> str:
+    return json.dumps([round(commune.centre.x, 6), round(commune.centre.y, 6)])
 
 
 def current_agent(request, insee=None) -> MairieAgent | None:
@@ -158,10 +161,10 @@ def dashboard_view(context, request):
             "figures": dashboard.community_figures(request.dbsession, commune.id),
             "charts": dashboard.charts(request, commune), "widgets": sorted(widgets, key=lambda p: p.order),
             "mairie_alerts": commune_alerts.alerts_of(request.dbsession, commune.id, limit=5),
-            "month": f"{utcnow():%Y-%m}", "tile_url": request.registry.settings.get("vvs.map.tile_url") or "",
+            "month": f"{utcnow():%Y-%m}", "map_centre": map_centre(commune),
             "map_data": json.dumps(dashboard.map_features(request.dbsession, commune.id)),
             "activity_url": request.route_path("mairie_activity", insee=commune.insee),
-            **assets(request, "map", "mapbase.js", "dashboard.js")}
+            **assets(request, "map", "dashboard.js")}
 
 
 @view_config(route_name="mairie_activity", permission="mairie", renderer="json")
@@ -213,9 +216,9 @@ def alert_new_view(context, request):
     communities = dashboard.communities_of(request.dbsession, commune.id)
     page = {"title": "Alerter les habitants", "commune": commune, "categories": ALERT_CATEGORIES, "targets": TARGETS,
             "communities": communities, "values": {"target": "commune", "community_ids": []}, "errors": {},
-            "estimate": None, "tile_url": request.registry.settings.get("vvs.map.tile_url") or "",
+            "estimate": None, "map_centre": map_centre(commune),
             "map_data": json.dumps(dashboard.map_features(request.dbsession, commune.id)),
-            **assets(request, "map", "mapbase.js", "alert_form.js")}
+            **assets(request, "map", "alert_form.js")}
     if request.method != "POST":
         return page
     data, errors = commune_alerts.parse_form(request.dbsession, commune, request.POST)

@@ -45,7 +45,6 @@ def page_data(request, error: str | None = None) -> dict:
                   "distance": round(c.distance_m)} for c in nearby]
     map_items += [{"name": t.other(community.id).name, "outline": _outline(t.other(community.id).boundary),
                    "state": t.status, "distance": None} for t in extra]
-    settings = request.registry.settings
     layout = request.layout
     return {
         "title": f"Jumelages · {community.name}",
@@ -62,10 +61,8 @@ def page_data(request, error: str | None = None) -> dict:
         "local": _paris,
         "map_boundary": json.dumps(_outline(community.boundary)),
         "map_items": json.dumps(map_items),
-        "tile_url": settings.get("vvs.map.tile_url") or "",
-        "attribution": settings.get("vvs.map.tile_attribution") or "",
-        "extra_css": [layout.leaflet("leaflet.css"), request.static_path("vvs_twinning:static/twinning.css")],
-        "extra_js": [layout.leaflet("leaflet.js"), request.static_path("vvs_twinning:static/twinning-map.js")],
+        **layout.map_assets(request.static_path("vvs_twinning:static/twinning-map.js"),
+                            css=[request.static_path("vvs_twinning:static/twinning.css")]),
     }
 
 

@@ -1,6 +1,10 @@
 """Browser tests: the real app served by waitress in a subprocess on a fresh PostGIS
 database with the demo commune, driven by Playwright in Debian's headless Chromium.
 
+Every page any test visits is checked with axe-core (tests/e2e/axe_audit.py): a
+serious or critical violation fails the test. Tests marked ``keyboard`` are the
+keyboard-only journeys listed in the accessibility statement.
+
 Fixtures: ``live_server`` (base URL; ``.db_url``, ``.maildir``), ``page`` (a fresh
 French browser context), ``shot(page, name)`` (saves tests/screenshots/<name>.png),
 ``login(page, email, password)``, ``e2e_db`` (a SQLAlchemy session factory on the
@@ -22,6 +26,10 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from vvs_core.testing import DEMO_PASSWORD, base_settings, enabled_module_names, mail_text, postgis_url  # noqa: F401
+
+from axe_audit import AxeAudit
+
+AUDIT = AxeAudit()
 
 HERE = Path(__file__).parent
 SCREENSHOTS = HERE.parent / "screenshots"
@@ -109,14 +117,55 @@ def e2e_db(live_server):
     engine.dispose()
 
 
+class AuditedBrowser:
+    """The browser, whose every new context has its pages checked by axe-core."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **kwargs):
+        kwargs.setdefault("service_workers", "block")
+        context = self._browser.new_context(**kwargs)
+        AUDIT.install(context)
+        return context
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
+        AUDIT.browser_version = f"Chromium {b.version}"
+        yield AuditedBrowser(b)
         b.close()
+
+
+@pytest.fixture(autouse=True)
+def axe_checked(request):
+    """Fails the test on a serious or critical axe-core violation of any page it visited
+    (torn down after the page fixtures, so their last pages are checked too)."""
+    AUDIT.start(request.node.nodeid)
+    yield
+    failures = AUDIT.finish()
+    if failures:
+        pytest.fail("axe-core found serious or critical accessibility violations:\n" + "\n".join(failures), pytrace=False)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if item.get_closest_marker("keyboard") and (report.when == "call" or (report.when == "setup" and report.failed)):
+        doc = (item.function.__doc__ or item.name).strip().splitlines()[0]
+        AUDIT.record_keyboard(item.nodeid, doc, report.outcome)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    AUDIT.write()
 
 
 @pytest.fixture

@@ -93,7 +93,8 @@ def push_server(live_server):
 
 @pytest.fixture
 def app_page(browser, push_server):
-    context = browser.new_context(locale="fr-FR", viewport={"width": 412, "height": 915}, base_url=push_server)
+    context = browser.new_context(locale="fr-FR", viewport={"width": 412, "height": 915}, base_url=push_server,
+                                  service_workers="allow")  # the test is about the service worker
     context.grant_permissions(["notifications"], origin=push_server)
     context.set_default_timeout(15000)
     page = context.new_page()

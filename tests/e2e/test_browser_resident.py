@@ -52,6 +52,7 @@ def test_boundary_editing_refused_overlap_then_accepted(page, login, shot, e2e_d
     login(page, "referent@serris.demo")
     page.goto(f"/communaute/{bourg}/delimitation")
     page.wait_for_selector(".vertex")
+    page.locator("#boundary-editor").scroll_into_view_if_needed()  # the mouse acts inside the window
     boxes = [v.bounding_box() for v in page.query_selector_all(".vertex")]
     east = max(boxes, key=lambda b: b["x"])
     drag(page, east, 140, 0)  # into "Rue Émile Cloud"
@@ -62,6 +63,7 @@ def test_boundary_editing_refused_overlap_then_accepted(page, login, shot, e2e_d
     shot(page, "resident-boundary-refused")
     # "Recommencer la délimitation", then push the free western edge outwards.
     page.get_by_role("button", name="Recommencer la délimitation").click()
+    page.locator("#boundary-editor").scroll_into_view_if_needed()
     mids = [m.bounding_box() for m in page.query_selector_all(".vertex-mid")]
     west_mid = min(mids, key=lambda b: b["x"])
     page.mouse.click(west_mid["x"] + west_mid["width"] / 2, west_mid["y"] + west_mid["height"] / 2)

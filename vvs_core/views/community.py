@@ -108,18 +108,14 @@ def neighbours_outlines(dbsession, community: Community, metres: float = 1500) -
 
 
 def map_data(request, community: Community, with_neighbours: bool) -> dict:
-    settings = request.registry.settings
-    data = {"boundary": json.dumps(outline(community.boundary)),
-            "tile_url": settings.get("vvs.map.tile_url") or "",
-            "attribution": settings.get("vvs.map.tile_attribution") or ""}
+    data = {"boundary": json.dumps(outline(community.boundary))}
     data["neighbours"] = json.dumps(neighbours_outlines(request.dbsession, community) if with_neighbours else [])
     return data
 
 
 def leaflet_assets(request, script: str) -> dict:
     layout = request.layout
-    return {"extra_css": [layout.leaflet("leaflet.css"), layout.static("css/resident.css")],
-            "extra_js": [layout.leaflet("leaflet.js"), layout.static(f"js/{script}")]}
+    return layout.map_assets(layout.static(f"js/{script}"), css=[layout.static("css/resident.css")])
 
 
 def plugin_panels(request, community) -> list:

@@ -25,6 +25,8 @@ from ..registration import (
 from ..security import password_problem
 
 NEW_COMMUNITY_KEY = "signup_new_community"
+PLACE_THE_MARKER = ("Placez le marqueur sur votre domicile : touchez la carte à l'endroit de votre maison "
+                    "(ou, au clavier, « Placer le marqueur au centre de la carte »).")
 TOO_MANY = "Trop d'inscriptions depuis cette adresse. Réessayez dans une heure."
 ACCOUNT_EXISTS = "Un compte existe déjà avec cette adresse e-mail : connectez-vous (ou utilisez « Mot de passe oublié »)."
 
@@ -53,10 +55,7 @@ def page(request, step: int, title: str, **values) -> dict:
 
 def map_assets(request) -> dict:
     layout = request.layout
-    return {"extra_css": [layout.leaflet("leaflet.css"), layout.static("css/signup.css")],
-            "extra_js": [layout.leaflet("leaflet.js"), layout.static("js/signup-map.js")],
-            "tiles": request.registry.settings["vvs.map.tile_url"],
-            "attribution": request.registry.settings["vvs.map.tile_attribution"]}
+    return layout.map_assets(layout.static("js/signup-map.js"), css=[layout.static("css/signup.css")])
 
 
 def state_of(request) -> dict:
@@ -151,10 +150,15 @@ def signup_map_view(request):
         return restart(request) if request.user is None else HTTPFound(request.route_path("signup_community"))
     error = None
     if request.method == "POST":
-        lon, lat = request.POST.get("lon", ""), request.POST.get("lat", "")
-        error = point_problem(commune, lon, lat)
+        lon, lat = request.POST.get("lon", "").strip(), request.POST.get("lat", "").strip()
+        if not lon and not lat:
+            error = PLACE_THE_MARKER
+        else:
+            lon, lat = lon.replace(",", "."), lat.replace(",", ".")
+            error = point_problem(commune, lon, lat)
         if error is None:
-            save_state(request, lon=float(lon), lat=float(lat), confirmed=False)
+            moved = request.POST.get("moved") == "1" or (float(lon), float(lat)) != (state["lon"], state["lat"])
+            save_state(request, lon=float(lon), lat=float(lat), confirmed=False, placed=True, moved=moved)
             return HTTPSeeOther(request.route_path("signup_confirm"))
         request.response.status = 400
     return page(request, 1, "Position de votre domicile", state=state, commune=commune, error=error, **map_assets(request))

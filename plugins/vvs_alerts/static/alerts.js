@@ -52,9 +52,12 @@
   function map() {
     var el = document.getElementById("alert-map");
     if (!el || !window.L) { return; }
+    if (!window.vvsMap) { return; }
     var data = JSON.parse(el.getAttribute("data-map"));
-    var m = L.map(el, {attributionControl: false});
-    var area = L.geoJSON(data.boundary, {style: {color: "#0b5394", weight: 2, fillOpacity: 0.08}}).addTo(m);
+    var m = vvsMap.create(el);
+    var area = vvsMap.communities(m, {type: "FeatureCollection", features: [
+      {type: "Feature", geometry: data.boundary, properties: {name: data.name}}]},
+      {color: "#0b5394", weight: 2, fillOpacity: 0.08});
     m.fitBounds(area.getBounds(), {padding: [10, 10]});
     var marker = null;
     function place(latlng) {

@@ -1,5 +1,10 @@
-/* vvs_mairie alert form: draw the area by clicking points on the map; show only the
-   fields of the chosen target. The drawn polygon is posted as GeoJSON. */
+/* vvs_mairie alert form: draw the area on the map (vvsMap.polygonEditor) and show only
+   the fields of the chosen target. The drawn polygon is posted as GeoJSON.
+   Mouse or finger: touch the map to add a point, drag a point, touch the small point
+   between two to insert one. Keyboard: move the map with its arrow keys until the
+   round mark in its centre is on the place, then "Ajouter un sommet au centre de la
+   carte"; a point reached with Tab moves with the arrow keys, Suppr removes it; the
+   list of points takes typed coordinates. */
 (function () {
   "use strict";
   var mapEl = document.getElementById("area-map");
@@ -8,6 +13,7 @@
   var form = document.getElementById("alert-form");
   if (!form) { return; }
 
+  var api = null;
   function syncTarget() {
     var chosen = form.querySelector("input[name=target]:checked");
     var value = chosen ? chosen.value : "";
@@ -16,34 +22,47 @@
     if (value === "area" && api) { api.map.invalidateSize(); }
   }
 
-  var api = null;
-  if (mapEl && window.L) {
-    var map = window.vvsMairieMap(mapEl);
-    var points = [];
-    var shape = null;
-    var redraw = function () {
-      if (shape) { map.removeLayer(shape); shape = null; }
-      if (points.length >= 2) { shape = L.polygon(points, { color: "#a4161a", weight: 2 }).addTo(map); }
-      if (points.length >= 3) {
-        var ring = points.map(function (p) { return [p[1], p[0]]; });
-        ring.push(ring[0]);
-        input.value = JSON.stringify({ type: "Polygon", coordinates: [ring] });
-      } else { input.value = ""; }
-      count.textContent = points.length ? points.length + " sommet(s) placé(s)" : "";
-    };
-    api = {
-      map: map,
-      addPoint: function (lat, lon) { points.push([lat, lon]); redraw(); },
-      clear: function () { points = []; redraw(); }
-    };
-    map.on("click", function (e) { api.addPoint(e.latlng.lat, e.latlng.lng); });
-    document.getElementById("area-clear").addEventListener("click", api.clear);
+  if (mapEl && window.vvsMap) {
+    var map = vvsMap.communityMap(mapEl, null, { keyboardPanDelta: 60 });
+    mapEl.classList.add("crosshair");
+    document.getElementById("area-tools").hidden = false;
+    document.getElementById("area-points-box").hidden = false;
+    var removeBtn = document.getElementById("area-remove");
+    var start = [];
     if (input.value) {
       try {
-        JSON.parse(input.value).coordinates[0].slice(0, -1).forEach(function (c) { points.push([c[1], c[0]]); });
-        redraw();
+        start = JSON.parse(input.value).coordinates[0].slice(0, -1).map(function (c) { return L.latLng(c[1], c[0]); });
       } catch (err) { input.value = ""; }
     }
+    var editor = vvsMap.polygonEditor(map, {
+      points: start,
+      minVertices: 3,
+      keepMinimum: false,
+      clickToAdd: true,
+      style: { color: "#a4161a", weight: 2, fillOpacity: 0.15 },
+      list: document.getElementById("area-points"),
+      announce: vvsMap.announcer(document.getElementById("area-live")),
+      onSelect: function (i) { removeBtn.disabled = i < 0; },
+      onChange: function (points) {
+        if (points.length >= 3) {
+          var ring = points.map(function (p) { return [Math.round(p.lng * 1e7) / 1e7, Math.round(p.lat * 1e7) / 1e7]; });
+          ring.push(ring[0]);
+          input.value = JSON.stringify({ type: "Polygon", coordinates: [ring] });
+        } else { input.value = ""; }
+        count.textContent = points.length ? points.length + (points.length > 1 ? " sommets placés" : " sommet placé") +
+          (points.length < 3 ? " (au moins 3 pour une zone)" : "") : "";
+      }
+    });
+    api = {
+      map: map,
+      editor: editor,
+      addPoint: function (lat, lon) { editor.addPoint(lat, lon); },
+      clear: function () { editor.clear(); }
+    };
+    document.getElementById("area-add").addEventListener("click", function () { editor.addAtCentre(); });
+    removeBtn.addEventListener("click", function () { editor.removeSelected(); removeBtn.disabled = true; });
+    document.getElementById("area-clear").addEventListener("click", api.clear);
+    if (start.length) { map.fitBounds(editor.polygon.getBounds(), { padding: [20, 20] }); }
     window.vvsMairieArea = api;
   }
   Array.prototype.forEach.call(form.querySelectorAll("input[name=target]"), function (r) { r.addEventListener("change", syncTarget); });

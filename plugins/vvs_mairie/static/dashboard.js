@@ -5,7 +5,7 @@
   var list = document.getElementById("activity");
   var mapEl = document.getElementById("mairie-map");
   if (!list) { return; }
-  var map = mapEl && window.L ? window.vvsMairieMap(mapEl) : null;
+  var map = mapEl && window.vvsMap ? window.vvsMap.communityMap(mapEl) : null;
   var seen = {};
   var status = document.getElementById("live-status");
   Array.prototype.forEach.call(list.querySelectorAll("[data-id]"), function (li) { seen[li.getAttribute("data-id")] = true; });
