@@ -78,6 +78,7 @@ def summarise(raw: dict) -> dict:
         "viewports": raw.get("viewports", []),
         "pages": rows,
         "visits": sum(r["visits"] for r in rows),
+        "views": raw.get("pages_shown") or sum(r["visits"] for r in rows),
         "totals": totals,
         "blocking": sum(totals[i] for i in BLOCKING),
         "non_conformities": sorted(failures.values(), key=lambda f: (IMPACTS.index(f["impact"]), f["rule"])),

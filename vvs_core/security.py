@@ -137,9 +137,25 @@ def user_principals(request, user: User) -> list[str]:
                 principals.append(f"community:{community_id}:referent")
         elif status == "pending":
             principals.append(f"community:{community_id}:pending")
+            if created_by(request, user, community_id):
+                principals.append(f"community:{community_id}:creator")
     for extra in request.registry.vvs_plugins.hook.vvs_principals(request=request, user=user):
         principals.extend(extra or [])
     return sorted(set(principals))
+
+
+def created_by(request, user: User, community_id: int) -> bool:
+    """Whether ``user`` created the community (its "community_created" event names them):
+    while it waits for validation, its creator sees and draws its boundary."""
+    from .models import CommunityEvent
+
+    def load():
+        return request.dbsession.scalar(
+            select(CommunityEvent.id).where(CommunityEvent.community_id == community_id,
+                                            CommunityEvent.kind == "community_created",
+                                            CommunityEvent.actor_id == user.id).limit(1)) is not None
+
+    return request.cached(("created-by", user.id, community_id), load)
 
 
 def memberships(request) -> list[tuple[int, str, str]]:
@@ -223,6 +239,7 @@ class CommunityContext:
     """A community, found from the ``community_id`` route segment.
 
     Permissions: ``community.view`` (members), ``community.manage`` (référents),
+    ``community.boundary`` (référents, and the creator while the community waits),
     ``membership.decide`` (who validates in its mode), ``community.mairie``
     (agents of its commune).
     """
@@ -249,7 +266,10 @@ class CommunityContext:
             (Allow, Everyone, "public"),
             (Allow, Authenticated, "account"),
             (Allow, f"community:{c.id}:member", ("community.view", "community.member")),
-            (Allow, f"community:{c.id}:referent", ("community.view", "community.member", "community.manage")),
+            (Allow, f"community:{c.id}:referent", ("community.view", "community.member", "community.manage",
+                                                    "community.boundary")),
+            # the creator of a community waiting for validation draws its boundary meanwhile
+            (Allow, f"community:{c.id}:creator", "community.boundary"),
             (Allow, agent, ("community.view", "community.mairie")),
             (Allow, f"community:{c.id}:pending", "community.pending"),
         ]

@@ -136,3 +136,44 @@ def test_own_pages_for_any_signed_in_user_and_admin_for_the_team(testapp, make_u
 def test_public_links_answer_everyone(testapp):
     testapp.get("/invitation/inconnu", status=404)
     testapp.get("/parametres/adresse-email/confirmer/inconnu", status=400)
+
+
+def test_the_creator_of_a_waiting_community_draws_its_boundary_only(testapp, make_user, make_community, dbsession):
+    """While the platform team has not validated a new community, its creator (pending)
+    sees and draws its boundary, and nothing else of it; another pending member does not."""
+    import json
+
+    from vvs_core.events import record_event
+
+    creator, other_pending = make_user(), make_user()
+    waiting = make_community(name="Hameau des Près", centre=east(-900))
+    waiting.validation_mode = "platform"
+    record_event(dbsession, "community_created", community=waiting, actor=creator, data={"name": waiting.name})
+    dbsession.add(Membership(user_id=creator.id, community_id=waiting.id, role="referent", status="pending"))
+    dbsession.add(Membership(user_id=other_pending.id, community_id=waiting.id, status="pending"))
+    dbsession.flush()
+    base = f"/communaute/{waiting.id}"
+    testapp.login(creator)
+    page = testapp.get(base + "/delimitation", status=200)
+    assert "Hameau des Près" in page.text
+    assert "Voir et dessiner la délimitation" in testapp.get("/activation").text
+    for suffix in ("", "/historique", "/modifier", "/annuaire", "/referent", "/demandes", "/invitations"):
+        testapp.get(base + suffix, status=403)
+    ring = [list(p) for p in waiting.boundary.exterior.coords[:-1]]
+    ring[0] = [ring[0][0] - 0.0004, ring[0][1]]  # one corner a little further west
+    res = testapp.post_csrf(base + "/delimitation", {"boundary": json.dumps(ring)}, status=303)
+    assert res.headers["Location"].endswith("/activation")  # the community page is not theirs yet
+    testapp.reset()
+    testapp.login(other_pending)
+    testapp.get(base + "/delimitation", status=403)
+    testapp.post_csrf(base + "/delimitation", {"boundary": json.dumps(ring)}, status=403)
+    assert "Voir et dessiner la délimitation" not in testapp.get("/activation").text
+
+
+def test_accessibility_statement_answers_everyone(testapp, make_user):
+    # route: accessibility (/accessibilite), public; linked from the footer of every page
+    page = testapp.get("/accessibilite", status=200)
+    assert "Déclaration d'accessibilité" in page.text and "Voies de recours" in page.text
+    assert 'href="/accessibilite"' in testapp.get("/connexion").text
+    testapp.login(make_user())
+    assert testapp.get("/accessibilite", status=200)

@@ -126,9 +126,39 @@ def test_step2_refuses_a_point_outside_the_commune(testapp, commune, lon, lat, m
     start(testapp)
     res = place(testapp, lon, lat, status=400)
     assert message in res.text
-    # Still at step 2: the confirmation shows the original position.
+    # Still at step 2: nothing was placed, so there is nothing to confirm (the commune's
+    # centre, where the map opened, is not the resident's home).
+    assert testapp.get("/inscription/confirmation", status=303).headers["Location"].endswith("/inscription/position")
+
+
+def test_step2_the_marker_starts_outside_every_community(testapp, commune):
+    """Address not found: the map opens on the commune (inside Le Bourg, in the demo)
+    but no marker is placed, and "Valider" without placing one is refused."""
+    page = start(testapp).follow()
+    assert 'data-placed="0"' in page.text
+    assert 'id="lon" name="lon" value=""' in page.text and 'id="lat" name="lat" value=""' in page.text
+    res = place(testapp, "", "", status=400)
+    assert "Placez le marqueur sur votre domicile" in res.text
+    assert testapp.get("/inscription/confirmation", status=303).headers["Location"].endswith("/inscription/position")
+    assert testapp.get("/inscription/compte", status=303).headers["Location"].endswith("/inscription")
+    # Typed the French way (decimal comma), the position is taken.
+    res = place(testapp, f"{SERRIS[0]}".replace(".", ","), f"{SERRIS[1]}".replace(".", ","))
+    assert res.headers["Location"].endswith("/inscription/confirmation")
+
+
+def test_step3_asks_to_check_a_marker_left_where_the_address_was_found(testapp, commune, monkeypatch):
+    from vvs_core.registration import Located
+    from vvs_core.views import signup
+
+    monkeypatch.setattr(signup, "locate_address",
+                        lambda request, address, commune: Located(SERRIS[0], SERRIS[1], True, "12 Rue de Lagny 77700 Serris"))
+    page = start(testapp).follow()
+    assert 'data-placed="1"' in page.text  # found: the marker starts on the address
+    place(testapp, *SERRIS)  # "Valider" without moving it
     confirm = testapp.get("/inscription/confirmation")
-    assert f'data-lon="{SERRIS[0]}"' in confirm.text
+    assert "Vous n'avez pas déplacé le marqueur" in confirm.text
+    csrf_post(testapp, "/inscription/position", {"lon": str(SERRIS[0] + 0.0004), "lat": str(SERRIS[1]), "moved": "1"})
+    assert "Vous n'avez pas déplacé le marqueur" not in testapp.get("/inscription/confirmation").text
 
 
 def test_steps_cannot_be_skipped(testapp, commune):

@@ -41,6 +41,16 @@ RUN_ON_EVERY_PAGE = AXE_SCRIPT + """
   function report(data) { data.url = location.href; return window.__vvsAxeReport(data); }
   function run() {
     if (document.contentType !== "text/html") { report({ skipped: true }); return; }
+    // The same page in the same state (same path, as many elements, as many errors) is
+    // checked once per run: a login page seen fifty times is one page.
+    var signature = location.pathname + location.search + "|" + document.getElementsByTagName("*").length + "|" +
+      document.querySelectorAll(".error, .invalid-feedback, [role=alert], [aria-invalid=true]").length;
+    window.__vvsAxeShould(signature).then(function (should) {
+      if (!should) { report({ skipped: true, duplicate: true }); return; }
+      check();
+    });
+  }
+  function check() {
     axe.run(document, %(options)s).then(function (r) {
       report({ title: document.title, width: window.innerWidth, violations: r.violations.map(function (v) {
         return { id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map(function (n) {
@@ -63,11 +73,14 @@ class AxeAudit:
         self.browser_version = ""
         self.viewports: set[int] = set()
         self.pages: dict[int, dict] = {}
+        self.seen: set[str] = set()
+        self.seen_count = 0
 
     # --- wiring ------------------------------------------------------------------
     def install(self, context) -> None:
         context.add_init_script(RUN_ON_EVERY_PAGE)
         context.expose_binding("__vvsAxeReport", lambda source, data: self.receive(source["page"], data))
+        context.expose_binding("__vvsAxeShould", lambda source, signature: self.should_check(signature))
         context.on("page", self.watch)
 
         def before_navigation(route):
@@ -94,6 +107,8 @@ class AxeAudit:
         def loaded(pg):
             if pg.url.startswith(self.origin):
                 state["loaded"] += 1
+            if os.environ.get("VVS_A11Y_DEBUG"):
+                print("DCL", pg.url, state, flush=True)
 
         page.on("domcontentloaded", loaded)
 
@@ -101,15 +116,26 @@ class AxeAudit:
         state = self.pages.get(id(page))
         if state is None or page.is_closed():
             return
+        if os.environ.get("VVS_A11Y_DEBUG"):
+            print("WAIT", page.url, state, flush=True)
         deadline = time.monotonic() + WAIT_SECONDS
         while state["reported"] < state["loaded"] and time.monotonic() < deadline and not page.is_closed():
             page.wait_for_timeout(25)
         state["reported"] = state["loaded"] = max(state["reported"], state["loaded"])
 
+    def should_check(self, signature: str) -> bool:
+        self.seen_count += 1
+        if signature in self.seen:
+            return False
+        self.seen.add(signature)
+        return True
+
     # --- one report -----------------------------------------------------------------
     def receive(self, page, data: dict) -> None:
         state = self.pages.setdefault(id(page), {"loaded": 0, "reported": 0})
         state["reported"] += 1
+        if os.environ.get("VVS_A11Y_DEBUG"):
+            print("REPORT", data.get("url"), state, data.get("error"), flush=True)
         if data.get("skipped"):
             return
         url = data.get("url", "")
@@ -145,6 +171,6 @@ class AxeAudit:
         RESULTS.write_text(json.dumps({
             "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "axe_version": AXE_VERSION, "tags": TAGS, "browser": self.browser_version,
-            "viewports": sorted(self.viewports),
+            "viewports": sorted(self.viewports), "pages_shown": self.seen_count,
             "visits": self.visits, "keyboard": self.keyboard,
         }, ensure_ascii=False, indent=1), "utf-8")

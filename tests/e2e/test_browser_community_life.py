@@ -5,6 +5,8 @@ import pytest
 import sqlalchemy as sa
 
 from vvs_core.models import Community
+from menu import open_menu
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -19,25 +21,25 @@ def community_id(e2e_db, name="Le Bourg") -> int:
 
 
 def logout(page):
-    page.get_by_role("button", name="Se déconnecter").click()
+    open_menu(page).get_by_role("button", name="Se déconnecter").click()
     page.wait_for_load_state()
 
 
 def test_gazette_post_reply_report_and_moderate(page, login, shot, e2e_db):
     bourg = community_id(e2e_db)
     login(page, RESIDENT)
-    page.get_by_role("link", name="La Gazette").first.click()
+    open_menu(page).get_by_role("link", name="La Gazette").first.click()
     page.get_by_role("link", name="Ajouter une information").click()
     page.get_by_label("Rubrique").select_option("evenement")
     page.get_by_label("Titre").fill("Fête des voisins du Bourg")
     page.get_by_label("Texte").fill("Rendez-vous place Antoine Mauny, chacun apporte un plat.")
     page.get_by_role("button", name="Publier").click()
-    assert page.get_by_text("Indiquez la date et l'heure de l'événement.").is_visible()
+    expect(page.get_by_text("Indiquez la date et l'heure de l'événement.")).to_be_visible()
     shot(page, "gazette-form-error")
     page.get_by_label("Date de l'événement").fill("2031-06-20T19:00")
     page.get_by_role("button", name="Publier").click()
     page.get_by_role("heading", name="Fête des voisins du Bourg").wait_for()
-    assert page.get_by_text("Le 20/06/2031 à 19:00").first.is_visible()
+    expect(page.get_by_text("Le 20/06/2031 à 19:00").first).to_be_visible()
     post_url = page.url
     logout(page)
 
@@ -57,20 +59,20 @@ def test_gazette_post_reply_report_and_moderate(page, login, shot, e2e_db):
 
     login(page, REFERENT)
     page.goto(f"/gazette/communaute/{bourg}/moderation")
-    assert page.get_by_text("Test de signalement").is_visible()
+    expect(page.get_by_text("Test de signalement")).to_be_visible()
     shot(page, "gazette-moderation")
     page.get_by_label("Motif de la décision").fill("Doublon")
     page.get_by_role("button", name="Masquer", exact=True).click()
     page.get_by_text("Contenu masqué.").wait_for()
     page.goto(post_url)
-    assert page.get_by_text("Masqué par la modération").is_visible()
+    expect(page.get_by_text("Masqué par la modération")).to_be_visible()
     page.get_by_role("button", name="Rétablir l'annonce").click()
     page.get_by_text("Contenu rétabli.").wait_for()
 
 
 def test_conversation_between_two_neighbours(page, login, shot):
     login(page, RESIDENT)
-    page.get_by_role("link", name="Messagerie").click()
+    open_menu(page).get_by_role("link", name="Messagerie").click()
     page.get_by_role("link", name="Nouveau message").click()
     page.get_by_label("Monique L.").check()
     page.get_by_label("Sujet (facultatif)").fill("Absence la semaine prochaine")
@@ -83,7 +85,7 @@ def test_conversation_between_two_neighbours(page, login, shot):
     badge = page.locator(".menu .badge")
     assert badge.inner_text().strip() == "1"
     shot(page, "messaging-unread-badge")
-    page.get_by_role("link", name="Messagerie").click()
+    open_menu(page).get_by_role("link", name="Messagerie").click()
     page.get_by_role("link", name="Absence la semaine prochaine").click()
     page.get_by_role("textbox", name="Message").fill("Avec plaisir, bonnes vacances !")
     page.get_by_role("button", name="Envoyer").click()

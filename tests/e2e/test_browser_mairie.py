@@ -12,6 +12,7 @@ import time
 
 import pyotp
 import pytest
+from menu import open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -79,7 +80,7 @@ def test_agent_totp_area_alert_and_reach(page, login, shot, demo_agent, e2e_db):
     enrol_and_sign_in(page, login, shot, demo_agent, e2e_db)
     # Sign out, back in: this time the second factor is asked, with a code from the same secret.
     secret = stored_secret(e2e_db, demo_agent)
-    page.get_by_role("button", name="Se déconnecter").click()
+    open_menu(page).get_by_role("button", name="Se déconnecter").click()
     login(page, demo_agent)
     page.goto("/mairie")
     page.wait_for_url(re.compile(r"/mairie/2fa$"))

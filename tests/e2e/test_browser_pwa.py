@@ -29,6 +29,7 @@ from vvs_core.testing import wait_for
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent / "api"))
 from push_keys import browser_keypair, vapid_keypair  # noqa: E402
+from playwright.sync_api import expect
 
 SUBSCRIBER = "monique.lefevre@serris.demo"
 AUTHOR = "bernard.girard@serris.demo"
@@ -119,7 +120,7 @@ def test_web_app_installs_subscribes_and_receives_an_alert(app_page, push_server
     saved = page.evaluate("sub => window.vvsPush.save(sub)", {"endpoint": endpoint, "keys": keys})
     assert saved["label"].startswith("Chrome sur")
     page.reload()
-    assert page.locator("li.device strong", has_text="Chrome sur Linux").is_visible()
+    expect(page.locator("li.device strong", has_text="Chrome sur Linux")).to_be_visible()
     shot(page, "pwa-devices")
 
     with e2e_db() as db:
@@ -158,6 +159,6 @@ def test_web_app_installs_subscribes_and_receives_an_alert(app_page, push_server
     # Without network, the service worker shows the offline page.
     page.context.set_offline(True)
     page.goto("/alertes")
-    assert page.get_by_role("heading", name="Vous êtes hors ligne").is_visible()
+    expect(page.get_by_role("heading", name="Vous êtes hors ligne")).to_be_visible()
     shot(page, "pwa-offline")
     page.context.set_offline(False)

@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from vvs_core.models import Community, User
 from vvs_core.phones import display_phone
+from playwright.sync_api import expect
 
 
 def user_by_email(e2e_db, email):
@@ -26,7 +27,7 @@ def test_hiding_the_mobile_number(page, browser, live_server, login, shot, e2e_d
     shot(page, "resident-settings-hide-mobile")
     page.get_by_role("button", name="Enregistrer").click()
     page.wait_for_url("**/parametres")
-    assert page.get_by_text("masqué pour vos voisins").first.is_visible()
+    expect(page.get_by_text("masqué pour vos voisins").first).to_be_visible()
     shot(page, "resident-settings-overview")
     # A neighbour's directory no longer carries the number, anywhere in the page.
     context = browser.new_context(locale="fr-FR", viewport={"width": 412, "height": 915}, base_url=live_server)

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from vvs_core.models import Community, Membership, Notification, User
 from vvs_core.testing import mail_text, wait_for
+from menu import open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +39,7 @@ def subject(message) -> str:
 
 
 def logout(page):
-    page.get_by_role("button", name="Se déconnecter").click()
+    open_menu(page).get_by_role("button", name="Se déconnecter").click()
     page.wait_for_load_state()
 
 
@@ -46,7 +47,7 @@ def test_propose_accept_message_alert_and_end(page, login, shot, e2e_db, mails):
     bourg, val, val_members, canaries = ids(e2e_db)
 
     login(page, CLAIRE)
-    page.get_by_role("link", name="Jumelages").first.click()
+    open_menu(page).get_by_role("link", name="Jumelages").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Jumelages")
     expect(page.locator("#twinning-map .leaflet-interactive").first).to_be_visible()
     shot(page, "twinning-candidates")
@@ -67,7 +68,7 @@ def test_propose_accept_message_alert_and_end(page, login, shot, e2e_db, mails):
     assert accepted, [(m["To"], subject(m)) for m in mails()][-6:]
 
     login(page, SOPHIE)
-    page.get_by_role("link", name="Messagerie").click()
+    open_menu(page).get_by_role("link", name="Messagerie").click()
     page.get_by_role("link", name="Nouveau message").click()
     page.get_by_label("Thierry (communauté jumelée)").check()
     page.get_by_role("textbox", name="Message").fill("Bonjour, merci pour l'alerte de la semaine dernière !")

@@ -230,12 +230,14 @@ def boundary_page(request, community, errors=(), proposed=None) -> dict:
         "min_ha": float(settings["vvs.community.min_area_m2"]) / 10000,
         "max_ha": float(settings["vvs.community.max_area_m2"]) / 10000,
         "area_ha": geo.area_m2(community.boundary) / 10000,
+        "back_url": (request.route_path("community", community_id=community.id)
+                     if request.has_permission("community.view", request.context) else request.route_path("activation")),
         **leaflet_assets(request, "boundary-editor.js"),
     }
 
 
 @view_config(route_name="community_boundary", renderer="vvs_core:templates/community_boundary.pt",
-             permission="community.manage")
+             permission="community.boundary")
 def community_boundary_view(request):
     community = request.context.community
     if request.method != "POST":
@@ -254,5 +256,7 @@ def community_boundary_view(request):
         return boundary_page(request, community, errors, proposed=outline(polygon))
     save_boundary(request, community, polygon, request.user)
     request.flash("La nouvelle délimitation est enregistrée.", "success")
+    if not request.has_permission("community.view", request.context):  # its creator, still waiting
+        return HTTPSeeOther(request.route_path("activation"))
     return HTTPSeeOther(request.route_path("community", community_id=community.id))
 

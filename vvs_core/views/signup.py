@@ -172,6 +172,10 @@ def signup_confirm_view(request):
     commune = state_commune(request, state)
     if commune is None or "lon" not in state:
         return restart(request)
+    if not (state.get("found") or state.get("placed")):
+        # Nothing to confirm: the map opened on the commune and no marker was placed yet.
+        request.session.flash(PLACE_THE_MARKER, queue="warning")
+        return HTTPSeeOther(request.route_path("signup_map"))
     if request.method == "POST":
         # Checked again: the state may be older than a change of the rules.
         problem = point_problem(commune, state["lon"], state["lat"])

@@ -12,7 +12,7 @@ from ..membership import (
     DECIDERS, MembershipError, current_membership, decide, member_count, pending_queue, verification_methods,
 )
 from ..models import Community, Membership
-from ..security import community_factory, effective_validation_mode
+from ..security import CommunityContext, community_factory, effective_validation_mode
 
 # The seeds: "Si votre demande d'adhésion n'est pas traitée dans un délai de 15 jours,
 # il est possible de faire une demande à notre service support."
@@ -54,6 +54,8 @@ def activation_view(request):
         methods=[{"method": m, "status": m.status(user)} for m in verification_methods(request, user)],
         contact=membership.status == "pending" and waited >= timedelta(days=CONTACT_AFTER_DAYS),
         waited_days=waited.days,
+        can_draw_boundary=membership.status == "pending"
+        and request.has_permission("community.boundary", CommunityContext(request, community)),
     )
     return values
 

@@ -83,16 +83,17 @@
       summary.setAttribute("role", "alert");
       var title = document.createElement("p");
       var strong = document.createElement("strong");
-      strong.textContent = items.length > 1 ? "Le formulaire contient " + items.length + " erreurs :"
-                                            : "Le formulaire contient une erreur :";
+      strong.textContent = items.length > 1 ? "Le formulaire contient " + items.length + " erreurs, à corriger dans ces champs :"
+                                            : "Le formulaire contient une erreur, à corriger dans ce champ :";
       title.appendChild(strong);
       summary.appendChild(title);
       var ul = document.createElement("ul");
       items.forEach(function (item) {
         var li = document.createElement("li");
         var a = document.createElement("a");
+        // The field's name only: its message is read with the field (aria-describedby).
         var name = item.field ? labelOf(item.field) : "";
-        a.textContent = (name ? name + " : " : "") + item.error.textContent.trim();
+        a.textContent = name || item.error.textContent.trim();
         a.href = "#" + (item.field && item.field.id ? item.field.id : item.error.id);
         li.appendChild(a);
         ul.appendChild(li);
