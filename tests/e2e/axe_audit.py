@@ -45,14 +45,13 @@ RUN_ON_EVERY_PAGE = AXE_SCRIPT + """
     // checked once per run: a login page seen fifty times is one page.
     var signature = location.pathname + location.search + "|" + document.getElementsByTagName("*").length + "|" +
       document.querySelectorAll(".error, .invalid-feedback, [role=alert], [aria-invalid=true]").length;
-    window.__vvsAxeShould(signature).then(function (should) {
-      if (!should) { report({ skipped: true, duplicate: true }); return; }
-      check();
-    });
+    var seen = window.__vvsAxeSeen || [];
+    if (seen.indexOf(signature) >= 0) { report({ skipped: true, duplicate: true }); return; }
+    check(signature);
   }
-  function check() {
+  function check(signature) {
     axe.run(document, %(options)s).then(function (r) {
-      report({ title: document.title, width: window.innerWidth, violations: r.violations.map(function (v) {
+      report({ signature: signature, title: document.title, width: window.innerWidth, violations: r.violations.map(function (v) {
         return { id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map(function (n) {
           return { target: n.target.map(String), html: n.html.slice(0, 300) }; }) }; }) });
     }, function (e) { report({ error: String(e) }); });
@@ -74,13 +73,18 @@ class AxeAudit:
         self.viewports: set[int] = set()
         self.pages: dict[int, dict] = {}
         self.seen: set[str] = set()
+        self.contexts: list = []
         self.seen_count = 0
 
     # --- wiring ------------------------------------------------------------------
     def install(self, context) -> None:
+        # What was checked already is told to the pages through init scripts, never by
+        # answering a call from the page: the answer would be an evaluation, which a page
+        # does not get while its navigation is held (see above).
+        context.add_init_script("window.__vvsAxeSeen = %s;" % json.dumps(sorted(self.seen)))
         context.add_init_script(RUN_ON_EVERY_PAGE)
+        self.contexts.append(context)
         context.expose_binding("__vvsAxeReport", lambda source, data: self.receive(source["page"], data))
-        context.expose_binding("__vvsAxeShould", lambda source, signature: self.should_check(signature))
         context.on("page", self.watch)
 
         def before_navigation(route):
@@ -97,6 +101,8 @@ class AxeAudit:
         def close_after_reports(*args, **kwargs):
             for pg in list(context.pages):
                 self.wait_for_report(pg)
+            if context in self.contexts:
+                self.contexts.remove(context)
             return close(*args, **kwargs)
 
         context.close = close_after_reports
@@ -123,17 +129,22 @@ class AxeAudit:
             page.wait_for_timeout(25)
         state["reported"] = state["loaded"] = max(state["reported"], state["loaded"])
 
-    def should_check(self, signature: str) -> bool:
-        self.seen_count += 1
-        if signature in self.seen:
-            return False
+    def remember(self, signature: str) -> None:
+        if not signature or signature in self.seen:
+            return
         self.seen.add(signature)
-        return True
+        script = "window.__vvsAxeSeen && window.__vvsAxeSeen.push(%s);" % json.dumps(signature)
+        for context in list(self.contexts):
+            try:
+                context.add_init_script(script)
+            except Exception:  # a closed context
+                self.contexts.remove(context)
 
     # --- one report -----------------------------------------------------------------
     def receive(self, page, data: dict) -> None:
         state = self.pages.setdefault(id(page), {"loaded": 0, "reported": 0})
         state["reported"] += 1
+        self.seen_count += 1
         if os.environ.get("VVS_A11Y_DEBUG"):
             print("REPORT", data.get("url"), state, data.get("error"), flush=True)
         if data.get("skipped"):
@@ -143,6 +154,7 @@ class AxeAudit:
         if data.get("error"):
             self.current_failures.append(f"{path}: axe-core did not run: {data['error']}")
             return
+        self.remember(data.get("signature", ""))
         self.viewports.add(data.get("width") or 0)
         violations = data["violations"]
         self.visits.append({"path": path, "title": (data.get("title") or "").rsplit(" · ", 1)[0],

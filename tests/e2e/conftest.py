@@ -126,7 +126,8 @@ class AuditedBrowser:
     def new_context(self, **kwargs):
         kwargs.setdefault("service_workers", "block")
         context = self._browser.new_context(**kwargs)
-        AUDIT.install(context)
+        if kwargs.get("java_script_enabled", True):  # axe-core is JavaScript
+            AUDIT.install(context)
         return context
 
     def __getattr__(self, name):

@@ -19,7 +19,9 @@
     var value = chosen ? chosen.value : "";
     document.getElementById("communities-field").hidden = value !== "communities";
     document.getElementById("area-field").hidden = value !== "area";
-    if (value === "area" && api) { api.map.invalidateSize(); }
+    if (value === "area" && api) {
+      if (api.editor.points().length) { api.map.invalidateSize(); } else { api.map.fitCommunities(); }
+    }
   }
 
   if (mapEl && window.vvsMap) {

@@ -75,7 +75,7 @@
 
   function create(el, options) {
     options = options || {};
-    var map = L.map(el, L.extend({ scrollWheelZoom: false, zoomControl: false }, options));
+    var map = L.map(el, L.extend({ scrollWheelZoom: false, zoomControl: false, maxZoom: 19 }, options));
     L.control.zoom({ zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière" }).addTo(map);
     map.attributionControl.setPrefix('<a href="https://leafletjs.com" lang="en">Leaflet</a>');
     var layers = configuredLayers().map(function (spec) {
@@ -119,9 +119,14 @@
     var layer = communities(map, data(el, "geojson", { type: "FeatureCollection", features: [] }),
                             style || { color: "#0b5394", weight: 2, fillOpacity: 0.08 });
     var centre = data(el, "centre", null);
-    if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [10, 10] }); }
-    else if (centre) { map.setView([centre[1], centre[0]], 14); }
-    else { map.fitWorld(); }
+    // Called again by a page that shows a map created hidden (its size was zero).
+    map.fitCommunities = function () {
+      map.invalidateSize();
+      if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [10, 10] }); }
+      else if (centre) { map.setView([centre[1], centre[0]], 14); }
+      else { map.fitWorld(); }
+    };
+    map.fitCommunities();
     return map;
   }
 
