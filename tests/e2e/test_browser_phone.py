@@ -115,7 +115,7 @@ def test_no_page_scrolls_sideways_at_360_px(phone, login, shot, live_server, e2e
 
 @pytest.mark.keyboard
 def test_the_phone_menu_opens_and_closes_with_the_keyboard(phone, login):
-    """Header menu on a phone: « Menu » opened with Entrée, closed with Échap (keyboard only)."""
+    """Menu de l'en-tête sur un téléphone : « Menu » ouvert avec Entrée, refermé avec Échap (clavier seul)."""
     login(phone, "resident@serris.demo")
     toggle = phone.get_by_role("button", name="Menu")
     nav = phone.get_by_role("navigation", name="Menu principal")
