@@ -7,6 +7,11 @@ from datetime import datetime
 from pyramid.view import view_config
 
 from ..accessibility import conformity_label, load_statement_data
+from ..links import public_base_url
+
+# Where a person refused access can turn (the RGAA model's "voies de recours").
+DEFENSEUR_FORM = "https://formulaire.defenseurdesdroits.fr/"
+DEFENSEUR_DELEGATES = "https://www.defenseurdesdroits.fr/saisir/delegues"
 
 
 def includeme(config):
@@ -40,6 +45,9 @@ def accessibility_view(request):
         "data": data,
         "measured_label": french_date(measured) if measured else "",
         "site_name": settings["vvs.site_name"],
+        "site_url": public_base_url(request),
+        "defenseur_form": DEFENSEUR_FORM,
+        "defenseur_delegates": DEFENSEUR_DELEGATES,
         "contact": settings["vvs.platform_email"],
         "extra_css": [request.layout.static("css/resident.css")],
     }
