@@ -113,8 +113,6 @@ class AxeAudit:
         def loaded(pg):
             if pg.url.startswith(self.origin):
                 state["loaded"] += 1
-            if os.environ.get("VVS_A11Y_DEBUG"):
-                print("DCL", pg.url, state, flush=True)
 
         page.on("domcontentloaded", loaded)
 
@@ -122,8 +120,6 @@ class AxeAudit:
         state = self.pages.get(id(page))
         if state is None or page.is_closed():
             return
-        if os.environ.get("VVS_A11Y_DEBUG"):
-            print("WAIT", page.url, state, flush=True)
         deadline = time.monotonic() + WAIT_SECONDS
         while state["reported"] < state["loaded"] and time.monotonic() < deadline and not page.is_closed():
             page.wait_for_timeout(25)
@@ -145,8 +141,6 @@ class AxeAudit:
         state = self.pages.setdefault(id(page), {"loaded": 0, "reported": 0})
         state["reported"] += 1
         self.seen_count += 1
-        if os.environ.get("VVS_A11Y_DEBUG"):
-            print("REPORT", data.get("url"), state, data.get("error"), flush=True)
         if data.get("skipped"):
             return
         url = data.get("url", "")
