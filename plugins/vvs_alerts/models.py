@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vvs_core.clock import utcnow
 from vvs_core.models import Geometry
 from vvs_core.models.meta import Base
+from vvs_core.models.types import UTCDateTime
 
 STATUSES = ("held", "published", "withdrawn", "expired")
 SOURCES = ("web", "sms")
@@ -30,15 +31,15 @@ class Alert(Base):
     text: Mapped[str] = mapped_column(Text)
     place = mapped_column(Geometry("POINT"), nullable=True)
     severity: Mapped[str] = mapped_column(String(12), default="moderate")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(12), default="published")
-    all_clear_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    all_clear_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
     source: Mapped[str] = mapped_column(String(8), default="web")
-    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     author = relationship("User", foreign_keys=[author_id])
     community = relationship("Community")
@@ -53,7 +54,7 @@ class AlertUpdate(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(12), default="update")
     text: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     alert = relationship("Alert", back_populates="updates")
     author = relationship("User", foreign_keys=[author_id])
@@ -66,7 +67,7 @@ class AlertReport(Base):
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     handled: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
 
     reporter = relationship("User", foreign_keys=[reporter_id])
@@ -81,7 +82,7 @@ class ModerationAction(Base):
     action: Mapped[str] = mapped_column(String(12))
     reason: Mapped[str] = mapped_column(Text, default="")
     original_text: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     moderator = relationship("User", foreign_keys=[moderator_id])
 
@@ -91,9 +92,9 @@ class PostingSuspension(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class FeedToken(Base):
@@ -104,5 +105,5 @@ class FeedToken(Base):
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vvs_core.clock import utcnow
 from vvs_core.models.meta import Base
+from vvs_core.models.types import UTCDateTime
 
 CATEGORIES = {
     "annonce": "Petite annonce",
@@ -33,13 +34,13 @@ class GazettePost(Base):
     category: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(150))
     text: Mapped[str] = mapped_column(Text)
-    event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    event_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_on: Mapped[date | None] = mapped_column(Date)
     photo_count: Mapped[int] = mapped_column(Integer, default=0)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden_reason: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     author = relationship("User")
     photos = relationship("GazettePhoto", cascade="all, delete-orphan", order_by="GazettePhoto.position")
@@ -66,7 +67,7 @@ class GazetteReply(Base):
     text: Mapped[str] = mapped_column(Text)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden_reason: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     author = relationship("User")
 
@@ -81,6 +82,6 @@ class GazetteReport(Base):
     reply_id: Mapped[int | None] = mapped_column(ForeignKey("gazette_replies.id", ondelete="CASCADE"))
     reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vvs_core.clock import utcnow
 from vvs_core.models.meta import Base
+from vvs_core.models.types import UTCDateTime
 
 CHECK_STATUSES = ("pending", "passed", "failed", "expired")
 
@@ -25,8 +26,8 @@ class KycCheck(Base):
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
     method: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(Text, default="")
     # Per method: distance and accuracy of a reading, the voucher's role, the partner's name.
@@ -50,8 +51,8 @@ class KycDocument(Base):
     content_type: Mapped[str] = mapped_column(String(32))
     size: Mapped[int] = mapped_column(Integer)
     pages: Mapped[int | None] = mapped_column(Integer)
-    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    destroyed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     destroy_reason: Mapped[str] = mapped_column(String(16), default="")  # decision, retention, erasure
 
     check = relationship("KycCheck", back_populates="document")
@@ -66,7 +67,7 @@ class KycDocumentOpening(Base):
     document_id: Mapped[int] = mapped_column(ForeignKey("kyc_documents.id"), index=True)
     viewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     as_role: Mapped[str] = mapped_column(String(16))  # "admin" or "mairie"
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     document = relationship("KycDocument", back_populates="openings")
     viewer = relationship("User")
@@ -80,4 +81,4 @@ class KycCommuneRule(Base):
     commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), unique=True)
     required: Mapped[str] = mapped_column(String(255), default="none")  # "none", "any" or names
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

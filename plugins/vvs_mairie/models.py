@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vvs_core.clock import utcnow
 from vvs_core.models.geometry import Geometry
 from vvs_core.models.meta import Base
+from vvs_core.models.types import UTCDateTime
 
 AGENT_ROLES = {"elu": "Élu", "agent": "Agent de mairie", "police": "Police municipale"}
 ALERT_CHANNELS = ("sms", "email", "push")
@@ -42,7 +43,7 @@ class MairieCommune(Base):
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     contact_phone: Mapped[str] = mapped_column(String(30), default="")
     contact_address: Mapped[str] = mapped_column(String(255), default="")
-    subscribed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    subscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     commune = relationship("Commune")
 
@@ -57,10 +58,10 @@ class MairieAgent(Base):
     commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
     role: Mapped[str] = mapped_column(String(16), default="agent")
     totp_secret: Mapped[str | None] = mapped_column(String(255))
-    totp_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # of the last accepted code: each is used once
     alert_channels: Mapped[list] = mapped_column(JSON, default=lambda: ["email"])
-    invited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     user = relationship("User")
@@ -81,7 +82,7 @@ class RecoveryCode(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("mairie_agents.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64))
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AlertAcknowledgement(Base):
@@ -93,7 +94,7 @@ class AlertAcknowledgement(Base):
     alert_id: Mapped[int] = mapped_column(Integer, index=True)
     commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"))
     agent_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class MairieAlert(Base):
@@ -111,7 +112,7 @@ class MairieAlert(Base):
     target: Mapped[str] = mapped_column(String(16), default="commune")
     community_ids: Mapped[list] = mapped_column(JSON, default=list)
     area = mapped_column(Geometry("POLYGON"), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     @property
     def category_label(self) -> str:
@@ -127,4 +128,4 @@ class MairieCommunication(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     title: Mapped[str] = mapped_column(String(140))
     text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vvs_core.clock import utcnow
 from vvs_core.models.meta import Base
+from vvs_core.models.types import UTCDateTime
 
 
 class OVHInboundSMS(Base):
@@ -21,7 +22,7 @@ class OVHInboundSMS(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     provider_id: Mapped[str] = mapped_column(String(64))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     answered: Mapped[bool] = mapped_column(Boolean, default=False)  # a plugin replied
 
 
@@ -32,4 +33,4 @@ class OVHSentJournal(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     tag: Mapped[str] = mapped_column(String(40))
     receiver: Mapped[str] = mapped_column(String(20))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

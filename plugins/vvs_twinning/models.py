@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vvs_core.clock import utcnow
 from vvs_core.models.meta import Base
+from vvs_core.models.types import UTCDateTime
 
 STATUSES = ("proposed", "active", "declined", "ended")
 OPEN_STATUSES = ("proposed", "active")
@@ -35,9 +36,9 @@ class Twinning(Base):
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(16), default="proposed", index=True)
     open_pair: Mapped[str | None] = mapped_column(String(40))
-    proposed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     community_a = relationship("Community", foreign_keys=[community_a_id])
     community_b = relationship("Community", foreign_keys=[community_b_id])

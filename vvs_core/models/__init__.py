@@ -8,11 +8,13 @@ from sqlalchemy.orm import sessionmaker
 from .community import VALIDATION_MODES, Commune, Community, CommunityEvent, Membership  # noqa: F401
 from .geometry import Geometry  # noqa: F401
 from .meta import Base  # noqa: F401
+from .types import UTCDateTime  # noqa: F401
 from .notification import Notification  # noqa: F401
 from .user import Token, User  # noqa: F401
 from .invitation import Invitation  # noqa: F401
 from .api_token import ApiToken  # noqa: F401
 from .push_subscription import PushSubscription  # noqa: F401
+from .types import UTCDateTime
 
 
 def get_engine(url: str, **kw):

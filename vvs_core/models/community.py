@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
 from .geometry import Geometry
 from .meta import Base
+from .types import UTCDateTime
 
 VALIDATION_MODES = ("platform", "referent", "mairie")
 MEMBER_ROLES = ("member", "referent")
@@ -24,7 +25,7 @@ class Commune(Base):
     postcodes: Mapped[list] = mapped_column(JSON, default=list)
     centre = mapped_column(Geometry("POINT"), nullable=False)
     boundary = mapped_column(Geometry("GEOMETRY"), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     communities = relationship("Community", back_populates="commune")
 
@@ -39,8 +40,8 @@ class Community(Base):
     address_label: Mapped[str] = mapped_column(String(255), default="")
     boundary = mapped_column(Geometry("POLYGON"), nullable=False)
     validation_mode: Mapped[str] = mapped_column(String(16), default="referent")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    boundary_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    boundary_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     commune = relationship("Commune", back_populates="communities")
     memberships = relationship("Membership", back_populates="community")
@@ -58,11 +59,11 @@ class Membership(Base):
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
     role: Mapped[str] = mapped_column(String(16), default="member")
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decision_reason: Mapped[str] = mapped_column(Text, default="")
-    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user = relationship("User", back_populates="memberships", foreign_keys=[user_id])
     decided_by = relationship("User", foreign_keys=[decided_by_id])
@@ -88,7 +89,7 @@ class CommunityEvent(Base):
     kind: Mapped[str] = mapped_column(String(64), index=True)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     public: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     actor = relationship("User", foreign_keys=[actor_id])
     subject_user = relationship("User", foreign_keys=[subject_user_id])

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
 from .meta import Base
+from .types import UTCDateTime
 
 INVITATION_CHANNELS = ("email", "sms", "link")
 
@@ -24,10 +25,10 @@ class Invitation(Base):
     # The invited address (e-mail or E.164 mobile): personal data of a non-member,
     # erased with the sender's account. Empty for a shareable link.
     address: Mapped[str] = mapped_column(String(254), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # How many people signed up through this code (a shared link may bring several).
     accepted_count: Mapped[int] = mapped_column(Integer, default=0)
-    last_accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     community = relationship("Community")
     sender = relationship("User")
