@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
+
+from .clock import utcnow
 
 BLOCKING = ("critical", "serious")
 IMPACTS = ("critical", "serious", "moderate", "minor")
@@ -71,7 +72,7 @@ def summarise(raw: dict) -> dict:
     totals = {impact: sum(r[impact] for r in rows) for impact in IMPACTS}
     keyboard = raw.get("keyboard", [])
     return {
-        "generated_at": raw.get("generated_at") or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": raw.get("generated_at") or utcnow().isoformat(timespec="seconds"),
         "axe_version": raw.get("axe_version", ""),
         "tags": raw.get("tags", []),
         "browser": raw.get("browser", ""),

@@ -5,8 +5,8 @@
 from __future__ import annotations
 
 import threading
-import time
 
+from .clock import timestamp
 from .settings import parse_rate
 
 
@@ -16,7 +16,7 @@ class MemoryStore:
         self.counts: dict[str, tuple[int, float]] = {}
 
     def incr(self, key: str, window: int) -> int:
-        now = time.time()
+        now = timestamp()
         with self.lock:
             count, reset = self.counts.get(key, (0, now + window))
             if now >= reset:
@@ -39,7 +39,7 @@ class RedisStore:
         self.client = redis.Redis.from_url(url)
 
     def incr(self, key: str, window: int) -> int:
-        bucket = f"vvs:rl:{key}:{int(time.time() // window)}"
+        bucket = f"vvs:rl:{key}:{int(timestamp() // window)}"
         pipe = self.client.pipeline()
         pipe.incr(bucket)
         pipe.expire(bucket, window + 1)

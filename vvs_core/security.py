@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from datetime import timedelta
 from functools import lru_cache
 from importlib import resources
@@ -23,7 +22,7 @@ from pyramid.session import SignedCookieSessionFactory
 from pyramid.static import static_view
 from sqlalchemy import select
 
-from .clock import aware, utcnow
+from .clock import aware, timestamp, utcnow
 from .errors import ConfigurationError
 from .models import Community, Membership, Token, User
 
@@ -110,7 +109,7 @@ def load_user(request) -> User | None:
     if uid is None:
         return None
     max_age = request.registry.settings["vvs.session_max_age"]
-    if time.time() - session.get(SESSION_LOGIN_AT, 0) > max_age:
+    if timestamp() - session.get(SESSION_LOGIN_AT, 0) > max_age:
         session.invalidate()
         return None
     from .cache import cached_row
@@ -204,7 +203,7 @@ class SecurityPolicy:
         session.invalidate()  # a fresh session at login: no fixation
         session[SESSION_USER] = userid
         session[SESSION_EPOCH] = user.session_epoch
-        session[SESSION_LOGIN_AT] = int(time.time())
+        session[SESSION_LOGIN_AT] = int(timestamp())
         session.new_csrf_token()
         for name in ("user", "principals", "memberships"):
             request.__dict__.pop(name, None)

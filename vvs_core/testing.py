@@ -9,6 +9,9 @@ Fixtures (load with ``pytest_plugins = ["vvs_core.testing"]``):
   to that transaction; ``testapp.login(user)`` signs in.
 - ``make_user``, ``make_community``: small factories.
 - ``run_tasks(registry)``: runs the queued dramatiq messages in this thread.
+- ``clock``: stops the application's clock (``vvs_core.clock``) at a chosen moment and
+  moves it: ``clock.set_local(2026, 7, 14, 23, 30)`` (in ``vvs.timezone``),
+  ``clock.set(aware_datetime)``, ``clock.advance(minutes=5)``; it runs again after the test.
 Provider contract suites: ``SMSSenderContract``, ``EmailSenderContract``.
 """
 from __future__ import annotations
@@ -322,6 +325,50 @@ def read_mails(folder: str) -> list:
         with open(path, "rb") as fh:
             out.append(email.message_from_binary_file(fh))
     return out
+
+
+class MovableClock:
+    """The application's clock, stopped and moved by a test (see ``vvs_core.clock``)."""
+
+    def set(self, when):
+        from . import clock
+
+        clock.set_fixed(when)
+        return clock.utcnow()
+
+    def set_local(self, year, month, day, hour=0, minute=0, second=0, zone=None):
+        """Stop the clock at this wall-clock time of ``zone`` (default: ``vvs.timezone``)."""
+        from datetime import datetime
+
+        from . import timefmt
+
+        return self.set(datetime(year, month, day, hour, minute, second, tzinfo=zone or timefmt.zone()))
+
+    def advance(self, **delta):
+        from datetime import timedelta
+
+        from . import clock
+
+        return self.set(clock.utcnow() + timedelta(**delta))
+
+    def now(self):
+        from . import clock
+
+        return clock.utcnow()
+
+    def release(self):
+        from . import clock
+
+        clock.set_fixed(None)
+
+
+@pytest.fixture
+def clock():
+    moving = MovableClock()
+    try:
+        yield moving
+    finally:
+        moving.release()
 
 
 def drop_queued_tasks() -> None:

@@ -3,13 +3,12 @@ validates), decision, destruction, and the audit trail of every opening."""
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
 
-from vvs_core.clock import aware, utcnow
+from vvs_core.clock import aware, timestamp, utcnow
 from vvs_core.membership import current_membership
 from vvs_core.models import Commune, Community, User
 from vvs_core.notify.outbox import notify_user
@@ -206,7 +205,7 @@ def sweep(request, now=None) -> dict:
             record(request, check, "kyc_document_expired")
     live = set(request.dbsession.scalars(select(KycDocument.storage_name).where(KycDocument.storage_name.is_not(None))))
     orphans = [name for name, mtime in storage.stored_names(settings)
-               if name not in live and time.time() - mtime > ORPHAN_GRACE_SECONDS]
+               if name not in live and timestamp() - mtime > ORPHAN_GRACE_SECONDS]
     for name in orphans:
         storage.remove_after_commit(request, name)
     return {"expired": len(expired), "orphans": len(orphans)}

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import time
 
 import pyotp
 import pytest
 
+from vvs_core.clock import timestamp
 from vvs_core.plugins import hookimpl
 
 
@@ -68,7 +68,7 @@ def agent_login():
     def login(testapp, setup: MairieSetup):
         testapp.login(setup.agent_user)
         # A code is accepted once: a second sign-in in the same test takes the next one.
-        code = pyotp.TOTP(setup.secret).at(time.time() + 30 * len(used))
+        code = pyotp.TOTP(setup.secret).at(timestamp() + 30 * len(used))
         used.append(code)
         response = testapp.post_csrf("/mairie/2fa", {"code": code})
         assert response.status_int == 303, response.text[:1000]

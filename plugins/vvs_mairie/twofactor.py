@@ -13,12 +13,11 @@ import hashlib
 import hmac
 import io
 import secrets
-import time
 
 import pyotp
 from sqlalchemy import or_, select, update
 
-from vvs_core.clock import utcnow
+from vvs_core.clock import timestamp, utcnow
 
 from .models import MairieAgent, RecoveryCode
 
@@ -104,7 +103,7 @@ def matching_step(secret: str | None, code: str, now: float | None = None) -> in
     if not secret or not code.isdigit() or len(code) != 6:
         return None
     totp = pyotp.TOTP(secret)
-    step = int((time.time() if now is None else now) // totp.interval)
+    step = int((timestamp() if now is None else now) // totp.interval)
     for candidate in (step - 1, step, step + 1):
         if hmac.compare_digest(totp.generate_otp(candidate), code):
             return candidate
