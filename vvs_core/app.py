@@ -36,6 +36,9 @@ def load_settings(raw: dict, installed: dict | None = None, port=None):
                 # Required only when this provider is the one chosen (checked in providers.py).
                 declared.declare(replace(setting, required=False), owner=f"provider {spec.kind}:{spec.name}")
     settings = declared.resolve(links.with_default_public_url(raw, port))
+    from .timefmt import set_zone
+
+    set_zone(settings["vvs.timezone"])  # every process (web, worker, commands) shows dates there
     secret = settings.get("vvs.secret") or ""
     if len(secret) < 32:
         raise ConfigurationError("setting vvs.secret must be at least 32 characters long (set VVS_SECRET)")

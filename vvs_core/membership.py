@@ -28,6 +28,7 @@ from .clock import aware, utcnow
 from .events import record_event
 from .models import Commune, Community, Membership, User
 from .links import absolute_url
+from .timefmt import dates
 
 DECIDERS = {
     "platform": "l'équipe de la plateforme",
@@ -298,7 +299,7 @@ def escalate_stale(request, now=None) -> list[int]:
     if not escalated:
         return []
     lines = "\n".join(f"- {dbsession.get(User, m.user_id).full_name} → « {c.name} » "
-                      f"(demande du {aware(m.requested_at):%d/%m/%Y})" for m, c in escalated)
+                      f"(demande du {dates.date(m.requested_at)})" for m, c in escalated)
     body = (f"Bonjour,\n\nCes demandes d'adhésion attendent depuis plus de {days} jours ; "
             f"elles sont transmises à l'équipe de la plateforme :\n{lines}\n\n{absolute_url(request, 'admin_requests')}\n")
     ids = [m.id for m, _c in escalated]

@@ -73,6 +73,12 @@ def as_list(value) -> list[str]:
     return [part for part in str(value or "").replace(",", " ").split() if part]
 
 
+def _parse_zone(value) -> str:
+    from .timefmt import parse_zone
+
+    return parse_zone(value)
+
+
 CORE_SETTINGS = [
     Setting("vvs.plugins", "*", "Plugins to enable, separated by spaces; `*` enables every installed plugin.", parse=as_list),
     Setting("vvs.database_url", "sqlite:///var/vvs.sqlite", "SQLAlchemy URL: `sqlite:///path` (embedded, Shapely geometry) or `postgresql+psycopg://…` (PostGIS).", secret=True),
@@ -83,6 +89,7 @@ CORE_SETTINGS = [
     Setting("vvs.session_idle_timeout", 1800, "Seconds of inactivity after which a session ends.", parse=as_int),
     Setting("vvs.session_max_age", 43200, "Seconds after login after which a session ends whatever the activity.", parse=as_int),
     Setting("vvs.public_url", "http://localhost:6543", "Public address of the site (scheme, host, optional path): the base of every absolute link, in SMS, e-mails, Atom and CAP feeds, iCal, the flyer's QR code, push notifications and API answers. Unset: `http://localhost:PORT`, the port the development server listens on (`PORT=8080 make run`); in production (Secure cookies or a separate queue) an unset or local address is a warning at start-up."),
+    Setting("vvs.timezone", "Europe/Paris", "Time zone of the instance (an IANA name: `Europe/Paris`, `America/Cayenne`, `Indian/Reunion`…). Every page, e-mail, SMS, export, feed, CAP message and calendar shows dates and hours in it; hours typed in forms (gazette events), quiet hours, the digest hour and monthly reports are read in it. Datetimes are stored in UTC, so changing it changes only what is shown.", parse=_parse_zone),
     Setting("vvs.site_name", "Voisins vigilants et solidaires", "Name shown in pages and messages."),
     Setting("vvs.platform_email", "equipe@vvs.invalid", "Sender and contact address of the platform team."),
     Setting("vvs.ratelimit_url", "memory://", "Store of the rate limits: `memory://` (one process) or `redis://…` (shared by every process).", secret=True),

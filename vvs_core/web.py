@@ -74,6 +74,9 @@ def security_headers_tween_factory(handler, registry):
 
 
 def add_renderer_globals(event):
+    from .timefmt import dates
+
+    event.setdefault("dates", dates)  # the one way a template shows a date (vvs_core.timefmt)
     request = event.get("request")
     if request is None:
         return

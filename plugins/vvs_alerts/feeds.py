@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from lxml import etree
@@ -16,6 +15,7 @@ from lxml import etree
 from vvs_core.clock import aware, utcnow
 from vvs_core.links import absolute_url, public_host
 from vvs_core.models import Membership
+from vvs_core.timefmt import dates
 
 from .catalogue import CAP_CATEGORIES, CAP_SEVERITIES, EMERGENCY_NOTICE, category_label
 from .models import Alert, AlertUpdate, FeedToken
@@ -23,7 +23,6 @@ from .texts import alert_url, author_name, headline
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM_NS = "http://www.w3.org/2005/Atom"
-PARIS = ZoneInfo("Europe/Paris")
 FEED_SIZE = 50
 
 
@@ -73,7 +72,8 @@ def feed_alerts(dbsession, community_id: int) -> list[Alert]:
 # --- CAP 1.2 ------------------------------------------------------------------
 
 def cap_time(value: datetime) -> str:
-    return aware(value).astimezone(PARIS).isoformat(timespec="seconds")
+    """CAP times carry the commune's offset: 2026-07-14T23:30:00+02:00 (``vvs.timezone``)."""
+    return dates.iso(value)
 
 
 def cap_sender(settings) -> str:
@@ -134,7 +134,7 @@ def cap_alert(registry, alert, community) -> etree._Element:
     description = alert.text
     for update in updates:
         label = "Fin d'alerte" if update.kind == "all_clear" else "Suite"
-        description += f"\n\n{label} ({cap_time(update.created_at)}) : {update.text or 'situation revenue à la normale.'}"
+        description += f"\n\n{label} ({dates.datetime(update.created_at)}) : {update.text or 'situation revenue à la normale.'}"
     _sub(info, "description", description)
     _sub(info, "instruction", EMERGENCY_NOTICE)
     _sub(info, "web", alert_url(registry, alert.id))
@@ -167,7 +167,7 @@ def atom_feed(registry, community, alerts, self_url: str, with_cap: bool = False
     _atom(feed, "id", absolute_url(registry, "alerts_community", community_id=community.id))
     _atom(feed, "title", f"Alertes : {community.name}")
     latest = max((aware(a.updates[-1].created_at if a.updates else a.created_at) for a in alerts), default=utcnow())
-    _atom(feed, "updated", latest.isoformat(timespec="seconds"))
+    _atom(feed, "updated", dates.iso(latest))
     _atom(feed, "link", rel="self", href=self_url)
     author = _atom(feed, "author")
     _atom(author, "name", settings["vvs.site_name"])
@@ -175,9 +175,9 @@ def atom_feed(registry, community, alerts, self_url: str, with_cap: bool = False
         entry = _atom(feed, "entry")
         _atom(entry, "id", alert_url(registry, alert.id))
         last = alert.updates[-1] if alert.updates else None
-        _atom(entry, "title", f"{headline(alert, last)} ({alert.created_at.strftime('%d/%m/%Y %H:%M')})")
-        _atom(entry, "updated", aware(last.created_at if last else alert.created_at).isoformat(timespec="seconds"))
-        _atom(entry, "published", aware(alert.created_at).isoformat(timespec="seconds"))
+        _atom(entry, "title", f"{headline(alert, last)} ({dates.datetime(alert.created_at)})")
+        _atom(entry, "updated", dates.iso(last.created_at if last else alert.created_at))
+        _atom(entry, "published", dates.iso(alert.created_at))
         who = _atom(entry, "author")
         _atom(who, "name", author_name(alert.author))
         _atom(entry, "link", rel="alternate", type="text/html", href=alert_url(registry, alert.id))

@@ -11,6 +11,7 @@ from vvs_core.links import absolute_url
 from vvs_core.models import Community, Membership, User
 from vvs_core.notify.outbox import notify_user
 from vvs_core.tasks import enqueue_after_commit
+from vvs_core.timefmt import dates
 
 from .catalogue import CATEGORY_LABELS, EMERGENCY_NOTICE
 from .models import Alert, PostingSuspension
@@ -46,7 +47,7 @@ def check_may_post(dbsession, settings, user, now=None) -> None:
                              "Contactez le référent de votre communauté.")
     suspension = active_suspension(dbsession, user.id, now)
     if suspension is not None:
-        until = suspension.until.strftime("%d/%m/%Y")
+        until = dates.date(suspension.until)
         raise PostingRefused(f"La publication d'alertes vous est suspendue jusqu'au {until} "
                              f"(motif : {suspension.reason or 'non précisé'}).")
     limit = settings["vvs.alerts.max_per_hour"]

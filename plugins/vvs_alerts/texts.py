@@ -6,7 +6,9 @@ import re
 from markupsafe import escape
 
 from vvs_core import sms
+from vvs_core.clock import utcnow
 from vvs_core.links import absolute_url
+from vvs_core.timefmt import dates
 
 from .catalogue import EMERGENCY_NOTICE, FORMER_MEMBER, SMS_EMERGENCY_NOTICE, category_label
 
@@ -122,7 +124,9 @@ def email_content(request, community_name, alert, update, author) -> tuple[str, 
                      + (update.text or "la situation est revenue à la normale."))
     else:
         lines.append(alert.text)
-    lines += ["", f"Signalé par : {author_name(author)}", f"Voir l'alerte : {url}", "", EMERGENCY_NOTICE]
+    when = (update.created_at if update is not None else alert.created_at) or utcnow()
+    lines += ["", f"Signalé par : {author_name(author)}, le {dates.datetime(when)}", f"Voir l'alerte : {url}", "",
+              EMERGENCY_NOTICE]
     text = "\n".join(lines)
     paragraphs = "".join(f"<p>{escape(line)}</p>" for line in lines if line and not line.startswith("Voir"))
     html = (f"<h1>{escape(title)}</h1>{paragraphs}"

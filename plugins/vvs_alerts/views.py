@@ -21,7 +21,7 @@ from .models import Alert
 from .moderation import ACTION_LABELS, ModerationRefused, moderate, open_reports, queue_for, report_alert
 from .posting import PostingRefused, home_community, post_alert
 from .texts import author_name, sms_preview
-from .views_support import local_time, reach_line
+from .views_support import reach_line
 
 PLACE_MAX_DISTANCE_DEG = 0.05  # ~5 km: a place far from the community is a slip of the finger
 
@@ -122,7 +122,7 @@ def alert_view(request):
         "reports": open_reports(request.dbsession, alert.id) if can["moderate"] else [],
         "actions": ACTION_LABELS, "updates": [(u, author_name(u.author)) for u in alert.updates],
         "map_data": _map_data(community, alert.place) if alert.place is not None else None,
-        "when": local_time, **_assets(request),
+        **_assets(request),
     }
 
 

@@ -51,15 +51,6 @@ def _community_context(request, community):
     return CommunityContext(request, community)
 
 
-def local_time(value) -> str:
-    """French local time of a stored (UTC) datetime."""
-    from zoneinfo import ZoneInfo
-
-    from vvs_core.clock import aware
-
-    return aware(value).astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y à %H:%M")
-
-
 def reach_line(dbsession, alert) -> str:
     return format_reach(reach_summary(dbsession, "alert", alert.id))
 

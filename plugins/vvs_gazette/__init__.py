@@ -21,7 +21,6 @@ def vvs_register_settings():
     return [
         Setting("vvs.gazette.digest_weekday", 0, "Day of the weekly gazette digest (0 = Monday … 6 = Sunday).", parse=as_int),
         Setting("vvs.gazette.digest_hour", 8, "Local hour from which the weekly gazette digest is sent.", parse=as_int),
-        Setting("vvs.gazette.timezone", "Europe/Paris", "Time zone of event dates and of the digest schedule."),
     ]
 
 
@@ -85,17 +84,6 @@ def _add_css(event):
     route = getattr(request, "matched_route", None) if request is not None else None
     if route is not None and route.name.startswith("gazette_"):
         event.setdefault("extra_css", [request.static_path("vvs_gazette:static/gazette.css")])
-        event.setdefault("local", _local_time(request.registry.settings["vvs.gazette.timezone"]))
-
-
-def _local_time(zone_name):
-    """Dates are stored in UTC; pages show them in the commune's time zone."""
-    from zoneinfo import ZoneInfo
-
-    from vvs_core.clock import aware
-
-    zone = ZoneInfo(zone_name)
-    return lambda value: aware(value).astimezone(zone) if value is not None else None
 
 
 def includeme(config):

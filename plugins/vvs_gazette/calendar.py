@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from vvs_core.clock import aware, utcnow
 from vvs_core.models import Membership
+from vvs_core.timefmt import dates
 
 from .models import GazettePost
 
@@ -63,21 +64,22 @@ def _fold(line: str) -> str:
     return "\r\n ".join(parts)
 
 
-def _stamp(value: datetime) -> str:
-    return aware(value).astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-
-
 def render_ical(events: list[GazettePost], calendar_name: str, host: str, url_for) -> str:
+    """Events in the commune's time zone (``DTSTART;TZID=Europe/Paris:20260714T233000``)
+    with its ``VTIMEZONE``: a calendar shows 23:30 for an event typed « 23:30 »."""
+    tzid = dates.zone.key
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//vvs//gazette//FR", "CALSCALE:GREGORIAN",
-             f"X-WR-CALNAME:{_escape(calendar_name)}"]
+             f"X-WR-CALNAME:{_escape(calendar_name)}", f"X-WR-TIMEZONE:{tzid}"]
+    if events:
+        lines += dates.vtimezone(min(aware(p.event_at) for p in events), max(aware(p.event_at) for p in events))
     for post in events:
         start = aware(post.event_at)
         lines += [
             "BEGIN:VEVENT",
             f"UID:gazette-{post.id}@{host}",
-            f"DTSTAMP:{_stamp(post.updated_at or post.created_at)}",
-            f"DTSTART:{_stamp(start)}",
-            f"DTEND:{_stamp(start + timedelta(hours=2))}",
+            f"DTSTAMP:{dates.ical_utc(post.updated_at or post.created_at)}",
+            f"DTSTART;TZID={tzid}:{dates.ical_local(start)}",
+            f"DTEND;TZID={tzid}:{dates.ical_local(start + timedelta(hours=2))}",
             f"SUMMARY:{_escape(post.title)}",
             f"DESCRIPTION:{_escape(post.text)}",
             f"URL:{url_for(post)}",

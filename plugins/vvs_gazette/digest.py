@@ -10,13 +10,13 @@ makes every later run (and a redelivered message) a no-op for that week.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from vvs_core.models import Membership, Notification, User
 from vvs_core.notify.outbox import notify_user
 from vvs_core.links import absolute_url
+from vvs_core.timefmt import dates, zone
 
 from .models import CATEGORIES
 from .posts import recent_posts
@@ -86,8 +86,7 @@ def digest_key(user_id: int, week: str) -> str:
 def send_weekly_digests(request, now: datetime) -> int:
     """Queue the digests that are due; returns how many were queued."""
     settings = request.registry.settings
-    zone = ZoneInfo(settings["vvs.gazette.timezone"])
-    local_now = now.astimezone(zone)
+    local_now = now.astimezone(zone())
     week = week_key(local_now)
     subscribers = digest_subscribers(request.dbsession)
     done = set(request.dbsession.scalars(sa.select(Notification.dedupe_key).where(
@@ -114,7 +113,8 @@ def queue_digest(request, user: User, now: datetime, week: str) -> bool:
     lines = [f"Bonjour,\n\nVoici les nouvelles de la Gazette de la semaine ({len(posts)}) :\n"]
     for post in posts:
         url = absolute_url(request, "gazette_post", community_id=post.community_id, post_id=post.id)
-        lines.append(f"• [{CATEGORIES.get(post.category, post.category)}] {post.title}\n  {url}")
+        when = f" — le {dates.datetime(post.event_at)}" if post.event_at else ""
+        lines.append(f"• [{CATEGORIES.get(post.category, post.category)}] {post.title}{when}\n  {url}")
     lines.append("\nPour ne plus recevoir ce résumé, modifiez vos préférences dans « Mes paramètres ».")
     ids = notify_user(request, user, kind="gazette_digest", title="La Gazette : le résumé de la semaine",
                       body="\n".join(lines), channels=("email",), subject=("gazette_digest", None),

@@ -1,40 +1,35 @@
 """Gazette forms (deform/colander, French messages)."""
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import colander
 import deform
 
 from vvs_core.forms import Schema, StrippedString
+from vvs_core.timefmt import dates
 
 from .models import CATEGORIES, MAX_PHOTOS
 
-LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
-
-
 class LocalDateTime(colander.SchemaType):
-    """An HTML ``datetime-local`` value, read in the site's time zone, stored aware."""
-
-    def __init__(self, zone: str):
-        self.zone = ZoneInfo(zone)
+    """An HTML ``datetime-local`` value, read in ``vvs.timezone`` (« 19:00 » is 19:00 in
+    Paris), stored aware in UTC, shown back in local time."""
 
     def serialize(self, node, appstruct):
         if not appstruct:
             return colander.null
         if isinstance(appstruct, str):  # re-rendering what the member typed
             return appstruct
-        return appstruct.astimezone(self.zone).strftime(LOCAL_FORMAT)
+        return dates.input_value(appstruct)
 
     def deserialize(self, node, cstruct):
         if not cstruct:
             return colander.null
+        text = str(cstruct).strip()
         try:
-            value = datetime.strptime(str(cstruct).strip()[:16], LOCAL_FORMAT)
-        except ValueError:
+            if len(text) < 16 or text[10] != "T":
+                raise ValueError(text)
+            return dates.parse_local(text[:16])
+        except (ValueError, IndexError):
             raise colander.Invalid(node, "Date et heure invalides (jj/mm/aaaa hh:mm).") from None
-        return value.replace(tzinfo=self.zone)
 
 
 class MemoryTmpStore(dict):
@@ -51,7 +46,7 @@ def text_node(title, max_len, **kw):
         validator=colander.Length(max=max_len, max_err=f"{max_len} caractères au plus."), **kw)
 
 
-def post_schema(zone: str, allow_mairie: bool, editing: bool = False) -> Schema:
+def post_schema(allow_mairie: bool, editing: bool = False) -> Schema:
     choices = [(k, v) for k, v in CATEGORIES.items() if allow_mairie or k != "mairie"]
     schema = Schema(validator=_event_needs_date)
     schema.add(colander.SchemaNode(
@@ -61,7 +56,7 @@ def post_schema(zone: str, allow_mairie: bool, editing: bool = False) -> Schema:
     schema.add(text_node("Titre", 150, name="title"))
     schema.add(text_node("Texte", 5000, name="text", widget=deform.widget.TextAreaWidget(rows=6)))
     schema.add(colander.SchemaNode(
-        LocalDateTime(zone), name="event_at", title="Date de l'événement", missing=None,
+        LocalDateTime(), name="event_at", title="Date de l'événement", missing=None,
         description="Pour une fête ou un événement : le jour et l'heure.",
         widget=deform.widget.TextInputWidget(attributes={"type": "datetime-local"})))
     schema.add(colander.SchemaNode(

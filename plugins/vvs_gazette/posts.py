@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from vvs_core.clock import utcnow
 from vvs_core.images import clean_image
 from vvs_core.models import User
+from vvs_core.timefmt import dates
 
 from .models import MAX_PHOTOS, GazettePhoto, GazettePost, GazetteReply
 
@@ -57,7 +58,7 @@ def page_of_posts(dbsession, community_id: int, page: int = 1, query: str = "",
                   today: date | None = None) -> tuple[list[PostRow], bool]:
     """One page of visible posts, newest first, with author and reply count, in one
     query; and whether a next page exists (one row more than a page is asked for)."""
-    today = today or utcnow().date()
+    today = today or dates.today()
     replies = (sa.select(sa.func.count(GazetteReply.id))
                .where(GazetteReply.post_id == GazettePost.id, GazetteReply.hidden.is_(False))
                .correlate(GazettePost).scalar_subquery())
@@ -138,7 +139,7 @@ def photo_of(dbsession, post: GazettePost, position) -> GazettePhoto | None:
 def recent_posts(dbsession, community_ids: list[int], since: datetime, limit: int = 50) -> list[GazettePost]:
     if not community_ids:
         return []
-    today = utcnow().date()
+    today = dates.today()
     return list(dbsession.scalars(
         sa.select(GazettePost)
         .where(GazettePost.community_id.in_(community_ids), GazettePost.hidden.is_(False),

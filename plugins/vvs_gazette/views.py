@@ -10,6 +10,7 @@ from vvs_core.clock import utcnow
 from vvs_core.images import ImageRejected
 from vvs_core.forms import field_error, make_form, validate
 from vvs_core.links import absolute_url, public_host
+from vvs_core.timefmt import dates
 
 from . import calendar, moderation, posts
 from .forms import ModerateSchema, ReplySchema, ReportSchema, post_schema
@@ -65,7 +66,7 @@ def page_entries(request, community, page: int, query: str) -> tuple[list[dict],
 
     if query.strip():
         return load()
-    return request.cached(("gazette", community.id, page, utcnow().date()), load)
+    return request.cached(("gazette", community.id, page, dates.today()), load)
 
 
 def _sortable(value):
@@ -76,8 +77,7 @@ def _sortable(value):
 
 
 def _post_form(request, editing=False):
-    schema = post_schema(request.registry.settings["vvs.gazette.timezone"],
-                         allow_mairie=request.has_permission("community.mairie"), editing=editing)
+    schema = post_schema(allow_mairie=request.has_permission("community.mairie"), editing=editing)
     return make_form(request, schema, "Enregistrer" if editing else "Publier", formid="gazette-post")
 
 

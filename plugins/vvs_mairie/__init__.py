@@ -16,6 +16,7 @@ from sqlalchemy import select
 from vvs_core.hooktypes import MenuItem, Panel, Recipient
 from vvs_core.models import Community, Membership
 from vvs_core.plugins import hookimpl
+from vvs_core.timefmt import dates
 
 from . import agents as agent_service
 from . import twofactor
@@ -122,7 +123,7 @@ def vvs_dashboard_widgets(request, commune):
 
         items = "".join(
             f'<li><a href="{escape(p["queue_url"])}">{escape(p["community"].name)}</a> : '
-            f'{escape(p["user"].full_name)}, depuis le {p["membership"].requested_at:%d/%m/%Y}</li>' for p in pending)
+            f'{escape(p["user"].full_name)}, depuis le {dates.date(p["membership"].requested_at)}</li>' for p in pending)
         html = f'<ul class="plain">{items}</ul>'
     return [Panel(f"Demandes d'adhésion en attente ({len(pending)})", html, order=20)]
 

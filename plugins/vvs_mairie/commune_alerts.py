@@ -11,9 +11,11 @@ from shapely.geometry import shape
 from sqlalchemy import func, select
 
 from vvs_core import geo, sms
+from vvs_core.clock import utcnow
 from vvs_core.models import Community
 from vvs_core.models.notification import Notification
 from vvs_core.notify.outbox import enqueue_delivery_after_commit, format_reach, insert_notifications, reach_summary
+from vvs_core.timefmt import dates
 
 from . import audience
 from .models import ALERT_CATEGORIES, TARGETS, MairieAlert
@@ -83,7 +85,7 @@ def message_texts(commune, alert: MairieAlert) -> tuple[str, str]:
     prefix = {"alert": "", "update": "Mise à jour : ", "all_clear": "Fin d'alerte : "}[alert.kind]
     title = f"Mairie de {commune.name} · {alert.category_label} · {prefix}{alert.title}"
     body = alert.title if not alert.body else f"{alert.title}\n\n{alert.body}"
-    return title, f"{prefix}{body}\n\n— Mairie de {commune.name}"
+    return title, f"{prefix}{body}\n\n— Mairie de {commune.name}, le {dates.datetime(alert.created_at or utcnow())}"
 
 
 def sms_text(commune, alert: MairieAlert, max_segments: int) -> str:

@@ -2,7 +2,7 @@
 acknowledgements, per-community figures, pending requests, charts, the map's data."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from html import escape
 
 import shapely
@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from vvs_core.clock import aware, utcnow
 from vvs_core.models import Community, CommunityEvent, Membership, User
 from vvs_core.events import event_label
+from vvs_core.timefmt import dates
 
 from .models import AlertAcknowledgement
 
@@ -82,7 +83,7 @@ def activity_json(request, commune, items, acks, ack_url) -> list[dict]:
     out = []
     for item in items:
         ack = acks.get(int(item["id"])) if str(item["id"]).isdigit() else None
-        out.append({**item, "created_at": item["created_at"].isoformat(),
+        out.append({**item, "created_at": dates.utc_iso(item["created_at"]), "when": dates.day_time(item["created_at"]),
                     "acknowledged": ack is not None,
                     "ack_url": ack_url(item["id"]) if item["kind"] == "alert" else None})
     return out
@@ -131,14 +132,16 @@ def map_features(dbsession, commune_id: int) -> dict:
 # --- Counts over time, drawn as SVG -------------------------------------------------
 
 def week_starts(weeks: int, now=None) -> list[datetime]:
-    now = now or utcnow()
-    monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
-    return [monday - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
+    """Mondays at midnight where the commune is (``vvs.timezone``), oldest first."""
+    today = dates.local(now or utcnow()).date()
+    monday = today - timedelta(days=today.weekday())
+    return [datetime.combine(monday - timedelta(weeks=weeks - 1 - i), time(0), tzinfo=dates.zone)
+            for i in range(weeks)]
 
 
-def weekly_counts(dates, starts) -> list[int]:
+def weekly_counts(moments, starts) -> list[int]:
     counts = [0] * len(starts)
-    for when in dates:
+    for when in moments:
         when = aware(when)
         if when is None or when < starts[0]:
             continue
@@ -164,13 +167,13 @@ def svg_bar_chart(title: str, starts, values, colour="#0b5394") -> str:
         h = (height - 2 * pad) * value / peak
         x, y = pad + i * bar + 2, height - pad - h
         parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar - 4:.1f}" height="{h:.1f}" fill="{colour}">'
-                     f'<title>semaine du {starts[i]:%d/%m} : {value}</title></rect>')
+                     f'<title>semaine du {dates.day_month(starts[i])} : {value}</title></rect>')
         if value:
             parts.append(f'<text x="{x + (bar - 4) / 2:.1f}" y="{y - 3:.1f}" font-size="10" text-anchor="middle">{value}</text>')
     parts.append(f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#4a5360"/>')
     if starts:
-        parts.append(f'<text x="{pad}" y="{height - 6}" font-size="10">{starts[0]:%d/%m}</text>')
-        parts.append(f'<text x="{width - pad}" y="{height - 6}" font-size="10" text-anchor="end">{starts[-1]:%d/%m}</text>')
+        parts.append(f'<text x="{pad}" y="{height - 6}" font-size="10">{dates.day_month(starts[0])}</text>')
+        parts.append(f'<text x="{width - pad}" y="{height - 6}" font-size="10" text-anchor="end">{dates.day_month(starts[-1])}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

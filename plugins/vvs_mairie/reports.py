@@ -5,23 +5,21 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import func, select
 
 from vvs_core.models import Community, Membership
+from vvs_core.timefmt import dates
 
 from . import dashboard
 from .commune_alerts import reach_report
 from .models import ALERT_CATEGORIES, MairieAlert
 
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-          "octobre", "novembre", "décembre")
-
-
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
-    start = datetime(year, month, 1, tzinfo=timezone.utc)
-    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=timezone.utc)
+    """The month as the commune lives it: from the 1st at midnight, local time (``vvs.timezone``)."""
+    start = datetime(year, month, 1, tzinfo=dates.zone)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=dates.zone)
     return start, end
 
 
@@ -51,7 +49,7 @@ def monthly_report(request, commune, year: int, month: int) -> dict:
         reach = reach_report(db, alert)
         sent.append({"alert": alert, "category": alert.category_label, "reach": reach["text"], "people": reach["people"]})
     return {
-        "commune": commune, "year": year, "month": month, "label": f"{MONTHS[month - 1]} {year}",
+        "commune": commune, "year": year, "month": month, "label": dates.month(start),
         "members": sum(c["members"] for c in communities), "new_members": new_members,
         "pending": sum(c["pending"] for c in communities), "communities": communities,
         "resident_alerts": len(activity), "alerts_by_category": sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0])),
@@ -74,7 +72,8 @@ def report_csv(report: dict) -> str:
     for category, n in report["alerts_by_category"]:
         w.writerow(["alertes des habitants", category, n])
     for row in report["mairie_alerts"]:
-        w.writerow(["alertes de la mairie", f"{row['category']} · {row['alert'].title}", row["reach"]])
+        w.writerow(["alertes de la mairie", f"{dates.datetime(row['alert'].created_at)} · {row['category']} · "
+                    f"{row['alert'].title}", row["reach"]])
     return out.getvalue()
 
 
@@ -98,7 +97,7 @@ def report_pdf(report: dict, site_name: str) -> bytes:
         story.append(Table([["Catégorie", "Nombre"]] + [[k, v] for k, v in report["alerts_by_category"]]))
     story += [Spacer(1, 12), Paragraph(f"Alertes de la mairie : {len(report['mairie_alerts'])}", styles["Heading3"])]
     for row in report["mairie_alerts"]:
-        story.append(Paragraph(f"{row['alert'].created_at:%d/%m} · {row['category']} · {row['alert'].title} — "
+        story.append(Paragraph(f"{dates.day_time(row['alert'].created_at)} · {row['category']} · {row['alert'].title} — "
                                f"{row['reach']}", styles["Normal"]))
     doc.build(story)
     return buffer.getvalue()

@@ -16,6 +16,7 @@ from vvs_core.clock import utcnow
 from vvs_core.models import Commune, User
 from vvs_core.ratelimit import limiter
 from vvs_core.security import consume_token, hash_password, password_problem
+from vvs_core.timefmt import dates
 
 from . import agents as agent_service
 from . import commune_alerts, dashboard, reports, twofactor
@@ -161,7 +162,7 @@ def dashboard_view(context, request):
             "figures": dashboard.community_figures(request.dbsession, commune.id),
             "charts": dashboard.charts(request, commune), "widgets": sorted(widgets, key=lambda p: p.order),
             "mairie_alerts": commune_alerts.alerts_of(request.dbsession, commune.id, limit=5),
-            "month": f"{utcnow():%Y-%m}", "map_centre": map_centre(commune),
+            "month": dates.month_key(utcnow()), "map_centre": map_centre(commune),
             "map_data": json.dumps(dashboard.map_features(request.dbsession, commune.id)),
             "activity_url": request.route_path("mairie_activity", insee=commune.insee),
             **assets(request, "map", "dashboard.js")}
@@ -173,7 +174,7 @@ def activity_view(context, request):
     since = dashboard._as_datetime(request.params.get("depuis", "")) or utcnow() - timedelta(days=30)
     items = dashboard.commune_activity(request, commune, since)
     acks = dashboard.acknowledgements(request.dbsession, commune.id, [i["id"] for i in items if i["kind"] == "alert"])
-    return {"now": utcnow().isoformat(),
+    return {"now": dates.utc_iso(utcnow()),
             "items": dashboard.activity_json(request, commune, items, acks,
                                              lambda i: request.route_path("mairie_ack", insee=commune.insee, alert_id=i))}
 

@@ -40,15 +40,6 @@ def _add_css(event):
     route = getattr(request, "matched_route", None) if request is not None else None
     if route is not None and route.name.startswith("messaging_"):
         event.setdefault("extra_css", [request.static_path("vvs_messaging:static/messaging.css")])
-        event.setdefault("local", _paris)
-
-
-def _paris(value):
-    from zoneinfo import ZoneInfo
-
-    from vvs_core.clock import aware
-
-    return aware(value).astimezone(ZoneInfo("Europe/Paris"))
 
 
 def includeme(config):

@@ -9,6 +9,7 @@ from vvs_core.clock import aware, utcnow
 from vvs_core.models import User
 from vvs_core.notify.outbox import notify_user
 from vvs_core.links import absolute_url
+from vvs_core.timefmt import dates
 
 from .audience import NAME, label_for, reachable
 from .models import Block, Conversation, Message, Participant
@@ -81,14 +82,14 @@ def post_message(request, conversation: Conversation, sender, text: str) -> Mess
 def notice_key(conversation_id: int, recipient_id: int, when: datetime) -> str:
     """One notice per conversation, recipient and clock hour: the outbox refuses the
     second row with the same key, whatever the number of messages."""
-    return f"message-notice:{conversation_id}:{recipient_id}:{when.strftime('%Y%m%d%H')}"
+    return f"message-notice:{conversation_id}:{recipient_id}:{int(when.timestamp() // 3600)}"
 
 
 def queue_notice(request, conversation, sender, recipient, now) -> None:
     how = reachable(request, recipient).get(sender.id)
     link = absolute_url(request, "messaging_conversation", conversation_id=conversation.id)
     notify_user(request, recipient, kind="message", title="Nouveau message sur la messagerie",
-                body=f"Bonjour,\n\n{label_for(sender, how)} vous a écrit"
+                body=f"Bonjour,\n\n{label_for(sender, how)} vous a écrit le {dates.datetime(now)}"
                      f"{' : « ' + conversation.subject + ' »' if conversation.subject else ''}.\n"
                      f"Lisez le message sur la plateforme :\n{link}\n\n"
                      "(Un seul avis par heure et par conversation.)",

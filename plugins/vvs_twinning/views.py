@@ -18,15 +18,6 @@ def _outline(polygon) -> list[list[float]]:
     return [[round(x, 7), round(y, 7)] for x, y in polygon.exterior.coords][:-1]
 
 
-def _paris(value):
-    """Dates are stored in UTC; pages show them in French time."""
-    from zoneinfo import ZoneInfo
-
-    from vvs_core.clock import aware
-
-    return aware(value).astimezone(ZoneInfo("Europe/Paris"))
-
-
 def _max_distance(request) -> int:
     return request.registry.settings["vvs.twinning.max_distance_m"]
 
@@ -58,7 +49,6 @@ def page_data(request, error: str | None = None) -> dict:
         "error": error,
         "csrf": request.session.get_csrf_token(),
         "status_labels": STATUS_LABELS,
-        "local": _paris,
         "map_boundary": json.dumps(_outline(community.boundary)),
         "map_items": json.dumps(map_items),
         **layout.map_assets(request.static_path("vvs_twinning:static/twinning-map.js"),

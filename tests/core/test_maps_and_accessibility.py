@@ -12,6 +12,7 @@ import pytest
 
 from vvs_core.accessibility import page_pattern, summarise, write_statement_data
 from vvs_core.maps import tile_layers, tile_sources
+from vvs_core.timefmt import dates
 from vvs_core.web import csp_header
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,8 +124,6 @@ def test_cli_writes_the_page_data(tmp_path):
 
 
 def test_the_statement_page_shows_the_measures_and_is_honest(testapp, app_registry, monkeypatch):
-    from vvs_core.views import accessibility
-
     monkeypatch.setitem(app_registry, "vvs.accessibility_data", summarise(RAW))
     page = testapp.get("/accessibilite")
     text = re.sub(r"\s+", " ", page.text)
@@ -135,7 +134,7 @@ def test_the_statement_page_shows_the_measures_and_is_honest(testapp, app_regist
     assert "Zone au clavier — <strong>échec</strong>" in text
     assert "Défenseur des droits" in text and "mailto:" in text
     assert "Accessibilité : non conforme" in text  # the footer mention
-    assert accessibility.french_date(__import__("datetime").datetime(2026, 3, 1)) == "1er mars 2026"
+    assert dates.full_date(__import__("datetime").date(2026, 3, 1)) == "1er mars 2026"
 
 
 def test_the_shipped_statement_data_records_no_serious_violation():

@@ -2,7 +2,7 @@
 rows are written (``outbox.insert_notifications``):
 
 - **quiet hours** (``notification_prefs["quiet_hours"] = {"start": "22:00", "end":
-  "07:00"}``, Europe/Paris): gazette and message notifications wait for the end of
+  "07:00"}``, in ``vvs.timezone``): gazette and message notifications wait for the end of
   the quiet hours (their ``next_attempt_at`` moves there; the sweeper picks them up
   then). Alerts never wait.
 - **minimum severity per channel** for alerts that are not urgent
@@ -14,14 +14,12 @@ rows are written (``outbox.insert_notifications``):
 """
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 
 from ..models import PushSubscription, User
-
-LOCAL_ZONE = ZoneInfo("Europe/Paris")
+from ..timefmt import zone
 QUIET_KINDS = ("gazette", "gazette_digest", "message")
 SEVERITIES = ("minor", "moderate", "severe")  # CAP Minor / Moderate / Severe
 URGENT = "severe"
@@ -52,13 +50,13 @@ def delivery_window(user, kind: str, now: datetime) -> datetime | None:
     if quiet is None:
         return None
     start, end = quiet
-    local = now.astimezone(LOCAL_ZONE)
+    local = now.astimezone(zone())
     t = local.time().replace(tzinfo=None)
     inside = start <= t < end if start < end else (t >= start or t < end)
     if not inside:
         return None
     day = local.date() if t < end else local.date() + timedelta(days=1)
-    return datetime.combine(day, end, tzinfo=LOCAL_ZONE).astimezone(ZoneInfo("UTC"))
+    return datetime.combine(day, end, tzinfo=zone()).astimezone(timezone.utc)
 
 
 def severity_allows(user, channel: str, severity: str | None) -> bool:

@@ -8,6 +8,7 @@ from pyramid.view import view_config
 
 from ..accessibility import conformity_label, load_statement_data
 from ..links import public_base_url
+from ..timefmt import dates
 
 # Where a person refused access can turn (the RGAA model's "voies de recours").
 DEFENSEUR_FORM = "https://formulaire.defenseurdesdroits.fr/"
@@ -25,14 +26,6 @@ def statement_data(registry) -> dict | None:
     return registry["vvs.accessibility_data"]
 
 
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre")
-
-
-def french_date(when: datetime) -> str:
-    return f"{'1er' if when.day == 1 else when.day} {MONTHS[when.month - 1]} {when.year}"
-
-
 @view_config(route_name="accessibility", renderer="vvs_core:templates/accessibility.pt", permission="public")
 def accessibility_view(request):
     settings = request.registry.settings
@@ -43,7 +36,7 @@ def accessibility_view(request):
         "conformity": conformity_label(settings),
         "conformity_key": settings.get("vvs.accessibility.conformity") or "non",
         "data": data,
-        "measured_label": french_date(measured) if measured else "",
+        "measured_label": dates.full_date(measured),
         "site_name": settings["vvs.site_name"],
         "site_url": public_base_url(request),
         "defenseur_form": DEFENSEUR_FORM,

@@ -11,15 +11,6 @@ from ..api_tokens import TokenRefused, issue_api_token, revoke_api_token, user_t
 from ..forms import Schema, StrippedString, field_error, make_form, validate
 
 
-def local_time(value) -> str:
-    """'24/11/2026 à 21:05', Paris time, from a stored UTC datetime."""
-    from zoneinfo import ZoneInfo
-
-    from ..clock import aware
-
-    return aware(value).astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y à %H:%M") if value else "—"
-
-
 def includeme(config):
     config.add_route("settings_api_tokens", "/parametres/jetons")
     config.add_route("settings_api_token_revoke", r"/parametres/jetons/{token_id:\d+}/revoquer")
@@ -39,7 +30,7 @@ def token_page(request, form_html, new_token=None):
 
     return {"title": "Jetons d'accès", "sections": SETTINGS_SECTIONS, "current": "settings_api_tokens",
             "form": form_html, "tokens": user_tokens(request.dbsession, request.user), "new_token": new_token,
-            "local_time": local_time, "docs_url": request.route_path("api_openapi")}
+            "docs_url": request.route_path("api_openapi")}
 
 
 @view_config(route_name="settings_api_tokens", renderer="vvs_core:templates/api_tokens.pt", permission="account")

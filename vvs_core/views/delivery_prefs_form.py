@@ -8,6 +8,7 @@ import colander
 import deform
 
 from ..notify.preferences import SEVERITIES, SEVERITY_LABELS, parse_quiet_hours
+from ..timefmt import dates
 
 _HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 CHANNEL_NAMES = {"sms": "par SMS", "email": "par e-mail", "push": "par notification sur le téléphone"}
@@ -52,8 +53,8 @@ def delivery_values(user, channels) -> dict:
     prefs = user.notification_prefs or {}
     quiet = parse_quiet_hours(prefs.get("quiet_hours"))
     minimum = prefs.get("alert_min_severity") or {}
-    values = {"quiet_start": quiet[0].strftime("%H:%M") if quiet else "",
-              "quiet_end": quiet[1].strftime("%H:%M") if quiet else ""}
+    values = {"quiet_start": dates.time(quiet[0]) if quiet else "",
+              "quiet_end": dates.time(quiet[1]) if quiet else ""}
     for channel in channels:
         values[f"min_severity_{channel}"] = minimum.get(channel) if minimum.get(channel) in SEVERITIES else "minor"
     return values

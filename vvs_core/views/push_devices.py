@@ -7,7 +7,6 @@ from pyramid.view import view_config
 
 from ..api import ApiError, iso, read_json
 from ..push import SubscriptionRefused, subscribe, unsubscribe, user_devices
-from .api_tokens import local_time
 
 
 def includeme(config):
@@ -78,7 +77,7 @@ def devices_view(request):
 
     settings = request.registry.settings
     return {"title": "Notifications sur mes appareils", "sections": SETTINGS_SECTIONS, "current": "settings_devices",
-            "devices": user_devices(request.dbsession, request.user.id), "local_time": local_time,
+            "devices": user_devices(request.dbsession, request.user.id), 
             "vapid_key": settings.get("vvs.push.vapid_public_key") or "",
             "api_url": request.route_path("api_push_subscriptions"),
             "prefs_url": request.route_path("settings_notifications")}

@@ -20,8 +20,9 @@
     li.appendChild(document.createTextNode(" "));
     li.appendChild(el("span", "pill alert", item.category || ""));
     li.appendChild(el("br"));
-    var when = new Date(item.created_at);
-    li.appendChild(el("span", "muted", when.toLocaleString("fr-FR", { day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit" })));
+    // The server formats the hour in the commune's time zone (vvs.timezone): the
+    // browser's own zone may differ (an agent travelling, a misconfigured PC).
+    li.appendChild(el("span", "muted", item.when || ""));
     if (item.url) { var a = el("a", "", " voir"); a.href = item.url; li.appendChild(document.createTextNode(" ")); li.appendChild(a); }
     if (item.ack_url && !item.acknowledged) {
       var form = el("form", "inline"); form.method = "post"; form.action = item.ack_url;

@@ -192,7 +192,8 @@ def test_ical_feed_for_members_only(testapp, quartier, dbsession, app_registry):
     good = feed_token(secret, community.id, alice.id)
     feed = testapp.get(url(community, "/agenda.ics"), {"u": alice.id, "t": good})
     assert feed.content_type == "text/calendar"
-    assert "SUMMARY:Fête des voisins\\, enfin" in feed.text and "DTSTART:20310620T170000Z" in feed.text
+    assert "SUMMARY:Fête des voisins\\, enfin" in feed.text and "DTSTART;TZID=Europe/Paris:20310620T190000" in feed.text
+    assert "BEGIN:VTIMEZONE" in feed.text and "TZOFFSETTO:+0200" in feed.text
     testapp.get(url(community, "/agenda.ics"), {"u": alice.id, "t": "x" * 40}, status=404)
     testapp.get(url(community, "/agenda.ics"), {"u": alice.id + 999, "t": good}, status=404)
 

@@ -1,0 +1,208 @@
+"""An action at 23:30 Paris time reads « 23:30 », on the right day, everywhere.
+
+Summer (CEST, UTC+2) and winter (CET, UTC+1; 31 December, still 31 December in Paris
+while UTC is at 22:30). The clock is stopped with the ``clock`` fixture, never slept on.
+Pages (lists, detail, home, moderation, mairie dashboard and its live feed), e-mails
+(.eml written by the folder provider), the Atom feed, CAP 1.2, the gazette's iCalendar
+and the mairie's monthly report (HTML, PDF, CSV). KYC: tests/plugins/vvs_kyc.
+"""
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+from lxml import etree
+
+from vvs_core.testing import mail_text, read_mails, run_tasks
+from vvs_mairie.testing import agent_login, mairie  # noqa: F401
+
+CAP = "{urn:oasis:names:tc:emergency:cap:1.2}"
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@dataclass
+class Moment:
+    year: int
+    month: int
+    day: int
+    offset: str
+
+    @property
+    def date(self) -> str:           # 14/07/2026
+        return f"{self.day:02d}/{self.month:02d}/{self.year}"
+
+    @property
+    def full(self) -> str:           # 14/07/2026 à 23:30
+        return f"{self.date} à 23:30"
+
+    @property
+    def short(self) -> str:          # 14/07 23:30
+        return f"{self.date[:5]} 23:30"
+
+    @property
+    def iso(self) -> str:            # 2026-07-14T23:30:00+02:00
+        return f"{self.year}-{self.month:02d}-{self.day:02d}T23:30:00{self.offset}"
+
+    @property
+    def typed(self) -> str:          # what a datetime-local field sends
+        return f"{self.year}-{self.month:02d}-{self.day:02d}T23:30"
+
+
+@pytest.fixture(params=[Moment(2026, 7, 14, "+02:00"), Moment(2026, 12, 31, "+01:00")], ids=["summer", "winter"])
+def at_2330(request, clock):
+    moment = request.param
+    clock.set_local(moment.year, moment.month, moment.day, 23, 30)
+    return moment
+
+
+def _text(page) -> str:
+    return re.sub(r"\s+", " ", page.text)
+
+
+def _switch(testapp, user):
+    testapp.reset()
+    testapp.wsgi.registry["vvs.ratelimit_store"] = None
+    testapp.login(user)
+
+
+def _mails_to(app, address, needle):
+    return [mail_text(m) for m in read_mails(app.registry.settings["vvs.email.folder"])
+            if m["To"] == address and needle in mail_text(m)]
+
+
+def test_a_residents_alert_at_2330(testapp, app, dbsession, make_user, mairie, agent_login, at_2330):  # noqa: F811
+    author, neighbour, *_ = mairie.residents
+    moderator = make_user(is_moderator=True)
+    text = "Deux hommes essaient les poignées des voitures, rue de l'Église — « capuche grise »."
+
+    _switch(testapp, author)
+    form = testapp.get("/alertes/nouvelle").forms["alerte"]
+    form["category"] = "autre"
+    form["text"] = text
+    url = form.submit("submit").location
+    alert_id = int(url.rsplit("/", 1)[1])
+    assert at_2330.full in _text(testapp.get(url))                                          # detail
+    assert at_2330.full in _text(testapp.get(f"/alertes/communaute/{mairie.community.id}"))  # list
+    assert at_2330.full in _text(testapp.get("/"))                                          # home
+
+    cap = etree.fromstring(testapp.get(f"/alertes/{alert_id}.cap.xml").body)
+    assert cap.findtext(f"{CAP}sent") == at_2330.iso
+    assert cap.find(f"{CAP}info").findtext(f"{CAP}effective") == at_2330.iso
+    feeds = testapp.post_csrf(f"/alertes/communaute/{mairie.community.id}/flux")
+    atom = etree.fromstring(testapp.get(feeds.html.find(id="feed-atom")["value"].replace("http://localhost", "")).body)
+    entry = atom.find(f"{ATOM}entry")
+    assert entry.findtext(f"{ATOM}published") == at_2330.iso and at_2330.full in entry.findtext(f"{ATOM}title")
+
+    run_tasks()
+    [mail] = _mails_to(app, neighbour.email, "capuche grise")
+    assert f"le {at_2330.full}" in mail
+
+    _switch(testapp, neighbour)
+    testapp.post_csrf(f"/alertes/{alert_id}/signaler", {"reason": "Décrit des personnes plutôt que des faits."})
+    _switch(testapp, moderator)
+    queue = _text(testapp.get("/alertes/moderation"))
+    assert "capuche grise" in queue and at_2330.full in queue                                # moderation
+
+    testapp.reset()
+    agent_login(testapp, mairie)
+    dashboard = _text(testapp.get("/mairie/77449"))
+    assert "capuche grise" in dashboard or "poignées" in dashboard
+    assert at_2330.short in dashboard                                                        # mairie dashboard
+    [item] = [i for i in testapp.get("/mairie/77449/activite.json").json["items"] if i["id"] == alert_id]
+    assert item["when"] == at_2330.short                                                     # live feed (JS shows it)
+
+
+def test_a_mairie_alert_at_2330_and_its_monthly_report(testapp, app, dbsession, mairie, agent_login, at_2330):  # noqa: F811
+    agent_login(testapp, mairie)
+    form = {"category": "meteo", "title": "Orages violents cette nuit", "body": "Rentrez les objets des balcons.",
+            "target": "communities", "communities": str(mairie.community.id), "confirm": "1"}
+    page = testapp.post_csrf("/mairie/77449/alertes/nouvelle", form, status=303).follow()
+    assert f"Envoyée le {at_2330.full}" in _text(page)
+    assert at_2330.short in _text(testapp.get("/mairie/77449"))
+    month = f"{at_2330.year}-{at_2330.month:02d}"
+    csv = testapp.get(f"/mairie/77449/rapport/{month}.csv").body.decode("utf-8-sig")
+    assert f"alertes de la mairie;{at_2330.full} · " in csv
+    pdf = testapp.get(f"/mairie/77449/rapport/{month}.pdf").body
+    assert pdf.startswith(b"%PDF") and at_2330.short.encode() in _pdf_text(pdf)
+    run_tasks()
+    [mail] = _mails_to(app, mairie.residents[0].email, "Rentrez les objets")
+    assert f"Mairie de Serris, le {at_2330.full}" in mail
+
+
+def _pdf_text(pdf: bytes) -> bytes:
+    """The page streams of a reportlab PDF (ASCII85 then Flate), decoded."""
+    import base64
+
+    out = b""
+    for raw in re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.S):
+        data = raw.strip()
+        if data.endswith(b"~>"):
+            data = base64.a85decode(data[:-2])
+        try:
+            out += zlib.decompress(data)
+        except zlib.error:
+            out += data
+    return out
+
+
+def test_the_monthly_report_counts_by_the_communes_month(testapp, dbsession, mairie, agent_login, clock):  # noqa: F811
+    """00:30 on 1 January in Paris is 23:30 on 31 December in UTC: the alert belongs to January."""
+    clock.set_local(2027, 1, 1, 0, 30)
+    agent_login(testapp, mairie)
+    form = {"category": "meteo", "title": "Verglas au petit matin", "body": "Prudence sur la route.",
+            "target": "communities", "communities": str(mairie.community.id), "confirm": "1"}
+    testapp.post_csrf("/mairie/77449/alertes/nouvelle", form, status=303)
+    january = testapp.get("/mairie/77449/rapport/2027-01.csv").body.decode("utf-8-sig")
+    december = testapp.get("/mairie/77449/rapport/2026-12.csv").body.decode("utf-8-sig")
+    assert "01/01/2027 à 00:30 · " in january and "Verglas" in january and "Verglas" not in december
+    assert "janvier 2027" in january
+
+
+def test_a_gazette_event_at_2330(testapp, app, dbsession, mairie, at_2330):  # noqa: F811
+    from vvs_gazette.calendar import feed_token
+    from vvs_gazette.models import GazettePost
+
+    author = mairie.residents[0]
+    community = mairie.community
+    base = f"/gazette/communaute/{community.id}"
+    _switch(testapp, author)
+    form = testapp.get(base + "/ajouter").forms["gazette-post"]
+    form["category"] = "evenement"
+    form["title"] = "Veillée « étoiles filantes » à l'étang"
+    form["text"] = "Apportez une couverture ; chocolat chaud offert. 🌠"
+    form["event_at"] = at_2330.typed  # typed « 23:30 »: 23:30 in Paris
+    form.submit("submit")
+    post = dbsession.scalars(sa.select(GazettePost).where(GazettePost.community_id == community.id)).one()
+    page = _text(testapp.get(f"{base}/annonce/{post.id}"))
+    assert f"Le {at_2330.full}" in page and at_2330.full in page.replace(f"Le {at_2330.full}", "")  # event, posted
+    assert f"Le {at_2330.full}" in _text(testapp.get(base))                                 # list
+    edit = testapp.get(f"{base}/annonce/{post.id}/modifier").forms["gazette-post"]
+    assert edit["event_at"].value == at_2330.typed                                          # shown back as typed
+    ical = testapp.get(base + "/agenda.ics", {"u": author.id, "t": feed_token(app.registry.settings["vvs.secret"],
+                                                                                community.id, author.id)}).text
+    stamp = at_2330.typed.replace("-", "").replace(":", "") + "00"
+    assert f"DTSTART;TZID=Europe/Paris:{stamp}" in ical and "BEGIN:VTIMEZONE" in ical
+    assert f"TZOFFSETTO:{at_2330.offset.replace(':', '')}" in ical
+
+
+def test_a_message_at_2330(testapp, app, dbsession, mairie, at_2330):  # noqa: F811
+    from vvs_messaging.models import Conversation
+
+    alice, bob, *_ = mairie.residents
+    _switch(testapp, alice)
+    form = testapp.get("/messagerie/nouveau").forms["new-conversation"]
+    for checkbox in form.fields["checkbox"]:
+        checkbox.checked = checkbox._value == str(bob.id)
+    form["subject"] = "Arrosage des tomates"
+    form["text"] = "Peux-tu arroser mes tomates jusqu'à dimanche ? Merci ! 🍅"
+    form.submit("submit")
+    conversation = dbsession.scalars(sa.select(Conversation)).one()
+    _switch(testapp, bob)
+    assert at_2330.full in _text(testapp.get("/messagerie"))                                # inbox
+    assert at_2330.full in _text(testapp.get(f"/messagerie/conversation/{conversation.id}"))  # conversation
+    run_tasks()
+    [mail] = _mails_to(app, bob.email, "Arrosage des tomates")
+    assert f"vous a écrit le {at_2330.full}" in mail
