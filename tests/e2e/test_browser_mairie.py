@@ -59,7 +59,9 @@ def test_live_alert_appears_on_the_dashboard(browser, login, shot, demo_agent, l
     """A resident posts a real alert (vvs_alerts) while the agent's dashboard is open:
     it appears without reloading (the dashboard polls), and "Pris en compte" works."""
     text = "Individu qui relève les boîtes aux lettres rue de Lagny, 15 h, sac à dos rouge."
-    agent_context = browser.new_context(locale="fr-FR", viewport={"width": 412, "height": 915}, base_url=live_server)
+    # The agent's browser is set to another time zone: the hour shown must still be Paris time.
+    agent_context = browser.new_context(locale="fr-FR", viewport={"width": 412, "height": 915}, base_url=live_server,
+                                        timezone_id="America/New_York")
     resident_context = browser.new_context(locale="fr-FR", viewport={"width": 412, "height": 915}, base_url=live_server)
     page, resident = agent_context.new_page(), resident_context.new_page()
     errors = []
@@ -74,8 +76,10 @@ def test_live_alert_appears_on_the_dashboard(browser, login, shot, demo_agent, l
         resident.get_by_role("button", name="Envoyer l'alerte").click()
         resident.wait_for_load_state()
         shot(resident, "mairie-live-resident-posted")
+        posted = re.search(r"(\d\d/\d\d)/\d{4} à (\d\d:\d\d)", resident.locator("main").inner_text())
         item = page.locator(".activity-item", has_text="boîtes aux lettres")
         item.wait_for(timeout=15000)  # the dashboard polls every 4 s
+        assert f"{posted.group(1)} {posted.group(2)}" in item.inner_text()  # the server's hour, not the browser's
         shot(page, "mairie-live-alert")
         item.get_by_role("button", name="Pris en compte").click()
         page.wait_for_url(re.compile(r"/mairie/77449$"))
