@@ -4,7 +4,7 @@ Summer (CEST, UTC+2) and winter (CET, UTC+1; 31 December, still 31 December in P
 while UTC is at 22:30). The clock is stopped with the ``clock`` fixture, never slept on.
 Pages (lists, detail, home, moderation, mairie dashboard and its live feed), e-mails
 (.eml written by the folder provider), the Atom feed, CAP 1.2, the gazette's iCalendar
-and the mairie's monthly report (HTML, PDF, CSV). KYC: tests/plugins/vvs_kyc.
+and the mairie's monthly report (HTML, PDF, CSV), the gazette's weekly digest. KYC: tests/plugins/vvs_kyc.
 """
 from __future__ import annotations
 
@@ -206,3 +206,30 @@ def test_a_message_at_2330(testapp, app, dbsession, mairie, at_2330):  # noqa: F
     run_tasks()
     [mail] = _mails_to(app, bob.email, "Arrosage des tomates")
     assert f"vous a écrit le {at_2330.full}" in mail
+
+
+@pytest.mark.parametrize("monday, event, shown", [
+    ((2026, 7, 13), (2026, 7, 14), "14/07/2026 à 23:30"),
+    ((2026, 12, 28), (2026, 12, 31), "31/12/2026 à 23:30"),
+], ids=["summer", "winter"])
+def test_the_weekly_digest_gives_the_events_hour(app, dbsession, mairie, clock, monday, event, shown):  # noqa: F811
+    from datetime import datetime
+
+    from vvs_core.models import Notification
+    from vvs_core.tasks import task_request
+    from vvs_core.timefmt import dates
+    from vvs_gazette.digest import send_weekly_digests
+    from vvs_gazette.posts import create_post
+
+    reader = mairie.residents[1]
+    reader.notification_prefs = {"gazette": ["digest"]}
+    clock.set_local(*monday, 9, 0)
+    create_post(dbsession, mairie.community, mairie.residents[0], category="evenement", title="Bal du quartier",
+                text="Place de l'Église.", event_at=datetime(*event, 23, 30, tzinfo=dates.zone))
+    dbsession.flush()
+    with task_request(app.registry) as request:
+        request.dbsession = dbsession
+        assert send_weekly_digests(request, clock.now()) >= 1
+    body = dbsession.scalars(sa.select(Notification.body).where(
+        Notification.kind == "gazette_digest", Notification.recipient_id == reader.id)).one()
+    assert f"Bal du quartier — le {shown}" in body
