@@ -20,6 +20,7 @@ gives an empty string (or ``default``). Nothing else formats dates for display: 
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import dates as _babel
@@ -137,10 +138,20 @@ class Dates:
         return self._fmt(value, "yyyy-MM-dd'T'HH:mm", default)
 
     def parse_local(self, text: str) -> _dt.datetime:
-        """An ISO date-time typed or sent by someone: with an offset it is that instant;
-        without one (``datetime-local`` fields, « 2026-07-14T19:00 »), it is that hour in
-        ``vvs.timezone``. Raises ValueError."""
-        value = _dt.datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
+        """A date and hour typed or sent by someone, as an aware UTC datetime. ISO
+        (``datetime-local`` fields: « 2026-07-14T19:00 ») or French, as people type it where
+        the browser offers a plain text field (« 14/07/2026 19:00 », « 14/07/2026 à 19h »).
+        With an offset it is that instant; without one it is that hour in ``vvs.timezone``.
+        Raises ValueError."""
+        text = str(text).strip()
+        french = _FRENCH.fullmatch(text)
+        if french:
+            day, month, year, hour, minute = (int(g or 0) for g in french.groups())
+            value = _dt.datetime(year, month, day, hour, minute)
+        elif text.isascii() and len(text) >= 16:  # a date and an hour, not a date alone
+            value = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        else:
+            raise ValueError(text)
         if value.tzinfo is None:
             value = value.replace(tzinfo=_zone)
         return value.astimezone(_dt.timezone.utc)
@@ -213,4 +224,6 @@ def _transitions(start, end):
 
 
 dates = Dates()
+
+_FRENCH = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})\s*(?:à|a|,)?\s*(\d{1,2})\s*[:hH]\s*(\d{2})?\s*", re.ASCII)
 

@@ -23,12 +23,9 @@ class LocalDateTime(colander.SchemaType):
     def deserialize(self, node, cstruct):
         if not cstruct:
             return colander.null
-        text = str(cstruct).strip()
         try:
-            if len(text) < 16 or text[10] != "T":
-                raise ValueError(text)
-            return dates.parse_local(text[:16])
-        except (ValueError, IndexError):
+            return dates.parse_local(str(cstruct)[:40])
+        except (ValueError, OverflowError):
             raise colander.Invalid(node, "Date et heure invalides (jj/mm/aaaa hh:mm).") from None
 
 

@@ -221,3 +221,27 @@ def test_datetimes_are_stored_in_utc_and_read_back_aware(dbsession, make_user):
         User.id == user.id, User.closed_at > datetime(2026, 7, 14, 18, 30, tzinfo=PARIS),
         User.closed_at < datetime(2026, 7, 14, 17, 30, tzinfo=timezone.utc)))
     assert found == 1
+
+
+@pytest.mark.parametrize("typed", ["2026-07-14T23:30", "2026-07-14 23:30", "14/07/2026 23:30", "14/07/2026 à 23h30",
+                                   " 14/07/2026 23h30 ", "2026-07-14T23:30:00+02:00", "2026-07-14T21:30Z"])
+def test_an_hour_typed_in_french_or_iso_is_paris_time(typed):
+    """Where the browser has no date-time picker, people type « 14/07/2026 à 23h30 »."""
+    assert dates.parse_local(typed) == SUMMER
+
+
+@pytest.mark.parametrize("typed", ["", "abc", "2026-07-14", "2026-07-14T25:99", "32/13/2026 23:30",
+                                   "14/07/2026 23:30 et des poussières", "２０２６-07-14T23:30", "\x00" * 20,
+                                   "14/07/2026", "9" * 5000])
+def test_what_is_not_a_date_and_an_hour_is_refused(typed):
+    with pytest.raises(ValueError):
+        dates.parse_local(typed)
+
+
+def test_the_hour_in_the_spring_gap_and_the_autumn_repeat_is_kept_readable():
+    """02:30 does not exist on 29 March 2026 in Paris, and happens twice on 25 October:
+    both are accepted and shown back as an hour that exists."""
+    spring = dates.parse_local("29/03/2026 02:30")
+    assert dates.datetime(spring) in ("29/03/2026 à 01:30", "29/03/2026 à 03:30")
+    autumn = dates.parse_local("25/10/2026 02:30")
+    assert dates.datetime(autumn) == "25/10/2026 à 02:30"

@@ -233,3 +233,27 @@ def test_the_weekly_digest_gives_the_events_hour(app, dbsession, mairie, clock, 
     body = dbsession.scalars(sa.select(Notification.body).where(
         Notification.kind == "gazette_digest", Notification.recipient_id == reader.id)).one()
     assert f"Bal du quartier — le {shown}" in body
+
+
+def test_a_gazette_event_typed_in_french_without_a_date_picker(testapp, dbsession, mairie, clock):  # noqa: F811
+    from vvs_gazette.models import GazettePost
+
+    clock.set_local(2026, 7, 1, 12, 0)
+    base = f"/gazette/communaute/{mairie.community.id}"
+    _switch(testapp, mairie.residents[0])
+    form = testapp.get(base + "/ajouter").forms["gazette-post"]
+    form["category"] = "evenement"
+    form["title"] = "Feu d'artifice du 14 juillet"
+    form["text"] = "Rendez-vous au parc."
+    form["event_at"] = "14/07/2026 à 23h30"
+    form.submit("submit")
+    post = dbsession.scalars(sa.select(GazettePost).where(GazettePost.community_id == mairie.community.id)).one()
+    assert "Le 14/07/2026 à 23:30" in _text(testapp.get(f"{base}/annonce/{post.id}"))
+    form = testapp.get(base + "/ajouter").forms["gazette-post"]
+    form["category"] = "evenement"
+    form["title"] = "Date impossible"
+    form["text"] = "…"
+    form["event_at"] = "31/02/2026 à 25h"
+    page = form.submit("submit")
+    assert page.status_int == 200 and "Date et heure invalides" in page.text
+    assert dbsession.scalar(sa.select(sa.func.count(GazettePost.id))) == 1
