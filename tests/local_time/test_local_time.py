@@ -257,3 +257,18 @@ def test_a_gazette_event_typed_in_french_without_a_date_picker(testapp, dbsessio
     page = form.submit("submit")
     assert page.status_int == 200 and "Date et heure invalides" in page.text
     assert dbsession.scalar(sa.select(sa.func.count(GazettePost.id))) == 1
+
+
+def test_a_request_sent_at_0030_on_new_years_day_is_dated_1_january(testapp, dbsession, make_user, make_community,
+                                                                     clock):
+    """00:30 on 1 January in Paris is still 31 December in UTC: the référent reads 01/01/2027."""
+    from vvs_core.models import Membership
+
+    clock.set_local(2027, 1, 1, 0, 30)
+    referent, newcomer = make_user(), make_user(first_name="Noël", last_name="Lefèvre")
+    community = make_community("Les Charmettes", referents=[referent])
+    dbsession.add(Membership(user_id=newcomer.id, community_id=community.id, status="pending"))
+    dbsession.flush()
+    _switch(testapp, referent)
+    queue = _text(testapp.get(f"/communaute/{community.id}/demandes"))
+    assert "Noël" in queue and "Demande du 01/01/2027" in queue and "31/12/2026" not in queue
