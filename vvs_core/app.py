@@ -72,6 +72,7 @@ def configure(raw_settings: dict, registry_extras: dict, port=None) -> Configura
     config.include(".providers")
     config.registry.vvs_provider_specs = specs
     config.include(".notify")
+    config.include(".jobs")
     config.include(".web")
     config.include(".api")  # the add_api_* directives, before any plugin declares an API view
     config.include(".views")

@@ -7,7 +7,7 @@ written. The rule is simple enough to stay right:
 
 - a **data generation** moves whenever a statement writes to the database through
   SQLAlchemy (ORM flush, Core, ``text()``, DDL), on any table but the few of
-  ``UNCACHED_TABLES`` that no cached value reads (the outbox);
+  ``UNCACHED_TABLES`` that no cached value reads (the outbox, the leased jobs);
 - a cached value is served only while the generation it was computed under is still the
   current one, and for at most ``vvs.cache_seconds`` (for what changes with time alone).
 
@@ -35,7 +35,7 @@ from sqlalchemy.engine import Engine
 
 log = logging.getLogger(__name__)
 
-UNCACHED_TABLES = frozenset({"notifications"})
+UNCACHED_TABLES = frozenset({"notifications", "jobs"})
 MAX_ENTRIES = 20_000
 
 _READS = re.compile(r"\s*(SELECT|SHOW|SET|PRAGMA|EXPLAIN|BEGIN|SAVEPOINT|RELEASE|ROLLBACK|COMMIT|EXECUTE|"

@@ -84,16 +84,33 @@ def task_request(registry=None):
         env["closer"]()
 
 
+# Where what a dead worker held or a lost message comes back (the outbox's ``redeliver``,
+# the reapers): a queue of its own, so that it does not wait behind the backlog. Workers
+# consume it unless --queues says otherwise.
+RECOVERY_QUEUE = "outbox_recovery"
+
+
 def enqueue_after_commit(request, actor, *args, **kwargs) -> None:
     """Send ``actor(*args)`` once the request's transaction has committed."""
-    message = actor.message(*args, **kwargs)
+    send_after_commit(request, [actor.message(*args, **kwargs)], actor.broker)
+
+
+def send_after_commit(request, messages, broker=None) -> None:
+    """Enqueue these dramatiq messages once the request's transaction has committed. A
+    message that cannot be sent is logged: the outbox's sweeper and the jobs' reaper find
+    what it was for in the database."""
+    if not messages:
+        return
+    broker = broker or dramatiq.get_broker()
 
     def send(committed):
-        if committed:
+        if not committed:
+            return
+        for message in messages:
             try:
-                actor.broker.enqueue(message)
-            except Exception:  # the sweeper will pick it up
-                log.exception("could not enqueue %s after commit", actor.actor_name)
+                broker.enqueue(message)
+            except Exception:
+                log.exception("could not enqueue %s after commit", message.actor_name)
 
     request.tm.get().addAfterCommitHook(send)
 

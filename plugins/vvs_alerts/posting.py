@@ -10,7 +10,7 @@ from vvs_core.clock import utcnow
 from vvs_core.links import absolute_url
 from vvs_core.models import Community, Membership, User
 from vvs_core.notify.outbox import notify_user
-from vvs_core.tasks import enqueue_after_commit
+from vvs_core.jobs.lease import enqueue_job_after_commit
 from vvs_core.timefmt import dates
 
 from .catalogue import CATEGORY_LABELS, EMERGENCY_NOTICE
@@ -105,7 +105,7 @@ def post_alert(request, author: User, community: Community, *, category: str, te
 def start_fan_out(request, alert, update=None) -> None:
     from .tasks import fan_out_alert
 
-    enqueue_after_commit(request, fan_out_alert, alert.id, update.id if update is not None else 0)
+    enqueue_job_after_commit(request, fan_out_alert, alert.id, update.id if update is not None else 0)
 
 
 def referents_of(dbsession, community_id) -> list[User]:

@@ -7,15 +7,18 @@ import logging
 
 import dramatiq
 
+from vvs_core.jobs.lease import leased_actor
 from vvs_core.tasks import task_request
 
 log = logging.getLogger(__name__)
 
 
-@dramatiq.actor(max_retries=3, min_backoff=1000, max_backoff=10000)
+@leased_actor
 def fan_out_alert(alert_id: int, update_id: int = 0):
     """Write the notification rows of an alert (or of one of its updates) and
-    enqueue their delivery. Running it twice writes nothing more."""
+    enqueue their delivery. A leased job (``vvs_core.jobs``): a worker killed while
+    holding it, or a broker that lost its message, delays it by at most about
+    vvs.jobs.lease + vvs.jobs.reap_interval. Running it twice writes nothing more."""
     from .fanout import fan_out
     from .models import Alert, AlertUpdate
 

@@ -441,6 +441,37 @@ def test_sweeper_takes_rows_scheduled_for_later_as_soon_as_they_are_due(registry
     assert [m.args for m in queued(actors.deliver.broker, actors.deliver)] == [(ids,)]
 
 
+def test_sweeper_reenqueues_a_lost_or_stuck_row_once_per_lease_not_at_every_pass(registry, db):
+    """A backlog longer than the claim timeout must not be re-enqueued at every pass
+    (on a loaded machine that was thousands of duplicate messages a second)."""
+    lost = add(db, rows_for(3, prefix="lost"))
+    stuck = add(db, rows_for(2, prefix="stuck"))
+    actors.claim_notifications(db, stuck, utcnow(), 60)
+    db.commit()
+    broker = actors.deliver.broker
+    queued(broker, actors.deliver)  # the messages are gone (a restarted Redis)
+    assert actors.sweep_notifications(registry, now=later(61)) == 5
+    assert [r.lease_until is not None for r in load(db)] == [True] * 5
+    assert actors.sweep_notifications(registry, now=later(62)) == 0
+    assert actors.sweep_notifications(registry, now=later(120)) == 0
+    assert actors.sweep_notifications(registry, now=later(123)) == 5  # the new lease ran out too
+    assert sorted(i for m in queued(broker, actors.deliver) for i in m.args[0]) == sorted(lost * 2)
+    assert sorted(i for m in queued(broker, actors.redeliver) for i in m.args[0]) == sorted(stuck * 2)
+
+
+def test_a_claim_and_a_retry_lease_the_row(registry, db, providers):
+    ids = add(db, rows_for(2))
+    providers["sms"].script[f"alert:1:1:sms"] = "transient"
+    now = utcnow()
+    actors.deliver_notifications(ids, registry, now=now)
+    sent, retried = load(db)
+    assert sent.status == "sent" and aware(sent.lease_until) == now + timedelta(seconds=60)
+    # due after the backoff (5 s); its delayed message is in flight a claim timeout more
+    assert retried.status == "pending" and aware(retried.lease_until) == now + timedelta(seconds=65)
+    assert actors.sweep_notifications(registry, now=now + timedelta(seconds=64)) == 0
+    assert actors.sweep_notifications(registry, now=now + timedelta(seconds=66)) == 1
+
+
 def test_sweeper_work_per_pass_is_bounded(registry, db):
     add(db, rows_for(30))
     broker = actors.deliver.broker

@@ -15,6 +15,7 @@ from .invitation import Invitation  # noqa: F401
 from .api_token import ApiToken  # noqa: F401
 from .push_subscription import PushSubscription  # noqa: F401
 from .types import UTCDateTime
+from .job import Job  # noqa: F401
 
 
 def get_engine(url: str, **kw):

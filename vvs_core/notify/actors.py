@@ -81,7 +81,7 @@ from ..interfaces import OutgoingEmail, OutgoingSMS
 from ..links import public_base_url
 from .push_providers import OutgoingPush
 from ..models.notification import Notification
-from ..tasks import task_request
+from ..tasks import RECOVERY_QUEUE, task_request
 from .outbox import enqueue_delivery_after_commit
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,6 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 60   # an alert in trouble is retried at least once a minute
 SWEEP_LIMIT = 5000         # ids per sweeper pass; the next pass takes the rest
 EXPIRED = "expirée avant l'envoi"
-RECOVERY_QUEUE = "outbox_recovery"  # workers must consume it (they do unless --queues says otherwise)
 
 
 @dramatiq.actor(max_retries=0)
@@ -180,7 +179,8 @@ def claim_notifications(dbsession, ids, now, claim_timeout) -> tuple[list, list]
     stale = now - timedelta(seconds=int(claim_timeout))
     # Reclaimed rows come first and regardless of expiry: they may already be at the
     # provider, which is asked before anything is cancelled or sent again.
-    reclaimed = _claim(dbsession, ids, now,
+    lease_until = now + timedelta(seconds=int(claim_timeout))
+    reclaimed = _claim(dbsession, ids, now, lease_until,
                        (Notification.status == "sending") & (Notification.claimed_at < stale))
     dbsession.execute(
         sa.update(Notification)
@@ -188,7 +188,7 @@ def claim_notifications(dbsession, ids, now, claim_timeout) -> tuple[list, list]
         .values(status="cancelled", last_error=EXPIRED)
         .execution_options(synchronize_session=False)
     )
-    fresh = _claim(dbsession, ids, now,
+    fresh = _claim(dbsession, ids, now, lease_until,
                    (Notification.status == "pending") & (Notification.next_attempt_at <= now)
                    & sa.or_(Notification.expires_at.is_(None), Notification.expires_at >= now))
     for row in (*reclaimed, *fresh):
@@ -196,11 +196,11 @@ def claim_notifications(dbsession, ids, now, claim_timeout) -> tuple[list, list]
     return fresh, reclaimed
 
 
-def _claim(dbsession, ids, now, condition) -> list:
+def _claim(dbsession, ids, now, lease_until, condition) -> list:
     lockable = (sa.select(Notification.id).where(Notification.id.in_(ids), condition)
                 .with_for_update(skip_locked=True))
     stmt = (sa.update(Notification).where(Notification.id.in_(lockable))
-            .values(status="sending", claimed_at=now, attempts=Notification.attempts + 1)
+            .values(status="sending", claimed_at=now, lease_until=lease_until, attempts=Notification.attempts + 1)
             .returning(Notification)
             .execution_options(synchronize_session=False))
     return sorted(dbsession.scalars(stmt), key=lambda n: n.id)  # RETURNING has no order
@@ -350,18 +350,23 @@ def record_outcomes(dbsession, outcomes, claimed_at, now, settings) -> dict[int,
                              sent_at=now, last_error=""))
         elif o.status == "retry" and n.attempts < max_attempts:
             delay = backoff_seconds(n.attempts, first_backoff)
+            # The delayed message is in flight until it is due (and a claim timeout more).
             ours.append(dict(id=n.id, status="pending", last_error=error,
-                             next_attempt_at=now + timedelta(seconds=delay)))
+                             next_attempt_at=now + timedelta(seconds=delay),
+                             lease_until=now + timedelta(seconds=delay + int(settings["vvs.outbox.claim_timeout"]))))
             retry_later[delay].append(n.id)
         elif o.status in ("retry", "failed"):
             if o.status == "retry":
                 error = f"{error} ({n.attempts} tentatives)"
-            ours.append(dict(id=n.id, status="failed", last_error=error, next_attempt_at=n.next_attempt_at))
+            ours.append(dict(id=n.id, status="failed", last_error=error, next_attempt_at=n.next_attempt_at,
+                             lease_until=n.lease_until))
             log.warning("outbox: notification %s failed: %s", n.id, error)
         elif o.status == "cancelled":
-            ours.append(dict(id=n.id, status="cancelled", last_error=error, next_attempt_at=n.next_attempt_at))
+            ours.append(dict(id=n.id, status="cancelled", last_error=error, next_attempt_at=n.next_attempt_at,
+                             lease_until=n.lease_until))
         else:  # unknown: stays sending until the claim times out, then it is looked up
-            ours.append(dict(id=n.id, status="sending", last_error=error, next_attempt_at=n.next_attempt_at))
+            ours.append(dict(id=n.id, status="sending", last_error=error, next_attempt_at=n.next_attempt_at,
+                             lease_until=n.lease_until))
     if sent:
         # "sent" is a fact whoever holds the claim now.
         dbsession.execute(sa.update(Notification).where(Notification.status == "sending")
@@ -378,6 +383,12 @@ def record_outcomes(dbsession, outcomes, claimed_at, now, settings) -> dict[int,
 
 # --- sweep ------------------------------------------------------------------------
 
+def renew_leases(dbsession, ids, lease_until) -> None:
+    for start in range(0, len(ids), 1000):
+        dbsession.execute(sa.update(Notification).where(Notification.id.in_(ids[start:start + 1000]))
+                          .values(lease_until=lease_until).execution_options(synchronize_session=False))
+
+
 def sweep_notifications(registry=None, now=None, limit=SWEEP_LIMIT) -> int:
     """Cancel expired rows and re-enqueue due or stuck ones; returns how many."""
     with task_request(registry) as request:
@@ -390,22 +401,27 @@ def sweep_notifications(registry=None, now=None, limit=SWEEP_LIMIT) -> int:
             .values(status="cancelled", last_error=EXPIRED)
             .execution_options(synchronize_session=False)
         )
+        # A row's lease (lease_until) says until when a message for it is believed to be
+        # in flight: rows re-enqueued here get a new one, so that a backlog longer than
+        # the claim timeout is not re-enqueued at every pass.
+        lease_over = sa.or_(Notification.lease_until.is_(None), Notification.lease_until < now)
         stuck = db.scalars(
             sa.select(Notification.id)
-            .where(Notification.status == "sending", Notification.claimed_at < stale)
+            .where(Notification.status == "sending", Notification.claimed_at < stale, lease_over)
             .order_by(Notification.claimed_at).limit(limit)
         ).all()
-        # A row due since its creation had a message sent at commit: for the claim
-        # timeout it presumably waits in the queue, and re-enqueueing the whole backlog
-        # each pass would only split batches. A row scheduled for later (quiet hours,
-        # a retry) is taken as soon as it is due.
+        # Never leased: a row due since its creation had a message sent at commit; for the
+        # claim timeout it presumably waits in the queue. A row scheduled for later (quiet
+        # hours) has no message and is taken as soon as it is due.
+        unleased = Notification.lease_until.is_(None) & sa.or_(
+            Notification.next_attempt_at <= stale, Notification.next_attempt_at > Notification.created_at)
         due = db.scalars(
             sa.select(Notification.id)
             .where(Notification.status == "pending", Notification.next_attempt_at <= now,
-                   sa.or_(Notification.next_attempt_at <= stale,
-                          Notification.next_attempt_at > Notification.created_at))
+                   sa.or_(unleased, Notification.lease_until < now))
             .order_by(Notification.next_attempt_at).limit(max(0, limit - len(stuck)))
         ).all()
+        renew_leases(db, [*stuck, *due], now + (now - stale))
         enqueue_delivery_after_commit(request, stuck, actor=redeliver)
         enqueue_delivery_after_commit(request, due)
     if stuck or due:

@@ -1,0 +1,22 @@
+"""The reaper: a periodic actor that re-enqueues leased jobs whose lease ran out."""
+from __future__ import annotations
+
+import dramatiq
+
+from ..tasks import RECOVERY_QUEUE
+from .lease import reap
+
+
+@dramatiq.actor(max_retries=0, queue_name=RECOVERY_QUEUE, priority=-10)
+def reap_jobs():
+    """Hand out again the jobs a dead worker held or a broker lost (``lease.reap``).
+    On the recovery queue: queued behind a backlog, it would come too late."""
+    reap()
+
+
+def follow_current_broker() -> None:
+    """Bind the reaper to the broker configured last (see vvs_core.notify.actors)."""
+    broker = dramatiq.get_broker()
+    if reap_jobs.broker is not broker:
+        reap_jobs.broker = broker
+        broker.declare_actor(reap_jobs)
