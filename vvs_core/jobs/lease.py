@@ -175,17 +175,13 @@ def reap(registry=None, now=None, limit=REAP_LIMIT) -> int:
         db = request.dbsession
         now = now or utcnow()
         lease_until = now + timedelta(seconds=int(request.registry.settings["vvs.jobs.lease"]))
+        # Rows a worker or another reaper holds are skipped, never waited for (no deadlock).
+        picked = (sa.select(Job.id).where(Job.status.in_(("queued", "running")), Job.lease_until < now)
+                  .order_by(Job.lease_until).limit(limit).with_for_update(skip_locked=True))
         expired = db.execute(
-            sa.select(Job.id, Job.actor, Job.args)
-            .where(Job.status.in_(("queued", "running")), Job.lease_until < now)
-            .order_by(Job.lease_until).limit(limit)).all()
-        if expired:
-            db.execute(sa.update(Job)
-                       .where(Job.id.in_([j.id for j in expired]), Job.status.in_(("queued", "running")),
-                              Job.lease_until < now)
-                       .values(status="queued", lease_until=lease_until)
-                       .execution_options(synchronize_session=False))
-            send_after_commit(request, [m for m in (_recovery_message(j.actor, j.args) for j in expired) if m])
+            sa.update(Job).where(Job.id.in_(picked)).values(status="queued", lease_until=lease_until)
+            .returning(Job.actor, Job.args).execution_options(synchronize_session=False)).all()
+        send_after_commit(request, [m for m in (_recovery_message(j.actor, j.args) for j in expired) if m])
         db.execute(sa.delete(Job).where(Job.status == "done", Job.finished_at < now - KEEP_DONE)
                    .execution_options(synchronize_session=False))
     if expired:

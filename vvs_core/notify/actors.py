@@ -36,7 +36,11 @@ an alert must be retried within the minute. ``sweep_outbox`` runs every
 for ``vvs.outbox.claim_timeout`` (pending and due, or claimed), so a lost message or
 a killed worker delays notifications by about claim_timeout + sweep_interval, not by
 the Redis broker's heartbeat redelivery (30 s and more, after a random maintenance
-pass). Rows written with a later ``next_attempt_at`` (quiet hours) have no message
+pass). Each row carries a lease (``lease_until``): set by a claim (claim timeout), by
+a retry (due time + claim timeout) and by the sweeper when it re-enqueues the row, so
+that a row is re-enqueued once per lease, not at every pass while a backlog drains.
+The sweeper takes its rows with ``FOR UPDATE SKIP LOCKED`` too: two schedulers never
+deadlock nor take the same row. Rows written with a later ``next_attempt_at`` (quiet hours) have no message
 of their own: the sweeper enqueues them within sweep_interval of falling due. The
 sweeper and the rows it finds stuck (through ``redeliver``) use the
 ``outbox_recovery`` queue with a higher priority, so that they do not wait behind
@@ -383,10 +387,17 @@ def record_outcomes(dbsession, outcomes, claimed_at, now, settings) -> dict[int,
 
 # --- sweep ------------------------------------------------------------------------
 
-def renew_leases(dbsession, ids, lease_until) -> None:
-    for start in range(0, len(ids), 1000):
-        dbsession.execute(sa.update(Notification).where(Notification.id.in_(ids[start:start + 1000]))
-                          .values(lease_until=lease_until).execution_options(synchronize_session=False))
+def _lease_rows(dbsession, condition, order, limit, lease_until) -> list[int]:
+    """Give a new lease to at most ``limit`` rows matching ``condition``; their ids. Rows
+    locked by a worker's claim or by another sweeper are skipped, never waited for: two
+    sweepers (one per scheduler) never deadlock, and never both take a row."""
+    if limit <= 0:
+        return []
+    picked = (sa.select(Notification.id).where(condition).order_by(order).limit(limit)
+              .with_for_update(skip_locked=True))
+    return sorted(dbsession.scalars(
+        sa.update(Notification).where(Notification.id.in_(picked)).values(lease_until=lease_until)
+        .returning(Notification.id).execution_options(synchronize_session=False)))
 
 
 def sweep_notifications(registry=None, now=None, limit=SWEEP_LIMIT) -> int:
@@ -394,10 +405,13 @@ def sweep_notifications(registry=None, now=None, limit=SWEEP_LIMIT) -> int:
     with task_request(registry) as request:
         db = request.dbsession
         now = now or utcnow()
-        stale = now - timedelta(seconds=int(request.registry.settings["vvs.outbox.claim_timeout"]))
+        claim_timeout = timedelta(seconds=int(request.registry.settings["vvs.outbox.claim_timeout"]))
+        stale = now - claim_timeout
+        expired = (sa.select(Notification.id)
+                   .where(Notification.status == "pending", Notification.expires_at < now)
+                   .with_for_update(skip_locked=True))
         db.execute(
-            sa.update(Notification)
-            .where(Notification.status == "pending", Notification.expires_at < now)
+            sa.update(Notification).where(Notification.id.in_(expired))
             .values(status="cancelled", last_error=EXPIRED)
             .execution_options(synchronize_session=False)
         )
@@ -405,23 +419,16 @@ def sweep_notifications(registry=None, now=None, limit=SWEEP_LIMIT) -> int:
         # in flight: rows re-enqueued here get a new one, so that a backlog longer than
         # the claim timeout is not re-enqueued at every pass.
         lease_over = sa.or_(Notification.lease_until.is_(None), Notification.lease_until < now)
-        stuck = db.scalars(
-            sa.select(Notification.id)
-            .where(Notification.status == "sending", Notification.claimed_at < stale, lease_over)
-            .order_by(Notification.claimed_at).limit(limit)
-        ).all()
+        stuck = _lease_rows(db, (Notification.status == "sending") & (Notification.claimed_at < stale) & lease_over,
+                            Notification.claimed_at, limit, now + claim_timeout)
         # Never leased: a row due since its creation had a message sent at commit; for the
         # claim timeout it presumably waits in the queue. A row scheduled for later (quiet
         # hours) has no message and is taken as soon as it is due.
         unleased = Notification.lease_until.is_(None) & sa.or_(
             Notification.next_attempt_at <= stale, Notification.next_attempt_at > Notification.created_at)
-        due = db.scalars(
-            sa.select(Notification.id)
-            .where(Notification.status == "pending", Notification.next_attempt_at <= now,
-                   sa.or_(unleased, Notification.lease_until < now))
-            .order_by(Notification.next_attempt_at).limit(max(0, limit - len(stuck)))
-        ).all()
-        renew_leases(db, [*stuck, *due], now + (now - stale))
+        due = _lease_rows(db, (Notification.status == "pending") & (Notification.next_attempt_at <= now)
+                          & sa.or_(unleased, Notification.lease_until < now),
+                          Notification.next_attempt_at, limit - len(stuck), now + claim_timeout)
         enqueue_delivery_after_commit(request, stuck, actor=redeliver)
         enqueue_delivery_after_commit(request, due)
     if stuck or due:
