@@ -491,6 +491,20 @@ def test_two_sweepers_skip_the_rows_the_other_holds_instead_of_deadlocking(engin
     assert actors.sweep_notifications(registry, now=later(62)) == 2  # the rows the other one held
 
 
+def test_only_redeliver_reclaims_what_a_dead_worker_held(registry, db, providers):
+    """The sweeper sends stuck rows to ``redeliver``; ``deliver`` (fresh work) skips the
+    reclaiming statement."""
+    tasks.set_task_registry(registry)
+    ids = add(db, rows_for(2))
+    actors.claim_notifications(db, ids, utcnow(), 60)
+    db.execute(sa.update(Notification).values(claimed_at=later(-61)))  # a worker that died a minute ago
+    db.commit()
+    actors.deliver.fn(ids)
+    assert [n.status for n in load(db)] == ["sending", "sending"]
+    actors.redeliver.fn(ids)
+    assert [n.status for n in load(db)] == ["sent", "sent"] and list(providers["sms"].sends.values()) == [1, 1]
+
+
 def test_sweeper_work_per_pass_is_bounded(registry, db):
     add(db, rows_for(30))
     broker = actors.deliver.broker

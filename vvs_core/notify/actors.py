@@ -77,6 +77,7 @@ from datetime import timedelta
 
 import dramatiq
 import sqlalchemy as sa
+from zope.sqlalchemy import mark_changed
 
 from ..clock import aware, utcnow
 from ..errors import PermanentDeliveryError, TransientDeliveryError
@@ -97,8 +98,10 @@ EXPIRED = "expirée avant l'envoi"
 
 @dramatiq.actor(max_retries=0)
 def deliver(ids):
-    """Deliver the notifications ``ids`` that are due (see the module docstring)."""
-    deliver_notifications(ids)
+    """Deliver the notifications ``ids`` that are due (see the module docstring). Rows
+    stuck with a dead worker come through ``redeliver`` (the sweeper sends them there):
+    one statement less per batch."""
+    deliver_notifications(ids, reclaim=False)
 
 
 @dramatiq.actor(max_retries=0, queue_name=RECOVERY_QUEUE, priority=-10)
@@ -140,17 +143,18 @@ class Outcome:
     error: str = ""
 
 
-def deliver_notifications(ids, registry=None, now=None) -> dict[str, int]:
+def deliver_notifications(ids, registry=None, now=None, reclaim=True) -> dict[str, int]:
     """Claim, send and record; returns how many rows ended in each outcome.
 
-    ``now`` fixes the clock (tests); otherwise each step reads the time.
+    ``now`` fixes the clock (tests); otherwise each step reads the time. ``reclaim``:
+    also take the rows among ``ids`` whose claim timed out.
     """
     retry_later: dict[int, list[int]] = defaultdict(list)
     with task_request(registry) as request:
         settings = request.registry.settings
         claimed_at = now or utcnow()
         fresh, reclaimed = claim_notifications(
-            request.dbsession, ids, claimed_at, settings["vvs.outbox.claim_timeout"])
+            request.dbsession, ids, claimed_at, settings["vvs.outbox.claim_timeout"], reclaim=reclaim)
         _commit_and_continue(request)  # the claim is durable before a provider sees anything
         if not (fresh or reclaimed):
             return {}
@@ -175,7 +179,7 @@ def _commit_and_continue(request) -> None:
     request.tm.begin()
 
 
-def claim_notifications(dbsession, ids, now, claim_timeout) -> tuple[list, list]:
+def claim_notifications(dbsession, ids, now, claim_timeout, reclaim=True) -> tuple[list, list]:
     """Claim the due rows among ``ids``: (fresh rows, rows reclaimed from a dead claim)."""
     ids = [int(i) for i in ids]
     if not ids:
@@ -185,7 +189,7 @@ def claim_notifications(dbsession, ids, now, claim_timeout) -> tuple[list, list]
     # provider, which is asked before anything is cancelled or sent again.
     lease_until = now + timedelta(seconds=int(claim_timeout))
     reclaimed = _claim(dbsession, ids, now, lease_until,
-                       (Notification.status == "sending") & (Notification.claimed_at < stale))
+                       (Notification.status == "sending") & (Notification.claimed_at < stale)) if reclaim else []
     dbsession.execute(
         sa.update(Notification)
         .where(Notification.id.in_(ids), Notification.status == "pending", Notification.expires_at < now)
@@ -373,8 +377,7 @@ def record_outcomes(dbsession, outcomes, claimed_at, now, settings) -> dict[int,
                              lease_until=n.lease_until))
     if sent:
         # "sent" is a fact whoever holds the claim now.
-        dbsession.execute(sa.update(Notification).where(Notification.status == "sending")
-                          .execution_options(synchronize_session=None), sent)
+        record_sent(dbsession, sent, now)
     if ours:
         # Other changes only if the claim is still ours: a worker that reclaimed the
         # row after our timeout is in charge of it.
@@ -383,6 +386,24 @@ def record_outcomes(dbsession, outcomes, claimed_at, now, settings) -> dict[int,
                                           Notification.claimed_at == claimed_at)
             .execution_options(synchronize_session=None), ours)
     return retry_later
+
+
+def record_sent(dbsession, sent: list[dict], now) -> None:
+    """Mark rows sent with their provider and reference. On PostgreSQL one statement for
+    the whole batch (a loaded database pays per statement, and a batch is hundreds of
+    rows); elsewhere one UPDATE per row."""
+    if dbsession.get_bind().dialect.name != "postgresql":
+        dbsession.execute(sa.update(Notification).where(Notification.status == "sending")
+                          .execution_options(synchronize_session=None), sent)
+        return
+    dbsession.execute(
+        sa.text("UPDATE notifications AS n SET status = 'sent', provider = v.provider, provider_ref = v.ref, "
+                "sent_at = :now, last_error = '' "
+                "FROM unnest(CAST(:ids AS integer[]), CAST(:providers AS text[]), CAST(:refs AS text[])) "
+                "AS v(id, provider, ref) WHERE n.id = v.id AND n.status = 'sending'"),
+        {"ids": [r["id"] for r in sent], "providers": [r["provider"] for r in sent],
+         "refs": [r["provider_ref"] for r in sent], "now": now})
+    mark_changed(dbsession)
 
 
 # --- sweep ------------------------------------------------------------------------
