@@ -6,7 +6,9 @@ The real application with vvs_alerts (settings from the ``VVS_*`` environment: d
 Redis broker, outbox timings), whose SMS and e-mail providers are replaced by one
 recording fake standing for a remote API: what it accepts is committed at once to
 ``fake_accepted`` (one row per key, counting sends, with the time), and
-``fake_provider_mode`` (one row) makes it fail a share of the messages or be down.
+``fake_provider_mode`` (one row) makes it fail a share of the messages or be down. These
+tables live in ``FAKE_PROVIDER_DSN`` when set (the provider is another system: it stays
+up when our PostgreSQL restarts), else in the application's database.
 The process also runs the periodic tasks (the outbox sweeper), as a deployment's
 scheduler would.
 """
@@ -34,8 +36,9 @@ class RecordingProvider:
         self.mode = (0.0, False)
 
     def _cursor(self):
-        if getattr(self.local, "conn", None) is None:
-            self.local.conn = psycopg.connect(self.dsn, autocommit=True)
+        conn = getattr(self.local, "conn", None)
+        if conn is None or conn.closed or conn.broken:
+            self.local.conn = psycopg.connect(self.dsn, autocommit=True, connect_timeout=5)
         return self.local.conn.cursor()
 
     def _current_mode(self):
@@ -67,7 +70,10 @@ class RecordingProvider:
 
 
 app = make_config({"vvs.plugins": "vvs_alerts", "vvs.email.folder": os.environ.get("TMPDIR", "/tmp")}).make_wsgi_app()
-provider = RecordingProvider(os.environ["VVS_DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://", 1))
+# The provider's own records: in FAKE_PROVIDER_DSN when the test gives one (a database
+# that stays up when the application's PostgreSQL restarts), else next to the application's.
+provider = RecordingProvider(os.environ.get("FAKE_PROVIDER_DSN") or
+                             os.environ["VVS_DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://", 1))
 app.registry.vvs_providers["sms"] = provider
 app.registry.vvs_providers["email"] = provider
 tasks.set_task_registry(app.registry)

@@ -15,18 +15,20 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 
 import psycopg
 import pytest
 import sqlalchemy as sa
-from test_outbox_worker_kill import PG_ADMIN_URL, REDIS_URL, Worker, redis_db  # noqa: F401
+from test_outbox_worker_kill import PG_ADMIN_URL, Worker
 
 from vvs_core.clock import utcnow
 
 pytestmark = [pytest.mark.redis, pytest.mark.reliability, pytest.mark.slow]
 
 MEMBERS = 500
+KILL_EVERY = 2  # seconds between two kills, at least
 FAKE_TABLES = [
     "CREATE TABLE fake_accepted (key text PRIMARY KEY, sends integer NOT NULL, at timestamptz NOT NULL DEFAULT now())",
     "CREATE TABLE fake_provider_mode (failure_rate real NOT NULL, down boolean NOT NULL)",
@@ -38,22 +40,24 @@ def plain(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
-@pytest.fixture
-def alerts_db():
+@contextmanager
+def alerts_database(admin_url=PG_ADMIN_URL, fake_tables=True):
+    """A throwaway database on the server of ``admin_url``, migrated for vvs_alerts (and
+    holding the fake provider's tables unless they live elsewhere)."""
     from vvs_core.migrate import upgrade
 
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    # pre-ping: the server may have been restarted since (test_restarts.py)
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     name = f"vvs_test_alerts_kill_{uuid.uuid4().hex[:8]}"
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(plain(url), autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    upgrade(url, ["vvs_alerts"])
-    with psycopg.connect(plain(url), autocommit=True) as conn:
-        for statement in FAKE_TABLES:
-            conn.execute(statement)
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
     try:
+        with psycopg.connect(plain(url), autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        upgrade(url, ["vvs_alerts"])
+        if fake_tables:
+            create_fake_tables(url)
         yield url
     finally:
         with admin.connect() as conn:
@@ -61,14 +65,28 @@ def alerts_db():
         admin.dispose()
 
 
-def settings_env(url: str) -> dict:
-    return {"VVS_DATABASE_URL": url, "VVS_BROKER_URL": REDIS_URL, "VVS_SECRET": "alerts-kill-test-" + "s" * 32,
+def create_fake_tables(url: str) -> None:
+    with psycopg.connect(plain(url), autocommit=True) as conn:
+        for statement in FAKE_TABLES:
+            conn.execute(statement)
+
+
+@pytest.fixture
+def alerts_db():
+    with alerts_database() as url:
+        yield url
+
+
+def settings_env(url: str, redis_url: str, **overrides) -> dict:
+    """Short leases and frequent passes: the bounds under test are seconds, not minutes."""
+    return {**{"VVS_DATABASE_URL": url, "VVS_BROKER_URL": redis_url, "VVS_SECRET": "alerts-kill-test-" + "s" * 32,
             "VVS_OUTBOX_CLAIM_TIMEOUT": "5", "VVS_OUTBOX_SWEEP_INTERVAL": "1", "VVS_OUTBOX_RETRY_BACKOFF": "1",
-            "VVS_OUTBOX_MAX_ATTEMPTS": "100", "VVS_OUTBOX_BATCH_SIZE": "250", "VVS_ALERTS_MAX_PER_HOUR": "10000"}
+            "VVS_OUTBOX_MAX_ATTEMPTS": "100", "VVS_OUTBOX_BATCH_SIZE": "250", "VVS_ALERTS_MAX_PER_HOUR": "10000",
+            "VVS_JOBS_LEASE": "10", "VVS_JOBS_REAP_INTERVAL": "1", "VVS_JOBS_MAX_ATTEMPTS": "100"}, **overrides}
 
 
-def community_of_members(url: str) -> int:
-    """A commune, a community and MEMBERS active members with a mobile and an e-mail."""
+def community_of_members(url: str, members: int = MEMBERS) -> int:
+    """A commune, a community and ``members`` active members with a mobile and an e-mail."""
     from vvs_core.geo import square_around
 
     boundary = square_around((2.7861, 48.8453), 900).wkt
@@ -81,7 +99,7 @@ def community_of_members(url: str) -> int:
             "RETURNING id", (boundary,)).fetchone()[0]
         with conn.cursor().copy("COPY users (email, first_name, last_name, pseudonym, mobile, status, "
                                 "created_at) FROM STDIN") as copy:
-            for i in range(MEMBERS):
+            for i in range(members):
                 copy.write_row((f"m{i}@example.test", f"M{i}", "Voisin", f"m{i}", f"+336{i:08d}", "active",
                                 "2026-01-01"))
         conn.execute("INSERT INTO memberships (user_id, community_id, role, status, requested_at) "
@@ -94,13 +112,13 @@ class Poster:
     """Posts alerts through vvs_alerts' own service, in the test process, on the same
     Redis broker (fan-out messages are sent after each commit)."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, redis_url: str):
         import dramatiq
 
         from vvs_core import make_config, tasks
 
         self.saved_broker = dramatiq.broker.global_broker
-        env = settings_env(url)
+        env = settings_env(url, redis_url)
         raw = {"vvs.plugins": "vvs_alerts", "vvs.email.folder": os.environ.get("TMPDIR", "/tmp")}
         previous = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
@@ -149,34 +167,39 @@ def wait_until_settled(conn, expected_total: int, deadline: float) -> dict:
         now = counts(conn)
         if sum(now.values()) >= expected_total and not now.get("pending") and not now.get("sending"):
             return now
-        time.sleep(0.5)
+        time.sleep(1)  # each look counts every row: not too often on a loaded machine
     return counts(conn)
 
 
-def test_200_alerts_to_500_members_while_workers_are_killed(alerts_db, redis_db, tmp_path, record_property):
+def test_200_alerts_to_500_members_while_workers_are_killed(alerts_db, redis_url, tmp_path, record_property):
     community_id = community_of_members(alerts_db)
-    env = {**os.environ, **settings_env(alerts_db)}
+    env = {**os.environ, **settings_env(alerts_db, redis_url)}
     workers = [Worker(env, tmp_path, module="alerts_worker_boot", name=f"w{i}") for i in range(2)]
     for w in workers:
         w.start()
-    poster = Poster(alerts_db)
+    poster = Poster(alerts_db, redis_url)
     expected = 200 * (MEMBERS - 1) * 2  # the author is not notified of their own alert
     recoveries = []
     try:
-        time.sleep(5)  # both workers boot
+        for w in workers:
+            w.wait_ready()
         for n in range(200):
             poster.post(n, community_id)
         conn = psycopg.connect(plain(alerts_db), autocommit=True)
-        kills, turn, start = [], 0, time.monotonic()
+        kills, turn, start, last_kill = [], 0, time.monotonic(), 0.0
         while time.monotonic() - start < 120:
-            done = counts(conn)
-            if done.get("sent", 0) >= expected * 0.9:
+            # The next victim is killed once a supervisor's restart of it has booted and
+            # KILL_EVERY seconds have passed since the last kill (on a loaded machine a
+            # boot takes longer than that: killing a worker that never consumed tests nothing).
+            victim = workers[turn % 2]
+            victim.wait_ready()
+            time.sleep(max(0.0, KILL_EVERY - (time.monotonic() - last_kill)))  # the kills' cadence
+            if counts(conn).get("sent", 0) >= expected * 0.9:
                 break
-            time.sleep(2)
             in_flight = [r[0] for r in conn.execute("SELECT id FROM notifications WHERE status = 'sending'")]
-            killed_at = time.monotonic()
-            workers[turn % 2].kill()
-            workers[turn % 2].start()
+            last_kill = killed_at = time.monotonic()
+            victim.kill()
+            victim.start()
             kills.append((killed_at, in_flight))
             turn += 1
         settled = wait_until_settled(conn, expected, time.monotonic() + 150)
@@ -205,22 +228,34 @@ def test_200_alerts_to_500_members_while_workers_are_killed(alerts_db, redis_db,
     assert worst < 90
 
 
-def test_flaky_then_down_provider_delivers_everything_once_and_nothing_after_expiry(alerts_db, redis_db, tmp_path):
+def wait_for(conn, sql: str, timeout: float, what: str, args=()):
+    deadline = time.monotonic() + timeout
+    while not conn.execute(sql, args).fetchone()[0]:
+        assert time.monotonic() < deadline, what
+        time.sleep(0.5)
+
+
+def test_flaky_then_down_provider_delivers_everything_once_and_nothing_after_expiry(alerts_db, redis_url, tmp_path):
     community_id = community_of_members(alerts_db)
-    env = {**os.environ, **settings_env(alerts_db)}
+    env = {**os.environ, **settings_env(alerts_db, redis_url)}
     workers = [Worker(env, tmp_path, module="alerts_worker_boot", name=f"f{i}") for i in range(2)]
     conn = psycopg.connect(plain(alerts_db), autocommit=True)
     conn.execute("UPDATE fake_provider_mode SET failure_rate = 0.3, down = false")
     for w in workers:
         w.start()
-    poster = Poster(alerts_db)
+    poster = Poster(alerts_db, redis_url)
     try:
-        time.sleep(5)
+        for w in workers:
+            w.wait_ready()
         ids = [poster.post(n, community_id) for n in range(10)]
-        time.sleep(3)
+        wait_for(conn, "SELECT count(*) >= 1000 FROM notifications WHERE status = 'sent'", 120,
+                 "the flaky provider took nothing")
         conn.execute("UPDATE fake_provider_mode SET down = true")
         short = poster.post(99, community_id, expires_in=timedelta(seconds=6))  # expires while the provider is down
-        time.sleep(10)
+        # Down until the short alert has expired and the outbox has met the outage again.
+        wait_for(conn, "SELECT now() > (SELECT expires_at + interval '1 second' FROM alerts WHERE id = %s) "
+                 "AND (SELECT count(*) FROM notifications WHERE last_error LIKE '%%indisponible%%') > 0", 120,
+                 "the outage was never met", (short,))
         conn.execute("UPDATE fake_provider_mode SET failure_rate = 0, down = false")
         recovered_at = utcnow()
         expected = 10 * (MEMBERS - 1) * 2

@@ -20,11 +20,9 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import dramatiq
 import pytest
-import redis
 import sqlalchemy as sa
 from dramatiq.brokers.redis import RedisBroker
 
@@ -37,12 +35,11 @@ pytestmark = [pytest.mark.redis, pytest.mark.reliability]
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-# The servers of the suite (`make test` sets both variables): a throwaway PostgreSQL
-# database, and a Redis database number of our own (13; the suite uses its own) so
-# that nothing else sees these queues.
+# The PostgreSQL server of the suite (`make test` sets the variable), for a throwaway
+# database; Redis is a private server of the session (conftest.py), so that nothing else
+# sees these queues.
 PG_ADMIN_URL = sa.make_url(os.environ.get(
     "VVS_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")).set(database="postgres")
-REDIS_URL = urlsplit(os.environ.get("VVS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))._replace(path="/13").geturl()
 
 COUNT = 1000
 BATCH = 10
@@ -115,21 +112,6 @@ def database_url():
         admin.dispose()
 
 
-@pytest.fixture
-def redis_db():
-    client = redis.Redis.from_url(REDIS_URL)
-    client.ping()  # unreachable Redis: the test fails here
-
-    def clear():
-        for key in client.scan_iter("dramatiq:*"):
-            client.delete(key)
-
-    clear()
-    yield client
-    clear()
-    client.close()
-
-
 class Worker:
     """One ``python -m dramatiq`` process group, started and killed by the test only."""
 
@@ -149,6 +131,16 @@ class Worker:
              "--processes", "1", "--threads", "4"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
+
+    def wait_ready(self, timeout=120):
+        """Until this start's worker process says it consumes (dramatiq logs it): booting
+        the application takes seconds, many more on a loaded machine."""
+        path = self.log_dir / f"{self.name}-{self.starts}.log"
+        deadline = time.monotonic() + timeout
+        while b"Worker process is ready for action" not in path.read_bytes():
+            assert self.proc.poll() is None, f"worker {self.name} died at boot:\n{self.logs()}"
+            assert time.monotonic() < deadline, f"worker {self.name} not ready in {timeout} s:\n{self.logs()}"
+            time.sleep(0.1)
 
     def kill(self):
         os.killpg(self.proc.pid, signal.SIGKILL)
@@ -173,7 +165,7 @@ def status_counts(session) -> dict:
     return dict(session.execute(sa.select(Notification.status, sa.func.count()).group_by(Notification.status)).all())
 
 
-def test_killed_worker_loses_nothing_and_sends_nothing_twice(database_url, redis_db, tmp_path, record_property):
+def test_killed_worker_loses_nothing_and_sends_nothing_twice(database_url, redis_url, tmp_path, record_property):
     engine = get_engine(database_url)
     Notification.__table__.create(engine)
     with engine.begin() as conn:
@@ -191,7 +183,7 @@ def test_killed_worker_loses_nothing_and_sends_nothing_twice(database_url, redis
            "VVS_SECRET": "worker-kill-test-" + "s" * 32,
            "VVS_DATABASE_URL": sa.make_url(database_url).update_query_dict(
                {"application_name": WORKER_APP_NAME}).render_as_string(hide_password=False),
-           "VVS_BROKER_URL": REDIS_URL,
+           "VVS_BROKER_URL": redis_url,
            "VVS_OUTBOX_BATCH_SIZE": str(BATCH),
            "VVS_OUTBOX_CLAIM_TIMEOUT": str(CLAIM_TIMEOUT),
            "VVS_OUTBOX_SWEEP_INTERVAL": str(SWEEP_INTERVAL),
@@ -199,7 +191,7 @@ def test_killed_worker_loses_nothing_and_sends_nothing_twice(database_url, redis
            "FAKE_SMS_LATENCY": "0.2"}
     worker = Worker(env, tmp_path)
     # What a committed fan-out does: one deliver message per batch, on the real broker.
-    sender = RedisBroker(url=REDIS_URL)
+    sender = RedisBroker(url=redis_url)
     for start in range(0, COUNT, BATCH):
         sender.enqueue(dramatiq.Message(queue_name="default", actor_name="deliver",
                                         args=(ids[start:start + BATCH],), kwargs={}, options={}))
