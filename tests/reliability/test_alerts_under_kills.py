@@ -41,28 +41,34 @@ def plain(url: str) -> str:
 
 
 @contextmanager
+def throwaway_database(admin_url, prefix: str):
+    """A new database on the server of ``admin_url``, dropped afterwards."""
+    # pre-ping: the server may have been restarted since (test_restarts.py)
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
 def alerts_database(admin_url=PG_ADMIN_URL, fake_tables=True):
     """A throwaway database on the server of ``admin_url``, migrated for vvs_alerts (and
     holding the fake provider's tables unless they live elsewhere)."""
     from vvs_core.migrate import upgrade
 
-    # pre-ping: the server may have been restarted since (test_restarts.py)
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
-    name = f"vvs_test_alerts_kill_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    try:
+    with throwaway_database(admin_url, "vvs_test_alerts_kill") as url:
         with psycopg.connect(plain(url), autocommit=True) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
         upgrade(url, ["vvs_alerts"])
         if fake_tables:
             create_fake_tables(url)
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def create_fake_tables(url: str) -> None:

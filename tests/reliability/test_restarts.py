@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import re
 import time
-import uuid
 from contextlib import contextmanager
 
 import psycopg
@@ -28,7 +27,7 @@ import pytest
 import sqlalchemy as sa
 from services import PostgresCluster, RedisServer
 from test_alerts_under_kills import (
-    Poster, alerts_database, community_of_members, create_fake_tables, plain, settings_env,
+    Poster, alerts_database, community_of_members, create_fake_tables, plain, settings_env, throwaway_database,
 )
 from test_outbox_worker_kill import PG_ADMIN_URL, Worker
 
@@ -127,18 +126,9 @@ def run_fault(app_url, provider_url, redis_url, tmp_path, fault, record_property
 @contextmanager
 def provider_database():
     """The fake provider's tables, in a throwaway database of the suite's PostgreSQL."""
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"vvs_test_fake_provider_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = PG_ADMIN_URL.set(database=name).render_as_string(hide_password=False)
+    with throwaway_database(PG_ADMIN_URL, "vvs_test_fake_provider") as url:
         create_fake_tables(url)
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_redis_restarted_without_persistence_mid_fan_out(tmp_path, record_property):
