@@ -54,11 +54,11 @@ class RecordingProvider:
             raise TransientDeliveryError("fournisseur indisponible (simulé)")
         accepted = [m for m in messages if random.random() >= failure_rate]
         if accepted:
-            with self._cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO fake_accepted (key, sends) VALUES (%s, 1) "
+            with self._cursor() as cur:  # one statement per batch, as one API call would be
+                cur.execute(
+                    "INSERT INTO fake_accepted (key, sends) SELECT unnest(%s::text[]), 1 "
                     "ON CONFLICT (key) DO UPDATE SET sends = fake_accepted.sends + 1",
-                    [(m.key,) for m in accepted])
+                    ([m.key for m in accepted],))
         taken = {m.key for m in accepted}
         return [SendResult(m.key, ok=True, provider_ref=f"rec-{m.key}") if m.key in taken
                 else SendResult(m.key, ok=False, transient=True, error="erreur 500 (simulée)") for m in messages]
