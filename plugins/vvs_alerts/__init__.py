@@ -46,6 +46,10 @@ def includeme(config):
     tasks.follow_current_broker()
     config.add_static_view("static_alerts", "vvs_alerts:static", cache_max_age=3600)
     config.add_route("alerts_moderation", f"{PREFIX}/moderation", factory="vvs_alerts.access.ModerationQueueContext")
+    sanctions = "vvs_alerts.access.SanctionsContext"
+    config.add_route("alerts_sanctions", f"{PREFIX}/moderation/sanctions", factory=sanctions)
+    config.add_route("alerts_sanction_change", PREFIX + r"/moderation/sanctions/{suspension_id:\d+}", factory=sanctions)
+    config.add_route("alerts_user_history", PREFIX + r"/moderation/membres/{user_id:\d+}", factory=sanctions)
     config.add_route("alerts_new", f"{PREFIX}/nouvelle")
     config.add_route("alerts_sms_preview", f"{PREFIX}/nouvelle/sms")
     config.add_route("alerts_home", PREFIX)
@@ -54,6 +58,8 @@ def includeme(config):
     config.add_route("alert_report", PREFIX + r"/{alert_id:\d+}/signaler", factory="vvs_alerts.access.alert_factory")
     config.add_route("alert_follow_up", PREFIX + r"/{alert_id:\d+}/suivi", factory="vvs_alerts.access.alert_factory")
     config.add_route("alert_moderate", PREFIX + r"/{alert_id:\d+}/moderation", factory="vvs_alerts.access.alert_factory")
+    config.add_route("alert_history", PREFIX + r"/{alert_id:\d+}/moderation/historique",
+                     factory="vvs_alerts.access.alert_factory")
     community = "vvs_core.security.community_factory"
     config.add_route("alerts_community", PREFIX + "/communaute/{community_id}", factory=community)
     config.add_route("alerts_feed_create", PREFIX + "/communaute/{community_id}/flux", factory=community)
@@ -61,6 +67,7 @@ def includeme(config):
     config.add_route("alerts_feed_atom", PREFIX + "/communaute/{community_id}/flux/{token}.atom")
     config.add_route("alerts_feed_cap", PREFIX + "/communaute/{community_id}/flux/{token}.cap")
     config.scan(".views")
+    config.scan(".sanctions_views")
     config.include(".api")  # /api/v1/alerts (vvs_core.api)
     config.add_periodic_task(tasks.expire_alerts, 60)
     config.add_periodic_task(tasks.escalate_held_alerts, 60)

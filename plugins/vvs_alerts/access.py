@@ -65,3 +65,16 @@ class ModerationQueueContext:
 
     def __init__(self, request):
         self.request = request
+
+
+class SanctionsContext:
+    """The sanctions in force and a member's moderation history: moderators only
+    (a référent moderates alerts of their community, not people across the commune)."""
+
+    __acl__ = [
+        (Allow, "role:admin", ALL_PERMISSIONS),
+        (Allow, "role:moderator", "alerts.sanctions"),
+    ]
+
+    def __init__(self, request):
+        self.request = request

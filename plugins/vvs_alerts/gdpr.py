@@ -25,7 +25,8 @@ def export_user_alerts(dbsession, user) -> dict:
         "suites et fins d'alerte": [{"alerte": u.alert_id, "date": _when(u.created_at), "type": u.kind,
                                      "texte": u.text} for u in updates],
         "signalements": [{"alerte": r.alert_id, "date": _when(r.created_at), "motif": r.reason} for r in reports],
-        "suspensions": [{"jusqu'au": _when(s.until), "motif": s.reason} for s in suspensions],
+        "suspensions": [{"jusqu'au": _when(s.until), "motif": s.reason, "levée": _when(s.lifted_at)}
+                        for s in suspensions],
         "liens de flux": [{"communauté": f.community_id, "créé": _when(f.created_at), "révoqué": _when(f.revoked_at)}
                           for f in feeds],
     }}
@@ -40,5 +41,11 @@ def erase_user_alerts(dbsession, user) -> None:
                       .values(reporter_id=None, reason="").execution_options(**opts))
     dbsession.execute(sa.update(ModerationAction).where(ModerationAction.moderator_id == user.id)
                       .values(moderator_id=None).execution_options(**opts))
+    dbsession.execute(sa.update(ModerationAction).where(ModerationAction.user_id == user.id)
+                      .values(user_id=None).execution_options(**opts))
+    dbsession.execute(sa.update(PostingSuspension).where(PostingSuspension.moderator_id == user.id)
+                      .values(moderator_id=None).execution_options(**opts))
+    dbsession.execute(sa.update(PostingSuspension).where(PostingSuspension.lifted_by_id == user.id)
+                      .values(lifted_by_id=None).execution_options(**opts))
     dbsession.execute(sa.delete(PostingSuspension).where(PostingSuspension.user_id == user.id).execution_options(**opts))
     dbsession.execute(sa.delete(FeedToken).where(FeedToken.user_id == user.id).execution_options(**opts))

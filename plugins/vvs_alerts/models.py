@@ -15,7 +15,7 @@ STATUSES = ("held", "published", "withdrawn", "expired")
 SOURCES = ("web", "sms")
 SEVERITIES = ("minor", "moderate", "severe")
 UPDATE_KINDS = ("update", "all_clear")
-MODERATION_ACTIONS = ("approve", "withdraw", "warn", "suspend")
+MODERATION_ACTIONS = ("approve", "withdraw", "warn", "suspend", "lift")
 
 
 class Alert(Base):
@@ -74,20 +74,28 @@ class AlertReport(Base):
 
 
 class ModerationAction(Base):
+    """The moderation journal: one row per action, on an alert and/or a user (the
+    author it concerns; a lifted suspension concerns a user only)."""
     __tablename__ = "alert_moderation_actions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     moderator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(12))
     reason: Mapped[str] = mapped_column(Text, default="")
     original_text: Mapped[str] = mapped_column(Text, default="")
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a suspension's end, as decided then
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     moderator = relationship("User", foreign_keys=[moderator_id])
+    user = relationship("User", foreign_keys=[user_id])
+    alert = relationship("Alert", foreign_keys=[alert_id])
 
 
 class PostingSuspension(Base):
+    """A user may not post alerts until ``until``, unless a moderator lifted it. At most
+    one is in force per user: suspending again moves its end (see moderation.suspend)."""
     __tablename__ = "alert_posting_suspensions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -95,6 +103,13 @@ class PostingSuspension(Base):
     until: Mapped[datetime] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"))
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    user = relationship("User", foreign_keys=[user_id])
+    moderator = relationship("User", foreign_keys=[moderator_id])
 
 
 class FeedToken(Base):

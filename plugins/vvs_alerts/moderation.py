@@ -1,8 +1,15 @@
 """Moderation of alerts: approve (pre-moderation), withdraw, warn, suspend posting,
-reports. Every action is a ModerationAction row and a non-public CommunityEvent
-(the audit trail), and the author is told why."""
+lift a suspension, reports. Every action is a ModerationAction row (the journal shown
+on the history pages) and a non-public CommunityEvent (the audit trail), and the
+author is told why, until when, and how to contest.
+
+Input is checked before anything changes (``ModerationRefused`` carries the French
+message). Two moderators acting at once: the alert row (or the user row, for
+suspensions) is locked, and a form that saw an older state of the journal is refused
+rather than applied twice."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -12,27 +19,61 @@ from vvs_core.events import record_event
 from vvs_core.links import absolute_url
 from vvs_core.models import Membership, User
 from vvs_core.notify.outbox import notify_user
+from vvs_core.timefmt import dates
 
 from .catalogue import EMERGENCY_NOTICE, category_label
 from .lifecycle import cancel_pending
 from .models import Alert, AlertReport, ModerationAction, PostingSuspension
-from .posting import start_fan_out
+from .posting import active_suspension, start_fan_out
 
 ACTION_LABELS = {
     "approve": "Validée",
     "withdraw": "Retirée",
     "warn": "Avertissement",
     "suspend": "Publication suspendue",
+    "lift": "Suspension levée",
 }
+ALERT_ACTIONS = ("approve", "withdraw", "warn", "suspend")
 DEFAULT_SUSPENSION_DAYS = 7
+MIN_DAYS, MAX_DAYS = 1, 365
+REASON_MAX = 1000
 
 
 class ModerationRefused(Exception):
-    """The action does not apply to this alert (message in French)."""
+    """The action does not apply, or its input is wrong (message in French). Nothing changed."""
 
+
+# --- Input --------------------------------------------------------------------
+
+def parse_days(raw) -> int:
+    """A suspension's length in whole days, 1 to 365, as typed by the moderator."""
+    text = str(raw if raw is not None else "").strip()
+    if not re.fullmatch(r"[0-9]{1,3}", text) or not MIN_DAYS <= int(text) <= MAX_DAYS:
+        raise ModerationRefused(f"La durée de suspension doit être un nombre entier de jours, de {MIN_DAYS} à {MAX_DAYS}. "
+                                "Rien n'a été changé.")
+    return int(text)
+
+
+def clean_reason(reason, required: bool = True) -> str:
+    reason = str(reason or "").strip()
+    if required and not reason:
+        raise ModerationRefused("Indiquez le motif : il est transmis à la personne concernée.")
+    if len(reason) > REASON_MAX:
+        raise ModerationRefused(f"Motif trop long : {REASON_MAX} caractères au plus ({len(reason)} reçus). "
+                                "Rien n'a été changé.")
+    return reason
+
+
+def parse_seen(raw) -> int | None:
+    """The last journal entry the moderator's form showed (None: not given)."""
+    text = str(raw or "").strip()
+    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
+
+
+# --- Reports ------------------------------------------------------------------
 
 def report_alert(dbsession, alert, reporter, reason: str) -> AlertReport:
-    report = AlertReport(alert_id=alert.id, reporter_id=reporter.id, reason=reason.strip()[:1000],
+    report = AlertReport(alert_id=alert.id, reporter_id=reporter.id, reason=reason.strip()[:REASON_MAX],
                          created_at=utcnow())
     dbsession.add(report)
     record_event(dbsession, "alert_reported", community=alert.community_id, actor=reporter,
@@ -40,16 +81,45 @@ def report_alert(dbsession, alert, reporter, reason: str) -> AlertReport:
     return report
 
 
-def moderate(request, alert, moderator, action: str, reason: str, days: int | None = None) -> ModerationAction:
-    """Apply ``action`` to ``alert`` and record it. Raises ModerationRefused."""
+# --- Actions on an alert ------------------------------------------------------
+
+def last_entry_id(dbsession, alert_id) -> int:
+    return dbsession.scalar(sa.select(sa.func.coalesce(sa.func.max(ModerationAction.id), 0))
+                            .where(ModerationAction.alert_id == alert_id)) or 0
+
+
+def _lock_alert(dbsession, alert) -> Alert:
+    return dbsession.scalar(sa.select(Alert).where(Alert.id == alert.id).with_for_update()
+                            .execution_options(populate_existing=True))
+
+
+def _someone_else_acted(dbsession, alert_id, seen: int) -> None:
+    newer = dbsession.scalar(sa.select(ModerationAction).where(
+        ModerationAction.alert_id == alert_id, ModerationAction.id > seen).order_by(ModerationAction.id.desc()).limit(1))
+    if newer is not None:
+        who = newer.moderator.full_name if newer.moderator is not None else "un modérateur"
+        raise ModerationRefused(
+            f"{who} vient d'agir sur cette alerte ({ACTION_LABELS.get(newer.action, newer.action)}, "
+            f"{dates.datetime(newer.created_at)}). Rien n'a été changé : relisez la page avant de décider.")
+
+
+def moderate(request, alert, moderator, action: str, reason: str, days=None, seen: int | None = None) -> ModerationAction:
+    """Apply ``action`` to ``alert`` and record it. Raises ModerationRefused (nothing changed).
+
+    ``days``: the suspension's length as typed (validated here). ``seen``: the last
+    journal entry the moderator saw; a newer one means another moderator acted first."""
     db = request.dbsession
-    reason = (reason or "").strip()
-    if action not in ACTION_LABELS:
+    if action not in ALERT_ACTIONS:
         raise ModerationRefused("Action de modération inconnue.")
-    if action != "approve" and not reason:
-        raise ModerationRefused("Indiquez le motif : il est transmis à l'auteur de l'alerte.")
-    entry = ModerationAction(alert_id=alert.id, moderator_id=moderator.id, action=action, reason=reason,
-                             original_text=alert.text, created_at=utcnow())
+    reason = clean_reason(reason, required=action != "approve")
+    length = parse_days(days) if action == "suspend" else None
+    alert = _lock_alert(db, alert)
+    if seen is not None:
+        _someone_else_acted(db, alert.id, seen)
+    now = utcnow()
+    entry = ModerationAction(alert_id=alert.id, user_id=alert.author_id, moderator_id=moderator.id, action=action,
+                             reason=reason, original_text=alert.text, created_at=now)
+    previous = None
     if action == "approve":
         _approve(request, alert)
     elif action == "withdraw":
@@ -58,18 +128,19 @@ def moderate(request, alert, moderator, action: str, reason: str, days: int | No
         alert.status = "withdrawn"
         cancel_pending(db, alert)
     elif action == "suspend":
-        until = utcnow() + timedelta(days=days or DEFAULT_SUSPENSION_DAYS)
         if alert.author_id is None:
             raise ModerationRefused("L'auteur de cette alerte n'a plus de compte.")
-        db.add(PostingSuspension(user_id=alert.author_id, until=until, reason=reason))
+        suspension, previous = suspend_posting(db, alert.author_id, moderator, now + timedelta(days=length),
+                                               reason, alert_id=alert.id)
+        entry.until = suspension.until
     db.add(entry)
     db.execute(sa.update(AlertReport).where(AlertReport.alert_id == alert.id, AlertReport.handled.is_(False))
                .values(handled=True).execution_options(synchronize_session=False))
     record_event(db, f"alert_{action}", community=alert.community_id, actor=moderator,
                  subject=alert.author_id, public=False,
-                 data={"alert_id": alert.id, "reason": reason, "original_text": alert.text, "days": days})
+                 data={"alert_id": alert.id, "reason": reason, "original_text": alert.text, "days": length})
     db.flush()
-    tell_author(request, alert, entry, days)
+    tell_author(request, alert, entry, previous)
     return entry
 
 
@@ -83,14 +154,118 @@ def _approve(request, alert) -> None:
     # A published alert that was reported: "approve" keeps it and closes the reports.
 
 
-def tell_author(request, alert, entry, days) -> None:
-    if alert.author_id is None:
+# --- Posting suspensions ------------------------------------------------------
+
+def suspend_posting(dbsession, user_id, moderator, until, reason, alert_id=None):
+    """Suspend ``user_id``'s posting until ``until``: the suspension in force, if any, is
+    moved (extended or shortened), never stacked. Returns (suspension, its previous end
+    or None). The user's row is locked so that two moderators cannot both create one."""
+    dbsession.scalar(sa.select(User.id).where(User.id == user_id).with_for_update())
+    current = active_suspension(dbsession, user_id)
+    if current is not None:
+        previous = current.until
+        current.until, current.reason, current.moderator_id = until, reason, moderator.id
+        if alert_id is not None:
+            current.alert_id = alert_id
+        return current, previous
+    suspension = PostingSuspension(user_id=user_id, until=until, reason=reason, moderator_id=moderator.id,
+                                   alert_id=alert_id, created_at=utcnow())
+    dbsession.add(suspension)
+    dbsession.flush()
+    return suspension, None
+
+
+def _lock_suspension(dbsession, suspension_id) -> PostingSuspension:
+    suspension = dbsession.scalar(sa.select(PostingSuspension).where(PostingSuspension.id == suspension_id)
+                                  .with_for_update().execution_options(populate_existing=True))
+    if suspension is None:
+        raise ModerationRefused("Cette suspension n'existe pas.")
+    if suspension.lifted_at is not None:
+        who = dbsession.get(User, suspension.lifted_by_id) if suspension.lifted_by_id else None
+        raise ModerationRefused(f"Cette suspension a déjà été levée{' par ' + who.full_name if who else ''} "
+                                f"le {dates.datetime(suspension.lifted_at)}. Rien n'a été changé.")
+    if suspension.until <= utcnow():
+        raise ModerationRefused("Cette suspension est déjà terminée. Rien n'a été changé.")
+    return suspension
+
+
+def change_suspension(request, suspension_id, moderator, days, reason, seen_until: str | None = None) -> ModerationAction:
+    """A new end for a suspension in force: ``days`` from now (longer or shorter)."""
+    db = request.dbsession
+    reason = clean_reason(reason)
+    length = parse_days(days)
+    suspension = _lock_suspension(db, suspension_id)
+    if seen_until is not None and seen_until != dates.utc_iso(suspension.until):
+        raise ModerationRefused("Un autre modérateur vient de modifier cette suspension "
+                                f"(désormais jusqu'au {dates.datetime(suspension.until)}). Rien n'a été changé.")
+    now = utcnow()
+    previous = suspension.until
+    suspension.until, suspension.reason, suspension.moderator_id = now + timedelta(days=length), reason, moderator.id
+    entry = ModerationAction(alert_id=suspension.alert_id, user_id=suspension.user_id, moderator_id=moderator.id,
+                             action="suspend", reason=reason, until=suspension.until, created_at=now)
+    db.add(entry)
+    record_event(db, "alert_suspend", actor=moderator, subject=suspension.user_id, public=False,
+                 data={"suspension_id": suspension.id, "reason": reason, "days": length})
+    db.flush()
+    _tell_user(request, suspension.user_id, *_suspension_message(suspension.until, previous, reason),
+               dedupe=f"alert_moderation:{entry.id}")
+    return entry
+
+
+def lift_suspension(request, suspension_id, moderator, reason, seen_until: str | None = None) -> ModerationAction:
+    db = request.dbsession
+    reason = clean_reason(reason)
+    suspension = _lock_suspension(db, suspension_id)
+    if seen_until is not None and seen_until != dates.utc_iso(suspension.until):
+        raise ModerationRefused("Un autre modérateur vient de modifier cette suspension "
+                                f"(désormais jusqu'au {dates.datetime(suspension.until)}). Rien n'a été changé.")
+    now = utcnow()
+    suspension.lifted_at, suspension.lifted_by_id = now, moderator.id
+    entry = ModerationAction(alert_id=suspension.alert_id, user_id=suspension.user_id, moderator_id=moderator.id,
+                             action="lift", reason=reason, created_at=now)
+    db.add(entry)
+    record_event(db, "alert_lift", actor=moderator, subject=suspension.user_id, public=False,
+                 data={"suspension_id": suspension.id, "reason": reason})
+    db.flush()
+    _tell_user(request, suspension.user_id, "Vous pouvez de nouveau lancer des alertes",
+               f"La modération a levé la suspension de vos publications d'alertes.\n\nMotif : {reason}",
+               dedupe=f"alert_moderation:{entry.id}")
+    return entry
+
+
+# --- What the person concerned is told ----------------------------------------
+
+def contest_line(request) -> str:
+    return ("Pour contester cette décision, écrivez à "
+            f"{request.registry.settings['vvs.platform_email']} en rappelant l'alerte concernée : "
+            "un autre modérateur réexaminera votre demande.")
+
+
+def _suspension_message(until, previous, reason) -> tuple[str, str]:
+    when = dates.datetime(until)
+    if previous is None:
+        title, first = "Publication d'alertes suspendue", f"Vous ne pouvez plus lancer d'alerte jusqu'au {when}."
+    elif until > previous:
+        title, first = "Suspension prolongée", f"La suspension de vos publications d'alertes est prolongée jusqu'au {when}."
+    else:
+        title, first = "Suspension raccourcie", f"La suspension de vos publications d'alertes est raccourcie : jusqu'au {when}."
+    return title, f"{first}\n\nMotif : {reason}"
+
+
+def _tell_user(request, user_id, title, body, *, dedupe, alert_id=None) -> None:
+    user = request.dbsession.get(User, user_id) if user_id is not None else None
+    if user is None or user.is_closed:
         return
-    author = request.dbsession.get(User, alert.author_id)
-    if author is None:
-        return
+    if alert_id is not None:
+        body += f"\n\nL'alerte : {absolute_url(request, 'alert_view', alert_id=alert_id)}"
+    body += (f"\n\n{contest_line(request)}\nRappel de la charte : des faits, jamais l'origine, la religion ou "
+             f"l'apparence d'une personne.\n\n{EMERGENCY_NOTICE}")
+    notify_user(request, user, "moderation", title, body,
+                subject=("alert_admin", alert_id) if alert_id is not None else ("", None), dedupe_key=dedupe)
+
+
+def tell_author(request, alert, entry, previous_until=None) -> None:
     label = category_label(alert.category)
-    url = absolute_url(request, "alert_view", alert_id=alert.id)
     if entry.action == "approve":
         title, body = "Votre alerte a été validée", f"Votre alerte « {label} » a été validée et envoyée aux voisins."
     elif entry.action == "withdraw":
@@ -100,13 +275,12 @@ def tell_author(request, alert, entry, days) -> None:
         title = "Avertissement de la modération"
         body = f"La modération vous adresse un avertissement au sujet de votre alerte « {label} ».\n\nMotif : {entry.reason}"
     else:
-        title = "Publication d'alertes suspendue"
-        body = (f"Vous ne pouvez plus lancer d'alerte pendant {days or DEFAULT_SUSPENSION_DAYS} jours, "
-                f"à la suite de votre alerte « {label} ».\n\nMotif : {entry.reason}")
-    body += f"\n\nL'alerte : {url}\nRappel de la charte : des faits, jamais l'origine, la religion ou l'apparence d'une personne.\n\n{EMERGENCY_NOTICE}"
-    notify_user(request, author, "moderation", title, body, subject=("alert_admin", alert.id),
-                dedupe_key=f"alert_moderation:{entry.id}")
+        title, body = _suspension_message(entry.until, previous_until, entry.reason)
+        body += f"\n\nÀ la suite de votre alerte « {label} »."
+    _tell_user(request, alert.author_id, title, body, dedupe=f"alert_moderation:{entry.id}", alert_id=alert.id)
 
+
+# --- Queue, journal, sanctions in force ---------------------------------------
 
 def queue_for(dbsession, user, principals) -> dict:
     """Held alerts and alerts with open reports that ``user`` may moderate."""
@@ -127,6 +301,30 @@ def queue_for(dbsession, user, principals) -> dict:
 def open_reports(dbsession, alert_id) -> list[AlertReport]:
     return list(dbsession.scalars(sa.select(AlertReport).where(
         AlertReport.alert_id == alert_id, AlertReport.handled.is_(False)).order_by(AlertReport.id)))
+
+
+def journal(dbsession, *, alert_id=None, user_id=None, limit=200) -> list[ModerationAction]:
+    """Moderation actions on one alert or concerning one user, newest first."""
+    query = sa.select(ModerationAction)
+    if alert_id is not None:
+        query = query.where(ModerationAction.alert_id == alert_id)
+    if user_id is not None:
+        query = query.where(ModerationAction.user_id == user_id)
+    return list(dbsession.scalars(query.order_by(ModerationAction.id.desc()).limit(limit)))
+
+
+def suspensions_in_force(dbsession, user_id=None) -> list[PostingSuspension]:
+    query = sa.select(PostingSuspension).where(PostingSuspension.lifted_at.is_(None),
+                                               PostingSuspension.until > utcnow())
+    if user_id is not None:
+        query = query.where(PostingSuspension.user_id == user_id)
+    return list(dbsession.scalars(query.order_by(PostingSuspension.until)))
+
+
+def recent_warnings(dbsession, days: int = 30) -> list[ModerationAction]:
+    return list(dbsession.scalars(sa.select(ModerationAction).where(
+        ModerationAction.action == "warn", ModerationAction.created_at > utcnow() - timedelta(days=days))
+        .order_by(ModerationAction.id.desc()).limit(100)))
 
 
 def escalate_held(request, now=None) -> int:

@@ -34,7 +34,8 @@ def home_community(dbsession, user) -> Community | None:
 def active_suspension(dbsession, user_id, now=None) -> PostingSuspension | None:
     now = now or utcnow()
     return dbsession.scalar(
-        sa.select(PostingSuspension).where(PostingSuspension.user_id == user_id, PostingSuspension.until > now)
+        sa.select(PostingSuspension).where(PostingSuspension.user_id == user_id, PostingSuspension.until > now,
+                                           PostingSuspension.lifted_at.is_(None))
         .order_by(PostingSuspension.until.desc()).limit(1)
     )
 
@@ -47,7 +48,7 @@ def check_may_post(dbsession, settings, user, now=None) -> None:
                              "Contactez le référent de votre communauté.")
     suspension = active_suspension(dbsession, user.id, now)
     if suspension is not None:
-        until = dates.date(suspension.until)
+        until = dates.datetime(suspension.until)
         raise PostingRefused(f"La publication d'alertes vous est suspendue jusqu'au {until} "
                              f"(motif : {suspension.reason or 'non précisé'}).")
     limit = settings["vvs.alerts.max_per_hour"]

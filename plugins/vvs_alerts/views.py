@@ -14,11 +14,13 @@ from vvs_core.links import absolute_url
 from vvs_core.models import Community
 
 from . import feeds
+from .access import SanctionsContext
 from .catalogue import (CATEGORY_LABELS, EXPIRY_CHOICES, SEVERITY_LABELS, STATUS_LABELS, category_label)
 from .forms import AlertSchema, new_key
 from .lifecycle import is_active, post_update
 from .models import Alert
-from .moderation import ACTION_LABELS, ModerationRefused, moderate, open_reports, queue_for, report_alert
+from .moderation import (ACTION_LABELS, DEFAULT_SUSPENSION_DAYS, REASON_MAX, ModerationRefused, last_entry_id,
+                         moderate, open_reports, parse_seen, queue_for, report_alert)
 from .posting import PostingRefused, home_community, post_alert
 from .texts import author_name, sms_preview
 from .views_support import reach_line
@@ -121,6 +123,8 @@ def alert_view(request):
         "reach": reach_line(request.dbsession, alert) if can["reach"] else None,
         "reports": open_reports(request.dbsession, alert.id) if can["moderate"] else [],
         "actions": ACTION_LABELS, "updates": [(u, author_name(u.author)) for u in alert.updates],
+        "seen": last_entry_id(request.dbsession, alert.id) if can["moderate"] else 0,
+        "default_days": DEFAULT_SUSPENSION_DAYS,
         "map_data": _map_data(community, alert.place) if alert.place is not None else None,
         **_assets(request),
     }
@@ -139,6 +143,8 @@ def alert_report_view(request):
     reason = (request.POST.get("reason") or "").strip()
     if len(reason) < 5:
         request.flash("Dites en quelques mots ce qui ne va pas dans cette alerte (5 caractères au moins).", "error")
+    elif len(reason) > REASON_MAX:
+        request.flash(f"Signalement trop long : {REASON_MAX} caractères au plus ({len(reason)} reçus).", "error")
     else:
         report_alert(request.dbsession, alert, request.user, reason)
         request.flash("Merci : la modération va examiner votre signalement.", "success")
@@ -168,11 +174,10 @@ def alert_follow_up_view(request):
 @view_config(route_name="alert_moderate", request_method="POST", permission="alert.moderate")
 def alert_moderate_view(request):
     alert = request.context.alert
-    raw_days = request.POST.get("days") or ""
-    days = int(raw_days) if raw_days.isdigit() and 0 < int(raw_days) <= 365 else None
     try:
         entry = moderate(request, alert, request.user, request.POST.get("action", ""),
-                         request.POST.get("reason", ""), days)
+                         request.POST.get("reason", ""), request.POST.get("days"),
+                         seen=parse_seen(request.POST.get("seen")))
     except ModerationRefused as refused:
         request.flash(str(refused), "error")
     else:
@@ -267,4 +272,6 @@ def moderation_queue_view(request):
     return {"title": "Alertes à modérer", "held": queue["held"], "reported": queue["reported"],
             "category_label": category_label, "author_name": author_name, "actions": ACTION_LABELS,
             "open_reports": lambda a: open_reports(request.dbsession, a.id),
+            "seen": lambda a: last_entry_id(request.dbsession, a.id), "default_days": DEFAULT_SUSPENSION_DAYS,
+            "sanctions_context": SanctionsContext(request),
             "mode": request.registry.settings["vvs.alerts.moderation"]}

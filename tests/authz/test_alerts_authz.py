@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from vvs_core.models import Membership, Notification
 from vvs_core.testing import run_tasks
+from vvs_mairie.testing import agent_login, mairie  # noqa: F401
 
 OTHER_CENTRE = (2.7990, 48.8453)  # ~1 km east: a community that does not overlap
 
@@ -51,6 +52,10 @@ MATRIX = [
     ("POST", "/alertes/{a}/signaler", (DENY, DENY, DENY, DENY, DENY, SEE, SEE, SEE, DENY, SEE)),
     ("POST", "/alertes/{a}/suivi", (DENY, DENY, DENY, DENY, DENY, DENY, SEE, SEE, SEE, SEE)),
     ("POST", "/alertes/{a}/moderation", (DENY, DENY, DENY, DENY, DENY, DENY, DENY, SEE, SEE, SEE)),
+    ("GET", "/alertes/{a}/moderation/historique", (LOGIN, DENY, DENY, DENY, DENY, DENY, DENY, OK, OK, OK)),  # alert_history
+    ("GET", "/alertes/moderation/sanctions", (LOGIN, DENY, DENY, DENY, DENY, DENY, DENY, DENY, OK, OK)),  # alerts_sanctions
+    ("POST", "/alertes/moderation/sanctions/999", (DENY, DENY, DENY, DENY, DENY, DENY, DENY, DENY, SEE, SEE)),  # alerts_sanction_change
+    ("GET", "/alertes/moderation/membres/{u}", (LOGIN, DENY, DENY, DENY, DENY, DENY, DENY, DENY, OK, OK)),  # alerts_user_history
     ("GET", "/alertes/communaute/{c}", (LOGIN, DENY, DENY, DENY, DENY, OK, OK, OK, DENY, OK)),
     ("POST", "/alertes/communaute/{c}/flux", (DENY, DENY, DENY, DENY, DENY, OK, OK, OK, DENY, OK)),
     ("POST", "/alertes/communaute/{c}/flux/revoquer", (DENY, DENY, DENY, DENY, DENY, SEE, SEE, SEE, DENY, SEE)),
@@ -64,12 +69,12 @@ def test_alert_routes_matrix(testapp, dbsession, world):
         if role != "anonymous":
             testapp.login(users[role])
         for method, template, expected in MATRIX:
-            path = template.format(a=alert.id, c=community.id)
+            path = template.format(a=alert.id, c=community.id, u=users["author"].id)
             if method == "GET":
                 status = testapp.get(path, expect_errors=True).status_int
             else:
                 params = {"reason": "Motif de test assez long", "text": "Suite de test assez longue",
-                          "kind": "update", "action": "warn"}
+                          "kind": "update", "action": "warn", "what": "lift"}
                 status = testapp.post_csrf(path, params, expect_errors=True).status_int
             if status != expected[index]:
                 failures.append(f"{role} {method} {path}: {status}, expected {expected[index]}")
@@ -106,3 +111,27 @@ def test_only_the_community_receives_the_alert(app, dbsession, world):
         Notification.subject_type == "alert", Notification.subject_id == alert.id)))
     assert recipients == {users["member"].id, users["referent"].id}
     run_tasks()
+
+
+def test_mairie_agent_on_moderation_routes(testapp, dbsession, mairie, agent_login):
+    """A mairie agent (second factor passed) reads the alerts of the commune but does not
+    moderate them nor sanction people."""
+    from vvs_alerts.models import Alert
+    from vvs_core.clock import utcnow
+    from datetime import timedelta
+
+    author = mairie.residents[0]
+    now = utcnow()
+    alert = Alert(community_id=mairie.community.id, commune_id=mairie.commune.id, author_id=author.id,
+                  category="autre", text="Voiture garée sur le trottoir devant l'école.", severity="minor",
+                  created_at=now, published_at=now, expires_at=now + timedelta(hours=2), status="published",
+                  idempotency_key=uuid.uuid4().hex, source="web")
+    dbsession.add(alert)
+    dbsession.flush()
+    agent_login(testapp, mairie)
+    testapp.get(f"/alertes/{alert.id}", status=200)
+    for path in (f"/alertes/{alert.id}/moderation/historique", "/alertes/moderation/sanctions",
+                 f"/alertes/moderation/membres/{author.id}", "/alertes/moderation"):
+        testapp.get(path, status=403)
+    for path in (f"/alertes/{alert.id}/moderation", "/alertes/moderation/sanctions/1"):
+        testapp.post_csrf(path, {"action": "warn", "what": "lift", "reason": "Motif"}, status=403)

@@ -1,0 +1,86 @@
+"""The moderators' pages about people: sanctions in force (change their length, lift
+them) and the moderation history of a member or of an alert."""
+from __future__ import annotations
+
+import re
+
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.renderers import render
+from pyramid.view import view_config
+
+from vvs_core.models import User
+
+from .catalogue import category_label
+from .moderation import (ACTION_LABELS, MAX_DAYS, MIN_DAYS, REASON_MAX, ModerationRefused, change_suspension,
+                         journal, lift_suspension, recent_warnings, suspensions_in_force)
+from .texts import author_name
+
+
+def _common(request):
+    limits = {"min_days": MIN_DAYS, "max_days": MAX_DAYS, "reason_max": REASON_MAX}
+
+    def suspension_form(suspension, back):
+        return render("vvs_alerts:templates/suspension_form.pt", {"s": suspension, "back": back, **limits},
+                      request=request)
+
+    return {"actions": ACTION_LABELS, "author_name": author_name, "category_label": category_label,
+            "suspension_form": suspension_form, **limits}
+
+
+@view_config(route_name="alerts_sanctions", renderer="vvs_alerts:templates/sanctions.pt", permission="alerts.sanctions")
+def sanctions_view(request):
+    db = request.dbsession
+    return {"title": "Sanctions en cours", "suspensions": suspensions_in_force(db),
+            "warnings": recent_warnings(db), **_common(request)}
+
+
+@view_config(route_name="alerts_sanction_change", request_method="POST", permission="alerts.sanctions")
+def sanction_change_view(request):
+    suspension_id = int(request.matchdict["suspension_id"]) if len(request.matchdict["suspension_id"]) <= 9 else 0
+    what = request.POST.get("what")
+    seen = request.POST.get("seen_until") or None
+    try:
+        if what == "lift":
+            lift_suspension(request, suspension_id, request.user, request.POST.get("reason"), seen)
+            request.flash("Suspension levée : la personne en est informée.", "success")
+        elif what == "change":
+            entry = change_suspension(request, suspension_id, request.user, request.POST.get("days"),
+                                      request.POST.get("reason"), seen)
+            from vvs_core.timefmt import dates
+
+            request.flash(f"Suspension modifiée : jusqu'au {dates.datetime(entry.until)}. La personne en est informée.",
+                          "success")
+        else:
+            request.flash("Choisissez de modifier la durée ou de lever la suspension.", "error")
+    except ModerationRefused as refused:
+        request.flash(str(refused), "error")
+    back = request.POST.get("back", "")
+    if re.fullmatch(r"[0-9]{1,9}", back):
+        return HTTPSeeOther(request.route_path("alerts_user_history", user_id=back))
+    return HTTPSeeOther(request.route_path("alerts_sanctions"))
+
+
+@view_config(route_name="alerts_user_history", renderer="vvs_alerts:templates/history.pt", permission="alerts.sanctions")
+def user_history_view(request):
+    raw = request.matchdict["user_id"]
+    user = request.dbsession.get(User, int(raw)) if len(raw) <= 9 else None
+    if user is None:
+        raise HTTPNotFound()
+    return {"title": f"Historique de modération : {author_name(user)}", "member": user, "alert": None,
+            "entries": journal(request.dbsession, user_id=user.id),
+            "suspensions": suspensions_in_force(request.dbsession, user.id), **_common(request)}
+
+
+@view_config(route_name="alert_history", renderer="vvs_alerts:templates/history.pt", permission="alert.moderate")
+def alert_history_view(request):
+    alert = request.context.alert
+    return {"title": f"Historique de modération de l'alerte « {category_label(alert.category)} »",
+            "member": None, "alert": alert, "entries": journal(request.dbsession, alert_id=alert.id),
+            "suspensions": [], **_common(request),
+            "can_sanction": bool(request.has_permission("alerts.sanctions", _sanctions_context(request)))}
+
+
+def _sanctions_context(request):
+    from .access import SanctionsContext
+
+    return SanctionsContext(request)
