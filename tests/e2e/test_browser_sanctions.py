@@ -1,0 +1,62 @@
+"""Browser: a moderator suspends an author's posting from the alert page, sees it on
+the sanctions page, lifts it from the member's history; the author is told by e-mail
+until when and how to contest. Pages at 360 px."""
+import time
+
+from playwright.sync_api import expect
+
+from vvs_core.testing import mail_text
+
+AUTHOR = "mehdi.bouzid@serris.demo"   # Quartier du Parc; in no other browser test
+MODERATOR = "moderateur@serris.demo"
+
+
+def _mail_to(mails, address, subject_part, deadline=30):
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        for message in mails():
+            if address in message["To"] and subject_part in str(message["Subject"]):
+                return message
+        time.sleep(0.3)
+    raise AssertionError(f"no e-mail « {subject_part} » to {address}")
+
+
+def test_suspend_then_lift_with_history(browser, live_server, login, shot, mails):
+    def fresh(width=360):
+        context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 800}, base_url=live_server)
+        context.set_default_timeout(15000)
+        return context, context.new_page()
+
+    ctx, page = fresh()
+    login(page, AUTHOR)
+    page.goto("/alertes/nouvelle")
+    page.get_by_label("Ce que vous signalez").select_option(label="Autre")
+    page.get_by_label("Ce que vous avez vu").fill("Le voisin du 3 est « louche » 🙄, il a une drôle de tête.")
+    page.get_by_role("button", name="Envoyer l'alerte").click()
+    alert_url = page.url
+    ctx.close()
+
+    ctx, page = fresh()
+    login(page, MODERATOR)
+    page.goto(alert_url)
+    page.get_by_label("Motif (transmis à l'auteur)").fill("Décrivez des faits, jamais l’apparence d’une personne.")
+    page.get_by_label("Durée de suspension").fill("3")
+    page.get_by_role("button", name="Suspendre ses publications").click()
+    expect(page.get_by_text("l'auteur en est informé")).to_be_visible()
+    page.goto("/alertes/moderation/sanctions")
+    card = page.locator(".queue-item", has_text="Mehdi")
+    expect(card).to_be_visible()
+    shot(page, "moderation-sanctions-360")
+    card.get_by_role("link", name="Mehdi Bouzid").click()
+    expect(page.get_by_role("heading", name="Historique de modération : Mehdi Bouzid")).to_be_visible()
+    page.get_by_label("Motif (transmis à la personne)").fill("Excuses présentées au voisin.")
+    page.get_by_role("button", name="Lever la suspension").click()
+    expect(page.get_by_text("Suspension levée : la personne en est informée.")).to_be_visible()
+    expect(page.locator(".history li", has_text="Suspension levée")).to_be_visible()
+    shot(page, "moderation-history-360")
+    ctx.close()
+
+    suspended = mail_text(_mail_to(mails, AUTHOR, "Publication d'alertes suspendue"))
+    assert "jusqu'au" in suspended and "Pour contester cette décision" in suspended
+    lifted = mail_text(_mail_to(mails, AUTHOR, "Vous pouvez de nouveau lancer des alertes"))
+    assert "Excuses présentées au voisin." in lifted
