@@ -140,10 +140,7 @@ def check_rate_limit(request) -> None:
         key = f"user:{user.id}"
     else:
         key = f"addr:{client_address(request)}"
-    rl = limiter(request, "api", "vvs.ratelimit.api")
-    if not rl.hit(key):
-        raise ApiError(429, "rate_limited", "Trop de requêtes : patientez avant de réessayer.",
-                       headers={"Retry-After": str(rl.window)})
+    limiter(request, "api", "vvs.ratelimit.api").check(key, "Trop de requêtes : patientez avant de réessayer.")
 
 
 def check_clean_params(request) -> None:

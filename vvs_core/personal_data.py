@@ -12,6 +12,7 @@ from sqlalchemy import delete, select, update
 
 from .clock import utcnow
 from .events import record_event
+from .sessions import end_all_sessions
 from .models import (ApiToken, Community, CommunityEvent, Invitation, Membership, Notification, PushSubscription,
                      Token, User)
 
@@ -126,5 +127,5 @@ def close_account(request, user: User) -> None:
     erase_core_data(dbsession, user)
     user.status = "closed"
     user.closed_at = utcnow()
-    user.session_epoch = (user.session_epoch or 0) + 1
+    end_all_sessions(dbsession, user)
     dbsession.flush()

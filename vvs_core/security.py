@@ -25,10 +25,13 @@ from sqlalchemy import select
 from .clock import aware, timestamp, utcnow
 from .errors import ConfigurationError
 from .models import Community, Membership, Token, User
+from .sessions import SESSION_ID, end_session, session_alive, start_session
 
 SESSION_USER = "uid"
 SESSION_EPOCH = "epoch"
 SESSION_LOGIN_AT = "login_at"
+# A user in one of these states has no session: "banned" by an administrator, "closed" by themselves.
+CLOSED_STATUSES = ("closed", "banned")
 
 _hasher = PasswordHasher()
 
@@ -115,7 +118,8 @@ def load_user(request) -> User | None:
     from .cache import cached_row
 
     user = cached_row(request, User, uid)
-    if user is None or user.status == "closed" or user.session_epoch != session.get(SESSION_EPOCH):
+    if (user is None or user.status in CLOSED_STATUSES or user.session_epoch != session.get(SESSION_EPOCH)
+            or not session_alive(request, user.id, session.get(SESSION_ID))):
         session.invalidate()
         return None
     return user
@@ -200,7 +204,9 @@ class SecurityPolicy:
     def remember(self, request, userid, **kw):
         user = request.dbsession.get(User, userid)
         session = request.session
+        end_session(request)  # a session already open in this browser ends on the server too
         session.invalidate()  # a fresh session at login: no fixation
+        session[SESSION_ID] = start_session(request, user)
         session[SESSION_USER] = userid
         session[SESSION_EPOCH] = user.session_epoch
         session[SESSION_LOGIN_AT] = int(timestamp())
@@ -210,6 +216,7 @@ class SecurityPolicy:
         return []
 
     def forget(self, request, **kw):
+        end_session(request)
         request.session.invalidate()
         for name in ("user", "principals", "memberships"):
             request.__dict__.pop(name, None)

@@ -67,6 +67,26 @@ def _choice(value, allowed) -> str:
     return text
 
 
+def parse_trusted_proxies(value):
+    """``vvs.trusted_proxies``: an int (how many proxies) or a tuple of ip networks."""
+    import ipaddress
+
+    if isinstance(value, (int, tuple)):
+        return value
+    text = str(value or "").strip()
+    if text == "":
+        return 0
+    if text.isdigit():
+        count = int(text)
+        if count > 10:
+            raise ValueError(f"{count} proxies in a row is not plausible (0 to 10)")
+        return count
+    try:
+        return tuple(ipaddress.ip_network(part, strict=False) for part in as_list(text))
+    except ValueError as exc:
+        raise ValueError(f"a count or IP addresses/networks separated by spaces: {exc}") from None
+
+
 def as_list(value) -> list[str]:
     if isinstance(value, (list, tuple)):
         return list(value)
@@ -95,6 +115,7 @@ CORE_SETTINGS = [
     Setting("vvs.ratelimit_url", "memory://", "Store of the rate limits: `memory://` (one process) or `redis://…` (shared by every process).", secret=True),
     Setting("vvs.cache_url", "", "Where the cache of signed-in pages learns that data changed: `memory://` (one process), `redis://…` (several web processes or workers: required then), `none` (no cache). Empty: the broker's Redis, `memory://` with the inline broker, `none` with AMQP.", secret=True),
     Setting("vvs.cache_seconds", 30, "Longest time a cached page value is served, even with no write (0 turns the cache off).", parse=as_float),
+    Setting("vvs.trusted_proxies", "0", "The reverse proxies in front of vvs, whose `X-Forwarded-For` is believed: `0` (none: the address of the connection is the client's; the default), a count (`1`: one nginx in front; `2`: a load balancer then nginx), or their addresses and networks (`127.0.0.1 10.0.0.0/8`). The client's address is read from the right of `X-Forwarded-For`, past the trusted hops: what a client writes in the header itself is never taken (docs/deploy.md). Rate limits per address depend on it.", parse=parse_trusted_proxies),
     Setting("vvs.ratelimit.login", "10/300", "Login attempts allowed per account and per address: `count/seconds`."),
     Setting("vvs.ratelimit.signup", "5/3600", "Sign-ups allowed per address: `count/seconds`."),
     Setting("vvs.ratelimit.reset", "5/3600", "Password-reset requests allowed per account and per address: `count/seconds`."),

@@ -76,7 +76,7 @@ def task_request(registry=None):
     request = env["request"]
     tm = transaction.TransactionManager(explicit=True)
     request.tm = tm
-    request.dbsession = get_tm_session(registry["dbsession_factory"], tm, request=request)
+    request.dbsession = get_tm_session(registry["dbsession_factory"], tm, request=request, writer=True)
     try:
         with tm:
             yield request

@@ -7,7 +7,6 @@ from importlib import resources
 
 import deform
 from pyramid.events import BeforeRender, subscriber  # noqa: F401
-from pyramid.httpexceptions import HTTPForbidden, HTTPFound, HTTPNotFound
 from pyramid.i18n import get_localizer
 from pyramid.interfaces import IRoutesMapper
 from pyramid.threadlocal import get_current_request
@@ -169,37 +168,7 @@ def configure_deform(config):
     config.add_static_view("static_deform", "deform:static", cache_max_age=3600)
 
 
-# --- Error pages --------------------------------------------------------------
-
-def _ensure_context(request) -> None:
-    # A route factory that raises (unknown community…) leaves request.context unset,
-    # and the layout's menu hooks call request.has_permission, which reads it.
-    if getattr(request, "context", None) is None:
-        from .security import RootContext
-
-        request.context = RootContext(request)
-
-
-def notfound_view(request):
-    _ensure_context(request)
-    request.response.status = 404
-    return {"title": "Page introuvable"}
-
-
-def forbidden_view(request):
-    _ensure_context(request)
-    if request.user is None and request.method == "GET":
-        from urllib.parse import quote
-
-        return HTTPFound(request.route_path("login") + "?next=" + quote(request.path_qs, safe=""))
-    request.response.status = 403
-    return {"title": "Accès refusé"}
-
-
-def error_view(exc, request):
-    log.exception("unhandled error on %s %s", request.method, request.path, exc_info=exc)
-    request.response.status = 500
-    return {"title": "Erreur du serveur"}
+# Error pages: vvs_core.errorpages (they never fail themselves).
 
 
 def health_view(request):
@@ -237,9 +206,7 @@ def includeme(config):
     config.registry["vvs.layout"] = None  # set by the templates loader below
     from pyramid.renderers import get_renderer  # noqa: F401
 
-    config.add_notfound_view(notfound_view, renderer="vvs_core:templates/error.pt", append_slash=HTTPFound)
-    config.add_forbidden_view(forbidden_view, renderer="vvs_core:templates/error.pt")
-    config.add_exception_view(error_view, context=Exception, renderer="vvs_core:templates/error.pt")
+    config.include(".errorpages")
     config.add_route("health", "/health")
     config.add_view(health_view, route_name="health", renderer="json", permission="public")
     config.action(None, _load_layout, args=(config.registry,), order=10)

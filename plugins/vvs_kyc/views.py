@@ -41,21 +41,18 @@ def document_view(request):
                  max_mb=settings["vvs.kyc.max_upload_bytes"] / (1024 * 1024),
                  max_pages=settings["vvs.kyc.max_pdf_pages"], retention_days=settings["vvs.kyc.retention_days"])
     if request.method == "POST":
-        if not limiter(request, "kyc-upload", rate=UPLOAD_RATE).hit(str(user.id)):
-            request.response.status = 429
-            request.response.headers["Retry-After"] = "3600"
-            page["error"] = "Trop d'envois en peu de temps : réessayez dans une heure."
+        limiter(request, "kyc-upload", rate=UPLOAD_RATE).check(
+            str(user.id), "Trop d'envois en peu de temps : réessayez dans une heure.")
+        try:
+            data, filename = documents.read_upload(request.POST.get("document"), settings["vvs.kyc.max_upload_bytes"])
+            documents.upload(request, user, data, filename)
+        except DocumentRejected as exc:
+            request.response.status = 400
+            page["error"] = str(exc)
         else:
-            try:
-                data, filename = documents.read_upload(request.POST.get("document"), settings["vvs.kyc.max_upload_bytes"])
-                documents.upload(request, user, data, filename)
-            except DocumentRejected as exc:
-                request.response.status = 400
-                page["error"] = str(exc)
-            else:
-                request.session.flash("Votre justificatif est envoyé : il sera vérifié puis détruit. "
-                                      "Vous recevrez un e-mail dès la décision.", queue="success")
-                return HTTPSeeOther(request.route_path("kyc_document"))
+            request.session.flash("Votre justificatif est envoyé : il sera vérifié puis détruit. "
+                                  "Vous recevrez un e-mail dès la décision.", queue="success")
+            return HTTPSeeOther(request.route_path("kyc_document"))
     page["latest"] = documents.latest_document_check(request.dbsession, user.id)
     return page
 
@@ -68,10 +65,8 @@ def geolocation_view(request):
     page = {**_page(request, "Géolocalisation"), **assets(request, "geolocation.js"), "error": None, "result": None,
             "has_home": user.home is not None, "max_m": request.registry.settings["vvs.kyc.geolocation_max_m"]}
     if request.method == "POST":
-        if not limiter(request, "kyc-geolocation", rate=READING_RATE).hit(str(user.id)):
-            request.response.status = 429
-            page["error"] = "Trop d'essais en peu de temps : réessayez dans une heure."
-            return page
+        limiter(request, "kyc-geolocation", rate=READING_RATE).check(
+            str(user.id), "Trop d'essais en peu de temps : réessayez dans une heure.")
         post = request.POST
         try:
             page["result"] = geolocation.record_reading(request, user, post.get("lon"), post.get("lat"),

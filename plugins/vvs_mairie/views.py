@@ -70,19 +70,20 @@ def twofactor_view(request):
     page = {"title": "Double authentification", **assets(request)}
     if request.method != "POST":
         return page
-    if not limiter(request, "mairie-2fa", rate=TWO_FA_RATE).hit(str(request.user.id)):
-        request.response.status = 429
-        request.response.headers["Retry-After"] = "300"
-        return {**page, "error": "Trop de tentatives. Réessayez dans quelques minutes."}
+    # Only wrong codes count; a right one clears the count.
+    attempts = limiter(request, "mairie-2fa", rate=TWO_FA_RATE)
+    attempts.check_blocked(str(request.user.id))
     code = request.POST.get("code", "")
     recovery = request.POST.get("recovery", "")
     ok = (twofactor.accept_totp(request.dbsession, agent, twofactor.agent_secret(request, agent), code) if code
           else twofactor.use_recovery_code(request.dbsession, agent, recovery) if recovery else False)
     if not ok:
+        attempts.fail(str(request.user.id))
         request.response.status = 400
         field = "recovery" if recovery and not code else "code"
         return {**page, "errors": {field: "Code incorrect ou expiré : saisissez le code à 6 chiffres affiché par votre application."
                                    if field == "code" else "Code de secours incorrect ou déjà utilisé."}}
+    attempts.clear(str(request.user.id))
     twofactor.mark_passed(request, request.user)
     if recovery and not code:
         left = twofactor.remaining_recovery_codes(request.dbsession, agent)
@@ -103,12 +104,13 @@ def enrol_view(request):
             "uri": uri, **assets(request)}
     if request.method != "POST":
         return page
-    if not limiter(request, "mairie-2fa", rate=TWO_FA_RATE).hit(str(request.user.id)):
-        request.response.status = 429
-        return {**page, "errors": {"code": "Trop de tentatives. Réessayez dans quelques minutes."}}
+    attempts = limiter(request, "mairie-2fa", rate=TWO_FA_RATE)
+    attempts.check_blocked(str(request.user.id))
     if not twofactor.accept_totp(request.dbsession, agent, secret, request.POST.get("code", "")):
+        attempts.fail(str(request.user.id))
         request.response.status = 400
         return {**page, "errors": {"code": "Code incorrect : vérifiez l'heure de votre téléphone et saisissez le code affiché."}}
+    attempts.clear(str(request.user.id))
     codes = twofactor.confirm_enrolment(request.dbsession, agent)
     twofactor.mark_passed(request, request.user)
     return {"title": "Vos codes de secours", "codes": codes, "done": True,

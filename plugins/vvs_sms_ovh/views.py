@@ -17,8 +17,7 @@ def _text(body: str, status: int = 200) -> Response:
 
 def _refusal(request) -> Response | None:
     rate = request.registry.settings["vvs.sms.ovh.callback_rate"]
-    if not limiter(request, "ovh-callback", rate=rate).hit(client_address(request)):
-        return _text("trop de requêtes", 429)
+    limiter(request, "ovh-callback", rate=rate).check(client_address(request))
     if not token_matches(request.registry.settings, request.matchdict["token"]):
         return _text("accès refusé", 403)
     return None

@@ -40,6 +40,7 @@ def test_at_most_twenty_invitations_a_day(testapp, make_user, make_community, db
         testapp.post(url, {"csrf_token": token, "email": f"v{i}@example.test"}, status=303)
     res = testapp.post(url, {"csrf_token": token, "email": "v21@example.test"}, status=429)
     assert "20 invitations aujourd'hui" in res.text
+    assert res.headers["Retry-After"]
     sent = dbsession.execute(select(Invitation).where(Invitation.sender_id == member.id, Invitation.channel == "email")).scalars().all()
     assert len(sent) == 20
 

@@ -273,6 +273,7 @@ def test_rate_limit_per_address(testapp, commune, dbsession, app_registry):
     before = users(dbsession)
     res = account_form(testapp).submit("submit", status=429)
     assert "Trop d'inscriptions depuis cette adresse" in res.text
+    assert res.headers["Retry-After"]
     assert users(dbsession) == before
 
 

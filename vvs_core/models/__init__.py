@@ -18,40 +18,74 @@ from .types import UTCDateTime
 from .job import Job  # noqa: F401
 
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+BEGIN_OPTION = "vvs_sqlite_begin"
+
+
 def get_engine(url: str, **kw):
     if url.startswith("sqlite"):
-        kw.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
-        engine = sa.create_engine(url, **kw)
-
-        @sa.event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):
-            # Let SQLAlchemy, not pysqlite, emit BEGIN: savepoints and DDL then behave.
-            dbapi_conn.isolation_level = None
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
-
-        @sa.event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):
-            conn.exec_driver_sql("BEGIN")
-
-        return engine
+        return _sqlite_engine(url, **kw)
     # Recycle rather than pre-ping: a ping is one more round trip on every request.
     kw.setdefault("pool_recycle", 1800)
     return sa.create_engine(url, **kw)
+
+
+def _sqlite_engine(url: str, **kw):
+    """SQLite for several threads at once (the web server's, the inline queue's).
+
+    WAL lets readers go on while one connection writes; ``busy_timeout`` makes a writer
+    wait for the lock instead of failing. pysqlite's own transaction handling is turned
+    off (``isolation_level = None``) and SQLAlchemy emits BEGIN itself, as the SQLAlchemy
+    documentation on pysqlite's transactions describes; a session bound to
+    ``engine.writer`` begins ``BEGIN IMMEDIATE``: it takes the write lock (waiting for it)
+    before reading anything, so it can never be refused half-way when it upgrades a read
+    to a write ("database is locked" on a snapshot another writer moved). Requests that
+    change something and the queue's tasks use it; a page (GET) begins a plain deferred
+    BEGIN and, if it writes and meets that conflict, is run again by pyramid_retry with
+    ``BEGIN IMMEDIATE`` (``vvs_core.errorpages``).
+    """
+    kw.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+    engine = sa.create_engine(url, **kw)
+
+    @sa.event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # SQLAlchemy, not pysqlite, emits BEGIN
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _sqlite_begin(conn):
+        mode = conn.get_execution_options().get(BEGIN_OPTION)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
+
+    engine.writer = engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+    return engine
 
 
 def get_session_factory(engine):
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-def get_tm_session(session_factory, transaction_manager, request=None):
-    """A session joined to ``transaction_manager``: it commits when the transaction does."""
-    session = session_factory(info={"request": request})
+def get_tm_session(session_factory, transaction_manager, request=None, writer: bool = False):
+    """A session joined to ``transaction_manager``: it commits when the transaction does.
+
+    ``writer``: on SQLite, the session's transaction begins ``BEGIN IMMEDIATE``."""
+    kw = {}
+    if writer:
+        bind = session_factory.kw.get("bind")
+        if getattr(bind, "writer", None) is not None:  # an Engine of get_engine on SQLite
+            kw["bind"] = bind.writer
+    session = session_factory(info={"request": request}, **kw)
     zope.sqlalchemy.register(session, transaction_manager=transaction_manager)
     return session
+
+
+def writes_expected(request) -> bool:
+    """A request that changes something, or a page run again after a write conflict."""
+    return request.method not in SAFE_METHODS or request.environ.get("retry.attempt", 0) > 0
 
 
 def includeme(config):
@@ -59,6 +93,10 @@ def includeme(config):
     settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
     config.include("pyramid_tm")
     config.include("pyramid_retry")
+    from ..errorpages import execution_policy
+
+    # pyramid_retry's policy, inside a last resort that answers the French 500 page.
+    config.set_execution_policy(execution_policy(int(settings.get("retry.attempts") or 3)))
     registry = config.registry
     if registry.get("dbsession_factory") is None:
         engine = get_engine(settings["vvs.database_url"])
@@ -66,6 +104,7 @@ def includeme(config):
 
     def dbsession(request):
         # Looked up per request so tests can bind the factory to their transaction.
-        return get_tm_session(request.registry["dbsession_factory"], request.tm, request=request)
+        return get_tm_session(request.registry["dbsession_factory"], request.tm, request=request,
+                              writer=writes_expected(request))
 
     config.add_request_method(dbsession, reify=True)

@@ -20,6 +20,7 @@ from ..personal_data import close_account, export_zip
 from ..phones import display_phone, normalise_phone
 from .delivery_prefs_form import add_delivery_nodes, delivery_prefs, delivery_values
 from ..security import consume_token, hash_password, issue_token, password_problem, verify_password
+from ..sessions import end_all_sessions
 from ..links import absolute_url
 
 INTERESTS = (
@@ -336,7 +337,7 @@ def settings_password_view(request):
         request.response.status = 400
         return settings_page(request, title, field_error(form, "password", problem), intro)
     user.password_hash = hash_password(data["password"])
-    user.session_epoch = (user.session_epoch or 0) + 1  # every other session ends…
+    end_all_sessions(request.dbsession, user)  # every other session ends…
     headers = remember(request, user.id)                  # …but this one goes on
     request.flash("Votre mot de passe est modifié. Vos autres sessions sont fermées.", "success")
     return HTTPSeeOther(request.route_path("settings"), headers=headers)

@@ -14,11 +14,9 @@ from ..clock import utcnow
 from ..forms import Schema, email_node, make_form, validate
 from ..models import User
 from ..ratelimit import client_address, limiter
+from ..sessions import end_all_sessions
 from ..security import consume_token, hash_password, issue_token, password_problem, verify_password
 from ..links import absolute_url
-
-TOO_MANY = "Trop de tentatives. Réessayez dans quelques minutes."
-
 
 class LoginSchema(Schema):
     email = email_node()
@@ -51,18 +49,25 @@ def login_view(request):
     if data is None:
         return {"title": "Connexion", "form": rendered, "forgot_url": request.route_path("password_forgot")}
     email = data["email"].lower()
-    by_account = limiter(request, "login-account", "vvs.ratelimit.login").hit(email)
-    by_address = limiter(request, "login-address", "vvs.ratelimit.login").hit(client_address(request))
-    if not (by_account and by_address):
-        request.response.status = 429
-        request.response.headers["Retry-After"] = "300"
-        return {"title": "Connexion", "form": form.render({"email": email}), "error": TOO_MANY,
-                "forgot_url": request.route_path("password_forgot")}
+    # Only failures count, per account and per address; a right password clears the account's.
+    by_account = limiter(request, "login-account", "vvs.ratelimit.login")
+    by_address = limiter(request, "login-address", "vvs.ratelimit.login")
+    address = client_address(request)
+    by_account.check_blocked(email)
+    by_address.check_blocked(address)
     user = find_user_by_email(request.dbsession, email)
     if user is None or user.status == "closed" or not verify_password(user, data["password"]):
+        by_account.fail(email)
+        by_address.fail(address)
         request.response.status = 400
         return {"title": "Connexion", "form": form.render({"email": email}),
                 "error": "Adresse e-mail ou mot de passe incorrect.",
+                "forgot_url": request.route_path("password_forgot")}
+    by_account.clear(email)
+    if user.status == "banned":
+        request.response.status = 403
+        return {"title": "Connexion", "form": form.render({"email": email}),
+                "error": "Ce compte a été suspendu par l'équipe de la plateforme : écrivez-lui pour en savoir plus.",
                 "forgot_url": request.route_path("password_forgot")}
     user.last_login_at = utcnow()
     headers = remember(request, user.id)
@@ -91,11 +96,8 @@ def password_forgot_view(request):
     if data is None:
         return {**page, "form": rendered}
     email = data["email"].lower()
-    allowed = (limiter(request, "reset-account", "vvs.ratelimit.reset").hit(email)
-               and limiter(request, "reset-address", "vvs.ratelimit.reset").hit(client_address(request)))
-    if not allowed:
-        request.response.status = 429
-        return {**page, "form": form.render({"email": email}), "error": TOO_MANY}
+    limiter(request, "reset-account", "vvs.ratelimit.reset").check(email)
+    limiter(request, "reset-address", "vvs.ratelimit.reset").check(client_address(request))
     user = find_user_by_email(request.dbsession, email)
     if user is not None and user.status != "closed":
         from ..notify.outbox import notify_user
@@ -139,7 +141,7 @@ def password_reset_view(request):
         return {**page, "form": form.render(), "error": "Ce lien n'est plus valable : demandez-en un nouveau."}
     user = request.dbsession.get(User, token.user_id)
     user.password_hash = hash_password(data["password"])
-    user.session_epoch += 1  # every other session ends
+    end_all_sessions(request.dbsession, user)  # every session ends, on the server
     forget(request)
     request.session.flash("Votre mot de passe est changé : connectez-vous.", queue="success")
     return HTTPSeeOther(request.route_path("login"))

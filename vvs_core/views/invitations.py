@@ -74,10 +74,11 @@ def invitations_view(request):
     return invitations_page(request)
 
 
-def allowed_today(request) -> bool:
+def check_daily_limit(request) -> None:
+    """Count one invitation; ``TooManyRequests`` past the daily limit."""
     user = request.user
     # The e-mail is part of the key: user ids may be reused by a test database, e-mails are not.
-    return limiter(request, "invitations", rate=DAILY_LIMIT).hit(f"{user.id}:{user.email}")
+    limiter(request, "invitations", rate=DAILY_LIMIT).check(f"{user.id}:{user.email}", TOO_MANY)
 
 
 @view_config(route_name="invitations_email", request_method="POST",
@@ -93,9 +94,7 @@ def invitations_email_view(request):
     if already_invited(request.dbsession, community, address):
         request.response.status = 400
         return invitations_page(request, email_html=field_error(form, "email", "Cette adresse a déjà reçu une invitation."))
-    if not allowed_today(request):
-        request.response.status = 429
-        return invitations_page(request, email_html=field_error(form, "email", TOO_MANY))
+    check_daily_limit(request)
     send_invitation(request, community, request.user, "email", address)
     request.flash(f"Invitation envoyée à {address}.", "success")
     return HTTPSeeOther(request.route_path("invitations", community_id=community.id))
@@ -117,9 +116,7 @@ def invitations_sms_view(request):
     if already_invited(request.dbsession, community, number):
         request.response.status = 400
         return invitations_page(request, sms_html=field_error(form, "mobile", "Ce numéro a déjà reçu une invitation."))
-    if not allowed_today(request):
-        request.response.status = 429
-        return invitations_page(request, sms_html=field_error(form, "mobile", TOO_MANY))
+    check_daily_limit(request)
     send_invitation(request, community, request.user, "sms", number)
     request.flash("Invitation envoyée par SMS.", "success")
     return HTTPSeeOther(request.route_path("invitations", community_id=community.id))

@@ -128,9 +128,7 @@ def signup_address_view(request):
     rate = request.registry.settings["vvs.ratelimit.signup"]
     count, _, window = rate.partition("/")
     # Geocoding costs an outside call: allow ten look-ups per sign-up allowed.
-    if not limiter(request, "signup-geocode", rate=f"{int(count) * 10}/{window or 3600}").hit(client_address(request)):
-        request.response.status = 429
-        return page(request, 1, title, form=form.render(data), error=TOO_MANY)
+    limiter(request, "signup-geocode", rate=f"{int(count) * 10}/{window or 3600}").check(client_address(request), TOO_MANY)
     commune = all_communes[0] if len(all_communes) == 1 else request.dbsession.get(Commune, int(data["commune"]))
     located = locate_address(request, data["address"], commune)
     request.session[SESSION_KEY] = {
@@ -262,9 +260,7 @@ def signup_account_view(request):
     if data is None:
         request.response.status = 400
         return page(request, 1, title, form=rendered, charter=charter, state=state)
-    if not limiter(request, "signup", "vvs.ratelimit.signup").hit(client_address(request)):
-        request.response.status = 429
-        return page(request, 1, title, form=form.render(data), charter=charter, state=state, error=TOO_MANY)
+    limiter(request, "signup", "vvs.ratelimit.signup").check(client_address(request), TOO_MANY)
     numbers, _errors = phones(data["mobile"], data["landline"])
     user = create_account(request, AccountData(
         first_name=data["first_name"], last_name=data["last_name"], email=data["email"], password=data["password"],

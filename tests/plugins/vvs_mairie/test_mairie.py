@@ -85,7 +85,23 @@ def test_two_factor_attempts_are_rate_limited(testapp, dbsession, make_user, mai
     testapp.login(mairie.agent_user)
     for _ in range(5):
         testapp.post_csrf("/mairie/2fa", {"code": "000000"}, status=400)
-    testapp.post_csrf("/mairie/2fa", {"code": pyotp.TOTP(mairie.secret).now()}, status=429)
+    blocked = testapp.post_csrf("/mairie/2fa", {"code": pyotp.TOTP(mairie.secret).now()}, status=429)
+    assert 1 <= int(blocked.headers["Retry-After"]) <= 300
+    assert "Trop de tentatives" in blocked.text
+
+
+def test_a_right_second_factor_clears_the_wrong_ones(testapp, dbsession, make_user, mairie):
+    """Only wrong codes count (issue 12.5): four typos, the right code, four typos in a
+    new session, and the agent is still let in."""
+    testapp.login(mairie.agent_user)
+    for _ in range(4):
+        testapp.post_csrf("/mairie/2fa", {"code": "000000"}, status=400)
+    testapp.post_csrf("/mairie/2fa", {"code": pyotp.TOTP(mairie.secret).now()}, status=303)
+    testapp.reset()
+    testapp.login(mairie.agent_user)
+    for _ in range(4):
+        testapp.post_csrf("/mairie/2fa", {"code": "999999"}, status=400)
+    testapp.post_csrf("/mairie/2fa", {"code": pyotp.TOTP(mairie.secret).at(time.time() + 30)}, status=303)
 
 
 def _area_around(users):

@@ -153,7 +153,9 @@ def test_callbacks_are_rate_limited(ovh_testapp, ovh_app):
     try:
         for _ in range(3):
             ovh_testapp.get(RECEIPT, {"id": "1", "dlr": "4"}, extra_environ={"REMOTE_ADDR": "192.0.2.7"})
-        ovh_testapp.get(RECEIPT, {"id": "1", "dlr": "4"}, extra_environ={"REMOTE_ADDR": "192.0.2.7"}, status=429)
+        limited = ovh_testapp.get(RECEIPT, {"id": "1", "dlr": "4"}, extra_environ={"REMOTE_ADDR": "192.0.2.7"},
+                                  status=429)
+        assert limited.headers["Retry-After"]
     finally:
         ovh_app.registry.settings["vvs.sms.ovh.callback_rate"] = "600/60"
         ovh_app.registry["vvs.ratelimit_store"].reset("ovh-callback:192.0.2.7")

@@ -1,0 +1,163 @@
+"""Error answers that never fail themselves, and the retry of conflicting transactions.
+
+- ``render_error_page`` renders ``error.pt`` in the layout; when that fails too (the
+  database is gone, the session is broken, a template raises), it answers a static
+  French page that needs nothing.
+- The not-found, forbidden, server-error and ``TooManyRequests`` views use it; a
+  ``TooManyRequests`` always carries ``Retry-After`` (JSON on ``/api/``).
+- ``execution_policy``: pyramid_retry's policy, with a last resort around it: whatever
+  escapes every view and tween is still the static French 500, never the server's
+  English "Internal Server Error".
+- ``mark_retryable``: a transaction refused because SQLite was busy (``database is
+  locked``) is marked retryable, so pyramid_retry runs the request again
+  (``retry.attempts``, 3 by default); PostgreSQL's serialization failures and
+  deadlocks are marked by pyramid_tm and zope.sqlalchemy already.
+"""
+from __future__ import annotations
+
+import html
+import logging
+import sqlite3
+
+from pyramid.httpexceptions import HTTPFound
+from pyramid.renderers import render_to_response
+from pyramid.response import Response
+from pyramid_retry import IRetryableError, RetryableExecutionPolicy, is_error_retryable, is_last_attempt
+from sqlalchemy.exc import OperationalError
+from zope.interface import alsoProvides
+
+from .ratelimit import TooManyRequests
+
+log = logging.getLogger(__name__)
+
+TEMPLATE = "vvs_core:templates/error.pt"
+MESSAGES = {
+    403: "Vous n'avez pas accès à cette page.",
+    404: "La page demandée n'existe pas ou n'est pas accessible.",
+    429: "Trop de tentatives. Réessayez dans quelques minutes.",
+    500: "Une erreur est survenue de notre côté. Réessayez dans un instant ; "
+         "si elle persiste, prévenez l'équipe de la plateforme.",
+}
+TITLES = {403: "Accès refusé", 404: "Page introuvable", 429: "Trop de tentatives", 500: "Erreur du serveur"}
+EMERGENCY = "En cas d'urgence ou de flagrant délit, appelez le 17."
+
+
+def static_page(status: int = 500, title: str | None = None, message: str | None = None,
+                headers: dict | None = None) -> Response:
+    """A complete French page built from constants: no template, no database, no session."""
+    title = title or TITLES.get(status, TITLES[500])
+    message = message or MESSAGES.get(status, MESSAGES[500])
+    body = (
+        '<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title, quote=False)}</title></head><body>"
+        f'<header><p role="alert"><strong>{html.escape(EMERGENCY, quote=False)}</strong></p></header>'
+        f"<main><h1>{html.escape(title, quote=False)}</h1><p>{html.escape(message, quote=False)}</p>"
+        '<p><a href="/">Retour à l\'accueil</a></p></main></body></html>\n'
+    )
+    response = Response(body=body.encode("utf-8"), status=status, content_type="text/html", charset="utf-8")
+    response.headers["Cache-Control"] = "no-store"
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _ensure_context(request) -> None:
+    # A route factory that raises (unknown community…) leaves request.context unset,
+    # and the layout's menu hooks call request.has_permission, which reads it.
+    if getattr(request, "context", None) is None:
+        from .security import RootContext
+
+        request.context = RootContext(request)
+
+
+def render_error_page(request, status: int, title: str | None = None, message: str | None = None,
+                      headers: dict | None = None) -> Response:
+    """``error.pt`` in the layout, or the static page when rendering fails."""
+    title = title or TITLES.get(status, TITLES[500])
+    try:
+        _ensure_context(request)
+        request.response.status = status
+        response = render_to_response(TEMPLATE, {"title": title, "message": message, "status": status},
+                                      request=request)
+        response.status = status
+    except Exception:
+        log.exception("the error page could not be rendered; static page sent instead")
+        return static_page(status, title, message, headers)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+# --- Retry of conflicting transactions ----------------------------------------------
+
+def is_lock_conflict(exc: BaseException) -> bool:
+    """SQLite refused a write because another connection held or moved the database."""
+    orig = getattr(exc, "orig", None)
+    if not isinstance(exc, OperationalError) or not isinstance(orig, sqlite3.OperationalError):
+        return False
+    text = str(orig).lower()
+    return "locked" in text or "busy" in text
+
+
+def mark_retryable(request, exc: BaseException) -> bool:
+    """Mark a lock conflict retryable; True when pyramid_retry will run the request again."""
+    if is_lock_conflict(exc):
+        alsoProvides(exc, IRetryableError)
+    return is_error_retryable(request, exc)
+
+
+def execution_policy(attempts: int):
+    retry = RetryableExecutionPolicy(attempts)
+
+    def policy(environ, router):
+        try:
+            return retry(environ, router)
+        except Exception:
+            log.exception("unhandled error on %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
+            return static_page(500)
+
+    return policy
+
+
+# --- Views ------------------------------------------------------------------------
+
+def notfound_view(request):
+    return render_error_page(request, 404)
+
+
+def forbidden_view(request):
+    try:
+        anonymous = request.user is None
+    except Exception:
+        anonymous = False
+    if anonymous and request.method == "GET":
+        from urllib.parse import quote
+
+        return HTTPFound(request.route_path("login") + "?next=" + quote(request.path_qs, safe=""))
+    return render_error_page(request, 403)
+
+
+def error_view(exc, request):
+    if mark_retryable(request, exc) and not is_last_attempt(request):
+        log.info("write conflict on %s %s (%s), the request runs again", request.method, request.path,
+                 getattr(exc, "orig", exc))
+        return static_page(500)  # thrown away by pyramid_retry
+    log.exception("unhandled error on %s %s", request.method, request.path, exc_info=exc)
+    return render_error_page(request, 500)
+
+
+def too_many_requests_view(exc, request):
+    headers = {"Retry-After": str(exc.wait_seconds)}
+    if request.path_info.startswith("/api/"):
+        from .api import error_response
+
+        return error_response(429, "rate_limited", exc.message, headers=headers)
+    return render_error_page(request, 429, message=exc.message, headers=headers)
+
+
+def includeme(config):
+    config.add_notfound_view(notfound_view, append_slash=HTTPFound)
+    config.add_forbidden_view(forbidden_view)
+    config.add_exception_view(error_view, context=Exception)
+    config.add_exception_view(too_many_requests_view, context=TooManyRequests)
