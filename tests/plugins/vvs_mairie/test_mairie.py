@@ -298,3 +298,18 @@ def test_convince_my_mairie(testapp, dbsession, commune, make_user, make_communi
     page = testapp.get("/convaincre-ma-mairie")
     assert "Un modèle d'e-mail" in page.text and "mailto:" in page.text
     assert testapp.get("/convaincre-ma-mairie/presentation.pdf").body.startswith(b"%PDF")
+
+
+def test_a_cookie_copied_after_the_second_factor_dies_at_logout(testapp, app, mairie):
+    """Issue 15.1: the agent's second-factor state lives in a session the server ends."""
+    from vvs_core.testing import VVSTestApp
+
+    testapp.login(mairie.agent_user)
+    testapp.post_csrf("/mairie/2fa", {"code": pyotp.TOTP(mairie.secret).now()}, status=303)
+    testapp.get("/mairie/77449", status=200)
+    copy = testapp.cookies["vvs_session"]
+    testapp.post_csrf("/deconnexion", status=303)
+    thief = VVSTestApp(app)
+    thief.set_cookie("vvs_session", copy)
+    res = thief.get("/mairie/77449", status=302)
+    assert "/connexion" in res.headers["Location"]
