@@ -40,6 +40,7 @@ MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
 MAX_PAGE = 100000
 MAX_BODY = 64 * 1024
+MAX_JSON_DEPTH = 16  # the deepest schema is 3 levels: anything beyond is hostile
 
 
 # --- Errors ---------------------------------------------------------------------
@@ -168,11 +169,17 @@ def clean_text(value: str) -> bool:
 
 def read_json(request, schema: dict) -> dict:
     """The JSON body, checked against ``schema`` (the one the OpenAPI document shows)."""
+    from .jsonlimits import Invalid, TooDeep, TooLarge, loads_limited
+
     if request.content_length and request.content_length > MAX_BODY:
         raise ApiError(413, "payload_too_large", "Corps de requête trop volumineux (64 Kio au plus).")
     try:
-        body = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
+        body = loads_limited(request.body or b"null", MAX_BODY, MAX_JSON_DEPTH)
+    except TooLarge:
+        raise ApiError(413, "payload_too_large", "Corps de requête trop volumineux (64 Kio au plus).") from None
+    except TooDeep:
+        raise ApiError(400, "too_deep", f"Le JSON est trop imbriqué ({MAX_JSON_DEPTH} niveaux au plus).") from None
+    except Invalid:
         raise ApiError(400, "invalid_json", "Le corps de la requête n'est pas du JSON valide.") from None
     problems = validate_value(body, schema, "")
     if problems:

@@ -19,7 +19,7 @@ import html
 import logging
 import sqlite3
 
-from pyramid.httpexceptions import HTTPFound
+from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.renderers import render_to_response
 from pyramid.response import Response
 from pyramid_retry import IRetryableError, RetryableExecutionPolicy, is_error_retryable, is_last_attempt
@@ -38,7 +38,12 @@ MESSAGES = {
     500: "Une erreur est survenue de notre côté. Réessayez dans un instant ; "
          "si elle persiste, prévenez l'équipe de la plateforme.",
 }
-TITLES = {403: "Accès refusé", 404: "Page introuvable", 429: "Trop de tentatives", 500: "Erreur du serveur"}
+TITLES = {400: "Requête invalide", 403: "Accès refusé", 404: "Page introuvable", 429: "Trop de tentatives",
+          500: "Erreur du serveur"}
+BAD_ENCODING = "L'adresse ou les données envoyées sont mal encodées (UTF-8 attendu) : vérifiez le lien."
+# Route placeholders that hold a database id: beyond a 32-bit integer, no row can match
+# (PostgreSQL's INTEGER would overflow, SQLite's too past 64 bits): 404 before any query.
+MAX_ID = 2**31 - 1
 EMERGENCY = "En cas d'urgence ou de flagrant délit, appelez le 17."
 
 
@@ -112,6 +117,10 @@ def execution_policy(attempts: int):
 
     def policy(environ, router):
         try:
+            environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8")
+        except UnicodeError:  # the path is not UTF-8: nothing in Pyramid can read it
+            return bad_encoding(environ)
+        try:
             return retry(environ, router)
         except Exception:
             log.exception("unhandled error on %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
@@ -156,7 +165,53 @@ def too_many_requests_view(exc, request):
     return render_error_page(request, 429, message=exc.message, headers=headers)
 
 
+def bad_encoding(environ, request=None) -> Response:
+    if environ.get("PATH_INFO", "").startswith("/api/"):
+        from .api import error_response
+
+        return error_response(400, "invalid_encoding", BAD_ENCODING)
+    if request is None:
+        return static_page(400, TITLES[400], BAD_ENCODING)
+    return render_error_page(request, 400, message=BAD_ENCODING)
+
+
+def decoding_tween_factory(handler, registry):
+    """A path, a query string or a form that is not UTF-8 (``/gazette?q=%FF%FE``) is a
+    French 400 before any view reads it."""
+    form_types = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+    def tween(request):
+        try:
+            request.path_info  # noqa: B018 — decodes
+            list(request.GET.items())
+            if request.method == "POST" and request.content_type in form_types:
+                list(request.POST.items())
+        except UnicodeDecodeError:
+            return bad_encoding(request.environ, request)
+        return handler(request)
+
+    return tween
+
+
+def is_id_placeholder(name: str) -> bool:
+    return name == "id" or name.endswith("_id") or name == "position"
+
+
+def refuse_impossible_ids(event) -> None:
+    """BeforeTraversal: a route matched with an id no row can have (30 digits) is a 404,
+    whatever the route factory or the view would have done with it."""
+    for name, value in (event.request.matchdict or {}).items():
+        if is_id_placeholder(name) and isinstance(value, str) and value.isdigit() \
+                and (len(value) > 10 or int(value) > MAX_ID):
+            raise HTTPNotFound()
+
+
 def includeme(config):
+    from pyramid.events import BeforeTraversal
+    from pyramid.tweens import EXCVIEW
+
+    config.add_tween("vvs_core.errorpages.decoding_tween_factory", under=EXCVIEW)
+    config.add_subscriber(refuse_impossible_ids, BeforeTraversal)
     config.add_notfound_view(notfound_view, append_slash=HTTPFound)
     config.add_forbidden_view(forbidden_view)
     config.add_exception_view(error_view, context=Exception)

@@ -3,7 +3,6 @@ outbox (one notification row per (alert, user, channel)), updates and all-clear 
 the same recipients, and the reach report."""
 from __future__ import annotations
 
-import json
 import re
 
 import shapely
@@ -12,6 +11,7 @@ from sqlalchemy import func, select
 
 from vvs_core import geo, sms
 from vvs_core.clock import utcnow
+from vvs_core.jsonlimits import TooLarge, loads_limited
 from vvs_core.models import Community
 from vvs_core.models.notification import Notification
 from vvs_core.notify.outbox import enqueue_delivery_after_commit, format_reach, insert_notifications, reach_summary
@@ -56,12 +56,17 @@ def parse_form(dbsession, commune, params) -> tuple[dict, dict]:
     return data, errors
 
 
+AREA_MAX_BYTES = 100_000
+
+
 def parse_area(text: str):
     """(polygon, None) or (None, French message) from a GeoJSON polygon geometry."""
     if not text:
         return None, "Dessinez la zone sur la carte : cliquez au moins trois points."
     try:
-        polygon = shape(json.loads(text))
+        polygon = shape(loads_limited(text, AREA_MAX_BYTES, max_depth=6))  # a GeoJSON polygon: 3 levels
+    except TooLarge:
+        return None, "La zone dessinée a trop de points : simplifiez le dessin."
     except (ValueError, TypeError, KeyError, AttributeError, shapely.errors.GEOSException):
         return None, "La zone dessinée est illisible : recommencez le dessin."
     problem = geo.validate_polygon(polygon)

@@ -21,17 +21,33 @@ def resident_commune(request, user):
     return community.commune if community is not None else None
 
 
+NO_COMMUNE = ("Cette page aide les habitants membres d'une communauté à présenter le service à leur mairie. "
+              "Votre compte n'est membre d'aucune communauté : rejoignez d'abord celle de votre domicile.")
+
+
 def _page(request):
+    from vvs_core.errorpages import render_error_page
+
     from .views import assets
 
     commune = resident_commune(request, request.user)
+    if commune is None:  # an administrator, an agent: no commune of their own
+        raise NoCommune(render_error_page(request, 404, title="Convaincre ma mairie", message=NO_COMMUNE))
     mairie = agent_service.mairie_of(request.dbsession, commune.id) if commune is not None else None
     return commune, mairie, assets(request)
 
 
+class NoCommune(Exception):
+    def __init__(self, response):
+        self.response = response
+
+
 @view_config(route_name="mairie_convince", permission="resident", renderer="vvs_mairie:templates/convince.pt")
 def convince_view(request):
-    commune, mairie, extra = _page(request)
+    try:
+        commune, mairie, extra = _page(request)
+    except NoCommune as no:
+        return no.response
     settings = request.registry.settings
     subject, body = convince.email_template(commune.name, settings["vvs.site_name"], absolute_url(request, "home"))
     to = mairie.contact_email if mairie is not None else ""
@@ -42,7 +58,10 @@ def convince_view(request):
 
 @view_config(route_name="mairie_convince_pdf", permission="resident")
 def convince_pdf_view(request):
-    commune, mairie, _extra = _page(request)
+    try:
+        commune, mairie, _extra = _page(request)
+    except NoCommune as no:
+        return no.response
     contact = mairie.contact_name if mairie is not None else ""
     pdf = convince.presentation_pdf(commune.name, request.registry.settings["vvs.site_name"], contact)
     return Response(body=pdf, content_type="application/pdf",

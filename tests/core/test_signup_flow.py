@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from vvs_core.models import Commune, Community, Membership, Token, User
 from vvs_core.plugins import hookimpl
-from vvs_core.testing import SERRIS, read_mails, run_tasks
+from vvs_core.testing import SERRIS, mail_text, read_mails, run_tasks
 
 GOOD_PASSWORD = "trois chats sur le toit"
 NEW_EMAIL = "nouveau.voisin@example.test"
@@ -94,10 +94,40 @@ def test_step1_bad_input(testapp, commune, dbsession, address, email, message):
     assert testapp.get("/inscription/compte", status=303).headers["Location"].endswith("/inscription")
 
 
-def test_step1_refuses_an_existing_account(testapp, commune, make_user):
+def test_step1_answers_the_same_for_a_known_and_an_unknown_email(app, testapp, commune, make_user, app_registry):
+    """No account discovery (issue 15.3): the page goes on for both; the owner of the
+    existing account is told by e-mail, in French, with the login and reset links."""
+    from vvs_core.testing import VVSTestApp
+
+    owner = make_user(email="deja@example.test", first_name="Hélène")
+    known = start(testapp, email="Deja@example.test")
+    unknown = start(VVSTestApp(app), email="personne.inconnue@example.test")
+    assert known.status_int == unknown.status_int == 303
+    assert known.headers["Location"] == unknown.headers["Location"]
+    assert known.follow().text.replace("Deja@example.test", "X") == unknown.follow().text.replace(
+        "personne.inconnue@example.test", "X")
+    run_tasks()
+    mails = [m for m in read_mails(app_registry.settings["vvs.email.folder"]) if m["To"] == owner.email]
+    assert mails, "the owner was not told"
+    text = mail_text(mails[-1])
+    assert "Vous avez déjà un compte" in text and "/connexion" in text and "/mot-de-passe" in text
+    assert not [m for m in read_mails(app_registry.settings["vvs.email.folder"])
+                if m["To"] == "personne.inconnue@example.test"]
+
+
+def test_the_account_step_tells_a_taken_email_only_within_the_sign_up_limit(testapp, commune, make_user, dbsession):
     make_user(email="deja@example.test")
-    res = start(testapp, email="Deja@example.test", status=400)
+    start(testapp, email="deja@example.test")
+    place(testapp, *SERRIS)
+    confirm(testapp)
+    before = users(dbsession)
+    res = account_form(testapp, email="deja@example.test").submit("submit", status=400)
     assert "Un compte existe déjà avec cette adresse e-mail" in res.text
+    assert users(dbsession) == before
+    for _ in range(4):
+        account_form(testapp, email="deja@example.test").submit("submit", status=400)
+    limited = account_form(testapp, email="deja@example.test").submit("submit", status=429)
+    assert limited.headers["Retry-After"]
 
 
 def test_step1_asks_the_commune_when_there_are_several(testapp, commune, dbsession):

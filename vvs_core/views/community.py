@@ -15,6 +15,7 @@ from ..boundaries import (BoundaryInputError, check_new_boundary, polygon_from_p
                           snap_to_neighbours)
 from ..events import event_label, record_event
 from ..forms import Schema, StrippedString, make_form, validate
+from ..jsonlimits import TooLarge, loads_limited
 from ..models import Community, CommunityEvent, Membership, User
 from ..security import community_factory, effective_validation_mode
 
@@ -236,6 +237,9 @@ def boundary_page(request, community, errors=(), proposed=None) -> dict:
     }
 
 
+BOUNDARY_MAX_BYTES = 20000
+
+
 @view_config(route_name="community_boundary", renderer="vvs_core:templates/community_boundary.pt",
              permission="community.boundary")
 def community_boundary_view(request):
@@ -244,11 +248,13 @@ def community_boundary_view(request):
         return boundary_page(request, community)
     raw = request.POST.get("boundary", "")
     try:
-        points = json.loads(raw) if len(raw) < 20000 else None
+        points = loads_limited(raw, BOUNDARY_MAX_BYTES, max_depth=4)  # [[lon, lat], …]
         polygon = snap_to_neighbours(request.dbsession, community, polygon_from_points(points))
     except (ValueError, BoundaryInputError) as exc:
-        request.response.status = 400
-        message = str(exc) if isinstance(exc, BoundaryInputError) else "La délimitation envoyée est illisible."
+        request.response.status = 413 if isinstance(exc, TooLarge) else 400
+        message = (str(exc) if isinstance(exc, BoundaryInputError)
+                   else "La délimitation envoyée est trop longue : 20 000 caractères au plus." if isinstance(exc, TooLarge)
+                   else "La délimitation envoyée est illisible.")
         return boundary_page(request, community, [message])
     errors = check_new_boundary(request.dbsession, community, polygon, request.registry.settings)
     if errors:

@@ -22,6 +22,7 @@ from ..registration import (
     SESSION_KEY, AccountData, communes, confirm_email, create_account, email_taken, locate_address, phones,
     point_problem,
 )
+from ..links import absolute_url
 from ..security import password_problem
 
 NEW_COMMUNITY_KEY = "signup_new_community"
@@ -120,15 +121,13 @@ def signup_address_view(request):
     if data is None:
         request.response.status = 400
         return page(request, 1, title, form=rendered)
-    from ..forms import field_error
-
-    if email_taken(request.dbsession, data["email"]):
-        request.response.status = 400
-        return page(request, 1, title, form=field_error(form, "email", ACCOUNT_EXISTS))
     rate = request.registry.settings["vvs.ratelimit.signup"]
     count, _, window = rate.partition("/")
     # Geocoding costs an outside call: allow ten look-ups per sign-up allowed.
     limiter(request, "signup-geocode", rate=f"{int(count) * 10}/{window or 3600}").check(client_address(request), TOO_MANY)
+    # Known or not, the e-mail goes on to the next step: the page must not tell whether an
+    # account exists (issue 15.3); the owner of an existing account is told by e-mail.
+    tell_owner_of_signup_attempt(request, data["email"])
     commune = all_communes[0] if len(all_communes) == 1 else request.dbsession.get(Commune, int(data["commune"]))
     located = locate_address(request, data["address"], commune)
     request.session[SESSION_KEY] = {
@@ -136,6 +135,24 @@ def signup_address_view(request):
         "lon": located.lon, "lat": located.lat, "found": located.found, "confirmed": False,
     }
     return HTTPSeeOther(request.route_path("signup_map"))
+
+
+def tell_owner_of_signup_attempt(request, email: str) -> None:
+    """An e-mail to the owner of the account with this address, if there is one."""
+    from ..notify.outbox import notify_user
+    from .auth import find_user_by_email
+
+    user = find_user_by_email(request.dbsession, email)
+    if user is None or user.status == "closed":
+        return
+    site = request.registry.settings["vvs.site_name"]
+    notify_user(request, user, kind="account", title="Une inscription a été commencée avec votre adresse",
+                body=f"Bonjour,\n\nQuelqu'un, peut-être vous, vient de commencer une inscription sur {site} avec "
+                     f"cette adresse e-mail. Vous avez déjà un compte : connectez-vous ici :\n"
+                     f"{absolute_url(request, 'login')}\n\nMot de passe oublié ? Choisissez-en un nouveau ici :\n"
+                     f"{absolute_url(request, 'password_forgot')}\n\n"
+                     "Si vous n'avez rien demandé, ignorez ce message : aucun compte n'est créé.",
+                channels=("email",))
 
 
 # --- Step 2: the marker on the home ------------------------------------------
@@ -198,8 +215,6 @@ def _account_validator(node, value):
     _numbers, phone_errors = phones(value.get("mobile") or "", value.get("landline") or "")
     for name, message in phone_errors.items():
         exc[name] = message
-    if email_taken(request.dbsession, value["email"]):
-        exc["email"] = ACCOUNT_EXISTS
     if exc.children:
         raise exc
 
@@ -261,6 +276,11 @@ def signup_account_view(request):
         request.response.status = 400
         return page(request, 1, title, form=rendered, charter=charter, state=state)
     limiter(request, "signup", "vvs.ratelimit.signup").check(client_address(request), TOO_MANY)
+    if email_taken(request.dbsession, data["email"]):  # after the limit: no free account discovery
+        from ..forms import field_error
+
+        request.response.status = 400
+        return page(request, 1, title, form=field_error(form, "email", ACCOUNT_EXISTS), charter=charter, state=state)
     numbers, _errors = phones(data["mobile"], data["landline"])
     user = create_account(request, AccountData(
         first_name=data["first_name"], last_name=data["last_name"], email=data["email"], password=data["password"],
