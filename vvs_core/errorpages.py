@@ -55,9 +55,10 @@ def static_page(status: int = 500, title: str | None = None, message: str | None
     body = (
         '<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title, quote=False)}</title></head><body>"
-        f'<header><p role="alert"><strong>{html.escape(EMERGENCY, quote=False)}</strong></p></header>'
-        f"<main><h1>{html.escape(title, quote=False)}</h1><p>{html.escape(message, quote=False)}</p>"
+        f'<title>{html.escape(title, quote=False)}</title><link rel="stylesheet" href="/static/css/vvs.css">'
+        '</head><body><header class="site-header"><div class="bar"><a class="brand" href="/">Accueil</a></div>'
+        f'<p class="emergency" role="note"><strong>{html.escape(EMERGENCY, quote=False)}</strong></p></header>'
+        f'<main id="contenu"><h1>{html.escape(title, quote=False)}</h1><p>{html.escape(message, quote=False)}</p>'
         '<p><a href="/">Retour à l\'accueil</a></p></main></body></html>\n'
     )
     response = Response(body=body.encode("utf-8"), status=status, content_type="text/html", charset="utf-8")
@@ -158,6 +159,10 @@ def error_view(exc, request):
 
 def too_many_requests_view(exc, request):
     headers = {"Retry-After": str(exc.wait_seconds)}
+    if exc.message == MESSAGES[429]:
+        minutes = max(1, -(-exc.wait_seconds // 60))
+        exc.message = ("Trop de tentatives. Réessayez dans une minute." if minutes == 1
+                       else f"Trop de tentatives. Réessayez dans {minutes} minutes.")
     if request.path_info.startswith("/api/"):
         from .api import error_response
 
