@@ -10,12 +10,8 @@ French 500 page, not waitress's English "Internal Server Error".
 """
 from __future__ import annotations
 
-import os
 import re
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import uuid
 from pathlib import Path
@@ -25,10 +21,9 @@ import requests
 from lxml import html
 
 from vvs_core.demo import email_for
-from vvs_core.testing import DEMO_PASSWORD, wait_for
+from vvs_core.testing import DEMO_PASSWORD, make_run_server
 
 ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 
 pytestmark = pytest.mark.slow
 
@@ -41,41 +36,11 @@ PARC = [("Sandrine", "Mercier", None), ("Olivier", "Blanc", None), ("Léa", "Rou
         ("Mehdi", "Bouzid", None)]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     here = tmp_path_factory.mktemp("make-run-concurrency")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VVS_") and k != "PORT"}
-    database = here / "vvs.sqlite"
-    env.update(VVS_DATABASE_URL=f"sqlite:///{database}", VVS_EMAIL_FOLDER=str(here / "mail"),
-               VVS_ALERTS_MAX_PER_HOUR="50")
-    for command in (["db", "upgrade"], ["demo"]):
-        subprocess.run([str(BIN / "vvs"), *command, "development.ini"], cwd=ROOT, env=env, check=True,
-                       capture_output=True, timeout=300)
-    port = free_port()
-    log_path = here / "server.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen([str(BIN / "pserve"), "development.ini", f"http_port={port}"], cwd=ROOT, env=env,
-                                   stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-
-    def answers():
-        try:
-            return requests.get(base + "/connexion", timeout=5).status_code == 200
-        except requests.RequestException:
-            return False
-
-    try:
-        assert wait_for(answers, 120), log_path.read_text(errors="replace")[-3000:]
-        yield base, log_path, database
-    finally:
-        process.terminate()
-        process.wait(30)
+    with make_run_server(ROOT, here, VVS_ALERTS_MAX_PER_HOUR="50") as (base, log_path):
+        yield base, log_path, here / "vvs.sqlite"
 
 
 class Person:

@@ -7,11 +7,7 @@ and the link must open the alert."""
 from __future__ import annotations
 
 import glob
-import os
 import re
-import socket
-import subprocess
-import sys
 from email import message_from_binary_file
 from pathlib import Path
 
@@ -19,20 +15,13 @@ import pytest
 import requests
 from lxml import html
 
-from vvs_core.testing import DEMO_PASSWORD, mail_text, wait_for
+from vvs_core.testing import DEMO_PASSWORD, mail_text, make_run_server, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 TEXT = ("Camionnette blanche immatriculée en Belgique, deux hommes regardent les boîtes aux lettres rue de l’Église "
         "depuis ce matin, ils s’arrêtent à chaque maison. Ne leur ouvrez pas « pour un contrôle ».")
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def waited(predicate, what: str, seconds: float = 60):
@@ -46,29 +35,8 @@ def served(tmp_path_factory):
     """`make run` on another port, in a folder of its own (the settings come from the
     environment, which wins over development.ini)."""
     here = tmp_path_factory.mktemp("make-run")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VVS_") and k != "PORT"}
-    env.update(VVS_DATABASE_URL=f"sqlite:///{here}/vvs.sqlite", VVS_EMAIL_FOLDER=str(here / "mail"))
-    for command in (["db", "upgrade"], ["demo"]):
-        subprocess.run([str(BIN / "vvs"), *command, "development.ini"], cwd=ROOT, env=env, check=True,
-                       capture_output=True, timeout=300)
-    port = free_port()
-    log_path = here / "server.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen([str(BIN / "pserve"), "development.ini", f"http_port={port}"], cwd=ROOT, env=env,
-                                   stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://localhost:{port}"
-
-    def up():
-        try:
-            return requests.get(base + "/health", timeout=2).status_code == 200
-        except requests.RequestException:
-            return process.poll() is not None and pytest.fail(log_path.read_text())
-    try:
-        waited(up, "the server to answer", 120)
+    with make_run_server(ROOT, here) as (base, log_path):
         yield base, log_path, here / "mail"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def form_fields(page: requests.Response, form_id: str) -> dict:
