@@ -101,6 +101,12 @@ def api_http_exception_view(exc, request):
 
 
 def api_server_error_view(exc, request):
+    from pyramid_retry import is_last_attempt
+
+    from .errorpages import mark_retryable
+
+    if mark_retryable(request, exc) and not is_last_attempt(request):
+        return error_response(500, "conflict", "Conflit d'écriture : la requête est rejouée.")  # thrown away
     log.exception("API error on %s %s", request.method, request.path, exc_info=exc)
     return error_response(500, "server_error", "Erreur du serveur : réessayez dans quelques instants.")
 

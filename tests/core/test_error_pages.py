@@ -15,7 +15,7 @@ from sqlalchemy.orm import sessionmaker
 from vvs_core.testing import base_settings
 
 FRENCH_500 = "Une erreur est survenue de notre côté"
-calls = {"flaky": 0, "locked": 0}
+calls = {"flaky": 0, "locked": 0, "api": 0}
 
 
 def boom(request):
@@ -31,6 +31,13 @@ def flaky(request):
     if calls["flaky"] == 1:
         raise locked_error()
     return {"ok": calls["flaky"]}
+
+
+def flaky_api(request):
+    calls["api"] += 1
+    if calls["api"] == 1:
+        raise locked_error()
+    return {"ok": calls["api"]}
 
 
 def always_locked(request):
@@ -57,6 +64,8 @@ def error_app(tmp_path_factory):
                                  ("always_locked", always_locked, "json"), ("broken_callback", broken_callback, "json")):
         config.add_route(name, f"/essai/{name}")
         config.add_view(view, route_name=name, renderer=renderer, permission="public", require_csrf=False)
+    config.add_route("flaky_api", "/api/v1/essai")
+    config.add_view(flaky_api, route_name="flaky_api", renderer="json", permission="public", require_csrf=False)
     return config.make_wsgi_app()
 
 
@@ -119,3 +128,8 @@ def test_a_lock_conflict_that_lasts_ends_in_the_french_page(client):
     calls["locked"] = 0
     assert_french_500(client.get("/essai/always_locked", status=500))
     assert calls["locked"] == 3  # retry.attempts
+
+
+def test_a_lock_conflict_on_the_api_is_run_again(client):
+    calls["api"] = 0
+    assert client.get("/api/v1/essai").json == {"ok": 2}
