@@ -104,8 +104,10 @@ def test_step1_answers_the_same_for_a_known_and_an_unknown_email(app, testapp, c
     unknown = start(VVSTestApp(app), email="personne.inconnue@example.test")
     assert known.status_int == unknown.status_int == 303
     assert known.headers["Location"] == unknown.headers["Location"]
-    assert known.follow().text.replace("Deja@example.test", "X") == unknown.follow().text.replace(
-        "personne.inconnue@example.test", "X")
+    def page(res, email):  # each browser has its own CSRF token; the rest must be the same
+        return re.sub(r'name="csrf_token" value="[^"]+"', "", res.follow().text.replace(email, "X"))
+
+    assert page(known, "Deja@example.test") == page(unknown, "personne.inconnue@example.test")
     run_tasks()
     mails = [m for m in read_mails(app_registry.settings["vvs.email.folder"]) if m["To"] == owner.email]
     assert mails, "the owner was not told"
