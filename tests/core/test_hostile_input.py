@@ -8,6 +8,7 @@ import re
 import pytest
 
 from vvs_core.testing import VVSTestApp
+from vvs_mairie.testing import agent_login, mairie  # noqa: F401  (fixtures)
 
 DEEP = "[" * 2000 + "]" * 2000
 DEEP_OBJECT = '{"a":' * 2000 + "1" + "}" * 2000
@@ -186,8 +187,9 @@ def people(make_user, make_community, dbsession, app_registry):
     }, community
 
 
-def test_every_page_answers_every_kind_of_user_without_a_500(app, app_registry, people):
+def test_every_page_answers_every_kind_of_user_without_a_500(app, app_registry, people, mairie, agent_login):
     everyone, community = people
+    everyone["agent de mairie (sans second facteur)"] = mairie.agent_user
     pages = []
     for route in routes(app_registry):
         if route.name in ("logout",) or route.pattern.startswith("/api/"):
@@ -198,9 +200,12 @@ def test_every_page_answers_every_kind_of_user_without_a_500(app, app_registry, 
         pages.append(fill(route.pattern, None, community.id))
     assert len(pages) > 40
     failures = []
+    everyone["agent de mairie"] = mairie
     for who, user in everyone.items():
         client = VVSTestApp(app)
-        if user is not None:
+        if user is mairie:
+            agent_login(client, mairie)
+        elif user is not None:
             client.login(user)
         for url in pages:
             res = client.get(url, expect_errors=True)
