@@ -5,22 +5,27 @@ Every page any test visits is checked with axe-core (tests/e2e/axe_audit.py): a
 serious or critical violation fails the test. Tests marked ``keyboard`` are the
 keyboard-only journeys listed in the accessibility statement.
 
-Fixtures: ``live_server`` (base URL; ``.db_url``, ``.maildir``), ``page`` (a fresh
-French browser context), ``shot(page, name)`` (saves tests/screenshots/<name>.png),
+Fixtures: ``live_server`` (base URL; ``.db_url``, ``.maildir``, ``.sms_log``), ``page``
+(a fresh French browser context), ``phone`` (the same on a 360 px phone),
+``person(email)`` (one more person, on their own phone, signed in when ``email`` is
+given: two people at once), ``shot(page, name)`` (saves tests/screenshots/<name>.png),
 ``login(page, email, password)``, ``e2e_db`` (a SQLAlchemy session factory on the
-served database, to check what the pages did), ``mails()`` (e-mails written so far).
+served database, to check what the pages did), ``mails()`` (e-mails written so far),
+``sms()`` (the SMS the console provider wrote so far: what the phones received).
 """
 from __future__ import annotations
 
 import email
 import glob
 import os
+import re
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -59,9 +64,13 @@ def fresh_database(name: str) -> str:
     return url
 
 
+PHONE = {"width": 360, "height": 740}
+
+
 class LiveServer(str):
     db_url: str
     maildir: str
+    sms_log: str
     process: subprocess.Popen
 
 
@@ -82,8 +91,9 @@ def live_server():
     session.close()
     engine.dispose()
     maildir = tempfile.mkdtemp(prefix="vvs-e2e-mail-")
+    sms_log = os.path.join(tempfile.mkdtemp(prefix="vvs-e2e-sms-"), "sms.log")
     port = free_port()
-    proc = subprocess.Popen([sys.executable, str(HERE / "serve.py"), db_url, str(port), maildir])
+    proc = subprocess.Popen([sys.executable, str(HERE / "serve.py"), db_url, str(port), maildir, sms_log])
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -95,7 +105,7 @@ def live_server():
                 raise RuntimeError("the e2e server exited at start-up")
             time.sleep(0.2)
     server = LiveServer(url)
-    server.db_url, server.maildir, server.process = db_url, maildir, proc
+    server.db_url, server.maildir, server.sms_log, server.process = db_url, maildir, sms_log, proc
     yield server
     proc.terminate()
     try:
@@ -169,15 +179,49 @@ def pytest_sessionfinish(session, exitstatus):
     AUDIT.write()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(locale="fr-FR", viewport={"width": 412, "height": 915}, base_url=live_server)
+def _open_page(browser, live_server, viewport, errors):
+    context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris", viewport=viewport, base_url=live_server)
     context.set_default_timeout(15000)
     pg = context.new_page()
+    pg.on("pageerror", lambda exc: errors.append(f"{pg.url}: {exc}"))
+    return context, pg
+
+
+@pytest.fixture
+def page(browser, live_server):
     errors = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    context, pg = _open_page(browser, live_server, {"width": 412, "height": 915}, errors)
     yield pg
     context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A resident's phone: 360 px wide, French, in Paris."""
+    errors = []
+    context, pg = _open_page(browser, live_server, PHONE, errors)
+    yield pg
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def person(browser, live_server, login):
+    """``person(email=None)``: one more person on their own 360 px phone (their own
+    browser context, so their own session), signed in when ``email`` is given."""
+    errors, contexts = [], []
+
+    def open_phone(email_address: str | None = None):
+        context, pg = _open_page(browser, live_server, PHONE, errors)
+        contexts.append(context)
+        if email_address:
+            login(pg, email_address)
+        return pg
+
+    yield open_phone
+    for context in contexts:
+        context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
@@ -215,3 +259,27 @@ def mails(live_server):
         return out
 
     return read
+
+
+@pytest.fixture
+def sms(live_server):
+    """``sms()``: every SMS the console provider wrote so far, oldest first, as
+    ``SentSMS(to, encoding, segments, text)`` (from its lines:
+    ``SMS à 06 •• •• •• 78 [ref] (GSM-7, 2 SMS, 250 caractères) : text``)."""
+    line_format = re.compile(r"^SMS à (?P<to>.+?) \[[^\]]*\] \((?P<encoding>[^,]+), (?P<segments>\d+) SMS, \d+ caractères\) : (?P<text>.*)$")
+
+    def read():
+        if not os.path.exists(live_server.sms_log):
+            return []
+        with open(live_server.sms_log, encoding="utf-8") as fh:
+            found = [line_format.match(line.rstrip("\n")) for line in fh]
+        return [SentSMS(m["to"], m["encoding"], int(m["segments"]), m["text"]) for m in found if m]
+
+    return read
+
+
+class SentSMS(NamedTuple):
+    to: str
+    encoding: str
+    segments: int
+    text: str

@@ -19,3 +19,9 @@ def open_menu(page):
         except PlaywrightTimeout:
             continue
     return nav
+
+
+def logout(page):
+    """« Se déconnecter », from the menu; back on the sign-in page."""
+    open_menu(page).get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url("**/connexion")

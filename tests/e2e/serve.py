@@ -1,8 +1,11 @@
-"""Serve the real application for browser tests: ``python serve.py DB_URL PORT MAILDIR``.
+"""Serve the real application for browser tests: ``python serve.py DB_URL PORT MAILDIR SMS_LOG``.
 
 Runs in its own process with the inline broker and its worker threads, like
-``make run``, so e-mails and SMS are really produced by the outbox.
+``make run``, so e-mails and SMS are really produced by the outbox: e-mails are
+written to MAILDIR, and the console SMS provider's lines (what ``make run`` prints in
+the terminal) to the file SMS_LOG, which the tests read as a resident reads a phone.
 """
+import logging
 import os
 import sys
 
@@ -12,7 +15,10 @@ from vvs_core import main
 from vvs_core.testing import base_settings
 
 if __name__ == "__main__":
-    db_url, port, maildir = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    db_url, port, maildir, sms_log = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    console_sms = logging.getLogger("vvs_core.notify.dev_providers")
+    console_sms.addHandler(logging.FileHandler(sms_log, encoding="utf-8"))
+    console_sms.setLevel(logging.INFO)
     # Every browser test comes from 127.0.0.1: per-address limits would stop the
     # suite, not an attacker (the limits themselves are tested through WebTest).
     settings = base_settings(db_url, **{"vvs.email.folder": maildir, "vvs.public_url": f"http://127.0.0.1:{port}",

@@ -11,11 +11,11 @@ import pytest
 from playwright.sync_api import expect
 
 from mairie_login import demo_agent, enrol_and_sign_in  # noqa: F401 (demo_agent: a fixture)
+from conftest import PHONE
 from menu import open_menu
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 360, "height": 740}
 ACCOUNTS = ["resident@serris.demo", "referent@serris.demo", "referent2@serris.demo", "en-attente@serris.demo",
             "agent@serris.demo", "moderateur@serris.demo", "admin@serris.demo"]
 ANONYMOUS_PAGES = ["/connexion", "/inscription", "/mot-de-passe-oublie", "/charte", "/accessibilite"]
@@ -85,15 +85,6 @@ def crawl(page, base: str, who: str, problems: list) -> list[str]:
                 for a in page.locator("main a[href]").all():
                     add(a.get_attribute("href"))
     return visited
-
-
-@pytest.fixture
-def phone(browser, live_server):
-    context = browser.new_context(locale="fr-FR", viewport=PHONE, base_url=live_server)
-    context.set_default_timeout(15000)
-    pg = context.new_page()
-    yield pg
-    context.close()
 
 
 @pytest.mark.parametrize("who", ["anonyme"] + ACCOUNTS)

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from vvs_core.models import Community, Membership, Notification, User
 from vvs_core.testing import mail_text, wait_for
-from menu import open_menu
+from menu import logout, open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -36,11 +36,6 @@ def ids(e2e_db):
 
 def subject(message) -> str:
     return str(make_header(decode_header(message["Subject"])))
-
-
-def logout(page):
-    open_menu(page).get_by_role("button", name="Se déconnecter").click()
-    page.wait_for_load_state()
 
 
 def test_propose_accept_message_alert_and_end(page, login, shot, e2e_db, mails):

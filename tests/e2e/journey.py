@@ -1,0 +1,138 @@
+"""What the seed journeys (tests/e2e/test_journey_*.py) check the way a resident would:
+the hour of an action as read in Paris, the links of an e-mail, the text of an SMS.
+
+- ``ActionTime``: ``with ActionTime() as done: <click>`` notes the minutes the action may
+  have happened in (Paris time); ``Hours.check(text, done, where)`` then checks that every
+  hour shown next to it is one of them (a page showing UTC, one hour off in winter and two
+  in summer, fails). The journey goes on and ``Hours.verify()``, at its end, lists every
+  page that showed a wrong hour.
+- ``links(message)``: the links of an e-mail (text part), to open them in the browser.
+- ``sms_for(sms, url)``: the SMS that carry a link.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from vvs_core.testing import mail_text, wait_for
+
+PARIS = ZoneInfo("Europe/Paris")
+HOUR = re.compile(r"\b([01]?\d|2[0-3])[:h]([0-5]\d)\b")
+LINK = re.compile(r"https?://[^\s<>\"')]+")
+
+
+class ActionTime:
+    """The minutes, in Paris, between entering and leaving the ``with`` block."""
+
+    def __enter__(self):
+        self.start = datetime.now(timezone.utc)
+        return self
+
+    def __exit__(self, *exc):
+        self.end = datetime.now(timezone.utc)
+        return False
+
+    @property
+    def hours(self) -> set[str]:
+        """« 23:30 » for every minute of the block, in Paris (one more at each end: the
+        server's clock and this one may be a moment apart)."""
+        out, t = set(), (self.start - timedelta(minutes=1)).replace(second=0, microsecond=0)
+        while t <= self.end + timedelta(minutes=1):
+            out.add(t.astimezone(PARIS).strftime("%H:%M"))
+            t += timedelta(minutes=1)
+        return out
+
+
+def hours_in(text: str) -> list[str]:
+    return [f"{int(h):02d}:{m}" for h, m in HOUR.findall(text)]
+
+
+class Hours:
+    """The hours a journey read, checked against the actions' hours in Paris."""
+
+    def __init__(self):
+        self.problems: list[str] = []
+        self.checked: list[str] = []
+
+    def check(self, text: str, done: ActionTime, where: str) -> None:
+        """``text`` shows at least one hour and every hour it shows is the action's, in Paris."""
+        shown = hours_in(text)
+        self.checked.append(where)
+        if not shown:
+            self.problems.append(f"{where}: no hour shown in {text[:200]!r}")
+        elif any(h not in done.hours for h in shown):
+            self.problems.append(f"{where}: {shown} shown, the action was at {sorted(done.hours)} in Paris: {text[:200]!r}")
+
+    def verify(self) -> None:
+        assert not self.problems, "Wrong hours:\n" + "\n".join(self.problems)
+
+
+def links(message) -> list[str]:
+    return LINK.findall(mail_text(message))
+
+
+def mail_to(mails, address: str, containing: str = "", timeout: float = 30):
+    """The last e-mail to ``address`` whose text contains ``containing`` (waits for it)."""
+    def find():
+        found = [m for m in mails() if address in (m["To"] or "") and containing in mail_text(m)]
+        return found[-1] if found else None
+
+    message = wait_for(find, timeout=timeout)
+    assert message is not None, f"no e-mail to {address} containing {containing!r}: " + \
+        repr([(m["To"], m["Subject"]) for m in mails()][-8:])
+    return message
+
+
+# --- Sign-up (INSCRIPTION), shared by the journeys that need a new resident ----------
+
+SIGNUP_PASSWORD = "trois chats sur le toit de l’église"
+
+
+def home_at(east_m: float, north_m: float) -> tuple[float, float]:
+    """A point ``east_m``/``north_m`` metres from the demo commune's centre, as (lon, lat)."""
+    from shapely.geometry import Point
+
+    from vvs_core import geo
+    from vvs_core.demo import SERRIS
+
+    centre = geo.to_l93(Point(SERRIS.centre))
+    p = geo.from_l93(Point(centre.x + east_m, centre.y + north_m))
+    return round(p.x, 6), round(p.y, 6)
+
+
+def submit(page, label, within=None):
+    with page.expect_navigation():
+        (within or page).get_by_role("button", name=label).click()
+
+
+def sign_up(page, email, home, first_name, last_name, pseudonym, address="12 rue de Lagny", shot=None, name=""):
+    """The seeds' four steps: address and e-mail, the marker on the home, its confirmation,
+    the short form. Ends on the « Choisir ma communauté » step."""
+    page.goto("/inscription")
+    page.get_by_label("Adresse postale").fill(address)
+    page.get_by_label("Adresse e-mail").fill(email)
+    submit(page, "Continuer")
+    page.wait_for_selector("#signup-map.leaflet-container")
+    # The address was not found (no geocoder here): the resident places the marker.
+    page.get_by_text("Coordonnées du marqueur").click()
+    page.get_by_label("Longitude").fill(str(home[0]))
+    page.get_by_label("Latitude").fill(str(home[1]))
+    page.get_by_label("Latitude").press("Tab")  # the marker follows the typed coordinates
+    page.get_by_role("button", name="↑ Nord").click()  # the buttons move it by a few metres
+    page.get_by_role("button", name="↓ Sud").click()
+    if shot:
+        shot(page, f"journey-inscription-{name}-1-carte")
+    submit(page, "Valider la position de mon domicile")
+    submit(page, "Confirmer la position")
+    page.get_by_label("Prénom").fill(first_name)
+    page.get_by_label("Nom", exact=True).fill(last_name)
+    page.get_by_label("Mot de passe", exact=True).fill(SIGNUP_PASSWORD)
+    page.get_by_placeholder("Confirmer le mot de passe").fill(SIGNUP_PASSWORD)
+    page.get_by_label("Téléphone portable").fill("06 12 34 56 78")
+    page.get_by_label("Pseudonyme").fill(pseudonym)
+    page.get_by_label("J'ai lu et j'accepte la charte de bonne conduite").check()
+    if shot:
+        shot(page, f"journey-inscription-{name}-2-formulaire")
+    submit(page, "Créer mon compte")
+    assert page.url.endswith("/inscription/communaute"), (page.url, page.get_by_role("alert").all_inner_texts())
