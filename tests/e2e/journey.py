@@ -136,3 +136,13 @@ def sign_up(page, email, home, first_name, last_name, pseudonym, address="12 rue
         shot(page, f"journey-inscription-{name}-2-formulaire")
     submit(page, "Créer mon compte")
     assert page.url.endswith("/inscription/communaute"), (page.url, page.get_by_role("alert").all_inner_texts())
+
+
+def sign_in_here(page, email: str, password: str | None = None):
+    """Sign in on the sign-in page a link led to (it goes back where the link pointed)."""
+    from vvs_core.testing import DEMO_PASSWORD
+
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(password or DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Se connecter").click()
