@@ -64,6 +64,12 @@ class Hours:
         elif any(h not in done.hours for h in shown):
             self.problems.append(f"{where}: {shown} shown, the action was at {sorted(done.hours)} in Paris: {text[:200]!r}")
 
+    def expect(self, ok: bool, where: str, problem: str) -> None:
+        """A check that is not a text (a feed, a file): ``problem`` is kept when not ``ok``."""
+        self.checked.append(where)
+        if not ok:
+            self.problems.append(f"{where}: {problem}")
+
     def verify(self) -> None:
         assert not self.problems, "Wrong hours:\n" + "\n".join(self.problems)
 

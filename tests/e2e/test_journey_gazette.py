@@ -1,0 +1,95 @@
+"""LA GAZETTE, as the seeds tell it: « un journal de la communauté » for « l'entraide et
+la convivialité » (petites annonces, co-voiturage, fête des voisins…), « Ajouter une
+information ».
+
+On 360 px phones: Julien announces the neighbours' party (an event at 19:00, Paris),
+shown at 19:00 on the post and in the agenda link (iCal) a calendar application reads;
+Monique answers, at the hour she answered; a neighbour reports the answer, the référente
+hides it and puts the announcement back.
+"""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from journey import ActionTime, Hours
+from menu import open_menu
+
+pytestmark = pytest.mark.browser
+
+JULIEN = "resident@serris.demo"
+MONIQUE = "monique.lefevre@serris.demo"
+CLAIRE = "referent@serris.demo"       # référente du Bourg
+TITLE = "Fête des voisins du Bourg : on compte sur vous ! 🎉"
+TEXT = ("Bonjour à tous, la fête des voisins aura lieu place de l’Église, derrière l’école Henri-Matisse. "
+        "Formule « auberge espagnole » : chacun apporte un plat salé ou sucré (crêpes, quiche, œufs mimosa…) "
+        "et ses couverts. Les enfants pourront jouer au molkky ; prévoyez un pull, les soirées de juin sont "
+        "fraîches. Pour ceux qui ne peuvent pas porter de tables, frappez au n° 14 : Gérard en prête trois. "
+        "À très bientôt, et n’hésitez pas à répondre ici pour dire ce que vous apportez !")
+REPLY = "Je viendrai avec une tarte aux pommes et mon voisin Loïc apporte sa guitare ; on sera là dès 18 h 45."
+
+
+def meta(page, text):
+    """The paragraph of the author's name and hour, for the post or the answer that contains ``text``."""
+    return page.locator("p", has_text=re.compile(r"\d{2}/\d{2}/\d{4} \d{1,2}:\d{2}")).filter(has_text=text).first
+
+
+def test_an_event_a_reply_and_the_moderation(phone, person, login, shot):
+    hours = Hours()
+    login(phone, JULIEN)
+    open_menu(phone).get_by_role("link", name="La Gazette").first.click()
+    phone.get_by_role("link", name="Ajouter une information").click()
+    phone.get_by_label("Rubrique").select_option("evenement")
+    phone.get_by_label("Titre").fill(TITLE)
+    phone.get_by_label("Texte").fill(TEXT)
+    phone.get_by_role("button", name="Publier").click()
+    expect(phone.get_by_text("Indiquez la date et l'heure de l'événement.")).to_be_visible()  # nothing lost
+    expect(phone.get_by_label("Titre")).to_have_value(TITLE)
+    shot(phone, "journey-gazette-1-erreur")
+    phone.get_by_label("Date de l'événement").fill("2031-06-20T19:00")  # a Friday of June, 19:00 in Paris
+    with ActionTime() as posted:
+        phone.get_by_role("button", name="Publier").click()
+        phone.get_by_role("heading", name=TITLE).wait_for()
+    expect(phone.get_by_text("Le 20/06/2031 à 19:00").first).to_be_visible()
+    expect(phone.get_by_text("chacun apporte un plat salé ou sucré (crêpes, quiche, œufs mimosa…)")).to_be_visible()
+    hours.check(meta(phone, "Julien").inner_text(), posted, "annonce de la Gazette")
+    shot(phone, "journey-gazette-2-annonce")
+    post_url = phone.url
+
+    # The agenda link, as a calendar application reads it: the party starts at 19:00 in Paris.
+    phone.get_by_role("link", name="← La Gazette").click()
+    feed = phone.get_by_label("Lien de l'agenda (iCal)").input_value()
+    ical = phone.request.get(feed).text()
+    starts = re.findall(r"^DTSTART(;TZID=Europe/Paris)?:(\d{8}T\d{6}Z?)\r?$", ical, re.M)
+    hours.expect(("", "20310620T170000Z") in starts or (";TZID=Europe/Paris", "20310620T190000") in starts,
+                 "agenda iCal", f"the event at 19:00 in Paris is exported as {starts}")
+
+    monique = person(MONIQUE)
+    monique.goto(post_url)
+    monique.get_by_label("Votre réponse").fill(REPLY)
+    with ActionTime() as replied:
+        monique.get_by_role("button", name="Répondre").click()
+        monique.get_by_text(REPLY).wait_for()
+    hours.check(meta(monique, "Monique").inner_text(), replied, "réponse de la Gazette")
+    shot(monique, "journey-gazette-3-reponse")
+
+    # Someone finds the answer out of place; the référente hides it, then puts it back.
+    bernard = person("bernard.girard@serris.demo")
+    bernard.goto(post_url)
+    bernard.get_by_role("link", name="Signaler cette réponse").click()
+    bernard.get_by_label("Pourquoi signalez-vous ce contenu ?").fill("Ce n’est pas une réponse à l’annonce, à mon avis.")
+    bernard.get_by_role("button", name="Signaler").click()
+    bernard.get_by_text("votre signalement est transmis").wait_for()
+    claire = person(CLAIRE)
+    claire.goto(post_url.split("/annonce/")[0] + "/moderation")
+    expect(claire.get_by_text("Ce n’est pas une réponse à l’annonce")).to_be_visible()
+    shot(claire, "journey-gazette-4-moderation")
+    claire.get_by_label("Motif de la décision").fill("Réponse masquée le temps d’en parler avec Monique.")
+    claire.get_by_role("button", name="Masquer", exact=True).click()
+    claire.get_by_text("Contenu masqué.").wait_for()
+    claire.goto(post_url)
+    claire.get_by_label("Motif").first.fill("Après discussion, la réponse est rétablie.")
+    claire.get_by_role("button", name="Rétablir la réponse").click()
+    claire.get_by_text("Contenu rétabli.").wait_for()
+    expect(claire.get_by_text(REPLY)).to_be_visible()
+    hours.verify()
