@@ -7,10 +7,11 @@ from __future__ import annotations
 import csv
 import io
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from .models import Commune, Community, Membership, User
 from .phones import display_phone
+from .textsearch import matches
 
 
 def member_communes(user: User) -> set[str]:
@@ -63,16 +64,13 @@ def community_members(dbsession, community: Community, query: str = "") -> list[
         select(User, Membership).join(Membership, Membership.user_id == User.id)
         .where(Membership.community_id == community.id, Membership.status == "active", User.status != "closed")
     )
-    query = (query or "").strip()[:80]
-    if query:
-        like = f"%{query.lower()}%"
-        stmt = stmt.where(or_(
-            func.lower(User.first_name).like(like), func.lower(User.last_name).like(like),
-            func.lower(User.pseudonym).like(like), func.lower(User.address_label).like(like),
-            func.lower(User.first_name + " " + User.last_name).like(like),
-        ))
     stmt = stmt.order_by((Membership.role != "referent"), User.last_name, User.first_name, User.id)
-    return list(dbsession.execute(stmt).all())
+    rows = list(dbsession.execute(stmt).all())
+    query = (query or "").strip()[:80]
+    if query:  # a community is a few hundred homes at most: filtered here, as people type (textsearch)
+        rows = [(user, m) for user, m in rows if matches(query, user.first_name, user.last_name, user.pseudonym,
+                                                         user.address_label, f"{user.first_name} {user.last_name}")]
+    return rows
 
 
 def directory(viewer_principals, dbsession, community: Community, query: str = "") -> list[dict]:

@@ -103,3 +103,17 @@ def test_vvs_principals(testapp, app_registry, make_user, make_community):
     with agent_of(app_registry, outsider, "77449"):
         # The principal the hook adds is what opens the directory.
         assert testapp.get(f"/communaute/{community.id}/annuaire").status_int == 200
+
+
+def test_search_ignores_accents_case_and_apostrophes(testapp, make_user, make_community, dbsession):
+    """A phone keyboard types « helene », « DISCRETE », « rue de l'eglise »: the same neighbour."""
+    hider, neighbour, community = setup(make_user, make_community)
+    neighbour.address_label = "2 rue de l’Église, 77700 Serris"
+    dbsession.flush()
+    testapp.login(hider)
+    url = f"/communaute/{community.id}/annuaire.json"
+    assert [m["id"] for m in testapp.get(url, {"q": "helene"}).json["members"]] == [hider.id]
+    assert [m["id"] for m in testapp.get(url, {"q": "DISCRETE"}).json["members"]] == [hider.id]
+    assert [m["id"] for m in testapp.get(url, {"q": "rue de l'eglise"}).json["members"]] == [neighbour.id]
+    assert [m["id"] for m in testapp.get(url, {"q": "Hélène Discrète"}).json["members"]] == [hider.id]
+    assert testapp.get(url, {"q": "%"}).json["members"] == []  # a character, not a wildcard
