@@ -12,9 +12,18 @@ class Schema(CSRFSchema):
 
 
 def make_form(request, schema: colander.Schema, button: str, formid: str = "deform", **kw) -> deform.Form:
-    return deform.Form(
+    """A deform form whose fields' ids start with ``formid``: deform numbers them from 1 in
+    every form, so two forms on one page would share ids, and a label would name the
+    other form's field (« Téléphone portable » naming the e-mail box)."""
+    form = deform.Form(
         schema.bind(request=request), buttons=(deform.Button("submit", button),), formid=formid, **kw
     )
+    fields = list(form.children)
+    while fields:
+        field = fields.pop()
+        field.oid = f"{formid}-{field.oid}"
+        fields.extend(field.children)
+    return form
 
 
 def validate(request, form: deform.Form):

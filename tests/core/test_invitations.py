@@ -90,3 +90,20 @@ def test_referent_tools_page(testapp, make_user, make_community, dbsession):
     for text in ("Le rôle du référent", "Demandes d'adhésion en attente : 0", "flyer", "Modifier la délimitation",
                  "Contactez l'équipe de la plateforme", f"/communaute/{community.id}/demandes"):
         assert text in page.text
+
+
+def test_two_forms_on_one_page_have_their_own_field_ids(testapp, make_user, make_community):
+    """Each label names its own form's field: deform numbers fields from 1 in every form."""
+    import re
+
+    member = make_user()
+    community = make_community(members=[member])
+    testapp.login(member)
+    html = testapp.get(f"/communaute/{community.id}/invitations").text
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    labels = dict(re.findall(r'<label[^>]*for="([^"]+)"[^>]*>\s*([^<]+?)\s*<', html))
+    inputs = dict(re.findall(r'<input[^>]*\bname="(email|mobile)"[^>]*\bid="([^"]+)"', html)) or \
+        {name: oid for oid, name in re.findall(r'<input[^>]*\bid="([^"]+)"[^>]*\bname="(email|mobile)"', html)}
+    assert labels[inputs["email"]] == "Adresse e-mail de votre voisin", (inputs, labels)
+    assert labels[inputs["mobile"]] == "Téléphone portable de votre voisin", (inputs, labels)
