@@ -90,28 +90,41 @@ def live_server():
     session.commit()
     session.close()
     engine.dispose()
-    maildir = tempfile.mkdtemp(prefix="vvs-e2e-mail-")
+    server = start_server(db_url, tempfile.mkdtemp(prefix="vvs-e2e-mail-"))
+    yield server
+    stop_server(server)
+
+
+def start_server(db_url: str, maildir: str, env: dict | None = None, what: str = "the e2e server") -> LiveServer:
+    """``serve.py`` on a free port (``env``: settings through the environment, e.g.
+    ``VVS_ALERTS_MODERATION``), once it accepts connections."""
     sms_log = os.path.join(tempfile.mkdtemp(prefix="vvs-e2e-sms-"), "sms.log")
     port = free_port()
-    proc = subprocess.Popen([sys.executable, str(HERE / "serve.py"), db_url, str(port), maildir, sms_log])
-    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([sys.executable, str(HERE / "serve.py"), db_url, str(port), maildir, sms_log],
+                            env={**os.environ, **(env or {})})
     deadline = time.time() + 60
-    while time.time() < deadline:
+    while True:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 break
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError("the e2e server exited at start-up")
+                raise RuntimeError(f"{what} exited at start-up")
+            if time.time() > deadline:
+                proc.kill()
+                raise RuntimeError(f"{what} did not start within 60 s")
             time.sleep(0.2)
-    server = LiveServer(url)
+    server = LiveServer(f"http://127.0.0.1:{port}")
     server.db_url, server.maildir, server.sms_log, server.process = db_url, maildir, sms_log, proc
-    yield server
-    proc.terminate()
+    return server
+
+
+def stop_server(server: LiveServer) -> None:
+    server.process.terminate()
     try:
-        proc.wait(10)
+        server.process.wait(10)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        server.process.kill()
 
 
 @pytest.fixture(scope="session")

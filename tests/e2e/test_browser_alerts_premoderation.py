@@ -2,13 +2,11 @@
 ``vvs.alerts.moderation = pre`` (set, like any setting, by its environment variable):
 the resident's alert is held, the référent validates it from the moderation queue,
 and only then does it reach the neighbours."""
-import os
-import subprocess
-import sys
+import tempfile
 import time
 
 import pytest
-from conftest import HERE, free_port
+from conftest import start_server, stop_server
 from playwright.sync_api import expect
 
 RESIDENT = "monique.lefevre@serris.demo"   # Le Bourg; posts in no other browser test
@@ -17,24 +15,10 @@ REFERENT = "referent@serris.demo"          # référente of Le Bourg
 
 @pytest.fixture(scope="module")
 def premoderated_server(live_server):
-    import socket
-    import tempfile
-
-    port = free_port()
-    env = {**os.environ, "VVS_ALERTS_MODERATION": "pre"}
-    proc = subprocess.Popen([sys.executable, str(HERE / "serve.py"), live_server.db_url, str(port),
-                             tempfile.mkdtemp(prefix="vvs-e2e-pre-")], env=env)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            assert proc.poll() is None, "the pre-moderation server exited at start-up"
-            time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(10)
+    server = start_server(live_server.db_url, tempfile.mkdtemp(prefix="vvs-e2e-pre-"),
+                          env={"VVS_ALERTS_MODERATION": "pre"}, what="the pre-moderation server")
+    yield server
+    stop_server(server)
 
 
 def test_held_until_the_referent_validates_it(browser, premoderated_server, login, shot):

@@ -8,9 +8,6 @@ test records a subscription whose endpoint is the fake service, through the page
 own script (``window.vvsPush.save``, what the button calls after ``subscribe()``).
 """
 import json
-import os
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -30,6 +27,7 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent / "api"))
 from push_keys import browser_keypair, vapid_keypair  # noqa: E402
 from playwright.sync_api import expect
+from conftest import start_server, stop_server  # noqa: E402
 
 SUBSCRIBER = "monique.lefevre@serris.demo"
 AUTHOR = "bernard.girard@serris.demo"
@@ -70,26 +68,12 @@ def push_service():
 def push_server(live_server):
     """The same database as live_server, served with the webpush provider."""
     private, public = vapid_keypair()
-    env = {**os.environ, "VVS_PUSH_PROVIDER": "webpush", "VVS_PUSH_VAPID_PRIVATE_KEY": private,
+    env = {"VVS_PUSH_PROVIDER": "webpush", "VVS_PUSH_VAPID_PRIVATE_KEY": private,
            "VVS_PUSH_VAPID_PUBLIC_KEY": public, "VVS_PUSH_SUBJECT": "mailto:equipe@vvs.invalid",
            "VVS_PUSH_ALLOW_HTTP_ENDPOINTS": "true"}
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, str(HERE / "serve.py"), live_server.db_url, str(port),
-                             live_server.maildir], env=env)
-    deadline = time.time() + 60
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            assert proc.poll() is None, "the push-enabled server exited at start-up"
-            assert time.time() < deadline, "the push-enabled server did not start"
-            time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(10)
+    server = start_server(live_server.db_url, live_server.maildir, env=env, what="the push-enabled server")
+    yield server
+    stop_server(server)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@
 """
 import io
 import os
-import re
 import time
 from pathlib import Path
 
@@ -21,7 +20,6 @@ from shapely.geometry import Point
 from sqlalchemy import select
 
 from journey import ActionTime, Hours, home_at, links, mail_to, sign_in_here, sign_up, submit
-from menu import logout
 from vvs_core.clock import utcnow
 from vvs_core.models import Community, Membership, User
 from vvs_core.security import hash_password
