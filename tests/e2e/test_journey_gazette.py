@@ -31,7 +31,7 @@ REPLY = "Je viendrai avec une tarte aux pommes et mon voisin Loïc apporte sa gu
 
 def meta(page, text):
     """The paragraph of the author's name and hour, for the post or the answer that contains ``text``."""
-    return page.locator("p", has_text=re.compile(r"\d{2}/\d{2}/\d{4} \d{1,2}:\d{2}")).filter(has_text=text).first
+    return page.locator("p", has_text=re.compile(r"\d{2}/\d{2}/\d{4}( à)? \d{1,2}:\d{2}")).filter(has_text=text).first
 
 
 def test_an_event_a_reply_and_the_moderation(phone, person, login, shot):
