@@ -9,13 +9,14 @@ sends the all-clear, which reaches the phones as well.
 (Pre-moderation: test_browser_alerts_premoderation.py.)
 """
 import re
+from datetime import datetime
 
 import pytest
 from playwright.sync_api import expect
 
-from journey import ActionTime, Hours, links, mail_to
+from journey import PARIS, ActionTime, Hours, links, mail_to
 from menu import open_menu
-from vvs_core.testing import wait_for
+from vvs_core.testing import mail_text, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -80,6 +81,7 @@ def test_an_alert_reaches_the_phones_and_mailboxes_with_its_words_and_hour(phone
     # The e-mail: the words as written, and a link that opens the alert.
     mail = mail_to(mails, CLAIRE, "regardent les boîtes aux lettres")
     assert alert_url in links(mail), links(mail)
+    hours.check(next(line for line in mail_text(mail).splitlines() if line.startswith("Signalé par")), posted, "e-mail")
     claire.goto(alert_url)
     expect(claire.get_by_text("Signalée par Julien Martin")).to_be_visible()
 
@@ -92,6 +94,11 @@ def test_an_alert_reaches_the_phones_and_mailboxes_with_its_words_and_hour(phone
     claire.get_by_role("link", name=re.compile("^Toutes les alertes")).click()
     hours.check(listed(claire, alert_path).inner_text(), posted, "alertes de la communauté")
     shot(claire, "journey-alertes-4-liste")
+    # … and in its CAP 1.2 form, for the applications that relay alerts.
+    claire.goto(alert_url)
+    cap = claire.request.get(claire.get_by_role("link", name="format CAP").get_attribute("href")).text()
+    effective = re.search(r"<(?:cap:)?effective>([^<]+)<", cap).group(1)
+    hours.check(datetime.fromisoformat(effective).astimezone(PARIS).strftime("%H:%M"), posted, f"CAP ({effective})")
 
     # A neighbour finds it too precise, the moderation keeps it.
     claire.goto(alert_url)
@@ -101,6 +108,8 @@ def test_an_alert_reaches_the_phones_and_mailboxes_with_its_words_and_hour(phone
     moderator = person(MODERATOR)
     open_menu(moderator).get_by_role("link", name="Alertes à modérer").click()
     expect(moderator.get_by_text("Le texte cite une plaque d’immatriculation")).to_be_visible()
+    queued = moderator.locator("p").filter(has=moderator.locator(f'a[href="{alert_path}"]')).first
+    hours.check(queued.inner_text(), posted, "file de modération")
     shot(moderator, "journey-alertes-5-moderation")
     moderator.get_by_role("button", name="Garder l'alerte").first.click()
     expect(moderator.get_by_text("Validée")).to_be_visible()

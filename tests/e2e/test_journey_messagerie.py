@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from journey import ActionTime, Hours, links, mail_to, sign_in_here
 from menu import open_menu
+from vvs_core.testing import mail_text
 
 pytestmark = pytest.mark.browser
 
@@ -45,6 +46,7 @@ def test_julien_asks_monique_to_watch_his_house(phone, person, login, shot, live
     mail = mail_to(mails, MONIQUE, "vous a écrit")
     link = next(u for u in links(mail) if u.startswith(live_server))
     assert link == conversation_url, (link, conversation_url)
+    hours.check(next(line for line in mail_text(mail).splitlines() if "vous a écrit" in line), sent, "e-mail")
     monique = person()
     monique.goto(link)
     sign_in_here(monique, MONIQUE)
