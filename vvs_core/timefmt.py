@@ -117,6 +117,13 @@ class Dates:
         delta = aware(value) - (now or utcnow())
         return _babel.format_timedelta(delta, add_direction=True, locale=LOCALE)
 
+    def duration(self, value, default: str = "") -> str:
+        """« 25 minutes », « 3 heures », « 2 jours » (a waiting time, a delay): seconds or a timedelta."""
+        if value is None:
+            return default
+        seconds = value.total_seconds() if isinstance(value, _dt.timedelta) else float(value)
+        return _babel.format_timedelta(max(0.0, seconds), threshold=1, locale=LOCALE)
+
     def iso(self, value, default: str = "") -> str:
         """ISO 8601 with the local offset, for machines (CAP, Atom, data attributes)."""
         if value is None:

@@ -1,35 +1,52 @@
-"""The residents' alerts of a commune, as the mairie's dashboard and reports read them."""
+"""The residents' alerts of a commune, as the mairie's dashboard and reports read them:
+every alert, held, withdrawn and ended ones included, each with its state and severity."""
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from .catalogue import CATEGORY_LABELS
+from vvs_core.clock import utcnow
+
+from .catalogue import CATEGORY_LABELS, SEVERITY_LABELS
+from .lifecycle import is_active
 from .models import Alert
 
-VISIBLE = ("published", "expired")
+STATE_LABELS = {"held": "en attente de validation", "active": "en cours", "ended": "terminée",
+                "withdrawn": "retirée par la modération"}
+
+
+def alert_state(alert, now=None) -> str:
+    """held · active · ended (all-clear or expired) · withdrawn."""
+    if alert.status in ("held", "withdrawn"):
+        return alert.status
+    return "active" if is_active(alert, now) else "ended"
 
 
 def commune_alerts_since(request, commune, since) -> list[dict]:
+    now = utcnow()
     rows = request.dbsession.execute(
-        select(Alert).where(Alert.commune_id == commune.id, Alert.created_at >= since,
-                            Alert.status.in_(VISIBLE))
+        select(Alert).where(Alert.commune_id == commune.id, Alert.created_at >= since)
         .order_by(Alert.created_at.desc(), Alert.id.desc()).limit(500)
     ).scalars()
-    return [
-        {
+    out = []
+    for alert in rows:
+        state = alert_state(alert, now)
+        out.append({
             "kind": "alert",
             "id": alert.id,
             "title": _excerpt(alert.text) or CATEGORY_LABELS.get(alert.category, alert.category),
             "category": CATEGORY_LABELS.get(alert.category, alert.category),
+            "severity": SEVERITY_LABELS.get(alert.severity, alert.severity),
+            "severity_key": alert.severity,
+            "state": state,
+            "state_label": STATE_LABELS[state],
             "community_id": alert.community_id,
             "created_at": alert.created_at,
             "lon": alert.place.x if alert.place is not None else None,
             "lat": alert.place.y if alert.place is not None else None,
             "url": request.route_path("alert_view", alert_id=alert.id),
             "author_id": alert.author_id,
-        }
-        for alert in rows
-    ]
+        })
+    return out
 
 
 def _excerpt(text: str, length: int = 90) -> str:

@@ -112,6 +112,65 @@ def vvs_messageable_users(request, user):
 
 
 @hookimpl
+def vvs_landing_url(request, user):
+    """An agent lands on the mairie's space (second factor, then the dashboard)."""
+    if agent_service.agent_rows(request.dbsession, user.id):
+        return request.route_path("mairie_home")
+    return None
+
+
+@hookimpl
+def vvs_alert_held(request, alert):
+    """Pre-moderation: the commune's agents are told that a residents' alert waits."""
+    from vvs_core.links import absolute_url
+    from vvs_core.notify.outbox import notify_user
+
+    commune_id = getattr(alert, "commune_id", None)
+    if commune_id is None or not agent_service.is_subscribed(request.dbsession, commune_id):
+        return
+    from vvs_core.models import Commune
+
+    commune = request.dbsession.get(Commune, commune_id)
+    link = absolute_url(request, "mairie_follow", insee=commune.insee, alert_id=alert.id)
+    for agent in agent_service.agents_of_commune(request.dbsession, commune_id):
+        user = agent.user
+        if user is None:
+            continue
+        notify_user(request, user, "mairie_alert_held", "Alerte d'un habitant en attente de validation",
+                    f"Une alerte attend la validation d'un référent ou de la modération avant d'être envoyée :\n\n"
+                    f"{alert.text}\n\nLa lire : {link}\n\nEn cas d'urgence ou de flagrant délit, appelez le 17.",
+                    channels=("email",), subject=("mairie_held", alert.id),
+                    dedupe_key=f"mairie-held:{alert.id}:{user.id}")
+
+
+@hookimpl
+def vvs_alert_panels(request, alert):
+    """The mairie's follow-up under a residents' alert: its status, and the replies the
+    viewer may read (to the author: the author and the commune's agents; to the
+    community: its members too)."""
+    from pyramid.renderers import render
+
+    from . import follow_up
+
+    commune_id = getattr(alert, "commune_id", None)
+    if commune_id is None or not agent_service.is_subscribed(request.dbsession, commune_id):
+        return []
+    ack = follow_up.follow_ups(request.dbsession, commune_id, [alert.id]).get(alert.id)
+    if ack is None:
+        return []
+    user = request.user
+    insee = alert.community.commune.insee if getattr(alert, "community", None) is not None else ""
+    staff = f"commune:{insee}:agent" in request.principals or "role:moderator" in request.principals
+    mine = user is not None and user.id == alert.author_id
+    replies = [r for r in follow_up.replies_of(request.dbsession, commune_id, alert.id)
+               if r.text and (mine or staff or r.to_community)]
+    commune = alert.community.commune if getattr(alert, "community", None) is not None else None
+    html = render("vvs_mairie:templates/alert_panel.pt",
+                  {"ack": ack, "replies": replies, "commune": commune}, request=request)
+    return [Panel(f"Suivi par la mairie{' de ' + commune.name if commune is not None else ''}", html, order=20)]
+
+
+@hookimpl
 def vvs_dashboard_widgets(request, commune):
     from . import dashboard
 
@@ -200,6 +259,7 @@ def includeme(config):
         ("mairie_dashboard", "/mairie/{insee}"),
         ("mairie_activity", "/mairie/{insee}/activite.json"),
         ("mairie_ack", "/mairie/{insee}/signalements/{alert_id}/pris-en-compte"),
+        ("mairie_follow", "/mairie/{insee}/signalements/{alert_id}"),
         ("mairie_settings", "/mairie/{insee}/mes-alertes"),
         ("mairie_alert_new", "/mairie/{insee}/alertes/nouvelle"),
         ("mairie_alert", "/mairie/{insee}/alertes/{alert_id}"),

@@ -13,9 +13,10 @@ from vvs_core.models import Community, CommunityEvent, Membership, User
 from vvs_core.events import event_label
 from vvs_core.timefmt import dates
 
-from .models import AlertAcknowledgement
+from .follow_up import follow_ups
 
-ACTIVITY_FIELDS = ("kind", "id", "title", "category", "community_id", "created_at", "lon", "lat", "url", "author_id")
+ACTIVITY_FIELDS = ("kind", "id", "title", "category", "community_id", "created_at", "lon", "lat", "url", "author_id",
+                   "severity", "severity_key", "state", "state_label")
 
 
 def _as_datetime(value) -> datetime | None:
@@ -50,43 +51,73 @@ def find_alert(request, commune, alert_id: int, days: int = 90) -> dict | None:
     return None
 
 
-def acknowledgements(dbsession, commune_id: int, alert_ids) -> dict[int, AlertAcknowledgement]:
-    ids = [int(i) for i in alert_ids if str(i).isdigit()]
-    if not ids:
-        return {}
-    rows = dbsession.scalars(select(AlertAcknowledgement).where(
-        AlertAcknowledgement.commune_id == commune_id, AlertAcknowledgement.alert_id.in_(ids)))
-    return {row.alert_id: row for row in rows}
-
-
 def acknowledge(request, commune, agent_user, alert: dict) -> bool:
-    """Record "pris en compte" once and tell the alert's author; False if already done."""
-    from vvs_core.notify.outbox import notify_user
+    """"Pris en compte" in one click, once; the author is told. False if already done."""
+    from .follow_up import FollowUpRefused, change_status
 
-    db = request.dbsession
-    alert_id = int(alert["id"])
-    if acknowledgements(db, commune.id, [alert_id]):
+    if follow_ups(request.dbsession, commune.id, [alert["id"]]):
         return False
-    db.add(AlertAcknowledgement(alert_id=alert_id, commune_id=commune.id, agent_user_id=agent_user.id))
-    db.flush()
-    author = db.get(User, alert.get("author_id")) if alert.get("author_id") else None
-    if author is not None:
-        notify_user(request, author, kind="mairie_ack", title=f"Votre alerte a été prise en compte par la mairie de {commune.name}",
-                    body=(f"Bonjour,\n\nLa mairie de {commune.name} a pris en compte votre alerte « {alert.get('title') or ''} ».\n\n"
-                          "En cas d'urgence ou de flagrant délit, appelez le 17."),
-                    channels=("email", "push"), subject=("mairie_ack", alert_id),
-                    dedupe_key=f"mairie-ack:{commune.id}:{alert_id}")
+    try:
+        change_status(request, commune, agent_user, alert, "prise_en_compte")
+    except FollowUpRefused:
+        return False
     return True
 
 
-def activity_json(request, commune, items, acks, ack_url) -> list[dict]:
+def activity_json(request, commune, items, acks, ack_url, follow_url) -> list[dict]:
     out = []
     for item in items:
         ack = acks.get(int(item["id"])) if str(item["id"]).isdigit() else None
         out.append({**item, "created_at": dates.utc_iso(item["created_at"]), "when": dates.day_time(item["created_at"]),
                     "acknowledged": ack is not None,
-                    "ack_url": ack_url(item["id"]) if item["kind"] == "alert" else None})
+                    "follow_up": ack.status_label if ack is not None else "reçue",
+                    "ack_url": ack_url(item["id"]) if item["kind"] == "alert" else None,
+                    "follow_url": follow_url(item["id"]) if item["kind"] == "alert" else None})
     return out
+
+
+# --- Filters of the feed and the map ---------------------------------------------------
+
+PERIODS = {"1": ("24 heures", 1), "7": ("7 jours", 7), "30": ("30 jours", 30), "90": ("90 jours", 90)}
+DEFAULT_PERIOD = "30"
+
+
+def read_filters(params, communities) -> dict:
+    """What the agent chose (GET parameters); anything unknown is ignored, not an error."""
+    period = str(params.get("periode") or DEFAULT_PERIOD)
+    community = str(params.get("communaute") or "")
+    ids = {str(c.id) for c in communities}
+    return {"periode": period if period in PERIODS else DEFAULT_PERIOD,
+            "gravite": str(params.get("gravite") or "")[:40],
+            "categorie": str(params.get("categorie") or "")[:80],
+            "communaute": community if community in ids else ""}
+
+
+def filter_since(filters) -> datetime:
+    return utcnow() - timedelta(days=PERIODS[filters["periode"]][1])
+
+
+def apply_filters(items, filters) -> list[dict]:
+    out = []
+    for item in items:
+        if filters["gravite"] and item.get("severity") != filters["gravite"]:
+            continue
+        if filters["categorie"] and item.get("category") != filters["categorie"]:
+            continue
+        if filters["communaute"] and str(item.get("community_id")) != filters["communaute"]:
+            continue
+        out.append(item)
+    return out
+
+
+def filter_choices(items) -> dict:
+    """The severities and categories present in the period, for the filter lists."""
+    return {"gravite": sorted({i["severity"] for i in items if i.get("severity")}),
+            "categorie": sorted({i["category"] for i in items if i.get("category")})}
+
+
+def filters_query(filters) -> dict:
+    return {k: v for k, v in filters.items() if v and not (k == "periode" and v == DEFAULT_PERIOD)}
 
 
 # --- Communities -----------------------------------------------------------------

@@ -85,8 +85,15 @@ class RecoveryCode(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+# How the mairie follows a residents' alert; without an acknowledgement it is "reçue".
+FOLLOW_UP_STATUSES = {"recue": "reçue", "prise_en_compte": "prise en compte",
+                      "patrouille": "patrouille envoyée", "close": "close"}
+
+
 class AlertAcknowledgement(Base):
-    """"Pris en compte": an agent saw a residents' alert (which lives in vvs_alerts)."""
+    """The mairie's follow-up of a residents' alert (which lives in vvs_alerts): the first
+    acknowledgement (``at``, by ``agent_user_id``: the time to acknowledge is ``at -
+    alert_created_at``) and the current status. One row per alert and commune."""
     __tablename__ = "mairie_alert_acks"
     __table_args__ = (UniqueConstraint("alert_id", "commune_id", name="uq_mairie_alert_acks_alert"),)
 
@@ -95,6 +102,32 @@ class AlertAcknowledgement(Base):
     commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"))
     agent_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="prise_en_compte")
+    alert_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def status_label(self) -> str:
+        return FOLLOW_UP_STATUSES.get(self.status, self.status)
+
+
+class AlertReply(Base):
+    """A status change of a residents' alert with the agent's short reply: sent to the
+    author (e-mail, and shown on the alert's page) and, when chosen, to its community."""
+    __tablename__ = "mairie_alert_replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(Integer, index=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"))
+    agent_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text, default="")
+    to_community: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def status_label(self) -> str:
+        return FOLLOW_UP_STATUSES.get(self.status, self.status)
 
 
 class MairieAlert(Base):

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from datetime import datetime
 
 from sqlalchemy import func, select
 
+from vvs_core.clock import utcnow
 from vvs_core.models import Community, Membership
 from vvs_core.timefmt import dates
 
 from . import dashboard
 from .commune_alerts import reach_report
+from .follow_up import acknowledgement_figures, format_minutes
 from .models import ALERT_CATEGORIES, MairieAlert
 
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
@@ -24,11 +27,16 @@ def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
 
 
 def parse_month(text: str) -> tuple[int, int] | None:
-    try:
-        year, month = (int(p) for p in text.split("-"))
-    except ValueError:
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}", text or ""):
         return None
+    year, month = (int(p) for p in text.split("-"))
     return (year, month) if 2000 <= year <= 2100 and 1 <= month <= 12 else None
+
+
+def has_started(year: int, month: int, now=None) -> bool:
+    """A report exists for the current month (so far) and the past ones, not for the future."""
+    today = dates.local(now or utcnow())
+    return (year, month) <= (today.year, today.month)
 
 
 def monthly_report(request, commune, year: int, month: int) -> dict:
@@ -39,7 +47,9 @@ def monthly_report(request, commune, year: int, month: int) -> dict:
         select(func.count()).select_from(Membership).join(Community, Community.id == Membership.community_id)
         .where(Community.commune_id == commune.id, Membership.status == "active",
                Membership.decided_at >= start, Membership.decided_at < end)) or 0
-    activity = [i for i in dashboard.commune_activity(request, commune, start) if i["created_at"] < end and i["kind"] == "alert"]
+    activity = [i for i in dashboard.commune_activity(request, commune, start)
+                if i["created_at"] < end and i["kind"] == "alert" and i.get("state") in (None, "active", "ended")]
+    acks = acknowledgement_figures(db, commune.id, activity)
     by_category = Counter(i.get("category") or "autre" for i in activity)
     mairie_alerts = list(db.scalars(select(MairieAlert).where(
         MairieAlert.commune_id == commune.id, MairieAlert.created_at >= start, MairieAlert.created_at < end)
@@ -53,7 +63,8 @@ def monthly_report(request, commune, year: int, month: int) -> dict:
         "members": sum(c["members"] for c in communities), "new_members": new_members,
         "pending": sum(c["pending"] for c in communities), "communities": communities,
         "resident_alerts": len(activity), "alerts_by_category": sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0])),
-        "mairie_alerts": sent,
+        "mairie_alerts": sent, "acks": acks, "ack_rate": "—" if acks["rate"] is None else f"{acks['rate']} %",
+        "ack_median": format_minutes(acks["median_minutes"]),
         "mairie_alerts_by_category": sorted(Counter(ALERT_CATEGORIES.get(a.category, a.category) for a in mairie_alerts).items()),
     }
 
@@ -71,6 +82,9 @@ def report_csv(report: dict) -> str:
         w.writerow(["communauté", row["community"].name, row["members"]])
     for category, n in report["alerts_by_category"]:
         w.writerow(["alertes des habitants", category, n])
+    w.writerow(["prise en compte", "alertes prises en compte par la mairie", report["acks"]["acknowledged"]])
+    w.writerow(["prise en compte", "taux de prise en compte", report["ack_rate"]])
+    w.writerow(["prise en compte", "délai médian de prise en compte", report["ack_median"]])
     for row in report["mairie_alerts"]:
         w.writerow(["alertes de la mairie", f"{dates.datetime(row['alert'].created_at)} · {row['category']} · "
                     f"{row['alert'].title}", row["reach"]])
@@ -95,6 +109,8 @@ def report_pdf(report: dict, site_name: str) -> bytes:
     story += [Spacer(1, 12), Paragraph(f"Alertes des habitants : {report['resident_alerts']}", styles["Heading3"])]
     if report["alerts_by_category"]:
         story.append(Table([["Catégorie", "Nombre"]] + [[k, v] for k, v in report["alerts_by_category"]]))
+    story.append(Paragraph(f"Prises en compte par la mairie : {report['acks']['acknowledged']} "
+                           f"({report['ack_rate']}) · délai médian : {report['ack_median']}", styles["Normal"]))
     story += [Spacer(1, 12), Paragraph(f"Alertes de la mairie : {len(report['mairie_alerts'])}", styles["Heading3"])]
     for row in report["mairie_alerts"]:
         story.append(Paragraph(f"{dates.day_time(row['alert'].created_at)} · {row['category']} · {row['alert'].title} — "

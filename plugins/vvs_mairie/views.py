@@ -19,8 +19,8 @@ from vvs_core.security import consume_token, hash_password, password_problem
 from vvs_core.timefmt import dates
 
 from . import agents as agent_service
-from . import commune_alerts, dashboard, reports, twofactor
-from .models import AGENT_ROLES, ALERT_CATEGORIES, ALERT_CHANNELS, TARGETS, MairieAgent, MairieAlert, MairieCommunication
+from . import commune_alerts, dashboard, follow_up, reports, twofactor
+from .models import FOLLOW_UP_STATUSES, AGENT_ROLES, ALERT_CATEGORIES, ALERT_CHANNELS, TARGETS, MairieAgent, MairieAlert, MairieCommunication
 
 T = "vvs_mairie:templates/"
 TWO_FA_RATE = "5/300"
@@ -151,47 +151,102 @@ def invitation_view(request):
 
 # --- Dashboard --------------------------------------------------------------------
 
+def _feed(request, commune, communities):
+    filters = dashboard.read_filters(request.params, communities)
+    period_items = dashboard.commune_activity(request, commune, dashboard.filter_since(filters))
+    items = dashboard.apply_filters(period_items, filters)
+    acks = follow_up.follow_ups(request.dbsession, commune.id, [i["id"] for i in items if i["kind"] == "alert"])
+    return filters, period_items, items, acks
+
+
+def _follow_url(request, commune):
+    return lambda alert_id: request.route_path("mairie_follow", insee=commune.insee, alert_id=alert_id)
+
+
 @view_config(route_name="mairie_dashboard", permission="mairie", renderer=T + "dashboard.pt")
 def dashboard_view(context, request):
     commune = context.commune
-    since = utcnow() - timedelta(days=30)
-    items = dashboard.commune_activity(request, commune, since)
-    acks = dashboard.acknowledgements(request.dbsession, commune.id, [i["id"] for i in items if i["kind"] == "alert"])
+    communities = dashboard.communities_of(request.dbsession, commune.id)
+    filters, period_items, items, acks = _feed(request, commune, communities)
     widgets = []
     for answer in request.registry.vvs_plugins.hook.vvs_dashboard_widgets(request=request, commune=commune):
         widgets.extend(answer or [])
+    query = dashboard.filters_query(filters)
     return {"title": f"Mairie de {commune.name}", "commune": commune, "items": items, "acks": acks,
+            "filters": filters, "choices": dashboard.filter_choices(period_items), "periods": dashboard.PERIODS,
+            "communities": communities, "filtered": bool(query),
+            "follow_url": _follow_url(request, commune),
             "figures": dashboard.community_figures(request.dbsession, commune.id),
             "charts": dashboard.charts(request, commune), "widgets": sorted(widgets, key=lambda p: p.order),
             "mairie_alerts": commune_alerts.alerts_of(request.dbsession, commune.id, limit=5),
             "month": dates.month_key(utcnow()), "map_centre": map_centre(commune),
             "map_data": json.dumps(dashboard.map_features(request.dbsession, commune.id)),
-            "activity_url": request.route_path("mairie_activity", insee=commune.insee),
+            "activity_url": request.route_path("mairie_activity", insee=commune.insee, _query=query),
             **assets(request, "map", "dashboard.js")}
 
 
 @view_config(route_name="mairie_activity", permission="mairie", renderer="json")
 def activity_view(context, request):
     commune = context.commune
-    since = dashboard._as_datetime(request.params.get("depuis", "")) or utcnow() - timedelta(days=30)
-    items = dashboard.commune_activity(request, commune, since)
-    acks = dashboard.acknowledgements(request.dbsession, commune.id, [i["id"] for i in items if i["kind"] == "alert"])
+    communities = dashboard.communities_of(request.dbsession, commune.id)
+    filters = dashboard.read_filters(request.params, communities)
+    since = dashboard._as_datetime(request.params.get("depuis", "")) or dashboard.filter_since(filters)
+    items = dashboard.apply_filters(dashboard.commune_activity(request, commune, since), filters)
+    acks = follow_up.follow_ups(request.dbsession, commune.id, [i["id"] for i in items if i["kind"] == "alert"])
     return {"now": dates.utc_iso(utcnow()),
-            "items": dashboard.activity_json(request, commune, items, acks,
-                                             lambda i: request.route_path("mairie_ack", insee=commune.insee, alert_id=i))}
+            "items": dashboard.activity_json(
+                request, commune, items, acks,
+                lambda i: request.route_path("mairie_ack", insee=commune.insee, alert_id=i), _follow_url(request, commune))}
+
+
+def _residents_alert(request, commune):
+    raw = request.matchdict["alert_id"]
+    alert = dashboard.find_alert(request, commune, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+    if alert is None:
+        raise HTTPNotFound()
+    return alert
 
 
 @view_config(route_name="mairie_ack", permission="mairie", request_method="POST")
 def ack_view(context, request):
-    raw = request.matchdict["alert_id"]
-    alert = dashboard.find_alert(request, context.commune, int(raw)) if raw.isdigit() and len(raw) < 12 else None
-    if alert is None:
-        raise HTTPNotFound()
+    alert = _residents_alert(request, context.commune)
     if dashboard.acknowledge(request, context.commune, request.user, alert):
         request.flash("Alerte marquée « pris en compte » : son auteur est prévenu.", "success")
     else:
         request.flash("Cette alerte était déjà prise en compte.", "info")
     return HTTPSeeOther(request.route_path("mairie_dashboard", insee=context.commune.insee))
+
+
+@view_config(route_name="mairie_follow", permission="mairie", renderer=T + "follow.pt")
+def follow_view(context, request):
+    """One residents' alert as the mairie follows it: status, replies, the form."""
+    commune = context.commune
+    alert = _residents_alert(request, commune)
+    errors = None
+    if request.method == "POST":
+        seen = request.POST.get("seen") or None
+        try:
+            reply = follow_up.change_status(request, commune, request.user, alert, request.POST.get("status"),
+                                            request.POST.get("reply"), request.POST.get("to_community"), seen)
+        except follow_up.FollowUpRefused as refused:
+            errors = str(refused)
+            request.response.status = 400
+        else:
+            told = " et à sa communauté" if reply.to_community else ""
+            request.flash(f"Statut « {reply.status_label} » enregistré : envoyé à l'auteur{told}.", "success")
+            return HTTPSeeOther(request.route_path("mairie_follow", insee=commune.insee, alert_id=alert["id"]))
+    ack = follow_up.follow_ups(request.dbsession, commune.id, [alert["id"]]).get(int(alert["id"]))
+    replies = follow_up.replies_of(request.dbsession, commune.id, int(alert["id"]))
+    agents = {u.id: u for u in request.dbsession.scalars(select(User).where(
+        User.id.in_([r.agent_user_id for r in replies if r.agent_user_id] or [-1])))}
+    return {"title": f"Suivi de l'alerte : {alert['title']}", "commune": commune, "alert": alert, "ack": ack,
+            "replies": replies, "agents": agents, "error": errors, "statuses": FOLLOW_UP_STATUSES,
+            "choosable": follow_up.CHOOSABLE, "reply_max": follow_up.REPLY_MAX,
+            "values": {"status": request.POST.get("status", ""), "reply": request.POST.get("reply", ""),
+                       "to_community": bool(request.POST.get("to_community"))} if errors else {},
+            "seen": ack.status if ack is not None else "recue",
+            "delay": follow_up.format_minutes((ack.at - alert["created_at"]).total_seconds() / 60) if ack else None,
+            **assets(request)}
 
 
 @view_config(route_name="mairie_settings", permission="mairie", renderer=T + "settings.pt")
@@ -310,15 +365,41 @@ def communications_view(context, request):
 
 # --- Reports ----------------------------------------------------------------------------
 
-def _report(context, request):
+def _month(request):
+    """(year, month) of the URL; 404 for nonsense; None for a month that has not started."""
     month = reports.parse_month(request.matchdict["month"])
+    if month is None:
+        raise HTTPNotFound()
+    return month if reports.has_started(*month) else None
+
+
+def _report(context, request):
+    month = _month(request)
     if month is None:
         raise HTTPNotFound()
     return reports.monthly_report(request, context.commune, *month)
 
 
+def _month_not_started(context, request):
+    """No report for a month that has not started (not today's counts under its name)."""
+    from datetime import date
+
+    from pyramid.renderers import render_to_response
+
+    year, month = reports.parse_month(request.matchdict["month"])
+    page = {"title": "Rapport indisponible", "month_label": dates.month(date(year, month, 1)),
+            "current_url": request.route_path("mairie_report", insee=context.commune.insee,
+                                              month=dates.month_key(utcnow())),
+            "current_label": dates.month(utcnow()), **assets(request)}
+    response = render_to_response(T + "report_refused.pt", page, request=request)
+    response.status = 404
+    return response
+
+
 @view_config(route_name="mairie_report", permission="mairie", renderer=T + "report.pt")
 def report_view(context, request):
+    if _month(request) is None:
+        return _month_not_started(context, request)
     report = _report(context, request)
     month = request.matchdict["month"]
     return {"title": f"Rapport d'activité — {report['label']}", "report": report, **assets(request),

@@ -14,8 +14,9 @@ MONTH = "2026-05"
 GET_ROUTES = ["/mairie/{insee}", "/mairie/{insee}/activite.json", "/mairie/{insee}/mes-alertes",
               "/mairie/{insee}/alertes/nouvelle", "/mairie/{insee}/communications",
               f"/mairie/{{insee}}/rapport/{MONTH}", f"/mairie/{{insee}}/rapport/{MONTH}.pdf",
-              f"/mairie/{{insee}}/rapport/{MONTH}.csv"]
-POST_ROUTES = ["/mairie/{insee}/signalements/1/pris-en-compte", "/mairie/{insee}/alertes/nouvelle",
+              f"/mairie/{{insee}}/rapport/{MONTH}.csv", "/mairie/{insee}/signalements/1"]  # mairie_follow
+POST_ROUTES = ["/mairie/{insee}/signalements/1/pris-en-compte", "/mairie/{insee}/signalements/1",
+               "/mairie/{insee}/alertes/nouvelle",
                "/mairie/{insee}/communications", "/mairie/{insee}/mes-alertes"]
 
 
@@ -101,6 +102,22 @@ def test_agent_of_commune_a_sees_no_hidden_data_of_b(testapp, dbsession, mairie,
     assert "Chessy" not in testapp.get("/mairie/77449/activite.json").text
     testapp.post_csrf("/mairie/77449/alertes/nouvelle", {"category": "meteo", "title": "t", "target": "communities",
                                                           "communities": str(chessy.id)}, status=400)
+    # a residents' alert of Chessy cannot be followed nor acknowledged through Serris
+    import uuid
+    from datetime import timedelta
+
+    from vvs_alerts.models import Alert
+    from vvs_core.clock import utcnow
+
+    now = utcnow()
+    theirs = Alert(community_id=chessy.id, commune_id=chessy.commune_id, author_id=mairie.residents[0].id,
+                   category="autre", text="Alerte de Chessy", severity="minor", created_at=now, published_at=now,
+                   expires_at=now + timedelta(hours=2), status="published", idempotency_key=uuid.uuid4().hex)
+    dbsession.add(theirs)
+    dbsession.flush()
+    testapp.get(f"/mairie/77449/signalements/{theirs.id}", status=404)
+    testapp.post_csrf(f"/mairie/77449/signalements/{theirs.id}", {"status": "close"}, status=404)
+    testapp.post_csrf(f"/mairie/77449/signalements/{theirs.id}/pris-en-compte", status=404)
 
 
 def test_convince_needs_a_resident(testapp, mairie, make_user):

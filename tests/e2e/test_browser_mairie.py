@@ -83,7 +83,7 @@ def test_live_alert_appears_on_the_dashboard(browser, login, shot, demo_agent, l
         shot(page, "mairie-live-alert")
         item.get_by_role("button", name="Pris en compte").click()
         page.wait_for_url(re.compile(r"/mairie/77449$"))
-        assert page.locator(".activity-item .pill.ok", has_text="pris en compte").count() >= 1
+        assert page.locator(".activity-item .pill.ok", has_text="prise en compte").count() >= 1
     finally:
         agent_context.close()
         resident_context.close()

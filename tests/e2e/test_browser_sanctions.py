@@ -1,24 +1,15 @@
 """Browser: a moderator suspends an author's posting from the alert page, sees it on
 the sanctions page, lifts it from the member's history; the author is told by e-mail
 until when and how to contest. Pages at 360 px."""
-import time
 
 from playwright.sync_api import expect
+
+from mail_wait import wait_for_mail
 
 from vvs_core.testing import mail_text
 
 AUTHOR = "mehdi.bouzid@serris.demo"   # Quartier du Parc; in no other browser test
 MODERATOR = "moderateur@serris.demo"
-
-
-def _mail_to(mails, address, subject_part, deadline=30):
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        for message in mails():
-            if address in message["To"] and subject_part in str(message["Subject"]):
-                return message
-        time.sleep(0.3)
-    raise AssertionError(f"no e-mail « {subject_part} » to {address}")
 
 
 def test_suspend_then_lift_with_history(browser, live_server, login, shot, mails):
@@ -56,7 +47,7 @@ def test_suspend_then_lift_with_history(browser, live_server, login, shot, mails
     shot(page, "moderation-history-360")
     ctx.close()
 
-    suspended = mail_text(_mail_to(mails, AUTHOR, "Publication d'alertes suspendue"))
+    suspended = mail_text(wait_for_mail(mails, AUTHOR, "Publication d'alertes suspendue"))
     assert "jusqu'au" in suspended and "Pour contester cette décision" in suspended
-    lifted = mail_text(_mail_to(mails, AUTHOR, "Vous pouvez de nouveau lancer des alertes"))
+    lifted = mail_text(wait_for_mail(mails, AUTHOR, "Vous pouvez de nouveau lancer des alertes"))
     assert "Excuses présentées au voisin." in lifted

@@ -71,7 +71,8 @@ def login_view(request):
                 "forgot_url": request.route_path("password_forgot")}
     user.last_login_at = utcnow()
     headers = remember(request, user.id)
-    return HTTPSeeOther(safe_next(request, request.route_path("home")), headers=headers)
+    landing = request.registry.vvs_plugins.hook.vvs_landing_url(request=request, user=user)
+    return HTTPSeeOther(safe_next(request, landing or request.route_path("home")), headers=headers)
 
 
 @view_config(route_name="logout", request_method="POST", permission="public")

@@ -1,5 +1,6 @@
-/* vvs_mairie dashboard: polls the activity endpoint every few seconds and adds new
-   residents' alerts to the list and to the map. No library from another host. */
+/* vvs_mairie dashboard: markers for the located alerts of the list (as served, so a
+   reload shows them all), then polls the activity endpoint every few seconds and adds
+   new residents' alerts to the list and to the map. No library from another host. */
 (function () {
   "use strict";
   var list = document.getElementById("activity");
@@ -19,6 +20,8 @@
     li.appendChild(el("strong", "", item.title || ""));
     li.appendChild(document.createTextNode(" "));
     li.appendChild(el("span", "pill alert", item.category || ""));
+    if (item.severity) { li.appendChild(document.createTextNode(" ")); li.appendChild(el("span", "pill severity", "gravité : " + item.severity)); }
+    if (item.state_label && item.state !== "active") { li.appendChild(document.createTextNode(" ")); li.appendChild(el("span", "pill state", item.state_label)); }
     li.appendChild(el("br"));
     // The server formats the hour in the commune's time zone (vvs.timezone): the
     // browser's own zone may differ (an agent travelling, a misconfigured PC).
@@ -30,14 +33,24 @@
       var button = el("button", "btn secondary small", "Pris en compte"); button.type = "submit";
       form.appendChild(token); form.appendChild(button);
       li.appendChild(document.createTextNode(" ")); li.appendChild(form);
-    } else if (item.acknowledged) { li.appendChild(el("span", "pill ok", "pris en compte")); }
+    } else if (item.acknowledged) { li.appendChild(el("span", "pill ok", item.follow_up || "pris en compte")); }
+    if (item.follow_url) { var f = el("a", "", "suivi et réponse"); f.href = item.follow_url; li.appendChild(document.createTextNode(" ")); li.appendChild(f); }
     return li;
   }
 
+  var markers = 0;
   function addMarker(item) {
-    if (!map || item.lat === null || item.lon === null || item.lat === undefined) { return; }
-    L.circleMarker([item.lat, item.lon], { radius: 8, color: "#a4161a" }).addTo(map).bindTooltip(item.title || "");
+    var lat = parseFloat(item.lat), lon = parseFloat(item.lon);
+    if (!map || isNaN(lat) || isNaN(lon)) { return; }
+    L.circleMarker([lat, lon], { radius: 9, color: "#ffffff", weight: 2, fillColor: "#a4161a", fillOpacity: 0.9,
+                                 className: "alert-marker" }).addTo(map).bindTooltip(item.title || "");
+    markers += 1;
+    if (mapEl) { mapEl.setAttribute("data-markers", String(markers)); }
   }
+  // The alerts already listed (the server rendered them): their markers, after a reload too.
+  Array.prototype.forEach.call(list.querySelectorAll("[data-lat]"), function (li) {
+    addMarker({ lat: li.getAttribute("data-lat"), lon: li.getAttribute("data-lon"), title: li.getAttribute("data-title") });
+  });
 
   function poll() {
     var url = list.getAttribute("data-url") + (since ? "?depuis=" + encodeURIComponent(since) : "");
