@@ -91,6 +91,28 @@ def vvs_home_activity(request, user):
 
 
 @hookspec
+def vvs_alert_panels(request, alert):
+    """Blocks under a residents' alert on its page (e.g. the mairie's follow-up and replies).
+
+    Called by the alerts plugin when someone who may read ``alert`` opens its page.
+    alert: an object with ``id``, ``community_id``, ``commune_id`` and ``author_id``.
+    Returns: a list of ``Panel`` with rendered HTML; show each viewer only what is theirs
+    to read (a reply to the author is for the author and staff).
+    """
+
+
+@hookspec
+def vvs_alert_held(request, alert):
+    """A residents' alert waits for a validation (pre-moderation) before it goes out.
+
+    Called by the alerts plugin when the alert is held, inside the request's
+    transaction (queue notifications through the outbox, which sends after commit).
+    alert: an object with ``id``, ``community_id``, ``commune_id``, ``text`` and ``created_at``.
+    Returns nothing.
+    """
+
+
+@hookspec
 def vvs_dashboard_widgets(request, commune):
     """Blocks of the mairie dashboard of ``commune``.
 
@@ -213,6 +235,15 @@ def vvs_gazette_items(request, community):
 # --- Who handles it (firstresult) ---------------------------------------------
 
 @hookspec(firstresult=True)
+def vvs_landing_url(request, user):
+    """Where ``user`` lands after signing in when no page was asked for.
+
+    Called by the login view. Returns: a path (e.g. the mairie's dashboard for an
+    agent), or None to leave it to another plugin or the resident's home page.
+    """
+
+
+@hookspec(firstresult=True)
 def vvs_inbound_sms(request, message):
     """An SMS reached the service number: who handles it?
 
@@ -263,7 +294,10 @@ def vvs_commune_activity(request, commune, since):
     ``community_id`` (or None), ``created_at`` (aware datetime or ISO 8601 string),
     ``lon`` and ``lat`` (floats or None), ``url`` (where an agent reads it, or None)
     and ``author_id`` (the resident's user id, so the mairie can tell them it has
-    taken the alert into account). Hidden or moderated items must not be returned.
+    taken the alert into account). Optional: ``severity`` (a short label),
+    ``severity_key``, ``state`` (``held``, ``active``, ``ended`` or ``withdrawn``) and
+    ``state_label``: held, withdrawn and ended items are returned too, so that the
+    mairie keeps them, labelled; reports count only ``active`` and ``ended`` ones.
     """
 
 

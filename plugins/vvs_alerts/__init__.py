@@ -25,7 +25,9 @@ def _moderation_mode(value) -> str:
 def vvs_register_settings():
     return [
         Setting("vvs.alerts.moderation", "post", "`post`: alerts go out at once and moderators can withdraw them; "
-                "`pre`: alerts are held until a moderator or a référent approves them.", parse=_moderation_mode),
+                "`pre`: alerts are held until a moderator or a référent approves them. The default: each commune "
+                "and each community may choose otherwise (`/alertes/moderation/commune/{insee}`).",
+                parse=_moderation_mode),
         Setting("vvs.alerts.escalation_minutes", 10, "Pre-moderation: minutes after which a held alert is "
                 "e-mailed to the moderators.", parse=as_int),
         Setting("vvs.alerts.default_expiry_hours", 24, "Hours after which an alert leaves the active list and "
@@ -50,6 +52,8 @@ def includeme(config):
     config.add_route("alerts_sanctions", f"{PREFIX}/moderation/sanctions", factory=sanctions)
     config.add_route("alerts_sanction_change", PREFIX + r"/moderation/sanctions/{suspension_id:\d+}", factory=sanctions)
     config.add_route("alerts_user_history", PREFIX + r"/moderation/membres/{user_id:\d+}", factory=sanctions)
+    config.add_route("alerts_moderation_policy", PREFIX + "/moderation/commune/{insee}",
+                     factory="vvs_alerts.access.commune_policy_factory")
     config.add_route("alerts_new", f"{PREFIX}/nouvelle")
     config.add_route("alerts_sms_preview", f"{PREFIX}/nouvelle/sms")
     config.add_route("alerts_home", PREFIX)
@@ -68,6 +72,7 @@ def includeme(config):
     config.add_route("alerts_feed_cap", PREFIX + "/communaute/{community_id}/flux/{token}.cap")
     config.scan(".views")
     config.scan(".sanctions_views")
+    config.scan(".policy_views")
     config.include(".api")  # /api/v1/alerts (vvs_core.api)
     config.add_periodic_task(tasks.expire_alerts, 60)
     config.add_periodic_task(tasks.escalate_held_alerts, 60)
@@ -87,6 +92,11 @@ def vvs_menu_items(request):
         items += [MenuItem("Alertes", request.route_path("alerts_home"), order=10),
                   MenuItem("Lancer une alerte", request.route_path("alerts_new"), order=11)]
     principals = request.principals
+    for principal in principals:  # a mairie agent (second factor passed) sets the commune's moderation
+        parts = principal.split(":")
+        if len(parts) == 3 and parts[0] == "commune" and parts[2] == "agent":
+            items.append(MenuItem("Modération des alertes", request.route_path("alerts_moderation_policy",
+                                                                               insee=parts[1]), order=78))
     if "role:moderator" in principals or "role:referent" in principals or "role:admin" in principals:
         from .moderation import queue_for
 

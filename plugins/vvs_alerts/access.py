@@ -78,3 +78,33 @@ class SanctionsContext:
 
     def __init__(self, request):
         self.request = request
+
+
+class CommunePolicyContext:
+    """A commune's moderation settings: its mairie agents (second factor passed),
+    moderators and administrators."""
+
+    def __init__(self, request, commune):
+        self.request = request
+        self.commune = commune
+
+    @property
+    def __acl__(self):
+        return [(Allow, "role:admin", ALL_PERMISSIONS), (Allow, "role:moderator", "alerts.policy"),
+                (Allow, f"commune:{self.commune.insee}:agent", "alerts.policy")]
+
+
+def commune_policy_factory(request):
+    import re
+
+    import sqlalchemy as sa
+
+    from vvs_core.models import Commune
+
+    insee = str(request.matchdict.get("insee", ""))
+    if not re.fullmatch(r"[0-9AB]{5}", insee):
+        raise HTTPNotFound()
+    commune = request.dbsession.scalar(sa.select(Commune).where(Commune.insee == insee))
+    if commune is None:
+        raise HTTPNotFound()
+    return CommunePolicyContext(request, commune)

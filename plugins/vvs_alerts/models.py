@@ -122,3 +122,18 @@ class FeedToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ModerationPolicy(Base):
+    """Pre- or post-moderation chosen by a commune (``commune_id``, with its rule for
+    urgent alerts of trusted authors) or by one community (``community_id``); a mode of
+    None follows the level above (see policy.mode_for)."""
+    __tablename__ = "alert_moderation_policies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commune_id: Mapped[int | None] = mapped_column(ForeignKey("communes.id"), unique=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), unique=True)
+    mode: Mapped[str | None] = mapped_column(String(8))
+    trusted_urgent: Mapped[str] = mapped_column(String(12), default="none")
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

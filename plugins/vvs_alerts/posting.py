@@ -15,6 +15,7 @@ from vvs_core.timefmt import dates
 
 from .catalogue import CATEGORY_LABELS, EMERGENCY_NOTICE
 from .models import Alert, PostingSuspension
+from .policy import must_hold
 
 MAX_TEXT = 1000
 
@@ -65,8 +66,9 @@ def post_alert(request, author: User, community: Community, *, category: str, te
     """Create the alert, or return the one already made with this key: (alert, created).
 
     Checks: the author may post (``check_may_post``). In post-moderation the alert is
-    published and its fan-out starts after commit; in pre-moderation it is held and
-    the community's référents are told.
+    published and its fan-out starts after commit; in pre-moderation (per commune and
+    community, see ``policy.must_hold``) it is held, the community's référents are told
+    and so are plugins (``vvs_alert_held``: the mairie tells its agents).
     """
     db = request.dbsession
     settings = request.registry.settings
@@ -78,7 +80,7 @@ def post_alert(request, author: User, community: Community, *, category: str, te
     check_may_post(db, settings, author)
     now = utcnow()
     hours = expiry_hours or settings["vvs.alerts.default_expiry_hours"]
-    held = settings["vvs.alerts.moderation"] == "pre"
+    held = must_hold(request, author, community, severity)
     alert = Alert(
         community_id=community.id, commune_id=community.commune_id, author_id=author.id,
         category=category, text=text.strip()[:MAX_TEXT], place=place, severity=severity,
@@ -98,6 +100,7 @@ def post_alert(request, author: User, community: Community, *, category: str, te
         return existing, False
     if held:
         tell_referents_held(request, alert, community)
+        request.registry.vvs_plugins.hook.vvs_alert_held(request=request, alert=alert)
     else:
         start_fan_out(request, alert)
     return alert, True

@@ -11,7 +11,9 @@ from shapely.geometry import Point, mapping
 
 from vvs_core.forms import make_form, validate
 from vvs_core.links import absolute_url
+from vvs_core.clock import utcnow
 from vvs_core.models import Community
+from vvs_core.timefmt import dates
 
 from . import feeds
 from .access import SanctionsContext
@@ -21,6 +23,7 @@ from .lifecycle import is_active, post_update
 from .models import Alert
 from .moderation import (ACTION_LABELS, DEFAULT_SUSPENSION_DAYS, REASON_MAX, ModerationRefused, last_entry_id,
                          moderate, open_reports, parse_seen, queue_for, report_alert)
+from .policy import mode_for
 from .posting import PostingRefused, home_community, post_alert
 from .texts import author_name, sms_preview
 from .views_support import reach_line
@@ -79,7 +82,7 @@ def new_alert_view(request):
                                 "expiry_hours": _default_expiry(settings)})
     return {
         "title": "Lancer une alerte", "form": rendered, "error": error, "community": community,
-        "map_data": _map_data(community), "moderation": settings["vvs.alerts.moderation"],
+        "map_data": _map_data(community), "moderation": mode_for(request.dbsession, settings, community),
         "sms_preview_url": request.route_path("alerts_sms_preview"), **_assets(request),
     }
 
@@ -126,8 +129,15 @@ def alert_view(request):
         "seen": last_entry_id(request.dbsession, alert.id) if can["moderate"] else 0,
         "default_days": DEFAULT_SUSPENSION_DAYS,
         "map_data": _map_data(community, alert.place) if alert.place is not None else None,
-        **_assets(request),
+        "panels": _alert_panels(request, alert), **_assets(request),
     }
+
+
+def _alert_panels(request, alert) -> list:
+    panels = []
+    for answer in request.registry.vvs_plugins.hook.vvs_alert_panels(request=request, alert=alert):
+        panels.extend(answer or [])
+    return sorted(panels, key=lambda p: p.order)
 
 
 @view_config(route_name="alert_cap", permission="alert.view")
@@ -274,4 +284,5 @@ def moderation_queue_view(request):
             "open_reports": lambda a: open_reports(request.dbsession, a.id),
             "seen": lambda a: last_entry_id(request.dbsession, a.id), "default_days": DEFAULT_SUSPENSION_DAYS,
             "sanctions_context": SanctionsContext(request),
+            "waiting": lambda a: dates.duration(utcnow() - a.created_at),
             "mode": request.registry.settings["vvs.alerts.moderation"]}

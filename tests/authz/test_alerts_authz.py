@@ -55,6 +55,8 @@ MATRIX = [
     ("GET", "/alertes/{a}/moderation/historique", (LOGIN, DENY, DENY, DENY, DENY, DENY, DENY, OK, OK, OK)),  # alert_history
     ("GET", "/alertes/moderation/sanctions", (LOGIN, DENY, DENY, DENY, DENY, DENY, DENY, DENY, OK, OK)),  # alerts_sanctions
     ("POST", "/alertes/moderation/sanctions/999", (DENY, DENY, DENY, DENY, DENY, DENY, DENY, DENY, SEE, SEE)),  # alerts_sanction_change
+    ("GET", "/alertes/moderation/commune/77449", (LOGIN, DENY, DENY, DENY, DENY, DENY, DENY, DENY, OK, OK)),  # alerts_moderation_policy
+    ("POST", "/alertes/moderation/commune/77449", (DENY, DENY, DENY, DENY, DENY, DENY, DENY, DENY, SEE, SEE)),
     ("GET", "/alertes/moderation/membres/{u}", (LOGIN, DENY, DENY, DENY, DENY, DENY, DENY, DENY, OK, OK)),  # alerts_user_history
     ("GET", "/alertes/communaute/{c}", (LOGIN, DENY, DENY, DENY, DENY, OK, OK, OK, DENY, OK)),
     ("POST", "/alertes/communaute/{c}/flux", (DENY, DENY, DENY, DENY, DENY, OK, OK, OK, DENY, OK)),
@@ -135,3 +137,7 @@ def test_mairie_agent_on_moderation_routes(testapp, dbsession, mairie, agent_log
         testapp.get(path, status=403)
     for path in (f"/alertes/{alert.id}/moderation", "/alertes/moderation/sanctions/1"):
         testapp.post_csrf(path, {"action": "warn", "what": "lift", "reason": "Motif"}, status=403)
+    # the commune's moderation settings are the agent's (their commune only)
+    testapp.get("/alertes/moderation/commune/77449", status=200)
+    testapp.post_csrf("/alertes/moderation/commune/77449", {"mode": "post", "trusted_urgent": "none"}, status=303)
+    testapp.get("/alertes/moderation/commune/77111", status=404)

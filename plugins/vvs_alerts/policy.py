@@ -1,0 +1,117 @@
+"""Pre- or post-moderation, per commune and per community.
+
+The mode of an alert's community is its own choice if it made one, else its commune's,
+else the server's default (``vvs.alerts.moderation``). In pre-moderation, the commune
+may let an urgent alert (severity « Élevée ») from a trusted author go out at once:
+``trusted_urgent`` = ``none``, ``referents`` (the community's référents) or ``verified``
+(référents and residents whose proof of address or identity passed, as the
+``vvs_verification_methods`` answers say). Chosen by the commune's mairie agents and
+by moderators (``/alertes/moderation/commune/{insee}``)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from vvs_core.clock import utcnow
+from vvs_core.events import record_event
+from vvs_core.models import Community, Membership
+
+from .models import ModerationPolicy
+
+MODES = {"pre": "pré-modération : chaque alerte attend une validation",
+         "post": "post-modération : les alertes partent aussitôt, la modération peut les retirer"}
+TRUSTED = {"none": "aucune exception : toutes les alertes attendent",
+           "referents": "les alertes urgentes des référents partent aussitôt",
+           "verified": "les alertes urgentes des référents et des habitants vérifiés partent aussitôt"}
+URGENT = "severe"
+
+
+class PolicyRefused(Exception):
+    """A value that is not one of the choices (French message); nothing changed."""
+
+
+def _policy(dbsession, *, commune_id=None, community_id=None) -> ModerationPolicy | None:
+    column = ModerationPolicy.commune_id if commune_id is not None else ModerationPolicy.community_id
+    return dbsession.scalar(sa.select(ModerationPolicy).where(column == (commune_id or community_id)))
+
+
+def commune_policy(dbsession, commune_id) -> ModerationPolicy | None:
+    return _policy(dbsession, commune_id=commune_id)
+
+
+def community_modes(dbsession, community_ids) -> dict[int, str]:
+    rows = dbsession.scalars(sa.select(ModerationPolicy).where(
+        ModerationPolicy.community_id.in_(list(community_ids) or [-1])))
+    return {r.community_id: r.mode for r in rows if r.mode}
+
+
+def mode_for(dbsession, settings, community) -> str:
+    own = _policy(dbsession, community_id=community.id)
+    if own is not None and own.mode:
+        return own.mode
+    commune = commune_policy(dbsession, community.commune_id)
+    if commune is not None and commune.mode:
+        return commune.mode
+    return settings["vvs.alerts.moderation"]
+
+
+def is_trusted(request, author, community, rule: str) -> bool:
+    if rule not in ("referents", "verified"):
+        return False
+    referent = request.dbsession.scalar(sa.select(Membership.id).where(
+        Membership.user_id == author.id, Membership.community_id == community.id,
+        Membership.status == "active", Membership.role == "referent"))
+    if referent is not None:
+        return True
+    if rule != "verified":
+        return False
+    for answer in request.registry.vvs_plugins.hook.vvs_verification_methods(request=request, user=author):
+        for method in answer or []:
+            if method.status(author) == "passed":
+                return True
+    return False
+
+
+def must_hold(request, author, community, severity) -> bool:
+    """Whether a new alert of ``author`` in ``community`` waits for a validation."""
+    db = request.dbsession
+    if mode_for(db, request.registry.settings, community) != "pre":
+        return False
+    if severity == URGENT:
+        commune = commune_policy(db, community.commune_id)
+        rule = commune.trusted_urgent if commune is not None else "none"
+        if is_trusted(request, author, community, rule):
+            return False
+    return True
+
+
+def save_policy(request, commune, user, params) -> None:
+    """Apply the commune's form: its mode, its rule, each community's mode."""
+    db = request.dbsession
+    mode = str(params.get("mode") or "")
+    rule = str(params.get("trusted_urgent") or "none")
+    if mode not in ("", *MODES):
+        raise PolicyRefused("Choisissez pré-modération, post-modération ou le réglage du serveur.")
+    if rule not in TRUSTED:
+        raise PolicyRefused("Choisissez une règle pour les alertes urgentes parmi celles proposées.")
+    communities = list(db.scalars(sa.select(Community).where(Community.commune_id == commune.id)))
+    chosen = {}
+    for community in communities:
+        value = str(params.get(f"community-{community.id}") or "")
+        if value not in ("", *MODES):
+            raise PolicyRefused(f"Mode inconnu pour la communauté {community.name}.")
+        chosen[community.id] = value or None
+    now = utcnow()
+    row = commune_policy(db, commune.id) or ModerationPolicy(commune_id=commune.id)
+    row.mode, row.trusted_urgent, row.updated_at, row.updated_by_id = mode or None, rule, now, user.id
+    db.add(row)
+    for community_id, value in chosen.items():
+        existing = _policy(db, community_id=community_id)
+        if existing is None and value is None:
+            continue
+        existing = existing or ModerationPolicy(community_id=community_id, trusted_urgent="none")
+        existing.mode, existing.updated_at, existing.updated_by_id = value, now, user.id
+        db.add(existing)
+    record_event(db, "alert_moderation_policy", actor=user, public=False,
+                 data={"commune": commune.insee, "mode": mode or None, "trusted_urgent": rule,
+                       "communities": {str(k): v for k, v in chosen.items() if v}})
+    db.flush()
