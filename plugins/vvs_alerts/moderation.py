@@ -175,7 +175,9 @@ def suspend_posting(dbsession, user_id, moderator, until, reason, alert_id=None)
     return suspension, None
 
 
-def _lock_suspension(dbsession, suspension_id) -> PostingSuspension:
+def _lock_suspension(dbsession, suspension_id, seen_until: str | None = None) -> PostingSuspension:
+    """The suspension in force, locked; refused if lifted, over, or changed since the
+    moderator's page showed it (``seen_until``: the end the form saw)."""
     suspension = dbsession.scalar(sa.select(PostingSuspension).where(PostingSuspension.id == suspension_id)
                                   .with_for_update().execution_options(populate_existing=True))
     if suspension is None:
@@ -186,6 +188,9 @@ def _lock_suspension(dbsession, suspension_id) -> PostingSuspension:
                                 f"le {dates.datetime(suspension.lifted_at)}. Rien n'a été changé.")
     if suspension.until <= utcnow():
         raise ModerationRefused("Cette suspension est déjà terminée. Rien n'a été changé.")
+    if seen_until is not None and seen_until != dates.utc_iso(suspension.until):
+        raise ModerationRefused("Un autre modérateur vient de modifier cette suspension "
+                                f"(désormais jusqu'au {dates.datetime(suspension.until)}). Rien n'a été changé.")
     return suspension
 
 
@@ -194,10 +199,7 @@ def change_suspension(request, suspension_id, moderator, days, reason, seen_unti
     db = request.dbsession
     reason = clean_reason(reason)
     length = parse_days(days)
-    suspension = _lock_suspension(db, suspension_id)
-    if seen_until is not None and seen_until != dates.utc_iso(suspension.until):
-        raise ModerationRefused("Un autre modérateur vient de modifier cette suspension "
-                                f"(désormais jusqu'au {dates.datetime(suspension.until)}). Rien n'a été changé.")
+    suspension = _lock_suspension(db, suspension_id, seen_until)
     now = utcnow()
     previous = suspension.until
     suspension.until, suspension.reason, suspension.moderator_id = now + timedelta(days=length), reason, moderator.id
@@ -215,10 +217,7 @@ def change_suspension(request, suspension_id, moderator, days, reason, seen_unti
 def lift_suspension(request, suspension_id, moderator, reason, seen_until: str | None = None) -> ModerationAction:
     db = request.dbsession
     reason = clean_reason(reason)
-    suspension = _lock_suspension(db, suspension_id)
-    if seen_until is not None and seen_until != dates.utc_iso(suspension.until):
-        raise ModerationRefused("Un autre modérateur vient de modifier cette suspension "
-                                f"(désormais jusqu'au {dates.datetime(suspension.until)}). Rien n'a été changé.")
+    suspension = _lock_suspension(db, suspension_id, seen_until)
     now = utcnow()
     suspension.lifted_at, suspension.lifted_by_id = now, moderator.id
     entry = ModerationAction(alert_id=suspension.alert_id, user_id=suspension.user_id, moderator_id=moderator.id,

@@ -12,7 +12,7 @@ from pyramid.security import remember
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from vvs_core.clock import utcnow
+from vvs_core.clock import aware, utcnow
 from vvs_core.models import Commune, User
 from vvs_core.ratelimit import limiter
 from vvs_core.security import consume_token, hash_password, password_problem
@@ -23,6 +23,9 @@ from . import commune_alerts, dashboard, follow_up, reports, twofactor
 from .models import FOLLOW_UP_STATUSES, AGENT_ROLES, ALERT_CATEGORIES, ALERT_CHANNELS, TARGETS, MairieAgent, MairieAlert, MairieCommunication
 
 T = "vvs_mairie:templates/"
+# The contact of a commune (« Convaincre ma mairie »): the columns' lengths, refused beyond.
+CONTACT_LIMITS = (("contact_name", "Nom du contact", 120), ("contact_email", "E-mail du contact", 254),
+                  ("contact_phone", "Téléphone du contact", 30), ("contact_address", "Adresse du contact", 255))
 TWO_FA_RATE = "5/300"
 
 
@@ -125,8 +128,14 @@ def invitation_view(request):
     token = request.matchdict["token"]
     row = request.dbsession.scalar(select(Token).where(Token.token_hash == _digest(token))) if len(token) < 100 else None
     user = request.dbsession.get(User, row.user_id) if row is not None else None
-    page = {"title": "Invitation : Mairie vigilante", "needs_password": user is not None and not user.password_hash,
-            **assets(request)}
+    valid = (row is not None and row.purpose == agent_service.INVITE_PURPOSE and row.used_at is None
+             and aware(row.expires_at) > utcnow())
+    page = {"title": "Invitation : Mairie vigilante", "needs_password": valid and user is not None and not user.password_hash,
+            "valid": valid, **assets(request)}
+    if not valid:  # used, expired or unknown: no accept button, one clear sentence
+        request.response.status = 410 if row is not None else 404
+        return {**page, "error": "Cette invitation n'est plus valable (déjà utilisée ou expirée) : si vous avez déjà "
+                                 "accepté, connectez-vous ; sinon demandez-en une nouvelle à l'équipe de la plateforme."}
     if request.method != "POST":
         return page
     password = request.POST.get("password", "")
@@ -471,6 +480,10 @@ def admin_commune_view(request):
                 colander.Email()(None, contact_email)
             except colander.Invalid:
                 errors["contact_email"] = "Adresse e-mail invalide."
+        for field, label, limit in CONTACT_LIMITS:
+            value = (P.get(field) or "").strip()
+            if len(value) > limit:
+                errors[field] = f"{label} trop long : {limit} caractères au plus ({len(value)} reçus). Rien n'a été enregistré."
         if errors:
             request.response.status = 400
             return {**page, "errors": errors}
@@ -479,9 +492,9 @@ def admin_commune_view(request):
         mairie.impose_validation = P.get("impose_validation") == "1"
         if mairie.subscribed and not was:
             mairie.subscribed_at = utcnow()
-        mairie.contact_name = (P.get("contact_name") or "").strip()[:120]
-        mairie.contact_email = contact_email[:254]
-        mairie.contact_phone = (P.get("contact_phone") or "").strip()[:30]
-        mairie.contact_address = (P.get("contact_address") or "").strip()[:255]
+        mairie.contact_name = (P.get("contact_name") or "").strip()
+        mairie.contact_email = contact_email
+        mairie.contact_phone = (P.get("contact_phone") or "").strip()
+        mairie.contact_address = (P.get("contact_address") or "").strip()
         request.flash("Commune enregistrée.", "success")
     return HTTPSeeOther(request.route_path("mairie_admin_commune", insee=commune.insee))

@@ -92,7 +92,7 @@ def test_anonymous_is_sent_to_login(testapp, mairie):
     for url in ["/mairie", "/mairie/2fa", "/mairie/2fa/activer", "/mairie/77449", "/mairie/admin",
                 "/convaincre-ma-mairie", "/convaincre-ma-mairie/presentation.pdf", f"/mairie/77449/rapport/{MONTH}.pdf"]:
         assert "/connexion" in testapp.get(url, status=302).location
-    testapp.get("/mairie/invitation/not-a-token", status=200)
+    testapp.get("/mairie/invitation/not-a-token", status=404)  # anyone may open a link; an unknown one says so
 
 
 def test_agent_of_commune_a_sees_no_hidden_data_of_b(testapp, dbsession, mairie, agent_login, other_commune):

@@ -49,10 +49,14 @@ def chessy(e2e_db):
         s.commit()
 
 
-def _post(browser, live_server, login, email, text):
+def _phone(browser, live_server):
     context = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 800}, base_url=live_server)
     context.set_default_timeout(15000)
-    page = context.new_page()
+    return context, context.new_page()
+
+
+def _post(browser, live_server, login, email, text):
+    context, page = _phone(browser, live_server)
     try:
         login(page, email)
         page.goto("/alertes/nouvelle")
@@ -67,9 +71,7 @@ def _post(browser, live_server, login, email, text):
 
 def test_pre_moderation_for_serris_only_with_the_mairie_told(browser, live_server, login, shot, demo_agent, e2e_db,
                                                              mails, chessy):
-    context = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 800}, base_url=live_server)
-    context.set_default_timeout(15000)
-    page = context.new_page()
+    context, page = _phone(browser, live_server)
     try:
         enrol_and_sign_in(page, login, shot, demo_agent, e2e_db)
         open_menu(page).get_by_role("link", name="Modération des alertes").click()
@@ -91,9 +93,7 @@ def test_pre_moderation_for_serris_only_with_the_mairie_told(browser, live_serve
     mail = wait_for_mail(mails, demo_agent, "en attente de validation", "Faux agent des eaux")
     assert "/mairie/77449/signalements/" in mail_text(mail)
 
-    context = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 800}, base_url=live_server)
-    context.set_default_timeout(15000)
-    page = context.new_page()
+    context, page = _phone(browser, live_server)
     try:
         login(page, MODERATOR)
         page.goto("/alertes/moderation")

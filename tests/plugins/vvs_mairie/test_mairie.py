@@ -289,6 +289,21 @@ def test_admin_marks_commune_and_invites_an_agent(testapp, dbsession, commune, m
                                "csrf_token": token}, status=303)
     assert done.location.endswith("/mairie/2fa/activer")
     assert "<svg" in testapp.get("/mairie/2fa/activer").text
+    # the link once used: no accept button, a sentence that says why
+    testapp.reset()
+    used = testapp.get(link, status=410)
+    assert "Accepter l'invitation" not in used.text and "n'est plus valable" in used.text
+
+
+def test_a_long_contact_name_is_refused_not_cut(testapp, dbsession, commune, make_user):
+    from vvs_mairie.agents import mairie_of
+
+    testapp.login(make_user(is_admin=True))
+    long_name = "Police municipale de Serris – service « tranquillité » 👮 " * 3  # > 120 characters
+    refused = testapp.post_csrf("/mairie/admin/77449", {"action": "commune", "contact_name": long_name}, status=400)
+    assert "Nom du contact trop long : 120 caractères au plus" in refused.text
+    mairie = mairie_of(dbsession, commune.id)
+    assert mairie is None or mairie.contact_name == ""
 
 
 def test_convince_my_mairie(testapp, dbsession, commune, make_user, make_community):
