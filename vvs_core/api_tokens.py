@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from .clock import aware, utcnow
 from .models import ApiToken, User
+from .security import CLOSED_STATUSES
 
 TOKEN_PREFIX = "vvs_"
 MAX_ACTIVE_TOKENS = 20
@@ -80,7 +81,7 @@ def authenticate_token(dbsession, token: str) -> tuple[User, ApiToken] | None:
     if row is None or row.revoked_at is not None:
         return None
     user = dbsession.get(User, row.user_id)
-    if user is None or user.status == "closed":
+    if user is None or user.status in CLOSED_STATUSES:
         return None
     now = utcnow()
     if row.last_used_at is None or aware(row.last_used_at) < now - LAST_USED_GRANULARITY:

@@ -23,3 +23,10 @@ def locale_negotiator(request):
 def includeme(config):
     config.add_translation_dirs("colander:locale", "deform:locale", "vvs_core:locale")
     config.set_locale_negotiator(locale_negotiator)
+
+
+def format_number(value) -> str:
+    """A count as French readers write it (« 12 345 »: Babel, fr_FR); the templates' ``number``."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(value or 0, locale="fr_FR")

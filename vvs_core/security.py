@@ -30,8 +30,9 @@ from .sessions import SESSION_ID, end_session, session_alive, start_session
 SESSION_USER = "uid"
 SESSION_EPOCH = "epoch"
 SESSION_LOGIN_AT = "login_at"
-# A user in one of these states has no session: "banned" by an administrator, "closed" by themselves.
-CLOSED_STATUSES = ("closed", "banned")
+# A user in one of these states has no session: "suspended" or "banned" by an administrator
+# (vvs_core.administration), "closed" by themselves.
+CLOSED_STATUSES = ("closed", "suspended", "banned")
 
 _hasher = PasswordHasher()
 

@@ -76,6 +76,9 @@ def add_renderer_globals(event):
     from .timefmt import dates
 
     event.setdefault("dates", dates)  # the one way a template shows a date (vvs_core.timefmt)
+    from .i18n import format_number
+
+    event.setdefault("number", format_number)  # and a count (Babel, fr_FR)
     request = event.get("request")
     if request is None:
         return

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from ..models import Commune, Community, Membership, User
 from ..sessions import end_all_sessions
 from ..web import route_exists
+from .validation import MODE_LABELS
 
 ACCOUNT_ACTIONS = {
     "sessions": "Toutes les sessions de {who} sont fermées.",
@@ -57,7 +58,7 @@ def admin_view(request):
         "members": sum(c["members"] for c in communes),
         "pending": sum(c["pending"] for c in communes),
     }
-    return {"title": "Administration", "communes": communes, "totals": totals,
+    return {"title": "Administration", "communes": communes, "totals": totals, "mode_labels": MODE_LABELS,
             "accounts_url": request.route_path("admin_accounts"),
             "requests_url": request.route_path("admin_requests") if route_exists(request, "admin_requests") else None,
             "extra_css": [request.layout.static("css/resident.css")]}

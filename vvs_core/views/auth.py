@@ -10,6 +10,7 @@ from pyramid.security import forget, remember
 from pyramid.view import view_config
 from sqlalchemy import func, select
 
+from ..administration import BLOCKED_STATUSES
 from ..clock import utcnow
 from ..forms import Schema, email_node, make_form, validate
 from ..models import User
@@ -64,7 +65,7 @@ def login_view(request):
                 "error": "Adresse e-mail ou mot de passe incorrect.",
                 "forgot_url": request.route_path("password_forgot")}
     by_account.clear(email)
-    if user.status == "banned":
+    if user.status in BLOCKED_STATUSES:
         request.response.status = 403
         return {"title": "Connexion", "form": form.render({"email": email}),
                 "error": "Ce compte a été suspendu par l'équipe de la plateforme : écrivez-lui pour en savoir plus.",

@@ -1,0 +1,83 @@
+"""Administration routes × roles: only the platform team (administrators) opens the
+accounts pages, acts on an account or reads the journal; every other role gets 403,
+the anonymous visitor the login page (GET) or 403 (POST), and nothing changes.
+
+Routes: admin_users, admin_user, admin_user_role, admin_user_status,
+admin_user_confirmation, admin_journal, admin_journal_csv.
+"""
+import pytest
+from sqlalchemy import select
+
+from vvs_core.models import CommunityEvent, Membership
+from vvs_core.plugins import hookimpl
+
+ROLES = ("resident", "pending", "referent", "agent", "moderator", "admin", "anonymous")
+REASON = "Contrôle des droits d'accès."
+
+
+class AgentPrincipals:
+    def __init__(self, user_id):
+        self.user_id = user_id
+
+    @hookimpl
+    def vvs_principals(self, request, user):
+        return ["commune:77449:agent"] if user.id == self.user_id else []
+
+
+@pytest.fixture
+def world(dbsession, make_user, make_community, app_registry):
+    users = {name: make_user() for name in ("resident", "pending", "referent", "agent", "moderator", "admin")}
+    users["moderator"].is_moderator = True
+    users["admin"].is_admin = True
+    community = make_community("Le Bourg", members=[users["resident"]], referents=[users["referent"]])
+    dbsession.add(Membership(user_id=users["pending"].id, community_id=community.id, status="pending"))
+    target = make_user(first_name="Cible", email_confirmed_at=None)
+    dbsession.flush()
+    plugin = AgentPrincipals(users["agent"].id)
+    app_registry.vvs_plugins.register(plugin)
+    yield {"users": users, "target": target}
+    app_registry.vvs_plugins.unregister(plugin)
+
+
+def gets(target):
+    return ["/admin/utilisateurs", "/admin/utilisateurs?q=cible", f"/admin/utilisateurs/{target.id}",
+            "/admin/journal", "/admin/journal.csv"]
+
+
+def posts(target):
+    base = f"/admin/utilisateurs/{target.id}"
+    # (url, form, the administrator's answer): the ban is sent with the state seen before
+    # the role changed, so it is refused as made on a stale page (409)
+    return [(base + "/role", {"role": "admin", "reason": REASON, "etat": "active:0:0"}, 303),
+            (base + "/statut", {"action": "ban", "reason": REASON, "etat": "active:0:0"}, 409),
+            (base + "/confirmation", {"reason": REASON}, 303)]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_pages_by_role(testapp, world, dbsession, role):
+    target = world["target"]
+    if role != "anonymous":
+        testapp.login(world["users"][role])
+    for url in gets(target):
+        if role == "admin":
+            assert testapp.get(url).status_int == 200, url
+        elif role == "anonymous":
+            assert "/connexion" in testapp.get(url, status=302).headers["Location"], url
+        else:
+            testapp.get(url, status=403)
+    for url, params, admin_status in posts(target):
+        status = admin_status if role == "admin" else 403
+        testapp.post_csrf(url, params, status=status)
+    dbsession.refresh(target)
+    events = dbsession.scalars(select(CommunityEvent.kind).where(CommunityEvent.subject_user_id == target.id)).all()
+    if role == "admin":
+        assert target.is_admin and target.status == "active"  
+        assert "admin_role_changed" in events and "admin_confirmation_resent" in events
+    else:
+        assert not target.is_admin and target.status == "active" and events == []
+
+
+def test_unknown_user_is_404_for_admin(testapp, world):
+    testapp.login(world["users"]["admin"])
+    for url in ("/admin/utilisateurs/999999", "/admin/utilisateurs/abc/statut"):
+        testapp.get(url, status=404)
