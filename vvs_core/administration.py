@@ -28,12 +28,12 @@ ACCOUNT_STATUS_LABELS = {
 # A user in one of these states cannot sign in; their sessions were ended.
 BLOCKED_STATUSES = ("suspended", "banned")
 PLATFORM_ROLES = {
-    "resident": "Aucun rôle de plateforme (habitant)",
+    "resident": "Habitant, sans rôle",
     "moderator": "Modérateur",
     "admin": "Administrateur",
 }
 MEMBER_ROLE_LABELS = {"member": "Membre", "referent": "Référent"}
-MEMBERSHIP_STATUS_LABELS = {"pending": "En attente de validation", "active": "Membre",
+MEMBERSHIP_STATUS_LABELS = {"pending": "En attente de validation", "active": "Adhésion validée",
                             "rejected": "Demande refusée", "left": "A quitté la communauté"}
 
 # The audit trail's entries written here (non-public community events), with their labels.
@@ -43,6 +43,12 @@ ADMIN_EVENT_KINDS = {
     "admin_account_banned": "Compte banni",
     "admin_account_reopened": "Compte rouvert",
     "admin_confirmation_resent": "E-mail de confirmation renvoyé",
+    # communes and communities (vvs_core.communes_admin)
+    "admin_commune_created": "Commune créée",
+    "admin_commune_edited": "Commune modifiée",
+    "admin_validation_mode_changed": "Mode de validation modifié par l'équipe",
+    "admin_referent_appointed": "Référent nommé par l'équipe",
+    "admin_referent_removed": "Référent retiré par l'équipe",
 }
 STATUS_ACTIONS = {
     # action: (label, new status, states it applies to, event kind)
@@ -59,9 +65,11 @@ class AdminActionRefused(Exception):
     """The action does not apply (French message for the administrator)."""
 
 
-class AccountChanged(AdminActionRefused):
-    """Someone changed the account since the page was shown."""
+class ChangedMeanwhile(AdminActionRefused):
+    """Someone changed the row since the page was shown (answered with 409)."""
 
+
+class AccountChanged(ChangedMeanwhile):
     def __init__(self):
         super().__init__("Un autre membre de l'équipe a modifié ce compte entre-temps : voici son état actuel. "
                          "Vérifiez-le, puis recommencez si c'est encore utile.")

@@ -14,7 +14,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from ..administration import (
-    ACCOUNT_STATUS_LABELS, PAGE_SIZE, PLATFORM_ROLES, REASON_MAX, REASON_MIN, AccountChanged, AdminActionRefused,
+    ACCOUNT_STATUS_LABELS, PAGE_SIZE, PLATFORM_ROLES, REASON_MAX, REASON_MIN, AdminActionRefused, ChangedMeanwhile,
     account_state, audit_entries, audit_label, change_role, change_status, community_choices, describe_change,
     memberships_of, platform_role, resend_confirmation, role_labels, search_users, status_choices,
 )
@@ -168,7 +168,7 @@ def _act(request, form_key: str, apply) -> dict | HTTPSeeOther:
         return user_page(request, user, rendered={form_key: rendered})
     try:
         message = apply(user, data)
-    except AccountChanged as exc:
+    except ChangedMeanwhile as exc:
         request.response.status = 409
         return user_page(request, user, error=str(exc))
     except AdminActionRefused as exc:
