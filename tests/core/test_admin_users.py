@@ -266,5 +266,5 @@ def test_membership_labels(testapp, admin, target, make_community, dbsession):
     dbsession.flush()
     testapp.login(admin)
     page = testapp.get(f"/admin/utilisateurs/{target.id}")
-    assert "En attente de validation" in page.text
+    assert "en attente de validation" in page.text
     assert not dbsession.get(User, target.id).is_closed
