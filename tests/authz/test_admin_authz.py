@@ -3,12 +3,13 @@ accounts pages, acts on an account or reads the journal; every other role gets 4
 the anonymous visitor the login page (GET) or 403 (POST), and nothing changes.
 
 Routes: admin_users, admin_user, admin_user_role, admin_user_status,
-admin_user_confirmation, admin_journal, admin_journal_csv.
+admin_user_confirmation, admin_journal, admin_journal_csv, admin_communes,
+admin_commune, admin_community_mode, admin_community_referents.
 """
 import pytest
 from sqlalchemy import select
 
-from vvs_core.models import CommunityEvent, Membership
+from vvs_core.models import Commune, CommunityEvent, Membership
 from vvs_core.plugins import hookimpl
 
 ROLES = ("resident", "pending", "referent", "agent", "moderator", "admin", "anonymous")
@@ -35,7 +36,7 @@ def world(dbsession, make_user, make_community, app_registry):
     dbsession.flush()
     plugin = AgentPrincipals(users["agent"].id)
     app_registry.vvs_plugins.register(plugin)
-    yield {"users": users, "target": target}
+    yield {"users": users, "target": target, "community": community}
     app_registry.vvs_plugins.unregister(plugin)
 
 
@@ -81,3 +82,34 @@ def test_unknown_user_is_404_for_admin(testapp, world):
     testapp.login(world["users"]["admin"])
     for url in ("/admin/utilisateurs/999999", "/admin/utilisateurs/abc/statut"):
         testapp.get(url, status=404)
+
+
+COMMUNE = {"insee": "2B033", "name": "Bastia", "postcodes": "20200", "lat": "42,70", "lon": "9,45",
+           "contact_name": "", "contact_email": "", "contact_phone": "", "reason": REASON}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_commune_pages_by_role(testapp, world, dbsession, role):
+    community, resident = world["community"], world["users"]["resident"]
+    if role != "anonymous":
+        testapp.login(world["users"][role])
+    for url in ("/admin/communes", "/admin/communes/77449"):
+        if role == "admin":
+            assert testapp.get(url).status_int == 200, url
+        elif role == "anonymous":
+            assert "/connexion" in testapp.get(url, status=302).headers["Location"], url
+        else:
+            testapp.get(url, status=403)
+    posts = [("/admin/communes", COMMUNE),
+             ("/admin/communes/77449", {**COMMUNE, "name": "Serris-sur-Test"}),
+             (f"/admin/communautes/{community.id}/validation", {"mode": "mairie", "seen": "referent", "reason": REASON}),
+             (f"/admin/communautes/{community.id}/referents", {"change": f"nommer:{resident.id}", "reason": REASON})]
+    for url, params in posts:
+        testapp.post_csrf(url, params, status=303 if role == "admin" else 403)
+    dbsession.expire_all()
+    created = dbsession.scalar(select(Commune.id).where(Commune.insee == "2B033"))
+    role_now = dbsession.scalar(select(Membership.role).where(Membership.user_id == resident.id))
+    if role == "admin":
+        assert created is not None and role_now == "referent" and community.validation_mode == "mairie"
+    else:
+        assert created is None and role_now == "member" and community.validation_mode == "referent"

@@ -25,6 +25,10 @@ class Commune(Base):
     postcodes: Mapped[list] = mapped_column(JSON, default=list)
     centre = mapped_column(Geometry("POINT"), nullable=False)
     boundary = mapped_column(Geometry("GEOMETRY"), nullable=True)
+    # the town hall's contact, for the platform team (vvs_core.communes)
+    contact_name: Mapped[str] = mapped_column(String(120), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    contact_phone: Mapped[str] = mapped_column(String(20), default="")  # E.164
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     communities = relationship("Community", back_populates="commune")

@@ -1,0 +1,135 @@
+"""Communes and communities administered in the browser (issue 13.1): create a commune
+with a validated INSEE code, edit its settings and contact, change a community's
+validation mode, appoint and remove référents; bad input changes nothing (13.5)."""
+import pytest
+from sqlalchemy import func, select
+
+from vvs_core.models import Commune, CommunityEvent, Membership
+
+REASON = "Convention signée avec la mairie le 14/07 — « voisins solidaires »"
+GOOD = {"insee": "2A004", "name": "Ajaccio", "postcodes": "20000 20090", "lat": "41,9192", "lon": "8,7386",
+        "contact_name": "Mme Œnone Bérézina, adjointe à la sécurité", "contact_email": "securite@ajaccio.example",
+        "contact_phone": "04 95 51 52 53", "reason": REASON}
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user(first_name="Marc", last_name="Delaunay", is_admin=True)
+
+
+def create(testapp, **fields):
+    return testapp.post_csrf("/admin/communes", {**GOOD, **fields}, expect_errors=True)
+
+
+def test_create_a_commune(testapp, admin, dbsession):
+    testapp.login(admin)
+    assert "Ajouter une commune" in testapp.get("/admin/communes").text
+    res = create(testapp)
+    assert res.status_int == 303, res.text[:3000]
+    commune = dbsession.scalar(select(Commune).where(Commune.insee == "2A004"))
+    assert commune.name == "Ajaccio" and commune.postcodes == ["20000", "20090"]
+    assert commune.contact_phone == "+33495515253" and commune.contact_email == "securite@ajaccio.example"
+    assert abs(commune.centre.x - 8.7386) < 1e-6 and abs(commune.centre.y - 41.9192) < 1e-6
+    page = res.follow()
+    assert "Ajaccio" in page.text and "04 95 51 52 53" in page.text
+    event = dbsession.scalar(select(CommunityEvent).where(CommunityEvent.kind == "admin_commune_created"))
+    assert event.actor_id == admin.id and event.data["reason"] == REASON and not event.public
+    assert "Commune créée" in testapp.get("/admin/journal").text
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"insee": "7744"}, "Le code INSEE compte cinq caractères"),
+    ({"insee": "2C004"}, "Le code INSEE compte cinq caractères"),
+    ({"insee": "77449<script>"}, "Le code INSEE compte cinq caractères"),
+    ({"insee": ""}, "Indiquez le code INSEE"),
+    ({"name": "x" * 121}, "120 caractères au plus (121 saisis)"),
+    ({"name": "   "}, "Indiquez : nom de la commune"),
+    ({"postcodes": "7770"}, "n'est pas un code postal"),
+    ({"postcodes": ""}, "Indiquez au moins un code postal"),
+    ({"lat": "abc"}, "Un nombre décimal entre -90 et 90"),
+    ({"lat": "91"}, "Un nombre décimal entre -90 et 90"),
+    ({"lon": "1e308"}, "Un nombre décimal entre -180 et 180"),
+    ({"contact_email": "pas-une-adresse"}, "Adresse e-mail invalide"),
+    ({"contact_phone": "12"}, "Numéro de téléphone invalide"),
+    ({"contact_name": "é" * 121}, "120 caractères au plus"),
+    ({"reason": "  "}, "Indiquez le motif"),
+    ({"reason": "x" * 1001}, "ne doit pas dépasser 1000 caractères"),
+])
+def test_bad_commune_input_changes_nothing(testapp, admin, dbsession, fields, message):
+    testapp.login(admin)
+    before = dbsession.scalar(select(func.count(Commune.id)))
+    res = create(testapp, **fields)
+    assert res.status_int == 400
+    assert message in res.text
+    assert dbsession.scalar(select(func.count(Commune.id))) == before
+
+
+def test_insee_code_taken(testapp, admin, commune, dbsession):
+    testapp.login(admin)
+    res = create(testapp, insee=commune.insee)
+    assert res.status_int == 400 and "Une commune porte déjà ce code INSEE" in res.text
+
+
+def test_edit_commune_settings(testapp, admin, commune, dbsession):
+    testapp.login(admin)
+    form = testapp.get(f"/admin/communes/{commune.insee}").forms["commune"]
+    form["contact_name"] = "Police municipale — brigadier-chef Noël"
+    form["contact_phone"] = "01 60 43 17 00"
+    form["reason"] = REASON
+    form.submit("submit").follow()
+    dbsession.refresh(commune)
+    assert commune.contact_name == "Police municipale — brigadier-chef Noël"
+    assert commune.contact_phone == "+33160431700"
+    form = testapp.get(f"/admin/communes/{commune.insee}").forms["commune"]
+    form["name"] = "y" * 200
+    form["reason"] = REASON
+    res = form.submit("submit", status=400)
+    assert "120 caractères au plus" in res.text
+    dbsession.refresh(commune)
+    assert commune.name == "Serris"
+    for bad in ("99999", "abc", "2A0041", "%"):
+        testapp.get(f"/admin/communes/{bad}", status=404)
+
+
+def test_validation_mode_and_referents(testapp, app, admin, make_user, make_community, dbsession):
+    from vvs_core.testing import VVSTestApp
+
+    member, referent = make_user(first_name="Zoé"), make_user(first_name="Élie")
+    community = make_community("Les Hauts de Serris", members=[member], referents=[referent])
+    testapp.login(admin)
+    page = testapp.get(f"/admin/communes/77449")
+    assert "par les référents" in page.text.lower() or "Référent" in page.text
+    second = VVSTestApp(app)
+    second.login(make_user(is_admin=True))
+    stale = second.get("/admin/communes/77449").forms[f"mode-{community.id}"]
+    form = page.forms[f"mode-{community.id}"]
+    form["mode"], form["reason"] = "mairie", REASON
+    form.submit("submit", status=303)
+    dbsession.refresh(community)
+    assert community.validation_mode == "mairie"
+    stale["mode"], stale["reason"] = "platform", REASON
+    res = stale.submit("submit", status=409)
+    assert "entre-temps" in res.text
+    dbsession.refresh(community)
+    assert community.validation_mode == "mairie"
+
+    form = testapp.get("/admin/communes/77449").forms[f"referents-{community.id}"]
+    form["change"], form["reason"] = f"nommer:{member.id}", REASON
+    form.submit("submit", status=303)
+    role = dbsession.scalar(select(Membership.role).where(Membership.user_id == member.id))
+    assert role == "referent"
+    form = testapp.get("/admin/communes/77449").forms[f"referents-{community.id}"]
+    form["change"], form["reason"] = f"retirer:{referent.id}", REASON
+    form.submit("submit", status=303)
+    dbsession.expire_all()
+    assert dbsession.scalar(select(Membership.role).where(Membership.user_id == referent.id)) == "member"
+    kinds = set(dbsession.scalars(select(CommunityEvent.kind).where(CommunityEvent.community_id == community.id)))
+    assert {"admin_validation_mode_changed", "referent_added", "admin_referent_appointed",
+            "admin_referent_removed"} <= kinds
+    # hostile choices: someone of no community, an unknown id, garbage
+    outsider = make_user()
+    for change in (f"nommer:{outsider.id}", "nommer:999999", "nommer:abc", "explode", f"retirer:{member.id}x"):
+        res = testapp.post_csrf(f"/admin/communautes/{community.id}/referents",
+                                {"change": change, "reason": REASON}, expect_errors=True)
+        assert res.status_int == 400, change
+    testapp.post_csrf("/admin/communautes/999999/validation", {"mode": "mairie", "reason": REASON}, status=404)

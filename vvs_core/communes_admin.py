@@ -1,0 +1,141 @@
+"""What the platform team does to communes and communities from the browser (issue 13.1):
+create a commune (INSEE code, name, postcodes, town-hall position, contact), edit its
+settings, choose a community's validation mode, appoint and remove référents. Every
+change is given a reason and recorded in the audit trail, like the accounts' actions
+(``vvs_core.administration``)."""
+from __future__ import annotations
+
+import re
+
+from shapely.geometry import Point
+from sqlalchemy import func, select, update
+
+from .administration import MEMBER_ROLE_LABELS, AdminActionRefused, ChangedMeanwhile
+from .events import record_event
+from .models import Commune, Community, Membership, User
+from .models.community import VALIDATION_MODES
+
+# INSEE code of a commune: five digits, or 2A/2B and three digits in Corsica.
+INSEE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
+POSTCODE = re.compile(r"^\d{5}$")
+
+
+
+def insee_problem(dbsession, insee: str, commune_id: int | None = None) -> str | None:
+    if not INSEE.match(insee or ""):
+        return "Le code INSEE compte cinq caractères : cinq chiffres, ou 2A / 2B suivis de trois chiffres en Corse."
+    taken = dbsession.scalar(select(Commune.id).where(Commune.insee == insee))
+    if taken is not None and taken != commune_id:
+        return "Une commune porte déjà ce code INSEE."
+    return None
+
+
+def parse_postcodes(text: str) -> tuple[list[str], str | None]:
+    codes = [c for c in re.split(r"[\s,;]+", text or "") if c]
+    if not codes:
+        return [], "Indiquez au moins un code postal."
+    if len(codes) > 20:
+        return [], "Vingt codes postaux au plus."
+    bad = [c for c in codes if not POSTCODE.match(c)]
+    if bad:
+        return [], f"« {bad[0][:20]} » n'est pas un code postal (cinq chiffres)."
+    return list(dict.fromkeys(codes)), None
+
+
+def parse_coordinate(text: str, low: float, high: float) -> float | None:
+    """A decimal degree typed with a point or a French comma, within [low, high]."""
+    raw = (text or "").strip().replace(",", ".").replace("\u00a0", "")
+    if not re.fullmatch(r"-?\d{1,3}(?:\.\d{1,10})?", raw):
+        return None
+    value = float(raw)
+    return value if low <= value <= high else None
+
+
+def create_commune(request, data: dict, reason: str) -> Commune:
+    db = request.dbsession
+    problem = insee_problem(db, data["insee"])
+    if problem:
+        raise AdminActionRefused(problem)
+    commune = Commune(insee=data["insee"], name=data["name"], postcodes=data["postcodes"],
+                      centre=Point(data["lon"], data["lat"]), contact_name=data["contact_name"],
+                      contact_email=data["contact_email"], contact_phone=data["contact_phone"])
+    db.add(commune)
+    db.flush()
+    record_event(db, "admin_commune_created", actor=request.user, public=False,
+                 data={"reason": reason, "commune": commune.name, "insee": commune.insee})
+    db.flush()
+    return commune
+
+
+def edit_commune(request, commune: Commune, data: dict, reason: str) -> None:
+    db = request.dbsession
+    changed = {k: v for k, v in data.items() if getattr(commune, k) != v}
+    if not changed:
+        raise AdminActionRefused("Rien n'a changé.")
+    for key, value in changed.items():
+        setattr(commune, key, value)
+    record_event(db, "admin_commune_edited", actor=request.user, public=False,
+                 data={"reason": reason, "commune": commune.name, "champs": sorted(changed)})
+    db.flush()
+
+
+def change_validation_mode(request, community: Community, mode: str, seen: str, reason: str) -> None:
+    from .views.validation import MODE_LABELS
+
+    if mode not in VALIDATION_MODES:
+        raise AdminActionRefused("Choisissez un mode de la liste.")
+    if mode == community.validation_mode:
+        raise AdminActionRefused("La communauté a déjà ce mode de validation.")
+    result = request.dbsession.execute(
+        update(Community).where(Community.id == community.id, Community.validation_mode == seen)
+        .values(validation_mode=mode).execution_options(synchronize_session=False))
+    before = community.validation_mode
+    request.dbsession.refresh(community)
+    if result.rowcount != 1:
+        raise ChangedMeanwhile("Un autre membre de l'équipe a changé ce mode entre-temps : voici l'état actuel.")
+    record_event(request.dbsession, "admin_validation_mode_changed", community=community, actor=request.user,
+                 public=False, data={"reason": reason, "avant": MODE_LABELS.get(before, before),
+                                     "apres": MODE_LABELS[mode]})
+    request.dbsession.flush()
+
+
+def set_referent(request, community: Community, user_id: int, appoint: bool, reason: str) -> User:
+    """Appoint an active member as référent, or make a référent a plain member again."""
+    db = request.dbsession
+    new_role, old_role = ("referent", "member") if appoint else ("member", "referent")
+    membership = db.scalar(select(Membership).where(Membership.community_id == community.id,
+                                                    Membership.user_id == user_id))
+    if membership is None or membership.status != "active":
+        raise AdminActionRefused("Cette personne n'est pas membre de la communauté.")
+    result = db.execute(update(Membership).where(Membership.id == membership.id, Membership.role == old_role,
+                                                 Membership.status == "active")
+                        .values(role=new_role).execution_options(synchronize_session=False))
+    db.refresh(membership)
+    if result.rowcount != 1:
+        raise AdminActionRefused("Cette personne est déjà référente." if appoint
+                                 else "Cette personne n'est pas référente.")
+    user = db.get(User, user_id)
+    record_event(db, "referent_added" if appoint else "admin_referent_removed", community=community,
+                 actor=request.user, subject=user, public=True if appoint else False,
+                 data={"reason": reason, "role": MEMBER_ROLE_LABELS[new_role]})
+    if appoint:  # the public movement, and the audit entry with the reason
+        record_event(db, "admin_referent_appointed", community=community, actor=request.user, subject=user,
+                     public=False, data={"reason": reason})
+    db.flush()
+    return user
+
+
+def communes_overview(dbsession) -> list[dict]:
+    counts = dict(dbsession.execute(select(Community.commune_id, func.count(Community.id))
+                                    .group_by(Community.commune_id)).all())
+    return [{"commune": c, "communities": counts.get(c.id, 0)}
+            for c in dbsession.scalars(select(Commune).order_by(Commune.name))]
+
+
+def community_people(dbsession, community: Community) -> tuple[list[User], list[User]]:
+    """(référents, other active members) of ``community``, by name."""
+    rows = dbsession.execute(
+        select(User, Membership.role).join(Membership, Membership.user_id == User.id)
+        .where(Membership.community_id == community.id, Membership.status == "active", User.status != "closed")
+        .order_by(User.last_name, User.first_name)).all()
+    return [u for u, role in rows if role == "referent"], [u for u, role in rows if role != "referent"]

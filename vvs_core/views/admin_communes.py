@@ -1,0 +1,251 @@
+"""The platform team's communes pages: /admin/communes (list, create) and a commune's
+page (settings; its communities' validation mode and référents). The rules live in
+``vvs_core.communes_admin``; these views read forms and show pages."""
+from __future__ import annotations
+
+import colander
+import deform
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.view import view_config
+from sqlalchemy import select
+
+from ..administration import AdminActionRefused, ChangedMeanwhile
+from ..communes_admin import (
+    INSEE, change_validation_mode, communes_overview, community_people, create_commune, edit_commune,
+    parse_coordinate, parse_postcodes, set_referent,
+)
+from ..forms import Schema, StrippedString, email_node, make_form, validate
+from ..models import Commune, Community
+from ..models.community import VALIDATION_MODES
+from ..phones import display_phone, normalise_phone
+from ..security import community_factory
+from .admin_users import choice_node, reason_node
+from .validation import MODE_LABELS
+
+
+def includeme(config):
+    config.add_route("admin_communes", "/admin/communes")
+    config.add_route("admin_commune", "/admin/communes/{insee}")
+    config.add_route("admin_community_mode", "/admin/communautes/{community_id}/validation", factory=community_factory)
+    config.add_route("admin_community_referents", "/admin/communautes/{community_id}/referents",
+                     factory=community_factory)
+    config.scan(".admin_communes")
+
+
+def _css(request) -> list[str]:
+    return [request.layout.static("css/resident.css")]
+
+
+# --- Forms --------------------------------------------------------------------
+
+def text_node(name, title, max_length, required=True, **kw):
+    def check(node, value):
+        if len(value) > max_length:  # refused, never cut silently
+            raise colander.Invalid(node, f"{max_length} caractères au plus ({len(value)} saisis).")
+
+    return colander.SchemaNode(
+        StrippedString(), name=name, title=title, validator=check,
+        missing=colander.required if required else "",
+        missing_msg=f"Indiquez : {title.lower()}.", **kw)
+
+
+def coordinate_node(name, title, low, high, example):
+    def check(node, value):
+        if parse_coordinate(value, low, high) is None:
+            raise colander.Invalid(node, f"Un nombre décimal entre {low} et {high}, par exemple {example}.")
+
+    return colander.SchemaNode(StrippedString(), name=name, title=title, validator=check,
+                               missing_msg=f"Indiquez : {title.lower()}.")
+
+
+def commune_schema(creating: bool) -> Schema:
+    schema = Schema()
+    if creating:
+        def insee_check(node, value):
+            if not INSEE.match(value):
+                raise colander.Invalid(node, "Le code INSEE compte cinq caractères : cinq chiffres, ou 2A / 2B "
+                                             "suivis de trois chiffres en Corse.")
+
+        schema.add(colander.SchemaNode(
+            StrippedString(), name="insee", title="Code INSEE", validator=insee_check,
+            missing_msg="Indiquez le code INSEE de la commune.",
+            widget=deform.widget.TextInputWidget(attributes={"autocomplete": "off"})))
+    schema.add(text_node("name", "Nom de la commune", 120))
+
+    def postcodes_check(node, value):
+        _codes, problem = parse_postcodes(value)
+        if problem:
+            raise colander.Invalid(node, problem)
+
+    schema.add(colander.SchemaNode(StrippedString(), name="postcodes", title="Codes postaux (séparés par des espaces)",
+                                   validator=postcodes_check, missing_msg="Indiquez au moins un code postal."))
+    if creating:
+        schema.add(coordinate_node("lat", "Latitude de la mairie", -90, 90, "48,8453"))
+        schema.add(coordinate_node("lon", "Longitude de la mairie", -180, 180, "2,7861"))
+    schema.add(text_node("contact_name", "Contact à la mairie (nom et fonction)", 120, required=False))
+    schema.add(email_node("Adresse e-mail du contact", name="contact_email", missing=""))
+
+    def phone_check(node, value):
+        _number, problem = normalise_phone(value)
+        if problem:
+            raise colander.Invalid(node, problem)
+
+    schema.add(colander.SchemaNode(StrippedString(), name="contact_phone", title="Téléphone du contact",
+                                   validator=phone_check, missing=""))
+    schema.add(reason_node())
+    return schema
+
+
+def commune_values(data: dict) -> dict:
+    values = {"name": data["name"], "postcodes": parse_postcodes(data["postcodes"])[0],
+              "contact_name": data["contact_name"], "contact_email": data["contact_email"] or "",
+              "contact_phone": normalise_phone(data["contact_phone"])[0] or ""}
+    if "lat" in data:
+        values.update(insee=data["insee"], lat=parse_coordinate(data["lat"], -90, 90),
+                      lon=parse_coordinate(data["lon"], -180, 180))
+    return values
+
+
+def community_forms(request, community: Community) -> dict:
+    referents, members = community_people(request.dbsession, community)
+    mode = Schema()
+    mode.add(choice_node("mode", "Qui valide les adhésions", [(m, MODE_LABELS[m]) for m in VALIDATION_MODES]))
+    mode.add(reason_node())
+    mode.add(colander.SchemaNode(colander.String(), name="seen", missing="", widget=deform.widget.HiddenWidget()))
+    forms = {"mode": make_form(request, mode, "Changer le mode", formid=f"mode-{community.id}",
+                               action=request.route_path("admin_community_mode", community_id=community.id))}
+    people = Schema()
+    choices = [(f"nommer:{u.id}", f"Nommer référent : {u.full_name}") for u in members]
+    choices += [(f"retirer:{u.id}", f"Retirer le rôle de référent : {u.full_name}") for u in referents]
+    people.add(choice_node("change", "Référents", choices))
+    people.add(reason_node())
+    forms["referents"] = make_form(request, people, "Appliquer", formid=f"referents-{community.id}",
+                                   action=request.route_path("admin_community_referents", community_id=community.id))
+    return {"forms": forms, "referents": referents, "members": members}
+
+
+# --- Pages --------------------------------------------------------------------
+
+def commune_from_route(request) -> Commune:
+    insee = str(request.matchdict.get("insee", ""))
+    if not INSEE.match(insee):
+        raise HTTPNotFound()
+    commune = request.dbsession.scalar(select(Commune).where(Commune.insee == insee))
+    if commune is None:
+        raise HTTPNotFound()
+    return commune
+
+
+def communes_page(request, form_html: str | None = None, error: str | None = None) -> dict:
+    form = make_form(request, commune_schema(True), "Créer la commune", formid="commune",
+                     action=request.route_path("admin_communes"))
+    return {"title": "Communes", "extra_css": _css(request), "communes": communes_overview(request.dbsession),
+            "form": form_html or form.render(), "error": error}
+
+
+@view_config(route_name="admin_communes", request_method="GET", renderer="vvs_core:templates/admin_communes.pt",
+             permission="platform")
+def admin_communes_view(request):
+    return communes_page(request)
+
+
+@view_config(route_name="admin_communes", request_method="POST", renderer="vvs_core:templates/admin_communes.pt",
+             permission="platform")
+def admin_commune_create_view(request):
+    form = make_form(request, commune_schema(True), "Créer la commune", formid="commune",
+                     action=request.route_path("admin_communes"))
+    data, rendered = validate(request, form)
+    if data is None:
+        request.response.status = 400
+        return communes_page(request, rendered)
+    try:
+        commune = create_commune(request, commune_values(data), data["reason"])
+    except AdminActionRefused as exc:
+        request.response.status = 400
+        return communes_page(request, form.render(dict(request.POST)), error=str(exc))
+    request.flash(f"La commune {commune.name} est créée.", "success")
+    return HTTPSeeOther(request.route_path("admin_commune", insee=commune.insee))
+
+
+def commune_page(request, commune: Commune, rendered: dict | None = None, error: str | None = None) -> dict:
+    form = make_form(request, commune_schema(False), "Enregistrer", formid="commune",
+                     action=request.route_path("admin_commune", insee=commune.insee))
+    communities = []
+    for community in request.dbsession.scalars(select(Community).where(Community.commune_id == commune.id)
+                                               .order_by(Community.name)):
+        parts = community_forms(request, community)
+        html = {"mode": parts["forms"]["mode"].render({"mode": community.validation_mode,
+                                                       "seen": community.validation_mode}),
+                "referents": parts["forms"]["referents"].render()}
+        html.update((rendered or {}).get(community.id, {}))
+        communities.append({"community": community, "mode": MODE_LABELS.get(community.validation_mode, "Inconnu"),
+                            "referents": parts["referents"], "members": len(parts["members"]) + len(parts["referents"]),
+                            "forms": html})
+    values = {"name": commune.name, "postcodes": " ".join(commune.postcodes or []),
+              "contact_name": commune.contact_name, "contact_email": commune.contact_email,
+              "contact_phone": display_phone(commune.contact_phone)}
+    return {"title": commune.name, "extra_css": _css(request), "commune": commune, "communities": communities,
+            "form": (rendered or {}).get("commune") or form.render(values), "error": error,
+            "contact_phone": display_phone(commune.contact_phone)}
+
+
+@view_config(route_name="admin_commune", request_method="GET", renderer="vvs_core:templates/admin_commune.pt",
+             permission="platform")
+def admin_commune_view(request):
+    return commune_page(request, commune_from_route(request))
+
+
+@view_config(route_name="admin_commune", request_method="POST", renderer="vvs_core:templates/admin_commune.pt",
+             permission="platform")
+def admin_commune_edit_view(request):
+    commune = commune_from_route(request)
+    form = make_form(request, commune_schema(False), "Enregistrer", formid="commune",
+                     action=request.route_path("admin_commune", insee=commune.insee))
+    data, rendered = validate(request, form)
+    if data is None:
+        request.response.status = 400
+        return commune_page(request, commune, {"commune": rendered})
+    try:
+        edit_commune(request, commune, commune_values(data), data["reason"])
+    except AdminActionRefused as exc:
+        request.response.status = 400
+        return commune_page(request, commune, error=str(exc))
+    request.flash(f"La commune {commune.name} est enregistrée.", "success")
+    return HTTPSeeOther(request.route_path("admin_commune", insee=commune.insee))
+
+
+def _community_action(request, key: str, apply):
+    community = request.context.community
+    form = community_forms(request, community)["forms"][key]
+    data, rendered = validate(request, form)
+    commune = community.commune
+    if data is None:
+        request.response.status = 400
+        return commune_page(request, commune, {community.id: {key: rendered}})
+    try:
+        message = apply(community, data)
+    except AdminActionRefused as exc:
+        request.response.status = 409 if isinstance(exc, ChangedMeanwhile) else 400
+        return commune_page(request, commune, error=f"{community.name} : {exc}")
+    request.flash(message, "success")
+    return HTTPSeeOther(request.route_path("admin_commune", insee=commune.insee, _anchor=f"communaute-{community.id}"))
+
+
+@view_config(route_name="admin_community_mode", request_method="POST",
+             renderer="vvs_core:templates/admin_commune.pt", permission="platform")
+def admin_community_mode_view(request):
+    def apply(community, data):
+        change_validation_mode(request, community, data["mode"], data["seen"], data["reason"])
+        return f"{community.name} : adhésions validées désormais — {MODE_LABELS[data['mode']].lower()}."
+    return _community_action(request, "mode", apply)
+
+
+@view_config(route_name="admin_community_referents", request_method="POST",
+             renderer="vvs_core:templates/admin_commune.pt", permission="platform")
+def admin_community_referents_view(request):
+    def apply(community, data):
+        verb, _sep, user_id = data["change"].partition(":")
+        user = set_referent(request, community, int(user_id), verb == "nommer", data["reason"])
+        return (f"{user.full_name} est référent de {community.name}." if verb == "nommer"
+                else f"{user.full_name} n'est plus référent de {community.name}.")
+    return _community_action(request, "referents", apply)
