@@ -71,6 +71,14 @@ def vvs_erase_user_data(request, user):
 
 
 @hookimpl
+def vvs_demo_data(dbsession, commune):
+    """The demo's residents are verified: each active member got a référent's attestation."""
+    from .demo_data import attest_demo_members
+
+    attest_demo_members(dbsession, commune)
+
+
+@hookimpl
 def vvs_startup(registry):
     """Refuse a bad key or a required method that does not exist, at start-up."""
     from vvs_core.errors import ConfigurationError

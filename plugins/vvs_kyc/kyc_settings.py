@@ -22,9 +22,11 @@ def parse_required(value) -> str | list[str]:
 
 
 SETTINGS = [
-    Setting("vvs.kyc.required", "none",
-            "Proof a resident needs before their membership may be accepted: `none`, `any` (one method "
-            "passed) or method names (`document geolocation attestation partner`: each must pass). "
+    Setting("vvs.kyc.required", "any",
+            "Proof a resident needs before their membership may be accepted: `any` (the default: one method "
+            "passed — geolocation at home, attestation by a référent or an agent, or a proof of address), "
+            "`none` (no proof: whoever validates decides alone) or method names "
+            "(`document geolocation attestation partner`: each must pass). "
             "A mairie may override it for its commune at /kyc/commune/{insee}.", parse=parse_required),
     Setting("vvs.kyc.encryption_key", "",
             "Fernet key(s) encrypting proof-of-address files at rest (`VVS_KYC_ENCRYPTION_KEY`); several "

@@ -12,7 +12,7 @@ import sys
 from waitress import serve
 
 from vvs_core import main
-from vvs_core.testing import base_settings
+from vvs_core.testing import app_settings
 
 if __name__ == "__main__":
     db_url, port, maildir, sms_log = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
@@ -21,7 +21,7 @@ if __name__ == "__main__":
     console_sms.setLevel(logging.INFO)
     # Every browser test comes from 127.0.0.1: per-address limits would stop the
     # suite, not an attacker (the limits themselves are tested through WebTest).
-    settings = base_settings(db_url, **{"vvs.email.folder": maildir, "vvs.public_url": f"http://127.0.0.1:{port}",
+    settings = app_settings(db_url, **{"vvs.email.folder": maildir, "vvs.public_url": f"http://127.0.0.1:{port}",
                                         "vvs.ratelimit.login": "1000/300", "vvs.ratelimit.signup": "1000/3600",
                                         "vvs.ratelimit.reset": "1000/3600", "vvs.alerts.max_per_hour": "100"})
     # The tests also write to the database from their own process: the page cache must
