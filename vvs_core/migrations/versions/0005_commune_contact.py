@@ -1,14 +1,14 @@
 """A commune's contact at the town hall (name, e-mail, phone), set by the platform team.
 
-Revision ID: 0004_commune_contact
-Revises: 0003_api_tokens
+Revision ID: 0005_commune_contact
+Revises: 0004_leases
 Create Date: 2026-12-06
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_commune_contact"
-down_revision = "0003_api_tokens"
+revision = "0005_commune_contact"
+down_revision = "0004_leases"
 branch_labels = None
 depends_on = None
 
