@@ -85,3 +85,28 @@ def test_suspend_reopen_ban_from_admin(browser, live_server, login, shot, e2e_db
         assert label in text, label
     shot(pg, "admin-journal-360")
     context.close()
+
+
+def test_communes_pages_at_360(browser, live_server, login, shot, e2e_db):
+    """The communes list, its creation form and a commune's page, on a phone."""
+    context = browser.new_context(locale="fr-FR", viewport=PHONE, base_url=live_server)
+    context.set_default_timeout(20000)
+    pg = context.new_page()
+    login(pg, ADMIN)
+    pg.goto("/admin/communes")
+    pg.get_by_label("Code INSEE").fill("7744")  # four digits: refused by the server
+    pg.get_by_label("Nom de la commune").fill("Saint-Rémy-lès-Chevreuse")
+    pg.get_by_label("Codes postaux (séparés par des espaces)").fill("78470")
+    pg.get_by_label("Latitude de la mairie").fill("48,7058")
+    pg.get_by_label("Longitude de la mairie").fill("2,0717")
+    pg.locator("#commune").get_by_label("Motif (gardé dans le journal)").fill("Convention signée avec la mairie.")
+    pg.get_by_role("button", name="Créer la commune").click()
+    pg.wait_for_load_state()
+    assert "Le code INSEE compte cinq caractères" in pg.content()
+    shot(pg, "admin-communes-360")
+    pg.get_by_role("navigation", name="Administration").get_by_role("link", name="Communes").click()
+    pg.get_by_role("link", name="Serris").click()
+    pg.wait_for_url("**/admin/communes/77449")
+    pg.locator("details summary").first.click()
+    shot(pg, "admin-commune-360")
+    context.close()
