@@ -176,6 +176,14 @@ def configure_deform(config):
 
 def health_view(request):
     """Database and broker status, as JSON; 503 when one is down."""
+    status = health_status(request)
+    request.response.status = 200 if status["status"] == "ok" else 503
+    return status
+
+
+def health_status(request) -> dict:
+    """{"database": "ok" | "error: …", "broker": …, "status": "ok" | "degraded"} (also
+    shown to the platform team at /admin/extensions)."""
     import dramatiq
     from sqlalchemy import text
 
@@ -193,7 +201,6 @@ def health_view(request):
     except Exception as exc:
         status["broker"] = f"error: {type(exc).__name__}"
     ok = status["database"] == "ok" and status["broker"] == "ok"
-    request.response.status = 200 if ok else 503
     status["status"] = "ok" if ok else "degraded"
     return status
 

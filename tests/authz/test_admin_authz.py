@@ -4,7 +4,7 @@ the anonymous visitor the login page (GET) or 403 (POST), and nothing changes.
 
 Routes: admin_users, admin_user, admin_user_role, admin_user_status,
 admin_user_confirmation, admin_journal, admin_journal_csv, admin_communes,
-admin_commune, admin_community_mode, admin_community_referents.
+admin_commune, admin_community_mode, admin_community_referents, admin_plugins.
 """
 import pytest
 from sqlalchemy import select
@@ -42,7 +42,7 @@ def world(dbsession, make_user, make_community, app_registry):
 
 def gets(target):
     return ["/admin/utilisateurs", "/admin/utilisateurs?q=cible", f"/admin/utilisateurs/{target.id}",
-            "/admin/journal", "/admin/journal.csv"]
+            "/admin/journal", "/admin/journal.csv", "/admin/extensions"]
 
 
 def posts(target):

@@ -47,7 +47,9 @@ def test_no_membership_validated_without_a_proof(testapp, world, dbsession, app_
     sign_in(testapp, world["admin"])
     queue = testapp.get("/admin/demandes")
     assert "aucune preuve" in queue.text
-    testapp.post(f"/admin/demandes/{world['membership'].id}", {"decision": "accept", "csrf_token": csrf(testapp)})
+    refused = testapp.post(f"/admin/demandes/{world['membership'].id}",
+                           {"decision": "accept", "csrf_token": csrf(testapp)}, status=400)
+    assert "aucune preuve" in refused.text
     dbsession.refresh(world["membership"])
     assert world["membership"].status == "pending"
     # one proof (a référent's attestation) is enough; platform mode then accepts at once

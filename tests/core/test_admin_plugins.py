@@ -1,0 +1,59 @@
+"""The read-only page of plugins and providers (issue 13.1): what is enabled, which
+provider of each kind, its health when the provider offers a check."""
+import pytest
+
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user(is_admin=True)
+
+
+def test_plugins_and_providers_in_french(testapp, admin):
+    testapp.login(admin)
+    page = testapp.get("/admin/extensions")
+    text = page.text
+    assert "Extensions et fournisseurs" in text
+    for label in ("SMS", "E-mail", "Géocodage des adresses", "Base de données", "en service"):
+        assert label in text, label
+    assert "<code>vvs_alerts</code>" in text and "<code>vvs_kyc</code>" in text
+    assert "Ce fournisseur ne propose pas de vérification." in text  # the console providers offer none
+    assert "Cache-Control" in page.headers and "no-store" in page.headers["Cache-Control"]
+
+
+class Healthy:
+    def send_batch(self, messages):
+        return []
+
+    def health(self):
+        return None
+
+
+class Broken(Healthy):
+    def health(self):
+        return "Le compte OVH n'a plus de crédit SMS."
+
+
+class Crashing(Healthy):
+    def health(self):
+        raise TimeoutError("no answer")
+
+
+@pytest.mark.parametrize("service, state, text", [
+    (Healthy(), "ok", "En service"),
+    (Broken(), "problem", "Le compte OVH n'a plus de crédit SMS."),
+    (Crashing(), "problem", "La vérification a échoué (TimeoutError)."),
+    (object(), "unknown", "Ce fournisseur ne propose pas de vérification."),
+])
+def test_provider_health_when_offered(service, state, text):
+    from vvs_core.views.admin_plugins import provider_health
+
+    assert provider_health(service) == (state, text)
+
+
+def test_a_broken_provider_is_shown(testapp, admin, app_registry, monkeypatch):
+    from vvs_core.views import admin_plugins
+
+    monkeypatch.setattr(admin_plugins, "provider_health", lambda service: ("problem", "Le serveur SMTP ne répond pas."))
+    testapp.login(admin)
+    assert "Le serveur SMTP ne répond pas." in testapp.get("/admin/extensions").text
