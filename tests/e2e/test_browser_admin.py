@@ -87,8 +87,8 @@ def test_suspend_reopen_ban_from_admin(browser, live_server, login, shot, e2e_db
     context.close()
 
 
-def test_communes_pages_at_360(browser, live_server, login, shot, e2e_db):
-    """The communes list, its creation form and a commune's page, on a phone."""
+def test_communes_and_extensions_pages_at_360(browser, live_server, login, shot, e2e_db):
+    """The communes list, its creation form, a commune's page and the extensions, on a phone."""
     context = browser.new_context(locale="fr-FR", viewport=PHONE, base_url=live_server)
     context.set_default_timeout(20000)
     pg = context.new_page()
@@ -109,4 +109,8 @@ def test_communes_pages_at_360(browser, live_server, login, shot, e2e_db):
     pg.wait_for_url("**/admin/communes/77449")
     pg.locator("details summary").first.click()
     shot(pg, "admin-commune-360")
+    pg.get_by_role("navigation", name="Administration").get_by_role("link", name="Extensions").click()
+    pg.wait_for_url("**/admin/extensions")
+    assert "Géocodage des adresses" in pg.content()
+    shot(pg, "admin-extensions-360")
     context.close()
