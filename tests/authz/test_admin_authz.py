@@ -54,18 +54,23 @@ def posts(target):
             (base + "/confirmation", {"reason": REASON}, 303)]
 
 
+def check_get(testapp, role, url):
+    """200 for the administrator, the login page for the anonymous visitor, 403 for the others."""
+    if role == "admin":
+        assert testapp.get(url).status_int == 200, url
+    elif role == "anonymous":
+        assert "/connexion" in testapp.get(url, status=302).headers["Location"], url
+    else:
+        testapp.get(url, status=403)
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_admin_pages_by_role(testapp, world, dbsession, role):
     target = world["target"]
     if role != "anonymous":
         testapp.login(world["users"][role])
     for url in gets(target):
-        if role == "admin":
-            assert testapp.get(url).status_int == 200, url
-        elif role == "anonymous":
-            assert "/connexion" in testapp.get(url, status=302).headers["Location"], url
-        else:
-            testapp.get(url, status=403)
+        check_get(testapp, role, url)
     for url, params, admin_status in posts(target):
         status = admin_status if role == "admin" else 403
         testapp.post_csrf(url, params, status=status)
@@ -94,12 +99,7 @@ def test_commune_pages_by_role(testapp, world, dbsession, role):
     if role != "anonymous":
         testapp.login(world["users"][role])
     for url in ("/admin/communes", "/admin/communes/77449"):
-        if role == "admin":
-            assert testapp.get(url).status_int == 200, url
-        elif role == "anonymous":
-            assert "/connexion" in testapp.get(url, status=302).headers["Location"], url
-        else:
-            testapp.get(url, status=403)
+        check_get(testapp, role, url)
     posts = [("/admin/communes", COMMUNE),
              ("/admin/communes/77449", {**COMMUNE, "name": "Serris-sur-Test"}),
              (f"/admin/communautes/{community.id}/validation", {"mode": "mairie", "seen": "referent", "reason": REASON}),

@@ -209,25 +209,22 @@ def admin_user_confirmation_view(request):
 
 def journal_rows(request, events) -> list[dict]:
     db = request.dbsession
-    names: dict[int, str] = {}
+    seen: dict[tuple, str] = {}
+
+    def label(model, row_id, gone: str) -> str:
+        """The name of a user or a community, read once per page."""
+        if row_id is None:
+            return ""
+        if (model, row_id) not in seen:
+            row = db.get(model, row_id)
+            seen[model, row_id] = gone if row is None else row.full_name if model is User else row.name
+        return seen[model, row_id]
 
     def name(user_id):
-        if user_id is None:
-            return ""
-        if user_id not in names:
-            user = db.get(User, user_id)
-            names[user_id] = user.full_name if user is not None else "compte supprimé"
-        return names[user_id]
-
-    communities: dict[int, str] = {}
+        return label(User, user_id, "compte supprimé")
 
     def community(community_id):
-        if community_id is None:
-            return ""
-        if community_id not in communities:
-            row = db.get(Community, community_id)
-            communities[community_id] = row.name if row is not None else ""
-        return communities[community_id]
+        return label(Community, community_id, "")
 
     return [{"event": e, "when": e.created_at, "actor": name(e.actor_id), "subject": name(e.subject_user_id),
              "subject_id": e.subject_user_id, "community": community(e.community_id), "what": audit_label(e.kind),
