@@ -15,6 +15,7 @@ import re
 from sqlalchemy import func, or_, select, update
 
 from .events import record_event
+from .sessions import end_all_sessions
 from .models import Commune, Community, CommunityEvent, Membership, User
 
 # --- French labels: a page never shows a raw value -------------------------------
@@ -209,10 +210,9 @@ def change_status(request, user: User, action: str, reason: str, seen: str) -> N
     if state is not None and state[0] not in applies:
         raise AdminActionRefused(f"« {label} » ne s'applique pas à un compte dans cet état.")
     before = user.status
-    values = {"status": new_status}
-    if new_status in BLOCKED_STATUSES:  # every session of the account ends (see security.load_user)
-        values["session_epoch"] = User.session_epoch + 1
-    _conditional_update(request.dbsession, user, seen, **values)
+    _conditional_update(request.dbsession, user, seen, status=new_status)
+    if new_status in BLOCKED_STATUSES:  # every session of the account ends, on the server too
+        end_all_sessions(request.dbsession, user)
     _record(request, kind, user, reason,
             {"avant": ACCOUNT_STATUS_LABELS.get(before, before), "apres": ACCOUNT_STATUS_LABELS[new_status]})
 
