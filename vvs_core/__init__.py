@@ -1,7 +1,7 @@
 """vvs: the Pyramid application factory."""
 from pyramid.config import Configurator
 
-from .plugins import hookimpl  # noqa: F401  (plugins write ``from vvs_core import hookimpl``)
+from .plugins import hookimpl, hookspec  # noqa: F401  (plugins write ``from vvs_core import hookimpl``)
 
 
 def main(global_config, **settings):

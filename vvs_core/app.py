@@ -61,6 +61,14 @@ def configure(raw_settings: dict, registry_extras: dict, port=None) -> Configura
     config.registry.vvs_settings = declared
     config.registry.vvs_enabled_plugins = names
     config.registry.vvs_periodic_tasks = []
+    # What plugins declare at start-up (see hookspecs: "Start-up registries").
+    from .events import collect_event_kinds
+    from .notify.kinds import collect_notification_kinds
+    from .principals import collect_principal_kinds
+
+    config.registry.vvs_notification_kinds = collect_notification_kinds(pm)
+    config.registry.vvs_event_kinds = collect_event_kinds(pm)
+    config.registry.vvs_principal_kinds = collect_principal_kinds(pm)
 
     config.include("pyramid_chameleon")
     config.include("pyramid_services")

@@ -1,5 +1,5 @@
 """Cache of what every signed-in page reads again and again (the user, their memberships,
-the menu, the home page's summary, a gazette page…), invalidated by any write.
+the menu, the home page's summary, a plugin's page…), invalidated by any write.
 
 Why: without it a signed-in page runs a dozen small queries (the core's and each
 plugin's), and on a commune-sized install pages are read far more often than data is

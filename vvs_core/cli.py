@@ -356,8 +356,8 @@ CONFIGURATION_INTRO = """# Configuration
 Settings live in the `[app:main]` section of the .ini file. Every `vvs.*` key must be
 declared, by the core or by an enabled plugin: an unknown key stops start-up with a
 message naming it. Any setting can instead come from the environment, by one rule:
-dots become underscores and letters are upper case (`vvs.sms.ovh.app_secret` is read
-from `VVS_SMS_OVH_APP_SECRET`); the environment wins over the .ini. Secrets belong in
+dots become underscores and letters are upper case (`vvs.email.smtp.password` is read
+from `VVS_EMAIL_SMTP_PASSWORD`); the environment wins over the .ini. Secrets belong in
 the environment only; `vvs settings INI` prints the effective values with secrets masked.
 """
 
@@ -419,6 +419,14 @@ Hooks collect: the caller gets the list of every plugin's answer, unless the hoo
 *historic* hook also reaches plugins registered after it was called. The core's own
 answers live in `vvs_core/defaults.py`; see `docs/writing-a-plugin.md` for a tutorial.
 
+Types in the signatures: `Request` is Pyramid's request (with `request.dbsession`,
+`request.user`); `User`, `Community`, `Commune`, `Membership`, `Notification` are
+`vvs_core.models`; `MenuItem`, `Panel`, `ActivityItem`, `Recipient`, `ProviderSpec`,
+`NotificationKind`, `EventKind`, `PrincipalKind`, `InboundSMS`, `VerificationMethod`
+are `vvs_core.hooktypes`; `Setting` is `vvs_core.settings`. The last sections list the
+hooks a plugin declares for other plugins (`vvs_addhooks`): they exist only while
+that plugin is enabled, so implement them with `@hookimpl(optionalhook=True)`.
+
 ```python
 from vvs_core import hookimpl
 from vvs_core.hooktypes import MenuItem
@@ -454,21 +462,56 @@ def hook_doc_markdown(doc: str) -> str:
     return doc.replace("``", "`")
 
 
-def hooks_markdown(pm) -> str:
+def hook_signature(function) -> str:
+    """``name(param: Type, …) -> Return``, as written in the spec (no quotes)."""
     import inspect
 
+    sig = inspect.signature(function)
+
+    def text(annotation) -> str:
+        return annotation if isinstance(annotation, str) else inspect.formatannotation(annotation)
+
+    params = ", ".join(f"{p.name}: {text(p.annotation)}" if p.annotation is not p.empty else p.name
+                       for p in sig.parameters.values())
+    result = f" -> {text(sig.return_annotation)}" if sig.return_annotation is not sig.empty else ""
+    return f"{function.__name__}({params}){result}"
+
+
+def plugin_hook_sections(pm) -> list[tuple[str, list]]:
+    """(section title, hook callers) of the hooks plugins declare (``vvs_addhooks``), per module."""
+    from . import hookspecs
+
+    found: dict[str, list] = {}
+    for name in sorted(n for n in dir(pm.hook) if n.startswith("vvs_")):
+        caller = getattr(pm.hook, name)
+        spec = getattr(caller, "spec", None)
+        if spec is None or spec.namespace is hookspecs:
+            continue
+        owner = spec.namespace.__name__.split(".")[0]
+        found.setdefault(f"Declared by `{owner}` (for plugins to implement)", []).append(caller)
+    return sorted(found.items())
+
+
+def hook_markdown(caller) -> str:
+    import inspect
+
+    opts = caller.spec.opts
+    kind = ["firstresult: the first answer that is not None wins" if opts.get("firstresult") else "collects a list"]
+    if opts.get("historic"):
+        kind.append("historic")
+    doc = hook_doc_markdown(inspect.getdoc(caller.spec.function) or "")
+    return (f"### `{caller.name}`\n\n```python\n{hook_signature(caller.spec.function)}\n```\n\n"
+            f"*{'; '.join(kind).capitalize()}.*\n\n{doc}\n")
+
+
+def hooks_markdown(pm) -> str:
     parts = [HOOKS_INTRO.format(generated=GENERATED)]
     for title, names in hook_sections():
         parts.append(f"## {title}\n")
-        for name in names:
-            caller = getattr(pm.hook, name)
-            opts = caller.spec.opts
-            kind = ["firstresult: the first answer that is not None wins" if opts.get("firstresult") else "collects a list"]
-            if opts.get("historic"):
-                kind.append("historic")
-            signature = f"{name}{inspect.signature(caller.spec.function)}"
-            doc = hook_doc_markdown(inspect.getdoc(caller.spec.function) or "")
-            parts.append(f"### `{name}`\n\n```python\n{signature}\n```\n\n*{'; '.join(kind).capitalize()}.*\n\n{doc}\n")
+        parts.extend(hook_markdown(getattr(pm.hook, name)) for name in names)
+    for title, callers in plugin_hook_sections(pm):
+        parts.append(f"## {title}\n")
+        parts.extend(hook_markdown(caller) for caller in callers)
     return "\n".join(parts)
 
 

@@ -5,7 +5,7 @@ default rendering of notifications (``trylast``: any plugin's answer wins).
 """
 from __future__ import annotations
 
-from .hooktypes import MenuItem, ProviderSpec
+from .hooktypes import MenuItem, NotificationKind, ProviderSpec
 from .plugins import hookimpl
 from .settings import Setting
 
@@ -79,3 +79,20 @@ def vvs_register_settings():
 
 
 __all__ = ["Setting"]
+
+
+@hookimpl
+def vvs_register_notification_kinds():
+    return [
+        NotificationKind("account", "Votre compte (adhésion, sécurité)", order=90),
+        NotificationKind("membership", "Décision sur votre adhésion", in_settings=False),
+        NotificationKind("membership_request", "Demandes d'adhésion à valider", in_settings=False),
+        NotificationKind("invitation", "Invitation d'un voisin", in_settings=False),
+    ]
+
+
+@hookimpl
+def vvs_register_event_kinds():
+    from .events import CORE_EVENT_KINDS
+
+    return list(CORE_EVENT_KINDS)

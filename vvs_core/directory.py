@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from .models import Commune, Community, Membership, User
 from .phones import display_phone
+from .principals import commune_agent
 from .textsearch import matches
 
 
@@ -24,7 +25,7 @@ def may_see_hidden(viewer_principals, user: User, commune_insee: str | None = No
     if f"user:{user.id}" in principals:
         return True
     communes = {commune_insee} if commune_insee else member_communes(user)
-    return any(f"commune:{insee}:agent" in principals for insee in communes)
+    return any(commune_agent(insee) in principals for insee in communes)
 
 
 def directory_entry(viewer_principals, user: User, *, commune_insee: str | None = None,

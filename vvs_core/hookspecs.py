@@ -3,11 +3,26 @@
 Plugins implement these with ``@vvs_core.hookimpl``. Hooks collect lists (each
 plugin's answer is one element of the list the caller gets) unless marked
 ``firstresult``, in which case the first non-None answer wins. The reference in
-docs/plugin-hooks.md is generated from these docstrings (``vvs docs hooks``).
+docs/plugin-hooks.md is generated from these signatures and docstrings
+(``vvs docs INI``). Hooks that only plugins call are declared by the plugin that calls
+them (``vvs_addhooks``), not here.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pluggy
+
+if TYPE_CHECKING:
+    from pyramid.registry import Registry
+    from pyramid.request import Request
+    from shapely.geometry import Polygon
+    from sqlalchemy.orm import Session
+
+    from .hooktypes import (ActivityItem, EventKind, InboundSMS, MenuItem, NotificationKind, Panel,
+                            PrincipalKind, ProviderSpec, VerificationMethod)
+    from .models import Commune, Community, Membership, Notification, User
+    from .settings import Setting
 
 hookspec = pluggy.HookspecMarker("vvs")
 
@@ -15,7 +30,7 @@ hookspec = pluggy.HookspecMarker("vvs")
 # --- Start-up registries ------------------------------------------------------
 
 @hookspec
-def vvs_register_settings():
+def vvs_register_settings() -> list[Setting]:
     """Declare the settings a plugin reads.
 
     Called once at start-up, before settings are checked.
@@ -25,7 +40,7 @@ def vvs_register_settings():
 
 
 @hookspec
-def vvs_register_providers():
+def vvs_register_providers() -> list[ProviderSpec]:
     """Offer providers (SMS, e-mail, geocoder, push, identity…).
 
     Called once at start-up. Returns: a list of ``vvs_core.hooktypes.ProviderSpec``.
@@ -34,8 +49,51 @@ def vvs_register_providers():
     """
 
 
+@hookspec
+def vvs_register_notification_kinds() -> list[NotificationKind]:
+    """Declare the kinds of notification a plugin sends.
+
+    Called once at start-up. Returns: a list of ``vvs_core.hooktypes.NotificationKind``
+    (key, French label, quiet hours or not, always at least one channel, default
+    channels). The notification settings page, the quiet hours and the "at least one
+    channel" rule read only these; two declarations of one key stop start-up.
+    """
+
+
+@hookspec
+def vvs_register_event_kinds() -> list[EventKind]:
+    """Declare the kinds of community event a plugin records (``record_event``).
+
+    Called once at start-up. Returns: a list of ``vvs_core.hooktypes.EventKind``
+    (key, French label, public or audit only, optional description of its data).
+    Recording an undeclared kind raises ``ValueError``.
+    """
+
+
+@hookspec
+def vvs_register_principals() -> list[PrincipalKind]:
+    """Declare the security principals a plugin grants through ``vvs_principals``.
+
+    Called once at start-up. Returns: a list of ``vvs_core.hooktypes.PrincipalKind``
+    (pattern such as ``"mairie:agent"``, French label). A principal that matches no
+    declared pattern is not granted (and logged).
+    """
+
+
 @hookspec(historic=True)
-def vvs_startup(registry):
+def vvs_addhooks(pluginmanager: pluggy.PluginManager) -> None:
+    """Add the hook specifications of a plugin, for hooks that only plugins call.
+
+    Called once when the plugin manager is built, before any hook is checked (like
+    pytest's ``pytest_addhooks``). Call ``pluginmanager.add_hookspecs(module)`` with
+    the module of the plugin's own ``@vvs_core.hookspec`` functions. Implementations
+    of a hook whose declaring plugin is disabled are never called: mark them
+    ``@hookimpl(optionalhook=True)``. Returns nothing.
+    """
+
+
+@hookspec(historic=True)
+def vvs_startup(registry: Registry) -> None:
     """The application is configured.
 
     Called once after every plugin was included and the configuration committed
@@ -48,7 +106,7 @@ def vvs_startup(registry):
 # --- Page composition ---------------------------------------------------------
 
 @hookspec
-def vvs_menu_items(request):
+def vvs_menu_items(request: Request) -> list[MenuItem | None] | None:
     """Add entries to the header menu.
 
     Called on every page render for the current user; the whole menu is cached per user,
@@ -62,7 +120,7 @@ def vvs_menu_items(request):
 
 
 @hookspec
-def vvs_principals(request, user):
+def vvs_principals(request: Request, user: User) -> list[str]:
     """Add security principals to a signed-in user.
 
     Called once per request by the security policy.
@@ -72,7 +130,7 @@ def vvs_principals(request, user):
 
 
 @hookspec
-def vvs_community_panels(request, community):
+def vvs_community_panels(request: Request, community: Community) -> list[Panel]:
     """Add blocks to the community page ("Ma communauté").
 
     Called when a member opens the page of ``community``.
@@ -81,7 +139,7 @@ def vvs_community_panels(request, community):
 
 
 @hookspec
-def vvs_home_activity(request, user):
+def vvs_home_activity(request: Request, user: User) -> list[ActivityItem]:
     """Recent activity to show on the resident's home page.
 
     Called when ``user`` opens their home page; the answer is cached per user and language
@@ -90,41 +148,11 @@ def vvs_home_activity(request, user):
     """
 
 
-@hookspec
-def vvs_alert_panels(request, alert):
-    """Blocks under a residents' alert on its page (e.g. the mairie's follow-up and replies).
-
-    Called by the alerts plugin when someone who may read ``alert`` opens its page.
-    alert: an object with ``id``, ``community_id``, ``commune_id`` and ``author_id``.
-    Returns: a list of ``Panel`` with rendered HTML; show each viewer only what is theirs
-    to read (a reply to the author is for the author and staff).
-    """
-
-
-@hookspec
-def vvs_alert_held(request, alert):
-    """A residents' alert waits for a validation (pre-moderation) before it goes out.
-
-    Called by the alerts plugin when the alert is held, inside the request's
-    transaction (queue notifications through the outbox, which sends after commit).
-    alert: an object with ``id``, ``community_id``, ``commune_id``, ``text`` and ``created_at``.
-    Returns nothing.
-    """
-
-
-@hookspec
-def vvs_dashboard_widgets(request, commune):
-    """Blocks of the mairie dashboard of ``commune``.
-
-    Called when a mairie agent opens the dashboard.
-    Returns: a list of ``Panel``.
-    """
-
 
 # --- Lifecycle events ---------------------------------------------------------
 
 @hookspec
-def vvs_user_registered(request, user):
+def vvs_user_registered(request: Request, user: User) -> None:
     """A resident finished signing up (e-mail not yet confirmed).
 
     Called inside the sign-up transaction. Returns nothing.
@@ -132,7 +160,7 @@ def vvs_user_registered(request, user):
 
 
 @hookspec
-def vvs_membership_requested(request, membership):
+def vvs_membership_requested(request: Request, membership: Membership) -> None:
     """A resident asked to join a community (``membership.status == "pending"``).
 
     Called inside the request's transaction. Returns nothing.
@@ -140,7 +168,7 @@ def vvs_membership_requested(request, membership):
 
 
 @hookspec
-def vvs_membership_decided(request, membership):
+def vvs_membership_decided(request: Request, membership: Membership) -> None:
     """A membership request was accepted or refused (``membership.status``).
 
     Called inside the deciding transaction. Returns nothing.
@@ -148,12 +176,12 @@ def vvs_membership_decided(request, membership):
 
 
 @hookspec
-def vvs_community_created(request, community):
+def vvs_community_created(request: Request, community: Community) -> None:
     """A community was created. Returns nothing."""
 
 
 @hookspec
-def vvs_boundary_changed(request, community, old_boundary):
+def vvs_boundary_changed(request: Request, community: Community, old_boundary: Polygon) -> None:
     """A référent saved a new boundary for ``community``.
 
     old_boundary: the previous Shapely polygon. Returns nothing.
@@ -161,7 +189,7 @@ def vvs_boundary_changed(request, community, old_boundary):
 
 
 @hookspec
-def vvs_account_closing(request, user):
+def vvs_account_closing(request: Request, user: User) -> None:
     """``user`` is closing their account; called before their data is erased.
 
     Returns nothing.
@@ -171,7 +199,7 @@ def vvs_account_closing(request, user):
 # --- Validation and verification ----------------------------------------------
 
 @hookspec(firstresult=True)
-def vvs_validation_mode_imposed(request, community):
+def vvs_validation_mode_imposed(request: Request, community: Community) -> str | None:
     """Who decides who joins ``community``, when something imposes it.
 
     Called when a community's validation mode is read or edited.
@@ -181,7 +209,7 @@ def vvs_validation_mode_imposed(request, community):
 
 
 @hookspec
-def vvs_verification_methods(request, user):
+def vvs_verification_methods(request: Request, user: User) -> list[VerificationMethod]:
     """Ways ``user`` can prove their address or identity.
 
     Called on the pending resident's page and by the validation queues.
@@ -192,7 +220,7 @@ def vvs_verification_methods(request, user):
 
 
 @hookspec
-def vvs_membership_blockers(request, membership):
+def vvs_membership_blockers(request: Request, membership: Membership) -> list[str]:
     """Reasons a pending membership may not be accepted yet.
 
     Called before a référent, agent or the platform team accepts a request.
@@ -201,41 +229,10 @@ def vvs_membership_blockers(request, membership):
     """
 
 
-# --- Audiences ----------------------------------------------------------------
-
-@hookspec
-def vvs_alert_recipients(request, alert):
-    """Who else an alert reaches, besides its community's active members.
-
-    Called once per alert when it is sent.
-    alert: an object with ``community_id``, ``commune_insee``, ``id`` and ``kind``.
-    Returns: a list of ``Recipient`` (user id and allowed channels).
-    """
-
-
-@hookspec
-def vvs_messageable_users(request, user):
-    """Users outside ``user``'s community that ``user`` may write to.
-
-    Called by the messaging plugin when listing or checking recipients.
-    Returns: a list of ``(user_id, how_shown)`` pairs, ``how_shown`` being
-    "pseudonym" (twinned community) or "name".
-    """
-
-
-@hookspec
-def vvs_gazette_items(request, community):
-    """Extra gazette entries for ``community`` (e.g. the mairie's communications).
-
-    Returns: a list of dicts with ``title``, ``text``, ``author``, ``created_at``
-    and ``source``.
-    """
-
-
 # --- Who handles it (firstresult) ---------------------------------------------
 
 @hookspec(firstresult=True)
-def vvs_landing_url(request, user):
+def vvs_landing_url(request: Request, user: User) -> str | None:
     """Where ``user`` lands after signing in when no page was asked for.
 
     Called by the login view. Returns: a path (e.g. the mairie's dashboard for an
@@ -244,7 +241,7 @@ def vvs_landing_url(request, user):
 
 
 @hookspec(firstresult=True)
-def vvs_inbound_sms(request, message):
+def vvs_inbound_sms(request: Request, message: InboundSMS) -> str | None:
     """An SMS reached the service number: who handles it?
 
     message: an ``InboundSMS``. Returns: a short French reply to send back to the
@@ -253,7 +250,7 @@ def vvs_inbound_sms(request, message):
 
 
 @hookspec(firstresult=True)
-def vvs_render_notification(request, notification, channel):
+def vvs_render_notification(request: Request, notification: Notification, channel: str) -> dict | None:
     """Render the text of ``notification`` for ``channel`` ("sms", "email", "push").
 
     The core's default (``trylast``) renders the stored subject and body.
@@ -264,7 +261,7 @@ def vvs_render_notification(request, notification, channel):
 # --- GDPR ---------------------------------------------------------------------
 
 @hookspec
-def vvs_export_user_data(request, user):
+def vvs_export_user_data(request: Request, user: User) -> dict:
     """Personal data a plugin holds about ``user``, for "Télécharger mes données".
 
     Returns: a dict ``{"section name": JSON-serialisable data}``.
@@ -272,37 +269,15 @@ def vvs_export_user_data(request, user):
 
 
 @hookspec
-def vvs_erase_user_data(request, user):
+def vvs_erase_user_data(request: Request, user: User) -> None:
     """Erase or anonymise the personal data a plugin holds about ``user``.
 
     Called when the account is closed, inside that transaction. Returns nothing.
     """
 
 
-# --- vvs_mairie ---------------------------------------------------------------
-# Declared by the mairie plugin; implemented by the plugins that hold activity.
-
 @hookspec
-def vvs_commune_activity(request, commune, since):
-    """What happened in ``commune`` since ``since``, for the mairie's live dashboard and reports.
-
-    Called by vvs_mairie each time an agent's dashboard polls (every few seconds)
-    and when a monthly report is built; keep it to one indexed query.
-    commune: the core ``Commune``. since: an aware UTC ``datetime``.
-    Returns: a list of dicts, newest first, each with ``kind`` (e.g. "alert"),
-    ``id`` (int, the plugin's own id), ``title``, ``category`` (a short label),
-    ``community_id`` (or None), ``created_at`` (aware datetime or ISO 8601 string),
-    ``lon`` and ``lat`` (floats or None), ``url`` (where an agent reads it, or None)
-    and ``author_id`` (the resident's user id, so the mairie can tell them it has
-    taken the alert into account). Optional: ``severity`` (a short label),
-    ``severity_key``, ``state`` (``held``, ``active``, ``ended`` or ``withdrawn``) and
-    ``state_label``: held, withdrawn and ended items are returned too, so that the
-    mairie keeps them, labelled; reports count only ``active`` and ``ended`` ones.
-    """
-
-
-@hookspec
-def vvs_demo_data(dbsession, commune):
+def vvs_demo_data(dbsession: Session, commune: Commune) -> None:
     """Add a plugin's part of the demo data to the demo ``commune`` just loaded.
 
     Called by ``vvs_core.demo.load_demo`` after the core's demo rows are flushed,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 
 @dataclass(frozen=True)
@@ -67,3 +67,73 @@ class InboundSMS:
     provider: str
     provider_id: str  # the provider's id of the message, for idempotency
     received_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    """A kind of notification (``Notification.kind``), declared by whoever sends it.
+
+    key: the stored kind, and the key of the resident's preference
+    (``User.notification_prefs[key]``: a list of channels, plus any ``extra_choices``).
+    label: French, shown on the notification settings page.
+    quiet: waits for the end of the resident's quiet hours.
+    always_reach: reaches the resident on at least one channel whatever they chose
+    (the settings page then refuses an empty choice).
+    default_channels: the channels used while the resident has chosen nothing.
+    in_settings: shown on the settings page (False for kinds the resident cannot
+    refuse, such as a password reset, or that follow another kind's preference).
+    extra_choices: ``(value, French label)`` options offered beside the channels
+    (e.g. a weekly digest); the sender reads them from the preference.
+    severities: the rows carry an alert severity, and residents may set a minimum
+    severity per channel (urgent ones always go through).
+    """
+    key: str
+    label: str
+    quiet: bool = False
+    always_reach: bool = False
+    default_channels: tuple[str, ...] = ("email",)
+    in_settings: bool = True
+    extra_choices: tuple[tuple[str, str], ...] = ()
+    severities: bool = False
+    order: int = 50
+
+
+@dataclass(frozen=True)
+class EventKind:
+    """A kind of community event (``CommunityEvent.kind``), declared by whoever records it.
+
+    label: French, shown in the community's movements and history.
+    public: members see it among the movements; otherwise only référents, the
+    commune's agents and the platform team (audit).
+    describe: optional ``describe(event) -> str``, what follows the label (e.g.
+    ``" avec « Les Tilleuls »"``) from ``event.data``; never a hidden number or address.
+    """
+    key: str
+    label: str
+    public: bool = False
+    describe: Callable[[Any], str] | None = None
+
+
+@dataclass(frozen=True)
+class PrincipalKind:
+    """A security principal a plugin grants through ``vvs_principals``.
+
+    pattern: the principal with its variable parts in braces, e.g.
+    ``"commune:{insee}:agent"``; every principal a plugin returns must match a
+    declared pattern. label: French, what holding it means.
+    """
+    pattern: str
+    label: str
+
+
+class VerificationMethod(Protocol):
+    """A way for a resident to prove their address or identity (``vvs_verification_methods``)."""
+    name: str
+    label: str
+    description: str
+
+    @property
+    def url(self) -> str: ...
+
+    def status(self, user) -> str:
+        """"none", "pending", "passed" or "failed"."""

@@ -74,7 +74,7 @@ class IGeocoder(Interface):
 class IIdentityVerifier(Interface):
     """An identity-check partner (kind "identity", chosen by ``vvs.identity.provider``).
 
-    The vvs_kyc plugin drives it; docs in ``vvs_kyc/partners.py``.
+    A verification plugin drives it (``vvs_verification_methods``); docs/providers.md.
     """
     name = Attribute("provider name")
     label = Attribute("what the resident reads, e.g. « Vérification par MonPartenaire »")

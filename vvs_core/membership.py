@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from . import geo
 from .clock import aware, utcnow
 from .events import record_event
+from .members import member_count, referent_count, referents_of  # noqa: F401  (member_count: for the views)
 from .models import Commune, Community, Membership, User
 from .links import absolute_url
 from .timefmt import dates
@@ -56,20 +57,6 @@ class MembershipBlocked(MembershipError):
 
 
 # --- Reading ------------------------------------------------------------------
-
-def member_count(dbsession, community_id: int) -> int:
-    return dbsession.scalar(
-        select(func.count(Membership.id)).where(Membership.community_id == community_id, Membership.status == "active")
-    )
-
-
-def active_referent_count(dbsession, community_id: int) -> int:
-    return dbsession.scalar(
-        select(func.count(Membership.id)).where(
-            Membership.community_id == community_id, Membership.status == "active", Membership.role == "referent"
-        )
-    )
-
 
 def current_membership(dbsession, user) -> Membership | None:
     """The user's home membership: active, else pending (one home community)."""
@@ -144,11 +131,9 @@ def _tell_deciders(request, membership, community, user) -> None:
 
     mode = effective_validation_mode(request, community)
     dbsession = request.dbsession
-    if mode == "referent" and active_referent_count(dbsession, community.id):
-        recipients = dbsession.scalars(
-            select(User).join(Membership, Membership.user_id == User.id).where(
-                Membership.community_id == community.id, Membership.status == "active", Membership.role == "referent")
-        ).all()
+    referents = referents_of(dbsession, community.id) if mode == "referent" else []
+    if referents:
+        recipients = referents
         link = absolute_url(request, "community_requests", community_id=community.id)
     else:
         recipients = admins(dbsession)
@@ -261,7 +246,7 @@ def pending_queue(request, who: str, community=None) -> list[QueueEntry]:
         mode = effective_validation_mode(request, comm)
         if who != "platform" and mode != who:
             continue
-        orphan = mode == "referent" and not active_referent_count(dbsession, comm.id)
+        orphan = mode == "referent" and not referent_count(dbsession, comm.id)
         for_platform = mode == "platform" or membership.escalated_at is not None or orphan
         entries.append(QueueEntry(membership, user, comm, mode, for_platform, blockers(request, membership)))
     if who == "platform":

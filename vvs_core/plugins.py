@@ -15,6 +15,7 @@ from .errors import ConfigurationError
 
 PROJECT = "vvs"
 hookimpl = pluggy.HookimplMarker(PROJECT)
+hookspec = pluggy.HookspecMarker(PROJECT)  # for plugins declaring their own hooks (vvs_addhooks)
 
 
 def installed_plugins() -> dict[str, object]:
@@ -52,6 +53,8 @@ def build_plugin_manager(plugin_names: list[str], installed: dict | None = None)
         except ImportError as exc:
             raise ConfigurationError(f"plugin {name} cannot be imported: {exc}") from exc
         pm.register(module, name=name)
+    # Hooks that only plugins call are declared by the plugin that calls them.
+    pm.hook.vvs_addhooks.call_historic(kwargs={"pluginmanager": pm})
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:

@@ -60,10 +60,43 @@ def build_providers(settings, specs) -> dict:
     return services
 
 
+# --- Reading the chosen providers: the one way -------------------------------------
+
+def find_provider(request, kind: str):
+    """The provider chosen for ``kind`` ("sms", "email", "push"…), or None when none
+    is configured; through ``request.find_service`` like any other service."""
+    try:
+        return request.find_service(KINDS[kind][1], context=None)
+    except LookupError:
+        return None
+
+
+def provider_on(registry, kind: str):
+    """``find_provider`` where there is no request (start-up hooks, actors)."""
+    from types import SimpleNamespace
+
+    from pyramid_services import find_service_factory
+
+    try:
+        return find_service_factory(SimpleNamespace(registry=registry), KINDS[kind][1])(None, None)
+    except LookupError:
+        return None
+
+
+def channels_with_provider(request_or_registry) -> list[str]:
+    """The notification channels ("sms", "email", "push") that have a provider."""
+    from .models.notification import CHANNELS
+
+    registry = getattr(request_or_registry, "registry", request_or_registry)
+    return [c for c in CHANNELS if provider_on(registry, c) is not None]
+
+
+def register_providers(config, services: dict) -> None:
+    """Register ``{kind: service}`` for ``find_provider`` (needs ``pyramid_services``)."""
+    for kind, service in services.items():
+        config.register_service(service, KINDS[kind][1])
+
+
 def includeme(config):
     specs = collect_provider_specs(config.registry.vvs_plugins)
-    services = build_providers(config.registry.settings, specs)
-    config.registry.vvs_providers = services
-    for kind, service in services.items():
-        iface = KINDS[kind][1]
-        config.register_service(service, iface)
+    register_providers(config, build_providers(config.registry.settings, specs))

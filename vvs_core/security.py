@@ -3,7 +3,8 @@
 Principals: ``user:<id>``, ``role:resident`` (active member somewhere),
 ``role:moderator``, ``role:admin`` (the platform team), ``community:<id>:member``,
 ``community:<id>:referent``, ``community:<id>:pending``, and whatever plugins add
-through ``vvs_principals`` (the mairie plugin adds ``commune:<insee>:agent``).
+through ``vvs_principals`` (declared through ``vvs_register_principals``; see
+``vvs_core.principals``, which spells every principal).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from sqlalchemy import select
 from .clock import aware, timestamp, utcnow
 from .errors import ConfigurationError
 from .models import Community, Membership, Token, User
+from .principals import commune_agent, granted_by_plugins
 from .sessions import SESSION_ID, end_session, session_alive, start_session
 
 SESSION_USER = "uid"
@@ -143,8 +145,7 @@ def user_principals(request, user: User) -> list[str]:
             principals.append(f"community:{community_id}:pending")
             if created_by(request, user, community_id):
                 principals.append(f"community:{community_id}:creator")
-    for extra in request.registry.vvs_plugins.hook.vvs_principals(request=request, user=user):
-        principals.extend(extra or [])
+    principals.extend(granted_by_plugins(request, user))
     return sorted(set(principals))
 
 
@@ -267,7 +268,7 @@ class CommunityContext:
     def __acl__(self):
         c = self.community
         insee, mode = self.acl_facts
-        agent = f"commune:{insee}:agent"
+        agent = commune_agent(insee)
         acl = [
             (Allow, "role:admin", ALL_PERMISSIONS),
             (Allow, Everyone, "public"),
@@ -300,9 +301,24 @@ def community_factory(request):
     return CommunityContext(request, community)
 
 
+def has_commune_agents(registry) -> bool:
+    """Whether an enabled plugin grants the commune's agents their principal
+    (``vvs_register_principals``): pages mention the town hall only then."""
+    kinds = getattr(registry, "vvs_principal_kinds", None)
+    return kinds is not None and kinds.declared(commune_agent("00000"))
+
+
+def validation_modes(registry) -> list[str]:
+    """The validation modes this site offers: "mairie" only with commune agents."""
+    return ["platform", "referent", "mairie"] if has_commune_agents(registry) else ["platform", "referent"]
+
+
 def effective_validation_mode(request, community) -> str:
+    """Who decides who joins ``community``: what a plugin imposes, else its own choice;
+    a mode nobody can exercise on this site (no plugin grants the agents) falls to the platform team."""
     imposed = request.registry.vvs_plugins.hook.vvs_validation_mode_imposed(request=request, community=community)
-    return imposed or community.validation_mode
+    mode = imposed or community.validation_mode
+    return mode if mode in validation_modes(request.registry) else "platform"
 
 
 # --- Deny by default ----------------------------------------------------------

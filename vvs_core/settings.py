@@ -2,8 +2,8 @@
 
 Every ``vvs.*`` key must be declared (by the core here, or by a plugin through
 ``vvs_register_settings``); an unknown key stops start-up. Any declared setting can
-come from the environment by one mechanical rule: ``vvs.sms.ovh.app_secret`` is
-read from ``VVS_SMS_OVH_APP_SECRET`` (dots become underscores, upper case), and the
+come from the environment by one mechanical rule: ``vvs.email.smtp.password`` is
+read from ``VVS_EMAIL_SMTP_PASSWORD`` (dots become underscores, upper case), and the
 environment wins over the ``.ini``.
 """
 from __future__ import annotations
@@ -124,13 +124,13 @@ CORE_SETTINGS = [
     Setting("vvs.community.max_area_m2", 2000000, "Largest acceptable community area, in m² (2 km² is a scattered hamlet).", parse=as_float),
     Setting("vvs.community.nearby_m", 1000, "Distance in metres under which a community counts as near a home.", parse=as_float),
     Setting("vvs.community.default_size_m", 250, "Side in metres of the square drawn around a home for a new community.", parse=as_float),
-    Setting("vvs.sms.provider", "console", "SMS provider name (`console` built in; `ovh` with the vvs_sms_ovh plugin)."),
+    Setting("vvs.sms.provider", "console", "SMS provider name (`console` and `null` built in; provider plugins add others, docs/providers.md)."),
     Setting("vvs.sms.max_segments", 2, "Most parts any SMS may use, 1 to 6 (GSM-7: 160 characters alone, 153 per part; UCS-2: 70 and 67). Before a provider sees an SMS, the outbox transliterates it to GSM-7 where French allows (ê → e, ’ → ', « » → \") and shortens a longer text, keeping its links and its « appelez le 17 » line (vvs_core/sms.py, docs/providers.md).", parse=lambda v: as_int_between(v, 1, 6)),
-    Setting("vvs.email.provider", "folder", "E-mail provider name (`folder` built in; `smtp` with the vvs_email_smtp plugin)."),
+    Setting("vvs.email.provider", "folder", "E-mail provider name (`folder` and `null` built in; provider plugins add others, e.g. `smtp`)."),
     Setting("vvs.email.folder", "var/mail", "Folder where the `folder` e-mail provider writes `.eml` files."),
     Setting("vvs.email.sender", "Voisins vigilants <ne-pas-repondre@vvs.invalid>", "From: address of the e-mails sent."),
-    Setting("vvs.geocoder.provider", "manual", "Geocoder name (`manual` built in: the resident places the marker; `ban` with vvs_geocoder_ban)."),
-    Setting("vvs.identity.provider", "none", "Identity-check partner name (`none` built in: no partner; a provider plugin adds its own, used by vvs_kyc)."),
+    Setting("vvs.geocoder.provider", "manual", "Geocoder name (`manual` built in: the resident places the marker; provider plugins add others, e.g. `ban`)."),
+    Setting("vvs.identity.provider", "none", "Identity-check partner name (`none` built in: no partner; a provider plugin adds its own, used by a verification plugin)."),
     Setting("vvs.outbox.max_attempts", 6, "Delivery attempts before a notification is marked failed.", parse=as_int),
     Setting("vvs.outbox.batch_size", 500, "Notifications handed to a provider per queue message.", parse=as_int),
     Setting("vvs.outbox.sweep_interval", 15, "Seconds between two passes of the sweeper that re-enqueues what was left pending.", parse=as_int),

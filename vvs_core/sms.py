@@ -3,7 +3,7 @@ the length of a text in parts, and the shortening that keeps what must survive.
 
 Every SMS leaves through this module: the outbox gives providers texts that went
 through ``fit_text`` (so transliterated and at most ``vvs.sms.max_segments`` parts),
-vvs_alerts builds its alert SMS with ``fit``, the OVH provider reads the coding from
+a plugin builds a long SMS with ``fit``, a provider reads the coding from
 ``measure``, and the counter under the alert form asks the server (it never counts in
 JavaScript). docs/providers.md lists the transliteration table.
 

@@ -442,3 +442,14 @@ def make_run_server(root, folder, **env):
 
 
 from .provider_contracts import EmailSenderContract, SMSSenderContract  # noqa: E402,F401
+
+
+def use_provider(registry, kind: str, service) -> None:
+    """Make ``service`` the ``kind`` provider ("sms", "email"…) of an application already
+    built, as if the .ini had chosen it (for tests that record what is sent)."""
+    from pyramid_services import IServiceRegistry, ProxyFactory, SingletonServiceWrapper
+
+    from .providers import KINDS
+
+    registry.getUtility(IServiceRegistry).register_factory(
+        ProxyFactory(SingletonServiceWrapper(service)), KINDS[kind][1])

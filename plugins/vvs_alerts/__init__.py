@@ -10,6 +10,7 @@ from __future__ import annotations
 from vvs_core import hookimpl
 from vvs_core.hooktypes import ActivityItem, MenuItem, Panel
 from vvs_core.settings import Setting, as_int
+from vvs_core.hooktypes import EventKind, NotificationKind
 
 PREFIX = "/alertes"
 
@@ -174,9 +175,42 @@ def vvs_erase_user_data(request, user):
     erase_user_alerts(request.dbsession, user)
 
 
-@hookimpl
+@hookimpl(optionalhook=True)
 def vvs_commune_activity(request, commune, since):
     """Published residents' alerts of ``commune`` since ``since`` (the mairie's live view)."""
     from .activity import commune_alerts_since
 
     return commune_alerts_since(request, commune, since)
+
+
+# --- What the alerts declare -------------------------------------------------------
+
+@hookimpl
+def vvs_register_notification_kinds():
+    return [
+        NotificationKind("alert", "Alertes de vos voisins", always_reach=True, default_channels=("sms", "email"),
+                         severities=True, order=10),
+        NotificationKind("alert_held", "Alerte à valider (référents)", in_settings=False),
+        NotificationKind("alert_escalation", "Alerte en attente de validation (modérateurs)", in_settings=False),
+        NotificationKind("alert_moderation", "Décision de modération sur votre alerte", in_settings=False),
+    ]
+
+
+@hookimpl
+def vvs_register_event_kinds():
+    return [
+        EventKind("alert_reported", "Alerte signalée"),
+        EventKind("alert_approve", "Alerte validée par la modération"),
+        EventKind("alert_withdraw", "Alerte retirée par la modération"),
+        EventKind("alert_warn", "Avertissement de la modération"),
+        EventKind("alert_suspend", "Publication d'alertes suspendue"),
+        EventKind("alert_lift", "Suspension de publication levée"),
+        EventKind("alert_escalated", "Alerte transmise aux modérateurs"),
+    ]
+
+
+@hookimpl
+def vvs_addhooks(pluginmanager):
+    from . import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from pyramid.authorization import ALL_PERMISSIONS, Allow
 from pyramid.httpexceptions import HTTPNotFound
 
+from vvs_core.principals import commune_agent
+
 from .models import Alert
 
 
@@ -39,7 +41,7 @@ class AlertContext:
         if a.author_id is not None:
             author = ["alert.view", "alert.reach"] + (["alert.follow_up"] if live else [])
             acl.append((Allow, f"user:{a.author_id}", tuple(author)))
-        acl.append((Allow, f"commune:{insee}:agent", ("alert.view", "alert.reach")))
+        acl.append((Allow, commune_agent(insee), ("alert.view", "alert.reach")))
         return acl
 
 

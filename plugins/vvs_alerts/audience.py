@@ -13,9 +13,14 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from vvs_core.models import Commune, Community, Membership, User
+from vvs_core.hooktypes import NotificationKind
 from vvs_core.models.notification import CHANNELS
+from vvs_core.notify.kinds import address_on as address_for
+from vvs_core.notify.kinds import channels_for as channels_for_kind
+from vvs_core.notify.kinds import kinds_of
+from vvs_core.providers import channels_with_provider
 
-DEFAULT_CHANNELS = ("sms", "email")
+DEFAULT_CHANNELS = ("sms", "email")  # as declared in __init__ (vvs_register_notification_kinds)
 _USER_COLUMNS = (User.id, User.email, User.mobile, User.notification_prefs, User.status)
 
 
@@ -36,26 +41,15 @@ class Target:
     address: str
 
 
-def address_for(row, channel: str) -> str:
-    if channel == "sms":
-        return row.mobile or ""
-    if channel == "email":
-        return row.email or ""
-    if channel == "push":
-        return str(row.id)
-    return ""
+ALERT = NotificationKind("alert", "", always_reach=True, default_channels=DEFAULT_CHANNELS)
 
 
-def channels_for(row, allowed, providers) -> list[str]:
-    """The channels ``row`` (a user) gets an alert on, among ``allowed``."""
-    usable = [c for c in CHANNELS if c in allowed and c in providers and address_for(row, c)]
-    prefs = (row.notification_prefs or {}).get("alert")
-    wanted = list(DEFAULT_CHANNELS) if prefs is None else [c for c in prefs if c in CHANNELS]
-    chosen = [c for c in usable if c in wanted]
-    if not chosen and usable:
-        # Nobody opts out of alerts entirely: the first usable of the defaults.
-        chosen = [next((c for c in DEFAULT_CHANNELS if c in usable), usable[0])]
-    return chosen
+def channels_for(request, row, allowed) -> list[str]:
+    """The channels ``row`` (a user) gets an alert on, among ``allowed`` (the core's
+    one rule: their choice for "alert", never none when one is possible)."""
+    kind = kinds_of(request.registry).get("alert")
+    return channels_for_kind(row, kind if kind.key else ALERT, [c for c in channels_with_provider(request)
+                                                                 if c in allowed])
 
 
 def hook_view(dbsession, alert) -> AlertForHooks:
@@ -85,11 +79,10 @@ def users_by_id(dbsession, ids) -> dict:
 
 def alert_audience(request, alert) -> list[Target]:
     """Every (user, channel, address) the first message of ``alert`` goes to."""
-    providers = getattr(request.registry, "vvs_providers", {}) or {}
     db = request.dbsession
     targets: dict[int, list[Target]] = {}
     for row in member_rows(db, alert.community_id, alert.author_id):
-        targets[row.id] = [Target(row.id, c, address_for(row, c)) for c in channels_for(row, CHANNELS, providers)]
+        targets[row.id] = [Target(row.id, c, address_for(row, c)) for c in channels_for(request, row, CHANNELS)]
     extra: dict[int, set] = {}
     for answer in request.registry.vvs_plugins.hook.vvs_alert_recipients(request=request, alert=hook_view(db, alert)):
         for recipient in answer or []:
@@ -98,7 +91,7 @@ def alert_audience(request, alert) -> list[Target]:
             extra.setdefault(recipient.user_id, set()).update(recipient.channels)
     for user_id, row in users_by_id(db, extra).items():
         allowed = extra[user_id]
-        targets[user_id] = [Target(user_id, c, address_for(row, c)) for c in channels_for(row, allowed, providers)]
+        targets[user_id] = [Target(user_id, c, address_for(row, c)) for c in channels_for(request, row, allowed)]
     return [t for user_targets in targets.values() for t in user_targets]
 
 
@@ -120,13 +113,3 @@ def previous_reach(request, alert) -> list[Target]:
     return targets
 
 
-def member_count(dbsession, community_id: int, exclude_user_id=None) -> int:
-    stmt = (sa.select(sa.func.count()).select_from(Membership).join(User, User.id == Membership.user_id)
-            .where(Membership.community_id == community_id, Membership.status == "active", User.status != "closed"))
-    if exclude_user_id is not None:
-        stmt = stmt.where(Membership.user_id != exclude_user_id)
-    return db_scalar(dbsession, stmt)
-
-
-def db_scalar(dbsession, stmt) -> int:
-    return int(dbsession.scalar(stmt) or 0)

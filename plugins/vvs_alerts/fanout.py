@@ -71,5 +71,4 @@ def _author_targets(request, alert, already):
     row = users_by_id(request.dbsession, [alert.author_id]).get(alert.author_id)
     if row is None:
         return []
-    providers = getattr(request.registry, "vvs_providers", {}) or {}
-    return [Target(row.id, c, address_for(row, c)) for c in channels_for(row, CHANNELS, providers)]
+    return [Target(row.id, c, address_for(row, c)) for c in channels_for(request, row, CHANNELS)]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from vvs_core.members import member_count
 from vvs_core.models import User
 
-from .audience import member_count
 from .posting import PostingRefused, home_community, post_alert
 
 UNKNOWN_NUMBER = ("Numéro inconnu : envoyez vos alertes depuis le portable enregistré dans votre compte "

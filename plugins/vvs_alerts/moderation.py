@@ -259,7 +259,7 @@ def _tell_user(request, user_id, title, body, *, dedupe, alert_id=None) -> None:
         body += f"\n\nL'alerte : {absolute_url(request, 'alert_view', alert_id=alert_id)}"
     body += (f"\n\n{contest_line(request)}\nRappel de la charte : des faits, jamais l'origine, la religion ou "
              f"l'apparence d'une personne.\n\n{EMERGENCY_NOTICE}")
-    notify_user(request, user, "moderation", title, body,
+    notify_user(request, user, "alert_moderation", title, body,
                 subject=("alert_admin", alert_id) if alert_id is not None else ("", None), dedupe_key=dedupe)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from vvs_core.clock import utcnow
 from vvs_core.links import absolute_url
 from vvs_core.models import Community, Membership, User
+from vvs_core.members import referents_of
 from vvs_core.notify.outbox import notify_user
 from vvs_core.jobs.lease import enqueue_job_after_commit
 from vvs_core.timefmt import dates
@@ -110,14 +111,6 @@ def start_fan_out(request, alert, update=None) -> None:
     from .tasks import fan_out_alert
 
     enqueue_job_after_commit(request, fan_out_alert, alert.id, update.id if update is not None else 0)
-
-
-def referents_of(dbsession, community_id) -> list[User]:
-    return list(dbsession.scalars(
-        sa.select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.community_id == community_id, Membership.status == "active",
-               Membership.role == "referent")
-    ))
 
 
 def tell_referents_held(request, alert, community) -> None:

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from pyramid.renderers import render
 
 from vvs_core.clock import utcnow
-from vvs_core.models import Membership
+from vvs_core.members import community_ids_of
 from vvs_core.notify.outbox import format_reach, reach_summary
 
 from .catalogue import category_label
@@ -18,8 +18,7 @@ RECENT_DAYS = 7
 
 
 def member_community_ids(dbsession, user) -> list[int]:
-    return list(dbsession.scalars(sa.select(Membership.community_id).where(
-        Membership.user_id == user.id, Membership.status == "active")))
+    return community_ids_of(dbsession, user.id)
 
 
 def recent_alerts_for(request, user) -> list[tuple[Alert, str]]:

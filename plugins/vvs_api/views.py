@@ -8,6 +8,7 @@ from shapely.geometry import mapping
 from vvs_core.api import ApiError, iso, paginate_list, paginate_query, page_params
 from vvs_core.directory import directory
 from vvs_core.models import Commune, Community, Membership, Notification
+from vvs_core.notify.kinds import shown_prefs
 from vvs_core.security import community_factory
 from vvs_core.views.directory import record_hidden_views
 
@@ -53,7 +54,7 @@ def me_view(request):
         "id": user.id, "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
         "pseudonym": user.pseudonym, "mobile": user.mobile, "landline": user.landline,
         "hide_mobile": bool(user.hide_mobile), "hide_landline": bool(user.hide_landline),
-        "address": user.address_label or "", "notification_prefs": dict(user.notification_prefs or {}),
+        "address": user.address_label or "", "notification_prefs": shown_prefs(request.registry, user.notification_prefs),
         "memberships": [{"community_id": m.community_id, "community_name": name,
                          "role": "referent" if m.role == "referent" else "member", "status": m.status}
                         for m, name in rows],

@@ -12,6 +12,7 @@ from vvs_core import hookimpl
 from vvs_core.hooktypes import ActivityItem, MenuItem, Panel
 from vvs_core.settings import Setting, as_int
 from vvs_core.security import member_community_ids
+from vvs_core.hooktypes import EventKind, NotificationKind
 
 PREFIX = "/gazette/communaute/{community_id}"
 
@@ -107,3 +108,30 @@ def includeme(config):
     config.include(".api")  # /api/v1/communities/{id}/gazette (vvs_core.api)
     follow_current_broker()
     config.add_periodic_task(send_gazette_digests, 3600)
+
+
+# --- What the gazette declares -------------------------------------------------------
+
+@hookimpl
+def vvs_register_notification_kinds():
+    return [
+        NotificationKind("gazette", "Nouvelles de la gazette", quiet=True, order=20,
+                         extra_choices=(("digest", "Résumé de la semaine par e-mail"),)),
+        NotificationKind("gazette_digest", "Résumé de la semaine de la gazette", quiet=True, in_settings=False),
+    ]
+
+
+@hookimpl
+def vvs_register_event_kinds():
+    return [
+        EventKind("gazette_reported", "Publication de la gazette signalée"),
+        EventKind("gazette_hidden", "Publication de la gazette masquée par la modération"),
+        EventKind("gazette_restored", "Publication de la gazette rétablie par la modération"),
+    ]
+
+
+@hookimpl
+def vvs_addhooks(pluginmanager):
+    from . import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)

@@ -5,6 +5,7 @@ from functools import cached_property
 
 from pyramid.authorization import Allow
 
+from vvs_core.principals import commune_agent
 from vvs_core.security import CommunityContext, community_factory
 
 
@@ -24,7 +25,7 @@ class GazetteContext(CommunityContext):
             *super().__acl__,
             (Allow, f"community:{c.id}:member", ("gazette.view", "gazette.post")),
             (Allow, f"community:{c.id}:referent", ("gazette.view", "gazette.post", "gazette.moderate")),
-            (Allow, f"commune:{insee}:agent", "gazette.view"),
+            (Allow, commune_agent(insee), "gazette.view"),
             (Allow, "role:moderator", ("gazette.view", "gazette.moderate")),
         ]
 

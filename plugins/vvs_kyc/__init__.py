@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from vvs_core.hooktypes import MenuItem
 from vvs_core.plugins import hookimpl
+from vvs_core.hooktypes import EventKind, NotificationKind
 
 PREFIX = "/kyc"
 
@@ -124,3 +125,22 @@ def includeme(config):
     config.scan(".views")
     follow_current_broker()
     config.add_periodic_task(sweep_kyc_documents, config.registry.settings["vvs.kyc.sweep_interval"])
+
+
+# --- What the identity checks declare ---------------------------------------------------
+
+@hookimpl
+def vvs_register_notification_kinds():
+    return [NotificationKind("kyc", "Vérification de votre adresse ou identité", in_settings=False)]
+
+
+@hookimpl
+def vvs_register_event_kinds():
+    return [
+        EventKind("kyc_attested", "Adresse attestée par un voisin"),
+        EventKind("kyc_document_uploaded", "Justificatif déposé"),
+        EventKind("kyc_document_decided", "Justificatif examiné"),
+        EventKind("kyc_document_expired", "Justificatif effacé (délai de conservation)"),
+        EventKind("kyc_geolocation", "Vérification par géolocalisation"),
+        EventKind("kyc_partner_result", "Résultat de la vérification d'identité"),
+    ]

@@ -62,9 +62,13 @@ class GeolocationMethod(VerificationMethod):
 class AttestationMethod(VerificationMethod):
     name = "attestation"
     label = "Attestation d'un voisin"
-    description = ("Un référent de votre communauté ou un agent de votre mairie qui vous connaît atteste "
-                   "que vous habitez bien à cette adresse.")
-    missing = "Aucune attestation d'un référent ou de la mairie"
+    description = "Un référent de votre communauté qui vous connaît atteste que vous habitez bien à cette adresse."
+    missing = "Aucune attestation d'un voisin"
+
+    def __init__(self, with_agents: bool = False):
+        if with_agents:
+            self.description = ("Un référent de votre communauté ou un agent de votre mairie qui vous connaît "
+                                "atteste que vous habitez bien à cette adresse.")
 
     def start_url(self, request) -> str:
         return request.route_path("kyc_attestations")
@@ -119,7 +123,9 @@ MISSING = {cls.name: cls.missing for cls in (*BUILT_IN, PartnerMethod)}
 def all_methods(request) -> list[VerificationMethod]:
     from .partners import configured_partner
 
-    methods = [cls() for cls in BUILT_IN]
+    from vvs_core.security import has_commune_agents
+
+    methods = [DocumentMethod(), GeolocationMethod(), AttestationMethod(has_commune_agents(request.registry))]
     partner = configured_partner(request)
     if partner is not None:
         methods.append(PartnerMethod(partner))

@@ -27,7 +27,9 @@ def assets(request, *js):
 
 
 def _page(request, title, **values):
-    return {"title": title, **assets(request), **values}
+    from vvs_core.security import has_commune_agents
+
+    return {"title": title, "with_agents": has_commune_agents(request.registry), **assets(request), **values}
 
 
 # --- Proof of address -----------------------------------------------------------------

@@ -13,9 +13,10 @@ from pyramid.authorization import Allow
 from pyramid.httpexceptions import HTTPNotFound
 from sqlalchemy import select
 
-from vvs_core.hooktypes import MenuItem, Panel, Recipient
+from vvs_core.hooktypes import MenuItem, NotificationKind, Panel, PrincipalKind, Recipient
 from vvs_core.models import Community, Membership
 from vvs_core.plugins import hookimpl
+from vvs_core.principals import COMMUNE_AGENT, commune_agent
 from vvs_core.timefmt import dates
 
 from . import agents as agent_service
@@ -33,7 +34,7 @@ class MairieContext:
 
     @property
     def __acl__(self):
-        return [(Allow, f"commune:{self.commune.insee}:agent", "mairie")]
+        return [(Allow, commune_agent(self.commune.insee), "mairie")]
 
 
 def mairie_factory(request):
@@ -53,7 +54,7 @@ def vvs_principals(request, user):
     principals = []
     for agent, insee in agent_service.agent_rows(request.dbsession, user.id):
         if twofactor.is_enrolled(agent):
-            principals += [f"commune:{insee}:agent", f"commune:{insee}:{agent.role}"]
+            principals += [commune_agent(insee), f"commune:{insee}:{agent.role}"]
     return principals + ["mairie:agent"] if principals else []
 
 
@@ -65,7 +66,7 @@ def vvs_validation_mode_imposed(request, community):
     return None
 
 
-@hookimpl
+@hookimpl(optionalhook=True)
 def vvs_alert_recipients(request, alert):
     insee = getattr(alert, "commune_insee", None)
     commune_id = None
@@ -81,7 +82,7 @@ def vvs_alert_recipients(request, alert):
             for agent in agent_service.agents_of_commune(request.dbsession, commune_id)]
 
 
-@hookimpl
+@hookimpl(optionalhook=True)
 def vvs_gazette_items(request, community):
     from .models import MairieCommunication
 
@@ -95,7 +96,7 @@ def vvs_gazette_items(request, community):
              "source": "mairie"} for r in rows]
 
 
-@hookimpl
+@hookimpl(optionalhook=True)
 def vvs_messageable_users(request, user):
     """An agent (second factor passed) may write to the residents of their commune."""
     if not twofactor.has_passed(request, user):
@@ -119,7 +120,7 @@ def vvs_landing_url(request, user):
     return None
 
 
-@hookimpl
+@hookimpl(optionalhook=True)
 def vvs_alert_held(request, alert):
     """Pre-moderation: the commune's agents are told that a residents' alert waits."""
     from vvs_core.links import absolute_url
@@ -143,7 +144,7 @@ def vvs_alert_held(request, alert):
                     dedupe_key=f"mairie-held:{alert.id}:{user.id}")
 
 
-@hookimpl
+@hookimpl(optionalhook=True)
 def vvs_alert_panels(request, alert):
     """The mairie's follow-up under a residents' alert: its status, and the replies the
     viewer may read (to the author: the author and the commune's agents; to the
@@ -271,3 +272,38 @@ def includeme(config):
         config.add_route(name, pattern, factory=factory)
     config.scan(".views")
     config.scan(".convince_views")
+
+
+# --- What the mairie declares -------------------------------------------------------
+
+@hookimpl
+def vvs_register_notification_kinds():
+    return [
+        NotificationKind("mairie_alert", "Alertes de la mairie", always_reach=True,
+                         default_channels=("sms", "email", "push"), order=11),
+        NotificationKind("mairie_message", "Messages de la mairie", in_settings=False),
+        NotificationKind("mairie_ack", "Votre alerte prise en compte par la mairie", in_settings=False),
+    ]
+
+
+@hookimpl
+def vvs_register_principals():
+    return [
+        PrincipalKind(COMMUNE_AGENT, "Agent de la mairie de la commune (second facteur vérifié)"),
+        PrincipalKind("commune:{insee}:{role}", "Rôle d'un agent dans la mairie de la commune"),
+        PrincipalKind("mairie:agent", "Agent d'au moins une mairie"),
+    ]
+
+
+@hookimpl
+def vvs_addhooks(pluginmanager):
+    from . import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+@hookimpl
+def vvs_membership_requested(request, membership):
+    from .requests_notice import tell_agents
+
+    tell_agents(request, membership)

@@ -14,9 +14,7 @@ from shapely.prepared import prep
 from sqlalchemy import func, select
 
 from vvs_core.models import Community, Membership, User
-from vvs_core.notify.outbox import chosen_channels
-
-DEFAULT_CHANNELS = ("sms", "email", "push")
+from vvs_core.notify.kinds import channels_for
 
 
 @dataclass(frozen=True)
@@ -49,28 +47,12 @@ def audience_users(dbsession, commune_id: int, target: str, community_ids=(), ar
     return list(dbsession.scalars(commune_residents_stmt(commune_id)))
 
 
-def address_for(user: User, channel: str) -> str:
-    if channel == "email":
-        return user.email or ""
-    if channel == "sms":
-        return user.mobile or ""
-    if channel == "push":
-        return str(user.id)
-    return ""
-
-
-def channels_for(user: User, providers) -> tuple[str, ...]:
-    """The resident's alert channels that have an address and a provider; never none
-    when one is possible (an alert always reaches its recipient somehow)."""
-    usable = [c for c in DEFAULT_CHANNELS if address_for(user, c) and c in providers]
-    wanted = [c for c in chosen_channels(user, "alert", DEFAULT_CHANNELS) if c in usable]
-    return tuple(wanted or usable[:1])
-
-
-def reached(dbsession, providers, commune_id, target, community_ids=(), area=None) -> list[Reached]:
+def reached(dbsession, kind, usable, commune_id, target, community_ids=(), area=None) -> list[Reached]:
+    """Who a mairie alert reaches, on the channels the core's one rule gives them for
+    ``kind`` (the declared "mairie_alert": never none when one is possible)."""
     out = []
     for user in audience_users(dbsession, commune_id, target, community_ids, area):
-        channels = channels_for(user, providers)
+        channels = tuple(channels_for(user, kind, usable))
         if channels:
             out.append(Reached(user, channels))
     return out

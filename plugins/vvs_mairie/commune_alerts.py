@@ -14,6 +14,8 @@ from vvs_core.clock import utcnow
 from vvs_core.jsonlimits import TooLarge, loads_limited
 from vvs_core.models import Community
 from vvs_core.models.notification import Notification
+from vvs_core.notify.kinds import address_on, kinds_of
+from vvs_core.providers import channels_with_provider
 from vvs_core.notify.outbox import enqueue_delivery_after_commit, format_reach, insert_notifications, reach_summary
 from vvs_core.timefmt import dates
 
@@ -77,12 +79,9 @@ def parse_area(text: str):
     return polygon, None
 
 
-def providers(request) -> dict:
-    return getattr(request.registry, "vvs_providers", {}) or {}
-
-
 def recipients_for(request, commune, data) -> list[audience.Reached]:
-    return audience.reached(request.dbsession, providers(request), commune.id, data["target"],
+    kind = kinds_of(request.registry).get(KIND)
+    return audience.reached(request.dbsession, kind, channels_with_provider(request), commune.id, data["target"],
                             data["community_ids"], data["area"])
 
 
@@ -118,7 +117,7 @@ def send_alert(request, commune, author, data) -> MairieAlert:
                         community_ids=data["community_ids"], area=data["area"])
     request.dbsession.add(alert)
     request.dbsession.flush()
-    pairs = [(r.user.id, channel, audience.address_for(r.user, channel))
+    pairs = [(r.user.id, channel, address_on(r.user, channel))
              for r in recipients_for(request, commune, data) for channel in r.channels]
     ids = insert_notifications(request.dbsession, rows_for(request, alert, commune, pairs))
     enqueue_delivery_after_commit(request, ids)

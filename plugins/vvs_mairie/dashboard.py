@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from vvs_core.clock import aware, utcnow
 from vvs_core.models import Community, CommunityEvent, Membership, User
+from vvs_core.members import member_counts
 from vvs_core.events import event_label
 from vvs_core.timefmt import dates
 
@@ -126,22 +127,25 @@ def communities_of(dbsession, commune_id: int) -> list[Community]:
     return list(dbsession.scalars(select(Community).where(Community.commune_id == commune_id).order_by(Community.name)))
 
 
-def community_figures(dbsession, commune_id: int) -> list[dict]:
+def community_figures(request, commune_id: int) -> list[dict]:
+    dbsession = request.dbsession
     communities = communities_of(dbsession, commune_id)
     ids = [c.id for c in communities]
-    counts = dict.fromkeys(((i, s) for i in ids for s in ("active", "pending")), 0)
-    for cid, status, n in dbsession.execute(
-            select(Membership.community_id, Membership.status, func.count())
-            .where(Membership.community_id.in_(ids or [-1])).group_by(Membership.community_id, Membership.status)):
-        counts[(cid, status)] = n
+    members = member_counts(dbsession, ids)
+    pending = dict.fromkeys(ids, 0)
+    for cid, n in dbsession.execute(
+            select(Membership.community_id, func.count())
+            .where(Membership.community_id.in_(ids or [-1]), Membership.status == "pending")
+            .group_by(Membership.community_id)):
+        pending[cid] = n
     events = {}
     for event in dbsession.scalars(select(CommunityEvent).where(
             CommunityEvent.community_id.in_(ids or [-1]), CommunityEvent.public.is_(True))
             .order_by(CommunityEvent.created_at.desc()).limit(200)):
         events.setdefault(event.community_id, [])
         if len(events[event.community_id]) < 1:  # the latest one: the table must fit a phone
-            events[event.community_id].append({"label": event_label(event.kind), "at": aware(event.created_at)})
-    return [{"community": c, "members": counts[(c.id, "active")], "pending": counts[(c.id, "pending")],
+            events[event.community_id].append({"label": event_label(request.registry, event.kind), "at": aware(event.created_at)})
+    return [{"community": c, "members": members[c.id], "pending": pending[c.id],
              "events": events.get(c.id, [])} for c in communities]
 
 

@@ -42,7 +42,7 @@ def has_started(year: int, month: int, now=None) -> bool:
 def monthly_report(request, commune, year: int, month: int) -> dict:
     db = request.dbsession
     start, end = month_bounds(year, month)
-    communities = dashboard.community_figures(db, commune.id)
+    communities = dashboard.community_figures(request, commune.id)
     new_members = db.scalar(
         select(func.count()).select_from(Membership).join(Community, Community.id == Membership.community_id)
         .where(Community.commune_id == commune.id, Membership.status == "active",

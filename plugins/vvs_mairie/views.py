@@ -185,7 +185,7 @@ def dashboard_view(context, request):
             "filters": filters, "choices": dashboard.filter_choices(period_items), "periods": dashboard.PERIODS,
             "communities": communities, "filtered": bool(query),
             "follow_url": _follow_url(request, commune),
-            "figures": dashboard.community_figures(request.dbsession, commune.id),
+            "figures": dashboard.community_figures(request, commune.id),
             "charts": dashboard.charts(request, commune), "widgets": sorted(widgets, key=lambda p: p.order),
             "mairie_alerts": commune_alerts.alerts_of(request.dbsession, commune.id, limit=5),
             "month": dates.month_key(utcnow()), "map_centre": map_centre(commune),

@@ -7,6 +7,7 @@ from pyramid.events import BeforeRender
 
 from vvs_core import hookimpl
 from vvs_core.hooktypes import MenuItem
+from vvs_core.hooktypes import EventKind, NotificationKind
 
 
 @hookimpl
@@ -56,3 +57,25 @@ def includeme(config):
     config.add_subscriber(_add_css, BeforeRender)
     config.scan(".views")
     config.include(".api")  # /api/v1/conversations (vvs_core.api)
+
+
+# --- What the messaging declares -------------------------------------------------------
+
+@hookimpl
+def vvs_register_notification_kinds():
+    return [NotificationKind("message", "Messages privés", quiet=True, order=30)]
+
+
+@hookimpl
+def vvs_register_event_kinds():
+    return [
+        EventKind("message_reported", "Message privé signalé"),
+        EventKind("message_report_resolved", "Signalement d'un message privé traité"),
+    ]
+
+
+@hookimpl
+def vvs_addhooks(pluginmanager):
+    from . import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)

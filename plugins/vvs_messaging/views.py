@@ -26,7 +26,7 @@ def new_view(request):
     options = choices(request, request.user)
     form = make_form(request, new_conversation_schema(options), "Envoyer", formid="new-conversation")
     page = {"title": "Nouveau message",
-            "intro": "Vos voisins vous voient sous votre nom ; les membres des communautés jumelées, "
+            "intro": "Vos voisins vous voient sous votre nom ; les membres d'autres communautés, "
                      "sous votre pseudonyme seulement."}
     if request.method != "POST":
         wanted = request.params.get("a", "")

@@ -21,14 +21,16 @@ def includeme(config):
     config.add_route("ovh_receipt", "/fournisseurs/ovh/{token}/accuse-reception")
     config.add_route("ovh_inbound", "/fournisseurs/ovh/{token}/sms-recu")
     config.scan(".views")
-    _journal_in_database(config.registry)
 
 
-def _journal_in_database(registry) -> None:
+@hookimpl
+def vvs_startup(registry):
     """The sender was built before plugins were included; give it the shared journal."""
+    from vvs_core.providers import provider_on
+
     from .journal import DatabaseJournal
     from .provider import OVHSMSSender
 
-    sender = (getattr(registry, "vvs_providers", None) or {}).get("sms")
+    sender = provider_on(registry, "sms")
     if isinstance(sender, OVHSMSSender):
         sender.journal = DatabaseJournal(registry)

@@ -15,6 +15,7 @@ from vvs_core import hookimpl
 from vvs_core.hooktypes import MenuItem, Panel, Recipient
 from vvs_core.settings import Setting, as_int
 from vvs_core.security import member_community_ids
+from vvs_core.hooktypes import EventKind, NotificationKind
 
 PREFIX = "/jumelages/communaute/{community_id}"
 
@@ -52,7 +53,7 @@ def vvs_community_panels(request, community):
     return [Panel("Jumelages", html, order=40)]
 
 
-@hookimpl
+@hookimpl(optionalhook=True)
 def vvs_alert_recipients(request, alert):
     """Active members of the communities twinned with the alert's: e-mail only."""
     from .twinnings import active_member_ids, twinned_community_ids
@@ -65,7 +66,7 @@ def vvs_alert_recipients(request, alert):
             for user_id in active_member_ids(request.dbsession, partners)]
 
 
-@hookimpl
+@hookimpl(optionalhook=True)
 def vvs_messageable_users(request, user):
     """Active members of the communities twinned with ``user``'s, shown by pseudonym."""
     from .twinnings import active_member_ids, twinned_community_ids, user_community_ids
@@ -86,3 +87,25 @@ def includeme(config):
     add("twinning_end", PREFIX + "/{twinning_id}/terminer", factory=community_factory)
     config.add_static_view("static_twinning", "vvs_twinning:static", cache_max_age=3600)
     config.scan(".views")
+
+
+# --- What the twinning declares -------------------------------------------------------
+
+def _with_other(event) -> str:
+    other = (event.data or {}).get("other_name")
+    return f" avec « {other} »" if other else ""
+
+
+@hookimpl
+def vvs_register_notification_kinds():
+    return [NotificationKind("twinning", "Jumelages de votre communauté (référents)", in_settings=False)]
+
+
+@hookimpl
+def vvs_register_event_kinds():
+    return [
+        EventKind("twinning_proposed", "Jumelage proposé", public=True, describe=_with_other),
+        EventKind("twinning_accepted", "Jumelage accepté", public=True, describe=_with_other),
+        EventKind("twinning_declined", "Jumelage refusé", public=True, describe=_with_other),
+        EventKind("twinning_ended", "Jumelage terminé", public=True, describe=_with_other),
+    ]

@@ -11,6 +11,7 @@ from vvs_core import geo
 from vvs_core.clock import utcnow
 from vvs_core.events import record_event
 from vvs_core.models import Community, Membership, User
+from vvs_core.members import community_ids_of, referents_of
 from vvs_core.notify.outbox import notify_user
 from vvs_core.links import absolute_url
 
@@ -84,8 +85,7 @@ def active_member_ids(dbsession, community_ids) -> list[int]:
 
 
 def user_community_ids(dbsession, user_id: int) -> list[int]:
-    return list(dbsession.scalars(sa.select(Membership.community_id).where(
-        Membership.user_id == user_id, Membership.status == "active")))
+    return community_ids_of(dbsession, user_id)
 
 
 def candidates(dbsession, community: Community, max_distance_m: float) -> list[Candidate]:
@@ -179,14 +179,6 @@ def _record_step(request, twinning: Twinning, step: str, user: User) -> None:
                     f"Bonjour,\n\n{text}\n\nLes jumelages de « {here.name} » : {link}\n",
                     channels=("email",), subject=("twinning", twinning.id),
                     dedupe_key=f"twinning:{twinning.id}:{step}:{referent.id}")
-
-
-def referents_of(dbsession, community_ids) -> list[User]:
-    ids = sa.select(Membership.user_id).where(
-        Membership.community_id.in_(list(community_ids)), Membership.status == "active",
-        Membership.role == "referent")
-    return list(dbsession.scalars(
-        sa.select(User).where(User.id.in_(ids), User.status != "closed").order_by(User.id)))
 
 
 def _is_referent_of(dbsession, user_id: int, community_id: int) -> bool:

@@ -18,6 +18,20 @@ def _outline(polygon) -> list[list[float]]:
     return [[round(x, 7), round(y, 7)] for x, y in polygon.exterior.coords][:-1]
 
 
+def what_twins_share(request) -> str:
+    """What twinning brings, from the hooks it answers that an enabled plugin declared
+    (``vvs_alert_recipients``, ``vvs_messageable_users``): no feature named that this site lacks."""
+    hooks = request.registry.vvs_plugins.hook
+    parts = []
+    if hasattr(hooks, "vvs_alert_recipients"):
+        parts.append("reçoivent les alertes de l'autre par e-mail")
+    if hasattr(hooks, "vvs_messageable_users"):
+        parts.append("leurs membres peuvent s'écrire, sous leur pseudonyme seulement")
+    if not parts:
+        return "Deux communautés jumelées se connaissent et peuvent se retrouver sur la carte."
+    return f"Deux communautés jumelées {', et '.join(parts)}."
+
+
 def _max_distance(request) -> int:
     return request.registry.settings["vvs.twinning.max_distance_m"]
 
@@ -49,6 +63,7 @@ def page_data(request, error: str | None = None) -> dict:
         "error": error,
         "csrf": request.session.get_csrf_token(),
         "status_labels": STATUS_LABELS,
+        "what_twins_share": what_twins_share(request),
         "map_boundary": json.dumps(_outline(community.boundary)),
         "map_items": json.dumps(map_items),
         **layout.map_assets(request.static_path("vvs_twinning:static/twinning-map.js"),

@@ -104,7 +104,7 @@ def test_notification_preferences_keep_one_channel_for_alerts(testapp, make_user
     for field in form.fields["checkbox"]:
         field.checked = False
     res = form.submit("submit", status=400)
-    assert "Gardez au moins un moyen d'être prévenu des alertes." in res.text
+    assert "Gardez au moins un moyen d'être prévenu : alertes de vos voisins." in res.text
     dbsession.refresh(user)
     assert user.notification_prefs in ({}, None)
     # Tick only e-mail everywhere: the alert group keeps e-mail, gazette e-mail.

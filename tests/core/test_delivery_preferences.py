@@ -1,15 +1,24 @@
-"""Quiet hours, per-channel alert severity minimums and the push channel, as the
-outbox applies them when rows are written; and the settings form that sets them."""
+"""Quiet hours, per-channel severity minimums and the push channel, as the outbox
+applies them when rows are written, for the kinds declared quiet or "always reach"
+(here two kinds this test declares); and the settings form that sets them."""
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
 from sqlalchemy import select
 
 from vvs_core.models import Notification, PushSubscription
-from vvs_core.notify.outbox import insert_notifications
+from vvs_core.hooktypes import NotificationKind
+from vvs_core.notify.kinds import NotificationKinds
+from vvs_core.notify.outbox import insert_notifications as insert_rows
 from vvs_core.notify.preferences import delivery_window, severity_allows
 
 QUIET = {"quiet_hours": {"start": "22:00", "end": "07:00"}}
+KINDS = NotificationKinds([NotificationKind("news", "Nouvelles du quartier", quiet=True),
+                           NotificationKind("warning", "Avertissements", always_reach=True, severities=True)])
+
+
+def insert_notifications(dbsession, rows):
+    return insert_rows(dbsession, rows, kinds=KINDS)
 
 
 def at_paris(hour, minute=0, day=24):
@@ -19,13 +28,13 @@ def at_paris(hour, minute=0, day=24):
 
 def test_delivery_window():
     user = SimpleNamespace(notification_prefs=QUIET)
-    assert delivery_window(user, "gazette", at_paris(21, 59)) is None
-    assert delivery_window(user, "message", at_paris(23, 30)) == at_paris(7, day=25)
-    assert delivery_window(user, "message", at_paris(3)) == at_paris(7)
-    assert delivery_window(user, "alert", at_paris(23, 30)) is None  # alerts always go through
+    assert delivery_window(user, True, at_paris(21, 59)) is None
+    assert delivery_window(user, True, at_paris(23, 30)) == at_paris(7, day=25)
+    assert delivery_window(user, True, at_paris(3)) == at_paris(7)
+    assert delivery_window(user, False, at_paris(23, 30)) is None  # kinds not declared quiet always go through
     day = SimpleNamespace(notification_prefs={"quiet_hours": {"start": "13:00", "end": "15:00"}})
-    assert delivery_window(day, "gazette", at_paris(14)) == at_paris(15)
-    assert delivery_window(SimpleNamespace(notification_prefs={}), "gazette", at_paris(23)) is None
+    assert delivery_window(day, True, at_paris(14)) == at_paris(15)
+    assert delivery_window(SimpleNamespace(notification_prefs={}), True, at_paris(23)) is None
 
 
 def test_severity_minimum_per_channel():
@@ -38,21 +47,21 @@ def test_severity_minimum_per_channel():
 
 
 def _alert_rows(user, severity, channels, n=1):
-    return [dict(dedupe_key=f"alert:t{n}:{user.id}:{c}", kind="alert", subject_type="alert", subject_id=n,
+    return [dict(dedupe_key=f"warning:t{n}:{user.id}:{c}", kind="warning", subject_type="warning", subject_id=n,
                  recipient_id=user.id, channel=c, address=user.email if c == "email" else user.mobile or str(user.id),
                  title="Alerte", body="Texte", severity=severity) for c in channels]
 
 
 def test_outbox_applies_the_preferences(dbsession, make_user):
     quiet = make_user(notification_prefs={**QUIET, "alert_min_severity": {"sms": "severe"}})
-    insert_notifications(dbsession, [dict(dedupe_key=f"gazette:t:{quiet.id}", kind="gazette", channel="email",
-                                          address=quiet.email, recipient_id=quiet.id, title="Gazette", body="…")])
-    row = dbsession.scalar(select(Notification).where(Notification.dedupe_key == f"gazette:t:{quiet.id}"))
+    insert_notifications(dbsession, [dict(dedupe_key=f"news:t:{quiet.id}", kind="news", channel="email",
+                                          address=quiet.email, recipient_id=quiet.id, title="Nouvelles", body="…")])
+    row = dbsession.scalar(select(Notification).where(Notification.dedupe_key == f"news:t:{quiet.id}"))
     assert row.next_attempt_at >= row.created_at  # moved to 07:00 when written in quiet hours
     insert_notifications(dbsession, _alert_rows(quiet, "moderate", ("sms", "email")))
     channels = set(dbsession.scalars(select(Notification.channel).where(
-        Notification.recipient_id == quiet.id, Notification.kind == "alert")))
-    assert channels == {"email"}  # a moderate alert skips SMS for this resident
+        Notification.recipient_id == quiet.id, Notification.kind == "warning")))
+    assert channels == {"email"}  # a moderate warning skips SMS for this resident
     insert_notifications(dbsession, _alert_rows(quiet, "severe", ("sms",), n=2))
     assert dbsession.scalar(select(Notification.channel).where(Notification.subject_id == 2)) == "sms"
 
@@ -66,9 +75,9 @@ def test_push_rows_only_for_subscribed_devices(dbsession, make_user):
     insert_notifications(dbsession, _alert_rows(subscribed, "minor", ("push",)) + _alert_rows(nobody, "minor", ("push",)))
     rows = {r.recipient_id: r.channel for r in dbsession.scalars(select(Notification).where(
         Notification.recipient_id.in_([subscribed.id, nobody.id])))}
-    # Nobody's alert was a push to no device: it becomes an e-mail, never nothing.
+    # Nobody's warning (always reaches) was a push to no device: it becomes an e-mail, never nothing.
     assert rows == {subscribed.id: "push", nobody.id: "email"}
-    insert_notifications(dbsession, [dict(dedupe_key=f"msg:{nobody.id}:push", kind="message", channel="push",
+    insert_notifications(dbsession, [dict(dedupe_key=f"msg:{nobody.id}:push", kind="news", channel="push",
                                           address=str(nobody.id), recipient_id=nobody.id, title="t", body="b")])
     assert dbsession.scalar(select(Notification).where(Notification.dedupe_key == f"msg:{nobody.id}:push")) is None
 
@@ -78,7 +87,7 @@ def test_push_channel_delivers_through_the_provider(dbsession, make_user, app):
     dbsession.add(PushSubscription(user_id=user.id, endpoint="https://push.example.test/2", endpoint_hash="b" * 64,
                                    p256dh="k", auth="a"))
     dbsession.flush()
-    ids = insert_notifications(dbsession, [dict(
+    ids = insert_rows(dbsession, [dict(
         dedupe_key=f"account:t:{user.id}:push", kind="account", channel="push", address=str(user.id),
         recipient_id=user.id, title="Bonjour", body="Voyez http://localhost/parametres/appareils.")])
     from vvs_core.notify.actors import deliver_notifications

@@ -37,6 +37,7 @@ from vvs_core.notify.outbox import (  # noqa: E402
     record_receipt,
 )
 from vvs_core.plugins import build_plugin_manager, hookimpl  # noqa: E402
+from vvs_core.providers import register_providers  # noqa: E402
 from vvs_core.settings import core_registry  # noqa: E402
 
 # The PostgreSQL server of the suite (`make test` sets VVS_TEST_DATABASE_URL); each
@@ -136,7 +137,8 @@ def make_registry(engine, providers, plugins=(), **overrides):
     for plugin in plugins:
         pm.register(plugin)
     config.registry.vvs_plugins = pm
-    config.registry.vvs_providers = providers
+    config.include("pyramid_services")
+    register_providers(config, providers)
     config.registry.vvs_periodic_tasks = []
     config.include("vvs_core.tasks")
     config.include("vvs_core.notify")

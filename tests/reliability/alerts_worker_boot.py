@@ -24,6 +24,7 @@ import psycopg
 from vvs_core import make_config, tasks
 from vvs_core.errors import TransientDeliveryError
 from vvs_core.interfaces import SendResult
+from vvs_core.testing import use_provider
 
 
 class RecordingProvider:
@@ -74,7 +75,7 @@ app = make_config({"vvs.plugins": "vvs_alerts", "vvs.email.folder": os.environ.g
 # that stays up when the application's PostgreSQL restarts), else next to the application's.
 provider = RecordingProvider(os.environ.get("FAKE_PROVIDER_DSN") or
                              os.environ["VVS_DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://", 1))
-app.registry.vvs_providers["sms"] = provider
-app.registry.vvs_providers["email"] = provider
+use_provider(app.registry, "sms", provider)
+use_provider(app.registry, "email", provider)
 tasks.set_task_registry(app.registry)
 tasks.PeriodicScheduler(app.registry.vvs_periodic_tasks, tick=0.2).start()

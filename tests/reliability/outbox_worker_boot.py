@@ -22,6 +22,7 @@ from vvs_core import tasks
 from vvs_core.interfaces import SendResult
 from vvs_core.models import get_engine, get_session_factory
 from vvs_core.plugins import build_plugin_manager
+from vvs_core.providers import register_providers
 from vvs_core.settings import core_registry
 
 
@@ -72,8 +73,9 @@ def build_worker_registry():
     config = Configurator(settings=settings)
     config.registry["dbsession_factory"] = get_session_factory(get_engine(settings["vvs.database_url"]))
     config.registry.vvs_plugins = build_plugin_manager([], {})
-    config.registry.vvs_providers = {"sms": RecordingSMSSender(
-        plain_dsn(settings["vvs.database_url"]), float(os.environ.get("FAKE_SMS_LATENCY", "0.2")))}
+    config.include("pyramid_services")
+    register_providers(config, {"sms": RecordingSMSSender(
+        plain_dsn(settings["vvs.database_url"]), float(os.environ.get("FAKE_SMS_LATENCY", "0.2")))})
     config.registry.vvs_periodic_tasks = []
     config.include("vvs_core.tasks")
     config.include("vvs_core.notify")

@@ -88,6 +88,18 @@ def writes_expected(request) -> bool:
     return request.method not in SAFE_METHODS or request.environ.get("retry.attempt", 0) > 0
 
 
+def registry_of_session(dbsession):
+    """The application registry a session works for: its request's, else the current
+    one (scripts and actors run inside ``pyramid.scripting.prepare``), else None."""
+    request = (getattr(dbsession, "info", None) or {}).get("request")
+    if request is not None:
+        return request.registry
+    from pyramid.threadlocal import get_current_registry
+
+    registry = get_current_registry()
+    return registry if getattr(registry, "vvs_plugins", None) is not None else None
+
+
 def includeme(config):
     settings = config.get_settings()
     settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"

@@ -22,7 +22,7 @@ held while a provider is working:
    cancelled here.
 2. **Send**: each row is rendered (``vvs_render_notification``; a failing plugin
    renderer falls back to the stored text, an alert must not be lost to a template
-   bug), then handed to ``registry.vvs_providers[channel]`` in one ``send_batch``
+   bug), then handed to the channel's provider (``provider_on``) in one ``send_batch``
    per channel, outside any transaction.
 3. **Record**, in a second transaction: sent (provider, provider_ref, sent_at);
    a transient failure goes back to pending with ``next_attempt_at`` = now +
@@ -86,6 +86,7 @@ from ..interfaces import OutgoingEmail, OutgoingSMS
 from ..links import public_base_url
 from .push_providers import OutgoingPush
 from ..models.notification import Notification
+from ..providers import provider_on
 from ..tasks import RECOVERY_QUEUE, task_request
 from .outbox import enqueue_delivery_after_commit
 
@@ -263,7 +264,6 @@ def build_message(notification, rendered):
 
 
 def send_claimed(registry, fresh, reclaimed, rendered, now, max_attempts) -> list[Outcome]:
-    providers = getattr(registry, "vvs_providers", {}) or {}
     by_channel: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
     for n in fresh:
         by_channel[n.channel][0].append(n)
@@ -271,7 +271,7 @@ def send_claimed(registry, fresh, reclaimed, rendered, now, max_attempts) -> lis
         by_channel[n.channel][1].append(n)
     outcomes = []
     for channel, (fresh_rows, reclaimed_rows) in by_channel.items():
-        provider = providers.get(channel)
+        provider = provider_on(registry, channel)
         if provider is None:
             outcomes += [Outcome(n, "failed", error=f"aucun fournisseur pour le canal {channel}")
                          for n in (*fresh_rows, *reclaimed_rows)]

@@ -18,6 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..clock import utcnow
 from ..models.notification import CHANNELS, Notification
 from ..tasks import enqueue_after_commit
+from ..providers import channels_with_provider
+from .kinds import address_on, channels_for, kinds_for_session, kinds_of
 from .preferences import apply_recipient_preferences
 from zope.sqlalchemy import mark_changed
 
@@ -32,17 +34,20 @@ DEDUPE_KEY_MAX = 200  # Notification.dedupe_key is String(200)
 
 # --- Writing rows -------------------------------------------------------------
 
-def insert_notifications(dbsession, rows: list[dict]) -> list[int]:
+def insert_notifications(dbsession, rows: list[dict], kinds=None) -> list[int]:
     """Insert notification rows, skipping those whose dedupe_key already exists.
 
     Returns the ids of the rows actually inserted, so that re-running a fan-out
     inserts (and delivers) nothing twice. One multi-row statement per call.
+    ``kinds``: the declared notification kinds (default: those of the request that
+    opened ``dbsession``), for quiet hours and "always at least one channel".
     """
     if not rows:
         return []
     now = utcnow()
-    # Quiet hours, per-channel alert severity minimums, push only to subscribed devices.
-    rows = apply_recipient_preferences(dbsession, rows, now)
+    # Quiet hours, per-channel severity minimums, push only to subscribed devices.
+    kinds = kinds_for_session(dbsession) if kinds is None else kinds
+    rows = apply_recipient_preferences(dbsession, rows, now, kinds)
     if not rows:
         return []
     values = [_row_values(row, now) for row in rows]
@@ -125,56 +130,32 @@ def bounded_key(key: str) -> str:
 
 # --- One-off notifications to one user -----------------------------------------
 
-def notify_user(request, user, kind, title, body, html=None, channels=("email",),
+def notify_user(request, user, kind, title, body, html=None, channels=None,
                 subject=("", None), dedupe_key=None) -> list[int]:
-    """Queue a notification to ``user`` on the channels their preferences allow.
+    """Queue a ``kind`` notification to ``user`` on the channels their preferences allow.
 
-    ``user.notification_prefs`` maps a kind to a list of channels; a kind it does
-    not name uses ``channels``. Alerts ("alert") always reach the user on at least
-    one channel whatever the preferences say. A channel without an address (no
-    mobile for SMS) or without a configured provider is skipped. Give
-    ``dedupe_key`` to make a retried caller harmless. Returns the new rows' ids.
+    ``user.notification_prefs[kind]`` lists the channels they chose; while they chose
+    nothing, ``channels`` (default: the kind's declared ``default_channels``). A kind
+    declared ``always_reach`` reaches the user on at least one channel whatever they
+    chose (``vvs_core.notify.kinds``). A channel without an address (no mobile for
+    SMS) or without a configured provider is skipped. Give ``dedupe_key`` to make a
+    retried caller harmless. Returns the new rows' ids.
     """
     if getattr(user, "status", "active") == "closed":
         return []
-    usable = [c for c in CHANNELS if _address(user, c) and c in _providers(request)]
-    chosen = [c for c in chosen_channels(user, kind, channels) if c in usable]
-    if not chosen and kind == "alert":
-        fallback = [c for c in (*channels, *CHANNELS) if c in usable]
-        chosen = fallback[:1]
+    spec = kinds_of(request.registry).get(kind)
+    defaults = tuple(channels) if channels is not None else (spec.default_channels if spec.key else ("email",))
+    chosen = channels_for(user, spec, channels_with_provider(request), defaults)
     base_key = dedupe_key or f"{kind}:{subject[0]}:{subject[1]}:{user.id}:{uuid.uuid4().hex}"
     rows = [
         dict(dedupe_key=f"{base_key}:{channel}", kind=kind, subject_type=subject[0] or "",
              subject_id=subject[1], recipient_id=user.id, channel=channel,
-             address=_address(user, channel), title=title, body=body, html=html)
+             address=address_on(user, channel), title=title, body=body, html=html)
         for channel in chosen
     ]
     ids = insert_notifications(request.dbsession, rows)
     enqueue_delivery_after_commit(request, ids)
     return ids
-
-
-def chosen_channels(user, kind, defaults) -> list[str]:
-    prefs = getattr(user, "notification_prefs", None) or {}
-    wanted = prefs.get(kind)
-    if wanted is None:
-        wanted = defaults
-    return [c for c in wanted if c in CHANNELS]
-
-
-def _address(user, channel) -> str:
-    if channel == "email":
-        return user.email or ""
-    if channel == "sms":
-        return user.mobile or ""
-    if channel == "push":
-        # Push subscriptions belong to the push provider, which finds them by user id.
-        return str(user.id) if user.id is not None else ""
-    return ""
-
-
-def _providers(request) -> dict:
-    return getattr(request.registry, "vvs_providers", {}) or {}
 
 
 # --- Handing rows to the delivery actor ----------------------------------------

@@ -2,15 +2,16 @@
 rows are written (``outbox.insert_notifications``):
 
 - **quiet hours** (``notification_prefs["quiet_hours"] = {"start": "22:00", "end":
-  "07:00"}``, in ``vvs.timezone``): gazette and message notifications wait for the end of
-  the quiet hours (their ``next_attempt_at`` moves there; the sweeper picks them up
-  then). Alerts never wait.
-- **minimum severity per channel** for alerts that are not urgent
+  "07:00"}``, in ``vvs.timezone``): notifications of a kind declared ``quiet``
+  (``vvs_core.notify.kinds``) wait for the end of the quiet hours (their
+  ``next_attempt_at`` moves there; the sweeper picks them up then). Other kinds never wait.
+- **minimum severity per channel** for rows that carry a severity and are not urgent
   (``notification_prefs["alert_min_severity"] = {"sms": "severe", "push": "moderate"}``):
-  an alert row carrying a ``severity`` below the channel's minimum is not written.
-  Urgent alerts ("severe") always go through, and an alert keeps at least one channel.
-- **push** rows are written only for residents with at least one device subscribed;
-  an alert whose only row was a push to nobody goes by e-mail instead.
+  a row whose ``severity`` is below the channel's minimum is not written. Urgent
+  ones ("severe") always go through.
+- **push** rows are written only for residents with at least one device subscribed.
+- a kind declared ``always_reach`` keeps at least one channel: a recipient whose
+  every row of one subject was dropped keeps one (a push to nobody goes by e-mail).
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import sqlalchemy as sa
 
 from ..models import PushSubscription, User
 from ..timefmt import zone
-QUIET_KINDS = ("gazette", "gazette_digest", "message")
+
 SEVERITIES = ("minor", "moderate", "severe")  # CAP Minor / Moderate / Severe
 URGENT = "severe"
 SEVERITY_LABELS = {"minor": "Toutes les alertes", "moderate": "Gravité moyenne ou élevée",
@@ -41,11 +42,11 @@ def _prefs(user) -> dict:
     return getattr(user, "notification_prefs", None) or {}
 
 
-def delivery_window(user, kind: str, now: datetime) -> datetime | None:
-    """When a ``kind`` notification for ``user`` written at ``now`` (aware) may be sent:
-    None for at once, else the end of the resident's quiet hours (aware, UTC)."""
-    if kind not in QUIET_KINDS:
-        return None  # alerts and account messages always go through
+def delivery_window(user, quiet: bool, now: datetime) -> datetime | None:
+    """When a notification for ``user`` written at ``now`` (aware) may be sent: None
+    for at once, else, for a ``quiet`` kind, the end of the resident's quiet hours (aware, UTC)."""
+    if not quiet:
+        return None
     quiet = parse_quiet_hours(_prefs(user).get("quiet_hours"))
     if quiet is None:
         return None
@@ -88,15 +89,17 @@ def _recipients(dbsession, rows) -> dict[int, object]:
     return found
 
 
-def apply_recipient_preferences(dbsession, rows: list[dict], now: datetime) -> list[dict]:
+def apply_recipient_preferences(dbsession, rows: list[dict], now: datetime, kinds) -> list[dict]:
     """The rows to write, after quiet hours, severity minimums and push subscriptions.
 
-    Rows may carry ``severity`` (alerts); it is consumed here, never stored.
+    kinds: the declared ``NotificationKinds``. Rows may carry ``severity`` (alerts);
+    it is consumed here, never stored.
     """
     if not rows:
         return rows
+    quiet_kinds = kinds.quiet_keys()
     needs_users = any(r.get("recipient_id") is not None and
-                      (r.get("severity") or r.get("channel") == "push" or r.get("kind") in QUIET_KINDS)
+                      (r.get("severity") or r.get("channel") == "push" or r.get("kind") in quiet_kinds)
                       for r in rows)
     if not needs_users:
         return [{k: v for k, v in r.items() if k != "severity"} for r in rows]
@@ -116,20 +119,20 @@ def apply_recipient_preferences(dbsession, rows: list[dict], now: datetime) -> l
         if not severity_allows(user, row["channel"], severity):
             dropped.append((row, "severity"))
             continue
-        window = delivery_window(user, row.get("kind", ""), now)
+        window = delivery_window(user, row.get("kind", "") in quiet_kinds, now)
         if window is not None:
             row["next_attempt_at"] = window
         kept.append(row)
-    return kept + _alerts_left_without_channel(kept, dropped, users)
+    return kept + _left_without_channel(kept, dropped, users, kinds)
 
 
-def _alerts_left_without_channel(kept, dropped, users) -> list[dict]:
-    """Alerts reach everyone on at least one channel: a recipient whose every row of
-    an alert was dropped keeps one (a push to no device becomes an e-mail)."""
+def _left_without_channel(kept, dropped, users, kinds) -> list[dict]:
+    """Kinds declared ``always_reach`` reach everyone on at least one channel: a recipient
+    whose every row of one subject was dropped keeps one (a push to no device becomes an e-mail)."""
     reached = {(r.get("recipient_id"), r.get("subject_type"), r.get("subject_id")) for r in kept}
     rescued = []
     for row, reason in dropped:
-        if row.get("kind") != "alert":
+        if not kinds.get(row.get("kind", "")).always_reach:
             continue
         key = (row.get("recipient_id"), row.get("subject_type"), row.get("subject_id"))
         if key in reached:

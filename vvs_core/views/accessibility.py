@@ -21,9 +21,23 @@ def includeme(config):
 
 
 def statement_data(registry) -> dict | None:
+    """The measured data, its list of pages limited to the pages this site serves (the
+    measure ran with every plugin enabled)."""
     if "vvs.accessibility_data" not in registry:
-        registry["vvs.accessibility_data"] = load_statement_data()
+        data = load_statement_data()
+        if data:
+            data = {**data, "pages": [p for p in data.get("pages", []) if serves(registry, p["path"])]}
+        registry["vvs.accessibility_data"] = data
     return registry["vvs.accessibility_data"]
+
+
+def serves(registry, pattern: str) -> bool:
+    """Whether a measured page pattern ("/communaute/{id}") is a route of this site."""
+    from pyramid.interfaces import IRoutesMapper
+
+    path = pattern.replace("{id}", "1")
+    mapper = registry.queryUtility(IRoutesMapper)
+    return mapper is not None and any(route.match(path) is not None for route in mapper.get_routes())
 
 
 @view_config(route_name="accessibility", renderer="vvs_core:templates/accessibility.pt", permission="public")

@@ -14,10 +14,12 @@ from ..clock import utcnow
 from ..forms import Schema, StrippedString, email_node, field_error, make_form, validate
 from ..images import ImageRejected, clean_image
 from ..models import User
-from ..models.notification import CHANNELS
 from ..outreach import send_to_address
 from ..personal_data import close_account, export_zip
 from ..phones import display_phone, normalise_phone
+from ..notify.kinds import kinds_of
+from ..principals import commune_agent
+from ..providers import channels_with_provider
 from .delivery_prefs_form import add_delivery_nodes, delivery_prefs, delivery_values
 from ..security import consume_token, hash_password, issue_token, password_problem, verify_password
 from ..sessions import end_all_sessions
@@ -30,14 +32,7 @@ INTERESTS = (
 )
 HOUSING_TYPES = (("maison", "Maison"), ("appartement", "Appartement"), ("autre", "Autre"))
 YES_NO = (("oui", "Oui"), ("non", "Non"))
-NOTIFICATION_KINDS = (
-    ("alert", "Alertes de vos voisins et de la mairie"),
-    ("gazette", "Nouvelles de la gazette"),
-    ("message", "Messages privés"),
-    ("account", "Votre compte (adhésion, sécurité)"),
-)
 CHANNEL_LABELS = {"sms": "SMS", "email": "E-mail", "push": "Notification sur le téléphone"}
-DEFAULT_CHANNELS = {"alert": ["sms", "email", "push"]}
 
 SETTINGS_SECTIONS = (
     ("settings_account", "Mon compte", "Paramétrez les informations générales de votre compte"),
@@ -58,7 +53,7 @@ LANDLINE_HELP = ("Ce numéro de téléphone permettra à vos voisins de vous joi
                  "Cette information ne sera visible que par votre communauté de voisins.")
 HIDE_LANDLINE_HELP = "Vos voisins ne verront pas votre numéro dans l'annuaire."
 PSEUDONYM_HELP = ("Le pseudonyme est la seule information partagée avec les utilisateurs du site, non membres "
-                  "de votre communauté. Il est notamment utilisé dans les communautés jumelées.")
+                  "de votre communauté.")
 
 
 def includeme(config):
@@ -204,7 +199,7 @@ def may_see_member(request, viewer, member) -> bool:
             continue
         if f"community:{m.community_id}:member" in principals:
             return True
-        if f"commune:{m.community.commune.insee}:agent" in principals:
+        if commune_agent(m.community.commune.insee) in principals:
             return True
     return False
 
@@ -410,50 +405,64 @@ def settings_email_confirm_view(request):
 # --- Notifications and newsletter ---------------------------------------------------
 
 def available_channels(request) -> list[str]:
-    providers = getattr(request.registry, "vvs_providers", {}) or {}
-    return [c for c in CHANNELS if c in providers] or ["sms", "email"]
+    return channels_with_provider(request) or ["sms", "email"]
 
 
-def notifications_schema(channels):
-    values = [(c, CHANNEL_LABELS.get(c, c)) for c in channels]
+def _keep_one(kind):
+    return f"Gardez au moins un moyen d'être prévenu : {kind.label[:1].lower()}{kind.label[1:]}."
+
+
+def notifications_schema(kinds, channels):
+    """One row of checkboxes per kind declared for the settings page (``vvs_core.notify.kinds``)."""
     schema = Schema()
-    for kind, label in NOTIFICATION_KINDS:
-        validator = colander.ContainsOnly(channels)
-        if kind == "alert":
-            validator = colander.All(validator, colander.Length(
-                min=1, min_err="Gardez au moins un moyen d'être prévenu des alertes."))
+    for kind in kinds.in_settings():
+        values = [(c, CHANNEL_LABELS.get(c, c)) for c in channels] + list(kind.extra_choices)
+        validator = colander.ContainsOnly([v for v, _ in values])
+        if kind.always_reach:
+            validator = colander.All(validator, colander.Length(min=1, min_err=_keep_one(kind)))
         schema.add(colander.SchemaNode(
-            colander.Set(), name=kind, title=label, missing=set() if kind != "alert" else colander.required,
+            colander.Set(), name=kind.key, title=kind.label,
+            missing=colander.required if kind.always_reach else set(), missing_msg=_keep_one(kind),
             validator=validator, widget=deform.widget.CheckboxChoiceWidget(values=values, inline=True),
-            missing_msg="Gardez au moins un moyen d'être prévenu des alertes.",
         ))
-    add_delivery_nodes(schema, channels)  # quiet hours, alert severity per channel
+    add_delivery_nodes(schema, channels, kinds)  # quiet hours, severity per channel
     return schema
 
 
-def current_prefs(user, channels):
+def current_prefs(user, kinds, channels):
     prefs = user.notification_prefs or {}
-    return {kind: set(prefs.get(kind, DEFAULT_CHANNELS.get(kind, ["email"]))) & set(channels)
-            for kind, _ in NOTIFICATION_KINDS}
+    out = {}
+    for kind in kinds.in_settings():
+        offered = set(channels) | {v for v, _ in kind.extra_choices}
+        out[kind.key] = set(prefs.get(kind.key, kind.default_channels)) & offered
+    return out
+
+
+def chosen_prefs(data, kinds, channels) -> dict:
+    return {kind.key: [c for c in (*channels, *(v for v, _ in kind.extra_choices)) if c in data[kind.key]]
+            for kind in kinds.in_settings()}
 
 
 @view_config(route_name="settings_notifications", renderer="vvs_core:templates/account_form.pt", permission="account")
 def settings_notifications_view(request):
     user = request.user
     title = "Notifications"
-    intro = ("Choisissez la façon dont vous souhaitez être prévenu. Les alertes vous parviennent toujours "
-             "par au moins un moyen.")
+    kinds = kinds_of(request.registry)
+    intro = "Choisissez la façon dont vous souhaitez être prévenu."
+    always = [k.label for k in kinds.in_settings() if k.always_reach]
+    if always:
+        intro += f" Toujours par au moins un moyen : {', '.join(always)}."
     channels = available_channels(request)
-    form = make_form(request, notifications_schema(channels), "Enregistrer", formid="notifications")
+    form = make_form(request, notifications_schema(kinds, channels), "Enregistrer", formid="notifications")
     if request.method != "POST":
-        return settings_page(request, title, form.render({**current_prefs(user, channels),
-                                                          **delivery_values(user, channels)}), intro)
+        return settings_page(request, title, form.render({**current_prefs(user, kinds, channels),
+                                                          **delivery_values(user, channels, kinds)}), intro)
     data, rendered = validate(request, form)
     if data is None:
         request.response.status = 400
         return settings_page(request, title, rendered, intro)
-    user.notification_prefs = {**(user.notification_prefs or {}), **delivery_prefs(data, channels),
-                               **{kind: [c for c in channels if c in data[kind]] for kind, _ in NOTIFICATION_KINDS}}
+    user.notification_prefs = {**(user.notification_prefs or {}), **delivery_prefs(data, channels, kinds),
+                               **chosen_prefs(data, kinds, channels)}
     request.flash("Vos préférences de notification sont enregistrées.", "success")
     return HTTPSeeOther(request.route_path("settings"))
 

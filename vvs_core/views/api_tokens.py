@@ -19,7 +19,7 @@ def includeme(config):
 
 class TokenSchema(Schema):
     name = colander.SchemaNode(
-        StrippedString(), title="Nom du jeton", description="Pour vous y retrouver : « Application du téléphone », « Script de la mairie »…",
+        StrippedString(), title="Nom du jeton", description="Pour vous y retrouver : « Application du téléphone », « Mon script »…",
         validator=colander.Length(max=80, max_err="80 caractères au plus."),
         missing_msg="Donnez un nom au jeton.",
         widget=deform.widget.TextInputWidget(attributes={"maxlength": "80", "autocomplete": "off"}))

@@ -8,16 +8,17 @@ import colander
 import deform
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from .. import geo
 from ..boundaries import (BoundaryInputError, check_new_boundary, polygon_from_points, save_boundary,
                           snap_to_neighbours)
-from ..events import event_label, record_event
+from ..events import describe_data, event_label, record_event
+from ..members import member_count, referents_of
 from ..forms import Schema, StrippedString, make_form, validate
 from ..jsonlimits import TooLarge, loads_limited
-from ..models import Community, CommunityEvent, Membership, User
-from ..security import community_factory, effective_validation_mode
+from ..models import Community, CommunityEvent
+from ..security import community_factory, effective_validation_mode, validation_modes
 
 MODE_LABELS = {
     "platform": "Validation par l'équipe de la plateforme",
@@ -41,19 +42,6 @@ def includeme(config):
 
 # --- Reading a community ----------------------------------------------------------
 
-def member_count(dbsession, community_id: int) -> int:
-    return dbsession.execute(select(func.count(Membership.id)).where(
-        Membership.community_id == community_id, Membership.status == "active")).scalar_one()
-
-
-def referents_of(dbsession, community_id: int) -> list[User]:
-    return list(dbsession.execute(
-        select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.community_id == community_id, Membership.status == "active",
-               Membership.role == "referent", User.status != "closed")
-        .order_by(User.last_name, User.first_name)).scalars())
-
-
 def sees_audit(request, context) -> bool:
     """Référents, the mairie and the platform team also see the non-public entries."""
     return request.has_permission("community.manage", context) or request.has_permission("community.mairie", context)
@@ -66,9 +54,9 @@ def events_query(community_id: int, include_private: bool):
     return stmt.order_by(CommunityEvent.created_at.desc(), CommunityEvent.id.desc())
 
 
-def describe_event(event: CommunityEvent) -> str:
+def describe_event(registry, event: CommunityEvent) -> str:
     """One French line for a movement; never a hidden number or an address."""
-    text = event_label(event.kind)
+    text = event_label(registry, event.kind)
     data = event.data or {}
     if event.subject_user is not None:
         text += f" : {event.subject_user.full_name}"
@@ -78,17 +66,16 @@ def describe_event(event: CommunityEvent) -> str:
         text += f" ({data.get('old_area_m2', 0) / 10000:.1f} ha → {data['new_area_m2'] / 10000:.1f} ha)"
     elif event.kind == "validation_mode_changed" and data.get("new"):
         text += f" : {MODE_LABELS.get(data['new'], data['new']).lower()}"
-    elif event.kind.startswith("twinning_") and data.get("other_name"):
-        text += f" avec « {data['other_name']} »"
     elif event.kind == "hidden_phone_viewed":
-        text = f"Numéros masqués consultés par la mairie ({len(data.get('user_ids', []))} membre(s))"
+        text += f" ({len(data.get('user_ids', []))} membre(s))"
+    text += describe_data(registry, event)
     if event.actor is not None and event.kind in ("boundary_changed", "renamed", "validation_mode_changed"):
         text += f" — par {event.actor.full_name}"
     return text
 
 
-def event_rows(events) -> list[dict]:
-    return [{"when": e.created_at, "text": describe_event(e), "public": e.public} for e in events]
+def event_rows(registry, events) -> list[dict]:
+    return [{"when": e.created_at, "text": describe_event(registry, e), "public": e.public} for e in events]
 
 
 def outline(polygon) -> list[list[float]]:
@@ -145,7 +132,7 @@ def community_view(request):
         "referents": referents_of(db, community.id),
         "mode_label": MODE_LABELS.get(effective_validation_mode(request, community), ""),
         "imposed": imposed,
-        "movements": event_rows(events),
+        "movements": event_rows(request.registry, events),
         "panels": plugin_panels(request, community),
         "can_manage": request.has_permission("community.manage", context),
         "is_member": request.has_permission("community.member", context),
@@ -164,13 +151,13 @@ def community_history_view(request):
     stmt = events_query(community.id, sees_audit(request, request.context))
     events = request.dbsession.execute(stmt.offset((page - 1) * HISTORY_PAGE).limit(HISTORY_PAGE + 1)).scalars().all()
     return {"title": f"Historique — {community.name}", "community": community,
-            "events": event_rows(events[:HISTORY_PAGE]), "page": page, "has_next": len(events) > HISTORY_PAGE,
+            "events": event_rows(request.registry, events[:HISTORY_PAGE]), "page": page, "has_next": len(events) > HISTORY_PAGE,
             "extra_css": [request.layout.static("css/resident.css")]}
 
 
 # --- Editing: name and validation mode ---------------------------------------------
 
-def edit_schema(imposed: str | None):
+def edit_schema(imposed: str | None, modes: list[str]):
     class EditSchema(Schema):
         name = colander.SchemaNode(StrippedString(), title="Nom de la communauté",
                                    validator=colander.Length(min=3, max=120,
@@ -183,8 +170,8 @@ def edit_schema(imposed: str | None):
     if not imposed:
         schema.add(colander.SchemaNode(
             colander.String(), name="validation_mode", title="Mode de validation des nouveaux voisins",
-            validator=colander.OneOf(list(MODE_LABELS)),
-            widget=deform.widget.SelectWidget(values=list(MODE_LABELS.items()))))
+            validator=colander.OneOf(modes),
+            widget=deform.widget.SelectWidget(values=[(m, MODE_LABELS[m]) for m in modes])))
     return schema
 
 
@@ -193,13 +180,13 @@ def edit_schema(imposed: str | None):
 def community_edit_view(request):
     community = request.context.community
     imposed = imposed_mode(request, community)
-    form = make_form(request, edit_schema(imposed), "Enregistrer", formid="communaute")
+    form = make_form(request, edit_schema(imposed, validation_modes(request.registry)), "Enregistrer", formid="communaute")
     page = {"title": "Modifier les informations", "community": community, "imposed": imposed,
             "imposed_label": MODE_LABELS.get(imposed or "", ""),
             "extra_css": [request.layout.static("css/resident.css")]}
     if request.method != "POST":
         values = {"name": community.name, "description": community.description,
-                  "validation_mode": community.validation_mode}
+                  "validation_mode": effective_validation_mode(request, community)}
         return {**page, "form": form.render(values)}
     data, rendered = validate(request, form)
     if data is None:

@@ -1,5 +1,6 @@
-"""The quiet-hours and alert-severity fields of the notification settings form
-(the rules themselves are in ``vvs_core.notify.preferences``)."""
+"""The quiet-hours and severity fields of the notification settings form (the rules
+themselves are in ``vvs_core.notify.preferences``); shown only for the declared kinds
+that use them (``vvs_core.notify.kinds``)."""
 from __future__ import annotations
 
 import re
@@ -34,22 +35,38 @@ def _both_or_neither(form, value):
         raise exc
 
 
-def add_delivery_nodes(schema, channels) -> None:
-    schema.add(_time_node("quiet_start", "Heures calmes : début",
-                          "Pendant les heures calmes, les nouvelles de la gazette et les messages attendent le matin. "
-                          "Les alertes, elles, arrivent toujours."))
-    schema.add(_time_node("quiet_end", "Heures calmes : fin", "Par exemple de 22:00 à 07:00 (heure de Paris)."))
+def _lower(label: str) -> str:
+    return label[:1].lower() + label[1:]
+
+
+def _quiet_description(kinds) -> str:
+    waiting = [_lower(k.label) for k in kinds.in_settings() if k.quiet]
+    text = f"Pendant les heures calmes, ces notifications attendent le matin : {', '.join(waiting)}."
+    never = [_lower(k.label) for k in kinds.in_settings() if not k.quiet]
+    if never:
+        text += f" Les autres arrivent toujours : {', '.join(never)}."
+    return text
+
+
+def add_delivery_nodes(schema, channels, kinds) -> None:
+    if any(k.quiet for k in kinds.in_settings()):
+        schema.add(_time_node("quiet_start", "Heures calmes : début", _quiet_description(kinds)))
+        schema.add(_time_node("quiet_end", "Heures calmes : fin", "Par exemple de 22:00 à 07:00 (heure de Paris)."))
+        schema.validator = _both_or_neither
+    graded = kinds.with_severities()
+    if not graded:
+        return
     values = [(s, SEVERITY_LABELS[s]) for s in SEVERITIES]
+    what = ", ".join(k.label for k in graded)
     for channel in channels:
         schema.add(colander.SchemaNode(
             colander.String(), name=f"min_severity_{channel}", missing="minor",
-            title=f"Alertes reçues {CHANNEL_NAMES.get(channel, channel)}",
+            title=f"{what} reçues {CHANNEL_NAMES.get(channel, channel)}",
             description="Les urgences (gravité élevée) vous parviennent toujours.",
             validator=colander.OneOf(SEVERITIES), widget=deform.widget.SelectWidget(values=values)))
-    schema.validator = _both_or_neither
 
 
-def delivery_values(user, channels) -> dict:
+def delivery_values(user, channels, kinds) -> dict:
     prefs = user.notification_prefs or {}
     quiet = parse_quiet_hours(prefs.get("quiet_hours"))
     minimum = prefs.get("alert_min_severity") or {}
@@ -60,10 +77,13 @@ def delivery_values(user, channels) -> dict:
     return values
 
 
-def delivery_prefs(data, channels) -> dict:
-    """The ``notification_prefs`` keys these fields set."""
-    out = {"alert_min_severity": {c: data[f"min_severity_{c}"] for c in channels
-                                  if data.get(f"min_severity_{c}", "minor") != "minor"}}
-    out["quiet_hours"] = ({"start": data["quiet_start"], "end": data["quiet_end"]}
-                          if data.get("quiet_start") and data.get("quiet_end") else None)
+def delivery_prefs(data, channels, kinds) -> dict:
+    """The ``notification_prefs`` keys these fields set (none for fields not shown)."""
+    out = {}
+    if kinds.with_severities():
+        out["alert_min_severity"] = {c: data[f"min_severity_{c}"] for c in channels
+                                     if data.get(f"min_severity_{c}", "minor") != "minor"}
+    if any(k.quiet for k in kinds.in_settings()):
+        out["quiet_hours"] = ({"start": data["quiet_start"], "end": data["quiet_end"]}
+                              if data.get("quiet_start") and data.get("quiet_end") else None)
     return out

@@ -5,9 +5,10 @@ from types import SimpleNamespace
 
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..invitations import invitation_counts
+from ..members import member_counts
 from ..models import Community, Membership
 from ..security import effective_validation_mode
 
@@ -16,22 +17,14 @@ WHO_DECIDES = {"platform": "l'équipe de la plateforme", "referent": "le référ
 
 
 def memberships_of(request, user):
-    """(membership, community, active member count) of ``user``, in one query."""
-    active = Membership.__table__.alias("active_members")
-    count = (select(func.count(active.c.id))
-             .where(active.c.community_id == Community.id, active.c.status == "active")
-             .scalar_subquery())
-    return request.dbsession.execute(
-        select(Membership, Community, count).join(Community, Community.id == Membership.community_id)
+    """(membership, community, member count) of ``user``'s active and pending memberships."""
+    rows = request.dbsession.execute(
+        select(Membership, Community).join(Community, Community.id == Membership.community_id)
         .where(Membership.user_id == user.id, Membership.status.in_(("active", "pending")))
         .order_by(Membership.id)
     ).all()
-
-
-def member_count(dbsession, community_id: int) -> int:
-    return dbsession.execute(
-        select(func.count(Membership.id)).where(Membership.community_id == community_id, Membership.status == "active")
-    ).scalar_one()
+    counts = member_counts(request.dbsession, [c.id for _m, c in rows])
+    return [(m, c, counts[c.id]) for m, c in rows]
 
 
 def recent_activity(request, user, limit: int = 20) -> list:

@@ -89,7 +89,7 @@ def test_post_moderation_report_then_withdraw_warn_suspend(testapp, dbsession, m
     assert actions[0].original_text.startswith("Un individu louche")
     assert dbsession.scalars(select(AlertReport)).one().handled
     assert dbsession.scalars(select(PostingSuspension)).one().user_id == author.id
-    told = dbsession.scalars(select(Notification).where(Notification.kind == "moderation",
+    told = dbsession.scalars(select(Notification).where(Notification.kind == "alert_moderation",
                                                         Notification.recipient_id == author.id)).all()
     assert len(told) == 3 and all("Décrivez des faits" in n.body for n in told)
     audit = dbsession.scalars(select(CommunityEvent).where(CommunityEvent.kind.like("alert_%"))).all()

@@ -41,7 +41,7 @@ def scene(testapp, dbsession, make_user, make_community):
 def _counts(dbsession):
     return (dbsession.scalar(select(func.count()).select_from(PostingSuspension)),
             dbsession.scalar(select(func.count()).select_from(ModerationAction)),
-            dbsession.scalar(select(func.count()).select_from(Notification).where(Notification.kind == "moderation")))
+            dbsession.scalar(select(func.count()).select_from(Notification).where(Notification.kind == "alert_moderation")))
 
 
 @pytest.mark.parametrize("days", ["-5", "0", "999999", "abc", "", "3.5", "366", " ", "1e2", "٣", "²", "7 jours"])
@@ -84,7 +84,7 @@ def test_suspending_again_moves_the_end_and_never_stacks(testapp, dbsession, sce
     testapp.post_csrf(f"/alertes/{alert.id}/moderation", {"action": "suspend", "reason": "Excuses reçues.", "days": "1"})
     suspension = dbsession.scalars(select(PostingSuspension)).one()
     assert suspension.until == utcnow() + timedelta(days=1) and suspension.reason == "Excuses reçues."
-    mails = dbsession.scalars(select(Notification).where(Notification.kind == "moderation",
+    mails = dbsession.scalars(select(Notification).where(Notification.kind == "alert_moderation",
                                                          Notification.recipient_id == author.id)
                               .order_by(Notification.id)).all()
     assert [m.title for m in mails] == ["Publication d'alertes suspendue", "Suspension prolongée", "Suspension raccourcie"]
@@ -142,7 +142,7 @@ def test_sanctions_page_change_and_lift(testapp, dbsession, scene):
     alert_history = testapp.get(f"/alertes/{alert.id}/moderation/historique")
     assert "Publication suspendue" in alert_history.text and "Suspension levée" in alert_history.text
     told = dbsession.scalars(select(Notification.title).where(Notification.recipient_id == author.id,
-                                                              Notification.kind == "moderation")).all()
+                                                              Notification.kind == "alert_moderation")).all()
     assert "Vous pouvez de nouveau lancer des alertes" in told
     testapp.get("/alertes/moderation/membres/999999999", status=404)
     testapp.get("/alertes/moderation/membres/99999999999999", status=404)

@@ -68,7 +68,7 @@ def test_required_proofs_block_the_decision_until_passed(testapp, world, dbsessi
     with pytest.raises(MembershipBlocked) as blocked:
         with task_request(app_registry) as request:
             decide(request, request.dbsession.get(Membership, world["membership"].id), True, "", world["referent"].id)
-    assert blocked.value.reasons == ["Aucune attestation d'un référent ou de la mairie"]
+    assert blocked.value.reasons == ["Aucune attestation d'un voisin"]
     # The queue shows the blocker to the référent, who vouches and then accepts.
     sign_in(testapp, world["referent"])
     assert "Aucune attestation" in testapp.get(f"/communaute/{world['bourg'].id}/demandes").text
@@ -107,7 +107,7 @@ def test_commune_rule_set_by_its_agent_overrides_the_setting(testapp, world, dbs
 
     with task_request(app_registry) as request:
         found = blockers(request, request.dbsession.get(Membership, world["membership"].id))
-    assert found == ["Justificatif de domicile non vérifié", "Aucune attestation d'un référent ou de la mairie"]
+    assert found == ["Justificatif de domicile non vérifié", "Aucune attestation d'un voisin"]
     testapp.get("/kyc/commune/77111", status=403)  # another commune's rule
     testapp.post("/kyc/commune/77449", {"mode": "default", "csrf_token": csrf(testapp)}, status=303)
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import csrf
+from vvs_core.providers import provider_on
 from vvs_core.testing import DEMO_PASSWORD, VVSTestApp, base_settings
 from vvs_kyc.models import KycCheck
 
@@ -57,7 +58,7 @@ def partner_app(db_url, session_factory, monkeypatch, tmp_path):
 def test_partner_flow_passes_and_activates(partner_app, world, dbsession):
     from vvs_core.interfaces import IIdentityVerifier
 
-    partner = partner_app.registry.vvs_providers["identity"]
+    partner = provider_on(partner_app.registry, "identity")
     assert partner.name == "test-partner" and IIdentityVerifier is not None
     app = VVSTestApp(partner_app)
     app.login(world["resident"], DEMO_PASSWORD)
@@ -77,7 +78,7 @@ def test_partner_flow_passes_and_activates(partner_app, world, dbsession):
 
 
 def test_partner_forged_or_failed_returns(partner_app, world, dbsession):
-    partner = partner_app.registry.vvs_providers["identity"]
+    partner = provider_on(partner_app.registry, "identity")
     app = VVSTestApp(partner_app)
     app.login(world["resident"], DEMO_PASSWORD)
     location = app.post("/kyc/partenaire", {"csrf_token": csrf(app)}, status=303).headers["Location"]

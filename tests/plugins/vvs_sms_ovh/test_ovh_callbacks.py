@@ -8,6 +8,7 @@ from fake_ovh import fake_ovh  # noqa: F401  (fixture)
 from ovh_app import CALLBACK_TOKEN, ovh_app, ovh_testapp  # noqa: F401  (fixtures)
 
 from vvs_core.models import Notification
+from vvs_core.providers import provider_on
 from vvs_core.plugins import hookimpl
 from vvs_core.testing import run_tasks
 from vvs_sms_ovh.models import OVHInboundSMS
@@ -108,7 +109,7 @@ def test_an_inbound_sms_reaches_the_plugins_and_the_reply_goes_back_once(
     assert reply.status == "sent" and reply.provider == "ovh"
     # the job was noted in the shared journal first: after a crash the outbox would
     # find it at OVH instead of sending it again
-    sender = ovh_testapp.wsgi.registry.vvs_providers["sms"]
+    sender = provider_on(ovh_testapp.wsgi.registry, "sms")
     assert type(sender.journal).__name__ == "DatabaseJournal"
     assert sender.already_sent([reply.dedupe_key, "sms-reply:ovh:never"]) == {reply.dedupe_key: reply.provider_ref}
     before = counts(dbsession)

@@ -1,5 +1,5 @@
 /* The one map set-up of vvs, shared by every map of the core and of the plugins
-   (sign-up, community, delimitation, alerts, twinning, mairie):
+   (sign-up, community, delimitation, and the plugins' maps):
 
    - vvsMap.create(element, options): a Leaflet map with the tile layers of the
      settings (read from <meta name="vvs-map-layers"> of the layout), a Plan/Satellite

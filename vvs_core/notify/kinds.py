@@ -1,0 +1,124 @@
+"""The registry of notification kinds, and the one rule for a resident's channels.
+
+Whoever sends a kind of notification declares it (``vvs_register_notification_kinds``,
+a list of ``NotificationKind``): its French label on the settings page, whether it
+waits for quiet hours, whether it always reaches the resident on at least one
+channel, its default channels. The core reads nothing else: the settings page, the
+quiet hours and the "at least one channel" rule come from this registry, kept on
+``registry.vvs_notification_kinds``. A kind nobody declared is sent at once, on the
+channels its sender names, and never shown in the settings.
+"""
+from __future__ import annotations
+
+from ..errors import ConfigurationError
+from ..hooktypes import NotificationKind
+from ..models.notification import CHANNELS
+
+UNDECLARED = NotificationKind(key="", label="", in_settings=False)
+
+
+class NotificationKinds:
+    """The declared kinds, by key, in settings order."""
+
+    def __init__(self, kinds=()):
+        self._kinds: dict[str, NotificationKind] = {}
+        for kind in sorted(kinds, key=lambda k: (k.order, k.key)):
+            self._kinds[kind.key] = kind
+
+    def get(self, key: str) -> NotificationKind:
+        return self._kinds.get(key) or UNDECLARED
+
+    def __contains__(self, key) -> bool:
+        return key in self._kinds
+
+    def __iter__(self):
+        return iter(self._kinds.values())
+
+    def in_settings(self) -> list[NotificationKind]:
+        return [k for k in self if k.in_settings]
+
+    def quiet_keys(self) -> set[str]:
+        return {k.key for k in self if k.quiet}
+
+    def with_severities(self) -> list[NotificationKind]:
+        return [k for k in self.in_settings() if k.severities]
+
+
+def collect_notification_kinds(pm) -> NotificationKinds:
+    """Every kind the core and the enabled plugins declare; two declarations of one key stop start-up."""
+    found: dict[str, NotificationKind] = {}
+    for answer in pm.hook.vvs_register_notification_kinds():
+        for kind in answer or []:
+            if not isinstance(kind, NotificationKind):
+                raise ConfigurationError(f"vvs_register_notification_kinds returned {kind!r}, not a NotificationKind")
+            if kind.key in found:
+                raise ConfigurationError(f"two plugins declare the notification kind {kind.key!r}")
+            unknown = [c for c in kind.default_channels if c not in CHANNELS]
+            if unknown or not kind.label:
+                raise ConfigurationError(f"notification kind {kind.key!r}: needs a French label and channels among "
+                                         f"{', '.join(CHANNELS)}")
+            found[kind.key] = kind
+    return NotificationKinds(found.values())
+
+
+def shown_prefs(registry, prefs: dict | None) -> dict:
+    """A resident's stored preferences as this site shows them (settings, API, export of
+    the page): only the declared kinds' choices and the delivery settings they use; a
+    disabled plugin's kinds stay stored but are not shown."""
+    kinds = kinds_of(registry)
+    prefs = prefs or {}
+    out = {k: v for k, v in prefs.items() if k in kinds}
+    if any(k.quiet for k in kinds) and "quiet_hours" in prefs:
+        out["quiet_hours"] = prefs["quiet_hours"]
+    if kinds.with_severities() and "alert_min_severity" in prefs:
+        out["alert_min_severity"] = prefs["alert_min_severity"]
+    return out
+
+
+def kinds_of(registry) -> NotificationKinds:
+    return getattr(registry, "vvs_notification_kinds", None) or NotificationKinds()
+
+
+def kinds_for_session(dbsession) -> NotificationKinds:
+    """The kinds of the application ``dbsession`` works for; none declared for a bare
+    session outside any application (tests then pass ``kinds`` themselves)."""
+    from ..models import registry_of_session
+
+    registry = registry_of_session(dbsession)
+    return kinds_of(registry) if registry is not None else NotificationKinds()
+
+
+# --- A resident's channels for a kind ------------------------------------------------
+
+def address_on(user, channel: str) -> str:
+    """Where ``user`` (a ``User`` or a row with ``id``, ``email``, ``mobile``) is
+    reached on ``channel``; "" when they have no address there. Push subscriptions
+    belong to the push provider, which finds them by user id."""
+    if channel == "email":
+        return getattr(user, "email", None) or ""
+    if channel == "sms":
+        return getattr(user, "mobile", None) or ""
+    if channel == "push":
+        return str(user.id) if getattr(user, "id", None) is not None else ""
+    return ""
+
+
+def wanted_channels(user, kind: NotificationKind, defaults=None) -> list[str]:
+    """The channels ``user`` chose for ``kind`` (its defaults while they chose nothing)."""
+    prefs = getattr(user, "notification_prefs", None) or {}
+    wanted = prefs.get(kind.key) if kind.key else None
+    if wanted is None:
+        wanted = kind.default_channels if defaults is None else defaults
+    return [c for c in wanted if c in CHANNELS]
+
+
+def channels_for(user, kind: NotificationKind, usable, defaults=None) -> list[str]:
+    """The channels a ``kind`` notification goes to ``user`` on, among ``usable`` (those
+    with a provider, and that the sender allows). Channels without an address are left
+    out; an ``always_reach`` kind keeps one channel when the resident chose none that works."""
+    usable = [c for c in CHANNELS if c in usable and address_on(user, c)]
+    chosen = [c for c in usable if c in wanted_channels(user, kind, defaults)]
+    if not chosen and kind.always_reach and usable:
+        first = (*(kind.default_channels if defaults is None else defaults), *usable)
+        chosen = [next(c for c in first if c in usable)]
+    return chosen
