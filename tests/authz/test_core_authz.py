@@ -27,3 +27,10 @@ def test_logout_is_post_only_with_csrf(testapp, make_user):
     testapp.get("/deconnexion", status=404)
     testapp.post("/deconnexion", {}, status=400)
     assert testapp.post_csrf("/deconnexion").status_int == 303
+
+
+def test_the_example_plugin_page_is_public(testapp, make_user):
+    # route: hello_plugin (tests/fixtures/vvs_hello, enabled with every installed plugin)
+    assert testapp.get("/hello-plugin").status_int == 200
+    testapp.login(make_user())
+    assert testapp.get("/hello-plugin").status_int == 200
