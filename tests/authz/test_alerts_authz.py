@@ -44,6 +44,7 @@ ROLES = ("anonymous", "non_member", "pending", "other_member", "other_referent",
          "moderator", "admin")
 OK, SEE, DENY, LOGIN, NF = 200, 303, 403, 302, 404
 MATRIX = [
+    ("GET", "/alertes", (LOGIN, DENY, DENY, SEE, SEE, SEE, SEE, SEE, DENY, NF)),  # alerts_home: to one's community's alerts
     ("GET", "/alertes/nouvelle", (LOGIN, DENY, DENY, OK, OK, OK, OK, OK, DENY, NF)),  # admin: no community to post to
     ("POST", "/alertes/nouvelle/sms", (DENY, DENY, DENY, OK, OK, OK, OK, OK, DENY, NF)),  # the SMS counter
     ("GET", "/alertes/moderation", (LOGIN, DENY, DENY, DENY, OK, DENY, DENY, OK, OK, OK)),
