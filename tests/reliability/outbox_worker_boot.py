@@ -5,7 +5,7 @@
 Everything comes from the environment: the ``VVS_*`` settings (VVS_DATABASE_URL,
 VVS_BROKER_URL, VVS_OUTBOX_*, VVS_SECRET) and FAKE_SMS_LATENCY. It builds what the
 delivery actors need — settings, broker, a registry with ``dbsession_factory`` and
-``vvs_providers`` — includes ``vvs_core.notify`` (which declares the actors and the
+the providers as services — includes ``vvs_core.notify`` (which declares the actors and the
 sweeper) and runs the periodic sweeper in this process, as a production worker's
 scheduler would.
 """
