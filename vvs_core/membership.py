@@ -124,9 +124,9 @@ def join_or_request(request, user, community, role: str = "member") -> Membershi
 def _tell_deciders(request, membership, community, user) -> None:
     """E-mail the référents (referent mode) or the platform team (platform mode).
 
-    The mairie plugin tells its agents itself, through ``vvs_membership_requested``.
+    Whoever else decides (the commune's agents) is told by the plugin that grants them,
+    through ``vvs_membership_requested`` and ``tell_of_request``.
     """
-    from .notify.outbox import notify_user
     from .security import effective_validation_mode
 
     mode = effective_validation_mode(request, community)
@@ -139,14 +139,23 @@ def _tell_deciders(request, membership, community, user) -> None:
         recipients = admins(dbsession)
         link = absolute_url(request, "admin_requests")
     for recipient in recipients:
-        notify_user(
-            request, recipient, kind="membership_request",
-            title=f"Nouvelle demande d'adhésion : {community.name}",
-            body=(f"Bonjour,\n\n{user.full_name} demande à rejoindre la communauté « {community.name} ».\n"
-                  f"Acceptez ou refusez la demande ici :\n{link}\n"),
-            subject=("membership", membership.id),
-            dedupe_key=f"membership_request:{membership.id}:{aware(membership.requested_at).isoformat()}:{recipient.id}",
-        )
+        tell_of_request(request, recipient, membership, community, user, link)
+
+
+def tell_of_request(request, recipient, membership, community, resident, link: str) -> list[int]:
+    """E-mail ``recipient`` that ``resident`` asks to join ``community`` (decide at ``link``).
+    One notice per recipient and request, whoever sends it (a référent who is also an
+    admin, an agent who is also one, hears once)."""
+    from .notify.outbox import notify_user
+
+    return notify_user(
+        request, recipient, kind="membership_request",
+        title=f"Nouvelle demande d'adhésion : {community.name}",
+        body=(f"Bonjour,\n\n{resident.full_name} demande à rejoindre la communauté « {community.name} ».\n"
+              f"Acceptez ou refusez la demande ici :\n{link}\n"),
+        subject=("membership", membership.id),
+        dedupe_key=f"membership_request:{membership.id}:{aware(membership.requested_at).isoformat()}:{recipient.id}",
+    )
 
 
 def admins(dbsession) -> list[User]:

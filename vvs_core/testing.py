@@ -181,6 +181,23 @@ def app_registry(app):
     return app.registry
 
 
+@pytest.fixture
+def app_request(app_registry, dbsession):
+    """A real request on the app's registry, on the test's session (for code that takes
+    a request without going through a page)."""
+    import transaction
+    from pyramid.scripting import prepare
+
+    env = prepare(registry=app_registry)
+    req = env["request"]
+    req.dbsession = dbsession
+    req.tm = transaction.TransactionManager(explicit=True)
+    req.tm.begin()
+    yield req
+    req.tm.abort()
+    env["closer"]()
+
+
 class VVSTestApp:
     """WebTest's TestApp with helpers to sign in and to post forms with their token."""
 

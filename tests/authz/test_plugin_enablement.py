@@ -38,21 +38,6 @@ def test_disabled_plugin_leaves_nothing(sqlite_url):
 
 # --- What a plugin declares at start-up (vvs_hello declares one of each) -----------------
 
-@pytest.fixture
-def request_like(app_registry, dbsession):
-    """A real request on the app's registry, on the test's session."""
-    import transaction
-    from pyramid.scripting import prepare
-
-    env = prepare(registry=app_registry)
-    req = env["request"]
-    req.dbsession = dbsession
-    req.tm = transaction.TransactionManager(explicit=True)
-    req.tm.begin()
-    yield req
-    req.tm.abort()
-    env["closer"]()
-
 
 def test_vvs_register_notification_kinds(sqlite_url, testapp, make_user):
     from vvs_core.notify.kinds import kinds_of
@@ -91,7 +76,7 @@ def test_two_plugins_declaring_one_notification_kind_stop_start_up():
         collect_notification_kinds(pm)
 
 
-def test_vvs_register_event_kinds(app_registry, request_like, make_community, dbsession):
+def test_vvs_register_event_kinds(app_registry, app_request, make_community, dbsession):
     from vvs_core.events import event_label, record_event
     from vvs_core.views.community import describe_event
 
@@ -113,7 +98,7 @@ def test_an_event_of_a_disabled_plugin_reads_as_a_plain_entry(sqlite_url):
     assert event_label(app.registry, "alert_reported") == "Alerte signalée"
 
 
-def test_vvs_register_principals(app_registry, request_like, make_user, caplog):
+def test_vvs_register_principals(app_registry, app_request, make_user, caplog):
     from vvs_core.plugins import hookimpl
     from vvs_core.security import user_principals
 
@@ -125,7 +110,7 @@ def test_vvs_register_principals(app_registry, request_like, make_user, caplog):
     user = make_user()
     app_registry.vvs_plugins.register(Misspelt(), name="test-misspelt")
     try:
-        principals = user_principals(request_like, user)
+        principals = user_principals(app_request, user)
     finally:
         app_registry.vvs_plugins.unregister(name="test-misspelt")
     assert "hello:friend" in principals  # declared by vvs_hello

@@ -4,7 +4,6 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-import transaction
 from shapely.geometry import Point
 from sqlalchemy import select
 
@@ -19,18 +18,9 @@ from vvs_core.testing import SERRIS, run_tasks
 
 
 @pytest.fixture
-def request_(app_registry, dbsession):
+def request_(app_request):
     """A real request on the app's registry, on the test's session."""
-    from pyramid.scripting import prepare
-
-    env = prepare(registry=app_registry)
-    req = env["request"]
-    req.dbsession = dbsession
-    req.tm = transaction.TransactionManager(explicit=True)
-    req.tm.begin()
-    yield req
-    req.tm.abort()
-    env["closer"]()
+    return app_request
 
 
 @contextmanager

@@ -330,34 +330,23 @@ def test_a_cookie_copied_after_the_second_factor_dies_at_logout(testapp, app, ma
     assert "/connexion" in res.headers["Location"]
 
 
-def test_the_agents_are_told_of_a_membership_request_they_decide(app_registry, dbsession, mairie, make_user):
+def test_the_agents_are_told_of_a_membership_request_they_decide(app_request, dbsession, mairie, make_user):
     """In the "mairie" validation mode the commune's agents hear of each request
     (``vvs_membership_requested``); in the référent mode they do not."""
-    import transaction
-    from pyramid.scripting import prepare
-
     from vvs_core.membership import join_or_request
 
-    env = prepare(registry=app_registry)
-    request = env["request"]
-    request.dbsession = dbsession
-    request.tm = transaction.TransactionManager(explicit=True)
-    request.tm.begin()
-    try:
-        mairie.community.validation_mode = "referent"
-        neighbour = make_user(first_name="Émile", last_name="Lœuvre")
-        join_or_request(request, neighbour, mairie.community)
-        assert dbsession.scalars(select(Notification).where(
-            Notification.recipient_id == mairie.agent_user.id, Notification.kind == "membership_request")).all() == []
-        mairie.community.validation_mode = "mairie"
-        other = make_user(first_name="Zoé", last_name="Da Silva")
-        membership = join_or_request(request, other, mairie.community)
-        rows = dbsession.scalars(select(Notification).where(
-            Notification.recipient_id == mairie.agent_user.id, Notification.kind == "membership_request",
-            Notification.subject_id == membership.id)).all()
-        assert [r.channel for r in rows] == ["email"]
-        assert "Zoé Da Silva demande à rejoindre la communauté « Le Bourg »" in rows[0].body
-        assert f"/communaute/{mairie.community.id}/demandes" in rows[0].body
-    finally:
-        request.tm.abort()
-        env["closer"]()
+    request = app_request
+    mairie.community.validation_mode = "referent"
+    neighbour = make_user(first_name="Émile", last_name="Lœuvre")
+    join_or_request(request, neighbour, mairie.community)
+    assert dbsession.scalars(select(Notification).where(
+        Notification.recipient_id == mairie.agent_user.id, Notification.kind == "membership_request")).all() == []
+    mairie.community.validation_mode = "mairie"
+    other = make_user(first_name="Zoé", last_name="Da Silva")
+    membership = join_or_request(request, other, mairie.community)
+    rows = dbsession.scalars(select(Notification).where(
+        Notification.recipient_id == mairie.agent_user.id, Notification.kind == "membership_request",
+        Notification.subject_id == membership.id)).all()
+    assert [r.channel for r in rows] == ["email"]
+    assert "Zoé Da Silva demande à rejoindre la communauté « Le Bourg »" in rows[0].body
+    assert f"/communaute/{mairie.community.id}/demandes" in rows[0].body
