@@ -56,6 +56,23 @@ def test_every_hook_is_in_plugin_hooks_md_with_its_docstring():
         assert cli.hook_doc_markdown(doc) in text, f"the docstring of {name} changed; {REGENERATE}"
 
 
+def test_every_hookspec_is_typed(every_plugin):
+    """Every parameter and every return of every hook (the core's and those plugins
+    declare through vvs_addhooks) is annotated; the reference shows the signatures."""
+    pm, _declared = every_plugin
+    untyped = []
+    for name in dir(pm.hook):
+        spec = getattr(getattr(pm.hook, name), "spec", None)
+        if not name.startswith("vvs_") or spec is None:
+            continue
+        signature = inspect.signature(spec.function)
+        untyped += [f"{name}({p})" for p, param in signature.parameters.items() if param.annotation is param.empty]
+        if signature.return_annotation is signature.empty:
+            untyped.append(f"{name} -> ?")
+        assert cli.hook_signature(spec.function) in (DOCS / "plugin-hooks.md").read_text(encoding="utf-8"), name
+    assert untyped == []
+
+
 def test_every_hook_is_in_a_section_of_the_generated_reference():
     sectioned = [name for _title, names in cli.hook_sections() for name in names]
     assert sorted(sectioned) == sorted(hook_names())
