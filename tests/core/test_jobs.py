@@ -65,7 +65,7 @@ def make_registry(engine, **overrides):
     config = Configurator(settings=settings)
     config.registry["dbsession_factory"] = get_session_factory(engine)
     config.registry.vvs_plugins = build_plugin_manager([], {})
-    config.registry.vvs_providers = {}
+    config.include("pyramid_services")  # no provider registered
     config.registry.vvs_periodic_tasks = []
     config.include("vvs_core.tasks")
     config.include("vvs_core.notify")
