@@ -47,9 +47,9 @@ ALERT = NotificationKind("alert", "", always_reach=True, default_channels=DEFAUL
 def channels_for(request, row, allowed) -> list[str]:
     """The channels ``row`` (a user) gets an alert on, among ``allowed`` (the core's
     one rule: their choice for "alert", never none when one is possible)."""
-    kind = kinds_of(request.registry).get("alert")
-    return channels_for_kind(row, kind if kind.key else ALERT, [c for c in channels_with_provider(request)
-                                                                 if c in allowed])
+    kinds = kinds_of(request.registry)
+    kind = kinds.get("alert") if "alert" in kinds else ALERT
+    return channels_for_kind(row, kind, [c for c in channels_with_provider(request) if c in allowed])
 
 
 def hook_view(dbsession, alert) -> AlertForHooks:

@@ -37,6 +37,8 @@ from vvs_core.notify.outbox import (  # noqa: E402
     record_receipt,
 )
 from vvs_core.plugins import build_plugin_manager, hookimpl  # noqa: E402
+from vvs_core.hooktypes import NotificationKind  # noqa: E402
+from vvs_core.notify.kinds import NotificationKinds  # noqa: E402
 from vvs_core.providers import register_providers  # noqa: E402
 from vvs_core.settings import core_registry  # noqa: E402
 
@@ -545,11 +547,17 @@ def test_notify_user_skips_channels_without_address_and_closed_accounts(registry
     assert [n.dedupe_key for n in load(db)] == ["a:email"]
 
 
-def test_alerts_always_keep_one_channel(registry, db):
-    notify(registry, person(notification_prefs={"alert": []}), kind="alert",
+def test_always_reach_kinds_keep_one_channel(registry, db):
+    """A kind declared ``always_reach`` (vvs_register_notification_kinds) reaches the
+    resident on one channel whatever they chose; any other kind respects an empty choice."""
+    registry.vvs_notification_kinds = NotificationKinds([NotificationKind("warning", "Avertissements",
+                                                                          always_reach=True)])
+    notify(registry, person(notification_prefs={"warning": []}), kind="warning",
            channels=("sms", "email"), dedupe_key="a1")
-    notify(registry, person(email=None, notification_prefs={"alert": ["email"]}), kind="alert",
+    notify(registry, person(email=None, notification_prefs={"warning": ["email"]}), kind="warning",
            channels=("email",), dedupe_key="a2")
+    notify(registry, person(notification_prefs={"news": []}), kind="news", channels=("sms", "email"),
+           dedupe_key="a3")
     assert [n.dedupe_key for n in load(db)] == ["a1:sms", "a2:sms"]
 
 

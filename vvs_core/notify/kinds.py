@@ -14,9 +14,6 @@ from ..errors import ConfigurationError
 from ..hooktypes import NotificationKind
 from ..models.notification import CHANNELS
 
-UNDECLARED = NotificationKind(key="", label="", in_settings=False)
-
-
 class NotificationKinds:
     """The declared kinds, by key, in settings order."""
 
@@ -26,7 +23,9 @@ class NotificationKinds:
             self._kinds[kind.key] = kind
 
     def get(self, key: str) -> NotificationKind:
-        return self._kinds.get(key) or UNDECLARED
+        """The declared kind, or for an undeclared key one that is sent at once, on the
+        resident's channels for that key if they have any, else the sender's, never shown."""
+        return self._kinds.get(key) or NotificationKind(key=key, label="", in_settings=False)
 
     def __contains__(self, key) -> bool:
         return key in self._kinds
@@ -106,7 +105,7 @@ def address_on(user, channel: str) -> str:
 def wanted_channels(user, kind: NotificationKind, defaults=None) -> list[str]:
     """The channels ``user`` chose for ``kind`` (its defaults while they chose nothing)."""
     prefs = getattr(user, "notification_prefs", None) or {}
-    wanted = prefs.get(kind.key) if kind.key else None
+    wanted = prefs.get(kind.key)
     if wanted is None:
         wanted = kind.default_channels if defaults is None else defaults
     return [c for c in wanted if c in CHANNELS]

@@ -144,7 +144,7 @@ def notify_user(request, user, kind, title, body, html=None, channels=None,
     if getattr(user, "status", "active") == "closed":
         return []
     spec = kinds_of(request.registry).get(kind)
-    defaults = tuple(channels) if channels is not None else (spec.default_channels if spec.key else ("email",))
+    defaults = tuple(channels) if channels is not None else spec.default_channels
     chosen = channels_for(user, spec, channels_with_provider(request), defaults)
     base_key = dedupe_key or f"{kind}:{subject[0]}:{subject[1]}:{user.id}:{uuid.uuid4().hex}"
     rows = [
