@@ -18,6 +18,7 @@ ALLOWED = [
     ("api.py", "registry.vvs_api", "the core's API registry attribute (the whole API becomes a plugin: issue 14.2)"),
     ("views/account.py", '"message": ', "the page's message field, not the messaging kind"),
     ("api.py", '"message"', "the API error's message field, not the messaging kind"),
+    ("errorpages.py", '"message": message', "the error page's message field, not the messaging kind"),
 ]
 
 
