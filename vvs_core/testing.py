@@ -141,9 +141,9 @@ _apps: dict = {}
 
 def app_settings(db_url: str, **overrides) -> dict:
     """``base_settings`` for an application served to the tests (``build_app``, the browser
-    tests' server). A proof is required by default (``vvs.kyc.required = any``, issue
+    tests' server). A proof of address is required by default (issue
     13.4); the tests of the validation flows, written before, run with every plugin and
-    say "none" here. The proof itself is tested with the real default in tests/plugins/vvs_kyc."""
+    say "none" here. The proof itself is tested with the real default in the verification plugin's tests."""
     settings = base_settings(db_url, **overrides)
     if settings["vvs.plugins"] == "*":
         settings.setdefault("vvs.kyc.required", "none")
