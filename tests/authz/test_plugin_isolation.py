@@ -32,7 +32,8 @@ WORDS = {
     # "mairie" alone may name the building (a community's description does); these name the service.
     "vvs_mairie": [r"mairie vigilante", r"agents? de (la |votre )?mairie", r"(par|à) (la|votre) mairie",
                    r"convaincre (ma|votre) mairie"],
-    "vvs_kyc": [r"justificatif", r"vérification d.identité"],
+    # (the identity-check provider kind, « Vérification d'identité », is the core's)
+    "vvs_kyc": [r"justificatif"],
     "vvs_alerts": [r"alertes? de vos voisins", r"lancer une alerte"],
 }
 PAGES_PER_ACCOUNT = 25
@@ -45,6 +46,8 @@ ALLOWED = [
     # enabled), measured once and shipped as data: its list of pages is limited to this
     # site's routes, but its text (roles tried, keyboard journeys) describes the audit.
     (re.compile(r"^/accessibilite: .* word "), "statement of the audited configuration"),
+    # A commune's contact at the town hall is commune data the platform team keeps (core).
+    (re.compile(r"^/admin/communes: vvs_mairie word .*\(par\|à\)"), "the commune's contact « à la mairie »"),
 ]
 SKIPPED = re.compile(r"deconnexion|logout|\.pdf$|\.csv$|\.zip$|\.ics$|\.xml$|/static|static_|^/api/")
 
