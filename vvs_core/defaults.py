@@ -93,6 +93,8 @@ def vvs_register_notification_kinds():
 
 @hookimpl
 def vvs_register_event_kinds():
+    from .administration import ADMIN_EVENT_KINDS
     from .events import CORE_EVENT_KINDS
+    from .hooktypes import EventKind
 
-    return list(CORE_EVENT_KINDS)
+    return [*CORE_EVENT_KINDS, *(EventKind(key, label) for key, label in ADMIN_EVENT_KINDS.items())]

@@ -205,6 +205,7 @@ def vvs_register_event_kinds():
         EventKind("alert_warn", "Avertissement de la modération"),
         EventKind("alert_suspend", "Publication d'alertes suspendue"),
         EventKind("alert_lift", "Suspension de publication levée"),
+        EventKind("alert_moderation_policy", "Règle de modération des alertes modifiée"),
         EventKind("alert_escalated", "Alerte transmise aux modérateurs"),
     ]
 
