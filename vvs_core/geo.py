@@ -19,7 +19,7 @@ from shapely.strtree import STRtree
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from .models import Community
+from .models import Commune, Community
 
 L93 = 2154
 _to_l93 = Transformer.from_crs(4326, L93, always_xy=True)
@@ -197,6 +197,35 @@ def overlapping_community_ids(session: Session, polygon, exclude_id: int | None 
     else:
         ids = _shapely_index(session).overlapping(polygon)
     return [i for i in ids if i != exclude_id]
+
+
+_communes = Commune.__table__
+_COMMUNE_COVERS_SQL = (select(_communes.c.id).where(func.ST_Covers(_communes.c.boundary, _pt))
+                       .order_by(_communes.c.id).limit(1))
+_COMMUNE_NEAREST_SQL = (select(_communes.c.id)
+                        .order_by(func.ST_Distance(func.Geography(_communes.c.centre), func.Geography(_pt)),
+                                  _communes.c.id).limit(1))
+
+
+def find_commune_id_at(session: Session, point) -> int | None:
+    """Id of the commune whose boundary holds ``point`` (the first by id), else of the one
+    whose centre is nearest (geodesic metres); None without communes.
+
+    On PostGIS the boundary test is index-backed (GiST on ``communes.boundary``) and no
+    boundary leaves the database; on SQLite the boundaries are tested with Shapely."""
+    p = as_point(point)
+    if _is_postgis(session):
+        params = {"lon": p.x, "lat": p.y}
+        found = session.execute(_COMMUNE_COVERS_SQL, params).scalar()
+        return found if found is not None else session.execute(_COMMUNE_NEAREST_SQL, params).scalar()
+    rows = session.execute(select(_communes.c.id, _communes.c.boundary, _communes.c.centre)
+                           .order_by(_communes.c.id)).all()
+    for commune_id, boundary, _centre in rows:
+        if boundary is not None and boundary.covers(p):
+            return commune_id
+    if not rows:
+        return None
+    return min(rows, key=lambda r: (abs(_geod.inv(r[2].x, r[2].y, p.x, p.y)[2]), r[0]))[0]
 
 
 @dataclass(frozen=True)

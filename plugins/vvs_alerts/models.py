@@ -20,11 +20,12 @@ MODERATION_ACTIONS = ("approve", "withdraw", "warn", "suspend", "lift")
 
 class Alert(Base):
     __tablename__ = "alerts"
-    __table_args__ = (Index("ix_alerts_community_status", "community_id", "status", "created_at"),)
+    __table_args__ = (Index("ix_alerts_community_status", "community_id", "status", "created_at"),
+                      Index("ix_alerts_commune_created", "commune_id", "created_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
-    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"))
     # None once the author's account was erased: the alert stays, signed "ancien membre".
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     category: Mapped[str] = mapped_column(String(40))

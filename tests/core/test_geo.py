@@ -108,3 +108,22 @@ def test_community_geometry_roundtrip(dbsession, make_community):
     dbsession.expire_all()
     again = dbsession.get(Community, c.id)
     assert again.boundary.equals_exact(c.boundary, 1e-9)
+
+
+def test_commune_at_a_point_by_boundary_then_nearest_centre(dbsession):
+    """The sign-up finds the commune of a home with a spatial query (PostGIS, GiST) or
+    Shapely (SQLite): the same commune on both, and never the wrong one of two neighbours."""
+    from vvs_core.models import Commune
+
+    west = Commune(insee="77001", name="Bailly-Romainvilliers", postcodes=["77700"], centre=Point(LON - 0.02, LAT),
+                   boundary=geo.square_around((LON - 0.02, LAT), 2000))
+    east = Commune(insee="77002", name="Chessy", postcodes=["77700"], centre=Point(LON + 0.02, LAT),
+                   boundary=geo.square_around((LON + 0.02, LAT), 2000))
+    far = Commune(insee="77003", name="Coupvray (sans contour)", postcodes=["77700"], centre=Point(LON, LAT + 0.2))
+    dbsession.add_all([west, east, far])
+    dbsession.flush()
+    assert geo.find_commune_id_at(dbsession, (LON - 0.02, LAT)) == west.id
+    assert geo.find_commune_id_at(dbsession, (LON + 0.021, LAT + 0.001)) == east.id
+    # Outside every boundary: the nearest centre, in metres.
+    assert geo.find_commune_id_at(dbsession, (LON, LAT + 0.15)) == far.id
+    assert geo.find_commune_id_at(dbsession, (LON - 0.001, LAT)) == west.id

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
@@ -56,7 +56,8 @@ class Community(Base):
 
 class Membership(Base):
     __tablename__ = "memberships"
-    __table_args__ = (UniqueConstraint("user_id", "community_id", name="uq_memberships_user_community"),)
+    __table_args__ = (UniqueConstraint("user_id", "community_id", name="uq_memberships_user_community"),
+                      Index("ix_memberships_community_status_requested", "community_id", "status", "requested_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -85,6 +86,7 @@ class CommunityEvent(Base):
     views of hidden numbers…) only to référents, the mairie and administrators.
     """
     __tablename__ = "community_events"
+    __table_args__ = (Index("ix_community_events_community_created", "community_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)

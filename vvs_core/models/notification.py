@@ -19,6 +19,7 @@ class Notification(Base):
     __tablename__ = "notifications"
     __table_args__ = (
         Index("ix_notifications_status_next", "status", "next_attempt_at"),
+        Index("ix_notifications_status_claimed", "status", "claimed_at"),
         Index("ix_notifications_subject", "subject_type", "subject_id"),
     )
 

@@ -1,0 +1,153 @@
+"""The hot statements use an index on PostgreSQL (issue 16 item 2): with tens of thousands
+of rows loaded and ANALYZEd (``enable_seqscan`` left on, as in production), ``EXPLAIN``
+of each statement — built by the code that runs it — shows no sequential scan of a large
+table: log-in by e-mail, members of a community by status, a community's history, the
+commune and the community of a home, the sweeper's stale notifications, a commune's alerts.
+"""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from shapely.geometry import Point, box
+
+from vvs_core import geo
+from vvs_core.clock import utcnow
+from vvs_core.models import Commune, Community, CommunityEvent, Membership, Notification, User, get_engine
+from vvs_core.testing import migrated_url
+
+pytestmark = [pytest.mark.postgis, pytest.mark.slow]
+
+USERS = 40_000
+COMMUNES = 700
+COMMUNITIES = 2_000
+NOTIFICATIONS = 60_000
+LARGE = {"users", "memberships", "community_events", "notifications", "communes", "communities", "alerts"}
+ORIGIN = (2.0, 46.0)
+
+
+def _load(conn) -> dict:
+    from vvs_alerts.models import Alert
+
+    now = utcnow()
+    conn.execute(sa.insert(Commune), [
+        dict(insee=f"{10000 + n}", name=f"Commune n°{n}", postcodes=[], created_at=now,
+             centre=Point(ORIGIN[0] + (n % 30) * 0.1 + 0.05, ORIGIN[1] + (n // 30) * 0.1 + 0.05),
+             boundary=box(ORIGIN[0] + (n % 30) * 0.1, ORIGIN[1] + (n // 30) * 0.1,
+                          ORIGIN[0] + (n % 30) * 0.1 + 0.1, ORIGIN[1] + (n // 30) * 0.1 + 0.1))
+        for n in range(COMMUNES)])
+    commune_ids = list(conn.scalars(sa.select(Commune.id).where(Commune.insee.between("10000", "10699"))
+                                    .order_by(Commune.id)))
+    conn.execute(sa.insert(Community), [
+        dict(commune_id=commune_ids[n % COMMUNES], name=f"Quartier n°{n}", description="", address_label="",
+             validation_mode="referent", created_at=now, boundary_changed_at=now,
+             boundary=geo.square_around((ORIGIN[0] + (n % 40) * 0.01, ORIGIN[1] + 3 + (n // 40) * 0.01), 300))
+        for n in range(COMMUNITIES)])
+    community_ids = list(conn.scalars(sa.select(Community.id).where(Community.name.like("Quartier n°%"))
+                                      .order_by(Community.id)))
+    conn.execute(sa.insert(User), [
+        dict(email=f"Voisin.{n}@Plans.test", first_name="Élise", last_name=f"Nº{n}", pseudonym=f"v{n}",
+             created_at=now) for n in range(USERS)])
+    user_ids = list(conn.scalars(sa.select(User.id).where(User.email.like("%@Plans.test")).order_by(User.id)))
+    conn.execute(sa.insert(Membership), [
+        dict(user_id=uid, community_id=community_ids[n % COMMUNITIES], role="member",
+             status="pending" if n % 20 == 0 else "active", requested_at=now - timedelta(minutes=n))
+        for n, uid in enumerate(user_ids)])
+    conn.execute(sa.insert(CommunityEvent), [
+        dict(community_id=community_ids[n % COMMUNITIES], actor_id=uid, subject_user_id=uid, kind="member_joined",
+             data={}, public=True, created_at=now - timedelta(minutes=n)) for n, uid in enumerate(user_ids)])
+    conn.execute(sa.insert(Notification), [
+        dict(dedupe_key=f"plans-{n}", kind="alert", subject_type="alert", subject_id=n // 100,
+             recipient_id=user_ids[n % USERS], channel="email", address="x@plans.test", title="", body="",
+             status="sending" if n % 1000 == 0 else "sent", attempts=1, provider="", last_error="",
+             created_at=now, next_attempt_at=now, claimed_at=now - timedelta(seconds=n))
+        for n in range(NOTIFICATIONS)])
+    conn.execute(sa.insert(Alert), [
+        dict(community_id=community_ids[n % COMMUNITIES], commune_id=commune_ids[n % COMMUNES],
+             author_id=user_ids[n], category="cambriolage", text="Fenêtre forcée", severity="moderate",
+             created_at=now - timedelta(hours=n), published_at=now - timedelta(hours=n),
+             expires_at=now - timedelta(hours=n - 48), status="published", idempotency_key=f"plans-{n}",
+             source="web") for n in range(20_000)])
+    for table in LARGE:
+        conn.exec_driver_sql(f"ANALYZE {table}")
+    return {"commune_id": commune_ids[7], "community_id": community_ids[11], "email": "voisin.123@plans.test",
+            "point": (ORIGIN[0] + 0.55, ORIGIN[1] + 0.25), "home": (ORIGIN[0] + 0.1005, ORIGIN[1] + 3.0005),
+            "now": now}
+
+
+@pytest.fixture(scope="module")
+def plan_of(tmp_path_factory):
+    url = migrated_url("postgis", tmp_path_factory.mktemp("db"))
+    engine = get_engine(url)
+    conn = engine.connect()
+    outer = conn.begin()
+    try:
+        data = _load(conn)
+
+        def explain(statement, params=None) -> dict:
+            bound = statement.params(**params) if params else statement
+            compiled = bound.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+            row = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params).scalar()
+            return (json.loads(row) if isinstance(row, str) else row)[0]["Plan"]
+
+        yield explain, data
+    finally:
+        outer.rollback()
+        conn.close()
+        engine.dispose()
+
+
+def scans(plan) -> list[tuple[str, str]]:
+    """(node type, table) of every scan in the plan."""
+    out = []
+    if "Relation Name" in plan:
+        out.append((plan["Node Type"], plan["Relation Name"]))
+    for child in plan.get("Plans", []):
+        out += scans(child)
+    return out
+
+
+def hot_statements(data):
+    from vvs_alerts.models import Alert
+
+    from vvs_core.views.community import events_query
+
+    point = {"lon": data["point"][0], "lat": data["point"][1]}
+    home = {"lon": data["home"][0], "lat": data["home"][1]}
+    community_id, now = data["community_id"], data["now"]
+    return {
+        "login by e-mail": (sa.select(User).where(sa.func.lower(User.email) == data["email"]), None),
+        "members of a community": (sa.select(sa.func.count(Membership.id)).where(
+            Membership.community_id == community_id, Membership.status == "active"), None),
+        "pending requests, oldest first": (sa.select(Membership).where(
+            Membership.community_id == community_id, Membership.status == "pending")
+            .order_by(Membership.requested_at), None),
+        "a community's history": (events_query(community_id, False).limit(20), None),
+        "the commune of a home": (geo._COMMUNE_COVERS_SQL, point),
+        "the community of a home": (geo._CONTAINS_SQL, home),
+        "stale claimed notifications": (sa.select(Notification.id).where(
+            Notification.status == "sending", Notification.claimed_at < now - timedelta(minutes=10))
+            .order_by(Notification.claimed_at).limit(500), None),
+        "a commune's recent alerts": (sa.select(Alert).where(
+            Alert.commune_id == data["commune_id"], Alert.created_at >= now - timedelta(days=30),
+            Alert.status.in_(("published", "expired"))).order_by(Alert.created_at.desc(), Alert.id.desc())
+            .limit(500), None),
+    }
+
+
+def test_the_hot_statements_use_indexes(plan_of):
+    explain, data = plan_of
+    found = {}
+    for name, (statement, params) in hot_statements(data).items():
+        found[name] = [(node, table) for node, table in scans(explain(statement, params))
+                       if node == "Seq Scan" and table in LARGE]
+    assert {name: seq for name, seq in found.items() if seq} == {}
+
+
+def test_login_uses_the_lower_email_index(plan_of):
+    """The statement log-in really runs (``find_user_by_email``) reads ix_users_email_lower."""
+    explain, data = plan_of
+    plan = json.dumps(explain(sa.select(User).where(sa.func.lower(User.email) == data["email"])))
+    assert "ix_users_email_lower" in plan
