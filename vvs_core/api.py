@@ -29,6 +29,7 @@ from pyramid.httpexceptions import HTTPException
 from pyramid.response import Response
 
 from .clock import aware
+from .french import count
 from .ratelimit import client_address, limiter
 from .links import public_base_url
 
@@ -229,7 +230,7 @@ def validate_value(value, schema: dict, path: str) -> dict[str, str]:
             return {path: "Le texte contient un caractère interdit."}
         if len(value) < schema.get("minLength", 0):
             n = schema["minLength"]
-            return {path: f"Texte trop court : {n} caractère{'s' if n > 1 else ''} au moins."}
+            return {path: f"Texte trop court : {count(n, 'caractère', 'caractères')} au moins."}
         if "maxLength" in schema and len(value) > schema["maxLength"]:
             return {path: f"Texte trop long : {schema['maxLength']} caractères au plus."}
         if "pattern" in schema and not re.search(schema["pattern"], value):
@@ -241,7 +242,7 @@ def validate_value(value, schema: dict, path: str) -> dict[str, str]:
             return {path: f"Valeur trop grande : {schema['maximum']} au plus."}
     if isinstance(value, list):
         if len(value) < schema.get("minItems", 0):
-            return {path: f"Liste trop courte : {schema['minItems']} élément(s) au moins."}
+            return {path: f"Liste trop courte : {count(schema['minItems'], 'élément', 'éléments')} au moins."}
         if "maxItems" in schema and len(value) > schema["maxItems"]:
             return {path: f"Liste trop longue : {schema['maxItems']} éléments au plus."}
         problems = {}

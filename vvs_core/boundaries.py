@@ -15,6 +15,7 @@ from sqlalchemy import select
 from . import geo
 from .clock import utcnow
 from .events import record_event
+from .french import count
 from .models import Community, Membership, User
 
 MAX_VERTICES = 200
@@ -80,7 +81,7 @@ def members_outside(dbsession, community: Community, polygon) -> list[User]:
 
 def outside_message(outside: list[User], polygon) -> str:
     n = len(outside)
-    who = "1 membre de la communauté se retrouverait" if n == 1 else f"{n} membres de la communauté se retrouveraient"
+    who = count(n, "membre de la communauté se retrouverait", "membres de la communauté se retrouveraient")
     message = f"{who} hors de la délimitation"
     # The member furthest outside tells the référent where to stretch the outline.
     furthest = max(outside, key=lambda u: polygon.exterior.distance(u.home))

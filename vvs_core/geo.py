@@ -19,6 +19,7 @@ from shapely.strtree import STRtree
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from .french import number
 from .models import Commune, Community
 
 L93 = 2154
@@ -239,9 +240,9 @@ def check_boundary_size(polygon, min_m2: float, max_m2: float) -> SizeCheck:
     """Is the area acceptable for about a hundred homes (bounds from settings)?"""
     area = area_m2(polygon)
     if area < min_m2:
-        return SizeCheck(False, area, f"La délimitation est trop petite ({area / 10000:.2f} ha ; minimum {min_m2 / 10000:.2f} ha).")
+        return SizeCheck(False, area, f"La délimitation est trop petite ({number(area / 10000, 2)} ha ; minimum {number(min_m2 / 10000, 2)} ha).")
     if area > max_m2:
-        return SizeCheck(False, area, f"La délimitation est trop grande ({area / 10000:.1f} ha ; maximum {max_m2 / 10000:.1f} ha).")
+        return SizeCheck(False, area, f"La délimitation est trop grande ({number(area / 10000, 1)} ha ; maximum {number(max_m2 / 10000, 1)} ha).")
     return SizeCheck(True, area)
 
 

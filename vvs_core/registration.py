@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from . import geo
 from .clock import utcnow
+from .french import de
 from .interfaces import IGeocoder
 from .membership import distance_m
 from .models import Commune, User
@@ -93,9 +94,9 @@ def point_problem(commune: Commune, lon, lat) -> str | None:
     if commune.boundary is not None:
         outside = geo.to_l93(commune.boundary).distance(geo.to_l93(point))
         if outside > MAX_OUTSIDE_BOUNDARY_M:
-            return f"Cette position est hors de la commune de {commune.name} : placez le marqueur sur votre domicile."
+            return f"Cette position est hors de la commune {de(commune.name)} : placez le marqueur sur votre domicile."
     elif distance_m(commune.centre, point) > MAX_FROM_CENTRE_M:
-        return f"Cette position est trop loin de {commune.name} : placez le marqueur sur votre domicile."
+        return f"Cette position est trop loin {de(commune.name)} : placez le marqueur sur votre domicile."
     return None
 
 

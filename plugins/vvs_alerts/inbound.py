@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from vvs_core.french import count
 from vvs_core.members import member_count
 from vvs_core.models import User
 
@@ -41,4 +42,4 @@ def handle_inbound_sms(request, message) -> str:
         return ("Alerte reçue : elle sera envoyée aux voisins après validation par la modération. "
                 "En cas d'urgence, appelez le 17.")
     n = member_count(db, community.id, exclude_user_id=user.id)
-    return f"Alerte envoyée à {n} voisin{'s' if n > 1 else ''}. En cas d'urgence, appelez le 17."
+    return f"Alerte envoyée à {count(n, 'voisin', 'voisins')}. En cas d'urgence, appelez le 17."

@@ -7,6 +7,7 @@ from markupsafe import escape
 
 from vvs_core import sms
 from vvs_core.clock import utcnow
+from vvs_core.french import count
 from vvs_core.links import absolute_url
 from vvs_core.timefmt import dates
 
@@ -99,7 +100,7 @@ def sms_preview(request, community, category: str, text: str, next_id: int) -> d
     fitted = fit_alert_sms(request, community.name, alert, None, request.user)
     limit = request.registry.settings["vvs.alerts.sms_max_segments"]
     parts = fitted.length.segments
-    messages = f"{parts} message{'s' if parts > 1 else ''}"
+    messages = count(parts, "message", "messages")
     if not sms_body(alert):
         sentence = ""
     elif fitted.shortened:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
+from vvs_core.french import number
+
 KINDS = {
     "pdf": ("application/pdf", "un document PDF", (".pdf",)),
     "jpeg": ("image/jpeg", "une image JPEG", (".jpg", ".jpeg")),
@@ -71,7 +73,7 @@ def check_document(data: bytes, filename: str, *, max_bytes: int, max_pages: int
 
 
 def _megabytes(n: int) -> str:
-    return f"{n / (1024 * 1024):.0f} Mo" if n >= 1024 * 1024 else f"{n // 1024} Ko"
+    return f"{number(n / (1024 * 1024))} Mo" if n >= 1024 * 1024 else f"{number(n // 1024)} Ko"
 
 
 def _check_name(filename: str, kind: str) -> None:

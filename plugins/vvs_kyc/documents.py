@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from vvs_core.clock import aware, timestamp, utcnow
+from vvs_core.french import count
 from vvs_core.membership import current_membership
 from vvs_core.models import Commune, Community, User
 from vvs_core.notify.outbox import notify_user
@@ -201,7 +202,7 @@ def sweep(request, now=None) -> dict:
         destroy(request, document, "retention")
         if check.status == "pending":
             check.status, check.decided_at = "expired", now
-            check.reason = f"Détruit sans décision {settings['vvs.kyc.retention_days']:g} jours après l'envoi."
+            check.reason = f"Détruit sans décision {count(settings['vvs.kyc.retention_days'], 'jour', 'jours')} après l'envoi."
             record(request, check, "kyc_document_expired")
     live = set(request.dbsession.scalars(select(KycDocument.storage_name).where(KycDocument.storage_name.is_not(None))))
     orphans = [name for name, mtime in storage.stored_names(settings)

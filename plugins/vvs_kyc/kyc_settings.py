@@ -29,7 +29,7 @@ SETTINGS = [
             "(`document geolocation attestation partner`: each must pass). "
             "A mairie may override it for its commune at /kyc/commune/{insee}.", parse=parse_required),
     Setting("vvs.kyc.encryption_key", "",
-            "Fernet key(s) encrypting proof-of-address files at rest (`VVS_KYC_ENCRYPTION_KEY`); several "
+            "Fernet keys encrypting proof-of-address files at rest (`VVS_KYC_ENCRYPTION_KEY`); several "
             "keys separated by spaces rotate them (the first encrypts, all decrypt). Empty: a key derived "
             "from vvs.secret, for development only.", secret=True),
     Setting("vvs.kyc.storage_dir", "var/kyc",

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from vvs_core.clock import utcnow
+from vvs_core.french import de
 from vvs_core.models import Commune, User
 from vvs_core.security import issue_token
 from vvs_core.links import absolute_url
@@ -70,8 +71,8 @@ def invite_agent(request, commune: Commune, email: str, role: str, first_name: s
     db.flush()
     token = issue_token(db, user, INVITE_PURPOSE, hours=INVITE_HOURS, data={"agent_id": agent.id})
     link = absolute_url(request, "mairie_invitation", token=token)
-    notify_user(request, user, kind="account", title=f"Invitation : Mairie vigilante de {commune.name}",
-                body=(f"Bonjour,\n\nVous êtes invité(e) à rejoindre l'espace « Mairie vigilante » de {commune.name} "
+    notify_user(request, user, kind="account", title=f"Invitation : Mairie vigilante {de(commune.name)}",
+                body=(f"Bonjour,\n\nVous êtes invité(e) à rejoindre l'espace « Mairie vigilante » {de(commune.name)} "
                       f"en tant que {AGENT_ROLES[role].lower()}.\n\nOuvrez ce lien (valable {INVITE_HOURS} heures) "
                       f"pour choisir votre mot de passe et activer la double authentification :\n{link}\n"),
                 channels=("email",), subject=("mairie_agent", agent.id))

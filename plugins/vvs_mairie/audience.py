@@ -13,6 +13,7 @@ import shapely
 from shapely.prepared import prep
 from sqlalchemy import func, select
 
+from vvs_core.french import count, number
 from vvs_core.models import Community, Membership, User
 from vvs_core.notify.kinds import channels_for
 
@@ -68,7 +69,7 @@ def estimate(recipients: list[Reached]) -> dict:
     homes = household_count([r.user for r in recipients])
     sms = sum(1 for r in recipients if "sms" in r.channels)
     emails = sum(1 for r in recipients if "email" in r.channels)
-    text = f"environ {homes} foyer{'s' if homes != 1 else ''}, {sms} SMS"
+    text = f"environ {count(homes, 'foyer', 'foyers')}, {number(sms)} SMS"
     if emails:
-        text += f", {emails} e-mail{'s' if emails != 1 else ''}"
+        text += f", {count(emails, 'e-mail', 'e-mails')}"
     return {"homes": homes, "people": len(recipients), "sms": sms, "emails": emails, "text": text}

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from vvs_core import geo, sms
 from vvs_core.clock import utcnow
+from vvs_core.french import de
 from vvs_core.jsonlimits import TooLarge, loads_limited
 from vvs_core.models import Community
 from vvs_core.models.notification import Notification
@@ -87,9 +88,9 @@ def recipients_for(request, commune, data) -> list[audience.Reached]:
 
 def message_texts(commune, alert: MairieAlert) -> tuple[str, str]:
     prefix = {"alert": "", "update": "Mise à jour : ", "all_clear": "Fin d'alerte : "}[alert.kind]
-    title = f"Mairie de {commune.name} · {alert.category_label} · {prefix}{alert.title}"
+    title = f"Mairie {de(commune.name)} · {alert.category_label} · {prefix}{alert.title}"
     body = alert.title if not alert.body else f"{alert.title}\n\n{alert.body}"
-    return title, f"{prefix}{body}\n\n— Mairie de {commune.name}, le {dates.datetime(alert.created_at or utcnow())}"
+    return title, f"{prefix}{body}\n\n— Mairie {de(commune.name)}, le {dates.datetime(alert.created_at or utcnow())}"
 
 
 def sms_text(commune, alert: MairieAlert, max_segments: int) -> str:
@@ -97,7 +98,7 @@ def sms_text(commune, alert: MairieAlert, max_segments: int) -> str:
     the message as ``max_segments`` parts hold."""
     prefix = {"alert": "", "update": "Mise à jour : ", "all_clear": "Fin d'alerte : "}[alert.kind]
     body = re.sub(r"\s+", " ", alert.body or "").strip()
-    head = f"Mairie de {commune.name} - {prefix}{alert.title}" + (" : " if body else "")
+    head = f"Mairie {de(commune.name)} - {prefix}{alert.title}" + (" : " if body else "")
     return sms.fit(head, body, "", max_segments).text
 
 

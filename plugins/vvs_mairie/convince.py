@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+from vvs_core.french import de
+
 POINTS = (
     "Disposer d'un outil de communication pour alerter et informer la population en temps réel.",
     "Avoir une vision en temps réel de l'activité des voisins vigilants et solidaires de la commune.",
@@ -16,7 +18,7 @@ POINTS = (
 
 def email_template(commune_name: str, site_name: str, site_url: str) -> tuple[str, str]:
     subject = f"Proposition : {commune_name}, « Mairie vigilante et solidaire »"
-    body = (f"Madame, Monsieur,\n\nHabitant(e) de {commune_name}, je participe à {site_name}, le réseau d'entraide "
+    body = (f"Madame, Monsieur,\n\nHabitant(e) {de(commune_name)}, je participe à {site_name}, le réseau d'entraide "
             "et de vigilance entre voisins.\n\nLa commune pourrait rejoindre le dispositif « Mairie vigilante et "
             "solidaire » :\n" + "".join(f"- {p}\n" for p in POINTS)
             + f"\nPour en savoir plus : {site_url}\n\nJe vous prie d'agréer mes salutations distinguées.\n")

@@ -12,6 +12,7 @@ from vvs_core.clock import aware, utcnow
 from vvs_core.models import Community, CommunityEvent, Membership, User
 from vvs_core.members import member_counts
 from vvs_core.events import event_label
+from vvs_core.french import de
 from vvs_core.timefmt import dates
 
 from .follow_up import follow_ups

@@ -12,6 +12,7 @@ from pyramid.security import remember
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from vvs_core import french
 from vvs_core.clock import aware, utcnow
 from vvs_core.models import Commune, User
 from vvs_core.ratelimit import limiter
@@ -181,7 +182,7 @@ def dashboard_view(context, request):
     for answer in request.registry.vvs_plugins.hook.vvs_dashboard_widgets(request=request, commune=commune):
         widgets.extend(answer or [])
     query = dashboard.filters_query(filters)
-    return {"title": f"Mairie de {commune.name}", "commune": commune, "items": items, "acks": acks,
+    return {"title": f"Mairie {french.de(commune.name)}", "commune": commune, "items": items, "acks": acks,
             "filters": filters, "choices": dashboard.filter_choices(period_items), "periods": dashboard.PERIODS,
             "communities": communities, "filtered": bool(query),
             "follow_url": _follow_url(request, commune),
@@ -365,7 +366,7 @@ def communications_view(context, request):
         return {**page, "errors": errors, "values": {"title": title, "text": text, "communities": chosen, "action": action}}
     if action == "message":
         count = messages.send_message(request, commune, request.user, chosen, title, text)
-        request.flash(f"Message envoyé par e-mail à {count} habitant{'s' if count != 1 else ''}.", "success")
+        request.flash(f"Message envoyé par e-mail à {french.count(count, 'habitant', 'habitants')}.", "success")
     else:
         request.dbsession.add(MairieCommunication(commune_id=commune.id, author_id=request.user.id, title=title, text=text))
         request.flash("Communication publiée dans la gazette de chaque quartier.", "success")
@@ -450,7 +451,7 @@ def admin_commune_view(request):
         raise HTTPNotFound()
     mairie = agent_service.mairie_of(request.dbsession, commune.id, create=request.method == "POST")
     agents = agent_service.agents_of_commune(request.dbsession, commune.id)
-    page = {"title": f"Mairie de {commune.name}", "commune": commune, "mairie": mairie, "agents": agents,
+    page = {"title": f"Mairie {french.de(commune.name)}", "commune": commune, "mairie": mairie, "agents": agents,
             "roles": AGENT_ROLES, "errors": {}, "values": {}, **assets(request)}
     if request.method != "POST":
         return page

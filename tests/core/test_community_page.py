@@ -50,6 +50,37 @@ def test_referent_renames_and_changes_the_validation_mode(testapp, make_user, ma
     assert "« Le Bourg » devient « Le Vieux Bourg »" in history
 
 
+def test_rename_to_a_name_taken_in_the_commune_is_refused_like_sign_up(testapp, make_user, make_community,
+                                                                      dbsession):
+    referent = make_user()
+    community = make_community(name="Le Bourg", referents=[referent])
+    make_community(name="Les Érables")
+    testapp.login(referent)
+    form = testapp.get(f"/communaute/{community.id}/modifier").forms["communaute"]
+    for taken in ("Les Érables", "les erables", "  LES   ÉRABLES "):
+        form["name"] = taken
+        page = form.submit("submit", status=400)
+        assert "Une communauté s'appelle déjà « Les Érables » à Serris" in page.text, taken
+    dbsession.refresh(community)
+    assert community.name == "Le Bourg"
+    form["name"] = "le bourg"  # its own name, another case: allowed
+    form.submit("submit", status=303)
+    dbsession.refresh(community)
+    assert community.name == "le bourg"
+
+
+def test_rename_shows_every_error_in_one_pass(testapp, make_user, make_community):
+    referent = make_user()
+    community = make_community(name="Le Bourg", referents=[referent])
+    make_community(name="Les Érables")
+    testapp.login(referent)
+    form = testapp.get(f"/communaute/{community.id}/modifier").forms["communaute"]
+    form["name"] = "Les Erables"
+    form["description"] = "é" * 1001
+    page = form.submit("submit", status=400)
+    assert "Une communauté s'appelle déjà" in page.text and "1000" in page.text
+
+
 def test_imposed_validation_mode_cannot_be_changed(testapp, app_registry, make_user, make_community, dbsession):
     class Mairie:
         @hookimpl
@@ -102,7 +133,7 @@ def test_vvs_home_activity(testapp, app_registry, make_user, make_community):
         make_community(name="Les Lilas", members=[member])
         testapp.login(member)
         home = testapp.get("/").text
-        assert "Les Lilas" in home and "1 membre(s)" in home and "Inviter des voisins" in home
+        assert "Les Lilas" in home and "1 membre<" in home and "Inviter des voisins" in home
         assert home.index("Récente nouvelle") < home.index("Ancienne nouvelle")
     finally:
         app_registry.vvs_plugins.unregister(name="test-activity")

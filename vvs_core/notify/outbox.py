@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..clock import utcnow
+from ..french import number, plural_is_singular
 from ..models.notification import CHANNELS, Notification
 from ..tasks import enqueue_after_commit
 from ..providers import channels_with_provider
@@ -210,7 +211,7 @@ def format_reach(summary: dict) -> str:
             n = sum(counts.get(status, 0) for status in statuses)
             if n:
                 singular, plural = forms[gender]
-                words.append(f"{n} {singular if n == 1 else plural}")
+                words.append(f"{number(n)} {singular if plural_is_singular(n) else plural}")
         if words:
             parts.append(f"{label} : {', '.join(words)}")
     return " · ".join(parts) or "aucune notification"

@@ -16,7 +16,7 @@
     var shape = vvsMap.communities(map, [item], { color: colour, weight: 2, fillOpacity: 0.2 });
     var text = item.name + (labels[item.state] ? " (" + labels[item.state] + ")" : "");
     if (item.distance !== null && item.distance !== undefined) {
-      text += " · " + (item.distance / 1000).toFixed(1).replace(".", ",") + " km";
+      text += " · " + new Intl.NumberFormat("fr-FR", {maximumFractionDigits: 1}).format(item.distance / 1000) + " km";
     }
     shape.eachLayer(function (layer) { layer.bindPopup(text); });
     bounds.extend(shape.getBounds());

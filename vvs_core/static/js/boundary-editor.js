@@ -18,6 +18,8 @@
   var status = document.getElementById("boundary-status");
   var live = document.getElementById("boundary-live");
   var list = document.getElementById("boundary-points");
+  // Numbers as the server writes them (vvs_core.french, Babel): "13,6".
+  var oneDecimal = new Intl.NumberFormat("fr-FR", {maximumFractionDigits: 1});
   document.getElementById("boundary-tools").hidden = false;
   document.getElementById("boundary-points-box").hidden = false;
 
@@ -47,7 +49,7 @@
     announce: vvsMap.announcer(live),
     onSelect: function (i) { removeBtn.disabled = i < 0; },
     onChange: function (points) {
-      status.textContent = "Surface : " + areaHa(points).toFixed(1).replace(".", ",") + " ha · " + points.length + " sommets.";
+      status.textContent = "Surface : " + oneDecimal.format(areaHa(points)) + " ha · " + points.length + " sommets.";
       removeBtn.disabled = editor === undefined || editor.selected() < 0;
     }
   });

@@ -210,7 +210,8 @@
     return best;
   }
 
-  function coordText(n) { return n.toFixed(6).replace(".", ","); }
+  var coordFormat = new Intl.NumberFormat("fr-FR", {minimumFractionDigits: 6, maximumFractionDigits: 6, useGrouping: false});
+  function coordText(n) { return coordFormat.format(n); }
   function parseCoord(text) {
     var v = parseFloat(String(text).trim().replace(",", "."));
     return isNaN(v) ? null : v;

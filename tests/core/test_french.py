@@ -1,0 +1,95 @@
+"""French built from names and numbers: contractions of the article of a name,
+Babel's numbers, the French plural rule; and no hand-made "(s)" or "13.6" anywhere."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from vvs_core import french
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("name, after_de, after_a", [
+    ("Le Bourg", "du Bourg", "au Bourg"),
+    ("Les Charmettes", "des Charmettes", "aux Charmettes"),
+    ("La Ferme", "de la Ferme", "à la Ferme"),
+    ("L'Orme", "de l'Orme", "à l'Orme"),
+    ("L’Érable", "de l'Érable", "à l'Érable"),
+    ("le référent de votre communauté", "du référent de votre communauté", "au référent de votre communauté"),
+    ("les référents", "des référents", "aux référents"),
+    ("l'équipe de la plateforme", "de l'équipe de la plateforme", "à l'équipe de la plateforme"),
+    ("votre mairie", "de votre mairie", "à votre mairie"),
+    ("Serris", "de Serris", "à Serris"),
+    ("Esbly", "d'Esbly", "à Esbly"),
+    ("Évry", "d'Évry", "à Évry"),
+    ("Lesigny", "de Lesigny", "à Lesigny"),   # "Les" only as a word
+    ("Lagny-sur-Marne", "de Lagny-sur-Marne", "à Lagny-sur-Marne"),
+    ("  Le   Val  ", "du Val", "au Val"),
+])
+def test_article_contractions(name, after_de, after_a):
+    assert french.de(name) == after_de
+    assert french.a(name) == after_a
+
+
+def test_numbers_have_the_decimal_comma_and_thousands_apart():
+    nnbsp = "\u202f"
+    assert french.number(11962) == f"11{nnbsp}962"
+    assert french.number(13.6, 1) == "13,6"
+    assert french.number(13.0, 1) == "13"
+    assert french.number(1234567.891, 2) == f"1{nnbsp}234{nnbsp}567,89"
+
+
+def test_french_plural_rule():
+    assert french.count(0, "membre", "membres") == "0 membre"
+    assert french.count(1, "membre", "membres") == "1 membre"
+    assert french.count(2, "membre", "membres") == "2 membres"
+    assert french.count(1500, "membre", "membres") == "1\u202f500 membres"
+    assert french.ngettext("non lu", "non lus", 0) == "non lu"
+
+
+def test_pages_in_another_language_ask_the_catalog():
+    class Localizer:
+        def pluralize(self, singular, plural, n, domain=None):
+            return f"{domain}:{singular if n == 1 else plural}"
+
+    class Request:
+        locale_name = "en"
+        localizer = Localizer()
+
+    assert french.ngettext("membre", "membres", 0, Request()) == "vvs:membres"
+    assert french.French(Request()).count(1, "membre", "membres") == "1 vvs:membre"
+
+
+SOURCES = [p for pattern in ("vvs_core/**/*.pt", "vvs_core/**/*.py", "plugins/**/*.pt", "plugins/**/*.py",
+                             "vvs_core/static/**/*.js", "plugins/*/static/**/*.js")
+           for p in ROOT.glob(pattern) if "migrations" not in p.parts]
+# A word with "(s)" glued to it: "membre(s)", "envoyée(s)" (not a call such as "describe_event(s)").
+HAND_PLURAL = re.compile(r"(?<![\w.])[a-zà-ÿ]+\(s\)", re.IGNORECASE)
+# A number made by hand for a person to read: '%.1f' % x, f"{x:.1f}", x.toFixed(1).
+HAND_NUMBER = re.compile(r"""'%\.\d?f'\s*%|\{[^{}]*:\.\d?f\}[^"']*\b(?:ha|km|m|Mo)\b|toFixed\(\d\)\.replace|:g\}""")
+# de/à before the name of a community or commune, without vvs_core.french.
+HAND_ARTICLE = re.compile(r"""\b(?:de|à)\s+\$?\{[^{}]*(?:community|commune|c\.community|row\['community'\])\.name\}""")
+
+
+def offenders(pattern) -> list[str]:
+    found = []
+    for path in SOURCES:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if pattern.search(line) and "log." not in line and "Setting(" not in line:
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()[:100]}")
+    return found
+
+
+def test_no_hand_made_plural_in_templates_and_messages():
+    assert offenders(HAND_PLURAL) == []
+
+
+def test_no_hand_made_number_for_people_to_read():
+    assert offenders(HAND_NUMBER) == []
+
+
+def test_no_de_or_a_before_a_name_without_the_contraction():
+    assert offenders(HAND_ARTICLE) == []

@@ -1,0 +1,91 @@
+"""French for text built from names and numbers, in one place for the core, the plugins
+and the templates (where a ``french`` object bound to the request is a global):
+
+- the article of a name contracts after « de » and « à »: ``de("Le Bourg")`` is
+  "du Bourg", ``a("Les Charmettes")`` "aux Charmettes", ``a("le référent")`` "au
+  référent", ``de("Esbly")`` "d'Esbly";
+- numbers have the decimal comma and a narrow no-break space between thousands
+  (Babel, CLDR): ``number(13.6, 1)`` is "13,6", ``number(11962)`` "11 962";
+- plurals follow the French rule (0 and 1 are singular) through ``ngettext``, which
+  asks the request's catalog when the page is not in French: ``count(0, "membre",
+  "membres")`` is "0 membre", never a hand-made plural with a bracketed s.
+"""
+from __future__ import annotations
+
+import re
+
+from babel import Locale
+from babel.numbers import format_decimal
+
+SOURCE_LOCALE = "fr"
+_FRENCH = Locale.parse("fr_FR")
+# Masculine or plural articles contract; « la » and « l' » do not.
+_ARTICLE = re.compile(r"^(?:(les|le|la)\s+|(l['’])\s*)(?=\S)", re.IGNORECASE)
+_VOWEL = re.compile(r"^[aeiouyàâäéèêëîïôöûùüœæ]", re.IGNORECASE)
+_AFTER_DE = {"le": "du ", "la": "de la ", "les": "des ", "l'": "de l'"}
+_AFTER_A = {"le": "au ", "la": "à la ", "les": "aux ", "l'": "à l'"}
+
+
+def _contract(name: str, table: dict, bare: str, elided: str | None = None) -> str:
+    name = " ".join(str(name or "").split())
+    match = _ARTICLE.match(name)
+    if match:
+        article = (match.group(1) or match.group(2)).lower().replace("’", "'")
+        return table[article] + name[match.end():]
+    if elided and _VOWEL.match(name):
+        return elided + name
+    return bare + name
+
+
+def de(name: str) -> str:
+    """« de » before ``name``: "du Bourg", "de la Ferme", "des Charmettes", "de l'Orme",
+    "d'Esbly", "de Serris"."""
+    return _contract(name, _AFTER_DE, "de ", "d'")
+
+
+def a(name: str) -> str:
+    """« à » before ``name``: "au Bourg", "à la Ferme", "aux Charmettes", "à l'Orme",
+    "à Serris"."""
+    return _contract(name, _AFTER_A, "à ")
+
+
+def number(value, decimals: int = 0) -> str:
+    """``value`` written the French way, with at most ``decimals`` decimals: "11 962",
+    "13,6", "0,5" (no trailing zero)."""
+    pattern = "#,##0" + ("." + "#" * decimals if decimals > 0 else "")
+    return format_decimal(value, format=pattern, locale=_FRENCH)
+
+
+def plural_is_singular(n) -> bool:
+    """French rule (CLDR): 0 and 1 (and 1,5) take the singular."""
+    return _FRENCH.plural_form(abs(n)) == "one"
+
+
+def ngettext(singular: str, plural: str, n, request=None) -> str:
+    """The form of a French message for ``n``; on a page in another language, the
+    request's catalog (domain ``vvs``) gives it."""
+    if request is not None and getattr(request, "locale_name", SOURCE_LOCALE) != SOURCE_LOCALE:
+        return request.localizer.pluralize(singular, plural, n, domain="vvs")
+    return singular if plural_is_singular(n) else plural
+
+
+def count(n, singular: str, plural: str, request=None) -> str:
+    """"0 membre", "2 membres", "1 200 habitants": the number and its noun."""
+    return f"{number(n)} {ngettext(singular, plural, n, request)}"
+
+
+class French:
+    """The helpers above, bound to a request (its language), for templates: ``french``."""
+
+    def __init__(self, request=None):
+        self.request = request
+
+    de = staticmethod(de)
+    a = staticmethod(a)
+    number = staticmethod(number)
+
+    def ngettext(self, singular: str, plural: str, n) -> str:
+        return ngettext(singular, plural, n, self.request)
+
+    def count(self, n, singular: str, plural: str) -> str:
+        return count(n, singular, plural, self.request)
