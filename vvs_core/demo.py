@@ -21,13 +21,14 @@ from . import geo
 from .clock import utcnow
 from .errors import ConfigurationError
 from .models import Commune, Community, CommunityEvent, Membership, User
+from .phones import FICTION_MOBILE_PREFIX
 from .security import hash_password
 
 DEMO_PASSWORD = "un voisin attentif 2026"
 DOMAIN = "serris.demo"
 # Mobile numbers from the 06 39 98 block, which ARCEP sets aside for fiction:
-# a demo SMS that escapes through a real provider reaches nobody.
-MOBILE_PREFIX = "+3363998"
+# a demo SMS that escapes through a real provider reaches nobody (vvs_core.phones accepts them).
+MOBILE_PREFIX = FICTION_MOBILE_PREFIX
 
 
 class DemoError(Exception):

@@ -16,6 +16,8 @@ a référent may switch the community to validation by the référent.
 """
 from __future__ import annotations
 
+import unicodedata
+
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -26,6 +28,7 @@ from sqlalchemy import func, select
 from . import geo
 from .clock import aware, utcnow
 from .events import record_event
+from .french import a, count
 from .members import member_count, referent_count, referents_of  # noqa: F401  (member_count: for the views)
 from .models import Commune, Community, Membership, User
 from .links import absolute_url
@@ -71,6 +74,20 @@ def decider_label(request, community) -> str:
     from .security import effective_validation_mode
 
     return DECIDERS[effective_validation_mode(request, community)]
+
+
+def request_status(request, user) -> dict | None:
+    """Where the request of a resident who is not (yet) an active member stands, for
+    the pages they cannot open: ``{"community", "requested_at", "decider", "blockers"}``,
+    ``{"community": None}`` when they never asked to join one, None for an active member."""
+    membership = current_membership(request.dbsession, user)
+    if membership is None:
+        return {"community": None}
+    if membership.status != "pending":
+        return None
+    community = request.dbsession.get(Community, membership.community_id)
+    return {"community": community, "requested_at": membership.requested_at,
+            "decider": decider_label(request, community), "blockers": blockers(request, membership)}
 
 
 def blockers(request, membership) -> list[str]:
@@ -299,7 +316,7 @@ def escalate_stale(request, now=None) -> list[int]:
     ids = [m.id for m, _c in escalated]
     for admin in admins(dbsession):
         notify_user(request, admin, kind="membership_request",
-                    title=f"{len(ids)} demande(s) d'adhésion en attente depuis {days} jours", body=body,
+                    title=f"{count(len(ids), 'demande', 'demandes')} d'adhésion en attente depuis {count(days, 'jour', 'jours')}", body=body,
                     dedupe_key=f"membership_escalated:{ids[0]}-{ids[-1]}:{admin.id}")
     dbsession.flush()
     return ids
@@ -366,17 +383,28 @@ def clean_name(name: str) -> str:
     return " ".join((name or "").split())
 
 
-def community_name_problem(dbsession, commune, name: str) -> str | None:
-    """A French message when ``name`` cannot name a new community of ``commune``."""
+def name_key(name: str) -> str:
+    """What two community names must not share: "Les Érables", "les erables" and
+    "LES  ÉRABLES" are one name (case, accents, ligatures and spaces folded)."""
+    decomposed = unicodedata.normalize("NFKD", clean_name(name).casefold().replace("œ", "oe").replace("æ", "ae"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
+
+
+def community_name_problem(dbsession, commune, name: str, renaming: Community | None = None) -> str | None:
+    """A French message when ``name`` cannot name a new community of ``commune`` (or
+    ``renaming``, an existing one, renamed): too short, too long, or already taken in
+    the commune (see ``name_key``)."""
     name = clean_name(name)
     if len(name) < 3:
         return "Donnez un nom à la communauté (3 caractères au moins), par exemple le nom de votre rue."
     if len(name) > 120:
         return "Le nom est trop long (120 caractères au plus)."
-    taken = dbsession.scalar(select(Community.id).where(
-        Community.commune_id == commune.id, func.lower(Community.name) == name.lower()))
+    key = name_key(name)
+    others = dbsession.execute(select(Community.id, Community.name).where(Community.commune_id == commune.id))
+    taken = next((other for other_id, other in others
+                  if name_key(other) == key and (renaming is None or other_id != renaming.id)), None)
     if taken is not None:
-        return f"Une communauté s'appelle déjà « {name} » à {commune.name} : choisissez un autre nom."
+        return f"Une communauté s'appelle déjà « {taken} » {a(commune.name)} : choisissez un autre nom."
     return None
 
 

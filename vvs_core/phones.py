@@ -1,4 +1,9 @@
-"""Phone numbers: validated and normalised to E.164 with ``phonenumbers``; masked in logs."""
+"""Phone numbers: validated and normalised to E.164 with ``phonenumbers``; masked in logs.
+
+ARCEP keeps the block 06 39 98 xx xx for fiction (films, books, demos): the numbers
+are well formed but assigned to nobody, so ``phonenumbers`` calls them "possible",
+not "valid". The demo commune (``vvs demo``) and the README use them, so they are
+accepted here as mobiles: an SMS to one reaches nobody."""
 from __future__ import annotations
 
 import phonenumbers
@@ -14,15 +19,27 @@ def normalise_phone(text: str, kind: str = "any", region: str = "FR") -> tuple[s
         number = phonenumbers.parse(text, region)
     except NumberParseException:
         return None, "Numéro de téléphone invalide."
-    if not phonenumbers.is_valid_number(number):
+    if is_fiction_number(number):
+        ntype = PhoneNumberType.MOBILE
+    elif not phonenumbers.is_valid_number(number):
         return None, "Numéro de téléphone invalide."
-    ntype = phonenumbers.number_type(number)
+    else:
+        ntype = phonenumbers.number_type(number)
     mobile_types = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
     if kind == "mobile" and ntype not in mobile_types:
         return None, "Ce numéro n'est pas un numéro de portable (06 ou 07)."
     if kind == "landline" and ntype in (PhoneNumberType.MOBILE,):
         return None, "Ce numéro est un portable : indiquez-le dans le champ « Téléphone portable »."
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
+
+
+FICTION_MOBILE_PREFIX = "+3363998"  # ARCEP's fiction block 06 39 98 xx xx
+
+
+def is_fiction_number(number: phonenumbers.PhoneNumber) -> bool:
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return (e164.startswith(FICTION_MOBILE_PREFIX) and len(e164) == 12
+            and phonenumbers.is_possible_number(number))
 
 
 def display_phone(e164: str | None) -> str:

@@ -130,7 +130,7 @@ def read_post(request):
     return post_json(request, post, posts.user_label(post.author), len(replies), replies)
 
 
-def _parse_when(body):
+def _parse_when(body, zone_name: str):
     event_at = expires_on = None
     try:
         if body.get("event_at"):
@@ -143,9 +143,12 @@ def _parse_when(body):
         raise ApiError(422, "validation_failed", "Date invalide : utilisez le format ISO 8601 (avec fuseau).",
                        fields={"event_at" if body.get("event_at") and event_at is None else "expires_on":
                                "Date invalide."}) from None
-    if body["category"] == "evenement" and event_at is None:
-        raise ApiError(422, "validation_failed", "Indiquez la date et l'heure de l'événement.",
-                       fields={"event_at": "Obligatoire pour un événement."})
+    problems = posts.date_problems({"category": body["category"], "event_at": event_at, "expires_on": expires_on},
+                                   zone_name)
+    if problems:
+        fields = {name: "Obligatoire pour un événement." if message == posts.EVENT_NEEDS_DATE else message
+                  for name, message in problems.items()}
+        raise ApiError(422, "validation_failed", " ".join(problems.values()), fields=fields)
     return event_at, expires_on
 
 
@@ -155,7 +158,7 @@ def create_post(request):
     if not title or not text:
         raise ApiError(422, "validation_failed", "Le titre et le texte ne peuvent pas être vides.",
                        fields={"title" if not title else "text": "Obligatoire."})
-    event_at, expires_on = _parse_when(body)
+    event_at, expires_on = _parse_when(body, request.registry.settings["vvs.gazette.timezone"])
     post = posts.create_post(request.dbsession, request.context.community, request.user,
                              category=body["category"], title=title, text=text, event_at=event_at,
                              expires_on=expires_on)

@@ -45,7 +45,7 @@ def text_node(title, max_len, **kw):
 
 def post_schema(allow_mairie: bool, editing: bool = False) -> Schema:
     choices = [(k, v) for k, v in CATEGORIES.items() if allow_mairie or k != "mairie"]
-    schema = Schema(validator=_event_needs_date)
+    schema = Schema()  # the dates' rules: posts.date_problems, checked with the fields (one pass)
     schema.add(colander.SchemaNode(
         colander.String(), name="category", title="Rubrique",
         validator=colander.OneOf([k for k, _ in choices], msg_err="Choisissez une rubrique de la liste."),
@@ -69,13 +69,6 @@ def post_schema(allow_mairie: bool, editing: bool = False) -> Schema:
             colander.Boolean(), name="remove_photos", title="Retirer les photos actuelles", missing=False,
             widget=deform.widget.CheckboxWidget()))
     return schema
-
-
-def _event_needs_date(form, value):
-    if value.get("category") == "evenement" and not value.get("event_at"):
-        exc = colander.Invalid(form, "")
-        exc["event_at"] = "Indiquez la date et l'heure de l'événement."
-        raise exc
 
 
 class ReplySchema(Schema):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -95,6 +95,34 @@ def clean_photos(uploads: list[bytes]) -> list[tuple[bytes, str]]:
 def set_photos(post: GazettePost, photos: list[tuple[bytes, str]]) -> None:
     post.photos = [GazettePhoto(position=i, data=data, mime=mime) for i, (data, mime) in enumerate(photos, 1)]
     post.photo_count = len(photos)
+
+
+EVENT_IN_THE_PAST = "La date de l'événement est passée : indiquez une date et une heure à venir."
+EXPIRY_IN_THE_PAST = "Cette date est passée : indiquez aujourd'hui ou un jour à venir (ou laissez vide)."
+EVENT_NEEDS_DATE = "Indiquez la date et l'heure de l'événement."
+
+
+def date_problems(data: dict, zone_name: str, kept: GazettePost | None = None, now: datetime | None = None) -> dict:
+    """{field: French message} for the dates of a post: an event needs its date; an
+    event date or a "visible until" day already past (in the commune's time zone) is
+    refused, unless it is the one the post being edited (``kept``) already had.
+    ``data`` may lack the fields that failed their own check."""
+    from zoneinfo import ZoneInfo
+
+    from vvs_core.clock import aware
+
+    now = now or utcnow()
+    today = now.astimezone(ZoneInfo(zone_name)).date()
+    event_at, expires_on = data.get("event_at"), data.get("expires_on")
+    problems = {}
+    if data.get("category") == "evenement" and "event_at" in data and not event_at:
+        problems["event_at"] = EVENT_NEEDS_DATE
+    elif (data.get("category") == "evenement" and event_at and event_at < now
+          and not (kept is not None and kept.event_at and abs(aware(kept.event_at) - event_at) < timedelta(minutes=1))):
+        problems["event_at"] = EVENT_IN_THE_PAST
+    if expires_on and expires_on < today and not (kept is not None and kept.expires_on == expires_on):
+        problems["expires_on"] = EXPIRY_IN_THE_PAST
+    return problems
 
 
 def create_post(dbsession, community, author, *, category: str, title: str, text: str,

@@ -8,7 +8,8 @@ from pyramid.view import view_config
 
 from vvs_core.clock import utcnow
 from vvs_core.images import ImageRejected
-from vvs_core.forms import field_error, make_form, validate
+from vvs_core.forms import make_form, validate
+from vvs_core.french import de
 from vvs_core.links import absolute_url, public_host
 from vvs_core.timefmt import dates
 
@@ -81,28 +82,36 @@ def _post_form(request, editing=False):
     return make_form(request, schema, "Enregistrer" if editing else "Publier", formid="gazette-post")
 
 
-def _photos_from(request, form, data):
-    uploads = [data[f"photo{n}"]["fp"].read() for n in (1, 2, 3) if data.get(f"photo{n}")]
-    try:
-        return posts.clean_photos(uploads), None
-    except ImageRejected as exc:
-        first = next(n for n in (1, 2, 3) if data.get(f"photo{n}"))
-        return None, field_error(form, f"photo{first}", str(exc))
+class PostChecks:
+    """The rules of the post form that colander cannot hold (dates, photos), run by
+    ``validate`` with the fields so that every error shows in one pass; keeps the
+    cleaned photos for the view."""
+
+    def __init__(self, request, kept=None):
+        self.request, self.kept, self.photos = request, kept, []
+
+    def __call__(self, data) -> dict:
+        problems = posts.date_problems(data, self.request.registry.settings["vvs.gazette.timezone"], kept=self.kept)
+        sent = [n for n in (1, 2, 3) if data.get(f"photo{n}")]
+        try:
+            self.photos = posts.clean_photos([data[f"photo{n}"]["fp"].read() for n in sent])
+        except ImageRejected as exc:
+            problems[f"photo{sent[0]}"] = str(exc)
+        return problems
 
 
 @view_config(route_name="gazette_new", renderer=FORM_PAGE, permission="gazette.post")
 def gazette_new(request):
     community = request.context.community
     form = _post_form(request)
-    page = {"title": "Ajouter une information", "intro": f"Dans la Gazette de {community.name}."}
+    page = {"title": "Ajouter une information", "intro": f"Dans la Gazette {de(community.name)}."}
     if request.method != "POST":
         return {**page, "form": form.render()}
-    data, rendered = validate(request, form)
+    checks = PostChecks(request)
+    data, rendered = validate(request, form, check=checks)
     if data is None:
         return {**page, "form": rendered}
-    photos, rendered = _photos_from(request, form, data)
-    if photos is None:
-        return {**page, "form": rendered}
+    photos = checks.photos
     post = posts.create_post(request.dbsession, community, request.user, category=data["category"],
                              title=data["title"], text=data["text"], event_at=data["event_at"],
                              expires_on=data["expires_on"], photos=photos)
@@ -157,12 +166,11 @@ def gazette_edit(request):
         return {**page, "form": form.render({
             "category": post.category, "title": post.title, "text": post.text,
             "event_at": post.event_at, "expires_on": post.expires_on})}
-    data, rendered = validate(request, form)
+    checks = PostChecks(request, kept=post)
+    data, rendered = validate(request, form, check=checks)
     if data is None:
         return {**page, "form": rendered}
-    photos, rendered = _photos_from(request, form, data)
-    if photos is None:
-        return {**page, "form": rendered}
+    photos = checks.photos
     posts.update_post(post, category=data["category"], title=data["title"], text=data["text"],
                       event_at=data["event_at"], expires_on=data["expires_on"], photos=photos,
                       remove_photos=data.get("remove_photos", False))

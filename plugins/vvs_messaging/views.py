@@ -40,7 +40,7 @@ def new_view(request):
                                                data["subject"], data["text"])
     except conv.NotAllowed as exc:
         request.response.status = 400
-        return {**page, "form": form.render(), "error": str(exc)}
+        return {**page, "form": form.render(data), "error": str(exc)}  # what was typed stays
     request.flash("Message envoyé.", "success")
     return HTTPSeeOther(request.route_path("messaging_conversation", conversation_id=conversation.id))
 
@@ -62,7 +62,7 @@ def conversation_view(request):
                 return HTTPSeeOther(request.route_path("messaging_conversation", conversation_id=conversation.id))
             except conv.NotAllowed as exc:
                 request.response.status = 400
-                error, rendered = str(exc), form.render()
+                error, rendered = str(exc), form.render(data)
     people = reachable(request, request.user)
     blocked = conv.blocked_ids(request.dbsession, request.user.id)
     others = [{"id": p.user_id, "label": label_for(p.user, people.get(p.user_id)), "blocked": p.user_id in blocked}

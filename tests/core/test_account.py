@@ -75,6 +75,31 @@ def test_password_change_needs_the_current_one_and_ends_other_sessions(testapp, 
     assert user.session_epoch == 1
 
 
+def test_password_and_email_forms_show_every_error_in_one_pass(testapp, make_user, dbsession):
+    taken = make_user(email="prise@example.test")
+    user = make_user()
+    testapp.login(user)
+    form = testapp.get("/parametres/mot-de-passe").forms["motdepasse"]
+    form["current"] = "pas le bon"
+    form["password"] = form["password-confirm"] = "court"
+    res = form.submit("submit", status=400)
+    assert "Mot de passe actuel incorrect." in res.text and "au moins 12 caractères" in res.text
+    form = testapp.get("/parametres/adresse-email").forms["email"]
+    form["current"] = "pas le bon"
+    form["email"] = taken.email
+    res = form.submit("submit", status=400)
+    assert "Mot de passe actuel incorrect." in res.text and "déjà utilisée par un autre compte" in res.text
+
+
+def test_account_form_shows_every_error_in_one_pass(testapp, make_user):
+    user = make_user()
+    testapp.login(user)
+    form = testapp.get("/parametres/compte").forms["compte"]
+    form["mobile"], form["landline"], form["last_name"] = "", "", "x" * 81
+    res = form.submit("submit", status=400)
+    assert "Indiquez au moins un numéro de téléphone" in res.text and "80" in res.text
+
+
 def test_email_change_is_confirmed_by_a_link_sent_to_the_new_address(testapp, make_user, dbsession):
     taken = make_user(email="prise@example.test")
     user = make_user(email="ancienne@example.test")

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from vvs_core import demo, geo
 from vvs_core.migrate import upgrade
 from vvs_core.models import Commune, Community, CommunityEvent, Membership, User, get_engine
+from vvs_core.phones import display_phone, normalise_phone
 from vvs_core.security import password_problem, verify_password
 from vvs_core.settings import core_registry
 from vvs_core.testing import TEST_SECRET
@@ -75,6 +76,8 @@ def test_residents_have_french_mobiles_and_addresses(session):
         number = phonenumbers.parse(user.mobile)
         assert phonenumbers.is_possible_number(number) and user.mobile.startswith("+336"), user.mobile
         assert phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) == user.mobile
+        # …and the phone check of every form takes them, as the README says.
+        assert normalise_phone(display_phone(user.mobile), "mobile") == (user.mobile, None)
         assert user.address_label.endswith("77700 Serris")
     assert len({user.mobile for user in residents}) == len(residents)
 

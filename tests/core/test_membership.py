@@ -156,8 +156,11 @@ def test_create_community_refuses_bad_names_and_a_home_inside_a_community(reques
     creator = make_user(home=Point(*SERRIS))
     with pytest.raises(MembershipError, match="3 caractères au moins"):
         create_community(request_, creator, "a", SERRIS, True)
-    with pytest.raises(MembershipError, match="s'appelle déjà « le bourg »"):
+    with pytest.raises(MembershipError, match="s'appelle déjà « Le Bourg » à Serris"):
         create_community(request_, creator, "le bourg", SERRIS, True)
+    make_community("Les Érables", centre=moved(SERRIS, 6000))
+    with pytest.raises(MembershipError, match="s'appelle déjà « Les Érables »"):  # accents and case folded
+        create_community(request_, creator, "LES  ERABLES", SERRIS, True)
     make_community("Autour", centre=SERRIS)
     with pytest.raises(MembershipError, match="Votre domicile est dans la communauté « Autour »"):
         create_community(request_, creator, "Nouveau", SERRIS, True)

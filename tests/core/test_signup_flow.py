@@ -224,6 +224,23 @@ def test_step4_bad_input(testapp, commune, dbsession, overrides, message):
     assert users(dbsession) == before
 
 
+def test_step4_shows_every_error_in_one_pass(testapp, commune, dbsession):
+    start(testapp)
+    place(testapp, *SERRIS)
+    confirm(testapp)
+    form = account_form(testapp, password="motdepasse123", mobile="12", charter=False, pseudonym="")
+    res = form.submit("submit", status=400)
+    for message in ("trop courant", "Numéro de téléphone invalide.", "Acceptez la charte de bonne conduite",
+                    "Requis"):
+        assert message in res.text, message
+    # the demo numbers of the README are accepted
+    form = res.forms["signup-account"]
+    form["password"] = form["password-confirm"] = GOOD_PASSWORD
+    form["mobile"], form["charter"], form["pseudonym"] = "06 39 98 12 34", True, "Benji"
+    form.submit("submit", status=303)
+    assert dbsession.scalar(select(User.mobile).where(User.email == NEW_EMAIL)) == "+33639981234"
+
+
 def test_step4_shows_the_charter(testapp, commune):
     start(testapp)
     place(testapp, *SERRIS)

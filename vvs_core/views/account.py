@@ -242,11 +242,11 @@ def phone_validator(kind):
     return check
 
 
-def at_least_one_phone(node, value):
-    if not value.get("mobile") and not value.get("landline"):
-        exc = colander.Invalid(node, "")
-        exc["mobile"] = "Indiquez au moins un numéro de téléphone (portable ou fixe)."
-        raise exc
+def at_least_one_phone(data) -> dict:
+    """A ``validate`` check: one number at least (when both fields were readable)."""
+    if "mobile" in data and "landline" in data and not data["mobile"] and not data["landline"]:
+        return {"mobile": "Indiquez au moins un numéro de téléphone (portable ou fixe)."}
+    return {}
 
 
 class AccountSchema(Schema):
@@ -284,10 +284,10 @@ def settings_view(request):
 @view_config(route_name="settings_account", renderer="vvs_core:templates/account_form.pt", permission="account")
 def settings_account_view(request):
     user = request.user
-    form = make_form(request, AccountSchema(validator=at_least_one_phone), "Enregistrer", formid="compte")
+    form = make_form(request, AccountSchema(), "Enregistrer", formid="compte")
     if request.method != "POST":
         return settings_page(request, "Mon compte", form.render(account_values(user)))
-    data, rendered = validate(request, form)
+    data, rendered = validate(request, form, check=at_least_one_phone)
     if data is None:
         request.response.status = 400
         return settings_page(request, "Mon compte", rendered)
@@ -300,6 +300,9 @@ def settings_account_view(request):
 
 
 # --- Password and e-mail ----------------------------------------------------------
+
+WRONG_PASSWORD = "Mot de passe actuel incorrect."
+
 
 class PasswordSchema(Schema):
     current = colander.SchemaNode(
@@ -319,18 +322,14 @@ def settings_password_view(request):
     form = make_form(request, PasswordSchema(), "Modifier mon mot de passe", formid="motdepasse")
     if request.method != "POST":
         return settings_page(request, title, form.render(), intro)
-    data, rendered = validate(request, form)
+    context = (user.email or "", user.first_name, user.last_name)
+    min_length = request.registry.settings["vvs.password_min_length"]
+    data, rendered = validate(request, form, check=lambda data: {
+        "current": "current" in data and not verify_password(user, data["current"]) and WRONG_PASSWORD,
+        "password": "password" in data and password_problem(data["password"], min_length, context)})
     if data is None:
         request.response.status = 400
         return settings_page(request, title, rendered, intro)
-    if not verify_password(user, data["current"]):
-        request.response.status = 400
-        return settings_page(request, title, field_error(form, "current", "Mot de passe actuel incorrect."), intro)
-    context = (user.email or "", user.first_name, user.last_name)
-    problem = password_problem(data["password"], request.registry.settings["vvs.password_min_length"], context)
-    if problem:
-        request.response.status = 400
-        return settings_page(request, title, field_error(form, "password", problem), intro)
     user.password_hash = hash_password(data["password"])
     end_all_sessions(request.dbsession, user)  # every other session ends…
     headers = remember(request, user.id)                  # …but this one goes on
@@ -358,20 +357,21 @@ def settings_email_view(request):
     form = make_form(request, EmailSchema(), "Changer mon adresse", formid="email")
     if request.method != "POST":
         return settings_page(request, title, form.render(), intro)
-    data, rendered = validate(request, form)
+    def problems(data) -> dict:
+        out = {"current": "current" in data and not verify_password(user, data["current"]) and WRONG_PASSWORD}
+        if "email" in data:
+            new = data["email"].lower()
+            if new == (user.email or "").lower():
+                out["email"] = "C'est déjà l'adresse de votre compte."
+            elif email_taken(request.dbsession, new, user.id):
+                out["email"] = "Cette adresse est déjà utilisée par un autre compte."
+        return out
+
+    data, rendered = validate(request, form, check=problems)
     if data is None:
         request.response.status = 400
         return settings_page(request, title, rendered, intro)
     new = data["email"].lower()
-    if not verify_password(user, data["current"]):
-        request.response.status = 400
-        return settings_page(request, title, field_error(form, "current", "Mot de passe actuel incorrect."), intro)
-    if new == (user.email or "").lower():
-        request.response.status = 400
-        return settings_page(request, title, field_error(form, "email", "C'est déjà l'adresse de votre compte."), intro)
-    if email_taken(request.dbsession, new, user.id):
-        request.response.status = 400
-        return settings_page(request, title, field_error(form, "email", "Cette adresse est déjà utilisée par un autre compte."), intro)
     token = issue_token(request.dbsession, user, "email_change", hours=24, data={"email": new})
     link = absolute_url(request, "settings_email_confirm", token=token)
     send_to_address(

@@ -14,9 +14,11 @@ from .. import geo
 from ..boundaries import (BoundaryInputError, check_new_boundary, polygon_from_points, save_boundary,
                           snap_to_neighbours)
 from ..events import describe_data, event_label, record_event
+from ..french import count, number
 from ..members import member_count, referents_of
 from ..forms import Schema, StrippedString, make_form, validate
 from ..jsonlimits import TooLarge, loads_limited
+from ..membership import clean_name, community_name_problem
 from ..models import Community, CommunityEvent
 from ..security import community_factory, effective_validation_mode, validation_modes
 
@@ -63,11 +65,11 @@ def describe_event(registry, event: CommunityEvent) -> str:
     if event.kind == "renamed" and data.get("new"):
         text += f" : « {data.get('old', '')} » devient « {data['new']} »"
     elif event.kind == "boundary_changed" and data.get("new_area_m2"):
-        text += f" ({data.get('old_area_m2', 0) / 10000:.1f} ha → {data['new_area_m2'] / 10000:.1f} ha)"
+        text += f" ({number(data.get('old_area_m2', 0) / 10000, 1)} ha → {number(data['new_area_m2'] / 10000, 1)} ha)"
     elif event.kind == "validation_mode_changed" and data.get("new"):
         text += f" : {MODE_LABELS.get(data['new'], data['new']).lower()}"
     elif event.kind == "hidden_phone_viewed":
-        text += f" ({len(data.get('user_ids', []))} membre(s))"
+        text += f" ({count(len(data.get('user_ids', [])), 'membre', 'membres')})"
     text += describe_data(registry, event)
     if event.actor is not None and event.kind in ("boundary_changed", "renamed", "validation_mode_changed"):
         text += f" — par {event.actor.full_name}"
@@ -188,11 +190,14 @@ def community_edit_view(request):
         values = {"name": community.name, "description": community.description,
                   "validation_mode": effective_validation_mode(request, community)}
         return {**page, "form": form.render(values)}
-    data, rendered = validate(request, form)
+    data, rendered = validate(request, form, check=lambda data: {
+        "name": "name" in data and community_name_problem(request.dbsession, community.commune, data["name"],
+                                                          renaming=community)})
     if data is None:
         request.response.status = 400
         return {**page, "form": rendered}
     user = request.user
+    data["name"] = clean_name(data["name"])
     if data["name"] != community.name:
         record_event(request.dbsession, "renamed", community=community, actor=user,
                      data={"old": community.name, "new": data["name"]})

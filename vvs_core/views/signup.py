@@ -205,18 +205,18 @@ def signup_confirm_view(request):
 
 # --- Step 4: the account -------------------------------------------------------
 
-def _account_validator(node, value):
-    request = node.bindings["request"]
-    exc = colander.Invalid(node, "")
-    problem = password_problem(value["password"], request.registry.settings["vvs.password_min_length"],
-                               context=(value["first_name"], value["last_name"], value["email"].split("@")[0]))
-    if problem:
-        exc["password"] = problem
-    _numbers, phone_errors = phones(value.get("mobile") or "", value.get("landline") or "")
-    for name, message in phone_errors.items():
-        exc[name] = message
-    if exc.children:
-        raise exc
+def account_problems(request, data) -> dict:
+    """The rules of the account form that colander cannot hold, checked with its fields
+    (``validate(…, check=…)``): every error shows in one pass."""
+    problems = {}
+    if "password" in data:
+        context = (data.get("first_name") or "", data.get("last_name") or "", (data.get("email") or "").split("@")[0])
+        problems["password"] = password_problem(data["password"], request.registry.settings["vvs.password_min_length"],
+                                                context=context)
+    if "mobile" in data and "landline" in data:
+        _numbers, phone_errors = phones(data["mobile"] or "", data["landline"] or "")
+        problems.update(phone_errors)
+    return problems
 
 
 def _name_node(title, autocomplete):
@@ -267,11 +267,11 @@ def signup_account_view(request):
     if commune is None or not state.get("confirmed"):
         return restart(request, "Confirmez d'abord la position de votre domicile.") if commune else restart(request)
     charter = get_renderer("vvs_core:templates/charter.pt").implementation().macros["text"]
-    form = make_form(request, AccountSchema(validator=_account_validator), "Créer mon compte", formid="signup-account")
+    form = make_form(request, AccountSchema(), "Créer mon compte", formid="signup-account")
     title = "Formulaire d'inscription"
     if request.method != "POST":
         return page(request, 1, title, form=form.render({"email": state.get("email", "")}), charter=charter, state=state)
-    data, rendered = validate(request, form)
+    data, rendered = validate(request, form, check=lambda data: account_problems(request, data))
     if data is None:
         request.response.status = 400
         return page(request, 1, title, form=rendered, charter=charter, state=state)

@@ -83,6 +83,53 @@ def test_bad_input_is_refused_next_to_the_field(testapp, quartier, dbsession):
     assert "mairie" not in [v for v, *_ in form["category"].options]
 
 
+def test_past_dates_are_refused_with_every_other_error_in_one_pass(testapp, quartier, dbsession):
+    community, alice, *_ = quartier
+    testapp.login(alice)
+    form = testapp.get(url(community, "/ajouter")).forms["gazette-post"]
+    form["category"] = "evenement"
+    form["title"] = "Fête des voisins"
+    form["text"] = "é" * 5001  # too long: colander's error, in the same pass as the dates
+    form["event_at"] = "2020-06-20T19:00"
+    form["expires_on"] = "2020-06-21"
+    page = form.submit("submit")
+    assert "La date de l'événement est passée" in page.text
+    assert "Cette date est passée" in page.text
+    assert "5000 caractères au plus" in page.text
+    assert dbsession.scalar(sa.select(sa.func.count(GazettePost.id))) == 0
+    form = page.forms["gazette-post"]
+    assert form["event_at"].value == "2020-06-20T19:00"  # what was typed stays
+    form["text"] = "Apportez un plat à partager."
+    form["event_at"] = "2099-06-20T19:00"
+    form["expires_on"] = "2099-06-21"
+    form.submit("submit", status=303)
+    post = dbsession.scalars(sa.select(GazettePost)).one()
+    # editing a post keeps its dates even once they are past; a new past date is refused
+    post.event_at = datetime(2020, 6, 20, 17, 0, tzinfo=timezone.utc)
+    dbsession.flush()
+    form = testapp.get(url(community, f"/annonce/{post.id}/modifier")).forms["gazette-post"]
+    form["title"] = "Fête des voisins (photos)"
+    form.submit("submit", status=303)
+    form = testapp.get(url(community, f"/annonce/{post.id}/modifier")).forms["gazette-post"]
+    form["event_at"] = "2021-06-20T19:00"
+    assert "La date de l'événement est passée" in form.submit("submit").text
+
+
+def test_past_is_read_in_the_communes_time_zone():
+    from vvs_gazette.posts import EXPIRY_IN_THE_PAST, date_problems
+
+    from datetime import date
+    # 23:30 UTC on 6 December is already 7 December in Paris (winter, UTC+1)…
+    late = datetime(2026, 12, 6, 23, 30, tzinfo=timezone.utc)
+    assert date_problems({"expires_on": date(2026, 12, 6)}, "Europe/Paris", now=late) == {
+        "expires_on": EXPIRY_IN_THE_PAST}
+    assert date_problems({"expires_on": date(2026, 12, 7)}, "Europe/Paris", now=late) == {}
+    # …and 22:30 UTC on 6 July is 00:30 on 7 July (summer, UTC+2).
+    summer = datetime(2026, 7, 6, 22, 30, tzinfo=timezone.utc)
+    assert date_problems({"expires_on": date(2026, 7, 6)}, "Europe/Paris", now=summer) != {}
+    assert date_problems({"expires_on": date(2026, 7, 6)}, "America/Cayenne", now=summer) == {}
+
+
 def test_page_query_counts_replies_paginates_and_searches(dbsession, quartier):
     community, alice, bob, _ = quartier
     posts = [create_post(dbsession, community, alice, category="annonce", title=f"Annonce {i}",
