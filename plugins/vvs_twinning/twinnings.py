@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from vvs_core import geo
 from vvs_core.clock import utcnow
 from vvs_core.events import record_event
+from vvs_core.french import number
 from vvs_core.models import Community, Membership, User
 from vvs_core.members import community_ids_of, referents_of
 from vvs_core.notify.outbox import notify_user
@@ -41,6 +42,7 @@ class Candidate:
     community: Community
     distance_m: float
     twinning: Twinning | None  # the open twinning with it, if any
+    answerable: bool = True  # someone there can accept or decline a proposal (see communities_that_can_answer)
 
 
 # --- Reading ----------------------------------------------------------------------
@@ -98,8 +100,23 @@ def candidates(dbsession, community: Community, max_distance_m: float) -> list[C
     found = {c.id: c for c in dbsession.scalars(
         sa.select(Community).where(Community.id.in_([n.community_id for n in near])))}
     open_by_other = {t.other_id(community.id): t for t in twinnings_of(dbsession, community.id)}
-    return [Candidate(found[n.community_id], n.distance_m, open_by_other.get(n.community_id))
+    answering = communities_that_can_answer(dbsession, found)
+    return [Candidate(found[n.community_id], n.distance_m, open_by_other.get(n.community_id),
+                      n.community_id in answering)
             for n in near if n.community_id in found]
+
+
+def communities_that_can_answer(dbsession, community_ids) -> set[int]:
+    """Those of ``community_ids`` where someone can answer a proposal: an active référent
+    (with an open account). A community without one is never proposed a twinning: the
+    proposal would wait for an answer nobody can give."""
+    ids = list(community_ids)
+    if not ids:
+        return set()
+    return set(dbsession.scalars(
+        sa.select(Membership.community_id).join(User, User.id == Membership.user_id)
+        .where(Membership.community_id.in_(ids), Membership.status == "active", Membership.role == "referent",
+               User.status != "closed").distinct()))
 
 
 # --- The four steps ----------------------------------------------------------------
@@ -113,8 +130,11 @@ def propose(request, community: Community, target_id, user: User, max_distance_m
     distance = next((c.distance_m for c in candidates(db, community, max_distance_m) if c.community.id == target.id),
                     None)
     if distance is None:
-        raise TwinningRefused(f"« {target.name} » est à plus de {max_distance_m / 1000:g} km : "
+        raise TwinningRefused(f"« {target.name} » est à plus de {number(max_distance_m / 1000, 1)} km : "
                               "on ne peut se jumeler qu'avec une communauté proche.")
+    if target.id not in communities_that_can_answer(db, [target.id]):
+        raise TwinningRefused(f"« {target.name} » n'a pas de référent pour répondre à une proposition de jumelage : "
+                              "vous pourrez la lui proposer dès qu'un de ses voisins en sera référent.")
     key = pair_key(community.id, target.id)
     existing = db.scalar(sa.select(Twinning).where(Twinning.open_pair == key))
     if existing is not None:

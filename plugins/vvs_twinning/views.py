@@ -7,6 +7,7 @@ import json
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
+from vvs_core.french import number
 
 from . import twinnings as tw
 
@@ -58,7 +59,7 @@ def page_data(request, error: str | None = None) -> dict:
         "incoming": [t for t in open_ones if t.status == "proposed" and t.community_b_id == community.id],
         "outgoing": [t for t in open_ones if t.status == "proposed" and t.community_a_id == community.id],
         "candidates": nearby,
-        "max_km": f"{_max_distance(request) / 1000:g}",
+        "max_km": number(_max_distance(request) / 1000, 1),
         "can_manage": can_manage,
         "error": error,
         "csrf": request.session.get_csrf_token(),

@@ -30,7 +30,7 @@ def world(make_user, make_community, dbsession):
     moderator, admin = make_user(is_moderator=True), make_user(is_admin=True)
     here = make_community("Ici", members=[member], referents=[referent])
     there = make_community("Là", centre=east(800), members=[other_member], referents=[other_referent])
-    third = make_community("Tiers", centre=east(-800))
+    third = make_community("Tiers", centre=east(-800), referents=[make_user()])  # someone there can answer
     dbsession.add(Membership(user_id=pending.id, community_id=here.id, status="pending"))
     proposal = Twinning(community_a_id=there.id, community_b_id=here.id, proposed_by_id=other_referent.id,
                         status="proposed", open_pair=pair_key(there.id, here.id))

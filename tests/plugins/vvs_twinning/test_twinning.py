@@ -83,6 +83,26 @@ def test_propose_within_distance_only(testapp, world, dbsession):
     assert "Jumelage proposé avec « Les Acacias »" in history
 
 
+def test_a_community_nobody_can_answer_for_is_not_offered(testapp, world, dbsession, make_user, make_community):
+    a = world["a"]
+    orphan = make_community("Les Charmettes", centre=east(-800), members=[make_user()])
+    testapp.login(world["ref_a"])
+    page = testapp.get(base(a))
+    row = page.text[page.text.index("<strong>Les Charmettes</strong>"):]
+    row = row[:row.index("</li>")]
+    assert "Pas de référent" in row and "Proposer un jumelage" not in row
+    assert "Proposer un jumelage à Les Bouleaux" in page.text  # a community with a référent still is
+    refused = testapp.post_csrf(f"{base(a)}/proposer", {"community": orphan.id}, status=400)
+    assert "n'a pas de référent pour répondre" in refused.text
+    assert dbsession.scalar(sa.select(sa.func.count(Twinning.id))) == 0
+    # a closed référent's account answers nothing either
+    gone = make_user(status="closed")
+    make_community("Les Sorbiers", centre=east(-1600), referents=[gone])
+    page = testapp.get(base(a))
+    row = page.text[page.text.index("<strong>Les Sorbiers</strong>"):]
+    assert "Pas de référent" in row[:row.index("</li>")]
+
+
 def test_accept_and_end_by_the_right_referents_with_emails_to_both_sides(testapp, world, dbsession, app):
     a, b = world["a"], world["b"]
     testapp.login(world["ref_a"])
