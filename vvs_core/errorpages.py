@@ -78,13 +78,13 @@ def _ensure_context(request) -> None:
 
 
 def render_error_page(request, status: int, title: str | None = None, message: str | None = None,
-                      headers: dict | None = None) -> Response:
+                      headers: dict | None = None, **values) -> Response:
     """``error.pt`` in the layout, or the static page when rendering fails."""
     title = title or TITLES.get(status, TITLES[500])
     try:
         _ensure_context(request)
         request.response.status = status
-        response = render_to_response(TEMPLATE, {"title": title, "message": message, "status": status},
+        response = render_to_response(TEMPLATE, {"title": title, "message": message, "status": status, **values},
                                       request=request)
         response.status = status
     except Exception:
@@ -145,7 +145,31 @@ def forbidden_view(request):
         from urllib.parse import quote
 
         return HTTPFound(request.route_path("login") + "?next=" + quote(request.path_qs, safe=""))
+    waiting = None if anonymous else pending_request(request)
+    if waiting is not None:
+        title = "Demande d'adhésion en attente" if waiting["community"] else "Pas encore de communauté"
+        return render_error_page(request, 403, title, waiting=waiting)
     return render_error_page(request, 403)
+
+
+def pending_request(request) -> dict | None:
+    """For a signed-in resident who is not an active member yet: where their request
+    stands and who decides, said on every page they cannot open until then (None for
+    everyone else, and whenever it cannot be read: the error page never fails)."""
+    try:
+        user = request.user
+        if user is None or user.is_admin or user.is_moderator:
+            return None
+        from .membership import request_status
+        from .timefmt import dates
+
+        status = request_status(request, user)
+        if status and status["community"] is not None:
+            status["requested_on"] = dates.full_date(status["requested_at"])
+        return status
+    except Exception:
+        log.exception("request status for the 403 page")
+        return None
 
 
 def error_view(exc, request):

@@ -12,6 +12,8 @@ from pyramid.interfaces import IRoutesMapper
 from pyramid.threadlocal import get_current_request
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config, view_config  # noqa: F401
 
+from .french import French
+
 log = logging.getLogger(__name__)
 
 EMERGENCY_NOTICE = "En cas d'urgence ou de flagrant délit, appelez le 17."
@@ -80,6 +82,7 @@ def add_renderer_globals(event):
 
     event.setdefault("number", format_number)  # and a count (Babel, fr_FR)
     request = event.get("request")
+    event.setdefault("french", French(request))  # vvs_core.french: du Bourg, 11 962, 2 membres
     if request is None:
         return
     event.setdefault("layout", request.registry["vvs.layout"])

@@ -60,6 +60,7 @@ def includeme(config):
     config.add_route("alerts_home", PREFIX)
     config.add_route("alert_cap", PREFIX + r"/{alert_id:\d+}.cap.xml", factory="vvs_alerts.access.alert_factory")
     config.add_route("alert_view", PREFIX + r"/{alert_id:\d+}", factory="vvs_alerts.access.alert_factory")
+    config.add_route("alert_reach", PREFIX + r"/{alert_id:\d+}/portee", factory="vvs_alerts.access.alert_factory")
     config.add_route("alert_report", PREFIX + r"/{alert_id:\d+}/signaler", factory="vvs_alerts.access.alert_factory")
     config.add_route("alert_follow_up", PREFIX + r"/{alert_id:\d+}/suivi", factory="vvs_alerts.access.alert_factory")
     config.add_route("alert_moderate", PREFIX + r"/{alert_id:\d+}/moderation", factory="vvs_alerts.access.alert_factory")

@@ -5,11 +5,13 @@ import json
 
 import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.renderers import render
 from pyramid.response import Response
 from pyramid.view import view_config
 from shapely.geometry import Point, mapping
 
 from vvs_core.forms import make_form, validate
+from vvs_core.french import count
 from vvs_core.links import absolute_url
 from vvs_core.clock import utcnow
 from vvs_core.models import Community
@@ -26,7 +28,7 @@ from .moderation import (ACTION_LABELS, DEFAULT_SUSPENSION_DAYS, REASON_MAX, Mod
 from .policy import mode_for
 from .posting import PostingRefused, home_community, post_alert
 from .texts import author_name, sms_preview
-from .views_support import reach_line
+from .views_support import reach_state
 
 PLACE_MAX_DISTANCE_DEG = 0.05  # ~5 km: a place far from the community is a slip of the finger
 
@@ -53,7 +55,8 @@ def new_alert_view(request):
     if community is None:
         raise HTTPNotFound()
     settings = request.registry.settings
-    form = make_form(request, AlertSchema(), "Envoyer l'alerte", formid="alerte")
+    place_picker = render("vvs_alerts:templates/place_picker.pt", {"map_data": _map_data(community)}, request=request)
+    form = make_form(request, AlertSchema(), "Envoyer l'alerte", formid="alerte", before_buttons=place_picker)
     error = None
     if request.method == "POST":
         appstruct, rendered = validate(request, form)
@@ -82,7 +85,7 @@ def new_alert_view(request):
                                 "expiry_hours": _default_expiry(settings)})
     return {
         "title": "Lancer une alerte", "form": rendered, "error": error, "community": community,
-        "map_data": _map_data(community), "moderation": mode_for(request.dbsession, settings, community),
+        "moderation": mode_for(request.dbsession, settings, community),
         "sms_preview_url": request.route_path("alerts_sms_preview"), **_assets(request),
     }
 
@@ -123,7 +126,7 @@ def alert_view(request):
         "status_label": STATUS_LABELS.get(alert.status, alert.status),
         "severity_label": SEVERITY_LABELS.get(alert.severity, alert.severity),
         "active": is_active(alert), "can": can, "is_author": request.user.id == alert.author_id,
-        "reach": reach_line(request.dbsession, alert) if can["reach"] else None,
+        "reach": reach_state(request.dbsession, alert) if can["reach"] else None,
         "reports": open_reports(request.dbsession, alert.id) if can["moderate"] else [],
         "actions": ACTION_LABELS, "updates": [(u, author_name(u.author)) for u in alert.updates],
         "seen": last_entry_id(request.dbsession, alert.id) if can["moderate"] else 0,
@@ -138,6 +141,13 @@ def _alert_panels(request, alert) -> list:
     for answer in request.registry.vvs_plugins.hook.vvs_alert_panels(request=request, alert=alert):
         panels.extend(answer or [])
     return sorted(panels, key=lambda p: p.order)
+
+
+@view_config(route_name="alert_reach", renderer="json", permission="alert.reach")
+def alert_reach_view(request):
+    """The reach of an alert as its page shows it, asked again by the page until done."""
+    request.response.cache_control = "no-store"
+    return reach_state(request.dbsession, request.context.alert)
 
 
 @view_config(route_name="alert_cap", permission="alert.view")
@@ -242,7 +252,7 @@ def feed_create_view(request):
 def feed_revoke_view(request):
     community = request.context.community
     n = feeds.revoke_feed_tokens(request.dbsession, community.id, request.user.id)
-    request.flash(f"{n} lien{'s' if n > 1 else ''} de flux révoqué{'s' if n > 1 else ''}." if n
+    request.flash(f"{count(n, 'lien de flux révoqué', 'liens de flux révoqués')}." if n
                   else "Aucun lien de flux à révoquer.", "success")
     return HTTPSeeOther(request.route_path("alerts_community", community_id=community.id))
 

@@ -50,8 +50,26 @@ def _community_context(request, community):
     return CommunityContext(request, community)
 
 
-def reach_line(dbsession, alert) -> str:
-    return format_reach(reach_summary(dbsession, "alert", alert.id))
+FAN_OUT_GRACE = timedelta(minutes=2)  # a published alert without rows yet: its fan-out is still to come
+
+
+def reach_state(dbsession, alert) -> dict:
+    """Where the delivery of ``alert`` stands, for its page and for the page's live
+    updates (``/alertes/N/portee``): ``text`` ("Envoi en cours… SMS : 12 remis, 3 en
+    attente · e-mail : 14 envoyés") and ``done`` (nothing left to wait for)."""
+    summary = reach_summary(dbsession, "alert", alert.id)
+    waiting = sum(counts.get("pending", 0) + counts.get("sending", 0) for counts in summary.values())
+    if alert.status == "held":
+        return {"text": "Pas encore envoyée : aucune notification tant que la modération ne l'a pas validée.",
+                "done": False}
+    if not summary:
+        since = aware(alert.published_at or alert.created_at)
+        if alert.status == "published" and since > utcnow() - FAN_OUT_GRACE:
+            return {"text": "Envoi en cours… les notifications se préparent.", "done": False}
+        return {"text": "Aucune notification : personne d'autre à prévenir.", "done": True}
+    if waiting:
+        return {"text": f"Envoi en cours… {format_reach(summary)}", "done": False}
+    return {"text": format_reach(summary), "done": True}
 
 
 def community_alerts(dbsession, community, past_days: int = 30):

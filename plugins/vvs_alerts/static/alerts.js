@@ -79,5 +79,30 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { smsCounter(); map(); });
+  // The reach of an alert, while its delivery runs: asked again every few seconds
+  // (GET /alertes/N/portee, the same text as the page) until nothing is left to wait
+  // for. Without JavaScript, the "Actualiser" link does the same by hand.
+  function liveReach() {
+    var out = document.getElementById("alert-reach");
+    if (!out || out.getAttribute("data-done") === "1" || !window.fetch) { return; }
+    var refresh = document.getElementById("alert-reach-refresh");
+    var started = Date.now(), delay = 1500;
+    function ask() {
+      fetch(out.getAttribute("data-reach-url"), {credentials: "same-origin", headers: {"Accept": "application/json"}})
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (answer) {
+          if (answer && answer.text !== out.textContent) { out.textContent = answer.text; }
+          if (answer && answer.done) {
+            out.setAttribute("data-done", "1");
+            if (refresh) { refresh.hidden = true; }
+            return;
+          }
+          if (Date.now() - started < 15 * 60 * 1000) { delay = Math.min(delay * 1.3, 10000); setTimeout(ask, delay); }
+        })
+        .catch(function () { setTimeout(ask, 10000); });
+    }
+    setTimeout(ask, delay);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { smsCounter(); map(); liveReach(); });
 }());

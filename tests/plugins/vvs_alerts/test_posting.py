@@ -69,6 +69,50 @@ def test_post_creates_one_published_alert_and_a_second_submit_returns_it(testapp
     assert "appelez le 17" in shown.text
 
 
+def test_the_where_map_comes_before_the_send_button(testapp, make_user, make_community):
+    author = make_user()
+    make_community(members=[author])
+    testapp.login(author)
+    html = testapp.get("/alertes/nouvelle").text
+    start = html.index('id="alerte"')
+    form = html[start:html.index("</form>", start)]
+    assert form.index("Où ? (facultatif)") < form.index('id="alert-map"')
+    assert form.index('id="alert-map"') < form.index("Envoyer l'alerte")
+
+
+def test_the_alert_page_shows_the_delivery_as_it_runs(testapp, dbsession, make_user, make_community):
+    from vvs_core.testing import run_tasks
+
+    author = make_user()
+    make_community(members=[author, make_user(), make_user()])
+    testapp.login(author)
+    posted = _post(testapp, testapp.get("/alertes/nouvelle"))
+    alert_id = int(posted.location.rsplit("/", 1)[1])
+    page = testapp.get(posted.location)
+    reach = re.search(r'<p id="alert-reach"[^>]*>([^<]*)</p>', page.text)
+    # right after posting: the fan-out is on its way, not "aucune notification"
+    assert reach.group(1).startswith("Envoi en cours"), reach.group(1)
+    assert f'data-reach-url="/alertes/{alert_id}/portee"' in page.text and 'data-done="0"' in page.text
+    assert "Actualiser" in page.text  # without JavaScript
+    live = testapp.get(f"/alertes/{alert_id}/portee").json
+    assert live == {"text": "Envoi en cours… les notifications se préparent.", "done": False}
+    run_tasks()
+    live = testapp.get(f"/alertes/{alert_id}/portee").json
+    assert live["done"] and "e-mail : 2 envoyés" in live["text"] and "Envoi en cours" not in live["text"], live
+    page = testapp.get(posted.location)
+    assert live["text"] in page.text and 'data-done="1"' in page.text and "Actualiser" not in page.text
+
+
+def test_a_neighbour_cannot_read_the_reach(testapp, make_user, make_community):
+    author, neighbour = make_user(), make_user()
+    make_community(members=[author, neighbour])
+    testapp.login(author)
+    alert_id = int(_post(testapp, testapp.get("/alertes/nouvelle")).location.rsplit("/", 1)[1])
+    testapp.reset()
+    testapp.login(neighbour)
+    testapp.get(f"/alertes/{alert_id}/portee", status=403)
+
+
 def test_bad_input_is_explained_next_to_the_field(testapp, dbsession, make_user, make_community):
     author = make_user()
     make_community(members=[author])

@@ -1,0 +1,50 @@
+"""A resident whose request is still pending is told, on every page they cannot open
+yet, where their request stands (community, date sent) and who decides."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from vvs_core.models import Membership
+
+
+@pytest.fixture
+def pending(make_user, make_community, dbsession):
+    referent, resident = make_user(), make_user(first_name="Mireille")
+    community = make_community(name="Les Charmettes", referents=[referent])
+    # 23:30 UTC on 3 December is already 4 December in Paris.
+    dbsession.add(Membership(user_id=resident.id, community_id=community.id, status="pending",
+                             requested_at=datetime(2026, 12, 3, 23, 30, tzinfo=timezone.utc)))
+    dbsession.flush()
+    return community, resident
+
+
+@pytest.mark.parametrize("path", ["/communaute/{id}", "/communaute/{id}/annuaire", "/alertes/nouvelle",
+                                  "/gazette/communaute/{id}"])
+def test_every_closed_page_says_where_the_request_stands(testapp, pending, path):
+    community, resident = pending
+    testapp.login(resident)
+    page = testapp.get(path.format(id=community.id), status=403)
+    assert "Accès refusé" not in page.text
+    assert "Demande d'adhésion en attente" in page.text
+    assert "« Les Charmettes »" in page.text and "le 4 décembre 2026" in page.text
+    assert "examinée par le référent de votre communauté" in page.text
+    assert 'href="/activation"' in page.text
+
+
+def test_without_any_request_the_page_says_how_to_join(testapp, make_user, make_community):
+    make_community(name="Le Bourg")
+    loner = make_user()
+    testapp.login(loner)
+    page = testapp.get("/alertes/nouvelle", status=403)
+    assert "vous n'en avez pas encore rejoint" in page.text and 'href="/inscription/communaute"' in page.text
+
+
+def test_an_active_member_of_another_community_gets_the_plain_refusal(testapp, make_user, make_community):
+    member = make_user()
+    make_community(name="Le Bourg", members=[member])
+    other = make_community(name="Les Charmettes")
+    testapp.login(member)
+    page = testapp.get(f"/communaute/{other.id}", status=403)
+    assert "Accès refusé" in page.text and "Demande d'adhésion" not in page.text
