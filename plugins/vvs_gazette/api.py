@@ -130,7 +130,7 @@ def read_post(request):
     return post_json(request, post, posts.user_label(post.author), len(replies), replies)
 
 
-def _parse_when(body, zone_name: str):
+def _parse_when(body):
     event_at = expires_on = None
     try:
         if body.get("event_at"):
@@ -143,8 +143,7 @@ def _parse_when(body, zone_name: str):
         raise ApiError(422, "validation_failed", "Date invalide : utilisez le format ISO 8601 (avec fuseau).",
                        fields={"event_at" if body.get("event_at") and event_at is None else "expires_on":
                                "Date invalide."}) from None
-    problems = posts.date_problems({"category": body["category"], "event_at": event_at, "expires_on": expires_on},
-                                   zone_name)
+    problems = posts.date_problems({"category": body["category"], "event_at": event_at, "expires_on": expires_on})
     if problems:
         fields = {name: "Obligatoire pour un événement." if message == posts.EVENT_NEEDS_DATE else message
                   for name, message in problems.items()}
@@ -158,7 +157,7 @@ def create_post(request):
     if not title or not text:
         raise ApiError(422, "validation_failed", "Le titre et le texte ne peuvent pas être vides.",
                        fields={"title" if not title else "text": "Obligatoire."})
-    event_at, expires_on = _parse_when(body, request.registry.settings["vvs.gazette.timezone"])
+    event_at, expires_on = _parse_when(body)
     post = posts.create_post(request.dbsession, request.context.community, request.user,
                              category=body["category"], title=title, text=text, event_at=event_at,
                              expires_on=expires_on)

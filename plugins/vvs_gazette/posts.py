@@ -102,7 +102,7 @@ EXPIRY_IN_THE_PAST = "Cette date est passée : indiquez aujourd'hui ou un jour �
 EVENT_NEEDS_DATE = "Indiquez la date et l'heure de l'événement."
 
 
-def date_problems(data: dict, zone_name: str, kept: GazettePost | None = None, now: datetime | None = None) -> dict:
+def date_problems(data: dict, zone=None, kept: GazettePost | None = None, now: datetime | None = None) -> dict:
     """{field: French message} for the dates of a post: an event needs its date; an
     event date or a "visible until" day already past (in the commune's time zone) is
     refused, unless it is the one the post being edited (``kept``) already had.
@@ -110,9 +110,11 @@ def date_problems(data: dict, zone_name: str, kept: GazettePost | None = None, n
     from zoneinfo import ZoneInfo
 
     from vvs_core.clock import aware
+    from vvs_core.timefmt import dates
 
     now = now or utcnow()
-    today = now.astimezone(ZoneInfo(zone_name)).date()
+    zone = ZoneInfo(zone) if isinstance(zone, str) else (zone or dates.zone)  # default: vvs.timezone
+    today = now.astimezone(zone).date()
     event_at, expires_on = data.get("event_at"), data.get("expires_on")
     problems = {}
     if data.get("category") == "evenement" and "event_at" in data and not event_at:

@@ -91,7 +91,7 @@ class PostChecks:
         self.request, self.kept, self.photos = request, kept, []
 
     def __call__(self, data) -> dict:
-        problems = posts.date_problems(data, self.request.registry.settings["vvs.gazette.timezone"], kept=self.kept)
+        problems = posts.date_problems(data, kept=self.kept)
         sent = [n for n in (1, 2, 3) if data.get(f"photo{n}")]
         try:
             self.photos = posts.clean_photos([data[f"photo{n}"]["fp"].read() for n in sent])

@@ -60,7 +60,7 @@ def test_propose_within_distance_only(testapp, world, dbsession):
     a, b, far = world["a"], world["b"], world["far"]
     testapp.login(world["ref_a"])
     page = testapp.get(base(a))
-    assert "Proposer un jumelage à Les Bouleaux" in page.text and "Les Lointains" not in page.text
+    assert "Proposer un jumelage aux Bouleaux" in page.text and "Les Lointains" not in page.text
     assert 'id="twinning-map"' in page.text and "leaflet.js" in page.text
     refused = testapp.post_csrf(base(a) + "/proposer", {"community": far.id}, status=400)
     assert "plus de 3 km" in refused.text
@@ -91,7 +91,7 @@ def test_a_community_nobody_can_answer_for_is_not_offered(testapp, world, dbsess
     row = page.text[page.text.index("<strong>Les Charmettes</strong>"):]
     row = row[:row.index("</li>")]
     assert "Pas de référent" in row and "Proposer un jumelage" not in row
-    assert "Proposer un jumelage à Les Bouleaux" in page.text  # a community with a référent still is
+    assert "Proposer un jumelage aux Bouleaux" in page.text  # a community with a référent still is
     refused = testapp.post_csrf(f"{base(a)}/proposer", {"community": orphan.id}, status=400)
     assert "n'a pas de référent pour répondre" in refused.text
     assert dbsession.scalar(sa.select(sa.func.count(Twinning.id))) == 0
