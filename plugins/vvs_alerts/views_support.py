@@ -50,9 +50,6 @@ def _community_context(request, community):
     return CommunityContext(request, community)
 
 
-FAN_OUT_GRACE = timedelta(minutes=2)  # a published alert without rows yet: its fan-out is still to come
-
-
 def reach_state(dbsession, alert) -> dict:
     """Where the delivery of ``alert`` stands, for its page and for the page's live
     updates (``/alertes/N/portee``): ``text`` ("Envoi en cours… SMS : 12 remis, 3 en
@@ -63,8 +60,11 @@ def reach_state(dbsession, alert) -> dict:
         return {"text": "Pas encore envoyée : aucune notification tant que la modération ne l'a pas validée.",
                 "done": False}
     if not summary:
-        since = aware(alert.published_at or alert.created_at)
-        if alert.status == "published" and since > utcnow() - FAN_OUT_GRACE:
+        from vvs_core.jobs.lease import job_status
+
+        from .tasks import fan_out_alert
+
+        if job_status(dbsession, fan_out_alert, alert.id, 0) in ("queued", "running"):
             return {"text": "Envoi en cours… les notifications se préparent.", "done": False}
         return {"text": "Aucune notification : personne d'autre à prévenir.", "done": True}
     if waiting:

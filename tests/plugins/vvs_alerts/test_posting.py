@@ -80,7 +80,7 @@ def test_the_where_map_comes_before_the_send_button(testapp, make_user, make_com
     assert form.index('id="alert-map"') < form.index("Envoyer l'alerte")
 
 
-def test_the_alert_page_shows_the_delivery_as_it_runs(testapp, dbsession, make_user, make_community):
+def test_the_alert_page_shows_the_delivery_as_it_runs(testapp, dbsession, make_user, make_community, clock):
     from vvs_core.testing import run_tasks
 
     author = make_user()
@@ -96,6 +96,8 @@ def test_the_alert_page_shows_the_delivery_as_it_runs(testapp, dbsession, make_u
     assert "Actualiser" in page.text  # without JavaScript
     live = testapp.get(f"/alertes/{alert_id}/portee").json
     assert live == {"text": "Envoi en cours… les notifications se préparent.", "done": False}
+    clock.advance(seconds=3600)  # however long the queue takes: still "en cours" until the fan-out ran
+    assert testapp.get(f"/alertes/{alert_id}/portee").json["done"] is False
     run_tasks()
     live = testapp.get(f"/alertes/{alert_id}/portee").json
     assert live["done"] and "e-mail : 2 envoyés" in live["text"] and "Envoi en cours" not in live["text"], live
