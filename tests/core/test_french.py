@@ -69,7 +69,7 @@ SOURCES = [p for pattern in ("vvs_core/**/*.pt", "vvs_core/**/*.py", "plugins/**
 # A word with "(s)" glued to it: "membre(s)", "envoyée(s)" (not a call such as "describe_event(s)").
 HAND_PLURAL = re.compile(r"(?<![\w.])[a-zà-ÿ]+\(s\)", re.IGNORECASE)
 # A number made by hand for a person to read: '%.1f' % x, f"{x:.1f}", x.toFixed(1).
-HAND_NUMBER = re.compile(r"""'%\.\d?f'\s*%|\{[^{}]*:\.\d?f\}[^"']*\b(?:ha|km|m|Mo)\b|toFixed\(\d\)\.replace|:g\}""")
+HAND_NUMBER = re.compile(r"""'%(?:\.\d)?[fg]'\s*%|\{[^{}]*:\.\d?f\}[^"']*\b(?:ha|km|m|Mo)\b|toFixed\(\d\)\.replace|:g\}""")
 # de/à before the name of a community or commune, without vvs_core.french.
 HAND_ARTICLE = re.compile(r"""\b(?:de|à)\s+\$?\{[^{}]*(?:community|commune|c\.community|row\['community'\])\.name\}""")
 
