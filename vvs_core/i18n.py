@@ -27,6 +27,6 @@ def includeme(config):
 
 def format_number(value) -> str:
     """A count as French readers write it (« 12 345 »: Babel, fr_FR); the templates' ``number``."""
-    from babel.numbers import format_decimal
+    from .french import number
 
-    return format_decimal(value or 0, locale="fr_FR")
+    return number(value or 0)

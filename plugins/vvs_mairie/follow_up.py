@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from vvs_core.clock import aware, utcnow
+from vvs_core.french import de
 from vvs_core.links import absolute_url
 from vvs_core.models import User
 from vvs_core.notify.outbox import notify_user
@@ -110,9 +111,9 @@ def _tell_author(request, commune, alert, reply) -> None:
     author = request.dbsession.get(User, alert.get("author_id")) if alert.get("author_id") else None
     if author is None:
         return
-    title = (f"Votre alerte a été prise en compte par la mairie de {commune.name}"
-             if reply.status == "prise_en_compte" else f"Mairie de {commune.name} : {reply.status_label}")
-    body = (f"Bonjour,\n\nLa mairie de {commune.name} suit votre alerte « {alert.get('title') or ''} ». "
+    title = (f"Votre alerte a été prise en compte par la mairie {de(commune.name)}"
+             if reply.status == "prise_en_compte" else f"Mairie {de(commune.name)} : {reply.status_label}")
+    body = (f"Bonjour,\n\nLa mairie {de(commune.name)} suit votre alerte « {alert.get('title') or ''} ». "
             f"Statut : {reply.status_label}.")
     if reply.text:
         body += f"\n\nSa réponse : {reply.text}"

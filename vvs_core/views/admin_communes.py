@@ -14,6 +14,7 @@ from ..communes_admin import (
     INSEE, change_validation_mode, communes_overview, community_people, create_commune, edit_commune,
     parse_coordinate, parse_postcodes, set_referent,
 )
+from ..french import de
 from ..forms import Schema, StrippedString, email_node, make_form, validate
 from ..models import Commune, Community
 from ..models.community import VALIDATION_MODES
@@ -246,6 +247,6 @@ def admin_community_referents_view(request):
     def apply(community, data):
         verb, _sep, user_id = data["change"].partition(":")
         user = set_referent(request, community, int(user_id), verb == "nommer", data["reason"])
-        return (f"{user.full_name} est référent de {community.name}." if verb == "nommer"
-                else f"{user.full_name} n'est plus référent de {community.name}.")
+        return (f"{user.full_name} est référent {de(community.name)}." if verb == "nommer"
+                else f"{user.full_name} n'est plus référent {de(community.name)}.")
     return _community_action(request, "referents", apply)
