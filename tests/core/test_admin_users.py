@@ -57,7 +57,7 @@ def test_search_is_paginated(testapp, admin, make_user):
         make_user(first_name=f"Zoé{n:02d}", last_name="Pagination")
     testapp.login(admin)
     first = testapp.get("/admin/utilisateurs", {"q": "pagination"})
-    assert "30 compte(s)" in first.text and "page 1 sur 2" in first.text
+    assert "30 comptes trouvés" in first.text and "page 1 sur 2" in first.text
     assert first.text.count("Pagination</strong>") == 25
     second = first.click("Page suivante")
     assert second.text.count("Pagination</strong>") == 5
