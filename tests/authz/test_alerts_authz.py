@@ -49,6 +49,7 @@ MATRIX = [
     ("POST", "/alertes/nouvelle/sms", (DENY, DENY, DENY, OK, OK, OK, OK, OK, DENY, NF)),  # the SMS counter
     ("GET", "/alertes/moderation", (LOGIN, DENY, DENY, DENY, OK, DENY, DENY, OK, OK, OK)),
     ("GET", "/alertes/{a}", (LOGIN, DENY, DENY, DENY, DENY, OK, OK, OK, OK, OK)),
+    ("GET", "/alertes/{a}/portee", (LOGIN, DENY, DENY, DENY, DENY, DENY, OK, OK, OK, OK)),  # alert_reach (live delivery)
     ("GET", "/alertes/{a}.cap.xml", (LOGIN, DENY, DENY, DENY, DENY, OK, OK, OK, OK, OK)),
     ("POST", "/alertes/{a}/signaler", (DENY, DENY, DENY, DENY, DENY, SEE, SEE, SEE, DENY, SEE)),
     ("POST", "/alertes/{a}/suivi", (DENY, DENY, DENY, DENY, DENY, DENY, SEE, SEE, SEE, SEE)),
