@@ -42,7 +42,9 @@ def fresh_database(name: str) -> str:
 def start_server(db_url: str, env: dict | None = None) -> tuple[str, subprocess.Popen]:
     port = free_port()
     maildir = tempfile.mkdtemp(prefix="vvs-api-mail-")
-    proc = subprocess.Popen([sys.executable, str(SERVE), db_url, str(port), maildir], env={**os.environ, **(env or {})})
+    sms_log = os.path.join(maildir, "sms.log")
+    proc = subprocess.Popen([sys.executable, str(SERVE), db_url, str(port), maildir, sms_log],
+                            env={**os.environ, **(env or {})})
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
