@@ -8,6 +8,7 @@ import configparser
 from pathlib import Path
 
 import pytest
+from conftest import csrf, sign_in  # at collection: sys.modules['conftest'] is this folder's only then
 from sqlalchemy import select
 
 from vvs_core.membership import MembershipBlocked, decide
@@ -35,7 +36,6 @@ def test_production_ini_says_so():
 
 
 def test_no_membership_validated_without_a_proof(testapp, world, dbsession, app_registry, monkeypatch):
-    from conftest import csrf, sign_in
     from vvs_core.tasks import task_request
     from vvs_kyc.kyc_settings import SETTINGS
 
