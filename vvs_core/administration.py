@@ -239,10 +239,10 @@ def _record(request, kind: str, user: User, reason: str, data: dict) -> Communit
 
 # --- The journal (audit trail) ----------------------------------------------------
 
-def audit_label(kind: str) -> str:
+def audit_label(registry, kind: str) -> str:
     from .events import event_label
 
-    return ADMIN_EVENT_KINDS.get(kind) or event_label(kind)
+    return ADMIN_EVENT_KINDS.get(kind) or event_label(registry, kind)
 
 
 def audit_entries(dbsession, subject_id: int | None = None, page: int | None = 1, page_size: int = 50):

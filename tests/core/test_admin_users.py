@@ -271,3 +271,17 @@ def test_membership_labels(testapp, admin, target, make_community, dbsession):
     page = testapp.get(f"/admin/utilisateurs/{target.id}")
     assert "en attente de validation" in page.text
     assert not dbsession.get(User, target.id).is_closed
+
+
+@pytest.mark.parametrize("kind", ["alert_lift", "a_kind_of_a_disabled_plugin"])
+def test_journal_shows_events_that_are_not_the_platform_teams(testapp, admin, target, dbsession, kind):
+    """The journal lists every non-public event: the labels of other kinds (a moderator's, a
+    disabled plugin's) come from the event-kind registry, never a 500 (seen in the browser)."""
+    dbsession.add(CommunityEvent(kind=kind, public=False, actor_id=admin.id, subject_user_id=target.id,
+                                 data={"reason": "Propos injurieux dans la gazette."}))
+    dbsession.flush()
+    testapp.login(admin)
+    journal = testapp.get("/admin/journal")
+    assert "Propos injurieux" in journal.text or "Lefèvre" in journal.text
+    page = testapp.get(f"/admin/utilisateurs/{target.id}")
+    assert "Événement" in page.text or "suspension" in page.text.lower()

@@ -149,7 +149,7 @@ def user_page(request, user: User, rendered: dict | None = None, error: str | No
     return {"title": user.full_name, "extra_css": _css(request), "subject": user, "forms": html, "error": error,
             "status_label": ACCOUNT_STATUS_LABELS.get(user.status, "Inconnu"), "roles": role_labels(user),
             "memberships": memberships_of(request.dbsession, user), "mobile": display_phone(user.mobile),
-            "landline": display_phone(user.landline), "events": events, "audit_label": audit_label,
+            "landline": display_phone(user.landline), "events": events, "audit_label": lambda kind: audit_label(request.registry, kind),
             "describe_change": describe_change, "is_self": user.id == request.user.id}
 
 
@@ -227,7 +227,7 @@ def journal_rows(request, events) -> list[dict]:
         return label(Community, community_id, "")
 
     return [{"event": e, "when": e.created_at, "actor": name(e.actor_id), "subject": name(e.subject_user_id),
-             "subject_id": e.subject_user_id, "community": community(e.community_id), "what": audit_label(e.kind),
+             "subject_id": e.subject_user_id, "community": community(e.community_id), "what": audit_label(request.registry, e.kind),
              "change": describe_change(e), "reason": str((e.data or {}).get("reason") or "")} for e in events]
 
 
