@@ -112,12 +112,22 @@ def submit(page, label, within=None):
         (within or page).get_by_role("button", name=label).click()
 
 
+def choose_serris(page):
+    """With a second commune on the server (another test's administrator created one), step 1
+    asks for the commune, as it asks any resident of a multi-commune instance."""
+    select = page.locator("select[name=commune]")
+    if select.count():
+        value = select.evaluate("s => [...s.options].find(o => o.text.startsWith('Serris')).value")
+        select.select_option(value)
+
+
 def sign_up(page, email, home, first_name, last_name, pseudonym, address="12 rue de Lagny", shot=None, name=""):
     """The seeds' four steps: address and e-mail, the marker on the home, its confirmation,
     the short form. Ends on the « Choisir ma communauté » step."""
     page.goto("/inscription")
     page.get_by_label("Adresse postale").fill(address)
     page.get_by_label("Adresse e-mail").fill(email)
+    choose_serris(page)
     submit(page, "Continuer")
     page.wait_for_selector("#signup-map.leaflet-container")
     # The address was not found (no geocoder here): the resident places the marker.

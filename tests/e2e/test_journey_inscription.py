@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from journey import home_at, links, mail_to, sign_up, submit
+from journey import choose_serris, home_at, links, mail_to, sign_up, submit
 from vvs_core.models import Community, Membership, User
 
 pytestmark = pytest.mark.browser
@@ -87,6 +87,7 @@ def test_a_home_outside_the_commune_is_refused_in_french(phone, shot, e2e_db):
     phone.goto("/inscription")
     phone.get_by_label("Adresse postale").fill("1 place de l’Hôtel de Ville, Meaux")
     phone.get_by_label("Adresse e-mail").fill("hors.commune@example.test")
+    choose_serris(phone)
     submit(phone, "Continuer")
     phone.get_by_text("Coordonnées du marqueur").click()
     phone.get_by_label("Longitude").fill("2.878")  # Meaux, 20 km away
