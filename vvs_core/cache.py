@@ -219,25 +219,27 @@ def includeme(config):
 
 # --- Rows read on every request --------------------------------------------------
 
-def _row_snapshot(dbsession, model, pk) -> dict | None:
-    row = dbsession.get(model, pk)
+def _row_snapshot(dbsession, model, pk, load=None) -> dict | None:
+    row = load() if load is not None else dbsession.get(model, pk)
     if row is None:
         return None
     from sqlalchemy import inspect
 
-    return {attr.key: getattr(row, attr.key) for attr in inspect(model).column_attrs}
+    # Deferred columns (a photo) stay out: loading them is what deferring avoids.
+    return {attr.key: getattr(row, attr.key) for attr in inspect(model).column_attrs if not attr.deferred}
 
 
-def cached_row(request, model, pk):
+def cached_row(request, model, pk, load=None):
     """``request.dbsession.get(model, pk)``, with no query while the row is cached: a
     detached copy of its columns is merged into the session without loading
-    (SQLAlchemy's ``merge(load=False)``); it can be changed and flushed like any row."""
+    (SQLAlchemy's ``merge(load=False)``); it can be changed and flushed like any row.
+    ``load``: a function that reads the row (and maybe more) in its own way."""
     import copy
 
     from sqlalchemy.orm import make_transient_to_detached
 
     dbsession = request.dbsession
-    snapshot = cached(request, ("row", model.__tablename__, pk), lambda: _row_snapshot(dbsession, model, pk))
+    snapshot = cached(request, ("row", model.__tablename__, pk), lambda: _row_snapshot(dbsession, model, pk, load))
     if snapshot is None:
         return None
     instance = model.__mapper__.class_manager.new_instance()

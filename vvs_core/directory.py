@@ -43,7 +43,7 @@ def directory_entry(viewer_principals, user: User, *, commune_insee: str | None 
         "street": user.address_label,
         "presentation": user.presentation or "",
         "interests": list(user.interests or []),
-        "has_photo": user.photo is not None,
+        "has_photo": bool(user.has_photo),
         "referent": role == "referent",
     }
     for field, hidden in (("mobile", user.hide_mobile), ("landline", user.hide_landline)):

@@ -8,11 +8,18 @@ from typing import Any, Callable, Protocol
 
 @dataclass(frozen=True)
 class MenuItem:
-    """An entry of the header menu. ``url`` is absolute or site-relative."""
+    """An entry of the header menu. ``url`` is absolute or site-relative.
+
+    ``badge`` (an unread count…) and ``only_if`` may be SQL scalar expressions
+    (``select(func.count()).where(…).scalar_subquery()``) rather than values: the core
+    evaluates those of every plugin together, in one statement per page, so that the
+    header costs one query whatever the number of plugins. An item whose ``only_if``
+    is false is left out."""
     label: str
     url: str
     order: int = 50
-    badge: int | None = None  # e.g. unread count
+    badge: Any = None  # e.g. unread count: a number, or a SQL scalar expression
+    only_if: Any = None  # None: always shown; else a SQL scalar expression (shown when true)
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,15 @@ def already_invited(dbsession, community: Community, address: str) -> bool:
     ).scalar_one() > 0
 
 
+def invitation_counts_sql(community_id, sender_id):
+    """Invitations sent by ``sender_id`` to ``community_id`` (not counting shared links) and
+    how many people they brought, as two SQL scalar expressions (either argument may be a
+    column, for a list of communities)."""
+    mine = (Invitation.community_id == community_id, Invitation.sender_id == sender_id)
+    return (select(func.count(Invitation.id)).where(Invitation.channel != "link", *mine).scalar_subquery(),
+            select(func.coalesce(func.sum(Invitation.accepted_count), 0)).where(*mine).scalar_subquery())
+
+
 def invitation_counts(dbsession, community: Community, sender: User | None = None) -> dict:
     """``{"sent": n, "accepted": n}`` for the community (or one sender in it)."""
     stmt = select(func.count(Invitation.id).filter(Invitation.channel != "link"),

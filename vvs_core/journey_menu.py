@@ -18,30 +18,31 @@ def vvs_menu_items(request):
     user = request.user
     if user is None or not route_exists(request, "activation"):
         return []
-    from .membership import current_membership
-    from .models import Community, Membership
-    from .security import CommunityContext
+    from .models import Membership
+    from .security import CommunityContext, cached_community
 
-    dbsession = request.dbsession
     items = []
-    current = current_membership(dbsession, user)
+    # The home membership (as ``membership.current_membership``), from the memberships
+    # every request reads: active first, else pending.
+    mine = request.memberships
+    current = next((m for m in mine if m[2] == "active"), None) or next((m for m in mine if m[2] == "pending"), None)
     if current is None and user.home is not None:
         items.append(MenuItem("Choisir ma communauté", request.route_path("signup_community"), order=5))
-    elif current is not None and current.status == "pending":
+    elif current is not None and current[2] == "pending":
         items.append(MenuItem("Activation du compte", request.route_path("activation"), order=5))
-    elif current is not None and current.role == "referent":
-        community = dbsession.get(Community, current.community_id)
-        if request.has_permission("membership.decide", CommunityContext(request, community)):
-            waiting = _pending_count(dbsession, Membership.community_id == community.id)
+    elif current is not None and current[1] == "referent":
+        community = cached_community(request, current[0])
+        if community is not None and request.has_permission("membership.decide", CommunityContext(request, community)):
             items.append(MenuItem("Demandes d'adhésion", request.route_path("community_requests", community_id=community.id),
-                                  order=30, badge=waiting or None))
+                                  order=30, badge=_pending_count(Membership.community_id == community.id)))
     if user.is_admin:
         items.append(MenuItem("Demandes à valider", request.route_path("admin_requests"), order=84,
-                              badge=_pending_count(dbsession) or None))
+                              badge=_pending_count()))
     return items
 
 
-def _pending_count(dbsession, *where) -> int:
+def _pending_count(*where):
+    """Pending requests, as a SQL scalar expression (the menu evaluates it with the others)."""
     from .models import Membership
 
-    return dbsession.scalar(select(func.count(Membership.id)).where(Membership.status == "pending", *where))
+    return select(func.count(Membership.id)).where(Membership.status == "pending", *where).scalar_subquery()

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
 
-from .models import Membership, User
+from .models import Community, Membership, User
 
 
 def _ids(community_ids: int | Iterable[int]) -> list[int]:
@@ -40,6 +41,29 @@ def member_counts(dbsession, community_ids: Iterable[int], exclude_user_id: int 
     return counts
 
 
+def member_count_sql(community_id):
+    """``member_count`` as a scalar SQL expression, to read with a larger statement
+    (``community_id`` may be a column, e.g. ``Community.id`` for a list of communities)."""
+    member, account = aliased(Membership), aliased(User)
+    return (select(func.count(member.id)).join(account, account.id == member.user_id)
+            .where(member.community_id == community_id, member.status == "active", account.status != "closed")
+            .scalar_subquery())
+
+
+def referents_and_count(dbsession, community_id: int) -> tuple[list[User], int]:
+    """``referents_of`` and ``member_count`` of one community, in one statement (from the
+    community's row, so that a community without référent answers)."""
+    referent = and_(Membership.community_id == Community.id, Membership.status == "active",
+                    Membership.role == "referent")
+    rows = dbsession.execute(
+        select(User, member_count_sql(Community.id)).select_from(Community)
+        .outerjoin(Membership, referent)
+        .outerjoin(User, and_(User.id == Membership.user_id, User.status != "closed"))
+        .where(Community.id == community_id)
+        .order_by(User.last_name, User.first_name, User.id)).all()
+    return [user for user, _n in rows if user is not None], (rows[0][1] if rows else 0)
+
+
 def referents_of(dbsession, community_ids: int | Iterable[int]) -> list[User]:
     """The référents (open accounts) of one community or several, by name, each once."""
     ids = select(Membership.user_id).where(Membership.community_id.in_(_ids(community_ids) or [-1]),
@@ -49,11 +73,27 @@ def referents_of(dbsession, community_ids: int | Iterable[int]) -> list[User]:
 
 
 def referent_count(dbsession, community_id: int) -> int:
-    return len(referents_of(dbsession, community_id))
+    return referent_counts(dbsession, [community_id]).get(community_id, 0)
+
+
+def referent_counts(dbsession, community_ids: Iterable[int]) -> dict[int, int]:
+    """Community id → how many référents (open accounts) it has, in one query (queues)."""
+    counts = dict.fromkeys(_ids(community_ids), 0)
+    counts.update({cid: n for cid, n in dbsession.execute(
+        select(Membership.community_id, func.count(Membership.id)).join(User, User.id == Membership.user_id)
+        .where(Membership.community_id.in_(_ids(community_ids) or [-1]), Membership.status == "active",
+               Membership.role == "referent", User.status != "closed")
+        .group_by(Membership.community_id))})
+    return counts
+
+
+def community_ids_sql(user_id: int):
+    """The ids of the communities ``user_id`` is a member of, as a subquery to put in a
+    larger statement (no statement of its own)."""
+    return select(Membership.community_id).where(Membership.user_id == user_id, Membership.status == "active")
 
 
 def community_ids_of(dbsession, user_id: int) -> list[int]:
     """The communities ``user_id`` is a member of (a page's own request reads the same
     through ``vvs_core.security.member_community_ids(request)``, cached)."""
-    return sorted(dbsession.scalars(select(Membership.community_id).where(
-        Membership.user_id == user_id, Membership.status == "active")))
+    return sorted(dbsession.scalars(community_ids_sql(user_id)))

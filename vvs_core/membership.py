@@ -24,12 +24,13 @@ from datetime import timedelta
 from pyproj import Geod
 from shapely.geometry import Point
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 
 from . import geo
 from .clock import aware, utcnow
 from .events import record_event
 from .french import a, count
-from .members import member_count, referent_count, referents_of  # noqa: F401  (member_count: for the views)
+from .members import member_count, member_counts, referent_count, referent_counts, referents_of  # noqa: F401  (member_count(s): for the views)
 from .models import Commune, Community, Membership, User
 from .links import absolute_url
 from .timefmt import dates
@@ -60,6 +61,12 @@ class MembershipBlocked(MembershipError):
 
 
 # --- Reading ------------------------------------------------------------------
+
+def communities_by_id(dbsession, community_ids) -> dict[int, Community]:
+    """The communities of ``community_ids`` in one statement, by id."""
+    ids = sorted(set(community_ids))
+    return {c.id: c for c in dbsession.scalars(select(Community).where(Community.id.in_(ids)))} if ids else {}
+
 
 def current_membership(dbsession, user) -> Membership | None:
     """The user's home membership: active, else pending (one home community)."""
@@ -268,11 +275,13 @@ def pending_queue(request, who: str, community=None) -> list[QueueEntry]:
     if community is not None:
         stmt = stmt.where(Membership.community_id == community.id)
     entries = []
-    for membership, user, comm in dbsession.execute(stmt).all():
+    rows = dbsession.execute(stmt).all()
+    referents = referent_counts(dbsession, {comm.id for _m, _u, comm in rows})
+    for membership, user, comm in rows:
         mode = effective_validation_mode(request, comm)
         if who != "platform" and mode != who:
             continue
-        orphan = mode == "referent" and not referent_count(dbsession, comm.id)
+        orphan = mode == "referent" and not referents.get(comm.id)
         for_platform = mode == "platform" or membership.escalated_at is not None or orphan
         entries.append(QueueEntry(membership, user, comm, mode, for_platform, blockers(request, membership)))
     if who == "platform":
@@ -326,14 +335,9 @@ def escalate_stale(request, now=None) -> list[int]:
 
 def commune_for_point(dbsession, point) -> Commune | None:
     """The commune whose boundary holds ``point``, else the one with the nearest centre."""
-    p = geo.as_point(point)
-    communes = dbsession.scalars(select(Commune).order_by(Commune.id)).all()
-    for commune in communes:
-        if commune.boundary is not None and commune.boundary.covers(p):
-            return commune
-    if not communes:
-        return None
-    return min(communes, key=lambda c: distance_m(c.centre, p))
+    commune_id = geo.find_commune_id_at(dbsession, point)
+    # The boundary (thousands of vertices for a real commune) stays in the database.
+    return dbsession.get(Commune, commune_id, options=[defer(Commune.boundary)]) if commune_id is not None else None
 
 
 def distance_m(a, b) -> float:

@@ -22,12 +22,13 @@ from pyramid.interfaces import IException, IExceptionResponse
 from pyramid.session import SignedCookieSessionFactory
 from pyramid.static import static_view
 from sqlalchemy import select
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from .clock import aware, timestamp, utcnow
 from .errors import ConfigurationError
-from .models import Community, Membership, Token, User
+from .models import Commune, Community, Membership, Token, User
 from .principals import commune_agent, granted_by_plugins
-from .sessions import SESSION_ID, end_session, session_alive, start_session
+from .sessions import SESSION_ID, end_session, session_alive, session_digest, start_session
 
 SESSION_USER = "uid"
 SESSION_EPOCH = "epoch"
@@ -120,12 +121,38 @@ def load_user(request) -> User | None:
         return None
     from .cache import cached_row
 
-    user = cached_row(request, User, uid)
+    user = cached_row(request, User, uid, lambda: _user_and_memberships(request, uid))
     if (user is None or user.status in CLOSED_STATUSES or user.session_epoch != session.get(SESSION_EPOCH)
             or not session_alive(request, user.id, session.get(SESSION_ID))):
         session.invalidate()
         return None
     return user
+
+
+def _user_and_memberships(request, uid: int) -> User | None:
+    """The user's row, their memberships and their communities (with the commune's code)
+    in one statement: every page needs the first two, and the header checks permissions
+    on the third (``memberships`` and ``community_factory`` take them from here)."""
+    # The server-side session row too, for ``session_alive`` (one statement for all three).
+    digest = session_digest(request.session.get(SESSION_ID))
+    token = aliased(Token)
+    rows = request.dbsession.execute(
+        select(User, Membership.community_id, Membership.role, Membership.status, Community,
+               token.user_id, token.purpose, token.used_at, token.expires_at)
+        .join_from(User, token, token.token_hash == (digest or ""), isouter=True)
+        .outerjoin(Membership, Membership.user_id == User.id)
+        .outerjoin(Community, Community.id == Membership.community_id)
+        .outerjoin(Commune, Commune.id == Community.commune_id)
+        .options(contains_eager(Community.commune).load_only(Commune.id, Commune.insee, Commune.name))
+        .where(User.id == uid).order_by(Membership.id)).all()
+    if not rows:
+        return None
+    request.__dict__["_vvs_loaded_memberships"] = (uid, [(row[1], row[2], row[3]) for row in rows if row[1] is not None])
+    if digest is not None:
+        request.__dict__["_vvs_loaded_session"] = (digest, tuple(rows[0][5:9]))
+    # Held for the request: the session's identity map keeps only what is referenced.
+    request.__dict__.setdefault("_vvs_loaded_communities", []).extend(row[4] for row in rows if row[4] is not None)
+    return rows[0][0]
 
 
 def user_principals(request, user: User) -> list[str]:
@@ -171,6 +198,9 @@ def memberships(request) -> list[tuple[int, str, str]]:
         return []
 
     def load():
+        loaded = request.__dict__.pop("_vvs_loaded_memberships", None)
+        if loaded is not None and loaded[0] == user.id:  # read with the user's row
+            return loaded[1]
         return [tuple(row) for row in request.dbsession.execute(
             select(Membership.community_id, Membership.role, Membership.status)
             .where(Membership.user_id == user.id).order_by(Membership.id))]
@@ -261,8 +291,13 @@ class CommunityContext:
         """(INSEE code of the commune, effective validation mode): what the ACL needs beyond
         the community row, cached (the mode asks the plugins, who may query)."""
         c, request = self.community, self.request
-        return request.cached(("community-acl", c.id),
-                              lambda: (c.commune.insee, effective_validation_mode(request, c)))
+        # Once per request and community even without the page cache: a page checks
+        # several permissions (its own, the menu's, its buttons'), each building the ACL.
+        memo = request.__dict__.setdefault("_vvs_community_acl", {})
+        if c.id not in memo:
+            memo[c.id] = request.cached(("community-acl", c.id),
+                                        lambda: (c.commune.insee, effective_validation_mode(request, c)))
+        return memo[c.id]
 
     @property
     def __acl__(self):
@@ -293,12 +328,27 @@ def community_factory(request):
     raw = request.matchdict.get("community_id", "")
     if not str(raw).isdigit() or len(str(raw)) > 9:  # beyond: out of INTEGER range on PostgreSQL
         raise HTTPNotFound()
-    from .cache import cached_row
-
-    community = cached_row(request, Community, int(raw))
+    community = cached_community(request, int(raw))
     if community is None:
         raise HTTPNotFound()
     return CommunityContext(request, community)
+
+
+def cached_community(request, community_id: int) -> Community | None:
+    """The community (from the page cache while nothing was written), with its commune's
+    code and name read in the same statement (the ACL needs the code); no statement at all
+    when this request read it already (the signed-in user's communities are)."""
+    from .cache import cached_row
+
+    def load():
+        community = request.dbsession.get(Community, community_id, options=[
+            joinedload(Community.commune).load_only(Commune.id, Commune.insee, Commune.name)])
+        # Held for the request: the session's identity map keeps only what is referenced,
+        # and the copy ``cached_row`` returns finds its commune there.
+        request.__dict__.setdefault("_vvs_loaded_communities", []).append(community)
+        return community
+
+    return cached_row(request, Community, community_id, load)
 
 
 def has_commune_agents(registry) -> bool:

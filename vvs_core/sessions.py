@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import delete, or_, select, update
 
@@ -55,15 +56,26 @@ def session_alive(request, user_id: int, sid) -> bool:
     digest = _digest(sid)
 
     def load():
-        row = request.dbsession.execute(
-            select(Token.user_id, Token.purpose, Token.used_at, Token.expires_at)
-            .where(Token.token_hash == digest)).first()
+        read = request.__dict__.pop("_vvs_loaded_session", None)  # read with the user's row
+        if read is not None and read[0] == digest:
+            user_id, purpose, used_at, expires_at = read[1]
+            row = None if user_id is None else SimpleNamespace(user_id=user_id, purpose=purpose, used_at=used_at,
+                                                                expires_at=expires_at)
+        else:
+            row = request.dbsession.execute(
+                select(Token.user_id, Token.purpose, Token.used_at, Token.expires_at)
+                .where(Token.token_hash == digest)).first()
         if row is None or row.purpose != PURPOSE or row.used_at is not None:
             return None
         return row.user_id, aware(row.expires_at).timestamp()
 
     found = request.cached(("session", digest), load)
     return found is not None and found[0] == user_id and found[1] > utcnow().timestamp()
+
+
+def session_digest(sid) -> str | None:
+    """The stored digest of the session id ``sid`` (None for a malformed one)."""
+    return _digest(sid) if isinstance(sid, str) and 20 <= len(sid) <= 100 else None
 
 
 def end_session(request) -> None:

@@ -35,11 +35,38 @@ def menu_items(request):
         items = []
         for answer in request.registry.vvs_plugins.hook.vvs_menu_items(request=request):
             items.extend(answer or [])
-        return sorted(items, key=lambda i: (i.order, i.label))
+        return sorted(evaluate_menu_sql(request, items), key=lambda i: (i.order, i.label))
 
     user = request.user
     key = ("menu", user.id if user is not None else None, request.locale_name, tuple(request.principals))
     return request.cached(key, collect)
+
+
+def _is_sql(value) -> bool:
+    from sqlalchemy.sql.elements import ClauseElement
+
+    return isinstance(value, ClauseElement)
+
+
+def evaluate_menu_sql(request, items):
+    """The menu items with their SQL badges and conditions replaced by their values, all
+    computed in one statement (see ``MenuItem``)."""
+    from dataclasses import replace
+
+    from sqlalchemy import select
+
+    columns = [value for item in items for value in (item.badge, item.only_if) if _is_sql(value)]
+    if not columns:
+        return items
+    row = request.dbsession.execute(select(*(c.label(f"v{n}") for n, c in enumerate(columns)))).one()
+    values = iter(row)
+    out = []
+    for item in items:
+        badge = next(values) if _is_sql(item.badge) else item.badge
+        shown = next(values) if _is_sql(item.only_if) else True
+        if shown:
+            out.append(replace(item, badge=badge or None, only_if=None))
+    return out
 
 
 def csp_header(settings) -> str:

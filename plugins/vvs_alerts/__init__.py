@@ -100,12 +100,10 @@ def vvs_menu_items(request):
             items.append(MenuItem("Modération des alertes", request.route_path("alerts_moderation_policy",
                                                                                insee=parts[1]), order=78))
     if "role:moderator" in principals or "role:referent" in principals or "role:admin" in principals:
-        from .moderation import queue_for
+        from .moderation import queue_size_sql
 
-        queue = queue_for(request.dbsession, request.user, principals)
-        waiting = len(queue["held"]) + len(queue["reported"])
         items.append(MenuItem("Alertes à modérer", request.route_path("alerts_moderation"), order=79,
-                              badge=waiting or None))
+                              badge=queue_size_sql(request.user, principals)))
     return items
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 from shapely.geometry import Point
 
 from vvs_core.api import ApiError, iso, paginate_query, page_params, read_json
@@ -16,10 +17,10 @@ from vvs_core.links import absolute_url
 from .access import alert_factory
 from .catalogue import CATEGORIES, EXPIRY_CHOICES, SEVERITIES, STATUS_LABELS, category_label
 from .lifecycle import is_active, post_update
-from .models import Alert
+from .models import Alert, AlertUpdate
 from .posting import MAX_TEXT, PostingRefused, home_community, post_alert
 from .texts import author_name
-from .views_support import member_community_ids
+from .views_support import member_communities_sql
 
 API = "/api/v1/alerts"
 PLACE_MAX_DISTANCE_DEG = 0.05  # as on the page: a place far from the community is dropped
@@ -118,8 +119,10 @@ def list_alerts(request):
     active = request.GET.get("active", "false")
     if active not in ("true", "false"):
         raise ApiError(400, "invalid_parameter", "Le paramètre « active » vaut true ou false.")
-    ids = member_community_ids(request.dbsession, request.user)
-    stmt = sa.select(Alert).where(Alert.community_id.in_(ids), Alert.status.in_(("published", "expired")))
+    stmt = sa.select(Alert).where(Alert.community_id.in_(member_communities_sql(request.user)),
+                                  Alert.status.in_(("published", "expired")))
+    # Authors and follow-ups of the whole page in two more statements, not two per alert.
+    stmt = stmt.options(joinedload(Alert.author), selectinload(Alert.updates).joinedload(AlertUpdate.author))
     if active == "true":
         from vvs_core.clock import utcnow
 

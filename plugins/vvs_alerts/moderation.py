@@ -13,6 +13,7 @@ import re
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from vvs_core.clock import utcnow
 from vvs_core.events import record_event
@@ -86,6 +87,15 @@ def report_alert(dbsession, alert, reporter, reason: str) -> AlertReport:
 def last_entry_id(dbsession, alert_id) -> int:
     return dbsession.scalar(sa.select(sa.func.coalesce(sa.func.max(ModerationAction.id), 0))
                             .where(ModerationAction.alert_id == alert_id)) or 0
+
+
+def last_entry_ids(dbsession, alert_ids) -> dict[int, int]:
+    """``last_entry_id`` of several alerts in one statement (absent: 0)."""
+    ids = sorted(set(alert_ids))
+    if not ids:
+        return {}
+    return dict(dbsession.execute(sa.select(ModerationAction.alert_id, sa.func.max(ModerationAction.id))
+                                  .where(ModerationAction.alert_id.in_(ids)).group_by(ModerationAction.alert_id)).all())
 
 
 def _lock_alert(dbsession, alert) -> Alert:
@@ -281,20 +291,44 @@ def tell_author(request, alert, entry, previous_until=None) -> None:
 
 # --- Queue, journal, sanctions in force ---------------------------------------
 
-def queue_for(dbsession, user, principals) -> dict:
-    """Held alerts and alerts with open reports that ``user`` may moderate."""
-    held = sa.select(Alert).where(Alert.status == "held")
+def _queue_conditions(user, principals):
+    held = Alert.status == "held"
     reported_ids = sa.select(AlertReport.alert_id).where(AlertReport.handled.is_(False))
-    reported = sa.select(Alert).where(Alert.id.in_(reported_ids), Alert.status != "withdrawn")
+    reported = sa.and_(Alert.id.in_(reported_ids), Alert.status != "withdrawn")
     if "role:moderator" not in principals and "role:admin" not in principals:
         mine = sa.select(Membership.community_id).where(
             Membership.user_id == user.id, Membership.status == "active", Membership.role == "referent")
-        held = held.where(Alert.community_id.in_(mine))
-        reported = reported.where(Alert.community_id.in_(mine))
+        held, reported = sa.and_(held, Alert.community_id.in_(mine)), sa.and_(reported, Alert.community_id.in_(mine))
+    return held, reported
+
+
+def queue_size_sql(user, principals):
+    """How many alerts wait for ``user``'s moderation, as a SQL scalar expression."""
+    held, reported = _queue_conditions(user, principals)
+    return sa.select(sa.func.count(Alert.id)).where(sa.or_(held, reported)).scalar_subquery()
+
+
+def queue_for(dbsession, user, principals) -> dict:
+    """Held alerts and alerts with open reports that ``user`` may moderate."""
+    held_when, reported_when = _queue_conditions(user, principals)
+    people = (joinedload(Alert.author), joinedload(Alert.community))  # shown on each line
+    held = sa.select(Alert).where(held_when).options(*people)
+    reported = sa.select(Alert).where(reported_when).options(*people)
     return {
         "held": list(dbsession.scalars(held.order_by(Alert.created_at))),
         "reported": list(dbsession.scalars(reported.order_by(Alert.created_at.desc()))),
     }
+
+
+def open_reports_of(dbsession, alert_ids) -> dict[int, list[AlertReport]]:
+    """``open_reports`` of several alerts in one statement."""
+    out: dict[int, list[AlertReport]] = {}
+    if alert_ids:
+        for report in dbsession.scalars(sa.select(AlertReport).where(
+                AlertReport.alert_id.in_(sorted(set(alert_ids))), AlertReport.handled.is_(False))
+                .order_by(AlertReport.id)):
+            out.setdefault(report.alert_id, []).append(report)
+    return out
 
 
 def open_reports(dbsession, alert_id) -> list[AlertReport]:

@@ -24,7 +24,7 @@ from .forms import AlertSchema, new_key
 from .lifecycle import is_active, post_update
 from .models import Alert
 from .moderation import (ACTION_LABELS, DEFAULT_SUSPENSION_DAYS, REASON_MAX, ModerationRefused, last_entry_id,
-                         moderate, open_reports, parse_seen, queue_for, report_alert)
+                         last_entry_ids, moderate, open_reports, open_reports_of, parse_seen, queue_for, report_alert)
 from .policy import mode_for
 from .posting import PostingRefused, home_community, post_alert
 from .texts import author_name, sms_preview
@@ -289,10 +289,12 @@ def feed_cap_view(request):
 @view_config(route_name="alerts_moderation", renderer="vvs_alerts:templates/moderation.pt", permission="alerts.moderate")
 def moderation_queue_view(request):
     queue = queue_for(request.dbsession, request.user, request.principals)
+    shown = [a.id for a in queue["held"] + queue["reported"]]
+    reports, seen = open_reports_of(request.dbsession, shown), last_entry_ids(request.dbsession, shown)
     return {"title": "Alertes à modérer", "held": queue["held"], "reported": queue["reported"],
             "category_label": category_label, "author_name": author_name, "actions": ACTION_LABELS,
-            "open_reports": lambda a: open_reports(request.dbsession, a.id),
-            "seen": lambda a: last_entry_id(request.dbsession, a.id), "default_days": DEFAULT_SUSPENSION_DAYS,
+            "open_reports": lambda a: reports.get(a.id, []),
+            "seen": lambda a: seen.get(a.id, 0), "default_days": DEFAULT_SUSPENSION_DAYS,
             "sanctions_context": SanctionsContext(request),
             "waiting": lambda a: dates.duration(utcnow() - a.created_at),
             "mode": request.registry.settings["vvs.alerts.moderation"]}

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from pyramid.renderers import render
 
 from vvs_core.clock import utcnow
-from vvs_core.members import community_ids_of
+from vvs_core.members import community_ids_of, community_ids_sql
 from vvs_core.notify.outbox import format_reach, reach_summary
 
 from .catalogue import category_label
@@ -17,16 +17,18 @@ from .models import Alert
 RECENT_DAYS = 7
 
 
+def member_communities_sql(user):
+    """Ids of ``user``'s active communities, as a subquery (no statement of its own)."""
+    return community_ids_sql(user.id)
+
+
 def member_community_ids(dbsession, user) -> list[int]:
     return community_ids_of(dbsession, user.id)
 
 
 def recent_alerts_for(request, user) -> list[tuple[Alert, str]]:
-    ids = member_community_ids(request.dbsession, user)
-    if not ids:
-        return []
     alerts = request.dbsession.scalars(
-        sa.select(Alert).where(Alert.community_id.in_(ids), Alert.status.in_(("published", "expired")),
+        sa.select(Alert).where(Alert.community_id.in_(member_communities_sql(user)), Alert.status.in_(("published", "expired")),
                                Alert.created_at > utcnow() - timedelta(days=RECENT_DAYS))
         .order_by(Alert.created_at.desc()).limit(10))
     return [(a, category_label(a.category)) for a in alerts]

@@ -45,10 +45,10 @@ def vvs_menu_items(request):
         return []
     items = []
     if user.is_admin:
-        from .documents import pending_count_for_admin
+        from .documents import pending_count_for_admin_sql
 
         items.append(MenuItem("Justificatifs", request.route_path("kyc_review"), order=84,
-                              badge=pending_count_for_admin(request.dbsession) or None))
+                              badge=pending_count_for_admin_sql()))
     elif any(p.endswith(":agent") and p.startswith("commune:") for p in request.principals):
         items.append(MenuItem("Justificatifs", request.route_path("kyc_review"), order=72))
     if "role:referent" in request.principals or any(p.startswith("commune:") for p in request.principals):

@@ -110,11 +110,13 @@ def review_queue(request) -> list[QueueItem]:
     return out
 
 
-def pending_count_for_admin(dbsession) -> int:
+def pending_count_for_admin_sql():
+    """Documents waiting for the platform team, as a SQL scalar expression."""
     from sqlalchemy import func
 
-    return dbsession.scalar(select(func.count(KycCheck.id)).where(
-        KycCheck.method == "document", KycCheck.status == "pending"))
+    return select(func.count(KycCheck.id)).where(KycCheck.method == "document", KycCheck.status == "pending") \
+        .scalar_subquery()
+
 
 
 # --- Opening and deciding -----------------------------------------------------------

@@ -17,13 +17,18 @@ def commune_rule(dbsession, commune_id: int) -> KycCommuneRule | None:
 
 
 def required_for(request, community) -> str | list[str]:
-    rule = commune_rule(request.dbsession, community.commune_id)
+    # Read once per request and commune: a queue of requests asks it for each of them.
+    memo = request.__dict__.setdefault("_vvs_kyc_rules", {})
+    if community.commune_id not in memo:
+        memo[community.commune_id] = commune_rule(request.dbsession, community.commune_id)
+    rule = memo[community.commune_id]
     if rule is not None:
         return parse_required(rule.required)
     return request.registry.settings["vvs.kyc.required"]
 
 
 def set_commune_rule(request, commune, required: str | list[str], agent) -> KycCommuneRule:
+    request.__dict__.get("_vvs_kyc_rules", {}).pop(commune.id, None)
     rule = commune_rule(request.dbsession, commune.id)
     if rule is None:
         rule = KycCommuneRule(commune_id=commune.id)
@@ -36,6 +41,7 @@ def set_commune_rule(request, commune, required: str | list[str], agent) -> KycC
 
 
 def clear_commune_rule(request, commune) -> None:
+    request.__dict__.get("_vvs_kyc_rules", {}).pop(commune.id, None)
     rule = commune_rule(request.dbsession, commune.id)
     if rule is not None:
         request.dbsession.delete(rule)
@@ -54,7 +60,7 @@ def blockers(request, membership) -> list[str]:
     """French sentences naming the proofs ``membership``'s resident still lacks."""
     from .methods import ANY_MISSING, available_methods, missing_sentence
 
-    community = request.dbsession.get(Community, membership.community_id)
+    community = request.dbsession.get(Community, membership.community_id)  # loaded with the queue: no statement
     required = required_for(request, community)
     if required == "none":
         return []

@@ -39,7 +39,7 @@ class MairieContext:
 
 def mairie_factory(request):
     commune = agent_service.commune_by_insee(request.dbsession, request.matchdict.get("insee", ""))
-    mairie = agent_service.mairie_of(request.dbsession, commune.id) if commune is not None else None
+    mairie = agent_service.request_mairie_of(request, commune.id) if commune is not None else None
     if mairie is None or not mairie.subscribed:
         raise HTTPNotFound()
     return MairieContext(request, commune, mairie)
@@ -52,7 +52,7 @@ def vvs_principals(request, user):
     if not twofactor.has_passed(request, user):
         return []
     principals = []
-    for agent, insee in agent_service.agent_rows(request.dbsession, user.id):
+    for agent, insee in agent_service.viewer_agent_rows(request, user):
         if twofactor.is_enrolled(agent):
             principals += [commune_agent(insee), f"commune:{insee}:{agent.role}"]
     return principals + ["mairie:agent"] if principals else []
@@ -60,7 +60,7 @@ def vvs_principals(request, user):
 
 @hookimpl
 def vvs_validation_mode_imposed(request, community):
-    mairie = agent_service.mairie_of(request.dbsession, community.commune_id)
+    mairie = agent_service.request_mairie_of(request, community.commune_id)
     if mairie is not None and mairie.subscribed and mairie.impose_validation:
         return "mairie"
     return None
@@ -82,11 +82,16 @@ def vvs_alert_recipients(request, alert):
             for agent in agent_service.agents_of_commune(request.dbsession, commune_id)]
 
 
+def _subscribed(request, commune_id) -> bool:
+    mairie = agent_service.request_mairie_of(request, commune_id)
+    return bool(mairie and mairie.subscribed)
+
+
 @hookimpl(optionalhook=True)
 def vvs_gazette_items(request, community):
     from .models import MairieCommunication
 
-    if not agent_service.is_subscribed(request.dbsession, community.commune_id):
+    if not _subscribed(request, community.commune_id):
         return []
     rows = request.dbsession.scalars(select(MairieCommunication).where(
         MairieCommunication.commune_id == community.commune_id)
@@ -194,20 +199,15 @@ def vvs_menu_items(request):
     if user is None:
         return []
     items = []
-    if agent_service.agent_rows(request.dbsession, user.id):
-        items.append(MenuItem("Mairie", request.route_path("mairie_home"), order=70))
+    # Evaluated with the other entries' figures, in the menu's one statement.
+    items.append(MenuItem("Mairie", request.route_path("mairie_home"), order=70,
+                          only_if=agent_service.is_agent_sql(user.id)))
     if user.is_admin:
         items.append(MenuItem("Mairies", request.route_path("mairie_admin"), order=86))
-    if "role:resident" in request.principals and _home_commune_unsubscribed(request, user):
-        items.append(MenuItem("Convaincre ma mairie", request.route_path("mairie_convince"), order=75))
+    if "role:resident" in request.principals:
+        items.append(MenuItem("Convaincre ma mairie", request.route_path("mairie_convince"), order=75,
+                              only_if=agent_service.home_commune_unsubscribed_sql(user.id)))
     return items
-
-
-def _home_commune_unsubscribed(request, user) -> bool:
-    from .convince_views import resident_commune
-
-    commune = resident_commune(request, user)
-    return commune is not None and not agent_service.is_subscribed(request.dbsession, commune.id)
 
 
 @hookimpl

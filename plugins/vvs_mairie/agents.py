@@ -45,6 +45,68 @@ def agent_rows(dbsession, user_id: int) -> list[tuple[MairieAgent, str]]:
     return [(agent, insee) for agent, insee in dbsession.execute(stmt).all()]
 
 
+def viewer_agent_rows(request, user) -> list[tuple[MairieAgent, str]]:
+    """``agent_rows`` of the signed-in user, read once per request (principals and menu).
+
+    The same statement reads the mairie of every commune where the user belongs to a
+    community, so that the permission checks of their pages (``vvs_validation_mode_imposed``)
+    ask nothing more."""
+    memo = request.__dict__.setdefault("_vvs_mairie_agent_rows", {})
+    if user.id in memo:
+        return memo[user.id]
+    from sqlalchemy import and_, or_
+
+    from vvs_core.models import Community, Membership
+
+    theirs = select(Community.commune_id).join(Membership, Membership.community_id == Community.id) \
+        .where(Membership.user_id == user.id)
+    rows = request.dbsession.execute(
+        select(Commune.id, Commune.insee, MairieCommune, MairieAgent)
+        .outerjoin(MairieCommune, MairieCommune.commune_id == Commune.id)
+        .outerjoin(MairieAgent, and_(MairieAgent.commune_id == Commune.id, MairieAgent.user_id == user.id,
+                                     MairieAgent.active.is_(True)))
+        .where(or_(MairieAgent.id.isnot(None), Commune.id.in_(theirs)))
+        .order_by(MairieAgent.id)).all()
+    mairies = request.__dict__.setdefault("_vvs_mairie_of", {})
+    found = []
+    for commune_id, insee, mairie, agent in rows:
+        mairies[commune_id] = mairie
+        if agent is not None and mairie is not None and mairie.subscribed:
+            found.append((agent, insee))
+    memo[user.id] = found
+    return found
+
+
+def request_mairie_of(request, commune_id: int) -> MairieCommune | None:
+    """``mairie_of`` read once per request and commune (every permission check asks it)."""
+    memo = request.__dict__.setdefault("_vvs_mairie_of", {})
+    if commune_id not in memo and getattr(request, "user", None) is not None:
+        viewer_agent_rows(request, request.user)  # reads the mairies of the user's communes
+    if commune_id not in memo:
+        memo[commune_id] = mairie_of(request.dbsession, commune_id)
+    return memo[commune_id]
+
+
+def is_agent_sql(user_id: int):
+    """Whether ``user_id`` is an active agent of a subscribed commune (as ``agent_rows``), as SQL."""
+    from sqlalchemy import exists
+
+    return exists().where(MairieAgent.user_id == user_id, MairieAgent.active.is_(True),
+                          MairieCommune.commune_id == MairieAgent.commune_id, MairieCommune.subscribed.is_(True))
+
+
+def home_commune_unsubscribed_sql(user_id: int):
+    """Whether the commune of ``user_id``'s home community has no subscribed mairie, as SQL."""
+    from sqlalchemy import exists
+
+    from vvs_core.models import Community, Membership
+
+    home = (select(Community.commune_id).join(Membership, Membership.community_id == Community.id)
+            .where(Membership.user_id == user_id, Membership.status == "active").order_by(Membership.id).limit(1)
+            .scalar_subquery())
+    return ~exists().where(MairieCommune.commune_id == home, MairieCommune.subscribed.is_(True))
+
+
 def agents_of_commune(dbsession, commune_id: int) -> list[MairieAgent]:
     return list(dbsession.scalars(select(MairieAgent).where(
         MairieAgent.commune_id == commune_id, MairieAgent.active.is_(True)).order_by(MairieAgent.id)))

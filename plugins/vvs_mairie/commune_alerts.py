@@ -17,7 +17,7 @@ from vvs_core.models import Community
 from vvs_core.models.notification import Notification
 from vvs_core.notify.kinds import address_on, kinds_of
 from vvs_core.providers import channels_with_provider
-from vvs_core.notify.outbox import enqueue_delivery_after_commit, format_reach, insert_notifications, reach_summary
+from vvs_core.notify.outbox import enqueue_delivery_after_commit, format_reach, insert_notifications, reach_summaries
 from vvs_core.timefmt import dates
 
 from . import audience
@@ -142,10 +142,19 @@ def send_follow_up(request, commune, author, parent: MairieAlert, kind: str, bod
 
 
 def reach_report(dbsession, alert: MairieAlert) -> dict:
-    summary = reach_summary(dbsession, SUBJECT, alert.id)
-    people = dbsession.scalar(select(func.count(Notification.recipient_id.distinct())).where(
-        Notification.subject_type == SUBJECT, Notification.subject_id == alert.id))
-    return {"summary": summary, "text": format_reach(summary), "people": people or 0}
+    return reach_reports(dbsession, [alert])[alert.id]
+
+
+def reach_reports(dbsession, alerts) -> dict[int, dict]:
+    """``reach_report`` of several alerts in two statements: ``{alert id: report}``."""
+    ids = [a.id for a in alerts]
+    summaries = reach_summaries(dbsession, SUBJECT, ids)
+    people = dict(dbsession.execute(
+        select(Notification.subject_id, func.count(Notification.recipient_id.distinct()))
+        .where(Notification.subject_type == SUBJECT, Notification.subject_id.in_(ids or [-1]))
+        .group_by(Notification.subject_id)).all())
+    return {i: {"summary": summaries.get(i, {}), "text": format_reach(summaries.get(i, {})), "people": people.get(i, 0)}
+            for i in ids}
 
 
 def alerts_of(dbsession, commune_id: int, limit: int = 50) -> list[MairieAlert]:

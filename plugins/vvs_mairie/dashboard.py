@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from vvs_core.clock import aware, utcnow
 from vvs_core.models import Community, CommunityEvent, Membership, User
-from vvs_core.members import member_counts
+from vvs_core.members import member_count_sql
 from vvs_core.events import event_label
 from vvs_core.french import de
 from vvs_core.timefmt import dates
@@ -128,25 +128,34 @@ def communities_of(dbsession, commune_id: int) -> list[Community]:
     return list(dbsession.scalars(select(Community).where(Community.commune_id == commune_id).order_by(Community.name)))
 
 
-def community_figures(request, commune_id: int) -> list[dict]:
+def community_figures(request, commune_id: int, with_events: bool = True) -> list[dict]:
+    """Each community of the commune with its members (open accounts, as
+    ``vvs_core.members`` counts them) and pending requests (one statement), and its
+    latest public event (one more, unless ``with_events`` is false)."""
     dbsession = request.dbsession
-    communities = communities_of(dbsession, commune_id)
+
+    pending = (select(func.count(Membership.id))
+               .where(Membership.community_id == Community.id, Membership.status == "pending").scalar_subquery())
+    rows = dbsession.execute(
+        select(Community, member_count_sql(Community.id), pending).where(Community.commune_id == commune_id)
+        .order_by(Community.name)).all()
+    communities = [c for c, _a, _p in rows]
     ids = [c.id for c in communities]
-    members = member_counts(dbsession, ids)
-    pending = dict.fromkeys(ids, 0)
-    for cid, n in dbsession.execute(
-            select(Membership.community_id, func.count())
-            .where(Membership.community_id.in_(ids or [-1]), Membership.status == "pending")
-            .group_by(Membership.community_id)):
-        pending[cid] = n
+    counts = {}
+    for c, active, pending in rows:
+        counts[(c.id, "active")], counts[(c.id, "pending")] = active, pending
     events = {}
-    for event in dbsession.scalars(select(CommunityEvent).where(
-            CommunityEvent.community_id.in_(ids or [-1]), CommunityEvent.public.is_(True))
-            .order_by(CommunityEvent.created_at.desc()).limit(200)):
-        events.setdefault(event.community_id, [])
-        if len(events[event.community_id]) < 1:  # the latest one: the table must fit a phone
-            events[event.community_id].append({"label": event_label(request.registry, event.kind), "at": aware(event.created_at)})
-    return [{"community": c, "members": members[c.id], "pending": pending[c.id],
+    if with_events and ids:
+        # The latest public event of each community (the table must fit a phone), read
+        # through the (community_id, created_at) index rather than the whole feed.
+        rank = func.row_number().over(partition_by=CommunityEvent.community_id,
+                                      order_by=(CommunityEvent.created_at.desc(), CommunityEvent.id.desc()))
+        latest = (select(CommunityEvent.community_id, CommunityEvent.kind, CommunityEvent.created_at, rank.label("n"))
+                  .where(CommunityEvent.community_id.in_(ids), CommunityEvent.public.is_(True)).subquery())
+        for community_id, kind, created_at in dbsession.execute(
+                select(latest.c.community_id, latest.c.kind, latest.c.created_at).where(latest.c.n == 1)):
+            events[community_id] = [{"label": event_label(request.registry, kind), "at": aware(created_at)}]
+    return [{"community": c, "members": counts[(c.id, "active")], "pending": counts[(c.id, "pending")],
              "events": events.get(c.id, [])} for c in communities]
 
 
@@ -159,9 +168,11 @@ def pending_requests(dbsession, commune_id: int) -> list[dict]:
     return [{"membership": m, "community": c, "user": u, "queue_url": f"/communaute/{c.id}/demandes"} for m, c, u in rows]
 
 
-def map_features(dbsession, commune_id: int) -> dict:
+def map_features(dbsession, commune_id: int, communities=None) -> dict:
+    """``communities``: the commune's communities when the caller has them already."""
+    communities = communities_of(dbsession, commune_id) if communities is None else communities
     features = [{"type": "Feature", "geometry": shapely.geometry.mapping(c.boundary),
-                 "properties": {"id": c.id, "name": c.name}} for c in communities_of(dbsession, commune_id)]
+                 "properties": {"id": c.id, "name": c.name}} for c in communities]
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -214,10 +225,14 @@ def svg_bar_chart(title: str, starts, values, colour="#0b5394") -> str:
     return "".join(parts)
 
 
-def charts(request, commune, weeks: int = 12) -> list[dict]:
+def charts(request, commune, weeks: int = 12, activity=None) -> list[dict]:
+    """``activity``: ``commune_activity`` since ``week_starts(weeks)[0]`` or earlier, when the caller has it."""
     starts = week_starts(weeks)
     members = weekly_counts(new_members_dates(request.dbsession, commune.id, starts[0]), starts)
-    alerts = weekly_counts([i["created_at"] for i in commune_activity(request, commune, starts[0]) if i["kind"] == "alert"], starts)
+    if activity is None:
+        activity = commune_activity(request, commune, starts[0])
+    alerts = weekly_counts([i["created_at"] for i in activity if i["kind"] == "alert" and i["created_at"] >= starts[0]],
+                           starts)
     return [
         {"title": "Nouveaux membres par semaine", "svg": svg_bar_chart("Nouveaux membres par semaine", starts, members),
          "total": sum(members)},

@@ -15,7 +15,7 @@ from vvs_core.models import Community, Membership
 from vvs_core.timefmt import dates
 
 from . import dashboard
-from .commune_alerts import reach_report
+from .commune_alerts import reach_reports
 from .follow_up import acknowledgement_figures, format_minutes
 from .models import ALERT_CATEGORIES, MairieAlert
 
@@ -42,7 +42,7 @@ def has_started(year: int, month: int, now=None) -> bool:
 def monthly_report(request, commune, year: int, month: int) -> dict:
     db = request.dbsession
     start, end = month_bounds(year, month)
-    communities = dashboard.community_figures(request, commune.id)
+    communities = dashboard.community_figures(request, commune.id, with_events=False)
     new_members = db.scalar(
         select(func.count()).select_from(Membership).join(Community, Community.id == Membership.community_id)
         .where(Community.commune_id == commune.id, Membership.status == "active",
@@ -55,8 +55,9 @@ def monthly_report(request, commune, year: int, month: int) -> dict:
         MairieAlert.commune_id == commune.id, MairieAlert.created_at >= start, MairieAlert.created_at < end)
         .order_by(MairieAlert.created_at)))
     sent = []
+    reaches = reach_reports(db, mairie_alerts)
     for alert in mairie_alerts:
-        reach = reach_report(db, alert)
+        reach = reaches[alert.id]
         sent.append({"alert": alert, "category": alert.category_label, "reach": reach["text"], "people": reach["people"]})
     return {
         "commune": commune, "year": year, "month": month, "label": dates.month(start),

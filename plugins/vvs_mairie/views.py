@@ -11,6 +11,7 @@ from pyramid.response import Response
 from pyramid.security import remember
 from pyramid.view import view_config
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from vvs_core import french
 from vvs_core.clock import aware, utcnow
@@ -21,7 +22,8 @@ from vvs_core.timefmt import dates
 
 from . import agents as agent_service
 from . import commune_alerts, dashboard, follow_up, reports, twofactor
-from .models import FOLLOW_UP_STATUSES, AGENT_ROLES, ALERT_CATEGORIES, ALERT_CHANNELS, TARGETS, MairieAgent, MairieAlert, MairieCommunication
+from .models import (FOLLOW_UP_STATUSES, AGENT_ROLES, ALERT_CATEGORIES, ALERT_CHANNELS, TARGETS, MairieAgent, MairieAlert,
+                     MairieCommunication, MairieCommune)
 
 T = "vvs_mairie:templates/"
 # The contact of a commune (« Convaincre ma mairie »): the columns' lengths, refused beyond.
@@ -190,7 +192,7 @@ def dashboard_view(context, request):
             "charts": dashboard.charts(request, commune), "widgets": sorted(widgets, key=lambda p: p.order),
             "mairie_alerts": commune_alerts.alerts_of(request.dbsession, commune.id, limit=5),
             "month": dates.month_key(utcnow()), "map_centre": map_centre(commune),
-            "map_data": json.dumps(dashboard.map_features(request.dbsession, commune.id)),
+            "map_data": json.dumps(dashboard.map_features(request.dbsession, commune.id, communities)),
             "activity_url": request.route_path("mairie_activity", insee=commune.insee, _query=query),
             **assets(request, "map", "dashboard.js")}
 
@@ -317,7 +319,7 @@ def alert_view(context, request):
                                                 .order_by(MairieAlert.created_at)))
     page = {"title": alert.title, "alert": alert, "commune": context.commune, "follow_ups": follow_ups,
             "reach": commune_alerts.reach_report(request.dbsession, alert),
-            "follow_reach": {f.id: commune_alerts.reach_report(request.dbsession, f)["text"] for f in follow_ups},
+            "follow_reach": {i: r["text"] for i, r in commune_alerts.reach_reports(request.dbsession, follow_ups).items()},
             "ended": any(f.kind == "all_clear" for f in follow_ups), "errors": {}, **assets(request)}
     if request.method != "POST":
         return page
@@ -436,8 +438,10 @@ def report_csv_view(context, request):
 
 @view_config(route_name="mairie_admin", permission="platform", renderer=T + "admin.pt")
 def admin_view(request):
-    communes = list(request.dbsession.scalars(select(Commune).order_by(Commune.name)))
-    mairies = {c.id: agent_service.mairie_of(request.dbsession, c.id) for c in communes}
+    # Boundaries are not shown here: they stay in the database.
+    communes = list(request.dbsession.scalars(select(Commune).options(defer(Commune.boundary)).order_by(Commune.name)))
+    mairies = dict.fromkeys((c.id for c in communes), None)
+    mairies.update({m.commune_id: m for m in request.dbsession.scalars(select(MairieCommune))})
     return {"title": "Mairies vigilantes", "communes": communes, "mairies": mairies, **assets(request)}
 
 

@@ -16,10 +16,10 @@ def vvs_menu_items(request):
 
     if request.user is None or not request.has_permission("resident", RootContext(request)):
         return []
-    from .conversations import unread_total
+    from .conversations import unread_total_sql
 
-    unread = unread_total(request.dbsession, request.user.id)
-    return [MenuItem("Messagerie", request.route_path("messaging_inbox"), order=25, badge=unread or None)]
+    return [MenuItem("Messagerie", request.route_path("messaging_inbox"), order=25,
+                     badge=unread_total_sql(request.user.id))]
 
 
 @hookimpl

@@ -6,7 +6,7 @@ from __future__ import annotations
 from vvs_core.api import ApiError, iso, page_params, paginate_list, read_json
 
 from . import conversations as conv
-from .audience import label_for, reachable
+from .audience import label_for, shown_as
 
 API = "/api/v1/conversations"
 
@@ -65,7 +65,7 @@ def includeme(config):
 
 def conversation_json(request, conversation) -> dict:
     user = request.user
-    people = reachable(request, user)
+    people = shown_as(request, user, [p.user for p in conversation.participants if p.user is not None])
     labels = {p.user_id: label_for(p.user, people.get(p.user_id)) for p in conversation.participants}
     labels[user.id] = "Vous"
     messages = conv.messages_for(request.dbsession, conversation, user)

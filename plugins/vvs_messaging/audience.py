@@ -14,14 +14,16 @@ from vvs_core.models import Membership, User
 NAME, PSEUDONYM = "name", "pseudonym"
 
 
-def community_neighbour_ids(dbsession, user_id: int) -> set[int]:
+def community_neighbour_ids(dbsession, user_id: int, among=None) -> set[int]:
+    """Active members of ``user_id``'s communities (only those of ``among``, when given)."""
     mine = aliased(Membership)
     theirs = aliased(Membership)
-    rows = dbsession.scalars(
-        sa.select(theirs.user_id).join(mine, mine.community_id == theirs.community_id)
-        .where(mine.user_id == user_id, mine.status == "active", theirs.status == "active",
-               theirs.user_id != user_id))
-    return set(rows)
+    stmt = (sa.select(theirs.user_id).join(mine, mine.community_id == theirs.community_id)
+            .where(mine.user_id == user_id, mine.status == "active", theirs.status == "active",
+                   theirs.user_id != user_id))
+    if among is not None:
+        stmt = stmt.where(theirs.user_id.in_(sorted(among)))
+    return set(dbsession.scalars(stmt))
 
 
 def reachable(request, user) -> dict[int, str]:
@@ -41,6 +43,32 @@ def reachable(request, user) -> dict[int, str]:
         sa.select(User.id).where(User.id.in_(list(out)), User.status == "active"))) if out else set()
     cache[user.id] = {k: v for k, v in out.items() if k in active}
     return cache[user.id]
+
+
+def shown_as(request, user, ids) -> dict[int, str]:
+    """``reachable(request, user)`` restricted to ``ids`` (the people of a conversation, of
+    an inbox page): asks the database about them only, not about every neighbour.
+    ``ids`` may be ``User`` rows already loaded: their status is then not asked again."""
+    people = [p for p in ids if isinstance(p, User)]
+    ids = {p.id if isinstance(p, User) else int(p) for p in ids} - {user.id}
+    cache = request.__dict__.get("_vvs_messaging_reachable", {})
+    if user.id in cache:
+        return {k: v for k, v in cache[user.id].items() if k in ids}
+    if not ids:
+        return {}
+    out: dict[int, str] = {}
+    for answer in request.registry.vvs_plugins.hook.vvs_messageable_users(request=request, user=user):
+        for user_id, how in answer or []:
+            if int(user_id) in ids and out.get(int(user_id)) != NAME:
+                out[int(user_id)] = NAME if how == NAME else PSEUDONYM
+    for user_id in community_neighbour_ids(request.dbsession, user.id, among=ids):
+        out[user_id] = NAME
+    known = {p.id: p.status for p in people}
+    unknown = [i for i in out if i not in known]
+    active = {i for i, status in known.items() if status == "active"}
+    if unknown:
+        active |= set(request.dbsession.scalars(sa.select(User.id).where(User.id.in_(unknown), User.status == "active")))
+    return {k: v for k, v in out.items() if k in active}
 
 
 def label_for(person: User, how: str | None) -> str:

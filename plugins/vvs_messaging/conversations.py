@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from vvs_core.clock import aware, utcnow
 from vvs_core.models import User
@@ -11,7 +12,7 @@ from vvs_core.notify.outbox import notify_user
 from vvs_core.links import absolute_url
 from vvs_core.timefmt import dates
 
-from .audience import NAME, label_for, reachable
+from .audience import NAME, label_for, shown_as
 from .models import Block, Conversation, Message, Participant
 
 
@@ -29,8 +30,8 @@ def who_blocked(dbsession, sender_id: int, user_ids) -> set[int]:
 
 
 def start_conversation(request, sender, recipient_ids: list[int], subject: str, text: str) -> Conversation:
-    allowed = reachable(request, sender)
     ids = sorted({int(i) for i in recipient_ids})
+    allowed = shown_as(request, sender, ids)
     if not ids:
         raise NotAllowed("Choisissez au moins un destinataire.")
     if any(i not in allowed for i in ids):
@@ -55,10 +56,11 @@ def find_conversation(dbsession, raw_id, user) -> tuple[Conversation, Participan
     """The conversation if ``user`` takes part in it (otherwise None: answer 404)."""
     if not str(raw_id).isdigit() or len(str(raw_id)) > 12:
         return None
-    me = participant(dbsession, int(raw_id), user.id)
-    if me is None:
-        return None
-    return dbsession.get(Conversation, int(raw_id)), me
+    row = dbsession.execute(
+        sa.select(Conversation, Participant).join(Participant, Participant.conversation_id == Conversation.id)
+        .where(Conversation.id == int(raw_id), Participant.user_id == user.id)
+        .options(selectinload(Conversation.participants).joinedload(Participant.user))).first()
+    return None if row is None else (row[0], row[1])
 
 
 def post_message(request, conversation: Conversation, sender, text: str) -> Message:
@@ -86,7 +88,7 @@ def notice_key(conversation_id: int, recipient_id: int, when: datetime) -> str:
 
 
 def queue_notice(request, conversation, sender, recipient, now) -> None:
-    how = reachable(request, recipient).get(sender.id)
+    how = shown_as(request, recipient, [sender.id]).get(sender.id)
     link = absolute_url(request, "messaging_conversation", conversation_id=conversation.id)
     notify_user(request, recipient, kind="message", title="Nouveau message sur la messagerie",
                 body=f"Bonjour,\n\n{label_for(sender, how)} vous a écrit le {dates.datetime(now)}"
@@ -97,8 +99,9 @@ def queue_notice(request, conversation, sender, recipient, now) -> None:
                 dedupe_key=notice_key(conversation.id, recipient.id, now))
 
 
-def messages_for(dbsession, conversation: Conversation, viewer) -> list[Message]:
-    hidden_senders = blocked_ids(dbsession, viewer.id)
+def messages_for(dbsession, conversation: Conversation, viewer, hidden_senders=None) -> list[Message]:
+    """``hidden_senders``: ``blocked_ids`` of the viewer, when the caller has them already."""
+    hidden_senders = blocked_ids(dbsession, viewer.id) if hidden_senders is None else hidden_senders
     rows = dbsession.scalars(sa.select(Message).where(Message.conversation_id == conversation.id)
                              .order_by(Message.created_at, Message.id))
     return [m for m in rows if m.sender_id not in hidden_senders]
@@ -118,9 +121,15 @@ def _unread_condition(user_id: int):
     )
 
 
+def unread_total_sql(user_id: int):
+    """The number of unread messages of ``user_id``, as a SQL scalar expression."""
+    return (sa.select(sa.func.count(Message.id)).select_from(Participant).join(
+        Message, Message.conversation_id == Participant.conversation_id).where(_unread_condition(user_id))
+        .scalar_subquery())
+
+
 def unread_total(dbsession, user_id: int) -> int:
-    return dbsession.scalar(sa.select(sa.func.count(Message.id)).select_from(Participant).join(
-        Message, Message.conversation_id == Participant.conversation_id).where(_unread_condition(user_id))) or 0
+    return dbsession.scalar(sa.select(unread_total_sql(user_id))) or 0
 
 
 def inbox(request, user) -> list[dict]:
@@ -132,8 +141,9 @@ def inbox(request, user) -> list[dict]:
         .where(_unread_condition(user.id)).group_by(Message.conversation_id)).all())
     conversations = db.scalars(
         sa.select(Conversation).join(Participant, Participant.conversation_id == Conversation.id)
-        .where(Participant.user_id == user.id).order_by(Conversation.last_message_at.desc()).limit(200)).all()
-    people = reachable(request, user)
+        .where(Participant.user_id == user.id).order_by(Conversation.last_message_at.desc()).limit(200)
+        .options(selectinload(Conversation.participants).joinedload(Participant.user))).all()
+    people = shown_as(request, user, {p.user for c in conversations for p in c.participants if p.user is not None})
     out = []
     for c in conversations:
         others = [label_for(p.user, people.get(p.user_id)) for p in c.participants if p.user_id != user.id]

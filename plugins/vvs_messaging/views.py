@@ -9,7 +9,7 @@ from vvs_core.models import User
 
 from . import conversations as conv
 from . import reports
-from .audience import choices, label_for, reachable
+from .audience import choices, label_for, shown_as
 from .forms import ReplySchema, ReportSchema, new_conversation_schema
 from .models import Message, MessageReport
 
@@ -63,13 +63,13 @@ def conversation_view(request):
             except conv.NotAllowed as exc:
                 request.response.status = 400
                 error, rendered = str(exc), form.render(data)
-    people = reachable(request, request.user)
+    people = shown_as(request, request.user, [p.user for p in conversation.participants if p.user is not None])
     blocked = conv.blocked_ids(request.dbsession, request.user.id)
     others = [{"id": p.user_id, "label": label_for(p.user, people.get(p.user_id)), "blocked": p.user_id in blocked}
               for p in conversation.participants if p.user_id != request.user.id]
     labels = {p.user_id: label_for(p.user, people.get(p.user_id)) for p in conversation.participants}
     labels[request.user.id] = "Vous"
-    messages = conv.messages_for(request.dbsession, conversation, request.user)
+    messages = conv.messages_for(request.dbsession, conversation, request.user, blocked)
     conv.mark_read(me)
     return {"title": conversation.subject or "Conversation", "conversation": conversation, "others": others,
             "messages": messages, "labels": labels, "form": rendered or form.render(), "error": error,

@@ -69,9 +69,13 @@ def vvs_alert_recipients(request, alert):
 @hookimpl(optionalhook=True)
 def vvs_messageable_users(request, user):
     """Active members of the communities twinned with ``user``'s, shown by pseudonym."""
-    from .twinnings import active_member_ids, twinned_community_ids, user_community_ids
+    from .twinnings import active_member_ids, twinned_community_ids_sql, user_community_ids
 
-    partners = twinned_community_ids(request.dbsession, user_community_ids(request.dbsession, user.id))
+    # The signed-in user's communities are known without a statement; their partners are
+    # a subquery of the one statement that lists the members.
+    mine = member_community_ids(request) if user.id == getattr(getattr(request, "user", None), "id", None) \
+        else user_community_ids(request.dbsession, user.id)
+    partners = twinned_community_ids_sql(mine)
     return [(user_id, "pseudonym") for user_id in active_member_ids(request.dbsession, partners)
             if user_id != user.id]
 

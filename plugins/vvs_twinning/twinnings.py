@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from vvs_core import geo
 from vvs_core.clock import utcnow
@@ -52,6 +53,7 @@ def twinnings_of(dbsession, community_id: int, statuses=OPEN_STATUSES) -> list[T
         sa.select(Twinning).where(
             sa.or_(Twinning.community_a_id == community_id, Twinning.community_b_id == community_id),
             Twinning.status.in_(statuses))
+        .options(joinedload(Twinning.community_a), joinedload(Twinning.community_b))  # both sides, one statement
         .order_by(Twinning.proposed_at.desc(), Twinning.id.desc())))
 
 
@@ -76,10 +78,23 @@ def twinned_community_ids(dbsession, community_ids) -> set[int]:
     return out - set(ids)
 
 
+def twinned_community_ids_sql(community_ids):
+    """``twinned_community_ids`` as a subquery (no statement of its own)."""
+    ids = list(community_ids) or [-1]
+    active = Twinning.status == "active"
+    return sa.union(
+        sa.select(Twinning.community_b_id).where(active, Twinning.community_a_id.in_(ids), Twinning.community_b_id.not_in(ids)),
+        sa.select(Twinning.community_a_id).where(active, Twinning.community_b_id.in_(ids), Twinning.community_a_id.not_in(ids)))
+
+
 def active_member_ids(dbsession, community_ids) -> list[int]:
-    ids = list(community_ids)
-    if not ids:
-        return []
+    """``community_ids``: a list of ids, or a subquery that gives them."""
+    if isinstance(community_ids, sa.sql.Selectable):
+        ids = community_ids
+    else:
+        ids = list(community_ids)
+        if not ids:
+            return []
     return list(dbsession.scalars(
         sa.select(Membership.user_id).join(User, User.id == Membership.user_id)
         .where(Membership.community_id.in_(ids), Membership.status == "active", User.status != "closed")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, Integer, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from ..clock import utcnow
 from .geometry import Geometry
@@ -14,6 +14,7 @@ from .types import UTCDateTime
 
 class User(Base):
     __tablename__ = "users"
+    # Log-in looks the address up with lower(email): migration 0006 indexes that expression.
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
@@ -31,6 +32,8 @@ class User(Base):
     interests: Mapped[list] = mapped_column(JSON, default=list)
     housing: Mapped[dict] = mapped_column(JSON, default=dict)  # never shown to neighbours
     photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    # Whether there is a photo, without loading it: lists of members read this column.
+    has_photo: Mapped[bool] = column_property(photo.isnot(None))
     notification_prefs: Mapped[dict] = mapped_column(JSON, default=dict)
     newsletter: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str] = mapped_column(String(5), default="fr")

@@ -178,15 +178,23 @@ def enqueue_delivery_after_commit(request, notification_ids, *, actor=None) -> N
 
 def reach_summary(dbsession, subject_type, subject_id) -> dict:
     """``{channel: {status: count}}`` for the notifications of one subject."""
+    return reach_summaries(dbsession, subject_type, [subject_id]).get(subject_id, {})
+
+
+def reach_summaries(dbsession, subject_type, subject_ids) -> dict[int, dict]:
+    """``reach_summary`` of several subjects in one statement: ``{subject id: summary}``."""
+    ids = sorted(set(subject_ids))
+    out: dict = {}
+    if not ids:
+        return out
     rows = dbsession.execute(
-        sa.select(Notification.channel, Notification.status, sa.func.count())
-        .where(Notification.subject_type == subject_type, Notification.subject_id == subject_id)
-        .group_by(Notification.channel, Notification.status)
+        sa.select(Notification.subject_id, Notification.channel, Notification.status, sa.func.count())
+        .where(Notification.subject_type == subject_type, Notification.subject_id.in_(ids))
+        .group_by(Notification.subject_id, Notification.channel, Notification.status)
     )
-    summary: dict = {}
-    for channel, status, count in rows:
-        summary.setdefault(channel, {})[status] = count
-    return summary
+    for subject_id, channel, status, count in rows:
+        out.setdefault(subject_id, {}).setdefault(channel, {})[status] = count
+    return out
 
 
 _CHANNEL_LABELS = {"sms": ("SMS", "m"), "email": ("e-mail", "m"), "push": ("notifications", "f")}

@@ -126,7 +126,7 @@ def profile_values(user):
 
 def profile_page(request, user, profile_html, housing_html, photo_error=None):
     return {"title": "Mon profil", "user": user, "profile_form": profile_html, "housing_form": housing_html,
-            "photo_error": photo_error, "has_photo": user.photo is not None,
+            "photo_error": photo_error, "has_photo": bool(user.has_photo),
             "photo_url": request.route_path("member_photo", user_id=user.id, _query={"v": int(utcnow().timestamp())})}
 
 

@@ -9,16 +9,17 @@ import deform
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .. import geo
 from ..boundaries import (BoundaryInputError, check_new_boundary, polygon_from_points, save_boundary,
                           snap_to_neighbours)
 from ..events import describe_data, event_label, record_event
 from ..french import count, number
-from ..members import member_count, referents_of
+from ..members import referents_and_count
 from ..forms import Schema, StrippedString, make_form, validate
 from ..jsonlimits import TooLarge, loads_limited
-from ..membership import clean_name, community_name_problem
+from ..membership import clean_name, communities_by_id, community_name_problem
 from ..models import Community, CommunityEvent
 from ..security import community_factory, effective_validation_mode, validation_modes
 
@@ -50,7 +51,9 @@ def sees_audit(request, context) -> bool:
 
 
 def events_query(community_id: int, include_private: bool):
-    stmt = select(CommunityEvent).where(CommunityEvent.community_id == community_id)
+    # The people a line names come in the same statement.
+    stmt = select(CommunityEvent).where(CommunityEvent.community_id == community_id).options(
+        joinedload(CommunityEvent.subject_user), joinedload(CommunityEvent.actor))
     if not include_private:
         stmt = stmt.where(CommunityEvent.public.is_(True))
     return stmt.order_by(CommunityEvent.created_at.desc(), CommunityEvent.id.desc())
@@ -88,13 +91,9 @@ def outline(polygon) -> list[list[float]]:
 
 def neighbours_outlines(dbsession, community: Community, metres: float = 1500) -> list[dict]:
     centre = community.boundary.centroid
-    out = []
-    for near in geo.communities_near(dbsession, centre, metres):
-        if near.community_id == community.id:
-            continue
-        other = dbsession.get(Community, near.community_id)
-        out.append({"name": other.name, "outline": outline(other.boundary)})
-    return out
+    ids = [near.community_id for near in geo.communities_near(dbsession, centre, metres) if near.community_id != community.id]
+    others = communities_by_id(dbsession, ids)
+    return [{"name": others[i].name, "outline": outline(others[i].boundary)} for i in ids if i in others]
 
 
 def map_data(request, community: Community, with_neighbours: bool) -> dict:
@@ -126,12 +125,13 @@ def community_view(request):
     db = request.dbsession
     events = db.execute(events_query(community.id, False).limit(MOVEMENTS_SHOWN)).scalars().all()
     imposed = imposed_mode(request, community)
+    referents, members = referents_and_count(db, community.id)
     return {
         "title": community.name,
         "community": community,
         "commune": community.commune,
-        "members": member_count(db, community.id),
-        "referents": referents_of(db, community.id),
+        "members": members,
+        "referents": referents,
         "mode_label": MODE_LABELS.get(effective_validation_mode(request, community), ""),
         "imposed": imposed,
         "movements": event_rows(request.registry, events),

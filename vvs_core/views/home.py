@@ -7,8 +7,8 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from ..invitations import invitation_counts
-from ..members import member_counts
+from ..invitations import invitation_counts_sql
+from ..members import member_count_sql
 from ..models import Community, Membership
 from ..security import effective_validation_mode
 
@@ -17,14 +17,16 @@ WHO_DECIDES = {"platform": "l'équipe de la plateforme", "referent": "le référ
 
 
 def memberships_of(request, user):
-    """(membership, community, member count) of ``user``'s active and pending memberships."""
-    rows = request.dbsession.execute(
-        select(Membership, Community).join(Community, Community.id == Membership.community_id)
+    """(membership, community, member count, invitations sent, accepted) of ``user``'s
+    active and pending memberships, in one query (the two last: the user's invitations to
+    that community)."""
+    sent, accepted = invitation_counts_sql(Community.id, user.id)
+    return request.dbsession.execute(
+        select(Membership, Community, member_count_sql(Community.id), sent, accepted)
+        .join(Community, Community.id == Membership.community_id)
         .where(Membership.user_id == user.id, Membership.status.in_(("active", "pending")))
         .order_by(Membership.id)
     ).all()
-    counts = member_counts(request.dbsession, [c.id for _m, c in rows])
-    return [(m, c, counts[c.id]) for m, c in rows]
 
 
 def recent_activity(request, user, limit: int = 20) -> list:
@@ -35,7 +37,7 @@ def recent_activity(request, user, limit: int = 20) -> list:
     return activity[:limit]
 
 
-def community_summary(request, membership, community, members: int) -> dict:
+def community_summary(request, membership, community, members: int, invitations: dict) -> dict:
     """Plain data (it is cached beyond this request's session)."""
     active = membership.status == "active"
     return {
@@ -44,7 +46,7 @@ def community_summary(request, membership, community, members: int) -> dict:
         "members": members,
         "url": request.route_path("community", community_id=community.id) if active else None,
         "decides": WHO_DECIDES.get(effective_validation_mode(request, community), "") if not active else "",
-        "invitations": invitation_counts(request.dbsession, community, request.user) if active else None,
+        "invitations": invitations if active else None,
     }
 
 
@@ -55,7 +57,8 @@ def home_view(request):
         return HTTPFound(request.route_path("login"))
 
     def summary():
-        return {"communities": [community_summary(request, m, c, n) for m, c, n in memberships_of(request, user)],
+        return {"communities": [community_summary(request, m, c, n, {"sent": int(sent or 0), "accepted": int(accepted or 0)})
+                                for m, c, n, sent, accepted in memberships_of(request, user)],
                 "activity": recent_activity(request, user)}
 
     return {"title": "Accueil", "greeting": user.first_name or user.display_pseudonym,

@@ -13,8 +13,8 @@ from pyramid.view import view_config
 from .. import geo
 from ..forms import Schema, StrippedString, email_node, make_form, validate
 from ..membership import (
-    MembershipError, commune_for_point, community_name_problem, create_community, current_membership,
-    decider_label, join_or_request, member_count,
+    MembershipError, commune_for_point, communities_by_id, community_name_problem, create_community,
+    current_membership, decider_label, join_or_request, member_count, member_counts,
 )
 from ..models import Commune, Community
 from ..ratelimit import client_address, limiter
@@ -325,8 +325,10 @@ def community_page(request, **extra) -> dict:
     distances = {n.community_id: n.distance_m for n in near}
     listing = []
     if commune is not None:
-        for community in commune.communities:
-            listing.append({"community": community, "members": member_count(dbsession, community.id),
+        communities = list(commune.communities)
+        counts = member_counts(dbsession, [c.id for c in communities])
+        for community in communities:
+            listing.append({"community": community, "members": counts[community.id],
                             "distance": distances.get(community.id)})
         listing.sort(key=lambda row: (row["distance"] is None, row["distance"] or 0, row["community"].name))
     case = "inside" if inside is not None else ("near" if near else "none")
@@ -353,13 +355,16 @@ def signup_communities_json(request):
     dbsession = request.dbsession
     metres = max(request.registry.settings["vvs.community.nearby_m"], request.registry.settings["vvs.community.default_size_m"])
     features = []
-    for near in geo.communities_near(dbsession, user.home, metres)[:50]:
-        community = dbsession.get(Community, near.community_id)
+    nearest = geo.communities_near(dbsession, user.home, metres)[:50]
+    communities = communities_by_id(dbsession, [n.community_id for n in nearest])
+    counts = member_counts(dbsession, list(communities))
+    for near in nearest:
+        community = communities[near.community_id]
         features.append({
             "type": "Feature",
             "geometry": {"type": "Polygon", "coordinates": [[list(xy) for xy in community.boundary.exterior.coords]]},
             "properties": {"id": community.id, "name": community.name,
-                           "members": member_count(dbsession, community.id), "distance_m": round(near.distance_m)},
+                           "members": counts[community.id], "distance_m": round(near.distance_m)},
         })
     return {"type": "FeatureCollection", "features": features}
 
