@@ -30,8 +30,10 @@ def load_settings(raw: dict, installed: dict | None = None, port=None):
     from .providers import collect_provider_specs
 
     specs = collect_provider_specs(pm)
+    from .provider_callbacks import callback_settings
+
     for spec in specs:
-        for setting in spec.settings:
+        for setting in [*spec.settings, *(callback_settings(spec) if spec.callbacks else [])]:
             if setting.name not in declared.declared:
                 # Required only when this provider is the one chosen (checked in providers.py).
                 declared.declare(replace(setting, required=False), owner=f"provider {spec.kind}:{spec.name}")
@@ -84,6 +86,7 @@ def configure(raw_settings: dict, registry_extras: dict, port=None) -> Configura
     config.include(".web")
     config.include(".api")  # the add_api_* directives, before any plugin declares an API view
     config.include(".views")
+    config.include(".provider_callbacks")  # /fournisseurs/{provider}/{token}/…
     config.commit()
 
     for name in names:

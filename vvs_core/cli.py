@@ -368,9 +368,11 @@ def setting_owners(pm) -> dict[str, str]:
     for impl in pm.hook.vvs_register_settings.get_hookimpls():
         for setting in impl.function() or []:
             owners[setting.name] = impl.plugin_name
+    from .provider_callbacks import callback_settings
+
     for impl in pm.hook.vvs_register_providers.get_hookimpls():
         for spec in impl.function() or []:
-            for setting in spec.settings:
+            for setting in [*spec.settings, *(callback_settings(spec) if spec.callbacks else [])]:
                 owners.setdefault(setting.name, impl.plugin_name)
     return owners
 

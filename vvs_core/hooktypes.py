@@ -58,12 +58,17 @@ class ProviderSpec:
     name: what the .ini names (``vvs.sms.provider = ovh``).
     factory: ``factory(settings: dict) -> service``; called once at start-up.
     settings: the settings the provider reads (declared like any other setting).
+    callbacks: the provider is called back (delivery receipts, inbound SMS): the core
+    serves ``/fournisseurs/{name}/{token}/…`` for it and declares its settings
+    ``vvs.{kind}.{name}.callback_token`` and ``vvs.{kind}.{name}.callback_rate``
+    (``vvs_core.provider_callbacks``).
     """
     kind: str
     name: str
     factory: Callable[[dict], Any]
     settings: list = field(default_factory=list)
     description: str = ""
+    callbacks: bool = False
 
 
 @dataclass(frozen=True)

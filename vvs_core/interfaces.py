@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 
 from zope.interface import Attribute, Interface
 
+from .errors import PermanentDeliveryError, TransientDeliveryError  # noqa: F401  (part of this API)
+from .hooktypes import InboundSMS  # noqa: F401  (what ``parse_inbound`` returns)
+
 
 @dataclass
 class OutgoingSMS:
@@ -38,6 +41,27 @@ class SendResult:
     error: str = ""
 
 
+@dataclass(frozen=True)
+class DeliveryReceipt:
+    """What a provider's delivery receipt says about one message it accepted.
+
+    provider_ref: the ``SendResult.provider_ref`` it gave when it accepted the message.
+    state: "delivered", "failed", or "pending" (an intermediate state: acknowledged,
+    nothing recorded). error: on failure, a short French reason kept on the row.
+    """
+    provider_ref: str
+    state: str
+    error: str = ""
+
+    STATES = ("delivered", "failed", "pending")
+
+
+class CallbackRefused(ValueError):
+    """Raised by ``parse_receipt`` / ``parse_inbound`` when the call's fields are wrong
+    (missing, malformed, too long): the core answers 400 with the message (French,
+    plain text) and records nothing."""
+
+
 class ISMSSender(Interface):
     name = Attribute("provider name")
 
@@ -45,6 +69,18 @@ class ISMSSender(Interface):
         """Send a list of OutgoingSMS; return one SendResult per message, same order.
 
         Raise TransientDeliveryError when nothing could be sent and a retry may help."""
+
+    # Optional, for a provider registered with ``ProviderSpec(…, callbacks=True)``:
+    # the core serves /fournisseurs/{name}/{token}/accuse-reception and …/sms-recu,
+    # checks the token, the rate and replays, then calls these (docs/providers.md).
+
+    def parse_receipt(request):
+        """Read a delivery receipt from the provider's call (a Pyramid request):
+        return a DeliveryReceipt, or raise CallbackRefused."""
+
+    def parse_inbound(request):
+        """Read an SMS sent to the service number from the provider's call: return an
+        InboundSMS (sender in E.164, text, provider, provider_id), or raise CallbackRefused."""
 
 
 class IEmailSender(Interface):

@@ -191,8 +191,12 @@ class SettingsRegistry:
             if setting.parse:
                 try:
                     value = setting.parse(value)
-                except (TypeError, ValueError):
-                    raise ConfigurationError(f"setting {name} = {value!r} is not valid: {setting.doc}") from None
+                except (TypeError, ValueError) as exc:
+                    shown = "***" if setting.secret else repr(value)
+                    reason = " ".join(str(exc).split())
+                    raise ConfigurationError(
+                        f"setting {name} = {shown} is not valid{f' ({reason})' if reason else ''}: {setting.doc}"
+                    ) from None
             out[name] = value
         return out
 

@@ -1,7 +1,8 @@
 """vvs_sms_ovh: SMS through the OVH API, delivery receipts and inbound SMS.
 
 ``vvs.sms.provider = ovh`` chooses it; settings ``vvs.sms.ovh.*`` (docs/providers.md).
-The callbacks OVH calls live under ``/fournisseurs/ovh/{token}/``.
+The core serves the callbacks OVH calls (``/fournisseurs/ovh/{token}/…``); the sender
+reads them (``parse_receipt``, ``parse_inbound``).
 """
 from __future__ import annotations
 
@@ -13,14 +14,12 @@ from vvs_core.plugins import hookimpl
 def vvs_register_providers():
     from .provider import SETTINGS, OVHSMSSender
 
-    return [ProviderSpec("sms", "ovh", OVHSMSSender.from_settings, settings=SETTINGS,
+    return [ProviderSpec("sms", "ovh", OVHSMSSender.from_settings, settings=SETTINGS, callbacks=True,
                          description="SMS through the OVH API (jobs of many receivers, receipts, inbound SMS).")]
 
 
 def includeme(config):
-    config.add_route("ovh_receipt", "/fournisseurs/ovh/{token}/accuse-reception")
-    config.add_route("ovh_inbound", "/fournisseurs/ovh/{token}/sms-recu")
-    config.scan(".views")
+    pass  # no route of its own: the core serves the callbacks
 
 
 @hookimpl

@@ -1,29 +1,17 @@
-"""What the OVH plugin remembers: the ids of the SMS it received, so that OVH
-calling the same callback twice (a retry, a replay) is handled once.
+"""What the OVH plugin remembers: the journal of posted jobs (``journal``).
 
-No phone number and no text are kept here: the plugin that handled the SMS
-(vvs_alerts) holds what it needs, under its own retention rules.
-"""
+The ids of the SMS it received live in the core's ``provider_callbacks`` table
+(migration 0002 moved them there)."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, String, UniqueConstraint
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vvs_core.clock import utcnow
 from vvs_core.models.meta import Base
 from vvs_core.models.types import UTCDateTime
-
-
-class OVHInboundSMS(Base):
-    __tablename__ = "ovh_inbound_sms"
-    __table_args__ = (UniqueConstraint("provider_id", name="uq_ovh_inbound_sms_provider_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    provider_id: Mapped[str] = mapped_column(String(64))
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    answered: Mapped[bool] = mapped_column(Boolean, default=False)  # a plugin replied
 
 
 class OVHSentJournal(Base):

@@ -26,6 +26,7 @@ from vvs_core.interfaces import OutgoingSMS, SendResult
 from vvs_core.phones import mask_phone
 from vvs_core.settings import Setting, as_float, as_int
 
+from . import callbacks
 from .journal import MemoryJournal
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,6 @@ JOB_RECEIVERS = 500
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 # OVH validates alphanumeric senders (≤ 11 characters); a number may be a sender too.
 SENDER = re.compile(r"^(?:[A-Za-z0-9 ]{1,11}|\+?[0-9]{3,15})$")
-CALLBACK_TOKEN_MIN = 32
 
 S = "vvs.sms.ovh."
 SETTINGS = [
@@ -45,8 +45,6 @@ SETTINGS = [
     Setting(S + "service_name", "", "SMS account name, e.g. `sms-ab12345-1` (required)."),
     Setting(S + "sender", "", "Sender validated by OVH (≤ 11 letters or digits). Empty: OVH's short number, which lets residents answer (France only)."),
     Setting(S + "validity_minutes", 120, "Minutes OVH keeps trying to reach a phone that is off; an old alert is worse than none.", parse=as_int),
-    Setting(S + "callback_token", "", "Secret in the callback URLs OVH calls (receipts, inbound SMS); at least 32 characters. Empty: callbacks refused.", secret=True),
-    Setting(S + "callback_rate", "600/60", "Callbacks accepted per calling address: `count/seconds`."),
     Setting(S + "timeout", 10, "Seconds before an OVH API call is abandoned (and retried later by the outbox).", parse=as_float),
 ]
 
@@ -88,7 +86,7 @@ class OVHSMSSender:
         self.validity_minutes = int(validity_minutes)
 
     @classmethod
-    def from_settings(cls, settings) -> "OVHSMSSender":
+    def from_settings(cls, settings, journal=None) -> "OVHSMSSender":
         check_settings(settings)
         client = _Client(
             settings[S + "endpoint"],
@@ -98,14 +96,16 @@ class OVHSMSSender:
             timeout=float(settings[S + "timeout"]),
         )
         return cls(client, settings[S + "service_name"], settings.get(S + "sender") or "",
-                   settings[S + "validity_minutes"])
+                   settings[S + "validity_minutes"], journal=journal)
 
     # --- sending ---------------------------------------------------------------
 
     def send_batch(self, messages: list[OutgoingSMS]) -> list[SendResult]:
-        results: dict[int, SendResult] = {}
+        results: dict[int, SendResult] = self._earlier_sends(messages)
         jobs: "OrderedDict[str, list[list[int]]]" = OrderedDict()
         for index, message in enumerate(messages):
+            if index in results:
+                continue
             if not E164.match(message.to or ""):
                 results[index] = SendResult(message.key, ok=False, error="numéro invalide")
                 continue
@@ -115,6 +115,24 @@ class OVHSMSSender:
             for group in groups:
                 results.update(self._send_job(text, [messages[i] for i in group], group))
         return [results[i] for i in range(len(messages))]
+
+    def _earlier_sends(self, messages: list[OutgoingSMS]) -> dict[int, SendResult]:
+        """Results for the keys this sender posted before (a retried batch): OVH's
+        history says whether each left; what left is answered ok, never sent twice.
+        One journal read per batch; OVH is asked only about keys found in it."""
+        try:
+            noted = self.journal.lookup([m.key for m in messages])
+            if not noted:
+                return {}
+            sent = self.already_sent(list(noted))
+        except ovh.exceptions.APIError as error:
+            return {i: SendResult(m.key, ok=False, transient=True, error=describe(error))
+                    for i, m in enumerate(messages) if m.key in noted}
+        except Exception:
+            log.exception("OVH SMS: journal unavailable; batch of %d postponed", len(messages))
+            return {i: SendResult(m.key, ok=False, transient=True, error="journal des envois indisponible")
+                    for i, m in enumerate(messages)}
+        return {i: SendResult(m.key, ok=True, provider_ref=sent[m.key]) for i, m in enumerate(messages) if m.key in sent}
 
     def _send_job(self, text: str, messages: list[OutgoingSMS], indexes: list[int]) -> dict[int, SendResult]:
         length = sms.measure(text)  # GSM-7 → 7bit; anything else (another script) → 8bit, i.e. UCS-2
@@ -153,6 +171,14 @@ class OVHSMSSender:
             if ids:
                 found[key] = str(ids[0])
         return found
+
+    # --- callbacks (served by the core: vvs_core.provider_callbacks) ------------
+
+    def parse_receipt(self, request):
+        return callbacks.parse_receipt(request.params)
+
+    def parse_inbound(self, request):
+        return callbacks.parse_inbound(request.params)
 
 
 def _add_to_jobs(groups: list[list[int]], index: int, to: str, messages) -> None:
@@ -206,7 +232,3 @@ def check_settings(settings) -> None:
     if sender and not SENDER.match(sender):
         raise ConfigurationError(
             f"{S}sender = {sender!r}: at most 11 letters, digits or spaces (as validated by OVH), or a number")
-    token = settings.get(S + "callback_token") or ""
-    if token and len(token) < CALLBACK_TOKEN_MIN:
-        raise ConfigurationError(
-            f"{S}callback_token must be at least {CALLBACK_TOKEN_MIN} characters (it is the callbacks' only secret)")

@@ -37,7 +37,7 @@ WORDS = {
     "vvs_alerts": [r"alertes? de vos voisins", r"lancer une alerte"],
 }
 PAGES_PER_ACCOUNT = 25
-# Provider plugins add no page (only provider callbacks); they are checked enabled
+# Provider plugins add no page (the core serves their callbacks); they are checked enabled
 # together with the others, not alone.
 PROVIDERS = {"vvs_sms_ovh", "vvs_email_smtp", "vvs_geocoder_ban"}
 # Leaks accepted for now, each with its reason; the list only shrinks.

@@ -1,17 +1,31 @@
-"""The OVH callbacks (routes ovh_receipt, ovh_inbound): whoever calls, and whatever
-session they carry, only the secret token in the URL opens them."""
+"""The provider callbacks the core serves (routes provider_receipt, provider_inbound),
+here for the OVH sender: whoever calls, and whatever session they carry, only the
+secret token in the URL opens them."""
 from __future__ import annotations
 
 import pytest
 
 TOKEN = "jeton-authz-" + "z" * 32
-ROUTES = {"ovh_receipt": "/fournisseurs/ovh/{token}/accuse-reception",
-          "ovh_inbound": "/fournisseurs/ovh/{token}/sms-recu"}
+ROUTES = {"provider_receipt": "/fournisseurs/ovh/{token}/accuse-reception",
+          "provider_inbound": "/fournisseurs/ovh/{token}/sms-recu"}
 ROLES = ["anonymous", "non_member", "pending", "other_referent", "moderator"]  # a référent elsewhere is also a member there
 
 
 @pytest.fixture
-def callback_token(app):
+def ovh_chosen(app):
+    """The OVH sender as the chosen SMS provider (its callbacks read fields, they call nothing)."""
+    from vvs_core.providers import provider_on
+    from vvs_core.testing import use_provider
+    from vvs_sms_ovh.provider import OVHSMSSender
+
+    saved = provider_on(app.registry, "sms")
+    use_provider(app.registry, "sms", OVHSMSSender(client=None, service_name="sms-test-1"))
+    yield
+    use_provider(app.registry, "sms", saved)
+
+
+@pytest.fixture
+def callback_token(app, ovh_chosen):
     settings = app.registry.settings
     saved = settings.get("vvs.sms.ovh.callback_token")
     settings["vvs.sms.ovh.callback_token"] = TOKEN
@@ -47,12 +61,24 @@ def test_callbacks_open_with_the_token_only_whoever_calls(as_role, callback_toke
         client.get(path.format(token=callback_token[:-1]), {"id": "1", "dlr": "1"}, status=403)
         # the right token, with fields that change nothing: 200 for a receipt of an
         # unknown SMS, 400 for an inbound SMS without a sender
-        expected = 200 if route == "ovh_receipt" else 400
+        expected = 200 if route == "provider_receipt" else 400
         client.get(path.format(token=callback_token), {"id": "1", "dlr": "1"}, status=expected)
 
 
-def test_callbacks_are_closed_when_no_token_is_configured(testapp, app):
+def test_callbacks_are_closed_when_no_token_is_configured(testapp, app, ovh_chosen):
     assert not app.registry.settings.get("vvs.sms.ovh.callback_token")
     for path in ROUTES.values():
         testapp.get(path.format(token=""), status=404)
         testapp.get(path.format(token="n-importe-quoi"), {"id": "1", "dlr": "1"}, status=403)
+
+
+def test_callbacks_of_a_provider_not_chosen_do_not_exist(testapp, app):
+    """With the console SMS provider chosen, OVH's URLs answer 404 even with a token."""
+    settings = app.registry.settings
+    saved = settings.get("vvs.sms.ovh.callback_token")
+    settings["vvs.sms.ovh.callback_token"] = TOKEN
+    try:
+        for path in ROUTES.values():
+            testapp.get(path.format(token=TOKEN), {"id": "1", "dlr": "1"}, status=404)
+    finally:
+        settings["vvs.sms.ovh.callback_token"] = saved

@@ -16,6 +16,7 @@ from .api_token import ApiToken  # noqa: F401
 from .push_subscription import PushSubscription  # noqa: F401
 from .types import UTCDateTime
 from .job import Job  # noqa: F401
+from .provider_callback import ProviderCallback  # noqa: F401
 
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")

@@ -1,4 +1,5 @@
-"""The URLs OVH calls: delivery receipts and inbound SMS, through the real app
+"""The URLs OVH calls: delivery receipts and inbound SMS, served by the core
+(vvs_core.provider_callbacks) and read by the OVH sender, through the real app
 configured with the OVH provider (the fake API answers the replies it sends)."""
 from __future__ import annotations
 
@@ -7,11 +8,10 @@ import sqlalchemy as sa
 from fake_ovh import fake_ovh  # noqa: F401  (fixture)
 from ovh_app import CALLBACK_TOKEN, ovh_app, ovh_testapp  # noqa: F401  (fixtures)
 
-from vvs_core.models import Notification
+from vvs_core.models import Notification, ProviderCallback
 from vvs_core.providers import provider_on
 from vvs_core.plugins import hookimpl
 from vvs_core.testing import run_tasks
-from vvs_sms_ovh.models import OVHInboundSMS
 
 RECEIPT = f"/fournisseurs/ovh/{CALLBACK_TOKEN}/accuse-reception"
 INBOUND = f"/fournisseurs/ovh/{CALLBACK_TOKEN}/sms-recu"
@@ -40,8 +40,8 @@ def test_receipts_update_rows_and_are_idempotent_and_order_safe(ovh_testapp, dbs
     assert status_of(dbsession, delivered) == "delivered"
     assert status_of(dbsession, failed) == "failed"
     assert "Numéro inconnu" in dbsession.get(Notification, failed.id).last_error
-    # a replay, then a late failure: "delivered" stays
-    ovh_testapp.get(RECEIPT, {"id": "7001", "description": "1"})
+    # a replay (refused), then a late failure: "delivered" stays
+    assert ovh_testapp.get(RECEIPT, {"id": "7001", "description": "1"}, status=409).text == "déjà reçu"
     ovh_testapp.post(RECEIPT, {"id": "7001", "dlr": "2"})
     assert status_of(dbsession, delivered) == "delivered"
 
@@ -91,7 +91,7 @@ def replying_plugin(ovh_app):
 
 def counts(dbsession):
     dbsession.expire_all()
-    return (dbsession.scalar(sa.select(sa.func.count()).select_from(OVHInboundSMS)),
+    return (dbsession.scalar(sa.select(sa.func.count()).select_from(ProviderCallback)),
             dbsession.scalar(sa.select(sa.func.count()).select_from(Notification)))
 
 
@@ -114,8 +114,8 @@ def test_an_inbound_sms_reaches_the_plugins_and_the_reply_goes_back_once(
     assert sender.already_sent([reply.dedupe_key, "sms-reply:ovh:never"]) == {reply.dedupe_key: reply.provider_ref}
     before = counts(dbsession)
 
-    # OVH calls again (a retry, a replay, a POST this time): nothing more happens
-    assert ovh_testapp.post(INBOUND, fields).text == "déjà reçu"
+    # OVH calls again (a retry, a replay, a POST this time): refused, nothing more happens
+    assert ovh_testapp.post(INBOUND, fields, status=409).text == "déjà reçu"
     run_tasks()
     assert len(replying_plugin.received) == 1 and len(fake_ovh.jobs) == 1
     assert counts(dbsession) == before
@@ -150,7 +150,6 @@ def test_an_inbound_sms_without_the_secret_gets_403_and_changes_nothing(
 
 def test_callbacks_are_rate_limited(ovh_testapp, ovh_app):
     ovh_app.registry.settings["vvs.sms.ovh.callback_rate"] = "3/60"
-    ovh_app.registry["vvs.ratelimit_store"].reset("ovh-callback:127.0.0.1") if ovh_app.registry.get("vvs.ratelimit_store") else None
     try:
         for _ in range(3):
             ovh_testapp.get(RECEIPT, {"id": "1", "dlr": "4"}, extra_environ={"REMOTE_ADDR": "192.0.2.7"})
@@ -159,7 +158,7 @@ def test_callbacks_are_rate_limited(ovh_testapp, ovh_app):
         assert limited.headers["Retry-After"]
     finally:
         ovh_app.registry.settings["vvs.sms.ovh.callback_rate"] = "600/60"
-        ovh_app.registry["vvs.ratelimit_store"].reset("ovh-callback:192.0.2.7")
+        ovh_app.registry["vvs.ratelimit_store"].reset("provider-callback:ovh:192.0.2.7")
 
 
 def test_an_inbound_sms_from_a_resident_becomes_an_alert_with_a_confirmation(
@@ -176,6 +175,6 @@ def test_an_inbound_sms_from_a_resident_becomes_an_alert_with_a_confirmation(
     reached = dbsession.scalars(sa.select(Notification).where(Notification.recipient_id == neighbour.id)).all()
     assert reached, "the alert reached the neighbour"
     before = counts(dbsession)
-    assert ovh_testapp.get(INBOUND, fields).text == "déjà reçu"
+    assert ovh_testapp.get(INBOUND, fields, status=409).text == "déjà reçu"
     run_tasks()
     assert counts(dbsession) == before

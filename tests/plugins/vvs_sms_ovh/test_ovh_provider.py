@@ -123,9 +123,22 @@ def test_without_a_sender_ovh_short_number_is_used_so_residents_can_answer(fake_
     ({"vvs.sms.ovh.consumer_key": ""}, "needs vvs.sms.ovh.consumer_key"),
     ({"vvs.sms.ovh.endpoint": "ovh-mars"}, "vvs.sms.ovh.endpoint"),
     ({"vvs.sms.ovh.sender": "Voisins vigilants"}, "vvs.sms.ovh.sender"),
-    ({"vvs.sms.ovh.callback_token": "short"}, "at least 32"),
 ])
 def test_bad_settings_stop_start_up_with_one_clear_line(fake_ovh, override, words):  # noqa: F811
     with pytest.raises(ConfigurationError) as caught:
         OVHSMSSender.from_settings(fake_ovh.settings(**override))
     assert words in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_short_callback_token_stops_start_up_with_one_line_that_hides_it(fake_ovh):  # noqa: F811
+    """The core declares the callback settings of a provider with callbacks (and checks them)."""
+    from vvs_core.app import load_settings
+    from vvs_core.testing import base_settings
+
+    ovh = fake_ovh.settings(**{"vvs.sms.ovh.callback_token": "court-secret"})
+    settings = base_settings("sqlite://", **{"vvs.sms.provider": "ovh"}, **{k: str(v) for k, v in ovh.items()})
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings(settings)
+    message = str(caught.value)
+    assert "vvs.sms.ovh.callback_token" in message and "at least 32" in message and "\n" not in message
+    assert "court-secret" not in message
