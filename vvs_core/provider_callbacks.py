@@ -48,7 +48,6 @@ MAX_BODY = 64 * 1024          # no receipt nor SMS needs more
 MAX_QUERY = 8 * 1024
 KEEP = timedelta(days=90)     # a call replayed later than this is handled again
 PRUNE_EVERY = 500             # rows: old ones are deleted once per this many inserts
-PURPOSES = {"receipt": "parse_receipt", "inbound": "parse_inbound"}
 
 
 # --- settings ----------------------------------------------------------------------
@@ -111,7 +110,7 @@ def token_matches(expected: str, given: str) -> bool:
 def check_call(request, purpose: str):
     """Every check before the provider reads the call; returns (kind, provider)."""
     name = request.matchdict["provider"]
-    kind, provider = callback_provider(request, name, PURPOSES[purpose])
+    kind, provider = callback_provider(request, name, WORK[purpose][0])
     prefix = f"vvs.{kind}.{name}."
     settings = request.registry.settings
     rate = settings.get(prefix + "callback_rate") or "600/60"
@@ -209,22 +208,27 @@ def handle_inbound(request, provider, message: InboundSMS) -> str:
 
 # --- views -------------------------------------------------------------------------
 
-@view_config(route_name="provider_receipt", request_method=("GET", "POST"), permission="public", require_csrf=False)
-def delivery_receipt(request):
+WORK = {"receipt": ("parse_receipt", DeliveryReceipt, apply_receipt),
+        "inbound": ("parse_inbound", InboundSMS, handle_inbound)}
+
+
+def serve_callback(request, purpose: str) -> Response:
+    method, expected_type, work = WORK[purpose]
     try:
-        _kind, provider = check_call(request, "receipt")
-        return _text(apply_receipt(request, provider, read_call(provider, "parse_receipt", request, DeliveryReceipt)))
+        _kind, provider = check_call(request, purpose)
+        return _text(work(request, provider, read_call(provider, method, request, expected_type)))
     except Refusal as refusal:
         return _text(refusal.text, refusal.status)
+
+
+@view_config(route_name="provider_receipt", request_method=("GET", "POST"), permission="public", require_csrf=False)
+def delivery_receipt(request):
+    return serve_callback(request, "receipt")
 
 
 @view_config(route_name="provider_inbound", request_method=("GET", "POST"), permission="public", require_csrf=False)
 def inbound_sms(request):
-    try:
-        _kind, provider = check_call(request, "inbound")
-        return _text(handle_inbound(request, provider, read_call(provider, "parse_inbound", request, InboundSMS)))
-    except Refusal as refusal:
-        return _text(refusal.text, refusal.status)
+    return serve_callback(request, "inbound")
 
 
 def includeme(config):
