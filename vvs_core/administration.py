@@ -44,6 +44,7 @@ ADMIN_EVENT_KINDS = {
     "admin_account_banned": "Compte banni",
     "admin_account_reopened": "Compte rouvert",
     "admin_confirmation_resent": "E-mail de confirmation renvoyé",
+    "admin_sessions_ended": "Toutes les sessions fermées",
     # communes and communities (vvs_core.communes_admin)
     "admin_commune_created": "Commune créée",
     "admin_commune_edited": "Commune modifiée",
@@ -215,6 +216,18 @@ def change_status(request, user: User, action: str, reason: str, seen: str) -> N
         end_all_sessions(request.dbsession, user)
     _record(request, kind, user, reason,
             {"avant": ACCOUNT_STATUS_LABELS.get(before, before), "apres": ACCOUNT_STATUS_LABELS[new_status]})
+
+
+def end_sessions(request, user: User, reason: str) -> int:
+    """Close every open session of ``user`` (a lost phone, a stolen password): how many were open."""
+    from .sessions import open_sessions
+
+    if user.status == "closed":
+        raise AdminActionRefused("Ce compte a été fermé par son titulaire : il n'a plus de session.")
+    count = open_sessions(request.dbsession, user)
+    end_all_sessions(request.dbsession, user)
+    _record(request, "admin_sessions_ended", user, reason, {"sessions": count})
+    return count
 
 
 def resend_confirmation(request, user: User, reason: str) -> None:

@@ -123,6 +123,13 @@ def vvs_community_panels(request, community):
     return [Panel("Alertes en cours", html, order=10)] if html else []
 
 
+@hookimpl
+def vvs_admin_user_panels(request, user):
+    from .sanctions_views import admin_user_panel
+
+    return [Panel("Sanctions de modération", admin_user_panel(request, user), order=10)]
+
+
 def check_sms_parts(settings) -> None:
     from vvs_core.errors import ConfigurationError
 

@@ -84,3 +84,19 @@ def _sanctions_context(request):
     from .access import SanctionsContext
 
     return SanctionsContext(request)
+
+
+def admin_user_panel(request, user) -> str:
+    """The block of /admin/utilisateurs/{id}: posting suspensions in force, how many
+    moderation actions concern the person, and the link to their history."""
+    import sqlalchemy as sa
+
+    from .models import ModerationAction
+
+    db = request.dbsession
+    counts = dict(db.execute(sa.select(ModerationAction.action, sa.func.count(ModerationAction.id))
+                             .where(ModerationAction.user_id == user.id).group_by(ModerationAction.action)).all())
+    return render("vvs_alerts:templates/admin_user_panel.pt", {
+        "suspensions": suspensions_in_force(db, user.id), "actions": sum(counts.values()),
+        "warnings": counts.get("warn", 0),
+        "history_url": request.route_path("alerts_user_history", user_id=user.id)}, request=request)

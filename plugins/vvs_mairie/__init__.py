@@ -270,11 +270,51 @@ def includeme(config):
         ("mairie_report", "/mairie/{insee}/rapport/{month}"),
     ):
         config.add_route(name, pattern, factory=factory)
+    from .platform_admin import routes as platform_admin_routes
+
+    platform_admin_routes(config)
     config.scan(".views")
     config.scan(".convince_views")
+    config.scan(".platform_admin")
 
 
 # --- What the mairie declares -------------------------------------------------------
+
+@hookimpl
+def vvs_register_event_kinds():
+    from .platform_admin import EVENT_KINDS
+
+    return EVENT_KINDS
+
+
+@hookimpl
+def vvs_admin_commune_panels(request, commune):
+    from .platform_admin import commune_panel
+
+    return [Panel("Mairie", commune_panel(request, commune), order=10)]
+
+
+@hookimpl
+def vvs_admin_user_panels(request, user):
+    from vvs_core.models import Commune
+
+    rows = request.dbsession.execute(
+        select(agent_service.MairieAgent, Commune).join(Commune, Commune.id == agent_service.MairieAgent.commune_id)
+        .where(agent_service.MairieAgent.user_id == user.id, agent_service.MairieAgent.active.is_(True))
+        .order_by(Commune.name)).all()
+    if not rows:
+        return []
+    from markupsafe import escape
+
+    from vvs_core.french import de
+
+    items = "".join(
+        f'<li>{escape(agent.role_label)} — <a href="{escape(request.route_path("admin_commune", insee=c.insee))}#mairie">'
+        f'mairie {escape(de(c.name))}</a> · '
+        f'{"double authentification active" if agent.totp_confirmed_at else "double authentification à activer"}</li>'
+        for agent, c in rows)
+    return [Panel("À la mairie", f'<ul class="plain">{items}</ul>', order=20)]
+
 
 @hookimpl
 def vvs_register_notification_kinds():

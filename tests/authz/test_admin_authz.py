@@ -3,7 +3,7 @@ accounts pages, acts on an account or reads the journal; every other role gets 4
 the anonymous visitor the login page (GET) or 403 (POST), and nothing changes.
 
 Routes: admin_users, admin_user, admin_user_role, admin_user_status,
-admin_user_confirmation, admin_journal, admin_journal_csv, admin_communes,
+admin_user_confirmation, admin_user_sessions, admin_journal, admin_journal_csv, admin_communes,
 admin_commune, admin_community_mode, admin_community_referents, admin_plugins.
 """
 import pytest
@@ -51,7 +51,8 @@ def posts(target):
     # the role changed, so it is refused as made on a stale page (409)
     return [(base + "/role", {"role": "admin", "reason": REASON, "etat": "active:0:0"}, 303),
             (base + "/statut", {"action": "ban", "reason": REASON, "etat": "active:0:0"}, 409),
-            (base + "/confirmation", {"reason": REASON}, 303)]
+            (base + "/confirmation", {"reason": REASON}, 303),
+            (base + "/sessions", {"reason": REASON}, 303)]
 
 
 def check_get(testapp, role, url):
@@ -79,6 +80,7 @@ def test_admin_pages_by_role(testapp, world, dbsession, role):
     if role == "admin":
         assert target.is_admin and target.status == "active"  
         assert "admin_role_changed" in events and "admin_confirmation_resent" in events
+        assert "admin_sessions_ended" in events
     else:
         assert not target.is_admin and target.status == "active" and events == []
 

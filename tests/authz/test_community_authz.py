@@ -73,7 +73,7 @@ def test_anonymous_is_sent_to_login(testapp, world):
     for url in urls(world, COMMUNITY_GETS) + OWN_PAGES + ["/admin", f"/photo/{world['member'].id}"]:
         res = testapp.get(url, status=302)
         assert "/connexion" in res.headers["Location"], url
-    for url in urls(world, COMMUNITY_POSTS) + OWN_POSTS + ["/admin/comptes"]:
+    for url in urls(world, COMMUNITY_POSTS) + OWN_POSTS:
         testapp.post_csrf(url, {}, status=403)
 
 
@@ -89,8 +89,6 @@ def test_outsiders_get_403_on_another_community(testapp, app_registry, world, wh
             testapp.post_csrf(url, {}, status=403)
         testapp.get(f"/photo/{world['member'].id}", status=404)
         testapp.get("/admin", status=403)
-        # admin_accounts: only the platform team ends sessions and bans
-        testapp.post_csrf("/admin/comptes", {"email": world["member"].email, "action": "ban"}, status=403)
 
 
 def test_unknown_community_is_404(testapp, world):

@@ -126,3 +126,35 @@ def test_convince_needs_a_resident(testapp, mairie, make_user):
     testapp.reset()
     testapp.login(mairie.residents[0])
     testapp.get("/convaincre-ma-mairie", status=200)
+
+
+PLATFORM_POSTS = ["/mairie/admin/77449/abonnement", "/mairie/admin/77449/agents",
+                  "/mairie/admin/77449/agents/{agent}/retrait",
+                  "/mairie/admin/77449/agents/{agent}/double-authentification"]
+
+
+@pytest.mark.parametrize("who", ["anonymous", "resident", "agent", "moderator", "admin"])
+def test_platform_actions_on_a_mairie_by_role(testapp, dbsession, mairie, agent_login, make_user, who):
+    """mairie_admin_subscription, mairie_admin_invite, mairie_admin_agent_remove,
+    mairie_admin_agent_second_factor: the platform team only; an agent of the commune
+    cannot remove a colleague nor reset a second factor; nothing changes for the others."""
+    from vvs_core.models import CommunityEvent
+
+    if who == "agent":
+        agent_login(testapp, mairie)
+    elif who != "anonymous":
+        testapp.login(make_user(is_moderator=who == "moderator", is_admin=who == "admin"))
+    params = {"reason": "Contrôle des droits d'accès.", "etat": "1:1", "email": "agent.neuf@example.test",
+              "role": "agent", "subscribed": "true"}
+    codes = [testapp.post_csrf(url.format(agent=mairie.agent.id), params, expect_errors=True).status_int
+             for url in PLATFORM_POSTS]
+    dbsession.expire_all()
+    journaled = dbsession.scalars(select(CommunityEvent.kind).where(CommunityEvent.kind.like("mairie_admin_%"))).all()
+    if who == "admin":
+        # subscription: nothing changed (400); invitation, removal: done (303); the agent is
+        # removed before the reset, which is then refused in French (400)
+        assert codes == [400, 303, 303, 400], codes
+        assert sorted(journaled) == ["mairie_admin_agent_invited", "mairie_admin_agent_removed"]
+    else:
+        assert codes == [403] * 4, codes
+        assert journaled == [] and mairie.agent.active and mairie.agent.totp_confirmed_at is not None

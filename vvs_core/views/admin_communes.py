@@ -185,7 +185,10 @@ def commune_page(request, commune: Commune, rendered: dict | None = None, error:
     values = {"name": commune.name, "postcodes": " ".join(commune.postcodes or []),
               "contact_name": commune.contact_name, "contact_email": commune.contact_email,
               "contact_phone": display_phone(commune.contact_phone)}
+    answers = request.registry.vvs_plugins.hook.vvs_admin_commune_panels(request=request, commune=commune)
+    panels = sorted((p for ps in answers for p in (ps or []) if p is not None), key=lambda p: p.order)
     return {"title": commune.name, "extra_css": _css(request), "commune": commune, "communities": communities,
+            "panels": panels,
             "form": (rendered or {}).get("commune") or form.render(values), "error": error,
             "contact_phone": display_phone(commune.contact_phone)}
 

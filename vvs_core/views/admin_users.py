@@ -16,11 +16,13 @@ from pyramid.view import view_config
 from ..administration import (
     ACCOUNT_STATUS_LABELS, PAGE_SIZE, PLATFORM_ROLES, REASON_MAX, REASON_MIN, AdminActionRefused, ChangedMeanwhile,
     account_state, audit_entries, audit_label, change_role, change_status, community_choices, describe_change,
-    memberships_of, platform_role, resend_confirmation, role_labels, search_users, status_choices,
+    end_sessions, memberships_of, platform_role, resend_confirmation, role_labels, search_users, status_choices,
 )
 from ..forms import Schema, StrippedString, make_form, validate
 from ..models import Community, User
 from ..phones import display_phone
+from ..sessions import open_sessions
+from .. import french
 
 JOURNAL_PAGE_SIZE = 50
 CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -32,6 +34,7 @@ def includeme(config):
     config.add_route("admin_user_role", "/admin/utilisateurs/{user_id}/role")
     config.add_route("admin_user_status", "/admin/utilisateurs/{user_id}/statut")
     config.add_route("admin_user_confirmation", "/admin/utilisateurs/{user_id}/confirmation")
+    config.add_route("admin_user_sessions", "/admin/utilisateurs/{user_id}/sessions")
     config.add_route("admin_journal", "/admin/journal")
     config.add_route("admin_journal_csv", "/admin/journal.csv")
     config.scan(".admin_users")
@@ -93,7 +96,11 @@ def user_forms(request, user: User) -> dict[str, deform.Form]:
     status.add(state_node())
     confirmation = Schema()
     confirmation.add(reason_node())
+    sessions = Schema()
+    sessions.add(reason_node())
     return {
+        "sessions": make_form(request, sessions, "Fermer toutes ses sessions", formid="sessions",
+                              action=action("admin_user_sessions")),
         "role": make_form(request, role, "Changer le rôle", formid="role", action=action("admin_user_role")),
         "status": make_form(request, status, "Appliquer", formid="statut", action=action("admin_user_status")),
         "confirmation": make_form(request, confirmation, "Renvoyer l'e-mail de confirmation", formid="confirmation",
@@ -143,6 +150,7 @@ def user_page(request, user: User, rendered: dict | None = None, error: str | No
         "status": forms["status"].render(seen) if status_choices(user) else None,
         "confirmation": forms["confirmation"].render()
         if user.email_confirmed_at is None and user.status == "active" and user.email else None,
+        "sessions": forms["sessions"].render() if user.status == "active" else None,
     }
     html.update(rendered or {})
     events, _total = audit_entries(request.dbsession, subject_id=user.id, page=1, page_size=10)
@@ -150,7 +158,14 @@ def user_page(request, user: User, rendered: dict | None = None, error: str | No
             "status_label": ACCOUNT_STATUS_LABELS.get(user.status, "Inconnu"), "roles": role_labels(user),
             "memberships": memberships_of(request.dbsession, user), "mobile": display_phone(user.mobile),
             "landline": display_phone(user.landline), "events": events, "audit_label": lambda kind: audit_label(request.registry, kind),
-            "describe_change": describe_change, "is_self": user.id == request.user.id}
+            "describe_change": describe_change, "is_self": user.id == request.user.id,
+            "open_sessions": open_sessions(request.dbsession, user), "panels": user_panels(request, user)}
+
+
+def user_panels(request, user: User) -> list:
+    """What enabled plugins show about this account (sanctions, town-hall roles…), by order."""
+    answers = request.registry.vvs_plugins.hook.vvs_admin_user_panels(request=request, user=user)
+    return sorted((p for panels in answers for p in (panels or []) if p is not None), key=lambda p: p.order)
 
 
 @view_config(route_name="admin_user", request_method="GET", renderer="vvs_core:templates/admin_user.pt",
@@ -203,6 +218,16 @@ def admin_user_confirmation_view(request):
         resend_confirmation(request, user, data["reason"])
         return f"L'e-mail de confirmation est renvoyé à {user.email}."
     return _act(request, "confirmation", apply)
+
+
+@view_config(route_name="admin_user_sessions", request_method="POST", renderer="vvs_core:templates/admin_user.pt",
+             permission="platform")
+def admin_user_sessions_view(request):
+    def apply(user, data):
+        count = end_sessions(request, user, data["reason"])
+        return (f"Toutes les sessions de {user.full_name} sont fermées "
+                f"({french.count(count, 'session ouverte', 'sessions ouvertes')}).")
+    return _act(request, "sessions", apply)
 
 
 # --- The journal ----------------------------------------------------------------
