@@ -108,7 +108,9 @@ def home_commune_unsubscribed_sql(user_id: int):
 
 
 def agents_of_commune(dbsession, commune_id: int) -> list[MairieAgent]:
-    return list(dbsession.scalars(select(MairieAgent).where(
+    from sqlalchemy.orm import joinedload
+
+    return list(dbsession.scalars(select(MairieAgent).options(joinedload(MairieAgent.user)).where(
         MairieAgent.commune_id == commune_id, MairieAgent.active.is_(True)).order_by(MairieAgent.id)))
 
 

@@ -43,10 +43,10 @@ SMALL_BUDGET_ROUTES = {"home", "alerts_home", "alerts_community", "gazette_index
 # also read the community's commune and mairie. mairie_dashboard: eleven widgets.
 # settings_data_zip: the GDPR archive reads each table holding the user's data once
 # (bounded by the number of tables, not by the data).
-# alert_view, admin_commune, mairie_report: pages that grew on main while this test was written (the
-# mairie's acknowledgement of an alert; the administration's commune page, one query per row).
+# alert_view, mairie_report: pages that grew on main while this test was written (the
+# mairie's acknowledgement of an alert).
 NOT_YET_WITHIN_BUDGET = {"community": 10, "alerts_community": 8, "gazette_index": 7, "mairie_dashboard": 13,
-                         "settings_data_zip": 20, "alert_view": 12, "admin_commune": 39,
+                         "settings_data_zip": 20, "alert_view": 12,
                          "mairie_report": 11}
 # Placeholders that name a secret in the URL: an unknown value exercises the page.
 TOKEN_VALUE = "jeton-inconnu"

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from ..administration import AdminActionRefused, ChangedMeanwhile
 from ..communes_admin import (
-    INSEE, change_validation_mode, communes_overview, community_people, create_commune, edit_commune,
+    INSEE, change_validation_mode, communes_overview, communities_people, community_people, create_commune,
+    edit_commune,
     parse_coordinate, parse_postcodes, set_referent,
 )
 from ..french import de
@@ -107,8 +108,8 @@ def commune_values(data: dict) -> dict:
     return values
 
 
-def community_forms(request, community: Community) -> dict:
-    referents, members = community_people(request.dbsession, community)
+def community_forms(request, community: Community, people=None) -> dict:
+    referents, members = people or community_people(request.dbsession, community)
     mode = Schema()
     mode.add(choice_node("mode", "Qui valide les adhésions", [(m, MODE_LABELS[m]) for m in VALIDATION_MODES]))
     mode.add(reason_node())
@@ -172,9 +173,11 @@ def commune_page(request, commune: Commune, rendered: dict | None = None, error:
     form = make_form(request, commune_schema(False), "Enregistrer", formid="commune",
                      action=request.route_path("admin_commune", insee=commune.insee))
     communities = []
-    for community in request.dbsession.scalars(select(Community).where(Community.commune_id == commune.id)
-                                               .order_by(Community.name)):
-        parts = community_forms(request, community)
+    rows = list(request.dbsession.scalars(select(Community).where(Community.commune_id == commune.id)
+                                          .order_by(Community.name)))
+    people = communities_people(request.dbsession, [c.id for c in rows])
+    for community in rows:
+        parts = community_forms(request, community, people[community.id])
         html = {"mode": parts["forms"]["mode"].render({"mode": community.validation_mode,
                                                        "seen": community.validation_mode}),
                 "referents": parts["forms"]["referents"].render()}
