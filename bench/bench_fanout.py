@@ -14,7 +14,7 @@ import time
 
 import requests
 
-from .common import REDIS_URL, ROOT, RUNS, Gunicorn, bench_settings, log, psycopg_url
+from .common import REDIS_URL, ROOT, RUNS, Gunicorn, bench_settings, log, login, psycopg_url
 
 MEMBERS = 10_000
 AUTHOR, PASSWORD = "bench.author@example.test", "un voisin attentif 2026"
@@ -71,12 +71,9 @@ def start_workers(env):
     return proc
 
 
-def post_alert(base_url: str, run: int = 0) -> float:
-    http = requests.Session()
-    page = http.get(f"{base_url}/connexion")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    http.post(f"{base_url}/connexion", data={"csrf_token": token, "email": AUTHOR, "password": PASSWORD,
-                                              "submit": "submit"}, allow_redirects=False)
+def post_alert(base_url: str, run: int = 0, email: str = AUTHOR, password: str = PASSWORD) -> float:
+    """Post an alert as ``email`` (to their first community); the time of the POST."""
+    http = login(base_url, email, password)
     form = http.get(f"{base_url}/alertes/nouvelle").text
     fields = dict(re.findall(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form))
     fields.update({"category": "demarchage", "text": f"Faux agent des eaux rue Émile Cloud, 14 h, voiture grise (n° {run + 1}).",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import signal
@@ -17,7 +18,9 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results.json"
 PG_BASE = os.environ.get("VVS_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/vvs_bench")
-REDIS_URL = os.environ.get("VVS_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+# `make bench` passes the suite's Redis database (VVS_TEST_REDIS_URL); the benchmarks flush it.
+REDIS_URL = (os.environ.get("VVS_BENCH_REDIS_URL") or os.environ.get("VVS_TEST_REDIS_URL")
+             or "redis://127.0.0.1:6379/14")
 RUNS = int(os.environ.get("VVS_BENCH_RUNS", "3"))
 DURATION = int(os.environ.get("VVS_BENCH_SECONDS", "8"))
 
@@ -57,12 +60,15 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    """gunicorn with 2 sync workers (as in production) serving ``module:app``."""
+    """gunicorn with 2 sync workers serving ``module:app`` (``threads`` > 1: gthread workers,
+    as ``production.ini``)."""
 
-    def __init__(self, app: str, env: dict, workers: int = 2):
+    def __init__(self, app: str, env: dict, workers: int = 2, threads: int = 1):
         self.port = free_port()
         self.cmd = [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b",
                     f"127.0.0.1:{self.port}", "--log-level", "warning", app]
+        if threads > 1:
+            self.cmd[1:1] = ["-k", "gthread", "--threads", str(threads)]
         self.env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
 
     def __enter__(self):
@@ -92,8 +98,8 @@ def _ms(text: str) -> float:
     return {"us": v / 1000, "ms": v, "s": v * 1000, "m": v * 60000}[u]
 
 
-def wrk(url: str, seconds: int = DURATION, headers: dict | None = None) -> dict:
-    cmd = ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency"]
+def wrk(url: str, seconds: int = DURATION, headers: dict | None = None, connections: int = 32) -> dict:
+    cmd = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for k, v in (headers or {}).items():
         cmd += ["-H", f"{k}: {v}"]
     out = subprocess.run(cmd + [url], capture_output=True, text=True, timeout=seconds + 60).stdout
@@ -103,6 +109,7 @@ def wrk(url: str, seconds: int = DURATION, headers: dict | None = None) -> dict:
         "p99_ms": _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),
         "p50_ms": _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),
         "non2xx": int(non2xx.group(1)) if non2xx else 0,
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
     }
 
 
@@ -120,6 +127,94 @@ def measure(url: str, headers: dict | None = None, runs: int = RUNS) -> dict:
         "rps_max": max(s["rps"] for s in samples),
         "runs": runs,
     }
+
+
+def login(base_url: str, email: str, password: str):
+    """A ``requests.Session`` signed in through the login form (303 expected)."""
+    import requests
+
+    http = requests.Session()
+    page = http.get(f"{base_url}/connexion")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    res = http.post(f"{base_url}/connexion", data={"csrf_token": token, "email": email, "password": password,
+                                                     "submit": "submit"}, allow_redirects=False)
+    if res.status_code not in (302, 303):
+        raise RuntimeError(f"login of {email} answered {res.status_code}")
+    return http
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def form_fields(html: str, formid: str | None = None) -> list[tuple[str, str]]:
+    """The (name, value) pairs a browser would submit from the form ``formid`` (or the
+    first form with a CSRF token), in document order (deform's peppercorn markers need
+    it): hidden and text inputs, checked boxes, selected options, text areas. File
+    inputs and submit buttons are left out."""
+    from html.parser import HTMLParser
+
+    class Parser(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.depth, self.done, self.fields = 0, False, []
+            self.select = self.textarea = None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "form" and not self.done and self.depth == 0:
+                if formid is None or a.get("id") == formid:
+                    self.depth = 1
+                return
+            if not self.depth:
+                return
+            kind = (a.get("type") or "text").lower()
+            if tag == "input" and a.get("name") and kind not in ("submit", "file", "button", "image", "reset"):
+                if kind in ("checkbox", "radio") and "checked" not in a:
+                    return
+                self.fields.append([a["name"], a.get("value", "on" if kind == "checkbox" else "")])
+            elif tag == "select" and a.get("name"):
+                self.select = [a["name"], None]
+                self.fields.append(self.select)
+            elif tag == "option" and self.select is not None:
+                if self.select[1] is None or "selected" in a:
+                    self.select[1] = a.get("value", "")
+            elif tag == "textarea" and a.get("name"):
+                self.textarea = [a["name"], ""]
+                self.fields.append(self.textarea)
+
+        def handle_data(self, data):
+            if self.textarea is not None:
+                self.textarea[1] += data
+
+        def handle_endtag(self, tag):
+            if tag == "select":
+                self.select = None
+            elif tag == "textarea":
+                self.textarea = None
+            elif tag == "form" and self.depth:
+                self.depth, self.done = 0, True
+
+    parser = Parser()
+    parser.feed(html)
+    return [(name, value or "") for name, value in parser.fields]
+
+
+def fill_form(fields: list[tuple[str, str]], **values) -> list[tuple[str, str]]:
+    """``fields`` with the first field of each name in ``values`` set (and a submit)."""
+    out, seen = [], set()
+    for name, value in fields:
+        if name in values and name not in seen:
+            value = values[name]
+            seen.add(name)
+        out.append((name, value))
+    return out + [(n, v) for n, v in values.items() if n not in seen]
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0–100) of ``values``, nearest rank."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered), math.ceil(q / 100 * len(ordered))) - 1)]
 
 
 def save_results(new: dict) -> dict:
