@@ -14,7 +14,7 @@ import time
 
 import requests
 
-from .common import REDIS_URL, ROOT, RUNS, Gunicorn, bench_settings, log, login, psycopg_url
+from .common import PYTHONPATH, REDIS_URL, ROOT, RUNS, Gunicorn, bench_settings, log, login, psycopg_url
 
 MEMBERS = 10_000
 AUTHOR, PASSWORD = "bench.author@example.test", "un voisin attentif 2026"
@@ -133,7 +133,7 @@ def run(db_url: str) -> dict:
     flush_redis()
     settings = bench_settings(db_url, **{"vvs.sms.provider": "null", "vvs.email.provider": "null",
                                           "vvs.alerts.max_per_hour": "100"})
-    env = {**os.environ, "VVS_BENCH_SETTINGS": json.dumps(settings), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "VVS_BENCH_SETTINGS": json.dumps(settings), "PYTHONPATH": PYTHONPATH}
     workers = start_workers(env)
     try:
         runs = []

@@ -112,4 +112,5 @@ def run(db_url: str) -> dict:
         "gazette_ceiling_rps": round(ceiling["rps"]),
         "gazette_ceiling_p99_ms": round(ceiling["p99_ms"], 1),
         "gazette_ratio": round(gazette["rps"] / ceiling["rps"], 2),
+        "gazette_uncached_ratio": round(uncached["rps"] / ceiling["rps"], 2),
     }

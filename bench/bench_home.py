@@ -77,5 +77,6 @@ def run(db_url: str) -> dict:
         "home_ceiling_rps": round(ceiling["rps"]),
         "home_ceiling_p99_ms": round(ceiling["p99_ms"], 1),
         "home_ratio": round(home["rps"] / ceiling["rps"], 2),
+        "home_uncached_ratio": round(uncached["rps"] / ceiling["rps"], 2),
         "hello_rps": round(hello["rps"]),
     }

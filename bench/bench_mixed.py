@@ -16,7 +16,7 @@ import os
 import random
 import time
 
-from .common import (REDIS_URL, ROOT, Gunicorn, bench_settings, csrf_of, fill_form, form_fields, log, login,
+from .common import (PYTHONPATH, REDIS_URL, Gunicorn, bench_settings, csrf_of, fill_form, form_fields, log, login,
                      percentile, psycopg_url)
 
 SCALE = float(os.environ.get("VVS_BENCH_MIXED_SCALE", "0.01"))
@@ -159,7 +159,7 @@ def run(db_url: str) -> dict:
                                          "vvs.email.provider": "null", "vvs.alerts.max_per_hour": "100000",
                                          "vvs.ratelimit_url": REDIS_URL})
     flush_redis()
-    env = {**os.environ, "VVS_BENCH_SETTINGS": json.dumps(settings), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "VVS_BENCH_SETTINGS": json.dumps(settings), "PYTHONPATH": PYTHONPATH}
     workers = start_workers(env)
     try:
         with Gunicorn("bench.wsgi:app", {"VVS_BENCH_SETTINGS": json.dumps(settings)}, threads=4) as server:

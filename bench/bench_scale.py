@@ -140,7 +140,7 @@ def fanout(db_url: str, base_url: str, settings: dict, p) -> dict:
     import psycopg
 
     from .bench_fanout import flush_redis, last_notification_id, post_alert, start_workers, wait_delivered
-    from .common import ROOT
+    from .common import PYTHONPATH
 
     members = min(FANOUT, p.counts["users"])
     author = "auteur.metropole@national.test"
@@ -164,7 +164,7 @@ def fanout(db_url: str, base_url: str, settings: dict, p) -> dict:
                      "WHERE id < %s", (cid, members))
         conn.commit()
     flush_redis()
-    env = {**os.environ, "VVS_BENCH_SETTINGS": json.dumps(settings), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "VVS_BENCH_SETTINGS": json.dumps(settings), "PYTHONPATH": PYTHONPATH}
     workers = start_workers(env)
     try:
         after = last_notification_id(db_url)

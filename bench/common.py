@@ -17,6 +17,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results.json"
+# The servers and workers import this tree's code and plugins (also from a git worktree,
+# whose plugins the virtualenv's editable install does not point at).
+PYTHONPATH = os.pathsep.join([str(ROOT), str(ROOT / "plugins"), *filter(None, [os.environ.get("PYTHONPATH")])])
 PG_BASE = os.environ.get("VVS_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/vvs_bench")
 # `make bench` passes the suite's Redis database (VVS_TEST_REDIS_URL); the benchmarks flush it.
 REDIS_URL = (os.environ.get("VVS_BENCH_REDIS_URL") or os.environ.get("VVS_TEST_REDIS_URL")
@@ -69,7 +72,7 @@ class Gunicorn:
                     f"127.0.0.1:{self.port}", "--log-level", "warning", app]
         if threads > 1:
             self.cmd[1:1] = ["-k", "gthread", "--threads", str(threads)]
-        self.env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+        self.env = {**os.environ, **env, "PYTHONPATH": PYTHONPATH}
 
     def __enter__(self):
         self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL)

@@ -1,6 +1,7 @@
 """Writes the measured figures into docs/performance.md between two markers."""
 from __future__ import annotations
 
+import os
 import platform
 from datetime import date
 
@@ -31,8 +32,14 @@ def write_performance_doc(data: dict) -> None:
             lines.append(f"| {label} | {data[rps]} | {data.get(p99, '') if p99 else ''} |")
     if "home_ratio" in data:
         lines.append(f"\nHome page / ceiling: **{data['home_ratio']}** (goal ≥ 0.5, p99 < 150 ms).")
+    if "home_uncached_ratio" in data:
+        lines.append(f"\nHome page without the cache / ceiling: **{data['home_uncached_ratio']}** "
+                     "(goal ≥ 0.3, p99 < 150 ms).")
     if "gazette_ratio" in data:
         lines.append(f"\nGazette page / ceiling: **{data['gazette_ratio']}** (goal ≥ 0.5, p99 < 150 ms).")
+    if "gazette_uncached_ratio" in data:
+        lines.append(f"\nGazette page without the cache / ceiling: **{data['gazette_uncached_ratio']}** "
+                     "(goal ≥ 0.3, p99 < 150 ms).")
     if "geo_lookups_per_s" in data:
         lines += ["", "| point-in-community lookups, 10,000 communities | lookups/s |", "|---|---:|",
                   f"| through `vvs_core.geo` (PostGIS, GiST) | {data['geo_lookups_per_s']} |",
@@ -43,7 +50,59 @@ def write_performance_doc(data: dict) -> None:
                   f"| seconds from POST to last notification handed to the provider | {data['fanout_10000_s']} |",
                   f"| notifications/s | {data['fanout_notifications_per_s']} |",
                   f"| no-op dramatiq messages/s (ceiling, same broker and workers) | {data['noop_messages_per_s']} |"]
+    lines += mixed_lines(data) + scale_lines(data)
+    loads = ", ".join(f"`{key[len('loadavg_'):]}` {value}" for key, value in sorted(data.items())
+                      if key.startswith("loadavg_"))
+    if loads:
+        lines += ["", f"Load average of the machine (1 min, {os.cpu_count()} cores) when each benchmark started: "
+                  f"{loads}. Figures taken on a busy machine are lower than on an idle one."]
     lines += ["", END]
     head, _, rest = text.partition(START)
     _, _, tail = rest.partition(END)
     path.write_text(head + "\n".join(lines) + tail)
+
+
+def _table(data: dict, prefix: str, names: list[str], suffixes: list[tuple[str, str]]) -> list[str]:
+    rows = []
+    for name in names:
+        cells = [str(data.get(f"{prefix}{name}{suffix}", "")) for suffix, _label in suffixes]
+        rows.append(f"| {name.replace('_', ' ')} | " + " | ".join(cells) + " |")
+    return rows
+
+
+def mixed_lines(data: dict) -> list[str]:
+    if "mixed_requests" not in data:
+        return []
+    names = sorted({k[len("mixed_"):-len("_count")] for k in data if k.startswith("mixed_") and k.endswith("_count")})
+    lines = ["", f"Mixed load ({data['mixed_connections']} connections, {data['mixed_seconds']} s, "
+             f"{data['mixed_users']:,} users, gunicorn 2 workers × 4 threads, 2 dramatiq workers): "
+             f"**{data['mixed_requests']:,} requests, {data['mixed_errors']} errors**, {data['mixed_rps']} req/s "
+             f"({data['mixed_writes_per_s']} writes/s); the load client's own ceiling on the hello-world view "
+             f"in the same run: {data['mixed_client_ceiling_rps']} req/s.", "",
+             "| who, what | requests | p50 (ms) | p99 (ms) |", "|---|---:|---:|---:|"]
+    return lines + _table(data, "mixed_", names, [("_count", ""), ("_p50_ms", ""), ("_p99_ms", "")])
+
+
+def scale_lines(data: dict) -> list[str]:
+    if "scale_factor" not in data:
+        return []
+    names = sorted({k[len("scale_"):-len("_p99_ms")] for k in data
+                    if k.startswith("scale_") and k.endswith("_p99_ms") and "_cached" not in k and "login" not in k})
+    fanout = [k for k in data if k.startswith("scale_fanout_") and k.endswith("_s") and k[13:-2].isdigit()]
+    lines = ["", f"National data set at scale **{data['scale_factor']}** ({data['scale_users']:,} users, loaded in "
+             f"{data['scale_load_s']} s; the big community {data['scale_big_members']:,} members, the agent's commune "
+             f"{data['scale_agent_communities']} communities), `wrk` with {data['scale_connections']} connections "
+             "(one request at a time per gunicorn worker), cache off then on:", "",
+             "| page | p50 off (ms) | p99 off (ms) | req/s off | p50 on (ms) | p99 on (ms) |",
+             "|---|---:|---:|---:|---:|---:|"]
+    lines += _table(data, "scale_", names, [("_p50_ms", ""), ("_p99_ms", ""), ("_rps", ""), ("_cached_p50_ms", ""),
+                                             ("_cached_p99_ms", "")])
+    if "scale_login_p99_ms" in data:
+        lines.append(f"| login (POST, {data.get('scale_logins', 60)} accounts) | {data['scale_login_p50_ms']} | "
+                     f"{data['scale_login_p99_ms']} | | | |")
+        lines += ["", f"One argon2 verification in-process (the floor of a login): {data['scale_login_hash_ms']} ms "
+                  "(goal: login p99 < 50 ms)."]
+    for key in fanout:
+        lines += ["", f"Fan-out: one alert to {int(key[13:-2]):,} members × 2 channels handed to the providers in "
+                  f"**{data[key]} s** ({data['scale_fanout_notifications_per_s']:,} notifications/s; goal < 30 s)."]
+    return lines
