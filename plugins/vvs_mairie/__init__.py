@@ -21,6 +21,8 @@ from vvs_core.timefmt import dates
 
 from . import agents as agent_service
 from . import twofactor
+# Answers to the hooks vvs_warnings declares (official warnings sent as commune alerts).
+from .relays import vvs_estimate_commune_alert, vvs_follow_commune_alert, vvs_relay_commune_alert  # noqa: F401
 
 
 class MairieContext:

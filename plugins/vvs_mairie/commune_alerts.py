@@ -42,6 +42,7 @@ def parse_form(dbsession, commune, params) -> tuple[dict, dict]:
     data["body"] = (params.get("body") or "").strip()
     if len(data["body"]) > 2000:
         errors["body"] = "Le message doit tenir en 2000 caractères."
+    data["exercise"] = params.get("exercise") == "1"
     data["target"] = params.get("target", "")
     data["community_ids"], data["area"], data["area_json"] = [], None, params.get("area") or ""
     if data["target"] not in TARGETS:
@@ -86,20 +87,34 @@ def recipients_for(request, commune, data) -> list[audience.Reached]:
                             data["community_ids"], data["area"])
 
 
+EXERCISE_MARK = "EXERCICE"
+EXERCISE_NOTICE = "EXERCICE : ceci est un exercice de la mairie, aucune mesure réelle n'est à prendre."
+PREFIXES = {"alert": "", "update": "Mise à jour : ", "all_clear": "Fin d'alerte : "}
+
+
 def message_texts(commune, alert: MairieAlert) -> tuple[str, str]:
-    prefix = {"alert": "", "update": "Mise à jour : ", "all_clear": "Fin d'alerte : "}[alert.kind]
-    title = f"Mairie {de(commune.name)} · {alert.category_label} · {prefix}{alert.title}"
+    """(title, body) of the e-mail and the push notification. An exercise says so
+    first in both; a relayed warning names its source last."""
+    prefix = PREFIXES[alert.kind]
+    mark = f"{EXERCISE_MARK} · " if alert.exercise else ""
+    title = f"{mark}Mairie {de(commune.name)} · {alert.category_label} · {prefix}{alert.title}"
     body = alert.title if not alert.body else f"{alert.title}\n\n{alert.body}"
-    return title, f"{prefix}{body}\n\n— Mairie {de(commune.name)}, le {dates.datetime(alert.created_at or utcnow())}"
+    head = f"{EXERCISE_NOTICE}\n\n" if alert.exercise else ""
+    source = f"\n\nSource : {alert.source}." if alert.source else ""
+    return title, (f"{head}{prefix}{body}{source}\n\n— Mairie {de(commune.name)}, "
+                   f"le {dates.datetime(alert.created_at or utcnow())}")
 
 
 def sms_text(commune, alert: MairieAlert, max_segments: int) -> str:
-    """The SMS: who speaks and the title first (they always survive), then as much of
-    the message as ``max_segments`` parts hold."""
-    prefix = {"alert": "", "update": "Mise à jour : ", "all_clear": "Fin d'alerte : "}[alert.kind]
+    """The SMS: "EXERCICE" for an exercise, who speaks and the title first, the source
+    of a relayed warning last (they always survive), then as much of the message as
+    ``max_segments`` parts hold."""
+    prefix = PREFIXES[alert.kind]
     body = re.sub(r"\s+", " ", alert.body or "").strip()
-    head = f"Mairie {de(commune.name)} - {prefix}{alert.title}" + (" : " if body else "")
-    return sms.fit(head, body, "", max_segments).text
+    mark = f"{EXERCISE_MARK} - " if alert.exercise else ""
+    head = f"{mark}Mairie {de(commune.name)} - {prefix}{alert.title}" + (" : " if body else "")
+    tail = f" (source : {alert.source})" if alert.source else ""
+    return sms.fit(head, body, tail, max_segments).text
 
 
 def rows_for(request, alert, commune, pairs) -> list[dict]:
@@ -113,9 +128,11 @@ def rows_for(request, alert, commune, pairs) -> list[dict]:
 
 
 def send_alert(request, commune, author, data) -> MairieAlert:
-    alert = MairieAlert(commune_id=commune.id, author_id=author.id, kind="alert", category=data["category"],
-                        title=data["title"], body=data["body"], target=data["target"],
-                        community_ids=data["community_ids"], area=data["area"])
+    """``author`` None: relayed automatically (``data["source"]`` names the source)."""
+    alert = MairieAlert(commune_id=commune.id, author_id=getattr(author, "id", None), kind="alert",
+                        category=data["category"], title=data["title"], body=data["body"], target=data["target"],
+                        community_ids=data["community_ids"], area=data["area"], source=data.get("source", ""),
+                        exercise=bool(data.get("exercise")))
     request.dbsession.add(alert)
     request.dbsession.flush()
     pairs = [(r.user.id, channel, address_on(r.user, channel))
@@ -127,9 +144,10 @@ def send_alert(request, commune, author, data) -> MairieAlert:
 
 def send_follow_up(request, commune, author, parent: MairieAlert, kind: str, body: str) -> MairieAlert:
     """An update or the all-clear of ``parent``, to exactly the people it reached."""
-    follow = MairieAlert(commune_id=commune.id, author_id=author.id, parent_id=parent.id, kind=kind,
-                         category=parent.category, title=parent.title, body=body, target=parent.target,
-                         community_ids=parent.community_ids, area=parent.area)
+    follow = MairieAlert(commune_id=commune.id, author_id=getattr(author, "id", None), parent_id=parent.id,
+                         kind=kind, category=parent.category, title=parent.title, body=body, target=parent.target,
+                         community_ids=parent.community_ids, area=parent.area, source=parent.source,
+                         exercise=parent.exercise)
     request.dbsession.add(follow)
     request.dbsession.flush()
     pairs = request.dbsession.execute(
@@ -160,3 +178,50 @@ def reach_reports(dbsession, alerts) -> dict[int, dict]:
 def alerts_of(dbsession, commune_id: int, limit: int = 50) -> list[MairieAlert]:
     return list(dbsession.scalars(select(MairieAlert).where(MairieAlert.commune_id == commune_id)
                                   .order_by(MairieAlert.created_at.desc(), MairieAlert.id.desc()).limit(limit)))
+
+
+def exercise_report(dbsession, alert: MairieAlert) -> dict:
+    """What an exercise shows afterwards: the reach by channel, the time each channel
+    took to deliver (median and slowest, from the alert to the provider's acceptance),
+    and the people no channel reached."""
+    from statistics import median
+
+    from vvs_core.models import User
+
+    rows = dbsession.execute(
+        select(Notification.recipient_id, Notification.channel, Notification.status, Notification.sent_at,
+               Notification.delivered_at)
+        .where(Notification.subject_type == SUBJECT, Notification.subject_id == alert.id)).all()
+    channels: dict[str, dict] = {}
+    reached, tried = set(), {}
+    for recipient_id, channel, status, sent_at, delivered_at in rows:
+        entry = channels.setdefault(channel, {"total": 0, "done": 0, "seconds": []})
+        entry["total"] += 1
+        tried.setdefault(recipient_id, []).append(channel)
+        if status in ("sent", "delivered"):
+            entry["done"] += 1
+            reached.add(recipient_id)
+            when = delivered_at or sent_at
+            if when is not None and alert.created_at is not None:
+                entry["seconds"].append(max(0.0, (when - alert.created_at).total_seconds()))
+    lines = []
+    for channel in sorted(channels):
+        entry = channels[channel]
+        seconds = entry["seconds"]
+        lines.append({"channel": channel, "label": {"sms": "SMS", "email": "E-mail", "push": "Notification"}.get(channel, channel),
+                      "total": entry["total"], "done": entry["done"],
+                      "median": _duration(median(seconds)) if seconds else "—",
+                      "slowest": _duration(max(seconds)) if seconds else "—"})
+    missing_ids = sorted(set(tried) - reached)
+    users = {u.id: u for u in dbsession.scalars(select(User).where(User.id.in_(missing_ids or [-1])))}
+    missing = [{"name": users[i].full_name if i in users else f"#{i}", "channels": ", ".join(sorted(tried[i]))}
+               for i in missing_ids]
+    return {"channels": lines, "people": len(tried), "reached": len(reached), "missing": missing}
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, rest = divmod(seconds, 60)
+    return f"{minutes} min {rest:02d} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"

@@ -131,12 +131,19 @@ class AlertReply(Base):
 
 
 class MairieAlert(Base):
-    """An alert from the mairie to residents; an update or all-clear points to its first alert."""
+    """An alert from the mairie to residents; an update or all-clear points to its first alert.
+
+    ``source``: the official source it relays (an agent's own alert has none), named on
+    everything sent; ``author_id`` is None for an alert relayed automatically.
+    ``exercise``: an exercise, marked "EXERCICE" everywhere and left out of the reports'
+    real figures (its own exercise report instead)."""
     __tablename__ = "mairie_alerts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    source: Mapped[str] = mapped_column(String(120), default="")
+    exercise: Mapped[bool] = mapped_column(Boolean, default=False)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("mairie_alerts.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16), default="alert")  # alert | update | all_clear
     category: Mapped[str] = mapped_column(String(16))

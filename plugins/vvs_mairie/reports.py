@@ -51,9 +51,9 @@ def monthly_report(request, commune, year: int, month: int) -> dict:
                 if i["created_at"] < end and i["kind"] == "alert" and i.get("state") in (None, "active", "ended")]
     acks = acknowledgement_figures(db, commune.id, activity)
     by_category = Counter(i.get("category") or "autre" for i in activity)
-    mairie_alerts = list(db.scalars(select(MairieAlert).where(
-        MairieAlert.commune_id == commune.id, MairieAlert.created_at >= start, MairieAlert.created_at < end)
-        .order_by(MairieAlert.created_at)))
+    mairie_alerts = list(db.scalars(select(MairieAlert).where(  # exercises are not real alerts: their own report
+        MairieAlert.commune_id == commune.id, MairieAlert.created_at >= start, MairieAlert.created_at < end,
+        MairieAlert.exercise.is_(False)).order_by(MairieAlert.created_at)))
     sent = []
     reaches = reach_reports(db, mairie_alerts)
     for alert in mairie_alerts:

@@ -320,7 +320,9 @@ def alert_view(context, request):
     page = {"title": alert.title, "alert": alert, "commune": context.commune, "follow_ups": follow_ups,
             "reach": commune_alerts.reach_report(request.dbsession, alert),
             "follow_reach": {i: r["text"] for i, r in commune_alerts.reach_reports(request.dbsession, follow_ups).items()},
-            "ended": any(f.kind == "all_clear" for f in follow_ups), "errors": {}, **assets(request)}
+            "ended": any(f.kind == "all_clear" for f in follow_ups), "errors": {},
+            "exercise": commune_alerts.exercise_report(request.dbsession, alert) if alert.exercise else None,
+            **assets(request)}
     if request.method != "POST":
         return page
     kind, body = request.POST.get("kind"), (request.POST.get("body") or "").strip()

@@ -1,0 +1,70 @@
+"""The mairie's answers to vvs_warnings (hooks declared there, implemented here with
+``optionalhook``): an official warning sent as a commune alert, its updates and
+all-clear, and the reach estimate shown while an agent reviews it."""
+from __future__ import annotations
+
+import shapely
+
+from vvs_core import geo
+from vvs_core.plugins import hookimpl
+
+from . import agents as agent_service
+from . import commune_alerts
+from .models import ALERT_CATEGORIES, MairieAlert
+
+
+def alert_data(alert: dict) -> dict | None:
+    """The commune alert's data from the warning's, or None when its area is unusable."""
+    area = None
+    if not alert.get("whole_commune", True):
+        area = alert.get("area")
+        if area is None or area.is_empty:
+            return None
+        area = shapely.make_valid(area) if not area.is_valid else area
+        if area.geom_type != "Polygon":
+            area = area.convex_hull
+        if geo.validate_polygon(area) or geo.area_m2(area) > commune_alerts.MAX_AREA_M2:
+            return None
+    category = alert.get("category") if alert.get("category") in ALERT_CATEGORIES else "autre"
+    return {"category": category, "title": str(alert["title"])[:140], "body": str(alert.get("body") or "")[:2000],
+            "target": "commune" if area is None else "area", "community_ids": [], "area": area,
+            "source": str(alert.get("source") or "")[:120], "exercise": False}
+
+
+def _subscribed(request, commune) -> bool:
+    return agent_service.is_subscribed(request.dbsession, commune.id)
+
+
+@hookimpl(optionalhook=True)
+def vvs_relay_commune_alert(request, commune, alert, author):
+    data = alert_data(alert) if _subscribed(request, commune) else None
+    if data is None:
+        return None
+    recipients = commune_alerts.recipients_for(request, commune, data)
+    sent = commune_alerts.send_alert(request, commune, author, data)
+    estimate = commune_alerts.audience.estimate(recipients)
+    return {"id": sent.id, "url": request.route_path("mairie_alert", insee=commune.insee, alert_id=sent.id),
+            "reach": estimate["text"]}
+
+
+@hookimpl(optionalhook=True)
+def vvs_follow_commune_alert(request, commune, alert_id, kind, body, author):
+    parent = request.dbsession.get(MairieAlert, alert_id)
+    if parent is None or parent.commune_id != commune.id or parent.parent_id is not None:
+        return None
+    if kind not in ("update", "all_clear"):
+        return False
+    ended = request.dbsession.query(MairieAlert).filter(
+        MairieAlert.parent_id == parent.id, MairieAlert.kind == "all_clear").count()
+    if ended:
+        return False
+    commune_alerts.send_follow_up(request, commune, author, parent, kind, str(body or "")[:2000])
+    return True
+
+
+@hookimpl(optionalhook=True)
+def vvs_estimate_commune_alert(request, commune, alert):
+    data = alert_data(alert) if _subscribed(request, commune) else None
+    if data is None:
+        return None
+    return commune_alerts.audience.estimate(commune_alerts.recipients_for(request, commune, data))["text"]
