@@ -194,13 +194,13 @@ def test_report_html_pdf_and_csv(testapp, mairie, agent_login, fake_activity):
     testapp.get("/mairie/77449/rapport/2026-13", status=404)
 
 
-def test_vvs_dashboard_widgets(app_registry, dbsession, mairie, make_user):
+def test_vvs_dashboard_widgets(app_registry, app_request, dbsession, mairie, make_user):
     from vvs_core.models import Membership
 
     newcomer = make_user(first_name="Lucas", last_name="Chevalier")
     dbsession.add(Membership(user_id=newcomer.id, community_id=mairie.community.id, status="pending"))
     dbsession.flush()
-    request = SimpleNamespace(dbsession=dbsession, registry=app_registry)
+    request = app_request  # a real request: other plugins' widgets (vvs_warnings) render templates with links
     panels = [p for answer in app_registry.vvs_plugins.hook.vvs_dashboard_widgets(request=request, commune=mairie.commune)
               for p in answer or []]
     mine = [p for p in panels if p.title.startswith("Demandes d'adhésion")]
