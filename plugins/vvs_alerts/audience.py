@@ -44,12 +44,14 @@ class Target:
 ALERT = NotificationKind("alert", "", always_reach=True, default_channels=DEFAULT_CHANNELS)
 
 
-def channels_for(request, row, allowed) -> list[str]:
+def channels_for(request, row, allowed, usable=None) -> list[str]:
     """The channels ``row`` (a user) gets an alert on, among ``allowed`` (the core's
-    one rule: their choice for "alert", never none when one is possible)."""
+    one rule: their choice for "alert", never none when one is possible). ``usable``:
+    the channels with a provider, when the caller looked them up once for many rows."""
     kinds = kinds_of(request.registry)
     kind = kinds.get("alert") if "alert" in kinds else ALERT
-    return channels_for_kind(row, kind, [c for c in channels_with_provider(request) if c in allowed])
+    usable = channels_with_provider(request) if usable is None else usable
+    return channels_for_kind(row, kind, [c for c in usable if c in allowed])
 
 
 def hook_view(dbsession, alert) -> AlertForHooks:
@@ -81,8 +83,10 @@ def alert_audience(request, alert) -> list[Target]:
     """Every (user, channel, address) the first message of ``alert`` goes to."""
     db = request.dbsession
     targets: dict[int, list[Target]] = {}
+    usable = channels_with_provider(request)  # once, not once per member
     for row in member_rows(db, alert.community_id, alert.author_id):
-        targets[row.id] = [Target(row.id, c, address_for(row, c)) for c in channels_for(request, row, CHANNELS)]
+        targets[row.id] = [Target(row.id, c, address_for(row, c))
+                           for c in channels_for(request, row, CHANNELS, usable)]
     extra: dict[int, set] = {}
     for answer in request.registry.vvs_plugins.hook.vvs_alert_recipients(request=request, alert=hook_view(db, alert)):
         for recipient in answer or []:
@@ -91,7 +95,7 @@ def alert_audience(request, alert) -> list[Target]:
             extra.setdefault(recipient.user_id, set()).update(recipient.channels)
     for user_id, row in users_by_id(db, extra).items():
         allowed = extra[user_id]
-        targets[user_id] = [Target(user_id, c, address_for(row, c)) for c in channels_for(request, row, allowed)]
+        targets[user_id] = [Target(user_id, c, address_for(row, c)) for c in channels_for(request, row, allowed, usable)]
     return [t for user_targets in targets.values() for t in user_targets]
 
 

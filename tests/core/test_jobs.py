@@ -252,3 +252,47 @@ def test_the_inline_worker_runs_a_job_and_the_reaper_once_its_lease_ran_out(engi
         assert [j.status for j in jobs(registry)] == ["done", "done"]
     finally:
         worker.stop()
+
+
+@pytest.fixture
+def pg_engine(pg_url):  # noqa: F811
+    engine = get_engine(pg_url)
+    Job.__table__.drop(engine, checkfirst=True)
+    Job.__table__.create(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_a_long_run_renews_its_lease_and_is_not_handed_out_twice(pg_engine):
+    """A run longer than its lease (a loaded machine) keeps its job: the worker renews
+    the lease while the function runs, the reaper leaves it alone. A killed worker
+    renews nothing, so the lease still bounds how long its job waits. (PostgreSQL: on
+    SQLite, one writer at a time, jobs run inline and the lease is not renewed.)"""
+    import time
+
+    from vvs_core.jobs.lease import run_leased
+
+    registry = make_registry(pg_engine, **{"vvs.jobs.lease": "3"})
+    key = job_key("slow_test", (7,))
+
+    def lease_until():
+        with registry["dbsession_factory"]() as db:
+            return aware(db.scalar(sa.select(Job.lease_until).where(Job.key == key)))
+
+    reaped = []
+
+    def slow(thing_id):
+        first = lease_until()
+        deadline = time.monotonic() + 20
+        while lease_until() <= first:  # until the keeper has renewed it (every second here)
+            assert time.monotonic() < deadline, "the lease was never renewed"
+            time.sleep(0.05)
+        # The first lease has run out; the renewed one has not: nothing to reap.
+        reaped.append(reap(registry, now=first + timedelta(seconds=0.5)))
+        return thing_id
+
+    assert run_leased("slow_test", (7,), slow, registry) == 7
+    assert reaped == [0]
+    [job] = jobs(registry)
+    assert (job.status, job.attempts) == ("done", 1)
+    assert queued(queue=tasks.RECOVERY_QUEUE) == []

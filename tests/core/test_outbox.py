@@ -327,6 +327,31 @@ def test_a_claimed_row_is_not_claimed_again_before_the_timeout(registry, db):
     assert fresh == [] and [n.attempts for n in reclaimed] == [2, 2]
 
 
+def test_a_claim_takes_the_rows_due_longest_first_whichever_message_it_came_with(db):
+    """A backlog drains in the order rows fell due: rows whose message was lost, or is
+    held by a dead worker, go with the next message claimed, not after the backlog."""
+    lost = add(db, rows_for(3, prefix="lost", next_attempt_at=later(-120)))
+    own = add(db, rows_for(2, prefix="own"))
+    first, _ = actors.claim_notifications(db, own, utcnow(), 60)
+    db.commit()
+    assert [n.id for n in first] == lost[:2]  # as many as the message asked for
+    assert {n.status for n in load(db, own)} == {"pending"}
+    second, _ = actors.claim_notifications(db, own, utcnow(), 60)
+    db.commit()
+    assert [n.id for n in second] == [lost[2], own[0]]
+    third, _ = actors.claim_notifications(db, own, utcnow(), 60)
+    assert [n.id for n in third] == [own[1]]
+
+
+def test_a_claim_leaves_rows_due_for_less_than_the_claim_timeout_to_their_message(db):
+    others = add(db, rows_for(3, prefix="others", next_attempt_at=later(-30)))
+    own = add(db, rows_for(2, prefix="own"))
+    fresh, _ = actors.claim_notifications(db, own, utcnow(), 60)
+    db.commit()
+    assert [n.id for n in fresh] == own
+    assert {n.status for n in load(db, others)} == {"pending"}
+
+
 def test_rows_locked_by_another_claimer_are_skipped_not_waited_for(engine, db):
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite has one writer at a time: there is nothing to skip")
@@ -434,6 +459,23 @@ def test_sweeper_leaves_rows_due_for_less_than_the_claim_timeout_to_their_messag
     queued(actors.deliver.broker, actors.deliver)
     assert actors.sweep_notifications(registry, now=later(59)) == 0
     assert queued(actors.deliver.broker, actors.deliver) == []
+
+
+def test_sweeper_leaves_a_backlog_that_workers_are_draining_to_them(registry, db):
+    """Rows waiting behind a long backlog are not lost while workers claim rows (each
+    claim takes the oldest first): re-enqueueing them at every lease cost more than
+    sending them. Once nothing has been claimed for the claim timeout, they are."""
+    waiting = add(db, rows_for(3, prefix="waiting"))
+    moving = add(db, rows_for(1, prefix="moving"))
+    actors.claim_notifications(db, moving, later(50), 60)  # a worker claimed rows 50 s from now
+    db.commit()
+    broker = actors.deliver.broker
+    queued(broker, actors.deliver)
+    assert actors.sweep_notifications(registry, now=later(100)) == 0  # claimed 50 s ago: moving
+    assert queued(broker, actors.deliver) == []
+    assert actors.sweep_notifications(registry, now=later(111)) == 4  # stalled: the lost rows, and the stuck one
+    assert sorted(i for m in queued(broker, actors.deliver) for i in m.args[0]) == sorted(waiting)
+    assert [m.args for m in queued(broker, actors.redeliver)] == [(moving,)]
 
 
 def test_sweeper_takes_rows_scheduled_for_later_as_soon_as_they_are_due(registry, db):

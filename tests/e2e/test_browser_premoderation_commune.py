@@ -4,6 +4,7 @@ e-mail; in the next commune (Chessy) an alert still goes out at once. The queue 
 how long the alert has waited. Pages at 360 px."""
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -63,7 +64,9 @@ def _post(browser, live_server, login, email, text):
         page.get_by_label("Ce que vous signalez").select_option(label="Démarchage suspect")
         page.get_by_label("Ce que vous avez vu").fill(text)
         page.get_by_role("button", name="Envoyer l'alerte").click()
-        page.wait_for_load_state()
+        # On the alert's page (wait_for_load_state alone returns at once: the form's page
+        # is loaded already while the POST is still being answered).
+        expect(page).to_have_url(re.compile(r"/alertes/\d+$"))
         return page.locator("main").inner_text(), page.url
     finally:
         context.close()

@@ -30,6 +30,9 @@ pytestmark = [pytest.mark.redis, pytest.mark.reliability, pytest.mark.slow]
 
 MEMBERS = 500
 KILL_EVERY = 2  # seconds between two kills, at least
+# Each worker as `vvs worker` starts it by default (2 processes × 4 threads), as the
+# deployment guide advises (two processes per core): killing one kills both processes.
+WORKER_PROCESSES = 2
 FAKE_TABLES = [
     "CREATE TABLE fake_accepted (key text PRIMARY KEY, sends integer NOT NULL, at timestamptz NOT NULL DEFAULT now())",
     "CREATE TABLE fake_provider_mode (failure_rate real NOT NULL, down boolean NOT NULL)",
@@ -87,8 +90,8 @@ def alerts_db():
 def settings_env(url: str, redis_url: str, **overrides) -> dict:
     """Short leases and frequent passes: the bounds under test are seconds, not minutes."""
     return {**{"VVS_DATABASE_URL": url, "VVS_BROKER_URL": redis_url, "VVS_SECRET": "alerts-kill-test-" + "s" * 32,
-            "VVS_OUTBOX_CLAIM_TIMEOUT": "5", "VVS_OUTBOX_SWEEP_INTERVAL": "1", "VVS_OUTBOX_RETRY_BACKOFF": "1",
-            "VVS_OUTBOX_MAX_ATTEMPTS": "100", "VVS_OUTBOX_BATCH_SIZE": "250", "VVS_ALERTS_MAX_PER_HOUR": "10000",
+            "VVS_OUTBOX_CLAIM_TIMEOUT": "15", "VVS_OUTBOX_SWEEP_INTERVAL": "1", "VVS_OUTBOX_RETRY_BACKOFF": "1",
+            "VVS_OUTBOX_MAX_ATTEMPTS": "100", "VVS_OUTBOX_BATCH_SIZE": "500", "VVS_ALERTS_MAX_PER_HOUR": "10000",
             "VVS_JOBS_LEASE": "10", "VVS_JOBS_REAP_INTERVAL": "1", "VVS_JOBS_MAX_ATTEMPTS": "100"}, **overrides}
 
 
@@ -188,7 +191,8 @@ def wait_until_settled(conn, expected_total: int, deadline: float) -> dict:
 def test_200_alerts_to_500_members_while_workers_are_killed(alerts_db, redis_url, tmp_path, record_property):
     community_id = community_of_members(alerts_db)
     env = {**os.environ, **settings_env(alerts_db, redis_url)}
-    workers = [Worker(env, tmp_path, module="alerts_worker_boot", name=f"w{i}") for i in range(2)]
+    workers = [Worker(env, tmp_path, module="alerts_worker_boot", name=f"w{i}", processes=WORKER_PROCESSES)
+               for i in range(2)]
     for w in workers:
         w.start()
     poster = Poster(alerts_db, redis_url)

@@ -115,8 +115,9 @@ def database_url():
 class Worker:
     """One ``python -m dramatiq`` process group, started and killed by the test only."""
 
-    def __init__(self, env, log_dir, module="outbox_worker_boot", name="worker"):
+    def __init__(self, env, log_dir, module="outbox_worker_boot", name="worker", processes=1, threads=4):
         self.env = env
+        self.processes, self.threads = processes, threads
         self.log_dir = log_dir
         self.module = module
         self.name = name
@@ -128,16 +129,16 @@ class Worker:
         log = open(self.log_dir / f"{self.name}-{self.starts}.log", "wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "dramatiq", self.module, "--path", str(HERE),
-             "--processes", "1", "--threads", "4"],
+             "--processes", str(self.processes), "--threads", str(self.threads)],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
 
     def wait_ready(self, timeout=120):
-        """Until this start's worker process says it consumes (dramatiq logs it): booting
+        """Until this start's worker processes say they consume (dramatiq logs it): booting
         the application takes seconds, many more on a loaded machine."""
         path = self.log_dir / f"{self.name}-{self.starts}.log"
         deadline = time.monotonic() + timeout
-        while b"Worker process is ready for action" not in path.read_bytes():
+        while path.read_bytes().count(b"Worker process is ready for action") < self.processes:
             assert self.proc.poll() is None, f"worker {self.name} died at boot:\n{self.logs()}"
             assert time.monotonic() < deadline, f"worker {self.name} not ready in {timeout} s:\n{self.logs()}"
             time.sleep(0.1)

@@ -15,7 +15,9 @@ Life of a job row (``vvs_core.models.job.Job``, one per actor and arguments)::
 2. **Run** by an actor declared with ``@leased_actor``: the worker claims the row in its
    own committed transaction, only if it is queued or its lease ran out; a duplicate
    message finds it running or done and does nothing. Then the function runs (in its
-   own ``task_request``), then the row is marked done.
+   own ``task_request``), then the row is marked done. While it runs, the worker renews
+   the lease every third of ``vvs.jobs.lease`` (``LeaseKeeper``, PostgreSQL): a long run
+   on a loaded machine keeps its job, a killed worker stops renewing.
 3. **Reaped**: ``reap`` (the ``reap_jobs`` periodic task, every ``vvs.jobs.reap_interval``
    seconds, from ``vvs scheduler`` or the web process with the inline broker) takes
    the rows queued or running whose lease ran out, gives them a new lease and sends
@@ -24,8 +26,8 @@ Life of a job row (``vvs_core.models.job.Job``, one per actor and arguments)::
 So whatever a killed worker held, and whatever a restarted broker lost, runs again
 within about ``vvs.jobs.lease + vvs.jobs.reap_interval`` seconds, whatever the broker
 does (Redis requeues a dead worker's messages only after its heartbeat timeout and a
-random maintenance pass). A job may run more than once (a worker slower than its lease,
-a kill between the work's commit and "done"): leased functions must be idempotent, as
+random maintenance pass). A job may run more than once (a worker too starved to renew
+its lease, a kill between the work's commit and "done"): leased functions must be idempotent, as
 the fan-out is (one notification row per unique dedupe key; the outbox sends each row
 once, ``vvs_core.notify.actors``).
 """
@@ -34,6 +36,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import threading
 from datetime import timedelta
 
 import dramatiq
@@ -111,16 +114,65 @@ def run_leased(name: str, args, fn, registry=None):
                          settings["vvs.jobs.max_attempts"])
     if attempts is None:
         return None
+    keeper = LeaseKeeper(registry, key, claimed_at, settings["vvs.jobs.lease"]).start()
     try:
         result = fn(*args)
     except Exception as exc:
         log.exception("job %s failed (run %d)", key, attempts)
+        keeper.stop()
         with task_request(registry) as request:
             release(request.dbsession, key, claimed_at, attempts, f"{type(exc).__name__}: {exc}")
         return None
+    finally:
+        keeper.stop()
     with task_request(registry) as request:
         finish(request.dbsession, key)
     return result
+
+
+class LeaseKeeper:
+    """Renews the lease of a running job every third of ``vvs.jobs.lease`` while its
+    function runs, so that a lease can stay short (it bounds how long a killed worker's
+    job waits) without a long run on a loaded machine being taken for a dead one and
+    run twice. A killed worker renews nothing: its lease runs out within one lease.
+    On SQLite (one writer at a time, the embedded default runs jobs inline) the lease
+    is not renewed: the job's own transaction would hold the renewal back."""
+
+    def __init__(self, registry, key, claimed_at, lease_seconds):
+        self.registry, self.key, self.claimed_at = registry, key, claimed_at
+        self.lease = int(lease_seconds)
+        self.stopping = threading.Event()
+        self.thread = None
+
+    def start(self):
+        engine = getattr(self.registry["dbsession_factory"], "kw", {}).get("bind")
+        if engine is None or engine.dialect.name != "postgresql":
+            return self
+        self.thread = threading.Thread(target=self._run, name=f"lease {self.key}", daemon=True)
+        self.thread.start()
+        return self
+
+    def _run(self):
+        while not self.stopping.wait(max(1.0, self.lease / 3)):
+            try:
+                with task_request(self.registry) as request:
+                    if not renew(request.dbsession, self.key, self.claimed_at, self.lease):
+                        return  # the lease is someone else's now, or the job is over
+            except Exception:
+                log.exception("job %s: lease not renewed", self.key)
+
+    def stop(self):
+        self.stopping.set()
+        if self.thread is not None and self.thread is not threading.current_thread():
+            self.thread.join(timeout=10)
+
+
+def renew(dbsession, key, claimed_at, lease_seconds) -> bool:
+    """Push the lease of a running job on, if it is still the one taken at ``claimed_at``."""
+    return bool(dbsession.execute(
+        sa.update(Job).where(Job.key == key, Job.status == "running", Job.claimed_at == claimed_at)
+        .values(lease_until=utcnow() + timedelta(seconds=int(lease_seconds)))
+        .execution_options(synchronize_session=False)).rowcount)
 
 
 def claim(dbsession, key, name, args, now, lease_seconds, max_attempts) -> int | None:

@@ -181,7 +181,18 @@ def _commit_and_continue(request) -> None:
 
 
 def claim_notifications(dbsession, ids, now, claim_timeout, reclaim=True) -> tuple[list, list]:
-    """Claim the due rows among ``ids``: (fresh rows, rows reclaimed from a dead claim)."""
+    """Claim the due rows among ``ids``: (fresh rows, rows reclaimed from a dead claim).
+
+    Oldest first: rows due for longer than the claim timeout, whichever message they
+    came with, are taken before the message's own ``ids`` (up to ``len(ids)`` rows in
+    all). Their message was lost (a restarted broker), is held by a dead worker (the
+    Redis broker puts it back only after a heartbeat timeout, at the end of the queue),
+    or waits behind a backlog: in every case they have waited longest. The message's
+    own rows then fall to the next message, so no row waits for its own message, and a
+    backlog drains in the order the rows fell due. The rows come back as plain
+    read-only rows (attribute access, as a ``Notification``), not session objects: a
+    batch is hundreds of rows, and an ORM object per row costs more than its sending.
+    """
     ids = [int(i) for i in ids]
     if not ids:
         return [], []
@@ -189,30 +200,38 @@ def claim_notifications(dbsession, ids, now, claim_timeout, reclaim=True) -> tup
     # Reclaimed rows come first and regardless of expiry: they may already be at the
     # provider, which is asked before anything is cancelled or sent again.
     lease_until = now + timedelta(seconds=int(claim_timeout))
-    reclaimed = _claim(dbsession, ids, now, lease_until,
-                       (Notification.status == "sending") & (Notification.claimed_at < stale)) if reclaim else []
+    reclaimed = _claim(dbsession, now, lease_until,
+                       Notification.id.in_(ids) & (Notification.status == "sending")
+                       & (Notification.claimed_at < stale)) if reclaim else []
     dbsession.execute(
         sa.update(Notification)
         .where(Notification.id.in_(ids), Notification.status == "pending", Notification.expires_at < now)
         .values(status="cancelled", last_error=EXPIRED)
         .execution_options(synchronize_session=False)
     )
-    fresh = _claim(dbsession, ids, now, lease_until,
-                   (Notification.status == "pending") & (Notification.next_attempt_at <= now)
-                   & sa.or_(Notification.expires_at.is_(None), Notification.expires_at >= now))
-    for row in (*reclaimed, *fresh):
-        dbsession.expunge(row)  # plain values from here on, whatever the session does at commit
-    return fresh, reclaimed
+    due = ((Notification.status == "pending") & (Notification.next_attempt_at <= now)
+           & sa.or_(Notification.expires_at.is_(None), Notification.expires_at >= now))
+    fresh = _claim(dbsession, now, lease_until, due & (Notification.next_attempt_at <= stale), limit=len(ids))
+    if len(fresh) < len(ids):
+        taken = {n.id for n in fresh}
+        own = [i for i in ids if i not in taken]
+        fresh += _claim(dbsession, now, lease_until, due & Notification.id.in_(own), limit=len(ids) - len(fresh))
+    return sorted(fresh, key=lambda n: n.id), reclaimed
 
 
-def _claim(dbsession, ids, now, lease_until, condition) -> list:
-    lockable = (sa.select(Notification.id).where(Notification.id.in_(ids), condition)
-                .with_for_update(skip_locked=True))
-    stmt = (sa.update(Notification).where(Notification.id.in_(lockable))
+_CLAIMED_COLUMNS = tuple(Notification.__table__.columns)
+
+
+def _claim(dbsession, now, lease_until, condition, limit=None) -> list:
+    lockable = sa.select(Notification.id).where(condition)
+    if limit is not None:
+        lockable = lockable.order_by(Notification.next_attempt_at).limit(limit)
+    stmt = (sa.update(Notification)
+            .where(Notification.id.in_(lockable.with_for_update(skip_locked=True)))
             .values(status="sending", claimed_at=now, lease_until=lease_until, attempts=Notification.attempts + 1)
-            .returning(Notification)
+            .returning(*_CLAIMED_COLUMNS)
             .execution_options(synchronize_session=False))
-    return sorted(dbsession.scalars(stmt), key=lambda n: n.id)  # RETURNING has no order
+    return sorted(dbsession.execute(stmt).all(), key=lambda n: n.id)  # RETURNING has no order
 
 
 def render(request, notification) -> dict:
@@ -421,6 +440,15 @@ def _lease_rows(dbsession, condition, order, limit, lease_until) -> list[int]:
         .returning(Notification.id).execution_options(synchronize_session=False)))
 
 
+def outbox_stalled(dbsession, since) -> bool:
+    """True when no worker has claimed a notification since ``since``."""
+    latest = [sa.select(sa.func.max(Notification.claimed_at)).where(Notification.status == status).scalar_subquery()
+              for status in ("sending", "sent", "delivered", "failed")]  # each through the (status, claimed_at) index
+    claimed = dbsession.execute(sa.select(*latest)).one()
+    known = [aware(c) for c in claimed if c is not None]
+    return not known or max(known) < since
+
+
 def sweep_notifications(registry=None, now=None, limit=SWEEP_LIMIT) -> int:
     """Cancel expired rows and re-enqueue due or stuck ones; returns how many."""
     with task_request(registry) as request:
@@ -442,11 +470,17 @@ def sweep_notifications(registry=None, now=None, limit=SWEEP_LIMIT) -> int:
         lease_over = sa.or_(Notification.lease_until.is_(None), Notification.lease_until < now)
         stuck = _lease_rows(db, (Notification.status == "sending") & (Notification.claimed_at < stale) & lease_over,
                             Notification.claimed_at, limit, now + claim_timeout)
-        # Never leased: a row due since its creation had a message sent at commit; for the
-        # claim timeout it presumably waits in the queue. A row scheduled for later (quiet
-        # hours) has no message and is taken as soon as it is due.
-        unleased = Notification.lease_until.is_(None) & sa.or_(
-            Notification.next_attempt_at <= stale, Notification.next_attempt_at > Notification.created_at)
+        # Never leased: a row due since its creation had a message sent at commit. While
+        # workers claim rows, it waits in the queue: every claim takes the rows due for
+        # longest first (``claim_notifications``), whichever message it came with, so a
+        # lost message's rows go with the next one. Only when nothing was claimed for the
+        # claim timeout is it presumed lost (a restarted broker, dead workers) and sent
+        # again. Re-enqueueing each row of a long backlog at every lease would cost
+        # more than sending it. A row scheduled for later (quiet hours) has no message
+        # and is taken as soon as it is due.
+        scheduled = Notification.next_attempt_at > Notification.created_at
+        unleased = Notification.lease_until.is_(None) & (
+            sa.or_(Notification.next_attempt_at <= stale, scheduled) if outbox_stalled(db, stale) else scheduled)
         due = _lease_rows(db, (Notification.status == "pending") & (Notification.next_attempt_at <= now)
                           & sa.or_(unleased, Notification.lease_until < now),
                           Notification.next_attempt_at, limit - len(stuck), now + claim_timeout)

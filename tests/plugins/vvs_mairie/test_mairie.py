@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pyotp
@@ -17,7 +18,11 @@ from vvs_mairie.testing import agent_login, enrol_agent, fake_activity, mairie  
 from vvs_core.testing import TEST_SECRET
 
 
-def test_totp_enrolment_then_login_with_a_real_code(testapp, dbsession, mairie, make_user):
+def test_totp_enrolment_then_login_with_a_real_code(testapp, dbsession, mairie, make_user, clock):
+    # The application's clock stands still: "the enrolment's code again" must be the same
+    # 30 s step as the enrolment (with a running clock, a step boundary between the two
+    # made it a new, valid code). Codes come from that clock, as a phone set to it would show.
+    now = clock.set(utcnow())
     user = make_user()
     dbsession.add(MairieAgent(user_id=user.id, commune_id=mairie.commune.id, role="police"))
     dbsession.flush()
@@ -29,7 +34,7 @@ def test_totp_enrolment_then_login_with_a_real_code(testapp, dbsession, mairie, 
     secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page.text).group(1)
     wrong = testapp.post_csrf("/mairie/2fa/activer", {"code": "000000"}, status=400)
     assert "Code incorrect" in wrong.text
-    done = testapp.post_csrf("/mairie/2fa/activer", {"code": pyotp.TOTP(secret).now()})
+    done = testapp.post_csrf("/mairie/2fa/activer", {"code": pyotp.TOTP(secret).at(now)})
     assert len(re.findall(r"<code>[0-9a-f]{5}-[0-9a-f]{5}</code>", done.text)) == 10
     testapp.get("/mairie/77449", status=200)
     # A new session needs the second factor again.
@@ -39,9 +44,9 @@ def test_totp_enrolment_then_login_with_a_real_code(testapp, dbsession, mairie, 
     assert testapp.get("/mairie").location.endswith("/mairie/2fa")
     testapp.post_csrf("/mairie/2fa", {"code": "123456"}, status=400)
     # The enrolment's code was used once: it opens no second session.
-    reused = testapp.post_csrf("/mairie/2fa", {"code": pyotp.TOTP(secret).now()}, status=400)
+    reused = testapp.post_csrf("/mairie/2fa", {"code": pyotp.TOTP(secret).at(now)}, status=400)
     assert "Code incorrect ou expiré" in reused.text
-    testapp.post_csrf("/mairie/2fa", {"code": pyotp.TOTP(secret).at(time.time() + 30)}, status=303)
+    testapp.post_csrf("/mairie/2fa", {"code": pyotp.TOTP(secret).at(now + timedelta(seconds=30))}, status=303)
     testapp.get("/mairie/77449", status=200)
 
 
