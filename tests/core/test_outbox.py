@@ -552,10 +552,23 @@ def test_only_redeliver_reclaims_what_a_dead_worker_held(registry, db, providers
 
 
 def test_sweeper_work_per_pass_is_bounded(registry, db):
+    """``limit`` rows per pass while workers claim rows; when nothing was claimed for
+    the claim timeout (the broker forgot everything), a whole lost backlog in one pass,
+    up to ``stalled_limit``."""
     add(db, rows_for(30))
+    retried = add(db, rows_for(20, prefix="retried"))
+    db.execute(sa.update(Notification).where(Notification.id.in_(retried))
+               .values(lease_until=later(-1)))  # retries whose delayed message was lost
+    [sent] = add(db, rows_for(1, prefix="sent"))
+    db.execute(sa.update(Notification).where(Notification.id == sent)
+               .values(status="sent", claimed_at=later(59)))  # a worker claimed rows at 59 s
+    db.commit()
     broker = actors.deliver.broker
-    assert actors.sweep_notifications(registry, now=later(61), limit=12) == 12
+    queued(broker, actors.deliver)
+    assert actors.sweep_notifications(registry, now=later(61), limit=12, stalled_limit=25) == 12  # moving
     assert sum(len(m.args[0]) for m in queued(broker, actors.deliver)) == 12
+    assert actors.sweep_notifications(registry, now=later(130), limit=12, stalled_limit=25) == 25  # stalled
+    assert sum(len(m.args[0]) for m in queued(broker, actors.deliver)) == 25
 
 
 def test_includeme_registers_the_sweeper_as_a_periodic_task(registry):

@@ -94,6 +94,7 @@ log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 60   # an alert in trouble is retried at least once a minute
 SWEEP_LIMIT = 5000         # ids per sweeper pass; the next pass takes the rest
+STALLED_LIMIT = 100_000    # ids per pass when nothing was claimed for the claim timeout
 EXPIRED = "expirée avant l'envoi"
 
 
@@ -449,8 +450,9 @@ def outbox_stalled(dbsession, since) -> bool:
     return not known or max(known) < since
 
 
-def sweep_notifications(registry=None, now=None, limit=SWEEP_LIMIT) -> int:
-    """Cancel expired rows and re-enqueue due or stuck ones; returns how many."""
+def sweep_notifications(registry=None, now=None, limit=SWEEP_LIMIT, stalled_limit=STALLED_LIMIT) -> int:
+    """Cancel expired rows and re-enqueue due or stuck ones; returns how many (at most
+    ``limit``, or ``stalled_limit`` when nothing was claimed for the claim timeout)."""
     with task_request(registry) as request:
         db = request.dbsession
         now = now or utcnow()
@@ -478,12 +480,16 @@ def sweep_notifications(registry=None, now=None, limit=SWEEP_LIMIT) -> int:
         # again. Re-enqueueing each row of a long backlog at every lease would cost
         # more than sending it. A row scheduled for later (quiet hours) has no message
         # and is taken as soon as it is due.
+        # When stalled, a whole lost backlog goes out in one pass (up to STALLED_LIMIT
+        # rows): passes come only once nothing was claimed for the claim timeout.
         scheduled = Notification.next_attempt_at > Notification.created_at
+        stalled = outbox_stalled(db, stale)
         unleased = Notification.lease_until.is_(None) & (
-            sa.or_(Notification.next_attempt_at <= stale, scheduled) if outbox_stalled(db, stale) else scheduled)
+            sa.or_(Notification.next_attempt_at <= stale, scheduled) if stalled else scheduled)
         due = _lease_rows(db, (Notification.status == "pending") & (Notification.next_attempt_at <= now)
                           & sa.or_(unleased, Notification.lease_until < now),
-                          Notification.next_attempt_at, limit - len(stuck), now + claim_timeout)
+                          Notification.next_attempt_at,
+                          (max(limit, stalled_limit) if stalled else limit) - len(stuck), now + claim_timeout)
         enqueue_delivery_after_commit(request, stuck, actor=redeliver)
         enqueue_delivery_after_commit(request, due)
     if stuck or due:
