@@ -73,6 +73,7 @@ def configure(raw_settings: dict, registry_extras: dict, port=None) -> Configura
     config.registry.vvs_principal_kinds = collect_principal_kinds(pm)
 
     config.include("pyramid_chameleon")
+    config.include(".templating")  # templates compiled one at a time (threaded workers)
     config.include("pyramid_services")
     config.include(".models")
     config.include(".tasks")
