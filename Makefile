@@ -14,7 +14,7 @@ TEST_REDIS_DB ?= 15
 TEST_DATABASE_URL := postgresql+psycopg://postgres@127.0.0.1:5432/$(TEST_DB)
 TEST_REDIS_URL := redis://127.0.0.1:6379/$(TEST_REDIS_DB)
 
-.PHONY: run test test-capacity bench catalogs clean
+.PHONY: run test test-capacity bench bench-scale catalogs clean
 
 ## run: install, migrate, load the demo on first start, serve on http://localhost:$PORT
 run: $(VENV)/.installed catalogs
@@ -49,6 +49,13 @@ bench: $(VENV)/.installed-test
 	else \
 		echo "No benchmark yet (bench/__main__.py is missing)."; \
 	fi
+
+## bench-scale: the national benchmark (issue 16.5) at SCALE (1 = 1,000,000 users: long; 0.25 took about 20 min here)
+SCALE ?= 1
+bench-scale: $(VENV)/.installed-test
+	scripts/test-services.sh $(TEST_DB) $(TEST_REDIS_DB)
+	scripts/apt-install.sh wrk
+	VVS_TEST_DATABASE_URL=$(TEST_DATABASE_URL) VVS_TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m bench bench_scale --scale $(SCALE)
 
 ## catalogs: compile the gettext catalogs (.po → .mo) of the core and of every plugin
 catalogs: $(VENV)/.installed
