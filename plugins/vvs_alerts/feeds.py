@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
 
 import sqlalchemy as sa
 from lxml import etree
 
+from vvs_core.cap import cap_bytes, cap_element, cap_polygon, cap_sender, cap_time
 from vvs_core.clock import aware, utcnow
 from vvs_core.links import absolute_url, public_host
 from vvs_core.models import Membership
@@ -21,7 +21,6 @@ from .catalogue import CAP_CATEGORIES, CAP_SEVERITIES, EMERGENCY_NOTICE, categor
 from .models import Alert, AlertUpdate, FeedToken
 from .texts import alert_url, author_name, headline
 
-CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 50
 
@@ -71,30 +70,11 @@ def feed_alerts(dbsession, community_id: int) -> list[Alert]:
 
 # --- CAP 1.2 ------------------------------------------------------------------
 
-def cap_time(value: datetime) -> str:
-    """CAP times carry the commune's offset: 2026-07-14T23:30:00+02:00 (``vvs.timezone``)."""
-    return dates.iso(value)
-
-
-def cap_sender(settings) -> str:
-    return "".join(c for c in settings["vvs.platform_email"] if c not in " ,<&") or "vvs"
-
-
 def cap_identifier(registry, alert_id: int, suffix: str = "") -> str:
     return f"{public_host(registry)}-alerte-{alert_id}{suffix}"
 
 
-def cap_polygon(boundary) -> str:
-    ring = list(boundary.exterior.coords)
-    return " ".join(f"{lat:.6f},{lon:.6f}" for lon, lat in ring)
-
-
-def _sub(parent, name, text=None):
-    element = etree.SubElement(parent, f"{{{CAP_NS}}}{name}")
-    if text is not None:
-        element.text = str(text)
-    return element
-
+_sub = cap_element
 
 def cap_alert(registry, alert, community) -> etree._Element:
     """The alert's present state as one CAP message: Alert, then Update after an
@@ -109,7 +89,7 @@ def cap_alert(registry, alert, community) -> etree._Element:
         msg_type, suffix, sent = "Update", f"-suite-{last.id}", last.created_at
     else:
         msg_type, suffix, sent = "Alert", "", first_sent
-    root = etree.Element(f"{{{CAP_NS}}}alert", nsmap={None: CAP_NS})
+    root = cap_element(None, "alert")
     _sub(root, "identifier", cap_identifier(registry, alert.id, suffix))
     _sub(root, "sender", sender)
     _sub(root, "sent", cap_time(sent))
@@ -147,8 +127,7 @@ def cap_alert(registry, alert, community) -> etree._Element:
 
 
 def cap_document(registry, alert, community) -> bytes:
-    return etree.tostring(cap_alert(registry, alert, community), xml_declaration=True, encoding="UTF-8",
-                          pretty_print=True)
+    return cap_bytes(cap_alert(registry, alert, community))
 
 
 # --- Atom ---------------------------------------------------------------------

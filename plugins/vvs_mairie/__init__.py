@@ -265,6 +265,7 @@ def includeme(config):
         ("mairie_follow", "/mairie/{insee}/signalements/{alert_id}"),
         ("mairie_settings", "/mairie/{insee}/mes-alertes"),
         ("mairie_alert_new", "/mairie/{insee}/alertes/nouvelle"),
+        ("mairie_alert_cap", r"/mairie/{insee}/alertes/{alert_id:\d+}.cap.xml"),
         ("mairie_alert", "/mairie/{insee}/alertes/{alert_id}"),
         ("mairie_communications", "/mairie/{insee}/communications"),
         ("mairie_report_pdf", "/mairie/{insee}/rapport/{month}.pdf"),

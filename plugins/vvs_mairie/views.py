@@ -309,14 +309,28 @@ def alert_new_view(context, request):
     return HTTPSeeOther(request.route_path("mairie_alert", insee=commune.insee, alert_id=alert.id))
 
 
-@view_config(route_name="mairie_alert", permission="mairie", renderer=T + "alert.pt")
-def alert_view(context, request):
+def _commune_alert(context, request) -> tuple[MairieAlert, list[MairieAlert]]:
+    """The first alert of the URL and its follow-ups, or 404."""
     raw = request.matchdict["alert_id"]
     alert = request.dbsession.get(MairieAlert, int(raw)) if raw.isdigit() and len(raw) < 12 else None
     if alert is None or alert.commune_id != context.commune.id or alert.parent_id is not None:
         raise HTTPNotFound()
-    follow_ups = list(request.dbsession.scalars(select(MairieAlert).where(MairieAlert.parent_id == alert.id)
-                                                .order_by(MairieAlert.created_at)))
+    return alert, list(request.dbsession.scalars(select(MairieAlert).where(MairieAlert.parent_id == alert.id)
+                                                 .order_by(MairieAlert.created_at, MairieAlert.id)))
+
+
+@view_config(route_name="mairie_alert_cap", permission="mairie")
+def alert_cap_view(context, request):
+    from .cap import commune_alert_cap
+
+    alert, follow_ups = _commune_alert(context, request)
+    return Response(body=commune_alert_cap(request.registry, context.commune, alert, follow_ups),
+                    content_type="application/cap+xml", charset="utf-8")
+
+
+@view_config(route_name="mairie_alert", permission="mairie", renderer=T + "alert.pt")
+def alert_view(context, request):
+    alert, follow_ups = _commune_alert(context, request)
     page = {"title": alert.title, "alert": alert, "commune": context.commune, "follow_ups": follow_ups,
             "reach": commune_alerts.reach_report(request.dbsession, alert),
             "follow_reach": {i: r["text"] for i, r in commune_alerts.reach_reports(request.dbsession, follow_ups).items()},

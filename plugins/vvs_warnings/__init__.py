@@ -123,3 +123,29 @@ def vvs_dashboard_widgets(request, commune):
                   request=request)
     title = f"Avertissements officiels à relayer ({len(drafts)})" if drafts else "Avertissements officiels"
     return [Panel(title, html, order=5)]
+
+
+@hookimpl
+def vvs_export_user_data(request, user):
+    """An agent's part: the warnings they sent or set aside, the choices they saved."""
+    from .models import CommuneWarningSettings, WarningRelay
+
+    relays = request.dbsession.scalars(select(WarningRelay).where(WarningRelay.sent_by_id == user.id))
+    rows = [{"avertissement": r.title, "état": r.state_label, "date": r.sent_at or r.updated_at} for r in relays]
+    choices = request.dbsession.scalars(select(CommuneWarningSettings).where(
+        CommuneWarningSettings.updated_by_id == user.id))
+    rows += [{"réglage de la commune": c.commune_id, "seuil": c.threshold, "relais automatique": c.automatic}
+             for c in choices]
+    return {"Avertissements officiels": rows} if rows else {}
+
+
+@hookimpl
+def vvs_erase_user_data(request, user):
+    """The commune's record stays (what was sent, when); the agent's name goes."""
+    from sqlalchemy import update
+
+    from .models import CommuneWarningSettings, WarningRelay
+
+    request.dbsession.execute(update(WarningRelay).where(WarningRelay.sent_by_id == user.id).values(sent_by_id=None))
+    request.dbsession.execute(update(CommuneWarningSettings).where(
+        CommuneWarningSettings.updated_by_id == user.id).values(updated_by_id=None))

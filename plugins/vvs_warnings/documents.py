@@ -18,9 +18,9 @@ from lxml import etree
 from shapely.geometry import MultiPolygon, Point, Polygon, shape
 from shapely.ops import unary_union
 
+from vvs_core.cap import CAP_NS
 from vvs_core.jsonlimits import TooDeep, TooLarge, loads_limited
 
-CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SEVERITIES = ("Unknown", "Minor", "Moderate", "Severe", "Extreme")
 MSG_TYPES = ("Alert", "Update", "Cancel")

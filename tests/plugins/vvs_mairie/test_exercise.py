@@ -76,3 +76,33 @@ def test_the_exercise_report_and_the_monthly_report(testapp, dbsession, mairie, 
     report = testapp.get(f"/mairie/77449/rapport/{month}").text
     assert "Évacuation de l’école des Charmettes" in report
     assert report.count("Évacuation de l’école des Charmettes") == 1   # the real one only
+
+
+def test_the_cap_message_of_an_exercise_and_of_a_relayed_warning(testapp, dbsession, mairie, agent_login):
+    from pathlib import Path
+
+    from lxml import etree
+
+    from vvs_core.cap import CAP_NS
+
+    schema = etree.XMLSchema(etree.parse(str(Path(__file__).parents[1] / "vvs_alerts" / "CAP-v1.2.xsd")))
+    ns = {"cap": CAP_NS}
+    agent_login(testapp, mairie)
+    exercise_page = _send(testapp, mairie, exercise=True).location
+    cap = etree.fromstring(testapp.get(exercise_page + ".cap.xml").body)
+    schema.assertValid(cap)
+    assert cap.findtext("cap:status", namespaces=ns) == "Exercise"
+    assert cap.findtext("cap:msgType", namespaces=ns) == "Alert"
+    assert cap.findtext("cap:info/cap:headline", namespaces=ns).startswith("EXERCICE · ")
+    assert cap.findtext("cap:info/cap:area/cap:geocode/cap:value", namespaces=ns) == "77449"
+
+    relayed = dbsession.get(MairieAlert, int(exercise_page.rsplit("/", 1)[1]))
+    relayed.source, relayed.exercise = "Vigicrues", False
+    dbsession.flush()
+    testapp.post_csrf(exercise_page, {"kind": "all_clear", "body": "Décrue amorcée."}, status=303)
+    cap = etree.fromstring(testapp.get(exercise_page + ".cap.xml").body)
+    schema.assertValid(cap)
+    assert (cap.findtext("cap:status", namespaces=ns), cap.findtext("cap:msgType", namespaces=ns)) == ("Actual", "Update")
+    assert cap.findtext("cap:source", namespaces=ns) == "Vigicrues"
+    assert cap.findtext("cap:info/cap:responseType", namespaces=ns) == "AllClear"
+    assert "Source : Vigicrues." in cap.findtext("cap:info/cap:description", namespaces=ns)

@@ -263,3 +263,20 @@ def test_vvs_estimate_commune_alert(app_request, mairie):
     text = hook.vvs_estimate_commune_alert(request=app_request, commune=mairie.commune, alert={
         "title": "t", "body": "", "category": "meteo", "source": "s", "whole_commune": False, "area": part})
     assert text.startswith("environ 1 foyer")
+
+
+def test_an_agents_personal_data_export_and_erasure(app_request, dbsession, mairie, feed_server, sample):
+    hook = app_request.registry.vvs_plugins.hook
+    poll_feed(app_request, serve_meteoalarm(feed_server, sample))
+    [relay] = relays(dbsession)
+    relay.sent_by_id, relay.state = mairie.agent_user.id, "dismissed"
+    dbsession.add(CommuneWarningSettings(commune_id=mairie.commune.id, threshold="Moderate",
+                                         updated_by_id=mairie.agent_user.id))
+    dbsession.flush()
+    exported = [a for a in hook.vvs_export_user_data(request=app_request, user=mairie.agent_user)
+                if "Avertissements officiels" in a][0]["Avertissements officiels"]
+    assert exported[0]["avertissement"] == "Vigilance orange : Orages" and exported[1]["seuil"] == "Moderate"
+    hook.vvs_erase_user_data(request=app_request, user=mairie.agent_user)
+    dbsession.expire_all()
+    assert relays(dbsession)[0].sent_by_id is None
+    assert dbsession.get(CommuneWarningSettings, mairie.commune.id).updated_by_id is None

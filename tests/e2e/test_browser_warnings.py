@@ -1,0 +1,138 @@
+"""Browser, at 360 px: an official warning (MeteoAlarm's CAP Atom for Seine-et-Marne,
+served by a local server on the warnings' ports) appears as a draft on the mairie's
+dashboard; the agent reviews it, adds a line and sends it; the residents' SMS name the
+source; the source's cancellation in the feed ends the alert (« Fin d'alerte »)."""
+from __future__ import annotations
+
+import re
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from conftest import PHONE, start_server, stop_server
+from mairie_login import demo_agent, enrol_and_sign_in  # noqa: F401 (demo_agent: a fixture)
+
+pytestmark = pytest.mark.browser
+SAMPLES = Path(__file__).parents[1] / "plugins" / "vvs_warnings" / "samples"
+SOURCE = "Météo-France (MeteoAlarm)"
+
+
+def _sample(name: str, base: str = "") -> bytes:
+    return (SAMPLES / name).read_text(encoding="utf-8").replace("{base}", base).encode("utf-8")
+
+
+class Feeds:
+    """MeteoAlarm's feed as the test wants it now, on the first free port of 6780-6789."""
+
+    def __init__(self):
+        self.files: dict[str, bytes] = {}
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = owner.files.get(self.path)
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
+
+            def log_message(self, *args):
+                pass
+
+        for port in range(6780, 6790):
+            try:
+                self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+                break
+            except OSError:
+                continue
+        else:
+            pytest.fail("no free port in 6780-6789 for the feed server")
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def publish(self, cap_name: str, identifier: str):
+        atom = _sample("meteoalarm-france.atom", self.base)
+        self.files["/meteoalarm-france.atom"] = atom.replace(b"/cap/orages-77.xml", f"/cap/{cap_name}".encode()).replace(
+            b"20260714140000.ORAGES77", identifier.encode())
+        self.files[f"/cap/{cap_name}"] = _sample(cap_name)
+        self.files["/cap/vent-29.xml"] = _sample("vent-29.xml")
+
+
+@pytest.fixture
+def feeds():
+    server = Feeds()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+
+
+@pytest.fixture
+def warnings_server(live_server, feeds):
+    """A second server on the same database whose scheduler polls the local feed every second."""
+    server = start_server(live_server.db_url, tempfile.mkdtemp(prefix="vvs-e2e-mail-"), env={
+        "VVS_WARNINGS_FEEDS": f"cap-atom {feeds.base}/meteoalarm-france.atom {SOURCE}",
+        "VVS_WARNINGS_POLL_INTERVAL": "1"}, what="the warnings server")
+    yield server
+    stop_server(server)
+
+
+def _reload_until(page, predicate, what: str, timeout: float = 30):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} did not happen within {timeout} s")
+        page.wait_for_timeout(500)
+        page.reload()
+
+
+def _sms_lines(server) -> list[str]:
+    path = Path(server.sms_log)
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+
+
+def test_an_official_warning_drafted_sent_then_ended_by_the_source(browser, login, shot, demo_agent, e2e_db,
+                                                                   feeds, warnings_server):
+    feeds.publish("orages-77.xml", "20260714140000.ORAGES77")
+    context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris", viewport=PHONE, base_url=warnings_server)
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        enrol_and_sign_in(page, login, shot, demo_agent, e2e_db)
+        _reload_until(page, lambda: page.get_by_text("Avertissements officiels à relayer (1)").count() > 0,
+                      "the draft on the dashboard")
+        shot(page, "warnings-dashboard-draft")
+        page.get_by_role("link", name="Vigilance orange : Orages").first.click()
+        page.wait_for_url(re.compile(r"/avertissements/77449/\d+$"))
+        assert SOURCE in page.locator("main").inner_text()
+        assert re.search(r"environ \d+ foyers?", page.locator("main").inner_text())
+        message = page.get_by_label(re.compile("^Message"))
+        message.fill(message.input_value() + "\n\nLa salle « Jean-Moulin » reste ouverte cette nuit ☔ : n’hésitez pas.")
+        shot(page, "warnings-review")
+        page.get_by_role("button", name="Envoyer aux habitants").click()
+        page.wait_for_url(re.compile(r"/mairie/77449/alertes/\d+$"))
+        main = page.locator("main").inner_text()
+        assert "Vigilance orange : Orages" in main and f"Source : {SOURCE}" in main
+        assert "Jean-Moulin" in main
+        shot(page, "warnings-sent")
+        alert_url = page.url
+        deadline = time.monotonic() + 30
+        while not any("Vigilance orange : Orages" in line and "(source : Meteo-France (MeteoAlarm))" in line
+                      for line in _sms_lines(warnings_server)):
+            assert time.monotonic() < deadline, _sms_lines(warnings_server)[-3:]
+            page.wait_for_timeout(300)
+
+        # Météo-France cancels: the feed now carries the Cancel; the alert ends by itself.
+        feeds.publish("orages-77-cancel.xml", "20260714230000.ORAGES77")
+        _reload_until(page, lambda: page.get_by_text("Alerte terminée").count() > 0, "the all-clear")
+        assert "annulé par la source" in page.locator("main").inner_text()
+        shot(page, "warnings-ended")
+        page.goto("/mairie/77449")
+        assert page.get_by_text("Avertissements officiels à relayer").count() == 0
+    finally:
+        context.close()
+    assert not errors, errors
