@@ -22,13 +22,21 @@ def follow_current_broker() -> None:
 
 @dramatiq.actor(max_retries=0)
 def poll_warnings():
-    from .polling import end_expired_warnings, poll_feed
+    """Each feed: fetched and read outside any transaction, then applied in its own."""
+    from vvs_core.tasks import task_registry
 
-    with task_request() as request:
-        feeds = request.registry.settings["vvs.warnings.feeds"]
-    for feed in feeds:
+    from .polling import apply, end_expired_warnings, gather, known_keys
+
+    settings = task_registry().settings
+
+    def known(keys):
         with task_request() as request:
-            poll_feed(request, feed)
+            return known_keys(request.dbsession, keys)
+
+    for feed in settings["vvs.warnings.feeds"]:
+        gathered = gather(settings, feed, known)
+        with task_request() as request:
+            apply(request, feed, gathered)
     with task_request() as request:
         end_expired_warnings(request)
 

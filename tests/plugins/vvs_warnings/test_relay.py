@@ -280,3 +280,29 @@ def test_an_agents_personal_data_export_and_erasure(app_request, dbsession, mair
     dbsession.expire_all()
     assert relays(dbsession)[0].sent_by_id is None
     assert dbsession.get(CommuneWarningSettings, mairie.commune.id).updated_by_id is None
+
+
+def test_two_overlapping_polls_never_apply_a_feed_twice(app_request, dbsession, engine, mairie, feed_server, sample):
+    """The periodic task may start again while a slow poll still runs: on PostgreSQL the
+    second one finds the feed's advisory lock taken and skips; on SQLite the task's
+    BEGIN IMMEDIATE serialises them."""
+    import hashlib
+
+    from sqlalchemy import text
+
+    from vvs_warnings.polling import apply, gather, known_keys
+
+    feed = serve_meteoalarm(feed_server, sample)
+    gathered = gather(app_request.registry.settings, feed, lambda keys: known_keys(dbsession, keys))
+    if engine.dialect.name != "postgresql":
+        assert apply(app_request, feed, gathered)["new"] == 2
+        return
+    key = int.from_bytes(hashlib.sha256(f"vvs_warnings:{feed.url}".encode()).digest()[:8], "big", signed=True)
+    with engine.connect() as other:
+        other.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+        try:
+            assert apply(app_request, feed, gathered) == {"skipped": 1}
+        finally:
+            other.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+    assert apply(app_request, feed, gathered)["new"] == 2
+    assert relays(dbsession)[0].state == "draft"
