@@ -328,6 +328,53 @@ def alert_cap_view(context, request):
                     content_type="application/cap+xml", charset="utf-8")
 
 
+@view_config(route_name="mairie_proof_csv", permission="mairie")
+def proof_csv_view(context, request):
+    from . import proof
+
+    alert, follow_ups = _commune_alert(context, request)
+    body = proof.proof_csv(proof.proof(request, context.commune, alert, follow_ups))
+    return Response(body=body.encode("utf-8-sig"), content_type="text/csv", charset="utf-8",
+                    content_disposition=f'attachment; filename="preuve-{context.commune.insee}-{alert.id}.csv"')
+
+
+@view_config(route_name="mairie_proof_pdf", permission="mairie")
+def proof_pdf_view(context, request):
+    from . import proof
+
+    alert, follow_ups = _commune_alert(context, request)
+    body = proof.proof_pdf(proof.proof(request, context.commune, alert, follow_ups),
+                           request.registry.settings["vvs.site_name"])
+    return Response(body=body, content_type="application/pdf",
+                    content_disposition=f'attachment; filename="preuve-{context.commune.insee}-{alert.id}.pdf"')
+
+
+PROOF_MAX_BYTES = 5_000_000
+
+
+@view_config(route_name="mairie_proof_verify", permission="mairie", renderer=T + "proof_verify.pt")
+def proof_verify_view(context, request):
+    from . import proof
+
+    page = {"title": "Vérifier une preuve d'alerte", "commune": context.commune, "verdict": None, **assets(request)}
+    if request.method != "POST":
+        return page
+    upload = request.POST.get("file")
+    raw = upload.file.read(PROOF_MAX_BYTES + 1) if hasattr(upload, "file") else b""
+    if not raw or len(raw) > PROOF_MAX_BYTES:
+        request.response.status = 400
+        return {**page, "verdict": (False, "Choisissez le fichier CSV de la preuve (5 Mo au plus).")}
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        request.response.status = 400
+        return {**page, "verdict": (False, "Ce fichier n'est pas une preuve d'alerte exportée par ce site.")}
+    verdict = proof.verify_csv(request.registry.settings["vvs.secret"], text)
+    if not verdict[0]:
+        request.response.status = 400
+    return {**page, "verdict": verdict}
+
+
 @view_config(route_name="mairie_alert", permission="mairie", renderer=T + "alert.pt")
 def alert_view(context, request):
     alert, follow_ups = _commune_alert(context, request)

@@ -13,12 +13,13 @@ from vvs_core.testing import TEST_SECRET
 MONTH = "2026-05"
 GET_ROUTES = ["/mairie/{insee}", "/mairie/{insee}/activite.json", "/mairie/{insee}/mes-alertes",
               "/mairie/{insee}/alertes/nouvelle", "/mairie/{insee}/communications", "/mairie/{insee}/alertes/1",
-              "/mairie/{insee}/alertes/1.cap.xml",
+              "/mairie/{insee}/alertes/1.cap.xml", "/mairie/{insee}/alertes/1/preuve.csv",
+              "/mairie/{insee}/alertes/1/preuve.pdf", "/mairie/{insee}/preuve/verifier",
               f"/mairie/{{insee}}/rapport/{MONTH}", f"/mairie/{{insee}}/rapport/{MONTH}.pdf",
               f"/mairie/{{insee}}/rapport/{MONTH}.csv", "/mairie/{insee}/signalements/1"]  # mairie_follow
 POST_ROUTES = ["/mairie/{insee}/signalements/1/pris-en-compte", "/mairie/{insee}/signalements/1",
                "/mairie/{insee}/alertes/nouvelle",
-               "/mairie/{insee}/communications", "/mairie/{insee}/mes-alertes"]
+               "/mairie/{insee}/communications", "/mairie/{insee}/mes-alertes", "/mairie/{insee}/preuve/verifier"]
 
 
 @pytest.fixture

@@ -1,0 +1,157 @@
+"""Proof of warning: for a commune alert (with its updates and all-clear), who was
+reached, per household, on which channel, when, and with what status — as a CSV and a
+PDF that a maire can show.
+
+Each line carries a chained SHA-256 fingerprint (the previous one, then the line), so
+that removing, adding or changing a line breaks every fingerprint after it; the last
+one is signed with the commune's key (HMAC-SHA256 under a key derived from
+``vvs.secret`` and the commune's INSEE code). ``verify_csv`` checks an exported file
+again: the chain, then the signature.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+
+from sqlalchemy import select
+
+from vvs_core.models import User
+from vvs_core.models.notification import Notification
+from vvs_core.phones import mask_phone
+from vvs_core.timefmt import dates
+
+from .commune_alerts import SUBJECT
+from .models import MairieAlert
+
+HEADER = ["message", "foyer", "destinataire", "canal", "adresse", "statut", "envoyé le", "remis le", "empreinte"]
+STATUS_LABELS = {"pending": "en attente", "sending": "en cours d'envoi", "sent": "envoyé", "delivered": "remis",
+                 "failed": "en échec", "cancelled": "annulé"}
+KIND_LABELS = {"alert": "alerte", "update": "mise à jour", "all_clear": "fin d'alerte"}
+CHANNEL_LABELS = {"sms": "SMS", "email": "e-mail", "push": "notification"}
+
+
+def _mask_email(address: str) -> str:
+    name, _at, domain = (address or "").partition("@")
+    return f"{name[:1]}***@{domain}" if domain else "***"
+
+
+def _masked(channel: str, address: str) -> str:
+    if channel == "sms":
+        return mask_phone(address)
+    if channel == "email":
+        return _mask_email(address)
+    return "appareil enregistré"
+
+
+def lines_of(dbsession, alert: MairieAlert, follow_ups: list[MairieAlert]) -> list[list[str]]:
+    """The proof's lines (without fingerprints), message by message, then by household."""
+    messages = [alert, *follow_ups]
+    kinds = {m.id: m for m in messages}
+    rows = dbsession.execute(
+        select(Notification, User).outerjoin(User, User.id == Notification.recipient_id)
+        .where(Notification.subject_type == SUBJECT, Notification.subject_id.in_(list(kinds)))).all()
+    order = {m.id: n for n, m in enumerate(messages)}
+
+    def household(user) -> str:
+        return (user.address_label or "").strip() if user is not None and user.address_label else "—"
+
+    rows.sort(key=lambda r: (order[r[0].subject_id], household(r[1]).lower(),
+                             r[1].full_name if r[1] is not None else "", r[0].channel))
+    out = []
+    for notification, user in rows:
+        message = kinds[notification.subject_id]
+        out.append([
+            f"{KIND_LABELS.get(message.kind, message.kind)} du {dates.datetime(message.created_at)}",
+            household(user), user.full_name if user is not None else "compte supprimé",
+            CHANNEL_LABELS.get(notification.channel, notification.channel),
+            _masked(notification.channel, notification.address),
+            STATUS_LABELS.get(notification.status, notification.status),
+            dates.datetime_seconds(notification.sent_at), dates.datetime_seconds(notification.delivered_at)])
+    return out
+
+
+def _seed(insee: str, alert_id: int) -> str:
+    return hashlib.sha256(f"vvs-preuve|{insee}|{alert_id}".encode()).hexdigest()
+
+
+def chained(insee: str, alert_id: int, lines: list[list[str]]) -> tuple[list[list[str]], str]:
+    """Each line with its fingerprint appended, and the last fingerprint."""
+    previous, out = _seed(insee, alert_id), []
+    for line in lines:
+        previous = hashlib.sha256((previous + "|" + "\x1f".join(line)).encode("utf-8")).hexdigest()
+        out.append([*line, previous])
+    return out, previous
+
+
+def signature(secret: str, insee: str, last: str) -> str:
+    key = hmac.new(secret.encode(), f"vvs-preuve-commune:{insee}".encode(), hashlib.sha256).digest()
+    return hmac.new(key, last.encode(), hashlib.sha256).hexdigest()
+
+
+def proof(request, commune, alert: MairieAlert, follow_ups: list[MairieAlert]) -> dict:
+    lines, last = chained(commune.insee, alert.id, lines_of(request.dbsession, alert, follow_ups))
+    households = {line[1] for line in lines if line[1] != "—"} | {line[2] for line in lines if line[1] == "—"}
+    reached = {(line[1], line[2]) for line in lines if line[5] in ("envoyé", "remis")}
+    return {"commune": commune, "alert": alert, "lines": lines, "last": last, "households": len(households),
+            "people": len({line[2] for line in lines}), "reached": len(reached),
+            "signature": signature(request.registry.settings["vvs.secret"], commune.insee, last)}
+
+
+def proof_csv(data: dict) -> str:
+    out = io.StringIO()
+    w = csv.writer(out, delimiter=";")
+    w.writerow(["preuve d'alerte", data["commune"].name, data["commune"].insee, data["alert"].id])
+    w.writerow(["titre", data["alert"].title])
+    w.writerow(HEADER)
+    w.writerows(data["lines"])
+    w.writerow(["empreinte finale", data["last"]])
+    w.writerow(["signature de la commune", data["signature"]])
+    return out.getvalue()
+
+
+def verify_csv(secret: str, text: str) -> tuple[bool, str]:
+    """(valid, the French verdict) of an exported proof."""
+    try:
+        rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+        head, table = rows[0], rows[3:-2]
+        insee, alert_id = head[2], int(head[3])
+        stated_last, stated_signature = rows[-2][1], rows[-1][1]
+    except (IndexError, ValueError, csv.Error):
+        return False, "Ce fichier n'est pas une preuve d'alerte exportée par ce site."
+    if head[0] != "preuve d'alerte" or rows[2] != HEADER or any(len(r) != len(HEADER) for r in table):
+        return False, "Ce fichier n'est pas une preuve d'alerte exportée par ce site."
+    recomputed, last = chained(insee, alert_id, [r[:-1] for r in table])
+    for number, (given, again) in enumerate(zip(table, recomputed), start=1):
+        if given[-1] != again[-1]:
+            return False, f"La ligne {number} a été modifiée, ajoutée ou retirée : la preuve n'est pas intègre."
+    if last != stated_last:
+        return False, "L'empreinte finale ne correspond pas aux lignes : la preuve n'est pas intègre."
+    if not hmac.compare_digest(signature(secret, insee, last), stated_signature):
+        return False, "La signature ne correspond pas : ce fichier n'a pas été signé pour cette commune par ce site."
+    return True, f"Preuve intègre et signée : {len(table)} lignes, alerte n° {alert_id} de la commune {insee}."
+
+
+def proof_pdf(data: dict, site_name: str) -> bytes:
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+
+    styles = getSampleStyleSheet()
+    buffer = io.BytesIO()
+    alert = data["alert"]
+    doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), title=f"Preuve d'alerte {alert.id}", author=site_name)
+    story = [Paragraph(f"Preuve d'alerte — Mairie de {data['commune'].name}", styles["Title"]),
+             Paragraph(f"{'EXERCICE · ' if alert.exercise else ''}{alert.title} — {dates.datetime(alert.created_at)}",
+                       styles["Heading2"]),
+             Paragraph(f"{data['households']} foyers, {data['people']} personnes, {data['reached']} jointes "
+                       f"(envoyé ou remis sur au moins un canal).", styles["Normal"]), Spacer(1, 8)]
+    short = [[*line[:-1], line[-1][:12] + "…"] for line in data["lines"]]
+    story.append(Table([HEADER] + short, repeatRows=1))
+    story += [Spacer(1, 8), Paragraph(f"Empreinte finale (SHA-256 chaîné) : {data['last']}", styles["Normal"]),
+              Paragraph(f"Signature de la commune (HMAC-SHA256) : {data['signature']}", styles["Normal"]),
+              Paragraph("Le fichier CSV de la même alerte porte toutes les empreintes ; la page « Vérifier une "
+                        "preuve » du tableau de bord de la mairie le contrôle.", styles["Normal"])]
+    doc.build(story)
+    return buffer.getvalue()
