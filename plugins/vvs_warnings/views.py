@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from vvs_core import french
 from vvs_core.clock import utcnow
@@ -20,7 +21,7 @@ TITLE_MAX, BODY_MAX = 140, 2000
 def dashboard_rows(request, commune) -> tuple[list, list]:
     """(drafts waiting, the last relays sent or ended) of a commune."""
     rows = list(request.dbsession.scalars(
-        select(WarningRelay).where(WarningRelay.commune_id == commune.id)
+        select(WarningRelay).options(joinedload(WarningRelay.warning)).where(WarningRelay.commune_id == commune.id)
         .order_by(WarningRelay.created_at.desc(), WarningRelay.id.desc()).limit(30)))
     drafts = [r for r in rows if r.state == "draft"]
     recent = [r for r in rows if r.state in ("sent", "ended")][:5]

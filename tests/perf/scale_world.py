@@ -190,7 +190,24 @@ def build(dbsession, registry) -> World:
         "month": f"{now:%Y-%m}", "position": 1, "mairie_alert_id": mairie_alert,
     }
     world.ids["check_id"] = _kyc_check(dbsession, members[1], bourg.id)
+    world.ids["relay_id"] = _official_warnings(dbsession, serris.id, now)
     return world
+
+
+def _official_warnings(dbsession, commune_id, now) -> int:
+    """vvs_warnings: ten drafts waiting on the mairie's dashboard; the first one's id."""
+    from vvs_warnings.models import OfficialWarning, WarningRelay
+
+    warnings = [OfficialWarning(key=f"vigilance@meteo.fr,scale-{n}", feed_url="http://127.0.0.1/feed.atom",
+                                source_name="Météo-France (MeteoAlarm)", event="Orages", severity="Severe",
+                                departements=["77"], expires=now + timedelta(hours=12)) for n in range(10)]
+    dbsession.add_all(warnings)
+    dbsession.flush()
+    relays = [WarningRelay(warning_id=w.id, commune_id=commune_id, state="draft", title="Vigilance orange : Orages",
+                           body="Orages forts.", whole_commune=True, alert_url="") for w in warnings]
+    dbsession.add_all(relays)
+    dbsession.flush()
+    return relays[0].id
 
 
 def _kyc_check(dbsession, user_id, community_id) -> int:

@@ -40,18 +40,20 @@ SMALL_BUDGET_ROUTES = {"home", "alerts_home", "alerts_community", "gazette_index
 # a ratchet (a page may not get worse, and leaves this list once within its budget).
 # community: 6 for the header and the page's own lists, plus one per plugin panel
 # (alerts, gazette, twinning) — panels are not yet read together; admins and moderators
-# also read the community's commune and mairie. mairie_dashboard: eleven widgets.
+# also read the community's commune and mairie. mairie_dashboard: twelve widgets (the
+# official warnings to relay, vvs_warnings, are the twelfth).
 # settings_data_zip: the GDPR archive reads each table holding the user's data once
-# (bounded by the number of tables, not by the data).
+# (bounded by the number of tables, not by the data; vvs_warnings' two tables: 22).
 # alert_view, mairie_report: pages that grew on main while this test was written (the
 # mairie's acknowledgement of an alert).
-NOT_YET_WITHIN_BUDGET = {"community": 10, "alerts_community": 8, "gazette_index": 7, "mairie_dashboard": 13,
-                         "settings_data_zip": 20, "alert_view": 12,
+NOT_YET_WITHIN_BUDGET = {"community": 10, "alerts_community": 8, "gazette_index": 7, "mairie_dashboard": 14,
+                         "settings_data_zip": 22, "alert_view": 12,
                          "mairie_report": 11}
 # Placeholders that name a secret in the URL: an unknown value exercises the page.
 TOKEN_VALUE = "jeton-inconnu"
 # Routes whose placeholder means another table than the same name elsewhere.
-ROUTE_IDS = {"mairie_alert": {"alert_id": "mairie_alert_id"}}
+ROUTE_IDS = {name: {"alert_id": "mairie_alert_id"} for name in (
+    "mairie_alert", "mairie_alert_cap", "mairie_proof_csv", "mairie_proof_pdf")}
 SAVEPOINTS = re.compile(r"\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b", re.I)
 PLACEHOLDER = re.compile(r"{(\w+)(?::[^}]*)?}")
 
