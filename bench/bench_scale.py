@@ -80,8 +80,8 @@ def measure_pages(base_url: str, p, sessions: dict, month: str, suffix: str) -> 
         headers = {"Cookie": cookie}
         wrk(base_url + path, 1, headers, CONNECTIONS)
         sample = wrk(base_url + path, SECONDS, headers, CONNECTIONS)
-        if sample["non2xx"]:
-            raise RuntimeError(f"{path}: {sample['non2xx']} answers were not 2xx/3xx")
+        if sample["non2xx"] or sample["socket_errors"]:
+            raise RuntimeError(f"{path}: {sample['non2xx']} answers not 2xx/3xx, {sample['socket_errors']} lost")
         if sample["requests"] < MIN_SAMPLES:  # a slow page: time it one request after the other
             sample = sequential(http, base_url + path)
         out[f"scale_{name}{suffix}_p50_ms"] = round(sample["p50_ms"], 1)
