@@ -119,10 +119,20 @@ def wrk(url: str, seconds: int = DURATION, headers: dict | None = None, connecti
     }
 
 
+def drain(url: str, headers: dict | None = None) -> None:
+    """One request after the others: it is answered once the server has served what the
+    previous run's connections left queued (a sync worker serves a request whose client
+    has gone), so that the next run starts on an idle server."""
+    urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=600).read()
+
+
 def measure(url: str, headers: dict | None = None, runs: int = RUNS) -> dict:
-    """Warm up, then ``runs`` wrk runs; medians of req/s and p99."""
+    """Warm up, then ``runs`` wrk runs, each on an idle server; medians of req/s and p99."""
     wrk(url, 2, headers)
-    samples = [wrk(url, DURATION, headers) for _ in range(runs)]
+    samples = []
+    for _ in range(runs):
+        drain(url, headers)
+        samples.append(wrk(url, DURATION, headers))
     bad = sum(s["non2xx"] + s["socket_errors"] for s in samples)
     if bad:
         raise RuntimeError(f"{url}: {bad} responses were not 2xx or were lost (socket errors)")
