@@ -51,6 +51,7 @@ ADMIN_EVENT_KINDS = {
     "admin_validation_mode_changed": "Mode de validation modifié par l'équipe",
     "admin_referent_appointed": "Référent nommé par l'équipe",
     "admin_referent_removed": "Référent retiré par l'équipe",
+    "admin_communities_merged": "Communautés fusionnées",
 }
 STATUS_ACTIONS = {
     # action: (label, new status, states it applies to, event kind)

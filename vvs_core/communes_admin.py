@@ -149,3 +149,120 @@ def communities_people(dbsession, community_ids: list[int]) -> dict[int, tuple[l
     for user, role, community_id in rows:
         out[community_id][0 if role == "referent" else 1].append(user)
     return out
+
+
+# --- Merging two communities ------------------------------------------------------
+
+SNAP_DEGREES = 1e-7
+STATUS_RANK = {"active": 3, "pending": 2, "rejected": 1, "left": 0}
+
+
+def merge_choices(dbsession, community: Community) -> list[tuple[str, str]]:
+    """The communities of the same commune ``community`` may be merged into."""
+    rows = dbsession.execute(select(Community.id, Community.name)
+                             .where(Community.commune_id == community.commune_id, Community.id != community.id)
+                             .order_by(Community.name)).all()
+    return [(str(cid), name) for cid, name in rows]
+
+
+def merged_boundary(source: Community, target: Community):
+    """The union of both boundaries, or a French reason why it is not one territory."""
+    from shapely.geometry import Polygon
+
+    from . import geo
+
+    union = source.boundary.union(target.boundary)
+    if not isinstance(union, Polygon):  # edges a rounding apart: close gaps of about a centimetre
+        union = union.buffer(SNAP_DEGREES, join_style=2).buffer(-SNAP_DEGREES, join_style=2)
+    if not isinstance(union, Polygon) or geo.validate_polygon(union):
+        return None, (f"« {source.name} » et « {target.name} » ne se touchent pas : réunies, elles ne formeraient "
+                      "pas un seul territoire. Modifiez d'abord leurs délimitations pour qu'elles partagent une limite.")
+    return Polygon(union.exterior), None
+
+
+def merge_preview(request, source: Community, target: Community) -> dict:
+    """What the merge would do, for the confirmation page (nothing is changed)."""
+    from . import geo
+    from .members import member_count
+
+    union, problem = merged_boundary(source, target)
+    settings = request.registry.settings
+    if union is not None:
+        size = geo.check_boundary_size(union, float(settings["vvs.community.min_area_m2"]),
+                                       float(settings["vvs.community.max_area_m2"]))
+        if not size.ok:
+            problem = size.message
+    return {"source": source, "target": target, "problem": problem,
+            "source_members": member_count(request.dbsession, source.id),
+            "target_members": member_count(request.dbsession, target.id),
+            "area_m2": geo.area_m2(union) if union is not None else None}
+
+
+def merge_communities(request, source_id: int, target_id: int, reason: str) -> Community:
+    """Move everything of ``source`` into ``target`` (members, movements, invitations, and
+    through ``vvs_communities_merging`` every plugin's rows), give ``target`` the union of
+    both boundaries, delete ``source``. Both rows are locked first: a second administrator
+    merging the same community waits, then finds it gone and is told so."""
+    from . import geo
+    from .clock import utcnow
+    from .models import CommunityEvent
+    from .models.invitation import Invitation
+
+    db = request.dbsession
+    if source_id == target_id:
+        raise AdminActionRefused("Choisissez une autre communauté que celle-ci.")
+    rows = {c.id: c for c in db.scalars(select(Community).where(Community.id.in_(sorted((source_id, target_id))))
+                                        .order_by(Community.id).with_for_update())}
+    source, target = rows.get(source_id), rows.get(target_id)
+    if source is None:
+        raise ChangedMeanwhile("Cette communauté n'existe plus : un autre membre de l'équipe l'a sans doute déjà "
+                               "fusionnée.")
+    if target is None:
+        raise ChangedMeanwhile("La communauté choisie n'existe plus : un autre membre de l'équipe l'a sans doute "
+                               "fusionnée entre-temps.")
+    db.refresh(source)
+    db.refresh(target)
+    if source.commune_id != target.commune_id:
+        raise AdminActionRefused("Seules deux communautés d'une même commune peuvent être fusionnées.")
+    preview = merge_preview(request, source, target)
+    if preview["problem"]:
+        raise AdminActionRefused(preview["problem"])
+    union, _problem = merged_boundary(source, target)
+    moved = _merge_memberships(db, source, target)
+    for model in (CommunityEvent, Invitation):
+        db.execute(update(model).where(model.community_id == source.id).values(community_id=target.id)
+                   .execution_options(synchronize_session=False))
+    request.registry.vvs_plugins.hook.vvs_communities_merging(request=request, source=source, target=target)
+    old = target.boundary
+    target.boundary, target.boundary_changed_at = union, utcnow()
+    record_event(db, "admin_communities_merged", community=target, actor=request.user, public=False,
+                 data={"reason": reason, "absorbee": source.name, "membres_deplaces": moved,
+                       "avant": f"{source.name} + {target.name}", "apres": target.name,
+                       "surface_m2": round(geo.area_m2(union))})
+    db.flush()
+    db.delete(source)
+    db.flush()
+    request.registry.vvs_plugins.hook.vvs_boundary_changed(request=request, community=target, old_boundary=old)
+    return target
+
+
+def _merge_memberships(db, source: Community, target: Community) -> int:
+    """Each member of ``source`` becomes a member of ``target``; someone in both keeps the
+    stronger of the two (validated over pending, référent over member). Returns how many moved."""
+    theirs = {m.user_id: m for m in db.scalars(select(Membership).where(Membership.community_id == target.id))}
+    moved = 0
+    for membership in db.scalars(select(Membership).where(Membership.community_id == source.id)).all():
+        kept = theirs.get(membership.user_id)
+        if kept is None:
+            membership.community_id = target.id
+            moved += 1
+            continue
+        if STATUS_RANK.get(membership.status, 0) > STATUS_RANK.get(kept.status, 0):
+            kept.status, kept.decided_at, kept.decided_by_id = (membership.status, membership.decided_at,
+                                                                membership.decided_by_id)
+        if membership.role == "referent" and membership.status == "active":
+            kept.role = "referent"
+        db.delete(membership)
+        moved += 1
+    db.flush()
+    return moved

@@ -221,3 +221,22 @@ def vvs_addhooks(pluginmanager):
     from . import hookspecs
 
     pluginmanager.add_hookspecs(hookspecs)
+
+
+@hookimpl
+def vvs_communities_merging(request, source, target):
+    """The alerts, private feeds and moderation rule of ``source`` go to ``target`` (its own
+    rule, if it has one, stays)."""
+    import sqlalchemy as sa
+
+    from .models import Alert, FeedToken, ModerationPolicy
+
+    db = request.dbsession
+    for model in (Alert, FeedToken):
+        db.execute(sa.update(model).where(model.community_id == source.id).values(community_id=target.id)
+                   .execution_options(synchronize_session=False))
+    if db.scalar(sa.select(ModerationPolicy.id).where(ModerationPolicy.community_id == target.id)) is not None:
+        db.execute(sa.delete(ModerationPolicy).where(ModerationPolicy.community_id == source.id))
+    else:
+        db.execute(sa.update(ModerationPolicy).where(ModerationPolicy.community_id == source.id)
+                   .values(community_id=target.id).execution_options(synchronize_session=False))

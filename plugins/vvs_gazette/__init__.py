@@ -135,3 +135,15 @@ def vvs_addhooks(pluginmanager):
     from . import hookspecs
 
     pluginmanager.add_hookspecs(hookspecs)
+
+
+@hookimpl
+def vvs_communities_merging(request, source, target):
+    """The posts of ``source`` and their reports go to ``target``."""
+    import sqlalchemy as sa
+
+    from .models import GazettePost, GazetteReport
+
+    for model in (GazettePost, GazetteReport):
+        request.dbsession.execute(sa.update(model).where(model.community_id == source.id)
+                                  .values(community_id=target.id).execution_options(synchronize_session=False))

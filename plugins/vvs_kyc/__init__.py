@@ -144,3 +144,14 @@ def vvs_register_event_kinds():
         EventKind("kyc_geolocation", "Vérification par géolocalisation"),
         EventKind("kyc_partner_result", "Résultat de la vérification d'identité"),
     ]
+
+
+@hookimpl
+def vvs_communities_merging(request, source, target):
+    """Verifications made for a membership in ``source`` now name ``target``."""
+    import sqlalchemy as sa
+
+    from .models import KycCheck
+
+    request.dbsession.execute(sa.update(KycCheck).where(KycCheck.community_id == source.id)
+                              .values(community_id=target.id).execution_options(synchronize_session=False))

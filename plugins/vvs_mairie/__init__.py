@@ -353,3 +353,14 @@ def vvs_membership_requested(request, membership):
     from .requests_notice import tell_agents
 
     tell_agents(request, membership)
+
+
+@hookimpl
+def vvs_communities_merging(request, source, target):
+    """The town hall's alerts sent to ``source`` are listed as sent to ``target``."""
+    from .models import MairieAlert
+
+    for alert in request.dbsession.scalars(select(MairieAlert).where(MairieAlert.commune_id == source.commune_id)):
+        ids = list(alert.community_ids or [])
+        if source.id in ids:
+            alert.community_ids = list(dict.fromkeys(target.id if i == source.id else i for i in ids))

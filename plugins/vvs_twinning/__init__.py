@@ -113,3 +113,31 @@ def vvs_register_event_kinds():
         EventKind("twinning_declined", "Jumelage refusé", public=True, describe=_with_other),
         EventKind("twinning_ended", "Jumelage terminé", public=True, describe=_with_other),
     ]
+
+
+@hookimpl
+def vvs_communities_merging(request, source, target):
+    """Twinnings of ``source`` become ``target``'s; one between the two ends, and one with a
+    community ``target`` is already twinned with ends too (one open twinning per pair)."""
+    import sqlalchemy as sa
+
+    from vvs_core.clock import utcnow
+
+    from .models import Twinning, pair_key
+
+    db = request.dbsession
+    for twinning in db.scalars(sa.select(Twinning).where(
+            sa.or_(Twinning.community_a_id == source.id, Twinning.community_b_id == source.id))).all():
+        other = twinning.other_id(source.id)
+        if twinning.community_a_id == source.id:
+            twinning.community_a_id = target.id
+        else:
+            twinning.community_b_id = target.id
+        if twinning.open_pair is None:
+            continue
+        taken = db.scalar(sa.select(Twinning.id).where(Twinning.open_pair == pair_key(target.id, other)))
+        if other == target.id or taken is not None:
+            twinning.status, twinning.open_pair, twinning.ended_at = "ended", None, utcnow()
+        else:
+            twinning.open_pair = pair_key(target.id, other)
+        db.flush()

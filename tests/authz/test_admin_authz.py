@@ -4,7 +4,7 @@ the anonymous visitor the login page (GET) or 403 (POST), and nothing changes.
 
 Routes: admin_users, admin_user, admin_user_role, admin_user_status,
 admin_user_confirmation, admin_user_sessions, admin_journal, admin_journal_csv, admin_communes,
-admin_commune, admin_community_mode, admin_community_referents, admin_plugins.
+admin_commune, admin_community_mode, admin_community_referents, admin_community_merge, admin_plugins.
 """
 import pytest
 from sqlalchemy import select
@@ -115,3 +115,17 @@ def test_commune_pages_by_role(testapp, world, dbsession, role):
         assert created is not None and role_now == "referent" and community.validation_mode == "mairie"
     else:
         assert created is None and role_now == "member" and community.validation_mode == "referent"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_community_merge_by_role(testapp, world, dbsession, role):
+    """admin_community_merge: the platform team only; nothing merged for the others."""
+    community = world["community"]
+    if role != "anonymous":
+        testapp.login(world["users"][role])
+    check_get(testapp, role, f"/admin/communautes/{community.id}/fusion")
+    for confirme in ("", "1"):
+        testapp.post_csrf(f"/admin/communautes/{community.id}/fusion",
+                          {"cible": str(community.id), "reason": REASON, "confirme": confirme},
+                          status=400 if role == "admin" else 403)
+    assert dbsession.get(type(community), community.id) is not None

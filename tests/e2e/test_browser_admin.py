@@ -114,3 +114,61 @@ def test_communes_and_extensions_pages_at_360(browser, live_server, login, shot,
     assert "Géocodage des adresses" in pg.content()
     shot(pg, "admin-extensions-360")
     context.close()
+
+
+def two_touching_communities(e2e_db) -> tuple[int, int]:
+    """Two neighbourhoods of Serris side by side (3 km east of the demo's), one with a member."""
+    from shapely.geometry import Point
+
+    from vvs_core.geo import from_l93, square_around, to_l93
+    from vvs_core.models import Commune
+    from vvs_core.testing import SERRIS
+
+    def east(metres):
+        p = to_l93(Point(*SERRIS))
+        return from_l93(Point(p.x + metres, p.y)).coords[0]
+
+    with e2e_db() as s:
+        commune = s.execute(select(Commune).where(Commune.insee == "77449")).scalar_one()
+        first = Community(commune_id=commune.id, name="Les Hauts de l’Aulnoye", boundary=square_around(east(3000), 300))
+        second = Community(commune_id=commune.id, name="Le Pré-Saint-Gervais", boundary=square_around(east(3300), 300))
+        s.add_all([first, second])
+        s.flush()
+        member = User(email="rene.lacroix.e2e@serris.demo", password_hash=hash_password(DEMO_PASSWORD),
+                      first_name="René", last_name="Lacroix", pseudonym="René", email_confirmed_at=utcnow(),
+                      home=Point(*east(3000)))
+        s.add(member)
+        s.flush()
+        s.add(Membership(user_id=member.id, community_id=first.id, status="active", requested_at=utcnow(),
+                         decided_at=utcnow()))
+        s.commit()
+        return first.id, second.id
+
+
+def test_merge_two_communities_with_a_confirmation_at_360(browser, live_server, login, shot, e2e_db):
+    first_id, second_id = two_touching_communities(e2e_db)
+    context = browser.new_context(locale="fr-FR", viewport=PHONE, base_url=live_server)
+    context.set_default_timeout(20000)
+    pg = context.new_page()
+    login(pg, ADMIN)
+    pg.goto("/admin/communes/77449")
+    pg.get_by_role("link", name="Fusionner « Les Hauts de l’Aulnoye » dans une autre communauté").click()
+    pg.wait_for_url(f"**/admin/communautes/{first_id}/fusion")
+    pg.get_by_label("Fusionner dans la communauté").select_option(label="Le Pré-Saint-Gervais")
+    pg.get_by_label("Motif (gardé dans le journal)").fill("Les voisins « des deux côtés » l’ont demandé 🤝")
+    pg.get_by_role("button", name="Voir ce que la fusion changera").click()
+    pg.wait_for_load_state()
+    assert "Vérifiez avant de confirmer" in pg.content() and "1 membre" in pg.content()
+    shot(pg, "admin-merge-confirm-360")
+    with e2e_db() as s:  # nothing changed yet
+        assert s.get(Community, first_id) is not None
+    pg.get_by_role("button", name="Confirmer la fusion").click()
+    pg.wait_for_url("**/admin/communes/77449*")
+    assert "est fusionnée dans « Le Pré-Saint-Gervais »" in pg.locator(".flash").first.inner_text()
+    with e2e_db() as s:
+        assert s.get(Community, first_id) is None
+        moved = s.execute(select(Membership).join(User, User.id == Membership.user_id).where(User.email == "rene.lacroix.e2e@serris.demo")).scalar_one()
+        assert moved.community_id == second_id
+    pg.get_by_role("navigation", name="Administration").get_by_role("link", name="Journal").click()
+    assert "Communautés fusionnées" in pg.content()
+    context.close()

@@ -13,7 +13,7 @@ from ..administration import AdminActionRefused, ChangedMeanwhile
 from ..communes_admin import (
     INSEE, change_validation_mode, communes_overview, communities_people, community_people, create_commune,
     edit_commune,
-    parse_coordinate, parse_postcodes, set_referent,
+    merge_choices, merge_communities, merge_preview, parse_coordinate, parse_postcodes, set_referent,
 )
 from ..french import de
 from ..forms import Schema, StrippedString, email_node, make_form, validate
@@ -31,6 +31,7 @@ def includeme(config):
     config.add_route("admin_community_mode", "/admin/communautes/{community_id}/validation", factory=community_factory)
     config.add_route("admin_community_referents", "/admin/communautes/{community_id}/referents",
                      factory=community_factory)
+    config.add_route("admin_community_merge", "/admin/communautes/{community_id}/fusion", factory=community_factory)
     config.scan(".admin_communes")
 
 
@@ -256,3 +257,65 @@ def admin_community_referents_view(request):
         return (f"{user.full_name} est référent {de(community.name)}." if verb == "nommer"
                 else f"{user.full_name} n'est plus référent {de(community.name)}.")
     return _community_action(request, "referents", apply)
+
+
+# --- Merging two communities (a form, a confirmation page, the merge) ---------------
+
+def merge_form(request, community: Community, confirming: bool = False) -> deform.Form:
+    schema = Schema()
+    target = choice_node("cible", "Fusionner dans la communauté", merge_choices(request.dbsession, community))
+    if confirming:  # the community the confirmation page described, not another one
+        target.widget = deform.widget.HiddenWidget()
+    schema.add(target)
+    schema.add(reason_node())
+    if confirming:
+        schema.add(colander.SchemaNode(colander.String(), name="confirme", missing="",
+                                       widget=deform.widget.HiddenWidget()))
+    return make_form(request, schema, "Confirmer la fusion" if confirming else "Voir ce que la fusion changera",
+                     formid="fusion", action=request.route_path("admin_community_merge", community_id=community.id))
+
+
+def merge_page(request, community: Community, form_html: str | None = None, preview: dict | None = None,
+               error: str | None = None) -> dict:
+    return {"title": f"Fusionner {community.name}", "extra_css": _css(request), "community": community,
+            "commune": community.commune, "form": form_html or merge_form(request, community).render(),
+            "preview": preview, "error": error}
+
+
+@view_config(route_name="admin_community_merge", request_method="GET", renderer="vvs_core:templates/admin_merge.pt",
+             permission="platform")
+def admin_community_merge_view(request):
+    return merge_page(request, request.context.community)
+
+
+@view_config(route_name="admin_community_merge", request_method="POST", renderer="vvs_core:templates/admin_merge.pt",
+             permission="platform")
+def admin_community_merge_post(request):
+    """First POST: the confirmation page (what would change, nothing changed); the
+    confirmation's POST (``confirme``): the merge."""
+    community = request.context.community
+    confirming = request.POST.get("confirme") == "1"
+    form = merge_form(request, community, confirming)
+    data, rendered = validate(request, form)
+    if data is None:
+        if confirming:  # back to the first step, where every field shows its error
+            _data, rendered = validate(request, merge_form(request, community))
+        request.response.status = 400
+        return merge_page(request, community, rendered)
+    target = request.dbsession.get(Community, int(data["cible"]))
+    if not confirming:
+        preview = merge_preview(request, community, target)
+        if preview["problem"]:
+            request.response.status = 400
+            return merge_page(request, community, form.render(data), error=preview["problem"])
+        confirm = merge_form(request, community, confirming=True).render({**data, "confirme": "1"})
+        return merge_page(request, community, confirm, preview=preview)
+    name, commune = community.name, community.commune
+    try:
+        merge_communities(request, community.id, target.id, data["reason"])
+    except AdminActionRefused as exc:
+        request.response.status = 409 if isinstance(exc, ChangedMeanwhile) else 400
+        return merge_page(request, community, form.render(data), error=str(exc))
+    request.flash(f"« {name} » est fusionnée dans « {target.name} » : ses membres, ses publications et sa "
+                  "délimitation y sont réunis.", "success")
+    return HTTPSeeOther(request.route_path("admin_commune", insee=commune.insee, _anchor=f"communaute-{target.id}"))
