@@ -17,7 +17,7 @@ def test_plugins_and_providers_in_french(testapp, admin):
     for label in ("SMS", "E-mail", "Géocodage des adresses", "Base de données", "en service"):
         assert label in text, label
     assert "<code>vvs_alerts</code>" in text and "<code>vvs_kyc</code>" in text
-    assert "Ce fournisseur ne propose pas de vérification." in text  # the console providers offer none
+    assert "Configuré ; ce fournisseur ne propose pas de vérification." in text  # the console providers offer none
     assert "Cache-Control" in page.headers and "no-store" in page.headers["Cache-Control"]
 
 
@@ -43,7 +43,7 @@ class Crashing(Healthy):
     (Healthy(), "ok", "En service"),
     (Broken(), "problem", "Le compte OVH n'a plus de crédit SMS."),
     (Crashing(), "problem", "La vérification a échoué (TimeoutError)."),
-    (object(), "unknown", "Ce fournisseur ne propose pas de vérification."),
+    (object(), "unknown", "Configuré ; ce fournisseur ne propose pas de vérification."),
 ])
 def test_provider_health_when_offered(service, state, text):
     from vvs_core.views.admin_plugins import provider_health

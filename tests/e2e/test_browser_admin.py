@@ -68,6 +68,10 @@ def test_suspend_reopen_ban_from_admin(browser, live_server, login, shot, e2e_db
     assert status_of(e2e_db, user_id) == "active"
     act(pg, "Bannir", "Menaces envers un voisin, signalées à la police municipale.")
     assert status_of(e2e_db, user_id) == "banned"
+    # the account's own history shows the ban and its reason
+    history = pg.locator("section", has_text="Dernières actions de l'équipe sur ce compte").inner_text()
+    assert "Compte banni" in history and "Menaces envers un voisin" in history, history
+    assert "Banni" in pg.locator(".pill").first.inner_text()
 
     other = browser.new_context(locale="fr-FR", viewport=PHONE, base_url=live_server)
     other.set_default_timeout(20000)

@@ -28,10 +28,13 @@ def enabled_plugins(registry) -> list[dict]:
 def provider_health(service) -> tuple[str, str]:
     """(state, French text): "ok", "problem" or "unknown" when the provider offers no check.
 
-    A provider may offer ``health()``: None or "" when it works, else a French sentence."""
+    A provider may offer ``health()``: None or "" when it works, else a French sentence.
+    One without it was built from complete settings at start-up (the core refuses to start
+    otherwise): it is configured, but whether its service answers is not checked here (no
+    call to an outside host from this page)."""
     check = getattr(service, "health", None)
     if not callable(check):
-        return "unknown", "Ce fournisseur ne propose pas de vérification."
+        return "unknown", "Configuré ; ce fournisseur ne propose pas de vérification."
     try:
         problem = check()
     except Exception as exc:  # a check must not break the page
