@@ -52,6 +52,7 @@ ADMIN_EVENT_KINDS = {
     "admin_referent_appointed": "Référent nommé par l'équipe",
     "admin_referent_removed": "Référent retiré par l'équipe",
     "admin_communities_merged": "Communautés fusionnées",
+    "admin_community_archived": "Communauté archivée",
 }
 STATUS_ACTIONS = {
     # action: (label, new status, states it applies to, event kind)

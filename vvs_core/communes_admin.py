@@ -160,7 +160,8 @@ STATUS_RANK = {"active": 3, "pending": 2, "rejected": 1, "left": 0}
 def merge_choices(dbsession, community: Community) -> list[tuple[str, str]]:
     """The communities of the same commune ``community`` may be merged into."""
     rows = dbsession.execute(select(Community.id, Community.name)
-                             .where(Community.commune_id == community.commune_id, Community.id != community.id)
+                             .where(Community.commune_id == community.commune_id, Community.id != community.id,
+                                    Community.archived_at.is_(None))
                              .order_by(Community.name)).all()
     return [(str(cid), name) for cid, name in rows]
 
@@ -224,6 +225,8 @@ def merge_communities(request, source_id: int, target_id: int, reason: str) -> C
     db.refresh(target)
     if source.commune_id != target.commune_id:
         raise AdminActionRefused("Seules deux communautés d'une même commune peuvent être fusionnées.")
+    if source.archived_at is not None or target.archived_at is not None:
+        raise AdminActionRefused("Une communauté archivée ne peut pas être fusionnée.")
     preview = merge_preview(request, source, target)
     if preview["problem"]:
         raise AdminActionRefused(preview["problem"])
@@ -266,3 +269,46 @@ def _merge_memberships(db, source: Community, target: Community) -> int:
         moved += 1
     db.flush()
     return moved
+
+
+# --- Archiving a community ----------------------------------------------------------
+
+ARCHIVE_REASON = "Communauté archivée par l'équipe de la plateforme."
+
+
+def archive_preview(dbsession, community: Community) -> dict:
+    """What archiving would do, for the confirmation page (nothing is changed)."""
+    counts = dict(dbsession.execute(select(Membership.status, func.count(Membership.id))
+                                    .where(Membership.community_id == community.id,
+                                           Membership.status.in_(("active", "pending")))
+                                    .group_by(Membership.status)).all())
+    return {"members": counts.get("active", 0), "pending": counts.get("pending", 0)}
+
+
+def archive_community(request, community_id: int, reason: str) -> Community:
+    """Take ``community`` off the map (no new resident falls in it; its territory is free for
+    another), let its members and pending requests go (« a quitté la communauté », with the
+    reason that it was archived), keep its history. The row is locked first: a second
+    administrator finds it archived and is told so."""
+    from .clock import utcnow
+
+    db = request.dbsession
+    community = db.scalar(select(Community).where(Community.id == community_id).with_for_update())
+    if community is None:
+        raise ChangedMeanwhile("Cette communauté n'existe plus : un autre membre de l'équipe l'a sans doute "
+                               "fusionnée entre-temps.")
+    db.refresh(community)
+    if community.archived_at is not None:
+        raise ChangedMeanwhile("Un autre membre de l'équipe a déjà archivé cette communauté.")
+    preview = archive_preview(db, community)
+    now = utcnow()
+    db.execute(update(Membership).where(Membership.community_id == community.id,
+                                        Membership.status.in_(("active", "pending")))
+               .values(status="left", decided_at=now, decided_by_id=request.user.id, decision_reason=ARCHIVE_REASON)
+               .execution_options(synchronize_session=False))
+    community.archived_at, community.boundary_changed_at = now, now  # the geo cache forgets it
+    record_event(db, "admin_community_archived", community=community, actor=request.user, public=False,
+                 data={"reason": reason, "communaute": community.name, "membres": preview["members"],
+                       "demandes": preview["pending"]})
+    db.flush()
+    return community

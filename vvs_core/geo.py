@@ -73,18 +73,20 @@ def _is_postgis(session: Session) -> bool:
 
 _tbl = Community.__table__
 _pt = func.ST_SetSRID(func.ST_MakePoint(bindparam("lon"), bindparam("lat")), 4326)
-_CONTAINS_SQL = select(_tbl.c.id).where(func.ST_Contains(_tbl.c.boundary, _pt)).order_by(_tbl.c.id).limit(1)
+_LIVE = _tbl.c.archived_at.is_(None)  # an archived community is off the map
+_CONTAINS_SQL = (select(_tbl.c.id).where(func.ST_Contains(_tbl.c.boundary, _pt), _LIVE)
+                 .order_by(_tbl.c.id).limit(1))
 _L93_BOUNDARY = func.ST_Transform(_tbl.c.boundary, L93)
 _NEAR_SQL = (
     select(_tbl.c.id, func.ST_Distance(_L93_BOUNDARY, func.ST_Transform(_pt, L93)).label("d"))
-    .where(func.ST_DWithin(_L93_BOUNDARY, func.ST_Transform(_pt, L93), bindparam("metres")))
+    .where(func.ST_DWithin(_L93_BOUNDARY, func.ST_Transform(_pt, L93), bindparam("metres")), _LIVE)
     .order_by("d", _tbl.c.id)
 )
 _poly = func.ST_GeomFromWKB(bindparam("wkb"), 4326)
 _OVERLAP_SQL = (
     select(_tbl.c.id)
     .where(func.ST_Intersects(_tbl.c.boundary, _poly))
-    .where(func.ST_Relate(_tbl.c.boundary, _poly, OVERLAP_PATTERN))
+    .where(func.ST_Relate(_tbl.c.boundary, _poly, OVERLAP_PATTERN), _LIVE)
     .order_by(_tbl.c.id)
 )
 
@@ -124,10 +126,11 @@ def _fingerprint(session):
     # Changes whenever a community is added, removed or its boundary saved; also
     # differs inside a transaction that has not committed yet, so it is always right.
     row = session.execute(
-        select(func.count(_tbl.c.id), func.max(_tbl.c.boundary_changed_at), func.coalesce(func.sum(_tbl.c.id), 0))
+        select(func.count(_tbl.c.id), func.max(_tbl.c.boundary_changed_at), func.coalesce(func.sum(_tbl.c.id), 0),
+               func.count(_tbl.c.archived_at))
     ).one()
     bind = session.get_bind()
-    return (str(getattr(bind, "engine", bind).url), row[0], str(row[1]), row[2])
+    return (str(getattr(bind, "engine", bind).url), row[0], str(row[1]), row[2], row[3])
 
 
 def _shapely_index(session) -> _ShapelyIndex:
@@ -136,7 +139,7 @@ def _shapely_index(session) -> _ShapelyIndex:
     with _cache_lock:
         index = _cache.get(key)
     if index is None:
-        rows = session.execute(select(_tbl.c.id, _tbl.c.boundary)).all()
+        rows = session.execute(select(_tbl.c.id, _tbl.c.boundary).where(_LIVE)).all()
         index = _ShapelyIndex([(r[0], shapely.to_wkb(r[1])) for r in rows])
         with _cache_lock:
             _cache.clear()

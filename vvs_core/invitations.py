@@ -101,7 +101,9 @@ def invitation_counts(dbsession, community: Community, sender: User | None = Non
 def find_by_code(dbsession, code: str) -> Invitation | None:
     if not code or len(code) > 64:
         return None
-    return dbsession.execute(select(Invitation).where(Invitation.code == code)).scalar_one_or_none()
+    # an archived community's links lead nowhere (it takes no new resident)
+    return dbsession.execute(select(Invitation).join(Community, Community.id == Invitation.community_id)
+                             .where(Invitation.code == code, Community.archived_at.is_(None))).scalar_one_or_none()
 
 
 def count_acceptance(dbsession, code: str) -> Invitation | None:

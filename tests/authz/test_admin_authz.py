@@ -4,7 +4,8 @@ the anonymous visitor the login page (GET) or 403 (POST), and nothing changes.
 
 Routes: admin_users, admin_user, admin_user_role, admin_user_status,
 admin_user_confirmation, admin_user_sessions, admin_journal, admin_journal_csv, admin_communes,
-admin_commune, admin_community_mode, admin_community_referents, admin_community_merge, admin_plugins.
+admin_commune, admin_community_mode, admin_community_referents, admin_community_merge,
+admin_community_archive, admin_plugins.
 """
 import pytest
 from sqlalchemy import select
@@ -129,3 +130,17 @@ def test_community_merge_by_role(testapp, world, dbsession, role):
                           {"cible": str(community.id), "reason": REASON, "confirme": confirme},
                           status=400 if role == "admin" else 403)
     assert dbsession.get(type(community), community.id) is not None
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_community_archive_by_role(testapp, world, dbsession, role):
+    """admin_community_archive: the platform team only; nothing archived for the others
+    (the administrator's empty reason is refused, so nothing is archived either)."""
+    community = world["community"]
+    if role != "anonymous":
+        testapp.login(world["users"][role])
+    check_get(testapp, role, f"/admin/communautes/{community.id}/archivage")
+    testapp.post_csrf(f"/admin/communautes/{community.id}/archivage", {"reason": ""},
+                      status=400 if role == "admin" else 403)
+    dbsession.refresh(community)
+    assert community.archived_at is None

@@ -46,6 +46,8 @@ class Community(Base):
     validation_mode: Mapped[str] = mapped_column(String(16), default="referent")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     boundary_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set by the platform team: off the map (no point falls in it), no member, history kept.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     commune = relationship("Commune", back_populates="communities")
     memberships = relationship("Membership", back_populates="community")

@@ -13,7 +13,7 @@ from ..administration import AdminActionRefused, ChangedMeanwhile
 from ..communes_admin import (
     INSEE, change_validation_mode, communes_overview, communities_people, community_people, create_commune,
     edit_commune,
-    merge_choices, merge_communities, merge_preview, parse_coordinate, parse_postcodes, set_referent,
+    archive_community, archive_preview, merge_choices, merge_communities, merge_preview, parse_coordinate, parse_postcodes, set_referent,
 )
 from ..french import de
 from ..forms import Schema, StrippedString, email_node, make_form, validate
@@ -32,6 +32,8 @@ def includeme(config):
     config.add_route("admin_community_referents", "/admin/communautes/{community_id}/referents",
                      factory=community_factory)
     config.add_route("admin_community_merge", "/admin/communautes/{community_id}/fusion", factory=community_factory)
+    config.add_route("admin_community_archive", "/admin/communautes/{community_id}/archivage",
+                     factory=community_factory)
     config.scan(".admin_communes")
 
 
@@ -174,8 +176,9 @@ def commune_page(request, commune: Commune, rendered: dict | None = None, error:
     form = make_form(request, commune_schema(False), "Enregistrer", formid="commune",
                      action=request.route_path("admin_commune", insee=commune.insee))
     communities = []
-    rows = list(request.dbsession.scalars(select(Community).where(Community.commune_id == commune.id)
-                                          .order_by(Community.name)))
+    every = list(request.dbsession.scalars(select(Community).where(Community.commune_id == commune.id)
+                                           .order_by(Community.name)))
+    rows = [c for c in every if c.archived_at is None]
     people = communities_people(request.dbsession, [c.id for c in rows])
     for community in rows:
         parts = community_forms(request, community, people[community.id])
@@ -192,7 +195,7 @@ def commune_page(request, commune: Commune, rendered: dict | None = None, error:
     answers = request.registry.vvs_plugins.hook.vvs_admin_commune_panels(request=request, commune=commune)
     panels = sorted((p for ps in answers for p in (ps or []) if p is not None), key=lambda p: p.order)
     return {"title": commune.name, "extra_css": _css(request), "commune": commune, "communities": communities,
-            "panels": panels,
+            "panels": panels, "archived": [c for c in every if c.archived_at is not None],
             "form": (rendered or {}).get("commune") or form.render(values), "error": error,
             "contact_phone": display_phone(commune.contact_phone)}
 
@@ -319,3 +322,45 @@ def admin_community_merge_post(request):
     request.flash(f"« {name} » est fusionnée dans « {target.name} » : ses membres, ses publications et sa "
                   "délimitation y sont réunis.", "success")
     return HTTPSeeOther(request.route_path("admin_commune", insee=commune.insee, _anchor=f"communaute-{target.id}"))
+
+
+# --- Archiving a community (a confirmation page, then the archive) ------------------
+
+def archive_form(request, community: Community) -> deform.Form:
+    schema = Schema()
+    schema.add(reason_node())
+    return make_form(request, schema, "Archiver définitivement", formid="archivage",
+                     action=request.route_path("admin_community_archive", community_id=community.id))
+
+
+def archive_page(request, community: Community, form_html: str | None = None, error: str | None = None) -> dict:
+    return {"title": f"Archiver {community.name}", "extra_css": _css(request), "community": community,
+            "commune": community.commune, "preview": archive_preview(request.dbsession, community),
+            "form": None if community.archived_at else form_html or archive_form(request, community).render(),
+            "error": error}
+
+
+@view_config(route_name="admin_community_archive", request_method="GET",
+             renderer="vvs_core:templates/admin_archive.pt", permission="platform")
+def admin_community_archive_view(request):
+    return archive_page(request, request.context.community)
+
+
+@view_config(route_name="admin_community_archive", request_method="POST",
+             renderer="vvs_core:templates/admin_archive.pt", permission="platform")
+def admin_community_archive_post(request):
+    community = request.context.community
+    data, rendered = validate(request, archive_form(request, community))
+    if data is None:
+        request.response.status = 400
+        return archive_page(request, community, rendered)
+    try:
+        archive_community(request, community.id, data["reason"])
+    except AdminActionRefused as exc:
+        request.response.status = 409 if isinstance(exc, ChangedMeanwhile) else 400
+        request.dbsession.refresh(community)
+        return archive_page(request, community, error=str(exc))
+    request.flash(f"« {community.name} » est archivée : elle n'est plus sur la carte et ses membres en sont "
+                  "libérés ; son historique est gardé.", "success")
+    return HTTPSeeOther(request.route_path("admin_commune", insee=community.commune.insee,
+                                           _anchor=f"communaute-{community.id}"))
