@@ -176,3 +176,44 @@ def test_merge_two_communities_with_a_confirmation_at_360(browser, live_server, 
     pg.get_by_role("navigation", name="Administration").get_by_role("link", name="Journal").click()
     assert "Communautés fusionnées" in pg.content()
     context.close()
+
+
+def test_archive_a_community_with_a_confirmation_at_360(browser, live_server, login, shot, e2e_db):
+    from shapely.geometry import Point
+
+    from vvs_core.geo import from_l93, square_around, to_l93
+    from vvs_core.models import Commune
+    from vvs_core.testing import SERRIS
+
+    p = to_l93(Point(*SERRIS))
+    with e2e_db() as s:
+        commune = s.execute(select(Commune).where(Commune.insee == "77449")).scalar_one()
+        community = Community(commune_id=commune.id, name="La Ferme de l’Œuf",
+                              boundary=square_around(from_l93(Point(p.x - 4000, p.y)).coords[0], 300))
+        s.add(community)
+        s.commit()
+        community_id = community.id
+    context = browser.new_context(locale="fr-FR", viewport=PHONE, base_url=live_server)
+    context.set_default_timeout(20000)
+    pg = context.new_page()
+    login(pg, ADMIN)
+    pg.goto("/admin/communes/77449")
+    pg.get_by_role("link", name="Archiver « La Ferme de l’Œuf »").click()
+    pg.wait_for_url(f"**/admin/communautes/{community_id}/archivage")
+    assert "Un archivage ne peut pas être annulé." in pg.content()
+    assert "Aucun membre ni demande en attente : personne n'est concerné." in pg.content()
+    pg.get_by_label("Motif (gardé dans le journal)").fill("ZAC")  # too short: refused, nothing changed
+    pg.get_by_role("button", name="Archiver définitivement").click()
+    pg.wait_for_load_state()
+    assert "au moins 5 caractères" in pg.content()
+    with e2e_db() as s:
+        assert s.get(Community, community_id).archived_at is None
+    pg.get_by_label("Motif (gardé dans le journal)").fill("Quartier démoli pour la ZAC « des Prés » 🏗️")
+    shot(pg, "admin-archive-360")
+    pg.get_by_role("button", name="Archiver définitivement").click()
+    pg.wait_for_url("**/admin/communes/77449*")
+    assert "est archivée" in pg.locator(".flash").first.inner_text()
+    assert "archivée le" in pg.locator("section", has_text="Communautés archivées").inner_text()
+    with e2e_db() as s:
+        assert s.get(Community, community_id).archived_at is not None
+    context.close()
