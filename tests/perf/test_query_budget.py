@@ -51,6 +51,8 @@ NOT_YET_WITHIN_BUDGET = {"community": 10, "alerts_community": 8, "gazette_index"
                          "mairie_report": 11}
 # Placeholders that name a secret in the URL: an unknown value exercises the page.
 TOKEN_VALUE = "jeton-inconnu"
+# The provider of the core's callback routes (/fournisseurs/{provider}/{token}/…).
+PROVIDER_VALUE = "ovh"
 # Routes whose placeholder means another table than the same name elsewhere.
 ROUTE_IDS = {name: {"alert_id": "mairie_alert_id"} for name in (
     "mairie_alert", "mairie_alert_cap", "mairie_proof_csv", "mairie_proof_pdf")}
@@ -122,6 +124,8 @@ def fill(name: str, pattern: str, ids: dict) -> str | None:
         key = overrides.get(match.group(1), match.group(1))
         if key == "token":
             return TOKEN_VALUE
+        if key == "provider":
+            return PROVIDER_VALUE
         if key not in ids:
             raise KeyError(key)
         return str(ids[key])
