@@ -1,10 +1,17 @@
 """Providers: collected from ``vvs_register_providers``, chosen by name in the .ini,
-validated and built once at start-up, registered as Pyramid services."""
+validated and built once at start-up, registered as Pyramid services.
+
+What a provider plugin needs, in one import (docs/providers.md)::
+
+    from vvs_core.providers import ProviderSpec, Setting, hookimpl, as_float, as_int
+"""
 from __future__ import annotations
 
 from .errors import ConfigurationError
 from .hooktypes import ProviderSpec
 from .interfaces import IEmailSender, IGeocoder, IIdentityVerifier, IPushSender, ISMSSender
+from .plugins import hookimpl  # noqa: F401  (part of the provider API)
+from .settings import Setting, as_float, as_int  # noqa: F401  (part of the provider API)
 
 KINDS = {
     "sms": ("vvs.sms.provider", ISMSSender),
@@ -26,9 +33,9 @@ def collect_provider_specs(pm) -> list[ProviderSpec]:
     return specs
 
 
-def build_providers(settings, specs) -> dict:
-    """kind → service instance for the provider the settings name."""
-    services = {}
+def chosen_specs(settings, specs) -> dict[str, ProviderSpec]:
+    """kind → the spec of the provider the settings name, its required settings checked."""
+    chosen = {}
     by_kind: dict[str, dict[str, ProviderSpec]] = {}
     for spec in specs:
         by_kind.setdefault(spec.kind, {})[spec.name] = spec
@@ -51,12 +58,20 @@ def build_providers(settings, specs) -> dict:
                 raise ConfigurationError(
                     f"{kind} provider {name!r} needs {s.name} (or the environment variable {s.env_name})"
                 )
+        chosen[kind] = spec
+    return chosen
+
+
+def build_providers(settings, specs) -> dict:
+    """kind → service instance for the provider the settings name."""
+    services = {}
+    for kind, spec in chosen_specs(settings, specs).items():
         try:
             services[kind] = spec.factory(settings)
         except ConfigurationError:
             raise
         except Exception as exc:  # a provider's own check of its settings
-            raise ConfigurationError(f"{kind} provider {name!r} could not start: {exc}") from exc
+            raise ConfigurationError(f"{kind} provider {spec.name!r} could not start: {' '.join(str(exc).split())}") from exc
     return services
 
 

@@ -172,7 +172,8 @@ class SMTPEmailSender:
 
 def _plausible_address(address: str) -> bool:
     address = address or ""
-    return ("@" in address and not any(c in address for c in "\r\n<>,;")
+    local, _, domain = address.rpartition("@")
+    return (bool(local) and "." in domain.strip(".") and not any(c in address for c in "\r\n<>,; ")
             and len(address) <= 254)
 
 

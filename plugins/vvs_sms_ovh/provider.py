@@ -39,10 +39,10 @@ SENDER = re.compile(r"^(?:[A-Za-z0-9 ]{1,11}|\+?[0-9]{3,15})$")
 S = "vvs.sms.ovh."
 SETTINGS = [
     Setting(S + "endpoint", "ovh-eu", "OVH API region (`ovh-eu`, `ovh-ca`, `ovh-us`…) or a full base URL ending in `/1.0` (tests, proxies)."),
-    Setting(S + "application_key", "", "Application key of the OVH API application (required)."),
-    Setting(S + "application_secret", "", "Application secret (required; set VVS_SMS_OVH_APPLICATION_SECRET).", secret=True),
-    Setting(S + "consumer_key", "", "Consumer key allowed on /sms/* (required; set VVS_SMS_OVH_CONSUMER_KEY).", secret=True),
-    Setting(S + "service_name", "", "SMS account name, e.g. `sms-ab12345-1` (required)."),
+    Setting(S + "application_key", "", "Application key of the OVH API application (required).", required=True),
+    Setting(S + "application_secret", "", "Application secret (required; set VVS_SMS_OVH_APPLICATION_SECRET).", secret=True, required=True),
+    Setting(S + "consumer_key", "", "Consumer key allowed on /sms/* (required; set VVS_SMS_OVH_CONSUMER_KEY).", secret=True, required=True),
+    Setting(S + "service_name", "", "SMS account name, e.g. `sms-ab12345-1` (required).", required=True),
     Setting(S + "sender", "", "Sender validated by OVH (≤ 11 letters or digits). Empty: OVH's short number, which lets residents answer (France only)."),
     Setting(S + "validity_minutes", 120, "Minutes OVH keeps trying to reach a phone that is off; an old alert is worse than none.", parse=as_int),
     Setting(S + "timeout", 10, "Seconds before an OVH API call is abandoned (and retried later by the outbox).", parse=as_float),

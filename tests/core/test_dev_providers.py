@@ -9,27 +9,52 @@ import os
 
 import pytest
 
+from vvs_core.errors import TransientDeliveryError
 from vvs_core.interfaces import OutgoingEmail, OutgoingSMS
 from vvs_core.notify.dev_providers import ConsoleSMSSender, FolderEmailSender, mask_phone
-from vvs_core.provider_contracts import EmailSenderContract, SMSSenderContract
 
 
-class TestConsoleSMS(SMSSenderContract):
-    @pytest.fixture
-    def make_sender(self):
-        return ConsoleSMSSender
+# The development providers talk to no service, so the behavioural contract suites
+# (which drive a fake of the service: failures, retries) do not apply; these check
+# what they share with every provider: shape, and the text kept as it was given.
+
+TEXT = "Véhicule suspect rue de l’Église — « merci » 🚨"
 
 
-class TestFolderEmail(EmailSenderContract):
-    @pytest.fixture
-    def make_sender(self, tmp_path):
-        return lambda: FolderEmailSender(str(tmp_path / "mail" / "out"), "Voisins <nepasrepondre@vvs.invalid>")
+def test_console_sms_answers_one_result_per_message_and_logs_the_text_unchanged(caplog):
+    caplog.set_level(logging.INFO, logger="vvs_core.notify.dev_providers")
+    sender = ConsoleSMSSender()
+    assert sender.name == "console" and sender.send_batch([]) == []
+    messages = [OutgoingSMS(to=f"+3363998000{i}", text=TEXT, key=f"k:{i}/?&") for i in range(3)]
+    results = sender.send_batch(messages)
+    assert [(r.key, r.ok) for r in results] == [(m.key, True) for m in messages]
+    assert len({r.provider_ref for r in results}) == 3
+    assert caplog.text.count(TEXT) == 3
 
-    @pytest.fixture
-    def make_failing_sender(self, tmp_path):
-        blocker = tmp_path / "not-a-folder"
-        blocker.write_text("a file where the folder should be")
-        return lambda: FolderEmailSender(str(blocker / "mail"), "nepasrepondre@vvs.invalid")
+
+def test_folder_email_answers_one_result_per_message_and_keeps_the_text(tmp_path):
+    sender = FolderEmailSender(str(tmp_path / "mail"), "Voisins <nepasrepondre@vvs.invalid>")
+    assert sender.name and sender.send_batch([]) == []
+    messages = [OutgoingEmail(to=f"voisin{i}@example.org", subject="Alerte", text=TEXT, key=f"k:{i}") for i in range(2)]
+    results = sender.send_batch(messages)
+    assert [(r.key, r.ok) for r in results] == [(m.key, True) for m in messages]
+    written = sorted((tmp_path / "mail").glob("*.eml"))
+    assert len(written) == 2
+    for path in written:
+        parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert parsed.get_body(("plain",)).get_content().rstrip("\n") == TEXT
+
+
+def test_folder_email_fails_transiently_when_its_folder_cannot_be_written(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the folder should be")
+    sender = FolderEmailSender(str(blocker / "mail"), "nepasrepondre@vvs.invalid")
+    message = OutgoingEmail(to="voisin@example.org", subject="Alerte", text=TEXT, key="k")
+    try:
+        results = sender.send_batch([message])
+    except TransientDeliveryError:
+        return
+    assert all(not r.ok and r.transient for r in results)
 
 
 def test_mask_phone_hides_two_digits_and_never_returns_the_number():

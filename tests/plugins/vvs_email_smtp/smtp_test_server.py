@@ -130,3 +130,81 @@ def smtp_settings(server, **overrides) -> dict:
               "vvs.email.sender": "Voisins vigilants <ne-pas-repondre@voisins.example.fr>"}
     values.update(overrides)
     return values
+
+
+# --- the fake the e-mail contract suite drives ----------------------------------------
+
+SMTP_FAILURES = {  # what the suite names (an HTTP status) → what an SMTP server answers
+    429: "451 4.7.1 Trop d'envois, réessayez plus tard", 500: "451 4.3.0 Erreur locale",
+    502: "451 4.4.1 Relais injoignable", 503: "421 4.3.2 Service indisponible",
+    400: "554 5.6.0 Message refusé", 401: "530 5.7.0 Authentification requise",
+    403: "550 5.7.1 Relais refusé",
+}
+
+
+class FailingHandler(CollectingHandler):
+    """CollectingHandler that answers MAIL FROM with a failure once told to."""
+
+    def __init__(self, fake):
+        super().__init__()
+        self.fake = fake
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        import asyncio
+
+        how = self.fake.current_failure()
+        if how == "timeout":
+            await asyncio.sleep(self.fake.hold_seconds)
+            return "421 4.4.2 Délai dépassé"
+        if how is not None:
+            return SMTP_FAILURES[how]
+        envelope.mail_from = address
+        return "250 OK"
+
+
+class SMTPContractFake:
+    """An aiosmtpd server with the fake API of vvs_core.provider_contracts: arrived(),
+    fail(how, after), recover(). HTTP statuses map to SMTP answers (SMTP_FAILURES)."""
+
+    hold_seconds = 5.0
+
+    def __init__(self):
+        self.port = free_port()
+        self.handler = FailingHandler(self)
+        self.failure, self.fail_from = None, 0
+        self._start()
+
+    def _start(self):
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        self.listening = True
+
+    def _stop(self):
+        if self.listening:
+            self.controller.stop()
+            self.listening = False
+
+    def current_failure(self):
+        with self.handler.lock:
+            if self.failure is not None and len(self.handler.messages) >= self.fail_from:
+                return self.failure
+        return None
+
+    def arrived(self) -> list[tuple[str, str]]:
+        with self.handler.lock:
+            return [(to, m["message"].get_body(("plain",)).get_content().rstrip("\n"))
+                    for m in self.handler.messages for to in m["to"]]
+
+    def fail(self, how, after: int = 0) -> None:
+        with self.handler.lock:
+            self.failure, self.fail_from = how, len(self.handler.messages) + after
+        if how == "refused":
+            self._stop()
+
+    def recover(self) -> None:
+        self.failure = None
+        if not self.listening:
+            self._start()
+
+    def close(self) -> None:
+        self._stop()

@@ -7,7 +7,8 @@ from ovh_app import ovh_app  # noqa: F401  (fixture)
 
 from vvs_core.errors import ConfigurationError
 from vvs_core.interfaces import OutgoingSMS
-from vvs_core.provider_contracts import SMSSenderContract
+from vvs_core.testing import SMSSenderContract
+from vvs_sms_ovh.journal import MemoryJournal
 from vvs_sms_ovh.provider import JOB_RECEIVERS, OVHSMSSender
 
 ALERT = ("Alerte Quartier des Lilas : démarchage suspect rue de l'Église.\n"
@@ -16,13 +17,13 @@ ALERT = ("Alerte Quartier des Lilas : démarchage suspect rue de l'Église.\n"
 
 class TestOVHSMS(SMSSenderContract):
     @pytest.fixture
-    def make_sender(self, fake_ovh):  # noqa: F811
-        return lambda: OVHSMSSender.from_settings(fake_ovh.settings())
+    def fake(self, fake_ovh):  # noqa: F811
+        return fake_ovh
 
     @pytest.fixture
-    def make_failing_sender(self, fake_ovh):  # noqa: F811
-        fake_ovh.failure_rate = 1.0
-        return lambda: OVHSMSSender.from_settings(fake_ovh.settings())
+    def make_sender(self, fake_ovh):  # noqa: F811
+        journal = MemoryJournal()  # shared, as the database's is by every worker
+        return lambda: OVHSMSSender.from_settings(fake_ovh.settings(), journal=journal)
 
 
 def sms(to, key, text=ALERT):
