@@ -5,9 +5,20 @@ from .plugins import hookimpl, hookspec  # noqa: F401  (plugins write ``from vvs
 
 
 def main(global_config, **settings):
-    """Build the WSGI application from the .ini settings."""
+    """Build the WSGI application from the .ini settings.
+
+    A wrong setting, plugin or provider ends ``pserve`` with the one line ``vvs check``
+    prints (exit code 2), not a traceback."""
+    from .errors import ConfigurationError
+
     # pserve's ``http_port=`` (make run) is also where links point unless vvs.public_url is set.
-    config = make_config(settings, port=global_config.get("http_port"))
+    try:
+        config = make_config(settings, port=global_config.get("http_port"))
+    except ConfigurationError as exc:
+        import sys
+
+        print(f"vvs: {' '.join(str(exc).split())}", file=sys.stderr)
+        raise SystemExit(2) from None
     app = config.make_wsgi_app()
     from . import tasks
 

@@ -281,8 +281,39 @@ def create_user(session, args, password):
     return user
 
 
+def cmd_check(args) -> int:
+    """Everything ``pserve`` does before serving: every setting, every plugin, every
+    chosen provider built, the database reached. Exit 0, or 2 with one line."""
+    loaded = load(args.ini)
+    from sqlalchemy import text
+
+    from . import make_config
+    from .models import get_engine
+    from .providers import KINDS, provider_on
+
+    registry = make_config(loaded.raw).registry
+    print(f"settings: {len(loaded.declared.declared)} declared, all valid")
+    print(f"plugins: {', '.join(loaded.enabled) or 'none'}")
+    for kind in KINDS:
+        provider = provider_on(registry, kind)
+        if provider is None:
+            continue
+        problem = provider.health() if callable(getattr(provider, "health", None)) else None
+        if problem:
+            raise CommandError(f"{kind} provider {provider.name!r}: {problem}")
+        print(f"{kind} provider: {provider.name} (started)")
+    with get_engine(loaded.database_url).connect() as connection:
+        connection.execute(text("SELECT 1"))
+    print(f"database: {masked_url(loaded.database_url)} (reachable)")
+    print(f"{args.ini}: ready to serve")
+    return 0
+
+
 def cmd_settings(args) -> int:
     loaded = load(args.ini)
+    from .providers import chosen_specs
+
+    chosen_specs(loaded.settings, loaded.specs)  # a chosen provider's required settings
     declared = loaded.declared.declared
     names = sorted(name for name in loaded.settings if name.startswith("vvs."))
     width = max(len(name) for name in names)
@@ -540,6 +571,8 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--password", help="prefer VVS_NEW_PASSWORD or the prompt: arguments show in `ps`")
     create.add_argument("--role", choices=ROLES, default="resident")
     add_command(commands, "settings", cmd_settings, "print the effective settings, secrets masked")
+    add_command(commands, "check", cmd_check,
+                "check every setting, plugin and chosen provider, and the database, without serving")
     a11y = add_command(commands, "accessibility", cmd_accessibility,
                        "turn the browser tests' axe-core results into the data of the /accessibilite page")
     a11y.add_argument("--results", default=None, help="raw results of the browser tests (default var/accessibility/axe-results.json next to the .ini)")
