@@ -311,9 +311,6 @@ def cmd_check(args) -> int:
 
 def cmd_settings(args) -> int:
     loaded = load(args.ini)
-    from .providers import chosen_specs
-
-    chosen_specs(loaded.settings, loaded.specs)  # a chosen provider's required settings
     declared = loaded.declared.declared
     names = sorted(name for name in loaded.settings if name.startswith("vvs."))
     width = max(len(name) for name in names)
@@ -323,6 +320,10 @@ def cmd_settings(args) -> int:
         shown = masked_setting(name, value) if setting is not None and setting.secret else display_value(value)
         source = " (from the environment)" if setting is not None and setting.env_name in os.environ else ""
         print(f"{name:<{width}} = {shown}{source}")
+    from .providers import chosen_specs
+
+    sys.stdout.flush()
+    chosen_specs(loaded.settings, loaded.specs)  # then a chosen provider's required settings: exit 2
     return 0
 
 

@@ -166,12 +166,12 @@ class FakeHTTPService:
             threading.Thread(target=self._stop, daemon=True).start()
             return
         if failure is not None:
-            return self._answer(handler, int(failure), {"message": f"panne simulée {failure}"})
+            return self._answer(handler, int(failure), {"error": f"panne simulée {failure}"})
         query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         try:
             status, payload = self.handle(Call(method, parts.path, query, handler.headers, body, handler.path))
         except Exception as exc:  # a bug of the fake shows as a 500 with its reason
-            status, payload = 500, {"message": f"fake error: {exc!r}"}
+            status, payload = 500, {"error": f"fake error: {exc!r}"}
         self._answer(handler, status, payload)
 
     @staticmethod

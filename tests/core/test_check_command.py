@@ -60,10 +60,11 @@ def test_check_and_pserve_stop_with_the_same_line(tmp_path, label, settings, env
     assert served.stderr.strip().splitlines()[-1] == f"vvs: {line}"
 
 
-def test_settings_refuses_a_required_provider_key_left_empty(tmp_path):
+def test_settings_prints_then_refuses_a_required_provider_key_left_empty(tmp_path):
     ini = write_ini(tmp_path, **OVH)
     result = run_vvs("settings", str(ini), cwd=tmp_path, env={"VVS_SMS_OVH_APPLICATION_SECRET": "as"})
     assert_one_line_error(result, "vvs.sms.ovh.consumer_key", "VVS_SMS_OVH_CONSUMER_KEY")
+    assert "vvs.sms.ovh.consumer_key" in result.stdout and "vvs.sms.ovh.application_secret = ***" in result.stdout
 
 
 def test_check_says_when_the_database_is_unreachable(tmp_path):

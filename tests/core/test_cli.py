@@ -216,8 +216,10 @@ def test_no_command_shows_usage(tmp_path):
 
 @pytest.mark.parametrize("name", ["development.ini", "production.ini"])
 def test_shipped_ini_files_use_only_declared_settings(name):
-    # production.ini holds no secret: the environment gives it, as in production.
-    result = run_vvs("settings", name, cwd=ROOT, env={"VVS_SECRET": TEST_SECRET})
+    # production.ini holds no secret nor account key: the environment gives them, as in production.
+    env = {"VVS_SECRET": TEST_SECRET, "VVS_SMS_OVH_APPLICATION_KEY": "ak", "VVS_SMS_OVH_APPLICATION_SECRET": "as",
+           "VVS_SMS_OVH_CONSUMER_KEY": "ck"}
+    result = run_vvs("settings", name, cwd=ROOT, env=env)
     assert result.returncode == 0, result.stderr
     assert "vvs.plugins" in result.stdout
 
