@@ -55,7 +55,7 @@ PRUNE_EVERY = 500             # rows: old ones are deleted once per this many in
 def _token(value) -> str:
     value = str(value)
     if value and len(value) < TOKEN_MIN:
-        raise ValueError(f"at least {TOKEN_MIN} characters (it is the callbacks' only secret)")
+        raise ValueError(f"at least {TOKEN_MIN} characters: it is the callbacks' only secret")
     return value
 
 
