@@ -14,7 +14,7 @@ TEST_REDIS_DB ?= 15
 TEST_DATABASE_URL := postgresql+psycopg://postgres@127.0.0.1:5432/$(TEST_DB)
 TEST_REDIS_URL := redis://127.0.0.1:6379/$(TEST_REDIS_DB)
 
-.PHONY: run test test-capacity bench bench-scale catalogs clean
+.PHONY: run test bench bench-scale catalogs clean
 
 ## run: install, migrate, load the demo on first start, serve on http://localhost:$PORT
 run: $(VENV)/.installed catalogs
@@ -34,11 +34,6 @@ run: $(VENV)/.installed catalogs
 test: $(VENV)/.installed-test catalogs
 	scripts/test-services.sh $(TEST_DB) $(TEST_REDIS_DB)
 	VVS_TEST_DATABASE_URL=$(TEST_DATABASE_URL) VVS_TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest
-
-## test-capacity: the reliability test that a starved 2-core machine cannot pass yet (200 alerts × 500 members, workers killed, CPU hog)
-test-capacity: $(VENV)/.installed-test catalogs
-	scripts/test-services.sh $(TEST_DB) $(TEST_REDIS_DB)
-	VVS_TEST_DATABASE_URL=$(TEST_DATABASE_URL) VVS_TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -m capacity tests/reliability
 
 ## bench: the benchmarks of bench/ (PostGIS and Redis), when present
 bench: $(VENV)/.installed-test

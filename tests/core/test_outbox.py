@@ -716,3 +716,64 @@ def test_receipts_are_idempotent_and_never_downgrade_delivered(registry, db):
     rows = load(db)
     assert [(n.status, n.last_error) for n in rows] == [("delivered", ""), ("delivered", "")]
     assert all(n.delivered_at for n in rows)
+
+
+# --- A batch slower than the claim timeout ---------------------------------------------
+
+class SlowSender(RecordingSender):
+    """A provider that answers only once another worker has tried to reclaim the batch."""
+
+    def __init__(self, name, while_sending):
+        super().__init__(name)
+        self.while_sending = while_sending
+
+    def send_batch(self, messages):
+        self.while_sending()
+        return super().send_batch(messages)
+
+
+@pytest.fixture
+def pg_engine(pg_url):
+    engine = get_engine(pg_url)
+    Notification.__table__.drop(engine, checkfirst=True)
+    Notification.__table__.create(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_a_batch_slower_than_the_claim_timeout_keeps_its_claim_and_is_sent_once(pg_engine):
+    """On a loaded machine a batch can take longer than the claim timeout: the worker
+    renews its claim while it works, so no sweeper and no other worker takes it for a
+    dead one's and sends it again; its outcomes are recorded against the renewed claim.
+    (PostgreSQL: SQLite has one writer at a time and delivers inline.)"""
+    import time
+
+    Session = get_session_factory(pg_engine)
+    with Session() as db:
+        ids = add(db, rows_for(3) + rows_for(1, prefix="alert:2", channel="email"))
+    seen = {}
+
+    def meanwhile():
+        with Session() as other:
+            first = other.scalar(sa.select(sa.func.min(Notification.claimed_at)))
+            deadline = time.monotonic() + 20
+            while other.scalar(sa.select(sa.func.min(Notification.claimed_at))) <= first:
+                assert time.monotonic() < deadline, "the claim was never renewed"
+                other.rollback()
+                time.sleep(0.05)
+            # The first claim is older than the timeout now; the renewed one is not.
+            seen["reclaimed"] = actors.claim_notifications(other, ids, aware(first) + timedelta(seconds=3.5), 3)
+            other.commit()
+            seen["swept"] = actors.sweep_notifications(registry, now=aware(first) + timedelta(seconds=3.5))
+
+    sms = SlowSender("fake-sms", meanwhile)
+    email = RecordingSender("fake-email")
+    email.script["alert:2:0:email"] = "transient"  # recorded against the renewed claim: back to pending
+    registry = make_registry(pg_engine, {"sms": sms, "email": email}, **{"vvs.outbox.claim_timeout": "3"})
+    queued(actors.deliver.broker, actors.deliver)
+    assert actors.deliver_notifications(ids, registry) == {"sent": 3, "retry": 1}
+    assert seen == {"reclaimed": ([], []), "swept": 0}
+    with Session() as db:
+        assert [(n.status, n.attempts) for n in load(db)] == [("sent", 1)] * 3 + [("pending", 1)]
+    assert set(sms.sends.values()) == {1}
+    queued(actors.deliver.broker, actors.deliver)

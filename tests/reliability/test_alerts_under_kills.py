@@ -187,7 +187,6 @@ def wait_until_settled(conn, expected_total: int, deadline: float) -> dict:
     return counts(conn)
 
 
-@pytest.mark.capacity  # under the CPU hog: 37,000–61,000 of 199,600 sent in time on 2 cores (issue 15.5, open)
 def test_200_alerts_to_500_members_while_workers_are_killed(alerts_db, redis_url, tmp_path, record_property):
     community_id = community_of_members(alerts_db)
     env = {**os.environ, **settings_env(alerts_db, redis_url)}

@@ -114,7 +114,8 @@ def run_leased(name: str, args, fn, registry=None):
                          settings["vvs.jobs.max_attempts"])
     if attempts is None:
         return None
-    keeper = LeaseKeeper(registry, key, claimed_at, settings["vvs.jobs.lease"]).start()
+    lease = settings["vvs.jobs.lease"]
+    keeper = LeaseKeeper(registry, lambda db: renew(db, key, claimed_at, lease), lease, key).start()
     try:
         result = fn(*args)
     except Exception as exc:
@@ -131,15 +132,20 @@ def run_leased(name: str, args, fn, registry=None):
 
 
 class LeaseKeeper:
-    """Renews the lease of a running job every third of ``vvs.jobs.lease`` while its
-    function runs, so that a lease can stay short (it bounds how long a killed worker's
-    job waits) without a long run on a loaded machine being taken for a dead one and
-    run twice. A killed worker renews nothing: its lease runs out within one lease.
-    On SQLite (one writer at a time, the embedded default runs jobs inline) the lease
-    is not renewed: the job's own transaction would hold the renewal back."""
+    """Renews a lease every third of its length while work runs in this thread, so that
+    a lease can stay short (it bounds how long a killed worker's work waits) without a
+    long run on a loaded machine being taken for a dead one and done twice. A killed
+    worker renews nothing: its lease runs out within one lease.
 
-    def __init__(self, registry, key, claimed_at, lease_seconds):
-        self.registry, self.key, self.claimed_at = registry, key, claimed_at
+    ``renew(dbsession)`` writes the new lease and returns something false when the
+    lease is no longer ours (then renewing stops); once that transaction has committed,
+    ``committed(what renew returned)`` is called, if given. Used for leased jobs (``run_leased``) and for the
+    notification rows a worker claimed (``vvs_core.notify.actors``). On SQLite (one
+    writer at a time, the embedded default runs its tasks inline) nothing is renewed:
+    the work's own transaction would hold the renewal back."""
+
+    def __init__(self, registry, renew, lease_seconds, what="", committed=None):
+        self.registry, self.renew, self.what, self.committed = registry, renew, what, committed
         self.lease = int(lease_seconds)
         self.stopping = threading.Event()
         self.thread = None
@@ -148,7 +154,7 @@ class LeaseKeeper:
         engine = getattr(self.registry["dbsession_factory"], "kw", {}).get("bind")
         if engine is None or engine.dialect.name != "postgresql":
             return self
-        self.thread = threading.Thread(target=self._run, name=f"lease {self.key}", daemon=True)
+        self.thread = threading.Thread(target=self._run, name=f"lease {self.what}", daemon=True)
         self.thread.start()
         return self
 
@@ -156,15 +162,20 @@ class LeaseKeeper:
         while not self.stopping.wait(max(1.0, self.lease / 3)):
             try:
                 with task_request(self.registry) as request:
-                    if not renew(request.dbsession, self.key, self.claimed_at, self.lease):
-                        return  # the lease is someone else's now, or the job is over
+                    result = self.renew(request.dbsession)
             except Exception:
-                log.exception("job %s: lease not renewed", self.key)
+                log.exception("%s: lease not renewed", self.what)
+                continue
+            if not result:
+                return  # the lease is someone else's now, or the work is over
+            if self.committed is not None:
+                self.committed(result)
 
     def stop(self):
+        """Stop renewing; returns once no renewal is under way."""
         self.stopping.set()
         if self.thread is not None and self.thread is not threading.current_thread():
-            self.thread.join(timeout=10)
+            self.thread.join(timeout=30)
 
 
 def renew(dbsession, key, claimed_at, lease_seconds) -> bool:

@@ -87,6 +87,7 @@ from ..links import public_base_url
 from .push_providers import OutgoingPush
 from ..models.notification import Notification
 from ..providers import provider_on
+from ..jobs.lease import LeaseKeeper
 from ..tasks import RECOVERY_QUEUE, task_request
 from .outbox import enqueue_delivery_after_commit
 
@@ -160,11 +161,17 @@ def deliver_notifications(ids, registry=None, now=None, reclaim=True) -> dict[st
         _commit_and_continue(request)  # the claim is durable before a provider sees anything
         if not (fresh or reclaimed):
             return {}
-        rendered = {n.id: with_push_devices(request, n, render(request, n)) for n in (*fresh, *reclaimed)}
-        _commit_and_continue(request)  # a renderer's reads must not stay open during sends
-        outcomes = send_claimed(request.registry, fresh, reclaimed, rendered,
-                                now or utcnow(), settings["vvs.outbox.max_attempts"])
-        retry_later = record_outcomes(request.dbsession, outcomes, claimed_at, now or utcnow(), settings)
+        claim = ClaimRenewal([n.id for n in (*fresh, *reclaimed)], claimed_at, settings["vvs.outbox.claim_timeout"])
+        keeper = LeaseKeeper(request.registry, claim.renew, claim.timeout, f"{len(claim.ids)} notifications",
+                             committed=claim.renewed).start()
+        try:
+            rendered = {n.id: with_push_devices(request, n, render(request, n)) for n in (*fresh, *reclaimed)}
+            _commit_and_continue(request)  # a renderer's reads must not stay open during sends
+            outcomes = send_claimed(request.registry, fresh, reclaimed, rendered,
+                                    now or utcnow(), settings["vvs.outbox.max_attempts"])
+        finally:
+            keeper.stop()
+        retry_later = record_outcomes(request.dbsession, outcomes, claim.claimed_at, now or utcnow(), settings)
     for delay, retry_ids in retry_later.items():
         try:
             deliver.send_with_options(args=(retry_ids,), delay=delay * 1000)
@@ -174,6 +181,34 @@ def deliver_notifications(ids, registry=None, now=None, reclaim=True) -> dict[st
     for outcome in outcomes:
         counts[outcome.status] += 1
     return dict(counts)
+
+
+class ClaimRenewal:
+    """The claim of a batch, renewed while it is being sent (``LeaseKeeper``): a batch
+    slowed down past the claim timeout by a loaded machine is not taken for a dead
+    worker's and sent twice. Renewing moves ``claimed_at`` (and ``lease_until``) on, so
+    ``claimed_at`` is the last time the claimer showed life; ``self.claimed_at`` is the
+    claim's token as last renewed, which ``record_outcomes`` checks the rows against."""
+
+    def __init__(self, ids, claimed_at, timeout):
+        self.ids, self.claimed_at, self.timeout = list(ids), claimed_at, int(timeout)
+
+    def renew(self, dbsession):
+        """Write the renewed claim; returns its time, or None when no row is ours any more."""
+        now = utcnow()
+        if now <= self.claimed_at:  # a test's clock ahead of the real one: nothing to renew
+            return None
+        renewed = dbsession.execute(
+            sa.update(Notification)
+            .where(Notification.id.in_(self.ids), Notification.status == "sending",
+                   Notification.claimed_at == self.claimed_at)
+            .values(claimed_at=now, lease_until=now + timedelta(seconds=self.timeout))
+            .execution_options(synchronize_session=False)).rowcount
+        return now if renewed else None
+
+    def renewed(self, at) -> None:
+        """Called once the renewal has committed: the rows carry the new time."""
+        self.claimed_at = at
 
 
 def _commit_and_continue(request) -> None:
