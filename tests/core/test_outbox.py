@@ -537,18 +537,22 @@ def test_two_sweepers_skip_the_rows_the_other_holds_instead_of_deadlocking(engin
     assert actors.sweep_notifications(registry, now=later(62)) == 2  # the rows the other one held
 
 
-def test_only_redeliver_reclaims_what_a_dead_worker_held(registry, db, providers):
-    """The sweeper sends stuck rows to ``redeliver``; ``deliver`` (fresh work) skips the
-    reclaiming statement."""
+def test_any_claim_first_takes_what_a_dead_worker_held(registry, db, providers):
+    """Rows whose claim was not renewed for the claim timeout go with the next batch any
+    worker claims (looked up at the provider first), not only with the sweeper's
+    ``redeliver`` message, which a killed worker may have fetched too."""
     tasks.set_task_registry(registry)
-    ids = add(db, rows_for(2))
-    actors.claim_notifications(db, ids, utcnow(), 60)
+    held = add(db, rows_for(2, prefix="held"))
+    actors.claim_notifications(db, held, utcnow(), 60)
     db.execute(sa.update(Notification).values(claimed_at=later(-61)))  # a worker that died a minute ago
     db.commit()
-    actors.deliver.fn(ids)
-    assert [n.status for n in load(db)] == ["sending", "sending"]
-    actors.redeliver.fn(ids)
-    assert [n.status for n in load(db)] == ["sent", "sent"] and list(providers["sms"].sends.values()) == [1, 1]
+    providers["sms"].send_batch([actors.build_message(n, actors.render_stored(n)) for n in load(db)[:1]])
+    fresh = add(db, rows_for(3, prefix="fresh"))
+    actors.deliver.fn(fresh)  # as many rows as it names: the dead worker's two first, then one of its own
+    assert [n.status for n in load(db)] == ["sent", "sent", "sent", "pending", "pending"]
+    assert list(providers["sms"].sends.values()) == [1, 1, 1]  # the first one looked up, not sent again
+    actors.deliver.fn(fresh)
+    assert {n.status for n in load(db)} == {"sent"}
 
 
 def test_sweeper_work_per_pass_is_bounded(registry, db):

@@ -101,9 +101,8 @@ EXPIRED = "expirée avant l'envoi"
 
 @dramatiq.actor(max_retries=0)
 def deliver(ids):
-    """Deliver the notifications ``ids`` that are due (see the module docstring). Rows
-    stuck with a dead worker come through ``redeliver`` (the sweeper sends them there):
-    one statement less per batch."""
+    """Deliver the notifications ``ids`` that are due (see the module docstring), after
+    any rows a dead worker held and the rows due for longest (``claim_notifications``)."""
     deliver_notifications(ids, reclaim=False)
 
 
@@ -217,9 +216,11 @@ def _commit_and_continue(request) -> None:
 
 
 def claim_notifications(dbsession, ids, now, claim_timeout, reclaim=True) -> tuple[list, list]:
-    """Claim the due rows among ``ids``: (fresh rows, rows reclaimed from a dead claim).
+    """Claim up to ``len(ids)`` rows: (fresh rows, rows reclaimed from a dead claim).
 
-    Oldest first: rows due for longer than the claim timeout, whichever message they
+    First the rows whose claim was not renewed for the claim timeout (a dead worker's:
+    with ``reclaim``, those among ``ids`` first), oldest claim first. Then, oldest
+    first, rows due for longer than the claim timeout, whichever message they
     came with, are taken before the message's own ``ids`` (up to ``len(ids)`` rows in
     all). Their message was lost (a restarted broker), is held by a dead worker (the
     Redis broker puts it back only after a heartbeat timeout, at the end of the queue),
@@ -236,9 +237,16 @@ def claim_notifications(dbsession, ids, now, claim_timeout, reclaim=True) -> tup
     # Reclaimed rows come first and regardless of expiry: they may already be at the
     # provider, which is asked before anything is cancelled or sent again.
     lease_until = now + timedelta(seconds=int(claim_timeout))
-    reclaimed = _claim(dbsession, now, lease_until,
-                       Notification.id.in_(ids) & (Notification.status == "sending")
-                       & (Notification.claimed_at < stale)) if reclaim else []
+    # A claim not renewed for the claim timeout is a dead (or hopelessly starved)
+    # worker's: any claim takes such rows first, oldest first, so they do not wait for
+    # the sweeper's recovery message to reach a free worker (a killed worker may have
+    # fetched that message too). Then the rows due for longest, then the message's own.
+    dead = (Notification.status == "sending") & (Notification.claimed_at < stale)
+    reclaimed = _claim(dbsession, now, lease_until, Notification.id.in_(ids) & dead) if reclaim else []
+    if len(reclaimed) < len(ids):
+        reclaimed += _claim(dbsession, now, lease_until, dead, limit=len(ids) - len(reclaimed),
+                            order=Notification.claimed_at)
+    reclaimed.sort(key=lambda n: n.id)
     dbsession.execute(
         sa.update(Notification)
         .where(Notification.id.in_(ids), Notification.status == "pending", Notification.expires_at < now)
@@ -247,21 +255,22 @@ def claim_notifications(dbsession, ids, now, claim_timeout, reclaim=True) -> tup
     )
     due = ((Notification.status == "pending") & (Notification.next_attempt_at <= now)
            & sa.or_(Notification.expires_at.is_(None), Notification.expires_at >= now))
-    fresh = _claim(dbsession, now, lease_until, due & (Notification.next_attempt_at <= stale), limit=len(ids))
-    if len(fresh) < len(ids):
+    room = len(ids) - len(reclaimed)
+    fresh = _claim(dbsession, now, lease_until, due & (Notification.next_attempt_at <= stale), limit=room) if room else []
+    if len(fresh) < room:
         taken = {n.id for n in fresh}
         own = [i for i in ids if i not in taken]
-        fresh += _claim(dbsession, now, lease_until, due & Notification.id.in_(own), limit=len(ids) - len(fresh))
+        fresh += _claim(dbsession, now, lease_until, due & Notification.id.in_(own), limit=room - len(fresh))
     return sorted(fresh, key=lambda n: n.id), reclaimed
 
 
 _CLAIMED_COLUMNS = tuple(Notification.__table__.columns)
 
 
-def _claim(dbsession, now, lease_until, condition, limit=None) -> list:
+def _claim(dbsession, now, lease_until, condition, limit=None, order=Notification.next_attempt_at) -> list:
     lockable = sa.select(Notification.id).where(condition)
     if limit is not None:
-        lockable = lockable.order_by(Notification.next_attempt_at).limit(limit)
+        lockable = lockable.order_by(order).limit(limit)
     stmt = (sa.update(Notification)
             .where(Notification.id.in_(lockable.with_for_update(skip_locked=True)))
             .values(status="sending", claimed_at=now, lease_until=lease_until, attempts=Notification.attempts + 1)
