@@ -85,7 +85,6 @@ def configure(raw_settings: dict, registry_extras: dict, port=None) -> Configura
     config.include(".notify")
     config.include(".jobs")
     config.include(".web")
-    config.include(".api")  # the add_api_* directives, before any plugin declares an API view
     config.include(".views")
     config.include(".provider_callbacks")  # /fournisseurs/{provider}/{token}/…
     config.commit()

@@ -67,14 +67,13 @@ def vvs_menu_items(request):
 
 @hookimpl
 def vvs_register_settings():
-    # The core's settings are in settings.CORE_SETTINGS; these belong to the API and push.
+    # The core's settings are in settings.CORE_SETTINGS; these belong to push.
     from .settings import as_bool
 
     return [
         Setting("vvs.push.provider", "log", "Push provider name (`log` built in; `webpush` with VAPID keys)."),
         Setting("vvs.push.allow_http_endpoints", False, "Accept push subscriptions whose endpoint is plain "
                 "HTTP (tests with a local fake push service only).", parse=as_bool),
-        Setting("vvs.ratelimit.api", "600/60", "API requests allowed per token (or per signed-in user): `count/seconds`."),
     ]
 
 

@@ -4,7 +4,8 @@
   database is gone, the session is broken, a template raises), it answers a static
   French page that needs nothing.
 - The not-found, forbidden, server-error and ``TooManyRequests`` views use it; a
-  ``TooManyRequests`` always carries ``Retry-After`` (JSON on ``/api/``).
+  ``TooManyRequests`` always carries ``Retry-After``; under the path prefixes a plugin
+  names in ``registry.vvs_json_error_paths`` (a JSON API) they answer ``json_error``.
 - ``execution_policy``: pyramid_retry's policy, with a last resort around it: whatever
   escapes every view and tween is still the static French 500, never the server's
   English "Internal Server Error".
@@ -16,6 +17,7 @@
 from __future__ import annotations
 
 import html
+import json
 import logging
 import sqlite3
 
@@ -120,7 +122,7 @@ def execution_policy(attempts: int):
         try:
             environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8")
         except UnicodeError:  # the path is not UTF-8: nothing in Pyramid can read it
-            return bad_encoding(environ)
+            return bad_encoding(environ, registry=router.registry)
         try:
             return retry(environ, router)
         except Exception:
@@ -187,18 +189,34 @@ def too_many_requests_view(exc, request):
         minutes = max(1, -(-exc.wait_seconds // 60))
         exc.message = ("Trop de tentatives. Réessayez dans une minute." if minutes == 1
                        else f"Trop de tentatives. Réessayez dans {minutes} minutes.")
-    if request.path_info.startswith("/api/"):
-        from .api import error_response
-
-        return error_response(429, "rate_limited", exc.message, headers=headers)
+    if answers_json(request.registry, request.path_info):
+        return json_error(429, "rate_limited", exc.message, headers=headers)
     return render_error_page(request, 429, message=exc.message, headers=headers)
 
 
-def bad_encoding(environ, request=None) -> Response:
-    if environ.get("PATH_INFO", "").startswith("/api/"):
-        from .api import error_response
+def answers_json(registry, path: str) -> bool:
+    """Is ``path`` under a prefix whose errors are JSON (``registry.vvs_json_error_paths``)?"""
+    return any(path.startswith(prefix) for prefix in getattr(registry, "vvs_json_error_paths", ()))
 
-        return error_response(400, "invalid_encoding", BAD_ENCODING)
+
+def json_error(status: int, code: str, message: str, fields: dict | None = None,
+               headers: dict | None = None) -> Response:
+    """``{"error": {"code": "stable_code", "message": "message en français"}}``."""
+    error = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    response = Response(body=json.dumps({"error": error}, ensure_ascii=False).encode("utf-8"),
+                        status=status, content_type="application/json", charset="utf-8")
+    response.headers["Cache-Control"] = "no-store"
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def bad_encoding(environ, request=None, registry=None) -> Response:
+    registry = registry if request is None else request.registry
+    if answers_json(registry, environ.get("PATH_INFO", "")):
+        return json_error(400, "invalid_encoding", BAD_ENCODING)
     if request is None:
         return static_page(400, TITLES[400], BAD_ENCODING)
     return render_error_page(request, 400, message=BAD_ENCODING)
@@ -239,6 +257,7 @@ def includeme(config):
     from pyramid.events import BeforeTraversal
     from pyramid.tweens import EXCVIEW
 
+    config.registry.vvs_json_error_paths = []  # a JSON API plugin adds its prefix
     config.add_tween("vvs_core.errorpages.decoding_tween_factory", under=EXCVIEW)
     config.add_subscriber(refuse_impossible_ids, BeforeTraversal)
     config.add_notfound_view(notfound_view, append_slash=HTTPFound)

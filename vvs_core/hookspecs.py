@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from shapely.geometry import Polygon
     from sqlalchemy.orm import Session
 
-    from .hooktypes import (ActivityItem, EventKind, InboundSMS, MenuItem, NotificationKind, Panel,
-                            PrincipalKind, ProviderSpec, VerificationMethod)
+    from .hooktypes import (ActivityItem, Authenticated, EventKind, InboundSMS, MenuItem, NotificationKind,
+                            Panel, PrincipalKind, ProviderSpec, SettingsSection, VerificationMethod)
     from .models import Commune, Community, Membership, Notification, User
     from .settings import Setting
 
@@ -126,6 +126,18 @@ def vvs_principals(request: Request, user: User) -> list[str]:
     Called once per request by the security policy.
     user: the signed-in ``User``.
     Returns: a list of strings such as ``"commune:77449:agent"`` that ACLs can name.
+    """
+
+
+@hookspec
+def vvs_settings_sections(request: Request) -> list[SettingsSection]:
+    """Add pages to « Mes paramètres » (its menu and its overview).
+
+    Called on every settings page for the signed-in user.
+    request: the current request (``request.user`` is set).
+    Returns: a list of ``SettingsSection`` (route name, title, description, order);
+    the page behind the route renders ``vvs_core:templates/account_nav.pt`` with
+    ``vvs_core.views.account.settings_sections(request)`` to show the same menu.
     """
 
 
@@ -267,6 +279,17 @@ def vvs_membership_blockers(request: Request, membership: Membership) -> list[st
 
 
 # --- Who handles it (firstresult) ---------------------------------------------
+
+@hookspec(firstresult=True)
+def vvs_authenticate(request: Request) -> Authenticated | None:
+    """Does the request carry a credential other than the session (an API token…)?
+
+    Called once per request by the security policy, before the session is read.
+    Returns: None when the request carries no credential of yours (the session
+    decides); else ``Authenticated(user)``, ``user`` None when the credential is
+    invalid or revoked (the request is then anonymous, the session is not read).
+    """
+
 
 @hookspec(firstresult=True)
 def vvs_landing_url(request: Request, user: User) -> str | None:

@@ -138,6 +138,31 @@ class PrincipalKind:
     label: str
 
 
+@dataclass(frozen=True)
+class SettingsSection:
+    """A page of « Mes paramètres » (``vvs_settings_sections``): the route of the page,
+    its title in the menu and the line under it on the overview; ``order`` places it
+    (the core's own pages use 10 to 40 and 70 to 90)."""
+    route_name: str
+    title: str
+    description: str
+    order: int = 50
+
+    def __iter__(self):  # templates read (route, title, description)
+        return iter((self.route_name, self.title, self.description))
+
+    def __getitem__(self, index):
+        return (self.route_name, self.title, self.description)[index]
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    """The answer of ``vvs_authenticate``: the request carried a credential of the
+    plugin's own (a token…); ``user`` is None when that credential is not valid (the
+    request is then anonymous: the session is not read)."""
+    user: Any
+
+
 class VerificationMethod(Protocol):
     """A way for a resident to prove their address or identity (``vvs_verification_methods``)."""
     name: str

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, update
 from .clock import utcnow
 from .events import record_event
 from .sessions import end_all_sessions
-from .models import (ApiToken, Community, CommunityEvent, Invitation, Membership, Notification, PushSubscription,
+from .models import (Community, CommunityEvent, Invitation, Membership, Notification, PushSubscription,
                      Token, User)
 
 
@@ -96,9 +96,7 @@ def erase_core_data(dbsession, user: User) -> None:
     user.notification_prefs = {}
     user.newsletter = False
     dbsession.execute(delete(Token).where(Token.user_id == user.id))
-    # API tokens stop working (kept revoked, named nothing); devices stop receiving pushes.
-    dbsession.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                      .values(revoked_at=utcnow()).execution_options(synchronize_session=False))
+    # Devices stop receiving pushes (plugins' own credentials: vvs_erase_user_data).
     dbsession.execute(delete(PushSubscription).where(PushSubscription.user_id == user.id))
     dbsession.execute(update(Invitation).where(Invitation.sender_id == user.id).values(address="")
                       .execution_options(synchronize_session=False))

@@ -105,12 +105,9 @@ def consume_token(dbsession, token: str, purpose: str) -> Token | None:
 # --- Identity and principals --------------------------------------------------
 
 def load_user(request) -> User | None:
-    if request.path_info.startswith("/api/"):
-        from .api_tokens import bearer_token, token_user
-
-        token = bearer_token(request)
-        if token is not None:  # a token request never reads nor writes the session
-            return token_user(request, token)
+    other = request.registry.vvs_plugins.hook.vvs_authenticate(request=request)
+    if other is not None:  # a token request never reads nor writes the session
+        return other.user
     session = request.session
     uid = session.get(SESSION_USER)
     if uid is None:

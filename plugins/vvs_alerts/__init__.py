@@ -75,7 +75,6 @@ def includeme(config):
     config.scan(".views")
     config.scan(".sanctions_views")
     config.scan(".policy_views")
-    config.include(".api")  # /api/v1/alerts (vvs_core.api)
     config.add_periodic_task(tasks.expire_alerts, 60)
     config.add_periodic_task(tasks.escalate_held_alerts, 60)
     config.add_periodic_task(tasks.anonymise_alerts, 3600)
@@ -240,3 +239,10 @@ def vvs_communities_merging(request, source, target):
     else:
         db.execute(sa.update(ModerationPolicy).where(ModerationPolicy.community_id == source.id)
                    .values(community_id=target.id).execution_options(synchronize_session=False))
+
+
+@hookimpl(optionalhook=True)
+def vvs_api_endpoints(api):
+    from .api import declare
+
+    declare(api)

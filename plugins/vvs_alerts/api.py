@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 from shapely.geometry import Point
 
-from vvs_core.api import ApiError, iso, paginate_query, page_params, read_json
 from vvs_core.links import absolute_url
 
 from .access import alert_factory
@@ -21,6 +20,7 @@ from .models import Alert, AlertUpdate
 from .posting import MAX_TEXT, PostingRefused, home_community, post_alert
 from .texts import author_name
 from .views_support import member_communities_sql
+from vvs_core.timefmt import dates
 
 API = "/api/v1/alerts"
 PLACE_MAX_DISTANCE_DEG = 0.05  # as on the page: a place far from the community is dropped
@@ -71,30 +71,30 @@ ALL_CLEAR_SCHEMA = {
 }
 
 
-def includeme(config):
+def declare(api):
     ref = {"$ref": "#/components/schemas/Alert"}
-    config.add_api_schema("Alert", ALERT_SCHEMA)
-    config.add_api_route("api_alerts", API)
-    config.add_api_route("api_alert", API + r"/{alert_id:\d{1,9}}", factory=alert_factory)
-    config.add_api_route("api_alert_updates", API + r"/{alert_id:\d{1,9}}/updates", factory=alert_factory)
-    config.add_api_route("api_alert_all_clear", API + r"/{alert_id:\d{1,9}}/all-clear", factory=alert_factory)
-    config.add_api_view(list_alerts, "api_alerts", method="GET", permission="resident", tags=["alertes"],
-                        paginated=True, response_schema=ref,
-                        summary="Alertes de mes communautés, les plus récentes d'abord",
-                        query=[{"name": "active", "in": "query", "required": False,
-                                "description": "true : seulement les alertes en cours.",
-                                "schema": {"type": "string", "enum": ["true", "false"]}}])
-    config.add_api_view(create_alert, "api_alerts", method="POST", permission="resident", tags=["alertes"],
-                        summary="Lancer une alerte dans ma communauté", request_schema=NEW_ALERT_SCHEMA,
-                        response_schema=ref, status=201)
-    config.add_api_view(read_alert, "api_alert", method="GET", permission="alert.view", tags=["alertes"],
-                        summary="Une alerte et ses suites", response_schema=ref)
-    config.add_api_view(add_update, "api_alert_updates", method="POST", permission="alert.follow_up",
-                        tags=["alertes"], summary="Donner une suite à une alerte en cours",
-                        request_schema=UPDATE_SCHEMA, response_schema=ref, status=201)
-    config.add_api_view(all_clear, "api_alert_all_clear", method="POST", permission="alert.follow_up",
-                        tags=["alertes"], summary="Fin d'alerte", request_schema=ALL_CLEAR_SCHEMA,
-                        response_schema=ref, status=201)
+    api.schema("Alert", ALERT_SCHEMA)
+    api.route("api_alerts", API)
+    api.route("api_alert", API + r"/{alert_id:\d{1,9}}", factory=alert_factory)
+    api.route("api_alert_updates", API + r"/{alert_id:\d{1,9}}/updates", factory=alert_factory)
+    api.route("api_alert_all_clear", API + r"/{alert_id:\d{1,9}}/all-clear", factory=alert_factory)
+    api.view(list_alerts, "api_alerts", method="GET", permission="resident", tags=["alertes"],
+             paginated=True, response_schema=ref,
+             summary="Alertes de mes communautés, les plus récentes d'abord",
+             query=[{"name": "active", "in": "query", "required": False,
+                     "description": "true : seulement les alertes en cours.",
+                     "schema": {"type": "string", "enum": ["true", "false"]}}])
+    api.view(create_alert, "api_alerts", method="POST", permission="resident", tags=["alertes"],
+             summary="Lancer une alerte dans ma communauté", request_schema=NEW_ALERT_SCHEMA,
+             response_schema=ref, status=201)
+    api.view(read_alert, "api_alert", method="GET", permission="alert.view", tags=["alertes"],
+             summary="Une alerte et ses suites", response_schema=ref)
+    api.view(add_update, "api_alert_updates", method="POST", permission="alert.follow_up",
+             tags=["alertes"], summary="Donner une suite à une alerte en cours",
+             request_schema=UPDATE_SCHEMA, response_schema=ref, status=201)
+    api.view(all_clear, "api_alert_all_clear", method="POST", permission="alert.follow_up",
+             tags=["alertes"], summary="Fin d'alerte", request_schema=ALL_CLEAR_SCHEMA,
+             response_schema=ref, status=201)
 
 
 def alert_json(request, alert) -> dict:
@@ -106,19 +106,19 @@ def alert_json(request, alert) -> dict:
         "category_label": category_label(alert.category), "text": alert.text, "severity": alert.severity,
         "status": alert.status, "status_label": STATUS_LABELS.get(alert.status, alert.status),
         "active": is_active(alert), "author": author_name(alert.author),
-        "created_at": iso(alert.created_at), "expires_at": iso(alert.expires_at),
-        "all_clear_at": iso(alert.all_clear_at), "place": place,
+        "created_at": dates.utc_iso(alert.created_at, None), "expires_at": dates.utc_iso(alert.expires_at, None),
+        "all_clear_at": dates.utc_iso(alert.all_clear_at, None), "place": place,
         "updates": [{"id": u.id, "kind": u.kind, "text": u.text, "author": author_name(u.author),
-                     "created_at": iso(u.created_at)} for u in alert.updates],
+                     "created_at": dates.utc_iso(u.created_at, None)} for u in alert.updates],
         "url": absolute_url(request, "alert_view", alert_id=alert.id),
     }
 
 
 def list_alerts(request):
-    page = page_params(request)
+    page = request.api.page_params(request)
     active = request.GET.get("active", "false")
     if active not in ("true", "false"):
-        raise ApiError(400, "invalid_parameter", "Le paramètre « active » vaut true ou false.")
+        raise request.api.Error(400, "invalid_parameter", "Le paramètre « active » vaut true ou false.")
     stmt = sa.select(Alert).where(Alert.community_id.in_(member_communities_sql(request.user)),
                                   Alert.status.in_(("published", "expired")))
     # Authors and follow-ups of the whole page in two more statements, not two per alert.
@@ -128,17 +128,17 @@ def list_alerts(request):
 
         stmt = stmt.where(Alert.status == "published", Alert.all_clear_at.is_(None), Alert.expires_at > utcnow())
     stmt = stmt.order_by(Alert.created_at.desc(), Alert.id.desc())
-    return paginate_query(request, request.dbsession, stmt, lambda a: alert_json(request, a), page)
+    return request.api.paginate_query(request, request.dbsession, stmt, lambda a: alert_json(request, a), page)
 
 
 def create_alert(request):
-    body = read_json(request, NEW_ALERT_SCHEMA)
+    body = request.api.read_json(request, NEW_ALERT_SCHEMA)
     user = request.user
     community = home_community(request.dbsession, user)
     if community is None:
-        raise ApiError(403, "no_community", "Vous n'êtes membre actif d'aucune communauté.")
+        raise request.api.Error(403, "no_community", "Vous n'êtes membre actif d'aucune communauté.")
     if not body["text"].strip() or len(body["text"].strip()) < 10:
-        raise ApiError(422, "validation_failed", "Décrivez les faits en quelques mots (10 caractères au moins).",
+        raise request.api.Error(422, "validation_failed", "Décrivez les faits en quelques mots (10 caractères au moins).",
                        fields={"text": "10 caractères au moins."})
     place = None
     if body.get("lon") is not None and body.get("lat") is not None:
@@ -152,7 +152,7 @@ def create_alert(request):
             idempotency_key=f"api:{user.id}:{key}", place=place, severity=body.get("severity", "moderate"),
             expiry_hours=body.get("expiry_hours"), source="web")
     except PostingRefused as refused:
-        raise ApiError(403, "posting_refused", str(refused)) from None
+        raise request.api.Error(403, "posting_refused", str(refused)) from None
     request.dbsession.flush()  # a replayed key answers the alert it made, with the same status
     return alert_json(request, alert)
 
@@ -164,20 +164,20 @@ def read_alert(request):
 def _follow_up(request, kind: str, text: str):
     alert = request.context.alert
     if not is_active(alert):
-        raise ApiError(409, "alert_over", "Cette alerte n'est plus en cours.")
+        raise request.api.Error(409, "alert_over", "Cette alerte n'est plus en cours.")
     post_update(request, alert, request.user, kind, text)
     request.dbsession.refresh(alert)
     return alert_json(request, alert)
 
 
 def add_update(request):
-    body = read_json(request, UPDATE_SCHEMA)
+    body = request.api.read_json(request, UPDATE_SCHEMA)
     if len(body["text"].strip()) < 5:
-        raise ApiError(422, "validation_failed", "Écrivez la nouvelle information (5 caractères au moins).",
+        raise request.api.Error(422, "validation_failed", "Écrivez la nouvelle information (5 caractères au moins).",
                        fields={"text": "5 caractères au moins."})
     return _follow_up(request, "update", body["text"])
 
 
 def all_clear(request):
-    body = read_json(request, ALL_CLEAR_SCHEMA) if request.body else {}
+    body = request.api.read_json(request, ALL_CLEAR_SCHEMA) if request.body else {}
     return _follow_up(request, "all_clear", body.get("text", ""))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from shapely.geometry import mapping
 
-from vvs_core.api import ApiError, iso, paginate_list, paginate_query, page_params
+from .toolkit import ApiError, paginate_list, paginate_query, page_params
 from vvs_core.directory import directory
 from vvs_core.models import Commune, Community, Membership, Notification
 from vvs_core.notify.kinds import shown_prefs
@@ -13,35 +13,36 @@ from vvs_core.security import community_factory
 from vvs_core.views.directory import record_hidden_views
 
 from . import schemas
+from vvs_core.timefmt import dates
 
 API = "/api/v1"
 
 
-def declare(config):
-    config.add_api_schema("Me", schemas.ME)
-    config.add_api_schema("Community", schemas.COMMUNITY)
-    config.add_api_schema("DirectoryEntry", schemas.DIRECTORY_ENTRY)
-    config.add_api_schema("Notification", schemas.NOTIFICATION)
+def declare(api):
+    api.schema("Me", schemas.ME)
+    api.schema("Community", schemas.COMMUNITY)
+    api.schema("DirectoryEntry", schemas.DIRECTORY_ENTRY)
+    api.schema("Notification", schemas.NOTIFICATION)
     ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
-    config.add_api_route("api_me", API + "/me")
-    config.add_api_route("api_my_community", API + "/me/community")
-    config.add_api_route("api_my_notifications", API + "/me/notifications")
-    config.add_api_route("api_directory", API + r"/communities/{community_id:\d{1,9}}/directory", factory=community_factory)
-    config.add_api_view(me_view, "api_me", method="GET", permission="account", tags=["compte"],
-                        summary="Mon compte : identité, téléphones, préférences, communautés", response_schema=ref("Me"))
-    config.add_api_view(my_community_view, "api_my_community", method="GET", permission="resident",
-                        tags=["communauté"], summary="Ma communauté", response_schema=ref("Community"))
-    config.add_api_view(directory_view, "api_directory", method="GET", permission="community.view",
-                        tags=["communauté"], paginated=True, response_schema=ref("DirectoryEntry"),
-                        summary="Annuaire d'une communauté (les numéros masqués n'y figurent pas)",
-                        query=[{"name": "q", "in": "query", "required": False,
-                                "description": "Recherche sur le nom, le pseudonyme ou la rue.",
-                                "schema": {"type": "string", "maxLength": 80}}])
-    config.add_api_view(notifications_view, "api_my_notifications", method="GET", permission="account",
-                        tags=["notifications"], paginated=True, response_schema=ref("Notification"),
-                        summary="Les notifications qui m'ont été adressées, les plus récentes d'abord",
-                        query=[{"name": "channel", "in": "query", "required": False,
-                                "schema": {"type": "string", "enum": ["sms", "email", "push"]}}])
+    api.route("api_me", API + "/me")
+    api.route("api_my_community", API + "/me/community")
+    api.route("api_my_notifications", API + "/me/notifications")
+    api.route("api_directory", API + r"/communities/{community_id:\d{1,9}}/directory", factory=community_factory)
+    api.view(me_view, "api_me", method="GET", permission="account", tags=["compte"],
+             summary="Mon compte : identité, téléphones, préférences, communautés", response_schema=ref("Me"))
+    api.view(my_community_view, "api_my_community", method="GET", permission="resident",
+             tags=["communauté"], summary="Ma communauté", response_schema=ref("Community"))
+    api.view(directory_view, "api_directory", method="GET", permission="community.view",
+             tags=["communauté"], paginated=True, response_schema=ref("DirectoryEntry"),
+             summary="Annuaire d'une communauté (les numéros masqués n'y figurent pas)",
+             query=[{"name": "q", "in": "query", "required": False,
+                     "description": "Recherche sur le nom, le pseudonyme ou la rue.",
+                     "schema": {"type": "string", "maxLength": 80}}])
+    api.view(notifications_view, "api_my_notifications", method="GET", permission="account",
+             tags=["notifications"], paginated=True, response_schema=ref("Notification"),
+             summary="Les notifications qui m'ont été adressées, les plus récentes d'abord",
+             query=[{"name": "channel", "in": "query", "required": False,
+                     "schema": {"type": "string", "enum": ["sms", "email", "push"]}}])
 
 
 def me_view(request):
@@ -104,4 +105,4 @@ def notifications_view(request):
 
 def notification_json(n) -> dict:
     return {"id": n.id, "kind": n.kind, "channel": n.channel, "title": n.title or "", "body": n.body or "",
-            "status": n.status, "created_at": iso(n.created_at), "sent_at": iso(n.sent_at)}
+            "status": n.status, "created_at": dates.utc_iso(n.created_at, None), "sent_at": dates.utc_iso(n.sent_at, None)}

@@ -105,7 +105,6 @@ def includeme(config):
     config.add_static_view("static_gazette", "vvs_gazette:static", cache_max_age=3600)
     config.add_subscriber(_add_css, BeforeRender)
     config.scan(".views")
-    config.include(".api")  # /api/v1/communities/{id}/gazette (vvs_core.api)
     follow_current_broker()
     config.add_periodic_task(send_gazette_digests, 3600)
 
@@ -147,3 +146,10 @@ def vvs_communities_merging(request, source, target):
     for model in (GazettePost, GazetteReport):
         request.dbsession.execute(sa.update(model).where(model.community_id == source.id)
                                   .values(community_id=target.id).execution_options(synchronize_session=False))
+
+
+@hookimpl(optionalhook=True)
+def vvs_api_endpoints(api):
+    from .api import declare
+
+    declare(api)

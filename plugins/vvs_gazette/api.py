@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from vvs_core.api import ApiError, iso, page_params, paginated, read_json
 from vvs_core.links import absolute_url
 
 from . import posts
 from .context import gazette_factory
 from .models import CATEGORIES
+from vvs_core.timefmt import dates
 
 API = r"/api/v1/communities/{community_id:\d{1,9}}/gazette"
 
@@ -49,51 +49,51 @@ REPLY_SCHEMA = {
 }
 
 
-def includeme(config):
+def declare(api):
     ref = {"$ref": "#/components/schemas/GazettePost"}
-    config.add_api_schema("GazettePost", POST_SCHEMA)
-    config.add_api_route("api_gazette", API, factory=gazette_factory)
-    config.add_api_route("api_gazette_post", API + r"/{post_id:\d{1,9}}", factory=gazette_factory)
-    config.add_api_route("api_gazette_replies", API + r"/{post_id:\d{1,9}}/replies", factory=gazette_factory)
-    config.add_api_view(list_posts, "api_gazette", method="GET", permission="gazette.view", tags=["gazette"],
-                        summary="La Gazette d'une communauté, la plus récente d'abord", paginated=True,
-                        response_schema=ref,
-                        query=[{"name": "q", "in": "query", "required": False, "description": "Recherche.",
-                                "schema": {"type": "string", "maxLength": 100}}])
-    config.add_api_view(create_post, "api_gazette", method="POST", permission="gazette.post", tags=["gazette"],
-                        summary="Publier une information dans la Gazette", request_schema=NEW_POST_SCHEMA,
-                        response_schema=ref, status=201)
-    config.add_api_view(read_post, "api_gazette_post", method="GET", permission="gazette.view", tags=["gazette"],
-                        summary="Une information de la Gazette et ses réponses", response_schema=ref)
-    config.add_api_view(reply, "api_gazette_replies", method="POST", permission="gazette.post", tags=["gazette"],
-                        summary="Répondre à une information", request_schema=REPLY_SCHEMA,
-                        response_schema=ref, status=201)
+    api.schema("GazettePost", POST_SCHEMA)
+    api.route("api_gazette", API, factory=gazette_factory)
+    api.route("api_gazette_post", API + r"/{post_id:\d{1,9}}", factory=gazette_factory)
+    api.route("api_gazette_replies", API + r"/{post_id:\d{1,9}}/replies", factory=gazette_factory)
+    api.view(list_posts, "api_gazette", method="GET", permission="gazette.view", tags=["gazette"],
+             summary="La Gazette d'une communauté, la plus récente d'abord", paginated=True,
+             response_schema=ref,
+             query=[{"name": "q", "in": "query", "required": False, "description": "Recherche.",
+                     "schema": {"type": "string", "maxLength": 100}}])
+    api.view(create_post, "api_gazette", method="POST", permission="gazette.post", tags=["gazette"],
+             summary="Publier une information dans la Gazette", request_schema=NEW_POST_SCHEMA,
+             response_schema=ref, status=201)
+    api.view(read_post, "api_gazette_post", method="GET", permission="gazette.view", tags=["gazette"],
+             summary="Une information de la Gazette et ses réponses", response_schema=ref)
+    api.view(reply, "api_gazette_replies", method="POST", permission="gazette.post", tags=["gazette"],
+             summary="Répondre à une information", request_schema=REPLY_SCHEMA,
+             response_schema=ref, status=201)
 
 
 def post_json(request, post, author: str, reply_count: int, replies=None) -> dict:
     out = {
         "id": post.id, "community_id": post.community_id, "category": post.category,
         "category_label": CATEGORIES.get(post.category, post.category), "title": post.title, "text": post.text,
-        "author": author, "event_at": iso(post.event_at),
+        "author": author, "event_at": dates.utc_iso(post.event_at, None),
         "expires_on": post.expires_on.isoformat() if post.expires_on else None,
-        "photo_count": post.photo_count or 0, "reply_count": reply_count, "created_at": iso(post.created_at),
+        "photo_count": post.photo_count or 0, "reply_count": reply_count, "created_at": dates.utc_iso(post.created_at, None),
         "url": absolute_url(request, "gazette_post", community_id=post.community_id, post_id=post.id),
     }
     if replies is not None:
         out["replies"] = [{"id": r.id, "text": r.text, "author": posts.user_label(r.author),
-                           "created_at": iso(r.created_at)} for r in replies]
+                           "created_at": dates.utc_iso(r.created_at, None)} for r in replies]
     return out
 
 
 def list_posts(request):
-    page = page_params(request, default_per_page=posts.PAGE_SIZE)
+    page = request.api.page_params(request, default_per_page=posts.PAGE_SIZE)
     query = request.GET.get("q", "")
     if len(query) > 100:
-        raise ApiError(400, "invalid_parameter", "La recherche fait 100 caractères au plus.")
+        raise request.api.Error(400, "invalid_parameter", "La recherche fait 100 caractères au plus.")
     rows = rows_between(request.dbsession, request.context.community.id, query, page.offset,
                         page.offset + page.per_page + 1)
     items = [post_json(request, r.post, r.author, r.reply_count) for r in rows[:page.per_page]]
-    return paginated(request, items, page, len(rows) > page.per_page)
+    return request.api.paginated(request, items, page, len(rows) > page.per_page)
 
 
 def rows_between(dbsession, community_id: int, query: str, start: int, end: int) -> list:
@@ -115,7 +115,7 @@ def _visible_post(request):
     post = posts.find_post(request.dbsession, request.context.community.id, request.matchdict["post_id"])
     if post is None or (post.hidden and post.author_id != request.user.id
                         and not request.has_permission("gazette.moderate")):
-        raise ApiError(404, "not_found", "Information introuvable dans cette Gazette.")
+        raise request.api.Error(404, "not_found", "Information introuvable dans cette Gazette.")
     return post
 
 
@@ -130,7 +130,7 @@ def read_post(request):
     return post_json(request, post, posts.user_label(post.author), len(replies), replies)
 
 
-def _parse_when(body):
+def _parse_when(request, body):
     event_at = expires_on = None
     try:
         if body.get("event_at"):
@@ -140,24 +140,24 @@ def _parse_when(body):
         if body.get("expires_on"):
             expires_on = date.fromisoformat(body["expires_on"])
     except ValueError:
-        raise ApiError(422, "validation_failed", "Date invalide : utilisez le format ISO 8601 (avec fuseau).",
+        raise request.api.Error(422, "validation_failed", "Date invalide : utilisez le format ISO 8601 (avec fuseau).",
                        fields={"event_at" if body.get("event_at") and event_at is None else "expires_on":
                                "Date invalide."}) from None
     problems = posts.date_problems({"category": body["category"], "event_at": event_at, "expires_on": expires_on})
     if problems:
         fields = {name: "Obligatoire pour un événement." if message == posts.EVENT_NEEDS_DATE else message
                   for name, message in problems.items()}
-        raise ApiError(422, "validation_failed", " ".join(problems.values()), fields=fields)
+        raise request.api.Error(422, "validation_failed", " ".join(problems.values()), fields=fields)
     return event_at, expires_on
 
 
 def create_post(request):
-    body = read_json(request, NEW_POST_SCHEMA)
+    body = request.api.read_json(request, NEW_POST_SCHEMA)
     title, text = body["title"].strip(), body["text"].strip()
     if not title or not text:
-        raise ApiError(422, "validation_failed", "Le titre et le texte ne peuvent pas être vides.",
+        raise request.api.Error(422, "validation_failed", "Le titre et le texte ne peuvent pas être vides.",
                        fields={"title" if not title else "text": "Obligatoire."})
-    event_at, expires_on = _parse_when(body)
+    event_at, expires_on = _parse_when(request, body)
     post = posts.create_post(request.dbsession, request.context.community, request.user,
                              category=body["category"], title=title, text=text, event_at=event_at,
                              expires_on=expires_on)
@@ -165,9 +165,9 @@ def create_post(request):
 
 
 def reply(request):
-    body = read_json(request, REPLY_SCHEMA)
+    body = request.api.read_json(request, REPLY_SCHEMA)
     if not body["text"].strip():
-        raise ApiError(422, "validation_failed", "La réponse ne peut pas être vide.", fields={"text": "Obligatoire."})
+        raise request.api.Error(422, "validation_failed", "La réponse ne peut pas être vide.", fields={"text": "Obligatoire."})
     post = _visible_post(request)
     posts.add_reply(request.dbsession, post, request.user, body["text"].strip())
     request.dbsession.refresh(post)

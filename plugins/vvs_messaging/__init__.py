@@ -56,7 +56,6 @@ def includeme(config):
     config.add_static_view("static_messaging", "vvs_messaging:static", cache_max_age=3600)
     config.add_subscriber(_add_css, BeforeRender)
     config.scan(".views")
-    config.include(".api")  # /api/v1/conversations (vvs_core.api)
 
 
 # --- What the messaging declares -------------------------------------------------------
@@ -79,3 +78,10 @@ def vvs_addhooks(pluginmanager):
     from . import hookspecs
 
     pluginmanager.add_hookspecs(hookspecs)
+
+
+@hookimpl(optionalhook=True)
+def vvs_api_endpoints(api):
+    from .api import declare
+
+    declare(api)

@@ -3,10 +3,10 @@
 ``audience``): people are shown by name or pseudonym exactly as there."""
 from __future__ import annotations
 
-from vvs_core.api import ApiError, iso, page_params, paginate_list, read_json
 
 from . import conversations as conv
 from .audience import label_for, shown_as
+from vvs_core.timefmt import dates
 
 API = "/api/v1/conversations"
 
@@ -43,24 +43,24 @@ MESSAGE_SCHEMA = {
 }
 
 
-def includeme(config):
-    config.add_api_schema("ConversationSummary", SUMMARY_SCHEMA)
-    config.add_api_schema("Conversation", CONVERSATION_SCHEMA)
+def declare(api):
+    api.schema("ConversationSummary", SUMMARY_SCHEMA)
+    api.schema("Conversation", CONVERSATION_SCHEMA)
     full = {"$ref": "#/components/schemas/Conversation"}
-    config.add_api_route("api_conversations", API)
-    config.add_api_route("api_conversation", API + r"/{conversation_id:\d{1,9}}")
-    config.add_api_route("api_conversation_messages", API + r"/{conversation_id:\d{1,9}}/messages")
-    config.add_api_view(list_conversations, "api_conversations", method="GET", permission="resident",
-                        tags=["messagerie"], summary="Mes conversations, les plus récentes d'abord",
-                        paginated=True, response_schema={"$ref": "#/components/schemas/ConversationSummary"})
-    config.add_api_view(start, "api_conversations", method="POST", permission="resident", tags=["messagerie"],
-                        summary="Écrire à un ou plusieurs voisins", request_schema=NEW_CONVERSATION_SCHEMA,
-                        response_schema=full, status=201)
-    config.add_api_view(read, "api_conversation", method="GET", permission="account", tags=["messagerie"],
-                        summary="Une conversation et ses messages (la marque comme lue)", response_schema=full)
-    config.add_api_view(send, "api_conversation_messages", method="POST", permission="account",
-                        tags=["messagerie"], summary="Répondre dans une conversation", request_schema=MESSAGE_SCHEMA,
-                        response_schema=full, status=201)
+    api.route("api_conversations", API)
+    api.route("api_conversation", API + r"/{conversation_id:\d{1,9}}")
+    api.route("api_conversation_messages", API + r"/{conversation_id:\d{1,9}}/messages")
+    api.view(list_conversations, "api_conversations", method="GET", permission="resident",
+             tags=["messagerie"], summary="Mes conversations, les plus récentes d'abord",
+             paginated=True, response_schema={"$ref": "#/components/schemas/ConversationSummary"})
+    api.view(start, "api_conversations", method="POST", permission="resident", tags=["messagerie"],
+             summary="Écrire à un ou plusieurs voisins", request_schema=NEW_CONVERSATION_SCHEMA,
+             response_schema=full, status=201)
+    api.view(read, "api_conversation", method="GET", permission="account", tags=["messagerie"],
+             summary="Une conversation et ses messages (la marque comme lue)", response_schema=full)
+    api.view(send, "api_conversation_messages", method="POST", permission="account",
+             tags=["messagerie"], summary="Répondre dans une conversation", request_schema=MESSAGE_SCHEMA,
+             response_schema=full, status=201)
 
 
 def conversation_json(request, conversation) -> dict:
@@ -74,33 +74,33 @@ def conversation_json(request, conversation) -> dict:
         "participants": [{"id": p.user_id, "label": labels[p.user_id]} for p in conversation.participants
                          if p.user_id != user.id],
         "messages": [{"id": m.id, "sender": labels.get(m.sender_id, "ancien membre"), "mine": m.sender_id == user.id,
-                      "text": m.text, "created_at": iso(m.created_at)} for m in messages],
+                      "text": m.text, "created_at": dates.utc_iso(m.created_at, None)} for m in messages],
     }
 
 
 def list_conversations(request):
-    page = page_params(request)
+    page = request.api.page_params(request)
     rows = [{"id": r["conversation"].id, "subject": r["conversation"].subject or "", "with": r["with"],
-             "unread": int(r["unread"]), "last_message_at": iso(r["when"])} for r in conv.inbox(request, request.user)]
-    return paginate_list(request, rows, page)
+             "unread": int(r["unread"]), "last_message_at": dates.utc_iso(r["when"], None)} for r in conv.inbox(request, request.user)]
+    return request.api.paginate_list(request, rows, page)
 
 
 def _found(request):
     found = conv.find_conversation(request.dbsession, request.matchdict["conversation_id"], request.user)
     if found is None:
-        raise ApiError(404, "not_found", "Conversation introuvable.")
+        raise request.api.Error(404, "not_found", "Conversation introuvable.")
     return found
 
 
 def start(request):
-    body = read_json(request, NEW_CONVERSATION_SCHEMA)
+    body = request.api.read_json(request, NEW_CONVERSATION_SCHEMA)
     if not body["text"].strip():
-        raise ApiError(422, "validation_failed", "Le message ne peut pas être vide.", fields={"text": "Obligatoire."})
+        raise request.api.Error(422, "validation_failed", "Le message ne peut pas être vide.", fields={"text": "Obligatoire."})
     try:
         conversation = conv.start_conversation(request, request.user, body["recipients"],
                                                body.get("subject", "").strip(), body["text"].strip())
     except conv.NotAllowed as exc:
-        raise ApiError(403, "recipient_not_allowed", str(exc)) from None
+        raise request.api.Error(403, "recipient_not_allowed", str(exc)) from None
     return conversation_json(request, conversation)
 
 
@@ -112,12 +112,12 @@ def read(request):
 
 
 def send(request):
-    body = read_json(request, MESSAGE_SCHEMA)
+    body = request.api.read_json(request, MESSAGE_SCHEMA)
     if not body["text"].strip():
-        raise ApiError(422, "validation_failed", "Le message ne peut pas être vide.", fields={"text": "Obligatoire."})
+        raise request.api.Error(422, "validation_failed", "Le message ne peut pas être vide.", fields={"text": "Obligatoire."})
     conversation, _me = _found(request)
     try:
         conv.post_message(request, conversation, request.user, body["text"].strip())
     except conv.NotAllowed as exc:
-        raise ApiError(403, "recipient_not_allowed", str(exc)) from None
+        raise request.api.Error(403, "recipient_not_allowed", str(exc)) from None
     return conversation_json(request, conversation)

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from vvs_core.api_tokens import issue_api_token
+from vvs_api.tokens import issue_api_token
 from vvs_core.models import Membership, PushSubscription
 
 OTHER_CENTRE = (2.7990, 48.8453)
@@ -109,6 +109,13 @@ def test_settings_and_web_app_pages(testapp, world):
     testapp.reset()
     testapp.post("/parametres/jetons/1/revoquer", status=403)
     testapp.post("/parametres/appareils/1/retirer", status=403)
+    # settings_device_add: the devices page's script, signed in with the CSRF header only.
+    testapp.post_json("/parametres/appareils/abonner", {"endpoint": "x"}, status=403)
+    testapp.login(users["member"])
+    testapp.post_json("/parametres/appareils/abonner", {"endpoint": "x"}, status=400)  # no CSRF header
+    assert testapp.post_json("/parametres/appareils/abonner", {"endpoint": "https://push.example.test/x", "keys": {}},
+                             headers={"X-CSRF-Token": testapp.csrf()}, status=400).json["error"]["code"] == "invalid_json"
+    testapp.reset()
     testapp.login(users["member"])
     for method, path, _anonymous, member in PAGE_MATRIX:
         assert testapp.request(path, method=method, status="*").status_int == member, path

@@ -35,6 +35,7 @@ WORDS = {
     # (the identity-check provider kind, « Vérification d'identité », is the core's)
     "vvs_kyc": [r"justificatif"],
     "vvs_alerts": [r"alertes? de vos voisins", r"lancer une alerte"],
+    "vvs_api": [r"jetons? d.accès"],
 }
 PAGES_PER_ACCOUNT = 25
 # Provider plugins add no page (the core serves their callbacks); they are checked enabled

@@ -19,7 +19,7 @@ import pytest
 import requests
 from sqlalchemy import select, update
 
-from vvs_core.api_tokens import issue_api_token
+from vvs_api.tokens import issue_api_token
 from vvs_core.models import Notification, PushSubscription, User
 from vvs_core.testing import wait_for
 

@@ -2,7 +2,7 @@
 scanned on its own (narrow scans)."""
 
 MODULES = (".auth", ".home", ".signup", ".validation", ".account", ".community", ".directory", ".invitations", ".admin", ".admin_users", ".admin_communes", ".admin_plugins",
-           ".api_tokens", ".pwa", ".push_devices", ".accessibility")
+           ".pwa", ".push_devices", ".accessibility")
 
 
 def includeme(config):

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from ..clock import utcnow
 from ..forms import Schema, StrippedString, email_node, field_error, make_form, validate
+from ..hooktypes import SettingsSection
 from ..images import ImageRejected, clean_image
 from ..models import User
 from ..outreach import send_to_address
@@ -34,17 +35,26 @@ HOUSING_TYPES = (("maison", "Maison"), ("appartement", "Appartement"), ("autre",
 YES_NO = (("oui", "Oui"), ("non", "Non"))
 CHANNEL_LABELS = {"sms": "SMS", "email": "E-mail", "push": "Notification sur le téléphone"}
 
-SETTINGS_SECTIONS = (
-    ("settings_account", "Mon compte", "Paramétrez les informations générales de votre compte"),
-    ("settings_password", "Mot de passe", "Modifiez votre mot de passe"),
-    ("settings_email", "Adresse e-mail", "Changez l'adresse e-mail de votre compte"),
-    ("settings_notifications", "Notifications", "Choisissez la façon dont vous souhaitez être prévenu"),
-    ("settings_devices", "Notifications sur mes appareils", "Recevez les alertes sur votre téléphone, sans SMS"),
-    ("settings_api_tokens", "Jetons d'accès", "Créez ou révoquez les jetons de l'API pour vos applications"),
-    ("settings_newsletter", "Abonnement newsletter", "Gérez l'abonnement ou le désabonnement à la newsletter"),
-    ("settings_data", "Mes données", "Téléchargez toutes les données que nous détenons sur vous"),
-    ("settings_close", "Fermeture du compte", "Fermez votre compte sur le site"),
+# The core's pages of « Mes paramètres »; plugins add theirs (``vvs_settings_sections``).
+CORE_SETTINGS_SECTIONS = (
+    SettingsSection("settings_account", "Mon compte", "Paramétrez les informations générales de votre compte", 10),
+    SettingsSection("settings_password", "Mot de passe", "Modifiez votre mot de passe", 20),
+    SettingsSection("settings_email", "Adresse e-mail", "Changez l'adresse e-mail de votre compte", 30),
+    SettingsSection("settings_notifications", "Notifications", "Choisissez la façon dont vous souhaitez être prévenu", 40),
+    SettingsSection("settings_devices", "Notifications sur mes appareils", "Recevez les alertes sur votre téléphone, sans SMS", 50),
+    SettingsSection("settings_newsletter", "Abonnement newsletter", "Gérez l'abonnement ou le désabonnement à la newsletter", 70),
+    SettingsSection("settings_data", "Mes données", "Téléchargez toutes les données que nous détenons sur vous", 80),
+    SettingsSection("settings_close", "Fermeture du compte", "Fermez votre compte sur le site", 90),
 )
+
+
+def settings_sections(request) -> list[SettingsSection]:
+    """The pages of « Mes paramètres », the core's and the plugins', in their order."""
+    sections = list(CORE_SETTINGS_SECTIONS)
+    for answer in request.registry.vvs_plugins.hook.vvs_settings_sections(request=request):
+        sections += answer or []
+    return sorted(sections, key=lambda s: s.order)
+
 
 MOBILE_HELP = ("Ce numéro de téléphone permettra à vos voisins de vous joindre et à recevoir vos alertes par SMS. "
                "Cette information ne sera visible que par votre communauté de voisins.")
@@ -75,7 +85,7 @@ def includeme(config):
 
 
 def settings_page(request, title, form, intro=None, **extra):
-    return {"title": title, "form": form, "intro": intro, "sections": SETTINGS_SECTIONS,
+    return {"title": title, "form": form, "intro": intro, "sections": settings_sections(request),
             "current": request.matched_route.name, "danger": False, **extra}
 
 
@@ -277,7 +287,7 @@ def account_values(user):
 @view_config(route_name="settings", renderer="vvs_core:templates/account_settings.pt", permission="account")
 def settings_view(request):
     user = request.user
-    return {"title": "Mes paramètres", "sections": SETTINGS_SECTIONS, "current": "settings", "user": user,
+    return {"title": "Mes paramètres", "sections": settings_sections(request), "current": "settings", "user": user,
             "mobile": display_phone(user.mobile), "landline": display_phone(user.landline)}
 
 
@@ -494,7 +504,7 @@ def settings_newsletter_view(request):
 
 @view_config(route_name="settings_data", renderer="vvs_core:templates/account_data.pt", permission="account")
 def settings_data_view(request):
-    return {"title": "Mes données", "sections": SETTINGS_SECTIONS, "current": "settings_data",
+    return {"title": "Mes données", "sections": settings_sections(request), "current": "settings_data",
             "zip_url": request.route_path("settings_data_zip")}
 
 

@@ -5,27 +5,41 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
-from ..api import ApiError, iso, read_json
+from ..errorpages import json_error
+from ..jsonlimits import loads_limited
+from ..plugins import hookimpl
 from ..push import SubscriptionRefused, subscribe, unsubscribe, user_devices
+from ..timefmt import dates
 
 
 def includeme(config):
     config.add_route("settings_devices", "/parametres/appareils")
+    config.add_route("settings_device_add", "/parametres/appareils/abonner")
     config.add_route("settings_device_remove", r"/parametres/appareils/{subscription_id:\d{1,9}}/retirer")
     config.scan(".push_devices")
-    config.add_api_schema("PushSubscription", DEVICE_SCHEMA)
-    config.add_api_route("api_push_subscriptions", "/api/v1/me/push-subscriptions")
-    config.add_api_route("api_push_subscription", r"/api/v1/me/push-subscriptions/{subscription_id:\d{1,9}}")
+    config.registry.vvs_plugins.register(PushDevicesApi(), name="vvs_core.push_devices")
+
+
+class PushDevicesApi:
+    @hookimpl(optionalhook=True)
+    def vvs_api_endpoints(self, api):
+        declare_api(api)
+
+
+def declare_api(api):
+    api.schema("PushSubscription", DEVICE_SCHEMA)
+    api.route("api_push_subscriptions", "/api/v1/me/push-subscriptions")
+    api.route("api_push_subscription", r"/api/v1/me/push-subscriptions/{subscription_id:\d{1,9}}")
     ref = {"$ref": "#/components/schemas/PushSubscription"}
-    config.add_api_view(api_list_devices, "api_push_subscriptions", method="GET", permission="account",
-                        summary="Mes appareils abonnés aux notifications", tags=["notifications"],
-                        response_schema={"type": "object", "required": ["items"],
-                                         "properties": {"items": {"type": "array", "items": ref}}})
-    config.add_api_view(api_add_device, "api_push_subscriptions", method="POST", permission="account",
-                        summary="Abonner un appareil (PushSubscription du navigateur)", tags=["notifications"],
-                        request_schema=SUBSCRIBE_SCHEMA, response_schema=ref, status=201)
-    config.add_api_view(api_remove_device, "api_push_subscription", method="DELETE", permission="account",
-                        summary="Désabonner un appareil", tags=["notifications"], status=204)
+    api.view(api_list_devices, "api_push_subscriptions", method="GET", permission="account",
+             summary="Mes appareils abonnés aux notifications", tags=["notifications"],
+             response_schema={"type": "object", "required": ["items"],
+                              "properties": {"items": {"type": "array", "items": ref}}})
+    api.view(api_add_device, "api_push_subscriptions", method="POST", permission="account",
+             summary="Abonner un appareil (PushSubscription du navigateur)", tags=["notifications"],
+             request_schema=SUBSCRIBE_SCHEMA, response_schema=ref, status=201)
+    api.view(api_remove_device, "api_push_subscription", method="DELETE", permission="account",
+             summary="Désabonner un appareil", tags=["notifications"], status=204)
 
 
 DEVICE_SCHEMA = {
@@ -48,8 +62,8 @@ SUBSCRIBE_SCHEMA = {
 
 
 def device_json(row) -> dict:
-    return {"id": row.id, "label": row.label, "created_at": iso(row.created_at),
-            "last_success_at": iso(row.last_success_at)}
+    return {"id": row.id, "label": row.label, "created_at": dates.utc_iso(row.created_at, None),
+            "last_success_at": dates.utc_iso(row.last_success_at, None)}
 
 
 def api_list_devices(request):
@@ -57,30 +71,48 @@ def api_list_devices(request):
 
 
 def api_add_device(request):
-    body = read_json(request, SUBSCRIBE_SCHEMA)
+    body = request.api.read_json(request, SUBSCRIBE_SCHEMA)
     try:
         row, _created = subscribe(request.dbsession, request.registry.settings, request.user, body["endpoint"],
                                   body["keys"]["p256dh"], body["keys"]["auth"], body.get("label", ""))
     except SubscriptionRefused as refused:
-        raise ApiError(422, "invalid_subscription", str(refused)) from None
+        raise request.api.Error(422, "invalid_subscription", str(refused)) from None
     return device_json(row)
 
 
 def api_remove_device(request):
     if not unsubscribe(request.dbsession, request.user, int(request.matchdict["subscription_id"])):
-        raise ApiError(404, "not_found", "Appareil introuvable.")
+        raise request.api.Error(404, "not_found", "Appareil introuvable.")
 
 
 @view_config(route_name="settings_devices", renderer="vvs_core:templates/push_devices.pt", permission="account")
 def devices_view(request):
-    from .account import SETTINGS_SECTIONS
+    from .account import settings_sections
 
     settings = request.registry.settings
-    return {"title": "Notifications sur mes appareils", "sections": SETTINGS_SECTIONS, "current": "settings_devices",
+    return {"title": "Notifications sur mes appareils", "sections": settings_sections(request), "current": "settings_devices",
             "devices": user_devices(request.dbsession, request.user.id), 
             "vapid_key": settings.get("vvs.push.vapid_public_key") or "",
-            "api_url": request.route_path("api_push_subscriptions"),
+            "api_url": request.route_path("settings_device_add"),
             "prefs_url": request.route_path("settings_notifications")}
+
+
+@view_config(route_name="settings_device_add", request_method="POST", renderer="json", permission="account")
+def device_add_view(request):
+    """The page's script records the browser's subscription here (JSON, CSRF header):
+    the page works with or without the JSON API."""
+    try:
+        body = loads_limited(request.body or b"null", 4096, max_depth=3)
+        keys = body["keys"]
+        endpoint, p256dh, auth = str(body["endpoint"]), str(keys["p256dh"]), str(keys["auth"])
+        row, _created = subscribe(request.dbsession, request.registry.settings, request.user, endpoint, p256dh,
+                                  auth, str(body.get("label") or ""))
+    except SubscriptionRefused as refused:
+        return json_error(422, "invalid_subscription", str(refused))
+    except (ValueError, TypeError, KeyError):
+        return json_error(400, "invalid_json", "L'abonnement envoyé par le navigateur est illisible.")
+    request.response.status = 201
+    return device_json(row)
 
 
 @view_config(route_name="settings_device_remove", request_method="POST", permission="account")

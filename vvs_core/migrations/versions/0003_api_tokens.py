@@ -1,4 +1,8 @@
-"""Personal API tokens, and the Web Push subscriptions of the installable web app.
+"""The Web Push subscriptions of the installable web app.
+
+This revision created the ``api_tokens`` table too; the table now belongs to the
+vvs_api plugin's branch (``0001_vvs_api``), which creates it only where it is missing:
+a database that ran this revision before keeps its tokens.
 
 Revision ID: 0003_api_tokens
 Revises: 0002_invitations
@@ -16,19 +20,6 @@ TZ = sa.DateTime(timezone=True)
 
 
 def upgrade():
-    op.create_table(
-        "api_tokens",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", name="fk_api_tokens_user_id_users"), nullable=False),
-        sa.Column("name", sa.String(80), nullable=False),
-        sa.Column("token_hash", sa.String(64), nullable=False),
-        sa.Column("prefix", sa.String(12), nullable=False, server_default=""),
-        sa.Column("created_at", TZ, nullable=False),
-        sa.Column("last_used_at", TZ),
-        sa.Column("revoked_at", TZ),
-        sa.UniqueConstraint("token_hash", name="uq_api_tokens_token_hash"),
-    )
-    op.create_index("ix_api_tokens_user_id", "api_tokens", ["user_id"])
     op.create_table(
         "push_subscriptions",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -48,4 +39,3 @@ def upgrade():
 
 def downgrade():
     op.drop_table("push_subscriptions")
-    op.drop_table("api_tokens")

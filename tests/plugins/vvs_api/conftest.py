@@ -90,7 +90,7 @@ def api_server():
 def referent_token(session) -> str:
     from sqlalchemy import select
 
-    from vvs_core.api_tokens import issue_api_token
+    from vvs_api.tokens import issue_api_token
     from vvs_core.models import Membership, User
 
     user = session.scalar(select(User).join(Membership, Membership.user_id == User.id)

@@ -6,9 +6,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from vvs_core.api import openapi_path
-from vvs_core.api_tokens import issue_api_token
-from vvs_core.models import ApiToken, Notification, PushSubscription
+from vvs_api.toolkit import openapi_path
+from vvs_api.tokens import issue_api_token
+from vvs_api.models import ApiToken
+from vvs_core.models import Notification, PushSubscription
 from vvs_core.testing import run_tasks
 
 from push_keys import browser_keys
@@ -216,6 +217,16 @@ def test_push_subscription_through_api_and_settings(testapp, dbsession, app_regi
     assert "Chrome sur Android" in page.text and "data-push-devices" in page.text
     testapp.post_csrf(f"/parametres/appareils/{made['id']}/retirer", status=303)
     assert dbsession.scalar(select(PushSubscription).where(PushSubscription.id == made["id"])) is None
+    # The page's own script records through the page's route (it works without the API too).
+    assert 'data-api-url="/parametres/appareils/abonner"' in page.text
+    csrf = {"X-CSRF-Token": testapp.csrf()}
+    refused = testapp.post_json("/parametres/appareils/abonner", {"endpoint": "http://127.0.0.1:9/push/abc",
+                                                                  "keys": keys}, headers=csrf, status=422)
+    assert refused.json["error"]["message"] == "Le service de notification doit être joint en HTTPS."
+    again = testapp.post_json("/parametres/appareils/abonner", {"endpoint": "https://push.example.test/déf",
+                                                                "keys": keys, "label": "Firefox « perso » 🦊"},
+                              headers=csrf, status=201).json
+    assert dbsession.get(PushSubscription, again["id"]).label == "Firefox « perso » 🦊"
 
 
 def test_token_settings_page_shows_the_token_once(testapp, dbsession, hood):

@@ -1,14 +1,20 @@
 """The JSON API's shared machinery (``/api/v1``): how every API view is declared,
 authenticated, limited, paginated, validated, described and how its errors look.
 
-A plugin declares its API routes and views in its own ``api.py``::
+A plugin declares its API routes and views by implementing ``vvs_api_endpoints``
+(declared by this plugin, see ``hookspecs.py``) with the ``ApiDeclarer`` it is given::
 
-    config.add_api_route("api_alerts", "/api/v1/alerts")
-    config.add_api_view(list_alerts, "api_alerts", method="GET", permission="resident",
-                        summary="Alertes de ma communauté", tags=["alertes"],
-                        paginated=True, response_schema={"$ref": "#/components/schemas/Alert"})
+    @hookimpl(optionalhook=True)
+    def vvs_api_endpoints(api):
+        api.route("api_alerts", "/api/v1/alerts")
+        api.view(list_alerts, "api_alerts", method="GET", permission="resident",
+                 summary="Alertes de ma communauté", tags=["alertes"],
+                 paginated=True, response_schema={"$ref": "#/components/schemas/Alert"})
 
-``add_api_view`` registers a JSON view (CSRF handled here, not by Pyramid: a Bearer
+and its views reach the helpers below through ``request.api`` (``request.api.Error``,
+``request.api.read_json``, ``request.api.page_params``…): no plugin imports vvs_api.
+
+``api.view`` registers a JSON view (CSRF handled here, not by Pyramid: a Bearer
 token request is exempt, a session request that changes something must send the
 ``X-CSRF-Token`` header), wraps it with the rate limit, and records its OpenAPI
 operation; ``/api/v1/openapi.json`` is assembled from those records, so the document
@@ -28,10 +34,11 @@ from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
 from pyramid.httpexceptions import HTTPException
 from pyramid.response import Response
 
-from .clock import aware
-from .french import count
-from .ratelimit import client_address, limiter
-from .links import public_base_url
+from vvs_core.errorpages import json_error, mark_retryable
+from vvs_core.french import count
+from vvs_core.jsonlimits import Invalid, TooDeep, TooLarge, loads_limited
+from vvs_core.links import public_base_url
+from vvs_core.ratelimit import client_address, limiter
 
 log = logging.getLogger(__name__)
 
@@ -57,17 +64,7 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-def error_response(status: int, code: str, message: str, fields: dict | None = None,
-                   headers: dict | None = None) -> Response:
-    error = {"code": code, "message": message}
-    if fields:
-        error["fields"] = fields
-    response = Response(body=json.dumps({"error": error}, ensure_ascii=False).encode("utf-8"),
-                        status=status, content_type="application/json", charset="utf-8")
-    response.headers["Cache-Control"] = "no-store"
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
+error_response = json_error  # the core's JSON error shape
 
 
 def api_error_view(exc, request):
@@ -103,8 +100,6 @@ def api_http_exception_view(exc, request):
 
 def api_server_error_view(exc, request):
     from pyramid_retry import is_last_attempt
-
-    from .errorpages import mark_retryable
 
     if mark_retryable(request, exc) and not is_last_attempt(request):
         return error_response(500, "conflict", "Conflit d'écriture : la requête est rejouée.")  # thrown away
@@ -176,8 +171,6 @@ def clean_text(value: str) -> bool:
 
 def read_json(request, schema: dict) -> dict:
     """The JSON body, checked against ``schema`` (the one the OpenAPI document shows)."""
-    from .jsonlimits import Invalid, TooDeep, TooLarge, loads_limited
-
     if request.content_length and request.content_length > MAX_BODY:
         raise ApiError(413, "payload_too_large", "Corps de requête trop volumineux (64 Kio au plus).")
     try:
@@ -323,11 +316,6 @@ def paginated(request, items: list, page: Page, has_next: bool) -> dict:
     return {"items": items, "page": page.number, "per_page": page.per_page, "next": next_url}
 
 
-def iso(value) -> str | None:
-    """An RFC 3339 timestamp (SQLite gives naive UTC datetimes back)."""
-    return aware(value).isoformat() if value is not None else None
-
-
 # --- Declaring API views and the OpenAPI document -------------------------------------
 
 @dataclass
@@ -357,6 +345,33 @@ def add_api_route(config, name: str, pattern: str, **kw) -> None:
 def add_api_schema(config, name: str, schema: dict) -> None:
     """A reusable schema, referenced as ``{"$ref": "#/components/schemas/<name>"}``."""
     config.registry.vvs_api.schemas[name] = schema
+
+
+class Toolkit:
+    """What API views use at request time, as ``request.api``."""
+    Error = ApiError
+    read_json = staticmethod(read_json)
+    page_params = staticmethod(page_params)
+    paginate_query = staticmethod(paginate_query)
+    paginate_list = staticmethod(paginate_list)
+    paginated = staticmethod(paginated)
+    auth_method = staticmethod(auth_method)
+
+
+class ApiDeclarer(Toolkit):
+    """Given to ``vvs_api_endpoints``: declare routes, schemas and views of the API."""
+
+    def __init__(self, config):
+        self.config = config
+
+    def route(self, name: str, pattern: str, **kw) -> None:
+        add_api_route(self.config, name, pattern, **kw)
+
+    def schema(self, name: str, schema: dict) -> None:
+        add_api_schema(self.config, name, schema)
+
+    def view(self, view, route_name: str, **kw) -> None:
+        add_api_view(self.config, view, route_name, **kw)
 
 
 def add_api_view(config, view, route_name: str, *, method: str, permission: str, summary: str,
@@ -480,9 +495,8 @@ def openapi_view(request):
 
 def includeme(config):
     config.registry.vvs_api = ApiRegistry()
-    config.add_directive("add_api_route", add_api_route)
-    config.add_directive("add_api_schema", add_api_schema)
-    config.add_directive("add_api_view", add_api_view)
+    config.registry.vvs_json_error_paths.append("/api/")
+    config.add_request_method(lambda request: Toolkit, "api", reify=True)
     api_paths = r"^/api/"
     config.add_exception_view(api_error_view, context=ApiError)
     config.add_exception_view(api_csrf_view, context=BadCSRFToken, path_info=api_paths)
@@ -491,6 +505,6 @@ def includeme(config):
     config.add_exception_view(api_server_error_view, context=Exception, path_info=api_paths)
     config.add_notfound_view(api_notfound_view, path_info=api_paths)
     config.add_forbidden_view(api_forbidden_view, path_info=api_paths)
-    config.add_api_route("api_openapi", API_PREFIX + "/openapi.json")
-    config.add_api_view(openapi_view, "api_openapi", method="GET", permission="public",
-                        summary="Ce document OpenAPI", tags=["api"], response_schema={"type": "object"})
+    add_api_route(config, "api_openapi", API_PREFIX + "/openapi.json")
+    add_api_view(config, openapi_view, "api_openapi", method="GET", permission="public",
+                 summary="Ce document OpenAPI", tags=["api"], response_schema={"type": "object"})

@@ -7,14 +7,16 @@ import deform
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
-from ..api_tokens import TokenRefused, issue_api_token, revoke_api_token, user_tokens
-from ..forms import Schema, StrippedString, field_error, make_form, validate
+from vvs_core.forms import Schema, StrippedString, field_error, make_form, validate
+from vvs_core.views.account import settings_sections
+
+from .tokens import TokenRefused, issue_api_token, revoke_api_token, user_tokens
 
 
 def includeme(config):
     config.add_route("settings_api_tokens", "/parametres/jetons")
     config.add_route("settings_api_token_revoke", r"/parametres/jetons/{token_id:\d+}/revoquer")
-    config.scan(".api_tokens")
+    config.scan(".token_views")
 
 
 class TokenSchema(Schema):
@@ -26,14 +28,12 @@ class TokenSchema(Schema):
 
 
 def token_page(request, form_html, new_token=None):
-    from .account import SETTINGS_SECTIONS
-
-    return {"title": "Jetons d'accès", "sections": SETTINGS_SECTIONS, "current": "settings_api_tokens",
+    return {"title": "Jetons d'accès", "sections": settings_sections(request), "current": "settings_api_tokens",
             "form": form_html, "tokens": user_tokens(request.dbsession, request.user), "new_token": new_token,
             "docs_url": request.route_path("api_openapi")}
 
 
-@view_config(route_name="settings_api_tokens", renderer="vvs_core:templates/api_tokens.pt", permission="account")
+@view_config(route_name="settings_api_tokens", renderer="vvs_api:templates/api_tokens.pt", permission="account")
 def api_tokens_view(request):
     form = make_form(request, TokenSchema(), "Créer le jeton", formid="jeton")
     if request.method != "POST":

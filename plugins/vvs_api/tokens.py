@@ -12,9 +12,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from .clock import aware, utcnow
-from .models import ApiToken, User
-from .security import CLOSED_STATUSES
+from vvs_core.clock import aware, utcnow
+from vvs_core.hooktypes import Authenticated
+from vvs_core.models import User
+from vvs_core.security import CLOSED_STATUSES
+
+from .models import ApiToken
 
 TOKEN_PREFIX = "vvs_"
 MAX_ACTIVE_TOKENS = 20
@@ -62,6 +65,12 @@ def revoke_api_token(dbsession, user: User, token_id: int) -> bool:
     return True
 
 
+def revoke_every_token(dbsession, user: User) -> None:
+    """Closing or erasing an account: its tokens stop working (kept revoked, as a record)."""
+    dbsession.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                      .values(revoked_at=utcnow()).execution_options(synchronize_session=False))
+
+
 def bearer_token(request) -> str | None:
     """The token of an ``Authorization: Bearer …`` header, if any ("" when malformed)."""
     header = request.headers.get("Authorization", "")
@@ -99,3 +108,13 @@ def token_user(request, token: str) -> User | None:
     request.environ["vvs.auth"] = "token"
     request.environ["vvs.api_token_id"] = row.id
     return user
+
+
+def authenticate_api_request(request) -> Authenticated | None:
+    """``vvs_authenticate``: a Bearer token, on API paths only (never the HTML pages)."""
+    if not request.path_info.startswith("/api/"):
+        return None
+    token = bearer_token(request)
+    if token is None:
+        return None
+    return Authenticated(token_user(request, token))
