@@ -24,7 +24,7 @@ from vvs_core.models import Notification, PushSubscription, User
 from vvs_core.testing import wait_for
 
 HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE.parent / "api"))
+sys.path.insert(0, str(HERE.parent / "plugins" / "vvs_api"))
 from push_keys import browser_keypair, vapid_keypair  # noqa: E402
 from playwright.sync_api import expect
 from conftest import start_server, stop_server  # noqa: E402

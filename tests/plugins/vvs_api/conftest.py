@@ -16,7 +16,7 @@ import pytest
 
 from vvs_core.testing import base_settings, enabled_module_names, postgis_url
 
-SERVE = Path(__file__).parent.parent / "e2e" / "serve.py"
+SERVE = Path(__file__).parents[2] / "e2e" / "serve.py"
 
 
 def free_port() -> int:
