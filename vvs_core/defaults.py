@@ -86,7 +86,6 @@ def vvs_register_notification_kinds():
         NotificationKind("account", "Votre compte (adhésion, sécurité)", order=90),
         NotificationKind("membership", "Décision sur votre adhésion", in_settings=False),
         NotificationKind("membership_request", "Demandes d'adhésion à valider", in_settings=False),
-        NotificationKind("invitation", "Invitation d'un voisin", in_settings=False),
     ]
 
 

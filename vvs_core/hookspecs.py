@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from shapely.geometry import Polygon
     from sqlalchemy.orm import Session
 
-    from .hooktypes import (ActivityItem, Authenticated, EventKind, InboundSMS, MenuItem, NotificationKind,
+    from .hooktypes import (ActivityItem, Authenticated, CommunityLink, EventKind, InboundSMS, MenuItem, NotificationKind,
                             Panel, PrincipalKind, ProviderSpec, SettingsSection, VerificationMethod)
     from .models import Commune, Community, Membership, Notification, User
     from .settings import Setting
@@ -147,6 +147,18 @@ def vvs_community_panels(request: Request, community: Community) -> list[Panel]:
 
     Called when a member opens the page of ``community``.
     Returns: a list of ``Panel`` with rendered HTML.
+    """
+
+
+@hookspec
+def vvs_community_links(request: Request, communities: list[Community], place: str) -> list[CommunityLink]:
+    """Add links under communities the signed-in user is an active member of.
+
+    Called once per page for all the communities it shows (answer them in one query).
+    communities: the ``Community`` rows shown. place: ``"home"`` (the cards of the home
+    page, cached per user until the next write), ``"community"`` (the community page's
+    buttons) or ``"referent"`` (the référent's tools page).
+    Returns: a list of ``CommunityLink``, each naming its ``community_id``.
     """
 
 

@@ -156,6 +156,18 @@ class SettingsSection:
 
 
 @dataclass(frozen=True)
+class CommunityLink:
+    """A link under a community on the pages ``vvs_community_links`` names (home page
+    card, community page, référent's tools): French ``label``, ``url``, an optional
+    ``note`` shown after it in grey (« 3 envoyées, 1 inscription »)."""
+    community_id: int
+    label: str
+    url: str
+    note: str = ""
+    order: int = 50
+
+
+@dataclass(frozen=True)
 class Authenticated:
     """The answer of ``vvs_authenticate``: the request carried a credential of the
     plugin's own (a token…); ``user`` is None when that credential is not valid (the

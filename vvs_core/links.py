@@ -1,5 +1,5 @@
 """Absolute links: every link that leaves the site (SMS, e-mails, Atom and CAP feeds,
-iCal, QR codes of the flyer, push notifications, API answers) is built here, on
+iCal, printed QR codes, notifications, plugins' JSON answers) is built here, on
 ``vvs.public_url``.
 
 One rule, whatever builds the message: the public address, never the host of the

@@ -1,5 +1,5 @@
-"""Messages to an address that is not (yet) an account's: an invitation to a
-neighbour, the confirmation link sent to a new e-mail address. They go through the
+"""Messages to an address that is not (yet) an account's: a plugin's message to a
+neighbour who is not a member, the confirmation link sent to a new e-mail address. They go through the
 outbox like everything else, so providers, retries and receipts are the same."""
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, update
 from .clock import utcnow
 from .events import record_event
 from .sessions import end_all_sessions
-from .models import (Community, CommunityEvent, Invitation, Membership, Notification, PushSubscription,
+from .models import (Community, CommunityEvent, Membership, Notification, PushSubscription,
                      Token, User)
 
 
@@ -42,11 +42,6 @@ def core_export(dbsession, user: User) -> dict:
             select(Membership, Community).join(Community, Community.id == Membership.community_id)
             .where(Membership.user_id == user.id).order_by(Membership.id))
     ]
-    invitations = [
-        {"communaute_id": i.community_id, "canal": i.channel, "adresse": i.address,
-         "envoyee_le": _iso(i.created_at), "inscriptions": i.accepted_count}
-        for i in dbsession.execute(select(Invitation).where(Invitation.sender_id == user.id).order_by(Invitation.id)).scalars()
-    ]
     notifications = [
         {"type": n.kind, "canal": n.channel, "titre": n.title, "statut": n.status, "cree_le": _iso(n.created_at)}
         for n in dbsession.execute(select(Notification).where(Notification.recipient_id == user.id)
@@ -58,7 +53,7 @@ def core_export(dbsession, user: User) -> dict:
             select(CommunityEvent).where((CommunityEvent.actor_id == user.id) | (CommunityEvent.subject_user_id == user.id))
             .order_by(CommunityEvent.id)).scalars()
     ]
-    return {"compte": account, "adhesions": memberships, "invitations_envoyees": invitations,
+    return {"compte": account, "adhesions": memberships,
             "notifications": notifications, "historique": events}
 
 
@@ -98,8 +93,6 @@ def erase_core_data(dbsession, user: User) -> None:
     dbsession.execute(delete(Token).where(Token.user_id == user.id))
     # Devices stop receiving pushes (plugins' own credentials: vvs_erase_user_data).
     dbsession.execute(delete(PushSubscription).where(PushSubscription.user_id == user.id))
-    dbsession.execute(update(Invitation).where(Invitation.sender_id == user.id).values(address="")
-                      .execution_options(synchronize_session=False))
     # Messages not sent yet are dropped; those sent keep their history without the address.
     dbsession.execute(update(Notification).where(Notification.recipient_id == user.id,
                                                  Notification.status.in_(("pending", "sending")))

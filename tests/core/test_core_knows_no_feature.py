@@ -12,7 +12,8 @@ from vvs_core.plugins import installed_plugins
 CORE = Path(vvs_core.__file__).parent
 SUFFIXES = {".py", ".pt", ".js", ".css"}
 FEATURE_WORDS = [r"gazette", r"jumel\w*", r"twinning", r"kyc", r"messagerie",
-                 r"openapi", r"bearer", r"api_tokens?\b", r"jetons? d.acc"]  # vvs_api
+                 r"openapi", r"bearer", r"api_tokens?\b", r"jetons? d.acc",  # vvs_api
+                 r"invit", r"flyer"]  # vvs_invitations
 
 # (file relative to vvs_core, text on the line, why it stays for now)
 ALLOWED = [

@@ -1,7 +1,7 @@
 """Core routes. Each view module adds its own routes in its ``includeme`` and is
 scanned on its own (narrow scans)."""
 
-MODULES = (".auth", ".home", ".signup", ".validation", ".account", ".community", ".directory", ".invitations", ".admin", ".admin_users", ".admin_communes", ".admin_plugins",
+MODULES = (".auth", ".home", ".signup", ".validation", ".account", ".community", ".directory", ".referent_tools", ".admin", ".admin_users", ".admin_communes", ".admin_plugins",
            ".pwa", ".push_devices", ".accessibility")
 
 

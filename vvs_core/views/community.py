@@ -114,6 +114,19 @@ def plugin_panels(request, community) -> list:
     return sorted(panels, key=lambda p: (p.order, p.title))
 
 
+def community_links(request, communities, place: str) -> dict[int, list]:
+    """The links plugins add under each community (``vvs_community_links``), by community id."""
+    found: dict[int, list] = {c.id: [] for c in communities}
+    if not communities:
+        return found
+    for answer in request.registry.vvs_plugins.hook.vvs_community_links(request=request, communities=list(communities),
+                                                                         place=place):
+        for link in answer or []:
+            if link.community_id in found:
+                found[link.community_id].append(link)
+    return {cid: sorted(links, key=lambda link: link.order) for cid, links in found.items()}
+
+
 def imposed_mode(request, community) -> str | None:
     return request.registry.vvs_plugins.hook.vvs_validation_mode_imposed(request=request, community=community)
 
@@ -137,7 +150,7 @@ def community_view(request):
         "movements": event_rows(request.registry, events),
         "panels": plugin_panels(request, community),
         "can_manage": request.has_permission("community.manage", context),
-        "is_member": request.has_permission("community.member", context),
+        "links": community_links(request, [community], "community")[community.id],
         "map": map_data(request, community, with_neighbours=False),
         **leaflet_assets(request, "community-map.js"),
     }

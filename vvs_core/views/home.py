@@ -7,22 +7,20 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from ..invitations import invitation_counts_sql
 from ..members import member_count_sql
 from ..models import Community, Membership
 from ..security import effective_validation_mode
+from .community import community_links
 
 WHO_DECIDES = {"platform": "l'équipe de la plateforme", "referent": "le référent de la communauté",
                "mairie": "la mairie"}
 
 
 def memberships_of(request, user):
-    """(membership, community, member count, invitations sent, accepted) of ``user``'s
-    active and pending memberships, in one query (the two last: the user's invitations to
-    that community)."""
-    sent, accepted = invitation_counts_sql(Community.id, user.id)
+    """(membership, community, member count) of ``user``'s active and pending
+    memberships, in one query."""
     return request.dbsession.execute(
-        select(Membership, Community, member_count_sql(Community.id), sent, accepted)
+        select(Membership, Community, member_count_sql(Community.id))
         .join(Community, Community.id == Membership.community_id)
         .where(Membership.user_id == user.id, Membership.status.in_(("active", "pending")))
         .order_by(Membership.id)
@@ -37,7 +35,7 @@ def recent_activity(request, user, limit: int = 20) -> list:
     return activity[:limit]
 
 
-def community_summary(request, membership, community, members: int, invitations: dict) -> dict:
+def community_summary(request, membership, community, members: int, links: list) -> dict:
     """Plain data (it is cached beyond this request's session)."""
     active = membership.status == "active"
     return {
@@ -46,7 +44,7 @@ def community_summary(request, membership, community, members: int, invitations:
         "members": members,
         "url": request.route_path("community", community_id=community.id) if active else None,
         "decides": WHO_DECIDES.get(effective_validation_mode(request, community), "") if not active else "",
-        "invitations": invitations if active else None,
+        "links": [SimpleNamespace(label=link.label, url=link.url, note=link.note) for link in links] if active else [],
     }
 
 
@@ -57,8 +55,9 @@ def home_view(request):
         return HTTPFound(request.route_path("login"))
 
     def summary():
-        return {"communities": [community_summary(request, m, c, n, {"sent": int(sent or 0), "accepted": int(accepted or 0)})
-                                for m, c, n, sent, accepted in memberships_of(request, user)],
+        rows = memberships_of(request, user)
+        links = community_links(request, [c for m, c, _n in rows if m.status == "active"], "home")
+        return {"communities": [community_summary(request, m, c, n, links.get(c.id, [])) for m, c, n in rows],
                 "activity": recent_activity(request, user)}
 
     return {"title": "Accueil", "greeting": user.first_name or user.display_pseudonym,

@@ -1,37 +1,22 @@
-"""Invitations sent by members (e-mail, SMS, shareable link of the flyer).
+"""Invitations sent by members — now the vvs_invitations plugin's (a no-op here).
+
+This revision created the ``invitations`` table; the table now belongs to the
+vvs_invitations plugin's branch (``0001_vvs_invitations``), which creates it only where
+it is missing: a database that ran this revision before keeps its invitations.
 
 Revision ID: 0002_invitations
 Revises: 0001_core
 Create Date: 2026-11-24
 """
-import sqlalchemy as sa
-from alembic import op
-
 revision = "0002_invitations"
 down_revision = "0001_core"
 branch_labels = None
 depends_on = None
 
-TZ = sa.DateTime(timezone=True)
-
 
 def upgrade():
-    op.create_table(
-        "invitations",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("code", sa.String(64), nullable=False),
-        sa.Column("community_id", sa.Integer, sa.ForeignKey("communities.id", name="fk_invitations_community_id_communities"), nullable=False),
-        sa.Column("sender_id", sa.Integer, sa.ForeignKey("users.id", name="fk_invitations_sender_id_users"), nullable=False),
-        sa.Column("channel", sa.String(8), nullable=False),
-        sa.Column("address", sa.String(254), nullable=False, server_default=""),
-        sa.Column("created_at", TZ, nullable=False),
-        sa.Column("accepted_count", sa.Integer, nullable=False, server_default="0"),
-        sa.Column("last_accepted_at", TZ),
-        sa.UniqueConstraint("code", name="uq_invitations_code"),
-    )
-    op.create_index("ix_invitations_community_id", "invitations", ["community_id"])
-    op.create_index("ix_invitations_sender_id", "invitations", ["sender_id"])
+    pass
 
 
 def downgrade():
-    op.drop_table("invitations")
+    pass

@@ -1,5 +1,4 @@
-"""Inviting neighbours (e-mail, SMS, flyer), the invitation link, and the page
-« Rôle et outils du référent »."""
+"""Inviting neighbours (e-mail, SMS, flyer) and the invitation link."""
 from __future__ import annotations
 
 import colander
@@ -7,17 +6,16 @@ import deform
 from pyramid.httpexceptions import HTTPFound, HTTPSeeOther
 from pyramid.response import Response
 from pyramid.view import view_config
-from sqlalchemy import func, select
 
-from ..flyer import flyer_pdf
-from ..forms import Schema, StrippedString, email_node, field_error, make_form, validate
-from ..invitations import (DAILY_LIMIT, SESSION_KEY, InvitationHooks, already_invited, find_by_code,
-                           invitation_counts, invitation_url, send_invitation, shared_link)
-from ..models import Membership
-from ..phones import normalise_phone
-from ..ratelimit import limiter
-from ..security import community_factory, effective_validation_mode
-from ..web import route_exists
+from vvs_core.forms import Schema, StrippedString, email_node, field_error, make_form, validate
+from vvs_core.phones import normalise_phone
+from vvs_core.ratelimit import limiter
+from vvs_core.security import community_factory
+from vvs_core.web import route_exists
+
+from .flyer import flyer_pdf
+from .invitations import (DAILY_LIMIT, SESSION_KEY, already_invited, find_by_code, invitation_counts,
+                          invitation_url, send_invitation, shared_link)
 
 TOO_MANY = "Vous avez envoyé 20 invitations aujourd'hui : c'est le maximum par jour. Réessayez demain."
 
@@ -28,13 +26,10 @@ def includeme(config):
         ("invitations_email", "/communaute/{community_id}/invitations/email"),
         ("invitations_sms", "/communaute/{community_id}/invitations/sms"),
         ("invitations_flyer", "/communaute/{community_id}/invitations/flyer.pdf"),
-        ("referent_tools", "/communaute/{community_id}/referent"),
     ):
         config.add_route(name, pattern, factory=community_factory)
     config.add_route("invitation_open", "/invitation/{token}")
-    # Counts the invitation when the invited person signs up (vvs_user_registered).
-    config.registry.vvs_plugins.register(InvitationHooks(), name="vvs_core.invitations")
-    config.scan(".invitations")
+    config.scan(".views")
 
 
 class EmailInviteSchema(Schema):
@@ -69,7 +64,7 @@ def invitations_page(request, email_html=None, sms_html=None):
     }
 
 
-@view_config(route_name="invitations", renderer="vvs_core:templates/invitations.pt", permission="community.member")
+@view_config(route_name="invitations", renderer="vvs_invitations:templates/invitations.pt", permission="community.member")
 def invitations_view(request):
     return invitations_page(request)
 
@@ -82,7 +77,7 @@ def check_daily_limit(request) -> None:
 
 
 @view_config(route_name="invitations_email", request_method="POST",
-             renderer="vvs_core:templates/invitations.pt", permission="community.member")
+             renderer="vvs_invitations:templates/invitations.pt", permission="community.member")
 def invitations_email_view(request):
     community = request.context.community
     form, _sms = invite_forms(request, community)
@@ -101,7 +96,7 @@ def invitations_email_view(request):
 
 
 @view_config(route_name="invitations_sms", request_method="POST",
-             renderer="vvs_core:templates/invitations.pt", permission="community.member")
+             renderer="vvs_invitations:templates/invitations.pt", permission="community.member")
 def invitations_sms_view(request):
     community = request.context.community
     _email, form = invite_forms(request, community)
@@ -134,7 +129,7 @@ def invitations_flyer_view(request):
     return response
 
 
-@view_config(route_name="invitation_open", renderer="vvs_core:templates/invitation_open.pt", permission="public")
+@view_config(route_name="invitation_open", renderer="vvs_invitations:templates/invitation_open.pt", permission="public")
 def invitation_open_view(request):
     invitation = find_by_code(request.dbsession, request.matchdict["token"])
     if invitation is None:
@@ -146,28 +141,3 @@ def invitation_open_view(request):
     signup_url = request.route_path("signup") if route_exists(request, "signup") else None
     return {"title": "Vous êtes invité", "invitation": invitation, "community": invitation.community,
             "sender": invitation.sender, "signup_url": signup_url}
-
-
-def pending_count(dbsession, community_id: int) -> int:
-    return dbsession.execute(select(func.count(Membership.id)).where(
-        Membership.community_id == community_id, Membership.status == "pending")).scalar_one()
-
-
-@view_config(route_name="referent_tools", renderer="vvs_core:templates/referent_tools.pt",
-             permission="community.manage")
-def referent_tools_view(request):
-    community = request.context.community
-    mode = effective_validation_mode(request, community)
-    queue = None
-    for name in ("validation_queue", "community_requests", "referent_queue"):
-        if route_exists(request, name):
-            queue = request.route_path(name, community_id=community.id)
-            break
-    return {
-        "title": "Rôle et outils du référent", "community": community,
-        "pending": pending_count(request.dbsession, community.id), "decides": mode == "referent",
-        "queue_url": queue, "counts": invitation_counts(request.dbsession, community),
-        "mine": invitation_counts(request.dbsession, community, request.user),
-        "platform_email": request.registry.settings["vvs.platform_email"],
-        "extra_css": [request.layout.static("css/resident.css")],
-    }

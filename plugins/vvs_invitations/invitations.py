@@ -2,7 +2,7 @@
 the people who sign up through them.
 
 The code travels in the link ``/invitation/{code}``; opening it keeps the code in
-the session until sign-up, when ``vvs_user_registered`` (answered below) counts it.
+the session until sign-up, when ``vvs_user_registered`` (this plugin's answer) counts it.
 """
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ import secrets
 
 from sqlalchemy import func, select
 
-from .clock import utcnow
-from .models import Community, Invitation, User
-from .outreach import send_to_address
-from .plugins import hookimpl
-from .links import absolute_url
+from vvs_core.clock import utcnow
+from vvs_core.links import absolute_url
+from vvs_core.models import Community, User
+from vvs_core.outreach import send_to_address
+
+from .models import Invitation
 
 SESSION_KEY = "vvs.invitation"
 DAILY_LIMIT = "20/86400"  # invitations per sender and per day (e-mail and SMS together)
@@ -79,23 +80,22 @@ def already_invited(dbsession, community: Community, address: str) -> bool:
     ).scalar_one() > 0
 
 
-def invitation_counts_sql(community_id, sender_id):
-    """Invitations sent by ``sender_id`` to ``community_id`` (not counting shared links) and
-    how many people they brought, as two SQL scalar expressions (either argument may be a
-    column, for a list of communities)."""
-    mine = (Invitation.community_id == community_id, Invitation.sender_id == sender_id)
-    return (select(func.count(Invitation.id)).where(Invitation.channel != "link", *mine).scalar_subquery(),
-            select(func.coalesce(func.sum(Invitation.accepted_count), 0)).where(*mine).scalar_subquery())
+def counts_by_community(dbsession, community_ids: list[int], sender: User | None = None) -> dict[int, dict]:
+    """``{community_id: {"sent": n, "accepted": n}}`` for several communities in one
+    statement (all senders, or one)."""
+    stmt = (select(Invitation.community_id, func.count(Invitation.id).filter(Invitation.channel != "link"),
+                   func.coalesce(func.sum(Invitation.accepted_count), 0))
+            .where(Invitation.community_id.in_(community_ids)).group_by(Invitation.community_id))
+    if sender is not None:
+        stmt = stmt.where(Invitation.sender_id == sender.id)
+    found = {cid: {"sent": int(sent or 0), "accepted": int(accepted or 0)}
+             for cid, sent, accepted in dbsession.execute(stmt)}
+    return {cid: found.get(cid, {"sent": 0, "accepted": 0}) for cid in community_ids}
 
 
 def invitation_counts(dbsession, community: Community, sender: User | None = None) -> dict:
     """``{"sent": n, "accepted": n}`` for the community (or one sender in it)."""
-    stmt = select(func.count(Invitation.id).filter(Invitation.channel != "link"),
-                  func.coalesce(func.sum(Invitation.accepted_count), 0)).where(Invitation.community_id == community.id)
-    if sender is not None:
-        stmt = stmt.where(Invitation.sender_id == sender.id)
-    sent, accepted = dbsession.execute(stmt).one()
-    return {"sent": int(sent or 0), "accepted": int(accepted or 0)}
+    return counts_by_community(dbsession, [community.id], sender)[community.id]
 
 
 def find_by_code(dbsession, code: str) -> Invitation | None:
@@ -112,13 +112,3 @@ def count_acceptance(dbsession, code: str) -> Invitation | None:
         invitation.accepted_count = (invitation.accepted_count or 0) + 1
         invitation.last_accepted_at = utcnow()
     return invitation
-
-
-class InvitationHooks:
-    """The core's answer to ``vvs_user_registered``: count the invitation used."""
-
-    @hookimpl
-    def vvs_user_registered(self, request, user):
-        code = request.session.pop(SESSION_KEY, None)
-        if code:
-            count_acceptance(request.dbsession, code)

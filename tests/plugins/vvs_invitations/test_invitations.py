@@ -2,8 +2,9 @@
 A5 flyer, the invitation link counted at sign-up, and the référent's tools page."""
 from sqlalchemy import select
 
-from vvs_core.invitations import SESSION_KEY, InvitationHooks, count_acceptance, shared_link
-from vvs_core.models import Invitation, Notification
+from vvs_core.models import Notification
+from vvs_invitations.invitations import SESSION_KEY, count_acceptance, shared_link
+from vvs_invitations.models import Invitation
 
 
 def test_invite_by_email_and_sms_goes_through_the_outbox(testapp, make_user, make_community, dbsession):
@@ -64,7 +65,7 @@ def test_invitation_link_is_counted_at_sign_up(testapp, app_registry, make_user,
     assert "Les Lilas" in page.text and "/inscription" in page.text
     testapp.get("/invitation/inconnu", status=404)
 
-    # What sign-up does: it announces the new user, and the core's hook counts the code.
+    # What sign-up does: it announces the new user, and the plugin's hook counts the code.
     class FakeRequest:
         session = {SESSION_KEY: link.code}
         dbsession = None
@@ -76,7 +77,7 @@ def test_invitation_link_is_counted_at_sign_up(testapp, app_registry, make_user,
     assert link.accepted_count == 1
     count_acceptance(dbsession, link.code)
     assert link.accepted_count == 2
-    assert any(isinstance(p, InvitationHooks) for p in app_registry.vvs_plugins.get_plugins())
+    assert app_registry.vvs_plugins.get_plugin("vvs_invitations") is not None
 
 
 def test_referent_tools_page(testapp, make_user, make_community, dbsession):
@@ -107,3 +108,50 @@ def test_two_forms_on_one_page_have_their_own_field_ids(testapp, make_user, make
         {name: oid for oid, name in re.findall(r'<input[^>]*\bid="([^"]+)"[^>]*\bname="(email|mobile)"', html)}
     assert labels[inputs["email"]] == "Adresse e-mail de votre voisin", (inputs, labels)
     assert labels[inputs["mobile"]] == "Téléphone portable de votre voisin", (inputs, labels)
+
+
+def test_vvs_community_links(testapp, app_request, make_user, make_community, dbsession):
+    """The plugin's links under a community: home card (with the member's counts), community
+    page, référent's tools (with the community's counts and the flyer)."""
+    referent, member = make_user(first_name="Zoé"), make_user()
+    community = make_community(name="Les Prés d’Œillets", referents=[referent], members=[member])
+    other = make_community(name="La Butte", members=[member])
+    dbsession.add(Invitation(code="c-zoe-1", community_id=community.id, sender_id=referent.id, channel="email",
+                             address="a@example.test", accepted_count=1))
+    dbsession.add(Invitation(code="c-mem-1", community_id=community.id, sender_id=member.id, channel="sms",
+                             address="+33611223344"))
+    dbsession.flush()
+    app_request.user = referent
+    links = [link for answer in app_request.registry.vvs_plugins.hook.vvs_community_links(
+        request=app_request, communities=[community, other], place="home") for link in answer]
+    by_id = {link.community_id: link for link in links}
+    assert by_id[community.id].note == "1 envoyée, 1 inscription" and by_id[other.id].note == "0 envoyée, 0 inscription"
+    testapp.login(referent)
+    home = testapp.get("/").text
+    assert f'href="/communaute/{community.id}/invitations"' in home and "(1 envoyée, 1 inscription)" in home
+    assert f'href="/communaute/{community.id}/invitations"' in testapp.get(f"/communaute/{community.id}").text
+    tools = testapp.get(f"/communaute/{community.id}/referent").text
+    assert "2 envoyées par les membres, 1 inscription obtenue, dont 1 envoyée et 1 inscription pour vous" in tools
+    assert f"/communaute/{community.id}/invitations/flyer.pdf" in tools
+
+
+def test_export_and_erase_the_invitations_sent(testapp, make_user, make_community, dbsession):
+    member = make_user()
+    community = make_community(members=[member])
+    dbsession.add(Invitation(code="c-export", community_id=community.id, sender_id=member.id, channel="email",
+                             address="gaëlle@example.test"))
+    dbsession.flush()
+    testapp.login(member)
+    import io
+    import json
+    import zipfile
+
+    archive = zipfile.ZipFile(io.BytesIO(testapp.get("/parametres/mes-donnees.zip").body))
+    data = json.loads(archive.read("donnees.json"))
+    assert data["invitations_envoyees"][0]["adresse"] == "gaëlle@example.test"
+    form = testapp.get("/parametres/fermeture").forms["fermeture"]
+    form["current"] = "un voisin attentif 2026"
+    form.submit("submit", status=303)
+    row = dbsession.scalar(select(Invitation).where(Invitation.code == "c-export"))
+    dbsession.refresh(row)
+    assert row.address == ""
