@@ -15,7 +15,7 @@ def vvs_register_providers():
     from .notify.dev_providers import ConsoleSMSSender, FolderEmailSender, NullSender
     from .geocoding import ManualGeocoder
     from .interfaces import NullIdentityVerifier
-    from .notify.push_providers import WEBPUSH_SETTINGS, LogPushSender, WebPushSender
+    from .notify.push_providers import LogPushSender
 
     return [
         ProviderSpec("sms", "console", ConsoleSMSSender.from_settings,
@@ -32,8 +32,6 @@ def vvs_register_providers():
                      description="No identity-check partner: residents use the other proofs."),
         ProviderSpec("push", "log", LogPushSender.from_settings,
                      description="Writes push notifications to the log (development)."),
-        ProviderSpec("push", "webpush", WebPushSender.from_settings, settings=WEBPUSH_SETTINGS,
-                     description="Web Push with VAPID keys: notifications of the installable web app."),
     ]
 
 
@@ -67,13 +65,11 @@ def vvs_menu_items(request):
 
 @hookimpl
 def vvs_register_settings():
-    # The core's settings are in settings.CORE_SETTINGS; these belong to push.
+    # The core's settings are in settings.CORE_SETTINGS; this one belongs to the push channel.
     from .settings import as_bool
 
     return [
-        Setting("vvs.push.provider", "log", "Push provider name (`log` built in; `webpush` with VAPID keys)."),
-        Setting("vvs.push.allow_http_endpoints", False, "Accept push subscriptions whose endpoint is plain "
-                "HTTP (tests with a local fake push service only).", parse=as_bool),
+        Setting("vvs.push.provider", "log", "Push provider name (`log` built in; plugins bring real ones)."),
     ]
 
 

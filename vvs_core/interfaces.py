@@ -90,6 +90,17 @@ class IEmailSender(Interface):
         """Send a list of OutgoingEmail; return one SendResult per message."""
 
 
+class IPushDevices(Interface):
+    """The devices residents subscribed to push notifications (a plugin's service).
+    Without it, no resident has a device: the outbox writes no push row."""
+
+    def users_with_devices(dbsession, user_ids):
+        """The set of ``user_ids`` that have at least one device."""
+
+    def targets(dbsession, user_id):
+        """The devices one notification goes to: plain dicts ``{"id", "endpoint", "p256dh", "auth"}``."""
+
+
 class IPushSender(Interface):
     name = Attribute("provider name")
 

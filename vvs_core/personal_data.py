@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, update
 from .clock import utcnow
 from .events import record_event
 from .sessions import end_all_sessions
-from .models import (Community, CommunityEvent, Membership, Notification, PushSubscription,
+from .models import (Community, CommunityEvent, Membership, Notification,
                      Token, User)
 
 
@@ -91,8 +91,6 @@ def erase_core_data(dbsession, user: User) -> None:
     user.notification_prefs = {}
     user.newsletter = False
     dbsession.execute(delete(Token).where(Token.user_id == user.id))
-    # Devices stop receiving pushes (plugins' own credentials: vvs_erase_user_data).
-    dbsession.execute(delete(PushSubscription).where(PushSubscription.user_id == user.id))
     # Messages not sent yet are dropped; those sent keep their history without the address.
     dbsession.execute(update(Notification).where(Notification.recipient_id == user.id,
                                                  Notification.status.in_(("pending", "sending")))

@@ -102,8 +102,12 @@ def channels_with_provider(request_or_registry) -> list[str]:
     """The notification channels ("sms", "email", "push") that have a provider."""
     from .models.notification import CHANNELS
 
+    from .notify.push_providers import push_devices
+
     registry = getattr(request_or_registry, "registry", request_or_registry)
-    return [c for c in CHANNELS if provider_on(registry, c) is not None]
+    # Push needs devices too: without a plugin that records them, no page offers it.
+    return [c for c in CHANNELS if provider_on(registry, c) is not None
+            and (c != "push" or push_devices(registry) is not None)]
 
 
 def register_providers(config, services: dict) -> None:

@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 
 from vvs_api.tokens import issue_api_token
-from vvs_core.models import Membership, PushSubscription
+from vvs_core.models import Membership
+from vvs_push.models import PushSubscription
 
 OTHER_CENTRE = (2.7990, 48.8453)
 ROLES = ("anonymous", "non_member", "pending", "other_member", "other_referent", "member", "referent",

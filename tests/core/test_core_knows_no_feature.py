@@ -13,7 +13,8 @@ CORE = Path(vvs_core.__file__).parent
 SUFFIXES = {".py", ".pt", ".js", ".css"}
 FEATURE_WORDS = [r"gazette", r"jumel\w*", r"twinning", r"kyc", r"messagerie",
                  r"openapi", r"bearer", r"api_tokens?\b", r"jetons? d.acc",  # vvs_api
-                 r"invit", r"flyer"]  # vvs_invitations
+                 r"invit", r"flyer",  # vvs_invitations
+                 r"webpush", r"vapid", r"push_?subscriptions?", r"mes appareils"]  # vvs_push
 
 # (file relative to vvs_core, text on the line, why it stays for now)
 ALLOWED = [

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import select
 
-from vvs_core.models import Notification, PushSubscription
+from vvs_core.models import Notification
 from vvs_core.hooktypes import NotificationKind
 from vvs_core.notify.kinds import NotificationKinds
 from vvs_core.notify.outbox import insert_notifications as insert_rows
@@ -64,38 +64,6 @@ def test_outbox_applies_the_preferences(dbsession, make_user):
     assert channels == {"email"}  # a moderate warning skips SMS for this resident
     insert_notifications(dbsession, _alert_rows(quiet, "severe", ("sms",), n=2))
     assert dbsession.scalar(select(Notification.channel).where(Notification.subject_id == 2)) == "sms"
-
-
-def test_push_rows_only_for_subscribed_devices(dbsession, make_user):
-    subscribed = make_user()
-    dbsession.add(PushSubscription(user_id=subscribed.id, endpoint="https://push.example.test/1", endpoint_hash="a" * 64,
-                                   p256dh="k", auth="a"))
-    nobody = make_user()
-    dbsession.flush()
-    insert_notifications(dbsession, _alert_rows(subscribed, "minor", ("push",)) + _alert_rows(nobody, "minor", ("push",)))
-    rows = {r.recipient_id: r.channel for r in dbsession.scalars(select(Notification).where(
-        Notification.recipient_id.in_([subscribed.id, nobody.id])))}
-    # Nobody's warning (always reaches) was a push to no device: it becomes an e-mail, never nothing.
-    assert rows == {subscribed.id: "push", nobody.id: "email"}
-    insert_notifications(dbsession, [dict(dedupe_key=f"msg:{nobody.id}:push", kind="news", channel="push",
-                                          address=str(nobody.id), recipient_id=nobody.id, title="t", body="b")])
-    assert dbsession.scalar(select(Notification).where(Notification.dedupe_key == f"msg:{nobody.id}:push")) is None
-
-
-def test_push_channel_delivers_through_the_provider(dbsession, make_user, app):
-    user = make_user()
-    dbsession.add(PushSubscription(user_id=user.id, endpoint="https://push.example.test/2", endpoint_hash="b" * 64,
-                                   p256dh="k", auth="a"))
-    dbsession.flush()
-    ids = insert_rows(dbsession, [dict(
-        dedupe_key=f"account:t:{user.id}:push", kind="account", channel="push", address=str(user.id),
-        recipient_id=user.id, title="Bonjour", body="Voyez http://localhost/parametres/appareils.")])
-    from vvs_core.notify.actors import deliver_notifications
-
-    deliver_notifications(ids, registry=app.registry)
-    row = dbsession.get(Notification, ids[0])
-    dbsession.refresh(row)
-    assert row.channel == "push" and row.status == "sent" and row.provider == "log"
 
 
 def test_settings_form_saves_quiet_hours_and_severity(testapp, dbsession, make_user):

@@ -20,11 +20,12 @@ import requests
 from sqlalchemy import select, update
 
 from vvs_api.tokens import issue_api_token
-from vvs_core.models import Notification, PushSubscription, User
+from vvs_core.models import Notification, User
+from vvs_push.models import PushSubscription
 from vvs_core.testing import wait_for
 
 HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE.parent / "plugins" / "vvs_api"))
+sys.path.insert(0, str(HERE.parent / "plugins" / "vvs_push"))
 from push_keys import browser_keypair, vapid_keypair  # noqa: E402
 from playwright.sync_api import expect
 from conftest import start_server, stop_server  # noqa: E402

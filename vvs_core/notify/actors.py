@@ -304,11 +304,12 @@ def with_push_devices(request, notification, rendered) -> dict:
     transaction), so that the provider sends without touching the database."""
     if notification.channel != "push":
         return rendered
-    from ..push import push_targets
-    from .push_providers import link_in
+    from .push_providers import link_in, push_devices
 
     base = public_base_url(request)
-    return {**rendered, "devices": push_targets(request.dbsession, notification.recipient_id),
+    devices = push_devices(request.registry)
+    targets = devices.targets(request.dbsession, notification.recipient_id) if devices is not None else []
+    return {**rendered, "devices": targets,
             "url": rendered.get("url") or link_in(rendered.get("text") or "", base)}
 
 

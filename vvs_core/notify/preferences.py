@@ -19,7 +19,7 @@ from datetime import datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 
-from ..models import PushSubscription, User
+from ..models import User
 from ..timefmt import zone
 
 SEVERITIES = ("minor", "moderate", "severe")  # CAP Minor / Moderate / Severe
@@ -71,12 +71,13 @@ def severity_allows(user, channel: str, severity: str | None) -> bool:
 
 
 def users_with_push(dbsession, user_ids) -> set[int]:
+    """Who has a device, as the application's ``IPushDevices`` says (nobody without one)."""
+    from ..models import registry_of_session
+    from .push_providers import push_devices
+
     ids = sorted({int(i) for i in user_ids if i is not None})
-    found: set[int] = set()
-    for start in range(0, len(ids), 1000):
-        found.update(dbsession.scalars(sa.select(PushSubscription.user_id).distinct()
-                                       .where(PushSubscription.user_id.in_(ids[start:start + 1000]))))
-    return found
+    devices = push_devices(registry_of_session(dbsession)) if ids else None
+    return set(devices.users_with_devices(dbsession, ids)) if devices is not None else set()
 
 
 def _recipients(dbsession, rows) -> dict[int, object]:

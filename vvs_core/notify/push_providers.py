@@ -1,27 +1,20 @@
-"""Push providers: the outbox's third channel.
-
-``webpush``: Web Push (RFC 8030) with VAPID (RFC 8292) and an encrypted payload
-(RFC 8291), through ``pywebpush``: what the installable web app's service worker
-receives. ``log``: writes each push to the log (development, no keys needed).
+"""Push: the outbox's third channel, and its ``log`` provider (development, no keys).
 
 A push row is for one resident; the outbox attaches the resident's devices to the
-message (``OutgoingPush.devices``), so the provider needs no database. A device the
-push service says is gone (404/410) is forgotten.
+message (``OutgoingPush.devices``), so the provider needs no database. The devices
+are a plugin's (it records them, and may bring a real provider) behind
+``IPushDevices``: without it no one has a device, the outbox writes no push row (a
+kind that must reach everyone goes by e-mail instead) and no page offers the channel.
 """
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
-from ..interfaces import SendResult
-from ..settings import Setting
+from ..interfaces import IPushDevices, SendResult
 
 log = logging.getLogger(__name__)
-
-TTL_SECONDS = 12 * 3600  # a phone off all night still gets the morning's alert
 
 
 @dataclass
@@ -31,31 +24,6 @@ class OutgoingPush:
     text: str
     url: str = "/"
     devices: list = field(default_factory=list)  # [{"id", "endpoint", "p256dh", "auth"}]
-
-
-WEBPUSH_SETTINGS = [
-    Setting("vvs.push.vapid_private_key", "", "VAPID private key of the server (base64url or PEM); "
-            "generate a pair with `vapid --gen`.", secret=True, required=True),
-    Setting("vvs.push.vapid_public_key", "", "VAPID public key (base64url, uncompressed point), given to browsers "
-            "when they subscribe.", required=True),
-    Setting("vvs.push.subject", "", "Contact of the server for the push services: `mailto:…` or `https://…`.",
-            required=True),
-]
-
-
-def build_payload(message: OutgoingPush) -> str:
-    return json.dumps({"title": message.title, "body": message.text, "url": message.url, "tag": message.key[:64]},
-                      ensure_ascii=False)
-
-
-def load_vapid_key(key: str):
-    """A py_vapid key from base64url (raw or DER) or PEM text; raises when it is not a key."""
-    from py_vapid import Vapid
-
-    key = (key or "").strip()
-    if key.startswith("-----BEGIN"):
-        return Vapid.from_pem(key.encode())
-    return Vapid.from_string(key)
 
 
 class LogPushSender:
@@ -80,76 +48,6 @@ class LogPushSender:
         return results
 
 
-class WebPushSender:
-    name = "webpush"
-
-    def __init__(self, private_key: str, subject: str, timeout: float = 10.0,
-                 on_gone=None, on_delivered=None):
-        self.vapid = load_vapid_key(private_key)
-        self.subject = subject
-        self.timeout = timeout
-        self.on_gone = on_gone
-        self.on_delivered = on_delivered
-
-    @classmethod
-    def from_settings(cls, settings) -> "WebPushSender":
-        from ..push import forget_devices, mark_delivered
-
-        key = settings["vvs.push.vapid_private_key"]
-        subject = settings["vvs.push.subject"]
-        if not subject.startswith(("mailto:", "https://")):
-            raise ValueError("vvs.push.subject must start with mailto: or https://")
-        return cls(key, subject, on_gone=forget_devices, on_delivered=mark_delivered)
-
-    def send_batch(self, messages: list[OutgoingPush]) -> list[SendResult]:
-        gone, delivered, results = [], [], []
-        for message in messages:
-            results.append(self._send_one(message, gone, delivered))
-        for callback, ids in ((self.on_gone, gone), (self.on_delivered, delivered)):
-            if callback is not None and ids:
-                try:
-                    callback(ids)
-                except Exception:  # bookkeeping only: the notification itself is settled
-                    log.exception("webpush: could not update %d subscriptions", len(ids))
-        return results
-
-    def _send_one(self, message: OutgoingPush, gone: list, delivered: list) -> SendResult:
-        from pywebpush import WebPushException, webpush
-
-        if not message.devices:
-            return SendResult(message.key, ok=False, error="aucun appareil abonné")
-        payload = build_payload(message)
-        accepted, transient, errors = 0, False, []
-        for device in message.devices:
-            info = {"endpoint": device["endpoint"], "keys": {"p256dh": device["p256dh"], "auth": device["auth"]}}
-            parts = urlsplit(device["endpoint"])
-            claims = {"sub": self.subject, "aud": f"{parts.scheme}://{parts.netloc}"}
-            try:
-                response = webpush(info, data=payload, vapid_private_key=self.vapid, vapid_claims=claims,
-                                   ttl=TTL_SECONDS, timeout=self.timeout, headers={"Urgency": "high"})
-            except WebPushException as exc:
-                status = getattr(exc.response, "status_code", None)
-                if status in (404, 410):
-                    gone.append(device["id"])
-                    errors.append("appareil désabonné")
-                elif status is None or status == 429 or status >= 500:
-                    transient = True
-                    errors.append(f"service de notification indisponible ({status or 'réseau'})")
-                else:
-                    errors.append(f"refusé par le service de notification ({status})")
-                continue
-            except Exception as exc:  # network errors raised by requests
-                transient = True
-                errors.append(f"service de notification injoignable ({type(exc).__name__})")
-                continue
-            accepted += 1
-            delivered.append(device["id"])
-            del response
-        if accepted:
-            return SendResult(message.key, ok=True, provider_ref=f"webpush-{uuid.uuid4().hex[:16]}")
-        return SendResult(message.key, ok=False, transient=transient, error="; ".join(errors)[:300])
-
-
 def link_in(text: str, base_url: str) -> str:
     """Where a tap on the notification leads: the first link to this site in its
     text (an alert's SMS text ends with the alert's address), else the home page."""
@@ -161,3 +59,17 @@ def link_in(text: str, base_url: str) -> str:
         if base and url.startswith(base + "/"):
             return url[len(base):]
     return "/"
+
+
+def push_devices(registry) -> IPushDevices | None:
+    """The service that knows residents' devices (``IPushDevices``), or None without one."""
+    from types import SimpleNamespace
+
+    from pyramid_services import find_service_factory
+
+    if registry is None:
+        return None
+    try:
+        return find_service_factory(SimpleNamespace(registry=registry), IPushDevices)(None, None)
+    except LookupError:
+        return None

@@ -2,7 +2,7 @@
 scanned on its own (narrow scans)."""
 
 MODULES = (".auth", ".home", ".signup", ".validation", ".account", ".community", ".directory", ".referent_tools", ".admin", ".admin_users", ".admin_communes", ".admin_plugins",
-           ".pwa", ".push_devices", ".accessibility")
+           ".pwa", ".accessibility")
 
 
 def includeme(config):

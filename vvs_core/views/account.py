@@ -41,7 +41,6 @@ CORE_SETTINGS_SECTIONS = (
     SettingsSection("settings_password", "Mot de passe", "Modifiez votre mot de passe", 20),
     SettingsSection("settings_email", "Adresse e-mail", "Changez l'adresse e-mail de votre compte", 30),
     SettingsSection("settings_notifications", "Notifications", "Choisissez la façon dont vous souhaitez être prévenu", 40),
-    SettingsSection("settings_devices", "Notifications sur mes appareils", "Recevez les alertes sur votre téléphone, sans SMS", 50),
     SettingsSection("settings_newsletter", "Abonnement newsletter", "Gérez l'abonnement ou le désabonnement à la newsletter", 70),
     SettingsSection("settings_data", "Mes données", "Téléchargez toutes les données que nous détenons sur vous", 80),
     SettingsSection("settings_close", "Fermeture du compte", "Fermez votre compte sur le site", 90),

@@ -16,6 +16,7 @@ def includeme(config):
     config.add_route("pwa_manifest", "/manifest.webmanifest")
     config.add_route("pwa_service_worker", "/sw.js")
     config.add_route("pwa_offline", "/hors-ligne")
+    config.registry.vvs_service_worker_scripts = []  # plugins append "package:path" specs
     config.scan(".pwa")
 
 
@@ -44,7 +45,13 @@ def manifest_view(request):
 
 @view_config(route_name="pwa_service_worker", permission="public")
 def service_worker_view(request):
-    body = resources.files("vvs_core").joinpath("static/js/sw.js").read_bytes()
+    """The core's worker, then the scripts plugins add (``registry.vvs_service_worker_scripts``,
+    ``package:path`` specs): one file, whose scope is the whole site."""
+    parts = [resources.files("vvs_core").joinpath("static/js/sw.js").read_bytes()]
+    for spec in request.registry.vvs_service_worker_scripts:
+        package, _, path = spec.partition(":")
+        parts.append(resources.files(package).joinpath(path).read_bytes())
+    body = b"\n".join(parts)
     response = Response(body=body, content_type="application/javascript", charset="utf-8")
     response.headers["Service-Worker-Allowed"] = "/"
     # Browsers check for a new worker at each visit; an HTTP cache would delay fixes.

@@ -9,10 +9,9 @@ from sqlalchemy import select
 from vvs_api.toolkit import openapi_path
 from vvs_api.tokens import issue_api_token
 from vvs_api.models import ApiToken
-from vvs_core.models import Notification, PushSubscription
+from vvs_core.models import Notification
 from vvs_core.testing import run_tasks
 
-from push_keys import browser_keys
 
 
 def bearer(token):
@@ -198,35 +197,6 @@ def test_gazette_and_conversations(testapp, dbsession, hood):
     assert stranger["code"] == "recipient_not_allowed"
     community = testapp.get("/api/v1/me/community", headers=headers).json
     assert community["id"] == hood["community"].id and community["boundary"]["type"] == "Polygon"
-
-
-def test_push_subscription_through_api_and_settings(testapp, dbsession, app_registry, hood):
-    keys = browser_keys()
-    app_registry.settings["vvs.push.allow_http_endpoints"] = False
-    headers = bearer(hood["token"])
-    plain = testapp.post_json("/api/v1/me/push-subscriptions",
-                              {"endpoint": "http://127.0.0.1:9/push/abc", "keys": keys}, headers=headers, status=422)
-    assert plain.json["error"]["message"] == "Le service de notification doit être joint en HTTPS."
-    made = testapp.post_json("/api/v1/me/push-subscriptions",
-                             {"endpoint": "https://push.example.test/abc", "keys": keys, "label": "Chrome sur Android"},
-                             headers=headers, status=201).json
-    assert made["label"] == "Chrome sur Android"
-    assert testapp.get("/api/v1/me/push-subscriptions", headers=headers).json["items"][0]["id"] == made["id"]
-    testapp.login(hood["member"])
-    page = testapp.get("/parametres/appareils")
-    assert "Chrome sur Android" in page.text and "data-push-devices" in page.text
-    testapp.post_csrf(f"/parametres/appareils/{made['id']}/retirer", status=303)
-    assert dbsession.scalar(select(PushSubscription).where(PushSubscription.id == made["id"])) is None
-    # The page's own script records through the page's route (it works without the API too).
-    assert 'data-api-url="/parametres/appareils/abonner"' in page.text
-    csrf = {"X-CSRF-Token": testapp.csrf()}
-    refused = testapp.post_json("/parametres/appareils/abonner", {"endpoint": "http://127.0.0.1:9/push/abc",
-                                                                  "keys": keys}, headers=csrf, status=422)
-    assert refused.json["error"]["message"] == "Le service de notification doit être joint en HTTPS."
-    again = testapp.post_json("/parametres/appareils/abonner", {"endpoint": "https://push.example.test/déf",
-                                                                "keys": keys, "label": "Firefox « perso » 🦊"},
-                              headers=csrf, status=201).json
-    assert dbsession.get(PushSubscription, again["id"]).label == "Firefox « perso » 🦊"
 
 
 def test_token_settings_page_shows_the_token_once(testapp, dbsession, hood):

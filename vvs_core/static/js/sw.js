@@ -1,6 +1,7 @@
-/* Service worker of the vvs web app: an offline page, and Web Push notifications.
+/* Service worker of the vvs web app: an offline page.
    Pages always come from the network (a neighbourhood alert must never be stale);
-   only the offline page and its few assets are cached. */
+   only the offline page and its few assets are cached. Plugins append their own
+   handlers after this file (registry.vvs_service_worker_scripts). */
 "use strict";
 
 const CACHE = "vvs-offline-v1";
@@ -36,40 +37,4 @@ self.addEventListener("fetch", (event) => {
   if (url.origin === self.location.origin && ASSETS.includes(url.pathname)) {
     event.respondWith(fetch(request).catch(() => caches.match(url.pathname)));
   }
-});
-
-self.addEventListener("push", (event) => {
-  let data = {};
-  try {
-    data = event.data ? event.data.json() : {};
-  } catch (e) {
-    data = { body: event.data ? event.data.text() : "" };
-  }
-  const title = data.title || "Voisins vigilants et solidaires";
-  event.waitUntil(self.registration.showNotification(title, {
-    body: data.body || "",
-    tag: data.tag || undefined,
-    icon: "/static/icons/icon-192.png",
-    badge: "/static/icons/icon-192.png",
-    lang: "fr",
-    data: { url: data.url || "/" },
-  }));
-});
-
-self.addEventListener("notificationclick", (event) => {
-  event.notification.close();
-  const target = new URL((event.notification.data && event.notification.data.url) || "/", self.location.origin);
-  if (target.origin !== self.location.origin) {
-    return;
-  }
-  event.waitUntil(
-    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
-      for (const w of windows) {
-        if (w.url === target.href && "focus" in w) {
-          return w.focus();
-        }
-      }
-      return self.clients.openWindow(target.href);
-    })
-  );
 });

@@ -13,8 +13,10 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
-from .clock import utcnow
-from .models import PushSubscription, User
+from vvs_core.clock import utcnow
+from vvs_core.models import User
+
+from .models import PushSubscription
 
 MAX_DEVICES = 10
 _B64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
@@ -99,7 +101,7 @@ def push_targets(dbsession, user_id) -> list[dict]:
 
 def forget_devices(subscription_ids) -> None:
     """Remove subscriptions the push service says are gone (404/410), in a transaction of their own."""
-    from .tasks import task_request
+    from vvs_core.tasks import task_request
 
     ids = [int(i) for i in subscription_ids]
     if not ids:
@@ -109,7 +111,7 @@ def forget_devices(subscription_ids) -> None:
 
 
 def mark_delivered(subscription_ids) -> None:
-    from .tasks import task_request
+    from vvs_core.tasks import task_request
 
     ids = [int(i) for i in subscription_ids]
     if not ids:
@@ -117,3 +119,22 @@ def mark_delivered(subscription_ids) -> None:
     with task_request() as request:
         request.dbsession.execute(sa.update(PushSubscription).where(PushSubscription.id.in_(ids))
                                   .values(last_success_at=utcnow()))
+
+
+def users_with_devices(dbsession, user_ids) -> set[int]:
+    ids = sorted({int(i) for i in user_ids if i is not None})
+    found: set[int] = set()
+    for start in range(0, len(ids), 1000):
+        found.update(dbsession.scalars(sa.select(PushSubscription.user_id).distinct()
+                                       .where(PushSubscription.user_id.in_(ids[start:start + 1000]))))
+    return found
+
+
+class PushDevices:
+    """``IPushDevices`` for the outbox: who has a device, and where a notification goes."""
+
+    def users_with_devices(self, dbsession, user_ids) -> set[int]:
+        return users_with_devices(dbsession, user_ids)
+
+    def targets(self, dbsession, user_id) -> list[dict]:
+        return push_targets(dbsession, user_id)

@@ -1,29 +1,24 @@
 """Mes paramètres › Notifications sur mes appareils: the devices (browsers) that
-receive push notifications, and the API the page's script records them through."""
+receive push notifications, the route the page's script records them through, and
+the same in the JSON API (``declare_api``, through vvs_api's hook when it is enabled)."""
 from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
-from ..errorpages import json_error
-from ..jsonlimits import loads_limited
-from ..plugins import hookimpl
-from ..push import SubscriptionRefused, subscribe, unsubscribe, user_devices
-from ..timefmt import dates
+from vvs_core.errorpages import json_error
+from vvs_core.jsonlimits import loads_limited
+from vvs_core.timefmt import dates
+from vvs_core.views.account import settings_sections
+
+from .devices import SubscriptionRefused, subscribe, unsubscribe, user_devices
 
 
 def includeme(config):
     config.add_route("settings_devices", "/parametres/appareils")
     config.add_route("settings_device_add", "/parametres/appareils/abonner")
     config.add_route("settings_device_remove", r"/parametres/appareils/{subscription_id:\d{1,9}}/retirer")
-    config.scan(".push_devices")
-    config.registry.vvs_plugins.register(PushDevicesApi(), name="vvs_core.push_devices")
-
-
-class PushDevicesApi:
-    @hookimpl(optionalhook=True)
-    def vvs_api_endpoints(self, api):
-        declare_api(api)
+    config.scan(".views")
 
 
 def declare_api(api):
@@ -85,16 +80,15 @@ def api_remove_device(request):
         raise request.api.Error(404, "not_found", "Appareil introuvable.")
 
 
-@view_config(route_name="settings_devices", renderer="vvs_core:templates/push_devices.pt", permission="account")
+@view_config(route_name="settings_devices", renderer="vvs_push:templates/push_devices.pt", permission="account")
 def devices_view(request):
-    from .account import settings_sections
-
     settings = request.registry.settings
     return {"title": "Notifications sur mes appareils", "sections": settings_sections(request), "current": "settings_devices",
             "devices": user_devices(request.dbsession, request.user.id), 
             "vapid_key": settings.get("vvs.push.vapid_public_key") or "",
             "api_url": request.route_path("settings_device_add"),
-            "prefs_url": request.route_path("settings_notifications")}
+            "prefs_url": request.route_path("settings_notifications"),
+            "extra_js": [request.static_path("vvs_push:static/push-devices.js")]}
 
 
 @view_config(route_name="settings_device_add", request_method="POST", renderer="json", permission="account")

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..clock import utcnow
-from .meta import Base
-from .types import UTCDateTime
+from vvs_core.clock import utcnow
+from vvs_core.models.meta import Base
+from vvs_core.models.types import UTCDateTime
 
 
 class PushSubscription(Base):
