@@ -159,6 +159,15 @@ def build_app(db_url: str, **overrides):
     return config.make_wsgi_app()
 
 
+def build_app_on_session(db_url: str, session_factory, plugins: str):
+    """The application with only ``plugins`` enabled (``vvs.plugins``), reading and writing
+    through the test's ``session_factory`` (what a test wrote is there; rolled back after)."""
+    wsgi = build_app(db_url, **{"vvs.plugins": plugins})
+    wsgi.registry["dbsession_factory"] = session_factory
+    wsgi.registry["vvs.ratelimit_store"] = None
+    return wsgi
+
+
 @pytest.fixture
 def app(db_url, session_factory):
     if db_url not in _apps:

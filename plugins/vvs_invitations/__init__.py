@@ -63,6 +63,13 @@ def vvs_community_links(request, communities, place):
 
 
 @hookimpl
+def vvs_demo_data(dbsession, commune):
+    from .demo_data import invite_demo_neighbours
+
+    invite_demo_neighbours(dbsession, commune)
+
+
+@hookimpl
 def vvs_export_user_data(request, user):
     from .personal_data import export_invitations
 

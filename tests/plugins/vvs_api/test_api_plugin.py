@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from vvs_api.tokens import issue_api_token
-from vvs_core.testing import VVSTestApp, build_app
+from vvs_core.testing import VVSTestApp, build_app, build_app_on_session
 
 ROOT = Path(__file__).resolve().parents[3]
 NO_API = "vvs_alerts vvs_gazette vvs_messaging"
@@ -72,10 +72,7 @@ def test_vvs_api_endpoints(testapp):
 
 @pytest.fixture
 def app_without_api(db_url, session_factory):
-    wsgi = build_app(db_url, **{"vvs.plugins": NO_API})
-    wsgi.registry["dbsession_factory"] = session_factory
-    wsgi.registry["vvs.ratelimit_store"] = None
-    return VVSTestApp(wsgi)
+    return VVSTestApp(build_app_on_session(db_url, session_factory, NO_API))
 
 
 def test_without_vvs_api_nothing_answers_under_api_v1(app_without_api, dbsession, make_user):

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 import sqlalchemy as sa
 
-from vvs_core.testing import VVSTestApp, build_app
+from vvs_core.testing import VVSTestApp, build_app_on_session
 from vvs_invitations.models import Invitation
 
 WITHOUT = "vvs_alerts vvs_gazette vvs_api"
@@ -16,10 +16,7 @@ WITHOUT = "vvs_alerts vvs_gazette vvs_api"
 
 @pytest.fixture
 def app_without_invitations(db_url, session_factory):
-    wsgi = build_app(db_url, **{"vvs.plugins": WITHOUT})
-    wsgi.registry["dbsession_factory"] = session_factory
-    wsgi.registry["vvs.ratelimit_store"] = None
-    return VVSTestApp(wsgi)
+    return VVSTestApp(build_app_on_session(db_url, session_factory, WITHOUT))
 
 
 def test_without_the_plugin_nothing_of_it_shows(app_without_invitations, make_user, make_community, dbsession):
@@ -63,3 +60,29 @@ def test_a_database_migrated_before_the_plugin_keeps_its_invitations(tmp_path):
         heads = {row[0] for row in conn.execute(sa.text("SELECT version_num FROM alembic_version"))}
         assert "0001_vvs_invitations" in heads
         assert conn.execute(sa.text("SELECT address, accepted_count FROM invitations")).one() == ("noël@example.test", 2)
+
+
+def test_the_demo_resident_has_invited_neighbours(tmp_path):
+    """Loaded twice, the demo holds the resident's three invitations once; their home
+    page shows them."""
+    import transaction
+
+    from vvs_core import demo
+    from vvs_core.app import load_settings
+    from vvs_core.migrate import upgrade
+    from vvs_core.models import get_engine, get_session_factory
+    from vvs_core.testing import base_settings, build_app, enabled_module_names
+
+    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    upgrade(url, enabled_module_names(base_settings(url)))
+    settings, pm, *_ = load_settings(base_settings(url))
+    factory = get_session_factory(get_engine(url))
+    for _run in range(2):
+        with transaction.manager, factory() as session:
+            demo.load_demo(session, settings, pm)
+            session.commit()
+    with get_engine(url).connect() as conn:
+        assert conn.scalar(sa.text("SELECT count(*) FROM invitations")) == 3
+    testapp = VVSTestApp(build_app(url))
+    testapp.login(demo.login_email("resident"))
+    assert "(3 envoyées, 1 inscription)" in testapp.get("/").text

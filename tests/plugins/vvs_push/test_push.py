@@ -17,7 +17,7 @@ from vvs_core.hooktypes import NotificationKind
 from vvs_core.models import Notification
 from vvs_core.notify.kinds import NotificationKinds
 from vvs_core.notify.outbox import insert_notifications
-from vvs_core.testing import VVSTestApp, build_app
+from vvs_core.testing import VVSTestApp, build_app_on_session
 from vvs_push.models import PushSubscription
 
 from push_keys import browser_keys
@@ -112,10 +112,7 @@ def test_the_service_worker_carries_the_push_handlers(testapp):
 
 @pytest.fixture
 def without_push(db_url, session_factory):
-    wsgi = build_app(db_url, **{"vvs.plugins": WITHOUT})
-    wsgi.registry["dbsession_factory"] = session_factory
-    wsgi.registry["vvs.ratelimit_store"] = None
-    return wsgi
+    return build_app_on_session(db_url, session_factory, WITHOUT)
 
 
 def test_without_the_plugin_the_outbox_still_delivers(without_push, dbsession, make_user):
