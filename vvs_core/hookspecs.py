@@ -154,7 +154,8 @@ def vvs_community_panels(request: Request, community: Community) -> list[Panel]:
 def vvs_community_links(request: Request, communities: list[Community], place: str) -> list[CommunityLink]:
     """Add links under communities the signed-in user is an active member of.
 
-    Called once per page for all the communities it shows (answer them in one query).
+    Called once per page for all the communities it shows: answer without a statement
+    where you can (the home page runs at most 6), else in one for them all.
     communities: the ``Community`` rows shown. place: ``"home"`` (the cards of the home
     page, cached per user until the next write), ``"community"`` (the community page's
     buttons) or ``"referent"`` (the référent's tools page).

@@ -39,12 +39,7 @@ def vvs_community_links(request, communities, place):
         return []
     ids = [c.id for c in communities]
     links = []
-    if place == "home":
-        for cid, mine in counts_by_community(request.dbsession, ids, request.user).items():
-            links.append(CommunityLink(cid, "Inviter des voisins", request.route_path("invitations", community_id=cid),
-                                       note=f"{count(mine['sent'], 'envoyée', 'envoyées')}, "
-                                            f"{count(mine['accepted'], 'inscription', 'inscriptions')}", order=20))
-    elif place == "referent":
+    if place == "referent":
         every = counts_by_community(request.dbsession, ids)
         for cid, mine in counts_by_community(request.dbsession, ids, request.user).items():
             total = every[cid]
@@ -56,7 +51,7 @@ def vvs_community_links(request, communities, place):
                                     note=note, order=20),
                       CommunityLink(cid, "Télécharger le flyer A5 (PDF)",
                                     request.route_path("invitations_flyer", community_id=cid), order=21)]
-    else:
+    else:  # home and community pages: no statement (the home page's budget); the counts are on the page
         links += [CommunityLink(cid, "Inviter des voisins", request.route_path("invitations", community_id=cid),
                                 order=20) for cid in ids]
     return links

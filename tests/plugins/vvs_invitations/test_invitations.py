@@ -124,11 +124,13 @@ def test_vvs_community_links(testapp, app_request, make_user, make_community, db
     app_request.user = referent
     links = [link for answer in app_request.registry.vvs_plugins.hook.vvs_community_links(
         request=app_request, communities=[community, other], place="home") for link in answer]
-    by_id = {link.community_id: link for link in links}
-    assert by_id[community.id].note == "1 envoyée, 1 inscription" and by_id[other.id].note == "0 envoyée, 0 inscription"
+    assert {(link.community_id, link.label) for link in links} == {(community.id, "Inviter des voisins"),
+                                                                    (other.id, "Inviter des voisins")}
     testapp.login(referent)
     home = testapp.get("/").text
-    assert f'href="/communaute/{community.id}/invitations"' in home and "(1 envoyée, 1 inscription)" in home
+    assert f'href="/communaute/{community.id}/invitations"' in home
+    mine = testapp.get(f"/communaute/{community.id}/invitations").text
+    assert "<strong>1</strong> envoyée · <strong>1</strong> inscription grâce à vous" in mine
     assert f'href="/communaute/{community.id}/invitations"' in testapp.get(f"/communaute/{community.id}").text
     tools = testapp.get(f"/communaute/{community.id}/referent").text
     assert "2 envoyées par les membres, 1 inscription obtenue, dont 1 envoyée et 1 inscription pour vous" in tools

@@ -85,4 +85,5 @@ def test_the_demo_resident_has_invited_neighbours(tmp_path):
         assert conn.scalar(sa.text("SELECT count(*) FROM invitations")) == 3
     testapp = VVSTestApp(build_app(url))
     testapp.login(demo.login_email("resident"))
-    assert "(3 envoyées, 1 inscription)" in testapp.get("/").text
+    home = testapp.get("/")
+    assert "<strong>3</strong> envoyées · <strong>1</strong> inscription" in home.click("Inviter des voisins").text
