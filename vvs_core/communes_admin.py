@@ -200,14 +200,13 @@ def merge_preview(request, source: Community, target: Community) -> dict:
 
 
 def merge_communities(request, source_id: int, target_id: int, reason: str) -> Community:
-    """Move everything of ``source`` into ``target`` (members, movements, invitations, and
-    through ``vvs_communities_merging`` every plugin's rows), give ``target`` the union of
+    """Move everything of ``source`` into ``target`` (members, movements, and through
+    ``vvs_communities_merging`` every plugin's rows), give ``target`` the union of
     both boundaries, delete ``source``. Both rows are locked first: a second administrator
     merging the same community waits, then finds it gone and is told so."""
     from . import geo
     from .clock import utcnow
     from .models import CommunityEvent
-    from .models.invitation import Invitation
 
     db = request.dbsession
     if source_id == target_id:
@@ -232,9 +231,8 @@ def merge_communities(request, source_id: int, target_id: int, reason: str) -> C
         raise AdminActionRefused(preview["problem"])
     union, _problem = merged_boundary(source, target)
     moved = _merge_memberships(db, source, target)
-    for model in (CommunityEvent, Invitation):
-        db.execute(update(model).where(model.community_id == source.id).values(community_id=target.id)
-                   .execution_options(synchronize_session=False))
+    db.execute(update(CommunityEvent).where(CommunityEvent.community_id == source.id)
+               .values(community_id=target.id).execution_options(synchronize_session=False))
     request.registry.vvs_plugins.hook.vvs_communities_merging(request=request, source=source, target=target)
     old = target.boundary
     target.boundary, target.boundary_changed_at = union, utcnow()

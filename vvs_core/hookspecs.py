@@ -225,7 +225,7 @@ def vvs_account_closing(request: Request, user: User) -> None:
 def vvs_communities_merging(request: Request, source: Community, target: Community) -> None:
     """The platform team merges ``source`` into ``target`` (same commune).
 
-    Called after the core moved the memberships, movements and invitations, and before
+    Called after the core moved the memberships and movements, and before
     the ``source`` row is deleted, in the same transaction: move (or drop) every row of
     yours that names ``source`` so that it names ``target``. Raise
     ``vvs_core.administration.AdminActionRefused`` with a French sentence to refuse the

@@ -58,6 +58,17 @@ def vvs_community_links(request, communities, place):
 
 
 @hookimpl
+def vvs_communities_merging(request, source, target):
+    """The invitations sent in ``source`` now invite to ``target`` (their links still work)."""
+    import sqlalchemy as sa
+
+    from .models import Invitation
+
+    request.dbsession.execute(sa.update(Invitation).where(Invitation.community_id == source.id)
+                              .values(community_id=target.id).execution_options(synchronize_session=False))
+
+
+@hookimpl
 def vvs_demo_data(dbsession, commune):
     from .demo_data import invite_demo_neighbours
 

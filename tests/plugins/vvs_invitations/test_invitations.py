@@ -157,3 +157,30 @@ def test_export_and_erase_the_invitations_sent(testapp, make_user, make_communit
     row = dbsession.scalar(select(Invitation).where(Invitation.code == "c-export"))
     dbsession.refresh(row)
     assert row.address == ""
+
+
+def test_merged_communities_keep_their_invitations(testapp, dbsession, make_user, make_community):
+    """vvs_communities_merging: the invitations of the absorbed community invite to the other."""
+    from shapely.geometry import Point
+
+    from vvs_core.geo import from_l93, to_l93
+    from vvs_core.testing import SERRIS
+
+    def east(metres):
+        p = to_l93(Point(*SERRIS))
+        return from_l93(Point(p.x + metres, p.y)).coords[0]
+
+    admin, sender = make_user(is_admin=True), make_user(first_name="Anaïs")
+    absorbed = make_community("Les Érables", members=[sender])
+    target = make_community("Le Clos-Fleuri", centre=east(300), members=[])
+    dbsession.add(Invitation(code="c-merge", community_id=absorbed.id, sender_id=sender.id, channel="link"))
+    dbsession.flush()
+    absorbed_id, target_id = absorbed.id, target.id
+    testapp.login(admin)
+    testapp.post_csrf(f"/admin/communautes/{absorbed_id}/fusion",
+                      {"cible": str(target_id), "reason": "Deux quartiers « voisins » réunis 🤝", "confirme": "1"},
+                      status=303)
+    dbsession.expire_all()
+    assert dbsession.scalar(select(Invitation.community_id).where(Invitation.code == "c-merge")) == target_id
+    testapp.reset()  # a visitor opens the link
+    assert "Le Clos-Fleuri" in testapp.get("/invitation/c-merge").text
