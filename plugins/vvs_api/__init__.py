@@ -55,17 +55,6 @@ def vvs_settings_sections(request):
 
 
 @hookimpl
-def vvs_export_user_data(request, user):
-    from .tokens import user_tokens
-    from vvs_core.timefmt import dates
-
-    return {"jetons_api": [{"nom": t.name, "debut": t.prefix, "cree_le": dates.utc_iso(t.created_at, None),
-                            "utilise_le": dates.utc_iso(t.last_used_at, None),
-                            "revoque_le": dates.utc_iso(t.revoked_at, None)}
-                           for t in user_tokens(request.dbsession, user)]}
-
-
-@hookimpl
 def vvs_erase_user_data(request, user):
     from .tokens import revoke_every_token
 

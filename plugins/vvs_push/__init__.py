@@ -59,17 +59,6 @@ def vvs_api_endpoints(api):
 
 
 @hookimpl
-def vvs_export_user_data(request, user):
-    from vvs_core.timefmt import dates
-
-    from .devices import user_devices
-
-    return {"appareils_notifications": [{"nom": d.label, "abonne_le": dates.utc_iso(d.created_at, None),
-                                         "derniere_notification": dates.utc_iso(d.last_success_at, None)}
-                                        for d in user_devices(request.dbsession, user.id)]}
-
-
-@hookimpl
 def vvs_erase_user_data(request, user):
     from .devices import erase_devices
 
