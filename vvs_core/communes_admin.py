@@ -10,7 +10,7 @@ import re
 from shapely.geometry import Point
 from sqlalchemy import func, select, update
 
-from .administration import MEMBER_ROLE_LABELS, AdminActionRefused, ChangedMeanwhile
+from .administration import AdminActionRefused, ChangedMeanwhile
 from .events import record_event
 from .models import Commune, Community, Membership, User
 from .models.community import VALIDATION_MODES
@@ -100,29 +100,13 @@ def change_validation_mode(request, community: Community, mode: str, seen: str, 
 
 
 def set_referent(request, community: Community, user_id: int, appoint: bool, reason: str) -> User:
-    """Appoint an active member as référent, or make a référent a plain member again."""
-    db = request.dbsession
-    new_role, old_role = ("referent", "member") if appoint else ("member", "referent")
-    membership = db.scalar(select(Membership).where(Membership.community_id == community.id,
-                                                    Membership.user_id == user_id))
-    if membership is None or membership.status != "active":
-        raise AdminActionRefused("Cette personne n'est pas membre de la communauté.")
-    result = db.execute(update(Membership).where(Membership.id == membership.id, Membership.role == old_role,
-                                                 Membership.status == "active")
-                        .values(role=new_role).execution_options(synchronize_session=False))
-    db.refresh(membership)
-    if result.rowcount != 1:
-        raise AdminActionRefused("Cette personne est déjà référente." if appoint
-                                 else "Cette personne n'est pas référente.")
-    user = db.get(User, user_id)
-    record_event(db, "referent_added" if appoint else "admin_referent_removed", community=community,
-                 actor=request.user, subject=user, public=True if appoint else False,
-                 data={"reason": reason, "role": MEMBER_ROLE_LABELS[new_role]})
-    if appoint:  # the public movement, and the audit entry with the reason
-        record_event(db, "admin_referent_appointed", community=community, actor=request.user, subject=user,
-                     public=False, data={"reason": reason})
-    db.flush()
-    return user
+    """The platform team appoints or removes a référent (``vvs_core.membership.set_referent``)."""
+    from .membership import MembershipError, set_referent as change_referent
+
+    try:
+        return change_referent(request, community, user_id, appoint, request.user, reason, by="platform")
+    except MembershipError as exc:
+        raise AdminActionRefused(str(exc)) from None
 
 
 def communes_overview(dbsession) -> list[dict]:

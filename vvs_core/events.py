@@ -23,6 +23,8 @@ CORE_EVENT_KINDS = (
     EventKind("join_refused", "Demande d'adhésion refusée", public=True),
     EventKind("join_escalated", "Demande d'adhésion transmise à l'équipe de la plateforme"),
     EventKind("referent_added", "Nouveau référent", public=True),
+    EventKind("referent_appointed", "Référent nommé"),
+    EventKind("referent_removed", "Rôle de référent retiré"),
     EventKind("boundary_changed", "Délimitation modifiée", public=True),
     EventKind("renamed", "Communauté renommée", public=True),
     EventKind("validation_mode_changed", "Mode de validation modifié", public=True),

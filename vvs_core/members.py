@@ -97,3 +97,4 @@ def community_ids_of(dbsession, user_id: int) -> list[int]:
     """The communities ``user_id`` is a member of (a page's own request reads the same
     through ``vvs_core.security.member_community_ids(request)``, cached)."""
     return sorted(dbsession.scalars(community_ids_sql(user_id)))
+

@@ -29,7 +29,7 @@ from sqlalchemy.orm import defer
 from . import geo
 from .clock import aware, utcnow
 from .events import record_event
-from .french import a, count
+from .french import a, count, de
 from .members import member_count, member_counts, referent_count, referent_counts, referents_of  # noqa: F401  (member_count(s): for the views)
 from .models import Commune, Community, Membership, User
 from .links import absolute_url
@@ -238,6 +238,84 @@ def _tell_resident(request, membership, community, user, accept, reason) -> None
                 f"Pour toute question, écrivez à {request.registry.settings['vvs.platform_email']}.\n\n{site}")
     notify_user(request, user, kind="membership", title=title, body=body, channels=("email",),
                 subject=("membership", membership.id), dedupe_key=f"membership_decided:{membership.id}:{membership.status}")
+
+
+# --- Référents -----------------------------------------------------------------
+
+# Who may name référents, as the person concerned and the journal read it.
+APPOINTERS = {"platform": "l'équipe de la plateforme", "mairie": "la mairie", "referent": "un référent"}
+REFERENT_REASON_MAX = 1000
+
+
+def set_referent(request, community, user_id, appoint: bool, actor, reason: str = "", by: str = "platform") -> User:
+    """Name an active member of ``community`` référent (``appoint``), or make a référent a
+    plain member again: the one way every page does it (the platform team's commune page,
+    the mairie's référents page). The caller checks the actor's permission.
+
+    The role changes by a conditional UPDATE (from the role the member has to the other):
+    of two people acting at once, one changes it and the other reads a French refusal.
+    Records the public movement « Nouveau référent » on appointment and a non-public
+    audit entry (``referent_appointed`` / ``referent_removed``) with who, why and on whose
+    behalf (``by``: "platform", "mairie" or "referent"); the person is told by e-mail.
+    Raises ``MembershipError`` (French) when it does not apply; nothing changes then.
+    """
+    from sqlalchemy import update
+
+    reason = " ".join(str(reason or "").split())
+    if len(reason) > REFERENT_REASON_MAX:
+        raise MembershipError(f"Le motif est trop long ({REFERENT_REASON_MAX} caractères au plus).")
+    if not appoint and not reason:
+        raise MembershipError("Indiquez le motif du retrait : il sera envoyé à la personne.")
+    if by not in APPOINTERS:
+        raise ValueError(f"unknown appointer {by!r}")
+    db = request.dbsession
+    raw = str(user_id if user_id is not None else "").strip()
+    if not raw.isdigit() or len(raw) > 9:  # beyond: out of INTEGER range
+        raise MembershipError("Choisissez une personne de la liste.")
+    user_id = int(raw)
+    membership = db.scalar(select(Membership).where(Membership.community_id == community.id,
+                                                    Membership.user_id == user_id))
+    user = db.get(User, user_id) if membership is not None else None
+    if membership is None or membership.status != "active" or user is None or user.status == "closed":
+        raise MembershipError(f"Cette personne n'est pas membre de la communauté « {community.name} ».")
+    new_role, old_role = ("referent", "member") if appoint else ("member", "referent")
+    result = db.execute(update(Membership).where(Membership.id == membership.id, Membership.role == old_role,
+                                                 Membership.status == "active")
+                        .values(role=new_role).execution_options(synchronize_session=False))
+    db.refresh(membership)
+    if result.rowcount != 1:
+        raise MembershipError(f"{user.full_name} est déjà référent {de(community.name)}." if appoint
+                              else f"{user.full_name} n'est pas (ou plus) référent {de(community.name)}.")
+    if appoint:
+        record_event(db, "referent_added", community=community, actor=actor, subject=user)
+    record_event(db, "referent_appointed" if appoint else "referent_removed", community=community, actor=actor,
+                 subject=user, public=False, data={"reason": reason, "par": APPOINTERS[by]})
+    db.flush()
+    _tell_referent(request, community, user, appoint, reason, by)
+    return user
+
+
+def _tell_referent(request, community, user, appoint: bool, reason: str, by: str) -> None:
+    from .notify.outbox import notify_user
+
+    site = request.registry.settings["vvs.site_name"]
+    who = APPOINTERS[by]
+    if appoint:
+        title = f"Vous êtes référent {de(community.name)}"
+        body = (f"Bonjour {user.first_name},\n\n{who[0].upper() + who[1:]} vous a nommé référent de la communauté "
+                f"« {community.name} ».\n"
+                + (f"Motif : {reason}\n" if reason else "")
+                + "\nVous pouvez désormais valider les demandes d'adhésion (selon le mode de la communauté), "
+                  "modérer ses alertes et tracer sa délimitation.\n"
+                  f"Vos outils : {absolute_url(request, 'community', community_id=community.id)}\n\n{site}")
+    else:
+        title = f"Vous n'êtes plus référent {de(community.name)}"
+        body = (f"Bonjour {user.first_name},\n\n{who[0].upper() + who[1:]} vous a retiré le rôle de référent de la "
+                f"communauté « {community.name} ». Vous en restez membre.\n"
+                + (f"Motif : {reason}\n" if reason else "")
+                + f"\nPour toute question, écrivez à {request.registry.settings['vvs.platform_email']}.\n\n{site}")
+    notify_user(request, user, kind="membership", title=title, body=body, channels=("email",),
+                subject=("community", community.id))
 
 
 # --- Queues -------------------------------------------------------------------

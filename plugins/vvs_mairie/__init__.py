@@ -274,6 +274,8 @@ def includeme(config):
         ("mairie_report_pdf", "/mairie/{insee}/rapport/{month}.pdf"),
         ("mairie_report_csv", "/mairie/{insee}/rapport/{month}.csv"),
         ("mairie_report", "/mairie/{insee}/rapport/{month}"),
+        ("mairie_referents", "/mairie/{insee}/referents"),
+        ("mairie_community_referents", "/mairie/{insee}/referents/{community_id}"),
     ):
         config.add_route(name, pattern, factory=factory)
     from .platform_admin import routes as platform_admin_routes
@@ -282,6 +284,7 @@ def includeme(config):
     config.scan(".views")
     config.scan(".convince_views")
     config.scan(".platform_admin")
+    config.scan(".referents")
 
 
 # --- What the mairie declares -------------------------------------------------------

@@ -16,10 +16,12 @@ GET_ROUTES = ["/mairie/{insee}", "/mairie/{insee}/activite.json", "/mairie/{inse
               "/mairie/{insee}/alertes/1.cap.xml", "/mairie/{insee}/alertes/1/preuve.csv",
               "/mairie/{insee}/alertes/1/preuve.pdf", "/mairie/{insee}/preuve/verifier",
               f"/mairie/{{insee}}/rapport/{MONTH}", f"/mairie/{{insee}}/rapport/{MONTH}.pdf",
-              f"/mairie/{{insee}}/rapport/{MONTH}.csv", "/mairie/{insee}/signalements/1"]  # mairie_follow
+              f"/mairie/{{insee}}/rapport/{MONTH}.csv", "/mairie/{insee}/signalements/1",  # mairie_follow
+              "/mairie/{insee}/referents", "/mairie/{insee}/referents/1"]
 POST_ROUTES = ["/mairie/{insee}/signalements/1/pris-en-compte", "/mairie/{insee}/signalements/1",
                "/mairie/{insee}/alertes/nouvelle",
-               "/mairie/{insee}/communications", "/mairie/{insee}/mes-alertes", "/mairie/{insee}/preuve/verifier"]
+               "/mairie/{insee}/communications", "/mairie/{insee}/mes-alertes", "/mairie/{insee}/preuve/verifier",
+               "/mairie/{insee}/referents/1"]
 
 
 @pytest.fixture
@@ -120,6 +122,10 @@ def test_agent_of_commune_a_sees_no_hidden_data_of_b(testapp, dbsession, mairie,
     testapp.get(f"/mairie/77449/signalements/{theirs.id}", status=404)
     testapp.post_csrf(f"/mairie/77449/signalements/{theirs.id}", {"status": "close"}, status=404)
     testapp.post_csrf(f"/mairie/77449/signalements/{theirs.id}/pris-en-compte", status=404)
+    # nor can its référents be named through Serris
+    testapp.get(f"/mairie/77449/referents/{chessy.id}", status=404)
+    testapp.post_csrf(f"/mairie/77449/referents/{chessy.id}", {"action": "nommer", "user_id": "1"}, status=404)
+    testapp.get(f"/mairie/77449/referents/{mairie.community.id}", status=200)
 
 
 def test_convince_needs_a_resident(testapp, mairie, make_user):

@@ -124,8 +124,8 @@ def test_validation_mode_and_referents(testapp, app, admin, make_user, make_comm
     dbsession.expire_all()
     assert dbsession.scalar(select(Membership.role).where(Membership.user_id == referent.id)) == "member"
     kinds = set(dbsession.scalars(select(CommunityEvent.kind).where(CommunityEvent.community_id == community.id)))
-    assert {"admin_validation_mode_changed", "referent_added", "admin_referent_appointed",
-            "admin_referent_removed"} <= kinds
+    assert {"admin_validation_mode_changed", "referent_added", "referent_appointed",
+            "referent_removed"} <= kinds
     # hostile choices: someone of no community, an unknown id, garbage
     outsider = make_user()
     for change in (f"nommer:{outsider.id}", "nommer:999999", "nommer:abc", "explode", f"retirer:{member.id}x"):

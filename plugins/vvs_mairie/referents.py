@@ -1,0 +1,71 @@
+"""The mairie names and removes the référents of its commune's communities (the seeds:
+the police municipale selects them). The rule and the journal are the core's
+(``vvs_core.membership.set_referent``); these pages read the request and pick a template."""
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.view import view_config
+from vvs_core.french import de
+from vvs_core.communes_admin import community_people
+from vvs_core.members import member_counts, referent_counts
+from vvs_core.membership import MembershipError, set_referent
+from vvs_core.models import Community
+
+from . import dashboard
+
+T = "vvs_mairie:templates/"
+ACTIONS = {"nommer": True, "retirer": False}
+
+
+def _assets(request):
+    return {"extra_css": [request.static_path("vvs_mairie:static/mairie.css")]}
+
+
+@view_config(route_name="mairie_referents", permission="mairie", renderer=T + "referents.pt")
+def referents_view(context, request):
+    commune = context.commune
+    communities = dashboard.communities_of(request.dbsession, commune.id)
+    ids = [c.id for c in communities]
+    return {"title": f"Référents des communautés {de(commune.name)}", "commune": commune,
+            "communities": communities, "referents": referent_counts(request.dbsession, ids),
+            "members": member_counts(request.dbsession, ids), **_assets(request)}
+
+
+def _community(request, commune) -> Community:
+    raw = request.matchdict.get("community_id", "")
+    community = request.dbsession.get(Community, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    if community is None or community.commune_id != commune.id:
+        raise HTTPNotFound()
+    return community
+
+
+def _page(request, commune, community, error=None, values=None) -> dict:
+    referents, members = community_people(request.dbsession, community)
+    return {"title": f"Référents : {community.name}", "commune": commune, "community": community,
+            "referents": referents, "members": members, "error": error, "values": values or {},
+            **_assets(request)}
+
+
+@view_config(route_name="mairie_community_referents", permission="mairie", renderer=T + "community_referents.pt")
+def community_referents_view(context, request):
+    commune = context.commune
+    community = _community(request, commune)
+    if request.method != "POST":
+        return _page(request, commune, community)
+    action, user_id = request.POST.get("action", ""), request.POST.get("user_id", "")
+    reason = request.POST.get("reason", "")
+    error = None
+    if action not in ACTIONS:
+        error = "Choisissez « Nommer » ou « Retirer »."
+    if error is None:
+        try:
+            user = set_referent(request, community, user_id, ACTIONS[action], request.user, reason, by="mairie")
+        except MembershipError as exc:
+            error = str(exc)
+    if error is not None:
+        request.response.status = 400
+        return _page(request, commune, community, error, {"action": action, "user_id": user_id, "reason": reason})
+    done = "est désormais référent" if ACTIONS[action] else "n'est plus référent"
+    request.flash(f"{user.full_name} {done} {de(community.name)} ; un e-mail l'en informe.", "success")
+    return HTTPSeeOther(request.route_path("mairie_community_referents", insee=commune.insee,
+                                           community_id=community.id))
