@@ -105,18 +105,25 @@ def vvs_gazette_items(request, community):
 
 @hookimpl(optionalhook=True)
 def vvs_messageable_users(request, user):
-    """An agent (second factor passed) may write to the residents of their commune."""
+    """An agent (second factor passed) may write to the residents of their commune; a
+    resident may answer (or write to) the agents of their commune's mairie. Both by name."""
+    out = [(uid, "name") for uid in agent_service.agent_ids_of_residents_communes(request.dbsession, user.id)]
     if not twofactor.has_passed(request, user):
-        return []
-    out = []
+        return out
     for agent, _insee in agent_service.agent_rows(request.dbsession, user.id):
         if not twofactor.is_enrolled(agent):
             continue
         ids = request.dbsession.scalars(
             select(Membership.user_id).join(Community, Community.id == Membership.community_id)
             .where(Community.commune_id == agent.commune_id, Membership.status == "active").distinct())
-        out += [(uid, "name") for uid in ids if uid != user.id]
-    return out
+        out += [(uid, "name") for uid in ids]
+    return [(uid, how) for uid, how in out if uid != user.id]
+
+
+@hookimpl(optionalhook=True)
+def vvs_messaging_writers(request):
+    """Agents (second factor passed) open the messaging to write to residents."""
+    return ["mairie:agent"]
 
 
 @hookimpl

@@ -114,6 +114,19 @@ def agents_of_commune(dbsession, commune_id: int) -> list[MairieAgent]:
         MairieAgent.commune_id == commune_id, MairieAgent.active.is_(True)).order_by(MairieAgent.id)))
 
 
+def agent_ids_of_residents_communes(dbsession, user_id: int) -> list[int]:
+    """The users who act (second factor enrolled) for the subscribed mairie of a commune
+    where ``user_id`` is an active member: whom a resident may answer or write to."""
+    from vvs_core.models import Community, Membership
+
+    communes = (select(Community.commune_id).join(Membership, Membership.community_id == Community.id)
+                .where(Membership.user_id == user_id, Membership.status == "active"))
+    return list(dbsession.scalars(
+        select(MairieAgent.user_id).join(MairieCommune, MairieCommune.commune_id == MairieAgent.commune_id)
+        .where(MairieAgent.commune_id.in_(communes), MairieAgent.active.is_(True),
+               MairieAgent.totp_confirmed_at.isnot(None), MairieCommune.subscribed.is_(True)).distinct()))
+
+
 def invite_agent(request, commune: Commune, email: str, role: str, first_name: str = "", last_name: str = "") -> MairieAgent:
     """Create (or reuse) the user and the agent row, and e-mail an invitation link."""
     from vvs_core.notify.outbox import notify_user

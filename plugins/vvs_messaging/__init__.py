@@ -3,18 +3,35 @@ members of twinned communities (who see each other's pseudonym only). Who may wr
 to whom: the user's own communities plus what ``vvs_messageable_users`` returns."""
 from __future__ import annotations
 
+from pyramid.authorization import Allow
 from pyramid.events import BeforeRender
 
 from vvs_core import hookimpl
 from vvs_core.hooktypes import MenuItem
 from vvs_core.hooktypes import EventKind, NotificationKind
+from vvs_core.security import RootContext
+
+
+class MessagingContext(RootContext):
+    """The messaging's pages: ``messaging`` (open the inbox, start a conversation) for
+    residents and for the principals other plugins name through ``vvs_messaging_writers``
+    (a mairie's agents); the rest as everywhere (``RootContext``)."""
+
+    @property
+    def __acl__(self):
+        writers = ["role:resident"]
+        for answer in self.request.registry.vvs_plugins.hook.vvs_messaging_writers(request=self.request):
+            writers.extend(answer or [])
+        return [*((Allow, p, "messaging") for p in dict.fromkeys(writers)), *RootContext.__acl__]
+
+
+def messaging_factory(request):
+    return MessagingContext(request)
 
 
 @hookimpl
 def vvs_menu_items(request):
-    from vvs_core.security import RootContext
-
-    if request.user is None or not request.has_permission("resident", RootContext(request)):
+    if request.user is None or not request.has_permission("messaging", MessagingContext(request)):
         return []
     from .conversations import unread_total_sql
 
@@ -45,8 +62,8 @@ def _add_css(event):
 
 def includeme(config):
     add = config.add_route
-    add("messaging_inbox", "/messagerie")
-    add("messaging_new", "/messagerie/nouveau")
+    add("messaging_inbox", "/messagerie", factory=messaging_factory)
+    add("messaging_new", "/messagerie/nouveau", factory=messaging_factory)
     add("messaging_reports", "/messagerie/signalements")
     add("messaging_report_resolve", "/messagerie/signalements/{report_id}")
     add("messaging_block", "/messagerie/bloquer/{user_id}")

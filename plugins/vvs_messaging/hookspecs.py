@@ -1,7 +1,7 @@
-"""The hook that vvs_messaging calls and other plugins may implement.
+"""The hooks that vvs_messaging calls and other plugins may implement.
 
 Added to the plugin manager through ``vvs_addhooks`` (only while vvs_messaging is
-enabled). Implement it with ``@hookimpl(optionalhook=True)`` so that your plugin
+enabled). Implement them with ``@hookimpl(optionalhook=True)`` so that your plugin
 still starts when vvs_messaging is disabled.
 """
 from __future__ import annotations
@@ -23,4 +23,16 @@ def vvs_messageable_users(request: Request, user: User) -> list[tuple[int, str]]
     Called by the messaging plugin when listing or checking recipients.
     Returns: a list of ``(user_id, how_shown)`` pairs, ``how_shown`` being
     "pseudonym" (twinned community) or "name".
+    """
+
+
+@hookspec
+def vvs_messaging_writers(request: Request) -> list[str]:
+    """Security principals, beyond residents (active members), who may open the
+    messaging and start a conversation.
+
+    Called when the messaging checks who may use it (its pages, its menu entry). Whom
+    such a person may write to is still what ``vvs_messageable_users`` answers for them.
+    Returns: a list of principals, e.g. ``["mairie:agent"]`` (declared through
+    ``vvs_register_principals`` by the plugin that grants them).
     """

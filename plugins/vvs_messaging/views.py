@@ -16,12 +16,12 @@ from .models import Message, MessageReport
 FORM_PAGE = "vvs_core:templates/form_page.pt"
 
 
-@view_config(route_name="messaging_inbox", renderer="vvs_messaging:templates/inbox.pt", permission="resident")
+@view_config(route_name="messaging_inbox", renderer="vvs_messaging:templates/inbox.pt", permission="messaging")
 def inbox_view(request):
     return {"title": "Messagerie", "rows": conv.inbox(request, request.user)}
 
 
-@view_config(route_name="messaging_new", renderer=FORM_PAGE, permission="resident")
+@view_config(route_name="messaging_new", renderer=FORM_PAGE, permission="messaging")
 def new_view(request):
     options = choices(request, request.user)
     form = make_form(request, new_conversation_schema(options), "Envoyer", formid="new-conversation")

@@ -166,3 +166,14 @@ def test_platform_actions_on_a_mairie_by_role(testapp, dbsession, mairie, agent_
     else:
         assert codes == [403] * 4, codes
         assert journaled == [] and mairie.agent.active and mairie.agent.totp_confirmed_at is not None
+
+
+def test_messaging_for_agents_with_their_second_factor_only(testapp, mairie, agent_login):
+    testapp.login(mairie.agent_user)
+    for url in ("/messagerie", "/messagerie/nouveau", "/messagerie/signalements"):
+        testapp.get(url, status=403)
+    testapp.reset()
+    agent_login(testapp, mairie)
+    testapp.get("/messagerie", status=200)
+    testapp.get("/messagerie/nouveau", status=200)
+    testapp.get("/messagerie/signalements", status=403)  # moderators' page
