@@ -19,8 +19,9 @@ if TYPE_CHECKING:
     from shapely.geometry import Polygon
     from sqlalchemy.orm import Session
 
-    from .hooktypes import (ActivityItem, Authenticated, CommunityLink, EventKind, InboundSMS, MenuItem, NotificationKind,
-                            Panel, PrincipalKind, ProviderSpec, SettingsSection, VerificationMethod)
+    from .hooktypes import (ActivityItem, Authenticated, CommunityLink, EventKind, InboundSMS, MembershipBadge,
+                            MenuItem, NotificationKind, Panel, PrincipalKind, ProviderSpec, SettingsSection,
+                            VerificationMethod)
     from .models import Commune, Community, Membership, Notification, User
     from .settings import Setting
 
@@ -288,6 +289,18 @@ def vvs_membership_blockers(request: Request, membership: Membership) -> list[st
     Called before a référent, agent or the platform team accepts a request.
     Returns: a list of French sentences (e.g. "Justificatif de domicile non vérifié"),
     empty when nothing blocks.
+    """
+
+
+@hookspec
+def vvs_membership_badges(request: Request, memberships: list[Membership]) -> list[MembershipBadge]:
+    """Short facts to show on pending membership requests in the validation queues
+    (e.g. where the resident's proof of address stands).
+
+    Called once per queue page (the référents', the mairie's, the platform team's) with
+    every request it lists: answer for all of them at once (one query, not one each).
+    Returns: a list of ``MembershipBadge`` (``membership_id``, French ``label``, ``tone``
+    "ok", "pending" or "warning"); none for a request with nothing to say.
     """
 
 

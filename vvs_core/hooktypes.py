@@ -34,6 +34,15 @@ class Panel:
 
 
 @dataclass(frozen=True)
+class MembershipBadge:
+    """A short fact shown on a pending membership request (``vvs_membership_badges``):
+    ``tone`` "ok", "pending" or "warning" picks its colour."""
+    membership_id: int
+    label: str
+    tone: str = "pending"
+
+
+@dataclass(frozen=True)
 class ActivityItem:
     """One line of recent activity on the resident's home page."""
     when: datetime

@@ -328,6 +328,7 @@ class QueueEntry:
     mode: str
     for_platform: bool
     blockers: list[str] = field(default_factory=list)
+    badges: list = field(default_factory=list)  # MembershipBadge (vvs_membership_badges)
 
     @property
     def decider(self) -> str:
@@ -364,7 +365,23 @@ def pending_queue(request, who: str, community=None) -> list[QueueEntry]:
         entries.append(QueueEntry(membership, user, comm, mode, for_platform, blockers(request, membership)))
     if who == "platform":
         entries.sort(key=lambda e: not e.for_platform)  # stable: oldest first within each group
+    for membership_id, badges in membership_badges(request, [e.membership for e in entries]).items():
+        next(e for e in entries if e.membership.id == membership_id).badges.extend(badges)
     return entries
+
+
+def membership_badges(request, memberships) -> dict[int, list]:
+    """Membership id → the ``MembershipBadge`` the plugins give it (``vvs_membership_badges``),
+    asked once for all ``memberships``."""
+    if not memberships:
+        return {}
+    wanted = {m.id for m in memberships}
+    out: dict[int, list] = {}
+    for answer in request.registry.vvs_plugins.hook.vvs_membership_badges(request=request, memberships=memberships):
+        for badge in answer or []:
+            if badge.membership_id in wanted:
+                out.setdefault(badge.membership_id, []).append(badge)
+    return out
 
 
 # --- Escalation ---------------------------------------------------------------

@@ -39,6 +39,14 @@ def vvs_membership_blockers(request, membership):
 
 
 @hookimpl
+def vvs_membership_badges(request, memberships):
+    """Where each resident's proof of address stands, on the validation queues."""
+    from .badges import proof_badges
+
+    return proof_badges(request, memberships)
+
+
+@hookimpl
 def vvs_menu_items(request):
     user = request.user
     if user is None:
