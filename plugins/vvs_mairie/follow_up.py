@@ -63,10 +63,21 @@ def _locked(dbsession, commune_id, alert_id):
         .with_for_update().execution_options(populate_existing=True))
 
 
+def latest_reply_id(dbsession, commune_id: int, alert_id: int) -> int:
+    """The id of the latest status change or reply of the alert (0 when none): what the
+    follow-up form says it saw."""
+    from sqlalchemy import func
+
+    return dbsession.scalar(select(func.max(AlertReply.id)).where(
+        AlertReply.commune_id == commune_id, AlertReply.alert_id == alert_id)) or 0
+
+
 def change_status(request, commune, agent_user, alert: dict, status, text="", to_community=False,
-                  seen: str | None = None) -> AlertReply:
+                  seen: str | None = None, seen_reply: str | None = None) -> AlertReply:
     """Apply a status (and reply) to the residents' alert ``alert`` (an activity item).
-    ``seen``: the status the agent's page showed ("recue" when none)."""
+    ``seen``: the status the agent's page showed ("recue" when none); ``seen_reply``: the
+    id of the latest reply it showed ("0" when none). Either differing from what is
+    stored now (another agent acted meanwhile) refuses the change."""
     status, text, to_community = clean_input(status, text, to_community)
     db = request.dbsession
     alert_id = int(alert["id"])
@@ -79,6 +90,16 @@ def change_status(request, commune, agent_user, alert: dict, status, text="", to
             f"Un autre agent vient de changer le statut de cette alerte : « {FOLLOW_UP_STATUSES[current]} »"
             f"{' (' + who.full_name + ')' if who else ''}, à {dates.time(row.updated_at or row.at)}. "
             "Rien n'a été changé : relisez avant de répondre.")
+    seen_reply = str(seen_reply or "").strip()
+    if seen_reply.isdigit() and len(seen_reply) < 12 and row is not None:
+        latest = latest_reply_id(db, commune.id, alert_id)
+        if latest != int(seen_reply):
+            reply = db.get(AlertReply, latest)
+            who = db.get(User, reply.agent_user_id) if reply is not None and reply.agent_user_id else None
+            raise FollowUpRefused(
+                f"Un autre agent vient de répondre à cette alerte{' (' + who.full_name + ')' if who else ''}"
+                f"{', à ' + dates.time(reply.created_at) if reply is not None else ''}. "
+                "Rien n'a été changé : relisez sa réponse avant d'envoyer la vôtre.")
     if current == status and not text:
         raise FollowUpRefused(f"Cette alerte est déjà « {FOLLOW_UP_STATUSES[status]} ».")
     if row is None:

@@ -239,7 +239,8 @@ def follow_view(context, request):
         seen = request.POST.get("seen") or None
         try:
             reply = follow_up.change_status(request, commune, request.user, alert, request.POST.get("status"),
-                                            request.POST.get("reply"), request.POST.get("to_community"), seen)
+                                            request.POST.get("reply"), request.POST.get("to_community"), seen,
+                                            request.POST.get("seen_reply"))
         except follow_up.FollowUpRefused as refused:
             errors = str(refused)
             request.response.status = 400
@@ -257,6 +258,7 @@ def follow_view(context, request):
             "values": {"status": request.POST.get("status", ""), "reply": request.POST.get("reply", ""),
                        "to_community": bool(request.POST.get("to_community"))} if errors else {},
             "seen": ack.status if ack is not None else "recue",
+            "seen_reply": max((r.id for r in replies), default=0),
             "delay": follow_up.format_minutes((ack.at - alert["created_at"]).total_seconds() / 60) if ack else None,
             **assets(request)}
 

@@ -163,10 +163,10 @@ def test_a_form_that_saw_an_older_journal_is_refused(testapp, dbsession, scene):
     assert [e.action for e in dbsession.scalars(select(ModerationAction))] == ["warn"]
 
 
-@pytest.mark.parametrize("backend", ["postgis"], indirect=True, scope="session")
 def test_two_moderators_at_once_one_result_and_a_message(app, db_url):
-    """Real transactions in parallel: two moderators withdraw the same alert and suspend
-    its author from the same page at the same moment."""
+    """Real transactions in parallel, on SQLite and on PostGIS: two moderators withdraw the
+    same alert and suspend its author from the same page at the same moment, then one
+    lifts the suspension while the other lengthens it from the sanctions page."""
     from vvs_core.geo import square_around
     from vvs_core.models import Commune, Community, CommunityEvent, Membership, User, get_engine, get_session_factory
     from vvs_core.security import hash_password
@@ -223,8 +223,38 @@ def test_two_moderators_at_once_one_result_and_a_message(app, db_url):
         with factory() as s:
             assert s.scalar(select(func.count()).select_from(ModerationAction)
                             .where(ModerationAction.alert_id.in_(ids["alerts"]))) == 2
+            suspension = s.scalars(select(PostingSuspension).where(PostingSuspension.user_id == ids["users"][0])).one()
+            seen = dates.utc_iso(suspension.until)
+        # the same member, from the sanctions page: one lifts, the other lengthens, at once
+        barrier = threading.Barrier(2)
+        answers = []
+
+        def act(client, params):
+            t = webtest.TestApp(app, cookiejar=client.t.cookiejar)
+            params = {**params, "seen_until": seen, "csrf_token": client.csrf()}
+            barrier.wait()
+            answers.append(t.post(f"/alertes/moderation/sanctions/{suspension.id}", params, expect_errors=True))
+
+        threads = [threading.Thread(target=act, args=(clients[0], {"what": "lift", "reason": "Excuses présentées."})),
+                   threading.Thread(target=act, args=(clients[1], {"what": "change", "days": "30",
+                                                                    "reason": "Récidive constatée."}))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(a.status_int for a in answers) == [303, 303]
+        flashes = [webtest.TestApp(app, cookiejar=c.t.cookiejar).get("/alertes/moderation/sanctions").text
+                   for c in clients]
+        # the second reads who acted first: « Un autre modérateur vient de modifier… » or « … déjà été levée par modo1 »
+        assert sum(("Un autre modérateur vient de modifier cette suspension" in f or "a déjà été levée par modo" in f)
+                   and "Rien n'a été changé" in f for f in flashes) == 1
+        assert sum(("Suspension levée" in f or "Suspension modifiée" in f) for f in flashes) == 1
+        with factory() as s:
             assert s.scalar(select(func.count()).select_from(PostingSuspension)
                             .where(PostingSuspension.user_id == ids["users"][0])) == 1
+            # withdraw, suspend, and one of lift / change: never both
+            assert s.scalar(select(func.count()).select_from(ModerationAction)
+                            .where(ModerationAction.user_id == ids["users"][0])) == 3
     finally:
         app.registry["dbsession_factory"] = saved
         with factory() as s:

@@ -1,0 +1,181 @@
+"""Two agents on the same residents' alert at the same moment, in real parallel
+transactions on SQLite and on PostGIS: a status change (with a reply) against another,
+a reply on a status already set, and the one-click « Pris en compte ». One result,
+the second agent reads a French message, never a 500, nothing applied twice."""
+import threading
+import uuid
+from datetime import timedelta
+
+import pyotp
+import webtest
+from shapely.geometry import Point
+from sqlalchemy import delete, func, select
+
+from vvs_core.clock import utcnow
+from vvs_core.geo import square_around
+from vvs_core.models import Commune, Community, CommunityEvent, Membership, Notification, User, get_engine, \
+    get_session_factory
+from vvs_core.security import hash_password
+from vvs_core.testing import DEMO_PASSWORD, TEST_SECRET, VVSTestApp
+from vvs_mairie.models import AlertAcknowledgement, AlertReply, MairieAgent, MairieCommune, RecoveryCode
+from vvs_mairie.testing import enrol_agent
+
+
+def _world(factory, tag):
+    from vvs_alerts.models import Alert
+    from vvs_mairie.agents import mairie_of
+
+    with factory() as s:
+        commune = Commune(insee="9" + tag[:4], name="Concurrence-sur-Marne", centre=Point(2.3, 48.3))
+        s.add(commune)
+        s.flush()
+        mairie_of(s, commune.id, create=True).subscribed = True
+        community = Community(commune_id=commune.id, name=f"Les Tilleuls {tag}", boundary=square_around((2.3, 48.3), 300))
+        users = [User(email=f"{who}-{tag}@example.test", password_hash=hash_password(DEMO_PASSWORD), first_name=who,
+                      last_name="Test") for who in ("autrice", "agent1", "agent2")]
+        s.add(community)
+        s.add_all(users)
+        s.flush()
+        s.add(Membership(user_id=users[0].id, community_id=community.id, status="active"))
+        secrets = [enrol_agent(s, TEST_SECRET, u, commune)[1] for u in users[1:]]
+        now = utcnow()
+        alerts = []
+        for n in range(3):
+            alert = Alert(community_id=community.id, commune_id=commune.id, author_id=users[0].id,
+                          category="tentative_cambriolage", text=f"Rôdeur rue de l’Église n°{n} « vu deux fois »",
+                          severity="moderate", created_at=now - timedelta(minutes=5), published_at=now,
+                          expires_at=now + timedelta(hours=24), status="published", idempotency_key=uuid.uuid4().hex,
+                          source="web", place=Point(2.3, 48.3))
+            s.add(alert)
+            alerts.append(alert)
+        s.flush()
+        ids = {"commune": commune.id, "insee": commune.insee, "community": community.id,
+               "users": [u.id for u in users], "alerts": [a.id for a in alerts], "secrets": secrets,
+               "emails": [u.email for u in users]}
+        s.commit()
+    return ids
+
+
+def _cleanup(factory, ids):
+    from vvs_alerts.models import Alert
+
+    with factory() as s:
+        s.execute(delete(AlertReply).where(AlertReply.commune_id == ids["commune"]))
+        s.execute(delete(AlertAcknowledgement).where(AlertAcknowledgement.commune_id == ids["commune"]))
+        agents = select(MairieAgent.id).where(MairieAgent.commune_id == ids["commune"])
+        s.execute(delete(RecoveryCode).where(RecoveryCode.agent_id.in_(agents)))
+        s.execute(delete(MairieAgent).where(MairieAgent.commune_id == ids["commune"]))
+        s.execute(delete(MairieCommune).where(MairieCommune.commune_id == ids["commune"]))
+        s.execute(delete(Notification).where(Notification.recipient_id.in_(ids["users"])))
+        s.execute(delete(CommunityEvent).where(CommunityEvent.community_id == ids["community"]))
+        s.execute(delete(CommunityEvent).where(CommunityEvent.actor_id.in_(ids["users"])))
+        s.execute(delete(Alert).where(Alert.id.in_(ids["alerts"])))
+        s.execute(delete(Membership).where(Membership.community_id == ids["community"]))
+        s.execute(delete(Community).where(Community.id == ids["community"]))
+        s.execute(delete(User).where(User.id.in_(ids["users"])))
+        s.execute(delete(Commune).where(Commune.id == ids["commune"]))
+        s.commit()
+
+
+def _at_once(app, clients, url, params_each):
+    """POST ``url`` from both clients at the same moment; the answers in the clients' order."""
+    barrier = threading.Barrier(2)
+    answers = [None, None]
+
+    def one(n):
+        client = clients[n]
+        t = webtest.TestApp(app, cookiejar=client.t.cookiejar)
+        params = {**params_each[n], "csrf_token": client.csrf()}
+        barrier.wait()
+        answers[n] = t.post(url, params, expect_errors=True)
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return answers
+
+
+def test_two_agents_on_one_alert_at_once(app, db_url):
+    engine = get_engine(db_url, **({} if db_url.startswith("sqlite") else {"pool_size": 6}))
+    factory = get_session_factory(engine)
+    saved = app.registry["dbsession_factory"]
+    ids = _world(factory, uuid.uuid4().hex[:8])
+    app.registry["dbsession_factory"] = factory
+    try:
+        clients = []
+        for email, secret in zip(ids["emails"][1:], ids["secrets"]):
+            client = VVSTestApp(app)
+            client.login(email)
+            client.post_csrf("/mairie/2fa", {"code": pyotp.TOTP(secret).now()}, status=303)
+            clients.append(client)
+        insee, first, second, third = ids["insee"], *ids["alerts"]
+
+        # 1. Both saw « reçue »: one sends a patrol, the other closes it.
+        url = f"/mairie/{insee}/signalements/{first}"
+        answers = _at_once(app, clients, url, [
+            {"status": "patrouille", "reply": "Patrouille envoyée rue de l’Église 🚓", "seen": "recue"},
+            {"status": "close", "reply": "Rien à signaler, alerte close.", "seen": "recue"}])
+        codes = sorted(a.status_int for a in answers)
+        assert codes == [303, 400], [(a.location, a.text[:300]) for a in answers]
+        refused = next(a for a in answers if a.status_int == 400).text
+        assert "Un autre agent vient de" in refused and "Rien n'a été changé" in refused
+        with factory() as s:
+            assert s.scalar(select(func.count()).select_from(AlertReply).where(AlertReply.alert_id == first)) == 1
+            status = s.scalar(select(AlertAcknowledgement.status).where(AlertAcknowledgement.alert_id == first))
+            last = s.scalar(select(AlertReply.id).where(AlertReply.alert_id == first))
+
+        # 2. Both saw that status and that reply, and answer at once with the same status
+        # (the status alone cannot tell them apart: the form says which reply it saw).
+        answers = _at_once(app, clients, url, [
+            {"status": status, "reply": "Les individus sont partis, merci.", "seen": status, "seen_reply": last},
+            {"status": status, "reply": "Merci pour votre vigilance !", "seen": status, "seen_reply": last}])
+        assert sorted(a.status_int for a in answers) == [303, 400]
+        assert "Un autre agent vient de répondre à cette alerte" in next(a for a in answers if a.status_int == 400).text
+        with factory() as s:
+            assert s.scalar(select(func.count()).select_from(AlertReply).where(AlertReply.alert_id == first)) == 2
+            to_author = s.scalar(select(func.count()).select_from(Notification).where(
+                Notification.kind == "mairie_ack", Notification.recipient_id == ids["users"][0]))
+            assert to_author == 2  # one per applied change (e-mail; no push device)
+
+        # 3. The one-click « Pris en compte » of the feed, twice at once: once.
+        answers = _at_once(app, clients, f"/mairie/{insee}/signalements/{second}/pris-en-compte", [{}, {}])
+        assert [a.status_int for a in answers] == [303, 303]
+        pages = [webtest.TestApp(app, cookiejar=c.t.cookiejar).get(f"/mairie/{insee}").text for c in clients]
+        assert sum("Cette alerte était déjà prise en compte." in p for p in pages) == 1
+        assert sum("Alerte marquée « pris en compte »" in p for p in pages) == 1
+        with factory() as s:
+            assert s.scalar(select(func.count()).select_from(AlertReply).where(AlertReply.alert_id == second)) == 1
+
+        # 4. One clicks « Pris en compte » while the other sends a patrol from the follow-up page.
+        answers = [None, None]
+        barrier = threading.Barrier(2)
+
+        def ack():
+            t = webtest.TestApp(app, cookiejar=clients[0].t.cookiejar)
+            token = clients[0].csrf()
+            barrier.wait()
+            answers[0] = t.post(f"/mairie/{insee}/signalements/{third}/pris-en-compte", {"csrf_token": token},
+                                expect_errors=True)
+
+        def patrol():
+            t = webtest.TestApp(app, cookiejar=clients[1].t.cookiejar)
+            token = clients[1].csrf()
+            barrier.wait()
+            answers[1] = t.post(f"/mairie/{insee}/signalements/{third}",
+                                {"csrf_token": token, "status": "patrouille", "reply": "On y va.", "seen": "recue"},
+                                expect_errors=True)
+
+        threads = [threading.Thread(target=ack), threading.Thread(target=patrol)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert all(a.status_int in (303, 400) for a in answers), [a.status_int for a in answers]
+        with factory() as s:
+            assert s.scalar(select(func.count()).select_from(AlertReply).where(AlertReply.alert_id == third)) == 1
+    finally:
+        app.registry["dbsession_factory"] = saved
+        _cleanup(factory, ids)
+        engine.dispose()
