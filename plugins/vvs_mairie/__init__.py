@@ -107,7 +107,7 @@ def vvs_gazette_items(request, community):
 def vvs_messageable_users(request, user):
     """An agent (second factor passed) may write to the residents of their commune; a
     resident may answer (or write to) the agents of their commune's mairie. Both by name."""
-    out = [(uid, "name") for uid in agent_service.agent_ids_of_residents_communes(request.dbsession, user.id)]
+    out = [(uid, "name") for uid in agent_service.viewer_commune_agent_ids(request, user)]
     if not twofactor.has_passed(request, user):
         return out
     for agent, _insee in agent_service.agent_rows(request.dbsession, user.id):

@@ -50,7 +50,8 @@ def viewer_agent_rows(request, user) -> list[tuple[MairieAgent, str]]:
 
     The same statement reads the mairie of every commune where the user belongs to a
     community, so that the permission checks of their pages (``vvs_validation_mode_imposed``)
-    ask nothing more."""
+    ask nothing more, and the enrolled agents of the communes where they are an active
+    member (whom the messaging lets them answer: ``viewer_commune_agent_ids``)."""
     memo = request.__dict__.setdefault("_vvs_mairie_agent_rows", {})
     if user.id in memo:
         return memo[user.id]
@@ -60,21 +61,37 @@ def viewer_agent_rows(request, user) -> list[tuple[MairieAgent, str]]:
 
     theirs = select(Community.commune_id).join(Membership, Membership.community_id == Community.id) \
         .where(Membership.user_id == user.id)
+    active = theirs.where(Membership.status == "active")
     rows = request.dbsession.execute(
         select(Commune.id, Commune.insee, MairieCommune, MairieAgent)
         .outerjoin(MairieCommune, MairieCommune.commune_id == Commune.id)
-        .outerjoin(MairieAgent, and_(MairieAgent.commune_id == Commune.id, MairieAgent.user_id == user.id,
-                                     MairieAgent.active.is_(True)))
-        .where(or_(MairieAgent.id.isnot(None), Commune.id.in_(theirs)))
+        .outerjoin(MairieAgent, and_(MairieAgent.commune_id == Commune.id, MairieAgent.active.is_(True),
+                                     or_(MairieAgent.user_id == user.id,
+                                         and_(MairieAgent.totp_confirmed_at.isnot(None), Commune.id.in_(active)))))
+        .where(or_(MairieAgent.user_id == user.id, Commune.id.in_(theirs)))
         .order_by(MairieAgent.id)).all()
     mairies = request.__dict__.setdefault("_vvs_mairie_of", {})
-    found = []
+    found, others = [], set()
     for commune_id, insee, mairie, agent in rows:
         mairies[commune_id] = mairie
-        if agent is not None and mairie is not None and mairie.subscribed:
+        if agent is None or mairie is None or not mairie.subscribed:
+            continue
+        if agent.user_id == user.id:
             found.append((agent, insee))
+        else:
+            others.add(agent.user_id)
     memo[user.id] = found
+    request.__dict__.setdefault("_vvs_mairie_commune_agents", {})[user.id] = sorted(others)
     return found
+
+
+def viewer_commune_agent_ids(request, user) -> list[int]:
+    """``agent_ids_of_residents_communes`` for the signed-in user, from ``viewer_agent_rows``'
+    statement (no statement of its own); for anyone else, its own statement."""
+    if user.id != getattr(getattr(request, "user", None), "id", None):
+        return agent_ids_of_residents_communes(request.dbsession, user.id)
+    viewer_agent_rows(request, user)
+    return request.__dict__["_vvs_mairie_commune_agents"][user.id]
 
 
 def request_mairie_of(request, commune_id: int) -> MairieCommune | None:
