@@ -2,11 +2,16 @@
 ``vvs_membership_badges`` (the core's queue never imports the verification plugin)."""
 from sqlalchemy import select
 
-from conftest import sign_in
 from vvs_core.clock import utcnow
 from vvs_core.models import Membership
 from vvs_kyc.models import KycCheck
 from vvs_mairie.testing import agent_login, enrol_agent, mairie  # noqa: F401
+
+
+def sign_in(testapp, user):
+    testapp.reset()
+    testapp.wsgi.registry["vvs.ratelimit_store"] = None  # several sign-ins from one address in one test
+    testapp.login(user)
 
 
 def _check(dbsession, user, method, status):
