@@ -307,7 +307,7 @@ def _tell_referent(request, community, user, appoint: bool, reason: str, by: str
                 + (f"Motif : {reason}\n" if reason else "")
                 + "\nVous pouvez désormais valider les demandes d'adhésion (selon le mode de la communauté), "
                   "modérer ses alertes et tracer sa délimitation.\n"
-                  f"Vos outils : {absolute_url(request, 'community', community_id=community.id)}\n\n{site}")
+                  f"Vos outils : {absolute_url(request, 'referent_tools', community_id=community.id)}\n\n{site}")
     else:
         title = f"Vous n'êtes plus référent {de(community.name)}"
         body = (f"Bonjour {user.first_name},\n\n{who[0].upper() + who[1:]} vous a retiré le rôle de référent de la "

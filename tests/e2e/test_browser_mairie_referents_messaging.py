@@ -44,13 +44,13 @@ def test_an_agent_names_a_referent_who_is_told_then_removes_them(browser, live_s
         page.get_by_label("Motif (facultatif, envoyé à la personne)").fill(REASON)
         shot(page, "mairie-referent-appoint-360")
         page.get_by_role("button", name="Nommer référent").click()
-        expect(page.get_by_text("Olivier Blanc est désormais référent du Quartier du Parc ; un e-mail l'en informe."))\
+        expect(page.get_by_text("Olivier Blanc est désormais référent de Quartier du Parc ; un e-mail l'en informe."))\
             .to_be_visible()
         expect(page.locator("#h-actuels + ul")).to_contain_text("Olivier Blanc")
         shot(page, "mairie-referent-appointed-360")
     finally:
         context.close()
-    message = wait_for_mail(mails, APPOINTED, "Vous êtes référent du Quartier du Parc")
+    message = wait_for_mail(mails, APPOINTED, "Vous êtes référent de Quartier du Parc")
     assert REASON in mail_text(message) and "La mairie vous a nommé référent" in mail_text(message)
 
     # the new référent has the référent's tools at once
@@ -58,10 +58,10 @@ def test_an_agent_names_a_referent_who_is_told_then_removes_them(browser, live_s
     page = context.new_page()
     try:
         login(page, APPOINTED)
-        page.goto("/")
-        community_id = _community_id(e2e_db, "Quartier du Parc")
-        page.goto(f"/communaute/{community_id}/demandes")
-        expect(page.get_by_role("heading", level=1)).to_contain_text("Demandes d'adhésion")
+        link = re.search(r"https?://\S+/communaute/\d+/referent", mail_text(message)).group(0)
+        page.goto(link)
+        expect(page.get_by_role("heading", level=1)).to_have_text("Rôle et outils du référent")
+        shot(page, "new-referent-tools-360")
     finally:
         context.close()
 
@@ -74,11 +74,11 @@ def test_an_agent_names_a_referent_who_is_told_then_removes_them(browser, live_s
         item = page.locator(".activity-item", has_text="Olivier Blanc")
         item.get_by_label("Motif du retrait").fill("Déménagement à Lyon, merci pour tout !")
         item.get_by_role("button", name="Retirer le rôle de référent").click()
-        expect(page.get_by_text("Olivier Blanc n'est plus référent du Quartier du Parc")).to_be_visible()
+        expect(page.get_by_text("Olivier Blanc n'est plus référent de Quartier du Parc")).to_be_visible()
     finally:
         context.close()
     assert not errors, errors
-    wait_for_mail(mails, APPOINTED, "Vous n'êtes plus référent du Quartier du Parc", "Déménagement à Lyon")
+    wait_for_mail(mails, APPOINTED, "Vous n'êtes plus référent de Quartier du Parc", "Déménagement à Lyon")
 
 
 def _community_id(e2e_db, name):
@@ -98,9 +98,9 @@ def test_an_agent_writes_to_a_resident_who_answers(browser, live_server, login, 
     try:
         enrol_and_sign_in(page, login, shot, demo_agent, e2e_db)
         page.goto("/messagerie/nouveau")
-        page.get_by_label(re.compile(r"^Antoine G\.")).check()
-        page.get_by_label("Sujet").fill("Passage de la police municipale")
-        page.get_by_label("Message").fill(MESSAGE)
+        page.get_by_label("Antoine G.").check()
+        page.get_by_label("Sujet (facultatif)").fill("Passage de la police municipale")
+        page.get_by_role("textbox", name="Message").fill(MESSAGE)
         shot(page, "mairie-message-new-360")
         page.get_by_role("button", name="Envoyer").click()
         expect(page.get_by_text("Message envoyé.")).to_be_visible()
@@ -118,7 +118,7 @@ def test_an_agent_writes_to_a_resident_who_answers(browser, live_server, login, 
         page.goto(link)
         expect(page.get_by_text("la police municipale passera rue du Parc ce soir")).to_be_visible()
         expect(page.get_by_text("Agnès M.").first).to_be_visible()
-        page.get_by_label("Message").fill("Merci beaucoup, c’est rassurant ! La voiture est repartie à 21 h.")
+        page.get_by_role("textbox", name="Message").fill("Merci beaucoup, c’est rassurant ! La voiture est repartie à 21 h.")
         page.get_by_role("button", name="Envoyer").click()
         expect(page.get_by_text("La voiture est repartie à 21 h.")).to_be_visible()
         shot(page, "resident-answers-the-mairie-360")

@@ -3,6 +3,7 @@ status and reply to the author (e-mail and the alert's page) and, when chosen, t
 community; held, withdrawn and ended alerts kept and labelled; filters; markers' data;
 time to acknowledge in the monthly report; no report for a month that has not started;
 agents land on their dashboard."""
+import re
 import uuid
 from datetime import timedelta
 
@@ -164,3 +165,25 @@ def test_vvs_landing_url(testapp, mairie, make_user):
     form = page.forms["deform"]
     form["email"], form["password"] = mairie.agent_user.email, "un voisin attentif 2026"
     assert form.submit("submit").location.endswith("/compte")
+
+
+def test_a_form_that_saw_an_older_reply_is_refused(testapp, dbsession, mairie, agent_login):
+    """The status alone cannot tell two answers on the same status apart: the form says
+    which reply it saw, and a reply written since refuses the change."""
+    alert = _alert(dbsession, mairie)
+    agent_login(testapp, mairie)
+    url = f"/mairie/77449/signalements/{alert.id}"
+    testapp.post_csrf(url, {"status": "patrouille", "reply": REPLY, "seen": "recue", "seen_reply": "0"}, status=303)
+    page = testapp.get(url)
+    seen_reply = re.search(r'name="seen_reply" value="(\d+)"', page.text).group(1)
+    assert seen_reply != "0"
+    testapp.post_csrf(url, {"status": "patrouille", "reply": "Arrivée sur place.", "seen": "patrouille",
+                            "seen_reply": seen_reply}, status=303)
+    stale = testapp.post_csrf(url, {"status": "patrouille", "reply": "Nous arrivons.", "seen": "patrouille",
+                                    "seen_reply": seen_reply}, status=400)
+    assert "Un autre agent vient de répondre à cette alerte (Agnès Marchand" in stale.text
+    assert "Nous arrivons." in stale.text  # what was typed stays in the form
+    assert [r.text for r in dbsession.scalars(select(AlertReply).order_by(AlertReply.id))] == [REPLY, "Arrivée sur place."]
+    for bad in ("abc", "-1", "9" * 40):  # garbage is no claim: the status check alone applies
+        testapp.post_csrf(url, {"status": "close", "reply": "", "seen": "patrouille", "seen_reply": bad}, status=303)
+        testapp.post_csrf(url, {"status": "patrouille", "reply": "", "seen": "close", "seen_reply": bad}, status=303)
