@@ -78,6 +78,7 @@ def configure(raw_settings: dict, registry_extras: dict, port=None) -> Configura
     config.include(".models")
     config.include(".tasks")
     config.include(".cache")
+    config.include(".batch")
     config.include(".security")
     config.include(".i18n")
     config.include(".providers")

@@ -147,7 +147,10 @@ def vvs_community_panels(request: Request, community: Community) -> list[Panel]:
     """Add blocks to the community page ("Ma communauté").
 
     Called when a member opens the page of ``community``.
-    Returns: a list of ``Panel`` with rendered HTML.
+    Returns: a list of ``Panel``, each with rendered HTML, or with ``read`` (a SQL scalar
+    expression, a list through ``vvs_core.batch.json_rows``) and ``render`` (value →
+    HTML): the page reads every panel's ``read`` and the menu in one statement, which
+    keeps the page within its query budget whatever the number of plugins.
     """
 
 
@@ -350,7 +353,12 @@ def vvs_render_notification(request: Request, notification: Notification, channe
 def vvs_export_user_data(request: Request, user: User) -> dict:
     """Personal data a plugin holds about ``user``, for "Télécharger mes données".
 
-    Returns: a dict ``{"section name": JSON-serialisable data}``.
+    Returns: a dict ``{"section name": JSON-serialisable data}``. Inside it, a list may
+    be given as SQL rather than read: ``vvs_core.batch.json_rows(select(…labelled
+    columns…))`` (read as a list of dicts) or ``ReadThen(expression, then)``. The core
+    reads every such expression of every plugin in one statement
+    (``vvs_core.batch.resolve_values``), so the archive's cost does not grow with the
+    number of tables. Dates come back as datetimes and are written in ISO 8601.
     """
 
 

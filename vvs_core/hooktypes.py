@@ -26,11 +26,17 @@ class MenuItem:
 class Panel:
     """A block of HTML a plugin adds to a page (community page, dashboard).
 
-    ``html`` must already be escaped/rendered (render a template for it).
+    ``html`` must already be escaped/rendered (render a template for it). Or, to stay
+    within the page's query budget, give no ``html`` but ``read``, a SQL scalar
+    expression (a list through ``vvs_core.batch.json_rows(select(…))``), and ``render``,
+    which turns its value into the HTML: the core reads every panel's ``read`` together
+    with the menu's badges, in one statement (``vvs_core.batch``).
     """
     title: str
-    html: str
+    html: Any = ""
     order: int = 50
+    read: Any = None
+    render: Callable[[Any], str] | None = None
 
 
 @dataclass(frozen=True)

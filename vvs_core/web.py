@@ -53,13 +53,12 @@ def evaluate_menu_sql(request, items):
     computed in one statement (see ``MenuItem``)."""
     from dataclasses import replace
 
-    from sqlalchemy import select
-
     columns = [value for item in items for value in (item.badge, item.only_if) if _is_sql(value)]
     if not columns:
         return items
-    row = request.dbsession.execute(select(*(c.label(f"v{n}") for n, c in enumerate(columns)))).one()
-    values = iter(row)
+    # With whatever else the page collected (plugin panels, widgets): one statement.
+    deferred = [request.page_reads.add(c) for c in columns]
+    values = iter([d.value for d in deferred])
     out = []
     for item in items:
         badge = next(values) if _is_sql(item.badge) else item.badge

@@ -8,7 +8,7 @@ through the core's outbox, Atom and CAP 1.2 feeds.
 from __future__ import annotations
 
 from vvs_core import hookimpl
-from vvs_core.hooktypes import ActivityItem, MenuItem, Panel
+from vvs_core.hooktypes import ActivityItem, MenuItem
 from vvs_core.settings import Setting, as_int
 from vvs_core.hooktypes import EventKind, NotificationKind
 
@@ -118,8 +118,8 @@ def vvs_home_activity(request, user):
 def vvs_community_panels(request, community):
     from .views_support import active_alerts_panel
 
-    html = active_alerts_panel(request, community)
-    return [Panel("Alertes en cours", html, order=10)] if html else []
+    panel = active_alerts_panel(request, community)
+    return [panel] if panel is not None else []
 
 
 @hookimpl

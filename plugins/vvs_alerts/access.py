@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from pyramid.authorization import ALL_PERMISSIONS, Allow
 from pyramid.httpexceptions import HTTPNotFound
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
+from vvs_core.models import Community
 from vvs_core.principals import commune_agent
 
-from .models import Alert
+from .models import Alert, AlertUpdate
 
 
 class AlertContext:
@@ -21,6 +24,11 @@ class AlertContext:
     def __init__(self, request, alert: Alert):
         self.request = request
         self.alert = alert
+
+    @property
+    def community(self):
+        """The alert's community (what other plugins' checks read of the page's context)."""
+        return self.alert.community
 
     @property
     def __acl__(self):
@@ -49,7 +57,12 @@ def alert_factory(request):
     raw = str(request.matchdict.get("alert_id", ""))
     if not raw.isdigit() or len(raw) > 9:  # beyond: out of INTEGER range on PostgreSQL
         raise HTTPNotFound()
-    alert = request.dbsession.get(Alert, int(raw))
+    # The alert with what every alert page reads of it (its community and commune, its
+    # author, its updates and their authors): two statements, not one per relation.
+    alert = request.dbsession.scalars(
+        select(Alert).where(Alert.id == int(raw))
+        .options(joinedload(Alert.community).joinedload(Community.commune), joinedload(Alert.author),
+                 selectinload(Alert.updates).joinedload(AlertUpdate.author))).first()
     if alert is None:
         raise HTTPNotFound()
     return AlertContext(request, alert)

@@ -45,9 +45,11 @@ def revoke_feed_tokens(dbsession, community_id: int, user_id: int) -> int:
     return result.rowcount or 0
 
 
-def user_feed_tokens(dbsession, community_id: int, user_id: int) -> list[FeedToken]:
-    return list(dbsession.scalars(sa.select(FeedToken).where(
-        FeedToken.community_id == community_id, FeedToken.user_id == user_id, FeedToken.revoked_at.is_(None))))
+def user_feed_count_sql(community_id: int, user_id: int):
+    """How many live feed links ``user_id`` holds for a community, as a SQL scalar expression."""
+    return (sa.select(sa.func.count(FeedToken.id)).where(
+        FeedToken.community_id == community_id, FeedToken.user_id == user_id, FeedToken.revoked_at.is_(None))
+        .scalar_subquery())
 
 
 def feed_token_valid(dbsession, community_id: int, token: str) -> bool:

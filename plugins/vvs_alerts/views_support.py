@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from pyramid.renderers import render
 
 from vvs_core.clock import utcnow
+from vvs_core.hooktypes import Panel
 from vvs_core.members import community_ids_of, community_ids_sql
 from vvs_core.notify.outbox import format_reach, reach_summary
 
@@ -34,16 +35,21 @@ def recent_alerts_for(request, user) -> list[tuple[Alert, str]]:
     return [(a, category_label(a.category)) for a in alerts]
 
 
-def active_alerts_panel(request, community) -> str:
+def active_alerts_panel(request, community):
+    """The community page's panel of alerts in progress, read with the page's other
+    panels and the menu in one statement (``vvs_core.batch``); None when not allowed."""
     if not request.has_permission("community.view", _community_context(request, community)):
-        return ""
-    alerts = list(request.dbsession.scalars(active_alerts_query([community.id]).limit(10)))
+        return None
+    from vvs_core.batch import json_rows
     from vvs_core.security import RootContext
 
     can_post = bool(request.has_permission("resident", RootContext(request)))
-    return render("vvs_alerts:templates/panel.pt",
-                  {"alerts": alerts, "category_label": category_label, "can_post": can_post},
-                  request=request)
+    query = active_alerts_query([community.id]).limit(10).with_only_columns(
+        Alert.id.label("id"), Alert.category.label("category"), Alert.created_at.label("created_at"))
+    return Panel("Alertes en cours", order=10, read=json_rows(query),
+                 render=lambda alerts: render("vvs_alerts:templates/panel.pt",
+                                              {"alerts": alerts, "category_label": category_label,
+                                               "can_post": can_post}, request=request))
 
 
 def _community_context(request, community):
@@ -77,10 +83,12 @@ def reach_state(dbsession, alert) -> dict:
 def community_alerts(dbsession, community, past_days: int = 30):
     """(active alerts, recent alerts that are over) of one community."""
     now = utcnow()
-    active = list(dbsession.scalars(active_alerts_query([community.id], now).limit(50)))
-    active_ids = {a.id for a in active}
-    past = [a for a in dbsession.scalars(
-        sa.select(Alert).where(Alert.community_id == community.id, Alert.status.in_(("published", "expired")),
-                               Alert.created_at > now - timedelta(days=past_days))
-        .order_by(Alert.created_at.desc()).limit(50)) if a.id not in active_ids]
+    # One statement: the active ones (whatever their age) and the recent ones, split here.
+    is_active = sa.and_(Alert.status == "published", Alert.all_clear_at.is_(None), Alert.expires_at > now)
+    recent = sa.and_(Alert.status.in_(("published", "expired")), Alert.created_at > now - timedelta(days=past_days))
+    rows = list(dbsession.execute(
+        sa.select(Alert, is_active.label("active")).where(Alert.community_id == community.id, sa.or_(is_active, recent))
+        .order_by(is_active.desc(), Alert.created_at.desc()).limit(100)))
+    active = [a for a, live in rows if live][:50]
+    past = [a for a, live in rows if not live][:50]
     return active, past

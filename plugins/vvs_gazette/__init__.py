@@ -39,13 +39,16 @@ def vvs_menu_items(request):
 def vvs_community_panels(request, community):
     from pyramid.renderers import render
 
-    from .posts import page_of_posts
+    from .posts import author_label, latest_posts_read
 
     if not request.has_permission("gazette.view", _context(request, community)):
         return []
-    rows, _more = page_of_posts(request.dbsession, community.id)
-    html = render("vvs_gazette:templates/panel.pt", {"rows": rows[:3], "community": community}, request=request)
-    return [Panel("La Gazette", html, order=30)]
+    def html(rows):
+        return render("vvs_gazette:templates/panel.pt",
+                      {"rows": rows, "community": community, "author_label": author_label}, request=request)
+
+    # Read with the page's other panels and the menu, in one statement (vvs_core.batch).
+    return [Panel("La Gazette", order=30, read=latest_posts_read(community.id, 3), render=html)]
 
 
 def _context(request, community):

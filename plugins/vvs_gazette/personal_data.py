@@ -7,13 +7,20 @@ from .models import GazettePost, GazetteReply, GazetteReport
 
 
 def export_gazette(dbsession, user) -> dict:
-    posts = dbsession.scalars(sa.select(GazettePost).where(GazettePost.author_id == user.id).order_by(GazettePost.id))
-    replies = dbsession.scalars(sa.select(GazetteReply).where(GazetteReply.author_id == user.id).order_by(GazetteReply.id))
+    """Posts and replies as SQL (``json_rows``): the archive reads them with its other
+    sections, in one statement."""
+    from vvs_core.batch import json_rows
+
     return {
-        "annonces": [{"id": p.id, "communaute": p.community_id, "rubrique": p.category, "titre": p.title,
-                      "texte": p.text, "creee_le": p.created_at.isoformat(), "photos": p.photo_count} for p in posts],
-        "reponses": [{"id": r.id, "annonce": r.post_id, "texte": r.text, "creee_le": r.created_at.isoformat()}
-                     for r in replies],
+        "annonces": json_rows(sa.select(
+            GazettePost.id.label("id"), GazettePost.community_id.label("communaute"),
+            GazettePost.category.label("rubrique"), GazettePost.title.label("titre"), GazettePost.text.label("texte"),
+            GazettePost.created_at.label("creee_le"), GazettePost.photo_count.label("photos"))
+            .where(GazettePost.author_id == user.id).order_by(GazettePost.id)),
+        "reponses": json_rows(sa.select(
+            GazetteReply.id.label("id"), GazetteReply.post_id.label("annonce"), GazetteReply.text.label("texte"),
+            GazetteReply.created_at.label("creee_le"))
+            .where(GazetteReply.author_id == user.id).order_by(GazetteReply.id)),
     }
 
 

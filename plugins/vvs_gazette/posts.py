@@ -73,6 +73,21 @@ def page_of_posts(dbsession, community_id: int, page: int = 1, query: str = "",
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
+def latest_posts_read(community_id: int, limit: int, today: date | None = None):
+    """The ``limit`` newest visible posts of a community (id, title, author label) as
+    ``json_rows``: a scalar expression the page reads with its others (the panel)."""
+    from vvs_core.batch import json_rows
+
+    today = today or dates.today()
+    stmt = (sa.select(GazettePost.id.label("id"), GazettePost.title.label("title"),
+                      User.first_name.label("first_name"), User.last_name.label("last_name"),
+                      User.pseudonym.label("pseudonym"), User.status.label("status"))
+            .join(User, User.id == GazettePost.author_id)
+            .where(visible_posts_filter(community_id, today))
+            .order_by(GazettePost.created_at.desc(), GazettePost.id.desc()).limit(limit))
+    return json_rows(stmt)
+
+
 def plain_row(row: PostRow) -> PostRow:
     """``row`` with its post's columns copied into a plain object (to be cached)."""
     post = row.post

@@ -40,7 +40,7 @@ class MairieContext:
 
 
 def mairie_factory(request):
-    commune = agent_service.commune_by_insee(request.dbsession, request.matchdict.get("insee", ""))
+    commune = agent_service.request_commune_by_insee(request, request.matchdict.get("insee", ""))
     mairie = agent_service.request_mairie_of(request, commune.id) if commune is not None else None
     if mairie is None or not mairie.subscribed:
         raise HTTPNotFound()
@@ -168,7 +168,7 @@ def vvs_alert_panels(request, alert):
     from . import follow_up
 
     commune_id = getattr(alert, "commune_id", None)
-    if commune_id is None or not agent_service.is_subscribed(request.dbsession, commune_id):
+    if commune_id is None or not _subscribed(request, commune_id):
         return []
     ack = follow_up.follow_ups(request.dbsession, commune_id, [alert.id]).get(alert.id)
     if ack is None:
@@ -228,9 +228,12 @@ def vvs_demo_data(dbsession, commune):
 
 @hookimpl
 def vvs_export_user_data(request, user):
+    from sqlalchemy.orm import joinedload
+
     from .models import MairieAgent
 
-    rows = request.dbsession.scalars(select(MairieAgent).where(MairieAgent.user_id == user.id))
+    rows = request.dbsession.scalars(select(MairieAgent).where(MairieAgent.user_id == user.id)
+                                     .options(joinedload(MairieAgent.commune)))
     agents = [{"commune": a.commune.name, "role": a.role_label, "canaux": a.alert_channels,
                "double_authentification": a.totp_confirmed_at is not None} for a in rows]
     return {"Mairie vigilante": agents} if agents else {}

@@ -55,29 +55,41 @@ def viewer_agent_rows(request, user) -> list[tuple[MairieAgent, str]]:
     memo = request.__dict__.setdefault("_vvs_mairie_agent_rows", {})
     if user.id in memo:
         return memo[user.id]
-    from sqlalchemy import and_, or_
+    from sqlalchemy import and_, false, literal, or_
+    from sqlalchemy.orm import defer
 
     from vvs_core.models import Community, Membership
 
     theirs = select(Community.commune_id).join(Membership, Membership.community_id == Community.id) \
         .where(Membership.user_id == user.id)
     active = theirs.where(Membership.status == "active")
+    # And the commune of the page's community (a moderator's, an administrator's visit):
+    # its mairie is asked by the page's permission checks.
+    shown = getattr(getattr(request, "context", None), "community", None)
+    if shown is not None and getattr(shown, "commune_id", None) is not None:
+        theirs = theirs.union(select(literal(shown.commune_id)))
+    # And the commune a mairie page names (/mairie/INSEE/…), read here by its context factory.
+    page_insee = (getattr(request, "matchdict", None) or {}).get("insee")
     rows = request.dbsession.execute(
-        select(Commune.id, Commune.insee, MairieCommune, MairieAgent)
+        select(Commune, MairieCommune, MairieAgent)
         .outerjoin(MairieCommune, MairieCommune.commune_id == Commune.id)
         .outerjoin(MairieAgent, and_(MairieAgent.commune_id == Commune.id, MairieAgent.active.is_(True),
                                      or_(MairieAgent.user_id == user.id,
                                          and_(MairieAgent.totp_confirmed_at.isnot(None), Commune.id.in_(active)))))
-        .where(or_(MairieAgent.user_id == user.id, Commune.id.in_(theirs)))
+        .where(or_(MairieAgent.user_id == user.id, Commune.id.in_(theirs),
+                   Commune.insee == page_insee if isinstance(page_insee, str) else false()))
+        .options(defer(Commune.boundary))  # a commune's outline is large: read only where shown
         .order_by(MairieAgent.id)).all()
     mairies = request.__dict__.setdefault("_vvs_mairie_of", {})
+    communes = request.__dict__.setdefault("_vvs_commune_by_insee", {})
     found, others = [], set()
-    for commune_id, insee, mairie, agent in rows:
-        mairies[commune_id] = mairie
+    for commune, mairie, agent in rows:
+        mairies[commune.id] = mairie
+        communes[commune.insee] = commune
         if agent is None or mairie is None or not mairie.subscribed:
             continue
         if agent.user_id == user.id:
-            found.append((agent, insee))
+            found.append((agent, commune.insee))
         else:
             others.add(agent.user_id)
     memo[user.id] = found
@@ -92,6 +104,20 @@ def viewer_commune_agent_ids(request, user) -> list[int]:
         return agent_ids_of_residents_communes(request.dbsession, user.id)
     viewer_agent_rows(request, user)
     return request.__dict__["_vvs_mairie_commune_agents"][user.id]
+
+
+def request_commune_by_insee(request, insee: str) -> Commune | None:
+    """``commune_by_insee`` for a mairie page: a signed-in user's look-up reads it with
+    their agent rows (``viewer_agent_rows``), in one statement."""
+    if not insee or not insee.isalnum() or len(insee) != 5:
+        return None
+    user = getattr(request, "user", None)
+    if user is not None:
+        viewer_agent_rows(request, user)
+        known = request.__dict__.get("_vvs_commune_by_insee", {})
+        if insee in known:
+            return known[insee]
+    return commune_by_insee(request.dbsession, insee)
 
 
 def request_mairie_of(request, commune_id: int) -> MairieCommune | None:

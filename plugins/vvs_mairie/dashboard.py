@@ -225,7 +225,10 @@ def svg_bar_chart(title: str, starts, values, colour="#0b5394") -> str:
     return "".join(parts)
 
 
-def charts(request, commune, weeks: int = 12, activity=None) -> list[dict]:
+CHART_WEEKS = 12
+
+
+def charts(request, commune, weeks: int = CHART_WEEKS, activity=None) -> list[dict]:
     """``activity``: ``commune_activity`` since ``week_starts(weeks)[0]`` or earlier, when the caller has it."""
     starts = week_starts(weeks)
     members = weekly_counts(new_members_dates(request.dbsession, commune.id, starts[0]), starts)

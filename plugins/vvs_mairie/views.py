@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import defer
 
 from vvs_core import french
+from vvs_core.batch import resolve_panels
 from vvs_core.clock import aware, utcnow
 from vvs_core.models import Commune, User
 from vvs_core.ratelimit import limiter
@@ -163,12 +164,16 @@ def invitation_view(request):
 
 # --- Dashboard --------------------------------------------------------------------
 
-def _feed(request, commune, communities):
+def _feed(request, commune, communities, also_since=None):
+    """(filters, the period's activity, what the filters keep, acknowledgements, the activity
+    since the earlier of the period's start and ``also_since``: read once for both)."""
     filters = dashboard.read_filters(request.params, communities)
-    period_items = dashboard.commune_activity(request, commune, dashboard.filter_since(filters))
+    since = dashboard.filter_since(filters)
+    activity = dashboard.commune_activity(request, commune, min(since, also_since) if also_since else since)
+    period_items = [i for i in activity if i["created_at"] >= since]
     items = dashboard.apply_filters(period_items, filters)
     acks = follow_up.follow_ups(request.dbsession, commune.id, [i["id"] for i in items if i["kind"] == "alert"])
-    return filters, period_items, items, acks
+    return filters, period_items, items, acks, activity
 
 
 def _follow_url(request, commune):
@@ -178,8 +183,12 @@ def _follow_url(request, commune):
 @view_config(route_name="mairie_dashboard", permission="mairie", renderer=T + "dashboard.pt")
 def dashboard_view(context, request):
     commune = context.commune
-    communities = dashboard.communities_of(request.dbsession, commune.id)
-    filters, period_items, items, acks = _feed(request, commune, communities)
+    # The communities with their figures, and the activity of the feed and of the charts:
+    # one read each (issue 16.1's query budget).
+    figures = dashboard.community_figures(request, commune.id)
+    communities = [f["community"] for f in figures]
+    chart_start = dashboard.week_starts(dashboard.CHART_WEEKS)[0]
+    filters, period_items, items, acks, activity = _feed(request, commune, communities, also_since=chart_start)
     widgets = []
     for answer in request.registry.vvs_plugins.hook.vvs_dashboard_widgets(request=request, commune=commune):
         widgets.extend(answer or [])
@@ -188,8 +197,9 @@ def dashboard_view(context, request):
             "filters": filters, "choices": dashboard.filter_choices(period_items), "periods": dashboard.PERIODS,
             "communities": communities, "filtered": bool(query),
             "follow_url": _follow_url(request, commune),
-            "figures": dashboard.community_figures(request, commune.id),
-            "charts": dashboard.charts(request, commune), "widgets": sorted(widgets, key=lambda p: p.order),
+            "figures": figures,
+            "charts": dashboard.charts(request, commune, activity=activity),
+            "widgets": sorted(resolve_panels(request, widgets), key=lambda p: p.order),
             "mairie_alerts": commune_alerts.alerts_of(request.dbsession, commune.id, limit=5),
             "month": dates.month_key(utcnow()), "map_centre": map_centre(commune),
             "map_data": json.dumps(dashboard.map_features(request.dbsession, commune.id, communities)),

@@ -42,15 +42,16 @@ def vvs_menu_items(request):
 def vvs_community_panels(request, community):
     from pyramid.renderers import render
 
-    from .twinnings import twinnings_of
+    from .twinnings import panel_read
 
-    rows = twinnings_of(request.dbsession, community.id)
-    partners = sorted((t.other(community.id) for t in rows if t.status == "active"), key=lambda c: c.name)
-    waiting = sum(1 for t in rows if t.status == "proposed" and t.community_b_id == community.id)
-    html = render("vvs_twinning:templates/panel.pt",
-                  {"partners": partners, "waiting": waiting, "community": community},
-                  request=request)
-    return [Panel("Jumelages", html, order=40)]
+    def html(rows):
+        partners = sorted((r for r in rows if r.status == "active"), key=lambda r: r.partner_name)
+        waiting = sum(1 for r in rows if r.status == "proposed" and r.community_b_id == community.id)
+        return render("vvs_twinning:templates/panel.pt",
+                      {"partners": partners, "waiting": waiting, "community": community}, request=request)
+
+    # Read with the page's other panels and the menu, in one statement (vvs_core.batch).
+    return [Panel("Jumelages", order=40, read=panel_read(community.id), render=html)]
 
 
 @hookimpl(optionalhook=True)

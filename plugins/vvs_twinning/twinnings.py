@@ -57,6 +57,24 @@ def twinnings_of(dbsession, community_id: int, statuses=OPEN_STATUSES) -> list[T
         .order_by(Twinning.proposed_at.desc(), Twinning.id.desc())))
 
 
+def panel_read(community_id: int):
+    """The open twinnings of a community (status, proposed to whom, the partner's name)
+    as ``json_rows``: a scalar expression the page reads with its others (the panel)."""
+    from sqlalchemy.orm import aliased
+
+    from vvs_core.batch import json_rows
+
+    a, b = aliased(Community), aliased(Community)
+    partner = sa.case((Twinning.community_a_id == community_id, b.name), else_=a.name)
+    return json_rows(
+        sa.select(Twinning.status.label("status"), Twinning.community_b_id.label("community_b_id"),
+                  partner.label("partner_name"))
+        .join(a, a.id == Twinning.community_a_id).join(b, b.id == Twinning.community_b_id)
+        .where(sa.or_(Twinning.community_a_id == community_id, Twinning.community_b_id == community_id),
+               Twinning.status.in_(OPEN_STATUSES))
+        .order_by(Twinning.proposed_at.desc(), Twinning.id.desc()))
+
+
 def find_twinning(dbsession, community_id: int, raw_id) -> Twinning | None:
     """The twinning ``raw_id`` if it involves ``community_id``, else None."""
     raw = str(raw_id)

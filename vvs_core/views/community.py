@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import geo
+from ..batch import resolve_panels
 from ..boundaries import (BoundaryInputError, check_new_boundary, polygon_from_points, save_boundary,
                           snap_to_neighbours)
 from ..events import describe_data, event_label, record_event
@@ -111,7 +112,7 @@ def plugin_panels(request, community) -> list:
     panels = []
     for answer in request.registry.vvs_plugins.hook.vvs_community_panels(request=request, community=community):
         panels.extend(answer or [])
-    return sorted(panels, key=lambda p: (p.order, p.title))
+    return sorted(resolve_panels(request, panels), key=lambda p: (p.order, p.title))
 
 
 def community_links(request, communities, place: str) -> dict[int, list]:
