@@ -260,13 +260,18 @@ def audit_label(registry, kind: str) -> str:
     return ADMIN_EVENT_KINDS.get(kind) or event_label(registry, kind)
 
 
-def audit_entries(dbsession, subject_id: int | None = None, page: int | None = 1, page_size: int = 50):
-    """(entries, total): the non-public events (the audit trail), newest first."""
+def audit_query(subject_id: int | None = None):
+    """The non-public events (the audit trail), newest first, as a select."""
     query = select(CommunityEvent).where(CommunityEvent.public.is_(False))
     if subject_id is not None:
         query = query.where(CommunityEvent.subject_user_id == subject_id)
-    total = dbsession.scalar(select(func.count()).select_from(query.subquery()))
-    query = query.order_by(CommunityEvent.created_at.desc(), CommunityEvent.id.desc())
+    return query.order_by(CommunityEvent.created_at.desc(), CommunityEvent.id.desc())
+
+
+def audit_entries(dbsession, subject_id: int | None = None, page: int | None = 1, page_size: int = 50):
+    """(entries, total): the non-public events (the audit trail), newest first."""
+    query = audit_query(subject_id)
+    total = dbsession.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     if page is not None:
         query = query.offset((page - 1) * page_size).limit(page_size)
     return dbsession.scalars(query).all(), total

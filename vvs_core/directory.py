@@ -74,6 +74,79 @@ def community_members(dbsession, community: Community, query: str = "") -> list[
     return rows
 
 
+DIRECTORY_PAGE = 40
+CSV_BATCH = 500
+
+
+def members_statement(community_id: int):
+    """(member, role) of a community's active members, référents first then by name."""
+    return (select(User, Membership.role).join(Membership, Membership.user_id == User.id)
+            .where(Membership.community_id == community_id, Membership.status == "active", User.status != "closed")
+            .order_by((Membership.role != "referent"), User.last_name, User.first_name, User.id))
+
+
+def directory_page(request, community: Community, query: str = ""):
+    """One page of the directory (``vvs_core.pagination.Pagination`` of entries): its
+    members only are read; with a search, the names and streets of all members are read
+    first (a few columns) and matched as people type (``textsearch``)."""
+    from .pagination import paginate, paginate_list
+
+    dbsession = request.dbsession
+    insee = community.commune.insee
+    query = (query or "").strip()[:80]
+    if not query:
+        page = paginate(request, members_statement(community.id), DIRECTORY_PAGE)
+        rows = page.items
+    else:
+        candidates = dbsession.execute(
+            select(User.id, User.first_name, User.last_name, User.pseudonym, User.address_label)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.community_id == community.id, Membership.status == "active", User.status != "closed")
+            .order_by((Membership.role != "referent"), User.last_name, User.first_name, User.id)).all()
+        ids = [c.id for c in candidates if matches(query, c.first_name, c.last_name, c.pseudonym, c.address_label,
+                                                   f"{c.first_name} {c.last_name}")]
+        page = paginate_list(request, ids, DIRECTORY_PAGE)
+        found = {user.id: (user, role) for user, role in dbsession.execute(
+            members_statement(community.id).where(User.id.in_(page.items or [-1])))}
+        rows = [found[i] for i in page.items if i in found]
+    page.items = [directory_entry(request.principals, user, commune_insee=insee, role=role) for user, role in rows]
+    return page
+
+
+def hidden_numbers_of(dbsession, community_id: int) -> list[int]:
+    """Ids of the active members whose directory line holds a number they hide."""
+    hidden = ((User.hide_mobile.is_(True) & User.mobile.isnot(None) & (User.mobile != ""))
+              | (User.hide_landline.is_(True) & User.landline.isnot(None) & (User.landline != "")))
+    return list(dbsession.scalars(
+        select(User.id).join(Membership, Membership.user_id == User.id)
+        .where(Membership.community_id == community_id, Membership.status == "active", User.status != "closed", hidden)
+        .order_by(User.id)))
+
+
+def directory_csv_lines(session_factory, viewer_principals, community_id: int, commune_insee: str):
+    """The directory as CSV lines, streamed: read ``CSV_BATCH`` members at a time
+    (``yield_per``) in a session of its own, since the response is sent after the
+    request's transaction has ended."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+
+    def line(values) -> str:
+        out.seek(0)
+        out.truncate()
+        writer.writerow(values)
+        return out.getvalue()
+
+    yield "\ufeff" + line([label for _key, label in CSV_COLUMNS] + ["Référent"])  # BOM: spreadsheets read UTF-8
+    session = session_factory()
+    try:
+        rows = session.execute(members_statement(community_id).execution_options(yield_per=CSV_BATCH))
+        for user, role in rows:
+            entry = directory_entry(viewer_principals, user, commune_insee=commune_insee, role=role)
+            yield line([entry.get(key, "") for key, _label in CSV_COLUMNS] + ["oui" if entry["referent"] else ""])
+    finally:
+        session.close()
+
+
 def directory(viewer_principals, dbsession, community: Community, query: str = "") -> list[dict]:
     insee = dbsession.get(Commune, community.commune_id).insee
     return [directory_entry(viewer_principals, user, commune_insee=insee, role=membership.role)
@@ -82,12 +155,3 @@ def directory(viewer_principals, dbsession, community: Community, query: str = "
 
 CSV_COLUMNS = (("name", "Nom"), ("pseudonym", "Pseudonyme"), ("street", "Adresse"),
                ("mobile", "Portable"), ("landline", "Fixe"))
-
-
-def directory_csv(entries: list[dict]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([label for _key, label in CSV_COLUMNS] + ["Référent"])
-    for entry in entries:
-        writer.writerow([entry.get(key, "") for key, _label in CSV_COLUMNS] + ["oui" if entry["referent"] else ""])
-    return out.getvalue()

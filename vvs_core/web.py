@@ -112,6 +112,7 @@ def add_renderer_globals(event):
     if request is None:
         return
     event.setdefault("layout", request.registry["vvs.layout"])
+    event.setdefault("pager", request.registry["vvs.pager"])
     event.setdefault("site_name", request.registry.settings["vvs.site_name"])
     event.setdefault("emergency_notice", EMERGENCY_NOTICE)
 
@@ -255,3 +256,5 @@ def _load_layout(registry):
     from pyramid.renderers import get_renderer
 
     registry["vvs.layout"] = get_renderer("vvs_core:templates/layout.pt", registry=registry).implementation()
+    # The navigation of a paginated list (vvs_core.pagination): pager.macros['nav'].
+    registry["vvs.pager"] = get_renderer("vvs_core:templates/pager.pt", registry=registry).implementation()

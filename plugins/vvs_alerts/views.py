@@ -222,7 +222,7 @@ def _community_page(request, new_feed=None):
     from .views_support import community_alerts
 
     community = request.context.community
-    active, past = community_alerts(request.dbsession, community)
+    active, past, page = community_alerts(request, community)
     is_member = bool(request.has_permission("community.member"))
     # Read with the menu's badges, in one statement (vvs_core.batch): the template asks .value.
     feed_count = request.page_reads.add(feeds.user_feed_count_sql(community.id, request.user.id) if is_member
@@ -230,7 +230,7 @@ def _community_page(request, new_feed=None):
     return {
         "title": f"Alertes : {community.name}", "community": community, "active": active, "past": past,
         "category_label": category_label, "is_member": is_member, "feed_count": feed_count, "new_feed": new_feed,
-        "status_labels": STATUS_LABELS,
+        "status_labels": STATUS_LABELS, "pagination": page,
     }
 
 

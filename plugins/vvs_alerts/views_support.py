@@ -80,15 +80,19 @@ def reach_state(dbsession, alert) -> dict:
     return {"text": format_reach(summary), "done": True}
 
 
-def community_alerts(dbsession, community, past_days: int = 30):
-    """(active alerts, recent alerts that are over) of one community."""
+COMMUNITY_PAGE = 30
+
+
+def community_alerts(request, community, size: int = COMMUNITY_PAGE):
+    """(alerts in progress, alerts that are over, the ``Pagination``) of one community, in
+    one statement: the pages list the active ones first, then the others newest first."""
+    from vvs_core.pagination import paginate
+
     now = utcnow()
-    # One statement: the active ones (whatever their age) and the recent ones, split here.
     is_active = sa.and_(Alert.status == "published", Alert.all_clear_at.is_(None), Alert.expires_at > now)
-    recent = sa.and_(Alert.status.in_(("published", "expired")), Alert.created_at > now - timedelta(days=past_days))
-    rows = list(dbsession.execute(
-        sa.select(Alert, is_active.label("active")).where(Alert.community_id == community.id, sa.or_(is_active, recent))
-        .order_by(is_active.desc(), Alert.created_at.desc()).limit(100)))
-    active = [a for a, live in rows if live][:50]
-    past = [a for a, live in rows if not live][:50]
-    return active, past
+    page = paginate(request, sa.select(Alert, is_active.label("active"))
+                    .where(Alert.community_id == community.id, Alert.status.in_(("published", "expired")))
+                    .order_by(is_active.desc(), Alert.created_at.desc(), Alert.id.desc()), size)
+    active = [a for a, live in page.items if live]
+    past = [a for a, live in page.items if not live]
+    return active, past, page

@@ -58,6 +58,12 @@ def page_of_posts(dbsession, community_id: int, page: int = 1, query: str = "",
                   today: date | None = None) -> tuple[list[PostRow], bool]:
     """One page of visible posts, newest first, with author and reply count, in one
     query; and whether a next page exists (one row more than a page is asked for)."""
+    stmt = _posts_statement(community_id, query, today).limit(PAGE_SIZE + 1).offset((max(page, 1) - 1) * PAGE_SIZE)
+    rows = [PostRow(post, author_label(f, l, p, s), n) for post, f, l, p, s, n in dbsession.execute(stmt)]
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def _posts_statement(community_id: int, query: str = "", today: date | None = None):
     today = today or dates.today()
     replies = (sa.select(sa.func.count(GazetteReply.id))
                .where(GazetteReply.post_id == GazettePost.id, GazetteReply.hidden.is_(False))
@@ -67,10 +73,18 @@ def page_of_posts(dbsession, community_id: int, page: int = 1, query: str = "",
             .where(visible_posts_filter(community_id, today)))
     if query.strip():
         stmt = stmt.where(search_filter(query))
-    stmt = (stmt.order_by(GazettePost.created_at.desc(), GazettePost.id.desc())
-            .limit(PAGE_SIZE + 1).offset((max(page, 1) - 1) * PAGE_SIZE))
-    rows = [PostRow(post, author_label(f, l, p, s), n) for post, f, l, p, s, n in dbsession.execute(stmt)]
-    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    return stmt.order_by(GazettePost.created_at.desc(), GazettePost.id.desc())
+
+
+def counted_page_of_posts(dbsession, community_id: int, page: int = 1, query: str = "",
+                          today: date | None = None) -> tuple[list[PostRow], int]:
+    """``page_of_posts`` with how many posts the list holds in all (for "Page 2 sur 14"),
+    counted in the same statement."""
+    stmt = (_posts_statement(community_id, query, today).add_columns(sa.func.count().over())
+            .limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE))
+    found = dbsession.execute(stmt).all()
+    rows = [PostRow(post, author_label(f, l, p, s), n) for post, f, l, p, s, n, _total in found]
+    return rows, (found[0][-1] if found else 0)
 
 
 def latest_posts_read(community_id: int, limit: int, today: date | None = None):

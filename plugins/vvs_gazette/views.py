@@ -11,6 +11,7 @@ from vvs_core.images import ImageRejected
 from vvs_core.forms import make_form, validate
 from vvs_core.french import de
 from vvs_core.links import absolute_url, public_host
+from vvs_core.pagination import Pagination, page_number, page_url
 from vvs_core.timefmt import dates
 
 from . import calendar, moderation, posts
@@ -30,9 +31,6 @@ def mairie_items(request, community, query: str) -> list[dict]:
     return items
 
 
-def page_number(request) -> int:
-    raw = request.params.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < len(raw) < 6 else 1
 
 
 @view_config(route_name="gazette_index", renderer="vvs_gazette:templates/index.pt", permission="gazette.view")
@@ -40,30 +38,31 @@ def gazette_index(request):
     community = request.context.community
     query = request.params.get("q", "")[:100]
     page = page_number(request)
-    entries, has_next = page_entries(request, community, page, query)
+    entries, total = page_entries(request, community, page, query)
+    pagination = Pagination(entries, page, posts.PAGE_SIZE, total, lambda n: page_url(request, n))
     feed = None
     if request.has_permission("gazette.post"):
         feed = absolute_url(request, "gazette_ical", community_id=community.id, _query={
             "u": request.user.id,
             "t": calendar.feed_token(request.registry.settings["vvs.secret"], community.id, request.user.id)})
     return {"title": f"La Gazette · {community.name}", "community": community, "entries": entries,
-            "query": query, "page": page, "has_next": has_next, "categories": CATEGORIES, "feed_url": feed,
+            "query": query, "pagination": pagination, "categories": CATEGORIES, "feed_url": feed,
             "can_post": request.has_permission("gazette.post"),
             "can_moderate": request.has_permission("gazette.moderate")}
 
 
-def page_entries(request, community, page: int, query: str) -> tuple[list[dict], bool]:
-    """The page's posts (and, on the first, the mairie's items) as plain data, and whether a
-    next page exists; cached until the next write to the database (not searches: any
+def page_entries(request, community, page: int, query: str) -> tuple[list[dict], int]:
+    """The page's posts (and, on the first, the mairie's items) as plain data, and how many
+    posts the list holds; cached until the next write to the database (not searches: any
     text makes a new key, and they are rare)."""
     def load():
-        rows, has_next = posts.page_of_posts(request.dbsession, community.id, page, query)
+        rows, total = posts.counted_page_of_posts(request.dbsession, community.id, page, query)
         entries = [{"kind": "post", "when": r.post.created_at, "row": posts.plain_row(r)} for r in rows]
         if page == 1:
             for item in mairie_items(request, community, query):
                 entries.append({"kind": "mairie", "when": item.get("created_at"), "item": item})
             entries.sort(key=lambda e: _sortable(e["when"]), reverse=True)
-        return entries, has_next
+        return entries, total
 
     if query.strip():
         return load()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import defer
 
 from vvs_core import french
 from vvs_core.batch import resolve_panels
+from vvs_core.pagination import paginate
 from vvs_core.clock import aware, utcnow
 from vvs_core.models import Commune, User
 from vvs_core.ratelimit import limiter
@@ -416,16 +417,20 @@ def alert_view(context, request):
 
 # --- Communications ------------------------------------------------------------------
 
+COMMUNICATIONS_PAGE = 20
+
+
 @view_config(route_name="mairie_communications", permission="mairie", renderer=T + "communications.pt")
 def communications_view(context, request):
     from . import messages
 
     commune = context.commune
     communities = dashboard.communities_of(request.dbsession, commune.id)
-    published = list(request.dbsession.scalars(select(MairieCommunication).where(
-        MairieCommunication.commune_id == commune.id).order_by(MairieCommunication.created_at.desc()).limit(20)))
-    page = {"title": "Communications", "commune": commune, "communities": communities, "published": published,
-            "errors": {}, "values": {}, **assets(request)}
+    published = paginate(request, select(MairieCommunication).where(MairieCommunication.commune_id == commune.id)
+                         .order_by(MairieCommunication.created_at.desc(), MairieCommunication.id.desc()),
+                         COMMUNICATIONS_PAGE)
+    page = {"title": "Communications", "commune": commune, "communities": communities, "published": published.items,
+            "pagination": published, "errors": {}, "values": {}, **assets(request)}
     if request.method != "POST":
         return page
     title, text = (request.POST.get("title") or "").strip(), (request.POST.get("text") or "").strip()

@@ -132,17 +132,25 @@ def unread_total(dbsession, user_id: int) -> int:
     return dbsession.scalar(sa.select(unread_total_sql(user_id))) or 0
 
 
-def inbox(request, user) -> list[dict]:
-    """The user's conversations, newest first, with unread counts and who is in them."""
+INBOX_PAGE = 25
+
+
+def _inbox_statement(user_id: int):
+    return (sa.select(Conversation).join(Participant, Participant.conversation_id == Conversation.id)
+            .where(Participant.user_id == user_id)
+            .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+            .options(selectinload(Conversation.participants).joinedload(Participant.user)))
+
+
+def _inbox_rows(request, user, conversations) -> list[dict]:
+    """The lines of ``conversations``: unread counts (one statement) and who is in them."""
     db = request.dbsession
+    ids = [c.id for c in conversations]
     unread = dict(db.execute(
         sa.select(Message.conversation_id, sa.func.count(Message.id)).select_from(Participant)
         .join(Message, Message.conversation_id == Participant.conversation_id)
-        .where(_unread_condition(user.id)).group_by(Message.conversation_id)).all())
-    conversations = db.scalars(
-        sa.select(Conversation).join(Participant, Participant.conversation_id == Conversation.id)
-        .where(Participant.user_id == user.id).order_by(Conversation.last_message_at.desc()).limit(200)
-        .options(selectinload(Conversation.participants).joinedload(Participant.user))).all()
+        .where(_unread_condition(user.id), Participant.conversation_id.in_(ids or [-1]))
+        .group_by(Message.conversation_id)).all()) if ids else {}
     people = shown_as(request, user, {p.user for c in conversations for p in c.participants if p.user is not None})
     out = []
     for c in conversations:
@@ -150,6 +158,21 @@ def inbox(request, user) -> list[dict]:
         out.append({"conversation": c, "with": ", ".join(others) or "vous seul",
                     "unread": unread.get(c.id, 0), "when": aware(c.last_message_at)})
     return out
+
+
+def inbox(request, user) -> list[dict]:
+    """The user's conversations, newest first (at most 200), with unread counts and who is in them."""
+    conversations = request.dbsession.scalars(_inbox_statement(user.id).limit(200)).all()
+    return _inbox_rows(request, user, conversations)
+
+
+def inbox_page(request, user, size: int = INBOX_PAGE):
+    """The page of the inbox the request asks for (``vvs_core.pagination``)."""
+    from vvs_core.pagination import paginate
+
+    page = paginate(request, _inbox_statement(user.id), size)
+    page.items = _inbox_rows(request, user, page.items)
+    return page
 
 
 def block(dbsession, blocker, blocked_id: int) -> None:

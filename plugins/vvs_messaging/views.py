@@ -18,7 +18,8 @@ FORM_PAGE = "vvs_core:templates/form_page.pt"
 
 @view_config(route_name="messaging_inbox", renderer="vvs_messaging:templates/inbox.pt", permission="messaging")
 def inbox_view(request):
-    return {"title": "Messagerie", "rows": conv.inbox(request, request.user)}
+    page = conv.inbox_page(request, request.user)
+    return {"title": "Messagerie", "rows": page.items, "pagination": page}
 
 
 @view_config(route_name="messaging_new", renderer=FORM_PAGE, permission="messaging")

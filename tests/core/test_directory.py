@@ -117,3 +117,65 @@ def test_search_ignores_accents_case_and_apostrophes(testapp, make_user, make_co
     assert [m["id"] for m in testapp.get(url, {"q": "rue de l'eglise"}).json["members"]] == [neighbour.id]
     assert [m["id"] for m in testapp.get(url, {"q": "Hélène Discrète"}).json["members"]] == [hider.id]
     assert testapp.get(url, {"q": "%"}).json["members"] == []  # a character, not a wildcard
+
+
+# --- Pages (issue 16.3) -----------------------------------------------------------
+
+def crowd(make_user, make_community, n=45):
+    """A community with more members than a page of the directory holds (DIRECTORY_PAGE = 40)."""
+    from vvs_core.directory import DIRECTORY_PAGE
+
+    assert n > DIRECTORY_PAGE
+    people = [make_user(first_name=f"Zoé{i:02d}", last_name=f"Lefèvre-{i:02d}", address_label=f"{i} allée des Érables")
+              for i in range(n)]
+    return people, make_community(name="Les Érables « Nord »", members=people)
+
+
+def test_the_directory_is_read_a_page_at_a_time(testapp, make_user, make_community):
+    people, community = crowd(make_user, make_community)
+    testapp.login(people[0])
+    first = testapp.get(f"/communaute/{community.id}/annuaire")
+    assert 'aria-label="Pagination"' in first.text and "Page 1 sur 2" in first.text
+    assert "45 membres" in first.text
+    assert "Zoé39" in first.text and "Zoé40" not in first.text
+    second = testapp.get(f"/communaute/{community.id}/annuaire", {"page": "2"})
+    assert "Page 2 sur 2" in second.text and "Zoé40" in second.text and "Zoé44" in second.text
+    assert "Zoé39" not in second.text and 'rel="prev"' in second.text and 'rel="next"' not in second.text
+    # A page past the end shows the last one; anything but a number is the first.
+    assert "Page 2 sur 2" in testapp.get(f"/communaute/{community.id}/annuaire", {"page": "99"}).text
+    assert "Page 1 sur 2" in testapp.get(f"/communaute/{community.id}/annuaire", {"page": "deux"}).text
+    listed = testapp.get(f"/communaute/{community.id}/annuaire.json", {"page": "2"}).json
+    assert (listed["page"], listed["pages"], listed["total"], len(listed["members"])) == (2, 2, 45, 5)
+
+
+def test_a_search_is_paged_and_its_links_keep_it(testapp, make_user, make_community):
+    people, community = crowd(make_user, make_community)
+    testapp.login(people[0])
+    page = testapp.get(f"/communaute/{community.id}/annuaire", {"q": "lefevre"})
+    assert "45 résultats pour « lefevre »" in page.text and "Page 1 sur 2" in page.text
+    assert "q=lefevre" in page.text and "page=2" in page.text
+    second = testapp.get(f"/communaute/{community.id}/annuaire", {"q": "lefevre", "page": "2"})
+    assert "Zoé44" in second.text and "Page 2 sur 2" in second.text
+    one = testapp.get(f"/communaute/{community.id}/annuaire", {"q": "Zoé07"})
+    assert "1 résultat pour" in one.text and 'aria-label="Pagination"' not in one.text
+
+
+def test_the_csv_export_streams_every_member(testapp, app_registry, make_user, make_community, dbsession):
+    people, community = crowd(make_user, make_community)
+    hider = make_user(first_name="Hélène", last_name="Discrète", mobile=HIDDEN_MOBILE, hide_mobile=True)
+    from vvs_core.models import Membership
+    dbsession.add(Membership(user_id=hider.id, community_id=community.id, role="member", status="active"))
+    dbsession.flush()
+    testapp.login(people[0])
+    response = testapp.get(f"/communaute/{community.id}/annuaire.csv")
+    assert response.app_iter is not None and response.content_type == "text/csv"
+    lines = response.body.decode("utf-8").lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("Nom;Pseudonyme;Adresse") and len(lines) == 1 + 46
+    assert not any(h in response.body.decode("utf-8") for h in HIDDEN_TEXT)
+    agent = make_user()
+    with agent_of(app_registry, agent, "77449"):
+        testapp.login(agent)
+        body = testapp.get(f"/communaute/{community.id}/annuaire.csv").body.decode("utf-8")
+    assert "06 98 76 54 32" in body
+    [event] = dbsession.execute(select(CommunityEvent).where(CommunityEvent.kind == "hidden_phone_viewed")).scalars()
+    assert event.actor_id == agent.id and event.data["user_ids"] == [hider.id]

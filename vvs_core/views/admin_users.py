@@ -12,14 +12,17 @@ import deform
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
 from pyramid.view import view_config
+from sqlalchemy import select
 
 from ..administration import (
     ACCOUNT_STATUS_LABELS, PAGE_SIZE, PLATFORM_ROLES, REASON_MAX, REASON_MIN, AdminActionRefused, ChangedMeanwhile,
-    account_state, audit_entries, audit_label, change_role, change_status, community_choices, describe_change,
-    end_sessions, memberships_of, platform_role, resend_confirmation, role_labels, search_users, status_choices,
+    account_state, audit_entries, audit_label, audit_query, change_role, change_status, community_choices,
+    describe_change, end_sessions, memberships_of, platform_role, resend_confirmation, role_labels, search_users,
+    status_choices,
 )
 from ..forms import Schema, StrippedString, make_form, validate
 from ..models import Community, User
+from ..pagination import Pagination
 from ..phones import display_phone
 from ..sessions import open_sessions
 from .. import french
@@ -138,7 +141,8 @@ def admin_users_view(request):
 
     return {"title": "Utilisateurs", "extra_css": _css(request), "users": users, "total": total, "q": text,
             "community_id": str(community_id or ""), "communities": community_choices(request.dbsession),
-            "page": page, "pages": pages, "page_url": page_url, "status_labels": ACCOUNT_STATUS_LABELS,
+            "pagination": Pagination(users, min(page, pages), PAGE_SIZE, total, page_url),
+            "status_labels": ACCOUNT_STATUS_LABELS,
             "role_labels": role_labels}
 
 
@@ -232,24 +236,21 @@ def admin_user_sessions_view(request):
 
 # --- The journal ----------------------------------------------------------------
 
-def journal_rows(request, events) -> list[dict]:
-    db = request.dbsession
-    seen: dict[tuple, str] = {}
-
-    def label(model, row_id, gone: str) -> str:
-        """The name of a user or a community, read once per page."""
-        if row_id is None:
-            return ""
-        if (model, row_id) not in seen:
-            row = db.get(model, row_id)
-            seen[model, row_id] = gone if row is None else row.full_name if model is User else row.name
-        return seen[model, row_id]
+def journal_rows(request, events, dbsession=None) -> list[dict]:
+    """The lines of the journal for ``events``: the names they show read in two statements
+    (people, communities), whatever the number of lines."""
+    db = dbsession if dbsession is not None else request.dbsession
+    user_ids = {i for e in events for i in (e.actor_id, e.subject_user_id) if i is not None}
+    community_ids = {e.community_id for e in events if e.community_id is not None}
+    users = {u.id: u.full_name for u in db.scalars(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
+    communities = dict(db.execute(select(Community.id, Community.name)
+                                  .where(Community.id.in_(community_ids))).all()) if community_ids else {}
 
     def name(user_id):
-        return label(User, user_id, "compte supprimé")
+        return "" if user_id is None else users.get(user_id, "compte supprimé")
 
     def community(community_id):
-        return label(Community, community_id, "")
+        return "" if community_id is None else communities.get(community_id, "")
 
     return [{"event": e, "when": e.created_at, "actor": name(e.actor_id), "subject": name(e.subject_user_id),
              "subject_id": e.subject_user_id, "community": community(e.community_id), "what": audit_label(request.registry, e.kind),
@@ -264,8 +265,9 @@ def admin_journal_view(request):
     subject = request.dbsession.get(User, subject_id) if subject_id is not None else None
     query = {"utilisateur": subject_id} if subject_id is not None else {}
     return {"title": "Journal de l'administration", "extra_css": _css(request), "rows": journal_rows(request, events),
-            "total": total, "page": page, "pages": max(1, -(-total // JOURNAL_PAGE_SIZE)), "subject": subject,
-            "page_url": lambda n: request.route_path("admin_journal", _query={**query, "page": n}),
+            "total": total, "subject": subject,
+            "pagination": Pagination(events, page, JOURNAL_PAGE_SIZE, total,
+                                     lambda n: request.route_path("admin_journal", _query={**query, "page": n})),
             "csv_url": request.route_path("admin_journal_csv", _query=query)}
 
 
@@ -275,18 +277,38 @@ def csv_cell(value) -> str:
     return "'" + text if text.startswith(CSV_FORMULA_START) else text
 
 
+JOURNAL_CSV_BATCH = 500
+
+
 @view_config(route_name="admin_journal_csv", permission="platform")
 def admin_journal_csv_view(request):
+    """The whole journal, streamed: read ``JOURNAL_CSV_BATCH`` entries at a time
+    (``yield_per``), in a session of its own since the response is sent after the request's
+    transaction has ended."""
     from ..timefmt import dates
 
     subject_id = int_param(request, "utilisateur")
-    events, _total = audit_entries(request.dbsession, subject_id, page=None)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(["Date", "Auteur", "Action", "Compte concerné", "Communauté", "Changement", "Motif"])
-    for row in journal_rows(request, events):
-        writer.writerow([csv_cell(v) for v in (dates.datetime(row["when"]), row["actor"], row["what"],
-                                              row["subject"], row["community"], row["change"], row["reason"])])
-    response = Response(body=("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv", charset="utf-8")
+    query = audit_query(subject_id)
+    factory = request.registry["dbsession_factory"]
+
+    def lines():
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";")
+        writer.writerow(["Date", "Auteur", "Action", "Compte concerné", "Communauté", "Changement", "Motif"])
+        yield ("\ufeff" + out.getvalue()).encode("utf-8")
+        session = factory()
+        try:
+            for batch in session.scalars(query.execution_options(yield_per=JOURNAL_CSV_BATCH)).partitions():
+                out.seek(0)
+                out.truncate()
+                for row in journal_rows(request, batch, dbsession=session):
+                    writer.writerow([csv_cell(v) for v in (dates.datetime(row["when"]), row["actor"], row["what"],
+                                                          row["subject"], row["community"], row["change"],
+                                                          row["reason"])])
+                yield out.getvalue().encode("utf-8")
+        finally:
+            session.close()
+
+    response = Response(app_iter=lines(), content_type="text/csv", charset="utf-8")
     response.content_disposition = 'attachment; filename="journal-administration.csv"'
     return response

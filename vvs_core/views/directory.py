@@ -9,9 +9,11 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from ..directory import directory, directory_csv, directory_entry, revealed_hidden
+from ..directory import (directory_csv_lines, directory_entry, directory_page, hidden_numbers_of,
+                         revealed_hidden)
 from ..events import record_event
 from ..models import Membership, User
+from ..principals import commune_agent
 from ..security import community_factory
 
 
@@ -34,32 +36,45 @@ def record_hidden_views(request, community, entries) -> None:
                      data={"user_ids": revealed, "path": request.path}, public=False)
 
 
-def entries_for(request) -> list[dict]:
+def page_of_entries(request):
+    """The page of the directory asked for (``?page=``, ``?q=``), its hidden numbers audited."""
     community = request.context.community
-    query = request.params.get("q", "")
-    entries = directory(request.principals, request.dbsession, community, query)
-    record_hidden_views(request, community, entries)
-    return entries
+    page = directory_page(request, community, request.params.get("q", ""))
+    record_hidden_views(request, community, page.items)
+    return page
 
 
 @view_config(route_name="directory", renderer="vvs_core:templates/directory.pt", permission="community.view")
 def directory_view(request):
     community = request.context.community
-    entries = entries_for(request)
-    return {"title": f"Annuaire — {community.name}", "community": community, "entries": entries,
-            "query": request.params.get("q", "")[:80],
+    page = page_of_entries(request)
+    return {"title": f"Annuaire — {community.name}", "community": community, "entries": page.items,
+            "pagination": page, "query": request.params.get("q", "")[:80],
             "extra_css": [request.layout.static("css/resident.css")]}
 
 
 @view_config(route_name="directory_json", renderer="json", permission="community.view")
 def directory_json_view(request):
-    return {"community": request.context.community.name, "members": entries_for(request)}
+    """A page of the directory, as the HTML page (``?page=``, ``?q=``), with its position."""
+    page = page_of_entries(request)
+    return {"community": request.context.community.name, "members": page.items, "page": page.number,
+            "pages": page.pages, "total": page.total, "next": page.next_url}
 
 
 @view_config(route_name="directory_csv", permission="community.view")
 def directory_csv_view(request):
-    body = "\ufeff" + directory_csv(entries_for(request))  # BOM: spreadsheets then read UTF-8
-    response = Response(body=body.encode("utf-8"), content_type="text/csv", charset="utf-8")
+    """The whole directory, streamed (a community of thousands is never held in memory).
+    The hidden numbers it shows an agent are audited before it starts."""
+    community = request.context.community
+    insee = community.commune.insee
+    principals = list(request.principals)
+    if commune_agent(insee) in principals:  # who sees the numbers others hide (directory_entry)
+        revealed = [uid for uid in hidden_numbers_of(request.dbsession, community.id) if uid != request.user.id]
+        if revealed:
+            record_event(request.dbsession, "hidden_phone_viewed", community=community, actor=request.user,
+                         data={"user_ids": revealed, "path": request.path}, public=False)
+    lines = directory_csv_lines(request.registry["dbsession_factory"], principals, community.id, insee)
+    response = Response(app_iter=(line.encode("utf-8") for line in lines), content_type="text/csv", charset="utf-8")
     response.content_disposition = 'attachment; filename="annuaire.csv"'
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -12,6 +12,7 @@ from ..membership import (
     DECIDERS, MembershipError, current_membership, decide, member_count, pending_queue, verification_methods,
 )
 from ..models import Community, Membership
+from ..pagination import paginate_list
 from ..security import CommunityContext, community_factory, effective_validation_mode
 
 # The seeds: "Si votre demande d'adhésion n'est pas traitée dans un délai de 15 jours,
@@ -62,8 +63,12 @@ def activation_view(request):
 
 # --- Queues --------------------------------------------------------------------
 
+QUEUE_PAGE = 25
+
+
 def _queue_page(request, entries, action, title, community=None, errors=None) -> dict:
-    return {"title": title, "extra_css": _css(request), "entries": entries, "action": action,
+    page = paginate_list(request, entries, QUEUE_PAGE)
+    return {"title": title, "extra_css": _css(request), "entries": page.items, "pagination": page, "action": action,
             "community": community, "errors": errors or {}, "mode_labels": MODE_LABELS,
             # the reason typed before an error is given back in that request's form
             "kept_reason": request.POST.get("reason", "")[:1000] if errors else ""}

@@ -158,3 +158,33 @@ def test_messages_exported_and_erased(testapp, voisins, dbsession, app):
         assert exported["messagerie"]["messages_envoyes"][0]["texte"] == "Données personnelles"
         app.registry.vvs_plugins.hook.vvs_erase_user_data(request=request, user=alice)
     assert dbsession.scalar(sa.select(sa.func.count(Message.id)).where(Message.sender_id == alice.id)) == 0
+
+
+def test_the_inbox_is_read_a_page_at_a_time(testapp, dbsession, voisins):
+    """A référent with more conversations than a page (INBOX_PAGE): newest first, « Page 1 sur 2 »."""
+    from datetime import timedelta
+
+    from vvs_core.clock import utcnow
+    from vvs_messaging.conversations import INBOX_PAGE
+    from vvs_messaging.models import Participant
+
+    alice, bob, *_ = voisins
+    start_at = utcnow() - timedelta(days=60)
+    for i in range(INBOX_PAGE + 3):
+        when = start_at + timedelta(hours=i)
+        conversation = Conversation(subject=f"Arrosage n°{i:02d} 🌱", created_by_id=bob.id, created_at=when,
+                                    last_message_at=when)
+        dbsession.add(conversation)
+        dbsession.flush()
+        dbsession.add_all([Participant(conversation_id=conversation.id, user_id=alice.id),
+                           Participant(conversation_id=conversation.id, user_id=bob.id),
+                           Message(conversation_id=conversation.id, sender_id=bob.id, created_at=when,
+                                   text="Pourriez-vous arroser « mes » tomates ?")])
+    dbsession.flush()
+    testapp.login(alice)
+    first = testapp.get("/messagerie")
+    newest, oldest = f"Arrosage n°{INBOX_PAGE + 2:02d}", "Arrosage n°00"
+    assert "Page 1 sur 2" in first.text and newest in first.text and oldest not in first.text
+    second = first.click("Page suivante")
+    assert "Page 2 sur 2" in second.text and oldest in second.text and newest not in second.text
+    assert second.text.count("msg-unread") == 3  # each line's unread count, on its own page too
