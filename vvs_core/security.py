@@ -184,7 +184,8 @@ def created_by(request, user: User, community_id: int) -> bool:
                                             CommunityEvent.kind == "community_created",
                                             CommunityEvent.actor_id == user.id).limit(1)) is not None
 
-    return request.cached(("created-by", user.id, community_id), load)
+    return request.cached(("created-by", user.id, community_id), load,
+                          scope=[("user", user.id), ("community", community_id)])
 
 
 def memberships(request) -> list[tuple[int, str, str]]:
@@ -202,13 +203,32 @@ def memberships(request) -> list[tuple[int, str, str]]:
             select(Membership.community_id, Membership.role, Membership.status)
             .where(Membership.user_id == user.id).order_by(Membership.id))]
 
-    return request.cached(("memberships", user.id), load)
+    # Often read with the user's row (no statement here): its table is declared.
+    return request.cached(("memberships", user.id), load, tables=("memberships",), scope=("user", user.id))
 
 
 def member_community_ids(request) -> list[int]:
     """Ids of the communities the current user is an active member of (no query while
     ``request.memberships`` is cached)."""
     return sorted(cid for cid, _role, status in request.memberships if status == "active")
+
+
+PLATFORM_WIDE = ("role:admin", "role:moderator")
+CORE_PRINCIPAL_PREFIXES = ("system.", "user:", "role:", "community:")
+
+
+def user_scopes(request):
+    """The cache scopes (``vvs_core.cache``) of what the signed-in user's own pages show:
+    their rows and their communities'. None — every write counts — for those whose pages
+    show more than their communities: the platform team, and anyone a plugin grants
+    principals beyond their communities (a mairie agent's commune)."""
+    user = request.user
+    if user is None:
+        return None
+    principals = request.principals
+    if any(p in PLATFORM_WIDE or not p.startswith(CORE_PRINCIPAL_PREFIXES) for p in principals):
+        return None
+    return [("user", user.id)] + [("community", cid) for cid, _role, _status in request.memberships]
 
 
 def effective_principals(request) -> list[str]:
@@ -293,7 +313,8 @@ class CommunityContext:
         memo = request.__dict__.setdefault("_vvs_community_acl", {})
         if c.id not in memo:
             memo[c.id] = request.cached(("community-acl", c.id),
-                                        lambda: (c.commune.insee, effective_validation_mode(request, c)))
+                                        lambda: (c.commune.insee, effective_validation_mode(request, c)),
+                                        tables=("communities", "communes"), scope=("community", c.id))
         return memo[c.id]
 
     @property

@@ -69,7 +69,8 @@ def session_alive(request, user_id: int, sid) -> bool:
             return None
         return row.user_id, aware(row.expires_at).timestamp()
 
-    found = request.cached(("session", digest), load)
+    # Its row may have been read with the user's (then no statement here): tokens, declared.
+    found = request.cached(("session", digest), load, tables=("tokens",))
     return found is not None and found[0] == user_id and found[1] > utcnow().timestamp()
 
 

@@ -39,7 +39,9 @@ def menu_items(request):
 
     user = request.user
     key = ("menu", user.id if user is not None else None, request.locale_name, tuple(request.principals))
-    return request.cached(key, collect)
+    from .security import user_scopes
+
+    return request.cached(key, collect, tables=("memberships",), scope=user_scopes(request))
 
 
 def _is_sql(value) -> bool:

@@ -66,7 +66,8 @@ def page_entries(request, community, page: int, query: str) -> tuple[list[dict],
 
     if query.strip():
         return load()
-    return request.cached(("gazette", community.id, page, dates.today()), load)
+    # A write in another community's gazette leaves this page cached (vvs_core.cache scopes).
+    return request.cached(("gazette", community.id, page, dates.today()), load, scope=("community", community.id))
 
 
 def _sortable(value):

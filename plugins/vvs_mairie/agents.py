@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from vvs_core.cache import note_read
 from vvs_core.clock import utcnow
 from vvs_core.french import de
 from vvs_core.models import Commune, User
@@ -12,6 +13,8 @@ from vvs_core.links import absolute_url
 from .models import AGENT_ROLES, MairieAgent, MairieCommune
 
 INVITE_PURPOSE = "mairie_invite"
+# What the per-request memos below hold: a value cached from them depends on these tables.
+MEMO_TABLES = ("communes", "mairie_communes", "mairie_agents")
 INVITE_HOURS = 72
 
 
@@ -54,6 +57,7 @@ def viewer_agent_rows(request, user) -> list[tuple[MairieAgent, str]]:
     member (whom the messaging lets them answer: ``viewer_commune_agent_ids``)."""
     memo = request.__dict__.setdefault("_vvs_mairie_agent_rows", {})
     if user.id in memo:
+        note_read(*MEMO_TABLES)
         return memo[user.id]
     from sqlalchemy import and_, false, literal, or_
     from sqlalchemy.orm import defer
@@ -127,6 +131,7 @@ def request_mairie_of(request, commune_id: int) -> MairieCommune | None:
         viewer_agent_rows(request, request.user)  # reads the mairies of the user's communes
     if commune_id not in memo:
         memo[commune_id] = mairie_of(request.dbsession, commune_id)
+    note_read(*MEMO_TABLES)  # a value cached now depends on the mairie, read or not (vvs_core.cache)
     return memo[commune_id]
 
 

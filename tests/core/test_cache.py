@@ -3,6 +3,7 @@ value is served or computed again, the shared generation in Redis, cached rows, 
 pages that rely on it showing a write at once."""
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 
@@ -12,13 +13,33 @@ import sqlalchemy as sa
 from vvs_core import cache
 from vvs_core.cache import PageCache, RedisGeneration, cache_url, cached_row, local_generation, make_cache
 from vvs_core.errors import ConfigurationError
-from vvs_core.models import Membership, User
+from vvs_core.plugins import hookimpl
+from vvs_core.models import Community, CommunityEvent, Membership, User
 
 REDIS_URL = os.environ.get("VVS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 class Request:
     """What PageCache reads of a request: its ``__dict__`` (the shared generation, once)."""
+
+
+class Agent:
+    def __init__(self, user_id, insee):
+        self.user_id, self.insee = user_id, insee
+
+    @hookimpl
+    def vvs_principals(self, request, user):
+        return [f"commune:{self.insee}:agent"] if user.id == self.user_id else []
+
+
+@contextlib.contextmanager
+def mairie_agent(app_registry, user, insee):
+    """``user`` sees the hidden numbers of the commune's directories (as the mairie plugin grants)."""
+    app_registry.vvs_plugins.register(Agent(user.id, insee), name=f"test-agent-{user.id}")
+    try:
+        yield
+    finally:
+        app_registry.vvs_plugins.unregister(name=f"test-agent-{user.id}")
 
 
 def counting(value="v"):
@@ -72,6 +93,7 @@ def test_a_rolled_back_savepoint_moves_the_generation(dbsession, make_user):
 # --- Serving and computing again --------------------------------------------------
 
 def test_a_value_is_served_until_a_write(dbsession, make_user):
+    """A value that read nothing the cache can see depends on every write."""
     pc = PageCache(None, seconds=60)
     compute, calls = counting()
     assert pc.get(Request(), ("k",), compute) == "v"
@@ -80,6 +102,105 @@ def test_a_value_is_served_until_a_write(dbsession, make_user):
     make_user()  # any write
     pc.get(Request(), ("k",), compute)
     assert len(calls) == 2
+
+
+# --- Invalidation follows what changed (issue 16.4) ----------------------------------------
+
+def reader(dbsession, statement):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return dbsession.execute(statement).scalar()
+    return compute, calls
+
+
+def test_a_value_depends_on_the_tables_it_read(dbsession, make_user, make_community):
+    user = make_user(first_name="Aurélie")
+    community = make_community("Les Noisetiers")
+    pc = PageCache(None, seconds=60)
+    compute, calls = reader(dbsession, sa.select(Community.name).where(Community.id == community.id))
+    assert pc.get(Request(), ("name",), compute) == "Les Noisetiers"
+    user.first_name = "Aurélie-Anne"  # another table
+    dbsession.flush()
+    dbsession.execute(sa.update(User).where(User.id == user.id).values(pseudonym="aurelie"))  # Core, another table
+    assert pc.get(Request(), ("name",), compute) == "Les Noisetiers" and len(calls) == 1
+    dbsession.execute(sa.update(Community).where(Community.id == community.id).values(name="Les Noyers"))
+    assert pc.get(Request(), ("name",), compute) == "Les Noyers" and len(calls) == 2
+
+
+def test_a_write_in_community_a_leaves_community_b_cached(dbsession, make_user, make_community):
+    """Scoped values: a write to A's rows invalidates A's value, not B's; a write whose rows
+    are unknown (a bulk UPDATE) invalidates both; an unscoped value follows every write."""
+    alice, bruno = make_user(first_name="Alice"), make_user(first_name="Bruno")
+    a = make_community("Les Acacias", members=[alice])
+    b = make_community("Les Bouleaux", centre=(2.80, 48.85), members=[bruno])
+    pc = PageCache(None, seconds=60)
+
+    def members(community):
+        return reader(dbsession, sa.select(sa.func.count(Membership.id)).where(
+            Membership.community_id == community.id, Membership.status == "active"))
+
+    page_a, calls_a = members(a)
+    page_b, calls_b = members(b)
+    everyone, calls_all = reader(dbsession, sa.select(sa.func.count(Membership.id)))
+    pc.get(Request(), ("members", a.id), page_a, scope=("community", a.id))
+    pc.get(Request(), ("members", b.id), page_b, scope=("community", b.id))
+    pc.get(Request(), ("all",), everyone)
+    newcomer = make_user(first_name="Chloé")
+    dbsession.add(Membership(user_id=newcomer.id, community_id=a.id, role="member", status="active"))
+    dbsession.flush()
+    assert pc.get(Request(), ("members", a.id), page_a, scope=("community", a.id)) == 2 and len(calls_a) == 2
+    assert pc.get(Request(), ("members", b.id), page_b, scope=("community", b.id)) == 1 and len(calls_b) == 1
+    assert pc.get(Request(), ("all",), everyone) == 3 and len(calls_all) == 2
+    a.name = "Les Grands Acacias"  # A's own row
+    dbsession.flush()
+    pc.get(Request(), ("members", b.id), page_b, scope=("community", b.id))
+    assert len(calls_b) == 1
+    dbsession.execute(sa.update(Membership).where(Membership.user_id == newcomer.id).values(role="member"))
+    pc.get(Request(), ("members", b.id), page_b, scope=("community", b.id))
+    assert len(calls_b) == 2  # which rows a bulk UPDATE touched is unknown: every scope
+
+
+def test_a_moved_row_invalidates_both_communities(dbsession, make_user, make_community):
+    alice = make_user()
+    make_community("Les Acacias", members=[alice])
+    b = make_community("Les Bouleaux", centre=(2.80, 48.85))
+    pc = PageCache(None, seconds=60)
+    page_b, calls_b = reader(dbsession, sa.select(sa.func.count(Membership.id)).where(Membership.community_id == b.id))
+    pc.get(Request(), ("b",), page_b, scope=("community", b.id))
+    membership = dbsession.scalar(sa.select(Membership).where(Membership.user_id == alice.id))
+    membership.community_id = b.id  # from A to B: B's value changes
+    dbsession.flush()
+    assert pc.get(Request(), ("b",), page_b, scope=("community", b.id)) == 1 and len(calls_b) == 2
+
+
+def test_reading_a_directory_empties_nobodys_cache(testapp, app_registry, dbsession, make_user, make_community):
+    """An agent reading hidden numbers writes an audit entry: the neighbours' cached pages
+    (home, menu, their user rows) stay cached, elsewhere and in that community."""
+    hider = make_user(first_name="Hélène", mobile="+33698765432", hide_mobile=True)
+    neighbour = make_user(first_name="Noé")
+    make_community("Les Tilleuls", members=[hider])
+    make_community("Les Bouleaux", centre=(2.80, 48.85), members=[neighbour])
+    agent = make_user(first_name="Agathe")
+    directory_of = dbsession.scalar(sa.select(Membership.community_id).where(Membership.user_id == hider.id))
+    pc = app_registry["vvs.page_cache"]
+    with mairie_agent(app_registry, agent, "77449"):
+        reader_app = type(testapp)(testapp.app)
+        reader_app.login(agent)
+        testapp.login(neighbour)
+        testapp.get("/")
+        testapp.get("/")  # cached now
+        before = {key: entry for key, entry in pc.values.items() if neighbour.id in key or key[:2] == ("home", neighbour.id)}
+        assert any(key[0] == "home" for key in before)
+        assert "06 98 76 54 32" in reader_app.get(f"/communaute/{directory_of}/annuaire").text
+        assert dbsession.scalar(sa.select(sa.func.count(CommunityEvent.id)).where(
+            CommunityEvent.kind == "hidden_phone_viewed")) == 1
+        hits = pc.hits
+        testapp.get("/")
+        assert pc.hits > hits
+        for key, entry in before.items():
+            assert pc.values.get(key) is entry, f"{key} was computed again"
 
 
 def test_a_value_expires_after_cache_seconds():

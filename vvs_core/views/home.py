@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..members import member_count_sql
 from ..models import Community, Membership
-from ..security import effective_validation_mode
+from ..security import effective_validation_mode, user_scopes
 from .community import community_links
 
 WHO_DECIDES = {"platform": "l'équipe de la plateforme", "referent": "le référent de la communauté",
@@ -61,7 +61,8 @@ def home_view(request):
                 "activity": recent_activity(request, user)}
 
     return {"title": "Accueil", "greeting": user.first_name or user.display_pseudonym,
-            **request.cached(("home", user.id, request.locale_name), summary),
+            **request.cached(("home", user.id, request.locale_name), summary, tables=("memberships",),
+                             scope=user_scopes(request)),
             "extra_css": [request.layout.static("css/resident.css")]}
 
 

@@ -302,3 +302,40 @@ def test_quiet_hours_rules():
     assert due_time(now, 0, 6, parse_quiet_hours({"start": "22:00", "end": "07:00"})).hour == 8
     assert due_time(now, 0, 6, quiet).hour == 9
     assert parse_quiet_hours("n'importe quoi") is None
+
+
+def test_the_gazette_pages_say_where_they_are(testapp, quartier, dbsession):
+    """More posts than a page: « Page 1 sur 2 », links to the other page, and the search kept."""
+    community, alice, _bob, _ = quartier
+    for i in range(PAGE_SIZE + 4):
+        create_post(dbsession, community, alice, category="annonce", title=f"Pâtisserie n°{i:02d} « maison »",
+                    text="Tarte aux pommes 🍎 à partager")
+    testapp.login(alice)
+    first = testapp.get(url(community))
+    assert "Page 1 sur 2" in first.text and 'aria-label="Pagination"' in first.text
+    second = first.click("Page suivante")
+    assert "Page 2 sur 2" in second.text and "Pâtisserie n°00" in second.text
+    searched = testapp.get(url(community), {"q": "Pâtisserie"})
+    assert "Page 1 sur 2" in searched.text and "q=P%C3%A2tisserie" in searched.text
+
+
+def test_a_post_in_another_community_leaves_this_gazette_cached(testapp, quartier, dbsession, app_registry,
+                                                                 make_user, make_community):
+    """The page cache follows what changed (issue 16.4): a post in community A does not
+    invalidate community B's cached gazette page; a post in B does (and shows at once)."""
+    b, alice, _bob, _ = quartier
+    voisine = make_user(first_name="Vanessa", last_name="Ailleurs")
+    a = make_community("Les Marronniers", centre=(2.80, 48.85), members=[voisine])
+    cache = app_registry["vvs.page_cache"]
+    testapp.login(alice)
+    testapp.get(url(b))
+    testapp.get(url(b))
+    [key] = [k for k in cache.values if k[:3] == ("gazette", b.id, 1)]
+    entry = cache.values[key]
+    create_post(dbsession, a, voisine, category="annonce", title="Perceuse à prêter", text="Chez moi, au n°3")
+    page = testapp.get(url(b))
+    assert cache.values[key] is entry, "B's page was computed again after a post in A"
+    assert "Perceuse" not in page.text
+    create_post(dbsession, b, alice, category="annonce", title="Échelle à prêter", text="Pour l’élagage")
+    assert "Échelle à prêter" in testapp.get(url(b)).text
+    assert cache.values[key] is not entry
