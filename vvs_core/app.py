@@ -85,6 +85,7 @@ def configure(raw_settings: dict, registry_extras: dict, port=None) -> Configura
     config.registry.vvs_provider_specs = specs
     config.include(".notify")
     config.include(".jobs")
+    config.include(".retention")
     config.include(".web")
     config.include(".views")
     config.include(".provider_callbacks")  # /fournisseurs/{provider}/{token}/…

@@ -364,6 +364,24 @@ def cmd_accessibility(args) -> int:
     return 0
 
 
+def cmd_purge(args) -> int:
+    loaded = load(args.ini)
+    setup_logging(args.ini)
+    from sqlalchemy.orm import sessionmaker
+
+    from .retention import purge
+
+    with open_session(loaded) as session:  # open_session: the web processes' caches hear of the deletes
+        reports = purge(sessionmaker(bind=session.get_bind(), expire_on_commit=False), loaded.settings)
+    for report in reports:
+        if report.cutoff is None:
+            print(f"{report.table}: kept for ever (retention 0)")
+        else:
+            print(f"{report.table}: {report.rows} rows older than {report.cutoff.date().isoformat()} deleted "
+                  f"in {len(report.batches)} batches")
+    return 0
+
+
 def cmd_docs(args) -> int:
     # Document every installed plugin, whatever this .ini enables.
     loaded = load(args.ini, {"vvs.plugins": "*"})
@@ -563,6 +581,8 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--processes", type=positive_int, default=2, help="worker processes (default 2)")
     worker.add_argument("--threads", type=positive_int, default=4, help="threads per process (default 4)")
     add_command(commands, "scheduler", cmd_scheduler, "enqueue the periodic tasks (run one per deployment)")
+    add_command(commands, "purge", cmd_purge,
+                "delete the notifications and community events older than their retention period, in batches")
     add_command(commands, "plugins", cmd_plugins, "list installed plugins, which are enabled and their hooks")
     user = commands.add_parser("user", help="user accounts").add_subparsers(dest="user_command", metavar="ACTION", required=True)
     create = add_command(user, "create", cmd_user_create, "create an account")
