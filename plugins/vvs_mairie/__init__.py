@@ -13,6 +13,7 @@ from pyramid.authorization import Allow
 from pyramid.httpexceptions import HTTPNotFound
 from sqlalchemy import select
 
+from vvs_core import french
 from vvs_core.hooktypes import MenuItem, NotificationKind, Panel, PrincipalKind, Recipient
 from vvs_core.models import Community, Membership
 from vvs_core.plugins import hookimpl
@@ -189,17 +190,25 @@ def vvs_alert_panels(request, alert):
 def vvs_dashboard_widgets(request, commune):
     from . import dashboard
 
-    pending = dashboard.pending_requests(request.dbsession, commune.id)
-    if not pending:
-        html = '<p class="muted">Aucune demande d\'adhésion en attente.</p>'
-    else:
+    def html(pending):
+        if not pending:
+            return '<p class="muted">Aucune demande d\'adhésion en attente.</p>'
         from html import escape
 
+        from vvs_core.models import User
+
+        def who(p):
+            return User(first_name=p.first_name, last_name=p.last_name, pseudonym=p.pseudonym, status=p.status).full_name
+
         items = "".join(
-            f'<li><a href="{escape(p["queue_url"])}">{escape(p["community"].name)}</a> : '
-            f'{escape(p["user"].full_name)}, depuis le {dates.date(p["membership"].requested_at)}</li>' for p in pending)
-        html = f'<ul class="plain">{items}</ul>'
-    return [Panel(f"Demandes d'adhésion en attente ({len(pending)})", html, order=20)]
+            f'<li><a href="{escape(request.route_path("community_requests", community_id=p.community_id))}">'
+            f'{escape(p.community)}</a> : {escape(who(p))}, depuis le {dates.date(p.requested_at)}</li>' for p in pending)
+        total = french.count(len(pending), "demande en attente", "demandes en attente")
+        return f'<p>{escape(total)} :</p><ul class="plain">{items}</ul>'
+
+    # Read with the dashboard's other widgets and the menu, in one statement (vvs_core.batch).
+    return [Panel("Demandes d'adhésion en attente", order=20, read=dashboard.pending_requests_read(commune.id),
+                  render=html)]
 
 
 @hookimpl

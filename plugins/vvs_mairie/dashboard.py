@@ -159,13 +159,19 @@ def community_figures(request, commune_id: int, with_events: bool = True) -> lis
              "events": events.get(c.id, [])} for c in communities]
 
 
-def pending_requests(dbsession, commune_id: int) -> list[dict]:
-    rows = dbsession.execute(
-        select(Membership, Community, User).join(Community, Community.id == Membership.community_id)
-        .join(User, User.id == Membership.user_id)
+def pending_requests_read(commune_id: int):
+    """The commune's pending membership requests, oldest first (community, who, since when),
+    as ``json_rows``: the dashboard reads them with its other widgets and the menu."""
+    from vvs_core.batch import json_rows
+
+    return json_rows(
+        select(Community.id.label("community_id"), Community.name.label("community"),
+               User.first_name.label("first_name"), User.last_name.label("last_name"),
+               User.pseudonym.label("pseudonym"), User.status.label("status"),
+               Membership.requested_at.label("requested_at"))
+        .join(Community, Community.id == Membership.community_id).join(User, User.id == Membership.user_id)
         .where(Community.commune_id == commune_id, Membership.status == "pending")
-        .order_by(Membership.requested_at)).all()
-    return [{"membership": m, "community": c, "user": u, "queue_url": f"/communaute/{c.id}/demandes"} for m, c, u in rows]
+        .order_by(Membership.requested_at, Membership.id))
 
 
 def map_features(dbsession, commune_id: int, communities=None) -> dict:
