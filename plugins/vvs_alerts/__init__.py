@@ -8,7 +8,7 @@ through the core's outbox, Atom and CAP 1.2 feeds.
 from __future__ import annotations
 
 from vvs_core import hookimpl
-from vvs_core.hooktypes import ActivityItem, MenuItem
+from vvs_core.hooktypes import ActivityItem, MenuItem, Panel
 from vvs_core.settings import Setting, as_int
 from vvs_core.hooktypes import EventKind, NotificationKind
 
