@@ -86,6 +86,7 @@ def test_mairie_agent_sees_hidden_numbers_and_the_view_is_recorded(
     hider, _neighbour, community = setup(make_user, make_community)
     agent = make_user()
     with agent_of(app_registry, agent, "77449"):
+        r = testapp.get("/connexion", expect_errors=True); print("DBG", r.status, r.content_type, r.body[:3000])
         testapp.login(agent)
         page = testapp.get(f"/communaute/{community.id}/annuaire")
         assert "06 98 76 54 32" in page.text and "masqué pour les voisins" in page.text
@@ -174,8 +175,9 @@ def test_the_csv_export_streams_every_member(testapp, app_registry, make_user, m
     assert not any(h in response.body.decode("utf-8") for h in HIDDEN_TEXT)
     agent = make_user()
     with agent_of(app_registry, agent, "77449"):
-        testapp.login(agent)
-        body = testapp.get(f"/communaute/{community.id}/annuaire.csv").body.decode("utf-8")
+        mairie = VVSTestApp(testapp.app)  # the agent, in their own browser
+        mairie.login(agent)
+        body = mairie.get(f"/communaute/{community.id}/annuaire.csv").body.decode("utf-8")
     assert "06 98 76 54 32" in body
     [event] = dbsession.execute(select(CommunityEvent).where(CommunityEvent.kind == "hidden_phone_viewed")).scalars()
     assert event.actor_id == agent.id and event.data["user_ids"] == [hider.id]
