@@ -29,7 +29,7 @@ MAX_PAGE_DIGITS = 6
 def page_number(request, param: str = PAGE_PARAM) -> int:
     """The page asked for (``?page=N``); anything else (missing, 0, letters, huge) is page 1."""
     raw = str(request.params.get(param, "1")).strip()
-    if not raw.isdigit() or len(raw) > MAX_PAGE_DIGITS:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > MAX_PAGE_DIGITS:  # "١٢" is digits to Python
         return 1
     return max(1, int(raw))
 
