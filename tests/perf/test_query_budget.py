@@ -46,7 +46,8 @@ TOKEN_VALUE = "jeton-inconnu"
 # The provider of the core's callback routes (/fournisseurs/{provider}/{token}/…).
 PROVIDER_VALUE = "ovh"
 # Routes whose placeholder means another table than the same name elsewhere.
-ROUTE_IDS = {"mairie_alert": {"alert_id": "mairie_alert_id"}}
+ROUTE_IDS = {name: {"alert_id": "mairie_alert_id"} for name in (
+    "mairie_alert", "mairie_alert_cap", "mairie_proof_csv", "mairie_proof_pdf")}
 SAVEPOINTS = re.compile(r"\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b", re.I)
 PLACEHOLDER = re.compile(r"{(\w+)(?::[^}]*)?}")
 
