@@ -188,9 +188,8 @@ def build(dbsession, registry) -> World:
         "community_id": bourg.id, "user_id": members[0], "alert_id": alert_ids[0], "post_id": post_ids[0],
         "conversation_id": conv_ids[0], "message_id": first_message, "insee": serris.insee,
         "month": f"{now:%Y-%m}", "position": 1, "mairie_alert_id": mairie_alert,
-        # The providers' callbacks (an unknown token: the page refuses, its cost still counts)
-        # and an official warning's draft that does not exist (vvs_warnings answers 404).
-        "provider": "ovh", "relay_id": 999999,
+        # The providers' callbacks (an unknown token: the page refuses, its cost still counts).
+        "provider": "ovh",
     }
     world.ids["check_id"] = _kyc_check(dbsession, members[1], bourg.id)
     world.ids["relay_id"] = _official_warnings(dbsession, serris.id, now)
