@@ -1,6 +1,6 @@
 """Fetching a feed: requests, a connect and read timeout, a size limit counted while
 reading (a server that lies about Content-Length or never stops is cut), no
-redirection to another scheme than http(s)."""
+redirection to a scheme other than http or https."""
 from __future__ import annotations
 
 import logging
