@@ -64,7 +64,10 @@ def test_settings_prints_then_refuses_a_required_provider_key_left_empty(tmp_pat
     ini = write_ini(tmp_path, **OVH)
     result = run_vvs("settings", str(ini), cwd=tmp_path, env={"VVS_SMS_OVH_APPLICATION_SECRET": "as"})
     assert_one_line_error(result, "vvs.sms.ovh.consumer_key", "VVS_SMS_OVH_CONSUMER_KEY")
-    assert "vvs.sms.ovh.consumer_key" in result.stdout and "vvs.sms.ovh.application_secret = ***" in result.stdout
+    # The listing aligns its values on the longest name: read it as name and value.
+    listed = dict(line.split(" = ", 1) for line in result.stdout.splitlines())
+    listed = {name.strip(): value for name, value in listed.items()}
+    assert "vvs.sms.ovh.consumer_key" in listed and listed["vvs.sms.ovh.application_secret"].startswith("***")
 
 
 def test_check_says_when_the_database_is_unreachable(tmp_path):
