@@ -93,7 +93,8 @@ def save_policy(request, commune, user, params) -> None:
         raise PolicyRefused("Choisissez pré-modération, post-modération ou le réglage du serveur.")
     if rule not in TRUSTED:
         raise PolicyRefused("Choisissez une règle pour les alertes urgentes parmi celles proposées.")
-    communities = list(db.scalars(sa.select(Community).where(Community.commune_id == commune.id)))
+    communities = list(db.scalars(sa.select(Community).where(Community.commune_id == commune.id,
+                                                              Community.archived_at.is_(None))))
     chosen = {}
     for community in communities:
         value = str(params.get(f"community-{community.id}") or "")

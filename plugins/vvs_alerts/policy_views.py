@@ -31,7 +31,7 @@ def policy_view(request):
             request.flash("Réglages de modération enregistrés.", "success")
             return HTTPSeeOther(request.route_path("alerts_moderation_policy", insee=commune.insee))
         request.response.status = 400
-    communities = list(db.scalars(sa.select(Community).where(Community.commune_id == commune.id)
+    communities = list(db.scalars(sa.select(Community).where(Community.commune_id == commune.id, Community.archived_at.is_(None))
                                   .order_by(Community.name)))
     policy = commune_policy(db, commune.id)
     return {"title": f"Modération des alertes : {commune.name}", "commune": commune, "error": error,

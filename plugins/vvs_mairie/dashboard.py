@@ -125,7 +125,8 @@ def filters_query(filters) -> dict:
 # --- Communities -----------------------------------------------------------------
 
 def communities_of(dbsession, commune_id: int) -> list[Community]:
-    return list(dbsession.scalars(select(Community).where(Community.commune_id == commune_id).order_by(Community.name)))
+    return list(dbsession.scalars(select(Community).where(Community.commune_id == commune_id, Community.archived_at.is_(None))
+                                 .order_by(Community.name)))
 
 
 def community_figures(request, commune_id: int, with_events: bool = True) -> list[dict]:
@@ -137,7 +138,8 @@ def community_figures(request, commune_id: int, with_events: bool = True) -> lis
     pending = (select(func.count(Membership.id))
                .where(Membership.community_id == Community.id, Membership.status == "pending").scalar_subquery())
     rows = dbsession.execute(
-        select(Community, member_count_sql(Community.id), pending).where(Community.commune_id == commune_id)
+        select(Community, member_count_sql(Community.id), pending)
+        .where(Community.commune_id == commune_id, Community.archived_at.is_(None))
         .order_by(Community.name)).all()
     communities = [c for c, _a, _p in rows]
     ids = [c.id for c in communities]
