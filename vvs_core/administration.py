@@ -218,6 +218,31 @@ def change_status(request, user: User, action: str, reason: str, seen: str) -> N
         end_all_sessions(request.dbsession, user)
     _record(request, kind, user, reason,
             {"avant": ACCOUNT_STATUS_LABELS.get(before, before), "apres": ACCOUNT_STATUS_LABELS[new_status]})
+    _tell_the_account(request, user, new_status, reason)
+
+
+# What the person is told of a decision on their account: what, why, until when, whom to write to.
+STATUS_NOTICES = {
+    "suspended": ("Votre compte est suspendu",
+                  "Votre compte est suspendu jusqu'à ce que l'équipe de la plateforme le rouvre : "
+                  "vous ne pouvez plus vous connecter."),
+    "banned": ("Votre compte est banni",
+               "Votre compte est banni : vous ne pouvez plus vous connecter."),
+    "active": ("Votre compte est rouvert", "Votre compte est rouvert : vous pouvez de nouveau vous connecter."),
+}
+
+
+def _tell_the_account(request, user: User, status: str, reason: str) -> None:
+    from .notify.outbox import notify_user
+
+    settings = request.registry.settings
+    title, what = STATUS_NOTICES[status]
+    contest = ("Pour contester cette décision, répondez en écrivant à " if status != "active"
+               else "Pour toute question, écrivez à ")
+    body = (f"Bonjour {user.first_name},\n\n{what}\nMotif : {reason}\n\n"
+            f"{contest}{settings['vvs.platform_email']}.\n\n{settings['vvs.site_name']}")
+    notify_user(request, user, kind="account", title=title, body=body, channels=("email",),
+                subject=("user", user.id))
 
 
 def end_sessions(request, user: User, reason: str) -> int:

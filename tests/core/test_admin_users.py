@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from vvs_core.models import CommunityEvent, Membership, Token, User
+from vvs_core.models import CommunityEvent, Membership, Notification, Token, User
 
 REASON = "Propos injurieux répétés envers « les voisins » — signalé 3 fois 😞"
 
@@ -99,6 +99,13 @@ def test_suspend_then_reopen_with_reason_in_journal(testapp, admin, target, dbse
     assert [e.kind for e in events][-2:] == ["admin_account_suspended", "admin_account_reopened"]
     assert events[-2].actor_id == admin.id and events[-2].data["reason"] == REASON
     assert not events[-1].public
+    # The person is told by e-mail: what, why, and whom to write to contest it.
+    notices = dbsession.scalars(select(Notification).where(Notification.recipient_id == target.id,
+                                                           Notification.kind == "account")
+                                .order_by(Notification.id)).all()
+    assert [(n.channel, n.title) for n in notices] == [("email", "Votre compte est suspendu"),
+                                                       ("email", "Votre compte est rouvert")]
+    assert REASON in notices[0].body and "contester" in notices[0].body and "@" in notices[0].body
 
 
 def test_suspended_or_banned_cannot_sign_in_and_sessions_end(testapp, app, admin, target, dbsession):
