@@ -426,6 +426,47 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def fresh_database(name: str) -> str:
+    """A new, empty PostGIS database ``name`` on the test server (dropped first if it
+    exists): its URL. For a test that serves the application from another process."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    parts = urlsplit(postgis_url())
+    admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = urlunsplit(parts._replace(path=f"/{name}"))
+    with psycopg.connect(urlunsplit(urlsplit(url)._replace(scheme="postgresql")), autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    return url
+
+
+def demo_database(name: str, prepare=None) -> str:
+    """``fresh_database(name)`` migrated for every enabled plugin, with the demo commune;
+    ``prepare(session)`` may add to it before the commit. Its URL."""
+    from .demo import load_demo
+    from .migrate import upgrade
+    from .models import get_engine, get_session_factory
+    from .settings import core_registry
+
+    url = fresh_database(name)
+    upgrade(url, enabled_module_names(base_settings(url)))
+    engine = get_engine(url)
+    session = get_session_factory(engine)()
+    try:
+        load_demo(session, core_registry().resolve(base_settings(url), environ={}))
+        if prepare is not None:
+            prepare(session)
+        session.commit()
+    finally:
+        session.close()
+        engine.dispose()
+    return url
+
+
 def make_run_server(root, folder, **env):
     """`make run` as a user runs it — development.ini, a SQLite file, the demo commune, the
     inline queue's threads, pserve and waitress — in ``folder``, on a free port, with

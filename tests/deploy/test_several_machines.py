@@ -36,6 +36,7 @@ sys.path.insert(0, str(HERE.parent / "plugins" / "vvs_sms_ovh"))
 sys.path.insert(0, str(HERE.parent / "plugins" / "vvs_email_smtp"))
 from fake_ovh import FakeOVH  # noqa: E402
 from smtp_test_server import SMTPServer, smtp_settings  # noqa: E402
+from vvs_core.testing import free_port  # noqa: E402
 
 pytestmark = [pytest.mark.postgis, pytest.mark.redis, pytest.mark.slow]
 
@@ -49,14 +50,6 @@ TEXT = "Démarcheur « agent des eaux » rue de l’Église, 14 h, voiture grise
 
 def plain(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_until(condition, timeout: float, what: str, step: float = 0.2):

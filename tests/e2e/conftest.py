@@ -26,11 +26,11 @@ import tempfile
 import time
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from vvs_core.testing import DEMO_PASSWORD, base_settings, enabled_module_names, mail_text, postgis_url  # noqa: F401
+from vvs_core.testing import (DEMO_PASSWORD, base_settings, demo_database, enabled_module_names,  # noqa: F401
+                              free_port, fresh_database, mail_text, postgis_url)
 
 from axe_audit import AxeAudit
 
@@ -41,27 +41,6 @@ SCREENSHOTS = HERE.parent / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def fresh_database(name: str) -> str:
-    import psycopg
-
-    base = postgis_url()
-    parts = urlsplit(base)
-    admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = urlunsplit(parts._replace(path=f"/{name}"))
-    with psycopg.connect(urlunsplit(urlsplit(url)._replace(scheme="postgresql")), autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    return url
 
 
 PHONE = {"width": 360, "height": 740}
@@ -76,20 +55,7 @@ class LiveServer(str):
 
 @pytest.fixture(scope="session")
 def live_server():
-    db_url = fresh_database(f"vvs_e2e_{os.getpid()}")
-    from vvs_core.migrate import upgrade
-
-    upgrade(db_url, enabled_module_names(base_settings(db_url)))
-    from vvs_core.demo import load_demo
-    from vvs_core.models import get_engine, get_session_factory
-    from vvs_core.settings import core_registry
-
-    engine = get_engine(db_url)
-    session = get_session_factory(engine)()
-    load_demo(session, core_registry().resolve(base_settings(db_url), environ={}))
-    session.commit()
-    session.close()
-    engine.dispose()
+    db_url = demo_database(f"vvs_e2e_{os.getpid()}")
     server = start_server(db_url, tempfile.mkdtemp(prefix="vvs-e2e-mail-"))
     yield server
     stop_server(server)

@@ -10,33 +10,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from vvs_core.testing import base_settings, enabled_module_names, postgis_url
+from vvs_core.testing import demo_database, free_port
 
 SERVE = Path(__file__).parents[2] / "e2e" / "serve.py"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def fresh_database(name: str) -> str:
-    import psycopg
-
-    parts = urlsplit(postgis_url())
-    admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = urlunsplit(parts._replace(path=f"/{name}"))
-    with psycopg.connect(urlunsplit(urlsplit(url)._replace(scheme="postgresql")), autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    return url
 
 
 def start_server(db_url: str, env: dict | None = None) -> tuple[str, subprocess.Popen]:
@@ -60,21 +39,10 @@ def start_server(db_url: str, env: dict | None = None) -> tuple[str, subprocess.
 
 @pytest.fixture(scope="session")
 def api_server():
-    db_url = fresh_database(f"vvs_api_fuzz_{os.getpid()}")
-    from vvs_core.demo import load_demo
-    from vvs_core.migrate import upgrade
-    from vvs_core.models import get_engine, get_session_factory
-    from vvs_core.settings import core_registry
-
-    upgrade(db_url, enabled_module_names(base_settings(db_url)))
-    engine = get_engine(db_url)
-    session = get_session_factory(engine)()
-    load_demo(session, core_registry().resolve(base_settings(db_url), environ={}))
-    session.commit()
-    token = referent_token(session)
-    session.commit()
-    session.close()
-    engine.dispose()
+    found = {}
+    db_url = demo_database(f"vvs_api_fuzz_{os.getpid()}",
+                           prepare=lambda session: found.update(token=referent_token(session)))
+    token = found["token"]
     # Fuzzing sends hundreds of requests a minute with one token: lift the API limit.
     url, proc = start_server(db_url, {"VVS_RATELIMIT_API": "100000/60"})
     url_with = type("ApiServer", (str,), {})(url)
