@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import os
 import time
-import weakref
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -72,10 +71,7 @@ class AxeAudit:
         self.current_failures: list[str] = []
         self.browser_version = ""
         self.viewports: set[int] = set()
-        # Per page, by the page itself: keyed by id(page), a new page could inherit the
-        # counts of a closed one that had the same id (a load never reported), and hold its
-        # next navigation for WAIT_SECONDS — seen as a click timing out in the whole suite.
-        self.pages: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self.pages: dict[int, dict] = {}
         self.seen: set[str] = set()
         self.contexts: list = []
         self.seen_count = 0
@@ -112,7 +108,7 @@ class AxeAudit:
         context.close = close_after_reports
 
     def watch(self, page) -> None:
-        state = self.pages.setdefault(page, {"loaded": 0, "reported": 0})
+        state = self.pages.setdefault(id(page), {"loaded": 0, "reported": 0})
 
         def loaded(pg):
             if pg.url.startswith(self.origin):
@@ -121,7 +117,7 @@ class AxeAudit:
         page.on("domcontentloaded", loaded)
 
     def wait_for_report(self, page) -> None:
-        state = self.pages.get(page)
+        state = self.pages.get(id(page))
         if state is None or page.is_closed():
             return
         deadline = time.monotonic() + WAIT_SECONDS
@@ -142,7 +138,7 @@ class AxeAudit:
 
     # --- one report -----------------------------------------------------------------
     def receive(self, page, data: dict) -> None:
-        state = self.pages.setdefault(page, {"loaded": 0, "reported": 0})
+        state = self.pages.setdefault(id(page), {"loaded": 0, "reported": 0})
         state["reported"] += 1
         self.seen_count += 1
         if data.get("skipped"):
