@@ -43,10 +43,11 @@ def api_tokens_view(request):
         request.response.status = 400
         return token_page(request, rendered)
     try:
-        _row, token = issue_api_token(request.dbsession, request.user, data["name"])
+        row, token = issue_api_token(request.dbsession, request.user, data["name"])
     except TokenRefused as refused:
         request.response.status = 400
         return token_page(request, field_error(form, "name", str(refused)))
+    request.registry.vvs_plugins.hook.vvs_api_token_issued(request=request, token_id=row.id, user=request.user)
     request.response.headers["Cache-Control"] = "no-store"
     return token_page(request, form.render(), new_token=token)
 

@@ -370,6 +370,20 @@ def vvs_addhooks(pluginmanager):
     pluginmanager.add_hookspecs(hookspecs)
 
 
+@hookimpl(optionalhook=True)
+def vvs_api_endpoints(api):
+    """The commune's alerts, activity and acknowledgement figures under /api/v1/communes/{insee}."""
+    from .api import declare
+
+    declare(api)
+
+
+@hookimpl(optionalhook=True)
+def vvs_api_token_issued(request, token_id, user):
+    """A token an agent creates after the second factor opens the mairie's API to it."""
+    twofactor.remember_token(request, token_id, user)
+
+
 @hookimpl
 def vvs_membership_requested(request, membership):
     from .requests_notice import tell_agents

@@ -75,6 +75,20 @@ class MairieAgent(Base):
         return f"<MairieAgent {self.id} user={self.user_id} commune={self.commune_id}>"
 
 
+class SecondFactorToken(Base):
+    """A personal API token created by an agent whose session had passed the second
+    factor (hook ``vvs_api_token_issued``): its requests get the agent's principals. A
+    token created before the second factor, or by anyone else, gets none. Deleted when
+    the agent's second factor is reset or the agent removed. ``token_id`` is vvs_api's
+    row (no foreign key: the two plugins' tables stay apart)."""
+    __tablename__ = "mairie_second_factor_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_id: Mapped[int] = mapped_column(Integer, unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class RecoveryCode(Base):
     """A single-use recovery code of an agent; only its hash is kept."""
     __tablename__ = "mairie_recovery_codes"

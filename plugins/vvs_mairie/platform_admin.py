@@ -24,6 +24,7 @@ from vvs_core.sessions import end_all_sessions
 from vvs_core.views.admin_users import choice_node, reason_node, state_node
 
 from . import agents as agent_service
+from . import twofactor
 from .models import AGENT_ROLES, MairieAgent, MairieCommune, RecoveryCode
 
 EVENT_KINDS = [
@@ -190,6 +191,7 @@ def remove_agent(request, commune: Commune, agent: MairieAgent, reason: str, see
     _agent_update(request, agent, seen, "Un autre membre de l'équipe a modifié cet agent entre-temps : "
                                         "voici son état actuel.", active=False)
     end_all_sessions(request.dbsession, agent.user)  # the agent's open dashboard closes too
+    twofactor.forget_tokens(request.dbsession, agent.user_id)
     _record(request, "mairie_admin_agent_removed", commune, reason, subject=agent.user, avant=agent.role_label)
 
 
@@ -203,6 +205,7 @@ def reset_second_factor(request, commune: Commune, agent: MairieAgent, reason: s
                   totp_secret=None, totp_confirmed_at=None, totp_last_step=None)
     request.dbsession.execute(delete(RecoveryCode).where(RecoveryCode.agent_id == agent.id))
     end_all_sessions(request.dbsession, agent.user)  # the next sign-in enrols a new second factor
+    twofactor.forget_tokens(request.dbsession, agent.user_id)  # and its API tokens lose the agent's access
     _record(request, "mairie_admin_second_factor_reset", commune, reason, subject=agent.user)
 
 

@@ -39,6 +39,14 @@ def has_started(year: int, month: int, now=None) -> bool:
     return (year, month) <= (today.year, today.month)
 
 
+def residents_alerts_of_month(request, commune, year: int, month: int) -> list[dict]:
+    """The residents' alerts a month's report counts: published ones (held and withdrawn
+    alerts are not counted), created that month."""
+    start, end = month_bounds(year, month)
+    return [i for i in dashboard.commune_activity(request, commune, start)
+            if i["created_at"] < end and i["kind"] == "alert" and i.get("state") in (None, "active", "ended")]
+
+
 def monthly_report(request, commune, year: int, month: int) -> dict:
     db = request.dbsession
     start, end = month_bounds(year, month)
@@ -47,8 +55,7 @@ def monthly_report(request, commune, year: int, month: int) -> dict:
         select(func.count()).select_from(Membership).join(Community, Community.id == Membership.community_id)
         .where(Community.commune_id == commune.id, Membership.status == "active",
                Membership.decided_at >= start, Membership.decided_at < end)) or 0
-    activity = [i for i in dashboard.commune_activity(request, commune, start)
-                if i["created_at"] < end and i["kind"] == "alert" and i.get("state") in (None, "active", "ended")]
+    activity = residents_alerts_of_month(request, commune, year, month)
     acks = acknowledgement_figures(db, commune.id, activity)
     by_category = Counter(i.get("category") or "autre" for i in activity)
     mairie_alerts = list(db.scalars(select(MairieAlert).where(  # exercises are not real alerts: their own report

@@ -2,7 +2,8 @@
 
 Fixtures: ``mairie`` (Serris subscribed, an agent with a confirmed TOTP secret, a
 community with residents), ``agent_login`` (signs the agent in, second factor
-included), ``fake_activity`` (a stand-in for vvs_alerts' ``vvs_commune_activity``:
+included), ``agent_token`` (a personal API token the agent creates after the second
+factor), ``fake_activity`` (a stand-in for vvs_alerts' ``vvs_commune_activity``:
 the items of its ``items`` list).
 """
 from __future__ import annotations
@@ -75,6 +76,32 @@ def agent_login():
         return response
 
     return login
+
+
+def token_from_page(testapp, name="Logiciel de la police municipale") -> str:
+    """A personal API token created through « Mes paramètres › Jetons d'accès » by the
+    user signed in on ``testapp`` (so that ``vvs_api_token_issued`` sees their session);
+    the test app's cookies are then dropped: what follows uses the token alone."""
+    import re
+
+    page = testapp.get("/parametres/jetons")
+    form = page.forms["jeton"]
+    form["name"] = name
+    created = form.submit("submit")
+    token = re.search(r'id="nouveau-jeton"[^>]*value="(vvs_[^"]+)"', created.text).group(1)
+    testapp.reset()
+    return token
+
+
+@pytest.fixture
+def agent_token(agent_login):
+    """``agent_token(testapp, setup)``: the agent signs in (second factor included),
+    creates a token on the page, and the test app forgets the session."""
+    def make(testapp, setup: MairieSetup) -> str:
+        agent_login(testapp, setup)
+        return token_from_page(testapp)
+
+    return make
 
 
 class FakeActivity:

@@ -15,11 +15,11 @@ import io
 import secrets
 
 import pyotp
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from vvs_core.clock import timestamp, utcnow
 
-from .models import MairieAgent, RecoveryCode
+from .models import MairieAgent, RecoveryCode, SecondFactorToken
 
 SESSION_FLAG = "vvs_mairie.2fa"   # holds the user id whose second factor passed
 RECOVERY_CODE_COUNT = 10
@@ -187,4 +187,35 @@ def mark_passed(request, user) -> None:
 
 
 def has_passed(request, user) -> bool:
-    return user is not None and request.session.get(SESSION_FLAG) == user.id
+    """Whether this request's user passed the second factor: in this session, or, for an
+    API request with a personal token, when the token was created by a session that had
+    (``remember_token``)."""
+    if user is None:
+        return False
+    if request.environ.get("vvs.auth") == "token":
+        return token_passed(request, user)
+    return request.session.get(SESSION_FLAG) == user.id
+
+
+def token_passed(request, user) -> bool:
+    token_id = request.environ.get("vvs.api_token_id")
+    memo = request.__dict__.setdefault("_vvs_mairie_token_passed", {})
+    if token_id not in memo:
+        memo[token_id] = token_id is not None and request.dbsession.scalar(
+            select(SecondFactorToken.id).where(SecondFactorToken.token_id == token_id,
+                                               SecondFactorToken.user_id == user.id)) is not None
+    return memo[token_id]
+
+
+def remember_token(request, token_id: int, user) -> bool:
+    """``vvs_api_token_issued``: a token created by an agent whose session passed the
+    second factor carries it. False (nothing recorded) otherwise."""
+    if request.environ.get("vvs.auth") == "token" or not has_passed(request, user):
+        return False
+    request.dbsession.add(SecondFactorToken(token_id=token_id, user_id=user.id))
+    return True
+
+
+def forget_tokens(dbsession, user_id: int) -> None:
+    """The agent's second factor was reset or the agent removed: their tokens carry it no more."""
+    dbsession.execute(delete(SecondFactorToken).where(SecondFactorToken.user_id == user_id))

@@ -177,3 +177,63 @@ def test_messaging_for_agents_with_their_second_factor_only(testapp, mairie, age
     testapp.get("/messagerie", status=200)
     testapp.get("/messagerie/nouveau", status=200)
     testapp.get("/messagerie/signalements", status=403)  # moderators' page
+
+
+# --- The mairie's API (/api/v1/communes/{insee}/…) ---------------------------------
+
+API_ROUTES = ["/api/v1/communes/{insee}/alerts",            # api_commune_alerts
+              "/api/v1/communes/{insee}/activity",          # api_commune_activity
+              "/api/v1/communes/{insee}/acknowledgement"]   # api_commune_acknowledgement
+
+
+def _api_codes(testapp, insee, token=None):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    out = {}
+    for route in API_ROUTES:
+        answer = testapp.get(route.format(insee=insee), headers=headers, expect_errors=True)
+        key = "error" if answer.status_int >= 400 else "month" if "acknowledgement" in route else "items"
+        assert key in answer.json, answer.text[:300]
+        out[route] = answer.status_int
+    return set(out.values())
+
+
+@pytest.mark.parametrize("who", ["resident", "pending", "referent", "moderator", "admin"])
+def test_mairie_api_refuses_residents_and_staff(testapp, dbsession, mairie, make_user, who):
+    from vvs_api.tokens import issue_api_token
+
+    user = make_user(is_moderator=who == "moderator", is_admin=who == "admin")
+    if who in ("resident", "pending", "referent"):
+        dbsession.add(Membership(user_id=user.id, community_id=mairie.community.id,
+                                 status="pending" if who == "pending" else "active",
+                                 role="referent" if who == "referent" else "member"))
+        dbsession.flush()
+    token = issue_api_token(dbsession, user, "authz")[1]
+    assert _api_codes(testapp, "77449", token) == {403}
+    assert _api_codes(testapp, "9" * 30, token) == {404}
+    testapp.login(user)  # and with the site's session
+    assert _api_codes(testapp, "77449") == {403}
+
+
+def test_mairie_api_for_agents(testapp, dbsession, mairie, agent_login, other_commune):
+    from vvs_mairie.testing import token_from_page
+
+    assert _api_codes(testapp, "77449") == {401}                       # anonymous
+    assert _api_codes(testapp, "abcde") == {404}
+    testapp.login(mairie.agent_user)                                    # password only
+    assert _api_codes(testapp, "77449") == {403}
+    early = token_from_page(testapp, "avant la double authentification")
+    assert _api_codes(testapp, "77449", early) == {403}
+    agent_login(testapp, mairie)                                        # second factor passed: the session
+    assert _api_codes(testapp, "77449") == {200}
+    assert _api_codes(testapp, "77111") == {403}                        # another commune's
+    token = token_from_page(testapp)
+    assert _api_codes(testapp, "77449", token) == {200}                 # a token made after it
+    assert _api_codes(testapp, "77111", token) == {403}
+    assert _api_codes(testapp, "9" * 30, token) == {404}
+    assert _api_codes(testapp, "1234", token) == {404}
+    _commune_b, agent_b, secret = other_commune                         # Chessy's agent, second factor passed
+    testapp.login(agent_b)
+    testapp.post_csrf("/mairie/2fa", {"code": pyotp.TOTP(secret).now()}, status=303)
+    token_b = token_from_page(testapp)
+    assert _api_codes(testapp, "77449", token_b) == {403}
+    assert _api_codes(testapp, "77111", token_b) == {200}
