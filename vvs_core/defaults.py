@@ -12,7 +12,7 @@ from .settings import Setting
 
 @hookimpl
 def vvs_register_providers():
-    from .notify.dev_providers import ConsoleSMSSender, FolderEmailSender, NullSender
+    from .notify.dev_providers import ConsoleSMSSender, FolderEmailSender, FolderVoiceCaller, NullSender
     from .geocoding import ManualGeocoder
     from .interfaces import NullIdentityVerifier
     from .notify.push_providers import LogPushSender
@@ -30,6 +30,9 @@ def vvs_register_providers():
                      description="No network: the map opens on the commune and the resident places the marker."),
         ProviderSpec("identity", "none", NullIdentityVerifier.from_settings,
                      description="No identity-check partner: residents use the other proofs."),
+        ProviderSpec("voice", "folder", FolderVoiceCaller.from_settings, callbacks=True,
+                     description="Writes each call's script (and a WAV spoken by espeak-ng when installed) into "
+                                 "vvs.voice.script_folder; the callback URL plays the person answering (development)."),
         ProviderSpec("push", "log", LogPushSender.from_settings,
                      description="Writes push notifications to the log (development)."),
     ]

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from shapely.geometry import Polygon
     from sqlalchemy.orm import Session
 
-    from .hooktypes import (ActivityItem, Authenticated, CommunityLink, EventKind, InboundSMS, MembershipBadge,
+    from .hooktypes import (ActivityItem, Authenticated, CommunityLink, EventKind, InboundSMS, KeypadAnswer, MembershipBadge,
                             MenuItem, NotificationKind, Panel, PrincipalKind, ProviderSpec, SettingsSection,
                             VerificationMethod)
     from .models import Commune, Community, Membership, Notification, User
@@ -338,12 +338,32 @@ def vvs_inbound_sms(request: Request, message: InboundSMS) -> str | None:
     """
 
 
+@hookspec
+def vvs_voice_keypad_answer(request: Request, answer: KeypadAnswer) -> str | None:
+    """A person pressed keys during a call of the outbox (channel "voice").
+
+    Called once per keypad answer the voice provider reports (a replay is not passed
+    on), inside the callback's transaction, before the core answers the provider.
+    The core has already recorded it on the notification row: "1" confirms (reaction
+    ``confirmed``), any other key counts as listened. A plugin whose notification it
+    is (``answer.kind``, ``answer.subject_type``, ``answer.subject_id``) reads the
+    keys its own way, e.g. a roll-call: "1" safe, "2" needs help.
+    answer: a ``KeypadAnswer`` (notification id, kind, subject, recipient, digits,
+    provider and its call reference).
+    Returns: a short French sentence to say to the person before the call ends, or
+    None. Sentences of several plugins are said in turn; with none, the core thanks
+    them ("Merci, votre confirmation est enregistrée." for "1").
+    """
+
+
 @hookspec(firstresult=True)
 def vvs_render_notification(request: Request, notification: Notification, channel: str) -> dict | None:
-    """Render the text of ``notification`` for ``channel`` ("sms", "email", "push").
+    """Render the text of ``notification`` for ``channel`` ("sms", "email", "push", "voice").
 
     The core's default (``trylast``) renders the stored subject and body.
-    Returns: a dict with ``subject``, ``text`` and optionally ``html``, or None.
+    Returns: a dict with ``subject``, ``text`` and optionally ``html``, or None. For
+    "voice", ``text`` is read aloud (links are left out) and an optional ``prompt``
+    says what the keys do (default: press 1 to confirm).
     """
 
 

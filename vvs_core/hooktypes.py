@@ -97,6 +97,24 @@ class InboundSMS:
 
 
 @dataclass(frozen=True)
+class KeypadAnswer:
+    """A key pressed during a call of the outbox (``vvs_voice_keypad_answer``).
+
+    notification_id, kind, subject_type, subject_id, recipient_id: the notification
+    row the call delivered (its sender's subject: a commune alert, a roll-call…).
+    digits: the keys pressed ("1", "2"…). provider, provider_ref: who placed the call.
+    """
+    notification_id: int
+    kind: str
+    subject_type: str
+    subject_id: int | None
+    recipient_id: int | None
+    digits: str
+    provider: str
+    provider_ref: str
+
+
+@dataclass(frozen=True)
 class NotificationKind:
     """A kind of notification (``Notification.kind``), declared by whoever sends it.
 
@@ -113,6 +131,10 @@ class NotificationKind:
     (e.g. a weekly digest); the sender reads them from the preference.
     severities: the rows carry an alert severity, and residents may set a minimum
     severity per channel (urgent ones always go through).
+    voice: may reach residents by a call to their landline (channel "voice"): the
+    call stands in for the SMS of a resident who has a landline and no mobile, and
+    residents may choose it. A kind that is also ``always_reach`` falls back from a
+    channel that failed for good to the next one (SMS, then voice, then e-mail).
     """
     key: str
     label: str
@@ -123,6 +145,7 @@ class NotificationKind:
     extra_choices: tuple[tuple[str, str], ...] = ()
     severities: bool = False
     order: int = 50
+    voice: bool = False
 
 
 @dataclass(frozen=True)

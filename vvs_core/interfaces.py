@@ -28,6 +28,18 @@ class OutgoingEmail:
 
 
 @dataclass
+class OutgoingCall:
+    """A voice call: ``text`` read aloud in French, then ``prompt`` (what the keys do),
+    the keypad listening for one key while either is spoken.
+
+    to: the landline, E.164. key: the notification's dedupe key (as for SMS)."""
+    to: str
+    text: str
+    key: str
+    prompt: str = ""
+
+
+@dataclass
 class SendResult:
     """What a provider says about one message of a batch.
 
@@ -56,6 +68,25 @@ class DeliveryReceipt:
     STATES = ("delivered", "failed", "pending")
 
 
+@dataclass(frozen=True)
+class CallEvent:
+    """What a voice provider's callback says about one call it placed.
+
+    provider_ref: the ``SendResult.provider_ref`` of the call. state: one of ``STATES``:
+    "pending" (queued, ringing: nothing recorded), "answered" (picked up; ``by_machine``
+    when an answering machine took it), "listened" (the message was read to the end),
+    "keypad" (``digits`` were pressed), "completed" (hung up after being answered),
+    "failed" (not answered, busy, unreachable: ``error`` says which, in French).
+    """
+    provider_ref: str
+    state: str
+    digits: str = ""
+    by_machine: bool = False
+    error: str = ""
+
+    STATES = ("pending", "answered", "listened", "keypad", "completed", "failed")
+
+
 class CallbackRefused(ValueError):
     """Raised by ``parse_receipt`` / ``parse_inbound`` when the call's fields are wrong
     (missing, malformed, too long): the core answers 400 with the message (French,
@@ -81,6 +112,31 @@ class ISMSSender(Interface):
     def parse_inbound(request):
         """Read an SMS sent to the service number from the provider's call: return an
         InboundSMS (sender in E.164, text, provider, provider_id), or raise CallbackRefused."""
+
+
+class IVoiceCaller(Interface):
+    """Calls to landlines: the text read aloud in French (text-to-speech), one key of
+    the keypad listened to, the call's progress reported back (docs/providers.md)."""
+    name = Attribute("provider name")
+
+    def send_batch(calls):
+        """Place a list of OutgoingCall; return one SendResult per call, same order,
+        ``provider_ref`` the provider's id of the call (callbacks name it). Placing a
+        call is "sent"; "delivered" comes when it is answered.
+
+        Raise TransientDeliveryError when nothing could be placed and a retry may help."""
+
+    # For a provider registered with ``ProviderSpec(…, callbacks=True)``: the core serves
+    # /fournisseurs/{name}/{token}/appel, checks the token, the rate and the size, then:
+
+    def parse_call_event(request):
+        """Read the provider's call about a call's progress (a Pyramid request): return
+        a CallEvent, or raise CallbackRefused (also for a call that is not authentic)."""
+
+    def call_reply(event, speech):
+        """Optional: the answer the provider expects to its call, as ``(body,
+        content_type)``; ``speech`` is the French sentence to say to the person (after
+        a key was pressed), or "". Without it the core answers plain text."""
 
 
 class IEmailSender(Interface):

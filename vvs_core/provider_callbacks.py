@@ -2,20 +2,26 @@
 
 A provider registered with ``ProviderSpec(…, callbacks=True)`` gets, from the core:
 
-- ``/fournisseurs/{name}/{token}/accuse-reception`` (route ``provider_receipt``) and
-  ``/fournisseurs/{name}/{token}/sms-recu`` (route ``provider_inbound``), by GET or POST;
+- ``/fournisseurs/{name}/{token}/accuse-reception`` (route ``provider_receipt``),
+  ``/fournisseurs/{name}/{token}/sms-recu`` (route ``provider_inbound``) and, for a
+  voice provider, ``/fournisseurs/{name}/{token}/appel`` (route ``provider_call``: a
+  call's progress and its keypad answers), by GET or POST;
 - two settings, ``vvs.{kind}.{name}.callback_token`` (secret, at least 32 characters;
   empty: every call is refused) and ``vvs.{kind}.{name}.callback_rate`` (calls per
   client address, ``count/seconds``);
 - the checks, in this order: the provider is the chosen one and has the method (404),
   the rate per client address (429 with ``Retry-After``), the token, compared in
   constant time (403), the size of the call (413), the provider's own reading of the
-  call, ``parse_receipt(request)`` / ``parse_inbound(request)`` (400 on
-  ``CallbackRefused`` or anything it cannot read), a call already handled (409, from
-  the one ``provider_callbacks`` table);
+  call, ``parse_receipt(request)`` / ``parse_inbound(request)`` /
+  ``parse_call_event(request)`` (400 on ``CallbackRefused`` or anything it cannot
+  read), a call already handled (409, from the one ``provider_callbacks`` table; a
+  call event replayed is answered as the first time, recording nothing, because the
+  provider reads the answer to go on with the call);
 - then the work: a receipt updates the outbox row (``record_receipt``); an inbound SMS
   goes to the ``vvs_inbound_sms`` hook and the reply it returns goes back to the sender
-  through the outbox, keyed ``sms-reply:{name}:{id}``.
+  through the outbox, keyed ``sms-reply:{name}:{id}``; a call event updates the call's
+  row (``vvs_core.notify.calls``) and its keys go to ``vvs_voice_keypad_answer``; the
+  answer is the provider's own (``call_reply``: TwiML for Twilio).
 
 Providers cannot send a CSRF token: the secret in the URL is what authenticates the
 call, so these views are exempt. Every answer is French plain text; a refused call
@@ -34,7 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from .clock import utcnow
 from .hooktypes import InboundSMS
-from .interfaces import CallbackRefused, DeliveryReceipt
+from .interfaces import CallbackRefused, CallEvent, DeliveryReceipt
 from .models.provider_callback import ProviderCallback
 from .phones import mask_phone
 from .providers import KINDS, find_provider
@@ -206,17 +212,39 @@ def handle_inbound(request, provider, message: InboundSMS) -> str:
     return "reçu, réponse envoyée"
 
 
+def apply_call_event(request, provider, event: CallEvent):
+    """A call's progress or its keys: recorded once; the provider gets its answer
+    (``call_reply``) every time, since it may be waiting for it to go on with the call."""
+    from .notify.calls import record_call_event
+
+    if event.state not in CallEvent.STATES or not str(event.provider_ref or "").strip():
+        log.error("provider %s returned an unusable call event %r", provider.name, event)
+        raise Refusal(400, "requête illisible")
+    what, speech = "déjà reçu", ""
+    if event.state == "pending":
+        what = "état intermédiaire ignoré"
+    elif remember(request.dbsession, provider.name, "call", f"{event.provider_ref}:{event.state}:{event.digits}") is not None:
+        what, speech = record_call_event(request, provider.name, event)
+    reply = getattr(provider, "call_reply", None)
+    if not callable(reply):
+        return speech or what
+    body, content_type = reply(event, speech)
+    return Response(body, content_type=content_type, charset="utf-8")
+
+
 # --- views -------------------------------------------------------------------------
 
 WORK = {"receipt": ("parse_receipt", DeliveryReceipt, apply_receipt),
-        "inbound": ("parse_inbound", InboundSMS, handle_inbound)}
+        "inbound": ("parse_inbound", InboundSMS, handle_inbound),
+        "call": ("parse_call_event", CallEvent, apply_call_event)}
 
 
 def serve_callback(request, purpose: str) -> Response:
     method, expected_type, work = WORK[purpose]
     try:
         _kind, provider = check_call(request, purpose)
-        return _text(work(request, provider, read_call(provider, method, request, expected_type)))
+        answer = work(request, provider, read_call(provider, method, request, expected_type))
+        return answer if isinstance(answer, Response) else _text(answer)
     except Refusal as refusal:
         return _text(refusal.text, refusal.status)
 
@@ -231,7 +259,13 @@ def inbound_sms(request):
     return serve_callback(request, "inbound")
 
 
+@view_config(route_name="provider_call", request_method=("GET", "POST"), permission="public", require_csrf=False)
+def call_event(request):
+    return serve_callback(request, "call")
+
+
 def includeme(config):
     config.add_route("provider_receipt", "/fournisseurs/{provider}/{token}/accuse-reception")
     config.add_route("provider_inbound", "/fournisseurs/{provider}/{token}/sms-recu")
+    config.add_route("provider_call", "/fournisseurs/{provider}/{token}/appel")
     config.scan(".provider_callbacks")

@@ -39,6 +39,12 @@ spaces, quotes) work like any other; timeouts, refused connections, 429 and 5xx 
 invalid recipients fail for good without stopping the rest of the batch; after a
 failure in the middle of a batch, retrying what was not ok sends nothing twice;
 receipts and inbound messages are read back as the service sent them.
+
+A voice provider (``VoiceCallerContract``) does the same with calls (the text is what
+is read aloud, the prompt said after it), and its fake offers ``call_event(provider_ref,
+state, digits="")``: the request the service would make to report a call's progress
+("answered", "listened", "keypad", "completed", "failed"); a fake of a service that
+signs its calls also offers ``forged_call_event(…)`` (same, badly signed), refused.
 """
 from __future__ import annotations
 
@@ -49,7 +55,8 @@ from collections import Counter
 import pytest
 
 from .errors import TransientDeliveryError
-from .interfaces import CallbackRefused, DeliveryReceipt, OutgoingEmail, OutgoingSMS, SendResult
+from .interfaces import (CallbackRefused, CallEvent, DeliveryReceipt, OutgoingCall, OutgoingEmail, OutgoingSMS,
+                         SendResult)
 from .hooktypes import InboundSMS
 
 FRENCH_TEXT = ("Alerte : véhicule suspect rue de l’Église, près de l’école. "
@@ -303,3 +310,63 @@ class EmailSenderContract(_SenderContract):
     def message(self, recipient, key, text=FRENCH_TEXT):
         return OutgoingEmail(to=recipient, subject="Alerte — rue de l’Église", text=text,
                              html=f"<p>{text}</p>", key=key)
+
+
+VOICE_TEXT = ("EXERCICE. Message de la mairie de Saint-Étienne-du-Rouvray : « crue de la Seine », "
+              "l’eau monte rue de l’Église ; montez à l’étage et n’utilisez pas votre véhicule.")
+VOICE_PROMPT = "Pour confirmer que vous avez bien reçu ce message, appuyez sur la touche 1."
+
+
+class VoiceCallerContract(_SenderContract):
+    """What every ``IVoiceCaller`` must do for the outbox: the calls' texts arrive as
+    given (``arrived()`` gives (landline, text read aloud)), the prompt is said, keys
+    are never placed twice, failures are classified as for SMS, and the provider reads
+    back the call events its service makes."""
+
+    @pytest.fixture
+    def invalid_recipients(self):
+        return ["0123456789", "+33 1 23", "pas-un-numéro"]
+
+    def recipients(self, count):
+        return [f"+331990{n:05d}" for n in range(1, count + 1)]  # 01 99 00 xx xx: kept for fiction
+
+    def message(self, recipient, key, text=FRENCH_TEXT):
+        return OutgoingCall(to=recipient, text=text, key=key, prompt=VOICE_PROMPT)
+
+    def test_each_key_is_sent_once(self):
+        assert self.sends_each_key_once is True, "a voice provider must not call anyone twice for one key"
+
+    def test_a_french_call_text_arrives_unchanged_with_its_prompt(self, sender, fake):
+        [message] = self.batch(1, texts=[VOICE_TEXT])
+        [result] = self.send(sender, [message])
+        assert result.ok and result.provider_ref, result.error
+        assert fake.arrived() == [(message.to, VOICE_TEXT)]
+        assert callable(getattr(fake, "prompts", None)), "the fake must offer prompts(): the prompt said after each text"
+        assert fake.prompts() == [VOICE_PROMPT]
+
+    # --- call events -----------------------------------------------------------------
+
+    @pytest.mark.parametrize("state,digits", [("answered", ""), ("listened", ""), ("keypad", "1"),
+                                              ("keypad", "2"), ("completed", ""), ("failed", "")])
+    def test_call_events_are_read_back(self, sender, fake, state, digits):
+        assert callable(getattr(sender, "parse_call_event", None)), "a voice provider reads its call events"
+        assert callable(getattr(fake, "call_event", None)), "the fake must offer call_event(provider_ref, state, digits)"
+        [result] = self.send(sender, self.batch(1))
+        event = sender.parse_call_event(fake.call_event(result.provider_ref, state, digits))
+        assert isinstance(event, CallEvent)
+        assert (event.provider_ref, event.state, event.digits) == (result.provider_ref, state, digits)
+        if state == "failed":
+            assert event.error, "a failed call says why, in French"
+
+    def test_forged_call_events_are_refused(self, sender, fake):
+        if not callable(getattr(fake, "forged_call_event", None)):
+            return  # a service that does not sign its calls: the token in the URL is the only check
+        [result] = self.send(sender, self.batch(1))
+        with pytest.raises(CallbackRefused):
+            sender.parse_call_event(fake.forged_call_event(result.provider_ref, "keypad", "1"))
+
+    def test_empty_call_events_are_refused(self, sender):
+        from pyramid.request import Request
+
+        with pytest.raises(CallbackRefused):
+            sender.parse_call_event(Request.blank("/", POST={}))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .errors import ConfigurationError
 from .hooktypes import ProviderSpec
-from .interfaces import IEmailSender, IGeocoder, IIdentityVerifier, IPushSender, ISMSSender
+from .interfaces import IEmailSender, IGeocoder, IIdentityVerifier, IPushSender, ISMSSender, IVoiceCaller
 from .plugins import hookimpl  # noqa: F401  (part of the provider API)
 from .settings import Setting, as_float, as_int  # noqa: F401  (part of the provider API)
 
@@ -19,7 +19,10 @@ KINDS = {
     "geocoder": ("vvs.geocoder.provider", IGeocoder),
     "push": (None, IPushSender),
     "identity": ("vvs.identity.provider", IIdentityVerifier),
+    "voice": ("vvs.voice.provider", IVoiceCaller),
 }
+# Kinds whose setting may be left empty: no provider, and no such channel (no calls).
+OPTIONAL_KINDS = ("voice",)
 
 
 def collect_provider_specs(pm) -> list[ProviderSpec]:
@@ -47,6 +50,8 @@ def chosen_specs(settings, specs) -> dict[str, ProviderSpec]:
                 continue
         else:
             name = settings[setting]
+            if not name and kind in OPTIONAL_KINDS:
+                continue
         spec = available.get(name)
         if spec is None:
             names = ", ".join(sorted(available)) or "none"
@@ -99,7 +104,7 @@ def provider_on(registry, kind: str):
 
 
 def channels_with_provider(request_or_registry) -> list[str]:
-    """The notification channels ("sms", "email", "push") that have a provider."""
+    """The notification channels ("sms", "email", "push", "voice") that have a provider."""
     from .models.notification import CHANNELS
 
     from .notify.push_providers import push_devices

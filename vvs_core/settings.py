@@ -87,6 +87,20 @@ def parse_trusted_proxies(value):
         raise ValueError(f"a count or IP addresses/networks separated by spaces: {exc}") from None
 
 
+def parse_night(value) -> tuple:
+    """``"21:00-08:00"`` → (start, end, the text): the hours without calls below urgent."""
+    from datetime import time
+
+    text = str(value).strip()
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in text.split("-"))
+    except ValueError:
+        raise ValueError("HH:MM-HH:MM, e.g. 21:00-08:00") from None
+    if start == end:
+        raise ValueError("the night must not start when it ends")
+    return start, end, text
+
+
 def as_list(value) -> list[str]:
     if isinstance(value, (list, tuple)):
         return list(value)
@@ -131,6 +145,9 @@ CORE_SETTINGS = [
     Setting("vvs.email.sender", "Voisins vigilants <ne-pas-repondre@vvs.invalid>", "From: address of the e-mails sent."),
     Setting("vvs.geocoder.provider", "manual", "Geocoder name (`manual` built in: the resident places the marker; provider plugins add others, e.g. `ban`)."),
     Setting("vvs.identity.provider", "none", "Identity-check partner name (`none` built in: no partner; a provider plugin adds its own, used by a verification plugin)."),
+    Setting("vvs.voice.provider", "", "Voice-call provider name: calls to the landline of residents who have no mobile (`folder` built in: writes each call's script, and a WAV when `espeak-ng` is installed, into vvs.voice.script_folder; provider plugins add others, e.g. `twilio`). Empty: no calls (docs/providers.md)."),
+    Setting("vvs.voice.script_folder", "var/appels", "Folder where the `folder` voice provider writes each call's script (and its WAV file when `espeak-ng` is installed)."),
+    Setting("vvs.voice.night", "21:00-08:00", "Hours (Paris time, `HH:MM-HH:MM`) when no call is placed below the urgent severity: such calls wait for the end of the night.", parse=lambda v: parse_night(v)[2]),
     Setting("vvs.outbox.max_attempts", 6, "Delivery attempts before a notification is marked failed.", parse=as_int),
     Setting("vvs.outbox.batch_size", 500, "Notifications handed to a provider per queue message.", parse=as_int),
     Setting("vvs.outbox.sweep_interval", 15, "Seconds between two passes of the sweeper that re-enqueues what was left pending.", parse=as_int),

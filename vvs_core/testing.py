@@ -12,7 +12,8 @@ Fixtures (load with ``pytest_plugins = ["vvs_core.testing"]``):
 - ``clock``: stops the application's clock (``vvs_core.clock``) at a chosen moment and
   moves it: ``clock.set_local(2026, 7, 14, 23, 30)`` (in ``vvs.timezone``),
   ``clock.set(aware_datetime)``, ``clock.advance(minutes=5)``; it runs again after the test.
-Provider contract suites: ``SMSSenderContract``, ``EmailSenderContract`` (behavioural:
+Provider contract suites: ``SMSSenderContract``, ``EmailSenderContract``,
+``VoiceCallerContract`` (behavioural:
 they drive a fake of the provider's service, ``FakeHTTPService`` for an HTTP API;
 ``vvs_core.provider_contracts``).
 """
@@ -510,7 +511,7 @@ def make_run_server(root, folder, **env):
     return running()
 
 
-from .provider_contracts import EmailSenderContract, SMSSenderContract  # noqa: E402,F401
+from .provider_contracts import EmailSenderContract, SMSSenderContract, VoiceCallerContract  # noqa: E402,F401
 from .provider_fakes import Call, FakeHTTPService  # noqa: E402,F401
 
 

@@ -194,7 +194,7 @@ def vvs_commune_activity(request, commune, since):
 def vvs_register_notification_kinds():
     return [
         NotificationKind("alert", "Alertes de vos voisins", always_reach=True, default_channels=("sms", "email"),
-                         severities=True, order=10),
+                         severities=True, order=10, voice=True),
         NotificationKind("alert_held", "Alerte à valider (référents)", in_settings=False),
         NotificationKind("alert_escalation", "Alerte en attente de validation (modérateurs)", in_settings=False),
         NotificationKind("alert_moderation", "Décision de modération sur votre alerte", in_settings=False),

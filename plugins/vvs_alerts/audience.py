@@ -4,7 +4,8 @@ Every active member of the alert's community (but its author) on the channels th
 chose for alerts (``User.notification_prefs["alert"]``, SMS and e-mail by default;
 choosing none still leaves one: alerts cannot be refused entirely), plus whoever the
 ``vvs_alert_recipients`` hook adds, on the channels the hook allows. A channel needs
-an address (a mobile for SMS) and a configured provider.
+an address (a mobile for SMS, a landline for a call: a resident with only a landline
+gets a call where others get an SMS) and a configured provider.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from vvs_core.notify.kinds import kinds_of
 from vvs_core.providers import channels_with_provider
 
 DEFAULT_CHANNELS = ("sms", "email")  # as declared in __init__ (vvs_register_notification_kinds)
-_USER_COLUMNS = (User.id, User.email, User.mobile, User.notification_prefs, User.status)
+_USER_COLUMNS = (User.id, User.email, User.mobile, User.landline, User.notification_prefs, User.status)
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Target:
     address: str
 
 
-ALERT = NotificationKind("alert", "", always_reach=True, default_channels=DEFAULT_CHANNELS)
+ALERT = NotificationKind("alert", "", always_reach=True, default_channels=DEFAULT_CHANNELS, voice=True)
 
 
 def channels_for(request, row, allowed, usable=None) -> list[str]:

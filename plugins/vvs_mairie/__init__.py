@@ -348,7 +348,7 @@ def vvs_admin_user_panels(request, user):
 def vvs_register_notification_kinds():
     return [
         NotificationKind("mairie_alert", "Alertes de la mairie", always_reach=True,
-                         default_channels=("sms", "email", "push"), order=11),
+                         default_channels=("sms", "email", "push"), order=11, voice=True),
         NotificationKind("mairie_message", "Messages de la mairie", in_settings=False),
         NotificationKind("mairie_ack", "Votre alerte prise en compte par la mairie", in_settings=False),
     ]

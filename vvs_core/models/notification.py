@@ -10,9 +10,13 @@ from ..clock import utcnow
 from .meta import Base
 from .types import UTCDateTime
 
-CHANNELS = ("sms", "email", "push")
+CHANNELS = ("sms", "email", "push", "voice")  # voice: a call to the resident's landline
 # pending → sending (claimed by a worker) → sent → delivered; or failed / cancelled
 STATUSES = ("pending", "sending", "sent", "delivered", "failed", "cancelled")
+# What the recipient did after delivery, in rank order (a later, lower one never
+# replaces a higher one): a call answered by a machine, listened to the end,
+# confirmed with the key "1" (``vvs_core.notify.calls``).
+REACTIONS = ("voicemail", "listened", "confirmed")
 
 
 class Notification(Base):
@@ -48,3 +52,8 @@ class Notification(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The alert severity the row was written with (minor | moderate | severe, or ""):
+    # a call at night waits for the morning unless it is urgent, fallbacks included.
+    severity: Mapped[str] = mapped_column(String(12), default="")
+    reaction: Mapped[str] = mapped_column(String(12), default="")  # one of REACTIONS, or ""
+    reacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

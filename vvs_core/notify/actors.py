@@ -82,13 +82,15 @@ from zope.sqlalchemy import mark_changed
 from ..clock import aware, utcnow
 from ..errors import PermanentDeliveryError, TransientDeliveryError
 from .. import sms
-from ..interfaces import OutgoingEmail, OutgoingSMS
+from ..interfaces import OutgoingCall, OutgoingEmail, OutgoingSMS
 from ..links import public_base_url
 from .push_providers import OutgoingPush
 from ..models.notification import Notification
 from ..providers import provider_on
 from ..jobs.lease import LeaseKeeper
 from ..tasks import RECOVERY_QUEUE, task_request
+from .calls import CONFIRM_PROMPT
+from .fallback import fall_back_safely
 from .outbox import enqueue_delivery_after_commit
 
 log = logging.getLogger(__name__)
@@ -171,6 +173,8 @@ def deliver_notifications(ids, registry=None, now=None, reclaim=True) -> dict[st
         finally:
             keeper.stop()
         retry_later = record_outcomes(request.dbsession, outcomes, claim.claimed_at, now or utcnow(), settings)
+        _commit_and_continue(request)  # the outcomes stand whatever happens to the fallbacks
+        fall_back_safely(request, [o.notification.id for o in outcomes if o.status in ("failed", "retry")])
     for delay, retry_ids in retry_later.items():
         try:
             deliver.send_with_options(args=(retry_ids,), delay=delay * 1000)
@@ -292,6 +296,12 @@ def render(request, notification) -> dict:
         # What every SMS provider receives: GSM-7 wherever French allows, in at most
         # vvs.sms.max_segments parts, links and the 17 line kept (vvs_core.sms).
         answer = {**answer, "text": sms.fit_text(answer.get("text") or "", request.registry.settings["vvs.sms.max_segments"])}
+    if notification.channel == "voice":
+        # What every voice provider reads aloud: no links, and what the keys do.
+        from .calls import speakable
+
+        answer = {**answer, "text": speakable(answer.get("text") or ""),
+                  "prompt": answer.get("prompt") or CONFIRM_PROMPT}
     return answer
 
 
@@ -321,6 +331,9 @@ def build_message(notification, rendered):
         return OutgoingEmail(to=notification.address, subject=rendered.get("subject") or "",
                              text=rendered.get("text") or "", html=rendered.get("html"),
                              key=notification.dedupe_key)
+    if notification.channel == "voice":
+        return OutgoingCall(to=notification.address, text=rendered.get("text") or "",
+                            prompt=rendered.get("prompt") or "", key=notification.dedupe_key)
     if notification.channel == "push":
         return OutgoingPush(key=notification.dedupe_key, title=rendered.get("subject") or "",
                             text=rendered.get("text") or "", url=rendered.get("url") or "/",

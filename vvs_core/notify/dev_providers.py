@@ -1,4 +1,5 @@
-"""Built-in providers for development: SMS written to the log, e-mail written to a folder.
+"""Built-in providers for development: SMS written to the log, e-mail written to a
+folder, calls written to a folder (script, and a WAV spoken by ``espeak-ng`` when installed).
 
 Both follow the provider contract (``vvs_core.provider_contracts``), so the outbox
 treats them exactly like OVH or SMTP. No credential, no network.
@@ -9,11 +10,13 @@ import hashlib
 import logging
 import os
 import re
+import shutil
+import subprocess
 import uuid
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from ..interfaces import OutgoingEmail, OutgoingSMS, SendResult
+from ..interfaces import CallbackRefused, CallEvent, OutgoingCall, OutgoingEmail, OutgoingSMS, SendResult
 from ..phones import mask_phone
 from ..sms import measure
 
@@ -132,3 +135,90 @@ class FolderEmailSender:
     def _path(self, key: str) -> str:
         readable = re.sub(r"[^A-Za-z0-9_.-]+", "_", key)[:80]
         return os.path.join(self.folder, f"{readable}-{self._ref(key)[:12]}.eml")
+
+
+class FolderVoiceCaller:
+    """Development calls: each call's script is written as a text file (what would be
+    read aloud, then the keys' prompt), and as a WAV file spoken in French when
+    ``espeak-ng`` is installed. Named after the notification's key, so the folder
+    answers ``already_sent`` as the e-mail folder does.
+
+    Nobody answers a file: the callback URL (``/fournisseurs/folder/TOKEN/appel``)
+    plays the person, with ``ref`` (the call's reference, in the script), ``etat``
+    (``decroche``, ``ecoute``, ``touche``, ``sans-reponse``) and ``touches``.
+    """
+
+    name = "folder"
+    ESPEAK_SECONDS = 20
+    STATES = {"decroche": "answered", "repondeur": "answered", "ecoute": "listened", "touche": "keypad",
+              "sans-reponse": "failed", "occupe": "failed", "fin": "completed"}
+
+    def __init__(self, folder: str, speak: bool = True):
+        self.folder = folder
+        self.espeak = shutil.which("espeak-ng") if speak else None
+
+    @classmethod
+    def from_settings(cls, settings) -> "FolderVoiceCaller":
+        return cls(settings["vvs.voice.script_folder"])
+
+    def send_batch(self, calls: list[OutgoingCall]) -> list[SendResult]:
+        if not calls:
+            return []
+        try:
+            os.makedirs(self.folder, exist_ok=True)
+        except OSError as exc:
+            return [SendResult(c.key, ok=False, transient=True, error=f"dossier inaccessible : {exc.strerror}")
+                    for c in calls]
+        return [self._write(call) for call in calls]
+
+    def already_sent(self, keys: list[str]) -> dict[str, str]:
+        return {key: self._ref(key) for key in keys if key and os.path.exists(self._path(key, ".txt"))}
+
+    def _write(self, call: OutgoingCall) -> SendResult:
+        if not _PHONE.match(call.to or ""):
+            return SendResult(call.key, ok=False, error="numéro invalide")
+        key = call.key or uuid.uuid4().hex
+        ref = self._ref(key)
+        script = (f"Appel vers {mask_phone(call.to)} (référence {ref})\n\n{call.text}\n\n{call.prompt}\n").strip() + "\n"
+        path = self._path(key, ".txt")
+        partial = f"{path}.{uuid.uuid4().hex[:8]}.part"
+        try:
+            with open(partial, "w", encoding="utf-8") as fh:
+                fh.write(script)
+            os.replace(partial, path)
+        except OSError as exc:
+            return SendResult(call.key, ok=False, transient=True, error=f"écriture impossible : {exc.strerror}")
+        if self.espeak:
+            self._speak(f"{call.text}\n{call.prompt}", self._path(key, ".wav"))
+        log.info("Appel vers %s [%s] : %s", mask_phone(call.to), ref, _one_line(call.text))
+        return SendResult(call.key, ok=True, provider_ref=ref)
+
+    def _speak(self, text: str, wav: str) -> None:
+        # The text goes through stdin: a text starting with "-" is never an option.
+        try:
+            subprocess.run([self.espeak, "-v", "fr", "-b", "1", "-w", wav, "--stdin"], input=text.encode("utf-8"),
+                           timeout=self.ESPEAK_SECONDS, check=True, capture_output=True)
+        except (OSError, subprocess.SubprocessError):
+            log.warning("espeak-ng could not write %s; the script is there", wav, exc_info=True)
+
+    def parse_call_event(self, request) -> CallEvent:
+        params = request.params
+        ref = str(params.get("ref") or "").strip()
+        if not re.fullmatch(r"[0-9a-f]{32}", ref):
+            raise CallbackRefused("référence d'appel manquante ou invalide")
+        state = self.STATES.get(str(params.get("etat") or ""))
+        if state is None:
+            raise CallbackRefused(f"état inconnu ; états : {', '.join(self.STATES)}")
+        digits = str(params.get("touches") or "")
+        if state == "keypad" and not re.fullmatch(r"[0-9*#]{1,8}", digits):
+            raise CallbackRefused("touches manquantes ou invalides")
+        return CallEvent(ref, state, digits=digits if state == "keypad" else "",
+                         by_machine=params.get("etat") == "repondeur",
+                         error="pas de réponse" if state == "failed" else "")
+
+    def _ref(self, key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+    def _path(self, key: str, suffix: str) -> str:
+        readable = re.sub(r"[^A-Za-z0-9_.-]+", "_", key)[:80]
+        return os.path.join(self.folder, f"{readable}-{self._ref(key)[:12]}{suffix}")

@@ -90,32 +90,42 @@ def kinds_for_session(dbsession) -> NotificationKinds:
 # --- A resident's channels for a kind ------------------------------------------------
 
 def address_on(user, channel: str) -> str:
-    """Where ``user`` (a ``User`` or a row with ``id``, ``email``, ``mobile``) is
-    reached on ``channel``; "" when they have no address there. Push subscriptions
-    belong to the push provider, which finds them by user id."""
+    """Where ``user`` (a ``User`` or a row with ``id``, ``email``, ``mobile``,
+    ``landline``) is reached on ``channel``; "" when they have no address there. Push
+    subscriptions belong to the push provider, which finds them by user id."""
     if channel == "email":
         return getattr(user, "email", None) or ""
     if channel == "sms":
         return getattr(user, "mobile", None) or ""
+    if channel == "voice":
+        return getattr(user, "landline", None) or ""
     if channel == "push":
         return str(user.id) if getattr(user, "id", None) is not None else ""
     return ""
 
 
 def wanted_channels(user, kind: NotificationKind, defaults=None) -> list[str]:
-    """The channels ``user`` chose for ``kind`` (its defaults while they chose nothing)."""
+    """The channels ``user`` chose for ``kind`` (its defaults while they chose nothing).
+
+    For a kind declared ``voice``, a resident who wants SMS but has only a landline
+    wants a call instead: the call is their SMS."""
     prefs = getattr(user, "notification_prefs", None) or {}
     wanted = prefs.get(kind.key)
     if wanted is None:
         wanted = kind.default_channels if defaults is None else defaults
-    return [c for c in wanted if c in CHANNELS]
+    wanted = [c for c in wanted if c in CHANNELS and (c != "voice" or kind.voice)]
+    if kind.voice and "sms" in wanted and "voice" not in wanted and not address_on(user, "sms") \
+            and address_on(user, "voice"):
+        wanted.append("voice")
+    return wanted
 
 
 def channels_for(user, kind: NotificationKind, usable, defaults=None) -> list[str]:
     """The channels a ``kind`` notification goes to ``user`` on, among ``usable`` (those
     with a provider, and that the sender allows). Channels without an address are left
-    out; an ``always_reach`` kind keeps one channel when the resident chose none that works."""
-    usable = [c for c in CHANNELS if c in usable and address_on(user, c)]
+    out (and "voice" for kinds not declared ``voice``); an ``always_reach`` kind keeps
+    one channel when the resident chose none that works."""
+    usable = [c for c in CHANNELS if c in usable and address_on(user, c) and (c != "voice" or kind.voice)]
     chosen = [c for c in usable if c in wanted_channels(user, kind, defaults)]
     if not chosen and kind.always_reach and usable:
         first = (*(kind.default_channels if defaults is None else defaults), *usable)

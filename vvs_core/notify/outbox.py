@@ -29,6 +29,7 @@ OPTIONAL_FIELDS = {
     "subject_type": "", "subject_id": None, "recipient_id": None,
     "title": "", "body": "", "html": None, "expires_at": None,
     "next_attempt_at": None,  # set by the recipient's quiet hours (notify.preferences)
+    "severity": "",  # an alert's: calls at night wait unless urgent (notify.preferences)
 }
 DEDUPE_KEY_MAX = 200  # Notification.dedupe_key is String(200)
 
@@ -182,22 +183,40 @@ def reach_summary(dbsession, subject_type, subject_id) -> dict:
 
 
 def reach_summaries(dbsession, subject_type, subject_ids) -> dict[int, dict]:
-    """``reach_summary`` of several subjects in one statement: ``{subject id: summary}``."""
+    """``reach_summary`` of several subjects in one statement: ``{subject id: summary}``.
+
+    A channel's counts are by status; calls also count their reactions ("listened",
+    "confirmed": reactions of delivered calls, already counted among "delivered")."""
     ids = sorted(set(subject_ids))
     out: dict = {}
     if not ids:
         return out
     rows = dbsession.execute(
-        sa.select(Notification.subject_id, Notification.channel, Notification.status, sa.func.count())
+        sa.select(Notification.subject_id, Notification.channel, Notification.status, Notification.reaction,
+                  sa.func.count())
         .where(Notification.subject_type == subject_type, Notification.subject_id.in_(ids))
-        .group_by(Notification.subject_id, Notification.channel, Notification.status)
+        .group_by(Notification.subject_id, Notification.channel, Notification.status, Notification.reaction)
     )
-    for subject_id, channel, status, count in rows:
-        out.setdefault(subject_id, {}).setdefault(channel, {})[status] = count
+    for subject_id, channel, status, reaction, count in rows:
+        counts = out.setdefault(subject_id, {}).setdefault(channel, {})
+        counts[status] = counts.get(status, 0) + count
+        if channel == "voice" and reaction in ("listened", "confirmed"):
+            counts[reaction] = counts.get(reaction, 0) + count
     return out
 
 
-_CHANNEL_LABELS = {"sms": ("SMS", "m"), "email": ("e-mail", "m"), "push": ("notifications", "f")}
+_CHANNEL_LABELS = {"sms": ("SMS", "m"), "email": ("e-mail", "m"), "push": ("notifications", "f"),
+                   "voice": ("appels", "m")}
+# What the statuses of a call say (placed, answered), beside the reactions.
+_VOICE_WORDS = [
+    (("sent",), ("appelé", "appelés")),
+    (("delivered",), ("décroché", "décrochés")),
+    (("listened", "confirmed"), ("écouté jusqu'au bout", "écoutés jusqu'au bout")),
+    (("confirmed",), ("confirmé par la touche 1", "confirmés par la touche 1")),
+    (("pending", "sending"), ("en attente", "en attente")),
+    (("failed",), ("sans réponse", "sans réponse")),
+    (("cancelled",), ("annulé", "annulés")),
+]
 # statuses counted together → {gender: (singular, plural)}
 _STATUS_WORDS = [
     (("delivered",), {"m": ("remis", "remis"), "f": ("remise", "remises")}),
@@ -209,12 +228,21 @@ _STATUS_WORDS = [
 
 
 def format_reach(summary: dict) -> str:
-    """'SMS : 47 remis, 2 en échec · e-mail : 52 envoyés'."""
+    """'SMS : 47 remis, 2 en échec · e-mail : 52 envoyés · appels : 3 décrochés, 2
+    écoutés jusqu'au bout, 1 confirmé par la touche 1'."""
     parts = []
     for channel in (*CHANNELS, *sorted(set(summary) - set(CHANNELS))):
         counts = summary.get(channel) or {}
         label, gender = _CHANNEL_LABELS.get(channel, (channel, "m"))
         words = []
+        if channel == "voice":
+            for statuses, (singular, plural) in _VOICE_WORDS:
+                n = sum(counts.get(status, 0) for status in statuses)
+                if n:
+                    words.append(f"{number(n)} {singular if plural_is_singular(n) else plural}")
+            if words:
+                parts.append(f"{label} : {', '.join(words)}")
+            continue
         for statuses, forms in _STATUS_WORDS:
             n = sum(counts.get(status, 0) for status in statuses)
             if n:

@@ -12,6 +12,9 @@ rows are written (``outbox.insert_notifications``):
 - **push** rows are written only for residents with at least one device subscribed.
 - a kind declared ``always_reach`` keeps at least one channel: a recipient whose
   every row of one subject was dropped keeps one (a push to nobody goes by e-mail).
+- **no call at night below urgent**: a "voice" row written during ``vvs.voice.night``
+  (Paris time) waits for its end unless its severity is urgent ("severe"). A row
+  without a severity is not urgent.
 """
 from __future__ import annotations
 
@@ -50,14 +53,7 @@ def delivery_window(user, quiet: bool, now: datetime) -> datetime | None:
     quiet = parse_quiet_hours(_prefs(user).get("quiet_hours"))
     if quiet is None:
         return None
-    start, end = quiet
-    local = now.astimezone(zone())
-    t = local.time().replace(tzinfo=None)
-    inside = start <= t < end if start < end else (t >= start or t < end)
-    if not inside:
-        return None
-    day = local.date() if t < end else local.date() + timedelta(days=1)
-    return datetime.combine(day, end, tzinfo=zone()).astimezone(timezone.utc)
+    return _end_of(*quiet, now)
 
 
 def severity_allows(user, channel: str, severity: str | None) -> bool:
@@ -68,6 +64,51 @@ def severity_allows(user, channel: str, severity: str | None) -> bool:
     if minimum not in SEVERITIES:
         return True
     return SEVERITIES.index(severity) >= SEVERITIES.index(minimum)
+
+
+DEFAULT_NIGHT = "21:00-08:00"
+
+
+def _inside(t: time, start: time, end: time) -> bool:
+    return start <= t < end if start < end else (t >= start or t < end)
+
+
+def _end_of(start: time, end: time, now: datetime) -> datetime | None:
+    """The end (aware, UTC) of the period start–end (Paris time) ``now`` is in, or None."""
+    local = now.astimezone(zone())
+    t = local.time().replace(tzinfo=None)
+    if not _inside(t, start, end):
+        return None
+    day = local.date() if t < end else local.date() + timedelta(days=1)
+    return datetime.combine(day, end, tzinfo=zone()).astimezone(timezone.utc)
+
+
+def call_window(severity: str | None, now: datetime, night: str = DEFAULT_NIGHT) -> datetime | None:
+    """When a call written at ``now`` may be placed: None for at once (daytime, or
+    urgent), else the end of the night (aware, UTC)."""
+    from ..settings import parse_night
+
+    if severity == URGENT:
+        return None
+    start, end, _text = parse_night(night)
+    return _end_of(start, end, now)
+
+
+def severity_of(row: dict) -> str:
+    """The row's severity as stored: one of SEVERITIES, or ""."""
+    severity = row.get("severity") or ""
+    return severity if severity in SEVERITIES else ""
+
+
+def _night(dbsession) -> str:
+    from ..models import registry_of_session
+
+    registry = registry_of_session(dbsession)
+    return (registry.settings.get("vvs.voice.night") if registry is not None else None) or DEFAULT_NIGHT
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    return max(a, b) if a is not None and b is not None else (a or b)
 
 
 def users_with_push(dbsession, user_ids) -> set[int]:
@@ -93,23 +134,28 @@ def _recipients(dbsession, rows) -> dict[int, object]:
 def apply_recipient_preferences(dbsession, rows: list[dict], now: datetime, kinds) -> list[dict]:
     """The rows to write, after quiet hours, severity minimums and push subscriptions.
 
-    kinds: the declared ``NotificationKinds``. Rows may carry ``severity`` (alerts);
-    it is consumed here, never stored.
+    kinds: the declared ``NotificationKinds``. Rows may carry ``severity`` (alerts):
+    kept on the row (calls at night, fallbacks), "" when unknown.
     """
     if not rows:
         return rows
+    rows = [{**r, "severity": severity_of(r)} for r in rows]
+    if any(r["channel"] == "voice" for r in rows):
+        night = _night(dbsession)
+        rows = [{**r, "next_attempt_at": _later(r.get("next_attempt_at"), call_window(r["severity"], now, night))}
+                if r["channel"] == "voice" else r for r in rows]
     quiet_kinds = kinds.quiet_keys()
     needs_users = any(r.get("recipient_id") is not None and
                       (r.get("severity") or r.get("channel") == "push" or r.get("kind") in quiet_kinds)
                       for r in rows)
     if not needs_users:
-        return [{k: v for k, v in r.items() if k != "severity"} for r in rows]
+        return rows
     users = _recipients(dbsession, rows)
     pushable = users_with_push(dbsession, [r.get("recipient_id") for r in rows if r.get("channel") == "push"])
     kept, dropped = [], []
     for row in rows:
         row = dict(row)
-        severity = row.pop("severity", None)
+        severity = row["severity"] or None
         user = users.get(row.get("recipient_id"))
         if user is None:
             kept.append(row)
@@ -122,7 +168,7 @@ def apply_recipient_preferences(dbsession, rows: list[dict], now: datetime, kind
             continue
         window = delivery_window(user, row.get("kind", "") in quiet_kinds, now)
         if window is not None:
-            row["next_attempt_at"] = window
+            row["next_attempt_at"] = _later(row.get("next_attempt_at"), window)
         kept.append(row)
     return kept + _left_without_channel(kept, dropped, users, kinds)
 

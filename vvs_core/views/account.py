@@ -33,7 +33,8 @@ INTERESTS = (
 )
 HOUSING_TYPES = (("maison", "Maison"), ("appartement", "Appartement"), ("autre", "Autre"))
 YES_NO = (("oui", "Oui"), ("non", "Non"))
-CHANNEL_LABELS = {"sms": "SMS", "email": "E-mail", "push": "Notification sur le téléphone"}
+CHANNEL_LABELS = {"sms": "SMS", "email": "E-mail", "push": "Notification sur le téléphone",
+                  "voice": "Appel sur le téléphone fixe"}
 
 # The core's pages of « Mes paramètres »; plugins add theirs (``vvs_settings_sections``).
 CORE_SETTINGS_SECTIONS = (
@@ -425,7 +426,7 @@ def notifications_schema(kinds, channels):
     """One row of checkboxes per kind declared for the settings page (``vvs_core.notify.kinds``)."""
     schema = Schema()
     for kind in kinds.in_settings():
-        values = [(c, CHANNEL_LABELS.get(c, c)) for c in channels] + list(kind.extra_choices)
+        values = [(c, CHANNEL_LABELS.get(c, c)) for c in channels if c != "voice" or kind.voice] + list(kind.extra_choices)
         validator = colander.ContainsOnly([v for v, _ in values])
         if kind.always_reach:
             validator = colander.All(validator, colander.Length(min=1, min_err=_keep_one(kind)))

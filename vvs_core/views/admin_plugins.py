@@ -9,7 +9,8 @@ from ..plugins import hooks_implemented, installed_plugins
 from ..providers import KINDS, collect_provider_specs
 
 KIND_LABELS = {"sms": "SMS", "email": "E-mail", "geocoder": "Géocodage des adresses",
-               "push": "Notifications sur le téléphone", "identity": "Vérification d'identité"}
+               "push": "Notifications sur le téléphone", "identity": "Vérification d'identité",
+               "voice": "Appels vers les téléphones fixes"}
 
 
 def includeme(config):

@@ -12,7 +12,8 @@ from ..notify.preferences import SEVERITIES, SEVERITY_LABELS, parse_quiet_hours
 from ..timefmt import dates
 
 _HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
-CHANNEL_NAMES = {"sms": "par SMS", "email": "par e-mail", "push": "par notification sur le téléphone"}
+CHANNEL_NAMES = {"sms": "par SMS", "email": "par e-mail", "push": "par notification sur le téléphone",
+                 "voice": "par appel sur le téléphone fixe"}
 
 
 def _time_node(name, title, description):
