@@ -317,9 +317,8 @@ def generate(db_url: str, scale: float = 1.0, seed: int = 2026, secret: str = ""
             from vvs_mairie.twofactor import seal
 
             sealed = seal(secret, totp)
-        conn.execute("INSERT INTO mairie_communes (commune_id, subscribed, impose_validation, contact_name, "
-                     "contact_email, contact_phone, contact_address, subscribed_at) "
-                     "VALUES (1, true, false, 'Mairie', 'mairie@national.test', '', '', %s)", (now,))
+        conn.execute("INSERT INTO mairie_communes (commune_id, subscribed, impose_validation, subscribed_at) "
+                     "VALUES (1, true, false, %s)", (now,))
         conn.execute("INSERT INTO mairie_agents (user_id, commune_id, role, totp_secret, totp_confirmed_at, "
                      "alert_channels, invited_at, active) VALUES (3, 1, 'agent', %s, %s, '[\"email\"]', %s, true)",
                      (sealed or None, now if sealed else None, now))

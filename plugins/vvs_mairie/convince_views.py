@@ -50,8 +50,10 @@ def convince_view(request):
         return no.response
     settings = request.registry.settings
     subject, body = convince.email_template(commune.name, settings["vvs.site_name"], absolute_url(request, "home"))
-    to = mairie.contact_email if mairie is not None else ""
-    return {"title": "Convaincre ma mairie", "commune": commune, "mairie": mairie, "subject": subject, "body": body,
+    to = commune.contact_email  # the town hall's contact the platform team keeps (vvs_core.communes)
+    from vvs_core.phones import display_phone
+
+    return {"title": "Convaincre ma mairie", "commune": commune, "phone": display_phone, "subject": subject, "body": body,
             "subscribed": bool(mairie and mairie.subscribed), "points": convince.POINTS,
             "mailto": f"mailto:{quote(to)}?subject={quote(subject)}&body={quote(body)}", **extra}
 
@@ -62,7 +64,6 @@ def convince_pdf_view(request):
         commune, mairie, _extra = _page(request)
     except NoCommune as no:
         return no.response
-    contact = mairie.contact_name if mairie is not None else ""
-    pdf = convince.presentation_pdf(commune.name, request.registry.settings["vvs.site_name"], contact)
+    pdf = convince.presentation_pdf(commune.name, request.registry.settings["vvs.site_name"], commune.contact_name)
     return Response(body=pdf, content_type="application/pdf",
                     content_disposition='inline; filename="mairie-vigilante.pdf"')

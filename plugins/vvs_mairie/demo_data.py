@@ -27,9 +27,10 @@ def load_demo_mairie(dbsession, commune: Commune | None = None) -> MairieAgent |
         from vvs_core.clock import utcnow
 
         mairie.subscribed, mairie.subscribed_at = True, utcnow()
-        mairie.contact_name = mairie.contact_name or "Police municipale de Serris"
-        mairie.contact_email = mairie.contact_email or "police.municipale@serris.demo"
-        mairie.contact_phone = mairie.contact_phone or "01 60 43 27 15"
+        if not (commune.contact_name or commune.contact_email):  # the town hall's contact is the commune's
+            commune.contact_name = "Police municipale de Serris"
+            commune.contact_email = "police.municipale@serris.demo"
+            commune.contact_phone = "+33199004415"  # a number of the ARCEP fiction block
     agent = dbsession.scalar(select(MairieAgent).where(MairieAgent.user_id == user.id, MairieAgent.commune_id == commune.id))
     if agent is None:
         agent = MairieAgent(user_id=user.id, commune_id=commune.id, role="police", alert_channels=["email"])

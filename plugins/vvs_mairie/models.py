@@ -32,17 +32,14 @@ TARGETS = {"commune": "Toute la commune", "communities": "Des communautés chois
 
 
 class MairieCommune(Base):
-    """A commune as the platform team knows it: subscribed or not, and whom to convince."""
+    """A commune's town hall as the platform team knows it: subscribed or not, and whether it
+    validates every new member. Whom to contact there is the core commune's contact."""
     __tablename__ = "mairie_communes"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), unique=True)
     subscribed: Mapped[bool] = mapped_column(Boolean, default=False)
     impose_validation: Mapped[bool] = mapped_column(Boolean, default=False)
-    contact_name: Mapped[str] = mapped_column(String(120), default="")
-    contact_email: Mapped[str] = mapped_column(String(254), default="")
-    contact_phone: Mapped[str] = mapped_column(String(30), default="")
-    contact_address: Mapped[str] = mapped_column(String(255), default="")
     subscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     commune = relationship("Commune")

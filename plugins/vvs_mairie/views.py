@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from pyramid.httpexceptions import HTTPFound, HTTPNotFound, HTTPSeeOther
+from pyramid.httpexceptions import HTTPFound, HTTPMovedPermanently, HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
 from pyramid.security import remember
 from pyramid.view import view_config
@@ -24,13 +24,10 @@ from vvs_core.timefmt import dates
 
 from . import agents as agent_service
 from . import commune_alerts, dashboard, follow_up, reports, twofactor
-from .models import (FOLLOW_UP_STATUSES, AGENT_ROLES, ALERT_CATEGORIES, ALERT_CHANNELS, TARGETS, MairieAgent, MairieAlert,
+from .models import (FOLLOW_UP_STATUSES, ALERT_CATEGORIES, ALERT_CHANNELS, TARGETS, MairieAgent, MairieAlert,
                      MairieCommunication, MairieCommune)
 
 T = "vvs_mairie:templates/"
-# The contact of a commune (« Convaincre ma mairie »): the columns' lengths, refused beyond.
-CONTACT_LIMITS = (("contact_name", "Nom du contact", 120), ("contact_email", "E-mail du contact", 254),
-                  ("contact_phone", "Téléphone du contact", 30), ("contact_address", "Adresse du contact", 255))
 TWO_FA_RATE = "5/300"
 
 
@@ -525,61 +522,12 @@ def admin_view(request):
     return {"title": "Mairies vigilantes", "communes": communes, "mairies": mairies, **assets(request)}
 
 
-@view_config(route_name="mairie_admin_commune", permission="platform", renderer=T + "admin_commune.pt")
+@view_config(route_name="mairie_admin_commune", request_method="GET", permission="platform")
 def admin_commune_view(request):
-    from vvs_core.forms import email_node  # noqa: F401  (same rules as every e-mail field)
-    import colander
-
+    """The town hall of a commune is run from the platform team's page of the commune
+    (its « Mairie » block: every action there asks a reason and is journaled); this old
+    address leads there."""
     commune = agent_service.commune_by_insee(request.dbsession, request.matchdict["insee"])
     if commune is None:
         raise HTTPNotFound()
-    mairie = agent_service.mairie_of(request.dbsession, commune.id, create=request.method == "POST")
-    agents = agent_service.agents_of_commune(request.dbsession, commune.id)
-    page = {"title": f"Mairie {french.de(commune.name)}", "commune": commune, "mairie": mairie, "agents": agents,
-            "roles": AGENT_ROLES, "errors": {}, "values": {}, **assets(request)}
-    if request.method != "POST":
-        return page
-    P = request.POST
-    if P.get("action") == "invite":
-        email, role = (P.get("email") or "").strip(), P.get("role", "")
-        errors = {}
-        try:
-            colander.Email()(None, email)
-        except colander.Invalid:
-            errors["email"] = "Adresse e-mail invalide."
-        if role not in AGENT_ROLES:
-            errors["role"] = "Choisissez un rôle."
-        if not mairie.subscribed:
-            errors["email"] = "Marquez d'abord la commune comme « Mairie vigilante »."
-        if errors:
-            request.response.status = 400
-            return {**page, "errors": errors, "values": {"email": email, "role": role}}
-        agent_service.invite_agent(request, commune, email, role, P.get("first_name", "").strip()[:80],
-                                   P.get("last_name", "").strip()[:80])
-        request.flash(f"Invitation envoyée à {email}.", "success")
-    else:
-        errors = {}
-        contact_email = (P.get("contact_email") or "").strip()
-        if contact_email:
-            try:
-                colander.Email()(None, contact_email)
-            except colander.Invalid:
-                errors["contact_email"] = "Adresse e-mail invalide."
-        for field, label, limit in CONTACT_LIMITS:
-            value = (P.get(field) or "").strip()
-            if len(value) > limit:
-                errors[field] = f"{label} trop long : {limit} caractères au plus ({len(value)} reçus). Rien n'a été enregistré."
-        if errors:
-            request.response.status = 400
-            return {**page, "errors": errors}
-        was = mairie.subscribed
-        mairie.subscribed = P.get("subscribed") == "1"
-        mairie.impose_validation = P.get("impose_validation") == "1"
-        if mairie.subscribed and not was:
-            mairie.subscribed_at = utcnow()
-        mairie.contact_name = (P.get("contact_name") or "").strip()
-        mairie.contact_email = contact_email
-        mairie.contact_phone = (P.get("contact_phone") or "").strip()
-        mairie.contact_address = (P.get("contact_address") or "").strip()
-        request.flash("Commune enregistrée.", "success")
-    return HTTPSeeOther(request.route_path("mairie_admin_commune", insee=commune.insee))
+    return HTTPMovedPermanently(request.route_path("admin_commune", insee=commune.insee, _anchor="mairie"))

@@ -89,7 +89,7 @@ def test_residents_and_staff_never_reach_a_mairie_page(testapp, dbsession, mairi
     testapp.get("/mairie/2fa/activer", status=404)
     expected_admin = 200 if who == "admin" else 403
     testapp.get("/mairie/admin", status=expected_admin)
-    testapp.get("/mairie/admin/77449", status=expected_admin)
+    testapp.get("/mairie/admin/77449", status=301 if who == "admin" else 403)  # to /admin/communes/77449
 
 
 def test_anonymous_is_sent_to_login(testapp, mairie):

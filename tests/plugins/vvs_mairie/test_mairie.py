@@ -279,14 +279,22 @@ def test_vvs_demo_data(app_registry, dbsession, commune, make_user):
 
 
 def test_admin_marks_commune_and_invites_an_agent(testapp, dbsession, commune, make_user):
-    from vvs_core.testing import read_mails, run_tasks  # noqa: F401
+    """Through the one journaled way (the commune's page, « Mairie » block): a reason each time."""
+    from vvs_core.models import CommunityEvent
 
     admin = make_user(is_admin=True)
     testapp.login(admin)
-    testapp.post_csrf("/mairie/admin/77449", {"action": "invite", "email": "x@example.test", "role": "agent"}, status=400)
-    testapp.post_csrf("/mairie/admin/77449", {"action": "commune", "subscribed": "1", "contact_email": "pas-un-email"}, status=400)
-    testapp.post_csrf("/mairie/admin/77449", {"action": "commune", "subscribed": "1", "contact_email": "mairie@serris.test"}, status=303)
-    testapp.post_csrf("/mairie/admin/77449", {"action": "invite", "email": "nouvel.agent@example.test", "role": "police"}, status=303)
+    reason = "Délibération du conseil municipal du 2 mars « Mairie vigilante »"
+    invite = {"email": "nouvel.agent@example.test", "role": "police", "reason": reason}
+    refused = testapp.post_csrf("/mairie/admin/77449/agents", invite, status=400)  # not subscribed yet
+    assert "Marquez d'abord la commune" in refused.text
+    testapp.post_csrf("/mairie/admin/77449/abonnement", {"subscribed": "true", "reason": "", "etat": "0:0"}, status=400)
+    testapp.post_csrf("/mairie/admin/77449/abonnement", {"subscribed": "true", "reason": reason, "etat": "0:0"},
+                      status=303)
+    testapp.post_csrf("/mairie/admin/77449/agents", {**invite, "reason": ""}, status=400)
+    testapp.post_csrf("/mairie/admin/77449/agents", invite, status=303)
+    kinds = [e.kind for e in dbsession.scalars(select(CommunityEvent).order_by(CommunityEvent.id))]
+    assert kinds[-2:] == ["mairie_admin_subscription", "mairie_admin_agent_invited"]
     row = dbsession.scalar(select(Notification).where(Notification.address == "nouvel.agent@example.test"))
     link = re.search(r"/mairie/invitation/(\S+)", row.body).group(0)
     testapp.reset()
@@ -303,24 +311,41 @@ def test_admin_marks_commune_and_invites_an_agent(testapp, dbsession, commune, m
     assert "Accepter l'invitation" not in used.text and "n'est plus valable" in used.text
 
 
-def test_a_long_contact_name_is_refused_not_cut(testapp, dbsession, commune, make_user):
+def test_the_old_mairie_admin_page_leads_to_the_journaled_one(testapp, dbsession, commune, make_user):
+    """/mairie/admin/{insee} had its own reasonless form (subscription, contact, invitation):
+    it now leads to the commune's page, and a POST there changes nothing."""
+    from vvs_core.models import CommunityEvent, User
     from vvs_mairie.agents import mairie_of
 
     testapp.login(make_user(is_admin=True))
-    long_name = "Police municipale de Serris – service « tranquillité » 👮 " * 3  # > 120 characters
-    refused = testapp.post_csrf("/mairie/admin/77449", {"action": "commune", "contact_name": long_name}, status=400)
-    assert "Nom du contact trop long : 120 caractères au plus" in refused.text
+    moved = testapp.get("/mairie/admin/77449", status=301)
+    assert moved.location.endswith("/admin/communes/77449#mairie")
+    testapp.get("/mairie/admin/99999", status=404)
+    testapp.get("/mairie/admin/" + "9" * 30, status=404)
+    for form in ({"action": "commune", "subscribed": "1", "contact_email": "mairie@serris.test"},
+                 {"action": "invite", "email": "sans.motif@example.test", "role": "police"}):
+        testapp.post_csrf("/mairie/admin/77449", form, status=404)
     mairie = mairie_of(dbsession, commune.id)
-    assert mairie is None or mairie.contact_name == ""
+    assert mairie is None or not mairie.subscribed
+    assert dbsession.scalar(select(User).where(User.email == "sans.motif@example.test")) is None
+    assert dbsession.scalars(select(CommunityEvent)).all() == []
+    listing = testapp.get("/mairie/admin")
+    assert 'href="/admin/communes/77449#mairie"' in listing.text
 
 
 def test_convince_my_mairie(testapp, dbsession, commune, make_user, make_community):
     resident = make_user()
     make_community("Le Bourg", members=[resident])
     testapp.login(resident)
+    # the contact the platform team keeps on the commune's page
+    commune.contact_name, commune.contact_email = "Mme Œnone Bérézina, adjointe", "securite@serris.test"
+    commune.contact_phone = "+33199004415"
+    dbsession.flush()
     page = testapp.get("/convaincre-ma-mairie")
     assert "Un modèle d'e-mail" in page.text and "mailto:" in page.text
     assert testapp.get("/convaincre-ma-mairie/presentation.pdf").body.startswith(b"%PDF")
+    assert "Mme Œnone Bérézina, adjointe" in page.text and "mailto:securite%40serris.test?subject=" in page.text
+    assert "01 99 00 44 15" in page.text
 
 
 def test_a_cookie_copied_after_the_second_factor_dies_at_logout(testapp, app, mairie):
@@ -358,3 +383,19 @@ def test_the_agents_are_told_of_a_membership_request_they_decide(app_request, db
     assert [r.channel for r in rows] == ["email"]
     assert "Zoé Da Silva demande à rejoindre la communauté « Le Bourg »" in rows[0].body
     assert f"/communaute/{mairie.community.id}/demandes" in rows[0].body
+
+
+def test_the_contact_migration_reads_phones_as_the_core_stores_them():
+    import importlib.util
+    from pathlib import Path
+
+    import vvs_mairie
+
+    path = Path(vvs_mairie.__file__).parent / "migrations" / "versions" / "0006_vvs_mairie_contact_is_the_communes.py"
+    spec = importlib.util.spec_from_file_location("mairie_contact_migration", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.e164("01 60 43 27 15") == "+33160432715"
+    assert module.e164("01.60.43.27.15") == "+33160432715"
+    assert module.e164("+33 1 60 43 27 15") == "+33160432715"
+    assert module.e164("standard de la mairie") == "" and module.e164("") == "" and module.e164("0" * 30) == ""
