@@ -69,7 +69,10 @@ def estimate(recipients: list[Reached]) -> dict:
     homes = household_count([r.user for r in recipients])
     sms = sum(1 for r in recipients if "sms" in r.channels)
     emails = sum(1 for r in recipients if "email" in r.channels)
+    calls = sum(1 for r in recipients if "voice" in r.channels)
     text = f"environ {count(homes, 'foyer', 'foyers')}, {number(sms)} SMS"
     if emails:
         text += f", {count(emails, 'e-mail', 'e-mails')}"
-    return {"homes": homes, "people": len(recipients), "sms": sms, "emails": emails, "text": text}
+    if calls:
+        text += f", {count(calls, 'appel sur un téléphone fixe', 'appels sur un téléphone fixe')}"
+    return {"homes": homes, "people": len(recipients), "sms": sms, "emails": emails, "calls": calls, "text": text}

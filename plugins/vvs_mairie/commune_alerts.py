@@ -117,13 +117,36 @@ def sms_text(commune, alert: MairieAlert, max_segments: int) -> str:
     return sms.fit(head, body, tail, max_segments).text
 
 
+def voice_text(commune, alert: MairieAlert) -> str:
+    """What a call reads aloud: "EXERCICE" first for an exercise, who speaks, the
+    title, the message, the source; one sentence per line (a pause)."""
+    prefix = PREFIXES[alert.kind]
+    notice = EXERCISE_NOTICE.split(" : ", 1)[1]
+    lines = [f"{EXERCISE_MARK}. {notice[:1].upper()}{notice[1:]}"] if alert.exercise else []
+    lines.append(f"Message de la mairie {de(commune.name)}.")
+    lines.append(f"{prefix}{alert.title.rstrip('.')}.")
+    if alert.body:
+        lines.append(alert.body)
+    if alert.source:
+        lines.append(f"Source : {alert.source}.")
+    return "\n".join(lines)
+
+
+def call_severity(alert: MairieAlert) -> str:
+    """A commune alert and its updates are urgent: they call at night too; an
+    exercise or an all-clear waits for the morning (``vvs.voice.night``)."""
+    return "" if alert.exercise or alert.kind == "all_clear" else "severe"
+
+
 def rows_for(request, alert, commune, pairs) -> list[dict]:
     """``pairs``: (user id, channel, address)."""
     title, body = message_texts(commune, alert)
     short = sms_text(commune, alert, request.registry.settings["vvs.sms.max_segments"])
+    texts = {"sms": short, "voice": voice_text(commune, alert)}
     return [dict(dedupe_key=f"mairie-alert:{alert.id}:{user_id}:{channel}", kind=KIND, subject_type=SUBJECT,
                  subject_id=alert.id, recipient_id=user_id, channel=channel, address=address,
-                 title=title, body=short if channel == "sms" else body)
+                 title=title, body=texts.get(channel, body),
+                 **({"severity": call_severity(alert)} if channel == "voice" else {}))
             for user_id, channel, address in pairs]
 
 
@@ -208,7 +231,8 @@ def exercise_report(dbsession, alert: MairieAlert) -> dict:
     for channel in sorted(channels):
         entry = channels[channel]
         seconds = entry["seconds"]
-        lines.append({"channel": channel, "label": {"sms": "SMS", "email": "E-mail", "push": "Notification"}.get(channel, channel),
+        lines.append({"channel": channel, "label": {"sms": "SMS", "email": "E-mail", "push": "Notification",
+                                                    "voice": "Appel"}.get(channel, channel),
                       "total": entry["total"], "done": entry["done"],
                       "median": _duration(median(seconds)) if seconds else "—",
                       "slowest": _duration(max(seconds)) if seconds else "—"})

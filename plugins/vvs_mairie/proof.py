@@ -1,6 +1,7 @@
 """Proof of warning: for a commune alert (with its updates and all-clear), who was
-reached, per household, on which channel, when, and with what status — as a CSV and a
-PDF that a maire can show.
+reached, per household, on which channel, when, and with what status (for a call:
+appelé, décroché, répondeur, écouté jusqu'au bout, confirmé (touche 1)) — as a CSV and
+a PDF that a maire can show.
 
 Each line carries a chained SHA-256 fingerprint (the previous one, then the line), so
 that removing, adding or changing a line breaks every fingerprint after it; the last
@@ -29,7 +30,12 @@ HEADER = ["message", "foyer", "destinataire", "canal", "adresse", "statut", "env
 STATUS_LABELS = {"pending": "en attente", "sending": "en cours d'envoi", "sent": "envoyé", "delivered": "remis",
                  "failed": "en échec", "cancelled": "annulé"}
 KIND_LABELS = {"alert": "alerte", "update": "mise à jour", "all_clear": "fin d'alerte"}
-CHANNEL_LABELS = {"sms": "SMS", "email": "e-mail", "push": "notification"}
+CHANNEL_LABELS = {"sms": "SMS", "email": "e-mail", "push": "notification", "voice": "appel"}
+# A call says more than its status: placed, answered (by a machine), listened to the
+# end, confirmed with the key "1" (vvs_core.notify.calls).
+CALL_LABELS = {"sent": "appelé", "delivered": "décroché", "failed": "sans réponse"}
+REACTION_LABELS = {"voicemail": "répondeur", "listened": "écouté jusqu'au bout", "confirmed": "confirmé (touche 1)"}
+REACHED = {"envoyé", "remis", *CALL_LABELS.values(), *REACTION_LABELS.values()} - {"sans réponse"}
 
 
 def _mask_email(address: str) -> str:
@@ -37,8 +43,17 @@ def _mask_email(address: str) -> str:
     return f"{name[:1]}***@{domain}" if domain else "***"
 
 
+def status_label(notification) -> str:
+    if notification.channel == "voice":
+        if notification.reaction in REACTION_LABELS:
+            return REACTION_LABELS[notification.reaction]
+        if notification.status in CALL_LABELS:
+            return CALL_LABELS[notification.status]
+    return STATUS_LABELS.get(notification.status, notification.status)
+
+
 def _masked(channel: str, address: str) -> str:
-    if channel == "sms":
+    if channel in ("sms", "voice"):
         return mask_phone(address)
     if channel == "email":
         return _mask_email(address)
@@ -67,7 +82,7 @@ def lines_of(dbsession, alert: MairieAlert, follow_ups: list[MairieAlert]) -> li
             household(user), user.full_name if user is not None else "compte supprimé",
             CHANNEL_LABELS.get(notification.channel, notification.channel),
             _masked(notification.channel, notification.address),
-            STATUS_LABELS.get(notification.status, notification.status),
+            status_label(notification),
             dates.datetime_seconds(notification.sent_at), dates.datetime_seconds(notification.delivered_at)])
     return out
 
@@ -93,7 +108,7 @@ def signature(secret: str, insee: str, last: str) -> str:
 def proof(request, commune, alert: MairieAlert, follow_ups: list[MairieAlert]) -> dict:
     lines, last = chained(commune.insee, alert.id, lines_of(request.dbsession, alert, follow_ups))
     households = {line[1] for line in lines if line[1] != "—"} | {line[2] for line in lines if line[1] == "—"}
-    reached = {(line[1], line[2]) for line in lines if line[5] in ("envoyé", "remis")}
+    reached = {(line[1], line[2]) for line in lines if line[5] in REACHED}
     return {"commune": commune, "alert": alert, "lines": lines, "last": last, "households": len(households),
             "people": len({line[2] for line in lines}), "reached": len(reached),
             "signature": signature(request.registry.settings["vvs.secret"], commune.insee, last)}
@@ -146,7 +161,12 @@ def proof_pdf(data: dict, site_name: str) -> bytes:
              Paragraph(f"{'EXERCICE · ' if alert.exercise else ''}{alert.title} — {dates.datetime(alert.created_at)}",
                        styles["Heading2"]),
              Paragraph(f"{data['households']} foyers, {data['people']} personnes, {data['reached']} jointes "
-                       f"(envoyé ou remis sur au moins un canal).", styles["Normal"]), Spacer(1, 8)]
+                       f"(envoyé, remis ou appelé sur au moins un canal).", styles["Normal"])]
+    confirmed = sum(1 for line in data["lines"] if line[5] == REACTION_LABELS["confirmed"])
+    if confirmed:
+        story.append(Paragraph(f"{confirmed} confirmation{'s' if confirmed > 1 else ''} par la touche 1 "
+                               f"au téléphone fixe.", styles["Normal"]))
+    story.append(Spacer(1, 8))
     short = [[*line[:-1], line[-1][:12] + "…"] for line in data["lines"]]
     story.append(Table([HEADER] + short, repeatRows=1))
     story += [Spacer(1, 8), Paragraph(f"Empreinte finale (SHA-256 chaîné) : {data['last']}", styles["Normal"]),
