@@ -115,6 +115,7 @@ def add_renderer_globals(event):
         return
     event.setdefault("layout", request.registry["vvs.layout"])
     event.setdefault("pager", request.registry["vvs.pager"])
+    event.setdefault("area_field", request.registry["vvs.area_field"])
     event.setdefault("site_name", request.registry.settings["vvs.site_name"])
     event.setdefault("emergency_notice", EMERGENCY_NOTICE)
 
@@ -260,3 +261,5 @@ def _load_layout(registry):
     registry["vvs.layout"] = get_renderer("vvs_core:templates/layout.pt", registry=registry).implementation()
     # The navigation of a paginated list (vvs_core.pagination): pager.macros['nav'].
     registry["vvs.pager"] = get_renderer("vvs_core:templates/pager.pt", registry=registry).implementation()
+    # The area drawn on the map (vvs_core.areas): area_field.macros['field'].
+    registry["vvs.area_field"] = get_renderer("vvs_core:templates/area_field.pt", registry=registry).implementation()

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import re
 
-import shapely
-from shapely.geometry import shape
 from sqlalchemy import func, select
 
-from vvs_core import geo, sms
+from vvs_core import sms
+from vvs_core.areas import MAX_AREA_M2, parse_area  # noqa: F401  (read by relays and tests)
 from vvs_core.clock import utcnow
 from vvs_core.french import de
-from vvs_core.jsonlimits import TooLarge, loads_limited
 from vvs_core.models import Community
 from vvs_core.models.notification import Notification
 from vvs_core.notify.kinds import address_on, kinds_of
@@ -25,7 +23,6 @@ from .models import ALERT_CATEGORIES, TARGETS, MairieAlert
 
 SUBJECT = "mairie_alert"
 KIND = "mairie_alert"
-MAX_AREA_M2 = 200_000_000  # larger than any commune: a drawing mistake
 
 
 def parse_form(dbsession, commune, params) -> tuple[dict, dict]:
@@ -58,27 +55,6 @@ def parse_form(dbsession, commune, params) -> tuple[dict, dict]:
         if problem:
             errors["area"] = problem
     return data, errors
-
-
-AREA_MAX_BYTES = 100_000
-
-
-def parse_area(text: str):
-    """(polygon, None) or (None, French message) from a GeoJSON polygon geometry."""
-    if not text:
-        return None, "Dessinez la zone sur la carte : cliquez au moins trois points."
-    try:
-        polygon = shape(loads_limited(text, AREA_MAX_BYTES, max_depth=6))  # a GeoJSON polygon: 3 levels
-    except TooLarge:
-        return None, "La zone dessinée a trop de points : simplifiez le dessin."
-    except (ValueError, TypeError, KeyError, AttributeError, shapely.errors.GEOSException):
-        return None, "La zone dessinée est illisible : recommencez le dessin."
-    problem = geo.validate_polygon(polygon)
-    if problem:
-        return None, problem
-    if geo.area_m2(polygon) > MAX_AREA_M2:
-        return None, "La zone dessinée est trop grande."
-    return polygon, None
 
 
 def recipients_for(request, commune, data) -> list[audience.Reached]:

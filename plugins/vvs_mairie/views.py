@@ -32,7 +32,8 @@ TWO_FA_RATE = "5/300"
 
 
 def assets(request, *names):
-    js = [request.static_path(f"vvs_mairie:static/{n}") for n in names if n.endswith(".js")]
+    js = [request.static_path(f"vvs_core:static/js/{n}" if n == "area-field.js" else f"vvs_mairie:static/{n}")
+          for n in names if n.endswith(".js")]
     css = [request.static_path("vvs_mairie:static/mairie.css")]
     if "map" in names:
         return request.layout.map_assets(*js, css=css)
@@ -298,7 +299,7 @@ def alert_new_view(context, request):
             "communities": communities, "values": {"target": "commune", "community_ids": []}, "errors": {},
             "estimate": None, "map_centre": map_centre(commune),
             "map_data": json.dumps(dashboard.map_features(request.dbsession, commune.id)),
-            **assets(request, "map", "alert_form.js")}
+            **assets(request, "map", "area-field.js", "alert_form.js")}
     if request.method != "POST":
         return page
     data, errors = commune_alerts.parse_form(request.dbsession, commune, request.POST)

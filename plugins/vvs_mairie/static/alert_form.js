@@ -1,71 +1,19 @@
-/* vvs_mairie alert form: draw the area on the map (vvsMap.polygonEditor) and show only
-   the fields of the chosen target. The drawn polygon is posted as GeoJSON.
-   Mouse or finger: touch the map to add a point, drag a point, touch the small point
-   between two to insert one. Keyboard: move the map with its arrow keys until the
-   round mark in its centre is on the place, then "Ajouter un sommet au centre de la
-   carte"; a point reached with Tab moves with the arrow keys, Suppr removes it; the
-   list of points takes typed coordinates. */
+/* vvs_mairie alert form: show only the fields of the chosen target. The area itself is
+   drawn by the core's area field (vvs_core/static/js/area-field.js, window.vvsAreaField),
+   loaded before this script. */
 (function () {
   "use strict";
-  var mapEl = document.getElementById("area-map");
-  var input = document.getElementById("area");
-  var count = document.getElementById("area-count");
   var form = document.getElementById("alert-form");
   if (!form) { return; }
+  var api = window.vvsAreaField || null;
+  window.vvsMairieArea = api;
 
-  var api = null;
   function syncTarget() {
     var chosen = form.querySelector("input[name=target]:checked");
     var value = chosen ? chosen.value : "";
     document.getElementById("communities-field").hidden = value !== "communities";
     document.getElementById("area-field").hidden = value !== "area";
-    if (value === "area" && api) {
-      if (api.editor.points().length) { api.map.invalidateSize(); } else { api.map.fitCommunities(); }
-    }
-  }
-
-  if (mapEl && window.vvsMap) {
-    var map = vvsMap.communityMap(mapEl, null, { keyboardPanDelta: 60 });
-    mapEl.classList.add("crosshair");
-    document.getElementById("area-tools").hidden = false;
-    document.getElementById("area-points-box").hidden = false;
-    var removeBtn = document.getElementById("area-remove");
-    var start = [];
-    if (input.value) {
-      try {
-        start = JSON.parse(input.value).coordinates[0].slice(0, -1).map(function (c) { return L.latLng(c[1], c[0]); });
-      } catch (err) { input.value = ""; }
-    }
-    var editor = vvsMap.polygonEditor(map, {
-      points: start,
-      minVertices: 3,
-      keepMinimum: false,
-      clickToAdd: true,
-      style: { color: "#a4161a", weight: 2, fillOpacity: 0.15 },
-      list: document.getElementById("area-points"),
-      announce: vvsMap.announcer(document.getElementById("area-live")),
-      onSelect: function (i) { removeBtn.disabled = i < 0; },
-      onChange: function (points) {
-        if (points.length >= 3) {
-          var ring = points.map(function (p) { return [Math.round(p.lng * 1e7) / 1e7, Math.round(p.lat * 1e7) / 1e7]; });
-          ring.push(ring[0]);
-          input.value = JSON.stringify({ type: "Polygon", coordinates: [ring] });
-        } else { input.value = ""; }
-        count.textContent = points.length ? points.length + (points.length > 1 ? " sommets placés" : " sommet placé") +
-          (points.length < 3 ? " (au moins 3 pour une zone)" : "") : "";
-      }
-    });
-    api = {
-      map: map,
-      editor: editor,
-      addPoint: function (lat, lon) { editor.addPoint(lat, lon); },
-      clear: function () { editor.clear(); }
-    };
-    document.getElementById("area-add").addEventListener("click", function () { editor.addAtCentre(); });
-    removeBtn.addEventListener("click", function () { editor.removeSelected(); removeBtn.disabled = true; });
-    document.getElementById("area-clear").addEventListener("click", api.clear);
-    if (start.length) { map.fitBounds(editor.polygon.getBounds(), { padding: [20, 20] }); }
-    window.vvsMairieArea = api;
+    if (value === "area" && api) { api.show(); }
   }
   Array.prototype.forEach.call(form.querySelectorAll("input[name=target]"), function (r) { r.addEventListener("change", syncTarget); });
   syncTarget();
