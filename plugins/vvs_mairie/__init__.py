@@ -90,6 +90,23 @@ def _subscribed(request, commune_id) -> bool:
     return bool(mairie and mairie.subscribed)
 
 
+# Who answers for a duty in a roll-call « Êtes-vous en sécurité ? » (declared by vvs_rollcall).
+ROLLCALL_DUTIES = {"ccas": ("ccas",), "maire": ("elu",), "police": ("police",)}
+
+
+@hookimpl(optionalhook=True)
+def vvs_rollcall_staff(request, commune, duty):
+    """"mairie": every agent of the subscribed commune; "ccas", "maire", "police": the
+    agents with that role (``AGENT_ROLES``)."""
+    if not agent_service.is_subscribed(request.dbsession, commune.id):
+        return []
+    agents = agent_service.agents_of_commune(request.dbsession, commune.id)
+    if duty != "mairie":
+        roles = ROLLCALL_DUTIES.get(duty, ())
+        agents = [a for a in agents if a.role in roles]
+    return [a.user_id for a in agents]
+
+
 @hookimpl(optionalhook=True)
 def vvs_gazette_items(request, community):
     from .models import MairieCommunication

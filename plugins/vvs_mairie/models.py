@@ -16,7 +16,8 @@ from vvs_core.models.geometry import Geometry
 from vvs_core.models.meta import Base
 from vvs_core.models.types import UTCDateTime
 
-AGENT_ROLES = {"elu": "Élu", "agent": "Agent de mairie", "police": "Police municipale"}
+# "ccas": the centre communal d'action sociale (told of residents who need help first, e.g. by vvs_rollcall).
+AGENT_ROLES = {"elu": "Élu", "agent": "Agent de mairie", "police": "Police municipale", "ccas": "CCAS"}
 ALERT_CHANNELS = ("sms", "email", "push")
 
 ALERT_CATEGORIES = {

@@ -1,0 +1,80 @@
+"""Fixtures of the roll-call tests: a commune with its mairie (an agent, a CCAS agent, a
+police agent), a référent, and an SMS provider whose inbound SMS come through the core's
+provider callbacks (as OVH's do)."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from sqlalchemy import select
+
+from vvs_core.interfaces import InboundSMS, SendResult
+from vvs_core.models import Membership, Notification
+from vvs_core.providers import provider_on
+from vvs_core.testing import TEST_SECRET, use_provider
+from vvs_mairie.testing import agent_login, enrol_agent, mairie  # noqa: F401
+
+TOKEN = "jeton-des-rappels-appel-" + "s" * 32
+NAME = "rappels"
+
+
+class CallbackSMS:
+    """An SMS provider whose inbound SMS come as JSON bodies to the core's callback URL."""
+    name = NAME
+
+    def __init__(self):
+        self.sent = []
+
+    def send_batch(self, messages):
+        self.sent.extend(messages)
+        return [SendResult(m.key, ok=True, provider_ref=f"ref-{len(self.sent)}-{i}") for i, m in enumerate(messages)]
+
+    def parse_inbound(self, request):
+        body = request.json_body
+        return InboundSMS(sender=body["from"], text=body["text"], provider=NAME, provider_id=str(body["id"]))
+
+
+@pytest.fixture
+def sms_callbacks(app):
+    registry = app.registry
+    saved = provider_on(registry, "sms")
+    provider = CallbackSMS()
+    use_provider(registry, "sms", provider)
+    registry.settings[f"vvs.sms.{NAME}.callback_token"] = TOKEN
+    registry.settings[f"vvs.sms.{NAME}.callback_rate"] = "600/60"
+    yield provider
+    use_provider(registry, "sms", saved)
+    del registry.settings[f"vvs.sms.{NAME}.callback_token"], registry.settings[f"vvs.sms.{NAME}.callback_rate"]
+
+
+def send_sms(testapp, sender, text, ident):
+    return testapp.post(f"/fournisseurs/{NAME}/{TOKEN}/sms-recu", json.dumps({"from": sender, "text": text, "id": ident}),
+                        content_type="application/json")
+
+
+@pytest.fixture
+def staff(dbsession, mairie, make_user):
+    """A CCAS agent and a police agent besides the mairie's agent, and Claire, référente
+    of the community (who lives there too)."""
+    ccas = make_user(first_name="Camille", last_name="Social", mobile="+33611110001")
+    police = make_user(first_name="Paul", last_name="Garde", mobile="+33611110002")
+    enrol_agent(dbsession, TEST_SECRET, ccas, mairie.commune, role="ccas")
+    enrol_agent(dbsession, TEST_SECRET, police, mairie.commune, role="police")
+    referent = make_user(first_name="Claire", last_name="Dubois", address_label="1 place de l’Église")
+    dbsession.add(Membership(user_id=referent.id, community_id=mairie.community.id, status="active", role="referent"))
+    dbsession.flush()
+    return {"ccas": ccas, "police": police, "referent": referent}
+
+
+def rows(dbsession, **where):
+    dbsession.expire_all()
+    stmt = select(Notification)
+    for key, value in where.items():
+        stmt = stmt.where(getattr(Notification, key) == value)
+    return list(dbsession.scalars(stmt.order_by(Notification.id)))
+
+
+def answer_link(dbsession, user):
+    [sms] = rows(dbsession, kind="rollcall", recipient_id=user.id, channel="sms")
+    return re.search(r"/securite/r/[0-9]+-[A-Za-z0-9_-]+", sms.body).group(0)

@@ -1,0 +1,261 @@
+"""The roll-call « Êtes-vous en sécurité ? » end to end on the real application: launched
+by an agent, answered OUI by SMS (through the provider's callbacks), AIDE by the link
+(the mairie told at once), in the web app; a silent resident named to the référent
+after the configured delay, then to the CCAS (the clock moved, never slept); the live
+state, the closing and its summary; and hostile input everywhere."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from vvs_core.testing import VVSTestApp
+from vvs_rollcall import tasks
+from vvs_rollcall.escalation import escalate_due
+from vvs_rollcall.models import RollCall, RollCallLog, RollCallPerson, RollCallSettings
+from vvs_rollcall.service import keyword_of
+
+from conftest import answer_link, rows, send_sms  # noqa: E402 (the directory's conftest)
+
+INSEE = "77449"
+
+
+def launch(testapp, **fields):
+    params = {"target": "commune", "confirm": "1", "message": "Crue de la Marne : « restez » à l’étage 🌊", **fields}
+    return testapp.post_csrf(f"/securite/{INSEE}/nouvel-appel", params, expect_errors=True)
+
+
+def the_rollcall(dbsession):
+    dbsession.expire_all()
+    return dbsession.scalars(select(RollCall).order_by(RollCall.id.desc())).first()
+
+
+def person_of(dbsession, rollcall, user):
+    dbsession.expire_all()
+    return dbsession.scalar(select(RollCallPerson).where(RollCallPerson.rollcall_id == rollcall.id,
+                                                         RollCallPerson.user_id == user.id))
+
+
+def test_acceptance_oui_by_sms_aide_by_link_silence_escalated(testapp, app, dbsession, mairie, agent_login, staff,
+                                                              sms_callbacks, clock):
+    clock.set_local(2026, 12, 6, 14, 0)
+    oui, aide, silent = mairie.residents
+    agent_login(testapp, mairie)
+    answer = launch(testapp)
+    assert answer.status_int == 303
+    rollcall = the_rollcall(dbsession)
+    assert answer.location.endswith(f"/securite/{INSEE}/appels/{rollcall.id}")
+    assert {p.user_id for p in dbsession.scalars(select(RollCallPerson))} == {oui.id, aide.id, silent.id,
+                                                                              staff["referent"].id}
+    [sms] = rows(dbsession, kind="rollcall", recipient_id=silent.id, channel="sms")
+    assert "Etes-vous en sécurité ?" in sms.body and "OUI ou AIDE" in sms.body and "/securite/r/" in sms.body
+
+    # OUI by SMS, through the core's provider callback
+    reply = send_sms(testapp, oui.mobile, "Oui !", "in-1")
+    assert reply.text == "reçu, réponse envoyée"
+    assert person_of(dbsession, rollcall, oui).answer == "safe"
+    assert person_of(dbsession, rollcall, oui).answered_via == "sms"
+    [back] = rows(dbsession, address=oui.mobile, kind="sms_reply") or [r for r in rows(dbsession, address=oui.mobile)
+                                                                       if "sécurité" in r.body and r.kind != "rollcall"]
+    assert "vous êtes en sécurité" in back.body
+
+    # AIDE by the one-tap link, without signing in: the mairie is told at once
+    clock.advance(minutes=3)
+    stranger = VVSTestApp(app)
+    link = answer_link(dbsession, aide)
+    page = stranger.get(link)
+    assert "Êtes-vous en sécurité ?" in page.text and aide.last_name not in page.text  # a forwarded link shows no one
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    done = stranger.post(link, {"csrf_token": token, "answer": "help", "note": "Bloquée au 1er étage, l’eau monte"})
+    assert "transmise à la mairie" in done.text
+    told = rows(dbsession, kind="rollcall_help")
+    assert {r.recipient_id for r in told} >= {mairie.agent_user.id, staff["ccas"].id, staff["police"].id}
+    assert all(aide.full_name in r.body and aide.address_label in r.body and "06 12 34" in r.body for r in told)
+
+    # the référent answers in the web app
+    referent_app = VVSTestApp(app)
+    referent_app.login(staff["referent"])
+    mine = referent_app.get("/securite/mes-appels")
+    person = person_of(dbsession, rollcall, staff["referent"])
+    referent_app.post_csrf("/securite/mes-appels", {"person": str(person.id), "answer": "safe"}, status=303)
+    assert person_of(dbsession, rollcall, staff["referent"]).answered_via == "web"
+    assert "Êtes-vous en sécurité" in mine.text
+
+    # nobody is told of the silent one before the delay…
+    clock.advance(minutes=26)  # 29 minutes after the launch
+    assert escalate_due(_request(app, dbsession)) == 0
+    assert rows(dbsession, kind="rollcall_escalation") == []
+    # …then the référent (by the periodic actor, as the scheduler runs it)
+    clock.advance(minutes=2)
+    tasks.escalate_rollcalls.fn()
+    to_referent = rows(dbsession, kind="rollcall_escalation")
+    assert {r.recipient_id for r in to_referent} == {staff["referent"].id}
+    assert silent.full_name in to_referent[0].body and oui.full_name not in to_referent[0].body
+    assert aide.full_name not in to_referent[0].body
+    # then the CCAS, with the address and the phone
+    clock.advance(minutes=30)
+    assert escalate_due(_request(app, dbsession)) == 1
+    to_ccas = [r for r in rows(dbsession, kind="rollcall_escalation") if r.recipient_id == staff["ccas"].id]
+    assert {r.channel for r in to_ccas} == {"sms", "email"}
+    email = next(r for r in to_ccas if r.channel == "email")
+    assert silent.full_name in email.body and silent.address_label in email.body and "tél." in email.body
+    assert escalate_due(_request(app, dbsession)) == 0  # run again: nothing sent twice
+
+    # the live page and its JSON
+    state = testapp.get(f"/securite/{INSEE}/appels/{rollcall.id}/etat.json").json
+    assert (state["counts"]["safe"], state["counts"]["help"], state["counts"]["waiting"]) == (2, 1, 1)
+    live = testapp.get(f"/securite/{INSEE}/appels/{rollcall.id}")
+    assert "Besoin d'aide" in live.text and "Bloquée au 1er étage" in live.text and "Relance 2 (après 60 min)" in live.text
+
+    # closing, twice (a second agent a moment later): one summary, a French message
+    closed = testapp.post_csrf(f"/securite/{INSEE}/appels/{rollcall.id}/cloturer").follow()
+    assert "3 / 4" in closed.text and "Sans réponse" in closed.text and silent.full_name in closed.text
+    again = testapp.post_csrf(f"/securite/{INSEE}/appels/{rollcall.id}/cloturer").follow()
+    assert "déjà clos" in again.text
+    assert dbsession.scalar(select(func.count()).select_from(RollCallLog).where(RollCallLog.action == "closed")) == 1
+    csv = testapp.get(f"/securite/{INSEE}/appels/{rollcall.id}/bilan.csv")
+    assert csv.content_type == "text/csv" and "Besoin d'aide" in csv.text and aide.full_name in csv.text
+    assert "14:03" in csv.text  # Paris time: the AIDE came at 14:03 in Serris
+    # after closing, the link answers no more and the periodic task does nothing
+    refused = stranger.post(link, {"csrf_token": token, "answer": "safe"}, status=409)
+    assert "clos" in refused.text
+    clock.advance(hours=3)
+    assert escalate_due(_request(app, dbsession)) == 0
+
+
+def _request(app, dbsession):
+    import transaction
+    from pyramid.scripting import prepare
+
+    request = prepare(registry=app.registry)["request"]
+    request.dbsession = dbsession
+    request.tm = transaction.TransactionManager(explicit=True)
+    request.tm.begin()
+    return request
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("OUI", ("safe", "")), ("oui.", ("safe", "")), ("Oui ! merci", ("safe", "merci")), ("  aide  ", ("help", "")),
+    ("AIDE, je suis bloqué", ("help", "je suis bloqué")), ("Aïde", ("help", "")), ("non", (None, "")),
+    ("", (None, "")), ("👍", (None, "")), ("OUIOUI", (None, "")), ("x" * 5000, (None, "")),
+])
+def test_sms_keywords(text, expected):
+    answer, rest = keyword_of(text)
+    assert (answer, rest if answer else "") == expected
+
+
+def test_an_sms_without_an_open_rollcall_goes_to_the_others(testapp, app, dbsession, mairie, agent_login, sms_callbacks):
+    """No roll-call: the SMS is a residents' alert as before (vvs_alerts). During one, a
+    free text from someone who has not answered gets the instructions."""
+    resident = mairie.residents[0]
+    hook = app.registry.vvs_plugins.hook
+    from vvs_rollcall.inbound import answer_by_sms
+    from vvs_core.hooktypes import InboundSMS
+
+    message = InboundSMS(sender=resident.mobile, text="OUI", provider="t", provider_id="1")
+    assert answer_by_sms(_request(app, dbsession), message) is None
+    agent_login(testapp, mairie)
+    launch(testapp, target="communities", communities=str(mairie.community.id))
+    text = InboundSMS(sender=resident.mobile, text="Il pleut beaucoup", provider="t", provider_id="2")
+    assert "Répondez OUI" in hook.vvs_inbound_sms(request=_request(app, dbsession), message=text)
+    unknown = InboundSMS(sender="+33699999999", text="OUI", provider="t", provider_id="3")
+    assert answer_by_sms(_request(app, dbsession), unknown) is None
+
+
+@pytest.mark.parametrize("fields, field_error", [
+    ({"target": "nulle-part"}, "Choisissez qui interroger."),
+    ({"target": "communities", "communities": "999999"}, "Cochez au moins une communauté."),
+    ({"target": "communities", "communities": "'; DROP TABLE users; --"}, "Cochez au moins une communauté."),
+    ({"target": "area", "area": "{\"type\": \"Polygon\", \"coordinates\": [[[0,0],[1,1]]]}"}, "illisible"),
+    ({"target": "area", "area": "{\"type\": \"Polygon\", \"coordinates\": [[[0,0],[1,1],[1,0],[0,1],[0,0]]]}"}, "se croise"),
+    ({"target": "area", "area": "[" * 10000}, "illisible"),
+    ({"target": "area", "area": ""}, "Dessinez la zone"),
+    ({"message": "é" * 501}, "500 caractères"),
+])
+def test_bad_launches_change_nothing(testapp, dbsession, mairie, agent_login, fields, field_error):
+    agent_login(testapp, mairie)
+    answer = launch(testapp, **fields)
+    assert answer.status_int == 400 and field_error in answer.text
+    assert dbsession.scalar(select(func.count()).select_from(RollCall)) == 0
+
+
+def test_an_area_with_nobody_inside_is_refused(testapp, dbsession, mairie, agent_login):
+    agent_login(testapp, mairie)
+    far = '{"type": "Polygon", "coordinates": [[[2.70, 48.80], [2.701, 48.80], [2.701, 48.801], [2.70, 48.80]]]}'
+    answer = launch(testapp, target="area", area=far)
+    assert answer.status_int == 400 and "Personne n'habite là" in answer.text
+
+
+def test_an_area_reaches_only_the_homes_inside(testapp, dbsession, mairie, agent_login):
+    agent_login(testapp, mairie)
+    first = mairie.residents[0].home  # the others live 15 and 30 m east
+    ring = [[first.x - 0.0001, first.y - 0.0001], [first.x + 0.0001, first.y - 0.0001],
+            [first.x + 0.0001, first.y + 0.0001], [first.x - 0.0001, first.y + 0.0001], [first.x - 0.0001, first.y - 0.0001]]
+    import json
+
+    preview = launch(testapp, target="area", area=json.dumps({"type": "Polygon", "coordinates": [ring]}), confirm="")
+    assert "1 personne sera interrogée" in preview.text
+    launch(testapp, target="area", area=json.dumps({"type": "Polygon", "coordinates": [ring]}))
+    assert [p.user_id for p in dbsession.scalars(select(RollCallPerson))] == [mairie.residents[0].id]
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"minutes_1": "abc", "to_1": "referent"}, "Relance 1 : indiquez un délai"),
+    ({"minutes_1": "0", "to_1": "referent"}, "Relance 1 : indiquez un délai"),
+    ({"minutes_1": "99999999999999999999", "to_1": "ccas"}, "Relance 1 : indiquez un délai"),
+    ({"minutes_1": "30"}, "Relance 1 : cochez au moins un destinataire"),
+    ({"minutes_1": "60", "to_1": "ccas", "minutes_2": "30", "to_2": "maire"}, "doivent se suivre"),
+])
+def test_bad_settings_change_nothing(testapp, dbsession, mairie, agent_login, fields, message):
+    agent_login(testapp, mairie)
+    answer = testapp.post_csrf(f"/securite/{INSEE}/reglages", fields, expect_errors=True)
+    assert answer.status_int == 400 and message in answer.text
+    assert dbsession.scalar(select(func.count()).select_from(RollCallSettings)) == 0
+
+
+def test_settings_apply_to_the_next_rollcalls(testapp, dbsession, mairie, agent_login, staff, clock):
+    clock.set_local(2026, 12, 6, 9, 0)
+    agent_login(testapp, mairie)
+    testapp.post_csrf(f"/securite/{INSEE}/reglages", {"minutes_1": "10", "to_1": ["ccas", "police"],
+                                                      "referents_may_launch": "1"}, status=303)
+    launch(testapp)
+    rollcall = the_rollcall(dbsession)
+    assert rollcall.waves == [{"minutes": 10, "to": ["ccas", "police"]}]
+    clock.advance(minutes=10)
+    assert escalate_due(_request(testapp.wsgi, dbsession)) == 1
+    assert {r.recipient_id for r in rows(dbsession, kind="rollcall_escalation")} == {staff["ccas"].id, staff["police"].id}
+
+
+def test_forged_or_foreign_links_answer_nothing(testapp, app, dbsession, mairie, agent_login):
+    agent_login(testapp, mairie)
+    launch(testapp)
+    link = answer_link(dbsession, mairie.residents[0])
+    person_id, mac = link.rsplit("/", 1)[1].split("-", 1)
+    for bad in [f"{int(person_id) + 1}-{mac}", f"{person_id}-{'A' * len(mac)}", "1", "<script>", "9" * 40 + "-x",
+                f"{person_id}-{mac}x"]:
+        page = VVSTestApp(app).get(f"/securite/r/{bad}", expect_errors=True)
+        assert page.status_int == 404 and "Lien non valable" in page.text
+    stranger = VVSTestApp(app)
+    page = stranger.get(link)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    assert stranger.post(link, {"csrf_token": token, "answer": "peut-être"}, status=400)
+    assert stranger.post(link, {"answer": "safe"}, status=400)  # no CSRF token
+    assert dbsession.scalar(select(func.count()).select_from(RollCallPerson).where(RollCallPerson.answer.is_not(None))) == 0
+
+
+def test_voice_keypad_answers(testapp, app, dbsession, mairie, agent_login):
+    """The voice channel's keypad (``vvs_voice_keypad_answer``): 1 safe, 2 help, other keys: the prompt again."""
+    from types import SimpleNamespace
+
+    from vvs_rollcall.inbound import answer_by_keypad
+
+    agent_login(testapp, mairie)
+    launch(testapp)
+    rollcall = the_rollcall(dbsession)
+    resident = mairie.residents[2]
+    key = dict(kind="rollcall", subject_type="rollcall", subject_id=rollcall.id, recipient_id=resident.id)
+    assert "appuyez sur 1" in answer_by_keypad(_request(app, dbsession), SimpleNamespace(digits="9", **key))
+    assert "aide" in answer_by_keypad(_request(app, dbsession), SimpleNamespace(digits="2", **key))
+    assert person_of(dbsession, rollcall, resident).answered_via == "voice"
+    assert answer_by_keypad(_request(app, dbsession), SimpleNamespace(digits="1", **{**key, "kind": "mairie_alert"})) is None
