@@ -259,3 +259,20 @@ def test_voice_keypad_answers(testapp, app, dbsession, mairie, agent_login):
     assert "aide" in answer_by_keypad(_request(app, dbsession), SimpleNamespace(digits="2", **key))
     assert person_of(dbsession, rollcall, resident).answered_via == "voice"
     assert answer_by_keypad(_request(app, dbsession), SimpleNamespace(digits="1", **{**key, "kind": "mairie_alert"})) is None
+
+
+def test_vvs_rollcall_staff(app, dbsession, mairie, staff):
+    """vvs_mairie answers for each duty with the agents of that role (CCAS: role « ccas »)."""
+    hook = app.registry.vvs_plugins.hook.vvs_rollcall_staff
+    request = _request(app, dbsession)
+
+    def ids(duty):
+        return {i for answer in hook(request=request, commune=mairie.commune, duty=duty) for i in answer}
+
+    assert ids("mairie") == {mairie.agent_user.id, staff["ccas"].id, staff["police"].id}
+    assert ids("ccas") == {staff["ccas"].id}
+    assert ids("police") == {staff["police"].id}
+    assert ids("maire") == set() and ids("inconnu") == set()
+    mairie.mairie.subscribed = False
+    dbsession.flush()
+    assert ids("mairie") == set()
