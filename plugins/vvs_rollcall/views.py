@@ -14,6 +14,7 @@ from sqlalchemy import select
 from vvs_core.clock import utcnow
 from vvs_core.french import count
 from vvs_core.models import Community, User
+from vvs_core.timefmt import dates
 
 from . import CONFIGURE, LAUNCH, VIEW, audience, forms
 from .models import ANSWERS, DUTIES, MAX_WAVES, TARGETS, RollCall, RollCallPerson
@@ -161,7 +162,7 @@ def state_view(context, request):
     data = live_data(request, context)
     rollcall = context.rollcall
     return {"open": rollcall.is_open, "counts": data["counts"], "people": data["people"],
-            "log": [{"at": entry.at.isoformat(), "text": entry.text, "who": user.full_name if user else "système"}
+            "log": [{"at": dates.datetime_seconds(entry.at), "text": entry.text, "who": user.full_name if user else "système"}
                     for entry, user in log_of(request.dbsession, rollcall.id)[-20:]]}
 
 
@@ -234,8 +235,6 @@ def dashboard_panel(request, commune) -> str:
     rows = list(request.dbsession.scalars(select(RollCall).where(RollCall.commune_id == commune.id,
                                                                  RollCall.status == "open")
                                           .order_by(RollCall.created_at.desc()).limit(5)))
-    from vvs_core.timefmt import dates
-
     items = "".join(f'<li><a href="{escape(request.route_path("rollcall_live", insee=commune.insee, rollcall_id=r.id))}">'
                     f'Appel en cours depuis le {escape(dates.day_time(r.created_at))}</a></li>' for r in rows)
     launch_link = escape(request.route_path("rollcall_new", insee=commune.insee))

@@ -3,20 +3,14 @@ police agent), a référent, and an SMS provider whose inbound SMS come through 
 provider callbacks (as OVH's do)."""
 from __future__ import annotations
 
-import json
-import re
-
 import pytest
-from sqlalchemy import select
-
 from vvs_core.interfaces import InboundSMS, SendResult
-from vvs_core.models import Membership, Notification
+from vvs_core.models import Membership
 from vvs_core.providers import provider_on
 from vvs_core.testing import TEST_SECRET, use_provider
 from vvs_mairie.testing import agent_login, enrol_agent, mairie  # noqa: F401
 
-TOKEN = "jeton-des-rappels-appel-" + "s" * 32
-NAME = "rappels"
+from rollcall_helpers import NAME, TOKEN  # noqa: E402
 
 
 class CallbackSMS:
@@ -48,11 +42,6 @@ def sms_callbacks(app):
     del registry.settings[f"vvs.sms.{NAME}.callback_token"], registry.settings[f"vvs.sms.{NAME}.callback_rate"]
 
 
-def send_sms(testapp, sender, text, ident):
-    return testapp.post(f"/fournisseurs/{NAME}/{TOKEN}/sms-recu", json.dumps({"from": sender, "text": text, "id": ident}),
-                        content_type="application/json")
-
-
 @pytest.fixture
 def staff(dbsession, mairie, make_user):
     """A CCAS agent and a police agent besides the mairie's agent, and Claire, référente
@@ -67,14 +56,3 @@ def staff(dbsession, mairie, make_user):
     return {"ccas": ccas, "police": police, "referent": referent}
 
 
-def rows(dbsession, **where):
-    dbsession.expire_all()
-    stmt = select(Notification)
-    for key, value in where.items():
-        stmt = stmt.where(getattr(Notification, key) == value)
-    return list(dbsession.scalars(stmt.order_by(Notification.id)))
-
-
-def answer_link(dbsession, user):
-    [sms] = rows(dbsession, kind="rollcall", recipient_id=user.id, channel="sms")
-    return re.search(r"/securite/r/[0-9]+-[A-Za-z0-9_-]+", sms.body).group(0)

@@ -16,7 +16,7 @@ from vvs_rollcall.escalation import escalate_due
 from vvs_rollcall.models import RollCall, RollCallLog, RollCallPerson, RollCallSettings
 from vvs_rollcall.service import keyword_of
 
-from conftest import answer_link, rows, send_sms  # noqa: E402 (the directory's conftest)
+from rollcall_helpers import answer_link, rows, send_sms
 
 INSEE = "77449"
 
