@@ -45,7 +45,9 @@ def fan_out(request, alert, update=None) -> list[int]:
     sms = sms_text(request, community.name, alert, update, author)
     subject, text, html = email_content(request, community.name, alert, update, author)
     contents = {"sms": dict(title=subject, body=sms), "email": dict(title=subject, body=text, html=html),
-                "push": dict(title=subject, body=push_text(request, community.name, alert, update, author))}
+                "push": dict(title=subject, body=push_text(request, community.name, alert, update, author)),
+                # a call reads the SMS aloud (the outbox leaves its link out)
+                "voice": dict(title=subject, body=sms)}
     rows = [
         dict(dedupe_key=dedupe_key(alert.id, update.id if update else None, t.user_id, t.channel),
              kind=kind, subject_type=subject_type, subject_id=subject_id, recipient_id=t.user_id,

@@ -154,3 +154,29 @@ def test_vvs_render_notification(app, alert_request):
     other = SimpleNamespace(kind="message", title="t", body="b", html=None, channel="sms")
     assert app.registry.vvs_plugins.hook.vvs_render_notification(
         request=alert_request, notification=other, channel="sms")["text"] == "b"  # the core's default
+
+
+def test_a_neighbour_with_only_a_landline_is_called(app, dbsession, alert_request, post, make_user, make_community,
+                                                   tmp_path, clock):
+    """With a voice provider, the member who has no mobile gets a call where the others
+    get an SMS (the SMS text, read aloud without its link); without one, e-mail only."""
+    from vvs_core.notify.dev_providers import FolderVoiceCaller
+    from vvs_core.testing import use_provider
+
+    clock.set_local(2026, 11, 25, 10, 0)  # by day: a call below urgent waits for the morning
+    author, mobile = make_user(), make_user()
+    landline = make_user(mobile=None, landline="+33199000401")
+    community = make_community(members=[author, mobile, landline])
+    use_provider(app.registry, "voice", FolderVoiceCaller(str(tmp_path / "appels")))
+    try:
+        alert = post(author, community, text="Démarchage suspect rue de l’Église, « faux agents » du gaz.")
+        commit_hooks(alert_request)
+        run_tasks()
+    finally:
+        use_provider(app.registry, "voice", None)
+    got = {(n.recipient_id, n.channel): n for n in rows(dbsession, "alert", alert.id)}
+    assert set(got) == {(mobile.id, "sms"), (mobile.id, "email"), (landline.id, "email"), (landline.id, "voice")}
+    call = got[(landline.id, "voice")]
+    assert call.status == "sent" and call.address == "+33199000401" and call.body == got[(mobile.id, "sms")].body
+    script = open(next(tmp_path.joinpath("appels").glob("*.txt")), encoding="utf-8").read()
+    assert "faux agents" in script and "http" not in script
