@@ -21,7 +21,7 @@ from . import geo
 from .clock import utcnow
 from .errors import ConfigurationError
 from .models import Commune, Community, CommunityEvent, Membership, User
-from .phones import FICTION_MOBILE_PREFIX
+from .phones import FICTION_LANDLINE_PREFIX, FICTION_MOBILE_PREFIX
 from .security import hash_password
 
 DEMO_PASSWORD = "un voisin attentif 2026"
@@ -114,7 +114,12 @@ RESIDENTS = (
     ("Manon", "Barbier", "Les Charmettes", None),
     ("Jacques", "Renaud", "Les Charmettes", None),
     ("Pauline", "Colin", "Les Charmettes", None),
+    ("Germaine", "Leroy", "Le Bourg", None),  # a landline and no mobile: alerts call her (issue 17.2)
 )
+# Residents reached on a landline only (ARCEP's fiction block 01 99 00 xx xx): they get a
+# call where the others get an SMS, and confirm with the key 1.
+LANDLINE_ONLY = {("Germaine", "Leroy")}
+LANDLINE_PREFIX = FICTION_LANDLINE_PREFIX
 PENDING = ("Lucas", "Chevalier", "Le Bourg", "en-attente")
 REFERENTS = {"referent": "Le Bourg", "referent2": "Val d'Europe"}
 
@@ -278,8 +283,11 @@ def resident_rows(data: DemoCommune, boundaries, password_hash, now) -> list[dic
         item = items[community]
         street = item.streets[n % len(item.streets)]
         created = joined_at(n, item, special, now) - timedelta(days=1) if n < len(RESIDENTS) else now - timedelta(days=3)
+        landline_only = (first, last) in LANDLINE_ONLY
         rows.append(user_row(first, last, email_for(first, last, special), password_hash, created,
-                             mobile=f"{MOBILE_PREFIX}{n:04d}", hide_mobile=n % 4 == 3, home=next(homes[community]),
+                             mobile=None if landline_only else f"{MOBILE_PREFIX}{n:04d}",
+                             landline=f"{LANDLINE_PREFIX}{n:04d}" if landline_only else None,
+                             hide_mobile=n % 4 == 3, home=next(homes[community]),
                              address_label=f"{3 + 2 * n} {street}, {data.postcode} {data.name}"))
     return rows
 
@@ -292,7 +300,7 @@ def staff_rows(password_hash, now) -> list[dict]:
 def user_row(first, last, email, password_hash, created_at, **fields) -> dict:
     # Every row has the same keys, so the bulk insert sends one executemany.
     row = dict(email=email, password_hash=password_hash, first_name=first, last_name=last, pseudonym=first,
-               mobile=None, hide_mobile=False, home=None, address_label="", is_admin=False, is_moderator=False,
+               mobile=None, landline=None, hide_mobile=False, home=None, address_label="", is_admin=False, is_moderator=False,
                email_confirmed_at=created_at, created_at=created_at)
     row.update(fields)
     return row

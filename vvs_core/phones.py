@@ -1,9 +1,9 @@
 """Phone numbers: validated and normalised to E.164 with ``phonenumbers``; masked in logs.
 
-ARCEP keeps the block 06 39 98 xx xx for fiction (films, books, demos): the numbers
-are well formed but assigned to nobody, so ``phonenumbers`` calls them "possible",
-not "valid". The demo commune (``vvs demo``) and the README use them, so they are
-accepted here as mobiles: an SMS to one reaches nobody."""
+ARCEP keeps the blocks 06 39 98 xx xx and 01 99 00 xx xx for fiction (films, books,
+demos): the numbers are well formed but assigned to nobody, so ``phonenumbers`` calls
+them "possible", not "valid". The demo commune (``vvs demo``) and the README use them,
+so they are accepted here, as mobiles and landlines: an SMS or a call to one reaches nobody."""
 from __future__ import annotations
 
 import phonenumbers
@@ -21,6 +21,8 @@ def normalise_phone(text: str, kind: str = "any", region: str = "FR") -> tuple[s
         return None, "Numéro de téléphone invalide."
     if is_fiction_number(number):
         ntype = PhoneNumberType.MOBILE
+    elif is_fiction_number(number, FICTION_LANDLINE_PREFIX):
+        ntype = PhoneNumberType.FIXED_LINE
     elif not phonenumbers.is_valid_number(number):
         return None, "Numéro de téléphone invalide."
     else:
@@ -34,11 +36,12 @@ def normalise_phone(text: str, kind: str = "any", region: str = "FR") -> tuple[s
 
 
 FICTION_MOBILE_PREFIX = "+3363998"  # ARCEP's fiction block 06 39 98 xx xx
+FICTION_LANDLINE_PREFIX = "+3319900"  # and 01 99 00 xx xx
 
 
-def is_fiction_number(number: phonenumbers.PhoneNumber) -> bool:
+def is_fiction_number(number: phonenumbers.PhoneNumber, prefix: str = FICTION_MOBILE_PREFIX) -> bool:
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return (e164.startswith(FICTION_MOBILE_PREFIX) and len(e164) == 12
+    return (e164.startswith(prefix) and len(e164) == 12
             and phonenumbers.is_possible_number(number))
 
 

@@ -70,7 +70,11 @@ def test_every_role_is_there(session):
 
 
 def test_residents_have_french_mobiles_and_addresses(session):
-    residents = session.scalars(select(User).where(User.home.is_not(None))).all()
+    everyone = session.scalars(select(User).where(User.home.is_not(None))).all()
+    residents = [u for u in everyone if u.mobile]
+    [landline_only] = [u for u in everyone if not u.mobile]  # alerts call her landline
+    assert landline_only.landline.startswith("+3319900") and landline_only.address_label.endswith("77700 Serris")
+    assert normalise_phone(display_phone(landline_only.landline), "landline") == (landline_only.landline, None)
     for user in residents:
         # The 06 39 98 block is set aside for fiction: well-formed, but assigned to nobody.
         number = phonenumbers.parse(user.mobile)
