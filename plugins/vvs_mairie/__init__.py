@@ -123,9 +123,10 @@ def vvs_gazette_items(request, community):
 
 @hookimpl(optionalhook=True)
 def vvs_messageable_users(request, user):
-    """An agent (second factor passed) may write to the residents of their commune; a
-    resident may answer (or write to) the agents of their commune's mairie. Both by name."""
-    out = [(uid, "name") for uid in agent_service.viewer_commune_agent_ids(request, user)]
+    """An agent (second factor passed) may write to the residents of their commune, by
+    name; a resident may answer (or write to) the agents of their commune's mairie, shown
+    by name under the title « Mairie de <commune> »."""
+    out = [(uid, "name", f"Mairie {french.de(name)}") for uid, name in agent_service.viewer_commune_agents(request, user)]
     if not twofactor.has_passed(request, user):
         return out
     for agent, _insee in agent_service.agent_rows(request.dbsession, user.id):
@@ -135,7 +136,7 @@ def vvs_messageable_users(request, user):
             select(Membership.user_id).join(Community, Community.id == Membership.community_id)
             .where(Community.commune_id == agent.commune_id, Membership.status == "active").distinct())
         out += [(uid, "name") for uid in ids]
-    return [(uid, how) for uid, how in out if uid != user.id]
+    return [pair for pair in out if pair[0] != user.id]
 
 
 @hookimpl(optionalhook=True)

@@ -54,7 +54,7 @@ def viewer_agent_rows(request, user) -> list[tuple[MairieAgent, str]]:
     The same statement reads the mairie of every commune where the user belongs to a
     community, so that the permission checks of their pages (``vvs_validation_mode_imposed``)
     ask nothing more, and the enrolled agents of the communes where they are an active
-    member (whom the messaging lets them answer: ``viewer_commune_agent_ids``)."""
+    member (whom the messaging lets them answer: ``viewer_commune_agents``)."""
     memo = request.__dict__.setdefault("_vvs_mairie_agent_rows", {})
     if user.id in memo:
         note_read(*MEMO_TABLES)
@@ -86,7 +86,7 @@ def viewer_agent_rows(request, user) -> list[tuple[MairieAgent, str]]:
         .order_by(MairieAgent.id)).all()
     mairies = request.__dict__.setdefault("_vvs_mairie_of", {})
     communes = request.__dict__.setdefault("_vvs_commune_by_insee", {})
-    found, others = [], set()
+    found, others = [], {}
     for commune, mairie, agent in rows:
         mairies[commune.id] = mairie
         communes[commune.insee] = commune
@@ -95,17 +95,17 @@ def viewer_agent_rows(request, user) -> list[tuple[MairieAgent, str]]:
         if agent.user_id == user.id:
             found.append((agent, commune.insee))
         else:
-            others.add(agent.user_id)
+            others.setdefault(agent.user_id, commune.name)
     memo[user.id] = found
-    request.__dict__.setdefault("_vvs_mairie_commune_agents", {})[user.id] = sorted(others)
+    request.__dict__.setdefault("_vvs_mairie_commune_agents", {})[user.id] = sorted(others.items())
     return found
 
 
-def viewer_commune_agent_ids(request, user) -> list[int]:
-    """``agent_ids_of_residents_communes`` for the signed-in user, from ``viewer_agent_rows``'
+def viewer_commune_agents(request, user) -> list[tuple[int, str]]:
+    """``agents_of_residents_communes`` for the signed-in user, from ``viewer_agent_rows``'
     statement (no statement of its own); for anyone else, its own statement."""
     if user.id != getattr(getattr(request, "user", None), "id", None):
-        return agent_ids_of_residents_communes(request.dbsession, user.id)
+        return agents_of_residents_communes(request.dbsession, user.id)
     viewer_agent_rows(request, user)
     return request.__dict__["_vvs_mairie_commune_agents"][user.id]
 
@@ -162,17 +162,24 @@ def agents_of_commune(dbsession, commune_id: int) -> list[MairieAgent]:
         MairieAgent.commune_id == commune_id, MairieAgent.active.is_(True)).order_by(MairieAgent.id)))
 
 
-def agent_ids_of_residents_communes(dbsession, user_id: int) -> list[int]:
-    """The users who act (second factor enrolled) for the subscribed mairie of a commune
-    where ``user_id`` is an active member: whom a resident may answer or write to."""
+def agents_of_residents_communes(dbsession, user_id: int) -> list[tuple[int, str]]:
+    """(user id, commune name) of the users who act (second factor enrolled) for the
+    subscribed mairie of a commune where ``user_id`` is an active member: whom a resident
+    may answer or write to, and for which town hall they write."""
     from vvs_core.models import Community, Membership
 
     communes = (select(Community.commune_id).join(Membership, Membership.community_id == Community.id)
                 .where(Membership.user_id == user_id, Membership.status == "active"))
-    return list(dbsession.scalars(
-        select(MairieAgent.user_id).join(MairieCommune, MairieCommune.commune_id == MairieAgent.commune_id)
+    rows = dbsession.execute(
+        select(MairieAgent.user_id, Commune.name).join(Commune, Commune.id == MairieAgent.commune_id)
+        .join(MairieCommune, MairieCommune.commune_id == MairieAgent.commune_id)
         .where(MairieAgent.commune_id.in_(communes), MairieAgent.active.is_(True),
-               MairieAgent.totp_confirmed_at.isnot(None), MairieCommune.subscribed.is_(True)).distinct()))
+               MairieAgent.totp_confirmed_at.isnot(None), MairieCommune.subscribed.is_(True))
+        .order_by(MairieAgent.user_id, Commune.name)).all()
+    found: dict[int, str] = {}
+    for uid, name in rows:
+        found.setdefault(uid, name)
+    return sorted(found.items())
 
 
 def invite_agent(request, commune: Commune, email: str, role: str, first_name: str = "", last_name: str = "") -> MairieAgent:

@@ -2,7 +2,8 @@
 
 Members of the user's own communities are shown by name ("Prénom N."); anyone the
 ``vvs_messageable_users`` hook adds is shown as the hook says, "pseudonym" meaning
-the pseudonym only (twinned communities: never a real name, phone or address).
+the pseudonym only (twinned communities: never a real name, phone or address), with
+the title the hook may give ("Mairie de Serris — Agnès M.": a town hall's agent).
 """
 from __future__ import annotations
 
@@ -12,6 +13,32 @@ from sqlalchemy.orm import aliased
 from vvs_core.models import Membership, User
 
 NAME, PSEUDONYM = "name", "pseudonym"
+
+
+class Titled(str):
+    """How a person is shown ("name" or "pseudonym", equal to it) with the title under
+    which they write, given by ``vvs_messageable_users`` (``(user_id, how, title)``)."""
+
+    def __new__(cls, how: str, title: str):
+        shown = super().__new__(cls, how)
+        shown.title = title
+        return shown
+
+
+def _shown(answer_pair) -> tuple[int, str]:
+    """(user id, how shown) from a ``vvs_messageable_users`` pair or triple."""
+    user_id, how, *rest = answer_pair
+    how = NAME if how == NAME else PSEUDONYM
+    title = " ".join(str(rest[0] or "").split())[:120] if rest else ""
+    return int(user_id), Titled(how, title) if title else how
+
+
+def _merge(out: dict, user_id: int, how: str) -> None:
+    """By name wins over a pseudonym; a title, once given, stays."""
+    known = out.get(user_id)
+    if known is None or (known != NAME and how == NAME) or (known == how and getattr(how, "title", "")
+                                                             and not getattr(known, "title", "")):
+        out[user_id] = how
 
 
 def community_neighbour_ids(dbsession, user_id: int, among=None) -> set[int]:
@@ -33,11 +60,10 @@ def reachable(request, user) -> dict[int, str]:
         return cache[user.id]
     out: dict[int, str] = {}
     for answer in request.registry.vvs_plugins.hook.vvs_messageable_users(request=request, user=user):
-        for user_id, how in answer or []:
-            if out.get(int(user_id)) != NAME:
-                out[int(user_id)] = NAME if how == NAME else PSEUDONYM
+        for pair in answer or []:
+            _merge(out, *_shown(pair))
     for user_id in community_neighbour_ids(request.dbsession, user.id):
-        out[user_id] = NAME
+        _merge(out, user_id, NAME)
     out.pop(user.id, None)
     active = set(request.dbsession.scalars(
         sa.select(User.id).where(User.id.in_(list(out)), User.status == "active"))) if out else set()
@@ -58,11 +84,12 @@ def shown_as(request, user, ids) -> dict[int, str]:
         return {}
     out: dict[int, str] = {}
     for answer in request.registry.vvs_plugins.hook.vvs_messageable_users(request=request, user=user):
-        for user_id, how in answer or []:
-            if int(user_id) in ids and out.get(int(user_id)) != NAME:
-                out[int(user_id)] = NAME if how == NAME else PSEUDONYM
+        for pair in answer or []:
+            user_id, how = _shown(pair)
+            if user_id in ids:
+                _merge(out, user_id, how)
     for user_id in community_neighbour_ids(request.dbsession, user.id, among=ids):
-        out[user_id] = NAME
+        _merge(out, user_id, NAME)
     known = {p.id: p.status for p in people}
     unknown = [i for i in out if i not in known]
     active = {i for i, status in known.items() if status == "active"}
@@ -72,12 +99,16 @@ def shown_as(request, user, ids) -> dict[int, str]:
 
 
 def label_for(person: User, how: str | None) -> str:
-    """How ``person`` appears: 'Prénom N.' to neighbours, the pseudonym to anyone else."""
+    """How ``person`` appears: 'Prénom N.' to neighbours, the pseudonym to anyone else,
+    after the title they write under when there is one ('Mairie de Serris — Agnès M.')."""
     if person is None or person.status == "closed":
         return "ancien membre"
     if how == NAME and person.first_name:
-        return f"{person.first_name} {person.last_name[:1]}.".strip() if person.last_name else person.first_name
-    return person.display_pseudonym
+        label = f"{person.first_name} {person.last_name[:1]}.".strip() if person.last_name else person.first_name
+    else:
+        label = person.display_pseudonym
+    title = getattr(how, "title", "")
+    return f"{title} — {label}" if title else label
 
 
 def choices(request, user) -> list[tuple[str, str]]:

@@ -17,12 +17,15 @@ if TYPE_CHECKING:
 
 
 @hookspec
-def vvs_messageable_users(request: Request, user: User) -> list[tuple[int, str]]:
+def vvs_messageable_users(request: Request, user: User) -> list[tuple]:
     """Users outside ``user``'s community that ``user`` may write to.
 
-    Called by the messaging plugin when listing or checking recipients.
+    Called by the messaging plugin when listing or checking recipients, and when it
+    shows ``user`` who wrote to them.
     Returns: a list of ``(user_id, how_shown)`` pairs, ``how_shown`` being
-    "pseudonym" (twinned community) or "name".
+    "pseudonym" (twinned community) or "name"; or ``(user_id, how_shown, title)``
+    triples, ``title`` being the capacity in which that person writes to ``user``,
+    shown before their name (e.g. "Mairie de Serris": « Mairie de Serris — Agnès M. »).
     """
 
 

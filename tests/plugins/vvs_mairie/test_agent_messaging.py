@@ -53,12 +53,19 @@ def test_an_agent_writes_to_a_resident_who_answers(testapp, dbsession, mairie, a
     conversation = dbsession.scalars(sa.select(Conversation)).one()
     notice = dbsession.scalars(sa.select(Notification).where(Notification.kind == "message",
                                                              Notification.recipient_id == resident.id)).one()
-    assert "Agnès M. vous a écrit" in notice.body
-    # the resident reads it under the agent's name, and answers
+    assert "Mairie de Serris — Agnès M. vous a écrit" in notice.body
+    # the resident reads it under the town hall's name with the agent's, and answers
     testapp.reset()
     testapp.login(resident)
+    assert "Mairie de Serris — Agnès M." in testapp.get("/messagerie").text
     read = testapp.get(f"/messagerie/conversation/{conversation.id}")
-    assert TEXT in read.text and "Agnès M." in read.text
+    assert TEXT in read.text and "Mairie de Serris — Agnès M." in read.text
+    api = testapp.get(f"/api/v1/conversations/{conversation.id}").json
+    assert {m["sender"] for m in api["messages"]} == {"Mairie de Serris — Agnès M."}
+    offered = {c._value for c in
+               testapp.get("/messagerie/nouveau").forms["new-conversation"].fields["checkbox"]}
+    assert str(mairie.agent_user.id) in offered
+    assert "Mairie de Serris — Agnès M." in testapp.get("/messagerie/nouveau").text
     reply = read.forms["reply"]
     reply["text"] = "Merci beaucoup, c’est rassurant !"
     reply.submit("submit", status=303)
