@@ -22,8 +22,10 @@ from vvs_core.timefmt import dates
 
 from . import agents as agent_service
 from . import twofactor
-# Answers to the hooks vvs_warnings declares (official warnings sent as commune alerts).
-from .relays import vvs_estimate_commune_alert, vvs_follow_commune_alert, vvs_relay_commune_alert  # noqa: F401
+# Answers to the hooks vvs_warnings and vvs_pcs declare (official warnings and crisis messages sent as
+# commune alerts).
+from .relays import (vvs_estimate_commune_alert, vvs_follow_commune_alert, vvs_pcs_population_end,  # noqa: F401
+                     vvs_pcs_population_message, vvs_relay_commune_alert)
 
 
 class MairieContext:

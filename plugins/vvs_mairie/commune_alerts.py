@@ -141,8 +141,12 @@ def send_alert(request, commune, author, data) -> MairieAlert:
     return alert
 
 
-def send_follow_up(request, commune, author, parent: MairieAlert, kind: str, body: str) -> MairieAlert:
-    """An update or the all-clear of ``parent``, to exactly the people it reached."""
+def send_follow_up(request, commune, author, parent: MairieAlert, kind: str, body: str,
+                   already: set | None = None) -> MairieAlert:
+    """An update or the all-clear of ``parent``, to exactly the people it reached.
+
+    ``already``: (user id, channel) pairs told by an earlier follow-up of the same batch
+    (the end of a crisis that sent several alerts), skipped here; the pairs told are added."""
     follow = MairieAlert(commune_id=commune.id, author_id=getattr(author, "id", None), parent_id=parent.id,
                          kind=kind, category=parent.category, title=parent.title, body=body, target=parent.target,
                          community_ids=parent.community_ids, area=parent.area, source=parent.source,
@@ -153,6 +157,9 @@ def send_follow_up(request, commune, author, parent: MairieAlert, kind: str, bod
         select(Notification.recipient_id, Notification.channel, Notification.address)
         .where(Notification.subject_type == SUBJECT, Notification.subject_id == parent.id)
         .distinct().order_by(Notification.recipient_id, Notification.channel)).all()
+    if already is not None:
+        pairs = [p for p in pairs if (p[0], p[1]) not in already]
+        already.update((p[0], p[1]) for p in pairs)
     ids = insert_notifications(request.dbsession, rows_for(request, follow, commune, pairs))
     enqueue_delivery_after_commit(request, ids)
     return follow

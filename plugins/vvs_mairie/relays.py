@@ -1,6 +1,8 @@
-"""The mairie's answers to vvs_warnings (hooks declared there, implemented here with
-``optionalhook``): an official warning sent as a commune alert, its updates and
-all-clear, and the reach estimate shown while an agent reviews it."""
+"""The mairie's answers to vvs_warnings and vvs_pcs (hooks declared there, implemented
+here with ``optionalhook``): an official warning sent as a commune alert, its updates and
+all-clear, and the reach estimate shown while an agent reviews it; a crisis message of
+the Plan communal de sauvegarde sent to the whole commune, and the end of the crisis
+told once to everyone its messages reached."""
 from __future__ import annotations
 
 import shapely
@@ -68,3 +70,30 @@ def vvs_estimate_commune_alert(request, commune, alert):
     if data is None:
         return None
     return commune_alerts.audience.estimate(commune_alerts.recipients_for(request, commune, data))["text"]
+
+
+@hookimpl(optionalhook=True)
+def vvs_pcs_population_message(request, commune, message, author):
+    if not _subscribed(request, commune):
+        return None
+    data = {"category": "evenement", "title": str(message["title"])[:140], "body": str(message.get("body") or "")[:2000],
+            "target": "commune", "community_ids": [], "area": None, "source": "",
+            "exercise": bool(message.get("exercise"))}
+    estimate = commune_alerts.audience.estimate(commune_alerts.recipients_for(request, commune, data))
+    sent = commune_alerts.send_alert(request, commune, author, data)
+    return {"id": sent.id, "url": request.route_path("mairie_alert", insee=commune.insee, alert_id=sent.id),
+            "reach": estimate["text"]}
+
+
+@hookimpl(optionalhook=True)
+def vvs_pcs_population_end(request, commune, alert_ids, body, author):
+    ids = sorted({int(i) for i in alert_ids})
+    parents = request.dbsession.query(MairieAlert).filter(
+        MairieAlert.id.in_(ids), MairieAlert.commune_id == commune.id, MairieAlert.parent_id.is_(None)).all()
+    if not parents:
+        return None
+    told: set = set()
+    for parent in parents:
+        commune_alerts.send_follow_up(request, commune, author, parent, "all_clear", str(body or "")[:2000], told)
+    people = len({user_id for user_id, _channel in told})
+    return {"people": people, "reach": f"{people} personne{'s' if people != 1 else ''} prévenue{'s' if people != 1 else ''}"}

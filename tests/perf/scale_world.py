@@ -193,7 +193,30 @@ def build(dbsession, registry) -> World:
     }
     world.ids["check_id"] = _kyc_check(dbsession, members[1], bourg.id)
     world.ids["relay_id"] = _official_warnings(dbsession, serris.id, now)
+    world.ids["crisis_id"] = _pcs_crisis(dbsession, serris.id, now)
     return world
+
+
+def _pcs_crisis(dbsession, commune_id, now) -> int:
+    """vvs_pcs: a cell of twelve, eight prepared messages, an open crisis with a main
+    courante of 300 lines and 30 closed crises; the open crisis' id."""
+    from vvs_pcs.models import PcsCellMember, PcsCrisis, PcsLogEntry, PcsTemplate
+
+    dbsession.add_all([PcsCellMember(commune_id=commune_id, name=f"Membre {n}", function="Élu",
+                                     phone=f"+336399899{n:02d}", email=f"cellule{n}@serris.demo") for n in range(12)])
+    dbsession.add_all([PcsTemplate(commune_id=commune_id, title=f"Message préparé {n}", body="Restez chez vous.")
+                       for n in range(8)])
+    closed = [PcsCrisis(commune_id=commune_id, title=f"Crise {n}", exercise=n % 2 == 0, alert_ids=[],
+                        started_at=now - timedelta(days=30 + n), ended_at=now - timedelta(days=29 + n))
+              for n in range(30)]
+    crisis = PcsCrisis(commune_id=commune_id, title="Crue de la Marne", exercise=False, alert_ids=[],
+                       started_at=now - timedelta(hours=6))
+    dbsession.add_all([*closed, crisis])
+    dbsession.flush()
+    dbsession.add_all([PcsLogEntry(crisis_id=crisis.id, at=now - timedelta(minutes=300 - n), author_name="Agent",
+                                   kind="note", text=f"Point de situation n° {n}") for n in range(300)])
+    dbsession.flush()
+    return crisis.id
 
 
 def _official_warnings(dbsession, commune_id, now) -> int:

@@ -1,0 +1,164 @@
+"""The crisis itself: activation (the cell told on every channel through the outbox),
+messages to the population (through ``vvs_pcs_population_message``), notes of the main
+courante, and « fin de crise » (the end told to everyone reached, the log closed as a
+PDF). Every step writes its line in the main courante, with its time and author.
+
+Two agents may click at the same moment: the commune's row is locked while a crisis is
+opened or closed (and a unique index keeps one open crisis per commune), so the second
+is told what the first did.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from vvs_core import sms
+from vvs_core.clock import utcnow
+from vvs_core.french import de
+from vvs_core.links import absolute_url
+from vvs_core.models import Commune
+from vvs_core.notify.outbox import enqueue_delivery_after_commit, insert_notifications
+from vvs_core.providers import channels_with_provider
+
+from .models import PcsCellMember, PcsCrisis, PcsLogEntry, PcsTemplate
+
+KIND = "pcs_cell"
+SUBJECT = "pcs_crisis"
+EXERCISE_MARK = "EXERCICE"
+
+
+class CrisisRefused(Exception):
+    """A step that cannot be taken now; ``str(error)`` is the French sentence to show."""
+
+
+def author_name(user) -> str:
+    return user.full_name if user is not None else "le système"
+
+
+def log(dbsession, crisis: PcsCrisis, author, kind: str, text: str) -> PcsLogEntry:
+    entry = PcsLogEntry(crisis_id=crisis.id, at=utcnow(), author_id=getattr(author, "id", None),
+                        author_name=author_name(author)[:240], kind=kind, text=text)
+    dbsession.add(entry)
+    dbsession.flush()
+    return entry
+
+
+def log_of(dbsession, crisis_id: int) -> list[PcsLogEntry]:
+    return list(dbsession.scalars(select(PcsLogEntry).where(PcsLogEntry.crisis_id == crisis_id)
+                                  .order_by(PcsLogEntry.at, PcsLogEntry.id)))
+
+
+def cell_of(dbsession, commune_id: int) -> list[PcsCellMember]:
+    return list(dbsession.scalars(select(PcsCellMember).where(PcsCellMember.commune_id == commune_id)
+                                  .order_by(PcsCellMember.id)))
+
+
+def templates_of(dbsession, commune_id: int) -> list[PcsTemplate]:
+    return list(dbsession.scalars(select(PcsTemplate).where(PcsTemplate.commune_id == commune_id)
+                                  .order_by(PcsTemplate.id)))
+
+
+def open_crisis(dbsession, commune_id: int) -> PcsCrisis | None:
+    return dbsession.scalar(select(PcsCrisis).where(PcsCrisis.commune_id == commune_id,
+                                                    PcsCrisis.ended_at.is_(None)))
+
+
+def crises_of(dbsession, commune_id: int, limit: int = 20) -> list[PcsCrisis]:
+    return list(dbsession.scalars(select(PcsCrisis).where(PcsCrisis.commune_id == commune_id)
+                                  .order_by(PcsCrisis.started_at.desc(), PcsCrisis.id.desc()).limit(limit)))
+
+
+def _lock_commune(dbsession, commune_id: int) -> None:
+    """Serialise the openings and closings of one commune (PostgreSQL: a row lock until
+    commit; SQLite serialises writers by itself)."""
+    dbsession.execute(select(Commune.id).where(Commune.id == commune_id).with_for_update())
+
+
+# --- The cell ---------------------------------------------------------------------
+
+def _cell_texts(commune, crisis: PcsCrisis, what: str, body: str) -> tuple[str, str]:
+    mark = f"{EXERCISE_MARK} - " if crisis.exercise else ""
+    return f"{mark}PCS {de(commune.name)} : {what}", f"{mark}{body}"
+
+
+def tell_cell(request, commune, crisis: PcsCrisis, step: str, what: str, body: str) -> tuple[int, int]:
+    """Tell every member of the cell, on every channel they have an address and the site a
+    provider for (SMS and e-mail). ``step``: part of the dedupe key, so a retried request
+    sends nothing twice. Returns (members reached, notifications queued)."""
+    channels = channels_with_provider(request)
+    title, text = _cell_texts(commune, crisis, what, body)
+    short = sms.fit(title, " " + " ".join(body.split()), "", request.registry.settings["vvs.sms.max_segments"]).text
+    rows, members = [], 0
+    for member in cell_of(request.dbsession, commune.id):
+        pairs = [(c, a) for c, a in (("sms", member.phone), ("email", member.email)) if a and c in channels]
+        members += bool(pairs)
+        rows += [dict(dedupe_key=f"pcs:{crisis.id}:{step}:{member.id}:{channel}", kind=KIND, subject_type=SUBJECT,
+                      subject_id=crisis.id, recipient_id=None, channel=channel, address=address, title=title,
+                      body=short if channel == "sms" else text) for channel, address in pairs]
+    ids = insert_notifications(request.dbsession, rows)
+    enqueue_delivery_after_commit(request, ids)
+    return members, len(rows)
+
+
+# --- The steps ----------------------------------------------------------------------
+
+def activate(request, commune, author, title: str, exercise: bool) -> PcsCrisis:
+    dbsession = request.dbsession
+    _lock_commune(dbsession, commune.id)
+    if open_crisis(dbsession, commune.id) is not None:
+        raise CrisisRefused("Le PCS est déjà activé pour cette commune : la crise en cours est ouverte ci-dessous.")
+    crisis = PcsCrisis(commune_id=commune.id, title=title, exercise=exercise, started_at=utcnow(),
+                       started_by_id=author.id, alert_ids=[])
+    dbsession.add(crisis)
+    dbsession.flush()
+    log(dbsession, crisis, author, "activation",
+        f"{'Exercice du PCS' if exercise else 'PCS activé'} : {title}")
+    at = absolute_url(request, "pcs_crisis", insee=commune.insee, crisis_id=crisis.id)
+    members, sent = tell_cell(request, commune, crisis, "activation", "cellule de crise activée",
+                              f"{title}. Activé par {author_name(author)}. Main courante : {at}")
+    log(dbsession, crisis, None, "cell",
+        f"Cellule de crise prévenue : {members} membre(s), {sent} message(s) (SMS et e-mail)" if members else
+        "Aucun membre de la cellule de crise n'a de téléphone ni d'e-mail joignable : personne n'a été prévenu.")
+    return crisis
+
+
+def send_message(request, commune, crisis: PcsCrisis, author, template: PcsTemplate) -> dict:
+    if not crisis.is_open:
+        raise CrisisRefused("Cette crise est close : aucun message ne peut plus être envoyé.")
+    answer = request.registry.vvs_plugins.hook.vvs_pcs_population_message(
+        request=request, commune=commune, author=author,
+        message={"title": template.title, "body": template.body, "exercise": crisis.exercise})
+    if answer is None:
+        log(request.dbsession, crisis, author, "refused", f"« {template.title} » n'a pas pu être envoyé : la mairie "
+                                                          "de cette commune ne peut pas alerter ses habitants.")
+        raise CrisisRefused("La mairie de cette commune ne peut pas encore alerter ses habitants (abonnement "
+                            "inactif) : le message n'est pas parti.")
+    crisis.alert_ids = [*crisis.alert_ids, int(answer["id"])]
+    log(request.dbsession, crisis, author, "message", f"« {template.title} » envoyé à la population : "
+                                                      f"{answer.get('reach', '')}")
+    return answer
+
+
+def add_note(request, crisis: PcsCrisis, author, text: str) -> PcsLogEntry:
+    if not crisis.is_open:
+        raise CrisisRefused("Cette crise est close : sa main courante ne change plus.")
+    return log(request.dbsession, crisis, author, "note", text)
+
+
+def end(request, commune, crisis: PcsCrisis, author, body: str) -> PcsCrisis:
+    from .logpdf import log_pdf
+
+    dbsession = request.dbsession
+    _lock_commune(dbsession, commune.id)
+    dbsession.refresh(crisis)
+    if not crisis.is_open:
+        raise CrisisRefused("Cette crise a déjà été close.")
+    members, sent = tell_cell(request, commune, crisis, "end", "fin de crise", body)
+    parts = [f"cellule : {members} membre(s)"]
+    if crisis.alert_ids:
+        answer = request.registry.vvs_plugins.hook.vvs_pcs_population_end(
+            request=request, commune=commune, alert_ids=list(crisis.alert_ids), body=body, author=author)
+        parts.append(f"population : {answer['reach']}" if answer else "population : message de fin impossible")
+    crisis.ended_at, crisis.ended_by_id = utcnow(), author.id
+    log(dbsession, crisis, author, "end", f"Fin de crise annoncée ({' ; '.join(parts)}) : {body}")
+    crisis.log_pdf = log_pdf(request, commune, crisis, log_of(dbsession, crisis.id))
+    return crisis

@@ -1,0 +1,280 @@
+"""The agents' pages of the Plan communal de sauvegarde: the plan (cell, prepared
+messages, past crises), « Activer le PCS », the crisis page (main courante, one-click
+messages, notes, « fin de crise ») and the main courante's PDF. Logic is in ``crisis``."""
+from __future__ import annotations
+
+import re
+
+import colander
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.response import Response
+from pyramid.view import view_config
+from sqlalchemy import select
+
+from vvs_core import french
+from vvs_core.phones import display_phone, normalise_phone
+
+from . import PERMISSION, crisis as service
+from .logpdf import log_pdf
+from .models import BODY_MAX, FUNCTION_MAX, NAME_MAX, NOTE_MAX, TITLE_MAX, PcsCellMember, PcsCrisis, PcsTemplate
+
+T = "vvs_pcs:templates/"
+END_DEFAULT = "Fin de crise : la situation est revenue à la normale. Merci à toutes et à tous de votre vigilance."
+ACTIVATE_DEFAULT = ""
+
+
+def _id(request, key: str) -> int:
+    raw = str(request.matchdict.get(key, ""))
+    if not raw.isdigit() or len(raw) > 9:
+        raise HTTPNotFound()
+    return int(raw)
+
+
+def _own(context, request, model, key):
+    row = request.dbsession.get(model, _id(request, key))
+    if row is None or row.commune_id != context.commune.id:
+        raise HTTPNotFound()
+    return row
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _text(request, name: str) -> str:
+    """The posted field, without control characters (PostgreSQL refuses NUL in text)."""
+    value = request.POST.get(name)
+    return CONTROL.sub("", value.replace("\r\n", "\n")).strip() if isinstance(value, str) else ""
+
+
+def _home_url(request, context) -> str:
+    return request.route_path("pcs_home", insee=context.commune.insee)
+
+
+def _crisis_url(request, context, crisis) -> str:
+    return request.route_path("pcs_crisis", insee=context.commune.insee, crisis_id=crisis.id)
+
+
+# --- The plan -----------------------------------------------------------------------
+
+def _home_page(context, request, errors=None, values=None):
+    db, commune = request.dbsession, context.commune
+    return {"title": f"Plan communal de sauvegarde {french.de(commune.name)}", "commune": commune,
+            "current": service.open_crisis(db, commune.id), "cell": service.cell_of(db, commune.id),
+            "templates": service.templates_of(db, commune.id), "crises": service.crises_of(db, commune.id),
+            "errors": errors or {}, "values": values or {"title": ACTIVATE_DEFAULT, "exercise": False},
+            "title_max": TITLE_MAX, "display_phone": display_phone}
+
+
+@view_config(route_name="pcs_home", permission=PERMISSION, renderer=T + "home.pt")
+def home_view(context, request):
+    return _home_page(context, request)
+
+
+@view_config(route_name="pcs_activate", permission=PERMISSION, request_method="POST", renderer=T + "home.pt")
+def activate_view(context, request):
+    title = _text(request, "title")
+    exercise = request.POST.get("exercise") == "1"
+    error = None
+    if not title:
+        error = "Indiquez la nature de la crise (par exemple « Crue de la Marne »)."
+    elif len(title) > TITLE_MAX:
+        error = f"La nature de la crise doit tenir en {TITLE_MAX} caractères."
+    if error:
+        request.response.status = 400
+        return _home_page(context, request, {"title": error}, {"title": title, "exercise": exercise})
+    try:
+        crisis = service.activate(request, context.commune, request.user, title, exercise)
+    except service.CrisisRefused as refused:
+        request.flash(str(refused), "info")
+        return HTTPSeeOther(_home_url(request, context))
+    request.flash(("Exercice du PCS lancé" if exercise else "PCS activé") + " : la cellule de crise est prévenue.",
+                  "success")
+    return HTTPSeeOther(_crisis_url(request, context, crisis))
+
+
+# --- The crisis cell ------------------------------------------------------------------
+
+def _cell_page(context, request, errors=None, values=None):
+    return {"title": f"Cellule de crise {french.de(context.commune.name)}", "commune": context.commune,
+            "cell": service.cell_of(request.dbsession, context.commune.id), "display_phone": display_phone,
+            "errors": errors or {}, "values": values or {}, "name_max": NAME_MAX, "function_max": FUNCTION_MAX}
+
+
+def check_member(values: dict) -> tuple[dict, dict]:
+    """(clean values, errors by field) of a member of the cell."""
+    errors, clean = {}, {"name": values["name"], "function": values["function"]}
+    if not values["name"]:
+        errors["name"] = "Indiquez le nom de la personne."
+    elif len(values["name"]) > NAME_MAX:
+        errors["name"] = f"Le nom doit tenir en {NAME_MAX} caractères."
+    if len(values["function"]) > FUNCTION_MAX:
+        errors["function"] = f"La fonction doit tenir en {FUNCTION_MAX} caractères."
+    clean["phone"], problem = normalise_phone(values["phone"][:40])
+    if problem or (values["phone"] and len(values["phone"]) > 40):
+        errors["phone"] = "Numéro de téléphone invalide (par exemple 06 12 34 56 78)."
+    clean["email"] = values["email"]
+    if values["email"]:
+        try:
+            colander.All(colander.Length(max=254), colander.Email())(None, values["email"])
+        except colander.Invalid:
+            errors["email"] = "Adresse e-mail invalide."
+    if not errors and not clean["phone"] and not clean["email"]:
+        errors["phone"] = "Indiquez au moins un téléphone ou une adresse e-mail : la cellule doit pouvoir être jointe."
+    return clean, errors
+
+
+@view_config(route_name="pcs_cell", permission=PERMISSION, renderer=T + "cell.pt")
+def cell_view(context, request):
+    if request.method != "POST":
+        return _cell_page(context, request)
+    values = {k: _text(request, k) for k in ("name", "function", "phone", "email")}
+    clean, errors = check_member(values)
+    if errors:
+        request.response.status = 400
+        return _cell_page(context, request, errors, values)
+    request.dbsession.add(PcsCellMember(commune_id=context.commune.id, name=clean["name"], function=clean["function"],
+                                        phone=clean["phone"] or "", email=clean["email"], added_by_id=request.user.id))
+    request.flash(f"{clean['name']} fait partie de la cellule de crise.", "success")
+    return HTTPSeeOther(request.route_path("pcs_cell", insee=context.commune.insee))
+
+
+@view_config(route_name="pcs_cell_remove", permission=PERMISSION, request_method="POST")
+def cell_remove_view(context, request):
+    member = _own(context, request, PcsCellMember, "member_id")
+    request.dbsession.delete(member)
+    request.flash(f"{member.name} ne fait plus partie de la cellule de crise.", "success")
+    return HTTPSeeOther(request.route_path("pcs_cell", insee=context.commune.insee))
+
+
+# --- The prepared messages -------------------------------------------------------------
+
+def _templates_page(context, request, errors=None, values=None):
+    return {"title": f"Messages préparés {french.de(context.commune.name)}", "commune": context.commune,
+            "templates": service.templates_of(request.dbsession, context.commune.id), "errors": errors or {},
+            "values": values or {}, "title_max": TITLE_MAX, "body_max": BODY_MAX}
+
+
+@view_config(route_name="pcs_templates", permission=PERMISSION, renderer=T + "templates.pt")
+def templates_view(context, request):
+    if request.method != "POST":
+        return _templates_page(context, request)
+    values = {k: _text(request, k) for k in ("title", "body")}
+    errors = {}
+    if not values["title"]:
+        errors["title"] = "Indiquez un titre."
+    elif len(values["title"]) > TITLE_MAX:
+        errors["title"] = f"Le titre doit tenir en {TITLE_MAX} caractères."
+    if not values["body"]:
+        errors["body"] = "Écrivez le message que recevront les habitants."
+    elif len(values["body"]) > BODY_MAX:
+        errors["body"] = f"Le message doit tenir en {BODY_MAX} caractères."
+    if errors:
+        request.response.status = 400
+        return _templates_page(context, request, errors, values)
+    request.dbsession.add(PcsTemplate(commune_id=context.commune.id, title=values["title"], body=values["body"],
+                                      added_by_id=request.user.id))
+    request.flash(f"Message « {values['title']} » prêt à être envoyé en cas de crise.", "success")
+    return HTTPSeeOther(request.route_path("pcs_templates", insee=context.commune.insee))
+
+
+@view_config(route_name="pcs_template_remove", permission=PERMISSION, request_method="POST")
+def template_remove_view(context, request):
+    template = _own(context, request, PcsTemplate, "template_id")
+    request.dbsession.delete(template)
+    request.flash(f"Message « {template.title} » retiré.", "success")
+    return HTTPSeeOther(request.route_path("pcs_templates", insee=context.commune.insee))
+
+
+# --- The crisis --------------------------------------------------------------------------
+
+def _crisis_page(context, request, crisis, errors=None, values=None):
+    db = request.dbsession
+    mark = "Exercice du PCS" if crisis.exercise else "Crise"
+    return {"title": f"{mark} : {crisis.title}", "commune": context.commune, "crisis": crisis,
+            "entries": service.log_of(db, crisis.id), "templates": service.templates_of(db, context.commune.id),
+            "errors": errors or {}, "values": values or {"note": "", "end": END_DEFAULT}, "note_max": NOTE_MAX,
+            "body_max": BODY_MAX}
+
+
+@view_config(route_name="pcs_crisis", permission=PERMISSION, renderer=T + "crisis.pt")
+def crisis_view(context, request):
+    return _crisis_page(context, request, _own(context, request, PcsCrisis, "crisis_id"))
+
+
+@view_config(route_name="pcs_message", permission=PERMISSION, request_method="POST", renderer=T + "crisis.pt")
+def message_view(context, request):
+    crisis = _own(context, request, PcsCrisis, "crisis_id")
+    raw = _text(request, "template_id")
+    template = request.dbsession.get(PcsTemplate, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    if template is None or template.commune_id != context.commune.id:
+        request.response.status = 400
+        return _crisis_page(context, request, crisis, {"message": "Choisissez un des messages préparés."})
+    try:
+        answer = service.send_message(request, context.commune, crisis, request.user, template)
+    except service.CrisisRefused as refused:
+        request.response.status = 400
+        return _crisis_page(context, request, crisis, {"message": str(refused)})
+    request.flash(f"« {template.title} » envoyé à la population : {answer.get('reach', '')}.", "success")
+    return HTTPSeeOther(_crisis_url(request, context, crisis))
+
+
+@view_config(route_name="pcs_note", permission=PERMISSION, request_method="POST", renderer=T + "crisis.pt")
+def note_view(context, request):
+    crisis = _own(context, request, PcsCrisis, "crisis_id")
+    note = _text(request, "note")
+    values = {"note": note, "end": END_DEFAULT}
+    error = None
+    if not note:
+        error = "Écrivez ce qui s'est passé ou ce qui a été décidé."
+    elif len(note) > NOTE_MAX:
+        error = f"Une ligne de la main courante doit tenir en {NOTE_MAX} caractères."
+    if error is None:
+        try:
+            service.add_note(request, crisis, request.user, note)
+        except service.CrisisRefused as refused:
+            error = str(refused)
+    if error:
+        request.response.status = 400
+        return _crisis_page(context, request, crisis, {"note": error}, values)
+    request.flash("Inscrit à la main courante.", "success")
+    return HTTPSeeOther(_crisis_url(request, context, crisis) + "#main-courante")
+
+
+@view_config(route_name="pcs_end", permission=PERMISSION, request_method="POST", renderer=T + "crisis.pt")
+def end_view(context, request):
+    crisis = _own(context, request, PcsCrisis, "crisis_id")
+    body = _text(request, "end")
+    values = {"note": "", "end": body}
+    error = None
+    if not body:
+        error = "Écrivez le message de fin de crise que recevront toutes les personnes prévenues."
+    elif len(body) > BODY_MAX:
+        error = f"Le message de fin doit tenir en {BODY_MAX} caractères."
+    if error is None:
+        try:
+            service.end(request, context.commune, crisis, request.user, body)
+        except service.CrisisRefused as refused:
+            request.flash(str(refused), "info")
+            return HTTPSeeOther(_crisis_url(request, context, crisis))
+    if error:
+        request.response.status = 400
+        return _crisis_page(context, request, crisis, {"end": error}, values)
+    request.flash("Fin de crise annoncée : la main courante est close et disponible en PDF.", "success")
+    return HTTPSeeOther(_crisis_url(request, context, crisis))
+
+
+@view_config(route_name="pcs_log_pdf", permission=PERMISSION)
+def log_pdf_view(context, request):
+    crisis = _own(context, request, PcsCrisis, "crisis_id")
+    body = crisis.log_pdf or log_pdf(request, context.commune, crisis, service.log_of(request.dbsession, crisis.id))
+    return Response(body=body, content_type="application/pdf", content_disposition=(
+        f'attachment; filename="main-courante-{context.commune.insee}-{crisis.id}.pdf"'))
+
+
+def dashboard_read(commune_id: int):
+    """The commune's open crisis (if any) and its number of crises, as one scalar expression."""
+    from vvs_core.batch import json_rows
+
+    return json_rows(select(PcsCrisis.id.label("id"), PcsCrisis.title.label("title"),
+                            PcsCrisis.exercise.label("exercise"), PcsCrisis.started_at.label("started_at"))
+                     .where(PcsCrisis.commune_id == commune_id, PcsCrisis.ended_at.is_(None)))
