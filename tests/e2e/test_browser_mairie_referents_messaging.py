@@ -107,7 +107,8 @@ def test_an_agent_writes_to_a_resident_who_answers(browser, live_server, login, 
         expect(page.get_by_text("N’hésitez pas à répondre ici 🚓")).to_be_visible()
     finally:
         context.close()
-    notice = wait_for_mail(mails, WRITTEN_TO, "Nouveau message sur la messagerie", "Agnès M. vous a écrit")
+    notice = wait_for_mail(mails, WRITTEN_TO, "Nouveau message sur la messagerie",
+                           "Mairie de Serris — Agnès M. vous a écrit")
     link = re.search(r"https?://\S+/messagerie/conversation/\d+", mail_text(notice)).group(0)
 
     context = _phone(browser, live_server)
@@ -117,7 +118,7 @@ def test_an_agent_writes_to_a_resident_who_answers(browser, live_server, login, 
         login(page, WRITTEN_TO)
         page.goto(link)
         expect(page.get_by_text("la police municipale passera rue du Parc ce soir")).to_be_visible()
-        expect(page.get_by_text("Agnès M.").first).to_be_visible()
+        expect(page.get_by_text("Mairie de Serris — Agnès M.").first).to_be_visible()  # the town hall's name first
         page.get_by_role("textbox", name="Message").fill("Merci beaucoup, c’est rassurant ! La voiture est repartie à 21 h.")
         page.get_by_role("button", name="Envoyer").click()
         expect(page.get_by_text("La voiture est repartie à 21 h.")).to_be_visible()
