@@ -137,6 +137,44 @@ class SMTPEmailSender:
                                   timeout=float(settings[S + "timeout"]), tls_context=context)
         return cls(Mailer(smtp_mailer=smtp_mailer), settings["vvs.email.sender"])
 
+    HEALTH_TIMEOUT = 5.0
+
+    def health(self) -> str | None:
+        """Opens a connection as a sending would (EHLO, STARTTLS when required, login),
+        says NOOP and leaves: None when the server answers, else a French sentence.
+        Nothing is sent; at most ``HEALTH_TIMEOUT`` seconds per step."""
+        smtp = self.mailer.smtp_mailer
+        where = f"{smtp.hostname}:{smtp.port}"
+        saved, smtp.timeout = smtp.timeout, min(float(smtp.timeout), self.HEALTH_TIMEOUT)
+        connection = None
+        try:
+            connection = smtp.smtp_factory()
+            code, _ = connection.ehlo()
+            if not 200 <= code < 300:
+                return f"Le serveur SMTP {where} refuse la présentation (code {code})."
+            if connection.has_extn("starttls") and not smtp.no_tls:
+                connection.starttls()
+                connection.ehlo()
+            elif smtp.force_tls:
+                return f"Le serveur SMTP {where} ne propose pas STARTTLS, que les réglages exigent."
+            if smtp.username and smtp.password:
+                connection.login(smtp.username, smtp.password)
+            code, _ = connection.noop()
+            return None if 200 <= code < 300 else f"Le serveur SMTP {where} répond mal (code {code})."
+        except smtplib.SMTPAuthenticationError:
+            return f"Le serveur SMTP {where} refuse l'identifiant ou le mot de passe."
+        except ssl.SSLError as exc:
+            return f"Connexion chiffrée impossible avec le serveur SMTP {where} ({exc.reason or 'TLS'})."
+        except (OSError, smtplib.SMTPException) as exc:
+            return f"Le serveur SMTP {where} ne répond pas ({type(exc).__name__})."
+        finally:
+            smtp.timeout = saved
+            if connection is not None:
+                try:
+                    connection.quit()
+                except (OSError, smtplib.SMTPException):
+                    connection.close()
+
     def send_batch(self, messages: list[OutgoingEmail]) -> list[SendResult]:
         results, unusable = [], None
         for message in messages:

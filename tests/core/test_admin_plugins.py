@@ -17,7 +17,8 @@ def test_plugins_and_providers_in_french(testapp, admin):
     for label in ("SMS", "E-mail", "Géocodage des adresses", "Base de données", "en service"):
         assert label in text, label
     assert "<code>vvs_alerts</code>" in text and "<code>vvs_kyc</code>" in text
-    assert "Configuré ; ce fournisseur ne propose pas de vérification." in text  # the console providers offer none
+    assert "Non renseigné : ce fournisseur (configuré) ne propose pas de vérification." in text  # the console SMS
+    assert "En service" in text  # the e-mail folder says it can write
     assert "Cache-Control" in page.headers and "no-store" in page.headers["Cache-Control"]
 
 
@@ -43,7 +44,9 @@ class Crashing(Healthy):
     (Healthy(), "ok", "En service"),
     (Broken(), "problem", "Le compte OVH n'a plus de crédit SMS."),
     (Crashing(), "problem", "La vérification a échoué (TimeoutError)."),
-    (object(), "unknown", "Configuré ; ce fournisseur ne propose pas de vérification."),
+    (object(), "unknown", "Non renseigné : ce fournisseur (configuré) ne propose pas de vérification."),
+    (type("NotCallable", (), {"health": "oui"})(), "unknown",
+     "Non renseigné : ce fournisseur (configuré) ne propose pas de vérification."),
 ])
 def test_provider_health_when_offered(service, state, text):
     from vvs_core.views.admin_plugins import provider_health

@@ -68,6 +68,22 @@ class NullSender:
         return [SendResult(m.key, ok=True, provider_ref=f"null-{m.key}") for m in messages]
 
 
+def folder_problem(folder: str, what: str) -> str | None:
+    """``health()`` of a provider that writes into ``folder`` (created at the first write):
+    None when it can write there, else a French sentence. Creates nothing."""
+    path = os.path.abspath(folder)
+    while not os.path.exists(path):
+        parent = os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    if not os.path.isdir(path):
+        return f"Le dossier {what} {folder} n'est pas un dossier."
+    if not os.access(path, os.W_OK | os.X_OK):
+        return f"Le dossier {what} {folder} n'est pas accessible en écriture."
+    return None
+
+
 class FolderEmailSender:
     """Writes each e-mail as an ``.eml`` file (open it with any mail client).
 
@@ -85,6 +101,9 @@ class FolderEmailSender:
     @classmethod
     def from_settings(cls, settings) -> "FolderEmailSender":
         return cls(settings["vvs.email.folder"], settings["vvs.email.sender"])
+
+    def health(self) -> str | None:
+        return folder_problem(self.folder, "des e-mails")
 
     def send_batch(self, messages: list[OutgoingEmail]) -> list[SendResult]:
         if not messages:

@@ -8,6 +8,7 @@ from pyramid.view import view_config
 from ..plugins import hooks_implemented, installed_plugins
 from ..providers import KINDS, collect_provider_specs
 
+UNKNOWN = "Non renseigné : ce fournisseur (configuré) ne propose pas de vérification."
 KIND_LABELS = {"sms": "SMS", "email": "E-mail", "geocoder": "Géocodage des adresses",
                "push": "Notifications sur le téléphone", "identity": "Vérification d'identité",
                "voice": "Appels vers les téléphones fixes"}
@@ -29,13 +30,13 @@ def enabled_plugins(registry) -> list[dict]:
 def provider_health(service) -> tuple[str, str]:
     """(state, French text): "ok", "problem" or "unknown" when the provider offers no check.
 
-    A provider may offer ``health()``: None or "" when it works, else a French sentence.
-    One without it was built from complete settings at start-up (the core refuses to start
-    otherwise): it is configured, but whether its service answers is not checked here (no
-    call to an outside host from this page)."""
+    A provider may offer ``health()`` (``vvs_core.interfaces``): None or "" when it works,
+    else a French sentence. One without it reads « Non renseigné »: it was built from
+    complete settings at start-up (the core refuses to start otherwise), but whether its
+    service answers is not known."""
     check = getattr(service, "health", None)
     if not callable(check):
-        return "unknown", "Configuré ; ce fournisseur ne propose pas de vérification."
+        return "unknown", UNKNOWN
     try:
         problem = check()
     except Exception as exc:  # a check must not break the page

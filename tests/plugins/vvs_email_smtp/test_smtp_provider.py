@@ -114,3 +114,49 @@ def test_bad_settings_stop_start_up_with_one_clear_line(smtp_server, override, w
     with pytest.raises(ConfigurationError) as caught:
         SMTPEmailSender.from_settings(smtp_settings(smtp_server, **override))
     assert words in str(caught.value) and "\n" not in str(caught.value)
+
+
+# --- health() (shown on /admin/extensions and by `vvs check`) ---------------------------
+
+def test_health_of_a_working_server_sends_nothing(smtp_server):  # noqa: F811
+    assert SMTPEmailSender.from_settings(smtp_settings(smtp_server)).health() is None
+    assert smtp_server.messages == []
+
+
+def test_health_with_starttls_and_login(starttls_server, tls_files):  # noqa: F811
+    good = smtp_settings(starttls_server, **{
+        "vvs.email.smtp.security": "starttls", "vvs.email.smtp.username": USER,
+        "vvs.email.smtp.password": PASSWORD, "vvs.email.smtp.ca_file": tls_files[0]})
+    assert SMTPEmailSender.from_settings(good).health() is None
+    # aiosmtpd leaves a refused login unanswered: the check says so within its timeout
+    wrong = SMTPEmailSender.from_settings({**good, "vvs.email.smtp.password": "pas le bon",
+                                           "vvs.email.smtp.timeout": 1}).health()
+    assert wrong.startswith(f"Le serveur SMTP 127.0.0.1:{starttls_server.port} ")
+    untrusted = SMTPEmailSender.from_settings({**good, "vvs.email.smtp.ca_file": ""}).health()
+    assert untrusted.startswith(f"Connexion chiffrée impossible avec le serveur SMTP 127.0.0.1:{starttls_server.port}")
+
+
+def test_health_of_a_closed_port():
+    port = free_port()
+    problem = SMTPEmailSender.from_settings(smtp_settings(_Closed(port))).health()
+    assert problem == f"Le serveur SMTP 127.0.0.1:{port} ne répond pas (ConnectionRefusedError)."
+
+
+def test_health_of_the_mail_folder(tmp_path):
+    from vvs_core.notify.dev_providers import FolderEmailSender
+
+    assert FolderEmailSender(str(tmp_path / "courriels" / "à venir"), "x@example.test").health() is None
+    assert not (tmp_path / "courriels").exists()  # the check creates nothing
+    a_file = tmp_path / "fichier"
+    a_file.write_text("x")
+    assert FolderEmailSender(str(a_file / "mails"), "x@example.test").health().endswith("n'est pas un dossier.")
+    locked = tmp_path / "verrouillé"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        import os
+
+        if os.geteuid() != 0:  # root writes anywhere
+            assert "n'est pas accessible en écriture" in FolderEmailSender(str(locked), "x@example.test").health()
+    finally:
+        locked.chmod(0o700)
