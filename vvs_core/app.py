@@ -55,6 +55,9 @@ def configure(raw_settings: dict, registry_extras: dict, port=None) -> Configura
     from .tasks import configure_broker
 
     configure_broker(settings)  # before any actor module is imported
+    from .security import configure_password_hashing
+
+    configure_password_hashing(settings)
 
     config = Configurator(settings=settings)
     for key, value in registry_extras.items():

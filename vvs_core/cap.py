@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from lxml import etree
-
 from .timefmt import dates
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -30,6 +28,8 @@ def cap_polygon(polygon) -> str:
 
 def cap_element(parent, name: str, text=None):
     """A CAP child element of ``parent`` (or a root ``alert`` when ``parent`` is None)."""
+    from lxml import etree  # loaded by the first CAP or Atom document, not by every web worker
+
     if parent is None:
         element = etree.Element(f"{{{CAP_NS}}}{name}", nsmap={None: CAP_NS})
     else:
@@ -40,4 +40,6 @@ def cap_element(parent, name: str, text=None):
 
 
 def cap_bytes(root) -> bytes:
+    from lxml import etree
+
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

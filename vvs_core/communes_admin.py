@@ -9,6 +9,7 @@ import re
 
 from shapely.geometry import Point
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import defer
 
 from .administration import AdminActionRefused, ChangedMeanwhile
 from .events import record_event
@@ -109,11 +110,13 @@ def set_referent(request, community: Community, user_id: int, appoint: bool, rea
         raise AdminActionRefused(str(exc)) from None
 
 
-def communes_overview(dbsession) -> list[dict]:
-    counts = dict(dbsession.execute(select(Community.commune_id, func.count(Community.id))
-                                    .group_by(Community.commune_id)).all())
-    return [{"commune": c, "communities": counts.get(c.id, 0)}
-            for c in dbsession.scalars(select(Commune).order_by(Commune.name))]
+def communes_overview():
+    """(commune, its number of communities) by name, as a select to paginate; the
+    boundaries stay in the database."""
+    communities = (select(func.count(Community.id)).where(Community.commune_id == Commune.id)
+                   .correlate(Commune).scalar_subquery())
+    return (select(Commune, communities.label("communities")).options(defer(Commune.boundary))
+            .order_by(Commune.name, Commune.id))
 
 
 def community_people(dbsession, community: Community) -> tuple[list[User], list[User]]:

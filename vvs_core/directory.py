@@ -9,10 +9,10 @@ import io
 
 from sqlalchemy import select
 
-from .models import Commune, Community, Membership, User
+from .models import Community, Membership, User
 from .phones import display_phone
 from .principals import commune_agent
-from .textsearch import matches
+from .textsearch import sql_matches
 
 
 def member_communes(user: User) -> set[str]:
@@ -59,57 +59,31 @@ def revealed_hidden(entry: dict) -> bool:
     return bool(entry.get("mobile_hidden") or entry.get("landline_hidden"))
 
 
-def community_members(dbsession, community: Community, query: str = "") -> list[tuple[User, Membership]]:
-    """Active members, référents first then by name; ``query`` matches names and street."""
-    stmt = (
-        select(User, Membership).join(Membership, Membership.user_id == User.id)
-        .where(Membership.community_id == community.id, Membership.status == "active", User.status != "closed")
-    )
-    stmt = stmt.order_by((Membership.role != "referent"), User.last_name, User.first_name, User.id)
-    rows = list(dbsession.execute(stmt).all())
-    query = (query or "").strip()[:80]
-    if query:  # a community is a few hundred homes at most: filtered here, as people type (textsearch)
-        rows = [(user, m) for user, m in rows if matches(query, user.first_name, user.last_name, user.pseudonym,
-                                                         user.address_label, f"{user.first_name} {user.last_name}")]
-    return rows
-
-
 DIRECTORY_PAGE = 40
 CSV_BATCH = 500
+QUERY_MAX = 80
 
 
-def members_statement(community_id: int):
-    """(member, role) of a community's active members, référents first then by name."""
-    return (select(User, Membership.role).join(Membership, Membership.user_id == User.id)
+def members_statement(community_id: int, query: str = ""):
+    """(member, role) of a community's active members, référents first then by name;
+    ``query`` keeps those whose name, pseudonym or street holds it, as people type it
+    (« helene » finds « Hélène »: ``textsearch.sql_matches``, in SQL)."""
+    stmt = (select(User, Membership.role).join(Membership, Membership.user_id == User.id)
             .where(Membership.community_id == community_id, Membership.status == "active", User.status != "closed")
             .order_by((Membership.role != "referent"), User.last_name, User.first_name, User.id))
+    found = sql_matches((query or "").strip()[:QUERY_MAX], User.first_name, User.last_name, User.pseudonym,
+                        User.address_label, User.first_name + " " + User.last_name)
+    return stmt if found is None else stmt.where(found)
 
 
 def directory_page(request, community: Community, query: str = ""):
-    """One page of the directory (``vvs_core.pagination.Pagination`` of entries): its
-    members only are read; with a search, the names and streets of all members are read
-    first (a few columns) and matched as people type (``textsearch``)."""
-    from .pagination import paginate, paginate_list
+    """One page of the directory (``vvs_core.pagination.Pagination`` of entries), searched
+    and counted in one statement: only that page's members are read."""
+    from .pagination import paginate
 
-    dbsession = request.dbsession
     insee = community.commune.insee
-    query = (query or "").strip()[:80]
-    if not query:
-        page = paginate(request, members_statement(community.id), DIRECTORY_PAGE)
-        rows = page.items
-    else:
-        candidates = dbsession.execute(
-            select(User.id, User.first_name, User.last_name, User.pseudonym, User.address_label)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.community_id == community.id, Membership.status == "active", User.status != "closed")
-            .order_by((Membership.role != "referent"), User.last_name, User.first_name, User.id)).all()
-        ids = [c.id for c in candidates if matches(query, c.first_name, c.last_name, c.pseudonym, c.address_label,
-                                                   f"{c.first_name} {c.last_name}")]
-        page = paginate_list(request, ids, DIRECTORY_PAGE)
-        found = {user.id: (user, role) for user, role in dbsession.execute(
-            members_statement(community.id).where(User.id.in_(page.items or [-1])))}
-        rows = [found[i] for i in page.items if i in found]
-    page.items = [directory_entry(request.principals, user, commune_insee=insee, role=role) for user, role in rows]
+    page = paginate(request, members_statement(community.id, query), DIRECTORY_PAGE)
+    page.items = [directory_entry(request.principals, user, commune_insee=insee, role=role) for user, role in page.items]
     return page
 
 
@@ -145,12 +119,6 @@ def directory_csv_lines(session_factory, viewer_principals, community_id: int, c
             yield line([entry.get(key, "") for key, _label in CSV_COLUMNS] + ["oui" if entry["referent"] else ""])
     finally:
         session.close()
-
-
-def directory(viewer_principals, dbsession, community: Community, query: str = "") -> list[dict]:
-    insee = dbsession.get(Commune, community.commune_id).insee
-    return [directory_entry(viewer_principals, user, commune_insee=insee, role=membership.role)
-            for user, membership in community_members(dbsession, community, query)]
 
 
 CSV_COLUMNS = (("name", "Nom"), ("pseudonym", "Pseudonyme"), ("street", "Adresse"),

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import shapely
-from pyproj import Geod, Transformer
 from shapely.geometry import Point, Polygon, box
 from shapely.strtree import STRtree
 from sqlalchemy import bindparam, func, select
@@ -23,9 +23,25 @@ from .french import number
 from .models import Commune, Community
 
 L93 = 2154
-_to_l93 = Transformer.from_crs(4326, L93, always_xy=True)
-_from_l93 = Transformer.from_crs(L93, 4326, always_xy=True)
-_geod = Geod(ellps="WGS84")
+
+
+# pyproj and its CRS database cost a web worker about 20 MB (issue 16.7): loaded the first
+# time a projection or a geodesic distance is needed, not at start-up (on PostGIS most
+# processes never need them).
+@cache
+def _transformer(source: int, target: int):
+    from pyproj import Transformer
+
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
+@cache
+def geod():
+    """The WGS84 ellipsoid (pyproj ``Geod``), for geodesic distances and areas."""
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84")
+
 
 # "interiors intersect": sharing an edge or a corner is not an overlap.
 OVERLAP_PATTERN = "T********"
@@ -39,16 +55,16 @@ def as_point(point) -> Point:
 
 
 def to_l93(geom):
-    return shapely.transform(geom, lambda xy: np.column_stack(_to_l93.transform(xy[:, 0], xy[:, 1])))
+    return shapely.transform(geom, lambda xy: np.column_stack(_transformer(4326, L93).transform(xy[:, 0], xy[:, 1])))
 
 
 def from_l93(geom):
-    return shapely.transform(geom, lambda xy: np.column_stack(_from_l93.transform(xy[:, 0], xy[:, 1])))
+    return shapely.transform(geom, lambda xy: np.column_stack(_transformer(L93, 4326).transform(xy[:, 0], xy[:, 1])))
 
 
 def area_m2(polygon) -> float:
     """Geodesic area of a (lon, lat) polygon in square metres."""
-    area, _ = _geod.geometry_area_perimeter(polygon)
+    area, _ = geod().geometry_area_perimeter(polygon)
     return abs(area)
 
 
@@ -229,7 +245,7 @@ def find_commune_id_at(session: Session, point) -> int | None:
             return commune_id
     if not rows:
         return None
-    return min(rows, key=lambda r: (abs(_geod.inv(r[2].x, r[2].y, p.x, p.y)[2]), r[0]))[0]
+    return min(rows, key=lambda r: (abs(geod().inv(r[2].x, r[2].y, p.x, p.y)[2]), r[0]))[0]
 
 
 @dataclass(frozen=True)

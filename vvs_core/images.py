@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 
-from PIL import Image, ImageOps, UnidentifiedImageError
-
 ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 MAX_SOURCE_PIXELS = 40_000_000  # refuses decompression bombs before decoding
@@ -19,6 +17,8 @@ def clean_image(data: bytes, max_side: int = 1024) -> tuple[bytes, str]:
     """Return (JPEG or PNG bytes without metadata, mime type), or raise ImageRejected."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise ImageRejected("L'image est trop lourde (8 Mo au plus).")
+    from PIL import Image, ImageOps, UnidentifiedImageError  # loaded by the first upload, not by every web worker
+
     try:
         with Image.open(io.BytesIO(data)) as probe:
             fmt = probe.format

@@ -21,7 +21,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from pyproj import Geod
 from shapely.geometry import Point
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer
@@ -45,7 +44,6 @@ _SHRINK = (1.0, 0.85, 0.7, 0.6, 0.5, 0.4)
 # Where the square may sit relative to the home (fractions of half a side): centred
 # first, then pushed away from a neighbour so the home stays well inside.
 _SHIFTS = [(0, 0)] + [(dx, dy) for dx in (-0.7, 0, 0.7) for dy in (-0.7, 0, 0.7) if (dx, dy) != (0, 0)]
-_geod = Geod(ellps="WGS84")
 
 
 class MembershipError(Exception):
@@ -437,7 +435,7 @@ def commune_for_point(dbsession, point) -> Commune | None:
 
 def distance_m(a, b) -> float:
     a, b = geo.as_point(a), geo.as_point(b)
-    return abs(_geod.inv(a.x, a.y, b.x, b.y)[2])
+    return abs(geo.geod().inv(a.x, a.y, b.x, b.y)[2])
 
 
 def default_boundary(request, home) -> "Polygon":  # noqa: F821

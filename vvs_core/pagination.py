@@ -57,6 +57,7 @@ class Pagination:
     size: int
     total: int
     url_for: Callable[[int], str] = field(repr=False, default=lambda n: f"?page={n}")
+    aria_label: str = "Pagination"  # a page with two paginated lists names each navigation
 
     @property
     def pages(self) -> int:
@@ -99,6 +100,9 @@ class Pagination:
     def __len__(self) -> int:
         return len(self.items)
 
+    def __getitem__(self, index):
+        return self.items[index]
+
     def __bool__(self) -> bool:
         return bool(self.items)
 
@@ -108,12 +112,13 @@ def _url_for(request, param: str) -> Callable[[int], str]:
 
 
 def paginate(request, stmt, size: int, *, dbsession=None, param: str = PAGE_PARAM,
-             row: Callable[[Any], Any] | None = None) -> Pagination:
+             row: Callable[[Any], Any] | None = None, label: str = "Pagination") -> Pagination:
     """The page of ``stmt`` asked for by the request, read with the list's total in one
     statement. ``stmt`` must be ordered by a unique key and must not eager-load a
     collection with a join (its rows would be counted). Each item is the row's first
     column when the select has one (an entity), else the row without the total; ``row``
-    may turn it into something else."""
+    may turn it into something else. ``param``: the page's query parameter (two lists on
+    one page each have their own); ``label``: the navigation's accessible name."""
     dbsession = dbsession if dbsession is not None else request.dbsession
     number = page_number(request, param)
     counted = stmt.add_columns(func.count().over().label("pagination_total"))
@@ -134,13 +139,13 @@ def paginate(request, stmt, size: int, *, dbsession=None, param: str = PAGE_PARA
     items = [r[0] if width == 1 else tuple(r[:width]) for r in rows]
     if row is not None:
         items = [row(item) for item in items]
-    return Pagination(items, number, size, total, _url_for(request, param))
+    return Pagination(items, number, size, total, _url_for(request, param), label)
 
 
-def paginate_list(request, items: list, size: int, *, param: str = PAGE_PARAM) -> Pagination:
-    """The page of a list already read (a search filtered in Python)."""
+def paginate_list(request, items: list, size: int, *, param: str = PAGE_PARAM, label: str = "Pagination") -> Pagination:
+    """The page of a list already read (a feed gathered from several plugins' hooks)."""
     total = len(items)
     last = max(1, -(-total // size))
     number = min(page_number(request, param), last)
     start = (number - 1) * size
-    return Pagination(list(items[start:start + size]), number, size, total, _url_for(request, param))
+    return Pagination(list(items[start:start + size]), number, size, total, _url_for(request, param), label)

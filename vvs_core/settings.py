@@ -134,6 +134,12 @@ CORE_SETTINGS = [
     Setting("vvs.ratelimit.signup", "5/3600", "Sign-ups allowed per address: `count/seconds`."),
     Setting("vvs.ratelimit.reset", "5/3600", "Password-reset requests allowed per account and per address: `count/seconds`."),
     Setting("vvs.password_min_length", 12, "Minimum password length.", parse=as_int),
+    Setting("vvs.password_hash.memory_kib", 19456, "Argon2id memory per password hash, in KiB (19,456 = 19 MiB: OWASP's "
+            "recommended minimum; docs/security.md weighs it). Memory × passes below 35,840 (OWASP's weakest listed "
+            "configuration, 7 MiB × 5) is refused.", parse=lambda v: as_int_between(v, 1024, 4 * 1024 * 1024)),
+    Setting("vvs.password_hash.time_cost", 2, "Argon2id passes over that memory.", parse=lambda v: as_int_between(v, 1, 20)),
+    Setting("vvs.password_hash.parallelism", 1, "Argon2id lanes (threads of one hash; more than the web server's cores "
+            "buys nothing).", parse=lambda v: as_int_between(v, 1, 16)),
     Setting("vvs.community.min_area_m2", 10000, "Smallest acceptable community area, in m² (about a hundred homes: 1 ha is a dense block).", parse=as_float),
     Setting("vvs.community.max_area_m2", 2000000, "Largest acceptable community area, in m² (2 km² is a scattered hamlet).", parse=as_float),
     Setting("vvs.community.nearby_m", 1000, "Distance in metres under which a community counts as near a home.", parse=as_float),

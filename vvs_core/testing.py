@@ -36,7 +36,7 @@ def _fast_password_hashing() -> None:
 
     from . import security
 
-    security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    security.pin_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 _fast_password_hashing()

@@ -9,7 +9,6 @@ import hashlib
 import secrets
 
 import sqlalchemy as sa
-from lxml import etree
 
 from vvs_core.cap import cap_bytes, cap_element, cap_polygon, cap_sender, cap_time
 from vvs_core.clock import aware, utcnow
@@ -78,7 +77,7 @@ def cap_identifier(registry, alert_id: int, suffix: str = "") -> str:
 
 _sub = cap_element
 
-def cap_alert(registry, alert, community) -> etree._Element:
+def cap_alert(registry, alert, community) :
     """The alert's present state as one CAP message: Alert, then Update after an
     update or the all-clear, Cancel once withdrawn (both referencing the first)."""
     sender = cap_sender(registry.settings)
@@ -135,6 +134,8 @@ def cap_document(registry, alert, community) -> bytes:
 # --- Atom ---------------------------------------------------------------------
 
 def _atom(parent, name, text=None, **attrs):
+    from lxml import etree  # loaded by the first feed, not by every web worker
+
     element = etree.SubElement(parent, f"{{{ATOM_NS}}}{name}", **attrs)
     if text is not None:
         element.text = str(text)
@@ -143,6 +144,8 @@ def _atom(parent, name, text=None, **attrs):
 
 def atom_feed(registry, community, alerts, self_url: str, with_cap: bool = False) -> bytes:
     """Atom 1.0; ``with_cap`` puts each alert's CAP message in its entry's content."""
+    from lxml import etree
+
     settings = registry.settings
     feed = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS})
     _atom(feed, "id", absolute_url(registry, "alerts_community", community_id=community.id))

@@ -308,15 +308,16 @@ def queue_size_sql(user, principals):
     return sa.select(sa.func.count(Alert.id)).where(sa.or_(held, reported)).scalar_subquery()
 
 
-def queue_for(dbsession, user, principals) -> dict:
-    """Held alerts and alerts with open reports that ``user`` may moderate."""
+def queue_statements(user, principals) -> dict:
+    """The two queues ``user`` may moderate, as selects ordered by a unique key (for
+    ``vvs_core.pagination.paginate``): held alerts, oldest first; alerts with open reports,
+    newest first. Each line's author and community come with it (many-to-one joins)."""
     held_when, reported_when = _queue_conditions(user, principals)
     people = (joinedload(Alert.author), joinedload(Alert.community))  # shown on each line
-    held = sa.select(Alert).where(held_when).options(*people)
-    reported = sa.select(Alert).where(reported_when).options(*people)
     return {
-        "held": list(dbsession.scalars(held.order_by(Alert.created_at))),
-        "reported": list(dbsession.scalars(reported.order_by(Alert.created_at.desc()))),
+        "held": sa.select(Alert).where(held_when).options(*people).order_by(Alert.created_at, Alert.id),
+        "reported": sa.select(Alert).where(reported_when).options(*people)
+        .order_by(Alert.created_at.desc(), Alert.id.desc()),
     }
 
 

@@ -24,7 +24,7 @@ from .forms import AlertSchema, new_key
 from .lifecycle import is_active, post_update
 from .models import Alert
 from .moderation import (ACTION_LABELS, DEFAULT_SUSPENSION_DAYS, REASON_MAX, ModerationRefused, last_entry_id,
-                         last_entry_ids, moderate, open_reports, open_reports_of, parse_seen, queue_for, report_alert)
+                         last_entry_ids, moderate, open_reports, open_reports_of, parse_seen, queue_statements, report_alert)
 from .policy import mode_for
 from .posting import PostingRefused, home_community, post_alert
 from .texts import author_name, sms_preview
@@ -288,10 +288,18 @@ def feed_cap_view(request):
 
 # --- Moderation queue ---------------------------------------------------------
 
+MODERATION_PAGE = 20
+MODERATION_PAGER_LABELS = {"held": "Pages des alertes en attente", "reported": "Pages des alertes signalées"}
+
 @view_config(route_name="alerts_moderation", renderer="vvs_alerts:templates/moderation.pt", permission="alerts.moderate")
 def moderation_queue_view(request):
-    queue = queue_for(request.dbsession, request.user, request.principals)
-    shown = [a.id for a in queue["held"] + queue["reported"]]
+    from vvs_core.pagination import paginate
+
+    # One page of each queue (its own ?page_… parameter), read with its total in one statement.
+    queue = {name: paginate(request, stmt, MODERATION_PAGE, param=f"page_{name}",
+                            label=MODERATION_PAGER_LABELS[name])
+             for name, stmt in queue_statements(request.user, request.principals).items()}
+    shown = [a.id for a in queue["held"].items + queue["reported"].items]
     reports, seen = open_reports_of(request.dbsession, shown), last_entry_ids(request.dbsession, shown)
     return {"title": "Alertes à modérer", "held": queue["held"], "reported": queue["reported"],
             "category_label": category_label, "author_name": author_name, "actions": ACTION_LABELS,

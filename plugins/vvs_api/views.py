@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from shapely.geometry import mapping
 
-from .toolkit import ApiError, paginate_list, paginate_query, page_params
-from vvs_core.directory import directory
+from .toolkit import ApiError, paginate_query, page_params
+from vvs_core.directory import directory_entry, members_statement
 from vvs_core.models import Commune, Community, Membership, Notification
 from vvs_core.notify.kinds import shown_prefs
 from vvs_core.security import community_factory
@@ -85,8 +85,10 @@ def directory_view(request):
     if len(query) > 80:
         raise ApiError(400, "invalid_parameter", "La recherche fait 80 caractères au plus.")
     community = request.context.community
-    entries = directory(request.principals, request.dbsession, community, query)
-    result = paginate_list(request, entries, page)
+    insee = community.commune.insee
+    result = paginate_query(request, request.dbsession, members_statement(community.id, query),
+                            lambda row: directory_entry(request.principals, row[0], commune_insee=insee, role=row[1]),
+                            page)
     record_hidden_views(request, community, result["items"])
     return result
 

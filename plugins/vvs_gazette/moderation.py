@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from vvs_core.clock import utcnow
 from vvs_core.events import record_event
@@ -49,21 +50,26 @@ def moderate(dbsession, post: GazettePost, moderator, action: str, reason: str,
                  public=False)
 
 
-def open_reports(dbsession, community_id: int) -> list[GazetteReport]:
-    return list(dbsession.scalars(
-        sa.select(GazetteReport).where(GazetteReport.community_id == community_id,
-                                       GazetteReport.resolved_at.is_(None))
-        .order_by(GazetteReport.created_at)))
+# The moderation page's lists, as selects ordered by a unique key: the page reads one page
+# of each (``vvs_core.pagination.paginate``), with the author shown on each line.
+
+def open_reports(community_id: int):
+    """Reports not yet decided, oldest first."""
+    return (sa.select(GazetteReport).where(GazetteReport.community_id == community_id,
+                                           GazetteReport.resolved_at.is_(None))
+            .order_by(GazetteReport.created_at, GazetteReport.id))
 
 
-def hidden_posts(dbsession, community_id: int) -> list[GazettePost]:
-    return list(dbsession.scalars(
-        sa.select(GazettePost).where(GazettePost.community_id == community_id, GazettePost.hidden.is_(True))
-        .order_by(GazettePost.created_at.desc()).limit(50)))
+def hidden_posts(community_id: int):
+    """Hidden posts, most recent first."""
+    return (sa.select(GazettePost).options(joinedload(GazettePost.author))
+            .where(GazettePost.community_id == community_id, GazettePost.hidden.is_(True))
+            .order_by(GazettePost.created_at.desc(), GazettePost.id.desc()))
 
 
-def hidden_replies(dbsession, community_id: int) -> list[GazetteReply]:
-    return list(dbsession.scalars(
-        sa.select(GazetteReply).join(GazettePost, GazettePost.id == GazetteReply.post_id)
-        .where(GazettePost.community_id == community_id, GazetteReply.hidden.is_(True))
-        .order_by(GazetteReply.created_at.desc()).limit(50)))
+def hidden_replies(community_id: int):
+    """Hidden replies, most recent first."""
+    return (sa.select(GazetteReply).options(joinedload(GazetteReply.author))
+            .join(GazettePost, GazettePost.id == GazetteReply.post_id)
+            .where(GazettePost.community_id == community_id, GazetteReply.hidden.is_(True))
+            .order_by(GazetteReply.created_at.desc(), GazetteReply.id.desc()))

@@ -11,7 +11,7 @@ from vvs_core.images import ImageRejected
 from vvs_core.forms import make_form, validate
 from vvs_core.french import de
 from vvs_core.links import absolute_url, public_host
-from vvs_core.pagination import Pagination, page_number, page_url
+from vvs_core.pagination import Pagination, page_number, page_url, paginate
 from vvs_core.timefmt import dates
 
 from . import calendar, moderation, posts
@@ -19,6 +19,7 @@ from .forms import ModerateSchema, ReplySchema, ReportSchema, post_schema
 from .models import CATEGORIES, GazetteReply
 
 FORM_PAGE = "vvs_core:templates/form_page.pt"
+MODERATION_PAGE = 20  # lines of each list of the moderation page
 
 
 def mairie_items(request, community, query: str) -> list[dict]:
@@ -241,11 +242,12 @@ def gazette_moderate(request):
              permission="gazette.moderate")
 def gazette_moderation(request):
     community = request.context.community
-    db = request.dbsession
-    return {"title": f"Modération de la Gazette · {community.name}", "community": community,
-            "reports": moderation.open_reports(db, community.id),
-            "hidden_posts": moderation.hidden_posts(db, community.id),
-            "hidden_replies": moderation.hidden_replies(db, community.id),
+    lists = {"reports": (moderation.open_reports, "Pages des signalements"),
+             "hidden_posts": (moderation.hidden_posts, "Pages des annonces masquées"),
+             "hidden_replies": (moderation.hidden_replies, "Pages des réponses masquées")}
+    pages = {name: paginate(request, statement(community.id), MODERATION_PAGE, param=f"page_{name}", label=label)
+             for name, (statement, label) in lists.items()}
+    return {"title": f"Modération de la Gazette · {community.name}", "community": community, **pages,
             "label": posts.user_label, "csrf": request.session.get_csrf_token()}
 
 

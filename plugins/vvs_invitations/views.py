@@ -13,7 +13,6 @@ from vvs_core.ratelimit import limiter
 from vvs_core.security import community_factory
 from vvs_core.web import route_exists
 
-from .flyer import flyer_pdf
 from .invitations import (DAILY_LIMIT, SESSION_KEY, already_invited, find_by_code, invitation_counts,
                           invitation_url, send_invitation, shared_link)
 
@@ -121,6 +120,8 @@ def invitations_sms_view(request):
 def invitations_flyer_view(request):
     community = request.context.community
     link = shared_link(request.dbsession, community, request.user)
+    from .flyer import flyer_pdf  # reportlab, qrcode and Pillow: loaded when a flyer is drawn (issue 16.7)
+
     body = flyer_pdf(site_name=request.registry.settings["vvs.site_name"], community_name=community.name,
                      commune_name=community.commune.name, url=invitation_url(request, link),
                      sender_name=request.user.full_name)

@@ -12,7 +12,6 @@ import warnings
 import zlib
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
 
 from vvs_core.french import number
 
@@ -90,6 +89,8 @@ def _check_name(filename: str, kind: str) -> None:
 
 
 def _check_image(data: bytes, kind: str, max_pixels: int) -> CheckedDocument:
+    from PIL import Image, UnidentifiedImageError  # loaded by the first document checked, not by every web worker
+
     fmt = "JPEG" if kind == "jpeg" else "PNG"
     try:
         with warnings.catch_warnings():

@@ -15,7 +15,7 @@ from sqlalchemy.orm import defer
 
 from vvs_core import french
 from vvs_core.batch import resolve_panels
-from vvs_core.pagination import paginate
+from vvs_core.pagination import paginate, paginate_list
 from vvs_core.clock import aware, utcnow
 from vvs_core.models import Commune, User
 from vvs_core.ratelimit import limiter
@@ -163,14 +163,22 @@ def invitation_view(request):
 
 # --- Dashboard --------------------------------------------------------------------
 
+ADMIN_PAGE = 50         # communes per page of the platform's list of mairies
+FEED_PAGE = 30          # residents' alerts per page of the dashboard's feed
+COMMUNITIES_PAGE = 50   # lines of the dashboard's table of communities
+
+
 def _feed(request, commune, communities, also_since=None):
-    """(filters, the period's activity, what the filters keep, acknowledgements, the activity
-    since the earlier of the period's start and ``also_since``: read once for both)."""
+    """(filters, the period's activity, the page of what the filters keep, acknowledgements
+    of that page, the activity since the earlier of the period's start and ``also_since``:
+    read once for both). The feed is gathered from every plugin's ``vvs_commune_activity``
+    and merged by date, so it is paginated here, in memory (``?page=N``)."""
     filters = dashboard.read_filters(request.params, communities)
     since = dashboard.filter_since(filters)
     activity = dashboard.commune_activity(request, commune, min(since, also_since) if also_since else since)
     period_items = [i for i in activity if i["created_at"] >= since]
-    items = dashboard.apply_filters(period_items, filters)
+    items = paginate_list(request, dashboard.apply_filters(period_items, filters), FEED_PAGE,
+                          label="Pages des alertes des habitants")
     acks = follow_up.follow_ups(request.dbsession, commune.id, [i["id"] for i in items if i["kind"] == "alert"])
     return filters, period_items, items, acks, activity
 
@@ -196,7 +204,10 @@ def dashboard_view(context, request):
             "filters": filters, "choices": dashboard.filter_choices(period_items), "periods": dashboard.PERIODS,
             "communities": communities, "filtered": bool(query),
             "follow_url": _follow_url(request, commune),
-            "figures": figures,
+            "figures": paginate_list(request, figures, COMMUNITIES_PAGE, param="page_communautes",
+                                     label="Pages des communautés"),
+            # Only the first page of the feed is live (new alerts arrive at its top).
+            "live": items.number == 1,
             "charts": dashboard.charts(request, commune, activity=activity),
             "widgets": sorted(resolve_panels(request, widgets), key=lambda p: p.order),
             "mairie_alerts": commune_alerts.alerts_of(request.dbsession, commune.id, limit=5),
@@ -516,10 +527,12 @@ def report_csv_view(context, request):
 
 @view_config(route_name="mairie_admin", permission="platform", renderer=T + "admin.pt")
 def admin_view(request):
-    # Boundaries are not shown here: they stay in the database.
-    communes = list(request.dbsession.scalars(select(Commune).options(defer(Commune.boundary)).order_by(Commune.name)))
-    mairies = dict.fromkeys((c.id for c in communes), None)
-    mairies.update({m.commune_id: m for m in request.dbsession.scalars(select(MairieCommune))})
+    # One page of communes with their mairie (one statement); boundaries stay in the database.
+    communes = paginate(request, select(Commune, MairieCommune).options(defer(Commune.boundary))
+                        .outerjoin(MairieCommune, MairieCommune.commune_id == Commune.id)
+                        .order_by(Commune.name, Commune.id), ADMIN_PAGE)
+    mairies = {c.id: m for c, m in communes.items}
+    communes.items = [c for c, _m in communes.items]
     return {"title": "Mairies vigilantes", "communes": communes, "mairies": mairies, **assets(request)}
 
 

@@ -133,3 +133,19 @@ def test_validation_mode_and_referents(testapp, app, admin, make_user, make_comm
                                 {"change": change, "reason": REASON}, expect_errors=True)
         assert res.status_int == 400, change
     testapp.post_csrf("/admin/communautes/999999/validation", {"mode": "mairie", "reason": REASON}, status=404)
+
+
+def test_the_list_of_communes_is_paged(testapp, dbsession, make_user, commune):
+    """Issue 16.3: 700 communes at national size; 50 a page, by name, with their number of
+    communities, read in one statement."""
+    from shapely.geometry import Point
+
+    for n in range(55):
+        dbsession.add(Commune(insee=f"9{n:04d}", name=f"Zédé-sur-Mer {n:02d}", postcodes=["99000"],
+                              centre=Point(2.78, 48.84)))
+    dbsession.flush()
+    testapp.login(make_user(is_admin=True))
+    first = testapp.get("/admin/communes")
+    assert "Page 1 sur 2" in first.text and "Zédé-sur-Mer 48" in first.text and "Zédé-sur-Mer 49" not in first.text
+    second = testapp.get("/admin/communes", {"page": "2"})
+    assert "Zédé-sur-Mer 54" in second.text and "Page 2 sur 2" in second.text and "0 communauté" in second.text

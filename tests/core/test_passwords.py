@@ -16,3 +16,32 @@ def test_argon2_roundtrip():
     assert verify_password(user, "trois chats dans la cour")
     assert not verify_password(user, "trois chats dans la courx")
     assert not verify_password(None, "whatever")
+
+
+def test_hashing_cost_comes_from_the_settings_and_refuses_less_than_owasp():
+    """docs/security.md: vvs.password_hash.* (default 19 MiB × 2 passes × 1 lane); below
+    OWASP's weakest listed configuration start-up stops with one clear line."""
+    import pytest
+
+    from vvs_core.errors import ConfigurationError
+    from vvs_core.security import configure_password_hashing
+    from vvs_core.settings import CORE_SETTINGS
+
+    defaults = {s.name: s.default for s in CORE_SETTINGS if s.name.startswith("vvs.password_hash.")}
+    assert defaults == {"vvs.password_hash.memory_kib": 19456, "vvs.password_hash.time_cost": 2,
+                        "vvs.password_hash.parallelism": 1}
+    configure_password_hashing(defaults)  # the test suite's cheap hasher stays pinned
+    with pytest.raises(ConfigurationError, match="below OWASP's minimum"):
+        configure_password_hashing({**defaults, "vvs.password_hash.memory_kib": 8192})
+
+
+def test_a_hash_made_with_other_parameters_is_redone_at_login(testapp, dbsession, make_user):
+    from argon2 import PasswordHasher
+
+    password = "trois chats dans la cour 🐈"
+    user = make_user(password=password)
+    user.password_hash = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash(password)  # argon2-cffi's default
+    dbsession.flush()
+    testapp.login(user, password)
+    dbsession.refresh(user)
+    assert "m=65536" not in user.password_hash and verify_password(user, password)

@@ -53,6 +53,9 @@ def _sqlite_engine(url: str, **kw):
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
+        from ..textsearch import register_sqlite_functions
+
+        register_sqlite_functions(dbapi_conn)  # searches in SQL fold text as Python does
 
     @sa.event.listens_for(engine, "begin")
     def _sqlite_begin(conn):

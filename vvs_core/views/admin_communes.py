@@ -19,6 +19,7 @@ from ..french import de
 from ..forms import Schema, StrippedString, email_node, make_form, validate
 from ..models import Commune, Community
 from ..models.community import VALIDATION_MODES
+from ..pagination import paginate
 from ..phones import display_phone, normalise_phone
 from ..security import community_factory
 from .admin_users import choice_node, reason_node
@@ -35,6 +36,9 @@ def includeme(config):
     config.add_route("admin_community_archive", "/admin/communautes/{community_id}/archivage",
                      factory=community_factory)
     config.scan(".admin_communes")
+
+
+COMMUNES_PAGE = 50  # communes per page of the platform's list (700 at national size)
 
 
 def _css(request) -> list[str]:
@@ -144,7 +148,8 @@ def commune_from_route(request) -> Commune:
 def communes_page(request, form_html: str | None = None, error: str | None = None) -> dict:
     form = make_form(request, commune_schema(True), "Créer la commune", formid="commune",
                      action=request.route_path("admin_communes"))
-    return {"title": "Communes", "extra_css": _css(request), "communes": communes_overview(request.dbsession),
+    communes = paginate(request, communes_overview(), COMMUNES_PAGE, row=lambda r: {"commune": r[0], "communities": r[1]})
+    return {"title": "Communes", "extra_css": _css(request), "communes": communes,
             "form": form_html or form.render(), "error": error}
 
 

@@ -16,7 +16,7 @@ from ..forms import Schema, email_node, make_form, validate
 from ..models import User
 from ..ratelimit import client_address, limiter
 from ..sessions import end_all_sessions
-from ..security import consume_token, hash_password, issue_token, password_problem, verify_password
+from ..security import consume_token, hash_password, issue_token, password_problem, rehash_if_needed, verify_password
 from ..links import absolute_url
 
 class LoginSchema(Schema):
@@ -71,6 +71,7 @@ def login_view(request):
                 "error": "Ce compte a été suspendu par l'équipe de la plateforme : écrivez-lui pour en savoir plus.",
                 "forgot_url": request.route_path("password_forgot")}
     user.last_login_at = utcnow()
+    rehash_if_needed(user, data["password"])
     headers = remember(request, user.id)
     landing = request.registry.vvs_plugins.hook.vvs_landing_url(request=request, user=user)
     return HTTPSeeOther(safe_next(request, landing or request.route_path("home")), headers=headers)

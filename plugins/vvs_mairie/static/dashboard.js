@@ -52,8 +52,10 @@
     addMarker({ lat: li.getAttribute("data-lat"), lon: li.getAttribute("data-lon"), title: li.getAttribute("data-title") });
   });
 
+  var base = list.getAttribute("data-url");
+  if (!base) { return; }  // a later page of the feed: only the first one is live
   function poll() {
-    var url = list.getAttribute("data-url") + (since ? "?depuis=" + encodeURIComponent(since) : "");
+    var url = base + (since ? (base.indexOf("?") < 0 ? "?" : "&") + "depuis=" + encodeURIComponent(since) : "");
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
       .then(function (data) {

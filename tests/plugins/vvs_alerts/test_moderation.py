@@ -99,3 +99,30 @@ def test_post_moderation_report_then_withdraw_warn_suspend(testapp, dbsession, m
     testapp.post_csrf("/deconnexion")
     testapp.login(member)
     testapp.get(url, status=403)
+
+
+def test_the_queues_are_read_a_page_at_a_time(testapp, dbsession, make_user, make_community):
+    """Issue 16.3: 25 held alerts, 20 a page, oldest first; the reported queue pages on
+    its own parameter; each navigation has its own accessible name."""
+    import uuid
+
+    from vvs_alerts.models import Alert
+
+    author, moderator = make_user(first_name="Zoé", last_name="Pagès"), make_user(is_moderator=True)
+    community = make_community(members=[author])
+    start = utcnow() - timedelta(hours=30)
+    for n in range(25):
+        dbsession.add(Alert(community_id=community.id, commune_id=community.commune_id, author_id=author.id,
+                            category="autre", text=f"Alerte retenue n° {n:02d} « près de l’école »",
+                            created_at=start + timedelta(minutes=n), expires_at=start + timedelta(days=2),
+                            status="held", idempotency_key=uuid.uuid4().hex))
+    dbsession.flush()
+    testapp.login(moderator)
+    first = testapp.get("/alertes/moderation")
+    assert "En attente de validation (25)" in first.text and "Page 1 sur 2" in first.text
+    assert 'aria-label="Pages des alertes en attente"' in first.text
+    assert "n° 00" in first.text and "n° 19" in first.text and "n° 20" not in first.text
+    second = testapp.get("/alertes/moderation", {"page_held": "2"})
+    assert "n° 20" in second.text and "n° 24" in second.text and "n° 19" not in second.text
+    assert "Page 2 sur 2" in second.text and "Aucun signalement en cours." in second.text
+    assert "Page 2 sur 2" in testapp.get("/alertes/moderation", {"page_held": "99", "page_reported": "x"}).text

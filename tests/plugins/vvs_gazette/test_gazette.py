@@ -342,3 +342,32 @@ def test_a_post_in_another_community_leaves_this_gazette_cached(testapp, quartie
     create_post(dbsession, b, alice, category="annonce", title="Échelle à prêter", text="Pour l’élagage")
     assert "Échelle à prêter" in testapp.get(url(b)).text
     assert cache.values[key] is not entry
+
+
+def test_the_moderation_lists_are_read_a_page_at_a_time(testapp, dbsession, make_user, make_community):
+    """Issue 16.3: 23 reports (20 a page, oldest first) and 3 hidden posts, each list with
+    its own page parameter and navigation name."""
+    from datetime import timedelta
+
+    author, reporter, referent = make_user(), make_user(), make_user()
+    community = make_community(members=[author, reporter], referents=[referent])
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+    for n in range(23):
+        post = GazettePost(community_id=community.id, author_id=author.id, category="annonce",
+                           title=f"Annonce n° {n:02d} « vide-grenier »", text="Rendez-vous place de l’Église 🙂",
+                           hidden=n < 3, hidden_reason="Hors sujet" if n < 3 else "", created_at=start)
+        dbsession.add(post)
+        dbsession.flush()
+        dbsession.add(GazetteReport(community_id=community.id, post_id=post.id, reporter_id=reporter.id,
+                                    reason=f"Signalement n° {n:02d}", created_at=start + timedelta(minutes=n)))
+    dbsession.flush()
+    testapp.login(referent)
+    url = f"/gazette/communaute/{community.id}/moderation"
+    first = testapp.get(url)
+    assert "Signalements en attente (23)" in first.text and "Page 1 sur 2" in first.text
+    assert 'aria-label="Pages des signalements"' in first.text
+    assert "Signalement n° 19" in first.text and "Signalement n° 20" not in first.text
+    assert "Annonces (3)" in first.text and "Annonce n° 02" in first.text
+    second = testapp.get(url, {"page_reports": "2"})
+    assert "Signalement n° 20" in second.text and "Signalement n° 22" in second.text
+    assert "Signalement n° 19" not in second.text and "Page 2 sur 2" in second.text

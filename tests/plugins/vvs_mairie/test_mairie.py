@@ -399,3 +399,41 @@ def test_the_contact_migration_reads_phones_as_the_core_stores_them():
     assert module.e164("01.60.43.27.15") == "+33160432715"
     assert module.e164("+33 1 60 43 27 15") == "+33160432715"
     assert module.e164("standard de la mairie") == "" and module.e164("") == "" and module.e164("0" * 30) == ""
+
+
+def test_the_residents_alerts_feed_is_read_a_page_at_a_time(testapp, mairie, agent_login, fake_activity):
+    """Issue 16.3: 35 residents' alerts in the period, 30 a page, newest first; only the
+    first page is live (the poller adds new alerts at its top)."""
+    from datetime import timedelta
+
+    now = utcnow()
+    for n in range(35):
+        fake_activity.items.append(dict(kind="alert", id=100 + n, title=f"Démarcheur n° {n:02d} « rue de l’Église »",
+                                        category="Démarchage", community_id=mairie.community.id,
+                                        created_at=now - timedelta(minutes=n), lon=None, lat=None, url=None,
+                                        author_id=None))
+    agent_login(testapp, mairie)
+    first = testapp.get("/mairie/77449")
+    assert "Page 1 sur 2" in first.text and 'aria-label="Pages des alertes des habitants"' in first.text
+    assert "n° 00" in first.text and "n° 29" in first.text and "n° 30" not in first.text
+    assert 'data-url="/mairie/77449/activite.json"' in first.text
+    second = testapp.get("/mairie/77449", {"page": "2", "periode": "7"})
+    assert "n° 30" in second.text and "n° 34" in second.text and "n° 29" not in second.text
+    assert 'data-url=""' in second.text  # a later page does not poll
+    assert "periode=7" in second.text.split('rel="prev"')[0].rsplit("href=", 1)[1]  # the filter is kept
+
+
+def test_the_platform_list_of_mairies_is_paged(testapp, dbsession, commune, make_user):
+    from shapely.geometry import Point
+
+    from vvs_core.models import Commune
+
+    for n in range(55):
+        dbsession.add(Commune(insee=f"9{n:04d}", name=f"Zédé-sur-Mer {n:02d}", postcodes=["99000"],
+                              centre=Point(2.78, 48.84)))
+    dbsession.flush()
+    testapp.login(make_user(is_admin=True))
+    first = testapp.get("/mairie/admin")
+    assert "Page 1 sur 2" in first.text and "Zédé-sur-Mer 48" in first.text and "Zédé-sur-Mer 49" not in first.text
+    second = testapp.get("/mairie/admin", {"page": "2"})
+    assert "Zédé-sur-Mer 49" in second.text and "Page 2 sur 2" in second.text

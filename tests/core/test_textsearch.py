@@ -1,0 +1,33 @@
+"""vvs_core.textsearch in SQL (issue 16.3: a directory of 5,000 members searched by the
+database): ``folded(column)`` gives what ``fold`` gives in Python, on both backends, and
+``sql_matches`` finds what ``matches`` finds."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from vvs_core.models import User
+from vvs_core.textsearch import fold, folded, matches, sql_matches
+
+NAMES = ["Hélène", "ÉLODIE", "Œdipe Cœur", "l’Église", "Anne‑Sophie  Müller", "Ægir Straße", "Çağla Øvrebø",
+         "Jean-Noël d'Aubigné", "Łukasz Żółć", "  espaces\ten  trop ", "😀 Zoé", "100 % _réel_"]
+
+
+def test_the_database_folds_as_python_does(dbsession, make_user):
+    people = [make_user(first_name=name, last_name="") for name in NAMES]
+    got = dict(dbsession.execute(sa.select(User.id, folded(User.first_name))
+                                 .where(User.id.in_([p.id for p in people]))).all())
+    assert [got[p.id] for p in people] == [fold(name) for name in NAMES]
+
+
+def test_sql_search_finds_what_python_finds(dbsession, make_user):
+    people = [make_user(first_name=name, last_name="Dupré", address_label=f"{i} rue de l'Église")
+              for i, name in enumerate(NAMES)]
+    ids = [p.id for p in people]
+    for query in ("helene", "HÉLÈNE", "coeur", "l'eglise", "sophie mul", "aegir", "strasse", "noel d'aub",
+                  "lukasz", "espaces en", "zoe", "%", "_reel_", "dupre", "12 rue", "x"):
+        found = set(dbsession.scalars(sa.select(User.id).where(User.id.in_(ids), sql_matches(
+            query, User.first_name, User.last_name, User.address_label, User.first_name + " " + User.last_name))))
+        expected = {p.id for p in people if matches(query, p.first_name, p.last_name, p.address_label,
+                                                   f"{p.first_name} {p.last_name}")}
+        assert found == expected, query
+    assert sql_matches("  ", User.first_name) is None  # nothing typed: no condition
