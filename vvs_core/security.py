@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from argon2 import PasswordHasher
@@ -21,7 +21,7 @@ from pyramid.httpexceptions import HTTPNotFound
 from pyramid.interfaces import IException, IExceptionResponse
 from pyramid.session import SignedCookieSessionFactory
 from pyramid.static import static_view
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from .clock import aware, timestamp, utcnow
@@ -165,22 +165,28 @@ def load_user(request) -> User | None:
     return user
 
 
+@cache
+def _user_statement():
+    """``_user_and_memberships``'s select, built once per process (every signed-in page
+    runs it when its cache is cold; building it cost more than running it)."""
+    token = aliased(Token)
+    return (select(User, Membership.community_id, Membership.role, Membership.status, Community,
+                   token.user_id, token.purpose, token.used_at, token.expires_at)
+            .join_from(User, token, token.token_hash == bindparam("digest"), isouter=True)
+            .outerjoin(Membership, Membership.user_id == User.id)
+            .outerjoin(Community, Community.id == Membership.community_id)
+            .outerjoin(Commune, Commune.id == Community.commune_id)
+            .options(contains_eager(Community.commune).load_only(Commune.id, Commune.insee, Commune.name))
+            .where(User.id == bindparam("uid")).order_by(Membership.id))
+
+
 def _user_and_memberships(request, uid: int) -> User | None:
     """The user's row, their memberships and their communities (with the commune's code)
     in one statement: every page needs the first two, and the header checks permissions
     on the third (``memberships`` and ``community_factory`` take them from here)."""
     # The server-side session row too, for ``session_alive`` (one statement for all three).
     digest = session_digest(request.session.get(SESSION_ID))
-    token = aliased(Token)
-    rows = request.dbsession.execute(
-        select(User, Membership.community_id, Membership.role, Membership.status, Community,
-               token.user_id, token.purpose, token.used_at, token.expires_at)
-        .join_from(User, token, token.token_hash == (digest or ""), isouter=True)
-        .outerjoin(Membership, Membership.user_id == User.id)
-        .outerjoin(Community, Community.id == Membership.community_id)
-        .outerjoin(Commune, Commune.id == Community.commune_id)
-        .options(contains_eager(Community.commune).load_only(Commune.id, Commune.insee, Commune.name))
-        .where(User.id == uid).order_by(Membership.id)).all()
+    rows = request.dbsession.execute(_user_statement(), {"uid": uid, "digest": digest or ""}).all()
     if not rows:
         return None
     request.__dict__["_vvs_loaded_memberships"] = (uid, [(row[1], row[2], row[3]) for row in rows if row[1] is not None])
