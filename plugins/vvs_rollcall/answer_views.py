@@ -35,7 +35,7 @@ def answer_view(request):
     db = request.dbsession
     person_id = person_id_of(request.registry.settings["vvs.secret"], request.matchdict["token"])
     person = db.get(RollCallPerson, person_id) if person_id is not None else None
-    page = {"title": QUESTION, "question": QUESTION, "errors": {}, "done": None, **assets(request)}
+    page = {"title": QUESTION, "question": QUESTION.replace(" ?", "\u00a0?"), "errors": {}, "done": None, **assets(request)}
     if person is None:
         request.response.status = 404
         return {**page, "invalid": True}
@@ -62,7 +62,7 @@ def mine_view(request):
     """The open roll-calls that ask the signed-in resident."""
     db = request.dbsession
     rows = open_people_of(db, request.user.id)
-    page = {"title": QUESTION, "question": QUESTION, "errors": {}, **assets(request),
+    page = {"title": QUESTION, "question": QUESTION.replace(" ?", "\u00a0?"), "errors": {}, **assets(request),
             "asked": [(p, r, speaker(db, r, db.get(Commune, r.commune_id))) for p, r in rows]}
     if request.method != "POST":
         return page

@@ -66,6 +66,9 @@ def send_wave(request, rollcall: RollCall, index: int, wave: dict) -> None:
             lines.append(_to_referents(request, rollcall, index, waiting, link))
         else:
             lines.append(_to_staff(request, rollcall, commune, index, duty, waiting, link))
+    first = [(p, u) for p, u in waiting if p.priority]
+    if index == 0 and first and "ccas" not in wave.get("to", []):
+        lines.append("Prioritaires : " + _to_staff(request, rollcall, commune, index, "ccas", first, link))
     log(db, rollcall, "wave", f"{head} : {count(len(waiting), 'personne sans réponse', 'personnes sans réponse')}. "
         + " ".join(lines))
 

@@ -74,15 +74,5 @@ VOICE_PROMPT = "Si vous êtes en sécurité, appuyez sur 1. Si vous avez besoin 
 
 
 def voice_text(request, notification) -> dict:
-    """The question read aloud (no link), and what the keys do."""
-    from .models import RollCall
-    from .service import speaker
-
-    db = request.dbsession
-    rollcall = db.get(RollCall, notification.subject_id) if notification.subject_id else None
-    commune = db.get(Commune, rollcall.commune_id) if rollcall is not None else None
-    who = speaker(db, rollcall, commune) if rollcall is not None else "La mairie"
-    text = f"{'Exercice. ' if rollcall is not None and rollcall.exercise else ''}{who} vous demande : {QUESTION}"
-    if rollcall is not None and rollcall.message:
-        text += f" {rollcall.message}"
-    return {"subject": notification.title, "text": text, "prompt": VOICE_PROMPT}
+    """The question as stored for the call (``service.question_rows``), and what the keys do."""
+    return {"subject": notification.title, "text": notification.body, "prompt": VOICE_PROMPT}

@@ -97,8 +97,9 @@ def launch(request, commune: Commune, author: User, data: dict, launched_as: str
     db.add(rollcall)
     db.flush()
     asked = audience.people(db, commune.id, data["target"], data["community_ids"], data["area"])
+    first = priority_ids(request, commune, [user.id for user, _c in asked])
     people = [RollCallPerson(rollcall_id=rollcall.id, user_id=user.id, community_id=community_id, escalations=0,
-                             note="") for user, community_id in asked]
+                             note="", priority=user.id in first) for user, community_id in asked]
     db.add_all(people)
     db.flush()
     users = {user.id: user for user, _c in asked}
@@ -110,7 +111,8 @@ def launch(request, commune: Commune, author: User, data: dict, launched_as: str
     log(db, rollcall, "launched",
         f"{'Exercice : ' if rollcall.exercise else ''}appel lancé ({where}) : "
         f"{count(len(people), 'personne interrogée', 'personnes interrogées')}, "
-        f"{count(len(rows), 'message', 'messages')} en file d'envoi.", author)
+        f"{count(len(rows), 'message', 'messages')} en file d'envoi"
+        f"{', dont ' + count(len(first), 'personne prioritaire', 'personnes prioritaires') if first else ''}.", author)
     return rollcall
 
 
@@ -122,6 +124,8 @@ def question_rows(request, commune, rollcall, pairs) -> list[dict]:
     mark = f"{EXERCISE_MARK} - " if rollcall.exercise else ""
     secret = request.registry.settings["vvs.secret"]
     max_segments = request.registry.settings["vvs.sms.max_segments"]
+    spoken = "\n".join(([f"{EXERCISE_MARK}. Ceci est un exercice."] if rollcall.exercise else [])
+                       + [f"{who} vous demande : {QUESTION}"] + ([rollcall.message] if rollcall.message else []))
     out = []
     for person, user in pairs:
         link = absolute_url(request, "rollcall_answer", token=answer_token(secret, person.id))
@@ -134,11 +138,13 @@ def question_rows(request, commune, rollcall, pairs) -> list[dict]:
                 f"En cas de danger immédiat, appelez le 112.")
         short = sms.fit(f"{mark}{who} : {QUESTION} ", re.sub(r"\s+", " ", rollcall.message or "").strip(),
                         f" Repondez OUI ou AIDE a ce SMS, ou : {link}", max_segments).text
+        texts = {"sms": short, "voice": spoken}
         for channel in channels_for(user, kind, usable):
             out.append(dict(dedupe_key=f"rollcall:{rollcall.id}:{user.id}:{channel}", kind=KIND,
                             subject_type=SUBJECT, subject_id=rollcall.id, recipient_id=user.id, channel=channel,
-                            address=address_on(user, channel), title=title,
-                            body=short if channel == "sms" else body))
+                            address=address_on(user, channel), title=title, body=texts.get(channel, body),
+                            # a roll-call calls at night too (an exercise waits for the morning)
+                            **({"severity": "" if rollcall.exercise else "severe"} if channel == "voice" else {})))
     return out
 
 
@@ -185,6 +191,16 @@ def record_answer(request, person_id: int, answer: str, via: str, note: str = ""
     if answer == "help" and before != "help":
         tell_mairie_of_help(request, rollcall, person, user)
     return person
+
+
+def priority_ids(request, commune: Commune, user_ids: list[int]) -> set[int]:
+    """The people who come first (``vvs_rollcall_priority``), among ``user_ids``."""
+    if not user_ids:
+        return set()
+    asked = set(user_ids)
+    answers = request.registry.vvs_plugins.hook.vvs_rollcall_priority(request=request, commune=commune,
+                                                                      user_ids=list(user_ids))
+    return {int(i) for answer in answers for i in answer or []} & asked
 
 
 def staff_ids(request, commune: Commune, duty: str) -> list[int]:

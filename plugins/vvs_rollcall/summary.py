@@ -47,7 +47,8 @@ def delivery_by_person(dbsession, rollcall_id: int) -> dict[int, str]:
 
 
 def people_state(dbsession, rollcall: RollCall) -> list[dict]:
-    """Every person asked, most urgent first (help, unreachable, waiting, safe)."""
+    """Every person asked, most urgent first (help, unreachable, waiting, safe; within each,
+    the people ``vvs_rollcall_priority`` named first)."""
     delivery = delivery_by_person(dbsession, rollcall.id)
     rows = dbsession.execute(
         select(RollCallPerson, User, Community.name)
@@ -67,11 +68,11 @@ def people_state(dbsession, rollcall: RollCall) -> list[dict]:
             "via": VIA.get(person.answered_via or "", ""), "note": person.note or "",
             "answered_at": dates.time(person.answered_at) if person.answered_at else "",
             "answered_at_full": dates.datetime(person.answered_at) if person.answered_at else "",
-            "delivery": reach, "escalations": person.escalations,
+            "delivery": reach, "escalations": person.escalations, "priority": bool(person.priority),
             "lon": round(user.home.x, 6) if user.home is not None else None,
             "lat": round(user.home.y, 6) if user.home is not None else None,
         })
-    out.sort(key=lambda p: (ORDER[p["state"]], p["name"].lower()))
+    out.sort(key=lambda p: (ORDER[p["state"]], not p["priority"], p["name"].lower()))
     return out
 
 
@@ -92,7 +93,7 @@ def build_summary(dbsession, rollcall: RollCall) -> dict:
 
 CSV_COLUMNS = [("name", "Nom"), ("address", "Adresse"), ("phone", "Téléphone"), ("community", "Communauté"),
                ("state_label", "Situation"), ("via", "Réponse par"), ("answered_at_full", "Heure de la réponse"),
-               ("note", "Message"), ("escalations", "Relances")]
+               ("note", "Message"), ("escalations", "Relances"), ("priority_label", "Prioritaire")]
 
 
 def _cell(value) -> str:
@@ -106,5 +107,6 @@ def summary_csv(people: list[dict]) -> str:
     writer = csv.writer(out, delimiter=";")
     writer.writerow([label for _key, label in CSV_COLUMNS])
     for person in people:
-        writer.writerow([_cell(person.get(key, "")) for key, _label in CSV_COLUMNS])
+        row = {**person, "priority_label": "oui" if person.get("priority") else ""}
+        writer.writerow([_cell(row.get(key, "")) for key, _label in CSV_COLUMNS])
     return "\ufeff" + out.getvalue()  # the BOM: Excel then reads the accents right

@@ -90,6 +90,8 @@ def test_a_referent_launches_for_their_community_once_the_commune_allows_it(test
                                    referents_may_launch=True))
     dbsession.flush()
     testapp.login(referent)
+    tools = testapp.get(f"/communaute/{mairie.community.id}/referent", status=200)
+    assert f"/securite/{INSEE}/nouvel-appel?communaute={mairie.community.id}" in tools.text
     testapp.get(f"/securite/{INSEE}", status=200)
     form = testapp.get(f"/securite/{INSEE}/nouvel-appel", status=200)
     assert "Val d’Europe" not in form.text and "Le Bourg" in form.text
@@ -109,6 +111,7 @@ def test_a_referent_launches_for_their_community_once_the_commune_allows_it(test
     dbsession.flush()
     testapp.get(f"/securite/{INSEE}/nouvel-appel", status=403)
     testapp.get(answer.location, status=200)
+    assert "/nouvel-appel" not in testapp.get(f"/communaute/{mairie.community.id}/referent").text
 
 
 def test_the_answer_link_is_for_anyone_holding_it_and_mes_appels_for_the_signed_in(testapp, app, mairie, rollcall):

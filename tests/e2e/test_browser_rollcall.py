@@ -36,6 +36,8 @@ def test_rollcall_aide_by_link_oui_in_the_app_live_and_summary(page, person, log
     page.get_by_label("Précision ajoutée à la question (facultatif)").fill("Crue de la Marne : « restez » à l’étage 🌊")
     page.get_by_role("button", name="Compter les personnes interrogées").click()
     assert re.search(r"\d+ personnes seront interrogées", page.locator(".reach-estimate").inner_text())
+    page.wait_for_load_state()  # the page's script shows only the chosen target's fields
+    assert page.locator("#area-field").is_hidden() and page.locator("#communities-field").is_visible()
     shot(page, "rollcall-launch")
     page.get_by_role("button", name="Lancer l'appel").click()
     page.wait_for_url(re.compile(r"/securite/77449/appels/\d+$"))
@@ -59,7 +61,7 @@ def test_rollcall_aide_by_link_oui_in_the_app_live_and_summary(page, person, log
     # the agent's page follows without reloading
     page.wait_for_function("() => document.getElementById('count-help').textContent === '1' && "
                            "document.getElementById('count-safe').textContent === '1'", timeout=20000)
-    row = page.locator("tr", has_text="Monique Lefèvre")
+    row = page.locator("#people li", has_text="Monique Lefèvre")
     assert "Besoin d'aide" in row.inner_text()
     assert int(page.locator("#rollcall-map").get_attribute("data-markers") or "0") > 0
     shot(page, "rollcall-live")

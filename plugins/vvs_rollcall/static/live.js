@@ -9,6 +9,7 @@
   var COLOURS = { help: "#a4161a", unreachable: "#8a5a00", waiting: "#adb5bd", safe: "#1b5e20" };
   var map = mapEl && window.vvsMap ? window.vvsMap.communityMap(mapEl) : null;
   var markers = {};
+  var fitted = false;
 
   function draw(people) {
     if (!map) { return; }
@@ -22,6 +23,11 @@
       n += 1;
     });
     mapEl.setAttribute("data-markers", String(n));
+    if (!fitted && n) {
+      fitted = true;
+      map.fitBounds(L.featureGroup(Object.keys(markers).map(function (k) { return markers[k]; })).getBounds(),
+                    { padding: [30, 30], maxZoom: 17 });
+    }
   }
 
   function text(id, value) { var e = document.getElementById(id); if (e) { e.textContent = String(value); } }
@@ -37,8 +43,8 @@
     ["help", "unreachable", "waiting", "safe"].forEach(function (k) { text("count-" + k, c[k]); });
     data.people.forEach(function (p) {
       var row = document.getElementById("personne-" + p.id);
-      if (!row || row.className === "state-" + p.state) { return; }
-      row.className = "state-" + p.state;
+      if (!row || row.classList.contains("state-" + p.state)) { return; }
+      row.className = "person state-" + p.state;
       var pill = row.querySelector(".pill");
       if (pill) { pill.className = "pill state-" + p.state; pill.textContent = p.state_label; }
     });

@@ -10,6 +10,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from vvs_core import hookimpl
 from vvs_core.testing import VVSTestApp
 from vvs_rollcall import tasks
 from vvs_rollcall.escalation import escalate_due
@@ -245,20 +246,31 @@ def test_forged_or_foreign_links_answer_nothing(testapp, app, dbsession, mairie,
 
 
 def test_voice_keypad_answers(testapp, app, dbsession, mairie, agent_login):
-    """The voice channel's keypad (``vvs_voice_keypad_answer``): 1 safe, 2 help, other keys: the prompt again."""
-    from types import SimpleNamespace
-
-    from vvs_rollcall.inbound import answer_by_keypad
+    """The voice channel's keypad (the core's ``vvs_voice_keypad_answer``): 1 safe, 2 help,
+    another key: the prompt again; a call of another kind is not ours. The call reads the
+    question and says which key to press."""
+    from vvs_core.hooktypes import KeypadAnswer
+    from vvs_core.models import Notification
 
     agent_login(testapp, mairie)
     launch(testapp)
     rollcall = the_rollcall(dbsession)
     resident = mairie.residents[2]
-    key = dict(kind="rollcall", subject_type="rollcall", subject_id=rollcall.id, recipient_id=resident.id)
-    assert "appuyez sur 1" in answer_by_keypad(_request(app, dbsession), SimpleNamespace(digits="9", **key))
-    assert "aide" in answer_by_keypad(_request(app, dbsession), SimpleNamespace(digits="2", **key))
+    hook = app.registry.vvs_plugins.hook
+
+    def press(digits, kind="rollcall"):
+        answer = KeypadAnswer(notification_id=1, kind=kind, subject_type=kind, subject_id=rollcall.id,
+                              recipient_id=resident.id, digits=digits, provider="dossier", provider_ref="c-1")
+        return [s for s in hook.vvs_voice_keypad_answer(request=_request(app, dbsession), answer=answer) if s]
+
+    assert any("appuyez sur 1" in s for s in press("9"))
+    assert any("aide est transmise" in s for s in press("2"))
     assert person_of(dbsession, rollcall, resident).answered_via == "voice"
-    assert answer_by_keypad(_request(app, dbsession), SimpleNamespace(digits="1", **{**key, "kind": "mairie_alert"})) is None
+    assert press("1", kind="mairie_alert") == []
+    call = Notification(kind="rollcall", channel="voice", title="t", body="La mairie de Serris vous demande : …",
+                        subject_type="rollcall", subject_id=rollcall.id)
+    rendered = hook.vvs_render_notification(request=_request(app, dbsession), notification=call, channel="voice")
+    assert "appuyez sur 2" in rendered["prompt"] and rendered["text"].startswith("La mairie de Serris")
 
 
 def test_vvs_rollcall_staff(app, dbsession, mairie, staff):
@@ -276,3 +288,82 @@ def test_vvs_rollcall_staff(app, dbsession, mairie, staff):
     mairie.mairie.subscribed = False
     dbsession.flush()
     assert ids("mairie") == set()
+
+
+class VulnerableRegister:
+    """A stand-in for the register of vulnerable residents: ``ids`` come first."""
+
+    def __init__(self, ids):
+        self.ids = ids
+        self.calls = 0
+
+    @hookimpl
+    def vvs_rollcall_priority(self, request, commune, user_ids):
+        self.calls += 1
+        return [i for i in self.ids if i in user_ids] + [999_999_999]  # an id not asked is ignored
+
+
+def test_vvs_rollcall_priority(testapp, app, dbsession, mairie, agent_login, staff, clock):
+    """Registered people head the live page and reach the CCAS at the first wave."""
+    clock.set_local(2026, 12, 6, 22, 0)
+    fragile = mairie.residents[2]
+    register = VulnerableRegister([fragile.id])
+    app.registry.vvs_plugins.register(register, name="test-register")
+    try:
+        agent_login(testapp, mairie)
+        launch(testapp)
+    finally:
+        app.registry.vvs_plugins.unregister(name="test-register")
+    rollcall = the_rollcall(dbsession)
+    assert register.calls == 1
+    assert [p.user_id for p in dbsession.scalars(select(RollCallPerson).where(RollCallPerson.priority))] == [fragile.id]
+    state = testapp.get(f"/securite/{INSEE}/appels/{rollcall.id}/etat.json").json
+    assert state["people"][0]["name"] == fragile.full_name and state["people"][0]["priority"] is True
+    assert "prioritaire" in testapp.get(f"/securite/{INSEE}/appels/{rollcall.id}").text
+    clock.advance(minutes=30)  # the first wave names the référent only…
+    assert escalate_due(_request(app, dbsession)) == 1
+    to_ccas = [r for r in rows(dbsession, kind="rollcall_escalation") if r.recipient_id == staff["ccas"].id]
+    assert to_ccas and all(fragile.full_name in r.body for r in to_ccas)  # …and the CCAS of the registered
+    assert all(mairie.residents[0].full_name not in r.body for r in to_ccas)
+
+
+VOICE_TOKEN = "jeton-des-appels-appel-securite-" + "v" * 32
+
+
+def test_a_landline_only_resident_answers_aide_on_the_keypad(testapp, app, dbsession, mairie, agent_login, make_user,
+                                                             make_community, clock, tmp_path):
+    """Through the real voice channel: the roll-call calls at night too, the call reads the
+    question and the prompt, key 2 (from the provider's callback) is AIDE."""
+    from vvs_core.notify.actors import deliver_notifications
+    from vvs_core.notify.dev_providers import FolderVoiceCaller
+    from vvs_core.providers import provider_on
+    from vvs_core.testing import use_provider
+
+    clock.set_local(2026, 12, 6, 23, 30)  # night: only urgent calls go out
+    grandmother = make_user(first_name="Yvette", last_name="Morel", mobile=None, landline="+33160000042",
+                            email=None, address_label="4 ruelle du Moulin")
+    make_community("Le Moulin", centre=(2.80, 48.86), members=[grandmother])
+    saved = provider_on(app.registry, "voice")
+    caller = FolderVoiceCaller(str(tmp_path / "appels"))
+    use_provider(app.registry, "voice", caller)
+    app.registry.settings["vvs.voice.folder.callback_token"] = VOICE_TOKEN
+    app.registry.settings["vvs.voice.folder.callback_rate"] = "600/60"
+    try:
+        agent_login(testapp, mairie)
+        launch(testapp)
+        [call] = rows(dbsession, kind="rollcall", recipient_id=grandmother.id, channel="voice")
+        assert call.severity == "severe" and "/securite/r/" not in call.body
+        deliver_notifications([call.id], registry=app.registry)
+        [script] = [p.read_text() for p in (tmp_path / "appels").glob("*.txt")]
+        assert "vous demande : Êtes-vous en sécurité ?" in script and "appuyez sur 2" in script
+        ref = rows(dbsession, id=call.id)[0].provider_ref
+        said = testapp.post(f"/fournisseurs/folder/{VOICE_TOKEN}/appel", {"ref": ref, "etat": "touche", "touches": "2"})
+        assert "transmise à la mairie" in said.text
+        rollcall = the_rollcall(dbsession)
+        person = person_of(dbsession, rollcall, grandmother)
+        assert (person.answer, person.answered_via) == ("help", "voice")
+        told = rows(dbsession, kind="rollcall_help", recipient_id=mairie.agent_user.id)
+        assert told and "4 ruelle du Moulin" in told[0].body and "01 60 00 00 42" in told[0].body
+    finally:
+        use_provider(app.registry, "voice", saved)
+        del app.registry.settings["vvs.voice.folder.callback_token"], app.registry.settings["vvs.voice.folder.callback_rate"]

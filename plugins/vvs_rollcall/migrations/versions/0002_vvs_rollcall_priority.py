@@ -1,0 +1,23 @@
+"""People who come first in a roll-call (``vvs_rollcall_priority``: the register of vulnerable residents…).
+
+Revision ID: 0002_vvs_rollcall_priority
+Revises: 0001_vvs_rollcall
+Create Date: 2026-12-06
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002_vvs_rollcall_priority"
+down_revision = "0001_vvs_rollcall"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("rollcall_people") as batch:
+        batch.add_column(sa.Column("priority", sa.Boolean, nullable=False, server_default=sa.false()))
+
+
+def downgrade():
+    with op.batch_alter_table("rollcall_people") as batch:
+        batch.drop_column("priority")
