@@ -108,11 +108,25 @@ class AxeAudit:
         context.close = close_after_reports
 
     def watch(self, page) -> None:
-        state = self.pages.setdefault(id(page), {"loaded": 0, "reported": 0})
+        # What a page waits for is the report of the document it shows, not a count of
+        # loads and reports: a test may leave a document before Python heard of its
+        # DOMContentLoaded (the text it waited for was visible before the deferred
+        # scripts ran); that document never reports, and a count stayed one short for
+        # the rest of the page's life, holding each of its next navigations for 30 s
+        # (the sanctions and twinning browser tests failed so in the whole suite).
+        # A fresh state for each new page: ids of closed pages are reused.
+        # A report heard before its DOMContentLoaded (the two come by different ways)
+        # is kept as "early" so that the load does not wait for it again.
+        state = self.pages[id(page)] = {"pending": None, "early": None}
 
         def loaded(pg):
-            if pg.url.startswith(self.origin):
-                state["loaded"] += 1
+            if not pg.url.startswith(self.origin):
+                return
+            url = pg.url.split("#")[0]
+            if state["early"] == url:
+                state["early"] = None
+            else:
+                state["pending"] = url
 
         page.on("domcontentloaded", loaded)
 
@@ -121,9 +135,9 @@ class AxeAudit:
         if state is None or page.is_closed():
             return
         deadline = time.monotonic() + WAIT_SECONDS
-        while state["reported"] < state["loaded"] and time.monotonic() < deadline and not page.is_closed():
+        while state["pending"] and time.monotonic() < deadline and not page.is_closed():
             page.wait_for_timeout(25)
-        state["reported"] = state["loaded"] = max(state["reported"], state["loaded"])
+        state["pending"] = None
 
     def remember(self, signature: str) -> None:
         if not signature or signature in self.seen:
@@ -133,13 +147,18 @@ class AxeAudit:
         for context in list(self.contexts):
             try:
                 context.add_init_script(script)
-            except Exception:  # a closed context
-                self.contexts.remove(context)
+            except Exception:  # a context closed meanwhile (its close may have removed it)
+                if context in self.contexts:
+                    self.contexts.remove(context)
 
     # --- one report -----------------------------------------------------------------
     def receive(self, page, data: dict) -> None:
-        state = self.pages.setdefault(id(page), {"loaded": 0, "reported": 0})
-        state["reported"] += 1
+        state = self.pages.setdefault(id(page), {"pending": None, "early": None})
+        url = (data.get("url") or "").split("#")[0]   # a skip link may have added a fragment
+        if state["pending"] == url:
+            state["pending"] = None
+        else:
+            state["early"] = url
         self.seen_count += 1
         if data.get("skipped"):
             return
