@@ -148,6 +148,9 @@ def verify_csv(secret: str, text: str) -> tuple[bool, str]:
     return True, f"Preuve intègre et signée : {len(table)} lignes, alerte n° {alert_id} de la commune {insee}."
 
 
+COLUMN_WIDTHS = [102, 160, 95, 36, 82, 88, 72, 72, 56]
+
+
 def proof_pdf(data: dict, site_name: str) -> bytes:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import getSampleStyleSheet
@@ -156,7 +159,8 @@ def proof_pdf(data: dict, site_name: str) -> bytes:
     styles = getSampleStyleSheet()
     buffer = io.BytesIO()
     alert = data["alert"]
-    doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), title=f"Preuve d'alerte {alert.id}", author=site_name)
+    doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), title=f"Preuve d'alerte {alert.id}", author=site_name,
+                            leftMargin=28, rightMargin=28)
     story = [Paragraph(f"Preuve d'alerte — Mairie de {data['commune'].name}", styles["Title"]),
              Paragraph(f"{'EXERCICE · ' if alert.exercise else ''}{alert.title} — {dates.datetime(alert.created_at)}",
                        styles["Heading2"]),
@@ -168,7 +172,11 @@ def proof_pdf(data: dict, site_name: str) -> bytes:
                                f"au téléphone fixe.", styles["Normal"]))
     story.append(Spacer(1, 8))
     short = [[*line[:-1], line[-1][:12] + "…"] for line in data["lines"]]
-    story.append(Table([HEADER] + short, repeatRows=1))
+    # The columns fit the landscape page (786 points between the margins); a long
+    # address or name is cut by its cell, never by the page's edge.
+    story.append(Table([HEADER] + short, repeatRows=1, colWidths=COLUMN_WIDTHS,
+                       style=[("FONTSIZE", (0, 0), (-1, -1), 7), ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                              ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2)]))
     story += [Spacer(1, 8), Paragraph(f"Empreinte finale (SHA-256 chaîné) : {data['last']}", styles["Normal"]),
               Paragraph(f"Signature de la commune (HMAC-SHA256) : {data['signature']}", styles["Normal"]),
               Paragraph("Le fichier CSV de la même alerte porte toutes les empreintes ; la page « Vérifier une "

@@ -82,3 +82,50 @@ def test_callbacks_of_a_provider_not_chosen_do_not_exist(testapp, app):
             testapp.get(path.format(token=TOKEN), {"id": "1", "dlr": "1"}, status=404)
     finally:
         settings["vvs.sms.ovh.callback_token"] = saved
+
+
+# --- provider_call: a voice provider's call events (here Twilio's, signed) -------------
+
+CALL = "/fournisseurs/twilio/{token}/appel?etape=touche"
+TWILIO_TOKEN = "jeton-authz-appels-" + "t" * 32
+
+
+@pytest.fixture
+def twilio_chosen(app):
+    """The Twilio caller as the chosen voice provider (reading its callbacks calls nothing)."""
+    from twilio.rest import Client
+
+    from vvs_core.testing import use_provider
+    from vvs_voice_twilio.provider import TwilioVoiceCaller
+
+    settings = app.registry.settings
+    caller = TwilioVoiceCaller(Client("AC" + "0" * 32, "jeton"), "jeton-twilio", "+33176543210",
+                               f"http://localhost/fournisseurs/twilio/{TWILIO_TOKEN}/appel")
+    use_provider(app.registry, "voice", caller)
+    settings["vvs.voice.twilio.callback_token"] = TWILIO_TOKEN
+    yield caller
+    use_provider(app.registry, "voice", None)
+    del settings["vvs.voice.twilio.callback_token"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_call_events_open_with_the_token_and_twilio_s_signature_only(as_role, twilio_chosen, role):
+    from twilio.request_validator import RequestValidator
+
+    client = as_role(role)
+    params = {"CallSid": "CA" + "1" * 32, "Digits": "1"}
+    client.post(CALL.format(token="pas-le-bon-jeton"), params, status=403)
+    client.post(CALL.format(token=TWILIO_TOKEN[:-1]), params, status=403)
+    # the right token, unsigned or signed with another secret: refused, nothing recorded
+    client.post(CALL.format(token=TWILIO_TOKEN), params, status=400)
+    url = "http://localhost" + CALL.format(token=TWILIO_TOKEN)
+    forged = RequestValidator("un-autre-jeton").compute_signature(url, params)
+    client.post(CALL.format(token=TWILIO_TOKEN), params, headers={"X-Twilio-Signature": forged}, status=400)
+    # signed by Twilio: answered (a call this site never placed changes nothing)
+    signed = RequestValidator("jeton-twilio").compute_signature(url, params)
+    answer = client.post(CALL.format(token=TWILIO_TOKEN), params, headers={"X-Twilio-Signature": signed})
+    assert answer.content_type == "text/xml"
+
+
+def test_call_events_of_no_voice_provider_do_not_exist(testapp):
+    testapp.post(CALL.format(token=TWILIO_TOKEN), {"CallSid": "CA" + "1" * 32}, status=404)

@@ -196,3 +196,25 @@ def test_an_alert_falls_back_from_sms_to_a_call_then_to_e_mail(app, testapp, dbs
     testapp.post(CALL_URL, {"ref": ref, "etat": "occupe"})
     assert dbsession.scalar(sa.select(sa.func.count()).select_from(Notification)
                             .where(Notification.subject_type == "alert", Notification.subject_id == 9)) == 3
+
+
+def test_a_resident_may_choose_calls_for_the_kinds_that_call(testapp, dbsession, make_user, calls):
+    """The settings page offers « Appel sur le téléphone fixe » for the alerts (kinds
+    declared voice) and not for the others; the choice is kept."""
+    user = make_user(landline=LANDLINE)
+    testapp.login(user)
+    form = testapp.get("/parametres/notifications").forms["notifications"]
+    kind, boxes = None, []  # deform names every box "checkbox", after a "__start__" naming its kind
+    for name, field in form.field_order:
+        if name == "__start__":
+            kind = field.value.split(":")[0]
+        elif name == "checkbox":
+            boxes.append((kind, field))
+    calling = {kind for kind, field in boxes if field._value == "voice"}
+    assert {"alert", "mairie_alert"} <= calling and not calling & {"gazette", "message", "account"}
+    for kind, field in boxes:
+        field.checked = field._value == ("voice" if kind in ("alert", "mairie_alert") else "email")
+    form.submit("submit", status=303)
+    dbsession.refresh(user)
+    assert user.notification_prefs["alert"] == ["voice"] and user.notification_prefs["gazette"] == ["email"]
+    assert channels_for(user, ALERTS, ["sms", "email", "voice"]) == ["voice"]
