@@ -12,11 +12,18 @@ from vvs_core.hooktypes import ProviderSpec
 from vvs_core.plugins import hookimpl
 
 
+def build_caller(settings):
+    """The factory: the ``twilio`` client is imported only when Twilio is the chosen caller."""
+    from .provider import TwilioVoiceCaller
+
+    return TwilioVoiceCaller.from_settings(settings)
+
+
 @hookimpl
 def vvs_register_providers():
-    from .provider import SETTINGS, TwilioVoiceCaller
+    from .settings import SETTINGS
 
-    return [ProviderSpec("voice", "twilio", TwilioVoiceCaller.from_settings, settings=SETTINGS, callbacks=True,
+    return [ProviderSpec("voice", "twilio", build_caller, settings=SETTINGS, callbacks=True,
                          description="Calls to landlines through Twilio Programmable Voice (French text-to-speech, "
                                      "keypad answer, signed status callbacks).")]
 
@@ -30,9 +37,8 @@ def vvs_startup(registry):
     """The caller was built before plugins were included; give it the shared journal."""
     from vvs_core.providers import provider_on
 
-    from .journal import DatabaseJournal
-    from .provider import TwilioVoiceCaller
-
     caller = provider_on(registry, "voice")
-    if isinstance(caller, TwilioVoiceCaller):
+    if getattr(caller, "name", None) == "twilio" and hasattr(caller, "journal"):
+        from .journal import DatabaseJournal
+
         caller.journal = DatabaseJournal(registry)

@@ -29,13 +29,12 @@ from twilio.twiml.voice_response import VoiceResponse
 from vvs_core.errors import ConfigurationError
 from vvs_core.interfaces import CallbackRefused, CallEvent, OutgoingCall, SendResult
 from vvs_core.phones import mask_phone
-from vvs_core.settings import Setting, as_bool, as_float, as_int
 
 from .journal import MemoryJournal
+from .settings import S, SETTINGS, TWILIO_API  # noqa: F401  (SETTINGS: part of this module's API)
 
 log = logging.getLogger(__name__)
 
-TWILIO_API = "https://api.twilio.com"
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
@@ -50,20 +49,6 @@ STATUSES = {"queued": ("pending", ""), "initiated": ("pending", ""), "ringing": 
             "failed": ("failed", "appel impossible"), "canceled": ("failed", "appel annulé")}
 # Twilio's errors on the number called: permanent for this call.
 BAD_NUMBER_CODES = {21211, 21214, 21215, 21216, 21217, 21401, 21407, 13224}
-
-S = "vvs.voice.twilio."
-SETTINGS = [
-    Setting(S + "account_sid", "", "Account SID of the Twilio account, `AC…` (required).", required=True),
-    Setting(S + "auth_token", "", "Auth token of the Twilio account (required; set VVS_VOICE_TWILIO_AUTH_TOKEN): it also signs Twilio's callbacks.", secret=True, required=True),
-    Setting(S + "from_number", "", "The Twilio number the calls come from, E.164 (`+33…`, required): what residents see.", required=True),
-    Setting(S + "api_url", TWILIO_API, "Base URL of the Twilio REST API (change it only for a local fake or a proxy)."),
-    Setting(S + "timeout", 10, "Seconds before a Twilio API call is abandoned (and retried later by the outbox).", parse=as_float),
-    Setting(S + "ring_seconds", 30, "Seconds the landline rings before the call counts as not answered.", parse=as_int),
-    Setting(S + "gather_seconds", 8, "Seconds Twilio waits for a key after the prompt.", parse=as_int),
-    Setting(S + "voice", "", "Twilio voice for `<Say>` (e.g. `Polly.Lea`); empty: Twilio's French default."),
-    Setting(S + "machine_detection", False, "Ask Twilio to tell answering machines (`AnsweredBy`; billed by Twilio).", parse=as_bool),
-]
-
 
 class _HttpClient(TwilioHttpClient):
     """The official client's HTTP client, sending to ``api_url`` instead of
