@@ -18,8 +18,9 @@ def vvs_register_providers():
     from .notify.push_providers import LogPushSender
 
     return [
-        ProviderSpec("sms", "console", ConsoleSMSSender.from_settings,
-                     description="Writes SMS to the log (development)."),
+        ProviderSpec("sms", "console", ConsoleSMSSender.from_settings, callbacks=True,
+                     description="Writes SMS to the log (development); with its callback token set, takes "
+                                 "SMS \"received\" by POST to /fournisseurs/console/TOKEN/sms-recu."),
         ProviderSpec("email", "folder", FolderEmailSender.from_settings,
                      description="Writes each e-mail as an .eml file into vvs.email.folder (development)."),
         ProviderSpec("sms", "null", NullSender.from_settings,

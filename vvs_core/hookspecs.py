@@ -361,7 +361,8 @@ def vvs_render_notification(request: Request, notification: Notification, channe
     """Render the text of ``notification`` for ``channel`` ("sms", "email", "push", "voice").
 
     The core's default (``trylast``) renders the stored subject and body.
-    Returns: a dict with ``subject``, ``text`` and optionally ``html``, or None. For
+    Returns: a dict with ``subject``, ``text`` and optionally ``html`` and, for an
+    e-mail, ``headers`` (extra header fields such as ``List-Unsubscribe``), or None. For
     "voice", ``text`` is read aloud (links are left out) and an optional ``prompt``
     says what the keys do (default: press 1 to confirm).
     """

@@ -65,14 +65,22 @@ def household_count(users) -> int:
     return len(keys)
 
 
-def estimate(recipients: list[Reached]) -> dict:
-    homes = household_count([r.user for r in recipients])
-    sms = sum(1 for r in recipients if "sms" in r.channels)
-    emails = sum(1 for r in recipients if "email" in r.channels)
-    calls = sum(1 for r in recipients if "voice" in r.channels)
+def estimate(recipients: list[Reached], followers: list[dict] = ()) -> dict:
+    """``followers``: people without an account (``commune_alerts.followers_for``), one
+    household each (all they gave is a number or an address)."""
+    followed = {f["key"] for f in followers}
+    homes = household_count([r.user for r in recipients]) + len(followed)
+
+    def on(channel):
+        return sum(1 for r in recipients if channel in r.channels) + sum(1 for f in followers if f["channel"] == channel)
+
+    sms, emails, calls = on("sms"), on("email"), on("voice")
     text = f"environ {count(homes, 'foyer', 'foyers')}, {number(sms)} SMS"
     if emails:
         text += f", {count(emails, 'e-mail', 'e-mails')}"
     if calls:
         text += f", {count(calls, 'appel sur un téléphone fixe', 'appels sur un téléphone fixe')}"
-    return {"homes": homes, "people": len(recipients), "sms": sms, "emails": emails, "calls": calls, "text": text}
+    if followed:
+        text += f" (dont {count(len(followed), 'personne abonnée', 'personnes abonnées')} sans compte)"
+    return {"homes": homes, "people": len(recipients) + len(followed), "sms": sms, "emails": emails, "calls": calls,
+            "followers": len(followed), "text": text}

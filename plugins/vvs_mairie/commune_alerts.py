@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from vvs_core import sms
 from vvs_core.areas import MAX_AREA_M2, parse_area  # noqa: F401  (read by relays and tests)
@@ -63,6 +63,34 @@ def recipients_for(request, commune, data) -> list[audience.Reached]:
                             data["community_ids"], data["area"])
 
 
+FOLLOWER_KEY = re.compile(r"^(?=[a-z0-9-]*[a-z])[a-z0-9-]{1,40}$")
+
+
+def followers_for(request, commune, data) -> list[dict]:
+    """The people without an account who follow the commune's town hall and whom the
+    alert reaches (``vvs_commune_alert_followers``): ``{"key", "channel", "address"}``
+    each, checked, once per (key, channel)."""
+    usable = [c for c in channels_with_provider(request) if c != "push"]  # push goes to accounts' devices
+    answers = request.registry.vvs_plugins.hook.vvs_commune_alert_followers(
+        request=request, commune=commune,
+        target={"target": data["target"], "community_ids": list(data.get("community_ids") or []),
+                "area": data.get("area"), "channels": list(usable)})
+    out, seen = [], set()
+    for answer in answers:
+        for follower in answer or []:
+            key, channel, address = (str(follower.get(k) or "") for k in ("key", "channel", "address"))
+            if not FOLLOWER_KEY.match(key) or channel not in usable or not address or (key, channel) in seen:
+                continue
+            seen.add((key, channel))
+            out.append({"key": key, "channel": channel, "address": address})
+    return out
+
+
+def audience_of(request, commune, data) -> tuple[list[audience.Reached], list[dict]]:
+    """(residents with their channels, followers without an account) of an alert."""
+    return recipients_for(request, commune, data), followers_for(request, commune, data)
+
+
 EXERCISE_MARK = "EXERCICE"
 EXERCISE_NOTICE = "EXERCICE : ceci est un exercice de la mairie, aucune mesure réelle n'est à prendre."
 PREFIXES = {"alert": "", "update": "Mise à jour : ", "all_clear": "Fin d'alerte : "}
@@ -115,15 +143,22 @@ def call_severity(alert: MairieAlert) -> str:
 
 
 def rows_for(request, alert, commune, pairs) -> list[dict]:
-    """``pairs``: (user id, channel, address)."""
+    """``pairs``: (user id or None, who, channel, address); ``who`` is the user id, or
+    the key of a follower without an account (``followers_for``)."""
     title, body = message_texts(commune, alert)
     short = sms_text(commune, alert, request.registry.settings["vvs.sms.max_segments"])
     texts = {"sms": short, "voice": voice_text(commune, alert)}
-    return [dict(dedupe_key=f"mairie-alert:{alert.id}:{user_id}:{channel}", kind=KIND, subject_type=SUBJECT,
+    return [dict(dedupe_key=f"mairie-alert:{alert.id}:{who}:{channel}", kind=KIND, subject_type=SUBJECT,
                  subject_id=alert.id, recipient_id=user_id, channel=channel, address=address,
                  title=title, body=texts.get(channel, body),
                  **({"severity": call_severity(alert)} if channel == "voice" else {}))
-            for user_id, channel, address in pairs]
+            for user_id, who, channel, address in pairs]
+
+
+def who_of(dedupe_key: str) -> str:
+    """The user id or follower key of a row that ``rows_for`` wrote."""
+    parts = dedupe_key.split(":")
+    return parts[2] if len(parts) == 4 else ""
 
 
 def send_alert(request, commune, author, data) -> MairieAlert:
@@ -134,8 +169,10 @@ def send_alert(request, commune, author, data) -> MairieAlert:
                         exercise=bool(data.get("exercise")))
     request.dbsession.add(alert)
     request.dbsession.flush()
-    pairs = [(r.user.id, channel, address_on(r.user, channel))
-             for r in recipients_for(request, commune, data) for channel in r.channels]
+    residents, followers = audience_of(request, commune, data)
+    pairs = [(r.user.id, str(r.user.id), channel, address_on(r.user, channel))
+             for r in residents for channel in r.channels]
+    pairs += [(None, f["key"], f["channel"], f["address"]) for f in followers]
     ids = insert_notifications(request.dbsession, rows_for(request, alert, commune, pairs))
     enqueue_delivery_after_commit(request, ids)
     return alert
@@ -143,9 +180,10 @@ def send_alert(request, commune, author, data) -> MairieAlert:
 
 def send_follow_up(request, commune, author, parent: MairieAlert, kind: str, body: str,
                    already: set | None = None) -> MairieAlert:
-    """An update or the all-clear of ``parent``, to exactly the people it reached.
+    """An update or the all-clear of ``parent``, to exactly the people it reached (less the
+    followers without an account who stopped following since).
 
-    ``already``: (user id, channel) pairs told by an earlier follow-up of the same batch
+    ``already``: (who, channel) pairs (``who``: the user id as text, or a follower's key) told by an earlier follow-up of the same batch
     (the end of a crisis that sent several alerts), skipped here; the pairs told are added."""
     follow = MairieAlert(commune_id=commune.id, author_id=getattr(author, "id", None), parent_id=parent.id,
                          kind=kind, category=parent.category, title=parent.title, body=body, target=parent.target,
@@ -153,16 +191,27 @@ def send_follow_up(request, commune, author, parent: MairieAlert, kind: str, bod
                          exercise=parent.exercise)
     request.dbsession.add(follow)
     request.dbsession.flush()
-    pairs = request.dbsession.execute(
-        select(Notification.recipient_id, Notification.channel, Notification.address)
+    reached = request.dbsession.execute(
+        select(Notification.recipient_id, Notification.channel, Notification.address, Notification.dedupe_key)
         .where(Notification.subject_type == SUBJECT, Notification.subject_id == parent.id)
-        .distinct().order_by(Notification.recipient_id, Notification.channel)).all()
+        .order_by(Notification.recipient_id, Notification.channel, Notification.id)).all()
+    still = {(f["key"], f["channel"]): f["address"] for f in followers_for(request, commune, target_of(parent))}
+    pairs, seen = [], set(already or ())
+    for user_id, channel, address, key in reached:
+        who = str(user_id) if user_id is not None else who_of(key)
+        if (who, channel) in seen or (user_id is None and (who, channel) not in still):
+            continue
+        seen.add((who, channel))
+        pairs.append((user_id, who, channel, address if user_id is not None else still[(who, channel)]))
     if already is not None:
-        pairs = [p for p in pairs if (p[0], p[1]) not in already]
-        already.update((p[0], p[1]) for p in pairs)
+        already.update((p[1], p[2]) for p in pairs)
     ids = insert_notifications(request.dbsession, rows_for(request, follow, commune, pairs))
     enqueue_delivery_after_commit(request, ids)
     return follow
+
+
+def target_of(alert: MairieAlert) -> dict:
+    return {"target": alert.target, "community_ids": list(alert.community_ids or []), "area": alert.area}
 
 
 def reach_report(dbsession, alert: MairieAlert) -> dict:
@@ -173,8 +222,10 @@ def reach_reports(dbsession, alerts) -> dict[int, dict]:
     """``reach_report`` of several alerts in two statements: ``{alert id: report}``."""
     ids = [a.id for a in alerts]
     summaries = reach_summaries(dbsession, SUBJECT, ids)
+    without_account = case((Notification.recipient_id.is_(None), Notification.address))
     people = dict(dbsession.execute(
-        select(Notification.subject_id, func.count(Notification.recipient_id.distinct()))
+        select(Notification.subject_id,
+               func.count(Notification.recipient_id.distinct()) + func.count(without_account.distinct()))
         .where(Notification.subject_type == SUBJECT, Notification.subject_id.in_(ids or [-1]))
         .group_by(Notification.subject_id)).all())
     return {i: {"summary": summaries.get(i, {}), "text": format_reach(summaries.get(i, {})), "people": people.get(i, 0)}
@@ -196,11 +247,12 @@ def exercise_report(dbsession, alert: MairieAlert) -> dict:
 
     rows = dbsession.execute(
         select(Notification.recipient_id, Notification.channel, Notification.status, Notification.sent_at,
-               Notification.delivered_at)
+               Notification.delivered_at, Notification.dedupe_key)
         .where(Notification.subject_type == SUBJECT, Notification.subject_id == alert.id)).all()
     channels: dict[str, dict] = {}
     reached, tried = set(), {}
-    for recipient_id, channel, status, sent_at, delivered_at in rows:
+    for user_id, channel, status, sent_at, delivered_at, key in rows:
+        recipient_id = user_id if user_id is not None else who_of(key)  # a follower without an account
         entry = channels.setdefault(channel, {"total": 0, "done": 0, "seconds": []})
         entry["total"] += 1
         tried.setdefault(recipient_id, []).append(channel)
@@ -219,11 +271,17 @@ def exercise_report(dbsession, alert: MairieAlert) -> dict:
                       "total": entry["total"], "done": entry["done"],
                       "median": _duration(median(seconds)) if seconds else "—",
                       "slowest": _duration(max(seconds)) if seconds else "—"})
-    missing_ids = sorted(set(tried) - reached)
-    users = {u.id: u for u in dbsession.scalars(select(User).where(User.id.in_(missing_ids or [-1])))}
-    missing = [{"name": users[i].full_name if i in users else f"#{i}", "channels": ", ".join(sorted(tried[i]))}
-               for i in missing_ids]
+    missing_ids = sorted(set(tried) - reached, key=str)
+    user_ids = [i for i in missing_ids if isinstance(i, int)]
+    users = {u.id: u for u in dbsession.scalars(select(User).where(User.id.in_(user_ids or [-1])))}
+    missing = [{"name": users[i].full_name if i in users else (f"#{i}" if isinstance(i, int) else without_account_name(i)),
+                "channels": ", ".join(sorted(tried[i]))} for i in missing_ids]
     return {"channels": lines, "people": len(tried), "reached": len(reached), "missing": missing}
+
+
+def without_account_name(key: str) -> str:
+    """How the proof and the reports name a follower without an account (no name kept)."""
+    return f"abonné sans compte ({key})"
 
 
 def _duration(seconds: float) -> str:

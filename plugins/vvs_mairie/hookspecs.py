@@ -45,3 +45,24 @@ def vvs_dashboard_widgets(request: Request, commune: Commune) -> list[Panel]:
     Called when a mairie agent opens the dashboard.
     Returns: a list of ``Panel``.
     """
+
+
+@hookspec
+def vvs_commune_alert_followers(request: Request, commune: Commune, target: dict) -> list[dict]:
+    """People without an account who follow the town hall of ``commune`` and whom a
+    commune alert aimed at ``target`` reaches (a public channel: a confirmed number or
+    address, nothing else).
+
+    Called by vvs_mairie when an agent reviews a commune alert (the reach estimate), when
+    it is sent, and before an update or all-clear is sent (only those still following
+    get it).
+    target: ``target`` (``"commune"``, ``"communities"`` or ``"area"``), ``community_ids``
+    (list of int), ``area`` (a Shapely ``Polygon`` in (lon, lat), or None) and
+    ``channels`` (the channels that have a provider).
+    Returns: a list of dicts, one per follower and channel: ``key`` (lower-case ASCII
+    letters, digits and "-", with at least one letter, at most 40 characters, stable:
+    e.g. ``"abonne-12"``; it is part of the notification's dedupe key
+    ``mairie-alert:{alert id}:{key}:{channel}``, and names the follower in the proof of
+    warning), ``channel`` (one of ``target["channels"]``) and ``address`` (the E.164
+    number or the e-mail address). Keep it to one query.
+    """

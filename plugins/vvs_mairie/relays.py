@@ -42,9 +42,9 @@ def vvs_relay_commune_alert(request, commune, alert, author):
     data = alert_data(alert) if _subscribed(request, commune) else None
     if data is None:
         return None
-    recipients = commune_alerts.recipients_for(request, commune, data)
+    recipients, followers = commune_alerts.audience_of(request, commune, data)
     sent = commune_alerts.send_alert(request, commune, author, data)
-    estimate = commune_alerts.audience.estimate(recipients)
+    estimate = commune_alerts.audience.estimate(recipients, followers)
     return {"id": sent.id, "url": request.route_path("mairie_alert", insee=commune.insee, alert_id=sent.id),
             "reach": estimate["text"]}
 
@@ -69,7 +69,7 @@ def vvs_estimate_commune_alert(request, commune, alert):
     data = alert_data(alert) if _subscribed(request, commune) else None
     if data is None:
         return None
-    return commune_alerts.audience.estimate(commune_alerts.recipients_for(request, commune, data))["text"]
+    return commune_alerts.audience.estimate(*commune_alerts.audience_of(request, commune, data))["text"]
 
 
 @hookimpl(optionalhook=True)
@@ -79,7 +79,7 @@ def vvs_pcs_population_message(request, commune, message, author):
     data = {"category": "evenement", "title": str(message["title"])[:140], "body": str(message.get("body") or "")[:2000],
             "target": "commune", "community_ids": [], "area": None, "source": "",
             "exercise": bool(message.get("exercise"))}
-    estimate = commune_alerts.audience.estimate(commune_alerts.recipients_for(request, commune, data))
+    estimate = commune_alerts.audience.estimate(*commune_alerts.audience_of(request, commune, data))
     sent = commune_alerts.send_alert(request, commune, author, data)
     return {"id": sent.id, "url": request.route_path("mairie_alert", insee=commune.insee, alert_id=sent.id),
             "reach": estimate["text"]}

@@ -318,11 +318,11 @@ def alert_new_view(context, request):
     if errors:
         request.response.status = 400
         return {**page, "values": values, "errors": errors}
-    recipients = commune_alerts.recipients_for(request, commune, data)
-    estimate = commune_alerts.audience.estimate(recipients)
+    recipients, followers = commune_alerts.audience_of(request, commune, data)
+    estimate = commune_alerts.audience.estimate(recipients, followers)
     if request.POST.get("confirm") != "1":
         return {**page, "values": values, "estimate": estimate}
-    if not recipients:
+    if not recipients and not followers:
         request.response.status = 400
         return {**page, "values": values, "estimate": estimate,
                 "errors": {"target": "Personne n'habite dans cette zone : élargissez-la ou choisissez d'autres destinataires."}}
@@ -356,7 +356,7 @@ def proof_csv_view(context, request):
 
     alert, follow_ups = _commune_alert(context, request)
     body = proof.proof_csv(proof.proof(request, context.commune, alert, follow_ups))
-    return Response(body=body.encode("utf-8-sig"), content_type="text/csv", charset="utf-8",
+    return Response(body=body.encode("utf-8"), content_type="text/csv", charset="utf-8",
                     content_disposition=f'attachment; filename="preuve-{context.commune.insee}-{alert.id}.csv"')
 
 
@@ -372,6 +372,20 @@ def proof_pdf_view(context, request):
 
 
 PROOF_MAX_BYTES = 5_000_000
+
+
+@view_config(route_name="mairie_proof_key", permission="public")
+def proof_key_view(request):
+    """The public key that checks the commune's proofs of warning (anyone may read it)."""
+    from . import proof
+
+    insee = request.matchdict["insee"]
+    if request.dbsession.scalar(select(Commune.id).where(Commune.insee == insee)) is None:
+        raise HTTPNotFound()
+    return Response(body=proof.public_key_pem(request.registry.settings["vvs.secret"], insee),
+                    content_type="application/x-pem-file", charset=None,
+                    content_disposition=f'inline; filename="cle-publique-{insee}.pem"',
+                    cache_control="public, max-age=3600")
 
 
 @view_config(route_name="mairie_proof_verify", permission="mairie", renderer=T + "proof_verify.pt")

@@ -111,3 +111,21 @@ def test_folder_email_already_sent_survives_a_new_instance(tmp_path):
     after_restart = FolderEmailSender(str(tmp_path), "x@vvs.invalid")
     assert after_restart.already_sent(["alert:1:7:email", "alert:1:8:email"]) == {
         "alert:1:7:email": result.provider_ref}
+
+
+def test_console_sms_reads_an_sms_received_by_its_callback():
+    """The development number takes SMS by POST (``from``, ``text``, ``id``): STOP, an
+    alert or a code can be tried without a real provider."""
+    from pyramid.request import Request
+
+    from vvs_core.interfaces import CallbackRefused
+
+    sender = ConsoleSMSSender()
+    message = sender.parse_inbound(Request.blank("/", POST={"from": "+33639981234", "text": "Stop « ici » 🚨",
+                                                            "id": "essai-1"}))
+    assert (message.sender, message.text, message.provider, message.provider_id) == (
+        "+33639981234", "Stop « ici » 🚨", "console", "essai-1")
+    for bad in ({}, {"from": "0639981234", "text": "STOP", "id": "1"}, {"from": "+33639981234", "text": " ", "id": "1"},
+                {"from": "+33639981234", "text": "x" * 1601, "id": "1"}, {"from": "+33639981234", "text": "STOP"}):
+        with pytest.raises(CallbackRefused):
+            sender.parse_inbound(Request.blank("/", POST=bad))

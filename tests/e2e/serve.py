@@ -14,6 +14,8 @@ from waitress import serve
 from vvs_core import main
 from vvs_core.testing import app_settings
 
+CONSOLE_CALLBACK_TOKEN = "e2e-console-callback-token-0123456789abcdef"
+
 if __name__ == "__main__":
     db_url, port, maildir, sms_log = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     console_sms = logging.getLogger("vvs_core.notify.dev_providers")
@@ -23,7 +25,10 @@ if __name__ == "__main__":
     # suite, not an attacker (the limits themselves are tested through WebTest).
     settings = app_settings(db_url, **{"vvs.email.folder": maildir, "vvs.public_url": f"http://127.0.0.1:{port}",
                                         "vvs.ratelimit.login": "1000/300", "vvs.ratelimit.signup": "1000/3600",
-                                        "vvs.ratelimit.reset": "1000/3600", "vvs.alerts.max_per_hour": "100"})
+                                        "vvs.ratelimit.reset": "1000/3600", "vvs.alerts.max_per_hour": "100",
+                                        # The development number takes SMS "received" (STOP…) from the tests.
+                                        "vvs.sms.console.callback_token": CONSOLE_CALLBACK_TOKEN,
+                                        "vvs.followers.rate": "1000/3600", "vvs.followers.destination_rate": "1000/3600"})
     # The tests also write to the database from their own process: the page cache must
     # hear of it, through the shared generation in Redis (see tests/e2e/conftest.py).
     if os.environ.get("VVS_TEST_REDIS_URL"):

@@ -330,7 +330,7 @@ def build_message(notification, rendered):
     if notification.channel == "email":
         return OutgoingEmail(to=notification.address, subject=rendered.get("subject") or "",
                              text=rendered.get("text") or "", html=rendered.get("html"),
-                             key=notification.dedupe_key)
+                             key=notification.dedupe_key, headers=dict(rendered.get("headers") or {}))
     if notification.channel == "voice":
         return OutgoingCall(to=notification.address, text=rendered.get("text") or "",
                             prompt=rendered.get("prompt") or "", key=notification.dedupe_key)

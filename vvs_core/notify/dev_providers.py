@@ -16,7 +16,7 @@ import uuid
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from ..interfaces import CallbackRefused, CallEvent, OutgoingCall, OutgoingEmail, OutgoingSMS, SendResult
+from ..interfaces import CallbackRefused, CallEvent, InboundSMS, OutgoingCall, OutgoingEmail, OutgoingSMS, SendResult
 from ..phones import mask_phone
 from ..sms import measure
 
@@ -52,6 +52,17 @@ class ConsoleSMSSender:
                      length.encoding, length.segments, len(message.text), _one_line(message.text))
             results.append(SendResult(message.key, ok=True, provider_ref=ref))
         return results
+
+
+    def parse_inbound(self, request) -> InboundSMS:
+        """An SMS "received" on the development number: POST ``from`` (E.164), ``text``
+        and ``id`` to ``/fournisseurs/console/TOKEN/sms-recu`` (with
+        ``vvs.sms.console.callback_token`` set) to try what a real provider's call does
+        (STOP, an alert by SMS, a confirmation code)."""
+        sender, text, ref = (str(request.params.get(k) or "") for k in ("from", "text", "id"))
+        if not _PHONE.match(sender) or not text.strip() or len(text) > 1600 or not ref or len(ref) > 100:
+            raise CallbackRefused("from (E.164), text et id sont requis")
+        return InboundSMS(sender=sender, text=text, provider=self.name, provider_id=ref)
 
 
 class NullSender:

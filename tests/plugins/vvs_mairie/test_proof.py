@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from vvs_core.models.notification import Notification
@@ -34,7 +35,9 @@ def test_the_proof_csv_lists_each_household_and_verifies(testapp, dbsession, mai
     lines = csv_text.splitlines()
     assert lines[0].startswith("preuve d'alerte;Serris;77449;")
     assert lines[2].startswith("message;foyer;destinataire;canal;adresse;statut")
-    table = lines[3:-2]
+    table = lines[3:-4]     # then: final fingerprint, HMAC, public key, Ed25519 signature
+    assert [line.split(";")[0] for line in lines[-4:]] == ["empreinte finale", "signature de la commune",
+                                                          "clé publique", "signature Ed25519"]
     assert len(table) == 2 * len(mairie.residents)
     assert any(";en échec;" in line for line in table) and any(";remis;" in line for line in table)
     assert all("rue Test" in line for line in table)          # the household: the resident's address
@@ -51,6 +54,67 @@ def test_the_proof_csv_lists_each_household_and_verifies(testapp, dbsession, mai
     garbage = testapp.post_csrf("/mairie/77449/preuve/verifier", upload_files=[("file", "x.csv", b"\xff\xfe")], status=400)
     assert "n'est pas une preuve d'alerte" in garbage.text
     assert "Choisissez le fichier" in testapp.post_csrf("/mairie/77449/preuve/verifier", {}, status=400).text
+
+
+def test_anyone_verifies_the_proof_with_the_public_key_and_openssl(testapp, dbsession, mairie, agent_login,
+                                                                    tmp_path):
+    """What a third party does (docs/mairie-proof.md): fetch the commune's public key,
+    split the CSV's last line off, and let openssl check the Ed25519 signature; the
+    standalone ``vvs-verify-proof`` checks the chain too."""
+    import base64
+    import shutil
+    import subprocess
+
+    from vvs_mairie import verify_proof
+    from vvs_mairie.proof import fingerprint_message
+
+    agent_login(testapp, mairie)
+    page, alert = _alert_with_delivery(testapp, dbsession, mairie)
+    raw = testapp.get(f"{page}/preuve.csv").body
+    assert raw.startswith(b"\xef\xbb\xbf")
+    testapp.reset()                                   # the key is public
+    key = testapp.get("/communes/77449/cle-publique.pem")
+    assert key.body.startswith(b"-----BEGIN PUBLIC KEY-----")
+    assert b"http://localhost/communes/77449/cle-publique.pem" in raw
+    testapp.get("/communes/99999/cle-publique.pem", status=404)
+    (tmp_path / "preuve.csv").write_bytes(raw)
+    (tmp_path / "cle.pem").write_bytes(key.body)
+    tampered = raw.replace("remis".encode(), "lu".encode(), 1)
+    (tmp_path / "alteree.csv").write_bytes(tampered)
+    assert verify_proof.main([str(tmp_path / "preuve.csv"), "--cle", str(tmp_path / "cle.pem")]) == 0
+    assert verify_proof.main([str(tmp_path / "alteree.csv"), "--cle", str(tmp_path / "cle.pem")]) == 1
+    if shutil.which("openssl") is None:
+        pytest.fail("openssl is needed to check the documented steps")
+    body, _sep, last = raw.rstrip(b"\r\n").rpartition(b"\n")
+    (tmp_path / "signe.csv").write_bytes(body + b"\n")
+    (tmp_path / "signature.bin").write_bytes(base64.b64decode(last.split(b";")[1]))
+
+    def openssl(signed):
+        return subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", str(tmp_path / "cle.pem"),
+                               "-rawin", "-in", str(signed), "-sigfile", str(tmp_path / "signature.bin")],
+                              capture_output=True, text=True)
+    ok = openssl(tmp_path / "signe.csv")
+    assert ok.returncode == 0 and "Signature Verified Successfully" in ok.stdout, ok.stdout + ok.stderr
+    (tmp_path / "signe-altere.csv").write_bytes(body.replace(b"remis", b"lu", 1) + b"\n")
+    assert openssl(tmp_path / "signe-altere.csv").returncode != 0
+    # The PDF's signature: of "vvs-preuve|insee|alert|final fingerprint".
+    rows = raw.decode("utf-8-sig").splitlines()
+    final = rows[-4].split(";")[1]
+    from vvs_mairie.proof import ed25519_verifies, proof as build_proof
+    from vvs_core.models import Commune
+
+    data = build_proof(_request_for(testapp, dbsession), dbsession.get(Commune, mairie.commune.id), alert, [])
+    assert data["last"] == final
+    assert ed25519_verifies(key.body, data["fingerprint_signature"], fingerprint_message("77449", alert.id, final))
+    assert not ed25519_verifies(key.body, data["fingerprint_signature"], fingerprint_message("77449", alert.id, "0"))
+
+
+def _request_for(testapp, dbsession):
+    from pyramid.scripting import prepare
+
+    request = prepare(registry=testapp.app.registry)["request"]
+    request.dbsession = dbsession
+    return request
 
 
 def test_a_proof_signed_for_another_commune_or_secret_is_refused():

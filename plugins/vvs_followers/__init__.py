@@ -1,0 +1,91 @@
+"""vvs_followers: anyone follows their town hall's alerts with nothing but a confirmed
+number or address, and no account (issue 17.3).
+
+``/communes/{insee}/suivre``: a mobile number (SMS, code to type back), a landline
+(voice call, when the outbox has a ``voice`` channel and a provider), or an e-mail
+address (a link to open); an optional address places the follower on the map, so that
+alerts on a zone reach them. STOP by SMS (``vvs_inbound_sms``) and the one-click link
+of every e-mail (``List-Unsubscribe``) delete the follower. vvs_mairie counts and
+reaches followers through ``vvs_commune_alert_followers``; neighbourhood features stay
+behind sign-up. Disabled, no route, menu entry or table use remains.
+"""
+from __future__ import annotations
+
+from vvs_core import hookimpl
+from vvs_core.hooktypes import MenuItem, NotificationKind
+from vvs_core.settings import Setting, parse_rate
+
+
+def _rate(value) -> str:
+    count, seconds = parse_rate(value)
+    if count < 1 or seconds < 1:
+        raise ValueError("count/seconds, both at least 1")
+    return str(value)
+
+
+def includeme(config):
+    config.include(".views")
+
+
+@hookimpl
+def vvs_register_settings():
+    return [
+        Setting("vvs.followers.rate", "10/3600",
+                "Requests to follow a town hall accepted per client address: `count/seconds`.", parse=_rate),
+        Setting("vvs.followers.destination_rate", "3/86400",
+                "Confirmation messages sent to one number or e-mail address: `count/seconds` "
+                "(nobody can flood a phone with codes).", parse=_rate),
+    ]
+
+
+@hookimpl
+def vvs_register_notification_kinds():
+    return [NotificationKind("follower_confirm", "Confirmation d'un abonnement aux alertes de la mairie",
+                             in_settings=False)]
+
+
+@hookimpl
+def vvs_menu_items(request):
+    if request.user is not None:
+        return []
+    return [MenuItem("Suivre ma mairie", request.route_path("followers_communes"), order=90)]
+
+
+@hookimpl(tryfirst=True)
+def vvs_inbound_sms(request, message):
+    """STOP and confirmation codes from followers' numbers; anything else goes on to
+    the other plugins (an SMS alert of a resident…)."""
+    from .following import handle_sms
+
+    return handle_sms(request, message)
+
+
+@hookimpl(optionalhook=True)
+def vvs_commune_alert_followers(request, commune, target):
+    from .following import reached
+
+    return reached(request.dbsession, commune, target)
+
+
+@hookimpl
+def vvs_render_notification(request, notification, channel):
+    """A commune alert to a follower says how to stop; its e-mail carries the one-click
+    ``List-Unsubscribe`` header (RFC 8058)."""
+    from .rendering import render_for_follower
+
+    return render_for_follower(request, notification, channel)
+
+
+@hookimpl
+def vvs_admin_commune_panels(request, commune):
+    from vvs_core.french import count
+    from vvs_core.hooktypes import Panel
+
+    from .following import counts
+
+    by_channel = counts(request.dbsession, commune.id)
+    total = sum(by_channel.values())
+    detail = ", ".join(f"{n} par {label}" for key, label in (("sms", "SMS"), ("email", "e-mail"), ("voice", "appel"))
+                       if (n := by_channel.get(key)))
+    return [Panel("Abonnés sans compte", f"<p>{count(total, 'personne suit', 'personnes suivent')} la mairie sans "
+                  f"compte{' (' + detail + ')' if detail else ''}.</p>", order=60)]

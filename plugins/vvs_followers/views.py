@@ -1,0 +1,193 @@
+"""The public pages: choose the commune, follow its town hall, type the code, open the
+e-mail link, stop. Every answer is French; nothing tells whether a number or an
+address already follows."""
+from __future__ import annotations
+
+import colander
+import deform
+import sqlalchemy as sa
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.view import view_config
+
+from vvs_core.forms import Schema, StrippedString, make_form, validate
+from vvs_core.french import de
+from vvs_core.models import Commune
+from vvs_core.ratelimit import client_address, limiter
+
+from . import following
+from .following import FollowRefused
+
+T = "vvs_followers:templates/"
+INSEE = r"{insee:\d[0-9AB]\d{3}}"
+PENDING = "vvs_followers.pending"
+TOO_MANY = "Trop de demandes depuis cette connexion : réessayez dans une heure."
+TOO_MANY_HERE = ("Ce numéro ou cette adresse a déjà reçu plusieurs messages de confirmation aujourd'hui : "
+                 "réessayez demain, ou utilisez le dernier code reçu.")
+
+
+def includeme(config):
+    config.add_route("followers_communes", "/communes/suivre")
+    config.add_route("followers_follow", f"/communes/{INSEE}/suivre")
+    config.add_route("followers_code", f"/communes/{INSEE}/suivre/code")
+    config.add_route("followers_sent", f"/communes/{INSEE}/suivre/verifiez-vos-e-mails")
+    config.add_route("followers_email_confirm", "/suivre/confirmer/{token}")
+    config.add_route("followers_unsubscribe", "/suivre/desabonnement/{token}")
+    config.scan(".views")
+
+
+def commune_of(request) -> Commune:
+    commune = request.dbsession.scalar(sa.select(Commune).where(Commune.insee == request.matchdict["insee"]))
+    if commune is None:
+        raise HTTPNotFound()
+    return commune
+
+
+class FollowSchema(Schema):
+    contact = colander.SchemaNode(
+        StrippedString(), title="Votre numéro de portable ou votre adresse e-mail",
+        description="Un portable (06, 07) reçoit les alertes par SMS ; une adresse e-mail, par e-mail.",
+        missing="", widget=deform.widget.TextInputWidget(attributes={"autocomplete": "on", "inputmode": "email"}))
+    address = colander.SchemaNode(
+        StrippedString(), title="Votre adresse dans la commune (facultatif)",
+        description=("Pour recevoir aussi les alertes qui ne concernent que votre quartier. "
+                     "Seule sa position sur la carte est gardée, pas l'adresse."),
+        missing="", widget=deform.widget.TextInputWidget(attributes={"autocomplete": "street-address"}))
+
+
+class CodeSchema(Schema):
+    code = colander.SchemaNode(
+        StrippedString(), title="Code reçu (6 chiffres)", missing="",
+        widget=deform.widget.TextInputWidget(attributes={"inputmode": "numeric", "autocomplete": "one-time-code",
+                                                         "maxlength": "12"}))
+
+
+def follow_form(request, commune):
+    return make_form(request, FollowSchema(), "Recevoir les alertes", formid="suivre",
+                     action=request.route_path("followers_follow", insee=commune.insee))
+
+
+def code_form(request, commune):
+    return make_form(request, CodeSchema(), "Confirmer", formid="code",
+                     action=request.route_path("followers_code", insee=commune.insee))
+
+
+def page(commune, **kw) -> dict:
+    return {"commune": commune, "de": de, **kw}
+
+
+@view_config(route_name="followers_communes", permission="public", renderer=T + "communes.pt")
+def communes_view(request):
+    query = " ".join(str(request.GET.get("q", ""))[:80].split())
+    stmt = sa.select(Commune).order_by(Commune.name).limit(50)
+    if query:
+        like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(sa.or_(Commune.name.ilike(like, escape="\\"), Commune.insee == query,
+                                 sa.cast(Commune.postcodes, sa.String).like(f'%"{query}"%') if query.isdigit()
+                                 else sa.false()))
+    return {"title": "Suivre les alertes de ma mairie", "communes": list(request.dbsession.scalars(stmt)),
+            "query": query}
+
+
+@view_config(route_name="followers_follow", permission="public", renderer=T + "follow.pt")
+def follow_view(request):
+    commune = commune_of(request)
+    form = follow_form(request, commune)
+    channels = following.usable_channels(request)
+    base = page(commune, title=f"Suivre les alertes de la mairie {de(commune.name)}", channels=channels)
+    if request.method != "POST":
+        return {**base, "form": form.render()}
+    limiter(request, "followers-request", "vvs.followers.rate").check(client_address(request), TOO_MANY)
+    found = {}
+
+    def check(data):
+        problems = {}
+        try:
+            found["contact"] = following.contact_of(data.get("contact", ""), channels)
+        except FollowRefused as refused:
+            problems["contact"] = str(refused)
+        try:
+            found["home"] = following.home_of(request, commune, data.get("address", ""))
+        except FollowRefused as refused:
+            problems["address"] = str(refused)
+        return problems
+
+    data, rendered = validate(request, form, check)
+    if data is None:
+        request.response.status = 400
+        return {**base, "form": rendered}
+    channel, address = found["contact"]
+    limiter(request, "followers-destination", "vvs.followers.destination_rate").check(
+        f"{channel}:{address}", TOO_MANY_HERE)
+    follower = following.start(request, commune, channel, address, found["home"])
+    if channel == "email":
+        return HTTPSeeOther(request.route_path("followers_sent", insee=commune.insee))
+    request.session[PENDING] = {"id": follower.id, "insee": commune.insee, "channel": channel}
+    return HTTPSeeOther(request.route_path("followers_code", insee=commune.insee))
+
+
+@view_config(route_name="followers_sent", permission="public", renderer=T + "sent.pt")
+def sent_view(request):
+    commune = commune_of(request)
+    return page(commune, title="Vérifiez vos e-mails")
+
+
+@view_config(route_name="followers_code", permission="public", renderer=T + "code.pt")
+def code_view(request):
+    commune = commune_of(request)
+    pending = request.session.get(PENDING) or {}
+    if pending.get("insee") != commune.insee:
+        return HTTPSeeOther(request.route_path("followers_follow", insee=commune.insee))
+    form = code_form(request, commune)
+    base = page(commune, title="Confirmez votre numéro", channel=pending.get("channel"), done=False)
+    if request.method != "POST":
+        return {**base, "form": form.render()}
+    limiter(request, "followers-code", rate="30/3600").check(client_address(request), TOO_MANY)
+    data, rendered = validate(request, form)
+    if data is None:
+        request.response.status = 400
+        return {**base, "form": rendered}
+    follower, problem = following.confirm_code(request, int(pending.get("id") or 0), data.get("code", ""))
+    if problem:
+        request.response.status = 400
+        from vvs_core.forms import field_error
+
+        return {**base, "form": field_error(code_form(request, commune), "code", problem)}
+    request.session.pop(PENDING, None)
+    return {**base, "title": "C'est confirmé", "done": True, "follower": follower}
+
+
+@view_config(route_name="followers_email_confirm", permission="public", renderer=T + "email_confirm.pt")
+def email_confirm_view(request):
+    """GET shows a button (mail scanners open links); the POST confirms."""
+    token = request.matchdict["token"]
+    base = {"title": "Confirmer votre abonnement", "token": token, "done": False, "expired": False, "follower": None,
+            "de": de}
+    if request.method != "POST":
+        return base
+    limiter(request, "followers-code", rate="30/3600").check(client_address(request), TOO_MANY)
+    follower = following.confirm_link(request, token)
+    if follower is None:
+        request.response.status = 400
+        return {**base, "title": "Lien expiré", "expired": True}
+    commune = request.dbsession.get(Commune, follower.commune_id)
+    return {**base, "title": "C'est confirmé", "done": True, "follower": follower, "commune": commune,
+            "stop_url": request.route_path("followers_unsubscribe", token=following.unsubscribe_token(
+                request.registry.settings["vvs.secret"], follower))}
+
+
+@view_config(route_name="followers_unsubscribe", permission="public", renderer=T + "unsubscribe.pt",
+             require_csrf=False)
+def unsubscribe_view(request):
+    """GET asks; a POST stops at once: the page's button, or a mail client's one-click
+    ``List-Unsubscribe=One-Click`` POST (RFC 8058), which carries no CSRF token: the
+    token in the URL is the credential. The answer is the same whether the token named
+    someone or not."""
+    token = request.matchdict["token"]
+    base = {"title": "Ne plus recevoir les alertes", "token": token, "done": False}
+    if request.method != "POST":
+        return base
+    limiter(request, "followers-code", rate="30/3600").check(client_address(request), TOO_MANY)
+    follower = following.follower_of_token(request.dbsession, request.registry.settings["vvs.secret"], token)
+    if follower is not None:
+        following.stop(request.dbsession, follower)
+    return {**base, "title": "Vous ne recevrez plus les alertes", "done": True}

@@ -1,0 +1,242 @@
+"""Following a town hall without an account: the double opt-in by SMS and by e-mail,
+hostile input, no enumeration, the commune alert reaching followers (whole commune and
+zone), STOP by SMS, the one-click link, follow-ups only to those still following, and
+the proof of warning naming them."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from shapely.geometry import Point
+from sqlalchemy import func, select
+
+from vvs_core.geo import square_around
+from vvs_core.hooktypes import InboundSMS
+from vvs_core.models.notification import Notification
+from vvs_followers.models import Follower
+from vvs_mairie.models import MairieAlert
+from vvs_mairie.testing import agent_login, mairie  # noqa: F401
+
+FOLLOW = "/communes/77449/suivre"
+MOBILE = "+33639981234"
+
+
+def post(testapp, url, params=None, **kw):
+    """A POST with the CSRF token of the follow page (anonymous visitors' pages carry it)."""
+    token = re.search(r'name="csrf_token" value="([^"]+)"', testapp.get(FOLLOW).text).group(1)
+    return testapp.post(url, {"csrf_token": token, **(params or {})}, **kw)
+
+
+def _last(dbsession, kind, address) -> Notification:
+    return dbsession.scalars(select(Notification).where(Notification.kind == kind, Notification.address == address)
+                             .order_by(Notification.id.desc())).first()
+
+
+def _code(dbsession, address=MOBILE) -> str:
+    return re.search(r"\b(\d{6})\b", _last(dbsession, "follower_confirm", address).body).group(1)
+
+
+def follow_by_sms(testapp, dbsession, number="06 39 98 12 34", address=""):
+    assert post(testapp, FOLLOW, {"contact": number, "address": address}, status=303).location.endswith(
+        "/communes/77449/suivre/code")
+    page = post(testapp, "/communes/77449/suivre/code", {"code": _code(dbsession)}, status=200)
+    assert "C'est confirmé" in page.text
+    return dbsession.scalars(select(Follower).where(Follower.address == MOBILE)).one()
+
+
+def _send_alert(testapp, **form):
+    data = {"category": "meteo", "title": "Crue de la Marne : montez à l'étage", "body": "Évitez les caves.",
+            "target": "commune", "confirm": "1", **form}
+    return testapp.post_csrf("/mairie/77449/alertes/nouvelle", data, status=303).location
+
+
+def test_the_follow_page_is_public_french_and_says_what_is_kept(testapp, commune):
+    page = testapp.get(FOLLOW)
+    assert "Recevoir les alertes de la mairie de Serris" in page.text and "Ce que nous gardons" in page.text
+    assert "Suivre ma mairie" in page.text   # the menu entry of anonymous visitors
+    listing = testapp.get("/communes/suivre", {"q": "serr"})
+    assert "/communes/77449/suivre" in listing.text
+    assert "Aucune commune" in testapp.get("/communes/suivre", {"q": "%_\\'\"<script>"}).text
+    assert "/communes/77449/suivre" in testapp.get("/communes/suivre", {"q": "77700"}).text
+    testapp.get("/communes/99999/suivre", status=404)
+    testapp.get("/communes/abc/suivre", status=404)
+
+
+def test_follow_by_sms_with_the_code(testapp, dbsession, commune):
+    follower = follow_by_sms(testapp, dbsession)
+    assert (follower.channel, follower.status, follower.home, follower.secret_digest) == ("sms", "active", None, None)
+    assert follower.commune_id == commune.id
+    sent = _last(dbsession, "follower_confirm", MOBILE)
+    assert sent.channel == "sms" and "Mairie de Serris : votre code de confirmation est" in sent.body
+
+
+@pytest.mark.parametrize("typed, message", [
+    ("", "Indiquez votre numéro de téléphone ou votre adresse e-mail."),
+    ("pas un numéro", "Numéro de téléphone invalide."),
+    ("lea@", "Adresse e-mail invalide"),
+    ("léa.«martin»@exemple.fr", "Adresse e-mail invalide"),
+    ("a\x00b@exemple.fr", "Adresse e-mail invalide"),
+    ("0" * 300, "trop long"),
+    ("01 64 00 00 00", "téléphone fixe"),         # landline without a voice channel
+    ("🚨📱", "Numéro de téléphone invalide."),
+])
+def test_bad_input_changes_nothing(testapp, dbsession, commune, typed, message):
+    page = post(testapp, FOLLOW, {"contact": typed}, status=400)
+    assert message in page.text
+    assert dbsession.scalar(select(func.count()).select_from(Follower)) == 0
+
+
+def test_a_wrong_code_counts_and_ends_the_request(testapp, dbsession, commune):
+    post(testapp, FOLLOW, {"contact": MOBILE}, status=303)
+    good = _code(dbsession)
+    wrong = "000000" if good != "000000" else "111111"
+    assert "Code incorrect : encore 4 essais." in post(testapp, "/communes/77449/suivre/code",
+                                                                     {"code": wrong}, status=400).text
+    assert "Le code a 6 chiffres" in post(testapp, "/communes/77449/suivre/code",
+                                                        {"code": "12<b>"}, status=400).text
+    for _ in range(4):
+        post(testapp, "/communes/77449/suivre/code", {"code": wrong}, status=400)
+    assert "essayé trop de fois" in post(testapp, "/communes/77449/suivre/code", {"code": good}, status=400).text
+    assert dbsession.scalars(select(Follower)).one().status == "pending"
+
+
+def test_no_enumeration_an_active_number_gets_a_reminder_not_a_code(testapp, dbsession, commune):
+    follow_by_sms(testapp, dbsession)
+    again = post(testapp, FOLLOW, {"contact": MOBILE}, status=303)
+    assert again.location.endswith("/suivre/code")            # same answer as a new number
+    assert "reçoit déjà ses alertes" in _last(dbsession, "follower_confirm", MOBILE).body
+    assert dbsession.scalars(select(Follower)).one().status == "active"
+
+
+def test_rate_limits_per_client_and_per_destination(testapp, dbsession, commune):
+    for _ in range(3):
+        post(testapp, FOLLOW, {"contact": MOBILE}, status=303)
+    page = post(testapp, FOLLOW, {"contact": MOBILE}, status=429)
+    assert "plusieurs messages de confirmation" in page.text and page.headers["Retry-After"]
+    assert dbsession.scalar(select(func.count()).select_from(Notification).where(
+        Notification.kind == "follower_confirm")) == 3
+    for n in range(6):
+        post(testapp, FOLLOW, {"contact": f"lea{n}@exemple.fr"}, status=303)
+    assert "Trop de demandes" in post(testapp, FOLLOW, {"contact": "zoe@exemple.fr"}, status=429).text
+
+
+def test_follow_by_email_link_and_one_click_unsubscribe(testapp, dbsession, commune, mairie, agent_login):
+    assert post(testapp, FOLLOW, {"contact": "  Léa.Martin@Exemple.fr ".replace("é", "e")},
+                             status=303).location.endswith("/verifiez-vos-e-mails")
+    mail = _last(dbsession, "follower_confirm", "lea.martin@exemple.fr")
+    link = re.search(r"http://localhost(/suivre/confirmer/\S+)", mail.body).group(1)
+    assert "Je confirme" in testapp.get(link).text                       # a GET confirms nothing
+    assert dbsession.scalars(select(Follower)).one().status == "pending"
+    assert "C'est confirmé" in post(testapp, link, {}).text
+    assert "Lien expiré" in post(testapp, "/suivre/confirmer/999.abcdefghijklmnopqrstuvwx", {}, status=400).text
+    agent_login(testapp, mairie)
+    _send_alert(testapp)
+    row = dbsession.scalars(select(Notification).where(Notification.kind == "mairie_alert",
+                                                       Notification.recipient_id.is_(None))).one()
+    follower = dbsession.scalars(select(Follower)).one()
+    assert (row.channel, row.address) == ("email", "lea.martin@exemple.fr")
+    assert row.dedupe_key.endswith(f":abonne-{follower.id}:email")
+    rendered = testapp.app.registry.vvs_plugins.hook.vvs_render_notification(
+        request=_request(testapp, dbsession), notification=row, channel="email")
+    unsubscribe = re.search(r"<(http://localhost(/suivre/desabonnement/[^>]+))>",
+                            rendered["headers"]["List-Unsubscribe"])
+    assert rendered["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert unsubscribe.group(1) in rendered["text"]
+    path = unsubscribe.group(2)
+    assert "Ne plus recevoir les alertes" in testapp.get(path).text and dbsession.get(Follower, follower.id)
+    # The mail client's one-click POST (RFC 8058): no session, no CSRF token.
+    testapp.reset()
+    done = testapp.post(path, {"List-Unsubscribe": "One-Click"})
+    assert "Vous ne recevrez plus les alertes" in done.text
+    assert dbsession.scalar(select(func.count()).select_from(Follower)) == 0
+    assert "Vous ne recevrez plus" in testapp.post(path, {}).text           # again: the same answer
+    assert "Vous ne recevrez plus" in testapp.post("/suivre/desabonnement/1-" + "0" * 32, {}).text
+
+
+def _request(testapp, dbsession):
+    from pyramid.scripting import prepare
+
+    request = prepare(registry=testapp.app.registry)["request"]
+    request.dbsession = dbsession
+    return request
+
+
+def test_sms_follower_receives_the_commune_alert_and_stops_with_stop(testapp, dbsession, commune, mairie,
+                                                                      agent_login):
+    follower = follow_by_sms(testapp, dbsession)
+    agent_login(testapp, mairie)
+    estimate = testapp.post_csrf("/mairie/77449/alertes/nouvelle", {
+        "category": "meteo", "title": "Crue", "target": "commune"}).text
+    assert "dont 1 personne abonnée sans compte" in estimate
+    page = _send_alert(testapp, exercise="1")
+    row = dbsession.scalars(select(Notification).where(Notification.recipient_id.is_(None),
+                                                       Notification.kind == "mairie_alert")).one()
+    assert (row.channel, row.address) == ("sms", MOBILE) and row.body.startswith("EXERCICE - Mairie de Serris")
+    rendered = testapp.app.registry.vvs_plugins.hook.vvs_render_notification(
+        request=_request(testapp, dbsession), notification=row, channel="sms")
+    assert rendered["text"].endswith("STOP : répondez STOP.")
+    alert = dbsession.scalars(select(MairieAlert)).one()
+    testapp.post_csrf(page, {"kind": "update", "body": "L'eau monte encore."}, status=303)
+    update = dbsession.scalars(select(MairieAlert).where(MairieAlert.parent_id == alert.id)).one()
+    assert dbsession.scalars(select(Notification.address).where(
+        Notification.subject_id == update.id, Notification.recipient_id.is_(None))).all() == [MOBILE]
+    report = testapp.get(page).text                      # the exercise report names the follower
+    assert f"abonné sans compte (abonne-{follower.id})" in report     # not reached yet: listed
+    csv_text = testapp.get(f"{page}/preuve.csv").text
+    assert f"abonné sans compte (abonne-{follower.id});SMS;+3363998**34" in csv_text
+    hook = testapp.app.registry.vvs_plugins.hook.vvs_inbound_sms
+    reply = hook(request=_request(testapp, dbsession),
+                 message=InboundSMS(sender=MOBILE, text=" Stop ", provider="console", provider_id="in-1"))
+    assert reply.startswith("C'est noté : vous ne recevrez plus les alertes de la mairie de Serris par SMS")
+    assert dbsession.scalar(select(func.count()).select_from(Follower)) == 0
+    # A STOP from a number that follows nothing is not ours (vvs_alerts answers it).
+    other = hook(request=_request(testapp, dbsession),
+                 message=InboundSMS(sender="+33639980000", text="STOP", provider="console", provider_id="in-2"))
+    assert "Numéro inconnu" in other
+    # The all-clear goes to whoever the alert reached, less who stopped since.
+    testapp.post_csrf(page, {"kind": "all_clear", "body": "Fin de la crue."}, status=303)
+    end = dbsession.scalars(select(MairieAlert).where(MairieAlert.kind == "all_clear")).one()
+    assert dbsession.scalars(select(Notification).where(Notification.subject_id == end.id)).all()  # residents
+    assert not dbsession.scalars(select(Notification).where(
+        Notification.subject_id == end.id, Notification.recipient_id.is_(None))).all()
+
+
+def test_the_code_can_be_answered_by_sms(testapp, dbsession, commune):
+    post(testapp, FOLLOW, {"contact": MOBILE}, status=303)
+    hook = testapp.app.registry.vvs_plugins.hook.vvs_inbound_sms
+    reply = hook(request=_request(testapp, dbsession),
+                 message=InboundSMS(sender=MOBILE, text=_code(dbsession), provider="console", provider_id="c-1"))
+    assert reply.startswith("C'est confirmé : vous recevrez les alertes de la mairie de Serris par SMS.")
+    assert dbsession.scalars(select(Follower)).one().status == "active"
+
+
+def test_vvs_commune_alert_followers(app_request, dbsession, commune, mairie):
+    """Followers on a zone get only the alerts of their zone; who gave no address, the whole commune's."""
+    from vvs_followers.following import reached
+
+    inside = Follower(commune_id=commune.id, channel="sms", address="+33639980011", status="active",
+                      home=Point(2.7861, 48.8453))
+    far = Follower(commune_id=commune.id, channel="email", address="far@exemple.fr", status="active",
+                   home=Point(2.80, 48.86))
+    nowhere = Follower(commune_id=commune.id, channel="sms", address="+33639980012", status="active")
+    pending = Follower(commune_id=commune.id, channel="sms", address="+33639980013", status="pending")
+    dbsession.add_all([inside, far, nowhere, pending])
+    dbsession.flush()
+    both = ["sms", "email"]
+    hook = app_request.registry.vvs_plugins.hook.vvs_commune_alert_followers
+
+    def keys(target):
+        answers = hook(request=app_request, commune=commune, target={**target, "channels": both})
+        return sorted(f["key"] for answer in answers for f in answer)
+
+    assert keys({"target": "commune"}) == sorted([inside.key, far.key, nowhere.key])
+    assert keys({"target": "area", "area": square_around((2.7861, 48.8453), 200)}) == [inside.key]
+    assert keys({"target": "communities", "community_ids": [mairie.community.id]}) == [inside.key]
+    assert keys({"target": "communities", "community_ids": [99999]}) == []
+    assert [f["key"] for f in reached(dbsession, commune, {"target": "commune", "channels": ["email"]})] == [far.key]
+
+
+def test_an_address_outside_the_commune_is_refused(testapp, dbsession, commune):
+    page = post(testapp, FOLLOW, {"contact": MOBILE, "address": "1 rue Imaginaire"}, status=400)
+    assert "Adresse introuvable de Serris" in page.text
+    assert dbsession.scalar(select(func.count()).select_from(Follower)) == 0
