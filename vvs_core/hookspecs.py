@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from .hooktypes import (ActivityItem, Authenticated, CommunityLink, EventKind, InboundSMS, KeypadAnswer, MembershipBadge,
-                            MenuItem, NotificationKind, Panel, PrincipalKind, ProviderSpec, SettingsSection,
+                            MenuItem, NotificationKind, Panel, PrincipalKind, ProviderSpec, RetentionRule, SettingsSection,
                             VerificationMethod)
     from .models import Commune, Community, Membership, Notification, User
     from .settings import Setting
@@ -398,4 +398,16 @@ def vvs_demo_data(dbsession: Session, commune: Commune) -> None:
     Called by ``vvs_core.demo.load_demo`` after the core's demo rows are flushed,
     inside the caller's transaction (flush, never commit). Must be idempotent: a
     second call changes nothing. Returns nothing.
+    """
+
+
+@hookspec
+def vvs_retention_rules(settings: dict) -> list[RetentionRule]:
+    """What a plugin's data retention adds to the purge (``vvs_core.retention``).
+
+    Called at each purge pass (``vvs purge``, the periodic task). settings: the
+    application's settings. Returns: a list of ``RetentionRule``: rows to delete after
+    the period the plugin reads (a commune's own setting, say), in batches like the
+    core's tables, and rows the core's own period must leave alone (``keeps``). Pending
+    or sending notifications are never deleted, whatever a rule says.
     """

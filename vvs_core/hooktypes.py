@@ -224,3 +224,21 @@ class VerificationMethod(Protocol):
 
     def status(self, user) -> str:
         """"none", "pending", "passed" or "failed"."""
+
+
+@dataclass(frozen=True)
+class RetentionRule:
+    """Rows a plugin has the retention machinery delete (``vvs purge``, the periodic
+    purge), or keeps from the core's own periods (``vvs_retention_rules``).
+
+    name: what the purge reports ("preuves d'alerte"). model: a mapped class with an
+    integer ``id``. old: ``old(session, now)`` → the SQL condition on ``model`` of the
+    rows to delete now (``now``: an aware UTC datetime); None to delete nothing.
+    keeps: a SQL condition on ``model`` of rows that the core's own period for that table
+    (``vvs.retention.notifications_days``, ``vvs.retention.events_days``) must leave
+    alone, because this rule decides their fate; None for none.
+    """
+    name: str
+    model: Any
+    old: Callable[[Any, Any], Any]
+    keeps: Any = None

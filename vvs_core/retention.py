@@ -40,26 +40,44 @@ class Purged:
         return sum(self.batches)
 
 
-def targets(settings) -> list[tuple]:
-    """(model, days, extra condition) of each table the retention covers."""
-    return [
+def targets(settings, rules=()) -> list[tuple]:
+    """(model, days, extra condition) of each table the retention covers; rows that a
+    plugin's rule ``keeps`` are left to that rule."""
+    out = []
+    for model, days, condition in (
         (Notification, int(settings["vvs.retention.notifications_days"]), Notification.status.notin_(IN_FLIGHT)),
         (CommunityEvent, int(settings["vvs.retention.events_days"]), None),
-    ]
+    ):
+        kept = [rule.keeps for rule in rules if rule.model is model and rule.keeps is not None]
+        if kept:
+            condition = sa.and_(*(c for c in (condition, sa.not_(sa.or_(*kept))) if c is not None))
+        out.append((model, days, condition))
+    return out
+
+
+def plugin_rules(pm, settings) -> list:
+    """The ``RetentionRule`` of every enabled plugin (none without a plugin manager)."""
+    if pm is None:
+        return []
+    return [rule for answer in pm.hook.vvs_retention_rules(settings=settings) for rule in answer or []]
 
 
 def purge(session_factory, settings, now=None, batch_size: int | None = None, max_batches: int | None = None,
-          after_batch=None) -> list[Purged]:
+          after_batch=None, pm=None) -> list[Purged]:
     """Delete what is older than its retention period, ``batch_size`` rows per transaction.
 
     ``session_factory()`` opens a session per batch (committed at once); ``max_batches``
     bounds one pass (the next pass goes on); ``after_batch(purged)`` is called after each
-    commit (tests, progress)."""
+    commit (tests, progress). ``pm``: the plugin manager, whose plugins add their
+    ``vvs_retention_rules``."""
     now = now or utcnow()
     size = int(batch_size or settings["vvs.retention.batch_size"])
     limit = max_batches if max_batches is not None else int(settings["vvs.retention.max_batches"])
+    rules = plugin_rules(pm, settings)
     reports = []
-    for model, days, condition in targets(settings):
+    for rule in rules:
+        reports.append(purge_rule(session_factory, rule, now, size, limit, after_batch))
+    for model, days, condition in targets(settings, rules):
         report = Purged(model.__tablename__)
         reports.append(report)
         if days <= 0:
@@ -96,11 +114,41 @@ def purge(session_factory, settings, now=None, batch_size: int | None = None, ma
     return reports
 
 
+def purge_rule(session_factory, rule, now, size: int, limit: int, after_batch=None) -> Purged:
+    """Delete, in batches, the rows a plugin's ``RetentionRule`` says are old."""
+    report = Purged(rule.name, cutoff=now)
+    model = rule.model
+    while len(report.batches) < limit:
+        with session_factory() as session:
+            old = rule.old(session, now)
+            if old is None:
+                break
+            if model is Notification:
+                old = sa.and_(old, Notification.status.notin_(IN_FLIGHT))
+            picked = sa.select(model.id).where(old).order_by(model.id).limit(size)
+            if session.get_bind().dialect.name == "postgresql":
+                picked = picked.with_for_update(skip_locked=True)
+            ids = list(session.scalars(picked))
+            if ids:
+                session.execute(sa.delete(model).where(model.id.in_(ids)).execution_options(synchronize_session=False))
+            session.commit()
+        if not ids:
+            break
+        report.batches.append(len(ids))
+        if after_batch is not None:
+            after_batch(report)
+        if len(ids) < size:
+            break
+    if report.rows:
+        log.info("retention: %d rows of %s deleted in %d batches", report.rows, rule.name, len(report.batches))
+    return report
+
+
 def purge_from_registry(registry=None) -> list[Purged]:
     from .tasks import task_registry
 
     registry = registry or task_registry()
-    return purge(registry["dbsession_factory"], registry.settings)
+    return purge(registry["dbsession_factory"], registry.settings, pm=getattr(registry, "vvs_plugins", None))
 
 
 def includeme(config):

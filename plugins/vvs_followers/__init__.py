@@ -77,6 +77,13 @@ def vvs_render_notification(request, notification, channel):
 
 
 @hookimpl
+def vvs_retention_rules(settings):
+    from .retention import rules
+
+    return rules()
+
+
+@hookimpl
 def vvs_admin_commune_panels(request, commune):
     from vvs_core.french import count
     from vvs_core.hooktypes import Panel

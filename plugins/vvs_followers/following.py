@@ -185,7 +185,9 @@ def already_text(request, commune, follower) -> str:
 def _send(request, follower: Follower, title: str, body: str) -> None:
     rows = [dict(dedupe_key=f"{CONFIRM_KIND}:{follower.id}:{secrets.token_hex(8)}", kind=CONFIRM_KIND,
                  subject_type="follower", subject_id=follower.id, channel=follower.channel, address=follower.address,
-                 title=title, body=body, expires_at=follower.secret_expires_at or utcnow() + CODE_TTL)]
+                 title=title, body=body, expires_at=follower.secret_expires_at or utcnow() + CODE_TTL,
+                 # The person is waiting for this call (they just asked for it): not held until morning.
+                 severity="severe" if follower.channel == "voice" else "")]
     enqueue_delivery_after_commit(request, insert_notifications(request.dbsession, rows))
 
 

@@ -385,6 +385,14 @@ def vvs_register_principals():
 
 
 @hookimpl
+def vvs_retention_rules(settings):
+    """Proofs of warning are kept for the period each commune chose (vvs_mairie.retention)."""
+    from .retention import rules
+
+    return rules()
+
+
+@hookimpl
 def vvs_addhooks(pluginmanager):
     from . import hookspecs
 

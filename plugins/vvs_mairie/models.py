@@ -42,6 +42,8 @@ class MairieCommune(Base):
     subscribed: Mapped[bool] = mapped_column(Boolean, default=False)
     impose_validation: Mapped[bool] = mapped_column(Boolean, default=False)
     subscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How long the proofs of warning (the notifications of its alerts) are kept; None: the default
+    proof_retention_days: Mapped[int | None] = mapped_column(Integer)
 
     commune = relationship("Commune")
 

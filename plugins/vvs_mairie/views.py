@@ -392,9 +392,22 @@ def proof_key_view(request):
 def proof_verify_view(context, request):
     from . import proof
 
-    page = {"title": "Vérifier une preuve d'alerte", "commune": context.commune, "verdict": None, **assets(request)}
+    from . import retention
+
+    row = agent_service.mairie_of(request.dbsession, context.commune.id)
+    page = {"title": "Vérifier une preuve d'alerte", "commune": context.commune, "verdict": None,
+            "retention_choices": retention.CHOICES, "retention_days": retention.days_of(row),
+            "key_url": request.route_path("mairie_proof_key", insee=context.commune.insee), **assets(request)}
     if request.method != "POST":
         return page
+    if "retention_days" in request.POST:
+        raw = str(request.POST.get("retention_days") or "")
+        if not raw.isdigit() or int(raw) not in retention.CHOICES:
+            request.response.status = 400
+            return {**page, "retention_error": "Choisissez une durée de la liste."}
+        agent_service.mairie_of(request.dbsession, context.commune.id, create=True).proof_retention_days = int(raw)
+        request.flash(f"Les preuves d'alerte seront gardées {retention.CHOICES[int(raw)]}.", "success")
+        return HTTPSeeOther(request.route_path("mairie_proof_verify", insee=context.commune.insee))
     upload = request.POST.get("file")
     raw = upload.file.read(PROOF_MAX_BYTES + 1) if hasattr(upload, "file") else b""
     if not raw or len(raw) > PROOF_MAX_BYTES:

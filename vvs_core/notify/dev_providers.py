@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import uuid
+import email.policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -137,7 +138,9 @@ class FolderEmailSender:
         if "@" not in (message.to or "") or any(c in message.to for c in "\r\n"):
             return SendResult(message.key, ok=False, error="adresse invalide")
         key = message.key or uuid.uuid4().hex
-        mail = EmailMessage()
+        # Lines up to RFC 5322's 998 characters: a long link in List-Unsubscribe stays a
+        # plain <URL> (folded at 78, it would become an encoded-word no client reads).
+        mail = EmailMessage(policy=email.policy.default.clone(max_line_length=998))
         mail["From"] = self.sender
         mail["To"] = message.to
         mail["Subject"] = " ".join(str(message.subject).split())  # no header injection

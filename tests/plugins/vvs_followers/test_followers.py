@@ -240,3 +240,35 @@ def test_an_address_outside_the_commune_is_refused(testapp, dbsession, commune):
     page = post(testapp, FOLLOW, {"contact": MOBILE, "address": "1 rue Imaginaire"}, status=400)
     assert "Adresse introuvable de Serris" in page.text
     assert dbsession.scalar(select(func.count()).select_from(Follower)) == 0
+
+
+@pytest.fixture
+def voice_calls(app, tmp_path):
+    from vvs_core.notify.dev_providers import FolderVoiceCaller
+    from vvs_core.testing import use_provider
+
+    use_provider(app.registry, "voice", FolderVoiceCaller(str(tmp_path / "appels")))
+    yield
+    use_provider(app.registry, "voice", None)
+
+
+def test_a_landline_follows_by_voice_call_when_calls_are_offered(testapp, dbsession, commune, mairie, agent_login,
+                                                                 voice_calls):
+    assert "ou un téléphone fixe (alertes par appel vocal)" in testapp.get(FOLLOW).text
+    assert post(testapp, FOLLOW, {"contact": "01 99 00 02 01"}, status=303).location.endswith("/suivre/code")
+    call = _last(dbsession, "follower_confirm", "+33199000201")
+    assert call.channel == "voice" and "votre code de confirmation est" in call.body
+    code = re.search(r"est ((?:\d ){5}\d)\.", call.body).group(1).replace(" ", "")   # read digit by digit
+    assert "qui énonce un code de 6 chiffres" in testapp.get("/communes/77449/suivre/code").text
+    assert "par appel vocal" in post(testapp, "/communes/77449/suivre/code", {"code": code}).text
+    follower = dbsession.scalars(select(Follower)).one()
+    assert (follower.channel, follower.status) == ("voice", "active")
+    agent_login(testapp, mairie)
+    estimate = testapp.post_csrf("/mairie/77449/alertes/nouvelle", {
+        "category": "meteo", "title": "Crue", "target": "commune"}).text
+    assert "1 appel vocal" in estimate
+    _send_alert(testapp)
+    row = dbsession.scalars(select(Notification).where(Notification.recipient_id.is_(None),
+                                                       Notification.kind == "mairie_alert")).one()
+    assert (row.channel, row.address, row.dedupe_key.endswith(f"{follower.key}:voice")) == (
+        "voice", "+33199000201", True)
