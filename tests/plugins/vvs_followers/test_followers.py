@@ -266,7 +266,7 @@ def test_a_landline_follows_by_voice_call_when_calls_are_offered(testapp, dbsess
     agent_login(testapp, mairie)
     estimate = testapp.post_csrf("/mairie/77449/alertes/nouvelle", {
         "category": "meteo", "title": "Crue", "target": "commune"}).text
-    assert "1 appel vocal" in estimate
+    assert "1 appel sur un téléphone fixe" in estimate
     _send_alert(testapp)
     row = dbsession.scalars(select(Notification).where(Notification.recipient_id.is_(None),
                                                        Notification.kind == "mairie_alert")).one()

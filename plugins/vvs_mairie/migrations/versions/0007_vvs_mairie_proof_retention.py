@@ -1,14 +1,14 @@
 """How long each commune keeps its proofs of warning (issue 17.4).
 
-Revision ID: 0006_vvs_mairie_proof_retention
-Revises: 0005_vvs_mairie_sf_tokens
+Revision ID: 0007_vvs_mairie_proof_retention
+Revises: 0006_vvs_mairie_contact
 Create Date: 2026-12-06
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_vvs_mairie_proof_retention"
-down_revision = "0005_vvs_mairie_sf_tokens"
+revision = "0007_vvs_mairie_proof_retention"
+down_revision = "0006_vvs_mairie_contact"
 branch_labels = None
 depends_on = None
 
