@@ -29,6 +29,14 @@ def _link_of(e2e_db, email):
 def test_rollcall_aide_by_link_oui_in_the_app_live_and_summary(page, person, login, shot, demo_agent, e2e_db):
     forget_last_code(e2e_db, demo_agent)
     enrol_and_sign_in(page, login, shot, demo_agent, e2e_db)
+    # the commune's waves: a first one after 20 minutes to the référent and the CCAS
+    page.goto("/securite/77449")
+    page.get_by_role("link", name="Réglages des relances").click()
+    page.get_by_label("Délai en minutes").first.fill("20")
+    page.locator("fieldset", has_text="Relance 1").get_by_label("CCAS").check()
+    page.get_by_role("button", name="Enregistrer").click()
+    assert "Réglages enregistrés" in page.locator("body").inner_text()
+    shot(page, "rollcall-settings")
     page.goto("/securite/77449")
     page.get_by_role("link", name="Lancer un appel").click()
     page.get_by_label("Des communautés choisies").check()
@@ -38,6 +46,7 @@ def test_rollcall_aide_by_link_oui_in_the_app_live_and_summary(page, person, log
     assert re.search(r"\d+ personnes seront interrogées", page.locator(".reach-estimate").inner_text())
     page.wait_for_load_state()  # the page's script shows only the chosen target's fields
     assert page.locator("#area-field").is_hidden() and page.locator("#communities-field").is_visible()
+    assert "après 20 min à Référent de la communauté, CCAS" in page.locator(".estimate").inner_text()
     shot(page, "rollcall-launch")
     page.get_by_role("button", name="Lancer l'appel").click()
     page.wait_for_url(re.compile(r"/securite/77449/appels/\d+$"))

@@ -367,3 +367,23 @@ def test_a_landline_only_resident_answers_aide_on_the_keypad(testapp, app, dbses
     finally:
         use_provider(app.registry, "voice", saved)
         del app.registry.settings["vvs.voice.folder.callback_token"], app.registry.settings["vvs.voice.folder.callback_rate"]
+
+
+def test_the_menu_asks_until_the_resident_answers(testapp, app, dbsession, mairie, agent_login):
+    agent_login(testapp, mairie)
+    launch(testapp)
+    assert "Appels de sécurité" in testapp.get("/").text  # the agent's entry
+    resident = VVSTestApp(app)
+    resident.login(mairie.residents[0])
+    assert 'href="/securite/mes-appels"' in resident.get("/").text
+    person = person_of(dbsession, the_rollcall(dbsession), mairie.residents[0])
+    hostile = "<script>alert(1)</script> « aide » 🚑 " + "x" * 600
+    answer = resident.post_csrf("/securite/mes-appels", {"person": str(person.id), "answer": "help", "note": hostile},
+                                expect_errors=True)
+    assert answer.status_int == 400 and "500 caractères" in answer.text  # too long: nothing recorded
+    assert person_of(dbsession, the_rollcall(dbsession), mairie.residents[0]).answer is None
+    resident.post_csrf("/securite/mes-appels", {"person": str(person.id), "answer": "help", "note": hostile[:200]},
+                       status=303)
+    assert 'href="/securite/mes-appels"' not in resident.get("/").text
+    live = testapp.get(f"/securite/{INSEE}/appels/{the_rollcall(dbsession).id}").text
+    assert "<script>alert(1)</script>" not in live and "&lt;script&gt;alert(1)&lt;/script&gt; « aide » 🚑" in live
