@@ -194,7 +194,22 @@ def build(dbsession, registry) -> World:
     world.ids["check_id"] = _kyc_check(dbsession, members[1], bourg.id)
     world.ids["relay_id"] = _official_warnings(dbsession, serris.id, now)
     world.ids["crisis_id"] = _pcs_crisis(dbsession, serris.id, now)
+    world.ids["entry_id"] = _vulnerable_register(dbsession, registry, serris.id, members)
     return world
+
+
+def _vulnerable_register(dbsession, registry, commune_id, members) -> int:
+    """vvs_vulnerable: 150 sealed entries in Serris' register; the first one's id."""
+    from vvs_vulnerable.models import VulnerableEntry
+    from vvs_vulnerable.sealing import seal
+
+    entries = [VulnerableEntry(commune_id=commune_id, user_id=members[n % len(members)], origin="self", status="active",
+                               sealed=seal(registry.settings, {"name": f"Personne {n}", "address": f"{n} rue du Parc",
+                                                               "phone": "+33639980001", "situations": ["age65"]}))
+               for n in range(150)]
+    dbsession.add_all(entries)
+    dbsession.flush()
+    return entries[0].id
 
 
 def _pcs_crisis(dbsession, commune_id, now) -> int:

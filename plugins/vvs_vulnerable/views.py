@@ -1,0 +1,246 @@
+"""The register's pages. Residents: register themself, someone they legally represent,
+or — with a written request — someone else; see and withdraw their entries. The person
+a third party registered: the objection page (a link sent to them, no account needed).
+The CCAS (agents with the role « CCAS », second factor passed): the register, each
+entry, the review, the removal, the exports for the préfet, the log of readings. Every
+reading of personal data writes its line in that log."""
+from __future__ import annotations
+
+import re
+
+import colander
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.response import Response
+from pyramid.view import view_config
+from sqlalchemy import or_, select
+
+from vvs_core import french
+from vvs_core.clock import utcnow
+from vvs_core.phones import display_phone, normalise_phone
+
+from . import READ
+from . import register as service
+from .exports import register_csv, register_pdf
+from .models import ORIGINS, SITUATIONS, STATES, VulnerableEntry, VulnerableReading
+from .sealing import unseal
+
+T = "vvs_vulnerable:templates/"
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+LIMITS = {"name": 120, "address": 255, "phone": 40, "email": 254, "needs": 1000, "contact": 200,
+          "quality": 120, "relationship": 120, "written_request": 4000}
+
+
+def _text(request, name: str) -> str:
+    value = request.POST.get(name)
+    return CONTROL.sub("", value.replace("\r\n", "\n")).strip() if isinstance(value, str) else ""
+
+
+def _entry_id(request) -> int:
+    raw = str(request.matchdict.get("entry_id", ""))
+    if not raw.isdigit() or len(raw) > 9:
+        raise HTTPNotFound()
+    return int(raw)
+
+
+# --- Residents ----------------------------------------------------------------------------
+
+def _signup_page(request, commune, errors=None, values=None):
+    user = request.user
+    defaults = {"origin": "self", "name": user.full_name, "address": user.address_label,
+                "phone": display_phone(user.mobile) if user.mobile else "", "email": "", "situations": [],
+                "needs": "", "contact": "", "quality": "", "relationship": "", "written_request": ""}
+    return {"title": "M’inscrire au registre des personnes vulnérables", "commune": commune, "origins": ORIGINS,
+            "situations": SITUATIONS, "errors": errors or {}, "values": values or defaults, "limits": LIMITS}
+
+
+def check_form(request) -> tuple[str, dict, dict, dict]:
+    """(origin, sealed data, errors by field, values to show again)."""
+    values = {k: _text(request, k) for k in LIMITS}
+    values["origin"] = _text(request, "origin")
+    values["situations"] = [s for s in request.POST.getall("situations") if s in SITUATIONS]
+    errors = {}
+    origin = values["origin"]
+    if origin not in ORIGINS:
+        errors["origin"] = "Indiquez qui vous inscrivez."
+    for key, limit in LIMITS.items():
+        if len(values[key]) > limit:
+            errors[key] = f"Ce champ doit tenir en {limit} caractères."
+    if not values["name"] and "name" not in errors:
+        errors["name"] = "Indiquez le nom et le prénom de la personne."
+    if not values["address"] and "address" not in errors:
+        errors["address"] = "Indiquez l'adresse où la personne vit : le CCAS doit pouvoir s'y rendre."
+    if not values["situations"]:
+        errors["situations"] = "Cochez la situation de la personne (la loi réserve le registre à ces trois cas)."
+    phone, problem = normalise_phone(values["phone"]) if "phone" not in errors else (None, None)
+    if problem:
+        errors["phone"] = "Numéro de téléphone invalide (par exemple 06 12 34 56 78 ou 01 60 43 27 15)."
+    if values["email"] and "email" not in errors:
+        try:
+            colander.Email()(None, values["email"])
+        except colander.Invalid:
+            errors["email"] = "Adresse e-mail invalide."
+    if origin in ("self", "representative") and request.POST.get("consent") != "1":
+        errors["consent"] = "Le registre ne peut inscrire personne sans son consentement : cochez la case."
+    if origin == "representative" and not values["quality"] and "quality" not in errors:
+        errors["quality"] = "Indiquez à quel titre vous représentez la personne (tuteur, curateur…)."
+    if origin == "third_party":
+        if len(values["written_request"]) < 20 and "written_request" not in errors:
+            errors["written_request"] = "Écrivez votre demande (20 caractères au moins) : elle est conservée."
+        if not values["relationship"] and "relationship" not in errors:
+            errors["relationship"] = "Indiquez votre lien avec la personne."
+        if request.POST.get("inform") != "1":
+            errors["inform"] = "Cochez la case : la personne est informée et peut s'opposer à son inscription."
+    data = {"name": values["name"], "address": values["address"], "phone": phone or "", "email": values["email"],
+            "situations": values["situations"], "needs": values["needs"], "contact": values["contact"],
+            "consent": origin in ("self", "representative"), "consent_at": utcnow().isoformat()}
+    if origin == "representative":
+        data["representative"] = {"name": request.user.full_name, "quality": values["quality"]}
+    if origin == "third_party":
+        data["requester"] = {"name": request.user.full_name, "email": request.user.email,
+                             "relationship": values["relationship"]}
+        data["written_request"] = values["written_request"]
+    return origin, data, errors, values
+
+
+@view_config(route_name="vulnerable_signup", permission="resident", renderer=T + "signup.pt")
+def signup_view(request):
+    commune = service.home_commune(request.dbsession, request.user)
+    if commune is None:
+        raise HTTPNotFound()
+    if request.method != "POST":
+        return _signup_page(request, commune)
+    origin, data, errors, values = check_form(request)
+    if errors:
+        request.response.status = 400
+        return _signup_page(request, commune, errors, values)
+    entry, _token = service.register(request, commune, request.user, origin, data)
+    if origin == "third_party":
+        told = "elle a été prévenue par SMS ou e-mail" if entry.informed_at else "le CCAS la préviendra par courrier"
+        request.flash(f"Demande enregistrée : {data['name']} sera inscrite dans 8 jours sauf opposition de sa part "
+                      f"({told}).", "success")
+    else:
+        request.flash(f"{data['name']} est inscrite au registre : le CCAS de {commune.name} pourra la contacter en "
+                      "cas de canicule, de grand froid ou de crise.", "success")
+    return HTTPSeeOther(request.route_path("vulnerable_mine"))
+
+
+def _own_entries(request):
+    user_id = request.user.id
+    return list(request.dbsession.scalars(select(VulnerableEntry).where(
+        or_(VulnerableEntry.user_id == user_id, VulnerableEntry.created_by_id == user_id))
+        .order_by(VulnerableEntry.id.desc())))
+
+
+@view_config(route_name="vulnerable_mine", permission="resident", renderer=T + "mine.pt")
+def mine_view(request):
+    now = utcnow()
+    settings = request.registry.settings
+    rows = [(e, unseal(settings, e.sealed), e.state(now)) for e in _own_entries(request)]
+    return {"title": "Mes inscriptions au registre des personnes vulnérables", "rows": rows, "states": STATES,
+            "origins": ORIGINS}
+
+
+@view_config(route_name="vulnerable_withdraw", permission="resident", request_method="POST")
+def withdraw_view(request):
+    entry_id = _entry_id(request)
+    entry = next((e for e in _own_entries(request) if e.id == entry_id), None)
+    if entry is None:
+        raise HTTPNotFound()
+    if entry.status == "active":
+        service.close(entry, "withdrawn")
+        request.flash("Inscription retirée : les informations sont effacées du registre.", "success")
+    return HTTPSeeOther(request.route_path("vulnerable_mine"))
+
+
+@view_config(route_name="vulnerable_object", permission="public", renderer=T + "object.pt")
+def object_view(request):
+    entry = service.entry_by_token(request.dbsession, str(request.matchdict.get("token", "")))
+    page = {"title": "Opposition à une inscription au registre des personnes vulnérables", "entry": entry,
+            "done": False}
+    if entry is None or entry.status != "active":
+        request.response.status = 404 if entry is None else 200
+        return {**page, "entry": None, "done": entry is not None}
+    if request.method == "POST":
+        service.close(entry, "objected")
+        return {**page, "done": True}
+    return page
+
+
+# --- The CCAS -----------------------------------------------------------------------------
+
+def _entry(context, request) -> tuple[VulnerableEntry, dict]:
+    entry = request.dbsession.get(VulnerableEntry, _entry_id(request))
+    if entry is None or entry.commune_id != context.commune.id:
+        raise HTTPNotFound()
+    return entry, unseal(request.registry.settings, entry.sealed)
+
+
+@view_config(route_name="vulnerable_list", permission=READ, renderer=T + "list.pt")
+def list_view(context, request):
+    commune = context.commune
+    rows = service.entries_of(request, commune.id, states=("active", "waiting"))
+    now = utcnow()
+    service.log_reading(request, commune.id, "consultation du registre", detail=f"{len(rows)} fiche(s) affichée(s)")
+    return {"title": f"Registre des personnes vulnérables {french.de(commune.name)}", "commune": commune, "rows": rows,
+            "states": STATES, "now": now, "situation_labels": service.situation_labels, "display_phone": display_phone}
+
+
+@view_config(route_name="vulnerable_entry", permission=READ, renderer=T + "entry.pt")
+def entry_view(context, request):
+    entry, data = _entry(context, request)
+    service.log_reading(request, context.commune.id, "lecture d'une fiche", entry.id)
+    return {"title": f"Fiche : {data.get('name') or 'effacée'}", "commune": context.commune, "entry": entry,
+            "data": data, "state": STATES[entry.state(utcnow())], "origin": ORIGINS.get(entry.origin, entry.origin),
+            "situation_labels": service.situation_labels, "display_phone": display_phone,
+            "review_due": entry.next_review_at <= utcnow()}
+
+
+@view_config(route_name="vulnerable_review", permission=READ, request_method="POST")
+def review_view(context, request):
+    entry, _data = _entry(context, request)
+    if entry.status == "active":
+        now = utcnow()
+        entry.reviewed_at, entry.next_review_at = now, now + service.review_delta(request.registry.settings)
+        service.log_reading(request, context.commune.id, "revue d'une fiche", entry.id)
+        request.flash("Fiche revue : prochaine revue dans un an.", "success")
+    return HTTPSeeOther(request.route_path("vulnerable_entry", insee=context.commune.insee, entry_id=entry.id))
+
+
+@view_config(route_name="vulnerable_remove", permission=READ, request_method="POST")
+def remove_view(context, request):
+    entry, _data = _entry(context, request)
+    if entry.status == "active":
+        service.close(entry, "removed")
+        service.log_reading(request, context.commune.id, "radiation d'une fiche", entry.id)
+        request.flash("Personne radiée du registre : ses informations sont effacées.", "success")
+    return HTTPSeeOther(request.route_path("vulnerable_list", insee=context.commune.insee))
+
+
+def _export(context, request, kind: str):
+    commune = context.commune
+    rows = service.entries_of(request, commune.id)
+    service.log_reading(request, commune.id, f"export {kind.upper()} pour le préfet", detail=f"{len(rows)} fiche(s)")
+    return commune, rows
+
+
+@view_config(route_name="vulnerable_export_csv", permission=READ)
+def export_csv_view(context, request):
+    commune, rows = _export(context, request, "csv")
+    return Response(body=register_csv(rows).encode("utf-8-sig"), content_type="text/csv", charset="utf-8",
+                    content_disposition=f'attachment; filename="registre-vulnerables-{commune.insee}.csv"')
+
+
+@view_config(route_name="vulnerable_export_pdf", permission=READ)
+def export_pdf_view(context, request):
+    commune, rows = _export(context, request, "pdf")
+    return Response(body=register_pdf(request, commune, rows), content_type="application/pdf",
+                    content_disposition=f'attachment; filename="registre-vulnerables-{commune.insee}.pdf"')
+
+
+@view_config(route_name="vulnerable_journal", permission=READ, renderer=T + "journal.pt")
+def journal_view(context, request):
+    readings = request.dbsession.scalars(select(VulnerableReading).where(
+        VulnerableReading.commune_id == context.commune.id).order_by(VulnerableReading.at.desc(),
+                                                                       VulnerableReading.id.desc()).limit(500))
+    return {"title": f"Journal des lectures du registre {french.de(context.commune.name)}",
+            "commune": context.commune, "readings": list(readings)}
