@@ -316,7 +316,7 @@ def generate(db_url: str, scale: float = 1.0, seed: int = 2026, secret: str = ""
         if secret:
             from vvs_mairie.twofactor import seal
 
-            sealed = seal(secret, totp)
+            sealed = seal({"vvs.secret": secret}, totp)  # the bench server sets no TOTP key
         conn.execute("INSERT INTO mairie_communes (commune_id, subscribed, impose_validation, subscribed_at) "
                      "VALUES (1, true, false, %s)", (now,))
         conn.execute("INSERT INTO mairie_agents (user_id, commune_id, role, totp_secret, totp_confirmed_at, "

@@ -130,7 +130,7 @@ def cmd_db_upgrade(args) -> int:
 
     ensure_sqlite_folder(loaded.database_url)
     modules = loaded.plugin_modules()
-    migrate.upgrade(loaded.database_url, modules)
+    migrate.upgrade(loaded.database_url, modules, settings=loaded.settings)
     print(f"Database {masked_url(loaded.database_url)} is up to date (vvs_core{''.join(' ' + m for m in modules)}).")
     return 0
 
@@ -385,6 +385,19 @@ def cmd_purge(args) -> int:
     return 0
 
 
+def cmd_reseal(args) -> int:
+    loaded = load(args.ini)
+    setup_logging(args.ini)
+    with open_session(loaded) as session:
+        answers = [a for a in loaded.pm.hook.vvs_reseal_secrets(dbsession=session, settings=loaded.settings) if a]
+        session.commit()
+    for what, count in answers:
+        print(f"{what}: {count} re-sealed with the first key")
+    if not answers:
+        print("no enabled plugin keeps sealed secrets")
+    return 0
+
+
 def cmd_docs(args) -> int:
     # Document every installed plugin, whatever this .ini enables.
     loaded = load(args.ini, {"vvs.plugins": "*"})
@@ -586,6 +599,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_command(commands, "scheduler", cmd_scheduler, "enqueue the periodic tasks (run one per deployment)")
     add_command(commands, "purge", cmd_purge,
                 "delete the notifications and community events older than their retention period, in batches")
+    add_command(commands, "reseal", cmd_reseal,
+                "seal every secret kept at rest again with the first key of its setting (after a key rotation)")
     add_command(commands, "plugins", cmd_plugins, "list installed plugins, which are enabled and their hooks")
     user = commands.add_parser("user", help="user accounts").add_subparsers(dest="user_command", metavar="ACTION", required=True)
     create = add_command(user, "create", cmd_user_create, "create an account")

@@ -391,6 +391,20 @@ def vvs_erase_user_data(request: Request, user: User) -> None:
     """
 
 
+# --- Secrets kept -------------------------------------------------------------------
+
+@hookspec
+def vvs_reseal_secrets(dbsession: Session, settings: dict) -> tuple[str, int] | None:
+    """Seal again, with the first key of its key setting, every secret the plugin keeps
+    sealed at rest (``vvs_core.encryption``), after an operator put a new key first.
+
+    Called by ``vvs reseal INI`` in its own transaction (flush, never commit). Return
+    ``(what, count)``: what was re-sealed, in English (« agents' TOTP secrets »)
+    and how many; or None when the plugin keeps no such secret. Once every plugin has
+    answered, the old keys can leave the settings.
+    """
+
+
 @hookspec
 def vvs_demo_data(dbsession: Session, commune: Commune) -> None:
     """Add a plugin's part of the demo data to the demo ``commune`` just loaded.

@@ -23,7 +23,7 @@ def version_locations(module_names: list[str]) -> list[str]:
     return locations
 
 
-def alembic_config(database_url: str, module_names: list[str]) -> Config:
+def alembic_config(database_url: str, module_names: list[str], settings=None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(resources.files("vvs_core") / "migrations"))
     # ';' separates locations whatever the OS; set the separator explicitly.
@@ -31,6 +31,9 @@ def alembic_config(database_url: str, module_names: list[str]) -> Config:
     cfg.set_main_option("path_separator", ";")
     cfg.set_main_option("version_locations", ";".join(version_locations(module_names)))
     cfg.attributes["database_url"] = database_url
+    # the resolved settings, for a data migration that needs them (re-sealing secrets
+    # under their key setting: vvs_core.encryption)
+    cfg.attributes["settings"] = settings
     return cfg
 
 
@@ -40,7 +43,7 @@ def installed_module_names() -> list[str]:
     return sorted({ep.value.split(":")[0] for ep in entry_points(group="vvs")})
 
 
-def upgrade(database_url: str, module_names: list[str], connection=None) -> None:
+def upgrade(database_url: str, module_names: list[str], connection=None, settings=None) -> None:
     """Upgrade the core and the enabled plugins' branches to their heads.
 
     The version locations of every installed plugin are known to Alembic, so a
@@ -48,7 +51,7 @@ def upgrade(database_url: str, module_names: list[str], connection=None) -> None
     plugin is turned off; only the enabled branches are upgraded.
     """
     known = sorted(set(module_names) | set(installed_module_names()))
-    cfg = alembic_config(database_url, known)
+    cfg = alembic_config(database_url, known, settings)
     if connection is not None:
         cfg.attributes["connection"] = connection
     targets = ["vvs_core@head"] + [

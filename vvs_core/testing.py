@@ -85,7 +85,7 @@ def migrated_url(backend: str, tmp_root: Path) -> str:
         url = postgis_url()
     from .migrate import upgrade
 
-    upgrade(url, enabled_module_names(base_settings(url)))
+    upgrade(url, enabled_module_names(base_settings(url)), settings=base_settings(url))
     _migrated[backend] = url
     return url
 
@@ -454,7 +454,7 @@ def demo_database(name: str, prepare=None) -> str:
     from .settings import core_registry
 
     url = fresh_database(name)
-    upgrade(url, enabled_module_names(base_settings(url)))
+    upgrade(url, enabled_module_names(base_settings(url)), settings=base_settings(url))
     engine = get_engine(url)
     session = get_session_factory(engine)()
     try:

@@ -88,6 +88,13 @@ def vvs_demo_data(dbsession, commune):
 
 
 @hookimpl
+def vvs_reseal_secrets(dbsession, settings):
+    from .storage import reseal_all
+
+    return ("proof-of-address files", reseal_all(settings))
+
+
+@hookimpl
 def vvs_startup(registry):
     """Refuse a bad key or a required method that does not exist, at start-up."""
     from vvs_core.errors import ConfigurationError

@@ -1,6 +1,7 @@
 """Settings of vvs_kyc (``vvs.kyc.*``), documented in docs/configuration.md by ``vvs docs``."""
 from __future__ import annotations
 
+from vvs_core.encryption import key_setting
 from vvs_core.settings import Setting, as_float, as_int
 
 MODES = ("none", "any")
@@ -28,10 +29,7 @@ SETTINGS = [
             "`none` (no proof: whoever validates decides alone) or method names "
             "(`document geolocation attestation partner`: each must pass). "
             "A mairie may override it for its commune at /kyc/commune/{insee}.", parse=parse_required),
-    Setting("vvs.kyc.encryption_key", "",
-            "Fernet keys encrypting proof-of-address files at rest (`VVS_KYC_ENCRYPTION_KEY`); several "
-            "keys separated by spaces rotate them (the first encrypts, all decrypt). Empty: a key derived "
-            "from vvs.secret, for development only.", secret=True),
+    key_setting("vvs.kyc.encryption_key", "proof-of-address files"),
     Setting("vvs.kyc.storage_dir", "var/kyc",
             "Folder of the encrypted proof files (outside any static path; created with mode 0700)."),
     Setting("vvs.kyc.max_upload_bytes", 5 * 1024 * 1024, "Largest proof file accepted, in bytes.", parse=as_int),

@@ -1,5 +1,5 @@
-"""Encrypted storage of proof files: Fernet (AES-128-CBC + HMAC-SHA256, from the
-``cryptography`` package) with a key from the environment, one file per proof under
+"""Encrypted storage of proof files, sealed the core's one way (``vvs_core.encryption``:
+MultiFernet under the keys of ``vvs.kyc.encryption_key``, rotatable), one file per proof under
 ``vvs.kyc.storage_dir``, named by a random id, mode 0600.
 
 Deleting a file is not transactional, so it happens after the commit that records
@@ -8,18 +8,15 @@ The periodic sweeper (``tasks``) catches whatever a crash left behind.
 """
 from __future__ import annotations
 
-import base64
 import logging
 import os
 import re
 import secrets
 from pathlib import Path
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.fernet import InvalidToken, MultiFernet
 
-from vvs_core.errors import ConfigurationError
+from vvs_core.encryption import keyring
 
 log = logging.getLogger(__name__)
 _NAME = re.compile(r"^[0-9a-f]{32}$")
@@ -29,21 +26,14 @@ class DocumentUnavailable(Exception):
     """The file is gone (destroyed) or cannot be decrypted with the configured keys."""
 
 
+KEY_SETTING = "vvs.kyc.encryption_key"
+PURPOSE = "vvs.kyc.documents"  # what the development key is derived for (vvs_core.encryption)
+
+
 def cipher(settings) -> MultiFernet:
     """The keys of ``vvs.kyc.encryption_key`` (the first encrypts), or one derived
     from ``vvs.secret`` when none is set (development)."""
-    raw = [k for k in str(settings.get("vvs.kyc.encryption_key") or "").replace(",", " ").split() if k]
-    if not raw:
-        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"vvs.kyc.documents").derive(
-            str(settings["vvs.secret"]).encode())
-        raw = [base64.urlsafe_b64encode(derived).decode()]
-    try:
-        return MultiFernet([Fernet(k) for k in raw])
-    except (ValueError, TypeError):
-        raise ConfigurationError(
-            "vvs.kyc.encryption_key is not a Fernet key: generate one with "
-            "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
-        ) from None
+    return keyring(settings, KEY_SETTING, PURPOSE)
 
 
 def storage_dir(settings) -> Path:
@@ -128,3 +118,27 @@ def stored_names(settings) -> list[tuple[str, float]]:
         if entry.is_file() and _NAME.match(entry.name):
             out.append((entry.name, entry.stat().st_mtime))
     return out
+
+
+def reseal_all(settings) -> int:
+    """Encrypt every stored proof again with the first key (after a new key was put
+    first); returns how many. A file no key opens is left as it is and logged."""
+    ring, count = cipher(settings), 0
+    for name, _mtime in stored_names(settings):
+        path = _path(settings, name)
+        try:
+            token = ring.rotate(path.read_bytes())
+        except FileNotFoundError:
+            continue  # destroyed meanwhile
+        except InvalidToken:
+            log.warning("proof file %s opens with no key of %s", name, KEY_SETTING)
+            continue
+        fresh = path.with_name(name + ".new")
+        fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(token)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(fresh, path)  # atomic: a reader sees the old file or the new one
+        count += 1
+    return count

@@ -330,6 +330,33 @@ def includeme(config):
 # --- What the mairie declares -------------------------------------------------------
 
 @hookimpl
+def vvs_register_settings():
+    from vvs_core.encryption import key_setting
+
+    return [key_setting(twofactor.KEY_SETTING, "the mairie agents' second-factor (TOTP) secrets")]
+
+
+@hookimpl
+def vvs_startup(registry):
+    from vvs_core.encryption import is_derived, keyring
+    from vvs_core.links import is_development
+
+    settings = registry.settings
+    keyring(settings, twofactor.KEY_SETTING, twofactor.PURPOSE)  # a wrong key stops start-up here
+    if is_derived(settings, twofactor.KEY_SETTING) and not is_development(settings):
+        import logging
+
+        logging.getLogger(__name__).warning(
+            "%s is not set: the agents' TOTP secrets hang on vvs.secret (changing it would lock every agent "
+            "out); set VVS_MAIRIE_TOTP_ENCRYPTION_KEY in production", twofactor.KEY_SETTING)
+
+
+@hookimpl
+def vvs_reseal_secrets(dbsession, settings):
+    return ("mairie agents' TOTP secrets", twofactor.reseal_all(dbsession, settings))
+
+
+@hookimpl
 def vvs_register_event_kinds():
     from .platform_admin import EVENT_KINDS
 

@@ -49,7 +49,7 @@ class MairieCommune(Base):
 
 
 class MairieAgent(Base):
-    """A user working for a commune. ``totp_secret`` is sealed with ``vvs.secret``."""
+    """A user working for a commune. ``totp_secret`` is sealed at rest (``twofactor.seal``)."""
     __tablename__ = "mairie_agents"
     __table_args__ = (UniqueConstraint("user_id", "commune_id", name="uq_mairie_agents_user_commune"),)
 

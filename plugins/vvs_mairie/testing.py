@@ -29,13 +29,15 @@ class MairieSetup:
     residents: list = field(default_factory=list)
 
 
-def enrol_agent(dbsession, settings_secret, user, commune, role="agent", channels=("email",)):
+def enrol_agent(dbsession, settings, user, commune, role="agent", channels=("email",)):
+    """An agent of ``commune`` whose TOTP secret is confirmed, sealed under the keys of
+    ``settings`` (the application's: ``app_registry.settings``); returns (agent, secret)."""
     from .models import MairieAgent
     from .twofactor import confirm_enrolment, seal
 
     secret = pyotp.random_base32()
     agent = MairieAgent(user_id=user.id, commune_id=commune.id, role=role, alert_channels=list(channels),
-                        totp_secret=seal(settings_secret, secret))
+                        totp_secret=seal(settings, secret))
     dbsession.add(agent)
     dbsession.flush()
     confirm_enrolment(dbsession, agent)
@@ -43,15 +45,13 @@ def enrol_agent(dbsession, settings_secret, user, commune, role="agent", channel
 
 
 @pytest.fixture
-def mairie(dbsession, commune, make_user, make_community):
-    from vvs_core.testing import TEST_SECRET
-
+def mairie(dbsession, app_registry, commune, make_user, make_community):
     from .agents import mairie_of
 
     row = mairie_of(dbsession, commune.id, create=True)
     row.subscribed = True
     agent_user = make_user(first_name="Agnès", last_name="Marchand", mobile=None)
-    agent, secret = enrol_agent(dbsession, TEST_SECRET, agent_user, commune)
+    agent, secret = enrol_agent(dbsession, app_registry.settings, agent_user, commune)
     residents = [make_user(address_label=f"{n} rue Test") for n in range(3)]
     community = make_community("Le Bourg", members=residents)
     for n, user in enumerate(residents):

@@ -1,26 +1,30 @@
 """The agents' second factor: TOTP secrets (sealed at rest), QR codes, recovery codes,
 and the session flag that opens the mairie's principals.
 
-The TOTP secret is sealed with a key derived from ``vvs.secret`` (HMAC-SHA256 in
-counter mode, with a random nonce and an authentication tag): a database dump alone
-does not give an attacker the agents' second factor. No third-party crypto library
-is needed. The secret never reaches a log line (``MairieAgent.__repr__`` omits it).
+The TOTP secret is sealed at rest the core's one way (``vvs_core.encryption``: MultiFernet
+under the keys of ``vvs.mairie.totp_encryption_key``, rotatable without locking anyone
+out): a database dump alone does not give an attacker the agents' second factor, and
+changing ``vvs.secret`` leaves it readable. The secret never reaches a log line
+(``MairieAgent.__repr__`` omits it).
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import io
+import logging
 import secrets
 
 import pyotp
+from cryptography.fernet import InvalidToken
 from sqlalchemy import delete, or_, select, update
 
 from vvs_core.clock import timestamp, utcnow
+from vvs_core.encryption import keyring, reseal, seal_text, unseal_text
 
 from .models import MairieAgent, RecoveryCode, SecondFactorToken
 
+log = logging.getLogger(__name__)
 SESSION_FLAG = "vvs_mairie.2fa"   # holds the user id whose second factor passed
 RECOVERY_CODE_COUNT = 10
 ISSUER = "Mairie vigilante"
@@ -28,42 +32,36 @@ ISSUER = "Mairie vigilante"
 
 # --- Sealing the secret ---------------------------------------------------------
 
-def _keys(app_secret: str) -> tuple[bytes, bytes]:
-    root = hashlib.sha256(("vvs_mairie.totp:" + app_secret).encode()).digest()
-    return hmac.new(root, b"enc", hashlib.sha256).digest(), hmac.new(root, b"mac", hashlib.sha256).digest()
+KEY_SETTING = "vvs.mairie.totp_encryption_key"
+PURPOSE = "vvs_mairie.totp"  # what the development key is derived for (vvs_core.encryption)
 
 
-def _keystream(key: bytes, nonce: bytes, length: int) -> bytes:
-    out, counter = b"", 0
-    while len(out) < length:
-        out += hmac.new(key, nonce + counter.to_bytes(4, "big"), hashlib.sha256).digest()
-        counter += 1
-    return out[:length]
+def totp_keyring(settings):
+    """The keys of ``vvs.mairie.totp_encryption_key`` (the first seals, every one unseals)."""
+    return keyring(settings, KEY_SETTING, PURPOSE)
 
 
-def seal(app_secret: str, plaintext: str) -> str:
-    enc_key, mac_key = _keys(app_secret)
-    nonce = secrets.token_bytes(16)
-    data = plaintext.encode()
-    cipher = bytes(a ^ b for a, b in zip(data, _keystream(enc_key, nonce, len(data))))
-    tag = hmac.new(mac_key, nonce + cipher, hashlib.sha256).digest()[:16]
-    return "v1:" + base64.urlsafe_b64encode(nonce + tag + cipher).decode()
+def seal(settings, plaintext: str) -> str:
+    return seal_text(totp_keyring(settings), plaintext)
 
 
-def unseal(app_secret: str, sealed: str) -> str | None:
-    """The plaintext, or None when the value was not sealed with this secret."""
-    if not sealed or not sealed.startswith("v1:"):
-        return None
-    raw = base64.urlsafe_b64decode(sealed[3:].encode())
-    nonce, tag, cipher = raw[:16], raw[16:32], raw[32:]
-    enc_key, mac_key = _keys(app_secret)
-    if not hmac.compare_digest(tag, hmac.new(mac_key, nonce + cipher, hashlib.sha256).digest()[:16]):
-        return None
-    return bytes(a ^ b for a, b in zip(cipher, _keystream(enc_key, nonce, len(cipher)))).decode()
+def unseal(settings, sealed: str) -> str | None:
+    """The plaintext, or None when no key of the setting sealed it."""
+    return unseal_text(totp_keyring(settings), sealed)
 
 
-def app_secret(request) -> str:
-    return request.registry.settings["vvs.secret"]
+def reseal_all(dbsession, settings) -> int:
+    """Seal every agent's secret again with the first key (after a new key was put first);
+    returns how many. A secret no key opens is left as it is (and counted out)."""
+    ring, count = totp_keyring(settings), 0
+    for agent in dbsession.scalars(select(MairieAgent).where(MairieAgent.totp_secret.is_not(None))):
+        try:
+            agent.totp_secret = reseal(ring, agent.totp_secret)
+            count += 1
+        except InvalidToken:
+            log.warning("the second-factor secret of mairie agent %s opens with no key of %s", agent.id, KEY_SETTING)
+    dbsession.flush()
+    return count
 
 
 # --- TOTP -------------------------------------------------------------------------
@@ -71,13 +69,13 @@ def app_secret(request) -> str:
 def start_enrolment(request, agent: MairieAgent) -> str:
     """Give ``agent`` a fresh (unconfirmed) secret; returns it in clear for display."""
     secret = pyotp.random_base32()
-    agent.totp_secret = seal(app_secret(request), secret)
+    agent.totp_secret = seal(request.registry.settings, secret)
     agent.totp_confirmed_at = None
     return secret
 
 
 def agent_secret(request, agent: MairieAgent) -> str | None:
-    return unseal(app_secret(request), agent.totp_secret or "")
+    return unseal(request.registry.settings, agent.totp_secret or "")
 
 
 def provisioning_uri(secret: str, account: str) -> str:

@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from vvs_core.models import Commune, Community, Membership
 from vvs_mairie.testing import agent_login, enrol_agent, mairie  # noqa: F401
-from vvs_core.testing import TEST_SECRET
 
 MONTH = "2026-05"
 GET_ROUTES = ["/mairie/{insee}", "/mairie/{insee}/activite.json", "/mairie/{insee}/mes-alertes",
@@ -25,7 +24,7 @@ POST_ROUTES = ["/mairie/{insee}/signalements/1/pris-en-compte", "/mairie/{insee}
 
 
 @pytest.fixture
-def other_commune(dbsession, make_user):
+def other_commune(dbsession, app_registry, make_user):
     from vvs_core.geo import square_around
     from vvs_mairie.agents import mairie_of
 
@@ -36,7 +35,7 @@ def other_commune(dbsession, make_user):
     community = Community(commune_id=commune_b.id, name="Chessy centre", boundary=square_around((2.77, 48.87), 300))
     dbsession.add(community)
     agent_b = make_user()
-    _agent, secret = enrol_agent(dbsession, TEST_SECRET, agent_b, commune_b)
+    _agent, secret = enrol_agent(dbsession, app_registry.settings, agent_b, commune_b)
     dbsession.flush()
     return commune_b, agent_b, secret
 

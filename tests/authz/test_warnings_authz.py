@@ -7,7 +7,6 @@ import pytest
 from shapely.geometry import Point
 
 from vvs_core.models import Commune, Membership
-from vvs_core.testing import TEST_SECRET
 from vvs_mairie.testing import agent_login, enrol_agent, mairie  # noqa: F401
 from vvs_warnings.models import OfficialWarning, WarningRelay
 
@@ -49,7 +48,7 @@ def test_agent_reaches_the_warnings_of_own_commune(testapp, mairie, agent_login,
     testapp.get("/avertissements/77449/9999999", status=404)
 
 
-def test_agent_of_another_commune_reaches_nothing(testapp, dbsession, make_user, mairie, relay):
+def test_agent_of_another_commune_reaches_nothing(testapp, app_registry, dbsession, make_user, mairie, relay):
     from vvs_mairie.agents import mairie_of
 
     chessy = Commune(insee="77111", name="Chessy", postcodes=["77700"], centre=Point(2.77, 48.87))
@@ -57,7 +56,7 @@ def test_agent_of_another_commune_reaches_nothing(testapp, dbsession, make_user,
     dbsession.flush()
     mairie_of(dbsession, chessy.id, create=True).subscribed = True
     other = make_user()
-    _agent, secret = enrol_agent(dbsession, TEST_SECRET, other, chessy)
+    _agent, secret = enrol_agent(dbsession, app_registry.settings, other, chessy)
     testapp.login(other)
     testapp.post_csrf("/mairie/2fa", {"code": pyotp.TOTP(secret).now()}, status=303)
     assert set(_codes(testapp, "77449", relay.id).values()) == {403}

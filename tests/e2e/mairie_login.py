@@ -25,14 +25,15 @@ def stored_secret(e2e_db, email):
     from sqlalchemy import select
 
     from vvs_core.models import User
-    from vvs_core.testing import TEST_SECRET
+    from vvs_core.testing import app_settings
     from vvs_mairie.models import MairieAgent
     from vvs_mairie.twofactor import unseal
 
     session = e2e_db()
     agent = session.scalar(select(MairieAgent).join(User, User.id == MairieAgent.user_id).where(User.email == email))
+    settings = app_settings(str(session.get_bind().url))  # the keys serve.py's server seals with
     session.close()
-    return unseal(TEST_SECRET, agent.totp_secret)
+    return unseal(settings, agent.totp_secret)
 
 
 def forget_last_code(e2e_db, email):

@@ -165,7 +165,7 @@ def build(dbsession, registry) -> World:
     # The mairie: the demo agent with a second factor, alerts and communications.
     agent = dbsession.scalar(select(MairieAgent).where(MairieAgent.user_id == me["agent"]))
     secret = pyotp.random_base32()
-    agent.totp_secret = seal(settings["vvs.secret"], secret)
+    agent.totp_secret = seal(settings, secret)
     confirm_enrolment(dbsession, agent)
     dbsession.execute(insert(MairieAlert), [
         dict(commune_id=serris.id, author_id=me["agent"], kind="alert", category="travaux",

@@ -16,12 +16,12 @@ from vvs_core.geo import square_around
 from vvs_core.models import Commune, Community, CommunityEvent, Membership, Notification, User, get_engine, \
     get_session_factory
 from vvs_core.security import hash_password
-from vvs_core.testing import DEMO_PASSWORD, TEST_SECRET, VVSTestApp
+from vvs_core.testing import DEMO_PASSWORD, VVSTestApp
 from vvs_mairie.models import AlertAcknowledgement, AlertReply, MairieAgent, MairieCommune, RecoveryCode
 from vvs_mairie.testing import enrol_agent
 
 
-def _world(factory, tag):
+def _world(factory, settings, tag):
     from vvs_alerts.models import Alert
     from vvs_mairie.agents import mairie_of
 
@@ -37,7 +37,7 @@ def _world(factory, tag):
         s.add_all(users)
         s.flush()
         s.add(Membership(user_id=users[0].id, community_id=community.id, status="active"))
-        secrets = [enrol_agent(s, TEST_SECRET, u, commune)[1] for u in users[1:]]
+        secrets = [enrol_agent(s, settings, u, commune)[1] for u in users[1:]]
         now = utcnow()
         alerts = []
         for n in range(3):
@@ -101,7 +101,7 @@ def test_two_agents_on_one_alert_at_once(app, db_url):
     engine = get_engine(db_url, **({} if db_url.startswith("sqlite") else {"pool_size": 6}))
     factory = get_session_factory(engine)
     saved = app.registry["dbsession_factory"]
-    ids = _world(factory, uuid.uuid4().hex[:8])
+    ids = _world(factory, app.registry.settings, uuid.uuid4().hex[:8])
     app.registry["dbsession_factory"] = factory
     try:
         clients = []

@@ -15,7 +15,6 @@ from vvs_core.clock import utcnow
 from vvs_core.models.notification import Notification
 from vvs_mairie.models import MairieAgent, MairieCommunication
 from vvs_mairie.testing import agent_login, enrol_agent, fake_activity, mairie  # noqa: F401
-from vvs_core.testing import TEST_SECRET
 
 
 def test_totp_enrolment_then_login_with_a_real_code(testapp, dbsession, mairie, make_user, clock):
@@ -63,9 +62,14 @@ def test_a_totp_code_is_accepted_once_and_only_near_its_time(dbsession, mairie):
     assert not accept_totp(dbsession, agent, secret, "12 34", now=now)
 
 
-def test_totp_secret_is_sealed_at_rest(dbsession, mairie):
-    assert mairie.agent.totp_secret.startswith("v1:")
-    assert mairie.secret not in mairie.agent.totp_secret
+def test_totp_secret_is_sealed_at_rest(dbsession, app_registry, mairie):
+    from vvs_mairie.twofactor import unseal
+
+    sealed = mairie.agent.totp_secret
+    assert sealed.startswith("gAAAAA")  # a Fernet token (vvs_core.encryption)
+    assert mairie.secret not in sealed
+    assert unseal(app_registry.settings, sealed) == mairie.secret
+    assert unseal({**app_registry.settings, "vvs.secret": "autre-" + "z" * 40}, sealed) is None  # the dev key
     assert mairie.secret not in repr(mairie.agent)
 
 
@@ -73,7 +77,7 @@ def test_recovery_code_is_single_use(testapp, dbsession, make_user, mairie):
     from vvs_mairie import twofactor
 
     user = make_user()
-    agent, _secret = enrol_agent(dbsession, TEST_SECRET, user, mairie.commune)
+    agent, _secret = enrol_agent(dbsession, testapp.app.registry.settings, user, mairie.commune)
     codes = twofactor.new_recovery_codes(dbsession, agent)
     assert len(codes) == 10
     testapp.login(user)
