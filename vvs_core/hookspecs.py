@@ -137,8 +137,9 @@ def vvs_settings_sections(request: Request) -> list[SettingsSection]:
     Called on every settings page for the signed-in user.
     request: the current request (``request.user`` is set).
     Returns: a list of ``SettingsSection`` (route name, title, description, order);
-    the page behind the route renders ``vvs_core:templates/account_nav.pt`` with
-    ``vvs_core.views.account.settings_sections(request)`` to show the same menu.
+    the page behind the route renders ``vvs_core:templates/account_nav.pt`` and its view
+    answers ``vvs_core.views.account.settings_section_page(request, title, **values)``
+    (the same menu, this page marked, the pages' style sheet).
     """
 
 

@@ -55,8 +55,8 @@ from collections import Counter
 import pytest
 
 from .errors import TransientDeliveryError
-from .interfaces import (CallbackRefused, CallEvent, DeliveryReceipt, OutgoingCall, OutgoingEmail, OutgoingSMS,
-                         SendResult)
+from .interfaces import (CallbackRefused, CallEvent, DeliveryReceipt, GeocodeResult, OutgoingCall, OutgoingEmail,
+                         OutgoingSMS, SendResult)
 from .hooktypes import InboundSMS
 
 FRENCH_TEXT = ("Alerte : véhicule suspect rue de l’Église, près de l’école. "
@@ -370,3 +370,83 @@ class VoiceCallerContract(_SenderContract):
 
         with pytest.raises(CallbackRefused):
             sender.parse_call_event(Request.blank("/", POST={}))
+
+
+class GeocoderContract:
+    """What every ``IGeocoder`` must do for the sign-up, the profile and the maps.
+
+    The fake (``fake`` fixture) offers, besides ``fail(how)``/``recover()`` (as for the
+    senders): ``add_address(result)`` (a ``GeocodeResult`` the service knows; a search
+    finds it when one of its label's words is in the query, filtered by ``citycode``;
+    ``reverse`` answers the nearest) and ``queries()``: the texts searched that reached
+    the service, in order. ``make_geocoder``: a callable building the provider pointed at
+    ``fake`` with a one-second timeout.
+
+    A geocoder never raises and never holds the page: every failure (timeout, refused
+    connection, 4xx, 5xx) is an empty answer — the resident then places the marker by
+    hand — and the searched address never reaches a log line.
+    """
+
+    SERRIS = GeocodeResult("12 Rue de l’Église 77700 Serris", 2.787021, 48.845712, 0.93, "77449", "77700", "Serris")
+    DANUBE = GeocodeResult("3 Cours du Danube 77700 Serris", 2.781104, 48.852407, 0.88, "77449", "77700", "Serris")
+    LAGNY = GeocodeResult("12 Rue de l’Église 77400 Lagny-sur-Marne", 2.707103, 48.872701, 0.71, "77243", "77400",
+                          "Lagny-sur-Marne")
+    QUERY = "12 rue de l’Église « Serris »"
+    FAILURES = ("timeout", "refused", 400, 401, 403, 429, 500, 502, 503)
+
+    @pytest.fixture
+    def fake(self):
+        pytest.fail("define a `fake` fixture: the fake of the geocoding service (see GeocoderContract)")
+
+    @pytest.fixture
+    def make_geocoder(self):
+        pytest.fail("define a `make_geocoder` fixture: a callable that builds the geocoder pointed at `fake`")
+
+    @pytest.fixture
+    def geocoder(self, make_geocoder, fake):
+        for known in (self.SERRIS, self.DANUBE, self.LAGNY):
+            fake.add_address(known)
+        return make_geocoder()
+
+    @staticmethod
+    def close_to(result, known) -> bool:
+        return abs(result.lon - known.lon) < 1e-5 and abs(result.lat - known.lat) < 1e-5
+
+    def test_has_a_name(self, geocoder):
+        assert isinstance(geocoder.name, str) and geocoder.name
+
+    def test_the_query_arrives_unchanged_and_the_address_is_found_lon_lat(self, geocoder, fake):
+        results = geocoder.search(self.QUERY, limit=5)
+        assert fake.queries() == [self.QUERY], "the text searched must reach the service as typed"
+        assert results and all(isinstance(r, GeocodeResult) for r in results)
+        best = results[0]
+        assert best.label == self.SERRIS.label and self.close_to(best, self.SERRIS), (
+            f"best first, (lon, lat) in that order: {best}")
+        assert [r.score for r in results] == sorted((r.score for r in results), reverse=True)
+
+    def test_limit_and_citycode_are_honoured(self, geocoder):
+        assert len(geocoder.search(self.QUERY, limit=1)) == 1
+        found = geocoder.search(self.QUERY, limit=5, citycode="77243")
+        assert [r.citycode for r in found] == ["77243"] and found[0].label == self.LAGNY.label
+
+    def test_an_unknown_address_is_an_empty_list(self, geocoder):
+        assert geocoder.search("Impasse inconnue Xyzzy", limit=5) == []
+
+    def test_reverse_answers_the_nearest_address_or_none(self, geocoder):
+        result = geocoder.reverse(self.DANUBE.lon + 0.00001, self.DANUBE.lat)
+        assert isinstance(result, GeocodeResult) and result.label == self.DANUBE.label
+        assert self.close_to(result, self.DANUBE)
+
+    @pytest.mark.parametrize("how", FAILURES)
+    def test_a_failing_service_is_an_empty_answer_without_the_address_in_the_logs(self, geocoder, fake, how, caplog):
+        import logging
+
+        fake.fail(how)
+        started = time.monotonic()
+        with caplog.at_level(logging.DEBUG):
+            assert geocoder.search(self.QUERY, limit=5) == []
+            assert geocoder.reverse(self.SERRIS.lon, self.SERRIS.lat) is None
+        assert time.monotonic() - started < DEADLINE, "a hanging service must not hold the page"
+        assert "Église" not in caplog.text and "Eglise" not in caplog.text, "the address searched is personal data"
+        fake.recover()
+        assert geocoder.search(self.QUERY, limit=5), "once the service is back, searches find again"

@@ -170,15 +170,6 @@ class LayoutHelpers:
             registry["vvs.map_layers_json"] = tile_layers_json(registry.settings)
         return registry["vvs.map_layers_json"]
 
-    def deform_resources(self, form):
-        if form is None:
-            return {"css": [], "js": []}
-        res = form.get_widget_resources()
-        return {
-            "css": [self.request.static_path(r) for r in res["css"]],
-            "js": [self.request.static_path(r) for r in res["js"]],
-        }
-
     @property
     def csrf_token(self):
         return self.request.session.get_csrf_token()

@@ -8,7 +8,7 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
 from vvs_core.forms import Schema, StrippedString, field_error, make_form, validate
-from vvs_core.views.account import settings_sections
+from vvs_core.views.account import settings_section_page
 
 from .tokens import TokenRefused, issue_api_token, revoke_api_token, user_tokens
 
@@ -28,9 +28,9 @@ class TokenSchema(Schema):
 
 
 def token_page(request, form_html, new_token=None):
-    return {"title": "Jetons d'accès", "sections": settings_sections(request), "current": "settings_api_tokens",
-            "form": form_html, "tokens": user_tokens(request.dbsession, request.user), "new_token": new_token,
-            "docs_url": request.route_path("api_openapi")}
+    return settings_section_page(request, "Jetons d'accès", form=form_html, new_token=new_token,
+                                 tokens=user_tokens(request.dbsession, request.user),
+                                 docs_url=request.route_path("api_openapi"))
 
 
 @view_config(route_name="settings_api_tokens", renderer="vvs_api:templates/api_tokens.pt", permission="account")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pyramid.events import BeforeRender
 
 from vvs_core import hookimpl
 from vvs_core.hooktypes import ActivityItem, MenuItem, Panel
@@ -83,13 +82,6 @@ def vvs_erase_user_data(request, user):
     erase_gazette(request.dbsession, user)
 
 
-def _add_css(event):
-    request = event.get("request")
-    route = getattr(request, "matched_route", None) if request is not None else None
-    if route is not None and route.name.startswith("gazette_"):
-        event.setdefault("extra_css", [request.static_path("vvs_gazette:static/gazette.css")])
-
-
 def includeme(config):
     from .context import gazette_factory
     from .tasks import follow_current_broker, send_gazette_digests
@@ -106,7 +98,6 @@ def includeme(config):
     add("gazette_moderate", PREFIX + "/annonce/{post_id}/moderer", factory=gazette_factory)
     add("gazette_photo", PREFIX + "/annonce/{post_id}/photo/{position}", factory=gazette_factory)
     config.add_static_view("static_gazette", "vvs_gazette:static", cache_max_age=3600)
-    config.add_subscriber(_add_css, BeforeRender)
     config.scan(".views")
     follow_current_broker()
     config.add_periodic_task(send_gazette_digests, 3600)

@@ -34,6 +34,11 @@ def mairie_items(request, community, query: str) -> list[dict]:
 
 
 
+def assets(request) -> dict:
+    """The page's own style sheet (the one way a page names its assets: docs/architecture.md)."""
+    return {"extra_css": [request.static_path("vvs_gazette:static/gazette.css")]}
+
+
 @view_config(route_name="gazette_index", renderer="vvs_gazette:templates/index.pt", permission="gazette.view")
 def gazette_index(request):
     community = request.context.community
@@ -46,7 +51,7 @@ def gazette_index(request):
         feed = absolute_url(request, "gazette_ical", community_id=community.id, _query={
             "u": request.user.id,
             "t": calendar.feed_token(request.registry.settings["vvs.secret"], community.id, request.user.id)})
-    return {"title": f"La Gazette · {community.name}", "community": community, "entries": entries,
+    return {**assets(request), "title": f"La Gazette · {community.name}", "community": community, "entries": entries,
             "query": query, "pagination": pagination, "categories": CATEGORIES, "feed_url": feed,
             "can_post": request.has_permission("gazette.post"),
             "can_moderate": request.has_permission("gazette.moderate")}
@@ -105,7 +110,7 @@ class PostChecks:
 def gazette_new(request):
     community = request.context.community
     form = _post_form(request)
-    page = {"title": "Ajouter une information", "intro": f"Dans la Gazette {de(community.name)}."}
+    page = {**assets(request), "title": "Ajouter une information", "intro": f"Dans la Gazette {de(community.name)}."}
     if request.method != "POST":
         return {**page, "form": form.render()}
     checks = PostChecks(request)
@@ -144,7 +149,7 @@ def gazette_post(request):
             return HTTPSeeOther(request.route_path("gazette_post", community_id=post.community_id, post_id=post.id))
     moderator = request.has_permission("gazette.moderate")
     replies = [r for r in post.replies if not r.hidden or moderator or r.author_id == request.user.id]
-    return {"title": post.title, "post": post, "community": request.context.community,
+    return {**assets(request), "title": post.title, "post": post, "community": request.context.community,
             "author": posts.user_label(post.author), "label": posts.user_label, "replies": replies,
             "category": CATEGORIES.get(post.category, post.category),
             "reply_form": (rendered or form.render()) if request.has_permission("gazette.post") else None,
@@ -162,7 +167,7 @@ def gazette_edit(request):
     post = _post_or_404(request)
     _require_author(request, post)
     form = _post_form(request, editing=True)
-    page = {"title": "Modifier mon information"}
+    page = {**assets(request), "title": "Modifier mon information"}
     if request.method != "POST":
         return {**page, "form": form.render({
             "category": post.category, "title": post.title, "text": post.text,
@@ -206,7 +211,7 @@ def gazette_report(request):
     schema = ReportSchema()
     form = make_form(request, schema, "Signaler", formid="gazette-report",
                      action=request.path_qs)
-    page = {"title": "Signaler un contenu",
+    page = {**assets(request), "title": "Signaler un contenu",
             "intro": "Un référent ou un modérateur examinera votre signalement. "
                      "Votre nom n'est pas communiqué à l'auteur."}
     if request.method != "POST":
@@ -247,7 +252,7 @@ def gazette_moderation(request):
              "hidden_replies": (moderation.hidden_replies, "Pages des réponses masquées")}
     pages = {name: paginate(request, statement(community.id), MODERATION_PAGE, param=f"page_{name}", label=label)
              for name, (statement, label) in lists.items()}
-    return {"title": f"Modération de la Gazette · {community.name}", "community": community, **pages,
+    return {**assets(request), "title": f"Modération de la Gazette · {community.name}", "community": community, **pages,
             "label": posts.user_label, "csrf": request.session.get_csrf_token()}
 
 

@@ -75,45 +75,53 @@ def check_daily_limit(request) -> None:
     limiter(request, "invitations", rate=DAILY_LIMIT).check(f"{user.id}:{user.email}", TOO_MANY)
 
 
+def _email_address(raw):
+    return raw.lower(), None
+
+
+def _mobile_number(raw):
+    number, problem = normalise_phone(raw, "mobile")
+    return number, (problem or (None if number else "Numéro de téléphone invalide."))
+
+
+# channel → (its form's position in invite_forms, field, how the address is read,
+#            the refusal of an address invited before, the confirmation)
+CHANNELS = {
+    "email": (0, "email", _email_address, "Cette adresse a déjà reçu une invitation.", "Invitation envoyée à {}."),
+    "sms": (1, "mobile", _mobile_number, "Ce numéro a déjà reçu une invitation.", "Invitation envoyée par SMS."),
+}
+
+
+def send_invitation_form(request, channel):
+    """One invitation by ``channel`` from its form: every refusal is the page again, with
+    the French message under the field, status 400, nothing sent nor counted."""
+    community = request.context.community
+    position, field, read_address, already, sent = CHANNELS[channel]
+    form = invite_forms(request, community)[position]
+    data, rendered = validate(request, form)
+    address, problem = read_address(data[field]) if data is not None else (None, None)
+    if data is not None and problem is None and already_invited(request.dbsession, community, address):
+        problem = already
+    if data is None or problem:
+        request.response.status = 400
+        html = rendered if data is None else field_error(form, field, problem)
+        return invitations_page(request, **{f"{channel}_html": html})
+    check_daily_limit(request)
+    send_invitation(request, community, request.user, channel, address)
+    request.flash(sent.format(address), "success")
+    return HTTPSeeOther(request.route_path("invitations", community_id=community.id))
+
+
 @view_config(route_name="invitations_email", request_method="POST",
              renderer="vvs_invitations:templates/invitations.pt", permission="community.member")
 def invitations_email_view(request):
-    community = request.context.community
-    form, _sms = invite_forms(request, community)
-    data, rendered = validate(request, form)
-    if data is None:
-        request.response.status = 400
-        return invitations_page(request, email_html=rendered)
-    address = data["email"].lower()
-    if already_invited(request.dbsession, community, address):
-        request.response.status = 400
-        return invitations_page(request, email_html=field_error(form, "email", "Cette adresse a déjà reçu une invitation."))
-    check_daily_limit(request)
-    send_invitation(request, community, request.user, "email", address)
-    request.flash(f"Invitation envoyée à {address}.", "success")
-    return HTTPSeeOther(request.route_path("invitations", community_id=community.id))
+    return send_invitation_form(request, "email")
 
 
 @view_config(route_name="invitations_sms", request_method="POST",
              renderer="vvs_invitations:templates/invitations.pt", permission="community.member")
 def invitations_sms_view(request):
-    community = request.context.community
-    _email, form = invite_forms(request, community)
-    data, rendered = validate(request, form)
-    if data is None:
-        request.response.status = 400
-        return invitations_page(request, sms_html=rendered)
-    number, problem = normalise_phone(data["mobile"], "mobile")
-    if problem or not number:
-        request.response.status = 400
-        return invitations_page(request, sms_html=field_error(form, "mobile", problem or "Numéro de téléphone invalide."))
-    if already_invited(request.dbsession, community, number):
-        request.response.status = 400
-        return invitations_page(request, sms_html=field_error(form, "mobile", "Ce numéro a déjà reçu une invitation."))
-    check_daily_limit(request)
-    send_invitation(request, community, request.user, "sms", number)
-    request.flash("Invitation envoyée par SMS.", "success")
-    return HTTPSeeOther(request.route_path("invitations", community_id=community.id))
+    return send_invitation_form(request, "sms")
 
 
 @view_config(route_name="invitations_flyer", permission="community.member")

@@ -4,7 +4,6 @@ to whom: the user's own communities plus what ``vvs_messageable_users`` returns.
 from __future__ import annotations
 
 from pyramid.authorization import Allow
-from pyramid.events import BeforeRender
 
 from vvs_core import hookimpl
 from vvs_core.hooktypes import MenuItem
@@ -53,13 +52,6 @@ def vvs_erase_user_data(request, user):
     erase_messages(request.dbsession, user)
 
 
-def _add_css(event):
-    request = event.get("request")
-    route = getattr(request, "matched_route", None) if request is not None else None
-    if route is not None and route.name.startswith("messaging_"):
-        event.setdefault("extra_css", [request.static_path("vvs_messaging:static/messaging.css")])
-
-
 def includeme(config):
     add = config.add_route
     add("messaging_inbox", "/messagerie", factory=messaging_factory)
@@ -71,7 +63,6 @@ def includeme(config):
     add("messaging_report", "/messagerie/message/{message_id}/signaler")
     add("messaging_conversation", "/messagerie/conversation/{conversation_id}")
     config.add_static_view("static_messaging", "vvs_messaging:static", cache_max_age=3600)
-    config.add_subscriber(_add_css, BeforeRender)
     config.scan(".views")
 
 

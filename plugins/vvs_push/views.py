@@ -9,7 +9,7 @@ from pyramid.view import view_config
 from vvs_core.errorpages import json_error
 from vvs_core.jsonlimits import loads_limited
 from vvs_core.timefmt import dates
-from vvs_core.views.account import settings_sections
+from vvs_core.views.account import settings_section_page
 
 from .devices import SubscriptionRefused, subscribe, unsubscribe, user_devices
 
@@ -83,12 +83,12 @@ def api_remove_device(request):
 @view_config(route_name="settings_devices", renderer="vvs_push:templates/push_devices.pt", permission="account")
 def devices_view(request):
     settings = request.registry.settings
-    return {"title": "Notifications sur mes appareils", "sections": settings_sections(request), "current": "settings_devices",
-            "devices": user_devices(request.dbsession, request.user.id), 
-            "vapid_key": settings.get("vvs.push.vapid_public_key") or "",
-            "api_url": request.route_path("settings_device_add"),
-            "prefs_url": request.route_path("settings_notifications"),
-            "extra_js": [request.static_path("vvs_push:static/push-devices.js")]}
+    return settings_section_page(request, "Notifications sur mes appareils",
+                                 devices=user_devices(request.dbsession, request.user.id),
+                                 vapid_key=settings.get("vvs.push.vapid_public_key") or "",
+                                 api_url=request.route_path("settings_device_add"),
+                                 prefs_url=request.route_path("settings_notifications"),
+                                 extra_js=[request.static_path("vvs_push:static/push-devices.js")])
 
 
 @view_config(route_name="settings_device_add", request_method="POST", renderer="json", permission="account")

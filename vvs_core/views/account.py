@@ -56,6 +56,19 @@ def settings_sections(request) -> list[SettingsSection]:
     return sorted(sections, key=lambda s: s.order)
 
 
+def settings_section_page(request, title: str, **values) -> dict:
+    """What every page of « Mes paramètres » gives its template (the core's and the
+    plugins'): its title, the sections' menu with this page marked, its style sheet."""
+    return {"title": title, "sections": settings_sections(request), "current": request.matched_route.name,
+            **resident_page(request), **values}
+
+
+def resident_page(request) -> dict:
+    """The assets of a resident's page (resident.css), in the view's answer: the one way a
+    page names its assets (docs/architecture.md, "Page assets")."""
+    return {"extra_css": [request.layout.static("css/resident.css")]}
+
+
 MOBILE_HELP = ("Ce numéro de téléphone permettra à vos voisins de vous joindre et à recevoir vos alertes par SMS. "
                "Cette information ne sera visible que par votre communauté de voisins.")
 HIDE_MOBILE_HELP = "Vos voisins ne verront pas votre numéro mais vous recevrez tout de même les alertes par SMS."
@@ -85,8 +98,7 @@ def includeme(config):
 
 
 def settings_page(request, title, form, intro=None, **extra):
-    return {"title": title, "form": form, "intro": intro, "sections": settings_sections(request),
-            "current": request.matched_route.name, "danger": False, **extra}
+    return settings_section_page(request, title, form=form, intro=intro, **{"danger": False, **extra})
 
 
 # --- Profile seen by the community --------------------------------------------
@@ -135,7 +147,7 @@ def profile_values(user):
 
 
 def profile_page(request, user, profile_html, housing_html, photo_error=None):
-    return {"title": "Mon profil", "user": user, "profile_form": profile_html, "housing_form": housing_html,
+    return {**resident_page(request), "title": "Mon profil", "user": user, "profile_form": profile_html, "housing_form": housing_html,
             "photo_error": photo_error, "has_photo": bool(user.has_photo),
             "photo_url": request.route_path("member_photo", user_id=user.id, _query={"v": int(utcnow().timestamp())})}
 
@@ -287,8 +299,8 @@ def account_values(user):
 @view_config(route_name="settings", renderer="vvs_core:templates/account_settings.pt", permission="account")
 def settings_view(request):
     user = request.user
-    return {"title": "Mes paramètres", "sections": settings_sections(request), "current": "settings", "user": user,
-            "mobile": display_phone(user.mobile), "landline": display_phone(user.landline)}
+    return settings_section_page(request, "Mes paramètres", user=user, mobile=display_phone(user.mobile),
+                                 landline=display_phone(user.landline))
 
 
 @view_config(route_name="settings_account", renderer="vvs_core:templates/account_form.pt", permission="account")
@@ -402,14 +414,14 @@ def settings_email_confirm_view(request):
     user = request.dbsession.get(User, token.user_id) if token is not None else None
     if user is None or user.is_closed:
         request.response.status = 400
-        return {"title": "Lien expiré", "message": "Ce lien n'est plus valable : refaites la demande depuis vos paramètres."}
+        return {**resident_page(request), "title": "Lien expiré", "message": "Ce lien n'est plus valable : refaites la demande depuis vos paramètres."}
     new = token.data.get("email", "")
     if email_taken(request.dbsession, new, user.id):
         request.response.status = 409
-        return {"title": "Adresse déjà utilisée", "message": "Cette adresse est maintenant utilisée par un autre compte."}
+        return {**resident_page(request), "title": "Adresse déjà utilisée", "message": "Cette adresse est maintenant utilisée par un autre compte."}
     user.email = new
     user.email_confirmed_at = utcnow()
-    return {"title": "Adresse e-mail confirmée", "message": f"Votre compte utilise désormais l'adresse {new}."}
+    return {**resident_page(request), "title": "Adresse e-mail confirmée", "message": f"Votre compte utilise désormais l'adresse {new}."}
 
 
 # --- Notifications and newsletter ---------------------------------------------------
@@ -504,8 +516,7 @@ def settings_newsletter_view(request):
 
 @view_config(route_name="settings_data", renderer="vvs_core:templates/account_data.pt", permission="account")
 def settings_data_view(request):
-    return {"title": "Mes données", "sections": settings_sections(request), "current": "settings_data",
-            "zip_url": request.route_path("settings_data_zip")}
+    return settings_section_page(request, "Mes données", zip_url=request.route_path("settings_data_zip"))
 
 
 @view_config(route_name="settings_data_zip", permission="account")

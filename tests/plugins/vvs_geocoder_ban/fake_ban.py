@@ -8,6 +8,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from vvs_core.testing import FakeHTTPService
+
 # Addresses the fake knows: label → (lon, lat, score, citycode, postcode, city).
 ADDRESSES = {
     "12 Rue de Lagny 77700 Serris": (2.78702, 48.84571, 0.93, "77449", "77700", "Serris"),
@@ -67,21 +69,10 @@ class FakeBAN:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def search(self, params):
-        q = params.get("q", "")
-        if len(q) < 3:
-            return {"code": 400, "message": "q must contain between 3 and 200 chars"}
-        words = {w.lower() for w in q.split()}
-        hits = [feature(label, *values) for label, values in ADDRESSES.items()
-                if words & {w.lower() for w in label.split()} and (not params.get("citycode") or values[3] == params["citycode"])]
-        hits.sort(key=lambda f: f["properties"]["score"], reverse=True)
-        hits = hits[: int(params.get("limit", 5))]
-        return {"type": "FeatureCollection", "version": "draft", "features": hits,
-                "attribution": "BAN", "licence": "ETALAB-2.0", "query": q, "limit": int(params.get("limit", 5))}
+        return _search(ADDRESSES, params)
 
     def reverse(self, params):
-        lon, lat = float(params["lon"]), float(params["lat"])
-        label, values = min(ADDRESSES.items(), key=lambda kv: (kv[1][0] - lon) ** 2 + (kv[1][1] - lat) ** 2)
-        return {"type": "FeatureCollection", "features": [feature(label, *values)]}
+        return _reverse(ADDRESSES, params)
 
     def __enter__(self):
         self.thread.start()
@@ -90,3 +81,56 @@ class FakeBAN:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+
+class BANContractFake(FakeHTTPService):
+    """The same API on ``FakeHTTPService``, for ``GeocoderContract``: addresses added by
+    the suite, the texts searched, and the failures the suite drives."""
+
+    def __init__(self):
+        self.addresses = {}
+        self.searched: list[str] = []
+        super().__init__()
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "/geocodage"
+
+    def add_address(self, result) -> None:
+        self.addresses[result.label] = (result.lon, result.lat, result.score, result.citycode, result.postcode,
+                                        result.city)
+
+    def queries(self) -> list[str]:
+        with self.lock:
+            return list(self.searched)
+
+    def handle(self, call):
+        if call.path == "/geocodage/search":
+            with self.lock:
+                self.searched.append(call.query.get("q", ""))
+            return 200, _search(self.addresses, call.query)
+        if call.path == "/geocodage/reverse":
+            return 200, _reverse(self.addresses, call.query)
+        return 404, {"code": 404, "message": "Not Found"}
+
+
+
+def _search(addresses, params):
+    q = params.get("q", "")
+    if not 3 <= len(q) <= 200:
+        return {"code": 400, "message": "q must contain between 3 and 200 chars"}
+    words = {w.lower() for w in q.split()}
+    hits = [feature(label, *values) for label, values in addresses.items()
+            if words & {w.lower() for w in label.split()} and (not params.get("citycode") or values[3] == params["citycode"])]
+    hits.sort(key=lambda f: f["properties"]["score"], reverse=True)
+    hits = hits[: int(params.get("limit", 5))]
+    return {"type": "FeatureCollection", "version": "draft", "features": hits,
+            "attribution": "BAN", "licence": "ETALAB-2.0", "query": q, "limit": int(params.get("limit", 5))}
+
+
+def _reverse(addresses, params):
+    lon, lat = float(params["lon"]), float(params["lat"])
+    if not addresses:
+        return {"type": "FeatureCollection", "features": []}
+    label, values = min(addresses.items(), key=lambda kv: (kv[1][0] - lon) ** 2 + (kv[1][1] - lat) ** 2)
+    return {"type": "FeatureCollection", "features": [feature(label, *values)]}

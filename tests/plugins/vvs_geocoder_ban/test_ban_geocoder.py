@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from fake_ban import FakeBAN
+from fake_ban import BANContractFake, FakeBAN
+from vvs_core.testing import GeocoderContract
 from vvs_geocoder_ban.geocoder import BANGeocoder
 
 
@@ -92,3 +93,15 @@ def test_signup_falls_back_to_the_commune_when_ban_fails(ban_app, commune, ban):
     page = start(ban_app, "12 rue de Lagny")
     assert "Nous n'avons pas trouvé « 12 rue de Lagny »" in page.text
     assert re.search(r'data-lon="2\.7861"', page.text)
+
+
+class TestBANContract(GeocoderContract):
+    @pytest.fixture
+    def fake(self):
+        fake = BANContractFake()
+        yield fake
+        fake.close()
+
+    @pytest.fixture
+    def make_geocoder(self, fake):
+        return lambda: BANGeocoder(fake.api_url, timeout=1.0)
