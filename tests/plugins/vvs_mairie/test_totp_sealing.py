@@ -16,7 +16,7 @@ from vvs_mairie.models import MairieAgent
 from vvs_mairie.testing import enrol_agent, mairie  # noqa: F401
 
 KEY = twofactor.KEY_SETTING
-MIGRATION = Path(twofactor.__file__).parent / "migrations" / "versions" / "0007_vvs_mairie_totp_fernet.py"
+MIGRATION = Path(twofactor.__file__).parent / "migrations" / "versions" / "0008_vvs_mairie_totp_fernet.py"
 
 
 def _app_on_session(db_url, session_factory, **settings):
@@ -76,7 +76,7 @@ def test_the_migration_reseals_what_the_old_cipher_kept(tmp_path):
     modules = enabled_module_names(base_settings(url))
     upgrade(url, modules)
     command.downgrade(alembic_config(url, sorted(set(modules) | set(installed_module_names()))),
-                      "0006_vvs_mairie_contact")
+                      "0007_vvs_mairie_proof_retention")
     app_secret = "ancien-secret-" + "x" * 40
     seed = pyotp.random_base32()
     engine = get_engine(url)

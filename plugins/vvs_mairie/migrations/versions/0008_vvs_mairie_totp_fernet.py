@@ -6,8 +6,8 @@ only place it still lives: this revision opens each value with ``vvs.secret`` an
 with the new keys. It needs the application's settings (``vvs db upgrade INI`` and the
 test fixtures hand them over); without them, it refuses to run over sealed secrets.
 
-Revision ID: 0007_vvs_mairie_totp_fernet
-Revises: 0006_vvs_mairie_contact
+Revision ID: 0008_vvs_mairie_totp_fernet
+Revises: 0007_vvs_mairie_proof_retention
 Create Date: 2026-12-06
 """
 import base64
@@ -19,8 +19,8 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_vvs_mairie_totp_fernet"
-down_revision = "0006_vvs_mairie_contact"
+revision = "0008_vvs_mairie_totp_fernet"
+down_revision = "0007_vvs_mairie_proof_retention"
 branch_labels = None
 depends_on = None
 
