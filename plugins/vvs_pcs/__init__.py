@@ -75,7 +75,7 @@ def vvs_addhooks(pluginmanager):
 @hookimpl
 def vvs_register_notification_kinds():
     return [NotificationKind("pcs_cell", "Cellule de crise du PCS", always_reach=True,
-                             default_channels=("sms", "email"), in_settings=False)]
+                             default_channels=("sms", "email"), in_settings=False, voice=True)]
 
 
 @hookimpl(optionalhook=True)

@@ -24,6 +24,7 @@ from .models import PcsCellMember, PcsCrisis, PcsLogEntry, PcsTemplate
 KIND = "pcs_cell"
 SUBJECT = "pcs_crisis"
 EXERCISE_MARK = "EXERCICE"
+CHANNEL_LABELS = {"sms": "SMS", "voice": "appel", "email": "e-mail"}
 
 
 class CrisisRefused(Exception):
@@ -80,23 +81,31 @@ def _cell_texts(commune, crisis: PcsCrisis, what: str, body: str) -> tuple[str, 
     return f"{mark}PCS {de(commune.name)} : {what}", f"{mark}{body}"
 
 
-def tell_cell(request, commune, crisis: PcsCrisis, step: str, what: str, body: str) -> tuple[int, int]:
+def tell_cell(request, commune, crisis: PcsCrisis, step: str, what: str, body: str,
+              call: str = "") -> tuple[int, int, str]:
     """Tell every member of the cell, on every channel they have an address and the site a
-    provider for (SMS and e-mail). ``step``: part of the dedupe key, so a retried request
-    sends nothing twice. Returns (members reached, notifications queued)."""
+    provider for: SMS and e-mail, and a call read aloud (``call``, its text) when the
+    outbox has a voice provider — a real crisis calls at night too, an exercise waits for
+    the morning. ``step``: part of the dedupe key, so a retried request sends nothing
+    twice. Returns (members reached, notifications queued, how: "SMS, appel, e-mail")."""
     channels = channels_with_provider(request)
     title, text = _cell_texts(commune, crisis, what, body)
     short = sms.fit(title, " " + " ".join(body.split()), "", request.registry.settings["vvs.sms.max_segments"]).text
+    texts = {"sms": short, "email": text, "voice": call}
+    urgent = {} if crisis.exercise else {"severity": "severe"}
     rows, members = [], 0
     for member in cell_of(request.dbsession, commune.id):
-        pairs = [(c, a) for c, a in (("sms", member.phone), ("email", member.email)) if a and c in channels]
+        pairs = [(c, a) for c, a in (("sms", member.phone), ("voice", member.phone if call else ""),
+                                     ("email", member.email)) if a and c in channels]
         members += bool(pairs)
         rows += [dict(dedupe_key=f"pcs:{crisis.id}:{step}:{member.id}:{channel}", kind=KIND, subject_type=SUBJECT,
                       subject_id=crisis.id, recipient_id=None, channel=channel, address=address, title=title,
-                      body=short if channel == "sms" else text) for channel, address in pairs]
+                      body=texts[channel], **(urgent if channel == "voice" else {})) for channel, address in pairs]
     ids = insert_notifications(request.dbsession, rows)
     enqueue_delivery_after_commit(request, ids)
-    return members, len(rows)
+    used = {r["channel"] for r in rows}
+    how = ", ".join(label for channel, label in CHANNEL_LABELS.items() if channel in used)
+    return members, len(rows), how
 
 
 # --- The steps ----------------------------------------------------------------------
@@ -113,10 +122,13 @@ def activate(request, commune, author, title: str, exercise: bool) -> PcsCrisis:
     log(dbsession, crisis, author, "activation",
         f"{'Exercice du PCS' if exercise else 'PCS activé'} : {title}")
     at = absolute_url(request, "pcs_crisis", insee=commune.insee, crisis_id=crisis.id)
-    members, sent = tell_cell(request, commune, crisis, "activation", "cellule de crise activée",
-                              f"{title}. Activé par {author_name(author)}. Main courante : {at}")
+    spoken = "\n".join([*(["Exercice."] if exercise else []), f"Plan communal de sauvegarde {de(commune.name)}.",
+                         "La cellule de crise est activée.", f"{title.rstrip('.')}.",
+                         f"Activé par {author_name(author)}.", "Le détail vous est envoyé par SMS et par e-mail."])
+    members, sent, how = tell_cell(request, commune, crisis, "activation", "cellule de crise activée",
+                                   f"{title}. Activé par {author_name(author)}. Main courante : {at}", call=spoken)
     log(dbsession, crisis, None, "cell",
-        f"Cellule de crise prévenue : {members} membre(s), {sent} message(s) (SMS et e-mail)" if members else
+        f"Cellule de crise prévenue : {members} membre(s), {sent} message(s) ({how})" if members else
         "Aucun membre de la cellule de crise n'a de téléphone ni d'e-mail joignable : personne n'a été prévenu.")
     return crisis
 
@@ -152,7 +164,7 @@ def end(request, commune, crisis: PcsCrisis, author, body: str) -> PcsCrisis:
     dbsession.refresh(crisis)
     if not crisis.is_open:
         raise CrisisRefused("Cette crise a déjà été close.")
-    members, sent = tell_cell(request, commune, crisis, "end", "fin de crise", body)
+    members, _sent, _how = tell_cell(request, commune, crisis, "end", "fin de crise", body)
     parts = [f"cellule : {members} membre(s)"]
     if crisis.alert_ids:
         answer = request.registry.vvs_plugins.hook.vvs_pcs_population_end(

@@ -282,3 +282,35 @@ def test_two_agents_work_the_same_crisis(app, testapp, dbsession, make_user, mai
     authors = [(e.kind, e.author_name) for e in dbsession.scalars(select(PcsLogEntry).order_by(PcsLogEntry.id))]
     assert authors == [("activation", "Agnès Marchand"), ("cell", "le système"),
                        ("message", "Bruno Lefèvre-N’Guessan"), ("end", "Bruno Lefèvre-N’Guessan")]
+
+
+@pytest.fixture
+def voice(app, tmp_path):
+    """The built-in `folder` voice provider: the outbox may call."""
+    from vvs_core.notify.dev_providers import FolderVoiceCaller
+    from vvs_core.testing import use_provider
+
+    use_provider(app.registry, "voice", FolderVoiceCaller(str(tmp_path / "appels")))
+    yield
+    use_provider(app.registry, "voice", None)
+
+
+def test_the_cell_is_called_when_the_site_can_call(testapp, dbsession, mairie, plan, agent_login, voice):
+    agent_login(testapp, mairie)
+    activate(testapp)
+    calls = rows(dbsession, kind="pcs_cell", channel="voice")
+    assert [(r.address, r.severity) for r in calls] == [("+33639980101", "severe")]  # a real crisis calls at night
+    log = [e.text for e in dbsession.scalars(select(PcsLogEntry).where(PcsLogEntry.kind == "cell"))]
+    assert log == ["Cellule de crise prévenue : 2 membre(s), 4 message(s) (SMS, appel, e-mail)"]
+    assert "La cellule de crise est activée." in calls[0].body and "Crue de la Marne" in calls[0].body
+    assert "http" not in calls[0].body  # a link is not read aloud
+    crisis = dbsession.scalar(select(PcsCrisis))
+    testapp.post_csrf(f"{BASE}/crises/{crisis.id}/fin", {"end": "Fin."}, status=303)
+    assert len(rows(dbsession, kind="pcs_cell", channel="voice")) == 1  # the end is written, not called
+
+
+def test_an_exercise_call_is_not_urgent(testapp, dbsession, mairie, plan, agent_login, voice):
+    agent_login(testapp, mairie)
+    activate(testapp, "Exercice", exercise=True)
+    [call] = rows(dbsession, kind="pcs_cell", channel="voice")
+    assert call.severity in ("", None) and call.body.startswith("Exercice.")
