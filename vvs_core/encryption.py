@@ -21,6 +21,7 @@ sealed secrets readable.
 from __future__ import annotations
 
 import base64
+from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
@@ -80,7 +81,13 @@ def keyring(settings, name: str, purpose: str) -> MultiFernet:
         keys = parse_keys(settings.get(name) or ())
     except ValueError as exc:
         raise ConfigurationError(f"{name}: {exc}") from None
-    return MultiFernet([Fernet(k) for k in (*keys, derived_key(settings, purpose))])
+    return _ring(keys, str(settings["vvs.secret"]), purpose)
+
+
+@lru_cache(maxsize=32)
+def _ring(keys: tuple[str, ...], secret: str, purpose: str) -> MultiFernet:
+    # built once per (keys, secret, purpose): a page may unseal a whole list
+    return MultiFernet([Fernet(k) for k in (*keys, derived_key({"vvs.secret": secret}, purpose))])
 
 
 def is_derived(settings, name: str) -> bool:

@@ -39,19 +39,19 @@ def _days(value) -> int:
     return number
 
 
-def _keys(value):
-    from .sealing import parse_keys
+@hookimpl
+def vvs_reseal_secrets(dbsession, settings):
+    from .sealing import reseal_all
 
-    return parse_keys(value)
+    return ("register of vulnerable residents", reseal_all(dbsession, settings))
 
 
 @hookimpl
 def vvs_register_settings():
+    from vvs_core.encryption import key_setting
+
     return [
-        Setting("vvs.vulnerable.encryption_key", "", "Fernet keys sealing the register of vulnerable residents "
-                "(`VVS_VULNERABLE_ENCRYPTION_KEY`), separated by spaces: the first seals, every one unseals, so a "
-                "new key put first rotates them. Empty: a key derived from vvs.secret, for development only.",
-                secret=True, parse=_keys),
+        key_setting("vvs.vulnerable.encryption_key", "the register of vulnerable residents"),
         Setting("vvs.vulnerable.review_days", 365, "Days between two reviews of an entry of the register by the "
                 "CCAS (the entries due are shown first).", parse=_days),
     ]
