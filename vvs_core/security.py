@@ -397,6 +397,19 @@ def community_factory(request):
     return CommunityContext(request, community)
 
 
+def commune_from_matchdict(request) -> Commune:
+    """The commune named by the route's ``{insee}`` segment; 404 for a code of another
+    shape (five digits, or 2A/2B for Corsica) or one no commune has. The one way a
+    ``/…/{insee}/…`` route factory finds its commune."""
+    insee = str(request.matchdict.get("insee", ""))
+    if len(insee) != 5 or any(ch not in "0123456789AB" for ch in insee):
+        raise HTTPNotFound()
+    commune = request.dbsession.scalar(select(Commune).where(Commune.insee == insee))
+    if commune is None:
+        raise HTTPNotFound()
+    return commune
+
+
 def cached_community(request, community_id: int) -> Community | None:
     """The community (from the page cache while nothing was written), with its commune's
     code and name read in the same statement (the ACL needs the code); no statement at all

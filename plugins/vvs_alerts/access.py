@@ -110,16 +110,7 @@ class CommunePolicyContext:
 
 
 def commune_policy_factory(request):
-    import re
+    from vvs_core.security import commune_from_matchdict
 
-    import sqlalchemy as sa
-
-    from vvs_core.models import Commune
-
-    insee = str(request.matchdict.get("insee", ""))
-    if not re.fullmatch(r"[0-9AB]{5}", insee):
-        raise HTTPNotFound()
-    commune = request.dbsession.scalar(sa.select(Commune).where(Commune.insee == insee))
-    if commune is None:
-        raise HTTPNotFound()
+    commune = commune_from_matchdict(request)
     return CommunePolicyContext(request, commune)

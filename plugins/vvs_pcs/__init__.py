@@ -10,10 +10,7 @@ PDF. An exercise is marked « EXERCICE » everywhere. See docs/pcs.md.
 """
 from __future__ import annotations
 
-import re
-
 from pyramid.authorization import Allow
-from pyramid.httpexceptions import HTTPNotFound
 from sqlalchemy import select, update
 
 from vvs_core import hookimpl
@@ -37,14 +34,9 @@ class CommunePcsContext:
 
 
 def commune_factory(request):
-    from vvs_core.models import Commune
+    from vvs_core.security import commune_from_matchdict
 
-    insee = str(request.matchdict.get("insee", ""))
-    if not re.fullmatch(r"[0-9AB]{5}", insee):
-        raise HTTPNotFound()
-    commune = request.dbsession.scalar(select(Commune).where(Commune.insee == insee))
-    if commune is None:
-        raise HTTPNotFound()
+    commune = commune_from_matchdict(request)
     return CommunePcsContext(request, commune)
 
 

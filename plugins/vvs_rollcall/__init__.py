@@ -64,16 +64,12 @@ class RollCallContext(CommuneRollCallContext):
 
 
 def commune_factory(request):
-    from vvs_core.models import Commune, Community
+    from vvs_core.models import Community
+    from vvs_core.security import commune_from_matchdict
 
     from .service import settings_of
 
-    insee = str(request.matchdict.get("insee", ""))
-    if not re.fullmatch(r"[0-9AB]{5}", insee):
-        raise HTTPNotFound()
-    commune = request.dbsession.scalar(select(Commune).where(Commune.insee == insee))
-    if commune is None:
-        raise HTTPNotFound()
+    commune = commune_from_matchdict(request)
     ids = list(request.dbsession.scalars(select(Community.id).where(Community.commune_id == commune.id)))
     return CommuneRollCallContext(request, commune, ids, settings_of(request.dbsession, commune.id).referents_may_launch)
 

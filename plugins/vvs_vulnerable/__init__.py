@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 
 from pyramid.authorization import Allow
-from pyramid.httpexceptions import HTTPNotFound
 from sqlalchemy import select, update
 
 from vvs_core import hookimpl
@@ -82,13 +81,9 @@ class RegisterContext:
 
 
 def register_factory(request):
-    from vvs_core.models import Commune
+    from vvs_core.security import commune_from_matchdict
 
-    insee = str(request.matchdict.get("insee", ""))
-    commune = request.dbsession.scalar(select(Commune).where(Commune.insee == insee)) if re.fullmatch(
-        r"[0-9AB]{5}", insee) else None
-    if commune is None:
-        raise HTTPNotFound()
+    commune = commune_from_matchdict(request)
     return RegisterContext(request, commune)
 
 

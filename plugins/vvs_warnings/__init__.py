@@ -11,10 +11,7 @@ plugin declares (``hookspecs``). See docs/warnings.md.
 """
 from __future__ import annotations
 
-import re
-
 from pyramid.authorization import Allow
-from pyramid.httpexceptions import HTTPNotFound
 from sqlalchemy import select
 
 from vvs_core import hookimpl
@@ -80,14 +77,9 @@ class CommuneWarningsContext:
 
 
 def commune_factory(request):
-    from vvs_core.models import Commune
+    from vvs_core.security import commune_from_matchdict
 
-    insee = str(request.matchdict.get("insee", ""))
-    if not re.fullmatch(r"[0-9AB]{5}", insee):
-        raise HTTPNotFound()
-    commune = request.dbsession.scalar(select(Commune).where(Commune.insee == insee))
-    if commune is None:
-        raise HTTPNotFound()
+    commune = commune_from_matchdict(request)
     return CommuneWarningsContext(request, commune)
 
 
