@@ -410,6 +410,27 @@ def commune_from_matchdict(request) -> Commune:
     return commune
 
 
+class CommuneAgentsContext:
+    """A ``/…/{insee}/…`` page of a commune that its mairie agents (second factor passed)
+    may open with ``permission``."""
+
+    def __init__(self, request, commune: Commune, permission: str):
+        self.request = request
+        self.commune = commune
+        self.permission = permission
+
+    @property
+    def __acl__(self):
+        return [(Allow, commune_agent(self.commune.insee), self.permission)]
+
+
+def commune_agents_factory(permission: str):
+    """The route factory of such pages: ``config.add_route(…, factory=commune_agents_factory(P))``."""
+    def factory(request) -> CommuneAgentsContext:
+        return CommuneAgentsContext(request, commune_from_matchdict(request), permission)
+    return factory
+
+
 def cached_community(request, community_id: int) -> Community | None:
     """The community (from the page cache while nothing was written), with its commune's
     code and name read in the same statement (the ACL needs the code); no statement at all

@@ -10,34 +10,18 @@ PDF. An exercise is marked « EXERCICE » everywhere. See docs/pcs.md.
 """
 from __future__ import annotations
 
-from pyramid.authorization import Allow
 from sqlalchemy import select, update
 
 from vvs_core import hookimpl
 from vvs_core.hooktypes import NotificationKind, Panel
-from vvs_core.principals import commune_agent
+from vvs_core.security import commune_agents_factory
 
 PREFIX = "/pcs"
 PERMISSION = "pcs.manage"
 
 
-class CommunePcsContext:
-    """A commune, from the ``insee`` segment; its agents (second factor passed) run its plan."""
-
-    def __init__(self, request, commune):
-        self.request = request
-        self.commune = commune
-
-    @property
-    def __acl__(self):
-        return [(Allow, commune_agent(self.commune.insee), PERMISSION)]
-
-
-def commune_factory(request):
-    from vvs_core.security import commune_from_matchdict
-
-    commune = commune_from_matchdict(request)
-    return CommunePcsContext(request, commune)
+# A commune, from the ``insee`` segment; its agents (second factor passed) hold PERMISSION.
+commune_factory = commune_agents_factory(PERMISSION)
 
 
 def includeme(config):

@@ -11,12 +11,11 @@ plugin declares (``hookspecs``). See docs/warnings.md.
 """
 from __future__ import annotations
 
-from pyramid.authorization import Allow
 from sqlalchemy import select
 
 from vvs_core import hookimpl
 from vvs_core.hooktypes import Panel
-from vvs_core.principals import commune_agent
+from vvs_core.security import commune_agents_factory
 from vvs_core.settings import Setting, as_int
 
 PREFIX = "/avertissements"
@@ -63,24 +62,8 @@ def vvs_register_settings():
     ]
 
 
-class CommuneWarningsContext:
-    """A commune, from the ``insee`` segment; its agents (second factor passed) manage
-    its official warnings."""
-
-    def __init__(self, request, commune):
-        self.request = request
-        self.commune = commune
-
-    @property
-    def __acl__(self):
-        return [(Allow, commune_agent(self.commune.insee), PERMISSION)]
-
-
-def commune_factory(request):
-    from vvs_core.security import commune_from_matchdict
-
-    commune = commune_from_matchdict(request)
-    return CommuneWarningsContext(request, commune)
+# A commune, from the ``insee`` segment; its agents (second factor passed) hold PERMISSION.
+commune_factory = commune_agents_factory(PERMISSION)
 
 
 def includeme(config):
