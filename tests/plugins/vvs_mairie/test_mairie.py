@@ -222,14 +222,14 @@ def test_vvs_dashboard_widgets(app_registry, app_request, dbsession, mairie, mak
 
 def test_vvs_validation_mode_imposed(app_registry, dbsession, mairie):
     hook = app_registry.vvs_plugins.hook.vvs_validation_mode_imposed
-    request = SimpleNamespace(dbsession=dbsession, registry=app_registry)
+    request = SimpleNamespace(dbsession=dbsession, registry=app_registry, environ={})
     assert hook(request=request, community=mairie.community) is None
     mairie.mairie.impose_validation = True
     assert hook(request=request, community=mairie.community) == "mairie"
 
 
 def test_vvs_alert_recipients(app_registry, dbsession, mairie):
-    request = SimpleNamespace(dbsession=dbsession, registry=app_registry)
+    request = SimpleNamespace(dbsession=dbsession, registry=app_registry, environ={})
     alert = SimpleNamespace(id=1, kind="alert", community_id=mairie.community.id, commune_insee=None)
     found = [r for answer in app_registry.vvs_plugins.hook.vvs_alert_recipients(request=request, alert=alert)
              for r in answer or [] if r.reason == "mairie"]
@@ -244,7 +244,7 @@ def test_vvs_gazette_items_and_communications(testapp, dbsession, mairie, agent_
     testapp.post_csrf("/mairie/77449/communications", {"title": "Travaux", "text": "", "action": "publish"}, status=400)
     testapp.post_csrf("/mairie/77449/communications", {"title": "Brocante", "text": "Dimanche sur la place.",
                                                        "action": "publish"}, status=303)
-    request = SimpleNamespace(dbsession=dbsession, registry=testapp.wsgi.registry)
+    request = SimpleNamespace(dbsession=dbsession, registry=testapp.wsgi.registry, environ={})
     items = [i for answer in testapp.wsgi.registry.vvs_plugins.hook.vvs_gazette_items(request=request, community=mairie.community)
              for i in answer or [] if i.get("source") == "mairie"]
     assert items[0]["title"] == "Brocante" and items[0]["author"] == "Mairie de Serris"
@@ -257,7 +257,7 @@ def test_vvs_gazette_items_and_communications(testapp, dbsession, mairie, agent_
 def test_vvs_principals_only_after_second_factor(app_registry, dbsession, mairie):
     from vvs_mairie.twofactor import SESSION_FLAG
 
-    request = SimpleNamespace(dbsession=dbsession, registry=app_registry, session={}, __dict__={})
+    request = SimpleNamespace(dbsession=dbsession, registry=app_registry, session={}, __dict__={}, environ={})
     hook = app_registry.vvs_plugins.hook.vvs_principals
     flat = lambda: {p for answer in hook(request=request, user=mairie.agent_user) for p in answer or []}  # noqa: E731
     assert not {p for p in flat() if "commune:" in p}
@@ -268,7 +268,7 @@ def test_vvs_principals_only_after_second_factor(app_registry, dbsession, mairie
 def test_vvs_messageable_users(app_registry, dbsession, mairie):
     from vvs_mairie.twofactor import SESSION_FLAG
 
-    request = SimpleNamespace(dbsession=dbsession, registry=app_registry, session={SESSION_FLAG: mairie.agent_user.id})
+    request = SimpleNamespace(dbsession=dbsession, registry=app_registry, session={SESSION_FLAG: mairie.agent_user.id}, environ={})
     pairs = {p for answer in app_registry.vvs_plugins.hook.vvs_messageable_users(request=request, user=mairie.agent_user)
              for p in answer or []}
     assert {(u.id, "name") for u in mairie.residents} <= pairs
