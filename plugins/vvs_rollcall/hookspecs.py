@@ -30,15 +30,3 @@ def vvs_rollcall_staff(request: Request, commune: Commune, duty: str) -> list[in
     nobody could be told).
     """
 
-
-@hookspec
-def vvs_rollcall_priority(request: Request, commune: Commune, user_ids: list[int]) -> list[int]:
-    """Which of the people a roll-call asks come first (e.g. the register of vulnerable residents).
-
-    Called once when a roll-call is launched, with the ids of everyone it asks (the answer
-    is kept with the roll-call: a register whose readings are logged is read once).
-    Returns: the ids among ``user_ids`` to put first (the answers of every plugin are
-    joined). They head the live page and the summary, marked « prioritaire », and when the
-    first wave of escalation comes, those who have not answered are also named to the
-    CCAS, whatever that wave's recipients.
-    """

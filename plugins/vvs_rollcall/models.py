@@ -84,7 +84,7 @@ class RollCallPerson(Base):
     answered_via: Mapped[str | None] = mapped_column(String(8))
     note: Mapped[str] = mapped_column(Text, default="")
     escalations: Mapped[int] = mapped_column(Integer, default=0)  # waves that named this person
-    priority: Mapped[bool] = mapped_column(Boolean, default=False)  # vvs_rollcall_priority said so at launch
+    priority: Mapped[bool] = mapped_column(Boolean, default=False)  # in the register of vulnerable residents at launch
 
 
 class RollCallLog(Base):

@@ -22,6 +22,7 @@ from vvs_core.notify.kinds import address_on, channels_for, kinds_of
 from vvs_core.notify.outbox import enqueue_delivery_after_commit, insert_notifications, notify_user
 from vvs_core.phones import display_phone
 from vvs_core.providers import channels_with_provider
+from vvs_core.timefmt import dates
 
 from . import audience
 from .models import ANSWERS, DEFAULT_WAVES, VIA, RollCall, RollCallLog, RollCallPerson, RollCallSettings
@@ -97,7 +98,10 @@ def launch(request, commune: Commune, author: User, data: dict, launched_as: str
     db.add(rollcall)
     db.flush()
     asked = audience.people(db, commune.id, data["target"], data["community_ids"], data["area"])
-    first = priority_ids(request, commune, [user.id for user, _c in asked])
+    first = tell_ccas_of_registered(
+        request, commune, [user.id for user, _c in asked],
+        f"Appel « {QUESTION} » lancé le {dates.datetime(rollcall.created_at)} par {author.full_name} : "
+        "personnes inscrites au registre à contacter en premier.")
     people = [RollCallPerson(rollcall_id=rollcall.id, user_id=user.id, community_id=community_id, escalations=0,
                              note="", priority=user.id in first) for user, community_id in asked]
     db.add_all(people)
@@ -193,14 +197,17 @@ def record_answer(request, person_id: int, answer: str, via: str, note: str = ""
     return person
 
 
-def priority_ids(request, commune: Commune, user_ids: list[int]) -> set[int]:
-    """The people who come first (``vvs_rollcall_priority``), among ``user_ids``."""
-    if not user_ids:
+def tell_ccas_of_registered(request, commune: Commune, user_ids: list[int], reason: str) -> set[int]:
+    """Registered people first: the register of vulnerable residents (vvs_vulnerable's hook
+    ``vvs_vulnerable_tell_ccas``, when that plugin is on) sends the CCAS, at once, those of
+    ``user_ids`` it holds, with what it knows of them, and logs that reading. Returns their ids
+    (empty without the register)."""
+    hook = getattr(request.registry.vvs_plugins.hook, "vvs_vulnerable_tell_ccas", None)
+    if hook is None or not user_ids:
         return set()
-    asked = set(user_ids)
-    answers = request.registry.vvs_plugins.hook.vvs_rollcall_priority(request=request, commune=commune,
-                                                                      user_ids=list(user_ids))
-    return {int(i) for answer in answers for i in answer or []} & asked
+    found = hook(request=request, commune=commune, user_ids=list(user_ids),
+                 ccas_user_ids=staff_ids(request, commune, "ccas"), reason=reason)
+    return {int(i) for i in found or []} & set(user_ids)
 
 
 def staff_ids(request, commune: Commune, duty: str) -> list[int]:

@@ -48,7 +48,7 @@ def delivery_by_person(dbsession, rollcall_id: int) -> dict[int, str]:
 
 def people_state(dbsession, rollcall: RollCall) -> list[dict]:
     """Every person asked, most urgent first (help, unreachable, waiting, safe; within each,
-    the people ``vvs_rollcall_priority`` named first)."""
+    the people of the register of vulnerable residents first)."""
     delivery = delivery_by_person(dbsession, rollcall.id)
     rows = dbsession.execute(
         select(RollCallPerson, User, Community.name)

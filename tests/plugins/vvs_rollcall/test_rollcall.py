@@ -10,7 +10,6 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from vvs_core import hookimpl
 from vvs_core.testing import VVSTestApp
 from vvs_rollcall import tasks
 from vvs_rollcall.escalation import escalate_due
@@ -290,41 +289,39 @@ def test_vvs_rollcall_staff(app, dbsession, mairie, staff):
     assert ids("mairie") == set()
 
 
-class VulnerableRegister:
-    """A stand-in for the register of vulnerable residents: ``ids`` come first."""
+def test_registered_people_come_first(testapp, app, dbsession, mairie, agent_login, staff, clock):
+    """With the register of vulnerable residents (vvs_vulnerable, hook ``vvs_vulnerable_tell_ccas``):
+    at launch the CCAS gets the registered people at once (from the register, its reading
+    logged); they head the live page; at the first wave those still silent go to the CCAS again."""
+    from vvs_core.models import Notification
 
-    def __init__(self, ids):
-        self.ids = ids
-        self.calls = 0
-
-    @hookimpl
-    def vvs_rollcall_priority(self, request, commune, user_ids):
-        self.calls += 1
-        return [i for i in self.ids if i in user_ids] + [999_999_999]  # an id not asked is ignored
-
-
-def test_vvs_rollcall_priority(testapp, app, dbsession, mairie, agent_login, staff, clock):
-    """Registered people head the live page and reach the CCAS at the first wave."""
     clock.set_local(2026, 12, 6, 22, 0)
     fragile = mairie.residents[2]
-    register = VulnerableRegister([fragile.id])
-    app.registry.vvs_plugins.register(register, name="test-register")
-    try:
-        agent_login(testapp, mairie)
-        launch(testapp)
-    finally:
-        app.registry.vvs_plugins.unregister(name="test-register")
+    resident_app = VVSTestApp(app)
+    resident_app.login(fragile)
+    resident_app.post_csrf("/registre-vulnerables/inscription", {
+        "origin": "self", "name": "Yvonne « Vovonne » Lenoir", "address": "8 rue du Moulin, Serris",
+        "phone": "06 39 98 00 77", "situations": "age65", "needs": "Oxygène 🫁", "consent": "1"}, status=303)
+    agent_login(testapp, mairie)
+    launch(testapp)
     rollcall = the_rollcall(dbsession)
-    assert register.calls == 1
     assert [p.user_id for p in dbsession.scalars(select(RollCallPerson).where(RollCallPerson.priority))] == [fragile.id]
+
+    def to_ccas():
+        dbsession.expire_all()
+        return list(dbsession.scalars(select(Notification).where(Notification.recipient_id == staff["ccas"].id,
+                                                                 Notification.kind == "vulnerable_register")))
+
+    at_once = to_ccas()
+    assert at_once and all("Oxygène" in n.body and "Vovonne" in n.body for n in at_once)
     state = testapp.get(f"/securite/{INSEE}/appels/{rollcall.id}/etat.json").json
     assert state["people"][0]["name"] == fragile.full_name and state["people"][0]["priority"] is True
     assert "prioritaire" in testapp.get(f"/securite/{INSEE}/appels/{rollcall.id}").text
     clock.advance(minutes=30)  # the first wave names the référent only…
     assert escalate_due(_request(app, dbsession)) == 1
-    to_ccas = [r for r in rows(dbsession, kind="rollcall_escalation") if r.recipient_id == staff["ccas"].id]
-    assert to_ccas and all(fragile.full_name in r.body for r in to_ccas)  # …and the CCAS of the registered
-    assert all(mairie.residents[0].full_name not in r.body for r in to_ccas)
+    assert len(to_ccas()) == 2 * len(at_once)  # …and the register tells the CCAS again of the still silent
+    live = testapp.get(f"/securite/{INSEE}/appels/{rollcall.id}").text
+    assert "Registre : 1 personne inscrite signalée au CCAS." in live
 
 
 VOICE_TOKEN = "jeton-des-appels-appel-securite-" + "v" * 32

@@ -1,4 +1,4 @@
-"""People who come first in a roll-call (``vvs_rollcall_priority``: the register of vulnerable residents…).
+"""People who come first in a roll-call (the register of vulnerable residents, through ``vvs_vulnerable_tell_ccas``).
 
 Revision ID: 0002_vvs_rollcall_priority
 Revises: 0001_vvs_rollcall
