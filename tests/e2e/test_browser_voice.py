@@ -1,0 +1,85 @@
+"""Browser, on a 360 px phone: the agent alerts the whole commune; the estimate counts the
+call to Germaine (the demo's resident with only a landline); the call (the `folder`
+provider's script) is answered and confirmed with « 1 » through the callback URL, as the
+voice provider would; the alert's page and its proof of warning say so."""
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from conftest import PHONE, start_server, stop_server
+from mairie_login import demo_agent, enrol_and_sign_in  # noqa: F401 (demo_agent: a fixture)
+
+pytestmark = pytest.mark.browser
+
+TOKEN = "jeton-des-appels-du-test-navigateur-" + "e" * 16
+
+
+@pytest.fixture
+def voice_server(live_server):
+    """A second server on the same database, with calls to landlines (the folder provider)."""
+    folder = Path(tempfile.mkdtemp(prefix="vvs-e2e-appels-"))
+    server = start_server(live_server.db_url, tempfile.mkdtemp(prefix="vvs-e2e-mail-"), env={
+        "VVS_VOICE_PROVIDER": "folder", "VVS_VOICE_SCRIPT_FOLDER": str(folder),
+        "VVS_VOICE_FOLDER_CALLBACK_TOKEN": TOKEN}, what="the voice server")
+    server.calls = folder
+    yield server
+    stop_server(server)
+
+
+def _call_script(folder: Path, title: str, timeout: float = 30) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in folder.glob("*.txt"):
+            text = path.read_text(encoding="utf-8")
+            if title in text:
+                return text
+        time.sleep(0.3)
+    pytest.fail(f"no call script for « {title} » within {timeout} s")
+
+
+def test_a_landline_only_resident_is_called_and_confirms(browser, login, shot, demo_agent, e2e_db, voice_server):
+    context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris", viewport=PHONE, base_url=voice_server)
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    title = "Crue du Grand Morin : montez à l’étage"
+    try:
+        enrol_and_sign_in(page, login, shot, demo_agent, e2e_db)
+        page.get_by_role("link", name="Alerter les habitants").click()
+        page.get_by_label("Catégorie").select_option("meteo")
+        page.get_by_label("Titre (repris dans le SMS)").fill(title)
+        page.get_by_label("Message").fill("N’utilisez pas votre véhicule ; « restez chez vous ».")
+        page.get_by_label("Toute la commune").check()
+        page.get_by_role("button", name="Estimer la portée").click()
+        estimate = page.locator(".reach-estimate").inner_text()
+        assert "1 appel sur un téléphone fixe" in estimate, estimate
+        shot(page, "voice-estimate")
+        page.get_by_role("button", name="Envoyer l'alerte").click()
+        page.wait_for_url(re.compile(r"/mairie/77449/alertes/\d+$"))
+        alert_path = re.search(r"/mairie/77449/alertes/\d+$", page.url).group(0)
+
+        script = _call_script(voice_server.calls, title)
+        assert "Message de la mairie de Serris." in script and "appuyez sur la touche 1" in script
+        ref = re.search(r"référence ([0-9a-f]{32})", script).group(1)
+        url = f"{voice_server}/fournisseurs/folder/{TOKEN}/appel"
+        assert requests.post(url, data={"ref": ref, "etat": "decroche"}, timeout=10).text == "enregistré"
+        answer = requests.post(url, data={"ref": ref, "etat": "touche", "touches": "1"}, timeout=10)
+        assert answer.text == "Merci, votre confirmation est enregistrée. Au revoir."
+
+        deadline = time.monotonic() + 30
+        while "1 confirmé par la touche 1" not in page.locator(".reach-report").inner_text():
+            assert time.monotonic() < deadline, page.locator(".reach-report").inner_text()
+            page.wait_for_timeout(500)
+            page.reload()
+        shot(page, "voice-alert-confirmed")
+        proof = page.request.get(f"{alert_path}/preuve.csv").body().decode("utf-8-sig")
+        assert re.search(r";Germaine Leroy;appel;\+3319900\*\*\d\d;confirmé \(touche 1\);", proof), proof[-800:]
+    finally:
+        context.close()
+    assert not errors, errors
