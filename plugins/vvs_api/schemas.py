@@ -1,6 +1,8 @@
 """OpenAPI schemas of the core resources (what ``views`` answers)."""
 from __future__ import annotations
 
+from vvs_core.models.notification import CHANNELS
+
 DATE_TIME = {"type": "string", "format": "date-time"}
 NULLABLE_DATE_TIME = {"type": "string", "format": "date-time", "nullable": True}
 
@@ -53,7 +55,7 @@ NOTIFICATION = {
     "required": ["id", "kind", "channel", "title", "body", "status", "created_at", "sent_at"],
     "properties": {
         "id": {"type": "integer"}, "kind": {"type": "string"},
-        "channel": {"type": "string", "enum": ["sms", "email", "push"]},
+        "channel": {"type": "string", "enum": list(CHANNELS)},
         "title": {"type": "string"}, "body": {"type": "string"},
         "status": {"type": "string", "enum": ["pending", "sending", "sent", "delivered", "failed", "cancelled"]},
         "created_at": DATE_TIME, "sent_at": NULLABLE_DATE_TIME,

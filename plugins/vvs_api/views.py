@@ -8,6 +8,7 @@ from shapely.geometry import mapping
 from .toolkit import ApiError, paginate_query, page_params
 from vvs_core.directory import directory_entry, members_statement
 from vvs_core.models import Commune, Community, Membership, Notification
+from vvs_core.models.notification import CHANNELS
 from vvs_core.notify.kinds import shown_prefs
 from vvs_core.security import community_factory
 from vvs_core.views.directory import record_hidden_views
@@ -42,7 +43,7 @@ def declare(api):
              tags=["notifications"], paginated=True, response_schema=ref("Notification"),
              summary="Les notifications qui m'ont été adressées, les plus récentes d'abord",
              query=[{"name": "channel", "in": "query", "required": False,
-                     "schema": {"type": "string", "enum": ["sms", "email", "push"]}}])
+                     "schema": {"type": "string", "enum": list(CHANNELS)}}])
 
 
 def me_view(request):
@@ -98,8 +99,8 @@ def notifications_view(request):
     channel = request.GET.get("channel")
     stmt = sa.select(Notification).where(Notification.recipient_id == request.user.id)
     if channel is not None:
-        if channel not in ("sms", "email", "push"):
-            raise ApiError(400, "invalid_parameter", "Canal inconnu : sms, email ou push.")
+        if channel not in CHANNELS:
+            raise ApiError(400, "invalid_parameter", f"Canal inconnu : {', '.join(CHANNELS[:-1])} ou {CHANNELS[-1]}.")
         stmt = stmt.where(Notification.channel == channel)
     stmt = stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
     return paginate_query(request, request.dbsession, stmt, notification_json, page)

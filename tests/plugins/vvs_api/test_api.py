@@ -224,3 +224,16 @@ def test_notifications_of_the_member_are_listed(testapp, dbsession, hood):
     answer = testapp.get("/api/v1/me/notifications?per_page=2", headers=bearer(hood["token"])).json
     assert [n["title"] for n in answer["items"]] == ["Titre 2", "Titre 1"] and answer["next"]
     assert dbsession.scalar(select(Notification).where(Notification.title == "Titre 0")).status == "pending"
+
+
+def test_calls_to_the_landline_are_listed_under_voice(testapp, dbsession, hood):
+    from vvs_core.notify.outbox import insert_notifications
+
+    member = hood["member"]
+    insert_notifications(dbsession, [dict(dedupe_key=f"appel:{member.id}", kind="alert", channel="voice",
+                                          address="+33199000501", recipient_id=member.id, title="Alerte",
+                                          body="Crue : montez à l’étage.", severity="severe")])
+    answer = testapp.get("/api/v1/me/notifications?channel=voice", headers=bearer(hood["token"])).json
+    assert [(n["channel"], n["body"]) for n in answer["items"]] == [("voice", "Crue : montez à l’étage.")]
+    refused = testapp.get("/api/v1/me/notifications?channel=fax", headers=bearer(hood["token"]), status=400).json
+    assert "voice" in str(refused)
