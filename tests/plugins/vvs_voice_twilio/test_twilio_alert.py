@@ -23,7 +23,8 @@ _apps: dict = {}
 
 
 @pytest.fixture
-def twilio_testapp(db_url, session_factory, fake_twilio):  # noqa: F811
+def twilio_testapp(app, db_url, session_factory, fake_twilio):  # noqa: F811
+    # After ``app`` (which the mairie fixture needs): the tasks run on this application.
     if db_url not in _apps:
         settings = {k: str(v) for k, v in fake_twilio.settings().items()}
         _apps[db_url] = build_app(db_url, **{"vvs.voice.provider": "twilio"}, **settings)
