@@ -450,3 +450,35 @@ class GeocoderContract:
         assert "Église" not in caplog.text and "Eglise" not in caplog.text, "the address searched is personal data"
         fake.recover()
         assert geocoder.search(self.QUERY, limit=5), "once the service is back, searches find again"
+
+
+class PushSenderContract(_SenderContract):
+    """What every ``IPushSender`` must do for the outbox. A message goes to the devices
+    it names; the fake (``fake`` fixture) is the push service: ``device(n)`` gives the
+    n-th device it knows (``{"id", "endpoint", "p256dh", "auth"}``, endpoints on the
+    fake; it decrypts what arrives with that device's keys), ``gone_device()`` one it
+    answers 410 for, and ``arrived()`` the (endpoint, text) of each notification it
+    accepted. Web Push has no idempotency key: a provider that cannot tell a retry sets
+    ``sends_each_key_once = False`` (the outbox then delivers at least once)."""
+
+    @pytest.fixture
+    def invalid_recipients(self, fake):
+        return [fake.gone_device(), fake.gone_device()]
+
+    _fake = None
+
+    @pytest.fixture(autouse=True)
+    def _keep_fake(self, fake):
+        self._fake = fake
+
+    def recipients(self, count):
+        return [self._fake.device(n) for n in range(count)]
+
+    def message(self, recipient, key, text=FRENCH_TEXT):
+        from .notify.push_providers import OutgoingPush
+
+        return OutgoingPush(key=key, title="Alerte — rue de l’Église", text=text, url="/alertes/1",
+                            devices=[recipient])
+
+    def arrived_text(self, message):
+        return (message.devices[0]["endpoint"], message.text)

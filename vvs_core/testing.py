@@ -511,8 +511,8 @@ def make_run_server(root, folder, **env):
     return running()
 
 
-from .provider_contracts import (EmailSenderContract, GeocoderContract, SMSSenderContract,  # noqa: E402,F401
-                                 VoiceCallerContract)
+from .provider_contracts import (EmailSenderContract, GeocoderContract, PushSenderContract,  # noqa: E402,F401
+                                 SMSSenderContract, VoiceCallerContract)
 from .provider_fakes import Call, FakeHTTPService  # noqa: E402,F401
 
 

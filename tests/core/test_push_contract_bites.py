@@ -1,0 +1,75 @@
+"""The push contract suite bites: the webpush provider passes it; copies of it with one
+flaw each fail where the flaw is."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+PUSH_TESTS = Path(__file__).parents[1] / "plugins" / "vvs_push"
+
+FLAWED = '''
+import pytest
+
+from fake_push import FakePushService
+from push_keys import vapid_keypair
+from vvs_core.interfaces import SendResult
+from vvs_core.testing import PushSenderContract
+from vvs_push.webpush import WebPushSender
+
+
+class SendsNothing(WebPushSender):
+    def _send_one(self, message, gone, delivered):
+        return SendResult(message.key, ok=True, provider_ref="faux")
+
+
+class Makes503Permanent(WebPushSender):
+    def _send_one(self, message, gone, delivered):
+        result = super()._send_one(message, gone, delivered)
+        if "503" in result.error:
+            result.transient = False
+        return result
+
+
+class TestFlawed(PushSenderContract):
+    sends_each_key_once = False
+
+    @pytest.fixture
+    def fake(self):
+        fake = FakePushService()
+        yield fake
+        fake.close()
+
+    @pytest.fixture
+    def make_sender(self, fake):
+        private, _public = vapid_keypair()
+        return lambda: {flaw}(private, "mailto:equipe@vvs.invalid", timeout=1.0)
+'''
+
+
+def run_suite(pytester, flaw: str):
+    pytester.makeconftest(f"import sys\nsys.path.insert(0, {str(PUSH_TESTS)!r})\n")
+    pytester.makepyfile(test_flawed=FLAWED.replace("{flaw}", flaw))
+    # in a subprocess: cryptography's classes must not be imported twice in one process
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", "-k", "not timeout")
+
+
+def failed_tests(result) -> set[str]:
+    return {line.split("::")[-1].split(" ")[0] for line in result.outlines if line.startswith("FAILED")}
+
+
+def test_the_webpush_provider_passes(pytester):
+    result = run_suite(pytester, "WebPushSender")
+    assert result.ret == 0, "\n".join(result.outlines[-30:])
+
+
+@pytest.mark.parametrize("flaw, must_fail", [
+    ("SendsNothing", "test_the_text_arrives_unchanged[french]"),
+    ("Makes503Permanent", "test_transient_failures_are_transient_and_a_retry_sends_once[503]"),
+])
+def test_a_flawed_push_sender_fails_the_suite(pytester, flaw, must_fail):
+    result = run_suite(pytester, flaw)
+    assert result.ret != 0
+    assert must_fail in failed_tests(result), "\n".join(result.outlines[-30:])
