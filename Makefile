@@ -33,7 +33,7 @@ run: $(VENV)/.installed catalogs
 ## test: test dependencies, PostGIS and Redis (installed and started when missing), the whole suite
 test: $(VENV)/.installed-test catalogs
 	scripts/test-services.sh $(TEST_DB) $(TEST_REDIS_DB)
-	VVS_TEST_DATABASE_URL=$(TEST_DATABASE_URL) VVS_TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest
+	VVS_TEST_REQUIRE_POSTGIS=1 VVS_TEST_DATABASE_URL=$(TEST_DATABASE_URL) VVS_TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest
 
 ## bench: the benchmarks of bench/ (PostGIS and Redis), when present
 bench: $(VENV)/.installed-test
