@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from sqlalchemy import select
 
+from vvs_core.french import count
 from vvs_core.models import User
 from vvs_core.models.notification import Notification
 from vvs_core.phones import mask_phone
@@ -245,7 +246,7 @@ def verify_csv(secret: str, text: str) -> tuple[bool, str]:
         signed = split_signed(text)
         if signed is None or not ed25519_verifies(public_key_pem(secret, data["insee"]), signed[1], signed[0]):
             return False, "La signature Ed25519 ne correspond pas : le fichier a été modifié après sa signature."
-    return True, (f"Preuve intègre et signée : {len(data['table'])} lignes, alerte n° {data['alert_id']} "
+    return True, (f"Preuve intègre et signée : {count(len(data['table']), 'ligne', 'lignes')}, alerte n° {data['alert_id']} "
                   f"de la commune {data['insee']}.")
 
 

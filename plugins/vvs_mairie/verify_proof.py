@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from vvs_core.french import count
+
 from .proof import NOT_A_PROOF, check_chain, ed25519_verifies, read_csv, split_signed
 
 
@@ -24,7 +26,7 @@ def verify(text: str, public_pem: bytes) -> tuple[bool, str]:
         return False, "Ce fichier ne porte pas de signature Ed25519."
     if not ed25519_verifies(public_pem, signed[1], signed[0]):
         return False, "La signature Ed25519 ne correspond pas à cette clé : le fichier a été modifié, ou la clé n'est pas celle de la commune."
-    return True, (f"Preuve intègre et signée par la clé donnée : {len(data['table'])} lignes, alerte n° "
+    return True, (f"Preuve intègre et signée par la clé donnée : {count(len(data['table']), 'ligne', 'lignes')}, alerte n° "
                   f"{data['alert_id']} de la commune {data['insee']} (clé publiée : {data['key_url']}).")
 
 
