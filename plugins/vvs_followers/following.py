@@ -38,7 +38,7 @@ CHANNEL_LABELS = {"sms": "SMS", "email": "e-mail", "voice": "appel vocal"}
 EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 STOP_WORDS = {"STOP", "ARRET", "ARRETER", "STOPSMS", "STOPALERTES", "DESABONNER", "DESINSCRIRE", "FIN", "UNSUBSCRIBE"}
-CODE = re.compile(r"^\d{6}$")
+CODE = re.compile(r"^[0-9]{6}$")  # ASCII digits only: "١٢٣٤٥٦" matches \d
 
 
 class FollowRefused(Exception):
@@ -57,7 +57,7 @@ def unsubscribe_token(secret: str, follower: Follower) -> str:
 
 
 def follower_of_token(dbsession, secret: str, token: str) -> Follower | None:
-    match = re.fullmatch(r"(\d{1,12})-([0-9a-f]{32})", token or "")
+    match = re.fullmatch(r"([0-9]{1,12})-([0-9a-f]{32})", token or "")
     if match is None:
         return None
     follower = dbsession.get(Follower, int(match.group(1)))
@@ -214,7 +214,7 @@ def confirm_code(request, follower_id: int, code: str) -> tuple[Follower | None,
 
 
 def confirm_link(request, token: str) -> Follower | None:
-    match = re.fullmatch(r"(\d{1,12})\.[A-Za-z0-9_-]{20,64}", token or "")
+    match = re.fullmatch(r"([0-9]{1,12})\.[A-Za-z0-9_-]{20,64}", token or "")
     follower = request.dbsession.get(Follower, int(match.group(1))) if match else None
     if follower is None or follower.channel != "email":
         return None

@@ -11,7 +11,7 @@ from vvs_core.links import absolute_url
 from .following import unsubscribe_token
 from .models import Follower
 
-FOLLOWER_ROW = re.compile(r":abonne-(\d{1,12}):(sms|email|voice)$")  # vvs_mairie: mairie-alert:{id}:{key}:{channel}
+FOLLOWER_ROW = re.compile(r":abonne-([0-9]{1,12}):(sms|email|voice)$")  # vvs_mairie: mairie-alert:{id}:{key}:{channel}
 SMS_STOP = " STOP : répondez STOP."
 
 

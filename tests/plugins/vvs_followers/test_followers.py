@@ -94,6 +94,7 @@ def test_a_wrong_code_counts_and_ends_the_request(testapp, dbsession, commune):
                                                                      {"code": wrong}, status=400).text
     assert "Le code a 6 chiffres" in post(testapp, "/communes/77449/suivre/code",
                                                         {"code": "12<b>"}, status=400).text
+    assert "Le code a 6 chiffres" in post(testapp, "/communes/77449/suivre/code", {"code": "١٢٣٤٥٦"}, status=400).text
     for _ in range(4):
         post(testapp, "/communes/77449/suivre/code", {"code": wrong}, status=400)
     assert "essayé trop de fois" in post(testapp, "/communes/77449/suivre/code", {"code": good}, status=400).text
@@ -151,6 +152,7 @@ def test_follow_by_email_link_and_one_click_unsubscribe(testapp, dbsession, comm
     assert dbsession.scalar(select(func.count()).select_from(Follower)) == 0
     assert "Vous ne recevrez plus" in testapp.post(path, {}).text           # again: the same answer
     assert "Vous ne recevrez plus" in testapp.post("/suivre/desabonnement/1-" + "0" * 32, {}).text
+    assert "Vous ne recevrez plus" in testapp.post("/suivre/desabonnement/%D9%A1-" + "0" * 32, {}).text
 
 
 def _request(testapp, dbsession):
