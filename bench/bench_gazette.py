@@ -73,9 +73,12 @@ def _fixed_gazette() -> dict:
     rows = [SimpleNamespace(post=SimpleNamespace(id=1000 - i, category=CATEGORIES[i % 6], title=f"Annonce n° {1000 - i} : tondeuse à prêter",
                            text=TEXT, event_at=None, photo_count=0, created_at=when - timedelta(hours=i)),
                  author=f"Voisin{i} G.", reply_count=1 if i % 3 == 0 else 0) for i in range(20)]
-    return {"title": "La Gazette · Quartier du Parc", "community": community,
-            "entries": [{"kind": "post", "when": r.post.created_at, "row": r} for r in rows],
-            "query": "", "page": 1, "has_next": True, "categories": LABELS,
+    from vvs_core.pagination import Pagination
+
+    entries = [{"kind": "post", "when": r.post.created_at, "row": r} for r in rows]
+    return {"title": "La Gazette · Quartier du Parc", "community": community, "entries": entries,
+            "query": "", "pagination": Pagination(entries, 1, len(entries), 1000, lambda n: f"?page={n}"),
+            "categories": LABELS,
             "feed_url": "http://127.0.0.1/gazette/communaute/1/agenda.ics?u=1&t=" + "0" * 40,
             "can_post": True, "can_moderate": False, "local": lambda value: value}
 

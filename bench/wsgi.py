@@ -27,7 +27,9 @@ FIXED = {
     "greeting": "Marie",
     "communities": [{"membership": SimpleNamespace(status="active", role="member"),
                      "community": SimpleNamespace(id=1, name="Quartier du Parc"), "members": 31,
-                     "url": "/communaute/1", "decides": "", "invitations": {"sent": 3, "accepted": 1}}],
+                     "url": "/communaute/1", "decides": "",
+                     # what plugins add under the card (vvs_community_links): the invitations' link
+                     "links": [SimpleNamespace(label="Inviter des voisins", url="/communaute/1/invitations", note="")]}],
     "activity": [ActivityItem(datetime(2026, 11, 1, 9, 30, tzinfo=timezone.utc), f"Activité {i}", "/") for i in range(5)],
 }
 
