@@ -52,6 +52,15 @@ SEVERITIES = ["minor", "moderate", "moderate", "severe"]
 GAZETTE_CATEGORIES = ["annonce", "pret_don", "covoiturage", "evenement", "animal", "objet", "vie_quartier"]
 
 
+def _hash_parameters() -> dict:
+    from vvs_core.security import PASSWORD_HASH_DEFAULTS as d
+
+    return {"memory_cost": d["memory_kib"], "time_cost": d["time_cost"], "parallelism": d["parallelism"]}
+
+
+HASH_PARAMETERS = _hash_parameters()
+
+
 def counts_for(scale: float) -> dict:
     return {k: max(MINIMUM[k], round(v * scale)) for k, v in FULL.items()}
 
@@ -133,8 +142,9 @@ def generate(db_url: str, scale: float = 1.0, seed: int = 2026, secret: str = ""
     pending = min(PENDING, n_users // 20)
     agent_communities = min(AGENT_COMMUNITIES, n_communities // 2, CELLS * CELLS)
     # The argon2 hash of one password, for every account: hashing a million passwords
-    # would take hours; the cost of a login (verifying it) is the same.
-    password_hash = PasswordHasher().hash(PASSWORD, salt=rng.randbytes(16))
+    # would take hours; the cost of a login (verifying it) is the same. With the server's
+    # default parameters (vvs.password_hash.*), or each log-in would also rehash.
+    password_hash = PasswordHasher(**HASH_PARAMETERS).hash(PASSWORD, salt=rng.randbytes(16))
     personas = Personas(counts=n, big_members=big, agent_communities=agent_communities)
 
     # Geography: communes as a grid of 5 km squares; communities as 300 m squares on a
