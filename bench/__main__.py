@@ -22,7 +22,7 @@ def main(argv):
         os.environ["VVS_BENCH_SCALE"] = argv[at + 1]
         argv = argv[:at] + argv[at + 2:]
     names = argv or BENCHES
-    from vvs_core.migrate import upgrade
+    from vvs_core.models.migrate import upgrade
     from vvs_core.testing import base_settings, enabled_module_names
 
     results = {}

@@ -27,7 +27,7 @@ def prepare(db_url: str) -> None:
 
     from vvs_core.geo import square_around
     from vvs_core.models import Commune, Community, Membership, User, get_engine, get_session_factory
-    from vvs_core.security import hash_password
+    from vvs_core.accounts.security import hash_password
 
     engine = get_engine(db_url)
     session = get_session_factory(engine)()
@@ -112,7 +112,7 @@ def noop_ceiling() -> float:
     import dramatiq
     import redis
 
-    from vvs_core.tasks import configure_broker
+    from vvs_core.jobs.tasks import configure_broker
 
     configure_broker({"vvs.broker_url": REDIS_URL})
     from . import noop

@@ -23,7 +23,7 @@ def prepare(db_url: str) -> int:
 
     from vvs_core.geo import square_around
     from vvs_core.models import Commune, Community, Membership, User, get_engine, get_session_factory
-    from vvs_core.security import hash_password
+    from vvs_core.accounts.security import hash_password
     from vvs_gazette.models import GazettePost, GazetteReply
 
     engine = get_engine(db_url)
@@ -73,7 +73,7 @@ def _fixed_gazette() -> dict:
     rows = [SimpleNamespace(post=SimpleNamespace(id=1000 - i, category=CATEGORIES[i % 6], title=f"Annonce n° {1000 - i} : tondeuse à prêter",
                            text=TEXT, event_at=None, photo_count=0, created_at=when - timedelta(hours=i)),
                  author=f"Voisin{i} G.", reply_count=1 if i % 3 == 0 else 0) for i in range(20)]
-    from vvs_core.pagination import Pagination
+    from vvs_core.web.pagination import Pagination
 
     entries = [{"kind": "post", "when": r.post.created_at, "row": r} for r in rows]
     return {"title": "La Gazette · Quartier du Parc", "community": community, "entries": entries,

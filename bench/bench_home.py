@@ -18,7 +18,7 @@ def prepare(db_url: str) -> None:
 
     from vvs_core.geo import square_around
     from vvs_core.models import Commune, Community, Membership, User, get_engine, get_session_factory
-    from vvs_core.security import hash_password
+    from vvs_core.accounts.security import hash_password
 
     engine = get_engine(db_url)
     session = get_session_factory(engine)()

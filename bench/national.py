@@ -53,7 +53,7 @@ GAZETTE_CATEGORIES = ["annonce", "pret_don", "covoiturage", "evenement", "animal
 
 
 def _hash_parameters() -> dict:
-    from vvs_core.security import PASSWORD_HASH_DEFAULTS as d
+    from vvs_core.accounts.security import PASSWORD_HASH_DEFAULTS as d
 
     return {"memory_cost": d["memory_kib"], "time_cost": d["time_cost"], "parallelism": d["parallelism"]}
 

@@ -3,7 +3,8 @@ the real application (settings from VVS_BENCH_SETTINGS) plus a no-op actor."""
 import json
 import os
 
-from vvs_core import make_config, tasks
+from vvs_core import make_config
+from vvs_core.jobs import tasks
 
 app = make_config(json.loads(os.environ["VVS_BENCH_SETTINGS"])).make_wsgi_app()
 tasks.set_task_registry(app.registry)

@@ -64,7 +64,7 @@ def build():
     config.add_view(hello, route_name="bench_hello", permission="public")
     config.add_route("bench_home_ceiling", "/bench/home-ceiling")
     config.add_view(home_ceiling, route_name="bench_home_ceiling", permission="public",
-                    renderer="vvs_core:templates/home.pt")
+                    renderer="vvs_core:communities/templates/home.pt")
     from bench.bench_gazette import gazette_ceiling
 
     config.add_route("bench_gazette_ceiling", "/bench/gazette-ceiling")

@@ -20,7 +20,7 @@ def main(global_config, **settings):
         print(f"vvs: {' '.join(str(exc).split())}", file=sys.stderr)
         raise SystemExit(2) from None
     app = config.make_wsgi_app()
-    from . import tasks
+    from vvs_core.jobs import tasks
 
     tasks.set_task_registry(config.registry)
     if config.registry.settings["vvs.broker_url"] == "inline":

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from pyramid.config import Configurator
 
-from . import links
+from vvs_core.web import links
 from . import plugins as plugin_discovery
 from .errors import ConfigurationError
 from .settings import core_registry
@@ -30,7 +30,7 @@ def load_settings(raw: dict, installed: dict | None = None, port=None):
     from .providers import collect_provider_specs
 
     specs = collect_provider_specs(pm)
-    from .provider_callbacks import callback_settings
+    from vvs_core.providers.callbacks import callback_settings
 
     for spec in specs:
         for setting in [*spec.settings, *(callback_settings(spec) if spec.callbacks else [])]:
@@ -38,7 +38,7 @@ def load_settings(raw: dict, installed: dict | None = None, port=None):
                 # Required only when this provider is the one chosen (checked in providers.py).
                 declared.declare(replace(setting, required=False), owner=f"provider {spec.kind}:{spec.name}")
     settings = declared.resolve(links.with_default_public_url(raw, port))
-    from .timefmt import set_zone
+    from vvs_core.web.timefmt import set_zone
 
     set_zone(settings["vvs.timezone"])  # every process (web, worker, commands) shows dates there
     secret = settings.get("vvs.secret") or ""
@@ -47,15 +47,22 @@ def load_settings(raw: dict, installed: dict | None = None, port=None):
     return settings, pm, declared, names, specs
 
 
+# The core's pages, each module adding its own routes in its includeme (narrow scans).
+CORE_PAGES = (".accounts.login", ".communities.home", ".accounts.signup", ".communities.validation_views",
+              ".accounts.views", ".communities.views", ".communities.directory_views", ".communities.referent_tools",
+              ".admin.views", ".admin.accounts_views", ".admin.communes_views", ".admin.plugins_views",
+              ".web.pwa", ".web.accessibility_views")
+
+
 def configure(raw_settings: dict, registry_extras: dict, port=None) -> Configurator:
     settings, pm, declared, names, specs = load_settings(dict(raw_settings), port=port)
     links.warn_about_public_url(settings, links.is_set(raw_settings))
     settings.setdefault("pyramid.default_locale_name", "fr")
 
-    from .tasks import configure_broker
+    from vvs_core.jobs.tasks import configure_broker
 
     configure_broker(settings)  # before any actor module is imported
-    from .security import configure_password_hashing
+    from vvs_core.accounts.security import configure_password_hashing
 
     configure_password_hashing(settings)
 
@@ -67,31 +74,32 @@ def configure(raw_settings: dict, registry_extras: dict, port=None) -> Configura
     config.registry.vvs_enabled_plugins = names
     config.registry.vvs_periodic_tasks = []
     # What plugins declare at start-up (see hookspecs: "Start-up registries").
-    from .events import collect_event_kinds
+    from vvs_core.communities.events import collect_event_kinds
     from .notify.kinds import collect_notification_kinds
-    from .principals import collect_principal_kinds
+    from vvs_core.accounts.principals import collect_principal_kinds
 
     config.registry.vvs_notification_kinds = collect_notification_kinds(pm)
     config.registry.vvs_event_kinds = collect_event_kinds(pm)
     config.registry.vvs_principal_kinds = collect_principal_kinds(pm)
 
     config.include("pyramid_chameleon")
-    config.include(".templating")  # templates compiled one at a time (threaded workers)
+    config.include(".web.templating")  # templates compiled one at a time (threaded workers)
     config.include("pyramid_services")
     config.include(".models")
-    config.include(".tasks")
-    config.include(".cache")
-    config.include(".batch")
-    config.include(".security")
-    config.include(".i18n")
+    config.include(".jobs.tasks")
+    config.include(".web.cache")
+    config.include(".web.batch")
+    config.include(".accounts.security")
+    config.include(".web.i18n")
     config.include(".providers")
     config.registry.vvs_provider_specs = specs
     config.include(".notify")
     config.include(".jobs")
-    config.include(".retention")
+    config.include(".jobs.retention")
     config.include(".web")
-    config.include(".views")
-    config.include(".provider_callbacks")  # /fournisseurs/{provider}/{token}/…
+    for module in CORE_PAGES:
+        config.include(module)
+    config.include(".providers.callbacks")  # /fournisseurs/{provider}/{token}/…
     config.commit()
 
     for name in names:
@@ -99,7 +107,7 @@ def configure(raw_settings: dict, registry_extras: dict, port=None) -> Configura
         config.include(module)
     config.commit()
 
-    from .security import check_every_view_has_permission
+    from vvs_core.accounts.security import check_every_view_has_permission
 
     check_every_view_has_permission(config)
     pm.hook.vvs_startup.call_historic(kwargs={"registry": config.registry})

@@ -9,7 +9,7 @@ any other reading. ``time.monotonic()`` measures durations (deadlines, the task
 scheduler's ticks), not the date, and is left alone.
 
 Datetimes are stored aware, in UTC (see :class:`vvs_core.models.types.UTCDateTime`),
-and shown in the instance's time zone through :mod:`vvs_core.timefmt` only.
+and shown in the instance's time zone through :mod:`vvs_core.web.timefmt` only.
 """
 from __future__ import annotations
 

@@ -12,10 +12,10 @@ from .settings import Setting
 
 @hookimpl
 def vvs_register_providers():
-    from .notify.dev_providers import ConsoleSMSSender, FolderEmailSender, FolderVoiceCaller, NullSender
-    from .geocoding import ManualGeocoder
+    from vvs_core.providers.development import ConsoleSMSSender, FolderEmailSender, FolderVoiceCaller, NullSender
+    from vvs_core.geo.geocoding import ManualGeocoder
     from .interfaces import NullIdentityVerifier
-    from .notify.push_providers import LogPushSender
+    from vvs_core.providers.push import LogPushSender
 
     return [
         ProviderSpec("sms", "console", ConsoleSMSSender.from_settings, callbacks=True,
@@ -57,7 +57,7 @@ def vvs_menu_items(request):
     else:
         items = [item("Accueil", "home", 0)]
         # An error page raised by a route factory (404) has no request.context.
-        from .security import RootContext
+        from vvs_core.accounts.security import RootContext
 
         if request.has_permission("moderate", RootContext(request)):
             items.append(item("Modération", "moderation", 80))
@@ -91,8 +91,8 @@ def vvs_register_notification_kinds():
 
 @hookimpl
 def vvs_register_event_kinds():
-    from .administration import ADMIN_EVENT_KINDS
-    from .events import CORE_EVENT_KINDS
+    from vvs_core.admin.accounts import ADMIN_EVENT_KINDS
+    from vvs_core.communities.events import CORE_EVENT_KINDS
     from .hooktypes import EventKind
 
     return [*CORE_EVENT_KINDS, *(EventKind(key, label) for key, label in ADMIN_EVENT_KINDS.items())]

@@ -137,8 +137,8 @@ def vvs_settings_sections(request: Request) -> list[SettingsSection]:
     Called on every settings page for the signed-in user.
     request: the current request (``request.user`` is set).
     Returns: a list of ``SettingsSection`` (route name, title, description, order);
-    the page behind the route renders ``vvs_core:templates/account_nav.pt`` and its view
-    answers ``vvs_core.views.account.settings_section_page(request, title, **values)``
+    the page behind the route renders ``vvs_core:accounts/templates/account_nav.pt`` and its view
+    answers ``vvs_core.accounts.views.settings_section_page(request, title, **values)``
     (the same menu, this page marked, the pages' style sheet).
     """
 
@@ -149,7 +149,7 @@ def vvs_community_panels(request: Request, community: Community) -> list[Panel]:
 
     Called when a member opens the page of ``community``.
     Returns: a list of ``Panel``, each with rendered HTML, or with ``read`` (a SQL scalar
-    expression, a list through ``vvs_core.batch.json_rows``) and ``render`` (value →
+    expression, a list through ``vvs_core.web.batch.json_rows``) and ``render`` (value →
     HTML): the page reads every panel's ``read`` and the menu in one statement, which
     keeps the page within its query budget whatever the number of plugins.
     """
@@ -233,7 +233,7 @@ def vvs_communities_merging(request: Request, source: Community, target: Communi
     Called after the core moved the memberships and movements, and before
     the ``source`` row is deleted, in the same transaction: move (or drop) every row of
     yours that names ``source`` so that it names ``target``. Raise
-    ``vvs_core.administration.AdminActionRefused`` with a French sentence to refuse the
+    ``vvs_core.admin.accounts.AdminActionRefused`` with a French sentence to refuse the
     merge (nothing is then changed). Returns nothing.
     """
 
@@ -257,7 +257,7 @@ def vvs_admin_commune_panels(request: Request, commune: Commune) -> list[Panel]:
 
     Called when an administrator opens the page of ``commune``: your plugin's settings for
     the commune and its actions (forms that post to your own routes, with a reason that
-    you record with ``vvs_core.events.record_event(..., public=False)`` so the journal
+    you record with ``vvs_core.communities.events.record_event(..., public=False)`` so the journal
     shows it).
     Returns: a list of ``Panel`` with rendered HTML.
     """
@@ -376,10 +376,10 @@ def vvs_export_user_data(request: Request, user: User) -> dict:
     """Personal data a plugin holds about ``user``, for "Télécharger mes données".
 
     Returns: a dict ``{"section name": JSON-serialisable data}``. Inside it, a list may
-    be given as SQL rather than read: ``vvs_core.batch.json_rows(select(…labelled
+    be given as SQL rather than read: ``vvs_core.web.batch.json_rows(select(…labelled
     columns…))`` (read as a list of dicts) or ``ReadThen(expression, then)``. The core
     reads every such expression of every plugin in one statement
-    (``vvs_core.batch.resolve_values``), so the archive's cost does not grow with the
+    (``vvs_core.web.batch.resolve_values``), so the archive's cost does not grow with the
     number of tables. Dates come back as datetimes and are written in ISO 8601.
     """
 
@@ -410,7 +410,7 @@ def vvs_reseal_secrets(dbsession: Session, settings: dict) -> tuple[str, int] | 
 def vvs_demo_data(dbsession: Session, commune: Commune) -> None:
     """Add a plugin's part of the demo data to the demo ``commune`` just loaded.
 
-    Called by ``vvs_core.demo.load_demo`` after the core's demo rows are flushed,
+    Called by ``vvs_core.cli.demo.load_demo`` after the core's demo rows are flushed,
     inside the caller's transaction (flush, never commit). Must be idempotent: a
     second call changes nothing. Returns nothing.
     """
@@ -418,7 +418,7 @@ def vvs_demo_data(dbsession: Session, commune: Commune) -> None:
 
 @hookspec
 def vvs_retention_rules(settings: dict) -> list[RetentionRule]:
-    """What a plugin's data retention adds to the purge (``vvs_core.retention``).
+    """What a plugin's data retention adds to the purge (``vvs_core.jobs.retention``).
 
     Called at each purge pass (``vvs purge``, the periodic task). settings: the
     application's settings. Returns: a list of ``RetentionRule``: rows to delete after

@@ -28,9 +28,9 @@ class Panel:
 
     ``html`` must already be escaped/rendered (render a template for it). Or, to stay
     within the page's query budget, give no ``html`` but ``read``, a SQL scalar
-    expression (a list through ``vvs_core.batch.json_rows(select(…))``), and ``render``,
+    expression (a list through ``vvs_core.web.batch.json_rows(select(…))``), and ``render``,
     which turns its value into the HTML: the core reads every panel's ``read`` together
-    with the menu's badges, in one statement (``vvs_core.batch``).
+    with the menu's badges, in one statement (``vvs_core.web.batch``).
     """
     title: str
     html: Any = ""
@@ -76,7 +76,7 @@ class ProviderSpec:
     callbacks: the provider is called back (delivery receipts, inbound SMS): the core
     serves ``/fournisseurs/{name}/{token}/…`` for it and declares its settings
     ``vvs.{kind}.{name}.callback_token`` and ``vvs.{kind}.{name}.callback_rate``
-    (``vvs_core.provider_callbacks``).
+    (``vvs_core.providers.callbacks``).
     """
     kind: str
     name: str

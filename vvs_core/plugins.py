@@ -44,9 +44,9 @@ def build_plugin_manager(plugin_names: list[str], installed: dict | None = None)
     from . import defaults
 
     pm.register(defaults, name="vvs_core.defaults")
-    from . import journey_menu
+    from vvs_core.communities import journey_menu
 
-    pm.register(journey_menu, name="vvs_core.journey_menu")
+    pm.register(journey_menu, name="vvs_core.communities.journey_menu")
     for name in plugin_names:
         try:
             module = installed[name].load()

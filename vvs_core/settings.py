@@ -108,7 +108,7 @@ def as_list(value) -> list[str]:
 
 
 def _parse_zone(value) -> str:
-    from .timefmt import parse_zone
+    from vvs_core.web.timefmt import parse_zone
 
     return parse_zone(value)
 
@@ -145,7 +145,7 @@ CORE_SETTINGS = [
     Setting("vvs.community.nearby_m", 1000, "Distance in metres under which a community counts as near a home.", parse=as_float),
     Setting("vvs.community.default_size_m", 250, "Side in metres of the square drawn around a home for a new community.", parse=as_float),
     Setting("vvs.sms.provider", "console", "SMS provider name (`console` and `null` built in; provider plugins add others, docs/providers.md)."),
-    Setting("vvs.sms.max_segments", 2, "Most parts any SMS may use, 1 to 6 (GSM-7: 160 characters alone, 153 per part; UCS-2: 70 and 67). Before a provider sees an SMS, the outbox transliterates it to GSM-7 where French allows (ê → e, ’ → ', « » → \") and shortens a longer text, keeping its links and its « appelez le 17 » line (vvs_core/sms.py, docs/providers.md).", parse=lambda v: as_int_between(v, 1, 6)),
+    Setting("vvs.sms.max_segments", 2, "Most parts any SMS may use, 1 to 6 (GSM-7: 160 characters alone, 153 per part; UCS-2: 70 and 67). Before a provider sees an SMS, the outbox transliterates it to GSM-7 where French allows (ê → e, ’ → ', « » → \") and shortens a longer text, keeping its links and its « appelez le 17 » line (vvs_core/notify/sms.py, docs/providers.md).", parse=lambda v: as_int_between(v, 1, 6)),
     Setting("vvs.email.provider", "folder", "E-mail provider name (`folder` and `null` built in; provider plugins add others, e.g. `smtp`)."),
     Setting("vvs.email.folder", "var/mail", "Folder where the `folder` e-mail provider writes `.eml` files."),
     Setting("vvs.email.sender", "Voisins vigilants <ne-pas-repondre@vvs.invalid>", "From: address of the e-mails sent."),

@@ -15,7 +15,7 @@ Fixtures (load with ``pytest_plugins = ["vvs_core.testing"]``):
 Provider contract suites: ``SMSSenderContract``, ``EmailSenderContract``,
 ``VoiceCallerContract`` (behavioural:
 they drive a fake of the provider's service, ``FakeHTTPService`` for an HTTP API;
-``vvs_core.provider_contracts``).
+``vvs_core.providers.contracts``).
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def _fast_password_hashing() -> None:
     records its parameters, so production verification is unaffected)."""
     from argon2 import PasswordHasher
 
-    from . import security
+    from vvs_core.accounts import security
 
     security.pin_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
@@ -88,7 +88,7 @@ def migrated_url(backend: str, tmp_root: Path) -> str:
         url = f"sqlite:///{tmp_root / 'vvs-test.sqlite'}"
     else:
         url = postgis_url()
-    from .migrate import upgrade
+    from vvs_core.models.migrate import upgrade
 
     upgrade(url, enabled_module_names(base_settings(url)), settings=base_settings(url))
     _migrated[backend] = url
@@ -183,7 +183,7 @@ def app(db_url, session_factory):
     saved = registry["dbsession_factory"]
     registry["dbsession_factory"] = session_factory
     registry["vvs.ratelimit_store"] = None  # each test starts with fresh rate limits
-    from .tasks import set_task_registry
+    from vvs_core.jobs.tasks import set_task_registry
 
     set_task_registry(registry)
     try:
@@ -256,7 +256,7 @@ def testapp(app):
 @pytest.fixture
 def make_user(dbsession):
     from .models import User
-    from .security import hash_password
+    from vvs_core.accounts.security import hash_password
 
     counter = {"n": 0}
     hashed = {}
@@ -385,7 +385,7 @@ class MovableClock:
         """Stop the clock at this wall-clock time of ``zone`` (default: ``vvs.timezone``)."""
         from datetime import datetime
 
-        from . import timefmt
+        from vvs_core.web import timefmt
 
         return self.set(datetime(year, month, day, hour, minute, second, tzinfo=zone or timefmt.zone()))
 
@@ -453,8 +453,8 @@ def fresh_database(name: str) -> str:
 def demo_database(name: str, prepare=None) -> str:
     """``fresh_database(name)`` migrated for every enabled plugin, with the demo commune;
     ``prepare(session)`` may add to it before the commit. Its URL."""
-    from .demo import load_demo
-    from .migrate import upgrade
+    from vvs_core.cli.demo import load_demo
+    from vvs_core.models.migrate import upgrade
     from .models import get_engine, get_session_factory
     from .settings import core_registry
 
@@ -516,9 +516,9 @@ def make_run_server(root, folder, **env):
     return running()
 
 
-from .provider_contracts import (EmailSenderContract, GeocoderContract, PushSenderContract,  # noqa: E402,F401
+from vvs_core.providers.contracts import (EmailSenderContract, GeocoderContract, PushSenderContract,  # noqa: E402,F401
                                  SMSSenderContract, VoiceCallerContract)
-from .provider_fakes import Call, FakeHTTPService  # noqa: E402,F401
+from vvs_core.providers.fakes import Call, FakeHTTPService  # noqa: E402,F401
 
 
 def use_provider(registry, kind: str, service) -> None:

@@ -66,7 +66,7 @@ def includeme(config):
     config.add_route("alert_moderate", PREFIX + r"/{alert_id:\d+}/moderation", factory="vvs_alerts.access.alert_factory")
     config.add_route("alert_history", PREFIX + r"/{alert_id:\d+}/moderation/historique",
                      factory="vvs_alerts.access.alert_factory")
-    community = "vvs_core.security.community_factory"
+    community = "vvs_core.accounts.security.community_factory"
     config.add_route("alerts_community", PREFIX + "/communaute/{community_id}", factory=community)
     config.add_route("alerts_feed_create", PREFIX + "/communaute/{community_id}/flux", factory=community)
     config.add_route("alerts_feed_revoke", PREFIX + "/communaute/{community_id}/flux/revoquer", factory=community)
@@ -86,7 +86,7 @@ def includeme(config):
 def vvs_menu_items(request):
     if request.user is None:
         return []
-    from vvs_core.security import RootContext
+    from vvs_core.accounts.security import RootContext
 
     items = []
     if request.has_permission("resident", RootContext(request)):  # whatever the page's own context
@@ -153,7 +153,7 @@ def vvs_render_notification(request, notification, channel):
     """Alert SMS always end with the "appelez le 17" line and fit the allowed parts."""
     if notification.kind != "alert" or channel != "sms":
         return None
-    from vvs_core import sms
+    from vvs_core.notify import sms
 
     from .catalogue import SMS_EMERGENCY_NOTICE
 

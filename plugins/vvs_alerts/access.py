@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from vvs_core.models import Community
-from vvs_core.principals import commune_agent
+from vvs_core.accounts.principals import commune_agent
 
 from .models import Alert, AlertUpdate
 
@@ -110,7 +110,7 @@ class CommunePolicyContext:
 
 
 def commune_policy_factory(request):
-    from vvs_core.security import commune_from_matchdict
+    from vvs_core.accounts.security import commune_from_matchdict
 
     commune = commune_from_matchdict(request)
     return CommunePolicyContext(request, commune)

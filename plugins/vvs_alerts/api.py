@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 from shapely.geometry import Point
 
-from vvs_core.links import absolute_url
+from vvs_core.web.links import absolute_url
 
 from .access import alert_factory
 from .catalogue import CATEGORIES, EXPIRY_CHOICES, SEVERITIES, STATUS_LABELS, category_label
@@ -20,7 +20,7 @@ from .models import Alert, AlertUpdate
 from .posting import MAX_TEXT, PostingRefused, home_community, post_alert
 from .texts import author_name
 from .views_support import member_communities_sql
-from vvs_core.timefmt import dates
+from vvs_core.web.timefmt import dates
 
 API = "/api/v1/alerts"
 PLACE_MAX_DISTANCE_DEG = 0.05  # as on the page: a place far from the community is dropped

@@ -10,11 +10,11 @@ import secrets
 
 import sqlalchemy as sa
 
-from vvs_core.cap import cap_bytes, cap_element, cap_polygon, cap_sender, cap_time
+from vvs_core.notify.cap import cap_bytes, cap_element, cap_polygon, cap_sender, cap_time
 from vvs_core.clock import aware, utcnow
-from vvs_core.links import absolute_url, public_host
+from vvs_core.web.links import absolute_url, public_host
 from vvs_core.models import Membership
-from vvs_core.timefmt import dates
+from vvs_core.web.timefmt import dates
 
 from .catalogue import CAP_CATEGORIES, CAP_SEVERITIES, EMERGENCY_NOTICE, category_label
 from .models import Alert, AlertUpdate, FeedToken

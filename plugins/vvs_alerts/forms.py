@@ -7,7 +7,7 @@ import uuid
 import colander
 import deform
 
-from vvs_core.forms import Schema, StrippedString
+from vvs_core.web.forms import Schema, StrippedString
 
 from .catalogue import CATEGORIES, EXPIRY_CHOICES, SEVERITIES
 

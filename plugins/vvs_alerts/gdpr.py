@@ -14,7 +14,7 @@ def _when(value):
 def export_user_alerts(dbsession, user) -> dict:
     """The alerts a user launched (read here: their place is a geometry), and the rest as
     SQL (``json_rows``) that the archive reads with its other sections, in one statement."""
-    from vvs_core.batch import json_rows
+    from vvs_core.web.batch import json_rows
 
     alerts = dbsession.scalars(sa.select(Alert).where(Alert.author_id == user.id).order_by(Alert.id))
     return {"Alertes": {

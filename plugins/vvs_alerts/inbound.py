@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from vvs_core.french import count
-from vvs_core.members import member_count
+from vvs_core.web.french import count
+from vvs_core.communities.members import member_count
 from vvs_core.models import User
 
 from .posting import PostingRefused, home_community, post_alert

@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from vvs_core.clock import utcnow
-from vvs_core.events import record_event
-from vvs_core.links import absolute_url
+from vvs_core.communities.events import record_event
+from vvs_core.web.links import absolute_url
 from vvs_core.models import Membership, User
 from vvs_core.notify.outbox import notify_user
-from vvs_core.timefmt import dates
+from vvs_core.web.timefmt import dates
 
 from .catalogue import EMERGENCY_NOTICE, category_label
 from .lifecycle import cancel_pending
@@ -310,7 +310,7 @@ def queue_size_sql(user, principals):
 
 def queue_statements(user, principals) -> dict:
     """The two queues ``user`` may moderate, as selects ordered by a unique key (for
-    ``vvs_core.pagination.paginate``): held alerts, oldest first; alerts with open reports,
+    ``vvs_core.web.pagination.paginate``): held alerts, oldest first; alerts with open reports,
     newest first. Each line's author and community come with it (many-to-one joins)."""
     held_when, reported_when = _queue_conditions(user, principals)
     people = (joinedload(Alert.author), joinedload(Alert.community))  # shown on each line

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from vvs_core.clock import utcnow
-from vvs_core.events import record_event
+from vvs_core.communities.events import record_event
 from vvs_core.models import Community, Membership
 
 from .models import ModerationPolicy

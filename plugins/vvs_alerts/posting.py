@@ -7,12 +7,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from vvs_core.clock import utcnow
-from vvs_core.links import absolute_url
+from vvs_core.web.links import absolute_url
 from vvs_core.models import Community, Membership, User
-from vvs_core.members import referents_of
+from vvs_core.communities.members import referents_of
 from vvs_core.notify.outbox import notify_user
 from vvs_core.jobs.lease import enqueue_job_after_commit
-from vvs_core.timefmt import dates
+from vvs_core.web.timefmt import dates
 
 from .catalogue import CATEGORY_LABELS, EMERGENCY_NOTICE
 from .models import Alert, PostingSuspension

@@ -46,7 +46,7 @@ def sanction_change_view(request):
         elif what == "change":
             entry = change_suspension(request, suspension_id, request.user, request.POST.get("days"),
                                       request.POST.get("reason"), seen)
-            from vvs_core.timefmt import dates
+            from vvs_core.web.timefmt import dates
 
             request.flash(f"Suspension modifiée : jusqu'au {dates.datetime(entry.until)}. La personne en est informée.",
                           "success")

@@ -8,7 +8,7 @@ import logging
 import dramatiq
 
 from vvs_core.jobs.lease import leased_actor
-from vvs_core.tasks import task_request
+from vvs_core.jobs.tasks import task_request
 
 log = logging.getLogger(__name__)
 

@@ -5,11 +5,11 @@ import re
 
 from markupsafe import escape
 
-from vvs_core import sms
+from vvs_core.notify import sms
 from vvs_core.clock import utcnow
-from vvs_core.french import count
-from vvs_core.links import absolute_url
-from vvs_core.timefmt import dates
+from vvs_core.web.french import count
+from vvs_core.web.links import absolute_url
+from vvs_core.web.timefmt import dates
 
 from .catalogue import EMERGENCY_NOTICE, FORMER_MEMBER, SMS_EMERGENCY_NOTICE, category_label
 

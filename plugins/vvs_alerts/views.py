@@ -10,12 +10,12 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from shapely.geometry import Point, mapping
 
-from vvs_core.forms import make_form, validate
-from vvs_core.french import count
-from vvs_core.links import absolute_url
+from vvs_core.web.forms import make_form, validate
+from vvs_core.web.french import count
+from vvs_core.web.links import absolute_url
 from vvs_core.clock import utcnow
 from vvs_core.models import Community
-from vvs_core.timefmt import dates
+from vvs_core.web.timefmt import dates
 
 from . import feeds
 from .access import SanctionsContext
@@ -96,7 +96,7 @@ PREVIEW_MAX_CHARS = 5000  # the form takes 1000; a longer paste is still counted
 @view_config(route_name="alerts_sms_preview", request_method="POST", renderer="json", permission="resident")
 def sms_preview_view(request):
     """The counter under the alert form: the SMS this text would make, computed by the
-    same code as the real one (vvs_core.sms through vvs_alerts.texts)."""
+    same code as the real one (vvs_core.notify.sms through vvs_alerts.texts)."""
     community = home_community(request.dbsession, request.user)
     if community is None:
         raise HTTPNotFound()
@@ -224,7 +224,7 @@ def _community_page(request, new_feed=None):
     community = request.context.community
     active, past, page = community_alerts(request, community)
     is_member = bool(request.has_permission("community.member"))
-    # Read with the menu's badges, in one statement (vvs_core.batch): the template asks .value.
+    # Read with the menu's badges, in one statement (vvs_core.web.batch): the template asks .value.
     feed_count = request.page_reads.add(feeds.user_feed_count_sql(community.id, request.user.id) if is_member
                                         else sa.literal(0))
     return {
@@ -293,7 +293,7 @@ MODERATION_PAGER_LABELS = {"held": "Pages des alertes en attente", "reported": "
 
 @view_config(route_name="alerts_moderation", renderer="vvs_alerts:templates/moderation.pt", permission="alerts.moderate")
 def moderation_queue_view(request):
-    from vvs_core.pagination import paginate
+    from vvs_core.web.pagination import paginate
 
     # One page of each queue (its own ?page_… parameter), read with its total in one statement.
     queue = {name: paginate(request, stmt, MODERATION_PAGE, param=f"page_{name}",

@@ -8,7 +8,7 @@ from pyramid.renderers import render
 
 from vvs_core.clock import utcnow
 from vvs_core.hooktypes import Panel
-from vvs_core.members import community_ids_of, community_ids_sql
+from vvs_core.communities.members import community_ids_of, community_ids_sql
 from vvs_core.notify.outbox import format_reach, reach_summary
 
 from .catalogue import category_label
@@ -37,11 +37,11 @@ def recent_alerts_for(request, user) -> list[tuple[Alert, str]]:
 
 def active_alerts_panel(request, community):
     """The community page's panel of alerts in progress, read with the page's other
-    panels and the menu in one statement (``vvs_core.batch``); None when not allowed."""
+    panels and the menu in one statement (``vvs_core.web.batch``); None when not allowed."""
     if not request.has_permission("community.view", _community_context(request, community)):
         return None
-    from vvs_core.batch import json_rows
-    from vvs_core.security import RootContext
+    from vvs_core.web.batch import json_rows
+    from vvs_core.accounts.security import RootContext
 
     can_post = bool(request.has_permission("resident", RootContext(request)))
     query = active_alerts_query([community.id]).limit(10).with_only_columns(
@@ -53,7 +53,7 @@ def active_alerts_panel(request, community):
 
 
 def _community_context(request, community):
-    from vvs_core.security import CommunityContext
+    from vvs_core.accounts.security import CommunityContext
 
     return CommunityContext(request, community)
 
@@ -86,7 +86,7 @@ COMMUNITY_PAGE = 30
 def community_alerts(request, community, size: int = COMMUNITY_PAGE):
     """(alerts in progress, alerts that are over, the ``Pagination``) of one community, in
     one statement: the pages list the active ones first, then the others newest first."""
-    from vvs_core.pagination import paginate
+    from vvs_core.web.pagination import paginate
 
     now = utcnow()
     is_active = sa.and_(Alert.status == "published", Alert.all_clear_at.is_(None), Alert.expires_at > now)

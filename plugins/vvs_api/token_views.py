@@ -7,8 +7,8 @@ import deform
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
-from vvs_core.forms import Schema, StrippedString, field_error, make_form, validate
-from vvs_core.views.account import settings_section_page
+from vvs_core.web.forms import Schema, StrippedString, field_error, make_form, validate
+from vvs_core.accounts.views import settings_section_page
 
 from .tokens import TokenRefused, issue_api_token, revoke_api_token, user_tokens
 

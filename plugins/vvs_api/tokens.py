@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from vvs_core.clock import aware, utcnow
 from vvs_core.hooktypes import Authenticated
 from vvs_core.models import User
-from vvs_core.security import CLOSED_STATUSES
+from vvs_core.accounts.security import CLOSED_STATUSES
 
 from .models import ApiToken
 

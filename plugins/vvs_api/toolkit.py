@@ -34,11 +34,11 @@ from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
 from pyramid.httpexceptions import HTTPException
 from pyramid.response import Response
 
-from vvs_core.errorpages import json_error, mark_retryable
-from vvs_core.french import count
-from vvs_core.jsonlimits import Invalid, TooDeep, TooLarge, loads_limited
-from vvs_core.links import public_base_url
-from vvs_core.ratelimit import client_address, limiter
+from vvs_core.web.errorpages import json_error, mark_retryable
+from vvs_core.web.french import count
+from vvs_core.web.jsonlimits import Invalid, TooDeep, TooLarge, loads_limited
+from vvs_core.web.links import public_base_url
+from vvs_core.web.ratelimit import client_address, limiter
 
 log = logging.getLogger(__name__)
 

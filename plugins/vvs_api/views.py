@@ -6,15 +6,15 @@ import sqlalchemy as sa
 from shapely.geometry import mapping
 
 from .toolkit import ApiError, paginate_query, page_params
-from vvs_core.directory import directory_entry, members_statement
+from vvs_core.communities.directory import directory_entry, members_statement
 from vvs_core.models import Commune, Community, Membership, Notification
 from vvs_core.models.notification import CHANNELS
 from vvs_core.notify.kinds import shown_prefs
-from vvs_core.security import community_factory
-from vvs_core.views.directory import record_hidden_views
+from vvs_core.accounts.security import community_factory
+from vvs_core.communities.directory_views import record_hidden_views
 
 from . import schemas
-from vvs_core.timefmt import dates
+from vvs_core.web.timefmt import dates
 
 API = "/api/v1"
 

@@ -85,7 +85,7 @@ def vvs_retention_rules(settings):
 
 @hookimpl
 def vvs_admin_commune_panels(request, commune):
-    from vvs_core.french import count
+    from vvs_core.web.french import count
     from vvs_core.hooktypes import Panel
 
     from .following import counts

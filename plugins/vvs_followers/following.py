@@ -20,12 +20,12 @@ from shapely.ops import unary_union
 from shapely.prepared import prep
 
 from vvs_core.clock import aware, utcnow
-from vvs_core.french import count, de
-from vvs_core.links import absolute_url
+from vvs_core.web.french import count, de
+from vvs_core.web.links import absolute_url
 from vvs_core.models import Commune, Community
 from vvs_core.models.notification import CHANNELS
 from vvs_core.notify.outbox import enqueue_delivery_after_commit, insert_notifications
-from vvs_core.phones import normalise_phone
+from vvs_core.accounts.phones import normalise_phone
 from vvs_core.providers import channels_with_provider
 
 from .models import Follower
@@ -108,7 +108,7 @@ def home_of(request, commune: Commune, address: str):
     ``FollowRefused`` when the geocoder cannot place it in the commune. Only the point is kept."""
     from shapely.geometry import Point
 
-    from vvs_core.registration import locate_address
+    from vvs_core.accounts.registration import locate_address
 
     address = " ".join(str(address or "").split())
     if not address:

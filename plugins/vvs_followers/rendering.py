@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from vvs_core import sms
-from vvs_core.links import absolute_url
+from vvs_core.notify import sms
+from vvs_core.web.links import absolute_url
 
 from .following import unsubscribe_token
 from .models import Follower

@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
-from vvs_core.forms import Schema, StrippedString, make_form, validate
-from vvs_core.french import de
+from vvs_core.web.forms import Schema, StrippedString, make_form, validate
+from vvs_core.web.french import de
 from vvs_core.models import Commune
-from vvs_core.ratelimit import client_address, limiter
+from vvs_core.web.ratelimit import client_address, limiter
 
 from . import following
 from .following import FollowRefused
@@ -149,7 +149,7 @@ def code_view(request):
     follower, problem = following.confirm_code(request, int(pending.get("id") or 0), data.get("code", ""))
     if problem:
         request.response.status = 400
-        from vvs_core.forms import field_error
+        from vvs_core.web.forms import field_error
 
         return {**base, "form": field_error(code_form(request, commune), "code", problem)}
     request.session.pop(PENDING, None)

@@ -10,7 +10,7 @@ from datetime import timedelta
 from vvs_core import hookimpl
 from vvs_core.hooktypes import ActivityItem, MenuItem, Panel
 from vvs_core.settings import Setting, as_int
-from vvs_core.security import member_community_ids
+from vvs_core.accounts.security import member_community_ids
 from vvs_core.hooktypes import EventKind, NotificationKind
 
 PREFIX = "/gazette/communaute/{community_id}"
@@ -46,7 +46,7 @@ def vvs_community_panels(request, community):
         return render("vvs_gazette:templates/panel.pt",
                       {"rows": rows, "community": community, "author_label": author_label}, request=request)
 
-    # Read with the page's other panels and the menu, in one statement (vvs_core.batch).
+    # Read with the page's other panels and the menu, in one statement (vvs_core.web.batch).
     return [Panel("La Gazette", order=30, read=latest_posts_read(community.id, 3), render=html)]
 
 

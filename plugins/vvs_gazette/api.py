@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from vvs_core.links import absolute_url
+from vvs_core.web.links import absolute_url
 
 from . import posts
 from .context import gazette_factory
 from .models import CATEGORIES
-from vvs_core.timefmt import dates
+from vvs_core.web.timefmt import dates
 
 API = r"/api/v1/communities/{community_id:\d{1,9}}/gazette"
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from vvs_core.clock import aware, utcnow
 from vvs_core.models import Membership
-from vvs_core.timefmt import dates
+from vvs_core.web.timefmt import dates
 
 from .models import GazettePost
 

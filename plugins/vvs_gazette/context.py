@@ -5,8 +5,8 @@ from functools import cached_property
 
 from pyramid.authorization import Allow
 
-from vvs_core.principals import commune_agent
-from vvs_core.security import CommunityContext, community_factory
+from vvs_core.accounts.principals import commune_agent
+from vvs_core.accounts.security import CommunityContext, community_factory
 
 
 class GazetteContext(CommunityContext):

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 from vvs_core.models import Membership, Notification, User
 from vvs_core.notify.outbox import notify_user
-from vvs_core.links import absolute_url
-from vvs_core.timefmt import dates, zone
+from vvs_core.web.links import absolute_url
+from vvs_core.web.timefmt import dates, zone
 
 from .models import CATEGORIES
 from .posts import recent_posts

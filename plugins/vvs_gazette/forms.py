@@ -4,8 +4,8 @@ from __future__ import annotations
 import colander
 import deform
 
-from vvs_core.forms import Schema, StrippedString
-from vvs_core.timefmt import dates
+from vvs_core.web.forms import Schema, StrippedString
+from vvs_core.web.timefmt import dates
 
 from .models import CATEGORIES, MAX_PHOTOS
 

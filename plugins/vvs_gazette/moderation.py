@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from vvs_core.clock import utcnow
-from vvs_core.events import record_event
+from vvs_core.communities.events import record_event
 
 from .models import GazettePost, GazetteReply, GazetteReport
 
@@ -51,7 +51,7 @@ def moderate(dbsession, post: GazettePost, moderator, action: str, reason: str,
 
 
 # The moderation page's lists, as selects ordered by a unique key: the page reads one page
-# of each (``vvs_core.pagination.paginate``), with the author shown on each line.
+# of each (``vvs_core.web.pagination.paginate``), with the author shown on each line.
 
 def open_reports(community_id: int):
     """Reports not yet decided, oldest first."""

@@ -9,7 +9,7 @@ from .models import GazettePost, GazetteReply, GazetteReport
 def export_gazette(dbsession, user) -> dict:
     """Posts and replies as SQL (``json_rows``): the archive reads them with its other
     sections, in one statement."""
-    from vvs_core.batch import json_rows
+    from vvs_core.web.batch import json_rows
 
     return {
         "annonces": json_rows(sa.select(

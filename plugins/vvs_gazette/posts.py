@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 
 from vvs_core.clock import utcnow
-from vvs_core.images import clean_image
+from vvs_core.web.images import clean_image
 from vvs_core.models import User
-from vvs_core.timefmt import dates
+from vvs_core.web.timefmt import dates
 
 from .models import MAX_PHOTOS, GazettePhoto, GazettePost, GazetteReply
 
@@ -90,7 +90,7 @@ def counted_page_of_posts(dbsession, community_id: int, page: int = 1, query: st
 def latest_posts_read(community_id: int, limit: int, today: date | None = None):
     """The ``limit`` newest visible posts of a community (id, title, author label) as
     ``json_rows``: a scalar expression the page reads with its others (the panel)."""
-    from vvs_core.batch import json_rows
+    from vvs_core.web.batch import json_rows
 
     today = today or dates.today()
     stmt = (sa.select(GazettePost.id.label("id"), GazettePost.title.label("title"),
@@ -139,7 +139,7 @@ def date_problems(data: dict, zone=None, kept: GazettePost | None = None, now: d
     from zoneinfo import ZoneInfo
 
     from vvs_core.clock import aware
-    from vvs_core.timefmt import dates
+    from vvs_core.web.timefmt import dates
 
     now = now or utcnow()
     zone = ZoneInfo(zone) if isinstance(zone, str) else (zone or dates.zone)  # default: vvs.timezone

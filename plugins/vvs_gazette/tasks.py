@@ -4,7 +4,7 @@ from __future__ import annotations
 import dramatiq
 
 from vvs_core.clock import utcnow
-from vvs_core.tasks import task_request
+from vvs_core.jobs.tasks import task_request
 
 from .digest import send_weekly_digests
 

@@ -7,18 +7,18 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from vvs_core.clock import utcnow
-from vvs_core.images import ImageRejected
-from vvs_core.forms import make_form, validate
-from vvs_core.french import de
-from vvs_core.links import absolute_url, public_host
-from vvs_core.pagination import Pagination, page_number, page_url, paginate
-from vvs_core.timefmt import dates
+from vvs_core.web.images import ImageRejected
+from vvs_core.web.forms import make_form, validate
+from vvs_core.web.french import de
+from vvs_core.web.links import absolute_url, public_host
+from vvs_core.web.pagination import Pagination, page_number, page_url, paginate
+from vvs_core.web.timefmt import dates
 
 from . import calendar, moderation, posts
 from .forms import ModerateSchema, ReplySchema, ReportSchema, post_schema
 from .models import CATEGORIES, GazetteReply
 
-FORM_PAGE = "vvs_core:templates/form_page.pt"
+FORM_PAGE = "vvs_core:web/templates/form_page.pt"
 MODERATION_PAGE = 20  # lines of each list of the moderation page
 
 
@@ -72,7 +72,7 @@ def page_entries(request, community, page: int, query: str) -> tuple[list[dict],
 
     if query.strip():
         return load()
-    # A write in another community's gazette leaves this page cached (vvs_core.cache scopes).
+    # A write in another community's gazette leaves this page cached (vvs_core.web.cache scopes).
     return request.cached(("gazette", community.id, page, dates.today()), load, scope=("community", community.id))
 
 

@@ -31,7 +31,7 @@ def vvs_user_registered(request, user):
 
 @hookimpl
 def vvs_community_links(request, communities, place):
-    from vvs_core.french import count
+    from vvs_core.web.french import count
 
     from .invitations import counts_by_community
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from vvs_core.clock import utcnow
-from vvs_core.demo import login_email
+from vvs_core.cli.demo import login_email
 from vvs_core.models import Membership, User
 
 from .invitations import new_code

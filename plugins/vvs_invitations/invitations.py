@@ -11,9 +11,9 @@ import secrets
 from sqlalchemy import func, select
 
 from vvs_core.clock import utcnow
-from vvs_core.links import absolute_url
+from vvs_core.web.links import absolute_url
 from vvs_core.models import Community, User
-from vvs_core.outreach import send_to_address
+from vvs_core.notify.outreach import send_to_address
 
 from .models import Invitation
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from vvs_core.timefmt import dates
+from vvs_core.web.timefmt import dates
 
 from .models import Invitation
 

@@ -7,10 +7,10 @@ from pyramid.httpexceptions import HTTPFound, HTTPSeeOther
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from vvs_core.forms import Schema, StrippedString, email_node, field_error, make_form, validate
-from vvs_core.phones import normalise_phone
-from vvs_core.ratelimit import limiter
-from vvs_core.security import community_factory
+from vvs_core.web.forms import Schema, StrippedString, email_node, field_error, make_form, validate
+from vvs_core.accounts.phones import normalise_phone
+from vvs_core.web.ratelimit import limiter
+from vvs_core.accounts.security import community_factory
 from vvs_core.web import route_exists
 
 from .invitations import (DAILY_LIMIT, SESSION_KEY, already_invited, find_by_code, invitation_counts,

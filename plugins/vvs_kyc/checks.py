@@ -3,7 +3,7 @@
 The rule for automatic acceptance (also in docs/kyc.md): when a proof passes
 and the resident's pending membership is in a community whose validation is done by
 the platform team ("platform" mode), the membership is accepted at once through
-``vvs_core.membership.decide``, unless
+``vvs_core.communities.membership.decide``, unless
 - the resident asked to be référent (a new community: the platform team looks at
   the community itself), or
 - a blocker remains (e.g. the deployment or the mairie requires several proofs).
@@ -14,10 +14,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from vvs_core.clock import utcnow
-from vvs_core.events import record_event
-from vvs_core.membership import MembershipError, current_membership, decide
+from vvs_core.communities.events import record_event
+from vvs_core.communities.membership import MembershipError, current_membership, decide
 from vvs_core.models import Community
-from vvs_core.security import effective_validation_mode
+from vvs_core.accounts.security import effective_validation_mode
 
 from .models import KycCheck
 

@@ -13,7 +13,7 @@ import zlib
 from dataclasses import dataclass
 
 
-from vvs_core.french import number
+from vvs_core.web.french import number
 
 KINDS = {
     "pdf": ("application/pdf", "un document PDF", (".pdf",)),

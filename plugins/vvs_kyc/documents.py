@@ -9,12 +9,12 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from vvs_core.clock import aware, timestamp, utcnow
-from vvs_core.french import count
-from vvs_core.membership import current_membership
+from vvs_core.web.french import count
+from vvs_core.communities.membership import current_membership
 from vvs_core.models import Commune, Community, User
 from vvs_core.notify.outbox import notify_user
-from vvs_core.security import effective_validation_mode
-from vvs_core.links import absolute_url
+from vvs_core.accounts.security import effective_validation_mode
+from vvs_core.web.links import absolute_url
 
 from . import storage
 from .checks import KycError, after_pass, new_check, record

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from vvs_core.membership import distance_m
+from vvs_core.communities.membership import distance_m
 
 from .checks import KycError, after_pass, new_check, record
 

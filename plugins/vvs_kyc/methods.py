@@ -123,7 +123,7 @@ MISSING = {cls.name: cls.missing for cls in (*BUILT_IN, PartnerMethod)}
 def all_methods(request) -> list[VerificationMethod]:
     from .partners import configured_partner
 
-    from vvs_core.security import has_commune_agents
+    from vvs_core.accounts.security import has_commune_agents
 
     methods = [DocumentMethod(), GeolocationMethod(), AttestationMethod(has_commune_agents(request.registry))]
     partner = configured_partner(request)

@@ -16,7 +16,7 @@ The object the factory returns has:
 ``start(request, user) -> str``
     Begin a check of ``user`` and return the URL to send their browser to (the
     partner's page). The partner sends the browser back to
-    ``absolute_url(request, "kyc_partner_return")`` (``vvs_core.links``) with whatever
+    ``absolute_url(request, "kyc_partner_return")`` (``vvs_core.web.links``) with whatever
     its protocol carries.
 
 ``callback(request) -> IdentityResult | None``

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import dramatiq
 
-from vvs_core.tasks import task_request
+from vvs_core.jobs.tasks import task_request
 
 log = logging.getLogger(__name__)
 

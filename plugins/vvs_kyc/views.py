@@ -6,9 +6,9 @@ from pyramid.httpexceptions import HTTPForbidden, HTTPGone, HTTPNotFound, HTTPSe
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from vvs_core.membership import current_membership
+from vvs_core.communities.membership import current_membership
 from vvs_core.models import Community, Membership
-from vvs_core.ratelimit import limiter
+from vvs_core.web.ratelimit import limiter
 
 from . import attestation, documents, geolocation, partners, rules
 from .checks import KycError, method_status
@@ -27,7 +27,7 @@ def assets(request, *js):
 
 
 def _page(request, title, **values):
-    from vvs_core.security import has_commune_agents
+    from vvs_core.accounts.security import has_commune_agents
 
     return {"title": title, "with_agents": has_commune_agents(request.registry), **assets(request), **values}
 

@@ -13,12 +13,12 @@ from pyramid.authorization import Allow
 from pyramid.httpexceptions import HTTPNotFound
 from sqlalchemy import select
 
-from vvs_core import french
+from vvs_core.web import french
 from vvs_core.hooktypes import MenuItem, NotificationKind, Panel, PrincipalKind, Recipient
 from vvs_core.models import Community, Membership
 from vvs_core.plugins import hookimpl
-from vvs_core.principals import COMMUNE_AGENT, commune_agent
-from vvs_core.timefmt import dates
+from vvs_core.accounts.principals import COMMUNE_AGENT, commune_agent
+from vvs_core.web.timefmt import dates
 
 from . import agents as agent_service
 from . import twofactor
@@ -158,7 +158,7 @@ def vvs_landing_url(request, user):
 @hookimpl(optionalhook=True)
 def vvs_alert_held(request, alert):
     """Pre-moderation: the commune's agents are told that a residents' alert waits."""
-    from vvs_core.links import absolute_url
+    from vvs_core.web.links import absolute_url
     from vvs_core.notify.outbox import notify_user
 
     commune_id = getattr(alert, "commune_id", None)
@@ -226,7 +226,7 @@ def vvs_dashboard_widgets(request, commune):
         total = french.count(len(pending), "demande en attente", "demandes en attente")
         return f'<p>{escape(total)} :</p><ul class="plain">{items}</ul>'
 
-    # Read with the dashboard's other widgets and the menu, in one statement (vvs_core.batch).
+    # Read with the dashboard's other widgets and the menu, in one statement (vvs_core.web.batch).
     return [Panel("Demandes d'adhésion en attente", order=20, read=dashboard.pending_requests_read(commune.id),
                   render=html)]
 
@@ -339,7 +339,7 @@ def vvs_register_settings():
 @hookimpl
 def vvs_startup(registry):
     from vvs_core.encryption import is_derived, keyring
-    from vvs_core.links import is_development
+    from vvs_core.web.links import is_development
 
     settings = registry.settings
     keyring(settings, twofactor.KEY_SETTING, twofactor.PURPOSE)  # a wrong key stops start-up here
@@ -382,7 +382,7 @@ def vvs_admin_user_panels(request, user):
         return []
     from markupsafe import escape
 
-    from vvs_core.french import de
+    from vvs_core.web.french import de
 
     items = "".join(
         f'<li>{escape(agent.role_label)} — <a href="{escape(request.route_path("admin_commune", insee=c.insee))}#mairie">'

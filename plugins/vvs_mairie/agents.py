@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from vvs_core.cache import note_read
+from vvs_core.web.cache import note_read
 from vvs_core.clock import utcnow
-from vvs_core.french import de
+from vvs_core.web.french import de
 from vvs_core.models import Commune, User
-from vvs_core.security import issue_token
-from vvs_core.links import absolute_url
+from vvs_core.accounts.security import issue_token
+from vvs_core.web.links import absolute_url
 
 from .models import AGENT_ROLES, MairieAgent, MairieCommune
 
@@ -131,7 +131,7 @@ def request_mairie_of(request, commune_id: int) -> MairieCommune | None:
         viewer_agent_rows(request, request.user)  # reads the mairies of the user's communes
     if commune_id not in memo:
         memo[commune_id] = mairie_of(request.dbsession, commune_id)
-    note_read(*MEMO_TABLES)  # a value cached now depends on the mairie, read or not (vvs_core.cache)
+    note_read(*MEMO_TABLES)  # a value cached now depends on the mairie, read or not (vvs_core.web.cache)
     return memo[commune_id]
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from vvs_core.clock import aware, utcnow
-from vvs_core.links import absolute_url
-from vvs_core.timefmt import dates
+from vvs_core.web.links import absolute_url
+from vvs_core.web.timefmt import dates
 
 from . import dashboard, follow_up, reports
 

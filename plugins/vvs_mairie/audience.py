@@ -13,7 +13,7 @@ import shapely
 from shapely.prepared import prep
 from sqlalchemy import func, select
 
-from vvs_core.french import count, number
+from vvs_core.web.french import count, number
 from vvs_core.models import Community, Membership, User
 from vvs_core.notify.kinds import channels_for
 

@@ -5,9 +5,9 @@ names its source in ``source``. The area is the commune (its INSEE geocode) or t
 zone drawn (a polygon)."""
 from __future__ import annotations
 
-from vvs_core.cap import cap_bytes, cap_element, cap_polygon, cap_sender, cap_time
-from vvs_core.french import de
-from vvs_core.links import absolute_url, public_host
+from vvs_core.notify.cap import cap_bytes, cap_element, cap_polygon, cap_sender, cap_time
+from vvs_core.web.french import de
+from vvs_core.web.links import absolute_url, public_host
 
 from .commune_alerts import EXERCISE_NOTICE
 from .models import MairieAlert

@@ -7,16 +7,16 @@ import re
 
 from sqlalchemy import case, func, select
 
-from vvs_core import sms
-from vvs_core.areas import MAX_AREA_M2, parse_area  # noqa: F401  (read by relays and tests)
+from vvs_core.notify import sms
+from vvs_core.geo.areas import MAX_AREA_M2, parse_area  # noqa: F401  (read by relays and tests)
 from vvs_core.clock import utcnow
-from vvs_core.french import de
+from vvs_core.web.french import de
 from vvs_core.models import Community
 from vvs_core.models.notification import Notification
 from vvs_core.notify.kinds import address_on, kinds_of
 from vvs_core.providers import channels_with_provider
 from vvs_core.notify.outbox import enqueue_delivery_after_commit, format_reach, insert_notifications, reach_summaries
-from vvs_core.timefmt import dates
+from vvs_core.web.timefmt import dates
 
 from . import audience
 from .models import ALERT_CATEGORIES, TARGETS, MairieAlert

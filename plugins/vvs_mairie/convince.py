@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from vvs_core.french import de
+from vvs_core.web.french import de
 
 POINTS = (
     "Disposer d'un outil de communication pour alerter et informer la population en temps réel.",

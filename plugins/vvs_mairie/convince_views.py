@@ -8,7 +8,7 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from vvs_core.models import Community, Membership
-from vvs_core.links import absolute_url
+from vvs_core.web.links import absolute_url
 
 from . import agents as agent_service
 from . import convince
@@ -26,7 +26,7 @@ NO_COMMUNE = ("Cette page aide les habitants membres d'une communauté à prése
 
 
 def _page(request):
-    from vvs_core.errorpages import render_error_page
+    from vvs_core.web.errorpages import render_error_page
 
     from .views import assets
 
@@ -51,7 +51,7 @@ def convince_view(request):
     settings = request.registry.settings
     subject, body = convince.email_template(commune.name, settings["vvs.site_name"], absolute_url(request, "home"))
     to = commune.contact_email  # the town hall's contact the platform team keeps (vvs_core.communes)
-    from vvs_core.phones import display_phone
+    from vvs_core.accounts.phones import display_phone
 
     return {"title": "Convaincre ma mairie", "commune": commune, "phone": display_phone, "subject": subject, "body": body,
             "subscribed": bool(mairie and mairie.subscribed), "points": convince.POINTS,

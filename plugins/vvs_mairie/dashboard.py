@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from vvs_core.clock import aware, utcnow
 from vvs_core.models import Community, CommunityEvent, Membership, User
-from vvs_core.members import member_count_sql
-from vvs_core.events import event_label
-from vvs_core.french import de
-from vvs_core.timefmt import dates
+from vvs_core.communities.members import member_count_sql
+from vvs_core.communities.events import event_label
+from vvs_core.web.french import de
+from vvs_core.web.timefmt import dates
 
 from .follow_up import follow_ups
 
@@ -131,7 +131,7 @@ def communities_of(dbsession, commune_id: int) -> list[Community]:
 
 def community_figures(request, commune_id: int, with_events: bool = True) -> list[dict]:
     """Each community of the commune with its members (open accounts, as
-    ``vvs_core.members`` counts them) and pending requests (one statement), and its
+    ``vvs_core.communities.members`` counts them) and pending requests (one statement), and its
     latest public event (one more, unless ``with_events`` is false)."""
     dbsession = request.dbsession
 
@@ -164,7 +164,7 @@ def community_figures(request, commune_id: int, with_events: bool = True) -> lis
 def pending_requests_read(commune_id: int):
     """The commune's pending membership requests, oldest first (community, who, since when),
     as ``json_rows``: the dashboard reads them with its other widgets and the menu."""
-    from vvs_core.batch import json_rows
+    from vvs_core.web.batch import json_rows
 
     return json_rows(
         select(Community.id.label("community_id"), Community.name.label("community"),

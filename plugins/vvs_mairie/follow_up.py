@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from vvs_core.clock import aware, utcnow
-from vvs_core.french import de
-from vvs_core.links import absolute_url
+from vvs_core.web.french import de
+from vvs_core.web.links import absolute_url
 from vvs_core.models import User
 from vvs_core.notify.outbox import notify_user
-from vvs_core.timefmt import dates
+from vvs_core.web.timefmt import dates
 
 from . import messages
 from .models import FOLLOW_UP_STATUSES, AlertAcknowledgement, AlertReply

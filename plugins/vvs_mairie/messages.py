@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from vvs_core.french import de
+from vvs_core.web.french import de
 from vvs_core.notify.outbox import enqueue_delivery_after_commit, insert_notifications
 
 from . import audience

@@ -14,14 +14,14 @@ from pyramid.renderers import render, render_to_response
 from pyramid.view import view_config
 from sqlalchemy import delete, select, update
 
-from vvs_core.administration import AdminActionRefused, ChangedMeanwhile
+from vvs_core.admin.accounts import AdminActionRefused, ChangedMeanwhile
 from vvs_core.clock import utcnow
-from vvs_core.events import record_event
-from vvs_core.forms import Schema, StrippedString, email_node, make_form, validate
+from vvs_core.communities.events import record_event
+from vvs_core.web.forms import Schema, StrippedString, email_node, make_form, validate
 from vvs_core.hooktypes import EventKind
 from vvs_core.models import Commune, User
-from vvs_core.sessions import end_all_sessions
-from vvs_core.views.admin_users import choice_node, reason_node, state_node
+from vvs_core.accounts.sessions import end_all_sessions
+from vvs_core.admin.accounts_views import choice_node, reason_node, state_node
 
 from . import agents as agent_service
 from . import twofactor
@@ -231,10 +231,10 @@ def _back(request, commune):
 
 def _core_page(request, commune, status, error=None, rendered=None):
     """The platform team's page of the commune, with this error (nothing was changed)."""
-    from vvs_core.views.admin_communes import commune_page
+    from vvs_core.admin.communes_views import commune_page
 
     request.__dict__["_vvs_mairie_admin_rendered"] = rendered or {}
-    response = render_to_response("vvs_core:templates/admin_commune.pt",
+    response = render_to_response("vvs_core:admin/templates/admin_commune.pt",
                                   commune_page(request, commune, error=error), request=request)
     response.status = status
     return response
@@ -299,6 +299,6 @@ def second_factor_view(request):
 
 
 def _de(commune) -> str:
-    from vvs_core.french import de
+    from vvs_core.web.french import de
 
     return de(commune.name)

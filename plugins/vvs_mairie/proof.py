@@ -31,11 +31,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from sqlalchemy import select
 
-from vvs_core.french import count
+from vvs_core.web.french import count
 from vvs_core.models import User
 from vvs_core.models.notification import Notification
-from vvs_core.phones import mask_phone
-from vvs_core.timefmt import dates
+from vvs_core.accounts.phones import mask_phone
+from vvs_core.web.timefmt import dates
 
 from .commune_alerts import SUBJECT, who_of, without_account_name
 from .models import MairieAlert
@@ -153,7 +153,7 @@ def ed25519_verifies(public_pem: bytes, signature_b64: str, signed: bytes) -> bo
 
 
 def proof(request, commune, alert: MairieAlert, follow_ups: list[MairieAlert]) -> dict:
-    from vvs_core.links import absolute_url
+    from vvs_core.web.links import absolute_url
 
     lines, last = chained(commune.insee, alert.id, lines_of(request.dbsession, alert, follow_ups))
     secret = request.registry.settings["vvs.secret"]

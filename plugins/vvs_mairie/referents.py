@@ -1,14 +1,14 @@
 """The mairie names and removes the référents of its commune's communities (the seeds:
 the police municipale selects them). The rule and the journal are the core's
-(``vvs_core.membership.set_referent``); these pages read the request and pick a template."""
+(``vvs_core.communities.membership.set_referent``); these pages read the request and pick a template."""
 from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
-from vvs_core.french import de
-from vvs_core.communes_admin import community_people
-from vvs_core.members import member_counts, referent_counts
-from vvs_core.membership import MembershipError, set_referent
+from vvs_core.web.french import de
+from vvs_core.admin.communes import community_people
+from vvs_core.communities.members import member_counts, referent_counts
+from vvs_core.communities.membership import MembershipError, set_referent
 from vvs_core.models import Community
 
 from . import dashboard

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from vvs_core.clock import utcnow
 from vvs_core.models import Community, Membership
-from vvs_core.timefmt import dates
+from vvs_core.web.timefmt import dates
 
 from . import dashboard
 from .commune_alerts import reach_reports

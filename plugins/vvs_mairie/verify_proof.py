@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from vvs_core.french import count
+from vvs_core.web.french import count
 
 from .proof import NOT_A_PROOF, check_chain, ed25519_verifies, read_csv, split_signed
 

@@ -13,14 +13,14 @@ from pyramid.view import view_config
 from sqlalchemy import select
 from sqlalchemy.orm import defer
 
-from vvs_core import french
-from vvs_core.batch import resolve_panels
-from vvs_core.pagination import paginate, paginate_list
+from vvs_core.web import french
+from vvs_core.web.batch import resolve_panels
+from vvs_core.web.pagination import paginate, paginate_list
 from vvs_core.clock import aware, utcnow
 from vvs_core.models import Commune, User
-from vvs_core.ratelimit import limiter
-from vvs_core.security import consume_token, hash_password, password_problem
-from vvs_core.timefmt import dates
+from vvs_core.web.ratelimit import limiter
+from vvs_core.accounts.security import consume_token, hash_password, password_problem
+from vvs_core.web.timefmt import dates
 
 from . import agents as agent_service
 from . import commune_alerts, dashboard, follow_up, reports, twofactor
@@ -126,7 +126,7 @@ def enrol_view(request):
 @view_config(route_name="mairie_invitation", permission="public", renderer=T + "invitation.pt")
 def invitation_view(request):
     from vvs_core.models import Token
-    from vvs_core.security import _digest
+    from vvs_core.accounts.security import _digest
 
     token = request.matchdict["token"]
     row = request.dbsession.scalar(select(Token).where(Token.token_hash == _digest(token))) if len(token) < 100 else None

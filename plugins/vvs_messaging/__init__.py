@@ -8,7 +8,7 @@ from pyramid.authorization import Allow
 from vvs_core import hookimpl
 from vvs_core.hooktypes import MenuItem
 from vvs_core.hooktypes import EventKind, NotificationKind
-from vvs_core.security import RootContext
+from vvs_core.accounts.security import RootContext
 
 
 class MessagingContext(RootContext):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from . import conversations as conv
 from .audience import label_for, shown_as
-from vvs_core.timefmt import dates
+from vvs_core.web.timefmt import dates
 
 API = "/api/v1/conversations"
 

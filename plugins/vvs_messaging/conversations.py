@@ -9,8 +9,8 @@ from sqlalchemy.orm import selectinload
 from vvs_core.clock import aware, utcnow
 from vvs_core.models import User
 from vvs_core.notify.outbox import notify_user
-from vvs_core.links import absolute_url
-from vvs_core.timefmt import dates
+from vvs_core.web.links import absolute_url
+from vvs_core.web.timefmt import dates
 
 from .audience import NAME, label_for, shown_as
 from .models import Block, Conversation, Message, Participant
@@ -167,8 +167,8 @@ def inbox(request, user) -> list[dict]:
 
 
 def inbox_page(request, user, size: int = INBOX_PAGE):
-    """The page of the inbox the request asks for (``vvs_core.pagination``)."""
-    from vvs_core.pagination import paginate
+    """The page of the inbox the request asks for (``vvs_core.web.pagination``)."""
+    from vvs_core.web.pagination import paginate
 
     page = paginate(request, _inbox_statement(user.id), size)
     page.items = _inbox_rows(request, user, page.items)

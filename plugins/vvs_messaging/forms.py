@@ -4,7 +4,7 @@ from __future__ import annotations
 import colander
 import deform
 
-from vvs_core.forms import Schema, StrippedString
+from vvs_core.web.forms import Schema, StrippedString
 
 
 def new_conversation_schema(choices: list[tuple[str, str]]) -> Schema:

@@ -8,7 +8,7 @@ from .models import Block, Conversation, Message, MessageReport, Participant
 
 def export_messages(dbsession, user) -> dict:
     """As SQL (``json_rows``): the archive reads it with its other sections, in one statement."""
-    from vvs_core.batch import ReadThen, json_rows
+    from vvs_core.web.batch import ReadThen, json_rows
 
     def ids(rows):
         return [row.id for row in rows]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
-from vvs_core.forms import make_form, validate
+from vvs_core.web.forms import make_form, validate
 from vvs_core.models import User
 
 from . import conversations as conv
@@ -13,7 +13,7 @@ from .audience import choices, label_for, shown_as
 from .forms import ReplySchema, ReportSchema, new_conversation_schema
 from .models import Message, MessageReport
 
-FORM_PAGE = "vvs_core:templates/form_page.pt"
+FORM_PAGE = "vvs_core:web/templates/form_page.pt"
 
 
 def assets(request) -> dict:

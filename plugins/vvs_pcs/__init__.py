@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from vvs_core import hookimpl
 from vvs_core.hooktypes import NotificationKind, Panel
-from vvs_core.security import commune_agents_factory
+from vvs_core.accounts.security import commune_agents_factory
 
 PREFIX = "/pcs"
 PERMISSION = "pcs.manage"
@@ -70,7 +70,7 @@ def vvs_dashboard_widgets(request, commune):
 @hookimpl
 def vvs_export_user_data(request, user):
     """An agent's lines in the main courante of the crises of their commune."""
-    from vvs_core.batch import json_rows
+    from vvs_core.web.batch import json_rows
 
     from .models import PcsCrisis, PcsLogEntry
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from vvs_core import sms
+from vvs_core.notify import sms
 from vvs_core.clock import utcnow
-from vvs_core.french import de
-from vvs_core.links import absolute_url
+from vvs_core.web.french import de
+from vvs_core.web.links import absolute_url
 from vvs_core.models import Commune
 from vvs_core.notify.outbox import enqueue_delivery_after_commit, insert_notifications
 from vvs_core.providers import channels_with_provider

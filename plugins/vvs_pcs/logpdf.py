@@ -6,8 +6,8 @@ from __future__ import annotations
 import io
 from xml.sax.saxutils import escape
 
-from vvs_core.french import de
-from vvs_core.timefmt import dates
+from vvs_core.web.french import de
+from vvs_core.web.timefmt import dates
 
 HEADER = ["Heure", "Auteur", "Étape", "Détail"]
 

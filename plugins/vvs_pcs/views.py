@@ -11,8 +11,8 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from vvs_core import french
-from vvs_core.phones import display_phone, normalise_phone
+from vvs_core.web import french
+from vvs_core.accounts.phones import display_phone, normalise_phone
 
 from . import PERMISSION, crisis as service
 from .logpdf import log_pdf
@@ -273,7 +273,7 @@ def log_pdf_view(context, request):
 
 def dashboard_read(commune_id: int):
     """The commune's open crisis (if any) and its number of crises, as one scalar expression."""
-    from vvs_core.batch import json_rows
+    from vvs_core.web.batch import json_rows
 
     return json_rows(select(PcsCrisis.id.label("id"), PcsCrisis.title.label("title"),
                             PcsCrisis.exercise.label("exercise"), PcsCrisis.started_at.label("started_at"))

@@ -101,7 +101,7 @@ def push_targets(dbsession, user_id) -> list[dict]:
 
 def forget_devices(subscription_ids) -> None:
     """Remove subscriptions the push service says are gone (404/410), in a transaction of their own."""
-    from vvs_core.tasks import task_request
+    from vvs_core.jobs.tasks import task_request
 
     ids = [int(i) for i in subscription_ids]
     if not ids:
@@ -111,7 +111,7 @@ def forget_devices(subscription_ids) -> None:
 
 
 def mark_delivered(subscription_ids) -> None:
-    from vvs_core.tasks import task_request
+    from vvs_core.jobs.tasks import task_request
 
     ids = [int(i) for i in subscription_ids]
     if not ids:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
-from vvs_core.errorpages import json_error
-from vvs_core.jsonlimits import loads_limited
-from vvs_core.timefmt import dates
-from vvs_core.views.account import settings_section_page
+from vvs_core.web.errorpages import json_error
+from vvs_core.web.jsonlimits import loads_limited
+from vvs_core.web.timefmt import dates
+from vvs_core.accounts.views import settings_section_page
 
 from .devices import SubscriptionRefused, subscribe, unsubscribe, user_devices
 

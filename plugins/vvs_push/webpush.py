@@ -9,7 +9,7 @@ import uuid
 from urllib.parse import urlsplit
 
 from vvs_core.interfaces import SendResult
-from vvs_core.notify.push_providers import OutgoingPush
+from vvs_core.providers.push import OutgoingPush
 from vvs_core.settings import Setting
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from vvs_core import hookimpl
 from vvs_core.hooktypes import CommunityLink, MenuItem, NotificationKind, Panel
-from vvs_core.principals import commune_agent, community_principal
+from vvs_core.accounts.principals import commune_agent, community_principal
 from vvs_core.settings import Setting, as_int
 
 PREFIX = "/securite"
@@ -65,7 +65,7 @@ class RollCallContext(CommuneRollCallContext):
 
 def commune_factory(request):
     from vvs_core.models import Community
-    from vvs_core.security import commune_from_matchdict
+    from vvs_core.accounts.security import commune_from_matchdict
 
     from .service import settings_of
 
@@ -231,7 +231,7 @@ def vvs_community_links(request, communities, place):
 
 @hookimpl
 def vvs_export_user_data(request, user):
-    from vvs_core.batch import json_rows
+    from vvs_core.web.batch import json_rows
 
     from .models import RollCall, RollCallPerson
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
-from vvs_core.french import de
+from vvs_core.web.french import de
 from vvs_core.models import Commune
 
 from .models import ANSWERS, RollCall, RollCallPerson

@@ -14,11 +14,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from vvs_core import sms
+from vvs_core.notify import sms
 from vvs_core.clock import utcnow
-from vvs_core.french import count
-from vvs_core.links import absolute_url
-from vvs_core.members import referents_of
+from vvs_core.web.french import count
+from vvs_core.web.links import absolute_url
+from vvs_core.communities.members import referents_of
 from vvs_core.models import Commune, User
 from vvs_core.notify.outbox import notify_user
 
@@ -93,7 +93,7 @@ def _message(rollcall, index, people_lines, link, staff) -> tuple[str, str, str]
 
 
 def _when(rollcall) -> str:
-    from vvs_core.timefmt import dates
+    from vvs_core.web.timefmt import dates
 
     return dates.datetime(rollcall.created_at)
 

@@ -2,7 +2,7 @@
 Each returns (clean data, French errors by field); nothing is changed on an error."""
 from __future__ import annotations
 
-from vvs_core.areas import parse_area
+from vvs_core.geo.areas import parse_area
 
 from .models import DUTIES, MAX_WAVE_MINUTES, MAX_WAVES, TARGETS
 from .service import MESSAGE_MAX

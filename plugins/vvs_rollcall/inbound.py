@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from vvs_core.french import de
+from vvs_core.web.french import de
 from vvs_core.models import Commune, User
 
 from .models import RollCallPerson

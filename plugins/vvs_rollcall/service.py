@@ -13,16 +13,16 @@ import unicodedata
 
 from sqlalchemy import select
 
-from vvs_core import sms
+from vvs_core.notify import sms
 from vvs_core.clock import utcnow
-from vvs_core.french import count, de
-from vvs_core.links import absolute_url
+from vvs_core.web.french import count, de
+from vvs_core.web.links import absolute_url
 from vvs_core.models import Commune, Community, User
 from vvs_core.notify.kinds import address_on, channels_for, kinds_of
 from vvs_core.notify.outbox import enqueue_delivery_after_commit, insert_notifications, notify_user
-from vvs_core.phones import display_phone
+from vvs_core.accounts.phones import display_phone
 from vvs_core.providers import channels_with_provider
-from vvs_core.timefmt import dates
+from vvs_core.web.timefmt import dates
 
 from . import audience
 from .models import ANSWERS, DEFAULT_WAVES, VIA, RollCall, RollCallLog, RollCallPerson, RollCallSettings

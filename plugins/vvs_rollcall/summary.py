@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from vvs_core.models import Community, User
 from vvs_core.models.notification import Notification
-from vvs_core.phones import display_phone
-from vvs_core.timefmt import dates
+from vvs_core.accounts.phones import display_phone
+from vvs_core.web.timefmt import dates
 
 from .models import ANSWERS, VIA, RollCall, RollCallPerson
 from .service import SUBJECT

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dramatiq
 
-from vvs_core.tasks import task_request
+from vvs_core.jobs.tasks import task_request
 
 
 @dramatiq.actor(max_retries=0)

@@ -12,9 +12,9 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from vvs_core.clock import utcnow
-from vvs_core.french import count
+from vvs_core.web.french import count
 from vvs_core.models import Community, User
-from vvs_core.timefmt import dates
+from vvs_core.web.timefmt import dates
 
 from . import CONFIGURE, LAUNCH, VIEW, audience, forms
 from .models import ANSWERS, DUTIES, MAX_WAVES, TARGETS, RollCall, RollCallPerson

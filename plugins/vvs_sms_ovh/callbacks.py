@@ -2,7 +2,7 @@
 
 The core serves the URLs (``/fournisseurs/ovh/{token}/…``), checks the secret token,
 the rate and replays, records the receipt and hands the SMS to the plugins
-(``vvs_core.provider_callbacks``); this module only reads OVH's fields. They are not
+(``vvs_core.providers.callbacks``); this module only reads OVH's fields. They are not
 documented consistently (receipts come with ``dlr`` or ``description``, the "CGI" of
 inbound SMS with ``senderid`` or ``sender``…), so each value is read from every name
 it is known to come under.
@@ -16,7 +16,7 @@ import re
 
 from vvs_core.clock import utcnow
 from vvs_core.interfaces import CallbackRefused, DeliveryReceipt, InboundSMS
-from vvs_core.phones import normalise_phone
+from vvs_core.accounts.phones import normalise_phone
 
 PROVIDER = "ovh"
 RECEIPT_STATE_FIELDS = ("dlr", "description")

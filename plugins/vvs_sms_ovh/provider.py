@@ -20,10 +20,10 @@ from collections import OrderedDict
 
 import ovh
 
-from vvs_core import sms
+from vvs_core.notify import sms
 from vvs_core.errors import ConfigurationError, TransientDeliveryError
 from vvs_core.interfaces import OutgoingSMS, SendResult
-from vvs_core.phones import mask_phone
+from vvs_core.accounts.phones import mask_phone
 from vvs_core.settings import Setting, as_float, as_int
 
 from . import callbacks
@@ -109,7 +109,7 @@ class OVHSMSSender:
             if not E164.match(message.to or ""):
                 results[index] = SendResult(message.key, ok=False, error="numéro invalide")
                 continue
-            # The outbox already transliterated and fitted the text (vvs_core.sms.fit_text).
+            # The outbox already transliterated and fitted the text (vvs_core.notify.sms.fit_text).
             _add_to_jobs(jobs.setdefault(message.text, []), index, message.to, messages)
         for text, groups in jobs.items():
             for group in groups:
@@ -172,7 +172,7 @@ class OVHSMSSender:
                 found[key] = str(ids[0])
         return found
 
-    # --- callbacks (served by the core: vvs_core.provider_callbacks) ------------
+    # --- callbacks (served by the core: vvs_core.providers.callbacks) ------------
 
     def parse_receipt(self, request):
         return callbacks.parse_receipt(request.params)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from vvs_core import hookimpl
 from vvs_core.hooktypes import MenuItem, Panel, Recipient
 from vvs_core.settings import Setting, as_int
-from vvs_core.security import member_community_ids
+from vvs_core.accounts.security import member_community_ids
 from vvs_core.hooktypes import EventKind, NotificationKind
 
 PREFIX = "/jumelages/communaute/{community_id}"
@@ -50,7 +50,7 @@ def vvs_community_panels(request, community):
         return render("vvs_twinning:templates/panel.pt",
                       {"partners": partners, "waiting": waiting, "community": community}, request=request)
 
-    # Read with the page's other panels and the menu, in one statement (vvs_core.batch).
+    # Read with the page's other panels and the menu, in one statement (vvs_core.web.batch).
     return [Panel("Jumelages", order=40, read=panel_read(community.id), render=html)]
 
 
@@ -82,7 +82,7 @@ def vvs_messageable_users(request, user):
 
 
 def includeme(config):
-    from vvs_core.security import community_factory
+    from vvs_core.accounts.security import community_factory
 
     add = config.add_route
     add("twinning_index", PREFIX, factory=community_factory)

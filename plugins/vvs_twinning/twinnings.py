@@ -10,12 +10,12 @@ from sqlalchemy.orm import joinedload
 
 from vvs_core import geo
 from vvs_core.clock import utcnow
-from vvs_core.events import record_event
-from vvs_core.french import number
+from vvs_core.communities.events import record_event
+from vvs_core.web.french import number
 from vvs_core.models import Community, Membership, User
-from vvs_core.members import community_ids_of, referents_of
+from vvs_core.communities.members import community_ids_of, referents_of
 from vvs_core.notify.outbox import notify_user
-from vvs_core.links import absolute_url
+from vvs_core.web.links import absolute_url
 
 from .models import OPEN_STATUSES, Twinning, pair_key
 
@@ -62,7 +62,7 @@ def panel_read(community_id: int):
     as ``json_rows``: a scalar expression the page reads with its others (the panel)."""
     from sqlalchemy.orm import aliased
 
-    from vvs_core.batch import json_rows
+    from vvs_core.web.batch import json_rows
 
     a, b = aliased(Community), aliased(Community)
     partner = sa.case((Twinning.community_a_id == community_id, b.name), else_=a.name)

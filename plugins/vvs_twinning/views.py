@@ -7,7 +7,7 @@ import json
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
-from vvs_core.french import number
+from vvs_core.web.french import number
 
 from . import twinnings as tw
 

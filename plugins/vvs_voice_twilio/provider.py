@@ -28,7 +28,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from vvs_core.errors import ConfigurationError
 from vvs_core.interfaces import CallbackRefused, CallEvent, OutgoingCall, SendResult
-from vvs_core.phones import mask_phone
+from vvs_core.accounts.phones import mask_phone
 
 from .journal import MemoryJournal
 from .settings import S, SETTINGS, TWILIO_API  # noqa: F401  (SETTINGS: part of this module's API)
@@ -190,7 +190,7 @@ class TwilioVoiceCaller:
                 found[key] = free[-1]
         return found
 
-    # --- Twilio's calls to us (served by the core: vvs_core.provider_callbacks) --------
+    # --- Twilio's calls to us (served by the core: vvs_core.providers.callbacks) --------
 
     def parse_call_event(self, request) -> CallEvent:
         params = request.POST if request.method == "POST" else {}

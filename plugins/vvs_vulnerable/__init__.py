@@ -81,7 +81,7 @@ class RegisterContext:
 
 
 def register_factory(request):
-    from vvs_core.security import commune_from_matchdict
+    from vvs_core.accounts.security import commune_from_matchdict
 
     commune = commune_from_matchdict(request)
     return RegisterContext(request, commune)

@@ -7,8 +7,8 @@ import csv
 import io
 from xml.sax.saxutils import escape
 
-from vvs_core.phones import display_phone
-from vvs_core.timefmt import dates
+from vvs_core.accounts.phones import display_phone
+from vvs_core.web.timefmt import dates
 
 from .models import ORIGINS, SITUATIONS
 

@@ -57,8 +57,8 @@ def register(request, commune, author, origin: str, data: dict) -> tuple[Vulnera
 def inform_person(request, commune, entry, data: dict, token: str) -> bool:
     """The person registered by a third party is told on every address given, with the
     link to object; False when none was given (the CCAS then writes to them)."""
-    from vvs_core.links import absolute_url
-    from vvs_core.timefmt import dates
+    from vvs_core.web.links import absolute_url
+    from vvs_core.web.timefmt import dates
 
     link = absolute_url(request, "vulnerable_object", token=token)
     until = dates.date(entry.active_from)

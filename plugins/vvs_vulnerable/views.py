@@ -14,9 +14,9 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import or_, select
 
-from vvs_core import french
+from vvs_core.web import french
 from vvs_core.clock import utcnow
-from vvs_core.phones import display_phone, normalise_phone
+from vvs_core.accounts.phones import display_phone, normalise_phone
 
 from . import READ
 from . import register as service

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from vvs_core import hookimpl
 from vvs_core.hooktypes import Panel
-from vvs_core.security import commune_agents_factory
+from vvs_core.accounts.security import commune_agents_factory
 from vvs_core.settings import Setting, as_int
 
 PREFIX = "/avertissements"

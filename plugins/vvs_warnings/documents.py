@@ -18,8 +18,8 @@ from lxml import etree
 from shapely.geometry import MultiPolygon, Point, Polygon, shape
 from shapely.ops import unary_union
 
-from vvs_core.cap import CAP_NS
-from vvs_core.jsonlimits import TooDeep, TooLarge, loads_limited
+from vvs_core.notify.cap import CAP_NS
+from vvs_core.web.jsonlimits import TooDeep, TooLarge, loads_limited
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SEVERITIES = ("Unknown", "Minor", "Moderate", "Severe", "Extreme")

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from vvs_core import geo
 from vvs_core.clock import utcnow
 from vvs_core.models import Commune, Community
-from vvs_core.timefmt import dates
+from vvs_core.web.timefmt import dates
 
 from .documents import RiverSection, SourceWarning, VIGICRUES_COLOUR, VIGICRUES_SEVERITY, as_polygonal
 from .fetching import Feed

@@ -6,7 +6,7 @@ import logging
 
 import dramatiq
 
-from vvs_core.tasks import task_request
+from vvs_core.jobs.tasks import task_request
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ def follow_current_broker() -> None:
 @dramatiq.actor(max_retries=0)
 def poll_warnings():
     """Each feed: fetched and read outside any transaction, then applied in its own."""
-    from vvs_core.tasks import task_registry
+    from vvs_core.jobs.tasks import task_registry
 
     from .polling import apply, end_expired_warnings, gather, known_keys
 

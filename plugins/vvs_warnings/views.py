@@ -7,7 +7,7 @@ from pyramid.view import view_config
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from vvs_core import french
+from vvs_core.web import french
 from vvs_core.clock import utcnow
 
 from . import PERMISSION

@@ -143,7 +143,7 @@ def test_the_creator_of_a_waiting_community_draws_its_boundary_only(testapp, mak
     sees and draws its boundary, and nothing else of it; another pending member does not."""
     import json
 
-    from vvs_core.events import record_event
+    from vvs_core.communities.events import record_event
 
     creator, other_pending = make_user(), make_user()
     waiting = make_community(name="Hameau des Près", centre=east(-900))

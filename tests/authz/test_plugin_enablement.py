@@ -77,8 +77,8 @@ def test_two_plugins_declaring_one_notification_kind_stop_start_up():
 
 
 def test_vvs_register_event_kinds(app_registry, app_request, make_community, dbsession):
-    from vvs_core.events import event_label, record_event
-    from vvs_core.views.community import describe_event
+    from vvs_core.communities.events import event_label, record_event
+    from vvs_core.communities.views import describe_event
 
     community = make_community()
     event = record_event(dbsession, "hello_waved", community=community, data={"times": 3})
@@ -91,7 +91,7 @@ def test_vvs_register_event_kinds(app_registry, app_request, make_community, dbs
 
 
 def test_an_event_of_a_disabled_plugin_reads_as_a_plain_entry(sqlite_url):
-    from vvs_core.events import event_label
+    from vvs_core.communities.events import event_label
 
     app = build_app(sqlite_url, **{"vvs.plugins": "vvs_alerts"})
     assert event_label(app.registry, "hello_waved") == "Événement"
@@ -100,7 +100,7 @@ def test_an_event_of_a_disabled_plugin_reads_as_a_plain_entry(sqlite_url):
 
 def test_vvs_register_principals(app_registry, app_request, make_user, caplog):
     from vvs_core.plugins import hookimpl
-    from vvs_core.security import user_principals
+    from vvs_core.accounts.security import user_principals
 
     class Misspelt:
         @hookimpl

@@ -15,11 +15,11 @@ from urllib.parse import urlsplit
 import pytest
 import transaction
 
-from vvs_core import demo
+from vvs_core.cli import demo
 from vvs_core.app import load_settings
 from vvs_core.models import get_engine, get_session_factory
 from vvs_core.plugins import installed_plugins
-from vvs_core.migrate import upgrade
+from vvs_core.models.migrate import upgrade
 from vvs_core.testing import VVSTestApp, base_settings, build_app, enabled_module_names
 
 # Words that name a plugin's feature in French pages (checked case-insensitively, as

@@ -1,4 +1,4 @@
-"""vvs_core.batch: a page's reads from several places in one statement, on both backends."""
+"""vvs_core.web.batch: a page's reads from several places in one statement, on both backends."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from vvs_core.batch import PageReads, ReadThen, json_rows, resolve_values
+from vvs_core.web.batch import PageReads, ReadThen, json_rows, resolve_values
 from vvs_core.models import CommunityEvent, Membership, User
 
 

@@ -1,11 +1,11 @@
-"""Delimitation rules (vvs_core.boundaries) and the editor's save, on both backends."""
+"""Delimitation rules (vvs_core.communities.boundaries) and the editor's save, on both backends."""
 import json
 
 from shapely.geometry import Point
 from sqlalchemy import select
 
 from vvs_core import geo
-from vvs_core.boundaries import check_new_boundary, polygon_from_points, street_of
+from vvs_core.communities.boundaries import check_new_boundary, polygon_from_points, street_of
 from vvs_core.models import CommunityEvent
 from vvs_core.plugins import hookimpl
 from vvs_core.testing import SERRIS
@@ -99,7 +99,7 @@ def test_vvs_boundary_changed(testapp, app_registry, dbsession, make_community, 
 def test_a_shared_edge_rounded_by_the_map_is_not_an_overlap(dbsession, make_community):
     from shapely.geometry import Polygon
 
-    from vvs_core.boundaries import snap_to_neighbours
+    from vvs_core.communities.boundaries import snap_to_neighbours
 
     mine = make_community(name="Ouest")
     neighbour = make_community(name="Est", centre=east_of(SERRIS, 300))  # shares mine's east edge

@@ -1,4 +1,4 @@
-"""The page cache (vvs_core/cache.py): what moves the data generation, when a cached
+"""The page cache (vvs_core/web/cache.py): what moves the data generation, when a cached
 value is served or computed again, the shared generation in Redis, cached rows, and the
 pages that rely on it showing a write at once."""
 from __future__ import annotations
@@ -10,8 +10,8 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from vvs_core import cache
-from vvs_core.cache import PageCache, RedisGeneration, cache_url, cached_row, local_generation, make_cache
+from vvs_core.web import cache
+from vvs_core.web.cache import PageCache, RedisGeneration, cache_url, cached_row, local_generation, make_cache
 from vvs_core.errors import ConfigurationError
 from vvs_core.plugins import hookimpl
 from vvs_core.models import Community, CommunityEvent, Membership, User

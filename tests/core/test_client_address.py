@@ -12,7 +12,7 @@ import pytest
 import requests
 from pyramid.request import Request
 
-from vvs_core.ratelimit import client_address
+from vvs_core.web.ratelimit import client_address
 from vvs_core.settings import parse_trusted_proxies
 
 

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from vvs_core.events import record_event
+from vvs_core.communities.events import record_event
 from vvs_core.hooktypes import ActivityItem, MenuItem, Panel
 from vvs_core.models import CommunityEvent
 from vvs_core.plugins import hookimpl

@@ -95,7 +95,7 @@ def test_configure_broker_does_not_reuse_a_broker_that_is_no_longer_global():
     import dramatiq
     from dramatiq.brokers.stub import StubBroker
 
-    from vvs_core.tasks import configure_broker
+    from vvs_core.jobs.tasks import configure_broker
 
     saved = dramatiq.broker.global_broker
     try:

@@ -6,11 +6,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vvs_core import demo, geo
-from vvs_core.migrate import upgrade
+from vvs_core.cli import demo
+from vvs_core import geo
+from vvs_core.models.migrate import upgrade
 from vvs_core.models import Commune, Community, CommunityEvent, Membership, User, get_engine
-from vvs_core.phones import display_phone, normalise_phone
-from vvs_core.security import password_problem, verify_password
+from vvs_core.accounts.phones import display_phone, normalise_phone
+from vvs_core.accounts.security import password_problem, verify_password
 from vvs_core.settings import core_registry
 from vvs_core.testing import TEST_SECRET
 

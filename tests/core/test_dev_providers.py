@@ -11,7 +11,7 @@ import pytest
 
 from vvs_core.errors import TransientDeliveryError
 from vvs_core.interfaces import OutgoingEmail, OutgoingSMS
-from vvs_core.notify.dev_providers import ConsoleSMSSender, FolderEmailSender, mask_phone
+from vvs_core.providers.development import ConsoleSMSSender, FolderEmailSender, mask_phone
 
 
 # The development providers talk to no service, so the behavioural contract suites
@@ -22,7 +22,7 @@ TEXT = "Véhicule suspect rue de l’Église — « merci » 🚨"
 
 
 def test_console_sms_answers_one_result_per_message_and_logs_the_text_unchanged(caplog):
-    caplog.set_level(logging.INFO, logger="vvs_core.notify.dev_providers")
+    caplog.set_level(logging.INFO, logger="vvs_core.providers.development")
     sender = ConsoleSMSSender()
     assert sender.name == "console" and sender.send_batch([]) == []
     messages = [OutgoingSMS(to=f"+3363998000{i}", text=TEXT, key=f"k:{i}/?&") for i in range(3)]
@@ -64,7 +64,7 @@ def test_mask_phone_hides_two_digits_and_never_returns_the_number():
 
 
 def test_console_sms_logs_the_text_but_never_the_full_number(caplog):
-    caplog.set_level(logging.INFO, logger="vvs_core.notify.dev_providers")
+    caplog.set_level(logging.INFO, logger="vvs_core.providers.development")
     [result] = ConsoleSMSSender().send_batch(
         [OutgoingSMS(to="+33612345678", text="Cambriolage\nrue des Lilas", key="k1")])
     assert result.ok and result.provider_ref.startswith("console-")

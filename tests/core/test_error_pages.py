@@ -103,7 +103,7 @@ def test_a_broken_database_still_gets_the_french_page(client, error_app, tmp_pat
 
 
 def test_a_failing_error_template_falls_back_to_the_static_french_page(client, monkeypatch):
-    from vvs_core import errorpages
+    from vvs_core.web import errorpages
 
     def broken_template(*args, **kwargs):
         raise RuntimeError("the template itself fails")

@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 from vvs_core.app import load_settings
-from vvs_core.events import collect_event_kinds
+from vvs_core.communities.events import collect_event_kinds
 from vvs_core.testing import TEST_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]

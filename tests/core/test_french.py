@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from vvs_core import french
+from vvs_core.web import french
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,7 +70,7 @@ SOURCES = [p for pattern in ("vvs_core/**/*.pt", "vvs_core/**/*.py", "plugins/**
 HAND_PLURAL = re.compile(r"(?<![\w.])[a-zà-ÿ]+\(s\)", re.IGNORECASE)
 # A number made by hand for a person to read: '%.1f' % x, f"{x:.1f}", x.toFixed(1).
 HAND_NUMBER = re.compile(r"""'%(?:\.\d)?[fg]'\s*%|\{[^{}]*:\.\d?f\}[^"']*\b(?:ha|km|m|Mo)\b|toFixed\(\d\)\.replace|:g\}""")
-# de/à before the name of a community or commune, without vvs_core.french.
+# de/à before the name of a community or commune, without vvs_core.web.french.
 HAND_ARTICLE = re.compile(r"""\b(?:de|à)\s+\$?\{[^{}]*(?:community|commune|c\.community|row\['community'\])\.name\}""")
 
 

@@ -18,7 +18,7 @@ HUGE_ID = "9" * 30
 # --- JSON ------------------------------------------------------------------------------
 
 def test_json_limits_refuse_before_parsing():
-    from vvs_core.jsonlimits import Invalid, TooDeep, TooLarge, depth, loads_limited
+    from vvs_core.web.jsonlimits import Invalid, TooDeep, TooLarge, depth, loads_limited
 
     assert depth('{"a": "[[[[[[", "b": [1, [2]]}') == 3  # brackets inside strings do not count
     assert depth('["\\"[[["]') == 1
@@ -132,7 +132,7 @@ FILL = {"insee": "77449", "token": "jeton-inconnu", "month": "2026-12", "route_n
 
 
 def fill(pattern: str, huge: str | None, community_id: int) -> str:
-    from vvs_core.errorpages import is_id_placeholder
+    from vvs_core.web.errorpages import is_id_placeholder
 
     def one(match):
         name = match.group(1)
@@ -148,7 +148,7 @@ def fill(pattern: str, huge: str | None, community_id: int) -> str:
 
 
 def test_thirty_digit_ids_are_404_on_every_route(testapp, app_registry, make_user, hood):
-    from vvs_core.errorpages import is_id_placeholder
+    from vvs_core.web.errorpages import is_id_placeholder
 
     _referent, _member, community = hood
     testapp.login(make_user(is_admin=True, is_moderator=True))

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from pyramid.config import Configurator
 
-from vvs_core import tasks
+from vvs_core.jobs import tasks
 
 if dramatiq.broker.global_broker is None:
     tasks.configure_broker({"vvs.broker_url": "inline"})
@@ -67,7 +67,7 @@ def make_registry(engine, **overrides):
     config.registry.vvs_plugins = build_plugin_manager([], {})
     config.include("pyramid_services")  # no provider registered
     config.registry.vvs_periodic_tasks = []
-    config.include("vvs_core.tasks")
+    config.include("vvs_core.jobs.tasks")
     config.include("vvs_core.notify")
     config.include("vvs_core.jobs")
     config.commit()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pyramid.request import Request
 
-from vvs_core import links
+from vvs_core.web import links
 from vvs_core.app import load_settings
 from vvs_core.testing import TEST_SECRET, mail_text, read_mails
 
@@ -94,10 +94,10 @@ def test_start_up_in_production_without_public_url_is_one_warning_line(caplog, m
     monkeypatch.delenv("VVS_PUBLIC_URL", raising=False)
     raw = {"vvs.plugins": "", "vvs.secret": TEST_SECRET, "vvs.database_url": f"sqlite:///{tmp_path}/x.sqlite",
            "vvs.secure_cookies": "true"}
-    with caplog.at_level(logging.WARNING, logger="vvs_core.links"):
+    with caplog.at_level(logging.WARNING, logger="vvs_core.web.links"):
         make_config(raw)
         make_config({**raw, "vvs.public_url": "https://voisins.example.fr"})
-    warnings = [r.getMessage() for r in caplog.records if r.name == "vvs_core.links"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "vvs_core.web.links"]
     assert len(warnings) == 1 and warnings[0].startswith("vvs.public_url is not set: links in SMS, e-mails")
 
 
@@ -105,10 +105,10 @@ def test_start_up_in_production_without_public_url_is_one_warning_line(caplog, m
 
 SOURCES = [p for p in (ROOT / "vvs_core").rglob("*") if p.suffix in (".py", ".pt", ".js")] + \
           [p for p in (ROOT / "plugins").rglob("*") if p.suffix in (".py", ".pt", ".js")]
-ALLOWED = {ROOT / "vvs_core" / "links.py", ROOT / "vvs_core" / "settings.py", ROOT / "vvs_core" / "testing.py",
-           ROOT / "vvs_core" / "provider_fakes.py"}  # test support: a fake service's own address
+ALLOWED = {ROOT / "vvs_core" / "web" / "links.py", ROOT / "vvs_core" / "settings.py", ROOT / "vvs_core" / "testing.py",
+           ROOT / "vvs_core" / "providers" / "fakes.py"}  # test support: a fake service's own address
 BY_HAND = [
-    (re.compile(r"""["']vvs\.public_url["']"""), "reads vvs.public_url: use vvs_core.links"),
+    (re.compile(r"""["']vvs\.public_url["']"""), "reads vvs.public_url: use vvs_core.web.links"),
     (re.compile(r"\.route_url\(|\.resource_url\(|\.static_url\("), "builds a link on the request's host: use absolute_url"),
     (re.compile(r"\.(application_url|host_url)\b|request\.host\b"), "reads the request's host: use absolute_url"),
     (re.compile(r"""\bf["']https?://"""), "formats an absolute link by hand: use absolute_url"),

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from vvs_core.accessibility import page_pattern, summarise, write_statement_data
-from vvs_core.maps import tile_layers, tile_sources
-from vvs_core.timefmt import dates
+from vvs_core.web.accessibility import page_pattern, summarise, write_statement_data
+from vvs_core.geo.maps import tile_layers, tile_sources
+from vvs_core.web.timefmt import dates
 from vvs_core.web import csp_header
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,7 +66,7 @@ def test_every_map_uses_the_one_map_set_up():
     offenders = [f"{p.relative_to(ROOT)}: {m.group(0)}" for p in scripts
                  for m in re.finditer(r"L\.(map|tileLayer)\(", p.read_text("utf-8"))]
     assert offenders == []
-    templates = list(ROOT.glob("vvs_core/templates/*.pt")) + list(ROOT.glob("plugins/*/templates/*.pt"))
+    templates = list(ROOT.glob("vvs_core/**/templates/*.pt")) + list(ROOT.glob("plugins/*/templates/*.pt"))
     assert [p.name for p in templates if "data-tile" in p.read_text("utf-8")] == []
 
 
@@ -138,7 +138,7 @@ def test_the_statement_page_shows_the_measures_and_is_honest(testapp, app_regist
 
 
 def test_the_shipped_statement_data_records_no_serious_violation():
-    from vvs_core.accessibility import load_statement_data
+    from vvs_core.web.accessibility import load_statement_data
 
     data = load_statement_data()
     assert data is not None, "run the browser tests then `vvs accessibility` to publish the measures"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from vvs_core import geo
 from vvs_core.clock import utcnow
-from vvs_core.membership import (
+from vvs_core.communities.membership import (
     MembershipBlocked, MembershipError, create_community, decide, escalate_stale, join_or_request, pending_queue,
 )
 from vvs_core.models import Community, CommunityEvent, Notification
@@ -114,7 +114,7 @@ def test_escalation_after_15_days(app, request_, dbsession, make_user, make_comm
 
 
 def test_escalation_actor_runs_in_its_own_transaction(app, dbsession, make_user, make_community):
-    from vvs_core.membership_tasks import escalate_stale_requests
+    from vvs_core.communities.membership_tasks import escalate_stale_requests
     from vvs_core.models import Membership
 
     user = make_user()

@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from pyramid.config import Configurator
 
-from vvs_core import tasks
+from vvs_core.jobs import tasks
 
 if dramatiq.broker.global_broker is None:
     # As in the application: a broker before any actor is declared (dramatiq would
@@ -142,7 +142,7 @@ def make_registry(engine, providers, plugins=(), **overrides):
     config.include("pyramid_services")
     register_providers(config, providers)
     config.registry.vvs_periodic_tasks = []
-    config.include("vvs_core.tasks")
+    config.include("vvs_core.jobs.tasks")
     config.include("vvs_core.notify")
     config.commit()
     return config.registry
@@ -429,7 +429,7 @@ def test_plugins_render_notifications_and_a_broken_renderer_loses_nothing(engine
     assert providers["email"].batches[0][0].text == "Alerte n°0 : véhicule suspect"
     ids = add(db, rows_for(1, prefix="alert:2"))
     actors.deliver_notifications(ids, make_registry(engine, providers, plugins=[BrokenRenderer()]))
-    # the stored text, as every SMS leaves: in GSM-7 (vvs_core.sms)
+    # the stored text, as every SMS leaves: in GSM-7 (vvs_core.notify.sms)
     assert providers["sms"].batches[1][0].text == "Alerte no0 : véhicule suspect"
 
 

@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [*ROOT.glob("vvs_core/**/*.py"), *ROOT.glob("plugins/*/**/*.py")]
 TEMPLATES = [*ROOT.glob("vvs_core/**/*.pt"), *ROOT.glob("plugins/*/**/*.pt")]
 # the layout links what views name; the offline page is served by the service worker, without the layout
-OWN_HEAD = {"vvs_core/templates/layout.pt", "vvs_core/templates/offline.pt"}
+OWN_HEAD = {"vvs_core/web/templates/layout.pt", "vvs_core/web/templates/offline.pt"}
 
 
 def test_no_template_links_its_own_assets():

@@ -1,4 +1,4 @@
-"""vvs_core.pagination: one page and the list's total in one statement, on both backends;
+"""vvs_core.web.pagination: one page and the list's total in one statement, on both backends;
 "Page 2 sur 14"; links that keep the other parameters; bad page numbers never fail."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pyramid.testing import DummyRequest
 from sqlalchemy import event
 
 from vvs_core.models import User
-from vvs_core.pagination import Pagination, page_number, paginate, paginate_list
+from vvs_core.web.pagination import Pagination, page_number, paginate, paginate_list
 
 
 def request_for(dbsession, **params):
@@ -57,4 +57,4 @@ def test_a_list_in_memory_and_big_numbers_in_french():
     page = paginate_list(request_for(None, page="3"), list(range(45)), 20)
     assert page.items == list(range(40, 45)) and page.label == "Page 3 sur 3" and not page.has_next
     big = Pagination(list(range(10)), 2, 10, 12_345)
-    assert big.label == "Page 2 sur 1\u202f235"  # vvs_core.french.number: a narrow no-break space
+    assert big.label == "Page 2 sur 1\u202f235"  # vvs_core.web.french.number: a narrow no-break space

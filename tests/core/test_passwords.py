@@ -1,4 +1,4 @@
-from vvs_core.security import hash_password, password_problem, verify_password
+from vvs_core.accounts.security import hash_password, password_problem, verify_password
 from vvs_core.models import User
 
 
@@ -24,7 +24,7 @@ def test_hashing_cost_comes_from_the_settings_and_refuses_less_than_owasp():
     import pytest
 
     from vvs_core.errors import ConfigurationError
-    from vvs_core.security import configure_password_hashing
+    from vvs_core.accounts.security import configure_password_hashing
     from vvs_core.settings import CORE_SETTINGS
 
     defaults = {s.name: s.default for s in CORE_SETTINGS if s.name.startswith("vvs.password_hash.")}

@@ -67,7 +67,7 @@ INLINE_429 = re.compile(r"status\s*=\s*429|,\s*429\)|ApiError\(\s*429|HTTPTooMan
 
 def test_no_view_builds_its_own_429():
     """One way to refuse: raise ``TooManyRequests`` (or ``limiter.check``)."""
-    allowed = {ROOT / "vvs_core" / "ratelimit.py", ROOT / "vvs_core" / "errorpages.py"}
+    allowed = {ROOT / "vvs_core" / "web" / "ratelimit.py", ROOT / "vvs_core" / "web" / "errorpages.py"}
     offenders = []
     for path in [*ROOT.joinpath("vvs_core").rglob("*.py"), *ROOT.joinpath("plugins").rglob("*.py")]:
         if path in allowed or "provider" in path.name:  # providers read 429s from outside APIs
@@ -82,8 +82,8 @@ def test_no_view_builds_its_own_429():
 def test_too_many_requests_page_is_french_with_retry_after(testapp, app_registry, message):
     from pyramid.request import Request
 
-    from vvs_core.errorpages import too_many_requests_view
-    from vvs_core.ratelimit import TooManyRequests
+    from vvs_core.web.errorpages import too_many_requests_view
+    from vvs_core.web.ratelimit import TooManyRequests
 
     request = Request.blank("/connexion")
     request.registry = app_registry

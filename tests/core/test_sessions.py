@@ -86,7 +86,7 @@ def test_closing_the_account_ends_its_sessions(app, testapp, make_user):
 
 def test_an_administrator_ends_all_sessions_bans_and_reopens_from_the_user_page(app, testapp, make_user, dbsession):
     """One way, journaled: the account's page (/admin/utilisateurs/{id}); /admin/comptes is gone."""
-    from vvs_core.administration import account_state
+    from vvs_core.admin.accounts import account_state
     from vvs_core.models import CommunityEvent
 
     admin = make_user(is_admin=True)

@@ -179,8 +179,8 @@ def test_step2_the_marker_starts_outside_every_community(testapp, commune):
 
 
 def test_step3_asks_to_check_a_marker_left_where_the_address_was_found(testapp, commune, monkeypatch):
-    from vvs_core.registration import Located
-    from vvs_core.views import signup
+    from vvs_core.accounts.registration import Located
+    from vvs_core.accounts import signup
 
     monkeypatch.setattr(signup, "locate_address",
                         lambda request, address, commune: Located(SERRIS[0], SERRIS[1], True, "12 Rue de Lagny 77700 Serris"))
@@ -311,7 +311,7 @@ def test_case3_create_a_community_and_be_its_referent(testapp, commune, dbsessio
 
 
 def test_rate_limit_per_address(testapp, commune, dbsession, app_registry):
-    from vvs_core.ratelimit import MemoryStore
+    from vvs_core.web.ratelimit import MemoryStore
 
     store = app_registry["vvs.ratelimit_store"] = MemoryStore()
     start(testapp)

@@ -1,10 +1,10 @@
-"""vvs_core.sms: GSM-7 and UCS-2 lengths, the French transliteration, emoji, and the
+"""vvs_core.notify.sms: GSM-7 and UCS-2 lengths, the French transliteration, emoji, and the
 shortening that keeps what must survive."""
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from vvs_core import sms
-from vvs_core.sms import fit, fit_text, measure, to_gsm7
+from vvs_core.notify import sms
+from vvs_core.notify.sms import fit, fit_text, measure, to_gsm7
 
 NOTICE = "En cas d'urgence, appelez le 17."
 

@@ -1,4 +1,4 @@
-"""Templates are compiled one at a time in a process (vvs_core/templating.py): two threads
+"""Templates are compiled one at a time in a process (vvs_core/web/templating.py): two threads
 compiling at once hit CPython 3.11's ``SystemError: AST constructor recursion depth
 mismatch`` (a 500 seen under the mixed load, with gunicorn's threaded workers)."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ import time
 from chameleon import PageTemplate
 from chameleon.template import BaseTemplate
 
-from vvs_core import templating
+from vvs_core.web import templating
 
 
 def test_threads_compile_templates_one_at_a_time(monkeypatch):

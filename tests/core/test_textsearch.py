@@ -1,4 +1,4 @@
-"""vvs_core.textsearch in SQL (issue 16.3: a directory of 5,000 members searched by the
+"""vvs_core.web.textsearch in SQL (issue 16.3: a directory of 5,000 members searched by the
 database): ``folded(column)`` gives what ``fold`` gives in Python, on both backends, and
 ``sql_matches`` finds what ``matches`` finds."""
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from vvs_core.models import User
-from vvs_core.textsearch import fold, folded, matches, sql_matches
+from vvs_core.web.textsearch import fold, folded, matches, sql_matches
 
 NAMES = ["Hélène", "ÉLODIE", "Œdipe Cœur", "l’Église", "Anne‑Sophie  Müller", "Ægir Straße", "Çağla Øvrebø",
          "Jean-Noël d'Aubigné", "Łukasz Żółć", "  espaces\ten  trop ", "😀 Zoé", "100 % _réel_"]

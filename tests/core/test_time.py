@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from vvs_core import clock, timefmt
-from vvs_core.timefmt import dates
+from vvs_core import clock
+from vvs_core.web import timefmt
+from vvs_core.web.timefmt import dates
 
 ROOT = Path(__file__).resolve().parents[2]
 PARIS = ZoneInfo("Europe/Paris")
@@ -50,13 +51,13 @@ def _offending(paths, pattern):
 # --- Nothing formats or reads the time on its own -----------------------------------
 
 def test_templates_show_dates_only_through_the_helper():
-    """A template calls ``dates.…`` (vvs_core.timefmt); strftime, isoformat or a
+    """A template calls ``dates.…`` (vvs_core.web.timefmt); strftime, isoformat or a
     hand-made « local » conversion shows UTC on one page and Paris time on the next."""
     assert not _offending(_templates(), r"strftime\(|isoformat\(|astimezone\(|\blocal\(|local_time\(")
 
 
 def test_no_strftime_nor_date_format_spec_outside_the_helper():
-    """Every date a person reads is written by vvs_core/timefmt.py (French, vvs.timezone):
+    """Every date a person reads is written by vvs_core/web/timefmt.py (French, vvs.timezone):
     no ``strftime`` and no ``f"{when:%d/%m}"`` anywhere else in the core or the plugins."""
     others = [p for p in _python_files() if p.name != "timefmt.py"]
     assert not _offending(others, r"strftime\(|\{[^{}]*:%[a-zA-Z]")
@@ -97,7 +98,7 @@ def test_every_datetime_column_is_stored_in_utc():
 # --- The clock -------------------------------------------------------------------------
 
 def test_the_clock_fixture_stops_and_moves_every_reading(clock):
-    from vvs_core.ratelimit import MemoryStore
+    from vvs_core.web.ratelimit import MemoryStore
 
     stopped = clock.set_local(2026, 7, 14, 23, 30)
     assert stopped == datetime(2026, 7, 14, 21, 30, tzinfo=timezone.utc)

@@ -95,7 +95,7 @@ def stop_server(server: LiveServer) -> None:
 
 @pytest.fixture(scope="session")
 def e2e_db(live_server):
-    from vvs_core.cache import shared_generation
+    from vvs_core.web.cache import shared_generation
     from vvs_core.models import get_engine, get_session_factory
 
     if os.environ.get("VVS_TEST_REDIS_URL"):  # this process's writes reach the server's page cache

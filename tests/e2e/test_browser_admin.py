@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from vvs_core.clock import utcnow
 from vvs_core.models import Community, Membership, User
-from vvs_core.security import hash_password
+from vvs_core.accounts.security import hash_password
 from vvs_core.testing import DEMO_PASSWORD
 
 EMAIL = "gaelle.oeuvray.e2e@serris.demo"

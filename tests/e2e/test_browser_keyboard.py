@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from mairie_login import demo_agent, enrol_and_sign_in  # noqa: F401 (demo_agent: a fixture)
 from vvs_core import geo
-from vvs_core.demo import SERRIS
+from vvs_core.cli.demo import SERRIS
 from vvs_core.models import Community, Membership, User
 
 pytestmark = [pytest.mark.browser, pytest.mark.keyboard]
@@ -80,7 +80,7 @@ def test_place_the_home_at_sign_up_with_the_keyboard(page, shot):
 @pytest.fixture
 def waiting_creator(e2e_db):
     """A resident who created « Lotissement des Érables » 3 km east of the centre, waiting for the platform."""
-    from vvs_core.events import record_event
+    from vvs_core.communities.events import record_event
     from vvs_core.geo import square_around
 
     email = "createur.clavier@example.test"

@@ -30,7 +30,7 @@ def chessy(e2e_db):
     from vvs_core.geo import square_around
     from vvs_core.models import Commune, Community, Membership, User
     from vvs_core.clock import utcnow
-    from vvs_core.security import hash_password
+    from vvs_core.accounts.security import hash_password
 
     email = f"chessy-{uuid.uuid4().hex[:6]}@example.test"
     with e2e_db() as s:

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from journey import ActionTime, Hours, home_at, links, mail_to, sign_in_here, sign_up, submit
 from vvs_core.clock import utcnow
 from vvs_core.models import Community, Membership, User
-from vvs_core.security import hash_password
+from vvs_core.accounts.security import hash_password
 from vvs_core.testing import DEMO_PASSWORD
 from vvs_kyc.models import KycCheck
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from menu import open_menu
 from vvs_core.models import User
-from vvs_core.phones import display_phone
+from vvs_core.accounts.phones import display_phone
 from vvs_core.testing import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser

@@ -216,8 +216,8 @@ def test_the_weekly_digest_gives_the_events_hour(app, dbsession, mairie, clock, 
     from datetime import datetime
 
     from vvs_core.models import Notification
-    from vvs_core.tasks import task_request
-    from vvs_core.timefmt import dates
+    from vvs_core.jobs.tasks import task_request
+    from vvs_core.web.timefmt import dates
     from vvs_gazette.digest import send_weekly_digests
     from vvs_gazette.posts import create_post
 

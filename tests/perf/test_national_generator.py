@@ -28,7 +28,7 @@ def plain(url: str) -> str:
 
 @pytest.fixture
 def empty_database():
-    from vvs_core.migrate import upgrade
+    from vvs_core.models.migrate import upgrade
     from vvs_core.testing import base_settings, enabled_module_names
 
     url = os.environ.get("VVS_TEST_DATABASE_URL")

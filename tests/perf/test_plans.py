@@ -112,7 +112,7 @@ def scans(plan) -> list[tuple[str, str]]:
 def hot_statements(data):
     from vvs_alerts.models import Alert
 
-    from vvs_core.views.community import events_query
+    from vvs_core.communities.views import events_query
 
     point = {"lon": data["point"][0], "lat": data["point"][1]}
     home = {"lon": data["home"][0], "lat": data["home"][1]}

@@ -39,7 +39,7 @@ SMALL_BUDGET_ROUTES = {"home", "alerts_home", "alerts_community", "gazette_index
 # Pages still above their budget, with the most statements any role's visit runs today:
 # a ratchet (a page may not get worse, and leaves this list once within its budget).
 # Empty since the plugin panels, dashboard widgets, feed counts and the GDPR archive's
-# sections are read with the menu's badges in one statement (vvs_core.batch).
+# sections are read with the menu's badges in one statement (vvs_core.web.batch).
 NOT_YET_WITHIN_BUDGET: dict[str, int] = {}
 # Placeholders that name a secret in the URL: an unknown value exercises the page.
 TOKEN_VALUE = "jeton-inconnu"
@@ -132,7 +132,7 @@ def fill(name: str, pattern: str, ids: dict) -> str | None:
 def measured(tmp_path_factory):
     """{role: {route: (path, status, statements)}} on the big commune."""
     from vvs_core.models import get_engine
-    from vvs_core.tasks import set_task_registry
+    from vvs_core.jobs.tasks import set_task_registry
 
     url = migrated_url("postgis", tmp_path_factory.mktemp("db"))
     engine = get_engine(url)

@@ -21,7 +21,8 @@ import time
 
 import psycopg
 
-from vvs_core import make_config, tasks
+from vvs_core import make_config
+from vvs_core.jobs import tasks
 from vvs_core.errors import TransientDeliveryError
 from vvs_core.interfaces import SendResult
 from vvs_core.testing import use_provider

@@ -18,7 +18,7 @@ import time
 import psycopg
 from pyramid.config import Configurator
 
-from vvs_core import tasks
+from vvs_core.jobs import tasks
 from vvs_core.interfaces import SendResult
 from vvs_core.models import get_engine, get_session_factory
 from vvs_core.plugins import build_plugin_manager
@@ -77,7 +77,7 @@ def build_worker_registry():
     register_providers(config, {"sms": RecordingSMSSender(
         plain_dsn(settings["vvs.database_url"]), float(os.environ.get("FAKE_SMS_LATENCY", "0.2")))})
     config.registry.vvs_periodic_tasks = []
-    config.include("vvs_core.tasks")
+    config.include("vvs_core.jobs.tasks")
     config.include("vvs_core.notify")
     config.commit()
     tasks.set_task_registry(config.registry)

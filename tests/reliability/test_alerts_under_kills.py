@@ -64,7 +64,7 @@ def throwaway_database(admin_url, prefix: str):
 def alerts_database(admin_url=PG_ADMIN_URL, fake_tables=True):
     """A throwaway database on the server of ``admin_url``, migrated for vvs_alerts (and
     holding the fake provider's tables unless they live elsewhere)."""
-    from vvs_core.migrate import upgrade
+    from vvs_core.models.migrate import upgrade
 
     with throwaway_database(admin_url, "vvs_test_alerts_kill") as url:
         with psycopg.connect(plain(url), autocommit=True) as conn:
@@ -125,7 +125,8 @@ class Poster:
     def __init__(self, url: str, redis_url: str):
         import dramatiq
 
-        from vvs_core import make_config, tasks
+        from vvs_core import make_config
+        from vvs_core.jobs import tasks
 
         self.saved_broker = dramatiq.broker.global_broker
         env = settings_env(url, redis_url)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dramatiq
 
-from ..tasks import RECOVERY_QUEUE
+from vvs_core.jobs.tasks import RECOVERY_QUEUE
 from .lease import reap
 
 

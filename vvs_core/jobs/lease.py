@@ -45,7 +45,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..clock import utcnow
 from ..models.job import Job
-from ..tasks import RECOVERY_QUEUE, enqueue_after_commit, send_after_commit, task_registry, task_request
+from vvs_core.jobs.tasks import RECOVERY_QUEUE, enqueue_after_commit, send_after_commit, task_registry, task_request
 
 log = logging.getLogger(__name__)
 

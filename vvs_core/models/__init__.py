@@ -40,7 +40,7 @@ def _sqlite_engine(url: str, **kw):
     to a write ("database is locked" on a snapshot another writer moved). Requests that
     change something and the queue's tasks use it; a page (GET) begins a plain deferred
     BEGIN and, if it writes and meets that conflict, is run again by pyramid_retry with
-    ``BEGIN IMMEDIATE`` (``vvs_core.errorpages``).
+    ``BEGIN IMMEDIATE`` (``vvs_core.web.errorpages``).
     """
     kw.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
     engine = sa.create_engine(url, **kw)
@@ -53,7 +53,7 @@ def _sqlite_engine(url: str, **kw):
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
-        from ..textsearch import register_sqlite_functions
+        from vvs_core.web.textsearch import register_sqlite_functions
 
         register_sqlite_functions(dbapi_conn)  # searches in SQL fold text as Python does
 
@@ -106,7 +106,7 @@ def includeme(config):
     settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
     config.include("pyramid_tm")
     config.include("pyramid_retry")
-    from ..errorpages import execution_policy
+    from vvs_core.web.errorpages import execution_policy
 
     # pyramid_retry's policy, inside a last resort that answers the French 500 page.
     config.set_execution_policy(execution_policy(int(settings.get("retry.attempts") or 3)))

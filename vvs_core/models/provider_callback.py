@@ -1,6 +1,6 @@
 """Provider callbacks already handled: one row per delivery receipt or inbound SMS a
 provider called us with, so that a repeated call (the provider retrying, someone
-replaying a URL) is refused instead of handled twice (``vvs_core.provider_callbacks``).
+replaying a URL) is refused instead of handled twice (``vvs_core.providers.callbacks``).
 
 No phone number and no text are kept: the plugin that handled an inbound SMS holds
 what it needs, under its own retention rules.

@@ -81,14 +81,14 @@ from zope.sqlalchemy import mark_changed
 
 from ..clock import aware, utcnow
 from ..errors import PermanentDeliveryError, TransientDeliveryError
-from .. import sms
+from vvs_core.notify import sms
 from ..interfaces import OutgoingCall, OutgoingEmail, OutgoingSMS
-from ..links import public_base_url
-from .push_providers import OutgoingPush
+from vvs_core.web.links import public_base_url
+from vvs_core.providers.push import OutgoingPush
 from ..models.notification import Notification
 from ..providers import provider_on
 from ..jobs.lease import LeaseKeeper
-from ..tasks import RECOVERY_QUEUE, task_request
+from vvs_core.jobs.tasks import RECOVERY_QUEUE, task_request
 from .calls import CONFIRM_PROMPT
 from .fallback import fall_back_safely
 from .outbox import enqueue_delivery_after_commit
@@ -294,7 +294,7 @@ def render(request, notification) -> dict:
     answer = answer or render_stored(notification)
     if notification.channel == "sms":
         # What every SMS provider receives: GSM-7 wherever French allows, in at most
-        # vvs.sms.max_segments parts, links and the 17 line kept (vvs_core.sms).
+        # vvs.sms.max_segments parts, links and the 17 line kept (vvs_core.notify.sms).
         answer = {**answer, "text": sms.fit_text(answer.get("text") or "", request.registry.settings["vvs.sms.max_segments"])}
     if notification.channel == "voice":
         # What every voice provider reads aloud: no links, and what the keys do.
@@ -314,7 +314,7 @@ def with_push_devices(request, notification, rendered) -> dict:
     transaction), so that the provider sends without touching the database."""
     if notification.channel != "push":
         return rendered
-    from .push_providers import link_in, push_devices
+    from vvs_core.providers.push import link_in, push_devices
 
     base = public_base_url(request)
     devices = push_devices(request.registry)

@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..clock import utcnow
-from ..french import number, plural_is_singular
+from vvs_core.web.french import number, plural_is_singular
 from ..models.notification import CHANNELS, Notification
-from ..tasks import enqueue_after_commit
+from vvs_core.jobs.tasks import enqueue_after_commit
 from ..providers import channels_with_provider
 from .kinds import address_on, channels_for, kinds_for_session, kinds_of
 from .preferences import apply_recipient_preferences

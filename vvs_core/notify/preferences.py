@@ -23,7 +23,7 @@ from datetime import datetime, time, timedelta, timezone
 import sqlalchemy as sa
 
 from ..models import User
-from ..timefmt import zone
+from vvs_core.web.timefmt import zone
 
 SEVERITIES = ("minor", "moderate", "severe")  # CAP Minor / Moderate / Severe
 URGENT = "severe"
@@ -114,7 +114,7 @@ def _later(a: datetime | None, b: datetime | None) -> datetime | None:
 def users_with_push(dbsession, user_ids) -> set[int]:
     """Who has a device, as the application's ``IPushDevices`` says (nobody without one)."""
     from ..models import registry_of_session
-    from .push_providers import push_devices
+    from vvs_core.providers.push import push_devices
 
     ids = sorted({int(i) for i in user_ids if i is not None})
     devices = push_devices(registry_of_session(dbsession)) if ids else None

@@ -4,7 +4,7 @@
   "use strict";
 
   // The counter under the alert text asks the server what the SMS would be (the
-  // same code as the real SMS: vvs_core/sms.py), a moment after the resident stops typing.
+  // same code as the real SMS: vvs_core/notify/sms.py), a moment after the resident stops typing.
   function smsCounter() {
     var box = document.querySelector("[data-sms-preview]");
     var textarea = document.querySelector("textarea[data-sms-counter]");

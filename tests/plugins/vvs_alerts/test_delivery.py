@@ -148,7 +148,7 @@ def test_vvs_render_notification(app, alert_request):
     answer = app.registry.vvs_plugins.hook.vvs_render_notification(request=alert_request, notification=note,
                                                                       channel="sms")
     assert answer["text"].endswith("En cas d'urgence, appelez le 17.")
-    from vvs_core.sms import measure
+    from vvs_core.notify.sms import measure
     assert measure(answer["text"]).segments <= app.registry.settings["vvs.alerts.sms_max_segments"]
     assert measure(answer["text"]).encoding == "GSM-7" and "très très" in answer["text"]
     other = SimpleNamespace(kind="message", title="t", body="b", html=None, channel="sms")
@@ -160,7 +160,7 @@ def test_a_neighbour_with_only_a_landline_is_called(app, dbsession, alert_reques
                                                    tmp_path, clock):
     """With a voice provider, the member who has no mobile gets a call where the others
     get an SMS (the SMS text, read aloud without its link); without one, e-mail only."""
-    from vvs_core.notify.dev_providers import FolderVoiceCaller
+    from vvs_core.providers.development import FolderVoiceCaller
     from vvs_core.testing import use_provider
 
     clock.set_local(2026, 11, 25, 10, 0)  # by day: a call below urgent waits for the morning

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 from vvs_alerts.models import Alert
 from vvs_core.geo import square_around
 from vvs_core.models import Commune, Community, Membership, Notification, User, get_engine, get_session_factory
-from vvs_core.security import hash_password
+from vvs_core.accounts.security import hash_password
 from vvs_core.testing import DEMO_PASSWORD, VVSTestApp
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 from vvs_alerts.models import Alert, ModerationAction, PostingSuspension
 from vvs_core.clock import utcnow
 from vvs_core.models import Notification
-from vvs_core.timefmt import dates
+from vvs_core.web.timefmt import dates
 
 LONG_REASON = "Propos déplacés envers un voisin « très » gênants 😡. " * 400  # ~20 000 characters
 
@@ -146,7 +146,7 @@ def test_sanctions_page_change_and_lift(testapp, dbsession, scene):
     assert "Vous pouvez de nouveau lancer des alertes" in told
     testapp.get("/alertes/moderation/membres/999999999", status=404)
     testapp.get("/alertes/moderation/membres/99999999999999", status=404)
-    # an id no row can have is a 404 on every route (vvs_core.errorpages.refuse_impossible_ids)
+    # an id no row can have is a 404 on every route (vvs_core.web.errorpages.refuse_impossible_ids)
     testapp.post_csrf("/alertes/moderation/sanctions/99999999999999", {"what": "lift", "reason": "x"}, status=404)
 
 
@@ -169,7 +169,7 @@ def test_two_moderators_at_once_one_result_and_a_message(app, db_url):
     lifts the suspension while the other lengthens it from the sanctions page."""
     from vvs_core.geo import square_around
     from vvs_core.models import Commune, Community, CommunityEvent, Membership, User, get_engine, get_session_factory
-    from vvs_core.security import hash_password
+    from vvs_core.accounts.security import hash_password
     from vvs_core.testing import DEMO_PASSWORD, VVSTestApp
 
     engine = get_engine(db_url, pool_size=6)

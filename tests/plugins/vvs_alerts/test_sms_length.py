@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from pyramid.request import Request
 
 from alerts_testing import commit_hooks
-from vvs_core import sms
+from vvs_core.notify import sms
 from vvs_core.testing import run_tasks
 
 PUBLIC_URL = "https://voisins.mairie-de-serris.fr"
@@ -172,7 +172,7 @@ def test_the_console_provider_prints_each_alert_of_the_corpus(app, dbsession, al
     community = make_community(name="Le Bourg", members=[member, *authors])
     alerts = [post(author, community, text=text, category=CATEGORIES[i % len(CATEGORIES)])
               for i, (author, text) in enumerate(zip(authors, CORPUS))]
-    with caplog.at_level(logging.INFO, logger="vvs_core.notify.dev_providers"):
+    with caplog.at_level(logging.INFO, logger="vvs_core.providers.development"):
         commit_hooks(alert_request)
         run_tasks()
     printed = [r.getMessage() for r in caplog.records if r.getMessage().startswith("SMS à +33")]

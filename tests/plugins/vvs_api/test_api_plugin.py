@@ -100,7 +100,7 @@ OLD_CORE_TOKENS_DDL = """CREATE TABLE api_tokens (
 def test_a_database_migrated_before_the_plugin_keeps_its_tokens(tmp_path):
     """The core's revision 0003 created ``api_tokens`` until the table moved to the
     plugin's branch: upgrading such a database keeps every token working."""
-    from vvs_core.migrate import upgrade
+    from vvs_core.models.migrate import upgrade
     from vvs_core.models import User, get_engine
     from vvs_core.testing import base_settings, enabled_module_names
 
@@ -113,7 +113,7 @@ def test_a_database_migrated_before_the_plugin_keeps_its_tokens(tmp_path):
     from sqlalchemy.orm import Session
 
     from vvs_core.testing import DEMO_PASSWORD
-    from vvs_core.security import hash_password
+    from vvs_core.accounts.security import hash_password
 
     with Session(engine) as session:
         user = User(email="ancien@example.test", password_hash=hash_password(DEMO_PASSWORD), first_name="Noël",

@@ -158,7 +158,7 @@ class FailingHandler(CollectingHandler):
 
 
 class SMTPContractFake:
-    """An aiosmtpd server with the fake API of vvs_core.provider_contracts: arrived(),
+    """An aiosmtpd server with the fake API of vvs_core.providers.contracts: arrived(),
     fail(how, after), recover(). HTTP statuses map to SMTP answers (SMTP_FAILURES)."""
 
     hold_seconds = 5.0

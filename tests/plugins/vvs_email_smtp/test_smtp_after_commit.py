@@ -11,7 +11,7 @@ import transaction
 from smtp_test_server import smtp_server, smtp_settings  # noqa: F401  (fixture)
 
 from vvs_core.models import Notification
-from vvs_core.tasks import set_task_registry
+from vvs_core.jobs.tasks import set_task_registry
 from vvs_core.testing import VVSTestApp, build_app, drop_queued_tasks, run_tasks
 
 _apps: dict = {}

@@ -246,7 +246,7 @@ def test_an_address_outside_the_commune_is_refused(testapp, dbsession, commune):
 
 @pytest.fixture
 def voice_calls(app, tmp_path):
-    from vvs_core.notify.dev_providers import FolderVoiceCaller
+    from vvs_core.providers.development import FolderVoiceCaller
     from vvs_core.testing import use_provider
 
     use_provider(app.registry, "voice", FolderVoiceCaller(str(tmp_path / "appels")))

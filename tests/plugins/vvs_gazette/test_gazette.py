@@ -266,7 +266,7 @@ def test_vvs_gazette_items(testapp, quartier, app_registry):
 
 
 def test_digest_weekly_idempotent_and_quiet_hours(app, dbsession, quartier):
-    from vvs_core.tasks import task_request
+    from vvs_core.jobs.tasks import task_request
 
     community, alice, bob, _ = quartier
     alice.notification_prefs = {"gazette": ["digest"]}

@@ -45,7 +45,7 @@ OLD_CORE_DDL = """CREATE TABLE invitations (
 def test_a_database_migrated_before_the_plugin_keeps_its_invitations(tmp_path):
     """The core's revision 0002 created ``invitations`` until the table moved to the
     plugin's branch: upgrading such a database keeps every row."""
-    from vvs_core.migrate import upgrade
+    from vvs_core.models.migrate import upgrade
     from vvs_core.models import get_engine
     from vvs_core.testing import base_settings, enabled_module_names
 
@@ -67,9 +67,9 @@ def test_the_demo_resident_has_invited_neighbours(tmp_path):
     page shows them."""
     import transaction
 
-    from vvs_core import demo
+    from vvs_core.cli import demo
     from vvs_core.app import load_settings
-    from vvs_core.migrate import upgrade
+    from vvs_core.models.migrate import upgrade
     from vvs_core.models import get_engine, get_session_factory
     from vvs_core.testing import base_settings, build_app, enabled_module_names
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import csrf, sign_in  # at collection: sys.modules['conftest'] is this folder's only then
 from sqlalchemy import select
 
-from vvs_core.membership import MembershipBlocked, decide
+from vvs_core.communities.membership import MembershipBlocked, decide
 from vvs_core.models import Membership
 from vvs_kyc.models import KycCheck
 
@@ -36,7 +36,7 @@ def test_production_ini_says_so():
 
 
 def test_no_membership_validated_without_a_proof(testapp, world, dbsession, app_registry, monkeypatch):
-    from vvs_core.tasks import task_request
+    from vvs_core.jobs.tasks import task_request
     from vvs_kyc.kyc_settings import SETTINGS
 
     default = next(s for s in SETTINGS if s.name == "vvs.kyc.required").default
@@ -60,7 +60,7 @@ def test_no_membership_validated_without_a_proof(testapp, world, dbsession, app_
 
 
 def test_demo_residents_are_verified(dbsession, app_registry):
-    from vvs_core.demo import load_demo
+    from vvs_core.cli.demo import load_demo
 
     load_demo(dbsession, app_registry.settings, app_registry.vvs_plugins)
     active = set(dbsession.scalars(select(Membership.user_id).where(Membership.status == "active")))

@@ -155,7 +155,7 @@ def test_a_good_pdf_and_a_jpeg_are_accepted(world):
 
 
 def test_an_uncommitted_upload_leaves_no_file(app_registry, world, kyc_dir):
-    from vvs_core.tasks import task_request
+    from vvs_core.jobs.tasks import task_request
     from vvs_kyc import storage
 
     with pytest.raises(RuntimeError):

@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import csrf, png_bytes, sign_in, upload
-from vvs_core.membership import MembershipBlocked, decide
+from vvs_core.communities.membership import MembershipBlocked, decide
 from vvs_core.testing import SERRIS
 from vvs_kyc.models import KycCheck
 
@@ -60,7 +60,7 @@ def test_attestation_by_a_referent(testapp, world, dbsession):
 
 def test_required_proofs_block_the_decision_until_passed(testapp, world, dbsession, app_registry, monkeypatch):
     from vvs_core.models import Membership
-    from vvs_core.tasks import task_request
+    from vvs_core.jobs.tasks import task_request
 
     monkeypatch.setitem(app_registry.settings, "vvs.kyc.required", ["attestation"])
     world["bourg"].validation_mode = "referent"
@@ -101,9 +101,9 @@ def test_commune_rule_set_by_its_agent_overrides_the_setting(testapp, world, dbs
     testapp.post("/kyc/commune/77449", [("mode", "list"), ("methods", "document"), ("methods", "attestation"),
                                         ("csrf_token", csrf(testapp))], status=303)
     assert "toutes ces preuves : Justificatif de domicile, Attestation d'un voisin" in testapp.get("/kyc/commune/77449").text
-    from vvs_core.membership import blockers
+    from vvs_core.communities.membership import blockers
     from vvs_core.models import Membership
-    from vvs_core.tasks import task_request
+    from vvs_core.jobs.tasks import task_request
 
     with task_request(app_registry) as request:
         found = blockers(request, request.dbsession.get(Membership, world["membership"].id))
@@ -114,7 +114,7 @@ def test_commune_rule_set_by_its_agent_overrides_the_setting(testapp, world, dbs
 
 def test_gdpr_export_and_erase(testapp, world, dbsession, kyc_dir, app_registry):
     from vvs_core.models import User
-    from vvs_core.tasks import task_request
+    from vvs_core.jobs.tasks import task_request
 
     sign_in(testapp, world["resident"])
     upload(testapp, "facture.png", png_bytes())

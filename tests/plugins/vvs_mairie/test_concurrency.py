@@ -15,7 +15,7 @@ from vvs_core.clock import utcnow
 from vvs_core.geo import square_around
 from vvs_core.models import Commune, Community, CommunityEvent, Membership, Notification, User, get_engine, \
     get_session_factory
-from vvs_core.security import hash_password
+from vvs_core.accounts.security import hash_password
 from vvs_core.testing import DEMO_PASSWORD, VVSTestApp
 from vvs_mairie.models import AlertAcknowledgement, AlertReply, MairieAgent, MairieCommune, RecoveryCode
 from vvs_mairie.testing import enrol_agent

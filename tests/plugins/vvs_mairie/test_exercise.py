@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from vvs_core.clock import utcnow
 from vvs_core.models.notification import Notification
-from vvs_core.timefmt import dates
+from vvs_core.web.timefmt import dates
 from vvs_mairie.models import MairieAlert
 from vvs_mairie.testing import agent_login, mairie  # noqa: F401
 
@@ -83,7 +83,7 @@ def test_the_cap_message_of_an_exercise_and_of_a_relayed_warning(testapp, dbsess
 
     from lxml import etree
 
-    from vvs_core.cap import CAP_NS
+    from vvs_core.notify.cap import CAP_NS
 
     schema = etree.XMLSchema(etree.parse(str(Path(__file__).parents[1] / "vvs_alerts" / "CAP-v1.2.xsd")))
     ns = {"cap": CAP_NS}

@@ -130,7 +130,7 @@ def test_report_shows_acknowledgement_rate_and_median_delay(testapp, dbsession, 
                                            alert_created_at=alert.created_at))
     dbsession.flush()
     agent_login(testapp, mairie)
-    from vvs_core.timefmt import dates
+    from vvs_core.web.timefmt import dates
 
     month = dates.month_key(utcnow())
     html = testapp.get(f"/mairie/77449/rapport/{month}").text

@@ -204,7 +204,7 @@ def test_report_html_pdf_and_csv(testapp, mairie, agent_login, fake_activity):
 
 
 def test_vvs_dashboard_widgets(app_registry, app_request, dbsession, mairie, make_user):
-    from vvs_core.batch import resolve_panels
+    from vvs_core.web.batch import resolve_panels
     from vvs_core.models import Membership
 
     newcomer = make_user(first_name="Lucas", last_name="Chevalier")
@@ -370,7 +370,7 @@ def test_a_cookie_copied_after_the_second_factor_dies_at_logout(testapp, app, ma
 def test_the_agents_are_told_of_a_membership_request_they_decide(app_request, dbsession, mairie, make_user):
     """In the "mairie" validation mode the commune's agents hear of each request
     (``vvs_membership_requested``); in the référent mode they do not."""
-    from vvs_core.membership import join_or_request
+    from vvs_core.communities.membership import join_or_request
 
     request = app_request
     mairie.community.validation_mode = "referent"

@@ -98,7 +98,7 @@ def test_activity_since_an_instant(testapp, dbsession, mairie, agent_token):
 def test_acknowledgement_rate_and_median_delay(testapp, dbsession, mairie, agent_token):
     from vvs_mairie.models import AlertAcknowledgement
     from vvs_mairie.reports import parse_month
-    from vvs_core.timefmt import dates
+    from vvs_core.web.timefmt import dates
 
     alerts = [_alert(dbsession, mairie, minutes_ago=m) for m in (40, 30, 20)]
     for alert, delay in zip(alerts[:2], (4, 10)):

@@ -1,5 +1,5 @@
 """The mairie names and removes référents of its communities through the core's one
-function (``vvs_core.membership.set_referent``): the person is told by e-mail, the
+function (``vvs_core.communities.membership.set_referent``): the person is told by e-mail, the
 journal keeps who, why and on whose behalf; bad input and a second agent acting at
 once get a French message and change nothing."""
 from sqlalchemy import func, select

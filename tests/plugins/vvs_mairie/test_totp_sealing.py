@@ -64,7 +64,7 @@ def test_vvs_reseal_secrets(app_registry, dbsession, commune, make_user):
 def test_the_migration_reseals_what_the_old_cipher_kept(tmp_path):
     from alembic import command
 
-    from vvs_core.migrate import alembic_config, installed_module_names, upgrade
+    from vvs_core.models.migrate import alembic_config, installed_module_names, upgrade
     from vvs_core.models import Commune, User, get_engine
     from vvs_core.testing import base_settings, enabled_module_names
 

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from vvs_core import hookimpl
-from vvs_core.batch import resolve_values
+from vvs_core.web.batch import resolve_values
 from vvs_core.models import Notification
 
 from vvs_messaging.conversations import notice_key, unread_total
@@ -144,7 +144,7 @@ def test_report_seen_by_moderators(testapp, voisins, dbsession, make_user):
 
 
 def test_messages_exported_and_erased(testapp, voisins, dbsession, app):
-    from vvs_core.tasks import task_request
+    from vvs_core.jobs.tasks import task_request
 
     alice, bob, *_ = voisins
     testapp.login(alice)

@@ -148,7 +148,7 @@ OLD_CORE_DDL = """CREATE TABLE push_subscriptions (
 
 
 def test_a_database_migrated_before_the_plugin_keeps_its_devices(tmp_path):
-    from vvs_core.migrate import upgrade
+    from vvs_core.models.migrate import upgrade
     from vvs_core.models import get_engine
     from vvs_core.testing import base_settings, enabled_module_names
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 
-from vvs_core.tasks import set_task_registry
+from vvs_core.jobs.tasks import set_task_registry
 from vvs_core.testing import VVSTestApp, build_app, drop_queued_tasks
 
 CALLBACK_TOKEN = "jeton-de-rappel-" + "k" * 32

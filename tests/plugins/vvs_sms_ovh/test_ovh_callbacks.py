@@ -1,5 +1,5 @@
 """The URLs OVH calls: delivery receipts and inbound SMS, served by the core
-(vvs_core.provider_callbacks) and read by the OVH sender, through the real app
+(vvs_core.providers.callbacks) and read by the OVH sender, through the real app
 configured with the OVH provider (the fake API answers the replies it sends)."""
 from __future__ import annotations
 

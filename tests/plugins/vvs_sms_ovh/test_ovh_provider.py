@@ -81,7 +81,7 @@ def test_an_api_that_is_down_is_a_transient_failure(fresh_fake_ovh):  # noqa: F8
 
 
 def test_the_text_is_sent_as_given_with_the_coding_it_needs(fake_ovh):  # noqa: F811
-    """The outbox prepares texts (vvs_core.sms); the provider only reads their alphabet."""
+    """The outbox prepares texts (vvs_core.notify.sms); the provider only reads their alphabet."""
     sender = OVHSMSSender.from_settings(fake_ovh.settings())
     sender.send_batch([sms("+33600000001", "a", "Fenetre ouverte au 3 rue de l'Église."),
                        sms("+33600000002", "b", "Вор на улице Лилас.")])
@@ -99,7 +99,7 @@ def test_through_the_outbox_ovh_receives_french_in_gsm7_within_the_allowed_parts
                                                                                   fake_ovh):  # noqa: F811
     from vvs_core.notify.actors import deliver_notifications
     from vvs_core.notify.outbox import insert_notifications
-    from vvs_core.sms import measure
+    from vvs_core.notify.sms import measure
 
     text = ACCEPTANCE + " " + ACCEPTANCE + " Voir : http://localhost/alertes/7 En cas d'urgence, appelez le 17."
     ids = insert_notifications(dbsession, [

@@ -45,7 +45,7 @@ def rapide_app(db_url, session_factory, fake, monkeypatch):
 
     import vvs_sms_rapide
     from vvs_core import make_config, plugins
-    from vvs_core.tasks import set_task_registry
+    from vvs_core.jobs.tasks import set_task_registry
 
     if db_url not in _apps:
         installed = plugins.installed_plugins()

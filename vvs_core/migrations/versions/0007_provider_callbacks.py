@@ -1,5 +1,5 @@
 """Provider callbacks already handled (receipts, inbound SMS): one core table for the
-replay protection of every provider (vvs_core.provider_callbacks).
+replay protection of every provider (vvs_core.providers.callbacks).
 
 Revision ID: 0007_provider_callbacks
 Revises: 0006_hot_path_indexes

@@ -1,4 +1,4 @@
-/* The area drawn on the map (vvs_core/templates/area_field.pt, read by vvs_core.areas):
+/* The area drawn on the map (vvs_core/geo/templates/area_field.pt, read by vvs_core.geo.areas):
    a polygon editor (vvsMap.polygonEditor) whose polygon is posted as GeoJSON in #area.
    Mouse or finger: touch the map to add a point, drag a point, touch the small point
    between two to insert one. Keyboard: move the map with its arrow keys until the

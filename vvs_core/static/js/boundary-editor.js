@@ -18,7 +18,7 @@
   var status = document.getElementById("boundary-status");
   var live = document.getElementById("boundary-live");
   var list = document.getElementById("boundary-points");
-  // Numbers as the server writes them (vvs_core.french, Babel): "13,6".
+  // Numbers as the server writes them (vvs_core.web.french, Babel): "13,6".
   var oneDecimal = new Intl.NumberFormat("fr-FR", {maximumFractionDigits: 1});
   document.getElementById("boundary-tools").hidden = false;
   document.getElementById("boundary-points-box").hidden = false;

@@ -1,0 +1,1 @@
+"""Accounts: users, passwords and sessions, sign-up, login, the settings pages, personal data."""

@@ -1,0 +1,127 @@
+"""GDPR: "Télécharger mes données" (a ZIP of everything held about a user, from the
+core and every plugin) and closing an account (personal data erased, community
+history kept under "ancien membre")."""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import date, datetime
+
+from sqlalchemy import delete, select, update
+
+from vvs_core.web.batch import json_rows, resolve_values
+from vvs_core.clock import utcnow
+from vvs_core.communities.events import record_event
+from vvs_core.accounts.sessions import end_all_sessions
+from vvs_core.models import (Community, CommunityEvent, Membership, Notification,
+                     Token, User)
+
+
+def _iso(value):
+    return value.isoformat() if isinstance(value, (datetime, date)) else value
+
+
+def _json_value(value):
+    """Dates as ISO 8601 in the archive (as ``_iso``); anything else as text."""
+    return value.isoformat() if isinstance(value, (datetime, date)) else str(value)
+
+
+def core_export(dbsession, user: User) -> dict:
+    """The core's part of the archive. Its lists are SQL expressions (``json_rows``) that
+    ``gather_user_data`` reads with every plugin's in one statement (``vvs_core.web.batch``)."""
+    home = user.home
+    account = {
+        "email": user.email, "prenom": user.first_name, "nom": user.last_name, "pseudonyme": user.pseudonym,
+        "telephone_portable": user.mobile, "masquer_portable": user.hide_mobile,
+        "telephone_fixe": user.landline, "masquer_fixe": user.hide_landline,
+        "adresse": user.address_label,
+        "domicile": {"longitude": home.x, "latitude": home.y} if home is not None else None,
+        "presentation": user.presentation, "centres_interet": list(user.interests or []),
+        "habitation": dict(user.housing or {}), "preferences_notifications": dict(user.notification_prefs or {}),
+        "newsletter": user.newsletter, "photo": "photo incluse dans l'archive" if user.has_photo else None,
+        "cree_le": _iso(user.created_at), "derniere_connexion": _iso(user.last_login_at),
+        "email_confirme_le": _iso(user.email_confirmed_at),
+    }
+    memberships = json_rows(
+        select(Community.name.label("communaute"), Membership.role.label("role"), Membership.status.label("statut"),
+               Membership.requested_at.label("demande_le"), Membership.decided_at.label("decide_le"),
+               Membership.decision_reason.label("motif"))
+        .join(Community, Community.id == Membership.community_id)
+        .where(Membership.user_id == user.id).order_by(Membership.id))
+    notifications = json_rows(
+        select(Notification.kind.label("type"), Notification.channel.label("canal"), Notification.title.label("titre"),
+               Notification.status.label("statut"), Notification.created_at.label("cree_le"))
+        .where(Notification.recipient_id == user.id).order_by(Notification.id.desc()).limit(1000))
+    events = json_rows(
+        select(CommunityEvent.kind.label("type"), CommunityEvent.community_id.label("communaute_id"),
+               CommunityEvent.created_at.label("le"), CommunityEvent.data.label("donnees"))
+        .where((CommunityEvent.actor_id == user.id) | (CommunityEvent.subject_user_id == user.id))
+        .order_by(CommunityEvent.id))
+    return {"compte": account, "adhesions": memberships,
+            "notifications": notifications, "historique": events}
+
+
+def gather_user_data(request, user: User) -> dict:
+    """Every section of the archive. A plugin's section may hold SQL expressions
+    (``json_rows``, ``ReadThen``): they are read together with the core's, in one statement."""
+    data = {"vvs_core": core_export(request.dbsession, user)}
+    for answer in request.registry.vvs_plugins.hook.vvs_export_user_data(request=request, user=user):
+        for section, value in (answer or {}).items():
+            data[section if section not in data else f"{section} (2)"] = value
+    return resolve_values(request, data)
+
+
+def export_zip(request, user: User) -> bytes:
+    data = gather_user_data(request, user)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("donnees.json", json.dumps(data, ensure_ascii=False, indent=2, default=_json_value))
+        if user.has_photo:
+            ext = "png" if user.photo[:4] == b"\x89PNG" else "jpg"
+            archive.writestr(f"photo.{ext}", user.photo)
+    return out.getvalue()
+
+
+def erase_core_data(dbsession, user: User) -> None:
+    user.email = None
+    user.password_hash = None
+    user.first_name = user.last_name = user.pseudonym = ""
+    user.mobile = user.landline = None
+    user.hide_mobile = user.hide_landline = False
+    user.address_label = ""
+    user.home = None
+    user.photo = None
+    user.presentation = ""
+    user.interests = []
+    user.housing = {}
+    user.notification_prefs = {}
+    user.newsletter = False
+    dbsession.execute(delete(Token).where(Token.user_id == user.id))
+    # Messages not sent yet are dropped; those sent keep their history without the address.
+    dbsession.execute(update(Notification).where(Notification.recipient_id == user.id,
+                                                 Notification.status.in_(("pending", "sending")))
+                      .values(status="cancelled").execution_options(synchronize_session=False))
+    dbsession.execute(update(Notification).where(Notification.recipient_id == user.id).values(address="")
+                      .execution_options(synchronize_session=False))
+
+
+def close_account(request, user: User) -> None:
+    """Close ``user``'s account inside the request's transaction."""
+    hook = request.registry.vvs_plugins.hook
+    hook.vvs_account_closing(request=request, user=user)
+    hook.vvs_erase_user_data(request=request, user=user)
+    dbsession = request.dbsession
+    for membership in dbsession.execute(select(Membership).where(
+            Membership.user_id == user.id, Membership.status.in_(("active", "pending")))).scalars():
+        was_active = membership.status == "active"
+        membership.status = "left"
+        membership.decided_at = utcnow()
+        if was_active:
+            record_event(dbsession, "member_left", community=membership.community_id, subject=user,
+                         data={"reason": "account_closed"})
+    erase_core_data(dbsession, user)
+    user.status = "closed"
+    user.closed_at = utcnow()
+    end_all_sessions(dbsession, user)
+    dbsession.flush()

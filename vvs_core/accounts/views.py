@@ -1,0 +1,560 @@
+"""The resident's own space: profile seen by the community (/profil) and settings
+(/parametres): account, password, e-mail, notifications, newsletter, data, closing."""
+from __future__ import annotations
+
+import colander
+import deform
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.response import Response
+from pyramid.security import forget, remember
+from pyramid.view import view_config
+from sqlalchemy import func, select
+
+from vvs_core.clock import utcnow
+from vvs_core.web.forms import Schema, StrippedString, email_node, field_error, make_form, validate
+from vvs_core.hooktypes import SettingsSection
+from vvs_core.web.images import ImageRejected, clean_image
+from vvs_core.models import User
+from vvs_core.notify.outreach import send_to_address
+from vvs_core.accounts.personal_data import close_account, export_zip
+from vvs_core.accounts.phones import display_phone, normalise_phone
+from vvs_core.notify.kinds import kinds_of
+from vvs_core.accounts.principals import commune_agent
+from vvs_core.providers import channels_with_provider
+from vvs_core.notify.prefs_form import add_delivery_nodes, delivery_prefs, delivery_values
+from vvs_core.accounts.security import consume_token, hash_password, issue_token, password_problem, verify_password
+from vvs_core.accounts.sessions import end_all_sessions
+from vvs_core.web.links import absolute_url
+
+INTERESTS = (
+    "Gastronomie", "L'oenologie", "La cuisine", "La culture", "La musique", "La photographie",
+    "Electronique", "Pop rock", "Techno", "Variétés", "Bowling", "Football", "La marche",
+    "Randonnée", "Running", "Jardinage", "Bricolage", "Lecture",
+)
+HOUSING_TYPES = (("maison", "Maison"), ("appartement", "Appartement"), ("autre", "Autre"))
+YES_NO = (("oui", "Oui"), ("non", "Non"))
+CHANNEL_LABELS = {"sms": "SMS", "email": "E-mail", "push": "Notification sur le téléphone",
+                  "voice": "Appel sur le téléphone fixe"}
+
+# The core's pages of « Mes paramètres »; plugins add theirs (``vvs_settings_sections``).
+CORE_SETTINGS_SECTIONS = (
+    SettingsSection("settings_account", "Mon compte", "Paramétrez les informations générales de votre compte", 10),
+    SettingsSection("settings_password", "Mot de passe", "Modifiez votre mot de passe", 20),
+    SettingsSection("settings_email", "Adresse e-mail", "Changez l'adresse e-mail de votre compte", 30),
+    SettingsSection("settings_notifications", "Notifications", "Choisissez la façon dont vous souhaitez être prévenu", 40),
+    SettingsSection("settings_newsletter", "Abonnement newsletter", "Gérez l'abonnement ou le désabonnement à la newsletter", 70),
+    SettingsSection("settings_data", "Mes données", "Téléchargez toutes les données que nous détenons sur vous", 80),
+    SettingsSection("settings_close", "Fermeture du compte", "Fermez votre compte sur le site", 90),
+)
+
+
+def settings_sections(request) -> list[SettingsSection]:
+    """The pages of « Mes paramètres », the core's and the plugins', in their order."""
+    sections = list(CORE_SETTINGS_SECTIONS)
+    for answer in request.registry.vvs_plugins.hook.vvs_settings_sections(request=request):
+        sections += answer or []
+    return sorted(sections, key=lambda s: s.order)
+
+
+def settings_section_page(request, title: str, **values) -> dict:
+    """What every page of « Mes paramètres » gives its template (the core's and the
+    plugins'): its title, the sections' menu with this page marked, its style sheet."""
+    return {"title": title, "sections": settings_sections(request), "current": request.matched_route.name,
+            **resident_page(request), **values}
+
+
+def resident_page(request) -> dict:
+    """The assets of a resident's page (resident.css), in the view's answer: the one way a
+    page names its assets (docs/architecture.md, "Page assets")."""
+    return {"extra_css": [request.layout.static("css/resident.css")]}
+
+
+MOBILE_HELP = ("Ce numéro de téléphone permettra à vos voisins de vous joindre et à recevoir vos alertes par SMS. "
+               "Cette information ne sera visible que par votre communauté de voisins.")
+HIDE_MOBILE_HELP = "Vos voisins ne verront pas votre numéro mais vous recevrez tout de même les alertes par SMS."
+LANDLINE_HELP = ("Ce numéro de téléphone permettra à vos voisins de vous joindre. "
+                 "Cette information ne sera visible que par votre communauté de voisins.")
+HIDE_LANDLINE_HELP = "Vos voisins ne verront pas votre numéro dans l'annuaire."
+PSEUDONYM_HELP = ("Le pseudonyme est la seule information partagée avec les utilisateurs du site, non membres "
+                  "de votre communauté.")
+
+
+def includeme(config):
+    config.add_route("profile", "/profil")
+    config.add_route("profile_photo", "/profil/photo")
+    config.add_route("profile_housing", "/profil/habitation")
+    config.add_route("member_photo", "/photo/{user_id}")
+    config.add_route("settings", "/parametres")
+    config.add_route("settings_account", "/parametres/compte")
+    config.add_route("settings_password", "/parametres/mot-de-passe")
+    config.add_route("settings_email", "/parametres/adresse-email")
+    config.add_route("settings_email_confirm", "/parametres/adresse-email/confirmer/{token}")
+    config.add_route("settings_notifications", "/parametres/notifications")
+    config.add_route("settings_newsletter", "/parametres/newsletter")
+    config.add_route("settings_data", "/parametres/mes-donnees")
+    config.add_route("settings_data_zip", "/parametres/mes-donnees.zip")
+    config.add_route("settings_close", "/parametres/fermeture")
+    config.scan(".views")
+
+
+def settings_page(request, title, form, intro=None, **extra):
+    return settings_section_page(request, title, form=form, intro=intro, **{"danger": False, **extra})
+
+
+# --- Profile seen by the community --------------------------------------------
+
+class ProfileSchema(Schema):
+    presentation = colander.SchemaNode(
+        colander.String(), title="Présentation", missing="", validator=colander.Length(max=2000),
+        description="Quelques mots pour vos voisins : depuis quand vous habitez le quartier, ce que vous aimez partager…",
+        widget=deform.widget.TextAreaWidget(rows=5),
+    )
+    interests = colander.SchemaNode(
+        colander.Set(), title="Centres d'intérêt", missing=(), validator=colander.ContainsOnly(INTERESTS),
+        widget=deform.widget.CheckboxChoiceWidget(values=[(i, i) for i in INTERESTS], inline=True),
+    )
+
+
+def housing_schema():
+    class HousingSchema(Schema):
+        owner = colander.SchemaNode(
+            colander.String(), title="Propriétaire", missing="",
+            validator=colander.OneOf([v for v, _ in YES_NO]),
+            widget=deform.widget.SelectWidget(values=[("", "— non renseigné —"), *YES_NO]),
+        )
+        dwelling = colander.SchemaNode(
+            colander.String(), title="Type de logement", missing="",
+            validator=colander.OneOf([v for v, _ in HOUSING_TYPES]),
+            widget=deform.widget.SelectWidget(values=[("", "— non renseigné —"), *HOUSING_TYPES]),
+        )
+        alarm = colander.SchemaNode(
+            colander.String(), title="Logement équipé d'une alarme", missing="",
+            validator=colander.OneOf([v for v, _ in YES_NO]),
+            widget=deform.widget.SelectWidget(values=[("", "— non renseigné —"), *YES_NO]),
+        )
+    return HousingSchema()
+
+
+def profile_forms(request, user):
+    profile = make_form(request, ProfileSchema(), "Enregistrer mon profil", formid="profil")
+    housing = make_form(request, housing_schema(), "Enregistrer mon habitation", formid="habitation",
+                        action=request.route_path("profile_housing"))
+    return profile, housing
+
+
+def profile_values(user):
+    return {"presentation": user.presentation or "", "interests": set(user.interests or ())}
+
+
+def profile_page(request, user, profile_html, housing_html, photo_error=None):
+    return {**resident_page(request), "title": "Mon profil", "user": user, "profile_form": profile_html, "housing_form": housing_html,
+            "photo_error": photo_error, "has_photo": bool(user.has_photo),
+            "photo_url": request.route_path("member_photo", user_id=user.id, _query={"v": int(utcnow().timestamp())})}
+
+
+@view_config(route_name="profile", renderer="vvs_core:accounts/templates/account_profile.pt", permission="account")
+def profile_view(request):
+    user = request.user
+    profile, housing = profile_forms(request, user)
+    housing_html = housing.render(dict(user.housing or {}))
+    if request.method != "POST":
+        return profile_page(request, user, profile.render(profile_values(user)), housing_html)
+    data, rendered = validate(request, profile)
+    if data is None:
+        request.response.status = 400
+        return profile_page(request, user, rendered, housing_html)
+    user.presentation = data["presentation"].strip()
+    user.interests = [i for i in INTERESTS if i in data["interests"]]
+    request.flash("Votre profil est enregistré.", "success")
+    return HTTPSeeOther(request.route_path("profile"))
+
+
+@view_config(route_name="profile_housing", request_method="POST",
+             renderer="vvs_core:accounts/templates/account_profile.pt", permission="account")
+def profile_housing_view(request):
+    user = request.user
+    profile, housing = profile_forms(request, user)
+    data, rendered = validate(request, housing)
+    if data is None:
+        request.response.status = 400
+        return profile_page(request, user, profile.render(profile_values(user)), rendered)
+    user.housing = {k: v for k, v in data.items() if k != "csrf_token" and v}
+    request.flash("Les informations sur votre habitation sont enregistrées (elles ne sont pas visibles par vos voisins).",
+                  "success")
+    return HTTPSeeOther(request.route_path("profile"))
+
+
+@view_config(route_name="profile_photo", request_method="POST",
+             renderer="vvs_core:accounts/templates/account_profile.pt", permission="account")
+def profile_photo_view(request):
+    user = request.user
+    if request.POST.get("remove"):
+        user.photo = None
+        request.flash("Votre photo est supprimée.", "success")
+        return HTTPSeeOther(request.route_path("profile"))
+    upload = request.POST.get("photo")
+    error = None
+    if upload is None or not hasattr(upload, "file"):
+        error = "Choisissez une photo (JPEG, PNG ou WebP)."
+    else:
+        try:
+            data, _mime = clean_image(upload.file.read(8 * 1024 * 1024 + 1), max_side=512)
+        except ImageRejected as exc:
+            error = str(exc)
+    if error:
+        request.response.status = 400
+        profile, housing = profile_forms(request, user)
+        return profile_page(request, user, profile.render(profile_values(user)),
+                            housing.render(dict(user.housing or {})), photo_error=error)
+    user.photo = data
+    request.flash("Votre photo est enregistrée.", "success")
+    return HTTPSeeOther(request.route_path("profile"))
+
+
+def may_see_member(request, viewer, member) -> bool:
+    """The member themself, a neighbour of the same community, an agent of their commune, the team."""
+    if viewer.id == member.id or "role:admin" in request.principals:
+        return True
+    principals = set(request.principals)
+    for m in member.memberships:
+        if m.status != "active":
+            continue
+        if f"community:{m.community_id}:member" in principals:
+            return True
+        if commune_agent(m.community.commune.insee) in principals:
+            return True
+    return False
+
+
+@view_config(route_name="member_photo", permission="account")
+def member_photo_view(request):
+    raw = request.matchdict["user_id"]
+    member = request.dbsession.get(User, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+    if member is None or member.is_closed or not may_see_member(request, request.user, member):
+        raise HTTPNotFound()
+    photo = member.photo
+    if not photo:
+        raise HTTPNotFound()
+    mime = "image/png" if photo[:4] == b"\x89PNG" else "image/jpeg"
+    response = Response(body=photo, content_type=mime)
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+# --- Settings: Mon compte -------------------------------------------------------
+
+def _digits(text) -> str:
+    return "".join(c for c in (text or "") if c.isdigit())
+
+
+def keep_or_normalise(value: str, stored: str | None, kind: str):
+    """(number, problem): the number already on the account is kept as it is, even
+    when the numbering plan no longer knows it (the demo's fictional range)."""
+    if stored and _digits(value) in (_digits(stored), _digits(display_phone(stored))):
+        return stored, None
+    return normalise_phone(value, kind)
+
+
+def phone_validator(kind):
+    def check(node, value):
+        user = node.bindings["request"].user
+        _number, problem = keep_or_normalise(value, getattr(user, node.name), kind)
+        if problem:
+            raise colander.Invalid(node, problem)
+    return check
+
+
+def at_least_one_phone(data) -> dict:
+    """A ``validate`` check: one number at least (when both fields were readable)."""
+    if "mobile" in data and "landline" in data and not data["mobile"] and not data["landline"]:
+        return {"mobile": "Indiquez au moins un numéro de téléphone (portable ou fixe)."}
+    return {}
+
+
+class AccountSchema(Schema):
+    last_name = colander.SchemaNode(StrippedString(), title="Nom", validator=colander.Length(max=80),
+                                    widget=deform.widget.TextInputWidget(attributes={"autocomplete": "family-name"}))
+    first_name = colander.SchemaNode(StrippedString(), title="Prénom", validator=colander.Length(max=80),
+                                     widget=deform.widget.TextInputWidget(attributes={"autocomplete": "given-name"}))
+    mobile = colander.SchemaNode(StrippedString(), title="Téléphone portable", missing="", description=MOBILE_HELP,
+                                 validator=phone_validator("mobile"),
+                                 widget=deform.widget.TextInputWidget(attributes={"type": "tel", "autocomplete": "tel"}))
+    hide_mobile = colander.SchemaNode(colander.Boolean(), title="Masquer le téléphone portable", missing=False,
+                                      description=HIDE_MOBILE_HELP, widget=deform.widget.CheckboxWidget())
+    landline = colander.SchemaNode(StrippedString(), title="Téléphone fixe", missing="", description=LANDLINE_HELP,
+                                   validator=phone_validator("landline"),
+                                   widget=deform.widget.TextInputWidget(attributes={"type": "tel"}))
+    hide_landline = colander.SchemaNode(colander.Boolean(), title="Masquer le téléphone fixe", missing=False,
+                                        description=HIDE_LANDLINE_HELP, widget=deform.widget.CheckboxWidget())
+    pseudonym = colander.SchemaNode(StrippedString(), title="Pseudonyme", validator=colander.Length(max=80),
+                                    description=PSEUDONYM_HELP)
+
+
+def account_values(user):
+    return {"last_name": user.last_name, "first_name": user.first_name, "mobile": display_phone(user.mobile),
+            "hide_mobile": user.hide_mobile, "landline": display_phone(user.landline),
+            "hide_landline": user.hide_landline, "pseudonym": user.pseudonym}
+
+
+@view_config(route_name="settings", renderer="vvs_core:accounts/templates/account_settings.pt", permission="account")
+def settings_view(request):
+    user = request.user
+    return settings_section_page(request, "Mes paramètres", user=user, mobile=display_phone(user.mobile),
+                                 landline=display_phone(user.landline))
+
+
+@view_config(route_name="settings_account", renderer="vvs_core:accounts/templates/account_form.pt", permission="account")
+def settings_account_view(request):
+    user = request.user
+    form = make_form(request, AccountSchema(), "Enregistrer", formid="compte")
+    if request.method != "POST":
+        return settings_page(request, "Mon compte", form.render(account_values(user)))
+    data, rendered = validate(request, form, check=at_least_one_phone)
+    if data is None:
+        request.response.status = 400
+        return settings_page(request, "Mon compte", rendered)
+    user.last_name, user.first_name, user.pseudonym = data["last_name"], data["first_name"], data["pseudonym"]
+    user.mobile = keep_or_normalise(data["mobile"], user.mobile, "mobile")[0]
+    user.landline = keep_or_normalise(data["landline"], user.landline, "landline")[0]
+    user.hide_mobile, user.hide_landline = bool(data["hide_mobile"]), bool(data["hide_landline"])
+    request.flash("Vos informations sont enregistrées.", "success")
+    return HTTPSeeOther(request.route_path("settings"))
+
+
+# --- Password and e-mail ----------------------------------------------------------
+
+WRONG_PASSWORD = "Mot de passe actuel incorrect."
+
+
+class PasswordSchema(Schema):
+    current = colander.SchemaNode(
+        colander.String(), title="Mot de passe actuel", validator=colander.Length(max=256),
+        widget=deform.widget.PasswordWidget(attributes={"autocomplete": "current-password"}))
+    password = colander.SchemaNode(
+        colander.String(), title="Nouveau mot de passe",
+        description="Au moins 12 caractères ; une phrase de plusieurs mots est idéale.",
+        widget=deform.widget.CheckedPasswordWidget(attributes={"autocomplete": "new-password"}))
+
+
+@view_config(route_name="settings_password", renderer="vvs_core:accounts/templates/account_form.pt", permission="account")
+def settings_password_view(request):
+    user = request.user
+    title = "Mot de passe"
+    intro = "Modifiez ici votre mot de passe. Veillez à ne pas communiquer votre mot de passe."
+    form = make_form(request, PasswordSchema(), "Modifier mon mot de passe", formid="motdepasse")
+    if request.method != "POST":
+        return settings_page(request, title, form.render(), intro)
+    context = (user.email or "", user.first_name, user.last_name)
+    min_length = request.registry.settings["vvs.password_min_length"]
+    data, rendered = validate(request, form, check=lambda data: {
+        "current": "current" in data and not verify_password(user, data["current"]) and WRONG_PASSWORD,
+        "password": "password" in data and password_problem(data["password"], min_length, context)})
+    if data is None:
+        request.response.status = 400
+        return settings_page(request, title, rendered, intro)
+    user.password_hash = hash_password(data["password"])
+    end_all_sessions(request.dbsession, user)  # every other session ends…
+    headers = remember(request, user.id)                  # …but this one goes on
+    request.flash("Votre mot de passe est modifié. Vos autres sessions sont fermées.", "success")
+    return HTTPSeeOther(request.route_path("settings"), headers=headers)
+
+
+class EmailSchema(Schema):
+    email = email_node(title="Nouvelle adresse e-mail")
+    current = colander.SchemaNode(
+        colander.String(), title="Mot de passe actuel", validator=colander.Length(max=256),
+        widget=deform.widget.PasswordWidget(attributes={"autocomplete": "current-password"}))
+
+
+def email_taken(dbsession, email: str, user_id: int) -> bool:
+    return dbsession.execute(select(func.count(User.id)).where(
+        func.lower(User.email) == email.lower(), User.id != user_id)).scalar_one() > 0
+
+
+@view_config(route_name="settings_email", renderer="vvs_core:accounts/templates/account_form.pt", permission="account")
+def settings_email_view(request):
+    user = request.user
+    title = "Adresse e-mail"
+    intro = f"Votre adresse e-mail actuellement renseignée est : {user.email}"
+    form = make_form(request, EmailSchema(), "Changer mon adresse", formid="email")
+    if request.method != "POST":
+        return settings_page(request, title, form.render(), intro)
+    def problems(data) -> dict:
+        out = {"current": "current" in data and not verify_password(user, data["current"]) and WRONG_PASSWORD}
+        if "email" in data:
+            new = data["email"].lower()
+            if new == (user.email or "").lower():
+                out["email"] = "C'est déjà l'adresse de votre compte."
+            elif email_taken(request.dbsession, new, user.id):
+                out["email"] = "Cette adresse est déjà utilisée par un autre compte."
+        return out
+
+    data, rendered = validate(request, form, check=problems)
+    if data is None:
+        request.response.status = 400
+        return settings_page(request, title, rendered, intro)
+    new = data["email"].lower()
+    token = issue_token(request.dbsession, user, "email_change", hours=24, data={"email": new})
+    link = absolute_url(request, "settings_email_confirm", token=token)
+    send_to_address(
+        request, channel="email", address=new, kind="account", recipient_id=user.id,
+        title="Confirmez votre nouvelle adresse e-mail",
+        body=(f"Bonjour,\n\nPour confirmer que cette adresse devient celle de votre compte, ouvrez ce lien "
+              f"(valable 24 heures) :\n{link}\n\nSi vous n'avez rien demandé, ignorez ce message."),
+        dedupe_key=f"email_change:{user.id}:{token[:16]}",
+    )
+    request.flash(f"Un lien de confirmation vient d'être envoyé à {new}. Votre adresse changera quand vous l'aurez ouvert.",
+                  "success")
+    return HTTPSeeOther(request.route_path("settings"))
+
+
+@view_config(route_name="settings_email_confirm", renderer="vvs_core:accounts/templates/account_message.pt", permission="public")
+def settings_email_confirm_view(request):
+    token = consume_token(request.dbsession, request.matchdict["token"], "email_change")
+    user = request.dbsession.get(User, token.user_id) if token is not None else None
+    if user is None or user.is_closed:
+        request.response.status = 400
+        return {**resident_page(request), "title": "Lien expiré", "message": "Ce lien n'est plus valable : refaites la demande depuis vos paramètres."}
+    new = token.data.get("email", "")
+    if email_taken(request.dbsession, new, user.id):
+        request.response.status = 409
+        return {**resident_page(request), "title": "Adresse déjà utilisée", "message": "Cette adresse est maintenant utilisée par un autre compte."}
+    user.email = new
+    user.email_confirmed_at = utcnow()
+    return {**resident_page(request), "title": "Adresse e-mail confirmée", "message": f"Votre compte utilise désormais l'adresse {new}."}
+
+
+# --- Notifications and newsletter ---------------------------------------------------
+
+def available_channels(request) -> list[str]:
+    return channels_with_provider(request) or ["sms", "email"]
+
+
+def _keep_one(kind):
+    return f"Gardez au moins un moyen d'être prévenu : {kind.label[:1].lower()}{kind.label[1:]}."
+
+
+def notifications_schema(kinds, channels):
+    """One row of checkboxes per kind declared for the settings page (``vvs_core.notify.kinds``)."""
+    schema = Schema()
+    for kind in kinds.in_settings():
+        values = [(c, CHANNEL_LABELS.get(c, c)) for c in channels if c != "voice" or kind.voice] + list(kind.extra_choices)
+        validator = colander.ContainsOnly([v for v, _ in values])
+        if kind.always_reach:
+            validator = colander.All(validator, colander.Length(min=1, min_err=_keep_one(kind)))
+        schema.add(colander.SchemaNode(
+            colander.Set(), name=kind.key, title=kind.label,
+            missing=colander.required if kind.always_reach else set(), missing_msg=_keep_one(kind),
+            validator=validator, widget=deform.widget.CheckboxChoiceWidget(values=values, inline=True),
+        ))
+    add_delivery_nodes(schema, channels, kinds)  # quiet hours, severity per channel
+    return schema
+
+
+def current_prefs(user, kinds, channels):
+    prefs = user.notification_prefs or {}
+    out = {}
+    for kind in kinds.in_settings():
+        offered = set(channels) | {v for v, _ in kind.extra_choices}
+        out[kind.key] = set(prefs.get(kind.key, kind.default_channels)) & offered
+    return out
+
+
+def chosen_prefs(data, kinds, channels) -> dict:
+    return {kind.key: [c for c in (*channels, *(v for v, _ in kind.extra_choices)) if c in data[kind.key]]
+            for kind in kinds.in_settings()}
+
+
+@view_config(route_name="settings_notifications", renderer="vvs_core:accounts/templates/account_form.pt", permission="account")
+def settings_notifications_view(request):
+    user = request.user
+    title = "Notifications"
+    kinds = kinds_of(request.registry)
+    intro = "Choisissez la façon dont vous souhaitez être prévenu."
+    always = [k.label for k in kinds.in_settings() if k.always_reach]
+    if always:
+        intro += f" Toujours par au moins un moyen : {', '.join(always)}."
+    channels = available_channels(request)
+    form = make_form(request, notifications_schema(kinds, channels), "Enregistrer", formid="notifications")
+    if request.method != "POST":
+        return settings_page(request, title, form.render({**current_prefs(user, kinds, channels),
+                                                          **delivery_values(user, channels, kinds)}), intro)
+    data, rendered = validate(request, form)
+    if data is None:
+        request.response.status = 400
+        return settings_page(request, title, rendered, intro)
+    user.notification_prefs = {**(user.notification_prefs or {}), **delivery_prefs(data, channels, kinds),
+                               **chosen_prefs(data, kinds, channels)}
+    request.flash("Vos préférences de notification sont enregistrées.", "success")
+    return HTTPSeeOther(request.route_path("settings"))
+
+
+class NewsletterSchema(Schema):
+    newsletter = colander.SchemaNode(
+        colander.Boolean(), title="Je souhaite recevoir la newsletter", missing=False,
+        description="Une lettre d'information par e-mail, quelques fois par an. Vous pouvez vous désabonner à tout moment.",
+        widget=deform.widget.CheckboxWidget())
+
+
+@view_config(route_name="settings_newsletter", renderer="vvs_core:accounts/templates/account_form.pt", permission="account")
+def settings_newsletter_view(request):
+    user = request.user
+    form = make_form(request, NewsletterSchema(), "Enregistrer", formid="newsletter")
+    if request.method != "POST":
+        return settings_page(request, "Abonnement newsletter", form.render({"newsletter": user.newsletter}))
+    data, rendered = validate(request, form)
+    if data is None:
+        request.response.status = 400
+        return settings_page(request, "Abonnement newsletter", rendered)
+    user.newsletter = bool(data["newsletter"])
+    request.flash("Vous êtes abonné à la newsletter." if user.newsletter else "Vous êtes désabonné de la newsletter.",
+                  "success")
+    return HTTPSeeOther(request.route_path("settings"))
+
+
+# --- My data and closing the account --------------------------------------------------
+
+@view_config(route_name="settings_data", renderer="vvs_core:accounts/templates/account_data.pt", permission="account")
+def settings_data_view(request):
+    return settings_section_page(request, "Mes données", zip_url=request.route_path("settings_data_zip"))
+
+
+@view_config(route_name="settings_data_zip", permission="account")
+def settings_data_zip_view(request):
+    body = export_zip(request, request.user)
+    response = Response(body=body, content_type="application/zip")
+    response.content_disposition = 'attachment; filename="mes-donnees.zip"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+class CloseSchema(Schema):
+    current = colander.SchemaNode(
+        colander.String(), title="Votre mot de passe, pour confirmer", validator=colander.Length(max=256),
+        widget=deform.widget.PasswordWidget(attributes={"autocomplete": "current-password"}))
+
+
+@view_config(route_name="settings_close", renderer="vvs_core:accounts/templates/account_form.pt", permission="account")
+def settings_close_view(request):
+    user = request.user
+    title = "Fermeture du compte"
+    intro = ("La fermeture est définitive : vos nom, téléphones, adresse, e-mail, photo et présentation sont effacés, "
+             "et vous quittez votre communauté. L'historique de la communauté garde la trace de votre passage "
+             "sous la mention « ancien membre ». Pensez à télécharger vos données avant.")
+    form = make_form(request, CloseSchema(), "Fermer définitivement mon compte", formid="fermeture")
+    if request.method != "POST":
+        return settings_page(request, title, form.render(), intro, danger=True)
+    data, rendered = validate(request, form)
+    if data is None:
+        request.response.status = 400
+        return settings_page(request, title, rendered, intro, danger=True)
+    if not verify_password(user, data["current"]):
+        request.response.status = 400
+        return settings_page(request, title, field_error(form, "current", "Mot de passe incorrect : le compte n'est pas fermé."),
+                             intro, danger=True)
+    close_account(request, user)
+    headers = forget(request)
+    request.flash("Votre compte est fermé et vos données personnelles sont effacées. Merci d'avoir veillé sur vos voisins.",
+                  "success")
+    return HTTPSeeOther(request.route_path("login"), headers=headers)
+

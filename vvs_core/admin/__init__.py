@@ -1,0 +1,1 @@
+"""The platform team's pages: accounts, communes and communities, plugins (docs/administration.md)."""

@@ -1,0 +1,314 @@
+"""The platform team's accounts pages: /admin/utilisateurs (search), a user's page and
+its actions (role, suspend / ban / reopen, confirmation e-mail), and the journal of
+what the team did (/admin/journal, also as CSV). The rules live in
+``vvs_core.admin.accounts``; these views only read forms and show pages."""
+from __future__ import annotations
+
+import csv
+import io
+
+import colander
+import deform
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.response import Response
+from pyramid.view import view_config
+from sqlalchemy import select
+
+from vvs_core.admin.accounts import (
+    ACCOUNT_STATUS_LABELS, PAGE_SIZE, PLATFORM_ROLES, REASON_MAX, REASON_MIN, AdminActionRefused, ChangedMeanwhile,
+    account_state, audit_entries, audit_label, audit_query, change_role, change_status, community_choices,
+    describe_change, end_sessions, memberships_of, platform_role, resend_confirmation, role_labels, search_users,
+    status_choices,
+)
+from vvs_core.web.forms import Schema, StrippedString, make_form, validate
+from vvs_core.models import Community, User
+from vvs_core.web.pagination import Pagination
+from vvs_core.accounts.phones import display_phone
+from vvs_core.accounts.sessions import open_sessions
+from vvs_core.web import french
+
+JOURNAL_PAGE_SIZE = 50
+CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def includeme(config):
+    config.add_route("admin_users", "/admin/utilisateurs")
+    config.add_route("admin_user", "/admin/utilisateurs/{user_id}")
+    config.add_route("admin_user_role", "/admin/utilisateurs/{user_id}/role")
+    config.add_route("admin_user_status", "/admin/utilisateurs/{user_id}/statut")
+    config.add_route("admin_user_confirmation", "/admin/utilisateurs/{user_id}/confirmation")
+    config.add_route("admin_user_sessions", "/admin/utilisateurs/{user_id}/sessions")
+    config.add_route("admin_journal", "/admin/journal")
+    config.add_route("admin_journal_csv", "/admin/journal.csv")
+    config.scan(".accounts_views")
+
+
+def _css(request) -> list[str]:
+    return [request.layout.static("css/resident.css")]
+
+
+def int_param(request, name: str, default=None, lowest: int = 1):
+    """A positive integer from the query string; anything else is ``default``."""
+    raw = str(request.GET.get(name, "")).strip()
+    if not raw.isdigit() or len(raw) > 9 or int(raw) < lowest:
+        return default
+    return int(raw)
+
+
+# --- Forms --------------------------------------------------------------------
+
+def reason_node():
+    return colander.SchemaNode(
+        StrippedString(), name="reason", title="Motif (gardé dans le journal)",
+        missing_msg="Indiquez le motif de cette action : il est gardé dans le journal.",
+        validator=colander.Length(
+            min=REASON_MIN, max=REASON_MAX,
+            min_err=f"Le motif doit comporter au moins {REASON_MIN} caractères.",
+            max_err=f"Le motif ne doit pas dépasser {REASON_MAX} caractères."),
+        widget=deform.widget.TextAreaWidget(rows=3, attributes={"maxlength": str(REASON_MAX)}))
+
+
+def state_node():
+    return colander.SchemaNode(colander.String(), name="etat", missing="", widget=deform.widget.HiddenWidget())
+
+
+def choice_node(name: str, title: str, choices: list[tuple[str, str]]):
+    keys = {key for key, _label in choices}
+
+    def one_of(node, value):
+        if value not in keys:
+            raise colander.Invalid(node, "Choisissez une valeur de la liste.")
+
+    return colander.SchemaNode(
+        colander.String(), name=name, title=title,
+        missing_msg="Choisissez une valeur de la liste.", validator=one_of,
+        widget=deform.widget.SelectWidget(values=[("", "— choisir —"), *choices]))
+
+
+def user_forms(request, user: User) -> dict[str, deform.Form]:
+    def action(route):
+        return request.route_path(route, user_id=user.id)
+
+    role = Schema()
+    role.add(choice_node("role", "Nouveau rôle", list(PLATFORM_ROLES.items())))
+    role.add(reason_node())
+    role.add(state_node())
+    status = Schema()
+    status.add(choice_node("action", "Action sur le compte", status_choices(user)))
+    status.add(reason_node())
+    status.add(state_node())
+    confirmation = Schema()
+    confirmation.add(reason_node())
+    sessions = Schema()
+    sessions.add(reason_node())
+    return {
+        "sessions": make_form(request, sessions, "Fermer toutes ses sessions", formid="sessions",
+                              action=action("admin_user_sessions")),
+        "role": make_form(request, role, "Changer le rôle", formid="role", action=action("admin_user_role")),
+        "status": make_form(request, status, "Appliquer", formid="statut", action=action("admin_user_status")),
+        "confirmation": make_form(request, confirmation, "Renvoyer l'e-mail de confirmation", formid="confirmation",
+                                  action=action("admin_user_confirmation")),
+    }
+
+
+# --- Pages --------------------------------------------------------------------
+
+def user_from_route(request) -> User:
+    raw = str(request.matchdict.get("user_id", ""))
+    if not raw.isdigit() or len(raw) > 9:
+        raise HTTPNotFound()
+    user = request.dbsession.get(User, int(raw))
+    if user is None:
+        raise HTTPNotFound()
+    return user
+
+
+@view_config(route_name="admin_users", renderer="vvs_core:admin/templates/admin_users.pt", permission="platform")
+def admin_users_view(request):
+    text = str(request.GET.get("q", ""))[:120]
+    community_id = int_param(request, "communaute")
+    page = int_param(request, "page", default=1)
+    users, total = search_users(request.dbsession, text, community_id, page)
+    pages = max(1, -(-total // PAGE_SIZE))
+
+    def page_url(n):
+        query = {"page": n}
+        if text.strip():
+            query["q"] = text.strip()
+        if community_id is not None:
+            query["communaute"] = community_id
+        return request.route_path("admin_users", _query=query)
+
+    return {"title": "Utilisateurs", "extra_css": _css(request), "users": users, "total": total, "q": text,
+            "community_id": str(community_id or ""), "communities": community_choices(request.dbsession),
+            "pagination": Pagination(users, min(page, pages), PAGE_SIZE, total, page_url),
+            "status_labels": ACCOUNT_STATUS_LABELS,
+            "role_labels": role_labels}
+
+
+def user_page(request, user: User, rendered: dict | None = None, error: str | None = None) -> dict:
+    forms = user_forms(request, user)
+    seen = {"etat": account_state(user)}
+    html = {
+        "role": forms["role"].render({**seen, "role": platform_role(user)}),
+        "status": forms["status"].render(seen) if status_choices(user) else None,
+        "confirmation": forms["confirmation"].render()
+        if user.email_confirmed_at is None and user.status == "active" and user.email else None,
+        "sessions": forms["sessions"].render() if user.status == "active" else None,
+    }
+    html.update(rendered or {})
+    events, _total = audit_entries(request.dbsession, subject_id=user.id, page=1, page_size=10)
+    return {"title": user.full_name, "extra_css": _css(request), "subject": user, "forms": html, "error": error,
+            "status_label": ACCOUNT_STATUS_LABELS.get(user.status, "Inconnu"), "roles": role_labels(user),
+            "memberships": memberships_of(request.dbsession, user), "mobile": display_phone(user.mobile),
+            "landline": display_phone(user.landline), "events": events, "audit_label": lambda kind: audit_label(request.registry, kind),
+            "describe_change": describe_change, "is_self": user.id == request.user.id,
+            "open_sessions": open_sessions(request.dbsession, user), "panels": user_panels(request, user)}
+
+
+def user_panels(request, user: User) -> list:
+    """What enabled plugins show about this account (sanctions, town-hall roles…), by order."""
+    answers = request.registry.vvs_plugins.hook.vvs_admin_user_panels(request=request, user=user)
+    return sorted((p for panels in answers for p in (panels or []) if p is not None), key=lambda p: p.order)
+
+
+@view_config(route_name="admin_user", request_method="GET", renderer="vvs_core:admin/templates/admin_user.pt",
+             permission="platform")
+def admin_user_view(request):
+    return user_page(request, user_from_route(request))
+
+
+def _act(request, form_key: str, apply) -> dict | HTTPSeeOther:
+    user = user_from_route(request)
+    form = user_forms(request, user)[form_key]
+    data, rendered = validate(request, form)
+    if data is None:
+        request.response.status = 400
+        return user_page(request, user, rendered={form_key: rendered})
+    try:
+        message = apply(user, data)
+    except ChangedMeanwhile as exc:
+        request.response.status = 409
+        return user_page(request, user, error=str(exc))
+    except AdminActionRefused as exc:
+        request.response.status = 400
+        return user_page(request, user, error=str(exc))
+    request.flash(message, "success")
+    return HTTPSeeOther(request.route_path("admin_user", user_id=user.id))
+
+
+@view_config(route_name="admin_user_role", request_method="POST", renderer="vvs_core:admin/templates/admin_user.pt",
+             permission="platform")
+def admin_user_role_view(request):
+    def apply(user, data):
+        change_role(request, user, data["role"], data["reason"], data["etat"])
+        return f"Rôle de {user.full_name} : {PLATFORM_ROLES[data['role']]}."
+    return _act(request, "role", apply)
+
+
+@view_config(route_name="admin_user_status", request_method="POST", renderer="vvs_core:admin/templates/admin_user.pt",
+             permission="platform")
+def admin_user_status_view(request):
+    def apply(user, data):
+        change_status(request, user, data["action"], data["reason"], data["etat"])
+        return f"Compte de {user.full_name} : {ACCOUNT_STATUS_LABELS[user.status].lower()}."
+    return _act(request, "status", apply)
+
+
+@view_config(route_name="admin_user_confirmation", request_method="POST",
+             renderer="vvs_core:admin/templates/admin_user.pt", permission="platform")
+def admin_user_confirmation_view(request):
+    def apply(user, data):
+        resend_confirmation(request, user, data["reason"])
+        return f"L'e-mail de confirmation est renvoyé à {user.email}."
+    return _act(request, "confirmation", apply)
+
+
+@view_config(route_name="admin_user_sessions", request_method="POST", renderer="vvs_core:admin/templates/admin_user.pt",
+             permission="platform")
+def admin_user_sessions_view(request):
+    def apply(user, data):
+        count = end_sessions(request, user, data["reason"])
+        return (f"Toutes les sessions de {user.full_name} sont fermées "
+                f"({french.count(count, 'session ouverte', 'sessions ouvertes')}).")
+    return _act(request, "sessions", apply)
+
+
+# --- The journal ----------------------------------------------------------------
+
+def journal_rows(request, events, dbsession=None) -> list[dict]:
+    """The lines of the journal for ``events``: the names they show read in two statements
+    (people, communities), whatever the number of lines."""
+    db = dbsession if dbsession is not None else request.dbsession
+    user_ids = {i for e in events for i in (e.actor_id, e.subject_user_id) if i is not None}
+    community_ids = {e.community_id for e in events if e.community_id is not None}
+    users = {u.id: u.full_name for u in db.scalars(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
+    communities = dict(db.execute(select(Community.id, Community.name)
+                                  .where(Community.id.in_(community_ids))).all()) if community_ids else {}
+
+    def name(user_id):
+        return "" if user_id is None else users.get(user_id, "compte supprimé")
+
+    def community(community_id):
+        return "" if community_id is None else communities.get(community_id, "")
+
+    return [{"event": e, "when": e.created_at, "actor": name(e.actor_id), "subject": name(e.subject_user_id),
+             "subject_id": e.subject_user_id, "community": community(e.community_id), "what": audit_label(request.registry, e.kind),
+             "change": describe_change(e), "reason": str((e.data or {}).get("reason") or "")} for e in events]
+
+
+@view_config(route_name="admin_journal", renderer="vvs_core:admin/templates/admin_journal.pt", permission="platform")
+def admin_journal_view(request):
+    subject_id = int_param(request, "utilisateur")
+    page = int_param(request, "page", default=1)
+    events, total = audit_entries(request.dbsession, subject_id, page, JOURNAL_PAGE_SIZE)
+    subject = request.dbsession.get(User, subject_id) if subject_id is not None else None
+    query = {"utilisateur": subject_id} if subject_id is not None else {}
+    return {"title": "Journal de l'administration", "extra_css": _css(request), "rows": journal_rows(request, events),
+            "total": total, "subject": subject,
+            "pagination": Pagination(events, page, JOURNAL_PAGE_SIZE, total,
+                                     lambda n: request.route_path("admin_journal", _query={**query, "page": n})),
+            "csv_url": request.route_path("admin_journal_csv", _query=query)}
+
+
+def csv_cell(value) -> str:
+    """A cell a spreadsheet never runs as a formula."""
+    text = str(value or "")
+    return "'" + text if text.startswith(CSV_FORMULA_START) else text
+
+
+JOURNAL_CSV_BATCH = 500
+
+
+@view_config(route_name="admin_journal_csv", permission="platform")
+def admin_journal_csv_view(request):
+    """The whole journal, streamed: read ``JOURNAL_CSV_BATCH`` entries at a time
+    (``yield_per``), in a session of its own since the response is sent after the request's
+    transaction has ended."""
+    from vvs_core.web.timefmt import dates
+
+    subject_id = int_param(request, "utilisateur")
+    query = audit_query(subject_id)
+    factory = request.registry["dbsession_factory"]
+
+    def lines():
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";")
+        writer.writerow(["Date", "Auteur", "Action", "Compte concerné", "Communauté", "Changement", "Motif"])
+        yield ("\ufeff" + out.getvalue()).encode("utf-8")
+        session = factory()
+        try:
+            for batch in session.scalars(query.execution_options(yield_per=JOURNAL_CSV_BATCH)).partitions():
+                out.seek(0)
+                out.truncate()
+                for row in journal_rows(request, batch, dbsession=session):
+                    writer.writerow([csv_cell(v) for v in (dates.datetime(row["when"]), row["actor"], row["what"],
+                                                          row["subject"], row["community"], row["change"],
+                                                          row["reason"])])
+                yield out.getvalue().encode("utf-8")
+        finally:
+            session.close()
+
+    response = Response(app_iter=lines(), content_type="text/csv", charset="utf-8")
+    response.content_disposition = 'attachment; filename="journal-administration.csv"'
+    return response

@@ -1,0 +1,299 @@
+"""What the platform team does to communes and communities from the browser (issue 13.1):
+create a commune (INSEE code, name, postcodes, town-hall position, contact), edit its
+settings, choose a community's validation mode, appoint and remove référents. Every
+change is given a reason and recorded in the audit trail, like the accounts' actions
+(``vvs_core.admin.accounts``)."""
+from __future__ import annotations
+
+import re
+
+from shapely.geometry import Point
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import defer
+
+from vvs_core.admin.accounts import AdminActionRefused, ChangedMeanwhile
+from vvs_core.communities.events import record_event
+from vvs_core.models import Commune, Community, Membership, User
+from vvs_core.models.community import VALIDATION_MODES
+
+# INSEE code of a commune: five digits, or 2A/2B and three digits in Corsica.
+INSEE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
+POSTCODE = re.compile(r"^\d{5}$")
+
+
+
+def insee_problem(dbsession, insee: str, commune_id: int | None = None) -> str | None:
+    if not INSEE.match(insee or ""):
+        return "Le code INSEE compte cinq caractères : cinq chiffres, ou 2A / 2B suivis de trois chiffres en Corse."
+    taken = dbsession.scalar(select(Commune.id).where(Commune.insee == insee))
+    if taken is not None and taken != commune_id:
+        return "Une commune porte déjà ce code INSEE."
+    return None
+
+
+def parse_postcodes(text: str) -> tuple[list[str], str | None]:
+    codes = [c for c in re.split(r"[\s,;]+", text or "") if c]
+    if not codes:
+        return [], "Indiquez au moins un code postal."
+    if len(codes) > 20:
+        return [], "Vingt codes postaux au plus."
+    bad = [c for c in codes if not POSTCODE.match(c)]
+    if bad:
+        return [], f"« {bad[0][:20]} » n'est pas un code postal (cinq chiffres)."
+    return list(dict.fromkeys(codes)), None
+
+
+def parse_coordinate(text: str, low: float, high: float) -> float | None:
+    """A decimal degree typed with a point or a French comma, within [low, high]."""
+    raw = (text or "").strip().replace(",", ".").replace("\u00a0", "")
+    if not re.fullmatch(r"-?\d{1,3}(?:\.\d{1,10})?", raw):
+        return None
+    value = float(raw)
+    return value if low <= value <= high else None
+
+
+def create_commune(request, data: dict, reason: str) -> Commune:
+    db = request.dbsession
+    problem = insee_problem(db, data["insee"])
+    if problem:
+        raise AdminActionRefused(problem)
+    commune = Commune(insee=data["insee"], name=data["name"], postcodes=data["postcodes"],
+                      centre=Point(data["lon"], data["lat"]), contact_name=data["contact_name"],
+                      contact_email=data["contact_email"], contact_phone=data["contact_phone"])
+    db.add(commune)
+    db.flush()
+    record_event(db, "admin_commune_created", actor=request.user, public=False,
+                 data={"reason": reason, "commune": commune.name, "insee": commune.insee})
+    db.flush()
+    return commune
+
+
+def edit_commune(request, commune: Commune, data: dict, reason: str) -> None:
+    db = request.dbsession
+    changed = {k: v for k, v in data.items() if getattr(commune, k) != v}
+    if not changed:
+        raise AdminActionRefused("Rien n'a changé.")
+    for key, value in changed.items():
+        setattr(commune, key, value)
+    record_event(db, "admin_commune_edited", actor=request.user, public=False,
+                 data={"reason": reason, "commune": commune.name, "champs": sorted(changed)})
+    db.flush()
+
+
+def change_validation_mode(request, community: Community, mode: str, seen: str, reason: str) -> None:
+    from vvs_core.communities.validation_views import MODE_LABELS
+
+    if mode not in VALIDATION_MODES:
+        raise AdminActionRefused("Choisissez un mode de la liste.")
+    if mode == community.validation_mode:
+        raise AdminActionRefused("La communauté a déjà ce mode de validation.")
+    result = request.dbsession.execute(
+        update(Community).where(Community.id == community.id, Community.validation_mode == seen)
+        .values(validation_mode=mode).execution_options(synchronize_session=False))
+    before = community.validation_mode
+    request.dbsession.refresh(community)
+    if result.rowcount != 1:
+        raise ChangedMeanwhile("Un autre membre de l'équipe a changé ce mode entre-temps : voici l'état actuel.")
+    record_event(request.dbsession, "admin_validation_mode_changed", community=community, actor=request.user,
+                 public=False, data={"reason": reason, "avant": MODE_LABELS.get(before, before),
+                                     "apres": MODE_LABELS[mode]})
+    request.dbsession.flush()
+
+
+def set_referent(request, community: Community, user_id: int, appoint: bool, reason: str) -> User:
+    """The platform team appoints or removes a référent (``vvs_core.communities.membership.set_referent``)."""
+    from vvs_core.communities.membership import MembershipError, set_referent as change_referent
+
+    try:
+        return change_referent(request, community, user_id, appoint, request.user, reason, by="platform")
+    except MembershipError as exc:
+        raise AdminActionRefused(str(exc)) from None
+
+
+def communes_overview():
+    """(commune, its number of communities) by name, as a select to paginate; the
+    boundaries stay in the database."""
+    communities = (select(func.count(Community.id)).where(Community.commune_id == Commune.id)
+                   .correlate(Commune).scalar_subquery())
+    return (select(Commune, communities.label("communities")).options(defer(Commune.boundary))
+            .order_by(Commune.name, Commune.id))
+
+
+def community_people(dbsession, community: Community) -> tuple[list[User], list[User]]:
+    """(référents, other active members) of ``community``, by name."""
+    return communities_people(dbsession, [community.id]).get(community.id, ([], []))
+
+
+def communities_people(dbsession, community_ids: list[int]) -> dict[int, tuple[list[User], list[User]]]:
+    """``community_people`` of several communities in one statement (a commune's page)."""
+    out: dict[int, tuple[list[User], list[User]]] = {cid: ([], []) for cid in community_ids}
+    if not community_ids:
+        return out
+    rows = dbsession.execute(
+        select(User, Membership.role, Membership.community_id).join(Membership, Membership.user_id == User.id)
+        .where(Membership.community_id.in_(community_ids), Membership.status == "active", User.status != "closed")
+        .order_by(User.last_name, User.first_name)).all()
+    for user, role, community_id in rows:
+        out[community_id][0 if role == "referent" else 1].append(user)
+    return out
+
+
+# --- Merging two communities ------------------------------------------------------
+
+SNAP_DEGREES = 1e-7
+STATUS_RANK = {"active": 3, "pending": 2, "rejected": 1, "left": 0}
+
+
+def merge_choices(dbsession, community: Community) -> list[tuple[str, str]]:
+    """The communities of the same commune ``community`` may be merged into."""
+    rows = dbsession.execute(select(Community.id, Community.name)
+                             .where(Community.commune_id == community.commune_id, Community.id != community.id,
+                                    Community.archived_at.is_(None))
+                             .order_by(Community.name)).all()
+    return [(str(cid), name) for cid, name in rows]
+
+
+def merged_boundary(source: Community, target: Community):
+    """The union of both boundaries, or a French reason why it is not one territory."""
+    from shapely.geometry import Polygon
+
+    from vvs_core import geo
+
+    union = source.boundary.union(target.boundary)
+    if not isinstance(union, Polygon):  # edges a rounding apart: close gaps of about a centimetre
+        union = union.buffer(SNAP_DEGREES, join_style=2).buffer(-SNAP_DEGREES, join_style=2)
+    if not isinstance(union, Polygon) or geo.validate_polygon(union):
+        return None, (f"« {source.name} » et « {target.name} » ne se touchent pas : réunies, elles ne formeraient "
+                      "pas un seul territoire. Modifiez d'abord leurs délimitations pour qu'elles partagent une limite.")
+    return Polygon(union.exterior), None
+
+
+def merge_preview(request, source: Community, target: Community) -> dict:
+    """What the merge would do, for the confirmation page (nothing is changed)."""
+    from vvs_core import geo
+    from vvs_core.communities.members import member_count
+
+    union, problem = merged_boundary(source, target)
+    settings = request.registry.settings
+    if union is not None:
+        size = geo.check_boundary_size(union, float(settings["vvs.community.min_area_m2"]),
+                                       float(settings["vvs.community.max_area_m2"]))
+        if not size.ok:
+            problem = size.message
+    return {"source": source, "target": target, "problem": problem,
+            "source_members": member_count(request.dbsession, source.id),
+            "target_members": member_count(request.dbsession, target.id),
+            "area_m2": geo.area_m2(union) if union is not None else None}
+
+
+def merge_communities(request, source_id: int, target_id: int, reason: str) -> Community:
+    """Move everything of ``source`` into ``target`` (members, movements, and through
+    ``vvs_communities_merging`` every plugin's rows), give ``target`` the union of
+    both boundaries, delete ``source``. Both rows are locked first: a second administrator
+    merging the same community waits, then finds it gone and is told so."""
+    from vvs_core import geo
+    from vvs_core.clock import utcnow
+    from vvs_core.models import CommunityEvent
+
+    db = request.dbsession
+    if source_id == target_id:
+        raise AdminActionRefused("Choisissez une autre communauté que celle-ci.")
+    rows = {c.id: c for c in db.scalars(select(Community).where(Community.id.in_(sorted((source_id, target_id))))
+                                        .order_by(Community.id).with_for_update())}
+    source, target = rows.get(source_id), rows.get(target_id)
+    if source is None:
+        raise ChangedMeanwhile("Cette communauté n'existe plus : un autre membre de l'équipe l'a sans doute déjà "
+                               "fusionnée.")
+    if target is None:
+        raise ChangedMeanwhile("La communauté choisie n'existe plus : un autre membre de l'équipe l'a sans doute "
+                               "fusionnée entre-temps.")
+    db.refresh(source)
+    db.refresh(target)
+    if source.commune_id != target.commune_id:
+        raise AdminActionRefused("Seules deux communautés d'une même commune peuvent être fusionnées.")
+    if source.archived_at is not None or target.archived_at is not None:
+        raise AdminActionRefused("Une communauté archivée ne peut pas être fusionnée.")
+    preview = merge_preview(request, source, target)
+    if preview["problem"]:
+        raise AdminActionRefused(preview["problem"])
+    union, _problem = merged_boundary(source, target)
+    moved = _merge_memberships(db, source, target)
+    db.execute(update(CommunityEvent).where(CommunityEvent.community_id == source.id)
+               .values(community_id=target.id).execution_options(synchronize_session=False))
+    request.registry.vvs_plugins.hook.vvs_communities_merging(request=request, source=source, target=target)
+    old = target.boundary
+    target.boundary, target.boundary_changed_at = union, utcnow()
+    record_event(db, "admin_communities_merged", community=target, actor=request.user, public=False,
+                 data={"reason": reason, "absorbee": source.name, "membres_deplaces": moved,
+                       "avant": f"{source.name} + {target.name}", "apres": target.name,
+                       "surface_m2": round(geo.area_m2(union))})
+    db.flush()
+    db.delete(source)
+    db.flush()
+    request.registry.vvs_plugins.hook.vvs_boundary_changed(request=request, community=target, old_boundary=old)
+    return target
+
+
+def _merge_memberships(db, source: Community, target: Community) -> int:
+    """Each member of ``source`` becomes a member of ``target``; someone in both keeps the
+    stronger of the two (validated over pending, référent over member). Returns how many moved."""
+    theirs = {m.user_id: m for m in db.scalars(select(Membership).where(Membership.community_id == target.id))}
+    moved = 0
+    for membership in db.scalars(select(Membership).where(Membership.community_id == source.id)).all():
+        kept = theirs.get(membership.user_id)
+        if kept is None:
+            membership.community_id = target.id
+            moved += 1
+            continue
+        if STATUS_RANK.get(membership.status, 0) > STATUS_RANK.get(kept.status, 0):
+            kept.status, kept.decided_at, kept.decided_by_id = (membership.status, membership.decided_at,
+                                                                membership.decided_by_id)
+        if membership.role == "referent" and membership.status == "active":
+            kept.role = "referent"
+        db.delete(membership)
+        moved += 1
+    db.flush()
+    return moved
+
+
+# --- Archiving a community ----------------------------------------------------------
+
+ARCHIVE_REASON = "Communauté archivée par l'équipe de la plateforme."
+
+
+def archive_preview(dbsession, community: Community) -> dict:
+    """What archiving would do, for the confirmation page (nothing is changed)."""
+    counts = dict(dbsession.execute(select(Membership.status, func.count(Membership.id))
+                                    .where(Membership.community_id == community.id,
+                                           Membership.status.in_(("active", "pending")))
+                                    .group_by(Membership.status)).all())
+    return {"members": counts.get("active", 0), "pending": counts.get("pending", 0)}
+
+
+def archive_community(request, community_id: int, reason: str) -> Community:
+    """Take ``community`` off the map (no new resident falls in it; its territory is free for
+    another), let its members and pending requests go (« a quitté la communauté », with the
+    reason that it was archived), keep its history. The row is locked first: a second
+    administrator finds it archived and is told so."""
+    from vvs_core.clock import utcnow
+
+    db = request.dbsession
+    community = db.scalar(select(Community).where(Community.id == community_id).with_for_update())
+    if community is None:
+        raise ChangedMeanwhile("Cette communauté n'existe plus : un autre membre de l'équipe l'a sans doute "
+                               "fusionnée entre-temps.")
+    db.refresh(community)
+    if community.archived_at is not None:
+        raise ChangedMeanwhile("Un autre membre de l'équipe a déjà archivé cette communauté.")
+    preview = archive_preview(db, community)
+    now = utcnow()
+    db.execute(update(Membership).where(Membership.community_id == community.id,
+                                        Membership.status.in_(("active", "pending")))
+               .values(status="left", decided_at=now, decided_by_id=request.user.id, decision_reason=ARCHIVE_REASON)
+               .execution_options(synchronize_session=False))
+    community.archived_at, community.boundary_changed_at = now, now  # the geo cache forgets it
+    record_event(db, "admin_community_archived", community=community, actor=request.user, public=False,
+                 data={"reason": reason, "communaute": community.name, "membres": preview["members"],
+                       "demandes": preview["pending"]})
+    db.flush()
+    return community

@@ -1,0 +1,371 @@
+"""The platform team's communes pages: /admin/communes (list, create) and a commune's
+page (settings; its communities' validation mode and référents). The rules live in
+``vvs_core.admin.communes``; these views read forms and show pages."""
+from __future__ import annotations
+
+import colander
+import deform
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.view import view_config
+from sqlalchemy import select
+
+from vvs_core.admin.accounts import AdminActionRefused, ChangedMeanwhile
+from vvs_core.admin.communes import (
+    INSEE, change_validation_mode, communes_overview, communities_people, community_people, create_commune,
+    edit_commune,
+    archive_community, archive_preview, merge_choices, merge_communities, merge_preview, parse_coordinate, parse_postcodes, set_referent,
+)
+from vvs_core.web.french import de
+from vvs_core.web.forms import Schema, StrippedString, email_node, make_form, validate
+from vvs_core.models import Commune, Community
+from vvs_core.models.community import VALIDATION_MODES
+from vvs_core.web.pagination import paginate
+from vvs_core.accounts.phones import display_phone, normalise_phone
+from vvs_core.accounts.security import community_factory
+from vvs_core.admin.accounts_views import choice_node, reason_node
+from vvs_core.communities.validation_views import MODE_LABELS
+
+
+def includeme(config):
+    config.add_route("admin_communes", "/admin/communes")
+    config.add_route("admin_commune", "/admin/communes/{insee}")
+    config.add_route("admin_community_mode", "/admin/communautes/{community_id}/validation", factory=community_factory)
+    config.add_route("admin_community_referents", "/admin/communautes/{community_id}/referents",
+                     factory=community_factory)
+    config.add_route("admin_community_merge", "/admin/communautes/{community_id}/fusion", factory=community_factory)
+    config.add_route("admin_community_archive", "/admin/communautes/{community_id}/archivage",
+                     factory=community_factory)
+    config.scan(".communes_views")
+
+
+COMMUNES_PAGE = 50  # communes per page of the platform's list (700 at national size)
+
+
+def _css(request) -> list[str]:
+    return [request.layout.static("css/resident.css")]
+
+
+# --- Forms --------------------------------------------------------------------
+
+def text_node(name, title, max_length, required=True, **kw):
+    def check(node, value):
+        if len(value) > max_length:  # refused, never cut silently
+            raise colander.Invalid(node, f"{max_length} caractères au plus ({len(value)} saisis).")
+
+    return colander.SchemaNode(
+        StrippedString(), name=name, title=title, validator=check,
+        missing=colander.required if required else "",
+        missing_msg=f"Indiquez : {title.lower()}.", **kw)
+
+
+def coordinate_node(name, title, low, high, example):
+    def check(node, value):
+        if parse_coordinate(value, low, high) is None:
+            raise colander.Invalid(node, f"Un nombre décimal entre {low} et {high}, par exemple {example}.")
+
+    return colander.SchemaNode(StrippedString(), name=name, title=title, validator=check,
+                               missing_msg=f"Indiquez : {title.lower()}.")
+
+
+def commune_schema(creating: bool) -> Schema:
+    schema = Schema()
+    if creating:
+        def insee_check(node, value):
+            if not INSEE.match(value):
+                raise colander.Invalid(node, "Le code INSEE compte cinq caractères : cinq chiffres, ou 2A / 2B "
+                                             "suivis de trois chiffres en Corse.")
+
+        schema.add(colander.SchemaNode(
+            StrippedString(), name="insee", title="Code INSEE", validator=insee_check,
+            missing_msg="Indiquez le code INSEE de la commune.",
+            widget=deform.widget.TextInputWidget(attributes={"autocomplete": "off"})))
+    schema.add(text_node("name", "Nom de la commune", 120))
+
+    def postcodes_check(node, value):
+        _codes, problem = parse_postcodes(value)
+        if problem:
+            raise colander.Invalid(node, problem)
+
+    schema.add(colander.SchemaNode(StrippedString(), name="postcodes", title="Codes postaux (séparés par des espaces)",
+                                   validator=postcodes_check, missing_msg="Indiquez au moins un code postal."))
+    if creating:
+        schema.add(coordinate_node("lat", "Latitude de la mairie", -90, 90, "48,8453"))
+        schema.add(coordinate_node("lon", "Longitude de la mairie", -180, 180, "2,7861"))
+    schema.add(text_node("contact_name", "Contact à la mairie (nom et fonction)", 120, required=False))
+    schema.add(email_node("Adresse e-mail du contact", name="contact_email", missing=""))
+
+    def phone_check(node, value):
+        _number, problem = normalise_phone(value)
+        if problem:
+            raise colander.Invalid(node, problem)
+
+    schema.add(colander.SchemaNode(StrippedString(), name="contact_phone", title="Téléphone du contact",
+                                   validator=phone_check, missing=""))
+    schema.add(reason_node())
+    return schema
+
+
+def commune_values(data: dict) -> dict:
+    values = {"name": data["name"], "postcodes": parse_postcodes(data["postcodes"])[0],
+              "contact_name": data["contact_name"], "contact_email": data["contact_email"] or "",
+              "contact_phone": normalise_phone(data["contact_phone"])[0] or ""}
+    if "lat" in data:
+        values.update(insee=data["insee"], lat=parse_coordinate(data["lat"], -90, 90),
+                      lon=parse_coordinate(data["lon"], -180, 180))
+    return values
+
+
+def community_forms(request, community: Community, people=None) -> dict:
+    referents, members = people or community_people(request.dbsession, community)
+    mode = Schema()
+    mode.add(choice_node("mode", "Qui valide les adhésions", [(m, MODE_LABELS[m]) for m in VALIDATION_MODES]))
+    mode.add(reason_node())
+    mode.add(colander.SchemaNode(colander.String(), name="seen", missing="", widget=deform.widget.HiddenWidget()))
+    forms = {"mode": make_form(request, mode, "Changer le mode", formid=f"mode-{community.id}",
+                               action=request.route_path("admin_community_mode", community_id=community.id))}
+    people = Schema()
+    choices = [(f"nommer:{u.id}", f"Nommer référent : {u.full_name}") for u in members]
+    choices += [(f"retirer:{u.id}", f"Retirer le rôle de référent : {u.full_name}") for u in referents]
+    people.add(choice_node("change", "Référents", choices))
+    people.add(reason_node())
+    forms["referents"] = make_form(request, people, "Appliquer", formid=f"referents-{community.id}",
+                                   action=request.route_path("admin_community_referents", community_id=community.id))
+    return {"forms": forms, "referents": referents, "members": members}
+
+
+# --- Pages --------------------------------------------------------------------
+
+def commune_from_route(request) -> Commune:
+    insee = str(request.matchdict.get("insee", ""))
+    if not INSEE.match(insee):
+        raise HTTPNotFound()
+    commune = request.dbsession.scalar(select(Commune).where(Commune.insee == insee))
+    if commune is None:
+        raise HTTPNotFound()
+    return commune
+
+
+def communes_page(request, form_html: str | None = None, error: str | None = None) -> dict:
+    form = make_form(request, commune_schema(True), "Créer la commune", formid="commune",
+                     action=request.route_path("admin_communes"))
+    communes = paginate(request, communes_overview(), COMMUNES_PAGE, row=lambda r: {"commune": r[0], "communities": r[1]})
+    return {"title": "Communes", "extra_css": _css(request), "communes": communes,
+            "form": form_html or form.render(), "error": error}
+
+
+@view_config(route_name="admin_communes", request_method="GET", renderer="vvs_core:admin/templates/admin_communes.pt",
+             permission="platform")
+def admin_communes_view(request):
+    return communes_page(request)
+
+
+@view_config(route_name="admin_communes", request_method="POST", renderer="vvs_core:admin/templates/admin_communes.pt",
+             permission="platform")
+def admin_commune_create_view(request):
+    form = make_form(request, commune_schema(True), "Créer la commune", formid="commune",
+                     action=request.route_path("admin_communes"))
+    data, rendered = validate(request, form)
+    if data is None:
+        request.response.status = 400
+        return communes_page(request, rendered)
+    try:
+        commune = create_commune(request, commune_values(data), data["reason"])
+    except AdminActionRefused as exc:
+        request.response.status = 400
+        return communes_page(request, form.render(dict(request.POST)), error=str(exc))
+    request.flash(f"La commune {commune.name} est créée.", "success")
+    return HTTPSeeOther(request.route_path("admin_commune", insee=commune.insee))
+
+
+def commune_page(request, commune: Commune, rendered: dict | None = None, error: str | None = None) -> dict:
+    form = make_form(request, commune_schema(False), "Enregistrer", formid="commune",
+                     action=request.route_path("admin_commune", insee=commune.insee))
+    communities = []
+    every = list(request.dbsession.scalars(select(Community).where(Community.commune_id == commune.id)
+                                           .order_by(Community.name)))
+    rows = [c for c in every if c.archived_at is None]
+    people = communities_people(request.dbsession, [c.id for c in rows])
+    for community in rows:
+        parts = community_forms(request, community, people[community.id])
+        html = {"mode": parts["forms"]["mode"].render({"mode": community.validation_mode,
+                                                       "seen": community.validation_mode}),
+                "referents": parts["forms"]["referents"].render()}
+        html.update((rendered or {}).get(community.id, {}))
+        communities.append({"community": community, "mode": MODE_LABELS.get(community.validation_mode, "Inconnu"),
+                            "referents": parts["referents"], "members": len(parts["members"]) + len(parts["referents"]),
+                            "forms": html})
+    values = {"name": commune.name, "postcodes": " ".join(commune.postcodes or []),
+              "contact_name": commune.contact_name, "contact_email": commune.contact_email,
+              "contact_phone": display_phone(commune.contact_phone)}
+    answers = request.registry.vvs_plugins.hook.vvs_admin_commune_panels(request=request, commune=commune)
+    panels = sorted((p for ps in answers for p in (ps or []) if p is not None), key=lambda p: p.order)
+    return {"title": commune.name, "extra_css": _css(request), "commune": commune, "communities": communities,
+            "panels": panels, "archived": [c for c in every if c.archived_at is not None],
+            "form": (rendered or {}).get("commune") or form.render(values), "error": error,
+            "contact_phone": display_phone(commune.contact_phone)}
+
+
+@view_config(route_name="admin_commune", request_method="GET", renderer="vvs_core:admin/templates/admin_commune.pt",
+             permission="platform")
+def admin_commune_view(request):
+    return commune_page(request, commune_from_route(request))
+
+
+@view_config(route_name="admin_commune", request_method="POST", renderer="vvs_core:admin/templates/admin_commune.pt",
+             permission="platform")
+def admin_commune_edit_view(request):
+    commune = commune_from_route(request)
+    form = make_form(request, commune_schema(False), "Enregistrer", formid="commune",
+                     action=request.route_path("admin_commune", insee=commune.insee))
+    data, rendered = validate(request, form)
+    if data is None:
+        request.response.status = 400
+        return commune_page(request, commune, {"commune": rendered})
+    try:
+        edit_commune(request, commune, commune_values(data), data["reason"])
+    except AdminActionRefused as exc:
+        request.response.status = 400
+        return commune_page(request, commune, error=str(exc))
+    request.flash(f"La commune {commune.name} est enregistrée.", "success")
+    return HTTPSeeOther(request.route_path("admin_commune", insee=commune.insee))
+
+
+def _community_action(request, key: str, apply):
+    community = request.context.community
+    form = community_forms(request, community)["forms"][key]
+    data, rendered = validate(request, form)
+    commune = community.commune
+    if data is None:
+        request.response.status = 400
+        return commune_page(request, commune, {community.id: {key: rendered}})
+    try:
+        message = apply(community, data)
+    except AdminActionRefused as exc:
+        request.response.status = 409 if isinstance(exc, ChangedMeanwhile) else 400
+        return commune_page(request, commune, error=f"{community.name} : {exc}")
+    request.flash(message, "success")
+    return HTTPSeeOther(request.route_path("admin_commune", insee=commune.insee, _anchor=f"communaute-{community.id}"))
+
+
+@view_config(route_name="admin_community_mode", request_method="POST",
+             renderer="vvs_core:admin/templates/admin_commune.pt", permission="platform")
+def admin_community_mode_view(request):
+    def apply(community, data):
+        change_validation_mode(request, community, data["mode"], data["seen"], data["reason"])
+        return f"{community.name} : adhésions validées désormais — {MODE_LABELS[data['mode']].lower()}."
+    return _community_action(request, "mode", apply)
+
+
+@view_config(route_name="admin_community_referents", request_method="POST",
+             renderer="vvs_core:admin/templates/admin_commune.pt", permission="platform")
+def admin_community_referents_view(request):
+    def apply(community, data):
+        verb, _sep, user_id = data["change"].partition(":")
+        user = set_referent(request, community, int(user_id), verb == "nommer", data["reason"])
+        return (f"{user.full_name} est référent {de(community.name)}." if verb == "nommer"
+                else f"{user.full_name} n'est plus référent {de(community.name)}.")
+    return _community_action(request, "referents", apply)
+
+
+# --- Merging two communities (a form, a confirmation page, the merge) ---------------
+
+def merge_form(request, community: Community, confirming: bool = False) -> deform.Form:
+    schema = Schema()
+    target = choice_node("cible", "Fusionner dans la communauté", merge_choices(request.dbsession, community))
+    if confirming:  # the community the confirmation page described, not another one
+        target.widget = deform.widget.HiddenWidget()
+    schema.add(target)
+    schema.add(reason_node())
+    if confirming:
+        schema.add(colander.SchemaNode(colander.String(), name="confirme", missing="",
+                                       widget=deform.widget.HiddenWidget()))
+    return make_form(request, schema, "Confirmer la fusion" if confirming else "Voir ce que la fusion changera",
+                     formid="fusion", action=request.route_path("admin_community_merge", community_id=community.id))
+
+
+def merge_page(request, community: Community, form_html: str | None = None, preview: dict | None = None,
+               error: str | None = None) -> dict:
+    return {"title": f"Fusionner {community.name}", "extra_css": _css(request), "community": community,
+            "commune": community.commune, "form": form_html or merge_form(request, community).render(),
+            "preview": preview, "error": error}
+
+
+@view_config(route_name="admin_community_merge", request_method="GET", renderer="vvs_core:admin/templates/admin_merge.pt",
+             permission="platform")
+def admin_community_merge_view(request):
+    return merge_page(request, request.context.community)
+
+
+@view_config(route_name="admin_community_merge", request_method="POST", renderer="vvs_core:admin/templates/admin_merge.pt",
+             permission="platform")
+def admin_community_merge_post(request):
+    """First POST: the confirmation page (what would change, nothing changed); the
+    confirmation's POST (``confirme``): the merge."""
+    community = request.context.community
+    confirming = request.POST.get("confirme") == "1"
+    form = merge_form(request, community, confirming)
+    data, rendered = validate(request, form)
+    if data is None:
+        if confirming:  # back to the first step, where every field shows its error
+            _data, rendered = validate(request, merge_form(request, community))
+        request.response.status = 400
+        return merge_page(request, community, rendered)
+    target = request.dbsession.get(Community, int(data["cible"]))
+    if not confirming:
+        preview = merge_preview(request, community, target)
+        if preview["problem"]:
+            request.response.status = 400
+            return merge_page(request, community, form.render(data), error=preview["problem"])
+        confirm = merge_form(request, community, confirming=True).render({**data, "confirme": "1"})
+        return merge_page(request, community, confirm, preview=preview)
+    name, commune = community.name, community.commune
+    try:
+        merge_communities(request, community.id, target.id, data["reason"])
+    except AdminActionRefused as exc:
+        request.response.status = 409 if isinstance(exc, ChangedMeanwhile) else 400
+        return merge_page(request, community, form.render(data), error=str(exc))
+    request.flash(f"« {name} » est fusionnée dans « {target.name} » : ses membres, ses publications et sa "
+                  "délimitation y sont réunis.", "success")
+    return HTTPSeeOther(request.route_path("admin_commune", insee=commune.insee, _anchor=f"communaute-{target.id}"))
+
+
+# --- Archiving a community (a confirmation page, then the archive) ------------------
+
+def archive_form(request, community: Community) -> deform.Form:
+    schema = Schema()
+    schema.add(reason_node())
+    return make_form(request, schema, "Archiver définitivement", formid="archivage",
+                     action=request.route_path("admin_community_archive", community_id=community.id))
+
+
+def archive_page(request, community: Community, form_html: str | None = None, error: str | None = None) -> dict:
+    return {"title": f"Archiver {community.name}", "extra_css": _css(request), "community": community,
+            "commune": community.commune, "preview": archive_preview(request.dbsession, community),
+            "form": None if community.archived_at else form_html or archive_form(request, community).render(),
+            "error": error}
+
+
+@view_config(route_name="admin_community_archive", request_method="GET",
+             renderer="vvs_core:admin/templates/admin_archive.pt", permission="platform")
+def admin_community_archive_view(request):
+    return archive_page(request, request.context.community)
+
+
+@view_config(route_name="admin_community_archive", request_method="POST",
+             renderer="vvs_core:admin/templates/admin_archive.pt", permission="platform")
+def admin_community_archive_post(request):
+    community = request.context.community
+    data, rendered = validate(request, archive_form(request, community))
+    if data is None:
+        request.response.status = 400
+        return archive_page(request, community, rendered)
+    try:
+        archive_community(request, community.id, data["reason"])
+    except AdminActionRefused as exc:
+        request.response.status = 409 if isinstance(exc, ChangedMeanwhile) else 400
+        request.dbsession.refresh(community)
+        return archive_page(request, community, error=str(exc))
+    request.flash(f"« {community.name} » est archivée : elle n'est plus sur la carte et ses membres en sont "
+                  "libérés ; son historique est gardé.", "success")
+    return HTTPSeeOther(request.route_path("admin_commune", insee=community.commune.insee,
+                                           _anchor=f"communaute-{community.id}"))

@@ -1,0 +1,688 @@
+"""The ``vvs`` command line: migrations, demo data, workers, scheduler, users, docs.
+
+Every command takes the .ini path as its first argument after the command's name
+(``vvs plugins production.ini``), defaulting to ``development.ini``. A wrong path, a
+missing ``[app:main]`` section, a bad setting or an unreachable database ends the
+command with one line on stderr and exit code 2, never a traceback (``--traceback``
+shows it when debugging).
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import signal
+import sys
+import threading
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from vvs_core.errors import ConfigurationError
+
+DEFAULT_INI = "development.ini"
+EXIT_USAGE = 2
+ROLES = ("resident", "moderator", "admin")
+
+
+class CommandError(Exception):
+    """A command cannot go on: the message is the one line the user sees."""
+
+
+# --- Reading the .ini ---------------------------------------------------------
+
+def read_ini(path: str) -> dict:
+    """The raw ``[app:main]`` settings of ``path``, or CommandError saying what is wrong."""
+    ini = Path(path)
+    if not ini.is_file():
+        raise CommandError(f"{path}: no such file (the .ini path comes after the command's name, {DEFAULT_INI} by default)")
+    from pyramid.paster import get_appsettings
+
+    try:
+        return dict(get_appsettings(str(ini.resolve())))
+    except LookupError:
+        raise CommandError(f"{path}: no [app:main] section (copy it from development.ini)") from None
+    except Exception as exc:  # PasteDeploy raises many kinds for a malformed file
+        raise CommandError(f"{path}: cannot be read: {one_line(exc)}") from None
+
+
+def setup_logging(path: str) -> None:
+    from pyramid.paster import setup_logging as paster_setup_logging
+
+    try:
+        paster_setup_logging(str(Path(path).resolve()))
+    except Exception as exc:
+        raise CommandError(f"{path}: the logging sections are wrong: {one_line(exc)}") from None
+
+
+def one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+@dataclass
+class Loaded:
+    """What ``load_settings`` gives for an .ini: enough for commands that need no web app."""
+    ini: str
+    raw: dict
+    settings: dict
+    pm: object
+    declared: object
+    enabled: list
+    specs: list
+
+    @property
+    def database_url(self) -> str:
+        return self.settings["vvs.database_url"]
+
+    def plugin_modules(self) -> list[str]:
+        from vvs_core.plugins import plugin_module_name
+
+        return [plugin_module_name(self.pm, name) for name in self.enabled]
+
+
+def load(ini: str, overrides: dict | None = None) -> Loaded:
+    from vvs_core.app import load_settings
+
+    raw = read_ini(ini)
+    raw.update(overrides or {})
+    settings, pm, declared, enabled, specs = load_settings(raw)
+    return Loaded(ini, raw, settings, pm, declared, enabled, specs)
+
+
+def masked_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(unparsable URL)"
+
+
+def open_session(loaded: Loaded):
+    """A plain session (no transaction manager): commands commit themselves."""
+    from sqlalchemy.orm import Session
+
+    from vvs_core.web.cache import cache_url, shared_generation
+    from vvs_core.models import get_engine
+
+    url = cache_url(loaded.settings)
+    if url.startswith(("redis://", "rediss://")):
+        shared_generation(url)  # the running web processes' page caches hear of this command's writes
+    return Session(get_engine(loaded.database_url), expire_on_commit=False)
+
+
+def ensure_sqlite_folder(url: str) -> None:
+    """SQLite creates the file but not its folder (``var/`` in a fresh clone)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+# --- Commands -----------------------------------------------------------------
+
+def cmd_db_upgrade(args) -> int:
+    loaded = load(args.ini)
+    setup_logging(args.ini)
+    from vvs_core.models import migrate
+
+    ensure_sqlite_folder(loaded.database_url)
+    modules = loaded.plugin_modules()
+    migrate.upgrade(loaded.database_url, modules, settings=loaded.settings)
+    print(f"Database {masked_url(loaded.database_url)} is up to date (vvs_core{''.join(' ' + m for m in modules)}).")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    loaded = load(args.ini)
+    setup_logging(args.ini)
+    from vvs_core.cli import demo
+
+    with open_session(loaded) as session:
+        already = demo.is_loaded(session, loaded.settings)
+        try:
+            logins = demo.load_demo(session, loaded.settings, loaded.pm)
+        except demo.DemoError as exc:
+            raise CommandError(str(exc)) from None
+        session.commit()
+    if already:
+        print("The demo commune was already loaded: nothing changed (plugins enabled since then added their part).")
+    else:
+        print(f"Demo commune loaded: {demo.describe(loaded.settings)}.")
+    print_logins(logins)
+    return 0
+
+
+def print_logins(logins) -> None:
+    print("Demo logins (same password for every account):")
+    width = max(len(role) for role, _e, _p in logins)
+    for role, email, password in logins:
+        print(f"  {role:<{width}}  {email:<28}  {password}")
+
+
+def cmd_worker(args) -> int:
+    loaded = load(args.ini)
+    broker_url = loaded.settings["vvs.broker_url"]
+    if broker_url == "inline":
+        raise CommandError(
+            f"{args.ini}: vvs.broker_url is inline: its worker runs inside the web process; "
+            "set a redis://… or amqp://… broker to run separate workers"
+        )
+    argv = [sys.executable, "-m", "dramatiq", "vvs_core.jobs.worker_boot",
+            "--processes", str(args.processes), "--threads", str(args.threads)]
+    env = dict(os.environ, VVS_INI=str(Path(args.ini).resolve()))
+    sys.stdout.flush()
+    os.execve(sys.executable, argv, env)
+    return 0  # not reached: exec replaces this process
+
+
+def cmd_scheduler(args) -> int:
+    loaded = load(args.ini)
+    setup_logging(args.ini)
+    if loaded.settings["vvs.broker_url"] == "inline":
+        raise CommandError(
+            f"{args.ini}: vvs.broker_url is inline: the web process runs the periodic tasks itself; "
+            "a separate scheduler needs a redis://… or amqp://… broker"
+        )
+    from vvs_core import make_config
+    from vvs_core.jobs.tasks import PeriodicScheduler
+
+    registry = make_config(loaded.raw).registry
+    periodic = list(registry.vvs_periodic_tasks)
+    names = ", ".join(f"{name} every {seconds}s" for name, _actor, seconds in periodic) or "none"
+    print(f"Scheduler started (one per deployment is enough): {names}", flush=True)
+    run_until_signalled(PeriodicScheduler(periodic))
+    return 0
+
+
+def run_until_signalled(scheduler) -> None:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    scheduler.start()
+    stop.wait()
+    scheduler.stop()
+    scheduler.join(timeout=5)
+
+
+def cmd_plugins(args) -> int:
+    loaded = load(args.ini)
+    from vvs_core.plugins import hooks_implemented
+
+    installed = sorted(entry_points(group="vvs"), key=lambda ep: ep.name)
+    width = max([len(ep.name) for ep in installed] + [len("vvs_core")])
+    core_parts = [name for name, _plugin in loaded.pm.list_name_plugin() if name.startswith("vvs_core")]
+    core_hooks = ", ".join(sorted({hook for name in core_parts for hook in hooks_implemented(loaded.pm, name)}))
+    print(f"{'vvs_core':<{width}}  built in   always on; hooks: {core_hooks}")
+    if not installed:
+        print("No plugin is installed.")
+    for ep in installed:
+        origin = f"{ep.value} from {ep.dist.name} {ep.dist.version}" if ep.dist else ep.value
+        if ep.name in loaded.enabled:
+            hooks = ", ".join(hooks_implemented(loaded.pm, ep.name)) or "no hook"
+            print(f"{ep.name:<{width}}  enabled    {origin}; hooks: {hooks}")
+        else:
+            print(f"{ep.name:<{width}}  disabled   {origin}; not imported (add it to vvs.plugins to enable it)")
+    return 0
+
+
+def cmd_user_create(args) -> int:
+    loaded = load(args.ini)
+    from vvs_core.accounts.security import password_problem
+
+    password = new_password(args)
+    problem = password_problem(password, loaded.settings["vvs.password_min_length"],
+                               (args.email.split("@")[0], args.first_name, args.last_name))
+    if problem:
+        raise CommandError(f"password refused: {problem}")
+    with open_session(loaded) as session:
+        user = create_user(session, args, password)
+        session.commit()
+        print(f"User {user.id} created: {user.email} ({args.role}).")
+    return 0
+
+
+def new_password(args) -> str:
+    """--password, else VVS_NEW_PASSWORD, else asked twice on the terminal."""
+    if args.password:
+        return args.password
+    if os.environ.get("VVS_NEW_PASSWORD"):
+        return os.environ["VVS_NEW_PASSWORD"]
+    if not sys.stdin.isatty():
+        raise CommandError("no password: pass --password, set VVS_NEW_PASSWORD, or run in a terminal to be asked")
+    first = getpass.getpass("Mot de passe : ")
+    if getpass.getpass("Confirmez le mot de passe : ") != first:
+        raise CommandError("the two passwords differ")
+    return first
+
+
+def create_user(session, args, password):
+    from sqlalchemy import func, select
+
+    from vvs_core.clock import utcnow
+    from vvs_core.models import User
+    from vvs_core.accounts.security import hash_password
+
+    email = args.email.strip().lower()
+    if "@" not in email or email.startswith("@") or email.endswith("@"):
+        raise CommandError(f"{args.email!r} is not an e-mail address")
+    if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        raise CommandError(f"a user with the e-mail {email} already exists")
+    user = User(
+        email=email, password_hash=hash_password(password),
+        first_name=args.first_name, last_name=args.last_name, pseudonym=args.first_name,
+        is_moderator=args.role == "moderator", is_admin=args.role == "admin",
+        email_confirmed_at=utcnow(),  # an operator vouches for the address
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def cmd_check(args) -> int:
+    """Everything ``pserve`` does before serving: every setting, every plugin, every
+    chosen provider built, the database reached. Exit 0, or 2 with one line."""
+    loaded = load(args.ini)
+    from sqlalchemy import text
+
+    from vvs_core import make_config
+    from vvs_core.models import get_engine
+    from vvs_core.providers import KINDS, provider_on
+
+    registry = make_config(loaded.raw).registry
+    print(f"settings: {len(loaded.declared.declared)} declared, all valid")
+    print(f"plugins: {', '.join(loaded.enabled) or 'none'}")
+    for kind in KINDS:
+        provider = provider_on(registry, kind)
+        if provider is None:
+            continue
+        problem = provider.health() if callable(getattr(provider, "health", None)) else None
+        if problem:
+            raise CommandError(f"{kind} provider {provider.name!r}: {problem}")
+        print(f"{kind} provider: {provider.name} (started)")
+    with get_engine(loaded.database_url).connect() as connection:
+        connection.execute(text("SELECT 1"))
+    print(f"database: {masked_url(loaded.database_url)} (reachable)")
+    print(f"{args.ini}: ready to serve")
+    return 0
+
+
+def cmd_settings(args) -> int:
+    loaded = load(args.ini)
+    declared = loaded.declared.declared
+    names = sorted(name for name in loaded.settings if name.startswith("vvs."))
+    width = max(len(name) for name in names)
+    for name in names:
+        setting = declared.get(name)
+        value = loaded.settings[name]
+        shown = masked_setting(name, value) if setting is not None and setting.secret else display_value(value)
+        source = " (from the environment)" if setting is not None and setting.env_name in os.environ else ""
+        print(f"{name:<{width}} = {shown}{source}")
+    from vvs_core.providers import chosen_specs
+
+    sys.stdout.flush()
+    chosen_specs(loaded.settings, loaded.specs)  # then a chosen provider's required settings: exit 2
+    return 0
+
+
+# Secrets whose only secret part is the password: the rest says which server is used.
+SERVER_URLS = ("vvs.database_url", "vvs.broker_url", "vvs.ratelimit_url", "vvs.cache_url")
+
+
+def masked_setting(name: str, value) -> str:
+    text = display_value(value)
+    if name in SERVER_URLS and "://" in text:
+        from sqlalchemy.engine import make_url
+
+        try:
+            return make_url(text).render_as_string(hide_password=True)
+        except Exception:
+            return "***"
+    return "***" if text else ""
+
+
+def display_value(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return " ".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def cmd_accessibility(args) -> int:
+    """Regenerate the measured part of the accessibility statement from a test run."""
+    from vvs_core.web.accessibility import DEFAULT_RESULTS, write_statement_data
+
+    results = Path(args.results) if args.results else Path(args.ini).resolve().parent / DEFAULT_RESULTS
+    try:
+        data = write_statement_data(results, args.out)
+    except (FileNotFoundError, ValueError) as exc:
+        raise CommandError(str(exc)) from None
+    print(f"{len(data['pages'])} pages, {data['visits']} checks, {data['blocking']} serious or critical violations, "
+          f"{data['keyboard_passed']}/{len(data['keyboard'])} keyboard journeys passed "
+          f"(axe-core {data['axe_version']}, {data['generated_at']})")
+    return 0
+
+
+def cmd_purge(args) -> int:
+    loaded = load(args.ini)
+    setup_logging(args.ini)
+    from sqlalchemy.orm import sessionmaker
+
+    from vvs_core.jobs.retention import purge
+
+    with open_session(loaded) as session:  # open_session: the web processes' caches hear of the deletes
+        reports = purge(sessionmaker(bind=session.get_bind(), expire_on_commit=False), loaded.settings,
+                        pm=loaded.pm)
+    for report in reports:
+        if report.cutoff is None:
+            print(f"{report.table}: kept for ever (retention 0)")
+        elif report.table not in ("notifications", "community_events"):  # a plugin's rule: its own periods
+            print(f"{report.table}: {report.rows} rows past their retention period deleted in {len(report.batches)} batches")
+        else:
+            print(f"{report.table}: {report.rows} rows older than {report.cutoff.date().isoformat()} deleted "
+                  f"in {len(report.batches)} batches")
+    return 0
+
+
+def cmd_reseal(args) -> int:
+    loaded = load(args.ini)
+    setup_logging(args.ini)
+    with open_session(loaded) as session:
+        answers = [a for a in loaded.pm.hook.vvs_reseal_secrets(dbsession=session, settings=loaded.settings) if a]
+        session.commit()
+    for what, count in answers:
+        print(f"{what}: {count} re-sealed with the first key")
+    if not answers:
+        print("no enabled plugin keeps sealed secrets")
+    return 0
+
+
+def cmd_docs(args) -> int:
+    # Document every installed plugin, whatever this .ini enables.
+    loaded = load(args.ini, {"vvs.plugins": "*"})
+    out = Path(args.out) if args.out else Path(args.ini).resolve().parent / "docs"
+    out.mkdir(parents=True, exist_ok=True)
+    pages = {"configuration.md": configuration_markdown(loaded.pm, loaded.declared),
+             "plugin-hooks.md": hooks_markdown(loaded.pm)}
+    for name, text in pages.items():
+        (out / name).write_text(text, encoding="utf-8")
+        print(f"Wrote {out / name}")
+    return 0
+
+
+# --- Generated docs -----------------------------------------------------------
+
+GENERATED = "<!-- Generated by `vvs docs`: edit the declarations in the code, not this page. -->"
+
+CONFIGURATION_INTRO = """# Configuration
+
+{generated}
+
+Settings live in the `[app:main]` section of the .ini file. Every `vvs.*` key must be
+declared, by the core or by an enabled plugin: an unknown key stops start-up with a
+message naming it. Any setting can instead come from the environment, by one rule:
+dots become underscores and letters are upper case (`vvs.email.smtp.password` is read
+from `VVS_EMAIL_SMTP_PASSWORD`); the environment wins over the .ini. Secrets belong in
+the environment only; `vvs settings INI` prints the effective values with secrets masked.
+"""
+
+
+def setting_owners(pm) -> dict[str, str]:
+    """Setting name → the plugin that declares it (directly or through a provider)."""
+    owners = {}
+    for impl in pm.hook.vvs_register_settings.get_hookimpls():
+        for setting in impl.function() or []:
+            owners[setting.name] = impl.plugin_name
+    from vvs_core.providers.callbacks import callback_settings
+
+    for impl in pm.hook.vvs_register_providers.get_hookimpls():
+        for spec in impl.function() or []:
+            for setting in [*spec.settings, *(callback_settings(spec) if spec.callbacks else [])]:
+                owners.setdefault(setting.name, impl.plugin_name)
+    return owners
+
+
+def configuration_markdown(pm, declared) -> str:
+    from vvs_core.settings import CORE_SETTINGS
+
+    core = {s.name for s in CORE_SETTINGS}
+    owners = setting_owners(pm)
+    groups: dict[str, list] = {}
+    for setting in declared.declared.values():
+        owner = owners.get(setting.name, "vvs_core")
+        owner = "vvs_core" if setting.name in core or owner.startswith("vvs_core") else owner
+        groups.setdefault(owner, []).append(setting)
+    parts = [CONFIGURATION_INTRO.format(generated=GENERATED)]
+    for owner in sorted(groups, key=lambda o: (o != "vvs_core", o)):
+        title = "Core" if owner == "vvs_core" else f"Plugin `{owner}`"
+        parts.append(f"## {title}\n")
+        parts.extend(setting_markdown(s) for s in groups[owner])
+    return "\n".join(parts)
+
+
+def setting_markdown(setting) -> str:
+    if setting.required:
+        default = "none: required"
+    elif setting.default in (None, ""):
+        default = "empty"
+    else:
+        default = f"`{display_value(setting.default)}`"
+    return (
+        f"### `{setting.name}`\n\n{setting.doc}\n\n"
+        f"- Default: {default}\n"
+        f"- Environment variable: `{setting.env_name}`\n"
+        f"- Secret: {'yes (masked when printed; set it in the environment)' if setting.secret else 'no'}\n"
+    )
+
+
+HOOKS_INTRO = """# Plugin hooks
+
+{generated}
+
+A plugin answers a hook with a function of the same name marked `@vvs_core.hookimpl`
+in the module its `vvs` entry point names; it may leave out arguments it does not use.
+Hooks collect: the caller gets the list of every plugin's answer, unless the hook is
+*firstresult* (the first answer that is not None wins: "who handles this?"). A
+*historic* hook also reaches plugins registered after it was called. The core's own
+answers live in `vvs_core/defaults.py`; see `docs/writing-a-plugin.md` for a tutorial.
+
+Types in the signatures: `Request` is Pyramid's request (with `request.dbsession`,
+`request.user`); `User`, `Community`, `Commune`, `Membership`, `Notification` are
+`vvs_core.models`; `MenuItem`, `Panel`, `ActivityItem`, `Recipient`, `ProviderSpec`,
+`NotificationKind`, `EventKind`, `PrincipalKind`, `InboundSMS`, `VerificationMethod`
+are `vvs_core.hooktypes`; `Setting` is `vvs_core.settings`. The last sections list the
+hooks a plugin declares for other plugins (`vvs_addhooks`): they exist only while
+that plugin is enabled, so implement them with `@hookimpl(optionalhook=True)`.
+
+```python
+from vvs_core import hookimpl
+from vvs_core.hooktypes import MenuItem
+
+
+@hookimpl
+def vvs_menu_items(request):
+    return [MenuItem("Bonjour", request.route_path("hello_plugin"))]
+```
+"""
+
+
+def hook_sections() -> list[tuple[str, list[str]]]:
+    """(section title, hook names) in the order of hookspecs.py, from its ``# --- x ---`` lines."""
+    import inspect
+    import re
+
+    from vvs_core import hookspecs
+
+    sections: list[tuple[str, list[str]]] = [("Hooks", [])]
+    for line in inspect.getsource(hookspecs).splitlines():
+        title = re.match(r"# --- (.+?) -+$", line)
+        hook = re.match(r"def (vvs_\w+)\(", line)
+        if title:
+            sections.append((title.group(1), []))
+        elif hook:
+            sections[-1][1].append(hook.group(1))
+    return [(title, names) for title, names in sections if names]
+
+
+def hook_doc_markdown(doc: str) -> str:
+    """Docstrings use reST literals (double backquotes); Markdown wants one."""
+    return doc.replace("``", "`")
+
+
+def hook_signature(function) -> str:
+    """``name(param: Type, …) -> Return``, as written in the spec (no quotes)."""
+    import inspect
+
+    sig = inspect.signature(function)
+
+    def text(annotation) -> str:
+        return annotation if isinstance(annotation, str) else inspect.formatannotation(annotation)
+
+    params = ", ".join(f"{p.name}: {text(p.annotation)}" if p.annotation is not p.empty else p.name
+                       for p in sig.parameters.values())
+    result = f" -> {text(sig.return_annotation)}" if sig.return_annotation is not sig.empty else ""
+    return f"{function.__name__}({params}){result}"
+
+
+def plugin_hook_sections(pm) -> list[tuple[str, list]]:
+    """(section title, hook callers) of the hooks plugins declare (``vvs_addhooks``), per module."""
+    from vvs_core import hookspecs
+
+    found: dict[str, list] = {}
+    for name in sorted(n for n in dir(pm.hook) if n.startswith("vvs_")):
+        caller = getattr(pm.hook, name)
+        spec = getattr(caller, "spec", None)
+        if spec is None or spec.namespace is hookspecs:
+            continue
+        owner = spec.namespace.__name__.split(".")[0]
+        found.setdefault(f"Declared by `{owner}` (for plugins to implement)", []).append(caller)
+    return sorted(found.items())
+
+
+def hook_markdown(caller) -> str:
+    import inspect
+
+    opts = caller.spec.opts
+    kind = ["firstresult: the first answer that is not None wins" if opts.get("firstresult") else "collects a list"]
+    if opts.get("historic"):
+        kind.append("historic")
+    doc = hook_doc_markdown(inspect.getdoc(caller.spec.function) or "")
+    return (f"### `{caller.name}`\n\n```python\n{hook_signature(caller.spec.function)}\n```\n\n"
+            f"*{'; '.join(kind).capitalize()}.*\n\n{doc}\n")
+
+
+def hooks_markdown(pm) -> str:
+    parts = [HOOKS_INTRO.format(generated=GENERATED)]
+    for title, names in hook_sections():
+        parts.append(f"## {title}\n")
+        parts.extend(hook_markdown(getattr(pm.hook, name)) for name in names)
+    for title, callers in plugin_hook_sections(pm):
+        parts.append(f"## {title}\n")
+        parts.extend(hook_markdown(caller) for caller in callers)
+    return "\n".join(parts)
+
+
+# --- Parser -------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vvs", description="Voisins vigilants et solidaires: server commands.")
+    parser.add_argument("--traceback", action="store_true", help="show the full traceback of an error")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    db = commands.add_parser("db", help="database migrations").add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    add_command(db, "upgrade", cmd_db_upgrade, "apply the migrations of the core and of every enabled plugin")
+    add_command(commands, "demo", cmd_demo, "load the demo commune (Serris) once and print the demo logins")
+    worker = add_command(commands, "worker", cmd_worker, "run dramatiq workers for the configured broker")
+    worker.add_argument("--processes", type=positive_int, default=2, help="worker processes (default 2)")
+    worker.add_argument("--threads", type=positive_int, default=4, help="threads per process (default 4)")
+    add_command(commands, "scheduler", cmd_scheduler, "enqueue the periodic tasks (run one per deployment)")
+    add_command(commands, "purge", cmd_purge,
+                "delete the notifications and community events older than their retention period, in batches")
+    add_command(commands, "reseal", cmd_reseal,
+                "seal every secret kept at rest again with the first key of its setting (after a key rotation)")
+    add_command(commands, "plugins", cmd_plugins, "list installed plugins, which are enabled and their hooks")
+    user = commands.add_parser("user", help="user accounts").add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    create = add_command(user, "create", cmd_user_create, "create an account")
+    create.add_argument("--email", required=True)
+    create.add_argument("--first-name", required=True)
+    create.add_argument("--last-name", required=True)
+    create.add_argument("--password", help="prefer VVS_NEW_PASSWORD or the prompt: arguments show in `ps`")
+    create.add_argument("--role", choices=ROLES, default="resident")
+    add_command(commands, "settings", cmd_settings, "print the effective settings, secrets masked")
+    add_command(commands, "check", cmd_check,
+                "check every setting, plugin and chosen provider, and the database, without serving")
+    a11y = add_command(commands, "accessibility", cmd_accessibility,
+                       "turn the browser tests' axe-core results into the data of the /accessibilite page")
+    a11y.add_argument("--results", default=None, help="raw results of the browser tests (default var/accessibility/axe-results.json next to the .ini)")
+    a11y.add_argument("--out", default=None, help="where to write the page data (default: vvs_core/data/accessibility.json)")
+    docs = add_command(commands, "docs", cmd_docs, "regenerate docs/configuration.md and docs/plugin-hooks.md")
+    docs.add_argument("--out", help="folder to write to (default: docs/ next to the .ini)")
+    return parser
+
+
+def add_command(subparsers, name, func, help_text):
+    command = subparsers.add_parser(name, help=help_text, description=help_text)
+    command.add_argument("ini", nargs="?", default=DEFAULT_INI, metavar="INI",
+                         help=f"the .ini file (default {DEFAULT_INI})")
+    command.set_defaults(func=func)
+    return command
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `vvs plugins | head`: the reader left, nothing to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as exc:
+        if args.traceback:
+            raise
+        label = " ".join(filter(None, (args.command, getattr(args, "db_command", None), getattr(args, "user_command", None))))
+        print(f"vvs {label}: {explain(exc, args)}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def explain(exc: Exception, args) -> str:
+    """One line for the user; unexpected errors keep their type so they can be reported."""
+    from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+
+    if isinstance(exc, (CommandError, ConfigurationError)):
+        return one_line(exc)
+    text = one_line(getattr(exc, "orig", None) or exc)
+    if isinstance(exc, (OperationalError, ProgrammingError)) and ("no such table" in text or "does not exist" in text):
+        return f"the database has no vvs tables yet: run `vvs db upgrade {args.ini}` first ({text})"
+    if isinstance(exc, DBAPIError):
+        return f"cannot use the database: {text}"
+    return f"{type(exc).__name__}: {text} (rerun with --traceback for details)"
+
+
+def waitress_server(global_conf, host="0.0.0.0", port=None, **options):
+    """PasteDeploy server factory for development.ini: waitress on ``PORT`` (default 6543).
+
+    PasteDeploy cannot read the environment, and a ``[DEFAULT]`` value in the file
+    would override ``pserve development.ini http_port=…``; so the port comes from, in
+    order: ``port`` in the section, ``http_port=`` on the pserve command line, ``PORT``.
+    """
+    import waitress
+
+    port = port or global_conf.get("http_port") or os.environ.get("PORT") or "6543"
+
+    def serve(app):
+        waitress.serve(app, host=host, port=int(port), **options)
+
+    return serve
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

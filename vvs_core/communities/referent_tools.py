@@ -1,0 +1,40 @@
+"""« Rôle et outils du référent »: the référent's role, the requests waiting, and the
+tools of the community (plugins add theirs through ``vvs_community_links``)."""
+from __future__ import annotations
+
+from pyramid.view import view_config
+from sqlalchemy import func, select
+
+from vvs_core.models import Membership
+from vvs_core.accounts.security import community_factory, effective_validation_mode
+from vvs_core.web import route_exists
+from vvs_core.communities.views import community_links
+
+
+def includeme(config):
+    config.add_route("referent_tools", "/communaute/{community_id}/referent", factory=community_factory)
+    config.scan(".referent_tools")
+
+
+def pending_count(dbsession, community_id: int) -> int:
+    return dbsession.execute(select(func.count(Membership.id)).where(
+        Membership.community_id == community_id, Membership.status == "pending")).scalar_one()
+
+
+@view_config(route_name="referent_tools", renderer="vvs_core:communities/templates/referent_tools.pt",
+             permission="community.manage")
+def referent_tools_view(request):
+    community = request.context.community
+    mode = effective_validation_mode(request, community)
+    queue = None
+    for name in ("validation_queue", "community_requests", "referent_queue"):
+        if route_exists(request, name):
+            queue = request.route_path(name, community_id=community.id)
+            break
+    return {
+        "title": "Rôle et outils du référent", "community": community,
+        "pending": pending_count(request.dbsession, community.id), "decides": mode == "referent",
+        "queue_url": queue, "links": community_links(request, [community], "referent")[community.id],
+        "platform_email": request.registry.settings["vvs.platform_email"],
+        "extra_css": [request.layout.static("css/resident.css")],
+    }

@@ -1,0 +1,152 @@
+"""Validation of new members: the pending resident's "Activation du compte" page and
+the queues of the référents, the mairie (same community route) and the platform team."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.view import view_config
+
+from vvs_core.clock import aware, utcnow
+from vvs_core.communities.membership import (
+    DECIDERS, MembershipError, current_membership, decide, member_count, pending_queue, verification_methods,
+)
+from vvs_core.models import Community, Membership
+from vvs_core.web.pagination import paginate_list
+from vvs_core.accounts.security import CommunityContext, community_factory, effective_validation_mode
+
+# The seeds: "Si votre demande d'adhésion n'est pas traitée dans un délai de 15 jours,
+# il est possible de faire une demande à notre service support."
+CONTACT_AFTER_DAYS = 15
+MODE_LABELS = {"platform": "Équipe de la plateforme", "referent": "Référent", "mairie": "Mairie"}
+
+
+def includeme(config):
+    config.add_route("activation", "/activation")
+    config.add_route("community_requests", "/communaute/{community_id}/demandes", factory=community_factory)
+    config.add_route("community_request_decide", "/communaute/{community_id}/demandes/{membership_id}",
+                     factory=community_factory)
+    config.add_route("admin_requests", "/admin/demandes")
+    config.add_route("admin_request_decide", "/admin/demandes/{membership_id}")
+    config.scan(".validation_views")
+    config.include("vvs_core.communities.membership_tasks")
+
+
+def _css(request) -> list[str]:
+    return [request.layout.static("css/signup.css")]
+
+
+# --- The pending resident ------------------------------------------------------
+
+@view_config(route_name="activation", renderer="vvs_core:communities/templates/validation_activation.pt", permission="account")
+def activation_view(request):
+    user = request.user
+    dbsession = request.dbsession
+    membership = current_membership(dbsession, user)
+    values = {"title": "Activation du compte", "extra_css": _css(request), "membership": membership,
+              "methods": [], "contact": False, "platform_email": request.registry.settings["vvs.platform_email"]}
+    if membership is None:
+        return values
+    community = dbsession.get(Community, membership.community_id)
+    mode = effective_validation_mode(request, community)
+    waited = utcnow() - aware(membership.requested_at)
+    values.update(
+        community=community, members=member_count(dbsession, community.id), mode=mode, decider=DECIDERS[mode],
+        methods=[{"method": m, "status": m.status(user)} for m in verification_methods(request, user)],
+        contact=membership.status == "pending" and waited >= timedelta(days=CONTACT_AFTER_DAYS),
+        waited_days=waited.days,
+        can_draw_boundary=membership.status == "pending"
+        and request.has_permission("community.boundary", CommunityContext(request, community)),
+    )
+    return values
+
+
+# --- Queues --------------------------------------------------------------------
+
+QUEUE_PAGE = 25
+
+
+def _queue_page(request, entries, action, title, community=None, errors=None) -> dict:
+    page = paginate_list(request, entries, QUEUE_PAGE)
+    return {"title": title, "extra_css": _css(request), "entries": page.items, "pagination": page, "action": action,
+            "community": community, "errors": errors or {}, "mode_labels": MODE_LABELS,
+            # the reason typed before an error is given back in that request's form
+            "kept_reason": request.POST.get("reason", "")[:1000] if errors else ""}
+
+
+def _community_action(request, community):
+    return lambda membership: request.route_path(
+        "community_request_decide", community_id=community.id, membership_id=membership.id)
+
+
+@view_config(route_name="community_requests", request_method="GET",
+             renderer="vvs_core:communities/templates/validation_queue.pt", permission="membership.decide")
+def community_queue_view(request):
+    community = request.context.community
+    who = effective_validation_mode(request, community)
+    entries = pending_queue(request, who, community)
+    return _queue_page(request, entries, _community_action(request, community),
+                       f"Demandes d'adhésion · {community.name}", community)
+
+
+@view_config(route_name="admin_requests", request_method="GET",
+             renderer="vvs_core:communities/templates/validation_queue.pt", permission="platform")
+def platform_queue_view(request):
+    entries = pending_queue(request, "platform")
+    return _queue_page(request, entries, _platform_action(request), "Demandes d'adhésion · équipe de la plateforme")
+
+
+def _platform_action(request):
+    return lambda membership: request.route_path("admin_request_decide", membership_id=membership.id)
+
+
+def _membership(request, community=None) -> Membership:
+    raw = request.matchdict.get("membership_id", "")
+    if not raw.isdigit() or len(raw) > 12:
+        raise HTTPNotFound()
+    membership = request.dbsession.get(Membership, int(raw))
+    if membership is None or (community is not None and membership.community_id != community.id):
+        raise HTTPNotFound()
+    return membership
+
+
+def _decide_from_post(request, membership):
+    """(flash message, None) or (None, French error)."""
+    choice = request.POST.get("decision")
+    if choice not in ("accept", "refuse"):
+        return None, "Choisissez « Accepter » ou « Refuser »."
+    try:
+        decide(request, membership, choice == "accept", request.POST.get("reason", ""), request.user)
+    except MembershipError as exc:
+        return None, str(exc)
+    who = request.dbsession.get(type(request.user), membership.user_id).full_name
+    done = "acceptée" if choice == "accept" else "refusée"
+    return f"La demande de {who} est {done} ; un e-mail l'en informe.", None
+
+
+@view_config(route_name="community_request_decide", request_method="POST",
+             renderer="vvs_core:communities/templates/validation_queue.pt", permission="membership.decide")
+def community_decide_view(request):
+    community = request.context.community
+    membership = _membership(request, community)
+    message, error = _decide_from_post(request, membership)
+    if error is None:
+        request.session.flash(message, queue="success")
+        return HTTPSeeOther(request.route_path("community_requests", community_id=community.id))
+    request.response.status = 400
+    entries = pending_queue(request, effective_validation_mode(request, community), community)
+    return _queue_page(request, entries, _community_action(request, community),
+                       f"Demandes d'adhésion · {community.name}", community, errors={membership.id: error})
+
+
+@view_config(route_name="admin_request_decide", request_method="POST",
+             renderer="vvs_core:communities/templates/validation_queue.pt", permission="platform")
+def platform_decide_view(request):
+    membership = _membership(request)
+    message, error = _decide_from_post(request, membership)
+    if error is None:
+        request.session.flash(message, queue="success")
+        return HTTPSeeOther(request.route_path("admin_requests"))
+    request.response.status = 400
+    return _queue_page(request, pending_queue(request, "platform"), _platform_action(request),
+                       "Demandes d'adhésion · équipe de la plateforme", errors={membership.id: error})

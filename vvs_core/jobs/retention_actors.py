@@ -1,0 +1,21 @@
+"""The periodic purge of what is older than its retention period (``vvs_core.jobs.retention``)."""
+from __future__ import annotations
+
+import dramatiq
+
+from vvs_core.jobs.retention import purge_from_registry
+
+
+@dramatiq.actor(max_retries=0, priority=20)
+def purge_old_rows():
+    """Delete old notifications and community events, in batches (``retention.purge``).
+    Low priority: it waits behind alerts and their deliveries."""
+    purge_from_registry()
+
+
+def follow_current_broker() -> None:
+    """Bind the actor to the broker configured last (see vvs_core.notify.actors)."""
+    broker = dramatiq.get_broker()
+    if purge_old_rows.broker is not broker:
+        purge_old_rows.broker = broker
+        broker.declare_actor(purge_old_rows)

@@ -1,0 +1,75 @@
+"""Push: the outbox's third channel, and its ``log`` provider (development, no keys).
+
+A push row is for one resident; the outbox attaches the resident's devices to the
+message (``OutgoingPush.devices``), so the provider needs no database. The devices
+are a plugin's (it records them, and may bring a real provider) behind
+``IPushDevices``: without it no one has a device, the outbox writes no push row (a
+kind that must reach everyone goes by e-mail instead) and no page offers the channel.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+
+from vvs_core.interfaces import IPushDevices, SendResult
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class OutgoingPush:
+    key: str
+    title: str
+    text: str
+    url: str = "/"
+    devices: list = field(default_factory=list)  # [{"id", "endpoint", "p256dh", "auth"}]
+
+
+class LogPushSender:
+    """Writes each push notification to the log: development without push keys."""
+
+    name = "log"
+
+    @classmethod
+    def from_settings(cls, settings) -> "LogPushSender":
+        return cls()
+
+    def send_batch(self, messages: list[OutgoingPush]) -> list[SendResult]:
+        results = []
+        for message in messages:
+            if not message.devices:
+                results.append(SendResult(message.key, ok=False, error="aucun appareil abonné"))
+                continue
+            ref = f"log-{uuid.uuid4().hex[:16]}"
+            log.info("push [%s] vers %d appareil(s) : %s", ref, len(message.devices),
+                     message.title.replace("\n", " "))
+            results.append(SendResult(message.key, ok=True, provider_ref=ref))
+        return results
+
+
+def link_in(text: str, base_url: str) -> str:
+    """Where a tap on the notification leads: the first link to this site in its
+    text (an alert's SMS text ends with the alert's address), else the home page."""
+    import re
+
+    base = (base_url or "").rstrip("/")
+    for match in re.finditer(r"https?://\S+", text or ""):
+        url = match.group(0).rstrip(".,;)»")
+        if base and url.startswith(base + "/"):
+            return url[len(base):]
+    return "/"
+
+
+def push_devices(registry) -> IPushDevices | None:
+    """The service that knows residents' devices (``IPushDevices``), or None without one."""
+    from types import SimpleNamespace
+
+    from pyramid_services import find_service_factory
+
+    if registry is None:
+        return None
+    try:
+        return find_service_factory(SimpleNamespace(registry=registry), IPushDevices)(None, None)
+    except LookupError:
+        return None

@@ -1,0 +1,256 @@
+"""Web skeleton: layout globals, menu, flash messages, static assets, security headers,
+French error pages, deform set-up and the health check."""
+from __future__ import annotations
+
+import logging
+from importlib import resources
+
+import deform
+from pyramid.events import BeforeRender, subscriber  # noqa: F401
+from pyramid.i18n import get_localizer
+from pyramid.interfaces import IRoutesMapper
+from pyramid.threadlocal import get_current_request
+from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config, view_config  # noqa: F401
+
+from vvs_core.web.french import French
+
+log = logging.getLogger(__name__)
+
+EMERGENCY_NOTICE = "En cas d'urgence ou de flagrant délit, appelez le 17."
+
+
+def flash(request, message: str, queue: str = "info") -> None:
+    """Show ``message`` on the next page (queues: info, success, warning, error)."""
+    request.session.flash(message, queue=queue)
+
+
+def route_exists(request, name: str) -> bool:
+    return request.registry.getUtility(IRoutesMapper).get_route(name) is not None
+
+
+def menu_items(request):
+    """The header menu: the plugins' answers, cached per user, principals and language
+    until the next write (see ``vvs_core.web.cache``)."""
+    def collect():
+        items = []
+        for answer in request.registry.vvs_plugins.hook.vvs_menu_items(request=request):
+            items.extend(answer or [])
+        return sorted(evaluate_menu_sql(request, items), key=lambda i: (i.order, i.label))
+
+    user = request.user
+    key = ("menu", user.id if user is not None else None, request.locale_name, tuple(request.principals))
+    from vvs_core.accounts.security import user_scopes
+
+    return request.cached(key, collect, tables=("memberships",), scope=user_scopes(request))
+
+
+def _is_sql(value) -> bool:
+    from sqlalchemy.sql.elements import ClauseElement
+
+    return isinstance(value, ClauseElement)
+
+
+def evaluate_menu_sql(request, items):
+    """The menu items with their SQL badges and conditions replaced by their values, all
+    computed in one statement (see ``MenuItem``)."""
+    from dataclasses import replace
+
+    columns = [value for item in items for value in (item.badge, item.only_if) if _is_sql(value)]
+    if not columns:
+        return items
+    # With whatever else the page collected (plugin panels, widgets): one statement.
+    deferred = [request.page_reads.add(c) for c in columns]
+    values = iter([d.value for d in deferred])
+    out = []
+    for item in items:
+        badge = next(values) if _is_sql(item.badge) else item.badge
+        shown = next(values) if _is_sql(item.only_if) else True
+        if shown:
+            out.append(replace(item, badge=badge or None, only_if=None))
+    return out
+
+
+def csp_header(settings) -> str:
+    from vvs_core.geo.maps import tile_sources
+
+    img = " ".join(["'self' data: blob:", *tile_sources(settings)])
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        f"img-src {img}; font-src 'self'; connect-src 'self'; object-src 'none'; "
+        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+def security_headers_tween_factory(handler, registry):
+    csp = csp_header(registry.settings)
+    secure = registry.settings["vvs.secure_cookies"]
+
+    def tween(request):
+        response = handler(request)
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", csp)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
+        if secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.user is not None if "user" in request.__dict__ else False:
+            headers.setdefault("Cache-Control", "private, no-store")
+        return response
+
+    return tween
+
+
+def add_renderer_globals(event):
+    from vvs_core.web.timefmt import dates
+
+    event.setdefault("dates", dates)  # the one way a template shows a date (vvs_core.web.timefmt)
+    from vvs_core.web.i18n import format_number
+
+    event.setdefault("number", format_number)  # and a count (Babel, fr_FR)
+    request = event.get("request")
+    event.setdefault("french", French(request))  # vvs_core.web.french: du Bourg, 11 962, 2 membres
+    if request is None:
+        return
+    event.setdefault("layout", request.registry["vvs.layout"])
+    event.setdefault("pager", request.registry["vvs.pager"])
+    event.setdefault("area_field", request.registry["vvs.area_field"])
+    event.setdefault("site_name", request.registry.settings["vvs.site_name"])
+    event.setdefault("emergency_notice", EMERGENCY_NOTICE)
+
+
+def layout_helpers(request):
+    """What the layout macro needs, computed once per request."""
+    return LayoutHelpers(request)
+
+
+class LayoutHelpers:
+    def __init__(self, request):
+        self.request = request
+
+    @property
+    def menu(self):
+        return menu_items(self.request)
+
+    def flashes(self):
+        out = []
+        for queue in ("error", "warning", "success", "info"):
+            for message in self.request.session.pop_flash(queue):
+                out.append((queue, message))
+        return out
+
+    def static(self, path: str) -> str:
+        return self.request.static_path(f"vvs_core:static/{path}")
+
+    def leaflet(self, path: str) -> str:
+        return self.request.static_path(f"{leaflet_dir()}/{path}")
+
+    def map_assets(self, *scripts: str, css=()) -> dict:
+        """``extra_js``/``extra_css`` of a page with a map: Leaflet, the shared map set-up
+        (vvs_core/static/js/vvs-map.js: tile layers, plan/satellite switch, community
+        labels, keyboard editing), then the page's own ``scripts`` and ``css`` (URLs)."""
+        return {"extra_js": [self.leaflet("leaflet.js"), self.static("js/vvs-map.js"), *scripts],
+                "extra_css": [self.leaflet("leaflet.css"), self.static("css/maps.css"), *css]}
+
+    @property
+    def accessibility_status(self) -> str:
+        """« non conforme »…: the mention the RGAA requires in the footer of every page."""
+        from vvs_core.web.accessibility import conformity_label
+
+        return conformity_label(self.request.registry.settings)
+
+    @property
+    def map_layers_json(self) -> str:
+        """The tile layers of the settings, read by vvs-map.js from a <meta> of the layout."""
+        registry = self.request.registry
+        if "vvs.map_layers_json" not in registry:
+            from vvs_core.geo.maps import tile_layers_json
+
+            registry["vvs.map_layers_json"] = tile_layers_json(registry.settings)
+        return registry["vvs.map_layers_json"]
+
+    @property
+    def csrf_token(self):
+        return self.request.session.get_csrf_token()
+
+
+def leaflet_dir() -> str:
+    import xstatic.pkg.leaflet as xleaflet
+
+    return xleaflet.BASE_DIR
+
+
+def deform_translator(term):
+    request = get_current_request()
+    return get_localizer(request).translate(term) if request is not None else term
+
+
+def configure_deform(config):
+    search_path = (
+        str(resources.files("vvs_core") / "web" / "templates" / "deform"),
+        str(resources.files("deform") / "templates"),
+    )
+    deform.Form.set_default_renderer(deform.ZPTRendererFactory(search_path, translator=deform_translator))
+    config.add_static_view("static_deform", "deform:static", cache_max_age=3600)
+
+
+# Error pages: vvs_core.web.errorpages (they never fail themselves).
+
+
+def health_view(request):
+    """Database and broker status, as JSON; 503 when one is down."""
+    status = health_status(request)
+    request.response.status = 200 if status["status"] == "ok" else 503
+    return status
+
+
+def health_status(request) -> dict:
+    """{"database": "ok" | "error: …", "broker": …, "status": "ok" | "degraded"} (also
+    shown to the platform team at /admin/extensions)."""
+    import dramatiq
+    from sqlalchemy import text
+
+    status = {"database": "ok", "broker": "ok"}
+    try:
+        request.dbsession.execute(text("SELECT 1"))
+    except Exception as exc:  # report, don't raise: this is the health check
+        status["database"] = f"error: {type(exc).__name__}"
+    try:
+        broker = dramatiq.get_broker()
+        client = getattr(broker, "client", None)
+        if client is not None:
+            client.ping()
+        status["broker_type"] = type(broker).__name__
+    except Exception as exc:
+        status["broker"] = f"error: {type(exc).__name__}"
+    ok = status["database"] == "ok" and status["broker"] == "ok"
+    status["status"] = "ok" if ok else "degraded"
+    return status
+
+
+def includeme(config):
+    config.add_tween("vvs_core.web.security_headers_tween_factory")
+    config.add_static_view("static", "vvs_core:static", cache_max_age=3600)
+    config.add_static_view("static_leaflet", leaflet_dir(), cache_max_age=3600)
+    configure_deform(config)
+    config.add_subscriber(add_renderer_globals, BeforeRender)
+    config.add_request_method(layout_helpers, "layout", reify=True)
+    config.add_request_method(flash, "flash")
+    config.registry["vvs.layout"] = None  # set by the templates loader below
+    from pyramid.renderers import get_renderer  # noqa: F401
+
+    config.include(".errorpages")
+    config.add_route("health", "/health")
+    config.add_view(health_view, route_name="health", renderer="json", permission="public")
+    config.action(None, _load_layout, args=(config.registry,), order=10)
+
+
+def _load_layout(registry):
+    from pyramid.renderers import get_renderer
+
+    registry["vvs.layout"] = get_renderer("vvs_core:web/templates/layout.pt", registry=registry).implementation()
+    # The navigation of a paginated list (vvs_core.web.pagination): pager.macros['nav'].
+    registry["vvs.pager"] = get_renderer("vvs_core:web/templates/pager.pt", registry=registry).implementation()
+    # The area drawn on the map (vvs_core.geo.areas): area_field.macros['field'].
+    registry["vvs.area_field"] = get_renderer("vvs_core:geo/templates/area_field.pt", registry=registry).implementation()
