@@ -196,7 +196,21 @@ def build(dbsession, registry) -> World:
     world.ids["relay_id"] = _official_warnings(dbsession, serris.id, now)
     world.ids["crisis_id"] = _pcs_crisis(dbsession, serris.id, now)
     world.ids["entry_id"] = _vulnerable_register(dbsession, registry, serris.id, members)
+    world.ids["rollcall_id"] = _rollcall(dbsession, serris.id, bourg.id, members)
     return world
+
+
+def _rollcall(dbsession, commune_id, community_id, members) -> int:
+    """vvs_rollcall: an open roll-call of the commune asking every member (a third answered); its id."""
+    from vvs_rollcall.models import RollCall, RollCallPerson
+
+    call = RollCall(commune_id=commune_id, target="commune", message="Êtes-vous en sécurité ?", waves=[])
+    dbsession.add(call)
+    dbsession.flush()
+    dbsession.add_all([RollCallPerson(rollcall_id=call.id, user_id=uid, community_id=community_id,
+                                      answer="safe" if n % 3 == 0 else None) for n, uid in enumerate(members)])
+    dbsession.flush()
+    return call.id
 
 
 def _vulnerable_register(dbsession, registry, commune_id, members) -> int:
