@@ -76,6 +76,32 @@ def vvs_render_notification(request, notification, channel):
     return render_for_follower(request, notification, channel)
 
 
+@hookimpl(optionalhook=True)
+def vvs_dashboard_widgets(request, commune):
+    """How many follow the town hall without an account, and the link to share. Read with
+    the dashboard's other widgets, in one statement (``read``/``render``)."""
+    from html import escape
+
+    import sqlalchemy as sa
+
+    from vvs_core.web.french import count
+    from vvs_core.hooktypes import Panel
+    from vvs_core.web.links import absolute_url
+
+    from .models import Follower
+
+    link = absolute_url(request, "followers_follow", insee=commune.insee)
+
+    def html(total):
+        return (f"<p>{escape(count(int(total or 0), 'personne suit', 'personnes suivent'))} les alertes de la mairie "
+                f"sans compte (SMS, e-mail ou appel).</p><p>Lien à partager : <a href=\"{escape(link)}\">"
+                f"{escape(link)}</a></p>")
+
+    read = (sa.select(sa.func.count()).select_from(Follower)
+            .where(Follower.commune_id == commune.id, Follower.status == "active").scalar_subquery())
+    return [Panel("Abonnés sans compte", order=70, read=read, render=html)]
+
+
 @hookimpl
 def vvs_retention_rules(settings):
     from .retention import rules

@@ -274,3 +274,14 @@ def test_a_landline_follows_by_voice_call_when_calls_are_offered(testapp, dbsess
                                                        Notification.kind == "mairie_alert")).one()
     assert (row.channel, row.address, row.dedupe_key.endswith(f"{follower.key}:voice")) == (
         "voice", "+33199000201", True)
+
+
+def test_the_dashboard_tells_the_agent_how_many_follow_and_the_link(testapp, dbsession, commune, mairie, agent_login):
+    dbsession.add_all([Follower(commune_id=commune.id, channel="sms", address="+33639980021", status="active"),
+                       Follower(commune_id=commune.id, channel="email", address="a@exemple.fr", status="active"),
+                       Follower(commune_id=commune.id, channel="sms", address="+33639980022", status="pending")])
+    dbsession.flush()
+    agent_login(testapp, mairie)
+    page = testapp.get("/mairie/77449").text
+    assert "2 personnes suivent les alertes de la mairie sans compte" in page
+    assert "http://localhost/communes/77449/suivre" in page
