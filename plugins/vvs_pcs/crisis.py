@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from vvs_core.web.french import count
 from vvs_core.notify import sms
 from vvs_core.clock import utcnow
 from vvs_core.web.french import de
@@ -128,7 +129,7 @@ def activate(request, commune, author, title: str, exercise: bool) -> PcsCrisis:
     members, sent, how = tell_cell(request, commune, crisis, "activation", "cellule de crise activée",
                                    f"{title}. Activé par {author_name(author)}. Main courante : {at}", call=spoken)
     log(dbsession, crisis, None, "cell",
-        f"Cellule de crise prévenue : {members} membre(s), {sent} message(s) ({how})" if members else
+        f"Cellule de crise prévenue : {count(members, 'membre', 'membres')}, {count(sent, 'message', 'messages')} ({how})" if members else
         "Aucun membre de la cellule de crise n'a de téléphone ni d'e-mail joignable : personne n'a été prévenu.")
     return crisis
 
@@ -165,7 +166,7 @@ def end(request, commune, crisis: PcsCrisis, author, body: str) -> PcsCrisis:
     if not crisis.is_open:
         raise CrisisRefused("Cette crise a déjà été close.")
     members, _sent, _how = tell_cell(request, commune, crisis, "end", "fin de crise", body)
-    parts = [f"cellule : {members} membre(s)"]
+    parts = [f"cellule : {count(members, 'membre', 'membres')}"]
     if crisis.alert_ids:
         answer = request.registry.vvs_plugins.hook.vvs_pcs_population_end(
             request=request, commune=commune, alert_ids=list(crisis.alert_ids), body=body, author=author)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from xml.sax.saxutils import escape
 
+from vvs_core.web.french import count
 from vvs_core.web.french import de
 from vvs_core.web.timefmt import dates
 
@@ -54,6 +55,6 @@ def log_pdf(request, commune, crisis, entries) -> bytes:
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.25, "#999999"),
                                ("BACKGROUND", (0, 0), (-1, 0), "#e8e8e8")]))
     story += [table, Spacer(1, 8),
-              Paragraph(pdf_safe(f"{len(entries)} ligne(s). Document produit par {site}."), styles["Normal"])]
+              Paragraph(pdf_safe(f"{count(len(entries), 'ligne', 'lignes')}. Document produit par {site}."), styles["Normal"])]
     doc.build(story)
     return buffer.getvalue()

@@ -7,6 +7,7 @@ import csv
 import io
 from xml.sax.saxutils import escape
 
+from vvs_core.web.french import count, de
 from vvs_core.accounts.phones import display_phone
 from vvs_core.web.timefmt import dates
 
@@ -59,12 +60,12 @@ def register_pdf(request, commune, rows) -> bytes:
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
     buffer = io.BytesIO()
     site = request.registry.settings["vvs.site_name"]
-    doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), title=f"Registre des personnes vulnérables {commune.name}",
+    doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), title=f"Registre des personnes vulnérables {de(commune.name)}",
                             author=site, leftMargin=10 * mm, rightMargin=10 * mm)
     story = [Paragraph(_pdf_text(f"Registre des personnes vulnérables — {commune.name} ({commune.insee})"),
                        styles["Title"]),
              Paragraph(_pdf_text(f"Extrait le {dates.datetime_seconds(utcnow())} (heure de Paris) par "
-                                 f"{request.user.full_name} · {len(rows)} personne(s) · document confidentiel "
+                                 f"{request.user.full_name} · {count(len(rows), 'personne', 'personnes')} · document confidentiel "
                                  f"(CASF L121-6-1)"), styles["Normal"]), Spacer(1, 6)]
     table = Table([[Paragraph(h, small) for h in HEADER]]
                   + [[Paragraph(_pdf_text(v), small) for v in _line(e, d)] for e, d, _s in rows],

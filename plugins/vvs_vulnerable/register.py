@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from vvs_core.web.french import count, de
 from vvs_core.clock import utcnow
 from vvs_core.models import Commune, Community, Membership, User
 from vvs_core.notify.outbox import enqueue_delivery_after_commit, insert_notifications
@@ -62,7 +63,7 @@ def inform_person(request, commune, entry, data: dict, token: str) -> bool:
 
     link = absolute_url(request, "vulnerable_object", token=token)
     until = dates.date(entry.active_from)
-    title = f"Registre des personnes vulnérables de {commune.name}"
+    title = f"Registre des personnes vulnérables {de(commune.name)}"
     body = (f"Bonjour {data.get('name', '')}, {data.get('requester', {}).get('name', 'un proche')} a demandé par écrit "
             f"votre inscription au registre des personnes vulnérables de la commune (plan canicule, grand froid, "
             f"crises) : le CCAS vous contactera en cas d'alerte. Vous pouvez vous y opposer jusqu'au {until} : {link}")
@@ -125,7 +126,7 @@ def tell_ccas(request, commune, user_ids, ccas_user_ids, reason: str) -> list[in
     lines = [f"- {d.get('name', '')} · {d.get('address', '')} · {d.get('phone', '') or 'pas de téléphone'}"
              + (f" · {d['needs']}" if d.get("needs") else "") for _e, d in found]
     title = f"Personnes vulnérables à joindre en priorité ({len(found)})"
-    body = f"{reason}\n\nPersonnes inscrites au registre de {commune.name} :\n" + "\n".join(lines)
+    body = f"{reason}\n\nPersonnes inscrites au registre {de(commune.name)} :\n" + "\n".join(lines)
     agents = request.dbsession.scalars(select(User).where(User.id.in_({int(i) for i in ccas_user_ids} or {-1}))).all()
     stamp = utcnow().strftime("%Y%m%d%H%M%S%f")
     rows = [dict(dedupe_key=f"vulnerable:ccas:{commune.id}:{stamp}:{agent.id}:{channel}", kind=KIND,
@@ -135,5 +136,5 @@ def tell_ccas(request, commune, user_ids, ccas_user_ids, reason: str) -> list[in
             if address and channel in channels_with_provider(request)]
     enqueue_delivery_after_commit(request, insert_notifications(request.dbsession, rows))
     log_reading(request, commune.id, "liste envoyée au CCAS",
-                detail=f"{reason} — {len(found)} personne(s), envoyée à {len(agents)} agent(s) du CCAS", reader=None)
+                detail=f"{reason} — {count(len(found), 'personne', 'personnes')}, liste envoyée à {count(len(agents), 'agent', 'agents')} du CCAS", reader=None)
     return [e.user_id for e, _d in found]

@@ -119,7 +119,7 @@ def signup_view(request):
         request.flash(f"Demande enregistrée : {data['name']} sera inscrite dans 8 jours sauf opposition de sa part "
                       f"({told}).", "success")
     else:
-        request.flash(f"{data['name']} est inscrite au registre : le CCAS de {commune.name} pourra la contacter en "
+        request.flash(f"{data['name']} est inscrite au registre : le CCAS {french.de(commune.name)} pourra la contacter en "
                       "cas de canicule, de grand froid ou de crise.", "success")
     return HTTPSeeOther(request.route_path("vulnerable_mine"))
 
@@ -180,7 +180,7 @@ def list_view(context, request):
     commune = context.commune
     rows = service.entries_of(request, commune.id, states=("active", "waiting"))
     now = utcnow()
-    service.log_reading(request, commune.id, "consultation du registre", detail=f"{len(rows)} fiche(s) affichée(s)")
+    service.log_reading(request, commune.id, "consultation du registre", detail=french.count(len(rows), "fiche affichée", "fiches affichées"))
     return {"title": f"Registre des personnes vulnérables {french.de(commune.name)}", "commune": commune, "rows": rows,
             "states": STATES, "now": now, "situation_labels": service.situation_labels, "display_phone": display_phone}
 
@@ -219,7 +219,7 @@ def remove_view(context, request):
 def _export(context, request, kind: str):
     commune = context.commune
     rows = service.entries_of(request, commune.id)
-    service.log_reading(request, commune.id, f"export {kind.upper()} pour le préfet", detail=f"{len(rows)} fiche(s)")
+    service.log_reading(request, commune.id, f"export {kind.upper()} pour le préfet", detail=french.count(len(rows), "fiche", "fiches"))
     return commune, rows
 
 

@@ -81,7 +81,7 @@ def test_pcs_exercise_activated_two_messages_then_ended(browser, live_server, lo
         page.get_by_role("button", name="Activer le PCS").click()
         page.wait_for_url(re.compile(r"/pcs/77449/crises/\d+$"))
         main = page.locator("main").inner_text()
-        assert "EXERCICE" in main and "Cellule de crise prévenue : 4 membre(s)" in main and "(SMS, e-mail)" in main
+        assert "EXERCICE" in main and "Cellule de crise prévenue : 4 membres" in main and "(SMS, e-mail)" in main
         shot(page, "pcs-crisis-open")
         _wait_sms(sms, lambda m: "PCS de Serris" in m.text, "the cell's SMS")
         cell_sms = [m for m in sms() if "PCS de Serris" in m.text]

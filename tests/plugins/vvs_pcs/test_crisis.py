@@ -301,7 +301,7 @@ def test_the_cell_is_called_when_the_site_can_call(testapp, dbsession, mairie, p
     calls = rows(dbsession, kind="pcs_cell", channel="voice")
     assert [(r.address, r.severity) for r in calls] == [("+33639980101", "severe")]  # a real crisis calls at night
     log = [e.text for e in dbsession.scalars(select(PcsLogEntry).where(PcsLogEntry.kind == "cell"))]
-    assert log == ["Cellule de crise prévenue : 2 membre(s), 4 message(s) (SMS, appel, e-mail)"]
+    assert log == ["Cellule de crise prévenue : 2 membres, 4 messages (SMS, appel, e-mail)"]
     assert "La cellule de crise est activée." in calls[0].body and "Crue de la Marne" in calls[0].body
     assert "http" not in calls[0].body  # a link is not read aloud
     crisis = dbsession.scalar(select(PcsCrisis))
