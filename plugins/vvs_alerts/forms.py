@@ -1,4 +1,5 @@
-"""The "Lancer une alerte" form."""
+"""The "Lancer une alerte" form, and the typed fields of the small forms on an alert's page
+(report, follow-up, moderation), read with ``vvs_core.web.forms.read``."""
 from __future__ import annotations
 
 import re
@@ -7,9 +8,10 @@ import uuid
 import colander
 import deform
 
-from vvs_core.web.forms import Schema, StrippedString
+from vvs_core.web.forms import Schema, StrippedString, text_node
 
 from .catalogue import CATEGORIES, EXPIRY_CHOICES, SEVERITIES
+from .moderation import REASON_MAX
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
@@ -53,3 +55,34 @@ class AlertSchema(Schema):
 
 def new_key() -> str:
     return uuid.uuid4().hex
+
+
+class ReportSchema(Schema):
+    reason = text_node("Ce qui ne va pas", min=5, max=REASON_MAX,
+                       too_short="Dites en quelques mots ce qui ne va pas dans cette alerte (5 caractères au moins).",
+                       too_long="Signalement trop long : {max} caractères au plus ({length} reçus).")
+
+
+FOLLOW_UP_KINDS = ("update", "all_clear")
+
+
+class FollowUpSchema(Schema):
+    """« Envoyer la suite » (a text of 5 characters at least) or « Fin d'alerte » (text optional)."""
+    kind = colander.SchemaNode(colander.String(), validator=colander.OneOf(FOLLOW_UP_KINDS,
+                               msg_err="Choisissez une suite ou une fin d'alerte."),
+                               missing_msg="Choisissez une suite ou une fin d'alerte.")
+    text = text_node("Nouvelle information", max=1000, required=False,
+                     too_long="Texte trop long : {max} caractères au plus.")
+
+    def validator(self, node, value):
+        if value["kind"] == "update" and len(value["text"]) < 5:
+            exc = colander.Invalid(node)
+            exc["text"] = "Écrivez la nouvelle information (5 caractères au moins)."
+            raise exc
+
+
+class ModerationReasonSchema(Schema):
+    """The motive of a moderation decision or of a suspension's change; whether it is required
+    depends on the decision, which the moderation service checks."""
+    reason = text_node("Motif", max=REASON_MAX, required=False,
+                       too_long="Motif trop long : {max} caractères au plus ({length} reçus). Rien n'a été changé.")

@@ -9,8 +9,10 @@ from pyramid.renderers import render
 from pyramid.view import view_config
 
 from vvs_core.models import User
+from vvs_core.web.forms import read
 
 from .catalogue import category_label
+from .forms import ModerationReasonSchema
 from .moderation import (ACTION_LABELS, MAX_DAYS, MIN_DAYS, REASON_MAX, ModerationRefused, change_suspension,
                          journal, lift_suspension, recent_warnings, suspensions_in_force)
 from .texts import author_name
@@ -39,13 +41,16 @@ def sanction_change_view(request):
     suspension_id = int(request.matchdict["suspension_id"]) if len(request.matchdict["suspension_id"]) <= 9 else 0
     what = request.POST.get("what")
     seen = request.POST.get("seen_until") or None
+    data, error = read(request, ModerationReasonSchema())
     try:
+        if error:
+            raise ModerationRefused(error)
         if what == "lift":
-            lift_suspension(request, suspension_id, request.user, request.POST.get("reason"), seen)
+            lift_suspension(request, suspension_id, request.user, data["reason"], seen)
             request.flash("Suspension levée : la personne en est informée.", "success")
         elif what == "change":
             entry = change_suspension(request, suspension_id, request.user, request.POST.get("days"),
-                                      request.POST.get("reason"), seen)
+                                      data["reason"], seen)
             from vvs_core.web.timefmt import dates
 
             request.flash(f"Suspension modifiée : jusqu'au {dates.datetime(entry.until)}. La personne en est informée.",

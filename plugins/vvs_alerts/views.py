@@ -10,7 +10,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from shapely.geometry import Point, mapping
 
-from vvs_core.web.forms import make_form, validate
+from vvs_core.web.forms import make_form, read, validate
 from vvs_core.web.french import count
 from vvs_core.web.links import absolute_url
 from vvs_core.clock import utcnow
@@ -20,10 +20,10 @@ from vvs_core.web.timefmt import dates
 from . import feeds
 from .access import SanctionsContext
 from .catalogue import (CATEGORY_LABELS, EXPIRY_CHOICES, SEVERITY_LABELS, STATUS_LABELS, category_label)
-from .forms import AlertSchema, new_key
+from .forms import AlertSchema, FollowUpSchema, ModerationReasonSchema, ReportSchema, new_key
 from .lifecycle import is_active, post_update
 from .models import Alert
-from .moderation import (ACTION_LABELS, DEFAULT_SUSPENSION_DAYS, REASON_MAX, ModerationRefused, last_entry_id,
+from .moderation import (ACTION_LABELS, DEFAULT_SUSPENSION_DAYS, ModerationRefused, last_entry_id,
                          last_entry_ids, moderate, open_reports, open_reports_of, parse_seen, queue_statements, report_alert)
 from .policy import mode_for
 from .posting import PostingRefused, home_community, post_alert
@@ -160,13 +160,11 @@ def alert_cap_view(request):
 @view_config(route_name="alert_report", request_method="POST", permission="alert.report")
 def alert_report_view(request):
     alert = request.context.alert
-    reason = (request.POST.get("reason") or "").strip()
-    if len(reason) < 5:
-        request.flash("Dites en quelques mots ce qui ne va pas dans cette alerte (5 caractères au moins).", "error")
-    elif len(reason) > REASON_MAX:
-        request.flash(f"Signalement trop long : {REASON_MAX} caractères au plus ({len(reason)} reçus).", "error")
+    data, error = read(request, ReportSchema())
+    if error:
+        request.flash(error, "error")
     else:
-        report_alert(request.dbsession, alert, request.user, reason)
+        report_alert(request.dbsession, alert, request.user, data["reason"])
         request.flash("Merci : la modération va examiner votre signalement.", "success")
     return HTTPSeeOther(request.route_path("alert_view", alert_id=alert.id))
 
@@ -174,19 +172,14 @@ def alert_report_view(request):
 @view_config(route_name="alert_follow_up", request_method="POST", permission="alert.follow_up")
 def alert_follow_up_view(request):
     alert = request.context.alert
-    kind = request.POST.get("kind")
-    text = (request.POST.get("text") or "").strip()
-    if kind not in ("update", "all_clear"):
-        request.flash("Choisissez une suite ou une fin d'alerte.", "error")
-    elif kind == "update" and len(text) < 5:
-        request.flash("Écrivez la nouvelle information (5 caractères au moins).", "error")
-    elif len(text) > 1000:
-        request.flash("Texte trop long : 1000 caractères au plus.", "error")
+    data, error = read(request, FollowUpSchema())
+    if error:
+        request.flash(error, "error")
     elif not is_active(alert):
         request.flash("Cette alerte n'est plus en cours.", "error")
     else:
-        post_update(request, alert, request.user, kind, text)
-        request.flash("Fin d'alerte envoyée aux voisins." if kind == "all_clear"
+        post_update(request, alert, request.user, data["kind"], data["text"])
+        request.flash("Fin d'alerte envoyée aux voisins." if data["kind"] == "all_clear"
                       else "La suite est envoyée à tous ceux qui ont reçu l'alerte.", "success")
     return HTTPSeeOther(request.route_path("alert_view", alert_id=alert.id))
 
@@ -194,9 +187,12 @@ def alert_follow_up_view(request):
 @view_config(route_name="alert_moderate", request_method="POST", permission="alert.moderate")
 def alert_moderate_view(request):
     alert = request.context.alert
+    data, error = read(request, ModerationReasonSchema())
     try:
+        if error:
+            raise ModerationRefused(error)
         entry = moderate(request, alert, request.user, request.POST.get("action", ""),
-                         request.POST.get("reason", ""), request.POST.get("days"),
+                         data["reason"], request.POST.get("days"),
                          seen=parse_seen(request.POST.get("seen")))
     except ModerationRefused as refused:
         request.flash(str(refused), "error")

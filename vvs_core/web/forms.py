@@ -2,6 +2,8 @@
 validated (``validate``), so views stay short."""
 from __future__ import annotations
 
+import unicodedata
+
 import colander
 import deform
 from deform.schema import CSRFSchema
@@ -52,6 +54,29 @@ def validate(request, form: deform.Form, check=None):
     return None, form.render()  # what was typed (form.cstruct), with the errors
 
 
+def read(request, schema: colander.Schema):
+    """(appstruct, None) when the POST's fields of ``schema`` are valid, (None, the first
+    French message in field order) otherwise: for the small forms written in a page's
+    template (a motive, a follow-up) whose view answers with a flash message and a
+    redirect rather than the form again. The CSRF token is checked by Pyramid before the
+    view; a value that is not text (an uploaded file in place of a field) counts as empty."""
+    bound = schema.bind(request=request)
+    cstruct = {}
+    for node in bound.children:
+        if node.name != "csrf_token":
+            value = request.POST.get(node.name, colander.null)
+            cstruct[node.name] = value if isinstance(value, str) else colander.null
+    bound.children = [node for node in bound.children if node.name != "csrf_token"]
+    try:
+        return bound.deserialize(cstruct), None
+    except colander.Invalid as exc:
+        messages = exc.asdict()
+        for name in [node.name for node in bound.children] + [""]:
+            if messages.get(name):
+                return None, messages[name]
+        return None, next(iter(messages.values()), "Formulaire invalide : rien n'a été changé.")
+
+
 def accepted_fields(form: deform.Form) -> dict:
     """The fields of a form that failed validation whose own value was valid, deserialized."""
     cstruct = form.cstruct if isinstance(form.cstruct, dict) else {}
@@ -86,3 +111,32 @@ def email_node(title="Adresse e-mail", **kw):
         validator=colander.All(colander.Length(max=254), colander.Email(msg="Adresse e-mail invalide.")),
         widget=deform.widget.TextInputWidget(attributes={"type": "email", "autocomplete": "email"}), **kw,
     )
+
+
+_KEPT_CONTROLS = {"\n", "\r", "\t"}
+
+
+def no_control_characters(node, value):
+    """Refuse the invisible control characters (NUL, escape…) that a keyboard does not type;
+    line breaks and tabs are kept, and so are « » ’, accents and emoji (joiners included)."""
+    if isinstance(value, str) and any(unicodedata.category(c) == "Cc" and c not in _KEPT_CONTROLS for c in value):
+        raise colander.Invalid(node, "Le texte contient des caractères de contrôle invisibles : retirez-les.")
+
+
+def text_node(title, *, max, too_long, min=0, too_short=None, required=True, **kw):
+    """A stripped text field with French messages. ``too_long`` and ``too_short`` may name
+    ``{max}``, ``{min}`` and ``{length}`` (the length received); an empty field answers
+    ``too_short`` (or ``missing_msg``) when required, else is ``""``."""
+    def length(node, value):
+        no_control_characters(node, value)
+        if len(value) > max:
+            raise colander.Invalid(node, too_long.format(max=max, min=min, length=len(value)))
+        if len(value) < min:
+            raise colander.Invalid(node, (too_short or too_long).format(max=max, min=min, length=len(value)))
+
+    if required:
+        kw.setdefault("missing_msg", (too_short or "Ce champ est obligatoire.").format(max=max, min=min, length=0))
+    else:
+        kw.setdefault("missing", "")
+    return colander.SchemaNode(StrippedString(), title=title, validator=length,
+                               widget=deform.widget.TextAreaWidget(attributes={"maxlength": str(max)}), **kw)
