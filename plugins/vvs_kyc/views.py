@@ -8,6 +8,7 @@ from pyramid.view import view_config
 
 from vvs_core.communities.membership import current_membership
 from vvs_core.models import Community, Membership
+from vvs_core.web.forms import Schema, read, text_node
 from vvs_core.web.ratelimit import limiter
 
 from . import attestation, documents, geolocation, partners, rules
@@ -179,6 +180,11 @@ def review_file_view(request):
     return response
 
 
+class DecisionSchema(Schema):
+    """The motive of a decision on a proof: required for a refusal (``decide_document`` checks it)."""
+    reason = text_node("Motif", max=1000, required=False, too_long="Le motif est trop long (1000 caractères au plus).")
+
+
 @view_config(route_name="kyc_review_decide", renderer=T + "review_proof.pt", permission="kyc.review",
              request_method="POST")
 def review_decide_view(request):
@@ -187,8 +193,11 @@ def review_decide_view(request):
     if choice not in ("accept", "refuse"):
         request.response.status = 400
         return review_proof_view(request, error="Choisissez « Accepter » ou « Refuser ».")
+    data, error = read(request, DecisionSchema())
     try:
-        documents.decide_document(request, check, choice == "accept", request.POST.get("reason", ""), request.user)
+        if error:
+            raise KycError(error)
+        documents.decide_document(request, check, choice == "accept", data["reason"], request.user)
     except KycError as exc:
         request.response.status = 400
         return review_proof_view(request, error=str(exc))

@@ -164,3 +164,31 @@ def test_an_uncommitted_upload_leaves_no_file(app_registry, world, kyc_dir):
             assert len(files(kyc_dir)) == 1
             raise RuntimeError("the transaction fails")
     assert files(kyc_dir) == []
+
+
+@pytest.mark.parametrize("reason, expected", [
+    ("x" * 20000, "Le motif est trop long (1000 caractères au plus)."),
+    ("Facture \x00 illisible \x1b[0m", "caractères de contrôle"),
+    ("   \n ", "Indiquez le motif du refus"),
+])
+def test_a_bad_refusal_motive_changes_nothing(testapp, world, dbsession, kyc_dir, reason, expected):
+    """Issue 14.3: the motive goes through a colander schema; bad input keeps the file and the check."""
+    sign_in(testapp, world["resident"])
+    upload(testapp, "facture.pdf", pdf_bytes())
+    sign_in(testapp, world["admin"])
+    check = the_check(dbsession, world["resident"])
+    page = testapp.post(f"/kyc/revue/{check.id}/decision", {"decision": "refuse", "reason": reason,
+                                                             "csrf_token": csrf(testapp)}, status=400)
+    assert expected in page.text and len(files(kyc_dir)) == 1
+    assert the_check(dbsession, world["resident"]).status == "pending"
+
+
+def test_a_refusal_motive_is_kept_intact(testapp, world, dbsession, kyc_dir):
+    kept = "« Facture » d’un autre foyer 📄👨‍👩‍👧, pas la vôtre."
+    sign_in(testapp, world["resident"])
+    upload(testapp, "facture.pdf", pdf_bytes())
+    sign_in(testapp, world["admin"])
+    check = the_check(dbsession, world["resident"])
+    testapp.post(f"/kyc/revue/{check.id}/decision", {"decision": "refuse", "reason": f"  {kept}\n",
+                                                      "csrf_token": csrf(testapp)}, status=303)
+    assert the_check(dbsession, world["resident"]).reason == kept
