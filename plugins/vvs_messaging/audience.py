@@ -21,8 +21,12 @@ class Titled(str):
 
     def __new__(cls, how: str, title: str):
         shown = super().__new__(cls, how)
-        shown.title = title
+        shown.writes_as = title  # not ``title``: every str has a method of that name
         return shown
+
+
+def title_of(how) -> str:
+    return how.writes_as if isinstance(how, Titled) else ""
 
 
 def _shown(answer_pair) -> tuple[int, str]:
@@ -36,8 +40,7 @@ def _shown(answer_pair) -> tuple[int, str]:
 def _merge(out: dict, user_id: int, how: str) -> None:
     """By name wins over a pseudonym; a title, once given, stays."""
     known = out.get(user_id)
-    if known is None or (known != NAME and how == NAME) or (known == how and getattr(how, "title", "")
-                                                             and not getattr(known, "title", "")):
+    if known is None or (known != NAME and how == NAME) or (known == how and title_of(how) and not title_of(known)):
         out[user_id] = how
 
 
@@ -107,7 +110,7 @@ def label_for(person: User, how: str | None) -> str:
         label = f"{person.first_name} {person.last_name[:1]}.".strip() if person.last_name else person.first_name
     else:
         label = person.display_pseudonym
-    title = getattr(how, "title", "")
+    title = title_of(how)
     return f"{title} — {label}" if title else label
 
 

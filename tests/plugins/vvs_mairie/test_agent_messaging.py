@@ -85,3 +85,16 @@ def test_an_agent_cannot_write_outside_the_commune(testapp, dbsession, mairie, a
 def test_vvs_messaging_writers(app_registry):
     answers = app_registry.vvs_plugins.hook.vvs_messaging_writers(request=None)
     assert ["mairie:agent"] in answers
+
+
+def test_labels_with_and_without_a_title():
+    """A plain "name" carries no title (a str's own ``title`` method is not one)."""
+    from types import SimpleNamespace
+
+    from vvs_messaging.audience import NAME, PSEUDONYM, Titled, label_for
+
+    person = SimpleNamespace(status="active", first_name="Paul", last_name="Martin", display_pseudonym="paulo77")
+    assert label_for(person, NAME) == "Paul M."
+    assert label_for(person, PSEUDONYM) == "paulo77"
+    assert label_for(person, None) == "paulo77"
+    assert label_for(person, Titled(NAME, "Mairie de Serris")) == "Mairie de Serris — Paul M."
