@@ -322,6 +322,20 @@ def vvs_authenticate(request: Request) -> Authenticated | None:
 
 
 @hookspec(firstresult=True)
+def vvs_acting_for(request: Request, user: User) -> User | None:
+    """Is ``user`` acting for another account in this session (an agent at the town
+    hall's desk, for a resident without a smartphone)?
+
+    Called once per request by the security policy, after ``user``'s session was checked
+    (signed in, not expired, not ended). Returns: None, or the account ``user`` acts for:
+    the request is then that account's (its pages, its permissions); ``user``'s id is in
+    ``request.environ["vvs.acting_by"]``, and the core refuses the pages that change the
+    account's credentials (password, e-mail address, closing, personal data archive).
+    The plugin that answers decides how long it lasts and records what is done.
+    """
+
+
+@hookspec(firstresult=True)
 def vvs_landing_url(request: Request, user: User) -> str | None:
     """Where ``user`` lands after signing in when no page was asked for.
 

@@ -148,6 +148,19 @@ def vvs_messaging_writers(request):
 
 
 @hookimpl
+def vvs_acting_for(request, user):
+    """An agent at the desk acts for a resident's account (``desk``): while the session runs."""
+    from . import desk
+
+    if not request.session.get(desk.SESSION_KEY):
+        return None
+    resident = desk.acting_for(request, user)
+    if resident is not None:
+        desk.log_change(request, resident)
+    return resident
+
+
+@hookimpl
 def vvs_landing_url(request, user):
     """An agent lands on the mairie's space (second factor, then the dashboard)."""
     if agent_service.agent_rows(request.dbsession, user.id):
@@ -237,6 +250,9 @@ def vvs_menu_items(request):
     if user is None:
         return []
     items = []
+    if request.environ.get("vvs.acting_by") is not None:  # an agent acting at the desk
+        items.append(MenuItem(f"Terminer la session pour {user.full_name}", request.route_path("mairie_desk_end"),
+                              order=1))
     # Evaluated with the other entries' figures, in the menu's one statement.
     items.append(MenuItem("Mairie", request.route_path("mairie_home"), order=70,
                           only_if=agent_service.is_agent_sql(user.id)))
@@ -294,6 +310,7 @@ def includeme(config):
     config.add_route("mairie_invitation", "/mairie/invitation/{token}")
     config.add_route("mairie_admin", "/mairie/admin")
     config.add_route("mairie_admin_commune", "/mairie/admin/{insee}")
+    config.add_route("mairie_desk_end", "/mairie/guichet/fin")
     config.add_route("mairie_convince", "/convaincre-ma-mairie")
     config.add_route("mairie_convince_pdf", "/convaincre-ma-mairie/presentation.pdf")
     config.add_route("mairie_proof_key", r"/communes/{insee:\d[0-9AB]\d{3}}/cle-publique.pem")
@@ -316,6 +333,9 @@ def includeme(config):
         ("mairie_report", "/mairie/{insee}/rapport/{month}"),
         ("mairie_referents", "/mairie/{insee}/referents"),
         ("mairie_community_referents", "/mairie/{insee}/referents/{community_id}"),
+        ("mairie_desk", "/mairie/{insee}/guichet"),
+        ("mairie_desk_start", r"/mairie/{insee}/guichet/{account_id:\d{1,9}}/session"),
+        ("mairie_desk_handover", r"/mairie/{insee}/guichet/{account_id:\d{1,9}}/remise"),
     ):
         config.add_route(name, pattern, factory=factory)
     from .platform_admin import routes as platform_admin_routes
@@ -325,6 +345,7 @@ def includeme(config):
     config.scan(".convince_views")
     config.scan(".platform_admin")
     config.scan(".referents")
+    config.scan(".desk")
 
 
 # --- What the mairie declares -------------------------------------------------------
@@ -358,9 +379,10 @@ def vvs_reseal_secrets(dbsession, settings):
 
 @hookimpl
 def vvs_register_event_kinds():
+    from .desk import EVENT_KINDS as DESK
     from .platform_admin import EVENT_KINDS
 
-    return EVENT_KINDS
+    return EVENT_KINDS + DESK
 
 
 @hookimpl

@@ -183,3 +183,44 @@ class MairieCommunication(Base):
     title: Mapped[str] = mapped_column(String(140))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class DeskAccount(Base):
+    """An account the town hall's desk opened for a resident without a smartphone or
+    internet (reached by landline or paper): agents of the commune may act for it, one
+    session at a time, each with a written reason, until it is handed to the resident."""
+    __tablename__ = "mairie_desk_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User", foreign_keys=[user_id])
+
+
+class DeskSession(Base):
+    """An agent acting for a desk account: why, from when, until when (it expires by
+    itself), and what was done (``DeskAction``)."""
+    __tablename__ = "mairie_desk_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("mairie_desk_accounts.id"), index=True)
+    agent_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DeskAction(Base):
+    """A change made during a desk session (method and page), for the commune's log."""
+    __tablename__ = "mairie_desk_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("mairie_desk_sessions.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(255))

@@ -16,11 +16,13 @@ GET_ROUTES = ["/mairie/{insee}", "/mairie/{insee}/activite.json", "/mairie/{inse
               "/mairie/{insee}/alertes/1/preuve.pdf", "/mairie/{insee}/preuve/verifier",
               f"/mairie/{{insee}}/rapport/{MONTH}", f"/mairie/{{insee}}/rapport/{MONTH}.pdf",
               f"/mairie/{{insee}}/rapport/{MONTH}.csv", "/mairie/{insee}/signalements/1",  # mairie_follow
-              "/mairie/{insee}/referents", "/mairie/{insee}/referents/1"]
+              "/mairie/{insee}/referents", "/mairie/{insee}/referents/1",
+              "/mairie/{insee}/guichet"]  # mairie_desk
 POST_ROUTES = ["/mairie/{insee}/signalements/1/pris-en-compte", "/mairie/{insee}/signalements/1",
                "/mairie/{insee}/alertes/nouvelle",
                "/mairie/{insee}/communications", "/mairie/{insee}/mes-alertes", "/mairie/{insee}/preuve/verifier",
-               "/mairie/{insee}/referents/1"]
+               "/mairie/{insee}/referents/1", "/mairie/{insee}/guichet",
+               "/mairie/{insee}/guichet/1/session", "/mairie/{insee}/guichet/1/remise"]  # mairie_desk_start, _handover
 
 
 @pytest.fixture
@@ -86,13 +88,15 @@ def test_residents_and_staff_never_reach_a_mairie_page(testapp, dbsession, mairi
     testapp.get("/mairie", status=404)
     testapp.get("/mairie/2fa", status=404)
     testapp.get("/mairie/2fa/activer", status=404)
+    testapp.get("/mairie/guichet/fin", status=404)  # mairie_desk_end: nobody acts for anyone here
+    testapp.post_csrf("/mairie/guichet/fin", {}, status=404)
     expected_admin = 200 if who == "admin" else 403
     testapp.get("/mairie/admin", status=expected_admin)
     testapp.get("/mairie/admin/77449", status=301 if who == "admin" else 403)  # to /admin/communes/77449
 
 
 def test_anonymous_is_sent_to_login(testapp, mairie):
-    for url in ["/mairie", "/mairie/2fa", "/mairie/2fa/activer", "/mairie/77449", "/mairie/admin",
+    for url in ["/mairie", "/mairie/2fa", "/mairie/2fa/activer", "/mairie/77449", "/mairie/admin", "/mairie/guichet/fin",
                 "/convaincre-ma-mairie", "/convaincre-ma-mairie/presentation.pdf", f"/mairie/77449/rapport/{MONTH}.pdf"]:
         assert "/connexion" in testapp.get(url, status=302).location
     testapp.get("/mairie/invitation/not-a-token", status=404)  # anyone may open a link; an unknown one says so

@@ -162,7 +162,34 @@ def load_user(request) -> User | None:
             or not session_alive(request, user.id, session.get(SESSION_ID))):
         session.invalidate()
         return None
+    other = request.registry.vvs_plugins.hook.vvs_acting_for(request=request, user=user)
+    if other is not None and other.id != user.id and other.status not in CLOSED_STATUSES:
+        request.environ["vvs.acting_by"] = user.id
+        return other
     return user
+
+
+# Pages that stay the holder's while someone acts for the account (``vvs_acting_for``):
+# every « Mes paramètres » page but these (credentials, closing, the data archive, a
+# plugin's tokens or devices: nothing that outlives the visit or locks the holder out).
+OPEN_WHILE_ACTING = frozenset({"settings", "settings_account", "settings_notifications", "settings_newsletter"})
+
+
+def refused_while_acting(route_name: str) -> bool:
+    return route_name.startswith("settings") and route_name not in OPEN_WHILE_ACTING
+
+
+def refuse_credentials_while_acting(event) -> None:
+    request = event.request
+    route = getattr(request, "matched_route", None)
+    if route is None or not refused_while_acting(route.name):
+        return
+    request.user  # noqa: B018  (loads the identity, which says whether someone acts for it)
+    if request.environ.get("vvs.acting_by") is not None:
+        from pyramid.httpexceptions import HTTPForbidden
+
+        raise HTTPForbidden("Cette page reste celle du titulaire du compte : elle ne s'ouvre pas pour le compte "
+                            "de quelqu'un d'autre.")
 
 
 @cache
@@ -523,3 +550,6 @@ def includeme(config):
     config.add_request_method(effective_principals, "principals", reify=True)
     config.add_request_method(memberships, "memberships", reify=True)
     config.add_view_deriver(require_permission)
+    from pyramid.events import ContextFound
+
+    config.add_subscriber(refuse_credentials_while_acting, ContextFound)

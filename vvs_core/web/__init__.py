@@ -29,8 +29,8 @@ def route_exists(request, name: str) -> bool:
 
 
 def menu_items(request):
-    """The header menu: the plugins' answers, cached per user, principals and language
-    until the next write (see ``vvs_core.web.cache``)."""
+    """The header menu: the plugins' answers, cached per user, principals, language and
+    who acts for the user, until the next write (see ``vvs_core.web.cache``)."""
     def collect():
         items = []
         for answer in request.registry.vvs_plugins.hook.vvs_menu_items(request=request):
@@ -38,7 +38,9 @@ def menu_items(request):
         return sorted(evaluate_menu_sql(request, items), key=lambda i: (i.order, i.label))
 
     user = request.user
-    key = ("menu", user.id if user is not None else None, request.locale_name, tuple(request.principals))
+    # Who acts for the account (``vvs_acting_for``) changes the menu: part of the key.
+    key = ("menu", user.id if user is not None else None, request.environ.get("vvs.acting_by"), request.locale_name,
+           tuple(request.principals))
     from vvs_core.accounts.security import user_scopes
 
     return request.cached(key, collect, tables=("memberships",), scope=user_scopes(request))
