@@ -1,15 +1,15 @@
 """Accounts run at the mairie desk (issue 18.4): the accounts, the agents' sessions on
 their behalf (reason, expiry) and what each session changed.
 
-Revision ID: 0007_vvs_mairie_desk
-Revises: 0006_vvs_mairie_contact
+Revision ID: 0009_vvs_mairie_desk
+Revises: 0008_vvs_mairie_totp_fernet
 Create Date: 2026-12-06
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_vvs_mairie_desk"
-down_revision = "0006_vvs_mairie_contact"
+revision = "0009_vvs_mairie_desk"
+down_revision = "0008_vvs_mairie_totp_fernet"
 branch_labels = None
 depends_on = None
 
