@@ -23,12 +23,12 @@ from pyramid.view import view_config
 from sqlalchemy import func, select, update
 
 from vvs_core.clock import aware, utcnow
-from vvs_core.events import record_event
-from vvs_core.forms import Schema, StrippedString, email_node, make_form, validate
+from vvs_core.communities.events import record_event
+from vvs_core.web.forms import Schema, StrippedString, email_node, make_form, validate
 from vvs_core.hooktypes import EventKind
 from vvs_core.models import Community, User
-from vvs_core.phones import display_phone, normalise_phone
-from vvs_core.views.admin_users import choice_node, reason_node
+from vvs_core.accounts.phones import display_phone, normalise_phone
+from vvs_core.admin.accounts_views import choice_node, reason_node
 
 from .models import DeskAccount, DeskAction, DeskSession
 
@@ -113,7 +113,7 @@ def _record(request, kind, account, reason, actor=None, **data):
 
 
 def open_account(request, commune, agent_user, data: dict) -> DeskAccount:
-    from vvs_core.membership import MembershipError, join_or_request
+    from vvs_core.communities.membership import MembershipError, join_or_request
 
     db = request.dbsession
     community = db.get(Community, int(data["community"]))
@@ -218,10 +218,10 @@ def log_change(request, resident) -> None:
 
 
 def hand_over(request, commune, account: DeskAccount, email: str, reason: str) -> None:
-    from vvs_core.french import de
-    from vvs_core.links import absolute_url
+    from vvs_core.web.french import de
+    from vvs_core.web.links import absolute_url
     from vvs_core.notify.outbox import notify_user
-    from vvs_core.security import issue_token
+    from vvs_core.accounts.security import issue_token
 
     db = request.dbsession
     if account.handed_over_at is not None:
