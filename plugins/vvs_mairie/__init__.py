@@ -119,7 +119,7 @@ def vvs_gazette_items(request, community):
         MairieCommunication.commune_id == community.commune_id)
         .order_by(MairieCommunication.created_at.desc()).limit(20))
     name = community.commune.name
-    return [{"title": r.title, "text": r.text, "author": f"Mairie de {name}", "created_at": r.created_at,
+    return [{"title": r.title, "text": r.text, "author": f"Mairie {french.de(name)}", "created_at": r.created_at,
              "source": "mairie"} for r in rows]
 
 

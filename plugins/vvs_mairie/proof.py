@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from sqlalchemy import select
 
+from vvs_core.web import french
 from vvs_core.web.french import count
 from vvs_core.models import User
 from vvs_core.models.notification import Notification
@@ -263,7 +264,7 @@ def proof_pdf(data: dict, site_name: str) -> bytes:
     alert = data["alert"]
     doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), title=f"Preuve d'alerte {alert.id}", author=site_name,
                             leftMargin=28, rightMargin=28)
-    story = [Paragraph(f"Preuve d'alerte — Mairie de {data['commune'].name}", styles["Title"]),
+    story = [Paragraph(f"Preuve d'alerte — Mairie {french.de(data['commune'].name)}", styles["Title"]),
              Paragraph(f"{'EXERCICE · ' if alert.exercise else ''}{alert.title} — {dates.datetime(alert.created_at)}",
                        styles["Heading2"]),
              Paragraph(f"{data['households']} foyers, {data['people']} personnes, {data['reached']} jointes "
