@@ -99,6 +99,21 @@ def test_folder_email_writes_a_readable_eml_with_both_parts(tmp_path):
     assert "<p>Bienvenue</p>" in mail.get_body(("html",)).get_content()
 
 
+def test_folder_email_is_dated_in_paris_time(tmp_path, clock):
+    """Its Date says the hour the pages say (not « -0000 », an unknown zone)."""
+    folder = tmp_path / "mail"
+    sender = FolderEmailSender(str(folder), "Voisins <nepasrepondre@vvs.invalid>")
+    for (month, day, hour), offset in (((12, 6, 12), "+0100"), ((7, 14, 23), "+0200")):
+        clock.set_local(2026, month, day, hour, 57)
+        [result] = sender.send_batch([OutgoingEmail(to="ines@example.org", subject="Été", text=TEXT,
+                                                    key=f"date:{month}")])
+        assert result.ok
+        [name] = [n for n in os.listdir(folder) if n.startswith(f"date_{month}")]
+        with open(folder / name, "rb") as fh:
+            date = email.message_from_binary_file(fh, policy=email.policy.default)["Date"]
+        assert str(date).endswith(f"{hour}:57:00 {offset}"), date
+
+
 def test_folder_email_rejects_an_address_without_at(tmp_path):
     [result] = FolderEmailSender(str(tmp_path), "x@vvs.invalid").send_batch(
         [OutgoingEmail(to="marie.example.org", subject="s", text="t", key="k")])

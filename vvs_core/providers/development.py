@@ -15,11 +15,13 @@ import subprocess
 import uuid
 import email.policy
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime, make_msgid
 
 from vvs_core.interfaces import CallbackRefused, CallEvent, InboundSMS, OutgoingCall, OutgoingEmail, OutgoingSMS, SendResult
 from vvs_core.accounts.phones import mask_phone
+from vvs_core.clock import aware, utcnow
 from vvs_core.notify.sms import measure
+from vvs_core.web.timefmt import zone
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +146,7 @@ class FolderEmailSender:
         mail["From"] = self.sender
         mail["To"] = message.to
         mail["Subject"] = " ".join(str(message.subject).split())  # no header injection
-        mail["Date"] = formatdate(localtime=False)
+        mail["Date"] = format_datetime(aware(utcnow()).astimezone(zone()))  # Paris time, as the pages say it
         mail["Message-ID"] = make_msgid(idstring=self._ref(key)[:24], domain="vvs.invalid")
         mail["X-VVS-Key"] = key
         for name, value in (message.headers or {}).items():
