@@ -87,8 +87,8 @@ def _message(rollcall, index, people_lines, link, staff) -> tuple[str, str, str]
             + "\n".join(f"- {line}" for line in people_lines)
             + (f"\n\nSuivre l'appel : {link}" if staff else "\n\nSi vous les joignez, dites-leur de répondre "
                "au SMS (OUI ou AIDE) ou prévenez la mairie.") + "\nEn cas de danger immédiat, appelez le 112.")
-    short = sms.fit(f"{mark}Sans reponse a l'appel de securite ({n}) : ", "; ".join(people_lines),
-                    f" {link}" if staff else " Details par e-mail.", 3).text
+    short = sms.fit(f"{mark}Sans réponse à l'appel de sécurité ({n}) : ", "; ".join(people_lines),
+                    f" {link}" if staff else " Détails par e-mail.", 3).text
     return title, body, short
 
 

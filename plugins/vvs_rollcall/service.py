@@ -141,7 +141,7 @@ def question_rows(request, commune, rollcall, pairs) -> list[dict]:
                 f"ou par SMS au numéro du service : OUI si vous êtes en sécurité, AIDE si vous avez besoin d'aide.\n\n"
                 f"En cas de danger immédiat, appelez le 112.")
         short = sms.fit(f"{mark}{who} : {QUESTION} ", re.sub(r"\s+", " ", rollcall.message or "").strip(),
-                        f" Repondez OUI ou AIDE a ce SMS, ou : {link}", max_segments).text
+                        f" Répondez OUI ou AIDE à ce SMS, ou : {link}", max_segments).text
         texts = {"sms": short, "voice": spoken}
         for channel in channels_for(user, kind, usable):
             out.append(dict(dedupe_key=f"rollcall:{rollcall.id}:{user.id}:{channel}", kind=KIND,

@@ -10,6 +10,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from vvs_core.notify.sms import is_gsm7
 from vvs_core.testing import VVSTestApp
 from vvs_rollcall import tasks
 from vvs_rollcall.escalation import escalate_due
@@ -50,6 +51,7 @@ def test_acceptance_oui_by_sms_aide_by_link_silence_escalated(testapp, app, dbse
                                                                               staff["referent"].id}
     [sms] = rows(dbsession, kind="rollcall", recipient_id=silent.id, channel="sms")
     assert "Etes-vous en sécurité ?" in sms.body and "OUI ou AIDE" in sms.body and "/securite/r/" in sms.body
+    assert "Répondez OUI ou AIDE à ce SMS" in sms.body and is_gsm7(sms.body)  # é and à are GSM-7
 
     # OUI by SMS, through the core's provider callback
     reply = send_sms(testapp, oui.mobile, "Oui !", "in-1")
@@ -93,6 +95,8 @@ def test_acceptance_oui_by_sms_aide_by_link_silence_escalated(testapp, app, dbse
     assert {r.recipient_id for r in to_referent} == {staff["referent"].id}
     assert silent.full_name in to_referent[0].body and oui.full_name not in to_referent[0].body
     assert aide.full_name not in to_referent[0].body
+    short = [r.body for r in rows(dbsession, kind="rollcall_escalation", channel="sms")]
+    assert short and all(b.startswith("Sans réponse à l'appel de sécurité (1) : ") and is_gsm7(b) for b in short), short
     # then the CCAS, with the address and the phone
     clock.advance(minutes=30)
     assert escalate_due(_request(app, dbsession)) == 1
