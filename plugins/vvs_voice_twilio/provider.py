@@ -29,6 +29,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from vvs_core.errors import ConfigurationError
 from vvs_core.interfaces import CallbackRefused, CallEvent, OutgoingCall, SendResult
 from vvs_core.accounts.phones import mask_phone
+from vvs_core.web.links import public_base_url
 
 from .journal import MemoryJournal
 from .settings import S, SETTINGS, TWILIO_API  # noqa: F401  (SETTINGS: part of this module's API)
@@ -93,7 +94,7 @@ class TwilioVoiceCaller:
         check_settings(settings)
         client = Client(settings[S + "account_sid"], settings[S + "auth_token"],
                         http_client=_HttpClient(settings[S + "api_url"], float(settings[S + "timeout"])))
-        base = str(settings["vvs.public_url"]).rstrip("/")
+        base = public_base_url(settings)
         return cls(client, settings[S + "auth_token"], settings[S + "from_number"],
                    f"{base}/fournisseurs/twilio/{settings[S + 'callback_token']}/appel",
                    ring_seconds=settings[S + "ring_seconds"], gather_seconds=settings[S + "gather_seconds"],
