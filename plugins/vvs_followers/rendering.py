@@ -16,7 +16,8 @@ SMS_STOP = " STOP : répondez STOP."
 
 
 def render_for_follower(request, notification, channel) -> dict | None:
-    if notification.recipient_id is not None or notification.kind != "mairie_alert":
+    # The kind first: other plugins' notifications need not carry a recipient.
+    if notification.kind != "mairie_alert" or getattr(notification, "recipient_id", None) is not None:
         return None
     match = FOLLOWER_ROW.search(notification.dedupe_key or "")
     if match is None:
