@@ -170,10 +170,13 @@ class PrincipalKind:
 
     pattern: the principal with its variable parts in braces, e.g.
     ``"commune:{insee}:agent"``; every principal a plugin returns must match a
-    declared pattern. label: French, what holding it means.
+    declared pattern. label: French, what holding it means. staff: holding it makes
+    the user staff (a town hall's agent…): a page refused to them says so plainly,
+    never that they should join a community first.
     """
     pattern: str
     label: str
+    staff: bool = False
 
 
 @dataclass(frozen=True)

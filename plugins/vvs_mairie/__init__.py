@@ -427,9 +427,9 @@ def vvs_register_notification_kinds():
 @hookimpl
 def vvs_register_principals():
     return [
-        PrincipalKind(COMMUNE_AGENT, "Agent de la mairie de la commune (second facteur vérifié)"),
-        PrincipalKind("commune:{insee}:{role}", "Rôle d'un agent dans la mairie de la commune"),
-        PrincipalKind("mairie:agent", "Agent d'au moins une mairie"),
+        PrincipalKind(COMMUNE_AGENT, "Agent de la mairie de la commune (second facteur vérifié)", staff=True),
+        PrincipalKind("commune:{insee}:{role}", "Rôle d'un agent dans la mairie de la commune", staff=True),
+        PrincipalKind("mairie:agent", "Agent d'au moins une mairie", staff=True),
     ]
 
 

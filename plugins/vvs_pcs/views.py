@@ -73,15 +73,21 @@ def home_view(context, request):
 @view_config(route_name="pcs_activate", permission=PERMISSION, request_method="POST", renderer=T + "home.pt")
 def activate_view(context, request):
     title = _text(request, "title")
-    exercise = request.POST.get("exercise") == "1"
+    marked = request.POST.get("exercise")
+    exercise = marked == "1"
     error = None
-    if not title:
+    if marked not in (None, "1"):
+        # A checkbox sends "1" or nothing: anything else is not an answer, and taking
+        # it for "no" would start a real crisis.
+        error = "La case « Exercice » n'a pas été comprise : cochez-la ou décochez-la, puis validez de nouveau."
+    elif not title:
         error = "Indiquez la nature de la crise (par exemple « Crue de la Marne »)."
     elif len(title) > TITLE_MAX:
         error = f"La nature de la crise doit tenir en {TITLE_MAX} caractères."
     if error:
         request.response.status = 400
-        return _home_page(context, request, {"title": error}, {"title": title, "exercise": exercise})
+        field = "exercise" if marked not in (None, "1") else "title"
+        return _home_page(context, request, {field: error}, {"title": title, "exercise": exercise})
     try:
         crisis = service.activate(request, context.commune, request.user, title, exercise)
     except service.CrisisRefused as refused:

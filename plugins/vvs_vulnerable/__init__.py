@@ -59,7 +59,7 @@ def vvs_register_settings():
 @hookimpl
 def vvs_register_principals():
     return [PrincipalKind("commune:{insee}:ccas", "Agent du CCAS de la commune (lit le registre des personnes "
-                                                  "vulnérables)")]
+                                                  "vulnérables)", staff=True)]
 
 
 @hookimpl

@@ -121,3 +121,12 @@ def test_the_objection_link_answers_only_its_token(testapp, dbsession, mairie, e
         assert testapp.post_csrf("/registre-vulnerables/opposition/" + token, {}, expect_errors=True).status_int in (400, 404)
     dbsession.expire_all()
     assert dbsession.get(VulnerableEntry, entry.id).status == "active"
+
+
+def test_an_agent_refused_the_register_is_not_told_to_join_a_community(testapp, dbsession, make_user, mairie,
+                                                                      entry):  # noqa: F811
+    """The 403 page of a town hall's agent says the page is refused, not that they have
+    « Pas encore de communauté » (the page of residents waiting for a community)."""
+    _sign_in_agent(testapp, dbsession, make_user, mairie.commune, "police")
+    page = testapp.get("/registre-vulnerables/77449", status=403).text
+    assert "Pas encore de communauté" not in page and "communauté" not in page.split("<main", 1)[-1].split("</main>")[0]

@@ -49,6 +49,9 @@ class PrincipalKinds:
     def declared(self, principal: str) -> bool:
         return any(p.match(principal) for p in self._patterns)
 
+    def staff(self, principal: str) -> bool:
+        return any(k.staff and p.match(principal) for k, p in zip(self.kinds, self._patterns))
+
 
 def collect_principal_kinds(pm) -> PrincipalKinds:
     found: dict[str, PrincipalKind] = {}
@@ -58,6 +61,12 @@ def collect_principal_kinds(pm) -> PrincipalKinds:
                 raise ConfigurationError(f"vvs_register_principals returned {kind!r}, not a PrincipalKind")
             found.setdefault(kind.pattern, kind)  # the same principal may be granted by two plugins
     return PrincipalKinds(found.values())
+
+
+def is_staff(request, user) -> bool:
+    """Whether a plugin grants ``user`` a principal declared ``staff``."""
+    kinds = getattr(request.registry, "vvs_principal_kinds", None) or PrincipalKinds()
+    return any(kinds.staff(p) for p in granted_by_plugins(request, user))
 
 
 def granted_by_plugins(request, user) -> list[str]:

@@ -162,6 +162,12 @@ def pending_request(request) -> dict | None:
         user = request.user
         if user is None or user.is_admin or user.is_moderator:
             return None
+        from vvs_core.accounts.principals import is_staff
+
+        # Staff (a town hall's agent, its CCAS…) refused a page is not a resident
+        # waiting for a community: they get the plain 403 page.
+        if is_staff(request, user):
+            return None
         from vvs_core.communities.membership import request_status
         from vvs_core.web.timefmt import dates
 

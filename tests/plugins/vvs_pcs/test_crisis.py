@@ -130,6 +130,9 @@ def test_a_second_activation_is_refused_and_one_crisis_stays_open(testapp, dbses
     ({"title": ""}, "title", "Indiquez la nature de la crise"),
     ({"title": "   "}, "title", "Indiquez la nature de la crise"),
     ({"title": "x" * 141}, "title", "140 caractères"),
+    # A forged box value is not taken for "no": that would start a real crisis.
+    ({"title": "Crue de la Marne", "exercise": "oui"}, "exercise", "La case « Exercice » n'a pas été comprise"),
+    ({"title": "Crue de la Marne", "exercise": "0"}, "exercise", "La case « Exercice » n'a pas été comprise"),
 ])
 def test_activation_refuses_bad_input(testapp, dbsession, mairie, agent_login, form, field, message):
     agent_login(testapp, mairie)
