@@ -77,7 +77,11 @@ def commune_factory(request):
 def rollcall_factory(request):
     from .models import RollCall
 
-    parent = commune_factory(request)
+    from vvs_core.accounts.security import commune_from_matchdict
+
+    # A roll-call's own ACL names its communities: the commune's list of communities and
+    # its settings are not read (two statements fewer on the live page, polled every 5 s).
+    parent = CommuneRollCallContext(request, commune_from_matchdict(request), (), False)
     raw = str(request.matchdict.get("rollcall_id", ""))
     rollcall = request.dbsession.get(RollCall, int(raw)) if raw.isdigit() and len(raw) < 12 else None
     if rollcall is None or rollcall.commune_id != parent.commune.id:
@@ -202,9 +206,10 @@ def vvs_menu_items(request):
 
 @hookimpl(optionalhook=True)
 def vvs_dashboard_widgets(request, commune):
-    from .views import dashboard_panel
+    from .views import dashboard_panel, dashboard_read
 
-    return [Panel("Êtes-vous en sécurité ?", dashboard_panel(request, commune), order=15)]
+    return [Panel("Êtes-vous en sécurité ?", order=15, read=dashboard_read(commune.id),
+                  render=lambda rows: dashboard_panel(request, commune, rows))]
 
 
 @hookimpl

@@ -231,10 +231,17 @@ def summary_csv_view(context, request):
 
 # --- The mairie's dashboard -------------------------------------------------------------
 
-def dashboard_panel(request, commune) -> str:
-    rows = list(request.dbsession.scalars(select(RollCall).where(RollCall.commune_id == commune.id,
-                                                                 RollCall.status == "open")
-                                          .order_by(RollCall.created_at.desc()).limit(5)))
+def dashboard_read(commune_id: int):
+    """The commune's open roll-calls (the latest five), as one scalar expression read with
+    the dashboard's other widgets (vvs_core.web.batch: no statement of its own)."""
+    from vvs_core.web.batch import json_rows
+
+    return json_rows(select(RollCall.id.label("id"), RollCall.created_at.label("created_at"))
+                     .where(RollCall.commune_id == commune_id, RollCall.status == "open")
+                     .order_by(RollCall.created_at.desc()).limit(5))
+
+
+def dashboard_panel(request, commune, rows) -> str:
     items = "".join(f'<li><a href="{escape(request.route_path("rollcall_live", insee=commune.insee, rollcall_id=r.id))}">'
                     f'Appel en cours depuis le {escape(dates.day_time(r.created_at))}</a></li>' for r in rows)
     launch_link = escape(request.route_path("rollcall_new", insee=commune.insee))
