@@ -165,7 +165,8 @@ def start(request, commune: Commune, channel: str, address: str, home=None) -> F
         code = f"{secrets.randbelow(1_000_000):06d}"
         follower.secret_digest = _digest(secret, "code", f"{follower.id}|{code}")
         follower.secret_expires_at = now + CODE_TTL
-        spoken = " ".join(code) if channel == "voice" else code
+        # A voice reads the code digit by digit, twice (the person is writing it down).
+        spoken = f"{' '.join(code)}. Je répète : {' '.join(code)}" if channel == "voice" else code
         _send(request, follower, "Code de confirmation",
               f"Mairie {de(commune.name)} : votre code de confirmation est {spoken}. Il expire dans 30 minutes. "
               "Si vous n'avez rien demandé, ignorez ce message.")

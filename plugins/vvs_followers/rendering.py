@@ -8,7 +8,7 @@ import re
 from vvs_core.notify import sms
 from vvs_core.web.links import absolute_url
 
-from .following import unsubscribe_token
+from .following import CONFIRM_KIND, unsubscribe_token
 from .models import Follower
 
 FOLLOWER_ROW = re.compile(r":abonne-([0-9]{1,12}):(sms|email|voice)$")  # vvs_mairie: mairie-alert:{id}:{key}:{channel}
@@ -16,6 +16,9 @@ SMS_STOP = " STOP : répondez STOP."
 
 
 def render_for_follower(request, notification, channel) -> dict | None:
+    if notification.kind == CONFIRM_KIND and channel == "voice":
+        # A code call: nothing to confirm with the keypad (the code is typed on the site).
+        return {"subject": notification.title, "text": notification.body or "", "prompt": ""}
     # The kind first: other plugins' notifications need not carry a recipient.
     if notification.kind != "mairie_alert" or getattr(notification, "recipient_id", None) is not None:
         return None

@@ -300,8 +300,9 @@ def render(request, notification) -> dict:
         # What every voice provider reads aloud: no links, and what the keys do.
         from .calls import speakable
 
-        answer = {**answer, "text": speakable(answer.get("text") or ""),
-                  "prompt": answer.get("prompt") or CONFIRM_PROMPT}
+        # No "prompt" given: press 1 to confirm; "prompt": "" says nothing about the keys.
+        prompt = answer["prompt"] if answer.get("prompt") is not None else CONFIRM_PROMPT
+        answer = {**answer, "text": speakable(answer.get("text") or ""), "prompt": prompt}
     return answer
 
 

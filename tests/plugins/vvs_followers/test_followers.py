@@ -276,6 +276,23 @@ def test_a_landline_follows_by_voice_call_when_calls_are_offered(testapp, dbsess
         "voice", "+33199000201", True)
 
 
+def test_the_code_call_reads_the_code_twice_and_asks_for_no_key(testapp, dbsession, commune, voice_calls, tmp_path):
+    """The person writes the code down: digit by digit, twice; nothing to press (the code
+    is typed on the site), so no « appuyez sur la touche 1 »."""
+    from vvs_core.testing import run_tasks
+
+    post(testapp, FOLLOW, {"contact": "01 99 00 02 02"}, status=303)
+    run_tasks()
+    call = _last(dbsession, "follower_confirm", "+33199000202")
+    code = re.search(r"est ((?:\d ){5}\d)\. Je répète : \1\.", call.body).group(1)
+    [script] = [p.read_text(encoding="utf-8") for p in (tmp_path / "appels").glob("*.txt")]
+    said = script.split("\n\n", 1)[1]
+    assert said.count(code) == 2 and "Je répète" in said
+    assert "appuyez" not in script.lower() and "touche" not in script.lower()
+    assert said.strip() == ("Mairie de Serris : votre code de confirmation est " + code + ". Je répète : " + code
+                            + ". Il expire dans 30 minutes. Si vous n'avez rien demandé, ignorez ce message.")
+
+
 def test_the_dashboard_tells_the_agent_how_many_follow_and_the_link(testapp, dbsession, commune, mairie, agent_login):
     dbsession.add_all([Follower(commune_id=commune.id, channel="sms", address="+33639980021", status="active"),
                        Follower(commune_id=commune.id, channel="email", address="a@exemple.fr", status="active"),
