@@ -218,3 +218,49 @@ def test_a_resident_may_choose_calls_for_the_kinds_that_call(testapp, dbsession,
     dbsession.refresh(user)
     assert user.notification_prefs["alert"] == ["voice"] and user.notification_prefs["gazette"] == ["email"]
     assert channels_for(user, ALERTS, ["sms", "email", "voice"]) == ["voice"]
+
+
+def test_the_folder_script_ends_with_the_curl_commands_that_play_the_person(app, testapp, dbsession, make_user,
+                                                                            calls, tmp_path, clock):
+    """From the settings (as in development.ini), the script gives its reference and the
+    callback URL in two ready-made curl commands; the WAV does not say them."""
+    clock.set_local(2026, 11, 25, 10, 0)
+    settings = {**app.registry.settings, "vvs.voice.script_folder": str(tmp_path / "dev-appels"),
+                "vvs.public_url": "http://localhost:6543/"}
+    caller = FolderVoiceCaller.from_settings(settings)
+    use_provider(app.registry, "voice", caller)
+    user = make_user(mobile=None, landline=LANDLINE)
+    [nid] = insert_notifications(dbsession, [voice_row(user, key="curl")])
+    assert deliver_notifications([nid], registry=app.registry) == {"sent": 1}
+    ref = row_of(dbsession, f"curl:{user.id}:voice").provider_ref
+    [script] = [p.read_text(encoding="utf-8") for p in (tmp_path / "dev-appels").glob("*.txt")]
+    url = f"http://localhost:6543{CALL_URL}"
+    assert script.endswith(f"curl -d ref={ref} -d etat=decroche {url}\n"
+                           f"curl -d ref={ref} -d etat=touche -d touches=1 {url}\n")
+    assert testapp.post(CALL_URL, {"ref": ref, "etat": "decroche"}).text == "enregistré"  # the URL answers
+    # without a token, no URL to give (every call would answer 403)
+    del settings["vvs.voice.folder.callback_token"]
+    assert FolderVoiceCaller.from_settings(settings).callback_url == ""
+
+
+def test_a_renderer_may_say_no_keypad_prompt(app, dbsession, make_user, calls, clock):
+    """``"prompt": ""`` from vvs_render_notification: no « appuyez sur la touche 1 » (absent: the default)."""
+    from vvs_core.notify.actors import render
+
+    clock.set_local(2026, 11, 25, 10, 0)
+    request = SimpleNamespace(registry=app.registry, dbsession=dbsession)
+
+    class Silent:
+        @hookimpl
+        def vvs_render_notification(self, request, notification, channel):
+            return {"subject": "Code", "text": "Votre code est 1 2 3.", "prompt": ""} if notification.kind == "code" else None
+
+    app.registry.vvs_plugins.register(Silent(), name="test-silent")
+    try:
+        code = SimpleNamespace(kind="code", channel="voice", title="Code", body="x", html=None, dedupe_key="k")
+        other = SimpleNamespace(kind="alert", channel="voice", title="Alerte", body=TEXT, html=None, dedupe_key="a",
+                                recipient_id=1)
+        assert render(request, code)["prompt"] == ""
+        assert render(request, other)["prompt"] == CONFIRM_PROMPT
+    finally:
+        app.registry.vvs_plugins.unregister(name="test-silent")

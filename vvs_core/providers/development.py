@@ -178,7 +178,8 @@ class FolderVoiceCaller:
     ``espeak-ng`` is installed. Named after the notification's key, so the folder
     answers ``already_sent`` as the e-mail folder does.
 
-    Nobody answers a file: the callback URL (``/fournisseurs/folder/TOKEN/appel``)
+    Nobody answers a file: the callback URL (``/fournisseurs/folder/TOKEN/appel``, written
+    with ``curl`` examples under the script when ``vvs.voice.folder.callback_token`` is set)
     plays the person, with ``ref`` (the call's reference, in the script), ``etat``
     (``decroche``, ``ecoute``, ``touche``, ``sans-reponse``) and ``touches``.
     """
@@ -188,13 +189,18 @@ class FolderVoiceCaller:
     STATES = {"decroche": "answered", "repondeur": "answered", "ecoute": "listened", "touche": "keypad",
               "sans-reponse": "failed", "occupe": "failed", "fin": "completed"}
 
-    def __init__(self, folder: str, speak: bool = True):
+    def __init__(self, folder: str, speak: bool = True, callback_url: str = ""):
         self.folder = folder
         self.espeak = shutil.which("espeak-ng") if speak else None
+        self.callback_url = callback_url  # written under each script, to play the person with curl
 
     @classmethod
     def from_settings(cls, settings) -> "FolderVoiceCaller":
-        return cls(settings["vvs.voice.script_folder"])
+        from vvs_core.web.links import SETTING, public_base_url
+
+        token = settings.get("vvs.voice.folder.callback_token") or ""
+        url = f"{public_base_url(settings)}/fournisseurs/folder/{token}/appel" if token and settings.get(SETTING) else ""
+        return cls(settings["vvs.voice.script_folder"], callback_url=url)
 
     def send_batch(self, calls: list[OutgoingCall]) -> list[SendResult]:
         if not calls:
@@ -215,6 +221,10 @@ class FolderVoiceCaller:
         key = call.key or uuid.uuid4().hex
         ref = self._ref(key)
         script = (f"Appel vers {mask_phone(call.to)} (référence {ref})\n\n{call.text}\n\n{call.prompt}\n").strip() + "\n"
+        if self.callback_url:
+            script += (f"\n---\nPour jouer la personne (développement) :\n"
+                       f"curl -d ref={ref} -d etat=decroche {self.callback_url}\n"
+                       f"curl -d ref={ref} -d etat=touche -d touches=1 {self.callback_url}\n")
         path = self._path(key, ".txt")
         partial = f"{path}.{uuid.uuid4().hex[:8]}.part"
         try:
