@@ -145,3 +145,46 @@ def test_every_setting_the_code_reads_is_declared_and_documented(every_plugin):
     assert not undeclared, f"read but never declared (declare them with vvs_register_settings): {undeclared}"
     undocumented = sorted(key for key in found if f"### `{key}`" not in text)
     assert not undocumented, f"read but not in docs/configuration.md: {undocumented}; {REGENERATE}"
+
+
+# --- paths named in the docs ----------------------------------------------------
+
+CORE_FILE = re.compile(r"vvs_core/[A-Za-z0-9_./-]*[A-Za-z0-9_/]")
+CORE_ASSET = re.compile(r"vvs_core:([A-Za-z0-9_./-]*[A-Za-z0-9_])")
+CORE_DOTTED = re.compile(r"\bvvs_core(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
+
+
+def _resolves(dotted: str) -> bool:
+    """The longest module of ``dotted`` is a file (never imported: some modules act when
+    imported), and the next name is defined or imported in it."""
+    parts = dotted.split(".")
+    for i in range(len(parts), 0, -1):
+        base = ROOT.joinpath(*parts[:i])
+        source = next((f for f in (base.with_suffix(".py"), base / "__init__.py") if f.exists()), None)
+        if source is None:
+            continue
+        if i == len(parts):
+            return True
+        names = set()
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, ast.alias):
+                names.add((node.asname or node.name).split(".")[0])
+        return parts[i] in names
+    return False
+
+
+def test_every_core_path_named_in_the_docs_exists():
+    """After a move (e.g. the core split into packages), no doc names a file, template or
+    module that is gone (`vvs_core/views/`, `vvs_core.security`, `vvs_core:templates/…`)."""
+    stale = []
+    for doc in [*sorted(DOCS.glob("*.md")), ROOT / "README.md"]:
+        for number, line in enumerate(doc.read_text(encoding="utf-8").splitlines(), 1):
+            missing = [m for m in CORE_FILE.findall(line) if not (ROOT / m).exists()]
+            missing += [f"vvs_core:{m}" for m in CORE_ASSET.findall(line) if not (ROOT / "vvs_core" / m).exists()]
+            missing += [m for m in CORE_DOTTED.findall(line) if not _resolves(m)]
+            stale += [f"{doc.name}:{number}: {m}" for m in missing]
+    assert not stale, "\n".join(stale)
