@@ -70,6 +70,23 @@ def test_orm_core_and_text_writes_move_the_generation_reads_do_not(dbsession, ma
     assert local_generation() != after_core
 
 
+def test_a_flush_that_fails_leaves_later_core_writes_noticed(dbsession, make_user):
+    """A flush that raised (here a duplicate e-mail in a savepoint) must not leave the
+    thread "flushing": every later Core and text write went unnoticed (the cache and
+    session tests failed after the PCS test that checks its unique index so)."""
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    user, other = make_user(), make_user()
+    with pytest.raises(IntegrityError):
+        with dbsession.begin_nested():
+            other.email = user.email
+            dbsession.flush()
+    before = local_generation()
+    dbsession.execute(sa.update(User).where(User.id == user.id).values(last_name="Core"))
+    assert local_generation() != before
+
+
 def test_outbox_writes_do_not_move_the_generation():
     assert not cache._writes_cached_data("UPDATE notifications SET status = 'sent' WHERE id = 1")
     assert not cache._writes_cached_data('INSERT INTO "notifications" (id) VALUES (1)')

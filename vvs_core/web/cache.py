@@ -314,6 +314,19 @@ def _after_flush_postexec(session, flush_context):
         _flushing.set(False)
 
 
+@event.listens_for(Session, "after_transaction_end")
+def _after_failed_flush(session, transaction):
+    # A flush that raised (an IntegrityError in a savepoint…) never reaches
+    # after_flush_postexec: its rollback ends here, and "flushing" must not stay set, or
+    # every later Core and text write of this thread went unnoticed by the cache.
+    token = session.info.pop("vvs_cache_flush_token", None)
+    if token is not None:
+        try:
+            _flushing.reset(token)
+        except ValueError:  # set in another context
+            _flushing.set(False)
+
+
 def _on_transaction_end(conn):
     dirty = conn.info.pop("vvs_cache_dirty", None)
     conn.info.pop("vvs_cache_savepoints", None)

@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 
 from vvs_core.clock import utcnow
 from vvs_core.geo import square_around
-from vvs_core.models import Commune, Community, CommunityEvent, Membership, Notification, User, get_engine, \
+from vvs_core.models import Commune, Community, CommunityEvent, Membership, Notification, User, Token, get_engine, \
     get_session_factory
 from vvs_core.accounts.security import hash_password
 from vvs_core.testing import DEMO_PASSWORD, VVSTestApp
@@ -72,6 +72,9 @@ def _cleanup(factory, ids):
         s.execute(delete(Alert).where(Alert.id.in_(ids["alerts"])))
         s.execute(delete(Membership).where(Membership.community_id == ids["community"]))
         s.execute(delete(Community).where(Community.id == ids["community"]))
+        # Their sessions too: SQLite gives a deleted user's id to the next user, who
+        # would find these rows as their own open sessions.
+        s.execute(delete(Token).where(Token.user_id.in_(ids["users"])))
         s.execute(delete(User).where(User.id.in_(ids["users"])))
         s.execute(delete(Commune).where(Commune.id == ids["commune"]))
         s.commit()

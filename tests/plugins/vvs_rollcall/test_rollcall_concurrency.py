@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 
 from vvs_core.clock import utcnow
 from vvs_core.geo import square_around
-from vvs_core.models import Commune, Community, Membership, Notification, User, get_engine, get_session_factory
+from vvs_core.models import Commune, Community, Membership, Notification, User, Token, get_engine, get_session_factory
 from vvs_core.accounts.security import hash_password
 from vvs_core.testing import DEMO_PASSWORD, TEST_SECRET, VVSTestApp
 from vvs_mairie.models import MairieAgent, MairieCommune, RecoveryCode
@@ -68,6 +68,9 @@ def _cleanup(factory, ids):
         s.execute(delete(Notification).where(Notification.recipient_id.in_(ids["users"])))
         s.execute(delete(Membership).where(Membership.community_id == ids["community"]))
         s.execute(delete(Community).where(Community.id == ids["community"]))
+        # Their sessions too: SQLite gives a deleted user's id to the next user, who
+        # would find these rows as their own open sessions.
+        s.execute(delete(Token).where(Token.user_id.in_(ids["users"])))
         s.execute(delete(User).where(User.id.in_(ids["users"])))
         s.execute(delete(Commune).where(Commune.id == ids["commune"]))
         s.commit()
