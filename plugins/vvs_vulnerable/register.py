@@ -20,6 +20,12 @@ from .sealing import seal, unseal
 KIND = "vulnerable_register"
 
 
+def stamp_now() -> str:
+    """When consent was given, as kept in the sealed entry (UTC, ISO 8601): a record,
+    never shown as such (pages show dates through vvs_core.web.timefmt)."""
+    return utcnow().isoformat()
+
+
 def home_commune(dbsession, user) -> Commune | None:
     """The commune of the resident's (first) active membership."""
     return dbsession.scalar(select(Commune).join(Community, Community.commune_id == Commune.id)
@@ -128,7 +134,7 @@ def tell_ccas(request, commune, user_ids, ccas_user_ids, reason: str) -> list[in
     title = f"Personnes vulnérables à joindre en priorité ({len(found)})"
     body = f"{reason}\n\nPersonnes inscrites au registre {de(commune.name)} :\n" + "\n".join(lines)
     agents = request.dbsession.scalars(select(User).where(User.id.in_({int(i) for i in ccas_user_ids} or {-1}))).all()
-    stamp = utcnow().strftime("%Y%m%d%H%M%S%f")
+    stamp = int(utcnow().timestamp() * 1_000_000)
     rows = [dict(dedupe_key=f"vulnerable:ccas:{commune.id}:{stamp}:{agent.id}:{channel}", kind=KIND,
                  subject_type="vulnerable_list", subject_id=commune.id, recipient_id=agent.id, channel=channel,
                  address=address, title=title, body=body)

@@ -92,7 +92,7 @@ def check_form(request) -> tuple[str, dict, dict, dict]:
             errors["inform"] = "Cochez la case : la personne est informée et peut s'opposer à son inscription."
     data = {"name": values["name"], "address": values["address"], "phone": phone or "", "email": values["email"],
             "situations": values["situations"], "needs": values["needs"], "contact": values["contact"],
-            "consent": origin in ("self", "representative"), "consent_at": utcnow().isoformat()}
+            "consent": origin in ("self", "representative"), "consent_at": service.stamp_now()}
     if origin == "representative":
         data["representative"] = {"name": request.user.full_name, "quality": values["quality"]}
     if origin == "third_party":
