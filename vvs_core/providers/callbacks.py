@@ -163,6 +163,12 @@ def remember(dbsession, provider: str, what: str, ref: str) -> int | None:
 
 # --- the work ----------------------------------------------------------------------
 
+def _forget(dbsession, row_id: int) -> None:
+    """An event for a reference the outbox has not recorded yet (a fast provider's
+    callback can overtake it) is not a replay when it comes again: not remembered."""
+    dbsession.execute(sa.delete(ProviderCallback).where(ProviderCallback.id == row_id))
+
+
 def apply_receipt(request, provider, receipt: DeliveryReceipt) -> str:
     from vvs_core.notify.outbox import record_receipt
 
@@ -171,12 +177,14 @@ def apply_receipt(request, provider, receipt: DeliveryReceipt) -> str:
         raise Refusal(400, "requête illisible")
     if receipt.state == "pending":
         return "état intermédiaire ignoré"
-    if remember(request.dbsession, provider.name, "receipt", f"{receipt.provider_ref}:{receipt.state}") is None:
+    row_id = remember(request.dbsession, provider.name, "receipt", f"{receipt.provider_ref}:{receipt.state}")
+    if row_id is None:
         raise Refusal(409, "déjà reçu")
     known = record_receipt(request.dbsession, provider.name, receipt.provider_ref,
                            receipt.state == "delivered", receipt.error)
     if not known:
         log.info("%s receipt for an unknown reference %s", provider.name, receipt.provider_ref)
+        _forget(request.dbsession, row_id)
         return "référence inconnue"
     return "enregistré"
 
@@ -223,8 +231,11 @@ def apply_call_event(request, provider, event: CallEvent):
     what, speech = "déjà reçu", ""
     if event.state == "pending":
         what = "état intermédiaire ignoré"
-    elif remember(request.dbsession, provider.name, "call", f"{event.provider_ref}:{event.state}:{event.digits}") is not None:
+    elif (row_id := remember(request.dbsession, provider.name, "call",
+                             f"{event.provider_ref}:{event.state}:{event.digits}")) is not None:
         what, speech = record_call_event(request, provider.name, event)
+        if what == "référence inconnue":
+            _forget(request.dbsession, row_id)
     reply = getattr(provider, "call_reply", None)
     if not callable(reply):
         return speech or what
