@@ -70,3 +70,8 @@ def enrol_and_sign_in(page, login, shot, email, e2e_db=None):
     return page
 
 
+def phone_context(browser, live_server):
+    """A 360 px French phone on ``live_server``, with the suite's 15 s default timeout."""
+    context = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 800}, base_url=live_server)
+    context.set_default_timeout(15000)
+    return context

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from mairie_login import demo_agent, enrol_and_sign_in  # noqa: F401 (demo_agent: a fixture)
+from mairie_login import demo_agent, enrol_and_sign_in, phone_context  # noqa: F401 (demo_agent: a fixture)
 from playwright.sync_api import expect
 
 from mail_wait import wait_for_mail
@@ -20,15 +20,9 @@ EMAIL = "germaine.lefevre-ozil@example.test"  # in no other browser test
 REASON = "Mme Lefèvre-Ôzil a appelé : elle veut suivre les alertes de son quartier « par téléphone » 📞"
 
 
-def _phone(browser, live_server):
-    context = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 800}, base_url=live_server)
-    context.set_default_timeout(15000)
-    return context
-
-
 def test_an_agent_opens_acts_for_and_hands_over_a_desk_account(browser, live_server, login, shot, demo_agent,
                                                                  e2e_db, mails):
-    context = _phone(browser, live_server)
+    context = phone_context(browser, live_server)
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -79,7 +73,7 @@ def test_an_agent_opens_acts_for_and_hands_over_a_desk_account(browser, live_ser
     notice = wait_for_mail(mails, EMAIL, "Votre compte vous est remis par la mairie de Serris")
     link = re.search(r"https?://\S+/mot-de-passe/nouveau/\S+", mail_text(notice)).group(0)
 
-    context = _phone(browser, live_server)
+    context = phone_context(browser, live_server)
     page = context.new_page()
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:

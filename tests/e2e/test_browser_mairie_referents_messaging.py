@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from mairie_login import demo_agent, enrol_and_sign_in  # noqa: F401 (demo_agent: a fixture)
+from mairie_login import demo_agent, enrol_and_sign_in, phone_context  # noqa: F401 (demo_agent: a fixture)
 from playwright.sync_api import expect
 
 from mail_wait import wait_for_mail
@@ -22,15 +22,9 @@ MESSAGE = ("Bonjour M. Gauthier, la police municipale passera rue du Parc ce soi
            "de votre signalement « voiture suspecte ». N’hésitez pas à répondre ici 🚓")
 
 
-def _phone(browser, live_server):
-    context = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 800}, base_url=live_server)
-    context.set_default_timeout(15000)
-    return context
-
-
 def test_an_agent_names_a_referent_who_is_told_then_removes_them(browser, live_server, login, shot, demo_agent,
                                                                 e2e_db, mails):
-    context = _phone(browser, live_server)
+    context = phone_context(browser, live_server)
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -54,7 +48,7 @@ def test_an_agent_names_a_referent_who_is_told_then_removes_them(browser, live_s
     assert REASON in mail_text(message) and "La mairie vous a nommé référent" in mail_text(message)
 
     # the new référent has the référent's tools at once
-    context = _phone(browser, live_server)
+    context = phone_context(browser, live_server)
     page = context.new_page()
     try:
         login(page, APPOINTED)
@@ -66,7 +60,7 @@ def test_an_agent_names_a_referent_who_is_told_then_removes_them(browser, live_s
         context.close()
 
     # removed again (a reason is required), so that the demo stays as it was
-    context = _phone(browser, live_server)
+    context = phone_context(browser, live_server)
     page = context.new_page()
     try:
         enrol_and_sign_in(page, login, shot, demo_agent, e2e_db)
@@ -91,7 +85,7 @@ def _community_id(e2e_db, name):
 
 
 def test_an_agent_writes_to_a_resident_who_answers(browser, live_server, login, shot, demo_agent, e2e_db, mails):
-    context = _phone(browser, live_server)
+    context = phone_context(browser, live_server)
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -111,7 +105,7 @@ def test_an_agent_writes_to_a_resident_who_answers(browser, live_server, login, 
                            "Mairie de Serris — Agnès M. vous a écrit")
     link = re.search(r"https?://\S+/messagerie/conversation/\d+", mail_text(notice)).group(0)
 
-    context = _phone(browser, live_server)
+    context = phone_context(browser, live_server)
     page = context.new_page()
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
