@@ -9,6 +9,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 from mairie_login import demo_agent, enrol_and_sign_in  # noqa: F401 (demo_agent: a fixture)
 
 pytestmark = pytest.mark.browser
@@ -56,7 +57,9 @@ def test_register_self_third_party_objection_and_the_ccas_alone_reads(browser, l
     page.get_by_label("Personne âgée de 65 ans et plus").check()
     page.get_by_label(re.compile("Ce dont elle a besoin")).fill("Oxygène à domicile ; chien « Filou » 🐕")
     page.get_by_role("button", name="Inscrire au registre").click()
-    assert page.get_by_text("Le registre ne peut inscrire personne sans son consentement").count() == 1
+    # Said once, next to the box; the summary the page script builds names the box by its label.
+    expect(page.get_by_text("Le registre ne peut inscrire personne sans son consentement")).to_have_count(1)
+    expect(page.locator(".error-summary a", has_text="consent à figurer au registre")).to_have_count(1)
     shot(page, "vulnerable-no-consent")
     page.get_by_label(re.compile("consent à figurer au registre")).check()
     page.get_by_role("button", name="Inscrire au registre").click()

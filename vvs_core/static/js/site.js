@@ -58,6 +58,8 @@
       var label = document.querySelector("label[for='" + field.id + "']");
       if (label) { return label.textContent.trim(); }
     }
+    var wrapping = field.closest("label");  // <label><input type=checkbox> text</label>
+    if (wrapping) { return wrapping.textContent.trim(); }
     return legend ? legend.textContent.trim() : "";
   }
 
