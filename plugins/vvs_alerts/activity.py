@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from vvs_core.clock import utcnow
+from vvs_core.web.french import excerpt
 
 from .catalogue import CATEGORY_LABELS, SEVERITY_LABELS
 from .lifecycle import is_active
@@ -33,7 +34,7 @@ def commune_alerts_since(request, commune, since) -> list[dict]:
         out.append({
             "kind": "alert",
             "id": alert.id,
-            "title": _excerpt(alert.text) or CATEGORY_LABELS.get(alert.category, alert.category),
+            "title": excerpt(alert.text, 90) or CATEGORY_LABELS.get(alert.category, alert.category),
             "category": CATEGORY_LABELS.get(alert.category, alert.category),
             "severity": SEVERITY_LABELS.get(alert.severity, alert.severity),
             "severity_key": alert.severity,
@@ -48,7 +49,3 @@ def commune_alerts_since(request, commune, since) -> list[dict]:
         })
     return out
 
-
-def _excerpt(text: str, length: int = 90) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= length else text[: length - 1].rstrip() + "…"

@@ -93,3 +93,14 @@ def test_no_hand_made_number_for_people_to_read():
 
 def test_no_de_or_a_before_a_name_without_the_contraction():
     assert offenders(HAND_ARTICLE) == []
+
+
+def test_an_excerpt_ends_between_two_words_with_an_ellipsis():
+    text = ("Camionnette blanche garée rue de l’Église depuis ce matin, deux hommes regardent "
+            "les boîtes aux lettres « une à une » 🚐")
+    assert french.excerpt(text, 60) == "Camionnette blanche garée rue de l’Église depuis ce matin…"
+    assert len(french.excerpt(text, 60)) <= 60
+    assert french.excerpt("Bonjour à tous, la fête", 16) == "Bonjour à tous…"
+    assert french.excerpt("  court\n texte ", 60) == "court texte"
+    assert french.excerpt("a" * 100, 20) == "a" * 19 + "…"  # one long word: cut inside it
+    assert french.excerpt("Ligne un\nligne deux est longue\ntrois", 20, lines=True) == "Ligne un\nligne deux…"

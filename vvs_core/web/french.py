@@ -74,6 +74,19 @@ def count(n, singular: str, plural: str, request=None) -> str:
     return f"{number(n)} {ngettext(singular, plural, n, request)}"
 
 
+def excerpt(text: str, length: int, lines: bool = False) -> str:
+    """The start of a text in at most ``length`` characters, cut between two words and ended by « … »
+    when cut. Spaces and line breaks fold into one space, unless ``lines`` keeps the line breaks (for a
+    block shown with ``white-space: pre-line``)."""
+    text = (text or "").strip() if lines else " ".join((text or "").split())
+    if len(text) <= length:
+        return text
+    cut = text[: length - 1]
+    if not text[length - 1].isspace() and any(c.isspace() for c in cut):
+        cut = cut[: max(cut.rfind(" "), cut.rfind("\n"))]
+    return cut.rstrip(" \n,;:.-–—«(") + "…"
+
+
 class French:
     """The helpers above, bound to a request (its language), for templates: ``french``."""
 
@@ -83,6 +96,7 @@ class French:
     de = staticmethod(de)
     a = staticmethod(a)
     number = staticmethod(number)
+    excerpt = staticmethod(excerpt)
 
     def ngettext(self, singular: str, plural: str, n) -> str:
         return ngettext(singular, plural, n, self.request)
