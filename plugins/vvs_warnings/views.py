@@ -7,15 +7,16 @@ from pyramid.view import view_config
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from vvs_core.web import french
 from vvs_core.clock import utcnow
+from vvs_core.web import french
+from vvs_core.web.forms import read_fields
 
 from . import PERMISSION
+from .forms import BODY_MAX, TITLE_MAX, RelaySchema, WarningSettingsSchema
 from .models import THRESHOLDS, CommuneWarningSettings, WarningRelay
 from .relay import relay_payload, send_relay, settings_of
 
 T = "vvs_warnings:templates/"
-TITLE_MAX, BODY_MAX = 140, 2000
 
 
 def dashboard_rows(request, commune) -> tuple[list, list]:
@@ -36,17 +37,10 @@ def _relay(context, request) -> WarningRelay:
     return relay
 
 
-def _check(title: str, body: str) -> dict:
-    errors = {}
-    if not title:
-        errors["title"] = "Indiquez un titre."
-    elif len(title) > TITLE_MAX:
-        errors["title"] = f"Le titre doit tenir en {TITLE_MAX} caractères."
-    if not body:
-        errors["body"] = "Le message ne peut pas être vide."
-    elif len(body) > BODY_MAX:
-        errors["body"] = f"Le message doit tenir en {BODY_MAX} caractères."
-    return errors
+def _typed(request, name: str) -> str:
+    """What was typed in a field, to show it again beside its error (a file counts as empty)."""
+    value = request.POST.get(name, "")
+    return value.strip() if isinstance(value, str) else ""
 
 
 def _page(context, request, relay, errors=None, values=None):
@@ -72,12 +66,12 @@ def send_view(context, request):
     if relay.state != "draft":
         request.flash(f"Cet avertissement n'est plus à relire : il est {relay.state_label}.", "info")
         return HTTPSeeOther(request.route_path("warnings_draft", insee=context.commune.insee, relay_id=relay.id))
-    title = (request.POST.get("title") or "").strip()
-    body = (request.POST.get("body") or "").strip()
-    errors = _check(title, body)
+    data, errors = read_fields(request, RelaySchema())
     if errors:
         request.response.status = 400
-        return _page(context, request, relay, errors, {"title": title, "body": body})
+        return _page(context, request, relay, errors, {"title": _typed(request, "title"),
+                                                       "body": _typed(request, "body")})
+    title, body = data["title"], data["body"]
     relay.title, relay.body, relay.updated_at = title, body, utcnow()
     answer = send_relay(request, relay, request.user)
     if answer is None:
@@ -113,12 +107,13 @@ def settings_view(context, request):
             "errors": {}}
     if request.method != "POST":
         return page
-    threshold = request.POST.get("threshold", "")
-    automatic = request.POST.get("automatic") == "1"
-    if threshold not in THRESHOLDS:
+    data, errors = read_fields(request, WarningSettingsSchema())
+    if errors:
         request.response.status = 400
-        return {**page, "values": {"threshold": threshold, "automatic": automatic},
-                "errors": {"threshold": "Choisissez à partir de quelle vigilance la mairie est prévenue."}}
+        return {**page, "values": {"threshold": _typed(request, "threshold"),
+                                   "automatic": _typed(request, "automatic") == "1"},
+                "errors": {"threshold": next(iter(errors.values()))}}
+    threshold, automatic = data["threshold"], data["automatic"] == "1"
     row = request.dbsession.get(CommuneWarningSettings, commune.id)
     if row is None:
         row = CommuneWarningSettings(commune_id=commune.id)

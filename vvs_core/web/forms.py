@@ -58,23 +58,39 @@ def read(request, schema: colander.Schema):
     """(appstruct, None) when the POST's fields of ``schema`` are valid, (None, the first
     French message in field order) otherwise: for the small forms written in a page's
     template (a motive, a follow-up) whose view answers with a flash message and a
-    redirect rather than the form again. The CSRF token is checked by Pyramid before the
-    view; a value that is not text (an uploaded file in place of a field) counts as empty."""
+    redirect rather than the form again."""
+    data, errors = read_fields(request, schema)
+    return (data, None) if not errors else (None, next(iter(errors.values())))
+
+
+def read_fields(request, schema: colander.Schema):
+    """(appstruct, {}) when the POST's fields of ``schema`` are valid, (None, {field name:
+    French message}, in field order, "" for the whole form) otherwise: for the forms
+    written in a page's template that show each error beside its field. The CSRF token is
+    checked by Pyramid before the view; a value that is not text (an uploaded file in
+    place of a field) counts as empty; a sequence node reads every value of its name."""
     bound = schema.bind(request=request)
     cstruct = {}
     for node in bound.children:
-        if node.name != "csrf_token":
-            value = request.POST.get(node.name, colander.null)
-            cstruct[node.name] = value if isinstance(value, str) else colander.null
+        if node.name == "csrf_token":
+            continue
+        if isinstance(node.typ, colander.Sequence):
+            cstruct[node.name] = [v for v in request.POST.getall(node.name) if isinstance(v, str)]
+            continue
+        value = request.POST.get(node.name, colander.null)
+        cstruct[node.name] = value if isinstance(value, str) else colander.null
     bound.children = [node for node in bound.children if node.name != "csrf_token"]
     try:
-        return bound.deserialize(cstruct), None
+        return bound.deserialize(cstruct), {}
     except colander.Invalid as exc:
         messages = exc.asdict()
+        errors = {}
         for name in [node.name for node in bound.children] + [""]:
             if messages.get(name):
-                return None, messages[name]
-        return None, next(iter(messages.values()), "Formulaire invalide : rien n'a été changé.")
+                errors[name] = messages[name]
+        for key, message in messages.items():  # a sequence's items ("communities.0")
+            errors.setdefault(key.split(".")[0], message)
+        return None, errors or {"": "Formulaire invalide : rien n'a été changé."}
 
 
 def accepted_fields(form: deform.Form) -> dict:

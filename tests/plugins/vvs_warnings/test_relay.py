@@ -226,6 +226,56 @@ def test_dismissing_a_draft(testapp, app_request, dbsession, mairie, agent_login
     assert sent_rows(dbsession) == [] and again.location.endswith(f"/avertissements/77449/{relay.id}")
 
 
+# --- Issue 14.3: the agent's forms read through colander schemas (read_fields): hostile
+# input answers a French message beside its field, changes nothing, never a 500; what
+# people really type (« » ’, accents, emoji) is kept intact.
+
+KEPT = "Orages « violents » sur l’est de la commune ⛈️ : évitez les déplacements 🚗."
+
+
+def test_a_draft_refuses_hostile_fields_and_sends_real_text(
+        testapp, app_request, dbsession, mairie, agent_login, feed_server, sample):
+    poll_feed(app_request, serve_meteoalarm(feed_server, sample))
+    [relay] = relays(dbsession)
+    title = relay.title
+    agent_login(testapp, mairie)
+    url = f"/avertissements/77449/{relay.id}/envoyer"
+    for fields, expected in [
+        ({"title": "   ", "body": KEPT}, "Indiquez un titre."),
+        ({"title": "x" * 141, "body": KEPT}, "Le titre doit tenir en 140 caractères."),
+        ({"title": "Orages", "body": " \n "}, "Le message ne peut pas être vide."),
+        ({"title": "Orages", "body": "x" * 20000}, "Le message doit tenir en 2000 caractères."),
+        ({"title": "Orages\x00", "body": KEPT}, "caractères de contrôle invisibles"),
+        ({"title": "Orages", "body": "Texte \x1b[31m rouge"}, "caractères de contrôle invisibles"),
+    ]:
+        page = testapp.post_csrf(url, fields, status=400)
+        assert expected in page.text
+        assert relays(dbsession)[0].state == "draft" and relays(dbsession)[0].title == title
+    # A file in place of the title counts as an empty field.
+    page = testapp.post(url, {"csrf_token": testapp.csrf(), "body": KEPT},
+                        upload_files=[("title", "titre.txt", b"Orages")], status=400)
+    assert "Indiquez un titre." in page.text and sent_rows(dbsession) == []
+    testapp.post_csrf(url, {"title": "  Vigilance orange ⛈️  ", "body": KEPT}, status=303)
+    sent = relays(dbsession)[0]
+    assert (sent.state, sent.title, sent.body) == ("sent", "Vigilance orange ⛈️", KEPT)
+
+
+def test_the_settings_refuse_hostile_thresholds(testapp, dbsession, mairie, agent_login):
+    agent_login(testapp, mairie)
+    url = "/avertissements/77449/reglages"
+    for threshold in ("", "Violet", "x" * 20000, "Moderate\x00"):
+        page = testapp.post_csrf(url, {"threshold": threshold, "automatic": "1"}, status=400)
+        assert "Choisissez à partir de quelle vigilance la mairie est prévenue." in page.text
+    page = testapp.post(url, {"csrf_token": testapp.csrf()}, upload_files=[("threshold", "s.txt", b"Moderate")],
+                        status=400)
+    assert "Choisissez à partir de quelle vigilance" in page.text
+    assert dbsession.get(CommuneWarningSettings, mairie.commune.id) is None
+    testapp.post_csrf(url, {"threshold": " Extreme ", "automatic": "oui"}, status=303)
+    dbsession.expire_all()
+    row = dbsession.scalars(select(CommuneWarningSettings)).one()
+    assert (row.threshold, row.automatic) == ("Extreme", False)
+
+
 # --- The hooks vvs_warnings declares, answered by vvs_mairie ------------------------------
 
 def test_vvs_relay_commune_alert(app_request, dbsession, mairie):
