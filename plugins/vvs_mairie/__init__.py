@@ -110,6 +110,13 @@ def vvs_rollcall_staff(request, commune, duty):
 
 
 @hookimpl(optionalhook=True)
+def vvs_vulnerable_ccas_agents(request, commune):
+    """The readers of the register of vulnerable residents (declared by vvs_vulnerable):
+    the agents of role « CCAS » of the subscribed commune."""
+    return vvs_rollcall_staff(request, commune, "ccas")
+
+
+@hookimpl(optionalhook=True)
 def vvs_gazette_items(request, community):
     from .models import MairieCommunication
 

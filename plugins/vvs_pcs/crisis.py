@@ -19,6 +19,7 @@ from vvs_core.web.links import absolute_url
 from vvs_core.models import Commune
 from vvs_core.notify.outbox import enqueue_delivery_after_commit, insert_notifications
 from vvs_core.providers import channels_with_provider
+from vvs_core.web.timefmt import dates
 
 from .models import PcsCellMember, PcsCrisis, PcsLogEntry, PcsTemplate
 
@@ -131,7 +132,27 @@ def activate(request, commune, author, title: str, exercise: bool) -> PcsCrisis:
     log(dbsession, crisis, None, "cell",
         f"Cellule de crise prévenue : {count(members, 'membre', 'membres')}, {count(sent, 'message', 'messages')} ({how})" if members else
         "Aucun membre de la cellule de crise n'a de téléphone ni d'e-mail joignable : personne n'a été prévenu.")
+    tell_ccas_of_register(request, commune, crisis, author)
     return crisis
+
+
+def tell_ccas_of_register(request, commune, crisis: PcsCrisis, author) -> None:
+    """Registered people first: the register of vulnerable residents (vvs_vulnerable's hook
+    ``vvs_vulnerable_tell_ccas``, when that plugin is on) sends the commune's CCAS, at once,
+    the link of the list of everyone it holds; the main courante says so."""
+    hook = getattr(request.registry.vvs_plugins.hook, "vvs_vulnerable_tell_ccas", None)
+    if hook is None:
+        return
+    reason = (f"{'Exercice du PCS' if crisis.exercise else 'PCS'} {de(commune.name)} activé le "
+              f"{dates.datetime(crisis.started_at)} par {author_name(author)} : {crisis.title}")
+    answer = hook(request=request, commune=commune, user_ids=None, reason=reason)
+    if not answer:
+        return
+    people = count(answer["people"], "personne inscrite", "personnes inscrites")
+    log(request.dbsession, crisis, None, "register",
+        f"Liste de {people} à joindre en priorité envoyée au CCAS "
+        f"({count(answer['agents'], 'agent', 'agents')})" if answer["agents"] else
+        f"{people} à joindre en priorité, mais aucun agent du CCAS à prévenir")
 
 
 def send_message(request, commune, crisis: PcsCrisis, author, template: PcsTemplate) -> dict:

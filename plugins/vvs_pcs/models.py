@@ -24,6 +24,7 @@ NAME_MAX, FUNCTION_MAX, TITLE_MAX, BODY_MAX, NOTE_MAX = 120, 120, 140, 2000, 200
 LOG_KINDS = {
     "activation": "Activation du PCS",
     "cell": "Cellule de crise prévenue",
+    "register": "Registre des personnes vulnérables",
     "message": "Message à la population",
     "note": "Note",
     "end": "Fin de crise",

@@ -23,7 +23,7 @@ from vvs_core.models import Commune, User
 from vvs_core.notify.outbox import notify_user
 
 from .models import DUTIES, RollCall, RollCallPerson
-from .service import (ESCALATION_KIND, EXERCISE_MARK, QUESTION, SUBJECT, log, person_line, staff_ids,
+from .service import (ESCALATION_KIND, EXERCISE_MARK, QUESTION, SUBJECT, log, person_line, registered_line, staff_ids,
                       tell_ccas_of_registered)
 
 
@@ -67,12 +67,12 @@ def send_wave(request, rollcall: RollCall, index: int, wave: dict) -> None:
             lines.append(_to_referents(request, rollcall, index, waiting, link))
         else:
             lines.append(_to_staff(request, rollcall, commune, index, duty, waiting, link))
-    first = [u.id for p, u in waiting if p.priority]
-    if index == 0 and first:
-        told = tell_ccas_of_registered(request, commune, first, f"{head} de l'appel « {QUESTION} » : personnes "
-                                       "inscrites au registre toujours sans réponse.")
-        lines.append(f"Registre : {count(len(told), 'personne inscrite signalée', 'personnes inscrites signalées')} "
-                     "au CCAS.")
+    if index == 0:  # the register's people still silent (and those without an account), to the CCAS again
+        told = tell_ccas_of_registered(request, commune, [u.id for p, u in waiting if p.priority],
+                                       f"{head} de l'appel « {QUESTION} » lancé le {_when(rollcall)} : "
+                                       "personnes inscrites au registre toujours sans réponse.")
+        if told:
+            lines.append(registered_line(told))
     log(db, rollcall, "wave", f"{head} : {count(len(waiting), 'personne sans réponse', 'personnes sans réponse')}. "
         + " ".join(lines))
 

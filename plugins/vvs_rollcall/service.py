@@ -98,10 +98,11 @@ def launch(request, commune: Commune, author: User, data: dict, launched_as: str
     db.add(rollcall)
     db.flush()
     asked = audience.people(db, commune.id, data["target"], data["community_ids"], data["area"])
-    first = tell_ccas_of_registered(
+    told = tell_ccas_of_registered(
         request, commune, [user.id for user, _c in asked],
-        f"Appel « {QUESTION} » lancé le {dates.datetime(rollcall.created_at)} par {author.full_name} : "
-        "personnes inscrites au registre à contacter en premier.")
+        f"{'Exercice : ' if rollcall.exercise else ''}appel « {QUESTION} » lancé le "
+        f"{dates.datetime(rollcall.created_at)} par {author.full_name}.")
+    first = told["user_ids"] if told else set()
     people = [RollCallPerson(rollcall_id=rollcall.id, user_id=user.id, community_id=community_id, escalations=0,
                              note="", priority=user.id in first) for user, community_id in asked]
     db.add_all(people)
@@ -116,7 +117,8 @@ def launch(request, commune: Commune, author: User, data: dict, launched_as: str
         f"{'Exercice : ' if rollcall.exercise else ''}appel lancé ({where}) : "
         f"{count(len(people), 'personne interrogée', 'personnes interrogées')}, "
         f"{count(len(rows), 'message', 'messages')} en file d'envoi"
-        f"{', dont ' + count(len(first), 'personne prioritaire', 'personnes prioritaires') if first else ''}.", author)
+        f"{', dont ' + count(len(first), 'personne prioritaire', 'personnes prioritaires') if first else ''}."
+        f"{' ' + registered_line(told) if told else ''}", author)
     return rollcall
 
 
@@ -197,17 +199,30 @@ def record_answer(request, person_id: int, answer: str, via: str, note: str = ""
     return person
 
 
-def tell_ccas_of_registered(request, commune: Commune, user_ids: list[int], reason: str) -> set[int]:
+def tell_ccas_of_registered(request, commune: Commune, user_ids: list[int], reason: str) -> dict | None:
     """Registered people first: the register of vulnerable residents (vvs_vulnerable's hook
-    ``vvs_vulnerable_tell_ccas``, when that plugin is on) sends the CCAS, at once, those of
-    ``user_ids`` it holds, with what it knows of them, and logs that reading. Returns their ids
-    (empty without the register)."""
+    ``vvs_vulnerable_tell_ccas``, when that plugin is on) sends the commune's CCAS, at once,
+    the link of its list of the registered people among ``user_ids`` (and those it holds
+    without an account), and logs it. Returns its answer (``user_ids``: the registered
+    accounts, ``people``, ``agents``), or None without the register or nobody in it."""
     hook = getattr(request.registry.vvs_plugins.hook, "vvs_vulnerable_tell_ccas", None)
-    if hook is None or not user_ids:
-        return set()
-    found = hook(request=request, commune=commune, user_ids=list(user_ids),
-                 ccas_user_ids=staff_ids(request, commune, "ccas"), reason=reason)
-    return {int(i) for i in found or []} & set(user_ids)
+    if hook is None:
+        return None
+    answer = hook(request=request, commune=commune, user_ids=list(user_ids), reason=reason)
+    if not answer:
+        return None
+    return {**answer, "user_ids": {int(i) for i in answer.get("user_ids") or []} & set(user_ids)}
+
+
+def registered_line(answer: dict | None) -> str:
+    """The roll-call's log line for what the register did."""
+    if not answer:
+        return ""
+    people = count(answer["people"], "personne inscrite", "personnes inscrites")
+    if not answer["agents"]:
+        return f"Registre : {people} à joindre en priorité, mais aucun agent du CCAS à prévenir."
+    return f"Registre : liste de {people} à joindre en priorité envoyée au CCAS " \
+           f"({count(answer['agents'], 'agent', 'agents')})."
 
 
 def staff_ids(request, commune: Commune, duty: str) -> list[int]:

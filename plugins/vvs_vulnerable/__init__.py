@@ -8,8 +8,8 @@ objection (the clock decides, no task needed). Entries are reviewed on a schedul
 the agents of the commune with the role « CCAS » (granted by vvs_mairie's principals,
 second factor passed) read it, and every reading is logged; the data is sealed with the
 register's own key, apart from every other table. The préfet gets it as CSV or PDF. In
-a roll-call or a crisis, ``vvs_vulnerable_tell_ccas`` sends the CCAS the registered
-people first. See docs/vulnerable.md.
+a roll-call or a crisis, ``vvs_vulnerable_tell_ccas`` sends the commune's CCAS agents
+(``vvs_vulnerable_ccas_agents``) the link of the list of registered people to reach first. See docs/vulnerable.md.
 """
 from __future__ import annotations
 
@@ -104,6 +104,7 @@ def includeme(config):
     add("vulnerable_list", f"{PREFIX}/{INSEE}", factory=factory)
     add("vulnerable_export_csv", f"{PREFIX}/{INSEE}/registre.csv", factory=factory)
     add("vulnerable_export_pdf", f"{PREFIX}/{INSEE}/registre.pdf", factory=factory)
+    add("vulnerable_priority", f"{PREFIX}/{INSEE}/a-joindre/" + r"{list_id:\d+}", factory=factory)
     add("vulnerable_journal", f"{PREFIX}/{INSEE}/journal", factory=factory)
     add("vulnerable_entry", f"{PREFIX}/{INSEE}/fiches/" + r"{entry_id:\d+}", factory=factory)
     add("vulnerable_review", f"{PREFIX}/{INSEE}/fiches/" + r"{entry_id:\d+}/revue", factory=factory)
@@ -119,10 +120,10 @@ def vvs_addhooks(pluginmanager):
 
 
 @hookimpl
-def vvs_vulnerable_tell_ccas(request, commune, user_ids, ccas_user_ids, reason):
+def vvs_vulnerable_tell_ccas(request, commune, user_ids, reason):
     from .register import tell_ccas
 
-    return tell_ccas(request, commune, user_ids, ccas_user_ids, reason)
+    return tell_ccas(request, commune, user_ids, reason)
 
 
 @hookimpl

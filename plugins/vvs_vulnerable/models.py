@@ -7,12 +7,15 @@ how the entry came, its dates, its state); who the person is and what they need 
 the clock: a third party's entry waits ``OBJECTION_DAYS`` for the person's objection and
 is active from ``active_from`` without any task having to run. ``VulnerableReading`` is
 the log of every reading (list, entry, export, list sent to the CCAS).
+``VulnerablePriorityList`` is a list of registered people to reach first, made in a
+roll-call or a crisis: the CCAS agents are sent its link (never the names), and read it
+on the register's own page, each reading logged.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vvs_core.clock import utcnow
@@ -65,3 +68,15 @@ class VulnerableReading(Base):
     action: Mapped[str] = mapped_column(String(40))
     entry_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class VulnerablePriorityList(Base):
+    """The registered people to reach first in a roll-call or a crisis: which entries (the
+    data stays sealed in them), why (one French sentence), when."""
+    __tablename__ = "vulnerable_priority_lists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    entry_ids: Mapped[list] = mapped_column(JSON, default=list)

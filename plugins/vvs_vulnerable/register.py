@@ -14,7 +14,7 @@ from vvs_core.models import Commune, Community, Membership, User
 from vvs_core.notify.outbox import enqueue_delivery_after_commit, insert_notifications
 from vvs_core.providers import channels_with_provider
 
-from .models import OBJECTION_DAYS, SITUATIONS, VulnerableEntry, VulnerableReading
+from .models import OBJECTION_DAYS, SITUATIONS, VulnerableEntry, VulnerablePriorityList, VulnerableReading
 from .sealing import seal, unseal
 
 KIND = "vulnerable_register"
@@ -115,32 +115,59 @@ def situation_labels(data: dict) -> str:
     return ", ".join(SITUATIONS[k] for k in data.get("situations", []) if k in SITUATIONS)
 
 
-def registered_among(request, commune, user_ids) -> list[tuple[VulnerableEntry, dict]]:
-    """The active entries of ``commune`` whose person has one of these accounts."""
-    ids = {int(i) for i in user_ids}
-    if not ids:
-        return []
-    return [(e, d) for e, d, _s in entries_of(request, commune.id) if e.user_id in ids]
+def to_reach_first(request, commune, user_ids) -> list[tuple[VulnerableEntry, dict]]:
+    """The active entries of ``commune`` to reach first: those whose account is among
+    ``user_ids`` (all of them when None), and always those without an account."""
+    ids = None if user_ids is None else {int(i) for i in user_ids}
+    return [(e, d) for e, d, _s in entries_of(request, commune.id)
+            if ids is None or e.user_id is None or e.user_id in ids]
 
 
-def tell_ccas(request, commune, user_ids, ccas_user_ids, reason: str) -> list[int]:
-    """Send the CCAS agents, at once, the registered people among ``user_ids`` (name,
-    address, phone, needs); log it as a reading. Returns the registered user ids."""
-    found = registered_among(request, commune, user_ids)
+def ccas_agents(request, commune) -> list[User]:
+    """The commune's CCAS agents, from the plugin that knows them (``vvs_vulnerable_ccas_agents``)."""
+    ids = {int(i) for answer in request.registry.vvs_plugins.hook.vvs_vulnerable_ccas_agents(
+        request=request, commune=commune) for i in answer or []}
+    return list(request.dbsession.scalars(select(User).where(User.id.in_(ids or {-1}), User.status != "closed")
+                                          .order_by(User.id)))
+
+
+def tell_ccas(request, commune, user_ids, reason: str) -> dict | None:
+    """Keep the list of the registered people to reach first and send its link (never the
+    names) to the commune's CCAS agents, through the outbox; log it in the journal."""
+    from vvs_core.notify import sms
+    from vvs_core.web.links import absolute_url
+
+    found = to_reach_first(request, commune, user_ids)
     if not found:
-        return []
-    lines = [f"- {d.get('name', '')} · {d.get('address', '')} · {d.get('phone', '') or 'pas de téléphone'}"
-             + (f" · {d['needs']}" if d.get("needs") else "") for _e, d in found]
-    title = f"Personnes vulnérables à joindre en priorité ({len(found)})"
-    body = f"{reason}\n\nPersonnes inscrites au registre {de(commune.name)} :\n" + "\n".join(lines)
-    agents = request.dbsession.scalars(select(User).where(User.id.in_({int(i) for i in ccas_user_ids} or {-1}))).all()
-    stamp = int(utcnow().timestamp() * 1_000_000)
-    rows = [dict(dedupe_key=f"vulnerable:ccas:{commune.id}:{stamp}:{agent.id}:{channel}", kind=KIND,
-                 subject_type="vulnerable_list", subject_id=commune.id, recipient_id=agent.id, channel=channel,
-                 address=address, title=title, body=body)
-            for agent in agents for channel, address in (("email", agent.email), ("sms", agent.mobile or ""))
-            if address and channel in channels_with_provider(request)]
-    enqueue_delivery_after_commit(request, insert_notifications(request.dbsession, rows))
-    log_reading(request, commune.id, "liste envoyée au CCAS",
-                detail=f"{reason} — {count(len(found), 'personne', 'personnes')}, liste envoyée à {count(len(agents), 'agent', 'agents')} du CCAS", reader=None)
-    return [e.user_id for e, _d in found]
+        return None
+    db = request.dbsession
+    listed = VulnerablePriorityList(commune_id=commune.id, created_at=utcnow(), reason=reason[:1000],
+                                    entry_ids=[e.id for e, _d in found])
+    db.add(listed)
+    db.flush()
+    link = absolute_url(request, "vulnerable_priority", insee=commune.insee, list_id=listed.id)
+    people = count(len(found), "personne inscrite", "personnes inscrites")
+    title = f"Registre {de(commune.name)} : {people} à joindre en priorité"
+    body = (f"{reason}\n\n{people} au registre des personnes vulnérables {de(commune.name)} "
+            f"{'n’a' if len(found) == 1 else 'n’ont'} pas répondu ou ne peuvent pas être jointes par l'application. "
+            f"Leur nom, leur adresse, leur téléphone et leurs besoins sont sur la page du CCAS (confidentielle, "
+            f"chaque lecture est inscrite au journal du registre) :\n{link}")
+    short = sms.fit(f"Registre {de(commune.name)} : {people} à joindre en priorité. ", "",
+                    f"Liste (CCAS) : {link}", request.registry.settings["vvs.sms.max_segments"]).text
+    agents = ccas_agents(request, commune)
+    usable = channels_with_provider(request)
+    rows = [dict(dedupe_key=f"vulnerable:priority:{listed.id}:{agent.id}:{channel}", kind=KIND,
+                 subject_type="vulnerable_list", subject_id=listed.id, recipient_id=agent.id, channel=channel,
+                 address=address, title=title, body=text)
+            for agent in agents for channel, address, text in (("email", agent.email, body),
+                                                              ("sms", agent.mobile or "", short))
+            if address and channel in usable]
+    enqueue_delivery_after_commit(request, insert_notifications(db, rows))
+    told = (f"liste n° {listed.id} envoyée à {count(len(agents), 'agent', 'agents')} du CCAS "
+            f"({', '.join(a.full_name for a in agents)})" if agents else
+            f"liste n° {listed.id} : aucun agent du CCAS à prévenir")
+    log_reading(request, commune.id, "liste prioritaire envoyée au CCAS",
+                detail=f"{reason} — {count(len(found), 'personne', 'personnes')}, {told}", reader=None)
+    asked = set() if user_ids is None else {int(i) for i in user_ids}
+    return {"user_ids": [e.user_id for e, _d in found if e.user_id in asked], "people": len(found),
+            "agents": len(agents)}

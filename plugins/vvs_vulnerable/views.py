@@ -21,7 +21,7 @@ from vvs_core.accounts.phones import display_phone, normalise_phone
 from . import READ
 from . import register as service
 from .exports import register_csv, register_pdf
-from .models import ORIGINS, SITUATIONS, STATES, VulnerableEntry, VulnerableReading
+from .models import ORIGINS, SITUATIONS, STATES, VulnerableEntry, VulnerablePriorityList, VulnerableReading
 from .sealing import unseal
 
 T = "vvs_vulnerable:templates/"
@@ -235,6 +235,24 @@ def export_pdf_view(context, request):
     commune, rows = _export(context, request, "pdf")
     return Response(body=register_pdf(request, commune, rows), content_type="application/pdf",
                     content_disposition=f'attachment; filename="registre-vulnerables-{commune.insee}.pdf"')
+
+
+@view_config(route_name="vulnerable_priority", permission=READ, renderer=T + "priority.pt")
+def priority_view(context, request):
+    """A list of registered people to reach first (a roll-call, a crisis): its reading is logged."""
+    raw = str(request.matchdict.get("list_id", ""))
+    listed = request.dbsession.get(VulnerablePriorityList, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    if listed is None or listed.commune_id != context.commune.id:
+        raise HTTPNotFound()
+    entries = request.dbsession.scalars(select(VulnerableEntry).where(VulnerableEntry.id.in_(listed.entry_ids or [-1])))
+    now, settings = utcnow(), request.registry.settings
+    rows = sorted([(e, unseal(settings, e.sealed), e.state(now)) for e in entries],
+                  key=lambda row: (row[2] != "active", (row[1].get("name") or "").casefold()))
+    service.log_reading(request, context.commune.id, "lecture d'une liste prioritaire",
+                        detail=f"liste n° {listed.id}, {french.count(len(rows), 'personne', 'personnes')}")
+    return {"title": f"Personnes inscrites à joindre en priorité ({len(rows)})", "commune": context.commune,
+            "listed": listed, "rows": rows, "states": STATES, "situation_labels": service.situation_labels,
+            "display_phone": display_phone}
 
 
 @view_config(route_name="vulnerable_journal", permission=READ, renderer=T + "journal.pt")

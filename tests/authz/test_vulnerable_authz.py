@@ -17,6 +17,7 @@ from vvs_vulnerable.models import VulnerableEntry, VulnerableReading
 CCAS_ROUTES = [("GET", "/registre-vulnerables/{insee}"), ("GET", "/registre-vulnerables/{insee}/registre.csv"),
                ("GET", "/registre-vulnerables/{insee}/registre.pdf"), ("GET", "/registre-vulnerables/{insee}/journal"),
                ("GET", "/registre-vulnerables/{insee}/fiches/{entry}"),
+               ("GET", "/registre-vulnerables/{insee}/a-joindre/{listed}"),
                ("POST", "/registre-vulnerables/{insee}/fiches/{entry}/revue"),
                ("POST", "/registre-vulnerables/{insee}/fiches/{entry}/radier")]
 
@@ -31,13 +32,18 @@ def entry(dbsession, mairie):  # noqa: F811
                           objection_token_hash=None)
     dbsession.add(row)
     dbsession.flush()
+    # a list of people to reach first (a roll-call, a crisis), with the same id as the entry
+    from vvs_vulnerable.models import VulnerablePriorityList
+
+    dbsession.add(VulnerablePriorityList(id=row.id, commune_id=mairie.commune.id, reason="Appel", entry_ids=[row.id]))
+    dbsession.flush()
     return row
 
 
 def _codes(testapp, insee, entry_id):
     out = {}
     for method, route in CCAS_ROUTES:
-        url = route.format(insee=insee, entry=entry_id)
+        url = route.format(insee=insee, entry=entry_id, listed=entry_id)
         if method == "GET":
             out[url] = testapp.get(url, expect_errors=True).status_int
         else:

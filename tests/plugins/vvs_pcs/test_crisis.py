@@ -317,3 +317,36 @@ def test_an_exercise_call_is_not_urgent(testapp, dbsession, mairie, plan, agent_
     activate(testapp, "Exercice", exercise=True)
     [call] = rows(dbsession, kind="pcs_cell", channel="voice")
     assert call.severity in ("", None) and call.body.startswith("Exercice.")
+
+
+def test_activation_sends_the_register_to_the_ccas_at_once(testapp, dbsession, mairie, plan, agent_login, clock,
+                                                           make_user):
+    """Registered people first: with the register of vulnerable residents on, activating the
+    PCS sends the commune's CCAS the link of the whole register's list (a hook of vvs_vulnerable),
+    and the main courante says so, in Paris time."""
+    from vvs_core.testing import TEST_SECRET
+    from vvs_mairie.testing import enrol_agent
+    from vvs_vulnerable.models import VulnerableReading
+
+    clock.set_local(2026, 8, 2, 6, 45)
+    ccas = make_user(first_name="Anaïs", last_name="Lefèvre", mobile="+33611110002")
+    enrol_agent(dbsession, TEST_SECRET, ccas, mairie.commune, role="ccas", channels=("email", "sms"))
+    testapp.login(mairie.residents[2])
+    testapp.post_csrf("/registre-vulnerables/inscription", {
+        "origin": "self", "name": "Hélène « Lili » Œuvray", "address": "2 quai de la Marne, Serris",
+        "phone": "06 39 98 00 78", "situations": "age65", "needs": "Chien Filou 🐕", "consent": "1"}, status=303)
+    testapp.reset()
+    agent_login(testapp, mairie)
+    activate(testapp, title="Canicule : niveau 3 « alerte »")
+    crisis = dbsession.scalar(select(PcsCrisis))
+    told = rows(dbsession, kind="vulnerable_register", recipient_id=ccas.id)
+    assert {r.channel for r in told} == {"email", "sms"}
+    assert all("/registre-vulnerables/77449/a-joindre/" in r.body and "Œuvray" not in r.body for r in told)
+    email = next(r for r in told if r.channel == "email")
+    assert email.body.startswith("PCS de Serris activé le 02/08/2026 à 06:45")
+    assert "Canicule : niveau 3 « alerte »" in email.body
+    line = dbsession.scalar(select(PcsLogEntry).where(PcsLogEntry.crisis_id == crisis.id, PcsLogEntry.kind == "register"))
+    assert line.kind_label == "Registre des personnes vulnérables"
+    assert line.text == "Liste de 1 personne inscrite à joindre en priorité envoyée au CCAS (1 agent)"
+    assert dbsession.scalar(select(VulnerableReading.action).order_by(VulnerableReading.id.desc()).limit(1)) \
+        == "liste prioritaire envoyée au CCAS"

@@ -316,8 +316,12 @@ def test_registered_people_come_first(testapp, app, dbsession, mairie, agent_log
         return list(dbsession.scalars(select(Notification).where(Notification.recipient_id == staff["ccas"].id,
                                                                  Notification.kind == "vulnerable_register")))
 
-    at_once = to_ccas()
-    assert at_once and all("Oxygène" in n.body and "Vovonne" in n.body for n in at_once)
+    at_once = to_ccas()  # the link of the register's list, never a name nor a need
+    assert {n.channel for n in at_once} == {"email", "sms"}
+    assert all("/registre-vulnerables/77449/a-joindre/" in n.body and "Vovonne" not in n.body
+               and "Oxygène" not in n.body for n in at_once)
+    assert "1 personne inscrite à joindre en priorité" in at_once[0].title
+    assert "par " + mairie.agent_user.full_name in next(n for n in at_once if n.channel == "email").body
     state = testapp.get(f"/securite/{INSEE}/appels/{rollcall.id}/etat.json").json
     assert state["people"][0]["name"] == fragile.full_name and state["people"][0]["priority"] is True
     assert "prioritaire" in testapp.get(f"/securite/{INSEE}/appels/{rollcall.id}").text
@@ -325,7 +329,7 @@ def test_registered_people_come_first(testapp, app, dbsession, mairie, agent_log
     assert escalate_due(_request(app, dbsession)) == 1
     assert len(to_ccas()) == 2 * len(at_once)  # …and the register tells the CCAS again of the still silent
     live = testapp.get(f"/securite/{INSEE}/appels/{rollcall.id}").text
-    assert "Registre : 1 personne inscrite signalée au CCAS." in live
+    assert "Registre : liste de 1 personne inscrite à joindre en priorité envoyée au CCAS (1 agent)." in live
 
 
 VOICE_TOKEN = "jeton-des-appels-appel-securite-" + "v" * 32

@@ -184,19 +184,87 @@ def test_hostile_input_and_csv_injection(testapp, dbsession, mairie, ccas_login)
     testapp.get(REGISTER + "/fiches/99999999999999999999", status=404)
 
 
-def test_vvs_vulnerable_tell_ccas(app_request, dbsession, mairie, ccas, testapp):
+def _chessy_with_its_ccas(dbsession, make_user):
+    """Another commune, with its own subscribed mairie and CCAS agent."""
+    from shapely.geometry import Point
+
+    from vvs_core.models import Commune
+    from vvs_core.testing import TEST_SECRET
+    from vvs_mairie.agents import mairie_of
+    from vvs_mairie.testing import enrol_agent
+
+    chessy = Commune(insee="77111", name="Chessy", postcodes=["77700"], centre=Point(2.77, 48.87))
+    dbsession.add(chessy)
+    dbsession.flush()
+    mairie_of(dbsession, chessy.id, create=True).subscribed = True
+    user = make_user(first_name="Noé", last_name="Chessy-Ccas", mobile="+33611110009")
+    _agent, secret = enrol_agent(dbsession, TEST_SECRET, user, chessy, role="ccas", channels=("email", "sms"))
+    return chessy, user, secret
+
+
+def test_vvs_vulnerable_tell_ccas(app_request, dbsession, mairie, ccas, ccas_login, testapp, make_user, clock):
+    """The register chooses its readers: the commune's CCAS agents get the link of the list
+    (never a name, an address or a need: the outbox keeps its messages in clear), read on
+    the CCAS's page, each reading in the journal; the CCAS of another commune sees nothing."""
+    clock.set_local(2026, 7, 14, 23, 5)
     testapp.login(mairie.residents[0])
     testapp.post_csrf(SIGNUP, SELF, status=303)
+    testapp.reset()
+    testapp.login(mairie.residents[1])
+    testapp.post_csrf(SIGNUP, THIRD, status=303)  # no account: always in the list once active
+    clock.advance(days=8, minutes=1)
+    chessy, chessy_ccas, chessy_secret = _chessy_with_its_ccas(dbsession, make_user)
     hook = app_request.registry.vvs_plugins.hook
     ccas_user, _secret = ccas
     ids = [u.id for u in mairie.residents]
-    registered = hook.vvs_vulnerable_tell_ccas(request=app_request, commune=mairie.commune, user_ids=ids,
-                                               ccas_user_ids=[ccas_user.id], reason="Appel « Êtes-vous en sécurité ? »")
-    assert registered == [mairie.residents[0].id]
-    told = list(dbsession.scalars(select(Notification).where(Notification.recipient_id == ccas_user.id,
-                                                             Notification.kind == "vulnerable_register")))
-    assert {n.channel for n in told} == {"email", "sms"}
-    assert "Marcelle Dupré-Nguyễn" in told[0].body and "3 rue de l’Église" in told[0].body
-    assert readings(dbsession)[-1] == "liste envoyée au CCAS"
-    assert hook.vvs_vulnerable_tell_ccas(request=app_request, commune=mairie.commune, user_ids=ids[1:],
-                                         ccas_user_ids=[ccas_user.id], reason="x") == []
+    answer = hook.vvs_vulnerable_tell_ccas(request=app_request, commune=mairie.commune, user_ids=ids,
+                                           reason="Appel « Êtes-vous en sécurité ? » lancé le 22/07/2026 à 23:06 🌊")
+    assert answer == {"user_ids": [mairie.residents[0].id], "people": 2, "agents": 1}
+    told = list(dbsession.scalars(select(Notification).where(Notification.kind == "vulnerable_register",
+                                                             Notification.subject_type == "vulnerable_list")))
+    assert {(n.recipient_id, n.channel) for n in told} == {(ccas_user.id, "email"), (ccas_user.id, "sms")}
+    for message in told:
+        assert "Marcelle" not in message.body and "Église" not in message.body and "Fauteuil" not in message.body
+        assert "Lucien" not in message.body and "2 personnes inscrites à joindre en priorité" in message.title
+        assert "/registre-vulnerables/77449/a-joindre/" in message.body
+    email = next(n for n in told if n.channel == "email")
+    assert email.body.startswith("Appel « Êtes-vous en sécurité ? » lancé le 22/07/2026 à 23:06 🌊")
+    assert readings(dbsession)[-1] == "liste prioritaire envoyée au CCAS"
+    link = email.body.split("http://localhost", 1)[1].split()[0] if "http://localhost" in email.body else \
+        "/registre-vulnerables/77449/a-joindre/" + email.body.rsplit("/a-joindre/", 1)[1].split()[0]
+
+    ccas_login(testapp)
+    page = testapp.get(link)
+    assert "Marcelle Dupré-Nguyễn" in page.text and "3 rue de l’Église" in page.text and "🐈" in page.text
+    assert "Lucien Martin" in page.text and "sans compte : à appeler" in page.text
+    assert readings(dbsession)[-1] == "lecture d'une liste prioritaire"
+    journal = testapp.get(REGISTER + "/journal").text
+    assert "lecture d'une liste prioritaire" in journal and "liste prioritaire envoyée au CCAS" in journal
+    assert "22/07/2026" in journal  # Paris time
+
+    testapp.reset()  # the CCAS of Chessy: neither the list of Serris nor anything in its journal
+    testapp.login(chessy_ccas)
+    import pyotp
+
+    from vvs_core.clock import timestamp
+
+    testapp.post_csrf("/mairie/2fa", {"code": pyotp.TOTP(chessy_secret).at(timestamp())}, status=303)
+    assert testapp.get(link, expect_errors=True).status_int == 403
+    assert testapp.get(link.replace("77449", "77111"), expect_errors=True).status_int == 404
+    assert not list(dbsession.scalars(select(Notification).where(Notification.recipient_id == chessy_ccas.id)))
+    assert hook.vvs_vulnerable_tell_ccas(request=app_request, commune=chessy, user_ids=ids, reason="x") is None
+    # everyone answered but the register still holds a person without an account
+    assert hook.vvs_vulnerable_tell_ccas(request=app_request, commune=mairie.commune, user_ids=[],
+                                         reason="x")["people"] == 1
+
+
+def test_vvs_vulnerable_ccas_agents(app_request, dbsession, mairie, ccas, make_user):
+    """vvs_mairie names the agents of role « CCAS » of the commune, not its other agents."""
+    chessy, chessy_ccas, _secret = _chessy_with_its_ccas(dbsession, make_user)
+    hook = app_request.registry.vvs_plugins.hook.vvs_vulnerable_ccas_agents
+
+    def ids(commune):
+        return {i for answer in hook(request=app_request, commune=commune) for i in answer}
+
+    assert ids(mairie.commune) == {ccas[0].id}
+    assert ids(chessy) == {chessy_ccas.id}
