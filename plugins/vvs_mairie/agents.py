@@ -10,7 +10,7 @@ from vvs_core.models import Commune, User
 from vvs_core.accounts.security import issue_token
 from vvs_core.web.links import absolute_url
 
-from .models import AGENT_ROLES, MairieAgent, MairieCommune
+from .models import AGENT_ROLES, AGENT_ROLES_AS, MairieAgent, MairieCommune
 
 INVITE_PURPOSE = "mairie_invite"
 # What the per-request memos below hold: a value cached from them depends on these tables.
@@ -205,7 +205,8 @@ def invite_agent(request, commune: Commune, email: str, role: str, first_name: s
     link = absolute_url(request, "mairie_invitation", token=token)
     notify_user(request, user, kind="account", title=f"Invitation : Mairie vigilante {de(commune.name)}",
                 body=(f"Bonjour,\n\nVous êtes invité(e) à rejoindre l'espace « Mairie vigilante » {de(commune.name)} "
-                      f"en tant que {AGENT_ROLES[role].lower()}.\n\nOuvrez ce lien (valable {INVITE_HOURS} heures) "
-                      f"pour choisir votre mot de passe et activer la double authentification :\n{link}\n"),
+                      f"en tant {AGENT_ROLES_AS[role]}.\n\nOuvrez ce lien (valable {INVITE_HOURS} heures) "
+                      f"pour {'confirmer avec le mot de passe de votre compte' if user.password_hash else 'choisir votre mot de passe'} "
+                      f"et activer la double authentification :\n{link}\n"),
                 channels=("email",), subject=("mairie_agent", agent.id))
     return agent

@@ -18,6 +18,9 @@ from vvs_core.models.types import UTCDateTime
 
 # "ccas": the centre communal d'action sociale (told of residents who need help first, e.g. by vvs_rollcall).
 AGENT_ROLES = {"elu": "Élu", "agent": "Agent de mairie", "police": "Police municipale", "ccas": "CCAS"}
+# « en tant que … » in the invitation
+AGENT_ROLES_AS = {"elu": "qu'élu ou élue", "agent": "qu'agent de la mairie", "police": "que membre de la police municipale",
+                  "ccas": "qu'agent du CCAS"}
 ALERT_CHANNELS = ("sms", "email", "push")
 
 ALERT_CATEGORIES = {

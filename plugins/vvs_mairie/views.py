@@ -19,7 +19,7 @@ from vvs_core.web.pagination import paginate, paginate_list
 from vvs_core.clock import aware, utcnow
 from vvs_core.models import Commune, User
 from vvs_core.web.ratelimit import limiter
-from vvs_core.accounts.security import consume_token, hash_password, password_problem
+from vvs_core.accounts.security import consume_token, hash_password, password_problem, verify_password
 from vvs_core.web.timefmt import dates
 
 from . import agents as agent_service
@@ -133,8 +133,12 @@ def invitation_view(request):
     user = request.dbsession.get(User, row.user_id) if row is not None else None
     valid = (row is not None and row.purpose == agent_service.INVITE_PURPOSE and row.used_at is None
              and aware(row.expires_at) > utcnow())
+    # An existing account is bound to the mairie (and its second factor enrolled) only by its owner:
+    # signed in as that account, or giving its password. The link alone is not enough (it travels by e-mail).
+    owner = valid and user is not None and request.user is not None and request.user.id == user.id
     page = {"title": "Invitation : Mairie vigilante", "needs_password": valid and user is not None and not user.password_hash,
-            "valid": valid, **assets(request)}
+            "needs_current": valid and user is not None and bool(user.password_hash) and not owner,
+            "email": user.email if user is not None else "", "valid": valid, **assets(request)}
     if not valid:  # used, expired or unknown: no accept button, one clear sentence
         request.response.status = 410 if row is not None else 404
         return {**page, "error": "Cette invitation n'est plus valable (déjà utilisée ou expirée) : si vous avez déjà "
@@ -149,6 +153,15 @@ def invitation_view(request):
         if problem:
             request.response.status = 400
             return {**page, "errors": {"password": problem}}
+    if page["needs_current"]:
+        attempts = limiter(request, "login-account", "vvs.ratelimit.login")  # the login's own counter
+        attempts.check_blocked(user.email.lower())
+        if not verify_password(user, request.POST.get("current_password", "")):
+            attempts.fail(user.email.lower())
+            request.response.status = 400
+            return {**page, "errors": {"current_password": "Mot de passe incorrect : saisissez celui de votre compte "
+                                                           "(ou connectez-vous d'abord, puis rouvrez le lien)."}}
+        attempts.clear(user.email.lower())
     row = consume_token(request.dbsession, token, agent_service.INVITE_PURPOSE)
     if row is None:
         request.response.status = 400

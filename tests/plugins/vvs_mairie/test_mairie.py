@@ -315,6 +315,46 @@ def test_admin_marks_commune_and_invites_an_agent(testapp, dbsession, commune, m
     assert "Accepter l'invitation" not in used.text and "n'est plus valable" in used.text
 
 
+def test_an_invitation_to_an_existing_account_needs_its_password_or_its_owner(testapp, dbsession, commune, make_user):
+    """The link travels by e-mail: alone, it must not bind someone's account to the mairie nor let its
+    holder enrol the account's second factor (and then read what a CCAS agent reads)."""
+    admin = make_user(is_admin=True)
+    resident = make_user(email="monique.lefevre@example.test", password="le jardin de Monique est fleuri")
+    testapp.login(admin)
+    reason = "Délibération du conseil municipal du 2 mars « Mairie vigilante »"
+    testapp.post_csrf("/mairie/admin/77449/abonnement", {"subscribed": "true", "reason": reason, "etat": "0:0"},
+                      status=303)
+    testapp.post_csrf("/mairie/admin/77449/agents", {"email": resident.email, "role": "ccas", "reason": reason},
+                      status=303)
+    row = dbsession.scalar(select(Notification).where(Notification.address == resident.email))
+    assert "en tant qu'agent du CCAS" in row.body and "confirmer avec le mot de passe de votre compte" in row.body
+    link = re.search(r"/mairie/invitation/(\S+)", row.body).group(0)
+    testapp.reset()
+    page = testapp.get(link)
+    assert "Mot de passe de votre compte" in page.text and "Choisissez un mot de passe" not in page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    for wrong in ("", "pas le bon mot de passe", "x" * 5000):
+        refused = testapp.post(link, {"current_password": wrong, "csrf_token": token}, status=400)
+        assert "Mot de passe incorrect" in refused.text
+    assert testapp.get("/mairie/2fa/activer", status="*").status_int in (302, 303, 403, 404)
+    done = testapp.post(link, {"current_password": "le jardin de Monique est fleuri", "csrf_token": token}, status=303)
+    assert done.location.endswith("/mairie/2fa/activer")
+    # Signed in as the invited account, its owner accepts without typing the password again.
+    owner = make_user(email="gerard.picard@example.test")
+    testapp.reset()
+    testapp.login(admin)
+    testapp.post_csrf("/mairie/admin/77449/agents", {"email": owner.email, "role": "agent", "reason": reason},
+                      status=303)
+    row = dbsession.scalar(select(Notification).where(Notification.address == owner.email))
+    link = re.search(r"/mairie/invitation/(\S+)", row.body).group(0)
+    testapp.reset()
+    testapp.login(owner)
+    page = testapp.get(link)
+    assert "Mot de passe de votre compte" not in page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    assert testapp.post(link, {"csrf_token": token}, status=303).location.endswith("/mairie/2fa/activer")
+
+
 def test_the_old_mairie_admin_page_leads_to_the_journaled_one(testapp, dbsession, commune, make_user):
     """/mairie/admin/{insee} had its own reasonless form (subscription, contact, invitation):
     it now leads to the commune's page, and a POST there changes nothing."""
