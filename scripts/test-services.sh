@@ -15,7 +15,7 @@ REDIS_PORT=6379
 TEST_DB=${1:-vvs_test}
 TEST_REDIS_DB=${2:-15}
 
-scripts/apt-install.sh "postgresql-$PG_VERSION" "postgresql-$PG_VERSION-postgis-3" redis-server chromium
+scripts/apt-install.sh "postgresql-$PG_VERSION" "postgresql-$PG_VERSION-postgis-3" redis-server chromium fonts-dejavu-core
 
 wait_for() {  # wait_for DESCRIPTION COMMAND…: up to 30 s
     local what=$1; shift

@@ -27,7 +27,11 @@ def _centred_lines(pdf, text: str, y: float, font: str, size: int, width: float,
     """Draw ``text`` centred, wrapped to ``width``; return the y below it."""
     from reportlab.lib.utils import simpleSplit
 
-    for line in simpleSplit(text, font, size, width):
+    from vvs_core.web.pdf import fonts, plain
+
+    if not font.startswith("Courier"):
+        font = fonts()[1] if "Bold" in font else fonts()[0]
+    for line in simpleSplit(plain(text), font, size, width):
         pdf.setFont(font, size)
         pdf.drawCentredString(A5[0] / 2, y, line)
         y -= leading

@@ -27,21 +27,22 @@ def email_template(commune_name: str, site_name: str, site_url: str) -> tuple[st
 
 def presentation_pdf(commune_name: str, site_name: str, contact: str) -> bytes:
     from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer
 
-    styles = getSampleStyleSheet()
+    from vvs_core.web.pdf import para, stylesheet
+
+    styles = stylesheet()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, title="Mairie vigilante et solidaire", author=site_name)
-    story = [Paragraph("Mairie vigilante et solidaire", styles["Title"]),
-             Paragraph(f"Une proposition des habitants de {commune_name}", styles["Heading2"]),
-             Paragraph("La municipalité joue un rôle de pivot dans la prévention : elle relie les voisins vigilants "
-                       "et solidaires, la police municipale et les forces de l'ordre.", styles["Normal"]),
+    story = [Paragraph(para("Mairie vigilante et solidaire"), styles["Title"]),
+             Paragraph(para(f"Une proposition des habitants de {commune_name}"), styles["Heading2"]),
+             Paragraph(para("La municipalité joue un rôle de pivot dans la prévention : elle relie les voisins vigilants "
+                       "et solidaires, la police municipale et les forces de l'ordre."), styles["Normal"]),
              Spacer(1, 12),
-             ListFlowable([ListItem(Paragraph(p, styles["Normal"])) for p in POINTS], bulletType="bullet"),
+             ListFlowable([ListItem(Paragraph(para(p), styles["Normal"])) for p in POINTS], bulletType="bullet"),
              Spacer(1, 12),
-             Paragraph("En cas d'urgence ou de flagrant délit, appelez le 17.", styles["Normal"])]
+             Paragraph(para("En cas d'urgence ou de flagrant délit, appelez le 17."), styles["Normal"])]
     if contact:
-        story += [Spacer(1, 12), Paragraph(f"À l'attention de : {contact}", styles["Normal"])]
+        story += [Spacer(1, 12), Paragraph(para(f"À l'attention de : {contact}"), styles["Normal"])]
     doc.build(story)
     return buffer.getvalue()

@@ -256,36 +256,38 @@ COLUMN_WIDTHS = [102, 160, 95, 36, 82, 88, 72, 72, 56]
 
 def proof_pdf(data: dict, site_name: str) -> bytes:
     from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
-    styles = getSampleStyleSheet()
+    from vvs_core.web.pdf import fonts, para, plain, stylesheet
+
+    styles = stylesheet()
     buffer = io.BytesIO()
     alert = data["alert"]
     doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), title=f"Preuve d'alerte {alert.id}", author=site_name,
                             leftMargin=28, rightMargin=28)
-    story = [Paragraph(f"Preuve d'alerte — Mairie {french.de(data['commune'].name)}", styles["Title"]),
-             Paragraph(f"{'EXERCICE · ' if alert.exercise else ''}{alert.title} — {dates.datetime(alert.created_at)}",
-                       styles["Heading2"]),
-             Paragraph(f"{data['households']} foyers, {data['people']} personnes, {data['reached']} jointes "
-                       f"(envoyé, remis ou appelé sur au moins un canal).", styles["Normal"])]
+    story = [Paragraph(para(f"Preuve d'alerte — Mairie {french.de(data['commune'].name)}"), styles["Title"]),
+             Paragraph(para(f"{'EXERCICE · ' if alert.exercise else ''}{alert.title} — "
+                            f"{dates.datetime(alert.created_at)}"), styles["Heading2"]),
+             Paragraph(para(f"{data['households']} foyers, {data['people']} personnes, {data['reached']} jointes "
+                       f"(envoyé, remis ou appelé sur au moins un canal)."), styles["Normal"])]
     confirmed = sum(1 for line in data["lines"] if line[5] == REACTION_LABELS["confirmed"])
     if confirmed:
-        story.append(Paragraph(f"{confirmed} confirmation{'s' if confirmed > 1 else ''} par la touche 1 "
-                               f"au téléphone fixe.", styles["Normal"]))
+        story.append(Paragraph(para(f"{confirmed} confirmation{'s' if confirmed > 1 else ''} par la touche 1 "
+                               f"au téléphone fixe."), styles["Normal"]))
     story.append(Spacer(1, 8))
-    short = [[*line[:-1], line[-1][:12] + "…"] for line in data["lines"]]
+    short = [[plain(c) for c in [*line[:-1], line[-1][:12] + "…"]] for line in data["lines"]]
     # The columns fit the landscape page (786 points between the margins); a long
     # address or name is cut by its cell, never by the page's edge.
     story.append(Table([HEADER] + short, repeatRows=1, colWidths=COLUMN_WIDTHS,
-                       style=[("FONTSIZE", (0, 0), (-1, -1), 7), ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                       style=[("FONTSIZE", (0, 0), (-1, -1), 7), ("FONTNAME", (0, 0), (-1, -1), fonts()[0]),
+                              ("FONTNAME", (0, 0), (-1, 0), fonts()[1]),
                               ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2)]))
-    story += [Spacer(1, 8), Paragraph(f"Empreinte finale (SHA-256 chaîné) : {data['last']}", styles["Normal"]),
-              Paragraph(f"Signature de la commune (HMAC-SHA256) : {data['signature']}", styles["Normal"]),
-              Paragraph(f"Signature Ed25519 de « vvs-preuve|{data['commune'].insee}|{alert.id}|empreinte finale » : "
-                        f"{data['fingerprint_signature']}", styles["Normal"]),
-              Paragraph(f"Clé publique de la commune : {data['key_url']}", styles["Normal"]),
-              Paragraph("Le fichier CSV de la même alerte porte toutes les empreintes ; la page « Vérifier une "
-                        "preuve » du tableau de bord de la mairie le contrôle.", styles["Normal"])]
+    story += [Spacer(1, 8), Paragraph(para(f"Empreinte finale (SHA-256 chaîné) : {data['last']}"), styles["Normal"]),
+              Paragraph(para(f"Signature de la commune (HMAC-SHA256) : {data['signature']}"), styles["Normal"]),
+              Paragraph(para(f"Signature Ed25519 de « vvs-preuve|{data['commune'].insee}|{alert.id}|empreinte finale » : "
+                        f"{data['fingerprint_signature']}"), styles["Normal"]),
+              Paragraph(para(f"Clé publique de la commune : {data['key_url']}"), styles["Normal"]),
+              Paragraph(para("Le fichier CSV de la même alerte porte toutes les empreintes ; la page « Vérifier une "
+                        "preuve » du tableau de bord de la mairie le contrôle."), styles["Normal"])]
     doc.build(story)
     return buffer.getvalue()

@@ -101,27 +101,31 @@ def report_csv(report: dict) -> str:
 
 def report_pdf(report: dict, site_name: str) -> bytes:
     from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
-    styles = getSampleStyleSheet()
+    from vvs_core.web.pdf import fonts, para, plain, stylesheet
+
+    styles = stylesheet()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, title=f"Rapport d'activité {report['label']}", author=site_name)
-    story = [Paragraph(f"Mairie vigilante de {report['commune'].name}", styles["Title"]),
-             Paragraph(f"Rapport d'activité — {report['label']}", styles["Heading2"]),
-             Paragraph(f"Membres actifs : {report['members']} · nouveaux ce mois : {report['new_members']} · "
-                       f"demandes en attente : {report['pending']}", styles["Normal"]),
-             Spacer(1, 12), Paragraph("Communautés", styles["Heading3"])]
+    story = [Paragraph(para(f"Mairie vigilante de {report['commune'].name}"), styles["Title"]),
+             Paragraph(para(f"Rapport d'activité — {report['label']}"), styles["Heading2"]),
+             Paragraph(para(f"Membres actifs : {report['members']} · nouveaux ce mois : {report['new_members']} · "
+                       f"demandes en attente : {report['pending']}"), styles["Normal"]),
+             Spacer(1, 12), Paragraph(para("Communautés"), styles["Heading3"])]
+    font = [("FONTNAME", (0, 0), (-1, -1), fonts()[0])]
     story.append(Table([["Communauté", "Membres", "En attente"]]
-                       + [[c["community"].name, c["members"], c["pending"]] for c in report["communities"]]))
-    story += [Spacer(1, 12), Paragraph(f"Alertes des habitants : {report['resident_alerts']}", styles["Heading3"])]
+                       + [[plain(c["community"].name), c["members"], c["pending"]] for c in report["communities"]],
+                       style=font))
+    story += [Spacer(1, 12), Paragraph(para(f"Alertes des habitants : {report['resident_alerts']}"), styles["Heading3"])]
     if report["alerts_by_category"]:
-        story.append(Table([["Catégorie", "Nombre"]] + [[k, v] for k, v in report["alerts_by_category"]]))
-    story.append(Paragraph(f"Prises en compte par la mairie : {report['acks']['acknowledged']} "
-                           f"({report['ack_rate']}) · délai médian : {report['ack_median']}", styles["Normal"]))
-    story += [Spacer(1, 12), Paragraph(f"Alertes de la mairie : {len(report['mairie_alerts'])}", styles["Heading3"])]
+        story.append(Table([["Catégorie", "Nombre"]] + [[plain(k), v] for k, v in report["alerts_by_category"]],
+                           style=font))
+    story.append(Paragraph(para(f"Prises en compte par la mairie : {report['acks']['acknowledged']} "
+                           f"({report['ack_rate']}) · délai médian : {report['ack_median']}"), styles["Normal"]))
+    story += [Spacer(1, 12), Paragraph(para(f"Alertes de la mairie : {len(report['mairie_alerts'])}"), styles["Heading3"])]
     for row in report["mairie_alerts"]:
-        story.append(Paragraph(f"{dates.day_time(row['alert'].created_at)} · {row['category']} · {row['alert'].title} — "
-                               f"{row['reach']}", styles["Normal"]))
+        story.append(Paragraph(para(f"{dates.day_time(row['alert'].created_at)} · {row['category']} · {row['alert'].title} — "
+                               f"{row['reach']}"), styles["Normal"]))
     doc.build(story)
     return buffer.getvalue()

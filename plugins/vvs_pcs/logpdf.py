@@ -1,40 +1,25 @@
-"""The main courante as a PDF (reportlab, as the mairie's proofs and reports): each
+"""The main courante as a PDF (reportlab, in the font of vvs_core.web.pdf): each
 step with its time (Paris, to the second) and its author. Made once when the crisis
 closes and kept; an open crisis' PDF is made on demand and says it is provisional."""
 from __future__ import annotations
 
 import io
-from xml.sax.saxutils import escape
 
 from vvs_core.web.french import count
 from vvs_core.web.french import de
+from vvs_core.web.pdf import para as pdf_safe
+from vvs_core.web.pdf import stylesheet
 from vvs_core.web.timefmt import dates
 
 HEADER = ["Heure", "Auteur", "Étape", "Détail"]
 
 
-def pdf_safe(text: str) -> str:
-    """Escaped for reportlab's paragraphs; what the standard fonts cannot draw (emoji…)
-    becomes « ? » rather than a black box."""
-    clean = "".join(c if c in "\n\t" or _drawable(c) else "?" for c in str(text or ""))
-    return escape(clean).replace("\n", "<br/>")
-
-
-def _drawable(char: str) -> bool:
-    try:
-        char.encode("cp1252")
-    except UnicodeEncodeError:
-        return False
-    return char.isprintable()
-
-
 def log_pdf(request, commune, crisis, entries) -> bytes:
     from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    styles = getSampleStyleSheet()
+    styles = stylesheet()
     small = styles["BodyText"].clone("small", fontSize=8.5, leading=10.5)
     buffer = io.BytesIO()
     site = request.registry.settings["vvs.site_name"]

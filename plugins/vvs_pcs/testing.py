@@ -1,23 +1,11 @@
-"""Test support for vvs_pcs: the text of a main courante PDF."""
+"""Test support for the PDFs of vvs (the main courante and the others): their text."""
 from __future__ import annotations
 
-import base64
-import re
-import zlib
+import io
 
 
 def pdf_text(pdf: bytes) -> str:
-    """The page streams of a reportlab PDF (ASCII85 then Flate), decoded (the standard
-    fonts write cp1252)."""
-    out = b""
-    for raw in re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.S):
-        data = raw.strip()
-        if data.endswith(b"~>"):
-            data = base64.a85decode(data[:-2])
-        try:
-            out += zlib.decompress(data)
-        except zlib.error:
-            out += data
-    out = re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8)]), out)  # PDF strings' octal escapes
-    out = re.sub(rb"\\([()\\])", rb"\1", out)
-    return out.decode("cp1252", errors="replace")
+    """The text of every page, as a reader copies it (pypdf reads the fonts' Unicode maps)."""
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)

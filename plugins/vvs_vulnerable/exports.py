@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
-from xml.sax.saxutils import escape
 
 from vvs_core.web.french import count, de
 from vvs_core.accounts.phones import display_phone
+from vvs_core.web.pdf import para as _pdf_text
+from vvs_core.web.pdf import stylesheet
 from vvs_core.web.timefmt import dates
 
 from .models import ORIGINS, SITUATIONS
@@ -37,26 +38,14 @@ def register_csv(rows) -> str:
     return out.getvalue()
 
 
-def _pdf_text(text: str) -> str:
-    drawable = []
-    for char in str(text or ""):
-        try:
-            char.encode("cp1252")
-            drawable.append(char if char.isprintable() or char == "\n" else " ")
-        except UnicodeEncodeError:
-            drawable.append("?")
-    return escape("".join(drawable)).replace("\n", "<br/>")
-
-
 def register_pdf(request, commune, rows) -> bytes:
     from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     from vvs_core.clock import utcnow
 
-    styles = getSampleStyleSheet()
+    styles = stylesheet()
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
     buffer = io.BytesIO()
     site = request.registry.settings["vvs.site_name"]
@@ -69,7 +58,7 @@ def register_pdf(request, commune, rows) -> bytes:
                                  f"(CASF L121-6-1)"), styles["Normal"]), Spacer(1, 6)]
     table = Table([[Paragraph(h, small) for h in HEADER]]
                   + [[Paragraph(_pdf_text(v), small) for v in _line(e, d)] for e, d, _s in rows],
-                  colWidths=[30 * mm, 42 * mm, 24 * mm, 30 * mm, 30 * mm, 40 * mm, 28 * mm, 22 * mm, 17 * mm, 17 * mm],
+                  colWidths=[30 * mm, 40 * mm, 24 * mm, 30 * mm, 28 * mm, 38 * mm, 28 * mm, 20 * mm, 19 * mm, 19 * mm],
                   repeatRows=1)
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.25, "#999999"),
                                ("BACKGROUND", (0, 0), (-1, 0), "#e8e8e8")]))

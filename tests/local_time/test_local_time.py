@@ -9,7 +9,6 @@ and the mairie's monthly report (HTML, PDF, CSV), the gazette's weekly digest. K
 from __future__ import annotations
 
 import re
-import zlib
 from dataclasses import dataclass
 
 import pytest
@@ -18,6 +17,7 @@ from lxml import etree
 
 from vvs_core.testing import mail_text, read_mails, run_tasks
 from vvs_mairie.testing import agent_login, mairie  # noqa: F401
+from vvs_pcs.testing import pdf_text
 
 CAP = "{urn:oasis:names:tc:emergency:cap:1.2}"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -126,26 +126,10 @@ def test_a_mairie_alert_at_2330_and_its_monthly_report(testapp, app, dbsession, 
     csv = testapp.get(f"/mairie/77449/rapport/{month}.csv").body.decode("utf-8-sig")
     assert f"alertes de la mairie;{at_2330.full} · " in csv
     pdf = testapp.get(f"/mairie/77449/rapport/{month}.pdf").body
-    assert pdf.startswith(b"%PDF") and at_2330.short.encode() in _pdf_text(pdf)
+    assert pdf.startswith(b"%PDF") and at_2330.short in pdf_text(pdf)
     run_tasks()
     [mail] = _mails_to(app, mairie.residents[0].email, "Rentrez les objets")
     assert f"Mairie de Serris, le {at_2330.full}" in mail
-
-
-def _pdf_text(pdf: bytes) -> bytes:
-    """The page streams of a reportlab PDF (ASCII85 then Flate), decoded."""
-    import base64
-
-    out = b""
-    for raw in re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.S):
-        data = raw.strip()
-        if data.endswith(b"~>"):
-            data = base64.a85decode(data[:-2])
-        try:
-            out += zlib.decompress(data)
-        except zlib.error:
-            out += data
-    return out
 
 
 def test_the_monthly_report_counts_by_the_communes_month(testapp, dbsession, mairie, agent_login, clock):  # noqa: F811

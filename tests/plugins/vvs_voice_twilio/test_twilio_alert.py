@@ -3,9 +3,7 @@ alert through the Twilio API (the fake, driven by the real client), confirms wit
 the alert's summary, the proof-of-warning CSV and PDF show it, and both verify."""
 from __future__ import annotations
 
-import base64
 import re
-import zlib
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +15,7 @@ from vvs_core.testing import TEST_SECRET, VVSTestApp, build_app, drop_queued_tas
 from vvs_mairie.models import MairieAlert
 from vvs_mairie.proof import signature
 from vvs_mairie.testing import agent_login, mairie  # noqa: F401  (fixtures)
+from vvs_pcs.testing import pdf_text
 
 LANDLINE = "+33199000301"
 _apps: dict = {}
@@ -44,20 +43,6 @@ def twilio_calls_back(testapp, request):
     """Twilio's signed POST, as the fake built it, sent to the application."""
     return testapp.post(request.path_qs, dict(request.POST),
                         headers={"X-Twilio-Signature": request.headers["X-Twilio-Signature"]})
-
-
-def pdf_text(body: bytes) -> str:
-    """The content streams of a PDF reportlab wrote (ASCII85, then deflated), as text."""
-    out = []
-    for stream in re.findall(rb"stream\r?\n(.*?)endstream", body, re.S):
-        data = stream.strip()
-        if data.endswith(b"~>"):
-            data = base64.a85decode(data[:-2])
-        try:
-            out.append(zlib.decompress(data).decode("latin-1"))
-        except zlib.error:
-            out.append(data.decode("latin-1"))
-    return "\n".join(out)
 
 
 def test_a_landline_only_resident_is_called_confirms_with_1_and_the_proof_shows_it(
@@ -112,7 +97,7 @@ def test_a_landline_only_resident_is_called_confirms_with_1_and_the_proof_shows_
     signed = re.search(r"Signature de la commune \(HMAC-SHA256\) : ([0-9a-f]{64})", text.replace("\\(", "(")
                        .replace("\\)", ")")).group(1)
     assert f"{last}" in text and signed == signature(TEST_SECRET, "77449", last)
-    assert "1 confirmation par la touche 1" in text and "confirm\\351 \\(touche 1\\)" in text  # the table, WinAnsi
+    assert "1 confirmation par la touche 1" in text and "confirmé (touche 1)" in text  # in the table
     assert alert.id
 
 

@@ -184,6 +184,17 @@ def test_hostile_input_and_csv_injection(testapp, dbsession, mairie, ccas_login)
     testapp.get(REGISTER + "/fiches/99999999999999999999", status=404)
 
 
+def test_the_pdf_export_reads_in_french_with_its_emoji_dropped(testapp, mairie, ccas_login):
+    from vvs_pcs.testing import pdf_text
+
+    testapp.login(mairie.residents[0])
+    testapp.post_csrf(SIGNUP, SELF, status=303)
+    ccas_login(testapp)
+    text = " ".join(pdf_text(testapp.get(REGISTER + "/registre.pdf").body).split())
+    assert "Marcelle Dupré-Nguyễn" in text and "06/12/2026" in text and "3 rue de l’Église" in text and "chat « Minou »" in text
+    assert "?" not in text and "🐈" not in text
+
+
 def _chessy_with_its_ccas(dbsession, make_user):
     """Another commune, with its own subscribed mairie and CCAS agent."""
     from shapely.geometry import Point
