@@ -61,8 +61,6 @@ def vvs_menu_items(request):
 
         if request.has_permission("moderate", RootContext(request)):
             items.append(item("Modération", "moderation", 80))
-        if user.is_admin:
-            items.append(item("Administration", "admin", 85))
         items.append(item("Mes paramètres", "settings", 95))
     return [i for i in items if i is not None]
 
@@ -91,8 +89,6 @@ def vvs_register_notification_kinds():
 
 @hookimpl
 def vvs_register_event_kinds():
-    from vvs_core.admin.accounts import ADMIN_EVENT_KINDS
     from vvs_core.communities.events import CORE_EVENT_KINDS
-    from .hooktypes import EventKind
 
-    return [*CORE_EVENT_KINDS, *(EventKind(key, label) for key, label in ADMIN_EVENT_KINDS.items())]
+    return list(CORE_EVENT_KINDS)

@@ -15,3 +15,11 @@ class TransientDeliveryError(DeliveryError):
 
 class PermanentDeliveryError(DeliveryError):
     """Retrying cannot help (invalid number, rejected address)."""
+
+
+class ActionRefused(Exception):
+    """A user's action does not apply (the French message tells them why): answered with 400."""
+
+
+class ChangedMeanwhile(ActionRefused):
+    """Someone changed the row since the page was shown (answered with 409 and the row as it is now)."""

@@ -226,43 +226,6 @@ def vvs_account_closing(request: Request, user: User) -> None:
     """
 
 
-@hookspec
-def vvs_communities_merging(request: Request, source: Community, target: Community) -> None:
-    """The platform team merges ``source`` into ``target`` (same commune).
-
-    Called after the core moved the memberships and movements, and before
-    the ``source`` row is deleted, in the same transaction: move (or drop) every row of
-    yours that names ``source`` so that it names ``target``. Raise
-    ``vvs_core.admin.accounts.AdminActionRefused`` with a French sentence to refuse the
-    merge (nothing is then changed). Returns nothing.
-    """
-
-
-# --- Administration -------------------------------------------------------------
-
-@hookspec
-def vvs_admin_user_panels(request: Request, user: User) -> list[Panel]:
-    """Add blocks to an account's page in the platform administration (``/admin/utilisateurs/{id}``).
-
-    Called when an administrator opens the page of ``user``: show what your plugin knows
-    of the account (sanctions in force, roles it grants) and link to your own pages for
-    actions. Never show a password, a secret or a proof document.
-    Returns: a list of ``Panel`` with rendered HTML.
-    """
-
-
-@hookspec
-def vvs_admin_commune_panels(request: Request, commune: Commune) -> list[Panel]:
-    """Add blocks to a commune's page in the platform administration (``/admin/communes/{insee}``).
-
-    Called when an administrator opens the page of ``commune``: your plugin's settings for
-    the commune and its actions (forms that post to your own routes, with a reason that
-    you record with ``vvs_core.communities.events.record_event(..., public=False)`` so the journal
-    shows it).
-    Returns: a list of ``Panel`` with rendered HTML.
-    """
-
-
 # --- Validation and verification ----------------------------------------------
 
 @hookspec(firstresult=True)

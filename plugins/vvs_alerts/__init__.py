@@ -122,7 +122,7 @@ def vvs_community_panels(request, community):
     return [panel] if panel is not None else []
 
 
-@hookimpl
+@hookimpl(optionalhook=True)
 def vvs_admin_user_panels(request, user):
     from .sanctions_views import admin_user_panel
 
@@ -222,7 +222,7 @@ def vvs_addhooks(pluginmanager):
     pluginmanager.add_hookspecs(hookspecs)
 
 
-@hookimpl
+@hookimpl(optionalhook=True)
 def vvs_communities_merging(request, source, target):
     """The alerts, private feeds and moderation rule of ``source`` go to ``target`` (its own
     rule, if it has one, stays)."""

@@ -109,7 +109,7 @@ def vvs_retention_rules(settings):
     return rules()
 
 
-@hookimpl
+@hookimpl(optionalhook=True)
 def vvs_admin_commune_panels(request, commune):
     from vvs_core.web.french import count
     from vvs_core.hooktypes import Panel

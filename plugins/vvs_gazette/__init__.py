@@ -130,7 +130,7 @@ def vvs_addhooks(pluginmanager):
     pluginmanager.add_hookspecs(hookspecs)
 
 
-@hookimpl
+@hookimpl(optionalhook=True)
 def vvs_communities_merging(request, source, target):
     """The posts of ``source`` and their reports go to ``target``."""
     import sqlalchemy as sa

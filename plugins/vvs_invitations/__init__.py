@@ -57,7 +57,7 @@ def vvs_community_links(request, communities, place):
     return links
 
 
-@hookimpl
+@hookimpl(optionalhook=True)
 def vvs_communities_merging(request, source, target):
     """The invitations sent in ``source`` now invite to ``target`` (their links still work)."""
     import sqlalchemy as sa

@@ -161,7 +161,7 @@ def vvs_register_event_kinds():
     ]
 
 
-@hookimpl
+@hookimpl(optionalhook=True)
 def vvs_communities_merging(request, source, target):
     """Verifications made for a membership in ``source`` now name ``target``."""
     import sqlalchemy as sa

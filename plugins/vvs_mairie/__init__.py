@@ -392,14 +392,14 @@ def vvs_register_event_kinds():
     return EVENT_KINDS + DESK
 
 
-@hookimpl
+@hookimpl(optionalhook=True)
 def vvs_admin_commune_panels(request, commune):
     from .platform_admin import commune_panel
 
     return [Panel("Mairie", commune_panel(request, commune), order=10)]
 
 
-@hookimpl
+@hookimpl(optionalhook=True)
 def vvs_admin_user_panels(request, user):
     from vvs_core.models import Commune
 
@@ -476,7 +476,7 @@ def vvs_membership_requested(request, membership):
     tell_agents(request, membership)
 
 
-@hookimpl
+@hookimpl(optionalhook=True)
 def vvs_communities_merging(request, source, target):
     """The town hall's alerts sent to ``source`` are listed as sent to ``target``."""
     from .models import MairieAlert

@@ -24,11 +24,10 @@ from sqlalchemy import func, select, update
 
 from vvs_core.clock import aware, utcnow
 from vvs_core.communities.events import record_event
-from vvs_core.web.forms import Schema, StrippedString, email_node, make_form, validate
+from vvs_core.web.forms import Schema, StrippedString, choice_node, email_node, make_form, reason_node, validate
 from vvs_core.hooktypes import EventKind
 from vvs_core.models import Community, User
 from vvs_core.accounts.phones import display_phone, normalise_phone
-from vvs_core.admin.accounts_views import choice_node, reason_node
 
 from .models import DeskAccount, DeskAction, DeskSession
 

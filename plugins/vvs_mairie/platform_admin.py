@@ -1,5 +1,6 @@
 """The town hall's block on the platform team's page of a commune (``/admin/communes/{insee}``,
-hook ``vvs_admin_commune_panels``): whether the commune is a « Mairie vigilante », whether
+hook ``vvs_admin_commune_panels`` of vvs_admin; on a page of its own at ``/mairie/admin/{insee}``
+when vvs_admin is off, and to answer a refused action): whether the commune is a « Mairie vigilante », whether
 its town hall validates every new member, its agents; invite one, remove one, reset
 one's second factor. Each action asks for a reason and is recorded in the journal
 (non-public community events this plugin declares); two administrators acting on the
@@ -14,14 +15,15 @@ from pyramid.renderers import render, render_to_response
 from pyramid.view import view_config
 from sqlalchemy import delete, select, update
 
-from vvs_core.admin.accounts import AdminActionRefused, ChangedMeanwhile
 from vvs_core.clock import utcnow
 from vvs_core.communities.events import record_event
-from vvs_core.web.forms import Schema, StrippedString, email_node, make_form, validate
+from vvs_core.errors import ActionRefused as AdminActionRefused, ChangedMeanwhile
+from vvs_core.web import route_exists
+from vvs_core.web.forms import (Schema, StrippedString, choice_node, email_node, make_form, reason_node,
+                                   state_node, validate)
 from vvs_core.hooktypes import EventKind
 from vvs_core.models import Commune, User
 from vvs_core.accounts.sessions import end_all_sessions
-from vvs_core.admin.accounts_views import choice_node, reason_node, state_node
 
 from . import agents as agent_service
 from . import twofactor
@@ -118,8 +120,12 @@ def commune_panel(request, commune: Commune) -> str:
         for key in ("remove", "second_factor"):
             if f"{key}-{agent.id}" not in rendered:
                 html[f"{key}-{agent.id}"] = built[f"{key}-{agent.id}"].render({"etat": _agent_state(agent)})
+    def user_url(agent):  # the account's page of the platform team, when vvs_admin runs
+        return request.route_path("admin_user", user_id=agent.user_id) if route_exists(request, "admin_user") else None
+
     return render("vvs_mairie:templates/platform_admin_panel.pt",
-                  {"mairie": mairie, "agents": agents, "forms": html, "commune": commune}, request=request)
+                  {"mairie": mairie, "agents": agents, "forms": html, "commune": commune, "user_url": user_url},
+                  request=request)
 
 
 # --- Actions ------------------------------------------------------------------
@@ -225,17 +231,30 @@ def _agent(request, commune) -> MairieAgent:
     return agent
 
 
+def commune_url(request, commune) -> str:
+    """Where the platform team runs this town hall: the commune's page of vvs_admin, or this
+    plugin's own page of the block when vvs_admin is off."""
+    if route_exists(request, "admin_commune"):
+        return request.route_path("admin_commune", insee=commune.insee, _anchor="mairie")
+    return request.route_path("mairie_admin_commune", insee=commune.insee)
+
+
 def _back(request, commune):
-    return HTTPSeeOther(request.route_path("admin_commune", insee=commune.insee, _anchor="mairie"))
+    return HTTPSeeOther(commune_url(request, commune))
 
 
-def _core_page(request, commune, status, error=None, rendered=None):
-    """The platform team's page of the commune, with this error (nothing was changed)."""
-    from vvs_core.admin.communes_views import commune_page
+def block_page(request, commune, status=200, error=None, rendered=None):
+    """The town hall's block of ``commune`` on a page of its own: a refused action answered
+    with its reason and the form as it was typed (nothing was changed), or the block itself
+    when vvs_admin, whose commune page shows it, is off."""
+    from vvs_core.web.french import de
 
     request.__dict__["_vvs_mairie_admin_rendered"] = rendered or {}
-    response = render_to_response("vvs_core:admin/templates/admin_commune.pt",
-                                  commune_page(request, commune, error=error), request=request)
+    back = commune_url(request, commune) if route_exists(request, "admin_commune") else None
+    response = render_to_response("vvs_mairie:templates/platform_admin_page.pt", {
+        "title": f"Mairie {de(commune.name)}", "commune": commune, "error": error, "back": back,
+        "panel": commune_panel(request, commune),
+        "extra_css": [request.static_path("vvs_mairie:static/mairie.css")]}, request=request)
     response.status = status
     return response
 
@@ -248,12 +267,12 @@ def _act(request, key, apply, agent=None):
     form = forms(request, commune, agents)[key]
     data, rendered = validate(request, form)
     if data is None:
-        return _core_page(request, commune, 400, "La demande n'a pas été enregistrée : corrigez le formulaire "
+        return block_page(request, commune, 400, "La demande n'a pas été enregistrée : corrigez le formulaire "
                                                  "« Mairie » ci-dessous.", {key: rendered})
     try:
         message = apply(commune, data)
     except AdminActionRefused as exc:
-        return _core_page(request, commune, 409 if isinstance(exc, ChangedMeanwhile) else 400, f"Mairie : {exc}")
+        return block_page(request, commune, 409 if isinstance(exc, ChangedMeanwhile) else 400, f"Mairie : {exc}")
     request.flash(message, "success")
     return _back(request, commune)
 

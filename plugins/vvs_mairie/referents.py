@@ -6,8 +6,7 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 from vvs_core.web.french import de
-from vvs_core.admin.communes import community_people
-from vvs_core.communities.members import member_counts, referent_counts
+from vvs_core.communities.members import community_people, member_counts, referent_counts
 from vvs_core.communities.membership import MembershipError, set_referent
 from vvs_core.models import Community
 

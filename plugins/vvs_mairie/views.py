@@ -573,15 +573,24 @@ def admin_view(request):
                         .order_by(Commune.name, Commune.id), ADMIN_PAGE)
     mairies = {c.id: m for c, m in communes.items}
     communes.items = [c for c, _m in communes.items]
-    return {"title": "Mairies vigilantes", "communes": communes, "mairies": mairies, **assets(request)}
+    from .platform_admin import commune_url
+
+    return {"title": "Mairies vigilantes", "communes": communes, "mairies": mairies,
+            "commune_url": lambda commune: commune_url(request, commune), **assets(request)}
 
 
 @view_config(route_name="mairie_admin_commune", request_method="GET", permission="platform")
 def admin_commune_view(request):
     """The town hall of a commune is run from the platform team's page of the commune
-    (its « Mairie » block: every action there asks a reason and is journaled); this old
-    address leads there."""
+    (vvs_admin; its « Mairie » block: every action there asks a reason and is journaled);
+    this old address leads there, or shows the block alone when vvs_admin is off."""
+    from vvs_core.web import route_exists
+
+    from .platform_admin import block_page
+
     commune = agent_service.commune_by_insee(request.dbsession, request.matchdict["insee"])
     if commune is None:
         raise HTTPNotFound()
+    if not route_exists(request, "admin_commune"):  # vvs_admin is off: the block on a page of its own
+        return block_page(request, commune)
     return HTTPMovedPermanently(request.route_path("admin_commune", insee=commune.insee, _anchor="mairie"))

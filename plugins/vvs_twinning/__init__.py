@@ -116,7 +116,7 @@ def vvs_register_event_kinds():
     ]
 
 
-@hookimpl
+@hookimpl(optionalhook=True)
 def vvs_communities_merging(request, source, target):
     """Twinnings of ``source`` become ``target``'s; one between the two ends, and one with a
     community ``target`` is already twinned with ends too (one open twinning per pair)."""

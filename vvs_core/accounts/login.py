@@ -10,13 +10,12 @@ from pyramid.security import forget, remember
 from pyramid.view import view_config
 from sqlalchemy import func, select
 
-from vvs_core.admin.accounts import BLOCKED_STATUSES
 from vvs_core.clock import utcnow
 from vvs_core.web.forms import Schema, email_node, make_form, validate
 from vvs_core.models import User
 from vvs_core.web.ratelimit import client_address, limiter
 from vvs_core.accounts.sessions import end_all_sessions
-from vvs_core.accounts.security import consume_token, hash_password, issue_token, password_problem, rehash_if_needed, verify_password
+from vvs_core.accounts.security import BLOCKED_STATUSES, consume_token, hash_password, issue_token, password_problem, rehash_if_needed, verify_password
 from vvs_core.web.links import absolute_url
 
 

@@ -34,8 +34,9 @@ SESSION_USER = "uid"
 SESSION_EPOCH = "epoch"
 SESSION_LOGIN_AT = "login_at"
 # A user in one of these states has no session: "suspended" or "banned" by an administrator
-# (vvs_core.admin.accounts), "closed" by themselves.
-CLOSED_STATUSES = ("closed", "suspended", "banned")
+# (the platform team's pages), "closed" by themselves; a blocked one cannot sign in.
+BLOCKED_STATUSES = ("suspended", "banned")
+CLOSED_STATUSES = ("closed", *BLOCKED_STATUSES)
 
 # Argon2id at OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): about 20 ms per login
 # on this project's 2-core machine, against 120 ms for argon2-cffi's default (64 MiB, 3

@@ -98,3 +98,22 @@ def community_ids_of(dbsession, user_id: int) -> list[int]:
     through ``vvs_core.accounts.security.member_community_ids(request)``, cached)."""
     return sorted(dbsession.scalars(community_ids_sql(user_id)))
 
+
+
+def community_people(dbsession, community: Community) -> tuple[list[User], list[User]]:
+    """(référents, other active members) of ``community``, open accounts, by name."""
+    return communities_people(dbsession, [community.id]).get(community.id, ([], []))
+
+
+def communities_people(dbsession, community_ids: list[int]) -> dict[int, tuple[list[User], list[User]]]:
+    """``community_people`` of several communities in one statement (a commune's page)."""
+    out: dict[int, tuple[list[User], list[User]]] = {cid: ([], []) for cid in community_ids}
+    if not community_ids:
+        return out
+    rows = dbsession.execute(
+        select(User, Membership.role, Membership.community_id).join(Membership, Membership.user_id == User.id)
+        .where(Membership.community_id.in_(community_ids), Membership.status == "active", User.status != "closed")
+        .order_by(User.last_name, User.first_name)).all()
+    for user, role, community_id in rows:
+        out[community_id][0 if role == "referent" else 1].append(user)
+    return out

@@ -156,3 +156,37 @@ def text_node(title, *, max, too_long, min=0, too_short=None, required=True, **k
         kw.setdefault("missing", "")
     return colander.SchemaNode(StrippedString(), title=title, validator=length,
                                widget=deform.widget.TextAreaWidget(attributes={"maxlength": str(max)}), **kw)
+
+
+# Forms of the platform team and the town hall: an action with its reason, kept in the journal.
+REASON_MIN, REASON_MAX = 5, 1000
+
+
+def reason_node():
+    return colander.SchemaNode(
+        StrippedString(), name="reason", title="Motif (gardé dans le journal)",
+        missing_msg="Indiquez le motif de cette action : il est gardé dans le journal.",
+        validator=colander.Length(
+            min=REASON_MIN, max=REASON_MAX,
+            min_err=f"Le motif doit comporter au moins {REASON_MIN} caractères.",
+            max_err=f"Le motif ne doit pas dépasser {REASON_MAX} caractères."),
+        widget=deform.widget.TextAreaWidget(rows=3, attributes={"maxlength": str(REASON_MAX)}))
+
+
+def state_node():
+    """The state of the row the person saw (hidden): a conditional UPDATE refuses a change
+    made meanwhile (``vvs_core.errors.ChangedMeanwhile``)."""
+    return colander.SchemaNode(colander.String(), name="etat", missing="", widget=deform.widget.HiddenWidget())
+
+
+def choice_node(name: str, title: str, choices: list[tuple[str, str]]):
+    keys = {key for key, _label in choices}
+
+    def one_of(node, value):
+        if value not in keys:
+            raise colander.Invalid(node, "Choisissez une valeur de la liste.")
+
+    return colander.SchemaNode(
+        colander.String(), name=name, title=title,
+        missing_msg="Choisissez une valeur de la liste.", validator=one_of,
+        widget=deform.widget.SelectWidget(values=[("", "— choisir —"), *choices]))

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from vvs_core.models import CommunityEvent, User
+from vvs_core.testing import VVSTestApp, build_app_on_session
 from vvs_mairie.models import MairieAgent, RecoveryCode
 from vvs_mairie.testing import agent_login, enrol_agent, mairie  # noqa: F401
 
@@ -57,6 +58,8 @@ def test_subscription_is_journaled_and_checks_what_was_seen(testapp, dbsession, 
     refused = testapp.post_csrf(url, {"subscribed": "true", "impose_validation": "true", "reason": "ok",
                                       "etat": seen}, status=400)
     assert "au moins 5 caractères" in refused.text
+    # answered by the block on a page of its own, the form as typed, a way back to the commune's page
+    assert 'id="mairie-abonnement"' in refused.text and f'href="{PAGE}#mairie"' in refused.text
     dbsession.refresh(mairie.mairie)
     assert mairie.mairie.impose_validation is False
     testapp.post_csrf(url, {"subscribed": "true", "impose_validation": "true", "reason": REASON, "etat": seen},
@@ -165,3 +168,25 @@ def test_stale_agent_state_is_a_conflict(testapp, dbsession, mairie, admin):
         assert "Un autre membre de l'équipe a modifié cet agent entre-temps" in refused.text
     dbsession.refresh(mairie.agent)
     assert mairie.agent.active is True
+
+
+def test_without_vvs_admin_the_block_has_a_page_of_its_own(db_url, session_factory, dbsession, mairie, admin):
+    """vvs_admin off: /mairie/admin/{insee} shows the town hall's block itself (no link to
+    the administration's pages, which do not exist), and its actions come back to it."""
+    testapp = VVSTestApp(build_app_on_session(db_url, session_factory, "vvs_alerts vvs_mairie"))
+    testapp.login(admin)
+    testapp.get(PAGE, status=404)
+    listing = testapp.get("/mairie/admin")
+    assert 'href="/mairie/admin/77449"' in listing.text and "/admin/communes" not in listing.text
+    page = testapp.get("/mairie/admin/77449", status=200)
+    assert "Mairie de Serris" in page.text and "Agnès Marchand" in page.text
+    assert "/admin/utilisateurs" not in page.text and "Retour à la page de la commune" not in page.text
+    url = "/mairie/admin/77449/abonnement"
+    form = {"subscribed": "true", "impose_validation": "true", "etat": etat(page, "mairie-abonnement")}
+    refused = testapp.post_csrf(url, {**form, "reason": "ok"}, status=400)
+    assert "au moins 5 caractères" in refused.text
+    done = testapp.post_csrf(url, {**form, "reason": REASON}, status=303)
+    assert done.location.endswith("/mairie/admin/77449")
+    dbsession.refresh(mairie.mairie)
+    assert mairie.mairie.impose_validation is True
+    assert events(dbsession, "mairie_admin_subscription")[0].data["reason"] == REASON

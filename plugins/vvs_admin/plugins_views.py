@@ -61,7 +61,7 @@ def providers(request) -> list[dict]:
     return rows
 
 
-@view_config(route_name="admin_plugins", renderer="vvs_core:admin/templates/admin_plugins.pt", permission="platform")
+@view_config(route_name="admin_plugins", renderer="vvs_admin:templates/admin_plugins.pt", permission="platform")
 def admin_plugins_view(request):
     from vvs_core.web import health_status
 

@@ -1,6 +1,6 @@
 """The platform team's communes pages: /admin/communes (list, create) and a commune's
 page (settings; its communities' validation mode and référents). The rules live in
-``vvs_core.admin.communes``; these views read forms and show pages."""
+``vvs_admin.communes``; these views read forms and show pages."""
 from __future__ import annotations
 
 import colander
@@ -9,20 +9,18 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from vvs_core.admin.accounts import AdminActionRefused, ChangedMeanwhile
-from vvs_core.admin.communes import (
-    INSEE, change_validation_mode, communes_overview, communities_people, community_people, create_commune,
-    edit_commune,
-    archive_community, archive_preview, merge_choices, merge_communities, merge_preview, parse_coordinate, parse_postcodes, set_referent,
+from vvs_admin.accounts import AdminActionRefused, ChangedMeanwhile
+from vvs_admin.communes import (
+    INSEE, change_validation_mode, communes_overview, create_commune, edit_commune, archive_community, archive_preview, merge_choices, merge_communities, merge_preview, parse_coordinate, parse_postcodes, set_referent,
 )
 from vvs_core.web.french import de
-from vvs_core.web.forms import Schema, StrippedString, email_node, make_form, validate
+from vvs_core.communities.members import communities_people, community_people
+from vvs_core.web.forms import Schema, StrippedString, choice_node, email_node, make_form, reason_node, validate
 from vvs_core.models import Commune, Community
 from vvs_core.models.community import VALIDATION_MODES
 from vvs_core.web.pagination import paginate
 from vvs_core.accounts.phones import display_phone, normalise_phone
 from vvs_core.accounts.security import community_factory
-from vvs_core.admin.accounts_views import choice_node, reason_node
 from vvs_core.communities.validation_views import MODE_LABELS
 
 
@@ -153,13 +151,13 @@ def communes_page(request, form_html: str | None = None, error: str | None = Non
             "form": form_html or form.render(), "error": error}
 
 
-@view_config(route_name="admin_communes", request_method="GET", renderer="vvs_core:admin/templates/admin_communes.pt",
+@view_config(route_name="admin_communes", request_method="GET", renderer="vvs_admin:templates/admin_communes.pt",
              permission="platform")
 def admin_communes_view(request):
     return communes_page(request)
 
 
-@view_config(route_name="admin_communes", request_method="POST", renderer="vvs_core:admin/templates/admin_communes.pt",
+@view_config(route_name="admin_communes", request_method="POST", renderer="vvs_admin:templates/admin_communes.pt",
              permission="platform")
 def admin_commune_create_view(request):
     form = make_form(request, commune_schema(True), "Créer la commune", formid="commune",
@@ -205,13 +203,13 @@ def commune_page(request, commune: Commune, rendered: dict | None = None, error:
             "contact_phone": display_phone(commune.contact_phone)}
 
 
-@view_config(route_name="admin_commune", request_method="GET", renderer="vvs_core:admin/templates/admin_commune.pt",
+@view_config(route_name="admin_commune", request_method="GET", renderer="vvs_admin:templates/admin_commune.pt",
              permission="platform")
 def admin_commune_view(request):
     return commune_page(request, commune_from_route(request))
 
 
-@view_config(route_name="admin_commune", request_method="POST", renderer="vvs_core:admin/templates/admin_commune.pt",
+@view_config(route_name="admin_commune", request_method="POST", renderer="vvs_admin:templates/admin_commune.pt",
              permission="platform")
 def admin_commune_edit_view(request):
     commune = commune_from_route(request)
@@ -248,7 +246,7 @@ def _community_action(request, key: str, apply):
 
 
 @view_config(route_name="admin_community_mode", request_method="POST",
-             renderer="vvs_core:admin/templates/admin_commune.pt", permission="platform")
+             renderer="vvs_admin:templates/admin_commune.pt", permission="platform")
 def admin_community_mode_view(request):
     def apply(community, data):
         change_validation_mode(request, community, data["mode"], data["seen"], data["reason"])
@@ -257,7 +255,7 @@ def admin_community_mode_view(request):
 
 
 @view_config(route_name="admin_community_referents", request_method="POST",
-             renderer="vvs_core:admin/templates/admin_commune.pt", permission="platform")
+             renderer="vvs_admin:templates/admin_commune.pt", permission="platform")
 def admin_community_referents_view(request):
     def apply(community, data):
         verb, _sep, user_id = data["change"].partition(":")
@@ -290,13 +288,13 @@ def merge_page(request, community: Community, form_html: str | None = None, prev
             "preview": preview, "error": error}
 
 
-@view_config(route_name="admin_community_merge", request_method="GET", renderer="vvs_core:admin/templates/admin_merge.pt",
+@view_config(route_name="admin_community_merge", request_method="GET", renderer="vvs_admin:templates/admin_merge.pt",
              permission="platform")
 def admin_community_merge_view(request):
     return merge_page(request, request.context.community)
 
 
-@view_config(route_name="admin_community_merge", request_method="POST", renderer="vvs_core:admin/templates/admin_merge.pt",
+@view_config(route_name="admin_community_merge", request_method="POST", renderer="vvs_admin:templates/admin_merge.pt",
              permission="platform")
 def admin_community_merge_post(request):
     """First POST: the confirmation page (what would change, nothing changed); the
@@ -346,13 +344,13 @@ def archive_page(request, community: Community, form_html: str | None = None, er
 
 
 @view_config(route_name="admin_community_archive", request_method="GET",
-             renderer="vvs_core:admin/templates/admin_archive.pt", permission="platform")
+             renderer="vvs_admin:templates/admin_archive.pt", permission="platform")
 def admin_community_archive_view(request):
     return archive_page(request, request.context.community)
 
 
 @view_config(route_name="admin_community_archive", request_method="POST",
-             renderer="vvs_core:admin/templates/admin_archive.pt", permission="platform")
+             renderer="vvs_admin:templates/admin_archive.pt", permission="platform")
 def admin_community_archive_post(request):
     community = request.context.community
     data, rendered = validate(request, archive_form(request, community))

@@ -2,7 +2,7 @@
 create a commune (INSEE code, name, postcodes, town-hall position, contact), edit its
 settings, choose a community's validation mode, appoint and remove référents. Every
 change is given a reason and recorded in the audit trail, like the accounts' actions
-(``vvs_core.admin.accounts``)."""
+(``vvs_admin.accounts``)."""
 from __future__ import annotations
 
 import re
@@ -11,7 +11,7 @@ from shapely.geometry import Point
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import defer
 
-from vvs_core.admin.accounts import AdminActionRefused, ChangedMeanwhile
+from vvs_admin.accounts import AdminActionRefused, ChangedMeanwhile
 from vvs_core.communities.events import record_event
 from vvs_core.models import Commune, Community, Membership, User
 from vvs_core.models.community import VALIDATION_MODES
@@ -117,25 +117,6 @@ def communes_overview():
                    .correlate(Commune).scalar_subquery())
     return (select(Commune, communities.label("communities")).options(defer(Commune.boundary))
             .order_by(Commune.name, Commune.id))
-
-
-def community_people(dbsession, community: Community) -> tuple[list[User], list[User]]:
-    """(référents, other active members) of ``community``, by name."""
-    return communities_people(dbsession, [community.id]).get(community.id, ([], []))
-
-
-def communities_people(dbsession, community_ids: list[int]) -> dict[int, tuple[list[User], list[User]]]:
-    """``community_people`` of several communities in one statement (a commune's page)."""
-    out: dict[int, tuple[list[User], list[User]]] = {cid: ([], []) for cid in community_ids}
-    if not community_ids:
-        return out
-    rows = dbsession.execute(
-        select(User, Membership.role, Membership.community_id).join(Membership, Membership.user_id == User.id)
-        .where(Membership.community_id.in_(community_ids), Membership.status == "active", User.status != "closed")
-        .order_by(User.last_name, User.first_name)).all()
-    for user, role, community_id in rows:
-        out[community_id][0 if role == "referent" else 1].append(user)
-    return out
 
 
 # --- Merging two communities ------------------------------------------------------

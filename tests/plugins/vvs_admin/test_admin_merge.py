@@ -121,7 +121,7 @@ def test_second_administrator_finds_it_merged(testapp, dbsession, scene):
     testapp.post_csrf(f"/admin/communautes/{a_id}/fusion", form, status=404)
     from types import SimpleNamespace
 
-    from vvs_core.admin.communes import ChangedMeanwhile, merge_communities
+    from vvs_admin.communes import ChangedMeanwhile, merge_communities
 
     request = SimpleNamespace(dbsession=dbsession, registry=testapp.app.registry, user=scene["admin"])
     with pytest.raises(ChangedMeanwhile, match="n'existe plus"):

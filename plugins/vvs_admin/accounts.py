@@ -15,6 +15,7 @@ import re
 from sqlalchemy import func, or_, select, update
 
 from vvs_core.communities.events import record_event
+from vvs_core.errors import ActionRefused as AdminActionRefused, ChangedMeanwhile
 from vvs_core.accounts.sessions import end_all_sessions
 from vvs_core.models import Commune, Community, CommunityEvent, Membership, User
 
@@ -37,7 +38,7 @@ MEMBER_ROLE_LABELS = {"member": "Membre", "referent": "Référent"}
 MEMBERSHIP_STATUS_LABELS = {"pending": "En attente de validation", "active": "Adhésion validée",
                             "rejected": "Demande refusée", "left": "A quitté la communauté"}
 
-# The audit trail's entries written here (non-public community events), with their labels.
+# The audit trail's entries written here and in .communes (non-public community events), with their labels.
 ADMIN_EVENT_KINDS = {
     "admin_role_changed": "Rôle de plateforme modifié",
     "admin_account_suspended": "Compte suspendu",
@@ -45,7 +46,6 @@ ADMIN_EVENT_KINDS = {
     "admin_account_reopened": "Compte rouvert",
     "admin_confirmation_resent": "E-mail de confirmation renvoyé",
     "admin_sessions_ended": "Toutes les sessions fermées",
-    # communes and communities (vvs_core.admin.communes)
     "admin_commune_created": "Commune créée",
     "admin_commune_edited": "Commune modifiée",
     "admin_validation_mode_changed": "Mode de validation modifié par l'équipe",
@@ -60,17 +60,8 @@ STATUS_ACTIONS = {
     "ban": ("Bannir", "banned", ("active", "suspended"), "admin_account_banned"),
     "reopen": ("Rouvrir le compte", "active", ("suspended", "banned"), "admin_account_reopened"),
 }
-REASON_MIN, REASON_MAX = 5, 1000
 PAGE_SIZE = 25
 _STATE = re.compile(r"^(active|suspended|banned|closed):([01]):([01])$")
-
-
-class AdminActionRefused(Exception):
-    """The action does not apply (French message for the administrator)."""
-
-
-class ChangedMeanwhile(AdminActionRefused):
-    """Someone changed the row since the page was shown (answered with 409)."""
 
 
 class AccountChanged(ChangedMeanwhile):

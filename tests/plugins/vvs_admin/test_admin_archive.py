@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from vvs_core import geo
-from vvs_core.admin.communes import ChangedMeanwhile, archive_community
+from vvs_admin.communes import ChangedMeanwhile, archive_community
 from vvs_invitations.invitations import find_by_code, shared_link
 from vvs_core.models import Community, CommunityEvent, Membership
 from vvs_core.testing import SERRIS

@@ -49,13 +49,13 @@ class Crashing(Healthy):
      "Non renseigné : ce fournisseur (configuré) ne propose pas de vérification."),
 ])
 def test_provider_health_when_offered(service, state, text):
-    from vvs_core.admin.plugins_views import provider_health
+    from vvs_admin.plugins_views import provider_health
 
     assert provider_health(service) == (state, text)
 
 
 def test_a_broken_provider_is_shown(testapp, admin, app_registry, monkeypatch):
-    from vvs_core.admin import plugins_views as admin_plugins
+    from vvs_admin import plugins_views as admin_plugins
 
     monkeypatch.setattr(admin_plugins, "provider_health", lambda service: ("problem", "Le serveur SMTP ne répond pas."))
     testapp.login(admin)

@@ -33,7 +33,7 @@ def community_rows(dbsession) -> dict[int, list[dict]]:
     return out
 
 
-@view_config(route_name="admin", renderer="vvs_core:admin/templates/admin.pt", permission="platform")
+@view_config(route_name="admin", renderer="vvs_admin:templates/admin.pt", permission="platform")
 def admin_view(request):
     db = request.dbsession
     by_commune = community_rows(db)

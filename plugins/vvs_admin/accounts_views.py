@@ -1,7 +1,7 @@
 """The platform team's accounts pages: /admin/utilisateurs (search), a user's page and
 its actions (role, suspend / ban / reopen, confirmation e-mail), and the journal of
 what the team did (/admin/journal, also as CSV). The rules live in
-``vvs_core.admin.accounts``; these views only read forms and show pages."""
+``vvs_admin.accounts``; these views only read forms and show pages."""
 from __future__ import annotations
 
 import csv
@@ -14,13 +14,13 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from vvs_core.admin.accounts import (
-    ACCOUNT_STATUS_LABELS, PAGE_SIZE, PLATFORM_ROLES, REASON_MAX, REASON_MIN, AdminActionRefused, ChangedMeanwhile,
+from vvs_admin.accounts import (
+    ACCOUNT_STATUS_LABELS, PAGE_SIZE, PLATFORM_ROLES, AdminActionRefused, ChangedMeanwhile,
     account_state, audit_entries, audit_label, audit_query, change_role, change_status, community_choices,
     describe_change, end_sessions, memberships_of, platform_role, resend_confirmation, role_labels, search_users,
     status_choices,
 )
-from vvs_core.web.forms import Schema, StrippedString, make_form, validate
+from vvs_core.web.forms import Schema, choice_node, make_form, reason_node, state_node, validate
 from vvs_core.models import Community, User
 from vvs_core.web.pagination import Pagination
 from vvs_core.accounts.phones import display_phone
@@ -56,34 +56,6 @@ def int_param(request, name: str, default=None, lowest: int = 1):
 
 
 # --- Forms --------------------------------------------------------------------
-
-def reason_node():
-    return colander.SchemaNode(
-        StrippedString(), name="reason", title="Motif (gardé dans le journal)",
-        missing_msg="Indiquez le motif de cette action : il est gardé dans le journal.",
-        validator=colander.Length(
-            min=REASON_MIN, max=REASON_MAX,
-            min_err=f"Le motif doit comporter au moins {REASON_MIN} caractères.",
-            max_err=f"Le motif ne doit pas dépasser {REASON_MAX} caractères."),
-        widget=deform.widget.TextAreaWidget(rows=3, attributes={"maxlength": str(REASON_MAX)}))
-
-
-def state_node():
-    return colander.SchemaNode(colander.String(), name="etat", missing="", widget=deform.widget.HiddenWidget())
-
-
-def choice_node(name: str, title: str, choices: list[tuple[str, str]]):
-    keys = {key for key, _label in choices}
-
-    def one_of(node, value):
-        if value not in keys:
-            raise colander.Invalid(node, "Choisissez une valeur de la liste.")
-
-    return colander.SchemaNode(
-        colander.String(), name=name, title=title,
-        missing_msg="Choisissez une valeur de la liste.", validator=one_of,
-        widget=deform.widget.SelectWidget(values=[("", "— choisir —"), *choices]))
-
 
 def user_forms(request, user: User) -> dict[str, deform.Form]:
     def action(route):
@@ -123,7 +95,7 @@ def user_from_route(request) -> User:
     return user
 
 
-@view_config(route_name="admin_users", renderer="vvs_core:admin/templates/admin_users.pt", permission="platform")
+@view_config(route_name="admin_users", renderer="vvs_admin:templates/admin_users.pt", permission="platform")
 def admin_users_view(request):
     text = str(request.GET.get("q", ""))[:120]
     community_id = int_param(request, "communaute")
@@ -172,7 +144,7 @@ def user_panels(request, user: User) -> list:
     return sorted((p for panels in answers for p in (panels or []) if p is not None), key=lambda p: p.order)
 
 
-@view_config(route_name="admin_user", request_method="GET", renderer="vvs_core:admin/templates/admin_user.pt",
+@view_config(route_name="admin_user", request_method="GET", renderer="vvs_admin:templates/admin_user.pt",
              permission="platform")
 def admin_user_view(request):
     return user_page(request, user_from_route(request))
@@ -197,7 +169,7 @@ def _act(request, form_key: str, apply) -> dict | HTTPSeeOther:
     return HTTPSeeOther(request.route_path("admin_user", user_id=user.id))
 
 
-@view_config(route_name="admin_user_role", request_method="POST", renderer="vvs_core:admin/templates/admin_user.pt",
+@view_config(route_name="admin_user_role", request_method="POST", renderer="vvs_admin:templates/admin_user.pt",
              permission="platform")
 def admin_user_role_view(request):
     def apply(user, data):
@@ -206,7 +178,7 @@ def admin_user_role_view(request):
     return _act(request, "role", apply)
 
 
-@view_config(route_name="admin_user_status", request_method="POST", renderer="vvs_core:admin/templates/admin_user.pt",
+@view_config(route_name="admin_user_status", request_method="POST", renderer="vvs_admin:templates/admin_user.pt",
              permission="platform")
 def admin_user_status_view(request):
     def apply(user, data):
@@ -216,7 +188,7 @@ def admin_user_status_view(request):
 
 
 @view_config(route_name="admin_user_confirmation", request_method="POST",
-             renderer="vvs_core:admin/templates/admin_user.pt", permission="platform")
+             renderer="vvs_admin:templates/admin_user.pt", permission="platform")
 def admin_user_confirmation_view(request):
     def apply(user, data):
         resend_confirmation(request, user, data["reason"])
@@ -224,7 +196,7 @@ def admin_user_confirmation_view(request):
     return _act(request, "confirmation", apply)
 
 
-@view_config(route_name="admin_user_sessions", request_method="POST", renderer="vvs_core:admin/templates/admin_user.pt",
+@view_config(route_name="admin_user_sessions", request_method="POST", renderer="vvs_admin:templates/admin_user.pt",
              permission="platform")
 def admin_user_sessions_view(request):
     def apply(user, data):
@@ -257,7 +229,7 @@ def journal_rows(request, events, dbsession=None) -> list[dict]:
              "change": describe_change(e), "reason": str((e.data or {}).get("reason") or "")} for e in events]
 
 
-@view_config(route_name="admin_journal", renderer="vvs_core:admin/templates/admin_journal.pt", permission="platform")
+@view_config(route_name="admin_journal", renderer="vvs_admin:templates/admin_journal.pt", permission="platform")
 def admin_journal_view(request):
     subject_id = int_param(request, "utilisateur")
     page = int_param(request, "page", default=1)

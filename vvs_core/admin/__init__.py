@@ -1,1 +1,0 @@
-"""The platform team's pages: accounts, communes and communities, plugins (docs/administration.md)."""
