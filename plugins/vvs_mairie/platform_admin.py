@@ -124,7 +124,8 @@ def commune_panel(request, commune: Commune) -> str:
         return request.route_path("admin_user", user_id=agent.user_id) if route_exists(request, "admin_user") else None
 
     return render("vvs_mairie:templates/platform_admin_panel.pt",
-                  {"mairie": mairie, "agents": agents, "forms": html, "commune": commune, "user_url": user_url},
+                  {"mairie": mairie, "agents": agents, "forms": html, "commune": commune, "user_url": user_url,
+                   "opened": set(rendered)},  # a refused form shows its errors, not folded away
                   request=request)
 
 

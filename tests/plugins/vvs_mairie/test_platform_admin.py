@@ -60,6 +60,7 @@ def test_subscription_is_journaled_and_checks_what_was_seen(testapp, dbsession, 
     assert "au moins 5 caractères" in refused.text
     # answered by the block on a page of its own, the form as typed, a way back to the commune's page
     assert 'id="mairie-abonnement"' in refused.text and f'href="{PAGE}#mairie"' in refused.text
+    assert re.search(r'<details open="open">\s*<summary>Modifier l\'abonnement', refused.text)  # not folded away
     dbsession.refresh(mairie.mairie)
     assert mairie.mairie.impose_validation is False
     testapp.post_csrf(url, {"subscribed": "true", "impose_validation": "true", "reason": REASON, "etat": seen},
