@@ -304,6 +304,17 @@ def generate(db_url: str, scale: float = 1.0, seed: int = 2026, secret: str = ""
                                    messages()))
         personas.referent_conversation_id = 1
 
+        # What the notifications say: one text per alert and channel (notification_contents),
+        # as the outbox writes them; alert a's SMS is content 2a - 1, its e-mail 2a.
+        def contents():
+            for a in range(1, n["alerts"] + 1):
+                yield (2 * a - 1, "Alerte de votre quartier", f"Individu suspect rue des Écoles (alerte {a}).", None,
+                       _iso(now))
+                yield (2 * a, "Alerte de votre quartier", f"Individu suspect rue des Écoles (alerte {a}).",
+                       f"<p>Individu suspect rue des Écoles (alerte {a}).</p>", _iso(now))
+        step("notification texts", _copy(conn, "notification_contents", ["id", "title", "body", "html", "created_at"],
+                                         contents()))
+
         with _without_indexes(conn, "notifications"):
             def notifications():
                 r = random.Random(seed + 6)
@@ -311,13 +322,14 @@ def generate(db_url: str, scale: float = 1.0, seed: int = 2026, secret: str = ""
                     who = r.randint(1, n_users)
                     sms = i % 2 == 0
                     at = now - timedelta(seconds=r.random() * year)
-                    yield (f"national-{i}", "alert", "alert", r.randint(1, n["alerts"]), who, "sms" if sms else "email",
-                           f"+336{who:08d}" if sms else f"u{who}@national.test", "Alerte de votre quartier",
-                           "Individu suspect rue des Écoles.", "sent", 1, "null", "", _iso(at), _iso(at), _iso(at))
+                    alert = r.randint(1, n["alerts"])
+                    yield (f"national-{i}", "alert", "alert", alert, who, "sms" if sms else "email",
+                           f"+336{who:08d}" if sms else f"u{who}@national.test", 2 * alert - (1 if sms else 0),
+                           "sent", 1, "null", "", _iso(at), _iso(at), _iso(at))
             step("notifications", _copy(conn, "notifications", [
-                "dedupe_key", "kind", "subject_type", "subject_id", "recipient_id", "channel", "address", "title",
-                "body", "status", "attempts", "provider", "last_error", "created_at", "next_attempt_at", "sent_at"],
-                notifications()))
+                "dedupe_key", "kind", "subject_type", "subject_id", "recipient_id", "channel", "address",
+                "content_id", "status", "attempts", "provider", "last_error", "created_at", "next_attempt_at",
+                "sent_at"], notifications()))
 
         # The mairie of commune 1, subscribed, with its agent (user 3) enrolled in the second factor.
         totp = base64.b32encode(rng.randbytes(20)).decode()
@@ -333,7 +345,7 @@ def generate(db_url: str, scale: float = 1.0, seed: int = 2026, secret: str = ""
                      "alert_channels, invited_at, active) VALUES (3, 1, 'agent', %s, %s, '[\"email\"]', %s, true)",
                      (sealed or None, now if sealed else None, now))
         for table in ("users", "communes", "communities", "memberships", "alerts", "gazette_posts",
-                      "msg_conversations"):
+                      "msg_conversations", "notification_contents"):
             conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
         conn.commit()
     with psycopg.connect(psycopg_url(db_url), autocommit=True) as conn:

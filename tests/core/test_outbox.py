@@ -30,7 +30,7 @@ from vvs_core.clock import aware, utcnow  # noqa: E402
 from vvs_core.errors import TransientDeliveryError  # noqa: E402
 from vvs_core.interfaces import SendResult  # noqa: E402
 from vvs_core.models import User, get_engine, get_session_factory  # noqa: E402
-from vvs_core.models.notification import Notification  # noqa: E402
+from vvs_core.models.notification import Notification, NotificationContent  # noqa: E402
 from vvs_core.notify import actors  # noqa: E402
 from vvs_core.notify.outbox import (  # noqa: E402
     create_notifications, format_reach, insert_notifications, notify_user, reach_summary,
@@ -108,8 +108,10 @@ def engine(request, tmp_path):
         engine = get_engine(f"sqlite:///{tmp_path}/outbox.sqlite")
     else:
         engine = get_engine(request.getfixturevalue("pg_url"))
-    Notification.__table__.drop(engine, checkfirst=True)
-    Notification.__table__.create(engine)
+    for table in (Notification.__table__, NotificationContent.__table__):
+        table.drop(engine, checkfirst=True)
+    for table in (NotificationContent.__table__, Notification.__table__):
+        table.create(engine)
     yield engine
     engine.dispose()
 
@@ -206,6 +208,50 @@ def test_create_notifications_never_duplicates_a_rerun_fan_out(db):
     db.commit()
     assert [n.dedupe_key for n in load(db)] == [f"alert:1:{i}:sms" for i in range(4)]
     assert {(n.status, n.attempts) for n in load(db)} == {("pending", 0)}
+
+
+def test_a_fan_out_writes_each_distinct_text_once_and_delivers_it_to_every_row(registry, db, providers):
+    """An alert's rows share their text (``notification_contents``): 300 members × 2
+    channels are two texts, not 600 copies, and each provider gets the whole text."""
+    title, sms = "Alerte « Rue de l’Église » 🚨", "Véhicule suspect, plaque « AB-123 » — appelez le 17"
+    html = "<p>Véhicule suspect, plaque « AB-123 »</p>"
+    rows = [dict(dedupe_key=f"alert:7:{i}:{channel}", kind="alert", subject_type="alert", subject_id=7,
+                 recipient_id=i, channel=channel, title=title, body=sms,
+                 address="+33612345678" if channel == "sms" else f"voisin{i}@exemple.fr",
+                 html=html if channel == "email" else None)
+            for i in range(300) for channel in ("sms", "email")]
+    ids = add(db, rows)
+    assert len(ids) == 600
+    contents = db.execute(sa.select(NotificationContent.title, NotificationContent.body, NotificationContent.html)
+                          .order_by(NotificationContent.html.is_(None))).all()
+    assert [tuple(c) for c in contents] == [(title, sms, html), (title, sms, None)]
+    assert add(db, rows) == []  # a re-run writes neither rows nor texts
+    assert db.scalar(sa.select(sa.func.count()).select_from(NotificationContent)) == 2
+    assert {(n.title, n.body, n.html) for n in load(db)} == {(title, sms, html), (title, sms, None)}
+    # The same text written later (another fan-out, another transaction) is found, not copied.
+    add(db, [dict(rows[0], dedupe_key="alert:8:0:sms")])
+    assert db.scalar(sa.select(sa.func.count()).select_from(NotificationContent)) == 2
+
+    actors.deliver_notifications(ids, registry)
+    texts, mails = [m for b in providers["sms"].batches for m in b], [m for b in providers["email"].batches for m in b]
+    assert len(texts) == len(mails) == 300
+    # The SMS in GSM-7 (« » and the dash have no place there), the e-mail as written.
+    assert {m.text for m in texts} == {'Véhicule suspect, plaque "AB-123" - appelez le 17'}
+    assert {(m.subject, m.text, m.html) for m in mails} == {(title, sms, html)}
+
+
+def test_notification_text_reads_as_columns_in_sql_and_on_objects(db):
+    """``Notification.title`` (and body, html) stay usable in statements and on new objects."""
+    add(db, rows_for(2))
+    db.add(Notification(dedupe_key="direct:1", kind="message", channel="email", address="a@exemple.fr",
+                        title="Écrit à la main", body="Corps « direct »"))
+    db.commit()
+    titles = db.execute(sa.select(Notification.dedupe_key, Notification.title, Notification.body)
+                        .order_by(Notification.id)).all()
+    assert [tuple(t) for t in titles] == [("alert:1:0:sms", "Alerte", "Alerte n°0 : véhicule suspect"),
+                                          ("alert:1:1:sms", "Alerte", "Alerte n°1 : véhicule suspect"),
+                                          ("direct:1", "Écrit à la main", "Corps « direct »")]
+    assert db.scalar(sa.select(Notification.id).where(Notification.title == "Écrit à la main")) is not None
 
 
 def test_create_notifications_accepts_rows_with_and_without_expiry(db):
@@ -739,8 +785,10 @@ class SlowSender(RecordingSender):
 @pytest.fixture
 def pg_engine(pg_url):
     engine = get_engine(pg_url)
-    Notification.__table__.drop(engine, checkfirst=True)
-    Notification.__table__.create(engine)
+    for table in (Notification.__table__, NotificationContent.__table__):
+        table.drop(engine, checkfirst=True)
+    for table in (NotificationContent.__table__, Notification.__table__):
+        table.create(engine)
     yield engine
     engine.dispose()
 

@@ -21,11 +21,12 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from vvs_core.clock import utcnow
-from vvs_core.models import CommunityEvent, Notification
+from vvs_core.models import CommunityEvent, Notification, NotificationContent
 
 log = logging.getLogger(__name__)
 
 IN_FLIGHT = ("pending", "sending")
+CONTENT_GRACE = timedelta(days=1)  # a text no notification refers to any more is deleted after this
 
 
 @dataclass
@@ -111,7 +112,38 @@ def purge(session_factory, settings, now=None, batch_size: int | None = None, ma
         if report.rows:
             log.info("retention: %d rows of %s older than %s deleted in %d batches", report.rows, report.table,
                      cutoff.date().isoformat(), len(report.batches))
+    reports.append(purge_contents(session_factory, now, size, limit, after_batch))
     return reports
+
+
+def purge_contents(session_factory, now, size: int, limit: int, after_batch=None) -> Purged:
+    """Delete the notification texts no notification refers to any more (their notifications
+    purged), written more than ``CONTENT_GRACE`` ago. A fan-out that picks an existing text
+    locks it (``FOR KEY SHARE``, ``vvs_core.notify.outbox``): such a text is skipped here,
+    and one deleted under a fan-out's feet is written again by it."""
+    report = Purged(NotificationContent.__tablename__, cutoff=now - CONTENT_GRACE)
+    unused = ~sa.exists().where(Notification.content_id == NotificationContent.id)
+    while len(report.batches) < limit:
+        with session_factory() as session:
+            picked = (sa.select(NotificationContent.id).where(NotificationContent.created_at < report.cutoff, unused)
+                      .order_by(NotificationContent.id).limit(size))
+            if session.get_bind().dialect.name == "postgresql":
+                picked = picked.with_for_update(skip_locked=True)
+            ids = list(session.scalars(picked))
+            if ids:
+                session.execute(sa.delete(NotificationContent).where(NotificationContent.id.in_(ids))
+                                .execution_options(synchronize_session=False))
+            session.commit()
+        if not ids:
+            break
+        report.batches.append(len(ids))
+        if after_batch is not None:
+            after_batch(report)
+        if len(ids) < size:
+            break
+    if report.rows:
+        log.info("retention: %d notification texts no longer used deleted", report.rows)
+    return report
 
 
 def purge_rule(session_factory, rule, now, size: int, limit: int, after_batch=None) -> Purged:

@@ -9,7 +9,7 @@ from .community import VALIDATION_MODES, Commune, Community, CommunityEvent, Mem
 from .geometry import Geometry  # noqa: F401
 from .meta import Base  # noqa: F401
 from .types import UTCDateTime  # noqa: F401
-from .notification import Notification  # noqa: F401
+from .notification import Notification, NotificationContent  # noqa: F401
 from .user import Token, User  # noqa: F401
 from .types import UTCDateTime
 from .job import Job  # noqa: F401

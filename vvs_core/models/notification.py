@@ -1,10 +1,21 @@
-"""The notification outbox: one row per (subject, recipient, channel)."""
+"""The notification outbox: one row per (subject, recipient, channel), and what it says
+in ``notification_contents``, one row per distinct (title, body, html).
+
+An alert to 100,000 members is 200,000 notification rows but two or three texts (one
+per channel and variant): each row references its text (``content_id``) instead of
+carrying about 1.8 KB of it, so a fan-out writes small rows and a worker reads each
+text once per batch (``vvs_core.notify.outbox``, ``vvs_core.notify.actors``).
+``Notification.title``, ``.body`` and ``.html`` read (and, on a new object, write)
+the referenced content, as Python attributes and in SQL (a scalar subquery).
+"""
 from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy import Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
 from .meta import Base
@@ -17,6 +28,44 @@ STATUSES = ("pending", "sending", "sent", "delivered", "failed", "cancelled")
 # replaces a higher one): a call answered by a machine, listened to the end,
 # confirmed with the key "1" (``vvs_core.notify.calls``).
 REACTIONS = ("voicemail", "listened", "confirmed")
+
+
+class NotificationContent(Base):
+    """What a notification says. ``digest`` (sha256 of the three fields,
+    ``vvs_core.notify.outbox.content_digest``) makes the rows written through the outbox
+    unique per text; a content created with an ORM object, or carried over from before
+    this table (migration 0010), has none. No foreign key points here: it would cost a
+    check per notification row of a fan-out, and contents are only deleted once no
+    notification references them (``vvs_core.jobs.retention``)."""
+    __tablename__ = "notification_contents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(255), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    html: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def _content_column(name: str):
+    """``Notification.<name>``: the referenced content's field ("" or None without one)."""
+    empty = None if name == "html" else ""
+
+    def get(self):
+        content = self.content
+        return getattr(content, name) if content is not None else empty
+
+    def set_(self, value):
+        if self.content is None:
+            self.content = NotificationContent(title="", body="", html=None)
+        setattr(self.content, name, value)
+
+    def expression(cls):
+        field = getattr(NotificationContent, name)
+        found = sa.select(field).where(NotificationContent.id == cls.content_id).scalar_subquery()
+        return found if empty is None else sa.func.coalesce(found, empty)
+
+    return hybrid_property(get, set_, expr=expression)
 
 
 class Notification(Base):
@@ -35,9 +84,7 @@ class Notification(Base):
     recipient_id: Mapped[int | None] = mapped_column(Integer, index=True)
     channel: Mapped[str] = mapped_column(String(10))
     address: Mapped[str] = mapped_column(String(254), default="")  # phone or e-mail at send time
-    title: Mapped[str] = mapped_column(String(255), default="")
-    body: Mapped[str] = mapped_column(Text, default="")
-    html: Mapped[str | None] = mapped_column(Text)
+    content_id: Mapped[int | None] = mapped_column(Integer, index=True)  # NotificationContent.id
     status: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     provider: Mapped[str] = mapped_column(String(40), default="")
@@ -57,3 +104,10 @@ class Notification(Base):
     severity: Mapped[str] = mapped_column(String(12), default="")
     reaction: Mapped[str] = mapped_column(String(12), default="")  # one of REACTIONS, or ""
     reacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Read with the row (one LEFT JOIN): a list of notifications shows their titles.
+    content = relationship(NotificationContent, foreign_keys=[content_id],
+                           primaryjoin="NotificationContent.id == Notification.content_id", lazy="joined")
+    title = _content_column("title")
+    body = _content_column("body")
+    html = _content_column("html")

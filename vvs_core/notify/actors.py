@@ -85,7 +85,7 @@ from vvs_core.notify import sms
 from ..interfaces import OutgoingCall, OutgoingEmail, OutgoingSMS
 from vvs_core.web.links import public_base_url
 from vvs_core.providers.push import OutgoingPush
-from ..models.notification import Notification
+from ..models.notification import Notification, NotificationContent
 from ..providers import provider_on
 from ..jobs.lease import LeaseKeeper
 from vvs_core.jobs.tasks import RECOVERY_QUEUE, task_request
@@ -265,7 +265,34 @@ def claim_notifications(dbsession, ids, now, claim_timeout, reclaim=True) -> tup
         taken = {n.id for n in fresh}
         own = [i for i in ids if i not in taken]
         fresh += _claim(dbsession, now, lease_until, due & Notification.id.in_(own), limit=room - len(fresh))
-    return sorted(fresh, key=lambda n: n.id), reclaimed
+    fresh.sort(key=lambda n: n.id)
+    with_text = with_contents(dbsession, [*fresh, *reclaimed])
+    return with_text[:len(fresh)], with_text[len(fresh):]
+
+
+class Claimed:
+    """A claimed row as renderers and providers read it: the row's columns, and the
+    ``title``, ``body`` and ``html`` of its content (as a ``Notification`` has them)."""
+
+    __slots__ = ("row", "title", "body", "html")
+
+    def __init__(self, row, content):
+        self.row = row
+        self.title, self.body, self.html = content if content is not None else ("", "", None)
+
+    def __getattr__(self, name):
+        return getattr(self.row, name)
+
+
+def with_contents(dbsession, rows) -> list[Claimed]:
+    """``rows`` with their texts, read in one statement for the whole batch: a batch of an
+    alert's fan-out refers to one or two contents."""
+    content_ids = {n.content_id for n in rows if n.content_id is not None}
+    table = NotificationContent.__table__
+    contents = {} if not content_ids else {
+        cid: (title, body, html) for cid, title, body, html in dbsession.execute(
+            sa.select(table.c.id, table.c.title, table.c.body, table.c.html).where(table.c.id.in_(content_ids)))}
+    return [Claimed(n, contents.get(n.content_id)) for n in rows]
 
 
 _CLAIMED_COLUMNS = tuple(Notification.__table__.columns)

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..clock import utcnow
 from vvs_core.web.french import number, plural_is_singular
-from ..models.notification import CHANNELS, Notification
+from ..models.notification import CHANNELS, Notification, NotificationContent
 from vvs_core.jobs.tasks import enqueue_after_commit
 from ..providers import channels_with_provider
 from .kinds import address_on, channels_for, kinds_for_session, kinds_of
@@ -53,6 +53,7 @@ def insert_notifications(dbsession, rows: list[dict], kinds=None) -> list[int]:
     if not rows:
         return []
     values = [_row_values(row, now) for row in rows]
+    _refer_to_contents(dbsession, values, now)
     if dbsession.get_bind().dialect.name == "postgresql":
         dbsession.flush()
         ids = _copy_then_insert(dbsession.connection(), values)
@@ -63,6 +64,44 @@ def insert_notifications(dbsession, rows: list[dict], kinds=None) -> list[int]:
     # SQLite (the embedded default, small communes): the ORM's statement is enough.
     stmt = sqlite.insert(Notification).on_conflict_do_nothing(index_elements=["dedupe_key"])
     return list(dbsession.scalars(stmt.returning(Notification.id), values))
+
+
+CONTENT_FIELDS = ("title", "body", "html")
+
+
+def content_digest(title: str, body: str, html: str | None) -> str:
+    """What makes two notifications' texts the same content row."""
+    parts = (title or "", body or "", "\x00" if html is None else "\x01" + html)
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def _refer_to_contents(dbsession, values: list[dict], now) -> None:
+    """Replace each row's title, body and html by ``content_id``: the distinct texts of the
+    rows are written once each to ``notification_contents`` (unless already there), in the
+    caller's transaction. On PostgreSQL the contents found are locked (``FOR KEY SHARE``)
+    until commit, so the retention purge cannot delete one that a new row now refers to."""
+    texts: dict[str, tuple] = {}
+    for row in values:
+        text = tuple(row.pop(name) for name in CONTENT_FIELDS)
+        row["content_digest"] = digest = content_digest(*text)
+        texts.setdefault(digest, text)
+    table = NotificationContent.__table__
+    postgres = dbsession.get_bind().dialect.name == "postgresql"
+    insert = (postgresql if postgres else sqlite).insert(table).on_conflict_do_nothing(index_elements=["digest"])
+    ids: dict[str, int] = {}
+    for _attempt in range(3):  # a text the purge deleted between our insert and our read is written again
+        missing = [digest for digest in texts if digest not in ids]
+        if not missing:
+            break
+        dbsession.execute(insert, [dict(digest=d, title=texts[d][0] or "", body=texts[d][1] or "",
+                                        html=texts[d][2], created_at=now) for d in missing])
+        found = sa.select(table.c.digest, table.c.id).where(table.c.digest.in_(missing))
+        if postgres:
+            found = found.with_for_update(key_share=True)
+        ids.update(dbsession.execute(found).all())
+    for row in values:
+        row["content_id"] = ids[row.pop("content_digest")]
+    mark_changed(dbsession)
 
 
 _COLUMNS = tuple(c.name for c in Notification.__table__.columns if c.name != "id")
