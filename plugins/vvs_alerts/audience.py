@@ -85,9 +85,18 @@ def alert_audience(request, alert) -> list[Target]:
     db = request.dbsession
     targets: dict[int, list[Target]] = {}
     usable = channels_with_provider(request)  # once, not once per member
+    # A member who chose nothing gets the default channels they have an address for: worked
+    # out once per set of addresses, not once per member (100,000 in a commune-wide community).
+    by_addresses: dict[tuple, list[str]] = {}
     for row in member_rows(db, alert.community_id, alert.author_id):
-        targets[row.id] = [Target(row.id, c, address_for(row, c))
-                           for c in channels_for(request, row, CHANNELS, usable)]
+        if row.notification_prefs:
+            channels = channels_for(request, row, CHANNELS, usable)
+        else:
+            addresses = (bool(row.email), bool(row.mobile), bool(row.landline))
+            if addresses not in by_addresses:
+                by_addresses[addresses] = channels_for(request, row, CHANNELS, usable)
+            channels = by_addresses[addresses]
+        targets[row.id] = [Target(row.id, c, address_for(row, c)) for c in channels]
     extra: dict[int, set] = {}
     for answer in request.registry.vvs_plugins.hook.vvs_alert_recipients(request=request, alert=hook_view(db, alert)):
         for recipient in answer or []:

@@ -24,9 +24,15 @@ def dedupe_key(alert_id: int, update_id: int | None, user_id: int, channel: str)
     return f"alert:{alert_id}:{update_id or 0}:{user_id}:{channel}"
 
 
-def fan_out(request, alert, update=None) -> list[int]:
+def fan_out(request, alert, update=None, commit_chunks=False) -> list[int]:
     """Write the notification rows of ``alert`` (or of ``update``) and hand them to
-    the outbox once committed. Returns the new rows' ids."""
+    the outbox once committed. Returns the new rows' ids.
+
+    ``commit_chunks`` (the fan-out job): commit every ``INSERT_CHUNK`` rows, so that the
+    workers deliver the first ones while the rest are written (a commune-wide community
+    is 200,000 rows). A job killed half-way runs again and writes only the rows missing
+    (dedupe keys); the rows it had committed are delivered once, by their own messages
+    or, if those were lost with the worker, by the sweeper."""
     now = utcnow()
     if alert.status != "published" or aware(alert.expires_at) <= now:
         return []
@@ -57,8 +63,12 @@ def fan_out(request, alert, update=None) -> list[int]:
     ]
     ids = []
     for start in range(0, len(rows), INSERT_CHUNK):
-        ids += insert_notifications(db, rows[start:start + INSERT_CHUNK])
-    enqueue_delivery_after_commit(request, ids)
+        written = insert_notifications(db, rows[start:start + INSERT_CHUNK])
+        enqueue_delivery_after_commit(request, written)
+        ids += written
+        if commit_chunks and start + INSERT_CHUNK < len(rows):
+            request.tm.commit()
+            request.tm.begin()
     log.info("alert %s%s: %d notifications written", alert.id, f" update {update.id}" if update else "", len(ids))
     return ids
 

@@ -28,7 +28,7 @@ def fan_out_alert(alert_id: int, update_id: int = 0):
             log.warning("fan-out of alert %s: no such alert", alert_id)
             return
         update = request.dbsession.get(AlertUpdate, update_id) if update_id else None
-        fan_out(request, alert, update)
+        fan_out(request, alert, update, commit_chunks=True)
 
 
 @dramatiq.actor(max_retries=0)

@@ -112,7 +112,10 @@ def purge(session_factory, settings, now=None, batch_size: int | None = None, ma
         if report.rows:
             log.info("retention: %d rows of %s older than %s deleted in %d batches", report.rows, report.table,
                      cutoff.date().isoformat(), len(report.batches))
-    reports.append(purge_contents(session_factory, now, size, limit, after_batch))
+    if int(settings["vvs.retention.notifications_days"]) > 0 or any(r.model is Notification for r in rules):
+        reports.append(purge_contents(session_factory, now, size, limit, after_batch))
+    else:  # notifications kept for ever: so are their texts
+        reports.append(Purged(NotificationContent.__tablename__))
     return reports
 
 

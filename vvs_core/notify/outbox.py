@@ -81,10 +81,14 @@ def _refer_to_contents(dbsession, values: list[dict], now) -> None:
     caller's transaction. On PostgreSQL the contents found are locked (``FOR KEY SHARE``)
     until commit, so the retention purge cannot delete one that a new row now refers to."""
     texts: dict[str, tuple] = {}
+    digests: dict[tuple, str] = {}  # an alert's 200,000 rows share two or three texts: each hashed once
     for row in values:
         text = tuple(row.pop(name) for name in CONTENT_FIELDS)
-        row["content_digest"] = digest = content_digest(*text)
-        texts.setdefault(digest, text)
+        digest = digests.get(text)
+        if digest is None:
+            digest = digests[text] = content_digest(*text)
+            texts.setdefault(digest, text)
+        row["content_digest"] = digest
     table = NotificationContent.__table__
     postgres = dbsession.get_bind().dialect.name == "postgresql"
     insert = (postgresql if postgres else sqlite).insert(table).on_conflict_do_nothing(index_elements=["digest"])

@@ -153,8 +153,7 @@ def apply_recipient_preferences(dbsession, rows: list[dict], now: datetime, kind
     users = _recipients(dbsession, rows)
     pushable = users_with_push(dbsession, [r.get("recipient_id") for r in rows if r.get("channel") == "push"])
     kept, dropped = [], []
-    for row in rows:
-        row = dict(row)
+    for row in rows:  # rows are this function's own copies (above)
         severity = row["severity"] or None
         user = users.get(row.get("recipient_id"))
         if user is None:
@@ -162,6 +161,9 @@ def apply_recipient_preferences(dbsession, rows: list[dict], now: datetime, kind
             continue
         if row["channel"] == "push" and user.id not in pushable:
             dropped.append((row, "push"))
+            continue
+        if not user.notification_prefs:  # no minimum severity, no quiet hours: most residents
+            kept.append(row)
             continue
         if not severity_allows(user, row["channel"], severity):
             dropped.append((row, "severity"))
