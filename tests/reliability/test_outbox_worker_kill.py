@@ -28,7 +28,7 @@ from dramatiq.brokers.redis import RedisBroker
 
 from vvs_core.clock import aware, utcnow
 from vvs_core.models import get_engine, get_session_factory
-from vvs_core.models.notification import Notification
+from vvs_core.models.notification import Notification, NotificationContent
 from vvs_core.notify.outbox import insert_notifications
 
 pytestmark = [pytest.mark.redis, pytest.mark.reliability]
@@ -168,6 +168,7 @@ def status_counts(session) -> dict:
 
 def test_killed_worker_loses_nothing_and_sends_nothing_twice(database_url, redis_url, tmp_path, record_property):
     engine = get_engine(database_url)
+    NotificationContent.__table__.create(engine)
     Notification.__table__.create(engine)
     with engine.begin() as conn:
         for ddl in FAKE_TABLES:

@@ -92,23 +92,8 @@ def purge(session_factory, settings, now=None, batch_size: int | None = None, ma
             boundary = session.scalar(sa.select(model.id).where(model.created_at >= cutoff)
                                       .order_by(model.id).limit(1))
         below = model.id < boundary if boundary is not None else sa.true()
-        while len(report.batches) < limit:
-            with session_factory() as session:
-                picked = sa.select(model.id).where(below, old).order_by(model.id).limit(size)
-                if session.get_bind().dialect.name == "postgresql":
-                    picked = picked.with_for_update(skip_locked=True)  # a row a worker holds waits for the next pass
-                ids = list(session.scalars(picked))
-                if ids:
-                    session.execute(sa.delete(model).where(model.id.in_(ids))
-                                    .execution_options(synchronize_session=False))
-                session.commit()
-            if not ids:
-                break
-            report.batches.append(len(ids))
-            if after_batch is not None:
-                after_batch(report)
-            if len(ids) < size:
-                break
+        delete_in_batches(session_factory, model, lambda _session: sa.and_(below, old), report, size, limit,
+                          after_batch)
         if report.rows:
             log.info("retention: %d rows of %s older than %s deleted in %d batches", report.rows, report.table,
                      cutoff.date().isoformat(), len(report.batches))
@@ -120,46 +105,23 @@ def purge(session_factory, settings, now=None, batch_size: int | None = None, ma
 
 
 def purge_contents(session_factory, now, size: int, limit: int, after_batch=None) -> Purged:
-    """Delete the notification texts no notification refers to any more (their notifications
-    purged), written more than ``CONTENT_GRACE`` ago. A fan-out that picks an existing text
-    locks it (``FOR KEY SHARE``, ``vvs_core.notify.outbox``): such a text is skipped here,
-    and one deleted under a fan-out's feet is written again by it."""
+    """Delete the texts no notification refers to any more, a day old at least (a fan-out
+    locks the texts it picks, ``FOR KEY SHARE``, and writes again one deleted meanwhile)."""
     report = Purged(NotificationContent.__tablename__, cutoff=now - CONTENT_GRACE)
-    unused = ~sa.exists().where(Notification.content_id == NotificationContent.id)
-    while len(report.batches) < limit:
-        with session_factory() as session:
-            picked = (sa.select(NotificationContent.id).where(NotificationContent.created_at < report.cutoff, unused)
-                      .order_by(NotificationContent.id).limit(size))
-            if session.get_bind().dialect.name == "postgresql":
-                picked = picked.with_for_update(skip_locked=True)
-            ids = list(session.scalars(picked))
-            if ids:
-                session.execute(sa.delete(NotificationContent).where(NotificationContent.id.in_(ids))
-                                .execution_options(synchronize_session=False))
-            session.commit()
-        if not ids:
-            break
-        report.batches.append(len(ids))
-        if after_batch is not None:
-            after_batch(report)
-        if len(ids) < size:
-            break
-    if report.rows:
-        log.info("retention: %d notification texts no longer used deleted", report.rows)
+    unused = sa.and_(NotificationContent.created_at < report.cutoff,
+                     ~sa.exists().where(Notification.content_id == NotificationContent.id))
+    delete_in_batches(session_factory, NotificationContent, lambda _session: unused, report, size, limit, after_batch)
     return report
 
 
-def purge_rule(session_factory, rule, now, size: int, limit: int, after_batch=None) -> Purged:
-    """Delete, in batches, the rows a plugin's ``RetentionRule`` says are old."""
-    report = Purged(rule.name, cutoff=now)
-    model = rule.model
+def delete_in_batches(session_factory, model, condition, report: Purged, size: int, limit: int, after_batch) -> None:
+    """Delete the rows of ``model`` matching ``condition(session)`` (None: nothing), ``size``
+    per transaction, at most ``limit`` batches; a row locked elsewhere waits for the next pass."""
     while len(report.batches) < limit:
         with session_factory() as session:
-            old = rule.old(session, now)
+            old = condition(session)
             if old is None:
                 break
-            if model is Notification:
-                old = sa.and_(old, Notification.status.notin_(IN_FLIGHT))
             picked = sa.select(model.id).where(old).order_by(model.id).limit(size)
             if session.get_bind().dialect.name == "postgresql":
                 picked = picked.with_for_update(skip_locked=True)
@@ -174,6 +136,19 @@ def purge_rule(session_factory, rule, now, size: int, limit: int, after_batch=No
             after_batch(report)
         if len(ids) < size:
             break
+
+
+def purge_rule(session_factory, rule, now, size: int, limit: int, after_batch=None) -> Purged:
+    """Delete, in batches, the rows a plugin's ``RetentionRule`` says are old."""
+    report = Purged(rule.name, cutoff=now)
+
+    def old(session):
+        found = rule.old(session, now)
+        if found is not None and rule.model is Notification:
+            found = sa.and_(found, Notification.status.notin_(IN_FLIGHT))
+        return found
+
+    delete_in_batches(session_factory, rule.model, old, report, size, limit, after_batch)
     if report.rows:
         log.info("retention: %d rows of %s deleted in %d batches", report.rows, rule.name, len(report.batches))
     return report

@@ -1,13 +1,6 @@
-"""The notification outbox: one row per (subject, recipient, channel), and what it says
-in ``notification_contents``, one row per distinct (title, body, html).
-
-An alert to 100,000 members is 200,000 notification rows but two or three texts (one
-per channel and variant): each row references its text (``content_id``) instead of
-carrying about 1.8 KB of it, so a fan-out writes small rows and a worker reads each
-text once per batch (``vvs_core.notify.outbox``, ``vvs_core.notify.actors``).
-``Notification.title``, ``.body`` and ``.html`` read (and, on a new object, write)
-the referenced content, as Python attributes and in SQL (a scalar subquery).
-"""
+"""The notification outbox: one row per (subject, recipient, channel); what it says is one
+row per distinct text in ``notification_contents`` (an alert's 200,000 rows, two texts).
+``Notification.title``, ``.body``, ``.html`` read the content, in Python and in SQL."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -31,12 +24,8 @@ REACTIONS = ("voicemail", "listened", "confirmed")
 
 
 class NotificationContent(Base):
-    """What a notification says. ``digest`` (sha256 of the three fields,
-    ``vvs_core.notify.outbox.content_digest``) makes the rows written through the outbox
-    unique per text; a content created with an ORM object, or carried over from before
-    this table (migration 0010), has none. No foreign key points here: it would cost a
-    check per notification row of a fan-out, and contents are only deleted once no
-    notification references them (``vvs_core.jobs.retention``)."""
+    """``digest``: sha256 of the text (``outbox.content_digest``), none for texts written by
+    an ORM object or migrated. No foreign key to it: a check per row of a fan-out."""
     __tablename__ = "notification_contents"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -48,24 +37,17 @@ class NotificationContent(Base):
 
 
 def _content_column(name: str):
-    """``Notification.<name>``: the referenced content's field ("" or None without one)."""
     empty = None if name == "html" else ""
 
-    def get(self):
-        content = self.content
-        return getattr(content, name) if content is not None else empty
-
     def set_(self, value):
-        if self.content is None:
-            self.content = NotificationContent(title="", body="", html=None)
+        self.content = self.content or NotificationContent(title="", body="", html=None)
         setattr(self.content, name, value)
 
     def expression(cls):
-        field = getattr(NotificationContent, name)
-        found = sa.select(field).where(NotificationContent.id == cls.content_id).scalar_subquery()
-        return found if empty is None else sa.func.coalesce(found, empty)
+        found = sa.select(getattr(NotificationContent, name)).where(NotificationContent.id == cls.content_id)
+        return sa.func.coalesce(found.scalar_subquery(), empty) if empty is not None else found.scalar_subquery()
 
-    return hybrid_property(get, set_, expr=expression)
+    return hybrid_property(lambda self: getattr(self.content, name) if self.content else empty, set_, expr=expression)
 
 
 class Notification(Base):
@@ -105,7 +87,6 @@ class Notification(Base):
     reaction: Mapped[str] = mapped_column(String(12), default="")  # one of REACTIONS, or ""
     reacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    # Read with the row (one LEFT JOIN): a list of notifications shows their titles.
     content = relationship(NotificationContent, foreign_keys=[content_id],
                            primaryjoin="NotificationContent.id == Notification.content_id", lazy="joined")
     title = _content_column("title")

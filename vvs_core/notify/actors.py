@@ -271,27 +271,23 @@ def claim_notifications(dbsession, ids, now, claim_timeout, reclaim=True) -> tup
 
 
 class Claimed:
-    """A claimed row as renderers and providers read it: the row's columns, and the
-    ``title``, ``body`` and ``html`` of its content (as a ``Notification`` has them)."""
-
+    """A claimed row (its columns as attributes) with its content's title, body and html."""
     __slots__ = ("row", "title", "body", "html")
 
     def __init__(self, row, content):
-        self.row = row
-        self.title, self.body, self.html = content if content is not None else ("", "", None)
+        self.row, (self.title, self.body, self.html) = row, content or ("", "", None)
 
     def __getattr__(self, name):
         return getattr(self.row, name)
 
 
 def with_contents(dbsession, rows) -> list[Claimed]:
-    """``rows`` with their texts, read in one statement for the whole batch: a batch of an
-    alert's fan-out refers to one or two contents."""
-    content_ids = {n.content_id for n in rows if n.content_id is not None}
+    """``rows`` with their texts, read once for the batch (an alert's batch shares one)."""
     table = NotificationContent.__table__
-    contents = {} if not content_ids else {
-        cid: (title, body, html) for cid, title, body, html in dbsession.execute(
-            sa.select(table.c.id, table.c.title, table.c.body, table.c.html).where(table.c.id.in_(content_ids)))}
+    ids = {n.content_id for n in rows if n.content_id is not None}
+    found = dbsession.execute(sa.select(table.c.id, table.c.title, table.c.body, table.c.html)
+                              .where(table.c.id.in_(ids))) if ids else []
+    contents = {cid: (title, body, html) for cid, title, body, html in found}
     return [Claimed(n, contents.get(n.content_id)) for n in rows]
 
 

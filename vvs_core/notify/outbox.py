@@ -70,41 +70,32 @@ CONTENT_FIELDS = ("title", "body", "html")
 
 
 def content_digest(title: str, body: str, html: str | None) -> str:
-    """What makes two notifications' texts the same content row."""
     parts = (title or "", body or "", "\x00" if html is None else "\x01" + html)
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
 def _refer_to_contents(dbsession, values: list[dict], now) -> None:
-    """Replace each row's title, body and html by ``content_id``: the distinct texts of the
-    rows are written once each to ``notification_contents`` (unless already there), in the
-    caller's transaction. On PostgreSQL the contents found are locked (``FOR KEY SHARE``)
-    until commit, so the retention purge cannot delete one that a new row now refers to."""
-    texts: dict[str, tuple] = {}
-    digests: dict[tuple, str] = {}  # an alert's 200,000 rows share two or three texts: each hashed once
+    """Replace each row's title, body and html by ``content_id``: each distinct text written
+    once to ``notification_contents`` (unless there), in the caller's transaction; on
+    PostgreSQL locked ``FOR KEY SHARE`` so that the purge cannot delete it before commit."""
+    texts: dict[tuple, str] = {}  # text → digest: 200,000 rows, two or three texts, each hashed once
     for row in values:
         text = tuple(row.pop(name) for name in CONTENT_FIELDS)
-        digest = digests.get(text)
-        if digest is None:
-            digest = digests[text] = content_digest(*text)
-            texts.setdefault(digest, text)
-        row["content_digest"] = digest
+        row["content_id"] = texts.get(text) or texts.setdefault(text, content_digest(*text))
     table = NotificationContent.__table__
     postgres = dbsession.get_bind().dialect.name == "postgresql"
     insert = (postgresql if postgres else sqlite).insert(table).on_conflict_do_nothing(index_elements=["digest"])
     ids: dict[str, int] = {}
-    for _attempt in range(3):  # a text the purge deleted between our insert and our read is written again
-        missing = [digest for digest in texts if digest not in ids]
+    for _attempt in range(3):  # a text the purge deleted after our insert is written again
+        missing = {d: t for t, d in texts.items() if d not in ids}
         if not missing:
             break
-        dbsession.execute(insert, [dict(digest=d, title=texts[d][0] or "", body=texts[d][1] or "",
-                                        html=texts[d][2], created_at=now) for d in missing])
-        found = sa.select(table.c.digest, table.c.id).where(table.c.digest.in_(missing))
-        if postgres:
-            found = found.with_for_update(key_share=True)
-        ids.update(dbsession.execute(found).all())
+        dbsession.execute(insert, [dict(digest=d, title=t[0] or "", body=t[1] or "", html=t[2], created_at=now)
+                                   for d, t in missing.items()])
+        found = sa.select(table.c.digest, table.c.id).where(table.c.digest.in_(list(missing)))
+        ids.update(dbsession.execute(found.with_for_update(key_share=True) if postgres else found).all())
     for row in values:
-        row["content_id"] = ids[row.pop("content_digest")]
+        row["content_id"] = ids[row["content_id"]]
     mark_changed(dbsession)
 
 
