@@ -6,6 +6,7 @@ change is given a reason and recorded in the audit trail, like the accounts' act
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from shapely.geometry import Point
 from sqlalchemy import func, select, update
@@ -15,6 +16,7 @@ from vvs_admin.accounts import AdminActionRefused, ChangedMeanwhile
 from vvs_core.communities.events import record_event
 from vvs_core.models import Commune, Community, Membership, User
 from vvs_core.models.community import VALIDATION_MODES
+from vvs_core.web.french import de
 
 # INSEE code of a commune: five digits, or 2A/2B and three digits in Corsica.
 INSEE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
@@ -117,6 +119,55 @@ def communes_overview():
                    .correlate(Commune).scalar_subquery())
     return (select(Commune, communities.label("communities")).options(defer(Commune.boundary))
             .order_by(Commune.name, Commune.id))
+
+
+MEMBER_CHOICES = 25  # members listed in a community's référents form; above, a member is named by e-mail
+
+
+@dataclass
+class CommunityPeople:
+    """What a commune's page shows of one community's people: its référents, how many
+    active members it has (référents included), and its other members when they are few
+    enough to be listed (at most ``MEMBER_CHOICES``; none listed above that)."""
+    referents: list = field(default_factory=list)
+    count: int = 0
+    listed: list = field(default_factory=list)
+
+
+def communities_people_summary(dbsession, community_ids: list[int]) -> dict[int, CommunityPeople]:
+    """``CommunityPeople`` of several communities in three statements whatever their size:
+    the member counts (``GROUP BY``), the référents, and the members of the small ones. A
+    commune's page does not load the 100,000 members of a commune-wide community."""
+    out = {cid: CommunityPeople() for cid in community_ids}
+    if not community_ids:
+        return out
+    active = (Membership.community_id.in_(community_ids), Membership.status == "active", User.status != "closed")
+    counts = dbsession.execute(select(Membership.community_id, func.count()).join(User, User.id == Membership.user_id)
+                               .where(*active).group_by(Membership.community_id))
+    for cid, count in counts:
+        out[cid].count = count
+    for user, cid in dbsession.execute(select(User, Membership.community_id).join(Membership, Membership.user_id == User.id)
+                                       .where(*active, Membership.role == "referent")
+                                       .order_by(User.last_name, User.first_name)).all():
+        out[cid].referents.append(user)
+    small = [cid for cid, people in out.items() if people.count - len(people.referents) <= MEMBER_CHOICES]
+    if small:
+        for user, cid in dbsession.execute(
+                select(User, Membership.community_id).join(Membership, Membership.user_id == User.id)
+                .where(*active[1:], Membership.community_id.in_(small), Membership.role != "referent")
+                .order_by(User.last_name, User.first_name)).all():
+            out[cid].listed.append(user)
+    return out
+
+
+def member_by_email(dbsession, community: Community, email: str) -> int:
+    """The id of the account at ``email`` (any case), for naming it référent of ``community``
+    (the membership itself is checked when the role changes); refused when no account has it."""
+    user_id = dbsession.scalar(select(User.id).where(func.lower(User.email) == email.strip().lower()))
+    if user_id is None:
+        raise AdminActionRefused(f"Aucun compte n'a l'adresse « {email.strip()} » : vérifiez-la, ou nommez un membre "
+                                 f"{de(community.name)}.")
+    return user_id
 
 
 # --- Merging two communities ------------------------------------------------------

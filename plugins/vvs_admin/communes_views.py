@@ -11,10 +11,9 @@ from sqlalchemy import select
 
 from vvs_admin.accounts import AdminActionRefused, ChangedMeanwhile
 from vvs_admin.communes import (
-    INSEE, change_validation_mode, communes_overview, create_commune, edit_commune, archive_community, archive_preview, merge_choices, merge_communities, merge_preview, parse_coordinate, parse_postcodes, set_referent,
+    INSEE, CommunityPeople, communities_people_summary, member_by_email, change_validation_mode, communes_overview, create_commune, edit_commune, archive_community, archive_preview, merge_choices, merge_communities, merge_preview, parse_coordinate, parse_postcodes, set_referent,
 )
 from vvs_core.web.french import de
-from vvs_core.communities.members import communities_people, community_people
 from vvs_core.web.forms import Schema, StrippedString, choice_node, email_node, make_form, reason_node, validate
 from vvs_core.models import Commune, Community
 from vvs_core.models.community import VALIDATION_MODES
@@ -113,22 +112,39 @@ def commune_values(data: dict) -> dict:
     return values
 
 
-def community_forms(request, community: Community, people=None) -> dict:
-    referents, members = people or community_people(request.dbsession, community)
+NAME_BY_EMAIL = "nommer"
+
+
+def _email_when_naming_by_email(form, value):
+    if value.get("change") == NAME_BY_EMAIL and not value.get("email"):
+        exc = colander.Invalid(form, "")
+        exc["email"] = "Indiquez l'adresse e-mail du membre à nommer."
+        raise exc
+
+
+def community_forms(request, community: Community, people: CommunityPeople | None = None) -> dict:
+    """The mode and référents forms of ``community``. The référents form lists the members
+    of a small community; in any community a member is also named by e-mail (a
+    commune-wide community's 100,000 members are neither loaded nor listed)."""
+    if people is None:
+        people = communities_people_summary(request.dbsession, [community.id])[community.id]
+    referents, members = people.referents, people.listed
     mode = Schema()
     mode.add(choice_node("mode", "Qui valide les adhésions", [(m, MODE_LABELS[m]) for m in VALIDATION_MODES]))
     mode.add(reason_node())
     mode.add(colander.SchemaNode(colander.String(), name="seen", missing="", widget=deform.widget.HiddenWidget()))
     forms = {"mode": make_form(request, mode, "Changer le mode", formid=f"mode-{community.id}",
                                action=request.route_path("admin_community_mode", community_id=community.id))}
-    people = Schema()
-    choices = [(f"nommer:{u.id}", f"Nommer référent : {u.full_name}") for u in members]
+    naming = Schema(validator=_email_when_naming_by_email)
+    choices = [(NAME_BY_EMAIL, "Nommer référent le membre dont l'adresse e-mail suit")]
+    choices += [(f"nommer:{u.id}", f"Nommer référent : {u.full_name}") for u in members]
     choices += [(f"retirer:{u.id}", f"Retirer le rôle de référent : {u.full_name}") for u in referents]
-    people.add(choice_node("change", "Référents", choices))
-    people.add(reason_node())
-    forms["referents"] = make_form(request, people, "Appliquer", formid=f"referents-{community.id}",
+    naming.add(choice_node("change", "Référents", choices))
+    naming.add(email_node("Adresse e-mail du membre à nommer", name="email", missing=""))
+    naming.add(reason_node())
+    forms["referents"] = make_form(request, naming, "Appliquer", formid=f"referents-{community.id}",
                                    action=request.route_path("admin_community_referents", community_id=community.id))
-    return {"forms": forms, "referents": referents, "members": members}
+    return {"forms": forms, "referents": referents, "members": people.count}
 
 
 # --- Pages --------------------------------------------------------------------
@@ -182,7 +198,7 @@ def commune_page(request, commune: Commune, rendered: dict | None = None, error:
     every = list(request.dbsession.scalars(select(Community).where(Community.commune_id == commune.id)
                                            .order_by(Community.name)))
     rows = [c for c in every if c.archived_at is None]
-    people = communities_people(request.dbsession, [c.id for c in rows])
+    people = communities_people_summary(request.dbsession, [c.id for c in rows])
     for community in rows:
         parts = community_forms(request, community, people[community.id])
         html = {"mode": parts["forms"]["mode"].render({"mode": community.validation_mode,
@@ -190,7 +206,7 @@ def commune_page(request, commune: Commune, rendered: dict | None = None, error:
                 "referents": parts["forms"]["referents"].render()}
         html.update((rendered or {}).get(community.id, {}))
         communities.append({"community": community, "mode": MODE_LABELS.get(community.validation_mode, "Inconnu"),
-                            "referents": parts["referents"], "members": len(parts["members"]) + len(parts["referents"]),
+                            "referents": parts["referents"], "members": parts["members"],
                             "forms": html})
     values = {"name": commune.name, "postcodes": " ".join(commune.postcodes or []),
               "contact_name": commune.contact_name, "contact_email": commune.contact_email,
@@ -259,6 +275,8 @@ def admin_community_mode_view(request):
 def admin_community_referents_view(request):
     def apply(community, data):
         verb, _sep, user_id = data["change"].partition(":")
+        if data["change"] == NAME_BY_EMAIL:
+            user_id = member_by_email(request.dbsession, community, data["email"])
         user = set_referent(request, community, int(user_id), verb == "nommer", data["reason"])
         return (f"{user.full_name} est référent {de(community.name)}." if verb == "nommer"
                 else f"{user.full_name} n'est plus référent {de(community.name)}.")

@@ -149,3 +149,86 @@ def test_the_list_of_communes_is_paged(testapp, dbsession, make_user, commune):
     assert "Page 1 sur 2" in first.text and "Zédé-sur-Mer 48" in first.text and "Zédé-sur-Mer 49" not in first.text
     second = testapp.get("/admin/communes", {"page": "2"})
     assert "Zédé-sur-Mer 54" in second.text and "Page 2 sur 2" in second.text and "0 communauté" in second.text
+
+
+def test_a_big_community_is_not_listed_and_its_referent_is_named_by_email(testapp, admin, make_user, make_community,
+                                                                           dbsession):
+    """Issue 16: a commune-wide community may have 100,000 members; its référents form
+    lists none of them (above 25) and names a member by e-mail; bad input changes nothing."""
+    from vvs_admin.communes import MEMBER_CHOICES
+
+    members = [make_user(first_name=f"Océane {n:02d}", last_name="Lefèvre") for n in range(MEMBER_CHOICES + 5)]
+    chosen = members[7]
+    big = make_community("Tout Serris « la ville »", members=members)
+    small = make_community("La Ferme", members=[make_user(first_name="Zoé", last_name="Brûlé")])
+    outsider = make_user(first_name="Hors", last_name="Communauté")
+    testapp.login(admin)
+    page = testapp.get("/admin/communes/77449")
+    assert "30 membres" in page.text and "Océane" not in page.text  # counted, not listed
+    assert "Zoé Brûlé" in page.text  # a small community's members stay listed
+    form = page.forms[f"referents-{big.id}"]
+    options = [value for value, _selected, _text in form["change"].options]
+    assert options == ["", "nommer"]
+    url = f"/admin/communautes/{big.id}/referents"
+    for params, message in (
+            ({"change": "nommer", "email": ""}, "Indiquez l'adresse e-mail du membre à nommer."),
+            ({"change": "nommer", "email": "personne@exemple.fr"}, "Aucun compte n'a l'adresse « personne@exemple.fr »"),
+            ({"change": "nommer", "email": "<script>alert(1)</script>"}, "Adresse e-mail invalide."),
+            ({"change": "nommer", "email": outsider.email}, "membre"),
+            ({"change": f"nommer:{chosen.id}"}, "Choisissez une valeur de la liste.")):
+        res = testapp.post_csrf(url, {**params, "reason": REASON}, expect_errors=True)
+        assert res.status_int == 400 and message in res.text, (params, res.text[:3000])
+    assert dbsession.scalar(select(func.count()).select_from(Membership)
+                            .where(Membership.community_id == big.id, Membership.role == "referent")) == 0
+    form = testapp.get("/admin/communes/77449").forms[f"referents-{big.id}"]
+    form["change"], form["email"], form["reason"] = "nommer", f"  {chosen.email.upper()} ", REASON
+    res = form.submit("submit", status=303).follow()
+    assert "Océane 07 Lefèvre est référent" in res.text
+    assert dbsession.scalar(select(Membership.role).where(Membership.user_id == chosen.id)) == "referent"
+    # The small community's form still names from its list.
+    form = res.forms[f"referents-{small.id}"]
+    assert [v for v, _s, _t in form["change"].options][:2] == ["", "nommer"] and len(form["change"].options) == 3
+
+
+def test_the_commune_page_reads_the_same_whatever_the_size_of_its_communities(app, testapp, admin, make_user,
+                                                                              make_community, dbsession):
+    """Query budget of /admin/communes/{insee} (issue 16): statements and member rows read do
+    not grow with the members of a big community (counted with GROUP BY, not loaded)."""
+    from sqlalchemy import event
+
+    from vvs_core.models import User
+
+    big = make_community("Tout Serris", members=[make_user() for _ in range(30)], referents=[make_user()])
+    make_community("La Ferme", members=[make_user() for _ in range(3)])
+    testapp.login(admin)
+
+    def measure() -> tuple[int, int]:
+        testapp.get("/admin/communes/77449")  # what a write emptied (the menu's badges) is read again here
+        statements, users = [], []
+        engine = dbsession.get_bind().engine
+
+        def count(conn, cursor, statement, *rest):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+                statements.append(statement)
+
+        def loaded(target, context):
+            users.append(target.id)
+
+        event.listen(engine, "before_cursor_execute", count)
+        event.listen(User, "load", loaded)
+        try:
+            testapp.get("/admin/communes/77449")
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+            event.remove(User, "load", loaded)
+        return len(statements), len(users)
+
+    before = measure()
+    for _ in range(120):
+        dbsession.add(Membership(user_id=make_user().id, community_id=big.id, status="active"))
+    dbsession.flush()
+    after = measure()
+    assert after == before, (before, after)
+    statements, users = after
+    assert statements <= 10  # the budget of every other page (tests/perf/test_query_budget.py)
+    assert users <= 1 + 1 + 3  # the administrator, the référent, the small community's members
