@@ -108,10 +108,15 @@ def vvs_menu_items(request):
 
 @hookimpl
 def vvs_home_activity(request, user):
-    from .views_support import recent_alerts_for
+    from vvs_core.web.batch import ReadThen, json_rows
 
-    return [ActivityItem(when=a.created_at, text=f"Alerte : {label}", url=request.route_path("alert_view", alert_id=a.id),
-                         kind="alert") for a, label in recent_alerts_for(request, user)]
+    from .catalogue import category_label
+    from .views_support import recent_alerts_query
+
+    # Read with the home page's other reads, in one statement (vvs_core.web.batch).
+    return ReadThen(json_rows(recent_alerts_query(user)), lambda alerts: [
+        ActivityItem(when=a.created_at, text=f"Alerte : {category_label(a.category)}",
+                     url=request.route_path("alert_view", alert_id=a.id), kind="alert") for a in alerts])
 
 
 @hookimpl

@@ -27,12 +27,12 @@ def member_community_ids(dbsession, user) -> list[int]:
     return community_ids_of(dbsession, user.id)
 
 
-def recent_alerts_for(request, user) -> list[tuple[Alert, str]]:
-    alerts = request.dbsession.scalars(
-        sa.select(Alert).where(Alert.community_id.in_(member_communities_sql(user)), Alert.status.in_(("published", "expired")),
-                               Alert.created_at > utcnow() - timedelta(days=RECENT_DAYS))
-        .order_by(Alert.created_at.desc()).limit(10))
-    return [(a, category_label(a.category)) for a in alerts]
+def recent_alerts_query(user):
+    """The last 10 published alerts of ``user``'s communities (id, category, created_at)."""
+    return (sa.select(Alert.id.label("id"), Alert.category.label("category"), Alert.created_at.label("created_at"))
+            .where(Alert.community_id.in_(member_communities_sql(user)), Alert.status.in_(("published", "expired")),
+                   Alert.created_at > utcnow() - timedelta(days=RECENT_DAYS))
+            .order_by(Alert.created_at.desc()).limit(10))
 
 
 def active_alerts_panel(request, community):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -85,6 +86,47 @@ def counted_page_of_posts(dbsession, community_id: int, page: int = 1, query: st
     found = dbsession.execute(stmt).all()
     rows = [PostRow(post, author_label(f, l, p, s), n) for post, f, l, p, s, n, _total in found]
     return rows, (found[0][-1] if found else 0)
+
+
+def counted_page_read(community_id: int, page: int = 1, query: str = ""):
+    """``counted_page_of_posts``' statement as ``json_rows`` (a scalar expression the page reads
+    with its others: the header's badges) and its parameters; ``counted_page_rows`` makes
+    the answer of its value. Without a search it is built once per process."""
+    params = {"gz_community": community_id, "gz_today": dates.today(), "gz_offset": (max(page, 1) - 1) * PAGE_SIZE}
+    return (_counted_page_read(query) if query.strip() else _counted_page_read_cached()), params
+
+
+@cache
+def _counted_page_read_cached():
+    return _counted_page_read("")
+
+
+def _counted_page_read(query: str):
+    from vvs_core.web.batch import json_rows
+
+    replies = (sa.select(sa.func.count(GazetteReply.id))
+               .where(GazetteReply.post_id == GazettePost.id, GazetteReply.hidden.is_(False))
+               .correlate(GazettePost).scalar_subquery())
+    stmt = (sa.select(*(column.label(key) for key, column in _post_columns()), User.first_name.label("a_first"),
+                      User.last_name.label("a_last"), User.pseudonym.label("a_pseudonym"), User.status.label("a_status"),
+                      replies.label("reply_count"), sa.func.count().over().label("total"))
+            .join(User, User.id == GazettePost.author_id)
+            .where(visible_posts_filter(sa.bindparam("gz_community"), sa.bindparam("gz_today", type_=sa.Date))))
+    if query.strip():
+        stmt = stmt.where(search_filter(query))
+    return json_rows(stmt.order_by(GazettePost.created_at.desc(), GazettePost.id.desc())
+                     .limit(PAGE_SIZE).offset(sa.bindparam("gz_offset", type_=sa.Integer)))
+
+
+def _post_columns():
+    return [(attr.key, getattr(GazettePost, attr.key)) for attr in sa.inspect(GazettePost).column_attrs]
+
+
+def counted_page_rows(found) -> tuple[list[PostRow], int]:
+    keys = [key for key, _column in _post_columns()]
+    rows = [PostRow(SimpleNamespace(**{k: getattr(r, k) for k in keys}),
+                    author_label(r.a_first, r.a_last, r.a_pseudonym, r.a_status), r.reply_count) for r in found]
+    return rows, (found[0].total if found else 0)
 
 
 def latest_posts_read(community_id: int, limit: int, today: date | None = None):
@@ -198,10 +240,13 @@ def photo_of(dbsession, post: GazettePost, position) -> GazettePhoto | None:
 def recent_posts(dbsession, community_ids: list[int], since: datetime, limit: int = 50) -> list[GazettePost]:
     if not community_ids:
         return []
-    today = dates.today()
-    return list(dbsession.scalars(
-        sa.select(GazettePost)
-        .where(GazettePost.community_id.in_(community_ids), GazettePost.hidden.is_(False),
-               GazettePost.created_at >= since,
-               sa.or_(GazettePost.expires_on.is_(None), GazettePost.expires_on >= today))
-        .order_by(GazettePost.created_at.desc()).limit(limit)))
+    return list(dbsession.scalars(recent_posts_query(community_ids, since, limit)))
+
+
+def recent_posts_query(community_ids: list[int], since: datetime, limit: int, *columns):
+    """The visible posts of ``community_ids`` since ``since``, newest first (``columns``: only those)."""
+    return (sa.select(*columns or [GazettePost])
+            .where(GazettePost.community_id.in_(community_ids), GazettePost.hidden.is_(False),
+                   GazettePost.created_at >= since,
+                   sa.or_(GazettePost.expires_on.is_(None), GazettePost.expires_on >= dates.today()))
+            .order_by(GazettePost.created_at.desc()).limit(limit))

@@ -62,8 +62,11 @@ def page_entries(request, community, page: int, query: str) -> tuple[list[dict],
     posts the list holds; cached until the next write to the database (not searches: any
     text makes a new key, and they are rare)."""
     def load():
-        rows, total = posts.counted_page_of_posts(request.dbsession, community.id, page, query)
-        entries = [{"kind": "post", "when": r.post.created_at, "row": posts.plain_row(r)} for r in rows]
+        read, params = posts.counted_page_read(community.id, page, query)
+        found = request.page_reads.add(read, **params)
+        request.layout.menu  # noqa: B018 (the header's badges, when not cached, join the same statement)
+        rows, total = posts.counted_page_rows(found.value)
+        entries = [{"kind": "post", "when": r.post.created_at, "row": r} for r in rows]
         if page == 1:
             for item in mairie_items(request, community, query):
                 entries.append({"kind": "mairie", "when": item.get("created_at"), "item": item})

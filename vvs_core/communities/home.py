@@ -12,19 +12,10 @@ from vvs_core.communities.members import member_count_sql
 from vvs_core.models import Community, Membership
 from vvs_core.accounts.security import effective_validation_mode, user_scopes
 from vvs_core.communities.views import community_links
+from vvs_core.web.batch import ReadThen, json_rows
 
 WHO_DECIDES = {"platform": "l'équipe de la plateforme", "referent": "le référent de la communauté",
                "mairie": "la mairie"}
-
-
-@cache
-def _memberships_statement():
-    """Built once per process: building this select (aliases, a subquery) cost an uncached
-    home page more than running it (issue 16's profile)."""
-    return (select(Membership, Community, member_count_sql(Community.id))
-            .join(Community, Community.id == Membership.community_id)
-            .where(Membership.user_id == bindparam("user_id"), Membership.status.in_(("active", "pending")))
-            .order_by(Membership.id))
 
 
 def includeme(config):
@@ -33,29 +24,43 @@ def includeme(config):
     config.scan(".home")
 
 
-def memberships_of(request, user):
-    """(membership, community, member count) of ``user``'s active and pending
-    memberships, in one query."""
-    return request.dbsession.execute(_memberships_statement(), {"user_id": user.id}).all()
+@cache
+def memberships_read():
+    """The user's (``home_user_id``) active and pending memberships with their community and
+    its member count, as one ``json_rows`` expression read with the page's other reads
+    (issue 16); built once per process (building it cost more than running it)."""
+    return json_rows(select(Membership.status.label("status"), Membership.role.label("role"), Community.id.label("id"),
+                            Community.name.label("name"), Community.commune_id.label("commune_id"),
+                            member_count_sql(Community.id).label("members"))
+                     .join(Community, Community.id == Membership.community_id)
+                     .where(Membership.user_id == bindparam("home_user_id"), Membership.status.in_(("active", "pending")))
+                     .order_by(Membership.id))
 
 
-def recent_activity(request, user, limit: int = 20) -> list:
-    activity = []
-    for answer in request.registry.vvs_plugins.hook.vvs_home_activity(request=request, user=user):
-        activity.extend(answer or [])
-    activity.sort(key=lambda a: a.when, reverse=True)
-    return activity[:limit]
+def recent_activity(request, user, limit: int = 20):
+    """The plugins' ``vvs_home_activity`` (lists, or ``ReadThen`` whose reads join the page's
+    other reads: one statement for all), as a function that returns the newest ``limit``."""
+    answers = [a for a in request.registry.vvs_plugins.hook.vvs_home_activity(request=request, user=user) if a]
+    reads = [(a, request.page_reads.add(a.read)) for a in answers if isinstance(a, ReadThen)]
+
+    def activity():
+        found = [item for a in answers if not isinstance(a, ReadThen) for item in a]
+        for answer, deferred in reads:
+            found.extend(answer.then(deferred.value) or [])
+        return sorted(found, key=lambda a: a.when, reverse=True)[:limit]
+    return activity
 
 
-def community_summary(request, membership, community, members: int, links: list) -> dict:
-    """Plain data (it is cached beyond this request's session)."""
-    active = membership.status == "active"
+def community_summary(request, row, links: list) -> dict:
+    """Plain data (it is cached beyond this request's session), from a ``memberships_read`` row."""
+    active = row.status == "active"
     return {
-        "membership": SimpleNamespace(status=membership.status, role=membership.role),
-        "community": SimpleNamespace(id=community.id, name=community.name),
-        "members": members,
-        "url": request.route_path("community", community_id=community.id) if active else None,
-        "decides": WHO_DECIDES.get(effective_validation_mode(request, community), "") if not active else "",
+        "membership": SimpleNamespace(status=row.status, role=row.role),
+        "community": SimpleNamespace(id=row.id, name=row.name),
+        "members": row.members,
+        "url": request.route_path("community", community_id=row.id) if active else None,
+        "decides": (WHO_DECIDES.get(effective_validation_mode(request, request.dbsession.get(Community, row.id)), "")
+                    if not active else ""),
         "links": [SimpleNamespace(label=link.label, url=link.url, note=link.note) for link in links] if active else [],
     }
 
@@ -67,10 +72,12 @@ def home_view(request):
         return HTTPFound(request.route_path("login"))
 
     def summary():
-        rows = memberships_of(request, user)
-        links = community_links(request, [c for m, c, _n in rows if m.status == "active"], "home")
-        return {"communities": [community_summary(request, m, c, n, links.get(c.id, [])) for m, c, n in rows],
-                "activity": recent_activity(request, user)}
+        rows = request.page_reads.add(memberships_read(), home_user_id=user.id)
+        activity = recent_activity(request, user)
+        request.layout.menu  # noqa: B018 (the header's badges, when not cached, join the same statement)
+        links = community_links(request, [r for r in rows.value if r.status == "active"], "home")
+        return {"communities": [community_summary(request, r, links.get(r.id, [])) for r in rows.value],
+                "activity": activity()}
 
     return {"title": "Accueil", "greeting": user.first_name or user.display_pseudonym,
             **request.cached(("home", user.id, request.locale_name), summary, tables=("memberships",),

@@ -1,6 +1,8 @@
 """Database models, engine and the per-request session (cookiecutter-pyramid style)."""
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 import zope.sqlalchemy
 from sqlalchemy.orm import sessionmaker
@@ -25,7 +27,23 @@ def get_engine(url: str, **kw):
         return _sqlite_engine(url, **kw)
     # Recycle rather than pre-ping: a ping is one more round trip on every request.
     kw.setdefault("pool_recycle", 1800)
-    return sa.create_engine(url, **kw)
+    engine = sa.create_engine(url, **kw)
+    # Pages (GET) read outside a transaction: BEGIN and ROLLBACK were two of a page's round
+    # trips (issue 16). Under READ COMMITTED each statement has its own snapshot either way;
+    # a page that writes, locks or takes a savepoint begins a transaction at that statement.
+    engine.reader = engine.execution_options(isolation_level="AUTOCOMMIT", vvs_reader=True)
+    sa.event.listen(engine, "before_cursor_execute", _begin_before_writing)
+    return engine
+
+
+_PLAIN_READ = re.compile(r"\s*(SELECT|WITH|SHOW|VALUES)\b", re.I)
+_NOT_PLAIN = re.compile(r"\b(INSERT|UPDATE|DELETE|FOR\s+(NO\s+KEY\s+)?UPDATE|FOR\s+(KEY\s+)?SHARE|pg_advisory\w*)\b", re.I)
+
+
+def _begin_before_writing(conn, cursor, statement, parameters, context, executemany):
+    if (conn.get_execution_options().get("vvs_reader") and not (_PLAIN_READ.match(statement) and not _NOT_PLAIN.search(statement))
+            and conn.connection.dbapi_connection.info.transaction_status == 0):  # IDLE
+        cursor.execute("BEGIN")
 
 
 def _sqlite_engine(url: str, **kw):
@@ -75,10 +93,9 @@ def get_tm_session(session_factory, transaction_manager, request=None, writer: b
 
     ``writer``: on SQLite, the session's transaction begins ``BEGIN IMMEDIATE``."""
     kw = {}
-    if writer:
-        bind = session_factory.kw.get("bind")
-        if getattr(bind, "writer", None) is not None:  # an Engine of get_engine on SQLite
-            kw["bind"] = bind.writer
+    bind = session_factory.kw.get("bind")
+    if getattr(bind, "writer" if writer else "reader", None) is not None:  # get_engine's, SQLite's or PostgreSQL's
+        kw["bind"] = bind.writer if writer else bind.reader
     session = session_factory(info={"request": request}, **kw)
     zope.sqlalchemy.register(session, transaction_manager=transaction_manager)
     return session

@@ -3,6 +3,7 @@ French error pages, deform set-up and the health check."""
 from __future__ import annotations
 
 import logging
+from functools import cached_property
 from importlib import resources
 
 import deform
@@ -131,7 +132,7 @@ class LayoutHelpers:
     def __init__(self, request):
         self.request = request
 
-    @property
+    @cached_property  # once per request, also without the page cache
     def menu(self):
         return menu_items(self.request)
 

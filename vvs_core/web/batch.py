@@ -23,6 +23,7 @@ from typing import Any, Callable
 from sqlalchemy import JSON, Boolean, Date, DateTime, func, literal, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Text, TypeDecorator
 
 
@@ -57,17 +58,17 @@ class RowsJSON(TypeDecorator):
     """The result type of ``json_rows``: a JSON array read back as a list of ``Row``."""
 
     impl = Text
-    cache_ok = False
+    cache_ok = True  # its cache key: the names (the statement's key holds the select, hence the types)
 
     def __init__(self, columns: list[tuple[str, Any]]):
         super().__init__()
-        self.columns = columns
+        self.columns, self._columns = tuple(name for name, _type in columns), columns
 
     def process_result_value(self, value, dialect):
         if value is None:
             return []
         rows = json.loads(value) if isinstance(value, (str, bytes)) else value
-        converters = [(name, _converter(sqltype, dialect)) for name, sqltype in self.columns]
+        converters = [(name, _converter(sqltype, dialect)) for name, sqltype in self._columns]
         out = []
         for raw in rows:
             values = {}
@@ -84,7 +85,10 @@ class json_rows(ColumnElement):
     Give every column a plain name (``.label("name")``); geometry and binary columns do
     not belong here. The rows come back as ``Row`` objects (see the module's doc)."""
 
-    inherit_cache = False
+    # Cached compiled like any statement (keyed by the select): compiling a page's batch at
+    # every request cost more than running it.
+    inherit_cache = True
+    _traverse_internals = [("subquery", InternalTraversal.dp_clauseelement)]
 
     def __init__(self, stmt):
         self.subquery = stmt.subquery()
@@ -128,11 +132,13 @@ class PageReads:
     def __init__(self, dbsession):
         self.dbsession = dbsession
         self.pending: list[tuple[ColumnElement, Deferred]] = []
-        self.statements = 0
+        self.statements, self.params = 0, {}
 
-    def add(self, expression) -> Deferred:
+    def add(self, expression, **params) -> Deferred:
+        """``params``: values of the expression's named ``bindparam`` (one built once per process)."""
         deferred = Deferred(self)
         self.pending.append((expression, deferred))
+        self.params.update(params)
         return deferred
 
     def read(self, expression):
@@ -143,7 +149,8 @@ class PageReads:
         pending, self.pending = self.pending, []
         if not pending:
             return
-        row = self.dbsession.execute(select(*(expr.label(f"v{n}") for n, (expr, _d) in enumerate(pending)))).one()
+        row = self.dbsession.execute(select(*(expr.label(f"v{n}") for n, (expr, _d) in enumerate(pending))),
+                                     self.params).one()
         self.statements += 1
         for (_expr, deferred), value in zip(pending, row):
             deferred._value, deferred._done = value, True
