@@ -8,9 +8,14 @@ import re
 
 import requests
 
-from .common import Gunicorn, bench_settings, log, measure
+import threading
+import time
+
+from .common import REDIS_URL, Gunicorn, bench_settings, log, measure
 
 EMAIL, PASSWORD = "bench.resident@example.test", "un voisin attentif 2026"
+WRITES_PER_S = 10
+OTHER_COMMUNITIES = 9  # the writes go to these and to the resident's: one in ten is theirs
 
 
 def prepare(db_url: str) -> None:
@@ -38,7 +43,45 @@ def prepare(db_url: str) -> None:
         session.add(other)
         session.flush()
         session.add(Membership(user_id=other.id, community_id=community.id, status="active"))
+    for i in range(OTHER_COMMUNITIES):  # where the steady writes land, beside the resident's own
+        centre = (2.7861 + 0.01 * (i + 1), 48.8453)
+        neighbour = Community(commune_id=commune.id, name=f"Quartier {i + 2}", boundary=square_around(centre, 300))
+        other = User(email=f"w{i}@example.test", first_name=f"W{i}", last_name="Voisin", pseudonym=f"w{i}")
+        session.add_all([neighbour, other])
+        session.flush()
+        session.add(Membership(user_id=other.id, community_id=neighbour.id, status="active"))
     session.commit()
+    engine.dispose()
+
+
+def steady_writes(db_url: str, stop: threading.Event, done: list) -> None:
+    """WRITES_PER_S gazette posts a second, each in the next of the ten communities (the
+    resident's one time in ten), committed one by one through the ORM as the application
+    writes, with the page cache's Redis generations moved by each commit."""
+    import sqlalchemy as sa
+
+    from vvs_core.clock import utcnow
+    from vvs_core.models import Membership, get_engine, get_session_factory
+    from vvs_core.web.cache import shared_generation
+    from vvs_gazette.models import GazettePost
+
+    shared_generation(REDIS_URL)  # this process's commits move the servers' cache generations
+    engine = get_engine(db_url)
+    factory = get_session_factory(engine)
+    with factory() as session:
+        authors = session.execute(sa.select(Membership.community_id, sa.func.min(Membership.user_id))
+                                  .group_by(Membership.community_id).order_by(Membership.community_id)).all()
+    start, n = time.monotonic(), 0
+    while not stop.is_set():
+        community_id, author_id = authors[n % len(authors)]
+        with factory() as session:
+            session.add(GazettePost(community_id=community_id, author_id=author_id, category="vie_quartier",
+                                    title=f"Écriture n° {n} : « vide-grenier » 🎉", text="Bonjour à tous !",
+                                    photo_count=0, hidden=False, hidden_reason="", created_at=utcnow()))
+            session.commit()
+        n += 1
+        stop.wait(max(0.0, start + n / WRITES_PER_S - time.monotonic()))
+    done.append(n / (time.monotonic() - start))
     engine.dispose()
 
 
@@ -63,6 +106,17 @@ def run(db_url: str) -> dict:
         log(f"home ceiling: {ceiling}")
         hello = measure(f"{server.url}/bench/hello")
         log(f"hello: {hello}")
+        # The same page while the community's neighbours write (issue 16.4): a write empties
+        # only the values it changed, so the resident's page stays cached between theirs.
+        stop, rate = threading.Event(), []
+        writer = threading.Thread(target=steady_writes, args=(db_url, stop, rate))
+        writer.start()
+        try:
+            writes = measure(f"{server.url}/", headers={"Cookie": cookie})
+        finally:
+            stop.set()
+            writer.join()
+        log(f"home under {rate[0]:.1f} writes/s: {writes}")
     # The same page with the page cache off: what every request would cost if each one
     # followed a write (the cache's worst case).
     env = {"VVS_BENCH_SETTINGS": json.dumps(bench_settings(db_url, **{"vvs.cache_url": "none"}))}
@@ -79,4 +133,8 @@ def run(db_url: str) -> dict:
         "home_ratio": round(home["rps"] / ceiling["rps"], 2),
         "home_uncached_ratio": round(uncached["rps"] / ceiling["rps"], 2),
         "hello_rps": round(hello["rps"]),
+        "home_writes_rps": round(writes["rps"]),
+        "home_writes_p99_ms": round(writes["p99_ms"], 1),
+        "home_writes_ratio": round(writes["rps"] / ceiling["rps"], 2),
+        "home_writes_per_s": round(rate[0], 1),
     }

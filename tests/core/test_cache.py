@@ -290,6 +290,40 @@ def test_another_process_write_invalidates_through_redis(shared):
     assert len(calls) == 2
 
 
+def test_writes_elsewhere_while_computing_keep_the_value_a_write_to_it_does_not(shared):
+    """Under steady writes (issue 16: 10 a second over the communities) a value computed
+    while another community was written is kept once its dependencies are known; one whose
+    own community was written while it was computed is served stale never (computed again)."""
+    pc = PageCache(shared, seconds=60)
+    other, own = RedisGeneration(REDIS_URL), ("community", 41)
+    writes = []
+
+    def compute():
+        for key in writes:  # another process commits while this value is computed
+            other.bump([cache.ANY_WRITE, key])
+        return "Les Tilleuls 🌳"
+
+    def get():
+        return pc.get(Request(), ("page", 41), compute, tables=("memberships",), scope=own)
+
+    writes[:] = ["t:memberships"]  # the first time its dependencies are unknown: not kept
+    get()
+    assert ("page", 41) not in pc.values
+    writes[:] = ["s:memberships:community:42"]  # then: a write in community 42 while computing
+    assert get() == "Les Tilleuls 🌳" and ("page", 41) in pc.values
+    writes[:] = []
+    hits = pc.hits
+    get()
+    assert pc.hits == hits + 1
+    other.bump([cache.ANY_WRITE, "s:memberships:community:41"])  # its own community, then written during
+    writes[:] = ["s:memberships:community:41"]
+    get()
+    writes[:] = []
+    misses = pc.misses
+    get()
+    assert pc.misses == misses + 1  # the value computed during its own write was not served
+
+
 def test_a_flushed_redis_restarts_from_a_random_point(shared):
     shared.client.delete(RedisGeneration.KEY)
     first = shared.read()

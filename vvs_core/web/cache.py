@@ -406,6 +406,7 @@ class PageCache:
     def __init__(self, shared: RedisGeneration | None, seconds: float, enabled: bool = True):
         self.shared, self.seconds, self.enabled = shared, seconds, enabled
         self.values: OrderedDict = OrderedDict()
+        self.keys_of: dict[tuple, tuple] = {}  # what each key's value depended on when last computed
         self.hits = self.misses = 0
 
     def _shared_values(self, request, keys) -> dict | None:
@@ -451,7 +452,12 @@ class PageCache:
                 note_read(*entry[4])  # what an enclosing value being computed depends on
                 return entry[2]
         self.misses += 1
-        before = self._any_write()
+        # The generations of what the value depended on last time, read before computing it:
+        # if it depends on the same, a write to them meanwhile leaves it stale at once. Else a
+        # write anywhere while computing discards it (under steady writes elsewhere that lost
+        # nearly every value: issue 16, 10 writes/s).
+        known = self.keys_of.get(key)
+        before = self.stamp(request, known) if known is not None else self._any_write()
         read = set(tables)
         token = _trackers.set(_trackers.get() + (read,))
         try:
@@ -460,10 +466,11 @@ class PageCache:
             _trackers.reset(token)
         note_read(*read)
         keys = dependencies(read, _scopes(scope))
-        stamp = self.stamp(request, keys)
-        # A write anywhere while computing (another process's commit, this process's flush):
-        # the value may predate it, so it is not kept.
-        if stamp is None or self._any_write() != before:
+        if len(self.keys_of) > MAX_ENTRIES:
+            self.keys_of.clear()
+        self.keys_of[key] = keys
+        stamp = before if known == keys else self.stamp(request, keys)
+        if stamp is None or (known != keys and self._any_write() != before):
             return value
         self.values[key] = (stamp, now + self.seconds, value, keys, frozenset(read))
         self.values.move_to_end(key)
@@ -473,6 +480,7 @@ class PageCache:
 
     def clear(self) -> None:
         self.values.clear()
+        self.keys_of.clear()
 
 
 def note_read(*tables: str) -> None:
