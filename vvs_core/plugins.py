@@ -5,7 +5,6 @@ An installed plugin that the .ini does not list is never imported.
 """
 from __future__ import annotations
 
-import importlib
 from importlib.metadata import entry_points
 
 import pluggy
@@ -69,7 +68,3 @@ def plugin_module_name(pm, name) -> str:
 def hooks_implemented(pm, name) -> list[str]:
     plugin = pm.get_plugin(name)
     return sorted(h.name for h in pm.get_hookcallers(plugin) or [])
-
-
-def import_plugin_module(name: str):
-    return importlib.import_module(name)

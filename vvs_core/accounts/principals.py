@@ -22,10 +22,6 @@ log = logging.getLogger(__name__)
 COMMUNE_AGENT = "commune:{insee}:agent"
 
 
-def user_principal(user_id: int) -> str:
-    return f"user:{user_id}"
-
-
 def community_principal(community_id: int, role: str) -> str:
     """``role``: "member", "referent", "pending" or "creator"."""
     return f"community:{community_id}:{role}"

@@ -26,29 +26,23 @@ def includeme(config):
 
 @cache
 def memberships_read():
-    """The user's (``home_user_id``) active and pending memberships with their community and
-    its member count, as one ``json_rows`` expression read with the page's other reads
-    (issue 16); built once per process (building it cost more than running it)."""
+    """``home_user_id``'s active and pending memberships, community and member count: read
+    with the page's other reads, built once per process (building cost more than running)."""
     return json_rows(select(Membership.status.label("status"), Membership.role.label("role"), Community.id.label("id"),
                             Community.name.label("name"), Community.commune_id.label("commune_id"),
                             member_count_sql(Community.id).label("members"))
                      .join(Community, Community.id == Membership.community_id)
-                     .where(Membership.user_id == bindparam("home_user_id"), Membership.status.in_(("active", "pending")))
-                     .order_by(Membership.id))
+                     .where(Membership.user_id == bindparam("home_user_id"),
+                            Membership.status.in_(("active", "pending"))).order_by(Membership.id))
 
 
 def recent_activity(request, user, limit: int = 20):
-    """The plugins' ``vvs_home_activity`` (lists, or ``ReadThen`` whose reads join the page's
-    other reads: one statement for all), as a function that returns the newest ``limit``."""
+    """The newest ``vvs_home_activity`` (lists, or ``ReadThen`` read with the page's other reads), when called."""
     answers = [a for a in request.registry.vvs_plugins.hook.vvs_home_activity(request=request, user=user) if a]
     reads = [(a, request.page_reads.add(a.read)) for a in answers if isinstance(a, ReadThen)]
-
-    def activity():
-        found = [item for a in answers if not isinstance(a, ReadThen) for item in a]
-        for answer, deferred in reads:
-            found.extend(answer.then(deferred.value) or [])
-        return sorted(found, key=lambda a: a.when, reverse=True)[:limit]
-    return activity
+    return lambda: sorted([item for a in answers if not isinstance(a, ReadThen) for item in a]
+                          + [item for a, read in reads for item in a.then(read.value) or []],
+                          key=lambda a: a.when, reverse=True)[:limit]
 
 
 def community_summary(request, row, links: list) -> dict:
@@ -59,8 +53,8 @@ def community_summary(request, row, links: list) -> dict:
         "community": SimpleNamespace(id=row.id, name=row.name),
         "members": row.members,
         "url": request.route_path("community", community_id=row.id) if active else None,
-        "decides": (WHO_DECIDES.get(effective_validation_mode(request, request.dbsession.get(Community, row.id)), "")
-                    if not active else ""),
+        "decides": "" if active else WHO_DECIDES.get(
+            effective_validation_mode(request, request.dbsession.get(Community, row.id)), ""),
         "links": [SimpleNamespace(label=link.label, url=link.url, note=link.note) for link in links] if active else [],
     }
 

@@ -28,21 +28,20 @@ def get_engine(url: str, **kw):
     # Recycle rather than pre-ping: a ping is one more round trip on every request.
     kw.setdefault("pool_recycle", 1800)
     engine = sa.create_engine(url, **kw)
-    # Pages (GET) read outside a transaction: BEGIN and ROLLBACK were two of a page's round
-    # trips (issue 16). Under READ COMMITTED each statement has its own snapshot either way;
-    # a page that writes, locks or takes a savepoint begins a transaction at that statement.
+    # Pages (GET) read outside a transaction (issue 16: BEGIN and ROLLBACK were two of a page's
+    # round trips); a statement that writes, locks or takes a savepoint begins one first.
     engine.reader = engine.execution_options(isolation_level="AUTOCOMMIT", vvs_reader=True)
     sa.event.listen(engine, "before_cursor_execute", _begin_before_writing)
     return engine
 
 
-_PLAIN_READ = re.compile(r"\s*(SELECT|WITH|SHOW|VALUES)\b", re.I)
-_NOT_PLAIN = re.compile(r"\b(INSERT|UPDATE|DELETE|FOR\s+(NO\s+KEY\s+)?UPDATE|FOR\s+(KEY\s+)?SHARE|pg_advisory\w*)\b", re.I)
+_NOT_READ = re.compile(r"^(?!\s*(SELECT|WITH|SHOW|VALUES)\b)|\b(INSERT|UPDATE|DELETE|pg_advisory\w*|"
+                       r"FOR\s+(NO\s+KEY\s+|KEY\s+)?(UPDATE|SHARE))\b", re.I)
 
 
-def _begin_before_writing(conn, cursor, statement, parameters, context, executemany):
-    if (conn.get_execution_options().get("vvs_reader") and not (_PLAIN_READ.match(statement) and not _NOT_PLAIN.search(statement))
-            and conn.connection.dbapi_connection.info.transaction_status == 0):  # IDLE
+def _begin_before_writing(conn, cursor, statement, *_args):
+    if (conn.get_execution_options().get("vvs_reader") and _NOT_READ.search(statement)
+            and conn.connection.dbapi_connection.info.transaction_status == 0):  # idle: no transaction
         cursor.execute("BEGIN")
 
 

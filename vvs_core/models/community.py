@@ -76,10 +76,6 @@ class Membership(Base):
     decided_by = relationship("User", foreign_keys=[decided_by_id])
     community = relationship("Community", back_populates="memberships")
 
-    @property
-    def is_referent(self) -> bool:
-        return self.role == "referent"
-
 
 class CommunityEvent(Base):
     """A movement in a community's history, and the audit trail of the platform.

@@ -60,9 +60,3 @@ def upgrade(database_url: str, module_names: list[str], connection=None, setting
     ]
     for target in targets:
         command.upgrade(cfg, target)
-
-
-def current_heads(database_url: str, module_names: list[str]):
-    from alembic.script import ScriptDirectory
-
-    return ScriptDirectory.from_config(alembic_config(database_url, module_names)).get_heads()

@@ -85,9 +85,7 @@ class json_rows(ColumnElement):
     Give every column a plain name (``.label("name")``); geometry and binary columns do
     not belong here. The rows come back as ``Row`` objects (see the module's doc)."""
 
-    # Cached compiled like any statement (keyed by the select): compiling a page's batch at
-    # every request cost more than running it.
-    inherit_cache = True
+    inherit_cache = True  # compiled once, keyed by its select (compiling cost more than running)
     _traverse_internals = [("subquery", InternalTraversal.dp_clauseelement)]
 
     def __init__(self, stmt):
@@ -135,7 +133,6 @@ class PageReads:
         self.statements, self.params = 0, {}
 
     def add(self, expression, **params) -> Deferred:
-        """``params``: values of the expression's named ``bindparam`` (one built once per process)."""
         deferred = Deferred(self)
         self.pending.append((expression, deferred))
         self.params.update(params)

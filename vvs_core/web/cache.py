@@ -452,10 +452,8 @@ class PageCache:
                 note_read(*entry[4])  # what an enclosing value being computed depends on
                 return entry[2]
         self.misses += 1
-        # The generations of what the value depended on last time, read before computing it:
-        # if it depends on the same, a write to them meanwhile leaves it stale at once. Else a
-        # write anywhere while computing discards it (under steady writes elsewhere that lost
-        # nearly every value: issue 16, 10 writes/s).
+        # What it depended on last time, read before computing: a write to it meanwhile leaves the
+        # value stale; else a write anywhere discards it (under 10 writes/s that was every value).
         known = self.keys_of.get(key)
         before = self.stamp(request, known) if known is not None else self._any_write()
         read = set(tables)
