@@ -174,7 +174,8 @@ def vvs_home_activity(request: Request, user: User) -> list[ActivityItem]:
 
     Called when ``user`` opens their home page; the answer is cached per user and language
     until the next write to the database (or ``vvs.cache_seconds``).
-    Returns: a list of ``ActivityItem`` (the core sorts them, newest first).
+    Returns: a list of ``ActivityItem`` (the core sorts them, newest first), or a ``ReadThen``
+    (vvs_core.web.batch) whose ``then`` makes that list of its SQL ``read``, read with the page's others.
     """
 
 
