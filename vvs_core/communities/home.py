@@ -26,8 +26,7 @@ def includeme(config):
 
 @cache
 def memberships_read():
-    """``home_user_id``'s active and pending memberships, community and member count: read
-    with the page's other reads, built once per process (building cost more than running)."""
+    """``home_user_id``'s memberships with member counts, for the page's batch; built once (building cost more)."""
     return json_rows(select(Membership.status.label("status"), Membership.role.label("role"), Community.id.label("id"),
                             Community.name.label("name"), Community.commune_id.label("commune_id"),
                             member_count_sql(Community.id).label("members"))

@@ -28,15 +28,13 @@ def get_engine(url: str, **kw):
     # Recycle rather than pre-ping: a ping is one more round trip on every request.
     kw.setdefault("pool_recycle", 1800)
     engine = sa.create_engine(url, **kw)
-    # Pages (GET) read outside a transaction (issue 16: BEGIN and ROLLBACK were two of a page's
-    # round trips); a statement that writes, locks or takes a savepoint begins one first.
+    # Pages (GET) read outside a transaction (BEGIN, ROLLBACK: 2 round trips); one begins at a write or a lock.
     engine.reader = engine.execution_options(isolation_level="AUTOCOMMIT", vvs_reader=True)
     sa.event.listen(engine, "before_cursor_execute", _begin_before_writing)
     return engine
 
 
-_NOT_READ = re.compile(r"^(?!\s*(SELECT|WITH|SHOW|VALUES)\b)|\b(INSERT|UPDATE|DELETE|pg_advisory\w*|"
-                       r"FOR\s+(NO\s+KEY\s+|KEY\s+)?(UPDATE|SHARE))\b", re.I)
+_NOT_READ = re.compile(r"^(?!\s*(SELECT|WITH|SHOW|VALUES)\b)|\b(INSERT|UPDATE|DELETE|SHARE|pg_advisory\w*)\b", re.I)
 
 
 def _begin_before_writing(conn, cursor, statement, *_args):

@@ -146,8 +146,7 @@ class PageReads:
         pending, self.pending = self.pending, []
         if not pending:
             return
-        row = self.dbsession.execute(select(*(expr.label(f"v{n}") for n, (expr, _d) in enumerate(pending))),
-                                     self.params).one()
+        row = self.dbsession.execute(select(*(e.label(f"v{n}") for n, (e, _d) in enumerate(pending))), self.params).one()
         self.statements += 1
         for (_expr, deferred), value in zip(pending, row):
             deferred._value, deferred._done = value, True

@@ -406,7 +406,6 @@ class PageCache:
     def __init__(self, shared: RedisGeneration | None, seconds: float, enabled: bool = True):
         self.shared, self.seconds, self.enabled = shared, seconds, enabled
         self.values: OrderedDict = OrderedDict()
-        self.keys_of: dict[tuple, tuple] = {}  # what each key's value depended on when last computed
         self.hits = self.misses = 0
 
     def _shared_values(self, request, keys) -> dict | None:
@@ -452,10 +451,8 @@ class PageCache:
                 note_read(*entry[4])  # what an enclosing value being computed depends on
                 return entry[2]
         self.misses += 1
-        # What it depended on last time, read before computing: a write to it meanwhile leaves the
-        # value stale; else a write anywhere discards it (under 10 writes/s that was every value).
-        known = self.keys_of.get(key)
-        before = self.stamp(request, known) if known is not None else self._any_write()
+        # Stamped with what it depended on last time, read before computing (else: a write anywhere meanwhile discards it).
+        before = self.stamp(request, known) if (known := entry and entry[3]) is not None else self._any_write()
         read = set(tables)
         token = _trackers.set(_trackers.get() + (read,))
         try:
@@ -464,13 +461,11 @@ class PageCache:
             _trackers.reset(token)
         note_read(*read)
         keys = dependencies(read, _scopes(scope))
-        if len(self.keys_of) > MAX_ENTRIES:
-            self.keys_of.clear()
-        self.keys_of[key] = keys
         stamp = before if known == keys else self.stamp(request, keys)
-        if stamp is None or (known != keys and self._any_write() != before):
+        if stamp is None:
             return value
-        self.values[key] = (stamp, now + self.seconds, value, keys, frozenset(read))
+        kept = known == keys or self._any_write() == before
+        self.values[key] = (stamp, now + self.seconds if kept else now, value, keys, frozenset(read))  # expired: keys only
         self.values.move_to_end(key)
         if len(self.values) > MAX_ENTRIES:
             self.values.popitem(last=False)
@@ -478,7 +473,6 @@ class PageCache:
 
     def clear(self) -> None:
         self.values.clear()
-        self.keys_of.clear()
 
 
 def note_read(*tables: str) -> None:
