@@ -14,8 +14,8 @@ ROWS = [
     ("…its ceiling: same template, fixed in-memory data, no database", "home_ceiling_rps", "home_ceiling_p99_ms"),
     ("…the same page with the page cache off (every request as if it followed a write)",
      "home_uncached_rps", "home_uncached_p99_ms"),
-    ("…the same page (cache on) while 10 gazette posts a second are written in 10 communities, one in ten the "
-     "resident's", "home_writes_rps", "home_writes_p99_ms"),
+    ("…the same page (cache on) while a thread writes gazette posts in 10 communities, one in ten the resident's "
+     "(10 a second asked, the rate reached below)", "home_writes_rps", "home_writes_p99_ms"),
     ("Hello-world view (reference)", "hello_rps", None),
     ("Gazette page of a community with 1,000 posts, for a member", "gazette_rps", "gazette_p99_ms"),
     ("…its ceiling", "gazette_ceiling_rps", "gazette_ceiling_p99_ms"),
