@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import colander
 from sqlalchemy import case, func, select
 
 from vvs_core.notify import sms
@@ -16,6 +17,7 @@ from vvs_core.models.notification import Notification
 from vvs_core.notify.kinds import address_on, kinds_of
 from vvs_core.providers import channels_with_provider
 from vvs_core.notify.outbox import enqueue_delivery_after_commit, format_reach, insert_notifications, reach_summaries
+from vvs_core.web.forms import Schema, StrippedString, read_fields, text_node, typed
 from vvs_core.web.timefmt import dates
 
 from . import audience
@@ -25,29 +27,37 @@ SUBJECT = "mairie_alert"
 KIND = "mairie_alert"
 
 
+TARGET_MISSING = "Choisissez à qui envoyer l'alerte."
+
+
+class CommuneAlertSchema(Schema):
+    """The alert form (written in alert_new.pt), read with ``read_fields``."""
+    category = colander.SchemaNode(StrippedString(), missing_msg="Choisissez une catégorie.", validator=colander.OneOf(
+        list(ALERT_CATEGORIES), msg_err="Choisissez une catégorie."))
+    title = text_node("Titre", max=140, min=1, too_short="Indiquez un titre.",
+                      too_long="Le titre doit tenir en {max} caractères.")
+    body = text_node("Message", max=2000, required=False, too_long="Le message doit tenir en {max} caractères.")
+    exercise = colander.SchemaNode(StrippedString(), missing="")  # "1" when ticked
+    target = colander.SchemaNode(StrippedString(), missing_msg=TARGET_MISSING,
+                                 validator=colander.OneOf(list(TARGETS), msg_err=TARGET_MISSING))
+    communities = colander.SchemaNode(colander.Sequence(), colander.SchemaNode(StrippedString(), missing=""),
+                                      missing=[])
+    area = colander.SchemaNode(StrippedString(), missing="")
+
+
 def parse_form(dbsession, commune, params) -> tuple[dict, dict]:
-    """(clean data, errors by field) from the posted form."""
-    errors, data = {}, {}
-    data["category"] = params.get("category", "")
-    if data["category"] not in ALERT_CATEGORIES:
-        errors["category"] = "Choisissez une catégorie."
-    data["title"] = (params.get("title") or "").strip()
-    if not data["title"]:
-        errors["title"] = "Indiquez un titre."
-    elif len(data["title"]) > 140:
-        errors["title"] = "Le titre doit tenir en 140 caractères."
-    data["body"] = (params.get("body") or "").strip()
-    if len(data["body"]) > 2000:
-        errors["body"] = "Le message doit tenir en 2000 caractères."
-    data["exercise"] = params.get("exercise") == "1"
-    data["target"] = params.get("target", "")
-    data["community_ids"], data["area"], data["area_json"] = [], None, params.get("area") or ""
-    if data["target"] not in TARGETS:
-        errors["target"] = "Choisissez à qui envoyer l'alerte."
-    elif data["target"] == "communities":
+    """(clean data, errors by field) from the posted form; ``data`` keeps what was typed,
+    to show it again beside the errors."""
+    accepted, errors = read_fields(params, CommuneAlertSchema())
+    shown = typed(params, "category", "title", "body", "target")
+    data = {**shown, **{k: v for k, v in accepted.items() if k in shown}, "exercise": accepted.get("exercise") == "1",
+            "community_ids": [], "area": None, "area_json": accepted.get("area", "")}
+    if "target" in errors:
+        return data, errors
+    if data["target"] == "communities":
         own = set(dbsession.scalars(select(Community.id).where(Community.commune_id == commune.id)))
-        chosen = [int(v) for v in params.getall("communities") if str(v).isdigit()] if hasattr(params, "getall") else []
-        data["community_ids"] = sorted(set(chosen) & own)
+        chosen = {int(v) for v in accepted.get("communities", []) if v.isdigit() and len(v) < 10}
+        data["community_ids"] = sorted(chosen & own)
         if not data["community_ids"]:
             errors["communities"] = "Cochez au moins une communauté."
     elif data["target"] == "area":

@@ -3,17 +3,28 @@ the police municipale selects them). The rule and the journal are the core's
 (``vvs_core.communities.membership.set_referent``); these pages read the request and pick a template."""
 from __future__ import annotations
 
+import colander
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 from vvs_core.web.french import de
 from vvs_core.communities.members import community_people, member_counts, referent_counts
-from vvs_core.communities.membership import MembershipError, set_referent
+from vvs_core.communities.membership import REFERENT_REASON_MAX, MembershipError, set_referent
 from vvs_core.models import Community
+from vvs_core.web.forms import Schema, StrippedString, read, text_node, typed
 
 from . import dashboard
 
 T = "vvs_mairie:templates/"
 ACTIONS = {"nommer": True, "retirer": False}
+CHOOSE = "Choisissez « Nommer » ou « Retirer »."
+
+
+class ReferentChangeSchema(Schema):
+    action = colander.SchemaNode(StrippedString(), missing_msg=CHOOSE,
+                                 validator=colander.OneOf(list(ACTIONS), msg_err=CHOOSE))
+    user_id = colander.SchemaNode(StrippedString(), missing="")  # checked by set_referent
+    reason = text_node("Motif", max=REFERENT_REASON_MAX, required=False,
+                       too_long="Le motif est trop long ({max} caractères au plus).")
 
 
 def _assets(request):
@@ -51,20 +62,17 @@ def community_referents_view(context, request):
     community = _community(request, commune)
     if request.method != "POST":
         return _page(request, commune, community)
-    action, user_id = request.POST.get("action", ""), request.POST.get("user_id", "")
-    reason = request.POST.get("reason", "")
-    error = None
-    if action not in ACTIONS:
-        error = "Choisissez « Nommer » ou « Retirer »."
+    data, error = read(request, ReferentChangeSchema())
     if error is None:
         try:
-            user = set_referent(request, community, user_id, ACTIONS[action], request.user, reason, by="mairie")
+            user = set_referent(request, community, data["user_id"], ACTIONS[data["action"]], request.user,
+                                data["reason"], by="mairie")
         except MembershipError as exc:
             error = str(exc)
     if error is not None:
         request.response.status = 400
-        return _page(request, commune, community, error, {"action": action, "user_id": user_id, "reason": reason})
-    done = "est désormais référent" if ACTIONS[action] else "n'est plus référent"
+        return _page(request, commune, community, error, typed(request, "action", "user_id", "reason"))
+    done = "est désormais référent" if ACTIONS[data["action"]] else "n'est plus référent"
     request.flash(f"{user.full_name} {done} {de(community.name)} ; un e-mail l'en informe.", "success")
     return HTTPSeeOther(request.route_path("mairie_community_referents", insee=commune.insee,
                                            community_id=community.id))

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from vvs_core.clock import utcnow
 from vvs_core.web import french
-from vvs_core.web.forms import read_fields
+from vvs_core.web.forms import read_fields, typed
 
 from . import PERMISSION
 from .forms import BODY_MAX, TITLE_MAX, RelaySchema, WarningSettingsSchema
@@ -35,12 +35,6 @@ def _relay(context, request) -> WarningRelay:
     if relay is None or relay.commune_id != context.commune.id:
         raise HTTPNotFound()
     return relay
-
-
-def _typed(request, name: str) -> str:
-    """What was typed in a field, to show it again beside its error (a file counts as empty)."""
-    value = request.POST.get(name, "")
-    return value.strip() if isinstance(value, str) else ""
 
 
 def _page(context, request, relay, errors=None, values=None):
@@ -69,8 +63,7 @@ def send_view(context, request):
     data, errors = read_fields(request, RelaySchema())
     if errors:
         request.response.status = 400
-        return _page(context, request, relay, errors, {"title": _typed(request, "title"),
-                                                       "body": _typed(request, "body")})
+        return _page(context, request, relay, errors, typed(request, "title", "body"))
     title, body = data["title"], data["body"]
     relay.title, relay.body, relay.updated_at = title, body, utcnow()
     answer = send_relay(request, relay, request.user)
@@ -110,8 +103,8 @@ def settings_view(context, request):
     data, errors = read_fields(request, WarningSettingsSchema())
     if errors:
         request.response.status = 400
-        return {**page, "values": {"threshold": _typed(request, "threshold"),
-                                   "automatic": _typed(request, "automatic") == "1"},
+        shown = typed(request, "threshold", "automatic")
+        return {**page, "values": {**shown, "automatic": shown["automatic"] == "1"},
                 "errors": {"threshold": next(iter(errors.values()))}}
     threshold, automatic = data["threshold"], data["automatic"] == "1"
     row = request.dbsession.get(CommuneWarningSettings, commune.id)

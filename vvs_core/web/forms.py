@@ -55,42 +55,42 @@ def validate(request, form: deform.Form, check=None):
 
 
 def read(request, schema: colander.Schema):
-    """(appstruct, None) when the POST's fields of ``schema`` are valid, (None, the first
-    French message in field order) otherwise: for the small forms written in a page's
-    template (a motive, a follow-up) whose view answers with a flash message and a
-    redirect rather than the form again."""
+    """(appstruct, None), or (None, the first French message in field order): for a small
+    form in a page's template whose view answers with a flash message and a redirect."""
     data, errors = read_fields(request, schema)
     return (data, None) if not errors else (None, next(iter(errors.values())))
 
 
 def read_fields(request, schema: colander.Schema):
-    """(appstruct, {}) when the POST's fields of ``schema`` are valid, (None, {field name:
-    French message}, in field order, "" for the whole form) otherwise: for the forms
-    written in a page's template that show each error beside its field. The CSRF token is
-    checked by Pyramid before the view; a value that is not text (an uploaded file in
-    place of a field) counts as empty; a sequence node reads every value of its name."""
-    bound = schema.bind(request=request)
-    cstruct = {}
-    for node in bound.children:
-        if node.name == "csrf_token":
-            continue
-        if isinstance(node.typ, colander.Sequence):
-            cstruct[node.name] = [v for v in request.POST.getall(node.name) if isinstance(v, str)]
-            continue
-        value = request.POST.get(node.name, colander.null)
-        cstruct[node.name] = value if isinstance(value, str) else colander.null
+    """(appstruct, {}) when the POST's fields of ``schema`` are valid, else (the fields that
+    were valid, {field name: French message} in field order): for the forms written in a
+    page's template that show each error beside its field. ``request``: the request, or
+    its POST. The CSRF token is checked by Pyramid before the view; a value that is not
+    text (an uploaded file) counts as empty; a sequence node reads every value of its name."""
+    post, bound, data, errors = getattr(request, "POST", request), schema.clone(), {}, {}
     bound.children = [node for node in bound.children if node.name != "csrf_token"]
-    try:
-        return bound.deserialize(cstruct), {}
-    except colander.Invalid as exc:
-        messages = exc.asdict()
-        errors = {}
-        for name in [node.name for node in bound.children] + [""]:
-            if messages.get(name):
-                errors[name] = messages[name]
-        for key, message in messages.items():  # a sequence's items ("communities.0")
-            errors.setdefault(key.split(".")[0], message)
-        return None, errors or {"": "Formulaire invalide : rien n'a été changé."}
+    bound = bound.bind(request=request)
+    for node in bound.children:
+        if isinstance(node.typ, colander.Sequence):
+            value = [v for v in post.getall(node.name) if isinstance(v, str)] if hasattr(post, "getall") else []
+        else:
+            value = post.get(node.name) if isinstance(post.get(node.name), str) else colander.null
+        try:
+            data[node.name] = node.deserialize(value)
+        except colander.Invalid as exc:
+            errors[node.name] = next((m for m in exc.asdict().values() if m), "Valeur invalide.")
+    if not errors and bound.validator is not None:  # the rules across fields
+        try:
+            bound.validator(bound, data)
+        except colander.Invalid as exc:
+            errors = {name: m for name, m in exc.asdict().items() if m} or {"": "Formulaire invalide."}
+    return data, errors
+
+
+def typed(request, *names: str) -> dict[str, str]:
+    """What was typed in the fields ``names`` (to show beside the errors); a file counts as empty."""
+    post = getattr(request, "POST", request)
+    return {name: v.strip() if isinstance(v, str) else "" for name in names for v in [post.get(name, "")]}
 
 
 def accepted_fields(form: deform.Form) -> dict:

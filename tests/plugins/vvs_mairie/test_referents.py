@@ -64,12 +64,21 @@ def test_bad_input_changes_nothing(testapp, dbsession, mairie, agent_login, make
             ({"action": "retirer", "user_id": str(mairie.residents[0].id), "reason": "parti"},
              "n'est pas (ou plus) référent"),
             ({"action": "nommer", "user_id": str(mairie.residents[0].id), "reason": "é" * 1001},
-             "Le motif est trop long (1000 caractères au plus)")):
+             "Le motif est trop long (1000 caractères au plus)"),
+            ({"action": "nommer", "user_id": str(mairie.residents[0].id), "reason": "motif \x00 \x1b[31m"},
+             "caractères de contrôle invisibles"),
+            ({"action": "", "user_id": str(mairie.residents[0].id)}, "Choisissez « Nommer » ou « Retirer »"),
+            ({"user_id": str(mairie.residents[0].id)}, "Choisissez « Nommer » ou « Retirer »")):
         answer = testapp.post_csrf(url, params, status=400)
         assert message in answer.text, params
     assert dbsession.scalar(select(func.count()).select_from(Membership).where(Membership.role == "referent")) == 0
     assert dbsession.scalar(select(func.count()).select_from(CommunityEvent)
                             .where(CommunityEvent.kind.in_(("referent_appointed", "referent_removed")))) == 0
+    # a file in place of a field counts as empty
+    answer = testapp.post(url, {"csrf_token": testapp.csrf(), "user_id": str(mairie.residents[0].id)},
+                          upload_files=[("action", "a.txt", b"nommer")], status=400)
+    assert "Choisissez « Nommer » ou « Retirer »" in answer.text
+    assert dbsession.scalar(select(func.count()).select_from(Membership).where(Membership.role == "referent")) == 0
     testapp.get("/mairie/77449/referents/abc", status=404)
     testapp.get("/mairie/77449/referents/99999999999", status=404)
 
