@@ -8,7 +8,6 @@ from shapely.geometry import Point
 
 from vvs_core.geo import from_l93, to_l93
 from vvs_core.models import Membership
-from vvs_core.plugins import hookimpl
 from vvs_core.testing import SERRIS
 
 # route names covered here: community, community_history, community_edit, community_boundary,
@@ -26,25 +25,6 @@ OWN_PAGES = ["/profil", "/parametres", "/parametres/compte", "/parametres/mot-de
              "/parametres/notifications", "/parametres/newsletter", "/parametres/mes-donnees",
              "/parametres/mes-donnees.zip", "/parametres/fermeture"]
 OWN_POSTS = ["/profil/photo", "/profil/habitation"]
-
-
-class Agent:
-    def __init__(self, user_id, insee):
-        self.user_id, self.insee = user_id, insee
-
-    @hookimpl
-    def vvs_principals(self, request, user):
-        return [f"commune:{self.insee}:agent"] if user.id == self.user_id else []
-
-
-@contextlib.contextmanager
-def agent_of(app_registry, user, insee):
-    name = f"test-authz-agent-{user.id}"
-    app_registry.vvs_plugins.register(Agent(user.id, insee), name=name)
-    try:
-        yield
-    finally:
-        app_registry.vvs_plugins.unregister(name=name)
 
 
 def east(metres):
@@ -78,9 +58,9 @@ def test_anonymous_is_sent_to_login(testapp, world):
 
 
 @pytest.mark.parametrize("who", ["outsider", "pending", "other_member", "other_referent", "agent_elsewhere"])
-def test_outsiders_get_403_on_another_community(testapp, app_registry, world, who):
+def test_outsiders_get_403_on_another_community(testapp, app_registry, world, who, commune_agent):
     user = world["agent"] if who == "agent_elsewhere" else world[who]
-    context = agent_of(app_registry, user, "75056") if who == "agent_elsewhere" else contextlib.nullcontext()
+    context = commune_agent(user, "75056") if who == "agent_elsewhere" else contextlib.nullcontext()
     with context:
         testapp.login(user)
         for url in urls(world, COMMUNITY_GETS):
@@ -114,8 +94,8 @@ def test_referent_manages(testapp, world):
         testapp.get(url, status=200)
 
 
-def test_agent_of_the_commune_reads_without_managing(testapp, app_registry, world):
-    with agent_of(app_registry, world["agent"], "77449"):
+def test_agent_of_the_commune_reads_without_managing(testapp, app_registry, world, commune_agent):
+    with commune_agent(world["agent"], "77449"):
         testapp.login(world["agent"])
         for url in urls(world, ["", "/historique", "/annuaire", "/annuaire.json", "/membres/{member}"]):
             testapp.get(url, status=200)

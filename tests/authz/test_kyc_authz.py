@@ -18,7 +18,6 @@ from shapely.geometry import Point
 from sqlalchemy import func, select
 
 from vvs_core.models import Commune, Membership
-from vvs_core.plugins import hookimpl
 from vvs_core.testing import DEMO_PASSWORD, SERRIS
 from vvs_kyc.models import KycCheck, KycDocumentOpening
 
@@ -26,22 +25,10 @@ CHEAP_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(D
 ROLES = ("resident", "non_member", "member", "referent", "other_referent", "agent", "other_agent", "moderator", "admin")
 
 
-class AgentPrincipals:
-    def __init__(self):
-        self.agents = {}
-
-    @hookimpl
-    def vvs_principals(self, request, user):
-        insee = self.agents.get(user.id)
-        return [f"commune:{insee}:agent"] if insee else []
-
-
 @pytest.fixture
-def world(app_registry, dbsession, make_user, make_community, commune, tmp_path, monkeypatch):
+def world(app_registry, dbsession, make_user, make_community, commune, tmp_path, monkeypatch, agents):
     monkeypatch.setitem(app_registry.settings, "vvs.kyc.storage_dir", str(tmp_path / "kyc"))
     monkeypatch.setitem(app_registry.settings, "vvs.kyc.encryption_key", Fernet.generate_key().decode())
-    plugin = AgentPrincipals()
-    app_registry.vvs_plugins.register(plugin)
     dbsession.add(Commune(insee="77111", name="Chessy", postcodes=["77700"], centre=Point(2.76, 48.87)))
     roles = {name: make_user() for name in ROLES}
     for user in roles.values():
@@ -55,10 +42,9 @@ def world(app_registry, dbsession, make_user, make_community, commune, tmp_path,
     membership = Membership(user_id=roles["resident"].id, community_id=community.id, status="pending")
     dbsession.add(membership)
     dbsession.flush()
-    plugin.agents[roles["agent"].id] = "77449"
-    plugin.agents[roles["other_agent"].id] = "77111"
-    yield {"roles": roles, "community": community, "membership": membership}
-    app_registry.vvs_plugins.unregister(plugin)
+    agents[roles["agent"].id] = "77449"
+    agents[roles["other_agent"].id] = "77111"
+    return {"roles": roles, "community": community, "membership": membership}
 
 
 def token(testapp):

@@ -13,28 +13,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from vvs_core.models import Commune, Membership
-from vvs_core.plugins import hookimpl
 from vvs_core.testing import DEMO_PASSWORD, SERRIS
-
-
-class AgentPrincipals:
-    """Stands in for the mairie plugin: makes some users agents of a commune."""
-
-    def __init__(self):
-        self.agents = {}
-
-    @hookimpl
-    def vvs_principals(self, request, user):
-        insee = self.agents.get(user.id)
-        return [f"commune:{insee}:agent"] if insee else []
-
-
-@pytest.fixture
-def agents(app_registry):
-    plugin = AgentPrincipals()
-    app_registry.vvs_plugins.register(plugin)
-    yield plugin.agents
-    app_registry.vvs_plugins.unregister(plugin)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ value is served or computed again, the shared generation in Redis, cached rows, 
 pages that rely on it showing a write at once."""
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 
@@ -13,7 +12,6 @@ import sqlalchemy as sa
 from vvs_core.web import cache
 from vvs_core.web.cache import PageCache, RedisGeneration, cache_url, cached_row, local_generation, make_cache
 from vvs_core.errors import ConfigurationError
-from vvs_core.plugins import hookimpl
 from vvs_core.models import Community, CommunityEvent, Membership, User
 
 REDIS_URL = os.environ.get("VVS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -21,25 +19,6 @@ REDIS_URL = os.environ.get("VVS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 class Request:
     """What PageCache reads of a request: its ``__dict__`` (the shared generation, once)."""
-
-
-class Agent:
-    def __init__(self, user_id, insee):
-        self.user_id, self.insee = user_id, insee
-
-    @hookimpl
-    def vvs_principals(self, request, user):
-        return [f"commune:{self.insee}:agent"] if user.id == self.user_id else []
-
-
-@contextlib.contextmanager
-def mairie_agent(app_registry, user, insee):
-    """``user`` sees the hidden numbers of the commune's directories (as the mairie plugin grants)."""
-    app_registry.vvs_plugins.register(Agent(user.id, insee), name=f"test-agent-{user.id}")
-    try:
-        yield
-    finally:
-        app_registry.vvs_plugins.unregister(name=f"test-agent-{user.id}")
 
 
 def counting(value="v"):
@@ -192,7 +171,8 @@ def test_a_moved_row_invalidates_both_communities(dbsession, make_user, make_com
     assert pc.get(Request(), ("b",), page_b, scope=("community", b.id)) == 1 and len(calls_b) == 2
 
 
-def test_reading_a_directory_empties_nobodys_cache(testapp, app_registry, dbsession, make_user, make_community):
+def test_reading_a_directory_empties_nobodys_cache(testapp, app_registry, dbsession, make_user, make_community,
+                                                    commune_agent):
     """An agent reading hidden numbers writes an audit entry: the neighbours' cached pages
     (home, menu, their user rows) stay cached, elsewhere and in that community."""
     hider = make_user(first_name="Hélène", mobile="+33698765432", hide_mobile=True)
@@ -202,7 +182,7 @@ def test_reading_a_directory_empties_nobodys_cache(testapp, app_registry, dbsess
     agent = make_user(first_name="Agathe")
     directory_of = dbsession.scalar(sa.select(Membership.community_id).where(Membership.user_id == hider.id))
     pc = app_registry["vvs.page_cache"]
-    with mairie_agent(app_registry, agent, "77449"):
+    with commune_agent(agent, "77449"):
         reader_app = type(testapp)(testapp.app)
         reader_app.login(agent)
         testapp.login(neighbour)

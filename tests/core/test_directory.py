@@ -1,35 +1,15 @@
 """L'annuaire: hidden numbers never reach a neighbour (HTML, JSON, CSV export); the
 mairie agent of the commune sees them, and each such view is recorded."""
-import contextlib
 import json
 
 from sqlalchemy import select
 
 from vvs_core.communities.directory import directory_entry
 from vvs_core.models import CommunityEvent
-from vvs_core.plugins import hookimpl
 from vvs_core.testing import VVSTestApp
 
 HIDDEN_MOBILE = "+33698765432"
 HIDDEN_TEXT = ("06 98 76 54 32", "+33698765432", "0698765432", "698765432")
-
-
-class Agent:
-    def __init__(self, user_id, insee):
-        self.user_id, self.insee = user_id, insee
-
-    @hookimpl
-    def vvs_principals(self, request, user):
-        return [f"commune:{self.insee}:agent"] if user.id == self.user_id else []
-
-
-@contextlib.contextmanager
-def agent_of(app_registry, user, insee):
-    app_registry.vvs_plugins.register(Agent(user.id, insee), name=f"test-agent-{user.id}")
-    try:
-        yield
-    finally:
-        app_registry.vvs_plugins.unregister(name=f"test-agent-{user.id}")
 
 
 def setup(make_user, make_community):
@@ -82,10 +62,10 @@ def test_search_by_name_or_street(testapp, make_user, make_community):
 
 
 def test_mairie_agent_sees_hidden_numbers_and_the_view_is_recorded(
-        testapp, app_registry, make_user, make_community, dbsession):
+        testapp, app_registry, make_user, make_community, dbsession, commune_agent):
     hider, _neighbour, community = setup(make_user, make_community)
     agent = make_user()
-    with agent_of(app_registry, agent, "77449"):
+    with commune_agent(agent, "77449"):
         r = testapp.get("/connexion", expect_errors=True); print("DBG", r.status, r.content_type, r.body[:3000])
         testapp.login(agent)
         page = testapp.get(f"/communaute/{community.id}/annuaire")
@@ -96,12 +76,12 @@ def test_mairie_agent_sees_hidden_numbers_and_the_view_is_recorded(
     assert all(e.actor_id == agent.id and e.data["user_ids"] == [hider.id] and not e.public for e in events)
 
 
-def test_vvs_principals(testapp, app_registry, make_user, make_community):
+def test_vvs_principals(testapp, app_registry, make_user, make_community, commune_agent):
     _hider, _neighbour, community = setup(make_user, make_community)
     outsider = make_user()
     testapp.login(outsider)
     testapp.get(f"/communaute/{community.id}/annuaire", status=403)
-    with agent_of(app_registry, outsider, "77449"):
+    with commune_agent(outsider, "77449"):
         # The principal the hook adds is what opens the directory.
         assert testapp.get(f"/communaute/{community.id}/annuaire").status_int == 200
 
@@ -161,7 +141,8 @@ def test_a_search_is_paged_and_its_links_keep_it(testapp, make_user, make_commun
     assert "1 résultat pour" in one.text and 'aria-label="Pagination"' not in one.text
 
 
-def test_the_csv_export_streams_every_member(testapp, app_registry, make_user, make_community, dbsession):
+def test_the_csv_export_streams_every_member(testapp, app_registry, make_user, make_community, dbsession,
+                                             commune_agent):
     people, community = crowd(make_user, make_community)
     hider = make_user(first_name="Hélène", last_name="Discrète", mobile=HIDDEN_MOBILE, hide_mobile=True)
     from vvs_core.models import Membership
@@ -174,7 +155,7 @@ def test_the_csv_export_streams_every_member(testapp, app_registry, make_user, m
     assert lines[0].startswith("Nom;Pseudonyme;Adresse") and len(lines) == 1 + 46
     assert not any(h in response.body.decode("utf-8") for h in HIDDEN_TEXT)
     agent = make_user()
-    with agent_of(app_registry, agent, "77449"):
+    with commune_agent(agent, "77449"):
         mairie = VVSTestApp(testapp.app)  # the agent, in their own browser
         mairie.login(agent)
         body = mairie.get(f"/communaute/{community.id}/annuaire.csv").body.decode("utf-8")

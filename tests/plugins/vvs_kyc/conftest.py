@@ -77,28 +77,6 @@ def upload(testapp, filename, data, status="*"):
                         upload_files=[("document", filename, data)], status=status)
 
 
-class Agents:
-    """Stands in for the mairie plugin: makes some users agents of a commune."""
-
-    def __init__(self):
-        self.agents = {}
-
-    from vvs_core.plugins import hookimpl
-
-    @hookimpl
-    def vvs_principals(self, request, user):
-        insee = self.agents.get(user.id)
-        return [f"commune:{insee}:agent"] if insee else []
-
-
-@pytest.fixture
-def agents(app_registry):
-    plugin = Agents()
-    app_registry.vvs_plugins.register(plugin)
-    yield plugin.agents
-    app_registry.vvs_plugins.unregister(plugin)
-
-
 @pytest.fixture
 def other_commune(dbsession):
     c = Commune(insee="77111", name="Chessy", postcodes=["77700"], centre=Point(2.76, 48.87))
