@@ -15,11 +15,7 @@ import dataclasses
 import logging
 import unicodedata
 
-import pytest
-import requests
-
-from fake_ban import BANContractFake
-from vvs_core.testing import GeocoderContract
+import test_ban_geocoder as ban_tests
 from vvs_geocoder_ban.geocoder import BANGeocoder
 
 
@@ -47,16 +43,8 @@ class DropsTheAccents(BANGeocoder):
         return super().search(ascii_query, **kw)
 
 
-class TestFlawed(GeocoderContract):
-    @pytest.fixture
-    def fake(self):
-        fake = BANContractFake()
-        yield fake
-        fake.close()
-
-    @pytest.fixture
-    def make_geocoder(self, fake):
-        return lambda: {flaw}(fake.api_url, timeout=1.0)
+class TestFlawed(ban_tests.TestBANContract):
+    geocoder_class = {flaw}
 '''
 
 

@@ -11,12 +11,8 @@ pytest_plugins = ["pytester"]
 PUSH_TESTS = Path(__file__).parents[1] / "plugins" / "vvs_push"
 
 FLAWED = '''
-import pytest
-
-from fake_push import FakePushService
-from push_keys import vapid_keypair
+import test_webpush_contract as webpush_tests
 from vvs_core.interfaces import SendResult
-from vvs_core.testing import PushSenderContract
 from vvs_push.webpush import WebPushSender
 
 
@@ -33,19 +29,8 @@ class Makes503Permanent(WebPushSender):
         return result
 
 
-class TestFlawed(PushSenderContract):
-    sends_each_key_once = False
-
-    @pytest.fixture
-    def fake(self):
-        fake = FakePushService()
-        yield fake
-        fake.close()
-
-    @pytest.fixture
-    def make_sender(self, fake):
-        private, _public = vapid_keypair()
-        return lambda: {flaw}(private, "mailto:equipe@vvs.invalid", timeout=1.0)
+class TestFlawed(webpush_tests.TestWebPush):
+    sender_class = {flaw}
 '''
 
 

@@ -96,6 +96,8 @@ def test_signup_falls_back_to_the_commune_when_ban_fails(ban_app, commune, ban):
 
 
 class TestBANContract(GeocoderContract):
+    geocoder_class = BANGeocoder  # tests/core/test_geocoder_contract_bites.py puts flawed copies here
+
     @pytest.fixture
     def fake(self):
         fake = BANContractFake()
@@ -104,4 +106,4 @@ class TestBANContract(GeocoderContract):
 
     @pytest.fixture
     def make_geocoder(self, fake):
-        return lambda: BANGeocoder(fake.api_url, timeout=1.0)
+        return lambda: self.geocoder_class(fake.api_url, timeout=1.0)

@@ -12,6 +12,7 @@ class TestWebPush(PushSenderContract):
     # Web Push (RFC 8030) has no idempotency key: a batch retried after a crash may reach
     # a device twice (the outbox delivers push notifications at least once).
     sends_each_key_once = False
+    sender_class = WebPushSender  # tests/core/test_push_contract_bites.py puts flawed copies here
 
     @pytest.fixture
     def fake(self):
@@ -22,4 +23,4 @@ class TestWebPush(PushSenderContract):
     @pytest.fixture
     def make_sender(self, fake):
         private, _public = vapid_keypair()
-        return lambda: WebPushSender(private, "mailto:equipe@vvs.invalid", timeout=1.0)
+        return lambda: self.sender_class(private, "mailto:equipe@vvs.invalid", timeout=1.0)
