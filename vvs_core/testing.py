@@ -337,7 +337,7 @@ def run_tasks(max_rounds: int = 20) -> int:
     return ran
 
 
-def wait_for(predicate, timeout: float = 30, interval: float = 0.3):
+def wait_for(predicate, timeout: float = 30, interval: float = 0.1):
     """The first truthy answer of ``predicate()`` within ``timeout`` seconds, else its
     last answer (falsy): tests wait for a condition, never for a fixed time."""
     import time

@@ -79,7 +79,7 @@ def start_server(db_url: str, maildir: str, env: dict | None = None, what: str =
             if time.time() > deadline:
                 proc.kill()
                 raise RuntimeError(f"{what} did not start within 60 s")
-            time.sleep(0.2)
+            time.sleep(0.05)
     server = LiveServer(f"http://127.0.0.1:{port}")
     server.db_url, server.maildir, server.sms_log, server.process = db_url, maildir, sms_log, proc
     return server

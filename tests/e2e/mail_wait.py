@@ -19,5 +19,5 @@ def wait_for_mail(mails, address: str, subject_part: str, body_part: str = "", d
             if (address in (message["To"] or "") and subject_part in subject_of(message)
                     and body_part in mail_text(message)):
                 return message
-        time.sleep(0.3)
+        time.sleep(0.1)
     raise AssertionError(f"no e-mail « {subject_part} » to {address}")

@@ -30,7 +30,7 @@ def wait_for(read, predicate, what, timeout=30):
         found = [item for item in read() if predicate(item)]
         if found:
             return found
-        time.sleep(0.3)
+        time.sleep(0.1)
     raise AssertionError(f"{what}: not within {timeout} s")
 
 

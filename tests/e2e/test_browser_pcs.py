@@ -24,7 +24,7 @@ def _wait_sms(sms, predicate, what: str, timeout: float = 30):
     while not any(predicate(m) for m in sms()):
         if time.monotonic() > deadline:
             pytest.fail(f"{what}: no such SMS within {timeout} s (last: {[m.text for m in sms()[-3:]]})")
-        time.sleep(0.3)
+        time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")

@@ -124,7 +124,7 @@ def test_web_app_installs_subscribes_and_receives_an_alert(app_page, push_server
     assert answer.status_code == 201, answer.text
     deadline = time.time() + 30
     while not push_service.received and time.time() < deadline:
-        time.sleep(0.2)
+        time.sleep(0.05)
     assert push_service.received, "the fake push service received nothing"
     push = push_service.received[0]
     assert push["path"] == "/push/appareil-de-monique"

@@ -38,7 +38,7 @@ def _call_script(folder: Path, title: str, timeout: float = 30) -> str:
             text = path.read_text(encoding="utf-8")
             if title in text:
                 return text
-        time.sleep(0.3)
+        time.sleep(0.1)
     pytest.fail(f"no call script for « {title} » within {timeout} s")
 
 

@@ -118,7 +118,7 @@ def test_register_self_third_party_objection_and_the_ccas_alone_reads(browser, l
     deadline = time.monotonic() + 30
     while not any("opposition" in m.text for m in sms()):
         assert time.monotonic() < deadline, [m.text for m in sms()[-3:]]
-        time.sleep(0.3)
+        time.sleep(0.1)
     link = next(m.text for m in sms() if "opposition" in m.text)
     path = "/registre-vulnerables/opposition/" + re.search(r"/registre-vulnerables/opposition/(\S+)", link)[1]
     person = _context(browser, live_server)

@@ -32,7 +32,7 @@ def start_server(db_url: str, env: dict | None = None) -> tuple[str, subprocess.
         except OSError:
             if proc.poll() is not None:
                 raise RuntimeError("the API test server exited at start-up")
-            time.sleep(0.2)
+            time.sleep(0.05)
     proc.kill()
     raise RuntimeError("the API test server did not start within 60 s")
 
