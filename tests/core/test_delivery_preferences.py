@@ -38,7 +38,7 @@ def test_delivery_window():
 
 
 def test_severity_minimum_per_channel():
-    user = SimpleNamespace(notification_prefs={"alert_min_severity": {"sms": "severe", "push": "moderate"}})
+    user = SimpleNamespace(notification_prefs={"min_severity": {"sms": "severe", "push": "moderate"}})
     assert not severity_allows(user, "sms", "moderate")
     assert severity_allows(user, "sms", "severe")        # urgent: always
     assert not severity_allows(user, "push", "minor")
@@ -53,7 +53,7 @@ def _alert_rows(user, severity, channels, n=1):
 
 
 def test_outbox_applies_the_preferences(dbsession, make_user):
-    quiet = make_user(notification_prefs={**QUIET, "alert_min_severity": {"sms": "severe"}})
+    quiet = make_user(notification_prefs={**QUIET, "min_severity": {"sms": "severe"}})
     insert_notifications(dbsession, [dict(dedupe_key=f"news:t:{quiet.id}", kind="news", channel="email",
                                           address=quiet.email, recipient_id=quiet.id, title="Nouvelles", body="…")])
     row = dbsession.scalar(select(Notification).where(Notification.dedupe_key == f"news:t:{quiet.id}"))
@@ -82,5 +82,44 @@ def test_settings_form_saves_quiet_hours_and_severity(testapp, dbsession, make_u
     dbsession.refresh(user)
     prefs = user.notification_prefs
     assert prefs["quiet_hours"] == {"start": "22:00", "end": "07:00"}
-    assert prefs["alert_min_severity"] == {"sms": "severe"}
+    assert prefs["min_severity"] == {"sms": "severe"}
     assert prefs["custom"] == 1 and prefs["alert"] == ["email"]
+
+
+def test_the_migration_renames_the_stored_minimum_severity(tmp_path):
+    """Issue 14.1: ``alert_min_severity`` (a feature's name in the core) is stored as
+    ``min_severity``; the migration converts the rows, and back."""
+    import sqlalchemy as sa
+    from alembic import command
+
+    from vvs_core.models import User, get_engine
+    from vvs_core.models.migrate import alembic_config, installed_module_names, upgrade
+    from vvs_core.testing import base_settings, enabled_module_names
+
+    url = f"sqlite:///{tmp_path / 'ancienne.sqlite'}"
+    modules = enabled_module_names(base_settings(url))
+    upgrade(url, modules)
+    config = alembic_config(url, sorted(set(modules) | set(installed_module_names())))
+    command.downgrade(config, "0010_notification_contents")
+    engine = get_engine(url)
+    old = {"alert": ["sms"], "alert_min_severity": {"sms": "severe", "push": "moderate"}}
+    with sa.orm.Session(engine) as session:
+        session.execute(sa.insert(User.__table__), [
+            {"email": "chloe@example.test", "password_hash": "x", "first_name": "Chloé", "last_name": "Lefèvre",
+             "notification_prefs": old},
+            {"email": "noe@example.test", "password_hash": "x", "first_name": "Noé", "last_name": "Dupré",
+             "notification_prefs": {"quiet_hours": {"start": "22:00", "end": "07:00"}}},
+            {"email": "zoe@example.test", "password_hash": "x", "first_name": "Zoé", "last_name": "Martin",
+             "notification_prefs": None}])
+        session.commit()
+    upgrade(url, modules)
+
+    def stored():
+        with engine.connect() as conn:
+            return conn.execute(sa.select(User.__table__.c.notification_prefs).order_by(User.__table__.c.id)).scalars().all()
+
+    assert stored() == [{"alert": ["sms"], "min_severity": {"sms": "severe", "push": "moderate"}},
+                        {"quiet_hours": {"start": "22:00", "end": "07:00"}}, None]
+    command.downgrade(config, "0010_notification_contents")
+    assert stored()[0] == old
+    engine.dispose()

@@ -69,8 +69,8 @@ def shown_prefs(registry, prefs: dict | None) -> dict:
     out = {k: v for k, v in prefs.items() if k in kinds}
     if any(k.quiet for k in kinds) and "quiet_hours" in prefs:
         out["quiet_hours"] = prefs["quiet_hours"]
-    if kinds.with_severities() and "alert_min_severity" in prefs:
-        out["alert_min_severity"] = prefs["alert_min_severity"]
+    if kinds.with_severities() and "min_severity" in prefs:
+        out["min_severity"] = prefs["min_severity"]
     return out
 
 

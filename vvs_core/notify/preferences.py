@@ -6,7 +6,7 @@ rows are written (``outbox.insert_notifications``):
   (``vvs_core.notify.kinds``) wait for the end of the quiet hours (their
   ``next_attempt_at`` moves there; the sweeper picks them up then). Other kinds never wait.
 - **minimum severity per channel** for rows that carry a severity and are not urgent
-  (``notification_prefs["alert_min_severity"] = {"sms": "severe", "push": "moderate"}``):
+  (``notification_prefs["min_severity"] = {"sms": "severe", "push": "moderate"}``):
   a row whose ``severity`` is below the channel's minimum is not written. Urgent
   ones ("severe") always go through.
 - **push** rows are written only for residents with at least one device subscribed.
@@ -60,7 +60,7 @@ def severity_allows(user, channel: str, severity: str | None) -> bool:
     """Whether an alert of ``severity`` goes to ``user`` on ``channel``."""
     if not severity or severity == URGENT or severity not in SEVERITIES:
         return True
-    minimum = (_prefs(user).get("alert_min_severity") or {}).get(channel)
+    minimum = (_prefs(user).get("min_severity") or {}).get(channel)
     if minimum not in SEVERITIES:
         return True
     return SEVERITIES.index(severity) >= SEVERITIES.index(minimum)

@@ -70,7 +70,7 @@ def add_delivery_nodes(schema, channels, kinds) -> None:
 def delivery_values(user, channels, kinds) -> dict:
     prefs = user.notification_prefs or {}
     quiet = parse_quiet_hours(prefs.get("quiet_hours"))
-    minimum = prefs.get("alert_min_severity") or {}
+    minimum = prefs.get("min_severity") or {}
     values = {"quiet_start": dates.time(quiet[0]) if quiet else "",
               "quiet_end": dates.time(quiet[1]) if quiet else ""}
     for channel in channels:
@@ -82,7 +82,7 @@ def delivery_prefs(data, channels, kinds) -> dict:
     """The ``notification_prefs`` keys these fields set (none for fields not shown)."""
     out = {}
     if kinds.with_severities():
-        out["alert_min_severity"] = {c: data[f"min_severity_{c}"] for c in channels
+        out["min_severity"] = {c: data[f"min_severity_{c}"] for c in channels
                                      if data.get(f"min_severity_{c}", "minor") != "minor"}
     if any(k.quiet for k in kinds.in_settings()):
         out["quiet_hours"] = ({"start": data["quiet_start"], "end": data["quiet_end"]}
