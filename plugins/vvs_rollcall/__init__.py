@@ -27,6 +27,7 @@ from vvs_core.settings import Setting, as_int
 
 PREFIX = "/securite"
 LAUNCH, CONFIGURE, VIEW = "rollcall.launch", "rollcall.configure", "rollcall.view"
+EXPORT = "rollcall.export"  # the summary as a PDF: the commune's agents only
 
 
 class CommuneRollCallContext:
@@ -57,7 +58,7 @@ class RollCallContext(CommuneRollCallContext):
 
     @property
     def __acl__(self):
-        acl = [(Allow, commune_agent(self.commune.insee), VIEW)]
+        acl = [(Allow, commune_agent(self.commune.insee), (VIEW, EXPORT))]
         if self.rollcall.launched_as == "referent":
             acl += [(Allow, community_principal(i, "referent"), VIEW) for i in self.rollcall.community_ids or []]
         return acl
@@ -105,6 +106,7 @@ def includeme(config):
     config.add_route("rollcall_close", call + "/cloturer", factory=one)
     config.add_route("rollcall_summary", call + "/bilan", factory=one)
     config.add_route("rollcall_summary_csv", call + "/bilan.csv", factory=one)
+    config.add_route("rollcall_summary_pdf", call + "/bilan.pdf", factory=one)
     config.scan(".views")
     config.scan(".answer_views")
     from . import tasks

@@ -16,7 +16,7 @@ from vvs_core.web.french import count
 from vvs_core.models import Community, User
 from vvs_core.web.timefmt import dates
 
-from . import CONFIGURE, LAUNCH, VIEW, audience, forms
+from . import CONFIGURE, EXPORT, LAUNCH, VIEW, audience, forms
 from .models import ANSWERS, DUTIES, MAX_WAVES, TARGETS, RollCall, RollCallPerson
 from .service import AnswerRefused, close, launch, log, log_of, record_answer, settings_of
 from .summary import STATES, counts, people_state, summary_csv
@@ -214,7 +214,7 @@ def summary_view(context, request):
         return HTTPSeeOther(request.route_path("rollcall_live", insee=commune.insee, rollcall_id=rollcall.id))
     author = request.dbsession.get(User, rollcall.author_id) if rollcall.author_id else None
     return {"title": "Bilan de l'appel « Êtes-vous en sécurité ? »", "commune": commune, "rollcall": rollcall,
-            "author": author, "summary": summary, "counts": summary["counts"], "people": summary["people"],
+            "author": author, "may_export": request.has_permission(EXPORT, context), "summary": summary, "counts": summary["counts"], "people": summary["people"],
             "log": log_of(request.dbsession, rollcall.id), "states": STATES, **assets(request)}
 
 
@@ -227,6 +227,21 @@ def summary_csv_view(context, request):
     name = f"appel-securite-{context.commune.insee}-{context.rollcall.id}.csv"
     return Response(summary_csv(summary["people"]), content_type="text/csv", charset="utf-8",
                     content_disposition=f'attachment; filename="{name}"')
+
+
+@view_config(route_name="rollcall_summary_pdf", permission=EXPORT)
+def summary_pdf_view(context, request):
+    from .summary_pdf import summary_pdf
+
+    summary = _closed(context)
+    if summary is None:
+        raise HTTPNotFound()
+    rollcall = context.rollcall
+    author = request.dbsession.get(User, rollcall.author_id) if rollcall.author_id else None
+    body = summary_pdf(request, context.commune, rollcall, summary, author)
+    log(request.dbsession, rollcall, "export", "Bilan téléchargé (PDF).", request.user)
+    name = f"appel-securite-{context.commune.insee}-{rollcall.id}.pdf"
+    return Response(body=body, content_type="application/pdf", content_disposition=f'attachment; filename="{name}"')
 
 
 # --- The mairie's dashboard -------------------------------------------------------------

@@ -37,7 +37,7 @@ def urls(rollcall_id, person_id):
     get = {"rollcall_index": f"/securite/{INSEE}", "rollcall_new": f"/securite/{INSEE}/nouvel-appel",
            "rollcall_settings": f"/securite/{INSEE}/reglages", "rollcall_live": call,
            "rollcall_state": call + "/etat.json", "rollcall_summary": call + "/bilan",
-           "rollcall_summary_csv": call + "/bilan.csv"}
+           "rollcall_summary_csv": call + "/bilan.csv", "rollcall_summary_pdf": call + "/bilan.pdf"}
     post = {"rollcall_new": f"/securite/{INSEE}/nouvel-appel", "rollcall_settings": f"/securite/{INSEE}/reglages",
             "rollcall_mark": call + f"/personnes/{person_id}", "rollcall_close": call + "/cloturer"}
     return get, post
@@ -56,7 +56,7 @@ def test_an_agent_reaches_every_page(testapp, mairie, agent_login, rollcall):
     # 400: empty forms; 303: the summary of an open roll-call goes to the live page; 404: its CSV before closing
     assert found == {"GET rollcall_index": 200, "GET rollcall_new": 200, "GET rollcall_settings": 200,
                      "GET rollcall_live": 200, "GET rollcall_state": 200, "GET rollcall_summary": 303,
-                     "GET rollcall_summary_csv": 404, "POST rollcall_new": 400, "POST rollcall_settings": 303,
+                     "GET rollcall_summary_csv": 404, "GET rollcall_summary_pdf": 404, "POST rollcall_new": 400, "POST rollcall_settings": 303,
                      "POST rollcall_mark": 303, "POST rollcall_close": 303}
     testapp.get("/securite/99999", status=404)
     testapp.get("/securite/<script>", status=404)
@@ -128,3 +128,46 @@ def test_the_answer_link_is_for_anyone_holding_it_and_mes_appels_for_the_signed_
     testapp.login(mairie.residents[1])
     refused = testapp.post_csrf("/securite/mes-appels", {"person": str(person.id), "answer": "help"}, status=400)
     assert "ne vous concerne pas" in refused.text
+
+
+def test_the_summary_pdf_is_for_the_communes_agents_only(testapp, app, dbsession, mairie, agent_login, make_user,
+                                                         rollcall):
+    """Closed: the commune's agents download the PDF; the référent who launched a roll-call
+    follows it but gets no PDF; an agent of another commune, residents and staff get 403."""
+    from shapely.geometry import Point
+
+    from vvs_core.models import Commune
+    from vvs_mairie.agents import mairie_of
+    from vvs_mairie.testing import enrol_agent
+
+    call, _person = rollcall
+    url = f"/securite/{INSEE}/appels/{call.id}/bilan.pdf"
+    agent_login(testapp, mairie)
+    testapp.post_csrf(f"/securite/{INSEE}/appels/{call.id}/cloturer", {}, status=303)
+    pdf = testapp.get(url, status=200)
+    assert pdf.content_type == "application/pdf" and pdf.body.startswith(b"%PDF")
+
+    referent = make_user()
+    dbsession.add(Membership(user_id=referent.id, community_id=mairie.community.id, status="active", role="referent"))
+    call.launched_as, call.community_ids = "referent", [mairie.community.id]
+    dbsession.flush()
+    other = VVSTestApp(app)
+    other.login(referent)
+    other.get(f"/securite/{INSEE}/appels/{call.id}/bilan", status=200)
+    other.get(url, status=403)
+
+    chessy = Commune(insee="77111", name="Chessy", postcodes=["77700"], centre=Point(2.77, 48.87))
+    dbsession.add(chessy)
+    dbsession.flush()
+    mairie_of(dbsession, chessy.id, create=True).subscribed = True
+    import pyotp
+
+    from vvs_core.clock import timestamp
+
+    stranger = make_user()
+    _agent, secret = enrol_agent(dbsession, TEST_SECRET, stranger, chessy)
+    foreign = VVSTestApp(app)
+    foreign.login(stranger)
+    foreign.post_csrf("/mairie/2fa", {"code": pyotp.TOTP(secret).at(timestamp())}, status=303)
+    foreign.get(url, status=403)
+    foreign.get(f"/securite/77111/appels/{call.id}/bilan.pdf", status=404)

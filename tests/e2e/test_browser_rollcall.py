@@ -6,8 +6,10 @@ need the clock moved, are in tests/plugins/vvs_rollcall.)"""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+from vvs_pcs.testing import pdf_text
 from mairie_login import demo_agent, enrol_and_sign_in, forget_last_code  # noqa: F401 (demo_agent: a fixture)
 
 pytestmark = pytest.mark.browser
@@ -55,7 +57,7 @@ def test_rollcall_aide_by_link_oui_in_the_app_live_and_summary(page, person, log
     # Monique: the link of her SMS, on her phone, without signing in
     monique = person()
     monique.goto(_link_of(e2e_db, "monique.lefevre@serris.demo"))
-    monique.get_by_label("Si vous avez besoin d'aide, dites ce qu'il vous faut (facultatif)").fill("Bloquée au 1er, l’eau monte")
+    monique.get_by_label("Si vous avez besoin d'aide, dites ce qu'il vous faut (facultatif)").fill("Bloquée au 1er, l’eau monte 🌊")
     shot(monique, "rollcall-answer-phone")
     monique.get_by_role("button", name="J'ai besoin d'aide").click()
     assert "transmise à la mairie" in monique.locator("#answer-done").inner_text()
@@ -80,3 +82,14 @@ def test_rollcall_aide_by_link_oui_in_the_app_live_and_summary(page, person, log
     text = page.locator("main").inner_text()
     assert "Besoin d'aide : 1" in text and "En sécurité : 1" in text and "Bloquée au 1er" in text
     shot(page, "rollcall-summary")
+
+    # the summary as a PDF: who answered, when (Paris time), the emoji dropped cleanly
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Bilan en PDF").click()
+    pdf = open(download.value.path(), "rb").read()
+    (Path(__file__).parents[1] / "screenshots" / "rollcall-summary.pdf").write_bytes(pdf)
+    text = " ".join(pdf_text(pdf).split())
+    assert "Bilan de l'appel « Êtes-vous en sécurité ? » de Serris" in text
+    assert re.search(r"\d\d:\d\d Monique Lefèvre( \(prioritaire\))? Besoin d'aide lien Bloquée au 1er, l’eau monte", text)
+    assert re.search(r"\d\d:\d\d Julien \S+( \(prioritaire\))? En sécurité application", text)
+    assert "Sans réponse à la clôture" in text and "🌊" not in text and "monte ?" not in text

@@ -18,6 +18,7 @@ from vvs_rollcall.models import RollCall, RollCallLog, RollCallPerson, RollCallS
 from vvs_rollcall.service import keyword_of
 
 from rollcall_helpers import answer_link, rows, send_sms
+from vvs_pcs.testing import pdf_text
 
 INSEE = "77449"
 
@@ -121,6 +122,20 @@ def test_acceptance_oui_by_sms_aide_by_link_silence_escalated(testapp, app, dbse
     csv = testapp.get(f"/securite/{INSEE}/appels/{rollcall.id}/bilan.csv")
     assert csv.content_type == "text/csv" and "Besoin d'aide" in csv.text and aide.full_name in csv.text
     assert "14:03" in csv.text  # Paris time: the AIDE came at 14:03 in Serris
+    pdf = testapp.get(f"/securite/{INSEE}/appels/{rollcall.id}/bilan.pdf")
+    assert pdf.content_type == "application/pdf"
+    text = " ".join(pdf_text(pdf.body).split())
+    first = text.index("Avant la relance 1 (de 14:00 à 14:30)")
+    between = text.index("Entre les relances 1 et 2 (de 14:30 à 15:00)")
+    after = text.index("Après la relance 2 (de 15:00 à 15:01)")
+    silent_part = text.index("Sans réponse à la clôture (1)")
+    assert first < between < after < silent_part
+    answers = text[first:between]
+    assert f"14:00 {oui.full_name} En sécurité SMS" in answers
+    assert f"14:03 {aide.full_name} Besoin d'aide lien Bloquée au 1er étage, l’eau monte" in answers
+    assert "Relance 1 (après 30 min)" in text[between:after] and "Aucune réponse." in text[between:after]
+    assert silent.full_name in text[silent_part:] and silent.address_label in text[silent_part:]
+    assert "Lancé le 06/12/2026 à 14:00" in text and "?" not in text.replace("sécurité ?", "")
     # after closing, the link answers no more and the periodic task does nothing
     refused = stranger.post(link, {"csrf_token": token, "answer": "safe"}, status=409)
     assert "clos" in refused.text
