@@ -128,7 +128,18 @@ def vvs_addhooks(pluginmanager):
 def vvs_register_settings():
     return [Setting("vvs.rollcall.escalation_interval", 60,
                     "Seconds between two passes of the roll-call escalation (waves to référents, CCAS, maire: "
-                    "run by `vvs scheduler`, or the web process with the inline broker).", parse=as_int)]
+                    "run by `vvs scheduler`, or the web process with the inline broker).", parse=as_int),
+            Setting("vvs.rollcall.retention_days", 365,
+                    "Days a closed roll-call, its answers and its log are kept, unless the commune sets its own "
+                    "period in the roll-call settings (0: for ever); deleted by `vvs purge` and the periodic purge.",
+                    parse=as_int)]
+
+
+@hookimpl
+def vvs_retention_rules(settings):
+    from .retention import rules
+
+    return rules(settings)
 
 
 def _kind(**fields) -> NotificationKind:

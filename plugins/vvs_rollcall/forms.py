@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from vvs_core.geo.areas import parse_area
 
-from .models import DUTIES, MAX_WAVE_MINUTES, MAX_WAVES, TARGETS
+from .models import DUTIES, MAX_RETENTION_DAYS, MAX_WAVE_MINUTES, MAX_WAVES, TARGETS
 from .service import MESSAGE_MAX
 
 
@@ -55,4 +55,10 @@ def parse_settings(params) -> tuple[dict, dict]:
         errors["waves"] = "Les relances doivent se suivre dans le temps : chaque délai plus long que le précédent."
     elif not errors and len(set(minutes)) != len(minutes):
         errors["waves"] = "Deux relances ont le même délai : regroupez leurs destinataires."
-    return {"waves": waves, "referents_may_launch": params.get("referents_may_launch") == "1"}, errors
+    raw = str(params.get("retention_days") or "").strip()
+    retention = int(raw) if raw.isdigit() and len(raw) < 6 else None
+    if raw and (retention is None or retention > MAX_RETENTION_DAYS):
+        errors["retention_days"] = (f"Durée de conservation : un nombre de jours entre 0 (pour toujours) et "
+                                    f"{MAX_RETENTION_DAYS}, ou vide pour la durée du site.")
+    return {"waves": waves, "referents_may_launch": params.get("referents_may_launch") == "1",
+            "retention_days": retention}, errors

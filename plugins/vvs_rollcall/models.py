@@ -29,6 +29,7 @@ DEFAULT_WAVES = [{"minutes": 30, "to": ["referent"]}, {"minutes": 60, "to": ["cc
                  {"minutes": 120, "to": ["maire", "police"]}]
 MAX_WAVES = 5
 MAX_WAVE_MINUTES = 24 * 60
+MAX_RETENTION_DAYS = 3660
 
 
 class RollCallSettings(Base):
@@ -39,6 +40,7 @@ class RollCallSettings(Base):
     commune_id: Mapped[int] = mapped_column(ForeignKey("communes.id"), unique=True)
     waves: Mapped[list] = mapped_column(JSON, default=lambda: [dict(w) for w in DEFAULT_WAVES])
     referents_may_launch: Mapped[bool] = mapped_column(Boolean, default=False)
+    retention_days: Mapped[int | None] = mapped_column(Integer)  # None: vvs.rollcall.retention_days
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

@@ -119,7 +119,9 @@ def settings_view(context, request):
     row = settings_of(request.dbsession, commune.id)
     waves = list(row.waves or []) + [{"minutes": "", "to": []}] * (MAX_WAVES - len(row.waves or []))
     page = {"title": "Réglages des appels de sécurité", "commune": commune, "duties": DUTIES, "errors": {},
-            "waves": waves, "referents_may_launch": row.referents_may_launch, **assets(request)}
+            "waves": waves, "referents_may_launch": row.referents_may_launch,
+            "retention_days": "" if row.retention_days is None else str(row.retention_days),
+            "site_retention": int(request.registry.settings["vvs.rollcall.retention_days"]), **assets(request)}
     if request.method != "POST":
         return page
     data, errors = forms.parse_settings(request.POST)
@@ -127,10 +129,11 @@ def settings_view(context, request):
         request.response.status = 400
         posted = [{"minutes": request.POST.get(f"minutes_{n}", ""), "to": request.POST.getall(f"to_{n}")}
                   for n in range(1, MAX_WAVES + 1)]
-        return {**page, "errors": errors, "waves": posted,
-                "referents_may_launch": data["referents_may_launch"]}
+        return {**page, "errors": errors, "waves": posted, "referents_may_launch": data["referents_may_launch"],
+                "retention_days": str(request.POST.get("retention_days", ""))[:20]}
     row = settings_of(request.dbsession, commune.id, create=True)
     row.waves, row.referents_may_launch = data["waves"], data["referents_may_launch"]
+    row.retention_days = data["retention_days"]
     row.updated_at, row.updated_by_id = utcnow(), request.user.id
     request.flash("Réglages enregistrés : ils valent pour les prochains appels.", "success")
     return HTTPSeeOther(request.route_path("rollcall_settings", insee=commune.insee))

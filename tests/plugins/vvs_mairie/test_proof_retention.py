@@ -54,7 +54,8 @@ def test_vvs_retention_rules(app, dbsession, session_factory, clock, mairie):
     dbsession.commit()
     hook = app.registry.vvs_plugins.hook.vvs_retention_rules
     assert {rule.name for answer in hook(settings=SETTINGS) for rule in answer} == {
-        "preuves d'alerte (notifications des alertes de la mairie)", "demandes d'abonnement non confirmées"}
+        "preuves d'alerte (notifications des alertes de la mairie)", "demandes d'abonnement non confirmées",
+        "réponses aux appels de sécurité", "journal des appels de sécurité", "appels de sécurité clos"}
 
     reports = {r.table: r for r in purge(session_factory, SETTINGS, now=now, pm=app.registry.vvs_plugins)}
     assert reports["preuves d'alerte (notifications des alertes de la mairie)"].rows == 8

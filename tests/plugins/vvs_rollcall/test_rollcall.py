@@ -15,7 +15,7 @@ from vvs_core.testing import VVSTestApp
 from vvs_rollcall import tasks
 from vvs_rollcall.escalation import escalate_due
 from vvs_rollcall.models import RollCall, RollCallLog, RollCallPerson, RollCallSettings
-from vvs_rollcall.service import keyword_of
+from vvs_rollcall.service import keyword_of, settings_of
 
 from rollcall_helpers import answer_link, rows, send_sms
 from vvs_pcs.testing import pdf_text
@@ -225,6 +225,9 @@ def test_an_area_reaches_only_the_homes_inside(testapp, dbsession, mairie, agent
     ({"minutes_1": "99999999999999999999", "to_1": "ccas"}, "Relance 1 : indiquez un délai"),
     ({"minutes_1": "30"}, "Relance 1 : cochez au moins un destinataire"),
     ({"minutes_1": "60", "to_1": "ccas", "minutes_2": "30", "to_2": "maire"}, "doivent se suivre"),
+    ({"retention_days": "-1"}, "Durée de conservation : un nombre de jours"),
+    ({"retention_days": "9999"}, "Durée de conservation : un nombre de jours"),
+    ({"retention_days": "30 jours 🗓"}, "Durée de conservation : un nombre de jours"),
 ])
 def test_bad_settings_change_nothing(testapp, dbsession, mairie, agent_login, fields, message):
     agent_login(testapp, mairie)
@@ -236,8 +239,11 @@ def test_bad_settings_change_nothing(testapp, dbsession, mairie, agent_login, fi
 def test_settings_apply_to_the_next_rollcalls(testapp, dbsession, mairie, agent_login, staff, clock):
     clock.set_local(2026, 12, 6, 9, 0)
     agent_login(testapp, mairie)
+    assert "la durée du site (365 jours)" in testapp.get(f"/securite/{INSEE}/reglages").text
     testapp.post_csrf(f"/securite/{INSEE}/reglages", {"minutes_1": "10", "to_1": ["ccas", "police"],
-                                                      "referents_may_launch": "1"}, status=303)
+                                                      "referents_may_launch": "1", "retention_days": " 90 "}, status=303)
+    assert settings_of(dbsession, mairie.commune.id).retention_days == 90
+    assert 'value="90"' in testapp.get(f"/securite/{INSEE}/reglages").text
     launch(testapp)
     rollcall = the_rollcall(dbsession)
     assert rollcall.waves == [{"minutes": 10, "to": ["ccas", "police"]}]
