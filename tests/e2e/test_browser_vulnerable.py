@@ -131,9 +131,33 @@ def test_register_self_third_party_objection_and_the_ccas_alone_reads(browser, l
 
     page.goto("/registre-vulnerables/77449")
     assert NEIGHBOUR not in page.locator("main").inner_text()
+
+    # A roll-call of the whole commune: the register's people come first, the CCAS gets the
+    # link of their list (never their names) and reads it on the register's page.
+    page.goto("/securite/77449/nouvel-appel")
+    page.get_by_label("Toute la commune").check()
+    page.get_by_role("button", name="Compter les personnes interrogées").click()
+    page.get_by_role("button", name="Lancer l'appel").click()
+    page.wait_for_url(re.compile(r"/securite/77449/appels/\d+$"))
+    assert "liste de 1 personne inscrite à joindre en priorité envoyée au CCAS" in page.locator("main").inner_text()
+    with e2e_db() as session:
+        from sqlalchemy import select
+
+        from vvs_core.models import Notification
+
+        body = session.scalars(select(Notification.body).where(Notification.subject_type == "vulnerable_list")
+                               .order_by(Notification.id.desc())).first()
+    assert "Gérard Picard" not in body and "Oxygène" not in body
+    page.goto(re.search(r"/registre-vulnerables/77449/a-joindre/\d+", body)[0])
+    listed = page.locator("main").inner_text()
+    assert "Gérard Picard" in listed and "chien « Filou » 🐕" in listed and "appel « Êtes-vous en sécurité ? »" in listed
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(page, "vulnerable-priority-list")
+    page.goto("/registre-vulnerables/77449")
     page.get_by_role("link", name="journal des lectures").click()
     journal = page.locator("main").inner_text()
     assert journal.count("Chantal Faure") >= 4 and "export CSV pour le préfet" in journal
+    assert "liste prioritaire envoyée au CCAS" in journal and "lecture d'une liste prioritaire" in journal
     shot(page, "vulnerable-journal")
     ccas.close()
     assert not errors, errors
