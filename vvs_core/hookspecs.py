@@ -342,7 +342,7 @@ def vvs_render_notification(request: Request, notification: Notification, channe
     The core's default (``trylast``) renders the stored subject and body.
     Returns: a dict with ``subject``, ``text`` and optionally ``html`` and, for an
     e-mail, ``headers`` (extra header fields such as ``List-Unsubscribe``), or None. For
-    "voice", ``text`` is read aloud (links are left out) and an optional ``prompt``
+    "voice", ``text`` is read aloud (the outbox leaves links, emoji and « » out; no SMS length applies) and an optional ``prompt``
     says what the keys do (absent: press 1 to confirm; ``""``: no keypad prompt, e.g. a
     call that reads a code).
     """

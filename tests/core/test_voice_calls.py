@@ -267,3 +267,20 @@ def test_a_renderer_may_say_no_keypad_prompt(app, dbsession, make_user, calls, c
         assert render(request, other)["prompt"] == CONFIRM_PROMPT
     finally:
         app.registry.vvs_plugins.unregister(name="test-silent")
+
+
+def test_every_call_reads_its_text_without_emoji_quotes_nor_links(app, dbsession, make_user, calls, clock):
+    """One cleaning for every voice message, whatever plugin wrote it: the emoji of a
+    mairie alert, the « » around a name, an empty bracket left by an emoji."""
+    clock.set_local(2026, 12, 6, 14, 47)
+    user = make_user(mobile=None, landline=LANDLINE)
+    body = ("Vigilance orange « vents violents » 🌬️.\nRentrez le mobilier du parc de l’Église 🌳 (voir photo 📷), "
+            "à 15 °C. Merci à nos agents 🙏🏽 et à « Ciarán » 👨‍👩‍👧 ! https://exemple.fr/a/1")
+    [nid] = insert_notifications(dbsession, [voice_row(user, key="nettoyage", body=body)])
+    assert deliver_notifications([nid], registry=app.registry) == {"sent": 1}
+    script = next(p for p in os.listdir(calls.folder) if p.endswith(".txt"))
+    text = open(os.path.join(calls.folder, script), encoding="utf-8").read()
+    assert ("Vigilance orange vents violents.\nRentrez le mobilier du parc de l’Église (voir photo), à 15 °C. "
+            "Merci à nos agents et à Ciarán !") in text
+    assert not set("«»🌬🌳📷🙏👨\u200d\ufe0f") & set(text) and "https" not in text and "()" not in text
+    assert speakable("  🚨🚨  ") == ""

@@ -27,14 +27,17 @@ CONFIRM_PROMPT = "Pour confirmer que vous avez bien reçu ce message, appuyez su
 CONFIRMED_SPEECH = "Merci, votre confirmation est enregistrée. Au revoir."
 THANKS_SPEECH = "Merci. Au revoir."
 _LINK = re.compile(r"https?://\S+")
+# emoji and their parts (joiners, variation selectors, skin tones, keycaps, tags); «» “”; what they leave
+_UNSPOKEN = re.compile("[\u2190-\u21ff\u2300-\u2bff\u3030\u303d\u3297\u3299\U0001F000-\U0001FAFF\u200d\ufe00-\ufe0f"
+                       "\u20e3\U000E0020-\U000E007F«»“”„‹›\"]|\\(\\s*\\)|\\s+(?=[).,…])|(?<=\\()\\s+")
 
 
 def speakable(text: str) -> str:
-    """The text as read aloud: links left out (a voice cannot give them), one paragraph
-    per line kept as a pause."""
-    text = _LINK.sub("", str(text or ""))
-    lines = [" ".join(line.split()) for line in text.splitlines()]
-    return "\n".join(line for line in lines if line).strip()
+    """What every call of the outbox reads, whatever plugin wrote it: no link, emoji (°, € are kept), « » “ ”,
+    gap nor empty bracket; one paragraph per line (a pause)."""
+    lines = (" ".join(_UNSPOKEN.sub("", _UNSPOKEN.sub("", line)).split())
+             for line in _LINK.sub("", str(text or "")).splitlines())
+    return "\n".join(filter(None, lines))
 
 
 def _rank(reaction: str) -> int:
@@ -85,10 +88,6 @@ def keypad_answer(request, row, provider_name: str, event: CallEvent) -> str:
     answer = KeypadAnswer(notification_id=row.id, kind=row.kind, subject_type=row.subject_type,
                           subject_id=row.subject_id, recipient_id=row.recipient_id, digits=event.digits,
                           provider=provider_name, provider_ref=event.provider_ref)
-    said = []
-    for sentence in request.registry.vvs_plugins.hook.vvs_voice_keypad_answer(request=request, answer=answer):
-        if sentence and str(sentence).strip():
-            said.append(" ".join(str(sentence).split()))
-    if said:
-        return " ".join(said)
-    return CONFIRMED_SPEECH if event.digits == CONFIRM_KEY else THANKS_SPEECH
+    said = [" ".join(str(s).split()) for s in request.registry.vvs_plugins.hook.vvs_voice_keypad_answer(
+        request=request, answer=answer) if s and str(s).strip()]
+    return " ".join(said) if said else CONFIRMED_SPEECH if event.digits == CONFIRM_KEY else THANKS_SPEECH
