@@ -14,7 +14,7 @@ from vvs_core.models import Community, User
 from vvs_core.notify.outbox import enqueue_delivery_after_commit, insert_notifications
 
 from .audience import alert_audience, previous_reach
-from .texts import email_content, push_text, sms_text
+from .texts import email_content, push_text, sms_text, voice_text
 
 log = logging.getLogger(__name__)
 INSERT_CHUNK = 5000  # rows per INSERT statement
@@ -52,8 +52,8 @@ def fan_out(request, alert, update=None, commit_chunks=False) -> list[int]:
     subject, text, html = email_content(request, community.name, alert, update, author)
     contents = {"sms": dict(title=subject, body=sms), "email": dict(title=subject, body=text, html=html),
                 "push": dict(title=subject, body=push_text(request, community.name, alert, update, author)),
-                # a call reads the SMS aloud (the outbox leaves its link out)
-                "voice": dict(title=subject, body=sms)}
+                # a call reads the whole text: the SMS length does not apply to it
+                "voice": dict(title=subject, body=voice_text(community.name, alert, update, author))}
     rows = [
         dict(dedupe_key=dedupe_key(alert.id, update.id if update else None, t.user_id, t.channel),
              kind=kind, subject_type=subject_type, subject_id=subject_id, recipient_id=t.user_id,

@@ -78,6 +78,14 @@ def sms_text(request, community_name, alert, update, author) -> str:
     return fit_alert_sms(request, community_name, alert, update, author).text
 
 
+def voice_text(community_name, alert, update, author) -> str:
+    """What a call to a landline reads: the whole description (no SMS length limit
+    on a call), who wrote it and the 17 line; no link (a call cannot follow one). The
+    outbox cleans it for speech (``vvs_core.notify.calls.speakable``)."""
+    return (f"{sms_prefix(community_name, alert, update)}{sms_body(alert, update)}\n"
+            f"Signalé par {short_author(author)}.\n{SMS_EMERGENCY_NOTICE}")
+
+
 PUSH_MAX_DESCRIPTION = 240  # a notification shows a few lines; the tap opens the whole alert
 
 

@@ -159,7 +159,7 @@ def test_vvs_render_notification(app, alert_request):
 def test_a_neighbour_with_only_a_landline_is_called(app, dbsession, alert_request, post, make_user, make_community,
                                                    tmp_path, clock):
     """With a voice provider, the member who has no mobile gets a call where the others
-    get an SMS (the SMS text, read aloud without its link); without one, e-mail only."""
+    get an SMS (the alert read aloud without its link); without one, e-mail only."""
     from vvs_core.providers.development import FolderVoiceCaller
     from vvs_core.testing import use_provider
 
@@ -177,6 +177,42 @@ def test_a_neighbour_with_only_a_landline_is_called(app, dbsession, alert_reques
     got = {(n.recipient_id, n.channel): n for n in rows(dbsession, "alert", alert.id)}
     assert set(got) == {(mobile.id, "sms"), (mobile.id, "email"), (landline.id, "email"), (landline.id, "voice")}
     call = got[(landline.id, "voice")]
-    assert call.status == "sent" and call.address == "+33199000401" and call.body == got[(mobile.id, "sms")].body
+    assert call.status == "sent" and call.address == "+33199000401" and "faux agents" in call.body
     script = open(next(tmp_path.joinpath("appels").glob("*.txt")), encoding="utf-8").read()
     assert "faux agents" in script and "http" not in script
+
+
+LONG_ALERT = ("Ce soir vers 21 h 15, deux hommes ont essayé d’ouvrir les portails du Clos des Tilleuls 🚨 : "
+              "l’un grand, blouson noir, l’autre plus petit avec une casquette rouge. Ils sont repartis dans une "
+              "Clio grise immatriculée « AB-123-CD » (voir photo 📷). Mme Bérénice, au n° 12, les a vus tourner "
+              "trois fois autour de la place de l’Église avant de s’arrêter devant l’école. Fermez bien vos "
+              "portails et vos voitures cette nuit, et signalez au 17 tout passage suspect : la gendarmerie est "
+              "prévenue et fera une ronde vers minuit. Merci à tous 🙏")
+
+
+def test_a_call_reads_the_whole_alert_where_the_sms_is_cut(app, dbsession, alert_request, post, make_user,
+                                                          make_community, tmp_path, clock):
+    """No SMS length on a call: a landline resident hears the alert to its last word,
+    without the « ... » of the cut SMS, without the link, without the emoji."""
+    from vvs_core.providers.development import FolderVoiceCaller
+    from vvs_core.testing import use_provider
+
+    assert len(LONG_ALERT) > 500
+    clock.set_local(2026, 12, 6, 14, 42)
+    author = make_user(first_name="Julien", last_name="Moreau")
+    mobile, landline = make_user(), make_user(mobile=None, landline="+33199000430")
+    community = make_community(members=[author, mobile, landline])
+    use_provider(app.registry, "voice", FolderVoiceCaller(str(tmp_path / "appels")))
+    try:
+        alert = post(author, community, text=LONG_ALERT, category="cambriolage")
+        commit_hooks(alert_request)
+        run_tasks()
+    finally:
+        use_provider(app.registry, "voice", None)
+    got = {(n.recipient_id, n.channel): n for n in rows(dbsession, "alert", alert.id)}
+    assert "..." in got[(mobile.id, "sms")].body  # the SMS is cut: the call must not be
+    script = open(next(tmp_path.joinpath("appels").glob("*.txt")), encoding="utf-8").read()
+    assert "fera une ronde vers minuit. Merci à tous" in script and "Mme Bérénice, au n° 12" in script
+    assert "immatriculée AB-123-CD (voir photo). Mme" in script and "Clos des Tilleuls :" in script
+    assert "Julien M." in script and "appelez le 17" in script
+    assert "..." not in script and "http" not in script and not set("«»🚨📷🙏") & set(script)
