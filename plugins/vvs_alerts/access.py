@@ -2,7 +2,9 @@
 
 An alert is read by the active members of its community once it is out (published
 or expired), by its author, the community's référents, the moderators and the
-mairie agents of its commune at any time (held and withdrawn included).
+mairie agents of its commune at any time (held and withdrawn included). Once
+withdrawn, its members and the people it reached open its link (``alert.open``) on a
+page that says so, without its content.
 """
 from __future__ import annotations
 
@@ -18,8 +20,9 @@ from .models import Alert, AlertUpdate
 
 
 class AlertContext:
-    """Permissions: ``alert.view``, ``alert.report``, ``alert.reach`` (see how far it
-    went), ``alert.follow_up`` (update, all-clear), ``alert.moderate``."""
+    """Permissions: ``alert.open`` (its link: the alert, or the notice that it was
+    withdrawn), ``alert.view``, ``alert.report``, ``alert.reach`` (see how far it went),
+    ``alert.follow_up`` (update, all-clear), ``alert.moderate``."""
 
     def __init__(self, request, alert: Alert):
         self.request = request
@@ -50,7 +53,20 @@ class AlertContext:
             author = ["alert.view", "alert.reach"] + (["alert.follow_up"] if live else [])
             acl.append((Allow, f"user:{a.author_id}", tuple(author)))
         acl.append((Allow, commune_agent(insee), ("alert.view", "alert.reach")))
+        acl = [(allow, who, (*perms, "alert.open") if isinstance(perms, tuple) and "alert.view" in perms else perms)
+               for allow, who, perms in acl]
+        if a.status == "withdrawn":
+            acl += [(Allow, who, "alert.open") for who in [f"community:{cid}:member", *self.reached()]]
         return acl
+
+    def reached(self) -> list[str]:
+        """The people the alert's messages went to (twinned communities, the mairie…)."""
+        from vvs_core.models.notification import Notification
+
+        ids = self.request.dbsession.scalars(select(Notification.recipient_id).distinct().where(
+            Notification.subject_type == "alert", Notification.subject_id == self.alert.id,
+            Notification.recipient_id.is_not(None)))
+        return [f"user:{i}" for i in ids]
 
 
 def alert_factory(request):

@@ -5,7 +5,7 @@ import json
 
 import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
-from pyramid.renderers import render
+from pyramid.renderers import render, render_to_response
 from pyramid.response import Response
 from pyramid.view import view_config
 from shapely.geometry import Point, mapping
@@ -115,9 +115,14 @@ def _default_expiry(settings) -> int:
 
 # --- One alert ----------------------------------------------------------------
 
-@view_config(route_name="alert_view", renderer="vvs_alerts:templates/alert.pt", permission="alert.view")
+@view_config(route_name="alert_view", renderer="vvs_alerts:templates/alert.pt", permission="alert.open")
 def alert_view(request):
     alert = request.context.alert
+    if not request.has_permission("alert.view"):  # withdrawn: its link says so, and nothing of it
+        response = render_to_response("vvs_alerts:templates/withdrawn.pt", {
+            "title": "Alerte retirée par la modération"}, request=request)
+        response.status = 410
+        return response
     community = alert.community
     can = {name: bool(request.has_permission(f"alert.{name}")) for name in ("report", "reach", "follow_up", "moderate")}
     return {

@@ -95,9 +95,18 @@ def test_post_moderation_report_then_withdraw_warn_suspend(testapp, dbsession, m
     audit = dbsession.scalars(select(CommunityEvent).where(CommunityEvent.kind.like("alert_%"))).all()
     assert {e.kind for e in audit} >= {"alert_reported", "alert_withdraw", "alert_warn", "alert_suspend"}
     assert not any(e.public for e in audit)
-    # withdrawn: members no longer read it
+    # withdrawn: its link tells the members so, and shows nothing of it; the author's page no longer says « active »
+    testapp.post_csrf("/deconnexion")
+    testapp.login(author)
+    author_page = testapp.get(url)
+    assert "retirée par la modération" in author_page.text and "active jusqu" not in author_page.text
     testapp.post_csrf("/deconnexion")
     testapp.login(member)
+    gone = testapp.get(url, status=410)
+    assert gone.html.h1.get_text(strip=True) == "Cette alerte a été retirée par la modération"
+    assert "louche" not in gone.text and "Signaler" not in gone.text
+    testapp.post_csrf("/deconnexion")
+    testapp.login(make_user(first_name="Noël", last_name="Brûlé"))  # neither a member nor reached
     testapp.get(url, status=403)
 
 
