@@ -1,4 +1,5 @@
 """Geolocation, attestation, the required proofs and the commune's rule, GDPR."""
+import re
 import pytest
 from sqlalchemy import select
 
@@ -25,13 +26,16 @@ def test_geolocation_far_fails_near_passes_and_keeps_no_position(testapp, world,
     assert "ne correspond pas à l'adresse" in far.text
     imprecise = reading(testapp, SERRIS[0], SERRIS[1], 3000)  # a position guessed from the internet address
     assert "ne correspond pas" in imprecise.text
+    assert "précision 3\u202f000 m" in imprecise.text or "précision 3\u00a0000 m" in imprecise.text  # not « 3000 »
+    far_away = reading(testapp, SERRIS[0] + 0.09, SERRIS[1], 0)  # about 6,6 km, an accuracy the browser did not give
+    assert re.search(r"\(à 6[\u202f\u00a0]\d{3} m\)", far_away.text) and "précision 0 m" not in far_away.text
     dbsession.refresh(world["membership"])
     assert world["membership"].status == "pending"
     near = reading(testapp, SERRIS[0] + 0.0005, SERRIS[1], 20)  # about 37 m
     assert "votre adresse est vérifiée" in near.text
     rows = checks(dbsession, world["resident"], "geolocation")
-    assert [r.status for r in rows] == ["failed", "failed", "passed"]
-    assert set(rows[2].details) == {"distance_m", "accuracy_m", "max_m"} and 30 <= rows[2].details["distance_m"] <= 45
+    assert [r.status for r in rows] == ["failed", "failed", "failed", "passed"]
+    assert set(rows[3].details) == {"distance_m", "accuracy_m", "max_m"} and 30 <= rows[3].details["distance_m"] <= 45
     dbsession.refresh(world["membership"])
     assert world["membership"].status == "active"  # platform mode: accepted at once
     bad = reading(testapp, "abc", "", "", status=400)
