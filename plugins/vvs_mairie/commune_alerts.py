@@ -120,6 +120,21 @@ def message_texts(commune, alert: MairieAlert) -> tuple[str, str]:
 
 
 def sms_text(commune, alert: MairieAlert, max_segments: int) -> str:
+    return fitted_sms(commune, alert, max_segments).text
+
+
+def sms_preview(commune, data: dict, max_segments: int) -> dict:
+    """The SMS the alert being written would send, for the reach step of the form: the
+    same function as the real SMS, and whether the message is cut."""
+    from types import SimpleNamespace
+
+    fitted = fitted_sms(commune, SimpleNamespace(kind="alert", title=data["title"], body=data["body"], source="",
+                                                 exercise=data["exercise"]), max_segments)
+    return {"text": fitted.text, "shortened": fitted.shortened, "kept": fitted.body_kept, "total": fitted.body_total,
+            "parts": fitted.length.segments}
+
+
+def fitted_sms(commune, alert: MairieAlert, max_segments: int) -> sms.FittedSMS:
     """The SMS: "EXERCICE" for an exercise, who speaks and the title first, the source
     of a relayed warning last (they always survive), then as much of the message as
     ``max_segments`` parts hold."""
@@ -128,7 +143,7 @@ def sms_text(commune, alert: MairieAlert, max_segments: int) -> str:
     mark = f"{EXERCISE_MARK} - " if alert.exercise else ""
     head = f"{mark}Mairie {de(commune.name)} - {prefix}{alert.title}" + (" : " if body else "")
     tail = f" (source : {alert.source})" if alert.source else ""
-    return sms.fit(head, body, tail, max_segments).text
+    return sms.fit(head, body, tail, max_segments)
 
 
 def voice_text(commune, alert: MairieAlert) -> str:

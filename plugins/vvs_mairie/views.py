@@ -321,7 +321,7 @@ def alert_new_view(context, request):
     communities = dashboard.communities_of(request.dbsession, commune.id)
     page = {"title": "Alerter les habitants", "commune": commune, "categories": ALERT_CATEGORIES, "targets": TARGETS,
             "communities": communities, "values": {"target": "commune", "community_ids": []}, "errors": {},
-            "estimate": None, "map_centre": map_centre(commune),
+            "estimate": None, "sms_preview": None, "map_centre": map_centre(commune),
             "map_data": json.dumps(dashboard.map_features(request.dbsession, commune.id)),
             **assets(request, "map", "area-field.js", "alert_form.js")}
     if request.method != "POST":
@@ -334,7 +334,8 @@ def alert_new_view(context, request):
     recipients, followers = commune_alerts.audience_of(request, commune, data)
     estimate = commune_alerts.audience.estimate(recipients, followers)
     if request.POST.get("confirm") != "1":
-        return {**page, "values": values, "estimate": estimate}
+        preview = commune_alerts.sms_preview(commune, data, request.registry.settings["vvs.sms.max_segments"])
+        return {**page, "values": values, "estimate": estimate, "sms_preview": preview}
     if not recipients and not followers:
         request.response.status = 400
         return {**page, "values": values, "estimate": estimate,

@@ -481,3 +481,23 @@ def test_the_platform_list_of_mairies_is_paged(testapp, dbsession, commune, make
     assert "Page 1 sur 2" in first.text and "Zédé-sur-Mer 48" in first.text and "Zédé-sur-Mer 49" not in first.text
     second = testapp.get("/mairie/admin", {"page": "2"})
     assert "Zédé-sur-Mer 49" in second.text and "Page 2 sur 2" in second.text
+
+
+def test_the_reach_step_shows_the_sms_and_warns_when_it_is_cut(testapp, dbsession, mairie, agent_login):
+    """F-mairie-sms-cut: the agent sees, before « Envoyer l'alerte », the SMS as it will
+    leave, and a warning when the message does not fit in it."""
+    agent_login(testapp, mairie)
+    long = ("Météo-France place la Seine-et-Marne en vigilance orange « vents violents » ce soir à partir de 20 h. "
+            "Rentrez le mobilier de jardin, évitez le parc du Château et n’hésitez pas à appeler la mairie au "
+            "01 60 43 00 00 si vous avez besoin d’aide. Les personnes âgées isolées peuvent être appelées par nos "
+            "agents 🙏.")
+    form = {"category": "meteo", "title": "Vigilance orange « vents violents » 🌬️", "body": long, "target": "commune"}
+    page = testapp.post_csrf("/mairie/77449/alertes/nouvelle", form)
+    warning = page.html.find(class_="flash-error", role="alert")
+    assert warning is not None and "Le SMS sera coupé" in warning.get_text()
+    sms = page.html.find(class_="sms-preview").get_text()
+    assert sms.startswith("Mairie de Serris - Vigilance orange \"vents violents\"") and sms.endswith("...")
+    short = testapp.post_csrf("/mairie/77449/alertes/nouvelle", {**form, "body": "Rentrez le mobilier de jardin."})
+    assert "Le SMS sera coupé" not in short.text
+    assert short.html.find(class_="sms-preview").get_text().endswith("Rentrez le mobilier de jardin.")
+    assert dbsession.scalar(select(func.count()).select_from(Notification)) == 0  # nothing sent by a preview
