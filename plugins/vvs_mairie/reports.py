@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 
 from vvs_core.clock import utcnow
 from vvs_core.models import Community, Membership
+from vvs_core.web.french import count
 from vvs_core.web.timefmt import dates
 
 from . import dashboard
-from .commune_alerts import reach_reports
+from .commune_alerts import PREFIXES, reach_reports
 from .follow_up import acknowledgement_figures, format_minutes
 from .models import ALERT_CATEGORIES, MairieAlert
 
@@ -42,9 +43,14 @@ def has_started(year: int, month: int, now=None) -> bool:
 def residents_alerts_of_month(request, commune, year: int, month: int) -> list[dict]:
     """The residents' alerts a month's report counts: published ones (held and withdrawn
     alerts are not counted), created that month."""
+    return [i for i in alerts_of_month(request, commune, year, month) if i.get("state") in (None, "active", "ended")]
+
+
+def alerts_of_month(request, commune, year: int, month: int) -> list[dict]:
+    """Every residents' alert of the month as the dashboard lists it (held and withdrawn included)."""
     start, end = month_bounds(year, month)
     return [i for i in dashboard.commune_activity(request, commune, start)
-            if i["created_at"] < end and i["kind"] == "alert" and i.get("state") in (None, "active", "ended")]
+            if i["created_at"] < end and i["kind"] == "alert"]
 
 
 def monthly_report(request, commune, year: int, month: int) -> dict:
@@ -55,7 +61,9 @@ def monthly_report(request, commune, year: int, month: int) -> dict:
         select(func.count()).select_from(Membership).join(Community, Community.id == Membership.community_id)
         .where(Community.commune_id == commune.id, Membership.status == "active",
                Membership.decided_at >= start, Membership.decided_at < end)) or 0
-    activity = residents_alerts_of_month(request, commune, year, month)
+    every = alerts_of_month(request, commune, year, month)
+    activity = [i for i in every if i.get("state") in (None, "active", "ended")]
+    not_counted = Counter(i.get("state") for i in every if i not in activity)
     acks = acknowledgement_figures(db, commune.id, activity)
     by_category = Counter(i.get("category") or "autre" for i in activity)
     mairie_alerts = list(db.scalars(select(MairieAlert).where(  # exercises are not real alerts: their own report
@@ -65,16 +73,29 @@ def monthly_report(request, commune, year: int, month: int) -> dict:
     reaches = reach_reports(db, mairie_alerts)
     for alert in mairie_alerts:
         reach = reaches[alert.id]
-        sent.append({"alert": alert, "category": alert.category_label, "reach": reach["text"], "people": reach["people"]})
+        sent.append({"alert": alert, "category": alert.category_label, "reach": reach["text"], "people": reach["people"],
+                     "title": PREFIXES[alert.kind] + alert.title})
     return {
         "commune": commune, "year": year, "month": month, "label": dates.month(start),
         "members": sum(c["members"] for c in communities), "new_members": new_members,
         "pending": sum(c["pending"] for c in communities), "communities": communities,
-        "resident_alerts": len(activity), "alerts_by_category": sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0])),
+        "resident_alerts": len(activity), "not_counted": not_counted_text(not_counted), "alerts_by_category": sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0])),
         "mairie_alerts": sent, "acks": acks, "ack_rate": "—" if acks["rate"] is None else f"{acks['rate']} %",
         "ack_median": format_minutes(acks["median_minutes"]),
         "mairie_alerts_by_category": sorted(Counter(ALERT_CATEGORIES.get(a.category, a.category) for a in mairie_alerts).items()),
     }
+
+
+NOT_COUNTED = {"withdrawn": ("retirée par la modération", "retirées par la modération"),
+               "held": ("en attente de validation", "en attente de validation")}
+
+
+def not_counted_text(states: Counter) -> str:
+    """« Non comptée : 1 alerte retirée par la modération. » — why the dashboard shows more."""
+    parts = [f"{count(n, 'alerte', 'alertes')} {NOT_COUNTED.get(state, (state, state))[n > 1]}"
+             for state, n in sorted(states.items())]
+    total = sum(states.values())
+    return f"{'Non comptée' if total == 1 else 'Non comptées'} : {', '.join(parts)}." if parts else ""
 
 
 def report_csv(report: dict) -> str:
@@ -90,12 +111,14 @@ def report_csv(report: dict) -> str:
         w.writerow(["communauté", row["community"].name, row["members"]])
     for category, n in report["alerts_by_category"]:
         w.writerow(["alertes des habitants", category, n])
+    if report["not_counted"]:
+        w.writerow(["alertes des habitants", "non comptées", report["not_counted"]])
     w.writerow(["prise en compte", "alertes prises en compte par la mairie", report["acks"]["acknowledged"]])
     w.writerow(["prise en compte", "taux de prise en compte", report["ack_rate"]])
     w.writerow(["prise en compte", "délai médian de prise en compte", report["ack_median"]])
     for row in report["mairie_alerts"]:
         w.writerow(["alertes de la mairie", f"{dates.datetime(row['alert'].created_at)} · {row['category']} · "
-                    f"{row['alert'].title}", row["reach"]])
+                    f"{row['title']}", row["reach"]])
     return out.getvalue()
 
 
@@ -118,6 +141,8 @@ def report_pdf(report: dict, site_name: str) -> bytes:
                        + [[plain(c["community"].name), c["members"], c["pending"]] for c in report["communities"]],
                        style=font))
     story += [Spacer(1, 12), Paragraph(para(f"Alertes des habitants : {report['resident_alerts']}"), styles["Heading3"])]
+    if report["not_counted"]:
+        story.append(Paragraph(para(report["not_counted"]), styles["Normal"]))
     if report["alerts_by_category"]:
         story.append(Table([["Catégorie", "Nombre"]] + [[plain(k), v] for k, v in report["alerts_by_category"]],
                            style=font))
@@ -125,7 +150,7 @@ def report_pdf(report: dict, site_name: str) -> bytes:
                            f"({report['ack_rate']}) · délai médian : {report['ack_median']}"), styles["Normal"]))
     story += [Spacer(1, 12), Paragraph(para(f"Alertes de la mairie : {len(report['mairie_alerts'])}"), styles["Heading3"])]
     for row in report["mairie_alerts"]:
-        story.append(Paragraph(para(f"{dates.day_time(row['alert'].created_at)} · {row['category']} · {row['alert'].title} — "
+        story.append(Paragraph(para(f"{dates.day_time(row['alert'].created_at)} · {row['category']} · {row['title']} — "
                                f"{row['reach']}"), styles["Normal"]))
     doc.build(story)
     return buffer.getvalue()

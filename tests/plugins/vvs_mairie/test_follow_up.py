@@ -138,6 +138,30 @@ def test_report_shows_acknowledgement_rate_and_median_delay(testapp, dbsession, 
     assert "délai médian de prise en compte : <strong>25 minutes</strong>" in html  # (10 + 40) / 2
     csv = testapp.get(f"/mairie/77449/rapport/{month}.csv").body.decode("utf-8-sig")
     assert "prise en compte;taux de prise en compte;67 %" in csv
+    # F-monthly-report: the dashboard lists the withdrawn alert; the report says why it counts one less
+    assert "Alertes des habitants : 3" in html and "Non comptée : 1 alerte retirée par la modération." in html
+    assert "alertes des habitants;non comptées;Non comptée : 1 alerte retirée par la modération." in csv
+
+
+def test_the_monthly_report_names_the_end_of_an_alert_as_such(testapp, dbsession, mairie, agent_login):
+    from vvs_mairie.models import MairieAlert
+    from vvs_core.web.timefmt import dates
+
+    first = MairieAlert(commune_id=mairie.commune.id, author_id=mairie.agent_user.id, kind="alert", category="evenement",
+                        title="Mise à l’abri : « restez chez vous » 🏠", body="", target="commune", community_ids=[],
+                        source="", exercise=False)
+    dbsession.add(first)
+    dbsession.flush()
+    dbsession.add(MairieAlert(commune_id=mairie.commune.id, author_id=mairie.agent_user.id, kind="all_clear",
+                              parent_id=first.id, category="evenement", title=first.title, body="", target="commune",
+                              community_ids=[], source="", exercise=False))
+    dbsession.flush()
+    agent_login(testapp, mairie)
+    month = dates.month_key(utcnow())
+    html = testapp.get(f"/mairie/77449/rapport/{month}").html.get_text()
+    assert "Fin d'alerte : Mise à l’abri : « restez chez vous » 🏠" in html
+    csv = testapp.get(f"/mairie/77449/rapport/{month}.csv").body.decode("utf-8-sig")
+    assert csv.count("Fin d'alerte : Mise à l’abri") == 1 and csv.count("Mise à l’abri") == 2
 
 
 def test_no_report_for_a_month_that_has_not_started(testapp, mairie, agent_login, clock):
