@@ -15,8 +15,10 @@ from .moderation import REASON_MAX
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
-TEXT_HELP = ("Des faits : ce que vous avez vu, où, quand, le véhicule (marque, couleur, plaque), le comportement. "
-             "Comme le demande la charte, ne décrivez jamais l'origine, la religion ou l'apparence d'une personne.")
+TEXT_HELP = ("Des faits : ce que vous avez vu, où, quand, le véhicule (marque, couleur), le comportement. "
+             "Comme le demande la charte, ne publiez ni nom, ni photo, ni plaque d'immatriculation d'une personne "
+             "mise en cause (donnez la plaque à la police, au 17), et ne décrivez jamais l'origine, la religion ou "
+             "l'apparence d'une personne.")
 
 
 def _key_validator(node, value):

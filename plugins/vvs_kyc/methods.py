@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from .checks import method_status
 
-ANY_MISSING = ("Adresse non vérifiée : aucune preuve (justificatif, géolocalisation, attestation…) "
-               "n'a encore abouti")
+ANY_MISSING = ("Adresse non vérifiée : aucune preuve n'a encore abouti (justificatif de domicile, "
+               "géolocalisation ou attestation d'un voisin par un référent, menu « Attester un voisin »)")
 
 
 class VerificationMethod:

@@ -104,3 +104,14 @@ def test_an_excerpt_ends_between_two_words_with_an_ellipsis():
     assert french.excerpt("  court\n texte ", 60) == "court texte"
     assert french.excerpt("a" * 100, 20) == "a" * 19 + "…"  # one long word: cut inside it
     assert french.excerpt("Ligne un\nligne deux est longue\ntrois", 20, lines=True) == "Ligne un\nligne deux…"
+
+
+@pytest.mark.parametrize("name, de, que", [
+    ("Hélène Lefèvre-Ducôté", "d'Hélène Lefèvre-Ducôté", "qu'Hélène Lefèvre-Ducôté"),
+    ("Agnès Marchand", "d'Agnès Marchand", "qu'Agnès Marchand"),
+    ("Œdipe Roy", "d'Œdipe Roy", "qu'Œdipe Roy"),
+    ("Julien Martin", "de Julien Martin", "que Julien Martin"),
+    ("Le Goff", "de Le Goff", "que Le Goff"),
+])
+def test_a_person_s_name_elides_de_and_que(name, de, que):
+    assert french.de_person(name) == de and french.que_person(name) == que

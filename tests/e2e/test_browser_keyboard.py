@@ -151,6 +151,16 @@ def test_draw_a_commune_alert_zone_with_the_keyboard(page, login, shot, demo_age
     """Mairie : dessiner la zone d'une alerte au clavier (trois sommets placés au centre de la carte), estimer la portée puis envoyer."""
     enrol_and_sign_in(page, login, shot, demo_agent, e2e_db)
     page.goto("/mairie/77449/alertes/nouvelle")
+    # Sent empty (as a browser without form validation would): the summary names each field once.
+    page.evaluate("document.querySelectorAll('form').forEach(f => { f.noValidate = true; })")
+    with page.expect_navigation():
+        page.locator("#estimate-button").click()
+    summary = page.locator(".error-summary a")
+    expect(summary.first).to_be_visible()
+    names = summary.all_inner_texts()
+    assert "Catégorie" in names and "Titre (repris dans le SMS)" in names, names
+    assert len(names) == len(set(names)), names
+    assert page.locator(".error-summary a", has_text="Titre").get_attribute("href") == "#title"
     page.get_by_label("Catégorie").select_option("travaux")
     page.get_by_label("Titre (repris dans le SMS)").fill("Coupure d'eau rue de l'Église, 9 h – 12 h")
     page.get_by_label("Message").fill("Les équipes interviennent sur la canalisation ; prévoyez de l'eau en bouteille.")

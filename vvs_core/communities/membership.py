@@ -54,7 +54,7 @@ class MembershipBlocked(MembershipError):
     """Plugins say a request may not be accepted yet (``vvs_membership_blockers``)."""
 
     def __init__(self, reasons: list[str]):
-        super().__init__("Cette demande ne peut pas encore être acceptée : " + " ; ".join(reasons))
+        super().__init__("Cette demande ne peut pas encore être acceptée. " + " ; ".join(reasons) + ".")
         self.reasons = reasons
 
 

@@ -9,11 +9,12 @@ from pyramid.view import view_config
 
 from vvs_core.clock import aware, utcnow
 from vvs_core.communities.membership import (
-    DECIDERS, MembershipError, current_membership, decide, member_count, pending_queue, verification_methods,
+    DECIDERS, MembershipBlocked, MembershipError, current_membership, decide, member_count, pending_queue, verification_methods,
 )
 from vvs_core.models import Community, Membership
 from vvs_core.web.pagination import paginate_list
 from vvs_core.accounts.security import CommunityContext, community_factory, effective_validation_mode
+from vvs_core.web.french import de_person
 
 # The seeds: "Si votre demande d'adhésion n'est pas traitée dans un délai de 15 jours,
 # il est possible de faire une demande à notre service support."
@@ -69,7 +70,9 @@ QUEUE_PAGE = 25
 def _queue_page(request, entries, action, title, community=None, errors=None) -> dict:
     page = paginate_list(request, entries, QUEUE_PAGE)
     return {"title": title, "extra_css": _css(request), "entries": page.items, "pagination": page, "action": action,
-            "community": community, "errors": errors or {}, "mode_labels": MODE_LABELS,
+            "community": community, "mode_labels": MODE_LABELS,
+            "errors": {k: v for k, v in (errors or {}).items() if not isinstance(v, Blocked)},
+            "blocked": {k: v for k, v in (errors or {}).items() if isinstance(v, Blocked)},
             # the reason typed before an error is given back in that request's form
             "kept_reason": request.POST.get("reason", "")[:1000] if errors else ""}
 
@@ -110,6 +113,10 @@ def _membership(request, community=None) -> Membership:
     return membership
 
 
+class Blocked(str):
+    """An error that is not the reason field's: shown above the decision, not under the field."""
+
+
 def _decide_from_post(request, membership):
     """(flash message, None) or (None, French error)."""
     choice = request.POST.get("decision")
@@ -117,11 +124,13 @@ def _decide_from_post(request, membership):
         return None, "Choisissez « Accepter » ou « Refuser »."
     try:
         decide(request, membership, choice == "accept", request.POST.get("reason", ""), request.user)
+    except MembershipBlocked as exc:  # about the resident's proofs, not about the reason typed
+        return None, Blocked(str(exc))
     except MembershipError as exc:
         return None, str(exc)
     who = request.dbsession.get(type(request.user), membership.user_id).full_name
     done = "acceptée" if choice == "accept" else "refusée"
-    return f"La demande de {who} est {done} ; un e-mail l'en informe.", None
+    return f"La demande {de_person(who)} est {done} ; un e-mail l'en informe.", None
 
 
 @view_config(route_name="community_request_decide", request_method="POST",

@@ -43,6 +43,25 @@ def de(name: str) -> str:
     return _contract(name, _AFTER_DE, "de ", "d'")
 
 
+_PERSON_ELIDES = re.compile(r"^(?:[aeiouyàâäéèêëîïôöûùüœæ]|h[aeiouyàâäéèêëîïôöûùüœæ])", re.IGNORECASE)
+
+
+def _elide(word: str, name: str) -> str:
+    name = " ".join(str(name or "").split())
+    return f"{word[:-1]}'{name}" if _PERSON_ELIDES.match(name) else f"{word} {name}"
+
+
+def de_person(name: str) -> str:
+    """« de » before a person's name: "d'Hélène", "d'Agnès", "de Julien", "de Le Goff" (a
+    surname's « Le » stays: it is not an article)."""
+    return _elide("de", name)
+
+
+def que_person(name: str) -> str:
+    """« que » before a person's name: "qu'Hélène", "que Julien"."""
+    return _elide("que", name)
+
+
 def a(name: str) -> str:
     """« à » before ``name``: "au Bourg", "à la Ferme", "aux Charmettes", "à l'Orme",
     "à Serris"."""
@@ -97,6 +116,8 @@ class French:
     a = staticmethod(a)
     number = staticmethod(number)
     excerpt = staticmethod(excerpt)
+    de_person = staticmethod(de_person)
+    que_person = staticmethod(que_person)
 
     def ngettext(self, singular: str, plural: str, n) -> str:
         return ngettext(singular, plural, n, self.request)

@@ -50,6 +50,11 @@ def test_no_membership_validated_without_a_proof(testapp, world, dbsession, app_
     refused = testapp.post(f"/admin/demandes/{world['membership'].id}",
                            {"decision": "accept", "csrf_token": csrf(testapp)}, status=400)
     assert "aucune preuve" in refused.text
+    # What blocks is the resident's proof, said above the decision, not the reason field's error;
+    # the queue offers « Refuser » only, and names where a référent lifts it.
+    assert 'id="reason-error-' not in refused.text and "ne peut pas encore être acceptée. " in refused.text
+    entry = queue.text.split(f'id="demande-{world["membership"].id}"')[1].split("</li>\n  </ul>")[0]
+    assert 'value="accept"' not in entry and 'value="refuse"' in entry and "Attester un voisin" in entry
     dbsession.refresh(world["membership"])
     assert world["membership"].status == "pending"
     # one proof (a référent's attestation) is enough; platform mode then accepts at once

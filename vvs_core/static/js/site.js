@@ -39,6 +39,18 @@
       var byId = document.getElementById(id.replace(/^error-/, "").replace(/-\d+$/, ""));
       if (byId) { return byId; }
     }
+    // The field just before the message (a form without one box per field: label, field, message, label…).
+    var fields = "input:not([type=hidden]), select, textarea";
+    function first(field) {  // a group of radio buttons is reached by its first button
+      var group = field.type === "radio" && field.closest("fieldset");
+      return group ? group.querySelector(fields) : field;
+    }
+    for (var prev = error.previousElementSibling; prev; prev = prev.previousElementSibling) {
+      if (prev.matches(fields)) { return first(prev); }
+      var inside = prev.querySelectorAll(fields);
+      if (inside.length) { return first(inside[inside.length - 1]); }
+      if (prev.matches(".error, .invalid-feedback")) { break; }  // the message of the field before
+    }
     var box = error.closest("fieldset, .form-group, .mb-3, div, p") || error.parentNode;
     var scope = box;
     while (scope && scope !== document.body) {
