@@ -8,7 +8,7 @@ import logging
 import dramatiq
 
 from vvs_core.jobs.lease import leased_actor
-from vvs_core.jobs.tasks import task_request
+from vvs_core.jobs.tasks import follow_current_broker as follow_broker, task_request
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +59,4 @@ ACTORS = (fan_out_alert, expire_alerts, escalate_held_alerts, anonymise_alerts)
 
 
 def follow_current_broker() -> None:
-    """Bind the actors to the broker configured last (a process may build several
-    applications, each with its own broker: tests, commands)."""
-    broker = dramatiq.get_broker()
-    for actor in ACTORS:
-        if actor.broker is not broker:
-            actor.broker = broker
-            broker.declare_actor(actor)
+    follow_broker(*ACTORS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dramatiq
 
 from vvs_core.clock import utcnow
-from vvs_core.jobs.tasks import task_request
+from vvs_core.jobs.tasks import follow_current_broker as follow_broker, task_request
 
 from .digest import send_weekly_digests
 
@@ -16,8 +16,4 @@ def send_gazette_digests():
 
 
 def follow_current_broker() -> None:
-    """Bind the actor to the broker configured last (see vvs_core.notify.actors)."""
-    broker = dramatiq.get_broker()
-    if send_gazette_digests.broker is not broker:
-        send_gazette_digests.broker = broker
-        broker.declare_actor(send_gazette_digests)
+    follow_broker(send_gazette_digests)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from vvs_core.models import Commune, Community, Membership, User
-from vvs_core.web.french import de_person
+from vvs_core.web.french import elided
 
 from .checks import KycError, after_pass, new_check, record
 from .documents import agent_communes
@@ -69,7 +69,7 @@ def vouch(request, voucher, membership) -> KycCheck:
         KycCheck.user_id == user.id, KycCheck.method == "attestation", KycCheck.decided_by_id == voucher.id,
         KycCheck.status == "passed").limit(1))
     if already is not None:
-        raise KycError(f"Vous avez déjà attesté l'adresse {de_person(user.full_name)}.")
+        raise KycError(f"Vous avez déjà attesté l'adresse {elided('de', user.full_name)}.")
     check = new_check(request, user, "attestation", "passed", decided_by_id=voucher.id, details={"role": role})
     record(request, check, "kyc_attested", actor=voucher, role=role)
     after_pass(request, user, voucher)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import dramatiq
 
-from vvs_core.jobs.tasks import task_request
+from vvs_core.jobs.tasks import follow_current_broker as follow_broker, task_request
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +23,4 @@ def sweep_kyc_documents(now_iso: str | None = None):
 
 
 def follow_current_broker() -> None:
-    """Bind the actor to the broker configured last (see vvs_core.notify.actors)."""
-    broker = dramatiq.get_broker()
-    if sweep_kyc_documents.broker is not broker:
-        sweep_kyc_documents.broker = broker
-        broker.declare_actor(sweep_kyc_documents)
+    follow_broker(sweep_kyc_documents)

@@ -10,7 +10,7 @@ from vvs_core.communities.membership import current_membership
 from vvs_core.models import Community, Membership
 from vvs_core.web.forms import Schema, read, text_node
 from vvs_core.web.ratelimit import limiter
-from vvs_core.web.french import de_person
+from vvs_core.web.french import elided
 
 from . import attestation, documents, geolocation, partners, rules
 from .checks import KycError, method_status
@@ -203,7 +203,7 @@ def review_decide_view(request):
         request.response.status = 400
         return review_proof_view(request, error=str(exc))
     done = "accepté" if choice == "accept" else "refusé"
-    request.session.flash(f"Le justificatif {de_person(check.user.full_name)} est {done} ; le fichier est détruit.",
+    request.session.flash(f"Le justificatif {elided('de', check.user.full_name)} est {done} ; le fichier est détruit.",
                           queue="success")
     return HTTPSeeOther(request.route_path("kyc_review"))
 

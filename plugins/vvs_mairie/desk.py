@@ -28,7 +28,7 @@ from vvs_core.web.forms import Schema, StrippedString, choice_node, email_node, 
 from vvs_core.hooktypes import EventKind
 from vvs_core.models import Community, User
 from vvs_core.accounts.phones import display_phone, normalise_phone
-from vvs_core.web.french import de_person
+from vvs_core.web.french import elided
 
 from .models import DeskAccount, DeskAction, DeskSession
 
@@ -304,7 +304,7 @@ def desk_view(context, request):
         account = open_account(request, context.commune, request.user, data)
     except DeskRefused as exc:
         return _page(request, context, error=str(exc), status=400)
-    request.flash(f"Compte {de_person(account.user.full_name)} ouvert ; sa demande d'adhésion attend la validation.", "success")
+    request.flash(f"Compte {elided('de', account.user.full_name)} ouvert ; sa demande d'adhésion attend la validation.", "success")
     return HTTPSeeOther(request.route_path("mairie_desk", insee=context.commune.insee))
 
 

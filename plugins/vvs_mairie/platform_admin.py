@@ -24,7 +24,7 @@ from vvs_core.web.forms import (Schema, StrippedString, choice_node, email_node,
 from vvs_core.hooktypes import EventKind
 from vvs_core.models import Commune, User
 from vvs_core.accounts.sessions import end_all_sessions
-from vvs_core.web.french import de_person
+from vvs_core.web.french import elided
 
 from . import agents as agent_service
 from . import twofactor
@@ -314,7 +314,7 @@ def second_factor_view(request):
 
     def apply(commune, data):
         reset_second_factor(request, commune, agent, data["reason"], data["etat"])
-        return (f"Double authentification {de_person(agent.user.full_name)} réinitialisée : à sa prochaine connexion, "
+        return (f"Double authentification {elided('de', agent.user.full_name)} réinitialisée : à sa prochaine connexion, "
                 "il ou elle en activera une nouvelle.")
     return _act(request, f"second_factor-{agent.id}", apply, agent)
 

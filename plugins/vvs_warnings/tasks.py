@@ -6,18 +6,13 @@ import logging
 
 import dramatiq
 
-from vvs_core.jobs.tasks import task_request
+from vvs_core.jobs.tasks import follow_current_broker as follow_broker, task_request
 
 log = logging.getLogger(__name__)
 
 
 def follow_current_broker() -> None:
-    """Bind the actors to the broker the application configured (set before import)."""
-    broker = dramatiq.get_broker()
-    for actor in ACTORS:
-        if actor.broker is not broker:
-            actor.broker = broker
-            broker.declare_actor(actor)
+    follow_broker(*ACTORS)
 
 
 @dramatiq.actor(max_retries=0)

@@ -114,4 +114,4 @@ def test_an_excerpt_ends_between_two_words_with_an_ellipsis():
     ("Le Goff", "de Le Goff", "que Le Goff"),
 ])
 def test_a_person_s_name_elides_de_and_que(name, de, que):
-    assert french.de_person(name) == de and french.que_person(name) == que
+    assert french.elided("de", name) == de and french.elided("que", name) == que

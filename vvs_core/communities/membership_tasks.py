@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dramatiq
 
-from vvs_core.jobs.tasks import task_request
+from vvs_core.jobs.tasks import follow_current_broker as follow_broker, task_request
 
 # Checked a few times a day so a request is escalated within hours of its 15th day.
 INTERVAL = 6 * 3600
@@ -23,11 +23,7 @@ def escalate_stale_requests():
 
 
 def follow_current_broker() -> None:
-    """Bind the actor to the broker configured last (tests build several apps)."""
-    broker = dramatiq.get_broker()
-    if escalate_stale_requests.broker is not broker:
-        escalate_stale_requests.broker = broker
-        broker.declare_actor(escalate_stale_requests)
+    follow_broker(escalate_stale_requests)
 
 
 def includeme(config):

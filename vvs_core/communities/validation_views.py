@@ -14,7 +14,7 @@ from vvs_core.communities.membership import (
 from vvs_core.models import Community, Membership
 from vvs_core.web.pagination import paginate_list
 from vvs_core.accounts.security import CommunityContext, community_factory, effective_validation_mode
-from vvs_core.web.french import de_person
+from vvs_core.web.french import elided
 
 # The seeds: "Si votre demande d'adhésion n'est pas traitée dans un délai de 15 jours,
 # il est possible de faire une demande à notre service support."
@@ -113,8 +113,8 @@ def _membership(request, community=None) -> Membership:
     return membership
 
 
-class Blocked(str):
-    """An error that is not the reason field's: shown above the decision, not under the field."""
+class Blocked(str):  # not the reason field's error: shown above the decision
+    pass
 
 
 def _decide_from_post(request, membership):
@@ -130,7 +130,7 @@ def _decide_from_post(request, membership):
         return None, str(exc)
     who = request.dbsession.get(type(request.user), membership.user_id).full_name
     done = "acceptée" if choice == "accept" else "refusée"
-    return f"La demande {de_person(who)} est {done} ; un e-mail l'en informe.", None
+    return f"La demande {elided('de', who)} est {done} ; un e-mail l'en informe.", None
 
 
 @view_config(route_name="community_request_decide", request_method="POST",

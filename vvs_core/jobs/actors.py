@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dramatiq
 
-from vvs_core.jobs.tasks import RECOVERY_QUEUE
+from vvs_core.jobs.tasks import RECOVERY_QUEUE, follow_current_broker as follow_broker
 from .lease import reap
 
 
@@ -15,8 +15,4 @@ def reap_jobs():
 
 
 def follow_current_broker() -> None:
-    """Bind the reaper to the broker configured last (see vvs_core.notify.actors)."""
-    broker = dramatiq.get_broker()
-    if reap_jobs.broker is not broker:
-        reap_jobs.broker = broker
-        broker.declare_actor(reap_jobs)
+    follow_broker(reap_jobs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dramatiq
 
 from vvs_core.jobs.retention import purge_from_registry
+from vvs_core.jobs.tasks import follow_current_broker as follow_broker
 
 
 @dramatiq.actor(max_retries=0, priority=20)
@@ -14,8 +15,4 @@ def purge_old_rows():
 
 
 def follow_current_broker() -> None:
-    """Bind the actor to the broker configured last (see vvs_core.notify.actors)."""
-    broker = dramatiq.get_broker()
-    if purge_old_rows.broker is not broker:
-        purge_old_rows.broker = broker
-        broker.declare_actor(purge_old_rows)
+    follow_broker(purge_old_rows)

@@ -90,6 +90,15 @@ def task_request(registry=None):
 RECOVERY_QUEUE = "outbox_recovery"
 
 
+def follow_current_broker(*actors) -> None:
+    """Bind ``actors`` to the broker configured last (a process may build several apps: tests, commands)."""
+    broker = dramatiq.get_broker()
+    for actor in actors:
+        if actor.broker is not broker:
+            actor.broker = broker
+            broker.declare_actor(actor)
+
+
 def enqueue_after_commit(request, actor, *args, **kwargs) -> None:
     """Send ``actor(*args)`` once the request's transaction has committed."""
     send_after_commit(request, [actor.message(*args, **kwargs)], actor.broker)

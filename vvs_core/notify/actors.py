@@ -88,7 +88,7 @@ from vvs_core.providers.push import OutgoingPush
 from ..models.notification import Notification, NotificationContent
 from ..providers import provider_on
 from ..jobs.lease import LeaseKeeper
-from vvs_core.jobs.tasks import RECOVERY_QUEUE, task_request
+from vvs_core.jobs.tasks import RECOVERY_QUEUE, follow_current_broker as follow_broker, task_request
 from .calls import CONFIRM_PROMPT
 from .fallback import fall_back_safely
 from .outbox import enqueue_delivery_after_commit
@@ -124,16 +124,7 @@ def sweep_outbox():
 
 
 def follow_current_broker() -> None:
-    """Bind the actors to the broker configured last.
-
-    Actors bind to a broker when their module is imported; a process that builds a
-    second application (tests, commands) must not send to the first one's broker.
-    """
-    broker = dramatiq.get_broker()
-    for actor in (deliver, redeliver, sweep_outbox):
-        if actor.broker is not broker:
-            actor.broker = broker
-            broker.declare_actor(actor)
+    follow_broker(deliver, redeliver, sweep_outbox)
 
 
 # --- deliver ------------------------------------------------------------------

@@ -43,23 +43,13 @@ def de(name: str) -> str:
     return _contract(name, _AFTER_DE, "de ", "d'")
 
 
-_PERSON_ELIDES = re.compile(r"^(?:[aeiouyàâäéèêëîïôöûùüœæ]|h[aeiouyàâäéèêëîïôöûùüœæ])", re.IGNORECASE)
+_PERSON_ELIDES = re.compile(r"^h?[aeiouyàâäéèêëîïôöûùüœæ]", re.IGNORECASE)
 
 
-def _elide(word: str, name: str) -> str:
+def elided(word: str, name: str) -> str:
+    """« de » or « que » before a person's name: "d'Hélène", "qu'Agnès", "de Julien", "de Le Goff"."""
     name = " ".join(str(name or "").split())
     return f"{word[:-1]}'{name}" if _PERSON_ELIDES.match(name) else f"{word} {name}"
-
-
-def de_person(name: str) -> str:
-    """« de » before a person's name: "d'Hélène", "d'Agnès", "de Julien", "de Le Goff" (a
-    surname's « Le » stays: it is not an article)."""
-    return _elide("de", name)
-
-
-def que_person(name: str) -> str:
-    """« que » before a person's name: "qu'Hélène", "que Julien"."""
-    return _elide("que", name)
 
 
 def a(name: str) -> str:
@@ -94,9 +84,8 @@ def count(n, singular: str, plural: str, request=None) -> str:
 
 
 def excerpt(text: str, length: int, lines: bool = False) -> str:
-    """The start of a text in at most ``length`` characters, cut between two words and ended by « … »
-    when cut. Spaces and line breaks fold into one space, unless ``lines`` keeps the line breaks (for a
-    block shown with ``white-space: pre-line``)."""
+    """At most ``length`` characters of ``text``, cut between two words and ended by « … »; spaces and
+    line breaks fold into one space unless ``lines`` keeps the breaks (``white-space: pre-line``)."""
     text = (text or "").strip() if lines else " ".join((text or "").split())
     if len(text) <= length:
         return text
@@ -116,8 +105,7 @@ class French:
     a = staticmethod(a)
     number = staticmethod(number)
     excerpt = staticmethod(excerpt)
-    de_person = staticmethod(de_person)
-    que_person = staticmethod(que_person)
+    elided = staticmethod(elided)
 
     def ngettext(self, singular: str, plural: str, n) -> str:
         return ngettext(singular, plural, n, self.request)
