@@ -71,8 +71,8 @@ def _queue_page(request, entries, action, title, community=None, errors=None) ->
     page = paginate_list(request, entries, QUEUE_PAGE)
     return {"title": title, "extra_css": _css(request), "entries": page.items, "pagination": page, "action": action,
             "community": community, "mode_labels": MODE_LABELS,
-            "errors": {k: v for k, v in (errors or {}).items() if not isinstance(v, Blocked)},
-            "blocked": {k: v for k, v in (errors or {}).items() if isinstance(v, Blocked)},
+            "errors": {k: v for k, v in (errors or {}).items() if not isinstance(v, MembershipBlocked)},
+            "blocked": {k: v for k, v in (errors or {}).items() if isinstance(v, MembershipBlocked)},
             # the reason typed before an error is given back in that request's form
             "kept_reason": request.POST.get("reason", "")[:1000] if errors else ""}
 
@@ -113,10 +113,6 @@ def _membership(request, community=None) -> Membership:
     return membership
 
 
-class Blocked(str):  # not the reason field's error: shown above the decision
-    pass
-
-
 def _decide_from_post(request, membership):
     """(flash message, None) or (None, French error)."""
     choice = request.POST.get("decision")
@@ -124,10 +120,8 @@ def _decide_from_post(request, membership):
         return None, "Choisissez « Accepter » ou « Refuser »."
     try:
         decide(request, membership, choice == "accept", request.POST.get("reason", ""), request.user)
-    except MembershipBlocked as exc:  # about the resident's proofs, not about the reason typed
-        return None, Blocked(str(exc))
-    except MembershipError as exc:
-        return None, str(exc)
+    except MembershipError as exc:  # blocked by the resident's proofs: shown above the decision
+        return None, exc if isinstance(exc, MembershipBlocked) else str(exc)
     who = request.dbsession.get(type(request.user), membership.user_id).full_name
     done = "acceptée" if choice == "accept" else "refusée"
     return f"La demande {elided('de', who)} est {done} ; un e-mail l'en informe.", None

@@ -43,13 +43,10 @@ def de(name: str) -> str:
     return _contract(name, _AFTER_DE, "de ", "d'")
 
 
-_PERSON_ELIDES = re.compile(r"^h?[aeiouyàâäéèêëîïôöûùüœæ]", re.IGNORECASE)
-
-
 def elided(word: str, name: str) -> str:
     """« de » or « que » before a person's name: "d'Hélène", "qu'Agnès", "de Julien", "de Le Goff"."""
     name = " ".join(str(name or "").split())
-    return f"{word[:-1]}'{name}" if _PERSON_ELIDES.match(name) else f"{word} {name}"
+    return f"{word[:-1]}'{name}" if re.match(r"h?[aeiouyàâäéèêëîïôöûùüœæ]", name, re.I) else f"{word} {name}"
 
 
 def a(name: str) -> str:
