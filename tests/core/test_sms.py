@@ -63,7 +63,7 @@ def test_french_becomes_gsm7(typed, sent):
     ("Chat perdu 🐱 !", "Chat perdu chat !"),
     ("Une 🚗 rouge", "Une voiture rouge"),
     ("📞 06 39 98 00 00", "tel. 06 39 98 00 00"),
-    ("Merci 🙏 à tous 😊", "Merci à tous "),
+    ("Merci 🙏 à tous 😊", "Merci à tous"),
     ("👮‍♂️ sur place", "police sur place"),       # a ZWJ sequence: the first pictograph speaks
     ("Famille 👨‍👩‍👧 partie", "Famille partie"),
     ("Bravo 👍🏽 !", "Bravo !"),                  # skin tone modifier
@@ -74,6 +74,23 @@ def test_french_becomes_gsm7(typed, sent):
 def test_emoji_become_a_word_or_disappear_and_the_sms_stays_gsm7(typed, sent):
     assert to_gsm7(typed) == sent
     assert sms.is_gsm7(sent)
+
+
+@pytest.mark.parametrize("typed, sent", [
+    ("Le stationnement est serré 😬.", "Le stationnement est serré."),
+    ("C’est serré 😬, on attend les dépanneuses 🙏 !", "C'est serré, on attend les dépanneuses !"),
+    ("Route dégagée 👍\nMerci à tous", "Route dégagée\nMerci à tous"),
+    ("Rue de l’Église barrée (travaux 😤)", "Rue de l'Église barrée (travaux)"),
+    ("Trop 😬😬 serré 😬.", "Trop serré."),
+    ("Super 👍 : on passe", "Super : on passe"),           # « : » keeps its French space
+])
+def test_a_dropped_emoji_leaves_no_space_before_punctuation_nor_at_the_end(typed, sent):
+    assert to_gsm7(typed) == sent
+
+
+def test_an_emoji_at_the_end_of_the_body_leaves_no_double_space_before_the_tail():
+    fitted = fit("Mairie de Serris - Crue : ", "Montez à l’étage, c’est serré 😬", " (source : Vigicrues)", 2)
+    assert fitted.text == "Mairie de Serris - Crue : Montez à l'étage, c'est serré (source : Vigicrues)"
 
 
 def test_other_scripts_have_no_equivalent_and_make_the_sms_ucs2():

@@ -163,6 +163,8 @@ def to_gsm7(text: str) -> str:
             if swallow_space and c == " " and (not out or out[-1] in " \n"):
                 space_after_word = swallow_space = False
                 continue
+            if swallow_space and c in ".,)\n" and out and out[-1] == " ":
+                out.pop()  # « serré 😬. » is « serré. », not « serré . »
             space_after_word = swallow_space = False
             out.append(c)
             continue
@@ -189,6 +191,8 @@ def to_gsm7(text: str) -> str:
         plain = _decomposed(c)
         out.append(plain if plain is not None else c)
         space_after_word = swallow_space = False
+    if swallow_space and out and out[-1] == " ":
+        out.pop()  # a text that ended with a dropped pictograph ends with its word
     return "".join(out)
 
 
