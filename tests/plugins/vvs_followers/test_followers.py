@@ -302,3 +302,26 @@ def test_the_dashboard_tells_the_agent_how_many_follow_and_the_link(testapp, dbs
     page = testapp.get("/mairie/77449").text
     assert "2 personnes suivent les alertes de la mairie sans compte" in page
     assert "http://localhost/communes/77449/suivre" in page
+
+
+def test_the_development_code_call_script_offers_no_key_to_press(testapp, dbsession, commune, app, tmp_path):
+    """The folder provider's curl lines play the person: for a code call (no key asked),
+    listening to the end, not « touches=1 »; an alert call still offers the key."""
+    from vvs_core.interfaces import OutgoingCall
+    from vvs_core.providers.development import FolderVoiceCaller
+    from vvs_core.testing import run_tasks, use_provider
+
+    url = "http://localhost:6543/fournisseurs/folder/jeton/appel"
+    caller = FolderVoiceCaller(str(tmp_path / "appels"), speak=False, callback_url=url)
+    use_provider(app.registry, "voice", caller)
+    try:
+        post(testapp, FOLLOW, {"contact": "01 99 00 02 04"}, status=303)
+        run_tasks()
+    finally:
+        use_provider(app.registry, "voice", None)
+    [script] = [p.read_text(encoding="utf-8") for p in (tmp_path / "appels").glob("*.txt")]
+    assert "touches=" not in script and re.search(r"curl -d ref=[0-9a-f]{32} -d etat=ecoute " + url, script)
+    caller.send_batch([OutgoingCall(to="+33199000205", text="Crue de la Marne.", key="alerte-1",
+                                    prompt="Appuyez sur 1 pour confirmer.")])
+    alert = next(p for p in (tmp_path / "appels").glob("alerte-1*.txt")).read_text(encoding="utf-8")
+    assert "-d etat=touche -d touches=1 " + url in alert
