@@ -1,11 +1,14 @@
-"""vvs_followers: anyone follows their town hall's alerts with nothing but a confirmed
-number or address, and no account (issue 17.3).
+"""vvs_followers: anyone follows their town hall's alerts (and, if they wish, its news)
+with nothing but a confirmed number, address or browser, and no account (issue 17.3).
 
 ``/communes/{insee}/suivre``: a mobile number (SMS, code to type back), a landline
-(voice call, when the outbox has a ``voice`` channel and a provider), or an e-mail
-address (a link to open); an optional address places the follower on the map, so that
-alerts on a zone reach them. STOP by SMS (``vvs_inbound_sms``) and the one-click link
-of every e-mail (``List-Unsubscribe``) delete the follower. vvs_mairie counts and
+(voice call, when the outbox has a ``voice`` channel and a provider), an e-mail
+address (a link to open), or this browser (Web Push, when the push provider has a key
+and the plugin that records residents' devices names its page script); an optional
+address places the follower on the map, so that alerts on a zone reach them. News
+(``vvs_commune_news_published``) goes to those who chose it, never by a call. STOP by
+SMS (``vvs_inbound_sms``), the one-click link of every e-mail (``List-Unsubscribe``)
+and the button of the page a push opens delete the follower. vvs_mairie counts and
 reaches followers through ``vvs_commune_alert_followers``; neighbourhood features stay
 behind sign-up. Disabled, no route, menu entry or table use remains.
 """
@@ -24,6 +27,7 @@ def _rate(value) -> str:
 
 
 def includeme(config):
+    config.add_static_view("static_followers", "vvs_followers:static", cache_max_age=3600)
     config.include(".views")
 
 
@@ -41,7 +45,8 @@ def vvs_register_settings():
 @hookimpl
 def vvs_register_notification_kinds():
     return [NotificationKind("follower_confirm", "Confirmation d'un abonnement aux alertes de la mairie",
-                             in_settings=False)]
+                             in_settings=False),
+            NotificationKind("follower_news", "Nouvelles de la mairie aux abonnés sans compte", in_settings=False)]
 
 
 @hookimpl
@@ -65,6 +70,14 @@ def vvs_commune_alert_followers(request, commune, target):
     from .following import reached
 
     return reached(request.dbsession, commune, target)
+
+
+@hookimpl(optionalhook=True)
+def vvs_commune_news_published(request, commune, news):
+    """The mairie's news to the followers who chose it."""
+    from .following import send_news
+
+    send_news(request, commune, news)
 
 
 @hookimpl
@@ -94,7 +107,7 @@ def vvs_dashboard_widgets(request, commune):
 
     def html(total):
         return (f"<p>{escape(count(int(total or 0), 'personne suit', 'personnes suivent'))} les alertes de la mairie "
-                f"sans compte (SMS, e-mail ou appel).</p><p>Lien à partager : <a href=\"{escape(link)}\">"
+                f"sans compte (SMS, e-mail, appel ou notification).</p><p>Lien à partager : <a href=\"{escape(link)}\">"
                 f"{escape(link)}</a></p>")
 
     read = (sa.select(sa.func.count()).select_from(Follower)
@@ -118,7 +131,8 @@ def vvs_admin_commune_panels(request, commune):
 
     by_channel = counts(request.dbsession, commune.id)
     total = sum(by_channel.values())
-    detail = ", ".join(f"{n} par {label}" for key, label in (("sms", "SMS"), ("email", "e-mail"), ("voice", "appel"))
+    detail = ", ".join(f"{n} par {label}" for key, label in (("sms", "SMS"), ("email", "e-mail"), ("voice", "appel"),
+                                                                          ("push", "notification"))
                        if (n := by_channel.get(key)))
     return [Panel("Abonnés sans compte", f"<p>{count(total, 'personne suit', 'personnes suivent')} la mairie sans "
                   f"compte{' (' + detail + ')' if detail else ''}.</p>", order=60)]

@@ -8,12 +8,14 @@ confirmation nobody completed is deleted when it expires.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
 import secrets
 import unicodedata
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from shapely.ops import unary_union
@@ -34,7 +36,9 @@ CODE_TTL = timedelta(minutes=30)
 LINK_TTL = timedelta(hours=48)
 MAX_ATTEMPTS = 5
 CONFIRM_KIND = "follower_confirm"
-CHANNEL_LABELS = {"sms": "SMS", "email": "e-mail", "voice": "appel vocal"}
+NEWS_KIND = "follower_news"
+CHANNEL_LABELS = {"sms": "SMS", "email": "e-mail", "voice": "appel vocal", "push": "notification"}
+NEWS_CHANNELS = ("sms", "email", "push")  # news never rings a landline
 EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 STOP_WORDS = {"STOP", "ARRET", "ARRETER", "STOPSMS", "STOPALERTES", "DESABONNER", "DESINSCRIRE", "FIN", "UNSUBSCRIBE"}
@@ -132,7 +136,7 @@ def forget_expired(dbsession, now=None) -> int:
                              .execution_options(synchronize_session=False)).rowcount
 
 
-def start(request, commune: Commune, channel: str, address: str, home=None) -> Follower:
+def start(request, commune: Commune, channel: str, address: str, home=None, news: bool = False) -> Follower:
     """Ask ``address`` to confirm it follows ``commune``: a code by SMS or voice, a link
     by e-mail. A number or address that already follows gets a reminder instead, so that
     the page says the same whatever the person typed (no list of followers can be drawn
@@ -148,6 +152,7 @@ def start(request, commune: Commune, channel: str, address: str, home=None) -> F
         follower = Follower(commune_id=commune.id, channel=channel, address=address, status="pending")
         db.add(follower)
     follower.home = home
+    follower.news = bool(news and channel in NEWS_CHANNELS)
     follower.attempts = 0
     now = utcnow()
     secret = request.registry.settings["vvs.secret"]
@@ -233,6 +238,82 @@ def activate(follower: Follower) -> None:
     follower.secret_digest, follower.secret_expires_at, follower.attempts = None, None, 0
 
 
+# --- a browser (Web Push) ----------------------------------------------------------------
+
+def push_offer(request) -> dict | None:
+    """What the follow page needs to subscribe a browser (``key``: the push provider's
+    public key; ``script``: the page script of the plugin that records residents'
+    devices, ``IPushDevices.subscribe_script``), or None when this site cannot send
+    Web Push to someone without an account."""
+    from vvs_core.interfaces import IPushSender
+    from vvs_core.providers.push import push_devices
+
+    if "push" not in channels_with_provider(request):
+        return None
+    key = getattr(request.find_service(IPushSender), "application_server_key", "") or ""
+    script = getattr(push_devices(request.registry), "subscribe_script", "") or ""
+    return {"key": key, "script": script} if key and script else None
+
+
+def _push_key(value, sizes: tuple[int, ...]) -> str:
+    value = str(value or "")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,200}={0,2}", value):
+        raise FollowRefused("L'abonnement envoyé par le navigateur est illisible.")
+    raw = value.rstrip("=")
+    if len(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))) not in sizes:
+        raise FollowRefused("L'abonnement envoyé par le navigateur est illisible.")
+    return value
+
+
+def push_subscription_of(body, allow_http: bool) -> tuple[str, str, str]:
+    """(endpoint, p256dh, auth) of what the browser's ``PushManager.subscribe`` gave;
+    ``FollowRefused`` with the French reason. The endpoint is a URL this server will
+    POST to: HTTPS only (plain HTTP only for a local fake push service in tests)."""
+    try:
+        endpoint, keys = str(body["endpoint"]), body["keys"]
+        p256dh, auth = _push_key(keys["p256dh"], (65,)), _push_key(keys["auth"], (16,))
+    except (TypeError, KeyError, AttributeError):
+        raise FollowRefused("L'abonnement envoyé par le navigateur est illisible.") from None
+    parts = urlsplit(endpoint)
+    if not parts.hostname or len(endpoint) > 1000 or any(c.isspace() for c in endpoint):
+        raise FollowRefused("Adresse du service de notification invalide.")
+    if parts.scheme != "https" and not (allow_http and parts.scheme == "http"):
+        raise FollowRefused("Le service de notification doit être joint en HTTPS.")
+    return endpoint, p256dh, auth
+
+
+def follow_by_push(request, commune: Commune, endpoint: str, p256dh: str, auth: str, news: bool) -> Follower:
+    """A browser that allowed notifications follows ``commune`` at once: the browser's
+    own permission prompt is the consent, and only a browser that holds the subscription
+    can receive (nothing to confirm). A welcome notification says it works."""
+    db = request.dbsession
+    digest = hashlib.sha256(endpoint.encode()).hexdigest()
+    follower = db.scalar(sa.select(Follower).where(Follower.commune_id == commune.id, Follower.channel == "push",
+                                                   Follower.address == digest))
+    if follower is None:
+        follower = Follower(commune_id=commune.id, channel="push", address=digest)
+        db.add(follower)
+    follower.endpoint, follower.p256dh, follower.auth, follower.news = endpoint, p256dh, auth, bool(news)
+    activate(follower)
+    db.flush()
+    what = "les alertes et les nouvelles" if follower.news else "les alertes"
+    rows = [dict(dedupe_key=f"{CONFIRM_KIND}:{follower.id}:{secrets.token_hex(8)}", kind=CONFIRM_KIND,
+                 subject_type="follower", subject_id=follower.id, channel="push", address=follower.key,
+                 title=f"Mairie {de(commune.name)}",
+                 body=f"C'est fait : ce navigateur recevra {what} de la mairie {de(commune.name)}.",
+                 expires_at=utcnow() + CODE_TTL)]
+    enqueue_delivery_after_commit(request, insert_notifications(db, rows))
+    return follower
+
+
+def push_devices_of(follower: Follower | None) -> list[dict]:
+    """Where a notification to a follower's browser goes (``id`` None: not a resident's
+    device, so the push provider keeps no record of it)."""
+    if follower is None or follower.channel != "push" or not follower.endpoint:
+        return []
+    return [{"id": None, "endpoint": follower.endpoint, "p256dh": follower.p256dh, "auth": follower.auth}]
+
+
 # --- stopping --------------------------------------------------------------------------
 
 def stop(dbsession, follower: Follower) -> None:
@@ -303,7 +384,33 @@ def reached(dbsession, commune, target: dict) -> list[dict]:
             return []
         inside = prep(zone)
         rows = [r for r in rows if r.home is not None and inside.contains(r.home)]
-    return [{"key": f"abonne-{r.id}", "channel": r.channel, "address": r.address} for r in rows]
+    return [{"key": f"abonne-{r.id}", "channel": r.channel,
+             "address": f"abonne-{r.id}" if r.channel == "push" else r.address} for r in rows]
+
+
+def send_news(request, commune, news: dict) -> int:
+    """The mairie's news (``vvs_commune_news_published``) to the followers of ``commune``
+    who chose it, on their channel (never by a call); how many rows were written. The
+    SMS carries the title and as much of the text as the parts hold."""
+    from vvs_core.notify import sms
+
+    usable = [c for c in NEWS_CHANNELS if c in channels_with_provider(request)]
+    followers = request.dbsession.execute(sa.select(Follower.id, Follower.channel, Follower.address).where(
+        Follower.commune_id == commune.id, Follower.status == "active", Follower.news.is_(True),
+        Follower.channel.in_(usable or [""])).order_by(Follower.id)).all()
+    if not followers:
+        return 0
+    title, text = str(news.get("title") or ""), str(news.get("text") or "")
+    head = f"Mairie {de(commune.name)} - {title}" + (" : " if text else "")
+    short = sms.fit(head, re.sub(r"\s+", " ", text).strip(), "", request.registry.settings["vvs.sms.max_segments"]).text
+    bodies = {"sms": short, "email": f"{text}\n\n— Mairie {de(commune.name)}", "push": text}
+    rows = [dict(dedupe_key=f"mairie-news:{news['id']}:abonne-{f.id}:{f.channel}", kind=NEWS_KIND,
+                 subject_type="mairie_news", subject_id=int(news["id"]), channel=f.channel,
+                 address=f"abonne-{f.id}" if f.channel == "push" else f.address,
+                 title=f"Mairie {de(commune.name)} : {title}", body=bodies[f.channel]) for f in followers]
+    ids = insert_notifications(request.dbsession, rows)
+    enqueue_delivery_after_commit(request, ids)
+    return len(ids)
 
 
 def counts(dbsession, commune_id: int) -> dict[str, int]:

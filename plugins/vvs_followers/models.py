@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vvs_core.clock import utcnow
@@ -18,7 +18,10 @@ STATUSES = ("pending", "active")
 class Follower(Base):
     """One channel of one person for one commune.
 
-    ``address``: the E.164 number (SMS, voice) or the e-mail address, lower-cased.
+    ``address``: the E.164 number (SMS, voice) or the e-mail address, lower-cased; for a
+    browser (push), the SHA-256 of its push endpoint, which ``endpoint``, ``p256dh`` and
+    ``auth`` hold (what the browser's ``PushManager.subscribe`` gave: where to send, and
+    the keys to encrypt with).
     ``home``: the point their optional address was geocoded to (the address itself is
     not kept), so that alerts on a zone reach them. ``secret_digest``: the HMAC of the
     confirmation code (SMS, voice) or link (e-mail) while pending; None once confirmed.
@@ -40,6 +43,10 @@ class Follower(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    news: Mapped[bool] = mapped_column(Boolean, default=False)  # the mairie's news too, not only its alerts
+    endpoint: Mapped[str | None] = mapped_column(Text)
+    p256dh: Mapped[str | None] = mapped_column(String(200))
+    auth: Mapped[str | None] = mapped_column(String(100))
 
     @property
     def key(self) -> str:

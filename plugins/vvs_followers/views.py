@@ -9,7 +9,9 @@ import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
+from vvs_core.web.errorpages import json_error
 from vvs_core.web.forms import Schema, StrippedString, make_form, validate
+from vvs_core.web.jsonlimits import loads_limited
 from vvs_core.web.french import de
 from vvs_core.models import Commune
 from vvs_core.web.ratelimit import client_address, limiter
@@ -20,6 +22,7 @@ from .following import FollowRefused
 T = "vvs_followers:templates/"
 INSEE = r"{insee:\d[0-9AB]\d{3}}"
 PENDING = "vvs_followers.pending"
+BROWSER = "vvs_followers.browser"  # the stop token of the browser that just followed (the page shows it)
 TOO_MANY = "Trop de demandes depuis cette connexion : réessayez dans une heure."
 TOO_MANY_HERE = ("Ce numéro ou cette adresse a déjà reçu plusieurs messages de confirmation aujourd'hui : "
                  "réessayez demain, ou utilisez le dernier code reçu.")
@@ -29,6 +32,7 @@ def includeme(config):
     config.add_route("followers_communes", "/communes/suivre")
     config.add_route("followers_follow", f"/communes/{INSEE}/suivre")
     config.add_route("followers_code", f"/communes/{INSEE}/suivre/code")
+    config.add_route("followers_push", f"/communes/{INSEE}/suivre/notifications")
     config.add_route("followers_sent", f"/communes/{INSEE}/suivre/verifiez-vos-e-mails")
     config.add_route("followers_email_confirm", "/suivre/confirmer/{token}")
     config.add_route("followers_unsubscribe", "/suivre/desabonnement/{token}")
@@ -52,6 +56,11 @@ class FollowSchema(Schema):
         description=("Pour recevoir aussi les alertes qui ne concernent que votre quartier. "
                      "Seule sa position sur la carte est gardée, pas l'adresse."),
         missing="", widget=deform.widget.TextInputWidget(attributes={"autocomplete": "street-address"}))
+    news = colander.SchemaNode(
+        colander.Boolean(), title="Recevoir aussi les nouvelles de la mairie", missing=False,
+        description="Ses informations non urgentes (travaux, fêtes, horaires), par SMS, e-mail ou notification, "
+                    "jamais par appel. Sans cette case : les alertes seulement.",
+        widget=deform.widget.CheckboxWidget())
 
 
 class CodeSchema(Schema):
@@ -88,12 +97,26 @@ def communes_view(request):
             "query": query}
 
 
+def browser_follower(request, commune):
+    """The follower this browser is (its stop token: in the URL a push opens, or in the
+    session right after it followed), for the page to offer to stop; else None."""
+    token = str(request.GET.get("abonnement") or "")[:60] or (request.session.get(BROWSER) or {}).get(commune.insee)
+    follower = following.follower_of_token(request.dbsession, request.registry.settings["vvs.secret"], token or "")
+    if follower is None or follower.channel != "push" or follower.commune_id != commune.id:
+        return None
+    return {"follower": follower, "token": token}
+
+
 @view_config(route_name="followers_follow", permission="public", renderer=T + "follow.pt")
 def follow_view(request):
     commune = commune_of(request)
     form = follow_form(request, commune)
     channels = following.usable_channels(request)
-    base = page(commune, title=f"Suivre les alertes de la mairie {de(commune.name)}", channels=channels)
+    push = following.push_offer(request)
+    base = page(commune, title=f"Suivre les alertes de la mairie {de(commune.name)}", channels=channels, push=push,
+                browser=browser_follower(request, commune) if push else None,
+                extra_js=[request.static_path(push["script"]),
+                          request.static_path("vvs_followers:static/follow-push.js")] if push else [])
     if request.method != "POST":
         return {**base, "form": form.render()}
     limiter(request, "followers-request", "vvs.followers.rate").check(client_address(request), TOO_MANY)
@@ -118,11 +141,34 @@ def follow_view(request):
     channel, address = found["contact"]
     limiter(request, "followers-destination", "vvs.followers.destination_rate").check(
         f"{channel}:{address}", TOO_MANY_HERE)
-    follower = following.start(request, commune, channel, address, found["home"])
+    follower = following.start(request, commune, channel, address, found["home"], news=data.get("news"))
     if channel == "email":
         return HTTPSeeOther(request.route_path("followers_sent", insee=commune.insee))
     request.session[PENDING] = {"id": follower.id, "insee": commune.insee, "channel": channel}
     return HTTPSeeOther(request.route_path("followers_code", insee=commune.insee))
+
+
+@view_config(route_name="followers_push", request_method="POST", permission="public", renderer="json")
+def push_view(request):
+    """The follow page's script records this browser's push subscription here (JSON,
+    CSRF header); ``?nouvelles=1`` when the visitor also chose the news."""
+    commune = commune_of(request)
+    if following.push_offer(request) is None:
+        return json_error(404, "not_offered", "Les notifications ne sont pas proposées sur ce site.")
+    limiter(request, "followers-request", "vvs.followers.rate").check(client_address(request), TOO_MANY)
+    try:
+        body = loads_limited(request.body or b"null", 4096, max_depth=3)
+        endpoint, p256dh, auth = following.push_subscription_of(
+            body, bool(request.registry.settings.get("vvs.push.allow_http_endpoints")))
+    except FollowRefused as refused:
+        return json_error(422, "invalid_subscription", str(refused))
+    except (ValueError, TypeError):
+        return json_error(400, "invalid_json", "L'abonnement envoyé par le navigateur est illisible.")
+    follower = following.follow_by_push(request, commune, endpoint, p256dh, auth, request.GET.get("nouvelles") == "1")
+    token = following.unsubscribe_token(request.registry.settings["vvs.secret"], follower)
+    request.session[BROWSER] = {**(request.session.get(BROWSER) or {}), commune.insee: token}
+    request.response.status = 201
+    return {"ok": True}
 
 
 @view_config(route_name="followers_sent", permission="public", renderer=T + "sent.pt")

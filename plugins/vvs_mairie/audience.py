@@ -74,13 +74,15 @@ def estimate(recipients: list[Reached], followers: list[dict] = ()) -> dict:
     def on(channel):
         return sum(1 for r in recipients if channel in r.channels) + sum(1 for f in followers if f["channel"] == channel)
 
-    sms, emails, calls = on("sms"), on("email"), on("voice")
+    sms, emails, calls, pushes = on("sms"), on("email"), on("voice"), on("push")
     text = f"environ {count(homes, 'foyer', 'foyers')}, {number(sms)} SMS"
     if emails:
         text += f", {count(emails, 'e-mail', 'e-mails')}"
     if calls:
         text += f", {count(calls, 'appel sur un téléphone fixe', 'appels sur un téléphone fixe')}"
+    if pushes:
+        text += f", {count(pushes, 'notification', 'notifications')}"
     if followed:
         text += f" (dont {count(len(followed), 'personne abonnée', 'personnes abonnées')} sans compte)"
     return {"homes": homes, "people": len(recipients) + len(followed), "sms": sms, "emails": emails, "calls": calls,
-            "followers": len(followed), "text": text}
+            "pushes": pushes, "followers": len(followed), "text": text}

@@ -80,7 +80,7 @@ def followers_for(request, commune, data) -> list[dict]:
     """The people without an account who follow the commune's town hall and whom the
     alert reaches (``vvs_commune_alert_followers``): ``{"key", "channel", "address"}``
     each, checked, once per (key, channel)."""
-    usable = [c for c in channels_with_provider(request) if c != "push"]  # push goes to accounts' devices
+    usable = channels_with_provider(request)
     answers = request.registry.vvs_plugins.hook.vvs_commune_alert_followers(
         request=request, commune=commune,
         target={"target": data["target"], "community_ids": list(data.get("community_ids") or []),

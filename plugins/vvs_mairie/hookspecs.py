@@ -64,5 +64,19 @@ def vvs_commune_alert_followers(request: Request, commune: Commune, target: dict
     e.g. ``"abonne-12"``; it is part of the notification's dedupe key
     ``mairie-alert:{alert id}:{key}:{channel}``, and names the follower in the proof of
     warning), ``channel`` (one of ``target["channels"]``) and ``address`` (the E.164
-    number or the e-mail address). Keep it to one query.
+    number or the e-mail address; for ``push``, the key again: the plugin's
+    ``vvs_render_notification`` names the browser). Keep it to one query.
+    """
+
+
+@hookspec
+def vvs_commune_news_published(request: Request, commune: Commune, news: dict) -> None:
+    """The mairie of ``commune`` published a communication (its news, shown in every
+    gazette of the commune): tell whoever follows it by other means.
+
+    Called by vvs_mairie in the agent's request, once the communication is written (its
+    transaction; queue notifications with the outbox, never send in the request).
+    news: ``id`` (int, stable: use it in dedupe keys), ``title`` and ``text`` (plain
+    text, as the agent wrote them).
+    Returns: nothing.
     """

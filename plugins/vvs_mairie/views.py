@@ -500,7 +500,11 @@ def communications_view(context, request):
         count = messages.send_message(request, commune, request.user, chosen, title, text)
         request.flash(f"Message envoyé par e-mail à {french.count(count, 'habitant', 'habitants')}.", "success")
     else:
-        request.dbsession.add(MairieCommunication(commune_id=commune.id, author_id=request.user.id, title=title, text=text))
+        news = MairieCommunication(commune_id=commune.id, author_id=request.user.id, title=title, text=text)
+        request.dbsession.add(news)
+        request.dbsession.flush()
+        request.registry.vvs_plugins.hook.vvs_commune_news_published(
+            request=request, commune=commune, news={"id": news.id, "title": title, "text": text})
         request.flash("Communication publiée dans la gazette de chaque quartier.", "success")
     return HTTPSeeOther(request.route_path("mairie_communications", insee=commune.insee))
 

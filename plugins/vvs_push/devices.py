@@ -131,7 +131,10 @@ def users_with_devices(dbsession, user_ids) -> set[int]:
 
 
 class PushDevices:
-    """``IPushDevices`` for the outbox: who has a device, and where a notification goes."""
+    """``IPushDevices`` for the outbox: who has a device, and where a notification goes;
+    and for pages that subscribe a browser, the script of the devices page."""
+
+    subscribe_script = "vvs_push:static/push-devices.js"
 
     def users_with_devices(self, dbsession, user_ids) -> set[int]:
         return users_with_devices(dbsession, user_ids)

@@ -45,8 +45,9 @@ class WebPushSender:
     name = "webpush"
 
     def __init__(self, private_key: str, subject: str, timeout: float = 10.0,
-                 on_gone=None, on_delivered=None):
+                 on_gone=None, on_delivered=None, public_key: str = ""):
         self.vapid = load_vapid_key(private_key)
+        self.application_server_key = public_key  # IPushSender: what browsers subscribe with
         self.subject = subject
         self.timeout = timeout
         self.on_gone = on_gone
@@ -60,7 +61,8 @@ class WebPushSender:
         subject = settings["vvs.push.subject"]
         if not subject.startswith(("mailto:", "https://")):
             raise ValueError("vvs.push.subject must start with mailto: or https://")
-        return cls(key, subject, on_gone=forget_devices, on_delivered=mark_delivered)
+        return cls(key, subject, on_gone=forget_devices, on_delivered=mark_delivered,
+                   public_key=settings["vvs.push.vapid_public_key"])
 
     def send_batch(self, messages: list[OutgoingPush]) -> list[SendResult]:
         gone, delivered, results = [], [], []
@@ -91,7 +93,8 @@ class WebPushSender:
             except WebPushException as exc:
                 status = getattr(exc.response, "status_code", None)
                 if status in (404, 410):
-                    gone.append(device["id"])
+                    if device.get("id") is not None:  # a resident's device (not a follower's)
+                        gone.append(device["id"])
                     errors.append("appareil désabonné")
                 elif status is None or status == 429 or status >= 500:
                     transient = True
@@ -104,7 +107,8 @@ class WebPushSender:
                 errors.append(f"service de notification injoignable ({type(exc).__name__})")
                 continue
             accepted += 1
-            delivered.append(device["id"])
+            if device.get("id") is not None:
+                delivered.append(device["id"])
             del response
         if accepted:
             return SendResult(message.key, ok=True, provider_ref=f"webpush-{uuid.uuid4().hex[:16]}")

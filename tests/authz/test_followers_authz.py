@@ -12,7 +12,7 @@ from vvs_mairie.testing import agent_login, mairie  # noqa: F401
 
 ROUTES = [("GET", "/communes/suivre"), ("GET", "/communes/{insee}/suivre"), ("POST", "/communes/{insee}/suivre"),
           ("GET", "/communes/{insee}/suivre/code"), ("POST", "/communes/{insee}/suivre/code"),
-          ("GET", "/communes/{insee}/suivre/verifiez-vos-e-mails"),
+          ("GET", "/communes/{insee}/suivre/verifiez-vos-e-mails"), ("POST", "/communes/{insee}/suivre/notifications"),
           ("GET", "/suivre/confirmer/1.abcdefghijklmnopqrstuvwxyz"),
           ("POST", "/suivre/confirmer/1.abcdefghijklmnopqrstuvwxyz"),
           ("GET", "/suivre/desabonnement/1-" + "0" * 32), ("POST", "/suivre/desabonnement/1-" + "0" * 32),
@@ -37,6 +37,7 @@ EXPECTED = {"/communes/suivre": 200, "/communes/77449/suivre": 200, "POST /commu
             "/communes/77449/suivre/code": 303,             # no request in progress: back to the form
             "POST /communes/77449/suivre/code": 303,
             "/communes/77449/suivre/verifiez-vos-e-mails": 200,
+            "POST /communes/77449/suivre/notifications": 404,   # no push provider with a key in tests
             "/suivre/confirmer/1.abcdefghijklmnopqrstuvwxyz": 200,
             "POST /suivre/confirmer/1.abcdefghijklmnopqrstuvwxyz": 400,
             f"/suivre/desabonnement/1-{'0' * 32}": 200, f"POST /suivre/desabonnement/1-{'0' * 32}": 200,
@@ -59,4 +60,6 @@ def test_a_post_without_csrf_token_is_refused_except_the_one_click_stop(testapp,
     testapp.get("/communes/77449/suivre")
     assert testapp.post("/communes/77449/suivre", {"contact": "0639981234"}, expect_errors=True).status_int == 400
     assert testapp.post("/suivre/confirmer/1.abcdefghijklmnopqrstuvwxyz", {}, expect_errors=True).status_int == 400
+    assert testapp.post_json("/communes/77449/suivre/notifications", {"endpoint": "https://push.example.test/a"},
+                             expect_errors=True).status_int == 400
     assert testapp.post(f"/suivre/desabonnement/1-{'0' * 32}", {"List-Unsubscribe": "One-Click"}).status_int == 200

@@ -333,7 +333,10 @@ def with_push_devices(request, notification, rendered) -> dict:
 
     base = public_base_url(request)
     devices = push_devices(request.registry)
-    targets = devices.targets(request.dbsession, notification.recipient_id) if devices is not None else []
+    if "devices" in rendered:  # the renderer knows them (someone who follows without an account)
+        targets = rendered["devices"]
+    else:
+        targets = devices.targets(request.dbsession, notification.recipient_id) if devices is not None else []
     return {**rendered, "devices": targets,
             "url": rendered.get("url") or link_in(rendered.get("text") or "", base)}
 

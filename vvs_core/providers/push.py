@@ -23,7 +23,8 @@ class OutgoingPush:
     title: str
     text: str
     url: str = "/"
-    devices: list = field(default_factory=list)  # [{"id", "endpoint", "p256dh", "auth"}]
+    # [{"id", "endpoint", "p256dh", "auth"}]; "id" None: not a resident's device (a follower's)
+    devices: list = field(default_factory=list)
 
 
 class LogPushSender:

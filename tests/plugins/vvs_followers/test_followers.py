@@ -304,6 +304,40 @@ def test_the_dashboard_tells_the_agent_how_many_follow_and_the_link(testapp, dbs
     assert "http://localhost/communes/77449/suivre" in page
 
 
+def test_the_mairie_news_reaches_the_followers_who_chose_it(testapp, dbsession, commune, mairie, agent_login):
+    """News is a choice at opt-in: alerts only (the default) or alerts and news; the
+    news goes by SMS (with STOP) and e-mail (with the one-click link), never by a call."""
+    post(testapp, FOLLOW, {"contact": MOBILE, "news": "true"}, status=303)
+    post(testapp, "/communes/77449/suivre/code", {"code": _code(dbsession)}, status=200)
+    post(testapp, FOLLOW, {"contact": "alertes.seules@exemple.fr"}, status=303)
+    post(testapp, FOLLOW, {"contact": "nouvelles@exemple.fr", "news": "true"}, status=303)
+    for address in ("alertes.seules@exemple.fr", "nouvelles@exemple.fr"):
+        link = re.search(r"http://localhost(/suivre/confirmer/\S+)", _last(dbsession, "follower_confirm", address).body)
+        post(testapp, link.group(1), {})
+    chosen = dict(dbsession.execute(select(Follower.address, Follower.news)).all())
+    assert chosen == {MOBILE: True, "alertes.seules@exemple.fr": False, "nouvelles@exemple.fr": True}
+    agent_login(testapp, mairie)
+    testapp.post_csrf("/mairie/77449/communications", {
+        "title": "Brocante 🎉 du 14 juillet", "text": "Dimanche sur la place « de l'Église », de 8 h à 18 h.",
+        "action": "publish"}, status=303)
+    rows = {r.address: r for r in dbsession.scalars(select(Notification).where(Notification.kind == "follower_news"))}
+    assert sorted(rows) == [MOBILE, "nouvelles@exemple.fr"]
+    text = rows[MOBILE].body
+    assert text == 'Mairie de Serris - Brocante du 14 juillet : Dimanche sur la place "de l\'Église", de 8 h à 18 h.'
+    request = _request(testapp, dbsession)
+    hook = testapp.app.registry.vvs_plugins.hook.vvs_render_notification
+    assert hook(request=request, notification=rows[MOBILE], channel="sms")["text"].endswith("STOP : répondez STOP.")
+    mail = hook(request=request, notification=rows["nouvelles@exemple.fr"], channel="email")
+    assert mail["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "Dimanche sur la place « de l'Église »" in mail["text"] and "/suivre/desabonnement/" in mail["text"]
+    assert rows[MOBILE].title == "Mairie de Serris : Brocante 🎉 du 14 juillet"
+
+
+def test_a_landline_never_gets_the_news(testapp, dbsession, commune, voice_calls):
+    post(testapp, FOLLOW, {"contact": "01 99 00 02 03", "news": "true"}, status=303)
+    assert dbsession.scalars(select(Follower)).one().news is False
+
+
 def test_the_development_code_call_script_offers_no_key_to_press(testapp, dbsession, commune, app, tmp_path):
     """The folder provider's curl lines play the person: for a code call (no key asked),
     listening to the end, not « touches=1 »; an alert call still offers the key."""
