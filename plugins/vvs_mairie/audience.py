@@ -12,10 +12,12 @@ from dataclasses import dataclass
 import shapely
 from shapely.prepared import prep
 from sqlalchemy import func, select
+from sqlalchemy.orm import object_session
 
 from vvs_core.web.french import count, number
 from vvs_core.models import Community, Membership, User
 from vvs_core.notify.kinds import channels_for
+from vvs_core.notify.preferences import users_with_push
 
 
 @dataclass(frozen=True)
@@ -70,9 +72,13 @@ def estimate(recipients: list[Reached], followers: list[dict] = ()) -> dict:
     household each (all they gave is a number or an address)."""
     followed = {f["key"] for f in followers}
     homes = household_count([r.user for r in recipients]) + len(followed)
+    # A resident's push goes only to a subscribed device (else the outbox drops it or sends an e-mail).
+    session = object_session(recipients[0].user) if recipients else None
+    pushable = users_with_push(session, [r.user.id for r in recipients if "push" in r.channels]) if session else set()
 
     def on(channel):
-        return sum(1 for r in recipients if channel in r.channels) + sum(1 for f in followers if f["channel"] == channel)
+        return (sum(1 for r in recipients if channel in r.channels and (channel != "push" or r.user.id in pushable))
+                + sum(1 for f in followers if f["channel"] == channel))
 
     sms, emails, calls, pushes = on("sms"), on("email"), on("voice"), on("push")
     text = f"environ {count(homes, 'foyer', 'foyers')}, {number(sms)} SMS"
