@@ -154,11 +154,6 @@ class IEmailSender(Interface):
 class IPushDevices(Interface):
     """The devices residents subscribed to push notifications (a plugin's service).
     Without it, no resident has a device: the outbox writes no push row."""
-    subscribe_script = Attribute(
-        "Optional: the asset spec of the page script that subscribes a browser: it reads its box "
-        "(``[data-push-devices]``: the route, the CSRF token and the push provider's key, in data "
-        "attributes the script names), asks permission on its button, POSTs ``{endpoint, keys, label}`` "
-        "as JSON to the route, says what happened and reloads the page")
 
     def users_with_devices(dbsession, user_ids):
         """The set of ``user_ids`` that have at least one device."""
@@ -169,8 +164,6 @@ class IPushDevices(Interface):
 
 class IPushSender(Interface):
     name = Attribute("provider name")
-    application_server_key = Attribute(
-        "Optional: the public key browsers subscribe with (base64url), \"\" when the provider has none")
 
     def send_batch(messages):
         """Send push notifications; return one SendResult per message."""

@@ -333,10 +333,7 @@ def with_push_devices(request, notification, rendered) -> dict:
 
     base = public_base_url(request)
     devices = push_devices(request.registry)
-    if "devices" in rendered:  # the renderer knows them (someone who follows without an account)
-        targets = rendered["devices"]
-    else:
-        targets = devices.targets(request.dbsession, notification.recipient_id) if devices is not None else []
+    targets = rendered.get("devices") or (devices.targets(request.dbsession, notification.recipient_id) if devices else [])
     return {**rendered, "devices": targets,
             "url": rendered.get("url") or link_in(rendered.get("text") or "", base)}
 

@@ -191,9 +191,7 @@ def to_gsm7(text: str) -> str:
         plain = _decomposed(c)
         out.append(plain if plain is not None else c)
         space_after_word = swallow_space = False
-    if swallow_space and out and out[-1] == " ":
-        out.pop()  # a text that ended with a dropped pictograph ends with its word
-    return "".join(out)
+    return "".join(out[:-1] if swallow_space and out and out[-1] == " " else out)  # ended by a dropped one
 
 
 # --- length ------------------------------------------------------------------------

@@ -222,11 +222,9 @@ class FolderVoiceCaller:
         ref = self._ref(key)
         script = (f"Appel vers {mask_phone(call.to)} (référence {ref})\n\n{call.text}\n\n{call.prompt}\n").strip() + "\n"
         if self.callback_url:
-            # A call that asks for no key (a confirmation code read aloud) is listened to, not answered with "1".
-            then = "etat=touche -d touches=1" if call.prompt else "etat=ecoute"
             script += (f"\n---\nPour jouer la personne (développement) :\n"
                        f"curl -d ref={ref} -d etat=decroche {self.callback_url}\n"
-                       f"curl -d ref={ref} -d {then} {self.callback_url}\n")
+                       f"curl -d ref={ref} -d {'etat=touche -d touches=1' if call.prompt else 'etat=ecoute'} {self.callback_url}\n")
         path = self._path(key, ".txt")
         partial = f"{path}.{uuid.uuid4().hex[:8]}.part"
         try:

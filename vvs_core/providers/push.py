@@ -23,8 +23,7 @@ class OutgoingPush:
     title: str
     text: str
     url: str = "/"
-    # [{"id", "endpoint", "p256dh", "auth"}]; "id" None: not a resident's device (a follower's)
-    devices: list = field(default_factory=list)
+    devices: list = field(default_factory=list)  # [{"id" (None: a follower's), "endpoint", "p256dh", "auth"}]
 
 
 class LogPushSender:
@@ -68,9 +67,7 @@ def push_devices(registry) -> IPushDevices | None:
 
     from pyramid_services import find_service_factory
 
-    if registry is None:
-        return None
     try:
         return find_service_factory(SimpleNamespace(registry=registry), IPushDevices)(None, None)
-    except LookupError:
+    except (LookupError, AttributeError):  # no such service, or no registry
         return None
