@@ -20,7 +20,7 @@ from sqlalchemy import insert, select
 from vvs_core.cli import demo
 from vvs_core import geo
 from vvs_core.clock import utcnow
-from vvs_core.models import Commune, Community, CommunityEvent, Membership, Notification, User
+from vvs_core.models import Commune, Community, CommunityEvent, Membership, Notification, NotificationContent, User
 
 MEMBERS = 300
 PENDING = 30
@@ -177,10 +177,13 @@ def build(dbsession, registry) -> World:
         for n in range(20)])
 
     # Notifications of the resident (the API lists them).
+    text = NotificationContent(title="Alerte", body="…", created_at=now)  # one text for the 40 rows, as a fan-out
+    dbsession.add(text)
+    dbsession.flush()
     dbsession.execute(insert(Notification), [
         dict(dedupe_key=f"scale-{n}", kind="alert", subject_type="alert", subject_id=alert_ids[0],
-             recipient_id=me["resident"], channel="email", address="resident@serris.demo", title="Alerte",
-             body="…", status="sent", created_at=now, next_attempt_at=now) for n in range(40)])
+             recipient_id=me["resident"], channel="email", address="resident@serris.demo", content_id=text.id,
+             status="sent", created_at=now, next_attempt_at=now) for n in range(40)])
     dbsession.flush()
 
     mairie_alert = dbsession.scalar(select(MairieAlert.id).where(MairieAlert.commune_id == serris.id).order_by(MairieAlert.id))
@@ -195,7 +198,7 @@ def build(dbsession, registry) -> World:
     world.ids["check_id"] = _kyc_check(dbsession, members[1], bourg.id)
     world.ids["relay_id"] = _official_warnings(dbsession, serris.id, now)
     world.ids["crisis_id"] = _pcs_crisis(dbsession, serris.id, now)
-    world.ids["entry_id"] = _vulnerable_register(dbsession, registry, serris.id, members)
+    world.ids["entry_id"], world.ids["list_id"] = _vulnerable_register(dbsession, registry, serris.id, members)
     world.ids["rollcall_id"] = _rollcall(dbsession, serris.id, bourg.id, members)
     return world
 
@@ -213,9 +216,10 @@ def _rollcall(dbsession, commune_id, community_id, members) -> int:
     return call.id
 
 
-def _vulnerable_register(dbsession, registry, commune_id, members) -> int:
-    """vvs_vulnerable: 150 sealed entries in Serris' register; the first one's id."""
-    from vvs_vulnerable.models import VulnerableEntry
+def _vulnerable_register(dbsession, registry, commune_id, members) -> tuple[int, int]:
+    """vvs_vulnerable: 150 sealed entries in Serris' register, all on a list of people to reach
+    first (a roll-call's); the first entry's id and the list's."""
+    from vvs_vulnerable.models import VulnerableEntry, VulnerablePriorityList
     from vvs_vulnerable.sealing import seal
 
     entries = [VulnerableEntry(commune_id=commune_id, user_id=members[n % len(members)], origin="self", status="active",
@@ -224,7 +228,11 @@ def _vulnerable_register(dbsession, registry, commune_id, members) -> int:
                for n in range(150)]
     dbsession.add_all(entries)
     dbsession.flush()
-    return entries[0].id
+    first = VulnerablePriorityList(commune_id=commune_id, reason="Appel « Êtes-vous en sécurité ? » : sans réponse",
+                                   entry_ids=[e.id for e in entries])
+    dbsession.add(first)
+    dbsession.flush()
+    return entries[0].id, first.id
 
 
 def _pcs_crisis(dbsession, commune_id, now) -> int:
