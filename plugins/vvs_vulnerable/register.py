@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from vvs_core.accounts.phones import display_phone, normalise_phone
 from vvs_core.web.french import count, de
 from vvs_core.clock import utcnow
 from vvs_core.models import Commune, Community, Membership, User
@@ -73,10 +74,17 @@ def inform_person(request, commune, entry, data: dict, token: str) -> bool:
     body = (f"Bonjour {data.get('name', '')}, {data.get('requester', {}).get('name', 'un proche')} a demandé par écrit "
             f"votre inscription au registre des personnes vulnérables de la commune (plan canicule, grand froid, "
             f"crises) : le CCAS vous contactera en cas d'alerte. Vous pouvez vous y opposer jusqu'au {until} : {link}")
+    phone = data.get("phone", "")
+    # A landline cannot read an SMS: it is called, and told how to object without a link.
+    by_phone = "voice" if phone and normalise_phone(phone, "mobile")[1] else "sms"
+    where = f"en appelant la mairie au {display_phone(commune.contact_phone)}" if commune.contact_phone else \
+        "en appelant ou en écrivant à la mairie"
+    spoken = body.replace(f" : {link}", f", {where}.")
     channels = channels_with_provider(request)
     rows = [dict(dedupe_key=f"vulnerable:{entry.id}:inform:{channel}", kind=KIND, subject_type="vulnerable_entry",
-                 subject_id=entry.id, recipient_id=None, channel=channel, address=address, title=title, body=body)
-            for channel, address in (("sms", data.get("phone", "")), ("email", data.get("email", "")))
+                 subject_id=entry.id, recipient_id=None, channel=channel, address=address, title=title,
+                 body=spoken if channel == "voice" else body)
+            for channel, address in ((by_phone, phone), ("email", data.get("email", "")))
             if address and channel in channels]
     ids = insert_notifications(request.dbsession, rows)
     enqueue_delivery_after_commit(request, ids)

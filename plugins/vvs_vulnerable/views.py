@@ -115,7 +115,7 @@ def signup_view(request):
         return _signup_page(request, commune, errors, values)
     entry, _token = service.register(request, commune, request.user, origin, data)
     if origin == "third_party":
-        told = "elle a été prévenue par SMS ou e-mail" if entry.informed_at else "le CCAS la préviendra par courrier"
+        told = "elle a été prévenue (SMS, appel ou e-mail)" if entry.informed_at else "le CCAS la préviendra par courrier"
         request.flash(f"Demande enregistrée : {data['name']} sera inscrite dans 8 jours sauf opposition de sa part "
                       f"({told}).", "success")
     else:

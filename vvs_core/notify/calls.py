@@ -88,6 +88,6 @@ def keypad_answer(request, row, provider_name: str, event: CallEvent) -> str:
     answer = KeypadAnswer(notification_id=row.id, kind=row.kind, subject_type=row.subject_type,
                           subject_id=row.subject_id, recipient_id=row.recipient_id, digits=event.digits,
                           provider=provider_name, provider_ref=event.provider_ref)
-    said = [" ".join(str(s).split()) for s in request.registry.vvs_plugins.hook.vvs_voice_keypad_answer(
-        request=request, answer=answer) if s and str(s).strip()]
-    return " ".join(said) if said else CONFIRMED_SPEECH if event.digits == CONFIRM_KEY else THANKS_SPEECH
+    replies = request.registry.vvs_plugins.hook.vvs_voice_keypad_answer(request=request, answer=answer)
+    said = " ".join(" ".join(str(text).split()) for text in replies if text and str(text).strip())
+    return said or (CONFIRMED_SPEECH if event.digits == CONFIRM_KEY else THANKS_SPEECH)
