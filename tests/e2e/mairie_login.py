@@ -75,3 +75,12 @@ def phone_context(browser, live_server):
     context = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 800}, base_url=live_server)
     context.set_default_timeout(15000)
     return context
+
+
+def phone_page(browser, live_server, errors: list | None = None):
+    """(context, page) of a new ``phone_context``; the page's script errors go to ``errors``."""
+    context = phone_context(browser, live_server)
+    page = context.new_page()
+    if errors is not None:
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return context, page

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from mairie_login import demo_agent, enrol_and_sign_in, phone_context  # noqa: F401 (demo_agent: a fixture)
+from mairie_login import demo_agent, enrol_and_sign_in, phone_page  # noqa: F401 (demo_agent: a fixture)
 from playwright.sync_api import expect
 
 from mail_wait import wait_for_mail
@@ -22,10 +22,8 @@ REASON = "Mme Lefèvre-Ôzil a appelé : elle veut suivre les alertes de son qua
 
 def test_an_agent_opens_acts_for_and_hands_over_a_desk_account(browser, live_server, login, shot, demo_agent,
                                                                  e2e_db, mails):
-    context = phone_context(browser, live_server)
-    page = context.new_page()
     errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    context, page = phone_page(browser, live_server, errors)
     try:
         enrol_and_sign_in(page, login, shot, demo_agent, e2e_db)
         page.get_by_role("link", name="Guichet").click()
@@ -73,9 +71,7 @@ def test_an_agent_opens_acts_for_and_hands_over_a_desk_account(browser, live_ser
     notice = wait_for_mail(mails, EMAIL, "Votre compte vous est remis par la mairie de Serris")
     link = re.search(r"https?://\S+/mot-de-passe/nouveau/\S+", mail_text(notice)).group(0)
 
-    context = phone_context(browser, live_server)
-    page = context.new_page()
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    context, page = phone_page(browser, live_server, errors)
     try:
         page.goto(link)
         boxes = page.locator("input[type=password]")

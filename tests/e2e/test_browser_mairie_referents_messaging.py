@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from mairie_login import demo_agent, enrol_and_sign_in, phone_context  # noqa: F401 (demo_agent: a fixture)
+from mairie_login import demo_agent, enrol_and_sign_in, phone_page  # noqa: F401 (demo_agent: a fixture)
 from playwright.sync_api import expect
 
 from mail_wait import wait_for_mail
@@ -24,10 +24,8 @@ MESSAGE = ("Bonjour M. Gauthier, la police municipale passera rue du Parc ce soi
 
 def test_an_agent_names_a_referent_who_is_told_then_removes_them(browser, live_server, login, shot, demo_agent,
                                                                 e2e_db, mails):
-    context = phone_context(browser, live_server)
-    page = context.new_page()
     errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    context, page = phone_page(browser, live_server, errors)
     try:
         enrol_and_sign_in(page, login, shot, demo_agent, e2e_db)
         page.get_by_role("link", name="Référents").click()
@@ -48,8 +46,7 @@ def test_an_agent_names_a_referent_who_is_told_then_removes_them(browser, live_s
     assert REASON in mail_text(message) and "La mairie vous a nommé référent" in mail_text(message)
 
     # the new référent has the référent's tools at once
-    context = phone_context(browser, live_server)
-    page = context.new_page()
+    context, page = phone_page(browser, live_server)
     try:
         login(page, APPOINTED)
         link = re.search(r"https?://\S+/communaute/\d+/referent", mail_text(message)).group(0)
@@ -60,8 +57,7 @@ def test_an_agent_names_a_referent_who_is_told_then_removes_them(browser, live_s
         context.close()
 
     # removed again (a reason is required), so that the demo stays as it was
-    context = phone_context(browser, live_server)
-    page = context.new_page()
+    context, page = phone_page(browser, live_server)
     try:
         enrol_and_sign_in(page, login, shot, demo_agent, e2e_db)
         page.goto(f"/mairie/77449/referents/{_community_id(e2e_db, 'Quartier du Parc')}")
@@ -85,10 +81,8 @@ def _community_id(e2e_db, name):
 
 
 def test_an_agent_writes_to_a_resident_who_answers(browser, live_server, login, shot, demo_agent, e2e_db, mails):
-    context = phone_context(browser, live_server)
-    page = context.new_page()
     errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    context, page = phone_page(browser, live_server, errors)
     try:
         enrol_and_sign_in(page, login, shot, demo_agent, e2e_db)
         page.goto("/messagerie/nouveau")
@@ -105,9 +99,7 @@ def test_an_agent_writes_to_a_resident_who_answers(browser, live_server, login, 
                            "Mairie de Serris — Agnès M. vous a écrit")
     link = re.search(r"https?://\S+/messagerie/conversation/\d+", mail_text(notice)).group(0)
 
-    context = phone_context(browser, live_server)
-    page = context.new_page()
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    context, page = phone_page(browser, live_server, errors)
     try:
         login(page, WRITTEN_TO)
         page.goto(link)

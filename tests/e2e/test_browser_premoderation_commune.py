@@ -8,7 +8,7 @@ import re
 import uuid
 
 import pytest
-from mairie_login import demo_agent, enrol_and_sign_in, open_menu, phone_context  # noqa: F401 (demo_agent: a fixture)
+from mairie_login import demo_agent, enrol_and_sign_in, open_menu, phone_page  # noqa: F401 (demo_agent: a fixture)
 from playwright.sync_api import expect
 
 from mail_wait import wait_for_mail
@@ -51,8 +51,7 @@ def chessy(e2e_db):
 
 
 def _phone(browser, live_server):
-    context = phone_context(browser, live_server)
-    return context, context.new_page()
+    return phone_page(browser, live_server)
 
 
 def _post(browser, live_server, login, email, text):
