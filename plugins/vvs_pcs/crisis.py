@@ -92,7 +92,8 @@ def tell_cell(request, commune, crisis: PcsCrisis, step: str, what: str, body: s
     twice. Returns (members reached, notifications queued, how: "SMS, appel, e-mail")."""
     channels = channels_with_provider(request)
     title, text = _cell_texts(commune, crisis, what, body)
-    short = sms.fit(title, " " + " ".join(body.split()), "", request.registry.settings["vvs.sms.max_segments"]).text
+    # « PCS de Serris : cellule de crise activée. Crue de la Marne. Activé par… »: a full stop between the two.
+    short = sms.fit(title + ". ", " ".join(body.split()), "", request.registry.settings["vvs.sms.max_segments"]).text
     texts = {"sms": short, "email": text, "voice": call}
     urgent = {} if crisis.exercise else {"severity": "severe"}
     rows, members = [], 0

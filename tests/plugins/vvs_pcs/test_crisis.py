@@ -48,6 +48,8 @@ def test_activation_two_messages_end_and_the_log_pdf(testapp, dbsession, mairie,
         ("email", "dgs@serris.test"), ("email", "maire@serris.test"), ("sms", "+33639980101")]
     assert all("Crue de la Marne" in r.body and "Agnès Marchand" in r.body for r in cell)
     assert f"/pcs/77449/crises/{crisis.id}" in cell[0].body
+    [text] = [r.body for r in cell if r.channel == "sms"]  # a full stop before the crisis' title
+    assert text.startswith("PCS de Serris : cellule de crise activée. Crue de la Marne. Activé par Agnès Marchand.")
 
     first, second = plan["templates"]
     clock.advance(minutes=4)
