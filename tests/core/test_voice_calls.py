@@ -284,3 +284,24 @@ def test_every_call_reads_its_text_without_emoji_quotes_nor_links(app, dbsession
             "Merci à nos agents et à Ciarán !") in text
     assert not set("«»🌬🌳📷🙏👨\u200d\ufe0f") & set(text) and "https" not in text and "()" not in text
     assert speakable("  🚨🚨  ") == ""
+
+
+def test_the_settings_of_a_resident_with_only_a_landline_show_the_call_they_get(testapp, dbsession, make_user, calls):
+    """Walk-through: the page ticked « SMS » for a resident without a mobile while the
+    alerts called their landline. It shows the call, offers no SMS, and says why."""
+    user = make_user(mobile=None, landline=LANDLINE)
+    testapp.login(user)
+    page = testapp.get("/parametres/notifications")
+    assert "vous êtes appelé sur votre téléphone fixe" in page.text
+    form = page.forms["notifications"]
+    ticked, kind = {}, None
+    for name, field in form.field_order:
+        if name == "__start__":
+            kind = field.value.split(":")[0]
+        elif name == "checkbox":
+            assert field._value != "sms"
+            ticked.setdefault(kind, set()).update({field._value} if field.checked else set())
+    assert ticked["alert"] == set(channels_for(user, ALERTS, ["sms", "email", "voice"])) == {"email", "voice"}
+    form.submit("submit", status=303)
+    dbsession.refresh(user)
+    assert channels_for(user, ALERTS, ["sms", "email", "voice"]) == ["email", "voice"]

@@ -18,7 +18,7 @@ from vvs_core.models import User
 from vvs_core.notify.outreach import send_to_address
 from vvs_core.accounts.personal_data import close_account, export_zip
 from vvs_core.accounts.phones import display_phone, normalise_phone
-from vvs_core.notify.kinds import kinds_of
+from vvs_core.notify.kinds import address_on, kinds_of, wanted_channels
 from vvs_core.accounts.principals import commune_agent
 from vvs_core.providers import channels_with_provider
 from vvs_core.notify.prefs_form import add_delivery_nodes, delivery_prefs, delivery_values
@@ -452,12 +452,11 @@ def notifications_schema(kinds, channels):
 
 
 def current_prefs(user, kinds, channels):
+    """The boxes ticked: the channels really used (a call stands for the SMS of a
+    resident with only a landline, ``wanted_channels``)."""
     prefs = user.notification_prefs or {}
-    out = {}
-    for kind in kinds.in_settings():
-        offered = set(channels) | {v for v, _ in kind.extra_choices}
-        out[kind.key] = set(prefs.get(kind.key, kind.default_channels)) & offered
-    return out
+    return {kind.key: set(wanted_channels(user, kind) + [c for c in prefs.get(kind.key, ()) if c not in CHANNEL_LABELS])
+            & (set(channels) | {v for v, _ in kind.extra_choices}) for kind in kinds.in_settings()}
 
 
 def chosen_prefs(data, kinds, channels) -> dict:
@@ -474,7 +473,9 @@ def settings_notifications_view(request):
     always = [k.label for k in kinds.in_settings() if k.always_reach]
     if always:
         intro += f" Toujours par au moins un moyen : {', '.join(always)}."
-    channels = available_channels(request)
+    channels = [c for c in available_channels(request) if address_on(user, c)]  # no box for a phone they lack
+    if "voice" in channels and "sms" not in channels:
+        intro += " Sans téléphone portable, vous êtes appelé sur votre téléphone fixe au lieu de recevoir un SMS."
     form = make_form(request, notifications_schema(kinds, channels), "Enregistrer", formid="notifications")
     if request.method != "POST":
         return settings_page(request, title, form.render({**current_prefs(user, kinds, channels),
