@@ -132,7 +132,11 @@ def vvs_register_settings():
             Setting("vvs.rollcall.retention_days", 365,
                     "Days a closed roll-call, its answers and its log are kept, unless the commune sets its own "
                     "period in the roll-call settings (0: for ever); deleted by `vvs purge` and the periodic purge.",
-                    parse=as_int)]
+                    parse=as_int),
+            Setting("vvs.rollcall.sms_number", "",
+                    "The number residents send OUI or AIDE to (the SMS provider's number that receives answers: "
+                    "OVH's short number, a long number…), as the e-mail of a roll-call writes it, e.g. `06 39 98 00 00` "
+                    "or `36180`. Empty: the e-mail tells them to answer the SMS they received.")]
 
 
 @hookimpl

@@ -15,8 +15,7 @@ from .views import assets
 
 T = "vvs_rollcall:templates/"
 THANKS = {"safe": "Merci : votre réponse « je suis en sécurité » est enregistrée.",
-          "help": "Votre demande d'aide est transmise à la mairie, qui va vous contacter. "
-                  "En cas de danger immédiat, appelez le 112."}
+          "help": "Votre demande d'aide est transmise à la mairie, qui va vous contacter."}  # the page adds DANGER
 
 
 def _posted_answer(request) -> tuple[str | None, str, str | None]:

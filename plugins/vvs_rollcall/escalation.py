@@ -22,7 +22,7 @@ from vvs_core.communities.members import referents_of
 from vvs_core.models import Commune, User
 from vvs_core.notify.outbox import notify_user
 
-from .models import DUTIES, RollCall, RollCallPerson
+from .models import DUTIES, RollCall, RollCallPerson, to_duties
 from .service import (ESCALATION_KIND, EXERCISE_MARK, QUESTION, SUBJECT, log, person_line, registered_line, staff_ids,
                       tell_ccas_of_registered)
 
@@ -135,4 +135,4 @@ def _to_staff(request, rollcall, commune, index, duty, waiting, link) -> str:
     title, body, short = _message(rollcall, index, [person_line(u) for _p, u in waiting], link, True)
     for user in users:
         _send(request, user, rollcall, index, duty, title, body, short)
-    return f"{label} prévenu : {', '.join(u.full_name for u in users)}."
+    return f"Relance envoyée {to_duties([duty])} : {', '.join(u.full_name for u in users)}."

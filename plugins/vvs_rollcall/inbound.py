@@ -9,10 +9,9 @@ from vvs_core.web.french import de
 from vvs_core.models import Commune, User
 
 from .models import RollCallPerson
-from .service import QUESTION, AnswerRefused, keyword_of, open_people_of, record_answer
+from .service import DANGER, QUESTION, AnswerRefused, keyword_of, open_people_of, record_answer
 
 HOW = "Répondez OUI si vous êtes en sécurité, AIDE si vous avez besoin d'aide."
-DANGER = "En cas de danger immédiat, appelez le 112."
 
 
 def _reply(dbsession, rollcall, answer: str) -> str:
@@ -43,7 +42,7 @@ def answer_by_sms(request, message) -> str | None:
     try:
         record_answer(request, person.id, answer, "sms", note=rest)
     except AnswerRefused as refused:
-        return str(refused)
+        return f"{refused} {DANGER}"
     return _reply(db, rollcall, answer)
 
 
@@ -64,7 +63,7 @@ def answer_by_keypad(request, answer) -> str | None:
     try:
         record_answer(request, person.id, choice, "voice")
     except AnswerRefused as refused:
-        return str(refused)
+        return f"{refused} {DANGER}"
     from .models import RollCall
 
     return _reply(db, db.get(RollCall, person.rollcall_id), choice)

@@ -20,11 +20,21 @@ from vvs_core.models.types import UTCDateTime
 TARGETS = {"commune": "Toute la commune", "communities": "Des communautés choisies",
            "area": "Une zone dessinée sur la carte"}
 ANSWERS = {"safe": "En sécurité", "help": "Besoin d'aide"}
-VIA = {"sms": "SMS", "link": "lien", "web": "application", "voice": "appel (clavier)", "agent": "noté par un agent"}
+VIA = {"sms": "SMS", "link": "lien", "web": "application", "voice": "appel (clavier)", "agent": "un agent"}
 # Who a wave of escalation tells; "referent" is the core's référent of the person's community,
 # the others are answered by the plugins that know the commune's staff (vvs_rollcall_staff).
 DUTIES = {"referent": "Référent de la communauté", "ccas": "CCAS", "maire": "Maire et élus",
           "police": "Police municipale"}
+# The same in a sentence, after « à » (``to_duties``): "au référent de la communauté", "au maire et aux élus".
+DUTY_NAMES = {"referent": ("le référent de la communauté",), "ccas": ("le CCAS",), "maire": ("le maire", "les élus"),
+              "police": ("la police municipale",)}
+
+
+def to_duties(duties) -> str:
+    """« au référent de la communauté, au CCAS », « au maire et aux élus, à la police municipale »."""
+    from vvs_core.web.french import a
+
+    return ", ".join(" et ".join(a(name) for name in DUTY_NAMES.get(d, (d,))) for d in duties)
 DEFAULT_WAVES = [{"minutes": 30, "to": ["referent"]}, {"minutes": 60, "to": ["ccas"]},
                  {"minutes": 120, "to": ["maire", "police"]}]
 MAX_WAVES = 5

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from vvs_core.notify import sms
 from vvs_core.clock import utcnow
-from vvs_core.web.french import count, de
+from vvs_core.web.french import count, de, elided
 from vvs_core.web.links import absolute_url
 from vvs_core.models import Commune, Community, User
 from vvs_core.notify.kinds import address_on, channels_for, kinds_of
@@ -35,6 +35,8 @@ SUBJECT = "rollcall"
 QUESTION = "Êtes-vous en sécurité ?"
 EXERCISE_MARK = "EXERCICE"
 MESSAGE_MAX = 500
+DANGER = "En cas de danger immédiat, appelez le 112."
+CLOSED = "Cet appel est clos : votre réponse n'a pas été enregistrée."  # the pages add DANGER once, an SMS too
 
 
 class AnswerRefused(Exception):
@@ -130,6 +132,7 @@ def question_rows(request, commune, rollcall, pairs) -> list[dict]:
     mark = f"{EXERCISE_MARK} - " if rollcall.exercise else ""
     secret = request.registry.settings["vvs.secret"]
     max_segments = request.registry.settings["vvs.sms.max_segments"]
+    number = display_phone(request.registry.settings.get("vvs.rollcall.sms_number") or "")
     spoken = "\n".join(([f"{EXERCISE_MARK}. Ceci est un exercice."] if rollcall.exercise else [])
                        + [f"{who} vous demande : {QUESTION}"] + ([rollcall.message] if rollcall.message else []))
     out = []
@@ -139,10 +142,8 @@ def question_rows(request, commune, rollcall, pairs) -> list[dict]:
         body = (f"{'EXERCICE : ceci est un exercice.' + chr(10) + chr(10) if rollcall.exercise else ''}"
                 f"{who} vous demande : {QUESTION}\n\n"
                 f"{rollcall.message + chr(10) + chr(10) if rollcall.message else ''}"
-                f"Répondez en un geste : {link}\n"
-                f"ou par SMS au numéro du service : OUI si vous êtes en sécurité, AIDE si vous avez besoin d'aide.\n\n"
-                f"En cas de danger immédiat, appelez le 112.")
-        short = sms.fit(f"{mark}{who} : {QUESTION} ", re.sub(r"\s+", " ", rollcall.message or "").strip(),
+                f"Répondez en un geste : {link}\n{by_sms(user, number)}\n{DANGER}")
+        short = sms.fit(f"{mark}{who} : {QUESTION} ", sentence(rollcall.message),
                         f" Répondez OUI ou AIDE à ce SMS, ou : {link}", max_segments).text
         texts = {"sms": short, "voice": spoken}
         for channel in channels_for(user, kind, usable):
@@ -152,6 +153,22 @@ def question_rows(request, commune, rollcall, pairs) -> list[dict]:
                             # a roll-call calls at night too (an exercise waits for the morning)
                             **({"severity": "" if rollcall.exercise else "severe"} if channel == "voice" else {})))
     return out
+
+
+def sentence(text: str) -> str:
+    """``text`` on one line, ended by a full stop unless it has its own (the SMS goes on with « Répondez »)."""
+    text = re.sub(r"\s+", " ", text or "").strip()
+    return text + "." if text and text[-1] not in ".!?…" else text
+
+
+def by_sms(user: User, number: str) -> str:
+    """The e-mail's way to answer by SMS: to the service's number (``vvs.rollcall.sms_number``), from the
+    mobile of the account (the only one the answer is matched with); without that number, to the SMS received."""
+    if not user.mobile:
+        return ""
+    where = f"au {number}" if number else "en réponse au SMS reçu"
+    return (f"ou par SMS {where}, depuis votre portable {display_phone(user.mobile)} : OUI si vous êtes en "
+            f"sécurité, AIDE si vous avez besoin d'aide.\n")
 
 
 # --- Answers --------------------------------------------------------------------------
@@ -180,8 +197,7 @@ def record_answer(request, person_id: int, answer: str, via: str, note: str = ""
     person = _locked(db, RollCallPerson, person_id)
     rollcall = db.get(RollCall, person.rollcall_id)
     if not rollcall.is_open:
-        raise AnswerRefused("Cet appel est clos : votre réponse n'a pas été enregistrée. "
-                            "En cas de danger immédiat, appelez le 112.")
+        raise AnswerRefused(CLOSED)
     note = note.strip()[:MESSAGE_MAX]
     if person.answer == answer and (not note or note == person.note):
         return person
@@ -266,7 +282,7 @@ def tell_mairie_of_help(request, rollcall: RollCall, person: RollCallPerson, use
                     subject=(SUBJECT, rollcall.id), dedupe_key=f"rollcall-help:{person.id}:{staff.id}")
         told.append(staff.full_name)
     log(db, rollcall, "help_sent",
-        f"AIDE de {user.full_name} transmise à " + (", ".join(told) if told else "personne : aucun agent joignable"),
+        f"AIDE {elided('de', user.full_name)} transmise à " + (", ".join(told) if told else "personne : aucun agent joignable"),
         None)
 
 

@@ -17,7 +17,7 @@ from vvs_core.models import Community, User
 from vvs_core.web.timefmt import dates
 
 from . import CONFIGURE, EXPORT, LAUNCH, VIEW, audience, forms
-from .models import ANSWERS, DUTIES, MAX_WAVES, TARGETS, RollCall, RollCallPerson
+from .models import ANSWERS, DUTIES, MAX_WAVES, TARGETS, RollCall, RollCallPerson, to_duties
 from .service import AnswerRefused, close, launch, log, log_of, record_answer, settings_of
 from .summary import STATES, counts, people_state, summary_csv
 
@@ -91,7 +91,7 @@ def new_view(context, request):
                        "community_ids": [int(chosen)] if chosen.isdigit() and len(chosen) < 12 else [],
                        "area_json": "", "message": "", "exercise": False},
             "map_centre": map_centre(commune), "map_data": communities_geojson(request.dbsession, commune.id),
-            "waves": settings_of(request.dbsession, commune.id).waves, "duties": DUTIES,
+            "waves": settings_of(request.dbsession, commune.id).waves, "to_duties": to_duties,
             **assets(request, "area-field.js", "launch.js", map=True)}
     if request.method != "POST":
         return page

@@ -48,7 +48,7 @@ def test_rollcall_aide_by_link_oui_in_the_app_live_and_summary(page, person, log
     assert re.search(r"\d+ personnes seront interrogées", page.locator(".reach-estimate").inner_text())
     page.wait_for_load_state()  # the page's script shows only the chosen target's fields
     assert page.locator("#area-field").is_hidden() and page.locator("#communities-field").is_visible()
-    assert "après 20 min à Référent de la communauté, CCAS" in page.locator(".estimate").inner_text()
+    assert "après 20 min au référent de la communauté, au CCAS" in page.locator(".estimate").inner_text()
     shot(page, "rollcall-launch")
     page.get_by_role("button", name="Lancer l'appel").click()
     page.wait_for_url(re.compile(r"/securite/77449/appels/\d+$"))

@@ -413,3 +413,61 @@ def test_the_menu_asks_until_the_resident_answers(testapp, app, dbsession, mairi
     assert 'href="/securite/mes-appels"' not in resident.get("/").text
     live = testapp.get(f"/securite/{INSEE}/appels/{the_rollcall(dbsession).id}").text
     assert "<script>alert(1)</script>" not in live and "&lt;script&gt;alert(1)&lt;/script&gt; « aide » 🚑" in live
+
+
+def test_every_message_of_a_rollcall_reads_right(testapp, app, dbsession, mairie, agent_login, staff, sms_callbacks,
+                                                 make_user, clock):
+    """What a user walk-through read, with French names: the e-mail gives the number to answer by SMS
+    (« 06 39 98 00 00 », from the resident's own mobile); AIDE from Hélène is « AIDE d'Hélène »; an answer
+    noted by an agent reads « par un agent » (never « par noté par un agent »); the waves go « au référent
+    de la communauté », « au CCAS »; after AIDE the page says « appelez le 112 » once."""
+    from vvs_core.models import Membership
+
+    clock.set_local(2026, 12, 6, 14, 0)
+    helene = make_user(first_name="Hélène", last_name="Œuvray-N’Diaye", mobile="+33639980042",
+                       address_label="2 quai de l’Écluse")
+    aurelie = make_user(first_name="Aurélie", last_name="d’Estienne", mobile=None)
+    for user in (helene, aurelie):
+        dbsession.add(Membership(user_id=user.id, community_id=mairie.community.id, status="active", role="member"))
+    dbsession.flush()
+    app.registry.settings["vvs.rollcall.sms_number"] = "+33639980000"
+    try:
+        agent_login(testapp, mairie)
+        preview = launch(testapp, confirm="")
+        assert "après 30 min au référent de la communauté ; après 60 min au CCAS ; après 120 min au maire et " \
+               "aux élus, à la police municipale." in " ".join(preview.text.split())
+        launch(testapp)
+    finally:
+        del app.registry.settings["vvs.rollcall.sms_number"]
+    rollcall = the_rollcall(dbsession)
+    [email] = rows(dbsession, kind="rollcall", recipient_id=helene.id, channel="email")
+    assert "ou par SMS au 06 39 98 00 00, depuis votre portable 06 39 98 00 42 : OUI si vous êtes en sécurité" \
+        in email.body
+    assert email.body.count("112") == 1
+    [short] = rows(dbsession, kind="rollcall", recipient_id=helene.id, channel="sms")
+    assert 'Crue de la Marne : "restez" à l\'étage inondation. Répondez OUI ou AIDE à ce SMS' in short.body
+    [no_mobile] = rows(dbsession, kind="rollcall", recipient_id=aurelie.id, channel="email")
+    assert "par SMS" not in no_mobile.body  # no mobile on the account: an SMS could not be matched to her
+
+    link = answer_link(dbsession, helene)
+    stranger = VVSTestApp(app)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', stranger.get(link).text).group(1)
+    done = stranger.post(link, {"csrf_token": token, "answer": "help", "note": "Bloquée « chez moi »"})
+    assert "transmise à la mairie" in done.text and done.text.count("appelez le 112") == 1
+    resident = VVSTestApp(app)
+    resident.login(mairie.residents[0])
+    person = person_of(dbsession, rollcall, mairie.residents[0])
+    mine = resident.post_csrf("/securite/mes-appels", {"person": str(person.id), "answer": "help"}).follow()
+    assert mine.text.count("appelez le 112") == 1
+
+    silent = person_of(dbsession, rollcall, mairie.residents[1])
+    testapp.post_csrf(f"/securite/{INSEE}/appels/{rollcall.id}/personnes/{silent.id}", {"answer": "safe"}, status=303)
+    clock.advance(minutes=61)
+    escalate_due(_request(app, dbsession))
+    texts = [entry.text for entry in dbsession.scalars(select(RollCallLog).order_by(RollCallLog.id))]
+    assert "AIDE d'Hélène Œuvray-N’Diaye transmise à " in " ".join(texts)
+    assert f"{mairie.residents[1].full_name} : en sécurité par un agent." in texts
+    assert not any("par noté" in t or "AIDE de Hélène" in t for t in texts)
+    assert any("Relance envoyée au CCAS : Camille Social." in t for t in texts), texts
+    closed = stranger.post(link, {"csrf_token": token, "answer": "safe"})
+    assert closed.text.count("112") == 1
