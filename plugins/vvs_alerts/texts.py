@@ -83,7 +83,7 @@ def voice_text(community_name, alert, update, author) -> str:
     on a call), who wrote it and the 17 line; no link (a call cannot follow one). The
     outbox cleans it for speech (``vvs_core.notify.calls.speakable``)."""
     return (f"{sms_prefix(community_name, alert, update)}{sms_body(alert, update)}\n"
-            f"Signalé par {short_author(author)}.\n{SMS_EMERGENCY_NOTICE}")
+            f"Signalé par {short_author(author).rstrip('.')}.\n{SMS_EMERGENCY_NOTICE}")
 
 
 PUSH_MAX_DESCRIPTION = 240  # a notification shows a few lines; the tap opens the whole alert

@@ -180,6 +180,7 @@ def test_a_neighbour_with_only_a_landline_is_called(app, dbsession, alert_reques
     assert call.status == "sent" and call.address == "+33199000401" and "faux agents" in call.body
     script = open(next(tmp_path.joinpath("appels").glob("*.txt")), encoding="utf-8").read()
     assert "faux agents" in script and "http" not in script
+    assert f"Signalé par {author.first_name} {author.last_name[0]}.\n" in call.body  # « D. », never « D.. »
 
 
 LONG_ALERT = ("Ce soir vers 21 h 15, deux hommes ont essayé d’ouvrir les portails du Clos des Tilleuls 🚨 : "
