@@ -7,9 +7,11 @@ from pyramid.view import view_config
 
 from vvs_core.web.french import de
 from vvs_core.models import Commune
+from vvs_core.web.forms import typed
 
-from .models import ANSWERS, RollCall, RollCallPerson
-from .service import MESSAGE_MAX, QUESTION, AnswerRefused, open_people_of, record_answer, speaker
+from .forms import parse_answer
+from .models import RollCall, RollCallPerson
+from .service import QUESTION, AnswerRefused, open_people_of, record_answer, speaker
 from .tokens import person_id_of
 from .views import assets
 
@@ -19,13 +21,11 @@ THANKS = {"safe": "Merci : votre réponse « je suis en sécurité » est enregi
 
 
 def _posted_answer(request) -> tuple[str | None, str, str | None]:
-    answer = request.POST.get("answer", "")
-    note = " ".join(str(request.POST.get("note") or "").split())
-    if answer not in ANSWERS:
-        return None, note, "Choisissez « Je suis en sécurité » ou « J'ai besoin d'aide »."
-    if len(note) > MESSAGE_MAX:
-        return None, note, f"Votre message doit tenir en {MESSAGE_MAX} caractères."
-    return answer, note, None
+    """(answer, note, None), or (None, the note as typed, every French error in one sentence)."""
+    data, errors = parse_answer(request.POST)
+    if errors:
+        return None, " ".join(typed(request, "note")["note"].split()), " ".join(errors.values())
+    return data["answer"], data["note"], None
 
 
 @view_config(route_name="rollcall_answer", permission="public", renderer=T + "answer.pt")
@@ -65,9 +65,9 @@ def mine_view(request):
             "asked": [(p, r, speaker(db, r, db.get(Commune, r.commune_id))) for p, r in rows]}
     if request.method != "POST":
         return page
-    raw = str(request.POST.get("person") or "")
+    raw = typed(request, "person")["person"]
     mine = {p.id: p for p, _r in rows}
-    person = mine.get(int(raw)) if raw.isdigit() and len(raw) < 12 else None
+    person = mine.get(int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
     answer, note, problem = _posted_answer(request)
     if person is None:
         problem = "Cet appel est clos ou ne vous concerne pas : rien n'a été enregistré."

@@ -1,31 +1,71 @@
-"""Reading the posted forms of the roll-call: launching, and the commune's settings.
-Each returns (clean data, French errors by field); nothing is changed on an error."""
+"""The roll-call's forms, written in the templates and read with
+``vvs_core.web.forms.read_fields``: launching, the commune's settings, and a resident's
+answer. Each parser returns (clean data, French errors by field, all in one pass);
+nothing is changed on an error."""
 from __future__ import annotations
 
-from vvs_core.geo.areas import parse_area
+import colander
 
-from .models import DUTIES, MAX_RETENTION_DAYS, MAX_WAVE_MINUTES, MAX_WAVES, TARGETS
+from vvs_core.geo.areas import parse_area
+from vvs_core.web.forms import Schema, StrippedString, number_node, read_fields, text_node, typed
+
+from .models import ANSWERS, DUTIES, MAX_RETENTION_DAYS, MAX_WAVE_MINUTES, MAX_WAVES, TARGETS
 from .service import MESSAGE_MAX
 
+CHOOSE_ANSWER = "Choisissez « Je suis en sécurité » ou « J'ai besoin d'aide »."
+RETENTION = (f"Durée de conservation : un nombre de jours entre 0 (pour toujours) et {MAX_RETENTION_DAYS}, "
+             "ou vide pour la durée du site.")
 
-def _ids(params, name) -> list[int]:
-    values = params.getall(name) if hasattr(params, "getall") else []
-    return [int(v) for v in values if str(v).isdigit() and len(str(v)) < 12]
+
+def _one_line(value):
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+def _choices(name):
+    return colander.SchemaNode(colander.Sequence(), colander.SchemaNode(StrippedString(), missing=""),
+                               name=name, missing=[])
+
+
+def _ticked(name):
+    return colander.SchemaNode(StrippedString(), name=name, missing="")  # "1" when ticked
+
+
+class LaunchSchema(Schema):
+    target = colander.SchemaNode(StrippedString(), missing_msg="Choisissez qui interroger.",
+                                 validator=colander.OneOf(list(TARGETS), msg_err="Choisissez qui interroger."))
+    communities = _choices("communities")
+    area = colander.SchemaNode(StrippedString(), missing="")
+    message = text_node("Message", max=MESSAGE_MAX, required=False, preparer=_one_line,
+                        too_long="Le message doit tenir en {max} caractères.")
+    exercise = _ticked("exercise")
+
+
+class AnswerSchema(Schema):
+    answer = colander.SchemaNode(StrippedString(), missing_msg=CHOOSE_ANSWER,
+                                 validator=colander.OneOf(list(ANSWERS), msg_err=CHOOSE_ANSWER))
+    note = text_node("Message", max=MESSAGE_MAX, required=False, preparer=_one_line,
+                     too_long="Votre message doit tenir en {max} caractères.")
+
+
+def _ids(values: list[str]) -> set[int]:
+    return {int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 12}
 
 
 def parse_launch(params, allowed_community_ids: list[int], referent: bool) -> tuple[dict, dict]:
-    """``allowed_community_ids``: the communities the launcher may ask (a référent: theirs)."""
-    errors = {}
-    data = {"target": params.get("target", "") if not referent else "communities",
-            "community_ids": [], "area": None, "area_json": params.get("area") or "",
-            "message": " ".join(str(params.get("message") or "").split()),
-            "exercise": params.get("exercise") == "1"}
-    if len(data["message"]) > MESSAGE_MAX:
-        errors["message"] = f"Le message doit tenir en {MESSAGE_MAX} caractères."
-    if data["target"] not in TARGETS:
-        errors["target"] = "Choisissez qui interroger."
-    elif data["target"] == "communities":
-        data["community_ids"] = sorted(set(_ids(params, "communities")) & set(allowed_community_ids))
+    """``allowed_community_ids``: the communities the launcher may ask (a référent: theirs,
+    and no other target)."""
+    schema = LaunchSchema()
+    if referent:
+        del schema["target"]
+    accepted, errors = read_fields(params, schema)
+    shown = typed(params, "target", "message")
+    data = {"target": "communities" if referent else shown["target"], "community_ids": [], "area": None,
+            "area_json": accepted.get("area", ""), "message": accepted.get("message", _one_line(shown["message"])),
+            "exercise": accepted.get("exercise") == "1"}
+    if "target" in errors:
+        return data, errors
+    if data["target"] == "communities":
+        data["community_ids"] = sorted(_ids(accepted.get("communities", [])) & set(allowed_community_ids))
         if not data["community_ids"]:
             errors["communities"] = "Cochez au moins une communauté."
     elif data["target"] == "area":
@@ -35,30 +75,43 @@ def parse_launch(params, allowed_community_ids: list[int], referent: bool) -> tu
     return data, errors
 
 
-def parse_settings(params) -> tuple[dict, dict]:
-    """Waves: ``minutes_N`` and ``to_N`` (duties) for N = 1…MAX_WAVES; an empty delay drops the wave."""
-    errors, waves = {}, []
+def parse_answer(params) -> tuple[dict, dict]:
+    """A resident's answer: ``answer`` (a key of ``ANSWERS``) and an optional ``note``."""
+    return read_fields(params, AnswerSchema())
+
+
+def _settings_schema() -> colander.Schema:
+    schema = Schema()
     for n in range(1, MAX_WAVES + 1):
-        raw = str(params.get(f"minutes_{n}") or "").strip()
-        duties = [d for d in (params.getall(f"to_{n}") if hasattr(params, "getall") else []) if d in DUTIES]
-        if not raw and not duties:
+        schema.add(number_node(f"Relance {n}", name=f"minutes_{n}", min=1, max=MAX_WAVE_MINUTES, missing=None,
+                               message=f"Relance {n} : indiquez un délai entre 1 et {MAX_WAVE_MINUTES} minutes."))
+        schema.add(_choices(f"to_{n}"))
+    schema.add(_ticked("referents_may_launch"))
+    schema.add(number_node("Durée de conservation", name="retention_days", min=0, max=MAX_RETENTION_DAYS,
+                           missing=None, message=RETENTION))
+    return schema
+
+
+def parse_settings(params) -> tuple[dict, dict]:
+    """Waves: ``minutes_N`` and ``to_N`` (duties) for N = 1…MAX_WAVES; an empty delay with no
+    duty drops the wave."""
+    accepted, errors = read_fields(params, _settings_schema())
+    waves = []
+    for n in range(1, MAX_WAVES + 1):
+        minutes = accepted.get(f"minutes_{n}")
+        duties = list(dict.fromkeys(d for d in accepted.get(f"to_{n}", []) if d in DUTIES))
+        if f"minutes_{n}" not in errors and minutes is None and not duties:
             continue
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_WAVE_MINUTES:
+        if minutes is None and f"minutes_{n}" not in errors:
             errors[f"minutes_{n}"] = f"Relance {n} : indiquez un délai entre 1 et {MAX_WAVE_MINUTES} minutes."
-            continue
         if not duties:
             errors[f"to_{n}"] = f"Relance {n} : cochez au moins un destinataire."
-            continue
-        waves.append({"minutes": int(raw), "to": list(dict.fromkeys(duties))})
+        if minutes is not None and duties:
+            waves.append({"minutes": minutes, "to": duties})
     minutes = [w["minutes"] for w in waves]
-    if not errors and minutes != sorted(minutes):
+    if minutes != sorted(minutes):
         errors["waves"] = "Les relances doivent se suivre dans le temps : chaque délai plus long que le précédent."
-    elif not errors and len(set(minutes)) != len(minutes):
+    elif len(set(minutes)) != len(minutes):
         errors["waves"] = "Deux relances ont le même délai : regroupez leurs destinataires."
-    raw = str(params.get("retention_days") or "").strip()
-    retention = int(raw) if raw.isdigit() and len(raw) < 6 else None
-    if raw and (retention is None or retention > MAX_RETENTION_DAYS):
-        errors["retention_days"] = (f"Durée de conservation : un nombre de jours entre 0 (pour toujours) et "
-                                    f"{MAX_RETENTION_DAYS}, ou vide pour la durée du site.")
-    return {"waves": waves, "referents_may_launch": params.get("referents_may_launch") == "1",
-            "retention_days": retention}, errors
+    return {"waves": waves, "referents_may_launch": accepted.get("referents_may_launch") == "1",
+            "retention_days": accepted.get("retention_days")}, errors

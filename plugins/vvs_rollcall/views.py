@@ -14,10 +14,11 @@ from sqlalchemy import select
 from vvs_core.clock import utcnow
 from vvs_core.web.french import count
 from vvs_core.models import Community, User
+from vvs_core.web.forms import typed
 from vvs_core.web.timefmt import dates
 
 from . import CONFIGURE, EXPORT, LAUNCH, VIEW, audience, forms
-from .models import ANSWERS, DUTIES, MAX_WAVES, TARGETS, RollCall, RollCallPerson, to_duties
+from .models import DUTIES, MAX_WAVES, TARGETS, RollCall, RollCallPerson, to_duties
 from .service import AnswerRefused, close, launch, log, log_of, record_answer, settings_of
 from .summary import STATES, counts, people_state, summary_csv
 
@@ -127,10 +128,10 @@ def settings_view(context, request):
     data, errors = forms.parse_settings(request.POST)
     if errors:
         request.response.status = 400
-        posted = [{"minutes": request.POST.get(f"minutes_{n}", ""), "to": request.POST.getall(f"to_{n}")}
-                  for n in range(1, MAX_WAVES + 1)]
+        shown = typed(request, "retention_days", *(f"minutes_{n}" for n in range(1, MAX_WAVES + 1)))
+        posted = [{"minutes": shown[f"minutes_{n}"], "to": request.POST.getall(f"to_{n}")} for n in range(1, MAX_WAVES + 1)]
         return {**page, "errors": errors, "waves": posted, "referents_may_launch": data["referents_may_launch"],
-                "retention_days": str(request.POST.get("retention_days", ""))[:20]}
+                "retention_days": shown["retention_days"][:20]}
     row = settings_of(request.dbsession, commune.id, create=True)
     row.waves, row.referents_may_launch = data["waves"], data["referents_may_launch"]
     row.retention_days = data["retention_days"]
@@ -178,12 +179,14 @@ def mark_view(context, request):
     person = request.dbsession.get(RollCallPerson, int(raw)) if len(raw) < 12 else None
     if person is None or person.rollcall_id != rollcall.id:
         raise HTTPNotFound()
-    answer = request.POST.get("answer", "")
-    if answer not in ANSWERS:
-        request.flash("Choisissez « en sécurité » ou « besoin d'aide ».", "error")
+    data, errors = forms.parse_answer(request.POST)
+    if errors:
+        if "answer" in errors:
+            errors["answer"] = "Choisissez « en sécurité » ou « besoin d'aide »."
+        request.flash(" ".join(errors.values()), "error")
         return HTTPSeeOther(live)
     try:
-        record_answer(request, person.id, answer, "agent", note=str(request.POST.get("note") or ""), actor=request.user)
+        record_answer(request, person.id, data["answer"], "agent", note=data["note"], actor=request.user)
     except AnswerRefused:
         request.flash("Cet appel est clos : rien n'a été changé.", "error")
         return HTTPSeeOther(live)

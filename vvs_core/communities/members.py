@@ -72,10 +72,6 @@ def referents_of(dbsession, community_ids: int | Iterable[int]) -> list[User]:
                                   .order_by(User.last_name, User.first_name, User.id)))
 
 
-def referent_count(dbsession, community_id: int) -> int:
-    return referent_counts(dbsession, [community_id]).get(community_id, 0)
-
-
 def referent_counts(dbsession, community_ids: Iterable[int]) -> dict[int, int]:
     """Community id → how many référents (open accounts) it has, in one query (queues)."""
     counts = dict.fromkeys(_ids(community_ids), 0)

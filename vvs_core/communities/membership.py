@@ -29,7 +29,7 @@ from vvs_core import geo
 from vvs_core.clock import aware, utcnow
 from vvs_core.communities.events import record_event
 from vvs_core.web.french import a, count, de
-from vvs_core.communities.members import member_count, member_counts, referent_count, referent_counts, referents_of  # noqa: F401  (member_count(s): for the views)
+from vvs_core.communities.members import member_count, member_counts, referent_counts, referents_of  # noqa: F401  (member_count(s): for the views)
 from vvs_core.models import Commune, Community, Membership, User
 from vvs_core.web.links import absolute_url
 from vvs_core.web.timefmt import dates

@@ -40,10 +40,6 @@ def speakable(text: str) -> str:
     return "\n".join(filter(None, lines))
 
 
-def _rank(reaction: str) -> int:
-    return REACTIONS.index(reaction) + 1 if reaction in REACTIONS else 0
-
-
 def _raise_reaction(dbsession, match, reaction: str) -> int:
     lower = ["", *REACTIONS[:REACTIONS.index(reaction)]]
     return dbsession.execute(

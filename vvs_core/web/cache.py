@@ -506,10 +506,6 @@ def make_cache(settings) -> PageCache:
     raise ConfigurationError(f"setting vvs.cache_url must be memory://, redis://… or none, not {url!r}")
 
 
-def page_cache(request) -> PageCache:
-    return request.registry["vvs.page_cache"]
-
-
 def cached(request, key: tuple, compute, *, tables=(), scope=None):
     """``compute()``, or its value cached for ``key`` while no write changed what it read.
 

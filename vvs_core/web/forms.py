@@ -121,6 +121,21 @@ class StrippedString(colander.String):
         return super().deserialize(node, cstruct)
 
 
+def number_node(title, *, min: int, max: int, message: str, **kw):
+    """A whole number from ``min`` to ``max``, as an int. Anything else (« -3 », « 2.5 », « ３ »,
+    letters, emoji, 30 digits; nothing when required) answers ``message``: colander's Integer
+    answers in English, and takes « -3 »."""
+    class WholeNumber(StrippedString):
+        def deserialize(self, node, cstruct):
+            value = super().deserialize(node, cstruct)
+            if value is colander.null:
+                return value
+            if not (value.isascii() and value.isdigit() and len(value) < 20 and min <= int(value) <= max):
+                raise colander.Invalid(node, message)
+            return int(value)
+    return colander.SchemaNode(WholeNumber(), title=title, missing_msg=message, **kw)
+
+
 def email_node(title="Adresse e-mail", **kw):
     return colander.SchemaNode(
         StrippedString(), title=title, name=kw.pop("name", "email"),
