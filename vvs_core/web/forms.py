@@ -122,9 +122,8 @@ class StrippedString(colander.String):
 
 
 def number_node(title, *, min: int, max: int, message: str, **kw):
-    """A whole number from ``min`` to ``max``, as an int. Anything else (« -3 », « 2.5 », « ３ »,
-    letters, emoji, 30 digits; nothing when required) answers ``message``: colander's Integer
-    answers in English, and takes « -3 »."""
+    """A whole number from ``min`` to ``max``, as an int; anything else (« -3 », « 2.5 », « ３ », emoji,
+    30 digits; nothing when required) answers ``message``, where colander's Integer answers in English."""
     class WholeNumber(StrippedString):
         def deserialize(self, node, cstruct):
             value = super().deserialize(node, cstruct)
