@@ -11,7 +11,6 @@ scheduler's ticks), not the date, and is left alone.
 Datetimes are stored aware, in UTC (see :class:`vvs_core.models.types.UTCDateTime`),
 and shown in the instance's time zone through :mod:`vvs_core.web.timefmt` only.
 """
-from __future__ import annotations
 
 from datetime import datetime, timezone
 

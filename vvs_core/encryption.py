@@ -18,7 +18,6 @@ for the first time locks nothing out, and once ``reseal`` has moved everything o
 set keys, ``vvs.secret`` plays no part: changing it (sessions, signed links) leaves
 sealed secrets readable.
 """
-from __future__ import annotations
 
 import base64
 from functools import lru_cache

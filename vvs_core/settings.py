@@ -6,7 +6,6 @@ come from the environment by one mechanical rule: ``vvs.email.smtp.password`` is
 read from ``VVS_EMAIL_SMTP_PASSWORD`` (dots become underscores, upper case), and the
 environment wins over the ``.ini``.
 """
-from __future__ import annotations
 
 import difflib
 import os

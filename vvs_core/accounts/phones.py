@@ -4,7 +4,6 @@ ARCEP keeps the blocks 06 39 98 xx xx and 01 99 00 xx xx for fiction (films, boo
 demos): the numbers are well formed but assigned to nobody, so ``phonenumbers`` calls
 them "possible", not "valid". The demo commune (``vvs demo``) and the README use them,
 so they are accepted here, as mobiles and landlines: an SMS or a call to one reaches nobody."""
-from __future__ import annotations
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType

@@ -4,7 +4,6 @@ confirming the e-mail address.
 The sign-up state lives in the session between the steps (address label, lon, lat,
 commune id, e-mail); each step checks it again on the server.
 """
-from __future__ import annotations
 
 import logging
 from dataclasses import dataclass

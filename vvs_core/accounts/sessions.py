@@ -14,7 +14,6 @@ is still open (``session_alive``, cached by the page cache until the next write)
 What the session holds — the mairie agent's second factor included — dies with it: a
 replayed cookie is a visitor who is not signed in.
 """
-from __future__ import annotations
 
 import hashlib
 import secrets

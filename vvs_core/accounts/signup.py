@@ -1,7 +1,6 @@
 """Sign-up, as the seeds show it: address and e-mail → the home on a map → confirm
 the position → a short form → "Ma communauté" (join the community around the home,
 choose a nearby one, or create one). Each step checks the session state again."""
-from __future__ import annotations
 
 import colander
 import deform

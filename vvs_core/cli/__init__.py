@@ -6,7 +6,6 @@ missing ``[app:main]`` section, a bad setting or an unreachable database ends th
 command with one line on stderr and exit code 2, never a traceback (``--traceback``
 shows it when debugging).
 """
-from __future__ import annotations
 
 import argparse
 import getpass

@@ -7,7 +7,6 @@ streets they are named after, then projected to (lon, lat); the loader checks th
 with ``vvs_core.geo`` (valid, sized as the settings require, no overlap) before
 writing anything. Every account shares one demo password.
 """
-from __future__ import annotations
 
 import random
 import unicodedata

@@ -4,7 +4,6 @@ A référent's drawing is refused (nothing saved) when it is not a simple polygo
 overlaps another community, is too small or too large, or would leave an active
 member's home outside. Each message says which rule and where, in French.
 """
-from __future__ import annotations
 
 import re
 

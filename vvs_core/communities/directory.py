@@ -2,7 +2,6 @@
 CSV export). A number the member chose to hide is left out, never blanked in a
 template: only the member, and a mairie agent of their commune, receive it.
 """
-from __future__ import annotations
 
 import csv
 import io

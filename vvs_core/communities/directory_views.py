@@ -2,7 +2,6 @@
 JSON, CSV) is built from ``vvs_core.communities.directory.directory_entry``, so a number a
 member hides never reaches a neighbour. A mairie agent of the commune sees the
 hidden numbers; each such view is written to the audit trail."""
-from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import Response

@@ -8,7 +8,6 @@ labels; recording an undeclared kind in a configured application is a programmin
 error (``ValueError``). A bare session with no application (scripts, unit tests)
 records any kind, as audit only unless ``public`` says otherwise.
 """
-from __future__ import annotations
 
 from vvs_core.errors import ConfigurationError
 from vvs_core.hooktypes import EventKind

@@ -4,7 +4,6 @@ membership queues of référents and of the platform team.
 A core-side plugin registered next to ``vvs_core.defaults``, so this function
 does not share a hook implementation with the rest of the menu.
 """
-from __future__ import annotations
 
 from sqlalchemy import func, select
 

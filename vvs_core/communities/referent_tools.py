@@ -1,6 +1,5 @@
 """« Rôle et outils du référent »: the référent's role, the requests waiting, and the
 tools of the community (plugins add theirs through ``vvs_community_links``)."""
-from __future__ import annotations
 
 from pyramid.view import view_config
 from sqlalchemy import func, select

@@ -1,6 +1,5 @@
 """« Ma communauté »: movements, history, information, référents, validation mode,
 rename, plugin panels, the map of the boundary, and its editor for référents."""
-from __future__ import annotations
 
 import json
 

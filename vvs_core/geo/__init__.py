@@ -6,7 +6,6 @@ projection for distances in metres). On SQLite the boundaries are loaded into
 Shapely STRtrees cached per process and rebuilt when a boundary changes. Both
 answer the same on the same data: distances are Lambert-93 metres on both.
 """
-from __future__ import annotations
 
 import threading
 from dataclasses import dataclass

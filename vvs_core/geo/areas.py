@@ -4,7 +4,6 @@ the one reading of the posted GeoJSON polygon, with its French refusals.
 The form field that draws it is ``area_field.macros['field']`` (vvs_core/geo/templates/area_field.pt)
 with the script vvs_core/static/js/area-field.js (keyboard-usable: see docs/accessibility.md).
 """
-from __future__ import annotations
 
 import shapely
 from shapely.geometry import shape

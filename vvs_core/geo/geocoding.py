@@ -1,6 +1,5 @@
 """The built-in geocoder: no network. The map opens on the commune's centre and the
 resident places the marker by hand, as the seeds' "positionnez le marqueur" step."""
-from __future__ import annotations
 
 from vvs_core.interfaces import GeocodeResult
 

@@ -6,7 +6,6 @@ view. Each is a Leaflet URL template (``{z}/{x}/{y}``, ``{s}`` for sub-domains);
 an empty URL leaves it out, and with neither the maps keep their plain background
 and nothing is fetched from another host (the test suite runs that way).
 """
-from __future__ import annotations
 
 import json
 from urllib.parse import urlsplit

@@ -31,7 +31,6 @@ its lease, a kill between the work's commit and "done"): leased functions must b
 the fan-out is (one notification row per unique dedupe key; the outbox sends each row
 once, ``vvs_core.notify.actors``).
 """
-from __future__ import annotations
 
 import functools
 import json

@@ -3,7 +3,6 @@ offset (never "Z"), a sender without spaces, commas, "<" or "&", polygons as clo
 "lat,lon" rings (our geometries are lon, lat), and the XML document.
 
 Plugins build their own messages (what an alert is belongs to them) with these pieces."""
-from __future__ import annotations
 
 from datetime import datetime
 

@@ -9,7 +9,6 @@ that they were not already sent this subject on. The new row is keyed
 ``{failed row's key}>{channel}``: a fallback written twice is written once. It keeps
 the failed row's text, expiry and severity (a call at night still waits unless urgent).
 """
-from __future__ import annotations
 
 import logging
 

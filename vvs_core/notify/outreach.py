@@ -1,7 +1,6 @@
 """Messages to an address that is not (yet) an account's: a plugin's message to a
 neighbour who is not a member, the confirmation link sent to a new e-mail address. They go through the
 outbox like everything else, so providers, retries and receipts are the same."""
-from __future__ import annotations
 
 from vvs_core.notify.outbox import enqueue_delivery_after_commit, insert_notifications
 

@@ -5,7 +5,6 @@ What a provider plugin needs, in one import (docs/providers.md)::
 
     from vvs_core.providers import ProviderSpec, Setting, hookimpl, as_float, as_int
 """
-from __future__ import annotations
 
 from vvs_core.errors import ConfigurationError
 from vvs_core.hooktypes import ProviderSpec

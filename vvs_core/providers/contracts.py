@@ -46,7 +46,6 @@ state, digits="")``: the request the service would make to report a call's progr
 ("answered", "listened", "keypad", "completed", "failed"); a fake of a service that
 signs its calls also offers ``forged_call_event(…)`` (same, badly signed), refused.
 """
-from __future__ import annotations
 
 import time
 import uuid

@@ -6,7 +6,6 @@ service accepts with ``accept(to, text)``; the base class gives what the suites 
 ``fail(how, after=0)`` (a status, ``"timeout"`` or ``"refused"``), ``recover()``,
 ``arrived()``, ``url``, ``calls``. See docs/providers.md for a complete example.
 """
-from __future__ import annotations
 
 import json
 import threading

@@ -10,7 +10,6 @@ check plus keyboard tests is not an RGAA audit, and the RGAA says a site without
 valid audit is "non conforme" (the ``vvs.accessibility.conformity`` setting changes
 the statement once a real audit is done).
 """
-from __future__ import annotations
 
 import json
 import re

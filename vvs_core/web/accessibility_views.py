@@ -1,6 +1,5 @@
 """/accessibilite: the accessibility statement (RGAA 4.1 model), with the results
 measured by the browser tests (see vvs_core/web/accessibility.py)."""
-from __future__ import annotations
 
 from datetime import datetime
 

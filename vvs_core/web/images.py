@@ -1,6 +1,5 @@
 """Uploaded pictures: type checked from the content, size-limited, re-encoded without
 EXIF (no GPS position of a resident's home leaks), resized."""
-from __future__ import annotations
 
 import io
 

@@ -6,7 +6,6 @@
 deep (``TooDeep``, counted on the raw text, brackets inside strings ignored), then
 invalid JSON (``Invalid``); every refusal is a ``JSONRefused`` with a French message.
 """
-from __future__ import annotations
 
 import json
 

@@ -12,7 +12,6 @@ fails when code elsewhere reads ``vvs.public_url`` or calls ``route_url``.
 server listens on (``PORT=6711 make run`` serves and links on 6711). In production
 (see ``is_development``) an unset or local public URL is one warning line at start-up.
 """
-from __future__ import annotations
 
 import logging
 import os

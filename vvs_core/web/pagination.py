@@ -15,7 +15,6 @@ their hot statements walk an index (tests/perf/test_plans.py). The page's naviga
 layout's ``pager`` macro: a ``<nav aria-label="Pagination">`` with "Précédente", the
 position ("Page 2 sur 14", ``aria-current``) and "Suivante", wrapping at 360 px.
 """
-from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Callable
