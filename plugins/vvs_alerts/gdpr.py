@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from vvs_core.web.timefmt import dates
+
 from .models import Alert, AlertReport, AlertUpdate, FeedToken, ModerationAction, PostingSuspension
 
 
 def _when(value):
-    return value.isoformat() if value is not None else None
+    return dates.iso(value) if value is not None else None  # Paris time, as the rest of the archive
 
 
 def export_user_alerts(dbsession, user) -> dict:

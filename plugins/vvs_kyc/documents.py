@@ -8,13 +8,14 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from vvs_core.clock import aware, timestamp, utcnow
+from vvs_core.clock import timestamp, utcnow
 from vvs_core.web.french import count
 from vvs_core.communities.membership import current_membership
 from vvs_core.models import Commune, Community, User
 from vvs_core.notify.outbox import notify_user
 from vvs_core.accounts.security import effective_validation_mode
 from vvs_core.web.links import absolute_url
+from vvs_core.web.timefmt import dates
 
 from . import storage
 from .checks import KycError, after_pass, new_check, record
@@ -250,15 +251,15 @@ def export_user(dbsession, user) -> list[dict]:
     rows = dbsession.scalars(select(KycCheck).where(KycCheck.user_id == user.id).order_by(KycCheck.id)).all()
     out = []
     for c in rows:
-        item = {"methode": c.method, "etat": c.status, "le": aware(c.created_at).isoformat(),
-                "decision_le": aware(c.decided_at).isoformat() if c.decided_at else None, "motif": c.reason or None}
+        item = {"methode": c.method, "etat": c.status, "le": dates.iso(c.created_at),
+                "decision_le": dates.iso(c.decided_at) if c.decided_at else None, "motif": c.reason or None}
         if c.method == "geolocation":
             item["distance_m"] = c.details.get("distance_m")
             item["precision_m"] = c.details.get("accuracy_m")
         if c.document is not None:
             d = c.document
             item["document"] = {"type": d.content_type, "taille": d.size,
-                                "detruit_le": aware(d.destroyed_at).isoformat() if d.destroyed_at else None}
+                                "detruit_le": dates.iso(d.destroyed_at) if d.destroyed_at else None}
         out.append(item)
     return out
 

@@ -309,3 +309,29 @@ def test_vvs_export_user_data(testapp, app_registry, make_user):
         assert ("export", user.id) in recorder.calls
     finally:
         app_registry.vvs_plugins.unregister(name="test-recorder")
+
+
+def test_my_data_reads_in_paris_time_and_french_words(testapp, make_user, make_community, dbsession):
+    """Walk-through: the archive gave UTC times and codes (member, active, alert, sms)."""
+    from datetime import datetime, timezone
+
+    from vvs_core.notify.outbox import insert_notifications
+
+    user = make_user(first_name="Élise", notification_prefs={"alert": ["sms", "email"]})
+    user.created_at = datetime(2026, 7, 14, 10, 0, tzinfo=timezone.utc)
+    make_community(name="L’Église", members=[user])
+    insert_notifications(dbsession, [dict(dedupe_key=f"fr:{user.id}", kind="alert", subject_type="essai", subject_id=1,
+                                          recipient_id=user.id, channel="sms", address="+33612345678", title="Crue",
+                                          body="L’eau monte", severity="")])
+    dbsession.flush()
+    testapp.login(user)
+    data = json.loads(zipfile.ZipFile(io.BytesIO(testapp.get("/parametres/mes-donnees.zip").body)).read("donnees.json"))
+    core = data["vvs_core"]
+    assert core["compte"]["cree_le"] == "2026-07-14T12:00:00+02:00"
+    assert core["compte"]["preferences_notifications"] == {"Alertes de vos voisins": ["SMS", "E-mail"]}
+    assert (core["adhesions"][0]["role"], core["adhesions"][0]["statut"]) == ("membre", "actif")
+    assert core["adhesions"][0]["demande_le"].endswith(("+01:00", "+02:00"))
+    [note] = core["notifications"]
+    assert (note["type"], note["canal"], note["statut"]) == ("Alertes de vos voisins", "SMS", "en attente")
+    assert all(not e["type"].islower() or " " in e["type"] for e in core["historique"])
+    assert "+00:00" not in json.dumps(core)

@@ -1,7 +1,6 @@
 """GDPR: "Télécharger mes données" (a ZIP of everything held about a user, from the
 core and every plugin) and closing an account (personal data erased, community
 history kept under "ancien membre")."""
-from __future__ import annotations
 
 import io
 import json
@@ -12,19 +11,44 @@ from sqlalchemy import delete, select, update
 
 from vvs_core.web.batch import json_rows, resolve_values
 from vvs_core.clock import utcnow
-from vvs_core.communities.events import record_event
+from vvs_core.communities.events import event_label, record_event
+from vvs_core.notify.kinds import kinds_of
+from vvs_core.notify.prefs_form import CHANNEL_LABELS
+from vvs_core.web.timefmt import dates
 from vvs_core.accounts.sessions import end_all_sessions
 from vvs_core.models import (Community, CommunityEvent, Membership, Notification,
                      Token, User)
 
 
+# What the archive says instead of the codes stored (kinds and channels: their registries).
+ROLES = {"member": "membre", "referent": "référent"}
+STATUSES = {"pending": "en attente", "active": "actif", "rejected": "refusé", "left": "parti", "sending": "en cours d'envoi",
+            "sent": "envoyé", "delivered": "remis", "failed": "en échec", "cancelled": "annulé"}
+
+
 def _iso(value):
-    return value.isoformat() if isinstance(value, (datetime, date)) else value
+    """A moment as ISO 8601 at Paris time (with its offset), a date as it is."""
+    return dates.iso(value) if isinstance(value, datetime) else value.isoformat() if isinstance(value, date) else value
 
 
 def _json_value(value):
-    """Dates as ISO 8601 in the archive (as ``_iso``); anything else as text."""
-    return value.isoformat() if isinstance(value, (datetime, date)) else str(value)
+    return _iso(value) if isinstance(value, (datetime, date)) else str(value)
+
+
+def in_french(registry, core: dict) -> dict:
+    """The core's section with labels for its codes (read after ``resolve_values``)."""
+    kinds, channel = kinds_of(registry), lambda c: CHANNEL_LABELS.get(c, c)
+    prefs = core["compte"]["preferences_notifications"]
+    for key in [k for k in prefs if k in kinds]:
+        prefs[kinds.get(key).label] = [channel(c) for c in prefs.pop(key)]
+    for row in core["adhesions"]:
+        row.update(role=ROLES.get(row["role"], row["role"]), statut=STATUSES.get(row["statut"], row["statut"]))
+    for row in core["notifications"]:
+        row.update(type=kinds.get(row["type"]).label or row["type"], canal=channel(row["canal"]),
+                   statut=STATUSES.get(row["statut"], row["statut"]))
+    for row in core["historique"]:
+        row["type"] = event_label(registry, row["type"])
+    return core
 
 
 def core_export(dbsession, user: User) -> dict:
@@ -69,7 +93,9 @@ def gather_user_data(request, user: User) -> dict:
     for answer in request.registry.vvs_plugins.hook.vvs_export_user_data(request=request, user=user):
         for section, value in (answer or {}).items():
             data[section if section not in data else f"{section} (2)"] = value
-    return resolve_values(request, data)
+    data = resolve_values(request, data)
+    data["vvs_core"] = in_french(request.registry, data["vvs_core"])
+    return data
 
 
 def export_zip(request, user: User) -> bytes:

@@ -21,7 +21,7 @@ from vvs_core.accounts.phones import display_phone, normalise_phone
 from vvs_core.notify.kinds import address_on, kinds_of, wanted_channels
 from vvs_core.accounts.principals import commune_agent
 from vvs_core.providers import channels_with_provider
-from vvs_core.notify.prefs_form import add_delivery_nodes, delivery_prefs, delivery_values
+from vvs_core.notify.prefs_form import CHANNEL_LABELS, add_delivery_nodes, delivery_prefs, delivery_values
 from vvs_core.accounts.security import consume_token, hash_password, issue_token, password_problem, verify_password
 from vvs_core.accounts.sessions import end_all_sessions
 from vvs_core.web.links import absolute_url
@@ -33,8 +33,6 @@ INTERESTS = (
 )
 HOUSING_TYPES = (("maison", "Maison"), ("appartement", "Appartement"), ("autre", "Autre"))
 YES_NO = (("oui", "Oui"), ("non", "Non"))
-CHANNEL_LABELS = {"sms": "SMS", "email": "E-mail", "push": "Notification sur le téléphone",
-                  "voice": "Appel sur le téléphone fixe"}
 
 # The core's pages of « Mes paramètres »; plugins add theirs (``vvs_settings_sections``).
 CORE_SETTINGS_SECTIONS = (
