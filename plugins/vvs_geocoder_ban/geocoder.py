@@ -57,6 +57,27 @@ class BANGeocoder:
         results = self._features("reverse", {"lon": f"{float(lon):.6f}", "lat": f"{float(lat):.6f}", "limit": 1})
         return results[0] if results else None
 
+    HEALTH_QUERY = "mairie"
+
+    def health(self) -> str | None:
+        """One search (« mairie », one result), as a sign-up would: None when the API answers
+        with GeoJSON, else a French sentence. The address of nobody is sent."""
+        import requests
+
+        where = f"La Base adresse nationale ({self.base_url})"
+        try:
+            response = self.session.get(f"{self.base_url}/search", params={"q": self.HEALTH_QUERY, "limit": 1},
+                                        timeout=min(self.timeout, 5.0))
+        except requests.RequestException as exc:
+            return f"{where} ne répond pas ({type(exc).__name__}) : les adresses se placent à la main sur la carte."
+        if response.status_code != 200:
+            return f"{where} répond mal (code {response.status_code}) : les adresses se placent à la main sur la carte."
+        try:
+            response.json()["features"]
+        except (ValueError, KeyError, TypeError):
+            return f"{where} ne répond pas en GeoJSON : vérifiez vvs.geocoder.ban.url."
+        return None
+
     def _features(self, endpoint: str, params: dict) -> list[GeocodeResult]:
         import requests
 

@@ -31,6 +31,11 @@ The object the factory returns has:
     The partner's latest result for ``user`` (asked while a check is pending, for
     partners that answer later), or None.
 
+``health() -> str | None`` (optional)
+    None when the partner answers, else a French sentence (« PartenaireTest ne répond
+    pas… »): ``/admin/extensions`` and ``vvs check`` show it. A few seconds at most,
+    starts no check (``vvs_core.interfaces``; docs/providers.md, « Health »).
+
 vvs_kyc records each result as a ``KycCheck`` (method ``partner``), never the
 partner's data itself, and a passed check counts like any other proof. The test
 partner in ``tests/fixtures/kyc_partner/`` is a complete small example.

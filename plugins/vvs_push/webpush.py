@@ -64,6 +64,23 @@ class WebPushSender:
         return cls(key, subject, on_gone=forget_devices, on_delivered=mark_delivered,
                    public_key=settings["vvs.push.vapid_public_key"])
 
+    def health(self) -> str | None:
+        """Whether browsers subscribe with the public key of this private key: None when
+        they match, else a French sentence. No push service is called (each device has its
+        own; a device that is gone is forgotten when a notification finds it so)."""
+        import base64
+
+        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+        given = (self.application_server_key or "").strip().rstrip("=")
+        if not given:
+            return "La clé publique VAPID (vvs.push.vapid_public_key) manque : aucun navigateur ne peut s'abonner."
+        point = self.vapid.public_key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+        if base64.urlsafe_b64encode(point).decode().rstrip("=") != given:
+            return ("La clé publique VAPID (vvs.push.vapid_public_key) n'est pas celle de la clé privée : "
+                    "les services de notification refuseront chaque envoi.")
+        return None
+
     def send_batch(self, messages: list[OutgoingPush]) -> list[SendResult]:
         gone, delivered, results = [], [], []
         for message in messages:

@@ -172,6 +172,30 @@ class OVHSMSSender:
                 found[key] = str(ids[0])
         return found
 
+    # --- health (``vvs_core.interfaces``: /admin/extensions, vvs check) -------------
+
+    HEALTH_TIMEOUT = 5.0
+
+    def health(self) -> str | None:
+        """Reads the SMS account (``GET /sms/{service}``, the keys' signature checked by
+        OVH as for a sending): None when OVH answers and credits remain, else a French
+        sentence. Sends nothing; ``HEALTH_TIMEOUT`` seconds at most."""
+        where = f"Le compte SMS OVH {self.service_name}"
+        saved = getattr(self.client, "_timeout", None)
+        if saved is not None:
+            self.client._timeout = min(float(saved), self.HEALTH_TIMEOUT)
+        try:
+            account = self.client.get(f"/sms/{self.service_name}") or {}
+        except ovh.exceptions.APIError as error:
+            return _health_problem(error, where)
+        finally:
+            if saved is not None:
+                self.client._timeout = saved
+        credits = account.get("creditsLeft") if isinstance(account, dict) else None
+        if isinstance(credits, (int, float)) and credits <= 0:
+            return f"{where} n'a plus de crédit : aucun SMS ne partira avant un rechargement."
+        return None
+
     # --- callbacks (served by the core: vvs_core.providers.callbacks) ------------
 
     def parse_receipt(self, request):
@@ -179,6 +203,17 @@ class OVHSMSSender:
 
     def parse_inbound(self, request):
         return callbacks.parse_inbound(request.params)
+
+
+def _health_problem(error: ovh.exceptions.APIError, where: str) -> str:
+    status = getattr(error.response, "status_code", None)
+    if isinstance(error, (ovh.exceptions.NotGrantedCall, ovh.exceptions.Forbidden)):
+        return f"{where} n'est pas ouvert à ces clés (droits GET /sms/* à leur accorder)."
+    if isinstance(error, ovh.exceptions.ResourceNotFoundError):
+        return f"{where} est inconnu d'OVH : vérifiez vvs.sms.ovh.service_name."
+    if status in (400, 401, 403):  # invalid key, credential or signature
+        return "OVH refuse les clés de l'application (clé, secret ou clé de consommateur) : aucun SMS ne partira."
+    return f"{where} ne répond pas" + (f" (code {status})." if status else " : OVH est injoignable.")
 
 
 def _add_to_jobs(groups: list[list[int]], index: int, to: str, messages) -> None:

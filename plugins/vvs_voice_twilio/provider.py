@@ -191,6 +191,25 @@ class TwilioVoiceCaller:
                 found[key] = free[-1]
         return found
 
+    # --- health (``vvs_core.interfaces``: /admin/extensions, vvs check) -----------------
+
+    def health(self) -> str | None:
+        """Reads the account (``GET /2010-04-01/Accounts/{sid}.json``, with the credentials
+        a call uses): None when Twilio answers that it is active, else a French sentence.
+        Places no call."""
+        try:
+            account = self.client.api.v2010.accounts(self.client.account_sid).fetch()
+        except TwilioRestException as error:
+            if error.status in (401, 403):
+                return "Twilio refuse l'identifiant du compte ou le jeton : aucun appel ne partira."
+            return f"Le compte Twilio ne répond pas (code {error.status})."
+        except (TwilioException, requests.RequestException) as error:
+            return f"Twilio est injoignable ({type(error).__name__})."
+        if account.status != "active":
+            state = {"suspended": "suspendu", "closed": "fermé"}.get(account.status, account.status or "inconnu")
+            return f"Le compte Twilio est {state} : aucun appel ne partira."
+        return None
+
     # --- Twilio's calls to us (served by the core: vvs_core.providers.callbacks) --------
 
     def parse_call_event(self, request) -> CallEvent:

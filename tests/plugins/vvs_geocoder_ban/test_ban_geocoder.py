@@ -107,3 +107,25 @@ class TestBANContract(GeocoderContract):
     @pytest.fixture
     def make_geocoder(self, fake):
         return lambda: self.geocoder_class(fake.api_url, timeout=1.0)
+
+
+@pytest.mark.parametrize("mode, problem", [
+    ("ok", None),
+    ("error", "répond mal (code 500) : les adresses se placent à la main sur la carte."),
+    ("garbage", "ne répond pas en GeoJSON : vérifiez vvs.geocoder.ban.url."),
+    ("slow", "ne répond pas (ReadTimeout) : les adresses se placent à la main sur la carte."),
+])
+def test_health_is_one_search_of_nobody_s_address(ban, mode, problem):
+    ban.mode = mode
+    answer = BANGeocoder(ban.url, timeout=0.5).health()
+    assert answer == (problem and f"La Base adresse nationale ({ban.url}) {problem}")
+    assert ban.requests == [("/geocodage/search", {"q": "mairie", "limit": "1"})]
+
+
+def test_health_of_an_unreachable_server():
+    from fake_ban import FakeBAN as Closed
+
+    url = Closed().url  # bound, never served: the check waits at most its timeout
+    answer = BANGeocoder(url, timeout=0.5).health()
+    assert re.fullmatch(rf"La Base adresse nationale \({re.escape(url)}\) ne répond pas \((ReadTimeout|ConnectionError)\) : "
+                        "les adresses se placent à la main sur la carte.", answer), answer

@@ -101,3 +101,17 @@ def test_no_partner_by_default(testapp, world):
     testapp.login(world["resident"])
     assert "/kyc/partenaire" not in testapp.get("/activation").text
     testapp.get("/kyc/partenaire", status=404)
+
+
+def test_the_administrators_see_the_partner_s_health(partner_app, make_user):
+    partner = provider_on(partner_app.registry, "identity")
+    app = VVSTestApp(partner_app)
+    app.login(make_user(is_admin=True), DEMO_PASSWORD)
+    page = app.get("/admin/extensions").text
+    assert "test-partner" in page and "PartenaireTest ne répond pas" not in page
+    partner.reachable = False
+    try:
+        page = app.get("/admin/extensions").text
+    finally:
+        partner.reachable = True
+    assert "PartenaireTest ne répond pas : la vérification par le partenaire est indisponible." in page

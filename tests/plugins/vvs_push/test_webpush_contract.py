@@ -24,3 +24,19 @@ class TestWebPush(PushSenderContract):
     def make_sender(self, fake):
         private, _public = vapid_keypair()
         return lambda: self.sender_class(private, "mailto:equipe@vvs.invalid", timeout=1.0)
+
+
+def test_health_checks_the_public_key_against_the_private_one():
+    private, public = vapid_keypair()
+    _other_private, other_public = vapid_keypair()
+
+    def sender(public_key):
+        return WebPushSender(private, "mailto:equipe@vvs.invalid", public_key=public_key)
+
+    assert sender(public).health() is None
+    assert sender(public + "==").health() is None  # padded or not, the same key
+    assert sender(other_public).health() == (
+        "La clé publique VAPID (vvs.push.vapid_public_key) n'est pas celle de la clé privée : "
+        "les services de notification refuseront chaque envoi.")
+    assert sender("").health() == ("La clé publique VAPID (vvs.push.vapid_public_key) manque : "
+                                   "aucun navigateur ne peut s'abonner.")

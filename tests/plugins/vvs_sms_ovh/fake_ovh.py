@@ -1,7 +1,8 @@
 """A fake of the OVH API on 127.0.0.1, driven through the real ``ovh`` client.
 
-Answers ``GET /1.0/auth/time``, ``POST /1.0/sms/{sn}/jobs`` (records each body,
-returns ids / validReceivers / invalidReceivers) and ``GET /1.0/sms/{sn}/outgoing``
+Answers ``GET /1.0/auth/time``, ``GET /1.0/sms/{sn}`` (the account and its
+``creditsLeft``), ``POST /1.0/sms/{sn}/jobs`` (records each body, returns ids /
+validReceivers / invalidReceivers) and ``GET /1.0/sms/{sn}/outgoing``
 (ids, filtered by ``tag`` and ``receiver``). It checks the signature the client
 computes, as OVH does, and can be told to fail a share of the calls, to answer
 with a given status, or to be down. Built on ``vvs_core.testing.FakeHTTPService``, so
@@ -27,6 +28,7 @@ from vvs_core.testing import FakeHTTPService
 APP_KEY, APP_SECRET, CONSUMER_KEY, SERVICE = "fake-ak", "fake-as", "fake-ck", "sms-test-1"
 JOBS = re.compile(r"^/1\.0/sms/([^/]+)/jobs$")
 OUTGOING = re.compile(r"^/1\.0/sms/([^/]+)/outgoing$")
+ACCOUNT = re.compile(r"^/1\.0/sms/([^/]+)$")
 
 
 class FakeOVH(FakeHTTPService):
@@ -39,6 +41,7 @@ class FakeOVH(FakeHTTPService):
         self.failure_status = 503
         self.fail_next: list[int] = []      # statuses for the next calls, then normal
         self.next_id = 10_000
+        self.credits_left = 250.0           # GET /sms/{sn} (the provider's health)
         self.random = random.Random(4)
         super().__init__()
 
@@ -73,7 +76,7 @@ class FakeOVH(FakeHTTPService):
         with self.lock:
             self.jobs.clear(), self.requests.clear(), self.outgoing.clear()
             self.invalid_receivers.clear()
-            self.failure_rate, self.fail_next = 0.0, []
+            self.failure_rate, self.fail_next, self.credits_left = 0.0, [], 250.0
 
     # --- what OVH calls us with (the contract suite reads them back) ------------
 
@@ -100,7 +103,9 @@ class FakeOVH(FakeHTTPService):
                 status = self.failure_status
         if status is not None:
             return status, {"message": f"fake failure {status}"}
-        jobs, outgoing = JOBS.match(path), OUTGOING.match(path)
+        jobs, outgoing, account = JOBS.match(path), OUTGOING.match(path), ACCOUNT.match(path)
+        if method == "GET" and account and account.group(1) == SERVICE:
+            return 200, {"name": SERVICE, "status": "enable", "creditsLeft": self.credits_left}
         if method == "POST" and jobs and jobs.group(1) == SERVICE:
             return 200, self._accept_job(json.loads(body))
         if method == "GET" and outgoing and outgoing.group(1) == SERVICE:

@@ -143,3 +143,38 @@ def test_a_short_callback_token_stops_start_up_with_one_line_that_hides_it(fake_
     message = str(caught.value)
     assert "vvs.sms.ovh.callback_token" in message and "at least 32" in message and "\n" not in message
     assert "court-secret" not in message
+
+
+def test_health_reads_the_account_and_sends_nothing(fake_ovh):  # noqa: F811
+    sender = OVHSMSSender.from_settings(fake_ovh.settings())
+    assert sender.health() is None
+    assert ("GET", "/1.0/sms/sms-test-1") in fake_ovh.requests and fake_ovh.jobs == []
+    fake_ovh.credits_left = 0
+    assert sender.health() == ("Le compte SMS OVH sms-test-1 n'a plus de crédit : aucun SMS ne partira avant "
+                               "un rechargement.")
+    fake_ovh.fail_next = [503]
+    assert sender.health() == "Le compte SMS OVH sms-test-1 ne répond pas (code 503)."
+    wrong = OVHSMSSender.from_settings(fake_ovh.settings(**{"vvs.sms.ovh.application_secret": "autre"}))
+    assert wrong.health().startswith("OVH refuse les clés de l'application")
+    unknown = OVHSMSSender.from_settings(fake_ovh.settings(**{"vvs.sms.ovh.service_name": "sms-zz99999-1"}))
+    assert unknown.health() == "Le compte SMS OVH sms-zz99999-1 est inconnu d'OVH : vérifiez vvs.sms.ovh.service_name."
+    assert sender.client._timeout == 1.0  # the check's shorter timeout is given back
+
+
+def test_health_of_an_api_that_is_down(fresh_fake_ovh):  # noqa: F811
+    sender = OVHSMSSender.from_settings(fresh_fake_ovh.settings())
+    fresh_fake_ovh.down()
+    assert sender.health() == "Le compte SMS OVH sms-test-1 ne répond pas : OVH est injoignable."
+
+
+def test_the_administrators_page_shows_the_ovh_account_s_health(ovh_app, fake_ovh, make_user):  # noqa: F811
+    from html import unescape
+
+    from vvs_core.testing import VVSTestApp
+
+    app = VVSTestApp(ovh_app)
+    app.login(make_user(is_admin=True))
+    assert "Le compte SMS OVH" not in unescape(app.get("/admin/extensions").text)
+    fake_ovh.credits_left = 0
+    assert "Le compte SMS OVH sms-test-1 n'a plus de crédit" in unescape(app.get("/admin/extensions").text)
+    assert fake_ovh.jobs == []

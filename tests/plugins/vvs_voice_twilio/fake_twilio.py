@@ -4,7 +4,8 @@
 Answers ``POST /2010-04-01/Accounts/{sid}/Calls.json`` (checks the Basic credentials
 and the numbers as Twilio does: 401 with code 20003, 400 with code 21211 for a bad
 ``To``; reads the ``Twiml`` to note the text said and the Gather's action) and
-``GET …/Calls.json?To=…`` (the latest calls to a number, newest first). Built on
+``GET …/Calls.json?To=…`` (the latest calls to a number, newest first), and
+``GET /2010-04-01/Accounts/{sid}.json`` (the account and its ``status``). Built on
 ``vvs_core.testing.FakeHTTPService``: the voice contract suite drives it (``fail``,
 ``recover``, ``arrived``, ``prompts``, ``call_event``, ``forged_call_event``).
 
@@ -31,6 +32,7 @@ AUTH_TOKEN = "jeton-twilio-de-test-0123456789"
 FROM = "+33176543210"
 CALLBACK_TOKEN = "jeton-de-rappel-twilio-" + "t" * 32
 CALLS = re.compile(r"^/2010-04-01/Accounts/([^/]+)/Calls\.json$")
+ACCOUNT_PATH = re.compile(r"^/2010-04-01/Accounts/([^/]+)\.json$")
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 STATUS = {"answered": "in-progress", "completed": "completed", "failed": "no-answer"}
 
@@ -38,6 +40,7 @@ STATUS = {"answered": "in-progress", "completed": "completed", "failed": "no-ans
 class FakeTwilio(FakeHTTPService):
     def __init__(self):
         self.placed: list[dict] = []   # every call Twilio accepted: sid, to, said, prompt, action, status_callback…
+        self.account_status = "active"  # GET /Accounts/{sid}.json (the provider's health)
         super().__init__()
 
     def settings(self, **overrides) -> dict:
@@ -54,6 +57,7 @@ class FakeTwilio(FakeHTTPService):
         super().reset()
         with self.lock:
             self.placed.clear()
+            self.account_status = "active"
 
     def prompts(self) -> list[str]:
         with self.lock:
@@ -62,12 +66,15 @@ class FakeTwilio(FakeHTTPService):
     # --- the REST API ---------------------------------------------------------------
 
     def handle(self, call):
-        match = CALLS.match(call.path)
+        match = CALLS.match(call.path) or ACCOUNT_PATH.match(call.path)
         if not match:
             return 404, {"code": 20404, "message": "The requested resource was not found", "status": 404}
         expected = "Basic " + base64.b64encode(f"{ACCOUNT}:{AUTH_TOKEN}".encode()).decode()
         if match.group(1) != ACCOUNT or call.headers.get("Authorization") != expected:
             return 401, {"code": 20003, "message": "Authenticate", "status": 401}
+        if match.re is ACCOUNT_PATH:
+            return 200, {"sid": ACCOUNT, "status": self.account_status, "type": "Full",
+                         "friendly_name": "vvs test", "uri": f"/2010-04-01/Accounts/{ACCOUNT}.json"}
         if call.method == "GET":
             return 200, self._list(call.query.get("To", ""))
         if call.method != "POST":

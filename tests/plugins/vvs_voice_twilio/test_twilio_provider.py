@@ -75,3 +75,17 @@ def test_call_events_answered_by_a_machine_and_its_reply(fake_twilio):  # noqa: 
     body, kind = caller.call_reply(caller.parse_call_event(fake_twilio.call_event(result.provider_ref, "keypad", "1")),
                                    "Merci, votre confirmation est enregistrée.")
     assert kind == "text/xml" and 'language="fr-FR"' in body and "<Hangup" in body and "Merci" in body
+
+
+def test_health_reads_the_account_and_places_no_call(fresh_fake_twilio):  # noqa: F811
+    caller = TwilioVoiceCaller.from_settings(fresh_fake_twilio.settings())
+    assert caller.health() is None
+    fresh_fake_twilio.account_status = "suspended"
+    assert caller.health() == "Le compte Twilio est suspendu : aucun appel ne partira."
+    wrong = TwilioVoiceCaller.from_settings(fresh_fake_twilio.settings(**{"vvs.voice.twilio.auth_token": "autre-jeton"}))
+    assert wrong.health() == "Twilio refuse l'identifiant du compte ou le jeton : aucun appel ne partira."
+    fresh_fake_twilio.fail(503)
+    assert caller.health() == "Le compte Twilio ne répond pas (code 503)."
+    fresh_fake_twilio.fail("refused")
+    assert caller.health().startswith("Twilio est injoignable (")
+    assert fresh_fake_twilio.placed == []
