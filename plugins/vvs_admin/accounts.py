@@ -151,7 +151,7 @@ def memberships_of(dbsession, user: User) -> list[dict]:
 
 def community_choices(dbsession) -> list[tuple[str, str]]:
     rows = dbsession.execute(select(Community.id, Community.name, Commune.name)
-                             .join(Commune, Commune.id == Community.commune_id)
+                             .join(Commune, Commune.id == Community.commune_id).where(Community.archived_at.is_(None))
                              .order_by(Commune.name, Community.name)).all()
     return [(str(cid), f"{name} ({commune})") for cid, name, commune in rows]
 

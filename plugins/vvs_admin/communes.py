@@ -115,7 +115,7 @@ def set_referent(request, community: Community, user_id: int, appoint: bool, rea
 def communes_overview():
     """(commune, its number of communities) by name, as a select to paginate; the
     boundaries stay in the database."""
-    communities = (select(func.count(Community.id)).where(Community.commune_id == Commune.id)
+    communities = (select(func.count(Community.id)).where(Community.commune_id == Commune.id, Community.archived_at.is_(None))
                    .correlate(Commune).scalar_subquery())
     return (select(Commune, communities.label("communities")).options(defer(Commune.boundary))
             .order_by(Commune.name, Commune.id))

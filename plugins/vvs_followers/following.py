@@ -373,8 +373,8 @@ def reached(dbsession, commune, target: dict) -> list[dict]:
         zone = target.get("area")
     elif kind == "communities":
         boundaries = list(dbsession.scalars(sa.select(Community.boundary).where(
-            Community.commune_id == commune.id, Community.id.in_([int(i) for i in target.get("community_ids") or []]
-                                                                  or [-1]))))
+            Community.commune_id == commune.id, Community.archived_at.is_(None),
+            Community.id.in_([int(i) for i in target.get("community_ids") or []] or [-1]))))
         zone = unary_union([b for b in boundaries if b is not None]) if boundaries else None
     elif kind != "commune":
         return []

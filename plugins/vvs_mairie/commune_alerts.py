@@ -55,7 +55,8 @@ def parse_form(dbsession, commune, params) -> tuple[dict, dict]:
     if "target" in errors:
         return data, errors
     if data["target"] == "communities":
-        own = set(dbsession.scalars(select(Community.id).where(Community.commune_id == commune.id)))
+        own = set(dbsession.scalars(select(Community.id).where(Community.commune_id == commune.id,
+                                                                     Community.archived_at.is_(None))))
         chosen = {int(v) for v in accepted.get("communities", []) if v.isdigit() and len(v) < 10}
         data["community_ids"] = sorted(chosen & own)
         if not data["community_ids"]:

@@ -44,7 +44,7 @@ def referents_view(context, request):
 def _community(request, commune) -> Community:
     raw = request.matchdict.get("community_id", "")
     community = request.dbsession.get(Community, int(raw)) if raw.isdigit() and len(raw) < 10 else None
-    if community is None or community.commune_id != commune.id:
+    if community is None or community.commune_id != commune.id or community.archived_at is not None:
         raise HTTPNotFound()
     return community
 

@@ -71,7 +71,8 @@ def commune_factory(request):
     from .service import settings_of
 
     commune = commune_from_matchdict(request)
-    ids = list(request.dbsession.scalars(select(Community.id).where(Community.commune_id == commune.id)))
+    ids = list(request.dbsession.scalars(select(Community.id).where(Community.commune_id == commune.id,
+                                                                     Community.archived_at.is_(None))))
     return CommuneRollCallContext(request, commune, ids, settings_of(request.dbsession, commune.id).referents_may_launch)
 
 

@@ -53,7 +53,8 @@ def communities_geojson(dbsession, commune_id) -> str:
     import shapely
 
     rows = dbsession.execute(select(Community.id, Community.name, Community.boundary)
-                             .where(Community.commune_id == commune_id).order_by(Community.name)).all()
+                             .where(Community.commune_id == commune_id, Community.archived_at.is_(None))
+                             .order_by(Community.name)).all()
     features = [{"type": "Feature", "properties": {"id": i, "name": name},
                  "geometry": json.loads(shapely.to_geojson(boundary))} for i, name, boundary in rows if boundary is not None]
     return json.dumps({"type": "FeatureCollection", "features": features})
@@ -81,7 +82,8 @@ def new_view(context, request):
     commune = context.commune
     agent = is_agent(request, commune)
     if agent:
-        communities = list(request.dbsession.scalars(select(Community).where(Community.commune_id == commune.id)
+        communities = list(request.dbsession.scalars(select(Community).where(Community.commune_id == commune.id,
+                                                                              Community.archived_at.is_(None))
                                                      .order_by(Community.name)))
     else:
         communities = referent_communities(request, context)

@@ -38,7 +38,8 @@ def territory(dbsession, commune: Commune):
     a 2 km square around its centre."""
     if commune.boundary is not None and not commune.boundary.is_empty:
         return commune.boundary
-    boundaries = list(dbsession.scalars(select(Community.boundary).where(Community.commune_id == commune.id)))
+    boundaries = list(dbsession.scalars(select(Community.boundary).where(Community.commune_id == commune.id,
+                                                                         Community.archived_at.is_(None))))
     if boundaries:
         return unary_union(boundaries).convex_hull
     return geo.square_around(commune.centre, FALLBACK_SIDE_M)

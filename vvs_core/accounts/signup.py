@@ -324,7 +324,7 @@ def community_page(request, **extra) -> dict:
     distances = {n.community_id: n.distance_m for n in near}
     listing = []
     if commune is not None:
-        communities = list(commune.communities)
+        communities = [c for c in commune.communities if c.archived_at is None]  # an archived one takes nobody
         counts = member_counts(dbsession, [c.id for c in communities])
         for community in communities:
             listing.append({"community": community, "members": counts[community.id],
