@@ -164,7 +164,7 @@ def communes_page(request, form_html: str | None = None, error: str | None = Non
                      action=request.route_path("admin_communes"))
     communes = paginate(request, communes_overview(), COMMUNES_PAGE, row=lambda r: {"commune": r[0], "communities": r[1]})
     return {"title": "Communes", "extra_css": _css(request), "communes": communes,
-            "form": form_html or form.render(), "error": error}
+            "form": form_html or form.render(), "error": error, "zone": zone_label(request)}
 
 
 @view_config(route_name="admin_communes", request_method="GET", renderer="vvs_admin:templates/admin_communes.pt",
@@ -216,7 +216,13 @@ def commune_page(request, commune: Commune, rendered: dict | None = None, error:
     return {"title": commune.name, "extra_css": _css(request), "commune": commune, "communities": communities,
             "panels": panels, "archived": [c for c in every if c.archived_at is not None],
             "form": (rendered or {}).get("commune") or form.render(values), "error": error,
-            "contact_phone": display_phone(commune.contact_phone)}
+            "contact_phone": display_phone(commune.contact_phone), "zone": zone_label(request)}
+
+
+def zone_label(request) -> str:
+    """The instance's time zone, which every commune of it lives in: there is no zone per
+    commune (the display filters, quiet hours and reports read ``vvs.timezone``)."""
+    return request.registry.settings["vvs.timezone"]
 
 
 @view_config(route_name="admin_commune", request_method="GET", renderer="vvs_admin:templates/admin_commune.pt",

@@ -23,7 +23,11 @@ def create(testapp, **fields):
 
 def test_create_a_commune(testapp, admin, dbsession):
     testapp.login(admin)
-    assert "Ajouter une commune" in testapp.get("/admin/communes").text
+    listing = testapp.get("/admin/communes")
+    assert "Ajouter une commune" in listing.text
+    # no field that does nothing: the time zone is the instance's, and the page says so
+    assert "Fuseau horaire : <strong>Europe/Paris</strong>, celui de tout le serveur" in listing.text
+    assert "fuseau" not in " ".join(listing.forms["commune"].fields)
     res = create(testapp)
     assert res.status_int == 303, res.text[:3000]
     commune = dbsession.scalar(select(Commune).where(Commune.insee == "2A004"))
@@ -72,7 +76,9 @@ def test_insee_code_taken(testapp, admin, commune, dbsession):
 
 def test_edit_commune_settings(testapp, admin, commune, dbsession):
     testapp.login(admin)
-    form = testapp.get(f"/admin/communes/{commune.insee}").forms["commune"]
+    page = testapp.get(f"/admin/communes/{commune.insee}")
+    assert "Fuseau horaire : <strong>Europe/Paris</strong>, celui de tout le serveur" in page.text
+    form = page.forms["commune"]
     form["contact_name"] = "Police municipale — brigadier-chef Noël"
     form["contact_phone"] = "01 60 43 17 00"
     form["reason"] = REASON
