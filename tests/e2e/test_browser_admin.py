@@ -78,7 +78,7 @@ def test_suspend_reopen_ban_from_admin(browser, live_server, login, shot, e2e_db
     victim = other.new_page()
     login(victim, EMAIL)
     assert "/connexion" in victim.url
-    assert "suspendu par l'équipe de la plateforme" in victim.content()
+    assert "Ce compte a été banni par l'équipe de la plateforme" in victim.content()
     shot(victim, "admin-banned-login-360")
     other.close()
 

@@ -76,7 +76,8 @@ def login_view(request):
     if user.status in BLOCKED_STATUSES:
         request.response.status = 403
         return {"title": "Connexion", "form": form.render({"email": email}),
-                "error": "Ce compte a été suspendu par l'équipe de la plateforme : écrivez-lui pour en savoir plus.",
+                "error": f"Ce compte a été {'banni' if user.status == 'banned' else 'suspendu'} par l'équipe de la "
+                         "plateforme : écrivez-lui pour en savoir plus.",
                 "forgot_url": request.route_path("password_forgot")}
     user.last_login_at = utcnow()
     rehash_if_needed(user, data["password"])

@@ -48,7 +48,7 @@ def test_an_administrator_ends_all_sessions_bans_and_reopens_from_the_user_page(
     form = page.forms["deform"]
     form["email"], form["password"] = user.email, "un voisin attentif 2026"
     refused = form.submit("submit", status=403)
-    assert "suspendu par l'équipe de la plateforme" in refused.text
+    assert "Ce compte a été banni par l'équipe de la plateforme" in refused.text
 
     dbsession.refresh(user)
     testapp.post_csrf(f"/admin/utilisateurs/{user.id}/statut",

@@ -128,7 +128,7 @@ def test_suspended_or_banned_cannot_sign_in_and_sessions_end(testapp, app, admin
     form = page.forms["deform"]
     form["email"], form["password"] = target.email, DEMO_PASSWORD
     refused = form.submit("submit", status=403)
-    assert "suspendu par l'équipe de la plateforme" in refused.text
+    assert "Ce compte a été banni par l'équipe de la plateforme" in refused.text
     journal = testapp.get("/admin/journal")
     assert "Compte banni" in journal.text
 
