@@ -13,6 +13,19 @@ KIND_LABELS = {"sms": "SMS", "email": "E-mail", "geocoder": "Géocodage des adre
                "push": "Notifications sur le téléphone", "identity": "Vérification d'identité",
                "voice": "Appels vers les téléphones fixes"}
 
+# The built-in providers of development.ini (vvs_core.providers.development) send nothing:
+# the page says so, rather than « En service », so that a server left on them is seen.
+BUILT_IN = {
+    ("sms", "console"): "Développement : les SMS s'écrivent dans le journal du serveur, aucun ne part.",
+    ("sms", "null"): "Aucun SMS ne part : ils sont jetés (fournisseur « null »).",
+    ("email", "folder"): "Développement : les e-mails s'écrivent dans un dossier du serveur, aucun ne part.",
+    ("email", "null"): "Aucun e-mail ne part : ils sont jetés (fournisseur « null »).",
+    ("geocoder", "manual"): "Sans géocodage : chacun place son domicile à la main sur la carte.",
+    ("push", "log"): "Développement : les notifications s'écrivent dans le journal du serveur, aucune ne part.",
+    ("identity", "none"): "Aucun partenaire : les autres preuves (position, attestation, justificatif) restent offertes.",
+    ("voice", "folder"): "Développement : les appels s'écrivent dans un dossier du serveur, aucun ne part.",
+}
+
 
 def includeme(config):
     config.add_route("admin_plugins", "/admin/extensions")
@@ -28,7 +41,8 @@ def enabled_plugins(registry) -> list[dict]:
 
 
 def provider_health(service) -> tuple[str, str]:
-    """(state, French text): "ok", "problem" or "unknown" when the provider offers no check.
+    """(state, French text): "ok", "problem" or "unknown" when the provider offers no check
+    (``providers`` adds "built_in": a development provider, which sends nothing).
 
     A provider may offer ``health()`` (``vvs_core.interfaces``): None or "" when it works,
     else a French sentence. One without it reads « Non renseigné »: it was built from
@@ -56,6 +70,8 @@ def providers(request) -> list[dict]:
         except LookupError:
             service = None
         state, text = provider_health(service) if service is not None else ("unknown", "Aucun fournisseur choisi.")
+        if state != "problem" and (kind, name) in BUILT_IN:  # a folder it cannot write to is still told
+            state, text = "built_in", BUILT_IN[(kind, name)]
         rows.append({"kind": KIND_LABELS.get(kind, kind), "name": name or "aucun", "setting": setting or "",
                      "available": available, "state": state, "text": text})
     return rows

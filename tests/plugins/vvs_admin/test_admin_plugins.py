@@ -17,8 +17,10 @@ def test_plugins_and_providers_in_french(testapp, admin):
     for label in ("SMS", "E-mail", "Géocodage des adresses", "Base de données", "en service"):
         assert label in text, label
     assert "<code>vvs_alerts</code>" in text and "<code>vvs_kyc</code>" in text
-    assert "Non renseigné : ce fournisseur (configuré) ne propose pas de vérification." in text  # the console SMS
-    assert "En service" in text  # the e-mail folder says it can write
+    # development.ini's providers say that they send nothing (not « En service »)
+    assert "Développement : les SMS s&#39;écrivent dans le journal du serveur, aucun ne part." in text.replace("'", "&#39;")
+    assert "Développement : les e-mails s&#39;écrivent dans un dossier du serveur" in text.replace("'", "&#39;")
+    assert "Non renseigné" not in text and "En service" not in text
     assert "Cache-Control" in page.headers and "no-store" in page.headers["Cache-Control"]
 
 
@@ -60,3 +62,15 @@ def test_a_broken_provider_is_shown(testapp, admin, app_registry, monkeypatch):
     monkeypatch.setattr(admin_plugins, "provider_health", lambda service: ("problem", "Le serveur SMTP ne répond pas."))
     testapp.login(admin)
     assert "Le serveur SMTP ne répond pas." in testapp.get("/admin/extensions").text
+
+
+def test_a_development_folder_that_cannot_be_written_is_a_problem(testapp, admin, app_registry, monkeypatch):
+    from vvs_core.providers import provider_on
+
+    folder = provider_on(app_registry, "email")
+    assert folder.name == "folder"
+    monkeypatch.setattr(type(folder), "health", lambda self: "Le dossier des e-mails /proc/x n'est pas accessible en écriture.")
+    testapp.login(admin)
+    text = testapp.get("/admin/extensions").text.replace("&#39;", "'")
+    assert "Le dossier des e-mails /proc/x n'est pas accessible en écriture." in text
+    assert "Développement : les e-mails" not in text
