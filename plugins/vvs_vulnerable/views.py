@@ -6,9 +6,6 @@ entry, the review, the removal, the exports for the préfet, the log of readings
 reading of personal data writes its line in that log."""
 from __future__ import annotations
 
-import re
-
-import colander
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
 from pyramid.view import view_config
@@ -16,23 +13,16 @@ from sqlalchemy import or_, select
 
 from vvs_core.web import french
 from vvs_core.clock import utcnow
-from vvs_core.accounts.phones import display_phone, normalise_phone
+from vvs_core.accounts.phones import display_phone
 
 from . import READ
 from . import register as service
 from .exports import register_csv, register_pdf
+from .forms import LIMITS, check_form
 from .models import ORIGINS, SITUATIONS, STATES, VulnerableEntry, VulnerablePriorityList, VulnerableReading
 from .sealing import unseal
 
 T = "vvs_vulnerable:templates/"
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-LIMITS = {"name": 120, "address": 255, "phone": 40, "email": 254, "needs": 1000, "contact": 200,
-          "quality": 120, "relationship": 120, "written_request": 4000}
-
-
-def _text(request, name: str) -> str:
-    value = request.POST.get(name)
-    return CONTROL.sub("", value.replace("\r\n", "\n")).strip() if isinstance(value, str) else ""
 
 
 def _entry_id(request) -> int:
@@ -51,55 +41,6 @@ def _signup_page(request, commune, errors=None, values=None):
                 "needs": "", "contact": "", "quality": "", "relationship": "", "written_request": ""}
     return {"title": "M’inscrire au registre des personnes vulnérables", "commune": commune, "origins": ORIGINS,
             "situations": SITUATIONS, "errors": errors or {}, "values": values or defaults, "limits": LIMITS}
-
-
-def check_form(request) -> tuple[str, dict, dict, dict]:
-    """(origin, sealed data, errors by field, values to show again)."""
-    values = {k: _text(request, k) for k in LIMITS}
-    values["origin"] = _text(request, "origin")
-    values["situations"] = [s for s in request.POST.getall("situations") if s in SITUATIONS]
-    errors = {}
-    origin = values["origin"]
-    if origin not in ORIGINS:
-        errors["origin"] = "Indiquez qui vous inscrivez."
-    for key, limit in LIMITS.items():
-        if len(values[key]) > limit:
-            errors[key] = f"Ce champ doit tenir en {limit} caractères."
-    if not values["name"] and "name" not in errors:
-        errors["name"] = "Indiquez le nom et le prénom de la personne."
-    if not values["address"] and "address" not in errors:
-        errors["address"] = "Indiquez l'adresse où la personne vit : le CCAS doit pouvoir s'y rendre."
-    if not values["situations"]:
-        errors["situations"] = "Cochez la situation de la personne (la loi réserve le registre à ces trois cas)."
-    phone, problem = normalise_phone(values["phone"]) if "phone" not in errors else (None, None)
-    if problem:
-        errors["phone"] = "Numéro de téléphone invalide (par exemple 06 12 34 56 78 ou 01 60 43 27 15)."
-    if values["email"] and "email" not in errors:
-        try:
-            colander.Email()(None, values["email"])
-        except colander.Invalid:
-            errors["email"] = "Adresse e-mail invalide."
-    if origin in ("self", "representative") and request.POST.get("consent") != "1":
-        errors["consent"] = "Le registre ne peut inscrire personne sans son consentement : cochez la case."
-    if origin == "representative" and not values["quality"] and "quality" not in errors:
-        errors["quality"] = "Indiquez à quel titre vous représentez la personne (tuteur, curateur…)."
-    if origin == "third_party":
-        if len(values["written_request"]) < 20 and "written_request" not in errors:
-            errors["written_request"] = "Écrivez votre demande (20 caractères au moins) : elle est conservée."
-        if not values["relationship"] and "relationship" not in errors:
-            errors["relationship"] = "Indiquez votre lien avec la personne."
-        if request.POST.get("inform") != "1":
-            errors["inform"] = "Cochez la case : la personne est informée et peut s'opposer à son inscription."
-    data = {"name": values["name"], "address": values["address"], "phone": phone or "", "email": values["email"],
-            "situations": values["situations"], "needs": values["needs"], "contact": values["contact"],
-            "consent": origin in ("self", "representative"), "consent_at": service.stamp_now()}
-    if origin == "representative":
-        data["representative"] = {"name": request.user.full_name, "quality": values["quality"]}
-    if origin == "third_party":
-        data["requester"] = {"name": request.user.full_name, "email": request.user.email,
-                             "relationship": values["relationship"]}
-        data["written_request"] = values["written_request"]
-    return origin, data, errors, values
 
 
 @view_config(route_name="vulnerable_signup", permission="resident", renderer=T + "signup.pt")
