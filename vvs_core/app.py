@@ -1,5 +1,4 @@
 """Configuration order: settings → broker → plugin manager → core → plugins → checks."""
-from __future__ import annotations
 
 import os
 from dataclasses import replace

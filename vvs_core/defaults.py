@@ -3,7 +3,6 @@
 Built-in providers (console SMS, e-mail to a folder, manual geocoder) and the
 default rendering of notifications (``trylast``: any plugin's answer wins).
 """
-from __future__ import annotations
 
 from .hooktypes import MenuItem, NotificationKind, ProviderSpec
 from .plugins import hookimpl

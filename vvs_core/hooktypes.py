@@ -1,5 +1,4 @@
 """Small value types that hooks receive and return."""
-from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime

@@ -5,7 +5,6 @@ Every provider, of any kind, may also offer ``health() -> str | None``: None (or
 when its service works, else a French sentence saying what is wrong. It takes no
 argument, runs within a few seconds and sends nothing; ``/admin/extensions`` and
 ``vvs check`` show it. Optional: a provider without it is shown as « Non renseigné »."""
-from __future__ import annotations
 
 from dataclasses import dataclass, field
 

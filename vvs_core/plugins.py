@@ -3,7 +3,6 @@
 One ``pluggy.PluginManager`` per application, stored as ``registry.vvs_plugins``.
 An installed plugin that the .ini does not list is never imported.
 """
-from __future__ import annotations
 
 from importlib.metadata import entry_points
 

@@ -17,7 +17,6 @@ Provider contract suites: ``SMSSenderContract``, ``EmailSenderContract``,
 they drive a fake of the provider's service, ``FakeHTTPService`` for an HTTP API;
 ``vvs_core.providers.contracts``).
 """
-from __future__ import annotations
 
 import os
 import re

@@ -1,5 +1,4 @@
 """Login, logout and password reset by e-mail."""
-from __future__ import annotations
 
 from urllib.parse import urlsplit
 

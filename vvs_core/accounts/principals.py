@@ -9,7 +9,6 @@ plugin returns must match a pattern declared through ``vvs_register_principals``
 one that does not is dropped and logged, so a misspelt principal never silently
 grants or fails to grant.
 """
-from __future__ import annotations
 
 import logging
 import re

@@ -6,7 +6,6 @@ Principals: ``user:<id>``, ``role:resident`` (active member somewhere),
 through ``vvs_principals`` (declared through ``vvs_register_principals``; see
 ``vvs_core.accounts.principals``, which spells every principal).
 """
-from __future__ import annotations
 
 import hashlib
 import secrets

@@ -1,6 +1,5 @@
 """The resident's own space: profile seen by the community (/profil) and settings
 (/parametres): account, password, e-mail, notifications, newsletter, data, closing."""
-from __future__ import annotations
 
 import colander
 import deform

@@ -1,5 +1,4 @@
 """The resident's home page and the charter."""
-from __future__ import annotations
 
 from functools import cache
 from types import SimpleNamespace

@@ -5,7 +5,6 @@ two pages never disagree.
 A member is an active membership whose account is open (a closed account counts for
 nobody). Pending requests are not members.
 """
-from __future__ import annotations
 
 from collections.abc import Iterable
 

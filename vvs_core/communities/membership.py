@@ -14,7 +14,6 @@ creates a community, référent or not: a new community is in "platform" mode, s
 platform team checks the account and the community in one decision. Once accepted,
 a référent may switch the community to validation by the référent.
 """
-from __future__ import annotations
 
 import unicodedata
 

@@ -3,7 +3,6 @@
 Separate from ``vvs_core.communities.membership`` because declaring an actor needs the broker,
 which is configured only when the application is built.
 """
-from __future__ import annotations
 
 import dramatiq
 

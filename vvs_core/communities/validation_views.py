@@ -1,6 +1,5 @@
 """Validation of new members: the pending resident's "Activation du compte" page and
 the queues of the référents, the mairie (same community route) and the platform team."""
-from __future__ import annotations
 
 from datetime import timedelta
 

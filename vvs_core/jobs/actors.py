@@ -1,5 +1,4 @@
 """The reaper: a periodic actor that re-enqueues leased jobs whose lease ran out."""
-from __future__ import annotations
 
 import dramatiq
 

@@ -12,7 +12,6 @@ enough to keep, so that finding them walks the primary key's index, not the tabl
 until a later pass). Notifications still in flight (``pending``, ``sending``) are never
 deleted, whatever their age.
 """
-from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field

@@ -1,5 +1,4 @@
 """The periodic purge of what is older than its retention period (``vvs_core.jobs.retention``)."""
-from __future__ import annotations
 
 import dramatiq
 

@@ -5,7 +5,6 @@ imported (``dramatiq.get_broker()`` would otherwise invent a RabbitMQ broker).
 Messages are sent after commit (``enqueue_after_commit``). Actors run with a real
 request and their own transaction (``task_request``).
 """
-from __future__ import annotations
 
 import logging
 import threading

@@ -68,7 +68,6 @@ A provider call that lasts longer than the claim timeout looks like a dead worke
 and may be sent twice by a provider without the lookup: keep
 ``vvs.outbox.claim_timeout`` well above a batch's send time (rate limits included).
 """
-from __future__ import annotations
 
 import logging
 from collections import defaultdict

@@ -8,7 +8,6 @@ fallback then tries the next channel, ``vvs_core.notify.fallback``). Beyond deli
 A later, lesser event never lowers it. Every key pressed goes to the plugins
 (``vvs_voice_keypad_answer``): a roll-call reads "1" and "2" its own way.
 """
-from __future__ import annotations
 
 import logging
 import re

@@ -8,7 +8,6 @@ quiet hours and the "at least one channel" rule come from this registry, kept on
 ``registry.vvs_notification_kinds``. A kind nobody declared is sent at once, on the
 channels its sender names, and never shown in the settings.
 """
-from __future__ import annotations
 
 from ..errors import ConfigurationError
 from ..hooktypes import NotificationKind

@@ -7,7 +7,6 @@ delivery itself, its retries and crash recovery are in ``vvs_core.notify.actors`
 This module does not import the actors at import time: plugins import it before the
 broker is configured.
 """
-from __future__ import annotations
 
 import hashlib
 import uuid

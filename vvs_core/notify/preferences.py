@@ -16,7 +16,6 @@ rows are written (``outbox.insert_notifications``):
   (Paris time) waits for its end unless its severity is urgent ("severe"). A row
   without a severity is not urgent.
 """
-from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
 

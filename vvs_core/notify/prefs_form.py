@@ -1,7 +1,6 @@
 """The quiet-hours and severity fields of the notification settings form (the rules
 themselves are in ``vvs_core.notify.preferences``); shown only for the declared kinds
 that use them (``vvs_core.notify.kinds``)."""
-from __future__ import annotations
 
 import re
 

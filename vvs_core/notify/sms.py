@@ -22,7 +22,6 @@ alert's page, its e-mail and its push notification keep the emoji, and every ale
 SMS links to the page. Text in other scripts (Cyrillic, Arabic, Chinese…) has no
 faithful equivalent: it stays, and the SMS is sent in UCS-2.
 """
-from __future__ import annotations
 
 import re
 import unicodedata

@@ -27,7 +27,6 @@ Providers cannot send a CSRF token: the secret in the URL is what authenticates 
 call, so these views are exempt. Every answer is French plain text; a refused call
 records nothing.
 """
-from __future__ import annotations
 
 import hmac
 import logging

@@ -4,7 +4,6 @@ folder, calls written to a folder (script, and a WAV spoken by ``espeak-ng`` whe
 Both follow the provider contract (``vvs_core.providers.contracts``), so the outbox
 treats them exactly like OVH or SMTP. No credential, no network.
 """
-from __future__ import annotations
 
 import hashlib
 import logging

@@ -6,7 +6,6 @@ are a plugin's (it records them, and may bring a real provider) behind
 ``IPushDevices``: without it no one has a device, the outbox writes no push row (a
 kind that must reach everyone goes by e-mail instead) and no page offers the channel.
 """
-from __future__ import annotations
 
 import logging
 import uuid

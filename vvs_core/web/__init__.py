@@ -1,6 +1,5 @@
 """Web skeleton: layout globals, menu, flash messages, static assets, security headers,
 French error pages, deform set-up and the health check."""
-from __future__ import annotations
 
 import logging
 from functools import cached_property

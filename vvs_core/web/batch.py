@@ -13,7 +13,6 @@ select as one JSON array (``json_agg`` on PostgreSQL, ``json_group_array`` on SQ
 read back as ``Row`` objects whose columns have their Python types again (aware UTC
 datetimes, dates, booleans, numbers), the same on both backends.
 """
-from __future__ import annotations
 
 import json
 from datetime import date, datetime, timezone

@@ -36,7 +36,6 @@ generations of its dependencies are those it was computed under, and for at most
 (several processes), ``none`` (no cache). Left empty, it follows the broker: the broker's
 Redis, ``memory://`` with the inline broker, ``none`` with AMQP.
 """
-from __future__ import annotations
 
 import contextvars
 import itertools

@@ -14,7 +14,6 @@
   (``retry.attempts``, 3 by default); PostgreSQL's serialization failures and
   deadlocks are marked by pyramid_tm and zope.sqlalchemy already.
 """
-from __future__ import annotations
 
 import html
 import json

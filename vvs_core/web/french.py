@@ -10,7 +10,6 @@ and the templates (where a ``french`` object bound to the request is a global):
   asks the request's catalog when the page is not in French: ``count(0, "membre",
   "membres")`` is "0 membre", never a hand-made plural with a bracketed s.
 """
-from __future__ import annotations
 
 import re
 

@@ -1,7 +1,6 @@
 """The text of every plugin's PDF (reportlab): one font that draws French typography
 (DejaVu Sans, Debian's fonts-dejavu-core, installed by ``make test``; Helvetica where it is
 missing) and what it cannot draw (emoji…) dropped cleanly: never a « ? » nor two spaces."""
-from __future__ import annotations
 
 import functools
 import re

@@ -1,6 +1,5 @@
 """The installable web app: its manifest, its service worker (served from the root
 so that its scope is the whole site) and the page shown when the network is gone."""
-from __future__ import annotations
 
 import json
 from importlib import resources

@@ -16,7 +16,6 @@ The address of a request is ``client_address(request)``: the peer, or, behind
 ``vvs.trusted_proxies``, the first address of ``X-Forwarded-For`` counted from the
 right past the trusted hops.
 """
-from __future__ import annotations
 
 import math
 import threading

@@ -9,7 +9,6 @@ depth mismatch`` — a 500 seen under the mixed load of ``bench_mixed`` (issue 1
 Compiling is done once per template and process, so a lock around it costs nothing after
 the first requests. Re-entrant: compiling a template may load and compile its macros'.
 """
-from __future__ import annotations
 
 import threading
 

@@ -9,7 +9,6 @@ on PostgreSQL ``translate``/``replace``/``lower`` over every letter of Latin-1 a
 Extended-A (the table is computed from ``fold`` itself, so both agree on them), on SQLite
 ``fold`` itself, registered on each connection (``register_sqlite_functions``).
 """
-from __future__ import annotations
 
 import re
 import unicodedata

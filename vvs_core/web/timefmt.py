@@ -17,7 +17,6 @@ A naive datetime is taken as UTC; a ``date`` is shown as it is (no time zone); `
 gives an empty string (or ``default``). Nothing else formats dates for display: a test
 (``tests/core/test_time.py``) refuses ``strftime`` and ``isoformat`` in templates and views.
 """
-from __future__ import annotations
 
 import datetime as _dt
 import re
