@@ -349,3 +349,19 @@ def test_vvs_user_registered(testapp, commune, app_registry, dbsession):
     finally:
         app_registry.vvs_plugins.unregister(spy)
     assert seen == [(NEW_EMAIL, True, True)]
+
+
+def test_the_account_form_names_every_box_and_focuses_the_first_field_or_the_first_error(testapp, commune):
+    """Walk-through: the confirmation of the password had no label, and the cursor
+    started in the password box (deform skipped the name fields)."""
+    start(testapp)
+    place(testapp, *SERRIS)
+    confirm(testapp)
+    page = testapp.get("/inscription/compte")
+    focused = re.findall(r'<input[^>]*\bautofocus\b[^>]*>', page.text)
+    assert len(focused) == 1 and 'autocomplete="given-name"' in focused[0]
+    confirm_id = re.search(r'<input[^>]*name="password-confirm"[^>]*id="([^"]+)"', page.text).group(1)
+    assert re.search(rf'<label for="{confirm_id}"[^>]*>Confirmez le mot de passe</label>', page.text)
+    res = account_form(testapp, last_name="", password_confirm="autre chose").submit("submit", status=400)
+    focused = re.findall(r'<input[^>]*\bautofocus\b[^>]*>', res.text)
+    assert len(focused) == 1 and 'autocomplete="family-name"' in focused[0]

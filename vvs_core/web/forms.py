@@ -51,6 +51,7 @@ def validate(request, form: deform.Form, check=None):
         if name not in already:
             exc[name] = message
     form.widget.handle_error(form, exc)
+    focus_first_error(form)
     return None, form.render()  # what was typed (form.cstruct), with the errors
 
 
@@ -111,6 +112,7 @@ def field_error(form: deform.Form, name: str, message: str) -> str:
     exc = colander.Invalid(form.schema, "")
     exc[name] = message
     form.widget.handle_error(form, exc)
+    focus_first_error(form)
     return form.render()
 
 
@@ -119,6 +121,16 @@ class StrippedString(colander.String):
         if isinstance(cstruct, str):
             cstruct = cstruct.strip() or colander.null
         return super().deserialize(node, cstruct)
+
+
+deform.Field.focusable_input_types += (StrippedString,)  # deform focused the first plain String instead
+
+
+def focus_first_error(form: deform.Form) -> None:
+    """The cursor in the first field in error (deform leaves it on the form's first field)."""
+    wrong = [f for f in form.children if f.error]
+    for field in form.children if wrong else ():
+        field.autofocus = "autofocus" if field is wrong[0] else None
 
 
 def number_node(title, *, min: int, max: int, message: str, **kw):
