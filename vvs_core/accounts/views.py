@@ -26,8 +26,8 @@ from vvs_core.accounts.sessions import end_all_sessions
 from vvs_core.web.links import absolute_url
 
 INTERESTS = (
-    "Gastronomie", "L'oenologie", "La cuisine", "La culture", "La musique", "La photographie",
-    "Electronique", "Pop rock", "Techno", "Variétés", "Bowling", "Football", "La marche",
+    "Gastronomie", "L’œnologie", "La cuisine", "La culture", "La musique", "La photographie",
+    "Électronique", "Pop rock", "Techno", "Variétés", "Bowling", "Football", "La marche",
     "Randonnée", "Running", "Jardinage", "Bricolage", "Lecture",
 )
 HOUSING_TYPES = (("maison", "Maison"), ("appartement", "Appartement"), ("autre", "Autre"))
