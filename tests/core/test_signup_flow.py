@@ -269,8 +269,11 @@ def test_case1_home_inside_a_community_joins_it(testapp, commune, make_community
     assert testapp.get(link, status=303).headers["Location"].endswith("/activation")
     dbsession.expire_all()
     assert dbsession.get(User, user.id).email_confirmed_at is not None
-    testapp.get(link, status=303)  # used: refused
-    assert "n'est plus valable" in testapp.get("/activation").text
+    testapp.get(link, status=303)  # opened again: one clear message, no error (walk-through)
+    again = testapp.get("/activation").text
+    assert "Votre adresse e-mail est déjà confirmée : ce lien a déjà servi." in again and "flash-error" not in again
+    testapp.post("/deconnexion", {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', again).group(1)})
+    assert "a déjà servi ou n'est plus valable" in testapp.get(link, status=303).follow().text
 
 
 def test_case2_near_communities_are_listed_and_joined(testapp, commune, make_community, dbsession):

@@ -296,10 +296,12 @@ def signup_account_view(request):
 
 @view_config(route_name="signup_email_confirm", permission="public")
 def signup_email_confirm_view(request):
-    user = confirm_email(request.dbsession, request.matchdict["token"])
-    if user is None:
-        request.session.flash("Ce lien de confirmation n'est plus valable. Connectez-vous pour en recevoir un autre.",
-                              queue="error")
+    user, me = confirm_email(request.dbsession, request.matchdict["token"]), request.user
+    if user is None and me is not None and me.email_confirmed_at is not None:  # a link opened twice: no error
+        request.session.flash("Votre adresse e-mail est déjà confirmée : ce lien a déjà servi.", queue="success")
+    elif user is None:
+        request.session.flash("Ce lien de confirmation a déjà servi ou n'est plus valable. Connectez-vous : si votre "
+                              "adresse n'est pas encore confirmée, vous pourrez en recevoir un autre.", queue="error")
     else:
         request.session.flash("Votre adresse e-mail est confirmée. Merci !", queue="success")
     target = "activation" if request.user is not None else "login"
