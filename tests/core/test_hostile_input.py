@@ -104,6 +104,17 @@ def test_broken_utf8_in_a_url_is_a_french_400(app, hood, url):
     assert '<html lang="fr"' in res.text
 
 
+@pytest.mark.parametrize("url", ["/?q=%FF%FE", "/connexion?next=%E9t%E9"])
+def test_broken_utf8_in_a_query_is_answered_in_the_layout_without_a_traceback(app, url, caplog):
+    """Walk-through: the 400 was right, but its page logged three tracebacks (the layout
+    and the language read the query again) and fell back to the static page."""
+    with caplog.at_level("WARNING"):
+        res = raw_get(app, url)
+    assert res.status_int == 400 and "mal encodées (UTF-8 attendu)" in res.text
+    assert "Menu" in res.text  # the layout, not the static page
+    assert not [r for r in caplog.records if r.exc_info or r.levelname == "ERROR"]
+
+
 def test_broken_utf8_in_a_form_is_not_a_500(testapp):
     token = re.search(r'name="csrf_token" value="([^"]+)"', testapp.get("/connexion").text).group(1)
     body = f"csrf_token={token}&__formid__=deform&email=%FF%FE%40example.test&password=x&submit=submit".encode()

@@ -238,7 +238,8 @@ def decoding_tween_factory(handler, registry):
             list(request.GET.items())
             if request.method == "POST" and request.content_type in form_types:
                 list(request.POST.items())
-        except UnicodeDecodeError:
+        except UnicodeDecodeError:  # the error page's layout must not read them again (three tracebacks)
+            request.environ.update(QUERY_STRING="", REQUEST_METHOD="GET", CONTENT_LENGTH="0")
             return bad_encoding(request.environ, request)
         return handler(request)
 
