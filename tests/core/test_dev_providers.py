@@ -144,3 +144,31 @@ def test_console_sms_reads_an_sms_received_by_its_callback():
                 {"from": "+33639981234", "text": "x" * 1601, "id": "1"}, {"from": "+33639981234", "text": "STOP"}):
         with pytest.raises(CallbackRefused):
             sender.parse_inbound(Request.blank("/", POST=bad))
+
+
+def test_make_run_can_simulate_an_sms_received_as_the_readme_says(app, testapp):
+    """Walk-through: development.ini had no callback token for the console SMS, so OUI,
+    AIDE and STOP could not be tried under `make run`. The token is set and the
+    README's command is accepted by the app."""
+    import configparser
+    import re
+    from pathlib import Path
+
+    from vvs_core.testing import use_provider
+
+    root = Path(__file__).resolve().parents[2]
+    ini = configparser.RawConfigParser()
+    ini.read(root / "development.ini", encoding="utf-8")
+    token = ini["app:main"]["vvs.sms.console.callback_token"]
+    assert len(token) >= 32 and ini["app:main"]["vvs.sms.provider"] == "console"
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    command = re.search(r"curl -d from=(\S+) -d text=(\S+) -d id=(\S+) \\\n\s+http://localhost:6543(\S+)", readme)
+    assert command and f"/fournisseurs/console/{token}/sms-recu" == command.group(4)
+    use_provider(app.registry, "sms", ConsoleSMSSender())
+    app.registry.settings["vvs.sms.console.callback_token"] = token
+    try:
+        sender, text, ref, path = command.groups()
+        assert testapp.post(path, {"from": sender, "text": text, "id": ref}).text.startswith("reçu")
+        assert testapp.post(path, {"from": sender, "text": text, "id": ref}, status=409).text == "déjà reçu"
+    finally:
+        del app.registry.settings["vvs.sms.console.callback_token"]
