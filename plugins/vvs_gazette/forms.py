@@ -1,13 +1,18 @@
 """Gazette forms (deform/colander, French messages)."""
 from __future__ import annotations
 
+import re
+
 import colander
 import deform
 
 from vvs_core.web.forms import Schema, StrippedString
-from vvs_core.web.timefmt import dates
+from vvs_core.web.timefmt import dates, zone
 
 from .models import CATEGORIES, MAX_PHOTOS
+
+_HOUR = re.compile(r"(\d{1,2})\s*[:hH]\s*(\d{2})?")
+
 
 class LocalDateTime(colander.SchemaType):
     """An HTML ``datetime-local`` value, read in ``vvs.timezone`` (« 19:00 » is 19:00 in
@@ -24,9 +29,28 @@ class LocalDateTime(colander.SchemaType):
         if not cstruct:
             return colander.null
         try:
-            return dates.parse_local(str(cstruct)[:40])
+            value = dates.parse_local(str(cstruct)[:40])
         except (ValueError, OverflowError):
             raise colander.Invalid(node, "Date et heure invalides (jj/mm/aaaa hh:mm).") from None
+        return self.check_clock_change(node, str(cstruct), value)
+
+    @staticmethod
+    def check_clock_change(node, typed: str, value):
+        """An hour the clocks skip (spring: 02:00 → 03:00) is refused; one they go through
+        twice (autumn: 03:00 → 02:00) is the first, and the member is told so."""
+        hour = _HOUR.search(typed.split("T")[-1] if "T" in typed else typed.split(" ", 1)[-1])
+        local = dates.local(value)
+        if hour and not any(c in typed.upper() for c in "+Z") and (local.hour, local.minute) != (int(hour.group(1)), int(hour.group(2) or 0)):
+            raise colander.Invalid(node, f"Le {dates.long_date(local)} à {hour.group(1)}h{hour.group(2) or '00'} "
+                                         "n'existe pas à Paris : les horloges passent de 2 h à 3 h (heure d'été). "
+                                         "Choisissez une autre heure, par exemple 3 h.")
+        wall = local.replace(tzinfo=None)
+        if wall.replace(tzinfo=zone(), fold=1).utcoffset() != wall.replace(tzinfo=zone(), fold=0).utcoffset():
+            request = node.bindings.get("request") if node.bindings else None
+            if request is not None:
+                request.session.flash(f"Le {dates.long_date(local)} à {dates.time(local)} arrive deux fois (les horloges "
+                                      "reculent de 3 h à 2 h) : nous avons retenu la première, à l'heure d'été.", "warning")
+        return value
 
 
 class MemoryTmpStore(dict):

@@ -371,3 +371,24 @@ def test_the_moderation_lists_are_read_a_page_at_a_time(testapp, dbsession, make
     second = testapp.get(url, {"page_reports": "2"})
     assert "Signalement n° 20" in second.text and "Signalement n° 22" in second.text
     assert "Signalement n° 19" not in second.text and "Page 2 sur 2" in second.text
+
+
+def test_an_event_at_an_hour_the_clocks_skip_is_refused_and_one_they_repeat_is_the_first(testapp, quartier,
+                                                                                         dbsession):
+    """Walk-through: 02:30 on the night the clocks go forward was stored silently (as
+    03:30). It is refused in French; 02:30 on the night they go back is the first one
+    (summer time), and the member is told so."""
+    community, alice, *_ = quartier
+    testapp.login(alice)
+    form = testapp.get(url(community, "/ajouter")).forms["gazette-post"]
+    form["category"], form["title"], form["text"] = "evenement", "Nuit des étoiles", "Apportez une lampe « rouge »."
+    form["event_at"] = "2027-03-28T02:30"
+    page = form.submit("submit")
+    assert page.status_int == 200 and "dimanche 28 mars 2027 à 02h30 n'existe pas à Paris" in page.text
+    assert dbsession.scalar(sa.select(sa.func.count(GazettePost.id))) == 0
+    form = page.forms["gazette-post"]
+    form["event_at"] = "2027-10-31T02:30"
+    page = form.submit("submit", status=303).follow()
+    assert "arrive deux fois" in page.text and "nous avons retenu la première, à l'heure d'été" in page.text
+    post = dbsession.scalars(sa.select(GazettePost)).one()
+    assert post.event_at.astimezone(timezone.utc) == datetime(2027, 10, 31, 0, 30, tzinfo=timezone.utc)
