@@ -213,6 +213,11 @@ def test_token_settings_page_shows_the_token_once(testapp, dbsession, hood):
     assert token not in testapp.get("/parametres/jetons").text
     row = dbsession.scalar(select(ApiToken).where(ApiToken.name == "Application du téléphone"))
     assert row.token_hash != token and len(row.token_hash) == 64
+    # On a phone the table stacks each token's cells under their names (walk-through:
+    # the five columns cut words in the middle at 360 px); a browser test looks at it.
+    table = re.search(r'<table class="stacked">.*?</table>', testapp.get("/parametres/jetons").text, re.S).group(0)
+    cells = re.findall(r"<td\b[^>]*>", table)
+    assert cells and all("data-label=" in cell for cell in cells)
 
 
 def test_notifications_of_the_member_are_listed(testapp, dbsession, hood):

@@ -211,3 +211,13 @@ def test_a_form_that_saw_an_older_reply_is_refused(testapp, dbsession, mairie, a
     for bad in ("abc", "-1", "9" * 40):  # garbage is no claim: the status check alone applies
         testapp.post_csrf(url, {"status": "close", "reply": "", "seen": "patrouille", "seen_reply": bad}, status=303)
         testapp.post_csrf(url, {"status": "patrouille", "reply": "", "seen": "close", "seen_reply": bad}, status=303)
+
+
+def test_the_communities_table_stacks_on_a_phone(testapp, mairie, agent_login):
+    """Walk-through: at 360 px the four columns cut words in the middle. The table is
+    marked stacked and every cell carries its column's name (vvs.css shows it above)."""
+    agent_login(testapp, mairie)
+    page = testapp.get("/mairie/77449").text
+    table = re.search(r'<table class="stacked">\s*<thead><tr><th scope="col">Communauté</th>.*?</table>', page, re.S)
+    cells = re.findall(r"<td\b[^>]*>", table.group(0))
+    assert cells and all("data-label=" in cell for cell in cells)
