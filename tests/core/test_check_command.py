@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from test_cli import assert_one_line_error, run_vvs, write_ini
 
+sys.path.insert(0, str(Path(__file__).parents[1] / "plugins" / "vvs_sms_ovh"))
+from fake_ovh import APP_KEY, APP_SECRET, CONSUMER_KEY, SERVICE, FakeOVH  # noqa: E402
+
 PSERVE = Path(sys.executable).parent / "pserve"
 OVH = {"vvs__plugins": "vvs_sms_ovh", "vvs__sms__provider": "ovh", "vvs__sms__ovh__application_key": "ak",
        "vvs__sms__ovh__service_name": "sms-ab12345-1"}
@@ -28,13 +31,32 @@ def pserve(ini: Path, env: dict) -> subprocess.CompletedProcess:
 
 
 def test_a_good_ini_is_ready_to_serve(tmp_path):
+    """OVH's account read through the real client (its fake on 127.0.0.1): the provider's
+    health is part of the check."""
     (tmp_path / "var").mkdir()
-    ini = write_ini(tmp_path, **OVH)
-    result = run_vvs("check", str(ini), cwd=tmp_path, env=OVH_SECRETS)
+    fake = FakeOVH()
+    try:
+        ini = write_ini(tmp_path, **{**OVH, "vvs__sms__ovh__endpoint": fake.url,
+                                     "vvs__sms__ovh__application_key": APP_KEY, "vvs__sms__ovh__service_name": SERVICE})
+        result = run_vvs("check", str(ini), cwd=tmp_path,
+                         env={"VVS_SMS_OVH_APPLICATION_SECRET": APP_SECRET, "VVS_SMS_OVH_CONSUMER_KEY": CONSUMER_KEY})
+    finally:
+        fake.close()
     assert result.returncode == 0, result.stderr
     assert "sms provider: ovh (started)" in result.stdout
     assert "email provider: folder (started)" in result.stdout
     assert "(reachable)" in result.stdout and result.stdout.rstrip().endswith("ready to serve")
+    assert ("GET", f"/1.0/sms/{SERVICE}") in fake.requests
+
+
+def test_an_unreachable_provider_stops_the_check_with_one_french_line(tmp_path):
+    """OVH's API out of reach (here no network): one line that names the account."""
+    (tmp_path / "var").mkdir()
+    ini = write_ini(tmp_path, **{**OVH, "vvs__sms__ovh__endpoint": "http://127.0.0.1:9/1.0",
+                                 "vvs__sms__ovh__timeout": "1"})
+    result = run_vvs("check", str(ini), cwd=tmp_path, env=OVH_SECRETS)
+    assert result.returncode == 2
+    assert_one_line_error(result, "sms-ab12345-1", "ne répond pas")
 
 
 BAD = [
