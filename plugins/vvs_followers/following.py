@@ -22,7 +22,7 @@ from shapely.ops import unary_union
 from shapely.prepared import prep
 
 from vvs_core.clock import aware, utcnow
-from vvs_core.web.french import count, de
+from vvs_core.web.french import a, count, de
 from vvs_core.web.links import absolute_url
 from vvs_core.models import Commune, Community
 from vvs_core.models.notification import CHANNELS
@@ -121,9 +121,28 @@ def home_of(request, commune: Commune, address: str):
         raise FollowRefused("L'adresse doit tenir en 200 caractères.")
     located = locate_address(request, address, commune)
     if not located.found:
-        raise FollowRefused(f"Adresse introuvable {de(commune.name)} : corrigez-la, ou laissez le champ vide "
-                            "(vous recevrez alors les alertes adressées à toute la commune).")
+        raise FollowRefused(f"Nous ne trouvons pas cette adresse {a(commune.name)} : corrigez-la, ou laissez le champ "
+                            "vide (vous recevrez alors les alertes adressées à toute la commune).")
     return Point(located.lon, located.lat)
+
+
+def neighbourhoods(dbsession, commune: Commune) -> list[tuple[str, str]]:
+    """(id, name) of the commune's communities that have a boundary: where a follower
+    chooses their neighbourhood when no geocoder finds addresses (the built-in "manual")."""
+    return [(str(i), name) for i, name in dbsession.execute(sa.select(Community.id, Community.name).where(
+        Community.commune_id == commune.id, Community.archived_at.is_(None), Community.boundary.is_not(None))
+        .order_by(Community.name))]
+
+
+def home_in(dbsession, commune: Commune, community_id: str):
+    """A point inside the chosen community (None for « toute la commune »): the alerts
+    aimed at it, or at an area around it, reach the follower. Only the point is kept."""
+    if not community_id:
+        return None
+    community = dbsession.get(Community, int(community_id))
+    if community is None or community.commune_id != commune.id or community.boundary is None:
+        raise FollowRefused("Choisissez un quartier de la liste.")
+    return community.boundary.representative_point()
 
 
 # --- the double opt-in -----------------------------------------------------------------------

@@ -13,6 +13,7 @@ from vvs_core.web.errorpages import json_error
 from vvs_core.web.forms import Schema, StrippedString, make_form, validate
 from vvs_core.web.jsonlimits import loads_limited
 from vvs_core.web.french import de
+from vvs_core.interfaces import IGeocoder
 from vvs_core.models import Commune
 from vvs_core.web.ratelimit import client_address, limiter
 
@@ -70,8 +71,27 @@ class CodeSchema(Schema):
                                                          "maxlength": "12"}))
 
 
+def follow_schema(request, commune) -> Schema:
+    """The typed address needs a geocoder that finds addresses; with the built-in
+    "manual" one (it finds none: every address was refused), the commune's
+    neighbourhoods are listed instead, and none is needed for the whole commune."""
+    schema = FollowSchema()
+    if getattr(request.find_service(IGeocoder), "name", "") != "manual":
+        return schema
+    del schema["address"]
+    hoods = following.neighbourhoods(request.dbsession, commune)
+    if hoods:
+        schema.insert(2, colander.SchemaNode(
+            colander.String(), name="quartier", title="Votre quartier (facultatif)", missing="",
+            description="Pour recevoir aussi les alertes qui ne concernent que votre quartier. Sans choix : "
+                        "les alertes adressées à toute la commune.",
+            validator=colander.OneOf(["", *(i for i, _ in hoods)], msg_err="Choisissez un quartier de la liste."),
+            widget=deform.widget.SelectWidget(values=[("", "— Toute la commune —"), *hoods])))
+    return schema
+
+
 def follow_form(request, commune):
-    return make_form(request, FollowSchema(), "Recevoir les alertes", formid="suivre",
+    return make_form(request, follow_schema(request, commune), "Recevoir les alertes", formid="suivre",
                      action=request.route_path("followers_follow", insee=commune.insee))
 
 
@@ -119,7 +139,12 @@ def follow_view(request):
                           request.static_path("vvs_followers:static/follow-push.js")] if push else [])
     if request.method != "POST":
         return {**base, "form": form.render()}
-    limiter(request, "followers-request", "vvs.followers.rate").check(client_address(request), TOO_MANY)
+    # A typo refused in the form sends nothing: it counts against a larger allowance than
+    # the requests that send a code, so a visitor correcting their number is not locked out.
+    client, sending = client_address(request), limiter(request, "followers-request", "vvs.followers.rate")
+    typos = limiter(request, "followers-typo", rate="60/3600")
+    sending.check_blocked(client, TOO_MANY)
+    typos.check_blocked(client, TOO_MANY)
     found = {}
 
     def check(data):
@@ -129,15 +154,18 @@ def follow_view(request):
         except FollowRefused as refused:
             problems["contact"] = str(refused)
         try:
-            found["home"] = following.home_of(request, commune, data.get("address", ""))
+            found["home"] = (following.home_in(request.dbsession, commune, data["quartier"]) if "quartier" in data
+                             else following.home_of(request, commune, data.get("address", "")))
         except FollowRefused as refused:
-            problems["address"] = str(refused)
+            problems["quartier" if "quartier" in data else "address"] = str(refused)
         return problems
 
     data, rendered = validate(request, form, check)
     if data is None:
+        typos.fail(client)
         request.response.status = 400
         return {**base, "form": rendered}
+    sending.check(client, TOO_MANY)
     channel, address = found["contact"]
     limiter(request, "followers-destination", "vvs.followers.destination_rate").check(
         f"{channel}:{address}", TOO_MANY_HERE)

@@ -238,10 +238,63 @@ def test_vvs_commune_alert_followers(app_request, dbsession, commune, mairie):
     assert [f["key"] for f in reached(dbsession, commune, {"target": "commune", "channels": ["email"]})] == [far.key]
 
 
-def test_an_address_outside_the_commune_is_refused(testapp, dbsession, commune):
+class FindsNothing:
+    """A geocoder that searches addresses (as BAN does) and finds none of these."""
+    name = "essai"
+
+    def search(self, query, *, limit=5, citycode=None, near=None):
+        return []
+
+    def reverse(self, lon, lat):
+        return None
+
+
+@pytest.fixture
+def address_geocoder(app):
+    from vvs_core.providers import provider_on
+    from vvs_core.testing import use_provider
+
+    default = provider_on(app.registry, "geocoder")
+    use_provider(app.registry, "geocoder", FindsNothing())
+    yield
+    use_provider(app.registry, "geocoder", default)
+
+
+def test_an_address_outside_the_commune_is_refused(testapp, dbsession, commune, address_geocoder):
     page = post(testapp, FOLLOW, {"contact": MOBILE, "address": "1 rue Imaginaire"}, status=400)
-    assert "Adresse introuvable de Serris" in page.text
+    assert "Nous ne trouvons pas cette adresse à Serris : corrigez-la" in page.text  # was « introuvable de Serris »
     assert dbsession.scalar(select(func.count()).select_from(Follower)) == 0
+
+
+def test_with_the_default_geocoder_the_follower_chooses_a_neighbourhood(testapp, dbsession, commune, mairie):
+    """Walk-through: the built-in "manual" geocoder finds no address, so every address
+    was refused. The form lists the commune's neighbourhoods instead; the follower is
+    reached by the alerts aimed at theirs."""
+    from vvs_followers.following import reached
+
+    page = testapp.get(FOLLOW)
+    form = page.forms["suivre"]
+    assert "address" not in form.fields and "Votre quartier (facultatif)" in page.text
+    assert (str(mairie.community.id), mairie.community.name) in [(v, t) for v, _, t in form["quartier"].options]
+    assert "Choisissez un quartier de la liste." in post(testapp, FOLLOW, {"contact": MOBILE, "quartier": "999999"},
+                                                          status=400).text
+    follower = follow_by_sms(testapp, dbsession, address="")  # no choice: the whole commune
+    assert follower.home is None
+    post(testapp, FOLLOW, {"contact": "lea@exemple.fr", "quartier": str(mairie.community.id)}, status=303)
+    lea = dbsession.scalars(select(Follower).where(Follower.address == "lea@exemple.fr")).one()
+    assert lea.home is not None and mairie.community.boundary.contains(lea.home)
+    lea.status = "active"
+    dbsession.flush()
+    aimed = {"target": "communities", "community_ids": [mairie.community.id], "channels": ["email", "sms"]}
+    assert [f["address"] for f in reached(dbsession, commune, aimed)] == ["lea@exemple.fr"]
+
+
+def test_typos_do_not_lock_the_visitor_out(testapp, dbsession, commune):
+    """Walk-through: every refused form counted toward the 10 requests an hour, so a few
+    typos locked the visitor out. Refusals have their own, larger allowance."""
+    for n in range(12):
+        post(testapp, FOLLOW, {"contact": f"lea{n}@"}, status=400)
+    follow_by_sms(testapp, dbsession)
 
 
 @pytest.fixture
