@@ -64,10 +64,39 @@ def flush_redis():
     redis.Redis.from_url(REDIS_URL).flushdb()
 
 
-def start_workers(env):
-    cmd = [sys.executable, "-m", "dramatiq", "bench.worker_boot", "--processes", "2", "--threads", "8"]
+def start_workers(env, processes: int = 2, timeout: float = 180):
+    """Two dramatiq worker processes × 8 threads, returned once both have built the
+    application and consume messages: a measurement must not include their start-up
+    (production's workers are running when an alert is posted)."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    client.delete(*client.keys("bench_worker_ready:*") or ["bench_worker_ready:none"])
+    cmd = [sys.executable, "-m", "dramatiq", "bench.worker_boot", "--processes", str(processes), "--threads", "8"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(6)  # two processes build the app
+    deadline = time.time() + timeout
+    while len(client.keys("bench_worker_ready:*")) < processes:
+        if proc.poll() is not None or time.time() > deadline:
+            proc.kill()
+            raise RuntimeError(f"the {processes} worker processes were not ready in {timeout} s")
+        time.sleep(0.2)
+    # Their consumers run: a few no-op messages go through (each process's first one).
+    import dramatiq
+
+    from vvs_core.jobs.tasks import configure_broker
+
+    configure_broker({"vvs.broker_url": REDIS_URL})
+    from . import noop
+
+    noop.noop.broker = dramatiq.get_broker()
+    dramatiq.get_broker().declare_actor(noop.noop)
+    for i in range(32):
+        noop.noop.send(i)
+    while client.hlen("dramatiq:bench_noop.msgs") or client.llen("dramatiq:bench_noop"):
+        if time.time() > deadline:
+            proc.kill()
+            raise RuntimeError("the worker processes consume no message")
+        time.sleep(0.1)
     return proc
 
 
