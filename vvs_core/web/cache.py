@@ -22,7 +22,7 @@ opening a directory writes an audit entry), so invalidation follows what changed
 Writes are seen at two levels: an ORM flush tells which rows changed (their community and
 user, before and after); any other write statement (Core, ``text()``) tells its table only
 (``INSERT/UPDATE/DELETE`` target; a ``DELETE`` also touches the tables whose foreign keys
-cascade from it). Tables of ``UNCACHED_TABLES`` (the outbox, the leased jobs) move nothing:
+cascade from it). Tables of ``UNCACHED_TABLES`` (the outbox and its texts, the jobs) move nothing:
 no cached value may read them.
 
 Each dependency has a **generation**: a process-local counter moved by the write statement
@@ -52,7 +52,7 @@ from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
-UNCACHED_TABLES = frozenset({"notifications", "jobs"})
+UNCACHED_TABLES = frozenset({"notifications", "notification_contents", "jobs"})
 MAX_ENTRIES = 20_000
 SHARED_KEY_SECONDS = 86_400  # a shared generation unused for a day goes (recreated at random: a miss, never stale)
 
