@@ -70,6 +70,41 @@ def member_rows(dbsession, community_id: int, exclude_user_id=None):
     return dbsession.execute(stmt).all()
 
 
+def split_members(dbsession, community_id: int, exclude_user_id=None, in_sql=lambda addresses: True):
+    """The active members (author excepted), read once: (ids, ascending, of those who chose
+    nothing at all and whose set of addresses (has e-mail, has mobile, has landline)
+    ``in_sql`` accepts, the rows of the others)."""
+    chose_nothing = sa.or_(User.notification_prefs.is_(None),
+                           sa.cast(User.notification_prefs, sa.Text).in_(["{}", "null"]))
+    has = [sa.func.coalesce(c, "") != "" for c in (User.email, User.mobile, User.landline)]
+    stmt = (sa.select(User.id, chose_nothing, *has).join(Membership, Membership.user_id == User.id)
+            .where(Membership.community_id == community_id, Membership.status == "active",
+                   User.status != "closed").order_by(User.id))
+    if exclude_user_id is not None:
+        stmt = stmt.where(User.id != exclude_user_id)
+    nothing, chose = [], []
+    for user_id, empty, *addresses in dbsession.execute(stmt):
+        (nothing if empty and in_sql(tuple(map(bool, addresses))) else chose).append(user_id)
+    rows = users_by_id(dbsession, chose)
+    return nothing, [rows[i] for i in chose if i in rows]
+
+
+class _Addresses:
+    """A user with only the addresses that matter to ``channels_for`` (a set's example)."""
+
+    def __init__(self, email, mobile, landline):
+        self.id, self.notification_prefs = 0, {}
+        self.email, self.mobile, self.landline = ("x" if email else ""), ("x" if mobile else ""), ("x" if landline else "")
+
+
+def default_channel_sets(request) -> dict[tuple, list[str]]:
+    """{(has e-mail, has mobile, has landline): channels} for a member who chose nothing:
+    what ``alert_audience`` gives them, worked out once for each set of addresses."""
+    usable = channels_with_provider(request)
+    return {(e, m, l): channels_for(request, _Addresses(e, m, l), CHANNELS, usable)
+            for e in (True, False) for m in (True, False) for l in (True, False)}
+
+
 def users_by_id(dbsession, ids) -> dict:
     ids = sorted(set(ids))
     found = {}
@@ -80,15 +115,17 @@ def users_by_id(dbsession, ids) -> dict:
     return found
 
 
-def alert_audience(request, alert) -> list[Target]:
-    """Every (user, channel, address) the first message of ``alert`` goes to."""
+def alert_audience(request, alert, members=None, skip=frozenset()) -> list[Target]:
+    """Every (user, channel, address) the first message of ``alert`` goes to. ``members``:
+    the member rows to use (default: every active member); ``skip``: members the caller
+    writes in SQL (``fanout.insert_in_sql``), not reached again through ``vvs_alert_recipients``."""
     db = request.dbsession
     targets: dict[int, list[Target]] = {}
     usable = channels_with_provider(request)  # once, not once per member
     # A member who chose nothing gets the default channels they have an address for: worked
     # out once per set of addresses, not once per member (100,000 in a commune-wide community).
     by_addresses: dict[tuple, list[str]] = {}
-    for row in member_rows(db, alert.community_id, alert.author_id):
+    for row in member_rows(db, alert.community_id, alert.author_id) if members is None else members:
         if row.notification_prefs:
             channels = channels_for(request, row, CHANNELS, usable)
         else:
@@ -100,7 +137,7 @@ def alert_audience(request, alert) -> list[Target]:
     extra: dict[int, set] = {}
     for answer in request.registry.vvs_plugins.hook.vvs_alert_recipients(request=request, alert=hook_view(db, alert)):
         for recipient in answer or []:
-            if recipient.user_id in targets or recipient.user_id == alert.author_id:
+            if recipient.user_id in targets or recipient.user_id in skip or recipient.user_id == alert.author_id:
                 continue  # a member already gets it on the channels they chose
             extra.setdefault(recipient.user_id, set()).update(recipient.channels)
     for user_id, row in users_by_id(db, extra).items():

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import logging
 
-from vvs_core.clock import aware, utcnow
-from vvs_core.models import Community, User
-from vvs_core.notify.outbox import enqueue_delivery_after_commit, insert_notifications
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
-from .audience import alert_audience, previous_reach
+from vvs_core.clock import aware, utcnow
+from vvs_core.models import Community, Membership, Notification, User
+from vvs_core.notify.outbox import enqueue_delivery_after_commit, insert_notifications, refer_to_contents
+from vvs_core.notify.preferences import DEFAULT_NIGHT, call_window, severity_of
+
+from .audience import alert_audience, default_channel_sets, previous_reach, split_members
 from .texts import email_content, push_text, sms_text, voice_text
 
 log = logging.getLogger(__name__)
@@ -40,8 +44,10 @@ def fan_out(request, alert, update=None, commit_chunks=False) -> list[int]:
     community = db.get(Community, alert.community_id)
     writer = db.get(User, update.author_id) if update is not None and update.author_id else None
     author = writer or (db.get(User, alert.author_id) if alert.author_id else None)
+    in_sql: list[int] = []  # members written by INSERT … SELECT (see members_in_sql)
     if update is None:
-        targets = alert_audience(request, alert)
+        in_sql, others = members_in_sql(request, alert)
+        targets = alert_audience(request, alert, others, set(in_sql))
         subject_type, subject_id, kind = "alert", alert.id, "alert"
     else:
         targets = previous_reach(request, alert)
@@ -66,7 +72,15 @@ def fan_out(request, alert, update=None, commit_chunks=False) -> list[int]:
         written = insert_notifications(db, rows[start:start + INSERT_CHUNK])
         enqueue_delivery_after_commit(request, written)
         ids += written
-        if commit_chunks and start + INSERT_CHUNK < len(rows):
+        if commit_chunks and (in_sql or start + INSERT_CHUNK < len(rows)):
+            request.tm.commit()
+            request.tm.begin()
+    members_chunk = INSERT_CHUNK // 2  # two channels each, mostly
+    for start in range(0, len(in_sql), members_chunk):
+        written = insert_in_sql(request, alert, in_sql[start:start + members_chunk], contents, now)
+        enqueue_delivery_after_commit(request, written)
+        ids += written
+        if commit_chunks and start + members_chunk < len(in_sql):
             request.tm.commit()
             request.tm.begin()
     log.info("alert %s%s: %d notifications written", alert.id, f" update {update.id}" if update else "", len(ids))
@@ -84,3 +98,60 @@ def _author_targets(request, alert, already):
     if row is None:
         return []
     return [Target(row.id, c, address_for(row, c)) for c in channels_for(request, row, CHANNELS)]
+
+
+# --- Members who chose nothing: their rows written by the database ------------------
+# In a commune-wide community nearly every member has no preferences: their channels
+# depend only on which addresses they have, and neither quiet hours nor severity
+# minimums apply to them. Their rows are one ``INSERT … SELECT`` per channel and chunk of
+# members (no Python object per row); the dedupe keys are the same as the Python path's,
+# so a fan-out run again (killed job) writes only what is missing, whichever path wrote.
+
+def members_in_sql(request, alert) -> tuple[list[int], list]:
+    """(ids, ascending, of the members whose rows the database writes, the rows of the
+    other members): those who chose nothing at all, unless push is among their default
+    channels (push rows need a device, looked up per recipient by ``insert_notifications``)."""
+    sets = default_channel_sets(request)
+    return split_members(request.dbsession, alert.community_id, alert.author_id,
+                         in_sql=lambda addresses: "push" not in sets[addresses])
+
+
+def insert_in_sql(request, alert, member_ids: list[int], contents: dict, now) -> list[int]:
+    """Write the rows of ``member_ids`` (some of ``members_in_sql``), on their default channels; their ids."""
+    db = request.dbsession
+    table = Notification.__table__
+    severity = severity_of({"severity": alert.severity})
+    texts = {channel: {"html": None, **contents[channel]} for channel in ("sms", "email", "voice")}
+    refer_to_contents(db, list(texts.values()), now)
+    night = request.registry.settings.get("vvs.voice.night") or DEFAULT_NIGHT
+    address = {"sms": User.mobile, "email": User.email, "voice": User.landline}
+    has = [sa.func.coalesce(column, "") != "" for column in (User.email, User.mobile, User.landline)]
+    postgres = db.get_bind().dialect.name == "postgresql"
+    ids: list[int] = []
+    for channel in ("sms", "email", "voice"):
+        combos = [combo for combo, channels in default_channel_sets(request).items() if channel in channels]
+        if not combos:
+            continue
+        due = (call_window(severity, now, night) if channel == "voice" else None) or now
+        values = dict(
+            dedupe_key=sa.literal(f"alert:{alert.id}:0:") + sa.cast(User.id, sa.String) + sa.literal(f":{channel}"),
+            kind="alert", subject_type="alert", subject_id=alert.id, recipient_id=User.id, channel=channel,
+            address=address[channel], content_id=texts[channel]["content_id"], status="pending", attempts=0,
+            provider="", last_error="", created_at=now, next_attempt_at=due, expires_at=alert.expires_at,
+            severity=severity, reaction="")
+        columns = [v if hasattr(v, "__clause_element__") or isinstance(v, sa.ColumnElement)
+                   else sa.literal(v, type_=table.c[name].type) for name, v in values.items()]
+        chosen = sa.or_(*[sa.and_(*[h if flag else ~h for h, flag in zip(has, combo)]) for combo in combos])
+        select = (sa.select(*columns).join(Membership, Membership.user_id == User.id)
+                  .where(Membership.community_id == alert.community_id, Membership.status == "active",
+                         User.status != "closed", chosen,
+                         # PostgreSQL: one array parameter, not thousands of bound values
+                         User.id == sa.any_(sa.bindparam("ids", member_ids, type_=postgresql.ARRAY(sa.Integer)))
+                         if postgres else User.id.in_(member_ids)))
+        if alert.author_id:
+            select = select.where(User.id != alert.author_id)
+        insert = (postgresql.insert if postgres else sqlite.insert)(table)
+        stmt = insert.from_select(list(values), select).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        ids += db.scalars(stmt.returning(table.c.id)).all()
+    return ids
+

@@ -52,7 +52,7 @@ def insert_notifications(dbsession, rows: list[dict], kinds=None) -> list[int]:
     if not rows:
         return []
     values = [_row_values(row, now) for row in rows]
-    _refer_to_contents(dbsession, values, now)
+    refer_to_contents(dbsession, values, now)
     if dbsession.get_bind().dialect.name == "postgresql":
         dbsession.flush()
         ids = _copy_then_insert(dbsession.connection(), values)
@@ -73,7 +73,7 @@ def content_digest(title: str, body: str, html: str | None) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
-def _refer_to_contents(dbsession, values: list[dict], now) -> None:
+def refer_to_contents(dbsession, values: list[dict], now) -> None:
     """Replace each row's title, body and html by ``content_id``: each distinct text written
     once to ``notification_contents`` (unless there), in the caller's transaction; on
     PostgreSQL locked ``FOR KEY SHARE`` so that the purge cannot delete it before commit."""

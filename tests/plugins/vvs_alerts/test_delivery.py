@@ -217,3 +217,73 @@ def test_a_call_reads_the_whole_alert_where_the_sms_is_cut(app, dbsession, alert
     assert "immatriculée AB-123-CD (voir photo). Mme" in script and "Clos des Tilleuls :" in script
     assert "Julien M." in script and "appelez le 17" in script
     assert "..." not in script and "http" not in script and not set("«»🚨📷🙏") & set(script)
+
+
+@pytest.fixture
+def voice(app, tmp_path):
+    from vvs_core.providers.development import FolderVoiceCaller
+    from vvs_core.testing import use_provider
+
+    use_provider(app.registry, "voice", FolderVoiceCaller(str(tmp_path / "appels")))
+    yield
+    use_provider(app.registry, "voice", None)
+
+
+def test_members_who_chose_nothing_are_written_in_sql_as_the_python_path_would(
+        app, dbsession, alert_request, post, make_user, make_community, hook_recipient, voice):
+    """A commune-wide fan-out writes the rows of members without preferences with INSERT …
+    SELECT (``fanout.insert_in_sql``): the same rows (channels, addresses, texts, keys,
+    severity, expiry) as the audience worked out in Python, preferences of the others
+    honoured, and a run again writes only what is missing."""
+    from vvs_alerts.audience import alert_audience
+    from vvs_alerts.fanout import fan_out, members_in_sql
+    from vvs_core.models import Membership
+    from vvs_core.notify.preferences import call_window
+
+    author = make_user()
+    plain = [make_user(first_name="Zoé", last_name="N’Diaye « la voisine » 🏠") for _ in range(4)]
+    no_mobile = make_user(mobile=None)
+    landline_only = make_user(mobile=None, landline="+33160000001")
+    only_mobile = make_user(email="", mobile="+33612340099")
+    sms_only = make_user(notification_prefs={"alert": ["sms"]})
+    strict = make_user(notification_prefs={"min_severity": {"sms": "severe"}})
+    closed = make_user(status="closed")
+    pending = make_user()
+    community = make_community(members=[author, *plain, no_mobile, landline_only, only_mobile, sms_only, strict,
+                                        closed])
+    dbsession.add(Membership(user_id=pending.id, community_id=community.id, status="pending"))
+    hook_recipient(plain[0].id)  # a member the hook names too: reached once, on their channels
+    alert = post(author, community, severity="moderate")
+    dbsession.flush()
+    expected = {(t.user_id, t.channel, t.address) for t in alert_audience(alert_request, alert)}
+    expected -= {(strict.id, "sms", strict.mobile)}  # below their minimum severity for SMS
+    dbsession.execute(Notification.__table__.delete().where(Notification.subject_id == alert.id))
+    in_sql, others = members_in_sql(alert_request, alert)
+    assert set(in_sql) == {u.id for u in (*plain, no_mobile, landline_only, only_mobile)}
+    assert {r.id for r in others} == {sms_only.id, strict.id}
+    ids = fan_out(alert_request, alert)
+    notes = rows(dbsession, "alert", alert.id)
+    assert sorted(ids) == sorted(n.id for n in notes)
+    assert {(n.recipient_id, n.channel, n.address) for n in notes} == expected
+    assert (landline_only.id, "voice", "+33160000001") in expected and (no_mobile.id, "email", no_mobile.email) in expected
+    assert not {closed.id, pending.id, author.id} & {n.recipient_id for n in notes}
+    texts = {(n.channel, n.title, n.body, n.html) for n in notes if n.recipient_id == sms_only.id}
+    for n in notes:
+        assert n.dedupe_key == f"alert:{alert.id}:0:{n.recipient_id}:{n.channel}"
+        assert (n.status, n.attempts, n.severity, n.kind, n.subject_type) == ("pending", 0, "moderate", "alert", "alert")
+        assert n.expires_at == alert.expires_at and n.content_id is not None
+        if n.channel == "sms":
+            assert (n.channel, n.title, n.body, n.html) in texts
+        if n.channel != "voice":
+            assert n.next_attempt_at == n.created_at
+        else:  # a call below urgent waits for the end of the night, as insert_notifications decides
+            assert n.next_attempt_at == (call_window("moderate", n.created_at) or n.created_at)
+    # Killed half-way: the job runs again and writes only the missing rows.
+    lost = {plain[1].id, landline_only.id}
+    dbsession.execute(Notification.__table__.delete().where(Notification.subject_id == alert.id,
+                                                            Notification.recipient_id.in_(lost)))
+    dbsession.expire_all()  # SQLite may give a deleted row's id to a new one
+    again = fan_out(alert_request, alert)
+    assert {n.recipient_id for n in dbsession.scalars(select(Notification).where(Notification.id.in_(again)))} == lost
+    assert fan_out(alert_request, alert) == []
+    assert {(n.recipient_id, n.channel, n.address) for n in rows(dbsession, "alert", alert.id)} == expected
