@@ -179,7 +179,6 @@ def vvs_home_activity(request: Request, user: User) -> list[ActivityItem]:
     """
 
 
-
 # --- Lifecycle events ---------------------------------------------------------
 
 @hookspec

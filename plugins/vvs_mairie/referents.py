@@ -17,6 +17,7 @@ from . import dashboard
 T = "vvs_mairie:templates/"
 ACTIONS = {"nommer": True, "retirer": False}
 CHOOSE = "Choisissez « Nommer » ou « Retirer »."
+MEMBERS_PAGE = 50  # members offered per page (a commune-wide community holds 100,000)
 
 
 class ReferentChangeSchema(Schema):
@@ -50,9 +51,10 @@ def _community(request, commune) -> Community:
 
 
 def _page(request, commune, community, error=None, values=None) -> dict:
-    referents, members = community_people(request.dbsession, community)
+    query = str(request.GET.get("q", "")).strip()[:80]
+    referents, members = community_people(request, community, query, MEMBERS_PAGE)
     return {"title": f"Référents : {community.name}", "commune": commune, "community": community,
-            "referents": referents, "members": members, "error": error, "values": values or {},
+            "referents": referents, "members": members, "query": query, "error": error, "values": values or {},
             **_assets(request)}
 
 

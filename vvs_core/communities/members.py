@@ -94,17 +94,21 @@ def community_ids_of(dbsession, user_id: int) -> list[int]:
     return sorted(dbsession.scalars(community_ids_sql(user_id)))
 
 
+def community_people(request, community: Community, query: str = "", size: int = 50):
+    """(référents, ``web.pagination`` page of the other active members, searched by name) of
+    ``community``, by name, each as ``id`` and ``full_name``: a commune-wide one holds 100,000."""
+    from types import SimpleNamespace as Person
+    from vvs_core.web.pagination import paginate
+    from vvs_core.web.textsearch import sql_matches
 
-def community_people(dbsession, community: Community) -> tuple[list[User], list[User]]:
-    """(référents, other active members) of ``community``, open accounts, by name."""
-    return communities_people(dbsession, [community.id]).get(community.id, ([], []))
-
-
-def communities_people(dbsession, community_ids: list[int]) -> dict[int, tuple[list[User], list[User]]]:
-    """``community_people`` of several communities in one statement (a commune's page)."""
-    out: dict[int, tuple[list[User], list[User]]] = {cid: ([], []) for cid in community_ids}
-    if not community_ids:
-        return out
+    people = (select(User.id, User.first_name, User.last_name, User.pseudonym).join(Membership, Membership.user_id == User.id)
+              .where(Membership.community_id == community.id, Membership.status == "active", User.status != "closed")
+              .order_by(User.last_name, User.first_name, User.id))
+    person = lambda r: Person(id=r[0], full_name=f"{r[1] or ''} {r[2] or ''}".strip() or r[3] or "membre")  # noqa: E731
+    referents = [person(r) for r in request.dbsession.execute(people.where(Membership.role == "referent"))]
+    found = sql_matches((query or "").strip()[:80], User.first_name, User.last_name, User.pseudonym, User.first_name + " " + User.last_name)
+    others = people.where(Membership.role != "referent")
+    return referents, paginate(request, others if found is None else others.where(found), size, row=person)
     rows = dbsession.execute(
         select(User, Membership.role, Membership.community_id).join(Membership, Membership.user_id == User.id)
         .where(Membership.community_id.in_(community_ids), Membership.status == "active", User.status != "closed")

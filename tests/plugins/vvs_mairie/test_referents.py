@@ -96,3 +96,29 @@ def test_a_new_referent_decides_requests_and_gets_the_tools(testapp, dbsession, 
     testapp.reset()
     testapp.login(resident)
     assert "Zoé" in testapp.get(f"/communaute/{mairie.community.id}/demandes").text
+
+
+def test_a_big_community_offers_its_members_by_page_and_by_name(testapp, dbsession, mairie, agent_login, make_user):
+    """A commune-wide community holds 100,000 members: the page offers 50 at a time, by
+    name, and finds a name as people type it (« helene » finds « Hélène N’Diaye »)."""
+    for i in range(60):
+        user = make_user(first_name=f"Voisin{i:02d}", last_name="Zélé « du parc » 🌳")
+        dbsession.add(Membership(user_id=user.id, community_id=mairie.community.id, status="active"))
+    helene = make_user(first_name="Hélène", last_name="N’Diaye")
+    dbsession.add(Membership(user_id=helene.id, community_id=mairie.community.id, status="active"))
+    dbsession.flush()
+    agent_login(testapp, mairie)
+    url = f"/mairie/77449/referents/{mairie.community.id}"
+    page = testapp.get(url)
+    options = page.html.select("#membre option[value!='']")
+    assert len(options) == 50 and "Page 1 sur 2" in page.text and "autres membres" in page.text
+    second = testapp.get(url, {"page": "2"})
+    assert len(second.html.select("#membre option[value!='']")) == 14 and "Voisin59" in second.text  # 64 in all
+    found = testapp.get(url, {"q": "helene"})
+    assert [o.text for o in found.html.select("#membre option[value!='']")] == ["Hélène N’Diaye"]
+    assert "1 membre trouvé" in found.text and 'value="helene"' in found.text
+    nobody = testapp.get(url, {"q": "« personne »"})
+    assert "0 membre trouvé" in nobody.text and not nobody.html.select("#membre")
+    done = testapp.post_csrf(url, {"action": "nommer", "user_id": str(helene.id)}, status=303).follow()
+    assert "Hélène N’Diaye est désormais référent du Bourg" in done.text
+    assert "Hélène N’Diaye" in done.html.select_one("#referent-%d" % helene.id).text
