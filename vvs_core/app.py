@@ -48,7 +48,7 @@ def load_settings(raw: dict, installed: dict | None = None, port=None):
 
 # The core's pages, each module adding its own routes in its includeme (narrow scans).
 CORE_PAGES = (".accounts.login", ".communities.home", ".accounts.signup", ".communities.validation_views",
-              ".accounts.views", ".communities.views", ".communities.directory_views", ".communities.referent_tools",
+              ".accounts.views", ".communities.views", ".communities.referent_tools",
               ".web.pwa", ".web.accessibility_views")
 
 

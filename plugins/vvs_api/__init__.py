@@ -4,7 +4,7 @@
   validated, described (``/api/v1/openapi.json``) and how their errors look;
 - ``tokens`` and ``token_views``: « Mes paramètres › Jetons d'accès », and the Bearer
   authentication of API requests (``vvs_authenticate``);
-- ``views``: the core resources (me, my community, its directory, my notifications).
+- ``views``: the core resources (me, my community, my notifications).
 
 Other plugins publish their endpoints through ``vvs_api_endpoints`` (``hookspecs``),
 never by importing this package. Disabled, nothing answers under /api/v1 and no token

@@ -37,19 +37,6 @@ COMMUNITY = {
         "boundary": {"type": "object", "description": "Polygone GeoJSON (longitude, latitude)."},
     },
 }
-DIRECTORY_ENTRY = {
-    "type": "object",
-    "required": ["id", "name", "pseudonym", "street", "presentation", "interests", "has_photo", "referent"],
-    "properties": {
-        "id": {"type": "integer"}, "name": {"type": "string"}, "pseudonym": {"type": "string"},
-        "street": {"type": "string"}, "presentation": {"type": "string"},
-        "interests": {"type": "array", "items": {"type": "string"}}, "has_photo": {"type": "boolean"},
-        "referent": {"type": "boolean"},
-        "mobile": {"type": "string", "description": "Absent quand le membre l'a masqué."},
-        "landline": {"type": "string", "description": "Absent quand le membre l'a masqué."},
-        "mobile_hidden": {"type": "boolean"}, "landline_hidden": {"type": "boolean"},
-    },
-}
 NOTIFICATION = {
     "type": "object",
     "required": ["id", "kind", "channel", "title", "body", "status", "created_at", "sent_at"],

@@ -1,17 +1,14 @@
-"""Core resources of the API: me, my community, its directory, my notifications.
-Thin views: the directory is the pages' own serializer; the rest reads core models."""
+"""Core resources of the API: me, my community, my notifications (thin views that read
+core models; the directory is vvs_directory's, declared through ``vvs_api_endpoints``)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 from shapely.geometry import mapping
 
 from .toolkit import ApiError, paginate_query, page_params
-from vvs_core.communities.directory import directory_entry, members_statement
 from vvs_core.models import Commune, Community, Membership, Notification
 from vvs_core.models.notification import CHANNELS
 from vvs_core.notify.kinds import shown_prefs
-from vvs_core.accounts.security import community_factory
-from vvs_core.communities.directory_views import record_hidden_views
 
 from . import schemas
 from vvs_core.web.timefmt import dates
@@ -22,23 +19,15 @@ API = "/api/v1"
 def declare(api):
     api.schema("Me", schemas.ME)
     api.schema("Community", schemas.COMMUNITY)
-    api.schema("DirectoryEntry", schemas.DIRECTORY_ENTRY)
     api.schema("Notification", schemas.NOTIFICATION)
     ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
     api.route("api_me", API + "/me")
     api.route("api_my_community", API + "/me/community")
     api.route("api_my_notifications", API + "/me/notifications")
-    api.route("api_directory", API + r"/communities/{community_id:\d{1,9}}/directory", factory=community_factory)
     api.view(me_view, "api_me", method="GET", permission="account", tags=["compte"],
              summary="Mon compte : identité, téléphones, préférences, communautés", response_schema=ref("Me"))
     api.view(my_community_view, "api_my_community", method="GET", permission="resident",
              tags=["communauté"], summary="Ma communauté", response_schema=ref("Community"))
-    api.view(directory_view, "api_directory", method="GET", permission="community.view",
-             tags=["communauté"], paginated=True, response_schema=ref("DirectoryEntry"),
-             summary="Annuaire d'une communauté (les numéros masqués n'y figurent pas)",
-             query=[{"name": "q", "in": "query", "required": False,
-                     "description": "Recherche sur le nom, le pseudonyme ou la rue.",
-                     "schema": {"type": "string", "maxLength": 80}}])
     api.view(notifications_view, "api_my_notifications", method="GET", permission="account",
              tags=["notifications"], paginated=True, response_schema=ref("Notification"),
              summary="Les notifications qui m'ont été adressées, les plus récentes d'abord",
@@ -78,20 +67,6 @@ def my_community_view(request):
     return {"id": community.id, "name": community.name, "description": community.description or "",
             "commune": {"insee": commune.insee, "name": commune.name}, "member_count": int(members or 0),
             "role": "referent" if role == "referent" else "member", "boundary": mapping(community.boundary)}
-
-
-def directory_view(request):
-    page = page_params(request)
-    query = request.GET.get("q", "")
-    if len(query) > 80:
-        raise ApiError(400, "invalid_parameter", "La recherche fait 80 caractères au plus.")
-    community = request.context.community
-    insee = community.commune.insee
-    result = paginate_query(request, request.dbsession, members_statement(community.id, query),
-                            lambda row: directory_entry(request.principals, row[0], commune_insee=insee, role=row[1]),
-                            page)
-    record_hidden_views(request, community, result["items"])
-    return result
 
 
 def notifications_view(request):

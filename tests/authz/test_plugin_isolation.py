@@ -37,6 +37,7 @@ WORDS = {
     "vvs_alerts": [r"alertes? de vos voisins", r"lancer une alerte"],
     "vvs_api": [r"jetons? d.accès"],
     "vvs_invitations": [r"inviter des voisins", r"flyer"],
+    "vvs_directory": [r"annuaire"],
     "vvs_push": [r"notifications sur mes appareils", r"sur cet appareil"],  # (the push channel is the core's)
 }
 PAGES_PER_ACCOUNT = 25

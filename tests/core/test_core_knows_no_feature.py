@@ -15,6 +15,7 @@ FEATURE_WORDS = [r"gazette", r"jumel\w*", r"twinning", r"kyc", r"messagerie",
                  r"openapi", r"bearer", r"api_tokens?\b", r"jetons? d.acc",  # vvs_api
                  r"invit", r"flyer",  # vvs_invitations
                  r"webpush", r"vapid", r"push_?subscriptions?", r"mes appareils",  # vvs_push
+                 r"annuaire",  # vvs_directory
                  r"alert_\w+"]  # a key named after the alerts (issue 14.1: "alert_min_severity")
 
 # (file relative to vvs_core, text on the line, why it stays for now)

@@ -71,7 +71,7 @@ MOBILE_HELP = ("Ce numéro de téléphone permettra à vos voisins de vous joind
 HIDE_MOBILE_HELP = "Vos voisins ne verront pas votre numéro mais vous recevrez tout de même les alertes par SMS."
 LANDLINE_HELP = ("Ce numéro de téléphone permettra à vos voisins de vous joindre. "
                  "Cette information ne sera visible que par votre communauté de voisins.")
-HIDE_LANDLINE_HELP = "Vos voisins ne verront pas votre numéro dans l'annuaire."
+HIDE_LANDLINE_HELP = "Vos voisins ne verront pas votre numéro."
 PSEUDONYM_HELP = ("Le pseudonyme est la seule information partagée avec les utilisateurs du site, non membres "
                   "de votre communauté.")
 

@@ -1,1 +1,1 @@
-"""Communities: membership and its validation, the directory, boundaries, the community event log, the home page."""
+"""Communities: membership and its validation, boundaries, the community event log, the home page."""

@@ -27,7 +27,6 @@ CORE_EVENT_KINDS = (
     EventKind("boundary_changed", "Délimitation modifiée", public=True),
     EventKind("renamed", "Communauté renommée", public=True),
     EventKind("validation_mode_changed", "Mode de validation modifié", public=True),
-    EventKind("hidden_phone_viewed", "Numéros masqués consultés"),
 )
 
 

@@ -15,8 +15,9 @@ from vvs_core.web.batch import resolve_panels
 from vvs_core.communities.boundaries import (BoundaryInputError, check_new_boundary, polygon_from_points, save_boundary,
                           snap_to_neighbours)
 from vvs_core.communities.events import describe_data, event_label, record_event
-from vvs_core.web.french import count, number
+from vvs_core.web.french import number
 from vvs_core.communities.members import referents_and_count
+from vvs_core.web import route_exists
 from vvs_core.web.forms import Schema, StrippedString, make_form, validate
 from vvs_core.web.jsonlimits import TooLarge, loads_limited
 from vvs_core.communities.membership import clean_name, communities_by_id, community_name_problem
@@ -71,8 +72,6 @@ def describe_event(registry, event: CommunityEvent) -> str:
         text += f" ({number(data.get('old_area_m2', 0) / 10000, 1)} ha → {number(data['new_area_m2'] / 10000, 1)} ha)"
     elif event.kind == "validation_mode_changed" and data.get("new"):
         text += f" : {MODE_LABELS.get(data['new'], data['new']).lower()}"
-    elif event.kind == "hidden_phone_viewed":
-        text += f" ({count(len(data.get('user_ids', [])), 'membre', 'membres')})"
     text += describe_data(registry, event)
     if event.actor is not None and event.kind in ("boundary_changed", "renamed", "validation_mode_changed"):
         text += f" — par {event.actor.full_name}"
@@ -145,6 +144,7 @@ def community_view(request):
         "commune": community.commune,
         "members": members,
         "referents": referents,
+        "cards": route_exists(request, "member_card"),  # the members' contact cards, when a plugin serves them
         "mode_label": MODE_LABELS.get(effective_validation_mode(request, community), ""),
         "imposed": imposed,
         "movements": event_rows(request.registry, events),

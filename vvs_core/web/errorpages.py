@@ -228,7 +228,7 @@ def bad_encoding(environ, request=None, registry=None) -> Response:
 
 
 def decoding_tween_factory(handler, registry):
-    """A path, a query string or a form that is not UTF-8 (``/annuaire?q=%FF%FE``) is a
+    """A path, a query string or a form that is not UTF-8 (``/?q=%FF%FE``) is a
     French 400 before any view reads it."""
     form_types = ("application/x-www-form-urlencoded", "multipart/form-data")
 

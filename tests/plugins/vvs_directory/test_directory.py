@@ -4,7 +4,7 @@ import json
 
 from sqlalchemy import select
 
-from vvs_core.communities.directory import directory_entry
+from vvs_directory.directory import directory_entry
 from vvs_core.models import CommunityEvent
 from vvs_core.testing import VVSTestApp
 
@@ -104,7 +104,7 @@ def test_search_ignores_accents_case_and_apostrophes(testapp, make_user, make_co
 
 def crowd(make_user, make_community, n=45):
     """A community with more members than a page of the directory holds (DIRECTORY_PAGE = 40)."""
-    from vvs_core.communities.directory import DIRECTORY_PAGE
+    from vvs_directory.directory import DIRECTORY_PAGE
 
     assert n > DIRECTORY_PAGE
     people = [make_user(first_name=f"Zoé{i:02d}", last_name=f"Lefèvre-{i:02d}", address_label=f"{i} allée des Érables")

@@ -1,5 +1,5 @@
 """The one serializer of a member as others see them (annuaire, contact card, JSON,
-CSV export). A number the member chose to hide is left out, never blanked in a
+CSV export, the API). A number the member chose to hide is left out, never blanked in a
 template: only the member, and a mairie agent of their commune, receive it.
 """
 
@@ -11,6 +11,7 @@ from sqlalchemy import select
 from vvs_core.models import Community, Membership, User
 from vvs_core.accounts.phones import display_phone
 from vvs_core.accounts.principals import commune_agent
+from vvs_core.web.pagination import paginate
 from vvs_core.web.textsearch import sql_matches
 
 
@@ -78,8 +79,6 @@ def members_statement(community_id: int, query: str = ""):
 def directory_page(request, community: Community, query: str = ""):
     """One page of the directory (``vvs_core.web.pagination.Pagination`` of entries), searched
     and counted in one statement: only that page's members are read."""
-    from vvs_core.web.pagination import paginate
-
     insee = community.commune.insee
     page = paginate(request, members_statement(community.id, query), DIRECTORY_PAGE)
     page.items = [directory_entry(request.principals, user, commune_insee=insee, role=role) for user, role in page.items]

@@ -1,5 +1,5 @@
 """L'annuaire of a community and the contact card of a member. Every output (HTML,
-JSON, CSV) is built from ``vvs_core.communities.directory.directory_entry``, so a number a
+JSON, CSV, the API's) is built from ``.directory.directory_entry``, so a number a
 member hides never reaches a neighbour. A mairie agent of the commune sees the
 hidden numbers; each such view is written to the audit trail."""
 
@@ -8,12 +8,12 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from vvs_core.communities.directory import (directory_csv_lines, directory_entry, directory_page, hidden_numbers_of,
-                         revealed_hidden)
-from vvs_core.communities.events import record_event
-from vvs_core.models import Membership, User
 from vvs_core.accounts.principals import commune_agent
 from vvs_core.accounts.security import community_factory
+from vvs_core.communities.events import record_event
+from vvs_core.models import Membership, User
+
+from .directory import directory_csv_lines, directory_entry, directory_page, hidden_numbers_of, revealed_hidden
 
 
 def includeme(config):
@@ -24,7 +24,7 @@ def includeme(config):
         ("member_card", "/communaute/{community_id}/membres/{user_id}"),
     ):
         config.add_route(name, pattern, factory=community_factory)
-    config.scan(".directory_views")
+    config.scan(".views")
 
 
 def record_hidden_views(request, community, entries) -> None:
@@ -43,7 +43,7 @@ def page_of_entries(request):
     return page
 
 
-@view_config(route_name="directory", renderer="vvs_core:communities/templates/directory.pt", permission="community.view")
+@view_config(route_name="directory", renderer="vvs_directory:templates/directory.pt", permission="community.view")
 def directory_view(request):
     community = request.context.community
     page = page_of_entries(request)
@@ -79,7 +79,7 @@ def directory_csv_view(request):
     return response
 
 
-@view_config(route_name="member_card", renderer="vvs_core:communities/templates/directory_card.pt", permission="community.view")
+@view_config(route_name="member_card", renderer="vvs_directory:templates/directory_card.pt", permission="community.view")
 def member_card_view(request):
     community = request.context.community
     raw = request.matchdict["user_id"]
