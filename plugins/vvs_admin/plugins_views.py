@@ -22,7 +22,7 @@ BUILT_IN = {
     ("email", "null"): "Aucun e-mail ne part : ils sont jetés (fournisseur « null »).",
     ("geocoder", "manual"): "Sans géocodage : chacun place son domicile à la main sur la carte.",
     ("push", "log"): "Développement : les notifications s'écrivent dans le journal du serveur, aucune ne part.",
-    ("identity", "none"): "Aucun partenaire : les autres preuves (position, attestation, justificatif) restent offertes.",
+    ("identity", "none"): "Aucun partenaire : les vérifications qui n’en demandent pas restent offertes.",
     ("voice", "folder"): "Développement : les appels s'écrivent dans un dossier du serveur, aucun ne part.",
 }
 
