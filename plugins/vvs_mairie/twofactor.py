@@ -96,9 +96,10 @@ def qr_svg(text: str) -> str:
 
 def matching_step(secret: str | None, code: str, now: float | None = None) -> int | None:
     """The time step (30 s) whose code is ``code``, among the previous, current and next
-    one (phones drift), or None."""
+    one (phones drift), or None. Full-width digits (« １２３４５６ ») are no code:
+    ``compare_digest`` refuses non-ASCII text."""
     code = (code or "").replace(" ", "").strip()
-    if not secret or not code.isdigit() or len(code) != 6:
+    if not secret or not (code.isascii() and code.isdigit()) or len(code) != 6:
         return None
     totp = pyotp.TOTP(secret)
     step = int((timestamp() if now is None else now) // totp.interval)

@@ -20,10 +20,11 @@ from vvs_core.clock import aware, utcnow
 from vvs_core.models import Commune, User
 from vvs_core.web.ratelimit import limiter
 from vvs_core.accounts.security import consume_token, hash_password, password_problem, verify_password
+from vvs_core.web.forms import read_fields, typed
 from vvs_core.web.timefmt import dates
 
 from . import agents as agent_service
-from . import commune_alerts, dashboard, follow_up, reports, twofactor
+from . import commune_alerts, dashboard, follow_up, forms, reports, twofactor
 from .models import (FOLLOW_UP_STATUSES, ALERT_CATEGORIES, ALERT_CHANNELS, TARGETS, MairieAgent, MairieAlert,
                      MairieCommunication, MairieCommune)
 
@@ -79,8 +80,8 @@ def twofactor_view(request):
     # Only wrong codes count; a right one clears the count.
     attempts = limiter(request, "mairie-2fa", rate=TWO_FA_RATE)
     attempts.check_blocked(str(request.user.id))
-    code = request.POST.get("code", "")
-    recovery = request.POST.get("recovery", "")
+    codes = read_fields(request, forms.CodeSchema())[0]
+    code, recovery = codes["code"], codes["recovery"]
     ok = (twofactor.accept_totp(request.dbsession, agent, twofactor.agent_secret(request, agent), code) if code
           else twofactor.use_recovery_code(request.dbsession, agent, recovery) if recovery else False)
     if not ok:
@@ -112,7 +113,7 @@ def enrol_view(request):
         return page
     attempts = limiter(request, "mairie-2fa", rate=TWO_FA_RATE)
     attempts.check_blocked(str(request.user.id))
-    if not twofactor.accept_totp(request.dbsession, agent, secret, request.POST.get("code", "")):
+    if not twofactor.accept_totp(request.dbsession, agent, secret, read_fields(request, forms.CodeSchema())[0]["code"]):
         attempts.fail(str(request.user.id))
         request.response.status = 400
         return {**page, "errors": {"code": "Code incorrect : vérifiez l'heure de votre téléphone et saisissez le code affiché."}}
@@ -145,10 +146,11 @@ def invitation_view(request):
                                  "accepté, connectez-vous ; sinon demandez-en une nouvelle à l'équipe de la plateforme."}
     if request.method != "POST":
         return page
-    password = request.POST.get("password", "")
+    typed_passwords = read_fields(request, forms.InvitationSchema())[0]
+    password, confirm, current = (typed_passwords[k] for k in ("password", "password_confirm", "current_password"))
     if page["needs_password"]:
         problem = password_problem(password, request.registry.settings["vvs.password_min_length"])
-        if problem is None and password != request.POST.get("password_confirm", ""):
+        if problem is None and password != confirm:
             problem = "Les deux mots de passe ne sont pas identiques."
         if problem:
             request.response.status = 400
@@ -156,7 +158,7 @@ def invitation_view(request):
     if page["needs_current"]:
         attempts = limiter(request, "login-account", "vvs.ratelimit.login")  # the login's own counter
         attempts.check_blocked(user.email.lower())
-        if not verify_password(user, request.POST.get("current_password", "")):
+        if not verify_password(user, current):
             attempts.fail(user.email.lower())
             request.response.status = 400
             return {**page, "errors": {"current_password": "Mot de passe incorrect : saisissez celui de votre compte "
@@ -269,11 +271,12 @@ def follow_view(context, request):
     alert = _residents_alert(request, commune)
     errors = None
     if request.method == "POST":
-        seen = request.POST.get("seen") or None
+        data, problems = read_fields(request, forms.FollowSchema())
         try:
-            reply = follow_up.change_status(request, commune, request.user, alert, request.POST.get("status"),
-                                            request.POST.get("reply"), request.POST.get("to_community"), seen,
-                                            request.POST.get("seen_reply"))
+            if problems:
+                raise follow_up.FollowUpRefused(" ".join(problems.values()))
+            reply = follow_up.change_status(request, commune, request.user, alert, data["status"], data["reply"],
+                                            data["to_community"], data["seen"] or None, data["seen_reply"])
         except follow_up.FollowUpRefused as refused:
             errors = str(refused)
             request.response.status = 400
@@ -288,8 +291,8 @@ def follow_view(context, request):
     return {"title": f"Suivi de l'alerte : {alert['title']}", "commune": commune, "alert": alert, "ack": ack,
             "replies": replies, "agents": agents, "error": errors, "statuses": FOLLOW_UP_STATUSES,
             "choosable": follow_up.CHOOSABLE, "reply_max": follow_up.REPLY_MAX,
-            "values": {"status": request.POST.get("status", ""), "reply": request.POST.get("reply", ""),
-                       "to_community": bool(request.POST.get("to_community"))} if errors else {},
+            "values": {**typed(request, "status", "reply"), "to_community": bool(typed(request, "to_community")["to_community"])}
+            if errors else {},
             "seen": ack.status if ack is not None else "recue",
             "seen_reply": max((r.id for r in replies), default=0),
             "delay": follow_up.format_minutes((ack.at - alert["created_at"]).total_seconds() / 60) if ack else None,
@@ -304,11 +307,11 @@ def settings_view(context, request):
             **assets(request)}
     if request.method != "POST":
         return page
-    chosen = [c for c in request.POST.getall("channels") if c in ALERT_CHANNELS]
-    if not chosen:
+    data, errors = read_fields(request, forms.ChannelsSchema())
+    if errors:
         request.response.status = 400
-        return {**page, "errors": {"channels": "Choisissez au moins un moyen de recevoir les alertes."}}
-    agent.alert_channels = chosen
+        return {**page, "errors": errors}
+    agent.alert_channels = data["channels"]
     request.flash("Vos préférences sont enregistrées.", "success")
     return HTTPSeeOther(request.route_path("mairie_dashboard", insee=context.commune.insee))
 
@@ -415,12 +418,13 @@ def proof_verify_view(context, request):
     if request.method != "POST":
         return page
     if "retention_days" in request.POST:
-        raw = str(request.POST.get("retention_days") or "")
-        if not raw.isdigit() or int(raw) not in retention.CHOICES:
+        data, errors = read_fields(request, forms.RetentionSchema())
+        if errors:
             request.response.status = 400
-            return {**page, "retention_error": "Choisissez une durée de la liste."}
-        agent_service.mairie_of(request.dbsession, context.commune.id, create=True).proof_retention_days = int(raw)
-        request.flash(f"Les preuves d'alerte seront gardées {retention.CHOICES[int(raw)]}.", "success")
+            return {**page, "retention_error": errors["retention_days"]}
+        days = int(data["retention_days"])
+        agent_service.mairie_of(request.dbsession, context.commune.id, create=True).proof_retention_days = days
+        request.flash(f"Les preuves d'alerte seront gardées {retention.CHOICES[days]}.", "success")
         return HTTPSeeOther(request.route_path("mairie_proof_verify", insee=context.commune.insee))
     upload = request.POST.get("file")
     raw = upload.file.read(PROOF_MAX_BYTES + 1) if hasattr(upload, "file") else b""
@@ -449,14 +453,12 @@ def alert_view(context, request):
             **assets(request)}
     if request.method != "POST":
         return page
-    kind, body = request.POST.get("kind"), (request.POST.get("body") or "").strip()
-    errors = {}
+    data, errors = read_fields(request, forms.FollowUpSchema())
+    kind, body = data.get("kind", ""), data.get("body", "")
     if kind not in ("update", "all_clear") or page["ended"]:
         errors["kind"] = "Cette alerte est terminée." if page["ended"] else "Choisissez : mise à jour ou fin d'alerte."
-    if kind == "update" and not body:
+    if kind == "update" and not body and "body" not in errors:
         errors["body"] = "Écrivez le texte de la mise à jour."
-    if len(body) > 2000:
-        errors["body"] = "Le message doit tenir en 2000 caractères."
     if errors:
         request.response.status = 400
         return {**page, "errors": errors}
@@ -483,15 +485,12 @@ def communications_view(context, request):
             "pagination": published, "errors": {}, "values": {}, **assets(request)}
     if request.method != "POST":
         return page
-    title, text = (request.POST.get("title") or "").strip(), (request.POST.get("text") or "").strip()
-    errors = {}
-    if not title or len(title) > 140:
-        errors["title"] = "Indiquez un titre de 140 caractères au plus."
-    if not text or len(text) > 5000:
-        errors["text"] = "Écrivez le texte (5000 caractères au plus)."
-    action = request.POST.get("action")
-    chosen = [int(v) for v in request.POST.getall("communities") if v.isdigit()]
-    if action == "message" and not set(chosen) & {c.id for c in communities}:
+    data, errors = read_fields(request, forms.CommunicationSchema())
+    title, text = (data.get(k, shown) for k, shown in typed(request, "title", "text").items())
+    action = data["action"]
+    chosen = sorted({int(v) for v in data["communities"] if v.isascii() and v.isdigit() and len(v) < 12}
+                    & {c.id for c in communities})
+    if action == "message" and not chosen:
         errors["communities"] = "Cochez au moins une communauté."
     if errors:
         request.response.status = 400
