@@ -10,7 +10,7 @@ from pyramid.security import remember
 from pyramid.view import view_config
 
 from vvs_core import geo
-from vvs_core.web.forms import Schema, StrippedString, email_node, make_form, validate
+from vvs_core.web.forms import Schema, StrippedString, email_node, make_form, typed, validate
 from vvs_core.communities.membership import (
     MembershipError, commune_for_point, communities_by_id, community_name_problem, create_community,
     current_membership, decider_label, join_or_request, member_count, member_counts,
@@ -164,14 +164,14 @@ def signup_map_view(request):
         return restart(request) if request.user is None else HTTPFound(request.route_path("signup_community"))
     error = None
     if request.method == "POST":
-        lon, lat = request.POST.get("lon", "").strip(), request.POST.get("lat", "").strip()
+        lon, lat = (typed(request, "lon", "lat")[k] for k in ("lon", "lat"))
         if not lon and not lat:
             error = PLACE_THE_MARKER
         else:
             lon, lat = lon.replace(",", "."), lat.replace(",", ".")
             error = point_problem(commune, lon, lat)
         if error is None:
-            moved = request.POST.get("moved") == "1" or (float(lon), float(lat)) != (state["lon"], state["lat"])
+            moved = typed(request, "moved")["moved"] == "1" or (float(lon), float(lat)) != (state["lon"], state["lat"])
             save_state(request, lon=float(lon), lat=float(lat), confirmed=False, placed=True, moved=moved)
             return HTTPSeeOther(request.route_path("signup_confirm"))
         request.response.status = 400
@@ -382,7 +382,7 @@ def _user_commune_community(request, raw_id) -> Community:
 
 @view_config(route_name="signup_join", request_method="POST", permission="account")
 def signup_join_view(request):
-    community = _user_commune_community(request, request.POST.get("community_id", ""))
+    community = _user_commune_community(request, typed(request, "community_id")["community_id"])
     try:
         join_or_request(request, request.user, community)
     except MembershipError as exc:
@@ -399,7 +399,7 @@ def signup_create_view(request):
     if user.home is None or current_membership(request.dbsession, user) is not None:
         return HTTPSeeOther(request.route_path("signup_community"))
     commune = commune_for_point(request.dbsession, user.home)
-    name = request.POST.get("name", "")
+    name = typed(request, "name")["name"]
     problem = community_name_problem(request.dbsession, commune, name) if commune else "Aucune commune n'est ouverte."
     if problem:
         request.response.status = 400
@@ -416,7 +416,7 @@ def signup_referent_view(request):
         return HTTPSeeOther(request.route_path("signup_community"))
     error = None
     if request.method == "POST":
-        answer = request.POST.get("referent")
+        answer = typed(request, "referent")["referent"]
         if answer not in ("oui", "non"):
             error = "Répondez « Oui » ou « Non »."
             request.response.status = 400

@@ -188,7 +188,7 @@ def admins(dbsession) -> list[User]:
 def decide(request, membership, accept: bool, reason: str, decider) -> Membership:
     """Accept or refuse a pending request; the resident is told by e-mail.
 
-    A refusal needs a reason. Acceptance is refused while a plugin names a blocker
+    A refusal needs a reason (its length is the form's). Acceptance is refused while a plugin names a blocker
     (``MembershipBlocked`` lists them). The caller checks the decider's permission.
     """
     reason = (reason or "").strip()
@@ -196,8 +196,6 @@ def decide(request, membership, accept: bool, reason: str, decider) -> Membershi
         raise MembershipError("Cette demande a déjà été traitée.")
     if not accept and not reason:
         raise MembershipError("Indiquez le motif du refus : il sera envoyé au demandeur.")
-    if len(reason) > 1000:
-        raise MembershipError("Le motif est trop long (1000 caractères au plus).")
     if accept:
         found = blockers(request, membership)
         if found:

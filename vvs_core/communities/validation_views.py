@@ -3,6 +3,7 @@ the queues of the référents, the mairie (same community route) and the platfor
 
 from datetime import timedelta
 
+import colander
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
@@ -14,11 +15,19 @@ from vvs_core.models import Community, Membership
 from vvs_core.web.pagination import paginate_list
 from vvs_core.accounts.security import CommunityContext, community_factory, effective_validation_mode
 from vvs_core.web.french import elided
+from vvs_core.web.forms import Schema, StrippedString, read_fields, text_node, typed
 
 # The seeds: "Si votre demande d'adhésion n'est pas traitée dans un délai de 15 jours,
 # il est possible de faire une demande à notre service support."
 CONTACT_AFTER_DAYS = 15
 MODE_LABELS = {"platform": "Équipe de la plateforme", "referent": "Référent", "mairie": "Mairie"}
+CHOOSE = "Choisissez « Accepter » ou « Refuser »."
+
+
+class DecisionSchema(Schema):  # a refusal's need of a reason is decide()'s
+    decision = colander.SchemaNode(StrippedString(), missing_msg=CHOOSE,
+                                   validator=colander.OneOf(["accept", "refuse"], msg_err=CHOOSE))
+    reason = text_node("Motif", max=1000, required=False, too_long="Le motif est trop long (1000 caractères au plus).")
 
 
 def includeme(config):
@@ -72,8 +81,7 @@ def _queue_page(request, entries, action, title, community=None, errors=None) ->
             "community": community, "mode_labels": MODE_LABELS,
             "errors": {k: v for k, v in (errors or {}).items() if not isinstance(v, MembershipBlocked)},
             "blocked": {k: v for k, v in (errors or {}).items() if isinstance(v, MembershipBlocked)},
-            # the reason typed before an error is given back in that request's form
-            "kept_reason": request.POST.get("reason", "")[:1000] if errors else ""}
+            "kept_reason": typed(request, "reason")["reason"][:1000] if errors else ""}  # given back beside the error
 
 
 def _community_action(request, community):
@@ -83,19 +91,18 @@ def _community_action(request, community):
 
 @view_config(route_name="community_requests", request_method="GET",
              renderer="vvs_core:communities/templates/validation_queue.pt", permission="membership.decide")
-def community_queue_view(request):
+def community_queue_view(request, errors=None):
     community = request.context.community
-    who = effective_validation_mode(request, community)
-    entries = pending_queue(request, who, community)
+    entries = pending_queue(request, effective_validation_mode(request, community), community)
     return _queue_page(request, entries, _community_action(request, community),
-                       f"Demandes d'adhésion · {community.name}", community)
+                       f"Demandes d'adhésion · {community.name}", community, errors)
 
 
 @view_config(route_name="admin_requests", request_method="GET",
              renderer="vvs_core:communities/templates/validation_queue.pt", permission="platform")
-def platform_queue_view(request):
-    entries = pending_queue(request, "platform")
-    return _queue_page(request, entries, _platform_action(request), "Demandes d'adhésion · équipe de la plateforme")
+def platform_queue_view(request, errors=None):
+    return _queue_page(request, pending_queue(request, "platform"), _platform_action(request),
+                       "Demandes d'adhésion · équipe de la plateforme", errors=errors)
 
 
 def _platform_action(request):
@@ -112,43 +119,32 @@ def _membership(request, community=None) -> Membership:
     return membership
 
 
-def _decide_from_post(request, membership):
-    """(flash message, None) or (None, French error)."""
-    choice = request.POST.get("decision")
-    if choice not in ("accept", "refuse"):
-        return None, "Choisissez « Accepter » ou « Refuser »."
+def _decide(request, membership, back: str, queue_view):
+    """Apply the posted decision and go ``back`` to the queue, or show the queue with the
+    French errors (all of the form's at once) beside that request."""
+    data, errors = read_fields(request, DecisionSchema())
     try:
-        decide(request, membership, choice == "accept", request.POST.get("reason", ""), request.user)
+        if errors:
+            raise MembershipError(" ".join(errors.values()))
+        decide(request, membership, data["decision"] == "accept", data["reason"], request.user)
     except MembershipError as exc:  # blocked by the resident's proofs: shown above the decision
-        return None, exc if isinstance(exc, MembershipBlocked) else str(exc)
+        request.response.status = 400
+        return queue_view(request, {membership.id: exc if isinstance(exc, MembershipBlocked) else str(exc)})
     who = request.dbsession.get(type(request.user), membership.user_id).full_name
-    done = "acceptée" if choice == "accept" else "refusée"
-    return f"La demande {elided('de', who)} est {done} ; un e-mail l'en informe.", None
+    done = "acceptée" if data["decision"] == "accept" else "refusée"
+    request.session.flash(f"La demande {elided('de', who)} est {done} ; un e-mail l'en informe.", queue="success")
+    return HTTPSeeOther(back)
 
 
 @view_config(route_name="community_request_decide", request_method="POST",
              renderer="vvs_core:communities/templates/validation_queue.pt", permission="membership.decide")
 def community_decide_view(request):
     community = request.context.community
-    membership = _membership(request, community)
-    message, error = _decide_from_post(request, membership)
-    if error is None:
-        request.session.flash(message, queue="success")
-        return HTTPSeeOther(request.route_path("community_requests", community_id=community.id))
-    request.response.status = 400
-    entries = pending_queue(request, effective_validation_mode(request, community), community)
-    return _queue_page(request, entries, _community_action(request, community),
-                       f"Demandes d'adhésion · {community.name}", community, errors={membership.id: error})
+    return _decide(request, _membership(request, community),
+                   request.route_path("community_requests", community_id=community.id), community_queue_view)
 
 
 @view_config(route_name="admin_request_decide", request_method="POST",
              renderer="vvs_core:communities/templates/validation_queue.pt", permission="platform")
 def platform_decide_view(request):
-    membership = _membership(request)
-    message, error = _decide_from_post(request, membership)
-    if error is None:
-        request.session.flash(message, queue="success")
-        return HTTPSeeOther(request.route_path("admin_requests"))
-    request.response.status = 400
-    return _queue_page(request, pending_queue(request, "platform"), _platform_action(request),
-                       "Demandes d'adhésion · équipe de la plateforme", errors={membership.id: error})
+    return _decide(request, _membership(request), request.route_path("admin_requests"), platform_queue_view)
