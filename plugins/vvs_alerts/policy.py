@@ -9,11 +9,13 @@ may let an urgent alert (severity « Élevée ») from a trusted author go out a
 by moderators (``/alertes/moderation/commune/{insee}``)."""
 from __future__ import annotations
 
+import colander
 import sqlalchemy as sa
 
 from vvs_core.clock import utcnow
 from vvs_core.communities.events import record_event
 from vvs_core.models import Community, Membership
+from vvs_core.web.forms import Schema, StrippedString, read_fields
 
 from .models import ModerationPolicy
 
@@ -84,23 +86,34 @@ def must_hold(request, author, community, severity) -> bool:
     return True
 
 
+def _choice(name: str, choices, message: str, missing: str = ""):
+    return colander.SchemaNode(StrippedString(), name=name, missing=missing,
+                               validator=colander.OneOf(list(choices), msg_err=message))
+
+
+def policy_schema(communities) -> colander.Schema:
+    """The commune's form (written in policy.pt): its mode (empty: the server's), its rule
+    for urgent alerts, and each community's mode (empty: the commune's)."""
+    schema = Schema()
+    schema.add(_choice("mode", MODES, "Choisissez pré-modération, post-modération ou le réglage du serveur."))
+    schema.add(_choice("trusted_urgent", TRUSTED, "Choisissez une règle pour les alertes urgentes parmi celles proposées.",
+                       missing="none"))
+    for community in communities:
+        schema.add(_choice(f"community-{community.id}", MODES, f"Mode inconnu pour la communauté {community.name}."))
+    return schema
+
+
 def save_policy(request, commune, user, params) -> None:
-    """Apply the commune's form: its mode, its rule, each community's mode."""
+    """Apply the commune's form (read with ``read_fields``): its mode, its rule, each
+    community's mode; every wrong value is named in one ``PolicyRefused``."""
     db = request.dbsession
-    mode = str(params.get("mode") or "")
-    rule = str(params.get("trusted_urgent") or "none")
-    if mode not in ("", *MODES):
-        raise PolicyRefused("Choisissez pré-modération, post-modération ou le réglage du serveur.")
-    if rule not in TRUSTED:
-        raise PolicyRefused("Choisissez une règle pour les alertes urgentes parmi celles proposées.")
     communities = list(db.scalars(sa.select(Community).where(Community.commune_id == commune.id,
                                                               Community.archived_at.is_(None))))
-    chosen = {}
-    for community in communities:
-        value = str(params.get(f"community-{community.id}") or "")
-        if value not in ("", *MODES):
-            raise PolicyRefused(f"Mode inconnu pour la communauté {community.name}.")
-        chosen[community.id] = value or None
+    data, errors = read_fields(params, policy_schema(communities))
+    if errors:
+        raise PolicyRefused(" ".join(errors.values()))
+    mode, rule = data["mode"], data["trusted_urgent"]
+    chosen = {community.id: data[f"community-{community.id}"] or None for community in communities}
     now = utcnow()
     row = commune_policy(db, commune.id) or ModerationPolicy(commune_id=commune.id)
     row.mode, row.trusted_urgent, row.updated_at, row.updated_by_id = mode or None, rule, now, user.id
