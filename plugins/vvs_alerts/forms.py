@@ -8,10 +8,10 @@ import uuid
 import colander
 import deform
 
-from vvs_core.web.forms import Schema, StrippedString, text_node
+from vvs_core.web.forms import Schema, StrippedString, number_node, text_node
 
 from .catalogue import CATEGORIES, EXPIRY_CHOICES, SEVERITIES
-from .moderation import REASON_MAX
+from .moderation import DAYS_WRONG, MAX_DAYS, MIN_DAYS, REASON_MAX
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
@@ -88,3 +88,11 @@ class ModerationReasonSchema(Schema):
     depends on the decision, which the moderation service checks."""
     reason = text_node("Motif", max=REASON_MAX, required=False,
                        too_long="Motif trop long : {max} caractères au plus ({length} reçus). Rien n'a été changé.")
+
+
+class SuspensionChangeSchema(ModerationReasonSchema):
+    """A suspension in force: ``what`` is « change » (then ``days`` from now) or « lift »;
+    ``seen_until``: the end the moderator's page showed."""
+    what = colander.SchemaNode(StrippedString(), missing="")
+    days = number_node("Durée", min=MIN_DAYS, max=MAX_DAYS, message=DAYS_WRONG, missing=None)
+    seen_until = colander.SchemaNode(StrippedString(), missing=None)

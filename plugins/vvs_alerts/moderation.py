@@ -37,6 +37,7 @@ ACTION_LABELS = {
 ALERT_ACTIONS = ("approve", "withdraw", "warn", "suspend")
 DEFAULT_SUSPENSION_DAYS = 7
 MIN_DAYS, MAX_DAYS = 1, 365
+DAYS_WRONG = f"La durée de suspension doit être un nombre entier de jours, de {MIN_DAYS} à {MAX_DAYS}. Rien n'a été changé."
 REASON_MAX = 1000
 
 
@@ -50,8 +51,7 @@ def parse_days(raw) -> int:
     """A suspension's length in whole days, 1 to 365, as typed by the moderator."""
     text = str(raw if raw is not None else "").strip()
     if not re.fullmatch(r"[0-9]{1,3}", text) or not MIN_DAYS <= int(text) <= MAX_DAYS:
-        raise ModerationRefused(f"La durée de suspension doit être un nombre entier de jours, de {MIN_DAYS} à {MAX_DAYS}. "
-                                "Rien n'a été changé.")
+        raise ModerationRefused(DAYS_WRONG)
     return int(text)
 
 

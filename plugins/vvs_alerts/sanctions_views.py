@@ -9,11 +9,11 @@ from pyramid.renderers import render
 from pyramid.view import view_config
 
 from vvs_core.models import User
-from vvs_core.web.forms import read
+from vvs_core.web.forms import read_fields
 
 from .catalogue import category_label
-from .forms import ModerationReasonSchema
-from .moderation import (ACTION_LABELS, MAX_DAYS, MIN_DAYS, REASON_MAX, ModerationRefused, change_suspension,
+from .forms import SuspensionChangeSchema
+from .moderation import (ACTION_LABELS, DAYS_WRONG, MAX_DAYS, MIN_DAYS, REASON_MAX, ModerationRefused, change_suspension,
                          journal, lift_suspension, recent_warnings, suspensions_in_force)
 from .texts import author_name
 
@@ -39,18 +39,20 @@ def sanctions_view(request):
 @view_config(route_name="alerts_sanction_change", request_method="POST", permission="alerts.sanctions")
 def sanction_change_view(request):
     suspension_id = int(request.matchdict["suspension_id"]) if len(request.matchdict["suspension_id"]) <= 9 else 0
-    what = request.POST.get("what")
-    seen = request.POST.get("seen_until") or None
-    data, error = read(request, ModerationReasonSchema())
+    data, errors = read_fields(request, SuspensionChangeSchema())
+    what, seen = data.get("what"), data.get("seen_until")
+    if what != "change":
+        errors.pop("days", None)
+    elif data.get("days") is None:
+        errors.setdefault("days", DAYS_WRONG)
     try:
-        if error:
-            raise ModerationRefused(error)
+        if errors:
+            raise ModerationRefused(" ".join(errors.values()))
         if what == "lift":
             lift_suspension(request, suspension_id, request.user, data["reason"], seen)
             request.flash("Suspension levée : la personne en est informée.", "success")
         elif what == "change":
-            entry = change_suspension(request, suspension_id, request.user, request.POST.get("days"),
-                                      data["reason"], seen)
+            entry = change_suspension(request, suspension_id, request.user, data["days"], data["reason"], seen)
             from vvs_core.web.timefmt import dates
 
             request.flash(f"Suspension modifiée : jusqu'au {dates.datetime(entry.until)}. La personne en est informée.",
