@@ -7,6 +7,7 @@ import json
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
+from vvs_core.web.forms import Schema, number_node, read
 from vvs_core.web.french import number
 
 from . import twinnings as tw
@@ -86,10 +87,18 @@ def _back(request):
     return HTTPSeeOther(request.route_path("twinning_index", community_id=request.context.community.id))
 
 
+class ProposalSchema(Schema):
+    """The community to propose a twinning to, one of the list (an id within PostgreSQL's INTEGER)."""
+    community = number_node("Communauté", min=1, max=2**31 - 1, message="Choisissez une communauté voisine dans la liste.")
+
+
 @view_config(route_name="twinning_propose", request_method="POST", renderer=PAGE, permission="community.manage")
 def twinning_propose(request):
+    data, error = read(request, ProposalSchema())
     try:
-        twinning = tw.propose(request, request.context.community, request.POST.get("community"), request.user,
+        if error:
+            raise tw.TwinningRefused(error)
+        twinning = tw.propose(request, request.context.community, data["community"], request.user,
                               _max_distance(request))
     except tw.TwinningRefused as exc:
         return _refused(request, exc)
