@@ -1,5 +1,4 @@
 """Database models, engine and the per-request session (cookiecutter-pyramid style)."""
-from __future__ import annotations
 
 import re
 

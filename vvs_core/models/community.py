@@ -1,5 +1,4 @@
 """Communes, neighbourhood communities, memberships and the community event log."""
-from __future__ import annotations
 
 from datetime import datetime
 

@@ -3,7 +3,6 @@
 Python code always sees Shapely geometries in (lon, lat) order. Only ``vvs_core.geo``
 runs spatial predicates; it knows which backend is in use.
 """
-from __future__ import annotations
 
 import shapely
 from geoalchemy2 import Geometry as PostGISGeometry

@@ -4,7 +4,6 @@ The row is written in the transaction that asks for the job, its queue message i
 after commit, and the worker that runs it holds a lease (``lease_until``). What a killed
 worker held, or a message a restarted broker forgot, is sent again by the reaper once
 the lease has run out (``vvs_core.jobs``)."""
-from __future__ import annotations
 
 from datetime import datetime
 

@@ -5,7 +5,6 @@ The core's migrations live in ``vvs_core/migrations/versions`` (branch label
 version folder and a first revision with ``branch_labels = ("<plugin>",)`` and
 ``depends_on = "vvs_core"``. ``upgrade`` goes to ``heads``.
 """
-from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path

@@ -1,7 +1,6 @@
 """The notification outbox: one row per (subject, recipient, channel); what it says is one
 row per distinct text in ``notification_contents`` (an alert's 200,000 rows, two texts).
 ``Notification.title``, ``.body``, ``.html`` read the content, in Python and in SQL."""
-from __future__ import annotations
 
 from datetime import datetime
 

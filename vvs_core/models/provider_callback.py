@@ -5,7 +5,6 @@ replaying a URL) is refused instead of handled twice (``vvs_core.providers.callb
 No phone number and no text are kept: the plugin that handled an inbound SMS holds
 what it needs, under its own retention rules.
 """
-from __future__ import annotations
 
 from datetime import datetime
 

@@ -1,5 +1,4 @@
 """Column types shared by the core and the plugins."""
-from __future__ import annotations
 
 from datetime import datetime, timezone
 

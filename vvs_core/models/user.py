@@ -1,5 +1,4 @@
 """Users: residents, référents, mairie agents, moderators and administrators."""
-from __future__ import annotations
 
 from datetime import datetime
 

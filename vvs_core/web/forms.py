@@ -1,6 +1,5 @@
 """deform helpers: every form has a CSRF token, French messages, and one way to be
 validated (``validate``), so views stay short."""
-from __future__ import annotations
 
 import unicodedata
 
