@@ -48,3 +48,28 @@ def test_an_active_member_of_another_community_gets_the_plain_refusal(testapp, m
     testapp.login(member)
     page = testapp.get(f"/communaute/{other.id}", status=403)
     assert "Accès refusé" in page.text and "Demande d'adhésion" not in page.text
+
+
+def test_a_pending_resident_is_not_promised_a_staff_page(testapp, pending):
+    """Walk-through: a pending resident refused a staff page was told it « s'ouvrira »
+    once accepted. Only pages a validated resident can open say so; others say why not."""
+    _community, resident = pending
+    testapp.login(resident)
+    page = " ".join(testapp.get("/admin/demandes", status=403).text.split())
+    assert "s'ouvrira" not in page and "Demande d'adhésion en attente" not in page
+    assert "Cette page est réservée à un rôle que votre compte n'a pas" in page and "demandez-le" in page
+
+
+def test_another_communitys_page_says_whose_it_is(testapp, make_user, make_community):
+    member = make_user()
+    make_community(name="Le Bourg", members=[member])
+    other = make_community(name="Les Charmettes")
+    testapp.login(member)
+    page = " ".join(testapp.get(f"/communaute/{other.id}", status=403).text.split())
+    assert "Cette page est celle de la communauté « Les Charmettes », dont vous n'êtes pas membre" in page
+
+
+def test_a_form_posted_signed_out_says_to_sign_in(testapp, make_community):
+    community = make_community(name="Le Bourg")
+    page = testapp.post(f"/communaute/{community.id}/demandes/1", {}, status=403).text
+    assert "réservée aux personnes connectées" in page and 'href="/connexion"' in page

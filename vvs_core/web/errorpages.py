@@ -20,6 +20,7 @@ import json
 import logging
 import sqlite3
 
+from pyramid.authorization import ACLHelper
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.renderers import render_to_response
 from pyramid.response import Response
@@ -147,10 +148,18 @@ def forbidden_view(request):
 
         return HTTPFound(request.route_path("login") + "?next=" + quote(request.path_qs, safe=""))
     waiting = None if anonymous else pending_request(request)
-    if waiting is not None:
+    if waiting is not None and opens_to_members(request, waiting["community"]):
         title = "Demande d'adhésion en attente" if waiting["community"] else "Pas encore de communauté"
         return render_error_page(request, 403, title, waiting=waiting)
-    return render_error_page(request, 403)
+    return render_error_page(request, 403, anonymous=anonymous, waiting=None)
+
+
+def opens_to_members(request, community) -> bool:
+    """Would the page open once the resident's request is accepted (not a staff page)?"""
+    member = f"community:{getattr(community or getattr(request.context, 'community', None), 'id', 0)}:member"
+    permission = getattr(getattr(request.exception, "result", None), "permission", None)
+    return permission is None or ACLHelper().permits(request.context, [*request.principals, "role:resident", member],
+                                                     permission)
 
 
 def pending_request(request) -> dict | None:
