@@ -77,7 +77,7 @@ def fan_out(request, alert, update=None, commit_chunks=False) -> list[int]:
             request.tm.begin()
     members_chunk = INSERT_CHUNK // 2  # two channels each, mostly
     for start in range(0, len(in_sql), members_chunk):
-        written = insert_in_sql(request, alert, in_sql[start:start + members_chunk], contents, now)
+        written = insert_in_sql(request, alert, in_sql[start:start + members_chunk], contents)
         enqueue_delivery_after_commit(request, written)
         ids += written
         if commit_chunks and start + members_chunk < len(in_sql):
@@ -116,8 +116,13 @@ def members_in_sql(request, alert) -> tuple[list[int], list]:
                          in_sql=lambda addresses: "push" not in sets[addresses])
 
 
-def insert_in_sql(request, alert, member_ids: list[int], contents: dict, now) -> list[int]:
-    """Write the rows of ``member_ids`` (some of ``members_in_sql``), on their default channels; their ids."""
+def insert_in_sql(request, alert, member_ids: list[int], contents: dict) -> list[int]:
+    """Write the rows of ``member_ids`` (some of ``members_in_sql``), on their default channels; their ids.
+    Written and due now, as ``insert_notifications`` does: rows dated from the fan-out's start
+    would look due for longer than the claim timeout once a job lasts a minute, and every
+    claim would take them before its own message's rows (``actors.claim_notifications``),
+    leaving the last messages' rows to the sweeper."""
+    now = utcnow()
     db = request.dbsession
     table = Notification.__table__
     severity = severity_of({"severity": alert.severity})
