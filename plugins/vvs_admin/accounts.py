@@ -18,6 +18,7 @@ from vvs_core.communities.events import record_event
 from vvs_core.errors import ActionRefused as AdminActionRefused, ChangedMeanwhile
 from vvs_core.accounts.sessions import end_all_sessions
 from vvs_core.models import Commune, Community, CommunityEvent, Membership, User
+from vvs_core.web.textsearch import folded
 
 # --- French labels: a page never shows a raw value -------------------------------
 
@@ -125,7 +126,7 @@ def search_users(dbsession, text: str = "", community_id: int | None = None, pag
     if community_id is not None:
         query = query.where(User.id.in_(select(Membership.user_id).where(Membership.community_id == community_id)))
     total = dbsession.scalar(select(func.count()).select_from(query.subquery()))
-    rows = dbsession.scalars(query.order_by(User.last_name, User.first_name, User.id)
+    rows = dbsession.scalars(query.order_by(folded(User.last_name), folded(User.first_name), User.id)
                              .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     return rows, total
 
@@ -152,7 +153,7 @@ def memberships_of(dbsession, user: User) -> list[dict]:
 def community_choices(dbsession) -> list[tuple[str, str]]:
     rows = dbsession.execute(select(Community.id, Community.name, Commune.name)
                              .join(Commune, Commune.id == Community.commune_id).where(Community.archived_at.is_(None))
-                             .order_by(Commune.name, Community.name)).all()
+                             .order_by(folded(Commune.name), folded(Community.name))).all()
     return [(str(cid), f"{name} ({commune})") for cid, name, commune in rows]
 
 

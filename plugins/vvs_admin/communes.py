@@ -17,6 +17,7 @@ from vvs_core.communities.events import record_event
 from vvs_core.models import Commune, Community, Membership, User
 from vvs_core.models.community import VALIDATION_MODES
 from vvs_core.web.french import de
+from vvs_core.web.textsearch import folded
 
 # INSEE code of a commune: five digits, or 2A/2B and three digits in Corsica.
 INSEE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
@@ -118,7 +119,7 @@ def communes_overview():
     communities = (select(func.count(Community.id)).where(Community.commune_id == Commune.id, Community.archived_at.is_(None))
                    .correlate(Commune).scalar_subquery())
     return (select(Commune, communities.label("communities")).options(defer(Commune.boundary))
-            .order_by(Commune.name, Commune.id))
+            .order_by(folded(Commune.name), Commune.id))
 
 
 MEMBER_CHOICES = 25  # members listed in a community's référents form; above, a member is named by e-mail
@@ -148,14 +149,14 @@ def communities_people_summary(dbsession, community_ids: list[int]) -> dict[int,
         out[cid].count = count
     for user, cid in dbsession.execute(select(User, Membership.community_id).join(Membership, Membership.user_id == User.id)
                                        .where(*active, Membership.role == "referent")
-                                       .order_by(User.last_name, User.first_name)).all():
+                                       .order_by(folded(User.last_name), folded(User.first_name), User.id)).all():
         out[cid].referents.append(user)
     small = [cid for cid, people in out.items() if people.count - len(people.referents) <= MEMBER_CHOICES]
     if small:
         for user, cid in dbsession.execute(
                 select(User, Membership.community_id).join(Membership, Membership.user_id == User.id)
                 .where(*active[1:], Membership.community_id.in_(small), Membership.role != "referent")
-                .order_by(User.last_name, User.first_name)).all():
+                .order_by(folded(User.last_name), folded(User.first_name), User.id)).all():
             out[cid].listed.append(user)
     return out
 
@@ -181,7 +182,7 @@ def merge_choices(dbsession, community: Community) -> list[tuple[str, str]]:
     rows = dbsession.execute(select(Community.id, Community.name)
                              .where(Community.commune_id == community.commune_id, Community.id != community.id,
                                     Community.archived_at.is_(None))
-                             .order_by(Community.name)).all()
+                             .order_by(folded(Community.name))).all()
     return [(str(cid), name) for cid, name in rows]
 
 

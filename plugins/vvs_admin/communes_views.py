@@ -21,6 +21,7 @@ from vvs_core.web.pagination import paginate
 from vvs_core.accounts.phones import display_phone, normalise_phone
 from vvs_core.accounts.security import community_factory
 from vvs_core.communities.validation_views import MODE_LABELS
+from vvs_core.web.textsearch import folded
 
 
 def includeme(config):
@@ -196,7 +197,7 @@ def commune_page(request, commune: Commune, rendered: dict | None = None, error:
                      action=request.route_path("admin_commune", insee=commune.insee))
     communities = []
     every = list(request.dbsession.scalars(select(Community).where(Community.commune_id == commune.id)
-                                           .order_by(Community.name)))
+                                           .order_by(folded(Community.name))))
     rows = [c for c in every if c.archived_at is None]
     people = communities_people_summary(request.dbsession, [c.id for c in rows])
     for community in rows:

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from vvs_core.models import Commune, Community, Membership, User
 from vvs_core.web import route_exists
 from vvs_core.communities.validation_views import MODE_LABELS
+from vvs_core.web.textsearch import folded
 
 
 def includeme(config):
@@ -27,7 +28,7 @@ def community_rows(dbsession) -> dict[int, list[dict]]:
         if status == "active" and role == "referent":
             c["referents"] += n
     out: dict[int, list[dict]] = {}
-    for community in dbsession.execute(select(Community).order_by(Community.name)).scalars():
+    for community in dbsession.execute(select(Community).order_by(folded(Community.name))).scalars():
         out.setdefault(community.commune_id, []).append(
             {"community": community, **counts.get(community.id, {"active": 0, "pending": 0, "referents": 0})})
     return out
@@ -41,7 +42,7 @@ def admin_view(request):
         {"commune": commune, "communities": by_commune.get(commune.id, []),
          "members": sum(r["active"] for r in by_commune.get(commune.id, [])),
          "pending": sum(r["pending"] for r in by_commune.get(commune.id, []))}
-        for commune in db.execute(select(Commune).order_by(Commune.name)).scalars()
+        for commune in db.execute(select(Commune).order_by(folded(Commune.name))).scalars()
     ]
     totals = {
         "users": db.execute(select(func.count(User.id)).where(User.status != "closed")).scalar_one(),

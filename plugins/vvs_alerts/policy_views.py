@@ -8,6 +8,7 @@ from pyramid.view import view_config
 from sqlalchemy.exc import IntegrityError
 
 from vvs_core.models import Community
+from vvs_core.web.textsearch import folded
 
 from .policy import MODES, TRUSTED, PolicyRefused, commune_policy, community_modes, save_policy
 
@@ -32,7 +33,7 @@ def policy_view(request):
             return HTTPSeeOther(request.route_path("alerts_moderation_policy", insee=commune.insee))
         request.response.status = 400
     communities = list(db.scalars(sa.select(Community).where(Community.commune_id == commune.id, Community.archived_at.is_(None))
-                                  .order_by(Community.name)))
+                                  .order_by(folded(Community.name))))
     policy = commune_policy(db, commune.id)
     return {"title": f"Modération des alertes : {commune.name}", "commune": commune, "error": error,
             "modes": MODES, "trusted": TRUSTED, "policy": policy, "communities": communities,

@@ -12,7 +12,7 @@ from vvs_core.models import Community, Membership, User
 from vvs_core.accounts.phones import display_phone
 from vvs_core.accounts.principals import commune_agent
 from vvs_core.web.pagination import paginate
-from vvs_core.web.textsearch import sql_matches
+from vvs_core.web.textsearch import folded, sql_matches
 
 
 def member_communes(user: User) -> set[str]:
@@ -70,7 +70,7 @@ def members_statement(community_id: int, query: str = ""):
     (« helene » finds « Hélène »: ``textsearch.sql_matches``, in SQL)."""
     stmt = (select(User, Membership.role).join(Membership, Membership.user_id == User.id)
             .where(Membership.community_id == community_id, Membership.status == "active", User.status != "closed")
-            .order_by((Membership.role != "referent"), User.last_name, User.first_name, User.id))
+            .order_by((Membership.role != "referent"), folded(User.last_name), folded(User.first_name), User.id))
     found = sql_matches((query or "").strip()[:QUERY_MAX], User.first_name, User.last_name, User.pseudonym,
                         User.address_label, User.first_name + " " + User.last_name)
     return stmt if found is None else stmt.where(found)

@@ -22,8 +22,9 @@ from shapely.ops import unary_union
 from shapely.prepared import prep
 
 from vvs_core.clock import aware, utcnow
-from vvs_core.web.french import a, count, de
+from vvs_core.web.french import a, count, de, sort_key
 from vvs_core.web.links import absolute_url
+from vvs_core.web.textsearch import folded
 from vvs_core.models import Commune, Community
 from vvs_core.models.notification import CHANNELS
 from vvs_core.notify.outbox import enqueue_delivery_after_commit, insert_notifications
@@ -131,7 +132,7 @@ def neighbourhoods(dbsession, commune: Commune) -> list[tuple[str, str]]:
     chooses their neighbourhood when no geocoder finds addresses (the built-in "manual")."""
     return [(str(i), name) for i, name in dbsession.execute(sa.select(Community.id, Community.name).where(
         Community.commune_id == commune.id, Community.archived_at.is_(None), Community.boundary.is_not(None))
-        .order_by(Community.name))]
+        .order_by(folded(Community.name)))]
 
 
 def home_in(dbsession, commune: Commune, community_id: str):
@@ -355,7 +356,7 @@ def handle_sms(request, message) -> str | None:
                                                               Follower.address == message.sender)))
         if not followers:
             return None
-        names = sorted({db.get(Commune, f.commune_id).name for f in followers})
+        names = sorted({db.get(Commune, f.commune_id).name for f in followers}, key=sort_key)
         for follower in followers:
             db.delete(follower)
         db.flush()

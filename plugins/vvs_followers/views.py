@@ -16,6 +16,7 @@ from vvs_core.web.french import de
 from vvs_core.interfaces import IGeocoder
 from vvs_core.models import Commune
 from vvs_core.web.ratelimit import client_address, limiter
+from vvs_core.web.textsearch import folded
 
 from . import following
 from .following import FollowRefused
@@ -107,7 +108,7 @@ def page(commune, **kw) -> dict:
 @view_config(route_name="followers_communes", permission="public", renderer=T + "communes.pt")
 def communes_view(request):
     query = " ".join(str(request.GET.get("q", ""))[:80].split())
-    stmt = sa.select(Commune).order_by(Commune.name).limit(50)
+    stmt = sa.select(Commune).order_by(folded(Commune.name)).limit(50)
     if query:
         like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(sa.or_(Commune.name.ilike(like, escape="\\"), Commune.insee == query,

@@ -19,6 +19,7 @@ from vvs_core.models import Community, Membership
 from vvs_core.plugins import hookimpl
 from vvs_core.accounts.principals import COMMUNE_AGENT, commune_agent
 from vvs_core.web.timefmt import dates
+from vvs_core.web.textsearch import folded
 
 from . import agents as agent_service
 from . import twofactor
@@ -406,7 +407,7 @@ def vvs_admin_user_panels(request, user):
     rows = request.dbsession.execute(
         select(agent_service.MairieAgent, Commune).join(Commune, Commune.id == agent_service.MairieAgent.commune_id)
         .where(agent_service.MairieAgent.user_id == user.id, agent_service.MairieAgent.active.is_(True))
-        .order_by(Commune.name)).all()
+        .order_by(folded(Commune.name))).all()
     if not rows:
         return []
     from markupsafe import escape

@@ -9,6 +9,7 @@ from vvs_core.web.french import de
 from vvs_core.models import Commune, User
 from vvs_core.accounts.security import issue_token
 from vvs_core.web.links import absolute_url
+from vvs_core.web.textsearch import folded
 
 from .models import AGENT_ROLES, AGENT_ROLES_AS, MairieAgent, MairieCommune
 
@@ -175,7 +176,7 @@ def agents_of_residents_communes(dbsession, user_id: int) -> list[tuple[int, str
         .join(MairieCommune, MairieCommune.commune_id == MairieAgent.commune_id)
         .where(MairieAgent.commune_id.in_(communes), MairieAgent.active.is_(True),
                MairieAgent.totp_confirmed_at.isnot(None), MairieCommune.subscribed.is_(True))
-        .order_by(MairieAgent.user_id, Commune.name)).all()
+        .order_by(MairieAgent.user_id, folded(Commune.name))).all()
     found: dict[int, str] = {}
     for uid, name in rows:
         found.setdefault(uid, name)

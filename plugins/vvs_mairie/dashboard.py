@@ -14,6 +14,7 @@ from vvs_core.communities.members import member_count_sql
 from vvs_core.communities.events import event_label
 from vvs_core.web.french import de
 from vvs_core.web.timefmt import dates
+from vvs_core.web.textsearch import folded
 
 from .follow_up import follow_ups
 
@@ -126,7 +127,7 @@ def filters_query(filters) -> dict:
 
 def communities_of(dbsession, commune_id: int) -> list[Community]:
     return list(dbsession.scalars(select(Community).where(Community.commune_id == commune_id, Community.archived_at.is_(None))
-                                 .order_by(Community.name)))
+                                 .order_by(folded(Community.name))))
 
 
 def community_figures(request, commune_id: int, with_events: bool = True) -> list[dict]:
@@ -140,7 +141,7 @@ def community_figures(request, commune_id: int, with_events: bool = True) -> lis
     rows = dbsession.execute(
         select(Community, member_count_sql(Community.id), pending)
         .where(Community.commune_id == commune_id, Community.archived_at.is_(None))
-        .order_by(Community.name)).all()
+        .order_by(folded(Community.name))).all()
     communities = [c for c, _a, _p in rows]
     ids = [c.id for c in communities]
     counts = {}

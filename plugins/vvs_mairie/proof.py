@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import select
 
 from vvs_core.web import french
-from vvs_core.web.french import count
+from vvs_core.web.french import count, sort_key
 from vvs_core.models import User
 from vvs_core.models.notification import Notification
 from vvs_core.accounts.phones import mask_phone
@@ -93,7 +93,7 @@ def lines_of(dbsession, alert: MairieAlert, follow_ups: list[MairieAlert]) -> li
             return without_account_name(who_of(notification.dedupe_key))
         return user.full_name if user is not None else "compte supprimé"
 
-    rows.sort(key=lambda r: (order[r[0].subject_id], household(r[1]).lower(), name(r[0], r[1]), r[0].channel))
+    rows.sort(key=lambda r: (order[r[0].subject_id], sort_key(household(r[1])), sort_key(name(r[0], r[1])), r[0].channel))
     out = []
     for notification, user in rows:
         message = kinds[notification.subject_id]

@@ -22,6 +22,7 @@ from vvs_core.web.ratelimit import limiter
 from vvs_core.accounts.security import consume_token, hash_password, password_problem, verify_password
 from vvs_core.web.forms import read_fields, typed
 from vvs_core.web.timefmt import dates
+from vvs_core.web.textsearch import folded
 
 from . import agents as agent_service
 from . import commune_alerts, dashboard, follow_up, forms, reports, twofactor
@@ -574,7 +575,7 @@ def admin_view(request):
     # One page of communes with their mairie (one statement); boundaries stay in the database.
     communes = paginate(request, select(Commune, MairieCommune).options(defer(Commune.boundary))
                         .outerjoin(MairieCommune, MairieCommune.commune_id == Commune.id)
-                        .order_by(Commune.name, Commune.id), ADMIN_PAGE)
+                        .order_by(folded(Commune.name), Commune.id), ADMIN_PAGE)
     mairies = {c.id: m for c, m in communes.items}
     communes.items = [c for c, _m in communes.items]
     from .platform_admin import commune_url

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from vvs_core.models import Membership, User
+from vvs_core.web.french import sort_key
 
 NAME, PSEUDONYM = "name", "pseudonym"
 
@@ -122,4 +123,4 @@ def choices(request, user) -> list[tuple[str, str]]:
     users = request.dbsession.scalars(sa.select(User).where(User.id.in_(list(people))))
     out = [(str(u.id), label_for(u, people[u.id]) + (" (communauté jumelée)" if people[u.id] == PSEUDONYM else ""))
            for u in users]
-    return sorted(out, key=lambda c: c[1].lower())
+    return sorted(out, key=lambda c: sort_key(c[1]))

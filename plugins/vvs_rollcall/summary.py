@@ -15,6 +15,7 @@ from vvs_core.models import Community, User
 from vvs_core.models.notification import Notification
 from vvs_core.accounts.phones import display_phone
 from vvs_core.web.timefmt import dates
+from vvs_core.web.french import sort_key
 
 from .models import ANSWERS, VIA, RollCall, RollCallPerson
 from .service import SUBJECT
@@ -72,7 +73,7 @@ def people_state(dbsession, rollcall: RollCall) -> list[dict]:
             "lon": round(user.home.x, 6) if user.home is not None else None,
             "lat": round(user.home.y, 6) if user.home is not None else None,
         })
-    out.sort(key=lambda p: (ORDER[p["state"]], not p["priority"], p["name"].lower()))
+    out.sort(key=lambda p: (ORDER[p["state"]], not p["priority"], sort_key(p["name"])))
     return out
 
 

@@ -16,6 +16,7 @@ from vvs_core.web.french import count
 from vvs_core.models import Community, User
 from vvs_core.web.forms import typed
 from vvs_core.web.timefmt import dates
+from vvs_core.web.textsearch import folded
 
 from . import CONFIGURE, EXPORT, LAUNCH, VIEW, audience, forms
 from .models import DUTIES, MAX_WAVES, TARGETS, RollCall, RollCallPerson, to_duties
@@ -42,7 +43,7 @@ def referent_communities(request, context) -> list[Community]:
     """The communities of the commune whose référent the viewer is."""
     ids = [i for i in context.community_ids if f"community:{i}:referent" in request.principals]
     return list(request.dbsession.scalars(select(Community).where(Community.id.in_(ids or [-1]))
-                                          .order_by(Community.name)))
+                                          .order_by(folded(Community.name))))
 
 
 def map_centre(commune) -> str:
@@ -54,7 +55,7 @@ def communities_geojson(dbsession, commune_id) -> str:
 
     rows = dbsession.execute(select(Community.id, Community.name, Community.boundary)
                              .where(Community.commune_id == commune_id, Community.archived_at.is_(None))
-                             .order_by(Community.name)).all()
+                             .order_by(folded(Community.name))).all()
     features = [{"type": "Feature", "properties": {"id": i, "name": name},
                  "geometry": json.loads(shapely.to_geojson(boundary))} for i, name, boundary in rows if boundary is not None]
     return json.dumps({"type": "FeatureCollection", "features": features})
@@ -84,7 +85,7 @@ def new_view(context, request):
     if agent:
         communities = list(request.dbsession.scalars(select(Community).where(Community.commune_id == commune.id,
                                                                               Community.archived_at.is_(None))
-                                                     .order_by(Community.name)))
+                                                     .order_by(folded(Community.name))))
     else:
         communities = referent_communities(request, context)
     chosen = request.params.get("communaute", "")

@@ -16,6 +16,7 @@ from vvs_core.hooktypes import MenuItem, Panel, Recipient
 from vvs_core.settings import Setting, as_int
 from vvs_core.accounts.security import member_community_ids
 from vvs_core.hooktypes import EventKind, NotificationKind
+from vvs_core.web.french import sort_key
 
 PREFIX = "/jumelages/communaute/{community_id}"
 
@@ -45,7 +46,7 @@ def vvs_community_panels(request, community):
     from .twinnings import panel_read
 
     def html(rows):
-        partners = sorted((r for r in rows if r.status == "active"), key=lambda r: r.partner_name)
+        partners = sorted((r for r in rows if r.status == "active"), key=lambda r: sort_key(r.partner_name))
         waiting = sum(1 for r in rows if r.status == "proposed" and r.community_b_id == community.id)
         return render("vvs_twinning:templates/panel.pt",
                       {"partners": partners, "waiting": waiting, "community": community}, request=request)

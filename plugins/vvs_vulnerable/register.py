@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from vvs_core.accounts.phones import display_phone, normalise_phone
-from vvs_core.web.french import count, de
+from vvs_core.web.french import count, de, sort_key
 from vvs_core.clock import utcnow
 from vvs_core.models import Commune, Community, Membership, User
 from vvs_core.notify.outbox import enqueue_delivery_after_commit, insert_notifications
@@ -116,7 +116,7 @@ def entries_of(request, commune_id: int, states=("active",)) -> list[tuple[Vulne
     rows = request.dbsession.scalars(select(VulnerableEntry).where(VulnerableEntry.commune_id == commune_id)
                                      .order_by(VulnerableEntry.id))
     out = [(e, unseal(request.registry.settings, e.sealed), e.state(now)) for e in rows]
-    return sorted([o for o in out if o[2] in states], key=lambda o: (o[1].get("name") or "").casefold())
+    return sorted([o for o in out if o[2] in states], key=lambda o: sort_key(o[1].get("name")))
 
 
 def situation_labels(data: dict) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from vvs_core.web import french
 from vvs_core.clock import utcnow
 from vvs_core.accounts.phones import display_phone
+from vvs_core.web.french import sort_key
 
 from . import READ
 from . import register as service
@@ -188,7 +189,7 @@ def priority_view(context, request):
     entries = request.dbsession.scalars(select(VulnerableEntry).where(VulnerableEntry.id.in_(listed.entry_ids or [-1])))
     now, settings = utcnow(), request.registry.settings
     rows = sorted([(e, unseal(settings, e.sealed), e.state(now)) for e in entries],
-                  key=lambda row: (row[2] != "active", (row[1].get("name") or "").casefold()))
+                  key=lambda row: (row[2] != "active", sort_key(row[1].get("name"))))
     service.log_reading(request, context.commune.id, "lecture d'une liste prioritaire",
                         detail=f"liste n° {listed.id}, {french.count(len(rows), 'personne', 'personnes')}")
     return {"title": f"Personnes inscrites à joindre en priorité ({len(rows)})", "commune": context.commune,

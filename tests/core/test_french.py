@@ -115,3 +115,32 @@ def test_an_excerpt_ends_between_two_words_with_an_ellipsis():
 ])
 def test_a_person_s_name_elides_de_and_que(name, de, que):
     assert french.elided("de", name) == de and french.elided("que", name) == que
+
+
+def test_sort_key_puts_names_in_french_order_whatever_the_locale():
+    names = ["Zoé", "Élodie", "eliane", "Émile", "Emma", "Œuvray", "Oscar", "Odile", "Éric", "ÉLISE"]
+    assert sorted(names, key=french.sort_key) == [
+        "eliane", "ÉLISE", "Élodie", "Émile", "Emma", "Éric", "Odile", "Œuvray", "Oscar", "Zoé"]
+    assert french.French().sort_key("Élodie") == french.sort_key("Élodie")
+
+
+def test_sql_orders_names_as_python_does(dbsession, make_user, make_community):
+    """``folded(column)`` in ORDER BY: the same French order on PostgreSQL (any collation) and SQLite
+    as ``sort_key`` in Python; the community lists and the directory use it."""
+    from vvs_core.communities.directory import members_statement
+    from vvs_core.communities.members import referents_of
+    from sqlalchemy import select
+
+    from vvs_core.models import Membership
+
+    people = [make_user(first_name=first, last_name=last) for first, last in
+              [("Zoé", "Zola"), ("Élodie", "Écuyer"), ("Emma", "Eliot"), ("Odile", "Œuvray"), ("Oscar", "Ortiz"),
+               ("Ana", "Ebert")]]
+    community = make_community("Les Érables", members=people)
+    for m in dbsession.scalars(select(Membership).where(Membership.community_id == community.id)):
+        m.role = "referent"
+    dbsession.flush()
+    expected = sorted((p.last_name for p in people), key=french.sort_key)
+    assert expected == ["Ebert", "Écuyer", "Eliot", "Œuvray", "Ortiz", "Zola"]
+    assert [u.last_name for u in referents_of(dbsession, community.id)] == expected
+    assert [u.last_name for u, _role in dbsession.execute(members_statement(community.id))] == expected

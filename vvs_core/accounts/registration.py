@@ -20,6 +20,7 @@ from vvs_core.models import Commune, User
 from vvs_core.accounts.phones import normalise_phone
 from vvs_core.accounts.security import consume_token, hash_password, issue_token
 from vvs_core.web.links import absolute_url
+from vvs_core.web.textsearch import folded
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class Located:
 
 
 def communes(dbsession) -> list[Commune]:
-    return list(dbsession.scalars(select(Commune).order_by(Commune.name)))
+    return list(dbsession.scalars(select(Commune).order_by(folded(Commune.name))))
 
 
 def locate_address(request, address: str, commune: Commune) -> Located:

@@ -12,6 +12,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
 from vvs_core.models import Community, Membership, User
+from vvs_core.web.textsearch import folded
 
 
 def _ids(community_ids: int | Iterable[int]) -> list[int]:
@@ -59,7 +60,7 @@ def referents_and_count(dbsession, community_id: int) -> tuple[list[User], int]:
         .outerjoin(Membership, referent)
         .outerjoin(User, and_(User.id == Membership.user_id, User.status != "closed"))
         .where(Community.id == community_id)
-        .order_by(User.last_name, User.first_name, User.id)).all()
+        .order_by(folded(User.last_name), folded(User.first_name), User.id)).all()
     return [user for user, _n in rows if user is not None], (rows[0][1] if rows else 0)
 
 
@@ -68,7 +69,7 @@ def referents_of(dbsession, community_ids: int | Iterable[int]) -> list[User]:
     ids = select(Membership.user_id).where(Membership.community_id.in_(_ids(community_ids) or [-1]),
                                            Membership.status == "active", Membership.role == "referent")
     return list(dbsession.scalars(select(User).where(User.id.in_(ids), User.status != "closed")
-                                  .order_by(User.last_name, User.first_name, User.id)))
+                                  .order_by(folded(User.last_name), folded(User.first_name), User.id)))
 
 
 def referent_counts(dbsession, community_ids: Iterable[int]) -> dict[int, int]:
@@ -103,16 +104,9 @@ def community_people(request, community: Community, query: str = "", size: int =
 
     people = (select(User.id, User.first_name, User.last_name, User.pseudonym).join(Membership, Membership.user_id == User.id)
               .where(Membership.community_id == community.id, Membership.status == "active", User.status != "closed")
-              .order_by(User.last_name, User.first_name, User.id))
+              .order_by(folded(User.last_name), folded(User.first_name), User.id))
     person = lambda r: Person(id=r[0], full_name=f"{r[1] or ''} {r[2] or ''}".strip() or r[3] or "membre")  # noqa: E731
     referents = [person(r) for r in request.dbsession.execute(people.where(Membership.role == "referent"))]
     found = sql_matches((query or "").strip()[:80], User.first_name, User.last_name, User.pseudonym, User.first_name + " " + User.last_name)
     others = people.where(Membership.role != "referent")
     return referents, paginate(request, others if found is None else others.where(found), size, row=person)
-    rows = dbsession.execute(
-        select(User, Membership.role, Membership.community_id).join(Membership, Membership.user_id == User.id)
-        .where(Membership.community_id.in_(community_ids), Membership.status == "active", User.status != "closed")
-        .order_by(User.last_name, User.first_name)).all()
-    for user, role, community_id in rows:
-        out[community_id][0 if role == "referent" else 1].append(user)
-    return out

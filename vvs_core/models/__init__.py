@@ -12,7 +12,6 @@ from .meta import Base  # noqa: F401
 from .types import UTCDateTime  # noqa: F401
 from .notification import Notification, NotificationContent  # noqa: F401
 from .user import Token, User  # noqa: F401
-from .types import UTCDateTime
 from .job import Job  # noqa: F401
 from .provider_callback import ProviderCallback  # noqa: F401
 

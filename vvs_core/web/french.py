@@ -16,6 +16,8 @@ import re
 from babel import Locale
 from babel.numbers import format_decimal
 
+from vvs_core.web.textsearch import fold
+
 SOURCE_LOCALE = "fr"
 _FRENCH = Locale.parse("fr_FR")
 # Masculine or plural articles contract; « la » and « l' » do not.
@@ -46,6 +48,11 @@ def elided(word: str, name: str) -> str:
     """« de » or « que » before a person's name: "d'Hélène", "qu'Agnès", "de Julien", "de Le Goff"."""
     name = " ".join(str(name or "").split())
     return f"{word[:-1]}'{name}" if re.match(r"h?[aeiouyàâäéèêëîïôöûùüœæ]", name, re.I) else f"{word} {name}"
+
+
+def sort_key(name) -> tuple[str, str]:
+    """French order of names in any locale (« Élodie » before « Emma », « Œuvray » as « Oeuvray »); SQL: ``folded``."""
+    return fold(name), str(name or "")
 
 
 def a(name: str) -> str:
@@ -97,11 +104,7 @@ class French:
     def __init__(self, request=None):
         self.request = request
 
-    de = staticmethod(de)
-    a = staticmethod(a)
-    number = staticmethod(number)
-    excerpt = staticmethod(excerpt)
-    elided = staticmethod(elided)
+    de, a, number, excerpt, elided, sort_key = map(staticmethod, (de, a, number, excerpt, elided, sort_key))
 
     def ngettext(self, singular: str, plural: str, n) -> str:
         return ngettext(singular, plural, n, self.request)

@@ -188,3 +188,14 @@ def test_the_inbox_is_read_a_page_at_a_time(testapp, dbsession, voisins):
     second = first.click("Page suivante")
     assert "Page 2 sur 2" in second.text and oldest in second.text and newest not in second.text
     assert second.text.count("msg-unread") == 3  # each line's unread count, on its own page too
+
+
+def test_recipients_are_listed_in_french_order(testapp, make_user, make_community):
+    """« Élodie » between « Eliane » and « Zoé » in the list of people to write to (it came after « Z »)."""
+    people = [make_user(first_name=first, last_name="Test") for first in ("Zoé", "Élodie", "Eliane", "Œlle", "Odile")]
+    writer = make_user(first_name="Alice", last_name="Martin")
+    make_community("Les Érables", members=[writer, *people])
+    testapp.login(writer)
+    page = testapp.get("/messagerie/nouveau").text
+    positions = [page.index(f"{first} T.") for first in ("Eliane", "Élodie", "Odile", "Œlle", "Zoé")]
+    assert positions == sorted(positions)

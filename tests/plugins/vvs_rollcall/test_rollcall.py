@@ -471,3 +471,28 @@ def test_every_message_of_a_rollcall_reads_right(testapp, app, dbsession, mairie
     assert any("Relance envoyée au CCAS : Camille Social." in t for t in texts), texts
     closed = stranger.post(link, {"csrf_token": token, "answer": "safe"})
     assert closed.text.count("112") == 1
+
+
+def test_names_are_in_french_order(testapp, app, dbsession, mairie, agent_login, staff, make_user, clock):
+    """« Élodie » comes before « Zoé » on the live list, in the CCAS' wave and in the CSV (it came after « Z »)."""
+    from vvs_core.models import Membership
+
+    clock.set_local(2026, 12, 6, 9, 0)
+    people = [make_user(first_name=first, last_name=last, address_label="3 rue Test") for first, last in
+              [("Zoé", "Zola"), ("Élodie", "Écuyer"), ("Yann", "Yvon")]]
+    for user in people:
+        dbsession.add(Membership(user_id=user.id, community_id=mairie.community.id, status="active", role="member"))
+    dbsession.flush()
+    agent_login(testapp, mairie)
+    launch(testapp)
+    rollcall = the_rollcall(dbsession)
+    names = [p["name"] for p in testapp.get(f"/securite/{INSEE}/appels/{rollcall.id}/etat.json").json["people"]]
+    ours = [n for n in names if n in {u.full_name for u in people}]
+    assert ours == ["Élodie Écuyer", "Yann Yvon", "Zoé Zola"]
+    clock.advance(minutes=61)
+    escalate_due(_request(app, dbsession))
+    [wave] = rows(dbsession, kind="rollcall_escalation", channel="email", recipient_id=staff["ccas"].id)
+    assert wave.body.index("Élodie Écuyer") < wave.body.index("Yann Yvon") < wave.body.index("Zoé Zola")
+    testapp.post_csrf(f"/securite/{INSEE}/appels/{rollcall.id}/cloturer")
+    csv = testapp.get(f"/securite/{INSEE}/appels/{rollcall.id}/bilan.csv").text
+    assert csv.index("Élodie Écuyer") < csv.index("Yann Yvon") < csv.index("Zoé Zola")
