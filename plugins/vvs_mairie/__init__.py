@@ -26,7 +26,7 @@ from . import twofactor
 # Answers to the hooks vvs_warnings and vvs_pcs declare (official warnings and crisis messages sent as
 # commune alerts).
 from .relays import (vvs_estimate_commune_alert, vvs_follow_commune_alert, vvs_pcs_population_end,  # noqa: F401
-                     vvs_pcs_population_message, vvs_relay_commune_alert)
+                     vvs_pcs_population_message, vvs_pcs_population_reach, vvs_relay_commune_alert)
 
 
 class MairieContext:

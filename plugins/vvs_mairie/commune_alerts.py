@@ -217,6 +217,15 @@ def send_follow_up(request, commune, author, parent: MairieAlert, kind: str, bod
                          exercise=parent.exercise)
     request.dbsession.add(follow)
     request.dbsession.flush()
+    pairs = follow_up_pairs(request, commune, parent, already)
+    ids = insert_notifications(request.dbsession, rows_for(request, follow, commune, pairs))
+    enqueue_delivery_after_commit(request, ids)
+    return follow
+
+
+def follow_up_pairs(request, commune, parent: MairieAlert, already: set | None = None) -> list[tuple]:
+    """(user id or None, who, channel, address) a follow-up of ``parent`` goes to (see ``send_follow_up``);
+    the pairs are added to ``already`` when given. Sends nothing (the PCS' confirmation counts them)."""
     reached = request.dbsession.execute(
         select(Notification.recipient_id, Notification.channel, Notification.address, Notification.dedupe_key)
         .where(Notification.subject_type == SUBJECT, Notification.subject_id == parent.id)
@@ -231,9 +240,7 @@ def send_follow_up(request, commune, author, parent: MairieAlert, kind: str, bod
         pairs.append((user_id, who, channel, address if user_id is not None else still[(who, channel)]))
     if already is not None:
         already.update((p[1], p[2]) for p in pairs)
-    ids = insert_notifications(request.dbsession, rows_for(request, follow, commune, pairs))
-    enqueue_delivery_after_commit(request, ids)
-    return follow
+    return pairs
 
 
 def target_of(alert: MairieAlert) -> dict:

@@ -9,6 +9,7 @@ import shapely
 
 from vvs_core import geo
 from vvs_core.plugins import hookimpl
+from vvs_core.web.french import count
 
 from . import agents as agent_service
 from . import commune_alerts
@@ -76,24 +77,60 @@ def vvs_estimate_commune_alert(request, commune, alert):
 def vvs_pcs_population_message(request, commune, message, author):
     if not _subscribed(request, commune):
         return None
-    data = {"category": "evenement", "title": str(message["title"])[:140], "body": str(message.get("body") or "")[:2000],
-            "target": "commune", "community_ids": [], "area": None, "source": "",
-            "exercise": bool(message.get("exercise"))}
+    data = _population_data(message)
     estimate = commune_alerts.audience.estimate(*commune_alerts.audience_of(request, commune, data))
     sent = commune_alerts.send_alert(request, commune, author, data)
     return {"id": sent.id, "url": request.route_path("mairie_alert", insee=commune.insee, alert_id=sent.id),
             "reach": estimate["text"]}
 
 
+def _population_data(message: dict) -> dict:
+    return {"category": "evenement", "title": str(message.get("title") or "")[:140],
+            "body": str(message.get("body") or "")[:2000], "target": "commune", "community_ids": [], "area": None,
+            "source": "", "exercise": bool(message.get("exercise"))}
+
+
+def _parents(request, commune, alert_ids) -> list[MairieAlert]:
+    ids = sorted({int(i) for i in alert_ids})
+    return request.dbsession.query(MairieAlert).filter(
+        MairieAlert.id.in_(ids), MairieAlert.commune_id == commune.id, MairieAlert.parent_id.is_(None)).all()
+
+
+@hookimpl(optionalhook=True)
+def vvs_pcs_population_reach(request, commune, message, alert_ids):
+    from types import SimpleNamespace
+
+    max_segments = request.registry.settings["vvs.sms.max_segments"]
+    if alert_ids is None:
+        if not _subscribed(request, commune):
+            return None
+        data = _population_data(message)
+        estimate = commune_alerts.audience.estimate(*commune_alerts.audience_of(request, commune, data))
+        return {"people": estimate["people"], "text": estimate["text"],
+                "channels": {"sms": estimate["sms"], "email": estimate["emails"], "push": estimate["pushes"],
+                             "voice": estimate["calls"]},
+                "sms": commune_alerts.sms_preview(commune, data, max_segments)["text"]}
+    parents = _parents(request, commune, alert_ids)
+    if not parents:
+        return None
+    told: set = set()
+    pairs = [p for parent in parents for p in commune_alerts.follow_up_pairs(request, commune, parent, told)]
+    channels = {c: sum(1 for p in pairs if p[2] == c) for c in ("sms", "email", "push", "voice")}
+    people = len({p[1] for p in pairs})
+    first = parents[0]
+    end = SimpleNamespace(kind="all_clear", title=first.title, body=str(message.get("body") or "")[:2000],
+                          source=first.source, exercise=first.exercise)
+    return {"people": people, "channels": channels, "sms": commune_alerts.sms_text(commune, end, max_segments),
+            "text": count(people, "personne prévenue", "personnes prévenues")}
+
+
 @hookimpl(optionalhook=True)
 def vvs_pcs_population_end(request, commune, alert_ids, body, author):
-    ids = sorted({int(i) for i in alert_ids})
-    parents = request.dbsession.query(MairieAlert).filter(
-        MairieAlert.id.in_(ids), MairieAlert.commune_id == commune.id, MairieAlert.parent_id.is_(None)).all()
+    parents = _parents(request, commune, alert_ids)
     if not parents:
         return None
     told: set = set()
     for parent in parents:
         commune_alerts.send_follow_up(request, commune, author, parent, "all_clear", str(body or "")[:2000], told)
     people = len({user_id for user_id, _channel in told})
-    return {"people": people, "reach": f"{people} personne{'s' if people != 1 else ''} prévenue{'s' if people != 1 else ''}"}
+    return {"people": people, "reach": count(people, "personne prévenue", "personnes prévenues")}

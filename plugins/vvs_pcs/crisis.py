@@ -33,6 +33,10 @@ class CrisisRefused(Exception):
     """A step that cannot be taken now; ``str(error)`` is the French sentence to show."""
 
 
+ALREADY_SENT = ("Un message est parti depuis l'ouverture de cette confirmation (un second clic, une page rechargée "
+                "ou un autre agent) : rien n'a été envoyé de nouveau. Vérifiez la main courante avant de renvoyer.")
+
+
 def author_name(user) -> str:
     return user.full_name if user is not None else "le système"
 
@@ -83,6 +87,38 @@ def _cell_texts(commune, crisis: PcsCrisis, what: str, body: str) -> tuple[str, 
     return f"{mark}PCS {de(commune.name)} : {what}", f"{mark}{body}"
 
 
+def cell_pairs(request, commune, call: bool) -> list[tuple[PcsCellMember, list[tuple[str, str]]]]:
+    """Each member of the cell with the (channel, address) pairs a message reaches them on: SMS and e-mail,
+    and a call when ``call`` — on the channels the site has a provider for."""
+    channels = channels_with_provider(request)
+    return [(member, [(c, a) for c, a in (("sms", member.phone), ("voice", member.phone if call else ""),
+                                          ("email", member.email)) if a and c in channels])
+            for member in cell_of(request.dbsession, commune.id)]
+
+
+def cell_reach(request, commune, call: bool = False) -> dict:
+    """What ``tell_cell`` would send now: ``{"people": members reached, "channels": {channel: messages}}``."""
+    pairs = cell_pairs(request, commune, call)
+    channels = {c: sum(1 for _m, ps in pairs for ch, _a in ps if ch == c) for c in CHANNEL_LABELS}
+    return {"people": sum(1 for _m, ps in pairs if ps), "channels": {c: n for c, n in channels.items() if n}}
+
+
+def cell_sms(request, commune, crisis: PcsCrisis, what: str, body: str) -> str:
+    """The SMS the cell gets: « PCS de Serris : cellule de crise activée. Crue de la Marne. Activé par… »."""
+    title, _text = _cell_texts(commune, crisis, what, body)
+    return sms.fit(title + ". ", " ".join(body.split()), "", request.registry.settings["vvs.sms.max_segments"]).text
+
+
+def population_reach(request, commune, message: dict, alert_ids=None) -> dict | None:
+    """Who a message to the population would reach now (``alert_ids`` None: a new message to the whole
+    commune; a list: the end told to everyone those alerts reached), by the plugin sending commune alerts."""
+    hook = getattr(request.registry.vvs_plugins.hook, "vvs_pcs_population_reach", None)
+    if hook is None:
+        return None
+    return hook(request=request, commune=commune, message=message,
+                alert_ids=None if alert_ids is None else list(alert_ids))
+
+
 def tell_cell(request, commune, crisis: PcsCrisis, step: str, what: str, body: str,
               call: str = "") -> tuple[int, int, str]:
     """Tell every member of the cell, on every channel they have an address and the site a
@@ -90,16 +126,11 @@ def tell_cell(request, commune, crisis: PcsCrisis, step: str, what: str, body: s
     outbox has a voice provider — a real crisis calls at night too, an exercise waits for
     the morning. ``step``: part of the dedupe key, so a retried request sends nothing
     twice. Returns (members reached, notifications queued, how: "SMS, appel, e-mail")."""
-    channels = channels_with_provider(request)
     title, text = _cell_texts(commune, crisis, what, body)
-    # « PCS de Serris : cellule de crise activée. Crue de la Marne. Activé par… »: a full stop between the two.
-    short = sms.fit(title + ". ", " ".join(body.split()), "", request.registry.settings["vvs.sms.max_segments"]).text
-    texts = {"sms": short, "email": text, "voice": call}
+    texts = {"sms": cell_sms(request, commune, crisis, what, body), "email": text, "voice": call}
     urgent = {} if crisis.exercise else {"severity": "severe"}
     rows, members = [], 0
-    for member in cell_of(request.dbsession, commune.id):
-        pairs = [(c, a) for c, a in (("sms", member.phone), ("voice", member.phone if call else ""),
-                                     ("email", member.email)) if a and c in channels]
+    for member, pairs in cell_pairs(request, commune, bool(call)):
         members += bool(pairs)
         rows += [dict(dedupe_key=f"pcs:{crisis.id}:{step}:{member.id}:{channel}", kind=KIND, subject_type=SUBJECT,
                       subject_id=crisis.id, recipient_id=None, channel=channel, address=address, title=title,
@@ -156,9 +187,16 @@ def tell_ccas_of_register(request, commune, crisis: PcsCrisis, author) -> None:
         f"{people} à joindre en priorité, mais aucun agent du CCAS à prévenir")
 
 
-def send_message(request, commune, crisis: PcsCrisis, author, template: PcsTemplate) -> dict:
+def send_message(request, commune, crisis: PcsCrisis, author, template: PcsTemplate,
+                 sent_before: int | None = None) -> dict:
+    """``sent_before``: how many messages the crisis had sent when the agent opened the confirmation; if
+    another left since (a second click, a replayed form, another agent), nothing is sent (``ALREADY_SENT``)."""
+    _lock_commune(request.dbsession, commune.id)
+    request.dbsession.refresh(crisis)
     if not crisis.is_open:
         raise CrisisRefused("Cette crise est close : aucun message ne peut plus être envoyé.")
+    if sent_before is not None and sent_before != len(crisis.alert_ids or []):
+        raise CrisisRefused(ALREADY_SENT)
     answer = request.registry.vvs_plugins.hook.vvs_pcs_population_message(
         request=request, commune=commune, author=author,
         message={"title": template.title, "body": template.body, "exercise": crisis.exercise})

@@ -40,3 +40,19 @@ def vvs_pcs_population_end(request: Request, commune: Commune, alert_ids: list[i
     Returns: ``{"people": int, "reach": str}`` (how many people it goes to, the reach in
     French), or None when no plugin knows these alerts (stops at the first answer).
     """
+
+
+@hookspec(firstresult=True)
+def vvs_pcs_population_reach(request: Request, commune: Commune, message: dict,
+                             alert_ids: list[int] | None) -> dict | None:
+    """Who a message to the population would reach now, and its SMS, for the page that confirms it before it leaves.
+
+    Called by vvs_pcs when an agent asks to send a prepared message (``alert_ids`` None: a new
+    commune alert to the whole commune, as ``vvs_pcs_population_message`` sends it) or to end the
+    crisis (``alert_ids``: the alerts the crisis sent, as ``vvs_pcs_population_end`` tells them).
+    message: ``title``, ``body``, ``exercise`` (for the end: the end message as ``body``). Sends nothing.
+    Returns: ``{"people": int, "channels": {"sms": int, "email": int, "push": int, "voice": int},
+    "text": str, "sms": str}`` (how many people, how many messages on each channel, the reach in
+    French, the SMS as it will leave — of the first alert when the end follows several), or None
+    when no plugin sends commune alerts for this commune (stops at the first answer).
+    """

@@ -7,6 +7,7 @@ import re
 
 import colander
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.renderers import render_to_response
 from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import select
@@ -207,17 +208,50 @@ def crisis_view(context, request):
     return _crisis_page(context, request, _own(context, request, PcsCrisis, "crisis_id"))
 
 
+def _reach_lines(reach: dict | None) -> list[str]:
+    """« 2 SMS », « 3 e-mails »… of a reach (``crisis.cell_reach`` or ``crisis.population_reach``)."""
+    words = {"sms": ("SMS", "SMS"), "email": ("e-mail", "e-mails"), "push": ("notification", "notifications"),
+             "voice": ("appel", "appels")}
+    channels = (reach or {}).get("channels") or {}
+    return [french.count(channels[c], *words[c]) for c in words if channels.get(c)]
+
+
+def _confirm_page(context, request, crisis, what: dict):
+    """The step before anything leaves: exactly what will be sent and to whom, then one button."""
+    request.response.status = 200
+    return render_to_response(T + "confirm.pt", {
+        "title": what["title"], "commune": context.commune, "crisis": crisis, "what": what,
+        "cell_lines": _reach_lines(what.get("cell")), "population_lines": _reach_lines(what.get("population")),
+        "back": _crisis_url(request, context, crisis)}, request=request)
+
+
 @view_config(route_name="pcs_message", permission=PERMISSION, request_method="POST", renderer=T + "crisis.pt")
 def message_view(context, request):
+    """First post: the confirmation page (the message, the reach by channel); the second, with ``confirm``
+    and the number of messages already sent when the page was shown, sends — once."""
     crisis = _own(context, request, PcsCrisis, "crisis_id")
     raw = _text(request, "template_id")
     template = request.dbsession.get(PcsTemplate, int(raw)) if raw.isdigit() and len(raw) < 10 else None
     if template is None or template.commune_id != context.commune.id:
         request.response.status = 400
         return _crisis_page(context, request, crisis, {"message": "Choisissez un des messages préparés."})
+    sent_before = _text(request, "sent_before")
+    if _text(request, "confirm") != "1" or not sent_before.isdigit() or len(sent_before) > 6:
+        if not crisis.is_open:
+            request.response.status = 400
+            return _crisis_page(context, request, crisis, {"message": "Cette crise est close : aucun message ne "
+                                                                      "peut plus être envoyé."})
+        return _confirm_page(context, request, crisis, {
+            "kind": "message", "title": f"Envoyer « {template.title} » ?", "subject": template.title,
+            "body": template.body, "template_id": template.id, "sent_before": len(crisis.alert_ids or []),
+            "population": service.population_reach(request, context.commune, {
+                "title": template.title, "body": template.body, "exercise": crisis.exercise})})
     try:
-        answer = service.send_message(request, context.commune, crisis, request.user, template)
+        answer = service.send_message(request, context.commune, crisis, request.user, template, int(sent_before))
     except service.CrisisRefused as refused:
+        if str(refused) == service.ALREADY_SENT:
+            request.flash(str(refused), "info")
+            return HTTPSeeOther(_crisis_url(request, context, crisis) + "#main-courante")
         request.response.status = 400
         return _crisis_page(context, request, crisis, {"message": str(refused)})
     request.flash(f"« {template.title} » envoyé à la population : {answer.get('reach', '')}.", "success")
@@ -256,6 +290,16 @@ def end_view(context, request):
         error = "Écrivez le message de fin de crise que recevront toutes les personnes prévenues."
     elif len(body) > BODY_MAX:
         error = f"Le message de fin doit tenir en {BODY_MAX} caractères."
+    if error is None and _text(request, "confirm") != "1":
+        if not crisis.is_open:
+            request.flash("Cette crise a déjà été close.", "info")
+            return HTTPSeeOther(_crisis_url(request, context, crisis))
+        return _confirm_page(context, request, crisis, {
+            "kind": "end", "title": "Annoncer la fin de crise ?", "subject": "Fin de crise", "body": body,
+            "cell_sms": service.cell_sms(request, context.commune, crisis, "fin de crise", body),
+            "cell": service.cell_reach(request, context.commune),
+            "population": service.population_reach(request, context.commune, {
+                "title": "", "body": body, "exercise": crisis.exercise}, crisis.alert_ids) if crisis.alert_ids else None})
     if error is None:
         try:
             service.end(request, context.commune, crisis, request.user, body)

@@ -1,6 +1,6 @@
 """Browser, at 360 px: an agent of Serris composes the crisis cell (a wrong number first),
-activates the PCS as an exercise, sends two prepared messages to the population in one
-click each, writes in the main courante, ends the crisis; the cell and the residents get
+activates the PCS as an exercise, sends two prepared messages to the population (each
+shown with its reach, then confirmed), writes in the main courante, ends the crisis; the cell and the residents get
 their SMS marked « EXERCICE », the end reaches them, and the main courante's PDF lists
 each step with its time (Paris) and author."""
 from __future__ import annotations
@@ -89,6 +89,11 @@ def test_pcs_exercise_activated_two_messages_then_ended(browser, live_server, lo
 
         for title in ("Crue : évacuation des bords de la Marne", "Mise à l'abri : restez chez vous"):
             page.get_by_role("button", name=f"Envoyer « {title} » à toute la commune").click()
+            page.wait_for_url(re.compile(r"/pcs/77449/crises/\d+/message$"))  # what leaves, to whom: then confirm
+            assert page.get_by_role("heading", name=f"Envoyer « {title} » ?").count() == 1
+            if title.startswith("Crue"):
+                shot(page, "pcs-confirm-message")
+            page.get_by_role("button", name="Confirmer : envoyer à toute la commune").click()
             page.wait_for_url(re.compile(r"/pcs/77449/crises/\d+$"))
             assert page.get_by_text(re.compile(f"« {re.escape(title)} » envoyé à la population")).count() >= 1
         shot(page, "pcs-two-messages")
@@ -99,6 +104,10 @@ def test_pcs_exercise_activated_two_messages_then_ended(browser, live_server, lo
         page.get_by_role("button", name="Inscrire").click()
         page.get_by_label("Message de fin de crise").fill("Fin de l’exercice : merci à toutes et à tous !")
         page.get_by_role("button", name="Annoncer la fin de crise").click()
+        page.wait_for_url(re.compile(r"/pcs/77449/crises/\d+/fin$"))
+        assert "Cellule de crise" in page.locator("main").inner_text()
+        shot(page, "pcs-confirm-end")
+        page.get_by_role("button", name="Confirmer : annoncer la fin de crise").click()
         page.wait_for_url(re.compile(r"/pcs/77449/crises/\d+$"))
         main = page.locator("main").inner_text()
         assert "close le" in main and "Fin de crise annoncée" in main

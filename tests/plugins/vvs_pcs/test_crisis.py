@@ -3,6 +3,8 @@ SQLite, the outbox's rows, the mairie's commune alerts through the hooks): activ
 two messages, end of crisis, and a main courante PDF with each step's time and author."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +35,22 @@ def activate(testapp, title="Crue de la Marne", exercise=False):
     return testapp.post_csrf(BASE + "/activer", form, status=303)
 
 
+def send(testapp, crisis_id, template_id):
+    """Ask to send a prepared message, read the confirmation, confirm: (confirmation page, answer)."""
+    url = f"{BASE}/crises/{crisis_id}/message"
+    page = testapp.post_csrf(url, {"template_id": str(template_id)}, status=200)
+    sent_before = re.search(r'name="sent_before" value="(\d+)"', page.text).group(1)
+    form = {"template_id": str(template_id), "confirm": "1", "sent_before": sent_before}
+    return page, testapp.post_csrf(url, form, status=303), form
+
+
+def end(testapp, crisis_id, body):
+    """Ask to end the crisis, read the confirmation, confirm: (confirmation page, answer)."""
+    url = f"{BASE}/crises/{crisis_id}/fin"
+    page = testapp.post_csrf(url, {"end": body}, status=200)
+    return page, testapp.post_csrf(url, {"end": body, "confirm": "1"}, status=303)
+
+
 def test_activation_two_messages_end_and_the_log_pdf(testapp, dbsession, mairie, plan, agent_login, clock):
     clock.set_local(2026, 7, 14, 23, 30, 5)
     agent_login(testapp, mairie)
@@ -53,9 +71,9 @@ def test_activation_two_messages_end_and_the_log_pdf(testapp, dbsession, mairie,
 
     first, second = plan["templates"]
     clock.advance(minutes=4)
-    testapp.post_csrf(f"{BASE}/crises/{crisis.id}/message", {"template_id": str(first.id)}, status=303)
+    send(testapp, crisis.id, first.id)
     clock.advance(minutes=11)
-    testapp.post_csrf(f"{BASE}/crises/{crisis.id}/message", {"template_id": str(second.id)}, status=303)
+    send(testapp, crisis.id, second.id)
     fresh(dbsession)
     alerts = list(dbsession.scalars(select(MairieAlert).order_by(MairieAlert.id)))
     assert [a.title for a in alerts] == [first.title, second.title]
@@ -67,8 +85,7 @@ def test_activation_two_messages_end_and_the_log_pdf(testapp, dbsession, mairie,
     testapp.post_csrf(f"{BASE}/crises/{crisis.id}/note", {"note": "Gymnase ouvert, 40 lits — « tout va bien » 👍"},
                       status=303)
     clock.advance(hours=2)
-    testapp.post_csrf(f"{BASE}/crises/{crisis.id}/fin", {"end": "La décrue est là : vous pouvez rentrer chez vous."},
-                      status=303)
+    end(testapp, crisis.id, "La décrue est là : vous pouvez rentrer chez vous.")
     fresh(dbsession)
     crisis = dbsession.get(PcsCrisis, crisis.id)
     assert crisis.ended_at is not None and crisis.log_pdf.startswith(b"%PDF")
@@ -102,8 +119,7 @@ def test_an_exercise_is_marked_exercice_everywhere(testapp, dbsession, mairie, p
     agent_login(testapp, mairie)
     activate(testapp, "Exercice inondation", exercise=True)
     crisis = dbsession.scalar(select(PcsCrisis))
-    testapp.post_csrf(f"{BASE}/crises/{crisis.id}/message", {"template_id": str(plan["templates"][0].id)},
-                      status=303)
+    send(testapp, crisis.id, plan["templates"][0].id)
     fresh(dbsession)
     assert all(r.title.startswith("EXERCICE") and r.body.startswith("EXERCICE")
                for r in rows(dbsession, kind="pcs_cell"))
@@ -281,8 +297,8 @@ def test_two_agents_work_the_same_crisis(app, testapp, dbsession, make_user, mai
     activate(testapp)
     crisis = dbsession.scalar(select(PcsCrisis))
     assert "Crue de la Marne" in other.get(f"{BASE}/crises/{crisis.id}").text
-    other.post_csrf(f"{BASE}/crises/{crisis.id}/message", {"template_id": str(plan["templates"][1].id)}, status=303)
-    other.post_csrf(f"{BASE}/crises/{crisis.id}/fin", {"end": "C’est fini."}, status=303)
+    send(other, crisis.id, plan["templates"][1].id)
+    end(other, crisis.id, "C’est fini.")
     late = testapp.post_csrf(f"{BASE}/crises/{crisis.id}/fin", {"end": "Fin (Agnès)"}, status=303).follow()
     assert "Cette crise a déjà été close." in late.text
     authors = [(e.kind, e.author_name) for e in dbsession.scalars(select(PcsLogEntry).order_by(PcsLogEntry.id))]
@@ -311,7 +327,7 @@ def test_the_cell_is_called_when_the_site_can_call(testapp, dbsession, mairie, p
     assert "La cellule de crise est activée." in calls[0].body and "Crue de la Marne" in calls[0].body
     assert "http" not in calls[0].body  # a link is not read aloud
     crisis = dbsession.scalar(select(PcsCrisis))
-    testapp.post_csrf(f"{BASE}/crises/{crisis.id}/fin", {"end": "Fin."}, status=303)
+    end(testapp, crisis.id, "Fin.")
     assert len(rows(dbsession, kind="pcs_cell", channel="voice")) == 1  # the end is written, not called
 
 
@@ -353,3 +369,81 @@ def test_activation_sends_the_register_to_the_ccas_at_once(testapp, dbsession, m
     assert line.text == "Liste de 1 personne inscrite à joindre en priorité envoyée au CCAS (1 agent)"
     assert dbsession.scalar(select(VulnerableReading.action).order_by(VulnerableReading.id.desc()).limit(1)) \
         == "liste prioritaire envoyée au CCAS"
+
+
+def test_nothing_leaves_before_the_confirmation_and_only_once(testapp, dbsession, mairie, plan, agent_login):
+    """A user walk-through sent « fin de crise » and the prepared messages on one click. Now the first
+    click shows exactly what will leave and to whom (counts per channel), nothing is sent until the agent
+    confirms, and a second click or a replayed confirmation sends nothing twice."""
+    agent_login(testapp, mairie)
+    activate(testapp)
+    crisis = dbsession.scalar(select(PcsCrisis))
+    template = plan["templates"][1]
+    url = f"{BASE}/crises/{crisis.id}/message"
+    page = testapp.post_csrf(url, {"template_id": str(template.id)}, status=200)
+    fresh(dbsession)
+    assert rows(dbsession, subject_type="mairie_alert") == [] and dbsession.get(PcsCrisis, crisis.id).alert_ids == []
+    text = " ".join(page.text.split())
+    assert "Envoyer « Restez chez vous » ?" in text and "n’allez pas chercher les enfants à l’école. 🏠" in text
+    people = len(mairie.residents)
+    assert f"Toute la commune</strong> : {people} personnes (" in text and " SMS" in text, text
+    assert "Mairie de Serris - Restez chez vous : Fermez portes et fenetres" in text  # the SMS as it will leave (GSM-7)
+    _page, answer, form = send(testapp, crisis.id, template.id)
+    fresh(dbsession)
+    sent = len(rows(dbsession, subject_type="mairie_alert"))
+    assert sent >= people and len(dbsession.get(PcsCrisis, crisis.id).alert_ids) == 1
+    # The same confirmation again (a double click, the browser's « resend »): nothing more leaves.
+    replay = testapp.post_csrf(url, form, status=303).follow()
+    assert "rien n'a été envoyé de nouveau" in replay.text
+    fresh(dbsession)
+    assert len(rows(dbsession, subject_type="mairie_alert")) == sent
+    assert dbsession.scalar(select(func.count(MairieAlert.id))) == 1
+    assert [e.kind for e in service_log(dbsession, crisis.id)].count("message") == 1
+
+    cell_before = len(rows(dbsession, kind="pcs_cell"))
+    page = testapp.post_csrf(f"{BASE}/crises/{crisis.id}/fin", {"end": "Fin : « tout va bien » ✅"}, status=200)
+    fresh(dbsession)
+    assert dbsession.get(PcsCrisis, crisis.id).ended_at is None and len(rows(dbsession, kind="pcs_cell")) == cell_before
+    text = " ".join(page.text.split())
+    assert "Cellule de crise</strong> : 2 membres (1 SMS, 2 e-mails)" in text
+    assert f"Les personnes prévenues pendant la crise</strong> : {people} personnes (" in text
+    assert "PCS de Serris : fin de crise. Fin : \"tout va bien\"" in text  # the cell's SMS, GSM-7
+    assert "Mairie de Serris - Fin d'alerte : Restez chez vous : Fin :" in text
+    _page, closed = end(testapp, crisis.id, "Fin : « tout va bien » ✅")
+    fresh(dbsession)
+    told = len(rows(dbsession, kind="pcs_cell"))
+    assert told == cell_before + 3 and dbsession.get(PcsCrisis, crisis.id).ended_at is not None
+    again = testapp.post_csrf(f"{BASE}/crises/{crisis.id}/fin", {"end": "Fin", "confirm": "1"}, status=303).follow()
+    assert "Cette crise a déjà été close." in again.text
+    fresh(dbsession)
+    assert len(rows(dbsession, kind="pcs_cell")) == told
+
+
+def service_log(dbsession, crisis_id):
+    from vvs_pcs import crisis as service
+
+    return service.log_of(dbsession, crisis_id)
+
+
+def test_vvs_pcs_population_reach(app_request, dbsession, mairie):
+    hook = app_request.registry.vvs_plugins.hook
+    message = {"title": "Restez chez vous", "body": "Fenêtres fermées.", "exercise": False}
+    before = hook.vvs_pcs_population_reach(request=app_request, commune=mairie.commune, message=message,
+                                           alert_ids=None)
+    assert before["people"] == len(mairie.residents) and before["channels"]["sms"] >= 1
+    assert before["sms"].startswith("Mairie de Serris - Restez chez vous : Fen")
+    assert dbsession.scalar(select(func.count(MairieAlert.id))) == 0  # sends nothing
+    ids = [hook.vvs_pcs_population_message(request=app_request, commune=mairie.commune, author=mairie.agent_user,
+                                           message={**message, "title": t})["id"] for t in ("Premier", "Second")]
+    reach = hook.vvs_pcs_population_reach(request=app_request, commune=mairie.commune,
+                                          message={"title": "", "body": "Fin.", "exercise": False}, alert_ids=ids)
+    answer = hook.vvs_pcs_population_end(request=app_request, commune=mairie.commune, alert_ids=ids, body="Fin.",
+                                         author=mairie.agent_user)
+    assert reach["people"] == answer["people"]  # what the confirmation said is what left
+    ends = list(dbsession.scalars(select(MairieAlert).where(MairieAlert.kind == "all_clear")))
+    end_rows = [r for r in rows(dbsession, subject_type="mairie_alert") if r.subject_id in {e.id for e in ends}]
+    assert sum(reach["channels"].values()) == len(end_rows)
+    assert reach["sms"].startswith("Mairie de Serris - Fin d'alerte : Premier")
+    mairie.mairie.subscribed = False
+    assert hook.vvs_pcs_population_reach(request=app_request, commune=mairie.commune, message=message,
+                                         alert_ids=None) is None
