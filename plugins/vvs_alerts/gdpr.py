@@ -6,6 +6,8 @@ import sqlalchemy as sa
 
 from vvs_core.web.timefmt import dates
 
+from .activity import STATE_LABELS, alert_state
+from .catalogue import CATEGORY_LABELS
 from .models import Alert, AlertReport, AlertUpdate, FeedToken, ModerationAction, PostingSuspension
 
 
@@ -21,8 +23,9 @@ def export_user_alerts(dbsession, user) -> dict:
     alerts = dbsession.scalars(sa.select(Alert).where(Alert.author_id == user.id).order_by(Alert.id))
     return {"Alertes": {
         "alertes lancées": [
-            {"id": a.id, "date": _when(a.created_at), "catégorie": a.category, "texte": a.text,
-             "lieu": [a.place.x, a.place.y] if a.place is not None else None, "statut": a.status,
+            {"id": a.id, "date": _when(a.created_at), "catégorie": CATEGORY_LABELS.get(a.category, a.category),
+             "texte": a.text, "lieu": [a.place.x, a.place.y] if a.place is not None else None,
+             "statut": STATE_LABELS.get(alert_state(a), a.status),
              "source": a.source, "expire": _when(a.expires_at)} for a in alerts],
         "suites et fins d'alerte": json_rows(sa.select(
             AlertUpdate.alert_id.label("alerte"), AlertUpdate.created_at.label("date"), AlertUpdate.kind.label("type"),

@@ -130,7 +130,11 @@ def test_vvs_export_and_erase_user_data(app, dbsession, alert_request, post, mak
     community = make_community(members=[author])
     alert = post(author, community, text="Démarcheur insistant au 8 rue des Charmettes.")
     exported = [d for d in hook.vvs_export_user_data(request=alert_request, user=author) if "Alertes" in (d or {})]
-    assert exported[0]["Alertes"]["alertes lancées"][0]["texte"].startswith("Démarcheur")
+    launched = exported[0]["Alertes"]["alertes lancées"][0]
+    assert launched["texte"].startswith("Démarcheur")
+    # French words and Paris time, as the rest of « Mes données » (walk-through)
+    assert launched["statut"] == "en cours" and launched["catégorie"] != alert.category
+    assert launched["date"].endswith(("+01:00", "+02:00"))
     hook.vvs_erase_user_data(request=alert_request, user=author)
     dbsession.refresh(alert)
     assert alert.author_id is None and alert.text.startswith("Démarcheur")
