@@ -199,6 +199,9 @@ def change_status(request, user: User, action: str, reason: str, seen: str) -> N
     label, new_status, applies, kind = STATUS_ACTIONS[action]
     if user.id == admin.id:
         raise AdminActionRefused("Vous ne pouvez pas suspendre, bannir ni rouvrir votre propre compte.")
+    if (user.is_admin or user.is_moderator) and not admin.is_admin:  # a moderator acts on members only
+        raise AdminActionRefused("Seul un administrateur suspend, bannit ou rouvre le compte d'un membre de "
+                                 "l'équipe (modérateur ou administrateur).")
     if user.status == "closed":
         raise AdminActionRefused("Ce compte a été fermé par son titulaire : il ne peut être ni suspendu ni rouvert.")
     state = parse_state(seen)

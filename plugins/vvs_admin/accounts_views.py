@@ -1,5 +1,6 @@
 """The platform team's accounts pages: /admin/utilisateurs (search), a user's page and
-its actions (role, suspend / ban / reopen, confirmation e-mail), and the journal of
+its actions (role, suspend / ban / reopen, confirmation e-mail), the page where a
+moderator suspends, bans or reopens an account (``…/compte``), and the journal of
 what the team did (/admin/journal, also as CSV). The rules live in
 ``vvs_admin.accounts``; these views only read forms and show pages."""
 from __future__ import annotations
@@ -9,6 +10,7 @@ import io
 
 import colander
 import deform
+from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
 from pyramid.view import view_config
@@ -38,9 +40,21 @@ def includeme(config):
     config.add_route("admin_user_status", "/admin/utilisateurs/{user_id}/statut")
     config.add_route("admin_user_confirmation", "/admin/utilisateurs/{user_id}/confirmation")
     config.add_route("admin_user_sessions", "/admin/utilisateurs/{user_id}/sessions")
+    config.add_route("admin_user_account", "/admin/utilisateurs/{user_id}/compte", factory=AccountSanctionContext)
     config.add_route("admin_journal", "/admin/journal")
     config.add_route("admin_journal_csv", "/admin/journal.csv")
     config.scan(".accounts_views")
+
+
+class AccountSanctionContext:
+    """An account's suspension, ban or reopening: the administrators, and the moderators,
+    whom the charter lets sanction a member (issue 13.2); nothing else of the account
+    (contact, role, memberships) shows on their page."""
+
+    __acl__ = [(Allow, "role:admin", ALL_PERMISSIONS), (Allow, "role:moderator", "accounts.sanction"), DENY_ALL]
+
+    def __init__(self, request):
+        self.request = request
 
 
 def _css(request) -> list[str]:
@@ -57,6 +71,14 @@ def int_param(request, name: str, default=None, lowest: int = 1):
 
 # --- Forms --------------------------------------------------------------------
 
+def status_schema(user: User) -> Schema:
+    status = Schema()
+    status.add(choice_node("action", "Action sur le compte", status_choices(user)))
+    status.add(reason_node())
+    status.add(state_node())
+    return status
+
+
 def user_forms(request, user: User) -> dict[str, deform.Form]:
     def action(route):
         return request.route_path(route, user_id=user.id)
@@ -65,10 +87,7 @@ def user_forms(request, user: User) -> dict[str, deform.Form]:
     role.add(choice_node("role", "Nouveau rôle", list(PLATFORM_ROLES.items())))
     role.add(reason_node())
     role.add(state_node())
-    status = Schema()
-    status.add(choice_node("action", "Action sur le compte", status_choices(user)))
-    status.add(reason_node())
-    status.add(state_node())
+    status = status_schema(user)
     confirmation = Schema()
     confirmation.add(reason_node())
     sessions = Schema()
@@ -204,6 +223,61 @@ def admin_user_sessions_view(request):
         return (f"Toutes les sessions de {user.full_name} sont fermées "
                 f"({french.count(count, 'session ouverte', 'sessions ouvertes')}).")
     return _act(request, "sessions", apply)
+
+
+# --- A moderator's page of an account ---------------------------------------------
+
+STATUS_EVENTS = ("admin_account_suspended", "admin_account_banned", "admin_account_reopened")
+
+
+def account_form(request, user: User) -> deform.Form:
+    return make_form(request, status_schema(user), "Appliquer", formid="statut",
+                     action=request.route_path("admin_user_account", user_id=user.id))
+
+
+def account_page(request, user: User, rendered: str | None = None, error: str | None = None) -> dict:
+    from vvs_core.web import route_exists
+
+    events, _total = audit_entries(request.dbsession, subject_id=user.id, page=1, page_size=50)
+    is_self = user.id == request.user.id
+    staff = (user.is_admin or user.is_moderator) and not request.user.is_admin
+    form = None
+    if not (is_self or staff or user.is_closed) and status_choices(user):
+        form = rendered or account_form(request, user).render({"etat": account_state(user)})
+    history = (request.route_path("alerts_user_history", user_id=user.id)
+               if route_exists(request, "alerts_user_history") else None)
+    return {"title": f"Compte de {user.full_name}", "extra_css": _css(request), "subject": user, "form": form,
+            "error": error, "status_label": ACCOUNT_STATUS_LABELS.get(user.status, "Inconnu"), "is_self": is_self,
+            "staff": staff, "history_url": history, "describe_change": describe_change,
+            "audit_label": lambda kind: audit_label(request.registry, kind),
+            "events": [e for e in events if e.kind in STATUS_EVENTS][:10]}
+
+
+@view_config(route_name="admin_user_account", request_method="GET",
+             renderer="vvs_admin:templates/admin_user_account.pt", permission="accounts.sanction")
+def admin_user_account_view(request):
+    return account_page(request, user_from_route(request))
+
+
+@view_config(route_name="admin_user_account", request_method="POST",
+             renderer="vvs_admin:templates/admin_user_account.pt", permission="accounts.sanction")
+def admin_user_account_post(request):
+    user = user_from_route(request)
+    data, rendered = validate(request, account_form(request, user))
+    if data is None:
+        request.response.status = 400
+        return account_page(request, user, rendered=rendered)
+    try:
+        change_status(request, user, data["action"], data["reason"], data["etat"])
+    except ChangedMeanwhile as exc:
+        request.response.status = 409
+        return account_page(request, user, error=str(exc))
+    except AdminActionRefused as exc:
+        request.response.status = 400
+        return account_page(request, user, error=str(exc))
+    request.flash(f"Compte de {user.full_name} : {ACCOUNT_STATUS_LABELS[user.status].lower()}. "
+                  "La personne en est informée par e-mail.", "success")
+    return HTTPSeeOther(request.route_path("admin_user_account", user_id=user.id))
 
 
 # --- The journal ----------------------------------------------------------------

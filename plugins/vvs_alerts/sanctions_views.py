@@ -9,6 +9,7 @@ from pyramid.renderers import render
 from pyramid.view import view_config
 
 from vvs_core.models import User
+from vvs_core.web import route_exists
 from vvs_core.web.forms import read_fields
 
 from .catalogue import category_label
@@ -25,15 +26,27 @@ def _common(request):
         return render("vvs_alerts:templates/suspension_form.pt", {"s": suspension, "back": back, **limits},
                       request=request)
 
+    def account_url(user_id):  # suspend, ban or reopen the whole account (vvs_admin, when enabled)
+        return request.route_path("admin_user_account", user_id=user_id) if accounts else None
+
+    accounts = route_exists(request, "admin_user_account")
     return {"actions": ACTION_LABELS, "author_name": author_name, "category_label": category_label,
-            "suspension_form": suspension_form, **limits}
+            "suspension_form": suspension_form, "account_url": account_url, "accounts": accounts, **limits}
+
+
+def blocked_accounts(dbsession) -> list[User]:
+    """Accounts suspended or banned (by a moderator or an administrator), by name."""
+    import sqlalchemy as sa
+
+    return list(dbsession.scalars(sa.select(User).where(User.status.in_(("suspended", "banned")))
+                                  .order_by(User.first_name, User.last_name, User.id).limit(200)))
 
 
 @view_config(route_name="alerts_sanctions", renderer="vvs_alerts:templates/sanctions.pt", permission="alerts.sanctions")
 def sanctions_view(request):
     db = request.dbsession
     return {"title": "Sanctions en cours", "suspensions": suspensions_in_force(db),
-            "warnings": recent_warnings(db), **_common(request)}
+            "warnings": recent_warnings(db), "blocked": blocked_accounts(db), **_common(request)}
 
 
 @view_config(route_name="alerts_sanction_change", request_method="POST", permission="alerts.sanctions")

@@ -2,8 +2,10 @@
 accounts pages, acts on an account or reads the journal; every other role gets 403,
 the anonymous visitor the login page (GET) or 403 (POST), and nothing changes.
 
+The account's suspension page (admin_user_account) is also the moderators'.
+
 Routes: admin_users, admin_user, admin_user_role, admin_user_status,
-admin_user_confirmation, admin_user_sessions, admin_journal, admin_journal_csv, admin_communes,
+admin_user_confirmation, admin_user_sessions, admin_user_account, admin_journal, admin_journal_csv, admin_communes,
 admin_commune, admin_community_mode, admin_community_referents, admin_community_merge,
 admin_community_archive, admin_plugins.
 """
@@ -84,6 +86,27 @@ def test_admin_pages_by_role(testapp, world, dbsession, role):
         assert "admin_sessions_ended" in events
     else:
         assert not target.is_admin and target.status == "active" and events == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_account_sanction_page_by_role(testapp, world, dbsession, role):
+    """admin_user_account: the administrators and the moderators suspend or ban an account
+    there; every other role gets 403 and nothing changes."""
+    target = world["target"]
+    url = f"/admin/utilisateurs/{target.id}/compte"
+    allowed = role in ("admin", "moderator")
+    if role != "anonymous":
+        testapp.login(world["users"][role])
+    if allowed:
+        assert testapp.get(url).status_int == 200
+    else:
+        check_get(testapp, role, url)
+    testapp.post_csrf(url, {"action": "suspend", "reason": REASON, "etat": "active:0:0"},
+                      status=303 if allowed else 403)
+    dbsession.refresh(target)
+    assert target.status == ("suspended" if allowed else "active")
+    kinds = dbsession.scalars(select(CommunityEvent.kind).where(CommunityEvent.subject_user_id == target.id)).all()
+    assert kinds == (["admin_account_suspended"] if allowed else [])
 
 
 def test_unknown_user_is_404_for_admin(testapp, world):

@@ -56,3 +56,56 @@ def test_suspend_then_lift_with_history(browser, live_server, login, shot, mails
     assert "jusqu'au" in suspended and "Pour contester cette décision" in suspended
     lifted = mail_text(wait_for_mail(mails, AUTHOR, "Vous pouvez de nouveau lancer des alertes"))
     assert "Excuses présentées au voisin." in lifted
+
+
+
+MEMBER = "lea.rousseau@serris.demo"   # Quartier du Parc; in no other browser test
+
+
+def test_a_moderator_bans_an_account_then_reopens_it(browser, live_server, login, shot, mails, e2e_db):
+    """The account's ban, from the member's moderation history: the person can no longer
+    sign in and is told why and how to contest; the sanctions page lists the account."""
+    from sqlalchemy import select
+
+    from vvs_core.models import User
+
+    with e2e_db() as s:
+        member_id = s.scalar(select(User.id).where(User.email == MEMBER))
+
+    def fresh():
+        context = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 800}, base_url=live_server)
+        context.set_default_timeout(15000)
+        return context, context.new_page()
+
+    ctx, page = fresh()
+    login(page, MODERATOR)
+    page.goto(f"/alertes/moderation/membres/{member_id}")
+    page.get_by_role("link", name="Suspendre, bannir ou rouvrir son compte").click()
+    expect(page.get_by_role("heading", name="Compte de Léa Rousseau")).to_be_visible()
+    page.get_by_label("Action sur le compte").select_option(label="Bannir")
+    page.get_by_label("Motif (gardé dans le journal)").fill("abc")
+    page.get_by_role("button", name="Appliquer").click()
+    expect(page.get_by_text("Le motif doit comporter au moins 5 caractères.").first).to_be_visible()
+    page.get_by_label("Action sur le compte").select_option(label="Bannir")
+    page.get_by_label("Motif (gardé dans le journal)").fill("Menaces envers un voisin « rue de l’Église » 😞")
+    page.get_by_role("button", name="Appliquer").click()
+    expect(page.get_by_text("Compte de Léa Rousseau : banni.")).to_be_visible()
+    expect(page.locator("li", has_text="Compte banni")).to_be_visible()
+    shot(page, "moderation-account-ban-360")
+    page.goto("/alertes/moderation/sanctions")
+    listed = page.locator("section", has=page.get_by_role("heading", name=re.compile("Comptes suspendus ou bannis")))
+    expect(listed.get_by_role("link", name="Léa Rousseau")).to_be_visible()
+
+    other, victim = fresh()
+    login(victim, MEMBER)
+    expect(victim.get_by_text("Ce compte a été banni par l'équipe de la plateforme")).to_be_visible()
+    other.close()
+    banned = mail_text(wait_for_mail(mails, MEMBER, "Votre compte est banni"))
+    assert "Menaces envers un voisin" in banned and "Pour contester cette décision" in banned
+
+    listed.get_by_role("link", name="Léa Rousseau").click()
+    page.get_by_label("Action sur le compte").select_option(label="Rouvrir le compte")
+    page.get_by_label("Motif (gardé dans le journal)").fill("Excuses présentées au voisin.")
+    page.get_by_role("button", name="Appliquer").click()
+    expect(page.get_by_text("Compte de Léa Rousseau : actif.")).to_be_visible()
+    ctx.close()
