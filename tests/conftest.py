@@ -1,4 +1,6 @@
 import contextlib
+import os
+import tempfile
 
 import pytest
 
@@ -6,6 +8,33 @@ from vvs_core.accounts.principals import commune_agent as agent_principal
 from vvs_core.plugins import hookimpl
 
 pytest_plugins = ["vvs_core.testing"]
+
+
+def _shared_template_cache() -> None:
+    """The suite builds the application many times: in this process (one per backend, per
+    plugin set, per test that needs other settings) and in others (the browser tests'
+    servers, the workers, ``vvs``, ``pserve``), and Chameleon compiled every template
+    again for each one, in memory: the largest single cost of the tests that visit many
+    pages. Here compiled templates are kept in a folder of this user
+    (``CHAMELEON_CACHE``, Chameleon's own setting, inherited by the subprocesses), named
+    by a digest of the template's path, text, options and Chameleon's version: an edited
+    template is compiled again, and a run reuses what the last one compiled. What a
+    page renders is unchanged; production keeps compiling in memory."""
+    from chameleon.loader import ModuleLoader
+    from chameleon.template import BaseTemplate
+
+    folder = os.environ.get("CHAMELEON_CACHE")
+    if not folder or not os.path.isdir(folder):
+        folder = os.path.join(tempfile.gettempdir(), f"vvs-test-templates-{os.getuid()}")
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        info = os.stat(folder)
+        if info.st_uid != os.getuid() or info.st_mode & 0o022:  # someone else's: never load their code
+            folder = tempfile.mkdtemp(prefix="vvs-test-templates-")
+        os.environ["CHAMELEON_CACHE"] = folder
+    BaseTemplate.loader = ModuleLoader(folder)
+
+
+_shared_template_cache()
 
 
 class _CommuneAgents:
