@@ -201,7 +201,7 @@ def _reply_of(request, post) -> GazetteReply | None:
     raw = request.params.get("reply_id", "")
     if not raw:
         return None
-    reply = request.dbsession.get(GazetteReply, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+    reply = request.dbsession.get(GazetteReply, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
     if reply is None or reply.post_id != post.id:
         raise HTTPNotFound()
     return reply

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
-from vvs_core.web.forms import make_form, validate
+from vvs_core.web.forms import make_form, typed, validate
 from vvs_core.models import User
 
 from . import conversations as conv
@@ -90,7 +90,7 @@ def _user_id(request) -> int:
 
 
 def _back(request):
-    target = request.POST.get("back", "")
+    target = typed(request, "back")["back"]  # a file sent for it counts as empty
     if target.startswith("/messagerie") and "//" not in target:
         return HTTPSeeOther(target)
     return HTTPSeeOther(request.route_path("messaging_inbox"))
