@@ -3,9 +3,6 @@ messages, past crises), « Activer le PCS », the crisis page (main courante, on
 messages, notes, « fin de crise ») and the main courante's PDF. Logic is in ``crisis``."""
 from __future__ import annotations
 
-import re
-
-import colander
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.response import Response
@@ -14,8 +11,9 @@ from sqlalchemy import select
 
 from vvs_core.web import french
 from vvs_core.accounts.phones import display_phone, normalise_phone
+from vvs_core.web.forms import read_fields, typed
 
-from . import PERMISSION, crisis as service
+from . import PERMISSION, crisis as service, forms
 from .logpdf import log_pdf
 from .models import BODY_MAX, FUNCTION_MAX, NAME_MAX, NOTE_MAX, TITLE_MAX, PcsCellMember, PcsCrisis, PcsTemplate
 
@@ -36,15 +34,6 @@ def _own(context, request, model, key):
     if row is None or row.commune_id != context.commune.id:
         raise HTTPNotFound()
     return row
-
-
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _text(request, name: str) -> str:
-    """The posted field, without control characters (PostgreSQL refuses NUL in text)."""
-    value = request.POST.get(name)
-    return CONTROL.sub("", value.replace("\r\n", "\n")).strip() if isinstance(value, str) else ""
 
 
 def _home_url(request, context) -> str:
@@ -73,22 +62,11 @@ def home_view(context, request):
 
 @view_config(route_name="pcs_activate", permission=PERMISSION, request_method="POST", renderer=T + "home.pt")
 def activate_view(context, request):
-    title = _text(request, "title")
-    marked = request.POST.get("exercise")
-    exercise = marked == "1"
-    error = None
-    if marked not in (None, "1"):
-        # A checkbox sends "1" or nothing: anything else is not an answer, and taking
-        # it for "no" would start a real crisis.
-        error = "La case « Exercice » n'a pas été comprise : cochez-la ou décochez-la, puis validez de nouveau."
-    elif not title:
-        error = "Indiquez la nature de la crise (par exemple « Crue de la Marne »)."
-    elif len(title) > TITLE_MAX:
-        error = f"La nature de la crise doit tenir en {TITLE_MAX} caractères."
-    if error:
+    data, errors = read_fields(request, forms.ActivateSchema())
+    title, exercise = data.get("title", _shown(request, "title")), data.get("exercise") == "1"
+    if errors:
         request.response.status = 400
-        field = "exercise" if marked not in (None, "1") else "title"
-        return _home_page(context, request, {field: error}, {"title": title, "exercise": exercise})
+        return _home_page(context, request, errors, {"title": title, "exercise": exercise})
     try:
         crisis = service.activate(request, context.commune, request.user, title, exercise)
     except service.CrisisRefused as refused:
@@ -107,35 +85,29 @@ def _cell_page(context, request, errors=None, values=None):
             "errors": errors or {}, "values": values or {}, "name_max": NAME_MAX, "function_max": FUNCTION_MAX}
 
 
-def check_member(values: dict) -> tuple[dict, dict]:
-    """(clean values, errors by field) of a member of the cell."""
-    errors, clean = {}, {"name": values["name"], "function": values["function"]}
-    if not values["name"]:
-        errors["name"] = "Indiquez le nom de la personne."
-    elif len(values["name"]) > NAME_MAX:
-        errors["name"] = f"Le nom doit tenir en {NAME_MAX} caractères."
-    if len(values["function"]) > FUNCTION_MAX:
-        errors["function"] = f"La fonction doit tenir en {FUNCTION_MAX} caractères."
-    clean["phone"], problem = normalise_phone(values["phone"][:40])
-    if problem or (values["phone"] and len(values["phone"]) > 40):
+def _shown(request, name: str) -> str:
+    """What was typed in ``name``, to show beside its error (control characters dropped)."""
+    return forms.CONTROL.sub("", typed(request, name)[name])
+
+
+def check_member(request) -> tuple[dict, dict, dict]:
+    """(clean values, errors by field, values to show again) of a member of the cell."""
+    data, errors = read_fields(request, forms.MemberSchema())
+    values = {k: data[k] if k in data else _shown(request, k) for k in ("name", "function", "phone", "email")}
+    clean = dict(values)
+    clean["phone"], problem = normalise_phone(values["phone"]) if "phone" not in errors else (None, None)
+    if problem:
         errors["phone"] = "Numéro de téléphone invalide (par exemple 06 12 34 56 78)."
-    clean["email"] = values["email"]
-    if values["email"]:
-        try:
-            colander.All(colander.Length(max=254), colander.Email())(None, values["email"])
-        except colander.Invalid:
-            errors["email"] = "Adresse e-mail invalide."
     if not errors and not clean["phone"] and not clean["email"]:
         errors["phone"] = "Indiquez au moins un téléphone ou une adresse e-mail : la cellule doit pouvoir être jointe."
-    return clean, errors
+    return clean, errors, values
 
 
 @view_config(route_name="pcs_cell", permission=PERMISSION, renderer=T + "cell.pt")
 def cell_view(context, request):
     if request.method != "POST":
         return _cell_page(context, request)
-    values = {k: _text(request, k) for k in ("name", "function", "phone", "email")}
-    clean, errors = check_member(values)
+    clean, errors, values = check_member(request)
     if errors:
         request.response.status = 400
         return _cell_page(context, request, errors, values)
@@ -165,16 +137,8 @@ def _templates_page(context, request, errors=None, values=None):
 def templates_view(context, request):
     if request.method != "POST":
         return _templates_page(context, request)
-    values = {k: _text(request, k) for k in ("title", "body")}
-    errors = {}
-    if not values["title"]:
-        errors["title"] = "Indiquez un titre."
-    elif len(values["title"]) > TITLE_MAX:
-        errors["title"] = f"Le titre doit tenir en {TITLE_MAX} caractères."
-    if not values["body"]:
-        errors["body"] = "Écrivez le message que recevront les habitants."
-    elif len(values["body"]) > BODY_MAX:
-        errors["body"] = f"Le message doit tenir en {BODY_MAX} caractères."
+    data, errors = read_fields(request, forms.TemplateSchema())
+    values = {k: data[k] if k in data else _shown(request, k) for k in ("title", "body")}
     if errors:
         request.response.status = 400
         return _templates_page(context, request, errors, values)
@@ -230,13 +194,13 @@ def message_view(context, request):
     """First post: the confirmation page (the message, the reach by channel); the second, with ``confirm``
     and the number of messages already sent when the page was shown, sends — once."""
     crisis = _own(context, request, PcsCrisis, "crisis_id")
-    raw = _text(request, "template_id")
-    template = request.dbsession.get(PcsTemplate, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    raw = read_fields(request, forms.MessageSchema())[0]["template_id"]
+    template = request.dbsession.get(PcsTemplate, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
     if template is None or template.commune_id != context.commune.id:
         request.response.status = 400
         return _crisis_page(context, request, crisis, {"message": "Choisissez un des messages préparés."})
-    sent_before = _text(request, "sent_before")
-    if _text(request, "confirm") != "1" or not sent_before.isdigit() or len(sent_before) > 6:
+    sent_before, confirm = (typed(request, "sent_before", "confirm")[k] for k in ("sent_before", "confirm"))
+    if confirm != "1" or not (sent_before.isascii() and sent_before.isdigit()) or len(sent_before) > 6:
         if not crisis.is_open:
             request.response.status = 400
             return _crisis_page(context, request, crisis, {"message": "Cette crise est close : aucun message ne "
@@ -261,13 +225,10 @@ def message_view(context, request):
 @view_config(route_name="pcs_note", permission=PERMISSION, request_method="POST", renderer=T + "crisis.pt")
 def note_view(context, request):
     crisis = _own(context, request, PcsCrisis, "crisis_id")
-    note = _text(request, "note")
+    data, errors = read_fields(request, forms.NoteSchema())
+    note = data.get("note", _shown(request, "note"))
     values = {"note": note, "end": END_DEFAULT}
-    error = None
-    if not note:
-        error = "Écrivez ce qui s'est passé ou ce qui a été décidé."
-    elif len(note) > NOTE_MAX:
-        error = f"Une ligne de la main courante doit tenir en {NOTE_MAX} caractères."
+    error = errors.get("note")
     if error is None:
         try:
             service.add_note(request, crisis, request.user, note)
@@ -283,14 +244,11 @@ def note_view(context, request):
 @view_config(route_name="pcs_end", permission=PERMISSION, request_method="POST", renderer=T + "crisis.pt")
 def end_view(context, request):
     crisis = _own(context, request, PcsCrisis, "crisis_id")
-    body = _text(request, "end")
+    data, errors = read_fields(request, forms.EndSchema())
+    body = data.get("end", _shown(request, "end"))
     values = {"note": "", "end": body}
-    error = None
-    if not body:
-        error = "Écrivez le message de fin de crise que recevront toutes les personnes prévenues."
-    elif len(body) > BODY_MAX:
-        error = f"Le message de fin doit tenir en {BODY_MAX} caractères."
-    if error is None and _text(request, "confirm") != "1":
+    error = errors.get("end")
+    if error is None and typed(request, "confirm")["confirm"] != "1":
         if not crisis.is_open:
             request.flash("Cette crise a déjà été close.", "info")
             return HTTPSeeOther(_crisis_url(request, context, crisis))
