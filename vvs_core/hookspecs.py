@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from shapely.geometry import Polygon
     from sqlalchemy.orm import Session
 
-    from .hooktypes import (ActivityItem, Authenticated, CommunityLink, EventKind, InboundSMS, KeypadAnswer, MembershipBadge,
+    from .hooktypes import (ActivityItem, Authenticated, Command, CommunityLink, EventKind, InboundSMS, KeypadAnswer, MembershipBadge,
                             MenuItem, NotificationKind, Panel, PrincipalKind, ProviderSpec, RetentionRule, SettingsSection,
                             VerificationMethod)
     from .models import Commune, Community, Membership, Notification, User
@@ -78,6 +78,16 @@ def vvs_register_principals() -> list[PrincipalKind]:
     Called once at start-up. Returns: a list of ``vvs_core.hooktypes.PrincipalKind``
     (pattern such as ``"mairie:agent"``, French label). A principal that matches no
     declared pattern is not granted (and logged).
+    """
+
+
+@hookspec
+def vvs_register_commands() -> list[Command]:
+    """Add sub-commands to the ``vvs`` command line (``vvs demo``).
+
+    Called by ``vvs`` before it reads its arguments, with the plugins enabled by the
+    .ini named on the command line (``development.ini`` by default). Returns: a list of
+    ``vvs_core.hooktypes.Command``; a name the core or another plugin uses stops the command.
     """
 
 
@@ -381,16 +391,6 @@ def vvs_reseal_secrets(dbsession: Session, settings: dict) -> tuple[str, int] | 
     ``(what, count)``: what was re-sealed, in English (« agents' TOTP secrets »)
     and how many; or None when the plugin keeps no such secret. Once every plugin has
     answered, the old keys can leave the settings.
-    """
-
-
-@hookspec
-def vvs_demo_data(dbsession: Session, commune: Commune) -> None:
-    """Add a plugin's part of the demo data to the demo ``commune`` just loaded.
-
-    Called by ``vvs_core.cli.demo.load_demo`` after the core's demo rows are flushed,
-    inside the caller's transaction (flush, never commit). Must be idempotent: a
-    second call changes nothing. Returns nothing.
     """
 
 

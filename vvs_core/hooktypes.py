@@ -208,6 +208,19 @@ class CommunityLink:
 
 
 @dataclass(frozen=True)
+class Command:
+    """A sub-command of ``vvs`` that a plugin adds (``vvs_register_commands``): ``name``
+    (the word after ``vvs``), ``help`` (one line), ``run(loaded, args) -> int`` (exit
+    code; ``loaded`` is a ``vvs_core.cli.Loaded``: ini, settings, plugin manager, database
+    URL; raise ``vvs_core.cli.CommandError`` for a one-line error) and optionally
+    ``arguments(parser)`` to add options (the .ini argument is there already)."""
+    name: str
+    help: str
+    run: Callable[[Any, Any], int]
+    arguments: Callable[[Any], None] | None = None
+
+
+@dataclass(frozen=True)
 class Authenticated:
     """The answer of ``vvs_authenticate``: the request carried a credential of the
     plugin's own (a token…); ``user`` is None when that credential is not valid (the

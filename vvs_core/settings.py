@@ -167,7 +167,6 @@ CORE_SETTINGS = [
     Setting("vvs.retention.purge_interval", 3600, "Seconds between two purges of what is older than its retention period (run by `vvs scheduler`, or the web process with the inline broker).", parse=as_int),
     Setting("vvs.jobs.max_attempts", 5, "Runs of a leased job before it is marked failed (and logged).", parse=as_int),
     Setting("vvs.validation.escalation_days", 15, "Days after which a pending membership request goes to the platform team.", parse=as_int),
-    Setting("vvs.demo_commune", "77449", "INSEE code of the commune `vvs demo` loads."),
     Setting("vvs.map.tile_url", "", "Tile URL template of the plan background of every map (`{z}`, `{x}`, `{y}`, `{s}`), e.g. the IGN Géoplateforme's Plan IGN v2. The visitor's browser fetches the tiles from that host; empty: no background, nothing loaded from another host. See docs/install.md, \"Maps\"."),
     Setting("vvs.map.tile_attribution", "", "Attribution shown on the map with the plan tiles (required by most tile providers), e.g. `© IGN – Géoplateforme`."),
     Setting("vvs.map.satellite_url", "", "Tile URL template of the satellite (aerial photograph) background, offered next to the plan by a switch on every map, e.g. the IGN's ORTHOIMAGERY.ORTHOPHOTOS layer; empty: plan only."),

@@ -449,29 +449,6 @@ def fresh_database(name: str) -> str:
     return url
 
 
-def demo_database(name: str, prepare=None) -> str:
-    """``fresh_database(name)`` migrated for every enabled plugin, with the demo commune;
-    ``prepare(session)`` may add to it before the commit. Its URL."""
-    from vvs_core.cli.demo import load_demo
-    from vvs_core.models.migrate import upgrade
-    from .models import get_engine, get_session_factory
-    from .settings import core_registry
-
-    url = fresh_database(name)
-    upgrade(url, enabled_module_names(base_settings(url)), settings=base_settings(url))
-    engine = get_engine(url)
-    session = get_session_factory(engine)()
-    try:
-        load_demo(session, core_registry().resolve(base_settings(url), environ={}))
-        if prepare is not None:
-            prepare(session)
-        session.commit()
-    finally:
-        session.close()
-        engine.dispose()
-    return url
-
-
 def make_run_server(root, folder, **env):
     """`make run` as a user runs it — development.ini, a SQLite file, the demo commune, the
     inline queue's threads, pserve and waitress — in ``folder``, on a free port, with

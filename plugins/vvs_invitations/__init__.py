@@ -68,7 +68,7 @@ def vvs_communities_merging(request, source, target):
                               .values(community_id=target.id).execution_options(synchronize_session=False))
 
 
-@hookimpl
+@hookimpl(optionalhook=True)  # vvs_demo's hook
 def vvs_demo_data(dbsession, commune):
     from .demo_data import invite_demo_neighbours
 

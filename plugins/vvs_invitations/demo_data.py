@@ -7,7 +7,6 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from vvs_core.clock import utcnow
-from vvs_core.cli.demo import login_email
 from vvs_core.models import Membership, User
 
 from .invitations import new_code
@@ -15,10 +14,11 @@ from .models import Invitation
 
 SENT = (("email", "voisine.des.tilleuls@example.test", 1), ("email", "famille.benoit@example.test", 0),
         ("sms", "+33639981234", 0))  # 06 39 98: ARCEP's numbers for fiction
+DEMO_RESIDENT = "resident@serris.demo"  # the demo's resident (vvs_demo: README's list of demo accounts)
 
 
 def invite_demo_neighbours(dbsession, commune) -> None:
-    resident = dbsession.scalar(select(User).where(User.email == login_email("resident")))
+    resident = dbsession.scalar(select(User).where(User.email == DEMO_RESIDENT))
     if resident is None:
         return
     community_id = dbsession.scalar(select(Membership.community_id).where(

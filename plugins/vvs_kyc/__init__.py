@@ -79,7 +79,7 @@ def vvs_erase_user_data(request, user):
     erase_user(request, user)
 
 
-@hookimpl
+@hookimpl(optionalhook=True)  # vvs_demo's hook
 def vvs_demo_data(dbsession, commune):
     """The demo's residents are verified: each active member got a référent's attestation."""
     from .demo_data import attest_demo_members

@@ -272,7 +272,7 @@ def vvs_menu_items(request):
     return items
 
 
-@hookimpl
+@hookimpl(optionalhook=True)  # vvs_demo's hook
 def vvs_demo_data(dbsession, commune):
     from .demo_data import load_demo_mairie
 

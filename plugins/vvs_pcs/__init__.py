@@ -94,7 +94,7 @@ def vvs_erase_user_data(request, user):
         db.execute(update(model).where(column == user.id).values({column.key: None}))
 
 
-@hookimpl
+@hookimpl(optionalhook=True)  # vvs_demo's hook
 def vvs_demo_data(dbsession, commune):
     from .demo_data import load_demo_pcs
 

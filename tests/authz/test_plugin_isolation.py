@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 import transaction
 
-from vvs_core.cli import demo
+from vvs_demo import loader as demo
 from vvs_core.app import load_settings
 from vvs_core.models import get_engine, get_session_factory
 from vvs_core.plugins import installed_plugins

@@ -96,7 +96,7 @@ def test_unreachable_database_gives_one_line(tmp_path):
 
 
 def test_database_without_tables_says_to_upgrade(tmp_path):
-    ini = write_ini(tmp_path)
+    ini = write_ini(tmp_path, vvs__plugins="vvs_demo")  # `vvs demo` is that plugin's command
     (tmp_path / "var").mkdir()
     assert_one_line_error(run_vvs("demo", str(ini), cwd=tmp_path), "vvs db upgrade")
 
@@ -128,7 +128,7 @@ def test_plugins_lists_a_disabled_plugin_without_importing_it(tmp_path):
 
 
 def test_db_upgrade_then_demo_twice_is_idempotent(tmp_path):
-    ini = write_ini(tmp_path)
+    ini = write_ini(tmp_path, vvs__plugins="vvs_demo")
     upgrade = run_vvs("db", "upgrade", str(ini), cwd=tmp_path)
     assert upgrade.returncode == 0, upgrade.stderr
     first = run_vvs("demo", str(ini), cwd=tmp_path)

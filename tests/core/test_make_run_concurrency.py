@@ -20,7 +20,7 @@ import pytest
 import requests
 from lxml import html
 
-from vvs_core.cli.demo import email_for
+from vvs_demo.loader import email_for
 from vvs_core.testing import DEMO_PASSWORD, make_run_server
 
 ROOT = Path(__file__).resolve().parents[2]

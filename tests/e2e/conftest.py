@@ -29,8 +29,9 @@ from typing import NamedTuple
 
 import pytest
 
-from vvs_core.testing import (DEMO_PASSWORD, base_settings, demo_database, enabled_module_names,  # noqa: F401
+from vvs_core.testing import (DEMO_PASSWORD, base_settings, enabled_module_names,  # noqa: F401
                               free_port, fresh_database, mail_text, postgis_url)
+from vvs_demo.testing import demo_database
 
 from axe_audit import AxeAudit
 

@@ -100,7 +100,7 @@ def home_at(east_m: float, north_m: float) -> tuple[float, float]:
     from shapely.geometry import Point
 
     from vvs_core import geo
-    from vvs_core.cli.demo import SERRIS
+    from vvs_demo.loader import SERRIS
 
     centre = geo.to_l93(Point(SERRIS.centre))
     p = geo.from_l93(Point(centre.x + east_m, centre.y + north_m))

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from mairie_login import demo_agent, enrol_and_sign_in  # noqa: F401 (demo_agent: a fixture)
 from vvs_core import geo
-from vvs_core.cli.demo import SERRIS
+from vvs_demo.loader import SERRIS
 from vvs_core.models import Community, Membership, User
 
 pytestmark = [pytest.mark.browser, pytest.mark.keyboard]

@@ -17,7 +17,7 @@ from datetime import timedelta
 from shapely.geometry import Point, box
 from sqlalchemy import insert, select
 
-from vvs_core.cli import demo
+from vvs_demo import loader as demo
 from vvs_core import geo
 from vvs_core.clock import utcnow
 from vvs_core.models import Commune, Community, CommunityEvent, Membership, Notification, NotificationContent, User

@@ -1,4 +1,5 @@
-"""The ``vvs`` command line: migrations, demo data, workers, scheduler, users, docs.
+"""The ``vvs`` command line: migrations, workers, scheduler, users, docs, and the commands
+that plugins add (``vvs_register_commands``: ``vvs demo``).
 
 Every command takes the .ini path as its first argument after the command's name
 (``vvs plugins production.ini``), defaulting to ``development.ini``. A wrong path, a
@@ -132,33 +133,6 @@ def cmd_db_upgrade(args) -> int:
     migrate.upgrade(loaded.database_url, modules, settings=loaded.settings)
     print(f"Database {masked_url(loaded.database_url)} is up to date (vvs_core{''.join(' ' + m for m in modules)}).")
     return 0
-
-
-def cmd_demo(args) -> int:
-    loaded = load(args.ini)
-    setup_logging(args.ini)
-    from vvs_core.cli import demo
-
-    with open_session(loaded) as session:
-        already = demo.is_loaded(session, loaded.settings)
-        try:
-            logins = demo.load_demo(session, loaded.settings, loaded.pm)
-        except demo.DemoError as exc:
-            raise CommandError(str(exc)) from None
-        session.commit()
-    if already:
-        print("The demo commune was already loaded: nothing changed (plugins enabled since then added their part).")
-    else:
-        print(f"Demo commune loaded: {demo.describe(loaded.settings)}.")
-    print_logins(logins)
-    return 0
-
-
-def print_logins(logins) -> None:
-    print("Demo logins (same password for every account):")
-    width = max(len(role) for role, _e, _p in logins)
-    for role, email, password in logins:
-        print(f"  {role:<{width}}  {email:<28}  {password}")
 
 
 def cmd_worker(args) -> int:
@@ -584,14 +558,13 @@ def hooks_markdown(pm) -> str:
 
 # --- Parser -------------------------------------------------------------------
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(plugin_commands=()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vvs", description="Voisins vigilants et solidaires: server commands.")
     parser.add_argument("--traceback", action="store_true", help="show the full traceback of an error")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     db = commands.add_parser("db", help="database migrations").add_subparsers(dest="db_command", metavar="ACTION", required=True)
     add_command(db, "upgrade", cmd_db_upgrade, "apply the migrations of the core and of every enabled plugin")
-    add_command(commands, "demo", cmd_demo, "load the demo commune (Serris) once and print the demo logins")
     worker = add_command(commands, "worker", cmd_worker, "run dramatiq workers for the configured broker")
     worker.add_argument("--processes", type=positive_int, default=2, help="worker processes (default 2)")
     worker.add_argument("--threads", type=positive_int, default=4, help="threads per process (default 4)")
@@ -617,7 +590,25 @@ def build_parser() -> argparse.ArgumentParser:
     a11y.add_argument("--out", default=None, help="where to write the page data (default: vvs_core/data/accessibility.json)")
     docs = add_command(commands, "docs", cmd_docs, "regenerate docs/configuration.md and docs/plugin-hooks.md")
     docs.add_argument("--out", help="folder to write to (default: docs/ next to the .ini)")
+    for command in plugin_commands:
+        if command.name in commands.choices:
+            raise CommandError(f"two commands are named {command.name!r} (vvs_register_commands)")
+        added = add_command(commands, command.name, lambda args, run=command.run: run(load(args.ini), args), command.help)
+        if command.arguments is not None:
+            command.arguments(added)
+    parser.command_names = set(commands.choices)
     return parser
+
+
+def plugin_commands(argv) -> tuple[list, str | None]:
+    """The commands that the plugins enabled by the .ini of the command line add
+    (``vvs_register_commands``), and why none could be read (one line) or None."""
+    ini = next((a for a in argv if a.endswith(".ini") and not a.startswith("-")), DEFAULT_INI)
+    try:
+        pm = load(ini).pm
+    except Exception as exc:
+        return [], explain(exc, argparse.Namespace(ini=ini))
+    return [command for answer in pm.hook.vvs_register_commands() for command in answer or []], None
 
 
 def add_command(subparsers, name, func, help_text):
@@ -636,7 +627,18 @@ def positive_int(text: str) -> int:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    commands, problem = plugin_commands(argv)
+    try:
+        parser = build_parser(commands)
+    except CommandError as exc:
+        print(f"vvs: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    word = next((a for a in argv if not a.startswith("-")), None)
+    if problem and word is not None and word not in parser.command_names:
+        print(f"vvs {word}: {problem}", file=sys.stderr)  # a plugin's command, whose plugins cannot load
+        return EXIT_USAGE
+    args = parser.parse_args(argv)
     try:
         return args.func(args)
     except KeyboardInterrupt:

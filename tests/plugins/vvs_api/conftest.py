@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from vvs_core.testing import demo_database, free_port
+from vvs_core.testing import free_port
+from vvs_demo.testing import demo_database
 
 SERVE = Path(__file__).parents[2] / "e2e" / "serve.py"
 

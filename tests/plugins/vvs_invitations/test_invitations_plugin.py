@@ -67,7 +67,7 @@ def test_the_demo_resident_has_invited_neighbours(tmp_path):
     page shows them."""
     import transaction
 
-    from vvs_core.cli import demo
+    from vvs_demo import loader as demo
     from vvs_core.app import load_settings
     from vvs_core.models.migrate import upgrade
     from vvs_core.models import get_engine, get_session_factory

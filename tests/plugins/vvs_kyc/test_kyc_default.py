@@ -65,7 +65,7 @@ def test_no_membership_validated_without_a_proof(testapp, world, dbsession, app_
 
 
 def test_demo_residents_are_verified(dbsession, app_registry):
-    from vvs_core.cli.demo import load_demo
+    from vvs_demo.loader import load_demo
 
     load_demo(dbsession, app_registry.settings, app_registry.vvs_plugins)
     active = set(dbsession.scalars(select(Membership.user_id).where(Membership.status == "active")))

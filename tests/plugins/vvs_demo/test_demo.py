@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vvs_core.cli import demo
+from vvs_demo import loader as demo
 from vvs_core import geo
 from vvs_core.models.migrate import upgrade
 from vvs_core.models import Commune, Community, CommunityEvent, Membership, User, get_engine

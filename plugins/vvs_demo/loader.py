@@ -2,7 +2,7 @@
 
 ``vvs demo`` (and ``make run`` on first start) loads it once; a second run changes
 nothing in the core's rows. Enabled plugins add their part through ``vvs_demo_data``
-(the mairie plugin makes agent@serris.demo an agent of Serris). Boundaries are drawn in metres east/north of the town centre along the
+(``hookspecs``; the mairie plugin makes agent@serris.demo an agent of Serris). Boundaries are drawn in metres east/north of the town centre along the
 streets they are named after, then projected to (lon, lat); the loader checks them
 with ``vvs_core.geo`` (valid, sized as the settings require, no overlap) before
 writing anything. Every account shares one demo password.
