@@ -2,13 +2,14 @@
 viewer, decision, audit trail) and a commune's rule. Logic is in the services."""
 from __future__ import annotations
 
+import colander
 from pyramid.httpexceptions import HTTPForbidden, HTTPGone, HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
 from pyramid.view import view_config
 
 from vvs_core.communities.membership import current_membership
 from vvs_core.models import Community, Membership
-from vvs_core.web.forms import Schema, read, text_node
+from vvs_core.web.forms import Schema, StrippedString, read_fields, text_node, typed
 from vvs_core.web.ratelimit import limiter
 from vvs_core.web.french import elided
 
@@ -159,7 +160,7 @@ def review_proof_view(request, error=None):
     document = check.document
     community = request.dbsession.get(Community, check.community_id) if check.community_id else None
     return _page(request, "Vérifier un justificatif", check=check, document=document, resident=check.user,
-                 community=community, error=error, kept_reason=request.POST.get("reason", "")[:1000] if error else "",
+                 community=community, error=error, kept_reason=typed(request, "reason")["reason"][:1000] if error else "",
                  others={m.name: (m.label, m.status(request, check.user)) for m in all_methods(request)
                          if m.name != "document"})
 
@@ -181,8 +182,13 @@ def review_file_view(request):
     return response
 
 
+CHOOSE = "Choisissez « Accepter » ou « Refuser »."
+
+
 class DecisionSchema(Schema):
-    """The motive of a decision on a proof: required for a refusal (``decide_document`` checks it)."""
+    """A decision on a proof and its motive, required for a refusal (``decide_document`` checks it)."""
+    decision = colander.SchemaNode(StrippedString(), missing_msg=CHOOSE,
+                                   validator=colander.OneOf(["accept", "refuse"], msg_err=CHOOSE))
     reason = text_node("Motif", max=1000, required=False, too_long="Le motif est trop long (1000 caractères au plus).")
 
 
@@ -190,14 +196,11 @@ class DecisionSchema(Schema):
              request_method="POST")
 def review_decide_view(request):
     check = request.context.check
-    choice = request.POST.get("decision")
-    if choice not in ("accept", "refuse"):
-        request.response.status = 400
-        return review_proof_view(request, error="Choisissez « Accepter » ou « Refuser ».")
-    data, error = read(request, DecisionSchema())
+    data, errors = read_fields(request, DecisionSchema())
+    choice = data.get("decision")
     try:
-        if error:
-            raise KycError(error)
+        if errors:  # all of them at once
+            raise KycError(" ".join(errors.values()))
         documents.decide_document(request, check, choice == "accept", data["reason"], request.user)
     except KycError as exc:
         request.response.status = 400

@@ -192,3 +192,19 @@ def test_a_refusal_motive_is_kept_intact(testapp, world, dbsession, kyc_dir):
     testapp.post(f"/kyc/revue/{check.id}/decision", {"decision": "refuse", "reason": f"  {kept}\n",
                                                       "csrf_token": csrf(testapp)}, status=303)
     assert the_check(dbsession, world["resident"]).reason == kept
+
+
+def test_a_bad_decision_names_every_wrong_field_at_once(testapp, world, dbsession, kyc_dir):
+    """Issue 14: the decision and its motive are one schema; a file sent for the motive is
+    an empty motive (it was a 500 when the page gave the motive back)."""
+    sign_in(testapp, world["resident"])
+    upload(testapp, "facture.pdf", pdf_bytes())
+    sign_in(testapp, world["admin"])
+    check = the_check(dbsession, world["resident"])
+    url = f"/kyc/revue/{check.id}/decision"
+    page = testapp.post(url, {"decision": "🤷", "reason": "x" * 20000, "csrf_token": csrf(testapp)}, status=400)
+    assert "Choisissez « Accepter » ou « Refuser »." in page.text and "Le motif est trop long" in page.text
+    page = testapp.post(url, {"decision": "refuse", "csrf_token": csrf(testapp)},
+                        upload_files=[("reason", "motif.txt", b"Illisible")], status=400)
+    assert "Indiquez le motif" in page.text
+    assert len(files(kyc_dir)) == 1 and the_check(dbsession, world["resident"]).status == "pending"
