@@ -433,15 +433,15 @@ def _keep_one(kind):
 
 def notifications_schema(kinds, channels):
     """One row of checkboxes per kind declared for the settings page (``vvs_core.notify.kinds``)."""
-    schema = Schema()
+    schema, keep = Schema(), bool(set(channels) - {"push"})  # nothing to keep for who has no phone nor e-mail
     for kind in kinds.in_settings():
         values = [(c, CHANNEL_LABELS.get(c, c)) for c in channels if c != "voice" or kind.voice] + list(kind.extra_choices)
         validator = colander.ContainsOnly([v for v, _ in values])
-        if kind.always_reach:
+        if kind.always_reach and keep:
             validator = colander.All(validator, colander.Length(min=1, min_err=_keep_one(kind)))
         schema.add(colander.SchemaNode(
             colander.Set(), name=kind.key, title=kind.label,
-            missing=colander.required if kind.always_reach else set(), missing_msg=_keep_one(kind),
+            missing=colander.required if kind.always_reach and keep else set(), missing_msg=_keep_one(kind),
             validator=validator, widget=deform.widget.CheckboxChoiceWidget(values=values, inline=True),
         ))
     add_delivery_nodes(schema, channels, kinds)  # quiet hours, severity per channel
