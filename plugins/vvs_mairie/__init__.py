@@ -322,6 +322,7 @@ def includeme(config):
     config.add_route("mairie_convince", "/convaincre-ma-mairie")
     config.add_route("mairie_convince_pdf", "/convaincre-ma-mairie/presentation.pdf")
     config.add_route("mairie_proof_key", r"/communes/{insee:\d[0-9AB]\d{3}}/cle-publique.pem")
+    config.add_route("mairie_alert_public", r"/avis/{insee:\d[0-9AB]\d{3}}/{alert_id:\d+}")
     factory = "vvs_mairie.mairie_factory"
     for name, pattern in (
         ("mairie_dashboard", "/mairie/{insee}"),

@@ -17,6 +17,7 @@ from vvs_core.models.notification import Notification
 from vvs_core.notify.kinds import address_on, kinds_of
 from vvs_core.providers import channels_with_provider
 from vvs_core.notify.outbox import enqueue_delivery_after_commit, format_reach, insert_notifications, reach_summaries
+from vvs_core.web.links import absolute_url
 from vvs_core.web.forms import Schema, StrippedString, read_fields, text_node, typed
 from vvs_core.web.timefmt import dates
 
@@ -107,43 +108,56 @@ EXERCISE_NOTICE = "EXERCICE : ceci est un exercice de la mairie, aucune mesure r
 PREFIXES = {"alert": "", "update": "Mise à jour : ", "all_clear": "Fin d'alerte : "}
 
 
-def message_texts(commune, alert: MairieAlert) -> tuple[str, str]:
+def public_link(request, commune, alert_id: int) -> str:
+    """The absolute link of a commune alert's public page (``alert_public_view``): what the SMS, the
+    e-mail and the push carry; an update or the all-clear links to its first alert's page."""
+    return absolute_url(request, "mairie_alert_public", insee=commune.insee, alert_id=alert_id)
+
+
+def next_alert_id(dbsession) -> int:
+    """The id the next alert will likely get: the link in an SMS preview is as long as the real one."""
+    return (dbsession.scalar(select(func.max(MairieAlert.id))) or 0) + 1
+
+
+def message_texts(commune, alert: MairieAlert, link: str = "") -> tuple[str, str]:
     """(title, body) of the e-mail and the push notification. An exercise says so
-    first in both; a relayed warning names its source last."""
+    first in both; a relayed warning names its source; the link of the alert's public page
+    ends them (the push opens it)."""
     prefix = PREFIXES[alert.kind]
     mark = f"{EXERCISE_MARK} · " if alert.exercise else ""
     title = f"{mark}Mairie {de(commune.name)} · {alert.category_label} · {prefix}{alert.title}"
     body = alert.title if not alert.body else f"{alert.title}\n\n{alert.body}"
     head = f"{EXERCISE_NOTICE}\n\n" if alert.exercise else ""
     source = f"\n\nSource : {alert.source}." if alert.source else ""
+    page = f"\n\nL'alerte et ses suites : {link}" if link else ""
     return title, (f"{head}{prefix}{body}{source}\n\n— Mairie {de(commune.name)}, "
-                   f"le {dates.datetime(alert.created_at or utcnow())}")
+                   f"le {dates.datetime(alert.created_at or utcnow())}{page}")
 
 
-def sms_text(commune, alert: MairieAlert, max_segments: int) -> str:
-    return fitted_sms(commune, alert, max_segments).text
+def sms_text(commune, alert: MairieAlert, max_segments: int, link: str = "") -> str:
+    return fitted_sms(commune, alert, max_segments, link).text
 
 
-def sms_preview(commune, data: dict, max_segments: int) -> dict:
+def sms_preview(commune, data: dict, max_segments: int, link: str = "") -> dict:
     """The SMS the alert being written would send, for the reach step of the form: the
     same function as the real SMS, and whether the message is cut."""
     from types import SimpleNamespace
 
     fitted = fitted_sms(commune, SimpleNamespace(kind="alert", title=data["title"], body=data["body"], source="",
-                                                 exercise=data["exercise"]), max_segments)
+                                                 exercise=data["exercise"]), max_segments, link)
     return {"text": fitted.text, "shortened": fitted.shortened, "kept": fitted.body_kept, "total": fitted.body_total,
             "parts": fitted.length.segments}
 
 
-def fitted_sms(commune, alert: MairieAlert, max_segments: int) -> sms.FittedSMS:
-    """The SMS: "EXERCICE" for an exercise, who speaks and the title first, the source
-    of a relayed warning last (they always survive), then as much of the message as
-    ``max_segments`` parts hold."""
+def fitted_sms(commune, alert: MairieAlert, max_segments: int, link: str = "") -> sms.FittedSMS:
+    """The SMS: "EXERCICE" for an exercise, who speaks and the title first, the link of the
+    alert's public page and the source of a relayed warning last (they always survive), then
+    as much of the message as ``max_segments`` parts hold."""
     prefix = PREFIXES[alert.kind]
     body = re.sub(r"\s+", " ", alert.body or "").strip()
     mark = f"{EXERCISE_MARK} - " if alert.exercise else ""
     head = f"{mark}Mairie {de(commune.name)} - {prefix}{alert.title}" + (" : " if body else "")
-    tail = f" (source : {alert.source})" if alert.source else ""
+    tail = (f" {link}" if link else "") + (f" (source : {alert.source})" if alert.source else "")
     return sms.fit(head, body, tail, max_segments)
 
 
@@ -171,8 +185,9 @@ def call_severity(alert: MairieAlert) -> str:
 def rows_for(request, alert, commune, pairs) -> list[dict]:
     """``pairs``: (user id or None, who, channel, address); ``who`` is the user id, or
     the key of a follower without an account (``followers_for``)."""
-    title, body = message_texts(commune, alert)
-    short = sms_text(commune, alert, request.registry.settings["vvs.sms.max_segments"])
+    link = public_link(request, commune, alert.parent_id or alert.id)
+    title, body = message_texts(commune, alert, link)
+    short = sms_text(commune, alert, request.registry.settings["vvs.sms.max_segments"], link)
     texts = {"sms": short, "voice": voice_text(commune, alert)}
     return [dict(dedupe_key=f"mairie-alert:{alert.id}:{who}:{channel}", kind=KIND, subject_type=SUBJECT,
                  subject_id=alert.id, recipient_id=user_id, channel=channel, address=address,

@@ -109,7 +109,8 @@ def vvs_pcs_population_reach(request, commune, message, alert_ids):
         return {"people": estimate["people"], "text": estimate["text"],
                 "channels": {"sms": estimate["sms"], "email": estimate["emails"], "push": estimate["pushes"],
                              "voice": estimate["calls"]},
-                "sms": commune_alerts.sms_preview(commune, data, max_segments)["text"]}
+                "sms": commune_alerts.sms_preview(commune, data, max_segments, commune_alerts.public_link(
+                    request, commune, commune_alerts.next_alert_id(request.dbsession)))["text"]}
     parents = _parents(request, commune, alert_ids)
     if not parents:
         return None
@@ -120,7 +121,8 @@ def vvs_pcs_population_reach(request, commune, message, alert_ids):
     first = parents[0]
     end = SimpleNamespace(kind="all_clear", title=first.title, body=str(message.get("body") or "")[:2000],
                           source=first.source, exercise=first.exercise)
-    return {"people": people, "channels": channels, "sms": commune_alerts.sms_text(commune, end, max_segments),
+    link = commune_alerts.public_link(request, commune, first.id)
+    return {"people": people, "channels": channels, "sms": commune_alerts.sms_text(commune, end, max_segments, link),
             "text": count(people, "personne prévenue", "personnes prévenues")}
 
 

@@ -338,7 +338,8 @@ def alert_new_view(context, request):
     recipients, followers = commune_alerts.audience_of(request, commune, data)
     estimate = commune_alerts.audience.estimate(recipients, followers)
     if request.POST.get("confirm") != "1":
-        preview = commune_alerts.sms_preview(commune, data, request.registry.settings["vvs.sms.max_segments"])
+        link = commune_alerts.public_link(request, commune, commune_alerts.next_alert_id(request.dbsession))
+        preview = commune_alerts.sms_preview(commune, data, request.registry.settings["vvs.sms.max_segments"], link)
         return {**page, "values": values, "estimate": estimate, "sms_preview": preview}
     if not recipients and not followers:
         request.response.status = 400
@@ -466,6 +467,24 @@ def alert_view(context, request):
     commune_alerts.send_follow_up(request, context.commune, request.user, alert, kind, body)
     request.flash("Fin d'alerte envoyée." if kind == "all_clear" else "Mise à jour envoyée.", "success")
     return HTTPSeeOther(request.route_path("mairie_alert", insee=context.commune.insee, alert_id=alert.id))
+
+
+@view_config(route_name="mairie_alert_public", permission="public", renderer=T + "alert_public.pt")
+def alert_public_view(request):
+    """The public page of a commune alert, whose link its SMS, e-mail and push carry: what it says,
+    its updates and whether it has ended; read-only, no personal data (no author, reach nor area)."""
+    db = request.dbsession
+    raw = request.matchdict["alert_id"]
+    alert = db.get(MairieAlert, int(raw)) if len(raw) < 10 else None
+    commune = agent_service.commune_by_insee(db, request.matchdict["insee"])
+    if alert is None or commune is None or alert.commune_id != commune.id:
+        raise HTTPNotFound()
+    if alert.parent_id is not None:
+        return HTTPSeeOther(request.route_path("mairie_alert_public", insee=commune.insee, alert_id=alert.parent_id))
+    follow_ups = list(db.scalars(select(MairieAlert).where(MairieAlert.parent_id == alert.id)
+                                 .order_by(MairieAlert.created_at, MairieAlert.id)))
+    return {"title": f"{alert.title} · Mairie {french.de(commune.name)}", "alert": alert, "commune": commune,
+            "follow_ups": follow_ups, "ended": next((f for f in follow_ups if f.kind == "all_clear"), None)}
 
 
 # --- Communications ------------------------------------------------------------------

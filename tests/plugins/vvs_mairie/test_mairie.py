@@ -496,8 +496,8 @@ def test_the_reach_step_shows_the_sms_and_warns_when_it_is_cut(testapp, dbsessio
     warning = page.html.find(class_="flash-error", role="alert")
     assert warning is not None and "Le SMS sera coupé" in warning.get_text()
     sms = page.html.find(class_="sms-preview").get_text()
-    assert sms.startswith("Mairie de Serris - Vigilance orange \"vents violents\"") and sms.endswith("...")
+    assert sms.startswith("Mairie de Serris - Vigilance orange \"vents violents\"") and sms.endswith("... http://localhost/avis/77449/1")
     short = testapp.post_csrf("/mairie/77449/alertes/nouvelle", {**form, "body": "Rentrez le mobilier de jardin."})
     assert "Le SMS sera coupé" not in short.text
-    assert short.html.find(class_="sms-preview").get_text().endswith("Rentrez le mobilier de jardin.")
+    assert short.html.find(class_="sms-preview").get_text().endswith("Rentrez le mobilier de jardin. http://localhost/avis/77449/1")
     assert dbsession.scalar(select(func.count()).select_from(Notification)) == 0  # nothing sent by a preview
