@@ -240,3 +240,24 @@ def test_mairie_api_for_agents(testapp, dbsession, mairie, agent_login, other_co
     token_b = token_from_page(testapp)
     assert _api_codes(testapp, "77449", token_b) == {403}
     assert _api_codes(testapp, "77111", token_b) == {200}
+
+
+@pytest.mark.parametrize("who", ["anonymous", "resident", "agent"])
+def test_a_commune_alert_public_page_is_public_and_read_only(testapp, dbsession, mairie, agent_login, make_user,
+                                                             other_commune, who):
+    """/avis/{insee}/{id}: the page the alert's SMS links to, for anyone (no personal data on it); only a
+    commune alert of that commune; nothing to post."""
+    from vvs_mairie.models import MairieAlert
+
+    alert = MairieAlert(commune_id=mairie.commune.id, kind="alert", category="meteo", title="Orages", body="",
+                        author_id=mairie.agent_user.id)
+    dbsession.add(alert)
+    dbsession.flush()
+    if who == "resident":
+        testapp.login(mairie.residents[0])
+    elif who == "agent":
+        agent_login(testapp, mairie)
+    page = testapp.get(f"/avis/77449/{alert.id}", status=200)
+    assert "Orages" in page.text and mairie.agent_user.last_name not in page.html.find("main").get_text()
+    testapp.get(f"/avis/77111/{alert.id}", status=404)  # other_commune: Chessy
+    assert testapp.post(f"/avis/77449/{alert.id}", expect_errors=True).status_int in (400, 403, 404, 405)
