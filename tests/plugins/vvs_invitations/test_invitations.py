@@ -122,8 +122,8 @@ def test_vvs_community_links(testapp, app_request, make_user, make_community, db
                              address="+33611223344"))
     dbsession.flush()
     app_request.user = referent
-    links = [link for answer in app_request.registry.vvs_plugins.hook.vvs_community_links(
-        request=app_request, communities=[community, other], place="home") for link in answer]
+    invitations = app_request.registry.vvs_plugins.get_plugin("vvs_invitations")  # not the directory's links
+    links = invitations.vvs_community_links(request=app_request, communities=[community, other], place="home")
     assert {(link.community_id, link.label) for link in links} == {(community.id, "Inviter des voisins"),
                                                                     (other.id, "Inviter des voisins")}
     testapp.login(referent)
