@@ -144,7 +144,7 @@ def sign_up(page, email, home, first_name, last_name, pseudonym, address="12 rue
     page.get_by_label("Prénom").fill(first_name)
     page.get_by_label("Nom", exact=True).fill(last_name)
     page.get_by_label("Mot de passe", exact=True).fill(SIGNUP_PASSWORD)
-    page.get_by_placeholder("Confirmer le mot de passe").fill(SIGNUP_PASSWORD)
+    page.get_by_label("Confirmez le mot de passe").fill(SIGNUP_PASSWORD)
     page.get_by_label("Téléphone portable").fill("06 12 34 56 78")
     page.get_by_label("Pseudonyme").fill(pseudonym)
     page.get_by_label("J'ai lu et j'accepte la charte de bonne conduite").check()
