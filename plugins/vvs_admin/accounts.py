@@ -11,9 +11,11 @@ administrator saw (``etat``: status and platform roles); the change is one condi
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, or_, select, update
 
+from vvs_core.clock import utcnow
 from vvs_core.communities.events import record_event
 from vvs_core.errors import ActionRefused as AdminActionRefused, ChangedMeanwhile
 from vvs_core.accounts.sessions import end_all_sessions
@@ -57,12 +59,16 @@ ADMIN_EVENT_KINDS = {
 }
 STATUS_ACTIONS = {
     # action: (label, new status, states it applies to, event kind)
-    "suspend": ("Suspendre le compte", "suspended", ("active",), "admin_account_suspended"),
+    "suspend": ("Suspendre le compte", "suspended", ("active", "suspended"), "admin_account_suspended"),
     "ban": ("Bannir", "banned", ("active", "suspended"), "admin_account_banned"),
     "reopen": ("Rouvrir le compte", "active", ("suspended", "banned"), "admin_account_reopened"),
 }
 PAGE_SIZE = 25
-_STATE = re.compile(r"^(active|suspended|banned|closed):([01]):([01])$")
+_STATE = re.compile(r"^(active|suspended|banned|closed):([01]):([01])(?::([0-9]{1,12}))?$")
+# An account suspension's length (issue 13.2): whole days, 1 to 365, ending at ``User.suspended_until``.
+MIN_DAYS, MAX_DAYS, DEFAULT_DAYS = 1, 365, 7
+DAYS_WRONG = (f"La durée de suspension doit être un nombre entier de jours, de {MIN_DAYS} à {MAX_DAYS}. "
+              "Rien n'a été changé.")
 
 
 class AccountChanged(ChangedMeanwhile):
@@ -85,15 +91,26 @@ def role_labels(user: User) -> list[str]:
 
 
 def account_state(user: User) -> str:
-    """What the administrator saw, carried by each form (see the module's docstring)."""
-    return f"{user.status}:{int(bool(user.is_admin))}:{int(bool(user.is_moderator))}"
+    """What the administrator saw, carried by each form (see the module's docstring), with the
+    suspension's end (seconds, 0: none) so that two suspensions at once are told apart."""
+    until = int(user.suspended_until.timestamp()) if user.suspended_until else 0
+    return f"{user.status}:{int(bool(user.is_admin))}:{int(bool(user.is_moderator))}:{until}"
 
 
-def parse_state(text: str) -> tuple[str, bool, bool] | None:
+def parse_state(text: str) -> tuple | None:
     match = _STATE.match(text or "")
     if match is None:
         return None
-    return match.group(1), match.group(2) == "1", match.group(3) == "1"
+    return match.group(1), match.group(2) == "1", match.group(3) == "1", match.group(4)
+
+
+def suspension_over(user: User) -> bool:
+    """A suspension ends by itself at ``suspended_until`` (as at sign-in, ``vvs_core.accounts.login``):
+    the team's pages show it ended; the date stays, shown as « suspension terminée le … »."""
+    if user.status == "suspended" and user.suspended_until is not None and user.suspended_until <= utcnow():
+        user.status = "active"
+        return True
+    return False
 
 
 def status_choices(user: User) -> list[tuple[str, str]]:
@@ -164,11 +181,13 @@ def _conditional_update(dbsession, user: User, seen: str, **values) -> None:
     state = parse_state(seen)
     if state is None:
         raise AccountChanged()
-    status, is_admin, is_moderator = state
-    result = dbsession.execute(
-        update(User).where(User.id == user.id, User.status == status, User.is_admin.is_(is_admin),
-                           User.is_moderator.is_(is_moderator))
-        .values(**values).execution_options(synchronize_session=False))
+    status, is_admin, is_moderator, until = state
+    query = update(User).where(User.id == user.id, User.status == status, User.is_admin.is_(is_admin),
+                               User.is_moderator.is_(is_moderator))
+    if until is not None:  # the suspension's end the administrator saw (0: none)
+        query = query.where(User.suspended_until.is_(None) if until == "0" else
+                            User.suspended_until == datetime.fromtimestamp(int(until), timezone.utc))
+    result = dbsession.execute(query.values(**values).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         dbsession.refresh(user)
         raise AccountChanged()
@@ -192,7 +211,9 @@ def change_role(request, user: User, role: str, reason: str, seen: str) -> None:
             {"avant": PLATFORM_ROLES[before], "apres": PLATFORM_ROLES[role]})
 
 
-def change_status(request, user: User, action: str, reason: str, seen: str) -> None:
+def change_status(request, user: User, action: str, reason: str, seen: str, days=None) -> None:
+    """Suspend for ``days`` (1–365: a suspension in force gets this new end, longer or shorter,
+    never a second one), ban (no end) or reopen."""
     admin = request.user
     if action not in STATUS_ACTIONS:
         raise AdminActionRefused("Choisissez une action de la liste.")
@@ -207,22 +228,38 @@ def change_status(request, user: User, action: str, reason: str, seen: str) -> N
     state = parse_state(seen)
     if state is not None and state[0] not in applies:
         raise AdminActionRefused(f"« {label} » ne s'applique pas à un compte dans cet état.")
-    before = user.status
-    _conditional_update(request.dbsession, user, seen, status=new_status)
+    until = None
+    if new_status == "suspended":
+        if not (isinstance(days, int) and MIN_DAYS <= days <= MAX_DAYS):
+            raise AdminActionRefused(DAYS_WRONG)
+        until = (utcnow() + timedelta(days=days)).replace(microsecond=0)
+    before, before_until = user.status, user.suspended_until
+    _conditional_update(request.dbsession, user, seen, status=new_status, suspended_until=until)
     if new_status in BLOCKED_STATUSES:  # every session of the account ends, on the server too
         end_all_sessions(request.dbsession, user)
     _record(request, kind, user, reason,
-            {"avant": ACCOUNT_STATUS_LABELS.get(before, before), "apres": ACCOUNT_STATUS_LABELS[new_status]})
+            {"avant": status_label(before, before_until), "apres": status_label(new_status, until),
+             **({"days": days} if until else {})})
     _tell_the_account(request, user, new_status, reason)
+
+
+def status_label(status: str, until=None) -> str:
+    """« Compte suspendu jusqu'au 09/12/2026 à 18:30 » (Paris time), « Banni »…"""
+    from vvs_core.web.timefmt import dates
+
+    label = ACCOUNT_STATUS_LABELS.get(status, status)
+    if until and status == "active":  # ended by itself (``suspension_over``)
+        return f"{label} (suspension terminée le {dates.datetime(until)})"
+    return f"{label} jusqu'au {dates.datetime(until)}" if status == "suspended" and until else label
 
 
 # What the person is told of a decision on their account: what, why, until when, whom to write to.
 STATUS_NOTICES = {
     "suspended": ("Votre compte est suspendu",
-                  "Votre compte est suspendu jusqu'à ce que l'équipe de la plateforme le rouvre : "
-                  "vous ne pouvez plus vous connecter."),
+                  "Votre compte est suspendu jusqu'au {until} : vous ne pourrez pas vous "
+                  "connecter d'ici là. Ensuite, votre compte sera de nouveau actif, sans autre démarche."),
     "banned": ("Votre compte est banni",
-               "Votre compte est banni : vous ne pouvez plus vous connecter."),
+               "Votre compte est banni, sans date de fin : vous ne pouvez plus vous connecter."),
     "active": ("Votre compte est rouvert", "Votre compte est rouvert : vous pouvez de nouveau vous connecter."),
 }
 
@@ -231,7 +268,10 @@ def _tell_the_account(request, user: User, status: str, reason: str) -> None:
     from vvs_core.notify.outbox import notify_user
 
     settings = request.registry.settings
+    from vvs_core.web.timefmt import dates
+
     title, what = STATUS_NOTICES[status]
+    what = what.format(until=dates.datetime(user.suspended_until))
     contest = ("Pour contester cette décision, répondez en écrivant à " if status != "active"
                else "Pour toute question, écrivez à ")
     body = (f"Bonjour {user.first_name},\n\n{what}\nMotif : {reason}\n\n"

@@ -17,12 +17,12 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from vvs_admin.accounts import (
-    ACCOUNT_STATUS_LABELS, PAGE_SIZE, PLATFORM_ROLES, AdminActionRefused, ChangedMeanwhile,
+    ACCOUNT_STATUS_LABELS, DAYS_WRONG, DEFAULT_DAYS, MAX_DAYS, MIN_DAYS, PAGE_SIZE, PLATFORM_ROLES, AdminActionRefused, ChangedMeanwhile,
     account_state, audit_entries, audit_label, audit_query, change_role, change_status, community_choices,
     describe_change, end_sessions, memberships_of, platform_role, resend_confirmation, role_labels, search_users,
-    status_choices,
+    status_choices, status_label, suspension_over,
 )
-from vvs_core.web.forms import Schema, choice_node, make_form, reason_node, state_node, validate
+from vvs_core.web.forms import Schema, choice_node, make_form, number_node, reason_node, state_node, validate
 from vvs_core.models import Community, User
 from vvs_core.web.pagination import Pagination
 from vvs_core.accounts.phones import display_phone
@@ -74,6 +74,11 @@ def int_param(request, name: str, default=None, lowest: int = 1):
 def status_schema(user: User) -> Schema:
     status = Schema()
     status.add(choice_node("action", "Action sur le compte", status_choices(user)))
+    if "suspend" in dict(status_choices(user)):
+        status.add(number_node(f"Durée de la suspension, en jours ({MIN_DAYS} à {MAX_DAYS})", min=MIN_DAYS,
+                               max=MAX_DAYS, message=DAYS_WRONG, name="jours", missing=None,
+                               description="Pour une suspension seulement ; un compte déjà suspendu reçoit "
+                                           "cette nouvelle fin, comptée d'aujourd'hui (plus tôt ou plus tard)."))
     status.add(reason_node())
     status.add(state_node())
     return status
@@ -137,9 +142,15 @@ def admin_users_view(request):
             "role_labels": role_labels}
 
 
+def days_needed(data: dict) -> dict:
+    """``validate``'s check: a suspension needs its length."""
+    return {"jours": DAYS_WRONG} if data.get("action") == "suspend" and data.get("jours") is None else {}
+
+
 def user_page(request, user: User, rendered: dict | None = None, error: str | None = None) -> dict:
+    suspension_over(user)
     forms = user_forms(request, user)
-    seen = {"etat": account_state(user)}
+    seen = {"etat": account_state(user), "jours": DEFAULT_DAYS}
     html = {
         "role": forms["role"].render({**seen, "role": platform_role(user)}),
         "status": forms["status"].render(seen) if status_choices(user) else None,
@@ -150,7 +161,7 @@ def user_page(request, user: User, rendered: dict | None = None, error: str | No
     html.update(rendered or {})
     events, _total = audit_entries(request.dbsession, subject_id=user.id, page=1, page_size=10)
     return {"title": user.full_name, "extra_css": _css(request), "subject": user, "forms": html, "error": error,
-            "status_label": ACCOUNT_STATUS_LABELS.get(user.status, "Inconnu"), "roles": role_labels(user),
+            "status_label": status_label(user.status, user.suspended_until), "roles": role_labels(user),
             "memberships": memberships_of(request.dbsession, user), "mobile": display_phone(user.mobile),
             "landline": display_phone(user.landline), "events": events, "audit_label": lambda kind: audit_label(request.registry, kind),
             "describe_change": describe_change, "is_self": user.id == request.user.id,
@@ -172,7 +183,7 @@ def admin_user_view(request):
 def _act(request, form_key: str, apply) -> dict | HTTPSeeOther:
     user = user_from_route(request)
     form = user_forms(request, user)[form_key]
-    data, rendered = validate(request, form)
+    data, rendered = validate(request, form, check=days_needed if form_key == "status" else None)
     if data is None:
         request.response.status = 400
         return user_page(request, user, rendered={form_key: rendered})
@@ -201,8 +212,8 @@ def admin_user_role_view(request):
              permission="platform")
 def admin_user_status_view(request):
     def apply(user, data):
-        change_status(request, user, data["action"], data["reason"], data["etat"])
-        return f"Compte de {user.full_name} : {ACCOUNT_STATUS_LABELS[user.status].lower()}."
+        change_status(request, user, data["action"], data["reason"], data["etat"], data.get("jours"))
+        return f"Compte de {user.full_name} : {status_label(user.status, user.suspended_until).lower()}."
     return _act(request, "status", apply)
 
 
@@ -238,16 +249,17 @@ def account_form(request, user: User) -> deform.Form:
 def account_page(request, user: User, rendered: str | None = None, error: str | None = None) -> dict:
     from vvs_core.web import route_exists
 
+    suspension_over(user)
     events, _total = audit_entries(request.dbsession, subject_id=user.id, page=1, page_size=50)
     is_self = user.id == request.user.id
     staff = (user.is_admin or user.is_moderator) and not request.user.is_admin
     form = None
     if not (is_self or staff or user.is_closed) and status_choices(user):
-        form = rendered or account_form(request, user).render({"etat": account_state(user)})
+        form = rendered or account_form(request, user).render({"etat": account_state(user), "jours": DEFAULT_DAYS})
     history = (request.route_path("alerts_user_history", user_id=user.id)
                if route_exists(request, "alerts_user_history") else None)
     return {"title": f"Compte de {user.full_name}", "extra_css": _css(request), "subject": user, "form": form,
-            "error": error, "status_label": ACCOUNT_STATUS_LABELS.get(user.status, "Inconnu"), "is_self": is_self,
+            "error": error, "status_label": status_label(user.status, user.suspended_until), "is_self": is_self,
             "staff": staff, "history_url": history, "describe_change": describe_change,
             "audit_label": lambda kind: audit_label(request.registry, kind),
             "events": [e for e in events if e.kind in STATUS_EVENTS][:10]}
@@ -263,19 +275,19 @@ def admin_user_account_view(request):
              renderer="vvs_admin:templates/admin_user_account.pt", permission="accounts.sanction")
 def admin_user_account_post(request):
     user = user_from_route(request)
-    data, rendered = validate(request, account_form(request, user))
+    data, rendered = validate(request, account_form(request, user), check=days_needed)
     if data is None:
         request.response.status = 400
         return account_page(request, user, rendered=rendered)
     try:
-        change_status(request, user, data["action"], data["reason"], data["etat"])
+        change_status(request, user, data["action"], data["reason"], data["etat"], data.get("jours"))
     except ChangedMeanwhile as exc:
         request.response.status = 409
         return account_page(request, user, error=str(exc))
     except AdminActionRefused as exc:
         request.response.status = 400
         return account_page(request, user, error=str(exc))
-    request.flash(f"Compte de {user.full_name} : {ACCOUNT_STATUS_LABELS[user.status].lower()}. "
+    request.flash(f"Compte de {user.full_name} : {status_label(user.status, user.suspended_until).lower()}. "
                   "La personne en est informée par e-mail.", "success")
     return HTTPSeeOther(request.route_path("admin_user_account", user_id=user.id))
 

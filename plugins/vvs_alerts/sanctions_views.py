@@ -35,10 +35,14 @@ def _common(request):
 
 
 def blocked_accounts(dbsession) -> list[User]:
-    """Accounts suspended or banned (by a moderator or an administrator), by name."""
+    """Accounts suspended (until a date not yet past) or banned (by a moderator or an administrator), by name."""
     import sqlalchemy as sa
 
-    return list(dbsession.scalars(sa.select(User).where(User.status.in_(("suspended", "banned")))
+    from vvs_core.clock import utcnow
+
+    in_force = sa.or_(User.status == "banned", sa.and_(User.status == "suspended", sa.or_(
+        User.suspended_until.is_(None), User.suspended_until > utcnow())))
+    return list(dbsession.scalars(sa.select(User).where(in_force)
                                   .order_by(User.first_name, User.last_name, User.id).limit(200)))
 
 

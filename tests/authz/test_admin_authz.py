@@ -101,7 +101,7 @@ def test_account_sanction_page_by_role(testapp, world, dbsession, role):
         assert testapp.get(url).status_int == 200
     else:
         check_get(testapp, role, url)
-    testapp.post_csrf(url, {"action": "suspend", "reason": REASON, "etat": "active:0:0"},
+    testapp.post_csrf(url, {"action": "suspend", "jours": "3", "reason": REASON, "etat": "active:0:0"},
                       status=303 if allowed else 403)
     dbsession.refresh(target)
     assert target.status == ("suspended" if allowed else "active")

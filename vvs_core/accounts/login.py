@@ -10,7 +10,8 @@ from pyramid.view import view_config
 from sqlalchemy import func, select
 
 from vvs_core.clock import utcnow
-from vvs_core.web.forms import Schema, email_node, make_form, validate
+from vvs_core.web.timefmt import dates
+from vvs_core.web.forms import Schema, email_node, field_error, make_form, validate
 from vvs_core.models import User
 from vvs_core.web.ratelimit import client_address, limiter
 from vvs_core.accounts.sessions import end_all_sessions
@@ -49,13 +50,14 @@ def find_user_by_email(dbsession, email: str) -> User | None:
 @view_config(route_name="login", renderer="vvs_core:accounts/templates/login.pt", permission="public")
 def login_view(request):
     form = make_form(request, LoginSchema(), "Se connecter")
+    page = {"title": "Connexion", "forgot_url": request.route_path("password_forgot")}
     if request.user is not None:
         return HTTPFound(safe_next(request, request.route_path("home")))
     if request.method != "POST":
-        return {"title": "Connexion", "form": form.render(), "forgot_url": request.route_path("password_forgot")}
+        return {**page, "form": form.render()}
     data, rendered = validate(request, form)
     if data is None:
-        return {"title": "Connexion", "form": rendered, "forgot_url": request.route_path("password_forgot")}
+        return {**page, "form": rendered}
     email = data["email"].lower()
     # Only failures count, per account and per address; a right password clears the account's.
     by_account = limiter(request, "login-account", "vvs.ratelimit.login")
@@ -68,16 +70,16 @@ def login_view(request):
         by_account.fail(email)
         by_address.fail(address)
         request.response.status = 400
-        return {"title": "Connexion", "form": form.render({"email": email}),
-                "error": "Adresse e-mail ou mot de passe incorrect.",
-                "forgot_url": request.route_path("password_forgot")}
+        return {**page, "form": form.render({"email": email}), "error": "Adresse e-mail ou mot de passe incorrect."}
     by_account.clear(email)
+    if user.status == "suspended" and user.suspended_until and user.suspended_until <= utcnow():
+        user.status = "active"  # a suspension ends by itself at its date (issue 13.2); the date stays
     if user.status in BLOCKED_STATUSES:
         request.response.status = 403
-        return {"title": "Connexion", "form": form.render({"email": email}),
-                "error": f"Ce compte a été {'banni' if user.status == 'banned' else 'suspendu'} par l'équipe de la "
-                         "plateforme : écrivez-lui pour en savoir plus.",
-                "forgot_url": request.route_path("password_forgot")}
+        until = f" jusqu'au {dates.datetime(user.suspended_until)}" if user.suspended_until else ""
+        what = "banni" if user.status == "banned" else "suspendu" + until
+        return {**page, "form": form.render({"email": email}), "error": f"Ce compte a été {what} par l'équipe de la "
+                "plateforme : écrivez-lui pour en savoir plus ou pour contester."}
     user.last_login_at = utcnow()
     rehash_if_needed(user, data["password"])
     headers = remember(request, user.id)
@@ -134,8 +136,6 @@ class ResetSchema(Schema):
 
 @view_config(route_name="password_reset", renderer="vvs_core:web/templates/form_page.pt", permission="public")
 def password_reset_view(request):
-    from vvs_core.web.forms import field_error
-
     form = make_form(request, ResetSchema(), "Enregistrer le mot de passe")
     page = {"title": "Nouveau mot de passe"}
     if request.method != "POST":

@@ -38,9 +38,9 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(5), default="fr")
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_moderator: Mapped[bool] = mapped_column(Boolean, default=False)
-    # "active", "suspended" (cannot post), "banned" (by the platform team: no session),
-    # "closed" (account closed, data erased)
+    # "active", "suspended" (until ``suspended_until``, kept once over) or "banned" by the team: no session; "closed"
     status: Mapped[str] = mapped_column(String(16), default="active")
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped on password change or logout-everywhere: older sessions stop working.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)

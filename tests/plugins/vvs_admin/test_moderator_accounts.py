@@ -82,7 +82,7 @@ def test_a_stale_page_is_told_and_changes_nothing(testapp, dbsession, moderator,
     testapp.login(moderator)
     url = f"/admin/utilisateurs/{target.id}/compte"
     seen = state(testapp.get(url))
-    testapp.post_csrf(url, {"action": "suspend", "reason": REASON, "etat": seen}, status=303)
+    testapp.post_csrf(url, {"action": "suspend", "jours": "3", "reason": REASON, "etat": seen}, status=303)
     second = testapp.post_csrf(url, {"action": "ban", "reason": REASON, "etat": seen}, status=409)
     assert "entre-temps" in unescape(second.text)
     dbsession.refresh(target)
