@@ -155,3 +155,5 @@ def test_the_administrators_page_also_asks_the_length(testapp, dbsession, make_u
     page = unescape(form.submit("submit").follow().text)
     dbsession.refresh(target)
     assert f"Compte suspendu jusqu'au {dates.datetime(target.suspended_until)}" in page
+    listed = unescape(testapp.get("/admin/utilisateurs", params={"q": "lefèvre"}).text)
+    assert f"Compte suspendu jusqu'au {dates.date(target.suspended_until)}" in listed
