@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from vvs_admin.accounts import AdminActionRefused, ChangedMeanwhile
 from vvs_admin.communes import (
-    INSEE, CommunityPeople, communities_people_summary, member_by_email, change_validation_mode, communes_overview, create_commune, edit_commune, archive_community, archive_preview, merge_choices, merge_communities, merge_preview, parse_coordinate, parse_postcodes, set_referent,
+    INSEE, TIME_ZONES, CommunityPeople, communities_people_summary, member_by_email, change_validation_mode, communes_overview, create_commune, edit_commune, archive_community, archive_preview, merge_choices, merge_communities, merge_preview, parse_coordinate, parse_postcodes, set_referent,
 )
 from vvs_core.web.french import de
 from vvs_core.web.forms import Schema, StrippedString, choice_node, email_node, make_form, reason_node, validate
@@ -65,7 +65,19 @@ def coordinate_node(name, title, low, high, example):
                                missing_msg=f"Indiquez : {title.lower()}.")
 
 
-def commune_schema(creating: bool) -> Schema:
+def time_zone_node(request):
+    """The commune's time zone; empty: the server's (``vvs.timezone``), followed if it changes."""
+    choices = [("", f"Celui du serveur ({zone_label(request)})"), *TIME_ZONES]
+
+    def one_of(node, value):
+        if value not in dict(choices):
+            raise colander.Invalid(node, "Choisissez un fuseau horaire de la liste.")
+
+    return colander.SchemaNode(colander.String(), name="time_zone", title="Fuseau horaire", missing="",
+                               validator=one_of, widget=deform.widget.SelectWidget(values=choices))
+
+
+def commune_schema(creating: bool, request=None) -> Schema:
     schema = Schema()
     if creating:
         def insee_check(node, value):
@@ -89,6 +101,7 @@ def commune_schema(creating: bool) -> Schema:
     if creating:
         schema.add(coordinate_node("lat", "Latitude de la mairie", -90, 90, "48,8453"))
         schema.add(coordinate_node("lon", "Longitude de la mairie", -180, 180, "2,7861"))
+    schema.add(time_zone_node(request))
     schema.add(text_node("contact_name", "Contact à la mairie (nom et fonction)", 120, required=False))
     schema.add(email_node("Adresse e-mail du contact", name="contact_email", missing=""))
 
@@ -106,7 +119,7 @@ def commune_schema(creating: bool) -> Schema:
 def commune_values(data: dict) -> dict:
     values = {"name": data["name"], "postcodes": parse_postcodes(data["postcodes"])[0],
               "contact_name": data["contact_name"], "contact_email": data["contact_email"] or "",
-              "contact_phone": normalise_phone(data["contact_phone"])[0] or ""}
+              "contact_phone": normalise_phone(data["contact_phone"])[0] or "", "time_zone": data["time_zone"] or None}
     if "lat" in data:
         values.update(insee=data["insee"], lat=parse_coordinate(data["lat"], -90, 90),
                       lon=parse_coordinate(data["lon"], -180, 180))
@@ -161,7 +174,7 @@ def commune_from_route(request) -> Commune:
 
 
 def communes_page(request, form_html: str | None = None, error: str | None = None) -> dict:
-    form = make_form(request, commune_schema(True), "Créer la commune", formid="commune",
+    form = make_form(request, commune_schema(True, request), "Créer la commune", formid="commune",
                      action=request.route_path("admin_communes"))
     communes = paginate(request, communes_overview(), COMMUNES_PAGE, row=lambda r: {"commune": r[0], "communities": r[1]})
     return {"title": "Communes", "extra_css": _css(request), "communes": communes,
@@ -177,7 +190,7 @@ def admin_communes_view(request):
 @view_config(route_name="admin_communes", request_method="POST", renderer="vvs_admin:templates/admin_communes.pt",
              permission="platform")
 def admin_commune_create_view(request):
-    form = make_form(request, commune_schema(True), "Créer la commune", formid="commune",
+    form = make_form(request, commune_schema(True, request), "Créer la commune", formid="commune",
                      action=request.route_path("admin_communes"))
     data, rendered = validate(request, form)
     if data is None:
@@ -193,7 +206,7 @@ def admin_commune_create_view(request):
 
 
 def commune_page(request, commune: Commune, rendered: dict | None = None, error: str | None = None) -> dict:
-    form = make_form(request, commune_schema(False), "Enregistrer", formid="commune",
+    form = make_form(request, commune_schema(False, request), "Enregistrer", formid="commune",
                      action=request.route_path("admin_commune", insee=commune.insee))
     communities = []
     every = list(request.dbsession.scalars(select(Community).where(Community.commune_id == commune.id)
@@ -211,7 +224,7 @@ def commune_page(request, commune: Commune, rendered: dict | None = None, error:
                             "forms": html})
     values = {"name": commune.name, "postcodes": " ".join(commune.postcodes or []),
               "contact_name": commune.contact_name, "contact_email": commune.contact_email,
-              "contact_phone": display_phone(commune.contact_phone)}
+              "contact_phone": display_phone(commune.contact_phone), "time_zone": commune.time_zone or ""}
     answers = request.registry.vvs_plugins.hook.vvs_admin_commune_panels(request=request, commune=commune)
     panels = sorted((p for ps in answers for p in (ps or []) if p is not None), key=lambda p: p.order)
     return {"title": commune.name, "extra_css": _css(request), "commune": commune, "communities": communities,
@@ -221,8 +234,7 @@ def commune_page(request, commune: Commune, rendered: dict | None = None, error:
 
 
 def zone_label(request) -> str:
-    """The instance's time zone, which every commune of it lives in: there is no zone per
-    commune (the display filters, quiet hours and reports read ``vvs.timezone``)."""
+    """The instance's time zone (``vvs.timezone``): the zone of a commune that has none."""
     return request.registry.settings["vvs.timezone"]
 
 
@@ -236,7 +248,7 @@ def admin_commune_view(request):
              permission="platform")
 def admin_commune_edit_view(request):
     commune = commune_from_route(request)
-    form = make_form(request, commune_schema(False), "Enregistrer", formid="commune",
+    form = make_form(request, commune_schema(False, request), "Enregistrer", formid="commune",
                      action=request.route_path("admin_commune", insee=commune.insee))
     data, rendered = validate(request, form)
     if data is None:

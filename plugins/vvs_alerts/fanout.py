@@ -16,6 +16,7 @@ from vvs_core.clock import aware, utcnow
 from vvs_core.models import Community, Membership, Notification, User
 from vvs_core.notify.outbox import enqueue_delivery_after_commit, insert_notifications, refer_to_contents
 from vvs_core.notify.preferences import DEFAULT_NIGHT, call_window, severity_of
+from vvs_core.web.timefmt import shown_in
 
 from .audience import alert_audience, default_channel_sets, previous_reach, split_members
 from .texts import email_content, push_text, sms_text, voice_text
@@ -54,12 +55,13 @@ def fan_out(request, alert, update=None, commit_chunks=False) -> list[int]:
         if alert.author_id and update.author_id != alert.author_id:
             targets += _author_targets(request, alert, targets)
         subject_type, subject_id, kind = "alert_update", update.id, "alert"
-    sms = sms_text(request, community.name, alert, update, author)
-    subject, text, html = email_content(request, community.name, alert, update, author)
-    contents = {"sms": dict(title=subject, body=sms), "email": dict(title=subject, body=text, html=html),
-                "push": dict(title=subject, body=push_text(request, community.name, alert, update, author)),
-                # a call reads the whole text: the SMS length does not apply to it
-                "voice": dict(title=subject, body=voice_text(community.name, alert, update, author))}
+    with shown_in(community.commune.time_zone):  # the hours of the community's commune
+        sms = sms_text(request, community.name, alert, update, author)
+        subject, text, html = email_content(request, community.name, alert, update, author)
+        contents = {"sms": dict(title=subject, body=sms), "email": dict(title=subject, body=text, html=html),
+                    "push": dict(title=subject, body=push_text(request, community.name, alert, update, author)),
+                    # a call reads the whole text: the SMS length does not apply to it
+                    "voice": dict(title=subject, body=voice_text(community.name, alert, update, author))}
     rows = [
         dict(dedupe_key=dedupe_key(alert.id, update.id if update else None, t.user_id, t.channel),
              kind=kind, subject_type=subject_type, subject_id=subject_id, recipient_id=t.user_id,

@@ -17,6 +17,7 @@ from vvs_core.models import Membership
 from vvs_core.web.timefmt import dates
 
 from .models import GazettePost
+from .vtimezone import vtimezone
 
 
 def feed_token(secret: str, community_id: int, user_id: int) -> str:
@@ -71,7 +72,7 @@ def render_ical(events: list[GazettePost], calendar_name: str, host: str, url_fo
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//vvs//gazette//FR", "CALSCALE:GREGORIAN",
              f"X-WR-CALNAME:{_escape(calendar_name)}", f"X-WR-TIMEZONE:{tzid}"]
     if events:
-        lines += dates.vtimezone(min(aware(p.event_at) for p in events), max(aware(p.event_at) for p in events))
+        lines += vtimezone(min(aware(p.event_at) for p in events), max(aware(p.event_at) for p in events))
     for post in events:
         start = aware(post.event_at)
         lines += [

@@ -19,7 +19,7 @@ from vvs_core.providers import channels_with_provider
 from vvs_core.notify.outbox import enqueue_delivery_after_commit, format_reach, insert_notifications, reach_summaries
 from vvs_core.web.links import absolute_url
 from vvs_core.web.forms import Schema, StrippedString, read_fields, text_node, typed
-from vvs_core.web.timefmt import dates
+from vvs_core.web.timefmt import dates, shown_in
 
 from . import audience
 from .models import ALERT_CATEGORIES, TARGETS, MairieAlert
@@ -186,9 +186,10 @@ def rows_for(request, alert, commune, pairs) -> list[dict]:
     """``pairs``: (user id or None, who, channel, address); ``who`` is the user id, or
     the key of a follower without an account (``followers_for``)."""
     link = public_link(request, commune, alert.parent_id or alert.id)
-    title, body = message_texts(commune, alert, link)
-    short = sms_text(commune, alert, request.registry.settings["vvs.sms.max_segments"], link)
-    texts = {"sms": short, "voice": voice_text(commune, alert)}
+    with shown_in(commune.time_zone):  # the commune's hours, whoever sends it
+        title, body = message_texts(commune, alert, link)
+        short = sms_text(commune, alert, request.registry.settings["vvs.sms.max_segments"], link)
+        texts = {"sms": short, "voice": voice_text(commune, alert)}
     return [dict(dedupe_key=f"mairie-alert:{alert.id}:{who}:{channel}", kind=KIND, subject_type=SUBJECT,
                  subject_id=alert.id, recipient_id=user_id, channel=channel, address=address,
                  title=title, body=texts.get(channel, body),

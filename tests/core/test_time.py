@@ -186,14 +186,6 @@ def test_the_time_zone_is_a_setting():
         timefmt.set_zone(before)
 
 
-def test_vtimezone_lists_the_changes_of_offset():
-    lines = dates.vtimezone(SUMMER, WINTER)
-    text = "\n".join(lines)
-    assert lines[0] == "BEGIN:VTIMEZONE" and lines[1] == "TZID:Europe/Paris" and lines[-1] == "END:VTIMEZONE"
-    assert "BEGIN:STANDARD\nDTSTART:20261025T030000\nTZOFFSETFROM:+0200\nTZOFFSETTO:+0100\nTZNAME:CET" in text
-    assert "BEGIN:DAYLIGHT\nDTSTART:20260329T020000\nTZOFFSETFROM:+0100\nTZOFFSETTO:+0200\nTZNAME:CEST" in text
-
-
 def test_renderer_global_is_the_helper():
     from vvs_core.web import add_renderer_globals
 

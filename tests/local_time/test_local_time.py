@@ -256,3 +256,78 @@ def test_a_request_sent_at_0030_on_new_years_day_is_dated_1_january(testapp, dbs
     _switch(testapp, referent)
     queue = _text(testapp.get(f"/communaute/{community.id}/demandes"))
     assert "Noël" in queue and "Demande du 01/01/2027" in queue and "31/12/2026" not in queue
+
+
+def test_a_commune_of_la_reunion_lives_at_its_own_hour(testapp, app, dbsession, make_user, mairie, agent_login,  # noqa: F811
+                                                      clock):
+    """Serris is set in La Réunion (UTC+4, issue 13.1): an action at 23:30 there reads 23:30 on
+    its residents' pages, its mairie's pages, alerts, reports, CAP and e-mails, while a
+    resident of a commune on the server's zone (Paris, UTC+2 in July) reads 21:30."""
+    from zoneinfo import ZoneInfo
+
+    from shapely.geometry import Point
+
+    from vvs_core.geo import square_around
+    from vvs_core.models import Commune, Community, Membership
+
+    mairie.commune.time_zone = "Indian/Reunion"
+    melun = Commune(insee="77288", name="Melun", postcodes=["77000"], centre=Point(2.6554, 48.5421))
+    dbsession.add(melun)
+    dbsession.flush()
+    quarter = Community(commune_id=melun.id, name="Centre-ville", boundary=square_around((2.6554, 48.5421), 300))
+    dbsession.add(quarter)
+    parisian = make_user(first_name="Élise", last_name="Moreau")
+    dbsession.flush()
+    dbsession.add(Membership(user_id=parisian.id, community_id=quarter.id, status="active"))
+    dbsession.flush()
+    clock.set_local(2026, 7, 14, 23, 30, zone=ZoneInfo("Indian/Reunion"))
+    reunion, paris = "14/07/2026 à 23:30", "14/07/2026 à 21:30"
+    author, neighbour, *_ = mairie.residents
+
+    _switch(testapp, author)
+    form = testapp.get("/alertes/nouvelle").forms["alerte"]
+    form["category"] = "autre"
+    form["text"] = "Un chien errant « très doux » près du marché forain ’ 🐕"
+    url = form.submit("submit").location
+    alert_id = int(url.rsplit("/", 1)[1])
+    assert reunion in _text(testapp.get(url)) and reunion in _text(testapp.get("/"))      # detail, home
+    assert reunion in _text(testapp.get(f"/alertes/communaute/{mairie.community.id}"))    # list
+    cap = etree.fromstring(testapp.get(f"/alertes/{alert_id}.cap.xml").body)
+    assert cap.findtext(f"{CAP}sent") == "2026-07-14T23:30:00+04:00"
+    run_tasks()
+    [mail] = _mails_to(app, neighbour.email, "chien errant")
+    assert f"le {reunion}" in mail
+
+    _switch(testapp, author)  # the gazette: « 23:30 » typed is 23:30 in La Réunion
+    base = f"/gazette/communaute/{mairie.community.id}"
+    form = testapp.get(base + "/ajouter").forms["gazette-post"]
+    form["category"], form["title"], form["text"] = "evenement", "Séga sur la place", "Apportez un kabosy."
+    form["event_at"] = "2026-07-20T23:30"
+    form.submit("submit")
+    assert "Le 20/07/2026 à 23:30" in _text(testapp.get(base))
+
+    _switch(testapp, parisian)
+    form = testapp.get("/alertes/nouvelle").forms["alerte"]
+    form["category"] = "autre"
+    form["text"] = "Portail de l'école resté ouvert cette nuit."
+    url = form.submit("submit").location
+    assert paris in _text(testapp.get(url)) and paris in _text(testapp.get("/"))
+    assert reunion not in _text(testapp.get("/"))
+
+    testapp.reset()
+    agent_login(testapp, mairie)
+    assert "14/07 23:30" in _text(testapp.get("/mairie/77449"))                            # dashboard
+    form = {"category": "meteo", "title": "Alerte cyclonique orange", "body": "Rentrez les objets des varangues.",
+            "target": "communities", "communities": str(mairie.community.id), "confirm": "1"}
+    page = testapp.post_csrf("/mairie/77449/alertes/nouvelle", form, status=303).follow()
+    assert f"Envoyée le {reunion}" in _text(page)
+    csv = testapp.get("/mairie/77449/rapport/2026-07.csv").body.decode("utf-8-sig")
+    assert f"alertes de la mairie;{reunion} · " in csv
+    from vvs_mairie.models import MairieAlert
+
+    commune_alert = dbsession.scalars(sa.select(MairieAlert).where(MairieAlert.commune_id == mairie.commune.id)).one()
+    testapp.reset()
+    assert reunion in _text(testapp.get(f"/avis/77449/{commune_alert.id}"))               # public page
+    run_tasks()
+    [mail] = _mails_to(app, mairie.residents[0].email, "varangues")
+    assert f"Mairie de Serris, le {reunion}" in mail

@@ -27,6 +27,7 @@ from vvs_core.clock import aware, timestamp, utcnow
 from vvs_core.errors import ConfigurationError
 from vvs_core.models import Commune, Community, Membership, Token, User
 from vvs_core.accounts.principals import commune_agent, granted_by_plugins
+from vvs_core.web.timefmt import shown_in
 from vvs_core.accounts.sessions import SESSION_ID, end_session, session_alive, session_digest, start_session
 
 SESSION_USER = "uid"
@@ -424,6 +425,25 @@ def community_factory(request):
     return CommunityContext(request, community)
 
 
+def page_zone(request) -> str | None:
+    """A page's time zone: its commune's (the context's commune or community, the route's
+    ``{insee}``), else the signed-in user's first community's; ``None``: ``vvs.timezone``."""
+    context, insee = getattr(request, "context", None), (request.matchdict or {}).get("insee")
+    commune = getattr(context, "commune", None) or getattr(getattr(context, "community", None), "commune", None)
+    if commune is None and insee:
+        return request.dbsession.scalar(select(Commune.time_zone).where(Commune.insee == str(insee)))
+    if commune is None and (ids := member_community_ids(request)):
+        commune = getattr(cached_community(request, ids[0]), "commune", None)
+    return getattr(commune, "time_zone", None)
+
+
+def zone_tween_factory(handler, registry):
+    def tween(request):
+        with shown_in(lambda: page_zone(request)):  # asked only when the page shows an hour
+            return handler(request)
+    return tween
+
+
 def commune_from_matchdict(request) -> Commune:
     """The commune named by the route's ``{insee}`` segment; 404 for a code of another
     shape (five digits, or 2A/2B for Corsica) or one no commune has. The one way a
@@ -466,7 +486,7 @@ def cached_community(request, community_id: int) -> Community | None:
 
     def load():
         community = request.dbsession.get(Community, community_id, options=[
-            joinedload(Community.commune).load_only(Commune.id, Commune.insee, Commune.name)])
+            joinedload(Community.commune).load_only(Commune.id, Commune.insee, Commune.name, Commune.time_zone)])
         # Held for the request: the session's identity map keeps only what is referenced,
         # and the copy ``cached_row`` returns finds its commune there.
         request.__dict__.setdefault("_vvs_loaded_communities", []).append(community)
@@ -550,6 +570,7 @@ def includeme(config):
     config.add_request_method(effective_principals, "principals", reify=True)
     config.add_request_method(memberships, "memberships", reify=True)
     config.add_view_deriver(require_permission)
+    config.add_tween("vvs_core.accounts.security.zone_tween_factory")
     from pyramid.events import ContextFound
 
     config.add_subscriber(refuse_credentials_while_acting, ContextFound)

@@ -28,6 +28,7 @@ class Commune(Base):
     contact_name: Mapped[str] = mapped_column(String(120), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     contact_phone: Mapped[str] = mapped_column(String(20), default="")  # E.164
+    time_zone: Mapped[str | None] = mapped_column(String(64), nullable=True)  # None: vvs.timezone
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     communities = relationship("Community", back_populates="commune")

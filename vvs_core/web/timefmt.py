@@ -20,6 +20,8 @@ gives an empty string (or ``default``). Nothing else formats dates for display: 
 
 import datetime as _dt
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import dates as _babel
@@ -30,6 +32,9 @@ LOCALE = "fr_FR"
 DEFAULT_ZONE = "Europe/Paris"
 
 _zone = ZoneInfo(DEFAULT_ZONE)
+# The zone of what is being built, when it belongs to one commune (``communes.time_zone``):
+# a name, or a function that finds it (a page asks its commune only if it shows an hour).
+_shown: ContextVar = ContextVar("vvs_zone", default=None)
 
 
 def parse_zone(value) -> str:
@@ -49,7 +54,21 @@ def set_zone(name: str) -> None:
 
 
 def zone() -> ZoneInfo:
-    return _zone
+    """The commune's zone while :func:`shown_in` holds one, else ``vvs.timezone``."""
+    name = _shown.get()
+    if callable(name):
+        _shown.set(name := name())
+    return ZoneInfo(name) if name else _zone
+
+
+@contextmanager
+def shown_in(name):
+    """Hours shown in ``name`` (a commune's ``time_zone``; ``None``: the instance's) meanwhile."""
+    token = _shown.set(name)
+    try:
+        yield
+    finally:
+        _shown.reset(token)
 
 
 class Dates:
@@ -57,7 +76,7 @@ class Dates:
 
     @property
     def zone(self) -> ZoneInfo:
-        return _zone
+        return zone()
 
     def local(self, value):
         """The aware datetime in the instance's time zone (``None`` stays ``None``)."""
@@ -65,7 +84,7 @@ class Dates:
             return None
         if not isinstance(value, _dt.datetime):
             raise TypeError(f"a datetime, not {type(value).__name__}")
-        return aware(value).astimezone(_zone)
+        return aware(value).astimezone(zone())
 
     def _fmt(self, value, pattern: str, default: str) -> str:
         if value is None or value == "":
@@ -159,7 +178,7 @@ class Dates:
         else:
             raise ValueError(text)
         if value.tzinfo is None:
-            value = value.replace(tzinfo=_zone)
+            value = value.replace(tzinfo=zone())
         return value.astimezone(_dt.timezone.utc)
 
     def today(self) -> _dt.date:
@@ -176,57 +195,6 @@ class Dates:
         """« 20260714T233000 », to follow ``DTSTART;TZID=Europe/Paris:``."""
         return self._fmt(value, "yyyyMMdd'T'HHmmss", "")
 
-    def vtimezone(self, first, last) -> list[str]:
-        """The ``VTIMEZONE`` of ``vvs.timezone`` for events between ``first`` and ``last``:
-        each change of offset of that period (a year around it), read from the zone database."""
-        start = aware(first).astimezone(_dt.timezone.utc) - _dt.timedelta(days=366)
-        end = aware(last).astimezone(_dt.timezone.utc) + _dt.timedelta(days=366)
-        start = start.replace(hour=0, minute=0, second=0, microsecond=0)
-        before = start.astimezone(_zone)
-        lines = ["BEGIN:VTIMEZONE", f"TZID:{_zone.key}"]
-        lines += _observance(before.dst() or _dt.timedelta(0), start, before.utcoffset(), before.utcoffset(),
-                             before.tzname())
-        for instant, old, new in _transitions(start, end):
-            after = instant.astimezone(_zone)
-            lines += _observance(after.dst() or _dt.timedelta(0), instant, old, new, after.tzname())
-        lines.append("END:VTIMEZONE")
-        return lines
-
-
-def _offset(delta: _dt.timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    sign = "-" if minutes < 0 else "+"
-    return f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
-
-
-def _observance(dst, instant, old, new, name) -> list[str]:
-    kind = "DAYLIGHT" if dst else "STANDARD"
-    wall = instant + old  # DTSTART is the local time before the change, digits only
-    stamp = _babel.format_datetime(wall, "yyyyMMdd'T'HHmmss", locale=LOCALE)
-    return [f"BEGIN:{kind}", f"DTSTART:{stamp}",
-            f"TZOFFSETFROM:{_offset(old)}", f"TZOFFSETTO:{_offset(new)}", f"TZNAME:{name}", f"END:{kind}"]
-
-
-def _transitions(start, end):
-    """(instant UTC, old offset, new offset) of each change of ``vvs.timezone`` in [start, end)."""
-    day, minute = _dt.timedelta(days=1), _dt.timedelta(minutes=1)
-    out, t = [], start
-    previous = t.astimezone(_zone).utcoffset()
-    while t < end:
-        following = t + day
-        offset = following.astimezone(_zone).utcoffset()
-        if offset != previous:
-            low, high = 0, 24 * 60  # minutes after t: offset(low) is old, offset(high) is new
-            while high - low > 1:
-                middle = (low + high) // 2
-                if (t + middle * minute).astimezone(_zone).utcoffset() == previous:
-                    low = middle
-                else:
-                    high = middle
-            out.append((t + high * minute, previous, offset))
-            previous = offset
-        t = following
-    return out
 
 
 dates = Dates()

@@ -25,15 +25,16 @@ def test_create_a_commune(testapp, admin, dbsession):
     testapp.login(admin)
     listing = testapp.get("/admin/communes")
     assert "Ajouter une commune" in listing.text
-    # no field that does nothing: the time zone is the instance's, and the page says so
-    assert "Fuseau horaire : <strong>Europe/Paris</strong>, celui de tout le serveur" in listing.text
-    assert "fuseau" not in " ".join(listing.forms["commune"].fields)
+    assert "Fuseau horaire du serveur : <strong>Europe/Paris</strong>" in listing.text
+    options = dict((value, label) for value, _selected, label in listing.forms["commune"]["time_zone"].options)
+    assert options[""] == "Celui du serveur (Europe/Paris)" and options["Indian/Reunion"] == "La Réunion (UTC+4)"
     res = create(testapp)
     assert res.status_int == 303, res.text[:3000]
     commune = dbsession.scalar(select(Commune).where(Commune.insee == "2A004"))
     assert commune.name == "Ajaccio" and commune.postcodes == ["20000", "20090"]
     assert commune.contact_phone == "+33495515253" and commune.contact_email == "securite@ajaccio.example"
     assert abs(commune.centre.x - 8.7386) < 1e-6 and abs(commune.centre.y - 41.9192) < 1e-6
+    assert commune.time_zone is None  # the server's
     page = res.follow()
     assert "Ajaccio" in page.text and "04 95 51 52 53" in page.text
     event = dbsession.scalar(select(CommunityEvent).where(CommunityEvent.kind == "admin_commune_created"))
@@ -58,6 +59,8 @@ def test_create_a_commune(testapp, admin, dbsession):
     ({"contact_name": "é" * 121}, "120 caractères au plus"),
     ({"reason": "  "}, "Indiquez le motif"),
     ({"reason": "x" * 1001}, "ne doit pas dépasser 1000 caractères"),
+    ({"time_zone": "Mars/Olympus"}, "Choisissez un fuseau horaire de la liste."),
+    ({"time_zone": "Asia/Tokyo"}, "Choisissez un fuseau horaire de la liste."),
 ])
 def test_bad_commune_input_changes_nothing(testapp, admin, dbsession, fields, message):
     testapp.login(admin)
@@ -77,7 +80,7 @@ def test_insee_code_taken(testapp, admin, commune, dbsession):
 def test_edit_commune_settings(testapp, admin, commune, dbsession):
     testapp.login(admin)
     page = testapp.get(f"/admin/communes/{commune.insee}")
-    assert "Fuseau horaire : <strong>Europe/Paris</strong>, celui de tout le serveur" in page.text
+    assert "Fuseau horaire : <strong>Europe/Paris</strong>, celui du serveur" in page.text
     form = page.forms["commune"]
     form["contact_name"] = "Police municipale — brigadier-chef Noël"
     form["contact_phone"] = "01 60 43 17 00"
@@ -238,3 +241,31 @@ def test_the_commune_page_reads_the_same_whatever_the_size_of_its_communities(ap
     statements, users = after
     assert statements <= 10  # the budget of every other page (tests/perf/test_query_budget.py)
     assert users <= 1 + 1 + 3  # the administrator, the référent, the small community's members
+
+
+def test_an_overseas_commune_has_its_time_zone(testapp, admin, commune, dbsession):
+    testapp.login(admin)
+    res = create(testapp, insee="97411", name="Saint-Denis", postcodes="97400", lat="-20,8789", lon="55,4481",
+                 time_zone="Indian/Reunion")
+    assert res.status_int == 303, res.text[:3000]
+    created = dbsession.scalar(select(Commune).where(Commune.insee == "97411"))
+    assert created.time_zone == "Indian/Reunion"
+    assert "Fuseau horaire : <strong>Indian/Reunion</strong>." in res.follow().text
+    form = testapp.get(f"/admin/communes/{commune.insee}").forms["commune"]
+    form["time_zone"].force_value("Pacific/Noumea")
+    form["reason"] = REASON
+    form.submit("submit").follow()
+    dbsession.refresh(commune)
+    assert commune.time_zone == "Pacific/Noumea"
+    event = dbsession.scalars(select(CommunityEvent).where(CommunityEvent.kind == "admin_commune_edited")).one()
+    assert event.data["champs"] == ["time_zone"] and event.data["reason"] == REASON
+    form = testapp.get(f"/admin/communes/{commune.insee}").forms["commune"]
+    form["time_zone"].force_value("Europe/Pariss")
+    form["reason"] = REASON
+    assert "Choisissez un fuseau horaire de la liste." in form.submit("submit", status=400).text
+    form = testapp.get(f"/admin/communes/{commune.insee}").forms["commune"]
+    form["time_zone"] = ""  # back to the server's
+    form["reason"] = REASON
+    form.submit("submit").follow()
+    dbsession.refresh(commune)
+    assert commune.time_zone is None
