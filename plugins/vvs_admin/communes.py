@@ -24,24 +24,6 @@ INSEE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
 POSTCODE = re.compile(r"^\d{5}$")
 
 
-
-# Where French communes live: metropolitan France and overseas (issue 13.1).
-TIME_ZONES = [
-    ("Europe/Paris", "France métropolitaine et Corse (UTC+1, UTC+2 en été)"),
-    ("America/Guadeloupe", "Guadeloupe (UTC−4)"),
-    ("America/Martinique", "Martinique (UTC−4)"),
-    ("America/Cayenne", "Guyane (UTC−3)"),
-    ("Indian/Reunion", "La Réunion (UTC+4)"),
-    ("Indian/Mayotte", "Mayotte (UTC+3)"),
-    ("America/Miquelon", "Saint-Pierre-et-Miquelon (UTC−3, UTC−2 en été)"),
-    ("America/St_Barthelemy", "Saint-Barthélemy (UTC−4)"),
-    ("America/Marigot", "Saint-Martin (UTC−4)"),
-    ("Pacific/Wallis", "Wallis-et-Futuna (UTC+12)"),
-    ("Pacific/Tahiti", "Polynésie française, Tahiti (UTC−10)"),
-    ("Pacific/Noumea", "Nouvelle-Calédonie (UTC+11)"),
-]
-
-
 def insee_problem(dbsession, insee: str, commune_id: int | None = None) -> str | None:
     if not INSEE.match(insee or ""):
         return "Le code INSEE compte cinq caractères : cinq chiffres, ou 2A / 2B suivis de trois chiffres en Corse."

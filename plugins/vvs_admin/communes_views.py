@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from vvs_admin.accounts import AdminActionRefused, ChangedMeanwhile
 from vvs_admin.communes import (
-    INSEE, TIME_ZONES, CommunityPeople, communities_people_summary, member_by_email, change_validation_mode, communes_overview, create_commune, edit_commune, archive_community, archive_preview, merge_choices, merge_communities, merge_preview, parse_coordinate, parse_postcodes, set_referent,
+    INSEE, CommunityPeople, communities_people_summary, member_by_email, change_validation_mode, communes_overview, create_commune, edit_commune, archive_community, archive_preview, merge_choices, merge_communities, merge_preview, parse_coordinate, parse_postcodes, set_referent,
 )
 from vvs_core.web.french import de
 from vvs_core.web.forms import Schema, StrippedString, choice_node, email_node, make_form, reason_node, validate
@@ -22,6 +22,7 @@ from vvs_core.accounts.phones import display_phone, normalise_phone
 from vvs_core.accounts.security import community_factory
 from vvs_core.communities.validation_views import MODE_LABELS
 from vvs_core.web.textsearch import folded
+from vvs_core.web.timefmt import FRENCH_ZONES
 
 
 def includeme(config):
@@ -67,7 +68,7 @@ def coordinate_node(name, title, low, high, example):
 
 def time_zone_node(request):
     """The commune's time zone; empty: the server's (``vvs.timezone``), followed if it changes."""
-    choices = [("", f"Celui du serveur ({zone_label(request)})"), *TIME_ZONES]
+    choices = [("", f"Celui du serveur ({zone_label(request)})"), *FRENCH_ZONES.items()]
 
     def one_of(node, value):
         if value not in dict(choices):
