@@ -231,7 +231,8 @@ def commune_page(request, commune: Commune, rendered: dict | None = None, error:
     return {"title": commune.name, "extra_css": _css(request), "commune": commune, "communities": communities,
             "panels": panels, "archived": [c for c in every if c.archived_at is not None],
             "form": (rendered or {}).get("commune") or form.render(values), "error": error,
-            "contact_phone": display_phone(commune.contact_phone), "zone": zone_label(request)}
+            "contact_phone": display_phone(commune.contact_phone), "zone": zone_label(request),
+            "commune_zone": FRENCH_ZONES.get(commune.time_zone, commune.time_zone)}
 
 
 def zone_label(request) -> str:

@@ -250,7 +250,7 @@ def test_an_overseas_commune_has_its_time_zone(testapp, admin, commune, dbsessio
     assert res.status_int == 303, res.text[:3000]
     created = dbsession.scalar(select(Commune).where(Commune.insee == "97411"))
     assert created.time_zone == "Indian/Reunion"
-    assert "Fuseau horaire : <strong>Indian/Reunion</strong>." in res.follow().text
+    assert "Fuseau horaire : <strong>La Réunion (UTC+4)</strong>." in res.follow().text
     form = testapp.get(f"/admin/communes/{commune.insee}").forms["commune"]
     form["time_zone"].force_value("Pacific/Noumea")
     form["reason"] = REASON
