@@ -195,8 +195,7 @@ def refuse_credentials_while_acting(event) -> None:
 
 @cache
 def _user_statement():
-    """``_user_and_memberships``'s select, built once per process (every signed-in page
-    runs it when its cache is cold; building it cost more than running it)."""
+    """``_user_and_memberships``'s select, built once per process (it costs more than running it)."""
     token = aliased(Token)
     return (select(User, Membership.community_id, Membership.role, Membership.status, Community,
                    token.user_id, token.purpose, token.used_at, token.expires_at)
@@ -204,7 +203,8 @@ def _user_statement():
             .outerjoin(Membership, Membership.user_id == User.id)
             .outerjoin(Community, Community.id == Membership.community_id)
             .outerjoin(Commune, Commune.id == Community.commune_id)
-            .options(contains_eager(Community.commune).load_only(Commune.id, Commune.insee, Commune.name))
+            .options(contains_eager(Community.commune).load_only(Commune.id, Commune.insee, Commune.name,
+                                                                 Commune.time_zone))
             .where(User.id == bindparam("uid")).order_by(Membership.id))
 
 
@@ -430,8 +430,10 @@ def page_zone(request) -> str | None:
     ``{insee}``), else the signed-in user's first community's; ``None``: ``vvs.timezone``."""
     context, insee = getattr(request, "context", None), (request.matchdict or {}).get("insee")
     commune = getattr(context, "commune", None) or getattr(getattr(context, "community", None), "commune", None)
-    if commune is None and insee:
-        return request.dbsession.scalar(select(Commune.time_zone).where(Commune.insee == str(insee)))
+    if commune is None and insee:  # the commune the page loaded (no query), else its zone alone
+        return (next(((c.time_zone,) for c in request.dbsession.identity_map.values() if isinstance(c, Commune)
+                      and c.__dict__.get("insee") == str(insee) and "time_zone" in c.__dict__), None)
+                or (request.dbsession.scalar(select(Commune.time_zone).where(Commune.insee == str(insee))),))[0]
     if commune is None and (ids := member_community_ids(request)):
         commune = getattr(cached_community(request, ids[0]), "commune", None)
     return getattr(commune, "time_zone", None)
