@@ -1,16 +1,15 @@
 """The centres of interest are spelt as French writes them (walk-through: « L'oenologie »,
 « Electronique »), and migration 0012 renames what residents chose, on SQLite and on
 PostGIS, and back on downgrade."""
-import uuid
-
-import pytest
 import sqlalchemy as sa
 from alembic import command
 
 from vvs_core.accounts.views import INTERESTS
 from vvs_core.models import User, get_engine
 from vvs_core.models.migrate import alembic_config, installed_module_names, upgrade
-from vvs_core.testing import base_settings, enabled_module_names, fresh_database, postgis_url
+from vvs_core.testing import base_settings, enabled_module_names
+
+from migration_db import database  # noqa: F401  (the fixture)
 
 OLD = ["L'oenologie", "Randonnée", "Electronique"]
 
@@ -18,20 +17,6 @@ OLD = ["L'oenologie", "Randonnée", "Electronique"]
 def test_every_interest_is_spelt_with_its_accents_and_ligatures():
     assert {"L’œnologie", "Électronique"} <= set(INTERESTS)
     assert not [i for i in INTERESTS if "'" in i or "oe" in i.lower() or i[0] in "E" and i[1] in "lcvtn"]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ancienne.sqlite'}"
-        return
-    name = f"{postgis_url().rsplit('/', 1)[-1]}_interests_{uuid.uuid4().hex[:6]}"
-    url = fresh_database(name)
-    yield url
-    engine = sa.create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
 
 
 def test_the_interests_residents_chose_are_renamed_and_back(database):

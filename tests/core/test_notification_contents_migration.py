@@ -2,15 +2,14 @@
 (one row per distinct text), on SQLite and on PostGIS, and back on downgrade."""
 from __future__ import annotations
 
-import uuid
-
-import pytest
 import sqlalchemy as sa
 from alembic import command
 
 from vvs_core.models import Notification, NotificationContent, get_engine
 from vvs_core.models.migrate import alembic_config, installed_module_names, upgrade
-from vvs_core.testing import base_settings, enabled_module_names, fresh_database, postgis_url
+from vvs_core.testing import base_settings, enabled_module_names
+
+from migration_db import database  # noqa: F401  (the fixture)
 
 BEFORE = "0009_voice_calls"
 OLD_ROWS = [  # dedupe key, channel, title, body, html
@@ -19,20 +18,6 @@ OLD_ROWS = [  # dedupe key, channel, title, body, html
     ("alert:1:1:email", "email", "Alerte « Église »", "Véhicule suspect 🚗 appelez le 17", "<p>Véhicule l’a</p>"),
     ("message:9:1:email", "email", "", "", None),
 ]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ancienne.sqlite'}"
-        return
-    name = f"{postgis_url().rsplit('/', 1)[-1]}_contents_{uuid.uuid4().hex[:6]}"
-    url = fresh_database(name)
-    yield url
-    engine = sa.create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
 
 
 def test_existing_notifications_keep_their_text_through_the_migration_and_back(database):

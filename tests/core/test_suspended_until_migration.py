@@ -1,28 +1,13 @@
 """Migration 0013 (issue 13.2) adds ``users.suspended_until``, the end of an account
 suspension, and takes it away on downgrade, on SQLite and on PostGIS."""
-import uuid
-
-import pytest
 import sqlalchemy as sa
 from alembic import command
 
 from vvs_core.models import get_engine
 from vvs_core.models.migrate import alembic_config, installed_module_names, upgrade
-from vvs_core.testing import base_settings, enabled_module_names, fresh_database, postgis_url
+from vvs_core.testing import base_settings, enabled_module_names
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'suspensions.sqlite'}"
-        return
-    name = f"{postgis_url().rsplit('/', 1)[-1]}_suspended_{uuid.uuid4().hex[:6]}"
-    url = fresh_database(name)
-    yield url
-    engine = sa.create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
+from migration_db import database  # noqa: F401  (the fixture)
 
 
 def test_the_end_of_a_suspension_comes_and_goes(database):
