@@ -2,7 +2,8 @@
 of rows loaded and ANALYZEd (``enable_seqscan`` left on, as in production), ``EXPLAIN``
 of each statement — built by the code that runs it — shows no sequential scan of a large
 table: log-in by e-mail, members of a community by status, a community's history, the
-commune and the community of a home, the sweeper's stale notifications, a commune's alerts.
+commune and the community of a home, the sweeper's stale and due notifications, a
+receipt's notification, a commune's alerts.
 """
 from __future__ import annotations
 
@@ -61,8 +62,10 @@ def _load(conn) -> dict:
     conn.execute(sa.insert(Notification), [
         dict(dedupe_key=f"plans-{n}", kind="alert", subject_type="alert", subject_id=n // 100,
              recipient_id=user_ids[n % USERS], channel="email", address="x@plans.test", title="", body="",
-             status="sending" if n % 1000 == 0 else "sent", attempts=1, provider="", last_error="",
-             created_at=now, next_attempt_at=now, claimed_at=now - timedelta(seconds=n))
+             status=("sending" if n % 1000 == 0 else "pending" if n % 100 == 1 else "sent"), attempts=1,
+             provider="" if n % 100 == 1 else "null", provider_ref=None if n % 100 == 1 else f"null-plans-{n}",
+             last_error="", created_at=now, next_attempt_at=now - timedelta(seconds=n),
+             claimed_at=None if n % 100 == 1 else now - timedelta(seconds=n))
         for n in range(NOTIFICATIONS)])
     conn.execute(sa.insert(Alert), [
         dict(community_id=community_ids[n % COMMUNITIES], commune_id=commune_ids[n % COMMUNES],
@@ -130,6 +133,11 @@ def hot_statements(data):
         "stale claimed notifications": (sa.select(Notification.id).where(
             Notification.status == "sending", Notification.claimed_at < now - timedelta(minutes=10))
             .order_by(Notification.claimed_at).limit(500), None),
+        "pending notifications due for longest": (sa.select(Notification.id).where(
+            Notification.status == "pending", Notification.next_attempt_at <= now - timedelta(minutes=10))
+            .order_by(Notification.next_attempt_at).limit(500), None),
+        "a receipt's notification": (sa.select(Notification.id).where(
+            Notification.provider == "null", Notification.provider_ref == "null-plans-4242"), None),
         "a commune's recent alerts": (sa.select(Alert).where(
             Alert.commune_id == data["commune_id"], Alert.created_at >= now - timedelta(days=30),
             Alert.status.in_(("published", "expired"))).order_by(Alert.created_at.desc(), Alert.id.desc())
@@ -151,3 +159,19 @@ def test_login_uses_the_lower_email_index(plan_of):
     explain, data = plan_of
     plan = json.dumps(explain(sa.select(User).where(sa.func.lower(User.email) == data["email"])))
     assert "ix_users_email_lower" in plan
+
+
+def test_the_outbox_reads_its_partial_indexes(plan_of):
+    """Each statement of the outbox reads the partial index made for it (migration 0015):
+    the claim's and the sweeper's due rows, a receipt by reference, the latest claim."""
+    from vvs_core.notify.actors import latest_claims
+
+    explain, data = plan_of
+    statements = hot_statements(data)
+    indexes = {name: json.dumps(explain(statements[name][0])) for name in (
+        "pending notifications due for longest", "a receipt's notification", "stale claimed notifications")}
+    assert "ix_notifications_pending_due" in indexes["pending notifications due for longest"]
+    assert "ix_notifications_provider_ref" in indexes["a receipt's notification"]
+    assert "ix_notifications_status_claimed" in indexes["stale claimed notifications"]
+    latest = json.dumps(explain(latest_claims()))
+    assert "ix_notifications_status_claimed" in latest and "Seq Scan" not in latest

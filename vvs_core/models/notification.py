@@ -49,11 +49,18 @@ def _content_column(name: str):
     return hybrid_property(lambda self: getattr(self.content, name) if self.content else empty, set_, expr=expression)
 
 
+def _where(condition: str) -> dict:
+    return {"postgresql_where": sa.text(condition), "sqlite_where": sa.text(condition)}
+
+
 class Notification(Base):
     __tablename__ = "notifications"
     __table_args__ = (
-        Index("ix_notifications_status_next", "status", "next_attempt_at"),
-        Index("ix_notifications_status_claimed", "status", "claimed_at"),
+        # Partial (migration 0015): each holds only the rows its statements look for, so a
+        # row written, claimed and sent touches fewer indexes (a fan-out is 200,000 rows).
+        Index("ix_notifications_pending_due", "next_attempt_at", **_where("status = 'pending'")),
+        Index("ix_notifications_status_claimed", "status", "claimed_at", **_where("claimed_at IS NOT NULL")),
+        Index("ix_notifications_provider_ref", "provider_ref", **_where("provider_ref IS NOT NULL")),
         Index("ix_notifications_subject", "subject_type", "subject_id"),
     )
 
@@ -69,7 +76,7 @@ class Notification(Base):
     status: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     provider: Mapped[str] = mapped_column(String(40), default="")
-    provider_ref: Mapped[str | None] = mapped_column(String(120), index=True)
+    provider_ref: Mapped[str | None] = mapped_column(String(120))
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

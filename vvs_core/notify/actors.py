@@ -513,11 +513,16 @@ def _lease_rows(dbsession, condition, order, limit, lease_until) -> list[int]:
         .returning(Notification.id).execution_options(synchronize_session=False)))
 
 
+def latest_claims():
+    """The latest ``claimed_at`` of rows in each status a claim leads to, each through the
+    (status, claimed_at) index."""
+    return sa.select(*[sa.select(sa.func.max(Notification.claimed_at)).where(Notification.status == status)
+                       .scalar_subquery() for status in ("sending", "sent", "delivered", "failed")])
+
+
 def outbox_stalled(dbsession, since) -> bool:
     """True when no worker has claimed a notification since ``since``."""
-    latest = [sa.select(sa.func.max(Notification.claimed_at)).where(Notification.status == status).scalar_subquery()
-              for status in ("sending", "sent", "delivered", "failed")]  # each through the (status, claimed_at) index
-    claimed = dbsession.execute(sa.select(*latest)).one()
+    claimed = dbsession.execute(latest_claims()).one()
     known = [aware(c) for c in claimed if c is not None]
     return not known or max(known) < since
 
