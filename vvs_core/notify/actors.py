@@ -73,10 +73,11 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
+from types import SimpleNamespace
 
 import dramatiq
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY
 from zope.sqlalchemy import mark_changed
 
 from ..clock import aware, utcnow
@@ -206,12 +207,9 @@ class ClaimRenewal:
 
 
 def one_of(dbsession, column, ids):
-    """``column IN ids``; on PostgreSQL ``= ANY(array)``: one parameter instead of a batch's
-    hundreds, so the statement is short, its text the same whatever the batch, and parsed
-    once (the driver caches short statements only)."""
-    if dbsession.get_bind().dialect.name == "postgresql":
-        return column == sa.any_(sa.bindparam(None, list(ids), type_=postgresql.ARRAY(sa.Integer)))
-    return column.in_(list(ids))
+    """``column IN ids``; on PostgreSQL ``= ANY(array)``: one short statement the driver parses once, not 500 values."""
+    postgres = dbsession.get_bind().dialect.name == "postgresql"
+    return column == sa.any_(sa.bindparam(None, list(ids), type_=ARRAY(sa.Integer))) if postgres else column.in_(ids)
 
 
 def _commit_and_continue(request) -> None:
@@ -265,30 +263,20 @@ def claim_notifications(dbsession, ids, now, claim_timeout, reclaim=True) -> tup
     if len(fresh) < room:
         taken = {n.id for n in fresh}
         own = [i for i in ids if i not in taken]
-        fresh += _claim(dbsession, now, lease_until, due(by_id) & one_of(dbsession, Notification.id, own),
-                        limit=room - len(fresh))
+        fresh += _claim(dbsession, now, lease_until, due(by_id) & one_of(dbsession, Notification.id, own), room - len(fresh))
     fresh.sort(key=lambda n: n.id)
     with_text = with_contents(dbsession, [*fresh, *reclaimed])
     return with_text[:len(fresh)], with_text[len(fresh):]
 
 
-class Claimed:
-    """A claimed row (its columns as attributes) with its content's title, body and html.
-    Plain attributes: renderers, messages and outcomes read a row's columns about 20 times."""
-
-    def __init__(self, row, content):
-        self.__dict__.update(row._asdict())
-        self.title, self.body, self.html = content or ("", "", None)
-
-
-def with_contents(dbsession, rows) -> list[Claimed]:
-    """``rows`` with their texts, read once for the batch (an alert's batch shares one)."""
+def with_contents(dbsession, rows) -> list[SimpleNamespace]:
+    """``rows`` as plain objects (columns read ~20 times each) with their texts, read once for the batch."""
     table = NotificationContent.__table__
     ids = {n.content_id for n in rows if n.content_id is not None}
     found = dbsession.execute(sa.select(table.c.id, table.c.title, table.c.body, table.c.html)
                               .where(table.c.id.in_(ids))) if ids else []
-    contents = {cid: (title, body, html) for cid, title, body, html in found}
-    return [Claimed(n, contents.get(n.content_id)) for n in rows]
+    contents = {cid: dict(title=title, body=body, html=html) for cid, title, body, html in found}
+    return [SimpleNamespace(**n._asdict(), **contents.get(n.content_id, dict(title="", body="", html=None))) for n in rows]
 
 
 _CLAIMED_COLUMNS = tuple(Notification.__table__.columns)
@@ -523,17 +511,11 @@ def _lease_rows(dbsession, condition, order, limit, lease_until) -> list[int]:
         .returning(Notification.id).execution_options(synchronize_session=False)))
 
 
-def latest_claims():
-    """The latest ``claimed_at`` of rows in each status a claim leads to, each through the
-    (status, claimed_at) index."""
-    return sa.select(*[sa.select(sa.func.max(Notification.claimed_at)).where(Notification.status == status)
-                       .scalar_subquery() for status in ("sending", "sent", "delivered", "failed")])
-
-
 def outbox_stalled(dbsession, since) -> bool:
     """True when no worker has claimed a notification since ``since``."""
-    claimed = dbsession.execute(latest_claims()).one()
-    known = [aware(c) for c in claimed if c is not None]
+    latest = [sa.select(sa.func.max(Notification.claimed_at)).where(Notification.status == status).scalar_subquery()
+              for status in ("sending", "sent", "delivered", "failed")]  # each through the (status, claimed_at) index
+    known = [aware(c) for c in dbsession.execute(sa.select(*latest)).one() if c is not None]
     return not known or max(known) < since
 
 
