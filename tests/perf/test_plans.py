@@ -1,9 +1,9 @@
 """The hot statements use an index on PostgreSQL (issue 16 item 2): with tens of thousands
 of rows loaded and ANALYZEd (``enable_seqscan`` left on, as in production), ``EXPLAIN``
 of each statement — built by the code that runs it — shows no sequential scan of a large
-table: log-in by e-mail, members of a community by status, a community's history, the
-commune and the community of a home, the sweeper's stale and due notifications, a
-receipt's notification, a commune's alerts.
+table: log-in by e-mail, members of a community by status, the member counts of a commune's
+communities, a community's history, the commune and the community of a home, the sweeper's
+stale and due notifications, a receipt's notification, a commune's alerts.
 """
 from __future__ import annotations
 
@@ -115,6 +115,7 @@ def scans(plan) -> list[tuple[str, str]]:
 def hot_statements(data):
     from vvs_alerts.models import Alert
 
+    from vvs_core.communities.members import member_count_sql
     from vvs_core.communities.views import events_query
 
     point = {"lon": data["point"][0], "lat": data["point"][1]}
@@ -124,6 +125,8 @@ def hot_statements(data):
         "login by e-mail": (sa.select(User).where(sa.func.lower(User.email) == data["email"]), None),
         "members of a community": (sa.select(sa.func.count(Membership.id)).where(
             Membership.community_id == community_id, Membership.status == "active"), None),
+        "member counts of a commune's communities": (sa.select(Community.id, member_count_sql(Community.id)).where(
+            Community.commune_id == data["commune_id"]), None),
         "pending requests, oldest first": (sa.select(Membership).where(
             Membership.community_id == community_id, Membership.status == "pending")
             .order_by(Membership.requested_at), None),
@@ -175,3 +178,20 @@ def test_the_outbox_reads_its_partial_indexes(plan_of):
         sa.select(sa.func.max(Notification.claimed_at)).where(Notification.status == status).scalar_subquery()
         for status in ("sending", "sent", "delivered", "failed")])))
     assert "ix_notifications_status_claimed" in latest and "Seq Scan" not in latest
+
+
+def test_member_counts_read_no_member_account(plan_of):
+    """A member count reads the accounts through ``ix_users_closed`` only (the closed ones,
+    a handful), not one account per member (migration 0016)."""
+    from vvs_core.communities.members import member_count_sql
+
+    explain, data = plan_of
+
+    def nodes(plan):
+        yield plan
+        for child in plan.get("Plans", []):
+            yield from nodes(child)
+
+    plan = explain(sa.select(Community.id, member_count_sql(Community.id)).where(Community.commune_id == data["commune_id"]))
+    on_users = [(node["Node Type"], node.get("Index Name")) for node in nodes(plan) if node.get("Relation Name") == "users"]
+    assert on_users and {index for _node, index in on_users} == {"ix_users_closed"}, on_users

@@ -19,16 +19,6 @@ def _ids(community_ids: int | Iterable[int]) -> list[int]:
     return [int(community_ids)] if isinstance(community_ids, int) else [int(i) for i in community_ids]
 
 
-def _members(community_ids, exclude_user_id=None):
-    stmt = (select(Membership.community_id, func.count(Membership.id))
-            .join(User, User.id == Membership.user_id)
-            .where(Membership.community_id.in_(_ids(community_ids) or [-1]), Membership.status == "active",
-                   User.status != "closed"))
-    if exclude_user_id is not None:
-        stmt = stmt.where(Membership.user_id != exclude_user_id)
-    return stmt.group_by(Membership.community_id)
-
-
 def member_count(dbsession, community_id: int, exclude_user_id: int | None = None) -> int:
     """How many members ``community_id`` has (but ``exclude_user_id``, e.g. an alert's author)."""
     return member_counts(dbsession, [community_id], exclude_user_id).get(community_id, 0)
@@ -37,17 +27,21 @@ def member_count(dbsession, community_id: int, exclude_user_id: int | None = Non
 def member_counts(dbsession, community_ids: Iterable[int], exclude_user_id: int | None = None) -> dict[int, int]:
     """Community id → member count, in one query (listings, dashboards)."""
     counts = dict.fromkeys(_ids(community_ids), 0)
-    counts.update({cid: n for cid, n in dbsession.execute(_members(community_ids, exclude_user_id))})
+    counts.update(dbsession.execute(select(Community.id, member_count_sql(Community.id, exclude_user_id))
+                                    .where(Community.id.in_(list(counts) or [-1]))).all())
     return counts
 
 
-def member_count_sql(community_id):
+def member_count_sql(community_id, exclude_user_id: int | None = None):
     """``member_count`` as a scalar SQL expression, to read with a larger statement
-    (``community_id`` may be a column, e.g. ``Community.id`` for a list of communities)."""
+    (``community_id`` may be a column, e.g. ``Community.id`` for a list of communities):
+    the active memberships (counted in the index) less those of closed accounts (found
+    from ``ix_users_closed``), so that no member's account is read (issue 16)."""
     member, account = aliased(Membership), aliased(User)
-    return (select(func.count(member.id)).join(account, account.id == member.user_id)
-            .where(member.community_id == community_id, member.status == "active", account.status != "closed")
-            .scalar_subquery())
+    active = select(func.count()).select_from(member).where(member.community_id == community_id, member.status == "active")
+    active = active if exclude_user_id is None else active.where(member.user_id != exclude_user_id)
+    closed = active.join(account, account.id == member.user_id).where(account.status == "closed")
+    return active.scalar_subquery() - closed.scalar_subquery()
 
 
 def referents_and_count(dbsession, community_id: int) -> tuple[list[User], int]:

@@ -1,0 +1,34 @@
+"""Migration 0016 (issue 16) adds ``ix_users_closed``, the partial index of the closed
+accounts that member counts subtract, and takes it away on downgrade, on SQLite and on
+PostGIS."""
+import sqlalchemy as sa
+from alembic import command
+
+from vvs_core.models import get_engine
+from vvs_core.models.migrate import alembic_config, installed_module_names, upgrade
+from vvs_core.testing import base_settings, enabled_module_names
+
+from migration_db import database  # noqa: F401  (the fixture)
+
+
+def test_the_index_of_closed_accounts_comes_and_goes(database):
+    modules = enabled_module_names(base_settings(database))
+    upgrade(database, modules)
+    engine = get_engine(database)
+
+    def indexes():
+        return {i["name"]: i for i in sa.inspect(engine).get_indexes("users")}
+
+    assert indexes()["ix_users_closed"]["column_names"] == ["id"]
+    with engine.connect() as conn:  # partial: the closed accounts only
+        if engine.dialect.name == "postgresql":
+            definition = conn.scalar(sa.text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_users_closed'"))
+        else:
+            definition = conn.scalar(sa.text("SELECT sql FROM sqlite_master WHERE name = 'ix_users_closed'"))
+    assert "closed" in definition and "WHERE" in definition.upper()
+    command.downgrade(alembic_config(database, sorted(set(modules) | set(installed_module_names()))),
+                      "0015_partial_outbox_indexes")
+    assert "ix_users_closed" not in indexes()
+    upgrade(database, modules)
+    assert "ix_users_closed" in indexes()
+    engine.dispose()
