@@ -64,8 +64,13 @@ def blockers(request, membership) -> list[str]:
     required = required_for(request, community)
     if required == "none":
         return []
+    from .checks import queue_statuses
+
     user = request.dbsession.get(User, membership.user_id)
-    statuses = {m.name: m.status(request, user) for m in available_methods(request, user)}
+    queue = queue_statuses(request, membership.community_id) if membership.status == "pending" else {}
+    known = queue.get(user.id)  # None: not waiting there (asked outside a queue), read one by one
+    statuses = {m.name: m.status(request, user) if known is None or m.name == "partner" else known.get(m.name, "none")
+                for m in available_methods(request, user)}
     if required == "any":
         return [] if "passed" in statuses.values() else [ANY_MISSING]
     return [missing_sentence(name) for name in required if statuses.get(name) != "passed"]
