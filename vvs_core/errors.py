@@ -17,6 +17,10 @@ class PermanentDeliveryError(DeliveryError):
     """Retrying cannot help (invalid number, rejected address)."""
 
 
+class PartnerUnavailable(Exception):
+    """An identity partner did not answer as it should (timeout, refused, 4xx, 5xx): nothing started."""
+
+
 class ActionRefused(Exception):
     """A user's action does not apply (the French message tells them why): answered with 400."""
 

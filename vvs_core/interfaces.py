@@ -187,15 +187,17 @@ class IIdentityVerifier(Interface):
     label = Attribute("what the resident reads, e.g. « Vérification par MonPartenaire »")
     available = Attribute("False for the built-in 'none' provider: no partner is offered")
 
-    def start(request, user):
-        """Begin a check of ``user``; return the URL to send their browser to."""
+    def start(request, user, return_url):
+        """Begin a check of ``user`` (or give back the one still open for them) whose end
+        sends the browser to ``return_url``; return the URL to send their browser to.
+        Raises ``vvs_core.errors.PartnerUnavailable`` when the partner does not answer."""
 
     def callback(request):
         """The partner sent the resident back (or called us): check the request's
-        authenticity and return an IdentityResult, or None when it is not authentic."""
+        authenticity and return an IdentityResult, or None (never an exception)."""
 
     def result(user):
-        """The partner's latest IdentityResult for ``user``, or None when it knows none."""
+        """The partner's latest IdentityResult for ``user``, or None (none, or no answer)."""
 
 
 @dataclass(frozen=True)
@@ -222,7 +224,7 @@ class NullIdentityVerifier:
     def from_settings(cls, settings):
         return cls()
 
-    def start(self, request, user):
+    def start(self, request, user, return_url):
         raise LookupError("no identity partner is configured (vvs.identity.provider = none)")
 
     def callback(self, request):

@@ -12,10 +12,8 @@ Fixtures (load with ``pytest_plugins = ["vvs_core.testing"]``):
 - ``clock``: stops the application's clock (``vvs_core.clock``) at a chosen moment and
   moves it: ``clock.set_local(2026, 7, 14, 23, 30)`` (in ``vvs.timezone``),
   ``clock.set(aware_datetime)``, ``clock.advance(minutes=5)``; it runs again after the test.
-Provider contract suites: ``SMSSenderContract``, ``EmailSenderContract``,
-``VoiceCallerContract`` (behavioural:
-they drive a fake of the provider's service, ``FakeHTTPService`` for an HTTP API;
-``vvs_core.providers.contracts``).
+Provider contract suites, one per kind (``SMSSenderContract``… ``IdentityVerifierContract``):
+they drive a fake of the provider's service (``FakeHTTPService``); docs/providers.md.
 """
 
 import os
@@ -24,6 +22,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
+from vvs_core import clock as _clock
 
 TEST_SECRET = "test-secret-" + "x" * 40
 
@@ -375,10 +375,8 @@ class MovableClock:
     """The application's clock, stopped and moved by a test (see ``vvs_core.clock``)."""
 
     def set(self, when):
-        from . import clock
-
-        clock.set_fixed(when)
-        return clock.utcnow()
+        _clock.set_fixed(when)
+        return _clock.utcnow()
 
     def set_local(self, year, month, day, hour=0, minute=0, second=0, zone=None):
         """Stop the clock at this wall-clock time of ``zone`` (default: ``vvs.timezone``)."""
@@ -391,19 +389,13 @@ class MovableClock:
     def advance(self, **delta):
         from datetime import timedelta
 
-        from . import clock
-
-        return self.set(clock.utcnow() + timedelta(**delta))
+        return self.set(_clock.utcnow() + timedelta(**delta))
 
     def now(self):
-        from . import clock
-
-        return clock.utcnow()
+        return _clock.utcnow()
 
     def release(self):
-        from . import clock
-
-        clock.set_fixed(None)
+        _clock.set_fixed(None)
 
 
 @pytest.fixture
@@ -449,51 +441,8 @@ def fresh_database(name: str) -> str:
     return url
 
 
-def make_run_server(root, folder, **env):
-    """`make run` as a user runs it — development.ini, a SQLite file, the demo commune, the
-    inline queue's threads, pserve and waitress — in ``folder``, on a free port, with
-    ``VVS_*`` overrides from ``env`` (the environment wins over the .ini). A context
-    manager yielding ``(base_url, log_path)``; the server is stopped on exit."""
-    import contextlib
-    import subprocess
-    import sys
-
-    import requests
-
-    @contextlib.contextmanager
-    def running():
-        bin_dir = Path(sys.executable).parent
-        environ = {k: v for k, v in os.environ.items() if not k.startswith("VVS_") and k != "PORT"}
-        environ.update(VVS_DATABASE_URL=f"sqlite:///{folder}/vvs.sqlite", VVS_EMAIL_FOLDER=str(Path(folder) / "mail"),
-                       **env)
-        for command in (["db", "upgrade"], ["demo"]):
-            subprocess.run([str(bin_dir / "vvs"), *command, "development.ini"], cwd=root, env=environ, check=True,
-                           capture_output=True, timeout=300)
-        port = free_port()
-        log_path = Path(folder) / "server.log"
-        with open(log_path, "wb") as log:
-            process = subprocess.Popen([str(bin_dir / "pserve"), "development.ini", f"http_port={port}"], cwd=root,
-                                       env=environ, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://localhost:{port}"
-
-        def up():
-            try:
-                return requests.get(base + "/health", timeout=2).status_code == 200
-            except requests.RequestException:
-                return process.poll() is not None and pytest.fail(log_path.read_text())
-
-        try:
-            assert wait_for(up, 120), "the server did not answer: " + log_path.read_text(errors="replace")[-3000:]
-            yield base, log_path
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-
-    return running()
-
-
-from vvs_core.providers.contracts import (EmailSenderContract, GeocoderContract, PushSenderContract,  # noqa: E402,F401
-                                 SMSSenderContract, VoiceCallerContract)
+from vvs_core.providers.contracts import (EmailSenderContract, GeocoderContract, IdentityVerifierContract,  # noqa: E402,F401
+                                 PushSenderContract, SMSSenderContract, VoiceCallerContract)
 from vvs_core.providers.fakes import Call, FakeHTTPService  # noqa: E402,F401
 
 

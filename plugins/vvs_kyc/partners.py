@@ -13,19 +13,19 @@ The object the factory returns has:
 
 ``name`` (str), ``label`` (French, shown to residents), ``available`` (True).
 
-``start(request, user) -> str``
-    Begin a check of ``user`` and return the URL to send their browser to (the
-    partner's page). The partner sends the browser back to
-    ``absolute_url(request, "kyc_partner_return")`` (``vvs_core.web.links``) with whatever
-    its protocol carries.
+``start(request, user, return_url) -> str``
+    Begin a check of ``user`` (or give back the one still open for them) and return the
+    URL to send their browser to (the partner's page); the partner sends the browser back
+    to ``return_url`` (vvs_kyc's ``kyc_partner_return``) with whatever its protocol
+    carries. ``vvs_core.errors.PartnerUnavailable`` when the partner does not answer.
 
 ``callback(request) -> IdentityResult | None``
     Called on that return URL (GET, the resident signed in). Check the request's
     authenticity (a signature with the partner's secret, compared in constant
     time) and return ``vvs_core.interfaces.IdentityResult(user_id, status,
     reference, detail)``, status "passed", "failed" or "pending"; None when the
-    request is not authentic. ``reference`` is unique per check: a replayed
-    callback finds it recorded and changes nothing.
+    request is not authentic (never an exception). ``reference`` is unique per check:
+    a replayed callback finds it recorded and changes nothing.
 
 ``result(user) -> IdentityResult | None``
     The partner's latest result for ``user`` (asked while a check is pending, for
@@ -38,13 +38,16 @@ The object the factory returns has:
 
 vvs_kyc records each result as a ``KycCheck`` (method ``partner``), never the
 partner's data itself, and a passed check counts like any other proof. The test
-partner in ``tests/fixtures/kyc_partner/`` is a complete small example.
+partner in ``tests/fixtures/kyc_partner/`` is a complete small example, with the fake of
+its API; ``vvs_core.testing.IdentityVerifierContract`` is what every partner must pass.
 """
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from vvs_core.errors import PartnerUnavailable
 from vvs_core.interfaces import IIdentityVerifier, IdentityResult  # noqa: F401  (re-exported for readers)
+from vvs_core.web.links import absolute_url
 
 from .checks import KycError, after_pass, new_check, record
 from .models import KycCheck
@@ -65,7 +68,10 @@ def start(request, user) -> str:
     partner = configured_partner(request)
     if partner is None:
         raise KycError("Aucun partenaire de vérification n'est proposé sur ce service.")
-    return partner.start(request, user)
+    try:
+        return partner.start(request, user, absolute_url(request, "kyc_partner_return"))
+    except PartnerUnavailable:
+        raise KycError("Le partenaire de vérification ne répond pas : réessayez dans quelques minutes.") from None
 
 
 def handle_return(request, user) -> KycCheck:

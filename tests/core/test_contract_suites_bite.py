@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from contract_bites import assert_passes, failed_tests, run_flawed
+
 pytest_plugins = ["pytester"]
 
 TUTORIAL = Path(__file__).parents[1] / "fixtures" / "vvs_sms_rapide"
@@ -46,18 +48,11 @@ class TestFlawed(tutorial.TestRapideSMS):
 
 
 def run_suite(pytester, flaw: str):
-    pytester.syspathinsert(TUTORIAL)
-    pytester.makepyfile(test_flawed=FLAWED.replace("{flaw}", flaw))
-    return pytester.runpytest("-p", "no:cacheprovider", "-q")
-
-
-def failed_tests(result) -> set[str]:
-    return {line.split("::")[-1].split(" ")[0] for line in result.outlines if line.startswith("FAILED")}
+    return run_flawed(pytester, TUTORIAL, FLAWED, flaw)
 
 
 def test_the_tutorial_provider_passes(pytester):
-    result = run_suite(pytester, "RapideSMSSender")
-    assert result.ret == 0, "\n".join(result.outlines[-30:])
+    assert_passes(run_suite(pytester, "RapideSMSSender"))
 
 
 @pytest.mark.parametrize("flaw, must_fail", [

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from contract_bites import assert_passes, failed_tests, run_flawed
+
 pytest_plugins = ["pytester"]
 
 BAN_TESTS = Path(__file__).parents[1] / "plugins" / "vvs_geocoder_ban"
@@ -49,18 +51,11 @@ class TestFlawed(ban_tests.TestBANContract):
 
 
 def run_suite(pytester, flaw: str):
-    pytester.syspathinsert(BAN_TESTS)
-    pytester.makepyfile(test_flawed=FLAWED.replace("{flaw}", flaw))
-    return pytester.runpytest("-p", "no:cacheprovider", "-q", "-k", "not timeout")
-
-
-def failed_tests(result) -> set[str]:
-    return {line.split("::")[-1].split(" ")[0] for line in result.outlines if line.startswith("FAILED")}
+    return run_flawed(pytester, BAN_TESTS, FLAWED, flaw, "-k", "not timeout")
 
 
 def test_the_ban_provider_passes(pytester):
-    result = run_suite(pytester, "BANGeocoder")
-    assert result.ret == 0, "\n".join(result.outlines[-30:])
+    assert_passes(run_suite(pytester, "BANGeocoder"))
 
 
 @pytest.mark.parametrize("flaw, must_fail", [

@@ -21,7 +21,8 @@ import requests
 from lxml import html
 
 from vvs_demo.loader import email_for
-from vvs_core.testing import DEMO_PASSWORD, make_run_server
+from make_run import make_run_server
+from vvs_core.testing import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,7 +15,8 @@ import pytest
 import requests
 from lxml import html
 
-from vvs_core.testing import DEMO_PASSWORD, mail_text, make_run_server, wait_for
+from make_run import make_run_server
+from vvs_core.testing import DEMO_PASSWORD, mail_text, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXT = ("Camionnette blanche immatriculée en Belgique, deux hommes regardent les boîtes aux lettres rue de l’Église "

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from contract_bites import assert_passes, failed_tests, run_flawed
+
 pytest_plugins = ["pytester"]
 
 PUSH_TESTS = Path(__file__).parents[1] / "plugins" / "vvs_push"
@@ -35,19 +37,11 @@ class TestFlawed(webpush_tests.TestWebPush):
 
 
 def run_suite(pytester, flaw: str):
-    pytester.makeconftest(f"import sys\nsys.path.insert(0, {str(PUSH_TESTS)!r})\n")
-    pytester.makepyfile(test_flawed=FLAWED.replace("{flaw}", flaw))
-    # in a subprocess: cryptography's classes must not be imported twice in one process
-    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", "-k", "not timeout")
-
-
-def failed_tests(result) -> set[str]:
-    return {line.split("::")[-1].split(" ")[0] for line in result.outlines if line.startswith("FAILED")}
+    return run_flawed(pytester, PUSH_TESTS, FLAWED, flaw, "-k", "not timeout", subprocess=True)
 
 
 def test_the_webpush_provider_passes(pytester):
-    result = run_suite(pytester, "WebPushSender")
-    assert result.ret == 0, "\n".join(result.outlines[-30:])
+    assert_passes(run_suite(pytester, "WebPushSender"))
 
 
 @pytest.mark.parametrize("flaw, must_fail", [

@@ -1,62 +1,26 @@
 """Contract test suites for providers: a provider's tests subclass one of these once.
 
-The suites are **behavioural**: they run the provider against a fake of its service
-that the provider's tests supply, and check what arrived there, not only what the
-provider answered. A subclass defines two fixtures (a missing one fails the suite):
+They are **behavioural**: they run the provider against a fake of its service that the
+provider's tests supply (fixture ``fake``, e.g. a ``FakeHTTPService``) and check what
+arrived there, not only what the provider answered. A missing fixture (``fake``,
+``make_sender`` / ``make_geocoder`` / ``make_verifier``) fails the suite, never skips it.
+What each suite drives on its fake, and what it checks: docs/providers.md, « Testing a
+provider: the contract suites »."""
 
-- ``fake``: the fake service, started for the test. It offers (``FakeHTTPService``,
-  in ``vvs_core.testing``, gives all of it to a fake HTTP API):
-  ``arrived()`` the (recipient, text) of every message the service accepted, in order;
-  ``fail(how, after=0)`` answer every call with ``how`` (an HTTP status such as 503,
-  ``"timeout"`` or ``"refused"``) once ``after`` more messages were accepted (a fake of
-  another protocol answers its equivalent); ``recover()``; and, for a provider with
-  callbacks, ``receipt_call(provider_ref, state)`` and ``inbound_call(sender, text,
-  provider_id)``: the request (``pyramid.request.Request.blank(…)``) the service would
-  make to report a delivery ("delivered" or "failed") or an SMS received.
-- ``make_sender``: a callable building the provider pointed at ``fake``, with a short
-  timeout (one second: the fake holds a "timeout" call for five).
-
-Example, for an SMS provider::
-
-    from vvs_core.testing import SMSSenderContract
-
-    class TestMySMS(SMSSenderContract):
-        @pytest.fixture
-        def fake(self):
-            fake = MyFakeAPI()
-            yield fake
-            fake.close()
-
-        @pytest.fixture
-        def make_sender(self, fake):
-            return lambda: MySMSSender(url=fake.url, key="test", timeout=1.0)
-
-What every provider must do: send each text unchanged (accents, ’, « », emoji, long
-texts); one result per message, in order, keys echoed; a message whose key it already
-accepted is not sent again (answered ok); keys with reserved characters (``:/?&#%``,
-spaces, quotes) work like any other; timeouts, refused connections, 429 and 5xx are
-**transient** (the outbox retries), 400 is permanent, 401/403 fail without sending;
-invalid recipients fail for good without stopping the rest of the batch; after a
-failure in the middle of a batch, retrying what was not ok sends nothing twice;
-receipts and inbound messages are read back as the service sent them.
-
-A voice provider (``VoiceCallerContract``) does the same with calls (the text is what
-is read aloud, the prompt said after it), and its fake offers ``call_event(provider_ref,
-state, digits="")``: the request the service would make to report a call's progress
-("answered", "listened", "keypad", "completed", "failed"); a fake of a service that
-signs its calls also offers ``forged_call_event(…)`` (same, badly signed), refused.
-"""
-
+import logging
 import time
 import uuid
 from collections import Counter
+from types import SimpleNamespace
 
 import pytest
+from pyramid.request import Request
 
-from vvs_core.errors import TransientDeliveryError
-from vvs_core.interfaces import (CallbackRefused, CallEvent, DeliveryReceipt, GeocodeResult, OutgoingCall, OutgoingEmail,
-                         OutgoingSMS, SendResult)
+from vvs_core.errors import PartnerUnavailable, TransientDeliveryError
 from vvs_core.hooktypes import InboundSMS
+from vvs_core.interfaces import (CallbackRefused, CallEvent, DeliveryReceipt, GeocodeResult, IdentityResult, OutgoingCall,
+                                 OutgoingEmail, OutgoingSMS, SendResult)
+from vvs_core.providers.push import OutgoingPush
 
 FRENCH_TEXT = ("Alerte : véhicule suspect rue de l’Église, près de l’école. "
                "Soyez vigilants — « merci » à tous ! Œuvre, çà et là, 15 €.")
@@ -287,8 +251,6 @@ class SMSSenderContract(_SenderContract):
                 "+33639980123", text, provider_id, sender.name)
 
     def test_empty_callbacks_are_refused(self, sender):
-        from pyramid.request import Request
-
         for method in ("parse_receipt", "parse_inbound"):
             if callable(getattr(sender, method, None)):
                 with pytest.raises(CallbackRefused):
@@ -365,8 +327,6 @@ class VoiceCallerContract(_SenderContract):
             sender.parse_call_event(fake.forged_call_event(result.provider_ref, "keypad", "1"))
 
     def test_empty_call_events_are_refused(self, sender):
-        from pyramid.request import Request
-
         with pytest.raises(CallbackRefused):
             sender.parse_call_event(Request.blank("/", POST={}))
 
@@ -438,8 +398,6 @@ class GeocoderContract:
 
     @pytest.mark.parametrize("how", FAILURES)
     def test_a_failing_service_is_an_empty_answer_without_the_address_in_the_logs(self, geocoder, fake, how, caplog):
-        import logging
-
         fake.fail(how)
         started = time.monotonic()
         with caplog.at_level(logging.DEBUG):
@@ -474,10 +432,96 @@ class PushSenderContract(_SenderContract):
         return [self._fake.device(n) for n in range(count)]
 
     def message(self, recipient, key, text=FRENCH_TEXT):
-        from vvs_core.providers.push import OutgoingPush
-
         return OutgoingPush(key=key, title="Alerte — rue de l’Église", text=text, url="/alertes/1",
                             devices=[recipient])
 
     def arrived_text(self, message):
         return (message.devices[0]["endpoint"], message.text)
+
+
+class IdentityVerifierContract:
+    """What every ``IIdentityVerifier`` must do. The ``fake`` (the partner's service) offers
+    ``fail(how)``/``recover()`` as for the senders, ``arrived()``: (the person's reference
+    the partner was given, check id) of each check it opened, ``finish(check_id, outcome)``
+    ("completed", "declined", "expired"), ``return_call(check_id)`` and
+    ``forged_return_call(check_id, outcome)``: the request (``Request.blank``) with which the
+    partner sends the browser back to the return URL, signed, or badly signed."""
+
+    RETURN_URL = "https://voisins.example.fr/verification/retour"
+    OUTCOMES = {"completed": "passed", "declined": "failed", "expired": "failed"}
+    FAILURES = ("timeout", "refused", 400, 401, 403, 429, 500, 502, 503)
+    HOSTILE = ("", "?check=&reference=&status=&sig=", "?status=completed", "?check=%ff%fe&sig=%00",
+               "?check=1&check=2&status=completed&sig=x", "?sig=" + "é" * 5000, "?reference=vvs-²&status=completed")
+
+    @pytest.fixture
+    def fake(self):
+        pytest.fail("define a `fake` fixture: the fake of the partner's service (see IdentityVerifierContract)")
+
+    @pytest.fixture
+    def make_verifier(self):
+        pytest.fail("define a `make_verifier` fixture: a callable that builds the verifier pointed at `fake`")
+
+    @pytest.fixture
+    def verifier(self, make_verifier):
+        return make_verifier()
+
+    @staticmethod
+    def person():
+        return SimpleNamespace(id=uuid.uuid4().int % 10**9, email=f"voisin-{uuid.uuid4().hex[:8]}@example.org")
+
+    def start(self, verifier, fake, user) -> tuple[str, str]:
+        """Start a check of ``user``: (the URL given, the id of the check the partner opened)."""
+        url = verifier.start(Request.blank("/", base_url="https://voisins.example.fr"), user, self.RETURN_URL)
+        assert isinstance(url, str) and url.startswith(("https://", "http://")), f"a URL for the browser: {url!r}"
+        assert fake.arrived(), "the partner must have opened a check"
+        return url, fake.arrived()[-1][1]
+
+    def test_has_a_name_and_a_french_label(self, verifier):
+        assert isinstance(verifier.name, str) and verifier.name
+        assert isinstance(verifier.label, str) and verifier.label and verifier.available is True
+
+    def test_a_started_check_is_opened_at_the_partner_once_for_the_same_person(self, verifier, fake, make_verifier):
+        user, other = self.person(), self.person()
+        url, check = self.start(verifier, fake, user)
+        assert self.read(verifier.result(user)) == (user.id, "pending", check)
+        assert self.start(verifier, fake, user)[0] == url, "a check still open is given back"
+        assert self.start(make_verifier(), fake, user)[0] == url, "…by any instance (another worker)"
+        assert len(fake.arrived()) == 1
+        self.start(verifier, fake, other)
+        assert len(fake.arrived()) == 2 and fake.arrived()[0][0] != fake.arrived()[1][0], "one reference per person"
+        fake.finish(check, "expired")
+        assert self.start(verifier, fake, user)[1] != check, "once a check ended, a new one is opened"
+
+    @pytest.mark.parametrize("outcome", ["completed", "declined", "expired"])
+    def test_a_finished_check_is_read_back(self, verifier, fake, outcome):
+        user = self.person()
+        _url, check = self.start(verifier, fake, user)
+        fake.finish(check, outcome)
+        back, asked = verifier.callback(fake.return_call(check)), verifier.result(user)
+        assert self.read(back) == (user.id, self.OUTCOMES[outcome], check), "the partner's return, read back"
+        assert self.read(asked) == self.read(back), "the partner's answer when asked"
+        assert bool(back.detail) == bool(asked.detail) == (outcome != "completed"), "a failure says why, in French"
+
+    @staticmethod
+    def read(result):
+        assert result is None or isinstance(result, IdentityResult)
+        return result and (result.user_id, result.status, result.reference)
+
+    @pytest.mark.parametrize("how", FAILURES)
+    def test_a_failing_partner_is_unavailable_and_opens_nothing(self, verifier, fake, how):
+        user, started = self.person(), time.monotonic()
+        fake.fail(how)
+        with pytest.raises(PartnerUnavailable):
+            self.start(verifier, fake, user)
+        assert verifier.result(user) is None, "no answer is no result, never an exception"
+        assert time.monotonic() - started < DEADLINE, "a hanging partner must not hold the page"
+        assert fake.arrived() == []
+        fake.recover()
+        self.start(verifier, fake, user)
+        assert len(fake.arrived()) == 1
+
+    def test_hostile_and_forged_returns_are_refused(self, verifier, fake):
+        _url, check = self.start(verifier, fake, self.person())
+        calls = [Request.blank(self.RETURN_URL + query) for query in self.HOSTILE]
+        calls += [Request.blank(self.RETURN_URL, POST=b"\xff\xfe" * 1000), fake.forged_return_call(check, "completed")]
+        assert [verifier.callback(call) for call in calls] == [None] * len(calls)
