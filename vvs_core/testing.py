@@ -9,6 +9,7 @@ Fixtures (load with ``pytest_plugins = ["vvs_core.testing"]``):
   to that transaction; ``testapp.login(user)`` signs in.
 - ``make_user``, ``make_community``: small factories.
 - ``run_tasks(registry)``: runs the queued dramatiq messages in this thread.
+- ``read_mails(folder)``, ``mail_text(message)``, ``pdf_text(pdf)``: what was sent or printed, as text.
 - ``clock``: stops the application's clock (``vvs_core.clock``) at a chosen moment and
   moves it: ``clock.set_local(2026, 7, 14, 23, 30)`` (in ``vvs.timezone``),
   ``clock.set(aware_datetime)``, ``clock.advance(minutes=5)``; it runs again after the test.
@@ -16,11 +17,19 @@ Provider contract suites, one per kind (``SMSSenderContract``… ``IdentityVerif
 they drive a fake of the provider's service (``FakeHTTPService``); docs/providers.md.
 """
 
+import email
+import glob
 import os
 import re
+import socket
 import tempfile
+import time
+from datetime import datetime, timedelta
+from io import BytesIO
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+import dramatiq
 import pytest
 
 from vvs_core import clock as _clock
@@ -317,8 +326,6 @@ def make_community(dbsession, commune):
 def run_tasks(max_rounds: int = 20) -> int:
     """Run the messages queued on the inline (stub) broker in this thread, including
     the ones they enqueue and delayed ones; returns how many ran."""
-    import dramatiq
-
     broker = dramatiq.get_broker()
     ran = 0
     for _ in range(max_rounds):
@@ -339,8 +346,6 @@ def run_tasks(max_rounds: int = 20) -> int:
 def wait_for(predicate, timeout: float = 30, interval: float = 0.1):
     """The first truthy answer of ``predicate()`` within ``timeout`` seconds, else its
     last answer (falsy): tests wait for a condition, never for a fixed time."""
-    import time
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = predicate()
@@ -359,11 +364,15 @@ def mail_text(message) -> str:
     return message.get_payload(decode=True).decode()
 
 
+def pdf_text(pdf: bytes) -> str:
+    """The text of every page of a PDF, as a reader copies it (pypdf reads the fonts' Unicode maps)."""
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(BytesIO(pdf)).pages)
+
+
 def read_mails(folder: str) -> list:
     """E-mails the ``folder`` provider wrote, oldest first."""
-    import email
-    import glob
-
     out = []
     for path in sorted(glob.glob(os.path.join(folder, "*.eml")), key=os.path.getmtime):
         with open(path, "rb") as fh:
@@ -380,15 +389,11 @@ class MovableClock:
 
     def set_local(self, year, month, day, hour=0, minute=0, second=0, zone=None):
         """Stop the clock at this wall-clock time of ``zone`` (default: ``vvs.timezone``)."""
-        from datetime import datetime
-
         from vvs_core.web import timefmt
 
         return self.set(datetime(year, month, day, hour, minute, second, tzinfo=zone or timefmt.zone()))
 
     def advance(self, **delta):
-        from datetime import timedelta
-
         return self.set(_clock.utcnow() + timedelta(**delta))
 
     def now(self):
@@ -408,16 +413,12 @@ def clock():
 
 
 def drop_queued_tasks() -> None:
-    import dramatiq
-
     broker = dramatiq.get_broker()
     if hasattr(broker, "flush_all"):
         broker.flush_all()
 
 
 def free_port() -> int:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -426,8 +427,6 @@ def free_port() -> int:
 def fresh_database(name: str) -> str:
     """A new, empty PostGIS database ``name`` on the test server (dropped first if it
     exists): its URL. For a test that serves the application from another process."""
-    from urllib.parse import urlsplit, urlunsplit
-
     import psycopg
 
     parts = urlsplit(postgis_url())

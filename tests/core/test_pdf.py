@@ -7,7 +7,7 @@ import io
 import pytest
 
 from vvs_core.web.pdf import fonts, para, plain, stylesheet
-from vvs_pcs.testing import pdf_text
+from vvs_core.testing import pdf_text
 
 
 @pytest.mark.parametrize("text, drawn", [

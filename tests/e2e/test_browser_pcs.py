@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from mairie_login import demo_agent, enrol_and_sign_in  # noqa: F401 (demo_agent: a fixture)
 
-from vvs_pcs.testing import pdf_text
+from vvs_core.testing import pdf_text
 
 pytestmark = pytest.mark.browser
 TITLE = "Exercice crue « Marne » 🌊"

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from vvs_pcs.testing import pdf_text
+from vvs_core.testing import pdf_text
 from mairie_login import demo_agent, enrol_and_sign_in, forget_last_code  # noqa: F401 (demo_agent: a fixture)
 
 pytestmark = pytest.mark.browser

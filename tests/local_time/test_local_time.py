@@ -15,9 +15,8 @@ import pytest
 import sqlalchemy as sa
 from lxml import etree
 
-from vvs_core.testing import mail_text, read_mails, run_tasks
+from vvs_core.testing import mail_text, pdf_text, read_mails, run_tasks
 from vvs_mairie.testing import agent_login, mairie  # noqa: F401
-from vvs_pcs.testing import pdf_text
 
 CAP = "{urn:oasis:names:tc:emergency:cap:1.2}"
 ATOM = "{http://www.w3.org/2005/Atom}"

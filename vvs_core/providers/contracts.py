@@ -31,7 +31,13 @@ TEXTS = (FRENCH_TEXT, EMOJI_TEXT, LONG_TEXT)
 RESERVED_KEYS = ("alerte:42/voisin:7", "a?b=c&d#e", "100% sûr", "clé avec espaces", "x\"y'z\\w", "k" * 190)
 TRANSIENT = ("timeout", "refused", 429, 500, 502, 503)
 NOT_ACCEPTED = (401, 403)
+FAILURES = ("timeout", "refused", 400, 401, 403, 429, 500, 502, 503)
 DEADLINE = 30  # seconds a batch of two may take when the service hangs
+
+
+def required(name: str, what: str):
+    """A fixture the suite's subclass must define: without it, the suite fails."""
+    return pytest.fixture(name=name)(lambda self: pytest.fail(f"define a `{name}` fixture: {what}"))
 
 
 class _SenderContract:
@@ -42,13 +48,8 @@ class _SenderContract:
 
     # --- fixtures the subclass must give ----------------------------------------
 
-    @pytest.fixture
-    def fake(self):
-        pytest.fail("define a `fake` fixture: the fake of the provider's service (see vvs_core.providers.contracts)")
-
-    @pytest.fixture
-    def make_sender(self):
-        pytest.fail("define a `make_sender` fixture: a callable that builds the provider pointed at `fake`")
+    fake = required("fake", "the fake of the provider's service (see vvs_core.providers.contracts)")
+    make_sender = required("make_sender", "a callable that builds the provider pointed at `fake`")
 
     @pytest.fixture
     def sender(self, make_sender):
@@ -351,15 +352,9 @@ class GeocoderContract:
     LAGNY = GeocodeResult("12 Rue de l’Église 77400 Lagny-sur-Marne", 2.707103, 48.872701, 0.71, "77243", "77400",
                           "Lagny-sur-Marne")
     QUERY = "12 rue de l’Église « Serris »"
-    FAILURES = ("timeout", "refused", 400, 401, 403, 429, 500, 502, 503)
 
-    @pytest.fixture
-    def fake(self):
-        pytest.fail("define a `fake` fixture: the fake of the geocoding service (see GeocoderContract)")
-
-    @pytest.fixture
-    def make_geocoder(self):
-        pytest.fail("define a `make_geocoder` fixture: a callable that builds the geocoder pointed at `fake`")
+    fake = required("fake", "the fake of the geocoding service (see GeocoderContract)")
+    make_geocoder = required("make_geocoder", "a callable that builds the geocoder pointed at `fake`")
 
     @pytest.fixture
     def geocoder(self, make_geocoder, fake):
@@ -449,17 +444,11 @@ class IdentityVerifierContract:
 
     RETURN_URL = "https://voisins.example.fr/verification/retour"
     OUTCOMES = {"completed": "passed", "declined": "failed", "expired": "failed"}
-    FAILURES = ("timeout", "refused", 400, 401, 403, 429, 500, 502, 503)
     HOSTILE = ("", "?check=&reference=&status=&sig=", "?status=completed", "?check=%ff%fe&sig=%00",
                "?check=1&check=2&status=completed&sig=x", "?sig=" + "é" * 5000, "?reference=vvs-²&status=completed")
 
-    @pytest.fixture
-    def fake(self):
-        pytest.fail("define a `fake` fixture: the fake of the partner's service (see IdentityVerifierContract)")
-
-    @pytest.fixture
-    def make_verifier(self):
-        pytest.fail("define a `make_verifier` fixture: a callable that builds the verifier pointed at `fake`")
+    fake = required("fake", "the fake of the partner's service (see IdentityVerifierContract)")
+    make_verifier = required("make_verifier", "a callable that builds the verifier pointed at `fake`")
 
     @pytest.fixture
     def verifier(self, make_verifier):

@@ -13,7 +13,7 @@ from vvs_core.models.notification import Notification
 from vvs_mairie.models import MairieAlert
 from vvs_pcs.models import PcsCellMember, PcsCrisis, PcsLogEntry, PcsTemplate
 
-from vvs_pcs.testing import pdf_text
+from vvs_core.testing import pdf_text
 
 BASE = "/pcs/77449"
 

@@ -11,14 +11,13 @@ import pytest
 from sqlalchemy import func, select
 
 from vvs_core.notify.sms import is_gsm7
-from vvs_core.testing import VVSTestApp
+from vvs_core.testing import VVSTestApp, pdf_text
 from vvs_rollcall import tasks
 from vvs_rollcall.escalation import escalate_due
 from vvs_rollcall.models import RollCall, RollCallLog, RollCallPerson, RollCallSettings
 from vvs_rollcall.service import keyword_of, settings_of
 
 from rollcall_helpers import answer_link, rows, send_sms
-from vvs_pcs.testing import pdf_text
 
 INSEE = "77449"
 

@@ -11,11 +11,10 @@ from fake_twilio import CALLBACK_TOKEN, fake_twilio  # noqa: F401  (fixture)
 
 from vvs_core.models import Membership, Notification
 from vvs_core.jobs.tasks import set_task_registry
-from vvs_core.testing import TEST_SECRET, VVSTestApp, build_app, drop_queued_tasks, run_tasks
+from vvs_core.testing import TEST_SECRET, VVSTestApp, build_app, drop_queued_tasks, pdf_text, run_tasks
 from vvs_mairie.models import MairieAlert
 from vvs_mairie.proof import signature
 from vvs_mairie.testing import agent_login, mairie  # noqa: F401  (fixtures)
-from vvs_pcs.testing import pdf_text
 
 LANDLINE = "+33199000301"
 _apps: dict = {}

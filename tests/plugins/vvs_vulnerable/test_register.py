@@ -212,7 +212,7 @@ def test_hostile_input_and_csv_injection(testapp, dbsession, mairie, ccas_login)
 
 
 def test_the_pdf_export_reads_in_french_with_its_emoji_dropped(testapp, mairie, ccas_login):
-    from vvs_pcs.testing import pdf_text
+    from vvs_core.testing import pdf_text
 
     testapp.login(mairie.residents[0])
     testapp.post_csrf(SIGNUP, SELF, status=303)
