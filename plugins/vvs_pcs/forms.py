@@ -5,22 +5,11 @@ characters a paste brings are dropped (PostgreSQL refuses NUL in text); every er
 in one pass; nothing is changed on an error."""
 from __future__ import annotations
 
-import re
-
 import colander
 
-from vvs_core.web.forms import Schema, StrippedString
+from vvs_core.web.forms import CleanText, Schema
 
 from .models import BODY_MAX, FUNCTION_MAX, NAME_MAX, NOTE_MAX, TITLE_MAX
-
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-class CleanText(StrippedString):
-    def deserialize(self, node, cstruct):
-        if isinstance(cstruct, str):
-            cstruct = CONTROL.sub("", cstruct.replace("\r\n", "\n"))
-        return super().deserialize(node, cstruct)
 
 
 def _text(name: str, limit: int, too_long: str, empty: str | None = None):

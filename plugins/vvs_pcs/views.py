@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from vvs_core.web import french
 from vvs_core.accounts.phones import display_phone, normalise_phone
-from vvs_core.web.forms import read_fields, typed
+from vvs_core.web.forms import clean_text, read_fields, typed
 
 from . import PERMISSION, crisis as service, forms
 from .logpdf import log_pdf
@@ -87,7 +87,7 @@ def _cell_page(context, request, errors=None, values=None):
 
 def _shown(request, name: str) -> str:
     """What was typed in ``name``, to show beside its error (control characters dropped)."""
-    return forms.CONTROL.sub("", typed(request, name)[name])
+    return clean_text(typed(request, name)[name])
 
 
 def check_member(request) -> tuple[dict, dict, dict]:

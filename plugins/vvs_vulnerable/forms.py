@@ -4,30 +4,16 @@ the origin) is the schema's; the rules that depend on who registers whom are
 ``check_form``'s. All the errors come in one pass; nothing is written on an error."""
 from __future__ import annotations
 
-import re
-
 import colander
 
 from vvs_core.accounts.phones import normalise_phone
-from vvs_core.web.forms import Schema, StrippedString, read_fields, typed
+from vvs_core.web.forms import CleanText, Schema, clean_text, read_fields, typed
 
 from . import register as service
 from .models import ORIGINS, SITUATIONS
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LIMITS = {"name": 120, "address": 255, "phone": 40, "email": 254, "needs": 1000, "contact": 200,
           "quality": 120, "relationship": 120, "written_request": 4000}
-
-
-def _clean(value: str) -> str:
-    return CONTROL.sub("", value.replace("\r\n", "\n")).strip()
-
-
-class CleanText(StrippedString):
-    """Text with the invisible control characters a paste brings (NUL, escape…) dropped, not
-    refused: what a relative copies from a letter or a file must go through."""
-    def deserialize(self, node, cstruct):
-        return super().deserialize(node, _clean(cstruct) if isinstance(cstruct, str) else cstruct)
 
 
 def _text(name: str, then=None):
@@ -74,7 +60,7 @@ def check_form(request) -> tuple[str, dict, dict, dict]:
     """(origin, sealed data, errors by field, values to show again)."""
     accepted, errors = read_fields(request, SignupSchema())
     shown = typed(request, "origin", *LIMITS)
-    values = {k: accepted[k] if k in accepted else _clean(shown[k]) for k in ["origin", *LIMITS]}
+    values = {k: accepted[k] if k in accepted else clean_text(shown[k]) for k in ["origin", *LIMITS]}
     values["situations"] = [s for s in accepted.get("situations", []) if s in SITUATIONS]
     origin = values["origin"]
     phone, problem = normalise_phone(values["phone"]) if "phone" not in errors else (None, None)

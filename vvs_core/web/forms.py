@@ -1,7 +1,7 @@
 """deform helpers: every form has a CSRF token, French messages, and one way to be
 validated (``validate``), so views stay short."""
 
-import unicodedata
+import re
 
 import colander
 import deform
@@ -154,14 +154,27 @@ def email_node(title="Adresse e-mail", **kw):
     )
 
 
-_KEPT_CONTROLS = {"\n", "\r", "\t"}
+# The invisible control characters (Unicode "Cc") that a keyboard does not type; line breaks
+# and tabs are kept, and so are « » ’, accents and emoji (joiners included).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def no_control_characters(node, value):
-    """Refuse the invisible control characters (NUL, escape…) that a keyboard does not type;
-    line breaks and tabs are kept, and so are « » ’, accents and emoji (joiners included)."""
-    if isinstance(value, str) and any(unicodedata.category(c) == "Cc" and c not in _KEPT_CONTROLS for c in value):
+    """Refuse the control characters (NUL, escape…) in a text."""
+    if isinstance(value, str) and CONTROL.search(value):
         raise colander.Invalid(node, "Le texte contient des caractères de contrôle invisibles : retirez-les.")
+
+
+def clean_text(value: str) -> str:
+    """``value`` without its control characters (Windows line breaks become "\\n"), stripped."""
+    return CONTROL.sub("", value.replace("\r\n", "\n")).strip()
+
+
+class CleanText(StrippedString):
+    """Text whose control characters a paste brings are dropped, not refused (PostgreSQL
+    refuses NUL in text): what is copied from a letter or a file goes through."""
+    def deserialize(self, node, cstruct):
+        return super().deserialize(node, clean_text(cstruct) if isinstance(cstruct, str) else cstruct)
 
 
 def text_node(title, *, max, too_long, min=0, too_short=None, required=True, **kw):
