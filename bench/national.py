@@ -349,7 +349,7 @@ def generate(db_url: str, scale: float = 1.0, seed: int = 2026, secret: str = ""
             conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
         conn.commit()
     with psycopg.connect(psycopg_url(db_url), autocommit=True) as conn:
-        conn.execute("ANALYZE")
+        conn.execute("VACUUM ANALYZE")
     personas.seconds = round(time.time() - started, 1)
     log(f"national: loaded in {personas.seconds} s")
     return personas

@@ -7,6 +7,7 @@ from html import escape
 
 import shapely
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from vvs_core.clock import aware, utcnow
 from vvs_core.models import Community, CommunityEvent, Membership, User
@@ -149,14 +150,16 @@ def community_figures(request, commune_id: int, with_events: bool = True) -> lis
         counts[(c.id, "active")], counts[(c.id, "pending")] = active, pending
     events = {}
     if with_events and ids:
-        # The latest public event of each community (the table must fit a phone), read
-        # through the (community_id, created_at) index rather than the whole feed.
-        rank = func.row_number().over(partition_by=CommunityEvent.community_id,
-                                      order_by=(CommunityEvent.created_at.desc(), CommunityEvent.id.desc()))
-        latest = (select(CommunityEvent.community_id, CommunityEvent.kind, CommunityEvent.created_at, rank.label("n"))
-                  .where(CommunityEvent.community_id.in_(ids), CommunityEvent.public.is_(True)).subquery())
+        # The latest public event of each community (the table must fit a phone): its id
+        # found per community through the (community_id, created_at) index, newest first,
+        # one row each (a window over the commune's whole feed sorted 19,250 events at
+        # 150 communities, 45 ms; issue 16).
+        event = aliased(CommunityEvent)
+        latest = (select(event.id).where(event.community_id == Community.id, event.public.is_(True))
+                  .order_by(event.created_at.desc(), event.id.desc()).limit(1).scalar_subquery())
         for community_id, kind, created_at in dbsession.execute(
-                select(latest.c.community_id, latest.c.kind, latest.c.created_at).where(latest.c.n == 1)):
+                select(CommunityEvent.community_id, CommunityEvent.kind, CommunityEvent.created_at)
+                .where(CommunityEvent.id.in_(select(latest).where(Community.id.in_(ids))))):
             events[community_id] = [{"label": event_label(request.registry, kind), "at": aware(created_at)}]
     return [{"community": c, "members": counts[(c.id, "active")], "pending": counts[(c.id, "pending")],
              "events": events.get(c.id, [])} for c in communities]
@@ -206,10 +209,16 @@ def weekly_counts(moments, starts) -> list[int]:
     return counts
 
 
+def new_members_read(commune_id: int, since, until=None):
+    """When each new member of the commune's communities was accepted since ``since`` (and
+    before ``until``): read community by community in ix_memberships_community_status_decided."""
+    stmt = (select(Membership.decided_at).join(Community, Community.id == Membership.community_id)
+            .where(Community.commune_id == commune_id, Membership.status == "active", Membership.decided_at >= since))
+    return stmt if until is None else stmt.where(Membership.decided_at < until)
+
+
 def new_members_dates(dbsession, commune_id: int, since) -> list[datetime]:
-    return list(dbsession.scalars(
-        select(Membership.decided_at).join(Community, Community.id == Membership.community_id)
-        .where(Community.commune_id == commune_id, Membership.status == "active", Membership.decided_at >= since)))
+    return list(dbsession.scalars(new_members_read(commune_id, since)))
 
 
 def svg_bar_chart(title: str, starts, values, colour="#0b5394") -> str:

@@ -11,7 +11,6 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from vvs_core.clock import utcnow
-from vvs_core.models import Community, Membership
 from vvs_core.web.french import count
 from vvs_core.web.timefmt import dates
 
@@ -57,10 +56,7 @@ def monthly_report(request, commune, year: int, month: int) -> dict:
     db = request.dbsession
     start, end = month_bounds(year, month)
     communities = dashboard.community_figures(request, commune.id, with_events=False)
-    new_members = db.scalar(
-        select(func.count()).select_from(Membership).join(Community, Community.id == Membership.community_id)
-        .where(Community.commune_id == commune.id, Membership.status == "active",
-               Membership.decided_at >= start, Membership.decided_at < end)) or 0
+    new_members = db.scalar(select(func.count()).select_from(dashboard.new_members_read(commune.id, start, end).subquery())) or 0
     every = alerts_of_month(request, commune, year, month)
     activity = [i for i in every if i.get("state") in (None, "active", "ended")]
     not_counted = Counter(i.get("state") for i in every if i not in activity)

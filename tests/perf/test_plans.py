@@ -1,8 +1,8 @@
 """The hot statements use an index on PostgreSQL (issue 16 item 2): with tens of thousands
 of rows loaded and ANALYZEd (``enable_seqscan`` left on, as in production), ``EXPLAIN``
 of each statement — built by the code that runs it — shows no sequential scan of a large
-table: log-in by e-mail, members of a community by status, the member counts of a commune's
-communities, a community's history, the commune and the community of a home, the sweeper's
+table: log-in by e-mail, members of a community by status, the member counts and new members of a
+commune's communities, a community's history, the commune and the community of a home, the sweeper's
 stale and due notifications, a receipt's notification, a commune's alerts.
 """
 from __future__ import annotations
@@ -115,6 +115,8 @@ def scans(plan) -> list[tuple[str, str]]:
 def hot_statements(data):
     from vvs_alerts.models import Alert
 
+    from vvs_mairie.dashboard import new_members_read
+
     from vvs_core.communities.members import member_count_sql
     from vvs_core.communities.views import events_query
 
@@ -127,6 +129,8 @@ def hot_statements(data):
             Membership.community_id == community_id, Membership.status == "active"), None),
         "member counts of a commune's communities": (sa.select(Community.id, member_count_sql(Community.id)).where(
             Community.commune_id == data["commune_id"]), None),
+        "a commune's new members of the last weeks": (new_members_read(data["commune_id"], now - timedelta(weeks=12)),
+                                                       None),
         "pending requests, oldest first": (sa.select(Membership).where(
             Membership.community_id == community_id, Membership.status == "pending")
             .order_by(Membership.requested_at), None),
@@ -195,3 +199,13 @@ def test_member_counts_read_no_member_account(plan_of):
     plan = explain(sa.select(Community.id, member_count_sql(Community.id)).where(Community.commune_id == data["commune_id"]))
     on_users = [(node["Node Type"], node.get("Index Name")) for node in nodes(plan) if node.get("Relation Name") == "users"]
     assert on_users and {index for _node, index in on_users} == {"ix_users_closed"}, on_users
+
+
+def test_a_communes_new_members_are_read_by_decision_date(plan_of):
+    """The mairie's chart and monthly report read the commune's new members community by
+    community in ix_memberships_community_status_decided (migration 0017)."""
+    from vvs_mairie.dashboard import new_members_read
+
+    explain, data = plan_of
+    plan = json.dumps(explain(new_members_read(data["commune_id"], data["now"] - timedelta(weeks=12))))
+    assert "ix_memberships_community_status_decided" in plan
