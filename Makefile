@@ -11,6 +11,11 @@ export PORT
 # Another name lets two suites run side by side: make test TEST_DB=vvs_test2 TEST_REDIS_DB=14
 TEST_DB ?= vvs_test
 TEST_REDIS_DB ?= 15
+# The suite runs in TEST_WORKERS processes (pytest-xdist; each worker its own database
+# TEST_DB_gw0… and its own redis-server: tests/parallel.py); 1 runs it in one process.
+TEST_WORKERS ?= 2
+# Which tests and pytest options: make test PYTEST_ARGS="tests/core -x"
+PYTEST_ARGS ?=
 TEST_DATABASE_URL := postgresql+psycopg://postgres@127.0.0.1:5432/$(TEST_DB)
 TEST_REDIS_URL := redis://127.0.0.1:6379/$(TEST_REDIS_DB)
 
@@ -33,7 +38,8 @@ run: $(VENV)/.installed catalogs
 ## test: test dependencies, PostGIS and Redis (installed and started when missing), the whole suite
 test: $(VENV)/.installed-test catalogs
 	scripts/test-services.sh $(TEST_DB) $(TEST_REDIS_DB)
-	VVS_TEST_REQUIRE_POSTGIS=1 VVS_TEST_DATABASE_URL=$(TEST_DATABASE_URL) VVS_TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest
+	VVS_TEST_REQUIRE_POSTGIS=1 VVS_TEST_DATABASE_URL=$(TEST_DATABASE_URL) VVS_TEST_REDIS_URL=$(TEST_REDIS_URL) \
+		$(BIN)/pytest $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS)) $(PYTEST_ARGS)
 
 ## bench: the benchmarks of bench/ (PostGIS and Redis), when present
 bench: $(VENV)/.installed-test

@@ -7,7 +7,7 @@ import pytest
 from vvs_core.accounts.principals import commune_agent as agent_principal
 from vvs_core.plugins import hookimpl
 
-pytest_plugins = ["vvs_core.testing"]
+pytest_plugins = ["vvs_core.testing", "parallel"]  # parallel: tests/parallel.py (pytest -n 2)
 
 
 def _shared_template_cache() -> None:
