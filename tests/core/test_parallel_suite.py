@@ -78,3 +78,75 @@ def test_two_workers_share_nothing_and_keep_the_groups_together(pytester, tmp_pa
             left = conn.execute("SELECT datname FROM pg_database WHERE datname IN (%s, %s)",
                                 (f"{base}_gw0", f"{base}_gw1")).fetchall()
         assert left == []
+
+
+# --- The scheduling alone, step by step --------------------------------------------
+
+class Node:
+    """A worker as the scheduler sees it (xdist's WorkerController): it runs the tests it
+    was sent in order, but keeps the last one until it hears of the next or of its shutdown."""
+
+    def __init__(self, name):
+        self.gateway = type("Gateway", (), {"id": name})()
+        self.sent, self.ran, self.shutting_down = [], 0, False
+
+    def send_runtest_some(self, indices):
+        self.sent.extend(indices)
+
+    def shutdown(self):
+        self.shutting_down = True
+
+
+def simulate(pytester, collection, workers=2):
+    """Runs the scheduler with workers taking turns, one test each: [(worker, test, workers alive)]."""
+    from parallel import SuiteScheduling
+
+    scheduler = SuiteScheduling(pytester.parseconfig(f"--tx={workers}*popen"))
+    nodes = [Node(f"gw{i}") for i in range(workers)]
+    for node in nodes:
+        scheduler.add_node(node)
+    for node in nodes:
+        scheduler.add_node_collection(node, collection)
+    scheduler.schedule()
+    timeline, alive = [], list(nodes)
+    while alive:
+        moved = False
+        for node in list(alive):
+            waiting = node.sent[node.ran:]
+            if len(waiting) >= 2 or (node.shutting_down and waiting):
+                node.ran += 1
+                timeline.append((node.gateway.id, collection[waiting[0]], {n.gateway.id for n in alive}))
+                scheduler.mark_test_complete(node, waiting[0])
+                moved = True
+            elif node.shutting_down:
+                alive.remove(node)
+                scheduler.remove_node(node)
+                moved = True
+        assert moved, f"every worker waits, after: {timeline[-6:]}"
+    assert scheduler.tests_finished
+    return timeline
+
+
+def collection_of(files):
+    return [f"{path}::t{i}" for path, count in files.items() for i in range(count)]
+
+
+@pytest.mark.parametrize("files", [
+    {"tests/authz/test_a.py": 5, "tests/authz/test_route_coverage.py": 2, "tests/core/test_long.py": 40,
+     "tests/core/test_short.py": 1, "tests/e2e/test_pages.py": 6, "tests/reliability/test_kills.py": 3},
+    {"tests/core/test_short.py": 1, "tests/reliability/test_kills.py": 3, "tests/reliability/test_restarts.py": 2},
+    {"tests/reliability/test_kills.py": 3},
+    {"tests/core/test_one.py": 2, "tests/core/test_two.py": 50, "tests/plugins/test_three.py": 1,
+     "tests/reliability/test_kills.py": 2},
+], ids=["every-kind", "short-then-reliability", "reliability-only", "a-long-file-last"])
+def test_the_scheduler_runs_each_test_once_groups_whole_and_reliability_alone(pytester, files):
+    collection = collection_of(files)
+    timeline = simulate(pytester, collection)
+    assert sorted(test for _w, test, _a in timeline) == sorted(collection)
+    for folder in ("tests/authz/", "tests/e2e/", "tests/reliability/"):
+        assert len({w for w, test, _a in timeline if test.startswith(folder)}) <= 1, folder
+    for worker, test, alive in timeline:
+        if test.startswith("tests/reliability/"):
+            assert alive == {worker}, f"{test} ran beside {alive - {worker}}"
+    ran_in_order = [test for _w, test, _a in timeline if test.startswith("tests/authz/")]
+    assert ran_in_order == [t for t in collection if t.startswith("tests/authz/")]
