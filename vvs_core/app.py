@@ -36,7 +36,7 @@ def load_settings(raw: dict, installed: dict | None = None, port=None):
             if setting.name not in declared.declared:
                 # Required only when this provider is the one chosen (checked in providers.py).
                 declared.declare(replace(setting, required=False), owner=f"provider {spec.kind}:{spec.name}")
-    settings = declared.resolve(links.with_default_public_url(raw, port))
+    settings = declared.resolve(links.with_default_public_url(raw, port), enabled=names)
     from vvs_core.web.timefmt import set_zone
 
     set_zone(settings["vvs.timezone"])  # every process (web, worker, commands) shows dates there

@@ -1,7 +1,7 @@
 """The core's own answers to hooks: registered first, always on, overridable.
 
-Built-in providers (console SMS, e-mail to a folder, manual geocoder) and the
-default rendering of notifications (``trylast``: any plugin's answer wins).
+The fallback providers (manual geocoder, no identity partner) and the default
+rendering of notifications (``trylast``: any plugin's answer wins).
 """
 
 from .hooktypes import MenuItem, NotificationKind, ProviderSpec
@@ -11,30 +11,15 @@ from .settings import Setting
 
 @hookimpl
 def vvs_register_providers():
-    from vvs_core.providers.development import ConsoleSMSSender, FolderEmailSender, FolderVoiceCaller, NullSender
+    # The fallbacks a site without that partner keeps; every other provider is a plugin's.
     from vvs_core.geo.geocoding import ManualGeocoder
     from .interfaces import NullIdentityVerifier
-    from vvs_core.providers.push import LogPushSender
 
     return [
-        ProviderSpec("sms", "console", ConsoleSMSSender.from_settings, callbacks=True,
-                     description="Writes SMS to the log (development); with its callback token set, takes "
-                                 "SMS \"received\" by POST to /fournisseurs/console/TOKEN/sms-recu."),
-        ProviderSpec("email", "folder", FolderEmailSender.from_settings,
-                     description="Writes each e-mail as an .eml file into vvs.email.folder (development)."),
-        ProviderSpec("sms", "null", NullSender.from_settings,
-                     description="Accepts every SMS at once and sends nothing (load tests, benchmarks)."),
-        ProviderSpec("email", "null", NullSender.from_settings,
-                     description="Accepts every e-mail at once and sends nothing (load tests, benchmarks)."),
         ProviderSpec("geocoder", "manual", ManualGeocoder.from_settings,
                      description="No network: the map opens on the commune and the resident places the marker."),
         ProviderSpec("identity", "none", NullIdentityVerifier.from_settings,
                      description="No identity-check partner: residents use the other proofs."),
-        ProviderSpec("voice", "folder", FolderVoiceCaller.from_settings, callbacks=True,
-                     description="Writes each call's script (and a WAV spoken by espeak-ng when installed) into "
-                                 "vvs.voice.script_folder; the callback URL plays the person answering (development)."),
-        ProviderSpec("push", "log", LogPushSender.from_settings,
-                     description="Writes push notifications to the log (development)."),
     ]
 
 
@@ -70,7 +55,8 @@ def vvs_register_settings():
     from .settings import as_bool
 
     return [
-        Setting("vvs.push.provider", "log", "Push provider name (`log` built in; plugins bring real ones)."),
+        Setting("vvs.push.provider", "", "Push provider name, brought by a plugin (`log` for development: written to the log). "
+                "Empty: no push notifications."),
     ]
 
 

@@ -21,6 +21,15 @@ def installed_plugins() -> dict[str, object]:
     return {ep.name: ep for ep in entry_points(group=PROJECT)}
 
 
+def plugins_bringing(key: str) -> list[str]:
+    """The installed plugins that bring the provider ``key`` ("sms.console"), or whose
+    provider a setting under it belongs to ("sms.console.callback_token"), as their
+    ``vvs.providers`` entry points say, read without importing them (setup.cfg): what a
+    .ini that names them must enable."""
+    return sorted({ep.value for ep in entry_points(group=f"{PROJECT}.providers")
+                   if key == ep.name or key.startswith(ep.name + ".")})
+
+
 def enabled_names(setting, installed: dict) -> list[str]:
     names = setting if isinstance(setting, list) else str(setting or "").split()
     if names == ["*"]:

@@ -143,15 +143,13 @@ CORE_SETTINGS = [
     Setting("vvs.community.max_area_m2", 2000000, "Largest acceptable community area, in m² (2 km² is a scattered hamlet).", parse=as_float),
     Setting("vvs.community.nearby_m", 1000, "Distance in metres under which a community counts as near a home.", parse=as_float),
     Setting("vvs.community.default_size_m", 250, "Side in metres of the square drawn around a home for a new community.", parse=as_float),
-    Setting("vvs.sms.provider", "console", "SMS provider name (`console` and `null` built in; provider plugins add others, docs/providers.md)."),
+    Setting("vvs.sms.provider", "console", "SMS provider name, brought by a plugin: `console` and `null` for development and benchmarks, `ovh`… (docs/providers.md)."),
     Setting("vvs.sms.max_segments", 2, "Most parts any SMS may use, 1 to 6 (GSM-7: 160 characters alone, 153 per part; UCS-2: 70 and 67). Before a provider sees an SMS, the outbox transliterates it to GSM-7 where French allows (ê → e, ’ → ', « » → \") and shortens a longer text, keeping its links and its « appelez le 17 » line (vvs_core/notify/sms.py, docs/providers.md).", parse=lambda v: as_int_between(v, 1, 6)),
-    Setting("vvs.email.provider", "folder", "E-mail provider name (`folder` and `null` built in; provider plugins add others, e.g. `smtp`)."),
-    Setting("vvs.email.folder", "var/mail", "Folder where the `folder` e-mail provider writes `.eml` files."),
+    Setting("vvs.email.provider", "folder", "E-mail provider name, brought by a plugin: `folder` and `null` for development and benchmarks, `smtp`…"),
     Setting("vvs.email.sender", "Voisins vigilants <ne-pas-repondre@vvs.invalid>", "From: address of the e-mails sent."),
     Setting("vvs.geocoder.provider", "manual", "Geocoder name (`manual` built in: the resident places the marker; provider plugins add others, e.g. `ban`)."),
     Setting("vvs.identity.provider", "none", "Identity-check partner name (`none` built in: no partner; a provider plugin adds its own, used by a verification plugin)."),
-    Setting("vvs.voice.provider", "", "Voice-call provider name: calls to the landline of residents who have no mobile (`folder` built in: writes each call's script, and a WAV when `espeak-ng` is installed, into vvs.voice.script_folder; provider plugins add others, e.g. `twilio`). Empty: no calls (docs/providers.md)."),
-    Setting("vvs.voice.script_folder", "var/appels", "Folder where the `folder` voice provider writes each call's script (and its WAV file when `espeak-ng` is installed)."),
+    Setting("vvs.voice.provider", "", "Voice-call provider name: calls to the landline of residents who have no mobile, brought by a plugin (`folder` for development: writes each call's script, and a WAV when `espeak-ng` is installed, into vvs.voice.script_folder; `twilio`…). Empty: no calls (docs/providers.md)."),
     Setting("vvs.voice.night", "21:00-08:00", "Hours (Paris time, `HH:MM-HH:MM`) when no call is placed below the urgent severity: such calls wait for the end of the night.", parse=lambda v: parse_night(v)[2]),
     Setting("vvs.outbox.max_attempts", 6, "Delivery attempts before a notification is marked failed.", parse=as_int),
     Setting("vvs.outbox.batch_size", 500, "Notifications handed to a provider per queue message.", parse=as_int),
@@ -187,18 +185,23 @@ class SettingsRegistry:
             raise ConfigurationError(f"setting {setting.name} declared by {owner} must start with 'vvs.'")
         self.declared[setting.name] = setting
 
-    def resolve(self, raw: dict, environ: dict | None = None) -> dict:
+    def resolve(self, raw: dict, environ: dict | None = None, enabled=None) -> dict:
         """Return the settings with defaults, environment overrides and parsed values.
 
         Raises ConfigurationError on an unknown ``vvs.*`` key, a missing required
-        value or a value that does not parse.
+        value or a value that does not parse. ``enabled``: the enabled plugins, to name
+        the one not enabled whose provider an unknown key belongs to.
         """
         environ = os.environ if environ is None else environ
         unknown = sorted(k for k in raw if k.startswith("vvs.") and k not in self.declared)
         if unknown:
             key = unknown[0]
+            from .plugins import plugins_bringing
+
             close = difflib.get_close_matches(key, self.declared, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
+            plugins = [p for p in plugins_bringing(key.removeprefix("vvs.")) if p not in (enabled or ())]
+            hint = (f" (a setting of the plugin {' or '.join(plugins)}: add it to vvs.plugins)" if plugins
+                    else f" (did you mean {close[0]}?)" if close else "")
             raise ConfigurationError(
                 f"unknown setting {key}{hint}; see docs/configuration.md for every setting"
             )

@@ -59,6 +59,7 @@ def base_settings(database_url: str, **overrides) -> dict:
         "vvs.secret": TEST_SECRET,
         "vvs.secure_cookies": "false",
         "vvs.email.folder": os.path.join(tmp, "mail"),
+        "vvs.push.provider": "log",
         "vvs.plugins": "*",
         "vvs.public_url": "http://localhost",
     }

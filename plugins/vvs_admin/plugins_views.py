@@ -13,7 +13,7 @@ KIND_LABELS = {"sms": "SMS", "email": "E-mail", "geocoder": "Géocodage des adre
                "push": "Notifications sur le téléphone", "identity": "Vérification d'identité",
                "voice": "Appels vers les téléphones fixes"}
 
-# The built-in providers of development.ini (vvs_core.providers.development) send nothing:
+# The providers of development.ini (vvs_dev_providers) and the fallbacks send nothing:
 # the page says so, rather than « En service », so that a server left on them is seen.
 BUILT_IN = {
     ("sms", "console"): "Développement : les SMS s'écrivent dans le journal du serveur, aucun ne part.",

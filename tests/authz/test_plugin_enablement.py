@@ -18,7 +18,7 @@ def routes(app):
 def test_enabled_plugin_adds_its_route_and_menu_item(sqlite_url):
     import webtest
 
-    app = build_app(sqlite_url, **{"vvs.plugins": "vvs_hello"})
+    app = build_app(sqlite_url, **{"vvs.plugins": "vvs_dev_providers vvs_hello"})
     assert "hello_plugin" in routes(app)
     page = webtest.TestApp(app).get("/hello-plugin")  # public: anyone may see it
     assert page.status_int == 200
@@ -28,7 +28,7 @@ def test_enabled_plugin_adds_its_route_and_menu_item(sqlite_url):
 def test_disabled_plugin_leaves_nothing(sqlite_url):
     import webtest
 
-    app = build_app(sqlite_url, **{"vvs.plugins": "vvs_alerts"})
+    app = build_app(sqlite_url, **{"vvs.plugins": "vvs_dev_providers vvs_alerts"})
     assert "hello_plugin" not in routes(app)
     assert "vvs_hello" not in {name for name, _ in app.registry.vvs_plugins.list_name_plugin()}
     page = webtest.TestApp(app).get("/connexion")
@@ -42,10 +42,10 @@ def test_disabled_plugin_leaves_nothing(sqlite_url):
 def test_vvs_register_notification_kinds(sqlite_url, testapp, make_user):
     from vvs_core.notify.kinds import kinds_of
 
-    with_hello = build_app(sqlite_url, **{"vvs.plugins": "vvs_hello"})
+    with_hello = build_app(sqlite_url, **{"vvs.plugins": "vvs_dev_providers vvs_hello"})
     kind = kinds_of(with_hello.registry).get("hello_news")
     assert kind.label == "Nouvelles de Bonjour" and kind.quiet and not kind.always_reach
-    assert "hello_news" not in kinds_of(build_app(sqlite_url, **{"vvs.plugins": "vvs_alerts"}).registry)
+    assert "hello_news" not in kinds_of(build_app(sqlite_url, **{"vvs.plugins": "vvs_dev_providers vvs_alerts"}).registry)
     # The settings page offers the declared kinds, and only them.
     user = make_user()
     testapp.login(user)
@@ -93,7 +93,7 @@ def test_vvs_register_event_kinds(app_registry, app_request, make_community, dbs
 def test_an_event_of_a_disabled_plugin_reads_as_a_plain_entry(sqlite_url):
     from vvs_core.communities.events import event_label
 
-    app = build_app(sqlite_url, **{"vvs.plugins": "vvs_alerts"})
+    app = build_app(sqlite_url, **{"vvs.plugins": "vvs_dev_providers vvs_alerts"})
     assert event_label(app.registry, "hello_waved") == "Événement"
     assert event_label(app.registry, "alert_reported") == "Alerte signalée"
 

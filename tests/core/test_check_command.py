@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "plugins" / "vvs_sms_ovh"))
 from fake_ovh import APP_KEY, APP_SECRET, CONSUMER_KEY, SERVICE, FakeOVH  # noqa: E402
 
 PSERVE = Path(sys.executable).parent / "pserve"
-OVH = {"vvs__plugins": "vvs_sms_ovh", "vvs__sms__provider": "ovh", "vvs__sms__ovh__application_key": "ak",
+OVH = {"vvs__plugins": "vvs_dev_providers vvs_sms_ovh", "vvs__sms__provider": "ovh", "vvs__sms__ovh__application_key": "ak",
        "vvs__sms__ovh__service_name": "sms-ab12345-1"}
 OVH_SECRETS = {"VVS_SMS_OVH_APPLICATION_SECRET": "as", "VVS_SMS_OVH_CONSUMER_KEY": "ck"}
 

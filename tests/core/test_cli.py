@@ -24,7 +24,7 @@ def run_vvs(*args, cwd: Path, env: dict | None = None) -> subprocess.CompletedPr
 
 def write_ini(folder: Path, name: str = "test.ini", **settings) -> Path:
     values = {
-        "vvs.plugins": "",
+        "vvs.plugins": "vvs_dev_providers",  # the default SMS and e-mail providers
         "vvs.database_url": f"sqlite:///{folder / 'var' / 'vvs.sqlite'}",
         "vvs.secret": TEST_SECRET,
         "vvs.secure_cookies": "false",
@@ -96,7 +96,7 @@ def test_unreachable_database_gives_one_line(tmp_path):
 
 
 def test_database_without_tables_says_to_upgrade(tmp_path):
-    ini = write_ini(tmp_path, vvs__plugins="vvs_demo")  # `vvs demo` is that plugin's command
+    ini = write_ini(tmp_path, vvs__plugins="vvs_dev_providers vvs_demo")  # `vvs demo` is that plugin's command
     (tmp_path / "var").mkdir()
     assert_one_line_error(run_vvs("demo", str(ini), cwd=tmp_path), "vvs db upgrade")
 
@@ -114,7 +114,7 @@ def test_scheduler_refuses_the_inline_broker(tmp_path):
 # --- Commands -----------------------------------------------------------------
 
 def test_plugins_lists_vvs_hello_enabled_with_its_hooks(tmp_path):
-    result = run_vvs("plugins", str(write_ini(tmp_path, vvs__plugins="vvs_hello")), cwd=tmp_path)
+    result = run_vvs("plugins", str(write_ini(tmp_path, vvs__plugins="vvs_dev_providers vvs_hello")), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     line = next(line for line in result.stdout.splitlines() if line.startswith("vvs_hello "))
     assert "enabled" in line and "vvs_menu_items" in line
@@ -128,7 +128,7 @@ def test_plugins_lists_a_disabled_plugin_without_importing_it(tmp_path):
 
 
 def test_db_upgrade_then_demo_twice_is_idempotent(tmp_path):
-    ini = write_ini(tmp_path, vvs__plugins="vvs_demo")
+    ini = write_ini(tmp_path, vvs__plugins="vvs_dev_providers vvs_demo")
     upgrade = run_vvs("db", "upgrade", str(ini), cwd=tmp_path)
     assert upgrade.returncode == 0, upgrade.stderr
     first = run_vvs("demo", str(ini), cwd=tmp_path)

@@ -52,7 +52,7 @@ def installed_with_echo():
 
 
 def test_vvs_register_settings(tmp_path):
-    raw = base_settings(f"sqlite:///{tmp_path}/x.sqlite", **{"vvs.plugins": "vvs_echo", "vvs.echo.flavour": "fraise",
+    raw = base_settings(f"sqlite:///{tmp_path}/x.sqlite", **{"vvs.plugins": "vvs_dev_providers vvs_echo", "vvs.echo.flavour": "fraise",
                                                              "vvs.echo.prefix": "p"})
     settings, *_ = load_settings(raw, installed=installed_with_echo())
     assert settings["vvs.echo.flavour"] == "fraise"
@@ -65,7 +65,7 @@ def test_vvs_register_settings(tmp_path):
 def test_vvs_register_providers(tmp_path):
     from vvs_core.providers import build_providers
 
-    raw = base_settings(f"sqlite:///{tmp_path}/x.sqlite", **{"vvs.plugins": "vvs_echo", "vvs.sms.provider": "echo"})
+    raw = base_settings(f"sqlite:///{tmp_path}/x.sqlite", **{"vvs.plugins": "vvs_dev_providers vvs_echo", "vvs.sms.provider": "echo"})
     settings, pm, _d, _n, specs = load_settings(raw | {"vvs.echo.prefix": "ref"}, installed=installed_with_echo())
     services = build_providers(settings, specs)
     assert isinstance(services["sms"], EchoSMS) and services["sms"].prefix == "ref"
@@ -73,7 +73,7 @@ def test_vvs_register_providers(tmp_path):
     with pytest.raises(ConfigurationError, match="vvs.echo.prefix"):
         build_providers(settings, specs)
     settings["vvs.sms.provider"] = "pigeon"
-    with pytest.raises(ConfigurationError, match="pigeon.*available: console, echo"):
+    with pytest.raises(ConfigurationError, match="pigeon.*available: console, echo, null"):
         build_providers(settings, specs)
 
 

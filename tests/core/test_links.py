@@ -92,7 +92,7 @@ def test_start_up_in_production_without_public_url_is_one_warning_line(caplog, m
     from vvs_core import make_config
 
     monkeypatch.delenv("VVS_PUBLIC_URL", raising=False)
-    raw = {"vvs.plugins": "", "vvs.secret": TEST_SECRET, "vvs.database_url": f"sqlite:///{tmp_path}/x.sqlite",
+    raw = {"vvs.plugins": "vvs_dev_providers", "vvs.secret": TEST_SECRET, "vvs.database_url": f"sqlite:///{tmp_path}/x.sqlite",
            "vvs.secure_cookies": "true"}
     with caplog.at_level(logging.WARNING, logger="vvs_core.web.links"):
         make_config(raw)

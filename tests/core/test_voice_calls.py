@@ -15,7 +15,7 @@ from vvs_core.hooktypes import NotificationKind
 from vvs_core.models import Notification
 from vvs_core.notify.actors import deliver_notifications
 from vvs_core.notify.calls import CONFIRM_PROMPT, speakable
-from vvs_core.providers.development import FolderVoiceCaller
+from vvs_dev_providers.providers import FolderVoiceCaller
 from vvs_core.notify.kinds import NotificationKinds, channels_for
 from vvs_core.notify.outbox import format_reach, insert_notifications, reach_summary
 from vvs_core.plugins import hookimpl

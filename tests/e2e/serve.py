@@ -18,7 +18,7 @@ CONSOLE_CALLBACK_TOKEN = "e2e-console-callback-token-0123456789abcdef"
 
 if __name__ == "__main__":
     db_url, port, maildir, sms_log = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-    console_sms = logging.getLogger("vvs_core.providers.development")
+    console_sms = logging.getLogger("vvs_dev_providers.providers")
     console_sms.addHandler(logging.FileHandler(sms_log, encoding="utf-8"))
     console_sms.setLevel(logging.INFO)
     # Every browser test comes from 127.0.0.1: per-address limits would stop the

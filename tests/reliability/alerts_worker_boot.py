@@ -71,7 +71,7 @@ class RecordingProvider:
         return {key: f"rec-{key}" for (key,) in rows}
 
 
-app = make_config({"vvs.plugins": "vvs_alerts", "vvs.email.folder": os.environ.get("TMPDIR", "/tmp")}).make_wsgi_app()
+app = make_config({"vvs.plugins": "vvs_dev_providers vvs_alerts", "vvs.email.folder": os.environ.get("TMPDIR", "/tmp")}).make_wsgi_app()
 # The provider's own records: in FAKE_PROVIDER_DSN when the test gives one (a database
 # that stays up when the application's PostgreSQL restarts), else next to the application's.
 provider = RecordingProvider(os.environ.get("FAKE_PROVIDER_DSN") or

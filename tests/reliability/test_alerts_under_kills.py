@@ -130,7 +130,7 @@ class Poster:
 
         self.saved_broker = dramatiq.broker.global_broker
         env = settings_env(url, redis_url)
-        raw = {"vvs.plugins": "vvs_alerts", "vvs.email.folder": os.environ.get("TMPDIR", "/tmp")}
+        raw = {"vvs.plugins": "vvs_dev_providers vvs_alerts", "vvs.email.folder": os.environ.get("TMPDIR", "/tmp")}
         previous = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         try:

@@ -16,12 +16,12 @@ KINDS = {
     "sms": ("vvs.sms.provider", ISMSSender),
     "email": ("vvs.email.provider", IEmailSender),
     "geocoder": ("vvs.geocoder.provider", IGeocoder),
-    "push": (None, IPushSender),
+    "push": ("vvs.push.provider", IPushSender),
     "identity": ("vvs.identity.provider", IIdentityVerifier),
     "voice": ("vvs.voice.provider", IVoiceCaller),
 }
-# Kinds whose setting may be left empty: no provider, and no such channel (no calls).
-OPTIONAL_KINDS = ("voice",)
+# Kinds whose setting may be left empty: no provider, and no such channel (no calls, no push).
+OPTIONAL_KINDS = ("voice", "push")
 
 
 def collect_provider_specs(pm) -> list[ProviderSpec]:
@@ -43,19 +43,14 @@ def chosen_specs(settings, specs) -> dict[str, ProviderSpec]:
         by_kind.setdefault(spec.kind, {})[spec.name] = spec
     for kind, (setting, _iface) in KINDS.items():
         available = by_kind.get(kind, {})
-        if setting is None:
-            name = settings.get(f"vvs.{kind}.provider") or next(iter(available), None)
-            if name is None:
-                continue
-        else:
-            name = settings[setting]
-            if not name and kind in OPTIONAL_KINDS:
-                continue
+        name = settings[setting]
+        if not name and kind in OPTIONAL_KINDS:
+            continue
         spec = available.get(name)
         if spec is None:
             names = ", ".join(sorted(available)) or "none"
             raise ConfigurationError(
-                f"{setting} = {name!r} is not an installed {kind} provider; available: {names}"
+                f"{setting} = {name!r} is not an installed {kind} provider; available: {names}{plugin_hint(kind, name)}"
             )
         for s in spec.settings:
             if s.required and not settings.get(s.name):
@@ -64,6 +59,15 @@ def chosen_specs(settings, specs) -> dict[str, ProviderSpec]:
                 )
         chosen[kind] = spec
     return chosen
+
+
+def plugin_hint(kind: str, name: str) -> str:
+    """`` (it comes with the plugin …: add it to vvs.plugins)`` when an installed plugin
+    brings that provider (a .ini naming the provider of a plugin it does not enable)."""
+    from vvs_core.plugins import plugins_bringing
+
+    plugins = plugins_bringing(f"{kind}.{name}")
+    return f" (it comes with the plugin {' or '.join(plugins)}: add it to vvs.plugins)" if plugins else ""
 
 
 def build_providers(settings, specs) -> dict:

@@ -1,4 +1,5 @@
-"""Push: the outbox's third channel, and its ``log`` provider (development, no keys).
+"""Push: the outbox's third channel, optional: its providers come with plugins
+(``vvs.push.provider``), and with none chosen no page offers the channel.
 
 A push row is for one resident; the outbox attaches the resident's devices to the
 message (``OutgoingPush.devices``), so the provider needs no database. The devices
@@ -7,13 +8,9 @@ are a plugin's (it records them, and may bring a real provider) behind
 kind that must reach everyone goes by e-mail instead) and no page offers the channel.
 """
 
-import logging
-import uuid
 from dataclasses import dataclass, field
 
-from vvs_core.interfaces import IPushDevices, SendResult
-
-log = logging.getLogger(__name__)
+from vvs_core.interfaces import IPushDevices
 
 
 @dataclass
@@ -23,28 +20,6 @@ class OutgoingPush:
     text: str
     url: str = "/"
     devices: list = field(default_factory=list)  # [{"id" (None: a follower's), "endpoint", "p256dh", "auth"}]
-
-
-class LogPushSender:
-    """Writes each push notification to the log: development without push keys."""
-
-    name = "log"
-
-    @classmethod
-    def from_settings(cls, settings) -> "LogPushSender":
-        return cls()
-
-    def send_batch(self, messages: list[OutgoingPush]) -> list[SendResult]:
-        results = []
-        for message in messages:
-            if not message.devices:
-                results.append(SendResult(message.key, ok=False, error="aucun appareil abonné"))
-                continue
-            ref = f"log-{uuid.uuid4().hex[:16]}"
-            log.info("push [%s] vers %d appareil(s) : %s", ref, len(message.devices),
-                     message.title.replace("\n", " "))
-            results.append(SendResult(message.key, ok=True, provider_ref=ref))
-        return results
 
 
 def link_in(text: str, base_url: str) -> str:

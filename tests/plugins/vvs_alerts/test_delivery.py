@@ -160,7 +160,7 @@ def test_a_neighbour_with_only_a_landline_is_called(app, dbsession, alert_reques
                                                    tmp_path, clock):
     """With a voice provider, the member who has no mobile gets a call where the others
     get an SMS (the alert read aloud without its link); without one, e-mail only."""
-    from vvs_core.providers.development import FolderVoiceCaller
+    from vvs_dev_providers.providers import FolderVoiceCaller
     from vvs_core.testing import use_provider
 
     clock.set_local(2026, 11, 25, 10, 0)  # by day: a call below urgent waits for the morning
@@ -195,7 +195,7 @@ def test_a_call_reads_the_whole_alert_where_the_sms_is_cut(app, dbsession, alert
                                                           make_community, tmp_path, clock):
     """No SMS length on a call: a landline resident hears the alert to its last word,
     without the « ... » of the cut SMS, without the link, without the emoji."""
-    from vvs_core.providers.development import FolderVoiceCaller
+    from vvs_dev_providers.providers import FolderVoiceCaller
     from vvs_core.testing import use_provider
 
     assert len(LONG_ALERT) > 500
@@ -221,7 +221,7 @@ def test_a_call_reads_the_whole_alert_where_the_sms_is_cut(app, dbsession, alert
 
 @pytest.fixture
 def voice(app, tmp_path):
-    from vvs_core.providers.development import FolderVoiceCaller
+    from vvs_dev_providers.providers import FolderVoiceCaller
     from vvs_core.testing import use_provider
 
     use_provider(app.registry, "voice", FolderVoiceCaller(str(tmp_path / "appels")))

@@ -172,7 +172,7 @@ def test_the_console_provider_prints_each_alert_of_the_corpus(app, dbsession, al
     community = make_community(name="Le Bourg", members=[member, *authors])
     alerts = [post(author, community, text=text, category=CATEGORIES[i % len(CATEGORIES)])
               for i, (author, text) in enumerate(zip(authors, CORPUS))]
-    with caplog.at_level(logging.INFO, logger="vvs_core.providers.development"):
+    with caplog.at_level(logging.INFO, logger="vvs_dev_providers.providers"):
         commit_hooks(alert_request)
         run_tasks()
     printed = [r.getMessage() for r in caplog.records if r.getMessage().startswith("SMS à +33")]

@@ -16,7 +16,7 @@ from vvs_api.tokens import issue_api_token
 from vvs_core.testing import VVSTestApp, build_app, build_app_on_session
 
 ROOT = Path(__file__).resolve().parents[3]
-NO_API = "vvs_alerts vvs_gazette vvs_messaging"
+NO_API = "vvs_dev_providers vvs_alerts vvs_gazette vvs_messaging"
 
 
 def bearer(token):

@@ -25,7 +25,7 @@ def run_vvs(*args, cwd: Path) -> subprocess.CompletedProcess:
 def write_ini(folder: Path, plugins: str) -> Path:
     path = folder / "démo « Serris ».ini"
     path.write_text("\n".join([
-        "[app:main]", "use = egg:vvs", f"vvs.plugins = {plugins}",
+        "[app:main]", "use = egg:vvs", f"vvs.plugins = vvs_dev_providers {plugins}",
         f"vvs.database_url = sqlite:///{folder / 'var' / 'vvs.sqlite'}", f"vvs.secret = {TEST_SECRET}",
         "vvs.secure_cookies = false", f"vvs.email.folder = {folder / 'mail'}"]) + "\n", encoding="utf-8")
     return path

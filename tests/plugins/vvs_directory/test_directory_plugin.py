@@ -7,7 +7,7 @@ import pytest
 
 from vvs_core.testing import VVSTestApp, build_app_on_session
 
-WITHOUT = "vvs_alerts vvs_api vvs_invitations"
+WITHOUT = "vvs_dev_providers vvs_alerts vvs_api vvs_invitations"
 
 
 @pytest.fixture

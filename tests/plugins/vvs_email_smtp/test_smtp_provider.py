@@ -143,7 +143,7 @@ def test_health_of_a_closed_port():
 
 
 def test_health_of_the_mail_folder(tmp_path):
-    from vvs_core.providers.development import FolderEmailSender
+    from vvs_dev_providers.providers import FolderEmailSender
 
     assert FolderEmailSender(str(tmp_path / "courriels" / "à venir"), "x@example.test").health() is None
     assert not (tmp_path / "courriels").exists()  # the check creates nothing

@@ -299,7 +299,7 @@ def test_typos_do_not_lock_the_visitor_out(testapp, dbsession, commune):
 
 @pytest.fixture
 def voice_calls(app, tmp_path):
-    from vvs_core.providers.development import FolderVoiceCaller
+    from vvs_dev_providers.providers import FolderVoiceCaller
     from vvs_core.testing import use_provider
 
     use_provider(app.registry, "voice", FolderVoiceCaller(str(tmp_path / "appels")))
@@ -395,7 +395,7 @@ def test_the_development_code_call_script_offers_no_key_to_press(testapp, dbsess
     """The folder provider's curl lines play the person: for a code call (no key asked),
     listening to the end, not « touches=1 »; an alert call still offers the key."""
     from vvs_core.interfaces import OutgoingCall
-    from vvs_core.providers.development import FolderVoiceCaller
+    from vvs_dev_providers.providers import FolderVoiceCaller
     from vvs_core.testing import run_tasks, use_provider
 
     url = "http://localhost:6543/fournisseurs/folder/jeton/appel"

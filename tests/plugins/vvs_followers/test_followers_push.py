@@ -61,7 +61,7 @@ def webpush(app, monkeypatch):
                                                      public_key=public))
     monkeypatch.setitem(app.registry.settings, "vvs.push.allow_http_endpoints", True)
     yield public
-    from vvs_core.providers.push import LogPushSender
+    from vvs_dev_providers.providers import LogPushSender
 
     use_provider(app.registry, "push", LogPushSender())
 

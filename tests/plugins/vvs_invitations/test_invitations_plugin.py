@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from vvs_core.testing import VVSTestApp, build_app_on_session
 from vvs_invitations.models import Invitation
 
-WITHOUT = "vvs_alerts vvs_gazette vvs_api"
+WITHOUT = "vvs_dev_providers vvs_alerts vvs_gazette vvs_api"
 
 
 @pytest.fixture

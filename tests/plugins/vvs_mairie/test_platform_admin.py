@@ -174,7 +174,7 @@ def test_stale_agent_state_is_a_conflict(testapp, dbsession, mairie, admin):
 def test_without_vvs_admin_the_block_has_a_page_of_its_own(db_url, session_factory, dbsession, mairie, admin):
     """vvs_admin off: /mairie/admin/{insee} shows the town hall's block itself (no link to
     the administration's pages, which do not exist), and its actions come back to it."""
-    testapp = VVSTestApp(build_app_on_session(db_url, session_factory, "vvs_alerts vvs_mairie"))
+    testapp = VVSTestApp(build_app_on_session(db_url, session_factory, "vvs_dev_providers vvs_alerts vvs_mairie"))
     testapp.login(admin)
     testapp.get(PAGE, status=404)
     listing = testapp.get("/mairie/admin")

@@ -309,7 +309,7 @@ def test_two_agents_work_the_same_crisis(app, testapp, dbsession, make_user, mai
 @pytest.fixture
 def voice(app, tmp_path):
     """The built-in `folder` voice provider: the outbox may call."""
-    from vvs_core.providers.development import FolderVoiceCaller
+    from vvs_dev_providers.providers import FolderVoiceCaller
     from vvs_core.testing import use_provider
 
     use_provider(app.registry, "voice", FolderVoiceCaller(str(tmp_path / "appels")))

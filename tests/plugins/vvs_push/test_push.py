@@ -24,7 +24,7 @@ from push_keys import browser_keys
 
 KINDS = NotificationKinds([NotificationKind("news", "Nouvelles du quartier", quiet=True),
                            NotificationKind("warning", "Avertissements", always_reach=True, severities=True)])
-WITHOUT = "vvs_alerts vvs_gazette vvs_api"
+WITHOUT = "vvs_dev_providers vvs_alerts vvs_gazette vvs_api"
 
 
 def bearer(token):

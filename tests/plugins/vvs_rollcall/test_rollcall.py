@@ -360,7 +360,7 @@ def test_a_landline_only_resident_answers_aide_on_the_keypad(testapp, app, dbses
     """Through the real voice channel: the roll-call calls at night too, the call reads the
     question and the prompt, key 2 (from the provider's callback) is AIDE."""
     from vvs_core.notify.actors import deliver_notifications
-    from vvs_core.providers.development import FolderVoiceCaller
+    from vvs_dev_providers.providers import FolderVoiceCaller
     from vvs_core.providers import provider_on
     from vvs_core.testing import use_provider
 

@@ -66,7 +66,7 @@ def test_a_person_with_only_a_landline_is_called_not_texted(testapp, app, dbsess
     that says how to object (no link to follow on a telephone); without a voice provider, no SMS
     to a fixed line either: the CCAS writes to the person."""
     from vvs_core.providers import provider_on
-    from vvs_core.providers.development import FolderVoiceCaller
+    from vvs_dev_providers.providers import FolderVoiceCaller
     from vvs_core.testing import use_provider
 
     clock.set_local(2026, 7, 1, 10, 0)

@@ -1,5 +1,5 @@
-"""The built-in development providers pass the provider contracts, and keep phone
-numbers out of the logs."""
+"""The development providers (plugin vvs_dev_providers) pass the provider contracts, and
+keep phone numbers out of the logs."""
 from __future__ import annotations
 
 import email
@@ -11,7 +11,7 @@ import pytest
 
 from vvs_core.errors import TransientDeliveryError
 from vvs_core.interfaces import OutgoingEmail, OutgoingSMS
-from vvs_core.providers.development import ConsoleSMSSender, FolderEmailSender, mask_phone
+from vvs_dev_providers.providers import ConsoleSMSSender, FolderEmailSender, mask_phone
 
 
 # The development providers talk to no service, so the behavioural contract suites
@@ -22,7 +22,7 @@ TEXT = "Véhicule suspect rue de l’Église — « merci » 🚨"
 
 
 def test_console_sms_answers_one_result_per_message_and_logs_the_text_unchanged(caplog):
-    caplog.set_level(logging.INFO, logger="vvs_core.providers.development")
+    caplog.set_level(logging.INFO, logger="vvs_dev_providers.providers")
     sender = ConsoleSMSSender()
     assert sender.name == "console" and sender.send_batch([]) == []
     messages = [OutgoingSMS(to=f"+3363998000{i}", text=TEXT, key=f"k:{i}/?&") for i in range(3)]
@@ -64,7 +64,7 @@ def test_mask_phone_hides_two_digits_and_never_returns_the_number():
 
 
 def test_console_sms_logs_the_text_but_never_the_full_number(caplog):
-    caplog.set_level(logging.INFO, logger="vvs_core.providers.development")
+    caplog.set_level(logging.INFO, logger="vvs_dev_providers.providers")
     [result] = ConsoleSMSSender().send_batch(
         [OutgoingSMS(to="+33612345678", text="Cambriolage\nrue des Lilas", key="k1")])
     assert result.ok and result.provider_ref.startswith("console-")
@@ -156,7 +156,7 @@ def test_make_run_can_simulate_an_sms_received_as_the_readme_says(app, testapp):
 
     from vvs_core.testing import use_provider
 
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     ini = configparser.RawConfigParser()
     ini.read(root / "development.ini", encoding="utf-8")
     token = ini["app:main"]["vvs.sms.console.callback_token"]

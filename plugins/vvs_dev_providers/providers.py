@@ -1,7 +1,8 @@
-"""Built-in providers for development: SMS written to the log, e-mail written to a
-folder, calls written to a folder (script, and a WAV spoken by ``espeak-ng`` when installed).
+"""The development providers: SMS written to the log, e-mail written to a folder, calls
+written to a folder (script, and a WAV spoken by ``espeak-ng`` when installed), push
+notifications written to the log, and ``null`` senders for benchmarks.
 
-Both follow the provider contract (``vvs_core.providers.contracts``), so the outbox
+They follow the provider contracts (``vvs_core.providers.contracts``), so the outbox
 treats them exactly like OVH or SMTP. No credential, no network.
 """
 
@@ -20,6 +21,7 @@ from vvs_core.interfaces import CallbackRefused, CallEvent, InboundSMS, Outgoing
 from vvs_core.accounts.phones import mask_phone
 from vvs_core.clock import aware, utcnow
 from vvs_core.notify.sms import measure
+from vvs_core.providers.push import OutgoingPush
 from vvs_core.web.timefmt import zone
 
 log = logging.getLogger(__name__)
@@ -33,7 +35,7 @@ def _one_line(text: str) -> str:
 
 
 class ConsoleSMSSender:
-    """Writes each SMS to the ``vvs_core.providers.development`` logger, exactly as a
+    """Writes each SMS to the ``vvs_dev_providers.providers`` logger, exactly as a
     real provider would receive it, with its alphabet and its number of parts."""
 
     name = "console"
@@ -266,3 +268,25 @@ class FolderVoiceCaller:
     def _path(self, key: str, suffix: str) -> str:
         readable = re.sub(r"[^A-Za-z0-9_.-]+", "_", key)[:80]
         return os.path.join(self.folder, f"{readable}-{self._ref(key)[:12]}{suffix}")
+
+
+class LogPushSender:
+    """Writes each push notification to the log: development without push keys."""
+
+    name = "log"
+
+    @classmethod
+    def from_settings(cls, settings) -> "LogPushSender":
+        return cls()
+
+    def send_batch(self, messages: list[OutgoingPush]) -> list[SendResult]:
+        results = []
+        for message in messages:
+            if not message.devices:
+                results.append(SendResult(message.key, ok=False, error="aucun appareil abonné"))
+                continue
+            ref = f"log-{uuid.uuid4().hex[:16]}"
+            log.info("push [%s] vers %d appareil(s) : %s", ref, len(message.devices),
+                     message.title.replace("\n", " "))
+            results.append(SendResult(message.key, ok=True, provider_ref=ref))
+        return results
