@@ -153,6 +153,7 @@ def test_make_run_can_simulate_an_sms_received_as_the_readme_says(app, testapp):
     import configparser
     import re
     from pathlib import Path
+    from urllib.parse import quote_plus
 
     from vvs_core.testing import use_provider
 
@@ -162,13 +163,17 @@ def test_make_run_can_simulate_an_sms_received_as_the_readme_says(app, testapp):
     token = ini["app:main"]["vvs.sms.console.callback_token"]
     assert len(token) >= 32 and ini["app:main"]["vvs.sms.provider"] == "console"
     readme = (root / "README.md").read_text(encoding="utf-8")
-    command = re.search(r"curl -d from=(\S+) -d text=(\S+) -d id=(\S+) \\\n\s+http://localhost:6543(\S+)", readme)
+    # As curl sends it: -d raw (a "+" would arrive as a space), --data-urlencode encoded.
+    command = re.search(r"curl --data-urlencode from=(\S+) -d text=(\S+) -d id=(\S+) \\\n\s+http://localhost:6543(\S+)",
+                        readme)
     assert command and f"/fournisseurs/console/{token}/sms-recu" == command.group(4)
     use_provider(app.registry, "sms", ConsoleSMSSender())
     app.registry.settings["vvs.sms.console.callback_token"] = token
     try:
         sender, text, ref, path = command.groups()
-        assert testapp.post(path, {"from": sender, "text": text, "id": ref}).text.startswith("reçu")
-        assert testapp.post(path, {"from": sender, "text": text, "id": ref}, status=409).text == "déjà reçu"
+        body = f"from={quote_plus(sender)}&text={text}&id={ref}"
+        form = "application/x-www-form-urlencoded"
+        assert testapp.post(path, body, content_type=form).text.startswith("reçu")
+        assert testapp.post(path, body, content_type=form, status=409).text == "déjà reçu"
     finally:
         del app.registry.settings["vvs.sms.console.callback_token"]
