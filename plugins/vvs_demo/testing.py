@@ -9,9 +9,9 @@ def demo_database(name: str, prepare=None) -> str:
     """``fresh_database(name)`` migrated for every enabled plugin, with the demo commune
     (the core's rows only: a test adds the plugins' part it needs); ``prepare(session)``
     may add to it before the commit. Its URL."""
+    from vvs_core.app import load_settings
     from vvs_core.models import get_engine, get_session_factory
     from vvs_core.models.migrate import upgrade
-    from vvs_core.settings import core_registry
 
     from .loader import load_demo
 
@@ -20,7 +20,7 @@ def demo_database(name: str, prepare=None) -> str:
     engine = get_engine(url)
     session = get_session_factory(engine)()
     try:
-        load_demo(session, core_registry().resolve(base_settings(url), environ={}))
+        load_demo(session, load_settings(base_settings(url))[0])  # the test settings name the plugins' own
         if prepare is not None:
             prepare(session)
         session.commit()
