@@ -12,7 +12,8 @@ keep their sizes as long as the data set holds them.
 
 The same seed and the same ``anchor`` date give the same rows. The database must be
 migrated and empty. Secondary indexes of each bulk table are dropped during its COPY and
-rebuilt after (much faster than maintaining them row by row); ANALYZE at the end.
+rebuilt after (much faster than maintaining them row by row); VACUUM ANALYZE at the end
+(statistics, and the visibility map that index-only counts need, as autovacuum leaves them).
 """
 from __future__ import annotations
 
