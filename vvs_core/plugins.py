@@ -76,3 +76,18 @@ def plugin_module_name(pm, name) -> str:
 def hooks_implemented(pm, name) -> list[str]:
     plugin = pm.get_plugin(name)
     return sorted(h.name for h in pm.get_hookcallers(plugin) or [])
+
+
+def collect_declared(pm, hook: str, cls: type, what: str, key: str = "key", again: bool = False) -> dict:
+    """What the core and the enabled plugins declare through the start-up registry ``hook``, by
+    ``key``, the core's first: anything but a ``cls`` with a French label, or a second declaration
+    of one key (unless ``again``: the first stays), stops start-up."""
+    found: dict = {}
+    for answer in reversed(getattr(pm.hook, hook)()):  # pluggy calls the last registered first
+        for item in answer or []:
+            if not isinstance(item, cls) or not item.label:
+                raise ConfigurationError(f"{hook} returned {item!r}: not a {cls.__name__} with a French label")
+            if getattr(item, key) in found and not again:
+                raise ConfigurationError(f"two plugins declare the {what} {getattr(item, key)!r}")
+            found.setdefault(getattr(item, key), item)
+    return found

@@ -3,8 +3,8 @@ registry of the principals plugins grant.
 
 The core grants ``user:<id>``, ``role:…`` and ``community:<id>:<role>`` itself.
 ``commune_agent(insee)`` names whoever acts for a commune's town hall: the core's
-ACLs give it the communities of that commune (and the decision in the "mairie"
-validation mode); a plugin grants it through ``vvs_principals``. Every principal a
+ACLs give it the communities of that commune (and the decision in a validation mode
+whose deciders it is); a plugin grants it through ``vvs_principals``. Every principal a
 plugin returns must match a pattern declared through ``vvs_register_principals``;
 one that does not is dropped and logged, so a misspelt principal never silently
 grants or fails to grant.
@@ -13,7 +13,7 @@ grants or fails to grant.
 import logging
 import re
 
-from vvs_core.errors import ConfigurationError
+from vvs_core.plugins import collect_declared
 from vvs_core.hooktypes import PrincipalKind
 
 log = logging.getLogger(__name__)
@@ -49,13 +49,9 @@ class PrincipalKinds:
 
 
 def collect_principal_kinds(pm) -> PrincipalKinds:
-    found: dict[str, PrincipalKind] = {}
-    for answer in pm.hook.vvs_register_principals():
-        for kind in answer or []:
-            if not isinstance(kind, PrincipalKind) or not kind.label or not kind.pattern:
-                raise ConfigurationError(f"vvs_register_principals returned {kind!r}, not a PrincipalKind")
-            found.setdefault(kind.pattern, kind)  # the same principal may be granted by two plugins
-    return PrincipalKinds(found.values())
+    # The same principal may be granted by two plugins.
+    return PrincipalKinds(collect_declared(pm, "vvs_register_principals", PrincipalKind, "principal", "pattern",
+                                           again=True).values())
 
 
 def is_staff(request, user) -> bool:

@@ -9,7 +9,7 @@ error (``ValueError``). A bare session with no application (scripts, unit tests)
 records any kind, as audit only unless ``public`` says otherwise.
 """
 
-from vvs_core.errors import ConfigurationError
+from vvs_core.plugins import collect_declared
 from vvs_core.hooktypes import EventKind
 from vvs_core.models import CommunityEvent, registry_of_session
 
@@ -30,34 +30,12 @@ CORE_EVENT_KINDS = (
 )
 
 
-class EventKinds:
-    def __init__(self, kinds=()):
-        self._kinds = {k.key: k for k in kinds}
-
-    def get(self, key: str) -> EventKind | None:
-        return self._kinds.get(key)
-
-    def __contains__(self, key) -> bool:
-        return key in self._kinds
-
-    def __iter__(self):
-        return iter(self._kinds.values())
+def collect_event_kinds(pm) -> dict[str, EventKind]:
+    return collect_declared(pm, "vvs_register_event_kinds", EventKind, "community event kind")
 
 
-def collect_event_kinds(pm) -> EventKinds:
-    found: dict[str, EventKind] = {}
-    for answer in pm.hook.vvs_register_event_kinds():
-        for kind in answer or []:
-            if not isinstance(kind, EventKind) or not kind.label:
-                raise ConfigurationError(f"vvs_register_event_kinds returned {kind!r}, not an EventKind with a label")
-            if kind.key in found:
-                raise ConfigurationError(f"two plugins declare the community event kind {kind.key!r}")
-            found[kind.key] = kind
-    return EventKinds(found.values())
-
-
-def event_kinds_of(registry) -> EventKinds:
-    return getattr(registry, "vvs_event_kinds", None) or EventKinds(CORE_EVENT_KINDS)
+def event_kinds_of(registry) -> dict[str, EventKind]:
+    return getattr(registry, "vvs_event_kinds", None) or {k.key: k for k in CORE_EVENT_KINDS}
 
 
 def record_event(dbsession, kind: str, *, community=None, actor=None, subject=None,

@@ -12,6 +12,7 @@ channels its sender names, and never shown in the settings.
 from ..errors import ConfigurationError
 from ..hooktypes import NotificationKind
 from ..models.notification import CHANNELS
+from ..plugins import collect_declared
 
 class NotificationKinds:
     """The declared kinds, by key, in settings order."""
@@ -44,18 +45,10 @@ class NotificationKinds:
 
 def collect_notification_kinds(pm) -> NotificationKinds:
     """Every kind the core and the enabled plugins declare; two declarations of one key stop start-up."""
-    found: dict[str, NotificationKind] = {}
-    for answer in pm.hook.vvs_register_notification_kinds():
-        for kind in answer or []:
-            if not isinstance(kind, NotificationKind):
-                raise ConfigurationError(f"vvs_register_notification_kinds returned {kind!r}, not a NotificationKind")
-            if kind.key in found:
-                raise ConfigurationError(f"two plugins declare the notification kind {kind.key!r}")
-            unknown = [c for c in kind.default_channels if c not in CHANNELS]
-            if unknown or not kind.label:
-                raise ConfigurationError(f"notification kind {kind.key!r}: needs a French label and channels among "
-                                         f"{', '.join(CHANNELS)}")
-            found[kind.key] = kind
+    found = collect_declared(pm, "vvs_register_notification_kinds", NotificationKind, "notification kind")
+    for kind in found.values():
+        if any(c not in CHANNELS for c in kind.default_channels):
+            raise ConfigurationError(f"notification kind {kind.key!r}: channels among {', '.join(CHANNELS)} only")
     return NotificationKinds(found.values())
 
 
