@@ -75,10 +75,14 @@ def configure(raw_settings: dict, registry_extras: dict, port=None) -> Configura
     from vvs_core.communities.events import collect_event_kinds
     from .notify.kinds import collect_notification_kinds
     from vvs_core.accounts.principals import collect_principal_kinds
+    from .hooktypes import ValidationMode
+    from .plugins import collect_declared
 
     config.registry.vvs_notification_kinds = collect_notification_kinds(pm)
     config.registry.vvs_event_kinds = collect_event_kinds(pm)
     config.registry.vvs_principal_kinds = collect_principal_kinds(pm)
+    config.registry.vvs_validation_modes = collect_declared(pm, "vvs_register_validation_modes", ValidationMode,
+                                                            "validation mode")
 
     config.include("pyramid_chameleon")
     config.include(".web.templating")  # templates compiled one at a time (threaded workers)

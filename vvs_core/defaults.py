@@ -73,6 +73,12 @@ def vvs_register_notification_kinds():
 
 
 @hookimpl
+def vvs_register_validation_modes():
+    from vvs_core.communities.modes import CORE_VALIDATION_MODES
+    return list(CORE_VALIDATION_MODES)
+
+
+@hookimpl
 def vvs_register_event_kinds():
     from vvs_core.communities.events import CORE_EVENT_KINDS
 

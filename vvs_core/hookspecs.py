@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from .hooktypes import (ActivityItem, Authenticated, Command, CommunityLink, EventKind, InboundSMS, KeypadAnswer, MembershipBadge,
                             MenuItem, NotificationKind, Panel, PrincipalKind, ProviderSpec, RetentionRule, SettingsSection,
-                            VerificationMethod)
+                            ValidationMode, VerificationMethod)
     from .models import Commune, Community, Membership, Notification, User
     from .settings import Setting
 
@@ -76,8 +76,18 @@ def vvs_register_principals() -> list[PrincipalKind]:
     """Declare the security principals a plugin grants through ``vvs_principals``.
 
     Called once at start-up. Returns: a list of ``vvs_core.hooktypes.PrincipalKind``
-    (pattern such as ``"mairie:agent"``, French label). A principal that matches no
+    (pattern such as ``"commune:{insee}:agent"``, French label). A principal that matches no
     declared pattern is not granted (and logged).
+    """
+
+
+@hookspec
+def vvs_register_validation_modes() -> list[ValidationMode]:
+    """Declare ways of deciding who joins a community (validation modes; the core's: "platform", "referent").
+
+    Called once at start-up. Returns: a list of ``vvs_core.hooktypes.ValidationMode`` (key, French
+    labels, the principals that decide), read by the community pages, queues and ACLs. A community
+    whose stored mode no enabled plugin declares is the platform team's. One key declared twice stops start-up.
     """
 
 
@@ -243,7 +253,7 @@ def vvs_validation_mode_imposed(request: Request, community: Community) -> str |
     """Who decides who joins ``community``, when something imposes it.
 
     Called when a community's validation mode is read or edited.
-    Returns: ``"platform"``, ``"referent"`` or ``"mairie"`` to impose that mode
+    Returns: the key of a declared mode (``vvs_register_validation_modes``) to impose it
     (the référent then cannot change it), or None to leave the community's own choice.
     """
 
@@ -274,7 +284,7 @@ def vvs_membership_badges(request: Request, memberships: list[Membership]) -> li
     """Short facts to show on pending membership requests in the validation queues
     (e.g. where the resident's proof of address stands).
 
-    Called once per queue page (the référents', the mairie's, the platform team's) with
+    Called once per queue page (the référents', the commune agents', the platform team's) with
     every request it lists: answer for all of them at once (one query, not one each).
     Returns: a list of ``MembershipBadge`` (``membership_id``, French ``label``, ``tone``
     "ok", "pending" or "warning"); none for a request with nothing to say.
@@ -312,7 +322,7 @@ def vvs_acting_for(request: Request, user: User) -> User | None:
 def vvs_landing_url(request: Request, user: User) -> str | None:
     """Where ``user`` lands after signing in when no page was asked for.
 
-    Called by the login view. Returns: a path (e.g. the mairie's dashboard for an
+    Called by the login view. Returns: a path (e.g. a dashboard for a commune's
     agent), or None to leave it to another plugin or the resident's home page.
     """
 

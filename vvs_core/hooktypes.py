@@ -164,6 +164,23 @@ class EventKind:
 
 
 @dataclass(frozen=True)
+class ValidationMode:
+    """A way of deciding who joins a community (``Community.validation_mode`` holds its key), in French:
+    label (« Validation par le référent »), name in the queues (« Référent »), decider as the pending
+    resident reads it (« le référent de votre communauté »), appointer of référents (« un référent »),
+    explanation (the pending resident's « Qui décide ? »), imposed_by when ``vvs_validation_mode_imposed``
+    fixes it (``{commune}``: « de <commune> »); deciders(community): the principals granted ``membership.decide``."""
+    key: str
+    label: str
+    name: str
+    decider: str
+    appointer: str
+    explanation: str = ""
+    imposed_by: str = ""
+    deciders: Callable[[Any], list[str]] = lambda community: []
+
+
+@dataclass(frozen=True)
 class PrincipalKind:
     """A security principal a plugin grants through ``vvs_principals``.
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import defer
 from vvs_admin.accounts import AdminActionRefused, ChangedMeanwhile
 from vvs_core.communities.events import record_event
 from vvs_core.models import Commune, Community, Membership, User
-from vvs_core.models.community import VALIDATION_MODES
+from vvs_core.communities.modes import validation_modes
 from vvs_core.web.french import de
 from vvs_core.web.textsearch import folded
 
@@ -84,10 +84,14 @@ def edit_commune(request, commune: Commune, data: dict, reason: str) -> None:
     db.flush()
 
 
-def change_validation_mode(request, community: Community, mode: str, seen: str, reason: str) -> None:
-    from vvs_core.communities.validation_views import MODE_LABELS
+def mode_names(request) -> dict[str, str]:
+    """The declared validation modes' names (« Référent »), by key."""
+    return {key: mode.name for key, mode in validation_modes(request.registry).items()}
 
-    if mode not in VALIDATION_MODES:
+
+def change_validation_mode(request, community: Community, mode: str, seen: str, reason: str) -> None:
+    names = mode_names(request)
+    if mode not in names:
         raise AdminActionRefused("Choisissez un mode de la liste.")
     if mode == community.validation_mode:
         raise AdminActionRefused("La communauté a déjà ce mode de validation.")
@@ -99,8 +103,8 @@ def change_validation_mode(request, community: Community, mode: str, seen: str, 
     if result.rowcount != 1:
         raise ChangedMeanwhile("Un autre membre de l'équipe a changé ce mode entre-temps : voici l'état actuel.")
     record_event(request.dbsession, "admin_validation_mode_changed", community=community, actor=request.user,
-                 public=False, data={"reason": reason, "avant": MODE_LABELS.get(before, before),
-                                     "apres": MODE_LABELS[mode]})
+                 public=False, data={"reason": reason, "avant": names.get(before, before),
+                                     "apres": names[mode]})
     request.dbsession.flush()
 
 

@@ -11,16 +11,14 @@ from sqlalchemy import select
 
 from vvs_admin.accounts import AdminActionRefused, ChangedMeanwhile
 from vvs_admin.communes import (
-    INSEE, CommunityPeople, communities_people_summary, member_by_email, change_validation_mode, communes_overview, create_commune, edit_commune, archive_community, archive_preview, merge_choices, merge_communities, merge_preview, parse_coordinate, parse_postcodes, set_referent,
+    INSEE, CommunityPeople, communities_people_summary, member_by_email, change_validation_mode, mode_names, communes_overview, create_commune, edit_commune, archive_community, archive_preview, merge_choices, merge_communities, merge_preview, parse_coordinate, parse_postcodes, set_referent,
 )
 from vvs_core.web.french import de
 from vvs_core.web.forms import Schema, StrippedString, choice_node, email_node, make_form, reason_node, validate
 from vvs_core.models import Commune, Community
-from vvs_core.models.community import VALIDATION_MODES
 from vvs_core.web.pagination import paginate
 from vvs_core.accounts.phones import display_phone, normalise_phone
 from vvs_core.accounts.security import community_factory
-from vvs_core.communities.validation_views import MODE_LABELS
 from vvs_core.web.textsearch import folded
 from vvs_core.web.timefmt import FRENCH_ZONES
 
@@ -145,7 +143,7 @@ def community_forms(request, community: Community, people: CommunityPeople | Non
         people = communities_people_summary(request.dbsession, [community.id])[community.id]
     referents, members = people.referents, people.listed
     mode = Schema()
-    mode.add(choice_node("mode", "Qui valide les adhésions", [(m, MODE_LABELS[m]) for m in VALIDATION_MODES]))
+    mode.add(choice_node("mode", "Qui valide les adhésions", list(mode_names(request).items())))
     mode.add(reason_node())
     mode.add(colander.SchemaNode(colander.String(), name="seen", missing="", widget=deform.widget.HiddenWidget()))
     forms = {"mode": make_form(request, mode, "Changer le mode", formid=f"mode-{community.id}",
@@ -220,7 +218,7 @@ def commune_page(request, commune: Commune, rendered: dict | None = None, error:
                                                        "seen": community.validation_mode}),
                 "referents": parts["forms"]["referents"].render()}
         html.update((rendered or {}).get(community.id, {}))
-        communities.append({"community": community, "mode": MODE_LABELS.get(community.validation_mode, "Inconnu"),
+        communities.append({"community": community, "mode": mode_names(request).get(community.validation_mode, "Inconnu"),
                             "referents": parts["referents"], "members": parts["members"],
                             "forms": html})
     values = {"name": commune.name, "postcodes": " ".join(commune.postcodes or []),
@@ -287,7 +285,7 @@ def _community_action(request, key: str, apply):
 def admin_community_mode_view(request):
     def apply(community, data):
         change_validation_mode(request, community, data["mode"], data["seen"], data["reason"])
-        return f"{community.name} : adhésions validées désormais — {MODE_LABELS[data['mode']].lower()}."
+        return f"{community.name} : adhésions validées désormais — {mode_names(request)[data['mode']].lower()}."
     return _community_action(request, "mode", apply)
 
 

@@ -20,7 +20,7 @@ class GazetteContext(CommunityContext):
     @cached_property
     def __acl__(self):
         c = self.community
-        insee, _mode = self.acl_facts
+        insee, _deciders = self.acl_facts
         return [
             *super().__acl__,
             (Allow, f"community:{c.id}:member", ("gazette.view", "gazette.post")),

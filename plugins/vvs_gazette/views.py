@@ -87,7 +87,7 @@ def _sortable(value):
 
 
 def _post_form(request, editing=False):
-    schema = post_schema(allow_mairie=request.has_permission("community.mairie"), editing=editing)
+    schema = post_schema(allow_mairie=request.has_permission("community.oversee"), editing=editing)
     return make_form(request, schema, "Enregistrer" if editing else "Publier", formid="gazette-post")
 
 

@@ -17,7 +17,7 @@ from vvs_core.clock import utcnow
 from vvs_core.communities.events import record_event
 from vvs_core.communities.membership import MembershipError, current_membership, decide
 from vvs_core.models import Community, Membership
-from vvs_core.accounts.security import effective_validation_mode
+from vvs_core.communities.modes import effective_validation_mode
 
 from .models import KycCheck
 

@@ -13,7 +13,7 @@ from vvs_core.web.french import count
 from vvs_core.communities.membership import current_membership
 from vvs_core.models import Commune, Community, User
 from vvs_core.notify.outbox import notify_user
-from vvs_core.accounts.security import effective_validation_mode
+from vvs_core.communities.modes import effective_validation_mode
 from vvs_core.web.links import absolute_url
 from vvs_core.web.timefmt import dates
 

@@ -12,6 +12,8 @@ partner chosen by ``vvs.identity.provider`` (``partner``, see ``partners``).
 """
 from __future__ import annotations
 
+from vvs_core.accounts.principals import commune_agent
+
 from .checks import method_status
 
 ANY_MISSING = ("Adresse non vérifiée : aucune preuve n'a encore abouti (justificatif de domicile, "
@@ -120,10 +122,14 @@ NAMES = ("document", "geolocation", "attestation", "partner")
 MISSING = {cls.name: cls.missing for cls in (*BUILT_IN, PartnerMethod)}
 
 
+def has_commune_agents(registry) -> bool:
+    """Whether an enabled plugin grants the commune's agents their principal (then they attest too)."""
+    kinds = getattr(registry, "vvs_principal_kinds", None)
+    return kinds is not None and kinds.declared(commune_agent("00000"))
+
+
 def all_methods(request) -> list[VerificationMethod]:
     from .partners import configured_partner
-
-    from vvs_core.accounts.security import has_commune_agents
 
     methods = [DocumentMethod(), GeolocationMethod(), AttestationMethod(has_commune_agents(request.registry))]
     partner = configured_partner(request)

@@ -30,7 +30,7 @@ def assets(request, *js):
 
 
 def _page(request, title, **values):
-    from vvs_core.accounts.security import has_commune_agents
+    from .methods import has_commune_agents
 
     return {"title": title, "with_agents": has_commune_agents(request.registry), **assets(request), **values}
 

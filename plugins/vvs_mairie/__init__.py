@@ -14,7 +14,7 @@ from pyramid.httpexceptions import HTTPNotFound
 from sqlalchemy import select
 
 from vvs_core.web import french
-from vvs_core.hooktypes import MenuItem, NotificationKind, Panel, PrincipalKind, Recipient
+from vvs_core.hooktypes import MenuItem, NotificationKind, Panel, PrincipalKind, Recipient, ValidationMode
 from vvs_core.models import Community, Membership
 from vvs_core.plugins import hookimpl
 from vvs_core.accounts.principals import COMMUNE_AGENT, commune_agent
@@ -62,6 +62,16 @@ def vvs_principals(request, user):
         if twofactor.is_enrolled(agent):
             principals += [commune_agent(insee), f"commune:{insee}:{agent.role}"]
     return principals + ["mairie:agent"] if principals else []
+
+
+@hookimpl
+def vvs_register_validation_modes():
+    """Validation by the agents of the community's commune (its key is stored in the community's row)."""
+    return [ValidationMode(
+        "mairie", "Validation par la mairie", "Mairie", "votre mairie", "la mairie",
+        "Votre demande d'adhésion est envoyée directement à votre mairie. Une fois votre demande acceptée par "
+        "un agent de la mairie, votre compte sera activé.", imposed_by="la mairie {commune} (Mairie vigilante et solidaire)",
+        deciders=lambda community: [commune_agent(community.commune.insee)])]
 
 
 @hookimpl

@@ -5,7 +5,7 @@ from __future__ import annotations
 from vvs_core.web.links import absolute_url
 from vvs_core.communities.membership import tell_of_request
 from vvs_core.models import Community, User
-from vvs_core.accounts.security import effective_validation_mode
+from vvs_core.communities.modes import effective_validation_mode
 
 from . import agents as agent_service
 

@@ -27,6 +27,7 @@ from vvs_core.clock import aware, timestamp, utcnow
 from vvs_core.errors import ConfigurationError
 from vvs_core.models import Commune, Community, Membership, Token, User
 from vvs_core.accounts.principals import commune_agent, granted_by_plugins
+from vvs_core.communities.modes import effective_validation_mode, mode_of
 from vvs_core.web.timefmt import shown_in
 from vvs_core.accounts.sessions import SESSION_ID, end_session, session_alive, session_digest, start_session
 
@@ -294,7 +295,7 @@ def user_scopes(request):
     """The cache scopes (``vvs_core.web.cache``) of what the signed-in user's own pages show:
     their rows and their communities'. None — every write counts — for those whose pages
     show more than their communities: the platform team, and anyone a plugin grants
-    principals beyond their communities (a mairie agent's commune)."""
+    principals beyond their communities (a commune agent's commune)."""
     user = request.user
     if user is None:
         return None
@@ -368,7 +369,7 @@ class CommunityContext:
 
     Permissions: ``community.view`` (members), ``community.manage`` (référents),
     ``community.boundary`` (référents, and the creator while the community waits),
-    ``membership.decide`` (who validates in its mode), ``community.mairie``
+    ``membership.decide`` (the deciders of its validation mode), ``community.oversee``
     (agents of its commune).
     """
 
@@ -377,23 +378,24 @@ class CommunityContext:
         self.community = community
 
     @property
-    def acl_facts(self) -> tuple[str, str]:
-        """(INSEE code of the commune, effective validation mode): what the ACL needs beyond
-        the community row, cached (the mode asks the plugins, who may query)."""
+    def acl_facts(self) -> tuple[str, tuple[str, ...]]:
+        """(INSEE code of the commune, the deciders of its effective validation mode): what
+        the ACL needs beyond the community row, cached (the mode asks the plugins, who may query)."""
         c, request = self.community, self.request
         # Once per request and community even without the page cache: a page checks
         # several permissions (its own, the menu's, its buttons'), each building the ACL.
         memo = request.__dict__.setdefault("_vvs_community_acl", {})
         if c.id not in memo:
             memo[c.id] = request.cached(("community-acl", c.id),
-                                        lambda: (c.commune.insee, effective_validation_mode(request, c)),
+                                        lambda: (c.commune.insee, tuple(mode_of(
+                                            request.registry, effective_validation_mode(request, c)).deciders(c))),
                                         tables=("communities", "communes"), scope=("community", c.id))
         return memo[c.id]
 
     @property
     def __acl__(self):
         c = self.community
-        insee, mode = self.acl_facts
+        insee, deciders = self.acl_facts
         agent = commune_agent(insee)
         acl = [
             (Allow, "role:admin", ALL_PERMISSIONS),
@@ -404,15 +406,10 @@ class CommunityContext:
                                                     "community.boundary")),
             # the creator of a community waiting for validation draws its boundary meanwhile
             (Allow, f"community:{c.id}:creator", "community.boundary"),
-            (Allow, agent, ("community.view", "community.mairie")),
+            (Allow, agent, ("community.view", "community.oversee")),
             (Allow, f"community:{c.id}:pending", "community.pending"),
         ]
-        if mode == "referent":
-            acl.append((Allow, f"community:{c.id}:referent", "membership.decide"))
-        elif mode == "mairie":
-            acl.append((Allow, agent, "membership.decide"))
-        acl.append((Allow, "role:moderator", "moderate"))
-        return acl
+        return acl + [(Allow, p, "membership.decide") for p in deciders] + [(Allow, "role:moderator", "moderate")]
 
 
 def community_factory(request):
@@ -460,7 +457,7 @@ def commune_from_matchdict(request) -> Commune:
 
 
 class CommuneAgentsContext:
-    """A ``/…/{insee}/…`` page of a commune that its mairie agents (second factor passed)
+    """A ``/…/{insee}/…`` page of a commune that its agents (second factor passed)
     may open with ``permission``."""
 
     def __init__(self, request, commune: Commune, permission: str):
@@ -495,26 +492,6 @@ def cached_community(request, community_id: int) -> Community | None:
         return community
 
     return cached_row(request, Community, community_id, load)
-
-
-def has_commune_agents(registry) -> bool:
-    """Whether an enabled plugin grants the commune's agents their principal
-    (``vvs_register_principals``): pages mention the town hall only then."""
-    kinds = getattr(registry, "vvs_principal_kinds", None)
-    return kinds is not None and kinds.declared(commune_agent("00000"))
-
-
-def validation_modes(registry) -> list[str]:
-    """The validation modes this site offers: "mairie" only with commune agents."""
-    return ["platform", "referent", "mairie"] if has_commune_agents(registry) else ["platform", "referent"]
-
-
-def effective_validation_mode(request, community) -> str:
-    """Who decides who joins ``community``: what a plugin imposes, else its own choice;
-    a mode nobody can exercise on this site (no plugin grants the agents) falls to the platform team."""
-    imposed = request.registry.vvs_plugins.hook.vvs_validation_mode_imposed(request=request, community=community)
-    mode = imposed or community.validation_mode
-    return mode if mode in validation_modes(request.registry) else "platform"
 
 
 # --- Deny by default ----------------------------------------------------------

@@ -11,7 +11,7 @@ is still open (``session_alive``, cached by the page cache until the next write)
   "end all sessions" end every session of the user (``end_all_sessions``: the row of
   each is closed and ``users.session_epoch`` moves, which the cookie also carries).
 
-What the session holds — the mairie agent's second factor included — dies with it: a
+What the session holds — a commune agent's second factor included — dies with it: a
 replayed cookie is a visitor who is not signed in.
 """
 

@@ -9,12 +9,11 @@ from sqlalchemy import bindparam, select
 
 from vvs_core.communities.members import member_count_sql
 from vvs_core.models import Community, Membership
-from vvs_core.accounts.security import effective_validation_mode, user_scopes
+from vvs_core.accounts.security import user_scopes
+from vvs_core.communities.membership import decider_label
 from vvs_core.communities.views import community_links
 from vvs_core.web.batch import ReadThen, json_rows
 
-WHO_DECIDES = {"platform": "l'équipe de la plateforme", "referent": "le référent de la communauté",
-               "mairie": "la mairie"}
 
 
 def includeme(config):
@@ -51,8 +50,7 @@ def community_summary(request, row, links: list) -> dict:
         "community": SimpleNamespace(id=row.id, name=row.name),
         "members": row.members,
         "url": request.route_path("community", community_id=row.id) if active else None,
-        "decides": "" if active else WHO_DECIDES.get(
-            effective_validation_mode(request, request.dbsession.get(Community, row.id)), ""),
+        "decides": "" if active else decider_label(request, request.dbsession.get(Community, row.id)),
         "links": [SimpleNamespace(label=link.label, url=link.url, note=link.note) for link in links] if active else [],
     }
 

@@ -1,10 +1,7 @@
 """Joining a community, deciding on requests, the queues, escalation, creating a community.
 
-Who decides (``vvs_core.accounts.security.effective_validation_mode``):
-- "referent": the community's active référents;
-- "mairie": the agents of its commune (principal ``commune:<insee>:agent``, given by
-  the mairie plugin);
-- "platform": the platform team (administrators).
+Who decides (``vvs_core.communities.modes``): the deciders of the community's validation
+mode, "referent" (its active référents), "platform" (the platform team) or one a plugin declares.
 The platform team may decide any request: its queue shows every pending request,
 those it is responsible for first (platform mode, escalated after
 ``vvs.validation.escalation_days``, or a community without an active référent).
@@ -27,17 +24,13 @@ from sqlalchemy.orm import defer
 from vvs_core import geo
 from vvs_core.clock import aware, utcnow
 from vvs_core.communities.events import record_event
+from vvs_core.communities.modes import effective_validation_mode, mode_of, validation_modes
 from vvs_core.web.french import a, count, de
 from vvs_core.communities.members import member_count, member_counts, referent_counts, referents_of  # noqa: F401  (member_count(s): for the views)
 from vvs_core.models import Commune, Community, Membership, User
 from vvs_core.web.links import absolute_url
 from vvs_core.web.timefmt import dates
 
-DECIDERS = {
-    "platform": "l'équipe de la plateforme",
-    "referent": "le référent de votre communauté",
-    "mairie": "votre mairie",
-}
 # Squares tried around a home for a new community, as fractions of the default side.
 _SHRINK = (1.0, 0.85, 0.7, 0.6, 0.5, 0.4)
 # Where the square may sit relative to the home (fractions of half a side): centred
@@ -75,9 +68,7 @@ def current_membership(dbsession, user) -> Membership | None:
 
 
 def decider_label(request, community) -> str:
-    from vvs_core.accounts.security import effective_validation_mode
-
-    return DECIDERS[effective_validation_mode(request, community)]
+    return mode_of(request.registry, effective_validation_mode(request, community)).decider
 
 
 def request_status(request, user) -> dict | None:
@@ -148,8 +139,6 @@ def _tell_deciders(request, membership, community, user) -> None:
     Whoever else decides (the commune's agents) is told by the plugin that grants them,
     through ``vvs_membership_requested`` and ``tell_of_request``.
     """
-    from vvs_core.accounts.security import effective_validation_mode
-
     mode = effective_validation_mode(request, community)
     dbsession = request.dbsession
     referents = referents_of(dbsession, community.id) if mode == "referent" else []
@@ -237,21 +226,19 @@ def _tell_resident(request, membership, community, user, accept, reason) -> None
 
 # --- Référents -----------------------------------------------------------------
 
-# Who may name référents, as the person concerned and the journal read it.
-APPOINTERS = {"platform": "l'équipe de la plateforme", "mairie": "la mairie", "referent": "un référent"}
 REFERENT_REASON_MAX = 1000
 
 
 def set_referent(request, community, user_id, appoint: bool, actor, reason: str = "", by: str = "platform") -> User:
     """Name an active member of ``community`` référent (``appoint``), or make a référent a
     plain member again: the one way every page does it (the platform team's commune page,
-    the mairie's référents page). The caller checks the actor's permission.
+    the commune agents' référents page). The caller checks the actor's permission.
 
     The role changes by a conditional UPDATE (from the role the member has to the other):
     of two people acting at once, one changes it and the other reads a French refusal.
     Records the public movement « Nouveau référent » on appointment and a non-public
     audit entry (``referent_appointed`` / ``referent_removed``) with who, why and on whose
-    behalf (``by``: "platform", "mairie" or "referent"); the person is told by e-mail.
+    behalf (``by``: a validation mode's key, whose ``appointer`` names them); the person is told by e-mail.
     Raises ``MembershipError`` (French) when it does not apply; nothing changes then.
     """
     from sqlalchemy import update
@@ -261,7 +248,7 @@ def set_referent(request, community, user_id, appoint: bool, actor, reason: str 
         raise MembershipError(f"Le motif est trop long ({REFERENT_REASON_MAX} caractères au plus).")
     if not appoint and not reason:
         raise MembershipError("Indiquez le motif du retrait : il sera envoyé à la personne.")
-    if by not in APPOINTERS:
+    if by not in validation_modes(request.registry):
         raise ValueError(f"unknown appointer {by!r}")
     db = request.dbsession
     raw = str(user_id if user_id is not None else "").strip()
@@ -284,7 +271,7 @@ def set_referent(request, community, user_id, appoint: bool, actor, reason: str 
     if appoint:
         record_event(db, "referent_added", community=community, actor=actor, subject=user)
     record_event(db, "referent_appointed" if appoint else "referent_removed", community=community, actor=actor,
-                 subject=user, public=False, data={"reason": reason, "par": APPOINTERS[by]})
+                 subject=user, public=False, data={"reason": reason, "par": mode_of(request.registry, by).appointer})
     db.flush()
     _tell_referent(request, community, user, appoint, reason, by)
     return user
@@ -294,7 +281,7 @@ def _tell_referent(request, community, user, appoint: bool, reason: str, by: str
     from vvs_core.notify.outbox import notify_user
 
     site = request.registry.settings["vvs.site_name"]
-    who = APPOINTERS[by]
+    who = mode_of(request.registry, by).appointer
     if appoint:
         title = f"Vous êtes référent {de(community.name)}"
         body = (f"Bonjour {user.first_name},\n\n{who[0].upper() + who[1:]} vous a nommé référent de la communauté "
@@ -325,27 +312,21 @@ class QueueEntry:
     blockers: list[str] = field(default_factory=list)
     badges: list = field(default_factory=list)  # MembershipBadge (vvs_membership_badges)
 
-    @property
-    def decider(self) -> str:
-        return DECIDERS[self.mode]
-
 
 def pending_queue(request, who: str, community=None) -> list[QueueEntry]:
     """Pending requests to show to a decider, oldest first.
 
-    who: "referent" or "mairie" (with ``community``: that community's requests, when
+    who: a validation mode's key (with ``community``: that community's requests, when
     its mode is ``who``), or "platform" (every pending request, or those of
     ``community``; ``for_platform`` marks those the platform team is responsible
     for, listed first).
     """
-    from vvs_core.accounts.security import effective_validation_mode
-
     dbsession = request.dbsession
     stmt = (select(Membership, User, Community)
             .join(User, User.id == Membership.user_id).join(Community, Community.id == Membership.community_id)
             .where(Membership.status == "pending").order_by(Membership.requested_at, Membership.id))
     if who != "platform" and community is None:
-        raise ValueError("the référent and mairie queues belong to one community")
+        raise ValueError("only the platform team's queue spans communities")
     if community is not None:
         stmt = stmt.where(Membership.community_id == community.id)
     entries = []
@@ -388,7 +369,6 @@ def escalate_stale(request, now=None) -> list[int]:
     Idempotent: an escalated request is never escalated twice. Returns their ids.
     """
     from vvs_core.notify.outbox import notify_user
-    from vvs_core.accounts.security import effective_validation_mode
 
     dbsession = request.dbsession
     days = request.registry.settings["vvs.validation.escalation_days"]

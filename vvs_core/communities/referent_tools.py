@@ -5,8 +5,8 @@ from pyramid.view import view_config
 from sqlalchemy import func, select
 
 from vvs_core.models import Membership
-from vvs_core.accounts.security import community_factory, effective_validation_mode
-from vvs_core.web import route_exists
+from vvs_core.accounts.security import community_factory
+from vvs_core.communities.modes import effective_validation_mode
 from vvs_core.communities.views import community_links
 
 
@@ -24,16 +24,10 @@ def pending_count(dbsession, community_id: int) -> int:
              permission="community.manage")
 def referent_tools_view(request):
     community = request.context.community
-    mode = effective_validation_mode(request, community)
-    queue = None
-    for name in ("validation_queue", "community_requests", "referent_queue"):
-        if route_exists(request, name):
-            queue = request.route_path(name, community_id=community.id)
-            break
     return {
         "title": "Rôle et outils du référent", "community": community,
-        "pending": pending_count(request.dbsession, community.id), "decides": mode == "referent",
-        "queue_url": queue, "links": community_links(request, [community], "referent")[community.id],
+        "pending": pending_count(request.dbsession, community.id), "decides": effective_validation_mode(request, community) == "referent",
+        "queue_url": request.route_path("community_requests", community_id=community.id), "links": community_links(request, [community], "referent")[community.id],
         "platform_email": request.registry.settings["vvs.platform_email"],
         "extra_css": [request.layout.static("css/resident.css")],
     }

@@ -1,5 +1,5 @@
 """Validation of new members: the pending resident's "Activation du compte" page and
-the queues of the référents, the mairie (same community route) and the platform team."""
+the queues of the référents, of a plugin's mode (same community route) and of the platform team."""
 
 from datetime import timedelta
 
@@ -9,18 +9,18 @@ from pyramid.view import view_config
 
 from vvs_core.clock import aware, utcnow
 from vvs_core.communities.membership import (
-    DECIDERS, MembershipBlocked, MembershipError, current_membership, decide, member_count, pending_queue, verification_methods,
+    MembershipBlocked, MembershipError, current_membership, decide, member_count, pending_queue, verification_methods,
 )
 from vvs_core.models import Community, Membership
 from vvs_core.web.pagination import paginate_list
-from vvs_core.accounts.security import CommunityContext, community_factory, effective_validation_mode
+from vvs_core.accounts.security import CommunityContext, community_factory
+from vvs_core.communities.modes import effective_validation_mode, mode_of
 from vvs_core.web.french import elided
 from vvs_core.web.forms import Schema, StrippedString, read_fields, text_node, typed
 
 # The seeds: "Si votre demande d'adhésion n'est pas traitée dans un délai de 15 jours,
 # il est possible de faire une demande à notre service support."
 CONTACT_AFTER_DAYS = 15
-MODE_LABELS = {"platform": "Équipe de la plateforme", "referent": "Référent", "mairie": "Mairie"}
 CHOOSE = "Choisissez « Accepter » ou « Refuser »."
 
 
@@ -57,10 +57,10 @@ def activation_view(request):
     if membership is None:
         return values
     community = dbsession.get(Community, membership.community_id)
-    mode = effective_validation_mode(request, community)
+    mode = mode_of(request.registry, effective_validation_mode(request, community))
     waited = utcnow() - aware(membership.requested_at)
     values.update(
-        community=community, members=member_count(dbsession, community.id), mode=mode, decider=DECIDERS[mode],
+        community=community, members=member_count(dbsession, community.id), mode=mode.key, explanation=mode.explanation,
         methods=[{"method": m, "status": m.status(user)} for m in verification_methods(request, user)],
         contact=membership.status == "pending" and waited >= timedelta(days=CONTACT_AFTER_DAYS),
         waited_days=waited.days,
@@ -78,7 +78,7 @@ QUEUE_PAGE = 25
 def _queue_page(request, entries, action, title, community=None, errors=None) -> dict:
     page = paginate_list(request, entries, QUEUE_PAGE)
     return {"title": title, "extra_css": _css(request), "entries": page.items, "pagination": page, "action": action,
-            "community": community, "mode_labels": MODE_LABELS,
+            "community": community, "mode_of": lambda key: mode_of(request.registry, key),
             "errors": {k: v for k, v in (errors or {}).items() if not isinstance(v, MembershipBlocked)},
             "blocked": {k: v for k, v in (errors or {}).items() if isinstance(v, MembershipBlocked)},
             "kept_reason": typed(request, "reason")["reason"][:1000] if errors else ""}  # given back beside the error

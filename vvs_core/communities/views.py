@@ -15,20 +15,16 @@ from vvs_core.web.batch import resolve_panels
 from vvs_core.communities.boundaries import (BoundaryInputError, check_new_boundary, polygon_from_points, save_boundary,
                           snap_to_neighbours)
 from vvs_core.communities.events import describe_data, event_label, record_event
-from vvs_core.web.french import number
+from vvs_core.web.french import de, number
 from vvs_core.communities.members import referents_and_count
 from vvs_core.web import route_exists
 from vvs_core.web.forms import Schema, StrippedString, make_form, validate
 from vvs_core.web.jsonlimits import TooLarge, loads_limited
 from vvs_core.communities.membership import clean_name, communities_by_id, community_name_problem
 from vvs_core.models import Community, CommunityEvent
-from vvs_core.accounts.security import community_factory, effective_validation_mode, validation_modes
+from vvs_core.accounts.security import community_factory
+from vvs_core.communities.modes import effective_validation_mode, imposed_mode, mode_of, validation_modes
 
-MODE_LABELS = {
-    "platform": "Validation par l'équipe de la plateforme",
-    "referent": "Validation par le référent",
-    "mairie": "Validation par la mairie",
-}
 MOVEMENTS_SHOWN = 10
 HISTORY_PAGE = 50
 
@@ -47,8 +43,8 @@ def includeme(config):
 # --- Reading a community ----------------------------------------------------------
 
 def sees_audit(request, context) -> bool:
-    """Référents, the mairie and the platform team also see the non-public entries."""
-    return request.has_permission("community.manage", context) or request.has_permission("community.mairie", context)
+    """Référents, the commune's agents and the platform team also see the non-public entries."""
+    return request.has_permission("community.manage", context) or request.has_permission("community.oversee", context)
 
 
 def events_query(community_id: int, include_private: bool):
@@ -71,7 +67,7 @@ def describe_event(registry, event: CommunityEvent) -> str:
     elif event.kind == "boundary_changed" and data.get("new_area_m2"):
         text += f" ({number(data.get('old_area_m2', 0) / 10000, 1)} ha → {number(data['new_area_m2'] / 10000, 1)} ha)"
     elif event.kind == "validation_mode_changed" and data.get("new"):
-        text += f" : {MODE_LABELS.get(data['new'], data['new']).lower()}"
+        text += f" : {mode_of(registry, data['new']).label.lower()}"
     text += describe_data(registry, event)
     if event.actor is not None and event.kind in ("boundary_changed", "renamed", "validation_mode_changed"):
         text += f" — par {event.actor.full_name}"
@@ -126,8 +122,10 @@ def community_links(request, communities, place: str) -> dict[int, list]:
     return {cid: sorted(links, key=lambda link: link.order) for cid, links in found.items()}
 
 
-def imposed_mode(request, community) -> str | None:
-    return request.registry.vvs_plugins.hook.vvs_validation_mode_imposed(request=request, community=community)
+def imposed_by(request, community, imposed: str | None) -> str:
+    """Who fixed the mode ``imposed`` (its ``imposed_by``, « … de Serris »), for the référent's pages."""
+    return (mode_of(request.registry, imposed).imposed_by or "la commune {commune}").format(
+        commune=de(community.commune.name)) if imposed else ""
 
 
 @view_config(route_name="community", renderer="vvs_core:communities/templates/community.pt", permission="community.view")
@@ -145,8 +143,8 @@ def community_view(request):
         "members": members,
         "referents": referents,
         "cards": route_exists(request, "member_card"),  # the members' contact cards, when a plugin serves them
-        "mode_label": MODE_LABELS.get(effective_validation_mode(request, community), ""),
-        "imposed": imposed,
+        "mode_label": mode_of(request.registry, effective_validation_mode(request, community)).label,
+        "imposed": imposed, "imposed_by": imposed_by(request, community, imposed),
         "movements": event_rows(request.registry, events),
         "panels": plugin_panels(request, community),
         "can_manage": request.has_permission("community.manage", context),
@@ -172,7 +170,7 @@ def community_history_view(request):
 
 # --- Editing: name and validation mode ---------------------------------------------
 
-def edit_schema(imposed: str | None, modes: list[str]):
+def edit_schema(imposed: str | None, modes: dict):
     class EditSchema(Schema):
         name = colander.SchemaNode(StrippedString(), title="Nom de la communauté",
                                    validator=colander.Length(min=3, max=120,
@@ -185,8 +183,8 @@ def edit_schema(imposed: str | None, modes: list[str]):
     if not imposed:
         schema.add(colander.SchemaNode(
             colander.String(), name="validation_mode", title="Mode de validation des nouveaux voisins",
-            validator=colander.OneOf(modes),
-            widget=deform.widget.SelectWidget(values=[(m, MODE_LABELS[m]) for m in modes])))
+            validator=colander.OneOf(list(modes)),
+            widget=deform.widget.SelectWidget(values=[(m.key, m.label) for m in modes.values()])))
     return schema
 
 
@@ -197,12 +195,12 @@ def community_edit_view(request):
     imposed = imposed_mode(request, community)
     form = make_form(request, edit_schema(imposed, validation_modes(request.registry)), "Enregistrer", formid="communaute")
     page = {"title": "Modifier les informations", "community": community, "imposed": imposed,
-            "imposed_label": MODE_LABELS.get(imposed or "", ""),
+            "imposed_label": mode_of(request.registry, imposed).label, "imposed_by": imposed_by(request, community, imposed),
             "extra_css": [request.layout.static("css/resident.css")]}
+    shown = effective_validation_mode(request, community)  # a mode nobody declares shows as the platform's
     if request.method != "POST":
-        values = {"name": community.name, "description": community.description,
-                  "validation_mode": effective_validation_mode(request, community)}
-        return {**page, "form": form.render(values)}
+        return {**page, "form": form.render({"name": community.name, "description": community.description,
+                                             "validation_mode": shown})}
     data, rendered = validate(request, form, check=lambda data: {
         "name": "name" in data and community_name_problem(request.dbsession, community.commune, data["name"],
                                                           renaming=community)})
@@ -217,7 +215,7 @@ def community_edit_view(request):
         community.name = data["name"]
     community.description = data["description"].strip()
     mode = data.get("validation_mode")
-    if mode and not imposed and mode != community.validation_mode:
+    if mode and not imposed and mode != shown:  # the stored mode stays until the référent picks another
         record_event(request.dbsession, "validation_mode_changed", community=community, actor=user,
                      data={"old": community.validation_mode, "new": mode})
         community.validation_mode = mode

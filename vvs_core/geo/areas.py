@@ -1,4 +1,4 @@
-"""An area drawn on the map by a mairie agent or a référent (a commune alert, a roll-call):
+"""An area drawn on the map by a commune agent or a référent (a commune alert, a roll-call):
 the one reading of the posted GeoJSON polygon, with its French refusals.
 
 The form field that draws it is ``area_field.macros['field']`` (vvs_core/geo/templates/area_field.pt)

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 import zope.sqlalchemy
 from sqlalchemy.orm import sessionmaker
 
-from .community import VALIDATION_MODES, Commune, Community, CommunityEvent, Membership  # noqa: F401
+from .community import Commune, Community, CommunityEvent, Membership  # noqa: F401
 from .geometry import Geometry  # noqa: F401
 from .meta import Base  # noqa: F401
 from .types import UTCDateTime  # noqa: F401

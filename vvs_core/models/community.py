@@ -10,7 +10,6 @@ from .geometry import Geometry
 from .meta import Base
 from .types import UTCDateTime
 
-VALIDATION_MODES = ("platform", "referent", "mairie")
 MEMBER_ROLES = ("member", "referent")
 MEMBERSHIP_STATUSES = ("pending", "active", "rejected", "left")
 
@@ -43,7 +42,7 @@ class Community(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     address_label: Mapped[str] = mapped_column(String(255), default="")
     boundary = mapped_column(Geometry("POLYGON"), nullable=False)
-    validation_mode: Mapped[str] = mapped_column(String(16), default="referent")
+    validation_mode: Mapped[str] = mapped_column(String(16), default="referent")  # a key of communities.modes
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     boundary_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set by the platform team: off the map (no point falls in it), no member, history kept.
@@ -81,7 +80,7 @@ class CommunityEvent(Base):
     """A movement in a community's history, and the audit trail of the platform.
 
     ``public`` events are shown to members as "Mouvements"; the others (moderation,
-    views of hidden numbers…) only to référents, the mairie and administrators.
+    views of hidden numbers…) only to référents, the commune's agents and administrators.
     """
     __tablename__ = "community_events"
     __table_args__ = (Index("ix_community_events_community_created", "community_id", "created_at"),)

@@ -1,4 +1,4 @@
-"""Users: residents, référents, mairie agents, moderators and administrators."""
+"""Users: residents, référents, commune agents, moderators and administrators."""
 
 from datetime import datetime
 

@@ -274,7 +274,7 @@ class EmailSenderContract(_SenderContract):
                              html=f"<p>{text}</p>", key=key)
 
 
-VOICE_TEXT = ("EXERCICE. Message de la mairie de Saint-Étienne-du-Rouvray : « crue de la Seine », "
+VOICE_TEXT = ("EXERCICE. Message de la ville de Saint-Étienne-du-Rouvray : « crue de la Seine », "
               "l’eau monte rue de l’Église ; montez à l’étage et n’utilisez pas votre véhicule.")
 VOICE_PROMPT = "Pour confirmer que vous avez bien reçu ce message, appuyez sur la touche 1."
 

@@ -1,7 +1,7 @@
 """What a page reads from several places, in one statement.
 
 A page is made of parts that know nothing of each other: the header menu (each plugin's
-badges), the community page's plugin panels, the mairie dashboard's widgets, the GDPR
+badges), the community page's plugin panels, a dashboard's widgets, the GDPR
 archive's sections. Each used to run its own statements, so a page cost one more query
 per plugin. Here each part hands a *scalar SQL expression* to ``request.page_reads``
 and gets a ``Deferred`` back; the first time any deferred value is needed, every
