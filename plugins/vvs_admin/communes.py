@@ -15,7 +15,7 @@ from sqlalchemy.orm import defer
 from vvs_admin.accounts import AdminActionRefused, ChangedMeanwhile
 from vvs_core.communities.events import record_event
 from vvs_core.models import Commune, Community, Membership, User
-from vvs_core.communities.modes import validation_modes
+from vvs_core.communities.modes import mode_of, validation_modes
 from vvs_core.web.french import de
 from vvs_core.web.textsearch import folded
 
@@ -89,6 +89,11 @@ def mode_names(request) -> dict[str, str]:
     return {key: mode.name for key, mode in validation_modes(request.registry).items()}
 
 
+def mode_name(request, key: str) -> str:
+    """A stored mode's name; one no enabled plugin declares is the platform team's, as for the core."""
+    return mode_of(request.registry, key).name
+
+
 def change_validation_mode(request, community: Community, mode: str, seen: str, reason: str) -> None:
     names = mode_names(request)
     if mode not in names:
@@ -103,7 +108,7 @@ def change_validation_mode(request, community: Community, mode: str, seen: str, 
     if result.rowcount != 1:
         raise ChangedMeanwhile("Un autre membre de l'équipe a changé ce mode entre-temps : voici l'état actuel.")
     record_event(request.dbsession, "admin_validation_mode_changed", community=community, actor=request.user,
-                 public=False, data={"reason": reason, "avant": names.get(before, before),
+                 public=False, data={"reason": reason, "avant": mode_name(request, before),
                                      "apres": names[mode]})
     request.dbsession.flush()
 

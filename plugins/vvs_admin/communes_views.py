@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from vvs_admin.accounts import AdminActionRefused, ChangedMeanwhile
 from vvs_admin.communes import (
-    INSEE, CommunityPeople, communities_people_summary, member_by_email, change_validation_mode, mode_names, communes_overview, create_commune, edit_commune, archive_community, archive_preview, merge_choices, merge_communities, merge_preview, parse_coordinate, parse_postcodes, set_referent,
+    INSEE, CommunityPeople, communities_people_summary, member_by_email, change_validation_mode, mode_name, mode_names, communes_overview, create_commune, edit_commune, archive_community, archive_preview, merge_choices, merge_communities, merge_preview, parse_coordinate, parse_postcodes, set_referent,
 )
 from vvs_core.web.french import de
 from vvs_core.web.forms import Schema, StrippedString, choice_node, email_node, make_form, reason_node, validate
@@ -19,6 +19,7 @@ from vvs_core.models import Commune, Community
 from vvs_core.web.pagination import paginate
 from vvs_core.accounts.phones import display_phone, normalise_phone
 from vvs_core.accounts.security import community_factory
+from vvs_core.communities.modes import mode_of
 from vvs_core.web.textsearch import folded
 from vvs_core.web.timefmt import FRENCH_ZONES
 
@@ -214,11 +215,11 @@ def commune_page(request, commune: Commune, rendered: dict | None = None, error:
     people = communities_people_summary(request.dbsession, [c.id for c in rows])
     for community in rows:
         parts = community_forms(request, community, people[community.id])
-        html = {"mode": parts["forms"]["mode"].render({"mode": community.validation_mode,
+        html = {"mode": parts["forms"]["mode"].render({"mode": mode_of(request.registry, community.validation_mode).key,
                                                        "seen": community.validation_mode}),
                 "referents": parts["forms"]["referents"].render()}
         html.update((rendered or {}).get(community.id, {}))
-        communities.append({"community": community, "mode": mode_names(request).get(community.validation_mode, "Inconnu"),
+        communities.append({"community": community, "mode": mode_name(request, community.validation_mode),
                             "referents": parts["referents"], "members": parts["members"],
                             "forms": html})
     values = {"name": commune.name, "postcodes": " ".join(commune.postcodes or []),

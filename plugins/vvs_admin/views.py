@@ -9,7 +9,7 @@ from vvs_core.models import Commune, Community, Membership, User
 from vvs_core.web import route_exists
 from vvs_core.web.textsearch import folded
 
-from vvs_admin.communes import mode_names
+from vvs_admin.communes import mode_name
 
 
 def includeme(config):
@@ -51,6 +51,6 @@ def admin_view(request):
         "members": sum(c["members"] for c in communes),
         "pending": sum(c["pending"] for c in communes),
     }
-    return {"title": "Administration", "communes": communes, "totals": totals, "mode_labels": mode_names(request),
+    return {"title": "Administration", "communes": communes, "totals": totals, "mode_name": lambda key: mode_name(request, key),
             "requests_url": request.route_path("admin_requests") if route_exists(request, "admin_requests") else None,
             "extra_css": [request.layout.static("css/resident.css")]}

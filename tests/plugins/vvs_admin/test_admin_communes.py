@@ -269,3 +269,22 @@ def test_an_overseas_commune_has_its_time_zone(testapp, admin, commune, dbsessio
     form.submit("submit").follow()
     dbsession.refresh(commune)
     assert commune.time_zone is None
+
+
+def test_a_mode_no_enabled_plugin_declares_reads_as_the_platform_teams(testapp, admin, make_community, dbsession):
+    """A community left in the mode of a disabled plugin: the team reads who really decides
+    (the platform team, as the core does), never a raw key, and may choose another mode."""
+    community = make_community("Les Hauts de Serris", validation_mode="disparu")
+    testapp.login(admin)
+    overview = testapp.get("/admin").text
+    assert "disparu" not in overview and "Inconnu" not in overview
+    page = testapp.get("/admin/communes/77449")
+    assert "disparu" not in page.html.get_text()  # only in the form's hidden « seen » state
+    form = page.forms[f"mode-{community.id}"]
+    assert form["mode"].value == "platform"
+    form["mode"], form["reason"] = "referent", REASON
+    form.submit("submit", status=303)
+    dbsession.refresh(community)
+    assert community.validation_mode == "referent"
+    event = dbsession.scalar(select(CommunityEvent).where(CommunityEvent.kind == "admin_validation_mode_changed"))
+    assert (event.data["avant"], event.data["apres"]) == ("Équipe de la plateforme", "Référent")
