@@ -146,14 +146,21 @@ def test_console_sms_reads_an_sms_received_by_its_callback():
             sender.parse_inbound(Request.blank("/", POST=bad))
 
 
-def test_make_run_can_simulate_an_sms_received_as_the_readme_says(app, testapp):
-    """Walk-through: development.ini had no callback token for the console SMS, so OUI,
-    AIDE and STOP could not be tried under `make run`. The token is set and the
-    README's command is accepted by the app."""
+def test_make_run_can_simulate_an_sms_received_as_the_readme_says(app, testapp, dbsession, make_user,
+                                                                   make_community):
+    """Walk-through: the README's command, posted as curl posts it, from a resident of a
+    community with no roll-call open (the demo opens none), does what the README's comment
+    says: an alert of that community, the sender told. (It said « answers OUI to the
+    roll-call open in Le Bourg »: under `make run` that OUI went to the 7 neighbours of Le
+    Bourg as an alert « ALERTE Le Bourg - autre : OUI ».)"""
     import configparser
     import re
+    import shlex
     from pathlib import Path
     from urllib.parse import quote_plus
+
+    from sqlalchemy import select
+    from vvs_alerts.models import Alert
 
     from vvs_core.testing import use_provider
 
@@ -163,17 +170,26 @@ def test_make_run_can_simulate_an_sms_received_as_the_readme_says(app, testapp):
     token = ini["app:main"]["vvs.sms.console.callback_token"]
     assert len(token) >= 32 and ini["app:main"]["vvs.sms.provider"] == "console"
     readme = (root / "README.md").read_text(encoding="utf-8")
-    # As curl sends it: -d raw (a "+" would arrive as a space), --data-urlencode encoded.
-    command = re.search(r"curl --data-urlencode from=(\S+) -d text=(\S+) -d id=(\S+) \\\n\s+http://localhost:6543(\S+)",
-                        readme)
-    assert command and f"/fournisseurs/console/{token}/sms-recu" == command.group(4)
+    comment, command = re.search(r"```sh\n(# .*)\n(curl (?:.*\\\n)*.*)\n```", readme[readme.index("sms-recu") - 600:]).groups()
+    words = shlex.split(command.replace("\\\n", " "))
+    url = words.pop()
+    assert url == f"http://localhost:6543/fournisseurs/console/{token}/sms-recu"
+    fields, body = {}, []  # as curl sends them: --data-urlencode encoded, -d raw (a "+" would arrive as a space)
+    for option, value in zip(words[1::2], words[2::2]):
+        name, _, data = value.partition("=")
+        assert option in ("-d", "--data-urlencode"), option
+        fields[name] = data
+        body.append(f"{name}={quote_plus(data) if option == '--data-urlencode' else data}")
+    assert "alert" in comment and "Le Bourg" in comment, comment
+    resident = make_user(mobile=fields["from"])
+    make_community(name="Le Bourg", members=[resident, make_user(), make_user()])
     use_provider(app.registry, "sms", ConsoleSMSSender())
     app.registry.settings["vvs.sms.console.callback_token"] = token
     try:
-        sender, text, ref, path = command.groups()
-        body = f"from={quote_plus(sender)}&text={text}&id={ref}"
-        form = "application/x-www-form-urlencoded"
-        assert testapp.post(path, body, content_type=form).text.startswith("reçu")
-        assert testapp.post(path, body, content_type=form, status=409).text == "déjà reçu"
+        path, form = url[len("http://localhost:6543"):], "application/x-www-form-urlencoded"
+        assert testapp.post(path, "&".join(body), content_type=form).text == "reçu, réponse envoyée"
+        assert testapp.post(path, "&".join(body), content_type=form, status=409).text == "déjà reçu"
     finally:
         del app.registry.settings["vvs.sms.console.callback_token"]
+    alert = dbsession.scalars(select(Alert)).one()
+    assert (alert.author_id, alert.source, alert.text) == (resident.id, "sms", fields["text"])
