@@ -14,7 +14,8 @@ from vvs_admin.communes import (
     INSEE, CommunityPeople, communities_people_summary, member_by_email, change_validation_mode, mode_name, mode_names, communes_overview, create_commune, edit_commune, archive_community, archive_preview, merge_choices, merge_communities, merge_preview, parse_coordinate, parse_postcodes, set_referent,
 )
 from vvs_core.web.french import de
-from vvs_core.web.forms import Schema, StrippedString, choice_node, email_node, make_form, reason_node, validate
+from vvs_core.web.forms import (Schema, StrippedString, choice_node, email_node, make_form, reason_node, typed,
+                                 validate)
 from vvs_core.models import Commune, Community
 from vvs_core.web.pagination import paginate
 from vvs_core.accounts.phones import display_phone, normalise_phone
@@ -338,7 +339,7 @@ def admin_community_merge_post(request):
     """First POST: the confirmation page (what would change, nothing changed); the
     confirmation's POST (``confirme``): the merge."""
     community = request.context.community
-    confirming = request.POST.get("confirme") == "1"
+    confirming = typed(request, "confirme")["confirme"] == "1"
     form = merge_form(request, community, confirming)
     data, rendered = validate(request, form)
     if data is None:

@@ -90,9 +90,21 @@ class ModerationReasonSchema(Schema):
                        too_long="Motif trop long : {max} caractères au plus ({length} reçus). Rien n'a été changé.")
 
 
+class AlertModerationSchema(ModerationReasonSchema):
+    """A decision on an alert: ``action`` (checked by the moderation service), ``days`` (a
+    suspension's length, read when the action suspends), ``seen``: the last journal entry
+    the moderator's page showed, ``back``: « queue » to return to the queue."""
+    action = colander.SchemaNode(StrippedString(), missing="")
+    days = number_node("Durée", min=MIN_DAYS, max=MAX_DAYS, message=DAYS_WRONG, missing=None)
+    seen = number_node("Dernière décision vue", min=0, max=999_999_999, missing=None,
+                       message="La page de modération n'a pas été comprise : rechargez-la. Rien n'a été changé.")
+    back = colander.SchemaNode(StrippedString(), missing="")
+
+
 class SuspensionChangeSchema(ModerationReasonSchema):
     """A suspension in force: ``what`` is « change » (then ``days`` from now) or « lift »;
     ``seen_until``: the end the moderator's page showed."""
     what = colander.SchemaNode(StrippedString(), missing="")
     days = number_node("Durée", min=MIN_DAYS, max=MAX_DAYS, message=DAYS_WRONG, missing=None)
     seen_until = colander.SchemaNode(StrippedString(), missing=None)
+    back = colander.SchemaNode(StrippedString(), missing="")  # the user id of the history page to return to

@@ -65,12 +65,6 @@ def clean_reason(reason, required: bool = True) -> str:
     return reason
 
 
-def parse_seen(raw) -> int | None:
-    """The last journal entry the moderator's form showed (None: not given)."""
-    text = str(raw or "").strip()
-    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
-
-
 # --- Reports ------------------------------------------------------------------
 
 def report_alert(dbsession, alert, reporter, reason: str) -> AlertReport:

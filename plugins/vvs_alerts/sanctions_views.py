@@ -78,7 +78,7 @@ def sanction_change_view(request):
             request.flash("Choisissez de modifier la durée ou de lever la suspension.", "error")
     except ModerationRefused as refused:
         request.flash(str(refused), "error")
-    back = request.POST.get("back", "")
+    back = data.get("back", "")
     if re.fullmatch(r"[0-9]{1,9}", back):
         return HTTPSeeOther(request.route_path("alerts_user_history", user_id=back))
     return HTTPSeeOther(request.route_path("alerts_sanctions"))

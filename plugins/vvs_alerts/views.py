@@ -10,7 +10,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from shapely.geometry import Point, mapping
 
-from vvs_core.web.forms import make_form, read, validate
+from vvs_core.web.forms import make_form, read, read_fields, typed, validate
 from vvs_core.web.french import count
 from vvs_core.web.links import absolute_url
 from vvs_core.clock import utcnow
@@ -20,11 +20,11 @@ from vvs_core.web.timefmt import dates
 from . import feeds
 from .access import SanctionsContext
 from .catalogue import (CATEGORY_LABELS, EXPIRY_CHOICES, SEVERITY_LABELS, STATUS_LABELS, category_label)
-from .forms import AlertSchema, FollowUpSchema, ModerationReasonSchema, ReportSchema, new_key
+from .forms import AlertModerationSchema, AlertSchema, FollowUpSchema, ReportSchema, new_key
 from .lifecycle import is_active, post_update
 from .models import Alert
 from .moderation import (ACTION_LABELS, DEFAULT_SUSPENSION_DAYS, ModerationRefused, last_entry_id,
-                         last_entry_ids, moderate, open_reports, open_reports_of, parse_seen, queue_statements, report_alert)
+                         last_entry_ids, moderate, open_reports, open_reports_of, queue_statements, report_alert)
 from .policy import mode_for
 from .posting import PostingRefused, home_community, post_alert
 from .texts import author_name, sms_preview
@@ -100,8 +100,8 @@ def sms_preview_view(request):
     community = home_community(request.dbsession, request.user)
     if community is None:
         raise HTTPNotFound()
-    text = str(request.POST.get("text") or "")[:PREVIEW_MAX_CHARS]
-    category = str(request.POST.get("category") or "")
+    shown = typed(request, "text", "category")
+    text, category = shown["text"][:PREVIEW_MAX_CHARS], shown["category"]
     if category not in CATEGORY_LABELS:
         category = "autre"
     next_id = (request.dbsession.scalar(sa.select(sa.func.max(Alert.id))) or 0) + 1
@@ -192,19 +192,18 @@ def alert_follow_up_view(request):
 @view_config(route_name="alert_moderate", request_method="POST", permission="alert.moderate")
 def alert_moderate_view(request):
     alert = request.context.alert
-    data, error = read(request, ModerationReasonSchema())
+    data, errors = read_fields(request, AlertModerationSchema())
+    if data.get("action") != "suspend":
+        errors.pop("days", None)  # the length is read for a suspension only
     try:
-        if error:
-            raise ModerationRefused(error)
-        entry = moderate(request, alert, request.user, request.POST.get("action", ""),
-                         data["reason"], request.POST.get("days"),
-                         seen=parse_seen(request.POST.get("seen")))
+        if errors:
+            raise ModerationRefused(" ".join(errors.values()))
+        entry = moderate(request, alert, request.user, data["action"], data["reason"], data["days"], seen=data["seen"])
     except ModerationRefused as refused:
         request.flash(str(refused), "error")
     else:
         request.flash(f"{ACTION_LABELS[entry.action]} : l'auteur en est informé.", "success")
-    back = request.POST.get("back")
-    if back == "queue":
+    if data.get("back") == "queue":
         return HTTPSeeOther(request.route_path("alerts_moderation"))
     return HTTPSeeOther(request.route_path("alert_view", alert_id=alert.id))
 

@@ -103,6 +103,14 @@ class ReportSchema(Schema):
     reason = text_node("Pourquoi signalez-vous ce contenu ?", 1000, widget=deform.widget.TextAreaWidget(rows=3))
 
 
+MODERATE_WRONG = "Action de modération invalide (le motif fait 1 000 caractères au plus)."
+
+
 class ModerateSchema(Schema):
+    """Hiding or restoring a post or a reply (the form is in post.pt and moderation.pt);
+    ``back``: « moderation » to return to the moderation page."""
+    action = colander.SchemaNode(StrippedString(), missing_msg=MODERATE_WRONG,
+                                 validator=colander.OneOf(("hide", "restore"), msg_err=MODERATE_WRONG))
     reason = text_node("Motif (montré à l'auteur et gardé dans l'historique)", 1000,
                        missing="", widget=deform.widget.TextAreaWidget(rows=2))
+    back = colander.SchemaNode(StrippedString(), missing="")

@@ -8,14 +8,14 @@ from pyramid.view import view_config
 
 from vvs_core.clock import utcnow
 from vvs_core.web.images import ImageRejected
-from vvs_core.web.forms import make_form, validate
+from vvs_core.web.forms import make_form, read_fields, validate
 from vvs_core.web.french import de
 from vvs_core.web.links import absolute_url, public_host
 from vvs_core.web.pagination import Pagination, page_number, page_url, paginate
 from vvs_core.web.timefmt import dates
 
 from . import calendar, moderation, posts
-from .forms import ModerateSchema, ReplySchema, ReportSchema, post_schema
+from .forms import MODERATE_WRONG, ModerateSchema, ReplySchema, ReportSchema, post_schema
 from .models import CATEGORIES, GazetteReply
 
 FORM_PAGE = "vvs_core:web/templates/form_page.pt"
@@ -233,15 +233,13 @@ def gazette_moderate(request):
     if post is None:
         raise HTTPNotFound()
     reply = _reply_of(request, post)
-    action = request.POST.get("action")
-    form = make_form(request, ModerateSchema(), "Valider")
-    data, _rendered = validate(request, form)
-    if action not in ("hide", "restore") or data is None:
-        request.flash("Action de modération invalide (le motif fait 1 000 caractères au plus).", "error")
+    data, errors = read_fields(request, ModerateSchema())
+    if errors:
+        request.flash(MODERATE_WRONG, "error")
     else:
-        moderation.moderate(request.dbsession, post, request.user, action, data["reason"], reply)
-        request.flash("Contenu masqué." if action == "hide" else "Contenu rétabli.", "success")
-    return HTTPSeeOther(request.POST.get("back") == "moderation"
+        moderation.moderate(request.dbsession, post, request.user, data["action"], data["reason"], reply)
+        request.flash("Contenu masqué." if data["action"] == "hide" else "Contenu rétabli.", "success")
+    return HTTPSeeOther(data.get("back") == "moderation"
                         and request.route_path("gazette_moderation", community_id=post.community_id)
                         or request.route_path("gazette_post", community_id=post.community_id, post_id=post.id))
 

@@ -219,25 +219,33 @@ def audit_view(request):
 
 # --- A commune's rule -----------------------------------------------------------------
 
+class CommuneRuleSchema(Schema):
+    """The rule a mairie chooses (commune_rule.pt): ``mode``, and for « list » the ``methods`` ticked."""
+    mode = colander.SchemaNode(StrippedString(), missing_msg="Choisissez une règle.", validator=colander.OneOf(
+        ["default", "none", "any", "list"], msg_err="Choisissez une règle."))
+    methods = colander.SchemaNode(colander.Sequence(), colander.SchemaNode(StrippedString(), missing=""), missing=[])
+
+
 @view_config(route_name="kyc_commune_rule", renderer=T + "commune_rule.pt", permission="kyc.commune")
 def commune_rule_view(request):
     commune = request.context.commune
     names = [n for n in labels(request)]
     error = None
     if request.method == "POST":
-        choice = request.POST.get("mode", "")
+        data, errors = read_fields(request, CommuneRuleSchema())
+        choice = data.get("mode")
         try:
+            if errors:
+                raise ValueError(next(iter(errors.values())))
             if choice == "default":
                 rules.clear_commune_rule(request, commune)
             elif choice in ("none", "any"):
                 rules.set_commune_rule(request, commune, choice, request.user)
-            elif choice == "list":
-                chosen = [n for n in request.POST.getall("methods") if n in names]
+            else:  # "list"
+                chosen = [n for n in data["methods"] if n in names]
                 if not chosen:
                     raise ValueError("Cochez au moins une preuve, ou choisissez une autre règle.")
                 rules.set_commune_rule(request, commune, parse_required(chosen), request.user)
-            else:
-                raise ValueError("Choisissez une règle.")
         except ValueError as exc:
             request.response.status = 400
             error = str(exc)

@@ -337,7 +337,7 @@ def alert_new_view(context, request):
         return {**page, "values": values, "errors": errors}
     recipients, followers = commune_alerts.audience_of(request, commune, data)
     estimate = commune_alerts.audience.estimate(recipients, followers)
-    if request.POST.get("confirm") != "1":
+    if typed(request, "confirm")["confirm"] != "1":
         link = commune_alerts.public_link(request, commune, commune_alerts.next_alert_id(request.dbsession))
         preview = commune_alerts.sms_preview(commune, data, request.registry.settings["vvs.sms.max_segments"], link)
         return {**page, "values": values, "estimate": estimate, "sms_preview": preview}

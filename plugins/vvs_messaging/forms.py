@@ -44,3 +44,10 @@ class ReportSchema(Schema):
     reason = colander.SchemaNode(StrippedString(), title="Pourquoi signalez-vous ce message ?",
                                  validator=colander.Length(max=1000, max_err="1 000 caractères au plus."),
                                  widget=deform.widget.TextAreaWidget(rows=3))
+
+
+class ResolveSchema(Schema):
+    """A moderator's decision on a reported message (a button of reports.pt)."""
+    action = colander.SchemaNode(StrippedString(), missing_msg="Choisissez de garder ou de retirer le message.",
+                                 validator=colander.OneOf(("keep", "remove"),
+                                                          msg_err="Choisissez de garder ou de retirer le message."))

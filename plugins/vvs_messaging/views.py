@@ -4,13 +4,13 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
-from vvs_core.web.forms import make_form, typed, validate
+from vvs_core.web.forms import make_form, read, typed, validate
 from vvs_core.models import User
 
 from . import conversations as conv
 from . import reports
 from .audience import choices, label_for, shown_as
-from .forms import ReplySchema, ReportSchema, new_conversation_schema
+from .forms import ReplySchema, ReportSchema, ResolveSchema, new_conversation_schema
 from .models import Message, MessageReport
 
 FORM_PAGE = "vvs_core:web/templates/form_page.pt"
@@ -144,9 +144,9 @@ def report_resolve_view(request):
     report = request.dbsession.get(MessageReport, int(raw)) if raw.isdigit() and len(raw) < 12 else None
     if report is None or report.resolved_at is not None:
         raise HTTPNotFound()
-    action = request.POST.get("action")
-    if action not in ("keep", "remove"):
-        raise HTTPBadRequest()
-    reports.resolve(request.dbsession, report, request.user, delete_message=action == "remove")
+    data, error = read(request, ResolveSchema())
+    if error:
+        raise HTTPBadRequest(error)
+    reports.resolve(request.dbsession, report, request.user, delete_message=data["action"] == "remove")
     request.flash("Signalement traité.", "success")
     return HTTPSeeOther(request.route_path("messaging_reports"))

@@ -110,7 +110,7 @@ def new_view(context, request):
         request.response.status = 400
         return {**page, "values": values, "estimate": estimate,
                 "errors": {"target": "Personne n'habite là : élargissez la zone ou choisissez d'autres communautés."}}
-    if request.POST.get("confirm") != "1":
+    if typed(request, "confirm")["confirm"] != "1":
         return {**page, "values": values, "estimate": estimate}
     rollcall = launch(request, commune, request.user, data, launched_as="mairie" if agent else "referent")
     request.flash(f"Appel lancé : {estimate}.", "success")

@@ -10,7 +10,7 @@ from pyramid.view import view_config
 from sqlalchemy import func, select
 
 from vvs_core.clock import utcnow
-from vvs_core.web.forms import Schema, StrippedString, email_node, field_error, make_form, validate
+from vvs_core.web.forms import Schema, StrippedString, email_node, field_error, make_form, typed, validate
 from vvs_core.hooktypes import SettingsSection
 from vvs_core.web.images import ImageRejected, clean_image
 from vvs_core.models import User
@@ -185,7 +185,7 @@ def profile_housing_view(request):
              renderer="vvs_core:accounts/templates/account_profile.pt", permission="account")
 def profile_photo_view(request):
     user = request.user
-    if request.POST.get("remove"):
+    if typed(request, "remove")["remove"]:
         user.photo = None
         request.flash("Votre photo est supprimée.", "success")
         return HTTPSeeOther(request.route_path("profile"))

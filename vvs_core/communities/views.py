@@ -18,7 +18,7 @@ from vvs_core.communities.events import describe_data, event_label, record_event
 from vvs_core.web.french import de, number
 from vvs_core.communities.members import referents_and_count
 from vvs_core.web import route_exists
-from vvs_core.web.forms import Schema, StrippedString, make_form, validate
+from vvs_core.web.forms import Schema, StrippedString, make_form, typed, validate
 from vvs_core.web.jsonlimits import TooLarge, loads_limited
 from vvs_core.communities.membership import clean_name, communities_by_id, community_name_problem
 from vvs_core.models import Community, CommunityEvent
@@ -249,7 +249,7 @@ def community_boundary_view(request):
     community = request.context.community
     if request.method != "POST":
         return boundary_page(request, community)
-    raw = request.POST.get("boundary", "")
+    raw = typed(request, "boundary")["boundary"]
     try:
         points = loads_limited(raw, BOUNDARY_MAX_BYTES, max_depth=4)  # [[lon, lat], …]
         polygon = snap_to_neighbours(request.dbsession, community, polygon_from_points(points))

@@ -126,3 +126,14 @@ def test_second_administrator_finds_it_merged(testapp, dbsession, scene):
     request = SimpleNamespace(dbsession=dbsession, registry=testapp.app.registry, user=scene["admin"])
     with pytest.raises(ChangedMeanwhile, match="n'existe plus"):
         merge_communities(request, a_id, scene["b"].id, REASON)
+
+
+@pytest.mark.parametrize("confirme", ["1\x00", "oui", "٣", "1" * 50])
+def test_a_hostile_confirmation_only_shows_the_preview(testapp, dbsession, scene, confirme):
+    a, b = scene["a"], scene["b"]
+    testapp.login(scene["admin"])
+    page = testapp.post_csrf(url(a), {"cible": str(b.id), "reason": REASON, "confirme": confirme}, status=200)
+    assert "Vérifiez avant de confirmer" in page.text
+    filed = testapp.post_csrf(url(a), {"cible": str(b.id), "reason": REASON}, upload_files=[("confirme", "c.txt", b"1")])
+    assert "Vérifiez avant de confirmer" in filed.text
+    assert dbsession.get(Community, a.id) is not None and dbsession.get(Community, b.id) is not None

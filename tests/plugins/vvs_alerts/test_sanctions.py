@@ -53,6 +53,43 @@ def test_a_bad_length_is_refused_and_nothing_changes(testapp, dbsession, scene, 
     assert _counts(dbsession) == (0, 0, 0)
 
 
+@pytest.mark.parametrize("fields, said", [
+    ({"action": "supprimer"}, "Action de modération inconnue"),
+    ({"action": "suspend", "days": "3", "seen": "-1"}, "rechargez-la"),
+    ({"action": "warn", "seen": "٣"}, "rechargez-la"),
+    ({"action": "warn", "seen": "9" * 30}, "rechargez-la"),
+    ({"action": "suspend", "days": "3\x00"}, "nombre entier de jours"),
+    ({"action": "warn", "reason": "a\x00b"}, "caractères de contrôle"),
+])
+def test_hostile_moderation_fields_change_nothing(testapp, dbsession, scene, fields, said):
+    author, moderator, community, alert = scene
+    page = testapp.post_csrf(f"/alertes/{alert.id}/moderation", {"reason": "Propos déplacés.", **fields}).follow()
+    assert said in page.text
+    assert _counts(dbsession) == (0, 0, 0)
+
+
+def test_files_sent_as_moderation_fields_change_nothing(testapp, dbsession, scene):
+    """A file counts as an empty field: no action, no length; as « back », the alert's page."""
+    author, moderator, community, alert = scene
+    for name in ("action", "days"):
+        fields = {"action": "suspend", "reason": "Propos déplacés.", "days": "3"}
+        del fields[name]
+        testapp.post_csrf(f"/alertes/{alert.id}/moderation", fields, upload_files=[(name, "x.txt", b"suspend")],
+                          status=303)
+        assert _counts(dbsession) == (0, 0, 0), name
+    answer = testapp.post_csrf(f"/alertes/{alert.id}/moderation", {"action": "warn", "reason": "Propos déplacés."},
+                               upload_files=[("back", "x.txt", b"queue"), ("seen", "y.txt", b"1")], status=303)
+    assert answer.location.endswith(f"/alertes/{alert.id}") and _counts(dbsession)[1] == 1
+    dbsession.execute(delete(PostingSuspension))
+    suspension = PostingSuspension(user_id=author.id, moderator_id=moderator.id, reason="Propos.",
+                                   created_at=utcnow(), until=utcnow() + timedelta(days=3))
+    dbsession.add(suspension)
+    dbsession.flush()
+    answer = testapp.post_csrf(f"/alertes/moderation/sanctions/{suspension.id}", {"what": "lift", "reason": "Excuses."},
+                               upload_files=[("back", "x.txt", b"12")], status=303)
+    assert answer.location.endswith("/alertes/moderation/sanctions")
+
+
 def test_a_reason_longer_than_1000_characters_is_refused_everywhere(testapp, dbsession, scene, make_user):
     author, moderator, community, alert = scene
     from vvs_core.models import Membership

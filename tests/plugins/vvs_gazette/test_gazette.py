@@ -231,6 +231,25 @@ def test_moderator_restores_a_reply(testapp, quartier, dbsession, make_user):
     assert dbsession.scalars(sa.select(CommunityEvent).where(CommunityEvent.kind == "gazette_restored")).one()
 
 
+@pytest.mark.parametrize("fields, files", [
+    ({"action": "supprimer"}, []), ({"action": ""}, []), ({"action": "hide\x00"}, []), ({}, [("action", "a.txt", b"hide")]),
+    ({"action": "hide", "reason": "x" * 1001}, []),
+])
+def test_hostile_moderation_fields_change_nothing(testapp, quartier, dbsession, fields, files):
+    community, alice, _bob, referent = quartier
+    post = create_post(dbsession, community, alice, category="annonce", title="Vélo", text="…")
+    testapp.login(referent)
+    answer = testapp.post_csrf(url(community, f"/annonce/{post.id}/moderer"), fields, upload_files=files, status=303)
+    assert "Action de modération invalide" in answer.follow().text
+    dbsession.refresh(post)
+    assert not post.hidden
+    assert dbsession.scalar(sa.select(sa.func.count(CommunityEvent.id)).where(CommunityEvent.kind == "gazette_hidden")) == 0
+    # a file as « back » returns to the post, the decision made
+    answer = testapp.post_csrf(url(community, f"/annonce/{post.id}/moderer"), {"action": "hide", "reason": "Charte"},
+                               upload_files=[("back", "b.txt", b"moderation")], status=303)
+    assert answer.location.endswith(f"/annonce/{post.id}")
+
+
 def test_ical_feed_for_members_only(testapp, quartier, dbsession, app_registry):
     community, alice, *_ = quartier
     create_post(dbsession, community, alice, category="evenement", title="Fête des voisins, enfin",

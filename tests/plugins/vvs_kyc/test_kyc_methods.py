@@ -116,6 +116,23 @@ def test_commune_rule_set_by_its_agent_overrides_the_setting(testapp, world, dbs
     testapp.post("/kyc/commune/77449", {"mode": "default", "csrf_token": csrf(testapp)}, status=303)
 
 
+@pytest.mark.parametrize("fields, said", [
+    ([("mode", "tout")], "Choisissez une règle."), ([], "Choisissez une règle."), ([("mode", "any\x00")], "Choisissez une règle."),
+    ([("mode", "list"), ("methods", "inconnue"), ("methods", "document\x00")], "Cochez au moins une preuve"),
+])
+def test_hostile_commune_rules_change_nothing(testapp, world, dbsession, agents, fields, said):
+    from vvs_kyc.rules import commune_rule
+
+    agents[world["agent"].id] = "77449"
+    sign_in(testapp, world["agent"])
+    bad = testapp.post("/kyc/commune/77449", [*fields, ("csrf_token", csrf(testapp))], status=400)
+    assert said in bad.text
+    filed = testapp.post("/kyc/commune/77449", [("csrf_token", csrf(testapp))], upload_files=[("mode", "m.txt", b"none")],
+                         status=400)
+    assert "Choisissez une règle." in filed.text
+    assert commune_rule(dbsession, world["bourg"].commune_id) is None
+
+
 def test_gdpr_export_and_erase(testapp, world, dbsession, kyc_dir, app_registry):
     from vvs_core.models import User
     from vvs_core.jobs.tasks import task_request

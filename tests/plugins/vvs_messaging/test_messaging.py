@@ -138,6 +138,11 @@ def test_report_seen_by_moderators(testapp, voisins, dbsession, make_user):
     page = testapp.get("/messagerie/signalements")
     assert "Contenu douteux" in page.text and "Harcèlement" in page.text
     report = dbsession.scalars(sa.select(MessageReport)).one()
+    for hostile in ({"action": "supprimer"}, {"action": ""}, {"action": "remove\x00"}, {}):
+        testapp.post_csrf(f"/messagerie/signalements/{report.id}", hostile, status=400)
+    testapp.post_csrf(f"/messagerie/signalements/{report.id}", upload_files=[("action", "a.txt", b"remove")], status=400)
+    dbsession.refresh(report)
+    assert report.resolved_at is None and "Contenu douteux" in message.text
     testapp.post_csrf(f"/messagerie/signalements/{report.id}", {"action": "remove"}, status=303)
     dbsession.refresh(message)
     assert "retiré par la modération" in message.text
