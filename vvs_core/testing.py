@@ -17,6 +17,7 @@ Provider contract suites, one per kind (``SMSSenderContract``… ``IdentityVerif
 they drive a fake of the provider's service (``FakeHTTPService``); docs/providers.md.
 """
 
+import contextlib
 import email
 import glob
 import os
@@ -31,23 +32,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 import dramatiq
 import pytest
+from argon2 import PasswordHasher
 
 from vvs_core import clock as _clock
+from vvs_core.accounts import security as _security
 
 TEST_SECRET = "test-secret-" + "x" * 40
 
 
-def _fast_password_hashing() -> None:
-    """Tests log in hundreds of times: use argon2 with minimal cost there (the hash
-    records its parameters, so production verification is unaffected)."""
-    from argon2 import PasswordHasher
-
-    from vvs_core.accounts import security
-
-    security.pin_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-
-
-_fast_password_hashing()
+# Tests log in hundreds of times: argon2 with minimal cost there (the hash records its
+# parameters, so production verification is unaffected).
+_security.pin_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 DEMO_PASSWORD = "un voisin attentif 2026"
 
 
@@ -183,23 +178,28 @@ def build_app_on_session(db_url: str, session_factory, plugins: str):
     return wsgi
 
 
-@pytest.fixture
-def app(db_url, session_factory):
-    if db_url not in _apps:
-        _apps[db_url] = build_app(db_url)
-    wsgi = _apps[db_url]
-    registry = wsgi.registry
-    saved = registry["dbsession_factory"]
-    registry["dbsession_factory"] = session_factory
-    registry["vvs.ratelimit_store"] = None  # each test starts with fresh rate limits
+@contextlib.contextmanager
+def app_on_session(db_url: str, session_factory, **settings):
+    """The application (built once per database and ``settings``) on the test's
+    ``session_factory``, with fresh rate limits, running its tasks; left as it was after."""
     from vvs_core.jobs.tasks import set_task_registry
 
-    set_task_registry(registry)
+    key = (db_url, *sorted(settings.items()))
+    wsgi = _apps.get(key) or _apps.setdefault(key, build_app(db_url, **settings))
+    saved, wsgi.registry["dbsession_factory"] = wsgi.registry["dbsession_factory"], session_factory
+    wsgi.registry["vvs.ratelimit_store"] = None
+    set_task_registry(wsgi.registry)
     try:
         yield wsgi
     finally:
-        registry["dbsession_factory"] = saved
+        wsgi.registry["dbsession_factory"] = saved
         drop_queued_tasks()
+
+
+@pytest.fixture
+def app(db_url, session_factory):
+    with app_on_session(db_url, session_factory) as wsgi:
+        yield wsgi
 
 
 @pytest.fixture

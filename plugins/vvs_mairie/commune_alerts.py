@@ -58,7 +58,7 @@ def parse_form(dbsession, commune, params) -> tuple[dict, dict]:
     if data["target"] == "communities":
         own = set(dbsession.scalars(select(Community.id).where(Community.commune_id == commune.id,
                                                                      Community.archived_at.is_(None))))
-        chosen = {int(v) for v in accepted.get("communities", []) if v.isdigit() and len(v) < 10}
+        chosen = {int(v) for v in accepted.get("communities", []) if v.isascii() and v.isdigit() and len(v) < 10}
         data["community_ids"] = sorted(chosen & own)
         if not data["community_ids"]:
             errors["communities"] = "Cochez au moins une communauté."

@@ -8,6 +8,7 @@ the hour of an action as read in Paris, the links of an e-mail, the text of an S
   page that showed a wrong hour.
 - ``links(message)``: the links of an e-mail (text part), to open them in the browser.
 - ``sms_for(sms, url)``: the SMS that carry a link.
+- ``add_resident(e2e_db, email, …)``: a resident written straight into the database.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from vvs_core.testing import mail_text, wait_for
+from vvs_core.testing import DEMO_PASSWORD, mail_text, wait_for
 
 PARIS = ZoneInfo("Europe/Paris")
 HOUR = re.compile(r"\b([01]?\d|2[0-3])[:h]([0-5]\d)\b")
@@ -162,3 +163,24 @@ def sign_in_here(page, email: str, password: str | None = None):
     page.get_by_label("Mot de passe").fill(password or DEMO_PASSWORD)
     with page.expect_navigation():
         page.get_by_role("button", name="Se connecter").click()
+
+
+def add_resident(e2e_db, email: str, first_name: str, last_name: str, address_label: str) -> int:
+    """A confirmed resident (password DEMO_PASSWORD), active member of the first community: their id."""
+    from sqlalchemy import select
+
+    from vvs_core.accounts.security import hash_password
+    from vvs_core.clock import utcnow
+    from vvs_core.models import Community, Membership, User
+
+    with e2e_db() as s:
+        community = s.execute(select(Community).order_by(Community.id).limit(1)).scalar_one()
+        user = User(email=email, password_hash=hash_password(DEMO_PASSWORD), first_name=first_name,
+                    last_name=last_name, pseudonym=first_name, address_label=address_label,
+                    home=community.boundary.representative_point(), email_confirmed_at=utcnow())
+        s.add(user)
+        s.flush()
+        s.add(Membership(user_id=user.id, community_id=community.id, status="active", requested_at=utcnow(),
+                         decided_at=utcnow()))
+        s.commit()
+        return user.id

@@ -7,14 +7,13 @@ import re
 from datetime import timedelta
 
 from playwright.sync_api import expect
-from sqlalchemy import select
 
+from journey import add_resident
 from mail_wait import wait_for_mail
 
-from vvs_core.accounts.security import hash_password
 from vvs_core.clock import utcnow
-from vvs_core.models import Community, Membership, User
-from vvs_core.testing import DEMO_PASSWORD, mail_text
+from vvs_core.models import User
+from vvs_core.testing import mail_text
 from vvs_core.web.timefmt import dates
 
 EMAIL = "zoe.lhermitte.suspension.e2e@serris.demo"
@@ -23,17 +22,7 @@ PHONE = {"width": 360, "height": 780}
 
 
 def resident(e2e_db) -> int:
-    with e2e_db() as s:
-        community = s.execute(select(Community).order_by(Community.id).limit(1)).scalar_one()
-        user = User(email=EMAIL, password_hash=hash_password(DEMO_PASSWORD), first_name="Zoé",
-                    last_name="L’Hermitte-Nguyễn", pseudonym="Zoé", address_label="5 allée des Œillets, 77700 Serris",
-                    home=community.boundary.representative_point(), email_confirmed_at=utcnow())
-        s.add(user)
-        s.flush()
-        s.add(Membership(user_id=user.id, community_id=community.id, status="active", requested_at=utcnow(),
-                         decided_at=utcnow()))
-        s.commit()
-        return user.id
+    return add_resident(e2e_db, EMAIL, "Zoé", "L’Hermitte-Nguyễn", "5 allée des Œillets, 77700 Serris")
 
 
 def test_suspended_three_days_then_back(browser, live_server, login, shot, e2e_db, mails):

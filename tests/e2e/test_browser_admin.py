@@ -4,6 +4,7 @@ it, then bans it; the banned resident cannot sign in; the journal shows each act
 with its reason."""
 from sqlalchemy import select
 
+from journey import add_resident
 from vvs_core.clock import utcnow
 from vvs_core.models import Community, Membership, User
 from vvs_core.accounts.security import hash_password
@@ -15,17 +16,7 @@ PHONE = {"width": 360, "height": 780}
 
 
 def resident(e2e_db) -> int:
-    with e2e_db() as s:
-        community = s.execute(select(Community).order_by(Community.id).limit(1)).scalar_one()
-        user = User(email=EMAIL, password_hash=hash_password(DEMO_PASSWORD), first_name="Gaëlle",
-                    last_name="Œuvray-d’Estienne", pseudonym="Gaëlle", address_label="3 rue des Œillets, 77700 Serris",
-                    home=community.boundary.representative_point(), email_confirmed_at=utcnow())
-        s.add(user)
-        s.flush()
-        s.add(Membership(user_id=user.id, community_id=community.id, status="active", requested_at=utcnow(),
-                         decided_at=utcnow()))
-        s.commit()
-        return user.id
+    return add_resident(e2e_db, EMAIL, "Gaëlle", "Œuvray-d’Estienne", "3 rue des Œillets, 77700 Serris")
 
 
 def status_of(e2e_db, user_id) -> str:

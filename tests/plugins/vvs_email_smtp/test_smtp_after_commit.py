@@ -11,26 +11,13 @@ import transaction
 from smtp_test_server import smtp_server, smtp_settings  # noqa: F401  (fixture)
 
 from vvs_core.models import Notification
-from vvs_core.jobs.tasks import set_task_registry
-from vvs_core.testing import VVSTestApp, build_app, drop_queued_tasks, run_tasks
-
-_apps: dict = {}
-
+from vvs_core.testing import VVSTestApp, app_on_session, run_tasks
 
 @pytest.fixture
 def smtp_testapp(db_url, session_factory, smtp_server):  # noqa: F811
-    if db_url not in _apps:
-        settings = {k: str(v) for k, v in smtp_settings(smtp_server).items()}
-        _apps[db_url] = build_app(db_url, **{"vvs.email.provider": "smtp"}, **settings)
-    wsgi = _apps[db_url]
-    saved = wsgi.registry["dbsession_factory"]
-    wsgi.registry["dbsession_factory"] = session_factory
-    set_task_registry(wsgi.registry)
-    try:
+    settings = {k: str(v) for k, v in smtp_settings(smtp_server).items()}
+    with app_on_session(db_url, session_factory, **{"vvs.email.provider": "smtp"}, **settings) as wsgi:
         yield VVSTestApp(wsgi)
-    finally:
-        wsgi.registry["dbsession_factory"] = saved
-        drop_queued_tasks()
 
 
 def ask_for_reset_link(testapp, email, **kw):

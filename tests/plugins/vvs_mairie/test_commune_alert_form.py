@@ -32,6 +32,7 @@ def _nothing_sent(dbsession):
     ({"target": "tout le monde"}, "Choisissez à qui envoyer"),
     ({"target": "communities", "communities": "'; DROP TABLE users; --"}, "Cochez au moins une communauté."),
     ({"target": "communities", "communities": "99999999999999999999"}, "Cochez au moins une communauté."),
+    ({"target": "communities", "communities": "²"}, "Cochez au moins une communauté."),  # digits to Python, not to int()
     ({"target": "area", "area": "{pas du json"}, "illisible"),
 ])
 def test_hostile_alert_fields_are_refused_and_nothing_is_sent(testapp, dbsession, mairie, agent_login, changes, message):

@@ -10,32 +10,18 @@ import sqlalchemy as sa
 from fake_twilio import CALLBACK_TOKEN, fake_twilio  # noqa: F401  (fixture)
 
 from vvs_core.models import Membership, Notification
-from vvs_core.jobs.tasks import set_task_registry
-from vvs_core.testing import TEST_SECRET, VVSTestApp, build_app, drop_queued_tasks, pdf_text, run_tasks
+from vvs_core.testing import TEST_SECRET, VVSTestApp, app_on_session, pdf_text, run_tasks
 from vvs_mairie.models import MairieAlert
 from vvs_mairie.proof import signature
 from vvs_mairie.testing import agent_login, mairie  # noqa: F401  (fixtures)
 
 LANDLINE = "+33199000301"
-_apps: dict = {}
-
-
 @pytest.fixture
 def twilio_testapp(app, db_url, session_factory, fake_twilio):  # noqa: F811
     # After ``app`` (which the mairie fixture needs): the tasks run on this application.
-    if db_url not in _apps:
-        settings = {k: str(v) for k, v in fake_twilio.settings().items()}
-        _apps[db_url] = build_app(db_url, **{"vvs.voice.provider": "twilio"}, **settings)
-    wsgi = _apps[db_url]
-    saved = wsgi.registry["dbsession_factory"]
-    wsgi.registry["dbsession_factory"] = session_factory
-    wsgi.registry["vvs.ratelimit_store"] = None
-    set_task_registry(wsgi.registry)
-    try:
+    settings = {k: str(v) for k, v in fake_twilio.settings().items()}
+    with app_on_session(db_url, session_factory, **{"vvs.voice.provider": "twilio"}, **settings) as wsgi:
         yield VVSTestApp(wsgi)
-    finally:
-        wsgi.registry["dbsession_factory"] = saved
-        drop_queued_tasks()
 
 
 def twilio_calls_back(testapp, request):
