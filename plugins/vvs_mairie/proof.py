@@ -232,14 +232,21 @@ def check_chain(data: dict) -> tuple[bool, str]:
 NOT_A_PROOF = "Ce fichier n'est pas une preuve d'alerte exportée par ce site."
 
 
+def read_chained(text: str) -> tuple[dict | None, str]:
+    """(the proof's data, "") when ``text`` is an exported proof whose chain holds, else
+    (None, the French verdict): the first check of the site and of ``vvs-verify-proof``."""
+    data = read_csv(text)
+    if data is None:
+        return None, NOT_A_PROOF
+    ok, verdict = check_chain(data)
+    return (data, "") if ok else (None, verdict)
+
+
 def verify_csv(secret: str, text: str) -> tuple[bool, str]:
     """(valid, the French verdict) of an exported proof: the chain, the commune's HMAC
     and, when the file has one, its Ed25519 signature."""
-    data = read_csv(text)
+    data, verdict = read_chained(text)
     if data is None:
-        return False, NOT_A_PROOF
-    ok, verdict = check_chain(data)
-    if not ok:
         return False, verdict
     if not hmac.compare_digest(signature(secret, data["insee"], data["last"]), data["signature"]):
         return False, "La signature ne correspond pas : ce fichier n'a pas été signé pour cette commune par ce site."

@@ -11,15 +11,12 @@ import sys
 
 from vvs_core.web.french import count
 
-from .proof import NOT_A_PROOF, check_chain, ed25519_verifies, read_csv, split_signed
+from .proof import ed25519_verifies, read_chained, split_signed
 
 
 def verify(text: str, public_pem: bytes) -> tuple[bool, str]:
-    data = read_csv(text)
+    data, verdict = read_chained(text)
     if data is None:
-        return False, NOT_A_PROOF
-    ok, verdict = check_chain(data)
-    if not ok:
         return False, verdict
     signed = split_signed(text)
     if signed is None or not data["ed25519"]:

@@ -6,6 +6,7 @@ import pytest
 from shapely.geometry import Point
 from sqlalchemy import select
 
+from outsiders import sign_in_as
 from vvs_core.models import Commune, Community, Membership
 from vvs_mairie.testing import agent_login, enrol_agent, mairie  # noqa: F401
 
@@ -77,13 +78,7 @@ def test_agent_of_other_commune_with_second_factor_sees_nothing(testapp, mairie,
 
 @pytest.mark.parametrize("who", ["resident", "pending", "referent", "moderator", "admin"])
 def test_residents_and_staff_never_reach_a_mairie_page(testapp, dbsession, mairie, make_user, who):
-    user = make_user(is_moderator=who == "moderator", is_admin=who == "admin")
-    if who in ("resident", "pending", "referent"):
-        dbsession.add(Membership(user_id=user.id, community_id=mairie.community.id,
-                                 status="pending" if who == "pending" else "active",
-                                 role="referent" if who == "referent" else "member"))
-        dbsession.flush()
-    testapp.login(user)
+    sign_in_as(testapp, who, dbsession, make_user, mairie)
     assert set(_codes(testapp, "77449").values()) == {403}
     testapp.get("/mairie", status=404)
     testapp.get("/mairie/2fa", status=404)

@@ -8,7 +8,8 @@ import pytest
 from shapely.geometry import Point
 from sqlalchemy import func, select
 
-from vvs_core.models import Commune, Membership
+from outsiders import sign_in_as
+from vvs_core.models import Commune
 from vvs_core.testing import TEST_SECRET
 from vvs_mairie.testing import agent_login, enrol_agent, mairie  # noqa: F401
 from vvs_pcs.models import PcsCellMember, PcsCrisis, PcsLogEntry, PcsTemplate
@@ -80,15 +81,7 @@ def test_agent_of_another_commune_reaches_nothing(testapp, dbsession, make_user,
 @pytest.mark.parametrize("who", ["anonymous", "agent-without-second-factor", "resident", "referent", "moderator",
                                  "admin"])
 def test_nobody_else_reaches_the_plan(testapp, dbsession, make_user, mairie, rows, who):  # noqa: F811
-    if who == "agent-without-second-factor":
-        testapp.login(mairie.agent_user)
-    elif who != "anonymous":
-        user = make_user(is_moderator=who == "moderator", is_admin=who == "admin")
-        if who in ("resident", "referent"):
-            dbsession.add(Membership(user_id=user.id, community_id=mairie.community.id, status="active",
-                                     role="referent" if who == "referent" else "member"))
-            dbsession.flush()
-        testapp.login(user)
+    sign_in_as(testapp, who, dbsession, make_user, mairie)
     codes = set(_codes(testapp, "77449", rows).values())
     assert codes <= {403, 302, 303} and 200 not in codes, codes
     dbsession.expire_all()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from outsiders import sign_in_as
 from vvs_core.models import Membership
 from vvs_core.testing import VVSTestApp
 from vvs_mairie.testing import agent_login, mairie  # noqa: F401
@@ -70,13 +71,7 @@ def test_an_agent_without_second_factor_reaches_nothing(testapp, mairie, rollcal
 
 @pytest.mark.parametrize("who", ["resident", "pending", "referent", "moderator", "admin"])
 def test_residents_and_staff_reach_no_mairie_page(testapp, dbsession, mairie, make_user, rollcall, who):
-    user = make_user(is_moderator=who == "moderator", is_admin=who == "admin")
-    if who in ("resident", "pending", "referent"):
-        dbsession.add(Membership(user_id=user.id, community_id=mairie.community.id,
-                                 status="pending" if who == "pending" else "active",
-                                 role="referent" if who == "referent" else "member"))
-        dbsession.flush()
-    testapp.login(user)
+    sign_in_as(testapp, who, dbsession, make_user, mairie)
     assert set(codes(testapp, *rollcall).values()) == {403}
     testapp.get("/securite/mes-appels", status=200)
 

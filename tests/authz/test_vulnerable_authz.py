@@ -9,7 +9,8 @@ import pytest
 from shapely.geometry import Point
 from sqlalchemy import func, select
 
-from vvs_core.models import Commune, Membership
+from outsiders import sign_in_as
+from vvs_core.models import Commune
 from vvs_core.testing import TEST_SECRET
 from vvs_mairie.testing import agent_login, enrol_agent, mairie  # noqa: F401
 from vvs_vulnerable.models import VulnerableEntry, VulnerableReading
@@ -87,13 +88,8 @@ def test_nobody_else_reads_it(testapp, dbsession, make_user, mairie, entry, who)
         _sign_in_agent(testapp, dbsession, make_user, chessy, "ccas")
         testapp.get("/registre-vulnerables/77111", status=200)
         testapp.get(f"/registre-vulnerables/77111/fiches/{entry.id}", status=404)
-    elif who != "anonymous":
-        user = make_user(is_moderator=who == "moderator", is_admin=who == "admin")
-        if who in ("resident", "referent"):
-            dbsession.add(Membership(user_id=user.id, community_id=mairie.community.id, status="active",
-                                     role="referent" if who == "referent" else "member"))
-            dbsession.flush()
-        testapp.login(user)
+    else:
+        sign_in_as(testapp, who, dbsession, make_user, mairie)
     codes = set(_codes(testapp, "77449", entry.id).values())
     assert codes <= {403, 302, 303} and 200 not in codes, codes
     dbsession.expire_all()
