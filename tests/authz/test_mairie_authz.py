@@ -6,8 +6,8 @@ import pytest
 from shapely.geometry import Point
 from sqlalchemy import select
 
-from outsiders import sign_in_as
-from vvs_core.models import Commune, Community, Membership
+from outsiders import outsider, sign_in_as
+from vvs_core.models import Commune, Community
 from vvs_mairie.testing import agent_login, enrol_agent, mairie  # noqa: F401
 
 MONTH = "2026-05"
@@ -199,12 +199,7 @@ def _api_codes(testapp, insee, token=None):
 def test_mairie_api_refuses_residents_and_staff(testapp, dbsession, mairie, make_user, who):
     from vvs_api.tokens import issue_api_token
 
-    user = make_user(is_moderator=who == "moderator", is_admin=who == "admin")
-    if who in ("resident", "pending", "referent"):
-        dbsession.add(Membership(user_id=user.id, community_id=mairie.community.id,
-                                 status="pending" if who == "pending" else "active",
-                                 role="referent" if who == "referent" else "member"))
-        dbsession.flush()
+    user = outsider(who, dbsession, make_user, mairie)
     token = issue_api_token(dbsession, user, "authz")[1]
     assert _api_codes(testapp, "77449", token) == {403}
     assert _api_codes(testapp, "9" * 30, token) == {404}
