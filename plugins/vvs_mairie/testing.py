@@ -128,3 +128,25 @@ def fake_activity(app_registry):
         yield fake
     finally:
         app_registry.vvs_plugins.unregister(name="test-fake-activity")
+
+
+def at_once(prepared: list) -> list:
+    """Two agents (or devices) at the same moment: each of ``prepared`` is called in its own
+    thread and gives the call to make; all are made together, past a barrier. Their
+    answers, in order (for the concurrency tests)."""
+    import threading
+
+    barrier = threading.Barrier(len(prepared))
+    answers = [None] * len(prepared)
+
+    def one(n):
+        call = prepared[n]()
+        barrier.wait()
+        answers[n] = call()
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(len(prepared))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return answers

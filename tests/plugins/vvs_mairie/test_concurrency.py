@@ -18,7 +18,7 @@ from vvs_core.models import Commune, Community, CommunityEvent, Membership, Noti
 from vvs_core.accounts.security import hash_password
 from vvs_core.testing import DEMO_PASSWORD, VVSTestApp
 from vvs_mairie.models import AlertAcknowledgement, AlertReply, MairieAgent, MairieCommune, RecoveryCode
-from vvs_mairie.testing import enrol_agent
+from vvs_mairie.testing import at_once, enrol_agent
 
 
 def _world(factory, settings, tag):
@@ -82,22 +82,11 @@ def _cleanup(factory, ids):
 
 def _at_once(app, clients, url, params_each):
     """POST ``url`` from both clients at the same moment; the answers in the clients' order."""
-    barrier = threading.Barrier(2)
-    answers = [None, None]
-
-    def one(n):
-        client = clients[n]
-        t = webtest.TestApp(app, cookiejar=client.t.cookiejar)
-        params = {**params_each[n], "csrf_token": client.csrf()}
-        barrier.wait()
-        answers[n] = t.post(url, params, expect_errors=True)
-
-    threads = [threading.Thread(target=one, args=(n,)) for n in (0, 1)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return answers
+    def post(n):
+        t = webtest.TestApp(app, cookiejar=clients[n].t.cookiejar)
+        params = {**params_each[n], "csrf_token": clients[n].csrf()}
+        return lambda: t.post(url, params, expect_errors=True)
+    return at_once([lambda n=n: post(n) for n in (0, 1)])
 
 
 def test_two_agents_on_one_alert_at_once(app, db_url):

@@ -2,7 +2,6 @@
 devices at once, in real parallel transactions on SQLite and on PostGIS: one summary,
 one « closed » line, every answer recorded once, never a 500."""
 import re
-import threading
 import uuid
 
 import pyotp
@@ -16,7 +15,7 @@ from vvs_core.models import Commune, Community, Membership, Notification, User, 
 from vvs_core.accounts.security import hash_password
 from vvs_core.testing import DEMO_PASSWORD, TEST_SECRET, VVSTestApp
 from vvs_mairie.models import MairieAgent, MairieCommune, RecoveryCode
-from vvs_mairie.testing import enrol_agent
+from vvs_mairie.testing import at_once, enrol_agent
 from vvs_rollcall.models import RollCall, RollCallLog, RollCallPerson
 from vvs_rollcall.tokens import answer_token
 
@@ -76,25 +75,7 @@ def _cleanup(factory, ids):
         s.commit()
 
 
-def _at_once(posts):
-    """Run the callables at the same moment; their answers in order."""
-    barrier = threading.Barrier(len(posts))
-    answers = [None] * len(posts)
-
-    def one(n):
-        prepared = posts[n]()
-        barrier.wait()
-        answers[n] = prepared()
-
-    threads = [threading.Thread(target=one, args=(n,)) for n in range(len(posts))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return answers
-
-
-def test_two_agents_close_at_once_and_two_devices_answer_at_once(app, db_url):
+def test_two_agents_close_at_once_and_two_devices_answerat_once(app, db_url):
     engine = get_engine(db_url, **({} if db_url.startswith("sqlite") else {"pool_size": 6}))
     factory = get_session_factory(engine)
     saved = app.registry["dbsession_factory"]
@@ -119,7 +100,7 @@ def test_two_agents_close_at_once_and_two_devices_answer_at_once(app, db_url):
                 return lambda: device.post(link, {"csrf_token": token, "answer": answer}, expect_errors=True)
             return prepare
 
-        answers = _at_once([tap("help"), tap("safe")])
+        answers = at_once([tap("help"), tap("safe")])
         assert [a.status_int for a in answers] == [200, 200], [a.text[:300] for a in answers]
         with factory() as s:
             person = s.get(RollCallPerson, ids["people"][0])
@@ -139,7 +120,7 @@ def test_two_agents_close_at_once_and_two_devices_answer_at_once(app, db_url):
                                       expect_errors=True)
             return prepare
 
-        answers = _at_once([close(agents[0]), close(agents[1])])
+        answers = at_once([close(agents[0]), close(agents[1])])
         assert [a.status_int for a in answers] == [303, 303]
         pages = [webtest.TestApp(app, cookiejar=c.t.cookiejar).get(a.location).text for c, a in zip(agents, answers)]
         assert sum("Cet appel était déjà clos." in p for p in pages) == 1
