@@ -25,6 +25,7 @@ meanwhile). Another ``--dist`` given on the command line (``loadfile``…) is us
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from collections import OrderedDict
@@ -48,7 +49,9 @@ def pytest_configure(config):
 @pytest.hookimpl(trylast=True)  # after the session's fixtures; before xdist tells the controller this worker is done
 def pytest_sessionfinish(session):
     if "redis" in _started:
-        _started.pop("redis").stop()
+        server = _started.pop("redis")
+        server.stop()
+        shutil.rmtree(server.workdir, ignore_errors=True)
     if "database" in _started:
         _drop_database(_started.pop("database"))
 
