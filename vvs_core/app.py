@@ -97,7 +97,6 @@ def configure(raw_settings: dict, registry_extras: dict, port=None) -> Configura
     config.registry.vvs_provider_specs = specs
     config.include(".notify")
     config.include(".jobs")
-    config.include(".jobs.retention")
     config.include(".web")
     for module in CORE_PAGES:
         config.include(module)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from .hooktypes import (ActivityItem, Authenticated, Command, CommunityLink, EventKind, InboundSMS, KeypadAnswer, MembershipBadge,
-                            MenuItem, NotificationKind, Panel, PrincipalKind, ProviderSpec, RetentionRule, SettingsSection,
+                            MenuItem, NotificationKind, Panel, PrincipalKind, ProviderSpec, SettingsSection,
                             ValidationMode, VerificationMethod)
     from .models import Commune, Community, Membership, Notification, User
     from .settings import Setting
@@ -401,16 +401,4 @@ def vvs_reseal_secrets(dbsession: Session, settings: dict) -> tuple[str, int] | 
     ``(what, count)``: what was re-sealed, in English (« agents' TOTP secrets »)
     and how many; or None when the plugin keeps no such secret. Once every plugin has
     answered, the old keys can leave the settings.
-    """
-
-
-@hookspec
-def vvs_retention_rules(settings: dict) -> list[RetentionRule]:
-    """What a plugin's data retention adds to the purge (``vvs_core.jobs.retention``).
-
-    Called at each purge pass (``vvs purge``, the periodic task). settings: the
-    application's settings. Returns: a list of ``RetentionRule``: rows to delete after
-    the period the plugin reads (a commune's own setting, say), in batches like the
-    core's tables, and rows the core's own period must leave alone (``keeps``). Pending
-    or sending notifications are never deleted, whatever a rule says.
     """

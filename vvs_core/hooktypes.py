@@ -261,7 +261,7 @@ class VerificationMethod(Protocol):
 @dataclass(frozen=True)
 class RetentionRule:
     """Rows a plugin has the retention machinery delete (``vvs purge``, the periodic
-    purge), or keeps from the core's own periods (``vvs_retention_rules``).
+    purge), or keeps from the periods of the core's tables (the retention plugin's hook).
 
     name: what the purge reports ("preuves d'alerte"). model: a mapped class with an
     integer ``id``. old: ``old(session, now)`` → the SQL condition on ``model`` of the

@@ -115,7 +115,7 @@ def vvs_dashboard_widgets(request, commune):
     return [Panel("Abonnés sans compte", order=70, read=read, render=html)]
 
 
-@hookimpl
+@hookimpl(optionalhook=True)  # declared by vvs_retention
 def vvs_retention_rules(settings):
     from .retention import rules
 

@@ -452,7 +452,7 @@ def vvs_register_principals():
     ]
 
 
-@hookimpl
+@hookimpl(optionalhook=True)  # declared by vvs_retention
 def vvs_retention_rules(settings):
     """Proofs of warning are kept for the period each commune chose (vvs_mairie.retention)."""
     from .retention import rules

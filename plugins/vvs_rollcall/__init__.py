@@ -140,7 +140,7 @@ def vvs_register_settings():
                     "or `36180`. Empty: the e-mail tells them to answer the SMS they received.")]
 
 
-@hookimpl
+@hookimpl(optionalhook=True)  # declared by vvs_retention
 def vvs_retention_rules(settings):
     from .retention import rules
 

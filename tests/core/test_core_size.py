@@ -14,7 +14,7 @@ import vvs_core
 
 CORE = Path(vvs_core.__file__).parent
 TARGET = 6_000
-BUDGET = 14_239  # -290: the development providers (console SMS, folder e-mail and calls, log push, null) became the vvs_dev_providers plugin (issue 14.2)
+BUDGET = 14_013  # -226: the retention purge, its settings, `vvs purge` and vvs_retention_rules became the vvs_retention plugin (issue 14.2)
 
 
 def core_lines() -> dict[str, int]:

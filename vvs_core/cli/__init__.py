@@ -337,27 +337,6 @@ def cmd_accessibility(args) -> int:
     return 0
 
 
-def cmd_purge(args) -> int:
-    loaded = load(args.ini)
-    setup_logging(args.ini)
-    from sqlalchemy.orm import sessionmaker
-
-    from vvs_core.jobs.retention import purge
-
-    with open_session(loaded) as session:  # open_session: the web processes' caches hear of the deletes
-        reports = purge(sessionmaker(bind=session.get_bind(), expire_on_commit=False), loaded.settings,
-                        pm=loaded.pm)
-    for report in reports:
-        if report.cutoff is None:
-            print(f"{report.table}: kept for ever (retention 0)")
-        elif report.table not in ("notifications", "community_events"):  # a plugin's rule: its own periods
-            print(f"{report.table}: {report.rows} rows past their retention period deleted in {len(report.batches)} batches")
-        else:
-            print(f"{report.table}: {report.rows} rows older than {report.cutoff.date().isoformat()} deleted "
-                  f"in {len(report.batches)} batches")
-    return 0
-
-
 def cmd_reseal(args) -> int:
     loaded = load(args.ini)
     setup_logging(args.ini)
@@ -569,8 +548,6 @@ def build_parser(plugin_commands=()) -> argparse.ArgumentParser:
     worker.add_argument("--processes", type=positive_int, default=2, help="worker processes (default 2)")
     worker.add_argument("--threads", type=positive_int, default=4, help="threads per process (default 4)")
     add_command(commands, "scheduler", cmd_scheduler, "enqueue the periodic tasks (run one per deployment)")
-    add_command(commands, "purge", cmd_purge,
-                "delete the notifications and community events older than their retention period, in batches")
     add_command(commands, "reseal", cmd_reseal,
                 "seal every secret kept at rest again with the first key of its setting (after a key rotation)")
     add_command(commands, "plugins", cmd_plugins, "list installed plugins, which are enabled and their hooks")

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from vvs_core.models import Commune
 from vvs_core.models.notification import Notification
-from vvs_core.jobs.retention import purge
+from vvs_retention.purge import purge
 from vvs_followers.models import Follower
 from vvs_mairie.models import MairieAlert
 from vvs_mairie.testing import agent_login, mairie  # noqa: F401

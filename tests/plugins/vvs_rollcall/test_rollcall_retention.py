@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from vvs_core.jobs.retention import purge
+from vvs_retention.purge import purge
 from vvs_core.models import Commune
 from vvs_mairie.testing import agent_login, mairie  # noqa: F401
 from vvs_rollcall.models import RollCall, RollCallLog, RollCallPerson, RollCallSettings

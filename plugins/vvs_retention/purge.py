@@ -1,4 +1,4 @@
-"""Growth over years (issue 16.6): the notifications and the community events are kept for
+"""The purge (issue 16.6): the notifications and the community events are kept for
 a period the operator sets (``vvs.retention.notifications_days``,
 ``vvs.retention.events_days``; 0 keeps them for ever), then deleted by a periodic task that
 the scheduler runs (``purge_old_rows`` every ``vvs.retention.purge_interval`` seconds) and
@@ -158,11 +158,3 @@ def purge_from_registry(registry=None) -> list[Purged]:
 
     registry = registry or task_registry()
     return purge(registry["dbsession_factory"], registry.settings, pm=getattr(registry, "vvs_plugins", None))
-
-
-def includeme(config):
-    # Imported here: the broker must be configured before the actor is declared.
-    from vvs_core.jobs import retention_actors
-
-    retention_actors.follow_current_broker()
-    config.add_periodic_task(retention_actors.purge_old_rows, config.registry.settings["vvs.retention.purge_interval"])

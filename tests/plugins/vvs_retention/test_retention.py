@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from vvs_core.models import CommunityEvent, Notification
-from vvs_core.jobs.retention import purge
+from vvs_retention.purge import purge
 
 SETTINGS = {"vvs.retention.notifications_days": 30, "vvs.retention.events_days": 365,
             "vvs.retention.batch_size": 10, "vvs.retention.max_batches": 500}

@@ -1,8 +1,8 @@
-"""The periodic purge of what is older than its retention period (``vvs_core.jobs.retention``)."""
+"""The periodic purge of what is older than its retention period (``vvs_retention.purge``)."""
 
 import dramatiq
 
-from vvs_core.jobs.retention import purge_from_registry
+from vvs_retention.purge import purge_from_registry
 from vvs_core.jobs.tasks import follow_current_broker as follow_broker
 
 
