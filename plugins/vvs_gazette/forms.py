@@ -6,7 +6,7 @@ import re
 import colander
 import deform
 
-from vvs_core.web.forms import Schema, StrippedString
+from vvs_core.web.forms import Schema, StrippedString, text_node as core_text_node
 from vvs_core.web.timefmt import dates, zone
 
 from .models import CATEGORIES, MAX_PHOTOS
@@ -62,9 +62,10 @@ class MemoryTmpStore(dict):
 
 
 def text_node(title, max_len, **kw):
-    return colander.SchemaNode(
-        StrippedString(), title=title,
-        validator=colander.Length(max=max_len, max_err=f"{max_len} caractères au plus."), **kw)
+    """A stripped text of at most ``max_len`` characters, without control characters."""
+    kw.setdefault("widget", deform.widget.TextInputWidget(attributes={"maxlength": str(max_len)}))
+    return core_text_node(title, max=max_len, too_long="{max} caractères au plus ({length} saisis).",
+                          too_short=f"Indiquez : {title.lower()}.", **kw)
 
 
 def post_schema(allow_mairie: bool, editing: bool = False) -> Schema:
@@ -112,5 +113,5 @@ class ModerateSchema(Schema):
     action = colander.SchemaNode(StrippedString(), missing_msg=MODERATE_WRONG,
                                  validator=colander.OneOf(("hide", "restore"), msg_err=MODERATE_WRONG))
     reason = text_node("Motif (montré à l'auteur et gardé dans l'historique)", 1000,
-                       missing="", widget=deform.widget.TextAreaWidget(rows=2))
+                       required=False, widget=deform.widget.TextAreaWidget(rows=2))
     back = colander.SchemaNode(StrippedString(), missing="")

@@ -192,8 +192,8 @@ def text_node(title, *, max, too_long, min=0, too_short=None, required=True, **k
         kw.setdefault("missing_msg", (too_short or "Ce champ est obligatoire.").format(max=max, min=min, length=0))
     else:
         kw.setdefault("missing", "")
-    return colander.SchemaNode(StrippedString(), title=title, validator=length,
-                               widget=deform.widget.TextAreaWidget(attributes={"maxlength": str(max)}), **kw)
+    kw.setdefault("widget", deform.widget.TextAreaWidget(attributes={"maxlength": str(max)}))
+    return colander.SchemaNode(StrippedString(), title=title, validator=length, **kw)
 
 
 # Forms of the platform team and the town hall: an action with its reason, kept in the journal.

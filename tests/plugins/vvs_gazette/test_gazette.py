@@ -411,3 +411,23 @@ def test_an_event_at_an_hour_the_clocks_skip_is_refused_and_one_they_repeat_is_t
     assert "arrive deux fois" in page.text and "nous avons retenu la première, à l'heure d'été" in page.text
     post = dbsession.scalars(sa.select(GazettePost)).one()
     assert post.event_at.astimezone(timezone.utc) == datetime(2027, 10, 31, 0, 30, tzinfo=timezone.utc)
+
+
+def test_a_pasted_control_character_is_refused_in_french_and_french_text_is_kept_whole(testapp, quartier, dbsession):
+    community, alice, *_ = quartier
+    testapp.login(alice)
+    form = testapp.get(url(community, "/ajouter")).forms["gazette-post"]
+    form["category"] = "evenement"
+    form["event_at"] = "2099-06-20T19:00"
+    form["title"] = "Fête de l’été \x1b[31m"  # an escape sequence pasted from a terminal
+    form["text"] = "Apportez un plat\x00 à partager."
+    page = form.submit("submit")
+    assert "caractères de contrôle invisibles" in page.text
+    assert dbsession.scalar(sa.select(sa.func.count(GazettePost.id))) == 0
+    form = page.forms["gazette-post"]
+    title = "« Fête de l’été » à la Maison des Œuvres 🎉"
+    text = "Crêpes, maïs grillé, bœuf bourguignon : apportez ce que vous voulez ! " * 20
+    form["title"], form["text"] = title, text
+    form.submit("submit", status=303)
+    post = dbsession.scalars(sa.select(GazettePost)).one()
+    assert (post.title, post.text) == (title, text.strip())
