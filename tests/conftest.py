@@ -51,13 +51,25 @@ class _CommuneAgents:
 
 
 @pytest.fixture
-def agents(app_registry):
+def plug(app_registry):
+    """``plug(plugin)`` adds that hook implementation to the application for the rest of
+    the test (and returns it)."""
+    plugged = []
+
+    def add(plugin):
+        app_registry.vvs_plugins.register(plugin)
+        plugged.append(plugin)
+        return plugin
+    yield add
+    for plugin in reversed(plugged):
+        app_registry.vvs_plugins.unregister(plugin)
+
+
+@pytest.fixture
+def agents(plug):
     """User id → INSEE code: ``agents[user.id] = "77449"`` makes that user an agent of
     that commune for the rest of the test."""
-    plugin = _CommuneAgents()
-    app_registry.vvs_plugins.register(plugin)
-    yield plugin.agents
-    app_registry.vvs_plugins.unregister(plugin)
+    return plug(_CommuneAgents()).agents
 
 
 @pytest.fixture

@@ -81,76 +81,64 @@ def test_rename_shows_every_error_in_one_pass(testapp, make_user, make_community
     assert "Une communauté s'appelle déjà" in page.text and "1000" in page.text
 
 
-def test_imposed_validation_mode_cannot_be_changed(testapp, app_registry, make_user, make_community, dbsession):
+def test_imposed_validation_mode_cannot_be_changed(testapp, plug, make_user, make_community, dbsession):
     class Mairie:
         @hookimpl
         def vvs_validation_mode_imposed(self, request, community):
             return "mairie"
 
-    app_registry.vvs_plugins.register(Mairie(), name="test-imposed")
-    try:
-        referent = make_user()
-        community = make_community(referents=[referent])
-        testapp.login(referent)
-        page = testapp.get(f"/communaute/{community.id}")
-        assert "fixé par la mairie de Serris" in page.text
-        form = testapp.get(f"/communaute/{community.id}/modifier").forms["communaute"]
-        assert "validation_mode" not in form.fields
-        testapp.post_csrf(f"/communaute/{community.id}/modifier",
-                          {"name": community.name, "validation_mode": "platform"}, status=303)
-        dbsession.refresh(community)
-        assert community.validation_mode == "referent"
-    finally:
-        app_registry.vvs_plugins.unregister(name="test-imposed")
+    plug(Mairie())
+    referent = make_user()
+    community = make_community(referents=[referent])
+    testapp.login(referent)
+    page = testapp.get(f"/communaute/{community.id}")
+    assert "fixé par la mairie de Serris" in page.text
+    form = testapp.get(f"/communaute/{community.id}/modifier").forms["communaute"]
+    assert "validation_mode" not in form.fields
+    testapp.post_csrf(f"/communaute/{community.id}/modifier",
+                      {"name": community.name, "validation_mode": "platform"}, status=303)
+    dbsession.refresh(community)
+    assert community.validation_mode == "referent"
 
 
-def test_vvs_community_panels(testapp, app_registry, make_user, make_community):
+def test_vvs_community_panels(testapp, plug, make_user, make_community):
     class Panels:
         @hookimpl
         def vvs_community_panels(self, request, community):
             return [Panel("Jumelages", f"<p>Panneau de {community.name}</p>")]
 
-    app_registry.vvs_plugins.register(Panels(), name="test-panels")
-    try:
-        member = make_user()
-        community = make_community(name="Les Lilas", members=[member])
-        testapp.login(member)
-        assert "<p>Panneau de Les Lilas</p>" in testapp.get(f"/communaute/{community.id}").text
-    finally:
-        app_registry.vvs_plugins.unregister(name="test-panels")
+    plug(Panels())
+    member = make_user()
+    community = make_community(name="Les Lilas", members=[member])
+    testapp.login(member)
+    assert "<p>Panneau de Les Lilas</p>" in testapp.get(f"/communaute/{community.id}").text
 
 
-def test_vvs_home_activity(testapp, app_registry, make_user, make_community):
+def test_vvs_home_activity(testapp, plug, make_user, make_community):
     class Activity:
         @hookimpl
         def vvs_home_activity(self, request, user):
             return [ActivityItem(datetime(2026, 1, 2, tzinfo=timezone.utc), "Ancienne nouvelle"),
                     ActivityItem(datetime(2026, 3, 4, tzinfo=timezone.utc), "Récente nouvelle", url="/charte")]
 
-    app_registry.vvs_plugins.register(Activity(), name="test-activity")
-    try:
-        member = make_user()
-        make_community(name="Les Lilas", members=[member])
-        testapp.login(member)
-        home = testapp.get("/").text
-        assert "Les Lilas" in home and "1 membre<" in home and "Inviter des voisins" in home
-        assert home.index("Récente nouvelle") < home.index("Ancienne nouvelle")
-    finally:
-        app_registry.vvs_plugins.unregister(name="test-activity")
+    plug(Activity())
+    member = make_user()
+    make_community(name="Les Lilas", members=[member])
+    testapp.login(member)
+    home = testapp.get("/").text
+    assert "Les Lilas" in home and "1 membre<" in home and "Inviter des voisins" in home
+    assert home.index("Récente nouvelle") < home.index("Ancienne nouvelle")
 
 
-def test_vvs_menu_items(testapp, app_registry, make_user):
+def test_vvs_menu_items(testapp, plug, make_user):
     class Menu:
         @hookimpl
         def vvs_menu_items(self, request):
             return [MenuItem("Mon entrée", "/charte", order=5)]
 
-    app_registry.vvs_plugins.register(Menu(), name="test-menu")
-    try:
-        testapp.login(make_user())
-        assert ">Mon entrée<" in testapp.get("/parametres").text
-    finally:
-        app_registry.vvs_plugins.unregister(name="test-menu")
+    plug(Menu())
+    testapp.login(make_user())
+    assert ">Mon entrée<" in testapp.get("/parametres").text
 
 
 def test_admin_page_lists_communes_and_communities(testapp, make_user, make_community):

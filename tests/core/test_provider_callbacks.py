@@ -9,51 +9,22 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from vvs_core.interfaces import CallbackRefused, DeliveryReceipt, InboundSMS, SendResult
 from vvs_core.models import Notification, ProviderCallback
 from vvs_core.plugins import hookimpl
 from vvs_core.providers import provider_on
-from vvs_core.testing import run_tasks, use_provider
+from vvs_core.testing import run_tasks
+
+from sms_callbacks import json_callback_sms
 
 TOKEN = "jeton-des-rappels-" + "r" * 32
 NAME = "rappels"
 SENDER = "+33612349876"
 
 
-class JSONCallbackSender:
-    """A provider whose receipts and inbound SMS come as JSON bodies."""
-    name = NAME
-
-    def __init__(self):
-        self.sent = []
-
-    def send_batch(self, messages):
-        self.sent.extend(messages)
-        return [SendResult(m.key, ok=True, provider_ref=f"ref-{len(self.sent)}-{i}") for i, m in enumerate(messages)]
-
-    def parse_receipt(self, request):
-        body = request.json_body  # garbage raises: the core answers 400
-        if body.get("status") not in ("DELIVERED", "FAILED", "QUEUED"):
-            raise CallbackRefused("état de remise inconnu")
-        state = {"DELIVERED": "delivered", "FAILED": "failed", "QUEUED": "pending"}[body["status"]]
-        return DeliveryReceipt(str(body["ref"]), state, body.get("reason", ""))
-
-    def parse_inbound(self, request):
-        body = request.json_body
-        return InboundSMS(sender=body["from"], text=body["text"], provider=NAME, provider_id=str(body["id"]))
-
-
 @pytest.fixture
 def callbacks(app):
-    registry = app.registry
-    saved = provider_on(registry, "sms")
-    provider = JSONCallbackSender()
-    use_provider(registry, "sms", provider)
-    registry.settings[f"vvs.sms.{NAME}.callback_token"] = TOKEN
-    registry.settings[f"vvs.sms.{NAME}.callback_rate"] = "600/60"
-    yield provider
-    use_provider(registry, "sms", saved)
-    del registry.settings[f"vvs.sms.{NAME}.callback_token"], registry.settings[f"vvs.sms.{NAME}.callback_rate"]
+    with json_callback_sms(app.registry, NAME, TOKEN) as provider:
+        yield provider
 
 
 class Replying:
@@ -67,11 +38,8 @@ class Replying:
 
 
 @pytest.fixture
-def replying(app):
-    plugin = Replying()
-    app.registry.vvs_plugins.register(plugin, name="test-replying")
-    yield plugin
-    app.registry.vvs_plugins.unregister(name="test-replying")
+def replying(plug):
+    return plug(Replying())
 
 
 def url(what, token=TOKEN, provider=NAME):

@@ -54,11 +54,8 @@ class KeypadListener:
 
 
 @pytest.fixture
-def keypad(app):
-    listener = KeypadListener()
-    app.registry.vvs_plugins.register(listener, name="test-keypad")
-    yield listener
-    app.registry.vvs_plugins.unregister(name="test-keypad")
+def keypad(plug):
+    return plug(KeypadListener())
 
 
 def voice_row(user, key="t", severity="", kind="alert", body=TEXT):
@@ -246,7 +243,7 @@ def test_the_folder_script_ends_with_the_curl_commands_that_play_the_person(app,
     assert FolderVoiceCaller.from_settings(settings).callback_url == ""
 
 
-def test_a_renderer_may_say_no_keypad_prompt(app, dbsession, make_user, calls, clock):
+def test_a_renderer_may_say_no_keypad_prompt(app, plug, dbsession, make_user, calls, clock):
     """``"prompt": ""`` from vvs_render_notification: no « appuyez sur la touche 1 » (absent: the default)."""
     from vvs_core.notify.actors import render
 
@@ -258,15 +255,12 @@ def test_a_renderer_may_say_no_keypad_prompt(app, dbsession, make_user, calls, c
         def vvs_render_notification(self, request, notification, channel):
             return {"subject": "Code", "text": "Votre code est 1 2 3.", "prompt": ""} if notification.kind == "code" else None
 
-    app.registry.vvs_plugins.register(Silent(), name="test-silent")
-    try:
-        code = SimpleNamespace(kind="code", channel="voice", title="Code", body="x", html=None, dedupe_key="k")
-        other = SimpleNamespace(kind="alert", channel="voice", title="Alerte", body=TEXT, html=None, dedupe_key="a",
-                                recipient_id=1)
-        assert render(request, code)["prompt"] == ""
-        assert render(request, other)["prompt"] == CONFIRM_PROMPT
-    finally:
-        app.registry.vvs_plugins.unregister(name="test-silent")
+    plug(Silent())
+    code = SimpleNamespace(kind="code", channel="voice", title="Code", body="x", html=None, dedupe_key="k")
+    other = SimpleNamespace(kind="alert", channel="voice", title="Alerte", body=TEXT, html=None, dedupe_key="a",
+                            recipient_id=1)
+    assert render(request, code)["prompt"] == ""
+    assert render(request, other)["prompt"] == CONFIRM_PROMPT
 
 
 def test_every_call_reads_its_text_without_emoji_quotes_nor_links(app, dbsession, make_user, calls, clock):

@@ -4,42 +4,18 @@ provider callbacks (as OVH's do)."""
 from __future__ import annotations
 
 import pytest
-from vvs_core.interfaces import InboundSMS, SendResult
 from vvs_core.models import Membership
-from vvs_core.providers import provider_on
-from vvs_core.testing import TEST_SECRET, use_provider
+from vvs_core.testing import TEST_SECRET
 from vvs_mairie.testing import agent_login, enrol_agent, mairie  # noqa: F401
 
 from rollcall_helpers import NAME, TOKEN  # noqa: E402
-
-
-class CallbackSMS:
-    """An SMS provider whose inbound SMS come as JSON bodies to the core's callback URL."""
-    name = NAME
-
-    def __init__(self):
-        self.sent = []
-
-    def send_batch(self, messages):
-        self.sent.extend(messages)
-        return [SendResult(m.key, ok=True, provider_ref=f"ref-{len(self.sent)}-{i}") for i, m in enumerate(messages)]
-
-    def parse_inbound(self, request):
-        body = request.json_body
-        return InboundSMS(sender=body["from"], text=body["text"], provider=NAME, provider_id=str(body["id"]))
+from sms_callbacks import json_callback_sms  # noqa: E402
 
 
 @pytest.fixture
 def sms_callbacks(app):
-    registry = app.registry
-    saved = provider_on(registry, "sms")
-    provider = CallbackSMS()
-    use_provider(registry, "sms", provider)
-    registry.settings[f"vvs.sms.{NAME}.callback_token"] = TOKEN
-    registry.settings[f"vvs.sms.{NAME}.callback_rate"] = "600/60"
-    yield provider
-    use_provider(registry, "sms", saved)
-    del registry.settings[f"vvs.sms.{NAME}.callback_token"], registry.settings[f"vvs.sms.{NAME}.callback_rate"]
+    with json_callback_sms(app.registry, NAME, TOKEN) as provider:
+        yield provider
 
 
 @pytest.fixture

@@ -1,0 +1,52 @@
+"""An SMS provider whose receipts and inbound SMS come as JSON bodies to the core's
+provider callbacks (/fournisseurs/{name}/{token}/…), for the tests of the callbacks and
+of the plugins that answer inbound SMS (a module of tests/, on the path of every test)."""
+from __future__ import annotations
+
+import contextlib
+
+from vvs_core.interfaces import CallbackRefused, DeliveryReceipt, InboundSMS, SendResult
+from vvs_core.providers import provider_on
+from vvs_core.testing import use_provider
+
+STATES = {"DELIVERED": "delivered", "FAILED": "failed", "QUEUED": "pending"}
+
+
+class JSONCallbackSMS:
+    """Takes every message (``sent``); reads ``{"ref", "status", "reason"}`` receipts and
+    ``{"from", "text", "id"}`` inbound SMS."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.sent = []
+
+    def send_batch(self, messages):
+        self.sent.extend(messages)
+        return [SendResult(m.key, ok=True, provider_ref=f"ref-{len(self.sent)}-{i}") for i, m in enumerate(messages)]
+
+    def parse_receipt(self, request):
+        body = request.json_body  # garbage raises: the core answers 400
+        if body.get("status") not in STATES:
+            raise CallbackRefused("état de remise inconnu")
+        return DeliveryReceipt(str(body["ref"]), STATES[body["status"]], body.get("reason", ""))
+
+    def parse_inbound(self, request):
+        body = request.json_body
+        return InboundSMS(sender=body["from"], text=body["text"], provider=self.name, provider_id=str(body["id"]))
+
+
+@contextlib.contextmanager
+def json_callback_sms(registry, name: str, token: str):
+    """The registry's SMS provider is a ``JSONCallbackSMS`` called ``name`` whose callbacks
+    take ``token`` (600 calls a minute) for the block; then the one before it again."""
+    saved = provider_on(registry, "sms")
+    provider = JSONCallbackSMS(name)
+    use_provider(registry, "sms", provider)
+    settings = {f"vvs.sms.{name}.callback_token": token, f"vvs.sms.{name}.callback_rate": "600/60"}
+    registry.settings.update(settings)
+    try:
+        yield provider
+    finally:
+        use_provider(registry, "sms", saved)
+        for key in settings:
+            del registry.settings[key]
