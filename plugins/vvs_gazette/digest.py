@@ -2,8 +2,9 @@
 
 A periodic actor runs every hour; for each member whose ``notification_prefs["gazette"]``
 contains "digest", the digest of an ISO week is due from the configured weekday and
-hour (local time). When that moment falls in the member's quiet hours it moves to
-8:00, or to the end of the quiet hours if they last past 8:00; nothing is sent while
+hour, in the member's local time: the time zone of the commune of their community
+(a resident of La Réunion gets it at 8:00 in Saint-Denis, not in Paris). When that moment
+falls in the member's quiet hours it moves to 8:00, or to the end of the quiet hours if they last past 8:00; nothing is sent while
 the member is in quiet hours. The outbox dedupe key ``gazette-digest:<user>:<year>-W<week>``
 makes every later run (and a redelivered message) a no-op for that week.
 """
@@ -13,10 +14,10 @@ from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from vvs_core.models import Membership, Notification, User
+from vvs_core.models import Commune, Community, Membership, Notification, User
 from vvs_core.notify.outbox import notify_user
 from vvs_core.web.links import absolute_url
-from vvs_core.web.timefmt import dates, zone
+from vvs_core.web.timefmt import dates, shown_in, zone
 
 from .models import CATEGORIES
 from .posts import recent_posts
@@ -70,13 +71,17 @@ def due_time(local_now: datetime, weekday: int, hour: int, quiet) -> datetime:
     return due
 
 
-def digest_subscribers(dbsession) -> list[User]:
-    """Active users with an active membership; the JSON preference is read in Python
+def digest_subscribers(dbsession) -> list[tuple[User, str | None]]:
+    """Active users with an active membership, each with the time zone of their community's
+    commune (``None``: the instance's); the JSON preference is read in Python
     (its SQL spelling differs between SQLite and PostgreSQL)."""
+    zones = dict(dbsession.execute(
+        sa.select(Membership.user_id, sa.func.min(Commune.time_zone))
+        .join(Community, Community.id == Membership.community_id).join(Commune, Commune.id == Community.commune_id)
+        .where(Membership.status == "active").group_by(Membership.user_id)).all())
     users = dbsession.scalars(
-        sa.select(User).where(User.status == "active", User.email.is_not(None),
-                              User.id.in_(sa.select(Membership.user_id).where(Membership.status == "active"))))
-    return [u for u in users if "digest" in ((u.notification_prefs or {}).get("gazette") or [])]
+        sa.select(User).where(User.status == "active", User.email.is_not(None), User.id.in_(list(zones))))
+    return [(u, zones[u.id]) for u in users if "digest" in ((u.notification_prefs or {}).get("gazette") or [])]
 
 
 def digest_key(user_id: int, week: str) -> str:
@@ -84,23 +89,25 @@ def digest_key(user_id: int, week: str) -> str:
 
 
 def send_weekly_digests(request, now: datetime) -> int:
-    """Queue the digests that are due; returns how many were queued."""
+    """Queue the digests that are due, each in its member's local time; returns how many were queued."""
     settings = request.registry.settings
-    local_now = now.astimezone(zone())
-    week = week_key(local_now)
     subscribers = digest_subscribers(request.dbsession)
-    done = set(request.dbsession.scalars(sa.select(Notification.dedupe_key).where(
-        Notification.dedupe_key.in_([digest_key(u.id, week) + ":email" for u in subscribers]))))
+    weeks = {}
+    for _user, time_zone in subscribers:
+        with shown_in(time_zone):
+            weeks[time_zone] = week_key(now.astimezone(zone()))
+    done = set(request.dbsession.scalars(sa.select(Notification.dedupe_key).where(Notification.dedupe_key.in_(
+        [digest_key(u.id, weeks[time_zone]) + ":email" for u, time_zone in subscribers]))))
     sent = 0
-    for user in subscribers:
-        if digest_key(user.id, week) + ":email" in done:
+    for user, time_zone in subscribers:
+        if digest_key(user.id, weeks[time_zone]) + ":email" in done:
             continue
-        quiet = parse_quiet_hours((user.notification_prefs or {}).get("quiet_hours"))
-        due = due_time(local_now, settings["vvs.gazette.digest_weekday"], settings["vvs.gazette.digest_hour"], quiet)
-        if local_now < due or in_quiet_hours(local_now, quiet):
-            continue
-        if queue_digest(request, user, now, week):
-            sent += 1
+        with shown_in(time_zone):  # the member's hours, and the dates the e-mail shows
+            local_now = now.astimezone(zone())
+            quiet = parse_quiet_hours((user.notification_prefs or {}).get("quiet_hours"))
+            due = due_time(local_now, settings["vvs.gazette.digest_weekday"], settings["vvs.gazette.digest_hour"], quiet)
+            if local_now >= due and not in_quiet_hours(local_now, quiet):
+                sent += queue_digest(request, user, now, weeks[time_zone])
     return sent
 
 

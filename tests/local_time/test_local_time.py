@@ -218,6 +218,56 @@ def test_the_weekly_digest_gives_the_events_hour(app, dbsession, mairie, clock, 
     assert f"Bal du quartier — le {shown}" in body
 
 
+def test_the_weekly_digest_comes_at_8_in_the_residents_own_commune(app, dbsession, mairie, clock, make_user):  # noqa: F811
+    """A resident of a commune of La Réunion (UTC+4) gets the digest at 8:00 there, with the
+    event's hour of La Réunion; a resident of a Paris-time commune at 8:00 in Paris."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from shapely.geometry import Point
+
+    from vvs_core.geo import square_around
+    from vvs_core.jobs.tasks import task_request
+    from vvs_core.models import Commune, Community, Membership, Notification
+    from vvs_gazette.digest import send_weekly_digests
+    from vvs_gazette.posts import create_post
+
+    reunion = ZoneInfo("Indian/Reunion")
+    mairie.commune.time_zone = "Indian/Reunion"
+    islander = mairie.residents[1]
+    melun = Commune(insee="77288", name="Melun", postcodes=["77000"], centre=Point(2.6554, 48.5421))
+    dbsession.add(melun)
+    dbsession.flush()
+    quarter = Community(commune_id=melun.id, name="Centre-ville", boundary=square_around((2.6554, 48.5421), 300))
+    parisian = make_user(first_name="Élise", last_name="Moreau")
+    dbsession.add(quarter)
+    dbsession.flush()
+    dbsession.add(Membership(user_id=parisian.id, community_id=quarter.id, status="active"))
+    for person in (islander, parisian):
+        person.notification_prefs = {"gazette": ["digest"]}
+    event_at = datetime(2026, 7, 14, 23, 30, tzinfo=reunion)
+    for community in (mairie.community, quarter):
+        create_post(dbsession, community, mairie.residents[0], category="evenement", title="Séga « sous la varangue »",
+                    text="Apportez un kabosy 🎶", event_at=event_at)
+    dbsession.flush()
+
+    def digests(local_hour: int, zone) -> set[int]:
+        clock.set_local(2026, 7, 13, local_hour, 5, zone=zone)  # a Monday
+        with task_request(app.registry) as request:
+            request.dbsession = dbsession
+            send_weekly_digests(request, clock.now())
+        return set(dbsession.scalars(sa.select(Notification.recipient_id).where(Notification.kind == "gazette_digest")))
+
+    assert digests(7, reunion) == set()                 # 7:05 in Saint-Denis, 5:05 in Paris
+    assert digests(8, reunion) == {islander.id}         # 8:05 in Saint-Denis, 6:05 in Paris
+    assert digests(7, ZoneInfo("Europe/Paris")) == {islander.id}
+    assert digests(8, ZoneInfo("Europe/Paris")) == {islander.id, parisian.id}
+    bodies = dict(dbsession.execute(sa.select(Notification.recipient_id, Notification.body).where(
+        Notification.kind == "gazette_digest")).all())
+    assert "Séga « sous la varangue » — le 14/07/2026 à 23:30" in bodies[islander.id]
+    assert "Séga « sous la varangue » — le 14/07/2026 à 21:30" in bodies[parisian.id]
+
+
 def test_a_gazette_event_typed_in_french_without_a_date_picker(testapp, dbsession, mairie, clock):  # noqa: F811
     from vvs_gazette.models import GazettePost
 
