@@ -4,8 +4,8 @@ A periodic actor runs every hour; for each member whose ``notification_prefs["ga
 contains "digest", the digest of an ISO week is due from the configured weekday and
 hour, in the member's local time: the time zone of the commune of their community
 (a resident of La Réunion gets it at 8:00 in Saint-Denis, not in Paris). When that moment
-falls in the member's quiet hours it moves to 8:00, or to the end of the quiet hours if they last past 8:00; nothing is sent while
-the member is in quiet hours. The outbox dedupe key ``gazette-digest:<user>:<year>-W<week>``
+falls in the member's quiet hours it moves to 8:00, or to the end of the quiet hours if
+they last past 8:00; nothing is sent while the member is in quiet hours. The outbox dedupe key ``gazette-digest:<user>:<year>-W<week>``
 makes every later run (and a redelivered message) a no-op for that week.
 """
 from __future__ import annotations
