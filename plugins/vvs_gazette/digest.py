@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from vvs_core.models import Commune, Community, Membership, Notification, User
 from vvs_core.notify.outbox import notify_user
+from vvs_core.notify.preferences import in_quiet_hours, parse_quiet_hours
 from vvs_core.web.links import absolute_url
 from vvs_core.web.timefmt import dates, shown_in, zone
 
@@ -23,32 +24,6 @@ from .models import CATEGORIES
 from .posts import recent_posts
 
 MORNING = time(8, 0)
-
-
-def parse_quiet_hours(value) -> tuple[time, time] | None:
-    """Accepts {"start": "22:00", "end": "07:00"}, ["22:00", "07:00"] or "22:00-07:00"."""
-    if not value:
-        return None
-    try:
-        if isinstance(value, dict):
-            start, end = value.get("start"), value.get("end")
-        elif isinstance(value, (list, tuple)):
-            start, end = value[0], value[1]
-        else:
-            start, end = str(value).split("-", 1)
-        return time.fromisoformat(str(start).strip()), time.fromisoformat(str(end).strip())
-    except (ValueError, IndexError, TypeError, AttributeError):
-        return None
-
-
-def in_quiet_hours(local: datetime, quiet: tuple[time, time] | None) -> bool:
-    if quiet is None:
-        return False
-    start, end = quiet
-    t = local.time().replace(tzinfo=None)
-    if start <= end:
-        return start <= t < end
-    return t >= start or t < end  # spans midnight
 
 
 def week_key(local: datetime) -> str:

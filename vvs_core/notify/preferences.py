@@ -68,17 +68,20 @@ def severity_allows(user, channel: str, severity: str | None) -> bool:
 DEFAULT_NIGHT = "21:00-08:00"
 
 
-def _inside(t: time, start: time, end: time) -> bool:
+def in_quiet_hours(local: datetime, quiet: tuple[time, time] | None) -> bool:
+    """Whether the wall-clock hour of ``local`` is inside ``quiet`` (start, end; may span midnight)."""
+    if quiet is None:
+        return False
+    (start, end), t = quiet, local.time().replace(tzinfo=None)
     return start <= t < end if start < end else (t >= start or t < end)
 
 
 def _end_of(start: time, end: time, now: datetime) -> datetime | None:
     """The end (aware, UTC) of the period start–end (Paris time) ``now`` is in, or None."""
     local = now.astimezone(zone())
-    t = local.time().replace(tzinfo=None)
-    if not _inside(t, start, end):
+    if not in_quiet_hours(local, (start, end)):
         return None
-    day = local.date() if t < end else local.date() + timedelta(days=1)
+    day = local.date() if local.time().replace(tzinfo=None) < end else local.date() + timedelta(days=1)
     return datetime.combine(day, end, tzinfo=zone()).astimezone(timezone.utc)
 
 
@@ -122,12 +125,9 @@ def users_with_push(dbsession, user_ids) -> set[int]:
 
 def _recipients(dbsession, rows) -> dict[int, object]:
     ids = sorted({r["recipient_id"] for r in rows if r.get("recipient_id") is not None})
-    found = {}
-    for start in range(0, len(ids), 1000):
-        for row in dbsession.execute(sa.select(User.id, User.email, User.notification_prefs)
-                                     .where(User.id.in_(ids[start:start + 1000]))):
-            found[row.id] = row
-    return found
+    return {row.id: row for start in range(0, len(ids), 1000)
+            for row in dbsession.execute(sa.select(User.id, User.email, User.notification_prefs)
+                                         .where(User.id.in_(ids[start:start + 1000])))}
 
 
 def apply_recipient_preferences(dbsession, rows: list[dict], now: datetime, kinds) -> list[dict]:
@@ -180,10 +180,8 @@ def _left_without_channel(kept, dropped, users, kinds) -> list[dict]:
     reached = {(r.get("recipient_id"), r.get("subject_type"), r.get("subject_id")) for r in kept}
     rescued = []
     for row, reason in dropped:
-        if not kinds.get(row.get("kind", "")).always_reach:
-            continue
         key = (row.get("recipient_id"), row.get("subject_type"), row.get("subject_id"))
-        if key in reached:
+        if key in reached or not kinds.get(row.get("kind", "")).always_reach:
             continue
         if reason == "push":
             email = users[row["recipient_id"]].email

@@ -313,7 +313,7 @@ def test_quiet_hours_rules():
     from zoneinfo import ZoneInfo
 
     paris = ZoneInfo("Europe/Paris")
-    quiet = parse_quiet_hours("22:00-09:00")
+    quiet = parse_quiet_hours({"start": "22:00", "end": "09:00"})  # as « Mes paramètres » keeps them
     assert in_quiet_hours(datetime(2030, 1, 7, 23, 0, tzinfo=paris), quiet)
     assert not in_quiet_hours(datetime(2030, 1, 7, 12, 0, tzinfo=paris), quiet)
     now = datetime(2030, 1, 9, 12, 0, tzinfo=paris)  # a Wednesday
