@@ -6,67 +6,34 @@ from __future__ import annotations
 
 import re
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from conftest import PHONE, start_server, stop_server
 from mairie_login import demo_agent, enrol_and_sign_in  # noqa: F401 (demo_agent: a fixture)
+from warnings_feeds import FeedServer, read_sample
 
 pytestmark = pytest.mark.browser
-SAMPLES = Path(__file__).parents[1] / "plugins" / "vvs_warnings" / "samples"
 SOURCE = "Météo-France (MeteoAlarm)"
 
 
-def _sample(name: str, base: str = "") -> bytes:
-    return (SAMPLES / name).read_text(encoding="utf-8").replace("{base}", base).encode("utf-8")
-
-
-class Feeds:
-    """MeteoAlarm's feed as the test wants it now, on the first free port of 6780-6789."""
-
-    def __init__(self):
-        self.files: dict[str, bytes] = {}
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                body = owner.files.get(self.path)
-                self.send_response(200 if body is not None else 404)
-                self.send_header("Content-Length", str(len(body or b"")))
-                self.end_headers()
-                self.wfile.write(body or b"")
-
-            def log_message(self, *args):
-                pass
-
-        for port in range(6780, 6790):
-            try:
-                self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-                break
-            except OSError:
-                continue
-        else:
-            pytest.fail("no free port in 6780-6789 for the feed server")
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+class Feeds(FeedServer):
+    """MeteoAlarm's feed as the test wants it now."""
 
     def publish(self, cap_name: str, identifier: str):
-        atom = _sample("meteoalarm-france.atom", self.base)
+        atom = read_sample("meteoalarm-france.atom", base=self.base)
         self.files["/meteoalarm-france.atom"] = atom.replace(b"/cap/orages-77.xml", f"/cap/{cap_name}".encode()).replace(
             b"20260714140000.ORAGES77", identifier.encode())
-        self.files[f"/cap/{cap_name}"] = _sample(cap_name)
-        self.files["/cap/vent-29.xml"] = _sample("vent-29.xml")
+        self.files[f"/cap/{cap_name}"] = read_sample(cap_name)
+        self.files["/cap/vent-29.xml"] = read_sample("vent-29.xml")
 
 
 @pytest.fixture
 def feeds():
-    server = Feeds()
+    server = Feeds().start()
     yield server
-    server.server.shutdown()
-    server.server.server_close()
+    server.stop()
 
 
 @pytest.fixture

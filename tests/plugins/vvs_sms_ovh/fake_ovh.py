@@ -20,10 +20,11 @@ import re
 import time
 from urllib.parse import urlencode
 
-import pytest
 from pyramid.request import Request
 
 from vvs_core.testing import FakeHTTPService
+
+from fake_fixtures import fake_fixtures
 
 APP_KEY, APP_SECRET, CONSUMER_KEY, SERVICE = "fake-ak", "fake-as", "fake-ck", "sms-test-1"
 JOBS = re.compile(r"^/1\.0/sms/([^/]+)/jobs$")
@@ -142,24 +143,4 @@ class FakeOVH(FakeHTTPService):
                 "totalCreditsRemoved": len(ids)}
 
 
-_server: dict = {}
-
-
-@pytest.fixture
-def fake_ovh():
-    """One fake server per test session (its port lives in the test app's settings),
-    emptied before each test."""
-    if "fake" not in _server:
-        _server["fake"] = FakeOVH()
-    fake = _server["fake"]
-    fake.reset()
-    yield fake
-    fake.reset()
-
-
-@pytest.fixture
-def fresh_fake_ovh():
-    """A fake of its own, for a test that takes it down."""
-    fake = FakeOVH()
-    yield fake
-    fake.close()
+fake_ovh, fresh_fake_ovh = fake_fixtures(FakeOVH, "fake_ovh")

@@ -20,12 +20,13 @@ from datetime import datetime, timezone
 from email.utils import format_datetime
 from urllib.parse import urlsplit
 
-import pytest
 from lxml import etree
 from pyramid.request import Request
 from twilio.request_validator import RequestValidator
 
 from vvs_core.testing import FakeHTTPService
+
+from fake_fixtures import fake_fixtures
 
 ACCOUNT = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "jeton-twilio-de-test-0123456789"
@@ -154,24 +155,4 @@ def read_twiml(twiml: str) -> tuple[str, str, str]:
     return says[0].text or "", (says[1].text or "") if len(says) > 1 else "", gather.get("action", "")
 
 
-_server: dict = {}
-
-
-@pytest.fixture
-def fake_twilio():
-    """One fake server per test session (its port lives in the test app's settings),
-    emptied before each test."""
-    if "fake" not in _server:
-        _server["fake"] = FakeTwilio()
-    fake = _server["fake"]
-    fake.reset()
-    yield fake
-    fake.reset()
-
-
-@pytest.fixture
-def fresh_fake_twilio():
-    """A fake of its own, for a test that takes it down."""
-    fake = FakeTwilio()
-    yield fake
-    fake.close()
+fake_twilio, fresh_fake_twilio = fake_fixtures(FakeTwilio, "fake_twilio")

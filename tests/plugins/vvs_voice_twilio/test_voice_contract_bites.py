@@ -2,6 +2,7 @@
 run on copies of it with one flaw each, it fails where the flaw is."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -59,7 +60,8 @@ class TestFlawed(VoiceCallerContract):
 
 def failed_tests(pytester, monkeypatch, flaw: str, journal: str, only: str) -> set[str]:
     # In a process of its own: the plugin's models must not be declared twice in one.
-    monkeypatch.setenv("PYTHONPATH", str(HERE))
+    # fake_twilio here, the fake_fixtures it reads in tests/
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(HERE), str(HERE.parents[1])]))
     pytester.makepyfile(test_flawed=FLAWED.replace("{flaw}", flaw).replace("{journal}", journal))
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", "-k", only)
     return {line.split("::")[-1].split(" ")[0] for line in result.outlines if line.startswith("FAILED")}
