@@ -14,7 +14,7 @@ import time
 
 import requests
 
-from .common import PYTHONPATH, REDIS_URL, ROOT, RUNS, Gunicorn, bench_settings, log, login, psycopg_url
+from .common import PYTHONPATH, REDIS_URL, ROOT, RUNS, Gunicorn, bench_settings, log, login, psycopg_url, serris_community
 
 MEMBERS = 10_000
 AUTHOR, PASSWORD = "bench.author@example.test", "un voisin attentif 2026"
@@ -23,20 +23,11 @@ NOOP_MESSAGES = 20_000
 
 def prepare(db_url: str) -> None:
     import psycopg
-    from shapely.geometry import Point
 
-    from vvs_core.geo import square_around
-    from vvs_core.models import Commune, Community, Membership, User, get_engine, get_session_factory
+    from vvs_core.models import Membership, User
     from vvs_core.accounts.security import hash_password
 
-    engine = get_engine(db_url)
-    session = get_session_factory(engine)()
-    commune = Commune(insee="77449", name="Serris", postcodes=["77700"], centre=Point(2.7861, 48.8453))
-    session.add(commune)
-    session.flush()
-    community = Community(commune_id=commune.id, name="Grand quartier", boundary=square_around((2.7861, 48.8453), 900))
-    session.add(community)
-    session.flush()
+    engine, session, _commune, community = serris_community(db_url, "Grand quartier", 900)
     author = User(email=AUTHOR, password_hash=hash_password(PASSWORD), first_name="Alex", last_name="Auteur",
                   pseudonym="alex", mobile="+33612000000", email_confirmed_at=None)
     session.add(author)

@@ -7,8 +7,8 @@ import json
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
-from .bench_home import EMAIL, PASSWORD, session_cookie
-from .common import Gunicorn, bench_settings, log, measure
+from .bench_home import add_resident, session_cookie
+from .common import Gunicorn, bench_settings, log, measure, serris_community
 
 POSTS = 1000
 CATEGORIES = ["annonce", "pret_don", "covoiturage", "vie_quartier", "animal", "objet"]
@@ -19,25 +19,12 @@ TEXT = ("Bonjour à tous, je prête volontiers ma tondeuse et mon taille-haie le
 def prepare(db_url: str) -> int:
     """The community, its members, 1,000 posts and a reply on every third; returns its id."""
     import sqlalchemy as sa
-    from shapely.geometry import Point
 
-    from vvs_core.geo import square_around
-    from vvs_core.models import Commune, Community, Membership, User, get_engine, get_session_factory
-    from vvs_core.accounts.security import hash_password
+    from vvs_core.models import Membership, User
     from vvs_gazette.models import GazettePost, GazetteReply
 
-    engine = get_engine(db_url)
-    session = get_session_factory(engine)()
-    commune = Commune(insee="77449", name="Serris", postcodes=["77700"], centre=Point(2.7861, 48.8453))
-    session.add(commune)
-    session.flush()
-    community = Community(commune_id=commune.id, name="Quartier du Parc",
-                          boundary=square_around((2.7861, 48.8453), 300))
-    session.add(community)
-    session.flush()
-    user = User(email=EMAIL, password_hash=hash_password(PASSWORD), first_name="Marie", last_name="Banc",
-                pseudonym="marie", home=Point(2.7861, 48.8453))
-    session.add(user)
+    engine, session, _commune, community = serris_community(db_url, "Quartier du Parc", 300)
+    user = add_resident(session)
     authors = [User(email=f"g{i}@example.test", first_name=f"Voisin{i}", last_name="Gazette", pseudonym=f"g{i}")
                for i in range(30)]
     session.add_all(authors)

@@ -11,31 +11,32 @@ import requests
 import threading
 import time
 
-from .common import REDIS_URL, Gunicorn, bench_settings, log, measure
+from .common import REDIS_URL, SERRIS, Gunicorn, bench_settings, log, measure, serris_community
 
 EMAIL, PASSWORD = "bench.resident@example.test", "un voisin attentif 2026"
 WRITES_PER_S = 10
 OTHER_COMMUNITIES = 9  # the writes go to these and to the resident's: one in ten is theirs
 
 
-def prepare(db_url: str) -> None:
+def add_resident(session):
+    """The resident whose pages are measured (``EMAIL``, ``PASSWORD``), at home by the town hall."""
     from shapely.geometry import Point
 
-    from vvs_core.geo import square_around
-    from vvs_core.models import Commune, Community, Membership, User, get_engine, get_session_factory
     from vvs_core.accounts.security import hash_password
+    from vvs_core.models import User
 
-    engine = get_engine(db_url)
-    session = get_session_factory(engine)()
-    commune = Commune(insee="77449", name="Serris", postcodes=["77700"], centre=Point(2.7861, 48.8453))
-    session.add(commune)
-    session.flush()
-    community = Community(commune_id=commune.id, name="Quartier du Parc", boundary=square_around((2.7861, 48.8453), 300))
-    session.add(community)
-    session.flush()
     user = User(email=EMAIL, password_hash=hash_password(PASSWORD), first_name="Marie", last_name="Banc",
-                pseudonym="marie", home=Point(2.7861, 48.8453))
+                pseudonym="marie", home=Point(*SERRIS))
     session.add(user)
+    return user
+
+
+def prepare(db_url: str) -> None:
+    from vvs_core.geo import square_around
+    from vvs_core.models import Community, Membership, User
+
+    engine, session, commune, community = serris_community(db_url, "Quartier du Parc", 300)
+    user = add_resident(session)
     session.flush()
     session.add(Membership(user_id=user.id, community_id=community.id, status="active"))
     for i in range(30):
@@ -44,7 +45,7 @@ def prepare(db_url: str) -> None:
         session.flush()
         session.add(Membership(user_id=other.id, community_id=community.id, status="active"))
     for i in range(OTHER_COMMUNITIES):  # where the steady writes land, beside the resident's own
-        centre = (2.7861 + 0.01 * (i + 1), 48.8453)
+        centre = (SERRIS[0] + 0.01 * (i + 1), SERRIS[1])
         neighbour = Community(commune_id=commune.id, name=f"Quartier {i + 2}", boundary=square_around(centre, 300))
         other = User(email=f"w{i}@example.test", first_name=f"W{i}", last_name="Voisin", pseudonym=f"w{i}")
         session.add_all([neighbour, other])

@@ -26,6 +26,7 @@ REDIS_URL = (os.environ.get("VVS_BENCH_REDIS_URL") or os.environ.get("VVS_TEST_R
              or "redis://127.0.0.1:6379/14")
 RUNS = int(os.environ.get("VVS_BENCH_RUNS", "3"))
 DURATION = int(os.environ.get("VVS_BENCH_SECONDS", "8"))
+SERRIS = (2.7861, 48.8453)  # the town hall (lon, lat) of the communes the benchmarks load
 
 
 def log(msg: str) -> None:
@@ -54,6 +55,25 @@ def bench_settings(db_url: str, **extra) -> dict:
     from vvs_core.testing import base_settings
 
     return base_settings(db_url, **{"vvs.broker_url": REDIS_URL, "vvs.secure_cookies": "false", **extra})
+
+
+def serris_community(db_url: str, name: str, metres: int):
+    """(engine, session, commune, community) on ``db_url``: the commune of Serris and its
+    community ``name``, a square of ``metres`` around the town hall, flushed."""
+    from shapely.geometry import Point
+
+    from vvs_core.geo import square_around
+    from vvs_core.models import Commune, Community, get_engine, get_session_factory
+
+    engine = get_engine(db_url)
+    session = get_session_factory(engine)()
+    commune = Commune(insee="77449", name="Serris", postcodes=["77700"], centre=Point(*SERRIS))
+    session.add(commune)
+    session.flush()
+    community = Community(commune_id=commune.id, name=name, boundary=square_around(SERRIS, metres))
+    session.add(community)
+    session.flush()
+    return engine, session, commune, community
 
 
 def free_port() -> int:
