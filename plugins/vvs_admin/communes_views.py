@@ -14,8 +14,8 @@ from vvs_admin.communes import (
     INSEE, CommunityPeople, communities_people_summary, member_by_email, change_validation_mode, mode_name, mode_names, communes_overview, create_commune, edit_commune, archive_community, archive_preview, merge_choices, merge_communities, merge_preview, parse_coordinate, parse_postcodes, set_referent,
 )
 from vvs_core.web.french import de
-from vvs_core.web.forms import (Schema, StrippedString, choice_node, email_node, make_form, reason_node, typed,
-                                 validate)
+from vvs_core.web.forms import (Schema, StrippedString, choice_node, email_node, make_form, reason_node, refusing,
+                                 typed, validate)
 from vvs_core.models import Commune, Community
 from vvs_core.web.pagination import paginate
 from vvs_core.accounts.phones import display_phone, normalise_phone
@@ -91,28 +91,17 @@ def commune_schema(creating: bool, request=None) -> Schema:
             missing_msg="Indiquez le code INSEE de la commune.",
             widget=deform.widget.TextInputWidget(attributes={"autocomplete": "off"})))
     schema.add(text_node("name", "Nom de la commune", 120))
-
-    def postcodes_check(node, value):
-        _codes, problem = parse_postcodes(value)
-        if problem:
-            raise colander.Invalid(node, problem)
-
     schema.add(colander.SchemaNode(StrippedString(), name="postcodes", title="Codes postaux (séparés par des espaces)",
-                                   validator=postcodes_check, missing_msg="Indiquez au moins un code postal."))
+                                   validator=refusing(lambda _node, value: parse_postcodes(value)),
+                                   missing_msg="Indiquez au moins un code postal."))
     if creating:
         schema.add(coordinate_node("lat", "Latitude de la mairie", -90, 90, "48,8453"))
         schema.add(coordinate_node("lon", "Longitude de la mairie", -180, 180, "2,7861"))
     schema.add(time_zone_node(request))
     schema.add(text_node("contact_name", "Contact à la mairie (nom et fonction)", 120, required=False))
     schema.add(email_node("Adresse e-mail du contact", name="contact_email", missing=""))
-
-    def phone_check(node, value):
-        _number, problem = normalise_phone(value)
-        if problem:
-            raise colander.Invalid(node, problem)
-
     schema.add(colander.SchemaNode(StrippedString(), name="contact_phone", title="Téléphone du contact",
-                                   validator=phone_check, missing=""))
+                                   validator=refusing(lambda _node, value: normalise_phone(value)), missing=""))
     schema.add(reason_node())
     return schema
 

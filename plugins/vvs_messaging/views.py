@@ -4,7 +4,7 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
-from vvs_core.web.forms import make_form, read, typed, validate
+from vvs_core.web.forms import make_form, posted, read, typed, validate
 from vvs_core.models import User
 
 from . import conversations as conv
@@ -119,9 +119,7 @@ def report_view(request):
     form = make_form(request, ReportSchema(), "Signaler", formid="report-message")
     page = {**assets(request), "title": "Signaler un message",
             "intro": "L'équipe de modération lira ce message pour décider de la suite."}
-    if request.method != "POST":
-        return {**page, "form": form.render()}
-    data, rendered = validate(request, form)
+    data, rendered = posted(request, form)
     if data is None:
         return {**page, "form": rendered}
     reports.report_message(request.dbsession, message, request.user, data["reason"])

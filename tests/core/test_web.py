@@ -60,7 +60,7 @@ def test_bad_email_is_refused_next_to_the_field(testapp):
     form = page.forms["deform"]
     form["email"] = "pas-une-adresse"
     form["password"] = "x"
-    res = form.submit("submit")
+    res = form.submit("submit", status=400)  # a form sent back with its errors answers 400, as every form
     assert "Adresse e-mail invalide." in res.text
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from vvs_core.clock import utcnow
 from vvs_core.web.timefmt import dates
-from vvs_core.web.forms import Schema, email_node, field_error, make_form, validate
+from vvs_core.web.forms import Schema, email_node, field_error, make_form, posted
 from vvs_core.models import User
 from vvs_core.web.ratelimit import client_address, limiter
 from vvs_core.accounts.sessions import end_all_sessions
@@ -53,9 +53,7 @@ def login_view(request):
     page = {"title": "Connexion", "forgot_url": request.route_path("password_forgot")}
     if request.user is not None:
         return HTTPFound(safe_next(request, request.route_path("home")))
-    if request.method != "POST":
-        return {**page, "form": form.render()}
-    data, rendered = validate(request, form)
+    data, rendered = posted(request, form)
     if data is None:
         return {**page, "form": rendered}
     email = data["email"].lower()
@@ -103,9 +101,7 @@ def password_forgot_view(request):
     form = make_form(request, ForgotSchema(), "Recevoir un lien")
     page = {"title": "Mot de passe oublié",
             "intro": "Indiquez l'adresse e-mail de votre compte : nous vous enverrons un lien valable une heure."}
-    if request.method != "POST":
-        return {**page, "form": form.render()}
-    data, rendered = validate(request, form)
+    data, rendered = posted(request, form)
     if data is None:
         return {**page, "form": rendered}
     email = data["email"].lower()
@@ -138,9 +134,7 @@ class ResetSchema(Schema):
 def password_reset_view(request):
     form = make_form(request, ResetSchema(), "Enregistrer le mot de passe")
     page = {"title": "Nouveau mot de passe"}
-    if request.method != "POST":
-        return {**page, "form": form.render()}
-    data, rendered = validate(request, form)
+    data, rendered = posted(request, form)
     if data is None:
         return {**page, "form": rendered}
     problem = password_problem(data["password"], request.registry.settings["vvs.password_min_length"])

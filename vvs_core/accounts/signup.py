@@ -10,7 +10,7 @@ from pyramid.security import remember
 from pyramid.view import view_config
 
 from vvs_core import geo
-from vvs_core.web.forms import Schema, StrippedString, email_node, make_form, typed, validate
+from vvs_core.web.forms import Schema, StrippedString, email_node, make_form, posted, typed
 from vvs_core.communities.membership import (
     MembershipError, commune_for_point, communities_by_id, community_name_problem, create_community,
     current_membership, decider_label, join_or_request, member_count, member_counts,
@@ -110,15 +110,9 @@ def signup_address_view(request):
     if not all_communes:
         return page(request, 1, title, form=None)
     form = make_form(request, address_schema(all_communes), "Continuer", formid="signup-address")
-    if request.method != "POST":
-        state = state_of(request)
-        values = {k: state[k] for k in ("email",) if k in state}
-        if "address" in state:
-            values["address"] = state["address"]
-        return page(request, 1, title, form=form.render(values))
-    data, rendered = validate(request, form)
+    state = state_of(request)
+    data, rendered = posted(request, form, values={k: state[k] for k in ("email", "address") if k in state})
     if data is None:
-        request.response.status = 400
         return page(request, 1, title, form=rendered)
     rate = request.registry.settings["vvs.ratelimit.signup"]
     count, _, window = rate.partition("/")
@@ -268,11 +262,9 @@ def signup_account_view(request):
     charter = get_renderer("vvs_core:accounts/templates/charter.pt").implementation().macros["text"]
     form = make_form(request, AccountSchema(), "Créer mon compte", formid="signup-account")
     title = "Formulaire d'inscription"
-    if request.method != "POST":
-        return page(request, 1, title, form=form.render({"email": state.get("email", "")}), charter=charter, state=state)
-    data, rendered = validate(request, form, check=lambda data: account_problems(request, data))
+    data, rendered = posted(request, form, check=lambda data: account_problems(request, data),
+                            values={"email": state.get("email", "")})
     if data is None:
-        request.response.status = 400
         return page(request, 1, title, form=rendered, charter=charter, state=state)
     limiter(request, "signup", "vvs.ratelimit.signup").check(client_address(request), TOO_MANY)
     if email_taken(request.dbsession, data["email"]):  # after the limit: no free account discovery

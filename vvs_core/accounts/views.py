@@ -10,7 +10,7 @@ from pyramid.view import view_config
 from sqlalchemy import func, select
 
 from vvs_core.clock import utcnow
-from vvs_core.web.forms import Schema, StrippedString, email_node, field_error, make_form, typed, validate
+from vvs_core.web.forms import Schema, StrippedString, email_node, field_error, make_form, posted, refusing, typed, validate
 from vvs_core.hooktypes import SettingsSection
 from vvs_core.web.images import ImageRejected, clean_image
 from vvs_core.models import User
@@ -154,11 +154,8 @@ def profile_view(request):
     user = request.user
     profile, housing = profile_forms(request, user)
     housing_html = housing.render(dict(user.housing or {}))
-    if request.method != "POST":
-        return profile_page(request, user, profile.render(profile_values(user)), housing_html)
-    data, rendered = validate(request, profile)
+    data, rendered = posted(request, profile, values=profile_values(user))
     if data is None:
-        request.response.status = 400
         return profile_page(request, user, rendered, housing_html)
     user.presentation = data["presentation"].strip()
     user.interests = [i for i in INTERESTS if i in data["interests"]]
@@ -253,12 +250,7 @@ def keep_or_normalise(value: str, stored: str | None, kind: str):
 
 
 def phone_validator(kind):
-    def check(node, value):
-        user = node.bindings["request"].user
-        _number, problem = keep_or_normalise(value, getattr(user, node.name), kind)
-        if problem:
-            raise colander.Invalid(node, problem)
-    return check
+    return refusing(lambda node, value: keep_or_normalise(value, getattr(node.bindings["request"].user, node.name), kind))
 
 
 def at_least_one_phone(data) -> dict:
@@ -304,11 +296,8 @@ def settings_view(request):
 def settings_account_view(request):
     user = request.user
     form = make_form(request, AccountSchema(), "Enregistrer", formid="compte")
-    if request.method != "POST":
-        return settings_page(request, "Mon compte", form.render(account_values(user)))
-    data, rendered = validate(request, form, check=at_least_one_phone)
+    data, rendered = posted(request, form, check=at_least_one_phone, values=account_values(user))
     if data is None:
-        request.response.status = 400
         return settings_page(request, "Mon compte", rendered)
     user.last_name, user.first_name, user.pseudonym = data["last_name"], data["first_name"], data["pseudonym"]
     user.mobile = keep_or_normalise(data["mobile"], user.mobile, "mobile")[0]
@@ -339,15 +328,12 @@ def settings_password_view(request):
     title = "Mot de passe"
     intro = "Modifiez ici votre mot de passe. Veillez à ne pas communiquer votre mot de passe."
     form = make_form(request, PasswordSchema(), "Modifier mon mot de passe", formid="motdepasse")
-    if request.method != "POST":
-        return settings_page(request, title, form.render(), intro)
     context = (user.email or "", user.first_name, user.last_name)
     min_length = request.registry.settings["vvs.password_min_length"]
-    data, rendered = validate(request, form, check=lambda data: {
+    data, rendered = posted(request, form, check=lambda data: {
         "current": "current" in data and not verify_password(user, data["current"]) and WRONG_PASSWORD,
         "password": "password" in data and password_problem(data["password"], min_length, context)})
     if data is None:
-        request.response.status = 400
         return settings_page(request, title, rendered, intro)
     user.password_hash = hash_password(data["password"])
     end_all_sessions(request.dbsession, user)  # every other session ends…
@@ -374,8 +360,6 @@ def settings_email_view(request):
     title = "Adresse e-mail"
     intro = f"Votre adresse e-mail actuellement renseignée est : {user.email}"
     form = make_form(request, EmailSchema(), "Changer mon adresse", formid="email")
-    if request.method != "POST":
-        return settings_page(request, title, form.render(), intro)
     def problems(data) -> dict:
         out = {"current": "current" in data and not verify_password(user, data["current"]) and WRONG_PASSWORD}
         if "email" in data:
@@ -386,9 +370,8 @@ def settings_email_view(request):
                 out["email"] = "Cette adresse est déjà utilisée par un autre compte."
         return out
 
-    data, rendered = validate(request, form, check=problems)
+    data, rendered = posted(request, form, check=problems)
     if data is None:
-        request.response.status = 400
         return settings_page(request, title, rendered, intro)
     new = data["email"].lower()
     token = issue_token(request.dbsession, user, "email_change", hours=24, data={"email": new})
@@ -474,12 +457,9 @@ def settings_notifications_view(request):
     if "voice" in channels and "sms" not in channels:
         intro += " Sans téléphone portable, vous êtes appelé sur votre téléphone fixe au lieu de recevoir un SMS."
     form = make_form(request, notifications_schema(kinds, channels), "Enregistrer", formid="notifications")
-    if request.method != "POST":
-        return settings_page(request, title, form.render({**current_prefs(user, kinds, channels),
-                                                          **delivery_values(user, channels, kinds)}), intro)
-    data, rendered = validate(request, form)
+    data, rendered = posted(request, form, values={**current_prefs(user, kinds, channels),
+                                                   **delivery_values(user, channels, kinds)})
     if data is None:
-        request.response.status = 400
         return settings_page(request, title, rendered, intro)
     user.notification_prefs = {**(user.notification_prefs or {}), **delivery_prefs(data, channels, kinds),
                                **chosen_prefs(data, kinds, channels)}
@@ -498,11 +478,8 @@ class NewsletterSchema(Schema):
 def settings_newsletter_view(request):
     user = request.user
     form = make_form(request, NewsletterSchema(), "Enregistrer", formid="newsletter")
-    if request.method != "POST":
-        return settings_page(request, "Abonnement newsletter", form.render({"newsletter": user.newsletter}))
-    data, rendered = validate(request, form)
+    data, rendered = posted(request, form, values={"newsletter": user.newsletter})
     if data is None:
-        request.response.status = 400
         return settings_page(request, "Abonnement newsletter", rendered)
     user.newsletter = bool(data["newsletter"])
     request.flash("Vous êtes abonné à la newsletter." if user.newsletter else "Vous êtes désabonné de la newsletter.",
@@ -540,11 +517,8 @@ def settings_close_view(request):
              "et vous quittez votre communauté. L'historique de la communauté garde la trace de votre passage "
              "sous la mention « ancien membre ». Pensez à télécharger vos données avant.")
     form = make_form(request, CloseSchema(), "Fermer définitivement mon compte", formid="fermeture")
-    if request.method != "POST":
-        return settings_page(request, title, form.render(), intro, danger=True)
-    data, rendered = validate(request, form)
+    data, rendered = posted(request, form)
     if data is None:
-        request.response.status = 400
         return settings_page(request, title, rendered, intro, danger=True)
     if not verify_password(user, data["current"]):
         request.response.status = 400

@@ -18,7 +18,7 @@ from vvs_core.communities.events import describe_data, event_label, record_event
 from vvs_core.web.french import de, number
 from vvs_core.communities.members import referents_and_count
 from vvs_core.web import route_exists
-from vvs_core.web.forms import Schema, StrippedString, make_form, typed, validate
+from vvs_core.web.forms import Schema, StrippedString, make_form, posted, typed
 from vvs_core.web.jsonlimits import TooLarge, loads_limited
 from vvs_core.communities.membership import clean_name, communities_by_id, community_name_problem
 from vvs_core.models import Community, CommunityEvent
@@ -198,14 +198,11 @@ def community_edit_view(request):
             "imposed_label": mode_of(request.registry, imposed).label, "imposed_by": imposed_by(request, community, imposed),
             "extra_css": [request.layout.static("css/resident.css")]}
     shown = effective_validation_mode(request, community)  # a mode nobody declares shows as the platform's
-    if request.method != "POST":
-        return {**page, "form": form.render({"name": community.name, "description": community.description,
-                                             "validation_mode": shown})}
-    data, rendered = validate(request, form, check=lambda data: {
+    data, rendered = posted(request, form, values={"name": community.name, "description": community.description,
+                                                   "validation_mode": shown}, check=lambda data: {
         "name": "name" in data and community_name_problem(request.dbsession, community.commune, data["name"],
                                                           renaming=community)})
     if data is None:
-        request.response.status = 400
         return {**page, "form": rendered}
     user = request.user
     data["name"] = clean_name(data["name"])

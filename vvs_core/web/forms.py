@@ -54,6 +54,25 @@ def validate(request, form: deform.Form, check=None):
     return None, form.render()  # what was typed (form.cstruct), with the errors
 
 
+def posted(request, form: deform.Form, check=None, values=colander.null):
+    """``validate`` for a page that also shows ``form`` on a GET: (None, the form with ``values``)
+    then; a POST with errors answers 400."""
+    if request.method != "POST":
+        return None, form.render(values)
+    data, rendered = validate(request, form, check)
+    if rendered is not None:
+        request.response.status = 400
+    return data, rendered
+
+
+def refusing(parse):
+    """A colander validator from ``parse(node, value) -> (result, French problem or None)``."""
+    def check(node, value):
+        if problem := parse(node, value)[1]:
+            raise colander.Invalid(node, problem)
+    return check
+
+
 def read(request, schema: colander.Schema):
     """(appstruct, None), or (None, the first French message in field order): for a small
     form in a page's template whose view answers with a flash message and a redirect."""
