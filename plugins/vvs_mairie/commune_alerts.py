@@ -9,7 +9,7 @@ import colander
 from sqlalchemy import case, func, select
 
 from vvs_core.notify import sms
-from vvs_core.geo.areas import MAX_AREA_M2, parse_area  # noqa: F401  (read by relays and tests)
+from vvs_core.geo.areas import MAX_AREA_M2, parse_area, read_audience  # noqa: F401  (read by relays and tests)
 from vvs_core.clock import utcnow
 from vvs_core.web.french import de
 from vvs_core.models import Community
@@ -55,17 +55,9 @@ def parse_form(dbsession, commune, params) -> tuple[dict, dict]:
             "community_ids": [], "area": None, "area_json": accepted.get("area", "")}
     if "target" in errors:
         return data, errors
-    if data["target"] == "communities":
-        own = set(dbsession.scalars(select(Community.id).where(Community.commune_id == commune.id,
-                                                                     Community.archived_at.is_(None))))
-        chosen = {int(v) for v in accepted.get("communities", []) if v.isascii() and v.isdigit() and len(v) < 10}
-        data["community_ids"] = sorted(chosen & own)
-        if not data["community_ids"]:
-            errors["communities"] = "Cochez au moins une communauté."
-    elif data["target"] == "area":
-        data["area"], problem = parse_area(data["area_json"])
-        if problem:
-            errors["area"] = problem
+    own = dbsession.scalars(select(Community.id).where(  # the commune's communities, asked only when chosen
+        Community.commune_id == commune.id, Community.archived_at.is_(None))) if data["target"] == "communities" else []
+    read_audience(data, errors, accepted.get("communities", []), own)
     return data, errors
 
 

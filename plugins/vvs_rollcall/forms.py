@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import colander
 
-from vvs_core.geo.areas import parse_area
+from vvs_core.geo.areas import read_audience
 from vvs_core.web.forms import Schema, StrippedString, number_node, read_fields, text_node, typed
 
 from .models import ANSWERS, DUTIES, MAX_RETENTION_DAYS, MAX_WAVE_MINUTES, MAX_WAVES, TARGETS
@@ -47,10 +47,6 @@ class AnswerSchema(Schema):
                      too_long="Votre message doit tenir en {max} caractères.")
 
 
-def _ids(values: list[str]) -> set[int]:
-    return {int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 12}
-
-
 def parse_launch(params, allowed_community_ids: list[int], referent: bool) -> tuple[dict, dict]:
     """``allowed_community_ids``: the communities the launcher may ask (a référent: theirs,
     and no other target)."""
@@ -64,14 +60,7 @@ def parse_launch(params, allowed_community_ids: list[int], referent: bool) -> tu
             "exercise": accepted.get("exercise") == "1"}
     if "target" in errors:
         return data, errors
-    if data["target"] == "communities":
-        data["community_ids"] = sorted(_ids(accepted.get("communities", [])) & set(allowed_community_ids))
-        if not data["community_ids"]:
-            errors["communities"] = "Cochez au moins une communauté."
-    elif data["target"] == "area":
-        data["area"], problem = parse_area(data["area_json"])
-        if problem:
-            errors["area"] = problem
+    read_audience(data, errors, accepted.get("communities", []), allowed_community_ids)
     return data, errors
 
 

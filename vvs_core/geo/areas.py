@@ -31,3 +31,18 @@ def parse_area(text: str):
     if geo.area_m2(polygon) > MAX_AREA_M2:
         return None, "La zone dessinée est trop grande."
     return polygon, None
+
+
+def read_audience(data: dict, errors: dict, ticked: list[str], allowed_ids) -> None:
+    """A form sent to ``data["target"]``: "communities" sets ``data["community_ids"]`` (the
+    ``ticked`` ids among ``allowed_ids``), "area" ``data["area"]`` (from ``data["area_json"]``);
+    a French message in ``errors`` instead."""
+    if data["target"] == "communities":
+        chosen = {int(v) for v in ticked if v.isascii() and v.isdigit() and len(v) < 12}
+        data["community_ids"] = sorted(chosen & set(allowed_ids))
+        if not data["community_ids"]:
+            errors["communities"] = "Cochez au moins une communauté."
+    elif data["target"] == "area":
+        data["area"], problem = parse_area(data["area_json"])
+        if problem:
+            errors["area"] = problem
