@@ -8,9 +8,9 @@ from datetime import timedelta
 
 
 from vvs_core import hookimpl
-from vvs_core.hooktypes import ActivityItem, MenuItem, Panel
+from vvs_core.hooktypes import ActivityItem, Panel
 from vvs_core.settings import Setting, as_int
-from vvs_core.accounts.security import member_community_ids
+from vvs_core.accounts.security import member_community_ids, own_community_entry
 from vvs_core.hooktypes import EventKind, NotificationKind
 
 PREFIX = "/gazette/communaute/{community_id}"
@@ -26,12 +26,7 @@ def vvs_register_settings():
 
 @hookimpl
 def vvs_menu_items(request):
-    if request.user is None:
-        return []
-    ids = member_community_ids(request)
-    if not ids:
-        return []
-    return [MenuItem("La Gazette", request.route_path("gazette_index", community_id=ids[0]), order=20)]
+    return own_community_entry(request, "La Gazette", "gazette_index", 20)
 
 
 @hookimpl

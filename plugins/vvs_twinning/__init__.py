@@ -12,9 +12,9 @@ the core); no ``vvs_export_user_data``/``vvs_erase_user_data`` here.
 from __future__ import annotations
 
 from vvs_core import hookimpl
-from vvs_core.hooktypes import MenuItem, Panel, Recipient
+from vvs_core.hooktypes import Panel, Recipient
 from vvs_core.settings import Setting, as_int
-from vvs_core.accounts.security import member_community_ids
+from vvs_core.accounts.security import member_community_ids, own_community_entry
 from vvs_core.hooktypes import EventKind, NotificationKind
 from vvs_core.web.french import sort_key
 
@@ -31,12 +31,7 @@ def vvs_register_settings():
 
 @hookimpl
 def vvs_menu_items(request):
-    if request.user is None:
-        return []
-    ids = member_community_ids(request)
-    if not ids:
-        return []
-    return [MenuItem("Jumelages", request.route_path("twinning_index", community_id=ids[0]), order=60)]
+    return own_community_entry(request, "Jumelages", "twinning_index", 60)
 
 
 @hookimpl

@@ -25,6 +25,7 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from vvs_core.clock import aware, timestamp, utcnow
 from vvs_core.errors import ConfigurationError
+from vvs_core.hooktypes import MenuItem
 from vvs_core.models import Commune, Community, Membership, Token, User
 from vvs_core.accounts.principals import commune_agent, granted_by_plugins
 from vvs_core.communities.modes import effective_validation_mode, mode_of
@@ -285,6 +286,12 @@ def member_community_ids(request) -> list[int]:
     """Ids of the communities the current user is an active member of (no query while
     ``request.memberships`` is cached)."""
     return sorted(cid for cid, _role, status in request.memberships if status == "active")
+
+
+def own_community_entry(request, label: str, route: str, order: int) -> list[MenuItem]:
+    """A menu entry to ``route`` of the user's first community (none signed out or in no community)."""
+    ids = member_community_ids(request) if request.user is not None else []
+    return [MenuItem(label, request.route_path(route, community_id=ids[0]), order=order)] if ids else []
 
 
 PLATFORM_WIDE = ("role:admin", "role:moderator")
