@@ -24,7 +24,7 @@ from sqlalchemy import func, select, update
 
 from vvs_core.clock import aware, utcnow
 from vvs_core.communities.events import record_event
-from vvs_core.web.forms import Schema, StrippedString, choice_node, email_node, make_form, reason_node, validate
+from vvs_core.web.forms import Schema, StrippedString, choice_node, email_node, make_form, reason_node, refusing, validate
 from vvs_core.hooktypes import EventKind
 from vvs_core.models import Community, User
 from vvs_core.accounts.phones import display_phone, normalise_phone
@@ -62,13 +62,9 @@ def _text(name, title, limit, required=True):
 
 
 def _phone_node():
-    def check(node, value):
-        _number, problem = normalise_phone(value)
-        if problem:
-            raise colander.Invalid(node, problem)
-
     return colander.SchemaNode(StrippedString(), name="phone", title="Téléphone (fixe ou portable)",
-                               validator=check, missing_msg="Indiquez le téléphone où joindre la personne.")
+                               validator=refusing(lambda _node, value: normalise_phone(value)),
+                               missing_msg="Indiquez le téléphone où joindre la personne.")
 
 
 def create_form(request, commune, communities):
@@ -308,33 +304,36 @@ def desk_view(context, request):
     return HTTPSeeOther(request.route_path("mairie_desk", insee=context.commune.insee))
 
 
-@view_config(route_name="mairie_desk_start", permission="mairie", request_method="POST")
-def start_view(context, request):
+def _account_action(context, request, form_of, key: str, act):
+    """A desk account's form ``key`` (400 with its errors), then ``act(account, data)``, which
+    answers (409 when refused)."""
     account = _account(request, context)
-    data, rendered = validate(request, start_form(request, context.commune, account))
+    data, rendered = validate(request, form_of(request, context.commune, account))
     if data is None:
-        return _page(request, context, {f"start-{account.id}": rendered}, status=400)
+        return _page(request, context, {f"{key}-{account.id}": rendered}, status=400)
     try:
-        start_session(request, context.commune, request.user, account, data["reason"])
+        return act(account, data)
     except DeskRefused as exc:
         return _page(request, context, error=str(exc), status=409)
-    request.flash(f"Vous agissez pour {account.user.full_name} pendant {SESSION_MINUTES} minutes au plus. "
-                  "Terminez la session depuis le menu dès que vous avez fini.", "warning")
-    return HTTPSeeOther(request.route_path("home"))
+
+
+@view_config(route_name="mairie_desk_start", permission="mairie", request_method="POST")
+def start_view(context, request):
+    def act(account, data):
+        start_session(request, context.commune, request.user, account, data["reason"])
+        request.flash(f"Vous agissez pour {account.user.full_name} pendant {SESSION_MINUTES} minutes au plus. "
+                      "Terminez la session depuis le menu dès que vous avez fini.", "warning")
+        return HTTPSeeOther(request.route_path("home"))
+    return _account_action(context, request, start_form, "start", act)
 
 
 @view_config(route_name="mairie_desk_handover", permission="mairie", request_method="POST")
 def handover_view(context, request):
-    account = _account(request, context)
-    data, rendered = validate(request, handover_form(request, context.commune, account))
-    if data is None:
-        return _page(request, context, {f"handover-{account.id}": rendered}, status=400)
-    try:
+    def act(account, data):
         hand_over(request, context.commune, account, data["email"], data["reason"])
-    except DeskRefused as exc:
-        return _page(request, context, error=str(exc), status=409)
-    request.flash(f"Compte remis : {account.user.email} a reçu le lien pour choisir son mot de passe.", "success")
-    return HTTPSeeOther(request.route_path("mairie_desk", insee=context.commune.insee))
+        request.flash(f"Compte remis : {account.user.email} a reçu le lien pour choisir son mot de passe.", "success")
+        return HTTPSeeOther(request.route_path("mairie_desk", insee=context.commune.insee))
+    return _account_action(context, request, handover_form, "handover", act)
 
 
 @view_config(route_name="mairie_desk_end", permission="account", renderer=T + "desk_end.pt")

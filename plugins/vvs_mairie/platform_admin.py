@@ -279,6 +279,12 @@ def _act(request, key, apply, agent=None):
     return _back(request, commune)
 
 
+def _agent_act(request, key, apply):
+    """``_act`` on the agent the path names: its form ``{key}-{id}``, ``apply(commune, agent, data)``."""
+    agent = _agent(request, _commune(request))
+    return _act(request, f"{key}-{agent.id}", lambda commune, data: apply(commune, agent, data), agent)
+
+
 @view_config(route_name="mairie_admin_subscription", request_method="POST", permission="platform")
 def subscription_view(request):
     def apply(commune, data):
@@ -298,25 +304,19 @@ def invite_view(request):
 
 @view_config(route_name="mairie_admin_agent_remove", request_method="POST", permission="platform")
 def remove_view(request):
-    commune = _commune(request)
-    agent = _agent(request, commune)
-
-    def apply(commune, data):
+    def apply(commune, agent, data):
         remove_agent(request, commune, agent, data["reason"], data["etat"])
         return f"{agent.user.full_name} n'est plus agent de la mairie."
-    return _act(request, f"remove-{agent.id}", apply, agent)
+    return _agent_act(request, "remove", apply)
 
 
 @view_config(route_name="mairie_admin_agent_second_factor", request_method="POST", permission="platform")
 def second_factor_view(request):
-    commune = _commune(request)
-    agent = _agent(request, commune)
-
-    def apply(commune, data):
+    def apply(commune, agent, data):
         reset_second_factor(request, commune, agent, data["reason"], data["etat"])
         return (f"Double authentification {elided('de', agent.user.full_name)} réinitialisée : à sa prochaine connexion, "
                 "il ou elle en activera une nouvelle.")
-    return _act(request, f"second_factor-{agent.id}", apply, agent)
+    return _agent_act(request, "second_factor", apply)
 
 
 def _de(commune) -> str:

@@ -36,6 +36,14 @@ def _own(context, request, model, key):
     return row
 
 
+def _remove(context, request, model, key: str, route: str, said) -> HTTPSeeOther:
+    """Deletes the commune's own ``model`` row named by ``key``, and back to ``route`` saying ``said(row)``."""
+    row = _own(context, request, model, key)
+    request.dbsession.delete(row)
+    request.flash(said(row), "success")
+    return HTTPSeeOther(request.route_path(route, insee=context.commune.insee))
+
+
 def _home_url(request, context) -> str:
     return request.route_path("pcs_home", insee=context.commune.insee)
 
@@ -119,10 +127,8 @@ def cell_view(context, request):
 
 @view_config(route_name="pcs_cell_remove", permission=PERMISSION, request_method="POST")
 def cell_remove_view(context, request):
-    member = _own(context, request, PcsCellMember, "member_id")
-    request.dbsession.delete(member)
-    request.flash(f"{member.name} ne fait plus partie de la cellule de crise.", "success")
-    return HTTPSeeOther(request.route_path("pcs_cell", insee=context.commune.insee))
+    return _remove(context, request, PcsCellMember, "member_id", "pcs_cell",
+                   lambda member: f"{member.name} ne fait plus partie de la cellule de crise.")
 
 
 # --- The prepared messages -------------------------------------------------------------
@@ -150,10 +156,8 @@ def templates_view(context, request):
 
 @view_config(route_name="pcs_template_remove", permission=PERMISSION, request_method="POST")
 def template_remove_view(context, request):
-    template = _own(context, request, PcsTemplate, "template_id")
-    request.dbsession.delete(template)
-    request.flash(f"Message « {template.title} » retiré.", "success")
-    return HTTPSeeOther(request.route_path("pcs_templates", insee=context.commune.insee))
+    return _remove(context, request, PcsTemplate, "template_id", "pcs_templates",
+                   lambda template: f"Message « {template.title} » retiré.")
 
 
 # --- The crisis --------------------------------------------------------------------------
