@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 from .bench_home import add_resident, session_cookie
-from .common import Gunicorn, bench_settings, log, measure, serris_community
+from .common import Gunicorn, bench_settings, log, measure, serris_community, versus_ceiling
 
 POSTS = 1000
 CATEGORIES = ["annonce", "pret_don", "covoiturage", "vie_quartier", "animal", "objet"]
@@ -94,13 +94,4 @@ def run(db_url: str) -> dict:
         uncached = measure(f"{server.url}/gazette/communaute/{community_id}",
                            headers={"Cookie": session_cookie(server.url)})
         log(f"gazette, cache off: {uncached}")
-    return {
-        "gazette_uncached_rps": round(uncached["rps"]),
-        "gazette_uncached_p99_ms": round(uncached["p99_ms"], 1),
-        "gazette_rps": round(gazette["rps"]),
-        "gazette_p99_ms": round(gazette["p99_ms"], 1),
-        "gazette_ceiling_rps": round(ceiling["rps"]),
-        "gazette_ceiling_p99_ms": round(ceiling["p99_ms"], 1),
-        "gazette_ratio": round(gazette["rps"] / ceiling["rps"], 2),
-        "gazette_uncached_ratio": round(uncached["rps"] / ceiling["rps"], 2),
-    }
+    return versus_ceiling("gazette", ceiling, {"": gazette, "_uncached": uncached})

@@ -11,7 +11,7 @@ import requests
 import threading
 import time
 
-from .common import REDIS_URL, SERRIS, Gunicorn, bench_settings, log, measure, serris_community
+from .common import REDIS_URL, SERRIS, Gunicorn, bench_settings, log, measure, serris_community, versus_ceiling
 
 EMAIL, PASSWORD = "bench.resident@example.test", "un voisin attentif 2026"
 WRITES_PER_S = 10
@@ -124,18 +124,5 @@ def run(db_url: str) -> dict:
     with Gunicorn("bench.wsgi:app", env) as server:
         uncached = measure(f"{server.url}/", headers={"Cookie": session_cookie(server.url)})
         log(f"home, cache off: {uncached}")
-    return {
-        "home_uncached_rps": round(uncached["rps"]),
-        "home_uncached_p99_ms": round(uncached["p99_ms"], 1),
-        "home_rps": round(home["rps"]),
-        "home_p99_ms": round(home["p99_ms"], 1),
-        "home_ceiling_rps": round(ceiling["rps"]),
-        "home_ceiling_p99_ms": round(ceiling["p99_ms"], 1),
-        "home_ratio": round(home["rps"] / ceiling["rps"], 2),
-        "home_uncached_ratio": round(uncached["rps"] / ceiling["rps"], 2),
-        "hello_rps": round(hello["rps"]),
-        "home_writes_rps": round(writes["rps"]),
-        "home_writes_p99_ms": round(writes["p99_ms"], 1),
-        "home_writes_ratio": round(writes["rps"] / ceiling["rps"], 2),
-        "home_writes_per_s": round(rate[0], 1),
-    }
+    return {**versus_ceiling("home", ceiling, {"": home, "_uncached": uncached, "_writes": writes}),
+            "hello_rps": round(hello["rps"]), "home_writes_per_s": round(rate[0], 1)}

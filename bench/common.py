@@ -165,6 +165,16 @@ def measure(url: str, headers: dict | None = None, runs: int = RUNS) -> dict:
     }
 
 
+def versus_ceiling(page: str, ceiling: dict, runs: dict) -> dict:
+    """Requests/s, p99 and ratio to ``ceiling`` of each run of ``page`` (``{"": cache on,
+    "_uncached": …}``): ``home_rps``, ``home_uncached_p99_ms``, ``home_ratio``…; and the ceiling's."""
+    out = {f"{page}_ceiling_rps": round(ceiling["rps"]), f"{page}_ceiling_p99_ms": round(ceiling["p99_ms"], 1)}
+    for suffix, run in runs.items():
+        out |= {f"{page}{suffix}_rps": round(run["rps"]), f"{page}{suffix}_p99_ms": round(run["p99_ms"], 1),
+                f"{page}{suffix}_ratio": round(run["rps"] / ceiling["rps"], 2)}
+    return out
+
+
 def login(base_url: str, email: str, password: str):
     """A ``requests.Session`` signed in through the login form (303 expected)."""
     import requests
