@@ -36,12 +36,17 @@ def _own(context, request, model, key):
     return row
 
 
+def _done(context, request, route: str, message: str) -> HTTPSeeOther:
+    """Back to the commune's list ``route``, saying ``message``."""
+    request.flash(message, "success")
+    return HTTPSeeOther(request.route_path(route, insee=context.commune.insee))
+
+
 def _remove(context, request, model, key: str, route: str, said) -> HTTPSeeOther:
     """Deletes the commune's own ``model`` row named by ``key``, and back to ``route`` saying ``said(row)``."""
     row = _own(context, request, model, key)
     request.dbsession.delete(row)
-    request.flash(said(row), "success")
-    return HTTPSeeOther(request.route_path(route, insee=context.commune.insee))
+    return _done(context, request, route, said(row))
 
 
 def _home_url(request, context) -> str:
@@ -121,8 +126,7 @@ def cell_view(context, request):
         return _cell_page(context, request, errors, values)
     request.dbsession.add(PcsCellMember(commune_id=context.commune.id, name=clean["name"], function=clean["function"],
                                         phone=clean["phone"] or "", email=clean["email"], added_by_id=request.user.id))
-    request.flash(f"{clean['name']} fait partie de la cellule de crise.", "success")
-    return HTTPSeeOther(request.route_path("pcs_cell", insee=context.commune.insee))
+    return _done(context, request, "pcs_cell", f"{clean['name']} fait partie de la cellule de crise.")
 
 
 @view_config(route_name="pcs_cell_remove", permission=PERMISSION, request_method="POST")
@@ -150,8 +154,7 @@ def templates_view(context, request):
         return _templates_page(context, request, errors, values)
     request.dbsession.add(PcsTemplate(commune_id=context.commune.id, title=values["title"], body=values["body"],
                                       added_by_id=request.user.id))
-    request.flash(f"Message « {values['title']} » prêt à être envoyé en cas de crise.", "success")
-    return HTTPSeeOther(request.route_path("pcs_templates", insee=context.commune.insee))
+    return _done(context, request, "pcs_templates", f"Message « {values['title']} » prêt à être envoyé en cas de crise.")
 
 
 @view_config(route_name="pcs_template_remove", permission=PERMISSION, request_method="POST")
