@@ -181,11 +181,15 @@ def build_app_on_session(db_url: str, session_factory, plugins: str):
 @contextlib.contextmanager
 def app_on_session(db_url: str, session_factory, **settings):
     """The application (built once per database and ``settings``) on the test's
-    ``session_factory``, with fresh rate limits, running its tasks; left as it was after."""
-    from vvs_core.jobs.tasks import set_task_registry
+    ``session_factory``, with fresh rate limits, running its tasks on its own broker (an app
+    or a test's broker since may have taken dramatiq's global one and actors); left as it was after."""
+    from vvs_core.jobs.tasks import set_task_registry, use_broker
 
     key = (db_url, *sorted(settings.items()))
-    wsgi = _apps.get(key) or _apps.setdefault(key, build_app(db_url, **settings))
+    if key not in _apps:
+        _apps[key] = build_app(db_url, **settings), dramatiq.get_broker()
+    wsgi, broker = _apps[key]
+    use_broker(broker)
     saved, wsgi.registry["dbsession_factory"] = wsgi.registry["dbsession_factory"], session_factory
     wsgi.registry["vvs.ratelimit_store"] = None
     set_task_registry(wsgi.registry)

@@ -107,3 +107,22 @@ def test_configure_broker_does_not_reuse_a_broker_that_is_no_longer_global():
         assert again is not other and dramatiq.get_broker() is again
     finally:
         dramatiq.set_broker(saved)
+
+
+def test_an_application_used_again_sends_to_its_own_broker(db_url, session_factory):
+    """The suite keeps its applications (``app_on_session``). Building another (here with one
+    plugin, as the plugin-enablement tests do) sets dramatiq's global broker and takes the core's
+    actors to it, not the other plugins': used again, the first application must find its broker and
+    every actor it declared there, or what it sends is never run (``run_tasks`` reads the
+    global broker). Seen in the first whole run with two workers: 10 alerts never delivered."""
+    import dramatiq
+
+    from vvs_core.testing import app_on_session, build_app
+
+    with app_on_session(db_url, session_factory):
+        broker = dramatiq.get_broker()
+    build_app(db_url, **{"vvs.plugins": "vvs_dev_providers"})
+    assert dramatiq.get_broker() is not broker
+    with app_on_session(db_url, session_factory):
+        assert dramatiq.get_broker() is broker
+        assert broker.actors and all(actor.broker is broker for actor in broker.actors.values())

@@ -24,7 +24,6 @@ from vvs_core.jobs import actors as job_actors  # noqa: E402
 from vvs_core.jobs.lease import claim, enqueue_job_after_commit, job_key, leased_actor, reap  # noqa: E402
 from vvs_core.models import get_engine, get_session_factory  # noqa: E402
 from vvs_core.models.job import Job  # noqa: E402
-from vvs_core.notify import actors as outbox_actors  # noqa: E402
 from vvs_core.plugins import build_plugin_manager  # noqa: E402
 from vvs_core.settings import core_registry  # noqa: E402
 
@@ -52,9 +51,7 @@ def own_broker_then_the_suites_again():
     RUNS.clear()
     FAIL.clear()
     yield
-    dramatiq.set_broker(saved)
-    outbox_actors.follow_current_broker()
-    job_actors.follow_current_broker()
+    tasks.use_broker(saved)
 
 
 def make_registry(engine, **overrides):

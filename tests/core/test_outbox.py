@@ -122,8 +122,7 @@ def own_broker_then_the_suites_again():
     suite (whose application is built once) must find its broker and actors again."""
     saved = dramatiq.broker.global_broker
     yield
-    dramatiq.set_broker(saved)
-    actors.follow_current_broker()
+    tasks.use_broker(saved)
 
 
 @pytest.fixture

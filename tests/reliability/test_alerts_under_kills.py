@@ -158,14 +158,7 @@ class Poster:
             return alert.id
 
     def close(self):
-        import dramatiq
-
-        from vvs_alerts import tasks as alert_tasks
-        from vvs_core.notify import actors
-
-        dramatiq.set_broker(self.saved_broker)
-        actors.follow_current_broker()
-        alert_tasks.follow_current_broker()
+        self.tasks.use_broker(self.saved_broker)
 
 
 def counts(conn) -> dict:

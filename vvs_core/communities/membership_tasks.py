@@ -21,10 +21,6 @@ def escalate_stale_requests():
         escalate_stale(request)
 
 
-def follow_current_broker() -> None:
-    follow_broker(escalate_stale_requests)
-
-
 def includeme(config):
-    follow_current_broker()
+    follow_broker(escalate_stale_requests)
     config.add_periodic_task(escalate_stale_requests, INTERVAL)

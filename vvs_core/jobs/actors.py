@@ -2,7 +2,7 @@
 
 import dramatiq
 
-from vvs_core.jobs.tasks import RECOVERY_QUEUE, follow_current_broker as follow_broker
+from vvs_core.jobs.tasks import RECOVERY_QUEUE
 from .lease import reap
 
 
@@ -11,7 +11,3 @@ def reap_jobs():
     """Hand out again the jobs a dead worker held or a broker lost (``lease.reap``).
     On the recovery queue: queued behind a backlog, it would come too late."""
     reap()
-
-
-def follow_current_broker() -> None:
-    follow_broker(reap_jobs)

@@ -98,6 +98,13 @@ def follow_current_broker(*actors) -> None:
             broker.declare_actor(actor)
 
 
+def use_broker(broker) -> None:
+    """Make ``broker`` the global one again, with every actor declared on it (an app built earlier: tests)."""
+    dramatiq.set_broker(broker)
+    for actor in broker.actors.values():
+        actor.broker = broker
+
+
 def enqueue_after_commit(request, actor, *args, **kwargs) -> None:
     """Send ``actor(*args)`` once the request's transaction has committed."""
     send_after_commit(request, [actor.message(*args, **kwargs)], actor.broker)

@@ -89,7 +89,7 @@ from vvs_core.providers.push import OutgoingPush
 from ..models.notification import Notification, NotificationContent
 from ..providers import provider_on
 from ..jobs.lease import LeaseKeeper
-from vvs_core.jobs.tasks import RECOVERY_QUEUE, follow_current_broker as follow_broker, task_request
+from vvs_core.jobs.tasks import RECOVERY_QUEUE, task_request
 from .calls import CONFIRM_PROMPT
 from .fallback import fall_back_safely
 from .outbox import enqueue_delivery_after_commit
@@ -122,10 +122,6 @@ def sweep_outbox():
     than the claim timeout); cancel expired ones. On the recovery queue too: a sweep
     queued behind the backlog would come too late to help."""
     sweep_notifications()
-
-
-def follow_current_broker() -> None:
-    follow_broker(deliver, redeliver, sweep_outbox)
 
 
 # --- deliver ------------------------------------------------------------------
