@@ -7,8 +7,8 @@ import json
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
-from .bench_home import add_resident, session_cookie
-from .common import Gunicorn, bench_settings, log, measure, serris_community, versus_ceiling
+from .bench_home import add_resident, measured, measured_without_cache, session_cookie
+from .common import Gunicorn, bench_settings, serris_community, versus_ceiling
 
 POSTS = 1000
 CATEGORIES = ["annonce", "pret_don", "covoiturage", "vie_quartier", "animal", "objet"]
@@ -81,17 +81,10 @@ def gazette_ceiling(request):
 
 
 def run(db_url: str) -> dict:
-    community_id = prepare(db_url)
+    page = f"/gazette/communaute/{prepare(db_url)}"
     env = {"VVS_BENCH_SETTINGS": json.dumps(bench_settings(db_url))}
     with Gunicorn("bench.wsgi:app", env) as server:
-        cookie = session_cookie(server.url)
-        gazette = measure(f"{server.url}/gazette/communaute/{community_id}", headers={"Cookie": cookie})
-        log(f"gazette: {gazette}")
-        ceiling = measure(f"{server.url}/bench/gazette-ceiling")
-        log(f"gazette ceiling: {ceiling}")
-    env = {"VVS_BENCH_SETTINGS": json.dumps(bench_settings(db_url, **{"vvs.cache_url": "none"}))}
-    with Gunicorn("bench.wsgi:app", env) as server:
-        uncached = measure(f"{server.url}/gazette/communaute/{community_id}",
-                           headers={"Cookie": session_cookie(server.url)})
-        log(f"gazette, cache off: {uncached}")
+        gazette = measured("gazette", server.url + page, session_cookie(server.url))
+        ceiling = measured("gazette ceiling", f"{server.url}/bench/gazette-ceiling")
+    uncached = measured_without_cache("gazette", db_url, page)
     return versus_ceiling("gazette", ceiling, {"": gazette, "_uncached": uncached})

@@ -96,17 +96,29 @@ def session_cookie(base_url: str) -> str:
     return f"vvs_session={http.cookies['vvs_session']}"
 
 
+def measured(what: str, url: str, cookie: str | None = None) -> dict:
+    """``measure`` of ``url`` (as the signed-in resident with ``cookie``), logged as ``what``."""
+    figures = measure(url, headers={"Cookie": cookie} if cookie else None)
+    log(f"{what}: {figures}")
+    return figures
+
+
+def measured_without_cache(what: str, db_url: str, path: str) -> dict:
+    """The resident's page ``path`` with the page cache off: what every request would cost
+    if each one followed a write (the cache's worst case)."""
+    env = {"VVS_BENCH_SETTINGS": json.dumps(bench_settings(db_url, **{"vvs.cache_url": "none"}))}
+    with Gunicorn("bench.wsgi:app", env) as server:
+        return measured(f"{what}, cache off", server.url + path, session_cookie(server.url))
+
+
 def run(db_url: str) -> dict:
     prepare(db_url)
     env = {"VVS_BENCH_SETTINGS": json.dumps(bench_settings(db_url))}
     with Gunicorn("bench.wsgi:app", env) as server:
         cookie = session_cookie(server.url)
-        home = measure(f"{server.url}/", headers={"Cookie": cookie})
-        log(f"home: {home}")
-        ceiling = measure(f"{server.url}/bench/home-ceiling")
-        log(f"home ceiling: {ceiling}")
-        hello = measure(f"{server.url}/bench/hello")
-        log(f"hello: {hello}")
+        home = measured("home", f"{server.url}/", cookie)
+        ceiling = measured("home ceiling", f"{server.url}/bench/home-ceiling")
+        hello = measured("hello", f"{server.url}/bench/hello")
         # The same page while the community's neighbours write (issue 16.4): a write empties
         # only the values it changed, so the resident's page stays cached between theirs.
         stop, rate = threading.Event(), []
@@ -118,11 +130,6 @@ def run(db_url: str) -> dict:
             stop.set()
             writer.join()
         log(f"home under {rate[0]:.1f} writes/s: {writes}")
-    # The same page with the page cache off: what every request would cost if each one
-    # followed a write (the cache's worst case).
-    env = {"VVS_BENCH_SETTINGS": json.dumps(bench_settings(db_url, **{"vvs.cache_url": "none"}))}
-    with Gunicorn("bench.wsgi:app", env) as server:
-        uncached = measure(f"{server.url}/", headers={"Cookie": session_cookie(server.url)})
-        log(f"home, cache off: {uncached}")
+    uncached = measured_without_cache("home", db_url, "/")
     return {**versus_ceiling("home", ceiling, {"": home, "_uncached": uncached, "_writes": writes}),
             "hello_rps": round(hello["rps"]), "home_writes_per_s": round(rate[0], 1)}
