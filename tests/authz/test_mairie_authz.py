@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pyotp
 import pytest
-from shapely.geometry import Point
 from sqlalchemy import select
 
+from mairie_world import chessy_with_mairie
 from outsiders import outsider, sign_in_as
-from vvs_core.models import Commune, Community
+from vvs_core.models import Community
 from vvs_mairie.testing import agent_login, enrol_agent, mairie  # noqa: F401
 
 MONTH = "2026-05"
@@ -29,12 +29,8 @@ POST_ROUTES = ["/mairie/{insee}/signalements/1/pris-en-compte", "/mairie/{insee}
 @pytest.fixture
 def other_commune(dbsession, app_registry, make_user):
     from vvs_core.geo import square_around
-    from vvs_mairie.agents import mairie_of
 
-    commune_b = Commune(insee="77111", name="Chessy", postcodes=["77700"], centre=Point(2.77, 48.87))
-    dbsession.add(commune_b)
-    dbsession.flush()
-    mairie_of(dbsession, commune_b.id, create=True).subscribed = True
+    commune_b = chessy_with_mairie(dbsession)
     community = Community(commune_id=commune_b.id, name="Chessy centre", boundary=square_around((2.77, 48.87), 300))
     dbsession.add(community)
     agent_b = make_user()

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pyotp
 import pytest
-from shapely.geometry import Point
 from sqlalchemy import func, select
 
+from mairie_world import chessy_with_mairie
 from outsiders import sign_in_as
-from vvs_core.models import Commune
 from vvs_core.testing import TEST_SECRET
 from vvs_mairie.testing import agent_login, enrol_agent, mairie  # noqa: F401
 from vvs_pcs.models import PcsCellMember, PcsCrisis, PcsLogEntry, PcsTemplate
@@ -57,12 +56,7 @@ def test_agent_reaches_the_plan_of_own_commune(testapp, mairie, agent_login, row
 
 
 def test_agent_of_another_commune_reaches_nothing(testapp, dbsession, make_user, mairie, rows):  # noqa: F811
-    from vvs_mairie.agents import mairie_of
-
-    chessy = Commune(insee="77111", name="Chessy", postcodes=["77700"], centre=Point(2.77, 48.87))
-    dbsession.add(chessy)
-    dbsession.flush()
-    mairie_of(dbsession, chessy.id, create=True).subscribed = True
+    chessy = chessy_with_mairie(dbsession)
     other = make_user()
     _agent, secret = enrol_agent(dbsession, TEST_SECRET, other, chessy)
     testapp.login(other)

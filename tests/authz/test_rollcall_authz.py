@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from mairie_world import chessy_with_mairie
 from outsiders import sign_in_as
 from vvs_core.models import Membership
 from vvs_core.testing import VVSTestApp
@@ -129,10 +130,6 @@ def test_the_summary_pdf_is_for_the_communes_agents_only(testapp, app, dbsession
                                                          rollcall):
     """Closed: the commune's agents download the PDF; the référent who launched a roll-call
     follows it but gets no PDF; an agent of another commune, residents and staff get 403."""
-    from shapely.geometry import Point
-
-    from vvs_core.models import Commune
-    from vvs_mairie.agents import mairie_of
     from vvs_mairie.testing import enrol_agent
 
     call, _person = rollcall
@@ -151,10 +148,7 @@ def test_the_summary_pdf_is_for_the_communes_agents_only(testapp, app, dbsession
     other.get(f"/securite/{INSEE}/appels/{call.id}/bilan", status=200)
     other.get(url, status=403)
 
-    chessy = Commune(insee="77111", name="Chessy", postcodes=["77700"], centre=Point(2.77, 48.87))
-    dbsession.add(chessy)
-    dbsession.flush()
-    mairie_of(dbsession, chessy.id, create=True).subscribed = True
+    chessy = chessy_with_mairie(dbsession)
     import pyotp
 
     from vvs_core.clock import timestamp

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import pyotp
 import pytest
-from shapely.geometry import Point
 from sqlalchemy import func, select
 
+from mairie_world import chessy_with_mairie
 from outsiders import sign_in_as
-from vvs_core.models import Commune
 from vvs_core.testing import TEST_SECRET
 from vvs_mairie.testing import agent_login, enrol_agent, mairie  # noqa: F401
 from vvs_vulnerable.models import VulnerableEntry, VulnerableReading
@@ -79,12 +78,7 @@ def test_nobody_else_reads_it(testapp, dbsession, make_user, mairie, entry, who)
         enrol_agent(dbsession, TEST_SECRET, user, mairie.commune, role="ccas")
         testapp.login(user)
     elif who == "ccas-of-another-commune":
-        from vvs_mairie.agents import mairie_of
-
-        chessy = Commune(insee="77111", name="Chessy", postcodes=["77700"], centre=Point(2.77, 48.87))
-        dbsession.add(chessy)
-        dbsession.flush()
-        mairie_of(dbsession, chessy.id, create=True).subscribed = True
+        chessy = chessy_with_mairie(dbsession)
         _sign_in_agent(testapp, dbsession, make_user, chessy, "ccas")
         testapp.get("/registre-vulnerables/77111", status=200)
         testapp.get(f"/registre-vulnerables/77111/fiches/{entry.id}", status=404)

@@ -12,30 +12,20 @@ from shapely.geometry import Point
 from sqlalchemy import delete, func, select
 
 from vvs_core.clock import utcnow
-from vvs_core.geo import square_around
-from vvs_core.models import Commune, Community, CommunityEvent, Membership, Notification, User, Token, get_engine, \
-    get_session_factory
-from vvs_core.accounts.security import hash_password
-from vvs_core.testing import DEMO_PASSWORD, VVSTestApp
-from vvs_mairie.models import AlertAcknowledgement, AlertReply, MairieAgent, MairieCommune, RecoveryCode
+from vvs_core.models import CommunityEvent, Membership, Notification, get_engine, get_session_factory
+from vvs_core.testing import VVSTestApp
+from vvs_mairie.models import AlertAcknowledgement, AlertReply
 from vvs_mairie.testing import at_once, enrol_agent
+
+from mairie_world import add_commune_world, delete_commune_world
 
 
 def _world(factory, settings, tag):
     from vvs_alerts.models import Alert
-    from vvs_mairie.agents import mairie_of
 
     with factory() as s:
-        commune = Commune(insee="9" + tag[:4], name="Concurrence-sur-Marne", centre=Point(2.3, 48.3))
-        s.add(commune)
-        s.flush()
-        mairie_of(s, commune.id, create=True).subscribed = True
-        community = Community(commune_id=commune.id, name=f"Les Tilleuls {tag}", boundary=square_around((2.3, 48.3), 300))
-        users = [User(email=f"{who}-{tag}@example.test", password_hash=hash_password(DEMO_PASSWORD), first_name=who,
-                      last_name="Test") for who in ("autrice", "agent1", "agent2")]
-        s.add(community)
-        s.add_all(users)
-        s.flush()
+        commune, community, users = add_commune_world(s, "9" + tag[:4], tag,
+                                                      [(who, {}) for who in ("autrice", "agent1", "agent2")])
         s.add(Membership(user_id=users[0].id, community_id=community.id, status="active"))
         secrets = [enrol_agent(s, settings, u, commune)[1] for u in users[1:]]
         now = utcnow()
@@ -62,21 +52,10 @@ def _cleanup(factory, ids):
     with factory() as s:
         s.execute(delete(AlertReply).where(AlertReply.commune_id == ids["commune"]))
         s.execute(delete(AlertAcknowledgement).where(AlertAcknowledgement.commune_id == ids["commune"]))
-        agents = select(MairieAgent.id).where(MairieAgent.commune_id == ids["commune"])
-        s.execute(delete(RecoveryCode).where(RecoveryCode.agent_id.in_(agents)))
-        s.execute(delete(MairieAgent).where(MairieAgent.commune_id == ids["commune"]))
-        s.execute(delete(MairieCommune).where(MairieCommune.commune_id == ids["commune"]))
-        s.execute(delete(Notification).where(Notification.recipient_id.in_(ids["users"])))
         s.execute(delete(CommunityEvent).where(CommunityEvent.community_id == ids["community"]))
         s.execute(delete(CommunityEvent).where(CommunityEvent.actor_id.in_(ids["users"])))
         s.execute(delete(Alert).where(Alert.id.in_(ids["alerts"])))
-        s.execute(delete(Membership).where(Membership.community_id == ids["community"]))
-        s.execute(delete(Community).where(Community.id == ids["community"]))
-        # Their sessions too: SQLite gives a deleted user's id to the next user, who
-        # would find these rows as their own open sessions.
-        s.execute(delete(Token).where(Token.user_id.in_(ids["users"])))
-        s.execute(delete(User).where(User.id.in_(ids["users"])))
-        s.execute(delete(Commune).where(Commune.id == ids["commune"]))
+        delete_commune_world(s, ids)
         s.commit()
 
 

@@ -11,6 +11,8 @@ from vvs_core.models import CommunityEvent, Membership, Notification, User
 from vvs_mairie.models import DeskAccount, DeskAction, DeskSession
 from vvs_mairie.testing import agent_login, mairie  # noqa: F401
 
+from mairie_world import chessy_with_mairie
+
 DESK = "/mairie/77449/guichet"
 REASON = "Mme Lefèvre a appelé la mairie : elle signale une voiture « suspecte » rue de l’Église 📞"
 
@@ -145,20 +147,13 @@ def test_the_account_is_handed_to_the_resident(testapp, dbsession, mairie, agent
 
 
 def test_another_communes_agent_reaches_no_desk_account(testapp, dbsession, mairie, agent_login, make_user):
-    from shapely.geometry import Point
-
-    from vvs_core.models import Commune
     from vvs_core.testing import TEST_SECRET
-    from vvs_mairie.agents import mairie_of
     from vvs_mairie.testing import enrol_agent
 
     agent_login(testapp, mairie)
     _open(testapp, mairie)
     account = _account(dbsession)
-    chessy = Commune(insee="77111", name="Chessy", postcodes=["77700"], centre=Point(2.77, 48.87))
-    dbsession.add(chessy)
-    dbsession.flush()
-    mairie_of(dbsession, chessy.id, create=True).subscribed = True
+    chessy = chessy_with_mairie(dbsession)
     other = make_user()
     _agent, secret = enrol_agent(dbsession, TEST_SECRET, other, chessy)
     import pyotp

@@ -6,35 +6,24 @@ import uuid
 
 import pyotp
 import webtest
-from shapely.geometry import Point
 from sqlalchemy import delete, func, select
 
 from vvs_core.clock import utcnow
-from vvs_core.geo import square_around
-from vvs_core.models import Commune, Community, Membership, Notification, User, Token, get_engine, get_session_factory
-from vvs_core.accounts.security import hash_password
-from vvs_core.testing import DEMO_PASSWORD, TEST_SECRET, VVSTestApp
-from vvs_mairie.models import MairieAgent, MairieCommune, RecoveryCode
+from vvs_core.models import Membership, Notification, get_engine, get_session_factory
+from vvs_core.testing import TEST_SECRET, VVSTestApp
 from vvs_mairie.testing import at_once, enrol_agent
 from vvs_rollcall.models import RollCall, RollCallLog, RollCallPerson
 from vvs_rollcall.tokens import answer_token
 
+from mairie_world import add_commune_world, delete_commune_world
+
 
 def _world(factory, tag):
-    from vvs_mairie.agents import mairie_of
-
     with factory() as s:
-        commune = Commune(insee=f"9{int(tag, 16) % 10000:04d}", name="Concurrence-sur-Marne", centre=Point(2.3, 48.3))
-        s.add(commune)
-        s.flush()
-        mairie_of(s, commune.id, create=True).subscribed = True
-        community = Community(commune_id=commune.id, name=f"Les Tilleuls {tag}", boundary=square_around((2.3, 48.3), 300))
-        users = [User(email=f"{who}-{tag}@example.test", password_hash=hash_password(DEMO_PASSWORD), first_name=who,
-                      last_name="Test", mobile=f"+336{n:08d}", address_label="2 rue de l’Église")
-                 for n, who in enumerate(("agent1", "agent2", "habitante"))]
-        s.add(community)
-        s.add_all(users)
-        s.flush()
+        commune, community, users = add_commune_world(
+            s, f"9{int(tag, 16) % 10000:04d}", tag,
+            [(who, {"mobile": f"+336{n:08d}", "address_label": "2 rue de l’Église"})
+             for n, who in enumerate(("agent1", "agent2", "habitante"))])
         s.add(Membership(user_id=users[2].id, community_id=community.id, status="active"))
         secrets = [enrol_agent(s, TEST_SECRET, u, commune)[1] for u in users[:2]]
         calls = []
@@ -60,18 +49,7 @@ def _cleanup(factory, ids):
         s.execute(delete(RollCallLog).where(RollCallLog.rollcall_id.in_(ids["calls"])))
         s.execute(delete(RollCallPerson).where(RollCallPerson.rollcall_id.in_(ids["calls"])))
         s.execute(delete(RollCall).where(RollCall.id.in_(ids["calls"])))
-        agents = select(MairieAgent.id).where(MairieAgent.commune_id == ids["commune"])
-        s.execute(delete(RecoveryCode).where(RecoveryCode.agent_id.in_(agents)))
-        s.execute(delete(MairieAgent).where(MairieAgent.commune_id == ids["commune"]))
-        s.execute(delete(MairieCommune).where(MairieCommune.commune_id == ids["commune"]))
-        s.execute(delete(Notification).where(Notification.recipient_id.in_(ids["users"])))
-        s.execute(delete(Membership).where(Membership.community_id == ids["community"]))
-        s.execute(delete(Community).where(Community.id == ids["community"]))
-        # Their sessions too: SQLite gives a deleted user's id to the next user, who
-        # would find these rows as their own open sessions.
-        s.execute(delete(Token).where(Token.user_id.in_(ids["users"])))
-        s.execute(delete(User).where(User.id.in_(ids["users"])))
-        s.execute(delete(Commune).where(Commune.id == ids["commune"]))
+        delete_commune_world(s, ids)
         s.commit()
 
 
