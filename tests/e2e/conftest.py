@@ -34,6 +34,7 @@ from vvs_core.testing import (DEMO_PASSWORD, base_settings, enabled_module_names
 from vvs_demo.testing import demo_database
 
 from axe_audit import AxeAudit
+from phones import PHONE, open_page  # noqa: F401 (PHONE: for the tests)
 
 AUDIT = AxeAudit()
 
@@ -44,7 +45,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-PHONE = {"width": 360, "height": 740}
 
 
 class LiveServer(str):
@@ -160,11 +160,7 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def _open_page(browser, live_server, viewport, errors):
-    context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris", viewport=viewport, base_url=live_server)
-    context.set_default_timeout(15000)
-    pg = context.new_page()
-    pg.on("pageerror", lambda exc: errors.append(f"{pg.url}: {exc}"))
-    return context, pg
+    return open_page(browser, live_server, errors, viewport=viewport, timezone_id="Europe/Paris")
 
 
 @pytest.fixture

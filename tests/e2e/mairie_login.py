@@ -8,6 +8,7 @@ import pyotp
 import pytest
 
 from menu import open_menu  # noqa: F401 (re-exported for the tests)
+from phones import open_page
 
 
 @pytest.fixture(scope="module")
@@ -70,17 +71,15 @@ def enrol_and_sign_in(page, login, shot, email, e2e_db=None):
     return page
 
 
-def phone_context(browser, live_server):
-    """A 360 px French phone on ``live_server``, with the suite's 15 s default timeout."""
-    context = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 800}, base_url=live_server)
-    context.set_default_timeout(15000)
-    return context
-
-
 def phone_page(browser, live_server, errors: list | None = None):
-    """(context, page) of a new ``phone_context``; the page's script errors go to ``errors``."""
-    context = phone_context(browser, live_server)
-    page = context.new_page()
-    if errors is not None:
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return context, page
+    """(context, page) of a 360 px French phone on ``live_server``; the page's script
+    errors go to ``errors``."""
+    return open_page(browser, live_server, errors)
+
+
+def write_alert(page, category: str, title: str, message: str):
+    """From the agent's dashboard: the alert form opened, its category, title and message filled."""
+    page.get_by_role("link", name="Alerter les habitants").click()
+    page.get_by_label("Catégorie").select_option(category)
+    page.get_by_label("Titre (repris dans le SMS)").fill(title)
+    page.get_by_label("Message").fill(message)

@@ -9,6 +9,7 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from journey import add_resident
+from phones import open_page
 from mail_wait import wait_for_mail
 
 from vvs_core.clock import utcnow
@@ -27,9 +28,7 @@ def resident(e2e_db) -> int:
 
 def test_suspended_three_days_then_back(browser, live_server, login, shot, e2e_db, mails):
     user_id = resident(e2e_db)
-    context = browser.new_context(locale="fr-FR", viewport=PHONE, base_url=live_server)
-    context.set_default_timeout(20000)
-    pg = context.new_page()
+    context, pg = open_page(browser, live_server, viewport=PHONE, timeout=20000)
     login(pg, MODERATOR)
     pg.goto(f"/admin/utilisateurs/{user_id}/compte")
     pg.get_by_label("Action sur le compte").select_option(label="Suspendre le compte")
@@ -53,9 +52,7 @@ def test_suspended_three_days_then_back(browser, live_server, login, shot, e2e_d
     assert f"jusqu'au {shown}" in mail and "Pour contester cette décision" in mail
     context.close()
 
-    person = browser.new_context(locale="fr-FR", viewport=PHONE, base_url=live_server)
-    person.set_default_timeout(20000)
-    victim = person.new_page()
+    person, victim = open_page(browser, live_server, viewport=PHONE, timeout=20000)
     login(victim, EMAIL)
     assert "/connexion" in victim.url
     expect(victim.get_by_role("alert")).to_contain_text(f"Ce compte a été suspendu jusqu'au {shown}")

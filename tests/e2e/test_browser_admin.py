@@ -5,6 +5,7 @@ with its reason."""
 from sqlalchemy import select
 
 from journey import add_resident
+from phones import open_page
 from vvs_core.clock import utcnow
 from vvs_core.models import Community, Membership, User
 from vvs_core.accounts.security import hash_password
@@ -33,9 +34,7 @@ def act(pg, action: str, reason: str):
 
 def test_suspend_reopen_ban_from_admin(browser, live_server, login, shot, e2e_db):
     user_id = resident(e2e_db)
-    context = browser.new_context(locale="fr-FR", viewport=PHONE, base_url=live_server)
-    context.set_default_timeout(20000)
-    pg = context.new_page()
+    context, pg = open_page(browser, live_server, viewport=PHONE, timeout=20000)
     login(pg, ADMIN)
     pg.goto("/admin")
     pg.get_by_role("navigation", name="Administration").get_by_role("link", name="Utilisateurs").click()
@@ -64,9 +63,7 @@ def test_suspend_reopen_ban_from_admin(browser, live_server, login, shot, e2e_db
     assert "Compte banni" in history and "Menaces envers un voisin" in history, history
     assert "Banni" in pg.locator(".pill").first.inner_text()
 
-    other = browser.new_context(locale="fr-FR", viewport=PHONE, base_url=live_server)
-    other.set_default_timeout(20000)
-    victim = other.new_page()
+    other, victim = open_page(browser, live_server, viewport=PHONE, timeout=20000)
     login(victim, EMAIL)
     assert "/connexion" in victim.url
     assert "Ce compte a été banni par l'équipe de la plateforme" in victim.content()
@@ -84,9 +81,7 @@ def test_suspend_reopen_ban_from_admin(browser, live_server, login, shot, e2e_db
 
 def test_communes_and_extensions_pages_at_360(browser, live_server, login, shot, e2e_db):
     """The communes list, its creation form, a commune's page and the extensions, on a phone."""
-    context = browser.new_context(locale="fr-FR", viewport=PHONE, base_url=live_server)
-    context.set_default_timeout(20000)
-    pg = context.new_page()
+    context, pg = open_page(browser, live_server, viewport=PHONE, timeout=20000)
     login(pg, ADMIN)
     pg.goto("/admin/communes")
     pg.get_by_label("Code INSEE").fill("7744")  # four digits: refused by the server
@@ -142,9 +137,7 @@ def two_touching_communities(e2e_db) -> tuple[int, int]:
 
 def test_merge_two_communities_with_a_confirmation_at_360(browser, live_server, login, shot, e2e_db):
     first_id, second_id = two_touching_communities(e2e_db)
-    context = browser.new_context(locale="fr-FR", viewport=PHONE, base_url=live_server)
-    context.set_default_timeout(20000)
-    pg = context.new_page()
+    context, pg = open_page(browser, live_server, viewport=PHONE, timeout=20000)
     login(pg, ADMIN)
     pg.goto("/admin/communes/77449")
     pg.get_by_role("link", name="Fusionner « Les Hauts de l’Aulnoye » dans une autre communauté").click()
@@ -184,9 +177,7 @@ def test_archive_a_community_with_a_confirmation_at_360(browser, live_server, lo
         s.add(community)
         s.commit()
         community_id = community.id
-    context = browser.new_context(locale="fr-FR", viewport=PHONE, base_url=live_server)
-    context.set_default_timeout(20000)
-    pg = context.new_page()
+    context, pg = open_page(browser, live_server, viewport=PHONE, timeout=20000)
     login(pg, ADMIN)
     pg.goto("/admin/communes/77449")
     pg.get_by_role("link", name="Archiver « La Ferme de l’Œuf »").click()

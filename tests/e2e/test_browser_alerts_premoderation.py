@@ -7,6 +7,7 @@ import tempfile
 
 import pytest
 from conftest import start_server, stop_server
+from phones import open_page
 from playwright.sync_api import expect
 
 RESIDENT = "monique.lefevre@serris.demo"   # Le Bourg; posts in no other browser test
@@ -23,10 +24,7 @@ def premoderated_server(live_server):
 
 def test_held_until_the_referent_validates_it(browser, premoderated_server, login, shot):
     def fresh():
-        context = browser.new_context(locale="fr-FR", viewport={"width": 412, "height": 915},
-                                      base_url=premoderated_server)
-        context.set_default_timeout(15000)
-        return context, context.new_page()
+        return open_page(browser, premoderated_server, viewport={"width": 412, "height": 915})
 
     ctx, page = fresh()
     login(page, RESIDENT)

@@ -11,7 +11,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from mairie_login import demo_agent, enrol_and_sign_in  # noqa: F401 (demo_agent: a fixture)
+from mairie_login import demo_agent, enrol_and_sign_in, write_alert  # noqa: F401 (demo_agent: a fixture)
 from menu import open_menu
 
 from vvs_core.testing import mail_text
@@ -79,10 +79,8 @@ def test_follow_by_sms_and_email_receive_and_stop(person, live_server, login, sh
     # 3. The agent alerts the whole commune: the estimate counts them, both receive it.
     agent = person()
     enrol_and_sign_in(agent, login, shot, demo_agent, e2e_db)
-    agent.get_by_role("link", name="Alerter les habitants").click()
-    agent.get_by_label("Catégorie").select_option("meteo")
-    agent.get_by_label("Titre (repris dans le SMS)").fill("Crue du ru des Gassets : n'allez pas dans les caves")
-    agent.get_by_label("Message").fill("Rendez-vous « salle Jean-Moulin » si l'eau monte.")
+    write_alert(agent, "meteo", "Crue du ru des Gassets : n'allez pas dans les caves",
+                "Rendez-vous « salle Jean-Moulin » si l'eau monte.")
     agent.get_by_role("button", name="Estimer la portée").click()
     assert "dont 2 personnes abonnées sans compte" in agent.locator("main").inner_text()
     agent.get_by_role("button", name="Envoyer l'alerte").click()

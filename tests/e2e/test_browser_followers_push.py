@@ -16,7 +16,7 @@ from pathlib import Path
 
 import http_ece
 import pytest
-from mairie_login import demo_agent, enrol_and_sign_in  # noqa: F401 (demo_agent: a fixture)
+from mairie_login import demo_agent, enrol_and_sign_in, write_alert  # noqa: F401 (demo_agent: a fixture)
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
@@ -75,10 +75,8 @@ def test_follow_by_notification_receive_and_stop(browser, push_server, push_serv
     # The agent alerts the whole commune from the same server (its worker sends the pushes).
     agent_context, agent = phone(browser, push_server)
     enrol_and_sign_in(agent, login, shot, demo_agent, e2e_db)
-    agent.get_by_role("link", name="Alerter les habitants").click()
-    agent.get_by_label("Catégorie").select_option("meteo")
-    agent.get_by_label("Titre (repris dans le SMS)").fill("Orage de grêle 🌩️ : rentrez les véhicules")
-    agent.get_by_label("Message").fill("Abritez-vous « loin des arbres » jusqu'à 18 h.")
+    write_alert(agent, "meteo", "Orage de grêle 🌩️ : rentrez les véhicules",
+                "Abritez-vous « loin des arbres » jusqu'à 18 h.")
     agent.get_by_role("button", name="Estimer la portée").click()
     assert re.search(r"\d+ notifications?", agent.locator("main").inner_text())
     agent.get_by_role("button", name="Envoyer l'alerte").click()

@@ -13,7 +13,7 @@ import time
 import pyotp
 import pytest
 from menu import open_menu
-from mairie_login import demo_agent, enrol_and_sign_in, stored_secret  # noqa: F401 (demo_agent: a fixture)
+from mairie_login import demo_agent, enrol_and_sign_in, stored_secret, write_alert  # noqa: F401 (demo_agent: a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -32,10 +32,8 @@ def test_agent_totp_area_alert_and_reach(page, login, shot, demo_agent, e2e_db):
     page.wait_for_url(re.compile(r"/mairie/77449$"))
     shot(page, "mairie-dashboard")
 
-    page.get_by_role("link", name="Alerter les habitants").click()
-    page.get_by_label("Catégorie").select_option("travaux")
-    page.get_by_label("Titre (repris dans le SMS)").fill("Route barrée rue de Lagny jusqu'à 18 h")
-    page.get_by_label("Message").fill("Déviation par la rue de la Ferme.")
+    write_alert(page, "travaux", "Route barrée rue de Lagny jusqu'à 18 h",
+                "Déviation par la rue de la Ferme.")
     page.get_by_label("Une zone dessinée sur la carte").check()
     # Draw around the town centre (Le Bourg) through the map's API, as clicks would.
     page.evaluate("""() => {

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from mairie_login import demo_agent, enrol_and_sign_in, phone_page  # noqa: F401 (demo_agent: a fixture)
+from mairie_login import demo_agent, enrol_and_sign_in  # noqa: F401 (demo_agent: a fixture)
+from phones import browsing
 from playwright.sync_api import expect
 
 from mail_wait import wait_for_mail
@@ -23,8 +24,7 @@ REASON = "Mme Lefèvre-Ôzil a appelé : elle veut suivre les alertes de son qua
 def test_an_agent_opens_acts_for_and_hands_over_a_desk_account(browser, live_server, login, shot, demo_agent,
                                                                  e2e_db, mails):
     errors = []
-    context, page = phone_page(browser, live_server, errors)
-    try:
+    with browsing(browser, live_server, errors) as page:
         enrol_and_sign_in(page, login, shot, demo_agent, e2e_db)
         page.get_by_role("link", name="Guichet").click()
         page.wait_for_url(re.compile(r"/mairie/77449/guichet$"))
@@ -66,13 +66,10 @@ def test_an_agent_opens_acts_for_and_hands_over_a_desk_account(browser, live_ser
         card.get_by_role("button", name="Remettre le compte").click()
         expect(page.get_by_text(f"Compte remis : {EMAIL}")).to_be_visible()
         shot(page, "mairie-desk-handed-over-360")
-    finally:
-        context.close()
     notice = wait_for_mail(mails, EMAIL, "Votre compte vous est remis par la mairie de Serris")
     link = re.search(r"https?://\S+/mot-de-passe/nouveau/\S+", mail_text(notice)).group(0)
 
-    context, page = phone_page(browser, live_server, errors)
-    try:
+    with browsing(browser, live_server, errors) as page:
         page.goto(link)
         boxes = page.locator("input[type=password]")
         assert boxes.count() == 2
@@ -86,6 +83,4 @@ def test_an_agent_opens_acts_for_and_hands_over_a_desk_account(browser, live_ser
         expect(page.get_by_role("link", name="Mes paramètres").first).to_be_visible()
         assert page.get_by_text("Terminer la session").count() == 0  # her own session: nobody acts for her
         shot(page, "desk-resident-signed-in-360")
-    finally:
-        context.close()
     assert not errors, errors

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from mairie_login import demo_agent, enrol_and_sign_in  # noqa: F401 (demo_agent: a fixture)
+from phones import browsing
 from playwright.sync_api import expect
 
 from mail_wait import wait_for_mail
@@ -51,12 +52,8 @@ def _located_alerts(e2e_db, n=2):
 def test_markers_after_reload_then_patrol_sent_with_a_reply(browser, live_server, login, shot, demo_agent, e2e_db,
                                                            mails):
     ids = _located_alerts(e2e_db)
-    context = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 800}, base_url=live_server)
-    context.set_default_timeout(15000)
-    page = context.new_page()
     errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
+    with browsing(browser, live_server, errors) as page:
         enrol_and_sign_in(page, login, shot, demo_agent, e2e_db)
         page.reload()
         # every located alert listed has its marker, drawn on load (not only the ones that arrive live)
@@ -76,22 +73,15 @@ def test_markers_after_reload_then_patrol_sent_with_a_reply(browser, live_server
         page.get_by_role("button", name="Enregistrer et prévenir").click()
         expect(page.get_by_text("Statut « patrouille envoyée » enregistré")).to_be_visible()
         shot(page, "mairie-follow-up-360")
-    finally:
-        context.close()
     assert not errors, errors
 
     message = wait_for_mail(mails, AUTHOR, "patrouille envoyée")
     assert REPLY in mail_text(message)
 
-    context = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 800}, base_url=live_server)
-    context.set_default_timeout(15000)
-    page = context.new_page()
-    try:
+    with browsing(browser, live_server) as page:
         login(page, AUTHOR)
         page.goto(f"/alertes/{ids[0]}")
         panel = page.locator("section", has_text="Suivi par la mairie de Serris")
         expect(panel).to_contain_text("patrouille envoyée")
         expect(panel).to_contain_text("Une patrouille de la police municipale passe rue du Parc")
         shot(page, "alert-mairie-reply-360")
-    finally:
-        context.close()

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from mairie_login import demo_agent, enrol_and_sign_in, phone_page  # noqa: F401 (demo_agent: a fixture)
+from mairie_login import demo_agent, enrol_and_sign_in  # noqa: F401 (demo_agent: a fixture)
+from phones import browsing
 from playwright.sync_api import expect
 
 from mail_wait import wait_for_mail
@@ -25,8 +26,7 @@ MESSAGE = ("Bonjour M. Gauthier, la police municipale passera rue du Parc ce soi
 def test_an_agent_names_a_referent_who_is_told_then_removes_them(browser, live_server, login, shot, demo_agent,
                                                                 e2e_db, mails):
     errors = []
-    context, page = phone_page(browser, live_server, errors)
-    try:
+    with browsing(browser, live_server, errors) as page:
         enrol_and_sign_in(page, login, shot, demo_agent, e2e_db)
         page.get_by_role("link", name="Référents").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Référents des communautés de Serris")
@@ -40,33 +40,25 @@ def test_an_agent_names_a_referent_who_is_told_then_removes_them(browser, live_s
             .to_be_visible()
         expect(page.locator("#h-actuels + ul")).to_contain_text("Olivier Blanc")
         shot(page, "mairie-referent-appointed-360")
-    finally:
-        context.close()
     message = wait_for_mail(mails, APPOINTED, "Vous êtes référent de Quartier du Parc")
     assert REASON in mail_text(message) and "La mairie vous a nommé référent" in mail_text(message)
 
     # the new référent has the référent's tools at once
-    context, page = phone_page(browser, live_server)
-    try:
+    with browsing(browser, live_server) as page:
         login(page, APPOINTED)
         link = re.search(r"https?://\S+/communaute/\d+/referent", mail_text(message)).group(0)
         page.goto(link)
         expect(page.get_by_role("heading", level=1)).to_have_text("Rôle et outils du référent")
         shot(page, "new-referent-tools-360")
-    finally:
-        context.close()
 
     # removed again (a reason is required), so that the demo stays as it was
-    context, page = phone_page(browser, live_server)
-    try:
+    with browsing(browser, live_server) as page:
         enrol_and_sign_in(page, login, shot, demo_agent, e2e_db)
         page.goto(f"/mairie/77449/referents/{_community_id(e2e_db, 'Quartier du Parc')}")
         item = page.locator(".activity-item", has_text="Olivier Blanc")
         item.get_by_label("Motif du retrait").fill("Déménagement à Lyon, merci pour tout !")
         item.get_by_role("button", name="Retirer le rôle de référent").click()
         expect(page.get_by_text("Olivier Blanc n'est plus référent de Quartier du Parc")).to_be_visible()
-    finally:
-        context.close()
     assert not errors, errors
     wait_for_mail(mails, APPOINTED, "Vous n'êtes plus référent de Quartier du Parc", "Déménagement à Lyon")
 
@@ -82,8 +74,7 @@ def _community_id(e2e_db, name):
 
 def test_an_agent_writes_to_a_resident_who_answers(browser, live_server, login, shot, demo_agent, e2e_db, mails):
     errors = []
-    context, page = phone_page(browser, live_server, errors)
-    try:
+    with browsing(browser, live_server, errors) as page:
         enrol_and_sign_in(page, login, shot, demo_agent, e2e_db)
         page.goto("/messagerie/nouveau")
         page.get_by_label("Antoine G.").check()
@@ -93,14 +84,11 @@ def test_an_agent_writes_to_a_resident_who_answers(browser, live_server, login, 
         page.get_by_role("button", name="Envoyer").click()
         expect(page.get_by_text("Message envoyé.")).to_be_visible()
         expect(page.get_by_text("N’hésitez pas à répondre ici 🚓")).to_be_visible()
-    finally:
-        context.close()
     notice = wait_for_mail(mails, WRITTEN_TO, "Nouveau message sur la messagerie",
                            "Mairie de Serris — Agnès M. vous a écrit")
     link = re.search(r"https?://\S+/messagerie/conversation/\d+", mail_text(notice)).group(0)
 
-    context, page = phone_page(browser, live_server, errors)
-    try:
+    with browsing(browser, live_server, errors) as page:
         login(page, WRITTEN_TO)
         page.goto(link)
         expect(page.get_by_text("la police municipale passera rue du Parc ce soir")).to_be_visible()
@@ -109,6 +97,4 @@ def test_an_agent_writes_to_a_resident_who_answers(browser, live_server, login, 
         page.get_by_role("button", name="Envoyer").click()
         expect(page.get_by_text("La voiture est repartie à 21 h.")).to_be_visible()
         shot(page, "resident-answers-the-mairie-360")
-    finally:
-        context.close()
     assert not errors, errors

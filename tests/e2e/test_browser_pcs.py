@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from mairie_login import demo_agent, enrol_and_sign_in  # noqa: F401 (demo_agent: a fixture)
+from phones import PHONE, browsing
 
 from vvs_core.testing import pdf_text
 
@@ -51,13 +52,9 @@ def _full_name(e2e_db, email: str) -> str:
 
 def test_pcs_exercise_activated_two_messages_then_ended(browser, live_server, login, shot, demo_agent, e2e_db, sms,
                                                      demo_plan):
-    context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris", viewport={"width": 360, "height": 740},
-                                  base_url=live_server, accept_downloads=True)
-    context.set_default_timeout(15000)
-    page = context.new_page()
     errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
+    with browsing(browser, live_server, errors, viewport=PHONE, timezone_id="Europe/Paris",
+                  accept_downloads=True) as page:
         enrol_and_sign_in(page, login, shot, demo_agent, e2e_db)
         page.get_by_role("link", name="Activer le PCS, cellule de crise, messages préparés").click()
         page.wait_for_url(re.compile(r"/pcs/77449$"))
@@ -125,6 +122,4 @@ def test_pcs_exercise_activated_two_messages_then_ended(browser, live_server, lo
                      "Fin de crise", "Gymnase Jean-Moulin", "EXERCICE", agent):
             assert step in text, step
         assert len(re.findall(r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d", text)) >= 7
-    finally:
-        context.close()
     assert not errors, errors

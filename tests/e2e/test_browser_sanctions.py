@@ -7,6 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from mail_wait import wait_for_mail
+from phones import open_page
 
 from vvs_core.testing import mail_text
 
@@ -15,12 +16,7 @@ MODERATOR = "moderateur@serris.demo"
 
 
 def test_suspend_then_lift_with_history(browser, live_server, login, shot, mails):
-    def fresh(width=360):
-        context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 800}, base_url=live_server)
-        context.set_default_timeout(15000)
-        return context, context.new_page()
-
-    ctx, page = fresh()
+    ctx, page = open_page(browser, live_server)
     login(page, AUTHOR)
     page.goto("/alertes/nouvelle")
     page.get_by_label("Ce que vous signalez").select_option(label="Autre")
@@ -32,7 +28,7 @@ def test_suspend_then_lift_with_history(browser, live_server, login, shot, mails
     alert_url = page.url
     ctx.close()
 
-    ctx, page = fresh()
+    ctx, page = open_page(browser, live_server)
     login(page, MODERATOR)
     page.goto(alert_url)
     page.get_by_label("Motif (transmis à l'auteur)").fill("Décrivez des faits, jamais l’apparence d’une personne.")
@@ -72,12 +68,7 @@ def test_a_moderator_bans_an_account_then_reopens_it(browser, live_server, login
     with e2e_db() as s:
         member_id = s.scalar(select(User.id).where(User.email == MEMBER))
 
-    def fresh():
-        context = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 800}, base_url=live_server)
-        context.set_default_timeout(15000)
-        return context, context.new_page()
-
-    ctx, page = fresh()
+    ctx, page = open_page(browser, live_server)
     login(page, MODERATOR)
     page.goto(f"/alertes/moderation/membres/{member_id}")
     page.get_by_role("link", name="Suspendre, bannir ou rouvrir son compte").click()
@@ -96,7 +87,7 @@ def test_a_moderator_bans_an_account_then_reopens_it(browser, live_server, login
     listed = page.locator("section", has=page.get_by_role("heading", name=re.compile("Comptes suspendus ou bannis")))
     expect(listed.get_by_role("link", name="Léa Rousseau")).to_be_visible()
 
-    other, victim = fresh()
+    other, victim = open_page(browser, live_server)
     login(victim, MEMBER)
     expect(victim.get_by_text("Ce compte a été banni par l'équipe de la plateforme")).to_be_visible()
     other.close()

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import PHONE, start_server, stop_server
-from mairie_login import demo_agent, enrol_and_sign_in  # noqa: F401 (demo_agent: a fixture)
+from conftest import start_server, stop_server
+from mairie_login import demo_agent, enrol_and_sign_in, write_alert  # noqa: F401 (demo_agent: a fixture)
+from phones import PHONE, browsing
 
 pytestmark = pytest.mark.browser
 
@@ -43,18 +44,12 @@ def _call_script(folder: Path, title: str, timeout: float = 30) -> str:
 
 
 def test_a_landline_only_resident_is_called_and_confirms(browser, login, shot, demo_agent, e2e_db, voice_server):
-    context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris", viewport=PHONE, base_url=voice_server)
-    context.set_default_timeout(15000)
-    page = context.new_page()
     errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
     title = "Crue du Grand Morin : montez à l’étage"
-    try:
+    with browsing(browser, voice_server, errors, viewport=PHONE, timezone_id="Europe/Paris") as page:
         enrol_and_sign_in(page, login, shot, demo_agent, e2e_db)
-        page.get_by_role("link", name="Alerter les habitants").click()
-        page.get_by_label("Catégorie").select_option("meteo")
-        page.get_by_label("Titre (repris dans le SMS)").fill(title)
-        page.get_by_label("Message").fill("N’utilisez pas votre véhicule ; « restez chez vous ».")
+        write_alert(page, "meteo", title,
+                    "N’utilisez pas votre véhicule ; « restez chez vous ».")
         page.get_by_label("Toute la commune").check()
         page.get_by_role("button", name="Estimer la portée").click()
         estimate = page.locator(".reach-estimate").inner_text()
@@ -86,6 +81,4 @@ def test_a_landline_only_resident_is_called_and_confirms(browser, login, shot, d
         shot(page, "voice-alert-confirmed")
         proof = page.request.get(f"{alert_path}/preuve.csv").body().decode("utf-8-sig")
         assert re.search(r";Germaine Leroy;appel;\+3319900\*\*\d\d;confirmé \(touche 1\);", proof), proof[-800:]
-    finally:
-        context.close()
     assert not errors, errors

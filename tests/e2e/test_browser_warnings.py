@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PHONE, start_server, stop_server
+from conftest import start_server, stop_server
 from mairie_login import demo_agent, enrol_and_sign_in  # noqa: F401 (demo_agent: a fixture)
+from phones import PHONE, browsing
 from warnings_feeds import FeedServer, read_sample
 
 pytestmark = pytest.mark.browser
@@ -63,12 +64,8 @@ def _sms_lines(server) -> list[str]:
 def test_an_official_warning_drafted_sent_then_ended_by_the_source(browser, login, shot, demo_agent, e2e_db,
                                                                    feeds, warnings_server):
     feeds.publish("orages-77.xml", "20260714140000.ORAGES77")
-    context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris", viewport=PHONE, base_url=warnings_server)
-    context.set_default_timeout(15000)
-    page = context.new_page()
     errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
+    with browsing(browser, warnings_server, errors, viewport=PHONE, timezone_id="Europe/Paris") as page:
         enrol_and_sign_in(page, login, shot, demo_agent, e2e_db)
         _reload_until(page, lambda: page.get_by_text("Avertissements officiels à relayer (1)").count() > 0,
                       "the draft on the dashboard")
@@ -101,6 +98,4 @@ def test_an_official_warning_drafted_sent_then_ended_by_the_source(browser, logi
         shot(page, "warnings-ended")
         page.goto("/mairie/77449")
         assert page.get_by_text("Avertissements officiels à relayer").count() == 0
-    finally:
-        context.close()
     assert not errors, errors
