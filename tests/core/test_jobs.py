@@ -27,7 +27,7 @@ from vvs_core.models.job import Job  # noqa: E402
 from vvs_core.plugins import build_plugin_manager  # noqa: E402
 from vvs_core.settings import core_registry  # noqa: E402
 
-from test_outbox import pg_url  # noqa: E402,F401  (the session's throwaway PostgreSQL database)
+from test_outbox import backend_url, engine_with, pg_url  # noqa: E402,F401  (pg_url: a fixture)
 
 RUNS: list = []
 FAIL: set = set()
@@ -35,12 +35,7 @@ FAIL: set = set()
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request, tmp_path):
-    if request.param == "sqlite":
-        engine = get_engine(f"sqlite:///{tmp_path}/jobs.sqlite")
-    else:
-        engine = get_engine(request.getfixturevalue("pg_url"))
-    Job.__table__.drop(engine, checkfirst=True)
-    Job.__table__.create(engine)
+    engine = engine_with(backend_url(request, tmp_path, "jobs"), [Job.__table__])
     yield engine
     engine.dispose()
 

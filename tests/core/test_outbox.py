@@ -102,16 +102,28 @@ def pg_url():
     admin.dispose()
 
 
+def backend_url(request, tmp_path, name: str) -> str:
+    """The database of a test parametrized over ["sqlite", "postgresql"]: a file named
+    ``name`` for SQLite, the session's throwaway database (``pg_url``) for PostgreSQL."""
+    return f"sqlite:///{tmp_path}/{name}.sqlite" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
+def engine_with(url: str, tables):
+    """An engine on ``url`` with ``tables`` (in the order of their creation) made afresh."""
+    engine = get_engine(url)
+    for table in reversed(tables):
+        table.drop(engine, checkfirst=True)
+    for table in tables:
+        table.create(engine)
+    return engine
+
+
+OUTBOX_TABLES = (NotificationContent.__table__, Notification.__table__)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request, tmp_path):
-    if request.param == "sqlite":
-        engine = get_engine(f"sqlite:///{tmp_path}/outbox.sqlite")
-    else:
-        engine = get_engine(request.getfixturevalue("pg_url"))
-    for table in (Notification.__table__, NotificationContent.__table__):
-        table.drop(engine, checkfirst=True)
-    for table in (NotificationContent.__table__, Notification.__table__):
-        table.create(engine)
+    engine = engine_with(backend_url(request, tmp_path, "outbox"), OUTBOX_TABLES)
     yield engine
     engine.dispose()
 
@@ -783,11 +795,7 @@ class SlowSender(RecordingSender):
 
 @pytest.fixture
 def pg_engine(pg_url):
-    engine = get_engine(pg_url)
-    for table in (Notification.__table__, NotificationContent.__table__):
-        table.drop(engine, checkfirst=True)
-    for table in (NotificationContent.__table__, Notification.__table__):
-        table.create(engine)
+    engine = engine_with(pg_url, OUTBOX_TABLES)
     yield engine
     engine.dispose()
 
