@@ -24,3 +24,37 @@ def sign_in_as(testapp, who: str, dbsession, make_user, mairie) -> None:
         testapp.login(mairie.agent_user)
     elif who != "anonymous":
         testapp.login(outsider(who, dbsession, make_user, mairie))
+
+
+OTHER_CENTRE = (2.7990, 48.8453)  # ~1 km east of Serris' centre: a community that does not overlap
+
+
+def role_world(dbsession, make_user, make_community, *also_members: str):
+    """(users by role, community) of a role matrix: "non_member", "pending" (a request to
+    the community), "other_member" and "other_referent" (of « Ailleurs », next to it),
+    "member", the ``also_members`` names (members too), "referent", "moderator" and
+    "admin" (of the platform)."""
+    names = ("non_member", "pending", "other_member", "other_referent", "member", *also_members, "referent")
+    u = {name: make_user() for name in names}
+    u["moderator"] = make_user(is_moderator=True)
+    u["admin"] = make_user(is_admin=True)
+    community = make_community(members=[u["member"], *(u[name] for name in also_members)], referents=[u["referent"]])
+    make_community(name="Ailleurs", centre=OTHER_CENTRE, members=[u["other_member"]], referents=[u["other_referent"]])
+    dbsession.add(Membership(user_id=u["pending"].id, community_id=community.id, status="pending"))
+    return u, community
+
+
+def published_alert(community, author, text: str, category: str = "cambriolage", severity: str = "moderate",
+                    hours: int = 24):
+    """An alert of ``author`` in ``community``, published now for ``hours`` (not added)."""
+    from datetime import timedelta
+    import uuid
+
+    from vvs_alerts.models import Alert
+    from vvs_core.clock import utcnow
+
+    now = utcnow()
+    return Alert(community_id=community.id, commune_id=community.commune_id, author_id=author.id,
+                 category=category, text=text, severity=severity,
+                 created_at=now, published_at=now, expires_at=now + timedelta(hours=hours), status="published",
+                 idempotency_key=uuid.uuid4().hex, source="web")

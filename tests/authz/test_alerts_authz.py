@@ -1,37 +1,22 @@
 """Who may open each alert route: anonymous, non-member, pending member, member and
 référent of another community, member, author, référent, moderator, mairie-less admin.
 And who receives the alert: only its community (and hook recipients)."""
-import uuid
-
 import pytest
 from sqlalchemy import select
 
-from vvs_core.models import Membership, Notification
+from vvs_core.models import Notification
 from vvs_core.testing import run_tasks
 from vvs_mairie.testing import agent_login, mairie  # noqa: F401
 
-OTHER_CENTRE = (2.7990, 48.8453)  # ~1 km east: a community that does not overlap
+from outsiders import published_alert, role_world
 
 
 @pytest.fixture
 def world(dbsession, make_user, make_community, app):
     from vvs_alerts.feeds import issue_feed_token
-    from vvs_alerts.models import Alert
-    from vvs_core.clock import utcnow
-    from datetime import timedelta
 
-    u = {name: make_user() for name in ("non_member", "pending", "other_member", "other_referent",
-                                         "member", "author", "referent")}
-    u["moderator"] = make_user(is_moderator=True)
-    u["admin"] = make_user(is_admin=True)
-    community = make_community(members=[u["member"], u["author"]], referents=[u["referent"]])
-    make_community(name="Ailleurs", centre=OTHER_CENTRE, members=[u["other_member"]], referents=[u["other_referent"]])
-    dbsession.add(Membership(user_id=u["pending"].id, community_id=community.id, status="pending"))
-    now = utcnow()
-    alert = Alert(community_id=community.id, commune_id=community.commune_id, author_id=u["author"].id,
-                  category="cambriolage", text="Cambriolage au 5 rue de Lagny cet après-midi.", severity="moderate",
-                  created_at=now, published_at=now, expires_at=now + timedelta(hours=24), status="published",
-                  idempotency_key=uuid.uuid4().hex, source="web")
+    u, community = role_world(dbsession, make_user, make_community, "author")
+    alert = published_alert(community, u["author"], "Cambriolage au 5 rue de Lagny cet après-midi.")
     dbsession.add(alert)
     dbsession.flush()
     token = issue_feed_token(dbsession, community.id, u["member"].id)
@@ -120,16 +105,9 @@ def test_only_the_community_receives_the_alert(app, dbsession, world):
 def test_mairie_agent_on_moderation_routes(testapp, dbsession, mairie, agent_login):
     """A mairie agent (second factor passed) reads the alerts of the commune but does not
     moderate them nor sanction people."""
-    from vvs_alerts.models import Alert
-    from vvs_core.clock import utcnow
-    from datetime import timedelta
-
     author = mairie.residents[0]
-    now = utcnow()
-    alert = Alert(community_id=mairie.community.id, commune_id=mairie.commune.id, author_id=author.id,
-                  category="autre", text="Voiture garée sur le trottoir devant l'école.", severity="minor",
-                  created_at=now, published_at=now, expires_at=now + timedelta(hours=2), status="published",
-                  idempotency_key=uuid.uuid4().hex, source="web")
+    alert = published_alert(mairie.community, author, "Voiture garée sur le trottoir devant l'école.",
+                            category="autre", severity="minor", hours=2)
     dbsession.add(alert)
     dbsession.flush()
     agent_login(testapp, mairie)

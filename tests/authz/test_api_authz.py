@@ -1,38 +1,25 @@
 """Who may call each /api/v1 route (with a personal token; anonymous without one), the
 token and device settings pages, and the web app's public files."""
-import uuid
-from datetime import timedelta
-
 import pytest
 
 from vvs_api.tokens import issue_api_token
-from vvs_core.models import Membership
 from vvs_push.models import PushSubscription
 
-OTHER_CENTRE = (2.7990, 48.8453)
+from outsiders import published_alert, role_world
+
 ROLES = ("anonymous", "non_member", "pending", "other_member", "other_referent", "member", "referent",
          "moderator", "admin")
 
 
 @pytest.fixture
 def world(dbsession, make_user, make_community, app):
-    from vvs_alerts.models import Alert
     from vvs_core.clock import utcnow
     from vvs_gazette.models import GazettePost
     from vvs_messaging.models import Conversation, Participant
 
-    u = {name: make_user() for name in ("non_member", "pending", "other_member", "other_referent", "member",
-                                         "referent")}
-    u["moderator"] = make_user(is_moderator=True)
-    u["admin"] = make_user(is_admin=True)
-    community = make_community(members=[u["member"]], referents=[u["referent"]])
-    make_community(name="Ailleurs", centre=OTHER_CENTRE, members=[u["other_member"]], referents=[u["other_referent"]])
-    dbsession.add(Membership(user_id=u["pending"].id, community_id=community.id, status="pending"))
+    u, community = role_world(dbsession, make_user, make_community)
     now = utcnow()
-    alert = Alert(community_id=community.id, commune_id=community.commune_id, author_id=u["member"].id,
-                  category="cambriolage", text="Cambriolage rue de Lagny cet après-midi.", severity="moderate",
-                  created_at=now, published_at=now, expires_at=now + timedelta(hours=24), status="published",
-                  idempotency_key=uuid.uuid4().hex, source="web")
+    alert = published_alert(community, u["member"], "Cambriolage rue de Lagny cet après-midi.")
     post = GazettePost(community_id=community.id, author_id=u["member"].id, category="annonce", title="Vélo",
                        text="Vends vélo", created_at=now)
     conversation = Conversation(subject="Bonjour", created_by_id=u["member"].id, created_at=now, last_message_at=now)
