@@ -22,7 +22,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import psycopg
@@ -35,6 +34,7 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE.parent / "plugins" / "vvs_sms_ovh"))
 sys.path.insert(0, str(HERE.parent / "plugins" / "vvs_email_smtp"))
 from fake_ovh import FakeOVH  # noqa: E402
+from pg_databases import plain, postgis_database  # noqa: E402
 from smtp_test_server import SMTPServer, smtp_settings  # noqa: E402
 from vvs_core.testing import free_port  # noqa: E402
 
@@ -46,10 +46,6 @@ PASSWORD = "un voisin attentif 2026"
 RSS_GOAL_MB = 150          # issue 16.7's goal: 145-152 MB measured since the lazy imports (docs/performance.md)
 RSS_CEILING_MB = 165       # a ratchet: lower it as the worker slims down, towards the goal
 TEXT = "Démarcheur « agent des eaux » rue de l’Église, 14 h, voiture grise 🚗"
-
-
-def plain(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
 def wait_until(condition, timeout: float, what: str, step: float = 0.2):
@@ -68,20 +64,8 @@ def wait_until(condition, timeout: float, what: str, step: float = 0.2):
 @pytest.fixture
 def database():
     """A new database on the suite's PostgreSQL server, dropped afterwards."""
-    url = os.environ.get("VVS_TEST_DATABASE_URL")
-    if not url:
-        pytest.fail("VVS_TEST_DATABASE_URL is not set: run the suite with `make test` (it starts PostGIS)")
-    base, _, _name = url.rpartition("/")
-    name = f"vvs_deploy_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(plain(f"{base}/postgres"), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    with psycopg.connect(plain(f"{base}/{name}"), autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with psycopg.connect(plain(f"{base}/postgres"), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    with postgis_database("vvs_deploy") as url:
+        yield url
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ newcomer without a community), and that the geography holds together (each commu
 its commune, each home in its community)."""
 from __future__ import annotations
 
-import os
 import sys
-import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
+
+from pg_databases import plain, postgis_database
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -22,30 +22,14 @@ pytestmark = [pytest.mark.postgis]
 SCALE = 0.0002   # 200 users, 2 communes, 8 communities: seconds
 
 
-def plain(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
 @pytest.fixture
 def empty_database():
     from vvs_core.models.migrate import upgrade
     from vvs_core.testing import base_settings, enabled_module_names
 
-    url = os.environ.get("VVS_TEST_DATABASE_URL")
-    if not url:
-        pytest.fail("VVS_TEST_DATABASE_URL is not set: run the suite with `make test` (it starts PostGIS)")
-    base = url.rpartition("/")[0]
-    name = f"vvs_national_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(plain(f"{base}/postgres"), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    with psycopg.connect(plain(f"{base}/{name}"), autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    try:
-        upgrade(f"{base}/{name}", enabled_module_names(base_settings(f"{base}/{name}")))
-        yield f"{base}/{name}"
-    finally:
-        with psycopg.connect(plain(f"{base}/postgres"), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    with postgis_database("vvs_national") as url:
+        upgrade(url, enabled_module_names(base_settings(url)))
+        yield url
 
 
 def test_a_tiny_national_data_set_holds_what_the_benchmark_plays(empty_database):
