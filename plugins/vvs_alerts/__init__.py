@@ -86,10 +86,10 @@ def includeme(config):
 def vvs_menu_items(request):
     if request.user is None:
         return []
-    from vvs_core.accounts.security import RootContext
-
     items = []
-    if request.has_permission("resident", RootContext(request)):  # whatever the page's own context
+    # An active member somewhere, not merely allowed: the administrator holds every permission
+    # but has no community to post to, and these pages would answer « Page introuvable ».
+    if "role:resident" in request.principals:
         items += [MenuItem("Alertes", request.route_path("alerts_home"), order=10),
                   MenuItem("Lancer une alerte", request.route_path("alerts_new"), order=11)]
     principals = request.principals

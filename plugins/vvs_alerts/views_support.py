@@ -41,9 +41,8 @@ def active_alerts_panel(request, community):
     if not request.has_permission("community.view", _community_context(request, community)):
         return None
     from vvs_core.web.batch import json_rows
-    from vvs_core.accounts.security import RootContext
 
-    can_post = bool(request.has_permission("resident", RootContext(request)))
+    can_post = "role:resident" in request.principals  # as the menu: an administrator has no community to post to
     query = active_alerts_query([community.id]).limit(10).with_only_columns(
         Alert.id.label("id"), Alert.category.label("category"), Alert.created_at.label("created_at"))
     return Panel("Alertes en cours", order=10, read=json_rows(query),

@@ -149,3 +149,19 @@ def test_rate_limit_per_author(testapp, dbsession, make_user, make_community):
     refused = _post(testapp, testapp.get("/alertes/nouvelle"))
     assert refused.status_int == 200 and "dans l'heure" in refused.text
     assert dbsession.scalar(select(func.count()).select_from(Alert)) == 3
+
+
+def test_staff_without_a_community_are_not_offered_alert_pages_they_cannot_open(testapp, make_user, make_community):
+    """The platform administrator (every permission, no community) opened « Alertes » and
+    « Lancer une alerte » from the menu and got « Page introuvable »: every menu link opens."""
+    admin = make_user(is_admin=True)
+    community = make_community(members=[make_user()])
+    testapp.login(admin)
+    home = testapp.get("/")
+    menu = home.html.find("nav", id="menu-principal")
+    links = [a["href"] for a in menu.find_all("a")]
+    assert "/alertes/nouvelle" not in links and "/alertes" not in links, links
+    for href in links:
+        assert testapp.get(href, expect_errors=True).status_int != 404, href
+    panel = testapp.get(f"/communaute/{community.id}")
+    assert 'href="/alertes/nouvelle"' not in panel.text
