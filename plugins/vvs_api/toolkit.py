@@ -189,8 +189,10 @@ def read_json(request, schema: dict) -> dict:
     return body
 
 
-_TYPE_NAMES = {"object": "un objet", "string": "un texte", "integer": "un nombre entier", "number": "un nombre",
-               "boolean": "vrai ou faux", "array": "une liste"}
+# Each with its own agreement: « une liste est attendue ».
+_TYPE_EXPECTED = {"object": "un objet est attendu", "string": "un texte est attendu",
+                  "integer": "un nombre entier est attendu", "number": "un nombre est attendu",
+                  "boolean": "true ou false est attendu", "array": "une liste est attendue"}
 
 
 def _type_ok(value, expected: str) -> bool:
@@ -215,7 +217,7 @@ def validate_value(value, schema: dict, path: str) -> dict[str, str]:
         return {} if schema.get("nullable") else {path: "Valeur obligatoire."}
     expected = schema.get("type")
     if expected and not _type_ok(value, expected):
-        return {path: f"Type invalide : {_TYPE_NAMES.get(expected, expected)} est attendu."}
+        return {path: f"Type invalide : {_TYPE_EXPECTED.get(expected, expected)}."}
     if "enum" in schema and value not in schema["enum"]:
         return {path: "Valeur non reconnue : choisissez parmi " + ", ".join(map(str, schema["enum"])) + "."}
     if isinstance(value, str):

@@ -242,3 +242,11 @@ def test_calls_to_the_landline_are_listed_under_voice(testapp, dbsession, hood):
     assert [(n["channel"], n["body"]) for n in answer["items"]] == [("voice", "Crue : montez à l’étage.")]
     refused = testapp.get("/api/v1/me/notifications?channel=fax", headers=bearer(hood["token"]), status=400).json
     assert "voice" in str(refused)
+
+
+def test_a_wrong_type_is_told_in_correct_french(testapp, hood):
+    """« une liste est attendu » read like a typo: the participle agrees with the type named."""
+    fields = testapp.post_json("/api/v1/conversations", {"recipients": "Paul", "subject": 5, "text": "Bonjour"},
+                               headers=bearer(hood["token"]), status=422).json["error"]["fields"]
+    assert fields == {"recipients": "Type invalide : une liste est attendue.",
+                      "subject": "Type invalide : un texte est attendu."}
