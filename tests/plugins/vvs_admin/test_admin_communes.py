@@ -147,16 +147,9 @@ def test_validation_mode_and_referents(testapp, app, admin, make_user, make_comm
 def test_the_list_of_communes_is_paged(testapp, dbsession, make_user, commune):
     """Issue 16.3: 700 communes at national size; 50 a page, by name, with their number of
     communities, read in one statement."""
-    from shapely.geometry import Point
+    from paged_communes import second_page_of_communes
 
-    for n in range(55):
-        dbsession.add(Commune(insee=f"9{n:04d}", name=f"Zédé-sur-Mer {n:02d}", postcodes=["99000"],
-                              centre=Point(2.78, 48.84)))
-    dbsession.flush()
-    testapp.login(make_user(is_admin=True))
-    first = testapp.get("/admin/communes")
-    assert "Page 1 sur 2" in first.text and "Zédé-sur-Mer 48" in first.text and "Zédé-sur-Mer 49" not in first.text
-    second = testapp.get("/admin/communes", {"page": "2"})
+    second = second_page_of_communes(testapp, dbsession, make_user, "/admin/communes")
     assert "Zédé-sur-Mer 54" in second.text and "Page 2 sur 2" in second.text and "0 communauté" in second.text
 
 

@@ -18,14 +18,6 @@ def admin(make_user):
     return make_user(first_name="Marc", last_name="Delaunay", is_admin=True)
 
 
-@pytest.fixture
-def target(make_user, make_community):
-    user = make_user(first_name="Hélène", last_name="Lefèvre-Çelik", pseudonym="hélène77",
-                     email="helene.lefevre@example.test", mobile="+33612345678")
-    make_community(name="Les Chênes d'Ô", members=[user])
-    return user
-
-
 def page_state(page) -> str:
     return re.search(r'name="etat" value="([^"]*)"', page.text).group(1)
 

@@ -14,19 +14,6 @@ from vvs_core.models import CommunityEvent, Notification
 REASON = "Menaces envers un voisin « rue de l’Église », signalées à la police municipale 😞"
 
 
-@pytest.fixture
-def moderator(make_user):
-    return make_user(first_name="Noé", last_name="Ménard", is_moderator=True)
-
-
-@pytest.fixture
-def target(make_user, make_community):
-    user = make_user(first_name="Hélène", last_name="Lefèvre-Çelik", email="helene.lefevre@example.test",
-                     mobile="+33612345678")
-    make_community(name="Les Chênes d'Ô", members=[user])
-    return user
-
-
 def state(page) -> str:
     return re.search(r'name="etat" value="([^"]*)"', page.text).group(1)
 

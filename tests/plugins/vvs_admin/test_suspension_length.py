@@ -19,11 +19,6 @@ DAYS_WRONG = "La durée de suspension doit être un nombre entier de jours, de 1
 
 
 @pytest.fixture
-def moderator(make_user):
-    return make_user(first_name="Noé", last_name="Ménard", is_moderator=True)
-
-
-@pytest.fixture
 def target(make_user, make_community):
     user = make_user(first_name="Hélène", last_name="Lefèvre-Çelik", email="helene.suspendue@example.test")
     make_community(name="Les Chênes d'Ô", members=[user])

@@ -468,18 +468,9 @@ def test_the_residents_alerts_feed_is_read_a_page_at_a_time(testapp, mairie, age
 
 
 def test_the_platform_list_of_mairies_is_paged(testapp, dbsession, commune, make_user):
-    from shapely.geometry import Point
+    from paged_communes import second_page_of_communes
 
-    from vvs_core.models import Commune
-
-    for n in range(55):
-        dbsession.add(Commune(insee=f"9{n:04d}", name=f"Zédé-sur-Mer {n:02d}", postcodes=["99000"],
-                              centre=Point(2.78, 48.84)))
-    dbsession.flush()
-    testapp.login(make_user(is_admin=True))
-    first = testapp.get("/mairie/admin")
-    assert "Page 1 sur 2" in first.text and "Zédé-sur-Mer 48" in first.text and "Zédé-sur-Mer 49" not in first.text
-    second = testapp.get("/mairie/admin", {"page": "2"})
+    second = second_page_of_communes(testapp, dbsession, make_user, "/mairie/admin")
     assert "Zédé-sur-Mer 49" in second.text and "Page 2 sur 2" in second.text
 
 
