@@ -8,6 +8,8 @@ from vvs_core.models import Membership
 
 from vvs_gazette.posts import add_reply, create_post
 
+from new_conversation import post_new_conversation
+
 
 @pytest.fixture
 def world(make_user, make_community, dbsession):
@@ -112,10 +114,7 @@ def test_non_twinned_member_cannot_start_a_conversation(testapp, world, dbsessio
     from vvs_messaging.models import Conversation
 
     testapp.login(world["other_member"])
-    params = {"csrf_token": testapp.csrf(), "__start__": "recipients:sequence", "checkbox": str(world["author"].id),
-              "__end__": "recipients:sequence", "subject": "", "text": "Salut", "submit": "submit",
-              "__formid__": "new-conversation", "_charset_": "UTF-8"}
-    page = testapp.post("/messagerie/nouveau", params)
+    page = post_new_conversation(testapp, world["author"].id, "Salut")
     assert "Vous ne pouvez pas écrire" in page.text and "Camille" not in page.text
     assert dbsession.scalar(sa.select(sa.func.count(Conversation.id))) == 0
 
@@ -144,7 +143,7 @@ def test_conversation_routes_of_others_are_404(testapp, world, dbsession):
     testapp.post_csrf("/messagerie/signalements/1", {"action": "keep"}, status=403)
 
 
-def test_twinned_member_never_sees_real_name_phone_or_address(testapp, world, dbsession, app_registry):
+def test_twinned_member_never_sees_real_name_phone_or_address(testapp, world, dbsession, plug):
     """Through whatever plugin answers vvs_messageable_users with "pseudonym" (the
     twinning plugin in production; a stand-in here so this test does not depend on it)."""
     from vvs_core import hookimpl
@@ -156,19 +155,15 @@ def test_twinned_member_never_sees_real_name_phone_or_address(testapp, world, db
         def vvs_messageable_users(self, request, user):
             return [(author.id, "pseudonym")] if user.id == outsider.id else [(outsider.id, "pseudonym")]
 
-    stub = Twinned()
-    app_registry.vvs_plugins.register(stub, name="test-twinned")
-    try:
-        testapp.login(outsider)
-        form = testapp.get("/messagerie/nouveau").forms["new-conversation"]
-        for box in form.fields["checkbox"]:
-            box.checked = box._value == str(author.id)
-        form["text"] = "Bonjour"
-        page = form.submit("submit").maybe_follow()
-        for html in (page.text, testapp.get("/messagerie").text, testapp.get("/messagerie/nouveau").text):
-            for canary in ("Camille", "Canari", "+33611223344", "06 11 22 33 44", "12 rue du Canari"):
-                assert canary not in html
-            assert author.display_pseudonym in html
-        testapp.get(f"/gazette/communaute/{world['here'].id}", status=403)
-    finally:
-        app_registry.vvs_plugins.unregister(stub)
+    plug(Twinned())
+    testapp.login(outsider)
+    form = testapp.get("/messagerie/nouveau").forms["new-conversation"]
+    for box in form.fields["checkbox"]:
+        box.checked = box._value == str(author.id)
+    form["text"] = "Bonjour"
+    page = form.submit("submit").maybe_follow()
+    for html in (page.text, testapp.get("/messagerie").text, testapp.get("/messagerie/nouveau").text):
+        for canary in ("Camille", "Canari", "+33611223344", "06 11 22 33 44", "12 rue du Canari"):
+            assert canary not in html
+        assert author.display_pseudonym in html
+    testapp.get(f"/gazette/communaute/{world['here'].id}", status=403)

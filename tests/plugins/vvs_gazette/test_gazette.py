@@ -63,13 +63,19 @@ def test_member_posts_with_photo_and_reads_it(testapp, quartier, dbsession):
     assert "Chat roux perdu" in listing.text and "Alice M." in listing.text and "Martin" not in listing.text
 
 
-def test_bad_input_is_refused_next_to_the_field(testapp, quartier, dbsession):
-    community, alice, *_ = quartier
-    testapp.login(alice)
+def party_form(testapp, community, author, text):
+    """``author`` signed in, their new post form in ``community``: the event « Fête des voisins », ``text``."""
+    testapp.login(author)
     form = testapp.get(url(community, "/ajouter")).forms["gazette-post"]
     form["category"] = "evenement"
     form["title"] = "Fête des voisins"
-    form["text"] = "Apportez un plat."
+    form["text"] = text
+    return form
+
+
+def test_bad_input_is_refused_next_to_the_field(testapp, quartier, dbsession):
+    community, alice, *_ = quartier
+    form = party_form(testapp, community, alice, "Apportez un plat.")
     page = form.submit("submit")
     assert page.status_int == 200 and "Indiquez la date et l'heure de l'événement." in page.text
     form = page.forms["gazette-post"]
@@ -85,11 +91,8 @@ def test_bad_input_is_refused_next_to_the_field(testapp, quartier, dbsession):
 
 def test_past_dates_are_refused_with_every_other_error_in_one_pass(testapp, quartier, dbsession):
     community, alice, *_ = quartier
-    testapp.login(alice)
-    form = testapp.get(url(community, "/ajouter")).forms["gazette-post"]
-    form["category"] = "evenement"
-    form["title"] = "Fête des voisins"
-    form["text"] = "é" * 5001  # too long: colander's error, in the same pass as the dates
+    # too long: colander's error, in the same pass as the dates
+    form = party_form(testapp, community, alice, "é" * 5001)
     form["event_at"] = "2020-06-20T19:00"
     form["expires_on"] = "2020-06-21"
     page = form.submit("submit")
@@ -264,7 +267,7 @@ def test_ical_feed_for_members_only(testapp, quartier, dbsession, app_registry):
     testapp.get(url(community, "/agenda.ics"), {"u": alice.id + 999, "t": good}, status=404)
 
 
-def test_vvs_gazette_items(testapp, quartier, app_registry):
+def test_vvs_gazette_items(testapp, quartier, plug):
     community, alice, *_ = quartier
 
     class MairieStub:
@@ -273,15 +276,11 @@ def test_vvs_gazette_items(testapp, quartier, app_registry):
             return [{"title": "Travaux rue des Écoles", "text": "Du 3 au 7 mars.", "author": "Mairie de Serris",
                      "created_at": datetime(2030, 1, 1, tzinfo=timezone.utc), "source": "mairie"}]
 
-    stub = MairieStub()
-    app_registry.vvs_plugins.register(stub, name="test-mairie-stub")
-    try:
-        testapp.login(alice)
-        page = testapp.get(url(community))
-        assert "Travaux rue des Écoles" in page.text and "Information de la mairie" in page.text
-        assert "Travaux" not in testapp.get(url(community), {"q": "vélo"}).text
-    finally:
-        app_registry.vvs_plugins.unregister(stub)
+    plug(MairieStub())
+    testapp.login(alice)
+    page = testapp.get(url(community))
+    assert "Travaux rue des Écoles" in page.text and "Information de la mairie" in page.text
+    assert "Travaux" not in testapp.get(url(community), {"q": "vélo"}).text
 
 
 def test_digest_weekly_idempotent_and_quiet_hours(app, dbsession, quartier):

@@ -12,6 +12,8 @@ from vvs_core.models import Notification
 from vvs_mairie.testing import agent_login, enrol_agent, mairie  # noqa: F401
 from vvs_messaging.models import Conversation, Message
 
+from new_conversation import post_new_conversation
+
 TEXT = "Bonjour, la police municipale passera rue de l’Église ce soir « vers 22 h » 🚓. Bonne soirée !"
 
 
@@ -74,10 +76,7 @@ def test_an_agent_writes_to_a_resident_who_answers(testapp, dbsession, mairie, a
 
 def test_an_agent_cannot_write_outside_the_commune(testapp, dbsession, mairie, agent_login, outsider):
     agent_login(testapp, mairie)
-    params = {"csrf_token": testapp.csrf(), "__start__": "recipients:sequence", "checkbox": str(outsider.id),
-              "__end__": "recipients:sequence", "subject": "", "text": "Bonjour", "submit": "submit",
-              "__formid__": "new-conversation", "_charset_": "UTF-8"}
-    page = testapp.post("/messagerie/nouveau", params)
+    page = post_new_conversation(testapp, outsider.id, "Bonjour")
     assert "Vous ne pouvez pas écrire à l'une des personnes choisies" in page.text
     assert dbsession.scalar(sa.select(sa.func.count(Conversation.id))) == 0
 

@@ -14,6 +14,8 @@ from vvs_core.models import Notification
 from vvs_messaging.conversations import notice_key, unread_total
 from vvs_messaging.models import Conversation, Message, MessageReport
 
+from new_conversation import post_new_conversation
+
 
 @pytest.fixture
 def voisins(make_user, make_community):
@@ -69,16 +71,13 @@ def test_cannot_write_to_someone_outside(testapp, voisins, dbsession):
     testapp.login(alice)
     form = testapp.get("/messagerie/nouveau").forms["new-conversation"]
     assert str(outsider.id) not in [c._value for c in form.fields["checkbox"]]
-    params = {"csrf_token": testapp.csrf(), "__start__": "recipients:sequence", "checkbox": str(outsider.id),
-              "__end__": "recipients:sequence", "subject": "", "text": "Salut", "submit": "submit",
-              "__formid__": "new-conversation", "_charset_": "UTF-8"}
-    page = testapp.post("/messagerie/nouveau", params)
+    page = post_new_conversation(testapp, outsider.id, "Salut")
     assert "Vous ne pouvez pas écrire" in page.text
     assert dbsession.scalar(sa.select(sa.func.count(Conversation.id))) == 0
     assert "Oscar" not in testapp.get("/messagerie/nouveau", {"a": outsider.id}).text
 
 
-def test_vvs_messageable_users(testapp, voisins, dbsession, app_registry):
+def test_vvs_messageable_users(testapp, voisins, dbsession, plug):
     alice, bob, _carla, outsider = voisins
 
     class TwinStub:
@@ -86,22 +85,18 @@ def test_vvs_messageable_users(testapp, voisins, dbsession, app_registry):
         def vvs_messageable_users(self, request, user):
             return [(outsider.id, "pseudonym")] if user.id == alice.id else [(alice.id, "pseudonym")]
 
-    stub = TwinStub()
-    app_registry.vvs_plugins.register(stub, name="test-twin-stub")
-    try:
-        testapp.login(alice)
-        form_page = testapp.get("/messagerie/nouveau")
-        assert "oscar77" in form_page.text and "Oscar" not in form_page.text and "Dehors" not in form_page.text
-        page = start(testapp, [outsider], "Bonjour du quartier voisin").maybe_follow()
-        assert "oscar77" in page.text and "Dehors" not in page.text
-        testapp.reset()
-        testapp.login(outsider)
-        conversation = dbsession.scalars(sa.select(Conversation)).one()
-        seen = testapp.get(f"/messagerie/conversation/{conversation.id}")
-        assert alice.display_pseudonym in seen.text and "Martin" not in seen.text and "Alice M." not in seen.text
-        assert alice.mobile not in seen.text
-    finally:
-        app_registry.vvs_plugins.unregister(stub)
+    plug(TwinStub())
+    testapp.login(alice)
+    form_page = testapp.get("/messagerie/nouveau")
+    assert "oscar77" in form_page.text and "Oscar" not in form_page.text and "Dehors" not in form_page.text
+    page = start(testapp, [outsider], "Bonjour du quartier voisin").maybe_follow()
+    assert "oscar77" in page.text and "Dehors" not in page.text
+    testapp.reset()
+    testapp.login(outsider)
+    conversation = dbsession.scalars(sa.select(Conversation)).one()
+    seen = testapp.get(f"/messagerie/conversation/{conversation.id}")
+    assert alice.display_pseudonym in seen.text and "Martin" not in seen.text and "Alice M." not in seen.text
+    assert alice.mobile not in seen.text
 
 
 def test_block_stops_messages(testapp, voisins, dbsession):
