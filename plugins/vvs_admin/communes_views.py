@@ -208,10 +208,11 @@ def commune_page(request, commune: Commune, rendered: dict | None = None, error:
         html = {"mode": parts["forms"]["mode"].render({"mode": mode_of(request.registry, community.validation_mode).key,
                                                        "seen": community.validation_mode}),
                 "referents": parts["forms"]["referents"].render()}
-        html.update((rendered or {}).get(community.id, {}))
+        corrected = (rendered or {}).get(community.id, {})
+        html.update(corrected)
         communities.append({"community": community, "mode": mode_name(request, community.validation_mode),
                             "referents": parts["referents"], "members": parts["members"],
-                            "forms": html})
+                            "forms": html, "opened": set(corrected)})  # a form sent back with its errors shows
     values = {"name": commune.name, "postcodes": " ".join(commune.postcodes or []),
               "contact_name": commune.contact_name, "contact_email": commune.contact_email,
               "contact_phone": display_phone(commune.contact_phone), "time_zone": commune.time_zone or ""}

@@ -281,3 +281,25 @@ def test_a_mode_no_enabled_plugin_declares_reads_as_the_platform_teams(testapp, 
     assert community.validation_mode == "referent"
     event = dbsession.scalar(select(CommunityEvent).where(CommunityEvent.kind == "admin_validation_mode_changed"))
     assert (event.data["avant"], event.data["apres"]) == ("Équipe de la plateforme", "Référent")
+
+
+def test_a_community_form_sent_with_a_mistake_comes_back_open_on_its_message(testapp, admin, make_user,
+                                                                              make_community, dbsession):
+    """The mode and référents forms sit in closed « details »: sent without a motive, the page
+    came back with the message inside a closed one, and the administrator saw nothing."""
+    member = make_user(first_name="Zoé")
+    community = make_community("Les Hauts de Serris", members=[member])
+    testapp.login(admin)
+    for key, fields in (("mode", {"mode": "mairie", "reason": "non"}),
+                        ("referents", {"change": f"nommer:{member.id}", "reason": "non"})):
+        form = testapp.get("/admin/communes/77449").forms[f"{key}-{community.id}"]
+        for name, value in fields.items():
+            form[name] = value
+        page = form.submit("submit", status=400)
+        error = page.html.find(string=lambda s: "au moins 5 caractères" in s)
+        assert error is not None, key
+        assert error.find_parent("details").has_attr("open"), key
+        assert len(page.html.select("details[open]")) == 1, key  # only the form that needs correcting
+    dbsession.refresh(community)
+    assert community.validation_mode != "mairie"
+    assert dbsession.scalar(select(Membership.role).where(Membership.user_id == member.id)) == "member"
