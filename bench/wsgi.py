@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 from pyramid.response import Response
 
-from vvs_core import make_config
+from vvs_core import make_config, settle
 from vvs_core.hooktypes import ActivityItem, MenuItem
 from vvs_core.web import LayoutHelpers
 
@@ -70,7 +70,7 @@ def build():
     config.add_route("bench_gazette_ceiling", "/bench/gazette-ceiling")
     config.add_view(gazette_ceiling, route_name="bench_gazette_ceiling", permission="public",
                     renderer="vvs_gazette:templates/index.pt")
-    return config.make_wsgi_app()
+    return settle(config.make_wsgi_app())  # as vvs_core.main does in production
 
 
 app = build()

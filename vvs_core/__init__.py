@@ -25,6 +25,14 @@ def main(global_config, **settings):
     tasks.set_task_registry(config.registry)
     if config.registry.settings["vvs.broker_url"] == "inline":
         tasks.start_inline_worker(config.registry, config.registry.settings["vvs.inline_worker_threads"])
+    return settle(app)
+
+
+def settle(app):
+    """Freeze the long-lived objects (modules, routes, mappers): full collections skip them."""
+    import gc
+    from sqlalchemy.orm import configure_mappers
+    configure_mappers(), gc.collect(), gc.freeze()
     return app
 
 

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from vvs_core.web import cache
-from vvs_core.web.cache import PageCache, RedisGeneration, cache_url, cached_row, local_generation, make_cache
+from vvs_core.web.cache import PageCache, RedisGeneration, cache_url, cached_row, make_cache
 from vvs_core.errors import ConfigurationError
 from vvs_core.models import Community, CommunityEvent, Membership, User
 
@@ -34,19 +34,19 @@ def counting(value="v"):
 
 def test_orm_core_and_text_writes_move_the_generation_reads_do_not(dbsession, make_user):
     user = make_user()
-    before = local_generation()
+    before = cache._local_generation
     dbsession.execute(sa.select(User.id).where(User.id == user.id)).all()
-    assert local_generation() == before, "a SELECT moved the generation"
+    assert cache._local_generation == before, "a SELECT moved the generation"
 
     user.first_name = "Changée"
     dbsession.flush()  # ORM
-    after_orm = local_generation()
+    after_orm = cache._local_generation
     assert after_orm != before
     dbsession.execute(sa.update(User).where(User.id == user.id).values(last_name="Core"))
-    after_core = local_generation()
+    after_core = cache._local_generation
     assert after_core != after_orm
     dbsession.execute(sa.text("UPDATE users SET pseudonym = 'texte' WHERE id = :id"), {"id": user.id})
-    assert local_generation() != after_core
+    assert cache._local_generation != after_core
 
 
 def test_a_flush_that_fails_leaves_later_core_writes_noticed(dbsession, make_user):
@@ -61,9 +61,9 @@ def test_a_flush_that_fails_leaves_later_core_writes_noticed(dbsession, make_use
         with dbsession.begin_nested():
             other.email = user.email
             dbsession.flush()
-    before = local_generation()
+    before = cache._local_generation
     dbsession.execute(sa.update(User).where(User.id == user.id).values(last_name="Core"))
-    assert local_generation() != before
+    assert cache._local_generation != before
 
 
 def test_outbox_writes_do_not_move_the_generation():
@@ -84,9 +84,9 @@ def test_a_rolled_back_savepoint_moves_the_generation(dbsession, make_user):
     nested = dbsession.begin_nested()
     user.first_name = "Provisoire"
     dbsession.flush()
-    seen = local_generation()
+    seen = cache._local_generation
     nested.rollback()
-    assert local_generation() != seen
+    assert cache._local_generation != seen
 
 
 # --- Serving and computing again --------------------------------------------------

@@ -33,7 +33,7 @@ from vvs_core.models import User, get_engine, get_session_factory  # noqa: E402
 from vvs_core.models.notification import Notification, NotificationContent  # noqa: E402
 from vvs_core.notify import actors  # noqa: E402
 from vvs_core.notify.outbox import (  # noqa: E402
-    create_notifications, format_reach, insert_notifications, notify_user, reach_summary,
+    format_reach, insert_notifications, notify_user, reach_summary,
     record_receipt,
 )
 from vvs_core.plugins import build_plugin_manager, hookimpl  # noqa: E402
@@ -213,9 +213,9 @@ def queued(broker, actor):
 
 # --- Rows ----------------------------------------------------------------------------
 
-def test_create_notifications_never_duplicates_a_rerun_fan_out(db):
-    assert create_notifications(db, rows_for(3)) == 3
-    assert create_notifications(db, rows_for(4)) == 1
+def test_insert_notifications_never_duplicates_a_rerun_fan_out(db):
+    assert len(insert_notifications(db, rows_for(3))) == 3
+    assert len(insert_notifications(db, rows_for(4))) == 1
     db.commit()
     assert [n.dedupe_key for n in load(db)] == [f"alert:1:{i}:sms" for i in range(4)]
     assert {(n.status, n.attempts) for n in load(db)} == {("pending", 0)}
@@ -265,23 +265,23 @@ def test_notification_text_reads_as_columns_in_sql_and_on_objects(db):
     assert db.scalar(sa.select(Notification.id).where(Notification.title == "Écrit à la main")) is not None
 
 
-def test_create_notifications_accepts_rows_with_and_without_expiry(db):
+def test_insert_notifications_accepts_rows_with_and_without_expiry(db):
     rows = rows_for(2)
     rows[1]["expires_at"] = later(3600)
-    assert create_notifications(db, rows) == 2
+    assert len(insert_notifications(db, rows)) == 2
 
 
-def test_create_notifications_refuses_unknown_fields_and_channels(db):
+def test_insert_notifications_refuses_unknown_fields_and_channels(db):
     with pytest.raises(ValueError, match="unknown notification fields"):
-        create_notifications(db, [dict(rows_for(1)[0], colour="red")])
+        insert_notifications(db, [dict(rows_for(1)[0], colour="red")])
     with pytest.raises(ValueError, match="unknown channel"):
-        create_notifications(db, [dict(rows_for(1)[0], channel="pigeon")])
+        insert_notifications(db, [dict(rows_for(1)[0], channel="pigeon")])
 
 
 def test_long_dedupe_keys_stay_unique_within_the_column(db):
     base = "x" * 300
-    assert create_notifications(db, [dict(rows_for(1)[0], dedupe_key=base + "a"),
-                                      dict(rows_for(1)[0], dedupe_key=base + "b")]) == 2
+    assert len(insert_notifications(db, [dict(rows_for(1)[0], dedupe_key=base + "a"),
+                                         dict(rows_for(1)[0], dedupe_key=base + "b")])) == 2
     assert all(len(n.dedupe_key) <= 200 for n in load(db))
 
 

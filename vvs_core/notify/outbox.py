@@ -135,11 +135,6 @@ def _copy_then_insert(connection, values: list[dict]) -> list[int]:
     return ids
 
 
-def create_notifications(dbsession, rows: list[dict]) -> int:
-    """Like ``insert_notifications``, returning how many rows were new."""
-    return len(insert_notifications(dbsession, rows))
-
-
 def _row_values(row: dict, now) -> dict:
     missing = [name for name in REQUIRED_FIELDS if not row.get(name)]
     if missing:

@@ -80,10 +80,6 @@ _flushing: contextvars.ContextVar[bool] = contextvars.ContextVar("vvs_cache_flus
 _trackers: contextvars.ContextVar[tuple] = contextvars.ContextVar("vvs_cache_trackers", default=())
 
 
-def local_generation() -> int:
-    return _local_generation
-
-
 def _bump_local(keys=()) -> None:
     global _local_generation
     for key in keys:
