@@ -9,7 +9,7 @@ from vvs_core.models import User
 from vvs_core.web.textsearch import fold, folded, matches, sql_matches
 
 NAMES = ["Hélène", "ÉLODIE", "Œdipe Cœur", "l’Église", "Anne‑Sophie  Müller", "Ægir Straße", "Çağla Øvrebø",
-         "Jean-Noël d'Aubigné", "Łukasz Żółć", "  espaces\ten  trop ", "😀 Zoé", "100 % _réel_"]
+         "Jean-Noël d'Aubigné", "Łukasz Żółć", "  espaces\ten  trop ", "😀 Zoé", "100 % _réel_", "ŉ Ŀŀ `Martin´"]
 
 
 def test_the_database_folds_as_python_does(dbsession, make_user):
@@ -31,3 +31,13 @@ def test_sql_search_finds_what_python_finds(dbsession, make_user):
                                                    f"{p.first_name} {p.last_name}")}
         assert found == expected, query
     assert sql_matches("  ", User.first_name) is None  # nothing typed: no condition
+
+
+def test_every_letter_the_database_folds_folds_as_in_python(dbsession):
+    """Each letter of the SQL table, alone and inside a name (translate, the replacements and
+    the way round them for a text without any of those letters: all give ``fold``)."""
+    from vvs_core.web.textsearch import _SQL_ALPHABET
+
+    texts = [*_SQL_ALPHABET, *(f"Ab{char}cD x" for char in _SQL_ALPHABET), "Plain ASCII  name", "ŉ’Œ"]
+    got = dbsession.execute(sa.select(*(folded(sa.literal(text, sa.String)) for text in texts))).one()
+    assert list(got) == [fold(text) for text in texts]

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from functools import cache
 
-from sqlalchemy import String, func, or_
+from sqlalchemy import String, case, func, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -45,8 +45,8 @@ _SQL_ALPHABET = [chr(c) for c in range(0xC0, 0x180) if chr(c) not in "×÷"] + [
 
 
 @cache
-def _postgresql_tables() -> tuple[str, str, tuple[tuple[str, str], ...]]:
-    """(translate's from, translate's to, replacements of one letter by several)."""
+def _postgresql_tables() -> tuple[str, str, tuple[tuple[str, str], ...], str]:
+    """(translate's from and to, replacements of one letter by several, a regular expression of those letters)."""
     source, target, longer = [], [], []
     for char in _SQL_ALPHABET:
         plain = fold(char) if char.strip() else char
@@ -55,7 +55,8 @@ def _postgresql_tables() -> tuple[str, str, tuple[tuple[str, str], ...]]:
             target.append(plain)
         elif plain:
             longer.append((char, plain))
-    return "".join(source), "".join(target), tuple(longer)
+    letters = "".join(f"\\u{ord(c):04x}" for c in source + [char for char, _plain in longer])
+    return "".join(source), "".join(target), tuple(longer), f"[{letters}]"
 
 
 class folded(FunctionElement):
@@ -72,11 +73,11 @@ def _folded_sqlite(element, compiler, **kw):
 
 @compiles(folded, "postgresql")
 def _folded_postgresql(element, compiler, **kw):
-    source, target, longer = _postgresql_tables()
-    text = func.coalesce(*element.clauses.clauses, "")
-    for char, plain in longer:
-        text = func.replace(text, char, plain)
-    text = func.lower(func.translate(text, source, target))
+    source, target, longer, letters = _postgresql_tables()
+    text = func.translate(plain := func.coalesce(*element.clauses.clauses, ""), source, target)
+    for char, spelt in longer:  # after translate, which would change the "ʼ" of « ŉ » → « ʼn »
+        text = func.replace(text, char, spelt)
+    text = func.lower(case((plain.op("~")(letters), text), else_=plain))  # none (most names): no look-ups
     return compiler.process(func.btrim(func.regexp_replace(text, r"\s+", " ", "g")), **kw)
 
 
