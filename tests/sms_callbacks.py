@@ -1,11 +1,13 @@
 """An SMS provider whose receipts and inbound SMS come as JSON bodies to the core's
 provider callbacks (/fournisseurs/{name}/{token}/…), for the tests of the callbacks and
-of the plugins that answer inbound SMS (a module of tests/, on the path of every test)."""
+of the plugins that answer inbound SMS, and a plugin that answers them (a module of
+tests/, on the path of every test)."""
 from __future__ import annotations
 
 import contextlib
 
 from vvs_core.interfaces import CallbackRefused, DeliveryReceipt, InboundSMS, SendResult
+from vvs_core.plugins import hookimpl
 from vvs_core.providers import provider_on
 from vvs_core.testing import use_provider
 
@@ -50,3 +52,17 @@ def json_callback_sms(registry, name: str, token: str):
         use_provider(registry, "sms", saved)
         for key in settings:
             del registry.settings[key]
+
+
+class ReplyingToSMS:
+    """Stands for a plugin that answers inbound SMS (as vvs_alerts does): records each
+    message it is given (``received``) and answers ``answer``."""
+
+    def __init__(self, answer: str):
+        self.answer = answer
+        self.received = []
+
+    @hookimpl(tryfirst=True)
+    def vvs_inbound_sms(self, request, message):
+        self.received.append(message)
+        return self.answer

@@ -10,11 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 from vvs_core.models import Notification, ProviderCallback
-from vvs_core.plugins import hookimpl
 from vvs_core.providers import provider_on
 from vvs_core.testing import run_tasks
 
-from sms_callbacks import json_callback_sms
+from sms_callbacks import ReplyingToSMS, json_callback_sms
 
 TOKEN = "jeton-des-rappels-" + "r" * 32
 NAME = "rappels"
@@ -27,19 +26,9 @@ def callbacks(app):
         yield provider
 
 
-class Replying:
-    def __init__(self):
-        self.received = []
-
-    @hookimpl(tryfirst=True)
-    def vvs_inbound_sms(self, request, message):
-        self.received.append(message)
-        return "Bien reçu ! Votre message « fenêtre ouverte » est transmis. 👍"
-
-
 @pytest.fixture
 def replying(plug):
-    return plug(Replying())
+    return plug(ReplyingToSMS("Bien reçu ! Votre message « fenêtre ouverte » est transmis. 👍"))
 
 
 def url(what, token=TOKEN, provider=NAME):

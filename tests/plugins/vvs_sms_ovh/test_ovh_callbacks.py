@@ -10,8 +10,9 @@ from ovh_app import CALLBACK_TOKEN, ovh_app, ovh_testapp  # noqa: F401  (fixture
 
 from vvs_core.models import Notification, ProviderCallback
 from vvs_core.providers import provider_on
-from vvs_core.plugins import hookimpl
 from vvs_core.testing import run_tasks
+
+from sms_callbacks import ReplyingToSMS
 
 RECEIPT = f"/fournisseurs/ovh/{CALLBACK_TOKEN}/accuse-reception"
 INBOUND = f"/fournisseurs/ovh/{CALLBACK_TOKEN}/sms-recu"
@@ -68,21 +69,9 @@ def test_a_receipt_without_the_secret_gets_403_and_changes_nothing(ovh_testapp, 
 
 # --- inbound SMS -----------------------------------------------------------------------
 
-class ReplyingPlugin:
-    """Stands for vvs_alerts: records what it was given and answers."""
-
-    def __init__(self):
-        self.received = []
-
-    @hookimpl(tryfirst=True)
-    def vvs_inbound_sms(self, request, message):
-        self.received.append(message)
-        return "Votre alerte est partie. En cas d'urgence, appelez le 17."
-
-
 @pytest.fixture
 def replying_plugin(ovh_app):
-    plugin = ReplyingPlugin()
+    plugin = ReplyingToSMS("Votre alerte est partie. En cas d'urgence, appelez le 17.")
     pm = ovh_app.registry.vvs_plugins
     pm.register(plugin, name="test-inbound-sms")
     yield plugin
