@@ -108,15 +108,17 @@ def vvs_menu_items(request):
 
 @hookimpl
 def vvs_home_activity(request, user):
-    from vvs_core.web.batch import ReadThen, json_rows
+    from vvs_core.web.batch import ReadThen
 
     from .catalogue import category_label
-    from .views_support import recent_alerts_query
+    from .views_support import recent_alerts_read, recent_alerts_since
 
-    # Read with the home page's other reads, in one statement (vvs_core.web.batch).
-    return ReadThen(json_rows(recent_alerts_query(user)), lambda alerts: [
+    # Read with the home page's other reads, in one statement (vvs_core.web.batch); ``user``
+    # is the signed-in user, whom the statement's ``viewer_id`` names.
+    return ReadThen(recent_alerts_read(), lambda alerts: [
         ActivityItem(when=a.created_at, text=f"Alerte : {category_label(a.category)}",
-                     url=request.route_path("alert_view", alert_id=a.id), kind="alert") for a in alerts])
+                     url=request.route_path("alert_view", alert_id=a.id), kind="alert") for a in alerts],
+        alerts_since=recent_alerts_since())
 
 
 @hookimpl

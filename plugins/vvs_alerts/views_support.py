@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from pyramid.renderers import render
@@ -27,12 +28,23 @@ def member_community_ids(dbsession, user) -> list[int]:
     return community_ids_of(dbsession, user.id)
 
 
-def recent_alerts_query(user):
-    """The last 10 published alerts of ``user``'s communities (id, category, created_at)."""
-    return (sa.select(Alert.id.label("id"), Alert.category.label("category"), Alert.created_at.label("created_at"))
-            .where(Alert.community_id.in_(member_communities_sql(user)), Alert.status.in_(("published", "expired")),
-                   Alert.created_at > utcnow() - timedelta(days=RECENT_DAYS))
-            .order_by(Alert.created_at.desc()).limit(10))
+@cache
+def recent_alerts_read():
+    """The last 10 published alerts of the signed-in user's communities after
+    ``alerts_since`` (id, category, created_at), as ``json_rows`` built once per process
+    (the home page's statement binds ``VIEWER``, vvs_core.web.batch)."""
+    from vvs_core.web.batch import VIEWER, json_rows
+
+    return json_rows(sa.select(Alert.id.label("id"), Alert.category.label("category"),
+                               Alert.created_at.label("created_at"))
+                     .where(Alert.community_id.in_(community_ids_sql(sa.bindparam(VIEWER))),
+                            Alert.status.in_(("published", "expired")), Alert.created_at > sa.bindparam("alerts_since"))
+                     .order_by(Alert.created_at.desc()).limit(10))
+
+
+def recent_alerts_since():
+    """The value of ``recent_alerts_read``'s ``alerts_since``: RECENT_DAYS ago."""
+    return utcnow() - timedelta(days=RECENT_DAYS)
 
 
 def active_alerts_panel(request, community):

@@ -54,23 +54,20 @@ def _context(request, community):
 @hookimpl
 def vvs_home_activity(request, user):
     from vvs_core.clock import utcnow
+    from vvs_core.web.batch import ReadThen
+    from vvs_core.web.timefmt import dates
 
-    from vvs_core.web.batch import ReadThen, json_rows
-
-    from .models import GazettePost
-    from .posts import recent_posts_query
+    from .posts import recent_posts_read
 
     ids = member_community_ids(request)
     if not ids:
         return []
     # Read with the home page's other reads, in one statement (vvs_core.web.batch).
-    query = recent_posts_query(ids, utcnow() - timedelta(days=14), 5, GazettePost.id.label("id"),
-                               GazettePost.community_id.label("community_id"), GazettePost.title.label("title"),
-                               GazettePost.created_at.label("created_at"))
-    return ReadThen(json_rows(query), lambda posts: [
+    return ReadThen(recent_posts_read(), lambda posts: [
         ActivityItem(when=p.created_at, text=f"Gazette : {p.title}", kind="gazette",
                      url=request.route_path("gazette_post", community_id=p.community_id, post_id=p.id))
-        for p in posts])
+        for p in posts], gazette_communities=ids, gazette_since=utcnow() - timedelta(days=14),
+        gazette_today=dates.today())
 
 
 @hookimpl

@@ -243,10 +243,24 @@ def recent_posts(dbsession, community_ids: list[int], since: datetime, limit: in
     return list(dbsession.scalars(recent_posts_query(community_ids, since, limit)))
 
 
-def recent_posts_query(community_ids: list[int], since: datetime, limit: int, *columns):
-    """The visible posts of ``community_ids`` since ``since``, newest first (``columns``: only those)."""
+def recent_posts_query(community_ids: list[int], since: datetime, limit: int, *columns, today=None):
+    """The visible posts of ``community_ids`` since ``since``, newest first (``columns``: only those;
+    ``today``: the day expired posts end, today's by default)."""
     return (sa.select(*columns or [GazettePost])
             .where(GazettePost.community_id.in_(community_ids), GazettePost.hidden.is_(False),
                    GazettePost.created_at >= since,
-                   sa.or_(GazettePost.expires_on.is_(None), GazettePost.expires_on >= dates.today()))
+                   sa.or_(GazettePost.expires_on.is_(None), GazettePost.expires_on >= (dates.today() if today is None else today)))
             .order_by(GazettePost.created_at.desc()).limit(limit))
+
+
+@cache
+def recent_posts_read():
+    """The 5 newest visible posts (id, community_id, title, created_at) of
+    ``gazette_communities`` since ``gazette_since`` on ``gazette_today``, as ``json_rows``
+    built once per process (the home page's activity, vvs_core.web.batch)."""
+    from vvs_core.web.batch import json_rows
+
+    return json_rows(recent_posts_query(
+        sa.bindparam("gazette_communities", expanding=True), sa.bindparam("gazette_since"), 5,
+        GazettePost.id.label("id"), GazettePost.community_id.label("community_id"), GazettePost.title.label("title"),
+        GazettePost.created_at.label("created_at"), today=sa.bindparam("gazette_today")))

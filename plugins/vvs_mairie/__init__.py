@@ -272,13 +272,13 @@ def vvs_menu_items(request):
         items.append(MenuItem(f"Terminer la session pour {user.full_name}", request.route_path("mairie_desk_end"),
                               order=1))
     # Evaluated with the other entries' figures, in the menu's one statement.
-    items.append(MenuItem("Mairie", request.route_path("mairie_home"), order=70,
-                          only_if=agent_service.is_agent_sql(user.id)))
+    is_agent, unsubscribed = agent_service.menu_conditions_sql()
+    items.append(MenuItem("Mairie", request.route_path("mairie_home"), order=70, only_if=is_agent))
     if user.is_admin:
         items.append(MenuItem("Mairies", request.route_path("mairie_admin"), order=86))
     if "role:resident" in request.principals:
         items.append(MenuItem("Convaincre ma mairie", request.route_path("mairie_convince"), order=75,
-                              only_if=agent_service.home_commune_unsubscribed_sql(user.id)))
+                              only_if=unsubscribed))
     return items
 
 

@@ -1,7 +1,9 @@
 """Subscribed communes and their agents: look-ups, invitations, acceptance."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from functools import cache
+
+from sqlalchemy import bindparam, func, select
 
 from vvs_core.web.cache import note_read
 from vvs_core.clock import utcnow
@@ -142,6 +144,15 @@ def is_agent_sql(user_id: int):
 
     return exists().where(MairieAgent.user_id == user_id, MairieAgent.active.is_(True),
                           MairieCommune.commune_id == MairieAgent.commune_id, MairieCommune.subscribed.is_(True))
+
+
+@cache
+def menu_conditions_sql():
+    """``is_agent_sql`` and ``home_commune_unsubscribed_sql`` of the signed-in user, built
+    once per process (the menu's statement binds ``VIEWER``, vvs_core.web.batch)."""
+    from vvs_core.web.batch import VIEWER
+
+    return is_agent_sql(bindparam(VIEWER)), home_commune_unsubscribed_sql(bindparam(VIEWER))
 
 
 def home_commune_unsubscribed_sql(user_id: int):

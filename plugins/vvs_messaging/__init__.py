@@ -32,10 +32,9 @@ def messaging_factory(request):
 def vvs_menu_items(request):
     if request.user is None or not request.has_permission("messaging", MessagingContext(request)):
         return []
-    from .conversations import unread_total_sql
+    from .conversations import viewer_unread_total_sql
 
-    return [MenuItem("Messagerie", request.route_path("messaging_inbox"), order=25,
-                     badge=unread_total_sql(request.user.id))]
+    return [MenuItem("Messagerie", request.route_path("messaging_inbox"), order=25, badge=viewer_unread_total_sql())]
 
 
 @hookimpl

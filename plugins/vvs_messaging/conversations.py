@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -126,6 +127,15 @@ def unread_total_sql(user_id: int):
     return (sa.select(sa.func.count(Message.id)).select_from(Participant).join(
         Message, Message.conversation_id == Participant.conversation_id).where(_unread_condition(user_id))
         .scalar_subquery())
+
+
+@cache
+def viewer_unread_total_sql():
+    """``unread_total_sql`` of the signed-in user, built once per process (the menu's
+    statement binds ``VIEWER``, vvs_core.web.batch)."""
+    from vvs_core.web.batch import VIEWER
+
+    return unread_total_sql(sa.bindparam(VIEWER))
 
 
 def unread_total(dbsession, user_id: int) -> int:

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from functools import cache
 
 from pyramid.authorization import Allow
 from pyramid.httpexceptions import HTTPNotFound
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from vvs_core import hookimpl
 from vvs_core.hooktypes import CommunityLink, MenuItem, NotificationKind, Panel
@@ -204,19 +205,27 @@ def _agent_insees(request) -> list[str]:
     return sorted(out)
 
 
+@cache
+def _waiting_sql():
+    """Whether an open roll-call waits for the signed-in user's answer, built once per
+    process (the menu's statement binds ``VIEWER``, vvs_core.web.batch)."""
+    from sqlalchemy import exists
+
+    from vvs_core.web.batch import VIEWER
+
+    from .models import RollCall, RollCallPerson
+
+    return select(exists().where(RollCallPerson.user_id == bindparam(VIEWER), RollCallPerson.answer.is_(None),
+                                 RollCallPerson.rollcall_id == RollCall.id, RollCall.status == "open")).scalar_subquery()
+
+
 @hookimpl
 def vvs_menu_items(request):
     user = request.user
     if user is None:
         return []
-    from sqlalchemy import exists
-
-    from .models import RollCall, RollCallPerson
-
-    waiting = exists().where(RollCallPerson.user_id == user.id, RollCallPerson.answer.is_(None),
-                             RollCallPerson.rollcall_id == RollCall.id, RollCall.status == "open")
     items = [MenuItem("Êtes-vous en sécurité ?", request.route_path("rollcall_mine"), order=5,
-                      only_if=select(waiting).scalar_subquery())]
+                      only_if=_waiting_sql())]
     for insee in _agent_insees(request)[:1]:
         items.append(MenuItem("Appels de sécurité", request.route_path("rollcall_index", insee=insee), order=71))
     return items

@@ -15,7 +15,6 @@ from vvs_core.communities.views import community_links
 from vvs_core.web.batch import ReadThen, json_rows
 
 
-
 def includeme(config):
     config.add_route("home", "/")
     config.add_route("charter", "/charte")
@@ -36,7 +35,7 @@ def memberships_read():
 def recent_activity(request, user, limit: int = 20):
     """The newest ``vvs_home_activity`` (lists, or ``ReadThen`` read with the page's other reads), when called."""
     answers = [a for a in request.registry.vvs_plugins.hook.vvs_home_activity(request=request, user=user) if a]
-    reads = [(a, request.page_reads.add(a.read)) for a in answers if isinstance(a, ReadThen)]
+    reads = [(a, request.page_reads.add(a.read, **a.params)) for a in answers if isinstance(a, ReadThen)]
     return lambda: sorted([item for a in answers if not isinstance(a, ReadThen) for item in a]
                           + [item for a, read in reads for item in a.then(read.value) or []],
                           key=lambda a: a.when, reverse=True)[:limit]

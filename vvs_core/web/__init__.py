@@ -4,6 +4,7 @@ French error pages, deform set-up and the health check."""
 import logging
 from functools import cached_property
 from importlib import resources
+from types import SimpleNamespace
 
 import deform
 from pyramid.events import BeforeRender, subscriber  # noqa: F401
@@ -46,30 +47,18 @@ def menu_items(request):
     return request.cached(key, collect, tables=("memberships",), scope=user_scopes(request))
 
 
-def _is_sql(value) -> bool:
-    from sqlalchemy.sql.elements import ClauseElement
-
-    return isinstance(value, ClauseElement)
-
-
 def evaluate_menu_sql(request, items):
     """The menu items with their SQL badges and conditions replaced by their values, all
-    computed in one statement (see ``MenuItem``)."""
+    computed in one statement with whatever else the page collected (see ``MenuItem``)."""
     from dataclasses import replace
 
-    columns = [value for item in items for value in (item.badge, item.only_if) if _is_sql(value)]
-    if not columns:
-        return items
-    # With whatever else the page collected (plugin panels, widgets): one statement.
-    deferred = [request.page_reads.add(c) for c in columns]
-    values = iter([d.value for d in deferred])
-    out = []
-    for item in items:
-        badge = next(values) if _is_sql(item.badge) else item.badge
-        shown = next(values) if _is_sql(item.only_if) else True
-        if shown:
-            out.append(replace(item, badge=badge or None, only_if=None))
-    return out
+    from sqlalchemy.sql.elements import ClauseElement
+
+    def read(value, other):  # ``other``: what a value that is no SQL stands for
+        return request.page_reads.add(value) if isinstance(value, ClauseElement) else SimpleNamespace(value=other)
+
+    found = [(item, read(item.badge, item.badge), read(item.only_if, True)) for item in items]
+    return [replace(item, badge=badge.value or None, only_if=None) for item, badge, shown in found if shown.value]
 
 
 def csp_header(settings) -> str:
@@ -136,11 +125,8 @@ class LayoutHelpers:
         return menu_items(self.request)
 
     def flashes(self):
-        out = []
-        for queue in ("error", "warning", "success", "info"):
-            for message in self.request.session.pop_flash(queue):
-                out.append((queue, message))
-        return out
+        return [(queue, message) for queue in ("error", "warning", "success", "info")
+                for message in self.request.session.pop_flash(queue)]
 
     def static(self, path: str) -> str:
         return self.request.static_path(f"vvs_core:static/{path}")

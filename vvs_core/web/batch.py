@@ -11,11 +11,11 @@ expression collected so far runs in one ``SELECT`` (issue 16.1, docs/architectur
 A list fits in a scalar expression through ``json_rows(select(…))``: the rows of the
 select as one JSON array (``json_agg`` on PostgreSQL, ``json_group_array`` on SQLite),
 read back as ``Row`` objects whose columns have their Python types again (aware UTC
-datetimes, dates, booleans, numbers), the same on both backends.
-"""
+datetimes, dates, booleans, numbers), the same on both backends."""
 
 import json
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any, Callable
 
@@ -123,11 +123,21 @@ class Deferred:
         return self._value
 
 
+# What a page reads on every request is built once per process, with bind parameters (``add``'s, ``ReadThen``'s):
+# building it, and a new statement's cache key, cost more CPU than running it (issue 16).
+VIEWER = "page_viewer_id"  # ``bindparam(VIEWER)``: the signed-in user's id, which PageReads binds (None signed out)
+
+
+@lru_cache(maxsize=128)  # the same expression objects, the same statement: its cache key is computed once
+def batch_statement(expressions: tuple):
+    return select(*(e.label(f"v{n}") for n, e in enumerate(expressions)))
+
+
 class PageReads:
     """The scalar expressions a page collected, run together in one statement."""
 
-    def __init__(self, dbsession):
-        self.dbsession = dbsession
+    def __init__(self, dbsession, viewer: Callable[[], int | None] = lambda: None):
+        self.dbsession, self.viewer = dbsession, viewer
         self.pending: list[tuple[ColumnElement, Deferred]] = []
         self.statements, self.params = 0, {}
 
@@ -145,7 +155,8 @@ class PageReads:
         pending, self.pending = self.pending, []
         if not pending:
             return
-        row = self.dbsession.execute(select(*(e.label(f"v{n}") for n, (e, _d) in enumerate(pending))), self.params).one()
+        statement = batch_statement(tuple(e for e, _d in pending))
+        row = self.dbsession.execute(statement, {VIEWER: self.viewer(), **self.params}).one()
         self.statements += 1
         for (_expr, deferred), value in zip(pending, row):
             deferred._value, deferred._done = value, True
@@ -188,12 +199,12 @@ def resolve_panels(request, panels):
 
 
 class ReadThen:
-    """A SQL scalar expression to read with the others, and what to make of its value."""
+    """A SQL scalar expression to read with the others (its bind parameters' values), and what to make of its value."""
 
-    __slots__ = ("read", "then")
+    __slots__ = ("read", "then", "params")
 
-    def __init__(self, read, then: Callable[[Any], Any]):
-        self.read, self.then = read, then
+    def __init__(self, read, then: Callable[[Any], Any], **params):
+        self.read, self.then, self.params = read, then, params
 
 
 def _plain(value):
@@ -217,7 +228,7 @@ def resolve_values(request, data):
             if isinstance(value, ClauseElement):
                 found.append((node, key, reads.add(value), _plain))
             elif isinstance(value, ReadThen):
-                found.append((node, key, reads.add(value.read), value.then))
+                found.append((node, key, reads.add(value.read, **value.params), value.then))
             else:
                 walk(value)
 
@@ -228,4 +239,5 @@ def resolve_values(request, data):
 
 
 def includeme(config):
-    config.add_request_method(lambda request: PageReads(request.dbsession), "page_reads", reify=True)
+    config.add_request_method(lambda r: PageReads(r.dbsession, lambda: getattr(r.user, "id", None)), "page_reads",
+                              reify=True)

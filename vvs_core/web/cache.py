@@ -518,8 +518,8 @@ def includeme(config):
 
 # --- Rows read on every request --------------------------------------------------
 
-def _row_snapshot(dbsession, model, pk, load=None) -> dict | None:
-    row = load() if load is not None else dbsession.get(model, pk)
+def _row_snapshot(model, load) -> dict | None:
+    row = load()
     if row is None:
         return None
     from sqlalchemy import inspect
@@ -538,9 +538,12 @@ def cached_row(request, model, pk, load=None):
     from sqlalchemy.orm import make_transient_to_detached
 
     dbsession = request.dbsession
+    load = load or (lambda: dbsession.get(model, pk))
+    if not request.registry["vvs.page_cache"].enabled:  # no copy to make: the row as loaded
+        return load()
     table = model.__tablename__
     scope = (SCOPE_TABLES[table], pk) if table in SCOPE_TABLES else None
-    snapshot = cached(request, ("row", table, pk), lambda: _row_snapshot(dbsession, model, pk, load),
+    snapshot = cached(request, ("row", table, pk), lambda: _row_snapshot(model, load),
                       tables=(table,), scope=scope)
     if snapshot is None:
         return None
