@@ -16,8 +16,9 @@ from shapely.geometry import Point, box
 
 from vvs_core import geo
 from vvs_core.clock import utcnow
-from vvs_core.models import Commune, Community, CommunityEvent, Membership, Notification, User, get_engine
-from vvs_core.testing import migrated_url
+from vvs_core.models import Commune, Community, CommunityEvent, Membership, Notification, User
+
+from migrated_db import rolled_back
 
 pytestmark = [pytest.mark.postgis, pytest.mark.slow]
 
@@ -82,11 +83,7 @@ def _load(conn) -> dict:
 
 @pytest.fixture(scope="module")
 def plan_of(tmp_path_factory):
-    url = migrated_url("postgis", tmp_path_factory.mktemp("db"))
-    engine = get_engine(url)
-    conn = engine.connect()
-    outer = conn.begin()
-    try:
+    with rolled_back(tmp_path_factory) as (_url, _engine, conn):
         data = _load(conn)
 
         def explain(statement, params=None) -> dict:
@@ -96,10 +93,6 @@ def plan_of(tmp_path_factory):
             return (json.loads(row) if isinstance(row, str) else row)[0]["Plan"]
 
         yield explain, data
-    finally:
-        outer.rollback()
-        conn.close()
-        engine.dispose()
 
 
 def scans(plan) -> list[tuple[str, str]]:

@@ -26,7 +26,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import sessionmaker
 
 import scale_world
-from vvs_core.testing import VVSTestApp, build_app, drop_queued_tasks, migrated_url
+from migrated_db import rolled_back
+from vvs_core.testing import VVSTestApp, build_app, drop_queued_tasks
 
 pytestmark = [pytest.mark.postgis, pytest.mark.slow]
 
@@ -131,53 +132,48 @@ def fill(name: str, pattern: str, ids: dict) -> str | None:
 @pytest.fixture(scope="module")
 def measured(tmp_path_factory):
     """{role: {route: (path, status, statements)}} on the big commune."""
-    from vvs_core.models import get_engine
     from vvs_core.jobs.tasks import set_task_registry
 
-    url = migrated_url("postgis", tmp_path_factory.mktemp("db"))
-    engine = get_engine(url)
-    connection = engine.connect()
-    outer = connection.begin()
-    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    app = build_app(url, **{"vvs.cache_url": "none"})
-    registry = app.registry
-    registry["dbsession_factory"] = factory
-    registry["vvs.ratelimit_store"] = None
-    set_task_registry(registry)
-    monkeypatch = pytest.MonkeyPatch()
-    try:
-        session = factory()
-        world = scale_world.build(session, registry)
-        session.commit()
-        routes = get_routes(registry)
-        unresolved = sorted(name for name, pattern in routes.items() if fill(name, pattern, world.ids) is None)
-        assert unresolved == [], f"give these placeholders a value in scale_world / ROUTE_IDS: {unresolved}"
-        results, timings = {}, {}
-        counter = StatementCounter(engine)
-        with counter.installed(monkeypatch):
-            for role in ROLES:
-                testapp = VVSTestApp(app)
-                testapp.login(world.emails[role])
-                if role == "agent":
-                    code = pyotp.TOTP(world.totp_secret).at(time.time())
-                    assert testapp.post_csrf("/mairie/2fa", {"code": code}).status_int == 303
-                results[role] = {}
-                for name, pattern in sorted(routes.items()):
-                    path = fill(name, pattern, world.ids)
-                    started = time.perf_counter()
-                    with counter.counting():
-                        response = testapp.get(path, expect_errors=True)
-                    timings.setdefault(role, {})[name] = [counter.count, round((time.perf_counter() - started) * 1000, 1)]
-                    results[role][name] = (path, response.status_int, counter.count, list(counter.statements))
-                drop_queued_tasks()
-        if os.environ.get("VVS_BUDGET_REPORT"):  # statements and milliseconds of every page, for docs/performance.md
-            Path(os.environ["VVS_BUDGET_REPORT"]).write_text(json.dumps(timings, indent=1, sort_keys=True))
-        yield results
-    finally:
-        monkeypatch.undo()
-        outer.rollback()
-        connection.close()
-        engine.dispose()
+    with rolled_back(tmp_path_factory) as (url, engine, connection):
+        factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        app = build_app(url, **{"vvs.cache_url": "none"})
+        registry = app.registry
+        registry["dbsession_factory"] = factory
+        registry["vvs.ratelimit_store"] = None
+        set_task_registry(registry)
+        monkeypatch = pytest.MonkeyPatch()
+        try:
+            session = factory()
+            world = scale_world.build(session, registry)
+            session.commit()
+            routes = get_routes(registry)
+            unresolved = sorted(name for name, pattern in routes.items() if fill(name, pattern, world.ids) is None)
+            assert unresolved == [], f"give these placeholders a value in scale_world / ROUTE_IDS: {unresolved}"
+            results, timings = {}, {}
+            counter = StatementCounter(engine)
+            with counter.installed(monkeypatch):
+                for role in ROLES:
+                    testapp = VVSTestApp(app)
+                    testapp.login(world.emails[role])
+                    if role == "agent":
+                        code = pyotp.TOTP(world.totp_secret).at(time.time())
+                        assert testapp.post_csrf("/mairie/2fa", {"code": code}).status_int == 303
+                    results[role] = {}
+                    for name, pattern in sorted(routes.items()):
+                        path = fill(name, pattern, world.ids)
+                        started = time.perf_counter()
+                        with counter.counting():
+                            response = testapp.get(path, expect_errors=True)
+                        elapsed = round((time.perf_counter() - started) * 1000, 1)
+                        timings.setdefault(role, {})[name] = [counter.count, elapsed]
+                        results[role][name] = (path, response.status_int, counter.count, list(counter.statements))
+                    drop_queued_tasks()
+            # statements and milliseconds of every page, for docs/performance.md
+            if os.environ.get("VVS_BUDGET_REPORT"):
+                Path(os.environ["VVS_BUDGET_REPORT"]).write_text(json.dumps(timings, indent=1, sort_keys=True))
+            yield results
+        finally:
+            monkeypatch.undo()
 
 
 def budget_of(route: str) -> int:

@@ -24,6 +24,14 @@ def _alert(testapp, author):
     return url, int(url.rsplit("/", 1)[1])
 
 
+def _alert_read_by(testapp, author, reader) -> int:
+    """The id of a new alert of ``author``, ``reader`` signed in instead."""
+    _url, alert_id = _alert(testapp, author)
+    testapp.post_csrf("/deconnexion")
+    testapp.login(reader)
+    return alert_id
+
+
 def _count(dbsession, model):
     dbsession.expire_all()
     return dbsession.scalar(select(func.count()).select_from(model))
@@ -38,9 +46,7 @@ def people(make_user, make_community):
 
 def test_report_refuses_bad_reasons_and_keeps_a_real_one(testapp, dbsession, people):
     author, member, _moderator = people
-    url, alert_id = _alert(testapp, author)
-    testapp.post_csrf("/deconnexion")
-    testapp.login(member)
+    alert_id = _alert_read_by(testapp, author, member)
     for reason, expected in BAD:
         page = testapp.post_csrf(f"/alertes/{alert_id}/signaler", {"reason": reason}, status=303).follow()
         assert (expected or "5 caractères au moins") in page.text
@@ -66,9 +72,7 @@ def test_follow_up_refuses_bad_text_and_unknown_kinds(testapp, dbsession, people
 
 def test_moderation_refuses_bad_motives_and_keeps_a_real_one(testapp, dbsession, people):
     author, _member, moderator = people
-    url, alert_id = _alert(testapp, author)
-    testapp.post_csrf("/deconnexion")
-    testapp.login(moderator)
+    alert_id = _alert_read_by(testapp, author, moderator)
     for reason, expected in BAD:
         page = testapp.post_csrf(f"/alertes/{alert_id}/moderation", {"action": "warn", "reason": reason},
                                  status=303).follow()
@@ -83,9 +87,7 @@ def test_a_sanctions_motive_with_control_characters_changes_nothing(testapp, dbs
     from vvs_core.web.timefmt import dates
 
     author, _member, moderator = people
-    url, alert_id = _alert(testapp, author)
-    testapp.post_csrf("/deconnexion")
-    testapp.login(moderator)
+    alert_id = _alert_read_by(testapp, author, moderator)
     testapp.post_csrf(f"/alertes/{alert_id}/moderation", {"action": "suspend", "reason": KEPT, "days": "7"})
     suspension = dbsession.scalars(select(PostingSuspension)).one()
     until, seen = suspension.until, dates.utc_iso(suspension.until)
