@@ -12,9 +12,10 @@ export PORT
 TEST_DB ?= vvs_test
 TEST_REDIS_DB ?= 15
 # The suite runs in TEST_WORKERS processes (pytest-xdist; each worker its own database
-# TEST_DB_gw0… and its own redis-server: tests/parallel.py). One by default: the first
-# whole run with 2 (2026-12-06) failed 10 tests that pass in one process (docs/performance.md).
-TEST_WORKERS ?= 1
+# TEST_DB_gw0… and its own redis-server: tests/parallel.py). Two by default (2 cores: one
+# waits for a browser, a server or a worker while the other computes; docs/performance.md);
+# TEST_WORKERS=1 runs it in one process, as plain pytest does.
+TEST_WORKERS ?= 2
 # Which tests and pytest options: make test PYTEST_ARGS="tests/core -x"
 PYTEST_ARGS ?=
 TEST_DATABASE_URL := postgresql+psycopg://postgres@127.0.0.1:5432/$(TEST_DB)

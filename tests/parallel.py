@@ -1,5 +1,5 @@
-"""The suite in several processes: pytest-xdist's workers (``make test TEST_WORKERS=2`` runs ``pytest -n 2``;
-``make test`` runs it in one process, as plain ``pytest`` does).
+"""The suite in several processes: pytest-xdist's workers (``make test`` runs ``pytest -n 2``;
+``make test TEST_WORKERS=1`` runs it in one process, as plain ``pytest`` does).
 
 Each worker has what a run alone has, so that no test sees another worker's data:
 - its own PostgreSQL database, ``<database of VVS_TEST_DATABASE_URL>_<worker>`` (``vvs_test_gw0``,
