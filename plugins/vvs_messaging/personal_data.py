@@ -14,8 +14,10 @@ def export_messages(dbsession, user) -> dict:
         return [row.id for row in rows]
 
     return {
-        "conversations": ReadThen(json_rows(sa.select(Participant.conversation_id.label("id"))
-                                            .where(Participant.user_id == user.id)), ids),
+        # With their subject: the words a participant typed or read there, not a bare number.
+        "conversations": json_rows(sa.select(Conversation.id.label("id"), Conversation.subject.label("sujet"))
+                                   .join(Participant, Participant.conversation_id == Conversation.id)
+                                   .where(Participant.user_id == user.id).order_by(Conversation.id)),
         "messages_envoyes": json_rows(sa.select(
             Message.conversation_id.label("conversation"), Message.text.label("texte"),
             Message.created_at.label("envoye_le")).where(Message.sender_id == user.id).order_by(Message.id)),

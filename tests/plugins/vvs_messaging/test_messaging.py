@@ -199,3 +199,19 @@ def test_recipients_are_listed_in_french_order(testapp, make_user, make_communit
     page = testapp.get("/messagerie/nouveau").text
     positions = [page.index(f"{first} T.") for first in ("Eliane", "Élodie", "Odile", "Œlle", "Zoé")]
     assert positions == sorted(positions)
+
+
+def test_the_archive_of_my_data_keeps_the_subjects_of_my_conversations(testapp, voisins):
+    """« Mes données » gave the conversations as bare numbers: the subject Alice typed
+    (« Colis « Chronopost » reçu pour vous 📦 ») was nowhere in her archive."""
+    import io
+    import json
+    import zipfile
+
+    alice, bob, *_ = voisins
+    testapp.login(alice)
+    start(testapp, [bob], "J’ai votre colis, passez ce soir.", subject="Colis « Chronopost » reçu pour vous 📦")
+    archive = zipfile.ZipFile(io.BytesIO(testapp.get("/parametres/mes-donnees.zip").body))
+    conversations = json.loads(archive.read("donnees.json"))["messagerie"]["conversations"]
+    assert [c["sujet"] for c in conversations] == ["Colis « Chronopost » reçu pour vous 📦"]
+    assert isinstance(conversations[0]["id"], int)
