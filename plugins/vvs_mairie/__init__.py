@@ -246,14 +246,16 @@ def vvs_dashboard_widgets(request, commune):
             return '<p class="muted">Aucune demande d\'adhésion en attente.</p>'
         from html import escape
 
-        from vvs_core.models import User
+        from vvs_core.models import Community, User
 
         def who(p):
             return User(first_name=p.first_name, last_name=p.last_name, pseudonym=p.pseudonym, status=p.status).full_name
 
-        items = "".join(
-            f'<li><a href="{escape(request.route_path("community_requests", community_id=p.community_id))}">'
-            f'{escape(p.community)}</a> : {escape(who(p))}, depuis le {dates.date(p.requested_at)}</li>' for p in pending)
+        def where(p):
+            queue = dashboard.requests_queue_url(request, request.dbsession.get(Community, p.community_id))
+            return f'<a href="{escape(queue)}">{escape(p.community)}</a>' if queue else escape(p.community)
+
+        items = "".join(f'<li>{where(p)} : {escape(who(p))}, depuis le {dates.date(p.requested_at)}</li>' for p in pending)
         total = french.count(len(pending), "demande en attente", "demandes en attente")
         return f'<p>{escape(total)} :</p><ul class="plain">{items}</ul>'
 

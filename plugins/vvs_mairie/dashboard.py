@@ -162,7 +162,18 @@ def community_figures(request, commune_id: int, with_events: bool = True) -> lis
                 .where(CommunityEvent.id.in_(select(latest).where(Community.id.in_(ids))))):
             events[community_id] = [{"label": event_label(request.registry, kind), "at": aware(created_at)}]
     return [{"community": c, "members": counts[(c.id, "active")], "pending": counts[(c.id, "pending")],
+             "queue": counts[(c.id, "pending")] and requests_queue_url(request, c),
              "events": events.get(c.id, [])} for c in communities]
+
+
+def requests_queue_url(request, community: Community) -> str | None:
+    """The community's queue of membership requests, when the signed-in agent decides them
+    (where its référent decides, the queue answers 403: the requests are shown unlinked)."""
+    from vvs_core.accounts.security import CommunityContext
+
+    if not request.has_permission("membership.decide", CommunityContext(request, community)):
+        return None
+    return request.route_path("community_requests", community_id=community.id)
 
 
 def pending_requests_read(commune_id: int):

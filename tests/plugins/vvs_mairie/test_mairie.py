@@ -217,7 +217,9 @@ def test_vvs_dashboard_widgets(app_registry, app_request, dbsession, mairie, mak
     mine = [p for p in resolve_panels(request, panels) if p.title.startswith("Demandes d'adhésion")]
     html = str(mine[0].html)
     assert "Lucas Chevalier" in html and "1 demande en attente" in html
-    assert f"/communaute/{mairie.community.id}/demandes" in html
+    # No one signed in on this request decides there: the request is shown, unlinked (the
+    # link, for the agent who decides: test_the_dashboard_links_only_the_requests_the_agent_decides).
+    assert "/demandes" not in html
 
 
 def test_vvs_validation_mode_imposed(app_registry, dbsession, mairie):
@@ -492,3 +494,25 @@ def test_the_reach_step_shows_the_sms_and_warns_when_it_is_cut(testapp, dbsessio
     assert "Le SMS sera coupé" not in short.text
     assert short.html.find(class_="sms-preview").get_text().endswith("Rentrez le mobilier de jardin. http://localhost/avis/77449/1")
     assert dbsession.scalar(select(func.count()).select_from(Notification)) == 0  # nothing sent by a preview
+
+
+def test_the_dashboard_links_only_the_requests_the_agent_decides(testapp, dbsession, mairie, agent_login, make_user,
+                                                                 make_community):
+    """Serris's agent clicked « Le Bourg » under « Demandes d'adhésion en attente », and the
+    « 1 » of its row: 403, its référent decides there. The request is still shown, unlinked;
+    where the mairie decides, the link opens the queue."""
+    from vvs_core.models import Membership
+
+    mairie.community.validation_mode = "referent"
+    parc = make_community("Quartier du Parc", centre=(2.80, 48.85), referents=[make_user()], validation_mode="mairie")
+    for community, first_name in ((mairie.community, "Lucas"), (parc, "Zoé")):
+        dbsession.add(Membership(user_id=make_user(first_name=first_name).id, community_id=community.id,
+                                 status="pending"))
+    dbsession.flush()
+    agent_login(testapp, mairie)
+    page = testapp.get("/mairie/77449")
+    assert "Lucas" in page.text and "Zoé" in page.text
+    queues = {a["href"] for a in page.html.select("main a[href$='/demandes']")}
+    assert queues == {f"/communaute/{parc.id}/demandes"}, queues
+    for href in queues:
+        assert "Zoé" in testapp.get(href).text
