@@ -86,9 +86,10 @@ def world(tmp_path_factory):
     apps = {}
 
     def app_for(names: tuple[str, ...]):
-        if names not in apps:
-            apps[names] = build_app(url, **{"vvs.plugins": " ".join(dict.fromkeys((*ALWAYS, *names)))})
-        return apps[names]
+        enabled = tuple(dict.fromkeys((*ALWAYS, *names)))  # () and ALWAYS are one configuration, built once
+        if enabled not in apps:
+            apps[enabled] = build_app(url, **{"vvs.plugins": " ".join(enabled)})
+        return apps[enabled]
 
     return app_for
 
