@@ -72,7 +72,7 @@ def post_schema(allow_mairie: bool, editing: bool = False) -> Schema:
     choices = [(k, v) for k, v in CATEGORIES.items() if allow_mairie or k != "mairie"]
     schema = Schema()  # the dates' rules: posts.date_problems, checked with the fields (one pass)
     schema.add(colander.SchemaNode(
-        colander.String(), name="category", title="Rubrique",
+        colander.String(), name="category", title="Rubrique", missing_msg="Choisissez une rubrique de la liste.",
         validator=colander.OneOf([k for k, _ in choices], msg_err="Choisissez une rubrique de la liste."),
         widget=deform.widget.SelectWidget(values=[("", "— Choisissez —"), *choices])))
     schema.add(text_node("Titre", 150, name="title"))

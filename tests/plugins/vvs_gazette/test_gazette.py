@@ -430,3 +430,15 @@ def test_a_pasted_control_character_is_refused_in_french_and_french_text_is_kept
     form.submit("submit", status=303)
     post = dbsession.scalars(sa.select(GazettePost)).one()
     assert (post.title, post.text) == (title, text.strip())
+
+
+def test_a_post_without_its_rubric_says_which_to_choose(testapp, quartier, dbsession):
+    """Sent with « — Choisissez — » left in the rubric, the page said only « Requis »."""
+    community, alice, *_ = quartier
+    testapp.login(alice)
+    form = testapp.get(url(community, "/ajouter")).forms["gazette-post"]
+    form["title"], form["text"] = "Perceuse à prêter", "Une perceuse « Bosch » à prêter ce week-end."
+    page = form.submit("submit")
+    assert "Choisissez une rubrique de la liste." in page.text
+    assert ">Requis<" not in page.text and "Requis" not in page.html.get_text()
+    assert dbsession.scalar(sa.select(sa.func.count(GazettePost.id))) == 0
