@@ -335,3 +335,16 @@ def test_my_data_reads_in_paris_time_and_french_words(testapp, make_user, make_c
     assert (note["type"], note["canal"], note["statut"]) == ("Alertes de vos voisins", "SMS", "en attente")
     assert all(not e["type"].islower() or " " in e["type"] for e in core["historique"])
     assert "+00:00" not in json.dumps(core)
+
+
+def test_a_required_field_left_empty_says_so_in_a_sentence(testapp, make_user):
+    """Colander's own French said « Requis » under every empty field (password, e-mail, name…):
+    the core's catalogue says it in a sentence, and colander's other French stays."""
+    testapp.login(make_user())
+    page = testapp.get("/parametres/mot-de-passe").forms["motdepasse"].submit("submit", status=400)
+    errors = [e.get_text(strip=True) for e in page.html.select(".invalid-feedback")]
+    assert errors and set(errors) == {"Ce champ est obligatoire."}, errors
+    form = next(f for f in testapp.get("/parametres/compte").forms.values() if "first_name" in f.fields)
+    form["first_name"] = "Jean" * 30
+    errors = [e.get_text(strip=True) for e in form.submit("submit", expect_errors=True).html.select(".invalid-feedback")]
+    assert "La longueur dépasse la taille maximum autorisée (80)" in errors, errors

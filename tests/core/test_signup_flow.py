@@ -82,10 +82,10 @@ def test_step1_opens_the_map_on_the_commune_with_the_manual_geocoder(testapp, co
 
 
 @pytest.mark.parametrize("address, email, message", [
-    ("", NEW_EMAIL, "Requis"),
+    ("", NEW_EMAIL, "Ce champ est obligatoire."),
     ("12", NEW_EMAIL, "Indiquez votre adresse (numéro et rue)."),
     ("12 rue de Lagny", "pas-une-adresse", "Adresse e-mail invalide."),
-    ("12 rue de Lagny", "", "Requis"),
+    ("12 rue de Lagny", "", "Ce champ est obligatoire."),
 ])
 def test_step1_bad_input(testapp, commune, dbsession, address, email, message):
     res = start(testapp, address=address, email=email, status=400)
@@ -211,8 +211,8 @@ def test_steps_cannot_be_skipped(testapp, commune):
     ({"mobile": "", "landline": "06 12 34 56 78"}, "Ce numéro est un portable"),
     ({"mobile": "", "landline": ""}, "Indiquez au moins un numéro de téléphone"),
     ({"charter": False}, "Acceptez la charte de bonne conduite"),
-    ({"pseudonym": ""}, "Requis"),
-    ({"first_name": ""}, "Requis"),
+    ({"pseudonym": ""}, "Ce champ est obligatoire."),
+    ({"first_name": ""}, "Ce champ est obligatoire."),
 ])
 def test_step4_bad_input(testapp, commune, dbsession, overrides, message):
     start(testapp)
@@ -231,7 +231,7 @@ def test_step4_shows_every_error_in_one_pass(testapp, commune, dbsession):
     form = account_form(testapp, password="motdepasse123", mobile="12", charter=False, pseudonym="")
     res = form.submit("submit", status=400)
     for message in ("trop courant", "Numéro de téléphone invalide.", "Acceptez la charte de bonne conduite",
-                    "Requis"):
+                    "Ce champ est obligatoire."):
         assert message in res.text, message
     # the demo numbers of the README are accepted
     form = res.forms["signup-account"]
