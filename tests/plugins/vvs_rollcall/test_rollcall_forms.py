@@ -29,6 +29,14 @@ def _count(dbsession, model):
     return dbsession.scalar(select(func.count()).select_from(model))
 
 
+def _refused(dbsession, answer, expected, model) -> None:
+    """A 400 that names every ``expected`` message, and still no ``model`` row."""
+    assert answer.status_int == 400
+    for message in expected:
+        assert message in answer.text
+    assert _count(dbsession, model) == 0
+
+
 @pytest.mark.parametrize("fields, expected", [
     ({}, ["Choisissez qui interroger."]),
     ({"target": ""}, ["Choisissez qui interroger."]),
@@ -43,10 +51,7 @@ def _count(dbsession, model):
 def test_hostile_launches_change_nothing(testapp, dbsession, mairie, agent_login, fields, expected):
     agent_login(testapp, mairie)
     answer = _launch(testapp, fields)
-    assert answer.status_int == 400
-    for message in expected:
-        assert message in answer.text
-    assert _count(dbsession, RollCall) == 0
+    _refused(dbsession, answer, expected, RollCall)
 
 
 def test_a_file_for_a_field_is_an_empty_field(testapp, dbsession, mairie, agent_login):
@@ -78,10 +83,7 @@ def test_a_file_for_a_field_is_an_empty_field(testapp, dbsession, mairie, agent_
 def test_hostile_settings_change_nothing(testapp, dbsession, mairie, agent_login, fields, expected):
     agent_login(testapp, mairie)
     answer = testapp.post_csrf(f"/securite/{INSEE}/reglages", fields, expect_errors=True)
-    assert answer.status_int == 400
-    for message in expected:
-        assert message in answer.text
-    assert _count(dbsession, RollCallSettings) == 0
+    _refused(dbsession, answer, expected, RollCallSettings)
 
 
 def test_empty_settings_keep_the_site_defaults(testapp, dbsession, mairie, agent_login):
