@@ -19,3 +19,13 @@ def failed_tests(result) -> set[str]:
 
 def assert_passes(result) -> None:
     assert result.ret == 0, "\n".join(result.outlines[-30:])
+
+
+def assert_fails(result, must_fail) -> set[str]:
+    """The run failed, ``must_fail`` (a test's name or a set of names) among its failed
+    tests: the names of all of them."""
+    must_fail = {must_fail} if isinstance(must_fail, str) else set(must_fail)
+    failed = failed_tests(result)
+    assert result.ret != 0 and must_fail <= failed, \
+        f"expected {sorted(must_fail)} among the failures, got {sorted(failed)}\n" + "\n".join(result.outlines[-30:])
+    return failed
