@@ -51,6 +51,31 @@ def agent_rows(dbsession, user_id: int) -> list[tuple[MairieAgent, str]]:
     return [(agent, insee) for agent, insee in dbsession.execute(stmt).all()]
 
 
+@cache
+def _viewer_agent_rows_statement():
+    """``viewer_agent_rows``' statement, built once per process (building it cost more than
+    running it): the user, the commune of the page's community and the INSEE code a mairie
+    page names are bound (None: no such commune)."""
+    from sqlalchemy import and_, or_
+    from sqlalchemy.orm import defer
+
+    from vvs_core.models import Community, Membership
+
+    user_id = bindparam("agent_rows_user")
+    theirs = select(Community.commune_id).join(Membership, Membership.community_id == Community.id) \
+        .where(Membership.user_id == user_id)
+    active = theirs.where(Membership.status == "active")
+    return (select(Commune, MairieCommune, MairieAgent)
+            .outerjoin(MairieCommune, MairieCommune.commune_id == Commune.id)
+            .outerjoin(MairieAgent, and_(MairieAgent.commune_id == Commune.id, MairieAgent.active.is_(True),
+                                         or_(MairieAgent.user_id == user_id,
+                                             and_(MairieAgent.totp_confirmed_at.isnot(None), Commune.id.in_(active)))))
+            .where(or_(MairieAgent.user_id == user_id, Commune.id.in_(theirs),
+                       Commune.id == bindparam("agent_rows_shown"), Commune.insee == bindparam("agent_rows_insee")))
+            .options(defer(Commune.boundary))  # a commune's outline is large: read only where shown
+            .order_by(MairieAgent.id))
+
+
 def viewer_agent_rows(request, user) -> list[tuple[MairieAgent, str]]:
     """``agent_rows`` of the signed-in user, read once per request (principals and menu).
 
@@ -62,31 +87,14 @@ def viewer_agent_rows(request, user) -> list[tuple[MairieAgent, str]]:
     if user.id in memo:
         note_read(*MEMO_TABLES)
         return memo[user.id]
-    from sqlalchemy import and_, false, literal, or_
-    from sqlalchemy.orm import defer
-
-    from vvs_core.models import Community, Membership
-
-    theirs = select(Community.commune_id).join(Membership, Membership.community_id == Community.id) \
-        .where(Membership.user_id == user.id)
-    active = theirs.where(Membership.status == "active")
     # And the commune of the page's community (a moderator's, an administrator's visit):
     # its mairie is asked by the page's permission checks.
     shown = getattr(getattr(request, "context", None), "community", None)
-    if shown is not None and getattr(shown, "commune_id", None) is not None:
-        theirs = theirs.union(select(literal(shown.commune_id)))
     # And the commune a mairie page names (/mairie/INSEE/…), read here by its context factory.
     page_insee = (getattr(request, "matchdict", None) or {}).get("insee")
-    rows = request.dbsession.execute(
-        select(Commune, MairieCommune, MairieAgent)
-        .outerjoin(MairieCommune, MairieCommune.commune_id == Commune.id)
-        .outerjoin(MairieAgent, and_(MairieAgent.commune_id == Commune.id, MairieAgent.active.is_(True),
-                                     or_(MairieAgent.user_id == user.id,
-                                         and_(MairieAgent.totp_confirmed_at.isnot(None), Commune.id.in_(active)))))
-        .where(or_(MairieAgent.user_id == user.id, Commune.id.in_(theirs),
-                   Commune.insee == page_insee if isinstance(page_insee, str) else false()))
-        .options(defer(Commune.boundary))  # a commune's outline is large: read only where shown
-        .order_by(MairieAgent.id)).all()
+    rows = request.dbsession.execute(_viewer_agent_rows_statement(), {
+        "agent_rows_user": user.id, "agent_rows_shown": getattr(shown, "commune_id", None),
+        "agent_rows_insee": page_insee if isinstance(page_insee, str) else None}).all()
     mairies = request.__dict__.setdefault("_vvs_mairie_of", {})
     communes = request.__dict__.setdefault("_vvs_commune_by_insee", {})
     found, others = [], {}
