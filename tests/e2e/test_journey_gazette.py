@@ -93,3 +93,19 @@ def test_an_event_a_reply_and_the_moderation(phone, person, login, shot):
     claire.get_by_text("Contenu rétabli.").wait_for()
     expect(claire.get_by_text(REPLY)).to_be_visible()
     hours.verify()
+
+
+def test_the_author_sees_delete_as_the_quieter_button(phone, login):
+    """On his post, « Supprimer » was the filled blue button and « Modifier » the grey one: the
+    irreversible action looked like the one to press. Both are secondary, as their markup says."""
+    login(phone, JULIEN)
+    phone.goto("/gazette/communaute/1/ajouter")
+    phone.get_by_label("Rubrique").select_option(label="Vie du quartier")
+    phone.get_by_label("Titre").fill("Boîte à livres « rue de l’Église »")
+    phone.get_by_label("Texte").fill("Une boîte à livres est installée près de l’école : servez-vous, déposez-en 📚.")
+    phone.get_by_role("button", name="Publier").click()
+    delete = phone.get_by_role("button", name="Supprimer")
+    edit = phone.get_by_role("link", name="Modifier")
+    expect(delete).to_be_visible()
+    colour = "e => getComputedStyle(e).backgroundColor"
+    assert delete.evaluate(colour) == edit.evaluate(colour)
