@@ -33,3 +33,14 @@ def postgis_database(prefix: str):
     finally:
         with psycopg.connect(plain(f"{base}/postgres"), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def insert_serris_community(conn, name: str, boundary_wkt: str) -> int:
+    """Serris (77449) and its community ``name`` within ``boundary_wkt`` (WGS 84), written
+    by SQL on the psycopg connection ``conn``: the community's id."""
+    conn.execute("INSERT INTO communes (insee, name, postcodes, centre, created_at) VALUES "
+                 "('77449', 'Serris', '[\"77700\"]', ST_SetSRID(ST_MakePoint(2.7861, 48.8453), 4326), now())")
+    return conn.execute(
+        "INSERT INTO communities (commune_id, name, boundary, validation_mode, created_at, boundary_changed_at) "
+        "SELECT id, %s, ST_GeomFromText(%s, 4326), 'referent', now(), now() FROM communes "
+        "RETURNING id", (name, boundary_wkt)).fetchone()[0]

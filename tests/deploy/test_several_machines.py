@@ -34,7 +34,7 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE.parent / "plugins" / "vvs_sms_ovh"))
 sys.path.insert(0, str(HERE.parent / "plugins" / "vvs_email_smtp"))
 from fake_ovh import FakeOVH  # noqa: E402
-from pg_databases import plain, postgis_database  # noqa: E402
+from pg_databases import insert_serris_community, plain, postgis_database  # noqa: E402
 from smtp_test_server import SMTPServer, smtp_settings  # noqa: E402
 from vvs_core.testing import free_port  # noqa: E402
 
@@ -126,12 +126,7 @@ def seed(db_url: str) -> None:
 
     digest = PasswordHasher().hash(PASSWORD)
     with psycopg.connect(plain(db_url)) as conn:
-        conn.execute("INSERT INTO communes (insee, name, postcodes, centre, created_at) VALUES "
-                     "('77449', 'Serris', '[\"77700\"]', ST_SetSRID(ST_MakePoint(2.7861, 48.8453), 4326), now())")
-        community = conn.execute(
-            "INSERT INTO communities (commune_id, name, boundary, validation_mode, created_at, boundary_changed_at) "
-            "SELECT id, 'Quartier de l’Église', ST_GeomFromText(%s, 4326), 'referent', now(), now() FROM communes "
-            "RETURNING id", (square_around((2.7861, 48.8453), 400).wkt,)).fetchone()[0]
+        community = insert_serris_community(conn, "Quartier de l’Église", square_around((2.7861, 48.8453), 400).wkt)
         for n in range(MEMBERS + 1):
             user = conn.execute(
                 "INSERT INTO users (email, password_hash, first_name, last_name, pseudonym, mobile, hide_mobile, "

@@ -22,6 +22,7 @@ from datetime import timedelta
 import psycopg
 import pytest
 import sqlalchemy as sa
+from pg_databases import insert_serris_community, plain  # noqa: F401  (plain: for test_restarts too)
 from test_outbox_worker_kill import PG_ADMIN_URL, Worker
 
 from vvs_core.clock import utcnow
@@ -38,10 +39,6 @@ FAKE_TABLES = [
     "CREATE TABLE fake_provider_mode (failure_rate real NOT NULL, down boolean NOT NULL)",
     "INSERT INTO fake_provider_mode VALUES (0, false)",
 ]
-
-
-def plain(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
 @contextmanager
@@ -101,12 +98,7 @@ def community_of_members(url: str, members: int = MEMBERS) -> int:
 
     boundary = square_around((2.7861, 48.8453), 900).wkt
     with psycopg.connect(plain(url)) as conn:
-        conn.execute("INSERT INTO communes (insee, name, postcodes, centre, created_at) VALUES "
-                     "('77449', 'Serris', '[\"77700\"]', ST_SetSRID(ST_MakePoint(2.7861, 48.8453), 4326), now())")
-        community_id = conn.execute(
-            "INSERT INTO communities (commune_id, name, boundary, validation_mode, created_at, boundary_changed_at) "
-            "SELECT id, 'Grand quartier', ST_GeomFromText(%s, 4326), 'referent', now(), now() FROM communes "
-            "RETURNING id", (boundary,)).fetchone()[0]
+        community_id = insert_serris_community(conn, "Grand quartier", boundary)
         with conn.cursor().copy("COPY users (email, first_name, last_name, pseudonym, mobile, status, "
                                 "created_at) FROM STDIN") as copy:
             for i in range(members):
