@@ -99,9 +99,9 @@ def follow_current_broker(*actors) -> None:
 
 
 def use_broker(broker) -> None:
-    """Make ``broker`` the global one again, with every actor declared on it (an app built earlier: tests)."""
+    """Make ``broker`` (an app's, built earlier: tests; ``None``: none yet) global with every actor declared on it."""
     dramatiq.set_broker(broker)
-    for actor in broker.actors.values():
+    for actor in broker.actors.values() if broker is not None else ():
         actor.broker = broker
 
 
