@@ -227,10 +227,10 @@ def test_200_alerts_to_500_members_while_workers_are_killed(alerts_db, redis_url
                                 "FROM fake_accepted").fetchone()
         orphans = conn.execute("SELECT count(*) FROM notifications n LEFT JOIN fake_accepted f ON f.key = n.dedupe_key "
                                "WHERE n.kind = 'alert' AND f.key IS NULL").fetchone()[0]
-    finally:
-        poster.close()
+    finally:  # the workers first: a process left behind would run on after the suite
         for w in workers:
             w.stop()
+        poster.close()
     worst = max(recoveries + fan_out_recoveries, default=0.0)
     record_property("kills", len(kills))
     record_property("worst_kill_to_redelivery_s", round(worst, 1))
@@ -294,10 +294,10 @@ def test_flaky_then_down_provider_delivers_everything_once_and_nothing_after_exp
         statuses_short = dict(conn.execute("SELECT status, count(*) FROM notifications WHERE subject_id = %s "
                                            "AND subject_type = 'alert' GROUP BY status", (short,)).fetchall())
         twice = conn.execute("SELECT count(*) FROM fake_accepted WHERE sends > 1").fetchone()[0]
-    finally:
-        poster.close()
+    finally:  # the workers first: a process left behind would run on after the suite
         for w in workers:
             w.stop()
+        poster.close()
     assert sum(by_alert.get(i, 0) for i in ids) == expected, by_alert
     assert twice == 0
     assert late == 0, "a notification of an expired alert reached the provider"
