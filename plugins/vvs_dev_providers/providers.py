@@ -34,6 +34,19 @@ def _one_line(text: str) -> str:
     return str(text).replace("\r", "\\r").replace("\n", "\\n")
 
 
+def _log_each(messages, prefix: str, problem, write) -> list[SendResult]:
+    """The results of a sender that only logs: ``problem(message)`` (a French reason, or None)
+    refuses a message; ``write(ref, message)`` logs the others under a new reference."""
+    results = []
+    for message in messages:
+        ref, error = f"{prefix}-{uuid.uuid4().hex[:16]}", problem(message)
+        if error is None:
+            write(ref, message)
+        results.append(SendResult(message.key, ok=False, error=error) if error else
+                       SendResult(message.key, ok=True, provider_ref=ref))
+    return results
+
+
 class ConsoleSMSSender:
     """Writes each SMS to the ``vvs_dev_providers.providers`` logger, exactly as a
     real provider would receive it, with its alphabet and its number of parts."""
@@ -45,18 +58,14 @@ class ConsoleSMSSender:
         return cls()
 
     def send_batch(self, messages: list[OutgoingSMS]) -> list[SendResult]:
-        results = []
-        for message in messages:
-            if not _PHONE.match(message.to or ""):
-                results.append(SendResult(message.key, ok=False, error="numéro invalide"))
-                continue
-            ref = f"console-{uuid.uuid4().hex[:16]}"
-            length = measure(message.text)
-            log.info("SMS à %s [%s] (%s, %d SMS, %d caractères) : %s", mask_phone(message.to), ref,
-                     length.encoding, length.segments, len(message.text), _one_line(message.text))
-            results.append(SendResult(message.key, ok=True, provider_ref=ref))
-        return results
+        return _log_each(messages, "console", lambda m: None if _PHONE.match(m.to or "") else "numéro invalide",
+                         self._log)
 
+    @staticmethod
+    def _log(ref: str, message: OutgoingSMS) -> None:
+        length = measure(message.text)
+        log.info("SMS à %s [%s] (%s, %d SMS, %d caractères) : %s", mask_phone(message.to), ref,
+                 length.encoding, length.segments, len(message.text), _one_line(message.text))
 
     def parse_inbound(self, request) -> InboundSMS:
         """An SMS "received" on the development number: POST ``from`` (E.164), ``text``
@@ -99,28 +108,17 @@ def folder_problem(folder: str, what: str) -> str | None:
     return None
 
 
-class FolderEmailSender:
-    """Writes each e-mail as an ``.eml`` file (open it with any mail client).
+class _FolderWriter:
+    """What the folder providers share: one file a message, named after the notification's
+    key so that the folder itself answers ``already_sent`` (after a crash the outbox records
+    what was written instead of writing it twice), and written whole or not at all."""
 
-    The file is named after the notification's key, so the folder itself answers
-    ``already_sent``: after a crash the outbox records what was written instead of
-    writing it twice.
-    """
+    suffix = ""
 
-    name = "folder"
-
-    def __init__(self, folder: str, sender: str):
+    def __init__(self, folder: str):
         self.folder = folder
-        self.sender = sender
 
-    @classmethod
-    def from_settings(cls, settings) -> "FolderEmailSender":
-        return cls(settings["vvs.email.folder"], settings["vvs.email.sender"])
-
-    def health(self) -> str | None:
-        return folder_problem(self.folder, "des e-mails")
-
-    def send_batch(self, messages: list[OutgoingEmail]) -> list[SendResult]:
+    def send_batch(self, messages) -> list[SendResult]:
         if not messages:
             return []
         try:
@@ -131,11 +129,47 @@ class FolderEmailSender:
         return [self._write(message) for message in messages]
 
     def already_sent(self, keys: list[str]) -> dict[str, str]:
-        found = {}
-        for key in keys:
-            if key and os.path.exists(self._path(key)):
-                found[key] = self._ref(key)
-        return found
+        return {key: self._ref(key) for key in keys if key and os.path.exists(self._path(key))}
+
+    def _write(self, message) -> SendResult:
+        raise NotImplementedError
+
+    def _save(self, message, path: str, data: bytes) -> SendResult | None:
+        """Writes ``data`` at ``path`` (atomic: a crash never leaves half a file behind); a
+        transient failure when the disk refuses."""
+        partial = f"{path}.{uuid.uuid4().hex[:8]}.part"
+        try:
+            with open(partial, "wb") as fh:
+                fh.write(data)
+            os.replace(partial, path)
+        except OSError as exc:
+            return SendResult(message.key, ok=False, transient=True, error=f"écriture impossible : {exc.strerror}")
+        return None
+
+    def _ref(self, key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+    def _path(self, key: str, suffix: str | None = None) -> str:
+        readable = re.sub(r"[^A-Za-z0-9_.-]+", "_", key)[:80]
+        return os.path.join(self.folder, f"{readable}-{self._ref(key)[:12]}{self.suffix if suffix is None else suffix}")
+
+
+class FolderEmailSender(_FolderWriter):
+    """Writes each e-mail as an ``.eml`` file (open it with any mail client)."""
+
+    name = "folder"
+    suffix = ".eml"
+
+    def __init__(self, folder: str, sender: str):
+        super().__init__(folder)
+        self.sender = sender
+
+    @classmethod
+    def from_settings(cls, settings) -> "FolderEmailSender":
+        return cls(settings["vvs.email.folder"], settings["vvs.email.sender"])
+
+    def health(self) -> str | None:
+        return folder_problem(self.folder, "des e-mails")
 
     def _write(self, message: OutgoingEmail) -> SendResult:
         if "@" not in (message.to or "") or any(c in message.to for c in "\r\n"):
@@ -155,25 +189,11 @@ class FolderEmailSender:
         mail.set_content(message.text)
         if message.html:
             mail.add_alternative(message.html, subtype="html")
-        path = self._path(key)
-        partial = f"{path}.{uuid.uuid4().hex[:8]}.part"
-        try:
-            with open(partial, "wb") as fh:
-                fh.write(mail.as_bytes())
-            os.replace(partial, path)  # atomic: a crash never leaves half an e-mail behind
-        except OSError as exc:
-            return SendResult(message.key, ok=False, transient=True, error=f"écriture impossible : {exc.strerror}")
-        return SendResult(message.key, ok=True, provider_ref=self._ref(key))
-
-    def _ref(self, key: str) -> str:
-        return hashlib.sha256(key.encode()).hexdigest()[:32]
-
-    def _path(self, key: str) -> str:
-        readable = re.sub(r"[^A-Za-z0-9_.-]+", "_", key)[:80]
-        return os.path.join(self.folder, f"{readable}-{self._ref(key)[:12]}.eml")
+        return (self._save(message, self._path(key), mail.as_bytes())
+                or SendResult(message.key, ok=True, provider_ref=self._ref(key)))
 
 
-class FolderVoiceCaller:
+class FolderVoiceCaller(_FolderWriter):
     """Development calls: each call's script is written as a text file (what would be
     read aloud, then the keys' prompt), and as a WAV file spoken in French when
     ``espeak-ng`` is installed. Named after the notification's key, so the folder
@@ -186,12 +206,13 @@ class FolderVoiceCaller:
     """
 
     name = "folder"
+    suffix = ".txt"
     ESPEAK_SECONDS = 20
     STATES = {"decroche": "answered", "repondeur": "answered", "ecoute": "listened", "touche": "keypad",
               "sans-reponse": "failed", "occupe": "failed", "fin": "completed"}
 
     def __init__(self, folder: str, speak: bool = True, callback_url: str = ""):
-        self.folder = folder
+        super().__init__(folder)
         self.espeak = shutil.which("espeak-ng") if speak else None
         self.callback_url = callback_url  # written under each script, to play the person with curl
 
@@ -203,19 +224,6 @@ class FolderVoiceCaller:
         url = f"{public_base_url(settings)}/fournisseurs/folder/{token}/appel" if token and settings.get(SETTING) else ""
         return cls(settings["vvs.voice.script_folder"], callback_url=url)
 
-    def send_batch(self, calls: list[OutgoingCall]) -> list[SendResult]:
-        if not calls:
-            return []
-        try:
-            os.makedirs(self.folder, exist_ok=True)
-        except OSError as exc:
-            return [SendResult(c.key, ok=False, transient=True, error=f"dossier inaccessible : {exc.strerror}")
-                    for c in calls]
-        return [self._write(call) for call in calls]
-
-    def already_sent(self, keys: list[str]) -> dict[str, str]:
-        return {key: self._ref(key) for key in keys if key and os.path.exists(self._path(key, ".txt"))}
-
     def _write(self, call: OutgoingCall) -> SendResult:
         if not _PHONE.match(call.to or ""):
             return SendResult(call.key, ok=False, error="numéro invalide")
@@ -226,14 +234,8 @@ class FolderVoiceCaller:
             script += (f"\n---\nPour jouer la personne (développement) :\n"
                        f"curl -d ref={ref} -d etat=decroche {self.callback_url}\n"
                        f"curl -d ref={ref} -d {'etat=touche -d touches=1' if call.prompt else 'etat=ecoute'} {self.callback_url}\n")
-        path = self._path(key, ".txt")
-        partial = f"{path}.{uuid.uuid4().hex[:8]}.part"
-        try:
-            with open(partial, "w", encoding="utf-8") as fh:
-                fh.write(script)
-            os.replace(partial, path)
-        except OSError as exc:
-            return SendResult(call.key, ok=False, transient=True, error=f"écriture impossible : {exc.strerror}")
+        if failed := self._save(call, self._path(key), script.encode("utf-8")):
+            return failed
         if self.espeak:
             self._speak(f"{call.text}\n{call.prompt}", self._path(key, ".wav"))
         log.info("Appel vers %s [%s] : %s", mask_phone(call.to), ref, _one_line(call.text))
@@ -262,13 +264,6 @@ class FolderVoiceCaller:
                          by_machine=params.get("etat") == "repondeur",
                          error="pas de réponse" if state == "failed" else "")
 
-    def _ref(self, key: str) -> str:
-        return hashlib.sha256(key.encode()).hexdigest()[:32]
-
-    def _path(self, key: str, suffix: str) -> str:
-        readable = re.sub(r"[^A-Za-z0-9_.-]+", "_", key)[:80]
-        return os.path.join(self.folder, f"{readable}-{self._ref(key)[:12]}{suffix}")
-
 
 class LogPushSender:
     """Writes each push notification to the log: development without push keys."""
@@ -280,13 +275,8 @@ class LogPushSender:
         return cls()
 
     def send_batch(self, messages: list[OutgoingPush]) -> list[SendResult]:
-        results = []
-        for message in messages:
-            if not message.devices:
-                results.append(SendResult(message.key, ok=False, error="aucun appareil abonné"))
-                continue
-            ref = f"log-{uuid.uuid4().hex[:16]}"
-            log.info("push [%s] vers %d appareil(s) : %s", ref, len(message.devices),
-                     message.title.replace("\n", " "))
-            results.append(SendResult(message.key, ok=True, provider_ref=ref))
-        return results
+        return _log_each(messages, "log", lambda m: None if m.devices else "aucun appareil abonné", self._log)
+
+    @staticmethod
+    def _log(ref: str, message: OutgoingPush) -> None:
+        log.info("push [%s] vers %d appareil(s) : %s", ref, len(message.devices), message.title.replace("\n", " "))
