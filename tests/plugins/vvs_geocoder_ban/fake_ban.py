@@ -1,12 +1,8 @@
 """A local fake of the BAN geocoding API (Géoplateforme ``/search`` and ``/reverse``),
-answering like the real one, on 127.0.0.1 in a thread."""
+answering like the real one, on 127.0.0.1 in a thread (``FakeHTTPService``)."""
 from __future__ import annotations
 
-import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
 from vvs_core.testing import FakeHTTPService
 
@@ -28,59 +24,6 @@ def feature(label, lon, lat, score, citycode, postcode, city):
                        "x": 669000.0, "y": 6860000.0, "city": city, "context": "77, Seine-et-Marne, Île-de-France",
                        "type": "housenumber", "importance": 0.6, "street": "Rue de Lagny", "_type": "address"},
     }
-
-
-class FakeBAN:
-    def __init__(self):
-        self.requests: list[tuple[str, dict]] = []
-        self.mode = "ok"  # "ok", "error" (HTTP 500), "slow" (answers after 2 s), "garbage"
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                parts = urlsplit(self.path)
-                params = {k: v[0] for k, v in parse_qs(parts.query).items()}
-                fake.requests.append((parts.path, params))
-                if fake.mode == "error":
-                    return self.answer(500, {"code": 500, "message": "Internal Server Error"})
-                if fake.mode == "slow":
-                    time.sleep(2)
-                if fake.mode == "garbage":
-                    return self.answer(200, "<html>maintenance</html>")
-                if parts.path == "/geocodage/search":
-                    return self.answer(200, fake.search(params))
-                if parts.path == "/geocodage/reverse":
-                    return self.answer(200, fake.reverse(params))
-                self.answer(404, {"code": 404, "message": "Not Found"})
-
-            def answer(self, status, body):
-                data = (body if isinstance(body, str) else json.dumps(body)).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/geocodage"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def search(self, params):
-        return _search(ADDRESSES, params)
-
-    def reverse(self, params):
-        return _reverse(ADDRESSES, params)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 class BANContractFake(FakeHTTPService):
@@ -113,6 +56,26 @@ class BANContractFake(FakeHTTPService):
             return 200, _reverse(self.addresses, call.query)
         return 404, {"code": 404, "message": "Not Found"}
 
+
+class FakeBAN(BANContractFake):
+    """The same fake knowing the addresses above, with each call in ``requests`` as (path,
+    query), and ``mode``: "ok", "error" (HTTP 500), "slow" (answers after 2 s), "garbage"."""
+
+    def __init__(self):
+        super().__init__()
+        self.addresses = dict(ADDRESSES)
+        self.requests: list[tuple[str, dict]] = []
+        self.mode = "ok"
+
+    def handle(self, call):
+        self.requests.append((call.path, call.query))
+        if self.mode == "error":
+            return 500, {"code": 500, "message": "Internal Server Error"}
+        if self.mode == "slow":
+            time.sleep(2)
+        if self.mode == "garbage":
+            return 200, "<html>maintenance</html>"
+        return super().handle(call)
 
 
 def _search(addresses, params):

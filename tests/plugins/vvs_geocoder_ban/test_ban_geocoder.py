@@ -11,12 +11,13 @@ from vvs_geocoder_ban.geocoder import BANGeocoder
 
 @pytest.fixture
 def ban():
-    with FakeBAN() as fake:
-        yield fake
+    fake = FakeBAN()
+    yield fake
+    fake.close()
 
 
 def test_search_parses_features_in_lon_lat_order(ban):
-    geocoder = BANGeocoder(ban.url, timeout=2)
+    geocoder = BANGeocoder(ban.api_url, timeout=2)
     results = geocoder.search("12 rue de Lagny", limit=3, citycode="77449", near=(2.7861, 48.8453))
     assert [(r.label, r.lon, r.lat, r.citycode, r.postcode, r.city) for r in results][0] == (
         "12 Rue de Lagny 77700 Serris", 2.78702, 48.84571, "77449", "77700", "Serris")
@@ -26,17 +27,17 @@ def test_search_parses_features_in_lon_lat_order(ban):
 
 
 def test_low_scores_are_rejected(ban):
-    assert BANGeocoder(ban.url).search("Lointaine", citycode="77449") == []
+    assert BANGeocoder(ban.api_url).search("Lointaine", citycode="77449") == []
 
 
 def test_reverse(ban):
-    result = BANGeocoder(ban.url).reverse(2.7811, 48.8524)
+    result = BANGeocoder(ban.api_url).reverse(2.7811, 48.8524)
     assert result.label == "3 Cours du Danube 77700 Serris"
     assert ban.requests[-1] == ("/geocodage/reverse", {"lon": "2.781100", "lat": "48.852400", "limit": "1"})
 
 
 def test_short_queries_are_not_sent(ban):
-    assert BANGeocoder(ban.url).search("ab") == []
+    assert BANGeocoder(ban.api_url).search("ab") == []
     assert ban.requests == []
 
 
@@ -44,15 +45,20 @@ def test_short_queries_are_not_sent(ban):
 def test_failures_give_no_result_and_log_no_address(ban, caplog, mode):
     ban.mode = mode
     with caplog.at_level(logging.WARNING):
-        assert BANGeocoder(ban.url, timeout=0.5).search("12 rue de Lagny") == []
-        assert BANGeocoder(ban.url, timeout=0.5).reverse(2.78, 48.84) is None
+        assert BANGeocoder(ban.api_url, timeout=0.5).search("12 rue de Lagny") == []
+        assert BANGeocoder(ban.api_url, timeout=0.5).reverse(2.78, 48.84) is None
     assert caplog.records and "Lagny" not in caplog.text
 
 
-def test_unreachable_server_gives_no_result(caplog):
-    from fake_ban import FakeBAN as Closed
+def closed_url() -> str:
+    """The URL of a fake that has stopped: connections to it are refused."""
+    fake = FakeBAN()
+    fake.close()
+    return fake.api_url
 
-    url = Closed().url  # bound but never served, then closed
+
+def test_unreachable_server_gives_no_result(caplog):
+    url = closed_url()
     with caplog.at_level(logging.WARNING):
         assert BANGeocoder(url, timeout=0.5).search("12 rue de Lagny") == []
     assert "unreachable" in caplog.text
@@ -68,7 +74,7 @@ def ban_app(db_url, session_factory, ban):
     """The real app with ``vvs.geocoder.provider = ban`` pointing at the fake."""
     from vvs_core.testing import VVSTestApp, build_app
 
-    wsgi = build_app(db_url, **{"vvs.geocoder.provider": "ban", "vvs.geocoder.ban.url": ban.url,
+    wsgi = build_app(db_url, **{"vvs.geocoder.provider": "ban", "vvs.geocoder.ban.url": ban.api_url,
                                 "vvs.geocoder.ban.timeout": "2"})
     wsgi.registry["dbsession_factory"] = session_factory
     return VVSTestApp(wsgi)
@@ -117,15 +123,13 @@ class TestBANContract(GeocoderContract):
 ])
 def test_health_is_one_search_of_nobody_s_address(ban, mode, problem):
     ban.mode = mode
-    answer = BANGeocoder(ban.url, timeout=0.5).health()
-    assert answer == (problem and f"La Base adresse nationale ({ban.url}) {problem}")
+    answer = BANGeocoder(ban.api_url, timeout=0.5).health()
+    assert answer == (problem and f"La Base adresse nationale ({ban.api_url}) {problem}")
     assert ban.requests == [("/geocodage/search", {"q": "mairie", "limit": "1"})]
 
 
 def test_health_of_an_unreachable_server():
-    from fake_ban import FakeBAN as Closed
-
-    url = Closed().url  # bound, never served: the check waits at most its timeout
+    url = closed_url()  # the check waits at most its timeout
     answer = BANGeocoder(url, timeout=0.5).health()
     assert re.fullmatch(rf"La Base adresse nationale \({re.escape(url)}\) ne répond pas \((ReadTimeout|ConnectionError)\) : "
                         "les adresses se placent à la main sur la carte.", answer), answer
