@@ -37,9 +37,8 @@ def enabled_names(setting, installed: dict) -> list[str]:
     unknown = [n for n in names if n not in installed]
     if unknown:
         listing = ", ".join(sorted(installed)) or "none"
-        raise ConfigurationError(
-            f"vvs.plugins names {unknown[0]!r}, which is not installed; installed plugins: {listing}"
-        )
+        raise ConfigurationError(f"vvs.plugins names {unknown[0]!r}, which is not installed; "
+                                 f"installed plugins: {listing}")
     return names
 
 

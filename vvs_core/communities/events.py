@@ -45,14 +45,9 @@ def record_event(dbsession, kind: str, *, community=None, actor=None, subject=No
     spec = event_kinds_of(registry).get(kind)
     if spec is None and getattr(registry, "vvs_event_kinds", None) is not None:
         raise ValueError(f"community event kind {kind!r} is not declared (vvs_register_event_kinds)")
-    event = CommunityEvent(
-        community_id=getattr(community, "id", community),
-        actor_id=getattr(actor, "id", actor),
-        subject_user_id=getattr(subject, "id", subject),
-        kind=kind,
-        data=data or {},
-        public=bool(spec and spec.public) if public is None else public,
-    )
+    event = CommunityEvent(community_id=getattr(community, "id", community), actor_id=getattr(actor, "id", actor),
+                           subject_user_id=getattr(subject, "id", subject), kind=kind, data=data or {},
+                           public=bool(spec and spec.public) if public is None else public)
     dbsession.add(event)
     return event
 

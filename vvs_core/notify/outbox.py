@@ -14,8 +14,9 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..clock import utcnow
+from ..clock import aware, utcnow
 from vvs_core.web.french import number, plural_is_singular
+from vvs_core.web.timefmt import dates
 from ..models.notification import CHANNELS, Notification, NotificationContent
 from vvs_core.jobs.tasks import enqueue_after_commit
 from ..providers import channels_with_provider
@@ -214,19 +215,21 @@ def reach_summaries(dbsession, subject_type, subject_ids) -> dict[int, dict]:
     """``reach_summary`` of several subjects in one statement: ``{subject id: summary}``.
 
     A channel's counts are by status; calls also count their reactions ("listened",
-    "confirmed": reactions of delivered calls, already counted among "delivered")."""
-    ids = sorted(set(subject_ids))
-    out: dict = {}
+    "confirmed": reactions of delivered calls, already counted among "delivered"), and
+    the calls held for later (the night) as "planned", the first at "planned_at"."""
+    ids, out, now = sorted(set(subject_ids)), {}, utcnow()
     if not ids:
         return out
+    later = sa.case((Notification.next_attempt_at > now, Notification.next_attempt_at))
     rows = dbsession.execute(
         sa.select(Notification.subject_id, Notification.channel, Notification.status, Notification.reaction,
-                  sa.func.count())
+                  sa.func.count(), sa.func.count(later), sa.func.min(later))
         .where(Notification.subject_type == subject_type, Notification.subject_id.in_(ids))
-        .group_by(Notification.subject_id, Notification.channel, Notification.status, Notification.reaction)
-    )
-    for subject_id, channel, status, reaction, count in rows:
+        .group_by(Notification.subject_id, Notification.channel, Notification.status, Notification.reaction))
+    for subject_id, channel, status, reaction, count, held, first in rows:
         counts = out.setdefault(subject_id, {}).setdefault(channel, {})
+        if channel == "voice" and status == "pending" and held:
+            count, counts["planned"], counts["planned_at"] = count - held, held, aware(first)
         counts[status] = counts.get(status, 0) + count
         if channel == "voice" and reaction in ("listened", "confirmed"):
             counts[reaction] = counts.get(reaction, 0) + count
@@ -268,6 +271,9 @@ def format_reach(summary: dict) -> str:
                 n = sum(counts.get(status, 0) for status in statuses)
                 if n:
                     words.append(f"{number(n)} {singular if plural_is_singular(n) else plural}")
+            if n := counts.get("planned"):  # held for the night: when they go out, in the commune's time
+                planned = "prévu" if plural_is_singular(n) else "prévus"
+                words.append(f"{number(n)} {planned} à {dates.hour(counts['planned_at'])}")
             if words:
                 parts.append(f"{label} : {', '.join(words)}")
             continue

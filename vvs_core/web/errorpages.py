@@ -61,8 +61,7 @@ def static_page(status: int = 500, title: str | None = None, message: str | None
         '</head><body><header class="site-header"><div class="bar"><a class="brand" href="/">Accueil</a></div>'
         f'<p class="emergency" role="note"><strong>{html.escape(EMERGENCY, quote=False)}</strong></p></header>'
         f'<main id="contenu"><h1>{html.escape(title, quote=False)}</h1><p>{html.escape(message, quote=False)}</p>'
-        '<p><a href="/">Retour à l\'accueil</a></p></main></body></html>\n'
-    )
+        '<p><a href="/">Retour à l\'accueil</a></p></main></body></html>\n')
     response = Response(body=body.encode("utf-8"), status=status, content_type="text/html", charset="utf-8")
     response.headers["Cache-Control"] = "no-store"
     for name, value in (headers or {}).items():

@@ -17,9 +17,7 @@ def make_form(request, schema: colander.Schema, button: str, formid: str = "defo
     every form, so two forms on one page would share ids, and a label would name the
     other form's field (« Téléphone portable » naming the e-mail box). ``before_buttons=html``
     puts that HTML (a map, say) between the fields and the submit button."""
-    form = deform.Form(
-        schema.bind(request=request), buttons=(deform.Button("submit", button),), formid=formid, **kw
-    )
+    form = deform.Form(schema.bind(request=request), buttons=(deform.Button("submit", button),), formid=formid, **kw)
     fields = list(form.children)
     while fields:
         field = fields.pop()

@@ -124,6 +124,9 @@ class Dates:
     def time(self, value, default: str = "") -> str:
         return self._fmt(value, "HH:mm", default)
 
+    def hour(self, value, default: str = "") -> str:
+        return self._fmt(value, "H 'h' mm", default)  # « 8 h 00 » (sentences: « appel prévu à 8 h 00 »)
+
     def long_date(self, value, default: str = "") -> str:
         return self._fmt(value, "EEEE d MMMM yyyy", default)
 

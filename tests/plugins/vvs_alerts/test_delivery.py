@@ -287,3 +287,33 @@ def test_members_who_chose_nothing_are_written_in_sql_as_the_python_path_would(
     assert {n.recipient_id for n in dbsession.scalars(select(Notification).where(Notification.id.in_(again)))} == lost
     assert fan_out(alert_request, alert) == []
     assert {(n.recipient_id, n.channel, n.address) for n in rows(dbsession, "alert", alert.id)} == expected
+
+
+@pytest.mark.parametrize("month", [7, 1], ids=["été", "hiver"])
+def test_a_call_held_for_the_night_says_when_it_goes_out(
+        testapp, dbsession, alert_request, post, make_user, make_community, voice, clock, month):
+    """An alert posted at 23:30 (Paris time, summer and winter): the SMS and e-mails leave,
+    the call of the neighbour who has only a landline waits for the end of the night, and
+    the alert's page says at what hour it will ring instead of « Envoi en cours… »."""
+    from vvs_alerts.views_support import reach_state
+
+    clock.set_local(2026, month, 14, 23, 30)
+    author, mobile = make_user(), make_user()
+    landline = make_user(mobile=None, landline="+33199000402")
+    community = make_community(members=[author, mobile, landline])
+    alert = post(author, community, severity="moderate",
+                 text="Coupure d’eau 💧 rue de l’Église : « citerne » devant l’école à 8 h, œufs et bouteilles.")
+    commit_hooks(alert_request)
+    run_tasks()
+    call = dbsession.scalars(select(Notification).where(Notification.subject_id == alert.id,
+                                                        Notification.channel == "voice")).one()
+    assert call.status == "pending" and call.recipient_id == landline.id
+    state = reach_state(dbsession, alert)
+    assert state["text"].startswith("Appel prévu à 8 h 00 (la nuit"), state
+    assert "appels : 1 prévu à 8 h 00" in state["text"] and "Envoi en cours" not in state["text"]
+    assert state["done"] is False and "SMS : 1 envoyé" in state["text"]
+    testapp.login(author)
+    assert "Appel prévu à 8 h 00" in testapp.get(f"/alertes/{alert.id}").text
+    clock.set_local(2026, month, 15, 8, 0, 1)  # the morning: the call goes out
+    run_tasks()
+    assert "prévu" not in reach_state(dbsession, alert)["text"]
