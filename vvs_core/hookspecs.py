@@ -373,12 +373,12 @@ def vvs_render_notification(request: Request, notification: Notification, channe
 def vvs_export_user_data(request: Request, user: User) -> dict:
     """Personal data a plugin holds about ``user``, for "Télécharger mes données".
 
-    Returns: a dict ``{"section name": JSON-serialisable data}``. Inside it, a list may
-    be given as SQL rather than read: ``vvs_core.web.batch.json_rows(select(…labelled
-    columns…))`` (read as a list of dicts) or ``ReadThen(expression, then)``. The core
-    reads every such expression of every plugin in one statement
-    (``vvs_core.web.batch.resolve_values``), so the archive's cost does not grow with the
-    number of tables. Dates come back as datetimes and are written in ISO 8601.
+    Returns: a dict ``{"section name": JSON-serialisable data}`` (bytes, a photo, become a
+    file of the ZIP that the JSON names). A list may be given as SQL rather than read:
+    ``vvs_core.web.batch.json_rows(select(…labelled columns…))`` (a list of dicts) or
+    ``ReadThen(expression, then)``. The core reads every such expression of every plugin
+    in one statement (``vvs_core.web.batch.resolve_values``), so the archive's cost does not
+    grow with the number of tables. Dates come back as datetimes and are written in ISO 8601.
     """
 
 

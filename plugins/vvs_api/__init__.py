@@ -55,6 +55,13 @@ def vvs_settings_sections(request):
 
 
 @hookimpl
+def vvs_export_user_data(request, user):
+    from .tokens import export_tokens
+
+    return {"Jetons d'accès à l'API": export_tokens(user)}
+
+
+@hookimpl
 def vvs_erase_user_data(request, user):
     from .tokens import revoke_every_token
 

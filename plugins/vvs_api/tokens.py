@@ -71,6 +71,17 @@ def revoke_every_token(dbsession, user: User) -> None:
                       .values(revoked_at=utcnow()).execution_options(synchronize_session=False))
 
 
+def export_tokens(user: User):
+    """The user's tokens for « Mes données » (name, beginning, dates; never the hash), as
+    SQL read with the archive's other sections (``json_rows``)."""
+    from vvs_core.web.batch import json_rows
+
+    return json_rows(sa.select(ApiToken.name.label("nom"), ApiToken.prefix.label("debut"),
+                               ApiToken.created_at.label("cree_le"), ApiToken.last_used_at.label("utilise_le"),
+                               ApiToken.revoked_at.label("revoque_le"))
+                     .where(ApiToken.user_id == user.id).order_by(ApiToken.id))
+
+
 def bearer_token(request) -> str | None:
     """The token of an ``Authorization: Bearer …`` header, if any ("" when malformed)."""
     header = request.headers.get("Authorization", "")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from .models import GazettePost, GazetteReply, GazetteReport
+from .models import GazettePhoto, GazettePost, GazetteReply, GazetteReport
 
 
 def export_gazette(dbsession, user) -> dict:
@@ -21,7 +21,19 @@ def export_gazette(dbsession, user) -> dict:
             GazetteReply.id.label("id"), GazetteReply.post_id.label("annonce"), GazetteReply.text.label("texte"),
             GazetteReply.created_at.label("creee_le"))
             .where(GazetteReply.author_id == user.id).order_by(GazetteReply.id)),
+        "photos": photos_of(dbsession, user),
     }
+
+
+def photos_of(dbsession, user) -> dict:
+    """``{"annonce-12": [bytes, …]}``: the photos of the user's posts, in their order (the
+    archive writes them as files, ``gazette/photos/annonce-12/1.jpg``, and names them)."""
+    photos: dict = {}
+    for post_id, data in dbsession.execute(
+            sa.select(GazettePhoto.post_id, GazettePhoto.data).join(GazettePost, GazettePost.id == GazettePhoto.post_id)
+            .where(GazettePost.author_id == user.id).order_by(GazettePhoto.post_id, GazettePhoto.position)):
+        photos.setdefault(f"annonce-{post_id}", []).append(data)
+    return photos
 
 
 def erase_gazette(dbsession, user) -> None:

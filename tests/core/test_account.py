@@ -219,6 +219,22 @@ def test_download_my_data_is_a_zip_with_donnees_json(testapp, make_user, make_co
     assert data["vvs_core"]["adhesions"][0]["communaute"] == "Les Lilas"
 
 
+def test_my_data_holds_my_profile_photo_as_a_file(testapp, make_user, dbsession):
+    """The profile photo is a file of the archive, which donnees.json names."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 120, 200)).save(out, "PNG")
+    user = make_user(first_name="Noémie")
+    user.photo = out.getvalue()
+    dbsession.flush()
+    dbsession.expire(user)
+    testapp.login(user)
+    archive = zipfile.ZipFile(io.BytesIO(testapp.get("/parametres/mes-donnees.zip").body))
+    assert json.loads(archive.read("donnees.json"))["vvs_core"]["compte"]["photo"] == "vvs_core/compte/photo.png"
+    assert archive.read("vvs_core/compte/photo.png") == out.getvalue()
+
+
 def test_closing_the_account_erases_personal_data_and_keeps_history(testapp, make_user, make_community, dbsession):
     user = make_user(first_name="Lucie", last_name="Martin", presentation="Coucou", housing={"owner": "oui"},
                      address_label="3 rue des Lilas", landline="+33123456789")

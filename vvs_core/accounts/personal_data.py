@@ -63,7 +63,7 @@ def core_export(dbsession, user: User) -> dict:
         "domicile": {"longitude": home.x, "latitude": home.y} if home is not None else None,
         "presentation": user.presentation, "centres_interet": list(user.interests or []),
         "habitation": dict(user.housing or {}), "preferences_notifications": dict(user.notification_prefs or {}),
-        "newsletter": user.newsletter, "photo": "photo incluse dans l'archive" if user.has_photo else None,
+        "newsletter": user.newsletter, "photo": user.photo if user.has_photo else None,  # a file of the ZIP
         "cree_le": _iso(user.created_at), "derniere_connexion": _iso(user.last_login_at),
         "email_confirme_le": _iso(user.email_confirmed_at),
     }
@@ -98,31 +98,31 @@ def gather_user_data(request, user: User) -> dict:
     return data
 
 
+def _files_out(archive, value, path=()):
+    """Bytes (photos) become files of the archive named by their place (``gazette/photos/annonce-12/1.jpg``)."""
+    if isinstance(value, bytes):
+        archive.writestr(name := "/".join(path) + (".png" if value[:4] == b"\x89PNG" else ".jpg"), value)
+        return name
+    if isinstance(value, dict):
+        return {k: _files_out(archive, v, (*path, str(k))) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_files_out(archive, v, (*path, str(i))) for i, v in enumerate(value, 1)]
+    return value
+
+
 def export_zip(request, user: User) -> bytes:
-    data = gather_user_data(request, user)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        data = _files_out(archive, gather_user_data(request, user))
         archive.writestr("donnees.json", json.dumps(data, ensure_ascii=False, indent=2, default=_json_value))
-        if user.has_photo:
-            ext = "png" if user.photo[:4] == b"\x89PNG" else "jpg"
-            archive.writestr(f"photo.{ext}", user.photo)
     return out.getvalue()
 
 
 def erase_core_data(dbsession, user: User) -> None:
-    user.email = None
-    user.password_hash = None
-    user.first_name = user.last_name = user.pseudonym = ""
-    user.mobile = user.landline = None
-    user.hide_mobile = user.hide_landline = False
-    user.address_label = ""
-    user.home = None
-    user.photo = None
-    user.presentation = ""
-    user.interests = []
-    user.housing = {}
-    user.notification_prefs = {}
-    user.newsletter = False
+    user.email = user.password_hash = user.mobile = user.landline = user.home = user.photo = None
+    user.first_name = user.last_name = user.pseudonym = user.address_label = user.presentation = ""
+    user.hide_mobile = user.hide_landline = user.newsletter = False
+    user.interests, user.housing, user.notification_prefs = [], {}, {}
     dbsession.execute(delete(Token).where(Token.user_id == user.id))
     # Messages not sent yet are dropped; those sent keep their history without the address.
     dbsession.execute(update(Notification).where(Notification.recipient_id == user.id,

@@ -250,3 +250,26 @@ def test_a_wrong_type_is_told_in_correct_french(testapp, hood):
                                headers=bearer(hood["token"]), status=422).json["error"]["fields"]
     assert fields == {"recipients": "Type invalide : une liste est attendue.",
                       "subject": "Type invalide : un texte est attendu."}
+
+
+def test_my_data_names_my_api_tokens(testapp, dbsession, hood):
+    """« Mes données » lists the resident's tokens: name, beginning, dates, never the hash."""
+    import io
+    import json
+    import zipfile
+
+    from vvs_api.tokens import revoke_every_token
+
+    issue_api_token(dbsession, hood["member"], "Domotique « maison » de l’Église 🏠")
+    issue_api_token(dbsession, hood["neighbour"], "Pas le mien")
+    testapp.login(hood["member"])
+    archive = zipfile.ZipFile(io.BytesIO(testapp.get("/parametres/mes-donnees.zip").body))
+    tokens = json.loads(archive.read("donnees.json"))["Jetons d'accès à l'API"]
+    assert [t["nom"] for t in tokens] == ["tests", "Domotique « maison » de l’Église 🏠"]
+    assert all(t["debut"].startswith("vvs_") and t["revoque_le"] is None for t in tokens)
+    assert tokens[0]["cree_le"].endswith(("+01:00", "+02:00"))  # Paris time
+    hashes = set(dbsession.scalars(select(ApiToken.token_hash)))
+    assert not any(h in archive.read("donnees.json").decode() for h in hashes)
+    revoke_every_token(dbsession, hood["member"])
+    again = zipfile.ZipFile(io.BytesIO(testapp.get("/parametres/mes-donnees.zip").body))
+    assert all(t["revoque_le"] for t in json.loads(again.read("donnees.json"))["Jetons d'accès à l'API"])

@@ -63,6 +63,35 @@ def test_member_posts_with_photo_and_reads_it(testapp, quartier, dbsession):
     assert "Chat roux perdu" in listing.text and "Alice M." in listing.text and "Martin" not in listing.text
 
 
+def test_my_data_holds_my_gazette_photos(testapp, quartier, dbsession):
+    """« Mes données »: the archive holds the photos of the resident's posts as files, in
+    their order, named in donnees.json beside the post (walk-through: only a count was there)."""
+    import json
+    import zipfile
+
+    community, alice, bob, _ref = quartier
+    testapp.login(alice)
+    form = testapp.get(url(community, "/ajouter")).forms["gazette-post"]
+    form["category"] = "animal"
+    form["title"] = "Chat « Caramel » perdu 🐈 près de l’Église"
+    form["text"] = "Roux, très doux ; œil vert. Merci d’avance !"
+    form.set("upload", Upload("caramel.jpg", jpeg_with_exif(), "image/jpeg"), index=0)
+    form.set("upload", Upload("caramel 2.png", jpeg_with_exif(), "image/jpeg"), index=1)
+    form.submit("submit", status=303)
+    post = dbsession.scalars(sa.select(GazettePost)).one()
+    create_post(dbsession, community, bob, category="annonce", title="Vélo", text="À vendre",
+                photos=[(jpeg_with_exif(), "image/jpeg")])  # Bob's photo is not Alice's
+    archive = zipfile.ZipFile(io.BytesIO(testapp.get("/parametres/mes-donnees.zip").body))
+    gazette = json.loads(archive.read("donnees.json"))["gazette"]
+    names = gazette["photos"][f"annonce-{post.id}"]
+    assert names == [f"gazette/photos/annonce-{post.id}/1.jpg", f"gazette/photos/annonce-{post.id}/2.jpg"]
+    assert [p for p in archive.namelist() if p.startswith("gazette/")] == names
+    assert list(gazette["photos"]) == [f"annonce-{post.id}"]
+    assert gazette["annonces"][0]["titre"] == "Chat « Caramel » perdu 🐈 près de l’Église"
+    with Image.open(io.BytesIO(archive.read(names[0]))) as img:
+        assert img.format == "JPEG" and not img.getexif()
+
+
 def party_form(testapp, community, author, text):
     """``author`` signed in, their new post form in ``community``: the event « Fête des voisins », ``text``."""
     testapp.login(author)
