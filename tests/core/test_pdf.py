@@ -1,5 +1,6 @@
 """Every plugin's PDF text through vvs_core.web.pdf: French typography drawn by one font
-(DejaVu Sans when the machine has it), emoji dropped cleanly — no « ? », no double space."""
+(DejaVu Sans when the machine has it), emoji it cannot draw said in words — no box, no « ? »,
+no double space, no character gone without a trace."""
 from __future__ import annotations
 
 import io
@@ -11,13 +12,15 @@ from vvs_core.testing import pdf_text
 
 
 @pytest.mark.parametrize("text, drawn", [
-    ("chien Filou 🐕", "chien Filou"),
-    ("chien Filou 🐕, 3 ans.", "chien Filou, 3 ans."),
-    ("🐕 Filou", "Filou"),
-    ("Alerte 🔥 !", "Alerte !"),
-    ("Crue 🌊🌊 de la Marne 👍🏽", "Crue de la Marne"),
-    ("une famille 👨‍👩‍👧 ici", "une famille ici"),
-    ("Oxygène 🫁\nsuite", "Oxygène\nsuite"),
+    ("Coupure d’eau 💧 rue de l’Église", "Coupure d’eau (goutte d’eau) rue de l’Église"),
+    ("chien Filou 🐕", "chien Filou (chien)"),
+    ("chien Filou 🐕, 3 ans.", "chien Filou (chien), 3 ans."),
+    ("🐕 Filou", "(chien) Filou"),
+    ("Alerte 🔥 !", "Alerte (feu) !"),
+    ("Crue 🌊🌊 de la Marne 👍🏽", "Crue (vague) de la Marne (pouce levé)"),
+    ("une famille 👨‍👩‍👧 ici", "une famille (émoji) ici"),
+    ("Oxygène 🫁\nsuite", "Oxygène (émoji)\nsuite"),
+    ("Inondation 🚨🌊 !", "Inondation (gyrophare, vague) !"),
     ("« l’Église » — 23 h 30 … œuf, 12 €", "« l’Église » — 23 h 30 … œuf, 12 €"),
     ("a\tb  c", "a b c"),
 ])
@@ -26,7 +29,7 @@ def test_plain(text, drawn):
 
 
 def test_para_escapes_markup_and_keeps_line_breaks():
-    assert para("<b>gras</b> & « x »\ny 🐈") == "&lt;b&gt;gras&lt;/b&gt; &amp; « x »<br/>y"
+    assert para("<b>gras</b> & « x »\ny 🐈") == "&lt;b&gt;gras&lt;/b&gt; &amp; « x »<br/>y (chat)"
 
 
 def test_a_pdf_reads_back_in_french_without_question_marks():
@@ -38,4 +41,4 @@ def test_a_pdf_reads_back_in_french_without_question_marks():
     SimpleDocTemplate(buffer).build([Paragraph(para("Besoins : chien Filou 🐕, oxygène 🫁 — « l’Église » à 23\u202fh"),
                                                styles["Normal"])])
     text = pdf_text(buffer.getvalue())
-    assert "chien Filou, oxygène — « l’Église » à 23" in text and "?" not in text and "  " not in text
+    assert "chien Filou (chien), oxygène (émoji) — « l’Église » à 23" in text and "?" not in text and "  " not in text

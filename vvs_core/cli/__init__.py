@@ -141,8 +141,7 @@ def cmd_worker(args) -> int:
     if broker_url == "inline":
         raise CommandError(
             f"{args.ini}: vvs.broker_url is inline: its worker runs inside the web process; "
-            "set a redis://… or amqp://… broker to run separate workers"
-        )
+            "set a redis://… or amqp://… broker to run separate workers")
     argv = [sys.executable, "-m", "dramatiq", "vvs_core.jobs.worker_boot",
             "--processes", str(args.processes), "--threads", str(args.threads)]
     env = dict(os.environ, VVS_INI=str(Path(args.ini).resolve()))
@@ -157,8 +156,7 @@ def cmd_scheduler(args) -> int:
     if loaded.settings["vvs.broker_url"] == "inline":
         raise CommandError(
             f"{args.ini}: vvs.broker_url is inline: the web process runs the periodic tasks itself; "
-            "a separate scheduler needs a redis://… or amqp://… broker"
-        )
+            "a separate scheduler needs a redis://… or amqp://… broker")
     from vvs_core import make_config
     from vvs_core.jobs.tasks import PeriodicScheduler
 
@@ -424,8 +422,7 @@ def setting_markdown(setting) -> str:
         f"### `{setting.name}`\n\n{setting.doc}\n\n"
         f"- Default: {default}\n"
         f"- Environment variable: `{setting.env_name}`\n"
-        f"- Secret: {'yes (masked when printed; set it in the environment)' if setting.secret else 'no'}\n"
-    )
+        f"- Secret: {'yes (masked when printed; set it in the environment)' if setting.secret else 'no'}\n")
 
 
 HOOKS_INTRO = """# Plugin hooks

@@ -116,8 +116,7 @@ def join_or_request(request, user, community, role: str = "member") -> Membershi
         other = dbsession.get(Community, current.community_id)
         raise MembershipError(f"Vous faites déjà partie de la communauté « {other.name} » (ou l'avez demandé).")
     membership = dbsession.scalar(
-        select(Membership).where(Membership.user_id == user.id, Membership.community_id == community.id)
-    )
+        select(Membership).where(Membership.user_id == user.id, Membership.community_id == community.id))
     if membership is None:
         membership = Membership(user_id=user.id, community_id=community.id)
         dbsession.add(membership)
@@ -445,8 +444,7 @@ def default_boundary(request, home) -> "Polygon":  # noqa: F821
             return square
     raise MembershipError(
         "Impossible de tracer une communauté autour de votre domicile sans empiéter sur une communauté voisine : "
-        "rejoignez plutôt une des communautés proches."
-    )
+        "rejoignez plutôt une des communautés proches.")
 
 
 def _too_close_to_edge(square, home_l93, margin_m: float = 10) -> bool:

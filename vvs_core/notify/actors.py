@@ -529,8 +529,7 @@ def sweep_notifications(registry=None, now=None, limit=SWEEP_LIMIT, stalled_limi
         db.execute(
             sa.update(Notification).where(Notification.id.in_(expired))
             .values(status="cancelled", last_error=EXPIRED)
-            .execution_options(synchronize_session=False)
-        )
+            .execution_options(synchronize_session=False))
         # A row's lease (lease_until) says until when a message for it is believed to be
         # in flight: rows re-enqueued here get a new one, so that a backlog longer than
         # the claim timeout is not re-enqueued at every pass.

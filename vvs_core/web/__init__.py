@@ -68,8 +68,7 @@ def csp_header(settings) -> str:
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; "
         f"img-src {img}; font-src 'self'; connect-src 'self'; object-src 'none'; "
-        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-    )
+        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 
 def security_headers_tween_factory(handler, registry):

@@ -1,6 +1,6 @@
 """The text of every plugin's PDF (reportlab): one font that draws French typography
 (DejaVu Sans, Debian's fonts-dejavu-core, installed by ``make test``; Helvetica where it is
-missing) and what it cannot draw (emoji…) dropped cleanly: never a « ? » nor two spaces."""
+missing) and what it cannot draw (emoji…) said in words: never a box, a « ? » nor a gap."""
 
 import functools
 import re
@@ -35,14 +35,21 @@ def _drawable(char: str) -> bool:
     return ord(char) in pdfmetrics.getFont(fonts()[0]).face.charToGlyph
 
 
+# An emoji the font cannot draw is said in words (« Coupure d’eau 💧 » → « Coupure d’eau (goutte d’eau) »).
+EMOJI_WORDS = dict(pair.split("=") for pair in (
+    "💧=goutte d’eau|🔥=feu|🌊=vague|🚨=gyrophare|🐕=chien|🐶=chien|🐈=chat|🐱=chat|🚗=voiture|📷=photo|🙏=merci|"
+    "👍=pouce levé|🏠=maison|🚒=pompiers|🚓=police|🌳=arbre|🌧=pluie|⚡=éclair|😀=sourire|🙂=sourire|📦=colis").split("|"))
+
+
 def plain(text) -> str:
-    """``text`` as the font draws it: other characters dropped with the space they leave
-    (« chien Filou 🐕, 3 ans » → « chien Filou, 3 ans »); a space the font lacks is a plain one."""
+    """``text`` as the font draws it: what it lacks said in words, a run of emoji at once
+    (« chien Filou 🐕🐕, 3 ans » → « chien Filou (chien), 3 ans »; unknown: « (émoji) »,
+    another script: « (caractère) »); a space the font lacks is a plain one."""
     out = "".join(c if c == "\n" or (c.isprintable() or c.isspace()) and _drawable(c) else " " if c.isspace()
-                  else "" if unicodedata.category(c) in ("Cf", "Mn", "Me", "Sk") else "\0" for c in str(text or ""))
-    out = re.sub(r"\0[\0 \t]*\0", "\0", re.sub(r"([ \t])[ \t]+", r"\1", out))
-    return re.sub(r"(.?)[ \t]*\0[ \t]*(.?)", lambda m: m[1] + (
-        "" if m[1] in ("", "\n", "(", "\0") or m[2] in ("", "\n", ",", ".", ")") else " ") + m[2], out)
+                  else "" if unicodedata.category(c) in ("Cf", "Mn", "Me", "Sk") else f"\0{c}" for c in str(text or ""))
+    out = re.sub(r"(?:\0.)+", lambda m: "({})".format(", ".join(dict.fromkeys(
+        EMOJI_WORDS.get(c, "émoji" if unicodedata.category(c) == "So" else "caractère") for c in m[0][1::2]))), out)
+    return re.sub(r"([ \t])[ \t]+", r"\1", out)
 
 
 def para(text) -> str:

@@ -135,3 +135,22 @@ def test_the_proof_pdf(testapp, dbsession, mairie, agent_login):
     page, _alert = _alert_with_delivery(testapp, dbsession, mairie)
     pdf = testapp.get(f"{page}/preuve.pdf")
     assert pdf.content_type == "application/pdf" and pdf.body.startswith(b"%PDF")
+
+
+def test_the_mairie_pdfs_say_an_emoji_in_words(testapp, dbsession, mairie, agent_login):
+    """The proof and the month's report of « Coupure d’eau 💧 rue de l’Église »: the emoji
+    the font cannot draw is said in words, never a box, a « ? » nor a gap; œ, ’ and « » drawn."""
+    from vvs_core.clock import utcnow
+    from vvs_core.testing import pdf_text
+    from vvs_core.web.timefmt import dates
+
+    agent_login(testapp, mairie)
+    form = {"category": "travaux", "title": "Coupure d’eau 💧 rue de l’Église",
+            "body": "Citerne « place du Cœur » de 8 h à 12 h ; œufs durs conseillés 🙂", "target": "commune",
+            "confirm": "1"}
+    page = testapp.post_csrf("/mairie/77449/alertes/nouvelle", form, status=303).location
+    proof = " ".join(pdf_text(testapp.get(f"{page}/preuve.pdf").body).split())
+    report = " ".join(pdf_text(testapp.get(f"/mairie/77449/rapport/{dates.month_key(utcnow())}.pdf").body).split())
+    for text in (proof, report):
+        assert "Coupure d’eau (goutte d’eau) rue de l’Église" in text, text
+        assert "💧" not in text and "?" not in text and "  " not in text and "\ufffd" not in text

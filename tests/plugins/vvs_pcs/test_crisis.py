@@ -105,7 +105,7 @@ def test_activation_two_messages_end_and_the_log_pdf(testapp, dbsession, mairie,
                  "15/07/2026 01:47:05", "Agnès Marchand", "Crue de la Marne", "Crue : évacuation des bords de Marne",
                  "Restez chez vous", "Gymnase ouvert, 40 lits — « tout va bien »", "Fin de crise", "décrue"):
         assert line in text, line
-    assert "?" not in text.replace("Encore ?", "") and "  " not in text  # the emoji dropped cleanly
+    assert "?" not in text.replace("Encore ?", "") and "  " not in text  # the emoji said in words
     assert "Close le 15/07/2026 01:47:05" in text
     # Closed: nothing more is written.
     testapp.post_csrf(f"{BASE}/crises/{crisis.id}/note", {"note": "Après coup"}, status=400)

@@ -211,7 +211,7 @@ def test_hostile_input_and_csv_injection(testapp, dbsession, mairie, ccas_login)
     testapp.get(REGISTER + "/fiches/99999999999999999999", status=404)
 
 
-def test_the_pdf_export_reads_in_french_with_its_emoji_dropped(testapp, mairie, ccas_login, clock):
+def test_the_pdf_export_reads_in_french_with_its_emoji_said_in_words(testapp, mairie, ccas_login, clock):
     from vvs_core.testing import pdf_text
 
     clock.set_local(2026, 12, 6, 23, 30)  # the date the export is dated (Paris), whatever the day the suite runs
@@ -220,7 +220,7 @@ def test_the_pdf_export_reads_in_french_with_its_emoji_dropped(testapp, mairie, 
     ccas_login(testapp)
     text = " ".join(pdf_text(testapp.get(REGISTER + "/registre.pdf").body).split())
     assert "Marcelle Dupré-Nguyễn" in text and "06/12/2026" in text and "3 rue de l’Église" in text and "chat « Minou »" in text
-    assert "?" not in text and "🐈" not in text
+    assert "?" not in text and "🐈" not in text and "chat « Minou » (chat)" in text
 
 
 def _chessy_with_its_ccas(dbsession, make_user):
