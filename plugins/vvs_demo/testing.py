@@ -2,7 +2,10 @@
 (browser tests, the API's fuzzing)."""
 from __future__ import annotations
 
-from vvs_core.testing import base_settings, enabled_module_names, fresh_database
+import os
+from urllib.parse import urlsplit, urlunsplit
+
+from vvs_core.testing import base_settings, enabled_module_names, fresh_database, postgis_url
 
 
 def demo_database(name: str, prepare=None) -> str:
@@ -28,3 +31,40 @@ def demo_database(name: str, prepare=None) -> str:
         session.close()
         engine.dispose()
     return url
+
+
+def _admin_url() -> str:
+    return urlunsplit(urlsplit(postgis_url())._replace(scheme="postgresql", path="/postgres"))
+
+
+def drop_database(name: str) -> None:
+    """Drop the test server's database ``name`` (a session's demo database, at its end)."""
+    import psycopg
+
+    with psycopg.connect(_admin_url(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        pass
+    return True
+
+
+def drop_leftover_databases(prefix: str) -> list[str]:
+    """Drop the ``<prefix><pid>`` databases whose test process is gone (a run killed before
+    its end left them); those of a run still going (another worktree's, another worker's)
+    and any other name are kept. The names dropped."""
+    import psycopg
+
+    with psycopg.connect(_admin_url(), autocommit=True) as conn:
+        names = [name for (name,) in conn.execute("SELECT datname FROM pg_database WHERE starts_with(datname, %s)",
+                                                  (prefix,))]
+    gone = [name for name in names if name[len(prefix):].isdigit() and not _alive(int(name[len(prefix):]))]
+    for name in gone:
+        drop_database(name)
+    return gone

@@ -31,7 +31,7 @@ import pytest
 
 from vvs_core.testing import (DEMO_PASSWORD, base_settings, enabled_module_names,  # noqa: F401
                               free_port, fresh_database, mail_text, postgis_url)
-from vvs_demo.testing import demo_database
+from vvs_demo.testing import demo_database, drop_database, drop_leftover_databases
 
 from axe_audit import AxeAudit
 from phones import PHONE, open_page  # noqa: F401 (PHONE: for the tests)
@@ -54,12 +54,17 @@ class LiveServer(str):
     process: subprocess.Popen
 
 
+E2E_DATABASE = "vvs_e2e_"  # + the pid of the test process: dropped at the end of its session
+
+
 @pytest.fixture(scope="session")
 def live_server():
-    db_url = demo_database(f"vvs_e2e_{os.getpid()}")
+    drop_leftover_databases(E2E_DATABASE)  # those of runs killed before their end
+    db_url = demo_database(name := f"{E2E_DATABASE}{os.getpid()}")
     server = start_server(db_url, tempfile.mkdtemp(prefix="vvs-e2e-mail-"))
     yield server
     stop_server(server)
+    drop_database(name)
 
 
 def start_server(db_url: str, maildir: str, env: dict | None = None, what: str = "the e2e server") -> LiveServer:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from vvs_core.testing import free_port
-from vvs_demo.testing import demo_database
+from vvs_demo.testing import demo_database, drop_database, drop_leftover_databases
 
 SERVE = Path(__file__).parents[2] / "e2e" / "serve.py"
 
@@ -41,7 +41,8 @@ def start_server(db_url: str, env: dict | None = None) -> tuple[str, subprocess.
 @pytest.fixture(scope="session")
 def api_server():
     found = {}
-    db_url = demo_database(f"vvs_api_fuzz_{os.getpid()}",
+    drop_leftover_databases("vvs_api_fuzz_")  # those of runs killed before their end
+    db_url = demo_database(name := f"vvs_api_fuzz_{os.getpid()}",
                            prepare=lambda session: found.update(token=referent_token(session)))
     token = found["token"]
     # Fuzzing sends hundreds of requests a minute with one token: lift the API limit.
@@ -54,6 +55,7 @@ def api_server():
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+    drop_database(name)
 
 
 def referent_token(session) -> str:
