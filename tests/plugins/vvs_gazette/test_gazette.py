@@ -41,14 +41,21 @@ def url(community, tail=""):
     return f"/gazette/communaute/{community.id}{tail}"
 
 
-def test_member_posts_with_photo_and_reads_it(testapp, quartier, dbsession):
-    community, alice, bob, _ref = quartier
-    testapp.login(alice)
+def animal_post_form(testapp, community, author, title, text, *photos):
+    """``author`` signed in, their new post « animal » form filled in, with ``photos`` (file names) uploaded."""
+    testapp.login(author)
     form = testapp.get(url(community, "/ajouter")).forms["gazette-post"]
     form["category"] = "animal"
-    form["title"] = "Chat roux perdu"
-    form["text"] = "Il s'appelle Caramel."
-    form.set("upload", Upload("chat.jpg", jpeg_with_exif(), "image/jpeg"), index=0)
+    form["title"] = title
+    form["text"] = text
+    for index, name in enumerate(photos):
+        form.set("upload", Upload(name, jpeg_with_exif(), "image/jpeg"), index=index)
+    return form
+
+
+def test_member_posts_with_photo_and_reads_it(testapp, quartier, dbsession):
+    community, alice, bob, _ref = quartier
+    form = animal_post_form(testapp, community, alice, "Chat roux perdu", "Il s'appelle Caramel.", "chat.jpg")
     page = form.submit("submit").maybe_follow()
     assert "Chat roux perdu" in page.text and "Animal perdu / trouvé" in page.text
     post = dbsession.scalars(sa.select(GazettePost)).one()
@@ -70,14 +77,9 @@ def test_my_data_holds_my_gazette_photos(testapp, quartier, dbsession):
     import zipfile
 
     community, alice, bob, _ref = quartier
-    testapp.login(alice)
-    form = testapp.get(url(community, "/ajouter")).forms["gazette-post"]
-    form["category"] = "animal"
-    form["title"] = "Chat « Caramel » perdu 🐈 près de l’Église"
-    form["text"] = "Roux, très doux ; œil vert. Merci d’avance !"
-    form.set("upload", Upload("caramel.jpg", jpeg_with_exif(), "image/jpeg"), index=0)
-    form.set("upload", Upload("caramel 2.png", jpeg_with_exif(), "image/jpeg"), index=1)
-    form.submit("submit", status=303)
+    animal_post_form(testapp, community, alice, "Chat « Caramel » perdu 🐈 près de l’Église",
+                     "Roux, très doux ; œil vert. Merci d’avance !", "caramel.jpg", "caramel 2.png").submit(
+        "submit", status=303)
     post = dbsession.scalars(sa.select(GazettePost)).one()
     create_post(dbsession, community, bob, category="annonce", title="Vélo", text="À vendre",
                 photos=[(jpeg_with_exif(), "image/jpeg")])  # Bob's photo is not Alice's
