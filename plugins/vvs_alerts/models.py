@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vvs_core.clock import utcnow
@@ -21,7 +21,10 @@ MODERATION_ACTIONS = ("approve", "withdraw", "warn", "suspend", "lift")
 class Alert(Base):
     __tablename__ = "alerts"
     __table_args__ = (Index("ix_alerts_community_status", "community_id", "status", "created_at"),
-                      Index("ix_alerts_commune_created", "commune_id", "created_at"))
+                      Index("ix_alerts_commune_created", "commune_id", "created_at"),
+                      # the moderators' queue of held alerts (a handful among hundreds of thousands)
+                      Index("ix_alerts_held", "created_at", "id", postgresql_where=text("status = 'held'"),
+                            sqlite_where=text("status = 'held'")))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))

@@ -72,13 +72,14 @@ def _load(conn) -> dict:
         dict(community_id=community_ids[n % COMMUNITIES], commune_id=commune_ids[n % COMMUNES],
              author_id=user_ids[n], category="cambriolage", text="Fenêtre forcée", severity="moderate",
              created_at=now - timedelta(hours=n), published_at=now - timedelta(hours=n),
-             expires_at=now - timedelta(hours=n - 48), status="published", idempotency_key=f"plans-{n}",
+             expires_at=now - timedelta(hours=n - 48), status="held" if n % 4000 == 7 else "published",
+             idempotency_key=f"plans-{n}",
              source="web") for n in range(20_000)])
-    for table in LARGE:
+    for table in LARGE | {"alert_reports"}:  # statistics as production has them (never-analysed tables look large)
         conn.exec_driver_sql(f"ANALYZE {table}")
     return {"commune_id": commune_ids[7], "community_id": community_ids[11], "email": "voisin.123@plans.test",
             "point": (ORIGIN[0] + 0.55, ORIGIN[1] + 0.25), "home": (ORIGIN[0] + 0.1005, ORIGIN[1] + 3.0005),
-            "now": now}
+            "now": now, "user_id": user_ids[11]}
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +107,10 @@ def scans(plan) -> list[tuple[str, str]]:
 
 
 def hot_statements(data):
+    from types import SimpleNamespace
+
     from vvs_alerts.models import Alert
+    from vvs_alerts.moderation import queue_size_sql, queue_statements
 
     from vvs_mairie.dashboard import new_members_read
 
@@ -116,6 +120,7 @@ def hot_statements(data):
     point = {"lon": data["point"][0], "lat": data["point"][1]}
     home = {"lon": data["home"][0], "lat": data["home"][1]}
     community_id, now = data["community_id"], data["now"]
+    viewer = SimpleNamespace(id=data["user_id"])
     return {
         "login by e-mail": (sa.select(User).where(sa.func.lower(User.email) == data["email"]), None),
         "members of a community": (sa.select(sa.func.count(Membership.id)).where(
@@ -142,6 +147,11 @@ def hot_statements(data):
             Alert.commune_id == data["commune_id"], Alert.created_at >= now - timedelta(days=30),
             Alert.status.in_(("published", "expired"))).order_by(Alert.created_at.desc(), Alert.id.desc())
             .limit(500), None),
+        # on every page of a référent or a moderator: the badge of « Alertes à modérer »
+        "the alerts a référent may moderate": (sa.select(queue_size_sql(viewer, {"role:referent"})), None),
+        "the alerts a moderator may moderate": (sa.select(queue_size_sql(viewer, {"role:moderator"})), None),
+        "the moderators' held alerts, oldest first": (queue_statements(viewer, {"role:moderator"})["held"].limit(20),
+                                                       None),
     }
 
 
