@@ -1,5 +1,5 @@
 """Every plugin's PDF text through vvs_core.web.pdf: French typography drawn by one font
-(DejaVu Sans when the machine has it), emoji it cannot draw said in words — no box, no « ? »,
+(DejaVu Sans when the machine has it), emoji it cannot draw said in words (as the SMS says them) — no box, no « ? »,
 no double space, no character gone without a trace."""
 from __future__ import annotations
 
@@ -12,15 +12,16 @@ from vvs_core.testing import pdf_text
 
 
 @pytest.mark.parametrize("text, drawn", [
-    ("Coupure d’eau 💧 rue de l’Église", "Coupure d’eau (goutte d’eau) rue de l’Église"),
+    ("Coupure d’eau 💧 rue de l’Église", "Coupure d’eau (eau) rue de l’Église"),
     ("chien Filou 🐕", "chien Filou (chien)"),
     ("chien Filou 🐕, 3 ans.", "chien Filou (chien), 3 ans."),
     ("🐕 Filou", "(chien) Filou"),
     ("Alerte 🔥 !", "Alerte (feu) !"),
-    ("Crue 🌊🌊 de la Marne 👍🏽", "Crue (vague) de la Marne (pouce levé)"),
+    ("Crue 🌊🌊 de la Marne 👍🏽", "Crue (inondation) de la Marne (émoji)"),
     ("une famille 👨‍👩‍👧 ici", "une famille (émoji) ici"),
     ("Oxygène 🫁\nsuite", "Oxygène (émoji)\nsuite"),
-    ("Inondation 🚨🌊 !", "Inondation (gyrophare, vague) !"),
+    ("Inondation 🚨🌊 !", "Inondation (!, inondation) !"),
+    ("Tokyo 東京", "Tokyo (caractère)"),
     ("« l’Église » — 23 h 30 … œuf, 12 €", "« l’Église » — 23 h 30 … œuf, 12 €"),
     ("a\tb  c", "a b c"),
 ])

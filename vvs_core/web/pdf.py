@@ -35,10 +35,12 @@ def _drawable(char: str) -> bool:
     return ord(char) in pdfmetrics.getFont(fonts()[0]).face.charToGlyph
 
 
-# An emoji the font cannot draw is said in words (« Coupure d’eau 💧 » → « Coupure d’eau (goutte d’eau) »).
-EMOJI_WORDS = dict(pair.split("=") for pair in (
-    "💧=goutte d’eau|🔥=feu|🌊=vague|🚨=gyrophare|🐕=chien|🐶=chien|🐈=chat|🐱=chat|🚗=voiture|📷=photo|🙏=merci|"
-    "👍=pouce levé|🏠=maison|🚒=pompiers|🚓=police|🌳=arbre|🌧=pluie|⚡=éclair|😀=sourire|🙂=sourire|📦=colis").split("|"))
+def _in_words(run: str) -> str:
+    """Characters the font lacks, said as the SMS says them (« 🔥🚒 » → « (feu, pompiers) »), else « (émoji) »."""
+    from vvs_core.notify.sms import EMOJI_WORDS
+
+    return "({})".format(", ".join(dict.fromkeys(EMOJI_WORDS.get(c, "émoji" if unicodedata.category(c) == "So" else
+                                                                  "caractère").strip("()") for c in run)))
 
 
 def plain(text) -> str:
@@ -47,9 +49,7 @@ def plain(text) -> str:
     another script: « (caractère) »); a space the font lacks is a plain one."""
     out = "".join(c if c == "\n" or (c.isprintable() or c.isspace()) and _drawable(c) else " " if c.isspace()
                   else "" if unicodedata.category(c) in ("Cf", "Mn", "Me", "Sk") else f"\0{c}" for c in str(text or ""))
-    out = re.sub(r"(?:\0.)+", lambda m: "({})".format(", ".join(dict.fromkeys(
-        EMOJI_WORDS.get(c, "émoji" if unicodedata.category(c) == "So" else "caractère") for c in m[0][1::2]))), out)
-    return re.sub(r"([ \t])[ \t]+", r"\1", out)
+    return re.sub(r"([ \t])[ \t]+", r"\1", re.sub(r"(?:\0.)+", lambda m: _in_words(m[0][1::2]), out))
 
 
 def para(text) -> str:
