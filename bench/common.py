@@ -87,7 +87,8 @@ class Gunicorn:
     as ``production.ini``)."""
 
     def __init__(self, app: str, env: dict, workers: int = 2, threads: int = 1):
-        self.port = free_port()
+        # VVS_BENCH_PORT: a port of one's own on a machine shared with other benches.
+        self.port = int(os.environ.get("VVS_BENCH_PORT") or 0) or free_port()
         self.cmd = [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b",
                     f"127.0.0.1:{self.port}", "--log-level", "warning", app]
         if threads > 1:

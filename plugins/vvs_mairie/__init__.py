@@ -246,18 +246,26 @@ def vvs_dashboard_widgets(request, commune):
             return '<p class="muted">Aucune demande d\'adhésion en attente.</p>'
         from html import escape
 
-        from vvs_core.models import Community, User
+        from vvs_core.models import User
+
+        # One permission check per community, whatever the number of its requests; the
+        # communities as the page already read them (no query per request).
+        queues = dashboard.requests_queue_urls(
+            request, dashboard.communities_by_id(request.dbsession, {p.community_id for p in pending}))
 
         def who(p):
-            return User(first_name=p.first_name, last_name=p.last_name, pseudonym=p.pseudonym, status=p.status).full_name
+            return User.full_name.fget(p)  # the row has the columns the name is made of
 
         def where(p):
-            queue = dashboard.requests_queue_url(request, request.dbsession.get(Community, p.community_id))
+            queue = queues.get(p.community_id)
             return f'<a href="{escape(queue)}">{escape(p.community)}</a>' if queue else escape(p.community)
 
-        items = "".join(f'<li>{where(p)} : {escape(who(p))}, depuis le {dates.date(p.requested_at)}</li>' for p in pending)
+        shown = pending[:dashboard.PENDING_SHOWN]  # the oldest; every one is counted in the communities' table
+        items = "".join(f'<li>{where(p)} : {escape(who(p))}, depuis le {dates.date(p.requested_at)}</li>' for p in shown)
         total = french.count(len(pending), "demande en attente", "demandes en attente")
-        return f'<p>{escape(total)} :</p><ul class="plain">{items}</ul>'
+        more = (f'<p class="muted">Les {len(shown)} plus anciennes ; toutes sont comptées, communauté par communauté, '
+                'dans la colonne « En attente » du tableau des communautés.</p>' if len(pending) > len(shown) else "")
+        return f'<p>{escape(total)} :</p><ul class="plain">{items}</ul>{more}'
 
     # Read with the dashboard's other widgets and the menu, in one statement (vvs_core.web.batch).
     return [Panel("Demandes d'adhésion en attente", order=20, read=dashboard.pending_requests_read(commune.id),

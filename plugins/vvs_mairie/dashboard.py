@@ -131,6 +131,15 @@ def communities_of(dbsession, commune_id: int) -> list[Community]:
                                  .order_by(folded(Community.name))))
 
 
+def communities_by_id(dbsession, ids) -> list[Community]:
+    """The communities of ``ids``: those the session holds already (the dashboard's table read
+    them), the others in one statement."""
+    ids = set(ids)
+    held = [c for c in dbsession.identity_map.values() if isinstance(c, Community) and c.id in ids]
+    missing = ids - {c.id for c in held}
+    return held + (list(dbsession.scalars(select(Community).where(Community.id.in_(missing)))) if missing else [])
+
+
 def community_figures(request, commune_id: int, with_events: bool = True) -> list[dict]:
     """Each community of the commune with its members (open accounts, as
     ``vvs_core.communities.members`` counts them) and pending requests (one statement), and its
@@ -161,19 +170,24 @@ def community_figures(request, commune_id: int, with_events: bool = True) -> lis
                 select(CommunityEvent.community_id, CommunityEvent.kind, CommunityEvent.created_at)
                 .where(CommunityEvent.id.in_(select(latest).where(Community.id.in_(ids))))):
             events[community_id] = [{"label": event_label(request.registry, kind), "at": aware(created_at)}]
+    queues = requests_queue_urls(request, [c for c in communities if counts[(c.id, "pending")]])
     return [{"community": c, "members": counts[(c.id, "active")], "pending": counts[(c.id, "pending")],
-             "queue": counts[(c.id, "pending")] and requests_queue_url(request, c),
-             "events": events.get(c.id, [])} for c in communities]
+             "queue": queues.get(c.id), "events": events.get(c.id, [])} for c in communities]
 
 
-def requests_queue_url(request, community: Community) -> str | None:
-    """The community's queue of membership requests, when the signed-in agent decides them
-    (where its référent decides, the queue answers 403: the requests are shown unlinked)."""
+def requests_queue_urls(request, communities) -> dict[int, str]:
+    """{community id: its queue of membership requests} for those of ``communities`` whose
+    requests the signed-in agent decides (where its référent decides, the queue answers 403:
+    the requests are shown unlinked). No query; one permission check per community, however
+    many of its requests are listed."""
     from vvs_core.accounts.security import CommunityContext
 
-    if not request.has_permission("membership.decide", CommunityContext(request, community)):
-        return None
-    return request.route_path("community_requests", community_id=community.id)
+    return {c.id: request.route_path("community_requests", community_id=c.id)
+            for c in {c.id: c for c in communities}.values()
+            if request.has_permission("membership.decide", CommunityContext(request, c))}
+
+
+PENDING_SHOWN = 20  # requests listed by the dashboard's widget, oldest first
 
 
 def pending_requests_read(commune_id: int):
@@ -194,7 +208,8 @@ def pending_requests_read(commune_id: int):
 def map_features(dbsession, commune_id: int, communities=None) -> dict:
     """``communities``: the commune's communities when the caller has them already."""
     communities = communities_of(dbsession, commune_id) if communities is None else communities
-    features = [{"type": "Feature", "geometry": shapely.geometry.mapping(c.boundary),
+    # Coordinates to 6 decimals (11 cm): the map of 150 communities weighed 57 KB of the page.
+    features = [{"type": "Feature", "geometry": shapely.geometry.mapping(shapely.set_precision(c.boundary, 1e-6)),
                  "properties": {"id": c.id, "name": c.name}} for c in communities]
     return {"type": "FeatureCollection", "features": features}
 

@@ -180,7 +180,7 @@ def invitation_view(request):
 # --- Dashboard --------------------------------------------------------------------
 
 ADMIN_PAGE = 50         # communes per page of the platform's list of mairies
-FEED_PAGE = 30          # residents' alerts per page of the dashboard's feed
+FEED_PAGE = 20          # residents' alerts per page of the dashboard's feed
 COMMUNITIES_PAGE = 50   # lines of the dashboard's table of communities
 
 
@@ -195,6 +195,7 @@ def _feed(request, commune, communities, also_since=None):
     period_items = [i for i in activity if i["created_at"] >= since]
     items = paginate_list(request, dashboard.apply_filters(period_items, filters), FEED_PAGE,
                           label="Pages des alertes des habitants")
+    items.previous_text, items.next_text = "Plus récentes", "Plus anciennes"  # newest first
     acks = follow_up.follow_ups(request.dbsession, commune.id, [i["id"] for i in items if i["kind"] == "alert"])
     return filters, period_items, items, acks, activity
 
@@ -228,7 +229,7 @@ def dashboard_view(context, request):
             "widgets": sorted(resolve_panels(request, widgets), key=lambda p: p.order),
             "mairie_alerts": commune_alerts.alerts_of(request.dbsession, commune.id, limit=5),
             "month": dates.month_key(utcnow()), "map_centre": map_centre(commune),
-            "map_data": json.dumps(dashboard.map_features(request.dbsession, commune.id, communities)),
+            "map_data": json.dumps(dashboard.map_features(request.dbsession, commune.id, communities), separators=(",", ":")),
             "activity_url": request.route_path("mairie_activity", insee=commune.insee, _query=query),
             **assets(request, "map", "dashboard.js")}
 
@@ -326,7 +327,7 @@ def alert_new_view(context, request):
     page = {"title": "Alerter les habitants", "commune": commune, "categories": ALERT_CATEGORIES, "targets": TARGETS,
             "communities": communities, "values": {"target": "commune", "community_ids": []}, "errors": {},
             "estimate": None, "sms_preview": None, "map_centre": map_centre(commune),
-            "map_data": json.dumps(dashboard.map_features(request.dbsession, commune.id)),
+            "map_data": json.dumps(dashboard.map_features(request.dbsession, commune.id), separators=(",", ":")),
             **assets(request, "map", "area-field.js", "alert_form.js")}
     if request.method != "POST":
         return page

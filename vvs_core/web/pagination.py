@@ -18,6 +18,7 @@ position ("Page 2 sur 14", ``aria-current``) and "Suivante", wrapping at 360 px.
 
 from dataclasses import dataclass, field
 from typing import Any, Callable
+from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 
@@ -38,13 +39,7 @@ def page_url(request, number: int, param: str = PAGE_PARAM) -> str:
     query = [(k, v) for k, v in request.GET.items() if k != param]
     if number > 1:
         query.append((param, str(number)))
-    return request.path + (("?" + _urlencode(query)) if query else "")
-
-
-def _urlencode(pairs) -> str:
-    from urllib.parse import urlencode
-
-    return urlencode(pairs)
+    return request.path + (("?" + urlencode(query)) if query else "")
 
 
 @dataclass
@@ -57,6 +52,8 @@ class Pagination:
     total: int
     url_for: Callable[[int], str] = field(repr=False, default=lambda n: f"?page={n}")
     aria_label: str = "Pagination"  # a page with two paginated lists names each navigation
+    previous_text: str = "Page précédente"  # a feed, newest first: « Plus récentes »
+    next_text: str = "Page suivante"
 
     @property
     def pages(self) -> int:

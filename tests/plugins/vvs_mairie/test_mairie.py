@@ -448,8 +448,9 @@ def test_the_contact_migration_reads_phones_as_the_core_stores_them():
 
 
 def test_the_residents_alerts_feed_is_read_a_page_at_a_time(testapp, mairie, agent_login, fake_activity):
-    """Issue 16.3: 35 residents' alerts in the period, 30 a page, newest first; only the
-    first page is live (the poller adds new alerts at its top)."""
+    """Issue 16.3: 35 residents' alerts in the period, 20 a page, newest first, « Plus
+    anciennes » then « Plus récentes »; only the first page is live (the poller adds new
+    alerts at its top)."""
     from datetime import timedelta
 
     now = utcnow()
@@ -461,11 +462,15 @@ def test_the_residents_alerts_feed_is_read_a_page_at_a_time(testapp, mairie, age
     agent_login(testapp, mairie)
     first = testapp.get("/mairie/77449")
     assert "Page 1 sur 2" in first.text and 'aria-label="Pages des alertes des habitants"' in first.text
-    assert "n° 00" in first.text and "n° 29" in first.text and "n° 30" not in first.text
+    assert "n° 00" in first.text and "n° 19" in first.text and "n° 20" not in first.text
     assert 'data-url="/mairie/77449/activite.json"' in first.text
-    second = testapp.get("/mairie/77449", {"page": "2", "periode": "7"})
-    assert "n° 30" in second.text and "n° 34" in second.text and "n° 29" not in second.text
+    feed_pager = first.html.find("nav", attrs={"aria-label": "Pages des alertes des habitants"})
+    assert [a.get_text() for a in feed_pager.find_all("a")] == ["Plus anciennes"]
+    second = testapp.get(feed_pager.find("a")["href"] + "&periode=7")
+    assert "n° 20" in second.text and "n° 34" in second.text and "n° 19" not in second.text
     assert 'data-url=""' in second.text  # a later page does not poll
+    feed_pager = second.html.find("nav", attrs={"aria-label": "Pages des alertes des habitants"})
+    assert [a.get_text() for a in feed_pager.find_all("a")] == ["Plus récentes"]
     assert "periode=7" in second.text.split('rel="prev"')[0].rsplit("href=", 1)[1]  # the filter is kept
 
 
@@ -516,3 +521,52 @@ def test_the_dashboard_links_only_the_requests_the_agent_decides(testapp, dbsess
     assert queues == {f"/communaute/{parc.id}/demandes"}, queues
     for href in queues:
         assert "Zoé" in testapp.get(href).text
+
+
+def test_the_dashboard_s_statements_do_not_grow_with_the_requests_and_communities(
+        testapp, dbsession, mairie, agent_login, make_user, make_community):
+    """Issue 16: the pending requests' widget checked the agent's permission and read the
+    community once per request (N+1). The dashboard with one request in one community, then
+    with 25 more in 6 more communities (some decided by their référent, some by the mairie):
+    the same number of statements; the widget lists the 20 oldest and says the rest are counted."""
+    from sqlalchemy import event
+
+    from vvs_core.models import Membership
+
+    def statements():
+        seen = []
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+                seen.append(statement)
+
+        testapp.get("/mairie/77449")  # what is read again once after a write (the user's row, cached)
+        engine = dbsession.get_bind()
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            page = testapp.get("/mairie/77449")
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+        return page, seen
+
+    mairie.community.validation_mode = "mairie"
+    dbsession.add(Membership(user_id=make_user(first_name="Lucas").id, community_id=mairie.community.id, status="pending"))
+    dbsession.flush()
+    agent_login(testapp, mairie)
+    few_page, few = statements()
+    assert "1 demande en attente" in few_page.text
+    for n in range(6):
+        community = make_community(f"Quartier n° {n} « l’Église »", centre=(2.78 + n / 100, 48.86),
+                                   referents=[make_user()], validation_mode="mairie" if n % 2 else "referent")
+        for k in range(4 + n // 5):
+            dbsession.add(Membership(user_id=make_user(first_name=f"Zoé{n}-{k}").id, community_id=community.id,
+                                     status="pending"))
+    dbsession.flush()
+    many_page, many = statements()
+    assert len(many) == len(few), "\n\n".join(many)
+    widget = many_page.html.find("h2", string="Demandes d'adhésion en attente").find_next("div")
+    assert "26 demandes en attente" in widget.get_text() and len(widget.select("li")) == 20
+    assert "Les 20 plus anciennes" in widget.get_text()
+    linked = {a.get_text() for a in widget.select("a")}
+    assert linked and all("Quartier n° 1" in t or "Quartier n° 3" in t or "Quartier n° 5" in t or t == mairie.community.name
+                          for t in linked), linked
