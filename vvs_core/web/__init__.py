@@ -2,14 +2,17 @@
 French error pages, deform set-up and the health check."""
 
 import logging
+import sys
 from functools import cached_property
 from importlib import resources
+from pathlib import Path
 from types import SimpleNamespace
 
 import deform
 from pyramid.events import BeforeRender, subscriber  # noqa: F401
 from pyramid.i18n import get_localizer
 from pyramid.interfaces import IRoutesMapper
+from pyramid.renderers import get_renderer
 from pyramid.threadlocal import get_current_request
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config, view_config  # noqa: F401
 
@@ -225,17 +228,24 @@ def includeme(config):
     config.add_request_method(layout_helpers, "layout", reify=True)
     config.add_request_method(flash, "flash")
     config.registry["vvs.layout"] = None  # set by the templates loader below
-    from pyramid.renderers import get_renderer  # noqa: F401
-
     config.include(".errorpages")
     config.add_route("health", "/health")
     config.add_view(health_view, route_name="health", renderer="json", permission="public")
     config.action(None, _load_layout, args=(config.registry,), order=10)
 
 
-def _load_layout(registry):
-    from pyramid.renderers import get_renderer
+def compile_templates(registry) -> int:
+    """Compile the templates of the core, the enabled plugins and deform (each page's first request did); their number."""
+    names = {"vvs_core"} | {getattr(p, "__name__", "").split(".")[0] for p in registry.vvs_plugins.get_plugins()}
+    templates = [get_renderer(f"{name}:{path.relative_to(root).as_posix()}", registry=registry).implementation()
+                 for name in sorted(names & set(sys.modules)) for root in [Path(sys.modules[name].__file__).parent]
+                 for path in sorted(root.rglob("*.pt"))]
+    forms = deform.Form.default_renderer
+    templates += [forms.load(p.stem) for folder in forms.loader.search_path for p in sorted(Path(folder).glob("*.pt"))]
+    return len([template.cook_check() for template in templates])
 
+
+def _load_layout(registry):
     registry["vvs.layout"] = get_renderer("vvs_core:web/templates/layout.pt", registry=registry).implementation()
     # The navigation of a paginated list (vvs_core.web.pagination): pager.macros['nav'].
     registry["vvs.pager"] = get_renderer("vvs_core:web/templates/pager.pt", registry=registry).implementation()

@@ -67,16 +67,13 @@ class Pagination:
     def has_next(self) -> bool:
         return self.number < self.pages
 
-    def url(self, number: int) -> str:
-        return self.url_for(number)
-
     @property
     def previous_url(self) -> str | None:
-        return self.url(self.number - 1) if self.has_previous else None
+        return self.url_for(self.number - 1) if self.has_previous else None
 
     @property
     def next_url(self) -> str | None:
-        return self.url(self.number + 1) if self.has_next else None
+        return self.url_for(self.number + 1) if self.has_next else None
 
     @property
     def label(self) -> str:
@@ -84,11 +81,6 @@ class Pagination:
         from vvs_core.web.french import number
 
         return f"Page {number(self.number)} sur {number(self.pages)}"
-
-    @property
-    def first_index(self) -> int:
-        """Position (from 1) of the page's first item in the whole list."""
-        return (self.number - 1) * self.size + 1 if self.items else 0
 
     def __iter__(self):
         return iter(self.items)
@@ -101,10 +93,6 @@ class Pagination:
 
     def __bool__(self) -> bool:
         return bool(self.items)
-
-
-def _url_for(request, param: str) -> Callable[[int], str]:
-    return lambda n: page_url(request, n, param)
 
 
 def paginate(request, stmt, size: int, *, dbsession=None, param: str = PAGE_PARAM,
@@ -135,7 +123,7 @@ def paginate(request, stmt, size: int, *, dbsession=None, param: str = PAGE_PARA
     items = [r[0] if width == 1 else tuple(r[:width]) for r in rows]
     if row is not None:
         items = [row(item) for item in items]
-    return Pagination(items, number, size, total, _url_for(request, param), label)
+    return Pagination(items, number, size, total, lambda n: page_url(request, n, param), label)
 
 
 def paginate_list(request, items: list, size: int, *, param: str = PAGE_PARAM, label: str = "Pagination") -> Pagination:
@@ -144,4 +132,4 @@ def paginate_list(request, items: list, size: int, *, param: str = PAGE_PARAM, l
     last = max(1, -(-total // size))
     number = min(page_number(request, param), last)
     start = (number - 1) * size
-    return Pagination(list(items[start:start + size]), number, size, total, _url_for(request, param), label)
+    return Pagination(list(items[start:start + size]), number, size, total, lambda n: page_url(request, n, param), label)
