@@ -168,10 +168,15 @@ def voice_text(commune, alert: MairieAlert) -> str:
     return "\n".join(lines)
 
 
+# Notices that can wait for the morning: their calls are not placed at night (walk-through: a
+# « Travaux / route barrée » alert rang a landline at 03:42).
+CALLS_BY_DAY = ("travaux", "greve", "tranquillite")
+
+
 def call_severity(alert: MairieAlert) -> str:
-    """A commune alert and its updates are urgent: they call at night too; an
-    exercise or an all-clear waits for the morning (``vvs.voice.night``)."""
-    return "" if alert.exercise or alert.kind == "all_clear" else "severe"
+    """A commune alert and its updates are urgent: they call at night too; an exercise,
+    an all-clear or a notice (CALLS_BY_DAY) waits for the morning (``vvs.voice.night``)."""
+    return "" if alert.exercise or alert.kind == "all_clear" or alert.category in CALLS_BY_DAY else "severe"
 
 
 def rows_for(request, alert, commune, pairs) -> list[dict]:
