@@ -8,32 +8,35 @@ from .models import GazettePhoto, GazettePost, GazetteReply, GazetteReport
 
 def export_gazette(dbsession, user) -> dict:
     """Posts and replies as SQL (``json_rows``): the archive reads them with its other
-    sections, in one statement."""
-    from vvs_core.web.batch import json_rows
+    sections, in one statement; the photos of the posts that have some after (``with_photos``)."""
+    from vvs_core.web.batch import ReadThen, json_rows
 
     return {
-        "annonces": json_rows(sa.select(
+        "annonces": ReadThen(json_rows(sa.select(
             GazettePost.id.label("id"), GazettePost.community_id.label("communaute"),
             GazettePost.category.label("rubrique"), GazettePost.title.label("titre"), GazettePost.text.label("texte"),
             GazettePost.created_at.label("creee_le"), GazettePost.photo_count.label("photos"))
             .where(GazettePost.author_id == user.id).order_by(GazettePost.id)),
+            lambda posts: with_photos(dbsession, posts)),
         "reponses": json_rows(sa.select(
             GazetteReply.id.label("id"), GazetteReply.post_id.label("annonce"), GazetteReply.text.label("texte"),
             GazetteReply.created_at.label("creee_le"))
             .where(GazetteReply.author_id == user.id).order_by(GazetteReply.id)),
-        "photos": photos_of(dbsession, user),
     }
 
 
-def photos_of(dbsession, user) -> dict:
-    """``{"annonce-12": [bytes, …]}``: the photos of the user's posts, in their order (the
-    archive writes them as files, ``gazette/photos/annonce-12/1.jpg``, and names them)."""
+def with_photos(dbsession, posts) -> list[dict]:
+    """The posts, each with its photos in their order (bytes: the archive writes them as files,
+    ``gazette/annonces/1/photos/1.jpg``, and names them); read only when a post has some, so
+    an archive without photos costs no statement more."""
+    posts = [post.as_dict() for post in posts]
     photos: dict = {}
-    for post_id, data in dbsession.execute(
-            sa.select(GazettePhoto.post_id, GazettePhoto.data).join(GazettePost, GazettePost.id == GazettePhoto.post_id)
-            .where(GazettePost.author_id == user.id).order_by(GazettePhoto.post_id, GazettePhoto.position)):
-        photos.setdefault(f"annonce-{post_id}", []).append(data)
-    return photos
+    if ids := [post["id"] for post in posts if post["photos"]]:
+        for post_id, data in dbsession.execute(sa.select(GazettePhoto.post_id, GazettePhoto.data)
+                                               .where(GazettePhoto.post_id.in_(ids))
+                                               .order_by(GazettePhoto.post_id, GazettePhoto.position)):
+            photos.setdefault(post_id, []).append(data)
+    return [{**post, "photos": photos.get(post["id"], [])} for post in posts]
 
 
 def erase_gazette(dbsession, user) -> None:

@@ -85,11 +85,11 @@ def test_my_data_holds_my_gazette_photos(testapp, quartier, dbsession):
                 photos=[(jpeg_with_exif(), "image/jpeg")])  # Bob's photo is not Alice's
     archive = zipfile.ZipFile(io.BytesIO(testapp.get("/parametres/mes-donnees.zip").body))
     gazette = json.loads(archive.read("donnees.json"))["gazette"]
-    names = gazette["photos"][f"annonce-{post.id}"]
-    assert names == [f"gazette/photos/annonce-{post.id}/1.jpg", f"gazette/photos/annonce-{post.id}/2.jpg"]
+    [mine] = gazette["annonces"]
+    names = mine["photos"]
+    assert mine["id"] == post.id and names == ["gazette/annonces/1/photos/1.jpg", "gazette/annonces/1/photos/2.jpg"]
     assert [p for p in archive.namelist() if p.startswith("gazette/")] == names
-    assert list(gazette["photos"]) == [f"annonce-{post.id}"]
-    assert gazette["annonces"][0]["titre"] == "Chat « Caramel » perdu 🐈 près de l’Église"
+    assert mine["titre"] == "Chat « Caramel » perdu 🐈 près de l’Église"
     with Image.open(io.BytesIO(archive.read(names[0]))) as img:
         assert img.format == "JPEG" and not img.getexif()
 
