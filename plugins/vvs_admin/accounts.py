@@ -143,7 +143,7 @@ def search_users(dbsession, text: str = "", community_id: int | None = None, pag
     if community_id is not None:
         query = query.where(User.id.in_(select(Membership.user_id).where(Membership.community_id == community_id)))
     total = dbsession.scalar(select(func.count()).select_from(query.subquery()))
-    rows = dbsession.scalars(query.order_by(folded(User.last_name), folded(User.first_name), User.id)
+    rows = dbsession.scalars(query.order_by(User.last_name_key, User.first_name_key, User.id)
                              .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     return rows, total
 

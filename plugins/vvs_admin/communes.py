@@ -159,14 +159,14 @@ def communities_people_summary(dbsession, community_ids: list[int]) -> dict[int,
         out[cid].count = count
     for user, cid in dbsession.execute(select(User, Membership.community_id).join(Membership, Membership.user_id == User.id)
                                        .where(*active, Membership.role == "referent")
-                                       .order_by(folded(User.last_name), folded(User.first_name), User.id)).all():
+                                       .order_by(User.last_name_key, User.first_name_key, User.id)).all():
         out[cid].referents.append(user)
     small = [cid for cid, people in out.items() if people.count - len(people.referents) <= MEMBER_CHOICES]
     if small:
         for user, cid in dbsession.execute(
                 select(User, Membership.community_id).join(Membership, Membership.user_id == User.id)
                 .where(*active[1:], Membership.community_id.in_(small), Membership.role != "referent")
-                .order_by(folded(User.last_name), folded(User.first_name), User.id)).all():
+                .order_by(User.last_name_key, User.first_name_key, User.id)).all():
             out[cid].listed.append(user)
     return out
 

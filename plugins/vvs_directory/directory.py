@@ -6,13 +6,13 @@ template: only the member, and a mairie agent of their commune, receive it.
 import csv
 import io
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from vvs_core.models import Community, Membership, User
 from vvs_core.accounts.phones import display_phone
 from vvs_core.accounts.principals import commune_agent
 from vvs_core.web.pagination import paginate
-from vvs_core.web.textsearch import folded, sql_matches
+from vvs_core.web.textsearch import sql_matches
 
 
 def member_communes(user: User) -> set[str]:
@@ -65,23 +65,43 @@ QUERY_MAX = 80
 
 
 def members_statement(community_id: int, query: str = ""):
-    """(member, role) of a community's active members, référents first then by name;
+    """(member, role) of a community's active members, référents first then by name
+    (``users.last_name_key``, ``first_name_key``: the names folded, stored by the database);
     ``query`` keeps those whose name, pseudonym or street holds it, as people type it
     (« helene » finds « Hélène »: ``textsearch.sql_matches``, in SQL)."""
     stmt = (select(User, Membership.role).join(Membership, Membership.user_id == User.id)
             .where(Membership.community_id == community_id, Membership.status == "active", User.status != "closed")
-            .order_by((Membership.role != "referent"), folded(User.last_name), folded(User.first_name), User.id))
-    found = sql_matches((query or "").strip()[:QUERY_MAX], User.first_name, User.last_name, User.pseudonym,
-                        User.address_label, User.first_name + " " + User.last_name)
+            .order_by((Membership.role != "referent"), User.last_name_key, User.first_name_key, User.id))
+    found = _found(query)
     return stmt if found is None else stmt.where(found)
+
+
+def _found(query: str):
+    return sql_matches((query or "").strip()[:QUERY_MAX], User.first_name, User.last_name, User.pseudonym,
+                       User.address_label, User.first_name + " " + User.last_name)
+
+
+def page_statement(community_id: int, query: str = ""):
+    """``members_statement`` as (user id, role) read from the community's memberships, each
+    member's account looked up by its key (its names' keys, whether it is closed, the search):
+    a page of 5,000 members reads 5,000 index entries, never the whole users table, which
+    PostgreSQL chose to scan for a join (issue 16)."""
+    of_member = lambda *where: exists().where(User.id == Membership.user_id, *where)  # noqa: E731
+    key = lambda column: select(column).where(User.id == Membership.user_id).scalar_subquery()  # noqa: E731
+    found = _found(query)
+    return (select(Membership.user_id, Membership.role)
+            .where(Membership.community_id == community_id, Membership.status == "active",
+                   ~of_member(User.status == "closed"), *([] if found is None else [of_member(found)]))
+            .order_by((Membership.role != "referent"), key(User.last_name_key), key(User.first_name_key), Membership.user_id))
 
 
 def directory_page(request, community: Community, query: str = ""):
     """One page of the directory (``vvs_core.web.pagination.Pagination`` of entries), searched
-    and counted in one statement: only that page's members are read."""
+    and counted in one statement, then that page's members read by id."""
     insee = community.commune.insee
-    page = paginate(request, members_statement(community.id, query), DIRECTORY_PAGE)
-    page.items = [directory_entry(request.principals, user, commune_insee=insee, role=role) for user, role in page.items]
+    page = paginate(request, page_statement(community.id, query), DIRECTORY_PAGE)
+    users = {user.id: user for user in request.dbsession.scalars(select(User).where(User.id.in_([i for i, _r in page.items])))}
+    page.items = [directory_entry(request.principals, users[uid], commune_insee=insee, role=role) for uid, role in page.items]
     return page
 
 

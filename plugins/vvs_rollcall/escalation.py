@@ -21,7 +21,6 @@ from vvs_core.web.links import absolute_url
 from vvs_core.communities.members import referents_of
 from vvs_core.models import Commune, User
 from vvs_core.notify.outbox import notify_user
-from vvs_core.web.textsearch import folded
 
 from .models import DUTIES, RollCall, RollCallPerson, to_duties
 from .service import (ESCALATION_KIND, EXERCISE_MARK, QUESTION, SUBJECT, log, person_line, registered_line, staff_ids,
@@ -54,7 +53,7 @@ def send_wave(request, rollcall: RollCall, index: int, wave: dict) -> None:
     waiting = list(db.execute(
         select(RollCallPerson, User).join(User, User.id == RollCallPerson.user_id)
         .where(RollCallPerson.rollcall_id == rollcall.id, RollCallPerson.answer.is_(None))
-        .order_by(folded(User.last_name), folded(User.first_name), User.id)).all())
+        .order_by(User.last_name_key, User.first_name_key, User.id)).all())
     head = f"Relance {index + 1} (après {wave['minutes']} min)"
     if not waiting:
         log(db, rollcall, "wave", f"{head} : tout le monde a répondu, personne à relancer.")

@@ -106,12 +106,18 @@ def scans(plan) -> list[tuple[str, str]]:
     return out
 
 
+def directory_page_read(statement):
+    """The statement ``web.pagination.paginate`` runs for the second page of 40."""
+    return statement.add_columns(sa.func.count().over()).limit(40).offset(40)
+
+
 def hot_statements(data):
     from types import SimpleNamespace
 
     from vvs_alerts.models import Alert
     from vvs_alerts.moderation import queue_size_sql, queue_statements
 
+    from vvs_directory.directory import page_statement
     from vvs_mairie.dashboard import new_members_read
 
     from vvs_core.communities.members import member_count_sql
@@ -129,6 +135,8 @@ def hot_statements(data):
             Community.commune_id == data["commune_id"]), None),
         "a commune's new members of the last weeks": (new_members_read(data["commune_id"], now - timedelta(weeks=12)),
                                                        None),
+        "a page of a community's directory": (directory_page_read(page_statement(community_id)), None),
+        "a page of a directory searched": (directory_page_read(page_statement(community_id, "Élise n°1")), None),
         "pending requests, oldest first": (sa.select(Membership).where(
             Membership.community_id == community_id, Membership.status == "pending")
             .order_by(Membership.requested_at), None),
@@ -212,3 +220,15 @@ def test_a_communes_new_members_are_read_by_decision_date(plan_of):
     explain, data = plan_of
     plan = json.dumps(explain(new_members_read(data["commune_id"], data["now"] - timedelta(weeks=12))))
     assert "ix_memberships_community_status_decided" in plan
+
+
+def test_a_directory_page_reads_each_member_by_key(plan_of):
+    """A page of the directory looks each member's account up by its key, for its names
+    folded and stored (``users.last_name_key``, migration 0018): no name is folded while the
+    page is read (no ``translate``), and the users table is never scanned."""
+    from vvs_directory.directory import page_statement
+
+    explain, data = plan_of
+    plan = json.dumps(explain(directory_page_read(page_statement(data["community_id"]))))
+    assert "translate" not in plan and "lower(" not in plan
+    assert not [table for node, table in scans(json.loads(plan)) if table == "users" and node == "Seq Scan"]

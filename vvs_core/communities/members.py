@@ -7,12 +7,14 @@ nobody). Pending requests are not members.
 """
 
 from collections.abc import Iterable
+from types import SimpleNamespace as Person
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
 from vvs_core.models import Community, Membership, User
-from vvs_core.web.textsearch import folded
+from vvs_core.web.pagination import paginate
+from vvs_core.web.textsearch import sql_matches
 
 
 def _ids(community_ids: int | Iterable[int]) -> list[int]:
@@ -54,7 +56,7 @@ def referents_and_count(dbsession, community_id: int) -> tuple[list[User], int]:
         .outerjoin(Membership, referent)
         .outerjoin(User, and_(User.id == Membership.user_id, User.status != "closed"))
         .where(Community.id == community_id)
-        .order_by(folded(User.last_name), folded(User.first_name), User.id)).all()
+        .order_by(User.last_name_key, User.first_name_key, User.id)).all()
     return [user for user, _n in rows if user is not None], (rows[0][1] if rows else 0)
 
 
@@ -63,7 +65,7 @@ def referents_of(dbsession, community_ids: int | Iterable[int]) -> list[User]:
     ids = select(Membership.user_id).where(Membership.community_id.in_(_ids(community_ids) or [-1]),
                                            Membership.status == "active", Membership.role == "referent")
     return list(dbsession.scalars(select(User).where(User.id.in_(ids), User.status != "closed")
-                                  .order_by(folded(User.last_name), folded(User.first_name), User.id)))
+                                  .order_by(User.last_name_key, User.first_name_key, User.id)))
 
 
 def referent_counts(dbsession, community_ids: Iterable[int]) -> dict[int, int]:
@@ -92,13 +94,9 @@ def community_ids_of(dbsession, user_id: int) -> list[int]:
 def community_people(request, community: Community, query: str = "", size: int = 50):
     """(référents, ``web.pagination`` page of the other active members, searched by name) of
     ``community``, by name, each as ``id`` and ``full_name``: a commune-wide one holds 100,000."""
-    from types import SimpleNamespace as Person
-    from vvs_core.web.pagination import paginate
-    from vvs_core.web.textsearch import sql_matches
-
     people = (select(User.id, User.first_name, User.last_name, User.pseudonym).join(Membership, Membership.user_id == User.id)
               .where(Membership.community_id == community.id, Membership.status == "active", User.status != "closed")
-              .order_by(folded(User.last_name), folded(User.first_name), User.id))
+              .order_by(User.last_name_key, User.first_name_key, User.id))
     person = lambda r: Person(id=r[0], full_name=f"{r[1] or ''} {r[2] or ''}".strip() or r[3] or "membre")  # noqa: E731
     referents = [person(r) for r in request.dbsession.execute(people.where(Membership.role == "referent"))]
     found = sql_matches((query or "").strip()[:80], User.first_name, User.last_name, User.pseudonym, User.first_name + " " + User.last_name)

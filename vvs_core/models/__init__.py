@@ -12,6 +12,7 @@ from .meta import Base  # noqa: F401
 from .types import UTCDateTime  # noqa: F401
 from .notification import Notification, NotificationContent  # noqa: F401
 from .user import Token, User  # noqa: F401
+from ..web.textsearch import register_sqlite_functions
 from .job import Job  # noqa: F401
 from .provider_callback import ProviderCallback  # noqa: F401
 
@@ -66,8 +67,6 @@ def _sqlite_engine(url: str, **kw):
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
-        from vvs_core.web.textsearch import register_sqlite_functions
-
         register_sqlite_functions(dbapi_conn)  # searches in SQL fold text as Python does
 
     @sa.event.listens_for(engine, "begin")

@@ -2,13 +2,14 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Boolean, Computed, Integer, LargeBinary, String, Text, column
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from ..clock import utcnow
 from .geometry import Geometry
 from .meta import Base
 from .types import UTCDateTime
+from ..web.textsearch import folded
 
 
 class User(Base):
@@ -21,6 +22,9 @@ class User(Base):
     first_name: Mapped[str] = mapped_column(String(80), default="")
     last_name: Mapped[str] = mapped_column(String(80), default="")
     pseudonym: Mapped[str] = mapped_column(String(80), default="")
+    # fold(name), written by the database (migration 0018): lists of members are in this order.
+    last_name_key, first_name_key = (mapped_column(String, Computed(folded(column(name))), deferred=True)
+                                     for name in ("last_name", "first_name"))
     mobile: Mapped[str | None] = mapped_column(String(20), index=True)   # E.164
     landline: Mapped[str | None] = mapped_column(String(20))
     hide_mobile: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -31,8 +35,7 @@ class User(Base):
     interests: Mapped[list] = mapped_column(JSON, default=list)
     housing: Mapped[dict] = mapped_column(JSON, default=dict)  # never shown to neighbours
     photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
-    # Whether there is a photo, without loading it: lists of members read this column.
-    has_photo: Mapped[bool] = column_property(photo.isnot(None))
+    has_photo: Mapped[bool] = column_property(photo.isnot(None))  # without loading it: lists of members read this
     notification_prefs: Mapped[dict] = mapped_column(JSON, default=dict)
     newsletter: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str] = mapped_column(String(5), default="fr")

@@ -162,3 +162,27 @@ def test_the_csv_export_streams_every_member(testapp, app_registry, make_user, m
     assert "06 98 76 54 32" in body
     [event] = dbsession.execute(select(CommunityEvent).where(CommunityEvent.kind == "hidden_phone_viewed")).scalars()
     assert event.actor_id == agent.id and event.data["user_ids"] == [hider.id]
+
+
+def test_members_come_in_french_order_and_a_new_name_moves_them(testapp, make_user, make_community, dbsession):
+    """The directory's order is the names folded (« Œdipe » as « oedipe », « d’Artagnan » as
+    « d'artagnan »), stored by the database (``users.last_name_key``, migration 0018): a
+    member who changes name moves at once, a search still ignores accents and apostrophes."""
+    names = [("Zoé", "Zola"), ("Élodie", "Œdipe"), ("Jean", "d’Artagnan"), ("Émile", "Ébène"),
+             ("🦊", "Renard 🦊"), ("Anne", "OEUVRAY")]
+    people = [make_user(first_name=first, last_name=last) for first, last in names]
+    referent = make_user(first_name="Zacharie", last_name="Zyx")
+    community = make_community(members=people, referents=[referent])
+    testapp.login(referent)
+    url = f"/communaute/{community.id}/annuaire.json"
+
+    def listed(**params):
+        return [m["name"] for m in testapp.get(url, params).json["members"]]
+
+    assert listed() == ["Zacharie Zyx", "Jean d’Artagnan", "Émile Ébène", "Élodie Œdipe", "Anne OEUVRAY",
+                        "🦊 Renard 🦊", "Zoé Zola"]
+    people[0].last_name = "Abélard"
+    dbsession.flush()
+    assert listed()[:3] == ["Zacharie Zyx", "Zoé Abélard", "Jean d’Artagnan"]
+    assert listed(q="oedipe") == ["Élodie Œdipe"] and listed(q="d'artagnan") == ["Jean d’Artagnan"]
+    assert listed(q="abelard") == ["Zoé Abélard"] and listed(q="🦊") == ["🦊 Renard 🦊"]
