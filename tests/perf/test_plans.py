@@ -2,8 +2,9 @@
 of rows loaded and ANALYZEd (``enable_seqscan`` left on, as in production), ``EXPLAIN``
 of each statement — built by the code that runs it — shows no sequential scan of a large
 table: log-in by e-mail, members of a community by status, the member counts and new members of a
-commune's communities, a community's history, the commune and the community of a home, the sweeper's
-stale and due notifications, a receipt's notification, a commune's alerts.
+commune's communities, a page of a community's directory (searched or not), the menu's counts of a
+référent (unread messages), a community's history, the commune and the community of
+a home, the sweeper's stale and due notifications, a receipt's notification, a commune's alerts.
 """
 from __future__ import annotations
 
@@ -116,8 +117,8 @@ def hot_statements(data):
 
     from vvs_alerts.models import Alert
     from vvs_alerts.moderation import queue_size_sql, queue_statements
-
     from vvs_directory.directory import page_statement
+    from vvs_messaging.conversations import unread_total_sql
     from vvs_mairie.dashboard import new_members_read
 
     from vvs_core.communities.members import member_count_sql
@@ -137,6 +138,7 @@ def hot_statements(data):
                                                        None),
         "a page of a community's directory": (directory_page_read(page_statement(community_id)), None),
         "a page of a directory searched": (directory_page_read(page_statement(community_id, "Élise n°1")), None),
+        "a member's unread messages": (sa.select(unread_total_sql(data["user_id"])), None),
         "pending requests, oldest first": (sa.select(Membership).where(
             Membership.community_id == community_id, Membership.status == "pending")
             .order_by(Membership.requested_at), None),

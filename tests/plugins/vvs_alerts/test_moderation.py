@@ -135,3 +135,40 @@ def test_the_queues_are_read_a_page_at_a_time(testapp, dbsession, make_user, mak
     assert "n° 20" in second.text and "n° 24" in second.text and "n° 19" not in second.text
     assert "Page 2 sur 2" in second.text and "Aucun signalement en cours." in second.text
     assert "Page 2 sur 2" in testapp.get("/alertes/moderation", {"page_held": "99", "page_reported": "x"}).text
+
+
+def test_the_menus_count_of_alerts_waiting_for_moderation(dbsession, make_user, make_community):
+    """The menu's badge (``queue_size_sql``): a référent counts the held alerts and the
+    reported ones (not withdrawn, reports not handled) of the communities they lead, each
+    once, held and reported alike; a moderator counts them everywhere (issue 16: read as
+    two index reads, not an OR over every alert)."""
+    import uuid
+
+    from sqlalchemy import select as select_
+
+    from vvs_alerts.models import Alert
+    from vvs_alerts.moderation import queue_size_sql
+
+    author, referent, moderator = make_user(), make_user(first_name="Élodie"), make_user(is_moderator=True)
+    mine = make_community(name="Quartier de l’Église", members=[author], referents=[referent])
+    other = make_community(name="Les Érables", members=[make_user()])
+
+    def alert(community, status, *reports):
+        row = Alert(community_id=community.id, commune_id=community.commune_id, author_id=author.id, category="autre",
+                    text="Volet forcé « rue de l’École » 🚪", expires_at=utcnow() + timedelta(days=1), status=status,
+                    idempotency_key=uuid.uuid4().hex)
+        dbsession.add(row)
+        dbsession.flush()
+        dbsession.add_all(AlertReport(alert_id=row.id, reporter_id=author.id, handled=handled) for handled in reports)
+
+    alert(mine, "held")
+    alert(mine, "held", False, False)  # held and reported twice: once
+    alert(mine, "published", False)
+    alert(mine, "published", True)  # its report handled
+    alert(mine, "withdrawn", False)
+    alert(mine, "published")
+    alert(other, "held", False)
+    dbsession.flush()
+    assert dbsession.scalar(select_(queue_size_sql(referent, [f"user:{referent.id}"]))) == 3
+    assert dbsession.scalar(select_(queue_size_sql(moderator, ["role:moderator"]))) == 4
+    assert dbsession.scalar(select_(queue_size_sql(author, [f"user:{author.id}"]))) == 0
