@@ -17,12 +17,12 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from vvs_admin.accounts import (
-    ACCOUNT_STATUS_LABELS, DAYS_WRONG, DEFAULT_DAYS, MAX_DAYS, MIN_DAYS, PAGE_SIZE, PLATFORM_ROLES, AdminActionRefused, ChangedMeanwhile,
+    ACCOUNT_STATUS_LABELS, DAYS_WRONG, DEFAULT_DAYS, MAX_DAYS, MIN_DAYS, PAGE_SIZE, PLATFORM_ROLES,
     account_state, audit_entries, audit_label, audit_query, change_role, change_status, community_choices,
     describe_change, end_sessions, memberships_of, platform_role, resend_confirmation, role_labels, search_users,
     status_choices, status_label, suspension_over,
 )
-from vvs_core.web.forms import Schema, choice_node, make_form, number_node, reason_node, state_node, validate
+from vvs_core.web.forms import Schema, act, choice_node, make_form, number_node, reason_node, state_node
 from vvs_core.models import Community, User
 from vvs_core.web.pagination import Pagination
 from vvs_core.accounts.phones import display_phone
@@ -182,21 +182,10 @@ def admin_user_view(request):
 
 def _act(request, form_key: str, apply) -> dict | HTTPSeeOther:
     user = user_from_route(request)
-    form = user_forms(request, user)[form_key]
-    data, rendered = validate(request, form, check=days_needed if form_key == "status" else None)
-    if data is None:
-        request.response.status = 400
-        return user_page(request, user, rendered={form_key: rendered})
-    try:
-        message = apply(user, data)
-    except ChangedMeanwhile as exc:
-        request.response.status = 409
-        return user_page(request, user, error=str(exc))
-    except AdminActionRefused as exc:
-        request.response.status = 400
-        return user_page(request, user, error=str(exc))
-    request.flash(message, "success")
-    return HTTPSeeOther(request.route_path("admin_user", user_id=user.id))
+    return act(request, user_forms(request, user)[form_key],
+               lambda data: (apply(user, data), request.route_path("admin_user", user_id=user.id)),
+               lambda rendered=None, error=None: user_page(request, user, rendered and {form_key: rendered}, error),
+               check=days_needed if form_key == "status" else None)
 
 
 @view_config(route_name="admin_user_role", request_method="POST", renderer="vvs_admin:templates/admin_user.pt",
@@ -275,21 +264,13 @@ def admin_user_account_view(request):
              renderer="vvs_admin:templates/admin_user_account.pt", permission="accounts.sanction")
 def admin_user_account_post(request):
     user = user_from_route(request)
-    data, rendered = validate(request, account_form(request, user), check=days_needed)
-    if data is None:
-        request.response.status = 400
-        return account_page(request, user, rendered=rendered)
-    try:
+
+    def apply(data):
         change_status(request, user, data["action"], data["reason"], data["etat"], data.get("jours"))
-    except ChangedMeanwhile as exc:
-        request.response.status = 409
-        return account_page(request, user, error=str(exc))
-    except AdminActionRefused as exc:
-        request.response.status = 400
-        return account_page(request, user, error=str(exc))
-    request.flash(f"Compte de {user.full_name} : {status_label(user.status, user.suspended_until).lower()}. "
-                  "La personne en est informée par e-mail.", "success")
-    return HTTPSeeOther(request.route_path("admin_user_account", user_id=user.id))
+        return (f"Compte de {user.full_name} : {status_label(user.status, user.suspended_until).lower()}. "
+                "La personne en est informée par e-mail.", request.route_path("admin_user_account", user_id=user.id))
+    return act(request, account_form(request, user), apply,
+               lambda rendered=None, error=None: account_page(request, user, rendered, error), check=days_needed)
 
 
 # --- The journal ----------------------------------------------------------------

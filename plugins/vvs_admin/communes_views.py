@@ -14,7 +14,7 @@ from vvs_admin.communes import (
     INSEE, CommunityPeople, communities_people_summary, member_by_email, change_validation_mode, mode_name, mode_names, communes_overview, create_commune, edit_commune, archive_community, archive_preview, merge_choices, merge_communities, merge_preview, parse_coordinate, parse_postcodes, set_referent,
 )
 from vvs_core.web.french import de
-from vvs_core.web.forms import (Schema, StrippedString, choice_node, email_node, make_form, reason_node, refusing,
+from vvs_core.web.forms import (Schema, StrippedString, act, choice_node, email_node, make_form, reason_node, refusing,
                                  typed, validate)
 from vvs_core.models import Commune, Community
 from vvs_core.web.pagination import paginate
@@ -182,17 +182,12 @@ def admin_communes_view(request):
 def admin_commune_create_view(request):
     form = make_form(request, commune_schema(True, request), "Créer la commune", formid="commune",
                      action=request.route_path("admin_communes"))
-    data, rendered = validate(request, form)
-    if data is None:
-        request.response.status = 400
-        return communes_page(request, rendered)
-    try:
+
+    def apply(data):
         commune = create_commune(request, commune_values(data), data["reason"])
-    except AdminActionRefused as exc:
-        request.response.status = 400
-        return communes_page(request, form.render(dict(request.POST)), error=str(exc))
-    request.flash(f"La commune {commune.name} est créée.", "success")
-    return HTTPSeeOther(request.route_path("admin_commune", insee=commune.insee))
+        return f"La commune {commune.name} est créée.", request.route_path("admin_commune", insee=commune.insee)
+    return act(request, form, apply, lambda rendered=None, error=None: communes_page(
+        request, rendered or form.render(dict(request.POST)), error=error))
 
 
 def commune_page(request, commune: Commune, rendered: dict | None = None, error: str | None = None) -> dict:
@@ -242,34 +237,21 @@ def admin_commune_edit_view(request):
     commune = commune_from_route(request)
     form = make_form(request, commune_schema(False, request), "Enregistrer", formid="commune",
                      action=request.route_path("admin_commune", insee=commune.insee))
-    data, rendered = validate(request, form)
-    if data is None:
-        request.response.status = 400
-        return commune_page(request, commune, {"commune": rendered})
-    try:
+
+    def apply(data):
         edit_commune(request, commune, commune_values(data), data["reason"])
-    except AdminActionRefused as exc:
-        request.response.status = 400
-        return commune_page(request, commune, error=str(exc))
-    request.flash(f"La commune {commune.name} est enregistrée.", "success")
-    return HTTPSeeOther(request.route_path("admin_commune", insee=commune.insee))
+        return f"La commune {commune.name} est enregistrée.", request.route_path("admin_commune", insee=commune.insee)
+    return act(request, form, apply, lambda rendered=None, error=None: commune_page(
+        request, commune, rendered and {"commune": rendered}, error))
 
 
 def _community_action(request, key: str, apply):
     community = request.context.community
-    form = community_forms(request, community)["forms"][key]
-    data, rendered = validate(request, form)
     commune = community.commune
-    if data is None:
-        request.response.status = 400
-        return commune_page(request, commune, {community.id: {key: rendered}})
-    try:
-        message = apply(community, data)
-    except AdminActionRefused as exc:
-        request.response.status = 409 if isinstance(exc, ChangedMeanwhile) else 400
-        return commune_page(request, commune, error=f"{community.name} : {exc}")
-    request.flash(message, "success")
-    return HTTPSeeOther(request.route_path("admin_commune", insee=commune.insee, _anchor=f"communaute-{community.id}"))
+    back = request.route_path("admin_commune", insee=commune.insee, _anchor=f"communaute-{community.id}")
+    return act(request, community_forms(request, community)["forms"][key], lambda data: (apply(community, data), back),
+               lambda rendered=None, error=None: commune_page(request, commune, rendered and {community.id: {key: rendered}},
+                                                              error and f"{community.name} : {error}"))
 
 
 @view_config(route_name="admin_community_mode", request_method="POST",
@@ -382,17 +364,15 @@ def admin_community_archive_view(request):
              renderer="vvs_admin:templates/admin_archive.pt", permission="platform")
 def admin_community_archive_post(request):
     community = request.context.community
-    data, rendered = validate(request, archive_form(request, community))
-    if data is None:
-        request.response.status = 400
-        return archive_page(request, community, rendered)
-    try:
+
+    def apply(data):
         archive_community(request, community.id, data["reason"])
-    except AdminActionRefused as exc:
-        request.response.status = 409 if isinstance(exc, ChangedMeanwhile) else 400
-        request.dbsession.refresh(community)
-        return archive_page(request, community, error=str(exc))
-    request.flash(f"« {community.name} » est archivée : elle n'est plus sur la carte et ses membres en sont "
-                  "libérés ; son historique est gardé.", "success")
-    return HTTPSeeOther(request.route_path("admin_commune", insee=community.commune.insee,
-                                           _anchor=f"communaute-{community.id}"))
+        return (f"« {community.name} » est archivée : elle n'est plus sur la carte et ses membres en sont libérés ; "
+                "son historique est gardé.", request.route_path("admin_commune", insee=community.commune.insee,
+                                                                 _anchor=f"communaute-{community.id}"))
+
+    def page(rendered=None, error=None):
+        if error:
+            request.dbsession.refresh(community)
+        return archive_page(request, community, rendered, error)
+    return act(request, archive_form(request, community), apply, page)

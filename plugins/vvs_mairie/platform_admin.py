@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import colander
 import deform
-from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.httpexceptions import HTTPNotFound
 from pyramid.renderers import render, render_to_response
 from pyramid.view import view_config
 from sqlalchemy import delete, select, update
@@ -19,8 +19,8 @@ from vvs_core.clock import utcnow
 from vvs_core.communities.events import record_event
 from vvs_core.errors import ActionRefused as AdminActionRefused, ChangedMeanwhile
 from vvs_core.web import route_exists
-from vvs_core.web.forms import (Schema, StrippedString, choice_node, email_node, make_form, reason_node,
-                                   state_node, validate)
+from vvs_core.web.forms import (Schema, StrippedString, act, choice_node, email_node, make_form, reason_node,
+                                   state_node)
 from vvs_core.hooktypes import EventKind
 from vvs_core.models import Commune, User
 from vvs_core.accounts.sessions import end_all_sessions
@@ -241,10 +241,6 @@ def commune_url(request, commune) -> str:
     return request.route_path("mairie_admin_commune", insee=commune.insee)
 
 
-def _back(request, commune):
-    return HTTPSeeOther(commune_url(request, commune))
-
-
 def block_page(request, commune, status=200, error=None, rendered=None):
     """The town hall's block of ``commune`` on a page of its own: a refused action answered
     with its reason and the form as it was typed (nothing was changed), or the block itself
@@ -266,17 +262,13 @@ def _act(request, key, apply, agent=None):
     agents = agent_service.agents_of_commune(request.dbsession, commune.id)
     if agent is not None and agent not in agents:
         agents.append(agent)
-    form = forms(request, commune, agents)[key]
-    data, rendered = validate(request, form)
-    if data is None:
-        return block_page(request, commune, 400, "La demande n'a pas été enregistrée : corrigez le formulaire "
-                                                 "« Mairie » ci-dessous.", {key: rendered})
-    try:
-        message = apply(commune, data)
-    except AdminActionRefused as exc:
-        return block_page(request, commune, 409 if isinstance(exc, ChangedMeanwhile) else 400, f"Mairie : {exc}")
-    request.flash(message, "success")
-    return _back(request, commune)
+
+    def page(rendered=None, error=None):
+        return block_page(request, commune, request.response.status_int, f"Mairie : {error}" if error else
+                          "La demande n'a pas été enregistrée : corrigez le formulaire « Mairie » ci-dessous.",
+                          rendered and {key: rendered})
+    return act(request, forms(request, commune, agents)[key],
+               lambda data: (apply(commune, data), commune_url(request, commune)), page)
 
 
 def _agent_act(request, key, apply):

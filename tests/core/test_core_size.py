@@ -14,7 +14,7 @@ import vvs_core
 
 CORE = Path(vvs_core.__file__).parent
 TARGET = 6_000
-BUDGET = 14_009  # -2: forms posted() and refusing(), read_audience and own_community_entry took the place of what views and plugins wrote again (issue 14, duplicates)
+BUDGET = 14_008  # -1: act() (a posted action: validate, apply, 400/409 or flash and redirect) took the place of eight copies in vvs_admin, vvs_mairie and the profile; the housing form, page numbers, no-store headers and cascade keys written once (issue 14, duplicates)
 
 
 def core_lines() -> dict[str, int]:

@@ -10,7 +10,7 @@ from pyramid.view import view_config
 from sqlalchemy import func, select
 
 from vvs_core.clock import utcnow
-from vvs_core.web.forms import Schema, StrippedString, email_node, field_error, make_form, posted, refusing, typed, validate
+from vvs_core.web.forms import Schema, StrippedString, act, email_node, field_error, make_form, posted, refusing, typed
 from vvs_core.hooktypes import SettingsSection
 from vvs_core.web.images import ImageRejected, clean_image
 from vvs_core.models import User
@@ -113,23 +113,13 @@ class ProfileSchema(Schema):
 
 
 def housing_schema():
-    class HousingSchema(Schema):
-        owner = colander.SchemaNode(
-            colander.String(), title="Propriétaire", missing="",
-            validator=colander.OneOf([v for v, _ in YES_NO]),
-            widget=deform.widget.SelectWidget(values=[("", "— non renseigné —"), *YES_NO]),
-        )
-        dwelling = colander.SchemaNode(
-            colander.String(), title="Type de logement", missing="",
-            validator=colander.OneOf([v for v, _ in HOUSING_TYPES]),
-            widget=deform.widget.SelectWidget(values=[("", "— non renseigné —"), *HOUSING_TYPES]),
-        )
-        alarm = colander.SchemaNode(
-            colander.String(), title="Logement équipé d'une alarme", missing="",
-            validator=colander.OneOf([v for v, _ in YES_NO]),
-            widget=deform.widget.SelectWidget(values=[("", "— non renseigné —"), *YES_NO]),
-        )
-    return HousingSchema()
+    schema = Schema()
+    for name, title, choices in (("owner", "Propriétaire", YES_NO), ("dwelling", "Type de logement", HOUSING_TYPES),
+                                 ("alarm", "Logement équipé d'une alarme", YES_NO)):
+        schema.add(colander.SchemaNode(colander.String(), name=name, title=title, missing="",
+                                       validator=colander.OneOf([v for v, _ in choices]),
+                                       widget=deform.widget.SelectWidget(values=[("", "— non renseigné —"), *choices])))
+    return schema
 
 
 def profile_forms(request, user):
@@ -168,14 +158,11 @@ def profile_view(request):
 def profile_housing_view(request):
     user = request.user
     profile, housing = profile_forms(request, user)
-    data, rendered = validate(request, housing)
-    if data is None:
-        request.response.status = 400
-        return profile_page(request, user, profile.render(profile_values(user)), rendered)
-    user.housing = {k: v for k, v in data.items() if k != "csrf_token" and v}
-    request.flash("Les informations sur votre habitation sont enregistrées (elles ne sont pas visibles par vos voisins).",
-                  "success")
-    return HTTPSeeOther(request.route_path("profile"))
+    def apply(data):
+        user.housing = {k: v for k, v in data.items() if k != "csrf_token" and v}
+        return ("Les informations sur votre habitation sont enregistrées (elles ne sont pas visibles par vos voisins).",
+                request.route_path("profile"))
+    return act(request, housing, apply, lambda rendered: profile_page(request, user, profile.render(profile_values(user)), rendered))
 
 
 @view_config(route_name="profile_photo", request_method="POST",

@@ -20,6 +20,7 @@ from vvs_core.communities.members import referents_and_count
 from vvs_core.web import route_exists
 from vvs_core.web.forms import Schema, StrippedString, make_form, posted, typed
 from vvs_core.web.jsonlimits import TooLarge, loads_limited
+from vvs_core.web.pagination import page_number
 from vvs_core.communities.membership import clean_name, communities_by_id, community_name_problem
 from vvs_core.models import Community, CommunityEvent
 from vvs_core.accounts.security import community_factory
@@ -158,9 +159,7 @@ def community_view(request):
              permission="community.view")
 def community_history_view(request):
     community = request.context.community
-    raw = request.params.get("page", "1")
-    page = int(raw) if raw.isdigit() and 0 < len(raw) < 6 else 1
-    page = max(1, page)
+    page = page_number(request)
     stmt = events_query(community.id, sees_audit(request, request.context))
     events = request.dbsession.execute(stmt.offset((page - 1) * HISTORY_PAGE).limit(HISTORY_PAGE + 1)).scalars().all()
     return {"title": f"Historique — {community.name}", "community": community,

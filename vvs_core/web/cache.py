@@ -210,12 +210,12 @@ def tables_read(statement: str) -> frozenset:
 # --- Seeing writes ------------------------------------------------------------------
 
 def _table_write_keys(table: str, delete: bool = False) -> set[str]:
-    keys = {ANY_WRITE, f"t:{table}", f"u:{table}"}
-    if delete:
-        for child in _cascade_children(table):
-            if child not in UNCACHED_TABLES:
-                keys |= {f"t:{child}", f"u:{child}"}
-    return keys
+    return {ANY_WRITE, f"t:{table}", f"u:{table}"} | (_cascade_keys(table) if delete else set())
+
+
+def _cascade_keys(table: str) -> set[str]:
+    """What deleting a row of ``table`` writes besides: the cached tables its foreign keys cascade to."""
+    return {f"{kind}:{child}" for child in _cascade_children(table) if child not in UNCACHED_TABLES for kind in "tu"}
 
 
 def _mark(conn, keys) -> None:
@@ -275,9 +275,7 @@ def _row_keys(obj, deleted: bool) -> set[str]:
         if not owners:
             keys.add(f"u:{name}")
         if deleted:
-            for child in _cascade_children(name):
-                if child not in UNCACHED_TABLES:
-                    keys |= {f"t:{child}", f"u:{child}"}
+            keys |= _cascade_keys(name)
     return keys
 
 

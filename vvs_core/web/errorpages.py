@@ -63,9 +63,7 @@ def static_page(status: int = 500, title: str | None = None, message: str | None
         f'<main id="contenu"><h1>{html.escape(title, quote=False)}</h1><p>{html.escape(message, quote=False)}</p>'
         '<p><a href="/">Retour à l\'accueil</a></p></main></body></html>\n')
     response = Response(body=body.encode("utf-8"), status=status, content_type="text/html", charset="utf-8")
-    response.headers["Cache-Control"] = "no-store"
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
+    response.headers.update({"Cache-Control": "no-store", **(headers or {})})
     return response
 
 
@@ -220,9 +218,7 @@ def json_error(status: int, code: str, message: str, fields: dict | None = None,
         error["fields"] = fields
     response = Response(body=json.dumps({"error": error}, ensure_ascii=False).encode("utf-8"),
                         status=status, content_type="application/json", charset="utf-8")
-    response.headers["Cache-Control"] = "no-store"
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
+    response.headers.update({"Cache-Control": "no-store", **(headers or {})})
     return response
 
 

@@ -6,6 +6,9 @@ import re
 import colander
 import deform
 from deform.schema import CSRFSchema
+from pyramid.httpexceptions import HTTPSeeOther
+
+from vvs_core.errors import ActionRefused, ChangedMeanwhile
 
 
 class Schema(CSRFSchema):
@@ -61,6 +64,22 @@ def posted(request, form: deform.Form, check=None, values=colander.null):
     if rendered is not None:
         request.response.status = 400
     return data, rendered
+
+
+def act(request, form: deform.Form, apply, page, check=None):
+    """An action posted through ``form``: ``apply(data) -> (French message flashed, URL to go to)``;
+    else ``page(rendered=…)`` (errors: 400) or ``page(error=…)`` (refused: 400, changed meanwhile: 409)."""
+    data, rendered = validate(request, form, check)
+    if data is None:
+        request.response.status = 400
+        return page(rendered=rendered)
+    try:
+        message, url = apply(data)
+    except ActionRefused as exc:
+        request.response.status = 409 if isinstance(exc, ChangedMeanwhile) else 400
+        return page(error=str(exc))
+    request.flash(message, "success")
+    return HTTPSeeOther(url)
 
 
 def refusing(parse):
