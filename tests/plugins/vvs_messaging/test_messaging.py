@@ -55,6 +55,9 @@ def test_conversation_between_neighbours_with_unread_badge_and_one_notice_per_ho
     testapp.login(bob)
     inbox = testapp.get("/messagerie")
     assert 'class="badge">2<' in inbox.text.replace("\n", "")
+    # a screen reader says « Messagerie (2) », not « Messagerie2 » (walk-through)
+    link = inbox.html.find("nav", id="menu-principal").find("a", href="/messagerie")
+    assert " ".join(link.get_text().split()) == "Messagerie (2)", link
     testapp.get(f"/messagerie/conversation/{conversation.id}")
     assert unread_total(dbsession, bob.id) == 0
 
