@@ -184,3 +184,35 @@ def add_resident(e2e_db, email: str, first_name: str, last_name: str, address_la
                          decided_at=utcnow()))
         s.commit()
         return user.id
+
+
+def community_with_members(e2e_db, insee: str, commune_name: str, community_name: str, centre: tuple[float, float],
+                           people) -> int:
+    """A commune and a community of its own (the demo's stay as they are), once per database:
+    its active members ``people`` as (e-mail, first name, last name, address), the first the
+    référent, each with the demo resident's password. Returns the community's id."""
+    import sqlalchemy as sa
+    from shapely.geometry import Point, box
+
+    from vvs_core.models import Commune, Community, Membership, User
+
+    with e2e_db() as db:
+        password_hash = db.scalar(sa.select(User.password_hash).where(User.email == "resident@serris.demo"))
+        commune = db.scalar(sa.select(Commune).where(Commune.insee == insee))
+        if commune is None:
+            commune = Commune(insee=insee, name=commune_name, postcodes=[insee], centre=Point(*centre))
+            db.add(commune)
+            db.flush()
+            x, y = centre
+            community = Community(commune_id=commune.id, name=community_name, boundary=box(x - 0.001, y - 0.001, x + 0.001, y + 0.001))
+            db.add(community)
+            db.flush()
+            for n, (email, first, last, address) in enumerate(people):
+                user = User(email=email, password_hash=password_hash, first_name=first, last_name=last,
+                            address_label=address, email_confirmed_at=sa.func.now())
+                db.add(user)
+                db.flush()
+                db.add(Membership(user_id=user.id, community_id=community.id, status="active",
+                                  role="referent" if n == 0 else "member"))
+            db.commit()
+        return db.scalar(sa.select(Community.id).where(Community.commune_id == commune.id))

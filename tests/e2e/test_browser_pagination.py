@@ -5,9 +5,9 @@ the position is announced ("Page 2 sur 2", ``aria-current``)."""
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 from playwright.sync_api import expect
-from shapely.geometry import Point, box
+
+from journey import community_with_members
 
 pytestmark = pytest.mark.browser
 
@@ -18,31 +18,10 @@ MEMBERS = 45
 def crowded_community(e2e_db):
     """A commune and a community of its own (the demo's stay as they are), 45 members
     with accents, apostrophes and long names; returns (community id, first member's e-mail)."""
-    from vvs_core.models import Commune, Community, Membership, User
-
-    with e2e_db() as db:
-        password_hash = db.scalar(sa.select(User.password_hash).where(User.email == "resident@serris.demo"))
-        commune = db.scalar(sa.select(Commune).where(Commune.insee == "99044"))
-        if commune is None:
-            commune = Commune(insee="99044", name="Sainte-Zélie-d’Abondance", postcodes=["99440"],
-                              centre=Point(4.10, 45.10))
-            db.add(commune)
-            db.flush()
-            community = Community(commune_id=commune.id, name="Les Érables « Nord » — quartier de l’Église",
-                                  boundary=box(4.099, 45.099, 4.101, 45.101))
-            db.add(community)
-            db.flush()
-            for n in range(MEMBERS):
-                user = User(email=f"erable{n:02d}@pagination.test", password_hash=password_hash,
-                            first_name=f"Zoé-Marie{n:02d}", last_name=f"Lefèvre-d’Aubigné-de-la-Tour-{n:02d}",
-                            address_label=f"{n} allée des Érables", email_confirmed_at=sa.func.now())
-                db.add(user)
-                db.flush()
-                db.add(Membership(user_id=user.id, community_id=community.id, status="active",
-                                  role="referent" if n == 0 else "member"))
-            db.commit()
-        community_id = db.scalar(sa.select(Community.id).where(Community.commune_id == commune.id))
-    return community_id, "erable00@pagination.test"
+    people = [(f"erable{n:02d}@pagination.test", f"Zoé-Marie{n:02d}", f"Lefèvre-d’Aubigné-de-la-Tour-{n:02d}",
+               f"{n} allée des Érables") for n in range(MEMBERS)]
+    return community_with_members(e2e_db, "99044", "Sainte-Zélie-d’Abondance",
+                                  "Les Érables « Nord » — quartier de l’Église", (4.10, 45.10), people), people[0][0]
 
 
 def no_sideways_scroll(page):
