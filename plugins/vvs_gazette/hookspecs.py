@@ -21,5 +21,6 @@ def vvs_gazette_items(request: Request, community: Community) -> list[dict]:
     """Extra gazette entries for ``community`` (e.g. the mairie's communications).
 
     Returns: a list of dicts with ``title``, ``text``, ``author``, ``created_at``
-    and ``source``.
+    and ``source``, or a ``vvs_core.web.batch.ReadThen`` making that list of its value,
+    read with the page's other reads (no statement of its own).
     """

@@ -89,9 +89,10 @@ def counted_page_of_posts(dbsession, community_id: int, page: int = 1, query: st
 
 
 def counted_page_read(community_id: int, page: int = 1, query: str = ""):
-    """``counted_page_of_posts``' statement as ``json_rows`` (a scalar expression the page reads
-    with its others: the header's badges) and its parameters; ``counted_page_rows`` makes
-    the answer of its value. Without a search it is built once per process."""
+    """``counted_page_of_posts``' statement as two scalar expressions the page reads with its
+    others (the header's badges): the page's posts as ``json_rows`` and how many posts the list
+    holds; and their parameters. ``counted_page_rows`` makes the answer of their values.
+    Without a search they are built once per process."""
     params = {"gz_community": community_id, "gz_today": dates.today(), "gz_offset": (max(page, 1) - 1) * PAGE_SIZE}
     return (_counted_page_read(query) if query.strip() else _counted_page_read_cached()), params
 
@@ -107,26 +108,31 @@ def _counted_page_read(query: str):
     replies = (sa.select(sa.func.count(GazetteReply.id))
                .where(GazetteReply.post_id == GazettePost.id, GazetteReply.hidden.is_(False))
                .correlate(GazettePost).scalar_subquery())
+    visible = visible_posts_filter(sa.bindparam("gz_community"), sa.bindparam("gz_today", type_=sa.Date))
+    if query.strip():
+        visible = sa.and_(visible, search_filter(query))
     stmt = (sa.select(*(column.label(key) for key, column in _post_columns()), User.first_name.label("a_first"),
                       User.last_name.label("a_last"), User.pseudonym.label("a_pseudonym"), User.status.label("a_status"),
-                      replies.label("reply_count"), sa.func.count().over().label("total"))
-            .join(User, User.id == GazettePost.author_id)
-            .where(visible_posts_filter(sa.bindparam("gz_community"), sa.bindparam("gz_today", type_=sa.Date))))
-    if query.strip():
-        stmt = stmt.where(search_filter(query))
+                      replies.label("reply_count"))
+            .join(User, User.id == GazettePost.author_id).where(visible))
+    # Counted apart: ``count(*) OVER ()`` kept every visible post's row (its text too) to
+    # count them, which cost more than the page's twenty (issue 16).
+    total = sa.select(sa.func.count()).select_from(GazettePost).where(visible).scalar_subquery()
     return json_rows(stmt.order_by(GazettePost.created_at.desc(), GazettePost.id.desc())
-                     .limit(PAGE_SIZE).offset(sa.bindparam("gz_offset", type_=sa.Integer)))
+                     .limit(PAGE_SIZE).offset(sa.bindparam("gz_offset", type_=sa.Integer))), total
 
 
 def _post_columns():
     return [(attr.key, getattr(GazettePost, attr.key)) for attr in sa.inspect(GazettePost).column_attrs]
 
 
-def counted_page_rows(found) -> tuple[list[PostRow], int]:
+def counted_page_rows(found, total: int) -> tuple[list[PostRow], int]:
+    """The page's rows of ``found`` (the ``json_rows`` value) and the list's ``total`` (0 past
+    its end, as ``paginate``: the page shows no position beyond the last)."""
     keys = [key for key, _column in _post_columns()]
     rows = [PostRow(SimpleNamespace(**{k: getattr(r, k) for k in keys}),
                     author_label(r.a_first, r.a_last, r.a_pseudonym, r.a_status), r.reply_count) for r in found]
-    return rows, (found[0].total if found else 0)
+    return rows, (total if rows else 0)
 
 
 def latest_posts_read(community_id: int, limit: int, today: date | None = None):

@@ -11,6 +11,7 @@ from vvs_core.web.images import ImageRejected
 from vvs_core.web.forms import make_form, read_fields, validate
 from vvs_core.web.french import de
 from vvs_core.web.links import absolute_url, public_host
+from vvs_core.web.batch import read_later
 from vvs_core.web.pagination import Pagination, page_number, page_url, paginate
 from vvs_core.web.timefmt import dates
 
@@ -22,14 +23,12 @@ FORM_PAGE = "vvs_core:web/templates/form_page.pt"
 MODERATION_PAGE = 20  # lines of each list of the moderation page
 
 
-def mairie_items(request, community, query: str) -> list[dict]:
-    items = []
-    for answer in request.registry.vvs_plugins.hook.vvs_gazette_items(request=request, community=community):
-        items.extend(answer or [])
-    if query.strip():
-        q = query.strip().lower()
-        items = [i for i in items if q in str(i.get("title", "")).lower() or q in str(i.get("text", "")).lower()]
-    return items
+def mairie_items(request, community, query: str):
+    """The ``vvs_gazette_items`` matching ``query``, when called (a ``ReadThen`` answer is read
+    with the page's other reads)."""
+    items = read_later(request, request.registry.vvs_plugins.hook.vvs_gazette_items(request=request, community=community))
+    q = query.strip().lower()
+    return lambda: [i for i in items() if not q or q in str(i.get("title", "")).lower() or q in str(i.get("text", "")).lower()]
 
 
 
@@ -62,13 +61,14 @@ def page_entries(request, community, page: int, query: str) -> tuple[list[dict],
     posts the list holds; cached until the next write to the database (not searches: any
     text makes a new key, and they are rare)."""
     def load():
-        read, params = posts.counted_page_read(community.id, page, query)
-        found = request.page_reads.add(read, **params)
+        (read, count), params = posts.counted_page_read(community.id, page, query)
+        found, counted = request.page_reads.add(read, **params), request.page_reads.add(count)
+        mairie = mairie_items(request, community, query) if page == 1 else list
         request.layout.menu  # noqa: B018 (the header's badges, when not cached, join the same statement)
-        rows, total = posts.counted_page_rows(found.value)
+        rows, total = posts.counted_page_rows(found.value, counted.value)
         entries = [{"kind": "post", "when": r.post.created_at, "row": r} for r in rows]
         if page == 1:
-            for item in mairie_items(request, community, query):
+            for item in mairie():
                 entries.append({"kind": "mairie", "when": item.get("created_at"), "item": item})
             entries.sort(key=lambda e: _sortable(e["when"]), reverse=True)
         return entries, total

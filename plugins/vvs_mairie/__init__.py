@@ -18,6 +18,7 @@ from vvs_core.hooktypes import MenuItem, NotificationKind, Panel, PrincipalKind,
 from vvs_core.models import Community, Membership
 from vvs_core.plugins import hookimpl
 from vvs_core.accounts.principals import COMMUNE_AGENT, commune_agent
+from vvs_core.web.batch import ReadThen
 from vvs_core.web.timefmt import dates
 from vvs_core.web.textsearch import folded
 
@@ -129,16 +130,12 @@ def vvs_vulnerable_ccas_agents(request, commune):
 
 @hookimpl(optionalhook=True)
 def vvs_gazette_items(request, community):
-    from .models import MairieCommunication
-
-    if not _subscribed(request, community.commune_id):
-        return []
-    rows = request.dbsession.scalars(select(MairieCommunication).where(
-        MairieCommunication.commune_id == community.commune_id)
-        .order_by(MairieCommunication.created_at.desc()).limit(20))
-    name = community.commune.name
-    return [{"title": r.title, "text": r.text, "author": f"Mairie {french.de(name)}", "created_at": r.created_at,
-             "source": "mairie"} for r in rows]
+    """The 20 newest communications of the community's commune while its mairie is
+    subscribed, read with the gazette's other reads."""
+    author = f"Mairie {french.de(community.commune.name)}"
+    return ReadThen(agent_service.communications_read(), lambda rows: [
+        {"title": r.title, "text": r.text, "author": author, "created_at": r.created_at, "source": "mairie"}
+        for r in rows], mairie_communications_of=community.commune_id)
 
 
 @hookimpl(optionalhook=True)

@@ -163,6 +163,23 @@ def menu_conditions_sql():
     return is_agent_sql(bindparam(VIEWER)), home_commune_unsubscribed_sql(bindparam(VIEWER))
 
 
+@cache
+def communications_read():
+    """The 20 newest communications (title, text, created_at) of commune
+    ``mairie_communications_of`` while its mairie is subscribed, as ``json_rows`` built once
+    per process (the gazette reads it with its page, vvs_core.web.batch)."""
+    from vvs_core.web.batch import json_rows
+
+    from .models import MairieCommunication
+
+    return json_rows(select(MairieCommunication.title.label("title"), MairieCommunication.text.label("text"),
+                            MairieCommunication.created_at.label("created_at"))
+                     .join(MairieCommune, MairieCommune.commune_id == MairieCommunication.commune_id)
+                     .where(MairieCommunication.commune_id == bindparam("mairie_communications_of"),
+                            MairieCommune.subscribed.is_(True))
+                     .order_by(MairieCommunication.created_at.desc()).limit(20))
+
+
 def home_commune_unsubscribed_sql(user_id: int):
     """Whether the commune of ``user_id``'s home community has no subscribed mairie, as SQL."""
     from sqlalchemy import exists

@@ -28,7 +28,7 @@ from vvs_core.errors import ConfigurationError
 from vvs_core.hooktypes import MenuItem
 from vvs_core.models import Commune, Community, Membership, Token, User
 from vvs_core.accounts.principals import commune_agent, granted_by_plugins
-from vvs_core.communities.modes import effective_validation_mode, mode_of
+from vvs_core.communities.modes import effective_validation_mode, mode_of, validation_modes
 from vvs_core.web.timefmt import shown_in
 from vvs_core.accounts.sessions import SESSION_ID, end_session, session_alive, session_digest, start_session
 
@@ -386,12 +386,14 @@ class CommunityContext:
 
     @property
     def acl_facts(self) -> tuple[str, tuple[str, ...]]:
-        """(INSEE code of the commune, the deciders of its effective validation mode): what
-        the ACL needs beyond the community row, cached (the mode asks the plugins, who may query)."""
+        """(INSEE code of the commune, the deciders of its effective validation mode): what the ACL needs beyond the
+        community row, once per request and community even without the page cache (a page checks several permissions),
+        cached (the mode asks the plugins, who may query); who decides, only of a user who could (issue 16)."""
         c, request = self.community, self.request
-        # Once per request and community even without the page cache: a page checks
-        # several permissions (its own, the menu's, its buttons'), each building the ACL.
         memo = request.__dict__.setdefault("_vvs_community_acl", {})
+        if c.id not in memo and {p for m in validation_modes(request.registry).values()
+                                 for p in m.deciders(c)}.isdisjoint(request.principals):
+            memo[c.id] = (c.commune.insee, ())
         if c.id not in memo:
             memo[c.id] = request.cached(("community-acl", c.id),
                                         lambda: (c.commune.insee, tuple(mode_of(

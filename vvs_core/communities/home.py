@@ -12,7 +12,7 @@ from vvs_core.models import Community, Membership
 from vvs_core.accounts.security import user_scopes
 from vvs_core.communities.membership import decider_label
 from vvs_core.communities.views import community_links
-from vvs_core.web.batch import ReadThen, json_rows
+from vvs_core.web.batch import json_rows, read_later
 
 
 def includeme(config):
@@ -34,11 +34,8 @@ def memberships_read():
 
 def recent_activity(request, user, limit: int = 20):
     """The newest ``vvs_home_activity`` (lists, or ``ReadThen`` read with the page's other reads), when called."""
-    answers = [a for a in request.registry.vvs_plugins.hook.vvs_home_activity(request=request, user=user) if a]
-    reads = [(a, request.page_reads.add(a.read, **a.params)) for a in answers if isinstance(a, ReadThen)]
-    return lambda: sorted([item for a in answers if not isinstance(a, ReadThen) for item in a]
-                          + [item for a, read in reads for item in a.then(read.value) or []],
-                          key=lambda a: a.when, reverse=True)[:limit]
+    items = read_later(request, request.registry.vvs_plugins.hook.vvs_home_activity(request=request, user=user))
+    return lambda: sorted(items(), key=lambda a: a.when, reverse=True)[:limit]
 
 
 def community_summary(request, row, links: list) -> dict:

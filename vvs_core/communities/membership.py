@@ -86,17 +86,13 @@ def request_status(request, user) -> dict | None:
 
 
 def blockers(request, membership) -> list[str]:
-    reasons = []
-    for answer in request.registry.vvs_plugins.hook.vvs_membership_blockers(request=request, membership=membership):
-        reasons.extend(answer or [])
-    return reasons
+    hook = request.registry.vvs_plugins.hook.vvs_membership_blockers
+    return [reason for answer in hook(request=request, membership=membership) for reason in answer or []]
 
 
 def verification_methods(request, user) -> list:
-    methods = []
-    for answer in request.registry.vvs_plugins.hook.vvs_verification_methods(request=request, user=user):
-        methods.extend(answer or [])
-    return methods
+    return [method for answer in request.registry.vvs_plugins.hook.vvs_verification_methods(request=request, user=user)
+            for method in answer or []]
 
 
 # --- Joining ------------------------------------------------------------------

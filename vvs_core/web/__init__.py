@@ -36,9 +36,7 @@ def menu_items(request):
     """The header menu: the plugins' answers, cached per user, principals, language and
     who acts for the user, until the next write (see ``vvs_core.web.cache``)."""
     def collect():
-        items = []
-        for answer in request.registry.vvs_plugins.hook.vvs_menu_items(request=request):
-            items.extend(answer or [])
+        items = [item for answer in request.registry.vvs_plugins.hook.vvs_menu_items(request=request) for item in answer or []]
         return sorted(evaluate_menu_sql(request, items), key=lambda i: (i.order, i.label))
 
     user = request.user

@@ -207,6 +207,13 @@ class ReadThen:
         self.read, self.then, self.params = read, then, params
 
 
+def read_later(request, answers) -> Callable[[], list]:
+    """The items of a hook's ``answers`` (lists, or ``ReadThen`` read with the page's other reads), when called."""
+    reads = [(a, request.page_reads.add(a.read, **a.params)) for a in answers if isinstance(a, ReadThen)]
+    return lambda: ([item for a in answers if a and not isinstance(a, ReadThen) for item in a]
+                    + [item for a, read in reads for item in a.then(read.value) or []])
+
+
 def _plain(value):
     if isinstance(value, list):
         return [_plain(v) for v in value]

@@ -12,6 +12,7 @@ from shapely.geometry import box
 from sqlalchemy import func, select
 
 from vvs_core.clock import utcnow
+from vvs_core.web.batch import PageReads, read_later
 from vvs_core.models.notification import Notification
 from vvs_mairie.models import MairieAgent, MairieCommunication
 from vvs_mairie.testing import agent_login, enrol_agent, fake_activity, mairie  # noqa: F401
@@ -246,9 +247,9 @@ def test_vvs_gazette_items_and_communications(testapp, dbsession, mairie, agent_
     testapp.post_csrf("/mairie/77449/communications", {"title": "Travaux", "text": "", "action": "publish"}, status=400)
     testapp.post_csrf("/mairie/77449/communications", {"title": "Brocante", "text": "Dimanche sur la place.",
                                                        "action": "publish"}, status=303)
-    request = SimpleNamespace(dbsession=dbsession, registry=testapp.wsgi.registry, environ={})
-    items = [i for answer in testapp.wsgi.registry.vvs_plugins.hook.vvs_gazette_items(request=request, community=mairie.community)
-             for i in answer or [] if i.get("source") == "mairie"]
+    request = SimpleNamespace(dbsession=dbsession, registry=testapp.wsgi.registry, environ={}, page_reads=PageReads(dbsession))
+    answers = testapp.wsgi.registry.vvs_plugins.hook.vvs_gazette_items(request=request, community=mairie.community)
+    items = [i for i in read_later(request, answers)() if i.get("source") == "mairie"]
     assert items[0]["title"] == "Brocante" and items[0]["author"] == "Mairie de Serris"
     assert dbsession.scalar(select(func.count()).select_from(MairieCommunication)) == 1
     testapp.post_csrf("/mairie/77449/communications", {"title": "Réunion", "text": "Mardi 19 h.", "action": "message",
