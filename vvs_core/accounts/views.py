@@ -47,9 +47,8 @@ CORE_SETTINGS_SECTIONS = (
 
 def settings_sections(request) -> list[SettingsSection]:
     """The pages of « Mes paramètres », the core's and the plugins', in their order."""
-    sections = list(CORE_SETTINGS_SECTIONS)
-    for answer in request.registry.vvs_plugins.hook.vvs_settings_sections(request=request):
-        sections += answer or []
+    sections = [*CORE_SETTINGS_SECTIONS, *(s for answer in request.registry.vvs_plugins.hook.vvs_settings_sections(
+        request=request) for s in answer or [])]
     return sorted(sections, key=lambda s: s.order)
 
 

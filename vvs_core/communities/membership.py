@@ -348,10 +348,9 @@ def membership_badges(request, memberships) -> dict[int, list]:
         return {}
     wanted = {m.id for m in memberships}
     out: dict[int, list] = {}
-    for answer in request.registry.vvs_plugins.hook.vvs_membership_badges(request=request, memberships=memberships):
-        for badge in answer or []:
-            if badge.membership_id in wanted:
-                out.setdefault(badge.membership_id, []).append(badge)
+    hook = request.registry.vvs_plugins.hook.vvs_membership_badges
+    for badge in (b for answer in hook(request=request, memberships=memberships) for b in answer or [] if b.membership_id in wanted):
+        out.setdefault(badge.membership_id, []).append(badge)
     return out
 
 

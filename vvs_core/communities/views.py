@@ -104,9 +104,8 @@ def leaflet_assets(request, script: str) -> dict:
 
 
 def plugin_panels(request, community) -> list:
-    panels = []
-    for answer in request.registry.vvs_plugins.hook.vvs_community_panels(request=request, community=community):
-        panels.extend(answer or [])
+    hook = request.registry.vvs_plugins.hook.vvs_community_panels
+    panels = [panel for answer in hook(request=request, community=community) for panel in answer or []]
     return sorted(resolve_panels(request, panels), key=lambda p: (p.order, p.title))
 
 
