@@ -6,13 +6,13 @@ template: only the member, and a mairie agent of their commune, receive it.
 import csv
 import io
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 
 from vvs_core.models import Community, Membership, User
 from vvs_core.accounts.phones import display_phone
 from vvs_core.accounts.principals import commune_agent
 from vvs_core.web.pagination import paginate
-from vvs_core.web.textsearch import sql_matches
+from vvs_core.web.textsearch import fold, sql_matches
 
 
 def member_communes(user: User) -> set[str]:
@@ -77,8 +77,12 @@ def members_statement(community_id: int, query: str = ""):
 
 
 def _found(query: str):
-    return sql_matches((query or "").strip()[:QUERY_MAX], User.first_name, User.last_name, User.pseudonym,
-                       User.address_label, User.first_name + " " + User.last_name)
+    """The search's clause: the names through their stored keys (folded already), the
+    pseudonym and the street folded by ``sql_matches``."""
+    wanted = fold((query or "").strip()[:QUERY_MAX])
+    names = (User.first_name_key, User.last_name_key, User.first_name_key + " " + User.last_name_key)
+    return or_(*(key.contains(wanted, autoescape=True) for key in names),
+               sql_matches(wanted, User.pseudonym, User.address_label)) if wanted else None
 
 
 def page_statement(community_id: int, query: str = ""):
@@ -86,13 +90,14 @@ def page_statement(community_id: int, query: str = ""):
     member's account looked up by its key (its names' keys, whether it is closed, the search):
     a page of 5,000 members reads 5,000 index entries, never the whole users table, which
     PostgreSQL chose to scan for a join (issue 16)."""
-    of_member = lambda *where: exists().where(User.id == Membership.user_id, *where)  # noqa: E731
-    key = lambda column: select(column).where(User.id == Membership.user_id).scalar_subquery()  # noqa: E731
-    found = _found(query)
+    of_member = lambda column: select(column).where(User.id == Membership.user_id).scalar_subquery()  # noqa: E731
+    closed = exists().where(User.id == Membership.user_id, User.status == "closed")
+    found = _found(query)  # as a value of each member (in EXISTS, PostgreSQL searched every account)
     return (select(Membership.user_id, Membership.role)
-            .where(Membership.community_id == community_id, Membership.status == "active",
-                   ~of_member(User.status == "closed"), *([] if found is None else [of_member(found)]))
-            .order_by((Membership.role != "referent"), key(User.last_name_key), key(User.first_name_key), Membership.user_id))
+            .where(Membership.community_id == community_id, Membership.status == "active", ~closed,
+                   *([] if found is None else [of_member(found)]))
+            .order_by((Membership.role != "referent"), of_member(User.last_name_key), of_member(User.first_name_key),
+                      Membership.user_id))
 
 
 def directory_page(request, community: Community, query: str = ""):
