@@ -77,7 +77,9 @@ def gazette_ceiling(request):
     data = request.registry.__dict__.get("_bench_gazette_fixed")
     if data is None:
         data = request.registry._bench_gazette_fixed = _fixed_gazette()
-    return {**data, "extra_css": [request.static_path("vvs_gazette:static/gazette.css")]}
+    from vvs_gazette.views import post_path
+
+    return {**data, "extra_css": [request.static_path("vvs_gazette:static/gazette.css")], "post_path": post_path(request, 1)}
 
 
 def run(db_url: str) -> dict:

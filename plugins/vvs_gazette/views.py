@@ -52,8 +52,14 @@ def gazette_index(request):
             "t": calendar.feed_token(request.registry.settings["vvs.secret"], community.id, request.user.id)})
     return {**assets(request), "title": f"La Gazette · {community.name}", "community": community, "entries": entries,
             "query": query, "pagination": pagination, "categories": CATEGORIES, "feed_url": feed,
-            "can_post": request.has_permission("gazette.post"),
+            "can_post": request.has_permission("gazette.post"), "post_path": post_path(request, community.id),
             "can_moderate": request.has_permission("gazette.moderate")}
+
+
+def post_path(request, community_id: int) -> str:
+    """The path of the community's posts but their id (the last segment): one route_path for
+    the page's twenty links (it costs 14 µs each, issue 16)."""
+    return request.route_path("gazette_post", community_id=community_id, post_id=0)[:-1]
 
 
 def page_entries(request, community, page: int, query: str) -> tuple[list[dict], int]:
