@@ -296,6 +296,7 @@ def own_community_entry(request, label: str, route: str, order: int) -> list[Men
 
 PLATFORM_WIDE = ("role:admin", "role:moderator")
 CORE_PRINCIPAL_PREFIXES = ("system.", "user:", "role:", "community:")
+_WITH_COMMUNE = [joinedload(Community.commune).load_only(Commune.id, Commune.insee, Commune.name, Commune.time_zone)]  # once
 
 
 def user_scopes(request):
@@ -493,8 +494,7 @@ def cached_community(request, community_id: int) -> Community | None:
     from vvs_core.web.cache import cached_row
 
     def load():
-        community = request.dbsession.get(Community, community_id, options=[
-            joinedload(Community.commune).load_only(Commune.id, Commune.insee, Commune.name, Commune.time_zone)])
+        community = request.dbsession.get(Community, community_id, options=_WITH_COMMUNE)
         # Held for the request: the session's identity map keeps only what is referenced,
         # and the copy ``cached_row`` returns finds its commune there.
         request.__dict__.setdefault("_vvs_loaded_communities", []).append(community)
