@@ -130,11 +130,9 @@ def _post_columns():
 
 
 def counted_page_rows(found, total: int) -> tuple[list[PostRow], int]:
-    """The page's rows of ``found`` (the ``json_rows`` value) and the list's ``total`` (0 past
-    its end, as ``paginate``: the page shows no position beyond the last)."""
-    keys = [key for key, _column in _post_columns()]
-    rows = [PostRow(SimpleNamespace(**{k: getattr(r, k) for k in keys}),
-                    author_label(r.a_first, r.a_last, r.a_pseudonym, r.a_status), r.reply_count) for r in found]
+    """The page's rows of ``found`` (the ``json_rows`` value: each has the post's columns, as the
+    post) and the list's ``total`` (0 past its end, as ``paginate``: no position beyond the last)."""
+    rows = [PostRow(r, author_label(r.a_first, r.a_last, r.a_pseudonym, r.a_status), r.reply_count) for r in found]
     return rows, (total if rows else 0)
 
 
