@@ -19,6 +19,7 @@ class MenuItem:
     order: int = 50
     badge: Any = None  # e.g. unread count: a number, or a SQL scalar expression
     only_if: Any = None  # None: always shown; else a SQL scalar expression (shown when true)
+    work: bool = False  # staff's work (a queue, the administration): the home of someone in no community lists it
 
 
 @dataclass(frozen=True)

@@ -198,16 +198,14 @@ class SettingsRegistry:
             hint = (f" (a setting of the plugin {' or '.join(plugins)}: add it to vvs.plugins)" if plugins
                     else f" (did you mean {close[0]}?)" if close else "")
             raise ConfigurationError(
-                f"unknown setting {key}{hint}; see docs/configuration.md for every setting"
-            )
+                f"unknown setting {key}{hint}; see docs/configuration.md for every setting")
         out = dict(raw)
         for name, setting in self.declared.items():
             value = environ.get(setting.env_name, raw.get(name, setting.default))
             if value is None or value == "":
                 if setting.required:
                     raise ConfigurationError(
-                        f"setting {name} is required: set it in the .ini or in the environment as {setting.env_name}"
-                    )
+                        f"setting {name} is required: set it in the .ini or in the environment as {setting.env_name}")
                 out[name] = setting.default if value is None else value
                 if setting.parse and out[name] not in (None, ""):
                     out[name] = setting.parse(out[name])
@@ -229,8 +227,7 @@ class SettingsRegistry:
         return {
             k: ("***" if k in self.declared and self.declared[k].secret and v else v)
             for k, v in settings.items()
-            if k.startswith("vvs.")
-        }
+            if k.startswith("vvs.")}
 
 
 def core_registry() -> SettingsRegistry:

@@ -33,7 +33,7 @@ def vvs_menu_items(request):
     user = request.user
     if user is None or not user.is_admin:
         return []
-    return [MenuItem("Administration", request.route_path("admin"), order=85)]
+    return [MenuItem("Administration", request.route_path("admin"), order=85, work=True)]
 
 
 @hookimpl

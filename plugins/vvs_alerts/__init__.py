@@ -97,12 +97,12 @@ def vvs_menu_items(request):
         parts = principal.split(":")
         if len(parts) == 3 and parts[0] == "commune" and parts[2] == "agent":
             items.append(MenuItem("Modération des alertes", request.route_path("alerts_moderation_policy",
-                                                                               insee=parts[1]), order=78))
+                                                                               insee=parts[1]), order=78, work=True))
     if "role:moderator" in principals or "role:referent" in principals or "role:admin" in principals:
         from .moderation import queue_size_sql
 
         items.append(MenuItem("Alertes à modérer", request.route_path("alerts_moderation"), order=79,
-                              badge=queue_size_sql(request.user, principals)))
+                              badge=queue_size_sql(request.user, principals), work=True))
     return items
 
 

@@ -11,7 +11,6 @@ from vvs_core.clock import utcnow
 from vvs_core.hooktypes import Panel
 from vvs_core.communities.members import community_ids_of, community_ids_sql
 from vvs_core.notify.outbox import format_reach, reach_summary
-from vvs_core.web.timefmt import dates
 
 from .catalogue import category_label
 from .lifecycle import active_alerts_query
@@ -89,11 +88,8 @@ def reach_state(dbsession, alert) -> dict:
         return {"text": "Aucune notification : personne d'autre à prévenir.", "done": True}
     if waiting:
         return {"text": f"Envoi en cours… {format_reach(summary)}", "done": False}
-    if planned := summary.get("voice", {}).get("planned"):  # only calls held for the night are left
-        at = dates.hour(summary["voice"]["planned_at"])
-        heading = "Appel prévu" if planned == 1 else "Appels prévus"
-        return {"text": f"{heading} à {at} (la nuit, seules les alertes urgentes appellent). "
-                        f"{format_reach(summary)}", "done": False}
+    if summary.get("voice", {}).get("planned"):  # only calls held for the night are left: their hour, said once
+        return {"text": f"{format_reach(summary)} — la nuit, seules les alertes urgentes appellent.", "done": False}
     return {"text": format_reach(summary), "done": True}
 
 

@@ -56,11 +56,11 @@ def vvs_menu_items(request):
         from .documents import pending_count_for_admin_sql
 
         items.append(MenuItem("Justificatifs", request.route_path("kyc_review"), order=84,
-                              badge=pending_count_for_admin_sql()))
+                              badge=pending_count_for_admin_sql(), work=True))
     elif any(p.endswith(":agent") and p.startswith("commune:") for p in request.principals):
-        items.append(MenuItem("Justificatifs", request.route_path("kyc_review"), order=72))
+        items.append(MenuItem("Justificatifs", request.route_path("kyc_review"), order=72, work=True))
     if "role:referent" in request.principals or any(p.startswith("commune:") for p in request.principals):
-        items.append(MenuItem("Attester un voisin", request.route_path("kyc_attestations"), order=73))
+        items.append(MenuItem("Attester un voisin", request.route_path("kyc_attestations"), order=73, work=True))
     return items
 
 

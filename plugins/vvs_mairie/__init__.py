@@ -280,9 +280,9 @@ def vvs_menu_items(request):
                               order=1))
     # Evaluated with the other entries' figures, in the menu's one statement.
     is_agent, unsubscribed = agent_service.menu_conditions_sql()
-    items.append(MenuItem("Mairie", request.route_path("mairie_home"), order=70, only_if=is_agent))
+    items.append(MenuItem("Mairie", request.route_path("mairie_home"), order=70, only_if=is_agent, work=True))
     if user.is_admin:
-        items.append(MenuItem("Mairies", request.route_path("mairie_admin"), order=86))
+        items.append(MenuItem("Mairies", request.route_path("mairie_admin"), order=86, work=True))
     if "role:resident" in request.principals:
         items.append(MenuItem("Convaincre ma mairie", request.route_path("mairie_convince"), order=75,
                               only_if=unsubscribed))

@@ -227,7 +227,8 @@ def vvs_menu_items(request):
     items = [MenuItem("Êtes-vous en sécurité ?", request.route_path("rollcall_mine"), order=5,
                       only_if=_waiting_sql())]
     for insee in _agent_insees(request)[:1]:
-        items.append(MenuItem("Appels de sécurité", request.route_path("rollcall_index", insee=insee), order=71))
+        items.append(MenuItem("Appels de sécurité", request.route_path("rollcall_index", insee=insee), order=71,
+                                work=True))
     return items
 
 

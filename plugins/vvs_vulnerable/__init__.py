@@ -135,7 +135,8 @@ def vvs_menu_items(request):
     for principal in request.principals:
         match = re.fullmatch(r"commune:([0-9AB]{5}):ccas", principal)
         if match:
-            items.append(MenuItem("Registre (CCAS)", request.route_path("vulnerable_list", insee=match[1]), order=72))
+            items.append(MenuItem("Registre (CCAS)", request.route_path("vulnerable_list", insee=match[1]), order=72,
+                                  work=True))
     return items
 
 

@@ -147,3 +147,32 @@ def test_admin_page_lists_communes_and_communities(testapp, make_user, make_comm
     testapp.login(admin)
     page = testapp.get("/admin")
     assert "Serris" in page.text and "Les Lilas" in page.text and "<td>2</td>" in page.text
+
+
+def test_staff_in_no_community_find_their_work_on_the_home_page(testapp, plug, make_user, make_community):
+    """A moderator or an administrator is no resident: their home lists the entries the plugins
+    mark as work (queues, administration), with their counts, not « membre d'aucune communauté »."""
+    class Menu:
+        @hookimpl
+        def vvs_menu_items(self, request):
+            return [MenuItem("File « Église » ✅", "/charte", order=79, badge=3, work=True),
+                    MenuItem("Entrée ordinaire", "/parametres", order=5)]
+
+    plug(Menu())
+    testapp.login(make_user(first_name="Zoé"))
+    home = testapp.get("/").html
+    work = home.select_one("[aria-labelledby=h-travail]")
+    assert [a.text for a in work.select("a")] == ["File « Église » ✅"] and "(3 en attente)" in work.text
+    assert "membre d'aucune communauté" not in home.text and home.select_one("#h-communaute") is None
+    member = make_user()
+    make_community(name="Les Lilas", members=[member])
+    testapp.reset()
+    testapp.login(member)  # a resident: their community, no « Mon travail » card
+    home = testapp.get("/").html
+    assert home.select_one("#h-travail") is None and "Les Lilas" in home.select_one("#h-communaute").parent.text
+
+
+def test_someone_in_no_community_without_work_is_invited_to_join(testapp, make_user):
+    testapp.login(make_user())
+    home = testapp.get("/")
+    assert "Vous n'êtes encore membre d'aucune communauté." in home.text and "h-travail" not in home.text

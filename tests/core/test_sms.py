@@ -60,7 +60,8 @@ def test_french_becomes_gsm7(typed, sent):
 
 @pytest.mark.parametrize("typed, sent", [
     ("🚨 Camionnette suspecte", "(!) Camionnette suspecte"),
-    ("Chat perdu 🐱 !", "Chat perdu chat !"),
+    ("Chat perdu 🐱 !", "Chat perdu !"),             # its word stands next to it: said once
+    ("Chat 🐱 noir", "Chat noir"),
     ("Une 🚗 rouge", "Une voiture rouge"),
     ("📞 06 39 98 00 00", "tel. 06 39 98 00 00"),
     ("Merci 🙏 à tous 😊", "Merci à tous"),
@@ -169,3 +170,32 @@ def test_every_replacement_of_the_tables_is_gsm7():
     assert all(sms.is_gsm7(v) for v in sms.TRANSLITERATION.values())
     assert all(sms.is_gsm7(v) for v in sms.EMOJI_WORDS.values())
     assert not any(sms.is_gsm7(k) for k in sms.TRANSLITERATION)  # nothing listed that GSM-7 already has
+
+
+REAL_ALERTS = [
+    ("Coupure d’eau 💧 rue de l’Église", "Coupure d'eau rue de l'Église"),
+    ("Incendie 🔥 près de l’école", "Incendie près de l'école"),
+    ("Chat perdu 🐱", "Chat perdu"),
+    ("⚠️ Attention", "(!) Attention"),
+    ("🚒 Les pompiers sont là, « rue du Four » 🔥 !", "Les pompiers sont là, \"rue du Four\" feu !"),
+    ("Une 🚗 grise tourne depuis 23 h 30, puis une autre voiture", "Une voiture grise tourne depuis 23 h 30, puis une autre voiture"),
+    ("Fuite 💧 place de l’Église\n💧 eau coupée à 8 h", "Fuite eau place de l'Église\neau coupée à 8 h"),
+    ("Crue 🌊 de la Marne, 🚓 gendarmes sur place", "Crue de la Marne, gendarmes sur place"),
+]
+
+
+@pytest.mark.parametrize("typed, sent", REAL_ALERTS)
+def test_an_emoji_whose_word_stands_next_to_it_is_not_said_twice(typed, sent):
+    """« Coupure d’eau 💧 » is « Coupure d'eau », never « Coupure d'eau eau »: an emoji is dropped
+    when one of the three words on either side of it (same line) says it already."""
+    assert to_gsm7(typed) == sent and sms.is_gsm7(sent)
+
+
+@pytest.mark.parametrize("typed", [t for t, _ in REAL_ALERTS] + ["Œuvre 🐕🐕 de Zoé… " * 20])
+def test_the_pdfs_and_the_sms_say_the_same_words(typed):
+    """The mairie's PDFs draw what the font has and say the rest in words, in brackets: once
+    through the SMS's transliteration, the same words as the SMS, none doubled, none lost."""
+    from vvs_core.web.pdf import plain
+
+    assert to_gsm7(plain(typed)).translate({ord("("): None, ord(")"): None}) == \
+        to_gsm7(typed).translate({ord("("): None, ord(")"): None})

@@ -99,7 +99,7 @@ def gather_user_data(request, user: User) -> dict:
 
 
 def _files_out(archive, value, path=()):
-    """Bytes (photos) become files of the archive named by their place (``gazette/annonces/1/photos/1.jpg``)."""
+    """Bytes (photos) become files of the archive named by their place (``<plugin>/<place>/photos/1.jpg``)."""
     if isinstance(value, bytes):
         archive.writestr(name := "/".join(path) + (".png" if value[:4] == b"\x89PNG" else ".jpg"), value)
         return name

@@ -36,7 +36,7 @@ def vvs_menu_items(request):
                                   order=30, badge=_pending_count(Membership.community_id == community.id)))
     if user.is_admin:
         items.append(MenuItem("Demandes à valider", request.route_path("admin_requests"), order=84,
-                              badge=_pending_count()))
+                              badge=_pending_count(), work=True))
     return items
 
 

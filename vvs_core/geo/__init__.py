@@ -95,15 +95,13 @@ _L93_BOUNDARY = func.ST_Transform(_tbl.c.boundary, L93)
 _NEAR_SQL = (
     select(_tbl.c.id, func.ST_Distance(_L93_BOUNDARY, func.ST_Transform(_pt, L93)).label("d"))
     .where(func.ST_DWithin(_L93_BOUNDARY, func.ST_Transform(_pt, L93), bindparam("metres")), _LIVE)
-    .order_by("d", _tbl.c.id)
-)
+    .order_by("d", _tbl.c.id))
 _poly = func.ST_GeomFromWKB(bindparam("wkb"), 4326)
 _OVERLAP_SQL = (
     select(_tbl.c.id)
     .where(func.ST_Intersects(_tbl.c.boundary, _poly))
     .where(func.ST_Relate(_tbl.c.boundary, _poly, OVERLAP_PATTERN), _LIVE)
-    .order_by(_tbl.c.id)
-)
+    .order_by(_tbl.c.id))
 
 
 # --- Shapely (SQLite) ---------------------------------------------------------

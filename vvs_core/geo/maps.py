@@ -13,8 +13,7 @@ from urllib.parse import urlsplit
 LAYERS = (
     # (key, French label shown on the switch, url setting, attribution setting)
     ("plan", "Plan", "vvs.map.tile_url", "vvs.map.tile_attribution"),
-    ("satellite", "Satellite", "vvs.map.satellite_url", "vvs.map.satellite_attribution"),
-)
+    ("satellite", "Satellite", "vvs.map.satellite_url", "vvs.map.satellite_attribution"))
 
 
 def tile_layers(settings) -> list[dict]:

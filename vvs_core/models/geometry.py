@@ -32,8 +32,7 @@ class Geometry(TypeDecorator):
     def load_dialect_impl(self, dialect):
         if getattr(dialect, "name", None) == "postgresql":
             return dialect.type_descriptor(
-                PostGISGeometry(geometry_type=self.geometry_type, srid=SRID, spatial_index=False)
-            )
+                PostGISGeometry(geometry_type=self.geometry_type, srid=SRID, spatial_index=False))
         if dialect is None:  # GeoAlchemy2's DDL hooks ask without a dialect
             return LargeBinary()
         return dialect.type_descriptor(LargeBinary())

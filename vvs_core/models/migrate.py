@@ -55,7 +55,6 @@ def upgrade(database_url: str, module_names: list[str], connection=None, setting
         cfg.attributes["connection"] = connection
     targets = ["vvs_core@head"] + [
         f"{name}@head" for name in module_names
-        if (Path(str(resources.files(name))) / "migrations" / "versions").is_dir()
-    ]
+        if (Path(str(resources.files(name))) / "migrations" / "versions").is_dir()]
     for target in targets:
         command.upgrade(cfg, target)

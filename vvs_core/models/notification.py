@@ -57,8 +57,7 @@ class Notification(Base):
             ("ix_notifications_pending_due", ["next_attempt_at"], "status = 'pending'"),
             ("ix_notifications_status_claimed", ["status", "claimed_at"], "claimed_at IS NOT NULL"),
             ("ix_notifications_provider_ref", ["provider_ref"], "provider_ref IS NOT NULL"))),
-        Index("ix_notifications_subject", "subject_type", "subject_id"),
-    )
+        Index("ix_notifications_subject", "subject_type", "subject_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)

@@ -182,8 +182,7 @@ def notify_user(request, user, kind, title, body, html=None, channels=None,
         dict(dedupe_key=f"{base_key}:{channel}", kind=kind, subject_type=subject[0] or "",
              subject_id=subject[1], recipient_id=user.id, channel=channel,
              address=address_on(user, channel), title=title, body=body, html=html)
-        for channel in chosen
-    ]
+        for channel in chosen]
     ids = insert_notifications(request.dbsession, rows)
     enqueue_delivery_after_commit(request, ids)
     return ids
@@ -246,16 +245,14 @@ _VOICE_WORDS = [
     (("confirmed",), ("confirmé par la touche 1", "confirmés par la touche 1")),
     (("pending", "sending"), ("en attente", "en attente")),
     (("failed",), ("sans réponse", "sans réponse")),
-    (("cancelled",), ("annulé", "annulés")),
-]
+    (("cancelled",), ("annulé", "annulés"))]
 # statuses counted together → {gender: (singular, plural)}
 _STATUS_WORDS = [
     (("delivered",), {"m": ("remis", "remis"), "f": ("remise", "remises")}),
     (("sent",), {"m": ("envoyé", "envoyés"), "f": ("envoyée", "envoyées")}),
     (("pending", "sending"), {"m": ("en attente", "en attente"), "f": ("en attente", "en attente")}),
     (("failed",), {"m": ("en échec", "en échec"), "f": ("en échec", "en échec")}),
-    (("cancelled",), {"m": ("annulé", "annulés"), "f": ("annulée", "annulées")}),
-]
+    (("cancelled",), {"m": ("annulé", "annulés"), "f": ("annulée", "annulées")})]
 
 
 def format_reach(summary: dict) -> str:

@@ -32,8 +32,7 @@ from functools import lru_cache
 # septet plus one: two septets each).
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
 GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
 
 GSM7_SINGLE, GSM7_PART = 160, 153
@@ -43,50 +42,42 @@ UCS2_SINGLE, UCS2_PART = 70, 67
 # twin. Letters not listed here are decomposed (á → a, ł is listed); see to_gsm7.
 TRANSLITERATION = {
     # letters
-    "â": "a", "À": "A", "Â": "A",
-    "ê": "e", "ë": "e", "È": "E", "Ê": "E", "Ë": "E",
-    "î": "i", "ï": "i", "Î": "I", "Ï": "I", "Ì": "I",
-    "ô": "o", "Ô": "O", "Ò": "O",
-    "û": "u", "Û": "U", "Ù": "U",
-    "ÿ": "y", "Ÿ": "Y",
-    "ç": "c",  # "Ç" is GSM-7
-    "œ": "oe", "Œ": "OE",
-    "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ı": "i",
+    "â": "a", "À": "A", "Â": "A", "ê": "e", "ë": "e", "È": "E", "Ê": "E", "Ë": "E", "î": "i", "ï": "i", "Î": "I",
+    "Ï": "I", "Ì": "I", "ô": "o", "Ô": "O", "Ò": "O", "û": "u", "Û": "U", "Ù": "U", "ÿ": "y", "Ÿ": "Y", "ç": "c",
+    "œ": "oe", "Œ": "OE", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ı": "i",
     # apostrophes and quotes
-    "’": "'", "‘": "'", "‚": "'", "‛": "'", "′": "'", "ʼ": "'", "`": "'", "´": "'",
-    "‹": '"', "›": '"', "«": '"', "»": '"', "“": '"', "”": '"', "„": '"', "″": '"',
+    "’": "'", "‘": "'", "‚": "'", "‛": "'", "′": "'", "ʼ": "'", "`": "'", "´": "'", "‹": '"', "›": '"', "«": '"',
+    "»": '"', "“": '"', "”": '"', "„": '"', "″": '"',
     # dashes, ellipsis, bullets
-    "…": "...", "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "−": "-",
-    "•": "-", "·": ".", "‧": ".",
+    "…": "...", "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "−": "-", "•": "-", "·": ".", "‧": ".",
     # spaces: non-breaking, narrow, thin…; invisible characters disappear
-    "\u00a0": " ", "\u202f": " ", "\u2007": " ", "\u2008": " ", "\u2009": " ", "\u200a": " ",
-    "\u2002": " ", "\u2003": " ", "\u2004": " ", "\u2005": " ", "\u2006": " ", "\u3000": " ",
-    "\t": " ", "\u2028": "\n", "\u2029": "\n",
-    "\u00ad": "", "\u200b": "", "\u200c": "", "\u2060": "", "\ufeff": "", "\u200e": "", "\u200f": "",
+    "\u00a0": " ", "\u202f": " ", "\u2007": " ", "\u2008": " ", "\u2009": " ", "\u200a": " ", "\u2002": " ",
+    "\u2003": " ", "\u2004": " ", "\u2005": " ", "\u2006": " ", "\u3000": " ", "\t": " ", "\u2028": "\n",
+    "\u2029": "\n", "\u00ad": "", "\u200b": "", "\u200c": "", "\u2060": "", "\ufeff": "", "\u200e": "", "\u200f": "",
     # signs
-    "°": "o", "№": "No", "×": "x", "÷": "/", "©": "(c)", "®": "(R)", "™": "(TM)", "‰": " pour mille",
-    "½": "1/2", "¼": "1/4", "¾": "3/4", "⁄": "/",
-    "¢": "c", "₣": "F",
-}
+    "°": "o", "№": "No", "×": "x", "÷": "/", "©": "(c)", "®": "(R)", "™": "(TM)", "‰": " pour mille", "½": "1/2",
+    "¼": "1/4", "¾": "3/4", "⁄": "/", "¢": "c", "₣": "F"}
 
 # Pictographs that carry a fact, and the word they become. Others are dropped.
 EMOJI_WORDS = {
-    "🚨": "(!)", "⚠": "(!)", "❗": "!", "❕": "!", "‼": "!!", "❓": "?", "❔": "?", "⁉": "!?",
-    "➡": "->", "👉": "->", "⬅": "<-", "👈": "<-", "⬆": "^", "⬇": "v",
-    "✅": "(ok)", "✔": "(ok)", "✓": "(ok)", "☑": "(ok)", "❌": "(x)", "✖": "(x)", "⛔": "(interdit)", "🚫": "(interdit)",
-    "📞": "tel.", "☎": "tel.", "📱": "tel.", "✉": "courriel", "📧": "courriel",
-    "🚗": "voiture", "🚘": "voiture", "🚙": "voiture", "🚕": "taxi", "🚐": "camionnette", "🚚": "camion",
-    "🚛": "camion", "🏍": "moto", "🛵": "scooter", "🚲": "vélo", "🚌": "bus", "🚜": "tracteur",
-    "🚓": "police", "🚔": "police", "👮": "police", "🚒": "pompiers", "🧑‍🚒": "pompiers", "🚑": "ambulance",
-    "🔥": "feu", "💧": "eau", "🌊": "inondation", "⚡": "orage", "🌩": "orage", "⛈": "orage", "❄": "neige",
-    "🌫": "brouillard", "💨": "vent", "🌪": "tempete",
-    "🐱": "chat", "🐈": "chat", "🐶": "chien", "🐕": "chien", "🐦": "oiseau", "🐴": "cheval",
-    "🏠": "maison", "🏡": "maison", "🏫": "école", "⛪": "église", "🏥": "hopital",
-    "🔑": "clé", "🔒": "fermé", "🔓": "ouvert", "🚪": "porte", "🪟": "fenetre", "💡": "lumière",
-    "🕐": "heure", "⏰": "heure", "📍": "lieu", "🗺": "carte", "💶": "euros", "💰": "argent",
-    "👤": "personne", "👥": "personnes", "👶": "bébé", "👴": "personne agée", "👵": "personne agée",
-}
+    "🚨": "(!)", "⚠": "(!)", "❗": "!", "❕": "!", "‼": "!!", "❓": "?", "❔": "?", "⁉": "!?", "➡": "->", "👉": "->",
+    "⬅": "<-", "👈": "<-", "⬆": "^", "⬇": "v", "✅": "(ok)", "✔": "(ok)", "✓": "(ok)", "☑": "(ok)", "❌": "(x)",
+    "✖": "(x)", "⛔": "(interdit)", "🚫": "(interdit)", "📞": "tel.", "☎": "tel.", "📱": "tel.", "✉": "courriel",
+    "📧": "courriel", "🚗": "voiture", "🚘": "voiture", "🚙": "voiture", "🚕": "taxi", "🚐": "camionnette", "🚚": "camion",
+    "🚛": "camion", "🏍": "moto", "🛵": "scooter", "🚲": "vélo", "🚌": "bus", "🚜": "tracteur", "🚓": "police",
+    "🚔": "police", "👮": "police", "🚒": "pompiers", "🧑‍🚒": "pompiers", "🚑": "ambulance", "🔥": "feu", "💧": "eau",
+    "🌊": "inondation", "⚡": "orage", "🌩": "orage", "⛈": "orage", "❄": "neige", "🌫": "brouillard", "💨": "vent",
+    "🌪": "tempete", "🐱": "chat", "🐈": "chat", "🐶": "chien", "🐕": "chien", "🐦": "oiseau", "🐴": "cheval", "🏠": "maison",
+    "🏡": "maison", "🏫": "école", "⛪": "église", "🏥": "hopital", "🔑": "clé", "🔒": "fermé", "🔓": "ouvert", "🚪": "porte",
+    "🪟": "fenetre", "💡": "lumière", "🕐": "heure", "⏰": "heure", "📍": "lieu", "🗺": "carte", "💶": "euros",
+    "💰": "argent", "👤": "personne", "👥": "personnes", "👶": "bébé", "👴": "personne agée", "👵": "personne agée"}
 _EMOJI_FIRST = {k[0]: k for k in EMOJI_WORDS}  # keys are one code point except a few sequences
+# Other words (accents folded, a plural « s » allowed) that say what an emoji says: next to one, or to its own word,
+# the emoji adds nothing (see emoji_word).
+_POLICE, _CAT, _DOG, _STORM = "gendarme|gendarmerie|policier", "chaton", "chiot", "foudre|eclair"
+EMOJI_SAID = {"🔥": "incendie|flamme", "🚒": "pompier|sapeur", "🚓": _POLICE, "🚔": _POLICE, "👮": _POLICE, "🐱": _CAT,
+              "🐈": _CAT, "🐶": _DOG, "🐕": _DOG, "🚗": "vehicule", "🌊": "crue|inonde|inondee", "⚡": _STORM, "⛈": _STORM}
+_WORD = re.compile(r"\w[\w'’-]*")
 
 ELLIPSIS = "..."       # GSM-7: "…" would turn the whole SMS into UCS-2
 WORD_SLACK = 20        # a cut moves back to the last space when it is this close
@@ -142,6 +133,21 @@ def _decomposed(c: str) -> str | None:
     return None
 
 
+def _folded(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c)
+                   and not _is_emoji_component(c))
+
+
+def emoji_word(key: str, before: str = "", after: str = "") -> str:
+    """What the emoji ``key`` becomes between ``before`` and ``after``: its word, or "" when one of the three words
+    on either side of it (same line) says it already (« Coupure d’eau 💧 », « Chat perdu 🐱 », « Incendie 🔥 »).
+    The SMS and the PDFs both say emoji through it, so they agree."""
+    word = EMOJI_WORDS[key]
+    near = _WORD.findall(_folded(before).split("\n")[-1])[-3:] + _WORD.findall(_folded(after).split("\n")[0])[:3]
+    says = r"\b(?:{})s?\b".format("|".join(filter(None, (re.escape(_folded(word)), EMOJI_SAID.get(key)))))
+    return "" if word[:1].isalpha() and re.search(says, " ".join(near)) else word
+
+
 def to_gsm7(text: str) -> str:
     """``text`` in GSM-7 wherever a faithful equivalent exists (see the module doc).
 
@@ -177,15 +183,15 @@ def to_gsm7(text: str) -> str:
         if _is_emoji_component(c) or (unicodedata.combining(c) and out and is_gsm7(out[-1][-1:])):
             continue  # part of an emoji, or an accent left over on a Latin letter
         key = _EMOJI_FIRST.get(c)
-        if key is not None and text.startswith(key[1:], i):
+        if said := key is not None and text.startswith(key[1:], i):
             i += len(key) - 1
-            if out and out[-1][-1:] not in (" ", "\n"):
-                out.append(" ")
-            out.append(EMOJI_WORDS[key])
+            said = emoji_word(key, "".join(out[-80:]), text[i:i + 80])  # as written: « 🐕🐕 » is one « chien »
+        if said:
+            out.extend([" ", said] if out and out[-1][-1:] not in (" ", "\n") else [said])
             space_after_word, swallow_space = True, False
             continue
-        if unicodedata.category(c) in ("So", "Sk", "Co", "Cs"):
-            swallow_space = not space_after_word  # a pictograph that says no fact: dropped
+        if said == "" or unicodedata.category(c) in ("So", "Sk", "Co", "Cs"):
+            swallow_space = not space_after_word  # a pictograph that says no fact (or one said already): dropped
             continue
         plain = _decomposed(c)
         out.append(plain if plain is not None else c)

@@ -18,8 +18,7 @@ KINDS = {
     "geocoder": ("vvs.geocoder.provider", IGeocoder),
     "push": ("vvs.push.provider", IPushSender),
     "identity": ("vvs.identity.provider", IIdentityVerifier),
-    "voice": ("vvs.voice.provider", IVoiceCaller),
-}
+    "voice": ("vvs.voice.provider", IVoiceCaller)}
 # Kinds whose setting may be left empty: no provider, and no such channel (no calls, no push).
 OPTIONAL_KINDS = ("voice", "push")
 
@@ -55,8 +54,7 @@ def chosen_specs(settings, specs) -> dict[str, ProviderSpec]:
         for s in spec.settings:
             if s.required and not settings.get(s.name):
                 raise ConfigurationError(
-                    f"{kind} provider {name!r} needs {s.name} (or the environment variable {s.env_name})"
-                )
+                    f"{kind} provider {name!r} needs {s.name} (or the environment variable {s.env_name})")
         chosen[kind] = spec
     return chosen
 

@@ -11,8 +11,7 @@ def locale_negotiator(request):
     asked = request.params.get("_LOCALE_")
     if asked in LOCALES:
         request.add_response_callback(
-            lambda req, resp: resp.set_cookie("_LOCALE_", asked, max_age=365 * 86400, samesite="Lax", httponly=True)
-        )
+            lambda req, resp: resp.set_cookie("_LOCALE_", asked, max_age=365 * 86400, samesite="Lax", httponly=True))
         return asked
     cookie = request.cookies.get("_LOCALE_")
     if cookie in LOCALES:

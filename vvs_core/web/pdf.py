@@ -35,21 +35,29 @@ def _drawable(char: str) -> bool:
     return ord(char) in pdfmetrics.getFont(fonts()[0]).face.charToGlyph
 
 
-def _in_words(run: str) -> str:
-    """Characters the font lacks, said as the SMS says them (« 🔥🚒 » → « (feu, pompiers) »), else « (émoji) »."""
-    from vvs_core.notify.sms import EMOJI_WORDS
+def _in_words(run: str, before: str, after: str) -> str:
+    """Characters the font lacks, said as the SMS says them (« 🔥🚒 » → « (feu, pompiers) »), else « (émoji) »;
+    nothing for one whose word stands next to it (« Coupure d’eau 💧 », ``sms.emoji_word``)."""
+    from vvs_core.notify.sms import EMOJI_WORDS, emoji_word
 
-    return "({})".format(", ".join(dict.fromkeys(EMOJI_WORDS.get(c, "émoji" if unicodedata.category(c) == "So" else
-                                                                  "caractère").strip("()") for c in run)))
+    words = dict.fromkeys(w.strip("()") for w in (emoji_word(c, before, after) if c in EMOJI_WORDS else
+                                                  "émoji" if unicodedata.category(c) == "So" else "caractère"
+                                                  for c in run) if w)
+    return "({})".format(", ".join(words)) if words else "\x01"
 
 
 def plain(text) -> str:
     """``text`` as the font draws it: what it lacks said in words, a run of emoji at once
-    (« chien Filou 🐕🐕, 3 ans » → « chien Filou (chien), 3 ans »; unknown: « (émoji) »,
+    (« Filou 🐕🐕, 3 ans » → « Filou (chien), 3 ans », « chien Filou 🐕 » → « chien Filou »; unknown: « (émoji) »,
     another script: « (caractère) »); a space the font lacks is a plain one."""
     out = "".join(c if c == "\n" or (c.isprintable() or c.isspace()) and _drawable(c) else " " if c.isspace()
                   else "" if unicodedata.category(c) in ("Cf", "Mn", "Me", "Sk") else f"\0{c}" for c in str(text or ""))
-    return re.sub(r"([ \t])[ \t]+", r"\1", re.sub(r"(?:\0.)+", lambda m: _in_words(m[0][1::2]), out))
+    parts = re.split(r"((?:\0.)+)", out)  # text, a run the font lacks, text…: each run said after what precedes it
+    for i in range(1, len(parts), 2):
+        parts[i] = _in_words(parts[i][1::2], "".join(parts[:i]), parts[i + 1])
+    out = "".join(parts)
+    said = r"(?:^|(?<=\n))\x01[ \t]*|[ \t]*\x01(?=[.,;)\n]|$)|\x01"  # \x01: an emoji said already, gone with its space
+    return re.sub(r"([ \t])[ \t]+", r"\1", re.sub(said, "", out))
 
 
 def para(text) -> str:

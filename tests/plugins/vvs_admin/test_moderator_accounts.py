@@ -97,3 +97,17 @@ def test_unknown_accounts_are_404(testapp, moderator):
     for url in ("/admin/utilisateurs/999999/compte", "/admin/utilisateurs/abc/compte",
                 "/admin/utilisateurs/99999999999/compte"):
         testapp.get(url, status=404)
+
+
+@pytest.mark.parametrize("who, work", [
+    ("modérateur", ["Alertes à modérer"]),
+    ("administrateur", ["Alertes à modérer", "Demandes à valider", "Justificatifs", "Administration", "Mairies"]),
+])
+def test_the_team_home_lists_its_work_not_an_invitation_to_join(testapp, make_user, who, work):
+    user = make_user(first_name="Hélène", is_moderator=who == "modérateur", is_admin=who == "administrateur")
+    testapp.login(user)
+    home = testapp.get("/").html
+    assert "membre d'aucune communauté" not in home.text and home.select_one("#h-communaute") is None
+    assert [a.text for a in home.select("[aria-labelledby=h-travail] a")] == work
+    for link in home.select("[aria-labelledby=h-travail] a"):
+        testapp.get(link["href"], status=200)

@@ -309,11 +309,12 @@ def test_a_call_held_for_the_night_says_when_it_goes_out(
                                                         Notification.channel == "voice")).one()
     assert call.status == "pending" and call.recipient_id == landline.id
     state = reach_state(dbsession, alert)
-    assert state["text"].startswith("Appel prévu à 8 h 00 (la nuit"), state
-    assert "appels : 1 prévu à 8 h 00" in state["text"] and "Envoi en cours" not in state["text"]
-    assert state["done"] is False and "SMS : 1 envoyé" in state["text"]
+    assert state["text"].endswith("appels : 1 prévu à 8 h 00 — la nuit, seules les alertes urgentes appellent."), state
+    assert "Envoi en cours" not in state["text"] and state["done"] is False and "SMS : 1 envoyé" in state["text"]
     testapp.login(author)
-    assert "Appel prévu à 8 h 00" in testapp.get(f"/alertes/{alert.id}").text
+    page = testapp.get(f"/alertes/{alert.id}")
+    assert page.html.select_one("#alert-reach").text == state["text"]
+    assert page.text.count("8 h 00") == 1, "the hour of the call is said once on the author's page"
     clock.set_local(2026, month, 15, 8, 0, 1)  # the morning: the call goes out
     run_tasks()
     assert "prévu" not in reach_state(dbsession, alert)["text"]
