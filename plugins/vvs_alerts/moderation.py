@@ -114,7 +114,7 @@ def moderate(request, alert, moderator, action: str, reason: str, days=None, see
     journal entry the moderator saw; a newer one means another moderator acted first."""
     db = request.dbsession
     if action not in ALERT_ACTIONS:
-        raise ModerationRefused("Action de modération inconnue.")
+        raise ModerationRefused("Action de modération inconnue : rechargez la page. Rien n'a été changé.")
     reason = clean_reason(reason, required=action != "approve")
     length = parse_days(days) if action == "suspend" else None
     alert = _lock_alert(db, alert)

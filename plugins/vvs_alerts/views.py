@@ -198,7 +198,8 @@ def alert_moderate_view(request):
     try:
         if errors:
             raise ModerationRefused(" ".join(errors.values()))
-        entry = moderate(request, alert, request.user, data["action"], data["reason"], data["days"], seen=data["seen"])
+        entry = moderate(request, alert, request.user, data["action"], data["reason"], data.get("days"),  # a bad
+                         seen=data["seen"])  # length left in the form of another action is not read: not in ``data``
     except ModerationRefused as refused:
         request.flash(str(refused), "error")
     else:

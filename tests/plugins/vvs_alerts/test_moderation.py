@@ -172,3 +172,23 @@ def test_the_menus_count_of_alerts_waiting_for_moderation(dbsession, make_user, 
     assert dbsession.scalar(select_(queue_size_sql(referent, [f"user:{referent.id}"]))) == 3
     assert dbsession.scalar(select_(queue_size_sql(moderator, ["role:moderator"]))) == 4
     assert dbsession.scalar(select_(queue_size_sql(author, [f"user:{author.id}"]))) == 0
+
+
+def test_a_length_left_typed_in_the_form_is_no_error_for_another_action(testapp, dbsession, make_user, make_community,
+                                                                       post):
+    """The moderator typed « trois » in the suspension's length, then chose « Retirer »: the alert is
+    withdrawn (the length is not read); an action no form offers, with a bad length, is refused in
+    French and changes nothing — never « Erreur du serveur »."""
+    author = make_user()
+    community = make_community(members=[author, make_user()])
+    alert = post(author, community, text="Un individu « louche » rôde près de l’école 🚨 depuis 23 h 30.")
+    testapp.login(make_user(is_moderator=True))
+    for action in ("<script>alert(1)</script>", "99999999999"):
+        page = testapp.post_csrf(f"/alertes/{alert.id}/moderation",
+                                 {"action": action, "reason": "Décrivez des faits « rue de l’Église » 🙏", "days": "abc"},
+                                 status=303).follow()
+        assert "Rien n'a été changé" in page.html.select_one(".flash-error").text and "<script>alert" not in page.text
+    assert dbsession.scalars(select(ModerationAction)).all() == []
+    testapp.post_csrf(f"/alertes/{alert.id}/moderation", {"action": "withdraw", "days": "trois",
+                                                          "reason": "Décrivez des faits, pas des personnes 🙏"}, status=303)
+    assert [a.action for a in dbsession.scalars(select(ModerationAction))] == ["withdraw"]
