@@ -164,6 +164,7 @@ def test_staff_in_no_community_find_their_work_on_the_home_page(testapp, plug, m
     work = home.select_one("[aria-labelledby=h-travail]")
     assert [a.text for a in work.select("a")] == ["File « Église » ✅"] and "(3 en attente)" in work.text
     assert "membre d'aucune communauté" not in home.text and home.select_one("#h-communaute") is None
+    assert testapp.get("/", {"_LOCALE_": "en"}).html.select_one("#h-travail").text == "My work"
     member = make_user()
     make_community(name="Les Lilas", members=[member])
     testapp.reset()
