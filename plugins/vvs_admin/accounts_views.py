@@ -71,8 +71,16 @@ def int_param(request, name: str, default=None, lowest: int = 1):
 
 # --- Forms --------------------------------------------------------------------
 
+class StatusSchema(Schema):
+    def deserialize(self, cstruct=colander.null):
+        """A length typed, then left in the form for a ban or a reopening, is not read: only a suspension has one."""
+        if isinstance(cstruct, dict) and cstruct.get("action") != "suspend":
+            cstruct = {**cstruct, "jours": ""}
+        return super().deserialize(cstruct)
+
+
 def status_schema(user: User) -> Schema:
-    status = Schema()
+    status = StatusSchema()
     status.add(choice_node("action", "Action sur le compte", status_choices(user)))
     if "suspend" in dict(status_choices(user)):
         status.add(number_node(f"Durée de la suspension, en jours ({MIN_DAYS} à {MAX_DAYS})", min=MIN_DAYS,

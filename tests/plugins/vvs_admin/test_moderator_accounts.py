@@ -28,7 +28,8 @@ def test_a_moderator_bans_then_reopens_an_account(testapp, dbsession, moderator,
     assert "Compte de Hélène Lefèvre-Çelik" in text and "Actif" in text
     assert "helene.lefevre@example.test" not in text and "06 12 34 56 78" not in text  # nothing else of the account
     assert 'aria-label="Administration"' not in text  # the administrators' menu is theirs
-    done = testapp.post_csrf(url, {"action": "ban", "reason": REASON, "etat": state(page)}, status=303)
+    # a length typed then left in the form is not read for a ban (only a suspension has one)
+    done = testapp.post_csrf(url, {"action": "ban", "jours": "trois", "reason": REASON, "etat": state(page)}, status=303)
     dbsession.refresh(target)
     assert target.status == "banned"
     event = dbsession.scalar(select(CommunityEvent).where(CommunityEvent.kind == "admin_account_banned"))
@@ -42,7 +43,7 @@ def test_a_moderator_bans_then_reopens_an_account(testapp, dbsession, moderator,
     assert "Compte banni" in text and REASON in text  # the decisions on this account
     sanctions = unescape(testapp.get("/alertes/moderation/sanctions").text)
     assert "Comptes suspendus ou bannis (1)" in sanctions and "Hélène Lefèvre-Çelik" in sanctions
-    testapp.post_csrf(url, {"action": "reopen", "reason": "Excuses présentées à la référente.",
+    testapp.post_csrf(url, {"action": "reopen", "reason": "Excuses présentées à la référente.", "jours": "0",
                             "etat": state(page)}, status=303)
     dbsession.refresh(target)
     assert target.status == "active"
@@ -54,6 +55,7 @@ def test_a_moderator_bans_then_reopens_an_account(testapp, dbsession, moderator,
     ({"action": "ban", "reason": "x" * 20000}, "Le motif ne doit pas dépasser 1000 caractères."),
     ({"action": "reopen", "reason": REASON}, "Choisissez une valeur de la liste."),  # not offered for an active account
     ({"action": "<script>", "reason": REASON}, "Choisissez une valeur de la liste."),
+    ({"action": "suspend", "jours": "trois", "reason": REASON}, "nombre entier de jours"),  # read for a suspension
 ])
 def test_bad_input_changes_nothing(testapp, dbsession, moderator, target, fields, message):
     testapp.login(moderator)
