@@ -97,6 +97,81 @@
     return layer;
   }
 
+  /* Labels that never pile up: after each move, zoom or resize, the labels are placed
+     largest community first; a label is shown only if it fits in the map, covers
+     neither a control (zoom buttons, scale…) nor a label already shown, and either
+     few communities are in view (FEW) or its community is at least half its size on
+     the screen (a name over a speck would hide its neighbours). The others get the
+     class map-label-off: such a name shows while its community is hovered, and stays
+     after a tap or a click (until another one). The groups of communities of one map
+     share the placing, the last drawn first (a page's own zone before its
+     neighbours). The pages give the same names as text beside their maps (RGAA: a
+     map's information as text). */
+  var FEW = 12;
+  function declutter(map, group) {
+    var groups = map._vvsLabelGroups = map._vvsLabelGroups || [];
+    function tip(layer) { var t = layer.getTooltip && layer.getTooltip(); return t && t.getElement() ? t : null; }
+    function show(layer, on) {
+      var t = tip(layer), area = layer.getElement && layer.getElement();
+      if (t) { t.getElement().classList.toggle("map-label-on", on); }
+      if (area) { area.classList.toggle("map-area-on", on); }
+    }
+    function apart(box, others) {
+      return others.every(function (o) {
+        return box.right <= o.left || box.left >= o.right || box.bottom <= o.top || box.top >= o.bottom;
+      });
+    }
+    function place() {
+      if (!map._loaded) { return; }  // no view yet: placed on the first move
+      var size = map.getSize(), view = map.getBounds(), labelled = [];
+      var origin = map.getContainer().getBoundingClientRect();
+      var shown = Array.prototype.map.call(map.getContainer().querySelectorAll(".leaflet-control"), function (c) {
+        var r = c.getBoundingClientRect();
+        return { left: r.left - origin.left, right: r.right - origin.left, top: r.top - origin.top, bottom: r.bottom - origin.top };
+      });
+      groups.forEach(function (g, rank) { g.getLayers().filter(tip).forEach(function (layer) {
+        var b = layer.getBounds ? layer.getBounds() : null, w = 0, h = 0;
+        if (b && b.isValid()) {
+          if (!view.intersects(b)) { return tip(layer).getElement().classList.add("map-label-off"); }
+          var a = map.latLngToContainerPoint(b.getNorthWest()), c = map.latLngToContainerPoint(b.getSouthEast());
+          w = Math.abs(c.x - a.x); h = Math.abs(c.y - a.y);
+        }
+        labelled.push({ layer: layer, rank: rank, w: w, h: h });
+      }); });
+      var few = labelled.length <= FEW;
+      labelled.sort(function (x, y) { return y.rank - x.rank || y.w * y.h - x.w * x.h; });
+      labelled.forEach(function (item) {
+        var t = tip(item.layer), node = t.getElement();
+        var at = map.latLngToContainerPoint(t.getLatLng());
+        var w = node.offsetWidth / 2 + 2, h = node.offsetHeight / 2 + 2;
+        var box = { left: at.x - w, right: at.x + w, top: at.y - h, bottom: at.y + h };
+        var big = few || (item.w >= w && item.h >= h);
+        // A map created hidden has no size yet: nothing is measured, all stay shown.
+        var ok = size.x === 0 || (big && box.left >= 0 && box.right <= size.x && box.top >= 0 &&
+                                  box.bottom <= size.y && apart(box, shown));
+        if (ok) { shown.push(box); }
+        node.classList.toggle("map-label-off", !ok);
+      });
+      // For the browser tests: the zoom level the labels were last placed for.
+      map.getContainer().setAttribute("data-labels-zoom", String(map.getZoom()));
+    }
+    group.eachLayer(function (layer) {
+      layer.on("mouseover", function () { show(layer, true); });
+      layer.on("mouseout", function () { if (map._vvsPinned !== layer) { show(layer, false); } });
+      layer.on("click", function () {
+        var pinned = map._vvsPinned;
+        if (pinned && pinned !== layer) { show(pinned, false); }
+        map._vvsPinned = pinned === layer ? null : layer;
+        show(layer, map._vvsPinned === layer);
+      });
+    });
+    groups.push(group);
+    if (groups.length === 1) { map.on("moveend resize viewreset", place); }
+    place();
+    group.declutter = place;
+    return group;
+  }
+
   function communities(map, items, style) {
     var group = L.featureGroup();
     if (items && items.type === "FeatureCollection") {
@@ -109,7 +184,7 @@
         group.addLayer(label(L.polygon(latlngs(item.outline), style), item.name));
       });
     }
-    return group.addTo(map);
+    return declutter(map, group.addTo(map));
   }
 
   /* A map of the communities given as GeoJSON in data-geojson (labelled), fitted to
@@ -122,7 +197,7 @@
     // Called again by a page that shows a map created hidden (its size was zero).
     map.fitCommunities = function () {
       map.invalidateSize();
-      if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [10, 10] }); }
+      if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [10, 10] }); layer.declutter(); }
       else if (centre) { map.setView([centre[1], centre[0]], 14); }
       else { map.fitWorld(); }
     };
