@@ -5,6 +5,8 @@ them as one zooms in); every name stays reachable as text, with the keyboard alo
 through the table of communities the map points to."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -131,4 +133,20 @@ def test_a_map_of_150_communities_is_readable(browser, live_server, login, shot,
                 expect(rows).to_have_count(50)
                 expect(rows.filter(has_text=PREFIX)).not_to_have_count(0)
                 expect(page.get_by_role("navigation", name="Pages des communautés")).to_be_visible()
+        assert not errors, errors
+
+
+def test_a_few_communities_keep_their_names(browser, live_server, login, shot, demo_agent, e2e_db):
+    """The demo commune's few communities: their names stay written on the map, apart."""
+    for name, viewport in (("360", {"width": 360, "height": 740}), ("1280", {"width": 1280, "height": 800})):
+        errors = []
+        with browsing(browser, live_server, errors, viewport=viewport, timezone_id="Europe/Paris") as page:
+            enrol_and_sign_in(page, login, shot, demo_agent, e2e_db)
+            expect(page.locator("#mairie-map")).to_have_attribute("data-labels-zoom", re.compile(r"\d+"))
+            labels = page.locator("#mairie-map .map-label")
+            assert labels.count() >= 3
+            shown_labels(page)
+            map_shot(page, shot, f"mairie-map-demo-{name}")
+            # Le Bourg's name, where Rue Émile Cloud's sits, moves just above or below it.
+            assert not [lab["text"] for lab in page.evaluate(LABELS) if not lab["visible"]]
         assert not errors, errors

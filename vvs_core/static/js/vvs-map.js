@@ -98,7 +98,8 @@
   }
 
   /* Labels that never pile up: after each move, zoom or resize, the labels are placed
-     largest community first; a label is shown only if it fits in the map, covers
+     largest community first, each at its community's centre or just above or below; a
+     label is shown only if it fits in the map, covers
      neither a control (zoom buttons, scale…) nor a label already shown, and either
      few communities are in view (FEW) or its community is at least half its size on
      the screen (a name over a speck would hide its neighbours). The others get the
@@ -144,12 +145,19 @@
         var t = tip(item.layer), node = t.getElement();
         var at = map.latLngToContainerPoint(t.getLatLng());
         var w = node.offsetWidth / 2 + 2, h = node.offsetHeight / 2 + 2;
-        var box = { left: at.x - w, right: at.x + w, top: at.y - h, bottom: at.y + h };
         var big = few || (item.w >= w && item.h >= h);
-        // A map created hidden has no size yet: nothing is measured, all stay shown.
-        var ok = size.x === 0 || (big && box.left >= 0 && box.right <= size.x && box.top >= 0 &&
-                                  box.bottom <= size.y && apart(box, shown));
-        if (ok) { shown.push(box); }
+        // At the community's centre, else just above or below it (still over the community).
+        var shift = [0].concat([-2 * h, 2 * h].filter(function (dy) { return Math.abs(dy) < item.h / 2; }));
+        var ok = false, dy = 0;
+        for (var i = 0; i < shift.length && !ok; i++) {
+          dy = shift[i];
+          var box = { left: at.x - w, right: at.x + w, top: at.y + dy - h, bottom: at.y + dy + h };
+          // A map created hidden has no size yet: nothing is measured, all stay shown.
+          ok = size.x === 0 || (big && box.left >= 0 && box.right <= size.x && box.top >= 0 &&
+                                box.bottom <= size.y && apart(box, shown));
+        }
+        if (ok) { shown.push(box); } else { dy = 0; }
+        if (L.point(t.options.offset).y !== dy) { t.options.offset = L.point(0, dy); t.update(); }
         node.classList.toggle("map-label-off", !ok);
       });
       // For the browser tests: the zoom level the labels were last placed for.
