@@ -23,7 +23,7 @@ from vvs_admin.accounts import (
     status_choices, status_label, suspension_over,
 )
 from vvs_core.web.forms import Schema, act, choice_node, make_form, number_node, reason_node, state_node
-from vvs_core.models import Community, User
+from vvs_core.models import Community, User, row_id
 from vvs_core.web.pagination import Pagination
 from vvs_core.accounts.phones import display_phone
 from vvs_core.accounts.sessions import open_sessions
@@ -118,10 +118,8 @@ def user_forms(request, user: User) -> dict[str, deform.Form]:
 # --- Pages --------------------------------------------------------------------
 
 def user_from_route(request) -> User:
-    raw = str(request.matchdict.get("user_id", ""))
-    if not raw.isdigit() or len(raw) > 9:
-        raise HTTPNotFound()
-    user = request.dbsession.get(User, int(raw))
+    found = row_id(request.matchdict.get("user_id"))
+    user = request.dbsession.get(User, found) if found else None
     if user is None:
         raise HTTPNotFound()
     return user

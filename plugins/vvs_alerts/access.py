@@ -13,7 +13,7 @@ from pyramid.httpexceptions import HTTPNotFound
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from vvs_core.models import Community
+from vvs_core.models import Community, row_id
 from vvs_core.accounts.principals import commune_agent
 
 from .models import Alert, AlertUpdate
@@ -70,13 +70,12 @@ class AlertContext:
 
 
 def alert_factory(request):
-    raw = str(request.matchdict.get("alert_id", ""))
-    if not raw.isdigit() or len(raw) > 9:  # beyond: out of INTEGER range on PostgreSQL
+    if (alert_id := row_id(request.matchdict.get("alert_id"))) is None:
         raise HTTPNotFound()
     # The alert with what every alert page reads of it (its community and commune, its
     # author, its updates and their authors): two statements, not one per relation.
     alert = request.dbsession.scalars(
-        select(Alert).where(Alert.id == int(raw))
+        select(Alert).where(Alert.id == alert_id)
         .options(joinedload(Alert.community).joinedload(Community.commune), joinedload(Alert.author),
                  selectinload(Alert.updates).joinedload(AlertUpdate.author))).first()
     if alert is None:

@@ -14,7 +14,7 @@ from vvs_core.web.forms import make_form, read, read_fields, typed, validate
 from vvs_core.web.french import count
 from vvs_core.web.links import absolute_url
 from vvs_core.clock import utcnow
-from vvs_core.models import Community
+from vvs_core.models import Community, row_id
 from vvs_core.web.timefmt import dates
 
 from . import feeds
@@ -261,10 +261,8 @@ def feed_revoke_view(request):
 
 
 def _feed(request, with_cap: bool):
-    raw = str(request.matchdict["community_id"])
-    if not raw.isdigit() or len(raw) > 12:
-        raise HTTPNotFound()
-    community = request.dbsession.get(Community, int(raw))
+    found = row_id(request.matchdict["community_id"])
+    community = request.dbsession.get(Community, found) if found else None
     if community is None or not feeds.feed_token_valid(request.dbsession, community.id, request.matchdict["token"]):
         raise HTTPNotFound()
     alerts = feeds.feed_alerts(request.dbsession, community.id)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from vvs_core.accounts.principals import commune_agent
 from vvs_core.accounts.security import community_factory
 from vvs_core.communities.events import record_event
-from vvs_core.models import Membership, User
+from vvs_core.models import Membership, User, row_id
 
 from .directory import directory_csv_lines, directory_entry, directory_page, hidden_numbers_of, revealed_hidden
 
@@ -82,12 +82,11 @@ def directory_csv_view(request):
 @view_config(route_name="member_card", renderer="vvs_directory:templates/directory_card.pt", permission="community.view")
 def member_card_view(request):
     community = request.context.community
-    raw = request.matchdict["user_id"]
-    if not raw.isdigit() or len(raw) > 12:
+    if (user_id := row_id(request.matchdict["user_id"])) is None:
         raise HTTPNotFound()
     row = request.dbsession.execute(
         select(User, Membership).join(Membership, Membership.user_id == User.id)
-        .where(User.id == int(raw), Membership.community_id == community.id, Membership.status == "active",
+        .where(User.id == user_id, Membership.community_id == community.id, Membership.status == "active",
                User.status != "closed")).first()
     if row is None:
         raise HTTPNotFound()

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from vvs_core.clock import aware, utcnow
-from vvs_core.models import Membership
+from vvs_core.models import Membership, row_id
 from vvs_core.web.timefmt import dates
 
 from .models import GazettePost
@@ -26,12 +26,12 @@ def feed_token(secret: str, community_id: int, user_id: int) -> str:
 
 
 def check_feed_access(dbsession, secret: str, community_id: int, raw_user_id, token: str) -> bool:
-    if not str(raw_user_id).isdigit() or len(str(raw_user_id)) > 12 or not token:
+    if (user_id := row_id(raw_user_id)) is None or not token:
         return False
-    if not hmac.compare_digest(feed_token(secret, community_id, int(raw_user_id)), str(token)):
+    if not hmac.compare_digest(feed_token(secret, community_id, user_id), str(token)):
         return False
     return dbsession.execute(sa.select(Membership.id).where(
-        Membership.user_id == int(raw_user_id), Membership.community_id == community_id,
+        Membership.user_id == user_id, Membership.community_id == community_id,
         Membership.status == "active")).first() is not None
 
 

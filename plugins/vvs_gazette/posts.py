@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from vvs_core.clock import utcnow
 from vvs_core.web.images import clean_image
-from vvs_core.models import User
+from vvs_core.models import User, row_id
 from vvs_core.web.timefmt import dates
 
 from .models import MAX_PHOTOS, GazettePhoto, GazettePost, GazetteReply
@@ -159,9 +159,7 @@ def plain_row(row: PostRow) -> PostRow:
 
 
 def find_post(dbsession, community_id: int, raw_id) -> GazettePost | None:
-    if not str(raw_id).isdigit() or len(str(raw_id)) > 12:
-        return None
-    post = dbsession.get(GazettePost, int(raw_id))
+    post = dbsession.get(GazettePost, found) if (found := row_id(raw_id)) else None
     return post if post is not None and post.community_id == community_id else None
 
 

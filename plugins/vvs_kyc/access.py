@@ -5,7 +5,7 @@ from pyramid.authorization import ALL_PERMISSIONS, Allow
 from pyramid.httpexceptions import HTTPNotFound
 from sqlalchemy import select
 
-from vvs_core.models import Commune
+from vvs_core.models import Commune, row_id
 
 from .models import KycCheck
 
@@ -28,10 +28,8 @@ class ProofContext:
 
 
 def proof_factory(request):
-    raw = request.matchdict.get("check_id", "")
-    if not raw.isdigit() or len(raw) > 12:
-        raise HTTPNotFound()
-    check = request.dbsession.get(KycCheck, int(raw))
+    found = row_id(request.matchdict.get("check_id"))
+    check = request.dbsession.get(KycCheck, found) if found else None
     if check is None or check.method != "document":
         raise HTTPNotFound()
     return ProofContext(request, check)

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from vvs_core.clock import aware, utcnow
 from vvs_core.web.french import de
 from vvs_core.web.links import absolute_url
-from vvs_core.models import User
+from vvs_core.models import User, row_id
 from vvs_core.notify.outbox import notify_user
 from vvs_core.web.timefmt import dates
 
@@ -90,10 +90,9 @@ def change_status(request, commune, agent_user, alert: dict, status, text="", to
             f"Un autre agent vient de changer le statut de cette alerte : « {FOLLOW_UP_STATUSES[current]} »"
             f"{' (' + who.full_name + ')' if who else ''}, à {dates.time(row.updated_at or row.at)}. "
             "Rien n'a été changé : relisez avant de répondre.")
-    seen_reply = str(seen_reply or "").strip()
-    if seen_reply.isdigit() and len(seen_reply) < 12 and row is not None:
+    if (seen_reply := row_id(seen_reply)) is not None and row is not None:
         latest = latest_reply_id(db, commune.id, alert_id)
-        if latest != int(seen_reply):
+        if latest != seen_reply:
             reply = db.get(AlertReply, latest)
             who = db.get(User, reply.agent_user_id) if reply is not None and reply.agent_user_id else None
             raise FollowUpRefused(

@@ -9,7 +9,7 @@ from pyramid.view import view_config
 from vvs_core.web.french import de
 from vvs_core.communities.members import community_people, member_counts, referent_counts
 from vvs_core.communities.membership import REFERENT_REASON_MAX, MembershipError, set_referent
-from vvs_core.models import Community
+from vvs_core.models import Community, row_id
 from vvs_core.web.forms import Schema, StrippedString, read, text_node, typed
 
 from . import dashboard
@@ -43,8 +43,8 @@ def referents_view(context, request):
 
 
 def _community(request, commune) -> Community:
-    raw = request.matchdict.get("community_id", "")
-    community = request.dbsession.get(Community, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    found = row_id(request.matchdict.get("community_id"))
+    community = request.dbsession.get(Community, found) if found else None
     if community is None or community.commune_id != commune.id or community.archived_at is not None:
         raise HTTPNotFound()
     return community

@@ -17,7 +17,7 @@ from vvs_core.web import french
 from vvs_core.web.batch import resolve_panels
 from vvs_core.web.pagination import paginate, paginate_list
 from vvs_core.clock import aware, utcnow
-from vvs_core.models import Commune, User
+from vvs_core.models import Commune, User, row_id
 from vvs_core.web.ratelimit import limiter
 from vvs_core.accounts.security import consume_token, hash_password, password_problem, verify_password
 from vvs_core.web.forms import read_fields, typed
@@ -249,8 +249,8 @@ def activity_view(context, request):
 
 
 def _residents_alert(request, commune):
-    raw = request.matchdict["alert_id"]
-    alert = dashboard.find_alert(request, commune, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+    found = row_id(request.matchdict["alert_id"])
+    alert = dashboard.find_alert(request, commune, found) if found else None
     if alert is None:
         raise HTTPNotFound()
     return alert
@@ -353,8 +353,8 @@ def alert_new_view(context, request):
 
 def _commune_alert(context, request) -> tuple[MairieAlert, list[MairieAlert]]:
     """The first alert of the URL and its follow-ups, or 404."""
-    raw = request.matchdict["alert_id"]
-    alert = request.dbsession.get(MairieAlert, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+    found = row_id(request.matchdict["alert_id"])
+    alert = request.dbsession.get(MairieAlert, found) if found else None
     if alert is None or alert.commune_id != context.commune.id or alert.parent_id is not None:
         raise HTTPNotFound()
     return alert, list(request.dbsession.scalars(select(MairieAlert).where(MairieAlert.parent_id == alert.id)
@@ -509,8 +509,7 @@ def communications_view(context, request):
     data, errors = read_fields(request, forms.CommunicationSchema())
     title, text = (data.get(k, shown) for k, shown in typed(request, "title", "text").items())
     action = data["action"]
-    chosen = sorted({int(v) for v in data["communities"] if v.isascii() and v.isdigit() and len(v) < 12}
-                    & {c.id for c in communities})
+    chosen = sorted({row_id(v) for v in data["communities"]} & {c.id for c in communities})
     if action == "message" and not chosen:
         errors["communities"] = "Cochez au moins une communauté."
     if errors:

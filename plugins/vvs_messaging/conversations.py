@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from vvs_core.clock import aware, utcnow
-from vvs_core.models import User
+from vvs_core.models import User, row_id
 from vvs_core.notify.outbox import notify_user
 from vvs_core.web.links import absolute_url
 from vvs_core.web.timefmt import dates
@@ -55,11 +55,11 @@ def participant(dbsession, conversation_id, user_id) -> Participant | None:
 
 def find_conversation(dbsession, raw_id, user) -> tuple[Conversation, Participant] | None:
     """The conversation if ``user`` takes part in it (otherwise None: answer 404)."""
-    if not str(raw_id).isdigit() or len(str(raw_id)) > 12:
+    if (conversation_id := row_id(raw_id)) is None:
         return None
     row = dbsession.execute(
         sa.select(Conversation, Participant).join(Participant, Participant.conversation_id == Conversation.id)
-        .where(Conversation.id == int(raw_id), Participant.user_id == user.id)
+        .where(Conversation.id == conversation_id, Participant.user_id == user.id)
         .options(selectinload(Conversation.participants).joinedload(Participant.user))).first()
     return None if row is None else (row[0], row[1])
 

@@ -5,7 +5,7 @@ from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
 from vvs_core.web.forms import make_form, posted, read, typed, validate
-from vvs_core.models import User
+from vvs_core.models import User, row_id
 
 from . import conversations as conv
 from . import reports
@@ -83,10 +83,9 @@ def conversation_view(request):
 
 
 def _user_id(request) -> int:
-    raw = request.matchdict["user_id"]
-    if not raw.isdigit() or len(raw) > 12 or request.dbsession.get(User, int(raw)) is None:
+    if not (found := row_id(request.matchdict["user_id"])) or request.dbsession.get(User, found) is None:
         raise HTTPNotFound()
-    return int(raw)
+    return found
 
 
 def _back(request):
@@ -112,8 +111,8 @@ def unblock_view(request):
 
 @view_config(route_name="messaging_report", renderer=FORM_PAGE, permission="account")
 def report_view(request):
-    raw = request.matchdict["message_id"]
-    message = request.dbsession.get(Message, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+    found = row_id(request.matchdict["message_id"])
+    message = request.dbsession.get(Message, found) if found else None
     if message is None or conv.participant(request.dbsession, message.conversation_id, request.user.id) is None:
         raise HTTPNotFound()
     form = make_form(request, ReportSchema(), "Signaler", formid="report-message")
@@ -138,8 +137,8 @@ def reports_view(request):
 
 @view_config(route_name="messaging_report_resolve", request_method="POST", permission="moderate")
 def report_resolve_view(request):
-    raw = request.matchdict["report_id"]
-    report = request.dbsession.get(MessageReport, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+    found = row_id(request.matchdict["report_id"])
+    report = request.dbsession.get(MessageReport, found) if found else None
     if report is None or report.resolved_at is not None:
         raise HTTPNotFound()
     data, error = read(request, ResolveSchema())

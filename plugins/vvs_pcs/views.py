@@ -9,6 +9,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from vvs_core.models import row_id
 from vvs_core.web import french
 from vvs_core.accounts.phones import display_phone, normalise_phone
 from vvs_core.web.forms import clean_text, read_fields, typed
@@ -23,10 +24,9 @@ ACTIVATE_DEFAULT = ""
 
 
 def _id(request, key: str) -> int:
-    raw = str(request.matchdict.get(key, ""))
-    if not raw.isdigit() or len(raw) > 9:
+    if (found := row_id(request.matchdict.get(key))) is None:
         raise HTTPNotFound()
-    return int(raw)
+    return found
 
 
 def _own(context, request, model, key):
@@ -201,8 +201,8 @@ def message_view(context, request):
     """First post: the confirmation page (the message, the reach by channel); the second, with ``confirm``
     and the number of messages already sent when the page was shown, sends — once."""
     crisis = _own(context, request, PcsCrisis, "crisis_id")
-    raw = read_fields(request, forms.MessageSchema())[0]["template_id"]
-    template = request.dbsession.get(PcsTemplate, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    found = row_id(read_fields(request, forms.MessageSchema())[0]["template_id"])
+    template = request.dbsession.get(PcsTemplate, found) if found else None
     if template is None or template.commune_id != context.commune.id:
         request.response.status = 400
         return _crisis_page(context, request, crisis, {"message": "Choisissez un des messages préparés."})

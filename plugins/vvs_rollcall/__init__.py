@@ -23,6 +23,7 @@ from sqlalchemy import bindparam, select
 
 from vvs_core import hookimpl
 from vvs_core.hooktypes import CommunityLink, MenuItem, NotificationKind, Panel
+from vvs_core.models import row_id
 from vvs_core.accounts.principals import commune_agent, community_principal
 from vvs_core.settings import Setting, as_int
 
@@ -85,8 +86,8 @@ def rollcall_factory(request):
     # A roll-call's own ACL names its communities: the commune's list of communities and
     # its settings are not read (two statements fewer on the live page, polled every 5 s).
     parent = CommuneRollCallContext(request, commune_from_matchdict(request), (), False)
-    raw = str(request.matchdict.get("rollcall_id", ""))
-    rollcall = request.dbsession.get(RollCall, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+    found = row_id(request.matchdict.get("rollcall_id"))
+    rollcall = request.dbsession.get(RollCall, found) if found else None
     if rollcall is None or rollcall.commune_id != parent.commune.id:
         raise HTTPNotFound()
     return RollCallContext(parent, rollcall)

@@ -6,7 +6,7 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
 from vvs_core.web.french import de
-from vvs_core.models import Commune
+from vvs_core.models import Commune, row_id
 from vvs_core.web.forms import typed
 
 from .forms import parse_answer
@@ -65,9 +65,8 @@ def mine_view(request):
             "asked": [(p, r, speaker(db, r, db.get(Commune, r.commune_id))) for p, r in rows]}
     if request.method != "POST":
         return page
-    raw = typed(request, "person")["person"]
     mine = {p.id: p for p, _r in rows}
-    person = mine.get(int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
+    person = mine.get(row_id(typed(request, "person")["person"]))
     answer, note, problem = _posted_answer(request)
     if person is None:
         problem = "Cet appel est clos ou ne vous concerne pas : rien n'a été enregistré."

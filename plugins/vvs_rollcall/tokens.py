@@ -11,6 +11,8 @@ import base64
 import hashlib
 import hmac
 
+from vvs_core.models import row_id
+
 PURPOSE = b"vvs-rollcall-answer:"
 MAC_LENGTH = 22
 
@@ -27,8 +29,8 @@ def answer_token(secret: str, person_id: int) -> str:
 def person_id_of(secret: str, token: str) -> int | None:
     """The person id a token was made for, or None for anything else (never raises)."""
     raw_id, _, mac = str(token or "").partition("-")
-    if not raw_id.isdigit() or len(raw_id) > 12 or len(mac) != MAC_LENGTH:
+    if (person_id := row_id(raw_id)) is None or len(mac) != MAC_LENGTH:
         return None
-    if not hmac.compare_digest(_mac(secret, int(raw_id)), mac):
+    if not hmac.compare_digest(_mac(secret, person_id), mac):
         return None
-    return int(raw_id)
+    return person_id

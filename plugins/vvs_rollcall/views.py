@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from vvs_core.clock import utcnow
 from vvs_core.web.french import count
-from vvs_core.models import Community, User
+from vvs_core.models import Community, User, row_id
 from vvs_core.web.forms import typed
 from vvs_core.web.timefmt import dates
 from vvs_core.web.textsearch import folded
@@ -92,7 +92,7 @@ def new_view(context, request):
     page = {"title": "Lancer « Êtes-vous en sécurité ? »", "commune": commune, "agent": agent, "targets": TARGETS,
             "communities": communities, "errors": {}, "estimate": None,
             "values": {"target": "commune" if agent else "communities",
-                       "community_ids": [int(chosen)] if chosen.isdigit() and len(chosen) < 12 else [],
+                       "community_ids": [found] if (found := row_id(chosen)) else [],
                        "area_json": "", "message": "", "exercise": False},
             "map_centre": map_centre(commune), "map_data": communities_geojson(request.dbsession, commune.id),
             "waves": settings_of(request.dbsession, commune.id).waves, "to_duties": to_duties,

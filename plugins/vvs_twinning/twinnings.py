@@ -12,7 +12,7 @@ from vvs_core import geo
 from vvs_core.clock import utcnow
 from vvs_core.communities.events import record_event
 from vvs_core.web.french import number
-from vvs_core.models import Community, Membership, User
+from vvs_core.models import Community, Membership, User, row_id
 from vvs_core.communities.members import community_ids_of, referents_of
 from vvs_core.notify.outbox import notify_user
 from vvs_core.web.links import absolute_url
@@ -77,10 +77,7 @@ def panel_read(community_id: int):
 
 def find_twinning(dbsession, community_id: int, raw_id) -> Twinning | None:
     """The twinning ``raw_id`` if it involves ``community_id``, else None."""
-    raw = str(raw_id)
-    if not raw.isdigit() or len(raw) > 12:
-        return None
-    twinning = dbsession.get(Twinning, int(raw))
+    twinning = dbsession.get(Twinning, found) if (found := row_id(raw_id)) else None
     return twinning if twinning is not None and twinning.involves(community_id) else None
 
 
@@ -156,8 +153,7 @@ def communities_that_can_answer(dbsession, community_ids) -> set[int]:
 
 def propose(request, community: Community, target_id, user: User, max_distance_m: float) -> Twinning:
     db = request.dbsession
-    raw = str(target_id or "")
-    target = db.get(Community, int(raw)) if raw.isdigit() and len(raw) <= 12 else None
+    target = db.get(Community, found) if (found := row_id(target_id)) else None
     if target is None or target.id == community.id:
         raise TwinningRefused("Choisissez une communauté voisine dans la liste.")
     distance = next((c.distance_m for c in candidates(db, community, max_distance_m) if c.community.id == target.id),

@@ -11,6 +11,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import or_, select
 
+from vvs_core.models import row_id
 from vvs_core.web import french
 from vvs_core.clock import utcnow
 from vvs_core.accounts.phones import display_phone
@@ -27,10 +28,9 @@ T = "vvs_vulnerable:templates/"
 
 
 def _entry_id(request) -> int:
-    raw = str(request.matchdict.get("entry_id", ""))
-    if not raw.isdigit() or len(raw) > 9:
+    if (found := row_id(request.matchdict.get("entry_id"))) is None:
         raise HTTPNotFound()
-    return int(raw)
+    return found
 
 
 # --- Residents ----------------------------------------------------------------------------
@@ -182,8 +182,8 @@ def export_pdf_view(context, request):
 @view_config(route_name="vulnerable_priority", permission=READ, renderer=T + "priority.pt")
 def priority_view(context, request):
     """A list of registered people to reach first (a roll-call, a crisis): its reading is logged."""
-    raw = str(request.matchdict.get("list_id", ""))
-    listed = request.dbsession.get(VulnerablePriorityList, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    found = row_id(request.matchdict.get("list_id"))
+    listed = request.dbsession.get(VulnerablePriorityList, found) if found else None
     if listed is None or listed.commune_id != context.commune.id:
         raise HTTPNotFound()
     entries = request.dbsession.scalars(select(VulnerableEntry).where(VulnerableEntry.id.in_(listed.entry_ids or [-1])))

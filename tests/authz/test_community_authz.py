@@ -78,6 +78,18 @@ def test_unknown_community_is_404(testapp, world):
         testapp.get(f"/communaute/abc{suffix}", status=404)
 
 
+@pytest.mark.parametrize("raw", ["99999999999", "4294967296", "%C2%B2", "%D9%A1%D9%A2", "-1", "1e3", "%201"])
+def test_an_id_that_names_no_row_is_404_not_500(testapp, world, raw):
+    """Past PostgreSQL's INTEGER, "²" (a digit to Python that int() refuses), Arabic-Indic digits, signs."""
+    testapp.login(world["referent"])
+    testapp.get(f"/photo/{raw}", status=404)
+    for suffix in ("", "/historique", "/demandes"):
+        testapp.get(f"/communaute/{raw}{suffix}", status=404)
+    testapp.post_csrf(f"/communaute/{world['target'].id}/demandes/{raw}", {"decision": "accept"}, status=404)
+    for url in (f"/communaute/{world['target'].id}/membres/{raw}", f"/messagerie/conversation/{raw}", f"/alertes/{raw}"):
+        testapp.get(url, status=404)
+
+
 def test_member_reads_but_does_not_manage(testapp, world):
     testapp.login(world["member"])
     for url in urls(world, ["", "/historique", "/annuaire", "/annuaire.json", "/annuaire.csv",

@@ -26,7 +26,7 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 from vvs_core.clock import aware, timestamp, utcnow
 from vvs_core.errors import ConfigurationError
 from vvs_core.hooktypes import MenuItem
-from vvs_core.models import Commune, Community, Membership, Token, User
+from vvs_core.models import Commune, Community, Membership, Token, User, row_id
 from vvs_core.accounts.principals import commune_agent, granted_by_plugins
 from vvs_core.communities.modes import effective_validation_mode, mode_of, validation_modes
 from vvs_core.web.timefmt import shown_in
@@ -423,10 +423,7 @@ class CommunityContext:
 
 
 def community_factory(request):
-    raw = request.matchdict.get("community_id", "")
-    if not str(raw).isdigit() or len(str(raw)) > 9:  # beyond: out of INTEGER range on PostgreSQL
-        raise HTTPNotFound()
-    community = cached_community(request, int(raw))
+    community = cached_community(request, found) if (found := row_id(request.matchdict.get("community_id"))) else None
     if community is None:
         raise HTTPNotFound()
     return CommunityContext(request, community)

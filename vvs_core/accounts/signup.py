@@ -15,7 +15,7 @@ from vvs_core.communities.membership import (
     MembershipError, commune_for_point, communities_by_id, community_name_problem, create_community,
     current_membership, decider_label, join_or_request, member_count, member_counts,
 )
-from vvs_core.models import Commune, Community
+from vvs_core.models import Commune, Community, row_id
 from vvs_core.web.ratelimit import client_address, limiter
 from vvs_core.accounts.registration import (
     SESSION_KEY, AccountData, communes, confirm_email, create_account, email_taken, locate_address, phones,
@@ -363,9 +363,7 @@ def signup_communities_json(request):
 
 
 def _user_commune_community(request, raw_id) -> Community:
-    if not str(raw_id).isdigit() or len(str(raw_id)) > 12:
-        raise HTTPNotFound()
-    community = request.dbsession.get(Community, int(raw_id))
+    community = request.dbsession.get(Community, found) if (found := row_id(raw_id)) else None
     commune = commune_for_point(request.dbsession, request.user.home) if request.user.home is not None else None
     if community is None or commune is None or community.commune_id != commune.id:
         raise HTTPNotFound()

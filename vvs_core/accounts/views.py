@@ -13,7 +13,7 @@ from vvs_core.clock import utcnow
 from vvs_core.web.forms import Schema, StrippedString, act, email_node, field_error, make_form, posted, refusing, typed
 from vvs_core.hooktypes import SettingsSection
 from vvs_core.web.images import ImageRejected, clean_image
-from vvs_core.models import User
+from vvs_core.models import User, row_id
 from vvs_core.notify.outreach import send_to_address
 from vvs_core.accounts.personal_data import close_account, export_zip
 from vvs_core.accounts.phones import display_phone, normalise_phone
@@ -208,8 +208,7 @@ def may_see_member(request, viewer, member) -> bool:
 
 @view_config(route_name="member_photo", permission="account")
 def member_photo_view(request):
-    raw = request.matchdict["user_id"]
-    member = request.dbsession.get(User, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+    member = request.dbsession.get(User, found) if (found := row_id(request.matchdict["user_id"])) else None
     if member is None or member.is_closed or not may_see_member(request, request.user, member):
         raise HTTPNotFound()
     photo = member.photo

@@ -27,7 +27,7 @@ from vvs_core.communities.events import record_event
 from vvs_core.communities.modes import effective_validation_mode, mode_of, validation_modes
 from vvs_core.web.french import a, count, de
 from vvs_core.communities.members import member_count, member_counts, referent_counts, referents_of  # noqa: F401  (member_count(s): for the views)
-from vvs_core.models import Commune, Community, Membership, User
+from vvs_core.models import Commune, Community, Membership, User, row_id
 from vvs_core.web.links import absolute_url
 from vvs_core.web.timefmt import dates
 
@@ -246,10 +246,8 @@ def set_referent(request, community, user_id, appoint: bool, actor, reason: str 
     if by not in validation_modes(request.registry):
         raise ValueError(f"unknown appointer {by!r}")
     db = request.dbsession
-    raw = str(user_id if user_id is not None else "").strip()
-    if not raw.isdigit() or len(raw) > 9:  # beyond: out of INTEGER range
+    if (user_id := row_id(user_id)) is None:
         raise MembershipError("Choisissez une personne de la liste.")
-    user_id = int(raw)
     membership = db.scalar(select(Membership).where(Membership.community_id == community.id,
                                                     Membership.user_id == user_id))
     user = db.get(User, user_id) if membership is not None else None

@@ -11,7 +11,7 @@ from vvs_core.clock import aware, utcnow
 from vvs_core.communities.membership import (
     MembershipBlocked, MembershipError, current_membership, decide, member_count, pending_queue, verification_methods,
 )
-from vvs_core.models import Community, Membership
+from vvs_core.models import Community, Membership, row_id
 from vvs_core.web.pagination import paginate_list
 from vvs_core.accounts.security import CommunityContext, community_factory
 from vvs_core.communities.modes import effective_validation_mode, mode_of
@@ -110,10 +110,8 @@ def _platform_action(request):
 
 
 def _membership(request, community=None) -> Membership:
-    raw = request.matchdict.get("membership_id", "")
-    if not raw.isdigit() or len(raw) > 12:
-        raise HTTPNotFound()
-    membership = request.dbsession.get(Membership, int(raw))
+    found = row_id(request.matchdict.get("membership_id"))
+    membership = request.dbsession.get(Membership, found) if found else None
     if membership is None or (community is not None and membership.community_id != community.id):
         raise HTTPNotFound()
     return membership

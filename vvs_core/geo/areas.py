@@ -9,6 +9,7 @@ import shapely
 from shapely.geometry import shape
 
 from vvs_core import geo
+from vvs_core.models import row_id
 from vvs_core.web.jsonlimits import TooLarge, loads_limited
 
 MAX_AREA_M2 = 200_000_000  # larger than any commune: a drawing mistake
@@ -38,7 +39,7 @@ def read_audience(data: dict, errors: dict, ticked: list[str], allowed_ids) -> N
     ``ticked`` ids among ``allowed_ids``), "area" ``data["area"]`` (from ``data["area_json"]``);
     a French message in ``errors`` instead."""
     if data["target"] == "communities":
-        chosen = {int(v) for v in ticked if v.isascii() and v.isdigit() and len(v) < 12}
+        chosen = {found for v in ticked if (found := row_id(v))}
         data["community_ids"] = sorted(chosen & set(allowed_ids))
         if not data["community_ids"]:
             errors["communities"] = "Cochez au moins une communauté."

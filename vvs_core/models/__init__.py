@@ -17,6 +17,13 @@ from .job import Job  # noqa: F401
 from .provider_callback import ProviderCallback  # noqa: F401
 
 
+def row_id(raw) -> int | None:
+    """``raw`` (a path segment, a form or query value) as a row's id, or None: ASCII digits only ("²" and
+    "١٢" are digits to Python), nine at most (beyond: out of PostgreSQL's INTEGER)."""
+    raw = str(raw if raw is not None else "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else None
+
+
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 BEGIN_OPTION = "vvs_sqlite_begin"
 

@@ -43,9 +43,6 @@ MESSAGES = {
 TITLES = {400: "Requête invalide", 403: "Accès refusé", 404: "Page introuvable", 429: "Trop de tentatives",
           500: "Erreur du serveur"}
 BAD_ENCODING = "L'adresse ou les données envoyées sont mal encodées (UTF-8 attendu) : vérifiez le lien."
-# Route placeholders that hold a database id: beyond a 32-bit integer, no row can match
-# (PostgreSQL's INTEGER would overflow, SQLite's too past 64 bits): 404 before any query.
-MAX_ID = 2**31 - 1
 EMERGENCY = "En cas d'urgence ou de flagrant délit, appelez le 17."
 
 
@@ -255,11 +252,12 @@ def is_id_placeholder(name: str) -> bool:
 
 
 def refuse_impossible_ids(event) -> None:
-    """BeforeTraversal: a route matched with an id no row can have (30 digits) is a 404,
+    """BeforeTraversal: a route matched with an id no row can have (30 digits, "²") is a 404,
     whatever the route factory or the view would have done with it."""
+    from vvs_core.models import row_id
+
     for name, value in (event.request.matchdict or {}).items():
-        if is_id_placeholder(name) and isinstance(value, str) and value.isdigit() \
-                and (len(value) > 10 or int(value) > MAX_ID):
+        if is_id_placeholder(name) and isinstance(value, str) and value.isdigit() and row_id(value) is None:
             raise HTTPNotFound()
 
 
