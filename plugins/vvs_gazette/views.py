@@ -7,6 +7,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from vvs_core.clock import utcnow
+from vvs_core.models import row_id
 from vvs_core.web.images import ImageRejected
 from vvs_core.web.forms import make_form, read_fields, validate
 from vvs_core.web.french import de
@@ -207,7 +208,8 @@ def _reply_of(request, post) -> GazetteReply | None:
     raw = request.params.get("reply_id", "")
     if not raw:
         return None
-    reply = request.dbsession.get(GazetteReply, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    reply_id = row_id(raw)
+    reply = request.dbsession.get(GazetteReply, reply_id) if reply_id is not None else None
     if reply is None or reply.post_id != post.id:
         raise HTTPNotFound()
     return reply
