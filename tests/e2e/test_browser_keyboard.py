@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from shapely.geometry import Point
 from sqlalchemy import select
 
+from journey import choose_serris
 from mairie_login import demo_agent, enrol_and_sign_in  # noqa: F401 (demo_agent: a fixture)
 from vvs_core import geo
 from vvs_demo.loader import SERRIS
@@ -50,6 +51,8 @@ def test_place_the_home_at_sign_up_with_the_keyboard(page, shot):
     page.goto("/inscription")
     page.get_by_label("Adresse postale").fill("3 allée des Frênes")
     page.get_by_label("Adresse e-mail").fill("clavier.seul@example.test")
+    choose_serris(page)  # asked when another browser test added a commune
+    page.get_by_label("Adresse e-mail").focus()
     page.keyboard.press("Enter")
     page.wait_for_url("**/inscription/position")
     assert page.locator(".leaflet-marker-icon").count() == 0  # nothing placed for the resident
