@@ -5,8 +5,7 @@ plugin's answer is one element of the list the caller gets) unless marked
 ``firstresult``, in which case the first non-None answer wins. The reference in
 docs/plugin-hooks.md is generated from these signatures and docstrings
 (``vvs docs INI``). Hooks that only plugins call are declared by the plugin that calls
-them (``vvs_addhooks``), not here.
-"""
+them (``vvs_addhooks``), not here."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -36,8 +35,7 @@ def vvs_register_settings() -> list[Setting]:
 
     Called once at start-up, before settings are checked.
     Returns: a list of ``vvs_core.settings.Setting``. Every ``vvs.*`` key in the
-    .ini must be declared by the core or by an enabled plugin, or start-up stops.
-    """
+    .ini must be declared by the core or by an enabled plugin, or start-up stops."""
 
 
 @hookspec
@@ -46,8 +44,7 @@ def vvs_register_providers() -> list[ProviderSpec]:
 
     Called once at start-up. Returns: a list of ``vvs_core.hooktypes.ProviderSpec``.
     The .ini chooses one provider per kind by name; its settings are validated and
-    its factory called once, and the service registered for ``request.find_service``.
-    """
+    its factory called once, and the service registered for ``request.find_service``."""
 
 
 @hookspec
@@ -57,8 +54,7 @@ def vvs_register_notification_kinds() -> list[NotificationKind]:
     Called once at start-up. Returns: a list of ``vvs_core.hooktypes.NotificationKind``
     (key, French label, quiet hours or not, always at least one channel, default
     channels). The notification settings page, the quiet hours and the "at least one
-    channel" rule read only these; two declarations of one key stop start-up.
-    """
+    channel" rule read only these; two declarations of one key stop start-up."""
 
 
 @hookspec
@@ -67,8 +63,7 @@ def vvs_register_event_kinds() -> list[EventKind]:
 
     Called once at start-up. Returns: a list of ``vvs_core.hooktypes.EventKind``
     (key, French label, public or audit only, optional description of its data).
-    Recording an undeclared kind raises ``ValueError``.
-    """
+    Recording an undeclared kind raises ``ValueError``."""
 
 
 @hookspec
@@ -77,8 +72,7 @@ def vvs_register_principals() -> list[PrincipalKind]:
 
     Called once at start-up. Returns: a list of ``vvs_core.hooktypes.PrincipalKind``
     (pattern such as ``"commune:{insee}:agent"``, French label). A principal that matches no
-    declared pattern is not granted (and logged).
-    """
+    declared pattern is not granted (and logged)."""
 
 
 @hookspec
@@ -87,8 +81,7 @@ def vvs_register_validation_modes() -> list[ValidationMode]:
 
     Called once at start-up. Returns: a list of ``vvs_core.hooktypes.ValidationMode`` (key, French
     labels, the principals that decide), read by the community pages, queues and ACLs. A community
-    whose stored mode no enabled plugin declares is the platform team's. One key declared twice stops start-up.
-    """
+    whose stored mode no enabled plugin declares is the platform team's. One key declared twice stops start-up."""
 
 
 @hookspec
@@ -97,8 +90,7 @@ def vvs_register_commands() -> list[Command]:
 
     Called by ``vvs`` before it reads its arguments, with the plugins enabled by the
     .ini named on the command line (``development.ini`` by default). Returns: a list of
-    ``vvs_core.hooktypes.Command``; a name the core or another plugin uses stops the command.
-    """
+    ``vvs_core.hooktypes.Command``; a name the core or another plugin uses stops the command."""
 
 
 @hookspec(historic=True)
@@ -109,8 +101,7 @@ def vvs_addhooks(pluginmanager: pluggy.PluginManager) -> None:
     pytest's ``pytest_addhooks``). Call ``pluginmanager.add_hookspecs(module)`` with
     the module of the plugin's own ``@vvs_core.hookspec`` functions. Implementations
     of a hook whose declaring plugin is disabled are never called: mark them
-    ``@hookimpl(optionalhook=True)``. Returns nothing.
-    """
+    ``@hookimpl(optionalhook=True)``. Returns nothing."""
 
 
 @hookspec(historic=True)
@@ -120,8 +111,7 @@ def vvs_startup(registry: Registry) -> None:
     Called once after every plugin was included and the configuration committed
     (historic: a plugin registered later is called too).
     registry: the Pyramid registry (``registry.settings``, ``registry.vvs_plugins``).
-    Returns nothing.
-    """
+    Returns nothing."""
 
 
 # --- Page composition ---------------------------------------------------------
@@ -136,8 +126,7 @@ def vvs_menu_items(request: Request) -> list[MenuItem | None] | None:
     permissions against ``RootContext(request)`` or a context you build, not
     ``request.context``.
     request: the current request (``request.user`` may be None).
-    Returns: a list of ``MenuItem`` (or None). Only show what the user may open.
-    """
+    Returns: a list of ``MenuItem`` (or None). Only show what the user may open."""
 
 
 @hookspec
@@ -146,8 +135,7 @@ def vvs_principals(request: Request, user: User) -> list[str]:
 
     Called once per request by the security policy.
     user: the signed-in ``User``.
-    Returns: a list of strings such as ``"commune:77449:agent"`` that ACLs can name.
-    """
+    Returns: a list of strings such as ``"commune:77449:agent"`` that ACLs can name."""
 
 
 @hookspec

@@ -74,3 +74,19 @@ def test_resolve_values_reads_every_section_at_once(dbsession, make_user):
         stop()
     assert out == {"a": {"gens": [{"prenom": "Zoé"}]}, "b": [[alice.id]], "c": "tel quel"}
     assert len(seen) == 1
+
+
+def test_a_statement_is_kept_once_its_expressions_come_twice_not_when_built_for_one_request():
+    """What a page builds once per process (the menu's badges) gets one statement, kept; what a page builds
+    for one request (a community's id written in) is not kept by the hundred: each kept statement is
+    ~1,450 objects that every full garbage collection walks (the community page's p99, issue 16)."""
+    from vvs_core.web import batch
+
+    kept = len(batch._built)
+    for n in range(300):  # three hundred requests, each building its own expression
+        batch.batch_statement((sa.literal(n) + 1,))
+    assert len(batch._built) == kept and len(batch._seen_once) <= 16
+    once_per_process = (sa.literal("badge") + "s",)
+    first = batch.batch_statement(once_per_process)
+    assert batch.batch_statement(once_per_process) is first and batch.batch_statement(once_per_process) is first
+    assert len(batch._built) == kept + 1
