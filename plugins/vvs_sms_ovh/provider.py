@@ -10,6 +10,10 @@ delivery receipts name. ``invalidReceivers`` fail for good.
 ``already_sent(keys)`` lets the outbox settle rows a dead worker left behind: each
 (key → job tag, receiver) is noted in a journal before the job is posted
 (``journal``), and OVH's history of that tag and receiver says whether it left.
+
+The ``ovh`` library (with requests and oauthlib, about 5 MB) is imported when the
+first call is made, not at start-up: a web process, which builds the sender but never
+sends, does without it.
 """
 from __future__ import annotations
 
@@ -17,8 +21,6 @@ import hashlib
 import logging
 import re
 from collections import OrderedDict
-
-import ovh
 
 from vvs_core.notify import sms
 from vvs_core.errors import ConfigurationError, TransientDeliveryError
@@ -33,6 +35,9 @@ log = logging.getLogger(__name__)
 
 JOB_RECEIVERS = 500
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+# The regions of ``ovh.client.ENDPOINTS`` (a test checks they agree), checked at start-up
+# without importing the library.
+REGIONS = ("kimsufi-ca", "kimsufi-eu", "ovh-ca", "ovh-eu", "ovh-us", "soyoustart-ca", "soyoustart-eu")
 # OVH validates alphanumeric senders (≤ 11 characters); a number may be a sender too.
 SENDER = re.compile(r"^(?:[A-Za-z0-9 ]{1,11}|\+?[0-9]{3,15})$")
 
@@ -49,27 +54,36 @@ SETTINGS = [
 ]
 
 
-class _Client(ovh.Client):
+def ovh_client(endpoint: str, **kwargs):
     """``ovh.Client`` accepts only region names; a full URL (a local fake of the API,
     a proxy) replaces the base URL after the client is built."""
+    import ovh
 
-    def __init__(self, endpoint: str, **kwargs):
-        is_url = endpoint.startswith(("http://", "https://"))
-        super().__init__(endpoint="ovh-eu" if is_url else endpoint, **kwargs)
-        if is_url:
-            self._endpoint = endpoint.rstrip("/")
+    is_url = endpoint.startswith(("http://", "https://"))
+    client = ovh.Client(endpoint="ovh-eu" if is_url else endpoint, **kwargs)
+    if is_url:
+        client._endpoint = endpoint.rstrip("/")
+    return client
 
 
-def is_transient(error: ovh.exceptions.APIError) -> bool:
+def api_error():
+    """``ovh.exceptions.APIError``, the library imported at the first call."""
+    from ovh.exceptions import APIError
+
+    return APIError
+
+
+def is_transient(error) -> bool:
     """Network trouble, 5xx, 429 and unreadable answers may pass; 400/403/404 will not."""
-    if isinstance(error, (ovh.exceptions.HTTPError, ovh.exceptions.NetworkError,
-                          ovh.exceptions.InvalidResponse)):
+    from ovh.exceptions import HTTPError, InvalidResponse, NetworkError
+
+    if isinstance(error, (HTTPError, NetworkError, InvalidResponse)):
         return True
     status = getattr(error.response, "status_code", None)
     return status is None or status == 429 or status >= 500
 
 
-def describe(error: ovh.exceptions.APIError) -> str:
+def describe(error) -> str:
     status = getattr(error.response, "status_code", None)
     text = str(error.args[0]) if error.args else type(error).__name__
     return (f"OVH {status} : {text}" if status else f"OVH injoignable : {text}")[:300]
@@ -79,7 +93,7 @@ class OVHSMSSender:
     name = "ovh"
 
     def __init__(self, client, service_name: str, sender: str = "", validity_minutes: int = 120, journal=None):
-        self.client = client
+        self._client = client  # an ovh.Client, or a function that builds one at the first call
         self.journal = journal or MemoryJournal()  # the plugin's includeme puts the database's
         self.service_name = service_name
         self.sender = sender
@@ -88,15 +102,19 @@ class OVHSMSSender:
     @classmethod
     def from_settings(cls, settings, journal=None) -> "OVHSMSSender":
         check_settings(settings)
-        client = _Client(
-            settings[S + "endpoint"],
-            application_key=settings[S + "application_key"],
-            application_secret=settings[S + "application_secret"],
-            consumer_key=settings[S + "consumer_key"],
-            timeout=float(settings[S + "timeout"]),
-        )
+
+        def client():
+            return ovh_client(settings[S + "endpoint"], application_key=settings[S + "application_key"],
+                              application_secret=settings[S + "application_secret"],
+                              consumer_key=settings[S + "consumer_key"], timeout=float(settings[S + "timeout"]))
         return cls(client, settings[S + "service_name"], settings.get(S + "sender") or "",
                    settings[S + "validity_minutes"], journal=journal)
+
+    @property
+    def client(self):
+        if callable(self._client):
+            self._client = self._client()
+        return self._client
 
     # --- sending ---------------------------------------------------------------
 
@@ -125,7 +143,7 @@ class OVHSMSSender:
             if not noted:
                 return {}
             sent = self.already_sent(list(noted))
-        except ovh.exceptions.APIError as error:
+        except api_error() as error:
             return {i: SendResult(m.key, ok=False, transient=True, error=describe(error))
                     for i, m in enumerate(messages) if m.key in noted}
         except Exception:
@@ -151,7 +169,7 @@ class OVHSMSSender:
             body["senderForResponse"] = True
         try:
             report = self.client.post(f"/sms/{self.service_name}/jobs", **body)
-        except ovh.exceptions.APIError as error:
+        except api_error() as error:
             transient = is_transient(error)
             log.warning("OVH SMS: job of %d receivers refused (%s): %s",
                         len(messages), "temporaire" if transient else "définitif", describe(error))
@@ -186,7 +204,7 @@ class OVHSMSSender:
             self.client._timeout = min(float(saved), self.HEALTH_TIMEOUT)
         try:
             account = self.client.get(f"/sms/{self.service_name}") or {}
-        except ovh.exceptions.APIError as error:
+        except api_error() as error:
             return _health_problem(error, where)
         finally:
             if saved is not None:
@@ -205,11 +223,13 @@ class OVHSMSSender:
         return callbacks.parse_inbound(request.params)
 
 
-def _health_problem(error: ovh.exceptions.APIError, where: str) -> str:
+def _health_problem(error, where: str) -> str:
+    from ovh.exceptions import Forbidden, NotGrantedCall, ResourceNotFoundError
+
     status = getattr(error.response, "status_code", None)
-    if isinstance(error, (ovh.exceptions.NotGrantedCall, ovh.exceptions.Forbidden)):
+    if isinstance(error, (NotGrantedCall, Forbidden)):
         return f"{where} n'est pas ouvert à ces clés (droits GET /sms/* à leur accorder)."
-    if isinstance(error, ovh.exceptions.ResourceNotFoundError):
+    if isinstance(error, ResourceNotFoundError):
         return f"{where} est inconnu d'OVH : vérifiez vvs.sms.ovh.service_name."
     if status in (400, 401, 403):  # invalid key, credential or signature
         return "OVH refuse les clés de l'application (clé, secret ou clé de consommateur) : aucun SMS ne partira."
@@ -260,9 +280,8 @@ def check_settings(settings) -> None:
                 f"sms provider 'ovh' needs {S}{key} (or the environment variable "
                 f"{(S + key).upper().replace('.', '_')}); see docs/providers.md")
     endpoint = settings.get(S + "endpoint") or ""
-    if not (endpoint in ovh.client.ENDPOINTS or endpoint.startswith(("http://", "https://"))):
-        raise ConfigurationError(
-            f"{S}endpoint = {endpoint!r}: use one of {', '.join(sorted(ovh.client.ENDPOINTS))} or a full URL")
+    if not (endpoint in REGIONS or endpoint.startswith(("http://", "https://"))):
+        raise ConfigurationError(f"{S}endpoint = {endpoint!r}: use one of {', '.join(REGIONS)} or a full URL")
     sender = settings.get(S + "sender") or ""
     if sender and not SENDER.match(sender):
         raise ConfigurationError(

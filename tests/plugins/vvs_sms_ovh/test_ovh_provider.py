@@ -178,3 +178,31 @@ def test_the_administrators_page_shows_the_ovh_account_s_health(ovh_app, fake_ov
     fake_ovh.credits_left = 0
     assert "Le compte SMS OVH sms-test-1 n'a plus de crédit" in unescape(app.get("/admin/extensions").text)
     assert fake_ovh.jobs == []
+
+
+def test_the_regions_checked_at_start_up_are_the_libraries():
+    """The endpoint is checked without importing ``ovh`` (a web process never sends):
+    the list the plugin keeps is the library's."""
+    import ovh.client
+
+    from vvs_sms_ovh.provider import REGIONS
+
+    assert sorted(REGIONS) == sorted(ovh.client.ENDPOINTS)
+
+
+def test_a_web_process_builds_the_sender_without_the_ovh_library():
+    """Building the sender from its settings (what every process does at start-up)
+    imports neither ``ovh`` nor ``requests``: about 5 MB a web worker does without."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from vvs_sms_ovh.provider import OVHSMSSender, S\n"
+            "s = {S + 'endpoint': 'ovh-eu', S + 'application_key': 'k', S + 'application_secret': 's',"
+            " S + 'consumer_key': 'c', S + 'service_name': 'sms-ab12345-1', S + 'sender': '',"
+            " S + 'validity_minutes': 120, S + 'timeout': 10}\n"
+            "sender = OVHSMSSender.from_settings(s)\n"
+            "print(sorted(m for m in ('ovh', 'requests') if m in sys.modules))\n"
+            "sender.client\n"
+            "print(sorted(m for m in ('ovh', 'requests') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.split("\n")[:2] == ["[]", "['ovh', 'requests']"], out.stdout + out.stderr
