@@ -19,7 +19,7 @@ from vvs_core.web.pagination import paginate, paginate_list
 from vvs_core.clock import aware, utcnow
 from vvs_core.models import Commune, User, row_id
 from vvs_core.web.ratelimit import limiter
-from vvs_core.accounts.security import consume_token, hash_password, password_problem, verify_password
+from vvs_core.accounts.security import valid_token, hash_password, password_problem, verify_password
 from vvs_core.web.forms import read_fields, typed
 from vvs_core.web.timefmt import dates
 from vvs_core.web.textsearch import folded
@@ -165,7 +165,7 @@ def invitation_view(request):
             return {**page, "errors": {"current_password": "Mot de passe incorrect : saisissez celui de votre compte "
                                                            "(ou connectez-vous d'abord, puis rouvrez le lien)."}}
         attempts.clear(user.email.lower())
-    row = consume_token(request.dbsession, token, agent_service.INVITE_PURPOSE)
+    row = valid_token(request.dbsession, token, agent_service.INVITE_PURPOSE, use=True)
     if row is None:
         request.response.status = 400
         return {**page, "error": "Cette invitation n'est plus valable : demandez-en une nouvelle à l'équipe de la plateforme."}

@@ -194,6 +194,7 @@ def test_profile_presentation_interests_and_housing(testapp, make_user, dbsessio
     testapp.login(user)
     page = testapp.get("/profil")
     assert "Jardinage" in page.text and "Randonnée" in page.text and "ne sont pas visibles par vos voisins" in page.text
+    assert page.text.count('autofocus="autofocus"') == 1  # two forms, one cursor (the profile's)
     form = page.forms["profil"]
     form["presentation"] = "Au quartier depuis 1998."
     check(form, "checkbox", {"Jardinage", "Randonnée"})

@@ -24,7 +24,7 @@ if __name__ == "__main__":
     # Every browser test comes from 127.0.0.1: per-address limits would stop the
     # suite, not an attacker (the limits themselves are tested through WebTest).
     settings = app_settings(db_url, **{"vvs.email.folder": maildir, "vvs.public_url": f"http://127.0.0.1:{port}",
-                                        "vvs.ratelimit.login": "1000/300", "vvs.ratelimit.signup": "1000/3600",
+                                        "vvs.ratelimit.login": "1000/300", "vvs.ratelimit.login_address": "1000/300", "vvs.ratelimit.signup": "1000/3600",
                                         "vvs.ratelimit.reset": "1000/3600", "vvs.alerts.max_per_hour": "100",
                                         # The development number takes SMS "received" (STOP…) from the tests.
                                         "vvs.sms.console.callback_token": CONSOLE_CALLBACK_TOKEN,

@@ -15,7 +15,7 @@ from vvs_core.web.forms import Schema, email_node, field_error, make_form, poste
 from vvs_core.models import User
 from vvs_core.web.ratelimit import client_address, limiter
 from vvs_core.accounts.sessions import end_all_sessions
-from vvs_core.accounts.security import BLOCKED_STATUSES, consume_token, hash_password, issue_token, password_problem, rehash_if_needed, verify_password
+from vvs_core.accounts.security import BLOCKED_STATUSES, valid_token, hash_password, issue_token, password_problem, rehash_if_needed, verify_password
 from vvs_core.web.links import absolute_url
 
 
@@ -59,7 +59,7 @@ def login_view(request):
     email = data["email"].lower()
     # Only failures count, per account and per address; a right password clears the account's.
     by_account = limiter(request, "login-account", "vvs.ratelimit.login")
-    by_address = limiter(request, "login-address", "vvs.ratelimit.login")
+    by_address = limiter(request, "login-address", "vvs.ratelimit.login_address")
     address = client_address(request)
     by_account.check_blocked(email)
     by_address.check_blocked(address)
@@ -134,16 +134,18 @@ class ResetSchema(Schema):
 def password_reset_view(request):
     form = make_form(request, ResetSchema(), "Enregistrer le mot de passe")
     page = {"title": "Nouveau mot de passe"}
+    token = valid_token(request.dbsession, request.matchdict["token"], "password_reset")
+    if token is None:
+        request.response.status = 400 if request.method == "POST" else 200  # said at once, not after typing
+        return {**page, "error": "Ce lien n'est plus valable : il a déjà servi, ou plus d'une heure a passé.",
+                "form": f'<p><a href="{request.route_path("password_forgot")}">Recevoir un nouveau lien</a></p>'}
     data, rendered = posted(request, form)
     if data is None:
         return {**page, "form": rendered}
     problem = password_problem(data["password"], request.registry.settings["vvs.password_min_length"])
     if problem:
         return {**page, "form": field_error(form, "password", problem)}
-    token = consume_token(request.dbsession, request.matchdict["token"], "password_reset")
-    if token is None:
-        request.response.status = 400
-        return {**page, "form": form.render(), "error": "Ce lien n'est plus valable : demandez-en un nouveau."}
+    token.used_at = utcnow()
     user = request.dbsession.get(User, token.user_id)
     user.password_hash = hash_password(data["password"])
     end_all_sessions(request.dbsession, user)  # every session ends, on the server

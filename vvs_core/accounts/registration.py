@@ -18,7 +18,7 @@ from vvs_core.interfaces import IGeocoder
 from vvs_core.communities.membership import distance_m
 from vvs_core.models import Commune, User
 from vvs_core.accounts.phones import normalise_phone
-from vvs_core.accounts.security import consume_token, hash_password, issue_token
+from vvs_core.accounts.security import valid_token, hash_password, issue_token
 from vvs_core.web.links import absolute_url
 from vvs_core.web.textsearch import folded
 
@@ -164,7 +164,7 @@ def send_confirmation(request, user) -> None:
 
 def confirm_email(dbsession, token: str) -> User | None:
     """The user whose address the token confirms (now confirmed), or None."""
-    row = consume_token(dbsession, token, "email_confirm")
+    row = valid_token(dbsession, token, "email_confirm", use=True)
     if row is None:
         return None
     user = dbsession.get(User, row.user_id)

@@ -58,8 +58,6 @@ def configure_password_hashing(settings) -> None:
     successful login (``rehash_if_needed``). Raises ConfigurationError below OWASP's
     minimum."""
     global _hasher
-    from vvs_core.errors import ConfigurationError
-
     memory, passes = settings["vvs.password_hash.memory_kib"], settings["vvs.password_hash.time_cost"]
     if memory * passes < OWASP_MIN_MEMORY_X_PASSES:
         raise ConfigurationError(
@@ -133,14 +131,14 @@ def issue_token(dbsession, user: User, purpose: str, hours: float = 24, data: di
     return token
 
 
-def consume_token(dbsession, token: str, purpose: str) -> Token | None:
-    """The token's row if valid, unexpired and unused; marks it used."""
-    if not token or len(token) > 100:
-        return None
-    row = dbsession.execute(select(Token).where(Token.token_hash == _digest(token))).scalar_one_or_none()
+def valid_token(dbsession, token: str, purpose: str, use: bool = False) -> Token | None:
+    """The token's row if valid, unexpired and unused; marked used when ``use``."""
+    row = dbsession.execute(select(Token).where(Token.token_hash == _digest(token))).scalar_one_or_none() \
+        if token and len(token) <= 100 else None
     if row is None or row.purpose != purpose or row.used_at is not None or aware(row.expires_at) < utcnow():
         return None
-    row.used_at = utcnow()
+    if use:
+        row.used_at = utcnow()
     return row
 
 

@@ -21,7 +21,7 @@ from vvs_core.notify.kinds import address_on, kinds_of, wanted_channels
 from vvs_core.accounts.principals import commune_agent
 from vvs_core.providers import channels_with_provider
 from vvs_core.notify.prefs_form import CHANNEL_LABELS, add_delivery_nodes, delivery_prefs, delivery_values
-from vvs_core.accounts.security import consume_token, hash_password, issue_token, password_problem, verify_password
+from vvs_core.accounts.security import valid_token, hash_password, issue_token, password_problem, verify_password
 from vvs_core.accounts.sessions import end_all_sessions
 from vvs_core.web.links import absolute_url
 
@@ -124,7 +124,7 @@ def housing_schema():
 def profile_forms(request, user):
     profile = make_form(request, ProfileSchema(), "Enregistrer mon profil", formid="profil")
     housing = make_form(request, housing_schema(), "Enregistrer mon habitation", formid="habitation",
-                        action=request.route_path("profile_housing"))
+                        action=request.route_path("profile_housing"), focus="off")  # one autofocus a page
     return profile, housing
 
 
@@ -375,7 +375,7 @@ def settings_email_view(request):
 
 @view_config(route_name="settings_email_confirm", renderer="vvs_core:accounts/templates/account_message.pt", permission="public")
 def settings_email_confirm_view(request):
-    token = consume_token(request.dbsession, request.matchdict["token"], "email_change")
+    token = valid_token(request.dbsession, request.matchdict["token"], "email_change", use=True)
     user = request.dbsession.get(User, token.user_id) if token is not None else None
     if user is None or user.is_closed:
         request.response.status = 400

@@ -9,12 +9,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import deform
-from pyramid.events import BeforeRender, subscriber  # noqa: F401
+from pyramid.events import BeforeRender
 from pyramid.i18n import get_localizer
 from pyramid.interfaces import IRoutesMapper
 from pyramid.renderers import get_renderer
 from pyramid.threadlocal import get_current_request
-from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config, view_config  # noqa: F401
 
 from vvs_core.web.french import French
 

@@ -210,7 +210,10 @@ def test_only_the_author_edits_and_deletes(testapp, quartier, dbsession):
     community, alice, bob, _ = quartier
     post = create_post(dbsession, community, alice, category="covoiturage", title="Trajet Paris", text="Lundi 8h")
     testapp.login(bob)
-    assert testapp.get(url(community, f"/annonce/{post.id}/modifier"), status=403)
+    refused = " ".join(testapp.get(url(community, f"/annonce/{post.id}/modifier"), status=403).text.split())
+    # the right reason: Bob is a member; the post is Alice's
+    assert "Vous êtes bien membre de la communauté" in refused and "réservée à l'auteur" in refused
+    assert "dont vous n'êtes pas membre" not in refused
     testapp.post_csrf(url(community, f"/annonce/{post.id}/supprimer"), status=403)
     testapp.reset()
     testapp.login(alice)
