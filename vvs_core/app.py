@@ -49,7 +49,7 @@ def load_settings(raw: dict, installed: dict | None = None, port=None):
 # The core's pages, each module adding its own routes in its includeme (narrow scans).
 CORE_PAGES = (".accounts.login", ".communities.home", ".accounts.signup", ".communities.validation_views",
               ".accounts.views", ".communities.views", ".communities.referent_tools",
-              ".web.pwa", ".web.accessibility_views")
+              ".web.pwa")
 
 
 def configure(raw_settings: dict, registry_extras: dict, port=None) -> Configurator:

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from shapely.geometry import Polygon
     from sqlalchemy.orm import Session
 
-    from .hooktypes import (ActivityItem, Authenticated, Command, CommunityLink, EventKind, InboundSMS, KeypadAnswer, MembershipBadge,
-                            MenuItem, NotificationKind, Panel, PrincipalKind, ProviderSpec, SettingsSection,
+    from .hooktypes import (ActivityItem, Authenticated, Command, CommunityLink, EventKind, FooterLink, InboundSMS,
+                            KeypadAnswer, MembershipBadge, MenuItem, NotificationKind, Panel, PrincipalKind, ProviderSpec, SettingsSection,
                             ValidationMode, VerificationMethod)
     from .models import Commune, Community, Membership, Notification, User
     from .settings import Setting
@@ -127,6 +127,14 @@ def vvs_menu_items(request: Request) -> list[MenuItem | None] | None:
     ``request.context``.
     request: the current request (``request.user`` may be None).
     Returns: a list of ``MenuItem`` (or None). Only show what the user may open."""
+
+
+@hookspec
+def vvs_footer_links(request: Request) -> list[FooterLink]:
+    """Add links to the footer of every page (what the law wants reachable from any page).
+
+    Called on every page render, the anonymous visitor's included: answer without a query.
+    Returns: a list of ``FooterLink``, shown after the charter's by ``order`` then label."""
 
 
 @hookspec

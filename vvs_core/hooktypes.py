@@ -23,6 +23,14 @@ class MenuItem:
 
 
 @dataclass(frozen=True)
+class FooterLink:
+    """A link of the footer of every page, after the charter's: French ``label``, ``url``."""
+    label: str
+    url: str
+    order: int = 50
+
+
+@dataclass(frozen=True)
 class Panel:
     """A block of HTML a plugin adds to a page (community page, dashboard).
 

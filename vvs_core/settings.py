@@ -59,13 +59,6 @@ def as_float(value) -> float:
     return float(str(value).strip())
 
 
-def _choice(value, allowed) -> str:
-    text = str(value).strip()
-    if text not in allowed:
-        raise ValueError(f"{text!r} is not one of {', '.join(allowed)}")
-    return text
-
-
 def parse_trusted_proxies(value):
     """``vvs.trusted_proxies``: an int (how many proxies) or a tuple of ip networks."""
     import ipaddress
@@ -165,7 +158,6 @@ CORE_SETTINGS = [
     Setting("vvs.map.tile_attribution", "", "Attribution shown on the map with the plan tiles (required by most tile providers), e.g. `© IGN – Géoplateforme`."),
     Setting("vvs.map.satellite_url", "", "Tile URL template of the satellite (aerial photograph) background, offered next to the plan by a switch on every map, e.g. the IGN's ORTHOIMAGERY.ORTHOPHOTOS layer; empty: plan only."),
     Setting("vvs.map.satellite_attribution", "", "Attribution shown on the map with the satellite tiles."),
-    Setting("vvs.accessibility.conformity", "non", "Conformance stated by the accessibility statement (/accessibilite) and the footer: `non`, `partiellement` or `totalement` (conforme). The RGAA requires `non` until a complete RGAA audit has been done; the statement always publishes the automated measurements of the browser tests.", parse=lambda v: _choice(v, ("non", "partiellement", "totalement"))),
     Setting("vvs.map.max_zoom", 19, "Deepest zoom level the tile layers serve (19 for the IGN Géoplateforme and OpenStreetMap).", parse=as_int),
 ]
 

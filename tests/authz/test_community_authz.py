@@ -160,12 +160,3 @@ def test_the_creator_of_a_waiting_community_draws_its_boundary_only(testapp, mak
     testapp.get(base + "/delimitation", status=403)
     testapp.post_csrf(base + "/delimitation", {"boundary": json.dumps(ring)}, status=403)
     assert "Voir et dessiner la délimitation" not in testapp.get("/activation").text
-
-
-def test_accessibility_statement_answers_everyone(testapp, make_user):
-    # route: accessibility (/accessibilite), public; linked from the footer of every page
-    page = testapp.get("/accessibilite", status=200)
-    assert "Déclaration d'accessibilité" in page.text and "Voies de recours" in page.text
-    assert 'href="/accessibilite"' in testapp.get("/connexion").text
-    testapp.login(make_user())
-    assert testapp.get("/accessibilite", status=200)

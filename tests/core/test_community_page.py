@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from vvs_core.communities.events import record_event
-from vvs_core.hooktypes import ActivityItem, MenuItem, Panel
+from vvs_core.hooktypes import ActivityItem, FooterLink, MenuItem, Panel
 from vvs_core.models import CommunityEvent
 from vvs_core.plugins import hookimpl
 
@@ -139,6 +139,23 @@ def test_vvs_menu_items(testapp, plug, make_user):
     plug(Menu())
     testapp.login(make_user())
     assert ">Mon entrée<" in testapp.get("/parametres").text
+
+
+def test_vvs_footer_links(testapp, plug, make_user):
+    class Footer:
+        @hookimpl
+        def vvs_footer_links(self, request):
+            return [FooterLink("Mentions légales « Serris » ✅", "/charte#mentions", order=90),
+                    FooterLink("Plan du site", "/charte#plan", order=10)]
+
+    plug(Footer())
+    anonymous = testapp.get("/connexion").text
+    testapp.login(make_user())
+    for page in (anonymous, testapp.get("/parametres").text):
+        footer = page[page.index('<footer class="site-footer">'):page.index("</footer>")]
+        assert '· <a href="/charte#plan">Plan du site</a>' in footer
+        assert footer.index("Charte de bonne conduite") < footer.index("Plan du site") < footer.index(
+            "Mentions légales « Serris » ✅") < footer.index(">English<")
 
 
 def test_admin_page_lists_communes_and_communities(testapp, make_user, make_community):

@@ -16,6 +16,7 @@ FEATURE_WORDS = [r"gazette", r"jumel\w*", r"twinning", r"kyc", r"messagerie",
                  r"invit", r"flyer",  # vvs_invitations
                  r"webpush", r"vapid", r"push_?subscriptions?", r"mes appareils",  # vvs_push
                  r"annuaire",  # vvs_directory
+                 r"accessibilite\b", r"d.claration d.accessibilit", r"conformity",  # vvs_accessibility
                  r"mairie",  # vvs_mairie (its validation mode is declared: vvs_register_validation_modes)
                  r"alert_\w+"]  # a key named after the alerts (issue 14.1: "alert_min_severity")
 

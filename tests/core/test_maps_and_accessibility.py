@@ -1,18 +1,16 @@
 """Maps people recognise (tile layers from the settings, one map set-up, the CSP that
-follows the tile hosts) and the accessibility statement with its measured data; the
-contrast of the emergency banner and of every badge (WCAG 2.1 AA: 4.5:1)."""
+follows the tile hosts); the contrast of the emergency banner and of every badge (WCAG
+2.1 AA: 4.5:1). The accessibility statement is the plugin vvs_accessibility's
+(tests/plugins/vvs_accessibility)."""
 from __future__ import annotations
 
-import json
 import re
 from configparser import ConfigParser
 from pathlib import Path
 
 import pytest
 
-from vvs_core.web.accessibility import page_pattern, summarise, write_statement_data
 from vvs_core.geo.maps import tile_layers, tile_sources
-from vvs_core.web.timefmt import dates
 from vvs_core.web import csp_header
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,72 +76,6 @@ def test_pages_hand_the_layers_to_the_map_script(testapp, app_registry, make_use
     assert 'name="vvs-map-layers" content="[]"' in page.text  # the test settings: no tile URL
     assert "js/vvs-map.js" in page.text and "leaflet.js" in page.text
     assert f'data-name="{community.name}"' in page.text  # the polygon's label
-
-
-# --- The accessibility statement -----------------------------------------------------
-
-RAW = {
-    "generated_at": "2026-12-06T10:00:00+00:00", "axe_version": "4.12.1", "tags": ["wcag2aa"], "browser": "Chromium 156",
-    "viewports": [360, 412], "pages_shown": 9,
-    "visits": [
-        {"path": "/communaute/3/delimitation", "title": "Délimitation", "violations": []},
-        {"path": "/communaute/12/delimitation?x=1", "title": "Délimitation", "violations": [
-            {"id": "region", "impact": "moderate", "help": "Le contenu doit être dans une région", "nodes": []}]},
-        {"path": "/connexion", "title": "Connexion", "violations": []},
-    ],
-    "keyboard": [{"test": "t::a", "doc": "Délimitation au clavier", "outcome": "passed"},
-                 {"test": "t::b", "doc": "Zone au clavier", "outcome": "failed"}],
-}
-
-
-def test_page_patterns_group_the_same_kind_of_page():
-    assert page_pattern("/communaute/12/delimitation?x=1") == "/communaute/{id}/delimitation"
-    assert page_pattern("/alertes/3.cap.xml") == "/alertes/{id}.cap.xml"
-    assert page_pattern("/") == "/"
-
-
-def test_summary_counts_what_was_measured():
-    data = summarise(RAW)
-    assert [p["path"] for p in data["pages"]] == ["/communaute/{id}/delimitation", "/connexion"]
-    assert data["pages"][0]["visits"] == 2 and data["pages"][0]["moderate"] == 1
-    assert data["blocking"] == 0 and data["totals"]["moderate"] == 1 and data["views"] == 9
-    assert data["non_conformities"][0]["rule"] == "region"
-    assert data["keyboard_passed"] == 1 and len(data["keyboard"]) == 2
-
-
-def test_cli_writes_the_page_data(tmp_path):
-    from vvs_core.cli import main
-
-    raw = tmp_path / "axe-results.json"
-    raw.write_text(json.dumps(RAW), "utf-8")
-    out = tmp_path / "accessibility.json"
-    assert main(["accessibility", str(ROOT / "development.ini"), "--results", str(raw), "--out", str(out)]) == 0
-    assert json.loads(out.read_text("utf-8"))["pages"][1]["path"] == "/connexion"
-    with pytest.raises(FileNotFoundError):
-        write_statement_data(tmp_path / "absent.json", out)
-
-
-def test_the_statement_page_shows_the_measures_and_is_honest(testapp, app_registry, monkeypatch):
-    monkeypatch.setitem(app_registry, "vvs.accessibility_data", summarise(RAW))
-    page = testapp.get("/accessibilite")
-    text = re.sub(r"\s+", " ", page.text)
-    assert "est <strong>non conforme</strong>" in text and "aucun audit de conformité RGAA complet" in text
-    assert "6 décembre 2026" in text and "axe-core 4.12.1" in text
-    assert "Violations graves ou critiques : <strong>0</strong>" in text
-    assert "/communaute/{id}/delimitation" in text and "Délimitation au clavier — <strong>réussi</strong>" in text
-    assert "Zone au clavier — <strong>échec</strong>" in text
-    assert "Défenseur des droits" in text and "mailto:" in text
-    assert "Accessibilité : non conforme" in text  # the footer mention
-    assert dates.full_date(__import__("datetime").date(2026, 3, 1)) == "1er mars 2026"
-
-
-def test_the_shipped_statement_data_records_no_serious_violation():
-    from vvs_core.web.accessibility import load_statement_data
-
-    data = load_statement_data()
-    assert data is not None, "run the browser tests then `vvs accessibility` to publish the measures"
-    assert data["blocking"] == 0 and len(data["pages"]) >= 30
-    assert data["keyboard"] and data["keyboard_passed"] == len(data["keyboard"])
 
 
 # --- Contrast (WCAG 2.1 AA, 1.4.3) -----------------------------------------------------

@@ -320,21 +320,6 @@ def display_value(value) -> str:
     return "" if value is None else str(value)
 
 
-def cmd_accessibility(args) -> int:
-    """Regenerate the measured part of the accessibility statement from a test run."""
-    from vvs_core.web.accessibility import DEFAULT_RESULTS, write_statement_data
-
-    results = Path(args.results) if args.results else Path(args.ini).resolve().parent / DEFAULT_RESULTS
-    try:
-        data = write_statement_data(results, args.out)
-    except (FileNotFoundError, ValueError) as exc:
-        raise CommandError(str(exc)) from None
-    print(f"{len(data['pages'])} pages, {data['visits']} checks, {data['blocking']} serious or critical violations, "
-          f"{data['keyboard_passed']}/{len(data['keyboard'])} keyboard journeys passed "
-          f"(axe-core {data['axe_version']}, {data['generated_at']})")
-    return 0
-
-
 def cmd_reseal(args) -> int:
     loaded = load(args.ini)
     setup_logging(args.ini)
@@ -558,10 +543,6 @@ def build_parser(plugin_commands=()) -> argparse.ArgumentParser:
     add_command(commands, "settings", cmd_settings, "print the effective settings, secrets masked")
     add_command(commands, "check", cmd_check,
                 "check every setting, plugin and chosen provider, and the database, without serving")
-    a11y = add_command(commands, "accessibility", cmd_accessibility,
-                       "turn the browser tests' axe-core results into the data of the /accessibilite page")
-    a11y.add_argument("--results", default=None, help="raw results of the browser tests (default var/accessibility/axe-results.json next to the .ini)")
-    a11y.add_argument("--out", default=None, help="where to write the page data (default: vvs_core/data/accessibility.json)")
     docs = add_command(commands, "docs", cmd_docs, "regenerate docs/configuration.md and docs/plugin-hooks.md")
     docs.add_argument("--out", help="folder to write to (default: docs/ next to the .ini)")
     for command in plugin_commands:

@@ -141,11 +141,9 @@ class LayoutHelpers:
                 "extra_css": [self.leaflet("leaflet.css"), self.static("css/maps.css"), *css]}
 
     @property
-    def accessibility_status(self) -> str:
-        """« non conforme »…: the mention the RGAA requires in the footer of every page."""
-        from vvs_core.web.accessibility import conformity_label
-
-        return conformity_label(self.request.registry.settings)
+    def footer_links(self):
+        links = self.request.registry.vvs_plugins.hook.vvs_footer_links(request=self.request)
+        return sorted((link for answer in links for link in answer or []), key=lambda link: (link.order, link.label))
 
     @property
     def map_layers_json(self) -> str:

@@ -4,7 +4,7 @@ measurements it publishes.
 The browser tests (tests/e2e) run axe-core on every page they visit and keyboard-only
 journeys through the map forms; at the end of the run they write a raw summary
 (``var/accessibility/axe-results.json``). ``vvs accessibility`` turns it into the page
-data shipped with the code (``vvs_core/data/accessibility.json``), which
+data shipped with the code (``vvs_accessibility/data/accessibility.json``), which
 ``/accessibilite`` shows. Nothing here claims more than was measured: an automated
 check plus keyboard tests is not an RGAA audit, and the RGAA says a site without a
 valid audit is "non conforme" (the ``vvs.accessibility.conformity`` setting changes
@@ -37,7 +37,7 @@ def page_pattern(path: str) -> str:
 
 
 def data_path():
-    return resources.files("vvs_core") / "data" / "accessibility.json"
+    return resources.files("vvs_accessibility") / "data" / "accessibility.json"
 
 
 def load_statement_data() -> dict | None:
@@ -100,6 +100,13 @@ def write_statement_data(results: Path, out: Path | None = None) -> dict:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", "utf-8")
     return data
+
+
+def parse_conformity(value) -> str:
+    text = str(value).strip()
+    if text not in CONFORMITY_LABELS:
+        raise ValueError(f"{text!r} is not one of {', '.join(CONFORMITY_LABELS)}")
+    return text
 
 
 def conformity_label(settings) -> str:

@@ -1,22 +1,18 @@
 """/accessibilite: the accessibility statement (RGAA 4.1 model), with the results
-measured by the browser tests (see vvs_core/web/accessibility.py)."""
+measured by the browser tests (see statement.py)."""
 
 from datetime import datetime
 
 from pyramid.view import view_config
 
-from vvs_core.web.accessibility import conformity_label, load_statement_data
 from vvs_core.web.links import public_base_url
 from vvs_core.web.timefmt import dates
+
+from .statement import conformity_label, load_statement_data
 
 # Where a person refused access can turn (the RGAA model's "voies de recours").
 DEFENSEUR_FORM = "https://formulaire.defenseurdesdroits.fr/"
 DEFENSEUR_DELEGATES = "https://www.defenseurdesdroits.fr/saisir/delegues"
-
-
-def includeme(config):
-    config.add_route("accessibility", "/accessibilite")
-    config.scan(".accessibility_views")
 
 
 def statement_data(registry) -> dict | None:
@@ -39,7 +35,7 @@ def serves(registry, pattern: str) -> bool:
     return mapper is not None and any(route.match(path) is not None for route in mapper.get_routes())
 
 
-@view_config(route_name="accessibility", renderer="vvs_core:web/templates/accessibility.pt", permission="public")
+@view_config(route_name="accessibility", renderer="vvs_accessibility:templates/accessibility.pt", permission="public")
 def accessibility_view(request):
     settings = request.registry.settings
     data = statement_data(request.registry)
