@@ -63,10 +63,8 @@ def _css(request) -> list[str]:
 
 def int_param(request, name: str, default=None, lowest: int = 1):
     """A positive integer from the query string; anything else is ``default``."""
-    raw = str(request.GET.get(name, "")).strip()
-    if not raw.isdigit() or len(raw) > 9 or int(raw) < lowest:
-        return default
-    return int(raw)
+    value = row_id(str(request.GET.get(name, "")).strip())  # « ² » is a digit to Python, not to int()
+    return default if value is None or value < lowest else value
 
 
 # --- Forms --------------------------------------------------------------------

@@ -281,7 +281,7 @@ def _int_param(request, name: str, default: int, low: int, high: int) -> int:
     raw = request.GET.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or len(raw) > 7 or not (low <= int(raw) <= high):
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 7 or not (low <= int(raw) <= high):
         raise ApiError(400, "invalid_parameter",
                        f"Le paramètre « {name} » doit être un nombre entier entre {low} et {high}.")
     return int(raw)

@@ -235,10 +235,10 @@ def add_reply(dbsession, post: GazettePost, author, text: str) -> GazetteReply:
 
 
 def photo_of(dbsession, post: GazettePost, position) -> GazettePhoto | None:
-    if not str(position).isdigit():
+    if (position := row_id(position)) is None:
         return None
     return dbsession.execute(
-        sa.select(GazettePhoto).where(GazettePhoto.post_id == post.id, GazettePhoto.position == int(position))
+        sa.select(GazettePhoto).where(GazettePhoto.post_id == post.id, GazettePhoto.position == position)
     ).scalar_one_or_none()
 
 

@@ -44,7 +44,7 @@ def clean_input(status, text, to_community) -> tuple[str, str, bool]:
 
 
 def follow_ups(dbsession, commune_id: int, alert_ids) -> dict[int, AlertAcknowledgement]:
-    ids = [int(i) for i in alert_ids if str(i).isdigit()]
+    ids = [i for i in map(row_id, alert_ids) if i is not None]
     if not ids:
         return {}
     rows = dbsession.scalars(select(AlertAcknowledgement).where(

@@ -52,7 +52,7 @@ def fetch(url: str, timeout: float, max_bytes: int, session=None) -> bytes:
             if response.status_code != 200:
                 raise FetchFailed(f"HTTP {response.status_code}")
             declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
+            if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
                 raise HostileDocument(f"document of {declared} bytes announced, above the limit of {max_bytes}")
             body = bytearray()
             for chunk in response.iter_content(CHUNK):

@@ -100,8 +100,30 @@ def test_broken_utf8_in_a_url_is_a_french_400(app, hood, url):
     _referent, _member, community = hood
     res = raw_get(app, url.format(id=community.id))
     assert res.status_int == 400
-    assert "mal encodées (UTF-8 attendu)" in res.text
+    assert "mal encodées (UTF-8 attendu" in res.text
     assert '<html lang="fr"' in res.text
+
+
+@pytest.mark.parametrize("url", ["/?q=%00", "/gazette/communaute/{id}?q=x%00%F0%9F%98%80", "/communaute/{id}%00",
+                                 "/connexion?next=/%00"])
+def test_a_nul_character_is_a_french_400_not_a_database_error(app, hood, url):
+    """PostgreSQL refuses NUL in text: every search answered 500 to « ?q=%00 » (2026-12-07)."""
+    _referent, _member, community = hood
+    res = raw_get(app, url.format(id=community.id))
+    assert res.status_int == 400 and "sans caractère nul" in res.text
+
+
+def test_a_nul_character_in_a_form_or_json_changes_nothing(testapp, hood):
+    referent, _member, community = hood
+    testapp.login(referent)
+    page = testapp.get(f"/communaute/{community.id}/modifier")
+    form = page.forms["communaute"]
+    form["name"] = "Quartier\x00 de l’Église"
+    res = form.submit("submit", expect_errors=True)
+    assert res.status_int == 400 and "sans caractère nul" in res.text
+    from vvs_core.web.jsonlimits import JSONRefused, loads_limited
+    with pytest.raises(JSONRefused, match="caractère nul"):
+        loads_limited(b'{"text": "Chat perdu\\u0000 rue de l\'\u00c9glise"}', 10_000)
 
 
 @pytest.mark.parametrize("url", ["/?q=%FF%FE", "/connexion?next=%E9t%E9"])
@@ -110,7 +132,7 @@ def test_broken_utf8_in_a_query_is_answered_in_the_layout_without_a_traceback(ap
     and the language read the query again) and fell back to the static page."""
     with caplog.at_level("WARNING"):
         res = raw_get(app, url)
-    assert res.status_int == 400 and "mal encodées (UTF-8 attendu)" in res.text
+    assert res.status_int == 400 and "mal encodées (UTF-8 attendu" in res.text
     assert "Menu" in res.text  # the layout, not the static page
     assert not [r for r in caplog.records if r.exc_info or r.levelname == "ERROR"]
 

@@ -176,3 +176,38 @@ def test_a_few_communities_keep_their_names(browser, live_server, login, shot, d
             # Le Bourg's name, where Rue Émile Cloud's sits, moves just above or below it.
             assert sorted(lab["text"] for lab in page.evaluate(LABELS) if lab["visible"]) == sorted(DEMO)
         assert not errors, errors
+
+
+MARKUP = '<img src=x onerror="document.body.dataset.xss=1">Bourg d’en-haut 😀 « pirate »'
+
+
+@pytest.fixture
+def community_named_with_markup(demo_agent, e2e_db):
+    """A référent typed markup into their community's name (the walk of 2026-12-07)."""
+    import sqlalchemy as sa
+    from shapely.geometry import box
+
+    from vvs_core.models import Commune, Community
+
+    with e2e_db() as session:
+        commune = session.scalar(sa.select(Commune).where(Commune.insee == "77449"))
+        session.add(Community(commune_id=commune.id, name=MARKUP, boundary=box(2.7790, 48.8440, 2.7820, 48.8460)))
+        session.commit()
+    yield
+    with e2e_db() as session:
+        session.execute(sa.delete(Community).where(Community.name == MARKUP))
+        session.commit()
+
+
+def test_a_name_typed_with_markup_is_shown_as_text_on_the_map(browser, live_server, login, shot, demo_agent, e2e_db,
+                                                              community_named_with_markup):
+    errors = []
+    with browsing(browser, live_server, errors, viewport={"width": 360, "height": 740},
+                  timezone_id="Europe/Paris") as page:
+        enrol_and_sign_in(page, login, shot, demo_agent, e2e_db)
+        label = page.locator("#mairie-map .map-label").filter(has_text="Bourg d’en-haut")
+        expect(label).to_have_count(1)
+        expect(label).to_have_text(MARKUP)  # the characters typed, not an image
+        assert page.locator("#mairie-map .map-label img").count() == 0
+        assert page.evaluate("document.body.dataset.xss") is None
+    assert not errors, errors

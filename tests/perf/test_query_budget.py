@@ -20,14 +20,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
-import pyotp
 import pytest
 from sqlalchemy import event
-from sqlalchemy.orm import sessionmaker
 
-import scale_world
-from migrated_db import rolled_back
-from vvs_core.testing import VVSTestApp, build_app, drop_queued_tasks
+from vvs_core.testing import drop_queued_tasks
+from world_app import signed_in, world_app
 
 pytestmark = [pytest.mark.postgis, pytest.mark.slow]
 
@@ -132,32 +129,17 @@ def fill(name: str, pattern: str, ids: dict) -> str | None:
 @pytest.fixture(scope="module")
 def measured(tmp_path_factory):
     """{role: {route: (path, status, statements)}} on the big commune."""
-    from vvs_core.jobs.tasks import set_task_registry
-
-    with rolled_back(tmp_path_factory) as (url, engine, connection):
-        factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
-        app = build_app(url, **{"vvs.cache_url": "none"})
-        registry = app.registry
-        registry["dbsession_factory"] = factory
-        registry["vvs.ratelimit_store"] = None
-        set_task_registry(registry)
+    with world_app(tmp_path_factory) as (app, world, engine):
         monkeypatch = pytest.MonkeyPatch()
         try:
-            session = factory()
-            world = scale_world.build(session, registry)
-            session.commit()
-            routes = get_routes(registry)
+            routes = get_routes(app.registry)
             unresolved = sorted(name for name, pattern in routes.items() if fill(name, pattern, world.ids) is None)
             assert unresolved == [], f"give these placeholders a value in scale_world / ROUTE_IDS: {unresolved}"
             results, timings = {}, {}
             counter = StatementCounter(engine)
             with counter.installed(monkeypatch):
                 for role in ROLES:
-                    testapp = VVSTestApp(app)
-                    testapp.login(world.emails[role])
-                    if role == "agent":
-                        code = pyotp.TOTP(world.totp_secret).at(time.time())
-                        assert testapp.post_csrf("/mairie/2fa", {"code": code}).status_int == 303
+                    testapp = signed_in(app, world, role)
                     results[role] = {}
                     for name, pattern in sorted(routes.items()):
                         path = fill(name, pattern, world.ids)

@@ -42,7 +42,7 @@ MESSAGES = {
 }
 TITLES = {400: "Requête invalide", 403: "Accès refusé", 404: "Page introuvable", 429: "Trop de tentatives",
           500: "Erreur du serveur"}
-BAD_ENCODING = "L'adresse ou les données envoyées sont mal encodées (UTF-8 attendu) : vérifiez le lien."
+BAD_ENCODING = "L'adresse ou les données envoyées sont mal encodées (UTF-8 attendu, sans caractère nul) : vérifiez le lien."
 EMERGENCY = "En cas d'urgence ou de flagrant délit, appelez le 17."
 
 
@@ -96,10 +96,8 @@ def render_error_page(request, status: int, title: str | None = None, message: s
 def is_lock_conflict(exc: BaseException) -> bool:
     """SQLite refused a write because another connection held or moved the database."""
     orig = getattr(exc, "orig", None)
-    if not isinstance(exc, OperationalError) or not isinstance(orig, sqlite3.OperationalError):
-        return False
-    text = str(orig).lower()
-    return "locked" in text or "busy" in text
+    return (isinstance(exc, OperationalError) and isinstance(orig, sqlite3.OperationalError)
+            and any(word in str(orig).lower() for word in ("locked", "busy")))
 
 
 def mark_retryable(request, exc: BaseException) -> bool:
@@ -229,17 +227,18 @@ def bad_encoding(environ, request=None, registry=None) -> Response:
 
 
 def decoding_tween_factory(handler, registry):
-    """A path, a query string or a form that is not UTF-8 (``/?q=%FF%FE``) is a
-    French 400 before any view reads it."""
+    """A path, a query string or a form that is not UTF-8 (``/?q=%FF%FE``) or holds a NUL
+    character (PostgreSQL refuses it in text: ``?q=%00``) is a French 400 before any view reads it."""
     form_types = ("application/x-www-form-urlencoded", "multipart/form-data")
 
     def tween(request):
         try:
-            request.path_info  # noqa: B018 — decodes
-            list(request.GET.items())
+            texts = [request.path_info, *request.GET.values()]  # decodes
             if request.method == "POST" and request.content_type in form_types:
-                list(request.POST.items())
-        except UnicodeDecodeError:  # the error page's layout must not read them again (three tracebacks)
+                texts += request.POST.values()
+            if any("\x00" in text for text in texts if isinstance(text, str)):
+                raise UnicodeError("NUL")
+        except UnicodeError:  # the error page's layout must not read them again (three tracebacks)
             request.environ.update(QUERY_STRING="", REQUEST_METHOD="GET", CONTENT_LENGTH="0")
             return bad_encoding(request.environ, request)
         return handler(request)

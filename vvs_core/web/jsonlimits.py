@@ -56,15 +56,16 @@ def loads_limited(raw, max_bytes: int, max_depth: int = MAX_DEPTH):
     size = len(raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw)
     if size > max_bytes:
         raise TooLarge(f"Données trop volumineuses ({_kio(max_bytes)} au plus).")
+    text = raw
     if isinstance(raw, (bytes, bytearray)):
         try:
             text = bytes(raw).decode("utf-8")
         except UnicodeDecodeError:
             raise Invalid("Les données ne sont pas du JSON valide (UTF-8 attendu).") from None
-    else:
-        text = raw
     if depth(text) > max_depth:
         raise TooDeep(f"Données trop imbriquées ({max_depth} niveaux au plus).")
+    if "\\u0000" in text or "\x00" in text:  # no text column takes it (PostgreSQL refuses it)
+        raise Invalid("Les données contiennent un caractère nul (\\u0000), refusé.")
     try:
         return json.loads(text)
     except (ValueError, RecursionError):

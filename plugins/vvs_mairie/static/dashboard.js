@@ -43,7 +43,7 @@
     var lat = parseFloat(item.lat), lon = parseFloat(item.lon);
     if (!map || isNaN(lat) || isNaN(lon)) { return; }
     L.circleMarker([lat, lon], { radius: 9, color: "#ffffff", weight: 2, fillColor: "#a4161a", fillOpacity: 0.9,
-                                 className: "alert-marker" }).addTo(map).bindTooltip(item.title || "");
+                                 className: "alert-marker" }).addTo(map).bindTooltip(window.vvsMap.text(item.title));
     markers += 1;
     if (mapEl) { mapEl.setAttribute("data-markers", String(markers)); }
   }

@@ -18,8 +18,8 @@
       if (p.lat === null || p.lon === null) { return; }
       var style = { radius: 7, color: "#ffffff", weight: 2, fillColor: COLOURS[p.state], fillOpacity: 0.95 };
       var tip = p.name + " : " + p.state_label;
-      if (markers[p.id]) { markers[p.id].setStyle(style); markers[p.id].setTooltipContent(tip); }
-      else { markers[p.id] = L.circleMarker([p.lat, p.lon], style).addTo(map).bindTooltip(tip); }
+      if (markers[p.id]) { markers[p.id].setStyle(style); markers[p.id].setTooltipContent(window.vvsMap.text(tip)); }
+      else { markers[p.id] = L.circleMarker([p.lat, p.lon], style).addTo(map).bindTooltip(window.vvsMap.text(tip)); }
       n += 1;
     });
     mapEl.setAttribute("data-markers", String(n));

@@ -18,7 +18,7 @@
     if (item.distance !== null && item.distance !== undefined) {
       text += " · " + new Intl.NumberFormat("fr-FR", {maximumFractionDigits: 1}).format(item.distance / 1000) + " km";
     }
-    shape.eachLayer(function (layer) { layer.bindPopup(text); });
+    shape.eachLayer(function (layer) { layer.bindPopup(vvsMap.text(text)); });
     bounds.extend(shape.getBounds());
   });
   map.fitBounds(bounds, { padding: [15, 15] });

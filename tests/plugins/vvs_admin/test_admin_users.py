@@ -40,7 +40,7 @@ def test_search_by_name_email_phone_and_community(testapp, admin, target, make_u
     # hostile input: no error, no match
     for query in ("%", "_", "' OR 1=1 --", "\\", "x" * 500, "😀"):
         assert testapp.get("/admin/utilisateurs", {"q": query}).status_int == 200
-    for bad in ("abc", "-1", "0", "9" * 30):
+    for bad in ("abc", "-1", "0", "9" * 30, "²", "١٢"):  # « ² » and Arabic digits are digits to Python
         assert testapp.get("/admin/utilisateurs", {"communaute": bad, "page": bad}).status_int == 200
 
 
@@ -260,6 +260,7 @@ def test_journal_csv_export_and_filter(testapp, admin, target, make_user, dbsess
     filtered = testapp.get("/admin/journal", {"utilisateur": make_user().id})
     assert "Aucune entrée" in filtered.text
     assert testapp.get("/admin/journal", {"utilisateur": "abc", "page": "-3"}).status_int == 200
+    assert testapp.get("/admin/journal", {"utilisateur": "²", "page": "²"}).status_int == 200
 
 
 def test_membership_labels(testapp, admin, target, make_community, dbsession):

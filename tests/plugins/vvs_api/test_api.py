@@ -118,6 +118,9 @@ def test_directory_pagination_and_privacy(testapp, dbsession, make_user, hood):
     assert "mobile" not in paul and "mobile_hidden" not in paul  # hidden from the neighbour, as on the page
     zero = testapp.get(url + "?page=0", headers=headers, status=400).json["error"]
     assert zero["code"] == "invalid_parameter" and "entre 1 et" in zero["message"]
+    for odd in ("%C2%B2", "%D9%A1"):  # « ² », Arabic one: digits to Python, not numbers here
+        for name in ("page", "per_page"):
+            assert testapp.get(f"{url}?{name}={odd}", headers=headers, status=400).json["error"]["code"] == "invalid_parameter"
     _row, own_token = issue_api_token(dbsession, hood["neighbour"], "moi")
     himself = testapp.get(url + "?per_page=100", headers=bearer(own_token)).json["items"]
     assert next(e for e in himself if e["id"] == hood["neighbour"].id)["mobile_hidden"] is True

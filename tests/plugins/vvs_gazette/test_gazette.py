@@ -60,6 +60,7 @@ def test_member_posts_with_photo_and_reads_it(testapp, quartier, dbsession):
     assert "Chat roux perdu" in page.text and "Animal perdu / trouvé" in page.text
     post = dbsession.scalars(sa.select(GazettePost)).one()
     assert post.photo_count == 1
+    testapp.get(url(community, f"/annonce/{post.id}/photo/%C2%B2"), status=404)  # « ² »: no photo, no error
     photo = testapp.get(url(community, f"/annonce/{post.id}/photo/1"))
     assert photo.content_type == "image/jpeg"
     with Image.open(io.BytesIO(photo.body)) as img:

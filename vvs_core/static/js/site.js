@@ -131,6 +131,22 @@
     });
   }
 
+  /* A table wider than the screen scrolls sideways inside its frame: the frame then takes
+     the keyboard's focus (arrows scroll it) and is named after the table (RGAA 7.3, axe
+     scrollable-region-focusable). */
+  function scrollableTables() {
+    Array.prototype.forEach.call(document.querySelectorAll(".table-wrap"), function (wrap) {
+      if (wrap.scrollWidth <= wrap.clientWidth || wrap.hasAttribute("tabindex")) { return; }
+      var caption = wrap.querySelector("caption");
+      var heading = wrap.previousElementSibling;
+      wrap.setAttribute("tabindex", "0");
+      wrap.setAttribute("role", "region");
+      wrap.setAttribute("aria-label", (caption && caption.textContent.trim()) ||
+        (heading && /^H[1-6]$/.test(heading.tagName) && heading.textContent.trim()) || "Tableau");
+    });
+  }
+
   menu();
   errors();
+  scrollableTables();
 }());

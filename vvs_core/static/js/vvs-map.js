@@ -90,9 +90,17 @@
     return map;
   }
 
+  /* Leaflet takes a string tooltip or popup as HTML: names and titles typed by people
+     (a community, an alert) go in as text, never as markup. */
+  function text(value) {
+    var span = document.createElement("span");
+    span.textContent = value === null || value === undefined ? "" : String(value);
+    return span;
+  }
+
   function label(layer, name) {
     if (name) {
-      layer.bindTooltip(name, { permanent: true, direction: "center", className: "map-label", opacity: 1 });
+      layer.bindTooltip(text(name), { permanent: true, direction: "center", className: "map-label", opacity: 1 });
     }
     return layer;
   }
@@ -521,6 +529,7 @@
     latlngs: latlngs,
     toOutline: toOutline,
     label: label,
+    text: text,
     communities: communities,
     communityMap: communityMap,
     offset: offset,
