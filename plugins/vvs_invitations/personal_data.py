@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from vvs_core.web.timefmt import dates
+from vvs_core.models import Community
 
 from .models import Invitation
 
 
 def export_invitations(dbsession, user) -> list[dict]:
-    return [{"communaute_id": i.community_id, "canal": i.channel, "adresse": i.address,
-             "envoyee_le": dates.utc_iso(i.created_at, None), "inscriptions": i.accepted_count}
-            for i in dbsession.execute(select(Invitation).where(Invitation.sender_id == user.id)
-                                       .order_by(Invitation.id)).scalars()]
+    """Dates in the export's own way (Paris time, as every other section), the community by name."""
+    rows = dbsession.execute(select(Invitation, Community.name).join(Community, Community.id == Invitation.community_id)
+                             .where(Invitation.sender_id == user.id).order_by(Invitation.id))
+    return [{"communaute": name, "canal": i.channel, "adresse": i.address, "envoyee_le": i.created_at,
+             "inscriptions": i.accepted_count} for i, name in rows]
 
 
 def erase_invitations(dbsession, user) -> None:

@@ -151,6 +151,9 @@ def test_export_and_erase_the_invitations_sent(testapp, make_user, make_communit
     archive = zipfile.ZipFile(io.BytesIO(testapp.get("/parametres/mes-donnees.zip").body))
     data = json.loads(archive.read("donnees.json"))
     assert data["invitations_envoyees"][0]["adresse"] == "gaëlle@example.test"
+    sent = data["invitations_envoyees"][0]
+    assert sent["envoyee_le"].endswith(("+01:00", "+02:00")) and "." not in sent["envoyee_le"]  # Paris, as the rest
+    assert isinstance(sent["communaute"], str) and "communaute_id" not in sent
     form = testapp.get("/parametres/fermeture").forms["fermeture"]
     form["current"] = "un voisin attentif 2026"
     form.submit("submit", status=303)
