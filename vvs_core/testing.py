@@ -281,7 +281,7 @@ def make_user(dbsession):
         user = User(
             email=email or f"user{counter['n']}-{os.urandom(3).hex()}@example.test",
             password_hash=hashed[password],
-            first_name=fields.pop("first_name", f"Prénom{counter['n']}"),
+            first_name=fields.pop("first_name", "Prénom-" + "".join("abcdefghij"[int(d)] for d in str(counter["n"]))),
             last_name=fields.pop("last_name", "Testeur"),
             pseudonym=fields.pop("pseudonym", f"voisin{counter['n']}"),
             mobile=fields.pop("mobile", f"+3361234{counter['n']:04d}"),

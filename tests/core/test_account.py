@@ -364,4 +364,11 @@ def test_a_required_field_left_empty_says_so_in_a_sentence(testapp, make_user):
     form = next(f for f in testapp.get("/parametres/compte").forms.values() if "first_name" in f.fields)
     form["first_name"] = "Jean" * 30
     errors = [e.get_text(strip=True) for e in form.submit("submit", expect_errors=True).html.select(".invalid-feedback")]
-    assert "La longueur dépasse la taille maximum autorisée (80)" in errors, errors
+    assert "80 caractères au plus." in errors, errors
+    for name in ("Bernard<script>", "Noé2", "🙂"):
+        form["first_name"] = name
+        page = form.submit("submit", status=400)
+        assert "Un nom s'écrit avec des lettres" in page.text
+    form["first_name"] = "E\u0301lodie d’Arcy-Lefèvre"  # « É » as a phone may send it: E + accent
+    form.submit("submit", status=303)
+    assert testapp.get("/parametres/compte").forms["compte"]["first_name"].value == "Élodie d’Arcy-Lefèvre"

@@ -65,6 +65,7 @@ def test_hostile_decisions_decide_nothing(testapp, dbsession, make_user, make_co
         ({}, ["Choisissez « Accepter » ou « Refuser »."]),
         ({"decision": LONG, "reason": LONG}, ["Choisissez « Accepter » ou « Refuser ».",
                                               "Le motif est trop long (1000 caractères au plus)."]),
+        ({"decision": "refuse", "reason": DIGITS + "\x1b"}, ["caractères de contrôle invisibles"]),
         ({"decision": "refuse", "reason": DIGITS + "\x00"}, ["caractères de contrôle invisibles"]),
         ({"decision": "refuse", "reason": " "}, ["Indiquez le motif du refus"]),
     ]:

@@ -213,6 +213,8 @@ def test_steps_cannot_be_skipped(testapp, commune):
     ({"charter": False}, "Acceptez la charte de bonne conduite"),
     ({"pseudonym": ""}, "Ce champ est obligatoire."),
     ({"first_name": ""}, "Ce champ est obligatoire."),
+    ({"first_name": 'Bernard<img src=x onerror="alert(1)">'}, "Un nom s'écrit avec des lettres"),  # it goes out by SMS
+    ({"last_name": "Dupont 😀"}, "ni chiffres, ni symboles"),
 ])
 def test_step4_bad_input(testapp, commune, dbsession, overrides, message):
     start(testapp)

@@ -10,7 +10,7 @@ from pyramid.security import remember
 from pyramid.view import view_config
 
 from vvs_core import geo
-from vvs_core.web.forms import Schema, StrippedString, email_node, make_form, posted, typed
+from vvs_core.web.forms import Schema, StrippedString, email_node, make_form, name_node, posted, typed
 from vvs_core.communities.membership import (
     MembershipError, commune_for_point, communities_by_id, community_name_problem, create_community,
     current_membership, decider_label, join_or_request, member_count, member_counts,
@@ -212,12 +212,6 @@ def account_problems(request, data) -> dict:
     return problems
 
 
-def _name_node(title, autocomplete):
-    return colander.SchemaNode(
-        StrippedString(), title=title, validator=colander.Length(max=80, max_err="80 caractères au plus."),
-        widget=deform.widget.TextInputWidget(attributes={"autocomplete": autocomplete}))
-
-
 def _phone_node(title, example, autocomplete):
     return colander.SchemaNode(
         StrippedString(), title=title, missing="", description=f"Par exemple {example}.",
@@ -230,8 +224,8 @@ def _must_accept(value):
 
 
 class AccountSchema(Schema):
-    first_name = _name_node("Prénom", "given-name")
-    last_name = _name_node("Nom", "family-name")
+    first_name = name_node("Prénom", "given-name")
+    last_name = name_node("Nom", "family-name")
     email = email_node()
     password = colander.SchemaNode(
         colander.String(), title="Mot de passe",

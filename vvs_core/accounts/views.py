@@ -10,7 +10,7 @@ from pyramid.view import view_config
 from sqlalchemy import func, select
 
 from vvs_core.clock import utcnow
-from vvs_core.web.forms import Schema, StrippedString, act, email_node, field_error, make_form, posted, refusing, typed
+from vvs_core.web.forms import Schema, StrippedString, act, email_node, field_error, make_form, name_node, posted, refusing, typed
 from vvs_core.hooktypes import SettingsSection
 from vvs_core.web.images import ImageRejected, clean_image
 from vvs_core.models import User, row_id
@@ -196,14 +196,8 @@ def may_see_member(request, viewer, member) -> bool:
     if viewer.id == member.id or "role:admin" in request.principals:
         return True
     principals = set(request.principals)
-    for m in member.memberships:
-        if m.status != "active":
-            continue
-        if f"community:{m.community_id}:member" in principals:
-            return True
-        if commune_agent(m.community.commune.insee) in principals:
-            return True
-    return False
+    return any(f"community:{m.community_id}:member" in principals or commune_agent(m.community.commune.insee) in principals
+               for m in member.memberships if m.status == "active")
 
 
 @view_config(route_name="member_photo", permission="account")
@@ -246,10 +240,8 @@ def at_least_one_phone(data) -> dict:
 
 
 class AccountSchema(Schema):
-    last_name = colander.SchemaNode(StrippedString(), title="Nom", validator=colander.Length(max=80),
-                                    widget=deform.widget.TextInputWidget(attributes={"autocomplete": "family-name"}))
-    first_name = colander.SchemaNode(StrippedString(), title="Prénom", validator=colander.Length(max=80),
-                                     widget=deform.widget.TextInputWidget(attributes={"autocomplete": "given-name"}))
+    last_name = name_node("Nom", "family-name")
+    first_name = name_node("Prénom", "given-name")
     mobile = colander.SchemaNode(StrippedString(), title="Téléphone portable", missing="", description=MOBILE_HELP,
                                  validator=phone_validator("mobile"),
                                  widget=deform.widget.TextInputWidget(attributes={"type": "tel", "autocomplete": "tel"}))

@@ -18,7 +18,7 @@ from vvs_core.communities.events import describe_data, event_label, record_event
 from vvs_core.web.french import de, number
 from vvs_core.communities.members import referents_and_count
 from vvs_core.web import route_exists
-from vvs_core.web.forms import Schema, StrippedString, make_form, posted, typed
+from vvs_core.web.forms import Schema, StrippedString, make_form, no_control_characters, posted, typed
 from vvs_core.web.jsonlimits import TooLarge, loads_limited
 from vvs_core.web.pagination import page_number
 from vvs_core.communities.membership import clean_name, communities_by_id, community_name_problem
@@ -170,12 +170,11 @@ def community_history_view(request):
 
 def edit_schema(imposed: str | None, modes: dict):
     class EditSchema(Schema):
-        name = colander.SchemaNode(StrippedString(), title="Nom de la communauté",
-                                   validator=colander.Length(min=3, max=120,
-                                                             min_err="Le nom doit comporter au moins 3 caractères.",
-                                                             max_err="Le nom doit comporter au plus 120 caractères."))
+        name = colander.SchemaNode(StrippedString(), title="Nom de la communauté", validator=colander.All(
+            colander.Length(min=3, max=120, min_err="Le nom doit comporter au moins 3 caractères.",
+                            max_err="Le nom doit comporter au plus 120 caractères."), no_control_characters))
         description = colander.SchemaNode(colander.String(), title="Description", missing="",
-                                          validator=colander.Length(max=1000),
+                                          validator=colander.All(colander.Length(max=1000), no_control_characters),
                                           widget=deform.widget.TextAreaWidget(rows=3))
     schema = EditSchema()
     if not imposed:

@@ -227,16 +227,14 @@ def bad_encoding(environ, request=None, registry=None) -> Response:
 
 
 def decoding_tween_factory(handler, registry):
-    """A path, a query string or a form that is not UTF-8 (``/?q=%FF%FE``) or holds a NUL
-    character (PostgreSQL refuses it in text: ``?q=%00``) is a French 400 before any view reads it."""
-    form_types = ("application/x-www-form-urlencoded", "multipart/form-data")
-
+    """A path, a query string or a form that is not UTF-8 (``/?q=%FF%FE``), a path or a query string
+    with a NUL character (PostgreSQL refuses it in text: ``?q=%00``) is a French 400 before any view reads it."""
     def tween(request):
         try:
-            texts = [request.path_info, *request.GET.values()]  # decodes
-            if request.method == "POST" and request.content_type in form_types:
-                texts += request.POST.values()
-            if any("\x00" in text for text in texts if isinstance(text, str)):
+            texts = [request.path_info, *request.GET.values()]  # decodes (a form's NUL is its field's error)
+            if request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+                list(request.POST.items())
+            if any("\x00" in text for text in texts):
                 raise UnicodeError("NUL")
         except UnicodeError:  # the error page's layout must not read them again (three tracebacks)
             request.environ.update(QUERY_STRING="", REQUEST_METHOD="GET", CONTENT_LENGTH="0")

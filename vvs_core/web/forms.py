@@ -2,6 +2,7 @@
 validated (``validate``), so views stay short."""
 
 import re
+import unicodedata
 
 import colander
 import deform
@@ -153,8 +154,8 @@ def field_error(form: deform.Form, name: str, message: str) -> str:
 
 class StrippedString(colander.String):
     def deserialize(self, node, cstruct):
-        if isinstance(cstruct, str):
-            cstruct = cstruct.strip() or colander.null
+        if isinstance(cstruct, str):  # one spelling of « é » (a phone may send e + accent)
+            cstruct = unicodedata.normalize("NFC", cstruct.strip()) or colander.null
         return super().deserialize(node, cstruct)
 
 
@@ -188,6 +189,19 @@ def email_node(title="Adresse e-mail", **kw):
         validator=colander.All(colander.Length(max=254), colander.Email(msg="Adresse e-mail invalide.")),
         widget=deform.widget.TextInputWidget(attributes={"type": "email", "autocomplete": "email"}), **kw,
     )
+
+
+PERSON_NAME = re.compile(r"[^\W\d_]+(?:[ .’'-]+[^\W\d_]+)*\.?")  # letters of any alphabet, then ’ ' - . or spaces
+
+
+def name_node(title: str, autocomplete: str):
+    """A person's name (sign-up, account settings): what goes out in every SMS and e-mail."""
+    def person_name(node, value):
+        if not PERSON_NAME.fullmatch(value):
+            raise colander.Invalid(node, "Un nom s'écrit avec des lettres, et au besoin des espaces, traits d'union, "
+                                         "apostrophes ou points (ni chiffres, ni symboles).")
+    return colander.SchemaNode(StrippedString(), title=title, widget=deform.widget.TextInputWidget(attributes={"autocomplete": autocomplete}),
+                               validator=colander.All(colander.Length(max=80, max_err="80 caractères au plus."), person_name))
 
 
 # The invisible control characters (Unicode "Cc") that a keyboard does not type; line breaks
