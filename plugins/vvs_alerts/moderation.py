@@ -123,9 +123,9 @@ def moderate(request, alert, moderator, action: str, reason: str, days=None, see
     now = utcnow()
     entry = ModerationAction(alert_id=alert.id, user_id=alert.author_id, moderator_id=moderator.id, action=action,
                              reason=reason, original_text=alert.text, created_at=now)
-    previous = None
+    previous = released = None
     if action == "approve":
-        _approve(request, alert)
+        released = _approve(request, alert)
     elif action == "withdraw":
         if alert.status == "withdrawn":
             raise ModerationRefused("Cette alerte est déjà retirée.")
@@ -144,18 +144,21 @@ def moderate(request, alert, moderator, action: str, reason: str, days=None, see
                  subject=alert.author_id, public=False,
                  data={"alert_id": alert.id, "reason": reason, "original_text": alert.text, "days": length})
     db.flush()
-    tell_author(request, alert, entry, previous)
+    tell_author(request, alert, entry, previous, released=released)
     return entry
 
 
-def _approve(request, alert) -> None:
+def _approve(request, alert) -> bool:
+    """True when a held alert is released (pre-moderation); False when an alert already
+    sent is kept after a report (post-moderation): "approve" then only closes the reports."""
     if alert.status == "held":
         alert.status = "published"
         alert.published_at = utcnow()
         start_fan_out(request, alert)
-    elif alert.status != "published":
+        return True
+    if alert.status != "published":
         raise ModerationRefused("Seule une alerte en attente ou en cours peut être validée.")
-    # A published alert that was reported: "approve" keeps it and closes the reports.
+    return False
 
 
 # --- Posting suspensions ------------------------------------------------------
@@ -232,7 +235,7 @@ def lift_suspension(request, suspension_id, moderator, reason, seen_until: str |
     db.flush()
     _tell_user(request, suspension.user_id, "Vous pouvez de nouveau lancer des alertes",
                f"La modération a levé la suspension de vos publications d'alertes.\n\nMotif : {reason}",
-               dedupe=f"alert_moderation:{entry.id}")
+               dedupe=f"alert_moderation:{entry.id}", against=False)
     return entry
 
 
@@ -255,22 +258,37 @@ def _suspension_message(until, previous, reason) -> tuple[str, str]:
     return title, f"{first}\n\nMotif : {reason}"
 
 
-def _tell_user(request, user_id, title, body, *, dedupe, alert_id=None) -> None:
+def _tell_user(request, user_id, title, body, *, dedupe, alert_id=None, against=True) -> None:
+    """``against``: a decision against the person (withdrawal, warning, suspension) comes
+    with the way to contest it and the charter; a decision in their favour does not."""
     user = request.dbsession.get(User, user_id) if user_id is not None else None
     if user is None or user.is_closed:
         return
     if alert_id is not None:
         body += f"\n\nL'alerte : {absolute_url(request, 'alert_view', alert_id=alert_id)}"
-    body += (f"\n\n{contest_line(request)}\nRappel de la charte : des faits, jamais l'origine, la religion ou "
-             f"l'apparence d'une personne.\n\n{EMERGENCY_NOTICE}")
+    if against:
+        body += (f"\n\n{contest_line(request)}\nRappel de la charte : des faits, jamais l'origine, la religion ou "
+                 "l'apparence d'une personne.")
+    body += f"\n\n{EMERGENCY_NOTICE}"
     notify_user(request, user, "alert_moderation", title, body,
                 subject=("alert_admin", alert_id) if alert_id is not None else ("", None), dedupe_key=dedupe)
 
 
-def tell_author(request, alert, entry, previous_until=None) -> None:
+def _approval_message(label, reason, released) -> tuple[str, str]:
+    if released:  # pre-moderation: it waited, it goes out now
+        title, body = "Votre alerte a été validée", f"Votre alerte « {label} » a été validée et envoyée aux voisins."
+    else:  # post-moderation: it had gone out; a report was examined and it stays
+        title = "Votre alerte est maintenue"
+        body = (f"Votre alerte « {label} » a fait l'objet d'un signalement. La modération l'a examinée et la "
+                "garde telle quelle : elle reste visible de vos voisins (elle leur avait déjà été envoyée).")
+    return title, body + (f"\n\nMotif : {reason}" if reason else "")
+
+
+def tell_author(request, alert, entry, previous_until=None, released=True) -> None:
+    """``released``: an approval that sent a held alert (else: kept after a report)."""
     label = category_label(alert.category)
     if entry.action == "approve":
-        title, body = "Votre alerte a été validée", f"Votre alerte « {label} » a été validée et envoyée aux voisins."
+        title, body = _approval_message(label, entry.reason, released)
     elif entry.action == "withdraw":
         title = "Votre alerte a été retirée"
         body = f"Votre alerte « {label} » a été retirée par la modération.\n\nMotif : {entry.reason}"
@@ -280,7 +298,8 @@ def tell_author(request, alert, entry, previous_until=None) -> None:
     else:
         title, body = _suspension_message(entry.until, previous_until, entry.reason)
         body += f"\n\nÀ la suite de votre alerte « {label} »."
-    _tell_user(request, alert.author_id, title, body, dedupe=f"alert_moderation:{entry.id}", alert_id=alert.id)
+    _tell_user(request, alert.author_id, title, body, dedupe=f"alert_moderation:{entry.id}", alert_id=alert.id,
+               against=entry.action != "approve")
 
 
 # --- Queue, journal, sanctions in force ---------------------------------------

@@ -192,3 +192,54 @@ def test_a_length_left_typed_in_the_form_is_no_error_for_another_action(testapp,
     testapp.post_csrf(f"/alertes/{alert.id}/moderation", {"action": "withdraw", "days": "trois",
                                                           "reason": "Décrivez des faits, pas des personnes 🙏"}, status=303)
     assert [a.action for a in dbsession.scalars(select(ModerationAction))] == ["withdraw"]
+
+
+def _told(dbsession, author):
+    return dbsession.scalars(select(Notification).where(Notification.kind == "alert_moderation",
+                                                        Notification.recipient_id == author.id,
+                                                        Notification.channel == "email")
+                             .order_by(Notification.id)).all()
+
+
+def test_the_author_is_told_what_was_decided_in_each_mode(testapp, dbsession, app, make_user, make_community,
+                                                          monkeypatch):
+    """Walk (staff) 8: keeping a reported alert is no « validée et envoyée », the motif goes
+    with it, and only a decision against the author says how to contest it."""
+    author, member = make_user(first_name="Hélène"), make_user(first_name="Noël")
+    moderator = make_user(is_moderator=True)
+    make_community(members=[author, member])
+    testapp.login(author)
+    form = testapp.get("/alertes/nouvelle").forms["alerte"]
+    form["category"] = "demarchage"
+    form["text"] = "Démarcheur « EDF » insistant rue de l’Église 🚪, il demande à entrer."
+    alert_id = int(form.submit("submit").location.rsplit("/", 1)[1])
+    testapp.post_csrf("/deconnexion")
+    testapp.login(member)
+    testapp.post_csrf(f"/alertes/{alert_id}/signaler", {"reason": "Ça ressemble à une pub 🤔"})
+    testapp.post_csrf("/deconnexion")
+    testapp.login(moderator)
+    testapp.post_csrf(f"/alertes/{alert_id}/moderation",
+                      {"action": "approve", "reason": "Alerte conforme à la charte : des faits, merci ! 👍"})
+    kept = _told(dbsession, author)[-1]
+    assert kept.title == "Votre alerte est maintenue"
+    assert "a fait l'objet d'un signalement" in kept.body and "garde telle quelle" in kept.body
+    assert "a été validée" not in kept.body and "Pour contester" not in kept.body
+    assert "Motif : Alerte conforme à la charte : des faits, merci ! 👍" in kept.body
+    testapp.post_csrf(f"/alertes/{alert_id}/moderation", {"action": "warn", "reason": "Restez factuel·le, s’il vous plaît."})
+    warned = _told(dbsession, author)[-1]
+    assert "Pour contester cette décision" in warned.body and "Restez factuel·le, s’il vous plaît." in warned.body
+    # pre-moderation: the approval sends it, with or without a motif
+    monkeypatch.setitem(app.registry.settings, "vvs.alerts.moderation", "pre")
+    testapp.post_csrf("/deconnexion")
+    testapp.login(author)
+    form = testapp.get("/alertes/nouvelle").forms["alerte"]
+    form["category"] = "autre"
+    form["text"] = "Chien perdu près de l’école « Les Tilleuls » 🐕"
+    held_id = int(form.submit("submit").location.rsplit("/", 1)[1])
+    testapp.post_csrf("/deconnexion")
+    testapp.login(moderator)
+    testapp.post_csrf(f"/alertes/{held_id}/moderation", {"action": "approve", "reason": ""})
+    released = _told(dbsession, author)[-1]
+    assert released.title == "Votre alerte a été validée"
+    assert "a été validée et envoyée aux voisins." in released.body
+    assert "Motif" not in released.body and "Pour contester" not in released.body
