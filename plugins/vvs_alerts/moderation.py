@@ -18,8 +18,9 @@ from sqlalchemy.orm import joinedload
 from vvs_core.clock import utcnow
 from vvs_core.communities.events import record_event
 from vvs_core.web.links import absolute_url
-from vvs_core.models import Membership, User
+from vvs_core.models import Community, Membership, User
 from vvs_core.notify.outbox import notify_user
+from vvs_core.web.textsearch import folded
 from vvs_core.web.timefmt import dates
 
 from .catalogue import EMERGENCY_NOTICE, category_label
@@ -304,13 +305,23 @@ def tell_author(request, alert, entry, previous_until=None, released=True) -> No
 
 # --- Queue, journal, sanctions in force ---------------------------------------
 
+def _referent_of(user):
+    return sa.select(Membership.community_id).where(
+        Membership.user_id == user.id, Membership.status == "active", Membership.role == "referent")
+
+
+def referent_communities(request) -> list[Community]:
+    """The communities the user moderates as their référent, by name."""
+    return list(request.dbsession.scalars(sa.select(Community).where(
+        Community.id.in_(_referent_of(request.user)), Community.archived_at.is_(None)).order_by(folded(Community.name))))
+
+
 def _queue_conditions(user, principals):
     held = Alert.status == "held"
     reported_ids = sa.select(AlertReport.alert_id).where(AlertReport.handled.is_(False))
     reported = sa.and_(Alert.id.in_(reported_ids), Alert.status != "withdrawn")
     if "role:moderator" not in principals and "role:admin" not in principals:
-        mine = sa.select(Membership.community_id).where(
-            Membership.user_id == user.id, Membership.status == "active", Membership.role == "referent")
+        mine = _referent_of(user)
         held, reported = sa.and_(held, Alert.community_id.in_(mine)), sa.and_(reported, Alert.community_id.in_(mine))
     return held, reported
 

@@ -46,14 +46,32 @@ def community_modes(dbsession, community_ids) -> dict[int, str]:
     return {r.community_id: r.mode for r in rows if r.mode}
 
 
+MODE_NAMES = {"pre": "pré-modération", "post": "post-modération"}
+MODE_SOURCES = {"community": "choix de la communauté", "commune": "choix de la commune", "server": "réglage du serveur"}
+
+
+def effective_modes(dbsession, settings, communities) -> dict[int, tuple[str, str]]:
+    """The mode of each community and whose choice it is (a key of ``MODE_SOURCES``):
+    its own, else its commune's, else the server's. One statement for all of them."""
+    communities = list(communities)
+    rows = dbsession.scalars(sa.select(ModerationPolicy).where(ModerationPolicy.mode.is_not(None), sa.or_(
+        ModerationPolicy.community_id.in_([c.id for c in communities] or [-1]),
+        ModerationPolicy.commune_id.in_({c.commune_id for c in communities} or {-1})))).all()
+    own = {r.community_id: r.mode for r in rows if r.community_id is not None}
+    by_commune = {r.commune_id: r.mode for r in rows if r.commune_id is not None}
+    modes = {}
+    for c in communities:
+        if c.id in own:
+            modes[c.id] = own[c.id], "community"
+        elif c.commune_id in by_commune:
+            modes[c.id] = by_commune[c.commune_id], "commune"
+        else:
+            modes[c.id] = settings["vvs.alerts.moderation"], "server"
+    return modes
+
+
 def mode_for(dbsession, settings, community) -> str:
-    own = _policy(dbsession, community_id=community.id)
-    if own is not None and own.mode:
-        return own.mode
-    commune = commune_policy(dbsession, community.commune_id)
-    if commune is not None and commune.mode:
-        return commune.mode
-    return settings["vvs.alerts.moderation"]
+    return effective_modes(dbsession, settings, [community])[community.id][0]
 
 
 def is_trusted(request, author, community, rule: str) -> bool:

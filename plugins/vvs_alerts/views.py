@@ -24,8 +24,9 @@ from .forms import AlertModerationSchema, AlertSchema, FollowUpSchema, ReportSch
 from .lifecycle import is_active, post_update
 from .models import Alert
 from .moderation import (ACTION_LABELS, DEFAULT_SUSPENSION_DAYS, ModerationRefused, last_entry_id,
-                         last_entry_ids, moderate, open_reports, open_reports_of, queue_statements, report_alert)
-from .policy import mode_for
+                         last_entry_ids, moderate, open_reports, open_reports_of, queue_statements,
+                         referent_communities, report_alert)
+from .policy import MODE_NAMES, MODE_SOURCES, effective_modes, mode_for
 from .posting import PostingRefused, home_community, post_alert
 from .texts import author_name, sms_preview
 from .views_support import reach_state
@@ -300,10 +301,15 @@ def moderation_queue_view(request):
              for name, stmt in queue_statements(request.user, request.principals).items()}
     shown = [a.id for a in queue["held"].items + queue["reported"].items]
     reports, seen = open_reports_of(request.dbsession, shown), last_entry_ids(request.dbsession, shown)
+    # each community's own mode (walk, staff 13): the référent's communities, and those of the alerts shown
+    own = [] if {"role:moderator", "role:admin"} & set(request.principals) else referent_communities(request)
+    modes = effective_modes(request.dbsession, request.registry.settings,
+                            {c.id: c for c in own + [a.community for a in queue["held"].items + queue["reported"].items]}.values())
     return {"title": "Alertes à modérer", "held": queue["held"], "reported": queue["reported"],
             "category_label": category_label, "author_name": author_name, "actions": ACTION_LABELS,
             "open_reports": lambda a: reports.get(a.id, []),
             "seen": lambda a: seen.get(a.id, 0), "default_days": DEFAULT_SUSPENSION_DAYS,
             "sanctions_context": SanctionsContext(request),
             "waiting": lambda a: dates.duration(utcnow() - a.created_at),
-            "mode": request.registry.settings["vvs.alerts.moderation"]}
+            "mode": request.registry.settings["vvs.alerts.moderation"], "own_communities": own,
+            "mode_of": lambda c: f"{MODE_NAMES[modes[c.id][0]]} ({MODE_SOURCES[modes[c.id][1]]})"}

@@ -145,3 +145,35 @@ def test_the_queue_shows_how_long_each_alert_waited(testapp, dbsession, mairie, 
     dbsession.flush()
     testapp.login(moderator)
     assert "en attente depuis 25 minutes" in testapp.get("/alertes/moderation").text
+
+
+def test_the_queue_shows_each_communitys_own_mode(testapp, dbsession, app, mairie, two_communes, make_community,
+                                                  make_user, monkeypatch):
+    """Walk (staff) 13: the queue said « post-modération » (the server's default) after a
+    community had chosen pre-moderation; it now shows the mode in force and whose choice it is."""
+    monkeypatch.setitem(app.registry.settings, "vvs.alerts.moderation", "post")
+    chessy, other, chessy_people, referent = two_communes
+    mairie.community.name = "Le Bourg d’Été"
+    quiet = make_community(name="Cœur de Serris « Val » 🌳", referents=[referent])
+    dbsession.add_all([ModerationPolicy(community_id=mairie.community.id, mode="pre"),
+                       ModerationPolicy(commune_id=chessy.id, mode="pre")])
+    now = utcnow()
+    for community, author in ((other, chessy_people[0]), (mairie.community, mairie.residents[0])):
+        dbsession.add(Alert(community_id=community.id, commune_id=community.commune_id, author_id=author.id,
+                            category="autre", text=f"Vélo volé à {community.name}", severity="minor",
+                            created_at=now, expires_at=now + timedelta(hours=2), status="held",
+                            idempotency_key=uuid.uuid4().hex))
+    dbsession.flush()
+    testapp.login(referent)
+    page = testapp.get("/alertes/moderation")
+    modes = [li.get_text(" ", strip=True) for li in page.html.find(id="h-modes").find_next("ul").find_all("li")]
+    assert modes == ["Cœur de Serris « Val » 🌳 : post-modération (réglage du serveur)",
+                     "Le Bourg d’Été : pré-modération (choix de la communauté)"]
+    assert "Le Bourg d’Été, pré-modération (choix de la communauté)" in page.text
+    assert "Chessy centre" not in page.text  # not his community
+    testapp.post_csrf("/deconnexion")
+    testapp.login(make_user(is_moderator=True))
+    page = testapp.get("/alertes/moderation")
+    assert "Chessy centre, pré-modération (choix de la commune)" in page.text
+    assert "Le Bourg d’Été, pré-modération (choix de la communauté)" in page.text
+    assert page.html.find(id="h-modes") is None  # a moderator of the whole server: the mode on each alert
