@@ -1,7 +1,9 @@
 """L'annuaire of a community and the contact card of a member. Every output (HTML,
 JSON, CSV, the API's) is built from ``.directory.directory_entry``, so a number a
 member hides never reaches a neighbour. A mairie agent of the commune sees the
-hidden numbers; each such view is written to the audit trail."""
+hidden numbers; each such view is written to the audit trail (once for views of the same
+page, by the same person, a few minutes apart)."""
+from datetime import timedelta
 
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import Response
@@ -10,8 +12,9 @@ from sqlalchemy import select
 
 from vvs_core.accounts.principals import commune_agent
 from vvs_core.accounts.security import community_factory
+from vvs_core.clock import utcnow
 from vvs_core.communities.events import record_event
-from vvs_core.models import Membership, User, row_id
+from vvs_core.models import CommunityEvent, Membership, User, row_id
 
 from .directory import directory_csv_lines, directory_entry, directory_page, hidden_numbers_of, revealed_hidden
 
@@ -27,12 +30,28 @@ def includeme(config):
     config.scan(".views")
 
 
+REPEAT_WINDOW = timedelta(minutes=10)
+
+
 def record_hidden_views(request, community, entries) -> None:
     """One audit entry per page that showed hidden numbers to someone other than their owner."""
-    revealed = [e["id"] for e in entries if revealed_hidden(e) and e["id"] != request.user.id]
-    if revealed:
-        record_event(request.dbsession, "hidden_phone_viewed", community=community, actor=request.user,
-                     data={"user_ids": revealed, "path": request.path}, public=False)
+    record_revealed(request, community, [e["id"] for e in entries if revealed_hidden(e)])
+
+
+def record_revealed(request, community, user_ids) -> None:
+    """Write that the viewer saw the hidden numbers of ``user_ids`` (not their own) at this
+    path — unless the journal already says so from the last few minutes: reloading a page
+    wrote three identical lines in a minute (walk, staff 10)."""
+    revealed = [uid for uid in user_ids if uid != request.user.id]
+    if not revealed:
+        return
+    recent = request.dbsession.scalars(select(CommunityEvent.data).where(
+        CommunityEvent.community_id == community.id, CommunityEvent.created_at >= utcnow() - REPEAT_WINDOW,
+        CommunityEvent.kind == "hidden_phone_viewed", CommunityEvent.actor_id == request.user.id))
+    if any(d.get("path") == request.path and set(revealed) <= set(d.get("user_ids") or ()) for d in recent):
+        return
+    record_event(request.dbsession, "hidden_phone_viewed", community=community, actor=request.user,
+                 data={"user_ids": revealed, "path": request.path}, public=False)
 
 
 def page_of_entries(request):
@@ -68,10 +87,7 @@ def directory_csv_view(request):
     insee = community.commune.insee
     principals = list(request.principals)
     if commune_agent(insee) in principals:  # who sees the numbers others hide (directory_entry)
-        revealed = [uid for uid in hidden_numbers_of(request.dbsession, community.id) if uid != request.user.id]
-        if revealed:
-            record_event(request.dbsession, "hidden_phone_viewed", community=community, actor=request.user,
-                         data={"user_ids": revealed, "path": request.path}, public=False)
+        record_revealed(request, community, hidden_numbers_of(request.dbsession, community.id))
     lines = directory_csv_lines(request.registry["dbsession_factory"], principals, community.id, insee)
     response = Response(app_iter=(line.encode("utf-8") for line in lines), content_type="text/csv", charset="utf-8")
     response.content_disposition = 'attachment; filename="annuaire.csv"'

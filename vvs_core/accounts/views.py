@@ -65,12 +65,12 @@ def resident_page(request) -> dict:
     return {"extra_css": [request.layout.static("css/resident.css")]}
 
 
-MOBILE_HELP = ("Ce numéro de téléphone permettra à vos voisins de vous joindre et à recevoir vos alertes par SMS. "
-               "Cette information ne sera visible que par votre communauté de voisins.")
-HIDE_MOBILE_HELP = "Vos voisins ne verront pas votre numéro mais vous recevrez tout de même les alertes par SMS."
-LANDLINE_HELP = ("Ce numéro de téléphone permettra à vos voisins de vous joindre. "
-                 "Cette information ne sera visible que par votre communauté de voisins.")
-HIDE_LANDLINE_HELP = "Vos voisins ne verront pas votre numéro."
+_STAFF = "les agents communaux de votre commune et les administrateurs du site"  # who see a hidden number too
+MOBILE_HELP = ("Ce numéro permettra à vos voisins de vous joindre, et à vous de recevoir les alertes par SMS. "
+               f"Il est vu par les membres de votre communauté, {_STAFF}.")
+HIDE_MOBILE_HELP = f"Vos voisins ne verront pas votre numéro ({_STAFF} le voient toujours) ; vous recevrez les alertes par SMS."
+LANDLINE_HELP = f"Ce numéro permettra à vos voisins de vous joindre. Il est vu par les membres de votre communauté, {_STAFF}."
+HIDE_LANDLINE_HELP = f"Vos voisins ne verront pas votre numéro ({_STAFF} le voient toujours)."
 PSEUDONYM_HELP = ("Le pseudonyme est la seule information partagée avec les utilisateurs du site, non membres "
                   "de votre communauté.")
 

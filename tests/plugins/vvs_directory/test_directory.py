@@ -66,7 +66,6 @@ def test_mairie_agent_sees_hidden_numbers_and_the_view_is_recorded(
     hider, _neighbour, community = setup(make_user, make_community)
     agent = make_user()
     with commune_agent(agent, "77449"):
-        r = testapp.get("/connexion", expect_errors=True); print("DBG", r.status, r.content_type, r.body[:3000])
         testapp.login(agent)
         page = testapp.get(f"/communaute/{community.id}/annuaire")
         assert "06 98 76 54 32" in page.text and "masqué pour les voisins" in page.text
@@ -74,6 +73,48 @@ def test_mairie_agent_sees_hidden_numbers_and_the_view_is_recorded(
     events = dbsession.execute(select(CommunityEvent).where(CommunityEvent.kind == "hidden_phone_viewed")).scalars().all()
     assert len(events) == 2
     assert all(e.actor_id == agent.id and e.data["user_ids"] == [hider.id] and not e.public for e in events)
+
+
+def test_an_agent_reloading_the_page_is_one_journal_line(testapp, make_user, make_community, dbsession,
+                                                         commune_agent, clock):
+    """Walk (staff) 10: three views of the same page in a minute wrote three identical lines."""
+    hider, _neighbour, community = setup(make_user, make_community)
+    other = make_user(first_name="Zoé", last_name="d’Orléans", mobile="+33655554444", hide_mobile=True)
+    make_community(members=[other])  # another community: its journal is its own
+    agent = make_user(first_name="Agnès", last_name="Mairie-Sérieux")
+    clock.set_local(2026, 12, 7, 6, 0)
+
+    def lines():
+        return dbsession.scalars(select(CommunityEvent).where(CommunityEvent.kind == "hidden_phone_viewed")
+                                 .order_by(CommunityEvent.id)).all()
+    with commune_agent(agent, "77449"):
+        testapp.login(agent)
+        for _ in range(3):
+            assert "06 98 76 54 32" in testapp.get(f"/communaute/{community.id}/annuaire").text
+        testapp.get(f"/communaute/{community.id}/annuaire", {"q": "Hélène"})  # the same numbers, already written
+        assert len(lines()) == 1
+        clock.advance(minutes=11)
+        testapp.get(f"/communaute/{community.id}/annuaire")
+        assert len(lines()) == 2
+        testapp.get(f"/communaute/{community.id}/membres/{hider.id}")  # another page: its own line
+        assert [e.data["path"] for e in lines()][-1] == f"/communaute/{community.id}/membres/{hider.id}"
+    assert all(e.actor_id == agent.id and e.data["user_ids"] == [hider.id] for e in lines())
+
+
+def test_residents_are_told_who_sees_a_hidden_number(testapp, make_user, make_community):
+    """Walk (staff) 10: « ne sera visible que par votre communauté » was untrue: the mairie's
+    agents (directory_entry) and the administrators see a hidden number."""
+    hider, neighbour, community = setup(make_user, make_community)
+    testapp.login(hider)
+    account = testapp.get("/parametres/compte").text
+    assert "ne sera visible que par votre communauté" not in account
+    assert ("Vos voisins ne verront pas votre numéro (les agents communaux de votre commune et les administrateurs "
+            "du site le voient toujours)") in account
+    testapp.post_csrf("/deconnexion")
+    testapp.login(neighbour)
+    notice = testapp.get(f"/communaute/{community.id}/annuaire").html.find("p", string=lambda t: t and "masqué" in t)
+    assert "les agents communaux de votre commune" in notice.get_text(" ", strip=True)
+    assert "chaque consultation de l'annuaire par un agent est enregistrée" in notice.get_text(" ", strip=True)
 
 
 def test_vvs_principals(testapp, app_registry, make_user, make_community, commune_agent):
