@@ -6,7 +6,7 @@ template: only the member, and a mairie agent of their commune, receive it.
 import csv
 import io
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, or_, select
 
 from vvs_core.models import Community, Membership, User
 from vvs_core.accounts.phones import display_phone
@@ -76,12 +76,26 @@ def members_statement(community_id: int, query: str = ""):
     return stmt if found is None else stmt.where(found)
 
 
+_MARKS = "'- "  # what people leave out: « dartagnan », « jeanpierre », « lahaye » (walk, staff 17)
+
+
+def _squeezed(text):
+    """A folded text without apostrophes, hyphens or spaces (in SQL: ``replace``, SQLite and PostgreSQL)."""
+    for mark in _MARKS:
+        text = func.replace(text, mark, "")
+    return text
+
+
 def _found(query: str):
     """The search's clause: the names through their stored keys (folded already), the
-    pseudonym and the street folded by ``sql_matches``."""
+    pseudonym and the street folded by ``sql_matches``. The names are compared without
+    apostrophes, hyphens and spaces on both sides, so « dartagnan » finds « d’Artagnan »
+    and « jean pierre » « Jean-Pierre » (a wider match than the folded keys': it finds all
+    they found)."""
     wanted = fold((query or "").strip()[:QUERY_MAX])
-    names = (User.first_name_key, User.last_name_key, User.first_name_key + " " + User.last_name_key)
-    return or_(*(key.contains(wanted, autoescape=True) for key in names),
+    bare = "".join(c for c in wanted if c not in _MARKS) or wanted
+    names = _squeezed(User.first_name_key + User.last_name_key)
+    return or_(names.contains(bare, autoescape=True),
                sql_matches(wanted, User.pseudonym, User.address_label)) if wanted else None
 
 

@@ -227,3 +227,27 @@ def test_members_come_in_french_order_and_a_new_name_moves_them(testapp, make_us
     assert listed()[:3] == ["Zacharie Zyx", "Zoé Abélard", "Jean d’Artagnan"]
     assert listed(q="oedipe") == ["Élodie Œdipe"] and listed(q="d'artagnan") == ["Jean d’Artagnan"]
     assert listed(q="abelard") == ["Zoé Abélard"] and listed(q="🦊") == ["🦊 Renard 🦊"]
+
+
+def test_a_search_without_apostrophes_hyphens_or_spaces_finds_the_name(testapp, make_user, make_community):
+    """Walk (staff) 17: « dartagnan » found nothing, « d’Artagnan » found Julien."""
+    people = [make_user(first_name=first, last_name=last) for first, last in
+              (("Julien", "d’Artagnan"), ("Jean-Pierre", "Le Goff"), ("Anne", "De La Haye-Dupont"),
+               ("Zoé", "Lévêque 🦊"), ("Jeanne", "Martin"))]
+    referent = make_user(first_name="Rémi", last_name="Zyx")
+    community = make_community(members=people, referents=[referent])
+    testapp.login(referent)
+    url = f"/communaute/{community.id}/annuaire.json"
+
+    def found(query):
+        return [m["name"] for m in testapp.get(url, {"q": query}).json["members"]]
+
+    for query in ("dartagnan", "DArtagnan", "d’Artagnan", "d'artagnan", "d artagnan", "Artagnan", "julien dartagnan"):
+        assert found(query) == ["Julien d’Artagnan"], query
+    for query in ("jeanpierre", "jean pierre", "Jean-Pierre", "legoff", "jean-pierre le goff", "jeanpierrelegoff"):
+        assert found(query) == ["Jean-Pierre Le Goff"], query
+    for query in ("delahaye", "la haye dupont", "hayedupont", "De La Haye-Dupont"):
+        assert found(query) == ["Anne De La Haye-Dupont"], query
+    assert found("leveque") == ["Zoé Lévêque 🦊"] and found("🦊") == ["Zoé Lévêque 🦊"]
+    assert found("jeanne") == ["Jeanne Martin"]
+    assert found("'") == [] and found("dartagnanx") == []
