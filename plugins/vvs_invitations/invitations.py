@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from vvs_core.clock import utcnow
 from vvs_core.web.links import absolute_url
-from vvs_core.models import Community, User
+from vvs_core.models import Community, Membership, User
 from vvs_core.notify.outreach import send_to_address
 
 from .models import Invitation
@@ -78,6 +78,15 @@ def already_invited(dbsession, community: Community, address: str) -> bool:
         select(func.count(Invitation.id)).where(Invitation.community_id == community.id,
                                                 Invitation.address == address)
     ).scalar_one() > 0
+
+
+def membership_of(dbsession, community: Community, channel: str, address: str) -> str | None:
+    """The status (``active``, ``pending``) of whoever has ``address`` in ``community``, if
+    someone has: inviting them would send a useless message (walk, staff 14)."""
+    column = func.lower(User.email) if channel == "email" else User.mobile
+    return dbsession.scalar(select(Membership.status).join(User, User.id == Membership.user_id).where(
+        Membership.community_id == community.id, Membership.status.in_(("active", "pending")),
+        User.status != "closed", column == address).order_by(Membership.status).limit(1))
 
 
 def counts_by_community(dbsession, community_ids: list[int], sender: User | None = None) -> dict[int, dict]:

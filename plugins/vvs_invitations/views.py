@@ -14,7 +14,7 @@ from vvs_core.accounts.security import community_factory
 from vvs_core.web import route_exists
 
 from .invitations import (DAILY_LIMIT, SESSION_KEY, already_invited, find_by_code, invitation_counts,
-                          invitation_url, send_invitation, shared_link)
+                          invitation_url, membership_of, send_invitation, shared_link)
 
 TOO_MANY = "Vous avez envoyé 20 invitations aujourd'hui : c'est le maximum par jour. Réessayez demain."
 
@@ -90,18 +90,30 @@ CHANNELS = {
     "email": (0, "email", _email_address, "Cette adresse a déjà reçu une invitation.", "Invitation envoyée à {}."),
     "sms": (1, "mobile", _mobile_number, "Ce numéro a déjà reçu une invitation.", "Invitation envoyée par SMS."),
 }
+# the refusal of an address whose owner is already in the community (by membership status)
+ALREADY_IN = {"active": "{who} est déjà membre de la communauté : aucune invitation n'est envoyée.",
+              "pending": "{who} a déjà demandé à rejoindre la communauté : aucune invitation n'est envoyée."}
+WHO = {"email": "La personne qui a cette adresse", "sms": "La personne qui a ce numéro"}
+
+
+def refusal(request, community, channel, address) -> str | None:
+    """Why no invitation goes to ``address``: its owner is in the community, or was invited."""
+    status = membership_of(request.dbsession, community, channel, address)
+    if status is not None:
+        return ALREADY_IN[status].format(who=WHO[channel])
+    return CHANNELS[channel][3] if already_invited(request.dbsession, community, address) else None
 
 
 def send_invitation_form(request, channel):
     """One invitation by ``channel`` from its form: every refusal is the page again, with
     the French message under the field, status 400, nothing sent nor counted."""
     community = request.context.community
-    position, field, read_address, already, sent = CHANNELS[channel]
+    position, field, read_address, _already, sent = CHANNELS[channel]
     form = invite_forms(request, community)[position]
     data, rendered = validate(request, form)
     address, problem = read_address(data[field]) if data is not None else (None, None)
-    if data is not None and problem is None and already_invited(request.dbsession, community, address):
-        problem = already
+    if data is not None and problem is None:
+        problem = refusal(request, community, channel, address)
     if data is None or problem:
         request.response.status = 400
         html = rendered if data is None else field_error(form, field, problem)

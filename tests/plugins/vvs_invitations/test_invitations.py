@@ -31,6 +31,37 @@ def test_invite_by_email_and_sms_goes_through_the_outbox(testapp, make_user, mak
     assert "déjà reçu une invitation" in form.submit("submit", status=400).text
 
 
+def test_someone_already_in_the_community_gets_no_invitation(testapp, make_user, make_community, dbsession):
+    """Walk (staff) 14: inviting a member of Le Bourg answered « Invitation envoyée »."""
+    from vvs_core.models import Membership
+
+    claire = make_user(first_name="Claire", last_name="Dubois")
+    elodie = make_user(email="Elodie.Fontaine@serris.test", first_name="Élodie", last_name="Fontaine-d’Ô",
+                       mobile="+33639980031")
+    waiting = make_user(email="noel.brule@serris.test", first_name="Noël", last_name="Brûlé 🎄")
+    community = make_community(name="Le Bourg « historique »", members=[claire, elodie])
+    dbsession.add(Membership(user_id=waiting.id, community_id=community.id, status="pending"))
+    other = make_user(email="zoe@ailleurs.test")
+    make_community(name="Quartier du Parc", members=[other])
+    dbsession.flush()
+    testapp.login(claire)
+
+    def invite(channel, field, value, status):
+        form = testapp.get(f"/communaute/{community.id}/invitations").forms[f"invitation-{channel}"]
+        form[field] = value
+        return form.submit("submit", status=status)
+
+    member = invite("email", "email", "elodie.fontaine@SERRIS.test", 400)
+    assert ("La personne qui a cette adresse est déjà membre de la communauté : aucune invitation n'est envoyée."
+            in member.text)
+    assert "déjà membre" in invite("sms", "mobile", "06 39 98 00 31", 400).text
+    assert "a déjà demandé à rejoindre la communauté" in invite("email", "email", "noel.brule@serris.test", 400).text
+    assert dbsession.scalars(select(Notification).where(Notification.kind == "invitation")).all() == []
+    assert dbsession.scalars(select(Invitation).where(Invitation.channel != "link")).all() == []
+    invite("email", "email", "zoe@ailleurs.test", 303)  # a member elsewhere: welcome here
+    assert len(dbsession.scalars(select(Notification).where(Notification.kind == "invitation")).all()) == 1
+
+
 def test_at_most_twenty_invitations_a_day(testapp, make_user, make_community, dbsession):
     member = make_user()
     community = make_community(members=[member])
