@@ -201,6 +201,16 @@ def _told(dbsession, author):
                              .order_by(Notification.id)).all()
 
 
+def _posted_by(testapp, author, category, text) -> int:
+    """The id of an alert ``author`` posts through the form; signed out afterwards."""
+    testapp.login(author)
+    form = testapp.get("/alertes/nouvelle").forms["alerte"]
+    form["category"], form["text"] = category, text
+    alert_id = int(form.submit("submit").location.rsplit("/", 1)[1])
+    testapp.post_csrf("/deconnexion")
+    return alert_id
+
+
 def test_the_author_is_told_what_was_decided_in_each_mode(testapp, dbsession, app, make_user, make_community,
                                                           monkeypatch):
     """Walk (staff) 8: keeping a reported alert is no « validée et envoyée », the motif goes
@@ -208,12 +218,7 @@ def test_the_author_is_told_what_was_decided_in_each_mode(testapp, dbsession, ap
     author, member = make_user(first_name="Hélène"), make_user(first_name="Noël")
     moderator = make_user(is_moderator=True)
     make_community(members=[author, member])
-    testapp.login(author)
-    form = testapp.get("/alertes/nouvelle").forms["alerte"]
-    form["category"] = "demarchage"
-    form["text"] = "Démarcheur « EDF » insistant rue de l’Église 🚪, il demande à entrer."
-    alert_id = int(form.submit("submit").location.rsplit("/", 1)[1])
-    testapp.post_csrf("/deconnexion")
+    alert_id = _posted_by(testapp, author, "demarchage", "Démarcheur « EDF » insistant rue de l’Église 🚪, il demande à entrer.")
     testapp.login(member)
     testapp.post_csrf(f"/alertes/{alert_id}/signaler", {"reason": "Ça ressemble à une pub 🤔"})
     testapp.post_csrf("/deconnexion")
@@ -231,12 +236,7 @@ def test_the_author_is_told_what_was_decided_in_each_mode(testapp, dbsession, ap
     # pre-moderation: the approval sends it, with or without a motif
     monkeypatch.setitem(app.registry.settings, "vvs.alerts.moderation", "pre")
     testapp.post_csrf("/deconnexion")
-    testapp.login(author)
-    form = testapp.get("/alertes/nouvelle").forms["alerte"]
-    form["category"] = "autre"
-    form["text"] = "Chien perdu près de l’école « Les Tilleuls » 🐕"
-    held_id = int(form.submit("submit").location.rsplit("/", 1)[1])
-    testapp.post_csrf("/deconnexion")
+    held_id = _posted_by(testapp, author, "autre", "Chien perdu près de l’école « Les Tilleuls » 🐕")
     testapp.login(moderator)
     testapp.post_csrf(f"/alertes/{held_id}/moderation", {"action": "approve", "reason": ""})
     released = _told(dbsession, author)[-1]
