@@ -68,7 +68,7 @@ def resident_page(request) -> dict:
 _STAFF = "les agents communaux de votre commune et les administrateurs du site"  # who see a hidden number too
 MOBILE_HELP = ("Ce numéro permettra à vos voisins de vous joindre, et à vous de recevoir les alertes par SMS. "
                f"Il est vu par les membres de votre communauté, {_STAFF}.")
-HIDE_MOBILE_HELP = f"Vos voisins ne verront pas votre numéro ({_STAFF} le voient toujours) ; vous recevrez les alertes par SMS."
+HIDE_MOBILE_HELP = f"Vos voisins ne verront pas votre numéro ({_STAFF} le voient toujours) ; vous recevrez tout de même les alertes par SMS."
 LANDLINE_HELP = f"Ce numéro permettra à vos voisins de vous joindre. Il est vu par les membres de votre communauté, {_STAFF}."
 HIDE_LANDLINE_HELP = f"Vos voisins ne verront pas votre numéro ({_STAFF} le voient toujours)."
 PSEUDONYM_HELP = ("Le pseudonyme est la seule information partagée avec les utilisateurs du site, non membres "
