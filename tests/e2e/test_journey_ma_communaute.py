@@ -68,6 +68,11 @@ def test_claire_reads_edits_and_invites(phone, person, login, shot, live_server,
     phone.get_by_label("Téléphone portable de votre voisin").fill("06 12 34 56 79")
     phone.get_by_role("button", name="Envoyer l'invitation par SMS").click()
     expect(phone.get_by_text("Invitation envoyée par SMS.")).to_be_visible()
+    # … but not to Élodie, already in Le Bourg (walk, staff 14): nothing is sent
+    phone.get_by_label("Adresse e-mail de votre voisin").fill("Elodie.Fontaine@serris.demo")
+    phone.get_by_role("button", name="Envoyer l'invitation par e-mail").click()
+    expect(phone.get_by_text("La personne qui a cette adresse est déjà membre de la communauté : "
+                             "aucune invitation n'est envoyée.")).to_be_visible()
     texto = wait_for(lambda: [s for s in sms() if "vous invite à rejoindre vos voisins" in s.text])
     assert texto, [s.text for s in sms()][-3:]
     assert texto[-1].encoding == "GSM-7", texto[-1]
