@@ -209,6 +209,20 @@ def test_profile_presentation_interests_and_housing(testapp, make_user, dbsessio
     assert user.housing == {"owner": "oui", "dwelling": "appartement"}
 
 
+def test_a_tampered_interest_is_answered_choisissez_dans_la_liste(testapp, make_user, dbsession):
+    """Walk (residents) 5: a value the page did not offer said « Un ou plusieurs choix invalides »."""
+    user = make_user(first_name="Zoé")
+    testapp.login(user)
+    form = testapp.get("/profil").forms["profil"]
+    form["presentation"] = "Jardinière « bio » 🌱"
+    box = form.fields["checkbox"][0]
+    box.checked, box._value = True, "<script>"  # a box the page did not offer
+    page = form.submit("submit", status=400)
+    assert "Choisissez dans la liste." in page.text and "choix invalides" not in page.text
+    dbsession.refresh(user)
+    assert user.presentation != "Jardinière « bio » 🌱"
+
+
 def test_download_my_data_is_a_zip_with_donnees_json(testapp, make_user, make_community):
     user = make_user(first_name="Odile", presentation="Bonjour")
     make_community(name="Les Lilas", members=[user])

@@ -100,3 +100,24 @@ def test_a_sanctions_motive_with_control_characters_changes_nothing(testapp, dbs
     suspension = dbsession.scalars(select(PostingSuspension)).one()
     assert suspension.lifted_at is None and suspension.until == until and suspension.reason == KEPT
     assert _count(dbsession, ModerationAction) == 1
+
+
+def test_a_tampered_choice_is_answered_without_the_codes(testapp, make_user, make_community, dbsession):
+    """Walk (residents) 5: « "<script>" ne fait pas partie des choix suivants reperage, demarchage, … »
+    showed the internal codes; every choice colander checks now says « Choisissez dans la liste. »."""
+    from vvs_alerts.models import Alert
+
+    author = make_user(first_name="Élodie", last_name="Lefèvre-d’Ô")
+    make_community(members=[author])
+    testapp.login(author)
+    form = testapp.get("/alertes/nouvelle").forms["alerte"]
+    form["category"].force_value("<script>alert('x')</script>")
+    form["expiry_hours"].force_value("99999")
+    form["text"] = "Démarcheur « EDF » rue de l’Église 🚪"
+    page = form.submit("submit")
+    assert page.text.count("Choisissez dans la liste.") >= 2
+    errors = " ".join(e.get_text(" ", strip=True) for e in page.html.select(".invalid-feedback"))
+    assert "Choisissez dans la liste." in errors
+    for leaked in ("ne fait pas partie", "reperage", "tentative_cambriolage", "2, 6, 12", "script"):
+        assert leaked not in errors, leaked
+    assert _count(dbsession, Alert) == 0
