@@ -58,8 +58,8 @@ def test_a_bad_length_is_refused_and_nothing_changes(testapp, dbsession, scene, 
     ({"action": "suspend", "days": "3", "seen": "-1"}, "rechargez-la"),
     ({"action": "warn", "seen": "٣"}, "rechargez-la"),
     ({"action": "warn", "seen": "9" * 30}, "rechargez-la"),
-    ({"action": "suspend", "days": "3\x00"}, "nombre entier de jours"),
-    ({"action": "warn", "reason": "a\x00b"}, "caractères de contrôle"),
+    ({"action": "suspend", "days": "3\x01"}, "nombre entier de jours"),
+    ({"action": "warn", "reason": "a\x07b"}, "caractères de contrôle"),
 ])
 def test_hostile_moderation_fields_change_nothing(testapp, dbsession, scene, fields, said):
     author, moderator, community, alert = scene

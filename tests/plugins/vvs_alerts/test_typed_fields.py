@@ -11,7 +11,7 @@ BAD = [
     ("", None),
     ("   \n  ", None),
     ("x" * 20000, "(20000 reçus)"),
-    ("Texte avec \x00 un NUL et \x1b[31m un échappement", "caractères de contrôle"),
+    ("Texte avec \x07 une sonnerie et \x1b[31m un échappement", "caractères de contrôle"),
 ]
 
 
