@@ -93,10 +93,10 @@ def vvs_alert_recipients(request, alert):
     elif getattr(alert, "community_id", None):
         community = request.dbsession.get(Community, alert.community_id)
         commune_id = community.commune_id if community is not None else None
-    if commune_id is None or not agent_service.is_subscribed(request.dbsession, commune_id):
+    if commune_id is None:
         return []
     return [Recipient(agent.user_id, tuple(agent.alert_channels or ["email"]), reason="mairie")
-            for agent in agent_service.agents_of_commune(request.dbsession, commune_id)]
+            for agent in agent_service.acting_agents(request.dbsession, commune_id)]
 
 
 def _subscribed(request, commune_id) -> bool:
@@ -110,11 +110,9 @@ ROLLCALL_DUTIES = {"ccas": ("ccas",), "maire": ("elu",), "police": ("police",)}
 
 @hookimpl(optionalhook=True)
 def vvs_rollcall_staff(request, commune, duty):
-    """"mairie": every agent of the subscribed commune; "ccas", "maire", "police": the
-    agents with that role (``AGENT_ROLES``)."""
-    if not agent_service.is_subscribed(request.dbsession, commune.id):
-        return []
-    agents = agent_service.agents_of_commune(request.dbsession, commune.id)
+    """"mairie": every agent acting for the subscribed commune (``acting_agents``); "ccas",
+    "maire", "police": those with that role (``AGENT_ROLES``)."""
+    agents = agent_service.acting_agents(request.dbsession, commune.id)
     if duty != "mairie":
         roles = ROLLCALL_DUTIES.get(duty, ())
         agents = [a for a in agents if a.role in roles]
@@ -190,16 +188,15 @@ def vvs_alert_held(request, alert):
     from vvs_core.notify.outbox import notify_user
 
     commune_id = getattr(alert, "commune_id", None)
-    if commune_id is None or not agent_service.is_subscribed(request.dbsession, commune_id):
+    agents = agent_service.acting_agents(request.dbsession, commune_id) if commune_id is not None else []
+    if not agents:
         return
     from vvs_core.models import Commune
 
     commune = request.dbsession.get(Commune, commune_id)
     link = absolute_url(request, "mairie_follow", insee=commune.insee, alert_id=alert.id)
-    for agent in agent_service.agents_of_commune(request.dbsession, commune_id):
+    for agent in agents:
         user = agent.user
-        if user is None:
-            continue
         notify_user(request, user, "mairie_alert_held", "Alerte d'un habitant en attente de validation",
                     f"Une alerte attend la validation d'un référent ou de la modération avant d'être envoyée :\n\n"
                     f"{alert.text}\n\nLa lire : {link}\n\nEn cas d'urgence ou de flagrant délit, appelez le 17.",

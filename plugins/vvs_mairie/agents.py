@@ -68,8 +68,7 @@ def _viewer_agent_rows_statement():
     return (select(Commune, MairieCommune, MairieAgent)
             .outerjoin(MairieCommune, MairieCommune.commune_id == Commune.id)
             .outerjoin(MairieAgent, and_(MairieAgent.commune_id == Commune.id, MairieAgent.active.is_(True),
-                                         or_(MairieAgent.user_id == user_id,
-                                             and_(MairieAgent.totp_confirmed_at.isnot(None), Commune.id.in_(active)))))
+                                         or_(MairieAgent.user_id == user_id, and_(acting_sql(), Commune.id.in_(active)))))
             .where(or_(MairieAgent.user_id == user_id, Commune.id.in_(theirs),
                        Commune.id == bindparam("agent_rows_shown"), Commune.insee == bindparam("agent_rows_insee")))
             .options(defer(Commune.boundary))  # a commune's outline is large: read only where shown
@@ -193,10 +192,37 @@ def home_commune_unsubscribed_sql(user_id: int):
 
 
 def agents_of_commune(dbsession, commune_id: int) -> list[MairieAgent]:
+    """Every active agent row of the commune, invitations not yet accepted included: the
+    platform team's list. Whom to tell anything: ``acting_agents``."""
     from sqlalchemy.orm import joinedload
 
     return list(dbsession.scalars(select(MairieAgent).options(joinedload(MairieAgent.user)).where(
         MairieAgent.commune_id == commune_id, MairieAgent.active.is_(True)).order_by(MairieAgent.id)))
+
+
+def acting_sql():
+    """The one rule for who acts for a mairie, as SQL: an active agent row whose second
+    factor is enrolled. Enrolling needs the account's owner signed in, so an invitation not
+    yet accepted (or a second factor reset by the platform team) acts for nobody, and
+    nothing of the residents reaches the address it was sent to (a mistyped one)."""
+    from sqlalchemy import and_
+
+    return and_(MairieAgent.active.is_(True), MairieAgent.totp_confirmed_at.isnot(None),
+                MairieAgent.totp_secret.isnot(None))
+
+
+def acting_agents(dbsession, commune_id: int) -> list[MairieAgent]:
+    """The agents (``acting_sql``, account open) of the commune's subscribed mairie: the
+    only ones any notice, alert or list of residents is sent to (residents' alerts, alerts
+    held for validation, membership requests, roll-calls, the register of the vulnerable)."""
+    from sqlalchemy.orm import contains_eager
+
+    return list(dbsession.scalars(
+        select(MairieAgent).join(User, User.id == MairieAgent.user_id).options(contains_eager(MairieAgent.user))
+        .join(MairieCommune, MairieCommune.commune_id == MairieAgent.commune_id)
+        .where(MairieAgent.commune_id == commune_id, acting_sql(), MairieCommune.subscribed.is_(True),
+               User.status.notin_(("closed", "banned")))
+        .order_by(MairieAgent.id)))
 
 
 def agents_of_residents_communes(dbsession, user_id: int) -> list[tuple[int, str]]:
@@ -210,8 +236,7 @@ def agents_of_residents_communes(dbsession, user_id: int) -> list[tuple[int, str
     rows = dbsession.execute(
         select(MairieAgent.user_id, Commune.name).join(Commune, Commune.id == MairieAgent.commune_id)
         .join(MairieCommune, MairieCommune.commune_id == MairieAgent.commune_id)
-        .where(MairieAgent.commune_id.in_(communes), MairieAgent.active.is_(True),
-               MairieAgent.totp_confirmed_at.isnot(None), MairieCommune.subscribed.is_(True))
+        .where(MairieAgent.commune_id.in_(communes), acting_sql(), MairieCommune.subscribed.is_(True))
         .order_by(MairieAgent.user_id, folded(Commune.name))).all()
     found: dict[int, str] = {}
     for uid, name in rows:

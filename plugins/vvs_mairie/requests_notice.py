@@ -11,20 +11,15 @@ from . import agents as agent_service
 
 
 def tell_agents(request, membership) -> int:
-    """E-mail every active agent of the community's commune; returns how many were told."""
+    """E-mail every agent acting for the community's commune (``acting_agents``); returns
+    how many were told."""
     db = request.dbsession
     community = db.get(Community, membership.community_id)
     if community is None or effective_validation_mode(request, community) != "mairie":
         return 0
-    if not agent_service.is_subscribed(db, community.commune_id):
-        return 0
     resident = db.get(User, membership.user_id)
     link = absolute_url(request, "community_requests", community_id=community.id)
-    told = 0
-    for agent in agent_service.agents_of_commune(db, community.commune_id):
-        recipient = db.get(User, agent.user_id)
-        if recipient is None or recipient.is_closed:
-            continue
-        tell_of_request(request, recipient, membership, community, resident, link)
-        told += 1
-    return told
+    agents = agent_service.acting_agents(db, community.commune_id)
+    for agent in agents:
+        tell_of_request(request, agent.user, membership, community, resident, link)
+    return len(agents)
