@@ -11,7 +11,7 @@ from sqlalchemy import case, func, select
 from vvs_core.notify import sms
 from vvs_core.geo.areas import MAX_AREA_M2, parse_area, read_audience  # noqa: F401  (read by relays and tests)
 from vvs_core.clock import utcnow
-from vvs_core.web.french import de
+from vvs_core.web.french import count, de
 from vvs_core.models import Community
 from vvs_core.models.notification import Notification
 from vvs_core.notify.kinds import address_on, kinds_of
@@ -230,18 +230,54 @@ def send_follow_up(request, commune, author, parent: MairieAlert, kind: str, bod
                          exercise=parent.exercise)
     request.dbsession.add(follow)
     request.dbsession.flush()
+    follow.unsent_cancelled = cancel_unsent(request.dbsession, parent) if kind == "all_clear" else {}
     pairs = follow_up_pairs(request, commune, parent, already)
     ids = insert_notifications(request.dbsession, rows_for(request, follow, commune, pairs))
     enqueue_delivery_after_commit(request, ids)
     return follow
 
 
+ENDED_UNSENT = "annulé : l'alerte était terminée avant l'envoi"
+
+
+def cancel_unsent(dbsession, parent: MairieAlert) -> dict[str, int]:
+    """At the all-clear, what ``parent`` and its updates have not handed to a provider yet
+    (a call held for the morning, the tail of a large fan-out) is cancelled, as the outbox
+    cancels what expires: nobody is called at 8 h about a water cut already over. Rows a
+    worker has claimed (``sending``) go on. Returns ``{channel: rows cancelled}``."""
+    from sqlalchemy import or_, update
+
+    family = select(MairieAlert.id).where(or_(MairieAlert.id == parent.id, MairieAlert.parent_id == parent.id))
+    channels = dbsession.scalars(
+        update(Notification).where(Notification.subject_type == SUBJECT, Notification.subject_id.in_(family),
+                                   Notification.status == "pending")
+        .values(status="cancelled", last_error=ENDED_UNSENT).returning(Notification.channel)
+        .execution_options(synchronize_session=False)).all()
+    return {channel: channels.count(channel) for channel in sorted(set(channels))}
+
+
+UNSENT_NOUNS = {"voice": ("appel", "appels"), "sms": ("SMS", "SMS"), "email": ("e-mail", "e-mails"),
+                "push": ("notification", "notifications")}
+
+
+def cancelled_sentence(cancelled: dict[str, int]) -> str:
+    """What the agent is told of ``cancel_unsent``: « Pas encore partis, donc annulés : 1 appel. »"""
+    if not cancelled:
+        return ""
+    counts = [count(n, *UNSENT_NOUNS.get(channel, (channel, channel))) for channel, n in cancelled.items()]
+    gone = "Pas encore parti, donc annulé" if sum(cancelled.values()) == 1 else "Pas encore partis, donc annulés"
+    return f" {gone} : {', '.join(counts)}."
+
+
 def follow_up_pairs(request, commune, parent: MairieAlert, already: set | None = None) -> list[tuple]:
-    """(user id or None, who, channel, address) a follow-up of ``parent`` goes to (see ``send_follow_up``);
-    the pairs are added to ``already`` when given. Sends nothing (the PCS' confirmation counts them)."""
+    """(user id or None, who, channel, address) a follow-up of ``parent`` goes to (see ``send_follow_up``):
+    not on a channel where the alert never went out (cancelled: expired, or ended before it
+    was sent); the pairs are added to ``already`` when given. Sends nothing (the PCS'
+    confirmation counts them)."""
     reached = request.dbsession.execute(
         select(Notification.recipient_id, Notification.channel, Notification.address, Notification.dedupe_key)
-        .where(Notification.subject_type == SUBJECT, Notification.subject_id == parent.id)
+        .where(Notification.subject_type == SUBJECT, Notification.subject_id == parent.id,
+               Notification.status != "cancelled")
         .order_by(Notification.recipient_id, Notification.channel, Notification.id)).all()
     still = {(f["key"], f["channel"]): f["address"] for f in followers_for(request, commune, target_of(parent))}
     pairs, seen = [], set(already or ())

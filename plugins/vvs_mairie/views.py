@@ -465,8 +465,9 @@ def alert_view(context, request):
     if errors:
         request.response.status = 400
         return {**page, "errors": errors}
-    commune_alerts.send_follow_up(request, context.commune, request.user, alert, kind, body)
-    request.flash("Fin d'alerte envoyée." if kind == "all_clear" else "Mise à jour envoyée.", "success")
+    follow = commune_alerts.send_follow_up(request, context.commune, request.user, alert, kind, body)
+    request.flash("Mise à jour envoyée." if kind == "update" else
+                  "Fin d'alerte envoyée." + commune_alerts.cancelled_sentence(follow.unsent_cancelled), "success")
     return HTTPSeeOther(request.route_path("mairie_alert", insee=context.commune.insee, alert_id=alert.id))
 
 
