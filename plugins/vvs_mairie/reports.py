@@ -11,11 +11,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from vvs_core.clock import utcnow
-from vvs_core.web.french import count
+from vvs_core.web.french import count, number
 from vvs_core.web.timefmt import dates
 
 from . import dashboard
-from .commune_alerts import PREFIXES, reach_reports
+from .commune_alerts import reach_reports
 from .follow_up import acknowledgement_figures, format_minutes
 from .models import ALERT_CATEGORIES, MairieAlert
 
@@ -62,20 +62,25 @@ def monthly_report(request, commune, year: int, month: int) -> dict:
     not_counted = Counter(i.get("state") for i in every if i not in activity)
     acks = acknowledgement_figures(db, commune.id, activity)
     by_category = Counter(i.get("category") or "autre" for i in activity)
+    # An alert is counted once: its updates and its end belong to it, whenever they came.
     mairie_alerts = list(db.scalars(select(MairieAlert).where(  # exercises are not real alerts: their own report
         MairieAlert.commune_id == commune.id, MairieAlert.created_at >= start, MairieAlert.created_at < end,
-        MairieAlert.exercise.is_(False)).order_by(MairieAlert.created_at)))
-    sent = []
+        MairieAlert.parent_id.is_(None), MairieAlert.exercise.is_(False)).order_by(MairieAlert.created_at)))
+    follow_ups = follow_ups_of(db, [a.id for a in mairie_alerts])
     reaches = reach_reports(db, mairie_alerts)
-    for alert in mairie_alerts:
-        reach = reaches[alert.id]
-        sent.append({"alert": alert, "category": alert.category_label, "reach": reach["text"], "people": reach["people"],
-                     "title": PREFIXES[alert.kind] + alert.title})
+    sent = [{"alert": alert, "category": alert.category_label, "title": alert.title, "reach": reaches[alert.id]["text"],
+             "people": reaches[alert.id]["people"], "by_channel": channel_figures(reaches[alert.id]["summary"]),
+             "updates": sum(f.kind == "update" for f in follow_ups.get(alert.id, [])),
+             "ended_at": next((f.created_at for f in follow_ups.get(alert.id, []) if f.kind == "all_clear"), None)}
+            for alert in mairie_alerts]
+    for row in sent:
+        row["comment"] = alert_comment(row)
     return {
         "commune": commune, "year": year, "month": month, "label": dates.month(start),
         "members": sum(c["members"] for c in communities), "new_members": new_members,
         "pending": sum(c["pending"] for c in communities), "communities": communities,
-        "resident_alerts": len(activity), "not_counted": not_counted_text(not_counted), "alerts_by_category": sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0])),
+        "resident_alerts": len(activity), "not_counted": not_counted_text(not_counted),
+        "not_counted_by_state": sorted(not_counted.items()), "alerts_by_category": sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0])),
         "mairie_alerts": sent, "acks": acks, "ack_rate": "—" if acks["rate"] is None else f"{acks['rate']} %",
         "ack_median": format_minutes(acks["median_minutes"]),
         "mairie_alerts_by_category": sorted(Counter(ALERT_CATEGORIES.get(a.category, a.category) for a in mairie_alerts).items()),
@@ -94,27 +99,79 @@ def not_counted_text(states: Counter) -> str:
     return f"{'Non comptée' if total == 1 else 'Non comptées'} : {', '.join(parts)}." if parts else ""
 
 
+def follow_ups_of(dbsession, alert_ids) -> dict[int, list[MairieAlert]]:
+    """The updates and the end of each alert of ``alert_ids``, oldest first: ``{alert id: [follow-ups]}``."""
+    out: dict[int, list[MairieAlert]] = {}
+    for follow in dbsession.scalars(select(MairieAlert).where(MairieAlert.parent_id.in_(alert_ids or [-1]))
+                                    .order_by(MairieAlert.created_at, MairieAlert.id)):
+        out.setdefault(follow.parent_id, []).append(follow)
+    return out
+
+
+REPORT_CHANNELS = ("sms", "email", "push", "voice")
+# The outbox's statuses, as the CSV's columns count them ("planned": a call held for the morning).
+SENT, WAITING, FAILED, CANCELLED = ("sent", "delivered"), ("pending", "sending", "planned"), ("failed",), ("cancelled",)
+
+
+def channel_figures(summary: dict) -> dict:
+    """Of a ``reach_summaries`` entry: the messages sent (or delivered) per channel, and
+    across channels those waiting, failed and cancelled: numbers for the CSV's columns."""
+    def total(statuses, channels=REPORT_CHANNELS):
+        return sum((summary.get(c) or {}).get(s, 0) for c in channels for s in statuses)
+
+    return {**{c: total(SENT, (c,)) for c in REPORT_CHANNELS},
+            "waiting": total(WAITING), "failed": total(FAILED), "cancelled": total(CANCELLED)}
+
+
+def alert_comment(row: dict) -> str:
+    """What the CSV's comment column says of a mairie alert: its updates and its end."""
+    parts = [count(row["updates"], "mise à jour", "mises à jour")] if row["updates"] else []
+    parts.append(f"terminée le {dates.datetime(row['ended_at'])}" if row["ended_at"] else "pas de fin d'alerte envoyée")
+    return " · ".join(parts)
+
+
+CSV_COLUMNS = ["section", "libellé", "date", "nombre", "destinataires", "SMS envoyés", "e-mails envoyés",
+               "notifications envoyées", "appels passés", "en attente", "en échec", "annulés", "commentaire"]
+
+
 def report_csv(report: dict) -> str:
+    """One table: numbers only in the numeric columns (« nombre », one column per channel…),
+    words in « commentaire »; dates in the commune's time."""
     out = io.StringIO()
     w = csv.writer(out, delimiter=";")
-    w.writerow(["section", "libellé", "valeur"])
-    w.writerow(["commune", report["commune"].name, report["commune"].insee])
-    w.writerow(["mois", report["label"], f"{report['year']}-{report['month']:02d}"])
-    w.writerow(["membres", "membres actifs", report["members"]])
-    w.writerow(["membres", "nouveaux membres du mois", report["new_members"]])
-    w.writerow(["membres", "demandes en attente", report["pending"]])
-    for row in report["communities"]:
-        w.writerow(["communauté", row["community"].name, row["members"]])
+    blank = [""] * (len(CSV_COLUMNS) - 5)
+
+    def row(section, label, number="", date="", comment=""):
+        w.writerow([section, label, date, number, *blank, comment])
+
+    w.writerow(CSV_COLUMNS)
+    row("commune", report["commune"].name, comment=f"code INSEE {report['commune'].insee}")
+    row("mois", report["label"], date=f"{report['year']}-{report['month']:02d}")
+    row("membres", "membres actifs", report["members"])
+    row("membres", "nouveaux membres du mois", report["new_members"])
+    row("membres", "demandes en attente", report["pending"])
+    for c in report["communities"]:
+        row("communauté", c["community"].name, c["members"], comment=f"{c['pending']} en attente" if c["pending"] else "")
+    row("alertes des habitants", "total", report["resident_alerts"])
     for category, n in report["alerts_by_category"]:
-        w.writerow(["alertes des habitants", category, n])
-    if report["not_counted"]:
-        w.writerow(["alertes des habitants", "non comptées", report["not_counted"]])
-    w.writerow(["prise en compte", "alertes prises en compte par la mairie", report["acks"]["acknowledged"]])
-    w.writerow(["prise en compte", "taux de prise en compte", report["ack_rate"]])
-    w.writerow(["prise en compte", "délai médian de prise en compte", report["ack_median"]])
-    for row in report["mairie_alerts"]:
-        w.writerow(["alertes de la mairie", f"{dates.datetime(row['alert'].created_at)} · {row['category']} · "
-                    f"{row['title']}", row["reach"]])
+        row("alertes des habitants", category, n)
+    for state, n in report["not_counted_by_state"]:
+        row("alertes des habitants", NOT_COUNTED.get(state, (state, state))[1], n, comment="non comptées dans le total")
+    acks = report["acks"]
+    row("prise en compte", "alertes prises en compte par la mairie", acks["acknowledged"])
+    row("prise en compte", "taux de prise en compte (%)", "" if acks["rate"] is None else acks["rate"],
+        comment="" if acks["rate"] is not None else "aucune alerte des habitants")
+    median = acks["median_minutes"]
+    row("prise en compte", "délai médian de prise en compte (minutes)", "" if median is None else number(median, 1),
+        comment="" if median is None else report["ack_median"])
+    row("alertes de la mairie", "total", len(report["mairie_alerts"]), comment="hors exercices ; les fins d'alerte "
+                                                                              "et mises à jour comptent avec leur alerte")
+    for a in report["mairie_alerts"]:
+        figures = a["by_channel"]
+        w.writerow(["alertes de la mairie", f"{a['category']} · {a['title']}",
+                    dates.datetime_seconds(a["alert"].created_at), 1, a["people"],
+                    *(figures[c] for c in REPORT_CHANNELS), figures["waiting"], figures["failed"], figures["cancelled"],
+                    a["comment"]])
     return out.getvalue()
 
 
@@ -147,6 +204,6 @@ def report_pdf(report: dict, site_name: str) -> bytes:
     story += [Spacer(1, 12), Paragraph(para(f"Alertes de la mairie : {len(report['mairie_alerts'])}"), styles["Heading3"])]
     for row in report["mairie_alerts"]:
         story.append(Paragraph(para(f"{dates.day_time(row['alert'].created_at)} · {row['category']} · {row['title']} — "
-                               f"{row['reach']}"), styles["Normal"]))
+                               f"{row['reach']} — {row['comment']}"), styles["Normal"]))
     doc.build(story)
     return buffer.getvalue()

@@ -123,7 +123,7 @@ def test_a_mairie_alert_at_2330_and_its_monthly_report(testapp, app, dbsession, 
     assert at_2330.short in _text(testapp.get("/mairie/77449"))
     month = f"{at_2330.year}-{at_2330.month:02d}"
     csv = testapp.get(f"/mairie/77449/rapport/{month}.csv").body.decode("utf-8-sig")
-    assert f"alertes de la mairie;{at_2330.full} · " in csv
+    assert f"alertes de la mairie;Météo · Orages violents cette nuit;{at_2330.date} 23:30:00;1;" in csv
     pdf = testapp.get(f"/mairie/77449/rapport/{month}.pdf").body
     assert pdf.startswith(b"%PDF") and at_2330.short in pdf_text(pdf)
     run_tasks()
@@ -140,7 +140,7 @@ def test_the_monthly_report_counts_by_the_communes_month(testapp, dbsession, mai
     testapp.post_csrf("/mairie/77449/alertes/nouvelle", form, status=303)
     january = testapp.get("/mairie/77449/rapport/2027-01.csv").body.decode("utf-8-sig")
     december = testapp.get("/mairie/77449/rapport/2026-12.csv").body.decode("utf-8-sig")
-    assert "01/01/2027 à 00:30 · " in january and "Verglas" in january and "Verglas" not in december
+    assert ";01/01/2027 00:30:00;1;" in january and "Verglas" in january and "Verglas" not in december
     assert "janvier 2027" in january
 
 
@@ -371,7 +371,7 @@ def test_a_commune_of_la_reunion_lives_at_its_own_hour(testapp, app, dbsession, 
     page = testapp.post_csrf("/mairie/77449/alertes/nouvelle", form, status=303).follow()
     assert f"Envoyée le {reunion}" in _text(page)
     csv = testapp.get("/mairie/77449/rapport/2026-07.csv").body.decode("utf-8-sig")
-    assert f"alertes de la mairie;{reunion} · " in csv
+    assert "alertes de la mairie;Météo · Alerte cyclonique orange;14/07/2026 23:30:00;1;" in csv
     from vvs_mairie.models import MairieAlert
 
     commune_alert = dbsession.scalars(sa.select(MairieAlert).where(MairieAlert.commune_id == mairie.commune.id)).one()

@@ -137,10 +137,12 @@ def test_report_shows_acknowledgement_rate_and_median_delay(testapp, dbsession, 
     assert "Prises en compte par la mairie : <strong>2</strong> (67 %)" in html
     assert "délai médian de prise en compte : <strong>25 minutes</strong>" in html  # (10 + 40) / 2
     csv = testapp.get(f"/mairie/77449/rapport/{month}.csv").body.decode("utf-8-sig")
-    assert "prise en compte;taux de prise en compte;67 %" in csv
+    assert "prise en compte;taux de prise en compte (%);;67;" in csv
+    assert "prise en compte;délai médian de prise en compte (minutes);;25;" in csv
     # F-monthly-report: the dashboard lists the withdrawn alert; the report says why it counts one less
     assert "Alertes des habitants : 3" in html and "Non comptée : 1 alerte retirée par la modération." in html
-    assert "alertes des habitants;non comptées;Non comptée : 1 alerte retirée par la modération." in csv
+    assert "alertes des habitants;total;;3;" in csv
+    assert "alertes des habitants;retirées par la modération;;1;" in csv and csv.count("non comptées dans le total") == 1
 
 
 def test_the_monthly_report_names_the_end_of_an_alert_as_such(testapp, dbsession, mairie, agent_login):
@@ -158,10 +160,12 @@ def test_the_monthly_report_names_the_end_of_an_alert_as_such(testapp, dbsession
     dbsession.flush()
     agent_login(testapp, mairie)
     month = dates.month_key(utcnow())
-    html = testapp.get(f"/mairie/77449/rapport/{month}").html.get_text()
-    assert "Fin d'alerte : Mise à l’abri : « restez chez vous » 🏠" in html
+    html = " ".join(testapp.get(f"/mairie/77449/rapport/{month}").html.get_text().split())
+    # One alert, ended: its end is part of it, not a second alert (walkstaff item 7).
+    assert "Alertes de la mairie : 1" in html and "Mise à l’abri : « restez chez vous » 🏠" in html
+    assert "terminée le " in html and "Fin d'alerte : Mise à l’abri" not in html
     csv = testapp.get(f"/mairie/77449/rapport/{month}.csv").body.decode("utf-8-sig")
-    assert csv.count("Fin d'alerte : Mise à l’abri") == 1 and csv.count("Mise à l’abri") == 2
+    assert csv.count("Mise à l’abri") == 1 and "alertes de la mairie;total;;1;" in csv
 
 
 def test_no_report_for_a_month_that_has_not_started(testapp, mairie, agent_login, clock):
