@@ -12,6 +12,7 @@ import time
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 from menu import open_menu
 from mairie_login import demo_agent, enrol_and_sign_in, stored_secret, write_alert  # noqa: F401 (demo_agent: a fixture)
 
@@ -51,6 +52,29 @@ def test_agent_totp_area_alert_and_reach(page, login, shot, demo_agent, e2e_db):
     report = page.locator(".reach-report").inner_text()
     assert re.search(r"\d+ destinataires?", report) and "SMS" in report
     shot(page, "mairie-alert-report")
+
+
+def test_an_area_not_drawn_is_summarised_as_the_map_s_error(page, login, shot, demo_agent, e2e_db):
+    """Walkstaff item 9: « Une zone dessinée sur la carte » and no zone: the summary links to
+    the map (not to « Catégorie »), and its message suits the keyboard too."""
+    enrol_and_sign_in(page, login, shot, demo_agent, e2e_db)
+    write_alert(page, "travaux", "Coupure d’eau « rue Émile Cloud » 💧", "Citerne place de l’Église.")
+    page.get_by_label("Une zone dessinée sur la carte").check()
+    page.get_by_role("button", name="Estimer la portée").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    [link] = summary.get_by_role("link").all()
+    assert link.inner_text() == "Zone (si « zone dessinée »)" and link.get_attribute("href") == "#area-map"
+    message = page.locator("#area-field p.error").inner_text()
+    assert "au clavier" in message and "cliquez" not in message
+    assert page.locator("#category").get_attribute("aria-invalid") is None
+    assert page.locator("#area-map").get_attribute("aria-invalid") == "true"
+    shot(page, "mairie-alert-area-missing")
+    link.press("Enter")
+    expect(page.locator("#area-map")).to_be_focused()
+    # From the map, the keyboard route the message names: a point at the map's centre.
+    page.get_by_role("button", name="Ajouter un sommet au centre de la carte").click()
+    expect(page.locator("#area-count")).to_have_text(re.compile("^1 sommet placé"))
 
 
 def test_live_alert_appears_on_the_dashboard(browser, login, shot, demo_agent, live_server, e2e_db):

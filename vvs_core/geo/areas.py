@@ -19,7 +19,7 @@ AREA_MAX_BYTES = 100_000
 def parse_area(text: str):
     """(polygon, None) or (None, French message) from a GeoJSON polygon geometry."""
     if not text:
-        return None, "Dessinez la zone sur la carte : cliquez au moins trois points."
+        return None, "Dessinez la zone : placez au moins trois sommets sur la carte, au doigt, à la souris ou au clavier."
     try:
         polygon = shape(loads_limited(text, AREA_MAX_BYTES, max_depth=6))  # a GeoJSON polygon: 3 levels
     except TooLarge:

@@ -34,6 +34,9 @@
   }
 
   function fieldFor(error) {
+    // A message whose control is no form field (a map) names it: data-field="<id>".
+    var named = error.getAttribute("data-field") && document.getElementById(error.getAttribute("data-field"));
+    if (named) { return named; }
     var id = error.id || "";
     if (id.indexOf("error-") === 0) {  // deform: error-<oid> next to the field <oid>
       var byId = document.getElementById(id.replace(/^error-/, "").replace(/-\d+$/, ""));
