@@ -56,7 +56,8 @@ def commune_alert_cap(registry, commune, alert: MairieAlert, follow_ups: list[Ma
     if alert.source:
         description += f"\n\nSource : {alert.source}."
     cap_element(info, "description", description)
-    cap_element(info, "web", absolute_url(registry, "mairie_alert", insee=commune.insee, alert_id=alert.id))
+    # The public page (its SMS and e-mails link there too): whoever reads the feed may open it.
+    cap_element(info, "web", absolute_url(registry, "mairie_alert_public", insee=commune.insee, alert_id=alert.id))
     area = cap_element(info, "area")
     if alert.area is not None:
         cap_element(area, "areaDesc", f"Une partie de la commune {de(commune.name)}")

@@ -40,6 +40,14 @@ def test_every_message_links_to_the_public_page_that_says_when_it_ended(app, tes
     for private in [mairie.agent_user.full_name, *(u.full_name for u in mairie.residents), "destinataire", "SMS"]:
         assert private not in text, private
     assert '<html lang="fr"' in page.text and page.html.find("h1") is not None
+    # The CAP message's <web> is that public page, not the agents' own (walkstaff item 11).
+    from lxml import etree
+
+    from vvs_core.notify.cap import CAP_NS
+
+    cap = etree.fromstring(testapp.get(f"/mairie/77449/alertes/{alert.id}.cap.xml").body)
+    web = cap.findtext("cap:info/cap:web", namespaces={"cap": CAP_NS})
+    assert web == link and visitor.get(web.removeprefix("http://localhost")).status_int == 200
 
     clock.advance(minutes=50)
     testapp.post_csrf(f"/mairie/77449/alertes/{alert.id}", {"kind": "update", "body": "L’eau monte encore."},
