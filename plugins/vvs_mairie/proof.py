@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import functools
 import hashlib
 import hmac
 import io
@@ -259,6 +260,36 @@ def verify_csv(secret: str, text: str) -> tuple[bool, str]:
 
 
 COLUMN_WIDTHS = [102, 160, 95, 36, 82, 88, 72, 72, 56]
+FONT_SIZE, CELL_PADDING = 7, 2
+
+
+@functools.lru_cache(maxsize=4096)  # a proof repeats its labels, statuses and dates on every line
+def fitted(text: str, width: float, font: str, size: float, lines: int = 2) -> str:
+    """``text`` within ``width`` points: broken between words onto ``lines`` lines at most
+    (a word longer than the column, and the last line, cut with « … »)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    def fits(part: str) -> bool:
+        return stringWidth(part, font, size) <= width
+
+    def cut(part: str) -> str:
+        if fits(part):
+            return part
+        while part and not fits(part + "…"):
+            part = part[:-1]
+        return part.rstrip() + "…"
+
+    if fits(text):
+        return text
+    words, out = text.split(), []
+    while words and len(out) < lines - 1:
+        line = words.pop(0)
+        while words and fits(f"{line} {words[0]}"):
+            line += " " + words.pop(0)
+        out.append(cut(line))
+    if words:
+        out.append(cut(" ".join(words)))
+    return "\n".join(out)
 
 
 def proof_pdf(data: dict, site_name: str) -> bytes:
@@ -282,13 +313,18 @@ def proof_pdf(data: dict, site_name: str) -> bytes:
         story.append(Paragraph(para(f"{confirmed} confirmation{'s' if confirmed > 1 else ''} par la touche 1 "
                                f"au téléphone fixe."), styles["Normal"]))
     story.append(Spacer(1, 8))
-    short = [[plain(c) for c in [*line[:-1], line[-1][:12] + "…"]] for line in data["lines"]]
-    # The columns fit the landscape page (786 points between the margins); a long
-    # address or name is cut by its cell, never by the page's edge.
+    # The columns fit the landscape page (786 points between the margins); a cell's text
+    # wraps within its column, on two lines at most, the rest cut with « … »: it never
+    # runs into the next column (walk-through: « …à 06:2211 place Antoine Mauny »).
+    font, room = fonts()[0], [w - 2 * CELL_PADDING for w in COLUMN_WIDTHS]
+    short = [[fitted(plain(c), room[i], font, FONT_SIZE) for i, c in enumerate([*line[:-1], line[-1][:12] + "…"])]
+             for line in data["lines"]]
     story.append(Table([HEADER] + short, repeatRows=1, colWidths=COLUMN_WIDTHS,
-                       style=[("FONTSIZE", (0, 0), (-1, -1), 7), ("FONTNAME", (0, 0), (-1, -1), fonts()[0]),
+                       style=[("FONTSIZE", (0, 0), (-1, -1), FONT_SIZE), ("FONTNAME", (0, 0), (-1, -1), font),
+                              ("LEADING", (0, 0), (-1, -1), FONT_SIZE + 1.5), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                               ("FONTNAME", (0, 0), (-1, 0), fonts()[1]),
-                              ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2)]))
+                              ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+                              ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING)]))
     story += [Spacer(1, 8), Paragraph(para(f"Empreinte finale (SHA-256 chaîné) : {data['last']}"), styles["Normal"]),
               Paragraph(para(f"Signature de la commune (HMAC-SHA256) : {data['signature']}"), styles["Normal"]),
               Paragraph(para(f"Signature Ed25519 de « vvs-preuve|{data['commune'].insee}|{alert.id}|empreinte finale » : "

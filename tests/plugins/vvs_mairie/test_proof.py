@@ -137,6 +137,57 @@ def test_the_proof_pdf(testapp, dbsession, mairie, agent_login):
     assert pdf.content_type == "application/pdf" and pdf.body.startswith(b"%PDF")
 
 
+def _fragments(pdf: bytes) -> list[tuple[float, float, str]]:
+    """(x, y, text) of each string drawn on the first page."""
+    import io
+
+    from pypdf import PdfReader
+
+    out = []
+
+    def seen(text, cm, tm, font, size):
+        if text.strip():
+            out.append((tm[4] * cm[0] + cm[4], tm[5] * cm[3] + cm[5], text))
+    PdfReader(io.BytesIO(pdf)).pages[0].extract_text(visitor_text=seen)
+    return out
+
+
+def test_the_proof_pdf_keeps_each_text_in_its_column(testapp, dbsession, mairie, agent_login, clock):
+    """Walkstaff item 15: « alerte du 07/12/2026 à 06:2211 place Antoine Mauny »: the message
+    ran into the household's column. Each string drawn ends before its column does."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from vvs_core.web.pdf import fonts
+    from vvs_mairie.proof import COLUMN_WIDTHS, HEADER
+
+    clock.set_local(2026, 12, 7, 6, 22)
+    long_home = "Résidence « Les Jardins de l’Église », bâtiment B, escalier 3, 11 place Antoine Mauny, 77700 Serris"
+    mairie.residents[0].address_label = long_home
+    mairie.residents[0].first_name, mairie.residents[0].last_name = "Marie-Éléonore 🌻", "de La Tour-d’Auvergne-Lauraguais"
+    mairie.residents[1].address_label = "11 place Antoine Mauny, 77700 Serris"
+    dbsession.flush()
+    agent_login(testapp, mairie)
+    page, _alert = _alert_with_delivery(testapp, dbsession, mairie)
+    pdf = testapp.get(f"{page}/preuve.pdf").body
+    drawn = _fragments(pdf)
+    header_y = next(y for x, y, t in drawn if t.strip() == "message")
+    starts = [next(x for x, y, t in drawn if y == header_y and t.strip() == name) - 2 for name in HEADER]
+    assert all(abs(starts[i] + COLUMN_WIDTHS[i] - starts[i + 1]) < 0.5 for i in range(len(HEADER) - 1)), starts
+    body = [(x, y, t) for x, y, t in drawn if y < header_y and starts[0] - 1 <= x < starts[-1] + COLUMN_WIDTHS[-1]]
+    assert body
+    for x, _y, text in body:
+        column = max(i for i, start in enumerate(starts) if start <= x + 0.5)
+        right = starts[column] + COLUMN_WIDTHS[column]
+        assert x + stringWidth(text.strip(), fonts()[0], 7) <= right + 0.5, (HEADER[column], text)
+    text = " ".join(t.strip() for _x, _y, t in drawn)
+    assert "06:2211" not in text
+    assert "alerte du 07/12/2026 à" in text and "06:22" in text  # Paris time, on two lines
+    assert "11 place Antoine Mauny, 77700 Serris" in text
+    assert "Résidence « Les Jardins de l’Église »" in text  # wrapped onto a second line, then cut:
+    assert any(t.strip().endswith("…") and abs(x - starts[1]) < 3 for x, _y, t in body)
+    assert "Marie-Éléonore" in text  # the emoji said in words or left out, never a box
+
+
 def test_the_mairie_pdfs_say_an_emoji_in_words(testapp, dbsession, mairie, agent_login):
     """The proof and the month's report of « Coupure d’eau 💧 rue de l’Église »: the emoji
     the font cannot draw is said in words (not when its word stands next to it), never a box, a « ? » nor a gap; œ, ’ and « » drawn."""
