@@ -62,11 +62,7 @@ def monthly_report(request, commune, year: int, month: int) -> dict:
     not_counted = Counter(i.get("state") for i in every if i not in activity)
     acks = acknowledgement_figures(db, commune.id, activity)
     by_category = Counter(i.get("category") or "autre" for i in activity)
-    # An alert is counted once: its updates and its end belong to it, whenever they came.
-    mairie_alerts = list(db.scalars(select(MairieAlert).where(  # exercises are not real alerts: their own report
-        MairieAlert.commune_id == commune.id, MairieAlert.created_at >= start, MairieAlert.created_at < end,
-        MairieAlert.parent_id.is_(None), MairieAlert.exercise.is_(False)).order_by(MairieAlert.created_at)))
-    follow_ups = follow_ups_of(db, [a.id for a in mairie_alerts])
+    mairie_alerts, follow_ups = alerts_with_follow_ups(db, commune.id, start, end)
     reaches = reach_reports(db, mairie_alerts)
     sent = [{"alert": alert, "category": alert.category_label, "title": alert.title, "reach": reaches[alert.id]["text"],
              "people": reaches[alert.id]["people"], "by_channel": channel_figures(reaches[alert.id]["summary"]),
@@ -99,13 +95,24 @@ def not_counted_text(states: Counter) -> str:
     return f"{'Non comptée' if total == 1 else 'Non comptées'} : {', '.join(parts)}." if parts else ""
 
 
-def follow_ups_of(dbsession, alert_ids) -> dict[int, list[MairieAlert]]:
-    """The updates and the end of each alert of ``alert_ids``, oldest first: ``{alert id: [follow-ups]}``."""
-    out: dict[int, list[MairieAlert]] = {}
-    for follow in dbsession.scalars(select(MairieAlert).where(MairieAlert.parent_id.in_(alert_ids or [-1]))
-                                    .order_by(MairieAlert.created_at, MairieAlert.id)):
-        out.setdefault(follow.parent_id, []).append(follow)
-    return out
+def alerts_with_follow_ups(dbsession, commune_id: int, start, end) -> tuple[list[MairieAlert], dict[int, list]]:
+    """(the commune's alerts sent from ``start`` to ``end``, exercises left out: their own
+    report; ``{alert id: its updates and end, oldest first}``, whenever they came), in one
+    statement. An alert is counted once: its follow-ups belong to it."""
+    from sqlalchemy import or_
+
+    month = select(MairieAlert.id).where(
+        MairieAlert.commune_id == commune_id, MairieAlert.created_at >= start, MairieAlert.created_at < end,
+        MairieAlert.parent_id.is_(None), MairieAlert.exercise.is_(False))
+    alerts, follow_ups = [], {}
+    for row in dbsession.scalars(select(MairieAlert).where(or_(MairieAlert.id.in_(month),
+                                                              MairieAlert.parent_id.in_(month)))
+                                 .order_by(MairieAlert.created_at, MairieAlert.id)):
+        if row.parent_id is None:
+            alerts.append(row)
+        else:
+            follow_ups.setdefault(row.parent_id, []).append(row)
+    return alerts, follow_ups
 
 
 REPORT_CHANNELS = ("sms", "email", "push", "voice")
