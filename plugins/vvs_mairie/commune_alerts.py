@@ -269,15 +269,17 @@ def cancelled_sentence(cancelled: dict[str, int]) -> str:
     return f" {gone} : {', '.join(counts)}."
 
 
-def follow_up_pairs(request, commune, parent: MairieAlert, already: set | None = None) -> list[tuple]:
+def follow_up_pairs(request, commune, parent: MairieAlert, already: set | None = None,
+                    ending: bool = False) -> list[tuple]:
     """(user id or None, who, channel, address) a follow-up of ``parent`` goes to (see ``send_follow_up``):
     not on a channel where the alert never went out (cancelled: expired, or ended before it
-    was sent); the pairs are added to ``already`` when given. Sends nothing (the PCS'
-    confirmation counts them)."""
+    was sent; ``ending``: what the end will cancel, still pending, too); the pairs are added to
+    ``already`` when given. Sends nothing (the PCS' confirmation counts them)."""
+    unsent = ("cancelled", "pending") if ending else ("cancelled",)
     reached = request.dbsession.execute(
         select(Notification.recipient_id, Notification.channel, Notification.address, Notification.dedupe_key)
         .where(Notification.subject_type == SUBJECT, Notification.subject_id == parent.id,
-               Notification.status != "cancelled")
+               Notification.status.not_in(unsent))
         .order_by(Notification.recipient_id, Notification.channel, Notification.id)).all()
     still = {(f["key"], f["channel"]): f["address"] for f in followers_for(request, commune, target_of(parent))}
     pairs, seen = [], set(already or ())

@@ -115,7 +115,7 @@ def vvs_pcs_population_reach(request, commune, message, alert_ids):
     if not parents:
         return None
     told: set = set()
-    pairs = [p for parent in parents for p in commune_alerts.follow_up_pairs(request, commune, parent, told)]
+    pairs = [p for parent in parents for p in commune_alerts.follow_up_pairs(request, commune, parent, told, ending=True)]
     channels = {c: sum(1 for p in pairs if p[2] == c) for c in ("sms", "email", "push", "voice")}
     people = len({p[1] for p in pairs})
     first = parents[0]

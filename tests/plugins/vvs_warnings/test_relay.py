@@ -89,7 +89,12 @@ def test_the_agent_reviews_and_sends_then_the_source_updates_and_cancels(
     assert update.kind == "update" and "orages violents et durables" in update.body
     assert {r.recipient_id for r in sent_rows(dbsession, update.id)} == {u.id for u in mairie.residents}
 
-    # Then cancels it: the all-clear goes out and the relay ends.
+    # Then cancels it (hours later, the messages long sent: an end cancels what is unsent):
+    # the all-clear goes out and the relay ends.
+    from sqlalchemy import update as sql_update
+
+    dbsession.execute(sql_update(Notification).where(Notification.subject_type == "mairie_alert",
+                                                     Notification.status == "pending").values(status="sent"))
     feed_server.files["/meteoalarm-france.atom"] = feed_server.files["/meteoalarm-france.atom"].replace(
         b"/cap/orages-77-update.xml", b"/cap/orages-77-cancel.xml").replace(b"20260714180000.ORAGES77", b"20260714230000.ORAGES77")
     feed_server.files["/cap/orages-77-cancel.xml"] = sample("orages-77-cancel.xml")
