@@ -266,7 +266,8 @@ def invite_agent(request, commune: Commune, email: str, role: str, first_name: s
     token = issue_token(db, user, INVITE_PURPOSE, hours=INVITE_HOURS, data={"agent_id": agent.id})
     link = absolute_url(request, "mairie_invitation", token=token)
     notify_user(request, user, kind="account", title=f"Invitation : Mairie vigilante {de(commune.name)}",
-                body=(f"Bonjour,\n\nVous êtes invité(e) à rejoindre l'espace « Mairie vigilante » {de(commune.name)} "
+                body=(f"Bonjour{' ' + greeted if (greeted := (first_name or '').strip() or user.first_name) else ''},"
+                      f"\n\nVous êtes invité(e) à rejoindre l'espace « Mairie vigilante » {de(commune.name)} "
                       f"en tant {AGENT_ROLES_AS[role]}.\n\nOuvrez ce lien (valable {INVITE_HOURS} heures) "
                       f"pour {'confirmer avec le mot de passe de votre compte' if user.password_hash else 'choisir votre mot de passe'} "
                       f"et activer la double authentification :\n{link}\n"),

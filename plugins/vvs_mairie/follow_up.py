@@ -122,9 +122,15 @@ def change_status(request, commune, agent_user, alert: dict, status, text="", to
     _tell_author(request, commune, alert, reply)
     if to_community and alert.get("community_id"):
         messages.send_message(request, commune, agent_user, [alert["community_id"]],
-                              f"suite à l'alerte « {alert.get('title') or ''} »",
+                              f"suite à l'alerte « {quoted(alert)} »",
                               f"{text}\n\nStatut : {reply.status_label}.")
     return reply
+
+
+def quoted(alert: dict) -> str:
+    """A residents' alert's title between « » in a sentence: without its own full stop (the
+    sentence has one: « …police prévenue ». , not « …police prévenue. ».)."""
+    return (alert.get("title") or "").strip().removesuffix(".").rstrip()
 
 
 def _tell_author(request, commune, alert, reply) -> None:
@@ -133,7 +139,7 @@ def _tell_author(request, commune, alert, reply) -> None:
         return
     title = (f"Votre alerte a été prise en compte par la mairie {de(commune.name)}"
              if reply.status == "prise_en_compte" else f"Mairie {de(commune.name)} : {reply.status_label}")
-    body = (f"Bonjour,\n\nLa mairie {de(commune.name)} suit votre alerte « {alert.get('title') or ''} ». "
+    body = (f"Bonjour,\n\nLa mairie {de(commune.name)} suit votre alerte « {quoted(alert)} ». "
             f"Statut : {reply.status_label}.")
     if reply.text:
         body += f"\n\nSa réponse : {reply.text}"

@@ -26,7 +26,7 @@ from vvs_core.web.textsearch import folded
 
 from . import agents as agent_service
 from . import commune_alerts, dashboard, follow_up, forms, reports, twofactor
-from .models import (FOLLOW_UP_STATUSES, ALERT_CATEGORIES, ALERT_CHANNELS, TARGETS, MairieAgent, MairieAlert,
+from .models import (AGENT_ROLES_AS, FOLLOW_UP_STATUSES, ALERT_CATEGORIES, ALERT_CHANNELS, TARGETS, MairieAgent, MairieAlert,
                      MairieCommunication, MairieCommune)
 
 T = "vvs_mairie:templates/"
@@ -138,7 +138,12 @@ def invitation_view(request):
     # An existing account is bound to the mairie (and its second factor enrolled) only by its owner:
     # signed in as that account, or giving its password. The link alone is not enough (it travels by e-mail).
     owner = valid and user is not None and request.user is not None and request.user.id == user.id
-    page = {"title": "Invitation : Mairie vigilante", "needs_password": valid and user is not None and not user.password_hash,
+    invited = request.dbsession.get(MairieAgent, int((row.data or {}).get("agent_id") or 0)) if valid else None
+    invited = invited if invited is not None and invited.user_id == row.user_id else None
+    mairie = f"Mairie vigilante {french.de(invited.commune.name)}" if invited is not None else "Mairie vigilante"
+    page = {"title": f"Invitation : {mairie}", "mairie": mairie,
+            "role_as": AGENT_ROLES_AS.get(invited.role, "") if invited is not None else "",
+            "needs_password": valid and user is not None and not user.password_hash,
             "needs_current": valid and user is not None and bool(user.password_hash) and not owner,
             "email": user.email if user is not None else "", "valid": valid, **assets(request)}
     if not valid:  # used, expired or unknown: no accept button, one clear sentence

@@ -56,7 +56,10 @@ def test_patrol_sent_with_a_reply_to_the_author_and_the_community(testapp, dbses
     assert {n.recipient_id for n in to_author} == {author.id}
     assert all(REPLY in n.body and "patrouille envoyée" in n.body for n in to_author)
     assert any(n.channel == "email" for n in to_author)
+    # the alert's own full stop is not doubled: « …rue de l'Église ». (walkstaff item 16)
+    assert all("rue de l'Église ». Statut" in n.body and ". »" not in n.body for n in to_author)
     to_community = dbsession.scalars(select(Notification).where(Notification.kind == "mairie_message")).all()
+    assert all(n.title.endswith("rue de l'Église »") for n in to_community), [n.title for n in to_community]
     assert {n.recipient_id for n in to_community} == {u.id for u in mairie.residents if u.email}
     # a second agent's page still saying "reçue": refused, nothing applied twice
     stale = testapp.post_csrf(url, {"status": "close", "reply": "Fin.", "seen": "recue"}, status=400)

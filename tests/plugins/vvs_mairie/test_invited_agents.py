@@ -74,11 +74,15 @@ def test_an_invited_agent_hears_nothing_until_invitation_accepted_and_second_fac
     # Only the invitation went to that address, and it carries nothing of the residents.
     [invitation] = dbsession.scalars(select(Notification).where(Notification.address == INVITED)).all()
     assert invitation.kind == "account" and "Lagny" not in invitation.body
+    assert invitation.body.startswith("Bonjour Hélène,\n")  # the first name the team typed
 
     # Accepted (a password chosen), second factor not yet enrolled: still nothing.
     link = re.search(r"/mairie/invitation/(\S+)", invitation.body).group(0)
     agent_app = VVSTestApp(app)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', agent_app.get(link).text).group(1)
+    opened = agent_app.get(link)
+    text = " ".join(opened.html.find("main").get_text().split())
+    assert "Rejoindre l'espace « Mairie vigilante de Serris »" in text and "en tant qu'agent du CCAS" in text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', opened.text).group(1)
     agent_app.post(link, {"password": "le secrétariat ouvre à 8 h 30", "password_confirm": "le secrétariat ouvre à 8 h 30",
                           "csrf_token": token}, status=303)
     _held_alert(testapp, resident, "Voiture « suspecte » garée devant l’école depuis 2 jours 🚗")

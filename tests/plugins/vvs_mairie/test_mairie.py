@@ -501,6 +501,7 @@ def test_the_reach_step_shows_the_sms_and_warns_when_it_is_cut(testapp, dbsessio
     assert sms.startswith("Mairie de Serris - Vigilance orange \"vents violents\"") and sms.endswith("... http://localhost/avis/77449/1")
     short = testapp.post_csrf("/mairie/77449/alertes/nouvelle", {**form, "body": "Rentrez le mobilier de jardin."})
     assert "Le SMS sera coupé" not in short.text
+    assert "SMS qui sera envoyé (1 message) :" in short.text and "SMS envoyé" not in short.text  # nothing sent yet
     assert short.html.find(class_="sms-preview").get_text().endswith("Rentrez le mobilier de jardin. http://localhost/avis/77449/1")
     assert dbsession.scalar(select(func.count()).select_from(Notification)) == 0  # nothing sent by a preview
 
