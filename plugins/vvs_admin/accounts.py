@@ -51,6 +51,7 @@ ADMIN_EVENT_KINDS = {
     "admin_sessions_ended": "Toutes les sessions fermées",
     "admin_commune_created": "Commune créée",
     "admin_commune_edited": "Commune modifiée",
+    "admin_commune_withdrawn": "Commune retirée",
     "admin_validation_mode_changed": "Mode de validation modifié par l'équipe",
     "admin_referent_appointed": "Référent nommé par l'équipe",
     "admin_referent_removed": "Référent retiré par l'équipe",

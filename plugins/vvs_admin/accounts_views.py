@@ -197,7 +197,7 @@ def _act(request, form_key: str, apply) -> dict | HTTPSeeOther:
 def admin_user_role_view(request):
     def apply(user, data):
         change_role(request, user, data["role"], data["reason"], data["etat"])
-        return f"Rôle de {user.full_name} : {PLATFORM_ROLES[data['role']]}."
+        return f"Rôle {french.elided('de', user.full_name)} : {PLATFORM_ROLES[data['role']].lower()}."
     return _act(request, "role", apply)
 
 

@@ -33,6 +33,21 @@ def insee_problem(dbsession, insee: str, commune_id: int | None = None) -> str |
     return None
 
 
+# A commune's name is plain text, as the official geographic code writes it (« L’Haÿ-les-Roses »,
+# « Saint-Denis (La Réunion) »): letters, digits, spaces, hyphens, apostrophes, parentheses.
+# It is shown on public pages (/communes/suivre, sign-up): no markup, no control character.
+COMMUNE_NAME_PUNCTUATION = " -'’()"
+
+
+def commune_name_problem(name: str) -> str | None:
+    bad = next((c for c in name if not (c.isalnum() or c in COMMUNE_NAME_PUNCTUATION)), None)
+    if bad is None:
+        return None
+    shown = f"« {bad} »" if bad.isprintable() and not bad.isspace() else "un caractère invisible"
+    return (f"Le nom de la commune ne peut pas contenir {shown} : lettres (accents compris), chiffres, espaces, "
+            "traits d’union, apostrophes et parenthèses seulement, comme dans « L’Haÿ-les-Roses ».")
+
+
 def parse_postcodes(text: str) -> tuple[list[str], str | None]:
     codes = [c for c in re.split(r"[\s,;]+", text or "") if c]
     if not codes:
@@ -329,14 +344,97 @@ def archive_community(request, community_id: int, reason: str) -> Community:
     if community.archived_at is not None:
         raise ChangedMeanwhile("Un autre membre de l'équipe a déjà archivé cette communauté.")
     preview = archive_preview(db, community)
+    freed = db.execute(select(User, Membership.id, Membership.status).join(Membership, Membership.user_id == User.id)
+                       .where(Membership.community_id == community.id,
+                              Membership.status.in_(("active", "pending")))).all()
     now = utcnow()
     db.execute(update(Membership).where(Membership.community_id == community.id,
                                         Membership.status.in_(("active", "pending")))
-               .values(status="left", decided_at=now, decided_by_id=request.user.id, decision_reason=ARCHIVE_REASON)
+               .values(status="left", decided_at=now, decided_by_id=request.user.id,
+                       decision_reason=f"{ARCHIVE_REASON} Motif : {reason}")
                .execution_options(synchronize_session=False))
     community.archived_at, community.boundary_changed_at = now, now  # the geo cache forgets it
     record_event(db, "admin_community_archived", community=community, actor=request.user, public=False,
                  data={"reason": reason, "communaute": community.name, "membres": preview["members"],
                        "demandes": preview["pending"]})
     db.flush()
+    for user, membership_id, status in freed:
+        tell_freed_member(request, community, user, membership_id, status, reason)
     return community
+
+
+def tell_freed_member(request, community: Community, user: User, membership_id: int, status: str,
+                      reason: str) -> None:
+    """The archive said to a member (or a resident whose request waited) by e-mail, with the
+    administrator's reason and where to choose another community: without it they would
+    stop receiving alerts without knowing (walk of the staff, item 4)."""
+    from vvs_core.notify.outbox import notify_user
+    from vvs_core.web.links import absolute_url
+
+    site = request.registry.settings["vvs.site_name"]
+    what = ("Vous n'en êtes plus membre : vous ne recevez plus ses alertes." if status == "active"
+            else "Votre demande d'adhésion à cette communauté est donc close.")
+    body = (f"Bonjour {user.first_name},\n\nLa communauté « {community.name} » a été archivée par l'équipe de "
+            f"la plateforme. {what}\nMotif : {reason}\n\n"
+            "Pour continuer à recevoir les alertes de vos voisins, choisissez une autre communauté : "
+            f"{absolute_url(request, 'signup_community')}\n\n"
+            f"Pour toute question, écrivez à {request.registry.settings['vvs.platform_email']}.\n\n{site}")
+    notify_user(request, user, kind="membership", title=f"La communauté « {community.name} » est archivée",
+                body=body, channels=("email",), subject=("membership", membership_id),
+                dedupe_key=f"membership_archived:{membership_id}")
+
+
+# --- Withdrawing a commune created by mistake --------------------------------------
+
+def commune_ties(request, commune: Commune) -> list[str]:
+    """What keeps ``commune`` from being withdrawn, in French: its communities (archived
+    ones too: their history names it), what the plugins still hold for it
+    (``vvs_admin_commune_ties``), and any other row that names it."""
+    from vvs_core.web.french import count
+
+    db = request.dbsession
+    ties = []
+    n = db.scalar(select(func.count(Community.id)).where(Community.commune_id == commune.id))
+    if n:
+        ties.append(count(n, "communauté", "communautés") + " (archivées comprises)")
+    for answer in request.registry.vvs_plugins.hook.vvs_admin_commune_ties(request=request, commune=commune):
+        ties.extend(answer or [])
+    return ties
+
+
+def other_rows_naming(db, commune: Commune) -> list[str]:
+    """The tables that still name ``commune`` (none when its plugins dropped their settings)."""
+    names = []
+    for table in Commune.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table.name == Commune.__tablename__ and table.name != Community.__tablename__ and \
+                    db.scalar(select(func.count()).select_from(table).where(fk.parent == commune.id)):
+                names.append(table.name)
+    return names
+
+
+def withdraw_commune(request, insee: str, reason: str) -> str:
+    """Delete a commune nothing holds (no community, agent, follower…), after the plugins
+    dropped their settings for it (``vvs_admin_commune_withdrawing``); the journal keeps
+    its code, its name and the reason. The row is locked first: of two administrators,
+    the second is told it is gone. Returns its name."""
+    db = request.dbsession
+    commune = db.scalar(select(Commune).where(Commune.insee == insee).with_for_update())
+    if commune is None:
+        raise ChangedMeanwhile("Cette commune n'existe plus : un autre membre de l'équipe l'a sans doute retirée.")
+    ties = commune_ties(request, commune)
+    if ties:
+        raise AdminActionRefused(f"La commune {commune.name} ne peut pas être retirée : elle a encore "
+                                 f"{', '.join(ties)}.")
+    with db.begin_nested():  # a refusal leaves the plugins' settings as they were
+        request.registry.vvs_plugins.hook.vvs_admin_commune_withdrawing(request=request, commune=commune)
+        db.flush()
+        if left := other_rows_naming(db, commune):
+            raise AdminActionRefused(f"La commune {commune.name} ne peut pas être retirée : des données la "
+                                     f"nomment encore ({', '.join(left)}). Rien n'a été changé.")
+    name = commune.name
+    record_event(db, "admin_commune_withdrawn", actor=request.user, public=False,
+                 data={"reason": reason, "commune": name, "insee": commune.insee})
+    db.delete(commune)
+    db.flush()
+    return name

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from vvs_admin.accounts import AdminActionRefused, ChangedMeanwhile
 from vvs_admin.communes import (
-    INSEE, CommunityPeople, communities_people_summary, member_by_email, change_validation_mode, mode_name, mode_names, communes_overview, create_commune, edit_commune, archive_community, archive_preview, merge_choices, merge_communities, merge_preview, parse_coordinate, parse_postcodes, set_referent,
+    INSEE, CommunityPeople, communities_people_summary, member_by_email, change_validation_mode, mode_name, mode_names, communes_overview, create_commune, edit_commune, archive_community, archive_preview, commune_name_problem, commune_ties, withdraw_commune, merge_choices, merge_communities, merge_preview, parse_coordinate, parse_postcodes, set_referent,
 )
 from vvs_core.web.french import de
 from vvs_core.web.forms import (Schema, StrippedString, act, choice_node, email_node, make_form, reason_node, refusing,
@@ -28,6 +28,7 @@ from vvs_core.web.timefmt import FRENCH_ZONES
 def includeme(config):
     config.add_route("admin_communes", "/admin/communes")
     config.add_route("admin_commune", "/admin/communes/{insee}")
+    config.add_route("admin_commune_withdraw", "/admin/communes/{insee}/retrait")
     config.add_route("admin_community_mode", "/admin/communautes/{community_id}/validation", factory=community_factory)
     config.add_route("admin_community_referents", "/admin/communautes/{community_id}/referents",
                      factory=community_factory)
@@ -46,10 +47,12 @@ def _css(request) -> list[str]:
 
 # --- Forms --------------------------------------------------------------------
 
-def text_node(name, title, max_length, required=True, **kw):
+def text_node(name, title, max_length, required=True, validator=None, **kw):
     def check(node, value):
         if len(value) > max_length:  # refused, never cut silently
             raise colander.Invalid(node, f"{max_length} caractères au plus ({len(value)} saisis).")
+        if validator is not None:
+            validator(node, value)
 
     return colander.SchemaNode(
         StrippedString(), name=name, title=title, validator=check,
@@ -90,7 +93,8 @@ def commune_schema(creating: bool, request=None) -> Schema:
             StrippedString(), name="insee", title="Code INSEE", validator=insee_check,
             missing_msg="Indiquez le code INSEE de la commune.",
             widget=deform.widget.TextInputWidget(attributes={"autocomplete": "off"})))
-    schema.add(text_node("name", "Nom de la commune", 120))
+    schema.add(text_node("name", "Nom de la commune", 120, validator=refusing(
+        lambda _node, value: (None, commune_name_problem(value)))))
     schema.add(colander.SchemaNode(StrippedString(), name="postcodes", title="Codes postaux (séparés par des espaces)",
                                    validator=refusing(lambda _node, value: parse_postcodes(value)),
                                    missing_msg="Indiquez au moins un code postal."))
@@ -251,7 +255,7 @@ def _community_action(request, key: str, apply):
     back = request.route_path("admin_commune", insee=commune.insee, _anchor=f"communaute-{community.id}")
     return act(request, community_forms(request, community)["forms"][key], lambda data: (apply(community, data), back),
                lambda rendered=None, error=None: commune_page(request, commune, rendered and {community.id: {key: rendered}},
-                                                              error and f"{community.name} : {error}"))
+                                                              error and f"{community.name} : rien n'a été changé. {error}"))
 
 
 @view_config(route_name="admin_community_mode", request_method="POST",
@@ -340,11 +344,16 @@ def admin_community_merge_post(request):
 
 # --- Archiving a community (a confirmation page, then the archive) ------------------
 
-def archive_form(request, community: Community) -> deform.Form:
+def reason_only_form(request, button: str, formid: str, action: str) -> deform.Form:
+    """A confirmation's form: the reason alone (archive, withdrawal)."""
     schema = Schema()
     schema.add(reason_node())
-    return make_form(request, schema, "Archiver définitivement", formid="archivage",
-                     action=request.route_path("admin_community_archive", community_id=community.id))
+    return make_form(request, schema, button, formid=formid, action=action)
+
+
+def archive_form(request, community: Community) -> deform.Form:
+    return reason_only_form(request, "Archiver définitivement", "archivage",
+                            request.route_path("admin_community_archive", community_id=community.id))
 
 
 def archive_page(request, community: Community, form_html: str | None = None, error: str | None = None) -> dict:
@@ -367,8 +376,8 @@ def admin_community_archive_post(request):
 
     def apply(data):
         archive_community(request, community.id, data["reason"])
-        return (f"« {community.name} » est archivée : elle n'est plus sur la carte et ses membres en sont libérés ; "
-                "son historique est gardé.", request.route_path("admin_commune", insee=community.commune.insee,
+        return (f"« {community.name} » est archivée : elle n'est plus sur la carte ; ses membres et les personnes "
+                "qui attendaient d'y entrer sont prévenus par e-mail, avec votre motif. Son historique est gardé.", request.route_path("admin_commune", insee=community.commune.insee,
                                                                  _anchor=f"communaute-{community.id}"))
 
     def page(rendered=None, error=None):
@@ -376,3 +385,32 @@ def admin_community_archive_post(request):
             request.dbsession.refresh(community)
         return archive_page(request, community, rendered, error)
     return act(request, archive_form(request, community), apply, page)
+
+
+# --- Withdrawing a commune created by mistake (a confirmation page, then the removal) ----
+
+def withdraw_form(request, commune: Commune) -> deform.Form:
+    return reason_only_form(request, "Retirer la commune", "retrait",
+                            request.route_path("admin_commune_withdraw", insee=commune.insee))
+
+
+def withdraw_page(request, commune: Commune, form_html: str | None = None, error: str | None = None) -> dict:
+    ties = commune_ties(request, commune)
+    return {"title": f"Retirer {commune.name}", "extra_css": _css(request), "commune": commune, "ties": ties,
+            "form": None if ties else form_html or withdraw_form(request, commune).render(), "error": error}
+
+
+@view_config(route_name="admin_commune_withdraw", request_method=("GET", "POST"),
+             renderer="vvs_admin:templates/admin_commune_withdraw.pt", permission="platform")
+def admin_commune_withdraw_view(request):
+    """The confirmation page (GET), then the withdrawal with its reason (POST)."""
+    commune = commune_from_route(request)
+    if request.method == "GET":
+        return withdraw_page(request, commune)
+
+    def apply(data):
+        name = withdraw_commune(request, commune.insee, data["reason"])
+        return (f"La commune {name} est retirée : elle n'apparaît plus nulle part ; le journal garde le motif.",
+                request.route_path("admin_communes"))
+    return act(request, withdraw_form(request, commune), apply,
+               lambda rendered=None, error=None: withdraw_page(request, commune, rendered, error))

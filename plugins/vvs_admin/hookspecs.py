@@ -51,3 +51,23 @@ def vvs_admin_commune_panels(request: Request, commune: Commune) -> list[Panel]:
     shows it).
     Returns: a list of ``Panel`` with rendered HTML.
     """
+
+
+@hookspec
+def vvs_admin_commune_ties(request: Request, commune: Commune) -> list[str]:
+    """What of your plugin keeps ``commune`` from being withdrawn by the platform team.
+
+    Called on the confirmation page of ``/admin/communes/{insee}/retrait`` and again when it
+    is sent. A commune created by mistake is withdrawn only when nothing holds it: say, in
+    French, what your plugin still has for it (« 2 agents communaux », « 1 abonné aux
+    alertes de la mairie »). Settings rows that only configure it are not ties: drop them
+    in ``vvs_admin_commune_withdrawing``.
+    Returns: a list of French phrases, empty when your plugin holds nothing.
+    """
+
+
+@hookspec
+def vvs_admin_commune_withdrawing(request: Request, commune: Commune) -> None:
+    """The platform team withdraws ``commune`` (no tie was found): delete your rows that only
+    configure it, in the same transaction, before its row is deleted. Returns nothing.
+    """

@@ -2,6 +2,8 @@
 (The team's validation queue is at /admin/demandes, in views/validation.py.)"""
 from __future__ import annotations
 
+from pyramid.events import BeforeRender, subscriber
+from pyramid.renderers import render
 from pyramid.view import view_config
 from sqlalchemy import func, select
 
@@ -47,10 +49,22 @@ def admin_view(request):
     ]
     totals = {
         "users": db.execute(select(func.count(User.id)).where(User.status != "closed")).scalar_one(),
-        "communities": sum(len(c["communities"]) for c in communes),
+        "communities": sum(1 for c in communes for r in c["communities"] if r["community"].archived_at is None),
+        "archived": sum(1 for c in communes for r in c["communities"] if r["community"].archived_at is not None),
         "members": sum(c["members"] for c in communes),
         "pending": sum(c["pending"] for c in communes),
     }
     return {"title": "Administration", "communes": communes, "totals": totals, "mode_name": lambda key: mode_name(request, key),
             "requests_url": request.route_path("admin_requests") if route_exists(request, "admin_requests") else None,
             "extra_css": [request.layout.static("css/resident.css")]}
+
+
+@subscriber(BeforeRender)
+def admin_nav_on_the_requests_queue(event):
+    """The core's platform queue (``/admin/demandes``) is an administration page like the
+    others: it gets their sub-menu (walk of the staff, item 16), through the core template's
+    ``section_nav`` slot."""
+    request = event.get("request")
+    if (event.get("renderer_name") == "vvs_core:communities/templates/validation_queue.pt" and request is not None
+            and getattr(request.matched_route, "name", None) == "admin_requests"):
+        event["section_nav"] = render("vvs_admin:templates/admin_nav.pt", {}, request=request)

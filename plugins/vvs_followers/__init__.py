@@ -136,3 +136,16 @@ def vvs_admin_commune_panels(request, commune):
                        if (n := by_channel.get(key)))
     return [Panel("Abonnés sans compte", f"<p>{count(total, 'personne suit', 'personnes suivent')} la mairie sans "
                   f"compte{' (' + detail + ')' if detail else ''}.</p>", order=60)]
+
+
+@hookimpl(optionalhook=True)  # declared by vvs_admin
+def vvs_admin_commune_ties(request, commune):
+    """Its followers (confirmed or not) keep a commune from being withdrawn."""
+    from sqlalchemy import func, select
+
+    from vvs_core.web.french import count
+
+    from .models import Follower
+
+    n = request.dbsession.scalar(select(func.count(Follower.id)).where(Follower.commune_id == commune.id))
+    return [count(n, "abonné aux alertes de la mairie", "abonnés aux alertes de la mairie")] if n else []

@@ -501,3 +501,24 @@ def vvs_communities_merging(request, source, target):
         ids = list(alert.community_ids or [])
         if source.id in ids:
             alert.community_ids = list(dict.fromkeys(target.id if i == source.id else i for i in ids))
+
+
+@hookimpl(optionalhook=True)  # declared by vvs_admin
+def vvs_admin_commune_ties(request, commune):
+    """Its agents (invited or active) keep a commune from being withdrawn."""
+    from sqlalchemy import func
+
+    from .models import MairieAgent
+
+    n = request.dbsession.scalar(select(func.count(MairieAgent.id)).where(MairieAgent.commune_id == commune.id))
+    return [french.count(n, "agent communal", "agents communaux")] if n else []
+
+
+@hookimpl(optionalhook=True)  # declared by vvs_admin
+def vvs_admin_commune_withdrawing(request, commune):
+    """The town hall's settings row only configures the commune: it goes with it."""
+    from sqlalchemy import delete
+
+    from .models import MairieCommune
+
+    request.dbsession.execute(delete(MairieCommune).where(MairieCommune.commune_id == commune.id))

@@ -7,7 +7,7 @@ The account's suspension page (admin_user_account) is also the moderators'.
 Routes: admin_users, admin_user, admin_user_role, admin_user_status,
 admin_user_confirmation, admin_user_sessions, admin_user_account, admin_journal, admin_journal_csv, admin_communes,
 admin_commune, admin_community_mode, admin_community_referents, admin_community_merge,
-admin_community_archive, admin_plugins.
+admin_community_archive, admin_commune_withdraw, admin_plugins.
 """
 import pytest
 from sqlalchemy import select
@@ -167,3 +167,39 @@ def test_community_archive_by_role(testapp, world, dbsession, role):
                       status=400 if role == "admin" else 403)
     dbsession.refresh(community)
     assert community.archived_at is None
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_commune_withdraw_by_role(testapp, world, dbsession, role):
+    """admin_commune_withdraw: the platform team only. Serris has a community, so even the
+    administrator is refused (400, with what holds it); nothing is withdrawn for anyone."""
+    commune = world["community"].commune
+    if role != "anonymous":
+        testapp.login(world["users"][role])
+    check_get(testapp, role, f"/admin/communes/{commune.insee}/retrait")
+    testapp.post_csrf(f"/admin/communes/{commune.insee}/retrait", {"reason": "Créée par erreur, à retirer."},
+                      status=400 if role == "admin" else 403)
+    assert dbsession.get(Commune, commune.id) is not None
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_an_archived_community_is_read_only_for_every_role(testapp, world, dbsession, role):
+    """vvs_admin.archived: once archived, no page changes the community, the platform team's
+    included (403 « Communauté archivée »); the anonymous visitor is sent to sign in first."""
+    from vvs_core.clock import utcnow
+
+    community = world["community"]
+    community.archived_at = utcnow()
+    dbsession.flush()
+    if role != "anonymous":
+        testapp.login(world["users"][role])
+    for path in (f"/communaute/{community.id}/modifier", f"/communaute/{community.id}/delimitation",
+                 f"/admin/communautes/{community.id}/fusion"):
+        if role == "anonymous":
+            assert "/connexion" in testapp.get(path, status=302).headers["Location"]
+        else:
+            refused = testapp.get(path, status=403)
+            assert "Communauté archivée" in refused.text, path  # whoever asks
+    testapp.post_csrf(f"/communaute/{community.id}/modifier", {"name": "Renommée « après » l’archive"}, status=403)
+    dbsession.refresh(community)
+    assert community.name == "Le Bourg"

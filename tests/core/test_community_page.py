@@ -194,3 +194,51 @@ def test_someone_in_no_community_without_work_is_invited_to_join(testapp, make_u
     testapp.login(make_user())
     home = testapp.get("/")
     assert "Vous n'êtes encore membre d'aucune communauté." in home.text and "h-travail" not in home.text
+    assert home.html.find("a", string="Choisir ma communauté")["href"] == "/inscription/communaute"
+
+
+def test_a_refused_resident_is_told_why_and_offered_the_next_step(testapp, make_user, make_community, dbsession):
+    """Walk of the staff, item 18: after a refusal the home said only « aucune communauté »."""
+    from vvs_core.models import Membership
+
+    resident = make_user(first_name="Anaïs")
+    community = make_community(name="Les Jardins d’Éole")
+    dbsession.add(Membership(user_id=resident.id, community_id=community.id, status="rejected",
+                             decision_reason="Votre adresse est hors du quartier « Éole » 🏡"))
+    dbsession.flush()
+    testapp.login(resident)
+    home = testapp.get("/")
+    card = " ".join(home.html.select_one("[aria-labelledby=h-communaute]").get_text().split())
+    assert "Votre demande d’adhésion à la communauté « Les Jardins d’Éole » n’a pas été acceptée." in card
+    assert "Motif : Votre adresse est hors du quartier « Éole » 🏡" in card
+    assert "vous ne recevez pas les alertes de vos voisins" in card and "encore membre" not in card
+    assert home.html.find("a", string="Choisir ma communauté")["href"] == "/inscription/communaute"
+
+
+def test_a_resident_who_left_is_offered_the_next_step_without_a_reason(testapp, make_user, make_community, dbsession):
+    from vvs_core.models import Membership
+
+    resident = make_user()
+    community = make_community(name="Le Clos Saint-Éloi")
+    dbsession.add(Membership(user_id=resident.id, community_id=community.id, status="left",
+                             decision_reason="Déménagement"))
+    dbsession.flush()
+    testapp.login(resident)
+    card = " ".join(testapp.get("/").html.select_one("[aria-labelledby=h-communaute]").get_text().split())
+    assert "Vous avez quitté la communauté « Le Clos Saint-Éloi »." in card
+    assert "Déménagement" not in card and "Choisir ma communauté" in card
+
+
+def test_a_new_request_elsewhere_hides_the_old_refusal(testapp, make_user, make_community, dbsession):
+    from vvs_core.models import Membership
+
+    resident = make_user()
+    refused = make_community(name="La Butte")
+    wanted = make_community(name="Le Verger", centre=(2.80, 48.85))
+    dbsession.add(Membership(user_id=resident.id, community_id=refused.id, status="rejected", decision_reason="Non."))
+    dbsession.add(Membership(user_id=resident.id, community_id=wanted.id, status="pending"))
+    dbsession.flush()
+    testapp.login(resident)
+    card = testapp.get("/").html.select_one("[aria-labelledby=h-communaute]").get_text()
+    assert "Le Verger" in card and "demande en attente" in card and "La Butte" not in card
+    assert "Choisir ma communauté" not in card

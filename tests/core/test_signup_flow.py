@@ -4,6 +4,7 @@ import re
 
 import pytest
 from sqlalchemy import func, select
+from shapely.geometry import Point
 
 from vvs_core.models import Commune, Community, Membership, Token, User
 from vvs_core.plugins import hookimpl
@@ -370,3 +371,19 @@ def test_the_account_form_names_every_box_and_focuses_the_first_field_or_the_fir
     res = account_form(testapp, last_name="", password_confirm="autre chose").submit("submit", status=400)
     focused = re.findall(r'<input[^>]*\bautofocus\b[^>]*>', res.text)
     assert len(focused) == 1 and 'autocomplete="family-name"' in focused[0]
+
+
+def test_the_chooser_does_not_call_the_home_s_own_community_limitrophe(testapp, commune, make_community, make_user,
+                                                                      dbsession):
+    """Walk of the staff, item 18: Le Bourg was labelled « limitrophe » although the home is inside it."""
+    from vvs_core.models import Membership
+
+    resident = make_user(first_name="Zoé", home=Point(*SERRIS))
+    inside = make_community(name="Le Bourg d’Ésbly")
+    dbsession.add(Membership(user_id=resident.id, community_id=inside.id, status="rejected", decision_reason="Doublon"))
+    dbsession.flush()
+    testapp.login(resident)
+    page = testapp.get("/inscription/communaute")
+    row = " ".join(page.html.select_one("ul.community-list li").get_text().split())
+    assert row.startswith("Le Bourg d’Ésbly · 0 membre · votre domicile s’y trouve")
+    assert "limitrophe" not in row

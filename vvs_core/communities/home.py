@@ -26,10 +26,11 @@ def memberships_read():
     """``home_user_id``'s memberships with member counts, for the page's batch; built once (building cost more)."""
     return json_rows(select(Membership.status.label("status"), Membership.role.label("role"), Community.id.label("id"),
                             Community.name.label("name"), Community.commune_id.label("commune_id"),
+                            Membership.decision_reason.label("reason"), Community.archived_at.label("archived_at"),
                             member_count_sql(Community.id).label("members"))
                      .join(Community, Community.id == Membership.community_id)
                      .where(Membership.user_id == bindparam("home_user_id"),
-                            Membership.status.in_(("active", "pending"))).order_by(Membership.id))
+                            Membership.status.in_(("active", "pending", "rejected", "left"))).order_by(Membership.id))
 
 
 def recent_activity(request, user, limit: int = 20):
@@ -62,8 +63,9 @@ def home_view(request):
         activity = recent_activity(request, user)
         request.layout.menu  # noqa: B018 (the header's badges, when not cached, join the same statement)
         links = community_links(request, [r for r in rows.value if r.status == "active"], "home")
-        return {"communities": [community_summary(request, r, links.get(r.id, [])) for r in rows.value],
-                "activity": activity()}
+        live = [r for r in rows.value if r.status in ("active", "pending")]  # else the last one ended says why
+        return {"communities": [community_summary(request, r, links.get(r.id, [])) for r in live],
+                "activity": activity(), "ended": None if live else (rows.value or [None])[-1]}
 
     return {"title": "Accueil", "greeting": user.first_name or user.display_pseudonym,
             **request.cached(("home", user.id, request.locale_name), summary, tables=("memberships",),

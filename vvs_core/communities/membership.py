@@ -13,12 +13,11 @@ a référent may switch the community to validation by the référent.
 """
 
 import unicodedata
-
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from shapely.geometry import Point
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import defer
 
 from vvs_core import geo

@@ -207,7 +207,6 @@ class Dates:
         return self._fmt(value, "yyyyMMdd'T'HHmmss", "")
 
 
-
 dates = Dates()
 
 _FRENCH = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})\s*(?:à|a|,)?\s*(\d{1,2})\s*[:hH]\s*(\d{2})?\s*", re.ASCII)

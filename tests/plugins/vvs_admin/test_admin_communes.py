@@ -61,6 +61,12 @@ def test_create_a_commune(testapp, admin, dbsession):
     ({"reason": "x" * 1001}, "ne doit pas dépasser 1000 caractères"),
     ({"time_zone": "Mars/Olympus"}, "Choisissez un fuseau horaire de la liste."),
     ({"time_zone": "Asia/Tokyo"}, "Choisissez un fuseau horaire de la liste."),
+    # walk of the staff, item 5: markup was saved as a commune's name and shown on public pages
+    ({"name": "<script>alert(1)</script>"}, "ne peut pas contenir « &lt; »"),
+    ({"name": "Chessy > Serris"}, "ne peut pas contenir « &gt; »"),
+    ({"name": "Chessy\u0007"}, "ne peut pas contenir un caractère invisible"),
+    ({"name": "Chessy 🏰"}, "ne peut pas contenir « 🏰 »"),
+    ({"name": "Chessy; DROP"}, "ne peut pas contenir « ; »"),
 ])
 def test_bad_commune_input_changes_nothing(testapp, admin, dbsession, fields, message):
     testapp.login(admin)
@@ -141,6 +147,11 @@ def test_validation_mode_and_referents(testapp, app, admin, make_user, make_comm
         res = testapp.post_csrf(f"/admin/communautes/{community.id}/referents",
                                 {"change": change, "reason": REASON}, expect_errors=True)
         assert res.status_int == 400, change
+    # naming by e-mail someone of no community: the community, then a sentence (walk of the staff, item 16)
+    res = testapp.post_csrf(f"/admin/communautes/{community.id}/referents",
+                            {"change": "nommer", "email": outsider.email, "reason": REASON}, status=400)
+    assert ("Les Hauts de Serris : rien n'a été changé. Cette personne n'est pas membre de la "
+            "communauté « Les Hauts de Serris ».") in res.text
     testapp.post_csrf("/admin/communautes/999999/validation", {"mode": "mairie", "reason": REASON}, status=404)
 
 
@@ -303,3 +314,70 @@ def test_a_community_form_sent_with_a_mistake_comes_back_open_on_its_message(tes
     dbsession.refresh(community)
     assert community.validation_mode != "mairie"
     assert dbsession.scalar(select(Membership.role).where(Membership.user_id == member.id)) == "member"
+
+
+@pytest.mark.parametrize("name", ["L’Haÿ-les-Roses", "L'Île-Saint-Denis", "Saint-Denis (La Réunion)",
+                                  "Œuilly", "Arrondissement 16"])
+def test_official_names_are_plain_text_and_accepted(testapp, admin, dbsession, name):
+    testapp.login(admin)
+    res = create(testapp, name=name)
+    assert res.status_int == 303, res.text[:2000]
+    assert dbsession.scalar(select(Commune.name).where(Commune.insee == "2A004")) == name
+
+
+def test_an_existing_name_with_markup_cannot_be_kept_on_edit(testapp, admin, commune, dbsession):
+    testapp.login(admin)
+    page = testapp.get(f"/admin/communes/{commune.insee}")
+    form = page.forms["commune"]
+    form["name"], form["reason"] = "Serris<b>", REASON
+    res = form.submit(expect_errors=True)
+    assert res.status_int == 400 and "ne peut pas contenir « &lt; »" in res.text
+    dbsession.expire_all()
+    assert dbsession.get(Commune, commune.id).name == "Serris"
+
+
+def test_a_commune_created_by_mistake_is_withdrawn_after_a_confirmation(testapp, admin, dbsession):
+    testapp.login(admin)
+    assert create(testapp, insee="77111", name="Chessy").status_int == 303
+    page = testapp.get("/admin/communes/77111")
+    link = page.html.find("a", string="Retirer cette commune (créée par erreur)")
+    confirm = testapp.get(link["href"])
+    assert "Vérifiez avant de confirmer" in confirm.text and "Un retrait ne peut pas être annulé" in confirm.text
+    refused = testapp.post_csrf("/admin/communes/77111/retrait", {"reason": ""}, status=400)
+    assert "Indiquez le motif" in refused.text
+    assert dbsession.scalar(select(Commune.id).where(Commune.insee == "77111")) is not None
+    reason = "Créée par erreur : 77111 est « Chessy », pas Serris ’ 🙈"
+    done = testapp.post_csrf("/admin/communes/77111/retrait", {"reason": reason}, status=303).follow()
+    assert "La commune Chessy est retirée" in done.text
+    dbsession.expire_all()
+    assert dbsession.scalar(select(Commune.id).where(Commune.insee == "77111")) is None
+    event = dbsession.scalar(select(CommunityEvent).where(CommunityEvent.kind == "admin_commune_withdrawn"))
+    assert event.data == {"reason": reason, "commune": "Chessy", "insee": "77111"} and not event.public
+    assert event.actor_id == admin.id
+    assert "Commune retirée" in testapp.get("/admin/journal").text
+    testapp.get("/admin/communes/77111", status=404)
+    assert "Chessy" not in testapp.get("/inscription").text
+
+
+def test_a_commune_with_a_community_agent_or_follower_is_not_withdrawn(testapp, admin, commune, make_community,
+                                                                      make_user, dbsession):
+    from vvs_followers.models import Follower
+    from vvs_mairie.models import MairieAgent
+
+    testapp.login(admin)
+    url = f"/admin/communes/{commune.insee}/retrait"
+    dbsession.add(MairieAgent(user_id=make_user().id, commune_id=commune.id))
+    dbsession.add(Follower(commune_id=commune.id, channel="email", address="abonnée@example.test"))
+    dbsession.flush()
+    page = testapp.get(url)
+    assert "Cette commune ne peut pas être retirée" in page.text
+    assert "1 agent communal" in page.text and "1 abonné aux alertes de la mairie" in page.text
+    assert "retrait" not in page.forms
+    refused = testapp.post_csrf(url, {"reason": "Essai de retrait à tort"}, status=400)
+    assert "ne peut pas être retirée : elle a encore 1 agent communal, 1 abonné" in refused.text
+    community = make_community("Le Val d’Europe")
+    community_page = testapp.get(f"/admin/communes/{commune.insee}")
+    assert "Retirer cette commune" not in community_page.text
+    assert "1 communauté (archivées comprises)" in testapp.get(url).text
+    dbsession.expire_all()
+    assert dbsession.get(Commune, commune.id) is not None and community.id

@@ -130,7 +130,8 @@ def test_change_role_and_refusals(testapp, admin, target, dbsession):
     form = testapp.get(f"/admin/utilisateurs/{target.id}").forms["role"]
     form["role"] = "moderator"
     form["reason"] = "Nommée modératrice par le bureau de l'association."
-    form.submit("submit").follow()
+    done = form.submit("submit").follow()
+    assert "Rôle d'Hélène Lefèvre-Çelik : modérateur." in done.text  # elided (walk of the staff, item 16)
     dbsession.refresh(target)
     assert target.is_moderator and not target.is_admin
     # an administrator cannot drop their own role
@@ -285,3 +286,19 @@ def test_journal_shows_events_that_are_not_the_platform_teams(testapp, admin, ta
     assert "Propos injurieux" in journal.text or "Lefèvre" in journal.text
     page = testapp.get(f"/admin/utilisateurs/{target.id}")
     assert "Événement" in page.text or "suspension" in page.text.lower()
+
+
+def test_the_platform_queue_has_the_administration_sub_menu(testapp, admin, make_user, make_community):
+    """Walk of the staff, item 16: /admin/demandes, the core's page, lacked the menu of every other admin page."""
+    testapp.login(admin)
+    for path in ("/admin/demandes", "/admin"):
+        nav = testapp.get(path).html.select("nav.admin-nav")
+        assert len(nav) == 1, path
+        assert [a.get_text() for a in nav[0].select("a")][:4] == ["Vue d'ensemble", "Utilisateurs", "Communes",
+                                                                 "Demandes à valider"]
+    # a référent's own queue is not an administration page
+    referent = make_user(first_name="Éloïse")
+    community = make_community("Les Jardins d’Ève", referents=[referent])
+    testapp.reset()
+    testapp.login(referent)
+    assert testapp.get(f"/communaute/{community.id}/demandes").html.select("nav.admin-nav") == []
