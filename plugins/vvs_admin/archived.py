@@ -1,12 +1,14 @@
 """An archived community is read-only (walk of the staff, item 4): its page and its
-history still open, marked « archivée »; every other page of it (edit, boundary, merge,
-validation mode, référents, invitations, référent tools…) and every form sent to it is
-refused with a French message, whoever asks, the platform team included."""
+history still open, marked « archivée »; every other page of it (the routes whose context
+is the community: edit, boundary, merge, validation mode, référents, invitations, référent
+tools…) and every form sent to it is refused with a French message, whoever asks, the
+platform team included. Pages of another context (an old alert) are left as they are."""
 from __future__ import annotations
 
 from pyramid.events import ContextFound, subscriber
 from pyramid.view import exception_view_config
 
+from vvs_core.accounts.security import CommunityContext
 from vvs_core.web.errorpages import render_error_page
 
 READABLE = frozenset({"community", "community_history"})
@@ -26,8 +28,10 @@ def includeme(config):
 @subscriber(ContextFound)
 def refuse_changes_to_archived(event):
     request = event.request
-    community = getattr(request.context, "community", None)
-    if getattr(community, "archived_at", None) is None or request.user is None:
+    if not isinstance(request.context, CommunityContext):  # an alert's page, say, stays as it is
+        return
+    community = request.context.community
+    if community.archived_at is None or request.user is None:
         return
     route = getattr(request.matched_route, "name", None)
     if route != ARCHIVE and (route not in READABLE or request.method not in ("GET", "HEAD")):
