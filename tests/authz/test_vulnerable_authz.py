@@ -113,7 +113,9 @@ def test_residents_reach_their_own_entries_only(testapp, dbsession, make_user, m
 
 def test_the_objection_link_answers_only_its_token(testapp, dbsession, mairie, entry):  # noqa: F811
     for token in ("x", "y" * 200, "%00", "' OR 1=1 --"):
-        assert testapp.get("/registre-vulnerables/opposition/" + token, expect_errors=True).status_int == 404
+        # a NUL character is a French 400 before any view (vvs_core.web.errorpages, 0d4417d)
+        expected = 400 if token == "%00" else 404
+        assert testapp.get("/registre-vulnerables/opposition/" + token, expect_errors=True).status_int == expected
         assert testapp.post_csrf("/registre-vulnerables/opposition/" + token, {}, expect_errors=True).status_int in (400, 404)
     dbsession.expire_all()
     assert dbsession.get(VulnerableEntry, entry.id).status == "active"
