@@ -12,10 +12,10 @@ export PORT
 TEST_DB ?= vvs_test
 TEST_REDIS_DB ?= 15
 # The suite runs in TEST_WORKERS processes (pytest-xdist; each worker its own database
-# TEST_DB_gw0… and its own redis-server: tests/parallel.py). Two by default (2 cores: one
-# waits for a browser, a server or a worker while the other computes; docs/performance.md);
-# TEST_WORKERS=1 runs it in one process, as plain pytest does.
-TEST_WORKERS ?= 2
+# TEST_DB_gw0… and its own redis-server: tests/parallel.py). Three by default on 2 cores: with
+# two, the processes used 1.2 of the 2 cores on average (the workers wait for browsers, servers
+# and workers they start); docs/performance.md. TEST_WORKERS=1 runs it in one process, as plain pytest does.
+TEST_WORKERS ?= 3
 # Which tests and pytest options: make test PYTEST_ARGS="tests/core -x"
 PYTEST_ARGS ?=
 TEST_DATABASE_URL := postgresql+psycopg://postgres@127.0.0.1:5432/$(TEST_DB)
