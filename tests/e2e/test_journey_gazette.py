@@ -106,6 +106,7 @@ def test_the_author_sees_delete_as_the_quieter_button(phone, login):
     phone.get_by_role("button", name="Publier").click()
     delete = phone.get_by_role("button", name="Supprimer")
     edit = phone.get_by_role("link", name="Modifier")
+    expect(edit).to_be_visible()  # the post's page (on a busy machine the form's page was still there)
     expect(delete).to_be_visible()
     colour = "e => getComputedStyle(e).backgroundColor"
     assert delete.evaluate(colour) == edit.evaluate(colour)
