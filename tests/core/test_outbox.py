@@ -375,12 +375,13 @@ def test_a_retry_that_falls_after_expiry_is_cancelled(registry, providers, db):
 
 def test_a_claimed_row_is_not_claimed_again_before_the_timeout(registry, db):
     ids = add(db, rows_for(2))
-    first = actors.claim_notifications(db, ids, utcnow(), 60)
+    start = utcnow()  # one fixed origin: on a busy machine seconds pass between two calls
+    first = actors.claim_notifications(db, ids, start, 60)
     db.commit()
     assert len(first[0]) == 2
-    assert actors.claim_notifications(db, ids, later(59), 60) == ([], [])
+    assert actors.claim_notifications(db, ids, start + timedelta(seconds=59), 60) == ([], [])
     db.commit()
-    fresh, reclaimed = actors.claim_notifications(db, ids, later(61), 60)
+    fresh, reclaimed = actors.claim_notifications(db, ids, start + timedelta(seconds=61), 60)
     assert fresh == [] and [n.attempts for n in reclaimed] == [2, 2]
 
 
@@ -512,9 +513,10 @@ def test_sweeper_reenqueues_due_and_stuck_rows_and_cancels_expired(registry, db)
 
 
 def test_sweeper_leaves_rows_due_for_less_than_the_claim_timeout_to_their_message(registry, db):
+    start = utcnow()  # before the rows: they are due for 59 s at most however slow the machine
     add(db, rows_for(3))
     queued(actors.deliver.broker, actors.deliver)
-    assert actors.sweep_notifications(registry, now=later(59)) == 0
+    assert actors.sweep_notifications(registry, now=start + timedelta(seconds=59)) == 0
     assert queued(actors.deliver.broker, actors.deliver) == []
 
 
@@ -551,15 +553,17 @@ def test_sweeper_reenqueues_a_lost_or_stuck_row_once_per_lease_not_at_every_pass
     (on a loaded machine that was thousands of duplicate messages a second)."""
     lost = add(db, rows_for(3, prefix="lost"))
     stuck = add(db, rows_for(2, prefix="stuck"))
-    actors.claim_notifications(db, stuck, utcnow(), 60)
+    start = utcnow()  # one origin for every pass: on a busy machine seconds pass between two
+    at = lambda seconds: start + timedelta(seconds=seconds)  # noqa: E731
+    actors.claim_notifications(db, stuck, start, 60)
     db.commit()
     broker = actors.deliver.broker
     queued(broker, actors.deliver)  # the messages are gone (a restarted Redis)
-    assert actors.sweep_notifications(registry, now=later(61)) == 5
+    assert actors.sweep_notifications(registry, now=at(61)) == 5
     assert [r.lease_until is not None for r in load(db)] == [True] * 5
-    assert actors.sweep_notifications(registry, now=later(62)) == 0
-    assert actors.sweep_notifications(registry, now=later(120)) == 0
-    assert actors.sweep_notifications(registry, now=later(123)) == 5  # the new lease ran out too
+    assert actors.sweep_notifications(registry, now=at(62)) == 0
+    assert actors.sweep_notifications(registry, now=at(120)) == 0
+    assert actors.sweep_notifications(registry, now=at(123)) == 5  # the new lease ran out too
     assert sorted(i for m in queued(broker, actors.deliver) for i in m.args[0]) == sorted(lost * 2)
     assert sorted(i for m in queued(broker, actors.redeliver) for i in m.args[0]) == sorted(stuck * 2)
 
