@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
+import subprocess
 import sys
+from pathlib import Path
 
 from .common import PG_BASE, fresh_database, log, save_results
 from .report import write_performance_doc
@@ -22,6 +25,10 @@ def main(argv):
         os.environ["VVS_BENCH_SCALE"] = argv[at + 1]
         argv = argv[:at] + argv[at + 2:]
     names = argv or BENCHES
+    if shutil.which("wrk") is None:  # `make bench` installs it; a direct run installs it too
+        script = Path(__file__).resolve().parent.parent / "scripts" / "apt-install.sh"
+        if subprocess.run([str(script), "wrk"]).returncode or shutil.which("wrk") is None:
+            sys.exit("bench: wrk is missing and could not be installed (apt-get install wrk as root)")
     from vvs_core.models.migrate import upgrade
     from vvs_core.testing import base_settings, enabled_module_names
 
