@@ -386,3 +386,32 @@ def test_a_required_field_left_empty_says_so_in_a_sentence(testapp, make_user):
     form["first_name"] = "E\u0301lodie d’Arcy-Lefèvre"  # « É » as a phone may send it: E + accent
     form.submit("submit", status=303)
     assert testapp.get("/parametres/compte").forms["compte"]["first_name"].value == "Élodie d’Arcy-Lefèvre"
+
+
+
+def test_two_different_short_passwords_say_both_rules_at_once(testapp, make_user, dbsession):
+    """Two different passwords too short: the length rule and the mismatch in one pass, the
+    length first (the mismatch alone sent the person back to fix it, then to hear of the
+    length): on the reset page, in « Mes paramètres » and at sign-up's account step."""
+    from vvs_core.accounts.security import issue_token
+
+    user = make_user()
+    token = issue_token(dbsession, user, "password_reset", hours=1)
+    dbsession.flush()
+    form = testapp.get(f"/mot-de-passe/nouveau/{token}").forms["deform"]
+    form["password"], form["password-confirm"] = "court", "courte"
+    res = form.submit("submit", status=400)
+    text = " ".join(e.get_text(" ", strip=True) for e in res.html.select(".invalid-feedback"))
+    assert "au moins 12 caractères" in text and "ne correspond" in text, text
+    assert text.index("au moins 12 caractères") < text.index("ne correspond"), text
+    form = res.forms["deform"]
+    form["password"], form["password-confirm"] = "une phrase assez longue", "une phrase assez longue !"
+    text = " ".join(e.get_text(" ", strip=True) for e in form.submit("submit", status=400).html.select(".invalid-feedback"))
+    assert "ne correspond" in text and "caractères" not in text, text
+    testapp.login(user)
+    form = testapp.get("/parametres/mot-de-passe").forms["motdepasse"]
+    form["current"] = DEMO_PASSWORD
+    form["password"], form["password-confirm"] = "court", "courte"
+    res = form.submit("submit", status=400)
+    text = " ".join(e.get_text(" ", strip=True) for e in res.html.select(".invalid-feedback"))
+    assert "au moins 12 caractères" in text and "ne correspond" in text, text

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from vvs_core.clock import utcnow
 from vvs_core.web.timefmt import dates
-from vvs_core.web.forms import Schema, email_node, field_error, make_form, posted
+from vvs_core.web.forms import Schema, email_node, make_form, posted
 from vvs_core.models import User
 from vvs_core.web.ratelimit import client_address, limiter
 from vvs_core.accounts.sessions import end_all_sessions
@@ -139,12 +139,10 @@ def password_reset_view(request):
         request.response.status = 400 if request.method == "POST" else 200  # said at once, not after typing
         return {**page, "error": "Ce lien n'est plus valable : il a déjà servi, ou plus d'une heure a passé.",
                 "form": f'<p><a href="{request.route_path("password_forgot")}">Recevoir un nouveau lien</a></p>'}
-    data, rendered = posted(request, form)
+    min_length = request.registry.settings["vvs.password_min_length"]
+    data, rendered = posted(request, form, check=lambda data: {"password": password_problem(data.get("password", ""), min_length)})
     if data is None:
         return {**page, "form": rendered}
-    problem = password_problem(data["password"], request.registry.settings["vvs.password_min_length"])
-    if problem:
-        return {**page, "form": field_error(form, "password", problem)}
     token.used_at = utcnow()
     user = request.dbsession.get(User, token.user_id)
     user.password_hash = hash_password(data["password"])

@@ -46,11 +46,13 @@ def validate(request, form: deform.Form, check=None):
     problems = {name: message for name, message in (check(appstruct) if check else {}).items() if message}
     if invalid is None and not problems:
         return appstruct, None
-    exc = invalid if invalid is not None else colander.Invalid(form.schema, "")
-    already = {child.node.name for child in exc.children}
+    exc, fields = invalid if invalid is not None else colander.Invalid(form.schema, ""), {f.name: f for f in form.children}
     for name, message in problems.items():
-        if name not in already:
+        error = fields[name].error if name in fields else None
+        if error is None:
             exc[name] = message
+        elif name in appstruct:  # a widget's own error (two passwords that differ): both at once, the rule first
+            error.msg = f"{message} {request.localizer.translate(error.msg)}"
     form.widget.handle_error(form, exc)
     focus_first_error(form)
     return None, form.render()  # what was typed (form.cstruct), with the errors
