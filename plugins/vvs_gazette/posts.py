@@ -176,6 +176,8 @@ def set_photos(post: GazettePost, photos: list[tuple[bytes, str]]) -> None:
 EVENT_IN_THE_PAST = "La date de l'événement est passée : indiquez une date et une heure à venir."
 EXPIRY_IN_THE_PAST = "Cette date est passée : indiquez aujourd'hui ou un jour à venir (ou laissez vide)."
 EVENT_NEEDS_DATE = "Indiquez la date et l'heure de l'événement."
+EXPIRY_BEFORE_EVENT = ("L'annonce disparaîtrait avant le jour de l'événement (le {day}) : choisissez ce jour-là "
+                       "ou un jour suivant (ou laissez vide).")
 
 
 def date_problems(data: dict, zone=None, kept: GazettePost | None = None, now: datetime | None = None) -> dict:
@@ -193,13 +195,17 @@ def date_problems(data: dict, zone=None, kept: GazettePost | None = None, now: d
     today = now.astimezone(zone).date()
     event_at, expires_on = data.get("event_at"), data.get("expires_on")
     problems = {}
+    # a rubric not chosen yet (refused by its own rule): the date typed is judged now, not in a second round
+    event = data.get("category") == "evenement" or "category" not in data
     if data.get("category") == "evenement" and "event_at" in data and not event_at:
         problems["event_at"] = EVENT_NEEDS_DATE
-    elif (data.get("category") == "evenement" and event_at and event_at < now
+    elif (event and event_at and event_at < now
           and not (kept is not None and kept.event_at and abs(aware(kept.event_at) - event_at) < timedelta(minutes=1))):
         problems["event_at"] = EVENT_IN_THE_PAST
     if expires_on and expires_on < today and not (kept is not None and kept.expires_on == expires_on):
         problems["expires_on"] = EXPIRY_IN_THE_PAST
+    elif expires_on and event and event_at and expires_on < event_at.astimezone(zone).date():
+        problems["expires_on"] = EXPIRY_BEFORE_EVENT.format(day=dates.long_date(event_at.astimezone(zone)))
     return problems
 
 

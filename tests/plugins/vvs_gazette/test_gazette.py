@@ -150,6 +150,30 @@ def test_past_dates_are_refused_with_every_other_error_in_one_pass(testapp, quar
     assert "La date de l'événement est passée" in form.submit("submit").text
 
 
+def test_the_dates_are_judged_in_the_same_pass_as_a_missing_rubric(testapp, quartier, dbsession):
+    """A past event date typed before the rubric was chosen was told only once the rubric was
+    chosen (a second round); a « visible until » day before the event hid the post before its
+    event, without a word."""
+    community, alice, *_ = quartier
+    form = party_form(testapp, community, alice, "Apportez un plat 🍰")
+    form["category"] = ""
+    form["event_at"] = "2020-06-20T19:00"
+    page = form.submit("submit")
+    assert "Choisissez une rubrique de la liste." in page.text
+    assert "La date de l'événement est passée" in page.text
+    form = page.forms["gazette-post"]
+    form["category"] = "evenement"
+    form["event_at"] = "2099-06-20T23:30"  # 21:30 UTC, in the summer: still 20 June in Paris
+    form["expires_on"] = "2099-06-19"
+    page = form.submit("submit")
+    assert "avant le jour de l'événement (le samedi 20 juin 2099)" in page.text
+    assert dbsession.scalar(sa.select(sa.func.count(GazettePost.id))) == 0
+    form = page.forms["gazette-post"]
+    form["expires_on"] = "2099-06-20"
+    form.submit("submit", status=303)
+    assert dbsession.scalars(sa.select(GazettePost)).one().expires_on.isoformat() == "2099-06-20"
+
+
 def test_past_is_read_in_the_communes_time_zone():
     from vvs_gazette.posts import EXPIRY_IN_THE_PAST, date_problems
 
