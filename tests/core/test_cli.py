@@ -199,13 +199,6 @@ def test_settings_masks_secrets(tmp_path):
     assert "redis://:***@127.0.0.1:6379/0 (from the environment)" in result.stdout
 
 
-def test_docs_writes_both_pages(tmp_path):
-    result = run_vvs("docs", str(write_ini(tmp_path)), "--out", str(tmp_path / "docs"), cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert "`vvs.database_url`" in (tmp_path / "docs" / "configuration.md").read_text()
-    assert "`vvs_menu_items`" in (tmp_path / "docs" / "plugin-hooks.md").read_text()
-
-
 def test_no_command_shows_usage(tmp_path):
     result = run_vvs(cwd=tmp_path)
     assert result.returncode == 2 and "usage: vvs" in result.stderr

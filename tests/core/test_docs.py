@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from vvs_core import cli, hookspecs
+from vvs_core import hookspecs
 from vvs_core.app import load_settings
 from vvs_core.testing import TEST_SECRET
+from vvs_devtools import docs as generated  # the generator behind `vvs docs`
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -42,7 +43,7 @@ def test_every_declared_setting_is_in_configuration_md(every_plugin):
 def test_configuration_md_is_current(every_plugin):
     pm, declared = every_plugin
     text = (DOCS / "configuration.md").read_text(encoding="utf-8")
-    assert text == cli.configuration_markdown(pm, declared), f"docs/configuration.md is stale: {REGENERATE}"
+    assert text == generated.configuration_markdown(pm, declared), f"docs/configuration.md is stale: {REGENERATE}"
 
 
 # --- docs/plugin-hooks.md -----------------------------------------------------
@@ -53,7 +54,7 @@ def test_every_hook_is_in_plugin_hooks_md_with_its_docstring():
         assert f"### `{name}`" in text, f"{name} missing from docs/plugin-hooks.md; {REGENERATE}"
         doc = inspect.getdoc(getattr(hookspecs, name))
         assert doc, f"hookspec {name} has no docstring"
-        assert cli.hook_doc_markdown(doc) in text, f"the docstring of {name} changed; {REGENERATE}"
+        assert generated.hook_doc_markdown(doc) in text, f"the docstring of {name} changed; {REGENERATE}"
 
 
 def test_every_hookspec_is_typed(every_plugin):
@@ -69,19 +70,19 @@ def test_every_hookspec_is_typed(every_plugin):
         untyped += [f"{name}({p})" for p, param in signature.parameters.items() if param.annotation is param.empty]
         if signature.return_annotation is signature.empty:
             untyped.append(f"{name} -> ?")
-        assert cli.hook_signature(spec.function) in (DOCS / "plugin-hooks.md").read_text(encoding="utf-8"), name
+        assert generated.hook_signature(spec.function) in (DOCS / "plugin-hooks.md").read_text(encoding="utf-8"), name
     assert untyped == []
 
 
 def test_every_hook_is_in_a_section_of_the_generated_reference():
-    sectioned = [name for _title, names in cli.hook_sections() for name in names]
+    sectioned = [name for _title, names in generated.hook_sections() for name in names]
     assert sorted(sectioned) == sorted(hook_names())
 
 
 def test_plugin_hooks_md_is_current(every_plugin):
     pm, _declared = every_plugin
     text = (DOCS / "plugin-hooks.md").read_text(encoding="utf-8")
-    assert text == cli.hooks_markdown(pm), f"docs/plugin-hooks.md is stale: {REGENERATE}"
+    assert text == generated.hooks_markdown(pm), f"docs/plugin-hooks.md is stale: {REGENERATE}"
 
 
 # --- One test per hook --------------------------------------------------------
