@@ -17,7 +17,6 @@ from vvs_core.web.french import de
 from vvs_core.web.timefmt import dates
 from vvs_core.web.textsearch import folded
 
-from .follow_up import follow_ups
 
 ACTIVITY_FIELDS = ("kind", "id", "title", "category", "community_id", "created_at", "lon", "lat", "url", "author_id",
                    "severity", "severity_key", "state", "state_label")
@@ -56,13 +55,14 @@ def find_alert(request, commune, alert_id: int, days: int = 90) -> dict | None:
 
 
 def acknowledge(request, commune, agent_user, alert: dict) -> bool:
-    """"Pris en compte" in one click, once; the author is told. False if already done."""
+    """"Pris en compte" in one click, once; the author is told. False if already done.
+
+    The click means « reçue → prise en compte »: checked under the follow-up's lock, so a
+    patrol or a closing another agent committed meanwhile is never overwritten."""
     from .follow_up import FollowUpRefused, change_status
 
-    if follow_ups(request.dbsession, commune.id, [alert["id"]]):
-        return False
     try:
-        change_status(request, commune, agent_user, alert, "prise_en_compte")
+        change_status(request, commune, agent_user, alert, "prise_en_compte", seen="recue")
     except FollowUpRefused:
         return False
     return True

@@ -150,3 +150,70 @@ def test_two_agents_on_one_alert_at_once(app, db_url):
         app.registry["dbsession_factory"] = saved
         _cleanup(factory, ids)
         engine.dispose()
+
+
+def test_one_click_ack_after_a_patrol_landed_meanwhile(app, db_url, monkeypatch):
+    """The interleaving a loaded machine produced once: « Pris en compte » read the alert
+    as « reçue », then another agent's patrol was committed before it locked the
+    follow-up. The click is refused under the lock (one reply, the patrol's status),
+    not applied over the patrol. (PostgreSQL only: on SQLite a POST takes the write lock
+    at its first read, so the patrol cannot land in between.)"""
+    if db_url.startswith("sqlite"):
+        return
+    from vvs_mairie import follow_up
+
+    engine = get_engine(db_url, pool_size=6)
+    factory = get_session_factory(engine)
+    saved = app.registry["dbsession_factory"]
+    ids = _world(factory, app.registry.settings, uuid.uuid4().hex[:8])
+    app.registry["dbsession_factory"] = factory
+    patrol_done = threading.Event()
+    locked = follow_up._locked
+
+    def locked_after_the_patrol(*args):
+        if threading.current_thread().name == "ack":
+            assert patrol_done.wait(30), "the patrol never finished"
+        return locked(*args)
+
+    monkeypatch.setattr(follow_up, "_locked", locked_after_the_patrol)
+    try:
+        clients = []
+        for email, secret in zip(ids["emails"][1:], ids["secrets"]):
+            client = VVSTestApp(app)
+            client.login(email)
+            client.post_csrf("/mairie/2fa", {"code": pyotp.TOTP(secret).now()}, status=303)
+            clients.append(client)
+        insee, alert = ids["insee"], ids["alerts"][0]
+        answers = {}
+
+        def ack():
+            t = webtest.TestApp(app, cookiejar=clients[0].t.cookiejar)
+            answers["ack"] = t.post(f"/mairie/{insee}/signalements/{alert}/pris-en-compte",
+                                    {"csrf_token": clients[0].csrf()}, expect_errors=True)
+
+        def patrol():
+            t = webtest.TestApp(app, cookiejar=clients[1].t.cookiejar)
+            try:
+                answers["patrol"] = t.post(f"/mairie/{insee}/signalements/{alert}",
+                                           {"csrf_token": clients[1].csrf(), "status": "patrouille",
+                                            "reply": "On y va 🚓", "seen": "recue"}, expect_errors=True)
+            finally:
+                patrol_done.set()
+
+        threads = [threading.Thread(target=ack, name="ack"), threading.Thread(target=patrol, name="patrol")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert answers["patrol"].status_int == 303, answers["patrol"].text[:300]
+        assert answers["ack"].status_int == 303
+        page = webtest.TestApp(app, cookiejar=clients[0].t.cookiejar).get(f"/mairie/{insee}").text
+        assert "Cette alerte était déjà prise en compte." in page
+        with factory() as s:
+            assert s.scalar(select(func.count()).select_from(AlertReply).where(AlertReply.alert_id == alert)) == 1
+            assert s.scalar(select(AlertAcknowledgement.status).where(
+                AlertAcknowledgement.alert_id == alert)) == "patrouille"
+    finally:
+        app.registry["dbsession_factory"] = saved
+        _cleanup(factory, ids)
+        engine.dispose()
