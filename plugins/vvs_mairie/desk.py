@@ -24,7 +24,8 @@ from sqlalchemy import func, select, update
 
 from vvs_core.clock import aware, utcnow
 from vvs_core.communities.events import record_event
-from vvs_core.web.forms import Schema, StrippedString, choice_node, email_node, make_form, reason_node, refusing, validate
+from vvs_core.web.forms import (Schema, StrippedString, choice_node, email_node, make_form, name_node, reason_node,
+                                refusing, text_node, validate)
 from vvs_core.hooktypes import EventKind
 from vvs_core.models import Community, User
 from vvs_core.accounts.phones import display_phone, normalise_phone
@@ -34,7 +35,6 @@ from .models import DeskAccount, DeskAction, DeskSession
 
 SESSION_MINUTES = 30
 SESSION_KEY = "vvs_mairie.desk_session"
-NAME_MAX = 80
 ADDRESS_MAX = 255
 EVENT_KINDS = [
     EventKind("mairie_desk_account_created", "Compte ouvert au guichet de la mairie"),
@@ -51,16 +51,6 @@ class DeskRefused(Exception):
 
 # --- Forms ------------------------------------------------------------------------
 
-def _text(name, title, limit, required=True):
-    def check(node, value):
-        if len(value) > limit:  # refused, never cut
-            raise colander.Invalid(node, f"{limit} caractères au plus ({len(value)} saisis).")
-
-    kw = {} if required else {"missing": ""}
-    return colander.SchemaNode(StrippedString(), name=name, title=title, validator=check,
-                               missing_msg="Ce champ est obligatoire.", **kw)
-
-
 def _phone_node():
     return colander.SchemaNode(StrippedString(), name="phone", title="Téléphone (fixe ou portable)",
                                validator=refusing(lambda _node, value: normalise_phone(value)),
@@ -69,10 +59,11 @@ def _phone_node():
 
 def create_form(request, commune, communities):
     schema = Schema()
-    schema.add(_text("first_name", "Prénom", NAME_MAX))
-    schema.add(_text("last_name", "Nom", NAME_MAX))
+    for name, title in (("first_name", "Prénom"), ("last_name", "Nom")):  # another person's: no autofill
+        schema.add(name_node(title, "off", name=name, missing_msg="Ce champ est obligatoire."))
     schema.add(_phone_node())
-    schema.add(_text("address", "Adresse", ADDRESS_MAX))
+    schema.add(text_node("Adresse", name="address", max=ADDRESS_MAX, too_short="Ce champ est obligatoire.",
+                         too_long="{max} caractères au plus ({length} saisis).", widget=deform.widget.TextInputWidget()))
     schema.add(choice_node("community", "Communauté de son domicile", [(str(c.id), c.name) for c in communities]))
     schema.add(reason_node())
     return make_form(request, schema, "Ouvrir le compte", formid="guichet-nouveau",

@@ -19,7 +19,7 @@ from vvs_core.clock import utcnow
 from vvs_core.communities.events import record_event
 from vvs_core.errors import ActionRefused as AdminActionRefused, ChangedMeanwhile
 from vvs_core.web import route_exists
-from vvs_core.web.forms import (Schema, StrippedString, act, choice_node, email_node, make_form, reason_node,
+from vvs_core.web.forms import (Schema, act, choice_node, email_node, make_form, name_node, reason_node,
                                    state_node)
 from vvs_core.hooktypes import EventKind
 from vvs_core.models import Commune, User
@@ -36,7 +36,6 @@ EVENT_KINDS = [
     EventKind("mairie_admin_agent_removed", "Agent de mairie retiré par l'équipe"),
     EventKind("mairie_admin_second_factor_reset", "Double authentification d'un agent réinitialisée"),
 ]
-NAME_MAX = 80
 YES_NO = {True: "oui", False: "non"}
 
 
@@ -55,14 +54,6 @@ def _checkbox(name, title):
                                widget=deform.widget.CheckboxWidget())
 
 
-def _name_node(name, title):
-    def check(node, value):
-        if len(value) > NAME_MAX:  # refused, never cut
-            raise colander.Invalid(node, f"{NAME_MAX} caractères au plus ({len(value)} saisis).")
-
-    return colander.SchemaNode(StrippedString(), name=name, title=title, missing="", validator=check)
-
-
 def forms(request, commune: Commune, agents: list[MairieAgent]) -> dict[str, deform.Form]:
     def path(route, **kw):
         return request.route_path(route, insee=commune.insee, **kw)
@@ -74,8 +65,8 @@ def forms(request, commune: Commune, agents: list[MairieAgent]) -> dict[str, def
     subscription.add(state_node())
     invite = Schema()
     invite.add(email_node("Adresse e-mail de l'agent"))
-    invite.add(_name_node("first_name", "Prénom"))
-    invite.add(_name_node("last_name", "Nom"))
+    for name, title in (("first_name", "Prénom"), ("last_name", "Nom")):  # the agent's: no autofill
+        invite.add(name_node(title, "off", name=name, missing=""))
     invite.add(choice_node("role", "Rôle à la mairie", list(AGENT_ROLES.items())))
     invite.add(reason_node())
     out = {

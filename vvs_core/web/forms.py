@@ -196,14 +196,14 @@ def email_node(title="Adresse e-mail", **kw):
 PERSON_NAME = re.compile(r"[^\W\d_]+(?:[ .’'-]+[^\W\d_]+)*\.?")  # letters of any alphabet, then ’ ' - . or spaces
 
 
-def name_node(title: str, autocomplete: str):
+def name_node(title: str, autocomplete: str, **kw):
     """A person's name (sign-up, account settings): what goes out in every SMS and e-mail."""
     def person_name(node, value):
         if not PERSON_NAME.fullmatch(value):
             raise colander.Invalid(node, "Un nom s'écrit avec des lettres, et au besoin des espaces, traits d'union, "
                                          "apostrophes ou points (ni chiffres, ni symboles).")
     return colander.SchemaNode(StrippedString(), title=title, widget=deform.widget.TextInputWidget(attributes={"autocomplete": autocomplete}),
-                               validator=colander.All(colander.Length(max=80, max_err="80 caractères au plus."), person_name))
+                               validator=colander.All(colander.Length(max=80, max_err="80 caractères au plus."), person_name), **kw)
 
 
 # The invisible control characters (Unicode "Cc") that a keyboard does not type; line breaks

@@ -96,7 +96,11 @@ def test_a_session_expires_by_itself(testapp, dbsession, mairie, agent_login):
 
 @pytest.mark.parametrize("over, message", [
     ({"first_name": ""}, "Ce champ est obligatoire"),
-    ({"last_name": "é" * 81}, "80 caractères au plus (81 saisis)"),
+    ({"last_name": "é" * 81}, "80 caractères au plus"),
+    ({"first_name": "Germaine2"}, "Un nom s'écrit avec des lettres"),
+    ({"last_name": "<b>Lefèvre</b>"}, "Un nom s'écrit avec des lettres"),
+    ({"address": "x" * 256}, "255 caractères au plus (256 saisis)"),
+    ({"address": "3 rue de l’Église\x00"}, "caractères de contrôle"),
     ({"phone": "pas un numéro"}, ""),
     ({"phone": "9" * 30}, ""),
     ({"community": "999999999"}, "Choisissez une valeur de la liste"),

@@ -82,7 +82,9 @@ def test_subscription_is_journaled_and_checks_what_was_seen(testapp, dbsession, 
 @pytest.mark.parametrize("fields, message", [
     ({"email": "pas-une-adresse", "role": "agent"}, "Adresse e-mail invalide."),
     ({"email": "agent@example.test", "role": "maire"}, "Choisissez une valeur de la liste."),
-    ({"email": "agent@example.test", "role": "agent", "first_name": "É" * 81}, "80 caractères au plus (81 saisis)."),
+    ({"email": "agent@example.test", "role": "agent", "first_name": "É" * 81}, "80 caractères au plus."),
+    ({"email": "agent@example.test", "role": "agent", "last_name": "Dupré 3"}, "Un nom s'écrit avec des lettres"),
+    ({"email": "agent@example.test", "role": "agent", "first_name": "🌻"}, "Un nom s'écrit avec des lettres"),
     ({"email": "agent@example.test", "role": "agent", "reason": ""}, "Indiquez le motif"),
 ])
 def test_bad_invitations_change_nothing(testapp, dbsession, mairie, admin, fields, message):
