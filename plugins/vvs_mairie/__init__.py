@@ -337,6 +337,7 @@ def includeme(config):
     config.add_route("mairie_convince_pdf", "/convaincre-ma-mairie/presentation.pdf")
     config.add_route("mairie_proof_key", r"/communes/{insee:\d[0-9AB]\d{3}}/cle-publique.pem")
     config.add_route("mairie_alert_public", r"/avis/{insee:\d[0-9AB]\d{3}}/{alert_id:\d+}")
+    config.add_route("mairie_messages_stop", "/mairie/messages/arret/{token}")
     factory = "vvs_mairie.mairie_factory"
     for name, pattern in (
         ("mairie_dashboard", "/mairie/{insee}"),
@@ -445,6 +446,14 @@ def vvs_register_notification_kinds():
         NotificationKind("mairie_message", "Messages de la mairie", in_settings=False),
         NotificationKind("mairie_ack", "Votre alerte prise en compte par la mairie", in_settings=False),
     ]
+
+
+@hookimpl
+def vvs_render_notification(request, notification, channel):
+    """The mairie's messages by e-mail end with their stop link (``List-Unsubscribe``)."""
+    from .messages import render_email
+
+    return render_email(request, notification) if channel == "email" else None
 
 
 @hookimpl

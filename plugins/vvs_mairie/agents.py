@@ -164,7 +164,7 @@ def menu_conditions_sql():
 
 @cache
 def communications_read():
-    """The 20 newest communications (title, text, created_at) of commune
+    """The 20 newest communications published in the gazettes (title, text, created_at) of commune
     ``mairie_communications_of`` while its mairie is subscribed, as ``json_rows`` built once
     per process (the gazette reads it with its page, vvs_core.web.batch)."""
     from vvs_core.web.batch import json_rows
@@ -175,7 +175,7 @@ def communications_read():
                             MairieCommunication.created_at.label("created_at"))
                      .join(MairieCommune, MairieCommune.commune_id == MairieCommunication.commune_id)
                      .where(MairieCommunication.commune_id == bindparam("mairie_communications_of"),
-                            MairieCommune.subscribed.is_(True))
+                            MairieCommunication.channel == "gazette", MairieCommune.subscribed.is_(True))
                      .order_by(MairieCommunication.created_at.desc()).limit(20))
 
 

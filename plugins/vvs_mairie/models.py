@@ -177,7 +177,9 @@ class MairieAlert(Base):
 
 
 class MairieCommunication(Base):
-    """A non-urgent communication, shown in every gazette of the commune."""
+    """A non-urgent communication: shown in every gazette of the commune (``channel``
+    "gazette"), or sent by e-mail to the residents of chosen communities ("email": kept
+    for the mairie's list only, with whom it reached)."""
     __tablename__ = "mairie_communications"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -185,6 +187,9 @@ class MairieCommunication(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     title: Mapped[str] = mapped_column(String(140))
     text: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16), default="gazette", server_default="gazette")
+    community_ids: Mapped[list | None] = mapped_column(JSON)
+    recipients: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 

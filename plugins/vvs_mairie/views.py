@@ -18,7 +18,7 @@ from vvs_core.web.batch import resolve_panels
 from vvs_core.web.pagination import paginate, paginate_list
 from vvs_core.clock import aware, utcnow
 from vvs_core.models import Commune, User, row_id
-from vvs_core.web.ratelimit import limiter
+from vvs_core.web.ratelimit import client_address, limiter
 from vvs_core.accounts.security import valid_token, hash_password, password_problem, verify_password
 from vvs_core.web.forms import read_fields, typed
 from vvs_core.web.timefmt import dates
@@ -509,6 +509,7 @@ def communications_view(context, request):
                          .order_by(MairieCommunication.created_at.desc(), MairieCommunication.id.desc()),
                          COMMUNICATIONS_PAGE)
     page = {"title": "Communications", "commune": commune, "communities": communities, "published": published.items,
+            "community_names": {c.id: c.name for c in communities},
             "pagination": published, "errors": {}, "values": {}, **assets(request)}
     if request.method != "POST":
         return page
@@ -523,6 +524,8 @@ def communications_view(context, request):
         return {**page, "errors": errors, "values": {"title": title, "text": text, "communities": chosen, "action": action}}
     if action == "message":
         count = messages.send_message(request, commune, request.user, chosen, title, text)
+        request.dbsession.add(MairieCommunication(commune_id=commune.id, author_id=request.user.id, title=title,
+                                                  text=text, channel="email", community_ids=chosen, recipients=count))
         request.flash(f"Message envoyé par e-mail à {french.count(count, 'habitant', 'habitants')}.", "success")
     else:
         news = MairieCommunication(commune_id=commune.id, author_id=request.user.id, title=title, text=text)
@@ -532,6 +535,30 @@ def communications_view(context, request):
             request=request, commune=commune, news={"id": news.id, "title": title, "text": text})
         request.flash("Communication publiée dans la gazette de chaque quartier.", "success")
     return HTTPSeeOther(request.route_path("mairie_communications", insee=commune.insee))
+
+
+@view_config(route_name="mairie_messages_stop", permission="public", renderer=T + "messages_stop.pt",
+             require_csrf=False)
+def messages_stop_view(request):
+    """GET asks; a POST stops at once: the page's button, or a mail client's one-click
+    ``List-Unsubscribe=One-Click`` POST (RFC 8058), which carries no CSRF token: the
+    token in the URL is the credential. ``reprendre`` undoes it. The answer is the same
+    whether the token named someone or not."""
+    from . import messages
+
+    token = request.matchdict["token"]
+    base = {"title": "Ne plus recevoir les messages de la mairie", "token": token, "done": None, **assets(request)}
+    if request.method != "POST":
+        return base
+    limiter(request, "mairie-messages-stop", rate="30/3600").check(
+        client_address(request), "Trop de demandes depuis cette connexion : réessayez dans une heure.")
+    again = bool(request.POST.get("reprendre"))
+    user = messages.user_of_token(request.dbsession, request.registry.settings["vvs.secret"], token)
+    if user is not None:
+        messages.set_stopped(user, not again)
+    if again:
+        return {**base, "title": "Vous recevrez de nouveau les messages de la mairie", "done": "again"}
+    return {**base, "title": "Vous ne recevrez plus les messages de la mairie", "done": "stopped"}
 
 
 # --- Reports ----------------------------------------------------------------------------

@@ -247,3 +247,28 @@ def test_a_commune_alert_public_page_is_public_and_read_only(testapp, dbsession,
     assert "Orages" in page.text and mairie.agent_user.last_name not in page.html.find("main").get_text()
     testapp.get(f"/avis/77111/{alert.id}", status=404)  # other_commune: Chessy
     assert testapp.post(f"/avis/77449/{alert.id}", expect_errors=True).status_int in (400, 403, 404, 405)
+
+
+@pytest.mark.parametrize("who", ["anonymous", "resident", "agent"])
+def test_the_messages_stop_link_is_the_only_credential(testapp, dbsession, mairie, agent_login, who):
+    """/mairie/messages/arret/{token}: anyone holding a resident's link stops that resident's
+    messages (and only theirs); a wrong token, whoever sends it, changes nobody."""
+    from vvs_mairie.messages import stop_token
+
+    if who == "resident":
+        testapp.login(mairie.residents[1])
+    elif who == "agent":
+        agent_login(testapp, mairie)
+    target = mairie.residents[0]
+    wrong = stop_token("not the site's secret", mairie.residents[1].id)
+    testapp.get(f"/mairie/messages/arret/{wrong}", status=200)
+    testapp.post(f"/mairie/messages/arret/{wrong}", {}, status=200)
+    for user in mairie.residents:
+        dbsession.refresh(user)
+        assert "mairie_message" not in (user.notification_prefs or {})
+    testapp.post(f"/mairie/messages/arret/{stop_token(testapp.app.registry.settings['vvs.secret'], target.id)}", {},
+                 status=200)
+    dbsession.refresh(target)
+    dbsession.refresh(mairie.residents[1])
+    assert target.notification_prefs["mairie_message"] == []
+    assert "mairie_message" not in (mairie.residents[1].notification_prefs or {})
