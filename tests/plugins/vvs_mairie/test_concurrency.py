@@ -59,6 +59,16 @@ def _cleanup(factory, ids):
         s.commit()
 
 
+def _signed_in_agents(app, ids) -> list:
+    clients = []
+    for email, secret in zip(ids["emails"][1:], ids["secrets"]):
+        client = VVSTestApp(app)
+        client.login(email)
+        client.post_csrf("/mairie/2fa", {"code": pyotp.TOTP(secret).now()}, status=303)
+        clients.append(client)
+    return clients
+
+
 def _at_once(app, clients, url, params_each):
     """POST ``url`` from both clients at the same moment; the answers in the clients' order."""
     def post(n):
@@ -75,12 +85,7 @@ def test_two_agents_on_one_alert_at_once(app, db_url):
     ids = _world(factory, app.registry.settings, uuid.uuid4().hex[:8])
     app.registry["dbsession_factory"] = factory
     try:
-        clients = []
-        for email, secret in zip(ids["emails"][1:], ids["secrets"]):
-            client = VVSTestApp(app)
-            client.login(email)
-            client.post_csrf("/mairie/2fa", {"code": pyotp.TOTP(secret).now()}, status=303)
-            clients.append(client)
+        clients = _signed_in_agents(app, ids)
         insee, first, second, third = ids["insee"], *ids["alerts"]
 
         # 1. Both saw « reçue »: one sends a patrol, the other closes it.
@@ -177,12 +182,7 @@ def test_one_click_ack_after_a_patrol_landed_meanwhile(app, db_url, monkeypatch)
 
     monkeypatch.setattr(follow_up, "_locked", locked_after_the_patrol)
     try:
-        clients = []
-        for email, secret in zip(ids["emails"][1:], ids["secrets"]):
-            client = VVSTestApp(app)
-            client.login(email)
-            client.post_csrf("/mairie/2fa", {"code": pyotp.TOTP(secret).now()}, status=303)
-            clients.append(client)
+        clients = _signed_in_agents(app, ids)
         insee, alert = ids["insee"], ids["alerts"][0]
         answers = {}
 
