@@ -66,6 +66,7 @@ def monthly_report(request, commune, year: int, month: int) -> dict:
     reaches = reach_reports(db, mairie_alerts)
     sent = [{"alert": alert, "category": alert.category_label, "title": alert.title, "reach": reaches[alert.id]["text"],
              "people": reaches[alert.id]["people"], "by_channel": channel_figures(reaches[alert.id]["summary"]),
+             "calls": reaches[alert.id]["summary"].get("voice") or {},
              "updates": sum(f.kind == "update" for f in follow_ups.get(alert.id, [])),
              "ended_at": next((f.created_at for f in follow_ups.get(alert.id, []) if f.kind == "all_clear"), None)}
             for alert in mairie_alerts]
@@ -131,10 +132,17 @@ def channel_figures(summary: dict) -> dict:
 
 
 def alert_comment(row: dict) -> str:
-    """What the CSV's comment column says of a mairie alert: its updates and its end."""
+    """What the report says of a mairie alert besides its reach: its updates and its end."""
     parts = [count(row["updates"], "mise à jour", "mises à jour")] if row["updates"] else []
     parts.append(f"terminée le {dates.datetime(row['ended_at'])}" if row["ended_at"] else "pas de fin d'alerte envoyée")
     return " · ".join(parts)
+
+
+def planned_calls(calls: dict) -> str:
+    """The calls held for the morning, with their hour as the pages say it (the CSV's
+    « en attente » column counts them without it)."""
+    n = calls.get("planned")
+    return f"{count(n, 'appel prévu', 'appels prévus')} à {dates.hour(calls['planned_at'])}" if n else ""
 
 
 CSV_COLUMNS = ["section", "libellé", "date", "nombre", "destinataires", "SMS envoyés", "e-mails envoyés",
@@ -178,7 +186,7 @@ def report_csv(report: dict) -> str:
         w.writerow(["alertes de la mairie", f"{a['category']} · {a['title']}",
                     dates.datetime_seconds(a["alert"].created_at), 1, a["people"],
                     *(figures[c] for c in REPORT_CHANNELS), figures["waiting"], figures["failed"], figures["cancelled"],
-                    a["comment"]])
+                    " · ".join(filter(None, (planned_calls(a["calls"]), a["comment"])))])
     return out.getvalue()
 
 
