@@ -296,7 +296,9 @@ def proof_pdf(data: dict, site_name: str) -> bytes:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
-    from vvs_core.web.pdf import fonts, para, plain, stylesheet
+    from vvs_core.web.pdf import fonts, stylesheet
+
+    from .pdf_text import every_character_said as plain, paragraph as para
 
     styles = stylesheet()
     buffer = io.BytesIO()
