@@ -15,7 +15,8 @@ from vvs_core import hookimpl
 
 
 def includeme(config):
-    for module in (".views", ".accounts_views", ".communes_views", ".plugins_views", ".archived"):
+    for module in (".views", ".accounts_views", ".communes_views", ".communities_views", ".plugins_views",
+                   ".archived"):
         config.include(module)
 
 

@@ -57,6 +57,8 @@ ADMIN_EVENT_KINDS = {
     "admin_referent_removed": "Référent retiré par l'équipe",
     "admin_communities_merged": "Communautés fusionnées",
     "admin_community_archived": "Communauté archivée",
+    "admin_community_created": "Communauté créée par l'équipe",
+    "admin_community_edited": "Communauté modifiée par l'équipe",
 }
 STATUS_ACTIONS = {
     # action: (label, new status, states it applies to, event kind)
@@ -342,4 +344,4 @@ def describe_change(event: CommunityEvent) -> str:
     data = event.data or {}
     if data.get("avant") and data.get("apres"):
         return f"{data['avant']} → {data['apres']}"
-    return ""
+    return str(data.get("changement") or "")  # what an edit changed, in French (a community's)

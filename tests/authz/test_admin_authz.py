@@ -7,7 +7,7 @@ The account's suspension page (admin_user_account) is also the moderators'.
 Routes: admin_users, admin_user, admin_user_role, admin_user_status,
 admin_user_confirmation, admin_user_sessions, admin_user_account, admin_journal, admin_journal_csv, admin_communes,
 admin_commune, admin_community_mode, admin_community_referents, admin_community_merge,
-admin_community_archive, admin_commune_withdraw, admin_plugins.
+admin_community_archive, admin_commune_withdraw, admin_plugins, admin_community_new, admin_community_edit.
 """
 import pytest
 from sqlalchemy import select
@@ -203,3 +203,68 @@ def test_an_archived_community_is_read_only_for_every_role(testapp, world, dbses
     testapp.post_csrf(f"/communaute/{community.id}/modifier", {"name": "Renommée « après » l’archive"}, status=403)
     dbsession.refresh(community)
     assert community.name == "Le Bourg"
+
+
+def square_json(centre, side_m=400) -> str:
+    import json
+
+    from vvs_core.geo import square_around
+
+    return json.dumps([list(p) for p in square_around(centre, side_m).exterior.coords][:-1])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_community_create_and_edit_by_role(testapp, world, dbsession, role):
+    """admin_community_new, admin_community_edit: the platform team creates a community and
+    changes its name, description and boundary; every other role gets 403 (the anonymous
+    visitor the login page on GET) and nothing is created or changed — the commune's agent
+    (who oversees the commune) included."""
+    from vvs_core.models import Community
+    from vvs_core.testing import SERRIS
+
+    community, commune = world["community"], world["community"].commune
+    if role != "anonymous":
+        testapp.login(world["users"][role])
+    check_get(testapp, role, f"/admin/communautes/nouvelle?commune={commune.id}")
+    check_get(testapp, role, f"/admin/communautes/{community.id}/modifier")
+    east = (SERRIS[0] + 0.012, SERRIS[1])
+    status = 303 if role == "admin" else 403
+    testapp.post_csrf("/admin/communautes/nouvelle", {
+        "commune": str(commune.id), "name": "Quartier de l’Église – Les Œillets", "description": "", "mode": "referent",
+        "referent": "", "boundary": square_json(east), "reason": REASON}, status=status)
+    testapp.post_csrf(f"/admin/communautes/{community.id}/modifier", {
+        "name": "Le Bourg « renommé »", "description": "", "boundary": square_json(SERRIS, 300), "reason": REASON},
+        status=409 if role == "admin" else 403)  # the state the page showed is missing: changed meanwhile
+    dbsession.expire_all()
+    created = dbsession.scalar(select(Community.id).where(Community.name == "Quartier de l’Église – Les Œillets"))
+    assert (created is not None) == (role == "admin")
+    assert dbsession.get(Community, community.id).name == "Le Bourg"
+
+
+def test_another_communes_agent_cannot_touch_a_community_the_team_created(testapp, world, dbsession, make_user):
+    """A community the team creates in Chessy: the agent of Serris neither opens nor changes it,
+    through the team's pages or the référents' (edit, boundary, requests)."""
+    from shapely.geometry import Point
+
+    from vvs_core.models import Community
+    from vvs_core.testing import SERRIS
+
+    chessy = Commune(insee="77111", name="Chessy", postcodes=["77700"], centre=Point(SERRIS[0] + 0.03, SERRIS[1] + 0.02))
+    dbsession.add(chessy)
+    dbsession.flush()
+    admin = world["users"]["admin"]
+    testapp.login(admin)
+    testapp.post_csrf("/admin/communautes/nouvelle", {
+        "commune": str(chessy.id), "name": "Les Œillets de Chessy", "description": "", "mode": "referent",
+        "referent": "", "boundary": square_json((chessy.centre.x, chessy.centre.y)), "reason": REASON}, status=303)
+    created = dbsession.scalar(select(Community).where(Community.name == "Les Œillets de Chessy"))
+    testapp.post_csrf("/deconnexion", {}, status=303)
+    testapp.login(world["users"]["agent"])
+    for path in (f"/admin/communautes/{created.id}/modifier", f"/communaute/{created.id}/modifier",
+                 f"/communaute/{created.id}/delimitation"):
+        testapp.get(path, status=403)
+    testapp.post_csrf(f"/communaute/{created.id}/modifier", {"name": "Pris par Serris"}, status=403)
+    testapp.post_csrf(f"/admin/communautes/{created.id}/modifier", {"name": "Pris par Serris", "reason": REASON},
+                      status=403)
+    dbsession.refresh(created)
+    assert created.name == "Les Œillets de Chessy"

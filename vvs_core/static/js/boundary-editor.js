@@ -28,7 +28,10 @@
   var start = proposed ? vvsMap.latlngs(proposed) : saved;
 
   var map = vvsMap.create(el, { keyboardPanDelta: 40 });
-  map.fitBounds(L.latLngBounds(start.concat(saved)), { padding: [30, 30] });
+  // data-margin: how much of the surroundings to show around the zone (a new community's
+  // page shows its neighbours; 0, the référent's, fits the zone itself).
+  map.fitBounds(L.latLngBounds(start.concat(saved)).pad(Number(el.getAttribute("data-margin")) || 0),
+                { padding: [30, 30] });
   el.classList.add("crosshair");
   vvsMap.communities(map, vvsMap.data(el, "neighbours", []),
                      { color: "#4b5563", weight: 1, fillColor: "#9ca3af", fillOpacity: 0.35 });

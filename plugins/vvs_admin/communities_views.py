@@ -1,0 +1,196 @@
+"""The platform team's pages to create a community (``/admin/communautes/nouvelle``, linked
+from a commune's page) and to change a community's name, description and boundary
+(``/admin/communautes/{id}/modifier``). The boundary is drawn on the référents' map editor;
+the rules live in ``vvs_admin.communities``; these views read the forms and show the pages.
+An archived community's edit page answers 403 like its other pages (``vvs_admin.archived``)."""
+from __future__ import annotations
+
+import json
+
+import deform
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.renderers import render
+from pyramid.view import view_config
+from sqlalchemy import select
+from sqlalchemy.orm import defer
+
+from vvs_admin.accounts import AdminActionRefused, ChangedMeanwhile
+from vvs_admin.communes import mode_names
+from vvs_admin.communities import (community_state, create_community, edit_community, first_referent,
+                                   name_problem, new_community_standin, read_drawing, starting_boundary)
+from vvs_core import geo
+from vvs_core.accounts.security import community_factory
+from vvs_core.communities.members import member_count
+from vvs_core.communities.views import leaflet_assets, neighbours_outlines, outline
+from vvs_core.models import Commune, row_id
+from vvs_core.web.forms import (Schema, choice_node, email_node, make_form, reason_node, state_node, text_node,
+                                validate)
+from vvs_core.web.french import a
+from vvs_core.web.textsearch import folded
+
+FORMID = "boundary-form"  # the form boundary-editor.js fills on submit
+
+
+def includeme(config):
+    config.add_route("admin_community_new", "/admin/communautes/nouvelle")
+    config.add_route("admin_community_edit", "/admin/communautes/{community_id}/modifier", factory=community_factory)
+    config.scan(".communities_views")
+
+
+# --- Forms --------------------------------------------------------------------
+
+def name_and_description(schema: Schema) -> None:
+    schema.add(text_node("Nom de la communauté", name="name", min=3, max=120,
+                         too_short="Donnez un nom à la communauté (3 caractères au moins), par exemple le nom du quartier.",
+                         too_long="Le nom compte 120 caractères au plus ({length} saisis).",
+                         widget=deform.widget.TextInputWidget(attributes={"maxlength": "120", "autocomplete": "off"})))
+    schema.add(text_node("Description (facultative)", name="description", max=1000, required=False,
+                         too_long="La description compte 1 000 caractères au plus ({length} saisis).",
+                         widget=deform.widget.TextAreaWidget(rows=3, attributes={"maxlength": "1000"})))
+
+
+def new_community_form(request, communes: list[tuple[str, str]], map_html: str) -> deform.Form:
+    schema = Schema()
+    schema.add(choice_node("commune", "Commune", communes))
+    name_and_description(schema)
+    schema.add(choice_node("mode", "Qui valide les adhésions", list(mode_names(request).items())))
+    schema.add(email_node("Premier référent (facultatif) : adresse e-mail de son compte", name="referent",
+                          missing=""))
+    schema.add(reason_node())
+    return make_form(request, schema, "Créer la communauté", formid=FORMID, before_buttons=map_html,
+                     action=request.route_path("admin_community_new"))
+
+
+def edit_community_form(request, community, map_html: str) -> deform.Form:
+    schema = Schema()
+    name_and_description(schema)
+    schema.add(reason_node())
+    schema.add(state_node())
+    return make_form(request, schema, "Enregistrer", formid=FORMID, before_buttons=map_html,
+                     action=request.route_path("admin_community_edit", community_id=community.id))
+
+
+def map_html(request, start, drawing=None, raw: str = "", name: str = "", community=None, around=None) -> str:
+    """The map editor put in the form before its button: ``start`` (the boundary « Recommencer »
+    goes back to), the drawing sent back with its errors, the neighbours in grey (``around``,
+    else those of ``community``)."""
+    settings = request.registry.settings
+    shown = (drawing.outline if drawing is not None else None) or outline(start)
+    neighbours = ([{"name": c.name, "outline": outline(c.boundary)} for c in around] if around is not None
+                  else neighbours_outlines(request.dbsession, community))
+    return render("vvs_admin:templates/admin_boundary_map.pt", {
+        "map": {"boundary": json.dumps(outline(start)),
+                "proposed": json.dumps(drawing.outline) if drawing is not None and drawing.outline else "",
+                "neighbours": json.dumps(neighbours)},
+        "errors": drawing.errors if drawing is not None else [], "raw": raw or json.dumps(shown), "name": name,
+        "area_ha": geo.area_m2(start) / 10000, "members": community is not None,
+        "min_ha": float(settings["vvs.community.min_area_m2"]) / 10000,
+        "max_ha": float(settings["vvs.community.max_area_m2"]) / 10000}, request=request)
+
+
+def page(request, title: str, form_html: str, error: str | None = None, **extra) -> dict:
+    return {"title": title, "form": form_html, "error": error, "back": None, "community": None, **extra,
+            **leaflet_assets(request, "boundary-editor.js")}
+
+
+# --- Creating -----------------------------------------------------------------
+
+def commune_choices(db) -> list[Commune]:
+    return list(db.scalars(select(Commune).options(defer(Commune.boundary)).order_by(folded(Commune.name), Commune.id)))
+
+
+@view_config(route_name="admin_community_new", request_method=("GET", "POST"),
+             renderer="vvs_admin:templates/admin_community_form.pt", permission="platform")
+def admin_community_new_view(request):
+    """GET ``?commune=<id>``: the form, its map near that commune's town hall. POST: every
+    field and the boundary checked in one pass; the community created, or the form again
+    with each problem beside its field (nothing created)."""
+    db = request.dbsession
+    communes = commune_choices(db)
+    if not communes:
+        return page(request, "Nouvelle communauté", "", error="Ajoutez d'abord une commune : une communauté est "
+                                                               "toujours dans une commune.")
+    by_id = {c.id: c for c in communes}
+    choices = [(str(c.id), f"{c.name} ({c.insee})") for c in communes]
+    posting = request.method == "POST"
+    wanted = row_id(request.POST.get("commune") if posting else request.GET.get("commune"))
+    commune = by_id.get(wanted) if wanted is not None else None
+    start, around = starting_boundary(request, commune or communes[0])
+    drawing = raw = None
+    if posting:
+        raw = request.POST.get("boundary") if isinstance(request.POST.get("boundary"), str) else ""
+        drawing = read_drawing(request, raw.strip(), new_community_standin(), commune)
+    form = new_community_form(request, choices, map_html(request, start, drawing, raw or "", around=around))
+    back = {"back": request.route_path("admin_commune", insee=commune.insee) if commune else
+            request.route_path("admin_communes"), "back_label": commune.name if commune else "Communes"}
+    title = "Nouvelle communauté" + (f" {a(commune.name)}" if commune else "")
+    if not posting:
+        values = {"commune": str(commune.id) if commune else "", "mode": "referent"}
+        return page(request, title, form.render(values), **back)
+    found = {}
+
+    def check(data):
+        problems = {"name": "name" in data and name_problem(db, commune, data["name"])}
+        if data.get("referent") and drawing.polygon is not None:
+            try:
+                found["referent"] = first_referent(db, data["referent"], drawing.polygon)
+            except AdminActionRefused as exc:
+                problems["referent"] = str(exc)
+        return problems
+    data, rendered = validate(request, form, check=check)
+    if data is None or drawing.errors:
+        request.response.status = 400
+        return page(request, title, rendered or form.render(data), **back)
+    referent = found.get("referent")
+    try:
+        community = create_community(request, commune, data["name"], data["description"], data["mode"],
+                                     drawing.polygon, data["reason"], referent)
+    except AdminActionRefused as exc:
+        request.response.status = 409 if isinstance(exc, ChangedMeanwhile) else 400
+        return page(request, title, form.render(data), error=str(exc), **back)
+    request.flash(f"La communauté « {community.name} » est créée" + (
+        f", avec {referent.full_name} pour référent." if referent else " : nommez-lui un référent ci-dessous."),
+        "success")
+    return HTTPSeeOther(request.route_path("admin_commune", insee=commune.insee, _anchor=f"communaute-{community.id}"))
+
+
+# --- Editing ------------------------------------------------------------------
+
+@view_config(route_name="admin_community_edit", request_method=("GET", "POST"),
+             renderer="vvs_admin:templates/admin_community_form.pt", permission="platform")
+def admin_community_edit_view(request):
+    community = request.context.community
+    commune = community.commune
+    db = request.dbsession
+    drawing = raw = None
+    if request.method == "POST":
+        raw = request.POST.get("boundary") if isinstance(request.POST.get("boundary"), str) else ""
+        drawing = read_drawing(request, raw.strip(), community, commune, current=community.boundary)
+    form = edit_community_form(request, community,
+                               map_html(request, community.boundary, drawing, raw or "", community.name, community))
+    extra = {"back": request.route_path("admin_commune", insee=commune.insee, _anchor=f"communaute-{community.id}"),
+             "back_label": commune.name, "community": community, "members": member_count(db, community.id)}
+    title = f"Modifier « {community.name} »"
+    if request.method != "POST":
+        values = {"name": community.name, "description": community.description or "",
+                  "etat": community_state(community)}
+        return page(request, title, form.render(values), **extra)
+    data, rendered = validate(request, form, check=lambda data: {
+        "name": "name" in data and name_problem(db, commune, data["name"], renaming=community)})
+    if data is None or drawing.errors:
+        request.response.status = 400
+        return page(request, title, rendered or form.render(data), **extra)
+    try:
+        changed = edit_community(request, community, data["name"], data["description"], drawing.polygon,
+                                 data["etat"], data["reason"])
+    except AdminActionRefused as exc:
+        request.response.status = 409 if isinstance(exc, ChangedMeanwhile) else 400
+        if isinstance(exc, ChangedMeanwhile):  # the form shows the community as it is now
+            fresh = edit_community_form(request, community, map_html(request, community.boundary, name=community.name,
+                                                                     community=community))
+            return page(request, title, fresh.render({"name": community.name, "description": community.description,
+                                                      "etat": community_state(community), "reason": data["reason"]}),
+                        error=str(exc), **extra)
+        return page(request, title, form.render(data), error=str(exc), **extra)
+    request.flash(f"« {community.name} » est enregistrée ({', '.join(c.split(' :')[0] for c in changed)}).", "success")
+    return HTTPSeeOther(extra["back"])
