@@ -102,8 +102,8 @@ def commune_problems(db, commune: Commune, polygon) -> list[str]:
     other_id = geo.find_commune_id_at(db, polygon.representative_point())
     if other_id is not None and other_id != commune.id:
         other = db.get(Commune, other_id)
-        return [f"La zone tracée est dans la commune {de(other.name)}, pas {de(commune.name)} : choisissez "
-                f"{other.name} dans la liste, ou tracez la zone {de(commune.name)}."]
+        return [f"La zone tracée est dans la commune {de(other.name)}, pas dans celle {de(commune.name)} : "
+                f"choisissez {other.name} dans la liste, ou tracez la zone dans la commune {de(commune.name)}."]
     centre, farthest = commune.centre, 0.0
     for lon, lat in polygon.exterior.coords:
         farthest = max(farthest, abs(geo.geod().inv(centre.x, centre.y, lon, lat)[2]))

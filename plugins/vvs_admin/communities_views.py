@@ -149,7 +149,8 @@ def admin_community_new_view(request):
         request.response.status = 409 if isinstance(exc, ChangedMeanwhile) else 400
         return page(request, title, form.render(data), error=str(exc), **back)
     request.flash(f"La communauté « {community.name} » est créée" + (
-        f", avec {referent.full_name} pour référent." if referent else " : nommez-lui un référent ci-dessous."),
+        f", avec {referent.full_name} pour référent." if referent else " : les habitants dont le domicile est dans sa "
+        "délimitation peuvent la rejoindre ; nommez ensuite l'un d'eux référent."),
         "success")
     return HTTPSeeOther(request.route_path("admin_commune", insee=commune.insee, _anchor=f"communaute-{community.id}"))
 
