@@ -22,6 +22,8 @@ SEVERITIES = (
 )
 SEVERITY_LABELS = {key: label.split(" :")[0] for key, label, _cap in SEVERITIES}
 CAP_SEVERITIES = {key: cap for key, _label, cap in SEVERITIES}
+# How urgent, as the first word of the SMS (it costs no room: « ALERTE » had its place).
+SMS_URGENCY = {"minor": "INFO", "moderate": "ALERTE", "severe": "URGENT"}
 
 STATUS_LABELS = {
     "held": "en attente de validation",

@@ -11,7 +11,7 @@ from vvs_core.web.french import count
 from vvs_core.web.links import absolute_url
 from vvs_core.web.timefmt import dates
 
-from .catalogue import EMERGENCY_NOTICE, FORMER_MEMBER, SMS_EMERGENCY_NOTICE, category_label
+from .catalogue import EMERGENCY_NOTICE, FORMER_MEMBER, SMS_EMERGENCY_NOTICE, SMS_URGENCY, category_label
 
 
 def author_name(user) -> str:
@@ -44,8 +44,9 @@ def headline(alert, update=None) -> str:
 
 
 def sms_prefix(community_name: str, alert, update=None) -> str:
+    """How urgent (its first word), where and what: an SMS is read alone."""
     if update is None:
-        return f"ALERTE {community_name} - {category_label(alert.category)} : "
+        return f"{SMS_URGENCY.get(alert.severity, 'ALERTE')} {community_name} - {category_label(alert.category)} : "
     if update.kind == "all_clear":
         return f"FIN D'ALERTE {community_name} - {category_label(alert.category)} : "
     return f"SUITE ALERTE {community_name} - {category_label(alert.category)} : "
@@ -99,12 +100,12 @@ def push_text(request, community_name, alert, update, author) -> str:
             f"{alert_url(request, alert.id)} {SMS_EMERGENCY_NOTICE}")
 
 
-def sms_preview(request, community, category: str, text: str, next_id: int) -> dict:
+def sms_preview(request, community, category: str, text: str, next_id: int, severity: str = "moderate") -> dict:
     """The SMS the alert being written would send, for the counter under the form:
     the same function as the real SMS, so the counter cannot disagree with it."""
     from types import SimpleNamespace
 
-    alert = SimpleNamespace(id=next_id, category=category, text=text)
+    alert = SimpleNamespace(id=next_id, category=category, text=text, severity=severity)
     fitted = fit_alert_sms(request, community.name, alert, None, request.user)
     limit = request.registry.settings["vvs.alerts.sms_max_segments"]
     parts = fitted.length.segments

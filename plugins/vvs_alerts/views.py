@@ -19,7 +19,7 @@ from vvs_core.web.timefmt import dates
 
 from . import feeds
 from .access import SanctionsContext
-from .catalogue import (CATEGORY_LABELS, EXPIRY_CHOICES, SEVERITY_LABELS, STATUS_LABELS, category_label)
+from .catalogue import (CATEGORY_LABELS, EXPIRY_CHOICES, SEVERITY_LABELS, SMS_URGENCY, STATUS_LABELS, category_label)
 from .forms import AlertModerationSchema, AlertSchema, FollowUpSchema, ReportSchema, new_key
 from .lifecycle import is_active, post_update
 from .models import Alert
@@ -101,12 +101,13 @@ def sms_preview_view(request):
     community = home_community(request.dbsession, request.user)
     if community is None:
         raise HTTPNotFound()
-    shown = typed(request, "text", "category")
+    shown = typed(request, "text", "category", "severity")
     text, category = shown["text"][:PREVIEW_MAX_CHARS], shown["category"]
     if category not in CATEGORY_LABELS:
         category = "autre"
+    severity = shown["severity"] if shown["severity"] in SMS_URGENCY else "moderate"
     next_id = (request.dbsession.scalar(sa.select(sa.func.max(Alert.id))) or 0) + 1
-    return sms_preview(request, community, category, text, next_id)
+    return sms_preview(request, community, category, text, next_id, severity)
 
 
 def _default_expiry(settings) -> int:

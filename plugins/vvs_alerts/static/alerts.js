@@ -36,6 +36,9 @@
       var body = new URLSearchParams();
       body.set("text", textarea.value);
       body.set("category", category ? category.value : "");
+      var severity = document.querySelector("input[type=radio][value=severe]");
+      var chosen = severity && severity.form.querySelector("input[type=radio][name='" + severity.name + "']:checked");
+      body.set("severity", chosen ? chosen.value : "");
       fetch(box.getAttribute("data-sms-preview"), {
         method: "POST", credentials: "same-origin", body: body,
         headers: { "Accept": "application/json", "X-CSRF-Token": box.getAttribute("data-csrf") }
@@ -46,6 +49,9 @@
     function later() { clearTimeout(timer); timer = setTimeout(ask, 300); }
     textarea.addEventListener("input", later);
     if (category) { category.addEventListener("change", later); }
+    Array.prototype.forEach.call(document.querySelectorAll("input[type=radio][value=minor], input[type=radio][value=moderate], "
+                                                           + "input[type=radio][value=severe]"),
+                                 function (radio) { radio.addEventListener("change", later); });
     if (textarea.value) { ask(); }
   }
 

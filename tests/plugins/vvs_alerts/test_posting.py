@@ -47,6 +47,10 @@ def test_the_counter_shows_the_sms_the_server_would_send(testapp, make_user, mak
     assert long["shortened"] and long["parts"] == 2 and long["kept"] >= 100
     assert f"les {long['kept']} premiers caractères" in long["message"]
     assert long["sms"].startswith("ALERTE Le Bourg - autre : ")  # an unknown category counts as "autre"
+    urgent = testapp.post_csrf("/alertes/nouvelle/sms", {"text": text, "category": "cambriolage", "severity": "severe"})
+    assert urgent.json["sms"].startswith("URGENT Le Bourg - cambriolage : Camionnette blanche")
+    odd = testapp.post_csrf("/alertes/nouvelle/sms", {"text": text, "category": "cambriolage", "severity": "<b>"})
+    assert odd.json["sms"].startswith("ALERTE Le Bourg - cambriolage : ")  # an unknown severity counts as "moderate"
     assert testapp.post_csrf("/alertes/nouvelle/sms", {"text": ""}).json["message"] == ""
     assert testapp.post_csrf("/alertes/nouvelle/sms", {"text": "x" * 100_000}).json["parts"] == 2
 

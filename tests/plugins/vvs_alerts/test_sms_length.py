@@ -81,7 +81,7 @@ def registry(tmp_path_factory):
 
 
 def alert_sms(registry, text, *, community="Le Bourg", category="reperage", author=("Julien", "Martin"),
-              alert_id=12345, update=None, max_segments=None):
+              alert_id=12345, update=None, max_segments=None, severity="moderate"):
     from vvs_alerts.texts import fit_alert_sms
 
     request = Request.blank("/")
@@ -91,7 +91,7 @@ def alert_sms(registry, text, *, community="Le Bourg", category="reperage", auth
         registry.settings["vvs.alerts.sms_max_segments"] = max_segments
     try:
         writer = SimpleNamespace(first_name=author[0], last_name=author[1], is_closed=False, display_pseudonym="")
-        alert = SimpleNamespace(id=alert_id, category=category, text=text)
+        alert = SimpleNamespace(id=alert_id, category=category, text=text, severity=severity)
         return fit_alert_sms(request, community, alert, update, writer)
     finally:
         registry.settings["vvs.alerts.sms_max_segments"] = saved
@@ -113,10 +113,28 @@ def test_the_acceptance_alert_reads_boites_aux_lettres(registry):
     assert sms.is_gsm7(fitted.text) and fitted.length.segments <= 2
 
 
+@pytest.mark.parametrize("severity, word", [("minor", "INFO"), ("moderate", "ALERTE"), ("severe", "URGENT")])
+def test_the_sms_says_how_urgent_the_alert_is(registry, severity, word):
+    """A neighbour reads from the SMS alone how urgent the alert is (its first word: the
+    author chose « Faible : pour information », « Moyenne : restez attentifs » or « Élevée :
+    danger ou urgence ») and what kind it is; a follow-up and an end say which alert they follow."""
+    fitted = alert_sms(registry, CORPUS[4], category="tentative_cambriolage", severity=severity)
+    assert fitted.text.startswith(f"{word} Le Bourg - tentative de cambriolage : Tentative de cambriolage")
+    assert sms.is_gsm7(fitted.text) and fitted.length.segments <= 2
+    update = SimpleNamespace(kind="update", text="Les gendarmes sont passés.")
+    assert alert_sms(registry, "", severity=severity, update=update).text.startswith(
+        "SUITE ALERTE Le Bourg - véhicule ou individu en repérage : Les gendarmes")
+    end = SimpleNamespace(kind="all_clear", text="")
+    assert alert_sms(registry, "", severity=severity, update=end).text.startswith(
+        "FIN D'ALERTE Le Bourg - véhicule ou individu en repérage : la situation")
+
+
+@pytest.mark.parametrize("severity", ["minor", "severe"])
 @pytest.mark.parametrize("text", CORPUS, ids=range(len(CORPUS)))
-def test_every_alert_of_the_corpus_keeps_its_facts(registry, text):
+def test_every_alert_of_the_corpus_keeps_its_facts(registry, text, severity):
     fitted = alert_sms(registry, text, community="Résidence des Hauts de Val d’Europe – bât. C",
-                       category="personne_vulnerable", author=("Marie-Thérèse", "Dupré"), alert_id=123456)
+                       category="personne_vulnerable", author=("Marie-Thérèse", "Dupré"), alert_id=123456,
+                       severity=severity)
     assert fitted.length.encoding == "GSM-7" and fitted.length.segments <= 2
     assert fitted.body_kept >= min(100, fitted.body_total)
     assert f"(Marie-Thérèse D.) {PUBLIC_URL}/alertes/123456 En cas d'urgence, appelez le 17." in fitted.text
@@ -197,7 +215,7 @@ def test_push_notifications_keep_the_french_as_written(registry):
     request = Request.blank("/")
     request.registry = registry
     writer = SimpleNamespace(first_name="Éloïse", last_name="Œttinger", is_closed=False, display_pseudonym="")
-    text = push_text(request, "Rue Émile Cloud", SimpleNamespace(id=7, category="autre", text=CORPUS[3] * 3), None,
+    text = push_text(request, "Rue Émile Cloud", SimpleNamespace(id=7, category="autre", text=CORPUS[3] * 3, severity="moderate"), None,
                      writer)
     assert text.startswith("ALERTE Rue Émile Cloud - autre : 🚨 La D231 est inondée") and "d’eau" in text
     assert "…" in text and len(text) < 400
