@@ -27,7 +27,7 @@ from .moderation import (ACTION_LABELS, DEFAULT_SUSPENSION_DAYS, ModerationRefus
                          last_entry_ids, moderate, open_reports, open_reports_of, queue_statements,
                          referent_communities, report_alert)
 from .policy import MODE_NAMES, MODE_SOURCES, effective_modes, mode_for
-from .posting import PostingRefused, home_community, post_alert
+from .posting import PostingRefused, check_may_post, home_community, post_alert
 from .texts import author_name, sms_preview
 from .views_support import reach_state
 
@@ -61,7 +61,9 @@ def new_alert_view(request):
     error = None
     if request.method == "POST":
         appstruct, rendered = validate(request, form)
-        if appstruct is not None:
+        if appstruct is None:
+            error = _refusal(request, user)
+        else:
             place = None
             if appstruct["lon"] is not None and appstruct["lat"] is not None:
                 place = Point(appstruct["lon"], appstruct["lat"])
@@ -82,6 +84,7 @@ def new_alert_view(request):
                 return HTTPSeeOther(request.route_path("alert_view", alert_id=alert.id))
             rendered = form.render(appstruct)
     else:
+        error = _refusal(request, user)
         rendered = form.render({"idempotency_key": new_key(), "severity": "moderate",
                                 "expiry_hours": _default_expiry(settings)})
     return {
@@ -89,6 +92,17 @@ def new_alert_view(request):
         "moderation": mode_for(request.dbsession, settings, community),
         "sms_preview_url": request.route_path("alerts_sms_preview"), **_assets(request),
     }
+
+
+def _refusal(request, user) -> str | None:
+    """Why ``user`` may not post now (the hourly limit, a suspension), said as the form opens and
+    with the fields' errors, not once they are filled in; a valid form goes to post_alert, which
+    checks again and still returns an alert already sent from that form."""
+    try:
+        check_may_post(request.dbsession, request.registry.settings, user)
+    except PostingRefused as refused:
+        return str(refused)
+    return None
 
 
 PREVIEW_MAX_CHARS = 5000  # the form takes 1000; a longer paste is still counted, not refused

@@ -169,3 +169,29 @@ def test_staff_without_a_community_are_not_offered_alert_pages_they_cannot_open(
         assert testapp.get(href, expect_errors=True).status_int != 404, href
     panel = testapp.get(f"/communaute/{community.id}")
     assert 'href="/alertes/nouvelle"' not in panel.text
+
+
+def test_the_form_shows_every_error_itself_and_the_hourly_limit_at_once(testapp, make_user, make_community):
+    """The browser's own check (« required ») named one empty field at a time, in a bubble outside the
+    page's error summary: the form asks the server (novalidate), which names both fields, beside
+    each and in the summary, while the fields stay marked required. Past the hourly limit, the
+    form says so when it opens and with the fields' errors — not once they are filled in."""
+    author = make_user()
+    make_community(members=[author, make_user()])
+    testapp.login(author)
+    page = testapp.get("/alertes/nouvelle")
+    form_tag = page.html.select_one("form#alerte")
+    assert form_tag.has_attr("novalidate")
+    assert page.html.select_one("select[name=category]").has_attr("required")
+    form = page.forms["alerte"]
+    page = form.submit("submit")
+    beside = [e.get_text(" ", strip=True) for e in page.html.select(".invalid-feedback")]
+    assert beside == ["Choisissez ce que vous signalez.", "Décrivez ce que vous avez vu."], beside
+    assert "2 erreurs" in page.html.select_one(".error-summary").get_text(" ", strip=True)
+    for _ in range(3):
+        assert _post(testapp, testapp.get("/alertes/nouvelle")).status_int == 303
+    limit = "Vous avez déjà lancé 3 alertes dans l'heure"
+    page = testapp.get("/alertes/nouvelle")
+    assert limit in page.text
+    page = page.forms["alerte"].submit("submit")
+    assert limit in page.text and "Décrivez ce que vous avez vu." in page.text
