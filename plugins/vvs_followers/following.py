@@ -27,6 +27,7 @@ from vvs_core.web.links import absolute_url
 from vvs_core.web.textsearch import folded
 from vvs_core.models import Commune, Community
 from vvs_core.models.notification import CHANNELS
+from vvs_core.notify import sms
 from vvs_core.notify.outbox import enqueue_delivery_after_commit, insert_notifications
 from vvs_core.accounts.phones import normalise_phone
 from vvs_core.providers import channels_with_provider
@@ -42,7 +43,6 @@ CHANNEL_LABELS = {"sms": "SMS", "email": "e-mail", "voice": "appel vocal", "push
 NEWS_CHANNELS = ("sms", "email", "push")  # news never rings a landline
 EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
-STOP_WORDS = {"STOP", "ARRET", "ARRETER", "STOPSMS", "STOPALERTES", "DESABONNER", "DESINSCRIRE", "FIN", "UNSUBSCRIBE"}
 CODE = re.compile(r"^[0-9]{6}$")  # ASCII digits only: "١٢٣٤٥٦" matches \d
 
 
@@ -351,7 +351,7 @@ def handle_sms(request, message) -> str | None:
     number; a 6-digit code confirms a pending one. Anything else: not ours (None)."""
     db = request.dbsession
     word = normalised_words(message.text)
-    if word in STOP_WORDS:
+    if sms.says_stop(message.text):
         followers = list(db.scalars(sa.select(Follower).where(Follower.channel == "sms",
                                                               Follower.address == message.sender)))
         if not followers:
@@ -412,8 +412,6 @@ def send_news(request, commune, news: dict) -> int:
     """The mairie's news (``vvs_commune_news_published``) to the followers of ``commune``
     who chose it, on their channel (never by a call); how many rows were written. The
     SMS carries the title and as much of the text as the parts hold."""
-    from vvs_core.notify import sms
-
     usable = [c for c in NEWS_CHANNELS if c in channels_with_provider(request)]
     followers = request.dbsession.execute(sa.select(Follower.id, Follower.channel, Follower.address).where(
         Follower.commune_id == commune.id, Follower.status == "active", Follower.news.is_(True),

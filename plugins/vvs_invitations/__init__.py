@@ -20,6 +20,14 @@ def vvs_register_notification_kinds():
     return [NotificationKind("invitation", "Invitation d'un voisin", in_settings=False)]
 
 
+@hookimpl(tryfirst=True)
+def vvs_inbound_sms(request, message):
+    """STOP from a number invited by SMS (before vvs_alerts reads it as an alert)."""
+    from .invitations import handle_stop
+
+    return handle_stop(request, message)
+
+
 @hookimpl
 def vvs_user_registered(request, user):
     from .invitations import SESSION_KEY, count_acceptance

@@ -6,6 +6,8 @@ the session until sign-up, when ``vvs_user_registered`` (this plugin's answer) c
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 
 from sqlalchemy import func, select
@@ -13,9 +15,10 @@ from sqlalchemy import func, select
 from vvs_core.clock import utcnow
 from vvs_core.web.links import absolute_url
 from vvs_core.models import Community, Membership, User
+from vvs_core.notify import sms
 from vvs_core.notify.outreach import send_to_address
 
-from .models import Invitation
+from .models import Invitation, InvitationOptOut
 
 SESSION_KEY = "vvs.invitation"
 DAILY_LIMIT = "20/86400"  # invitations per sender and per day (e-mail and SMS together)
@@ -58,8 +61,37 @@ def invitation_text(request, community: Community, sender: User, url: str) -> tu
     return title, body
 
 
-def sms_text(community: Community, sender: User, url: str) -> str:
-    return f"{sender.full_name} vous invite à rejoindre vos voisins vigilants « {community.name} » : {url}"
+SMS_STOP = " Pour ne plus être invité(e), répondez STOP."
+
+
+def sms_text(request, community: Community, sender: User, url: str) -> str:
+    """The invitation SMS; the STOP line always survives (what is cut is the community's name)."""
+    return sms.fit(f"{sender.full_name} vous invite à rejoindre vos voisins vigilants « ", community.name,
+                   f" » : {url}{SMS_STOP}", request.registry.settings["vvs.sms.max_segments"]).text
+
+
+def optout_digest(request, number: str) -> str:
+    """A number that said STOP, as kept: keyed by ``vvs.secret`` (a plain hash of a phone
+    number is undone by trying the billion numbers)."""
+    return hmac.new(request.registry.settings["vvs.secret"].encode(), f"invitation-stop:{number}".encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def said_stop(request, number: str) -> bool:
+    return request.dbsession.scalar(select(func.count(InvitationOptOut.id)).where(
+        InvitationOptOut.digest == optout_digest(request, number))) > 0
+
+
+def handle_stop(request, message) -> str | None:
+    """STOP (ARRÊT, FIN…) from a number that was invited by SMS: no invitation goes to it
+    again. Anything else, or another number: not ours (None)."""
+    if not sms.says_stop(message.text) or not request.dbsession.scalar(select(func.count(Invitation.id)).where(
+            Invitation.channel == "sms", Invitation.address == message.sender)):
+        return None
+    if not said_stop(request, message.sender):
+        request.dbsession.add(InvitationOptOut(digest=optout_digest(request, message.sender)))
+        request.dbsession.flush()
+    return "C'est noté : votre numéro ne recevra plus d'invitation de vos voisins par SMS."
 
 
 def send_invitation(request, community: Community, sender: User, channel: str, address: str) -> Invitation:
@@ -67,7 +99,7 @@ def send_invitation(request, community: Community, sender: User, channel: str, a
     url = invitation_url(request, invitation)
     title, body = invitation_text(request, community, sender, url)
     if channel == "sms":
-        body = sms_text(community, sender, url)
+        body = sms_text(request, community, sender, url)
     send_to_address(request, channel=channel, address=address, kind="invitation", title=title, body=body,
                     dedupe_key=f"invitation:{invitation.id}:{channel}", subject=("invitation", invitation.id))
     return invitation

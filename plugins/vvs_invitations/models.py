@@ -32,3 +32,13 @@ class Invitation(Base):
 
     community = relationship("Community")
     sender = relationship("User")
+
+
+class InvitationOptOut(Base):
+    """A number whose owner answered STOP to an invitation SMS: no member invites it by SMS
+    again. Kept as a keyed digest (``optout_digest``), not the number: nobody reads it back."""
+    __tablename__ = "invitation_opt_outs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

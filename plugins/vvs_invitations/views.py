@@ -14,7 +14,7 @@ from vvs_core.accounts.security import community_factory
 from vvs_core.web import route_exists
 
 from .invitations import (DAILY_LIMIT, SESSION_KEY, already_invited, find_by_code, invitation_counts,
-                          invitation_url, membership_of, send_invitation, shared_link)
+                          invitation_url, membership_of, said_stop, send_invitation, shared_link)
 
 TOO_MANY = "Vous avez envoyé 20 invitations aujourd'hui : c'est le maximum par jour. Réessayez demain."
 
@@ -101,6 +101,8 @@ def refusal(request, community, channel, address) -> str | None:
     status = membership_of(request.dbsession, community, channel, address)
     if status is not None:
         return ALREADY_IN[status].format(who=WHO[channel])
+    if channel == "sms" and said_stop(request, address):
+        return "La personne qui a ce numéro a demandé à ne plus recevoir d'invitation : aucune invitation n'est envoyée."
     return CHANNELS[channel][3] if already_invited(request.dbsession, community, address) else None
 
 

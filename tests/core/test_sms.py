@@ -199,3 +199,12 @@ def test_the_pdfs_and_the_sms_say_the_same_words(typed):
 
     assert to_gsm7(plain(typed)).translate({ord("("): None, ord(")"): None}) == \
         to_gsm7(typed).translate({ord("("): None, ord(")"): None})
+
+
+def test_says_stop_hears_stop_as_people_type_it():
+    from vvs_core.notify.sms import says_stop
+
+    for text in ("STOP", " Stop. ", "ARRÊT", "arrêter", "Fin", "stop sms", "STOP ALERTES", "Désinscrire"):
+        assert says_stop(text), text
+    for text in ("", None, "Stoppez le camion rue de l’Église", "fin de l'alerte ?", "OUI", "🛑"):
+        assert not says_stop(text), text

@@ -10,7 +10,7 @@ from pyramid.security import remember
 from pyramid.view import view_config
 
 from vvs_core import geo
-from vvs_core.web.forms import Schema, StrippedString, email_node, make_form, name_node, posted, typed
+from vvs_core.web.forms import Schema, StrippedString, email_node, field_error, make_form, name_node, posted, typed
 from vvs_core.communities.membership import (
     MembershipError, commune_for_point, communities_by_id, community_name_problem, create_community,
     current_membership, decider_label, join_or_request, member_count, member_counts,
@@ -219,10 +219,6 @@ def _phone_node(title, example, autocomplete):
         widget=deform.widget.TextInputWidget(attributes={"type": "tel", "autocomplete": autocomplete}))
 
 
-def _must_accept(value):
-    return value is True
-
-
 class AccountSchema(Schema):
     first_name = name_node("Prénom", "given-name")
     last_name = name_node("Nom", "family-name")
@@ -241,7 +237,7 @@ class AccountSchema(Schema):
         widget=deform.widget.TextInputWidget(attributes={"autocomplete": "nickname"}))
     charter = colander.SchemaNode(
         colander.Boolean(), title="J'ai lu et j'accepte la charte de bonne conduite",
-        validator=colander.Function(_must_accept, msg="Acceptez la charte de bonne conduite pour vous inscrire."),
+        validator=colander.Function(lambda value: value is True, msg="Acceptez la charte de bonne conduite pour vous inscrire."),
         widget=deform.widget.CheckboxWidget())
 
 
@@ -262,8 +258,6 @@ def signup_account_view(request):
         return page(request, 1, title, form=rendered, charter=charter, state=state)
     limiter(request, "signup", "vvs.ratelimit.signup").check(client_address(request), TOO_MANY)
     if email_taken(request.dbsession, data["email"]):  # after the limit: no free account discovery
-        from vvs_core.web.forms import field_error
-
         request.response.status = 400
         return page(request, 1, title, form=field_error(form, "email", ACCOUNT_EXISTS), charter=charter, state=state)
     numbers, _errors = phones(data["mobile"], data["landline"])

@@ -10,7 +10,7 @@ from pyramid.view import view_config
 from sqlalchemy import func, select
 
 from vvs_core.clock import utcnow
-from vvs_core.web.forms import Schema, StrippedString, act, email_node, field_error, make_form, name_node, posted, refusing, typed
+from vvs_core.web.forms import Schema, StrippedString, act, email_node, make_form, name_node, posted, refusing, typed
 from vvs_core.hooktypes import SettingsSection
 from vvs_core.web.images import ImageRejected, clean_image
 from vvs_core.models import User, row_id
@@ -494,13 +494,10 @@ def settings_close_view(request):
              "et vous quittez votre communauté. L'historique de la communauté garde la trace de votre passage "
              "sous la mention « ancien membre ». Pensez à télécharger vos données avant.")
     form = make_form(request, CloseSchema(), "Fermer définitivement mon compte", formid="fermeture")
-    data, rendered = posted(request, form)
+    data, rendered = posted(request, form, check=lambda data: {"current": "current" in data and not verify_password(
+        user, data["current"]) and "Mot de passe incorrect : le compte n'est pas fermé."})
     if data is None:
         return settings_page(request, title, rendered, intro, danger=True)
-    if not verify_password(user, data["current"]):
-        request.response.status = 400
-        return settings_page(request, title, field_error(form, "current", "Mot de passe incorrect : le compte n'est pas fermé."),
-                             intro, danger=True)
     close_account(request, user)
     headers = forget(request)
     request.flash("Votre compte est fermé et vos données personnelles sont effacées. Merci d'avoir veillé sur vos voisins.",

@@ -138,6 +138,14 @@ def _folded(text: str) -> str:
                    and not _is_emoji_component(c))
 
 
+# What an inbound SMS says to be sent nothing more (« Stop », « ARRÊT », « fin. »): accents, case, signs aside.
+STOP_WORDS = frozenset({"stop", "arret", "arreter", "stopsms", "stopalertes", "desabonner", "desinscrire", "fin", "unsubscribe"})
+
+
+def says_stop(text: str) -> bool:
+    return re.sub(r"[^a-z0-9]", "", _folded(str(text or ""))) in STOP_WORDS
+
+
 def emoji_word(key: str, before: str = "", after: str = "") -> str:
     """What the emoji ``key`` becomes between ``before`` and ``after``: its word, or "" when one of the three words
     on either side of it (same line) says it already (« Coupure d’eau 💧 », « Chat perdu 🐱 », « Incendie 🔥 »).

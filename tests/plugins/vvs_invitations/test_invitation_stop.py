@@ -1,0 +1,52 @@
+"""Walk (residents) 5: a neighbour invited by SMS can say stop — every invitation SMS says how
+(« STOP »), a STOP from that number is answered and recorded (a digest, not the number), and
+no member of any community can invite that number by SMS again."""
+from pyramid.scripting import prepare
+from shapely.geometry import Point
+from sqlalchemy import func, select
+
+from vvs_core.hooktypes import InboundSMS
+from vvs_core.models import Notification
+from vvs_core.notify import sms
+from vvs_invitations.models import InvitationOptOut
+
+NUMBER = "+33611223344"
+
+
+def inbound(testapp, dbsession, text, sender=NUMBER, ref="in-1"):
+    request = prepare(registry=testapp.app.registry)["request"]
+    request.dbsession = dbsession
+    return testapp.app.registry.vvs_plugins.hook.vvs_inbound_sms(
+        request=request, message=InboundSMS(sender=sender, text=text, provider="console", provider_id=ref))
+
+
+def invite_by_sms(testapp, community, member, mobile="06 11 22 33 44", status=303):
+    testapp.login(member)
+    form = testapp.get(f"/communaute/{community.id}/invitations").forms["invitation-sms"]
+    form["mobile"] = mobile
+    return form.submit("submit", status=status)
+
+
+def test_an_invited_number_says_stop_and_is_never_invited_again(testapp, make_user, make_community, dbsession):
+    member = make_user(first_name="Marie-Thérèse", last_name="d’Arcy-Lefèvre")
+    community = make_community(name="Résidence des Hauts de Val d’Europe – bât. C", members=[member])
+    invite_by_sms(testapp, community, member)
+    body = dbsession.scalars(select(Notification.body).where(Notification.kind == "invitation")).one()
+    assert body.endswith("Pour ne plus etre invité(e), répondez STOP."), body  # GSM-7: « ê » is not in it
+    assert sms.fits(sms.to_gsm7(body), testapp.app.registry.settings["vvs.sms.max_segments"])
+    # a STOP from another number is not this plugin's (vvs_alerts answers an unknown number)
+    assert "Numéro inconnu" in inbound(testapp, dbsession, "STOP", sender="+33639980000")
+    reply = inbound(testapp, dbsession, " Arrêt ")
+    assert reply.startswith("C'est noté : votre numéro ne recevra plus d'invitation"), reply
+    [opt_out] = dbsession.scalars(select(InvitationOptOut)).all()
+    assert NUMBER not in opt_out.digest and "11223344" not in opt_out.digest
+    assert inbound(testapp, dbsession, "STOP", ref="in-2").startswith("C'est noté")  # twice: one row still
+    assert dbsession.scalar(select(func.count()).select_from(InvitationOptOut)) == 1
+    # nobody invites that number again, from this community or another
+    neighbour = make_user(first_name="Noé", last_name="Çelik")
+    other = make_community(name="Le Bourg", centre=Point(2.79, 48.87), members=[neighbour])
+    testapp.reset()
+    page = invite_by_sms(testapp, other, neighbour, mobile="+33 6 11 22 33 44", status=400)
+    assert "La personne qui a ce numéro a demandé à ne plus recevoir d'invitation" in page.text
+    assert dbsession.scalar(select(func.count()).select_from(Notification).where(
+        Notification.kind == "invitation")) == 1
