@@ -189,7 +189,7 @@ def appoint_first_referent(request, community: Community, user: User, reason: st
         set_referent(request, community, user.id, True, request.user, reason, by="platform")
     except MembershipBlocked as exc:
         raise AdminActionRefused(f"{user.full_name} ne peut pas encore rejoindre la communauté : "
-                                 f"{' ; '.join(exc.args[0])}.") from None
+                                 f"{' ; '.join(exc.reasons)}.") from None
     except MembershipError as exc:
         raise AdminActionRefused(str(exc)) from None
 
@@ -208,7 +208,15 @@ def create_community(request, commune: Commune, name: str, description: str, mod
     if recheck or problem:  # another community was saved meanwhile
         raise ChangedMeanwhile(f"{(recheck or [problem])[0]} (une autre communauté vient d'être enregistrée). "
                                "Rien n'a été créé.")
-    now = utcnow()
+    with db.begin_nested():  # a first référent refused (a plugin's blocker) leaves no community behind
+        community = add_community(request, commune, name, description, mode, polygon, reason)
+        if referent is not None:
+            appoint_first_referent(request, community, referent, reason)
+    return community
+
+
+def add_community(request, commune: Commune, name: str, description: str, mode: str, polygon, reason: str) -> Community:
+    db, now = request.dbsession, utcnow()
     community = Community(commune_id=commune.id, name=clean_name(name), description=description, boundary=polygon,
                           validation_mode=mode, created_at=now, boundary_changed_at=now)
     db.add(community)
@@ -219,8 +227,6 @@ def create_community(request, commune: Commune, name: str, description: str, mod
                        "changement": f"{commune.name}, {number(geo.area_m2(polygon) / 10000, 1)} ha"})
     db.flush()
     request.registry.vvs_plugins.hook.vvs_community_created(request=request, community=community)
-    if referent is not None:
-        appoint_first_referent(request, community, referent, reason)
     return community
 
 

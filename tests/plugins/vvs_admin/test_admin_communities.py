@@ -62,8 +62,13 @@ def test_create_a_community_with_its_first_referent(testapp, admin, commune, mak
     assert f"La communauté « {NAME} » est créée, avec Claire Lefèvre pour référent." in shown.text
     journal = testapp.get("/admin/journal").text
     assert "Communauté créée par l'équipe" in journal and "Serris, 16 ha" in journal
-    # where residents look: the sign-up's lookup by address finds it
+    # where residents look: the sign-up's lookup by address finds it, and offers it
     assert geo.find_community_id_at(dbsession, Point(EAST)) == community.id
+    newcomer = make_user(first_name="Bérénice", home=Point(EAST[0] - 0.0005, EAST[1]))
+    testapp.post_csrf("/deconnexion", {}, status=303)
+    testapp.login(newcomer)
+    chooser = testapp.get("/inscription/communaute").text
+    assert f"Votre domicile se trouve dans la communauté <strong>« {NAME} »</strong>" in chooser
 
 
 def test_a_geojson_polygon_pasted_from_a_gis_tool_is_read(testapp, admin, commune, dbsession):
@@ -223,3 +228,29 @@ def test_an_archived_community_is_not_edited(testapp, admin, commune, make_commu
     assert "Communauté archivée" in res.text
     dbsession.refresh(community)
     assert community.name == "Les Œillets"
+
+
+class BlocksEveryone:
+    from vvs_core.plugins import hookimpl
+
+    @hookimpl
+    def vvs_membership_blockers(self, request, membership):
+        return ["son justificatif de domicile n'est pas encore vérifié"]
+
+
+def test_a_first_referent_a_plugin_blocks_leaves_no_community(testapp, admin, commune, make_user, dbsession,
+                                                                app_registry):
+    """The first référent joins as any accepted member: a plugin's blocker (an identity check
+    not done) refuses it, and the community created with it is undone (a 400 page commits)."""
+    claire = make_user(first_name="Claire", home=Point(EAST))
+    plugin = BlocksEveryone()
+    app_registry.vvs_plugins.register(plugin)
+    try:
+        testapp.login(admin)
+        res = testapp.post_csrf("/admin/communautes/nouvelle", fields(commune, referent=claire.email), status=400)
+    finally:
+        app_registry.vvs_plugins.unregister(plugin)
+    assert "ne peut pas encore rejoindre la communauté : son justificatif de domicile n'est pas encore vérifié" in res.text
+    assert communities(dbsession) == 0
+    assert dbsession.scalar(select(func.count()).select_from(Membership)) == 0
+    assert dbsession.scalar(select(func.count()).select_from(CommunityEvent)) == 0
