@@ -214,6 +214,7 @@ def vvs_register_event_kinds():
         EventKind("alert_reported", "Alerte signalée"),
         EventKind("alert_approve", "Alerte validée par la modération"),
         EventKind("alert_withdraw", "Alerte retirée par la modération"),
+        EventKind("alert_restore", "Alerte rétablie par la modération"),
         EventKind("alert_warn", "Avertissement de la modération"),
         EventKind("alert_suspend", "Publication d'alertes suspendue"),
         EventKind("alert_lift", "Suspension de publication levée"),

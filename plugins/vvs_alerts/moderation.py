@@ -1,5 +1,5 @@
-"""Moderation of alerts: approve (pre-moderation), withdraw, warn, suspend posting,
-lift a suspension, reports. Every action is a ModerationAction row (the journal shown
+"""Moderation of alerts: approve (pre-moderation), withdraw, restore (a withdrawal by
+mistake), warn, suspend posting, lift a suspension, reports. Every action is a ModerationAction row (the journal shown
 on the history pages) and a non-public CommunityEvent (the audit trail), and the
 author is told why, until when, and how to contest.
 
@@ -15,7 +15,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from vvs_core.clock import utcnow
+from vvs_core.clock import aware, utcnow
 from vvs_core.communities.events import record_event
 from vvs_core.web.links import absolute_url
 from vvs_core.models import Community, Membership, User
@@ -31,11 +31,12 @@ from .posting import active_suspension, start_fan_out
 ACTION_LABELS = {
     "approve": "Validée",
     "withdraw": "Retirée",
+    "restore": "Rétablie",
     "warn": "Avertissement",
     "suspend": "Publication suspendue",
     "lift": "Suspension levée",
 }
-ALERT_ACTIONS = ("approve", "withdraw", "warn", "suspend")
+ALERT_ACTIONS = ("approve", "withdraw", "restore", "warn", "suspend")
 DEFAULT_SUSPENSION_DAYS = 7
 MIN_DAYS, MAX_DAYS = 1, 365
 DAYS_WRONG = f"La durée de suspension doit être un nombre entier de jours, de {MIN_DAYS} à {MAX_DAYS}. Rien n'a été changé."
@@ -132,6 +133,8 @@ def moderate(request, alert, moderator, action: str, reason: str, days=None, see
             raise ModerationRefused("Cette alerte est déjà retirée.")
         alert.status = "withdrawn"
         cancel_pending(db, alert)
+    elif action == "restore":
+        _restore(alert, now)
     elif action == "suspend":
         if alert.author_id is None:
             raise ModerationRefused("L'auteur de cette alerte n'a plus de compte.")
@@ -160,6 +163,18 @@ def _approve(request, alert) -> bool:
     if alert.status != "published":
         raise ModerationRefused("Seule une alerte en attente ou en cours peut être validée.")
     return False
+
+
+def _restore(alert, now) -> None:
+    """A withdrawal undone: an alert sent before is visible again (or expired, past its end) —
+    the messages its withdrawal cancelled do not leave again; one withdrawn while it waited
+    goes back « en attente de validation », in the queue."""
+    if alert.status != "withdrawn":
+        raise ModerationRefused("Seule une alerte retirée peut être rétablie.")
+    if alert.published_at is None:
+        alert.status = "held"
+    else:
+        alert.status = "published" if aware(alert.expires_at) > now else "expired"
 
 
 # --- Posting suspensions ------------------------------------------------------
@@ -293,6 +308,11 @@ def tell_author(request, alert, entry, previous_until=None, released=True) -> No
     elif entry.action == "withdraw":
         title = "Votre alerte a été retirée"
         body = f"Votre alerte « {label} » a été retirée par la modération.\n\nMotif : {entry.reason}"
+    elif entry.action == "restore":
+        title = "Votre alerte est rétablie"
+        body = (f"Votre alerte « {label} », retirée plus tôt, est rétablie par la modération"
+                + (" : elle attend de nouveau sa validation." if alert.status == "held" else " : vos voisins la voient de nouveau.")
+                + f"\n\nMotif : {entry.reason}")
     elif entry.action == "warn":
         title = "Avertissement de la modération"
         body = f"La modération vous adresse un avertissement au sujet de votre alerte « {label} ».\n\nMotif : {entry.reason}"
@@ -300,7 +320,7 @@ def tell_author(request, alert, entry, previous_until=None, released=True) -> No
         title, body = _suspension_message(entry.until, previous_until, entry.reason)
         body += f"\n\nÀ la suite de votre alerte « {label} »."
     _tell_user(request, alert.author_id, title, body, dedupe=f"alert_moderation:{entry.id}", alert_id=alert.id,
-               against=entry.action != "approve")
+               against=entry.action not in ("approve", "restore"))
 
 
 # --- Queue, journal, sanctions in force ---------------------------------------

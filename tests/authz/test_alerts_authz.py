@@ -121,3 +121,28 @@ def test_mairie_agent_on_moderation_routes(testapp, dbsession, mairie, agent_log
     testapp.get("/alertes/moderation/commune/77449", status=200)
     testapp.post_csrf("/alertes/moderation/commune/77449", {"mode": "post", "trusted_urgent": "none"}, status=303)
     testapp.get("/alertes/moderation/commune/77111", status=404)
+
+
+def test_who_restores_a_withdrawn_alert(testapp, dbsession, world):
+    """« Rétablir » a withdrawn alert (a withdrawal by mistake): its référent, a moderator, an
+    administrator — not its author, nor a member, nor anyone else. Each refused attempt
+    changes nothing; the first allowed one restores it, the next are told it is not withdrawn."""
+    users, _community, alert, _token = world
+    alert.status = "withdrawn"
+    dbsession.flush()
+    expected = {"anonymous": DENY, "non_member": DENY, "pending": DENY, "other_member": DENY, "other_referent": DENY,
+                "member": DENY, "author": DENY, "referent": SEE, "moderator": SEE, "admin": SEE}
+    failures = []
+    for role in ROLES:
+        if role != "anonymous":
+            testapp.login(users[role])
+        status = testapp.post_csrf(f"/alertes/{alert.id}/moderation", {"action": "restore", "reason": "Retrait par erreur"},
+                                   expect_errors=True).status_int
+        if status != expected[role]:
+            failures.append(f"{role}: {status}, expected {expected[role]}")
+        dbsession.refresh(alert)
+        if expected[role] != SEE and alert.status != "withdrawn":
+            failures.append(f"{role} restored it")
+        testapp.reset()
+    assert alert.status == "published"
+    assert not failures, "\n".join(failures)

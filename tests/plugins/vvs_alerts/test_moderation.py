@@ -243,3 +243,54 @@ def test_the_author_is_told_what_was_decided_in_each_mode(testapp, dbsession, ap
     assert released.title == "Votre alerte a été validée"
     assert "a été validée et envoyée aux voisins." in released.body
     assert "Motif" not in released.body and "Pour contester" not in released.body
+
+
+def test_a_withdrawn_alert_is_restored_and_a_held_one_goes_back_to_the_queue(testapp, dbsession, make_user,
+                                                                           make_community):
+    """A withdrawal by mistake was final: « Rétablir » makes a sent alert visible again (its
+    cancelled messages do not leave again), puts an alert withdrawn before its validation back
+    « en attente » in the queue, tells the author, and is journalled like every decision."""
+    import uuid
+
+    from vvs_alerts.models import Alert
+
+    author, member, moderator = make_user(), make_user(), make_user(is_moderator=True)
+    community = make_community(members=[author, member])
+    now = utcnow()
+    sent, held = (Alert(community_id=community.id, commune_id=community.commune_id, author_id=author.id,
+                        category="demarchage", text=f"Faux plombiers « Eaux de France » n° {n}", created_at=now,
+                        published_at=now if status == "published" else None, expires_at=now + timedelta(hours=6),
+                        status=status, idempotency_key=uuid.uuid4().hex) for n, status in ((1, "published"), (2, "held")))
+    dbsession.add_all([sent, held])
+    dbsession.flush()
+    testapp.login(moderator)
+    for alert in (sent, held):
+        testapp.post_csrf(f"/alertes/{alert.id}/moderation", {"action": "withdraw", "reason": "Doublon ?"})
+    page = testapp.get(f"/alertes/{sent.id}")
+    assert page.html.select_one("button[value=restore]").get_text(strip=True) == "Rétablir l'alerte"
+    empty = testapp.post_csrf(f"/alertes/{sent.id}/moderation", {"action": "restore", "reason": ""}).follow()
+    assert "Indiquez le motif" in empty.text
+    dbsession.refresh(sent)
+    assert sent.status == "withdrawn"
+    done = testapp.post_csrf(f"/alertes/{sent.id}/moderation",
+                             {"action": "restore", "reason": "Retrait par erreur : ce n’est pas un doublon."}).follow()
+    assert "Rétablie : l'auteur en est informé." in done.text
+    dbsession.refresh(sent)
+    assert sent.status == "published" and "button" not in str(done.html.select_one("button[value=restore]") or "")
+    again = testapp.post_csrf(f"/alertes/{sent.id}/moderation", {"action": "restore", "reason": "Encore"}).follow()
+    assert "Seule une alerte retirée peut être rétablie." in again.text
+    testapp.post_csrf(f"/alertes/{held.id}/moderation", {"action": "restore", "reason": "Retrait par erreur"})
+    dbsession.refresh(held)
+    assert held.status == "held" and "Faux plombiers « Eaux de France » n° 2" in testapp.get("/alertes/moderation").text
+    assert [a.action for a in dbsession.scalars(select(ModerationAction).where(ModerationAction.alert_id == sent.id)
+                                                .order_by(ModerationAction.id))] == ["withdraw", "restore"]
+    told = dbsession.scalars(select(Notification).where(Notification.kind == "alert_moderation",
+                                                        Notification.recipient_id == author.id)
+                             .order_by(Notification.id)).all()
+    assert told[-2].title == "Votre alerte est rétablie" and "ce n’est pas un doublon" in told[-2].body
+    assert "contester" not in told[-2].body.lower()
+    assert dbsession.scalars(select(CommunityEvent).where(CommunityEvent.kind == "alert_restore")).all()
+    # a member opens the restored alert again
+    testapp.reset()
+    testapp.login(member)
+    assert "Faux plombiers" in testapp.get(f"/alertes/{sent.id}").text
