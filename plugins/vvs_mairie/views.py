@@ -517,6 +517,8 @@ def communications_view(context, request):
     title, text = (data.get(k, shown) for k, shown in typed(request, "title", "text").items())
     action = data["action"]
     chosen = sorted({row_id(v) for v in data["communities"]} & {c.id for c in communities})
+    if action not in ("publish", "message"):
+        errors["action"] = "Choisissez : publier dans les gazettes ou envoyer par e-mail."
     if action == "message" and not chosen:
         errors["communities"] = "Cochez au moins une communauté."
     if errors:

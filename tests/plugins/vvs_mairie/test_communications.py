@@ -87,3 +87,15 @@ def test_a_wrong_stop_link_changes_nothing_and_says_the_same(testapp, dbsession,
     for user in mairie.residents:
         dbsession.refresh(user)
         assert "mairie_message" not in (user.notification_prefs or {})
+
+
+def test_an_unknown_action_publishes_nothing(testapp, dbsession, mairie, agent_login):
+    from vvs_mairie.models import MairieCommunication
+
+    agent_login(testapp, mairie)
+    for action in ("hack", "", "publier"):
+        refused = testapp.post_csrf(URL, {"title": "Brocante", "text": "Dimanche.", "action": action}, status=400)
+        assert "Choisissez : publier dans les gazettes ou envoyer par e-mail." in refused.text
+        assert 'value="Brocante"' in refused.text
+    assert dbsession.scalars(select(MairieCommunication)).all() == []
+    assert _messages(dbsession) == []
