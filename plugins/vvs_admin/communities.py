@@ -196,29 +196,30 @@ def appoint_first_referent(request, community: Community, user: User, reason: st
 
 # --- Creating and editing ----------------------------------------------------------
 
-def create_community(request, commune: Commune, name: str, description: str, mode: str, polygon, reason: str,
-                     referent: User | None = None) -> Community:
-    """A new community of ``commune`` with the boundary the team drew (already checked). The
+def create_community(request, commune: Commune, data: dict, polygon, referent: User | None = None) -> Community:
+    """A new community of ``commune`` (``data``: the form's name, description, address_label, mode
+    and reason) with the boundary the team drew (already checked). The
     commune's row is locked first: two administrators drawing in the same commune at once
     are checked one after the other, so their communities cannot overlap."""
     db = request.dbsession
     db.scalar(select(Commune.id).where(Commune.id == commune.id).with_for_update())
     recheck = check_new_boundary(db, new_community_standin(), polygon, request.registry.settings)
-    problem = name_problem(db, commune, name)
+    problem = name_problem(db, commune, data["name"])
     if recheck or problem:  # another community was saved meanwhile
         raise ChangedMeanwhile(f"{(recheck or [problem])[0]} (une autre communauté vient d'être enregistrée). "
                                "Rien n'a été créé.")
     with db.begin_nested():  # a first référent refused (a plugin's blocker) leaves no community behind
-        community = add_community(request, commune, name, description, mode, polygon, reason)
+        community = add_community(request, commune, data, polygon)
         if referent is not None:
-            appoint_first_referent(request, community, referent, reason)
+            appoint_first_referent(request, community, referent, data["reason"])
     return community
 
 
-def add_community(request, commune: Commune, name: str, description: str, mode: str, polygon, reason: str) -> Community:
-    db, now = request.dbsession, utcnow()
-    community = Community(commune_id=commune.id, name=clean_name(name), description=description, boundary=polygon,
-                          validation_mode=mode, created_at=now, boundary_changed_at=now)
+def add_community(request, commune: Commune, data: dict, polygon) -> Community:
+    db, now, reason = request.dbsession, utcnow(), data["reason"]
+    community = Community(commune_id=commune.id, name=clean_name(data["name"]), description=data["description"],
+                          address_label=clean_name(data["address_label"]), boundary=polygon,
+                          validation_mode=data["mode"], created_at=now, boundary_changed_at=now)
     db.add(community)
     db.flush()
     record_event(db, "community_created", community=community, actor=request.user, data={"name": community.name})
@@ -233,24 +234,25 @@ def add_community(request, commune: Commune, name: str, description: str, mode: 
 def community_state(community: Community) -> str:
     """What the edit page showed of ``community`` (name, description, boundary's date), as a
     short digest: the form sends it back so a change made meanwhile is not silently undone."""
-    seen = f"{community.name}\x1f{community.description}\x1f{community.boundary_changed_at.isoformat()}"
+    seen = "\x1f".join((community.name, community.description or "", community.address_label or "",
+                         community.boundary_changed_at.isoformat()))
     return hashlib.sha256(seen.encode()).hexdigest()[:16]
 
 
-def edit_community(request, community: Community, name: str, description: str, polygon, seen: str,
-                   reason: str) -> list[str]:
-    """Rename ``community``, change its description and its boundary (any of them); returns
-    the French names of what changed. The row is locked, then compared with what the page
-    showed (``seen``): a second administrator is told it changed meanwhile."""
+def edit_community(request, community: Community, data: dict, polygon) -> list[str]:
+    """Change ``community``'s name, description, address and boundary (``polygon``, None: kept),
+    any of them, as ``data`` (the form) says; returns the French names of what changed. The row
+    is locked, then compared with what the page showed (``data["etat"]``): a second
+    administrator is told it changed meanwhile."""
     db = request.dbsession
     db.scalar(select(Community.id).where(Community.id == community.id).with_for_update())
     db.refresh(community)
     if community.archived_at is not None:
         raise ChangedMeanwhile("Un autre membre de l'équipe a archivé cette communauté entre-temps.")
-    if seen != community_state(community):
+    if data["etat"] != community_state(community):
         raise ChangedMeanwhile("Un autre membre de l'équipe (ou un référent) a modifié cette communauté entre-temps : "
                                "voici son état actuel. Vérifiez-le, puis recommencez si c'est encore utile.")
-    name, changed = clean_name(name), []
+    name, description, changed = clean_name(data["name"]), data["description"], []
     if name != community.name:
         changed.append(f"nom : « {community.name} » → « {name} »")
         record_event(db, "renamed", community=community, actor=request.user, data={"old": community.name, "new": name})
@@ -258,6 +260,9 @@ def edit_community(request, community: Community, name: str, description: str, p
     if description != (community.description or ""):
         community.description = description
         changed.append("description")
+    if clean_name(data["address_label"]) != (community.address_label or ""):
+        community.address_label = clean_name(data["address_label"])
+        changed.append("adresse repère")
     if polygon is not None and not polygon.equals(community.boundary):
         changed.append(f"délimitation : {number(geo.area_m2(community.boundary) / 10000, 1)} ha → "
                        f"{number(geo.area_m2(polygon) / 10000, 1)} ha")
@@ -265,6 +270,6 @@ def edit_community(request, community: Community, name: str, description: str, p
     if not changed:
         raise AdminActionRefused("Rien n'a changé.")
     record_event(db, "admin_community_edited", community=community, actor=request.user, public=False,
-                 data={"reason": reason, "communaute": community.name, "changement": " ; ".join(changed)})
+                 data={"reason": data["reason"], "communaute": community.name, "changement": " ; ".join(changed)})
     db.flush()
     return changed

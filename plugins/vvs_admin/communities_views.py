@@ -47,6 +47,11 @@ def name_and_description(schema: Schema) -> None:
     schema.add(text_node("Description (facultative)", name="description", max=1000, required=False,
                          too_long="La description compte 1 000 caractères au plus ({length} saisis).",
                          widget=deform.widget.TextAreaWidget(rows=3, attributes={"maxlength": "1000"})))
+    schema.add(text_node("Adresse repère (facultative)", name="address_label", max=255, required=False,
+                         too_long="L'adresse repère compte 255 caractères au plus ({length} saisis).",
+                         description="Montrée aux habitants sous le nom de la communauté, à l'inscription : par "
+                                     "exemple « rue des Œillets, 77700 Serris ».",
+                         widget=deform.widget.TextInputWidget(attributes={"maxlength": "255"})))
 
 
 def new_community_form(request, communes: list[tuple[str, str]], map_html: str) -> deform.Form:
@@ -143,8 +148,7 @@ def admin_community_new_view(request):
         return page(request, title, rendered or form.render(data), **back)
     referent = found.get("referent")
     try:
-        community = create_community(request, commune, data["name"], data["description"], data["mode"],
-                                     drawing.polygon, data["reason"], referent)
+        community = create_community(request, commune, data, drawing.polygon, referent)
     except AdminActionRefused as exc:
         request.response.status = 409 if isinstance(exc, ChangedMeanwhile) else 400
         return page(request, title, form.render(data), error=str(exc), **back)
@@ -174,7 +178,7 @@ def admin_community_edit_view(request):
     title = f"Modifier « {community.name} »"
     if request.method != "POST":
         values = {"name": community.name, "description": community.description or "",
-                  "etat": community_state(community)}
+                  "address_label": community.address_label or "", "etat": community_state(community)}
         return page(request, title, form.render(values), **extra)
     data, rendered = validate(request, form, check=lambda data: {
         "name": "name" in data and name_problem(db, commune, data["name"], renaming=community)})
@@ -182,14 +186,14 @@ def admin_community_edit_view(request):
         request.response.status = 400
         return page(request, title, rendered or form.render(data), **extra)
     try:
-        changed = edit_community(request, community, data["name"], data["description"], drawing.polygon,
-                                 data["etat"], data["reason"])
+        changed = edit_community(request, community, data, drawing.polygon)
     except AdminActionRefused as exc:
         request.response.status = 409 if isinstance(exc, ChangedMeanwhile) else 400
         if isinstance(exc, ChangedMeanwhile):  # the form shows the community as it is now
             fresh = edit_community_form(request, community, map_html(request, community.boundary, name=community.name,
                                                                      community=community))
             return page(request, title, fresh.render({"name": community.name, "description": community.description,
+                                                      "address_label": community.address_label or "",
                                                       "etat": community_state(community), "reason": data["reason"]}),
                         error=str(exc), **extra)
         return page(request, title, form.render(data), error=str(exc), **extra)

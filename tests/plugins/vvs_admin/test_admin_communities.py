@@ -44,7 +44,8 @@ def test_create_a_community_with_its_first_referent(testapp, admin, commune, mak
     form_page = testapp.get(link["href"])
     assert 'id="boundary-editor"' in form_page.text and "boundary-editor.js" in form_page.text
     assert form_page.forms["boundary-form"]["commune"].value == str(commune.id)
-    res = testapp.post_csrf("/admin/communautes/nouvelle", fields(commune, referent=" CLAIRE.EGLISE@example.test "))
+    res = testapp.post_csrf("/admin/communautes/nouvelle", fields(commune, referent=" CLAIRE.EGLISE@example.test ",
+                                                                  address_label="  rue des Œillets,  77700 Serris "))
     assert res.status_int == 303, res.text[:3000]
     community = dbsession.scalar(select(Community).where(Community.name == NAME))
     assert community.commune_id == commune.id and community.validation_mode == "referent"
@@ -69,6 +70,7 @@ def test_create_a_community_with_its_first_referent(testapp, admin, commune, mak
     testapp.login(newcomer)
     chooser = testapp.get("/inscription/communaute").text
     assert f"Votre domicile se trouve dans la communauté <strong>« {NAME} »</strong>" in chooser
+    assert "rue des Œillets, 77700 Serris" in chooser  # its address under its name, as the others'
 
 
 def test_a_geojson_polygon_pasted_from_a_gis_tool_is_read(testapp, admin, commune, dbsession):
@@ -89,6 +91,8 @@ BOWTIE = json.dumps([[EAST[0], EAST[1]], [EAST[0] + 0.005, EAST[1] + 0.004], [EA
     ({"name": "  \t "}, "Donnez un nom à la communauté"),
     ({"name": "Les Œillets\x1b[31m"}, "caractères de contrôle invisibles"),
     ({"name": "É" * 121}, "120 caractères au plus (121 saisis)"),
+    ({"address_label": "rue des Œillets\x07"}, "caractères de contrôle invisibles"),
+    ({"address_label": "é" * 256}, "255 caractères au plus (256 saisis)"),
     ({"commune": "999999"}, "Choisissez une valeur de la liste."),
     ({"commune": "²"}, "Choisissez une valeur de la liste."),
     ({"commune": "1 OR 1=1"}, "Choisissez une valeur de la liste."),
@@ -167,16 +171,18 @@ def test_edit_name_description_and_boundary(testapp, admin, commune, make_user, 
     # description and boundary
     form = edit_form(testapp, community)
     form["description"], form["reason"] = "Ligne 2 « entre guillemets »", REASON
+    form["address_label"] = "place de l’Église, 77700 Serris"
     res = testapp.post_csrf(f"/admin/communautes/{community.id}/modifier",
                             {**{k: v for k, v in form.submit_fields()}, "boundary": ring(side_m=500)})
     assert res.status_int == 303, res.text[:3000]
     dbsession.refresh(community)
     assert community.description == "Ligne 2 « entre guillemets »"
+    assert community.address_label == "place de l’Église, 77700 Serris"
     assert abs(geo.area_m2(community.boundary) - 250000) < 3000
     edits = dbsession.scalars(select(CommunityEvent).where(CommunityEvent.kind == "admin_community_edited")
                               .order_by(CommunityEvent.id)).all()
     assert [e.data["changement"] for e in edits] == [
-        f"nom : « Les Œillets » → « {NAME} »", "description ; délimitation : 9 ha → 25 ha"]
+        f"nom : « Les Œillets » → « {NAME} »", "description ; adresse repère ; délimitation : 9 ha → 25 ha"]
     assert all(not e.public and e.data["reason"] == REASON and e.actor_id == admin.id for e in edits)
     public = set(dbsession.scalars(select(CommunityEvent.kind).where(CommunityEvent.community_id == community.id,
                                                                      CommunityEvent.public.is_(True))))
