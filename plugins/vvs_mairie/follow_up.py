@@ -85,10 +85,15 @@ def change_status(request, commune, agent_user, alert: dict, status, text="", to
     row = _locked(db, commune.id, alert_id)
     current = row.status if row is not None else "recue"
     if seen is not None and seen in FOLLOW_UP_STATUSES and seen != current:
-        who = db.get(User, row.agent_user_id) if row is not None else None
+        # Who changed it last, and when: the latest reply (the row keeps who acknowledged first).
+        last = db.get(AlertReply, latest_reply_id(db, commune.id, alert_id)) if row is not None else None
+        if last is None:  # a form claiming a status never set
+            raise FollowUpRefused(f"Le statut de cette alerte est « {FOLLOW_UP_STATUSES[current]} ». "
+                                  "Rien n'a été changé : relisez avant de répondre.")
+        who = db.get(User, last.agent_user_id) if last.agent_user_id else None
         raise FollowUpRefused(
             f"Un autre agent vient de changer le statut de cette alerte : « {FOLLOW_UP_STATUSES[current]} »"
-            f"{' (' + who.full_name + ')' if who else ''}, à {dates.time(row.updated_at or row.at)}. "
+            f"{' (' + who.full_name + ')' if who else ''}, à {dates.time(last.created_at)}. "
             "Rien n'a été changé : relisez avant de répondre.")
     if (seen_reply := row_id(seen_reply)) is not None and row is not None:
         latest = latest_reply_id(db, commune.id, alert_id)

@@ -228,3 +228,40 @@ def test_the_communities_table_stacks_on_a_phone(testapp, mairie, agent_login):
     table = re.search(r'<table class="stacked">\s*<thead><tr><th scope="col">Communauté</th>.*?</table>', page, re.S)
     cells = re.findall(r"<td\b[^>]*>", table.group(0))
     assert cells and all("data-label=" in cell for cell in cells)
+
+
+def test_a_stale_form_names_the_agent_who_changed_the_status(testapp, dbsession, app_registry, mairie, agent_login,
+                                                             make_user):
+    """Agnès took the alert into account; Bruno then sent a patrol: Agnès's page, still at
+    « prise en compte », is refused with Bruno's name and the hour of his change (not hers:
+    the follow-up row keeps who acknowledged first)."""
+    import pyotp
+
+    from vvs_core.testing import VVSTestApp
+    from vvs_core.web.timefmt import dates
+    from vvs_mairie.testing import enrol_agent
+
+    alert = _alert(dbsession, mairie)
+    bruno = make_user(first_name="Bruno", last_name="Lefèvre-Œuvray", mobile=None)
+    _agent, secret = enrol_agent(dbsession, app_registry.settings, bruno, mairie.commune)
+    url = f"/mairie/77449/signalements/{alert.id}"
+    agent_login(testapp, mairie)
+    testapp.post_csrf(f"{url}/pris-en-compte", {}, status=303)
+    other = VVSTestApp(testapp.app)
+    other.login(bruno)
+    other.post_csrf("/mairie/2fa", {"code": pyotp.TOTP(secret).now()}, status=303)
+    other.post_csrf(url, {"status": "patrouille", "reply": "On y va 🚓", "seen": "prise_en_compte"}, status=303)
+    patrol = dbsession.scalars(select(AlertReply).where(AlertReply.status == "patrouille")).one()
+    stale = testapp.post_csrf(url, {"status": "close", "reply": "", "seen": "prise_en_compte"}, status=400)
+    assert ("Un autre agent vient de changer le statut de cette alerte : « patrouille envoyée » "
+            f"(Bruno Lefèvre-Œuvray), à {dates.time(patrol.created_at)}.") in stale.text, stale.text[:3000]
+
+
+def test_a_form_that_claims_a_status_never_set_is_refused_in_french(testapp, dbsession, mairie, agent_login):
+    """A hand-made form saying it saw « close » on an alert still « reçue »: a French refusal, not a 500."""
+    alert = _alert(dbsession, mairie)
+    agent_login(testapp, mairie)
+    refused = testapp.post_csrf(f"/mairie/77449/signalements/{alert.id}",
+                                {"status": "patrouille", "reply": "", "seen": "close"}, status=400)
+    assert "Le statut de cette alerte est « reçue »" in refused.text and "Rien n'a été changé" in refused.text
+    assert dbsession.scalars(select(AlertAcknowledgement)).all() == []
