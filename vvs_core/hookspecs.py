@@ -228,7 +228,7 @@ def vvs_community_created(request: Request, community: Community) -> None:
 
 @hookspec
 def vvs_boundary_changed(request: Request, community: Community, old_boundary: Polygon) -> None:
-    """A référent saved a new boundary for ``community``.
+    """A référent (or the platform team) saved a new boundary for ``community``.
 
     old_boundary: the previous Shapely polygon. Returns nothing.
     """
