@@ -24,7 +24,7 @@ from vvs_core.communities.members import member_count
 from vvs_core.communities.views import leaflet_assets, neighbours_outlines, outline
 from vvs_core.models import Commune, row_id
 from vvs_core.web.forms import (Schema, choice_node, email_node, make_form, reason_node, state_node, text_node,
-                                validate)
+                                typed, validate)
 from vvs_core.web.french import a
 from vvs_core.web.textsearch import folded
 
@@ -75,10 +75,10 @@ def edit_community_form(request, community, map_html: str) -> deform.Form:
                      action=request.route_path("admin_community_edit", community_id=community.id))
 
 
-def map_html(request, start, drawing=None, raw: str = "", name: str = "", community=None, around=None) -> str:
+def map_html(request, start, drawing=None, name: str = "", community=None, around=None) -> str:
     """The map editor put in the form before its button: ``start`` (the boundary « Recommencer »
-    goes back to), the drawing sent back with its errors, the neighbours in grey (``around``,
-    else those of ``community``)."""
+    goes back to), the drawing sent back with its errors (as read: what was sent is never
+    echoed), the neighbours in grey (``around``, else those of ``community``)."""
     settings = request.registry.settings
     shown = (drawing.outline if drawing is not None else None) or outline(start)
     neighbours = ([{"name": c.name, "outline": outline(c.boundary)} for c in around] if around is not None
@@ -87,7 +87,7 @@ def map_html(request, start, drawing=None, raw: str = "", name: str = "", commun
         "map": {"boundary": json.dumps(outline(start)),
                 "proposed": json.dumps(drawing.outline) if drawing is not None and drawing.outline else "",
                 "neighbours": json.dumps(neighbours)},
-        "errors": drawing.errors if drawing is not None else [], "raw": raw or json.dumps(shown), "name": name,
+        "errors": drawing.errors if drawing is not None else [], "drawn": json.dumps(shown), "name": name,
         "area_ha": geo.area_m2(start) / 10000, "members": community is not None,
         "min_ha": float(settings["vvs.community.min_area_m2"]) / 10000,
         "max_ha": float(settings["vvs.community.max_area_m2"]) / 10000}, request=request)
@@ -121,11 +121,10 @@ def admin_community_new_view(request):
     wanted = row_id(request.POST.get("commune") if posting else request.GET.get("commune"))
     commune = by_id.get(wanted) if wanted is not None else None
     start, around = starting_boundary(request, commune or communes[0])
-    drawing = raw = None
+    drawing = None
     if posting:
-        raw = request.POST.get("boundary") if isinstance(request.POST.get("boundary"), str) else ""
-        drawing = read_drawing(request, raw.strip(), new_community_standin(), commune)
-    form = new_community_form(request, choices, map_html(request, start, drawing, raw or "", around=around))
+        drawing = read_drawing(request, typed(request, "boundary")["boundary"], new_community_standin(), commune)
+    form = new_community_form(request, choices, map_html(request, start, drawing, around=around))
     back = {"back": request.route_path("admin_commune", insee=commune.insee) if commune else
             request.route_path("admin_communes"), "back_label": commune.name if commune else "Communes"}
     title = "Nouvelle communauté" + (f" {a(commune.name)}" if commune else "")
@@ -167,12 +166,12 @@ def admin_community_edit_view(request):
     community = request.context.community
     commune = community.commune
     db = request.dbsession
-    drawing = raw = None
+    drawing = None
     if request.method == "POST":
-        raw = request.POST.get("boundary") if isinstance(request.POST.get("boundary"), str) else ""
-        drawing = read_drawing(request, raw.strip(), community, commune, current=community.boundary)
+        drawing = read_drawing(request, typed(request, "boundary")["boundary"], community, commune,
+                               current=community.boundary)
     form = edit_community_form(request, community,
-                               map_html(request, community.boundary, drawing, raw or "", community.name, community))
+                               map_html(request, community.boundary, drawing, community.name, community))
     extra = {"back": request.route_path("admin_commune", insee=commune.insee, _anchor=f"communaute-{community.id}"),
              "back_label": commune.name, "community": community, "members": member_count(db, community.id)}
     title = f"Modifier « {community.name} »"
