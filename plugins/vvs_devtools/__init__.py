@@ -2,7 +2,8 @@
 
 ``vvs docs INI`` regenerates docs/configuration.md and docs/plugin-hooks.md from the
 declarations in the code (``docs``). Enabled in development.ini and in the test suite;
-production.ini leaves it out, so a server has no such command.
+production.ini leaves it out, so a server has no such command. ``server`` is
+development.ini's web server (waitress; production runs gunicorn).
 """
 from __future__ import annotations
 

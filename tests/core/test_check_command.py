@@ -23,7 +23,7 @@ def pserve(ini: Path, env: dict) -> subprocess.CompletedProcess:
     """pserve as development.ini runs it; a server that starts is a failure of the test
     (the timeout ends it: nothing here may start)."""
     with open(ini, "a", encoding="utf-8") as f:
-        f.write("\n[server:main]\nuse = call:vvs_core.cli:waitress_server\nhost = 127.0.0.1\n")
+        f.write("\n[server:main]\nuse = call:vvs_devtools.server:waitress_server\nhost = 127.0.0.1\n")
     clean = {k: v for k, v in os.environ.items() if not k.startswith("VVS_")}
     clean.update(env)
     return subprocess.run([str(PSERVE), str(ini), "http_port=6719"], cwd=ini.parent, env=clean,

@@ -215,18 +215,3 @@ def test_shipped_ini_files_use_only_declared_settings(name):
     result = run_vvs("settings", name, cwd=ROOT, env=env)
     assert result.returncode == 0, result.stderr
     assert "vvs.plugins" in result.stdout
-
-
-def test_development_server_port_comes_from_pserve_then_port_then_6543(monkeypatch):
-    import waitress
-
-    from vvs_core.cli import waitress_server
-
-    served = []
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: served.append(kw["port"]))
-    monkeypatch.setenv("PORT", "7001")
-    waitress_server({"http_port": "7002"})(None)
-    waitress_server({})(None)
-    monkeypatch.delenv("PORT")
-    waitress_server({})(None)
-    assert served == [7002, 7001, 6543]
