@@ -33,7 +33,7 @@ from vvs_core.models import User, get_engine, get_session_factory  # noqa: E402
 from vvs_core.models.notification import Notification, NotificationContent  # noqa: E402
 from vvs_core.notify import actors  # noqa: E402
 from vvs_core.notify.outbox import (  # noqa: E402
-    format_reach, insert_notifications, notify_user, reach_summary,
+    format_reach, insert_notifications, notify_user, provider_key, reach_summary,
     record_receipt,
 )
 from vvs_core.plugins import build_plugin_manager, hookimpl  # noqa: E402
@@ -58,7 +58,7 @@ class RecordingSender:
         self.sends = Counter()
         self.accepted = {}
         self.batches = []
-        self.script = {}          # key → "transient" | "permanent"
+        self.script = {}          # dedupe key → "transient" | "permanent"
         self.raise_next = None    # an exception for the whole next batch
 
     def send_batch(self, messages):
@@ -68,7 +68,8 @@ class RecordingSender:
             raise exc
         results = []
         for m in messages:
-            how = self.script.get(m.key)
+            # The key a provider sees is the row's dedupe key and its nonce (outbox.provider_key).
+            how = self.script.get(m.key.rsplit("~", 1)[0])
             if how == "transient":
                 results.append(SendResult(m.key, ok=False, transient=True, error="503 indisponible"))
             elif how == "permanent":
@@ -293,7 +294,7 @@ def test_deliver_sends_due_rows_once_and_records_the_reference(registry, provide
     assert actors.deliver_notifications(ids, registry) == {}
     rows = load(db)
     assert {n.status for n in rows} == {"sent"}
-    assert all(n.provider_ref == providers[n.channel].accepted[n.dedupe_key] for n in rows)
+    assert all(n.provider_ref == providers[n.channel].accepted[provider_key(n)] for n in rows)
     assert {n.provider for n in rows} == {"fake-sms", "fake-email"}
     assert all(n.attempts == 1 and n.sent_at and n.claimed_at for n in rows)
     assert sum(providers["sms"].sends.values()) == 3 and len(providers["sms"].batches) == 1
@@ -436,7 +437,7 @@ def test_crash_after_the_provider_accepted_is_recorded_not_resent(registry, prov
     rows = load(db)
     assert {n.status for n in rows} == {"sent"}
     assert set(sms.sends.values()) == {1}  # two looked up, the third sent
-    assert [n.provider_ref for n in rows] == [sms.accepted[n.dedupe_key] for n in rows]
+    assert [n.provider_ref for n in rows] == [sms.accepted[provider_key(n)] for n in rows]
 
 
 def test_crash_without_provider_lookup_resends_once_after_the_timeout(engine, db):
@@ -446,7 +447,7 @@ def test_crash_without_provider_lookup_resends_once_after_the_timeout(engine, db
     actors.claim_notifications(db, ids, utcnow(), 60)
     db.commit()
     assert actors.deliver_notifications(ids, registry, now=later(61)) == {"sent": 1}
-    assert email.sends == {"alert:1:0:email": 1}
+    assert email.sends == {provider_key(load(db)[0]): 1}
 
 
 def test_an_unexpected_provider_error_leaves_the_row_to_be_looked_up(registry, providers, db):
@@ -465,6 +466,57 @@ def test_a_reclaimed_expired_row_that_was_sent_is_recorded_as_sent(registry, pro
     providers["sms"].send_batch([actors.build_message(claimed[0], actors.render_stored(claimed[0]))])
     assert actors.deliver_notifications(ids, registry, now=later(61)) == {"sent": 1, "cancelled": 1}
     assert [n.status for n in load(db)] == ["sent", "cancelled"]
+
+
+# --- The key providers see (``outbox.provider_key``) ----------------------------------
+
+def crash_after_claim(db, ids):
+    """A worker claimed the rows and died before sending anything."""
+    actors.claim_notifications(db, ids, utcnow(), 60)
+    db.commit()
+
+
+def test_two_installations_on_one_provider_account_hand_it_different_keys(engine, providers, db, tmp_path):
+    """Both write "alert:1:0:sms"; the second one's crash recovery must not take the first
+    one's message for its own and record an alert as sent that nobody received."""
+    other = engine_with(f"sqlite:///{tmp_path}/autre.sqlite", OUTBOX_TABLES)
+    with get_session_factory(other)() as other_db:
+        assert actors.deliver_notifications(add(db, rows_for(1)), make_registry(engine, providers)) == {"sent": 1}
+        ids = add(other_db, rows_for(1))
+        crash_after_claim(other_db, ids)
+        assert actors.deliver_notifications(ids, make_registry(other, providers), now=later(61)) == {"sent": 1}
+        [mine], [theirs] = load(db), load(other_db)
+    other.dispose()
+    assert mine.dedupe_key == theirs.dedupe_key == "alert:1:0:sms"
+    assert provider_key(mine) != provider_key(theirs)
+    assert providers["sms"].sends == {provider_key(mine): 1, provider_key(theirs): 1}
+    assert theirs.provider_ref == providers["sms"].accepted[provider_key(theirs)] != mine.provider_ref
+
+
+def test_a_restored_database_does_not_take_its_new_rows_for_old_messages(engine, providers, db):
+    """Restored from a backup older than the rows sent since: ids and dedupe keys come again."""
+    url = engine.url.render_as_string(hide_password=False)
+    old_ids = add(db, rows_for(2))
+    assert actors.deliver_notifications(old_ids, make_registry(engine, providers)) == {"sent": 2}
+    old = load(db)
+    db.close()
+    engine_with(url, OUTBOX_TABLES).dispose()  # the backup: before those two rows
+    ids = add(db, rows_for(2))
+    crash_after_claim(db, ids)
+    assert actors.deliver_notifications(ids, make_registry(engine, providers), now=later(61)) == {"sent": 2}
+    new = load(db)
+    assert [n.id for n in new] == [n.id for n in old] and [n.dedupe_key for n in new] == [n.dedupe_key for n in old]
+    assert not {provider_key(n) for n in new} & {provider_key(n) for n in old}
+    assert set(providers["sms"].sends.values()) == {1} and len(providers["sms"].sends) == 4
+
+
+def test_provider_keys_fit_the_column_and_rows_older_than_the_nonce_keep_theirs(db):
+    base = "alerte:" + "x" * 300
+    add(db, [dict(rows_for(1)[0], dedupe_key=base + "a"), dict(rows_for(1)[0], dedupe_key=base + "b")])
+    keys = [provider_key(n) for n in load(db)]
+    assert len(set(keys)) == 2 and all(len(k) <= 200 for k in keys)
+    db.execute(sa.update(Notification).values(nonce=None))
+    assert [provider_key(n) for n in load(db)] == [n.dedupe_key for n in load(db)]
 
 
 class SMSRenderer:

@@ -29,7 +29,7 @@ from dramatiq.brokers.redis import RedisBroker
 from vvs_core.clock import aware, utcnow
 from vvs_core.models import get_engine, get_session_factory
 from vvs_core.models.notification import Notification, NotificationContent
-from vvs_core.notify.outbox import insert_notifications
+from vvs_core.notify.outbox import insert_notifications, provider_key
 
 pytestmark = [pytest.mark.redis, pytest.mark.reliability]
 
@@ -214,7 +214,7 @@ def test_killed_worker_loses_nothing_and_sends_nothing_twice(database_url, redis
             wait_for_dead_connections(session)
             held = session.scalars(sa.select(Notification.id).where(Notification.status == "sending")).all()
             in_window = set(session.scalars(sa.text(
-                "SELECT n.id FROM fake_sms_accepted a JOIN notifications n ON n.dedupe_key = a.key "
+                "SELECT n.id FROM fake_sms_accepted a JOIN notifications n ON a.key = n.dedupe_key || '~' || n.nonce "
                 "WHERE n.status = 'sending'")))
             pending = status_counts(session).get("pending", 0)
             worker.start()  # a supervisor restarts it at once
@@ -233,8 +233,10 @@ def test_killed_worker_loses_nothing_and_sends_nothing_twice(database_url, redis
         session.close()
 
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(Notification.id, Notification.dedupe_key, Notification.provider_ref,
-                                      Notification.sent_at, Notification.attempts)).all()
+        # (id, the key the provider was handed, its reference, when sent, attempts)
+        rows = [(n.id, provider_key(n), n.provider_ref, n.sent_at, n.attempts) for n in conn.execute(
+            sa.select(Notification.id, Notification.dedupe_key, Notification.nonce, Notification.provider_ref,
+                      Notification.sent_at, Notification.attempts))]
         accepted = dict(conn.execute(sa.text("SELECT key, sends FROM fake_sms_accepted")).all())
         refs = dict(conn.execute(sa.text("SELECT key, ref FROM fake_sms_accepted")).all())
         found_by_lookup = conn.execute(sa.text("SELECT coalesce(sum(found), 0) FROM fake_sms_lookups")).scalar()

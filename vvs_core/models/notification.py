@@ -2,6 +2,7 @@
 row per distinct text in ``notification_contents`` (an alert's 200,000 rows, two texts).
 ``Notification.title``, ``.body``, ``.html`` read the content, in Python and in SQL."""
 
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -61,6 +62,9 @@ class Notification(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # Random, drawn by each insert: the key providers see is unique across installations and
+    # restores (``outbox.provider_key``); None on rows written before migration 0019.
+    nonce: Mapped[str | None] = mapped_column(String(12), default=lambda: secrets.token_hex(6))
     kind: Mapped[str] = mapped_column(String(40))
     subject_type: Mapped[str] = mapped_column(String(40), default="")
     subject_id: Mapped[int | None] = mapped_column(Integer)

@@ -92,7 +92,7 @@ from ..jobs.lease import LeaseKeeper
 from vvs_core.jobs.tasks import RECOVERY_QUEUE, task_request
 from .calls import CONFIRM_PROMPT
 from .fallback import fall_back_safely
-from .outbox import enqueue_delivery_after_commit
+from .outbox import enqueue_delivery_after_commit, provider_key
 
 log = logging.getLogger(__name__)
 
@@ -332,18 +332,19 @@ def with_push_devices(request, notification, rendered) -> dict:
 
 
 def build_message(notification, rendered):
+    key = provider_key(notification)
     if notification.channel == "sms":
         return OutgoingSMS(to=notification.address, text=rendered.get("text") or "",
-                           key=notification.dedupe_key)
+                           key=key)
     if notification.channel == "email":
         return OutgoingEmail(to=notification.address, subject=rendered.get("subject") or "",
                              text=rendered.get("text") or "", html=rendered.get("html"),
-                             key=notification.dedupe_key, headers=dict(rendered.get("headers") or {}))
+                             key=key, headers=dict(rendered.get("headers") or {}))
     if notification.channel == "voice":
         return OutgoingCall(to=notification.address, text=rendered.get("text") or "",
-                            prompt=rendered.get("prompt") or "", key=notification.dedupe_key)
+                            prompt=rendered.get("prompt") or "", key=key)
     if notification.channel == "push":
-        return OutgoingPush(key=notification.dedupe_key, title=rendered.get("subject") or "",
+        return OutgoingPush(key=key, title=rendered.get("subject") or "",
                             text=rendered.get("text") or "", url=rendered.get("url") or "/",
                             devices=rendered.get("devices") or [])
     raise PermanentDeliveryError(f"aucun format de message pour le canal {notification.channel}")
@@ -376,15 +377,15 @@ def resolve_reclaimed(provider, rows, now, max_attempts) -> tuple[list[Outcome],
     lookup = getattr(provider, "already_sent", None)
     if lookup is not None:
         try:
-            found = lookup([n.dedupe_key for n in rows]) or {}
+            found = lookup([provider_key(n) for n in rows]) or {}
         except Exception:
             log.exception("outbox: %s could not say what it already sent", provider.name)
             return [Outcome(n, "failed" if n.attempts > max_attempts else "unknown",
                             error="état inconnu : le fournisseur ne répond pas") for n in rows], []
     settled, resend = [], []
     for n in rows:
-        if n.dedupe_key in found:
-            settled.append(Outcome(n, "sent", provider.name, found[n.dedupe_key]))
+        if provider_key(n) in found:
+            settled.append(Outcome(n, "sent", provider.name, found[provider_key(n)]))
         elif n.expires_at is not None and aware(n.expires_at) < now:
             settled.append(Outcome(n, "cancelled", error=EXPIRED))
         elif n.attempts > max_attempts:
@@ -416,7 +417,7 @@ def send_batch(provider, rows, rendered) -> list[Outcome]:
                            for n in sendable]
     by_key = {result.key: result for result in results or []}
     for n in sendable:
-        result = by_key.get(n.dedupe_key)
+        result = by_key.get(provider_key(n))
         if result is None:
             outcomes.append(Outcome(n, "unknown", error="le fournisseur n'a rien dit de ce message"))
         elif result.ok:

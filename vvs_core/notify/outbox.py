@@ -152,11 +152,22 @@ def _row_values(row: dict, now) -> dict:
     return values
 
 
-def bounded_key(key: str) -> str:
-    """Keys longer than the column keep their start and gain a hash of the whole."""
-    if len(key) <= DEDUPE_KEY_MAX:
+def bounded_key(key: str, limit: int = DEDUPE_KEY_MAX) -> str:
+    """Keys longer than ``limit`` keep their start and gain a hash of the whole."""
+    if len(key) <= limit:
         return key
-    return key[: DEDUPE_KEY_MAX - 41] + "#" + hashlib.sha1(key.encode()).hexdigest()
+    return key[: limit - 41] + "#" + hashlib.sha1(key.encode()).hexdigest()
+
+
+def provider_key(row) -> str:
+    """The idempotency key a provider receives for a notification row (docs/providers.md):
+    its dedupe key, unique in this database only ("alert:1:0:sms" again in another
+    installation or after a restore), plus the row's random nonce, so that a provider
+    account shared or an old backup never mistakes a new row for an old message.
+    At most ``DEDUPE_KEY_MAX`` characters; rows older than the nonce keep their key."""
+    if not row.nonce:
+        return row.dedupe_key
+    return f"{bounded_key(row.dedupe_key, DEDUPE_KEY_MAX - len(row.nonce) - 1)}~{row.nonce}"
 
 
 # --- One-off notifications to one user -----------------------------------------

@@ -9,6 +9,7 @@ from fake_ovh import fake_ovh  # noqa: F401  (fixture)
 from ovh_app import CALLBACK_TOKEN, ovh_app, ovh_testapp  # noqa: F401  (fixtures)
 
 from vvs_core.models import Notification, ProviderCallback
+from vvs_core.notify.outbox import provider_key
 from vvs_core.providers import provider_on
 from vvs_core.testing import run_tasks
 
@@ -100,7 +101,7 @@ def test_an_inbound_sms_reaches_the_plugins_and_the_reply_goes_back_once(
     # find it at OVH instead of sending it again
     sender = provider_on(ovh_testapp.wsgi.registry, "sms")
     assert type(sender.journal).__name__ == "DatabaseJournal"
-    assert sender.already_sent([reply.dedupe_key, "sms-reply:ovh:never"]) == {reply.dedupe_key: reply.provider_ref}
+    assert sender.already_sent([provider_key(reply), "sms-reply:ovh:never"]) == {provider_key(reply): reply.provider_ref}
     before = counts(dbsession)
 
     # OVH calls again (a retry, a replay, a POST this time): refused, nothing more happens
