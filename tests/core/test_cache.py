@@ -67,16 +67,16 @@ def test_a_flush_that_fails_leaves_later_core_writes_noticed(dbsession, make_use
 
 
 def test_outbox_writes_do_not_move_the_generation():
-    assert not cache._writes_cached_data("UPDATE notifications SET status = 'sent' WHERE id = 1")
-    assert not cache._writes_cached_data('INSERT INTO "notifications" (id) VALUES (1)')
+    assert not cache._statement_write_keys("UPDATE notifications SET status = 'sent' WHERE id = 1")
+    assert not cache._statement_write_keys('INSERT INTO "notifications" (id) VALUES (1)')
     # a fan-out writes its texts in every chunk: no page's cache may empty for that
-    assert not cache._writes_cached_data("INSERT INTO notification_contents (digest) VALUES ('d') "
-                                         "ON CONFLICT (digest) DO NOTHING")
-    assert cache._writes_cached_data("INSERT INTO gazette_posts (id) VALUES (1)")
-    assert cache._writes_cached_data("DELETE FROM memberships WHERE id = 1")
-    assert cache._writes_cached_data("ALTER TABLE users ADD COLUMN x INTEGER")
-    assert not cache._writes_cached_data("  select 1")
-    assert not cache._writes_cached_data("SAVEPOINT sa_savepoint_1")
+    assert not cache._statement_write_keys("INSERT INTO notification_contents (digest) VALUES ('d') "
+                                           "ON CONFLICT (digest) DO NOTHING")
+    assert cache._statement_write_keys("INSERT INTO gazette_posts (id) VALUES (1)")
+    assert cache._statement_write_keys("DELETE FROM memberships WHERE id = 1")
+    assert cache._statement_write_keys("ALTER TABLE users ADD COLUMN x INTEGER")
+    assert not cache._statement_write_keys("  select 1")
+    assert not cache._statement_write_keys("SAVEPOINT sa_savepoint_1")
 
 
 def test_a_rolled_back_savepoint_moves_the_generation(dbsession, make_user):

@@ -154,13 +154,6 @@ def shared_generation(url: str) -> RedisGeneration:
         return _shared[url]
 
 
-def _writes_cached_data(statement: str) -> bool:
-    if _READS.match(statement):
-        return False
-    target = _TARGET.match(statement)
-    return target is None or target.group(1).lower() not in UNCACHED_TABLES
-
-
 # --- What the database knows of its tables ---------------------------------------------
 
 def _tables():
@@ -236,13 +229,20 @@ def _on_statement(conn, cursor, statement, parameters, context, executemany):
         return
     if _flushing.get():  # the ORM flush says which rows (see _after_flush)
         return
+    keys = _statement_write_keys(statement)
+    if keys:
+        _mark(conn, keys)
+
+
+def _statement_write_keys(statement: str) -> set[str]:
+    """What a statement moves, read from its text: nothing for a read or a write to ``UNCACHED_TABLES``."""
+    if _READS.match(statement):
+        return set()
     target = _TARGET.match(statement)
     if target is None:  # DDL or unknown: every value
-        _mark(conn, {ANY_WRITE, SCHEMA})
-        return
+        return {ANY_WRITE, SCHEMA}
     table = target.group(1).lower()
-    if table not in UNCACHED_TABLES:
-        _mark(conn, _table_write_keys(table, delete=statement.lstrip()[:6].upper() == "DELETE"))
+    return set() if table in UNCACHED_TABLES else _table_write_keys(table, delete=statement.lstrip()[:6].upper() == "DELETE")
 
 
 def _row_keys(obj, deleted: bool) -> set[str]:
