@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from vvs_core.notify import sms
 from vvs_core.web.french import count
+from vvs_core.web.links import absolute_url
 from vvs_core.communities.members import member_count
 from vvs_core.models import User
 
@@ -17,6 +19,9 @@ NOT_ACTIVE = ("Votre compte n'est pas actif : votre alerte n'a pas été envoyé
 NO_COMMUNITY = ("Vous n'êtes membre actif d'aucune communauté : votre alerte n'a pas été envoyée. "
                 "En cas d'urgence, appelez le 17.")
 EMPTY = "Message vide : écrivez ce que vous avez vu, où et quand. En cas d'urgence, appelez le 17."
+# « STOP » in answer to an alert SMS is not an alert to send to every neighbour.
+STOP = ("Aucune alerte n'est envoyée. Pour ne plus recevoir les alertes par SMS, choisissez vos moyens de "
+        "réception : {url} En cas d'urgence, appelez le 17.")
 
 
 def handle_inbound_sms(request, message) -> str:
@@ -32,6 +37,8 @@ def handle_inbound_sms(request, message) -> str:
     text = " ".join((message.text or "").split())
     if not text:
         return EMPTY
+    if sms.says_stop(text):
+        return STOP.format(url=absolute_url(request, "settings_notifications"))
     key = f"sms:{message.provider}:{message.provider_id}"
     try:
         alert, _created = post_alert(request, user, community, category="autre", text=text,

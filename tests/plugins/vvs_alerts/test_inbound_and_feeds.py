@@ -140,3 +140,20 @@ def test_vvs_export_and_erase_user_data(app, dbsession, alert_request, post, mak
     assert alert.author_id is None and alert.text.startswith("Démarcheur")
     from vvs_alerts.texts import author_name
     assert author_name(alert.author) == "ancien membre"
+
+
+def test_a_resident_who_answers_stop_sends_no_alert_and_is_told_how_to_stop(app, dbsession, alert_request, make_user,
+                                                                              make_community):
+    """« STOP » in answer to an alert SMS went out to every neighbour as an alert « STOP »: it
+    sends nothing, and the answer says where the SMS are switched off."""
+    hook = app.registry.vvs_plugins.hook.vvs_inbound_sms
+    resident = make_user(mobile="+33639980001")
+    make_community(members=[resident, make_user(), make_user()])
+    for n, text in enumerate(("STOP", " Stop. ", "ARRÊT")):
+        reply = hook(request=alert_request, message=_sms("+33639980001", text=text, provider_id=f"s-{n}"))
+        assert reply.startswith("Aucune alerte n'est envoyée.") and "/parametres/notifications" in reply, reply
+    assert dbsession.scalar(select(func.count()).select_from(Alert)) == 0
+    # a real alert that begins with « Stop » still goes out
+    reply = hook(request=alert_request, message=_sms("+33639980001", text="Stop aux démarcheurs : deux hommes rue des Lilas",
+                                                     provider_id="s-9"))
+    assert reply.startswith("Alerte envoyée")
