@@ -123,3 +123,22 @@ def test_the_migration_renames_the_stored_minimum_severity(tmp_path):
     command.downgrade(config, "0010_notification_contents")
     assert stored()[0] == old
     engine.dispose()
+
+
+def test_the_quiet_hours_rule_is_told_with_the_other_errors(testapp, make_user):
+    """A half-typed quiet hours (a start, no end) was told only once the other errors were fixed
+    (no channel left for the neighbours' alerts): one pass now."""
+    user = make_user(notification_prefs={"alert": ["email"]})
+    testapp.login(user)
+    form = testapp.get("/parametres/notifications").forms["notifications"]
+    for box in form.fields["checkbox"]:  # no channel left for any kind
+        box.checked = False
+    form["quiet_start"], form["quiet_end"] = "22:00", ""
+    text = " ".join(e.get_text(" ", strip=True) for e in form.submit("submit", status=400).html.select(".invalid-feedback"))
+    assert "Gardez au moins un moyen d'être prévenu" in text and "Indiquez le début et la fin" in text, text
+    form["quiet_start"], form["quiet_end"] = "25:99", ""  # a wrong start is told, and only that of the two
+    text = " ".join(e.get_text(" ", strip=True) for e in form.submit("submit", status=400).html.select(".invalid-feedback"))
+    assert "Heure invalide" in text and "Indiquez le début" not in text, text
+    form["quiet_start"], form["quiet_end"] = "22:00", "22:00"
+    text = " ".join(e.get_text(" ", strip=True) for e in form.submit("submit", status=400).html.select(".invalid-feedback"))
+    assert "Gardez au moins un moyen" in text and "doit différer de leur début" in text, text

@@ -20,7 +20,7 @@ from vvs_core.accounts.phones import display_phone, normalise_phone
 from vvs_core.notify.kinds import address_on, kinds_of, wanted_channels
 from vvs_core.accounts.principals import commune_agent
 from vvs_core.providers import channels_with_provider
-from vvs_core.notify.prefs_form import CHANNEL_LABELS, add_delivery_nodes, delivery_prefs, delivery_values
+from vvs_core.notify.prefs_form import CHANNEL_LABELS, add_delivery_nodes, delivery_prefs, delivery_values, quiet_hours_problems
 from vvs_core.accounts.security import valid_token, hash_password, issue_token, password_problem, verify_password
 from vvs_core.accounts.sessions import end_all_sessions
 from vvs_core.web.links import absolute_url
@@ -434,8 +434,8 @@ def settings_notifications_view(request):
     if "voice" in channels and "sms" not in channels:
         intro += " Sans téléphone portable, vous êtes appelé sur votre téléphone fixe au lieu de recevoir un SMS."
     form = make_form(request, notifications_schema(kinds, channels), "Enregistrer", formid="notifications")
-    data, rendered = posted(request, form, values={**current_prefs(user, kinds, channels),
-                                                   **delivery_values(user, channels, kinds)})
+    data, rendered = posted(request, form, check=quiet_hours_problems, values={**current_prefs(user, kinds, channels),
+                                                                                **delivery_values(user, channels, kinds)})
     if data is None:
         return settings_page(request, title, rendered, intro)
     user.notification_prefs = {**(user.notification_prefs or {}), **delivery_prefs(data, channels, kinds),

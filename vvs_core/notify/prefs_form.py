@@ -25,16 +25,13 @@ def _time_node(name, title, description):
                                validator=check, widget=deform.widget.TextInputWidget(attributes={"type": "time"}))
 
 
-def _both_or_neither(form, value):
-    if bool(value.get("quiet_start")) != bool(value.get("quiet_end")):
-        exc = colander.Invalid(form, "")
-        missing = "quiet_end" if value.get("quiet_start") else "quiet_start"
-        exc[missing] = "Indiquez le début et la fin des heures calmes (ou aucun des deux)."
-        raise exc
-    if value.get("quiet_start") and value.get("quiet_start") == value.get("quiet_end"):
-        exc = colander.Invalid(form, "")
-        exc["quiet_end"] = "La fin des heures calmes doit différer de leur début."
-        raise exc
+def quiet_hours_problems(data) -> dict:
+    """The rule across the two quiet-hour fields, for ``validate(…, check=)``: told with the other
+    errors, not once they are fixed (a schema validator runs only when every field is valid)."""
+    start, end = data.get("quiet_start"), data.get("quiet_end")
+    if "quiet_start" in data and "quiet_end" in data and bool(start) != bool(end):
+        return {"quiet_end" if start else "quiet_start": "Indiquez le début et la fin des heures calmes (ou aucun des deux)."}
+    return {"quiet_end": "La fin des heures calmes doit différer de leur début."} if start and start == end else {}
 
 
 def _lower(label: str) -> str:
@@ -54,7 +51,6 @@ def add_delivery_nodes(schema, channels, kinds) -> None:
     if any(k.quiet for k in kinds.in_settings()):
         schema.add(_time_node("quiet_start", "Heures calmes : début", _quiet_description(kinds)))
         schema.add(_time_node("quiet_end", "Heures calmes : fin", "Par exemple de 22:00 à 07:00 (heure de Paris)."))
-        schema.validator = _both_or_neither
     graded = kinds.with_severities()
     if not graded:
         return
