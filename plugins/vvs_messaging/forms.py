@@ -31,7 +31,7 @@ def _only_among(allowed):
 
 
 def message_node():
-    return colander.SchemaNode(StrippedString(), name="text", title="Message",
+    return colander.SchemaNode(StrippedString(), name="text", title="Message", missing_msg="Écrivez votre message.",
                                validator=colander.Length(max=5000, max_err="5 000 caractères au plus."),
                                widget=deform.widget.TextAreaWidget(rows=4))
 

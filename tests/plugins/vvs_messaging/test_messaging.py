@@ -218,3 +218,13 @@ def test_the_archive_of_my_data_keeps_the_subjects_of_my_conversations(testapp, 
     conversations = json.loads(archive.read("donnees.json"))["messagerie"]["conversations"]
     assert [c["sujet"] for c in conversations] == ["Colis « Chronopost » reçu pour vous 📦"]
     assert isinstance(conversations[0]["id"], int)
+
+
+def test_an_empty_message_says_what_to_write(testapp, voisins, dbsession):
+    """« Message : Ce champ est obligatoire. » told nothing: the page asks for the message."""
+    alice, bob, *_ = voisins
+    testapp.login(alice)
+    page = start(testapp, [bob], text="  ")
+    errors = [e.get_text(" ", strip=True) for e in page.html.select(".invalid-feedback")]
+    assert errors == ["Écrivez votre message."], errors
+    assert dbsession.scalar(sa.select(sa.func.count(Message.id))) == 0
