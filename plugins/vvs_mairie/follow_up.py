@@ -142,8 +142,10 @@ def _tell_author(request, commune, alert, reply) -> None:
     author = request.dbsession.get(User, alert.get("author_id")) if alert.get("author_id") else None
     if author is None:
         return
-    title = (f"Votre alerte a été prise en compte par la mairie {de(commune.name)}"
-             if reply.status == "prise_en_compte" else f"Mairie {de(commune.name)} : {reply.status_label}")
+    title = {"prise_en_compte": f"Votre alerte a été prise en compte par la mairie {de(commune.name)}",
+             "patrouille": f"Mairie {de(commune.name)} : patrouille envoyée pour votre alerte",
+             "close": f"Mairie {de(commune.name)} : votre alerte est close"}.get(
+        reply.status, f"Mairie {de(commune.name)} : {reply.status_label}")
     body = (f"Bonjour,\n\nLa mairie {de(commune.name)} suit votre alerte « {quoted(alert)} ». "
             f"Statut : {reply.status_label}.")
     if reply.text:

@@ -265,3 +265,16 @@ def test_a_form_that_claims_a_status_never_set_is_refused_in_french(testapp, dbs
                                 {"status": "patrouille", "reply": "", "seen": "close"}, status=400)
     assert "Le statut de cette alerte est « reçue »" in refused.text and "Rien n'a été changé" in refused.text
     assert dbsession.scalars(select(AlertAcknowledgement)).all() == []
+
+
+def test_the_author_reads_a_subject_that_says_what_happened(testapp, dbsession, mairie, agent_login):
+    alert = _alert(dbsession, mairie)
+    agent_login(testapp, mairie)
+    url = f"/mairie/77449/signalements/{alert.id}"
+    for seen, status in (("recue", "prise_en_compte"), ("prise_en_compte", "patrouille"), ("patrouille", "close")):
+        testapp.post_csrf(url, {"status": status, "reply": "", "seen": seen}, status=303)
+    titles = [n.title for n in dbsession.scalars(select(Notification).where(
+        Notification.kind == "mairie_ack", Notification.channel == "email").order_by(Notification.id))]
+    assert titles == ["Votre alerte a été prise en compte par la mairie de Serris",
+                      "Mairie de Serris : patrouille envoyée pour votre alerte",
+                      "Mairie de Serris : votre alerte est close"]
