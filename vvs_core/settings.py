@@ -59,6 +59,13 @@ def as_float(value) -> float:
     return float(str(value).strip())
 
 
+def as_rate(value) -> str:
+    count, seconds = parse_rate(value)
+    if count < 1 or seconds < 1:
+        raise ValueError("count/seconds, both at least 1")
+    return str(value)
+
+
 def parse_trusted_proxies(value):
     """``vvs.trusted_proxies``: an int (how many proxies) or a tuple of ip networks."""
     import ipaddress
@@ -122,10 +129,10 @@ CORE_SETTINGS = [
     Setting("vvs.cache_url", "", "Where the cache of signed-in pages learns that data changed: `memory://` (one process), `redis://…` (several web processes or workers: required then), `none` (no cache). Empty: the broker's Redis, `memory://` with the inline broker, `none` with AMQP.", secret=True),
     Setting("vvs.cache_seconds", 30, "Longest time a cached page value is served, even with no write (0 turns the cache off).", parse=as_float),
     Setting("vvs.trusted_proxies", "0", "The reverse proxies in front of vvs, whose `X-Forwarded-For` is believed: `0` (none: the address of the connection is the client's; the default), a count (`1`: one nginx in front; `2`: a load balancer then nginx), or their addresses and networks (`127.0.0.1 10.0.0.0/8`). The client's address is read from the right of `X-Forwarded-For`, past the trusted hops: what a client writes in the header itself is never taken (docs/deploy.md). Rate limits per address depend on it.", parse=parse_trusted_proxies),
-    Setting("vvs.ratelimit.login", "10/300", "Failed logins allowed per account: `count/seconds`."),
-    Setting("vvs.ratelimit.login_address", "50/300", "Failed logins allowed per address (a family, a public computer, a mobile operator share one)."),
-    Setting("vvs.ratelimit.signup", "5/3600", "Sign-ups allowed per address: `count/seconds`."),
-    Setting("vvs.ratelimit.reset", "5/3600", "Password-reset requests allowed per account and per address: `count/seconds`."),
+    Setting("vvs.ratelimit.login", "10/300", "Failed logins allowed per account: `count/seconds`.", parse=as_rate),
+    Setting("vvs.ratelimit.login_address", "50/300", "Failed logins allowed per address (a family, a public computer, a mobile operator share one).", parse=as_rate),
+    Setting("vvs.ratelimit.signup", "5/3600", "Sign-ups allowed per address: `count/seconds`.", parse=as_rate),
+    Setting("vvs.ratelimit.reset", "5/3600", "Password-reset requests allowed per account and per address: `count/seconds`.", parse=as_rate),
     Setting("vvs.password_min_length", 12, "Minimum password length.", parse=as_int),
     Setting("vvs.password_hash.memory_kib", 19456, "Argon2id memory per password hash, in KiB (19,456 = 19 MiB: OWASP's "
             "recommended minimum; docs/security.md weighs it). Memory × passes below 35,840 (OWASP's weakest listed "

@@ -35,10 +35,10 @@ def vvs_addhooks(pluginmanager):
 
 @hookimpl
 def vvs_register_settings():
-    from vvs_core.settings import Setting
+    from vvs_core.settings import Setting, as_rate
 
     return [Setting("vvs.ratelimit.api", "600/60",
-                    "API requests allowed per token (or per signed-in user): `count/seconds`.")]
+                    "API requests allowed per token (or per signed-in user): `count/seconds`.", parse=as_rate)]
 
 
 @hookimpl

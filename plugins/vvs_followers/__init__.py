@@ -16,14 +16,7 @@ from __future__ import annotations
 
 from vvs_core import hookimpl
 from vvs_core.hooktypes import MenuItem, NotificationKind
-from vvs_core.settings import Setting, parse_rate
-
-
-def _rate(value) -> str:
-    count, seconds = parse_rate(value)
-    if count < 1 or seconds < 1:
-        raise ValueError("count/seconds, both at least 1")
-    return str(value)
+from vvs_core.settings import Setting, as_rate
 
 
 def includeme(config):
@@ -35,10 +28,10 @@ def includeme(config):
 def vvs_register_settings():
     return [
         Setting("vvs.followers.rate", "10/3600",
-                "Requests to follow a town hall accepted per client address: `count/seconds`.", parse=_rate),
+                "Requests to follow a town hall accepted per client address: `count/seconds`.", parse=as_rate),
         Setting("vvs.followers.destination_rate", "3/86400",
                 "Confirmation messages sent to one number or e-mail address: `count/seconds` "
-                "(nobody can flood a phone with codes).", parse=_rate),
+                "(nobody can flood a phone with codes).", parse=as_rate),
     ]
 
 

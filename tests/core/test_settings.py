@@ -26,6 +26,14 @@ def test_required_and_parse_errors_name_the_setting():
         reg.resolve({"vvs.secret": "x" * 40, "vvs.outbox.max_attempts": "many"}, environ={})
 
 
+@pytest.mark.parametrize("rate", ["0/60", "10/0", "dix/60", "10/une minute", "-1/60"])
+def test_a_rate_that_could_never_be_counted_stops_start_up_naming_its_setting(rate):
+    with pytest.raises(ConfigurationError, match="vvs.ratelimit.signup"):
+        core_registry().resolve({"vvs.secret": "x" * 40, "vvs.ratelimit.signup": rate}, environ={})
+    assert core_registry().resolve({"vvs.secret": "x" * 40, "vvs.ratelimit.signup": "3/60"}, environ={})[
+        "vvs.ratelimit.signup"] == "3/60"
+
+
 def test_secrets_are_masked():
     reg = core_registry()
     out = reg.resolve({"vvs.secret": "s" * 40}, environ={})

@@ -44,7 +44,7 @@ from vvs_core.models.provider_callback import ProviderCallback
 from vvs_core.accounts.phones import mask_phone
 from vvs_core.providers import KINDS, find_provider
 from vvs_core.web.ratelimit import client_address, limiter
-from vvs_core.settings import Setting, parse_rate
+from vvs_core.settings import Setting, as_rate
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +64,6 @@ def _token(value) -> str:
     return value
 
 
-def _rate(value) -> str:
-    count, seconds = parse_rate(value)
-    if count < 1 or seconds < 1:
-        raise ValueError("count/seconds, both at least 1")
-    return str(value)
-
-
 def callback_settings(spec) -> list[Setting]:
     """The two settings the core declares for a provider with ``callbacks=True``."""
     prefix = f"vvs.{spec.kind}.{spec.name}."
@@ -79,7 +72,7 @@ def callback_settings(spec) -> list[Setting]:
             f"Secret in the URLs {spec.name} calls back (/fournisseurs/{spec.name}/TOKEN/…), at least "
             f"{TOKEN_MIN} characters. Empty: callbacks refused."), secret=True, parse=_token),
         Setting(prefix + "callback_rate", "600/60",
-                "Callbacks accepted per calling address: `count/seconds`.", parse=_rate),
+                "Callbacks accepted per calling address: `count/seconds`.", parse=as_rate),
     ]
 
 
