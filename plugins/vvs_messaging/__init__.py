@@ -30,11 +30,20 @@ def messaging_factory(request):
 
 @hookimpl
 def vvs_menu_items(request):
-    if request.user is None or not request.has_permission("messaging", MessagingContext(request)):
+    if request.user is None:
         return []
-    from .conversations import viewer_unread_total_sql
+    items = []
+    if request.has_permission("messaging", MessagingContext(request)):
+        from .conversations import viewer_unread_total_sql
 
-    return [MenuItem("Messagerie", request.route_path("messaging_inbox"), order=25, badge=viewer_unread_total_sql())]
+        items.append(MenuItem("Messagerie", request.route_path("messaging_inbox"), order=25,
+                              badge=viewer_unread_total_sql()))
+    if {"role:moderator", "role:admin"} & set(request.principals):  # their queue, else reached by typing it
+        from .reports import open_reports_count_sql
+
+        items.append(MenuItem("Messages signalés", request.route_path("messaging_reports"), order=80,
+                              badge=open_reports_count_sql(), work=True))
+    return items
 
 
 @hookimpl

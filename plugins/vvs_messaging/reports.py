@@ -23,6 +23,11 @@ def open_reports(dbsession) -> list[tuple[MessageReport, Message]]:
         .where(MessageReport.resolved_at.is_(None)).order_by(MessageReport.created_at)).all()
 
 
+def open_reports_count_sql():
+    """How many reports wait for the moderators, as a SQL scalar (the menu's badge)."""
+    return sa.select(sa.func.count()).where(MessageReport.resolved_at.is_(None)).scalar_subquery()
+
+
 def resolve(dbsession, report: MessageReport, moderator, delete_message: bool) -> None:
     report.resolved_at, report.resolved_by_id = utcnow(), moderator.id
     message = dbsession.get(Message, report.message_id)

@@ -146,6 +146,32 @@ def test_report_seen_by_moderators(testapp, voisins, dbsession, make_user):
     assert "retiré par la modération" in message.text
 
 
+def test_the_moderators_find_the_reported_messages_from_their_menu(testapp, voisins, dbsession, make_user):
+    """A moderator reached « Messages signalés » only by typing its address: nothing in their
+    menu nor on their home led there, and no e-mail told of a report."""
+    alice, bob, *_ = voisins
+    moderator = make_user(first_name="Hélène", is_moderator=True)
+    testapp.login(alice)
+    assert "Messages signalés" not in testapp.get("/").text
+    start(testapp, [bob], "Arrosez mes géraniums ! 🌱")
+    message = dbsession.scalars(sa.select(Message)).one()
+    testapp.reset()
+    testapp.login(bob)
+    form = testapp.get(f"/messagerie/message/{message.id}/signaler").forms["report-message"]
+    form["reason"] = "Ton insistant « pénible » 😒"
+    form.submit("submit")
+    assert "Messages signalés" not in testapp.get("/").text
+    testapp.reset()
+    testapp.login(moderator)
+    home = testapp.get("/").html
+    work = {a.text: a for a in home.select("[aria-labelledby=h-travail] a")}
+    assert "(1 en attente)" in work["Messages signalés"].parent.text
+    assert "Ton insistant « pénible » 😒" in testapp.get(work["Messages signalés"]["href"]).text
+    report = dbsession.scalars(sa.select(MessageReport)).one()
+    testapp.post_csrf(f"/messagerie/signalements/{report.id}", {"action": "keep"}, status=303)
+    assert "en attente" not in testapp.get("/").html.select_one("[aria-labelledby=h-travail]").text
+
+
 def test_messages_exported_and_erased(testapp, voisins, dbsession, app):
     from vvs_core.jobs.tasks import task_request
 
