@@ -501,3 +501,20 @@ def test_a_post_without_its_rubric_says_which_to_choose(testapp, quartier, dbses
     assert "Choisissez une rubrique de la liste." in page.text
     assert ">Requis<" not in page.text and "Requis" not in page.html.get_text()
     assert dbsession.scalar(sa.select(sa.func.count(GazettePost.id))) == 0
+
+
+def test_the_day_of_an_event_is_the_communes_day():
+    """An event at 00:30 in Paris in winter is 23:30 UTC the day before: « visible until » that
+    UTC day would hide it before it starts; at 23:30 in summer (21:30 UTC) the day is the same."""
+    from datetime import date
+
+    from vvs_gazette.posts import date_problems
+
+    now = datetime(2098, 1, 1, tzinfo=timezone.utc)
+    winter = {"category": "evenement", "event_at": datetime(2099, 1, 20, 23, 30, tzinfo=timezone.utc)}
+    assert "expires_on" in date_problems({**winter, "expires_on": date(2099, 1, 20)}, "Europe/Paris", now=now)
+    assert date_problems({**winter, "expires_on": date(2099, 1, 21)}, "Europe/Paris", now=now) == {}
+    summer = {"category": "evenement", "event_at": datetime(2099, 7, 14, 21, 30, tzinfo=timezone.utc)}
+    assert date_problems({**summer, "expires_on": date(2099, 7, 14)}, "Europe/Paris", now=now) == {}
+    assert "expires_on" in date_problems({**summer, "expires_on": date(2099, 7, 13)}, "Europe/Paris", now=now)
+    assert date_problems({**summer, "category": "annonce", "expires_on": date(2099, 7, 13)}, "Europe/Paris", now=now) == {}
