@@ -275,3 +275,93 @@ def test_vvs_verification_methods(app_registry, testapp, dbsession, make_user, m
     assert kyc.seen == [user.id]
     assert "Justificatif de domicile" in page.text and "/kyc/justificatif" in page.text
     assert "L'équipe de la plateforme vérifie votre adresse" in page.text
+
+
+def test_two_deciders_at_once_make_one_decision(app, db_url, backend):
+    """A référent and an administrator refuse the same request at the same moment (each with
+    their own reason): the second waits for the first, then is told « déjà été traitée » — the
+    resident got two refusals, and the row the last one's reason. SQLite serialises every write
+    (BEGIN IMMEDIATE); on PostgreSQL the decision locks the request's row."""
+    import threading
+    import time
+    import uuid
+
+    import transaction
+    from pyramid.scripting import prepare
+    from sqlalchemy import delete, func, text
+
+    from vvs_core.accounts.security import hash_password
+    from vvs_core.geo import square_around
+    from vvs_core.models import Commune, Membership, User, get_engine, get_session_factory
+
+    if backend != "postgis":
+        pytest.skip("SQLite serialises every write transaction (BEGIN IMMEDIATE): no race to lose")
+    engine = get_engine(db_url, pool_size=4)
+    factory = get_session_factory(engine)
+    tag = uuid.uuid4().hex[:8]
+    with factory() as s:
+        commune = Commune(insee="97" + tag[:3], name="Concurrence", centre=square_around((2.2, 48.2), 10).centroid)
+        s.add(commune)
+        s.flush()
+        community = Community(commune_id=commune.id, name=f"Les Deux {tag}", boundary=square_around((2.2, 48.2), 300))
+        people = [User(email=f"{who}-{tag}@example.test", password_hash=hash_password("x" * 12), first_name=who,
+                       is_admin=who == "admin") for who in ("résidente", "référente", "admin")]
+        s.add(community)
+        s.add_all(people)
+        s.flush()
+        request_row = Membership(user_id=people[0].id, community_id=community.id, status="pending")
+        s.add_all([request_row, Membership(user_id=people[1].id, community_id=community.id, status="active",
+                                           role="referent")])
+        s.commit()
+        ids = {"membership": request_row.id, "users": [p.id for p in people], "community": community.id,
+               "commune": commune.id}
+
+    def deciding(session):
+        request = prepare(registry=app.registry)["request"]
+        request.dbsession, request.tm = session, transaction.TransactionManager(explicit=True)
+        request.tm.begin()
+        return request
+
+    first, second = factory(), factory()
+    outcome = {}
+    try:
+        decide(deciding(first), first.get(Membership, ids["membership"]), False, "Adresse hors du quartier",
+               first.get(User, ids["users"][1]))  # not committed yet: the row is the first's
+        late = second.get(Membership, ids["membership"])
+        assert late.status == "pending"  # what the second decider's page showed
+
+        def refuse():
+            try:
+                decide(deciding(second), late, False, "Demande en double", second.get(User, ids["users"][2]))
+                second.commit()
+                outcome["second"] = "decided"
+            except MembershipError as exc:
+                second.rollback()
+                outcome["second"] = str(exc)
+
+        worker = threading.Thread(target=refuse)
+        worker.start()
+        deadline = time.monotonic() + 10
+        with engine.connect() as watcher:  # the second waits for the first's lock
+            while not watcher.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")):
+                assert time.monotonic() < deadline, "the second decision never waited for the first"
+                time.sleep(0.01)
+        first.commit()
+        worker.join(10)
+        assert outcome["second"] == "Cette demande a déjà été traitée.", outcome
+        with factory() as s:
+            row = s.get(Membership, ids["membership"])
+            assert (row.status, row.decision_reason) == ("rejected", "Adresse hors du quartier")
+            assert s.scalar(select(func.count()).select_from(Notification).where(
+                Notification.recipient_id == ids["users"][0])) == 1
+    finally:
+        first.close()
+        second.close()
+        with factory() as s:
+            s.execute(delete(Notification).where(Notification.recipient_id.in_(ids["users"])))
+            s.execute(delete(CommunityEvent).where(CommunityEvent.community_id == ids["community"]))
+            s.execute(delete(Membership).where(Membership.community_id == ids["community"]))
+            s.execute(delete(Community).where(Community.id == ids["community"]))
+            s.execute(delete(User).where(User.id.in_(ids["users"])))
+            s.execute(delete(Commune).where(Commune.id == ids["commune"]))
+            s.commit()

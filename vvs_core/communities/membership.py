@@ -174,7 +174,8 @@ def decide(request, membership, accept: bool, reason: str, decider) -> Membershi
     A refusal needs a reason (its length is the form's). Acceptance is refused while a plugin names a blocker
     (``MembershipBlocked`` lists them). The caller checks the decider's permission.
     """
-    reason = (reason or "").strip()
+    reason, dbsession = (reason or "").strip(), request.dbsession
+    dbsession.refresh(membership, with_for_update=True)  # two deciders at once: the second reads the first's decision
     if membership.status != "pending":
         raise MembershipError("Cette demande a déjà été traitée.")
     if not accept and not reason:
@@ -183,7 +184,6 @@ def decide(request, membership, accept: bool, reason: str, decider) -> Membershi
         found = blockers(request, membership)
         if found:
             raise MembershipBlocked(found)
-    dbsession = request.dbsession
     membership.status = "active" if accept else "rejected"
     membership.decided_at = utcnow()
     membership.decided_by_id = getattr(decider, "id", decider)
