@@ -24,6 +24,7 @@ SEVERITY_LABELS = {key: label.split(" :")[0] for key, label, _cap in SEVERITIES}
 CAP_SEVERITIES = {key: cap for key, _label, cap in SEVERITIES}
 # How urgent, as the first word of the SMS (it costs no room: « ALERTE » had its place).
 SMS_URGENCY = {"minor": "INFO", "moderate": "ALERTE", "severe": "URGENT"}
+HEADLINE_URGENCY = {"minor": "Information", "moderate": "Alerte", "severe": "Alerte urgente"}  # e-mail, feeds
 
 STATUS_LABELS = {
     "held": "en attente de validation",
@@ -43,3 +44,9 @@ ANONYMISED_TEXT = "Texte effacé après la durée de conservation des alertes."
 
 def category_label(key: str) -> str:
     return CATEGORY_LABELS.get(key, key)
+
+
+def severity_words(key: str) -> str:
+    """« élevée (danger ou urgence) »: how urgent, in a sentence."""
+    level, meaning = dict((k, label) for k, label, _cap in SEVERITIES).get(key, SEVERITIES[1][1]).split(" : ")
+    return f"{level.lower()} ({meaning})"

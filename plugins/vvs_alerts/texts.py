@@ -11,7 +11,8 @@ from vvs_core.web.french import count
 from vvs_core.web.links import absolute_url
 from vvs_core.web.timefmt import dates
 
-from .catalogue import EMERGENCY_NOTICE, FORMER_MEMBER, SMS_EMERGENCY_NOTICE, SMS_URGENCY, category_label
+from .catalogue import (EMERGENCY_NOTICE, FORMER_MEMBER, HEADLINE_URGENCY, SMS_EMERGENCY_NOTICE, SMS_URGENCY,
+                        category_label, severity_words)
 
 
 def author_name(user) -> str:
@@ -36,8 +37,8 @@ def alert_url(source, alert_id: int) -> str:
 
 def headline(alert, update=None) -> str:
     label = category_label(alert.category)
-    if update is None:
-        return f"Alerte : {label}"
+    if update is None:  # how urgent, as its SMS says it (« URGENT », « INFO »)
+        return f"{HEADLINE_URGENCY.get(alert.severity, 'Alerte')} : {label}"
     if update.kind == "all_clear":
         return f"Fin d'alerte : {label}"
     return f"Suite de l'alerte : {label}"
@@ -133,7 +134,7 @@ def email_content(request, community_name, alert, update, author) -> tuple[str, 
         lines.append(("Fin d'alerte" if update.kind == "all_clear" else "Nouvelle information") + " : "
                      + (update.text or "la situation est revenue à la normale."))
     else:
-        lines.append(alert.text)
+        lines += [alert.text, "", f"Gravité : {severity_words(alert.severity)}"]
     when = (update.created_at if update is not None else alert.created_at) or utcnow()
     lines += ["", f"Signalé par : {author_name(author)}, le {dates.datetime(when)}", f"Voir l'alerte : {url}", "",
               EMERGENCY_NOTICE]

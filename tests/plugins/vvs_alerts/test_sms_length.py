@@ -220,3 +220,20 @@ def test_push_notifications_keep_the_french_as_written(registry):
     assert text.startswith("ALERTE Rue Émile Cloud - autre : 🚨 La D231 est inondée") and "d’eau" in text
     assert "…" in text and len(text) < 400
     assert text.endswith(f"(Éloïse Œ.) {PUBLIC_URL}/alertes/7 En cas d'urgence, appelez le 17.")
+
+
+@pytest.mark.parametrize("severity, subject, said", [
+    ("minor", "Information : démarchage suspect (Le Bourg)", "Gravité : faible (pour information)"),
+    ("moderate", "Alerte : démarchage suspect (Le Bourg)", "Gravité : moyenne (restez attentifs)"),
+    ("severe", "Alerte urgente : démarchage suspect (Le Bourg)", "Gravité : élevée (danger ou urgence)")])
+def test_the_email_says_how_urgent_the_alert_is(registry, severity, subject, said):
+    """The e-mail said « Alerte : … » for every alert: its subject and its text say how urgent."""
+    from vvs_alerts.texts import email_content
+
+    request = Request.blank("/")
+    request.registry = registry
+    writer = SimpleNamespace(first_name="Noël", last_name="Çelik", full_name="Noël Çelik", is_closed=False)
+    alert = SimpleNamespace(id=9, category="demarchage", text=CORPUS[6], severity=severity, created_at=None)
+    title, text, html = email_content(request, "Le Bourg", alert, None, writer)
+    assert title == subject
+    assert said in text and said in html
