@@ -8,7 +8,7 @@ from shapely.geometry import mapping
 from .toolkit import ApiError, paginate_query, page_params
 from vvs_core.models import Commune, Community, Membership, Notification
 from vvs_core.models.notification import CHANNELS
-from vvs_core.notify.kinds import shown_prefs
+from vvs_core.notify.kinds import kinds_of
 
 from . import schemas
 from vvs_core.web.timefmt import dates
@@ -50,6 +50,20 @@ def me_view(request):
                          "role": "referent" if m.role == "referent" else "member", "status": m.status}
                         for m, name in rows],
     }
+
+
+def shown_prefs(registry, prefs: dict | None) -> dict:
+    """A resident's stored preferences as the API shows them: only the declared kinds'
+    choices and the delivery settings they use; a disabled plugin's kinds stay stored
+    (and in the resident's export) but are not shown."""
+    kinds = kinds_of(registry)
+    prefs = prefs or {}
+    out = {k: v for k, v in prefs.items() if k in kinds}
+    if any(k.quiet for k in kinds) and "quiet_hours" in prefs:
+        out["quiet_hours"] = prefs["quiet_hours"]
+    if kinds.with_severities() and "min_severity" in prefs:
+        out["min_severity"] = prefs["min_severity"]
+    return out
 
 
 def my_community_view(request):

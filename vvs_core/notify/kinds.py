@@ -52,20 +52,6 @@ def collect_notification_kinds(pm) -> NotificationKinds:
     return NotificationKinds(found.values())
 
 
-def shown_prefs(registry, prefs: dict | None) -> dict:
-    """A resident's stored preferences as this site shows them (settings, API, export of
-    the page): only the declared kinds' choices and the delivery settings they use; a
-    disabled plugin's kinds stay stored but are not shown."""
-    kinds = kinds_of(registry)
-    prefs = prefs or {}
-    out = {k: v for k, v in prefs.items() if k in kinds}
-    if any(k.quiet for k in kinds) and "quiet_hours" in prefs:
-        out["quiet_hours"] = prefs["quiet_hours"]
-    if kinds.with_severities() and "min_severity" in prefs:
-        out["min_severity"] = prefs["min_severity"]
-    return out
-
-
 def kinds_of(registry) -> NotificationKinds:
     return getattr(registry, "vvs_notification_kinds", None) or NotificationKinds()
 
