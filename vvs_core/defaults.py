@@ -6,7 +6,6 @@ rendering of notifications (``trylast``: any plugin's answer wins).
 
 from .hooktypes import MenuItem, NotificationKind, ProviderSpec
 from .plugins import hookimpl
-from .settings import Setting
 
 
 @hookimpl
@@ -47,20 +46,6 @@ def vvs_menu_items(request):
             items.append(item("Modération", "moderation", 80))
         items.append(item("Mes paramètres", "settings", 95))
     return [i for i in items if i is not None]
-
-
-@hookimpl
-def vvs_register_settings():
-    # The core's settings are in settings.CORE_SETTINGS; this one belongs to the push channel.
-    from .settings import as_bool
-
-    return [
-        Setting("vvs.push.provider", "", "Push provider name, brought by a plugin (`log` for development: written to the log). "
-                "Empty: no push notifications."),
-    ]
-
-
-__all__ = ["Setting"]
 
 
 @hookimpl

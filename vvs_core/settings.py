@@ -152,6 +152,7 @@ CORE_SETTINGS = [
     Setting("vvs.identity.provider", "none", "Identity-check partner name (`none` built in: no partner; a provider plugin adds its own, used by a verification plugin)."),
     Setting("vvs.voice.provider", "", "Voice-call provider name: calls to the landline of residents who have no mobile, brought by a plugin (`folder` for development: writes each call's script, and a WAV when `espeak-ng` is installed, into vvs.voice.script_folder; `twilio`…). Empty: no calls (docs/providers.md)."),
     Setting("vvs.voice.night", "21:00-08:00", "Hours (Paris time, `HH:MM-HH:MM`) when no call is placed below the urgent severity: such calls wait for the end of the night.", parse=lambda v: parse_night(v)[2]),
+    Setting("vvs.push.provider", "", "Push provider name, brought by a plugin (`log` for development: written to the log). Empty: no push notifications."),
     Setting("vvs.outbox.max_attempts", 6, "Delivery attempts before a notification is marked failed.", parse=as_int),
     Setting("vvs.outbox.batch_size", 500, "Notifications handed to a provider per queue message.", parse=as_int),
     Setting("vvs.outbox.sweep_interval", 15, "Seconds between two passes of the sweeper that re-enqueues what was left pending.", parse=as_int),
