@@ -110,13 +110,13 @@ def vvs_menu_items(request):
 def vvs_home_activity(request, user):
     from vvs_core.web.batch import ReadThen
 
-    from .catalogue import category_label
+    from .texts import headline
     from .views_support import recent_alerts_read, recent_alerts_since
 
     # Read with the home page's other reads, in one statement (vvs_core.web.batch); ``user``
     # is the signed-in user, whom the statement's ``viewer_id`` names.
     return ReadThen(recent_alerts_read(), lambda alerts: [
-        ActivityItem(when=a.created_at, text=f"Alerte : {category_label(a.category)}",
+        ActivityItem(when=a.created_at, text=headline(a),
                      url=request.route_path("alert_view", alert_id=a.id), kind="alert") for a in alerts],
         alerts_since=recent_alerts_since())
 

@@ -31,12 +31,12 @@ def member_community_ids(dbsession, user) -> list[int]:
 @cache
 def recent_alerts_read():
     """The last 10 published alerts of the signed-in user's communities after
-    ``alerts_since`` (id, category, created_at), as ``json_rows`` built once per process
+    ``alerts_since`` (id, category, severity, created_at), as ``json_rows`` built once per process
     (the home page's statement binds ``VIEWER``, vvs_core.web.batch)."""
     from vvs_core.web.batch import VIEWER, json_rows
 
     return json_rows(sa.select(Alert.id.label("id"), Alert.category.label("category"),
-                               Alert.created_at.label("created_at"))
+                               Alert.severity.label("severity"), Alert.created_at.label("created_at"))
                      .where(Alert.community_id.in_(community_ids_sql(sa.bindparam(VIEWER))),
                             Alert.status.in_(("published", "expired")), Alert.created_at > sa.bindparam("alerts_since"))
                      .order_by(Alert.created_at.desc()).limit(10))

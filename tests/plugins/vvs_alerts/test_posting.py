@@ -195,3 +195,26 @@ def test_the_form_shows_every_error_itself_and_the_hourly_limit_at_once(testapp,
     assert limit in page.text
     page = page.forms["alerte"].submit("submit")
     assert limit in page.text and "Décrivez ce que vous avez vu." in page.text
+
+
+def test_the_home_page_says_how_urgent_each_recent_alert_is(testapp, dbsession, make_user, make_community):
+    """« Activité récente » said « Alerte : … » for every alert, as its e-mail did."""
+    import uuid
+    from datetime import timedelta
+
+    from vvs_alerts.models import Alert
+    from vvs_core.clock import utcnow
+
+    member, author = make_user(), make_user()
+    community = make_community(members=[member, author])
+    now = utcnow()
+    for text, category, severity in (("Porte forcée au 5 rue de Lagny", "cambriolage", "severe"),
+                                     ("Démarcheurs « EDF » rue des Lilas", "demarchage", "minor")):
+        dbsession.add(Alert(community_id=community.id, commune_id=community.commune_id, author_id=author.id,
+                            category=category, text=text, severity=severity, created_at=now, published_at=now,
+                            expires_at=now + timedelta(hours=6), status="published", idempotency_key=uuid.uuid4().hex))
+    dbsession.flush()
+    testapp.login(member)
+    items = [li.get_text(" ", strip=True) for li in testapp.get("/").html.select("main li")]
+    assert any(i.startswith("Alerte urgente : cambriolage") for i in items), items
+    assert any(i.startswith("Information : démarchage suspect") for i in items), items
