@@ -8,7 +8,7 @@ from datetime import timedelta
 
 
 from vvs_core import hookimpl
-from vvs_core.hooktypes import ActivityItem, Panel
+from vvs_core.hooktypes import ActivityItem, MenuItem, Panel
 from vvs_core.settings import Setting, as_int
 from vvs_core.accounts.security import member_community_ids, own_community_entry
 from vvs_core.hooktypes import EventKind, NotificationKind
@@ -26,7 +26,13 @@ def vvs_register_settings():
 
 @hookimpl
 def vvs_menu_items(request):
-    return own_community_entry(request, "La Gazette", "gazette_index", 20)
+    items = own_community_entry(request, "La Gazette", "gazette_index", 20)
+    if {"role:moderator", "role:admin"} & set(request.principals):  # in no community: no link led to the reports
+        from .moderation import open_reports_count_sql
+
+        items.append(MenuItem("Annonces signalées", request.route_path("gazette_reports"), order=81,
+                              badge=open_reports_count_sql(), work=True))
+    return items
 
 
 @hookimpl
@@ -89,6 +95,7 @@ def includeme(config):
     from .tasks import follow_current_broker, send_gazette_digests
 
     add = config.add_route
+    add("gazette_reports", "/gazette/signalements")
     add("gazette_index", PREFIX, factory=gazette_factory)
     add("gazette_new", PREFIX + "/ajouter", factory=gazette_factory)
     add("gazette_moderation", PREFIX + "/moderation", factory=gazette_factory)

@@ -6,6 +6,7 @@ from sqlalchemy.orm import joinedload
 
 from vvs_core.clock import utcnow
 from vvs_core.communities.events import record_event
+from vvs_core.models import Community
 
 from .models import GazettePost, GazetteReply, GazetteReport
 
@@ -48,6 +49,20 @@ def moderate(dbsession, post: GazettePost, moderator, action: str, reason: str,
                  community=post.community_id, actor=moderator, subject=target.author_id,
                  data={"post_id": post.id, "reply_id": reply.id if reply else None, "reason": reason[:500]},
                  public=False)
+
+
+def open_reports_count_sql():
+    """How many reports of every community wait, as a SQL scalar (the platform team's badge)."""
+    return sa.select(sa.func.count()).where(GazetteReport.resolved_at.is_(None)).scalar_subquery()
+
+
+def communities_with_open_reports(dbsession) -> list[tuple[Community, int]]:
+    """The communities whose gazette has reports waiting, with their count, the longest waiting first."""
+    waiting = (sa.select(GazetteReport.community_id, sa.func.count().label("n"),
+                         sa.func.min(GazetteReport.created_at).label("since"))
+               .where(GazetteReport.resolved_at.is_(None)).group_by(GazetteReport.community_id).subquery())
+    return dbsession.execute(sa.select(Community, waiting.c.n).join(waiting, waiting.c.community_id == Community.id)
+                             .order_by(waiting.c.since, Community.id)).all()
 
 
 # The moderation page's lists, as selects ordered by a unique key: the page reads one page

@@ -265,6 +265,13 @@ def gazette_moderation(request):
             "label": posts.user_label, "csrf": request.session.get_csrf_token()}
 
 
+@view_config(route_name="gazette_reports", renderer="vvs_gazette:templates/reports.pt", permission="moderate")
+def gazette_reports(request):
+    """The platform team's way in: each community whose gazette has reports waiting."""
+    return {**assets(request), "title": "Annonces signalées",
+            "waiting": moderation.communities_with_open_reports(request.dbsession)}
+
+
 @view_config(route_name="gazette_photo", permission="gazette.view")
 def gazette_photo(request):
     post = _post_or_404(request)

@@ -167,3 +167,16 @@ def test_twinned_member_never_sees_real_name_phone_or_address(testapp, world, db
             assert canary not in html
         assert author.display_pseudonym in html
     testapp.get(f"/gazette/communaute/{world['here'].id}", status=403)
+
+
+def test_the_gazettes_reports_of_every_community_are_the_platform_teams(testapp, world):
+    """/gazette/signalements names the communities whose gazette has reports: the team's only."""
+    assert testapp.get("/gazette/signalements", status=302).location.startswith("http://localhost/connexion")
+    for role in (*OUTSIDERS, "author", "member", "referent"):
+        testapp.reset()
+        testapp.login(world[role])
+        assert "Accès refusé" in testapp.get("/gazette/signalements", status=403).text, role
+    for role in ("moderator", "admin"):
+        testapp.reset()
+        testapp.login(world[role])
+        testapp.get("/gazette/signalements", status=200)

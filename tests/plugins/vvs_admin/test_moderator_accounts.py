@@ -102,8 +102,8 @@ def test_unknown_accounts_are_404(testapp, moderator):
 
 
 @pytest.mark.parametrize("who, work", [
-    ("modérateur", ["Alertes à modérer", "Messages signalés"]),
-    ("administrateur", ["Alertes à modérer", "Messages signalés", "Demandes à valider", "Justificatifs", "Administration", "Mairies"]),
+    ("modérateur", ["Alertes à modérer", "Messages signalés", "Annonces signalées"]),
+    ("administrateur", ["Alertes à modérer", "Messages signalés", "Annonces signalées", "Demandes à valider", "Justificatifs", "Administration", "Mairies"]),
 ])
 def test_the_team_home_lists_its_work_not_an_invitation_to_join(testapp, make_user, who, work):
     user = make_user(first_name="Hélène", is_moderator=who == "modérateur", is_admin=who == "administrateur")

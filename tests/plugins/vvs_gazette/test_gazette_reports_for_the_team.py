@@ -1,0 +1,51 @@
+"""The platform moderators find the gazette's reports of every community: their menu and
+their home lead to them (they are members of no community, and each gazette's moderation
+page was reached only by typing its address)."""
+from __future__ import annotations
+
+import pytest
+
+from vvs_gazette.moderation import report
+from vvs_gazette.posts import create_post
+
+
+@pytest.fixture
+def two_gazettes(make_user, make_community):
+    alice, bob, oscar = (make_user(first_name=n) for n in ("Alice", "Bob", "Oscar"))
+    tilleuls = make_community("Les Tilleuls", members=[alice, bob])
+    loin = make_community("L’Île-aux-Œufs", centre=(2.80, 48.85), members=[oscar])
+    return tilleuls, loin, alice, bob, oscar
+
+
+def test_the_moderators_menu_leads_to_each_gazette_with_reports(testapp, dbsession, make_user, two_gazettes):
+    tilleuls, loin, alice, bob, oscar = two_gazettes
+    moderator = make_user(first_name="Hélène", is_moderator=True)
+    testapp.login(moderator)
+    assert "Annonces signalées" in testapp.get("/").text
+    assert "Aucun signalement" in testapp.get("/gazette/signalements").text
+    post = create_post(dbsession, tilleuls, alice, category="animal", title="Chat « Minou » perdu 🐱", text="…")
+    report(dbsession, post, bob, "Doublon de l’annonce d’hier 🙄")
+    far = create_post(dbsession, loin, oscar, category="annonce", title="Vélo", text="…")
+    report(dbsession, far, oscar, "Erreur")
+    report(dbsession, far, make_user(first_name="Zoé"), "Arnaque ?")
+    dbsession.flush()
+    home = testapp.get("/").html
+    work = {a.text: a for a in home.select("[aria-labelledby=h-travail] a")}
+    assert "(3 en attente)" in work["Annonces signalées"].parent.text
+    page = testapp.get(work["Annonces signalées"]["href"]).html
+    links = {a.text.strip(): a["href"] for a in page.select("main li a")}
+    assert links == {"Les Tilleuls": f"/gazette/communaute/{tilleuls.id}/moderation",
+                     "L’Île-aux-Œufs": f"/gazette/communaute/{loin.id}/moderation"}
+    assert "2 signalements" in page.text and "1 signalement" in page.text
+    assert "Doublon de l’annonce d’hier 🙄" in testapp.get(links["Les Tilleuls"]).text
+
+
+def test_only_the_team_sees_every_gazettes_reports(testapp, two_gazettes):
+    tilleuls, loin, alice, bob, oscar = two_gazettes
+    assert "/connexion" in testapp.get("/gazette/signalements", status=302).location
+    for user in (alice, oscar):
+        testapp.login(user)
+        assert "Annonces signalées" not in testapp.get("/").text
+        page = testapp.get("/gazette/signalements", status=403)
+        assert "Accès refusé" in page.text
+        testapp.reset()
