@@ -120,6 +120,7 @@ def vvs_register_notification_kinds():
         NotificationKind("gazette", "Nouvelles de la gazette", quiet=True, order=20,
                          extra_choices=(("digest", "Résumé de la semaine par e-mail"),)),
         NotificationKind("gazette_digest", "Résumé de la semaine de la gazette", quiet=True, in_settings=False),
+        NotificationKind("gazette_moderation", "Décision de modération sur votre annonce", in_settings=False),
     ]
 
 

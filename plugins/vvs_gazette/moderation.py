@@ -6,7 +6,9 @@ from sqlalchemy.orm import joinedload
 
 from vvs_core.clock import utcnow
 from vvs_core.communities.events import record_event
-from vvs_core.models import Community
+from vvs_core.models import Community, User
+from vvs_core.notify.outbox import notify_user
+from vvs_core.web.links import absolute_url
 
 from .models import GazettePost, GazetteReply, GazetteReport
 
@@ -63,6 +65,27 @@ def communities_with_open_reports(dbsession) -> list[tuple[Community, int]]:
                .where(GazetteReport.resolved_at.is_(None)).group_by(GazetteReport.community_id).subquery())
     return dbsession.execute(sa.select(Community, waiting.c.n).join(waiting, waiting.c.community_id == Community.id)
                              .order_by(waiting.c.since, Community.id)).all()
+
+
+def tell_author(request, post: GazettePost, action: str, reason: str, reply: GazetteReply | None = None) -> None:
+    """E-mail its author that a post or a reply is hidden (why, how to contest) or visible again."""
+    target = reply or post
+    author = request.dbsession.get(User, target.author_id) if target.author_id is not None else None
+    if author is None:
+        return
+    what = "Votre réponse" if reply is not None else "Votre annonce"
+    about = f"{'votre réponse à ' if reply is not None else 'votre annonce '}« {post.title} »"
+    link = absolute_url(request, "gazette_post", community_id=post.community_id, post_id=post.id)
+    if action == "hide":
+        title, body = f"{what} a été masquée", (
+            f"La modération a masqué {about} : vos voisins ne la voient plus.\n\nMotif : {reason or '—'}\n\n{link}\n\n"
+            f"Pour contester cette décision, écrivez à {request.registry.settings['vvs.platform_email']} "
+            "en rappelant l'annonce concernée : un autre modérateur réexaminera votre demande.")
+    else:
+        title, body = f"{what} est de nouveau visible", (
+            f"La modération a rétabli {about} : vos voisins la voient de nouveau."
+            + (f"\n\nMotif : {reason}" if reason else "") + f"\n\n{link}")
+    notify_user(request, author, "gazette_moderation", title, body, subject=("gazette_post", post.id))
 
 
 # The moderation page's lists, as selects ordered by a unique key: the page reads one page

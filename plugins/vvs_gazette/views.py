@@ -245,7 +245,10 @@ def gazette_moderate(request):
     if errors:
         request.flash(MODERATE_WRONG, "error")
     else:
+        was_hidden = (reply or post).hidden
         moderation.moderate(request.dbsession, post, request.user, data["action"], data["reason"], reply)
+        if (data["action"] == "hide") != was_hidden:  # « Laisser visible » a visible post: nothing to tell
+            moderation.tell_author(request, post, data["action"], data["reason"], reply)
         request.flash("Contenu masqué." if data["action"] == "hide" else "Contenu rétabli.", "success")
     return HTTPSeeOther(data.get("back") == "moderation"
                         and request.route_path("gazette_moderation", community_id=post.community_id)

@@ -1,12 +1,16 @@
-"""The platform moderators find the gazette's reports of every community: their menu and
-their home lead to them (they are members of no community, and each gazette's moderation
-page was reached only by typing its address)."""
+"""The gazette's moderation as the platform team and the authors live it: the moderators
+find the reports of every community from their menu and home (they are members of no
+community, and each gazette's moderation page was reached only by typing its address); an
+author is told by e-mail why their post or reply was hidden."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
+
+from vvs_core.models import Notification
 
 from vvs_gazette.moderation import report
-from vvs_gazette.posts import create_post
+from vvs_gazette.posts import add_reply, create_post
 
 
 @pytest.fixture
@@ -49,3 +53,28 @@ def test_only_the_team_sees_every_gazettes_reports(testapp, two_gazettes):
         page = testapp.get("/gazette/signalements", status=403)
         assert "Accès refusé" in page.text
         testapp.reset()
+
+
+def test_the_author_is_told_by_email_why_the_post_was_hidden_then_restored(testapp, dbsession, make_user, two_gazettes):
+    """A hidden post or reply was a silent decision: its author learnt it only by opening it
+    again (an alert's author is told, with the way to contest)."""
+    tilleuls, loin, alice, bob, oscar = two_gazettes
+    moderator = make_user(first_name="Hélène", is_moderator=True)
+    post = create_post(dbsession, tilleuls, alice, category="animal", title="Chat « Minou » perdu 🐱", text="…")
+    reply = add_reply(dbsession, post, bob, "Vu rue de l’Église !")
+    dbsession.flush()
+    testapp.login(moderator)
+    base = f"/gazette/communaute/{tilleuls.id}/annonce/{post.id}/moderer"
+    testapp.post_csrf(base, {"action": "hide", "reason": "Doublon de l’annonce « Minou » d’hier 🙄"}, status=303)
+    testapp.post_csrf(base, {"action": "hide", "reason": "Hors sujet", "reply_id": reply.id}, status=303)
+    testapp.post_csrf(base, {"action": "restore", "reason": "Erreur de ma part"}, status=303)
+    told = {(n.recipient_id, n.title): n for n in dbsession.scalars(
+        sa.select(Notification).where(Notification.kind == "gazette_moderation"))}
+    assert set(told) == {(alice.id, "Votre annonce a été masquée"), (bob.id, "Votre réponse a été masquée"),
+                         (alice.id, "Votre annonce est de nouveau visible")}
+    hidden = told[(alice.id, "Votre annonce a été masquée")]
+    assert hidden.channel == "email"
+    assert "« Chat « Minou » perdu 🐱 »" in hidden.body and "Motif : Doublon de l’annonce « Minou » d’hier 🙄" in hidden.body
+    assert f"/gazette/communaute/{tilleuls.id}/annonce/{post.id}" in hidden.body and "Pour contester" in hidden.body
+    assert "Pour contester" not in told[(alice.id, "Votre annonce est de nouveau visible")].body
+    assert "Motif : Hors sujet" in told[(bob.id, "Votre réponse a été masquée")].body
