@@ -247,7 +247,7 @@ def _community_page(request, new_feed=None):
     return {
         "title": f"Alertes : {community.name}", "community": community, "active": active, "past": past,
         "category_label": category_label, "is_member": is_member, "feed_count": feed_count, "new_feed": new_feed,
-        "status_labels": STATUS_LABELS, "pagination": page,
+        "status_labels": STATUS_LABELS, "severity_labels": SEVERITY_LABELS, "pagination": page,
     }
 
 

@@ -218,3 +218,24 @@ def test_the_home_page_says_how_urgent_each_recent_alert_is(testapp, dbsession, 
     items = [li.get_text(" ", strip=True) for li in testapp.get("/").html.select("main li")]
     assert any(i.startswith("Alerte urgente : cambriolage") for i in items), items
     assert any(i.startswith("Information : démarchage suspect") for i in items), items
+
+
+def test_the_community_list_says_how_urgent_each_alert_in_progress_is(testapp, dbsession, make_user, make_community):
+    """« Alertes en cours » listed an urgent alert like any other."""
+    import uuid
+    from datetime import timedelta
+
+    from vvs_alerts.models import Alert
+    from vvs_core.clock import utcnow
+
+    member = make_user()
+    community = make_community(members=[member])
+    now = utcnow()
+    dbsession.add(Alert(community_id=community.id, commune_id=community.commune_id, author_id=member.id,
+                        category="cambriolage", text="Porte forcée au 5 rue de Lagny", severity="severe", created_at=now,
+                        published_at=now, expires_at=now + timedelta(hours=6), status="published",
+                        idempotency_key=uuid.uuid4().hex))
+    dbsession.flush()
+    testapp.login(member)
+    [item] = testapp.get(f"/alertes/communaute/{community.id}").html.select(".alert-list li")
+    assert "cambriolage · gravité élevée · " in item.get_text(" ", strip=True)
