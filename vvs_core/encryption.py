@@ -89,11 +89,6 @@ def _ring(keys: tuple[str, ...], secret: str, purpose: str) -> MultiFernet:
     return MultiFernet([Fernet(k) for k in (*keys, derived_key({"vvs.secret": secret}, purpose))])
 
 
-def is_derived(settings, name: str) -> bool:
-    """Whether setting ``name`` is empty (its secrets hang on ``vvs.secret``)."""
-    return not settings.get(name)
-
-
 def seal_text(ring: MultiFernet, text: str) -> str:
     return ring.encrypt(text.encode("utf-8")).decode("ascii")
 

@@ -18,8 +18,8 @@ from sqlalchemy import func, or_, select, update
 from vvs_core.clock import utcnow
 from vvs_core.communities.events import record_event
 from vvs_core.errors import ActionRefused as AdminActionRefused, ChangedMeanwhile
-from vvs_core.accounts.sessions import end_all_sessions
-from vvs_core.models import Commune, Community, CommunityEvent, Membership, User
+from vvs_core.accounts.sessions import PURPOSE as SESSION, end_all_sessions
+from vvs_core.models import Commune, Community, CommunityEvent, Membership, Token, User
 from vvs_core.web.textsearch import folded
 
 # --- French labels: a page never shows a raw value -------------------------------
@@ -283,10 +283,14 @@ def _tell_the_account(request, user: User, status: str, reason: str) -> None:
                 subject=("user", user.id))
 
 
+def open_sessions(dbsession, user: User) -> int:
+    """How many sessions of ``user`` are open (vvs_core.accounts.sessions)."""
+    return dbsession.scalar(select(func.count(Token.id)).where(
+        Token.user_id == user.id, Token.purpose == SESSION, Token.used_at.is_(None), Token.expires_at > utcnow()))
+
+
 def end_sessions(request, user: User, reason: str) -> int:
     """Close every open session of ``user`` (a lost phone, a stolen password): how many were open."""
-    from vvs_core.accounts.sessions import open_sessions
-
     if user.status == "closed":
         raise AdminActionRefused("Ce compte a été fermé par son titulaire : il n'a plus de session.")
     count = open_sessions(request.dbsession, user)

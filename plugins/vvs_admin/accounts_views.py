@@ -19,14 +19,13 @@ from sqlalchemy import select
 from vvs_admin.accounts import (
     ACCOUNT_STATUS_LABELS, DAYS_WRONG, DEFAULT_DAYS, MAX_DAYS, MIN_DAYS, PAGE_SIZE, PLATFORM_ROLES,
     account_state, audit_entries, audit_label, audit_query, change_role, change_status, community_choices,
-    describe_change, end_sessions, memberships_of, platform_role, resend_confirmation, role_labels, search_users,
-    status_choices, status_label, suspension_over,
+    describe_change, end_sessions, memberships_of, open_sessions, platform_role, resend_confirmation, role_labels,
+    search_users, status_choices, status_label, suspension_over,
 )
 from vvs_core.web.forms import Schema, act, choice_node, make_form, number_node, reason_node, state_node
 from vvs_core.models import Community, User, row_id
 from vvs_core.web.pagination import Pagination
 from vvs_core.accounts.phones import display_phone
-from vvs_core.accounts.sessions import open_sessions
 from vvs_core.web import french
 
 JOURNAL_PAGE_SIZE = 50

@@ -79,11 +79,13 @@ def reach_state(dbsession, alert) -> dict:
         return {"text": "Pas encore envoyée : aucune notification tant que la modération ne l'a pas validée.",
                 "done": False}
     if not summary:
-        from vvs_core.jobs.lease import job_status
+        from vvs_core.jobs.lease import job_key
+        from vvs_core.models import Job
 
         from .tasks import fan_out_alert
 
-        if job_status(dbsession, fan_out_alert, alert.id, 0) in ("queued", "running"):
+        fan_out = dbsession.scalar(sa.select(Job.status).where(Job.key == job_key(fan_out_alert.actor_name, (alert.id, 0))))
+        if fan_out in ("queued", "running"):  # its job row, none once done long ago and cleaned away
             return {"text": "Envoi en cours… les notifications se préparent.", "done": False}
         return {"text": "Aucune notification : personne d'autre à prévenir.", "done": True}
     if waiting:

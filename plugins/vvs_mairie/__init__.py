@@ -383,12 +383,12 @@ def vvs_register_settings():
 
 @hookimpl
 def vvs_startup(registry):
-    from vvs_core.encryption import is_derived, keyring
+    from vvs_core.encryption import keyring
     from vvs_core.web.links import is_development
 
     settings = registry.settings
     keyring(settings, twofactor.KEY_SETTING, twofactor.PURPOSE)  # a wrong key stops start-up here
-    if is_derived(settings, twofactor.KEY_SETTING) and not is_development(settings):
+    if not settings.get(twofactor.KEY_SETTING) and not is_development(settings):  # derived from vvs.secret
         import logging
 
         logging.getLogger(__name__).warning(

@@ -3,14 +3,19 @@ the police municipale selects them). The rule and the journal are the core's
 (``vvs_core.communities.membership.set_referent``); these pages read the request and pick a template."""
 from __future__ import annotations
 
+from types import SimpleNamespace as Person
+
 import colander
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
+from sqlalchemy import select
 from vvs_core.web.french import de
-from vvs_core.communities.members import community_people, member_counts, referent_counts
+from vvs_core.communities.members import member_counts, referent_counts
 from vvs_core.communities.membership import REFERENT_REASON_MAX, MembershipError, set_referent
-from vvs_core.models import Community, row_id
+from vvs_core.models import Community, Membership, User, row_id
 from vvs_core.web.forms import Schema, StrippedString, read, text_node, typed
+from vvs_core.web.pagination import paginate
+from vvs_core.web.textsearch import sql_matches
 
 from . import dashboard
 
@@ -48,6 +53,19 @@ def _community(request, commune) -> Community:
     if community is None or community.commune_id != commune.id or community.archived_at is not None:
         raise HTTPNotFound()
     return community
+
+
+def community_people(request, community: Community, query: str = "", size: int = 50):
+    """(référents, ``web.pagination`` page of the other active members, searched by name) of
+    ``community``, by name, each as ``id`` and ``full_name``: a commune-wide one holds 100,000."""
+    people = (select(User.id, User.first_name, User.last_name, User.pseudonym).join(Membership, Membership.user_id == User.id)
+              .where(Membership.community_id == community.id, Membership.status == "active", User.status != "closed")
+              .order_by(User.last_name_key, User.first_name_key, User.id))
+    person = lambda r: Person(id=r[0], full_name=f"{r[1] or ''} {r[2] or ''}".strip() or r[3] or "membre")  # noqa: E731
+    referents = [person(r) for r in request.dbsession.execute(people.where(Membership.role == "referent"))]
+    found = sql_matches((query or "").strip()[:80], User.first_name, User.last_name, User.pseudonym, User.first_name + " " + User.last_name)
+    others = people.where(Membership.role != "referent")
+    return referents, paginate(request, others if found is None else others.where(found), size, row=person)
 
 
 def _page(request, commune, community, error=None, values=None) -> dict:

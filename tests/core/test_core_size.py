@@ -14,7 +14,7 @@ import vvs_core
 
 CORE = Path(vvs_core.__file__).parent
 TARGET = 6_000
-BUDGET = 13_603  # -14: vvs.push.provider declared in CORE_SETTINGS with the other providers' names, not by a hook implementation of its own in defaults.py (one way to declare a core setting); before: -14, shown_prefs, the API's view of a resident's preferences that only vvs_api used, moved into vvs_api.views; before: -4, the quiet hours rule through validate(check=), told with the other errors (walk, residents); before: ±0 provider keys (+17) paid by the development server moved into vvs_devtools (-17)
+BUDGET = 13_568  # -35: four functions only one plugin used moved into it (community_people into vvs_mairie.referents, open_sessions into vvs_admin.accounts, the fan-out job's status read into vvs_alerts, is_derived inlined in vvs_mairie's start-up warning); before: -14: vvs.push.provider declared in CORE_SETTINGS with the other providers' names, not by a hook implementation of its own in defaults.py (one way to declare a core setting); before: -14, shown_prefs, the API's view of a resident's preferences that only vvs_api used, moved into vvs_api.views; before: -4, the quiet hours rule through validate(check=), told with the other errors (walk, residents); before: ±0 provider keys (+17) paid by the development server moved into vvs_devtools (-17)
 
 
 def core_lines() -> dict[str, int]:

@@ -93,11 +93,3 @@ def end_all_sessions(dbsession, user: User) -> None:
     dbsession.execute(
         update(Token).where(Token.user_id == user.id, Token.purpose == PURPOSE, Token.used_at.is_(None))
         .values(used_at=utcnow()).execution_options(synchronize_session=False))
-
-
-def open_sessions(dbsession, user: User) -> int:
-    """How many sessions of ``user`` are open (shown to administrators)."""
-    from sqlalchemy import func
-
-    return dbsession.scalar(select(func.count(Token.id)).where(
-        Token.user_id == user.id, Token.purpose == PURPOSE, Token.used_at.is_(None), Token.expires_at > utcnow()))

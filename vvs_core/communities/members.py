@@ -7,14 +7,11 @@ nobody). Pending requests are not members.
 """
 
 from collections.abc import Iterable
-from types import SimpleNamespace as Person
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
 from vvs_core.models import Community, Membership, User
-from vvs_core.web.pagination import paginate
-from vvs_core.web.textsearch import sql_matches
 
 
 def _ids(community_ids: int | Iterable[int]) -> list[int]:
@@ -89,16 +86,3 @@ def community_ids_of(dbsession, user_id: int) -> list[int]:
     """The communities ``user_id`` is a member of (a page's own request reads the same
     through ``vvs_core.accounts.security.member_community_ids(request)``, cached)."""
     return sorted(dbsession.scalars(community_ids_sql(user_id)))
-
-
-def community_people(request, community: Community, query: str = "", size: int = 50):
-    """(référents, ``web.pagination`` page of the other active members, searched by name) of
-    ``community``, by name, each as ``id`` and ``full_name``: a commune-wide one holds 100,000."""
-    people = (select(User.id, User.first_name, User.last_name, User.pseudonym).join(Membership, Membership.user_id == User.id)
-              .where(Membership.community_id == community.id, Membership.status == "active", User.status != "closed")
-              .order_by(User.last_name_key, User.first_name_key, User.id))
-    person = lambda r: Person(id=r[0], full_name=f"{r[1] or ''} {r[2] or ''}".strip() or r[3] or "membre")  # noqa: E731
-    referents = [person(r) for r in request.dbsession.execute(people.where(Membership.role == "referent"))]
-    found = sql_matches((query or "").strip()[:80], User.first_name, User.last_name, User.pseudonym, User.first_name + " " + User.last_name)
-    others = people.where(Membership.role != "referent")
-    return referents, paginate(request, others if found is None else others.where(found), size, row=person)

@@ -79,12 +79,6 @@ def enqueue_job_after_commit(request, actor, *args) -> None:
     enqueue_after_commit(request, actor, *args)
 
 
-def job_status(dbsession, actor, *args) -> str | None:
-    """Where the job ``actor(*args)`` stands (queued, running, done, failed), or None
-    when there is no row (never asked for, or done long ago and cleaned away)."""
-    return dbsession.scalar(sa.select(Job.status).where(Job.key == job_key(actor.actor_name, args)))
-
-
 def leased_actor(fn=None, **options):
     """``@dramatiq.actor`` for a job asked for with ``enqueue_job_after_commit``: the run
     holds a lease on the job row (see the module docstring). Retries are the reaper's,

@@ -111,7 +111,7 @@ def test_suspended_or_banned_cannot_sign_in_and_sessions_end(testapp, app, admin
     form["action"] = "ban"
     form["reason"] = REASON
     form.submit("submit")
-    from vvs_core.accounts.sessions import open_sessions
+    from vvs_admin.accounts import open_sessions
 
     assert open_sessions(dbsession, target) == 0  # ended on the server, not only in the cookie
     res = victim.get("/parametres", status=302)  # the open session ended

@@ -99,3 +99,18 @@ def test_the_migration_reseals_what_the_old_cipher_kept(tmp_path):
     assert not stored.startswith("v1:")
     assert twofactor.unseal(settings, stored) == seed
     engine.dispose()
+
+
+@pytest.mark.parametrize("key, development, warned", [
+    ("", False, True),             # production without the key: the secrets hang on vvs.secret
+    (generate_key(), False, False),
+    ("", True, False),             # make run: the derived key is expected
+])
+def test_start_up_warns_when_production_has_no_totp_key(caplog, key, development, warned):
+    import vvs_mairie
+    from types import SimpleNamespace
+
+    settings = {"vvs.secret": "s" * 40, KEY: key, "vvs.broker_url": "inline" if development else "redis://x"}
+    with caplog.at_level("WARNING", logger="vvs_mairie"):
+        vvs_mairie.vvs_startup(SimpleNamespace(settings=settings))
+    assert (KEY in caplog.text) is warned
