@@ -32,7 +32,7 @@ def test_an_invited_number_says_stop_and_is_never_invited_again(testapp, make_us
     community = make_community(name="Résidence des Hauts de Val d’Europe – bât. C", members=[member])
     invite_by_sms(testapp, community, member)
     body = dbsession.scalars(select(Notification.body).where(Notification.kind == "invitation")).one()
-    assert body.endswith("Pour ne plus etre invité(e), répondez STOP."), body  # GSM-7: « ê » is not in it
+    assert body.endswith(" STOP : répondez STOP."), body
     assert sms.fits(sms.to_gsm7(body), testapp.app.registry.settings["vvs.sms.max_segments"])
     # a STOP from another number is not this plugin's (vvs_alerts answers an unknown number)
     assert "Numéro inconnu" in inbound(testapp, dbsession, "STOP", sender="+33639980000")
@@ -50,3 +50,13 @@ def test_an_invited_number_says_stop_and_is_never_invited_again(testapp, make_us
     assert "La personne qui a ce numéro a demandé à ne plus recevoir d'invitation" in page.text
     assert dbsession.scalar(select(func.count()).select_from(Notification).where(
         Notification.kind == "invitation")) == 1
+
+
+def test_the_stop_line_costs_no_second_sms_to_a_short_invitation(testapp, make_user, make_community, dbsession):
+    """« Pour ne plus être invité(e), répondez STOP. » (44 characters) made a one-SMS invitation
+    two SMS (two credits); the wording of the followers' SMS is shorter and as clear."""
+    member = make_user(first_name="Hélène", last_name="Dupré-Lefèvre")
+    community = make_community(name="Le Bourg", members=[member])
+    invite_by_sms(testapp, community, member)
+    body = dbsession.scalars(select(Notification.body).where(Notification.kind == "invitation")).one()
+    assert body.endswith(" STOP : répondez STOP.") and sms.measure(sms.to_gsm7(body)).segments == 1, body
