@@ -153,3 +153,12 @@ def test_gdpr_export_and_erase(testapp, world, dbsession, kyc_dir, app_registry)
     assert list(kyc_dir.iterdir()) == []
     assert checks(dbsession, world["resident"], "document") == []
     assert checks(dbsession, world["resident"], "geolocation") == []
+
+
+def test_a_referent_reads_that_their_own_address_is_attested_not_the_neighbours(testapp, world, dbsession):
+    """« Votre adresse est attestée. » above the neighbours waiting read as if about them."""
+    dbsession.add(KycCheck(user_id=world["referent"].id, method="attestation", status="passed"))
+    dbsession.flush()
+    sign_in(testapp, world["referent"])
+    page = testapp.get("/kyc/attestations")
+    assert "Votre propre adresse est attestée." in page.text and "Votre adresse est attestée." not in page.text
