@@ -104,7 +104,8 @@ class ReportSchema(Schema):
     reason = text_node("Pourquoi signalez-vous ce contenu ?", 1000, widget=deform.widget.TextAreaWidget(rows=3))
 
 
-MODERATE_WRONG = "Action de modération invalide (le motif fait 1 000 caractères au plus)."
+MODERATE_WRONG = "Action de modération invalide."
+HIDE_NEEDS_REASON = "Indiquez le motif : il est envoyé à l'auteur."
 
 
 class ModerateSchema(Schema):
@@ -115,3 +116,8 @@ class ModerateSchema(Schema):
     reason = text_node("Motif (montré à l'auteur et gardé dans l'historique)", 1000,
                        required=False, widget=deform.widget.TextAreaWidget(rows=2))
     back = colander.SchemaNode(StrippedString(), missing="")
+
+    def validator(self, node, data):
+        """Hiding is told to the author with its reason (moderation.tell_author): one is needed."""
+        if data["action"] == "hide" and not data["reason"]:
+            raise colander.Invalid(node, HIDE_NEEDS_REASON)

@@ -242,8 +242,10 @@ def gazette_moderate(request):
         raise HTTPNotFound()
     reply = _reply_of(request, post)
     data, errors = read_fields(request, ModerateSchema())
-    if errors:
-        request.flash(MODERATE_WRONG, "error")
+    if errors:  # the action's own message says nothing of the reason
+        said = MODERATE_WRONG if "action" in errors else " ".join(
+            f"Motif : {m}" if name == "reason" else m for name, m in errors.items())
+        request.flash(f"{said} Rien n'a été changé.", "error")
     else:
         was_hidden = (reply or post).hidden
         moderation.moderate(request.dbsession, post, request.user, data["action"], data["reason"], reply)

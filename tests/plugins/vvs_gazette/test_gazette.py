@@ -293,16 +293,18 @@ def test_moderator_restores_a_reply(testapp, quartier, dbsession, make_user):
     assert dbsession.scalars(sa.select(CommunityEvent).where(CommunityEvent.kind == "gazette_restored")).one()
 
 
-@pytest.mark.parametrize("fields, files", [
-    ({"action": "supprimer"}, []), ({"action": ""}, []), ({"action": "hide\x00"}, []), ({}, [("action", "a.txt", b"hide")]),
-    ({"action": "hide", "reason": "x" * 1001}, []),
+@pytest.mark.parametrize("fields, files, told", [
+    ({"action": "supprimer"}, [], "Action de modération invalide"), ({"action": ""}, [], "Action de modération invalide"),
+    ({"action": "hide\x00"}, [], "Action de modération invalide"),
+    ({}, [("action", "a.txt", b"hide")], "Action de modération invalide"),
+    ({"action": "hide", "reason": "x" * 1001}, [], "Motif : 1000 caractères au plus (1001 saisis)"),
 ])
-def test_hostile_moderation_fields_change_nothing(testapp, quartier, dbsession, fields, files):
+def test_hostile_moderation_fields_change_nothing(testapp, quartier, dbsession, fields, files, told):
     community, alice, _bob, referent = quartier
     post = create_post(dbsession, community, alice, category="annonce", title="Vélo", text="…")
     testapp.login(referent)
     answer = testapp.post_csrf(url(community, f"/annonce/{post.id}/moderer"), fields, upload_files=files, status=303)
-    assert "Action de modération invalide" in answer.follow().text
+    assert told in answer.follow().text
     dbsession.refresh(post)
     assert not post.hidden
     assert dbsession.scalar(sa.select(sa.func.count(CommunityEvent.id)).where(CommunityEvent.kind == "gazette_hidden")) == 0

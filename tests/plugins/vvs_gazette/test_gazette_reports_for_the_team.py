@@ -78,3 +78,27 @@ def test_the_author_is_told_by_email_why_the_post_was_hidden_then_restored(testa
     assert f"/gazette/communaute/{tilleuls.id}/annonce/{post.id}" in hidden.body and "Pour contester" in hidden.body
     assert "Pour contester" not in told[(alice.id, "Votre annonce est de nouveau visible")].body
     assert "Motif : Hors sujet" in told[(bob.id, "Votre réponse a été masquée")].body
+
+
+@pytest.mark.parametrize("reason, told", [
+    ("", "Indiquez le motif : il est envoyé à l'auteur."),
+    ("   ", "Indiquez le motif : il est envoyé à l'auteur."),
+    ("Hors\x00sujet", "caractères de contrôle invisibles"),
+    ("é" * 1001, "1000 caractères au plus"),
+])
+def test_hiding_says_what_is_wrong_with_the_reason_and_changes_nothing(testapp, dbsession, make_user, two_gazettes,
+                                                                       reason, told):
+    """The reason goes to the author now: hiding needs one. A reason with a control character
+    was answered « Action de modération invalide (le motif fait 1 000 caractères au plus) »."""
+    tilleuls, loin, alice, bob, oscar = two_gazettes
+    post = create_post(dbsession, tilleuls, alice, category="animal", title="Chat perdu", text="…")
+    dbsession.flush()
+    testapp.login(make_user(first_name="Hélène", is_moderator=True))
+    answer = testapp.post_csrf(f"/gazette/communaute/{tilleuls.id}/annonce/{post.id}/moderer",
+                               {"action": "hide", "reason": reason}, status=303).follow()
+    flash = answer.html.select_one(".flash-error").text
+    assert told in flash and "Rien n'a été changé." in flash
+    dbsession.refresh(post)
+    assert not post.hidden
+    assert dbsession.scalar(sa.select(sa.func.count(Notification.id))
+                            .where(Notification.kind == "gazette_moderation")) == 0
