@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import colander
 import deform
-from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 from sqlalchemy import select
 
@@ -19,7 +19,7 @@ from vvs_core.web.forms import (Schema, StrippedString, act, choice_node, email_
 from vvs_core.models import Commune, Community
 from vvs_core.web.pagination import paginate
 from vvs_core.accounts.phones import display_phone, normalise_phone
-from vvs_core.accounts.security import community_factory
+from vvs_core.accounts.security import commune_from_matchdict, community_factory
 from vvs_core.communities.modes import mode_of
 from vvs_core.web.textsearch import folded
 from vvs_core.web.timefmt import FRENCH_ZONES
@@ -157,16 +157,6 @@ def community_forms(request, community: Community, people: CommunityPeople | Non
 
 # --- Pages --------------------------------------------------------------------
 
-def commune_from_route(request) -> Commune:
-    insee = str(request.matchdict.get("insee", ""))
-    if not INSEE.match(insee):
-        raise HTTPNotFound()
-    commune = request.dbsession.scalar(select(Commune).where(Commune.insee == insee))
-    if commune is None:
-        raise HTTPNotFound()
-    return commune
-
-
 def communes_page(request, form_html: str | None = None, error: str | None = None) -> dict:
     form = make_form(request, commune_schema(True, request), "Créer la commune", formid="commune",
                      action=request.route_path("admin_communes"))
@@ -232,13 +222,13 @@ def zone_label(request) -> str:
 @view_config(route_name="admin_commune", request_method="GET", renderer="vvs_admin:templates/admin_commune.pt",
              permission="platform")
 def admin_commune_view(request):
-    return commune_page(request, commune_from_route(request))
+    return commune_page(request, commune_from_matchdict(request))
 
 
 @view_config(route_name="admin_commune", request_method="POST", renderer="vvs_admin:templates/admin_commune.pt",
              permission="platform")
 def admin_commune_edit_view(request):
-    commune = commune_from_route(request)
+    commune = commune_from_matchdict(request)
     form = make_form(request, commune_schema(False, request), "Enregistrer", formid="commune",
                      action=request.route_path("admin_commune", insee=commune.insee))
 
@@ -404,7 +394,7 @@ def withdraw_page(request, commune: Commune, form_html: str | None = None, error
              renderer="vvs_admin:templates/admin_commune_withdraw.pt", permission="platform")
 def admin_commune_withdraw_view(request):
     """The confirmation page (GET), then the withdrawal with its reason (POST)."""
-    commune = commune_from_route(request)
+    commune = commune_from_matchdict(request)
     if request.method == "GET":
         return withdraw_page(request, commune)
 
