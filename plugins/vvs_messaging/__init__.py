@@ -78,7 +78,8 @@ def includeme(config):
 
 @hookimpl
 def vvs_register_notification_kinds():
-    return [NotificationKind("message", "Messages privés", quiet=True, order=30)]
+    return [NotificationKind("message", "Messages privés", quiet=True, order=30),
+            NotificationKind("message_moderation", "Message retiré par la modération", in_settings=False)]
 
 
 @hookimpl

@@ -144,6 +144,6 @@ def report_resolve_view(request):
     data, error = read(request, ResolveSchema())
     if error:
         raise HTTPBadRequest(error)
-    reports.resolve(request.dbsession, report, request.user, delete_message=data["action"] == "remove")
+    reports.resolve(request, report, request.user, delete_message=data["action"] == "remove")
     request.flash("Signalement traité.", "success")
     return HTTPSeeOther(request.route_path("messaging_reports"))

@@ -254,3 +254,28 @@ def test_an_empty_message_says_what_to_write(testapp, voisins, dbsession):
     errors = [e.get_text(" ", strip=True) for e in page.html.select(".invalid-feedback")]
     assert errors == ["Écrivez votre message."], errors
     assert dbsession.scalar(sa.select(sa.func.count(Message.id))) == 0
+
+
+def test_the_sender_is_told_by_email_that_the_moderation_removed_a_message(testapp, voisins, dbsession, make_user,
+                                                                          app_registry):
+    """A removed message was replaced by « (message retiré par la modération) » and its sender
+    learnt it only by reading the conversation again."""
+    alice, bob, *_ = voisins
+    testapp.login(alice)
+    start(testapp, [bob], "Tu vas voir ce qui t’attend… 😠")
+    start(testapp, [bob], "Pardon pour tout à l’heure 🙏", subject="Excuses")
+    first, second = dbsession.scalars(sa.select(Message).order_by(Message.id)).all()
+    for message in (first, second):
+        dbsession.add(MessageReport(message_id=message.id, reporter_id=bob.id, reason="Menaçant"))
+    dbsession.flush()
+    to_remove, to_keep = dbsession.scalars(sa.select(MessageReport).order_by(MessageReport.id)).all()
+    testapp.reset()
+    testapp.login(make_user(first_name="Hélène", is_moderator=True))
+    testapp.post_csrf(f"/messagerie/signalements/{to_remove.id}", {"action": "remove"}, status=303)
+    testapp.post_csrf(f"/messagerie/signalements/{to_keep.id}", {"action": "keep"}, status=303)
+    told = dbsession.scalars(sa.select(Notification).where(Notification.kind == "message_moderation")).all()
+    assert [(n.recipient_id, n.channel, n.title) for n in told] == [
+        (alice.id, "email", "Un de vos messages a été retiré")]
+    body = told[0].body
+    assert "« Tu vas voir ce qui t’attend… 😠 »" in body and "Absence" in body
+    assert app_registry.settings["vvs.platform_email"] in body and "Pour contester" in body
