@@ -22,7 +22,7 @@ from vvs_core.accounts.phones import display_phone, normalise_phone
 from vvs_core.accounts.security import commune_from_matchdict, community_factory
 from vvs_core.communities.modes import mode_of
 from vvs_core.web.textsearch import folded
-from vvs_core.web.timefmt import FRENCH_ZONES
+from vvs_core.web.timefmt import DEFAULT_ZONE
 
 
 def includeme(config):
@@ -39,6 +39,14 @@ def includeme(config):
 
 
 COMMUNES_PAGE = 50  # communes per page of the platform's list (700 at national size)
+FRENCH_ZONES = {  # where French communes live, for a commune's own zone (issue 13.1)
+    DEFAULT_ZONE: "France métropolitaine et Corse (UTC+1, UTC+2 en été)", "America/Cayenne": "Guyane (UTC−3)",
+    "America/Guadeloupe": "Guadeloupe (UTC−4)", "America/Martinique": "Martinique (UTC−4)",
+    "Indian/Mayotte": "Mayotte (UTC+3)", "Indian/Reunion": "La Réunion (UTC+4)",
+    "America/Miquelon": "Saint-Pierre-et-Miquelon (UTC−3, UTC−2 en été)",
+    "America/St_Barthelemy": "Saint-Barthélemy (UTC−4)", "America/Marigot": "Saint-Martin (UTC−4)",
+    "Pacific/Wallis": "Wallis-et-Futuna (UTC+12)", "Pacific/Tahiti": "Polynésie française, Tahiti (UTC−10)",
+    "Pacific/Noumea": "Nouvelle-Calédonie (UTC+11)"}
 
 
 def _css(request) -> list[str]:

@@ -30,14 +30,6 @@ from vvs_core.clock import aware, utcnow
 
 LOCALE = Locale.parse("fr_FR")  # parsed once: a name is parsed again at each call (2/3 of its cost)
 DEFAULT_ZONE = "Europe/Paris"
-FRENCH_ZONES = {  # where French communes live, for a commune's own zone (issue 13.1)
-    DEFAULT_ZONE: "France métropolitaine et Corse (UTC+1, UTC+2 en été)", "America/Cayenne": "Guyane (UTC−3)",
-    "America/Guadeloupe": "Guadeloupe (UTC−4)", "America/Martinique": "Martinique (UTC−4)",
-    "Indian/Mayotte": "Mayotte (UTC+3)", "Indian/Reunion": "La Réunion (UTC+4)",
-    "America/Miquelon": "Saint-Pierre-et-Miquelon (UTC−3, UTC−2 en été)",
-    "America/St_Barthelemy": "Saint-Barthélemy (UTC−4)", "America/Marigot": "Saint-Martin (UTC−4)",
-    "Pacific/Wallis": "Wallis-et-Futuna (UTC+12)", "Pacific/Tahiti": "Polynésie française, Tahiti (UTC−10)",
-    "Pacific/Noumea": "Nouvelle-Calédonie (UTC+11)"}
 
 _zone = ZoneInfo(DEFAULT_ZONE)
 # The zone of what is being built, when it belongs to one commune (``communes.time_zone``):
