@@ -296,9 +296,12 @@ def proof_pdf(data: dict, site_name: str) -> bytes:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
+    from functools import partial
+
+    from vvs_core.web import pdf
     from vvs_core.web.pdf import fonts, stylesheet
 
-    from .pdf_text import every_character_said as plain, paragraph as para
+    plain, para = partial(pdf.plain, every=True), partial(pdf.para, every=True)  # every emoji of what people typed said
 
     styles = stylesheet()
     buffer = io.BytesIO()

@@ -34,6 +34,18 @@ def test_plain(text, drawn):
     assert plain(text) == drawn
 
 
+@pytest.mark.parametrize("text, drawn", [
+    ("Coupure d’eau 💧 rue de l’Église", "Coupure d’eau (eau) rue de l’Église"),
+    ("chien Filou 🐕🐕, 3 ans.", "chien Filou (chien), 3 ans."),
+    ("Incendie 🔥\n🐕 chien", "Incendie (feu)\n(chien) chien"),
+    ("Brocante 🎉 place « Émile-Zola »", "Brocante (émoji) place « Émile-Zola »"),
+])
+def test_every_emoji_said_even_beside_its_word(text, drawn):
+    """An official document (the mairie's proof of warning) keeps a trace of every emoji."""
+    assert plain(text, every=True) == drawn
+    assert para(text + " <b>", every=True) == drawn.replace("\n", "<br/>") + " &lt;b&gt;"
+
+
 def test_para_escapes_markup_and_keeps_line_breaks():
     assert para("<b>gras</b> & « x »\ny 🐈") == "&lt;b&gt;gras&lt;/b&gt; &amp; « x »<br/>y (chat)"
 

@@ -46,23 +46,24 @@ def _in_words(run: str, before: str, after: str) -> str:
     return "({})".format(", ".join(words)) if words else "\x01"
 
 
-def plain(text) -> str:
+def plain(text, every: bool = False) -> str:
     """``text`` as the font draws it: what it lacks said in words, a run of emoji at once
     (« Filou 🐕🐕, 3 ans » → « Filou (chien), 3 ans », « chien Filou 🐕 » → « chien Filou »; unknown: « (émoji) »,
-    another script: « (caractère) »); a space the font lacks is a plain one."""
+    another script: « (caractère) »); a space the font lacks is a plain one. ``every``: each emoji
+    said even where a word next to it says it (« chien Filou (chien) »: an official document's trace)."""
     out = "".join(c if c == "\n" or (c.isprintable() or c.isspace()) and _drawable(c) else " " if c.isspace()
                   else "" if unicodedata.category(c) in ("Cf", "Mn", "Me", "Sk") else f"\0{c}" for c in str(text or ""))
     parts = re.split(r"((?:\0.)+)", out)  # text, a run the font lacks, text…: each run said after what precedes it
     for i in range(1, len(parts), 2):
-        parts[i] = _in_words(parts[i][1::2], "".join(parts[:i]), parts[i + 1])
+        parts[i] = _in_words(parts[i][1::2], *(("", "") if every else ("".join(parts[:i]), parts[i + 1])))
     out = "".join(parts)
     said = r"(?:^|(?<=\n))\x01[ \t]*|[ \t]*\x01(?=[.,;)\n]|$)|\x01"  # \x01: an emoji said already, gone with its space
     return re.sub(r"([ \t])[ \t]+", r"\1", re.sub(said, "", out))
 
 
-def para(text) -> str:
+def para(text, every: bool = False) -> str:
     """``text`` for a reportlab Paragraph: drawable, escaped, its line breaks kept."""
-    return escape(plain(text)).replace("\n", "<br/>")
+    return escape(plain(text, every)).replace("\n", "<br/>")
 
 
 def stylesheet():
