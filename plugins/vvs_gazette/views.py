@@ -9,7 +9,7 @@ from pyramid.view import view_config
 from vvs_core.clock import utcnow
 from vvs_core.models import row_id
 from vvs_core.web.images import ImageRejected
-from vvs_core.web.forms import make_form, read_fields, validate
+from vvs_core.web.forms import make_form, posted, read_fields
 from vvs_core.web.french import de
 from vvs_core.web.links import absolute_url, public_host
 from vvs_core.web.batch import read_later
@@ -124,7 +124,7 @@ def gazette_new(request):
     if request.method != "POST":
         return {**page, "form": form.render()}
     checks = PostChecks(request)
-    data, rendered = validate(request, form, check=checks)
+    data, rendered = posted(request, form, check=checks)  # errors: 400
     if data is None:
         return {**page, "form": rendered}
     photos = checks.photos
@@ -152,7 +152,7 @@ def gazette_post(request):
     if request.method == "POST":
         if not request.has_permission("gazette.post"):
             raise HTTPForbidden()
-        data, rendered = validate(request, form)
+        data, rendered = posted(request, form)  # errors: 400
         if data is not None:
             posts.add_reply(request.dbsession, post, request.user, data["text"])
             request.flash("Votre réponse est publiée.", "success")
@@ -183,7 +183,7 @@ def gazette_edit(request):
             "category": post.category, "title": post.title, "text": post.text,
             "event_at": post.event_at, "expires_on": post.expires_on})}
     checks = PostChecks(request, kept=post)
-    data, rendered = validate(request, form, check=checks)
+    data, rendered = posted(request, form, check=checks)  # errors: 400
     if data is None:
         return {**page, "form": rendered}
     photos = checks.photos
@@ -227,7 +227,7 @@ def gazette_report(request):
                      "Votre nom n'est pas communiqué à l'auteur."}
     if request.method != "POST":
         return {**page, "form": form.render()}
-    data, rendered = validate(request, form)
+    data, rendered = posted(request, form)  # errors: 400
     if data is None:
         return {**page, "form": rendered}
     moderation.report(request.dbsession, post, request.user, data["reason"], reply)

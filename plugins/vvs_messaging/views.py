@@ -4,7 +4,7 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPBadRequest, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
-from vvs_core.web.forms import make_form, posted, read, typed, validate
+from vvs_core.web.forms import make_form, posted, read, typed
 from vvs_core.models import User, row_id
 
 from . import conversations as conv
@@ -38,7 +38,7 @@ def new_view(request):
         wanted = request.params.get("a", "")
         preset = {"recipients": [wanted]} if wanted in {v for v, _ in options} else {}
         return {**page, "form": form.render(preset)}
-    data, rendered = validate(request, form)
+    data, rendered = posted(request, form)  # errors: 400
     if data is None:
         return {**page, "form": rendered}
     try:
@@ -61,7 +61,7 @@ def conversation_view(request):
     form = make_form(request, ReplySchema(), "Envoyer", formid="reply")
     rendered, error = None, None
     if request.method == "POST":
-        data, rendered = validate(request, form)
+        data, rendered = posted(request, form)  # errors: 400
         if data is not None:
             try:
                 conv.post_message(request, conversation, request.user, data["text"])

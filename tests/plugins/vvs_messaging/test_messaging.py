@@ -250,7 +250,7 @@ def test_an_empty_message_says_what_to_write(testapp, voisins, dbsession):
     """« Message : Ce champ est obligatoire. » told nothing: the page asks for the message."""
     alice, bob, *_ = voisins
     testapp.login(alice)
-    page = start(testapp, [bob], text="  ")
+    page = start(testapp, [bob], text="  ", status=400)
     errors = [e.get_text(" ", strip=True) for e in page.html.select(".invalid-feedback")]
     assert errors == ["Écrivez votre message."], errors
     assert dbsession.scalar(sa.select(sa.func.count(Message.id))) == 0
