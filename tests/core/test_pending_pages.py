@@ -73,3 +73,24 @@ def test_a_form_posted_signed_out_says_to_sign_in(testapp, make_community):
     community = make_community(name="Le Bourg")
     page = testapp.post(f"/communaute/{community.id}/demandes/1", {}, status=403).text
     assert "réservée aux personnes connectées" in page and 'href="/connexion"' in page
+
+
+def test_a_pending_resident_learns_the_request_waits_for_them_not_only_for_the_referent(testapp, pending, plug):
+    """Walk-through (en-attente@): « Activation du compte » said « Pour accélérer la validation,
+    vous pouvez prouver votre adresse », while the référent could not accept before a proof: the
+    request waited for ever. It says what the request waits for, as the pages closed to them do."""
+    from vvs_core import hookimpl
+
+    community, resident = pending
+
+    class ProofNeeded:
+        @hookimpl
+        def vvs_membership_blockers(self, request, membership):
+            return ["Adresse non vérifiée : aucune preuve n’a encore abouti"]
+
+    testapp.login(resident)
+    plug(ProofNeeded())
+    page = " ".join(testapp.get("/activation").html.text.split())
+    assert "Pour accélérer la validation" not in page
+    assert ("Avant de pouvoir être acceptée, elle attend encore : "
+            "Adresse non vérifiée : aucune preuve n’a encore abouti") in page

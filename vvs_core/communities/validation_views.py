@@ -9,7 +9,7 @@ from pyramid.view import view_config
 
 from vvs_core.clock import aware, utcnow
 from vvs_core.communities.membership import (
-    MembershipBlocked, MembershipError, current_membership, decide, member_count, pending_queue, verification_methods,
+    MembershipBlocked, MembershipError, blockers, current_membership, decide, member_count, pending_queue, verification_methods,
 )
 from vvs_core.models import Community, Membership, row_id
 from vvs_core.web.pagination import paginate_list
@@ -62,8 +62,8 @@ def activation_view(request):
     values.update(
         community=community, members=member_count(dbsession, community.id), mode=mode.key, explanation=mode.explanation,
         methods=[{"method": m, "status": m.status(user)} for m in verification_methods(request, user)],
-        contact=membership.status == "pending" and waited >= timedelta(days=CONTACT_AFTER_DAYS),
-        waited_days=waited.days,
+        contact=membership.status == "pending" and waited >= timedelta(days=CONTACT_AFTER_DAYS), waited_days=waited.days,
+        blockers=blockers(request, membership) if membership.status == "pending" else [],
         can_draw_boundary=membership.status == "pending"
         and request.has_permission("community.boundary", CommunityContext(request, community)),
     )
