@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from vvs_core.clock import utcnow
 from vvs_core.web.timefmt import dates
-from vvs_core.web.forms import Schema, email_node, make_form, posted
+from vvs_core.web.forms import Schema, email_node, make_form, new_password_node, posted
 from vvs_core.models import User
 from vvs_core.web.ratelimit import client_address, limiter
 from vvs_core.accounts.sessions import end_all_sessions
@@ -123,11 +123,7 @@ def password_forgot_view(request):
 
 
 class ResetSchema(Schema):
-    password = colander.SchemaNode(
-        colander.String(), title="Nouveau mot de passe",
-        widget=deform.widget.CheckedPasswordWidget(attributes={"autocomplete": "new-password"}),
-        description="Au moins 12 caractères ; une phrase de plusieurs mots est idéale.",
-    )
+    password = new_password_node()
 
 
 @view_config(route_name="password_reset", renderer="vvs_core:web/templates/form_page.pt", permission="public")

@@ -10,7 +10,7 @@ from pyramid.security import remember
 from pyramid.view import view_config
 
 from vvs_core import geo
-from vvs_core.web.forms import Schema, StrippedString, email_node, field_error, make_form, name_node, posted, typed
+from vvs_core.web.forms import Schema, StrippedString, email_node, field_error, make_form, name_node, new_password_node, posted, typed
 from vvs_core.communities.membership import (
     MembershipError, commune_for_point, communities_by_id, community_name_problem, create_community,
     current_membership, decider_label, join_or_request, member_count, member_counts,
@@ -223,11 +223,7 @@ class AccountSchema(Schema):
     first_name = name_node("Prénom", "given-name")
     last_name = name_node("Nom", "family-name")
     email = email_node()
-    password = colander.SchemaNode(
-        colander.String(), title="Mot de passe",
-        description="Au moins 12 caractères ; une phrase de plusieurs mots est idéale.",
-        widget=deform.widget.CheckedPasswordWidget(
-            attributes={"autocomplete": "new-password"}, mismatch_message="Les deux mots de passe ne correspondent pas."))
+    password = new_password_node("Mot de passe")
     mobile = _phone_node("Téléphone portable", "06 12 34 56 78", "tel-national")
     landline = _phone_node("Téléphone fixe", "01 23 45 67 89", "tel")
     pseudonym = colander.SchemaNode(

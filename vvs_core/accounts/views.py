@@ -10,7 +10,8 @@ from pyramid.view import view_config
 from sqlalchemy import func, select
 
 from vvs_core.clock import utcnow
-from vvs_core.web.forms import Schema, StrippedString, act, email_node, make_form, name_node, posted, refusing, typed
+from vvs_core.web.forms import (Schema, StrippedString, act, email_node, make_form, name_node, new_password_node, posted, refusing,
+                                 typed)
 from vvs_core.hooktypes import SettingsSection
 from vvs_core.web.images import ImageRejected, clean_image
 from vvs_core.models import User, row_id
@@ -293,10 +294,7 @@ class PasswordSchema(Schema):
     current = colander.SchemaNode(
         colander.String(), title="Mot de passe actuel", validator=colander.Length(max=256),
         widget=deform.widget.PasswordWidget(attributes={"autocomplete": "current-password"}))
-    password = colander.SchemaNode(
-        colander.String(), title="Nouveau mot de passe",
-        description="Au moins 12 caractères ; une phrase de plusieurs mots est idéale.",
-        widget=deform.widget.CheckedPasswordWidget(attributes={"autocomplete": "new-password"}))
+    password = new_password_node()
 
 
 @view_config(route_name="settings_password", renderer="vvs_core:accounts/templates/account_form.pt", permission="account")

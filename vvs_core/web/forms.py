@@ -193,6 +193,14 @@ def email_node(title="Adresse e-mail", **kw):
     )
 
 
+def new_password_node(title="Nouveau mot de passe"):
+    """A new password typed twice (sign-up, reset, « Mes paramètres »); its rules are
+    ``accounts.security.password_problem``, checked with the fields (``validate(check=)``)."""
+    return colander.SchemaNode(colander.String(), title=title, description="Au moins 12 caractères ; une phrase de plusieurs mots est idéale.",
+                               widget=deform.widget.CheckedPasswordWidget(attributes={"autocomplete": "new-password"},
+                                                                          mismatch_message="Les deux mots de passe ne correspondent pas."))
+
+
 PERSON_NAME = re.compile(r"[^\W\d_]+(?:[ .’'-]+[^\W\d_]+)*\.?")  # letters of any alphabet, then ’ ' - . or spaces
 
 
