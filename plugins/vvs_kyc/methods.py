@@ -18,6 +18,10 @@ from .checks import method_status
 
 ANY_MISSING = ("Adresse non vérifiée : aucune preuve n'a encore abouti (justificatif de domicile, "
                "géolocalisation ou attestation d'un voisin par un référent, menu « Attester un voisin »)")
+# The same, told to the resident themself (the menu named above is the référents').
+ANY_MISSING_TO_RESIDENT = ("Adresse non vérifiée : aucune preuve n'a encore abouti (un justificatif de domicile, "
+                           "la géolocalisation à votre domicile, ou l'attestation d'un référent ou un agent de la "
+                           "mairie qui vous connaît)")
 
 
 class VerificationMethod:

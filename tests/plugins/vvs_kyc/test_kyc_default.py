@@ -76,3 +76,19 @@ def test_demo_residents_are_verified(dbsession, app_registry):
     assert pending and not pending & set(passed)  # the demo's pending resident still has a proof to give
     load_demo(dbsession, app_registry.settings, app_registry.vvs_plugins)  # idempotent
     assert len(dbsession.scalars(select(KycCheck.id).where(KycCheck.status == "passed")).all()) == len(passed)
+
+
+def test_the_resident_is_told_the_proofs_in_their_own_words(testapp, world, app_registry, monkeypatch):
+    """Walk-through (en-attente@): the pages closed to a pending resident and « Activation du
+    compte » ended the missing proof with « …, menu « Attester un voisin ») » — the référents'
+    menu, which the resident does not have. The référent's queue keeps naming it."""
+    from vvs_kyc.kyc_settings import SETTINGS
+
+    default = next(s for s in SETTINGS if s.name == "vvs.kyc.required").default
+    monkeypatch.setitem(app_registry.settings, "vvs.kyc.required", default)
+    sign_in(testapp, world["resident"])
+    for page in (testapp.get("/activation"), testapp.get(f"/communaute/{world['bourg'].id}", status=403)):
+        said = " ".join(page.html.text.split())
+        assert "Adresse non vérifiée : aucune preuve n'a encore abouti" in said
+        assert "Attester un voisin" not in said
+        assert "un référent ou un agent de la mairie qui vous connaît" in said
