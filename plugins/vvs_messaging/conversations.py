@@ -1,7 +1,7 @@
 """Conversations and messages: start, reply, read, unread counts, blocks, notices."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
 import sqlalchemy as sa
@@ -40,12 +40,32 @@ def start_conversation(request, sender, recipient_ids: list[int], subject: str, 
     if who_blocked(request.dbsession, sender.id, ids):
         raise NotAllowed("L'une des personnes choisies ne souhaite plus recevoir vos messages.")
     now = utcnow()
+    if (twin := just_started(request.dbsession, sender, ids, subject, text, now)) is not None:
+        return twin
     conversation = Conversation(subject=subject, created_by_id=sender.id, created_at=now, last_message_at=now)
     conversation.participants = [Participant(user_id=i) for i in (sender.id, *ids)]
     request.dbsession.add(conversation)
     request.dbsession.flush()
     post_message(request, conversation, sender, text)
     return conversation
+
+
+TWIN_WINDOW = timedelta(minutes=1)
+
+
+def just_started(dbsession, sender, ids: list[int], subject: str, text: str, now) -> Conversation | None:
+    """The conversation ``sender`` started within a minute with the same words to the same
+    people: the same form sent again (a double click, a slow connection). The sender's row is
+    locked first, so that two such requests at once are one after the other (PostgreSQL;
+    SQLite writes one at a time and runs the later request again)."""
+    dbsession.execute(sa.select(User.id).where(User.id == sender.id).with_for_update())
+    candidates = dbsession.scalars(
+        sa.select(Conversation).join(Message, Message.conversation_id == Conversation.id)
+        .where(Conversation.created_by_id == sender.id, Conversation.subject == subject,
+               Conversation.created_at >= now - TWIN_WINDOW, Message.sender_id == sender.id, Message.text == text)
+        .options(selectinload(Conversation.participants))).unique()
+    wanted = {sender.id, *ids}
+    return next((c for c in candidates if {p.user_id for p in c.participants} == wanted), None)
 
 
 def participant(dbsession, conversation_id, user_id) -> Participant | None:

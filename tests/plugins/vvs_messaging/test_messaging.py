@@ -279,3 +279,19 @@ def test_the_sender_is_told_by_email_that_the_moderation_removed_a_message(testa
     body = told[0].body
     assert "« Tu vas voir ce qui t’attend… 😠 »" in body and "Absence" in body
     assert app_registry.settings["vvs.platform_email"] in body and "Pour contester" in body
+
+
+def test_the_same_new_message_sent_twice_at_once_makes_one_conversation(testapp, voisins, dbsession):
+    """Walk-through: three identical POSTs of « Nouveau message » (a double click, a form sent
+    again by a slow connection) made three conversations with the same words; an alert's form
+    has an idempotency key, this one had nothing. Within a minute, the same words to the same
+    people are the same conversation; other words, or other people, are not."""
+    alice, bob, carla, _outsider = voisins
+    testapp.login(alice)
+    first = start(testapp, [bob], "Pouvez-vous arroser mes géraniums ? 🌱", subject="Absence").location
+    again = start(testapp, [bob], "Pouvez-vous arroser mes géraniums ? 🌱", subject="Absence").location
+    assert again == first
+    assert start(testapp, [bob, carla], "Pouvez-vous arroser mes géraniums ? 🌱", subject="Absence").location != first
+    assert start(testapp, [bob], "Et mes tomates ?", subject="Absence").location != first
+    assert dbsession.scalar(sa.select(sa.func.count(Conversation.id))) == 3
+    assert dbsession.scalar(sa.select(sa.func.count(Message.id))) == 3
