@@ -94,3 +94,15 @@ def test_a_pending_resident_learns_the_request_waits_for_them_not_only_for_the_r
     assert "Pour accélérer la validation" not in page
     assert ("Avant de pouvoir être acceptée, elle attend encore : "
             "Adresse non vérifiée : aucune preuve n’a encore abouti") in page
+
+
+def test_the_home_of_a_pending_resident_leads_to_what_is_left_to_do(testapp, pending):
+    """Walk-through: the home said « Vous recevrez un e-mail dès qu'elle sera acceptée » — a
+    refusal is e-mailed too, and a proof of address may be what the request waits for — with no
+    way from the card to « Où en est ma demande »."""
+    _community, resident = pending
+    testapp.login(resident)
+    card = testapp.get("/").html.select_one("[aria-labelledby=h-communaute]")
+    said = " ".join(card.text.split())
+    assert "dès que la décision sera prise" in said and "dès qu'elle sera acceptée" not in said
+    assert card.select_one('a[href="/activation"]').text.strip() == "Où en est ma demande"
