@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from vvs_core.clock import aware, utcnow
 from vvs_core.models import Community, Membership, Notification, User
 from vvs_core.notify.outbox import enqueue_delivery_after_commit, insert_notifications, refer_to_contents
-from vvs_core.notify.preferences import DEFAULT_NIGHT, call_window, severity_of
+from vvs_core.notify.preferences import due_for_everyone, severity_of
 from vvs_core.web.timefmt import shown_in
 
 from .audience import alert_audience, default_channel_sets, previous_reach, split_members
@@ -105,7 +105,8 @@ def _author_targets(request, alert, already):
 # --- Members who chose nothing: their rows written by the database ------------------
 # In a commune-wide community nearly every member has no preferences: their channels
 # depend only on which addresses they have, and neither quiet hours nor severity
-# minimums apply to them. Their rows are one ``INSERT … SELECT`` per channel and chunk of
+# minimums apply to them; what applies to every row (no call at night below urgent) is
+# the core's rule, ``preferences.due_for_everyone``. Their rows are one ``INSERT … SELECT`` per channel and chunk of
 # members (no Python object per row); the dedupe keys are the same as the Python path's,
 # so a fan-out run again (killed job) writes only what is missing, whichever path wrote.
 
@@ -130,7 +131,6 @@ def insert_in_sql(request, alert, member_ids: list[int], contents: dict) -> list
     severity = severity_of({"severity": alert.severity})
     texts = {channel: {"html": None, **contents[channel]} for channel in ("sms", "email", "voice")}
     refer_to_contents(db, list(texts.values()), now)
-    night = request.registry.settings.get("vvs.voice.night") or DEFAULT_NIGHT
     address = {"sms": User.mobile, "email": User.email, "voice": User.landline}
     has = [sa.func.coalesce(column, "") != "" for column in (User.email, User.mobile, User.landline)]
     postgres = db.get_bind().dialect.name == "postgresql"
@@ -139,7 +139,7 @@ def insert_in_sql(request, alert, member_ids: list[int], contents: dict) -> list
         combos = [combo for combo, channels in default_channel_sets(request).items() if channel in channels]
         if not combos:
             continue
-        due = (call_window(severity, now, night) if channel == "voice" else None) or now
+        due = due_for_everyone(db, channel, severity, now) or now  # the core's rule, not a copy of it
         values = dict(
             dedupe_key=sa.literal(f"alert:{alert.id}:0:") + sa.cast(User.id, sa.String) + sa.literal(f":{channel}"),
             kind="alert", subject_type="alert", subject_id=alert.id, recipient_id=User.id, channel=channel,

@@ -21,7 +21,7 @@ from datetime import datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 
-from ..models import User
+from ..models import User, registry_of_session
 from vvs_core.web.timefmt import zone
 
 SEVERITIES = ("minor", "moderate", "severe")  # CAP Minor / Moderate / Severe
@@ -96,17 +96,19 @@ def call_window(severity: str | None, now: datetime, night: str = DEFAULT_NIGHT)
     return _end_of(start, end, now)
 
 
+def due_for_everyone(dbsession, channel: str, severity: str, now: datetime) -> datetime | None:
+    """When a row on ``channel`` of ``severity`` may go whatever its recipient chose (None: at
+    once): no call at night below urgent. Rows a plugin writes in SQL follow it too."""
+    if channel != "voice":
+        return None
+    night = getattr(registry_of_session(dbsession), "settings", {}).get("vvs.voice.night")
+    return call_window(severity, now, night or DEFAULT_NIGHT)
+
+
 def severity_of(row: dict) -> str:
     """The row's severity as stored: one of SEVERITIES, or ""."""
     severity = row.get("severity") or ""
     return severity if severity in SEVERITIES else ""
-
-
-def _night(dbsession) -> str:
-    from ..models import registry_of_session
-
-    registry = registry_of_session(dbsession)
-    return (registry.settings.get("vvs.voice.night") if registry is not None else None) or DEFAULT_NIGHT
 
 
 def _later(a: datetime | None, b: datetime | None) -> datetime | None:
@@ -115,7 +117,6 @@ def _later(a: datetime | None, b: datetime | None) -> datetime | None:
 
 def users_with_push(dbsession, user_ids) -> set[int]:
     """Who has a device, as the application's ``IPushDevices`` says (nobody without one)."""
-    from ..models import registry_of_session
     from vvs_core.providers.push import push_devices
 
     ids = sorted({int(i) for i in user_ids if i is not None})
@@ -139,10 +140,9 @@ def apply_recipient_preferences(dbsession, rows: list[dict], now: datetime, kind
     if not rows:
         return rows
     rows = [{**r, "severity": severity_of(r)} for r in rows]
-    if any(r["channel"] == "voice" for r in rows):
-        night = _night(dbsession)
-        rows = [{**r, "next_attempt_at": _later(r.get("next_attempt_at"), call_window(r["severity"], now, night))}
-                if r["channel"] == "voice" else r for r in rows]
+    due = {key: due_for_everyone(dbsession, *key, now) for key in {(r["channel"], r["severity"]) for r in rows}}
+    for r in (r for r in rows if due[r["channel"], r["severity"]]):  # this function's own copies
+        r["next_attempt_at"] = _later(r.get("next_attempt_at"), due[r["channel"], r["severity"]])
     quiet_kinds = kinds.quiet_keys()
     needs_users = any(r.get("recipient_id") is not None and
                       (r.get("severity") or r.get("channel") == "push" or r.get("kind") in quiet_kinds)

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from alerts_testing import commit_hooks
-from vvs_core.clock import utcnow
+from vvs_core.clock import aware, utcnow
 from vvs_core.hooktypes import Recipient
 from vvs_core.models import Notification
 from vvs_core.notify.outbox import format_reach, reach_summary
@@ -318,3 +318,34 @@ def test_a_call_held_for_the_night_says_when_it_goes_out(
     clock.set_local(2026, month, 15, 8, 0, 1)  # the morning: the call goes out
     run_tasks()
     assert "prévu" not in reach_state(dbsession, alert)["text"]
+
+
+@pytest.mark.parametrize("month", [7, 1], ids=["été", "hiver"])
+def test_the_night_of_the_settings_holds_calls_written_in_sql_and_in_python_alike(
+        app, dbsession, alert_request, post, make_user, make_community, voice, clock, monkeypatch, month):
+    """``vvs.voice.night`` set to other hours than the default: a call to a member who chose
+    nothing (written in SQL, ``fanout.insert_in_sql``) and one to a member with preferences
+    (written by ``insert_notifications``) wait for the same end of night, the core's
+    (``preferences.due_for_everyone``): the fan-out keeps no rule of its own that could drift.
+    Every row, whichever path wrote it, carries a nonce (its provider key, migration 0019)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from vvs_alerts.fanout import fan_out, members_in_sql
+
+    monkeypatch.setitem(app.registry.settings, "vvs.voice.night", "19:30-06:15")
+    clock.set_local(2026, month, 14, 20, 0)  # inside this night, outside the default one (21:00-08:00)
+    author = make_user()
+    plain = make_user(mobile=None, landline="+33160000011", first_name="Zoé", last_name="N’Diaye « la voisine » 🏠")
+    chose = make_user(mobile=None, landline="+33160000012", notification_prefs={"min_severity": {"sms": "severe"}})
+    community = make_community(members=[author, plain, chose])
+    alert = post(author, community, severity="moderate")
+    dbsession.flush()
+    dbsession.execute(Notification.__table__.delete().where(Notification.subject_id == alert.id))
+    in_sql, others = members_in_sql(alert_request, alert)
+    assert plain.id in in_sql and chose.id in {r.id for r in others}
+    fan_out(alert_request, alert)
+    calls = {n.recipient_id: n for n in rows(dbsession, "alert", alert.id) if n.channel == "voice"}
+    end = datetime(2026, month, 15, 6, 15, tzinfo=ZoneInfo("Europe/Paris"))
+    assert {aware(calls[u.id].next_attempt_at) for u in (plain, chose)} == {end}
+    assert all(n.nonce for n in rows(dbsession, "alert", alert.id))
