@@ -84,13 +84,18 @@ def said_stop(request, number: str) -> bool:
 
 def handle_stop(request, message) -> str | None:
     """STOP (ARRÊT, FIN…) from a number that was invited by SMS: no invitation goes to it
-    again. Anything else, or another number: not ours (None)."""
-    if not sms.says_stop(message.text) or not request.dbsession.scalar(select(func.count(Invitation.id)).where(
+    again. Anything else, or another number: not ours (None). A number that has since become
+    a resident's is recorded too, but the answer is left to the others: their STOP is about
+    the alerts they now receive, not about an invitation they accepted long ago."""
+    db = request.dbsession
+    if not sms.says_stop(message.text) or not db.scalar(select(func.count(Invitation.id)).where(
             Invitation.channel == "sms", Invitation.address == message.sender)):
         return None
     if not said_stop(request, message.sender):
-        request.dbsession.add(InvitationOptOut(digest=optout_digest(request, message.sender)))
-        request.dbsession.flush()
+        db.add(InvitationOptOut(digest=optout_digest(request, message.sender)))
+        db.flush()
+    if db.scalar(select(func.count(User.id)).where(User.mobile == message.sender, User.status != "closed")):
+        return None
     return "C'est noté : votre numéro ne recevra plus d'invitation de vos voisins par SMS."
 
 

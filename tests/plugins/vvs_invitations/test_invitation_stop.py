@@ -60,3 +60,18 @@ def test_the_stop_line_costs_no_second_sms_to_a_short_invitation(testapp, make_u
     invite_by_sms(testapp, community, member)
     body = dbsession.scalars(select(Notification.body).where(Notification.kind == "invitation")).one()
     assert body.endswith(" STOP : répondez STOP.") and sms.measure(sms.to_gsm7(body)).segments == 1, body
+
+
+def test_a_resident_once_invited_by_sms_who_says_stop_is_told_about_alerts(testapp, make_user, make_community,
+                                                                            dbsession):
+    """Invited by SMS, then a member: their STOP answers an alert SMS. They are told how to choose
+    how alerts reach them (vvs_alerts' answer), not « ne recevra plus d'invitation », which would
+    leave them believing the alerts stopped; no alert is posted from « STOP »."""
+    member = make_user(first_name="Marie-Thérèse", last_name="d’Arcy-Lefèvre")
+    community = make_community(name="Résidence des Hauts de Val d’Europe – bât. C", members=[member])
+    invite_by_sms(testapp, community, member)
+    resident = make_user(first_name="Zoé", last_name="N’Diaye", mobile=NUMBER)
+    make_community(name="Le Bourg", centre=Point(2.79, 48.87), members=[resident])
+    reply = inbound(testapp, dbsession, "Stop !")
+    assert "invitation" not in reply and "choisissez vos moyens de réception" in reply, reply
+    assert dbsession.scalar(select(func.count()).select_from(InvitationOptOut)) == 1  # still never invited again
