@@ -19,10 +19,10 @@ def report_message(dbsession, message: Message, reporter, reason: str) -> Messag
     return row
 
 
-def open_reports(dbsession) -> list[tuple[MessageReport, Message]]:
-    return dbsession.execute(
-        sa.select(MessageReport, Message).join(Message, Message.id == MessageReport.message_id)
-        .where(MessageReport.resolved_at.is_(None)).order_by(MessageReport.created_at)).all()
+def open_reports():
+    """(report, message) of the reports waiting, oldest first: a select for ``paginate``."""
+    return (sa.select(MessageReport, Message).join(Message, Message.id == MessageReport.message_id)
+            .where(MessageReport.resolved_at.is_(None)).order_by(MessageReport.created_at, MessageReport.id))
 
 
 def open_reports_count_sql():

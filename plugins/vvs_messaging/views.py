@@ -6,6 +6,7 @@ from pyramid.view import view_config
 
 from vvs_core.web.forms import make_form, posted, read, typed
 from vvs_core.models import User, row_id
+from vvs_core.web.pagination import paginate
 
 from . import conversations as conv
 from . import reports
@@ -14,6 +15,7 @@ from .forms import ReplySchema, ReportSchema, ResolveSchema, new_conversation_sc
 from .models import Message, MessageReport
 
 FORM_PAGE = "vvs_core:web/templates/form_page.pt"
+REPORTS_PAGE = 20  # reports of « Messages signalés » per page
 
 
 def assets(request) -> dict:
@@ -128,7 +130,7 @@ def report_view(request):
 
 @view_config(route_name="messaging_reports", renderer="vvs_messaging:templates/reports.pt", permission="moderate")
 def reports_view(request):
-    rows = reports.open_reports(request.dbsession)
+    rows = paginate(request, reports.open_reports(), REPORTS_PAGE, label="Pages des signalements")
     senders = {u.id: u for u in request.dbsession.query(User).filter(
         User.id.in_({m.sender_id for _r, m in rows if m.sender_id}))} if rows else {}
     return {**assets(request), "title": "Messages signalés", "rows": rows, "senders": senders,

@@ -295,3 +295,24 @@ def test_the_same_new_message_sent_twice_at_once_makes_one_conversation(testapp,
     assert start(testapp, [bob], "Et mes tomates ?", subject="Absence").location != first
     assert dbsession.scalar(sa.select(sa.func.count(Conversation.id))) == 3
     assert dbsession.scalar(sa.select(sa.func.count(Message.id))) == 3
+
+
+def test_the_reported_messages_are_read_a_page_at_a_time(testapp, voisins, dbsession, make_user):
+    """« Messages signalés » listed every open report on one page, without a count: a busy week
+    made one endless page."""
+    alice, bob, *_ = voisins
+    testapp.login(alice)
+    start(testapp, [bob], "Premier message « signalé » 😠")
+    message = dbsession.scalars(sa.select(Message)).one()
+    for n in range(23):
+        dbsession.add(MessageReport(message_id=message.id, reporter_id=bob.id, reason=f"Signalement n° {n:02d}",
+                                    created_at=datetime(2026, 12, 7, 22, 30 + n % 30, n % 60, tzinfo=timezone.utc)))
+    dbsession.flush()
+    testapp.reset()
+    testapp.login(make_user(first_name="Hélène", is_moderator=True))
+    first = testapp.get("/messagerie/signalements").html
+    assert "Messages signalés (23)" in first.select_one("h1").text
+    assert len(first.select("main li.card")) == 20
+    second = testapp.get(first.select_one('a[rel="next"]')["href"]).html
+    assert len(second.select("main li.card")) == 3
+    testapp.get("/messagerie/signalements?page=abc", status=200)
