@@ -445,6 +445,8 @@ def vvs_register_notification_kinds():
                          default_channels=("sms", "email", "push"), order=11, voice=True),
         NotificationKind("mairie_message", "Messages de la mairie", in_settings=False),
         NotificationKind("mairie_ack", "Votre alerte prise en compte par la mairie", in_settings=False),
+        # the account a desk opened, handed to its resident: no stop link, no « Messages de la mairie » choice
+        NotificationKind("mairie_handover", "Votre compte remis par la mairie", in_settings=False),
     ]
 
 

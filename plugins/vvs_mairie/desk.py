@@ -227,7 +227,7 @@ def hand_over(request, commune, account: DeskAccount, email: str, reason: str) -
                .values(ended_at=utcnow()).execution_options(synchronize_session=False))
     token = issue_token(db, user, "password_reset", hours=72)
     link = absolute_url(request, "password_reset", token=token)
-    notify_user(request, user, "mairie_message", f"Votre compte vous est remis par la mairie {de(commune.name)}",
+    notify_user(request, user, "mairie_handover", f"Votre compte vous est remis par la mairie {de(commune.name)}",
                 f"Bonjour {user.first_name},\n\nLa mairie {de(commune.name)} a ouvert votre compte à son guichet. "
                 f"Il est maintenant à vous : choisissez votre mot de passe (lien valable 3 jours) :\n{link}\n\n"
                 "Dès ce moment, la mairie n'agit plus pour votre compte.", channels=("email",),

@@ -131,8 +131,17 @@ def test_the_account_is_handed_to_the_resident(testapp, dbsession, mairie, agent
     dbsession.refresh(account)
     assert account.handed_over_at is not None and account.user.email == "germaine.lefevre@example.test"
     notice = dbsession.scalars(select(Notification).where(Notification.recipient_id == account.user_id,
-                                                          Notification.kind == "mairie_message")).one()
+                                                          Notification.kind == "mairie_handover")).one()
     assert "/mot-de-passe/nouveau/" in notice.body and "choisissez votre mot de passe" in notice.body
+    # the e-mail that hands an account over is not one of « the mairie's messages »: no stop link
+    # (« ne plus recevoir les messages de la mairie », List-Unsubscribe) under the password link
+    from pyramid.scripting import prepare
+
+    request = prepare(registry=testapp.app.registry)["request"]
+    request.dbsession = dbsession
+    mail = testapp.app.registry.vvs_plugins.hook.vvs_render_notification(request=request, notification=notice,
+                                                                          channel="email")
+    assert "List-Unsubscribe" not in (mail.get("headers") or {}) and "messages de la mairie" not in mail["text"], mail
     assert events(dbsession, "mairie_desk_account_handed_over")
     refused = testapp.post_csrf(f"{DESK}/{account.id}/session", {"reason": REASON}, status=409)
     assert "remis à son titulaire" in refused.text
