@@ -23,8 +23,8 @@ from vvs_core.clock import utcnow
 from vvs_core.communities.boundaries import (BoundaryInputError, check_new_boundary, polygon_from_points, save_boundary,
                                              snap_to_neighbours)
 from vvs_core.communities.events import record_event
-from vvs_core.communities.membership import (MembershipBlocked, MembershipError, clean_name, community_name_problem,
-                                             communities_by_id, current_membership, decide,
+from vvs_core.communities.membership import (MembershipBlocked, MembershipError, add_community, clean_name,
+                                             community_name_problem, communities_by_id, current_membership, decide,
                                              set_referent)
 from vvs_core.communities.views import outline
 from vvs_core.models import Commune, Community, Membership, User
@@ -209,25 +209,14 @@ def create_community(request, commune: Commune, data: dict, polygon, referent: U
         raise ChangedMeanwhile(f"{(recheck or [problem])[0]} (une autre communauté vient d'être enregistrée). "
                                "Rien n'a été créé.")
     with db.begin_nested():  # a first référent refused (a plugin's blocker) leaves no community behind
-        community = add_community(request, commune, data, polygon)
+        community = add_community(request, commune, clean_name(data["name"]), polygon, request.user,
+                                  description=data["description"], address_label=clean_name(data["address_label"]),
+                                  validation_mode=data["mode"])
+        record_event(db, "admin_community_created", community=community, actor=request.user, public=False,
+                     data={"reason": data["reason"], "communaute": community.name, "commune": commune.name,
+                           "changement": f"{commune.name}, {number(geo.area_m2(polygon) / 10000, 1)} ha"})
         if referent is not None:
             appoint_first_referent(request, community, referent, data["reason"])
-    return community
-
-
-def add_community(request, commune: Commune, data: dict, polygon) -> Community:
-    db, now, reason = request.dbsession, utcnow(), data["reason"]
-    community = Community(commune_id=commune.id, name=clean_name(data["name"]), description=data["description"],
-                          address_label=clean_name(data["address_label"]), boundary=polygon,
-                          validation_mode=data["mode"], created_at=now, boundary_changed_at=now)
-    db.add(community)
-    db.flush()
-    record_event(db, "community_created", community=community, actor=request.user, data={"name": community.name})
-    record_event(db, "admin_community_created", community=community, actor=request.user, public=False,
-                 data={"reason": reason, "communaute": community.name, "commune": commune.name,
-                       "changement": f"{commune.name}, {number(geo.area_m2(polygon) / 10000, 1)} ha"})
-    db.flush()
-    request.registry.vvs_plugins.hook.vvs_community_created(request=request, community=community)
     return community
 
 

@@ -473,32 +473,32 @@ def community_name_problem(dbsession, commune, name: str, renaming: Community | 
 
 
 def create_community(request, user, name: str, home_point, be_referent: bool, commune=None) -> tuple[Community, Membership]:
-    """Create a community around ``user``'s home and ask for their membership.
-
-    The community starts in "platform" mode: the platform team validates the
-    creator and the community together. Returns (community, pending membership).
-    """
+    """Create a community around ``user``'s home and ask for their membership. It starts in "platform"
+    mode: the platform team validates the creator and the community together. Returns (community, pending membership)."""
     dbsession = request.dbsession
     name = clean_name(name)
     home = geo.as_point(home_point)
     if current_membership(dbsession, user) is not None:
         raise MembershipError("Vous faites déjà partie d'une communauté (ou l'avez demandé).")
-    inside = geo.find_community_at(dbsession, home)
-    if inside is not None:
+    if (inside := geo.find_community_at(dbsession, home)) is not None:
         raise MembershipError(f"Votre domicile est dans la communauté « {inside.name} » : rejoignez-la.")
     commune = commune or commune_for_point(dbsession, home)
     if commune is None:
         raise MembershipError("Aucune commune n'est ouverte sur ce service.")
-    problem = community_name_problem(dbsession, commune, name)
-    if problem:
+    if problem := community_name_problem(dbsession, commune, name):
         raise MembershipError(problem)
-    boundary = default_boundary(request, home)
-    now = utcnow()
-    community = Community(commune_id=commune.id, name=name, boundary=boundary, validation_mode="platform",
-                          address_label=user.address_label or "", created_at=now, boundary_changed_at=now)
-    dbsession.add(community)
-    dbsession.flush()
-    record_event(dbsession, "community_created", community=community, actor=user, data={"name": name})
+    community = add_community(request, commune, name, default_boundary(request, home), user,
+                              validation_mode="platform", address_label=user.address_label or "")
+    return community, join_or_request(request, user, community, role="referent" if be_referent else "member")
+
+
+def add_community(request, commune, name: str, boundary, actor, **fields) -> Community:
+    """The community row (its rules checked by the caller), its « Création » movement, and
+    ``vvs_community_created``: a resident's at sign-up, the platform team's."""
+    community = Community(commune_id=commune.id, name=name, boundary=boundary, created_at=(now := utcnow()),
+                          boundary_changed_at=now, **fields)
+    request.dbsession.add(community)
+    request.dbsession.flush()
+    record_event(request.dbsession, "community_created", community=community, actor=actor, data={"name": name})
     request.registry.vvs_plugins.hook.vvs_community_created(request=request, community=community)
-    membership = join_or_request(request, user, community, role="referent" if be_referent else "member")
-    return community, membership
+    return community

@@ -260,3 +260,31 @@ def test_a_first_referent_a_plugin_blocks_leaves_no_community(testapp, admin, co
     assert communities(dbsession) == 0
     assert dbsession.scalar(select(func.count()).select_from(Membership)) == 0
     assert dbsession.scalar(select(func.count()).select_from(CommunityEvent)) == 0
+
+
+class HearsOfNewCommunities:
+    from vvs_core.plugins import hookimpl
+
+    def __init__(self):
+        self.heard = []
+
+    @hookimpl
+    def vvs_community_created(self, request, community):
+        self.heard.append((community.id, community.name, community.created_at == community.boundary_changed_at))
+
+
+def test_a_community_the_team_creates_is_made_as_a_residents_is(testapp, admin, commune, dbsession, app_registry):
+    """One way to write a new community (``membership.add_community``), for a resident's at sign-up
+    and the team's: plugins hear of it (``vvs_community_created``), its « Création » movement names it,
+    its boundary dates from its creation."""
+    plugin = HearsOfNewCommunities()
+    app_registry.vvs_plugins.register(plugin)
+    try:
+        testapp.login(admin)
+        testapp.post_csrf("/admin/communautes/nouvelle", fields(commune), status=303)
+    finally:
+        app_registry.vvs_plugins.unregister(plugin)
+    community = dbsession.scalar(select(Community).where(Community.name == NAME))
+    assert plugin.heard == [(community.id, NAME, True)]
+    created = dbsession.scalar(select(CommunityEvent).where(CommunityEvent.kind == "community_created"))
+    assert (created.community_id, created.data, created.public) == (community.id, {"name": NAME}, True)
