@@ -156,7 +156,7 @@ def community_forms(request, community: Community, people: CommunityPeople | Non
     choices += [(f"nommer:{u.id}", f"Nommer référent : {u.full_name}") for u in members]
     choices += [(f"retirer:{u.id}", f"Retirer le rôle de référent : {u.full_name}") for u in referents]
     naming.add(choice_node("change", "Référents", choices))
-    naming.add(email_node("Adresse e-mail du membre à nommer", name="email", missing=""))
+    naming.add(email_node("Adresse e-mail du membre à nommer", existing=True, name="email", missing=""))
     naming.add(reason_node())
     forms["referents"] = make_form(request, naming, "Appliquer", formid=f"referents-{community.id}",
                                    action=request.route_path("admin_community_referents", community_id=community.id))

@@ -59,7 +59,7 @@ def new_community_form(request, communes: list[tuple[str, str]], map_html: str) 
     schema.add(choice_node("commune", "Commune", communes))
     name_and_description(schema)
     schema.add(choice_node("mode", "Qui valide les adhésions", list(mode_names(request).items())))
-    schema.add(email_node("Premier référent (facultatif) : adresse e-mail de son compte", name="referent",
+    schema.add(email_node("Premier référent (facultatif) : adresse e-mail de son compte", existing=True, name="referent",
                           missing=""))
     schema.add(reason_node())
     return make_form(request, schema, "Créer la communauté", formid=FORMID, before_buttons=map_html,

@@ -24,6 +24,7 @@ from shapely.prepared import prep
 from vvs_core.clock import aware, utcnow
 from vvs_core.web.french import a, count, de, sort_key
 from vvs_core.web.links import absolute_url
+from vvs_core.web.forms import email_problem
 from vvs_core.web.textsearch import folded
 from vvs_core.models import Commune, Community
 from vvs_core.models.notification import CHANNELS
@@ -41,8 +42,6 @@ CONFIRM_KIND = "follower_confirm"
 NEWS_KIND = "follower_news"
 CHANNEL_LABELS = {"sms": "SMS", "email": "e-mail", "voice": "appel vocal", "push": "notification"}
 NEWS_CHANNELS = ("sms", "email", "push")  # news never rings a landline
-EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                   r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 CODE = re.compile(r"^[0-9]{6}$")  # ASCII digits only: "١٢٣٤٥٦" matches \d
 
 
@@ -89,8 +88,8 @@ def contact_of(text: str, channels: list[str]) -> tuple[str, str]:
     if len(text) > 254:
         raise FollowRefused("Ce numéro ou cette adresse est trop long.")
     if "@" in text:
-        if not EMAIL.match(text):
-            raise FollowRefused("Adresse e-mail invalide : vérifiez-la (par exemple prenom.nom@exemple.fr).")
+        if problem := email_problem(text):
+            raise FollowRefused(problem)
         if "email" not in channels:
             raise FollowRefused("Les alertes par e-mail ne sont pas proposées sur ce site : indiquez un portable.")
         return "email", text.lower()

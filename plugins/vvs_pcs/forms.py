@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import colander
 
-from vvs_core.web.forms import CleanText, Schema
+from vvs_core.web.forms import CleanText, Schema, email_problem, refusing
 
 from .models import BODY_MAX, FUNCTION_MAX, NAME_MAX, NOTE_MAX, TITLE_MAX
 
@@ -28,12 +28,6 @@ def _exercise_box(node, value):
                                      "puis validez de nouveau.")
 
 
-def _email(node, value):
-    if len(value) > 254:
-        raise colander.Invalid(node, "Adresse e-mail invalide.")
-    colander.Email(msg="Adresse e-mail invalide.")(node, value)
-
-
 class ActivateSchema(Schema):
     title = _text("title", TITLE_MAX, f"La nature de la crise doit tenir en {TITLE_MAX} caractères.",
                   "Indiquez la nature de la crise (par exemple « Crue de la Marne »).")
@@ -46,7 +40,7 @@ class MemberSchema(Schema):
     name = _text("name", NAME_MAX, f"Le nom doit tenir en {NAME_MAX} caractères.", "Indiquez le nom de la personne.")
     function = _text("function", FUNCTION_MAX, f"La fonction doit tenir en {FUNCTION_MAX} caractères.")
     phone = _text("phone", 40, "Numéro de téléphone invalide (par exemple 06 12 34 56 78).")
-    email = colander.SchemaNode(CleanText(), missing="", validator=_email)
+    email = colander.SchemaNode(CleanText(), missing="", validator=refusing(lambda _node, value: (value, email_problem(value))))
 
 
 class TemplateSchema(Schema):

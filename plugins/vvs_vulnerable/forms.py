@@ -7,7 +7,7 @@ from __future__ import annotations
 import colander
 
 from vvs_core.accounts.phones import normalise_phone
-from vvs_core.web.forms import CleanText, Schema, clean_text, read_fields, typed
+from vvs_core.web.forms import CleanText, Schema, clean_text, email_problem, read_fields, refusing, typed
 
 from . import register as service
 from .models import ORIGINS, SITUATIONS
@@ -30,7 +30,7 @@ class SignupSchema(Schema):
     origin = colander.SchemaNode(CleanText(), missing_msg="Indiquez qui vous inscrivez.", validator=colander.OneOf(
         list(ORIGINS), msg_err="Indiquez qui vous inscrivez."))
     name, address, phone = _text("name"), _text("address"), _text("phone")
-    email = _text("email", colander.Email(msg="Adresse e-mail invalide."))
+    email = _text("email", refusing(lambda _node, value: (value, email_problem(value))))
     situations = colander.SchemaNode(colander.Sequence(), colander.SchemaNode(CleanText(), missing=""), missing=[])
     needs, contact, quality = _text("needs"), _text("contact"), _text("quality")
     relationship, written_request = _text("relationship"), _text("written_request")

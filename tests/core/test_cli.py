@@ -181,6 +181,10 @@ def test_user_create_refuses_a_duplicate_and_a_weak_password(tmp_path, migrated_
                    "--last-name", "Petit", "--password", "court", cwd=tmp_path)
     assert_one_line_error(weak, "password")
     assert user_row(migrated_ini, "autre@example.test") is None
+    incomplete = run_vvs("user", "create", str(migrated_ini), "--email", "maire@serris", "--first-name", "Anne",
+                         "--last-name", "Leroy", "--password", "une phrase assez longue", cwd=tmp_path)
+    assert_one_line_error(incomplete, "il manque la fin")  # the one rule of vvs_core.web.forms.email_problem
+    assert user_row(migrated_ini, "maire@serris") is None
 
 
 def test_user_create_without_a_password_and_without_a_terminal(tmp_path, migrated_ini):

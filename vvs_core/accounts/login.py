@@ -28,7 +28,7 @@ def includeme(config):
 
 
 class LoginSchema(Schema):
-    email = email_node()
+    email = email_node(existing=True)
     password = colander.SchemaNode(
         colander.String(), title="Mot de passe", validator=colander.Length(max=256),
         widget=deform.widget.PasswordWidget(attributes={"autocomplete": "current-password"}),
@@ -93,7 +93,7 @@ def logout_view(request):
 
 
 class ForgotSchema(Schema):
-    email = email_node()
+    email = email_node(existing=True)
 
 
 @view_config(route_name="password_forgot", renderer="vvs_core:web/templates/form_page.pt", permission="public")

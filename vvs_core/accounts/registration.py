@@ -100,10 +100,11 @@ def point_problem(commune: Commune, lon, lat) -> str | None:
     return None
 
 
-def email_taken(dbsession, email: str) -> bool:
+def email_taken(dbsession, email: str, but: int | None = None) -> bool:
+    """Whether an account (other than the one of id ``but``) has ``email``, whatever its case."""
     from vvs_core.accounts.login import find_user_by_email
 
-    return find_user_by_email(dbsession, email) is not None
+    return getattr(find_user_by_email(dbsession, email), "id", but) != but
 
 
 @dataclass

@@ -7,7 +7,6 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
 from pyramid.security import forget, remember
 from pyramid.view import view_config
-from sqlalchemy import func, select
 
 from vvs_core.clock import utcnow
 from vvs_core.web.forms import (Schema, StrippedString, act, email_node, make_form, name_node, new_password_node, posted, refusing,
@@ -20,6 +19,7 @@ from vvs_core.accounts.personal_data import close_account, export_zip
 from vvs_core.accounts.phones import display_phone, normalise_phone
 from vvs_core.notify.kinds import address_on, kinds_of, wanted_channels
 from vvs_core.accounts.principals import commune_agent
+from vvs_core.accounts.registration import email_taken
 from vvs_core.providers import channels_with_provider
 from vvs_core.notify.prefs_form import CHANNEL_LABELS, add_delivery_nodes, delivery_prefs, delivery_values, quiet_hours_problems
 from vvs_core.accounts.security import valid_token, hash_password, issue_token, password_problem, verify_password
@@ -322,11 +322,6 @@ class EmailSchema(Schema):
     current = colander.SchemaNode(
         colander.String(), title="Mot de passe actuel", validator=colander.Length(max=256),
         widget=deform.widget.PasswordWidget(attributes={"autocomplete": "current-password"}))
-
-
-def email_taken(dbsession, email: str, user_id: int) -> bool:
-    return dbsession.execute(select(func.count(User.id)).where(
-        func.lower(User.email) == email.lower(), User.id != user_id)).scalar_one() > 0
 
 
 @view_config(route_name="settings_email", renderer="vvs_core:accounts/templates/account_form.pt", permission="account")

@@ -230,16 +230,16 @@ def new_password(args) -> str:
 
 
 def create_user(session, args, password):
-    from sqlalchemy import func, select
-
     from vvs_core.clock import utcnow
     from vvs_core.models import User
+    from vvs_core.accounts.registration import email_taken
     from vvs_core.accounts.security import hash_password
+    from vvs_core.web.forms import email_problem
 
     email = args.email.strip().lower()
-    if "@" not in email or email.startswith("@") or email.endswith("@"):
-        raise CommandError(f"{args.email!r} is not an e-mail address")
-    if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+    if problem := email_problem(email):
+        raise CommandError(f"{args.email!r} is not an e-mail address: {problem}")
+    if email_taken(session, email):
         raise CommandError(f"a user with the e-mail {email} already exists")
     user = User(
         email=email, password_hash=hash_password(password),

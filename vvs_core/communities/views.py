@@ -18,7 +18,7 @@ from vvs_core.communities.events import describe_data, event_label, record_event
 from vvs_core.web.french import de, number
 from vvs_core.communities.members import referents_and_count
 from vvs_core.web import route_exists
-from vvs_core.web.forms import Schema, StrippedString, make_form, no_control_characters, posted, typed
+from vvs_core.web.forms import Schema, make_form, posted, text_node, typed
 from vvs_core.web.jsonlimits import TooLarge, loads_limited
 from vvs_core.web.pagination import page_number
 from vvs_core.communities.membership import clean_name, communities_by_id, community_name_problem
@@ -169,14 +169,11 @@ def community_history_view(request):
 # --- Editing: name and validation mode ---------------------------------------------
 
 def edit_schema(imposed: str | None, modes: dict):
-    class EditSchema(Schema):
-        name = colander.SchemaNode(StrippedString(), title="Nom de la communauté", validator=colander.All(
-            colander.Length(min=3, max=120, min_err="Le nom doit comporter au moins 3 caractères.",
-                            max_err="Le nom doit comporter au plus 120 caractères."), no_control_characters))
-        description = colander.SchemaNode(colander.String(), title="Description", missing="",
-                                          validator=colander.All(colander.Length(max=1000), no_control_characters),
-                                          widget=deform.widget.TextAreaWidget(rows=3))
-    schema = EditSchema()
+    schema = Schema()
+    schema.add(text_node("Nom de la communauté", name="name", min=3, max=120, too_short="Le nom doit comporter au moins 3 caractères.",
+                         too_long="Le nom doit comporter au plus 120 caractères.", widget=deform.widget.TextInputWidget()))
+    schema.add(text_node("Description", name="description", max=1000, required=False, widget=deform.widget.TextAreaWidget(rows=3),
+                         too_long="La description doit comporter au plus 1000 caractères ({length} saisis)."))
     if not imposed:
         schema.add(colander.SchemaNode(
             colander.String(), name="validation_mode", title="Mode de validation des nouveaux voisins",

@@ -185,12 +185,21 @@ def number_node(title, *, min: int, max: int, message: str, **kw):
     return colander.SchemaNode(WholeNumber(), title=title, missing_msg=message, **kw)
 
 
-def email_node(title="Adresse e-mail", **kw):
-    return colander.SchemaNode(
-        StrippedString(), title=title, name=kw.pop("name", "email"),
-        validator=colander.All(colander.Length(max=254), colander.Email(msg="Adresse e-mail invalide.")),
-        widget=deform.widget.TextInputWidget(attributes={"type": "email", "autocomplete": "email"}), **kw,
-    )
+def email_problem(text: str, existing: bool = False) -> str | None:
+    """Why mail cannot reach ``text`` (French), or None. A domain without a dot (« helene@orange ») is
+    refused unless ``existing``: the address of an account to find (it may predate the rule)."""
+    if any(c.isspace() or not c.isascii() and c.isalpha() for c in text):
+        return "Adresse e-mail invalide. Une adresse e-mail ne contient ni accent ni espace."
+    if not existing and "." not in text.rpartition("@")[2].removesuffix(".") and re.fullmatch(colander.EMAIL_RE, text.removesuffix(".")):
+        return "Adresse e-mail incomplète : il manque la fin, par exemple « @orange.fr »."
+    if len(text) > 254 or len(text.rpartition("@")[0]) > 64 or not re.fullmatch(colander.EMAIL_RE, text):
+        return "Adresse e-mail invalide."
+
+
+def email_node(title="Adresse e-mail", existing=False, **kw):
+    return colander.SchemaNode(StrippedString(), title=title, name=kw.pop("name", "email"),
+                               validator=refusing(lambda _node, value: (value, email_problem(value, existing))),
+                               widget=deform.widget.TextInputWidget(attributes={"type": "email", "autocomplete": "email"}), **kw)
 
 
 def new_password_node(title="Nouveau mot de passe"):
@@ -219,12 +228,6 @@ def name_node(title: str, autocomplete: str, **kw):
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
-def no_control_characters(node, value):
-    """Refuse the control characters (NUL, escape…) in a text."""
-    if isinstance(value, str) and CONTROL.search(value):
-        raise colander.Invalid(node, "Le texte contient des caractères de contrôle invisibles : retirez-les.")
-
-
 def clean_text(value: str) -> str:
     """``value`` without its control characters (Windows line breaks become "\\n"), stripped."""
     return CONTROL.sub("", value.replace("\r\n", "\n")).strip()
@@ -242,7 +245,8 @@ def text_node(title, *, max, too_long, min=0, too_short=None, required=True, **k
     ``{max}``, ``{min}`` and ``{length}`` (the length received); an empty field answers
     ``too_short`` (or ``missing_msg``) when required, else is ``""``."""
     def length(node, value):
-        no_control_characters(node, value)
+        if CONTROL.search(value):
+            raise colander.Invalid(node, "Le texte contient des caractères de contrôle invisibles : retirez-les.")
         if len(value) > max:
             raise colander.Invalid(node, too_long.format(max=max, min=min, length=len(value)))
         if len(value) < min:

@@ -55,6 +55,7 @@ def test_create_a_commune(testapp, admin, dbsession):
     ({"lat": "91"}, "Un nombre décimal entre -90 et 90"),
     ({"lon": "1e308"}, "Un nombre décimal entre -180 et 180"),
     ({"contact_email": "pas-une-adresse"}, "Adresse e-mail invalide"),
+    ({"contact_email": "mairie@serris"}, "Adresse e-mail incomplète : il manque la fin"),
     ({"contact_phone": "12"}, "Numéro de téléphone invalide"),
     ({"contact_name": "é" * 121}, "120 caractères au plus"),
     ({"reason": "  "}, "Indiquez le motif"),
@@ -170,7 +171,9 @@ def test_a_big_community_is_not_listed_and_its_referent_is_named_by_email(testap
     lists none of them (above 25) and names a member by e-mail; bad input changes nothing."""
     from vvs_admin.communes import MEMBER_CHOICES
 
-    members = [make_user(first_name=f"Océane {n:02d}", last_name="Lefèvre") for n in range(MEMBER_CHOICES + 5)]
+    members = [make_user(first_name=f"Océane {n:02d}", last_name="Lefèvre",
+                         # an address from before the rule of the dot in the domain (`vvs user create` took it)
+                         **({"email": "oceane07@localhost"} if n == 7 else {})) for n in range(MEMBER_CHOICES + 5)]
     chosen = members[7]
     big = make_community("Tout Serris « la ville »", members=members)
     small = make_community("La Ferme", members=[make_user(first_name="Zoé", last_name="Brûlé")])

@@ -74,6 +74,8 @@ def test_follow_by_sms_with_the_code(testapp, dbsession, commune):
     ("", "Indiquez votre numéro de téléphone ou votre adresse e-mail."),
     ("pas un numéro", "Numéro de téléphone invalide."),
     ("lea@", "Adresse e-mail invalide"),
+    ("lea@orange", "Adresse e-mail incomplète : il manque la fin, par exemple « @orange.fr »."),
+    ("Léa Martin@orange.fr", "Une adresse e-mail ne contient ni accent ni espace."),
     ("léa.«martin»@exemple.fr", "Adresse e-mail invalide"),
     ("a\x00b@exemple.fr", "Adresse e-mail invalide"),
     ("0" * 300, "trop long"),

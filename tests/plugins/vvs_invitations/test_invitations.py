@@ -15,6 +15,8 @@ def test_invite_by_email_and_sms_goes_through_the_outbox(testapp, make_user, mak
     form = page.forms["invitation-email"]
     form["email"] = "pas-une-adresse"
     assert "Adresse e-mail invalide." in form.submit("submit", status=400).text
+    form["email"] = "voisine@orange"
+    assert "Adresse e-mail incomplète : il manque la fin" in form.submit("submit", status=400).text
     form["email"] = "Voisine@Example.test"
     form.submit("submit", status=303)
     form = testapp.get(f"/communaute/{community.id}/invitations").forms["invitation-sms"]

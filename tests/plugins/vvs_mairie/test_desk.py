@@ -126,6 +126,9 @@ def test_the_account_is_handed_to_the_resident(testapp, dbsession, mairie, agent
                               status=409)
     assert "déjà celle d'un autre compte" in taken.text
     testapp.post_csrf(url, {"email": "pas-une-adresse", "reason": "Sa fille lui a créé une adresse."}, status=400)
+    incomplete = testapp.post_csrf(url, {"email": "germaine@orange", "reason": "Sa fille lui a créé une adresse."},
+                                   status=400)
+    assert "Adresse e-mail incomplète : il manque la fin, par exemple « @orange.fr »." in incomplete.text
     testapp.post_csrf(url, {"email": "germaine.lefevre@example.test", "reason": "Sa fille lui a créé une adresse."},
                       status=303)
     dbsession.refresh(account)

@@ -81,6 +81,7 @@ def test_subscription_is_journaled_and_checks_what_was_seen(testapp, dbsession, 
 
 @pytest.mark.parametrize("fields, message", [
     ({"email": "pas-une-adresse", "role": "agent"}, "Adresse e-mail invalide."),
+    ({"email": "agent@serris", "role": "agent"}, "Adresse e-mail incomplète : il manque la fin"),
     ({"email": "agent@example.test", "role": "maire"}, "Choisissez une valeur de la liste."),
     ({"email": "agent@example.test", "role": "agent", "first_name": "É" * 81}, "80 caractères au plus."),
     ({"email": "agent@example.test", "role": "agent", "last_name": "Dupré 3"}, "Un nom s'écrit avec des lettres"),

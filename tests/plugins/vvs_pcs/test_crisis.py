@@ -209,6 +209,8 @@ def test_the_cell_is_composed_with_checked_phones_and_emails(testapp, dbsession,
            ({"name": "Zoé", "phone": "12"}, "Numéro de téléphone invalide"),
            ({"name": "Zoé", "phone": "0" * 200}, "Numéro de téléphone invalide"),
            ({"name": "Zoé", "email": "pas-une-adresse"}, "Adresse e-mail invalide"),
+           ({"name": "Zoé", "email": "zoe@mairie"}, "Adresse e-mail incomplète : il manque la fin"),
+           ({"name": "Zoé", "email": "Zoé.N’Diaye@mairie.fr"}, "ni accent ni espace"),
            ({"name": "Zoé"}, "au moins un téléphone ou une adresse e-mail"),
            ({"name": "Z" * 121, "phone": "0639980101"}, "120 caractères")]
     for form, message in bad:

@@ -48,6 +48,8 @@ def test_self_registration_with_consent_is_active_at_once_and_sealed(testapp, db
     ({"address": "   "}, "Indiquez l'adresse"),
     ({"phone": "12"}, "Numéro de téléphone invalide"),
     ({"email": "pas@"}, "Adresse e-mail invalide"),
+    ({"email": "marcelle@orange"}, "Adresse e-mail incomplète : il manque la fin, par exemple « @orange.fr »."),
+    ({"email": "Marcelle Dupré@orange.fr"}, "Une adresse e-mail ne contient ni accent ni espace."),
     ({"name": "x" * 121}, "120 caractères"),
     ({"origin": "roi"}, "Indiquez qui vous inscrivez"),
     ({"origin": "representative"}, "à quel titre"),
