@@ -552,12 +552,16 @@ def messages_stop_view(request):
     base = {"title": "Ne plus recevoir les messages de la mairie", "token": token, "done": None, **assets(request)}
     if request.method != "POST":
         return base
-    limiter(request, "mairie-messages-stop", rate="30/3600").check(
-        client_address(request), "Trop de demandes depuis cette connexion : réessayez dans une heure.")
+    # Wrong links only are counted: a mail provider's servers send the one-click POSTs of
+    # thousands of residents from a few addresses, and each of them must hold.
+    wrong, address = limiter(request, "mairie-messages-stop", rate="30/3600"), client_address(request)
+    wrong.check_blocked(address, "Trop de demandes depuis cette connexion : réessayez dans une heure.")
     again = bool(request.POST.get("reprendre"))
     user = messages.user_of_token(request.dbsession, request.registry.settings["vvs.secret"], token)
     if user is not None:
         messages.set_stopped(user, not again)
+    else:
+        wrong.fail(address)
     if again:
         return {**base, "title": "Vous recevrez de nouveau les messages de la mairie", "done": "again"}
     return {**base, "title": "Vous ne recevrez plus les messages de la mairie", "done": "stopped"}

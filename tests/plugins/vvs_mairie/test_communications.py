@@ -99,3 +99,29 @@ def test_an_unknown_action_publishes_nothing(testapp, dbsession, mairie, agent_l
         assert 'value="Brocante"' in refused.text
     assert dbsession.scalars(select(MairieCommunication)).all() == []
     assert _messages(dbsession) == []
+
+
+def test_one_click_stops_from_one_mail_provider_all_hold(testapp, dbsession, mairie, make_user):
+    """Gmail or Orange send the RFC 8058 one-click POSTs of all their users from a few servers: the
+    35th resident's stop from the same address holds as the first did (it was refused from the 31st,
+    so those residents kept receiving the messages they had stopped). Wrong links are still
+    limited: past 30 from one address, that address is refused for an hour."""
+    from vvs_mairie.messages import stop_token
+
+    secret = testapp.app.registry.settings["vvs.secret"]
+    residents = [make_user(first_name="Zoé", last_name=f"N’Diaye-{n}") for n in range(35)]
+    for resident in residents:
+        done = testapp.post(f"/mairie/messages/arret/{stop_token(secret, resident.id)}", {"List-Unsubscribe": "One-Click"},
+                            extra_environ={"REMOTE_ADDR": "209.85.220.41"})
+        assert "Vous ne recevrez plus les messages de la mairie" in done.text
+    for resident in residents:
+        dbsession.refresh(resident)
+        assert resident.notification_prefs["mairie_message"] == []
+    for n in range(30):
+        testapp.post(f"/mairie/messages/arret/{n + 1}-{'A' * 22}", {"List-Unsubscribe": "One-Click"},
+                     extra_environ={"REMOTE_ADDR": "203.0.113.9"})
+    refused = testapp.post(f"/mairie/messages/arret/{stop_token(secret, mairie.residents[0].id)}",
+                           {"List-Unsubscribe": "One-Click"}, extra_environ={"REMOTE_ADDR": "203.0.113.9"}, status=429)
+    assert "réessayez dans une heure" in refused.text
+    dbsession.refresh(mairie.residents[0])
+    assert "mairie_message" not in (mairie.residents[0].notification_prefs or {})
