@@ -24,11 +24,11 @@ STOP = ("Aucune alerte n'est envoyée. Pour ne plus recevoir les alertes par SMS
         "réception : {url} En cas d'urgence, appelez le 17.")
 
 
-def handle_inbound_sms(request, message) -> str:
+def handle_inbound_sms(request, message) -> str | None:
     db = request.dbsession
     user = db.scalar(sa.select(User).where(User.mobile == message.sender).order_by(User.id).limit(1))
-    if user is None or user.status == "closed":
-        return UNKNOWN_NUMBER
+    if user is None or user.status == "closed":  # a STOP from no account's number is others' (a follower's, an invitee's)
+        return None if sms.says_stop(message.text) else UNKNOWN_NUMBER
     if user.status != "active":
         return NOT_ACTIVE
     community = home_community(db, user)

@@ -20,12 +20,13 @@ def vvs_register_notification_kinds():
     return [NotificationKind("invitation", "Invitation d'un voisin", in_settings=False)]
 
 
-@hookimpl(tryfirst=True)
+@hookimpl(wrapper=True)
 def vvs_inbound_sms(request, message):
-    """STOP from a number invited by SMS (before vvs_alerts reads it as an alert)."""
+    """STOP from a number invited by SMS, whoever else reads it: the same number may follow its
+    mairie (vvs_followers ends the follow and answers); the answer then says both."""
     from .invitations import handle_stop
 
-    return handle_stop(request, message)
+    return handle_stop(request, message, (yield))
 
 
 @hookimpl

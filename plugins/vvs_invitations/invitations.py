@@ -82,20 +82,24 @@ def said_stop(request, number: str) -> bool:
         InvitationOptOut.digest == optout_digest(request, number))) > 0
 
 
-def handle_stop(request, message) -> str | None:
+def handle_stop(request, message, reply: str | None) -> str | None:
     """STOP (ARRÊT, FIN…) from a number that was invited by SMS: no invitation goes to it
-    again. Anything else, or another number: not ours (None). A number that has since become
-    a resident's is recorded too, but the answer is left to the others: their STOP is about
-    the alerts they now receive, not about an invitation they accepted long ago."""
+    again, whatever ``reply`` the other plugins gave. Anything else, or another number:
+    ``reply`` unchanged. A number that has since become a resident's is recorded too, but the
+    answer is left to the others: their STOP is about the alerts they now receive, not about
+    an invitation they accepted long ago. A follower of a mairie without an account (the
+    only other answer to a STOP from a number of no account) is told both in one SMS."""
     db = request.dbsession
     if not sms.says_stop(message.text) or not db.scalar(select(func.count(Invitation.id)).where(
             Invitation.channel == "sms", Invitation.address == message.sender)):
-        return None
+        return reply
     if not said_stop(request, message.sender):
         db.add(InvitationOptOut(digest=optout_digest(request, message.sender)))
         db.flush()
     if db.scalar(select(func.count(User.id)).where(User.mobile == message.sender, User.status != "closed")):
-        return None
+        return reply
+    if reply:
+        return f"{reply} Vos voisins ne pourront plus vous inviter par SMS."
     return "C'est noté : votre numéro ne recevra plus d'invitation de vos voisins par SMS."
 
 

@@ -34,8 +34,9 @@ def test_an_invited_number_says_stop_and_is_never_invited_again(testapp, make_us
     body = dbsession.scalars(select(Notification.body).where(Notification.kind == "invitation")).one()
     assert body.endswith(" STOP : répondez STOP."), body
     assert sms.fits(sms.to_gsm7(body), testapp.app.registry.settings["vvs.sms.max_segments"])
-    # a STOP from another number is not this plugin's (vvs_alerts answers an unknown number)
-    assert "Numéro inconnu" in inbound(testapp, dbsession, "STOP", sender="+33639980000")
+    # a STOP from a number of nobody's is answered by nobody (vvs_alerts answers its other SMS)
+    assert inbound(testapp, dbsession, "STOP", sender="+33639980000") is None
+    assert "Numéro inconnu" in inbound(testapp, dbsession, "Chat perdu", sender="+33639980000")
     reply = inbound(testapp, dbsession, " Arrêt ")
     assert reply.startswith("C'est noté : votre numéro ne recevra plus d'invitation"), reply
     [opt_out] = dbsession.scalars(select(InvitationOptOut)).all()
@@ -75,3 +76,25 @@ def test_a_resident_once_invited_by_sms_who_says_stop_is_told_about_alerts(testa
     reply = inbound(testapp, dbsession, "Stop !")
     assert "invitation" not in reply and "choisissez vos moyens de réception" in reply, reply
     assert dbsession.scalar(select(func.count()).select_from(InvitationOptOut)) == 1  # still never invited again
+
+
+def test_a_follower_once_invited_who_says_stop_ends_both_in_one_sms(testapp, make_user, make_community, commune,
+                                                                    dbsession):
+    """Invited by SMS and following the mairie of Serris (vvs_followers) without an account: one
+    STOP ends the follow and the invitations, and the one answer says both, in one SMS."""
+    from vvs_followers.models import Follower
+
+    member = make_user(first_name="Marie-Thérèse", last_name="d’Arcy-Lefèvre")
+    community = make_community(name="Le Bourg", members=[member])
+    invite_by_sms(testapp, community, member)
+    dbsession.add(Follower(commune_id=commune.id, channel="sms", address=NUMBER, status="active"))
+    dbsession.flush()
+    reply = inbound(testapp, dbsession, "STOP")
+    assert reply.startswith("C'est noté : vous ne recevrez plus les alertes de la mairie de Serris par SMS"), reply
+    assert "Vos voisins ne pourront plus vous inviter par SMS." in reply, reply
+    assert sms.measure(sms.to_gsm7(reply)).segments == 1, reply
+    assert dbsession.scalar(select(func.count()).select_from(Follower)) == 0
+    assert dbsession.scalar(select(func.count()).select_from(InvitationOptOut)) == 1
+    testapp.reset()
+    page = invite_by_sms(testapp, community, member, status=400)
+    assert "a demandé à ne plus recevoir d'invitation" in page.text
