@@ -185,6 +185,14 @@ def test_user_create_refuses_a_duplicate_and_a_weak_password(tmp_path, migrated_
                          "--last-name", "Leroy", "--password", "une phrase assez longue", cwd=tmp_path)
     assert_one_line_error(incomplete, "il manque la fin")  # the one rule of vvs_core.web.forms.email_problem
     assert user_row(migrated_ini, "maire@serris") is None
+    # an address the login form refuses would be a first admin who can never sign in
+    accented = run_vvs("user", "create", str(migrated_ini), "--email", "Hélène.Œuvre@Exemple.fr", "--first-name",
+                       "Hélène", "--last-name", "Œuvre", "--password", "une phrase assez longue", cwd=tmp_path)
+    assert_one_line_error(accented, "ni accent ni espace")
+    asked = run_vvs("user", "create", str(migrated_ini), "--email", "Hélène.Œuvre@Exemple.fr", "--first-name",
+                    "Hélène", "--last-name", "Œuvre", cwd=tmp_path)
+    assert_one_line_error(asked, "ni accent ni espace")  # told before being asked a password twice
+    assert user_row(migrated_ini, "hélène.œuvre@exemple.fr") is None
 
 
 def test_user_create_without_a_password_and_without_a_terminal(tmp_path, migrated_ini):

@@ -202,11 +202,13 @@ def cmd_plugins(args) -> int:
 def cmd_user_create(args) -> int:
     loaded = load(args.ini)
     from vvs_core.accounts.security import password_problem
+    from vvs_core.web.forms import email_problem
 
+    if problem := email_problem(args.email.strip().lower()):  # the forms' rule, before a password is typed
+        raise CommandError(f"{args.email!r} is not an e-mail address: {problem}")
     password = new_password(args)
-    problem = password_problem(password, loaded.settings["vvs.password_min_length"],
-                               (args.email.split("@")[0], args.first_name, args.last_name))
-    if problem:
+    if problem := password_problem(password, loaded.settings["vvs.password_min_length"],
+                                   (args.email.split("@")[0], args.first_name, args.last_name)):
         raise CommandError(f"password refused: {problem}")
     with open_session(loaded) as session:
         user = create_user(session, args, password)
@@ -234,11 +236,8 @@ def create_user(session, args, password):
     from vvs_core.models import User
     from vvs_core.accounts.registration import email_taken
     from vvs_core.accounts.security import hash_password
-    from vvs_core.web.forms import email_problem
 
     email = args.email.strip().lower()
-    if problem := email_problem(email):
-        raise CommandError(f"{args.email!r} is not an e-mail address: {problem}")
     if email_taken(session, email):
         raise CommandError(f"a user with the e-mail {email} already exists")
     user = User(
