@@ -67,10 +67,11 @@ class ActivityItem:
 
 @dataclass(frozen=True)
 class Recipient:
-    """Someone an alert must reach: a user id and the channels allowed for them."""
+    """Someone an alert must reach: a user id, the channels allowed, how its people are named to them."""
     user_id: int
     channels: tuple[str, ...] = ("sms", "email", "push")
     reason: str = ""
+    shown: str = "name"  # or "pseudonym" (someone outside the alert's community)
 
 
 @dataclass

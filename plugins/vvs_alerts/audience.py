@@ -40,6 +40,7 @@ class Target:
     user_id: int
     channel: str
     address: str
+    shown: str = "name"  # how the alert's people are named to them (``Recipient.shown``)
 
 
 ALERT = NotificationKind("alert", "", always_reach=True, default_channels=DEFAULT_CHANNELS, voice=True)
@@ -134,23 +135,36 @@ def alert_audience(request, alert, members=None, skip=frozenset()) -> list[Targe
                 by_addresses[addresses] = channels_for(request, row, CHANNELS, usable)
             channels = by_addresses[addresses]
         targets[row.id] = [Target(row.id, c, address_for(row, c)) for c in channels]
-    extra: dict[int, set] = {}
-    for answer in request.registry.vvs_plugins.hook.vvs_alert_recipients(request=request, alert=hook_view(db, alert)):
-        for recipient in answer or []:
-            if recipient.user_id in targets or recipient.user_id in skip or recipient.user_id == alert.author_id:
-                continue  # a member already gets it on the channels they chose
-            extra.setdefault(recipient.user_id, set()).update(recipient.channels)
+    extra = {user_id: added for user_id, added in hook_recipients(request, alert).items()
+             if user_id not in targets and user_id not in skip and user_id != alert.author_id}  # members: their choice
     for user_id, row in users_by_id(db, extra).items():
-        allowed = extra[user_id]
-        targets[user_id] = [Target(user_id, c, address_for(row, c)) for c in channels_for(request, row, allowed, usable)]
+        allowed, shown = extra[user_id]
+        targets[user_id] = [Target(user_id, c, address_for(row, c), shown)
+                            for c in channels_for(request, row, allowed, usable)]
     return [t for user_targets in targets.values() for t in user_targets]
 
 
+def hook_recipients(request, alert) -> dict[int, tuple[set, str]]:
+    """{user id: (channels allowed, how people are named to them)} of those ``vvs_alert_recipients``
+    adds: the channels of every answer naming them; "name" if one answer grants it (a mairie
+    agent of the commune who also lives in a twinned community opens the alert's page)."""
+    extra: dict[int, tuple[set, str]] = {}
+    for answer in request.registry.vvs_plugins.hook.vvs_alert_recipients(
+            request=request, alert=hook_view(request.dbsession, alert)):
+        for recipient in answer or []:
+            channels, shown = extra.get(recipient.user_id, (set(), recipient.shown))
+            extra[recipient.user_id] = (channels | set(recipient.channels), "name" if "name" in (shown, recipient.shown)
+                                        else recipient.shown)
+    return extra
+
+
 def previous_reach(request, alert) -> list[Target]:
-    """Everyone the alert's first message was for, on the same channels (for updates)."""
+    """Everyone the alert's first message was for, on the same channels (for updates),
+    named to as ``vvs_alert_recipients`` says today."""
     from vvs_core.models import Notification
 
     db = request.dbsession
+    shown = {user_id: how for user_id, (_channels, how) in hook_recipients(request, alert).items()}
     pairs = db.execute(
         sa.select(Notification.recipient_id, Notification.channel).distinct()
         .where(Notification.subject_type == "alert", Notification.subject_id == alert.id, Notification.kind == "alert")
@@ -160,7 +174,7 @@ def previous_reach(request, alert) -> list[Target]:
     for user_id, channel in pairs:
         row = rows.get(user_id)
         if row is not None and address_for(row, channel):
-            targets.append(Target(user_id, channel, address_for(row, channel)))
+            targets.append(Target(user_id, channel, address_for(row, channel), shown.get(user_id, "name")))
     return targets
 
 

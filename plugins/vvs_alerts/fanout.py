@@ -56,17 +56,14 @@ def fan_out(request, alert, update=None, commit_chunks=False) -> list[int]:
             targets += _author_targets(request, alert, targets)
         subject_type, subject_id, kind = "alert_update", update.id, "alert"
     with shown_in(community.commune.time_zone):  # the hours of the community's commune
-        sms = sms_text(request, community.name, alert, update, author)
-        subject, text, html = email_content(request, community.name, alert, update, author)
-        contents = {"sms": dict(title=subject, body=sms), "email": dict(title=subject, body=text, html=html),
-                    "push": dict(title=subject, body=push_text(request, community.name, alert, update, author)),
-                    # a call reads the whole text: the SMS length does not apply to it
-                    "voice": dict(title=subject, body=voice_text(community.name, alert, update, author))}
+        by_shown = {shown: contents_of(request, community.name, alert, update, author, shown)
+                    for shown in {"name", *(t.shown for t in targets)}}
+    contents = by_shown["name"]
     rows = [
         dict(dedupe_key=dedupe_key(alert.id, update.id if update else None, t.user_id, t.channel),
              kind=kind, subject_type=subject_type, subject_id=subject_id, recipient_id=t.user_id,
              channel=t.channel, address=t.address, expires_at=alert.expires_at, severity=alert.severity,
-             **contents[t.channel])
+             **by_shown[t.shown][t.channel])
         for t in targets
     ]
     ids = []
@@ -87,6 +84,16 @@ def fan_out(request, alert, update=None, commit_chunks=False) -> list[int]:
             request.tm.begin()
     log.info("alert %s%s: %d notifications written", alert.id, f" update {update.id}" if update else "", len(ids))
     return ids
+
+
+def contents_of(request, community_name, alert, update, author, shown) -> dict:
+    """{channel: title, body (and html)} of the message, its author named as ``shown``."""
+    sms = sms_text(request, community_name, alert, update, author, shown)
+    subject, text, html = email_content(request, community_name, alert, update, author, shown)
+    return {"sms": dict(title=subject, body=sms), "email": dict(title=subject, body=text, html=html),
+            "push": dict(title=subject, body=push_text(request, community_name, alert, update, author, shown)),
+            # a call reads the whole text: the SMS length does not apply to it
+            "voice": dict(title=subject, body=voice_text(community_name, alert, update, author, shown))}
 
 
 def _author_targets(request, alert, already):

@@ -24,7 +24,9 @@ def vvs_alert_recipients(request: Request, alert: AlertForHooks) -> list[Recipie
 
     Called once per alert when it is sent.
     alert: an object with ``community_id``, ``commune_insee``, ``id`` and ``kind``.
-    Returns: a list of ``Recipient`` (user id and allowed channels).
+    Returns: a list of ``Recipient`` (user id, allowed channels, and ``shown``: "name", or
+    "pseudonym" for someone outside the alert's community, who is sent the author's pseudonym
+    and no link to the alert's page, which they could not open; "name" if any answer says so).
     """
 
 

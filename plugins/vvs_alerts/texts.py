@@ -15,17 +15,25 @@ from .catalogue import (EMERGENCY_NOTICE, FORMER_MEMBER, HEADLINE_URGENCY, SMS_E
                         category_label, severity_words)
 
 
-def author_name(user) -> str:
+# ``shown``: how the recipient is to see the author (``Recipient.shown``): "name", or
+# "pseudonym" for someone outside the alert's community, who is given the author's pseudonym
+# and no link to the alert's page (its community's: they could not open it).
+PSEUDONYM = "pseudonym"
+
+
+def author_name(user, shown="name") -> str:
     """The author's name, as the charter wants it: no anonymous alert."""
     if user is None or user.is_closed:
         return FORMER_MEMBER
-    return user.full_name
+    return user.display_pseudonym if shown == PSEUDONYM else user.full_name
 
 
-def short_author(user) -> str:
+def short_author(user, shown="name") -> str:
     """'Julien M.': enough to know who speaks, short enough for an SMS."""
     if user is None or user.is_closed:
         return FORMER_MEMBER
+    if shown == PSEUDONYM:
+        return user.display_pseudonym
     initial = (user.last_name or "")[:1]
     return f"{user.first_name} {initial}.".strip() if user.first_name else user.display_pseudonym
 
@@ -64,41 +72,43 @@ def sms_body(alert, update=None) -> str:
     return re.sub(r"\s+", " ", body).strip()
 
 
-def sms_ending(request, alert_id: int, author) -> str:
-    return f" ({short_author(author)}) {alert_url(request, alert_id)} {SMS_EMERGENCY_NOTICE}"
+def sms_ending(request, alert_id: int, author, shown="name") -> str:
+    link = "" if shown == PSEUDONYM else f" {alert_url(request, alert_id)}"
+    return f" ({short_author(author, shown)}){link} {SMS_EMERGENCY_NOTICE}"
 
 
-def fit_alert_sms(request, community_name, alert, update, author, body=None) -> sms.FittedSMS:
+def fit_alert_sms(request, community_name, alert, update, author, body=None, shown="name") -> sms.FittedSMS:
     """The SMS in ``vvs.alerts.sms_max_segments`` parts: category, community, author, link and
     the 17 line always survive; what is cut is the end of the description."""
     return sms.fit(sms_prefix(community_name, alert, update), sms_body(alert, update) if body is None else body,
-                   sms_ending(request, alert.id or 0, author), request.registry.settings["vvs.alerts.sms_max_segments"],
+                   sms_ending(request, alert.id or 0, author, shown), request.registry.settings["vvs.alerts.sms_max_segments"],
                    keep_at_least=SMS_MIN_DESCRIPTION)
 
 
-def sms_text(request, community_name, alert, update, author) -> str:
-    return fit_alert_sms(request, community_name, alert, update, author).text
+def sms_text(request, community_name, alert, update, author, shown="name") -> str:
+    return fit_alert_sms(request, community_name, alert, update, author, shown=shown).text
 
 
-def voice_text(community_name, alert, update, author) -> str:
+def voice_text(community_name, alert, update, author, shown="name") -> str:
     """What a call to a landline reads: the whole description (no SMS length limit
     on a call), who wrote it and the 17 line; no link (a call cannot follow one). The
     outbox cleans it for speech (``vvs_core.notify.calls.speakable``)."""
     return (f"{sms_prefix(community_name, alert, update)}{sms_body(alert, update)}\n"
-            f"Signalé par {short_author(author).rstrip('.')}.\n{SMS_EMERGENCY_NOTICE}")
+            f"Signalé par {short_author(author, shown).rstrip('.')}.\n{SMS_EMERGENCY_NOTICE}")
 
 
 PUSH_MAX_DESCRIPTION = 240  # a notification shows a few lines; the tap opens the whole alert
 
 
-def push_text(request, community_name, alert, update, author) -> str:
+def push_text(request, community_name, alert, update, author, shown="name") -> str:
     """The push notification: the French as written (accents, emoji: a push is not an
     SMS), the description shortened to a few lines, the link that a tap opens."""
     body = sms_body(alert, update)
     if len(body) > PUSH_MAX_DESCRIPTION:
         body = body[:PUSH_MAX_DESCRIPTION].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
-    return (f"{sms_prefix(community_name, alert, update)}{body} ({short_author(author)}) "
-            f"{alert_url(request, alert.id)} {SMS_EMERGENCY_NOTICE}")
+    link = "" if shown == PSEUDONYM else f" {alert_url(request, alert.id)}"
+    return (f"{sms_prefix(community_name, alert, update)}{body} ({short_author(author, shown)})"
+            f"{link} {SMS_EMERGENCY_NOTICE}")
 
 
 def sms_preview(request, community, category: str, text: str, next_id: int, severity: str = "moderate") -> dict:
@@ -123,7 +133,7 @@ def sms_preview(request, community, category: str, text: str, next_id: int, seve
             "message": sentence}
 
 
-def email_content(request, community_name, alert, update, author) -> tuple[str, str, str]:
+def email_content(request, community_name, alert, update, author, shown="name") -> tuple[str, str, str]:
     """(subject, text, html) of the e-mail."""
     url = alert_url(request, alert.id)
     title = f"{headline(alert, update)} ({community_name})"
@@ -136,10 +146,13 @@ def email_content(request, community_name, alert, update, author) -> tuple[str, 
     else:
         lines += [alert.text, "", f"Gravité : {severity_words(alert.severity)}"]
     when = (update.created_at if update is not None else alert.created_at) or utcnow()
-    lines += ["", f"Signalé par : {author_name(author)}, le {dates.datetime(when)}", f"Voir l'alerte : {url}", "",
+    where = (f"Cette alerte est celle de la communauté « {community_name} » : sa page n'est ouverte qu'à ses membres."
+             if shown == PSEUDONYM else f"Voir l'alerte : {url}")
+    lines += ["", f"Signalé par : {author_name(author, shown)}, le {dates.datetime(when)}", where, "",
               EMERGENCY_NOTICE]
     text = "\n".join(lines)
-    paragraphs = "".join(f"<p>{escape(line)}</p>" for line in lines if line and not line.startswith("Voir"))
-    html = (f"<h1>{escape(title)}</h1>{paragraphs}"
-            f"<p><a href=\"{escape(url)}\">Voir l'alerte sur le site</a></p>")
+    paragraphs = "".join(f"<p>{escape(line)}</p>" for line in lines if line and line != where)
+    link = (f"<p>{escape(where)}</p>" if shown == PSEUDONYM
+            else f"<p><a href=\"{escape(url)}\">Voir l'alerte sur le site</a></p>")
+    html = f"<h1>{escape(title)}</h1>{paragraphs}{link}"
     return title, text, html

@@ -52,14 +52,15 @@ def vvs_community_panels(request, community):
 
 @hookimpl(optionalhook=True)
 def vvs_alert_recipients(request, alert):
-    """Active members of the communities twinned with the alert's: e-mail only."""
+    """Active members of the communities twinned with the alert's: e-mail only, the author
+    named by pseudonym (as everywhere twins meet)."""
     from .twinnings import active_member_ids, twinned_community_ids
 
     community_id = getattr(alert, "community_id", None)
     if community_id is None:
         return []
     partners = twinned_community_ids(request.dbsession, [community_id])
-    return [Recipient(user_id, channels=("email",), reason="jumelage")
+    return [Recipient(user_id, channels=("email",), reason="jumelage", shown="pseudonym")
             for user_id in active_member_ids(request.dbsession, partners)]
 
 

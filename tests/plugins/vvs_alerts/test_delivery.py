@@ -60,6 +60,51 @@ def test_vvs_alert_recipients(app, dbsession, alert_request, post, make_user, ma
     assert all(n.expires_at is not None for n in rows(dbsession, "alert", alert.id))
 
 
+class PseudonymRecipient:
+    """A plugin adding someone outside the community, to whom people are named by pseudonym."""
+
+    def __init__(self, user_id):
+        self.user_id = user_id
+
+    @hookimpl
+    def vvs_alert_recipients(self, request, alert):
+        return [Recipient(self.user_id, channels=("sms", "email", "voice"), reason="test", shown="pseudonym")]
+
+
+def test_a_recipient_shown_pseudonyms_gets_them_on_every_channel_and_no_link(
+        app, dbsession, alert_request, post, make_user, make_community):
+    from types import SimpleNamespace
+
+    from vvs_alerts.texts import push_text, voice_text
+
+    author = make_user(first_name="Hélène", last_name="Œuvre", pseudonym="chouette🦉")
+    member, outsider = make_user(), make_user(notification_prefs={"alert": ["sms", "email"]})
+    community = make_community(name="Le Bourg", members=[author, member])
+    plugin = PseudonymRecipient(outsider.id)
+    app.registry.vvs_plugins.register(plugin)
+    try:
+        alert = post(author, community, text="Démarchage « faux agents » du gaz rue de l’Église.")
+        commit_hooks(alert_request)
+        run_tasks()
+    finally:
+        app.registry.vvs_plugins.unregister(plugin)
+    notes = {(n.recipient_id, n.channel): n for n in rows(dbsession, "alert", alert.id)}
+    assert {channel for user_id, channel in notes if user_id == outsider.id} == {"sms", "email"}
+    for channel in ("sms", "email"):
+        theirs, members = notes[(outsider.id, channel)], notes[(member.id, channel)]
+        assert "chouette" in theirs.body and "Hélène" not in theirs.body  # (an SMS drops the emoji) and "Œuvre" not in theirs.body
+        assert "/alertes/" not in theirs.body and f"/alertes/{alert.id}" in members.body
+        assert "Hélène" in members.body
+    html = notes[(outsider.id, "email")].html
+    assert "chouette🦉" in html and "Œuvre" not in html and "/alertes/" not in html
+    assert notes[(outsider.id, "sms")].body.endswith("appelez le 17.")
+    alert_shape = SimpleNamespace(id=alert.id, category=alert.category, text=alert.text, severity=alert.severity)
+    push = push_text(alert_request, "Le Bourg", alert_shape, None, author, "pseudonym")
+    voice = voice_text("Le Bourg", alert_shape, None, author, "pseudonym")
+    for body in (push, voice):
+        assert "chouette🦉" in body and "Hélène" not in body and "Œuvre" not in body and "/alertes/" not in body
+
+
 def test_fan_out_one_row_per_recipient_and_channel_delivered_by_the_providers(
         app, dbsession, alert_request, post, make_user, make_community):
     from vvs_alerts.fanout import fan_out

@@ -170,16 +170,21 @@ def test_decline_and_withdraw(testapp, world, dbsession):
     assert second.status == "ended"
 
 
-def test_vvs_alert_recipients_twinning(testapp, world, dbsession, app):
-    """An alert posted through vvs_alerts' form reaches the twinned community by e-mail only."""
-    a, b = world["a"], world["b"]
-    make_active(dbsession, a, b, world["ref_a"])
+def post_twinned_alert(testapp, world, dbsession, text):
+    """Les Acacias twinned with Les Bouleaux, Camille (of Les Acacias) posts an alert, sent."""
+    make_active(dbsession, world["a"], world["b"], world["ref_a"])
     testapp.login(world["member_a"])
     form = testapp.get("/alertes/nouvelle").forms["alerte"]
     form["category"] = "demarchage"
-    form["text"] = "Deux hommes en gilet orange sonnent aux portes, camionnette blanche AB-123-CD."
+    form["text"] = text
     assert form.submit("submit").status_int == 303
     run_tasks()
+
+
+def test_vvs_alert_recipients_twinning(testapp, world, dbsession, app):
+    """An alert posted through vvs_alerts' form reaches the twinned community by e-mail only."""
+    post_twinned_alert(testapp, world, dbsession,
+                       "Deux hommes en gilet orange sonnent aux portes, camionnette blanche AB-123-CD.")
     rows = dbsession.execute(sa.select(Notification.recipient_id, Notification.channel)
                              .where(Notification.subject_type == "alert")).all()
     twinned = {world[k].id for k in ("member_b", "member_b2", "ref_b")}
@@ -187,6 +192,33 @@ def test_vvs_alert_recipients_twinning(testapp, world, dbsession, app):
     assert (world["ref_a"].id, "sms") in rows  # the alert's own community keeps SMS
     mails = read_mails(app.registry.settings["vvs.email.folder"])
     assert any(m["To"] == world["member_b"].email and "gilet orange" in mail_text(m) for m in mails)
+
+
+def test_twinned_members_read_the_alert_by_pseudonym_without_a_link_they_cannot_open(testapp, world, dbsession, app):
+    """Twinning promises pseudonyms only: the e-mail a member of the twinned community gets
+    (text and HTML, the alert and its all-clear) names the author by pseudonym, and offers no
+    link to the alert's page, which is its community's (403 for them)."""
+    post_twinned_alert(testapp, world, dbsession,
+                       "Deux « faux agents » du gaz rue de l’Église 🚨, camionnette blanche AB-123-CD.")
+    alert_id = dbsession.scalar(sa.text("SELECT max(id) FROM alerts"))
+    testapp.post_csrf(f"/alertes/{alert_id}/suivi", {"kind": "all_clear", "text": "Partis vers la gare, merci à tous."},
+                      status=303)
+    run_tasks()
+    mails = read_mails(app.registry.settings["vvs.email.folder"])
+    theirs = [m for m in mails if m["To"] == world["member_b"].email]
+    assert len(theirs) == 2, [subject(m) for m in theirs]
+    for message in theirs:
+        html = next(p.get_payload(decode=True).decode() for p in message.walk() if p.get_content_type() == "text/html")
+        for body in (mail_text(message), html):
+            for canary in ("Camille", "Canari", "+33611223344", "12 rue du Canari", "/alertes/"):
+                assert canary not in body, (canary, body)
+            assert "camomille" in body
+    assert "faux agents" in mail_text(theirs[0]) and "Les Acacias" in mail_text(theirs[0])
+    testapp.reset()
+    testapp.login(world["member_b"])
+    testapp.get(f"/alertes/{alert_id}", status=403)  # which is why no link is offered
+    mine = [m for m in mails if m["To"] == world["ref_a"].email]  # the alert's own community: name and link
+    assert mine and all("Camille Canari" in mail_text(m) and f"/alertes/{alert_id}" in mail_text(m) for m in mine)
 
 
 def test_vvs_messageable_users_twinning(testapp, world, dbsession):
