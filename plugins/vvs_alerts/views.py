@@ -281,7 +281,7 @@ def _feed(request, with_cap: bool):
     community = request.dbsession.get(Community, found) if found else None
     if community is None or not feeds.feed_token_valid(request.dbsession, community.id, request.matchdict["token"]):
         raise HTTPNotFound()
-    alerts = feeds.feed_alerts(request.dbsession, community.id)
+    alerts = feeds.feed_alerts(request.dbsession, community.id, withdrawn=with_cap)
     self_url = absolute_url(request, request.matched_route.name, community_id=community.id,
                             token=request.matchdict["token"])
     body = feeds.atom_feed(request.registry, community, alerts, self_url, with_cap=with_cap)

@@ -157,3 +157,63 @@ def test_a_resident_who_answers_stop_sends_no_alert_and_is_told_how_to_stop(app,
     reply = hook(request=alert_request, message=_sms("+33639980001", text="Stop aux démarcheurs : deux hommes rue des Lilas",
                                                      provider_id="s-9"))
     assert reply.startswith("Alerte envoyée")
+
+
+def test_a_restored_alert_is_a_new_cap_message_that_references_its_cancel(testapp, dbsession, alert_request, post,
+                                                                           make_user, make_community):
+    """« Rétablir l'alerte » after « Retirer »: CAP 1.2 forbids reusing an identifier, and a
+    consumer that took the Cancel drops a message with the first one's. The withdrawal is a
+    Cancel sent when it was decided (the same on every read), the restoring a new Alert that
+    references the first message and the Cancel (an Update of a cancelled message does not bring
+    it back: vvs_warnings, a CAP consumer, keeps it cancelled), and what follows refers to it; the
+    Atom entry keeps its id, one per alert, and its « updated » moves to the restoring."""
+    from vvs_alerts.feeds import cap_alert
+    from vvs_alerts.lifecycle import post_update
+    from vvs_alerts.moderation import moderate
+    from vvs_warnings.documents import read_cap_alert
+
+    author, moderator = make_user(first_name="Hélène"), make_user(is_moderator=True)
+    community = make_community(members=[author])
+    alert = post(author, community, text="Voiture « suspecte » garée rue de l’Église 🚗")
+    registry = alert_request.registry
+    first = cap_alert(registry, alert, community)
+    ids = lambda doc: doc.findtext(f"{CAP}identifier")  # noqa: E731
+    moderate(alert_request, alert, moderator, "withdraw", "Doublon d’une autre alerte")
+    cancel = cap_alert(registry, alert, community)
+    XSD.assertValid(cancel)
+    assert cancel.findtext(f"{CAP}msgType") == "Cancel"
+    assert etree.tostring(cap_alert(registry, alert, community)) == etree.tostring(cancel)  # the same on every read
+    assert ids(first) in cancel.findtext(f"{CAP}references")
+    assert "suspecte" not in etree.tostring(cancel, encoding="unicode")  # the words withdrawn are not sent again
+    testapp.login(author)
+    page = testapp.post_csrf(f"/alertes/communaute/{community.id}/flux")
+    atom_url, cap_url = (page.html.find(id=f"feed-{name}")["value"].replace("http://localhost", "") for name in ("atom", "cap"))
+    assert b"<entry>" not in testapp.get(atom_url).body and "suspecte" not in testapp.get(atom_url).text
+    [told] = etree.fromstring(testapp.get(cap_url).body).iter(f"{CAP}alert")  # a CAP consumer learns of it
+    assert ids(told) == ids(cancel) and told.findtext(f"{CAP}msgType") == "Cancel"
+    moderate(alert_request, alert, moderator, "restore", "Retrait par erreur : ce n’est pas un doublon.")
+    restored = cap_alert(registry, alert, community)
+    XSD.assertValid(restored)
+    assert restored.findtext(f"{CAP}msgType") == "Alert"
+    assert ids(restored) not in (ids(first), ids(cancel))
+    read = read_cap_alert(restored)  # as a consumer reads it: a new alert, its thread named
+    assert read.msg_type == "Alert" and read.key.endswith(ids(restored)) and len(read.references) == 2
+    references = restored.findtext(f"{CAP}references").split()
+    assert [r.split(",")[1] for r in references] == [ids(first), ids(cancel)]
+    assert restored.find(f"{CAP}info").findtext(f"{CAP}urgency") != "Past"
+    for url, with_cap in ((atom_url, False), (cap_url, True)):
+        feed = etree.fromstring(testapp.get(url).body)
+        entries = feed.findall("{http://www.w3.org/2005/Atom}entry")
+        entry_ids = [e.findtext("{http://www.w3.org/2005/Atom}id") for e in entries]
+        assert len(entry_ids) == len(set(entry_ids)) == 1
+        updated = entries[0].findtext("{http://www.w3.org/2005/Atom}updated")
+        assert updated == restored.findtext(f"{CAP}sent")[:19] + updated[19:]  # the restoring's moment
+        if with_cap:
+            [inside] = feed.iter(f"{CAP}alert")
+            assert ids(inside) == ids(restored) and inside.findtext(f"{CAP}msgType") == "Alert"
+    post_update(alert_request, alert, author, "update", "Elle est repartie vers la gare.")
+    dbsession.refresh(alert)
+    after = cap_alert(registry, alert, community)
+    XSD.assertValid(after)
+    assert after.findtext(f"{CAP}msgType") == "Update"
+    assert [r.split(",")[1] for r in after.findtext(f"{CAP}references").split()] == [ids(restored)]
