@@ -159,12 +159,15 @@ def hook_recipients(request, alert) -> dict[int, tuple[set, str]]:
 
 
 def previous_reach(request, alert) -> list[Target]:
-    """Everyone the alert's first message was for, on the same channels (for updates),
-    named to as ``vvs_alert_recipients`` says today."""
+    """Everyone the alert's first message was for, on the same channels (for updates). People
+    are named to the community's members, and to whom ``vvs_alert_recipients`` says so today;
+    to anyone else by pseudonym (a twinned community's members, even if the twinning has ended)."""
     from vvs_core.models import Notification
 
     db = request.dbsession
-    shown = {user_id: how for user_id, (_channels, how) in hook_recipients(request, alert).items()}
+    members = set(db.scalars(sa.select(Membership.user_id).where(
+        Membership.community_id == alert.community_id, Membership.status == "active")))
+    named = {user_id for user_id, (_channels, how) in hook_recipients(request, alert).items() if how == "name"}
     pairs = db.execute(
         sa.select(Notification.recipient_id, Notification.channel).distinct()
         .where(Notification.subject_type == "alert", Notification.subject_id == alert.id, Notification.kind == "alert")
@@ -174,7 +177,8 @@ def previous_reach(request, alert) -> list[Target]:
     for user_id, channel in pairs:
         row = rows.get(user_id)
         if row is not None and address_for(row, channel):
-            targets.append(Target(user_id, channel, address_for(row, channel), shown.get(user_id, "name")))
+            shown = "name" if user_id in members or user_id in named else "pseudonym"
+            targets.append(Target(user_id, channel, address_for(row, channel), shown))
     return targets
 
 

@@ -194,13 +194,20 @@ def test_vvs_alert_recipients_twinning(testapp, world, dbsession, app):
     assert any(m["To"] == world["member_b"].email and "gilet orange" in mail_text(m) for m in mails)
 
 
-def test_twinned_members_read_the_alert_by_pseudonym_without_a_link_they_cannot_open(testapp, world, dbsession, app):
+@pytest.mark.parametrize("ended_before_the_all_clear", [False, True])
+def test_twinned_members_read_the_alert_by_pseudonym_without_a_link_they_cannot_open(
+        testapp, world, dbsession, app, ended_before_the_all_clear):
     """Twinning promises pseudonyms only: the e-mail a member of the twinned community gets
     (text and HTML, the alert and its all-clear) names the author by pseudonym, and offers no
-    link to the alert's page, which is its community's (403 for them)."""
+    link to the alert's page, which is its community's (403 for them); so does the all-clear
+    they still get (same people as the alert) if the twinning ended in between."""
     post_twinned_alert(testapp, world, dbsession,
                        "Deux « faux agents » du gaz rue de l’Église 🚨, camionnette blanche AB-123-CD.")
     alert_id = dbsession.scalar(sa.text("SELECT max(id) FROM alerts"))
+    if ended_before_the_all_clear:
+        twinning = dbsession.scalars(sa.select(Twinning)).one()
+        twinning.status, twinning.open_pair = "ended", None
+        dbsession.flush()
     testapp.post_csrf(f"/alertes/{alert_id}/suivi", {"kind": "all_clear", "text": "Partis vers la gare, merci à tous."},
                       status=303)
     run_tasks()
