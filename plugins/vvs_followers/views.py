@@ -261,8 +261,13 @@ def unsubscribe_view(request):
     base = {"title": "Ne plus recevoir les alertes", "token": token, "done": False}
     if request.method != "POST":
         return base
-    limiter(request, "followers-code", rate="30/3600").check(client_address(request), TOO_MANY)
+    # Wrong links only are counted: a mail provider's servers send the one-click POSTs of
+    # thousands of followers from a few addresses, and each of them must hold.
+    wrong, address = limiter(request, "followers-code", rate="30/3600"), client_address(request)
+    wrong.check_blocked(address, TOO_MANY)
     follower = following.follower_of_token(request.dbsession, request.registry.settings["vvs.secret"], token)
     if follower is not None:
         following.stop(request.dbsession, follower)
+    else:
+        wrong.fail(address)
     return {**base, "title": "Vous ne recevrez plus les alertes", "done": True}

@@ -157,6 +157,32 @@ def test_follow_by_email_link_and_one_click_unsubscribe(testapp, dbsession, comm
     assert "Vous ne recevrez plus" in testapp.post("/suivre/desabonnement/%D9%A1-" + "0" * 32, {}).text
 
 
+def test_one_click_stops_from_one_mail_provider_all_hold(testapp, dbsession, commune):
+    """Gmail or Orange send the RFC 8058 one-click POSTs of all their users from a few servers: the
+    35th follower's stop from one address holds as the first did (from the 31st they were refused,
+    429, and kept receiving the alerts they had stopped). Wrong links are still limited: past 30
+    from one address, that address is refused for an hour."""
+    from vvs_followers.following import unsubscribe_token
+
+    secret = testapp.app.registry.settings["vvs.secret"]
+    followers = [Follower(commune_id=commune.id, channel="email", address=f"zoe.ndiaye{n}@orange.fr", status="active")
+                 for n in range(36)]
+    dbsession.add_all(followers)
+    dbsession.commit()
+    tokens = [unsubscribe_token(secret, f) for f in followers]
+    for token in tokens[:35]:
+        done = testapp.post(f"/suivre/desabonnement/{token}", {"List-Unsubscribe": "One-Click"},
+                            extra_environ={"REMOTE_ADDR": "209.85.220.41"})
+        assert "Vous ne recevrez plus les alertes" in done.text
+    assert dbsession.scalar(select(func.count()).select_from(Follower)) == 1
+    for n in range(30):
+        testapp.post(f"/suivre/desabonnement/{n + 1}-{'0' * 32}", {"List-Unsubscribe": "One-Click"},
+                     extra_environ={"REMOTE_ADDR": "203.0.113.9"})
+    testapp.post(f"/suivre/desabonnement/{tokens[35]}", {"List-Unsubscribe": "One-Click"},
+                 extra_environ={"REMOTE_ADDR": "203.0.113.9"}, status=429)
+    assert dbsession.scalar(select(func.count()).select_from(Follower)) == 1
+
+
 def _request(testapp, dbsession):
     from pyramid.scripting import prepare
 
