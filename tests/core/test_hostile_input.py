@@ -123,7 +123,7 @@ def test_a_nul_character_in_a_form_or_json_changes_nothing(testapp, hood):
     assert res.status_int == 400 and "caractères de contrôle invisibles" in res.text
     from vvs_core.web.jsonlimits import JSONRefused, loads_limited
     with pytest.raises(JSONRefused, match="caractère nul"):
-        loads_limited(b'{"text": "Chat perdu\\u0000 rue de l\'\u00c9glise"}', 10_000)
+        loads_limited(b'{"text": "Chat perdu\\u0000 rue de l\'\\u00c9glise"}', 10_000)
 
 
 @pytest.mark.parametrize("url", ["/?q=%FF%FE", "/connexion?next=%E9t%E9"])

@@ -105,7 +105,7 @@ def test_the_migration_reseals_what_the_old_cipher_kept(tmp_path):
     ("", False, True),             # production without the key: the secrets hang on vvs.secret
     (generate_key(), False, False),
     ("", True, False),             # make run: the derived key is expected
-])
+], ids=["production-without-key", "production-with-key", "development"])  # a random key as an id: xdist workers disagree
 def test_start_up_warns_when_production_has_no_totp_key(caplog, key, development, warned):
     import vvs_mairie
     from types import SimpleNamespace
