@@ -230,8 +230,8 @@ def test_download_my_data_is_a_zip_with_donnees_json(testapp, make_user, make_co
     res = testapp.get("/parametres/mes-donnees.zip")
     assert res.content_type == "application/zip"
     data = json.loads(zipfile.ZipFile(io.BytesIO(res.body)).read("donnees.json"))
-    assert data["vvs_core"]["compte"]["prenom"] == "Odile"
-    assert data["vvs_core"]["adhesions"][0]["communaute"] == "Les Lilas"
+    assert data["compte"]["prenom"] == "Odile"
+    assert data["adhesions"][0]["communaute"] == "Les Lilas"
 
 
 def test_my_data_holds_my_profile_photo_as_a_file(testapp, make_user, dbsession):
@@ -246,8 +246,8 @@ def test_my_data_holds_my_profile_photo_as_a_file(testapp, make_user, dbsession)
     dbsession.expire(user)
     testapp.login(user)
     archive = zipfile.ZipFile(io.BytesIO(testapp.get("/parametres/mes-donnees.zip").body))
-    assert json.loads(archive.read("donnees.json"))["vvs_core"]["compte"]["photo"] == "vvs_core/compte/photo.png"
-    assert archive.read("vvs_core/compte/photo.png") == out.getvalue()
+    assert json.loads(archive.read("donnees.json"))["compte"]["photo"] == "compte/photo.png"
+    assert archive.read("compte/photo.png") == out.getvalue()
 
 
 def test_closing_the_account_erases_personal_data_and_keeps_history(testapp, make_user, make_community, dbsession):
@@ -357,15 +357,55 @@ def test_my_data_reads_in_paris_time_and_french_words(testapp, make_user, make_c
     dbsession.flush()
     testapp.login(user)
     data = json.loads(zipfile.ZipFile(io.BytesIO(testapp.get("/parametres/mes-donnees.zip").body)).read("donnees.json"))
-    core = data["vvs_core"]
+    core = data
     assert core["compte"]["cree_le"] == "2026-07-14T12:00:00+02:00"
-    assert core["compte"]["preferences_notifications"] == {"Alertes de vos voisins": ["SMS", "E-mail"]}
+    assert core["compte"]["preferences_notifications"] == [{"type": "Alertes de vos voisins", "canaux": ["SMS", "E-mail"]}]
     assert (core["adhesions"][0]["role"], core["adhesions"][0]["statut"]) == ("membre", "actif")
     assert core["adhesions"][0]["demande_le"].endswith(("+01:00", "+02:00"))
     [note] = core["notifications"]
     assert (note["type"], note["canal"], note["statut"]) == ("Alertes de vos voisins", "SMS", "en attente")
     assert all(not e["type"].islower() or " " in e["type"] for e in core["historique"])
     assert "+00:00" not in json.dumps(core)
+
+
+def test_every_key_of_my_data_is_one_stable_snake_case_french_word(testapp, app_registry, make_user, make_community,
+                                                                   dbsession):
+    """The archive mixed internal names (« vvs_core »), French labels (« Jetons d'accès à l'API »,
+    « Vérifications d'adresse ») and snake_case (« invitations_envoyees »): every section and field
+    name, whatever a plugin returns, is now written by one rule (``export_key``): French words in
+    snake_case without accents — readable, and stable for a program. Labels stay in the values."""
+    from vvs_core.accounts.personal_data import export_key
+    from vvs_core.plugins import hookimpl
+
+    class Labelled:
+        @hookimpl
+        def vvs_export_user_data(self, request, user):
+            return {"Jetons d’accès à l’API": [{"Créé le": "hier", "Dernière utilisation": None}],
+                    "Œuvres « préférées »": {"Étape": "1"}}
+
+    app_registry.vvs_plugins.register(Labelled(), name="test-labelled")
+    try:
+        user = make_user(first_name="Élise", notification_prefs={"alert": ["sms"]})
+        make_community(name="L’Église", members=[user])
+        testapp.login(user)
+        data = json.loads(zipfile.ZipFile(io.BytesIO(testapp.get("/parametres/mes-donnees.zip").body)).read("donnees.json"))
+    finally:
+        app_registry.vvs_plugins.unregister(name="test-labelled")
+    assert data["jetons_d_acces_a_l_api"] == [{"cree_le": "hier", "derniere_utilisation": None}]
+    assert data["oeuvres_preferees"] == {"etape": "1"}
+    assert {"compte", "adhesions", "notifications", "historique"} <= set(data) and "vvs_core" not in data
+
+    def keys(value):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                yield key
+                yield from keys(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                yield from keys(inner)
+    wrong = [k for k in keys(data) if not re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*", k)]
+    assert not wrong, wrong
+    assert export_key("Vérifications d'adresse") == "verifications_d_adresse" and export_key("gazette") == "gazette"
 
 
 def test_a_required_field_left_empty_says_so_in_a_sentence(testapp, make_user):

@@ -2,8 +2,6 @@
 
 from urllib.parse import urlsplit
 
-import colander
-import deform
 from pyramid.httpexceptions import HTTPFound, HTTPSeeOther
 from pyramid.security import forget, remember
 from pyramid.view import view_config
@@ -11,7 +9,7 @@ from sqlalchemy import func, select
 
 from vvs_core.clock import utcnow
 from vvs_core.web.timefmt import dates
-from vvs_core.web.forms import Schema, email_node, make_form, new_password_node, posted
+from vvs_core.web.forms import Schema, email_node, make_form, new_password_node, password_node, posted
 from vvs_core.models import User
 from vvs_core.web.ratelimit import client_address, limiter
 from vvs_core.accounts.sessions import end_all_sessions
@@ -29,10 +27,7 @@ def includeme(config):
 
 class LoginSchema(Schema):
     email = email_node(existing=True)
-    password = colander.SchemaNode(
-        colander.String(), title="Mot de passe", validator=colander.Length(max=256),
-        widget=deform.widget.PasswordWidget(attributes={"autocomplete": "current-password"}),
-    )
+    password = password_node("Mot de passe")
 
 
 def safe_next(request, default: str) -> str:

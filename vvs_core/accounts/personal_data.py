@@ -4,6 +4,7 @@ history kept under "ancien membre")."""
 
 import io
 import json
+import re
 import zipfile
 from datetime import date, datetime
 
@@ -14,10 +15,10 @@ from vvs_core.clock import utcnow
 from vvs_core.communities.events import event_label, record_event
 from vvs_core.notify.kinds import kinds_of
 from vvs_core.notify.prefs_form import CHANNEL_LABELS
+from vvs_core.web.textsearch import fold
 from vvs_core.web.timefmt import dates
 from vvs_core.accounts.sessions import end_all_sessions
-from vvs_core.models import (Community, CommunityEvent, Membership, Notification,
-                     Token, User)
+from vvs_core.models import Community, CommunityEvent, Membership, Notification, Token, User
 
 
 # What the archive says instead of the codes stored (kinds and channels: their registries).
@@ -31,16 +32,22 @@ def _iso(value):
     return dates.iso(value) if isinstance(value, datetime) else value.isoformat() if isinstance(value, date) else value
 
 
-def _json_value(value):
-    return _iso(value) if isinstance(value, (datetime, date)) else str(value)
+def export_key(name) -> str:
+    """A section's or a field's name as the archive writes it, whatever a plugin returned: French
+    words in snake_case without accents (« Dernière connexion » → derniere_connexion)."""
+    return re.sub(r"[^a-z0-9]+", "_", fold(str(name))).strip("_")
+
+
+def _stable_keys(value):
+    return ({export_key(k): _stable_keys(v) for k, v in value.items()} if isinstance(value, dict)
+            else [_stable_keys(v) for v in value] if isinstance(value, list) else value)
 
 
 def in_french(registry, core: dict) -> dict:
-    """The core's section with labels for its codes (read after ``resolve_values``)."""
+    """The core's sections with labels for its codes (read after ``resolve_values``)."""
     kinds, channel = kinds_of(registry), lambda c: CHANNEL_LABELS.get(c, c)
-    prefs = core["compte"]["preferences_notifications"]
-    for key in [k for k in prefs if k in kinds]:
-        prefs[kinds.get(key).label] = [channel(c) for c in prefs.pop(key)]
+    core["compte"]["preferences_notifications"] = [{"type": kinds.get(k).label if k in kinds else k, "canaux": [
+        channel(c) for c in chosen]} for k, chosen in core["compte"]["preferences_notifications"].items()]
     for row in core["adhesions"]:
         row.update(role=ROLES.get(row["role"], row["role"]), statut=STATUSES.get(row["statut"], row["statut"]))
     for row in core["notifications"]:
@@ -87,14 +94,14 @@ def core_export(dbsession, user: User) -> dict:
 
 
 def gather_user_data(request, user: User) -> dict:
-    """Every section of the archive. A plugin's section may hold SQL expressions
-    (``json_rows``, ``ReadThen``): they are read together with the core's, in one statement."""
-    data = {"vvs_core": core_export(request.dbsession, user)}
-    for answer in request.registry.vvs_plugins.hook.vvs_export_user_data(request=request, user=user):
-        for section, value in (answer or {}).items():
-            data[section if section not in data else f"{section} (2)"] = value
-    data = resolve_values(request, data)
-    data["vvs_core"] = in_french(request.registry, data["vvs_core"])
+    """Every section of the archive, the core's (compte, adhesions, notifications, historique)
+    then the plugins', every name by ``export_key``. A plugin's section may hold SQL expressions
+    (``json_rows``, ``ReadThen``): they are read together, in one statement per call."""
+    hook = request.registry.vvs_plugins.hook
+    core, *answers = resolve_values(request, [core_export(request.dbsession, user), *hook.vvs_export_user_data(request=request, user=user)])
+    data = in_french(request.registry, core)
+    for section, value in ((export_key(k), v) for answer in answers for k, v in (answer or {}).items()):
+        data[section if section not in data else f"{section}_2"] = _stable_keys(value)
     return data
 
 
@@ -114,7 +121,7 @@ def export_zip(request, user: User) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         data = _files_out(archive, gather_user_data(request, user))
-        archive.writestr("donnees.json", json.dumps(data, ensure_ascii=False, indent=2, default=_json_value))
+        archive.writestr("donnees.json", json.dumps(data, ensure_ascii=False, indent=2, default=lambda value: str(_iso(value))))
     return out.getvalue()
 
 

@@ -9,8 +9,8 @@ from pyramid.security import forget, remember
 from pyramid.view import view_config
 
 from vvs_core.clock import utcnow
-from vvs_core.web.forms import (Schema, StrippedString, act, email_node, make_form, name_node, new_password_node, posted, refusing,
-                                 typed)
+from vvs_core.web.forms import (Schema, StrippedString, act, email_node, make_form, name_node, new_password_node, password_node, posted,
+                                 refusing, typed)
 from vvs_core.hooktypes import SettingsSection
 from vvs_core.web.images import ImageRejected, clean_image
 from vvs_core.models import User, row_id
@@ -291,9 +291,7 @@ WRONG_PASSWORD = "Mot de passe actuel incorrect."
 
 
 class PasswordSchema(Schema):
-    current = colander.SchemaNode(
-        colander.String(), title="Mot de passe actuel", validator=colander.Length(max=256),
-        widget=deform.widget.PasswordWidget(attributes={"autocomplete": "current-password"}))
+    current = password_node()
     password = new_password_node()
 
 
@@ -319,9 +317,7 @@ def settings_password_view(request):
 
 class EmailSchema(Schema):
     email = email_node(title="Nouvelle adresse e-mail")
-    current = colander.SchemaNode(
-        colander.String(), title="Mot de passe actuel", validator=colander.Length(max=256),
-        widget=deform.widget.PasswordWidget(attributes={"autocomplete": "current-password"}))
+    current = password_node()
 
 
 @view_config(route_name="settings_email", renderer="vvs_core:accounts/templates/account_form.pt", permission="account")
@@ -474,9 +470,7 @@ def settings_data_zip_view(request):
 
 
 class CloseSchema(Schema):
-    current = colander.SchemaNode(
-        colander.String(), title="Votre mot de passe, pour confirmer", validator=colander.Length(max=256),
-        widget=deform.widget.PasswordWidget(attributes={"autocomplete": "current-password"}))
+    current = password_node("Votre mot de passe, pour confirmer")
 
 
 @view_config(route_name="settings_close", renderer="vvs_core:accounts/templates/account_form.pt", permission="account")

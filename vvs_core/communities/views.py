@@ -3,7 +3,6 @@ rename, plugin panels, the map of the boundary, and its editor for référents."
 
 import json
 
-import colander
 import deform
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
@@ -18,7 +17,7 @@ from vvs_core.communities.events import describe_data, event_label, record_event
 from vvs_core.web.french import de, number
 from vvs_core.communities.members import referents_and_count
 from vvs_core.web import route_exists
-from vvs_core.web.forms import Schema, make_form, posted, text_node, typed
+from vvs_core.web.forms import Schema, choice_node, make_form, posted, text_node, typed
 from vvs_core.web.jsonlimits import TooLarge, loads_limited
 from vvs_core.web.pagination import page_number
 from vvs_core.communities.membership import clean_name, communities_by_id, community_name_problem
@@ -175,10 +174,8 @@ def edit_schema(imposed: str | None, modes: dict):
     schema.add(text_node("Description", name="description", max=1000, required=False, widget=deform.widget.TextAreaWidget(rows=3),
                          too_long="La description doit comporter au plus 1000 caractères ({length} saisis)."))
     if not imposed:
-        schema.add(colander.SchemaNode(
-            colander.String(), name="validation_mode", title="Mode de validation des nouveaux voisins",
-            validator=colander.OneOf(list(modes)),
-            widget=deform.widget.SelectWidget(values=[(m.key, m.label) for m in modes.values()])))
+        schema.add(choice_node("validation_mode", "Mode de validation des nouveaux voisins",
+                               [(m.key, m.label) for m in modes.values()]))
     return schema
 
 

@@ -202,6 +202,12 @@ def email_node(title="Adresse e-mail", existing=False, **kw):
                                widget=deform.widget.TextInputWidget(attributes={"type": "email", "autocomplete": "email"}), **kw)
 
 
+def password_node(title="Mot de passe actuel"):
+    """The account's password typed again (login, « Mes paramètres », closing the account)."""
+    return colander.SchemaNode(colander.String(), title=title, validator=colander.Length(max=256),
+                               widget=deform.widget.PasswordWidget(attributes={"autocomplete": "current-password"}))
+
+
 def new_password_node(title="Nouveau mot de passe"):
     """A new password typed twice (sign-up, reset, « Mes paramètres »); its rules are
     ``accounts.security.password_problem``, checked with the fields (``validate(check=)``)."""

@@ -267,7 +267,7 @@ def test_my_data_names_my_api_tokens(testapp, dbsession, hood):
     issue_api_token(dbsession, hood["neighbour"], "Pas le mien")
     testapp.login(hood["member"])
     archive = zipfile.ZipFile(io.BytesIO(testapp.get("/parametres/mes-donnees.zip").body))
-    tokens = json.loads(archive.read("donnees.json"))["Jetons d'accès à l'API"]
+    tokens = json.loads(archive.read("donnees.json"))["jetons_d_acces_a_l_api"]  # « Jetons d'accès à l'API » by export_key
     assert [t["nom"] for t in tokens] == ["tests", "Domotique « maison » de l’Église 🏠"]
     assert all(t["debut"].startswith("vvs_") and t["revoque_le"] is None for t in tokens)
     assert tokens[0]["cree_le"].endswith(("+01:00", "+02:00"))  # Paris time
@@ -275,4 +275,4 @@ def test_my_data_names_my_api_tokens(testapp, dbsession, hood):
     assert not any(h in archive.read("donnees.json").decode() for h in hashes)
     revoke_every_token(dbsession, hood["member"])
     again = zipfile.ZipFile(io.BytesIO(testapp.get("/parametres/mes-donnees.zip").body))
-    assert all(t["revoque_le"] for t in json.loads(again.read("donnees.json"))["Jetons d'accès à l'API"])
+    assert all(t["revoque_le"] for t in json.loads(again.read("donnees.json"))["jetons_d_acces_a_l_api"])
