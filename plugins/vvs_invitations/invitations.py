@@ -98,8 +98,9 @@ def handle_stop(request, message, reply: str | None) -> str | None:
         db.flush()
     if db.scalar(select(func.count(User.id)).where(User.mobile == message.sender, User.status != "closed")):
         return reply
-    if reply:
-        return f"{reply} Vos voisins ne pourront plus vous inviter par SMS."
+    if reply:  # both in one SMS: the shorter words when a long commune name leaves no room
+        told = f"{reply} Vos voisins ne pourront plus vous inviter par SMS."
+        return told if sms.measure(sms.to_gsm7(told)).segments == 1 else f"{reply} Invitations : arrêtées aussi."
     return "C'est noté : votre numéro ne recevra plus d'invitation de vos voisins par SMS."
 
 

@@ -98,3 +98,25 @@ def test_a_follower_once_invited_who_says_stop_ends_both_in_one_sms(testapp, mak
     testapp.reset()
     page = invite_by_sms(testapp, community, member, status=400)
     assert "a demandé à ne plus recevoir d'invitation" in page.text
+
+
+def test_the_answer_to_a_follower_of_a_long_named_commune_still_fits_one_sms(testapp, make_user, make_community,
+                                                                             commune, dbsession):
+    """« …de la mairie de Saint-Rémy-lès-Chevreuse par SMS, et votre numéro est effacé. » leaves
+    no room for « Vos voisins ne pourront plus vous inviter par SMS. »: the shorter words then."""
+    from shapely.geometry import Point as P
+
+    from vvs_core.models import Commune
+    from vvs_followers.models import Follower
+
+    member = make_user(first_name="Zoé", last_name="N’Diaye")
+    invite_by_sms(testapp, make_community(name="Le Bourg", members=[member]), member)
+    long_named = Commune(insee="78575", name="Saint-Rémy-lès-Chevreuse", postcodes=["78470"], centre=P(2.07, 48.70))
+    dbsession.add(long_named)
+    dbsession.flush()
+    dbsession.add(Follower(commune_id=long_named.id, channel="sms", address=NUMBER, status="active"))
+    dbsession.flush()
+    reply = inbound(testapp, dbsession, "STOP")
+    assert "Saint-Rémy-lès-Chevreuse" in reply and reply.endswith(" Invitations : arrêtées aussi."), reply
+    assert sms.measure(sms.to_gsm7(reply)).segments == 1, reply
+    assert dbsession.scalar(select(func.count()).select_from(InvitationOptOut)) == 1
