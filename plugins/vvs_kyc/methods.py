@@ -18,10 +18,14 @@ from .checks import method_status
 
 ANY_MISSING = ("Adresse non vérifiée : aucune preuve n'a encore abouti (justificatif de domicile, "
                "géolocalisation ou attestation d'un voisin par un référent, menu « Attester un voisin »)")
-# The same, told to the resident themself (the menu named above is the référents').
-ANY_MISSING_TO_RESIDENT = ("Adresse non vérifiée : aucune preuve n'a encore abouti (un justificatif de domicile, "
-                           "la géolocalisation à votre domicile, ou l'attestation d'un référent ou un agent de la "
-                           "mairie qui vous connaît)")
+
+
+def any_missing_to_resident(with_agents: bool) -> str:
+    """The same, told to the resident themself (the menu named above is the référents'); the
+    commune's agents are named only where there are some (an enabled plugin declares them)."""
+    who = "d'un référent ou un agent de la mairie" if with_agents else "d'un référent"
+    return ("Adresse non vérifiée : aucune preuve n'a encore abouti (un justificatif de domicile, "
+            f"la géolocalisation à votre domicile, ou l'attestation {who} qui vous connaît)")
 
 
 class VerificationMethod:

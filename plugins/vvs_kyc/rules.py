@@ -58,7 +58,7 @@ def describe(required, labels: dict[str, str]) -> str:
 
 def blockers(request, membership) -> list[str]:
     """French sentences naming the proofs ``membership``'s resident still lacks."""
-    from .methods import ANY_MISSING, ANY_MISSING_TO_RESIDENT, available_methods, missing_sentence
+    from .methods import ANY_MISSING, any_missing_to_resident, available_methods, has_commune_agents, missing_sentence
 
     community = request.dbsession.get(Community, membership.community_id)  # loaded with the queue: no statement
     required = required_for(request, community)
@@ -72,6 +72,7 @@ def blockers(request, membership) -> list[str]:
     statuses = {m.name: m.status(request, user) if known is None or m.name == "partner" else known.get(m.name, "none")
                 for m in available_methods(request, user)}
     if required == "any":
-        told = ANY_MISSING_TO_RESIDENT if request.user is not None and request.user.id == user.id else ANY_MISSING
+        own = request.user is not None and request.user.id == user.id
+        told = any_missing_to_resident(has_commune_agents(request.registry)) if own else ANY_MISSING
         return [] if "passed" in statuses.values() else [told]
     return [missing_sentence(name) for name in required if statuses.get(name) != "passed"]

@@ -21,6 +21,7 @@ import os
 import re
 import time
 from contextlib import contextmanager
+from types import SimpleNamespace
 
 import psycopg
 import pytest
@@ -30,6 +31,8 @@ from test_alerts_under_kills import (
     Poster, alerts_database, community_of_members, create_fake_tables, plain, settings_env, throwaway_database,
 )
 from test_outbox_worker_kill import PG_ADMIN_URL, Worker
+
+from vvs_core.notify.outbox import provider_key
 
 pytestmark = [pytest.mark.redis, pytest.mark.reliability, pytest.mark.slow]
 
@@ -105,7 +108,8 @@ def run_fault(app_url, provider_url, redis_url, tmp_path, fault, record_property
             "SELECT subject_id, count(*) FROM notifications WHERE subject_type = 'alert' AND status = 'sent' "
             "GROUP BY subject_id").fetchall())
         jobs = conn.execute("SELECT key, status, attempts FROM jobs ORDER BY key").fetchall()
-        keys = {k for (k,) in conn.execute("SELECT dedupe_key FROM notifications")}
+        keys = {provider_key(SimpleNamespace(dedupe_key=k, nonce=n))  # what the provider was handed
+                for k, n in conn.execute("SELECT dedupe_key, nonce FROM notifications")}
     with psycopg.connect(plain(provider_url), autocommit=True) as conn:
         accepted = dict(conn.execute("SELECT key, sends FROM fake_accepted").fetchall())
     logs = "".join(p.read_text(errors="replace") for p in tmp_path.glob("r*.log"))
