@@ -83,3 +83,17 @@ def commune_agent(agents):
         finally:
             agents.pop(user.id, None)
     return grant
+
+
+@pytest.fixture
+def voice(app, tmp_path):
+    """The development `folder` voice provider for the rest of the test (the outbox may
+    call; each call's script lands in the folder yielded); removed after it, since the
+    application is shared by the tests of its configuration."""
+    from vvs_core.testing import use_provider
+    from vvs_dev_providers.providers import FolderVoiceCaller
+
+    calls = tmp_path / "appels"
+    use_provider(app.registry, "voice", FolderVoiceCaller(str(calls), speak=False))
+    yield calls
+    use_provider(app.registry, "voice", None)

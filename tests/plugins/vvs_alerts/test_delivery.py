@@ -264,16 +264,6 @@ def test_a_call_reads_the_whole_alert_where_the_sms_is_cut(app, dbsession, alert
     assert "..." not in script and "http" not in script and not set("«»🚨📷🙏") & set(script)
 
 
-@pytest.fixture
-def voice(app, tmp_path):
-    from vvs_dev_providers.providers import FolderVoiceCaller
-    from vvs_core.testing import use_provider
-
-    use_provider(app.registry, "voice", FolderVoiceCaller(str(tmp_path / "appels")))
-    yield
-    use_provider(app.registry, "voice", None)
-
-
 def test_members_who_chose_nothing_are_written_in_sql_as_the_python_path_would(
         app, dbsession, alert_request, post, make_user, make_community, hook_recipient, voice):
     """A commune-wide fan-out writes the rows of members without preferences with INSERT …

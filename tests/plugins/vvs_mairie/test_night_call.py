@@ -13,16 +13,14 @@ def _text(page) -> str:
 
 
 @pytest.mark.parametrize("month", [7, 1], ids=["été", "hiver"])
-def test_a_call_held_for_the_night_says_its_hour_everywhere(app, testapp, dbsession, mairie, agent_login, clock,
-                                                             tmp_path, month):
-    from vvs_core.testing import run_tasks, use_provider
-    from vvs_dev_providers.providers import FolderVoiceCaller
+def test_a_call_held_for_the_night_says_its_hour_everywhere(testapp, dbsession, mairie, agent_login, clock, voice,
+                                                             month):
+    from vvs_core.testing import run_tasks
 
     clock.set_local(2026, month, 14, 23, 30)
     mairie.residents[0].landline, mairie.residents[0].mobile = "+33160000077", None
     dbsession.flush()
     agent_login(testapp, mairie)
-    use_provider(app.registry, "voice", FolderVoiceCaller(str(tmp_path / "appels"), speak=False))
     form = {"category": "travaux", "title": "Coupure d’eau rue de l’Église 💧", "target": "commune",
             "body": "Citerne « place de l’Œuvre » dès 8 h.", "confirm": "1"}
     url = testapp.post_csrf("/mairie/77449/alertes/nouvelle", form, status=303).location

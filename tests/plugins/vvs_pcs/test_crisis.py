@@ -320,17 +320,6 @@ def test_two_agents_work_the_same_crisis(app, testapp, dbsession, make_user, mai
                        ("message", "Bruno Lefèvre-N’Guessan"), ("end", "Bruno Lefèvre-N’Guessan")]
 
 
-@pytest.fixture
-def voice(app, tmp_path):
-    """The built-in `folder` voice provider: the outbox may call."""
-    from vvs_dev_providers.providers import FolderVoiceCaller
-    from vvs_core.testing import use_provider
-
-    use_provider(app.registry, "voice", FolderVoiceCaller(str(tmp_path / "appels")))
-    yield
-    use_provider(app.registry, "voice", None)
-
-
 def test_the_cell_is_called_when_the_site_can_call(testapp, dbsession, mairie, plan, agent_login, voice):
     agent_login(testapp, mairie)
     activate(testapp)
