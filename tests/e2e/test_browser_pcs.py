@@ -65,10 +65,13 @@ def test_pcs_exercise_activated_two_messages_then_ended(browser, live_server, lo
         page.get_by_label("Fonction dans la cellule (facultatif)").fill("Adjointe « sécurité »")
         page.get_by_label("Téléphone portable").fill("06 39 98 99")
         page.get_by_role("button", name="Ajouter à la cellule").click()
+        page.get_by_text("Numéro de téléphone invalide").wait_for()  # the answer, not the page it was sent from
         assert page.get_by_text("Numéro de téléphone invalide").count() == 1
         shot(page, "pcs-cell-error")
         page.get_by_label("Téléphone portable").fill("06 39 98 99 07")
         page.get_by_role("button", name="Ajouter à la cellule").click()
+        # On a busy machine the form's page was still there when counted: wait for the answer.
+        page.get_by_text(f"{MEMBER} fait partie de la cellule de crise.").wait_for()
         assert page.get_by_text(f"{MEMBER} fait partie de la cellule de crise.").count() == 1
         shot(page, "pcs-cell")
         page.get_by_role("link", name="← Plan communal de sauvegarde").click()
