@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vvs_core.clock import utcnow
@@ -59,6 +59,9 @@ class Block(Base):
 
 class MessageReport(Base):
     __tablename__ = "msg_reports"
+    # the open ones apart (0002): the moderators' badge counts them among every report
+    __table_args__ = (Index("ix_msg_reports_open", "created_at", "id", postgresql_where=text("resolved_at IS NULL"),
+                            sqlite_where=text("resolved_at IS NULL")),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("msg_messages.id", ondelete="CASCADE"), index=True)

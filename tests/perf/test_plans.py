@@ -27,7 +27,9 @@ USERS = 40_000
 COMMUNES = 700
 COMMUNITIES = 2_000
 NOTIFICATIONS = 60_000
-LARGE = {"users", "memberships", "community_events", "notifications", "communes", "communities", "alerts"}
+LARGE = {"users", "memberships", "community_events", "notifications", "communes", "communities", "alerts",
+         "alert_reports", "gazette_reports", "msg_reports"}
+REPORTS = 30_000  # of each kind, one in 500 still open (the moderators decide the others)
 ORIGIN = (2.0, 46.0)
 
 
@@ -76,11 +78,37 @@ def _load(conn) -> dict:
              expires_at=now - timedelta(hours=n - 48), status="held" if n % 4000 == 7 else "published",
              idempotency_key=f"plans-{n}",
              source="web") for n in range(20_000)])
+    _load_reports(conn, now, community_ids[0], user_ids[0])
     for table in LARGE | {"alert_reports"}:  # statistics as production has them (never-analysed tables look large)
         conn.exec_driver_sql(f"ANALYZE {table}")
     return {"commune_id": commune_ids[7], "community_id": community_ids[11], "email": "voisin.123@plans.test",
             "point": (ORIGIN[0] + 0.55, ORIGIN[1] + 0.25), "home": (ORIGIN[0] + 0.1005, ORIGIN[1] + 3.0005),
             "now": now, "user_id": user_ids[11]}
+
+
+def _load_reports(conn, now, community_id: int, user_id: int) -> None:
+    """Years of reports of alerts, gazette posts and messages, nearly all decided."""
+    from vvs_alerts.models import Alert, AlertReport
+    from vvs_gazette.models import GazettePost, GazetteReport
+    from vvs_messaging.models import Conversation, Message, MessageReport
+
+    alert_ids = list(conn.scalars(sa.select(Alert.id).where(Alert.idempotency_key.like("plans-%")).order_by(Alert.id)))
+    post_id = conn.execute(sa.insert(GazettePost).returning(GazettePost.id), dict(
+        community_id=community_id, author_id=user_id, category="annonce", title="Vélo à donner", text="Très bon état",
+        created_at=now)).scalar()
+    conversation_id = conn.execute(sa.insert(Conversation).returning(Conversation.id), dict(
+        subject="Fête des voisins", created_by_id=user_id, created_at=now, last_message_at=now)).scalar()
+    message_id = conn.execute(sa.insert(Message).returning(Message.id), dict(
+        conversation_id=conversation_id, sender_id=user_id, text="Bonjour 👋", created_at=now)).scalar()
+    reported = [dict(reporter_id=user_id, reason="Propos déplacés « vraiment »", created_at=now - timedelta(minutes=n))
+                for n in range(REPORTS)]
+    conn.execute(sa.insert(AlertReport), [dict(row, alert_id=alert_ids[n % len(alert_ids)], handled=n % 500 != 3)
+                                          for n, row in enumerate(reported)])
+    conn.execute(sa.insert(GazetteReport), [dict(row, community_id=community_id, post_id=post_id,
+                                                 resolved_at=None if n % 500 == 3 else now)
+                                            for n, row in enumerate(reported)])
+    conn.execute(sa.insert(MessageReport), [dict(row, message_id=message_id, resolved_at=None if n % 500 == 3 else now)
+                                            for n, row in enumerate(reported)])
 
 
 @pytest.fixture(scope="module")
@@ -234,3 +262,24 @@ def test_a_directory_page_reads_each_member_by_key(plan_of):
     plan = json.dumps(explain(directory_page_read(page_statement(data["community_id"]))))
     assert "translate" not in plan and "lower(" not in plan
     assert not [table for node, table in scans(json.loads(plan)) if table == "users" and node == "Seq Scan"]
+
+
+def test_the_moderators_badges_read_the_open_reports_index(plan_of):
+    """The badges of « Messages signalés », « Annonces signalées » and « Alertes à modérer »,
+    on every page of a moderator, count the open reports in a partial index that holds only
+    those (a handful among years of decided ones): no report table is scanned."""
+    from vvs_alerts.moderation import queue_size_sql
+    from vvs_gazette.moderation import open_reports_count_sql as gazette_badge
+    from vvs_messaging.reports import open_reports_count_sql as messages_badge
+    from types import SimpleNamespace
+
+    explain, data = plan_of
+    moderator = SimpleNamespace(id=data["user_id"])
+    plans = {"alerts": json.dumps(explain(sa.select(queue_size_sql(moderator, {"role:moderator"})))),
+             "gazette": json.dumps(explain(sa.select(gazette_badge()))),
+             "messages": json.dumps(explain(sa.select(messages_badge())))}
+    assert "ix_alert_reports_open" in plans["alerts"]
+    assert "ix_gazette_reports_open" in plans["gazette"]
+    assert "ix_msg_reports_open" in plans["messages"]
+    assert {name: [scan for scan in scans(json.loads(plan)) if scan[0] == "Seq Scan" and scan[1].endswith("reports")]
+            for name, plan in plans.items()} == {"alerts": [], "gazette": [], "messages": []}
