@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
+from pyramid.httpexceptions import HTTPForbidden
 from sqlalchemy.orm import joinedload, selectinload
 from shapely.geometry import Point
 
@@ -87,12 +88,13 @@ def declare(api):
     api.view(create_alert, "api_alerts", method="POST", permission="resident", tags=["alertes"],
              summary="Lancer une alerte dans ma communauté", request_schema=NEW_ALERT_SCHEMA,
              response_schema=ref, status=201)
-    api.view(read_alert, "api_alert", method="GET", permission="alert.view", tags=["alertes"],
-             summary="Une alerte et ses suites", response_schema=ref)
-    api.view(add_update, "api_alert_updates", method="POST", permission="alert.follow_up",
+    # ``alert.open``, as its page: a withdrawn alert answers 410 to those it reached, 403 to the others.
+    api.view(read_alert, "api_alert", method="GET", permission="alert.open", tags=["alertes"],
+             summary="Une alerte et ses suites (410 alert_withdrawn : retirée par la modération)", response_schema=ref)
+    api.view(add_update, "api_alert_updates", method="POST", permission="alert.open",
              tags=["alertes"], summary="Donner une suite à une alerte en cours",
              request_schema=UPDATE_SCHEMA, response_schema=ref, status=201)
-    api.view(all_clear, "api_alert_all_clear", method="POST", permission="alert.follow_up",
+    api.view(all_clear, "api_alert_all_clear", method="POST", permission="alert.open",
              tags=["alertes"], summary="Fin d'alerte", request_schema=ALL_CLEAR_SCHEMA,
              response_schema=ref, status=201)
 
@@ -157,8 +159,23 @@ def create_alert(request):
     return alert_json(request, alert)
 
 
+def _withdrawn(request) -> None:
+    """What the alert's page says with its 410: withdrawn, and nothing of it."""
+    raise request.api.Error(410, "alert_withdrawn", "Cette alerte a été retirée par la modération.")
+
+
 def read_alert(request):
+    if not request.has_permission("alert.view"):
+        _withdrawn(request)
     return alert_json(request, request.context.alert)
+
+
+def _may_follow_up(request) -> None:
+    """Before the body is read: gone for everyone once withdrawn, refused to who may only read it."""
+    if request.context.alert.status == "withdrawn":
+        _withdrawn(request)
+    if not request.has_permission("alert.follow_up"):
+        raise HTTPForbidden()  # the API's 403, as for any permission
 
 
 def _follow_up(request, kind: str, text: str):
@@ -171,6 +188,7 @@ def _follow_up(request, kind: str, text: str):
 
 
 def add_update(request):
+    _may_follow_up(request)
     body = request.api.read_json(request, UPDATE_SCHEMA)
     if len(body["text"].strip()) < 5:
         raise request.api.Error(422, "validation_failed", "Écrivez la nouvelle information (5 caractères au moins).",
@@ -179,5 +197,6 @@ def add_update(request):
 
 
 def all_clear(request):
+    _may_follow_up(request)
     body = request.api.read_json(request, ALL_CLEAR_SCHEMA) if request.body else {}
     return _follow_up(request, "all_clear", body.get("text", ""))

@@ -109,3 +109,53 @@ def test_settings_and_web_app_pages(testapp, world):
         assert testapp.request(path, method=method, status="*").status_int == member, path
     testapp.post_csrf(f"/parametres/jetons/{ids['t']}/revoquer", status=303)
     testapp.post_csrf(f"/parametres/appareils/{ids['d']}/retirer", status=303)
+
+
+WITHDRAWN_ROLES = ("anonymous", "non_member", "pending", "other_member", "other_referent", "member", "neighbour",
+                   "reached", "referent", "moderator", "admin")
+# A withdrawn alert answers the same in the API as on its page, role by role: its content for those who
+# may still read it (author "member", référent, moderator, admin), 410 for those it reached who no longer
+# may (its members, the people its messages went to), 403 for the others (who never saw it: no leak).
+WITHDRAWN_PAGE = (302, 403, 403, 403, 403, 200, 410, 410, 200, 200, 200)
+WITHDRAWN_API = (A, F, F, F, F, OK, 410, 410, OK, OK, OK)
+# Follow-ups: the alert is gone for everyone who may open it; the others are refused as before.
+WITHDRAWN_FOLLOW_UP = (A, F, F, F, F, 410, 410, 410, 410, 410, 410)
+
+
+def test_a_withdrawn_alert_answers_in_the_api_what_its_page_answers(testapp, dbsession, make_user, make_community):
+    from vvs_core.models.notification import Notification
+
+    u, community = role_world(dbsession, make_user, make_community, "neighbour")
+    u["reached"] = make_user(first_name="Maëlle", last_name="Lefèvre")  # a twinned commune's resident, say
+    alert = published_alert(community, u["member"], "Individu « louche » rue de l’Église 🚨 à 23 h 30, ç’a été vu.")
+    alert.status = "withdrawn"
+    dbsession.add(alert)
+    dbsession.flush()
+    dbsession.add(Notification(dedupe_key=f"alert:{alert.id}:reached", kind="alert", subject_type="alert",
+                               subject_id=alert.id, recipient_id=u["reached"].id, channel="email",
+                               address="maelle@exemple.fr"))
+    dbsession.flush()
+    tokens = {name: issue_api_token(dbsession, user, "authz")[1] for name, user in u.items()}
+    api, page = f"/api/v1/alerts/{alert.id}", f"/alertes/{alert.id}"
+    for role, page_status, api_status, follow_status in zip(WITHDRAWN_ROLES, WITHDRAWN_PAGE, WITHDRAWN_API,
+                                                             WITHDRAWN_FOLLOW_UP):
+        testapp.reset()
+        if role != "anonymous":
+            testapp.login(u[role])
+        assert testapp.get(page, status="*").status_int == page_status, ("page", role)
+        headers = {} if role == "anonymous" else {"Authorization": f"Bearer {tokens[role]}"}
+        answer = testapp.get(api, headers=headers, status="*")
+        assert answer.status_int == api_status, ("api", role, answer.text[:300])
+        if api_status == 410:
+            assert answer.json == {"error": {"code": "alert_withdrawn",
+                                             "message": "Cette alerte a été retirée par la modération."}}
+        if api_status == OK:
+            assert answer.json["status"] == "withdrawn" and "louche" in answer.json["text"]
+        else:
+            assert "louche" not in answer.text
+        for path, body in ((api + "/updates", {"text": "Toujours là-bas, près de l’école."}), (api + "/all-clear", {})):
+            answer = testapp.post_json(path, body, headers=headers, status="*")
+            assert answer.status_int == follow_status, (path, role, answer.text[:300])
+            assert answer.json["error"]["code"] and "louche" not in answer.text
+    dbsession.refresh(alert)
+    assert alert.status == "withdrawn" and alert.updates == [] and alert.all_clear_at is None
