@@ -4,6 +4,7 @@ import tempfile
 
 import pytest
 
+from app_changes import changed, left_as_built, watch_shared_apps
 from vvs_core.accounts.principals import commune_agent as agent_principal
 from vvs_core.plugins import hookimpl
 
@@ -35,6 +36,25 @@ def _shared_template_cache() -> None:
 
 
 _shared_template_cache()
+
+
+@pytest.fixture(autouse=True)
+def _shared_apps_left_as_built():
+    """After each test (and its fixtures), the shared applications as they were built: a
+    change left behind fails the test that left it (tests/app_changes.py)."""
+    watch_shared_apps()
+    yield
+    if leaks := left_as_built():
+        pytest.fail("this test left a shared application changed (undo it with the change fixture or "
+                    "app_changes.changed): " + " | ".join(leaks), pytrace=False)
+
+
+@pytest.fixture
+def change():
+    """``change(registry, providers={kind: service}, settings={key: value})``: so for the
+    rest of the test, then as before (tests/app_changes.py)."""
+    with contextlib.ExitStack() as undo:
+        yield lambda registry, **what: undo.enter_context(changed(registry, **what))
 
 
 class _CommuneAgents:
@@ -86,14 +106,12 @@ def commune_agent(agents):
 
 
 @pytest.fixture
-def voice(app, tmp_path):
+def voice(app, change, tmp_path):
     """The development `folder` voice provider for the rest of the test (the outbox may
-    call; each call's script lands in the folder yielded); removed after it, since the
+    call; each call's script lands in the folder returned); removed after it, since the
     application is shared by the tests of its configuration."""
-    from vvs_core.testing import use_provider
     from vvs_dev_providers.providers import FolderVoiceCaller
 
     calls = tmp_path / "appels"
-    use_provider(app.registry, "voice", FolderVoiceCaller(str(calls), speak=False))
-    yield calls
-    use_provider(app.registry, "voice", None)
+    change(app.registry, providers={"voice": FolderVoiceCaller(str(calls), speak=False)})
+    return calls

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import contextlib
 
+from app_changes import changed
 from vvs_core.interfaces import CallbackRefused, DeliveryReceipt, InboundSMS, SendResult
 from vvs_core.plugins import hookimpl
-from vvs_core.providers import provider_on
-from vvs_core.testing import use_provider
 
 STATES = {"DELIVERED": "delivered", "FAILED": "failed", "QUEUED": "pending"}
 
@@ -41,17 +40,10 @@ class JSONCallbackSMS:
 def json_callback_sms(registry, name: str, token: str):
     """The registry's SMS provider is a ``JSONCallbackSMS`` called ``name`` whose callbacks
     take ``token`` (600 calls a minute) for the block; then the one before it again."""
-    saved = provider_on(registry, "sms")
     provider = JSONCallbackSMS(name)
-    use_provider(registry, "sms", provider)
-    settings = {f"vvs.sms.{name}.callback_token": token, f"vvs.sms.{name}.callback_rate": "600/60"}
-    registry.settings.update(settings)
-    try:
+    with changed(registry, providers={"sms": provider}, settings={f"vvs.sms.{name}.callback_token": token,
+                                                                  f"vvs.sms.{name}.callback_rate": "600/60"}):
         yield provider
-    finally:
-        use_provider(registry, "sms", saved)
-        for key in settings:
-            del registry.settings[key]
 
 
 class ReplyingToSMS:

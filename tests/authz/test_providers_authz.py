@@ -12,25 +12,17 @@ ROLES = ["anonymous", "non_member", "pending", "other_referent", "moderator"]  #
 
 
 @pytest.fixture
-def ovh_chosen(app):
+def ovh_chosen(app, change):
     """The OVH sender as the chosen SMS provider (its callbacks read fields, they call nothing)."""
-    from vvs_core.providers import provider_on
-    from vvs_core.testing import use_provider
     from vvs_sms_ovh.provider import OVHSMSSender
 
-    saved = provider_on(app.registry, "sms")
-    use_provider(app.registry, "sms", OVHSMSSender(client=None, service_name="sms-test-1"))
-    yield
-    use_provider(app.registry, "sms", saved)
+    change(app.registry, providers={"sms": OVHSMSSender(client=None, service_name="sms-test-1")})
 
 
 @pytest.fixture
-def callback_token(app, ovh_chosen):
-    settings = app.registry.settings
-    saved = settings.get("vvs.sms.ovh.callback_token")
-    settings["vvs.sms.ovh.callback_token"] = TOKEN
-    yield TOKEN
-    settings["vvs.sms.ovh.callback_token"] = saved
+def callback_token(app, ovh_chosen, change):
+    change(app.registry, settings={"vvs.sms.ovh.callback_token": TOKEN})
+    return TOKEN
 
 
 @pytest.fixture
@@ -72,16 +64,11 @@ def test_callbacks_are_closed_when_no_token_is_configured(testapp, app, ovh_chos
         testapp.get(path.format(token="n-importe-quoi"), {"id": "1", "dlr": "1"}, status=403)
 
 
-def test_callbacks_of_a_provider_not_chosen_do_not_exist(testapp, app):
+def test_callbacks_of_a_provider_not_chosen_do_not_exist(testapp, app, change):
     """With the console SMS provider chosen, OVH's URLs answer 404 even with a token."""
-    settings = app.registry.settings
-    saved = settings.get("vvs.sms.ovh.callback_token")
-    settings["vvs.sms.ovh.callback_token"] = TOKEN
-    try:
-        for path in ROUTES.values():
-            testapp.get(path.format(token=TOKEN), {"id": "1", "dlr": "1"}, status=404)
-    finally:
-        settings["vvs.sms.ovh.callback_token"] = saved
+    change(app.registry, settings={"vvs.sms.ovh.callback_token": TOKEN})
+    for path in ROUTES.values():
+        testapp.get(path.format(token=TOKEN), {"id": "1", "dlr": "1"}, status=404)
 
 
 # --- provider_call: a voice provider's call events (here Twilio's, signed) -------------
@@ -91,21 +78,16 @@ TWILIO_TOKEN = "jeton-authz-appels-" + "t" * 32
 
 
 @pytest.fixture
-def twilio_chosen(app):
+def twilio_chosen(app, change):
     """The Twilio caller as the chosen voice provider (reading its callbacks calls nothing)."""
     from twilio.rest import Client
 
-    from vvs_core.testing import use_provider
     from vvs_voice_twilio.provider import TwilioVoiceCaller
 
-    settings = app.registry.settings
     caller = TwilioVoiceCaller(Client("AC" + "0" * 32, "jeton"), "jeton-twilio", "+33176543210",
                                f"http://localhost/fournisseurs/twilio/{TWILIO_TOKEN}/appel")
-    use_provider(app.registry, "voice", caller)
-    settings["vvs.voice.twilio.callback_token"] = TWILIO_TOKEN
-    yield caller
-    use_provider(app.registry, "voice", None)
-    del settings["vvs.voice.twilio.callback_token"]
+    change(app.registry, providers={"voice": caller}, settings={"vvs.voice.twilio.callback_token": TWILIO_TOKEN})
+    return caller
 
 
 @pytest.mark.parametrize("role", ROLES)

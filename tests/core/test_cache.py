@@ -4,7 +4,7 @@ pages that rely on it showing a write at once."""
 from __future__ import annotations
 
 import os
-import time
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -203,11 +203,16 @@ def test_reading_a_directory_empties_nobodys_cache(testapp, app_registry, dbsess
             assert pc.values.get(key) is entry, f"{key} was computed again"
 
 
-def test_a_value_expires_after_cache_seconds():
+def test_a_value_expires_after_cache_seconds(monkeypatch):
+    now = [1000.0]  # the cache's clock, moved by the test (no sleep)
+    monkeypatch.setattr(cache, "time", SimpleNamespace(monotonic=lambda: now[0]))
     pc = PageCache(None, seconds=0.05)
     compute, calls = counting()
     pc.get(Request(), ("k",), compute)
-    time.sleep(0.06)
+    now[0] += 0.04
+    pc.get(Request(), ("k",), compute)
+    assert len(calls) == 1  # still fresh
+    now[0] += 0.02
     pc.get(Request(), ("k",), compute)
     assert len(calls) == 2
 

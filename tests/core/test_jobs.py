@@ -261,7 +261,7 @@ def test_a_long_run_renews_its_lease_and_is_not_handed_out_twice(pg_engine):
     the lease while the function runs, the reaper leaves it alone. A killed worker
     renews nothing, so the lease still bounds how long its job waits. (PostgreSQL: on
     SQLite, one writer at a time, jobs run inline and the lease is not renewed.)"""
-    import time
+    from vvs_core.testing import wait_for
 
     from vvs_core.jobs.lease import run_leased
 
@@ -275,11 +275,8 @@ def test_a_long_run_renews_its_lease_and_is_not_handed_out_twice(pg_engine):
     reaped = []
 
     def slow(thing_id):
-        first = lease_until()
-        deadline = time.monotonic() + 20
-        while lease_until() <= first:  # until the keeper has renewed it (every second here)
-            assert time.monotonic() < deadline, "the lease was never renewed"
-            time.sleep(0.05)
+        first = lease_until()  # until the keeper has renewed it (every second here)
+        assert wait_for(lambda: lease_until() > first, timeout=20, interval=0.05), "the lease was never renewed"
         # The first lease has run out; the renewed one has not: nothing to reap.
         reaped.append(reap(registry, now=first + timedelta(seconds=0.5)))
         return thing_id

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from pyramid.request import Request
 
+from app_changes import changed
 from vvs_core.web import links
 from vvs_core.app import load_settings
 from vvs_core.testing import TEST_SECRET, mail_text, read_mails
@@ -18,9 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_absolute_url_from_a_route_or_a_path_on_the_public_address(app):
     registry = app.registry
-    saved = registry.settings["vvs.public_url"]
-    registry.settings["vvs.public_url"] = "https://mairie.example.fr/voisins/"
-    try:
+    with changed(registry, settings={"vvs.public_url": "https://mairie.example.fr/voisins/"}):
         assert links.absolute_url(registry, "alert_view", alert_id=3) == "https://mairie.example.fr/voisins/alertes/3"
         assert links.absolute_url(registry, "password_reset", token="a b") == \
             "https://mairie.example.fr/voisins/mot-de-passe/nouveau/a%20b"
@@ -32,8 +31,6 @@ def test_absolute_url_from_a_route_or_a_path_on_the_public_address(app):
         request.registry = registry
         assert links.absolute_url(request, "alert_view", alert_id=3) == "https://mairie.example.fr/voisins/alertes/3"
         assert links.public_host(request) == "mairie.example.fr"
-    finally:
-        registry.settings["vvs.public_url"] = saved
 
 
 def test_a_reset_link_asked_through_another_host_points_to_the_public_address(testapp, make_user, app):

@@ -14,7 +14,7 @@ from vvs_core.communities.membership import (
 )
 from vvs_core.models import Community, CommunityEvent, Notification
 from vvs_core.plugins import hookimpl
-from vvs_core.testing import SERRIS, run_tasks
+from vvs_core.testing import SERRIS, run_tasks, wait_for
 
 
 @pytest.fixture
@@ -283,7 +283,6 @@ def test_two_deciders_at_once_make_one_decision(app, db_url, backend):
     resident got two refusals, and the row the last one's reason. SQLite serialises every write
     (BEGIN IMMEDIATE); on PostgreSQL the decision locks the request's row."""
     import threading
-    import time
     import uuid
 
     import transaction
@@ -341,11 +340,9 @@ def test_two_deciders_at_once_make_one_decision(app, db_url, backend):
 
         worker = threading.Thread(target=refuse)
         worker.start()
-        deadline = time.monotonic() + 10
         with engine.connect() as watcher:  # the second waits for the first's lock
-            while not watcher.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")):
-                assert time.monotonic() < deadline, "the second decision never waited for the first"
-                time.sleep(0.01)
+            assert wait_for(lambda: watcher.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")),
+                            timeout=10, interval=0.01), "the second decision never waited for the first"
         first.commit()
         worker.join(10)
         assert outcome["second"] == "Cette demande a déjà été traitée.", outcome

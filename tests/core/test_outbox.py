@@ -863,7 +863,7 @@ def test_a_batch_slower_than_the_claim_timeout_keeps_its_claim_and_is_sent_once(
     renews its claim while it works, so no sweeper and no other worker takes it for a
     dead one's and sends it again; its outcomes are recorded against the renewed claim.
     (PostgreSQL: SQLite has one writer at a time and delivers inline.)"""
-    import time
+    from vvs_core.testing import wait_for
 
     Session = get_session_factory(pg_engine)
     with Session() as db:
@@ -873,11 +873,11 @@ def test_a_batch_slower_than_the_claim_timeout_keeps_its_claim_and_is_sent_once(
     def meanwhile():
         with Session() as other:
             first = other.scalar(sa.select(sa.func.min(Notification.claimed_at)))
-            deadline = time.monotonic() + 20
-            while other.scalar(sa.select(sa.func.min(Notification.claimed_at))) <= first:
-                assert time.monotonic() < deadline, "the claim was never renewed"
+
+            def renewed():
                 other.rollback()
-                time.sleep(0.05)
+                return other.scalar(sa.select(sa.func.min(Notification.claimed_at))) > first
+            assert wait_for(renewed, timeout=20, interval=0.05), "the claim was never renewed"
             # The first claim is older than the timeout now; the renewed one is not.
             seen["reclaimed"] = actors.claim_notifications(other, ids, aware(first) + timedelta(seconds=3.5), 3)
             other.commit()

@@ -19,9 +19,8 @@ from vvs_dev_providers.providers import FolderVoiceCaller
 from vvs_core.notify.kinds import NotificationKinds, channels_for
 from vvs_core.notify.outbox import format_reach, insert_notifications, reach_summary
 from vvs_core.plugins import hookimpl
-from vvs_core.providers import provider_on
 from vvs_core.interfaces import SendResult
-from vvs_core.testing import use_provider
+from app_changes import changed
 
 TOKEN = "jeton-des-appels-de-test-" + "v" * 32
 CALL_URL = f"/fournisseurs/folder/{TOKEN}/appel"
@@ -32,15 +31,11 @@ NEWS = NotificationKind("news", "Nouvelles", default_channels=("sms", "email"))
 
 
 @pytest.fixture
-def calls(app, tmp_path):
-    registry = app.registry
+def calls(app, tmp_path, change):
     caller = FolderVoiceCaller(str(tmp_path / "appels"))
-    use_provider(registry, "voice", caller)
-    registry.settings["vvs.voice.folder.callback_token"] = TOKEN
-    registry.settings["vvs.voice.folder.callback_rate"] = "600/60"
-    yield caller
-    use_provider(registry, "voice", None)
-    del registry.settings["vvs.voice.folder.callback_token"], registry.settings["vvs.voice.folder.callback_rate"]
+    change(app.registry, providers={"voice": caller}, settings={"vvs.voice.folder.callback_token": TOKEN,
+                                                                "vvs.voice.folder.callback_rate": "600/60"})
+    return caller
 
 
 class KeypadListener:
@@ -171,17 +166,13 @@ class RefusingSMS:
 def test_an_alert_falls_back_from_sms_to_a_call_then_to_e_mail(app, testapp, dbsession, make_user, calls, clock):
     clock.set_local(2026, 11, 25, 10, 0)
     registry = app.registry
-    saved = provider_on(registry, "sms")
-    use_provider(registry, "sms", RefusingSMS())
-    try:
+    with changed(registry, providers={"sms": RefusingSMS()}):
         user = make_user(mobile="+33639980777", landline=LANDLINE)
         [nid] = insert_notifications(dbsession, [dict(
             dedupe_key=f"alerte:9:{user.id}:sms", kind="alert", subject_type="alert", subject_id=9,
             recipient_id=user.id, channel="sms", address=user.mobile, title="Alerte", body="Cambriolage rue Haute.",
             severity="moderate")])
         deliver_notifications([nid], registry=registry)
-    finally:
-        use_provider(registry, "sms", saved)
     assert row_of(dbsession, f"alerte:9:{user.id}:sms").status == "failed"
     call = row_of(dbsession, f"alerte:9:{user.id}:sms>voice")
     assert (call.channel, call.address, call.body, call.severity) == ("voice", LANDLINE, "Cambriolage rue Haute.",
@@ -221,14 +212,14 @@ def test_a_resident_may_choose_calls_for_the_kinds_that_call(testapp, dbsession,
 
 
 def test_the_folder_script_ends_with_the_curl_commands_that_play_the_person(app, testapp, dbsession, make_user,
-                                                                            calls, tmp_path, clock):
+                                                                            calls, tmp_path, clock, change):
     """From the settings (as in development.ini), the script gives its reference and the
     callback URL in two ready-made curl commands; the WAV does not say them."""
     clock.set_local(2026, 11, 25, 10, 0)
     settings = {**app.registry.settings, "vvs.voice.script_folder": str(tmp_path / "dev-appels"),
                 "vvs.public_url": "http://localhost:6543/"}
     caller = FolderVoiceCaller.from_settings(settings)
-    use_provider(app.registry, "voice", caller)
+    change(app.registry, providers={"voice": caller})
     user = make_user(mobile=None, landline=LANDLINE)
     [nid] = insert_notifications(dbsession, [voice_row(user, key="curl")])
     assert deliver_notifications([nid], registry=app.registry) == {"sent": 1}

@@ -206,19 +206,16 @@ def test_a_neighbour_with_only_a_landline_is_called(app, dbsession, alert_reques
     """With a voice provider, the member who has no mobile gets a call where the others
     get an SMS (the alert read aloud without its link); without one, e-mail only."""
     from vvs_dev_providers.providers import FolderVoiceCaller
-    from vvs_core.testing import use_provider
+    from app_changes import changed
 
     clock.set_local(2026, 11, 25, 10, 0)  # by day: a call below urgent waits for the morning
     author, mobile = make_user(), make_user()
     landline = make_user(mobile=None, landline="+33199000401")
     community = make_community(members=[author, mobile, landline])
-    use_provider(app.registry, "voice", FolderVoiceCaller(str(tmp_path / "appels")))
-    try:
+    with changed(app.registry, providers={"voice": FolderVoiceCaller(str(tmp_path / "appels"))}):
         alert = post(author, community, text="Démarchage suspect rue de l’Église, « faux agents » du gaz.")
         commit_hooks(alert_request)
         run_tasks()
-    finally:
-        use_provider(app.registry, "voice", None)
     got = {(n.recipient_id, n.channel): n for n in rows(dbsession, "alert", alert.id)}
     assert set(got) == {(mobile.id, "sms"), (mobile.id, "email"), (landline.id, "email"), (landline.id, "voice")}
     call = got[(landline.id, "voice")]
@@ -241,20 +238,17 @@ def test_a_call_reads_the_whole_alert_where_the_sms_is_cut(app, dbsession, alert
     """No SMS length on a call: a landline resident hears the alert to its last word,
     without the « ... » of the cut SMS, without the link, without the emoji."""
     from vvs_dev_providers.providers import FolderVoiceCaller
-    from vvs_core.testing import use_provider
+    from app_changes import changed
 
     assert len(LONG_ALERT) > 500
     clock.set_local(2026, 12, 6, 14, 42)
     author = make_user(first_name="Julien", last_name="Moreau")
     mobile, landline = make_user(), make_user(mobile=None, landline="+33199000430")
     community = make_community(members=[author, mobile, landline])
-    use_provider(app.registry, "voice", FolderVoiceCaller(str(tmp_path / "appels")))
-    try:
+    with changed(app.registry, providers={"voice": FolderVoiceCaller(str(tmp_path / "appels"))}):
         alert = post(author, community, text=LONG_ALERT, category="cambriolage")
         commit_hooks(alert_request)
         run_tasks()
-    finally:
-        use_provider(app.registry, "voice", None)
     got = {(n.recipient_id, n.channel): n for n in rows(dbsession, "alert", alert.id)}
     assert "..." in got[(mobile.id, "sms")].body  # the SMS is cut: the call must not be
     script = open(next(tmp_path.joinpath("appels").glob("*.txt")), encoding="utf-8").read()

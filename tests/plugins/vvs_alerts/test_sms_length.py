@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from pyramid.request import Request
 
 from alerts_testing import commit_hooks
+from app_changes import changed
 from vvs_core.notify import sms
 from vvs_core.testing import run_tasks
 
@@ -86,15 +87,10 @@ def alert_sms(registry, text, *, community="Le Bourg", category="reperage", auth
 
     request = Request.blank("/")
     request.registry = registry
-    saved = registry.settings["vvs.alerts.sms_max_segments"]
-    if max_segments is not None:
-        registry.settings["vvs.alerts.sms_max_segments"] = max_segments
-    try:
+    with changed(registry, settings={} if max_segments is None else {"vvs.alerts.sms_max_segments": max_segments}):
         writer = SimpleNamespace(first_name=author[0], last_name=author[1], is_closed=False, display_pseudonym="")
         alert = SimpleNamespace(id=alert_id, category=category, text=text, severity=severity)
         return fit_alert_sms(request, community, alert, update, writer)
-    finally:
-        registry.settings["vvs.alerts.sms_max_segments"] = saved
 
 
 def test_a_shortened_alert_stays_gsm7_and_uses_its_two_parts(registry):

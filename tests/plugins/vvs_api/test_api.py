@@ -129,15 +129,12 @@ def test_directory_pagination_and_privacy(testapp, dbsession, make_user, hood):
 
 
 def test_rate_limit_answers_429_json(testapp, app_registry, hood):
-    settings = app_registry.settings
-    saved = settings["vvs.ratelimit.api"]
-    settings["vvs.ratelimit.api"] = "3/60"
-    try:
+    from app_changes import changed
+
+    with changed(app_registry, settings={"vvs.ratelimit.api": "3/60"}):
         for _ in range(3):
             testapp.get("/api/v1/me", headers=bearer(hood["token"]))
         limited = testapp.get("/api/v1/me", headers=bearer(hood["token"]), status=429)
-    finally:
-        settings["vvs.ratelimit.api"] = saved
     assert limited.headers["Retry-After"] == "60"
     assert limited.json["error"]["code"] == "rate_limited"
     assert limited.json["error"]["message"].startswith("Trop de requêtes")

@@ -162,7 +162,7 @@ def test_make_run_can_simulate_an_sms_received_as_the_readme_says(app, testapp, 
     from sqlalchemy import select
     from vvs_alerts.models import Alert
 
-    from vvs_core.testing import use_provider
+    from app_changes import changed
 
     root = Path(__file__).resolve().parents[3]
     ini = configparser.RawConfigParser()
@@ -183,13 +183,10 @@ def test_make_run_can_simulate_an_sms_received_as_the_readme_says(app, testapp, 
     assert "alert" in comment and "Le Bourg" in comment, comment
     resident = make_user(mobile=fields["from"])
     make_community(name="Le Bourg", members=[resident, make_user(), make_user()])
-    use_provider(app.registry, "sms", ConsoleSMSSender())
-    app.registry.settings["vvs.sms.console.callback_token"] = token
-    try:
+    with changed(app.registry, providers={"sms": ConsoleSMSSender()},
+                 settings={"vvs.sms.console.callback_token": token}):
         path, form = url[len("http://localhost:6543"):], "application/x-www-form-urlencoded"
         assert testapp.post(path, "&".join(body), content_type=form).text == "reçu, réponse envoyée"
         assert testapp.post(path, "&".join(body), content_type=form, status=409).text == "déjà reçu"
-    finally:
-        del app.registry.settings["vvs.sms.console.callback_token"]
     alert = dbsession.scalars(select(Alert)).one()
     assert (alert.author_id, alert.source, alert.text) == (resident.id, "sms", fields["text"])

@@ -283,14 +283,8 @@ class FindsNothing:
 
 
 @pytest.fixture
-def address_geocoder(app):
-    from vvs_core.providers import provider_on
-    from vvs_core.testing import use_provider
-
-    default = provider_on(app.registry, "geocoder")
-    use_provider(app.registry, "geocoder", FindsNothing())
-    yield
-    use_provider(app.registry, "geocoder", default)
+def address_geocoder(app, change):
+    change(app.registry, providers={"geocoder": FindsNothing()})
 
 
 def test_an_address_outside_the_commune_is_refused(testapp, dbsession, commune, address_geocoder):
@@ -330,18 +324,8 @@ def test_typos_do_not_lock_the_visitor_out(testapp, dbsession, commune):
     follow_by_sms(testapp, dbsession)
 
 
-@pytest.fixture
-def voice_calls(app, tmp_path):
-    from vvs_dev_providers.providers import FolderVoiceCaller
-    from vvs_core.testing import use_provider
-
-    use_provider(app.registry, "voice", FolderVoiceCaller(str(tmp_path / "appels")))
-    yield
-    use_provider(app.registry, "voice", None)
-
-
 def test_a_landline_follows_by_voice_call_when_calls_are_offered(testapp, dbsession, commune, mairie, agent_login,
-                                                                 voice_calls):
+                                                                 voice):
     assert "ou un téléphone fixe (alertes par appel vocal)" in testapp.get(FOLLOW).text
     assert post(testapp, FOLLOW, {"contact": "01 99 00 02 01"}, status=303).location.endswith("/suivre/code")
     call = _last(dbsession, "follower_confirm", "+33199000201")
@@ -362,7 +346,7 @@ def test_a_landline_follows_by_voice_call_when_calls_are_offered(testapp, dbsess
         "voice", "+33199000201", True)
 
 
-def test_the_code_call_reads_the_code_twice_and_asks_for_no_key(testapp, dbsession, commune, voice_calls, tmp_path):
+def test_the_code_call_reads_the_code_twice_and_asks_for_no_key(testapp, dbsession, commune, voice, tmp_path):
     """The person writes the code down: digit by digit, twice; nothing to press (the code
     is typed on the site), so no « appuyez sur la touche 1 »."""
     from vvs_core.testing import run_tasks
@@ -419,26 +403,23 @@ def test_the_mairie_news_reaches_the_followers_who_chose_it(testapp, dbsession, 
     assert rows[MOBILE].title == "Mairie de Serris : Brocante 🎉 du 14 juillet"
 
 
-def test_a_landline_never_gets_the_news(testapp, dbsession, commune, voice_calls):
+def test_a_landline_never_gets_the_news(testapp, dbsession, commune, voice):
     post(testapp, FOLLOW, {"contact": "01 99 00 02 03", "news": "true"}, status=303)
     assert dbsession.scalars(select(Follower)).one().news is False
 
 
-def test_the_development_code_call_script_offers_no_key_to_press(testapp, dbsession, commune, app, tmp_path):
+def test_the_development_code_call_script_offers_no_key_to_press(testapp, dbsession, commune, app, tmp_path, change):
     """The folder provider's curl lines play the person: for a code call (no key asked),
     listening to the end, not « touches=1 »; an alert call still offers the key."""
     from vvs_core.interfaces import OutgoingCall
     from vvs_dev_providers.providers import FolderVoiceCaller
-    from vvs_core.testing import run_tasks, use_provider
+    from vvs_core.testing import run_tasks
 
     url = "http://localhost:6543/fournisseurs/folder/jeton/appel"
     caller = FolderVoiceCaller(str(tmp_path / "appels"), speak=False, callback_url=url)
-    use_provider(app.registry, "voice", caller)
-    try:
-        post(testapp, FOLLOW, {"contact": "01 99 00 02 04"}, status=303)
-        run_tasks()
-    finally:
-        use_provider(app.registry, "voice", None)
+    change(app.registry, providers={"voice": caller})
+    post(testapp, FOLLOW, {"contact": "01 99 00 02 04"}, status=303)
+    run_tasks()
     [script] = [p.read_text(encoding="utf-8") for p in (tmp_path / "appels").glob("*.txt")]
     assert "touches=" not in script and re.search(r"curl -d ref=[0-9a-f]{32} -d etat=ecoute " + url, script)
     caller.send_batch([OutgoingCall(to="+33199000205", text="Crue de la Marne.", key="alerte-1",

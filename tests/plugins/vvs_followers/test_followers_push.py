@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from vvs_core.models.notification import Notification
-from vvs_core.testing import run_tasks, use_provider
+from vvs_core.testing import run_tasks
 from vvs_followers.models import Follower
 from vvs_mairie.testing import agent_login, mairie  # noqa: F401
 from vvs_push.models import PushSubscription
@@ -55,15 +55,14 @@ def push_service():
 
 
 @pytest.fixture
-def webpush(app, monkeypatch):
+def webpush(app, change):
+    """The real Web Push provider, with a key, for the rest of the test (the fake push
+    service listens on plain http): the log provider the application was built with after."""
     private, public = vapid_keypair()
-    use_provider(app.registry, "push", WebPushSender(private, "mailto:equipe@vvs.invalid", timeout=5.0,
-                                                     public_key=public))
-    monkeypatch.setitem(app.registry.settings, "vvs.push.allow_http_endpoints", True)
-    yield public
-    from vvs_dev_providers.providers import LogPushSender
-
-    use_provider(app.registry, "push", LogPushSender())
+    change(app.registry, providers={"push": WebPushSender(private, "mailto:equipe@vvs.invalid", timeout=5.0,
+                                                          public_key=public)},
+           settings={"vvs.push.allow_http_endpoints": True})
+    return public
 
 
 def csrf(testapp) -> dict:
@@ -97,8 +96,8 @@ def test_hostile_subscriptions_change_nothing(testapp, dbsession, commune, webpu
 
 
 def test_an_https_only_site_refuses_a_plain_http_push_service(testapp, dbsession, commune, webpush, push_service,
-                                                              app, monkeypatch):
-    monkeypatch.setitem(app.registry.settings, "vvs.push.allow_http_endpoints", False)
+                                                              app, change):
+    change(app.registry, settings={"vvs.push.allow_http_endpoints": False})
     device = push_service.device(0)
     answer = testapp.post_json(PUSH, {"endpoint": device["endpoint"], "keys": {"p256dh": device["p256dh"],
                                                                                "auth": device["auth"]}},

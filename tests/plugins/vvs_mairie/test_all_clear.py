@@ -20,7 +20,8 @@ def _main_text(page) -> str:
 def test_the_end_of_an_alert_cancels_its_call_held_for_the_morning(app, testapp, dbsession, mairie, agent_login,
                                                                   clock, tmp_path):
     from vvs_core.notify.actors import sweep_notifications
-    from vvs_core.testing import run_tasks, use_provider
+    from app_changes import changed
+    from vvs_core.testing import run_tasks
     from vvs_dev_providers.providers import FolderVoiceCaller
 
     clock.set_local(2026, 12, 7, 6, 22)  # Paris time, before the calls' morning
@@ -28,8 +29,7 @@ def test_the_end_of_an_alert_cancels_its_call_held_for_the_morning(app, testapp,
     dbsession.flush()
     agent_login(testapp, mairie)
     calls = tmp_path / "appels"
-    use_provider(app.registry, "voice", FolderVoiceCaller(str(calls), speak=False))
-    try:
+    with changed(app.registry, providers={"voice": FolderVoiceCaller(str(calls), speak=False)}):
         form = {"category": "travaux", "title": "Coupure d’eau rue Émile Cloud 💧",
                 "body": "Réparation « urgente » de la canalisation ; citerne place de l’Église.",
                 "target": "commune", "confirm": "1"}
@@ -64,8 +64,6 @@ def test_the_end_of_an_alert_cancels_its_call_held_for_the_morning(app, testapp,
         run_tasks()
         assert not calls.exists() or not list(Path(calls).iterdir())
         assert "appels : 1 annulé" in _main_text(testapp.get(url))
-    finally:
-        use_provider(app.registry, "voice", None)
 
 
 NUMERIC = ("nombre", "destinataires", "SMS envoyés", "e-mails envoyés", "notifications envoyées", "appels passés",

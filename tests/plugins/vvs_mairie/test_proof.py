@@ -214,22 +214,20 @@ def test_a_notice_calls_in_the_morning_an_emergency_at_once(app, testapp, dbsess
     """At 23:30 (Paris time, summer and winter), « Coupure d’eau 💧 » (travaux) rings the
     landline at 8 h 00 and its page says so; a flood warning (météo) rings at once."""
     from vvs_dev_providers.providers import FolderVoiceCaller
-    from vvs_core.testing import run_tasks, use_provider
+    from app_changes import changed
+    from vvs_core.testing import run_tasks
 
     clock.set_local(2026, month, 14, 23, 30)
     mairie.residents[0].landline, mairie.residents[0].mobile = "+33160000077", None
     dbsession.flush()
     agent_login(testapp, mairie)
-    use_provider(app.registry, "voice", FolderVoiceCaller(str(tmp_path / "appels")))
-    try:
+    with changed(app.registry, providers={"voice": FolderVoiceCaller(str(tmp_path / "appels"))}):
         pages = {}
         for category, title in (("travaux", "Coupure d’eau 💧 rue de l’Église"), ("meteo", "Crue « Marne » 🌊")):
             form = {"category": category, "title": title, "body": "Œuvre de la régie ; « citerne » place de l’Église.",
                     "target": "commune", "confirm": "1"}
             pages[category] = testapp.post_csrf("/mairie/77449/alertes/nouvelle", form, status=303).location
         run_tasks()
-    finally:
-        use_provider(app.registry, "voice", None)
     calls = {a.category: n for a, n in dbsession.execute(
         select(MairieAlert, Notification).join(Notification, Notification.subject_id == MairieAlert.id)
         .where(Notification.subject_type == "mairie_alert", Notification.channel == "voice"))}

@@ -37,11 +37,11 @@ def _alert_rows(user, severity, channels, n=1):
                  title="Alerte", body="Texte", severity=severity) for c in channels]
 
 
-def test_push_subscription_through_api_and_settings(testapp, dbsession, app_registry, make_user):
+def test_push_subscription_through_api_and_settings(testapp, dbsession, app_registry, make_user, change):
     member = make_user(first_name="Marie", last_name="Durand")
     _row, token = issue_api_token(dbsession, member, "tests")
     keys = browser_keys()
-    app_registry.settings["vvs.push.allow_http_endpoints"] = False
+    change(app_registry, settings={"vvs.push.allow_http_endpoints": False})
     headers = bearer(token)
     plain = testapp.post_json("/api/v1/me/push-subscriptions",
                               {"endpoint": "http://127.0.0.1:9/push/abc", "keys": keys}, headers=headers, status=422)

@@ -17,6 +17,7 @@ from vvs_rollcall.escalation import escalate_due
 from vvs_rollcall.models import RollCall, RollCallLog, RollCallPerson, RollCallSettings
 from vvs_rollcall.service import keyword_of, settings_of
 
+from app_changes import changed
 from rollcall_helpers import answer_link, rows, send_sms
 
 INSEE = "77449"
@@ -356,42 +357,34 @@ VOICE_TOKEN = "jeton-des-appels-appel-securite-" + "v" * 32
 
 
 def test_a_landline_only_resident_answers_aide_on_the_keypad(testapp, app, dbsession, mairie, agent_login, make_user,
-                                                             make_community, clock, tmp_path):
+                                                             make_community, clock, tmp_path, change):
     """Through the real voice channel: the roll-call calls at night too, the call reads the
     question and the prompt, key 2 (from the provider's callback) is AIDE."""
     from vvs_core.notify.actors import deliver_notifications
     from vvs_dev_providers.providers import FolderVoiceCaller
-    from vvs_core.providers import provider_on
-    from vvs_core.testing import use_provider
 
     clock.set_local(2026, 12, 6, 23, 30)  # night: only urgent calls go out
     grandmother = make_user(first_name="Yvette", last_name="Morel", mobile=None, landline="+33160000042",
                             email=None, address_label="4 ruelle du Moulin")
     make_community("Le Moulin", centre=(2.80, 48.86), members=[grandmother])
-    saved = provider_on(app.registry, "voice")
     caller = FolderVoiceCaller(str(tmp_path / "appels"))
-    use_provider(app.registry, "voice", caller)
-    app.registry.settings["vvs.voice.folder.callback_token"] = VOICE_TOKEN
-    app.registry.settings["vvs.voice.folder.callback_rate"] = "600/60"
-    try:
-        agent_login(testapp, mairie)
-        launch(testapp)
-        [call] = rows(dbsession, kind="rollcall", recipient_id=grandmother.id, channel="voice")
-        assert call.severity == "severe" and "/securite/r/" not in call.body
-        deliver_notifications([call.id], registry=app.registry)
-        [script] = [p.read_text() for p in (tmp_path / "appels").glob("*.txt")]
-        assert "vous demande : Êtes-vous en sécurité ?" in script and "appuyez sur 2" in script
-        ref = rows(dbsession, id=call.id)[0].provider_ref
-        said = testapp.post(f"/fournisseurs/folder/{VOICE_TOKEN}/appel", {"ref": ref, "etat": "touche", "touches": "2"})
-        assert "transmise à la mairie" in said.text
-        rollcall = the_rollcall(dbsession)
-        person = person_of(dbsession, rollcall, grandmother)
-        assert (person.answer, person.answered_via) == ("help", "voice")
-        told = rows(dbsession, kind="rollcall_help", recipient_id=mairie.agent_user.id)
-        assert told and "4 ruelle du Moulin" in told[0].body and "01 60 00 00 42" in told[0].body
-    finally:
-        use_provider(app.registry, "voice", saved)
-        del app.registry.settings["vvs.voice.folder.callback_token"], app.registry.settings["vvs.voice.folder.callback_rate"]
+    change(app.registry, providers={"voice": caller}, settings={"vvs.voice.folder.callback_token": VOICE_TOKEN,
+                                                                "vvs.voice.folder.callback_rate": "600/60"})
+    agent_login(testapp, mairie)
+    launch(testapp)
+    [call] = rows(dbsession, kind="rollcall", recipient_id=grandmother.id, channel="voice")
+    assert call.severity == "severe" and "/securite/r/" not in call.body
+    deliver_notifications([call.id], registry=app.registry)
+    [script] = [p.read_text() for p in (tmp_path / "appels").glob("*.txt")]
+    assert "vous demande : Êtes-vous en sécurité ?" in script and "appuyez sur 2" in script
+    ref = rows(dbsession, id=call.id)[0].provider_ref
+    said = testapp.post(f"/fournisseurs/folder/{VOICE_TOKEN}/appel", {"ref": ref, "etat": "touche", "touches": "2"})
+    assert "transmise à la mairie" in said.text
+    rollcall = the_rollcall(dbsession)
+    person = person_of(dbsession, rollcall, grandmother)
+    assert (person.answer, person.answered_via) == ("help", "voice")
+    told = rows(dbsession, kind="rollcall_help", recipient_id=mairie.agent_user.id)
+    assert told and "4 ruelle du Moulin" in told[0].body and "01 60 00 00 42" in told[0].body
 
 
 def test_the_menu_asks_until_the_resident_answers(testapp, app, dbsession, mairie, agent_login):
@@ -429,15 +422,12 @@ def test_every_message_of_a_rollcall_reads_right(testapp, app, dbsession, mairie
     for user in (helene, aurelie):
         dbsession.add(Membership(user_id=user.id, community_id=mairie.community.id, status="active", role="member"))
     dbsession.flush()
-    app.registry.settings["vvs.rollcall.sms_number"] = "+33639980000"
-    try:
+    with changed(app.registry, settings={"vvs.rollcall.sms_number": "+33639980000"}):
         agent_login(testapp, mairie)
         preview = launch(testapp, confirm="")
         assert "après 30 min au référent de la communauté ; après 60 min au CCAS ; après 120 min au maire et " \
                "aux élus, à la police municipale." in " ".join(preview.text.split())
         launch(testapp)
-    finally:
-        del app.registry.settings["vvs.rollcall.sms_number"]
     rollcall = the_rollcall(dbsession)
     [email] = rows(dbsession, kind="rollcall", recipient_id=helene.id, channel="email")
     assert "ou par SMS au 06 39 98 00 00, depuis votre portable 06 39 98 00 42 : OUI si vous êtes en sécurité" \

@@ -139,16 +139,15 @@ def test_an_inbound_sms_without_the_secret_gets_403_and_changes_nothing(
 
 
 def test_callbacks_are_rate_limited(ovh_testapp, ovh_app):
-    ovh_app.registry.settings["vvs.sms.ovh.callback_rate"] = "3/60"
-    try:
+    from app_changes import changed
+
+    with changed(ovh_app.registry, settings={"vvs.sms.ovh.callback_rate": "3/60"}):
         for _ in range(3):
             ovh_testapp.get(RECEIPT, {"id": "1", "dlr": "4"}, extra_environ={"REMOTE_ADDR": "192.0.2.7"})
         limited = ovh_testapp.get(RECEIPT, {"id": "1", "dlr": "4"}, extra_environ={"REMOTE_ADDR": "192.0.2.7"},
                                   status=429)
         assert limited.headers["Retry-After"]
-    finally:
-        ovh_app.registry.settings["vvs.sms.ovh.callback_rate"] = "600/60"
-        ovh_app.registry["vvs.ratelimit_store"].reset("provider-callback:ovh:192.0.2.7")
+    ovh_app.registry["vvs.ratelimit_store"].reset("provider-callback:ovh:192.0.2.7")
 
 
 def test_an_inbound_sms_from_a_resident_becomes_an_alert_with_a_confirmation(

@@ -67,23 +67,18 @@ def test_a_person_with_only_a_landline_is_called_not_texted(testapp, app, dbsess
     """The notice that opens the 8 days to object must reach the person: a fixed line gets a call
     that says how to object (no link to follow on a telephone); without a voice provider, no SMS
     to a fixed line either: the CCAS writes to the person."""
-    from vvs_core.providers import provider_on
+    from app_changes import changed
     from vvs_dev_providers.providers import FolderVoiceCaller
-    from vvs_core.testing import use_provider
 
     clock.set_local(2026, 7, 1, 10, 0)
     testapp.login(mairie.residents[1])
     landline = {**THIRD, "phone": "01 99 00 00 31", "name": "Bérénice Œuvray"}
-    saved = provider_on(app.registry, "voice")
-    use_provider(app.registry, "voice", None)
-    try:
+    with changed(app.registry, providers={"voice": None}):
         page = testapp.post_csrf(SIGNUP, landline, status=303).follow()
         assert "le CCAS la préviendra par courrier" in page.text
-        use_provider(app.registry, "voice", FolderVoiceCaller(str(tmp_path / "appels")))
+    with changed(app.registry, providers={"voice": FolderVoiceCaller(str(tmp_path / "appels"))}):
         page = testapp.post_csrf(SIGNUP, {**landline, "name": "Gaël Lœb"}, status=303).follow()
         assert "elle a été prévenue" in page.text
-    finally:
-        use_provider(app.registry, "voice", saved)
     told = list(dbsession.scalars(select(Notification).where(Notification.kind == "vulnerable_register")))
     assert [(n.channel, n.address) for n in told] == [("voice", "+33199000031")]
     assert "Gaël Lœb" in told[0].body and "09/07/2026" in told[0].body
