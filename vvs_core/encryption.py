@@ -32,11 +32,6 @@ from .settings import Setting
 GENERATE = "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
 
 
-def generate_key() -> str:
-    """A new random Fernet key (44 characters of URL-safe base64)."""
-    return Fernet.generate_key().decode()
-
-
 def parse_keys(value) -> tuple[str, ...]:
     """The keys of a key setting, checked: spaces or commas between them."""
     if isinstance(value, (list, tuple)):

@@ -23,7 +23,7 @@ from shapely.prepared import prep
 
 from vvs_core.clock import aware, utcnow
 from vvs_core.web.french import a, count, de, sort_key
-from vvs_core.web.links import absolute_url
+from vvs_core.web.links import absolute_url, signed, unsigned
 from vvs_core.web.forms import email_problem
 from vvs_core.web.textsearch import folded
 from vvs_core.models import Commune, Community
@@ -55,19 +55,19 @@ def _digest(secret: str, purpose: str, value: str) -> str:
     return hmac.new(secret.encode(), f"vvs-abonne|{purpose}|{value}".encode(), hashlib.sha256).hexdigest()
 
 
-def unsubscribe_token(secret: str, follower: Follower) -> str:
+def unsubscribe_token(source, follower: Follower) -> str:
     """The follower's stop link token: no storage, valid while the follower exists."""
-    return f"{follower.id}-{_digest(secret, 'desabonnement', f'{follower.id}|{follower.channel}|{follower.address}')[:32]}"
+    return signed(source, "followers-stop", follower.id)
 
 
-def follower_of_token(dbsession, secret: str, token: str) -> Follower | None:
-    match = re.fullmatch(r"([0-9]{1,12})-([0-9a-f]{32})", token or "")
-    if match is None:
-        return None
-    follower = dbsession.get(Follower, int(match.group(1)))
-    if follower is None or not hmac.compare_digest(unsubscribe_token(secret, follower), token):
-        return None
-    return follower
+def follower_of_token(request, token: str) -> Follower | None:
+    """Links sent before December 2026 were this plugin's own HMAC of the follower's
+    address: still accepted while that follower exists."""
+    def legacy(follower_id):
+        old = request.dbsession.get(Follower, follower_id)
+        return old and f"vvs-abonne|desabonnement|{old.id}|{old.channel}|{old.address}"
+    follower_id = unsigned(request, "followers-stop", token, legacy=legacy)
+    return request.dbsession.get(Follower, follower_id) if follower_id is not None else None
 
 
 # --- what the person typed -------------------------------------------------------------
@@ -200,7 +200,7 @@ def start(request, commune: Commune, channel: str, address: str, home=None, news
 def already_text(request, commune, follower) -> str:
     if follower.channel == "email":
         link = absolute_url(request, "followers_unsubscribe",
-                            token=unsubscribe_token(request.registry.settings["vvs.secret"], follower))
+                            token=unsubscribe_token(request, follower))
         return (f"Bonjour,\n\nVotre adresse reçoit déjà les alertes de la mairie {de(commune.name)} : "
                 f"il n'y a rien à faire.\nPour ne plus les recevoir : {link}")
     return (f"Mairie {de(commune.name)} : ce numéro reçoit déjà ses alertes, rien à faire. "

@@ -45,7 +45,7 @@ def render_for_follower(request, notification, channel) -> dict | None:
     if follower is None or follower.address != notification.address:
         return {"subject": notification.title, "text": text, "html": None}
     link = absolute_url(request, "followers_unsubscribe",
-                        token=unsubscribe_token(request.registry.settings["vvs.secret"], follower))
+                        token=unsubscribe_token(request, follower))
     text += ("\n\n—\nVous recevez ce message parce que vous suivez la mairie sans compte.\n"
              f"Pour ne plus rien recevoir (votre adresse sera effacée) : {link}")
     return {"subject": notification.title, "text": text, "html": None,
@@ -62,6 +62,6 @@ def for_browser(request, follower, notification) -> dict:
     if devices:
         insee = request.dbsession.get(Commune, follower.commune_id).insee
         url = request.route_path("followers_follow", insee=insee, _query={
-            "abonnement": unsubscribe_token(request.registry.settings["vvs.secret"], follower)})
+            "abonnement": unsubscribe_token(request, follower)})
     return {"subject": notification.title, "text": notification.body or "", "html": None, "devices": devices,
             "url": url}

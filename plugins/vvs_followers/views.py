@@ -122,7 +122,7 @@ def browser_follower(request, commune):
     """The follower this browser is (its stop token: in the URL a push opens, or in the
     session right after it followed), for the page to offer to stop; else None."""
     token = str(request.GET.get("abonnement") or "")[:60] or (request.session.get(BROWSER) or {}).get(commune.insee)
-    follower = following.follower_of_token(request.dbsession, request.registry.settings["vvs.secret"], token or "")
+    follower = following.follower_of_token(request, token or "")
     if follower is None or follower.channel != "push" or follower.commune_id != commune.id:
         return None
     return {"follower": follower, "token": token}
@@ -194,7 +194,7 @@ def push_view(request):
     except (ValueError, TypeError):
         return json_error(400, "invalid_json", "L'abonnement envoyé par le navigateur est illisible.")
     follower = following.follow_by_push(request, commune, endpoint, p256dh, auth, request.GET.get("nouvelles") == "1")
-    token = following.unsubscribe_token(request.registry.settings["vvs.secret"], follower)
+    token = following.unsubscribe_token(request, follower)
     request.session[BROWSER] = {**(request.session.get(BROWSER) or {}), commune.insee: token}
     request.response.status = 201
     return {"ok": True}
@@ -246,8 +246,7 @@ def email_confirm_view(request):
         return {**base, "title": "Lien expiré", "expired": True}
     commune = request.dbsession.get(Commune, follower.commune_id)
     return {**base, "title": "C'est confirmé", "done": True, "follower": follower, "commune": commune,
-            "stop_url": request.route_path("followers_unsubscribe", token=following.unsubscribe_token(
-                request.registry.settings["vvs.secret"], follower))}
+            "stop_url": request.route_path("followers_unsubscribe", token=following.unsubscribe_token(request, follower))}
 
 
 @view_config(route_name="followers_unsubscribe", permission="public", renderer=T + "unsubscribe.pt",
@@ -265,7 +264,7 @@ def unsubscribe_view(request):
     # thousands of followers from a few addresses, and each of them must hold.
     wrong, address = limiter(request, "followers-code", rate="30/3600"), client_address(request)
     wrong.check_blocked(address, TOO_MANY)
-    follower = following.follower_of_token(request.dbsession, request.registry.settings["vvs.secret"], token)
+    follower = following.follower_of_token(request, token)
     if follower is not None:
         following.stop(request.dbsession, follower)
     else:

@@ -1,36 +1,36 @@
 """The events of a community's gazette as an iCalendar feed, behind a private link.
 
-The link carries the member's id and an HMAC of (community, member) with the site
-secret: a calendar application cannot log in, and a link that leaks only shows the
-events of a community that member still belongs to.
+The link carries the member's id signed with the community (``vvs_core.web.links.signed``):
+a calendar application cannot log in, and a link that leaks only shows the events of
+a community that member still belongs to.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from vvs_core.clock import aware, utcnow
-from vvs_core.models import Membership, row_id
+from vvs_core.models import Membership
+from vvs_core.web.links import signed, unsigned
 from vvs_core.web.timefmt import dates
 
 from .models import GazettePost
 from .vtimezone import vtimezone
 
 
-def feed_token(secret: str, community_id: int, user_id: int) -> str:
-    message = f"gazette-ical:{community_id}:{user_id}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:40]
+def feed_token(source, community_id: int, user_id: int) -> str:
+    """The link's ``t``: the member, signed for this community's feed."""
+    return signed(source, f"gazette-ical:{community_id}", int(user_id))
 
 
-def check_feed_access(dbsession, secret: str, community_id: int, raw_user_id, token: str) -> bool:
-    if (user_id := row_id(raw_user_id)) is None or not token:
-        return False
-    if not hmac.compare_digest(feed_token(secret, community_id, user_id), str(token)):
-        return False
-    return dbsession.execute(sa.select(Membership.id).where(
+def check_feed_access(request, community_id: int, raw_user_id, token) -> bool:
+    """Links made before December 2026 carry ``u`` (the member) and ``t`` (this plugin's
+    own HMAC): still accepted."""
+    token = f"{raw_user_id}-{token}" if raw_user_id else token
+    user_id = unsigned(request, f"gazette-ical:{community_id}", token,
+                       legacy=lambda user_id: f"gazette-ical:{community_id}:{user_id}")
+    return user_id is not None and request.dbsession.execute(sa.select(Membership.id).where(
         Membership.user_id == user_id, Membership.community_id == community_id,
         Membership.status == "active")).first() is not None
 

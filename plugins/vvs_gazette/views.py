@@ -49,8 +49,7 @@ def gazette_index(request):
     feed = None
     if request.has_permission("gazette.post"):
         feed = absolute_url(request, "gazette_ical", community_id=community.id, _query={
-            "u": request.user.id,
-            "t": calendar.feed_token(request.registry.settings["vvs.secret"], community.id, request.user.id)})
+            "t": calendar.feed_token(request, community.id, request.user.id)})
     return {**assets(request), "title": f"La Gazette · {community.name}", "community": community, "entries": entries,
             "query": query, "pagination": pagination, "categories": CATEGORIES, "feed_url": feed,
             "can_post": request.has_permission("gazette.post"), "post_path": post_path(request, community.id),
@@ -291,8 +290,7 @@ def gazette_photo(request):
 @view_config(route_name="gazette_ical", permission="public")
 def gazette_ical(request):
     community = request.context.community
-    ok = calendar.check_feed_access(request.dbsession, request.registry.settings["vvs.secret"], community.id,
-                                    request.params.get("u", ""), request.params.get("t", ""))
+    ok = calendar.check_feed_access(request, community.id, request.params.get("u", ""), request.params.get("t", ""))
     if not ok:
         raise HTTPNotFound()
     host = public_host(request)

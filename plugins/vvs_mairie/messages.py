@@ -5,22 +5,18 @@ through the outbox; each e-mail ends with a stop link, also given as
 link's page can undo it. The mairie's alerts are not concerned (they always reach)."""
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import re
 import uuid
 
-from vvs_core.models import User, row_id
+from vvs_core.models import User
 from vvs_core.notify.kinds import kinds_of, wanted_channels
 from vvs_core.notify.outbox import enqueue_delivery_after_commit, insert_notifications
 from vvs_core.web.french import de
-from vvs_core.web.links import absolute_url
+from vvs_core.web.links import absolute_url, signed, unsigned
 
 from . import audience
 
 KIND = "mairie_message"
-_PURPOSE = b"vvs-mairie-messages-stop:"
+_PURPOSE = "mairie-messages-stop"
 
 
 def send_message(request, commune, author, community_ids, title, text) -> int:
@@ -36,21 +32,15 @@ def send_message(request, commune, author, community_ids, title, text) -> int:
     return len(ids)
 
 
-def _mac(secret: str, user_id: int) -> str:
-    digest = hmac.new(secret.encode(), _PURPOSE + str(int(user_id)).encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")[:22]
-
-
-def stop_token(secret: str, user_id: int) -> str:
+def stop_token(source, user_id: int) -> str:
     """The resident's stop link token: no storage, valid while the account exists."""
-    return f"{int(user_id)}-{_mac(secret, user_id)}"
+    return signed(source, _PURPOSE, int(user_id))
 
 
-def user_of_token(dbsession, secret: str, token: str) -> User | None:
-    match = re.fullmatch(r"([0-9]{1,9})-([A-Za-z0-9_-]{22})", token or "")
-    if match is None or not hmac.compare_digest(_mac(secret, row_id(match.group(1))), match.group(2)):
-        return None
-    user = dbsession.get(User, row_id(match.group(1)))
+def user_of_token(request, token: str) -> User | None:
+    """Links sent before December 2026 were this plugin's own HMAC: still accepted."""
+    user_id = unsigned(request, _PURPOSE, token, legacy=lambda user_id: f"vvs-mairie-messages-stop:{user_id}")
+    user = request.dbsession.get(User, user_id) if user_id is not None else None
     return user if user is not None and user.status != "closed" else None
 
 
@@ -64,7 +54,7 @@ def render_email(request, notification) -> dict | None:
     if notification.kind != KIND or notification.recipient_id is None:
         return None
     link = absolute_url(request, "mairie_messages_stop",
-                        token=stop_token(request.registry.settings["vvs.secret"], notification.recipient_id))
+                        token=stop_token(request, notification.recipient_id))
     text = (f"{notification.body or ''}\n\n—\nPour ne plus recevoir les messages de la mairie par e-mail "
             f"(ses alertes vous parviendront toujours) : {link}")
     return {"subject": notification.title, "text": text, "html": None,

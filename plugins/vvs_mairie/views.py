@@ -128,10 +128,10 @@ def enrol_view(request):
 @view_config(route_name="mairie_invitation", permission="public", renderer=T + "invitation.pt")
 def invitation_view(request):
     from vvs_core.models import Token
-    from vvs_core.accounts.security import _digest
+    from vvs_core.accounts.sessions import token_digest
 
     token = request.matchdict["token"]
-    row = request.dbsession.scalar(select(Token).where(Token.token_hash == _digest(token))) if len(token) < 100 else None
+    row = request.dbsession.scalar(select(Token).where(Token.token_hash == token_digest(token))) if len(token) < 100 else None
     user = request.dbsession.get(User, row.user_id) if row is not None else None
     valid = (row is not None and row.purpose == agent_service.INVITE_PURPOSE and row.used_at is None
              and aware(row.expires_at) > utcnow())
@@ -557,7 +557,7 @@ def messages_stop_view(request):
     wrong, address = limiter(request, "mairie-messages-stop", rate="30/3600"), client_address(request)
     wrong.check_blocked(address, "Trop de demandes depuis cette connexion : réessayez dans une heure.")
     again = bool(request.POST.get("reprendre"))
-    user = messages.user_of_token(request.dbsession, request.registry.settings["vvs.secret"], token)
+    user = messages.user_of_token(request, token)
     if user is not None:
         messages.set_stopped(user, not again)
     else:

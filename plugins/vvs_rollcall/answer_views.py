@@ -32,7 +32,7 @@ def _posted_answer(request) -> tuple[str | None, str, str | None]:
 def answer_view(request):
     """The link of the SMS or e-mail: the question and two big buttons."""
     db = request.dbsession
-    person_id = person_id_of(request.registry.settings["vvs.secret"], request.matchdict["token"])
+    person_id = person_id_of(request, request.matchdict["token"])
     person = db.get(RollCallPerson, person_id) if person_id is not None else None
     page = {"title": QUESTION, "question": QUESTION.replace(" ?", "\u00a0?"), "errors": {}, "done": None, **assets(request)}
     if person is None:

@@ -130,14 +130,13 @@ def question_rows(request, commune, rollcall, pairs) -> list[dict]:
     usable = channels_with_provider(request)
     who = speaker(request.dbsession, rollcall, commune)
     mark = f"{EXERCISE_MARK} - " if rollcall.exercise else ""
-    secret = request.registry.settings["vvs.secret"]
     max_segments = request.registry.settings["vvs.sms.max_segments"]
     number = display_phone(request.registry.settings.get("vvs.rollcall.sms_number") or "")
     spoken = "\n".join(([f"{EXERCISE_MARK}. Ceci est un exercice."] if rollcall.exercise else [])
                        + [f"{who} vous demande : {QUESTION}"] + ([rollcall.message] if rollcall.message else []))
     out = []
     for person, user in pairs:
-        link = absolute_url(request, "rollcall_answer", token=answer_token(secret, person.id))
+        link = absolute_url(request, "rollcall_answer", token=answer_token(request, person.id))
         title = f"{mark}{QUESTION} — {who}"
         body = (f"{'EXERCICE : ceci est un exercice.' + chr(10) + chr(10) if rollcall.exercise else ''}"
                 f"{who} vous demande : {QUESTION}\n\n"

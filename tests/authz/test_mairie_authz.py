@@ -260,13 +260,13 @@ def test_the_messages_stop_link_is_the_only_credential(testapp, dbsession, mairi
     elif who == "agent":
         agent_login(testapp, mairie)
     target = mairie.residents[0]
-    wrong = stop_token("not the site's secret", mairie.residents[1].id)
+    wrong = stop_token({"vvs.secret": "not the site's secret"}, mairie.residents[1].id)
     testapp.get(f"/mairie/messages/arret/{wrong}", status=200)
     testapp.post(f"/mairie/messages/arret/{wrong}", {}, status=200)
     for user in mairie.residents:
         dbsession.refresh(user)
         assert "mairie_message" not in (user.notification_prefs or {})
-    testapp.post(f"/mairie/messages/arret/{stop_token(testapp.app.registry.settings['vvs.secret'], target.id)}", {},
+    testapp.post(f"/mairie/messages/arret/{stop_token(testapp.app.registry, target.id)}", {},
                  status=200)
     dbsession.refresh(target)
     dbsession.refresh(mairie.residents[1])

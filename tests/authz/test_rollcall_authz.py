@@ -113,7 +113,7 @@ def test_a_referent_launches_for_their_community_once_the_commune_allows_it(test
 def test_the_answer_link_is_for_anyone_holding_it_and_mes_appels_for_the_signed_in(testapp, app, mairie, rollcall):
     _call, person = rollcall
     anonymous = VVSTestApp(app)
-    anonymous.get(f"/securite/r/{answer_token(TEST_SECRET, person.id)}", status=200)
+    anonymous.get(f"/securite/r/{answer_token({'vvs.secret': TEST_SECRET}, person.id)}", status=200)
     anonymous.get("/securite/r/1-forged", status=404)
     page = anonymous.post("/securite/r/1-forged", {}, expect_errors=True)
     assert page.status_int in (400, 404)

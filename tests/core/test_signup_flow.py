@@ -87,6 +87,8 @@ def test_step1_opens_the_map_on_the_commune_with_the_manual_geocoder(testapp, co
     ("12", NEW_EMAIL, "Indiquez votre adresse (numéro et rue)."),
     ("12 rue de Lagny", "pas-une-adresse", "Adresse e-mail invalide."),
     ("12 rue de Lagny", "", "Ce champ est obligatoire."),
+    ("12 rue de Lagny\x00\x1b[2J", NEW_EMAIL, "caractères de contrôle invisibles"),  # text_node's rule, as every text field
+    ("12 rue de « l’Église » " + "é" * 200, NEW_EMAIL, "L'adresse est trop longue."),
 ])
 def test_step1_bad_input(testapp, commune, dbsession, address, email, message):
     res = start(testapp, address=address, email=email, status=400)
@@ -213,6 +215,10 @@ def test_steps_cannot_be_skipped(testapp, commune):
     ({"mobile": "", "landline": ""}, "Indiquez au moins un numéro de téléphone"),
     ({"charter": False}, "Acceptez la charte de bonne conduite"),
     ({"pseudonym": ""}, "Ce champ est obligatoire."),
+    ({"pseudonym": "B"}, "2 caractères au moins."),
+    ({"pseudonym": "Benji 🦊 « le renard » " + "é" * 30}, "40 caractères au plus."),
+    ({"pseudonym": "Ben\u0085ji"}, "caractères de contrôle invisibles"),
+    ({"landline": "01 " * 20}, "30 caractères au plus."),
     ({"first_name": ""}, "Ce champ est obligatoire."),
     ({"first_name": 'Bernard<img src=x onerror="alert(1)">'}, "Un nom s'écrit avec des lettres"),  # it goes out by SMS
     ({"last_name": "Dupont 😀"}, "ni chiffres, ni symboles"),

@@ -164,8 +164,7 @@ def test_a_gazette_event_at_2330(testapp, app, dbsession, mairie, at_2330):  # n
     assert f"Le {at_2330.full}" in _text(testapp.get(base))                                 # list
     edit = testapp.get(f"{base}/annonce/{post.id}/modifier").forms["gazette-post"]
     assert edit["event_at"].value == at_2330.typed                                          # shown back as typed
-    ical = testapp.get(base + "/agenda.ics", {"u": author.id, "t": feed_token(app.registry.settings["vvs.secret"],
-                                                                                community.id, author.id)}).text
+    ical = testapp.get(base + "/agenda.ics", {"t": feed_token(app.registry, community.id, author.id)}).text
     stamp = at_2330.typed.replace("-", "").replace(":", "") + "00"
     assert f"DTSTART;TZID=Europe/Paris:{stamp}" in ical and "BEGIN:VTIMEZONE" in ical
     assert f"TZOFFSETTO:{at_2330.offset.replace(':', '')}" in ical

@@ -7,9 +7,6 @@ through ``vvs_principals`` (declared through ``vvs_register_principals``; see
 ``vvs_core.accounts.principals``, which spells every principal).
 """
 
-import hashlib
-import secrets
-from datetime import timedelta
 from functools import cache, lru_cache
 from importlib import resources
 
@@ -23,14 +20,14 @@ from pyramid.static import static_view
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
-from vvs_core.clock import aware, timestamp, utcnow
+from vvs_core.clock import timestamp
 from vvs_core.errors import ConfigurationError
 from vvs_core.hooktypes import MenuItem
 from vvs_core.models import Commune, Community, Membership, Token, User, row_id
 from vvs_core.accounts.principals import commune_agent, granted_by_plugins
 from vvs_core.communities.modes import effective_validation_mode, mode_of, validation_modes
 from vvs_core.web.timefmt import shown_in
-from vvs_core.accounts.sessions import SESSION_ID, end_session, session_alive, session_digest, start_session
+from vvs_core.accounts.sessions import SESSION_ID, end_session, issue_token, session_alive, session_digest, start_session, valid_token  # noqa: F401
 
 SESSION_USER = "uid"
 SESSION_EPOCH = "epoch"
@@ -116,30 +113,6 @@ def password_problem(password: str, min_length: int = 12, context: tuple[str, ..
         if len(word) >= 4 and word in lowered and len(lowered) - len(word) < 8:
             return "Le mot de passe ne doit pas reprendre votre nom ou votre adresse e-mail."
     return None
-
-
-# --- Tokens (password reset, e-mail confirmation) ------------------------------
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def issue_token(dbsession, user: User, purpose: str, hours: float = 24, data: dict | None = None) -> str:
-    token = secrets.token_urlsafe(32)
-    dbsession.add(Token(user_id=user.id, purpose=purpose, token_hash=_digest(token),
-                        data=data or {}, expires_at=utcnow() + timedelta(hours=hours)))
-    return token
-
-
-def valid_token(dbsession, token: str, purpose: str, use: bool = False) -> Token | None:
-    """The token's row if valid, unexpired and unused; marked used when ``use``."""
-    row = dbsession.execute(select(Token).where(Token.token_hash == _digest(token))).scalar_one_or_none() \
-        if token and len(token) <= 100 else None
-    if row is None or row.purpose != purpose or row.used_at is not None or aware(row.expires_at) < utcnow():
-        return None
-    if use:
-        row.used_at = utcnow()
-    return row
 
 
 # --- Identity and principals --------------------------------------------------

@@ -29,30 +29,43 @@ SESSION_ID = "sid"
 PURPOSE = "session"
 
 
-def _digest(sid: str) -> str:
+def token_digest(sid: str) -> str:
     return hashlib.sha256(sid.encode()).hexdigest()
 
 
 def start_session(request, user: User) -> str:
     """Record a new session of ``user``; the identifier goes into the cookie."""
     db = request.dbsession
-    now = utcnow()
     db.execute(delete(Token).where(Token.user_id == user.id, Token.purpose == PURPOSE,
-                                   or_(Token.used_at.is_not(None), Token.expires_at < now))
+                                   or_(Token.used_at.is_not(None), Token.expires_at < utcnow()))
                .execution_options(synchronize_session=False))
-    sid = secrets.token_urlsafe(32)
-    max_age = request.registry.settings["vvs.session_max_age"]
-    db.add(Token(user_id=user.id, purpose=PURPOSE, token_hash=_digest(sid), data={},
-                 expires_at=now + timedelta(seconds=max_age)))
+    sid = issue_token(db, user, PURPOSE, hours=request.registry.settings["vvs.session_max_age"] / 3600)
     db.flush()
     return sid
 
 
+def issue_token(dbsession, user: User, purpose: str, hours: float = 24, data: dict | None = None) -> str:
+    token = secrets.token_urlsafe(32)
+    dbsession.add(Token(user_id=user.id, purpose=purpose, token_hash=token_digest(token),
+                        data=data or {}, expires_at=utcnow() + timedelta(hours=hours)))
+    return token
+
+
+def valid_token(dbsession, token: str, purpose: str, use: bool = False) -> Token | None:
+    """The token's row if valid, unexpired and unused; marked used when ``use``."""
+    row = dbsession.execute(select(Token).where(Token.token_hash == token_digest(token))).scalar_one_or_none() \
+        if token and len(token) <= 100 else None
+    if row is None or row.purpose != purpose or row.used_at is not None or aware(row.expires_at) < utcnow():
+        return None
+    if use:
+        row.used_at = utcnow()
+    return row
+
+
 def session_alive(request, user_id: int, sid) -> bool:
     """Whether the session ``sid`` of ``user_id`` is still open on the server."""
-    if not isinstance(sid, str) or not 20 <= len(sid) <= 100:
+    if (digest := session_digest(sid)) is None:
         return False
-    digest = _digest(sid)
 
     def load():
         read = request.__dict__.pop("_vvs_loaded_session", None)  # read with the user's row
@@ -75,15 +88,14 @@ def session_alive(request, user_id: int, sid) -> bool:
 
 def session_digest(sid) -> str | None:
     """The stored digest of the session id ``sid`` (None for a malformed one)."""
-    return _digest(sid) if isinstance(sid, str) and 20 <= len(sid) <= 100 else None
+    return token_digest(sid) if isinstance(sid, str) and 20 <= len(sid) <= 100 else None
 
 
 def end_session(request) -> None:
     """Close the session of this request on the server (logout)."""
-    sid = request.session.get(SESSION_ID)
-    if isinstance(sid, str) and sid:
+    if (digest := session_digest(request.session.get(SESSION_ID))) is not None:
         request.dbsession.execute(
-            update(Token).where(Token.token_hash == _digest(sid), Token.purpose == PURPOSE, Token.used_at.is_(None))
+            update(Token).where(Token.token_hash == digest, Token.purpose == PURPOSE, Token.used_at.is_(None))
             .values(used_at=utcnow()).execution_options(synchronize_session=False))
 
 

@@ -10,7 +10,7 @@ from pyramid.security import remember
 from pyramid.view import view_config
 
 from vvs_core import geo
-from vvs_core.web.forms import Schema, StrippedString, email_node, field_error, make_form, name_node, new_password_node, posted, typed
+from vvs_core.web.forms import Schema, email_node, field_error, make_form, name_node, new_password_node, posted, text_node, typed
 from vvs_core.communities.membership import (
     MembershipError, commune_for_point, communities_by_id, community_name_problem, create_community,
     current_membership, decider_label, join_or_request, member_count, member_counts,
@@ -81,11 +81,9 @@ def restart(request, message="Recommencez votre inscription en indiquant votre a
 # --- Step 1: address and e-mail -----------------------------------------------
 
 class AddressSchema(Schema):
-    address = colander.SchemaNode(
-        StrippedString(), title="Adresse postale", validator=colander.Length(min=5, max=200,
-        min_err="Indiquez votre adresse (numéro et rue).", max_err="L'adresse est trop longue."),
-        description="Numéro et rue, par exemple « 12 rue de Lagny ».",
-        widget=deform.widget.TextInputWidget(attributes={"autocomplete": "street-address"}))
+    address = text_node("Adresse postale", min=5, max=200, too_short="Indiquez votre adresse (numéro et rue).",
+                        too_long="L'adresse est trop longue.", description="Numéro et rue, par exemple « 12 rue de Lagny ».",
+                        widget=deform.widget.TextInputWidget(attributes={"autocomplete": "street-address"}), missing_msg="Ce champ est obligatoire.")
     email = email_node()
 
 
@@ -213,10 +211,8 @@ def account_problems(request, data) -> dict:
 
 
 def _phone_node(title, example, autocomplete):
-    return colander.SchemaNode(
-        StrippedString(), title=title, missing="", description=f"Par exemple {example}.",
-        validator=colander.Length(max=30),
-        widget=deform.widget.TextInputWidget(attributes={"type": "tel", "autocomplete": autocomplete}))
+    return text_node(title, max=30, required=False, too_long="{max} caractères au plus.", description=f"Par exemple {example}.",
+                     widget=deform.widget.TextInputWidget(attributes={"type": "tel", "autocomplete": autocomplete}))
 
 
 class AccountSchema(Schema):
@@ -226,11 +222,9 @@ class AccountSchema(Schema):
     password = new_password_node("Mot de passe")
     mobile = _phone_node("Téléphone portable", "06 12 34 56 78", "tel-national")
     landline = _phone_node("Téléphone fixe", "01 23 45 67 89", "tel")
-    pseudonym = colander.SchemaNode(
-        StrippedString(), title="Pseudonyme", validator=colander.Length(min=2, max=40,
-        min_err="2 caractères au moins.", max_err="40 caractères au plus."),
-        description="Le seul nom que voient les personnes extérieures à votre communauté.",
-        widget=deform.widget.TextInputWidget(attributes={"autocomplete": "nickname"}))
+    pseudonym = text_node("Pseudonyme", min=2, max=40, too_short="{min} caractères au moins.", too_long="{max} caractères au plus.",
+                          description="Le seul nom que voient les personnes extérieures à votre communauté.",
+                          widget=deform.widget.TextInputWidget(attributes={"autocomplete": "nickname"}), missing_msg="Ce champ est obligatoire.")
     charter = colander.SchemaNode(
         colander.Boolean(), title="J'ai lu et j'accepte la charte de bonne conduite",
         validator=colander.Function(lambda value: value is True, msg="Acceptez la charte de bonne conduite pour vous inscrire."),

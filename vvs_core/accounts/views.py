@@ -10,7 +10,7 @@ from pyramid.view import view_config
 
 from vvs_core.clock import utcnow
 from vvs_core.web.forms import (Schema, StrippedString, act, email_node, make_form, name_node, new_password_node, password_node, posted,
-                                 refusing, typed)
+                                 refusing, text_node, typed)
 from vvs_core.hooktypes import SettingsSection
 from vvs_core.web.images import ImageRejected, clean_image
 from vvs_core.models import User, row_id
@@ -101,11 +101,9 @@ def settings_page(request, title, form, intro=None, **extra):
 # --- Profile seen by the community --------------------------------------------
 
 class ProfileSchema(Schema):
-    presentation = colander.SchemaNode(
-        colander.String(), title="Présentation", missing="", validator=colander.Length(max=2000),
-        description="Quelques mots pour vos voisins : depuis quand vous habitez le quartier, ce que vous aimez partager…",
-        widget=deform.widget.TextAreaWidget(rows=5),
-    )
+    presentation = text_node("Présentation", max=2000, required=False, too_long="{max} caractères au plus ({length} saisis).",
+                             description="Quelques mots pour vos voisins : depuis quand vous habitez le quartier, ce que vous aimez partager…",
+                             widget=deform.widget.TextAreaWidget(rows=5))
     interests = colander.SchemaNode(
         colander.Set(), title="Centres d'intérêt", missing=(), validator=colander.ContainsOnly(INTERESTS),
         widget=deform.widget.CheckboxChoiceWidget(values=[(i, i) for i in INTERESTS], inline=True),
@@ -253,8 +251,7 @@ class AccountSchema(Schema):
                                    widget=deform.widget.TextInputWidget(attributes={"type": "tel"}))
     hide_landline = colander.SchemaNode(colander.Boolean(), title="Masquer le téléphone fixe", missing=False,
                                         description=HIDE_LANDLINE_HELP, widget=deform.widget.CheckboxWidget())
-    pseudonym = colander.SchemaNode(StrippedString(), title="Pseudonyme", validator=colander.Length(max=80),
-                                    description=PSEUDONYM_HELP)
+    pseudonym = text_node("Pseudonyme", max=80, too_long="{max} caractères au plus.", description=PSEUDONYM_HELP)
 
 
 def account_values(user):

@@ -99,12 +99,6 @@ def callback_provider(request, name: str, method: str):
     raise Refusal(404, "fournisseur inconnu")
 
 
-def token_matches(expected: str, given: str) -> bool:
-    if not expected:
-        return False  # callbacks are off until a token is configured
-    return hmac.compare_digest(str(given).encode("utf-8"), expected.encode("utf-8"))
-
-
 def check_call(request, purpose: str):
     """Every check before the provider reads the call; returns (kind, provider)."""
     name = request.matchdict["provider"]
@@ -113,7 +107,8 @@ def check_call(request, purpose: str):
     settings = request.registry.settings
     rate = settings.get(prefix + "callback_rate") or "600/60"
     limiter(request, f"provider-callback:{name}", rate=rate).check(client_address(request))
-    if not token_matches(settings.get(prefix + "callback_token") or "", request.matchdict["token"]):
+    expected = settings.get(prefix + "callback_token") or ""  # callbacks are off until a token is configured
+    if not expected or not hmac.compare_digest(str(request.matchdict["token"]).encode(), expected.encode()):
         raise Refusal(403, "accès refusé")
     if (request.content_length or 0) > MAX_BODY or len(request.query_string) > MAX_QUERY:
         raise Refusal(413, "requête trop grande")

@@ -271,14 +271,11 @@ REASON_MIN, REASON_MAX = 5, 1000
 
 
 def reason_node():
-    return colander.SchemaNode(
-        StrippedString(), name="reason", title="Motif (gardé dans le journal)",
-        missing_msg="Indiquez le motif de cette action : il est gardé dans le journal.",
-        validator=colander.Length(
-            min=REASON_MIN, max=REASON_MAX,
-            min_err=f"Le motif doit comporter au moins {REASON_MIN} caractères.",
-            max_err=f"Le motif ne doit pas dépasser {REASON_MAX} caractères."),
-        widget=deform.widget.TextAreaWidget(rows=3, attributes={"maxlength": str(REASON_MAX)}))
+    return text_node("Motif (gardé dans le journal)", name="reason", min=REASON_MIN, max=REASON_MAX,
+                     missing_msg="Indiquez le motif de cette action : il est gardé dans le journal.",
+                     too_short="Le motif doit comporter au moins {min} caractères.",
+                     too_long="Le motif ne doit pas dépasser {max} caractères.",
+                     widget=deform.widget.TextAreaWidget(rows=3, attributes={"maxlength": str(REASON_MAX)}))
 
 
 def state_node():

@@ -6,19 +6,26 @@ One rule, whatever builds the message: the public address, never the host of the
 request being served. A worker that renders a queued e-mail has no visitor's
 request, a page opened through ``127.0.0.1`` must not send links to ``127.0.0.1``,
 and a ``Host`` header is chosen by whoever sends it. ``tests/core/test_links.py``
-fails when code elsewhere reads ``vvs.public_url`` or calls ``route_url``.
+fails when code elsewhere reads ``vvs.public_url`` or calls ``route_url``. A link that
+acts without a session carries a token from ``signed``, checked by ``unsigned``.
 
 ``vvs.public_url`` left unset is ``http://localhost:PORT``, the port the development
 server listens on (``PORT=6711 make run`` serves and links on 6711). In production
 (see ``is_development``) an unset or local public URL is one warning line at start-up.
 """
 
+import base64
+import hashlib
+import hmac
 import logging
 import os
 from ipaddress import ip_address
 from urllib.parse import urlencode, urlsplit
 
 from pyramid.request import Request
+
+from vvs_core.clock import timestamp
+from vvs_core.encryption import derived_key
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +71,36 @@ def _request_for(source):
     request = Request.blank("/")
     request.registry = source
     return request
+
+
+# --- signed links: the one way a link acts without a session ---------------------
+
+def _mac(source, message: str, purpose: str | None = None) -> bytes:
+    settings = getattr(getattr(source, "registry", source), "settings", source)
+    key = str(settings["vvs.secret"]) if purpose is None else derived_key(settings, f"signed-link:{purpose}")
+    return hmac.new(key.encode(), message.encode(), hashlib.sha256).digest()
+
+
+def signed(source, purpose: str, row_id: int, expires=None) -> str:
+    """A row's id and 22 URL-safe base64 characters (132 bits) of its HMAC under the key of ``purpose``
+    (``derived_key``): ``12-…``, or ``12~1767225600-…`` if it ``expires`` (a datetime, signed too)."""
+    body = f"{int(row_id)}" + (f"~{int(expires.timestamp())}" if expires else "")
+    return f"{body}-{base64.urlsafe_b64encode(_mac(source, body, purpose)).decode()[:22]}"
+
+
+def unsigned(source, purpose: str, token, legacy=None) -> int | None:
+    """The id of a ``signed`` token, or None (another purpose's, tampered, expired, non-ASCII, too long).
+    ``legacy(id)``: what a plugin's own HMAC of ``vvs.secret`` signed in links already sent, or None."""
+    token = str(token or "")
+    body, _, mac = token.partition("-")
+    value, tilde, expiry = body.partition("~")
+    if not (token.isascii() and len(token) <= 200 and value.isdigit() and len(value) <= 9) or tilde and not expiry.isdigit():
+        return None
+    if hmac.compare_digest(base64.urlsafe_b64encode(_mac(source, body, purpose)).decode()[:22], mac):
+        return int(value) if not tilde or int(expiry) > timestamp() else None
+    old = _mac(source, old) if legacy and not tilde and (old := legacy(int(value))) else b""
+    forms = (base64.urlsafe_b64encode(old).decode()[:22], old.hex()[:32], old.hex()[:40]) if old else ()
+    return int(value) if any(hmac.compare_digest(mac, form) for form in forms) else None
 
 
 # --- the default, and the start-up check ------------------------------------------

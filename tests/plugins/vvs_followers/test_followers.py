@@ -157,6 +157,37 @@ def test_follow_by_email_link_and_one_click_unsubscribe(testapp, dbsession, comm
     assert "Vous ne recevrez plus" in testapp.post("/suivre/desabonnement/%D9%A1-" + "0" * 32, {}).text
 
 
+def test_a_stop_link_sent_before_the_signed_links_helper_still_stops(testapp, dbsession, commune):
+    """The e-mails already sent carry the followers' own HMAC of id, channel and address
+    (before vvs_core.web.links.signed): their one-click POST still deletes that follower;
+    another purpose's token for the same id, or the old one changed, deletes nobody and
+    counts as a wrong link (the limit of 30 an hour, as before)."""
+    import hashlib
+    import hmac
+
+    from vvs_core.web.links import signed
+
+    registry = testapp.app.registry
+    lea, zoe = (Follower(commune_id=commune.id, channel="email", address=a, status="active")
+                for a in ("léa.martin@exemple.fr", "zoe.ndiaye@orange.fr"))
+    dbsession.add_all([lea, zoe])
+    dbsession.commit()
+    message = f"vvs-abonne|desabonnement|{lea.id}|email|léa.martin@exemple.fr"
+    old = f"{lea.id}-{hmac.new(registry.settings['vvs.secret'].encode(), message.encode(), hashlib.sha256).hexdigest()[:32]}"
+    wrong = [signed(registry, "mairie-messages-stop", zoe.id), signed(registry, "rollcall-answer", zoe.id),
+             f"{zoe.id}{old[len(str(lea.id)):]}", old[:-1], old + "%C3%A9", old + "0" * 4000]
+    for n in range(5):
+        for token in wrong:
+            testapp.post(f"/suivre/desabonnement/{token}", {"List-Unsubscribe": "One-Click"},
+                         extra_environ={"REMOTE_ADDR": "198.51.100.7"})
+    assert dbsession.scalar(select(func.count()).select_from(Follower)) == 2
+    testapp.post(f"/suivre/desabonnement/{old}", {"List-Unsubscribe": "One-Click"},
+                 extra_environ={"REMOTE_ADDR": "198.51.100.7"}, status=429)  # 30 wrong links: an hour off
+    assert "Vous ne recevrez plus les alertes" in testapp.post(f"/suivre/desabonnement/{old}", {}).text
+    dbsession.expire_all()
+    assert dbsession.scalars(select(Follower.address)).all() == ["zoe.ndiaye@orange.fr"]
+
+
 def test_one_click_stops_from_one_mail_provider_all_hold(testapp, dbsession, commune):
     """Gmail or Orange send the RFC 8058 one-click POSTs of all their users from a few servers: the
     35th follower's stop from one address holds as the first did (from the 31st they were refused,
@@ -164,7 +195,7 @@ def test_one_click_stops_from_one_mail_provider_all_hold(testapp, dbsession, com
     from one address, that address is refused for an hour."""
     from vvs_followers.following import unsubscribe_token
 
-    secret = testapp.app.registry.settings["vvs.secret"]
+    secret = testapp.app.registry.settings
     followers = [Follower(commune_id=commune.id, channel="email", address=f"zoe.ndiaye{n}@orange.fr", status="active")
                  for n in range(36)]
     dbsession.add_all(followers)

@@ -318,14 +318,36 @@ def test_ical_feed_for_members_only(testapp, quartier, dbsession, app_registry):
     community, alice, *_ = quartier
     create_post(dbsession, community, alice, category="evenement", title="Fête des voisins, enfin",
                 text="Place du marché", event_at=datetime(2031, 6, 20, 17, 0, tzinfo=timezone.utc))
-    secret = app_registry.settings["vvs.secret"]
-    good = feed_token(secret, community.id, alice.id)
-    feed = testapp.get(url(community, "/agenda.ics"), {"u": alice.id, "t": good})
+    good = feed_token(app_registry, community.id, alice.id)
+    feed = testapp.get(url(community, "/agenda.ics"), {"t": good})
     assert feed.content_type == "text/calendar"
     assert "SUMMARY:Fête des voisins\\, enfin" in feed.text and "DTSTART;TZID=Europe/Paris:20310620T190000" in feed.text
     assert "BEGIN:VTIMEZONE" in feed.text and "TZOFFSETTO:+0200" in feed.text
     testapp.get(url(community, "/agenda.ics"), {"u": alice.id, "t": "x" * 40}, status=404)
-    testapp.get(url(community, "/agenda.ics"), {"u": alice.id + 999, "t": good}, status=404)
+    testapp.get(url(community, "/agenda.ics"), {"t": f"{alice.id + 999}{good[len(str(alice.id)):]}"}, status=404)
+    testapp.get(url(community, "/agenda.ics"), {"u": alice.id, "t": good}, status=404)
+
+
+def test_a_calendar_link_made_before_the_signed_links_helper_still_serves(testapp, quartier, dbsession, app_registry):
+    """Calendar applications poll the link they were given (``?u=…&t=`` the gazette's own
+    HMAC, before vvs_core.web.links.signed): it still serves; changed, moved to another
+    community or member, or another purpose's token, it does not."""
+    import hashlib
+    import hmac
+
+    from vvs_core.web.links import signed
+
+    community, alice, *_ = quartier
+    create_post(dbsession, community, alice, category="evenement", title="Veillée « étoiles filantes » 🌠",
+                text="À l’étang", event_at=datetime(2031, 8, 12, 21, 30, tzinfo=timezone.utc))
+    message = f"gazette-ical:{community.id}:{alice.id}".encode()
+    old = hmac.new(app_registry.settings["vvs.secret"].encode(), message, hashlib.sha256).hexdigest()[:40]
+    feed = testapp.get(url(community, "/agenda.ics"), {"u": alice.id, "t": old})
+    assert "SUMMARY:Veillée « étoiles filantes » 🌠" in feed.text and "DTSTART;TZID=Europe/Paris:20310812T233000" in feed.text
+    for params in ({"u": alice.id + 1, "t": old}, {"u": alice.id, "t": old[:-1]}, {"u": alice.id, "t": old + "é"},
+                   {"t": signed(app_registry, "rollcall-answer", alice.id)}, {"u": "١", "t": old},
+                   {"t": signed(app_registry, f"gazette-ical:{community.id + 1}", alice.id)}):
+        testapp.get(url(community, "/agenda.ics"), params, status=404)
 
 
 def test_vvs_gazette_items(testapp, quartier, plug):

@@ -89,6 +89,39 @@ def test_a_wrong_stop_link_changes_nothing_and_says_the_same(testapp, dbsession,
         assert "mairie_message" not in (user.notification_prefs or {})
 
 
+def test_a_stop_link_sent_before_the_signed_links_helper_still_stops(testapp, dbsession, mairie):
+    """The e-mails already in inboxes carry the mairie's own HMAC (before
+    vvs_core.web.links.signed): their one-click POST still stops, for that resident only;
+    another purpose's token for the same id, or the old one changed, stops nobody and counts
+    as a wrong link (the limit of 30 an hour, as before)."""
+    import base64
+    import hashlib
+    import hmac
+
+    from vvs_core.web.links import signed
+
+    registry = testapp.app.registry
+    target, other = mairie.residents[0], mairie.residents[1]
+    digest = hmac.new(registry.settings["vvs.secret"].encode(), f"vvs-mairie-messages-stop:{target.id}".encode(),
+                      hashlib.sha256).digest()
+    old = f"{target.id}-{base64.urlsafe_b64encode(digest).decode().rstrip('=')[:22]}"
+    wrong = [signed(registry, "rollcall-answer", other.id), signed(registry, "followers-stop", other.id),
+             f"{other.id}{old[len(str(target.id)):]}", old[:-1], old + "%C3%A9", old.upper()]
+    for n in range(5):
+        for token in wrong:
+            testapp.post(f"/mairie/messages/arret/{token}", {"List-Unsubscribe": "One-Click"},
+                         extra_environ={"REMOTE_ADDR": "198.51.100.7"})
+    dbsession.refresh(other)
+    assert "mairie_message" not in (other.notification_prefs or {})
+    testapp.post(f"/mairie/messages/arret/{old}", {"List-Unsubscribe": "One-Click"},
+                 extra_environ={"REMOTE_ADDR": "198.51.100.7"}, status=429)  # 30 wrong links: an hour off
+    done = testapp.post(f"/mairie/messages/arret/{old}", {"List-Unsubscribe": "One-Click"})
+    assert "Vous ne recevrez plus les messages de la mairie" in done.text
+    dbsession.refresh(target)
+    dbsession.refresh(other)
+    assert target.notification_prefs["mairie_message"] == [] and "mairie_message" not in (other.notification_prefs or {})
+
+
 def test_an_unknown_action_publishes_nothing(testapp, dbsession, mairie, agent_login):
     from vvs_mairie.models import MairieCommunication
 
@@ -108,7 +141,7 @@ def test_one_click_stops_from_one_mail_provider_all_hold(testapp, dbsession, mai
     limited: past 30 from one address, that address is refused for an hour."""
     from vvs_mairie.messages import stop_token
 
-    secret = testapp.app.registry.settings["vvs.secret"]
+    secret = testapp.app.registry.settings
     residents = [make_user(first_name="Zoé", last_name=f"N’Diaye-{n}") for n in range(35)]
     for resident in residents:
         done = testapp.post(f"/mairie/messages/arret/{stop_token(secret, resident.id)}", {"List-Unsubscribe": "One-Click"},

@@ -7,9 +7,9 @@ from pathlib import Path
 import pyotp
 import pytest
 import sqlalchemy as sa
+from cryptography.fernet import Fernet
 from shapely.geometry import Point
 
-from vvs_core.encryption import generate_key
 from vvs_core.testing import VVSTestApp, build_app  # noqa: F401
 from vvs_mairie import twofactor
 from vvs_mairie.models import MairieAgent
@@ -32,7 +32,7 @@ def _second_factor(client, user, secret):
 
 
 def test_no_agent_is_locked_out_when_vvs_secret_changes(db_url, session_factory, dbsession, commune, make_user):
-    key = generate_key()
+    key = Fernet.generate_key().decode()
     before = {"vvs.secret": "avant-" + "a" * 40, KEY: key}
     user = make_user(first_name="Agnès")
     enrol_agent(dbsession, before, user, commune)
@@ -49,7 +49,7 @@ def test_no_agent_is_locked_out_when_vvs_secret_changes(db_url, session_factory,
 def test_vvs_reseal_secrets(app_registry, dbsession, commune, make_user):
     """A new key put first: what the old key sealed still opens; `vvs reseal` seals it
     with the new key, after which the old key can go."""
-    old, new = generate_key(), generate_key()
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     settings = dict(app_registry.settings)
     agent, secret = enrol_agent(dbsession, {**settings, KEY: (old,)}, make_user(), commune)
     rotated = {**settings, KEY: (new, old)}
@@ -92,7 +92,7 @@ def test_the_migration_reseals_what_the_old_cipher_kept(tmp_path):
 
     with pytest.raises(RuntimeError, match="vvs db upgrade INI"):
         upgrade(url, modules)  # without the settings, sealed secrets are not touched
-    settings = {"vvs.secret": app_secret, KEY: (generate_key(),)}
+    settings = {"vvs.secret": app_secret, KEY: (Fernet.generate_key().decode(),)}
     upgrade(url, modules, settings=settings)
     with engine.connect() as conn:
         stored = conn.scalar(sa.select(MairieAgent.totp_secret))
@@ -103,7 +103,7 @@ def test_the_migration_reseals_what_the_old_cipher_kept(tmp_path):
 
 @pytest.mark.parametrize("key, development, warned", [
     ("", False, True),             # production without the key: the secrets hang on vvs.secret
-    (generate_key(), False, False),
+    (Fernet.generate_key().decode(), False, False),
     ("", True, False),             # make run: the derived key is expected
 ], ids=["production-without-key", "production-with-key", "development"])  # a random key as an id: xdist workers disagree
 def test_start_up_warns_when_production_has_no_totp_key(caplog, key, development, warned):

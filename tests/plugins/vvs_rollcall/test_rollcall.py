@@ -269,6 +269,31 @@ def test_forged_or_foreign_links_answer_nothing(testapp, app, dbsession, mairie,
     assert dbsession.scalar(select(func.count()).select_from(RollCallPerson).where(RollCallPerson.answer.is_not(None))) == 0
 
 
+def test_a_link_sent_before_the_signed_links_helper_still_answers(testapp, app, dbsession, mairie, agent_login):
+    """An SMS printed by the roll-call's own HMAC (before vvs_core.web.links.signed) still
+    answers; another purpose's token for the same id answers nothing."""
+    import base64
+    import hashlib
+    import hmac
+
+    from vvs_core.testing import TEST_SECRET
+    from vvs_core.web.links import signed
+
+    agent_login(testapp, mairie)
+    launch(testapp)
+    person = person_of(dbsession, the_rollcall(dbsession), mairie.residents[0])
+    digest = hmac.new(TEST_SECRET.encode(), b"vvs-rollcall-answer:" + str(person.id).encode(), hashlib.sha256).digest()
+    old = f"/securite/r/{person.id}-{base64.urlsafe_b64encode(digest).decode().rstrip('=')[:22]}"
+    assert answer_link(dbsession, mairie.residents[0]) != old
+    for foreign in (signed(app.registry, "mairie-messages-stop", person.id), signed(app.registry, "followers-stop", person.id)):
+        assert VVSTestApp(app).get(f"/securite/r/{foreign}", status=404)
+    resident = VVSTestApp(app)
+    page = resident.get(old)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    assert "en sécurité" in resident.post(old, {"csrf_token": token, "answer": "safe"}).text
+    assert person_of(dbsession, the_rollcall(dbsession), mairie.residents[0]).answer == "safe"
+
+
 def test_voice_keypad_answers(testapp, app, dbsession, mairie, agent_login):
     """The voice channel's keypad (the core's ``vvs_voice_keypad_answer``): 1 safe, 2 help,
     another key: the prompt again; a call of another kind is not ours. The call reads the

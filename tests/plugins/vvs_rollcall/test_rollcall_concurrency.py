@@ -69,7 +69,7 @@ def test_two_agents_close_at_once_and_two_devices_answerat_once(app, db_url):
         insee, first, second = ids["insee"], *ids["calls"]
 
         # 1. the same person taps « aide » on her phone and « en sécurité » on her computer at once
-        link = f"/securite/r/{answer_token(TEST_SECRET, ids['people'][0])}"
+        link = f"/securite/r/{answer_token({'vvs.secret': TEST_SECRET}, ids['people'][0])}"
 
         def tap(answer):
             def prepare():
