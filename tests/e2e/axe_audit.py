@@ -136,7 +136,7 @@ class AxeAudit:
             return
         deadline = time.monotonic() + WAIT_SECONDS
         while state["pending"] and time.monotonic() < deadline and not page.is_closed():
-            page.wait_for_timeout(25)
+            page.wait_for_timeout(25)  # not a sleep: the report comes back through Playwright, only during its calls
         state["pending"] = None
 
     def remember(self, signature: str) -> None:

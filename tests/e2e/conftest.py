@@ -23,20 +23,23 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from playwright.sync_api import expect
 
 from vvs_core.testing import (DEMO_PASSWORD, base_settings, enabled_module_names,  # noqa: F401
-                              free_port, fresh_database, mail_text, postgis_url)
+                              free_port, fresh_database, mail_text, postgis_url, wait_for)
 from vvs_demo.testing import demo_database, drop_database, drop_leftover_databases
 
 from axe_audit import AxeAudit
 from phones import PHONE, open_page  # noqa: F401 (PHONE: for the tests)
 
 AUDIT = AxeAudit()
+# ``expect(...)`` waits 5 s by default, not the contexts' 15 s (phones.open_page): on a busy
+# machine a form's answer took longer, and the check failed before the page came.
+expect.set_options(timeout=15_000)
 
 HERE = Path(__file__).parent
 SCREENSHOTS = HERE.parent / "screenshots"
@@ -74,18 +77,17 @@ def start_server(db_url: str, maildir: str, env: dict | None = None, what: str =
     port = free_port()
     proc = subprocess.Popen([sys.executable, str(HERE / "serve.py"), db_url, str(port), maildir, sms_log],
                             env={**os.environ, **(env or {})})
-    deadline = time.time() + 60
-    while True:
+    def accepting() -> bool:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
+                return True
         except OSError:
             if proc.poll() is not None:
                 raise RuntimeError(f"{what} exited at start-up")
-            if time.time() > deadline:
-                proc.kill()
-                raise RuntimeError(f"{what} did not start within 60 s")
-            time.sleep(0.05)
+            return False
+    if not wait_for(accepting, timeout=60, interval=0.05):
+        proc.kill()
+        raise RuntimeError(f"{what} did not start within 60 s")
     server = LiveServer(f"http://127.0.0.1:{port}")
     server.db_url, server.maildir, server.sms_log, server.process = db_url, maildir, sms_log, proc
     return server
@@ -224,8 +226,8 @@ def login():
         pg.goto("/connexion")
         pg.get_by_label("Adresse e-mail").fill(email_address)
         pg.get_by_label("Mot de passe").fill(password)
-        pg.get_by_role("button", name="Se connecter").click()
-        pg.wait_for_load_state()
+        with pg.expect_navigation():  # the answer, not the sign-in page still there (a goto next would cancel it)
+            pg.get_by_role("button", name="Se connecter").click()
 
     return do
 

@@ -6,6 +6,7 @@ import re
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from menu import open_menu  # noqa: F401 (re-exported for the tests)
 from phones import open_page
@@ -60,7 +61,7 @@ def enrol_and_sign_in(page, login, shot, email, e2e_db=None):
         secret = page.locator("#totp-secret").inner_text().strip()
         page.get_by_label("Code à 6 chiffres affiché par l'application").fill(pyotp.TOTP(secret).now())
         page.get_by_role("button", name="Activer").click()
-        assert page.locator(".recovery-codes li").count() == 10
+        expect(page.locator(".recovery-codes li")).to_have_count(10)  # the answer, not the form still there
         shot(page, "mairie-recovery-codes")
         page.get_by_role("link", name=re.compile("J'ai noté mes codes")).click()
     else:

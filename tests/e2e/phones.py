@@ -1,8 +1,11 @@
 """The browser contexts of the browser tests: French, a phone's screen unless told, the
-suite's default timeout; the page's script errors noted for the test to check."""
+suite's default timeout; the page's script errors noted for the test to check; a page
+read again until the server has done what it does in the background (``reload_until``)."""
 from __future__ import annotations
 
 import contextlib
+
+from vvs_core.testing import wait_for
 
 PHONE = {"width": 360, "height": 740}
 TALL_PHONE = {"width": 360, "height": 800}
@@ -30,3 +33,14 @@ def browsing(browser, base_url, errors: list | None = None, **options):
         yield page
     finally:
         context.close()
+
+
+def reload_until(page, predicate, what: str, timeout: float = 30) -> None:
+    """Reads ``page`` again every half second until ``predicate()`` (what the server does in
+    the background: a page that does not update itself); fails naming ``what`` after ``timeout`` s."""
+    def seen() -> bool:
+        if predicate():
+            return True
+        page.reload()
+        return False
+    assert wait_for(seen, timeout=timeout, interval=0.5), f"{what}: not within {timeout} s on {page.url}"

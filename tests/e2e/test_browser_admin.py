@@ -28,8 +28,8 @@ def status_of(e2e_db, user_id) -> str:
 def act(pg, action: str, reason: str):
     pg.get_by_label("Action sur le compte").select_option(label=action)
     pg.locator("#statut").get_by_label("Motif (gardé dans le journal)").fill(reason)
-    pg.get_by_role("button", name="Appliquer").click()
-    pg.wait_for_load_state()
+    with pg.expect_navigation():
+        pg.get_by_role("button", name="Appliquer").click()
 
 
 def test_suspend_reopen_ban_from_admin(browser, live_server, login, shot, e2e_db):
@@ -39,8 +39,8 @@ def test_suspend_reopen_ban_from_admin(browser, live_server, login, shot, e2e_db
     pg.goto("/admin")
     pg.get_by_role("navigation", name="Administration").get_by_role("link", name="Utilisateurs").click()
     pg.get_by_label("Nom, pseudonyme, adresse e-mail ou téléphone").fill("œuvray")
-    pg.get_by_role("button", name="Rechercher").click()
-    pg.wait_for_load_state()
+    with pg.expect_navigation():
+        pg.get_by_role("button", name="Rechercher").click()
     shot(pg, "admin-users-360")
     pg.get_by_role("link", name="Gaëlle Œuvray-d’Estienne").click()
     pg.wait_for_url(f"**/admin/utilisateurs/{user_id}")
@@ -90,8 +90,8 @@ def test_communes_and_extensions_pages_at_360(browser, live_server, login, shot,
     pg.get_by_label("Latitude de la mairie").fill("48,7058")
     pg.get_by_label("Longitude de la mairie").fill("2,0717")
     pg.locator("#commune").get_by_label("Motif (gardé dans le journal)").fill("Convention signée avec la mairie.")
-    pg.get_by_role("button", name="Créer la commune").click()
-    pg.wait_for_load_state()
+    with pg.expect_navigation():
+        pg.get_by_role("button", name="Créer la commune").click()
     assert "Le code INSEE compte cinq caractères" in pg.content()
     shot(pg, "admin-communes-360")
     pg.get_by_role("navigation", name="Administration").get_by_role("link", name="Communes").click()
@@ -144,8 +144,8 @@ def test_merge_two_communities_with_a_confirmation_at_360(browser, live_server, 
     pg.wait_for_url(f"**/admin/communautes/{first_id}/fusion")
     pg.get_by_label("Fusionner dans la communauté").select_option(label="Le Pré-Saint-Gervais")
     pg.get_by_label("Motif (gardé dans le journal)").fill("Les voisins « des deux côtés » l’ont demandé 🤝")
-    pg.get_by_role("button", name="Voir ce que la fusion changera").click()
-    pg.wait_for_load_state()
+    with pg.expect_navigation():
+        pg.get_by_role("button", name="Voir ce que la fusion changera").click()
     assert "Vérifiez avant de confirmer" in pg.content() and "1 membre" in pg.content()
     shot(pg, "admin-merge-confirm-360")
     with e2e_db() as s:  # nothing changed yet
@@ -158,6 +158,7 @@ def test_merge_two_communities_with_a_confirmation_at_360(browser, live_server, 
         moved = s.execute(select(Membership).join(User, User.id == Membership.user_id).where(User.email == "rene.lacroix.e2e@serris.demo")).scalar_one()
         assert moved.community_id == second_id
     pg.get_by_role("navigation", name="Administration").get_by_role("link", name="Journal").click()
+    pg.wait_for_url("**/admin/journal")
     assert "Communautés fusionnées" in pg.content()
     context.close()
 
@@ -185,8 +186,8 @@ def test_archive_a_community_with_a_confirmation_at_360(browser, live_server, lo
     assert "Un archivage ne peut pas être annulé." in pg.content()
     assert "Aucun membre ni demande en attente : personne n'est concerné." in pg.content()
     pg.get_by_label("Motif (gardé dans le journal)").fill("ZAC")  # too short: refused, nothing changed
-    pg.get_by_role("button", name="Archiver définitivement").click()
-    pg.wait_for_load_state()
+    with pg.expect_navigation():
+        pg.get_by_role("button", name="Archiver définitivement").click()
     assert "au moins 5 caractères" in pg.content()
     with e2e_db() as s:
         assert s.get(Community, community_id).archived_at is None

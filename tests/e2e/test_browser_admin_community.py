@@ -66,8 +66,8 @@ def test_create_then_edit_a_community_with_the_keyboard(phone, login, shot, e2e_
         pg.keyboard.press("Tab")
     expect(pg.locator("#boundary-live")).to_have_text("Sommet 2 déplacé.")
     tab_to(pg, "#boundary-formsubmit")
-    pg.keyboard.press("Enter")
-    pg.wait_for_load_state()
+    with pg.expect_navigation():
+        pg.keyboard.press("Enter")
     expect(pg.locator("#boundary-errors")).to_contain_text("se croise elle-même")
     expect(pg.locator(".error-summary")).to_contain_text("Nom de la communauté")
     expect(pg.get_by_text("3 caractères au moins")).to_be_visible()

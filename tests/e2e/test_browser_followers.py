@@ -6,13 +6,14 @@ the second with the one-click link of the e-mail; the all-clear then reaches nei
 from __future__ import annotations
 
 import re
-import time
 import urllib.parse
 import urllib.request
 
 import pytest
+from mail_wait import arrived
 from mairie_login import demo_agent, enrol_and_sign_in, write_alert  # noqa: F401 (demo_agent: a fixture)
 from menu import open_menu
+from playwright.sync_api import expect
 
 from vvs_core.testing import mail_text
 
@@ -22,16 +23,6 @@ NUMBER = "06 39 98 77 41"
 E164 = "+33639987741"
 EMAIL = "zoe.follower@exemple.fr"
 TOKEN = "e2e-console-callback-token-0123456789abcdef"  # tests/e2e/serve.py
-
-
-def wait_for(read, predicate, what, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        found = [item for item in read() if predicate(item)]
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"{what}: not within {timeout} s")
 
 
 def sms_received(live_server, text, ref):
@@ -54,15 +45,16 @@ def test_follow_by_sms_and_email_receive_and_stop(person, live_server, login, sh
     shot(follower, "followers-form")
     follower.get_by_label("Votre numéro de portable ou votre adresse e-mail").fill("pas un numéro 🙃")
     follower.get_by_role("button", name="Recevoir les alertes").click()
-    assert "Numéro de téléphone invalide." in follower.locator("main").inner_text()
+    expect(follower.locator("main")).to_contain_text("Numéro de téléphone invalide.", use_inner_text=True)
     follower.get_by_label("Votre numéro de portable ou votre adresse e-mail").fill(NUMBER)
     follower.get_by_role("button", name="Recevoir les alertes").click()
     follower.wait_for_url(re.compile(r"/suivre/code$"))
-    code_sms = wait_for(sms, lambda m: "code de confirmation" in m.text and m.to.endswith("41"), "the code SMS")[-1]
+    code_sms = arrived(sms, lambda m: "code de confirmation" in m.text and m.to.endswith("41"), "the code SMS")[-1]
     code = re.search(r"\b(\d{6})\b", code_sms.text).group(1)
     follower.get_by_label("Code reçu (6 chiffres)").fill(code)
     follower.get_by_role("button", name="Confirmer").click()
-    assert "Vous recevrez les alertes de la mairie de Serris par SMS" in follower.locator("main").inner_text()
+    expect(follower.locator("main")).to_contain_text("Vous recevrez les alertes de la mairie de Serris par SMS",
+                                                     use_inner_text=True)
     shot(follower, "followers-confirmed")
 
     # 2. Another, by e-mail.
@@ -71,23 +63,25 @@ def test_follow_by_sms_and_email_receive_and_stop(person, live_server, login, sh
     reader.get_by_label("Votre numéro de portable ou votre adresse e-mail").fill(EMAIL)
     reader.get_by_role("button", name="Recevoir les alertes").click()
     reader.wait_for_url(re.compile(r"/verifiez-vos-e-mails$"))
-    confirm = wait_for(mails, lambda m: m["To"] == EMAIL and "Confirmez" in m["Subject"], "the confirmation e-mail")[-1]
+    confirm = arrived(mails, lambda m: m["To"] == EMAIL and "Confirmez" in m["Subject"], "the confirmation e-mail")[-1]
     reader.goto(re.search(r"https?://\S+/suivre/confirmer/\S+", mail_text(confirm)).group(0))
     reader.get_by_role("button", name="Je confirme").click()
-    assert "Vous recevrez par e-mail les alertes de la mairie de Serris" in reader.locator("main").inner_text()
+    expect(reader.locator("main")).to_contain_text("Vous recevrez par e-mail les alertes de la mairie de Serris",
+                                                   use_inner_text=True)
 
     # 3. The agent alerts the whole commune: the estimate counts them, both receive it.
     agent = person()
     enrol_and_sign_in(agent, login, shot, demo_agent, e2e_db)
     write_alert(agent, "meteo", "Crue du ru des Gassets : n'allez pas dans les caves",
                 "Rendez-vous « salle Jean-Moulin » si l'eau monte.")
-    agent.get_by_role("button", name="Estimer la portée").click()
+    with agent.expect_navigation():  # the estimate's answer, not the form still there
+        agent.get_by_role("button", name="Estimer la portée").click()
     assert "dont 2 personnes abonnées sans compte" in agent.locator("main").inner_text()
     agent.get_by_role("button", name="Envoyer l'alerte").click()
     agent.wait_for_url(re.compile(r"/mairie/77449/alertes/\d+$"))
-    alert_sms = wait_for(sms, lambda m: "Crue du ru des Gassets" in m.text and m.to.endswith("41"), "the alert SMS")
+    alert_sms = arrived(sms, lambda m: "Crue du ru des Gassets" in m.text and m.to.endswith("41"), "the alert SMS")
     assert alert_sms[-1].text.startswith("Mairie de Serris")
-    alert_mail = wait_for(mails, lambda m: m["To"] == EMAIL and "Crue du ru" in m["Subject"], "the alert e-mail")[-1]
+    alert_mail = arrived(mails, lambda m: m["To"] == EMAIL and "Crue du ru" in m["Subject"], "the alert e-mail")[-1]
     assert alert_mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     stop_link = re.fullmatch(r"<(http://\S+)>", alert_mail["List-Unsubscribe"]).group(1)  # a plain <URL>
     assert stop_link in mail_text(alert_mail)
@@ -95,12 +89,12 @@ def test_follow_by_sms_and_email_receive_and_stop(person, live_server, login, sh
     # 4. STOP by SMS: the provider calls back; the reply says it is done.
     status, _text = sms_received(live_server, "Stop", "e2e-stop-1")
     assert status == 200
-    wait_for(sms, lambda m: "vous ne recevrez plus les alertes de la mairie de Serris" in m.text and m.to.endswith("41"),
-             "the reply to STOP")
+    arrived(sms, lambda m: "vous ne recevrez plus les alertes de la mairie de Serris" in m.text and m.to.endswith("41"),
+            "the reply to STOP")
     # 5. The one-click link of the e-mail.
     reader.goto(stop_link)
     reader.get_by_role("button", name="Ne plus recevoir les alertes").click()
-    assert "ne reçoit plus les alertes de la mairie" in reader.locator("main").inner_text()
+    expect(reader.locator("main")).to_contain_text("ne reçoit plus les alertes de la mairie", use_inner_text=True)
     shot(reader, "followers-stopped")
 
     from sqlalchemy import func, select

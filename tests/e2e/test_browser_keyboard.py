@@ -16,6 +16,7 @@ from mairie_login import demo_agent, enrol_and_sign_in  # noqa: F401 (demo_agent
 from vvs_core import geo
 from vvs_demo.loader import SERRIS
 from vvs_core.models import Community, Membership, User
+from vvs_core.testing import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.keyboard]
 
@@ -69,7 +70,7 @@ def test_place_the_home_at_sign_up_with_the_keyboard(page, shot):
     tab_to(page, "[data-nudge=e]")
     page.keyboard.press("Enter")
     page.keyboard.press("Enter")
-    assert float(page.locator("#lon").input_value()) > lon_after_pan
+    assert wait_for(lambda: float(page.locator("#lon").input_value()) > lon_after_pan), page.locator("#lon").input_value()
     shot(page, "keyboard-signup-home")
     tab_to(page, "button[type=submit]")
     page.keyboard.press("Enter")

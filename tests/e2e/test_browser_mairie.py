@@ -95,15 +95,16 @@ def test_live_alert_appears_on_the_dashboard(browser, login, shot, demo_agent, l
         resident.goto("/alertes/nouvelle")
         resident.get_by_label("Ce que vous signalez").select_option(label="Véhicule ou individu en repérage")
         resident.get_by_label("Ce que vous avez vu").fill(text)
-        resident.get_by_role("button", name="Envoyer l'alerte").click()
-        resident.wait_for_load_state()
+        with resident.expect_navigation():
+            resident.get_by_role("button", name="Envoyer l'alerte").click()
         shot(resident, "mairie-live-resident-posted")
         posted = re.search(r"(\d\d/\d\d)/\d{4} à (\d\d:\d\d)", resident.locator("main").inner_text())
         item = page.locator(".activity-item", has_text="boîtes aux lettres")
         item.wait_for(timeout=15000)  # the dashboard polls every 4 s
         assert f"{posted.group(1)} {posted.group(2)}" in item.inner_text()  # the server's hour, not the browser's
         shot(page, "mairie-live-alert")
-        item.get_by_role("button", name="Pris en compte").click()
+        with page.expect_navigation():  # back on the same address: wait_for_url alone would not wait
+            item.get_by_role("button", name="Pris en compte").click()
         page.wait_for_url(re.compile(r"/mairie/77449$"))
         assert page.locator(".activity-item .pill.ok", has_text="prise en compte").count() >= 1
     finally:

@@ -6,10 +6,10 @@ each step with its time (Paris) and author."""
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
+from mail_wait import arrived
 from mairie_login import demo_agent, enrol_and_sign_in  # noqa: F401 (demo_agent: a fixture)
 from phones import PHONE, browsing
 
@@ -18,14 +18,6 @@ from vvs_core.testing import pdf_text
 pytestmark = pytest.mark.browser
 TITLE = "Exercice crue « Marne » 🌊"
 MEMBER = "Zoé N’Diaye"
-
-
-def _wait_sms(sms, predicate, what: str, timeout: float = 30):
-    deadline = time.monotonic() + timeout
-    while not any(predicate(m) for m in sms()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: no such SMS within {timeout} s (last: {[m.text for m in sms()[-3:]]})")
-        time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +75,7 @@ def test_pcs_exercise_activated_two_messages_then_ended(browser, live_server, lo
         main = page.locator("main").inner_text()
         assert "EXERCICE" in main and "Cellule de crise prévenue : 4 membres" in main and "(SMS, e-mail)" in main
         shot(page, "pcs-crisis-open")
-        _wait_sms(sms, lambda m: "PCS de Serris" in m.text, "the cell's SMS")
+        arrived(sms, lambda m: "PCS de Serris" in m.text, "the cell's SMS")
         cell_sms = [m for m in sms() if "PCS de Serris" in m.text]
         assert cell_sms and all(m.text.startswith("EXERCICE - PCS de Serris") for m in cell_sms)
 
@@ -97,11 +89,12 @@ def test_pcs_exercise_activated_two_messages_then_ended(browser, live_server, lo
             page.wait_for_url(re.compile(r"/pcs/77449/crises/\d+$"))
             assert page.get_by_text(re.compile(f"« {re.escape(title)} » envoyé à la population")).count() >= 1
         shot(page, "pcs-two-messages")
-        _wait_sms(sms, lambda m: "Mise à l'abri" in m.text and m.text.startswith("EXERCICE - Mairie de Serris"),
-                  "the residents' SMS")
+        arrived(sms, lambda m: "Mise à l'abri" in m.text and m.text.startswith("EXERCICE - Mairie de Serris"),
+                "the residents' SMS")
 
         page.get_by_label("Inscrire à la main courante").fill("Gymnase Jean-Moulin ouvert : 40 lits, l’eau monte ⚠️")
-        page.get_by_role("button", name="Inscrire").click()
+        with page.expect_navigation():  # recorded before the next form is filled (a click there would cancel it)
+            page.get_by_role("button", name="Inscrire").click()
         page.get_by_label("Message de fin de crise").fill("Fin de l’exercice : merci à toutes et à tous !")
         page.get_by_role("button", name="Annoncer la fin de crise").click()
         page.wait_for_url(re.compile(r"/pcs/77449/crises/\d+/fin$"))
@@ -113,7 +106,7 @@ def test_pcs_exercise_activated_two_messages_then_ended(browser, live_server, lo
         assert "close le" in main and "Fin de crise annoncée" in main
         assert page.get_by_role("button", name="Annoncer la fin de crise").count() == 0
         shot(page, "pcs-crisis-closed")
-        _wait_sms(sms, lambda m: "Fin d'alerte" in m.text and "Fin de l'exercice" in m.text, "the residents' end")
+        arrived(sms, lambda m: "Fin d'alerte" in m.text and "Fin de l'exercice" in m.text, "the residents' end")
 
         with page.expect_download() as download:
             page.get_by_role("link", name="Main courante en PDF").click()

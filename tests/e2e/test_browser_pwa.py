@@ -9,7 +9,6 @@ own script (``window.vvsPush.save``, what the button calls after ``subscribe()``
 """
 import json
 import sys
-import time
 from pathlib import Path
 
 import http_ece
@@ -77,10 +76,7 @@ def test_web_app_installs_subscribes_and_receives_an_alert(app_page, push_server
     answer = requests.post(push_server + "/api/v1/alerts", json={"category": "reperage", "text": text},
                            headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert answer.status_code == 201, answer.text
-    deadline = time.time() + 30
-    while not push_service.received and time.time() < deadline:
-        time.sleep(0.05)
-    assert push_service.received, "the fake push service received nothing"
+    assert wait_for(lambda: push_service.received), "the fake push service received nothing"
     push = push_service.received[0]
     assert push["path"] == "/push/appareil-de-monique"
     assert push["headers"]["Authorization"].startswith("vapid t="), dict(push["headers"])

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from vvs_core.testing import pdf_text
 from mairie_login import demo_agent, enrol_and_sign_in, forget_last_code  # noqa: F401 (demo_agent: a fixture)
 
@@ -37,17 +38,18 @@ def test_rollcall_aide_by_link_oui_in_the_app_live_and_summary(page, person, log
     page.get_by_label("Délai en minutes").first.fill("20")
     page.locator("fieldset", has_text="Relance 1").get_by_label("CCAS").check()
     page.get_by_role("button", name="Enregistrer").click()
-    assert "Réglages enregistrés" in page.locator("body").inner_text()
+    expect(page.locator("body")).to_contain_text("Réglages enregistrés", use_inner_text=True)
     shot(page, "rollcall-settings")
     page.goto("/securite/77449")
     page.get_by_role("link", name="Lancer un appel").click()
     page.get_by_label("Des communautés choisies").check()
     page.get_by_label("Le Bourg").check()
     page.get_by_label("Précision ajoutée à la question (facultatif)").fill("Crue de la Marne : « restez » à l’étage 🌊")
-    page.get_by_role("button", name="Compter les personnes interrogées").click()
+    with page.expect_navigation():  # the count's answer, loaded: its script shows only the chosen target's fields
+        page.get_by_role("button", name="Compter les personnes interrogées").click()
     assert re.search(r"\d+ personnes seront interrogées", page.locator(".reach-estimate").inner_text())
-    page.wait_for_load_state()  # the page's script shows only the chosen target's fields
-    assert page.locator("#area-field").is_hidden() and page.locator("#communities-field").is_visible()
+    expect(page.locator("#area-field")).to_be_hidden()
+    expect(page.locator("#communities-field")).to_be_visible()
     assert "après 20 min au référent de la communauté, au CCAS" in page.locator(".estimate").inner_text()
     shot(page, "rollcall-launch")
     page.get_by_role("button", name="Lancer l'appel").click()
@@ -67,7 +69,7 @@ def test_rollcall_aide_by_link_oui_in_the_app_live_and_summary(page, person, log
     julien = person("resident@serris.demo")
     julien.goto("/securite/mes-appels")
     julien.get_by_role("button", name="Je suis en sécurité").click()
-    assert "est enregistrée" in julien.locator("body").inner_text()
+    expect(julien.locator("body")).to_contain_text("est enregistrée", use_inner_text=True)
 
     # the agent's page follows without reloading
     page.wait_for_function("() => document.getElementById('count-help').textContent === '1' && "

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import re
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 import requests
 from conftest import start_server, stop_server
+from mail_wait import arrived
 from mairie_login import demo_agent, enrol_and_sign_in, write_alert  # noqa: F401 (demo_agent: a fixture)
-from phones import PHONE, browsing
+from phones import PHONE, browsing, reload_until
+from vvs_core.testing import wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -33,14 +34,8 @@ def voice_server(live_server):
 
 
 def _call_script(folder: Path, title: str, timeout: float = 30) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for path in folder.glob("*.txt"):
-            text = path.read_text(encoding="utf-8")
-            if title in text:
-                return text
-        time.sleep(0.1)
-    pytest.fail(f"no call script for « {title} » within {timeout} s")
+    return arrived(lambda: [path.read_text(encoding="utf-8") for path in folder.glob("*.txt")],
+                   lambda text: title in text, f"the call script for « {title} »", timeout)[0]
 
 
 def test_a_landline_only_resident_is_called_and_confirms(browser, login, shot, demo_agent, e2e_db, voice_server):
@@ -51,7 +46,8 @@ def test_a_landline_only_resident_is_called_and_confirms(browser, login, shot, d
         write_alert(page, "meteo", title,
                     "N’utilisez pas votre véhicule ; « restez chez vous ».")
         page.get_by_label("Toute la commune").check()
-        page.get_by_role("button", name="Estimer la portée").click()
+        with page.expect_navigation():  # the estimate's answer, not the form still there
+            page.get_by_role("button", name="Estimer la portée").click()
         estimate = page.locator(".reach-estimate").inner_text()
         assert "1 appel sur un téléphone fixe" in estimate, estimate
         shot(page, "voice-estimate")
@@ -66,18 +62,18 @@ def test_a_landline_only_resident_is_called_and_confirms(browser, login, shot, d
         # The script is written when the call is placed, before the outbox has recorded
         # the call's reference: the person picks up once it is known (on a busy machine
         # the first answer came back « référence inconnue »).
-        deadline = time.monotonic() + 30
-        while (picked := requests.post(url, data={"ref": ref, "etat": "decroche"}, timeout=10).text) != "enregistré":
-            assert picked == "référence inconnue" and time.monotonic() < deadline, picked
-            page.wait_for_timeout(300)
+        picks = []
+
+        def picked_up() -> bool:
+            picks.append(requests.post(url, data={"ref": ref, "etat": "decroche"}, timeout=10).text)
+            assert picks[-1] in ("enregistré", "référence inconnue"), picks[-1]
+            return picks[-1] == "enregistré"
+        assert wait_for(picked_up, interval=0.3), picks[-3:]
         answer = requests.post(url, data={"ref": ref, "etat": "touche", "touches": "1"}, timeout=10)
         assert answer.text == "Merci, votre confirmation est enregistrée. Au revoir."
 
-        deadline = time.monotonic() + 30
-        while "1 confirmé par la touche 1" not in page.locator(".reach-report").inner_text():
-            assert time.monotonic() < deadline, page.locator(".reach-report").inner_text()
-            page.wait_for_timeout(500)
-            page.reload()
+        reload_until(page, lambda: "1 confirmé par la touche 1" in page.locator(".reach-report").inner_text(),
+                     "« 1 confirmé par la touche 1 » on the alert's page")
         shot(page, "voice-alert-confirmed")
         proof = page.request.get(f"{alert_path}/preuve.csv").body().decode("utf-8-sig")
         assert re.search(r";Germaine Leroy;appel;\+3319900\*\*\d\d;confirmé \(touche 1\);", proof), proof[-800:]

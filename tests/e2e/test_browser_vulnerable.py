@@ -6,10 +6,10 @@ her SMS and refuses; the agent of the mairie, not of the CCAS, gets 403."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from playwright.sync_api import expect
+from mail_wait import arrived
 from mairie_login import demo_agent, enrol_and_sign_in  # noqa: F401 (demo_agent: a fixture)
 
 pytestmark = pytest.mark.browser
@@ -106,7 +106,7 @@ def test_register_self_third_party_objection_and_the_ccas_alone_reads(browser, l
     assert "Gérard Picard" in main and NEIGHBOUR in main and "en attente" in main
     shot(page, "vulnerable-register")
     page.get_by_role("link", name="Gérard Picard").click()
-    assert "Oxygène à domicile" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Oxygène à domicile", use_inner_text=True)
     shot(page, "vulnerable-entry")
     with page.expect_download() as download:
         page.goto("/registre-vulnerables/77449")
@@ -115,18 +115,14 @@ def test_register_self_third_party_objection_and_the_ccas_alone_reads(browser, l
     assert "Gérard Picard" in csv and NEIGHBOUR not in csv  # still within her 8 days
 
     # Pauline opens the link of her SMS, with no account, and refuses.
-    deadline = time.monotonic() + 30
-    while not any("opposition" in m.text for m in sms()):
-        assert time.monotonic() < deadline, [m.text for m in sms()[-3:]]
-        time.sleep(0.1)
-    link = next(m.text for m in sms() if "opposition" in m.text)
+    link = arrived(sms, lambda m: "opposition" in m.text, "the SMS to the neighbour")[0].text
     path = "/registre-vulnerables/opposition/" + re.search(r"/registre-vulnerables/opposition/(\S+)", link)[1]
     person = _context(browser, live_server)
     neighbour = person.new_page()
     neighbour.goto(path)
     shot(neighbour, "vulnerable-objection")
     neighbour.get_by_role("button", name="Je refuse d’être inscrit(e)").click()
-    assert neighbour.get_by_text("Votre opposition est enregistrée").count() == 1
+    expect(neighbour.get_by_text("Votre opposition est enregistrée")).to_have_count(1)
     person.close()
 
     page.goto("/registre-vulnerables/77449")
@@ -136,7 +132,8 @@ def test_register_self_third_party_objection_and_the_ccas_alone_reads(browser, l
     # link of their list (never their names) and reads it on the register's page.
     page.goto("/securite/77449/nouvel-appel")
     page.get_by_label("Toute la commune").check()
-    page.get_by_role("button", name="Compter les personnes interrogées").click()
+    with page.expect_navigation():  # the count's answer, before the launch
+        page.get_by_role("button", name="Compter les personnes interrogées").click()
     page.get_by_role("button", name="Lancer l'appel").click()
     page.wait_for_url(re.compile(r"/securite/77449/appels/\d+$"))
     assert "liste de 1 personne inscrite à joindre en priorité envoyée au CCAS" in page.locator("main").inner_text()
@@ -154,7 +151,8 @@ def test_register_self_third_party_objection_and_the_ccas_alone_reads(browser, l
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     shot(page, "vulnerable-priority-list")
     page.goto("/registre-vulnerables/77449")
-    page.get_by_role("link", name="journal des lectures").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="journal des lectures").click()
     journal = page.locator("main").inner_text()
     assert journal.count("Chantal Faure") >= 4 and "export CSV pour le préfet" in journal
     assert "liste prioritaire envoyée au CCAS" in journal and "lecture d'une liste prioritaire" in journal

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 from conftest import start_server, stop_server
 from mairie_login import demo_agent, enrol_and_sign_in  # noqa: F401 (demo_agent: a fixture)
-from phones import PHONE, browsing
+from phones import PHONE, browsing, reload_until
+from vvs_core.testing import wait_for
 from warnings_feeds import FeedServer, read_sample
 
 pytestmark = pytest.mark.browser
@@ -47,15 +47,6 @@ def warnings_server(live_server, feeds):
     stop_server(server)
 
 
-def _reload_until(page, predicate, what: str, timeout: float = 30):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} did not happen within {timeout} s")
-        page.wait_for_timeout(500)
-        page.reload()
-
-
 def _sms_lines(server) -> list[str]:
     path = Path(server.sms_log)
     return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
@@ -67,8 +58,8 @@ def test_an_official_warning_drafted_sent_then_ended_by_the_source(browser, logi
     errors = []
     with browsing(browser, warnings_server, errors, viewport=PHONE, timezone_id="Europe/Paris") as page:
         enrol_and_sign_in(page, login, shot, demo_agent, e2e_db)
-        _reload_until(page, lambda: page.get_by_text("Avertissements officiels à relayer (1)").count() > 0,
-                      "the draft on the dashboard")
+        reload_until(page, lambda: page.get_by_text("Avertissements officiels à relayer (1)").count() > 0,
+                     "the draft on the dashboard")
         shot(page, "warnings-dashboard-draft")
         page.get_by_role("link", name="Vigilance orange : Orages").first.click()
         page.wait_for_url(re.compile(r"/avertissements/77449/\d+$"))
@@ -84,16 +75,13 @@ def test_an_official_warning_drafted_sent_then_ended_by_the_source(browser, logi
         assert "Jean-Moulin" in main
         shot(page, "warnings-sent")
         alert_url = page.url
-        deadline = time.monotonic() + 30
         # The console provider's line (shortened for the log): who speaks first, the source last.
-        while not any("Mairie de Serris - Vigilance orange" in line and line.endswith(f"(source : {SOURCE})")
-                      for line in _sms_lines(warnings_server)):
-            assert time.monotonic() < deadline, _sms_lines(warnings_server)[-3:]
-            page.wait_for_timeout(300)
+        assert wait_for(lambda: any("Mairie de Serris - Vigilance orange" in line and line.endswith(f"(source : {SOURCE})")
+                                    for line in _sms_lines(warnings_server))), _sms_lines(warnings_server)[-3:]
 
         # Météo-France cancels: the feed now carries the Cancel; the alert ends by itself.
         feeds.publish("orages-77-cancel.xml", "20260714230000.ORAGES77")
-        _reload_until(page, lambda: page.get_by_text("Alerte terminée").count() > 0, "the all-clear")
+        reload_until(page, lambda: page.get_by_text("Alerte terminée").count() > 0, "the all-clear")
         assert "annulé par la source" in page.locator("main").inner_text()
         shot(page, "warnings-ended")
         page.goto("/mairie/77449")

@@ -10,7 +10,6 @@
 """
 import io
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ from journey import ActionTime, Hours, home_at, links, mail_to, sign_in_here, si
 from vvs_core.clock import utcnow
 from vvs_core.models import Community, Membership, User
 from vvs_core.accounts.security import hash_password
-from vvs_core.testing import DEMO_PASSWORD
+from vvs_core.testing import DEMO_PASSWORD, wait_for
 from vvs_kyc.models import KycCheck
 
 pytestmark = pytest.mark.browser
@@ -64,7 +63,8 @@ def test_validation_by_the_referent_from_her_email(phone, person, shot, live_ser
     # The community's history tells of the arrival, at the hour Claire accepted, in Paris.
     claire.goto("/")
     claire.get_by_role("link", name="Le Bourg", exact=True).first.click()
-    claire.get_by_role("link", name="Historique", exact=True).click()
+    with claire.expect_navigation():  # the history, not the community page's « Mouvements » still there
+        claire.get_by_role("link", name="Historique", exact=True).click()
     arrival = claire.get_by_role("row").filter(has_text="Arrivée d'un voisin").filter(has_text="Inès").first
     hours.check(arrival.inner_text(), accepted, "historique : arrivée d'un voisin")
     shot(claire, "journey-activation-4-historique")
@@ -135,10 +135,7 @@ def test_validation_by_the_platform_with_a_proof_of_address(phone, person, login
     assert "Zoé Lacroix" in admin.content()
     shot(admin, "kyc-audit")
 
-    deadline = time.time() + 5  # the file goes right after the commit
-    while path.exists() and time.time() < deadline:
-        time.sleep(0.1)
-    assert not path.exists()
+    assert wait_for(lambda: not path.exists()), path  # the file goes right after the commit
     with e2e_db() as s:
         assert s.get(Membership, membership_id).status == "active"
         check = s.get(KycCheck, check_id)

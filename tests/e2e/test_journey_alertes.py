@@ -88,10 +88,12 @@ def test_an_alert_reaches_the_phones_and_mailboxes_with_its_words_and_hour(phone
     # The same hour everywhere the alert is listed.
     claire.goto("/alertes")
     hours.check(listed(claire, alert_path).inner_text(), posted, "/alertes")
-    open_menu(claire).get_by_role("link", name="Accueil").click()
+    with claire.expect_navigation():  # the home page's entry, not /alertes' still there
+        open_menu(claire).get_by_role("link", name="Accueil").click()
     hours.check(listed(claire, alert_path).inner_text(), posted, "accueil")
     claire.goto(alert_url)
-    claire.get_by_role("link", name=re.compile("^Toutes les alertes")).click()
+    with claire.expect_navigation():
+        claire.get_by_role("link", name=re.compile("^Toutes les alertes")).click()
     hours.check(listed(claire, alert_path).inner_text(), posted, "alertes de la communauté")
     shot(claire, "journey-alertes-4-liste")
     # … and in its CAP 1.2 form, for the applications that relay alerts.

@@ -56,7 +56,8 @@ def test_claire_redraws_le_bourg(phone, login, shot, e2e_db):
         phone.get_by_role("button", name="Enregistrer").click()
         phone.wait_for_url(f"**/communaute/{bourg}")
     expect(phone.get_by_text("La nouvelle délimitation est enregistrée.")).to_be_visible()
-    phone.get_by_role("link", name="Historique", exact=True).click()
+    with phone.expect_navigation():  # the history, not the community page's « Mouvements » still there
+        phone.get_by_role("link", name="Historique", exact=True).click()
     row = phone.get_by_role("row").filter(has_text="Délimitation modifiée").first
     hours.check(row.inner_text(), saved, "historique : délimitation modifiée")
     shot(phone, "journey-delimitation-4-historique")

@@ -73,7 +73,7 @@ def test_claire_reads_edits_and_invites(phone, person, login, shot, live_server,
     phone.get_by_role("button", name="Envoyer l'invitation par e-mail").click()
     expect(phone.get_by_text("La personne qui a cette adresse est déjà membre de la communauté : "
                              "aucune invitation n'est envoyée.")).to_be_visible()
-    texto = wait_for(lambda: [s for s in sms() if "vous invite à rejoindre vos voisins" in s.text])
+    texto = wait_for(lambda: [s for s in sms() if "vous invite à rejoindre vos voisins" in s.text and s.to.endswith("79")])
     assert texto, [s.text for s in sms()][-3:]
     assert texto[-1].encoding == "GSM-7", texto[-1]
     sms_link = re.search(r"https?://\S+", texto[-1].text).group(0)

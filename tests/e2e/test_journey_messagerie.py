@@ -62,7 +62,8 @@ def test_julien_asks_monique_to_watch_his_house(phone, person, login, shot, live
     phone.goto("/")
     expect(open_menu(phone).get_by_role("link", name="Messagerie")).to_contain_text("1")
     shot(phone, "journey-messagerie-3-badge")
-    open_menu(phone).get_by_role("link", name="Messagerie").click()
+    with phone.expect_navigation():  # the inbox, not the home page still there
+        open_menu(phone).get_by_role("link", name="Messagerie").click()
     inbox_entry = phone.get_by_role("listitem").filter(has_text=SUBJECT).first
     hours.check(inbox_entry.inner_text(), answered, "boîte de réception")
     inbox_entry.get_by_role("link").first.click()

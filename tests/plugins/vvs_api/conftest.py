@@ -8,12 +8,11 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 
-from vvs_core.testing import free_port
+from vvs_core.testing import free_port, wait_for
 from vvs_demo.testing import demo_database, drop_database, drop_leftover_databases
 
 SERVE = Path(__file__).parents[2] / "e2e" / "serve.py"
@@ -25,17 +24,18 @@ def start_server(db_url: str, env: dict | None = None) -> tuple[str, subprocess.
     sms_log = os.path.join(maildir, "sms.log")
     proc = subprocess.Popen([sys.executable, str(SERVE), db_url, str(port), maildir, sms_log],
                             env={**os.environ, **(env or {})})
-    deadline = time.time() + 60
-    while time.time() < deadline:
+    def accepting() -> bool:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return f"http://127.0.0.1:{port}", proc
+                return True
         except OSError:
             if proc.poll() is not None:
                 raise RuntimeError("the API test server exited at start-up")
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("the API test server did not start within 60 s")
+            return False
+    if not wait_for(accepting, timeout=60, interval=0.05):
+        proc.kill()
+        raise RuntimeError("the API test server did not start within 60 s")
+    return f"http://127.0.0.1:{port}", proc
 
 
 @pytest.fixture(scope="session")
