@@ -36,9 +36,16 @@ class BANGeocoder:
 
     @classmethod
     def from_settings(cls, settings):
+        from urllib.parse import urlsplit
+
         url = settings.get("vvs.geocoder.ban.url") or ""
-        if not url.startswith(("http://", "https://")):
-            raise ValueError(f"vvs.geocoder.ban.url = {url!r} must start with http:// or https://")
+        try:
+            host = urlsplit(url).hostname if url.startswith(("http://", "https://")) else None
+        except ValueError:  # « http://[::1 »
+            host = None
+        if not host or any(c.isspace() for c in url):
+            raise ValueError(f"vvs.geocoder.ban.url = {url!r} must start with http:// or https:// "
+                             "and name a host, without spaces")
         return cls(url, float(settings.get("vvs.geocoder.ban.timeout") or 5.0))
 
     def search(self, query, *, limit=5, citycode=None, near=None):
@@ -58,20 +65,30 @@ class BANGeocoder:
         return results[0] if results else None
 
     HEALTH_QUERY = "mairie"
+    WITHOUT_IT = ("les adresses tapées ne sont plus trouvées, les résidents placent la leur à la main sur la carte "
+                  "; le serveur fonctionne sans lui.")
 
     def health(self) -> str | None:
         """One search (« mairie », one result), as a sign-up would: None when the API answers
-        with GeoJSON, else a French sentence. The address of nobody is sent."""
+        with GeoJSON, an ``Outage`` when it is out of reach or down (5xx, 408, 429), else a
+        French sentence saying the URL is wrong. The address of nobody is sent."""
         import requests
 
-        where = f"La Base adresse nationale ({self.base_url})"
+        from vvs_core.providers import Outage
+
+        where = f"Le service d'adresses (Base adresse nationale, {self.base_url})"
         try:
             response = self.session.get(f"{self.base_url}/search", params={"q": self.HEALTH_QUERY, "limit": 1},
                                         timeout=min(self.timeout, 5.0))
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            return Outage(f"{where} est injoignable ({type(exc).__name__}) : {self.WITHOUT_IT}")
         except requests.RequestException as exc:
-            return f"{where} ne répond pas ({type(exc).__name__}) : les adresses se placent à la main sur la carte."
-        if response.status_code != 200:
-            return f"{where} répond mal (code {response.status_code}) : les adresses se placent à la main sur la carte."
+            return f"{where} : adresse refusée ({type(exc).__name__}), vérifiez vvs.geocoder.ban.url."
+        status = response.status_code
+        if status >= 500 or status in (408, 429):
+            return Outage(f"{where} répond mal (code {status}) : {self.WITHOUT_IT}")
+        if status != 200:
+            return f"{where} répond mal (code {status}) : vérifiez vvs.geocoder.ban.url."
         try:
             response.json()["features"]
         except (ValueError, KeyError, TypeError):

@@ -56,8 +56,7 @@ def setup_logging(path: str) -> None:
 
 
 def one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 @dataclass
@@ -259,7 +258,7 @@ def cmd_check(args) -> int:
 
     from vvs_core import make_config
     from vvs_core.models import get_engine
-    from vvs_core.providers import KINDS, provider_on
+    from vvs_core.providers import KINDS, Outage, provider_on
 
     registry = make_config(loaded.raw).registry
     print(f"settings: {len(loaded.declared.declared)} declared, all valid")
@@ -269,9 +268,11 @@ def cmd_check(args) -> int:
         if provider is None:
             continue
         problem = provider.health() if callable(getattr(provider, "health", None)) else None
-        if problem:
+        if problem and not isinstance(problem, Outage):
             raise CommandError(f"{kind} provider {provider.name!r}: {problem}")
-        print(f"{kind} provider: {provider.name} (started)")
+        if problem:
+            print(f"vvs check: avertissement : {problem}", file=sys.stderr)
+        print(f"{kind} provider: {provider.name} (started{', service down' if problem else ''})")
     with get_engine(loaded.database_url).connect() as connection:
         connection.execute(text("SELECT 1"))
     print(f"database: {masked_url(loaded.database_url)} (reachable)")

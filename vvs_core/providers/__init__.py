@@ -23,6 +23,10 @@ KINDS = {
 OPTIONAL_KINDS = ("voice", "push")
 
 
+class Outage(str):
+    """``health()``'s answer when the outside service is down and the server lives without it: `vvs check` warns."""
+
+
 def collect_provider_specs(pm) -> list[ProviderSpec]:
     specs, seen = [], set()
     for answer in pm.hook.vvs_register_providers():
