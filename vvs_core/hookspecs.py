@@ -371,7 +371,8 @@ def vvs_export_user_data(request: Request, user: User) -> dict:
 
     Returns: a dict ``{"section name": JSON-serialisable data}`` (bytes, a photo, become a
     file of the ZIP that the JSON names). Every name is written in French snake_case without
-    accents (``personal_data.export_key``: ``cree_le``). A list may be given as SQL, not read:
+    accents (``personal_data.export_key``: ``cree_le``); a value that is a code, in the pages' words
+    (``personal_data.in_words(rows, canal=CHANNEL_LABELS, etat=MY_LABELS)``: « E-mail », « réussie »). A list may be given as SQL, not read:
     ``vvs_core.web.batch.json_rows(select(…labelled columns…))`` (a list of dicts) or
     ``ReadThen(expression, then)``. The core reads every such expression of every plugin
     in one statement (``vvs_core.web.batch.resolve_values``), so the archive's cost does not

@@ -34,6 +34,8 @@ STATUS_LABELS = {
 }
 
 EXPIRY_CHOICES = (2, 6, 12, 24, 48, 72)
+UPDATE_LABELS = {"update": "Suite", "all_clear": "Fin d'alerte"}  # an alert's follow-ups (AlertUpdate.kind)
+SOURCE_LABELS = {"web": "site", "sms": "SMS"}  # how it was launched (Alert.source)
 
 EMERGENCY_NOTICE = "En cas d'urgence ou de flagrant délit, appelez le 17."
 # The same instruction where every character counts: 21 more characters of the alert.

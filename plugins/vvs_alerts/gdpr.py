@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from vvs_core.web.timefmt import dates
 
 from .activity import STATE_LABELS, alert_state
-from .catalogue import CATEGORY_LABELS
+from .catalogue import CATEGORY_LABELS, SOURCE_LABELS, UPDATE_LABELS
 from .models import Alert, AlertReport, AlertUpdate, FeedToken, ModerationAction, PostingSuspension
 
 
@@ -18,6 +18,7 @@ def _when(value):
 def export_user_alerts(dbsession, user) -> dict:
     """The alerts a user launched (read here: their place is a geometry), and the rest as
     SQL (``json_rows``) that the archive reads with its other sections, in one statement."""
+    from vvs_core.accounts.personal_data import in_words
     from vvs_core.web.batch import json_rows
 
     alerts = dbsession.scalars(sa.select(Alert).where(Alert.author_id == user.id).order_by(Alert.id))
@@ -26,10 +27,11 @@ def export_user_alerts(dbsession, user) -> dict:
             {"id": a.id, "date": _when(a.created_at), "catégorie": CATEGORY_LABELS.get(a.category, a.category),
              "texte": a.text, "lieu": [a.place.x, a.place.y] if a.place is not None else None,
              "statut": STATE_LABELS.get(alert_state(a), a.status),
-             "source": a.source, "expire": _when(a.expires_at)} for a in alerts],
-        "suites et fins d'alerte": json_rows(sa.select(
+             "source": SOURCE_LABELS.get(a.source, a.source), "expire": _when(a.expires_at)} for a in alerts],
+        "suites et fins d'alerte": in_words(json_rows(sa.select(
             AlertUpdate.alert_id.label("alerte"), AlertUpdate.created_at.label("date"), AlertUpdate.kind.label("type"),
             AlertUpdate.text.label("texte")).where(AlertUpdate.author_id == user.id).order_by(AlertUpdate.id)),
+            type=UPDATE_LABELS),
         "signalements": json_rows(sa.select(
             AlertReport.alert_id.label("alerte"), AlertReport.created_at.label("date"),
             AlertReport.reason.label("motif")).where(AlertReport.reporter_id == user.id).order_by(AlertReport.id)),

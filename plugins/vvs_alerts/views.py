@@ -19,7 +19,8 @@ from vvs_core.web.timefmt import dates
 
 from . import feeds
 from .access import SanctionsContext
-from .catalogue import (CATEGORY_LABELS, EXPIRY_CHOICES, SEVERITY_LABELS, SMS_URGENCY, STATUS_LABELS, category_label)
+from .catalogue import (CATEGORY_LABELS, EXPIRY_CHOICES, SEVERITY_LABELS, SMS_URGENCY, STATUS_LABELS, UPDATE_LABELS,
+                        category_label)
 from .forms import AlertModerationSchema, AlertSchema, FollowUpSchema, ReportSchema, new_key
 from .lifecycle import is_active, post_update
 from .models import Alert
@@ -149,7 +150,7 @@ def alert_view(request):
         "active": is_active(alert), "can": can, "is_author": request.user.id == alert.author_id,
         "reach": reach_state(request.dbsession, alert) if can["reach"] else None,
         "reports": open_reports(request.dbsession, alert.id) if can["moderate"] else [],
-        "actions": ACTION_LABELS, "updates": [(u, author_name(u.author)) for u in alert.updates],
+        "actions": ACTION_LABELS, "update_labels": UPDATE_LABELS, "updates": [(u, author_name(u.author)) for u in alert.updates],
         "seen": last_entry_id(request.dbsession, alert.id) if can["moderate"] else 0,
         "default_days": DEFAULT_SUSPENSION_DAYS,
         "map_data": _map_data(community, alert.place) if alert.place is not None else None,

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from .models import GazettePhoto, GazettePost, GazetteReply, GazetteReport
+from .models import CATEGORIES, GazettePhoto, GazettePost, GazetteReply, GazetteReport
 
 
 def export_gazette(dbsession, user) -> dict:
     """Posts and replies as SQL (``json_rows``): the archive reads them with its other
     sections, in one statement; the photos of the posts that have some after (``with_photos``)."""
+    from vvs_core.accounts.personal_data import in_words
     from vvs_core.web.batch import ReadThen, json_rows
 
     return {
@@ -17,7 +18,7 @@ def export_gazette(dbsession, user) -> dict:
             GazettePost.category.label("rubrique"), GazettePost.title.label("titre"), GazettePost.text.label("texte"),
             GazettePost.created_at.label("creee_le"), GazettePost.photo_count.label("photos"))
             .where(GazettePost.author_id == user.id).order_by(GazettePost.id)),
-            lambda posts: with_photos(dbsession, posts)),
+            lambda posts: in_words(with_photos(dbsession, posts), rubrique=CATEGORIES)),
         "reponses": json_rows(sa.select(
             GazetteReply.id.label("id"), GazetteReply.post_id.label("annonce"), GazetteReply.text.label("texte"),
             GazetteReply.created_at.label("creee_le"))

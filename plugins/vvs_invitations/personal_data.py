@@ -13,8 +13,10 @@ def export_invitations(dbsession, user) -> list[dict]:
     """Dates in the export's own way (Paris time, as every other section), the community by name."""
     rows = dbsession.execute(select(Invitation, Community.name).join(Community, Community.id == Invitation.community_id)
                              .where(Invitation.sender_id == user.id).order_by(Invitation.id))
-    return [{"communaute": name, "canal": i.channel, "adresse": i.address, "envoyee_le": i.created_at,
-             "inscriptions": i.accepted_count} for i, name in rows]
+    from vvs_core.accounts.personal_data import CHANNEL_LABELS, in_words
+
+    return in_words([{"communaute": name, "canal": i.channel, "adresse": i.address, "envoyee_le": i.created_at,
+                      "inscriptions": i.accepted_count} for i, name in rows], canal=CHANNEL_LABELS)
 
 
 def erase_invitations(dbsession, user) -> None:

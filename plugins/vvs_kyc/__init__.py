@@ -68,7 +68,7 @@ def vvs_menu_items(request):
 def vvs_export_user_data(request, user):
     from .documents import export_user
 
-    rows = export_user(request.dbsession, user)
+    rows = export_user(request, user)
     return {"Vérifications d'adresse": rows} if rows else {}
 
 

@@ -247,18 +247,23 @@ def erase_user(request, user) -> None:
     dbsession.flush()
 
 
-def export_user(dbsession, user) -> list[dict]:
-    rows = dbsession.scalars(select(KycCheck).where(KycCheck.user_id == user.id).order_by(KycCheck.id)).all()
-    out = []
+def export_user(request, user) -> list[dict]:
+    """The resident's checks for « Mes données », in the words of the pages (method, state, file type)."""
+    from .methods import labels
+    from .models import DOCUMENT_TYPES, STATUS_LABELS
+
+    rows = request.dbsession.scalars(select(KycCheck).where(KycCheck.user_id == user.id).order_by(KycCheck.id)).all()
+    methods, out = labels(request), []
     for c in rows:
-        item = {"methode": c.method, "etat": c.status, "le": dates.iso(c.created_at),
+        item = {"methode": methods.get(c.method, c.method), "etat": STATUS_LABELS.get(c.status, c.status),
+                "le": dates.iso(c.created_at),
                 "decision_le": dates.iso(c.decided_at) if c.decided_at else None, "motif": c.reason or None}
         if c.method == "geolocation":
             item["distance_m"] = c.details.get("distance_m")
             item["precision_m"] = c.details.get("accuracy_m")
         if c.document is not None:
             d = c.document
-            item["document"] = {"type": d.content_type, "taille": d.size,
+            item["document"] = {"type": DOCUMENT_TYPES.get(d.content_type, d.content_type), "taille": d.size,
                                 "detruit_le": dates.iso(d.destroyed_at) if d.destroyed_at else None}
         out.append(item)
     return out

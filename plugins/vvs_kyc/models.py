@@ -13,6 +13,9 @@ from vvs_core.models.meta import Base
 from vvs_core.models.types import UTCDateTime
 
 CHECK_STATUSES = ("pending", "passed", "failed", "expired")
+# What the pages and « Mes données » say of a proof's state ("none": no check of that method yet).
+STATUS_LABELS = {"none": "aucune", "pending": "en cours", "passed": "réussie", "failed": "échouée", "expired": "expirée"}
+DOCUMENT_TYPES = {"application/pdf": "PDF", "image/jpeg": "image JPEG", "image/png": "image PNG"}
 
 
 class KycCheck(Base):

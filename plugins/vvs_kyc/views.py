@@ -18,6 +18,7 @@ from .checks import KycError, method_status
 from .document_checks import DocumentRejected
 from .kyc_settings import parse_required
 from .methods import NAMES, all_methods, labels
+from .models import STATUS_LABELS
 
 T = "vvs_kyc:templates/"
 UPLOAD_RATE = "10/3600"
@@ -161,8 +162,8 @@ def review_proof_view(request, error=None):
     community = request.dbsession.get(Community, check.community_id) if check.community_id else None
     return _page(request, "Vérifier un justificatif", check=check, document=document, resident=check.user,
                  community=community, error=error, kept_reason=typed(request, "reason")["reason"][:1000] if error else "",
-                 others={m.name: (m.label, m.status(request, check.user)) for m in all_methods(request)
-                         if m.name != "document"})
+                 others={m.name: (m.label, STATUS_LABELS[m.status(request, check.user)])
+                         for m in all_methods(request) if m.name != "document"})
 
 
 @view_config(route_name="kyc_review_file", permission="kyc.review", request_method="GET")

@@ -303,7 +303,9 @@ def vvs_export_user_data(request, user):
                                      .options(joinedload(MairieAgent.commune)))
     agents = [{"commune": a.commune.name, "role": a.role_label, "canaux": a.alert_channels,
                "double_authentification": a.totp_confirmed_at is not None} for a in rows]
-    return {"Mairie vigilante": agents} if agents else {}
+    from vvs_core.accounts.personal_data import CHANNEL_LABELS, in_words
+
+    return {"Mairie vigilante": in_words(agents, canaux=CHANNEL_LABELS)} if agents else {}
 
 
 @hookimpl

@@ -70,14 +70,15 @@ def vvs_dashboard_widgets(request, commune):
 @hookimpl
 def vvs_export_user_data(request, user):
     """An agent's lines in the main courante of the crises of their commune."""
+    from vvs_core.accounts.personal_data import in_words
     from vvs_core.web.batch import json_rows
 
-    from .models import PcsCrisis, PcsLogEntry
+    from .models import LOG_KINDS, PcsCrisis, PcsLogEntry
 
-    rows = json_rows(select(PcsCrisis.title.label("crise"), PcsLogEntry.at.label("date"),
-                            PcsLogEntry.kind.label("étape"), PcsLogEntry.text.label("texte"))
-                     .join(PcsCrisis, PcsCrisis.id == PcsLogEntry.crisis_id)
-                     .where(PcsLogEntry.author_id == user.id).order_by(PcsLogEntry.at))
+    rows = in_words(json_rows(select(PcsCrisis.title.label("crise"), PcsLogEntry.at.label("date"),
+                                     PcsLogEntry.kind.label("etape"), PcsLogEntry.text.label("texte"))
+                              .join(PcsCrisis, PcsCrisis.id == PcsLogEntry.crisis_id)
+                              .where(PcsLogEntry.author_id == user.id).order_by(PcsLogEntry.at)), etape=LOG_KINDS)
     return {"Plan communal de sauvegarde (main courante)": rows}
 
 

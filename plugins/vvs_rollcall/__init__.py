@@ -265,16 +265,17 @@ def vvs_community_links(request, communities, place):
 
 @hookimpl
 def vvs_export_user_data(request, user):
+    from vvs_core.accounts.personal_data import in_words
     from vvs_core.web.batch import json_rows
 
-    from .models import RollCall, RollCallPerson
+    from .models import ANSWERS, VIA, RollCall, RollCallPerson
 
     stmt = (select(RollCall.created_at.label("appel"), RollCallPerson.answer.label("reponse"),
                    RollCallPerson.answered_at.label("repondu_le"), RollCallPerson.answered_via.label("par"),
                    RollCallPerson.note.label("message"))
             .join(RollCall, RollCall.id == RollCallPerson.rollcall_id).where(RollCallPerson.user_id == user.id)
             .order_by(RollCall.created_at))
-    return {"Appels « Êtes-vous en sécurité ? »": json_rows(stmt)}
+    return {"Appels « Êtes-vous en sécurité ? »": in_words(json_rows(stmt), reponse=ANSWERS, par=VIA)}
 
 
 @hookimpl

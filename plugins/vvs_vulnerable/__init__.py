@@ -145,8 +145,12 @@ def vvs_export_user_data(request, user):
     """The entries about the resident (registered by themself) and those they asked for."""
     from vvs_core.clock import utcnow
 
-    from .models import ORIGINS, STATES, VulnerableEntry
+    from .models import FIELD_WORDS, ORIGINS, SITUATIONS, STATES, VulnerableEntry
     from .sealing import unseal
+
+    def in_words(data: dict) -> dict:
+        return {FIELD_WORDS.get(k, k): in_words(v) if isinstance(v, dict) else [SITUATIONS.get(s, s) for s in v]
+                if k == "situations" else v for k, v in data.items()}
 
     rows = request.dbsession.scalars(select(VulnerableEntry).where(
         (VulnerableEntry.user_id == user.id) | (VulnerableEntry.created_by_id == user.id)))
@@ -156,7 +160,7 @@ def vvs_export_user_data(request, user):
         data = unseal(request.registry.settings, entry.sealed) if entry.user_id == user.id else {
             "name": unseal(request.registry.settings, entry.sealed).get("name", "")}
         out.append({"origine": ORIGINS.get(entry.origin), "état": STATES.get(entry.state(now)),
-                    "inscrite le": entry.created_at, "données": data})
+                    "inscrite le": entry.created_at, "données": in_words(data)})
     return {"Registre des personnes vulnérables": out} if out else {}
 
 

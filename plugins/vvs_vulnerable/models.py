@@ -29,6 +29,11 @@ ORIGINS = {"self": "Inscription par la personne elle-même",
 SITUATIONS = {"age65": "Personne âgée de 65 ans et plus",
               "age60": "Personne de plus de 60 ans reconnue inapte au travail",
               "handicap": "Personne adulte handicapée"}
+# The sealed data's fields, as « Mes données » names them (the register's words: exports.HEADER).
+FIELD_WORDS = {"name": "Nom", "address": "Adresse", "phone": "Téléphone", "email": "E-mail", "situations": "Situations",
+               "needs": "Besoins", "contact": "Personne à prévenir", "consent": "Consentement",
+               "consent_at": "Consentement le", "representative": "Représentant légal", "quality": "Qualité",
+               "requester": "Demandeur", "relationship": "Lien avec la personne", "written_request": "Demande écrite"}
 STATES = {"waiting": "en attente (délai d'opposition)", "active": "inscrite", "objected": "opposition de la personne",
           "withdrawn": "retirée", "removed": "radiée par le CCAS"}
 

@@ -103,14 +103,16 @@ def vvs_dashboard_widgets(request, commune):
 @hookimpl
 def vvs_export_user_data(request, user):
     """An agent's part: the warnings they sent or set aside, the choices they saved."""
-    from .models import CommuneWarningSettings, WarningRelay
+    from vvs_core.models import Commune
+
+    from .models import THRESHOLDS, CommuneWarningSettings, WarningRelay
 
     relays = request.dbsession.scalars(select(WarningRelay).where(WarningRelay.sent_by_id == user.id))
     rows = [{"avertissement": r.title, "état": r.state_label, "date": r.sent_at or r.updated_at} for r in relays]
-    choices = request.dbsession.scalars(select(CommuneWarningSettings).where(
-        CommuneWarningSettings.updated_by_id == user.id))
-    rows += [{"réglage de la commune": c.commune_id, "seuil": c.threshold, "relais automatique": c.automatic}
-             for c in choices]
+    choices = request.dbsession.execute(select(CommuneWarningSettings, Commune.name).join(
+        Commune, Commune.id == CommuneWarningSettings.commune_id).where(CommuneWarningSettings.updated_by_id == user.id))
+    rows += [{"réglage de la commune": name, "seuil": THRESHOLDS.get(c.threshold, c.threshold),
+              "relais automatique": c.automatic} for c, name in choices]
     return {"Avertissements officiels": rows} if rows else {}
 
 

@@ -9,8 +9,9 @@ import zipfile
 from datetime import date, datetime
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.sql.elements import ClauseElement
 
-from vvs_core.web.batch import json_rows, resolve_values
+from vvs_core.web.batch import ReadThen, _plain, json_rows, resolve_values
 from vvs_core.clock import utcnow
 from vvs_core.communities.events import event_label, record_event
 from vvs_core.notify.kinds import kinds_of
@@ -21,7 +22,7 @@ from vvs_core.accounts.sessions import end_all_sessions
 from vvs_core.models import Community, CommunityEvent, Membership, Notification, Token, User
 
 
-# What the archive says instead of the codes stored (kinds and channels: their registries).
+# What the archive says instead of the codes stored (kinds, events: their registries; channels: CHANNEL_LABELS).
 ROLES = {"member": "membre", "referent": "référent"}
 STATUSES = {"pending": "en attente", "active": "actif", "rejected": "refusé", "left": "parti", "sending": "en cours d'envoi",
             "sent": "envoyé", "delivered": "remis", "failed": "en échec", "cancelled": "annulé"}
@@ -43,54 +44,51 @@ def _stable_keys(value):
             else [_stable_keys(v) for v in value] if isinstance(value, list) else value)
 
 
-def in_french(registry, core: dict) -> dict:
-    """The core's sections with labels for its codes (read after ``resolve_values``)."""
-    kinds, channel = kinds_of(registry), lambda c: CHANNEL_LABELS.get(c, c)
-    core["compte"]["preferences_notifications"] = [{"type": kinds.get(k).label if k in kinds else k, "canaux": [
-        channel(c) for c in chosen]} for k, chosen in core["compte"]["preferences_notifications"].items()]
-    for row in core["adhesions"]:
-        row.update(role=ROLES.get(row["role"], row["role"]), statut=STATUSES.get(row["statut"], row["statut"]))
-    for row in core["notifications"]:
-        row.update(type=kinds.get(row["type"]).label or row["type"], canal=channel(row["canal"]),
-                   statut=STATUSES.get(row["statut"], row["statut"]))
-    for row in core["historique"]:
-        row["type"] = event_label(registry, row["type"])
-    return core
+def in_words(rows, **labels):
+    """A section's rows with their codes in the pages' words, the one way of core and plugins: ``in_words(json_rows(stmt),
+    canal=CHANNEL_LABELS, statut=STATUSES)`` (per field a dict or a function, each code of a list too; unknown codes stay)."""
+    def word(label, code):
+        return ([word(label, c) for c in code] if isinstance(code, list) else code if code is None
+                else label(code) if callable(label) else label.get(code, code))
+
+    def apply(read):
+        return [{k: word(labels[k], v) if k in labels else v for k, v in _plain(row).items()} for row in read]
+    return ReadThen(rows, apply) if isinstance(rows, ClauseElement) else apply(rows)
 
 
-def core_export(dbsession, user: User) -> dict:
+def core_export(request, user: User) -> dict:
     """The core's part of the archive. Its lists are SQL expressions (``json_rows``) that
     ``gather_user_data`` reads with every plugin's in one statement (``vvs_core.web.batch``)."""
-    home = user.home
+    home, kind, prefs = user.home, {k.key: k.label for k in kinds_of(request.registry)}, user.notification_prefs or {}
     account = {
         "email": user.email, "prenom": user.first_name, "nom": user.last_name, "pseudonyme": user.pseudonym,
         "telephone_portable": user.mobile, "masquer_portable": user.hide_mobile,
-        "telephone_fixe": user.landline, "masquer_fixe": user.hide_landline,
-        "adresse": user.address_label,
+        "telephone_fixe": user.landline, "masquer_fixe": user.hide_landline, "adresse": user.address_label,
         "domicile": {"longitude": home.x, "latitude": home.y} if home is not None else None,
         "presentation": user.presentation, "centres_interet": list(user.interests or []),
-        "habitation": dict(user.housing or {}), "preferences_notifications": dict(user.notification_prefs or {}),
+        "habitation": dict(user.housing or {}), "preferences_notifications": in_words(
+            [{"type": k, "canaux": list(v)} for k, v in prefs.items()], type=kind, canaux=CHANNEL_LABELS),
         "newsletter": user.newsletter, "photo": user.photo if user.has_photo else None,  # a file of the ZIP
         "cree_le": _iso(user.created_at), "derniere_connexion": _iso(user.last_login_at),
         "email_confirme_le": _iso(user.email_confirmed_at),
     }
-    memberships = json_rows(
+    memberships = in_words(json_rows(
         select(Community.name.label("communaute"), Membership.role.label("role"), Membership.status.label("statut"),
                Membership.requested_at.label("demande_le"), Membership.decided_at.label("decide_le"),
                Membership.decision_reason.label("motif"))
         .join(Community, Community.id == Membership.community_id)
-        .where(Membership.user_id == user.id).order_by(Membership.id))
-    notifications = json_rows(
+        .where(Membership.user_id == user.id).order_by(Membership.id)), role=ROLES, statut=STATUSES)
+    notifications = in_words(json_rows(
         select(Notification.kind.label("type"), Notification.channel.label("canal"), Notification.title.label("titre"),
                Notification.status.label("statut"), Notification.created_at.label("cree_le"))
-        .where(Notification.recipient_id == user.id).order_by(Notification.id.desc()).limit(1000))
-    events = json_rows(
+        .where(Notification.recipient_id == user.id).order_by(Notification.id.desc()).limit(1000)),
+        type=kind, canal=CHANNEL_LABELS, statut=STATUSES)
+    events = in_words(json_rows(
         select(CommunityEvent.kind.label("type"), CommunityEvent.community_id.label("communaute_id"),
                CommunityEvent.created_at.label("le"), CommunityEvent.data.label("donnees"))
         .where((CommunityEvent.actor_id == user.id) | (CommunityEvent.subject_user_id == user.id))
-        .order_by(CommunityEvent.id))
-    return {"compte": account, "adhesions": memberships,
-            "notifications": notifications, "historique": events}
+        .order_by(CommunityEvent.id)), type=lambda k: event_label(request.registry, k))
+    return {"compte": account, "adhesions": memberships, "notifications": notifications, "historique": events}
 
 
 def gather_user_data(request, user: User) -> dict:
@@ -98,8 +96,7 @@ def gather_user_data(request, user: User) -> dict:
     then the plugins', every name by ``export_key``. A plugin's section may hold SQL expressions
     (``json_rows``, ``ReadThen``): they are read together, in one statement per call."""
     hook = request.registry.vvs_plugins.hook
-    core, *answers = resolve_values(request, [core_export(request.dbsession, user), *hook.vvs_export_user_data(request=request, user=user)])
-    data = in_french(request.registry, core)
+    data, *answers = resolve_values(request, [core_export(request, user), *hook.vvs_export_user_data(request=request, user=user)])
     for section, value in ((export_key(k), v) for answer in answers for k, v in (answer or {}).items()):
         data[section if section not in data else f"{section}_2"] = _stable_keys(value)
     return data
@@ -147,12 +144,10 @@ def close_account(request, user: User) -> None:
     dbsession = request.dbsession
     for membership in dbsession.execute(select(Membership).where(
             Membership.user_id == user.id, Membership.status.in_(("active", "pending")))).scalars():
-        was_active = membership.status == "active"
-        membership.status = "left"
-        membership.decided_at = utcnow()
-        if was_active:
+        if membership.status == "active":
             record_event(dbsession, "member_left", community=membership.community_id, subject=user,
                          data={"reason": "account_closed"})
+        membership.status, membership.decided_at = "left", utcnow()
     erase_core_data(dbsession, user)
     user.status = "closed"
     user.closed_at = utcnow()

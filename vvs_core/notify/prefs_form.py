@@ -11,10 +11,8 @@ from vvs_core.notify.preferences import SEVERITIES, SEVERITY_LABELS, parse_quiet
 from vvs_core.web.timefmt import dates
 
 _HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
-CHANNEL_LABELS = {"sms": "SMS", "email": "E-mail", "push": "Notification sur le téléphone",
-                  "voice": "Appel sur le téléphone fixe"}
-CHANNEL_NAMES = {"sms": "par SMS", "email": "par e-mail", "push": "par notification sur le téléphone",
-                 "voice": "par appel sur le téléphone fixe"}
+CHANNEL_LABELS = {"sms": "SMS", "email": "E-mail", "push": "Notification sur le téléphone", "voice": "Appel sur le téléphone fixe"}
+CHANNEL_NAMES = {c: "par " + (label if label.isupper() else label.lower()) for c, label in CHANNEL_LABELS.items()}
 
 
 def _time_node(name, title, description):

@@ -145,7 +145,7 @@ def test_gdpr_export_and_erase(testapp, world, dbsession, kyc_dir, app_registry)
         user = request.dbsession.get(User, world["resident"].id)
         [rows] = [a["Vérifications d'adresse"] for a in hook.vvs_export_user_data(request=request, user=user)
                   if a and "Vérifications d'adresse" in a]
-    assert [r["methode"] for r in rows] == ["document", "geolocation"]
+    assert [r["methode"] for r in rows] == ["Justificatif de domicile", "Géolocalisation"]  # the pages' words
     assert "storage_name" not in str(rows) and "lon" not in rows[1]
     assert len(list(kyc_dir.iterdir())) == 1
     with task_request(app_registry) as request:

@@ -330,7 +330,8 @@ def test_an_agents_personal_data_export_and_erasure(app_request, dbsession, mair
     dbsession.flush()
     exported = [a for a in hook.vvs_export_user_data(request=app_request, user=mairie.agent_user)
                 if "Avertissements officiels" in a][0]["Avertissements officiels"]
-    assert exported[0]["avertissement"] == "Vigilance orange : Orages" and exported[1]["seuil"] == "Moderate"
+    assert exported[0]["avertissement"] == "Vigilance orange : Orages" and exported[1]["seuil"] == "Vigilance jaune et au-dessus"
+    assert exported[1]["réglage de la commune"] == mairie.commune.name  # its name, not its number
     hook.vvs_erase_user_data(request=app_request, user=mairie.agent_user)
     dbsession.expire_all()
     assert relays(dbsession)[0].sent_by_id is None
