@@ -50,7 +50,8 @@ def test_every_section_of_my_data_writes_words_not_codes(testapp, dbsession, mak
     from vvs_warnings.models import CommuneWarningSettings
 
     now = utcnow()
-    user = make_user(first_name="Hélène", last_name="Lefèvre-Œuvray", notification_prefs={"alert": ["sms", "email"]})
+    user = make_user(first_name="Hélène", last_name="Lefèvre-Œuvray", notification_prefs={"alert": ["sms", "email"]},
+                     housing={"owner": "oui", "dwelling": "appartement", "alarm": "non"})
     community = make_community(name="L’Église « haute » 🌳", members=[user])
     insert_notifications(dbsession, [dict(dedupe_key=f"mots:{user.id}", kind="alert", subject_type="essai",
                                           subject_id=1, recipient_id=user.id, channel="email",
@@ -100,6 +101,9 @@ def test_every_section_of_my_data_writes_words_not_codes(testapp, dbsession, mak
     codes = [(path, value) for path, value in _leaves(data) if isinstance(value, str) and value in CODES]
     assert not codes, codes
     # The words are the pages' words, one way for the channels whatever the section.
+    assert data["compte"]["habitation"] == {"proprietaire": "Oui", "type_de_logement": "Appartement",
+                                            "logement_equipe_d_une_alarme": "Non"}  # « Mon profil »'s, not owner: oui
+    assert data["compte"]["preferences_notifications"] == [{"type": "Alertes de vos voisins", "canaux": ["SMS", "E-mail"]}]
     assert [i["canal"] for i in data["invitations_envoyees"]] == ["E-mail", "SMS"]
     assert data["notifications"][0]["canal"] == "E-mail"
     assert data["mairie_vigilante"][0]["canaux"] == ["SMS", "E-mail"]

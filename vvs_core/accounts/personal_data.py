@@ -59,15 +59,15 @@ def in_words(rows, **labels):
 def core_export(request, user: User) -> dict:
     """The core's part of the archive. Its lists are SQL expressions (``json_rows``) that
     ``gather_user_data`` reads with every plugin's in one statement (``vvs_core.web.batch``)."""
-    home, kind, prefs = user.home, {k.key: k.label for k in kinds_of(request.registry)}, user.notification_prefs or {}
+    home, kind, prefs, housing = user.home, {k.key: k.label for k in kinds_of(request.registry)}, user.notification_prefs or {}, user.housing or {}
     account = {
         "email": user.email, "prenom": user.first_name, "nom": user.last_name, "pseudonyme": user.pseudonym,
         "telephone_portable": user.mobile, "masquer_portable": user.hide_mobile,
         "telephone_fixe": user.landline, "masquer_fixe": user.hide_landline, "adresse": user.address_label,
         "domicile": {"longitude": home.x, "latitude": home.y} if home is not None else None,
         "presentation": user.presentation, "centres_interet": list(user.interests or []),
-        "habitation": dict(user.housing or {}), "preferences_notifications": in_words(
-            [{"type": k, "canaux": list(v)} for k, v in prefs.items()], type=kind, canaux=CHANNEL_LABELS),
+        "habitation": {export_key(t): dict(c).get(housing[n], housing[n]) for n, t, c in User.HOUSING if housing.get(n)},
+        "preferences_notifications": in_words([{"type": k, "canaux": list(v)} for k, v in prefs.items()], type=kind, canaux=CHANNEL_LABELS),
         "newsletter": user.newsletter, "photo": user.photo if user.has_photo else None,  # a file of the ZIP
         "cree_le": _iso(user.created_at), "derniere_connexion": _iso(user.last_login_at),
         "email_confirme_le": _iso(user.email_confirmed_at),

@@ -31,8 +31,6 @@ INTERESTS = (
     "Électronique", "Pop rock", "Techno", "Variétés", "Bowling", "Football", "La marche",
     "Randonnée", "Running", "Jardinage", "Bricolage", "Lecture",
 )
-HOUSING_TYPES = (("maison", "Maison"), ("appartement", "Appartement"), ("autre", "Autre"))
-YES_NO = (("oui", "Oui"), ("non", "Non"))
 
 # The core's pages of « Mes paramètres »; plugins add theirs (``vvs_settings_sections``).
 CORE_SETTINGS_SECTIONS = (
@@ -112,8 +110,7 @@ class ProfileSchema(Schema):
 
 def housing_schema():
     schema = Schema()
-    for name, title, choices in (("owner", "Propriétaire", YES_NO), ("dwelling", "Type de logement", HOUSING_TYPES),
-                                 ("alarm", "Logement équipé d'une alarme", YES_NO)):
+    for name, title, choices in User.HOUSING:
         schema.add(colander.SchemaNode(colander.String(), name=name, title=title, missing="",
                                        validator=colander.OneOf([v for v, _ in choices]),
                                        widget=deform.widget.SelectWidget(values=[("", "— non renseigné —"), *choices])))

@@ -34,6 +34,9 @@ class User(Base):
     presentation: Mapped[str] = mapped_column(Text, default="")
     interests: Mapped[list] = mapped_column(JSON, default=list)
     housing: Mapped[dict] = mapped_column(JSON, default=dict)  # never shown to neighbours
+    HOUSING = (("owner", "Propriétaire", (("oui", "Oui"), ("non", "Non"))),  # its fields (name, title, choices): « Mon
+               ("dwelling", "Type de logement", (("maison", "Maison"), ("appartement", "Appartement"), ("autre", "Autre"))),
+               ("alarm", "Logement équipé d'une alarme", (("oui", "Oui"), ("non", "Non"))))  # profil », « Mes données »
     photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     has_photo: Mapped[bool] = column_property(photo.isnot(None))  # without loading it: lists of members read this
     notification_prefs: Mapped[dict] = mapped_column(JSON, default=dict)
