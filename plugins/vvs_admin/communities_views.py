@@ -1,5 +1,5 @@
 """The platform team's pages to create a community (``/admin/communautes/nouvelle``, linked
-from a commune's page) and to change a community's name, description and boundary
+from a commune's page; the commune found first by a search, ``commune_search``) and to change a community's name, description and boundary
 (``/admin/communautes/{id}/modifier``). The boundary is drawn on the référents' map editor;
 the rules live in ``vvs_admin.communities``; these views read the forms and show the pages.
 An archived community's edit page answers 403 like its other pages (``vvs_admin.archived``)."""
@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import json
 
+import colander
 import deform
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.renderers import render
 from pyramid.view import view_config
-from sqlalchemy import select
 from sqlalchemy.orm import defer
 
 from vvs_admin.accounts import AdminActionRefused, ChangedMeanwhile
@@ -22,11 +22,11 @@ from vvs_core import geo
 from vvs_core.accounts.security import community_factory
 from vvs_core.communities.members import member_count
 from vvs_core.communities.views import leaflet_assets, neighbours_outlines, outline
+from vvs_core.accounts.registration import communes_matching
 from vvs_core.models import Commune, row_id
 from vvs_core.web.forms import (Schema, choice_node, email_node, make_form, reason_node, state_node, text_node,
                                 typed, validate)
 from vvs_core.web.french import a
-from vvs_core.web.textsearch import folded
 
 FORMID = "boundary-form"  # the form boundary-editor.js fills on submit
 
@@ -54,9 +54,9 @@ def name_and_description(schema: Schema) -> None:
                          widget=deform.widget.TextInputWidget(attributes={"maxlength": "255"})))
 
 
-def new_community_form(request, communes: list[tuple[str, str]], map_html: str) -> deform.Form:
+def new_community_form(request, commune: Commune, map_html: str) -> deform.Form:
     schema = Schema()
-    schema.add(choice_node("commune", "Commune", communes))
+    schema.add(colander.SchemaNode(colander.String(), name="commune", missing="", widget=deform.widget.HiddenWidget()))
     name_and_description(schema)
     schema.add(choice_node("mode", "Qui valide les adhésions", list(mode_names(request).items())))
     schema.add(email_node("Premier référent (facultatif) : adresse e-mail de son compte", existing=True, name="referent",
@@ -94,43 +94,79 @@ def map_html(request, start, drawing=None, name: str = "", community=None, aroun
 
 
 def page(request, title: str, form_html: str, error: str | None = None, **extra) -> dict:
-    return {"title": title, "form": form_html, "error": error, "back": None, "community": None, **extra,
-            **leaflet_assets(request, "boundary-editor.js")}
+    assets = leaflet_assets(request, "boundary-editor.js") if form_html else {}
+    return {"title": title, "form": form_html, "error": error, "back": None, "community": None, "search": None,
+            "chosen": None, **assets, **extra}
 
 
-# --- Creating -----------------------------------------------------------------
+# --- Creating ---------------------------------------------------------------
 
-def commune_choices(db) -> list[Commune]:
-    return list(db.scalars(select(Commune).options(defer(Commune.boundary)).order_by(folded(Commune.name), Commune.id)))
+SHOWN_MATCHES = 20
+
+
+def commune_label(commune: Commune) -> str:
+    """What tells homonyms apart: « Saint-Denis (93) — 93200, 93210 · INSEE 93066 »."""
+    return f"{commune.name} ({commune.department}) — {', '.join(commune.postcodes or [])} · INSEE {commune.insee}"
+
+
+def commune_search(request, error: str | None = None) -> dict:
+    """The first step, a search (GET ``?q=``): a name, a postcode or an INSEE code typed, the
+    matching communes offered as links to the form (``?commune=<id>``); with nothing typed,
+    every commune when there are few. One statement."""
+    typed = " ".join(str(request.GET.get("q", ""))[:80].split())
+    asked = "q" in request.GET
+    found = communes_matching(request.dbsession, typed, SHOWN_MATCHES + 1)
+    if not found and not typed:
+        return page(request, "Nouvelle communauté", "", error="Ajoutez d'abord une commune : une communauté est "
+                                                               "toujours dans une commune.")
+    status = None
+    if asked and not typed:
+        status = "Tapez le nom de la commune, son code postal ou son code INSEE."
+    elif typed and not found:
+        status = (f"Aucune commune ne correspond à « {typed} » : vérifiez l'orthographe, ou cherchez par code postal "
+                  "ou code INSEE.")
+    elif len(found) > SHOWN_MATCHES:
+        status = (f"Plus de {SHOWN_MATCHES} communes correspondent : précisez (nom complet, code postal ou code "
+                  "INSEE).") if typed else None
+    shown = found[:SHOWN_MATCHES] if typed or len(found) <= SHOWN_MATCHES else []
+    return page(request, "Nouvelle communauté", "", error=error, back=request.route_path("admin_communes"),
+                back_label="Communes", extra_js=[request.static_path("vvs_admin:static/commune-search.js")],
+                extra_css=[request.layout.static("css/resident.css")],
+                search={"query": typed, "status": status, "matches": [
+                    (commune_label(c), request.route_path("admin_community_new", _query={"commune": c.id}))
+                    for c in shown]})
 
 
 @view_config(route_name="admin_community_new", request_method=("GET", "POST"),
              renderer="vvs_admin:templates/admin_community_form.pt", permission="platform")
 def admin_community_new_view(request):
-    """GET ``?commune=<id>``: the form, its map near that commune's town hall. POST: every
-    field and the boundary checked in one pass; the community created, or the form again
-    with each problem beside its field (nothing created)."""
+    """GET ``?q=``: the search for the commune (``commune_search``). GET ``?commune=<id>``: the
+    form, its map near that commune's town hall. POST: every field and the boundary checked in
+    one pass; the community created, or the form again with each problem beside its field
+    (nothing created)."""
     db = request.dbsession
-    communes = commune_choices(db)
-    if not communes:
-        return page(request, "Nouvelle communauté", "", error="Ajoutez d'abord une commune : une communauté est "
-                                                               "toujours dans une commune.")
-    by_id = {c.id: c for c in communes}
-    choices = [(str(c.id), f"{c.name} ({c.insee})") for c in communes]
     posting = request.method == "POST"
-    wanted = row_id(request.POST.get("commune") if posting else request.GET.get("commune"))
-    commune = by_id.get(wanted) if wanted is not None else None
-    start, around = starting_boundary(request, commune or communes[0])
+    asked = request.POST.get("commune") if posting else request.GET.get("commune")
+    wanted = row_id(asked)
+    commune = db.get(Commune, wanted, options=[defer(Commune.boundary)]) if wanted is not None else None
+    if commune is None:
+        if posting:
+            request.response.status = 400
+            return commune_search(request, "Choisissez la commune dans la recherche : celle qui a été envoyée n'existe "
+                                           "pas (ou plus). Rien n'a été créé.")
+        return commune_search(request, "Cette commune n'existe pas (ou plus) : cherchez-la ci-dessous."
+                              if asked is not None else None)
+    start, around = starting_boundary(request, commune)
     drawing = None
     if posting:
         drawing = read_drawing(request, typed(request, "boundary")["boundary"], new_community_standin(), commune)
-    form = new_community_form(request, choices, map_html(request, start, drawing, around=around))
-    back = {"back": request.route_path("admin_commune", insee=commune.insee) if commune else
-            request.route_path("admin_communes"), "back_label": commune.name if commune else "Communes"}
-    title = "Nouvelle communauté" + (f" {a(commune.name)}" if commune else "")
+    form = new_community_form(request, commune, map_html(request, start, drawing, around=around))
+    back = {"back": request.route_path("admin_commune", insee=commune.insee), "back_label": commune.name,
+            "chosen": {"label": commune_label(commune), "change": request.route_path(
+                "admin_community_new", _query={"q": commune.name})}}
+    title = f"Nouvelle communauté {a(commune.name)}"
     if not posting:
-        values = {"commune": str(commune.id) if commune else "", "mode": "referent"}
-        return page(request, title, form.render(values), **back)
+        return page(request, title, form.render({"commune": str(commune.id), "mode": "referent"}), **back)
     found = {}
 
     def check(data):

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
+from vvs_core.accounts.registration import communes_matching
 from vvs_core.web.errorpages import json_error
 from vvs_core.web.forms import Schema, StrippedString, make_form, validate
 from vvs_core.web.jsonlimits import loads_limited
@@ -16,7 +17,6 @@ from vvs_core.web.french import de
 from vvs_core.interfaces import IGeocoder
 from vvs_core.models import Commune
 from vvs_core.web.ratelimit import client_address, limiter
-from vvs_core.web.textsearch import folded
 
 from . import following
 from .following import FollowRefused
@@ -108,13 +108,7 @@ def page(commune, **kw) -> dict:
 @view_config(route_name="followers_communes", permission="public", renderer=T + "communes.pt")
 def communes_view(request):
     query = " ".join(str(request.GET.get("q", ""))[:80].split())
-    stmt = sa.select(Commune).order_by(folded(Commune.name)).limit(50)
-    if query:
-        like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(sa.or_(Commune.name.ilike(like, escape="\\"), Commune.insee == query,
-                                 sa.cast(Commune.postcodes, sa.String).like(f'%"{query}"%') if query.isdigit()
-                                 else sa.false()))
-    return {"title": "Suivre les alertes de ma mairie", "communes": list(request.dbsession.scalars(stmt)),
+    return {"title": "Suivre les alertes de ma mairie", "communes": communes_matching(request.dbsession, query, 50),
             "query": query}
 
 

@@ -121,3 +121,79 @@ def test_create_then_edit_a_community_with_the_keyboard(phone, login, shot, e2e_
         audit = s.scalar(select(CommunityEvent).where(CommunityEvent.community_id == created.id,
                                                       CommunityEvent.kind == "admin_community_edited"))
         assert audit.data["reason"] == REASON and audit.data["changement"].startswith(f"nom : « {NAME} » → ")
+
+
+HOMONYMS = [("93066", "Saint-Denis", ["93200", "93210"], (2.3581, 48.9362)),
+            ("97411", "Saint-Denis", ["97400", "97490"], (55.4481, -20.8789)),
+            ("93039", "L'Île-Saint-Denis", ["93450"], (2.3377, 48.9394)),
+            ("42218", "Saint-Étienne", ["42000", "42100"], (4.3872, 45.4397))]
+
+
+@pytest.fixture
+def homonyms(e2e_db):
+    """Communes the demo lacks, taken away after the test (the sign-up lists every commune)."""
+    from shapely.geometry import Point
+
+    from vvs_core.models import Commune
+
+    with e2e_db() as s:
+        s.add_all([Commune(insee=insee, name=name, postcodes=codes, centre=Point(*centre))
+                   for insee, name, codes, centre in HOMONYMS])
+        s.commit()
+    yield
+    with e2e_db() as s:
+        s.execute(Commune.__table__.delete().where(Commune.insee.in_([insee for insee, *_ in HOMONYMS])))
+        s.commit()
+
+
+def test_the_commune_is_searched_and_chosen_with_the_keyboard(phone, login, shot, homonyms):
+    """« Nouvelle communauté » : la commune cherchée par son nom sans accents, les homonymes distingués, choisie au clavier."""
+    pg = phone
+    login(pg, ADMIN)
+    pg.goto("/admin/communautes/nouvelle")
+    expect(pg.get_by_role("heading", name="Dans quelle commune ?")).to_be_visible()
+    type_into(pg, "#commune-q", "saint denis")  # the list follows the typing
+    matches = pg.locator("#commune-matches a")
+    expect(matches).to_have_count(3)
+    expect(matches.first).to_contain_text("Saint-Denis (93) — 93200, 93210 · INSEE 93066")
+    expect(matches.nth(1)).to_contain_text("Saint-Denis (974) — 97400, 97490")
+    expect(matches.nth(2)).to_contain_text("L'Île-Saint-Denis (93)")
+    pg.keyboard.press("ArrowDown")
+    pg.keyboard.press("ArrowDown")
+    assert "(974)" in pg.evaluate("document.activeElement.textContent")
+    pg.keyboard.press("Escape")
+    assert pg.evaluate("document.activeElement.id") == "commune-q"
+    no_sideways_scroll(pg)
+    shot(pg, "admin-community-commune-search-360")
+
+    type_into(pg, "#commune-q", "Trifouilly-les-Oies")
+    expect(pg.get_by_role("status")).to_contain_text("Aucune commune ne correspond à « Trifouilly-les-Oies »")
+    type_into(pg, "#commune-q", "st etienne")
+    pg.keyboard.press("Enter")  # the button's search, as without JavaScript
+    pg.wait_for_url("**/admin/communautes/nouvelle?q=st+etienne")
+    tab_to(pg, "#commune-matches a")
+    assert "Saint-Étienne (42)" in pg.evaluate("document.activeElement.textContent")
+    pg.keyboard.press("Enter")
+    pg.wait_for_url("**/admin/communautes/nouvelle?commune=*")
+    expect(pg.locator(".chosen-commune")).to_contain_text("Commune : Saint-Étienne (42) — 42000, 42100 · INSEE 42218")
+    expect(pg.locator("#boundary-status")).to_contain_text("4 sommets")
+    expect(pg.get_by_role("link", name="Changer de commune")).to_be_visible()
+    no_sideways_scroll(pg)
+    shot(pg, "admin-community-commune-chosen-360")
+
+
+def test_the_commune_search_works_without_javascript(browser, live_server, login, homonyms):
+    """Sans JavaScript, le bouton « Chercher » montre les communes trouvées, choisies au clavier."""
+    from phones import browsing
+
+    with browsing(browser, live_server, viewport={"width": 360, "height": 740}, java_script_enabled=False) as pg:
+        login(pg, ADMIN)
+        pg.goto("/admin/communautes/nouvelle")
+        type_into(pg, "#commune-q", "ILE ST DENIS")
+        pg.keyboard.press("Enter")
+        pg.wait_for_url("**/admin/communautes/nouvelle?q=ILE+ST+DENIS")
+        expect(pg.locator("#commune-matches a")).to_have_count(1)
+        tab_to(pg, "#commune-matches a")
+        pg.keyboard.press("Enter")
+        pg.wait_for_url("**/admin/communautes/nouvelle?commune=*")
+        expect(pg.locator(".chosen-commune")).to_contain_text("L'Île-Saint-Denis (93) — 93450")

@@ -6,10 +6,12 @@ commune id, e-mail); each step checks it again on the server.
 """
 
 import logging
+import re
 from dataclasses import dataclass
 
 from shapely.geometry import Point
-from sqlalchemy import select
+from sqlalchemy import String, case, cast, or_, select
+from sqlalchemy.orm import defer
 
 from vvs_core import geo
 from vvs_core.clock import utcnow
@@ -20,7 +22,7 @@ from vvs_core.models import Commune, User
 from vvs_core.accounts.phones import normalise_phone
 from vvs_core.accounts.security import valid_token, hash_password, issue_token
 from vvs_core.web.links import absolute_url
-from vvs_core.web.textsearch import folded
+from vvs_core.web.textsearch import place_key
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +54,16 @@ class Located:
     label: str
 
 
-def communes(dbsession) -> list[Commune]:
-    return list(dbsession.scalars(select(Commune).order_by(folded(Commune.name))))
+def communes_matching(dbsession, typed: str, limit: int | None = 20) -> list[Commune]:
+    """The communes a name, postcode or INSEE code (or their start) names, the closest first
+    (« st etienne », « 42000 », « 2a004 »: ``textsearch.place_key``); typed nothing: all, by name."""
+    code, key = "".join(str(typed)[:80].split()).upper(), place_key(str(typed)[:80])
+    where = (or_(Commune.insee.startswith(code), cast(Commune.postcodes, String).contains(f'"{code}'))
+             if re.fullmatch(r"\d[\dAB]\d{0,3}", code) else Commune.name_key.contains(key, autoescape=True))
+    closest = case((Commune.insee == code, 0), (Commune.name_key == key, 1),
+                   (Commune.name_key.startswith(key, autoescape=True), 2), else_=3)
+    return list(dbsession.scalars(select(Commune).options(defer(Commune.boundary)).where(where)
+                                  .order_by(closest, Commune.name_key, Commune.insee).limit(limit)))
 
 
 def locate_address(request, address: str, commune: Commune) -> Located:
@@ -76,10 +86,6 @@ def locate_address(request, address: str, commune: Commune) -> Located:
     return Located(centre.x, centre.y, False, address)
 
 
-def in_france(lon: float, lat: float) -> bool:
-    return any(x0 <= lon <= x1 and y0 <= lat <= y1 for x0, y0, x1, y1 in FRANCE_BOXES)
-
-
 def point_problem(commune: Commune, lon, lat) -> str | None:
     """A French message when (lon, lat) cannot be a home in ``commune``, else None."""
     try:
@@ -88,7 +94,7 @@ def point_problem(commune: Commune, lon, lat) -> str | None:
         return "Position invalide : placez le marqueur sur votre domicile."
     if lon != lon or lat != lat or not (-180 <= lon <= 180 and -90 <= lat <= 90):  # NaN or off the globe
         return "Position invalide : placez le marqueur sur votre domicile."
-    if not in_france(lon, lat):
+    if not any(x0 <= lon <= x1 and y0 <= lat <= y1 for x0, y0, x1, y1 in FRANCE_BOXES):
         return "Cette position est hors de France : placez le marqueur sur votre domicile."
     point = Point(lon, lat)
     if commune.boundary is not None:

@@ -18,7 +18,7 @@ from vvs_core.communities.membership import (
 from vvs_core.models import Commune, Community, row_id
 from vvs_core.web.ratelimit import client_address, limiter
 from vvs_core.accounts.registration import (
-    SESSION_KEY, AccountData, communes, confirm_email, create_account, email_taken, locate_address, phones,
+    SESSION_KEY, AccountData, communes_matching, confirm_email, create_account, email_taken, locate_address, phones,
     point_problem,
 )
 from vvs_core.web.links import absolute_url
@@ -103,7 +103,7 @@ def address_schema(all_communes) -> AddressSchema:
 def signup_address_view(request):
     if request.user is not None:
         return HTTPFound(request.route_path("signup_community"))
-    all_communes = communes(request.dbsession)
+    all_communes = communes_matching(request.dbsession, "", limit=None)
     title = "Inscription"
     if not all_communes:
         return page(request, 1, title, form=None)

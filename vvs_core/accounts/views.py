@@ -366,10 +366,6 @@ def settings_email_confirm_view(request):
 
 # --- Notifications and newsletter ---------------------------------------------------
 
-def available_channels(request) -> list[str]:
-    return channels_with_provider(request) or ["sms", "email"]
-
-
 def _keep_one(kind):
     return f"Gardez au moins un moyen d'être prévenu : {kind.label[:1].lower()}{kind.label[1:]}."
 
@@ -413,7 +409,7 @@ def settings_notifications_view(request):
     always = [k.label for k in kinds.in_settings() if k.always_reach]
     if always:
         intro += f" Toujours par au moins un moyen : {', '.join(always)}."
-    channels = [c for c in available_channels(request) if address_on(user, c)]  # no box for a phone they lack
+    channels = [c for c in channels_with_provider(request) or ["sms", "email"] if address_on(user, c)]  # no box for a phone they lack
     if "voice" in channels and "sms" not in channels:
         intro += " Sans téléphone portable, vous êtes appelé sur votre téléphone fixe au lieu de recevoir un SMS."
     form = make_form(request, notifications_schema(kinds, channels), "Enregistrer", formid="notifications")

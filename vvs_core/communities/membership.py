@@ -427,7 +427,7 @@ def default_boundary(request, home) -> "Polygon":  # noqa: F821
             square = geo.square_around(geo.from_l93(Point(home_l93.x + dx * size / 2, home_l93.y + dy * size / 2)), size)
             if not geo.check_boundary_size(square, min_m2, max_m2).ok:
                 continue
-            if not square.contains(home) or _too_close_to_edge(square, home_l93):
+            if not square.contains(home) or geo.to_l93(square).exterior.distance(home_l93) < 10:  # home near an edge
                 continue
             if any(other.relate_pattern(square, geo.OVERLAP_PATTERN) for other in neighbours):
                 continue
@@ -437,10 +437,6 @@ def default_boundary(request, home) -> "Polygon":  # noqa: F821
     raise MembershipError(
         "Impossible de tracer une communauté autour de votre domicile sans empiéter sur une communauté voisine : "
         "rejoignez plutôt une des communautés proches.")
-
-
-def _too_close_to_edge(square, home_l93, margin_m: float = 10) -> bool:
-    return geo.to_l93(square).exterior.distance(home_l93) < margin_m
 
 
 def clean_name(name: str) -> str:

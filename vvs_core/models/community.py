@@ -3,12 +3,13 @@
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..clock import utcnow
 from .geometry import Geometry
 from .meta import Base
 from .types import UTCDateTime
+from ..web.textsearch import place_key
 
 MEMBER_ROLES = ("member", "referent")
 MEMBERSHIP_STATUSES = ("pending", "active", "rejected", "left")
@@ -20,6 +21,8 @@ class Commune(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     insee: Mapped[str] = mapped_column(String(5), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # the name as a search compares it (migration 0020): set with the name, here or by an INSERT
+    name_key: Mapped[str] = mapped_column(String(255), default=lambda ctx: place_key(ctx.get_current_parameters()["name"]))
     postcodes: Mapped[list] = mapped_column(JSON, default=list)
     centre = mapped_column(Geometry("POINT"), nullable=False)
     boundary = mapped_column(Geometry("GEOMETRY"), nullable=True)
@@ -31,6 +34,13 @@ class Commune(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     communities = relationship("Community", back_populates="commune")
+
+    @validates("name")
+    def _name_key(self, _attribute, name):
+        self.name_key = place_key(name)
+        return name
+
+    department = property(lambda self: self.insee[:3 if self.insee.startswith("97") else 2])  # « 93 », « 2A », « 974 »
 
 
 class Community(Base):

@@ -429,10 +429,6 @@ def send_batch(provider, rows, rendered) -> list[Outcome]:
     return outcomes
 
 
-def backoff_seconds(attempt: int, first: int) -> int:
-    return min(int(first) * 2 ** max(0, attempt - 1), MAX_BACKOFF_SECONDS)
-
-
 def record_outcomes(dbsession, outcomes, claimed_at, now, settings) -> dict[int, list[int]]:
     """Write the outcomes; returns the rows to retry grouped by delay in seconds."""
     max_attempts = settings["vvs.outbox.max_attempts"]
@@ -444,7 +440,7 @@ def record_outcomes(dbsession, outcomes, claimed_at, now, settings) -> dict[int,
             sent.append(dict(id=n.id, status="sent", provider=o.provider, provider_ref=o.provider_ref,
                              sent_at=now, last_error=""))
         elif o.status == "retry" and n.attempts < max_attempts:
-            delay = backoff_seconds(n.attempts, first_backoff)
+            delay = min(int(first_backoff) * 2 ** max(0, n.attempts - 1), MAX_BACKOFF_SECONDS)  # doubling
             # The delayed message is in flight until it is due (and a claim timeout more).
             ours.append(dict(id=n.id, status="pending", last_error=error,
                              next_attempt_at=now + timedelta(seconds=delay),

@@ -87,10 +87,6 @@ def _bump_local(keys=()) -> None:
     _local_generation = next(_local)
 
 
-def local_generations(keys) -> tuple:
-    return tuple(_local_generations.get(key, 0) for key in keys)
-
-
 class RedisGeneration:
     """The shared generations: Redis counters every process reads."""
 
@@ -421,7 +417,7 @@ class PageCache:
         shared = self._shared_values(request, keys)
         if shared is None:
             return None
-        return tuple(shared.get(k, 0) for k in keys) + local_generations(keys)
+        return tuple(shared.get(k, 0) for k in keys) + tuple(_local_generations.get(k, 0) for k in keys)
 
     def _any_write(self):
         """Something that moves with every write anywhere: read before and after computing."""

@@ -55,7 +55,7 @@ def loads_limited(raw, max_bytes: int, max_depth: int = MAX_DEPTH):
     """Parse ``raw`` (bytes or str) after checking its size and depth."""
     size = len(raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw)
     if size > max_bytes:
-        raise TooLarge(f"Données trop volumineuses ({_kio(max_bytes)} au plus).")
+        raise TooLarge(f"Données trop volumineuses ({f'{max_bytes // 1024} Kio' if max_bytes >= 1024 else f'{max_bytes} octets'} au plus).")
     text = raw
     if isinstance(raw, (bytes, bytearray)):
         try:
@@ -70,7 +70,3 @@ def loads_limited(raw, max_bytes: int, max_depth: int = MAX_DEPTH):
         return json.loads(text)
     except (ValueError, RecursionError):
         raise Invalid("Les données ne sont pas du JSON valide.") from None
-
-
-def _kio(n: int) -> str:
-    return f"{n // 1024} Kio" if n >= 1024 else f"{n} octets"

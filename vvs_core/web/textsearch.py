@@ -2,8 +2,8 @@
 « l'eglise » finds « l’Église », « coeur » finds « cœur ».
 
 ``fold`` gives the comparable form (no accents, lower case, ligatures spelt out, one kind
-of apostrophe, single spaces); ``matches`` says whether a query is inside any of the
-texts, in Python. ``sql_matches`` asks the same of the database (a directory of 5,000
+of apostrophe, single spaces); ``place_key`` a place's name as the commune search compares
+it. ``sql_matches`` says whether a query is inside a column, in the database (a directory of 5,000
 members searched in SQL, one page read): ``folded(column)`` is ``fold`` written in SQL —
 on PostgreSQL ``translate``/``replace``/``lower`` over every letter of Latin-1 and Latin
 Extended-A (the table is computed from ``fold`` itself, so both agree on them), on SQLite
@@ -30,10 +30,9 @@ def fold(text: str | None) -> str:
     return _SPACES.sub(" ", plain.casefold()).strip()
 
 
-def matches(query: str, *texts: str | None) -> bool:
-    """``query`` (folded) is inside one of ``texts`` (folded); an empty query matches all."""
-    wanted = fold(query)
-    return not wanted or any(wanted in fold(t) for t in texts if t)
+def place_key(name: str | None) -> str:
+    """Folded, hyphens and apostrophes as spaces, « st » spelt out: « L'Île-St-Denis » → « l ile saint denis »."""
+    return " ".join({"st": "saint", "ste": "sainte"}.get(w, w) for w in re.split(r"[\s'-]+", fold(name)) if w)
 
 
 # --- The same in SQL ---------------------------------------------------------------
@@ -83,7 +82,7 @@ def _folded_postgresql(element, compiler, **kw):
 
 def sql_matches(query: str, *columns):
     """A WHERE clause: the folded ``query`` is inside one of ``columns`` (folded), as
-    ``matches`` says in Python; an empty query matches all (None: no clause)."""
+    ``fold`` would say in Python; an empty query matches all (None: no clause)."""
     wanted = fold(query)
     if not wanted:
         return None

@@ -62,6 +62,23 @@ def test_the_follow_page_is_public_french_and_says_what_is_kept(testapp, commune
     testapp.get("/communes/abc/suivre", status=404)
 
 
+def test_the_commune_is_found_as_people_type_it(testapp, dbsession, commune):
+    """Accents, hyphens and « st » aside, by postcode or INSEE code; homonyms told apart by
+    their department (the same search as the administration's, vvs_core.accounts.registration)."""
+    from shapely.geometry import Point
+
+    from vvs_core.models import Commune
+
+    for insee, name, postcode in (("42218", "Saint-Étienne", "42000"), ("93066", "Saint-Denis", "93200"),
+                                  ("97411", "Saint-Denis", "97400")):
+        dbsession.add(Commune(insee=insee, name=name, postcodes=[postcode], centre=Point(2, 47)))
+    dbsession.flush()
+    for typed in ("st etienne", "SAINT ETIENNE", "saint-étienne", "42000", "42218"):
+        assert "/communes/42218/suivre" in testapp.get("/communes/suivre", {"q": typed}).text, typed
+    homonyms = testapp.get("/communes/suivre", {"q": "saint denis"}).text
+    assert "(93 — 93200)" in homonyms and "(974 — 97400)" in homonyms
+
+
 def test_follow_by_sms_with_the_code(testapp, dbsession, commune):
     follower = follow_by_sms(testapp, dbsession)
     assert (follower.channel, follower.status, follower.home, follower.secret_digest) == ("sms", "active", None, None)
