@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from vvs_core.models import Community
 from vvs_core.web.timefmt import dates
 
 from .activity import STATE_LABELS, alert_state
@@ -40,8 +41,8 @@ def export_user_alerts(dbsession, user) -> dict:
             PostingSuspension.lifted_at.label("levée")).where(PostingSuspension.user_id == user.id)
             .order_by(PostingSuspension.id)),
         "liens de flux": json_rows(sa.select(
-            FeedToken.community_id.label("communauté"), FeedToken.created_at.label("créé"),
-            FeedToken.revoked_at.label("révoqué")).where(FeedToken.user_id == user.id).order_by(FeedToken.id)),
+            Community.name.label("communauté"), FeedToken.created_at.label("créé"), FeedToken.revoked_at.label("révoqué"))
+            .join(Community, Community.id == FeedToken.community_id).where(FeedToken.user_id == user.id).order_by(FeedToken.id)),
     }}
 
 

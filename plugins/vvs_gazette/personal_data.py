@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from vvs_core.models import Community
+
 from .models import CATEGORIES, GazettePhoto, GazettePost, GazetteReply, GazetteReport
 
 
@@ -14,9 +16,10 @@ def export_gazette(dbsession, user) -> dict:
 
     return {
         "annonces": ReadThen(json_rows(sa.select(
-            GazettePost.id.label("id"), GazettePost.community_id.label("communaute"),
+            GazettePost.id.label("id"), Community.name.label("communaute"),
             GazettePost.category.label("rubrique"), GazettePost.title.label("titre"), GazettePost.text.label("texte"),
             GazettePost.created_at.label("creee_le"), GazettePost.photo_count.label("photos"))
+            .join(Community, Community.id == GazettePost.community_id)
             .where(GazettePost.author_id == user.id).order_by(GazettePost.id)),
             lambda posts: in_words(with_photos(dbsession, posts), rubrique=CATEGORIES)),
         "reponses": json_rows(sa.select(

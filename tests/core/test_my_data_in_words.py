@@ -38,7 +38,8 @@ def _leaves(value, path=()):
 
 def test_every_section_of_my_data_writes_words_not_codes(testapp, dbsession, make_user, make_community, commune,
                                                           app_registry):
-    from vvs_alerts.models import Alert, AlertUpdate
+    from vvs_alerts.models import Alert, AlertUpdate, FeedToken
+    from vvs_core.communities.events import record_event
     from vvs_gazette.models import GazettePost
     from vvs_invitations.models import Invitation
     from vvs_kyc.models import KycCheck, KycDocument
@@ -76,7 +77,7 @@ def test_every_section_of_my_data_writes_words_not_codes(testapp, dbsession, mak
         Invitation(code="mots-fr-2", community_id=community.id, sender_id=user.id, channel="sms",
                    address="+33612345678"),
         MairieAgent(user_id=user.id, commune_id=commune.id, alert_channels=["sms", "email"]),
-        crisis, rollcall, check,
+        crisis, rollcall, check, FeedToken(community_id=community.id, user_id=user.id, token_hash="f" * 64),
         KycCheck(user_id=user.id, community_id=community.id, method="geolocation", status="failed",
                  details={"distance_m": 812, "accuracy_m": 30}),
         CommuneWarningSettings(commune_id=commune.id, threshold="Severe", automatic=True, updated_by_id=user.id),
@@ -93,6 +94,7 @@ def test_every_section_of_my_data_writes_words_not_codes(testapp, dbsession, mak
         RollCallPerson(rollcall_id=rollcall.id, user_id=user.id, answer="safe", answered_at=now, answered_via="sms",
                        note="Tout va bien, merci ❤️"),
     ])
+    record_event(dbsession, "join_requested", community=community, actor=user, subject=user, data={"role": "member"})
     dbsession.flush()
     testapp.login(user)
     archive = zipfile.ZipFile(io.BytesIO(testapp.get("/parametres/mes-donnees.zip").body))
@@ -123,6 +125,11 @@ def test_every_section_of_my_data_writes_words_not_codes(testapp, dbsession, mak
     [entry] = data["registre_des_personnes_vulnerables"]
     assert entry["donnees"]["situations"] == ["Personne âgée de 65 ans et plus", "Personne adulte handicapée"]
     assert entry["donnees"]["besoins"] == "Fauteuil roulant ♿" and entry["donnees"]["nom"] == "Hélène Lefèvre"
+    # A community by its name, not its number, wherever a section names one.
+    name = "L’Église « haute » 🌳"
+    assert data["gazette"]["annonces"][0]["communaute"] == name
+    assert alerts["liens_de_flux"][0]["communaute"] == name
+    assert [e["communaute"] for e in data["historique"]] == [name]
     # French text and emoji come back as typed (no escapes in the file: it is read as it is).
     raw = archive.read("donnees.json").decode("utf-8")
     assert "rue de l’Église 🚗" in raw and "\\u" not in raw

@@ -50,9 +50,7 @@ def in_words(rows, **labels):
     def word(label, code):
         return ([word(label, c) for c in code] if isinstance(code, list) else code if code is None
                 else label(code) if callable(label) else label.get(code, code))
-
-    def apply(read):
-        return [{k: word(labels[k], v) if k in labels else v for k, v in _plain(row).items()} for row in read]
+    apply = lambda read: [{k: word(labels[k], v) if k in labels else v for k, v in _plain(r).items()} for r in read]  # noqa: E731
     return ReadThen(rows, apply) if isinstance(rows, ClauseElement) else apply(rows)
 
 
@@ -84,10 +82,12 @@ def core_export(request, user: User) -> dict:
         .where(Notification.recipient_id == user.id).order_by(Notification.id.desc()).limit(1000)),
         type=kind, canal=CHANNEL_LABELS, statut=STATUSES)
     events = in_words(json_rows(
-        select(CommunityEvent.kind.label("type"), CommunityEvent.community_id.label("communaute_id"),
+        select(CommunityEvent.kind.label("type"), Community.name.label("communaute"),
                CommunityEvent.created_at.label("le"), CommunityEvent.data.label("donnees"))
+        .outerjoin(Community, Community.id == CommunityEvent.community_id)
         .where((CommunityEvent.actor_id == user.id) | (CommunityEvent.subject_user_id == user.id))
-        .order_by(CommunityEvent.id)), type=lambda k: event_label(request.registry, k))
+        .order_by(CommunityEvent.id)), type=lambda k: event_label(request.registry, k),
+        donnees=lambda data: in_words([data], role=ROLES)[0] if isinstance(data, dict) else data)
     return {"compte": account, "adhesions": memberships, "notifications": notifications, "historique": events}
 
 
