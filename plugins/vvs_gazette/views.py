@@ -6,11 +6,10 @@ from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from vvs_core.clock import utcnow
 from vvs_core.models import row_id
 from vvs_core.web.images import ImageRejected
-from vvs_core.web.forms import make_form, posted, read_fields
-from vvs_core.web.french import de
+from vvs_core.web.forms import confirmed, make_form, posted, read_fields
+from vvs_core.web.french import de, number
 from vvs_core.web.links import absolute_url, public_host
 from vvs_core.web.batch import read_later
 from vvs_core.web.pagination import Pagination, page_number, page_url, paginate
@@ -198,6 +197,14 @@ def gazette_delete(request):
     post = _post_or_404(request)
     _require_author(request, post)
     community_id = post.community_id
+    going = " et ".join(f"sa {noun}" if n == 1 else f"ses {number(n)} {noun}s"
+                        for n, noun in ((len(post.replies), "réponse"), (post.photo_count, "photo")) if n)
+    page = confirmed(request, f"Supprimer « {post.title} » ?",
+                     f"Elle disparaîtra de la Gazette{' avec ' + going if going else ''}. C'est définitif.",
+                     "Supprimer définitivement", request.route_path("gazette_post", community_id=community_id,
+                                                                   post_id=post.id), **assets(request))
+    if page is not None:
+        return page
     request.dbsession.delete(post)
     request.flash("Votre information est supprimée.", "success")
     return HTTPSeeOther(request.route_path("gazette_index", community_id=community_id))

@@ -7,7 +7,7 @@ import json
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
-from vvs_core.web.forms import Schema, number_node, read
+from vvs_core.web.forms import Schema, confirmed, number_node, read
 from vvs_core.web.french import number
 
 from . import twinnings as tw
@@ -138,6 +138,16 @@ def twinning_decline(request):
 
 @view_config(route_name="twinning_end", request_method="POST", renderer=PAGE, permission="community.manage")
 def twinning_end(request):
+    twinning, here = _twinning(request), request.context.community
+    if twinning.status == "active":  # withdrawing a proposal needs no second thought: propose again
+        other = twinning.other(here.id).name
+        page = confirmed(request, f"Mettre fin au jumelage avec « {other} » ?",
+                         f"{what_twins_share(request)} Ce ne sera plus le cas de « {here.name} » et « {other} » ; "
+                         "les référents des deux communautés seront prévenus. Pour reprendre, il faudra proposer un "
+                         "nouveau jumelage et qu'il soit accepté.", "Mettre fin au jumelage",
+                         request.route_path("twinning_index", community_id=here.id))
+        if page is not None:
+            return page
     return _answer(request, tw.end, "Jumelage avec « {other} » terminé.")
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import or_, select
 
 from vvs_core.models import row_id
 from vvs_core.web import french
+from vvs_core.web.forms import confirmed
 from vvs_core.clock import utcnow
 from vvs_core.accounts.phones import display_phone
 from vvs_core.web.french import sort_key
@@ -89,6 +90,13 @@ def withdraw_view(request):
     if entry is None:
         raise HTTPNotFound()
     if entry.status == "active":
+        name = unseal(request.registry.settings, entry.sealed).get("name") or "cette personne"
+        page = confirmed(request, f"Retirer l'inscription de {name} ?",
+                         "Ses informations seront effacées du registre : le CCAS ne pourra plus la contacter en cas "
+                         "de canicule, de grand froid ou de crise. Vous pourrez l'inscrire à nouveau.",
+                         "Retirer l'inscription", request.route_path("vulnerable_mine"))
+        if page is not None:
+            return page
         service.close(entry, "withdrawn")
         request.flash("Inscription retirée : les informations sont effacées du registre.", "success")
     return HTTPSeeOther(request.route_path("vulnerable_mine"))
@@ -150,8 +158,16 @@ def review_view(context, request):
 
 @view_config(route_name="vulnerable_remove", permission=READ, request_method="POST")
 def remove_view(context, request):
-    entry, _data = _entry(context, request)
+    entry, data = _entry(context, request)
     if entry.status == "active":
+        page = confirmed(request, f"Radier {data.get('name') or 'cette personne'} du registre ?",
+                         "Ses informations seront effacées : elle ne figurera plus dans le registre ni dans les "
+                         "exports pour le préfet. C'est définitif ; pour la réinscrire, il faudra une nouvelle "
+                         "inscription.", "Radier du registre",
+                         request.route_path("vulnerable_entry", insee=context.commune.insee, entry_id=entry.id))
+        if page is not None:  # it shows the name: a reading
+            service.log_reading(request, context.commune.id, "lecture d'une fiche", entry.id)
+            return page
         service.close(entry, "removed")
         service.log_reading(request, context.commune.id, "radiation d'une fiche", entry.id)
         request.flash("Personne radiée du registre : ses informations sont effacées.", "success")

@@ -82,7 +82,9 @@ def test_referent_of_the_invited_community(testapp, world, dbsession):
     testapp.get(index(world), status=200)
     testapp.post_csrf(index(world) + f"/{proposal.id}/accepter", status=303)
     assert status_of(dbsession, proposal) == "active"
-    testapp.post_csrf(index(world) + f"/{proposal.id}/terminer", status=303)
+    testapp.post_csrf(index(world) + f"/{proposal.id}/terminer", status=200)  # an active one: asked first
+    assert status_of(dbsession, proposal) == "active"
+    testapp.post_csrf(index(world) + f"/{proposal.id}/terminer", {"__formid__": "confirmation"}, status=303)
     testapp.post_csrf(index(world) + "/proposer", {"community": world["third"].id}, status=303)
     testapp.post_csrf(index(world) + "/999999/accepter", status=404)
     testapp.post_csrf(index(world) + "/abc/refuser", status=404)

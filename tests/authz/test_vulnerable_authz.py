@@ -106,7 +106,7 @@ def test_residents_reach_their_own_entries_only(testapp, dbsession, make_user, m
         testapp.login(mairie.residents[0] if who == "owner" else mairie.residents[1])
         assert testapp.get(pages[0]).status_int == 200 and testapp.get(pages[1]).status_int == 200
         expected = 303 if who == "owner" else 404
-        testapp.post_csrf(withdraw, {}, status=expected)
+        testapp.post_csrf(withdraw, {"__formid__": "confirmation"}, status=expected)  # confirmed
     dbsession.expire_all()
     assert (dbsession.get(VulnerableEntry, entry.id).status == "withdrawn") == (who == "owner")
 

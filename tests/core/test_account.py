@@ -50,6 +50,26 @@ def test_mon_compte_bad_phone_is_refused_next_to_its_field(testapp, make_user, d
     assert user.last_name == "Testeur" and user.mobile == "+33612345678"
 
 
+def test_the_pseudonym_follows_the_sign_up_rule_in_mon_compte(testapp, make_user, dbsession):
+    """Sign-up asked 2 to 40 characters, « Mon compte » took 1 to 80: people of other
+    communities saw a one-letter or 80-letter name. One rule now, told in French."""
+    user = make_user(mobile="+33612345678")
+    testapp.login(user)
+    before = user.pseudonym
+    for typed, told in (("é", "2 caractères au moins."), ("Hélène « la voisine » du Bourg 🌻 " * 2, "40 caractères au plus."),
+                        ("Zoé\x07", "caractères de contrôle invisibles")):
+        form = testapp.get("/parametres/compte").forms["compte"]
+        form["pseudonym"] = typed
+        assert told in form.submit("submit", status=400).text
+        dbsession.refresh(user)
+        assert user.pseudonym == before
+    form = testapp.get("/parametres/compte").forms["compte"]
+    form["pseudonym"] = "  Hélène du Bourg 🌻  "
+    form.submit("submit", status=303)
+    dbsession.refresh(user)
+    assert user.pseudonym == "Hélène du Bourg 🌻"
+
+
 def test_password_change_needs_the_current_one_and_ends_other_sessions(testapp, app, make_user, dbsession):
     from vvs_core.testing import VVSTestApp
 

@@ -242,3 +242,16 @@ def test_a_new_request_elsewhere_hides_the_old_refusal(testapp, make_user, make_
     card = testapp.get("/").html.select_one("[aria-labelledby=h-communaute]").get_text()
     assert "Le Verger" in card and "demande en attente" in card and "La Butte" not in card
     assert "Choisir ma communauté" not in card
+
+
+def test_the_referent_page_counts_the_requests_waiting_in_its_community_only(testapp, make_user, make_community, dbsession):
+    from vvs_core.models import Membership
+
+    referent = make_user(first_name="Rémi")
+    here = make_community("Les Érables", referents=[referent], members=[make_user()])
+    there = make_community("La Côte", centre=(2.7950, 48.8590))
+    for community in (here, here, there):
+        dbsession.add(Membership(user_id=make_user().id, community_id=community.id, status="pending"))
+    dbsession.flush()
+    testapp.login(referent)
+    assert "Demandes d'adhésion en attente : 2" in testapp.get(f"/communaute/{here.id}/referent").text

@@ -110,3 +110,34 @@ def test_the_author_sees_delete_as_the_quieter_button(phone, login):
     expect(delete).to_be_visible()
     colour = "e => getComputedStyle(e).backgroundColor"
     assert delete.evaluate(colour) == edit.evaluate(colour)
+
+
+def test_deleting_a_post_asks_first_at_the_keyboard(phone, login, shot):
+    """One tap on « Supprimer » took the post for good. Now a page asks, says what goes with
+    it, and « Annuler » goes back; at the keyboard alone, on a 360 px phone."""
+    login(phone, JULIEN)
+    phone.goto("/gazette/communaute/1/ajouter")
+    phone.get_by_label("Rubrique").select_option(label="Prêt / don d'objet")
+    phone.get_by_label("Titre").fill("Je donne une poussette « bébé confort »")
+    phone.get_by_label("Texte").fill("En très bon état, à récupérer rue de l’Église. Premier arrivé, premier servi 🙂")
+    phone.get_by_role("button", name="Publier").click()
+    expect(phone.get_by_role("link", name="Modifier")).to_be_visible()
+    post_url = phone.url
+    phone.get_by_role("button", name="Supprimer").focus()
+    phone.keyboard.press("Enter")
+    question = phone.get_by_role("heading", name="Supprimer « Je donne une poussette « bébé confort » » ?")
+    expect(question).to_be_visible()
+    expect(phone.get_by_text("Elle disparaîtra de la Gazette. C'est définitif.")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    shot(phone, "gazette-delete-question")
+    phone.get_by_role("link", name="Annuler").focus()
+    phone.keyboard.press("Enter")
+    expect(phone.get_by_role("link", name="Modifier")).to_be_visible()
+    expect(phone).to_have_url(post_url)
+    phone.get_by_role("button", name="Supprimer").focus()
+    phone.keyboard.press("Enter")
+    expect(question).to_be_visible()
+    phone.get_by_role("button", name="Supprimer définitivement").focus()
+    phone.keyboard.press("Enter")
+    expect(phone.get_by_text("Votre information est supprimée.")).to_be_visible()
+    expect(phone.get_by_text("Je donne une poussette")).to_have_count(0)

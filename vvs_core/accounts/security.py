@@ -149,14 +149,10 @@ def load_user(request) -> User | None:
 OPEN_WHILE_ACTING = frozenset({"settings", "settings_account", "settings_notifications", "settings_newsletter"})
 
 
-def refused_while_acting(route_name: str) -> bool:
-    return route_name.startswith("settings") and route_name not in OPEN_WHILE_ACTING
-
-
 def refuse_credentials_while_acting(event) -> None:
     request = event.request
     route = getattr(request, "matched_route", None)
-    if route is None or not refused_while_acting(route.name):
+    if route is None or not route.name.startswith("settings") or route.name in OPEN_WHILE_ACTING:
         return
     request.user  # noqa: B018  (loads the identity, which says whether someone acts for it)
     if request.environ.get("vvs.acting_by") is not None:

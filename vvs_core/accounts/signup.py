@@ -10,7 +10,8 @@ from pyramid.security import remember
 from pyramid.view import view_config
 
 from vvs_core import geo
-from vvs_core.web.forms import Schema, email_node, field_error, make_form, name_node, new_password_node, posted, text_node, typed
+from vvs_core.web.forms import (Schema, email_node, field_error, make_form, name_node, new_password_node, posted,
+                                 pseudonym_node, text_node, typed)
 from vvs_core.communities.membership import (
     MembershipError, commune_for_point, communities_by_id, community_name_problem, create_community,
     current_membership, decider_label, join_or_request, member_count, member_counts,
@@ -222,9 +223,7 @@ class AccountSchema(Schema):
     password = new_password_node("Mot de passe")
     mobile = _phone_node("Téléphone portable", "06 12 34 56 78", "tel-national")
     landline = _phone_node("Téléphone fixe", "01 23 45 67 89", "tel")
-    pseudonym = text_node("Pseudonyme", min=2, max=40, too_short="{min} caractères au moins.", too_long="{max} caractères au plus.",
-                          description="Le seul nom que voient les personnes extérieures à votre communauté.",
-                          widget=deform.widget.TextInputWidget(attributes={"autocomplete": "nickname"}), missing_msg="Ce champ est obligatoire.")
+    pseudonym = pseudonym_node()
     charter = colander.SchemaNode(
         colander.Boolean(), title="J'ai lu et j'accepte la charte de bonne conduite",
         validator=colander.Function(lambda value: value is True, msg="Acceptez la charte de bonne conduite pour vous inscrire."),

@@ -10,7 +10,7 @@ from pyramid.view import view_config
 
 from vvs_core.clock import utcnow
 from vvs_core.web.forms import (Schema, StrippedString, act, email_node, make_form, name_node, new_password_node, password_node, posted,
-                                 refusing, text_node, typed)
+                                 pseudonym_node, refusing, text_node, typed)
 from vvs_core.hooktypes import SettingsSection
 from vvs_core.web.images import ImageRejected, clean_image
 from vvs_core.models import User, row_id
@@ -70,8 +70,6 @@ MOBILE_HELP = ("Ce numéro permettra à vos voisins de vous joindre, et à vous 
 HIDE_MOBILE_HELP = f"Vos voisins ne verront pas votre numéro ({_STAFF} le voient toujours) ; vous recevrez tout de même les alertes par SMS."
 LANDLINE_HELP = f"Ce numéro permettra à vos voisins de vous joindre. Il est vu par les membres de votre communauté, {_STAFF}."
 HIDE_LANDLINE_HELP = f"Vos voisins ne verront pas votre numéro ({_STAFF} le voient toujours)."
-PSEUDONYM_HELP = ("Le pseudonyme est la seule information partagée avec les utilisateurs du site, non membres "
-                  "de votre communauté.")
 
 
 def includeme(config):
@@ -248,7 +246,7 @@ class AccountSchema(Schema):
                                    widget=deform.widget.TextInputWidget(attributes={"type": "tel"}))
     hide_landline = colander.SchemaNode(colander.Boolean(), title="Masquer le téléphone fixe", missing=False,
                                         description=HIDE_LANDLINE_HELP, widget=deform.widget.CheckboxWidget())
-    pseudonym = text_node("Pseudonyme", max=80, too_long="{max} caractères au plus.", description=PSEUDONYM_HELP)
+    pseudonym = pseudonym_node()
 
 
 def account_values(user):

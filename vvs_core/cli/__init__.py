@@ -136,11 +136,7 @@ def cmd_db_upgrade(args) -> int:
 
 def cmd_worker(args) -> int:
     loaded = load(args.ini)
-    broker_url = loaded.settings["vvs.broker_url"]
-    if broker_url == "inline":
-        raise CommandError(
-            f"{args.ini}: vvs.broker_url is inline: its worker runs inside the web process; "
-            "set a redis://… or amqp://… broker to run separate workers")
+    separate_broker(args.ini, loaded, "its worker runs inside the web process")
     argv = [sys.executable, "-m", "dramatiq", "vvs_core.jobs.worker_boot",
             "--processes", str(args.processes), "--threads", str(args.threads)]
     env = dict(os.environ, VVS_INI=str(Path(args.ini).resolve()))
@@ -151,11 +147,8 @@ def cmd_worker(args) -> int:
 
 def cmd_scheduler(args) -> int:
     loaded = load(args.ini)
+    separate_broker(args.ini, loaded, "the web process runs the periodic tasks itself")
     setup_logging(args.ini)
-    if loaded.settings["vvs.broker_url"] == "inline":
-        raise CommandError(
-            f"{args.ini}: vvs.broker_url is inline: the web process runs the periodic tasks itself; "
-            "a separate scheduler needs a redis://… or amqp://… broker")
     from vvs_core import make_config
     from vvs_core.jobs.tasks import PeriodicScheduler
 
@@ -165,6 +158,11 @@ def cmd_scheduler(args) -> int:
     print(f"Scheduler started (one per deployment is enough): {names}", flush=True)
     run_until_signalled(PeriodicScheduler(periodic))
     return 0
+
+
+def separate_broker(ini, loaded, why: str) -> None:
+    if loaded.settings["vvs.broker_url"] == "inline":
+        raise CommandError(f"{ini}: vvs.broker_url is inline: {why}; set a redis://… or amqp://… broker")
 
 
 def run_until_signalled(scheduler) -> None:

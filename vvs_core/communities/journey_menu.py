@@ -33,14 +33,14 @@ def vvs_menu_items(request):
         community = cached_community(request, current[0])
         if community is not None and request.has_permission("membership.decide", CommunityContext(request, community)):
             items.append(MenuItem("Demandes d'adhésion", request.route_path("community_requests", community_id=community.id),
-                                  order=30, badge=_pending_count(Membership.community_id == community.id)))
+                                  order=30, badge=pending_requests(Membership.community_id == community.id)))
     if user.is_admin:
         items.append(MenuItem("Demandes à valider", request.route_path("admin_requests"), order=84,
-                              badge=_pending_count(), work=True))
+                              badge=pending_requests(), work=True))
     return items
 
 
-def _pending_count(*where):
+def pending_requests(*where):
     """Pending requests, as a SQL scalar expression (the menu evaluates it with the others)."""
     from vvs_core.models import Membership
 

@@ -101,12 +101,9 @@ def community_queue_view(request, errors=None):
 @view_config(route_name="admin_requests", request_method="GET",
              renderer="vvs_core:communities/templates/validation_queue.pt", permission="platform")
 def platform_queue_view(request, errors=None):
-    return _queue_page(request, pending_queue(request, "platform"), _platform_action(request),
+    return _queue_page(request, pending_queue(request, "platform"),
+                       lambda membership: request.route_path("admin_request_decide", membership_id=membership.id),
                        "Demandes d'adhésion · équipe de la plateforme", errors=errors)
-
-
-def _platform_action(request):
-    return lambda membership: request.route_path("admin_request_decide", membership_id=membership.id)
 
 
 def _membership(request, community=None) -> Membership:

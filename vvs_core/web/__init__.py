@@ -110,12 +110,9 @@ def add_renderer_globals(event):
     event.setdefault("emergency_notice", EMERGENCY_NOTICE)
 
 
-def layout_helpers(request):
-    """What the layout macro needs, computed once per request."""
-    return LayoutHelpers(request)
-
-
 class LayoutHelpers:
+    """What the layout macro needs, computed once per request (``request.layout``)."""
+
     def __init__(self, request):
         self.request = request
 
@@ -220,7 +217,7 @@ def includeme(config):
     config.add_static_view("static_leaflet", leaflet_dir(), cache_max_age=3600)
     configure_deform(config)
     config.add_subscriber(add_renderer_globals, BeforeRender)
-    config.add_request_method(layout_helpers, "layout", reify=True)
+    config.add_request_method(LayoutHelpers, "layout", reify=True)
     config.add_request_method(flash, "flash")
     config.registry["vvs.layout"] = None  # set by the templates loader below
     config.include(".errorpages")

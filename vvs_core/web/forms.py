@@ -8,6 +8,7 @@ import colander
 import deform
 from deform.schema import CSRFSchema
 from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.renderers import render_to_response
 
 from vvs_core.errors import ActionRefused, ChangedMeanwhile
 
@@ -83,6 +84,16 @@ def act(request, form: deform.Form, apply, page, check=None):
         return page(error=str(exc))
     request.flash(message, "success")
     return HTTPSeeOther(url)
+
+
+def confirmed(request, question: str, consequences: str, button: str, back: str, **page):
+    """None once the person confirmed an action that cannot be undone; else the page asking it (its
+    button posts here first): what goes, ``button`` to go on, « Annuler » back; ``page``: its assets."""
+    if request.POST.get("__formid__") == "confirmation":
+        return None
+    form = make_form(request, Schema(), button, formid="confirmation", action=request.path_qs)
+    return render_to_response("vvs_core:web/templates/form_page.pt", {
+        **page, "title": question, "intro": consequences, "form": form.render(), "back": back}, request=request)
 
 
 def refusing(parse):
@@ -276,6 +287,14 @@ def reason_node():
                      too_short="Le motif doit comporter au moins {min} caractères.",
                      too_long="Le motif ne doit pas dépasser {max} caractères.",
                      widget=deform.widget.TextAreaWidget(rows=3, attributes={"maxlength": str(REASON_MAX)}))
+
+
+def pseudonym_node():
+    """The only name people outside the resident's community see: one rule at sign-up and in the profile."""
+    return text_node("Pseudonyme", min=2, max=40, too_short="{min} caractères au moins.", too_long="{max} caractères au plus.",
+                     description="Le pseudonyme est la seule information partagée avec les utilisateurs du site, non "
+                                 "membres de votre communauté.", missing_msg="Ce champ est obligatoire.",
+                     widget=deform.widget.TextInputWidget(attributes={"autocomplete": "nickname", "maxlength": "40"}))
 
 
 def state_node():

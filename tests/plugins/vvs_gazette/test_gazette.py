@@ -247,8 +247,47 @@ def test_only_the_author_edits_and_deletes(testapp, quartier, dbsession):
     form.submit("submit").maybe_follow()
     dbsession.refresh(post)
     assert post.title == "Trajet Paris (complet)" and post.updated_at is not None
-    testapp.post_csrf(url(community, f"/annonce/{post.id}/supprimer"), status=303)
+    asked = testapp.post_csrf(url(community, f"/annonce/{post.id}/supprimer"), status=200)
+    asked.forms["confirmation"].submit("submit", status=303)
     assert dbsession.scalar(sa.select(sa.func.count(GazettePost.id))) == 0
+
+
+def test_deleting_a_post_asks_first_and_says_what_goes_with_it(testapp, quartier, dbsession):
+    """One tap on « Supprimer » (a phone, a thumb) took the post and the neighbours' replies for good."""
+    community, alice, bob, _ = quartier
+    form = animal_post_form(testapp, community, alice, "« Chat perdu » : Mistigri, rue de l’Église 🐈",
+                            "Tigré, très câlin. Appelez-moi !", "chat.jpg", "chat2.jpg")
+    form.submit("submit").maybe_follow()
+    post = dbsession.scalars(sa.select(GazettePost)).one()
+    add_reply(dbsession, post, bob, "Je l’ai vu près du lavoir ce matin !")
+    add_reply(dbsession, post, bob, "Il est rentré ?")
+    page = testapp.get(url(community, f"/annonce/{post.id}"))
+    asked = page.forms[next(k for k, f in page.forms.items() if f.action.endswith("/supprimer"))].submit(status=200)
+    text = " ".join(asked.text.split())
+    assert "Supprimer « « Chat perdu » : Mistigri, rue de l’Église 🐈 » ?" in text
+    assert "Elle disparaîtra de la Gazette avec ses 2 réponses et ses 2 photos. C'est définitif." in text
+    assert asked.html.find("a", string="Annuler")["href"] == url(community, f"/annonce/{post.id}")
+    assert dbsession.scalar(sa.select(sa.func.count(GazettePost.id))) == 1  # asking changed nothing
+    testapp.post_csrf(url(community, f"/annonce/{post.id}/supprimer"), {"__formid__": "autre"}, status=200)
+    assert dbsession.scalar(sa.select(sa.func.count(GazettePost.id))) == 1
+    testapp.post(url(community, f"/annonce/{post.id}/supprimer"), {"__formid__": "confirmation"}, status=400)
+    assert dbsession.scalar(sa.select(sa.func.count(GazettePost.id))) == 1  # no CSRF token: refused
+    done = asked.forms["confirmation"].submit("submit", status=303).follow()
+    assert "Votre information est supprimée." in done.text
+    assert dbsession.scalar(sa.select(sa.func.count(GazettePost.id))) == 0
+
+
+def test_a_post_alone_is_asked_about_in_the_singular(testapp, quartier, dbsession):
+    community, alice, bob, _ = quartier
+    post = create_post(dbsession, community, alice, category="covoiturage", title="Trajet Paris", text="Lundi 8h")
+    add_reply(dbsession, post, bob, "Je viens !")
+    testapp.login(alice)
+    text = " ".join(testapp.post_csrf(url(community, f"/annonce/{post.id}/supprimer"), status=200).text.split())
+    assert "avec sa réponse." in text
+    post.replies.clear()  # delete-orphan: the reply goes
+    dbsession.flush()
+    text = " ".join(testapp.post_csrf(url(community, f"/annonce/{post.id}/supprimer"), status=200).text.split())
+    assert "Elle disparaîtra de la Gazette. C'est définitif." in text
 
 
 def test_report_then_referent_hides_with_audit(testapp, quartier, dbsession):

@@ -131,7 +131,15 @@ def test_accept_and_end_by_the_right_referents_with_emails_to_both_sides(testapp
     assert "Jumelages" in community_page and "Les Acacias" in community_page
     testapp.reset()
     testapp.login(world["ref_a"])
-    testapp.post_csrf(base(a) + f"/{twinning.id}/terminer", status=303)
+    asked = testapp.post_csrf(base(a) + f"/{twinning.id}/terminer", status=200)  # one tap asks first
+    said = " ".join(asked.text.split())
+    assert "Mettre fin au jumelage avec « Les Bouleaux » ?" in said
+    assert ("Ce ne sera plus le cas de « Les Acacias » et « Les Bouleaux » ; les référents des deux communautés "
+            "seront prévenus.") in said
+    assert asked.html.find("a", string="Annuler")["href"] == base(a)
+    dbsession.refresh(twinning)
+    assert twinning.status == "active" and not events(dbsession, a, "twinning_ended")
+    asked.forms["confirmation"].submit("submit", status=303)
     dbsession.refresh(twinning)
     assert twinning.status == "ended" and twinning.open_pair is None
     for community in (a, b):

@@ -180,7 +180,13 @@ def test_withdrawal_and_removal_erase_the_data(testapp, dbsession, mairie, ccas_
     testapp.login(mairie.residents[0])
     testapp.post_csrf(SIGNUP, SELF, status=303)
     first = dbsession.scalar(select(VulnerableEntry))
-    testapp.post_csrf(f"/registre-vulnerables/mes-inscriptions/{first.id}/retirer", {}, status=303)
+    asked = testapp.post_csrf(f"/registre-vulnerables/mes-inscriptions/{first.id}/retirer", {}, status=200)
+    said = " ".join(asked.text.split())  # one tap asks first: the data goes for good
+    assert "Retirer l'inscription de Marcelle Dupré-Nguyễn ?" in said and "Vous pourrez l'inscrire à nouveau." in said
+    assert asked.html.find("a", string="Annuler")["href"] == "/registre-vulnerables/mes-inscriptions"
+    dbsession.refresh(first)
+    assert first.status == "active" and first.sealed
+    asked.forms["confirmation"].submit("submit", status=303)
     dbsession.refresh(first)
     assert first.status == "withdrawn" and first.sealed == ""
     testapp.post_csrf(SIGNUP, SELF, status=303)
@@ -190,7 +196,14 @@ def test_withdrawal_and_removal_erase_the_data(testapp, dbsession, mairie, ccas_
     testapp.login(other)
     testapp.post_csrf(f"/registre-vulnerables/mes-inscriptions/{second.id}/retirer", {}, status=404)
     ccas_login(testapp)
-    testapp.post_csrf(f"{REGISTER}/fiches/{second.id}/radier", {}, status=303)
+    before = len(readings(dbsession))
+    asked = testapp.post_csrf(f"{REGISTER}/fiches/{second.id}/radier", {}, status=200)
+    said = " ".join(asked.text.split())
+    assert "Radier Marcelle Dupré-Nguyễn du registre ?" in said and "C'est définitif" in said
+    assert readings(dbsession)[before:] == ["lecture d'une fiche"]  # the question shows the name: a reading
+    dbsession.refresh(second)
+    assert second.status == "active"
+    asked.forms["confirmation"].submit("submit", status=303)
     dbsession.refresh(second)
     assert second.status == "removed" and second.sealed == ""
 
