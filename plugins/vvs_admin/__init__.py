@@ -18,7 +18,6 @@ def includeme(config):
     for module in (".views", ".accounts_views", ".communes_views", ".communities_views", ".plugins_views",
                    ".archived"):
         config.include(module)
-    config.add_static_view("static_admin", "vvs_admin:static", cache_max_age=3600)
 
 
 @hookimpl

@@ -1,5 +1,5 @@
 """The platform team's pages to create a community (``/admin/communautes/nouvelle``, linked
-from a commune's page; the commune found first by a search, ``commune_search``) and to change a community's name, description and boundary
+from a commune's page; the commune found first by a search, ``commune_search_page``) and to change a community's name, description and boundary
 (``/admin/communautes/{id}/modifier``). The boundary is drawn on the référents' map editor;
 the rules live in ``vvs_admin.communities``; these views read the forms and show the pages.
 An archived community's edit page answers 403 like its other pages (``vvs_admin.archived``)."""
@@ -22,7 +22,7 @@ from vvs_core import geo
 from vvs_core.accounts.security import community_factory
 from vvs_core.communities.members import member_count
 from vvs_core.communities.views import leaflet_assets, neighbours_outlines, outline
-from vvs_core.accounts.registration import communes_matching
+from vvs_core.accounts.registration import commune_search
 from vvs_core.models import Commune, row_id
 from vvs_core.web.forms import (Schema, choice_node, email_node, make_form, reason_node, state_node, text_node,
                                 typed, validate)
@@ -101,46 +101,22 @@ def page(request, title: str, form_html: str, error: str | None = None, **extra)
 
 # --- Creating ---------------------------------------------------------------
 
-SHOWN_MATCHES = 20
-
-
-def commune_label(commune: Commune) -> str:
-    """What tells homonyms apart: « Saint-Denis (93) — 93200, 93210 · INSEE 93066 »."""
-    return f"{commune.name} ({commune.department}) — {', '.join(commune.postcodes or [])} · INSEE {commune.insee}"
-
-
-def commune_search(request, error: str | None = None) -> dict:
-    """The first step, a search (GET ``?q=``): a name, a postcode or an INSEE code typed, the
-    matching communes offered as links to the form (``?commune=<id>``); with nothing typed,
-    every commune when there are few. One statement."""
-    typed = " ".join(str(request.GET.get("q", ""))[:80].split())
-    asked = "q" in request.GET
-    found = communes_matching(request.dbsession, typed, SHOWN_MATCHES + 1)
-    if not found and not typed:
+def commune_search_page(request, error: str | None = None) -> dict:
+    """The first step, a search (GET ``?q=``, ``vvs_core.accounts.registration.commune_search``): the
+    matching communes offered as links to the form (``?commune=<id>``). One statement."""
+    search = commune_search(request, "admin_community_new")
+    if not search["found"] and not search["query"]:
         return page(request, "Nouvelle communauté", "", error="Ajoutez d'abord une commune : une communauté est "
                                                                "toujours dans une commune.")
-    status = None
-    if asked and not typed:
-        status = "Tapez le nom de la commune, son code postal ou son code INSEE."
-    elif typed and not found:
-        status = (f"Aucune commune ne correspond à « {typed} » : vérifiez l'orthographe, ou cherchez par code postal "
-                  "ou code INSEE.")
-    elif len(found) > SHOWN_MATCHES:
-        status = (f"Plus de {SHOWN_MATCHES} communes correspondent : précisez (nom complet, code postal ou code "
-                  "INSEE).") if typed else None
-    shown = found[:SHOWN_MATCHES] if typed or len(found) <= SHOWN_MATCHES else []
     return page(request, "Nouvelle communauté", "", error=error, back=request.route_path("admin_communes"),
-                back_label="Communes", extra_js=[request.static_path("vvs_admin:static/commune-search.js")],
-                extra_css=[request.layout.static("css/resident.css")],
-                search={"query": typed, "status": status, "matches": [
-                    (commune_label(c), request.route_path("admin_community_new", _query={"commune": c.id}))
-                    for c in shown]})
+                back_label="Communes", extra_js=[request.layout.static("js/commune-search.js")],
+                extra_css=[request.layout.static("css/resident.css")], search=search)
 
 
 @view_config(route_name="admin_community_new", request_method=("GET", "POST"),
              renderer="vvs_admin:templates/admin_community_form.pt", permission="platform")
 def admin_community_new_view(request):
-    """GET ``?q=``: the search for the commune (``commune_search``). GET ``?commune=<id>``: the
+    """GET ``?q=``: the search for the commune (``commune_search_page``). GET ``?commune=<id>``: the
     form, its map near that commune's town hall. POST: every field and the boundary checked in
     one pass; the community created, or the form again with each problem beside its field
     (nothing created)."""
@@ -152,9 +128,9 @@ def admin_community_new_view(request):
     if commune is None:
         if posting:
             request.response.status = 400
-            return commune_search(request, "Choisissez la commune dans la recherche : celle qui a été envoyée n'existe "
+            return commune_search_page(request, "Choisissez la commune dans la recherche : celle qui a été envoyée n'existe "
                                            "pas (ou plus). Rien n'a été créé.")
-        return commune_search(request, "Cette commune n'existe pas (ou plus) : cherchez-la ci-dessous."
+        return commune_search_page(request, "Cette commune n'existe pas (ou plus) : cherchez-la ci-dessous."
                               if asked is not None else None)
     start, around = starting_boundary(request, commune)
     drawing = None
@@ -162,8 +138,7 @@ def admin_community_new_view(request):
         drawing = read_drawing(request, typed(request, "boundary")["boundary"], new_community_standin(), commune)
     form = new_community_form(request, commune, map_html(request, start, drawing, around=around))
     back = {"back": request.route_path("admin_commune", insee=commune.insee), "back_label": commune.name,
-            "chosen": {"label": commune_label(commune), "change": request.route_path(
-                "admin_community_new", _query={"q": commune.name})}}
+            "chosen": commune}
     title = f"Nouvelle communauté {a(commune.name)}"
     if not posting:
         return page(request, title, form.render({"commune": str(commune.id), "mode": "referent"}), **back)

@@ -115,20 +115,24 @@ def submit(page, label, within=None):
 
 def choose_serris(page):
     """With a second commune on the server (another test's administrator created one), step 1
-    asks for the commune, as it asks any resident of a multi-commune instance."""
-    select = page.locator("select[name=commune]")
-    if select.count():
-        value = select.evaluate("s => [...s.options].find(o => o.text.startsWith('Serris')).value")
-        select.select_option(value)
+    first asks for the commune, as it asks any resident of a multi-commune instance: a search,
+    the matches as links."""
+    from playwright.sync_api import expect
+
+    if page.locator("#commune-q").count():
+        page.get_by_label("Votre commune : nom ou code postal").fill("serris")
+        page.keyboard.press("Enter")
+        page.locator("#commune-matches a", has_text="Serris (77)").click()
+        expect(page.locator(".chosen-commune")).to_contain_text("Serris (77) — 77700")
 
 
 def sign_up(page, email, home, first_name, last_name, pseudonym, address="12 rue de Lagny", shot=None, name=""):
     """The seeds' four steps: address and e-mail, the marker on the home, its confirmation,
     the short form. Ends on the « Choisir ma communauté » step."""
     page.goto("/inscription")
+    choose_serris(page)
     page.get_by_label("Adresse postale").fill(address)
     page.get_by_label("Adresse e-mail").fill(email)
-    choose_serris(page)
     submit(page, "Continuer")
     page.wait_for_selector("#signup-map.leaflet-container")
     # The address was not found (no geocoder here): the resident places the marker.

@@ -131,7 +131,7 @@ HOMONYMS = [("93066", "Saint-Denis", ["93200", "93210"], (2.3581, 48.9362)),
 
 @pytest.fixture
 def homonyms(e2e_db):
-    """Communes the demo lacks, taken away after the test (the sign-up lists every commune)."""
+    """Communes the demo lacks, taken away after the test (meanwhile the sign-up asks for the commune first)."""
     from shapely.geometry import Point
 
     from vvs_core.models import Commune

@@ -50,9 +50,9 @@ def metres_from_centre(east_m, north_m):
 def test_place_the_home_at_sign_up_with_the_keyboard(page, shot):
     """Inscription : placer son domicile sur la carte au clavier (déplacer la carte, « Placer le marqueur au centre », boutons Nord/Est)."""
     page.goto("/inscription")
+    choose_serris(page)  # asked when another browser test added a commune
     page.get_by_label("Adresse postale").fill("3 allée des Frênes")
     page.get_by_label("Adresse e-mail").fill("clavier.seul@example.test")
-    choose_serris(page)  # asked when another browser test added a commune
     page.get_by_label("Adresse e-mail").focus()
     page.keyboard.press("Enter")
     page.wait_for_url("**/inscription/position")

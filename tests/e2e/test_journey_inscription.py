@@ -16,6 +16,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from journey import choose_serris, home_at, links, mail_to, sign_up, submit
+from test_browser_admin_community import homonyms, no_sideways_scroll, type_into  # noqa: F401  (homonyms: the fixture)
+from test_browser_keyboard import tab_to
 from vvs_core.models import Community, Membership, User
 
 pytestmark = pytest.mark.browser
@@ -85,9 +87,9 @@ def test_cas3_no_community_around_the_resident_creates_one_and_becomes_its_refer
 
 def test_a_home_outside_the_commune_is_refused_in_french(phone, shot, e2e_db):
     phone.goto("/inscription")
+    choose_serris(phone)
     phone.get_by_label("Adresse postale").fill("1 place de l’Hôtel de Ville, Meaux")
     phone.get_by_label("Adresse e-mail").fill("hors.commune@example.test")
-    choose_serris(phone)
     submit(phone, "Continuer")
     phone.get_by_text("Coordonnées du marqueur").click()
     phone.get_by_label("Longitude").fill("2.878")  # Meaux, 20 km away
@@ -98,3 +100,49 @@ def test_a_home_outside_the_commune_is_refused_in_french(phone, shot, e2e_db):
     shot(phone, "journey-inscription-hors-commune")
     with e2e_db() as s:
         assert s.scalar(select(User).where(User.email == "hors.commune@example.test")) is None
+
+
+def test_the_commune_is_searched_with_the_keyboard_homonyms_told_apart(phone, shot, homonyms, e2e_db):
+    """Inscription sur un site de plusieurs communes : la commune cherchée sans accents au clavier, les
+    homonymes distingués (département, codes postaux), puis l'adresse ; une commune inconnue ne crée rien."""
+    pg = phone
+    pg.goto("/inscription")
+    expect(pg.get_by_role("heading", name="Dans quelle commune habitez-vous ?")).to_be_visible()
+    assert pg.locator("select").count() == 0
+    type_into(pg, "#commune-q", "saint denis")  # the list follows the typing
+    matches = pg.locator("#commune-matches a")
+    expect(matches).to_have_count(3)
+    expect(matches.nth(1)).to_contain_text("Saint-Denis (974) — 97400, 97490")
+    pg.keyboard.press("ArrowDown")
+    pg.keyboard.press("ArrowDown")
+    assert "(974)" in pg.evaluate("document.activeElement.textContent")
+    no_sideways_scroll(pg)
+    shot(pg, "journey-inscription-commune-recherche-360")
+    pg.keyboard.press("Enter")
+    pg.wait_for_url("**/inscription?commune=*")
+    expect(pg.locator(".chosen-commune")).to_contain_text("Commune : Saint-Denis (974) — 97400, 97490")
+    tab_to(pg, "input[name=address]")
+    pg.keyboard.type("12 rue de « l’Église »")
+    tab_to(pg, "input[name=email]")
+    pg.keyboard.type("saint.denis.974@example.test")
+    no_sideways_scroll(pg)
+    shot(pg, "journey-inscription-commune-choisie-360")
+    pg.evaluate("document.querySelector('input[name=commune]').value = '999999'")  # a hostile page or an old tab
+    pg.keyboard.press("Enter")
+    expect(pg.get_by_role("alert")).to_contain_text("Choisissez votre commune dans la recherche")
+    tab_to(pg, "#commune-q")
+    pg.keyboard.type("st etienne")
+    pg.keyboard.press("Enter")  # the button's search, as without JavaScript
+    pg.wait_for_url("**/inscription?q=st+etienne")
+    tab_to(pg, "#commune-matches a")
+    pg.keyboard.press("Enter")
+    pg.wait_for_url("**/inscription?commune=*")
+    tab_to(pg, "input[name=address]")
+    pg.keyboard.type("2 place de l’Hôtel de Ville")
+    tab_to(pg, "input[name=email]")
+    pg.keyboard.type("saint.etienne@example.test")
+    pg.keyboard.press("Enter")
+    pg.wait_for_url("**/inscription/position")
+    expect(pg.locator("#signup-map")).to_have_attribute("data-lon", "4.3872")
+    with e2e_db() as s:
+        assert s.scalar(select(User).where(User.email.in_(["saint.denis.974@example.test", "saint.etienne@example.test"]))) is None

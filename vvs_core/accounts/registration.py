@@ -66,6 +66,18 @@ def communes_matching(dbsession, typed: str, limit: int | None = 20) -> list[Com
                                   .order_by(closest, Commune.name_key, Commune.insee).limit(limit)))
 
 
+def commune_search(request, route: str, shown: int = 20) -> dict:
+    """A commune searched (GET ``?q=``; web/templates/commune_search.pt): its matches link to ``route?commune=<id>``."""
+    typed = " ".join(str(request.GET.get("q", ""))[:80].split())
+    found = communes_matching(request.dbsession, typed, shown + 1)
+    status = ("Tapez le nom de la commune, son code postal ou son code INSEE." if "q" in request.GET and not typed
+              else f"Aucune commune ne correspond à « {typed} » : vérifiez l'orthographe, ou cherchez par code "
+              "postal ou code INSEE." if typed and not found else f"Plus de {shown} communes correspondent : "
+              "précisez (nom complet, code postal ou code INSEE)." if typed and len(found) > shown else None)
+    return {"query": typed, "status": status, "found": bool(found), "action": request.route_path(route),
+            "matches": [(c.label, request.route_path(route, _query={"commune": c.id}))
+                        for c in (found[:shown] if typed or len(found) <= shown else [])]}
+
 def locate_address(request, address: str, commune: Commune) -> Located:
     """Where the geocoder puts ``address`` in ``commune``; its centre when it cannot.
 

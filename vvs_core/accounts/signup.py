@@ -19,7 +19,7 @@ from vvs_core.communities.membership import (
 from vvs_core.models import Commune, Community, row_id
 from vvs_core.web.ratelimit import client_address, limiter
 from vvs_core.accounts.registration import (
-    SESSION_KEY, AccountData, communes_matching, confirm_email, create_account, email_taken, locate_address, phones,
+    SESSION_KEY, AccountData, commune_search, communes_matching, confirm_email, create_account, email_taken, locate_address, phones,
     point_problem,
 )
 from vvs_core.web.links import absolute_url
@@ -86,33 +86,30 @@ class AddressSchema(Schema):
                         too_long="L'adresse est trop longue.", description="Numéro et rue, par exemple « 12 rue de Lagny ».",
                         widget=deform.widget.TextInputWidget(attributes={"autocomplete": "street-address"}), missing_msg="Ce champ est obligatoire.")
     email = email_node()
-
-
-def address_schema(all_communes) -> AddressSchema:
-    schema = AddressSchema()
-    if len(all_communes) > 1:
-        values = [("", "— Choisissez votre commune —")] + [
-            (str(c.id), f"{c.name} ({', '.join(c.postcodes or [])})") for c in all_communes]
-        schema.insert(1, colander.SchemaNode(
-            colander.String(), name="commune", title="Commune", missing_msg="Choisissez votre commune dans la liste.",
-            validator=colander.OneOf([str(c.id) for c in all_communes], msg_err="Choisissez votre commune dans la liste."),
-            widget=deform.widget.SelectWidget(values=values)))
-    return schema
+    commune = colander.SchemaNode(colander.String(), missing="", widget=deform.widget.HiddenWidget())  # the view checks it
 
 
 @view_config(route_name="signup", renderer="vvs_core:accounts/templates/signup_address.pt", permission="public")
 def signup_address_view(request):
     if request.user is not None:
         return HTTPFound(request.route_path("signup_community"))
-    all_communes = communes_matching(request.dbsession, "", limit=None)
-    title = "Inscription"
-    if not all_communes:
+    few, title = communes_matching(request.dbsession, "", 2), "Inscription"
+    if not few:
         return page(request, 1, title, form=None)
-    form = make_form(request, address_schema(all_communes), "Continuer", formid="signup-address")
+    asked = request.POST.get("commune", "") if request.method == "POST" else request.GET.get("commune")
+    commune = few[0] if len(few) == 1 else request.dbsession.get(Commune, row_id(asked)) if row_id(asked) else None
+    if commune is None:  # several communes: the resident's is searched first (France has 35,000)
+        request.response.status = 400 if request.method == "POST" else 200
+        return page(request, 1, title, form=None, search=commune_search(request, "signup"), extra_js=[
+            request.layout.static("js/commune-search.js")], error=None if asked is None else (
+            "Choisissez votre commune dans la recherche : celle qui a été envoyée n'existe pas (ou plus). Rien n'a "
+            "été enregistré." if request.method == "POST" else "Cette commune n'existe pas (ou plus) : cherchez-la."))
+    form = make_form(request, AddressSchema(), "Continuer", formid="signup-address")
     state = state_of(request)
-    data, rendered = posted(request, form, values={k: state[k] for k in ("email", "address") if k in state})
+    data, rendered = posted(request, form, values={"commune": str(commune.id), **{
+        k: state[k] for k in ("email", "address") if k in state}})
     if data is None:
-        return page(request, 1, title, form=rendered)
+        return page(request, 1, title, form=rendered, chosen=len(few) > 1 and commune)
     rate = request.registry.settings["vvs.ratelimit.signup"]
     count, _, window = rate.partition("/")
     # Geocoding costs an outside call: allow ten look-ups per sign-up allowed.
@@ -120,7 +117,6 @@ def signup_address_view(request):
     # Known or not, the e-mail goes on to the next step: the page must not tell whether an
     # account exists (issue 15.3); the owner of an existing account is told by e-mail.
     tell_owner_of_signup_attempt(request, data["email"])
-    commune = all_communes[0] if len(all_communes) == 1 else request.dbsession.get(Commune, int(data["commune"]))
     located = locate_address(request, data["address"], commune)
     request.session[SESSION_KEY] = {
         "email": data["email"].lower(), "address": located.label, "commune_id": commune.id,

@@ -393,11 +393,6 @@ def current_prefs(user, kinds, channels):
             & (set(channels) | {v for v, _ in kind.extra_choices}) for kind in kinds.in_settings()}
 
 
-def chosen_prefs(data, kinds, channels) -> dict:
-    return {kind.key: [c for c in (*channels, *(v for v, _ in kind.extra_choices)) if c in data[kind.key]]
-            for kind in kinds.in_settings()}
-
-
 @view_config(route_name="settings_notifications", renderer="vvs_core:accounts/templates/account_form.pt", permission="account")
 def settings_notifications_view(request):
     user = request.user
@@ -415,8 +410,8 @@ def settings_notifications_view(request):
                                                                                 **delivery_values(user, channels, kinds)})
     if data is None:
         return settings_page(request, title, rendered, intro)
-    user.notification_prefs = {**(user.notification_prefs or {}), **delivery_prefs(data, channels, kinds),
-                               **chosen_prefs(data, kinds, channels)}
+    user.notification_prefs = {**(user.notification_prefs or {}), **delivery_prefs(data, channels, kinds), **{  # the boxes ticked
+        kind.key: [c for c in (*channels, *(v for v, _ in kind.extra_choices)) if c in data[kind.key]] for kind in kinds.in_settings()}}
     request.flash("Vos préférences de notification sont enregistrées.", "success")
     return HTTPSeeOther(request.route_path("settings"))
 

@@ -42,11 +42,6 @@ def includeme(config):
 
 # --- Reading a community ----------------------------------------------------------
 
-def sees_audit(request, context) -> bool:
-    """Référents, the commune's agents and the platform team also see the non-public entries."""
-    return request.has_permission("community.manage", context) or request.has_permission("community.oversee", context)
-
-
 def events_query(community_id: int, include_private: bool):
     # The people a line names come in the same statement.
     stmt = select(CommunityEvent).where(CommunityEvent.community_id == community_id).options(
@@ -158,7 +153,8 @@ def community_view(request):
 def community_history_view(request):
     community = request.context.community
     page = page_number(request)
-    stmt = events_query(community.id, sees_audit(request, request.context))
+    # référents, the commune's agents and the platform team also see the non-public entries
+    stmt = events_query(community.id, any(request.has_permission(p, request.context) for p in ("community.manage", "community.oversee")))
     events = request.dbsession.execute(stmt.offset((page - 1) * HISTORY_PAGE).limit(HISTORY_PAGE + 1)).scalars().all()
     return {"title": f"Historique — {community.name}", "community": community,
             "events": event_rows(request.registry, events[:HISTORY_PAGE]), "page": page, "has_next": len(events) > HISTORY_PAGE,

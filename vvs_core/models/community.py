@@ -41,6 +41,7 @@ class Commune(Base):
         return name
 
     department = property(lambda self: self.insee[:3 if self.insee.startswith("97") else 2])  # « 93 », « 2A », « 974 »
+    label = property(lambda self: f"{self.name} ({self.department}) — {', '.join(self.postcodes or [])} · INSEE {self.insee}")
 
 
 class Community(Base):

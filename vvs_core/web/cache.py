@@ -198,10 +198,6 @@ def tables_read(statement: str) -> frozenset:
 
 # --- Seeing writes ------------------------------------------------------------------
 
-def _table_write_keys(table: str, delete: bool = False) -> set[str]:
-    return {ANY_WRITE, f"t:{table}", f"u:{table}"} | (_cascade_keys(table) if delete else set())
-
-
 def _cascade_keys(table: str) -> set[str]:
     """What deleting a row of ``table`` writes besides: the cached tables its foreign keys cascade to."""
     return {f"{kind}:{child}" for child in _cascade_children(table) if child not in UNCACHED_TABLES for kind in "tu"}
@@ -238,7 +234,9 @@ def _statement_write_keys(statement: str) -> set[str]:
     if target is None:  # DDL or unknown: every value
         return {ANY_WRITE, SCHEMA}
     table = target.group(1).lower()
-    return set() if table in UNCACHED_TABLES else _table_write_keys(table, delete=statement.lstrip()[:6].upper() == "DELETE")
+    if table in UNCACHED_TABLES:
+        return set()
+    return {ANY_WRITE, f"t:{table}", f"u:{table}"} | (_cascade_keys(table) if statement.lstrip()[:6].upper() == "DELETE" else set())
 
 
 def _row_keys(obj, deleted: bool) -> set[str]:

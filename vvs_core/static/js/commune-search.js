@@ -1,4 +1,5 @@
-// « Nouvelle communauté »: the communes matching what is typed, shown as it is typed (the
+// The search for a commune (vvs_core/web/templates/commune_search.pt: the sign-up's first step,
+// the administration's « Nouvelle communauté »): the communes matching what is typed, shown as it is typed (the
 // page itself asked again with ?q=, its list of matches put in place: the same links as the
 // search button gives without JavaScript). Keyboard: ↓ from the field goes to the first
 // match, ↑/↓ move between matches, Échap goes back to the field; Entrée opens a match.
