@@ -161,6 +161,8 @@ def invitation_open_view(request):
     if request.user is not None:
         return HTTPFound(request.route_path("home"))
     request.session[SESSION_KEY] = invitation.code
-    signup_url = request.route_path("signup") if route_exists(request, "signup") else None
+    # the invitation names the commune: a site of several communes does not ask it again
+    signup_url = (request.route_path("signup", _query={"commune": invitation.community.commune_id})
+                  if route_exists(request, "signup") else None)
     return {"title": "Vous êtes invité", "invitation": invitation, "community": invitation.community,
             "sender": invitation.sender, "signup_url": signup_url}

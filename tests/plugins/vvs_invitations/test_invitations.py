@@ -90,6 +90,24 @@ def test_flyer_is_an_a5_pdf_with_the_link(testapp, make_user, make_community, db
     assert f"/invitation/{link.code}" in testapp.get(f"/communaute/{community.id}/invitations").text
 
 
+def test_an_invitation_opens_the_sign_up_on_its_commune_when_the_site_has_several(testapp, make_user, make_community,
+                                                                                 dbsession):
+    """With a second commune on the site, « Je m'inscris » asked « Dans quelle commune habitez-vous ? »
+    though the invitation names its community (fresh-clone browser journey, Le Bourg's invitation)."""
+    from shapely.geometry import Point
+
+    from vvs_core.models import Commune
+
+    dbsession.add(Commune(insee="77111", name="Chessy", postcodes=["77700"], centre=Point(2.7630, 48.8700)))
+    member = make_user()
+    community = make_community(name="Les Lilas", members=[member])
+    dbsession.flush()
+    page = testapp.get(f"/invitation/{shared_link(dbsession, community, member).code}")
+    signup = page.click("Je m'inscris")
+    assert "Dans quelle commune habitez-vous" not in signup.text and "signup-address" in signup.forms
+    assert signup.forms["signup-address"]["commune"].value == str(community.commune_id)
+
+
 def test_invitation_link_is_counted_at_sign_up(testapp, app_registry, make_user, make_community, dbsession):
     member = make_user()
     community = make_community(name="Les Lilas", members=[member])
