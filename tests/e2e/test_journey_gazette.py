@@ -108,8 +108,9 @@ def test_the_author_sees_delete_as_the_quieter_button(phone, login):
     edit = phone.get_by_role("link", name="Modifier")
     expect(edit).to_be_visible()  # the post's page (on a busy machine the form's page was still there)
     expect(delete).to_be_visible()
+    phone.wait_for_load_state("load")  # the style sheets too: on a busy machine the button was still unstyled
     colour = "e => getComputedStyle(e).backgroundColor"
-    assert delete.evaluate(colour) == edit.evaluate(colour)
+    assert delete.evaluate(colour) == edit.evaluate(colour) != "rgb(239, 239, 239)"  # not the browser's own grey
 
 
 def test_deleting_a_post_asks_first_at_the_keyboard(phone, login, shot):
